@@ -1,0 +1,63 @@
+/*
+ * crs.h: coordinate reference systems and transforms (PROJ).
+ *
+ * accessim works in two frames:
+ *  - geographic WGS 84 (lon, lat in degrees, always in that order, whatever
+ *    the CRS's official axis order) for geodesic lengths and for storage;
+ *  - a local metric frame chosen from the study area's extent, an azimuthal
+ *    equidistant projection centred on it, for nearest-node snapping and any
+ *    planar distance (scale error < 0.5 % within 1000 km of the centre).
+ * Inputs in any CRS GDAL/PROJ understand are transformed into these.
+ *
+ * An am_transform wraps one PJ and its PJ_CONTEXT; it is not thread-safe:
+ * create one per thread if ever needed (inputs are read serially).
+ */
+#ifndef AM_CRS_H
+#define AM_CRS_H
+
+#include <stddef.h>
+
+#include "common/error.h"
+
+typedef struct am_transform am_transform;
+
+/* The PROJ definition of WGS 84 geographic, lon/lat order. */
+#define AM_CRS_WGS84 "EPSG:4326"
+
+/*
+ * Creates a transform from src to dst, each any string PROJ accepts
+ * (WKT, "EPSG:n", PROJ string). Both are used with traditional GIS axis
+ * order (x = easting/longitude, y = northing/latitude). AM_ERR_CRS with a
+ * message naming the CRS that could not be understood. *out owned.
+ */
+am_status am_transform_create(const char *src, const char *dst,
+                              am_transform **out, am_error *err);
+
+/*
+ * Transforms n points in place. Points that cannot be transformed become
+ * HUGE_VAL (both coordinates); *n_failed (may be NULL) counts them. Always
+ * AM_OK unless the transform itself is broken (AM_ERR_CRS).
+ */
+am_status am_transform_points(am_transform *t, size_t n, double *x, double *y,
+                              size_t *n_failed, am_error *err);
+
+/* Accepts NULL. */
+void am_transform_destroy(am_transform *t);
+
+/*
+ * Writes into buf (size n) the PROJ string of the metric frame for an area
+ * with this lon/lat extent: "+proj=aeqd +lat_0=.. +lon_0=.. +datum=WGS84
+ * +units=m +no_defs", centred on the extent (longitudes wrapped to
+ * [-180, 180]). AM_ERR_INVALID for a non-finite or inverted extent.
+ */
+am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,
+                              double lat_max, char *buf, size_t n,
+                              am_error *err);
+
+/*
+ * Whether a CRS definition is usable: AM_OK, or AM_ERR_CRS when def is
+ * NULL, empty, or unknown to PROJ. `what` names the input in the message.
+ */
+am_status am_crs_check(const char *def, const char *what, am_error *err);
+
+#endif /* AM_CRS_H */

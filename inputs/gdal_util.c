@@ -1,0 +1,87 @@
+/*
+ * gdal_util.c: see gdal_util.h.
+ */
+#include "inputs/gdal_util.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static pthread_once_t am_gdal_once = PTHREAD_ONCE_INIT;
+
+static void am_gdal_register(void)
+{
+    GDALAllRegister();
+}
+
+void am_gdal_init(void)
+{
+    pthread_once(&am_gdal_once, am_gdal_register);
+}
+
+const char *am_gdal_last_message(void)
+{
+    const char *m = CPLGetLastErrorMsg();
+    return m != NULL ? m : "";
+}
+
+am_status am_gdal_open(const char *path, int want_vector, GDALDatasetH *out,
+                       am_error *err)
+{
+    *out = NULL;
+    if (path == NULL || path[0] == '\0')
+        return am_error_set(err, AM_ERR_IO, NULL, "no file name given");
+    am_gdal_init();
+
+    struct stat st;
+    if (strncmp(path, "/vsi", 4) != 0 && stat(path, &st) != 0)
+        return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",
+                            strerror(errno));
+    if (strncmp(path, "/vsi", 4) != 0 && S_ISDIR(st.st_mode) && !want_vector)
+        return am_error_set(err, AM_ERR_FORMAT, path,
+                            "is a directory, not a raster file");
+
+    unsigned flags = GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR |
+                     (want_vector ? GDAL_OF_VECTOR : GDAL_OF_RASTER);
+    CPLErrorReset();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    GDALDatasetH ds = GDALOpenEx(path, flags, NULL, NULL, NULL);
+    CPLPopErrorHandler();
+    if (ds == NULL) {
+        const char *why = am_gdal_last_message();
+        return am_error_set(err, AM_ERR_FORMAT, path,
+                            "not a %s dataset that GDAL can read%s%s",
+                            want_vector ? "vector" : "raster",
+                            why[0] != '\0' ? ": " : "", why);
+    }
+    *out = ds;
+    return AM_OK;
+}
+
+am_status am_gdal_srs_wkt(OGRSpatialReferenceH srs, const char *path,
+                          const char *what, char **wkt_out, am_error *err)
+{
+    *wkt_out = NULL;
+    if (srs == NULL)
+        return am_error_set(err, AM_ERR_CRS, path,
+                            "%s has no coordinate reference system; assign "
+                            "one (e.g. gdal_edit.py -a_srs / ogr2ogr -a_srs)",
+                            what);
+    const char *opts[] = {"FORMAT=WKT2_2018", NULL};
+    char *wkt = NULL;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    OGRErr e = OSRExportToWktEx(srs, &wkt, opts);
+    CPLPopErrorHandler();
+    if (e != OGRERR_NONE || wkt == NULL || wkt[0] == '\0') {
+        CPLFree(wkt);
+        return am_error_set(err, AM_ERR_CRS, path,
+                            "%s: cannot export its coordinate reference "
+                            "system", what);
+    }
+    *wkt_out = wkt;
+    return AM_OK;
+}

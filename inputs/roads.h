@@ -1,0 +1,59 @@
+/*
+ * roads.h: road networks from any OGR line source, OSM PBF/XML included.
+ *
+ * Each line feature's vertices become graph nodes; vertices with exactly
+ * the same coordinates are the same node, so ways connect where they share
+ * a vertex (an OSM node). Each consecutive vertex pair becomes one arc (or
+ * two, unless one-way) with its geodesic length and the profile's time.
+ * Attributes: `highway`, `oneway`, `maxspeed`, `junction` as fields, or for
+ * GDAL's OSM driver from its `other_tags` field.
+ */
+#ifndef AM_ROADS_H
+#define AM_ROADS_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/progress.h"
+#include "inputs/road_profile.h"
+
+typedef struct am_road_options {
+    const char *path;     /* borrowed */
+    const char *layer;    /* NULL: "lines" for OSM sources, else layer 0 */
+    const char *where;    /* OGR SQL attribute filter or NULL */
+    am_profile_kind profile;
+} am_road_options;
+
+typedef struct am_road_network {
+    int32_t n_nodes;
+    double *lon;          /* [n_nodes], WGS 84 degrees */
+    double *lat;          /* [n_nodes] */
+    int64_t n_arcs;
+    int32_t *tail;        /* [n_arcs] */
+    int32_t *head;        /* [n_arcs] */
+    uint32_t *time_ds;    /* [n_arcs] */
+    float *len_m;         /* [n_arcs], geodesic length */
+    /* what was read, for the summary */
+    int64_t n_features;       /* features read from the layer */
+    int64_t n_routable;       /* features that became arcs */
+    int64_t n_not_routable;   /* dropped by the profile (class) */
+    int64_t n_bad_geometry;   /* empty / non-line geometry */
+    int64_t n_oneway;         /* routable features with one direction */
+    int64_t n_maxspeed;       /* features whose maxspeed was used */
+    double total_len_km;      /* sum of routable way lengths */
+} am_road_network;
+
+/*
+ * Loads the network. Errors name the file and layer: AM_ERR_IO (missing),
+ * AM_ERR_FORMAT (not a vector source, no line layer, no `highway` field
+ * where one is needed), AM_ERR_CRS (layer without a CRS), AM_ERR_EMPTY (no
+ * routable road after filtering). progress may be NULL.
+ */
+am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
+                        void *progress_user, am_road_network **out,
+                        am_error *err);
+
+/* Accepts NULL. */
+void am_road_network_destroy(am_road_network *r);
+
+#endif /* AM_ROADS_H */

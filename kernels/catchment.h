@@ -1,0 +1,61 @@
+/*
+ * catchment.h: sparse catchments, source -> (node, time), for many sources.
+ *
+ * For each source (a facility snapped to a node, with its own off-network
+ * leg) one bounded search on the *reverse* graph gives the travel time from
+ * every node within limit_ds *to* the facility: the direction people travel.
+ * The searches run in parallel over sources with OpenMP (one am_search per
+ * thread, schedule(dynamic)); each source writes only its own row, so the
+ * result is byte-identical for any thread count.
+ *
+ * Storage is CSR by row: row r holds entries first[r] .. first[r+1]-1 with
+ * col[] ascending. For facility catchments rows are facilities and cols are
+ * nodes; am_catchments_transpose gives rows = nodes, cols = facilities, which
+ * the per-cell measures read. Several facility sets or measures each get
+ * their own am_catchments; a single catchment computed at the largest cutoff
+ * serves every smaller cutoff (filter on time).
+ */
+#ifndef AM_CATCHMENT_H
+#define AM_CATCHMENT_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/progress.h"
+#include "kernels/graph.h"
+
+typedef struct am_catchments {
+    int32_t n_rows;
+    int32_t n_cols;
+    uint32_t limit_ds;  /* every stored time is <= limit_ds */
+    int64_t *first;     /* [n_rows + 1], owned */
+    int32_t *col;       /* [first[n_rows]], owned, ascending within a row */
+    uint32_t *time_ds;  /* [first[n_rows]], owned */
+} am_catchments;
+
+/*
+ * Computes one catchment per source on g_rev (the reverse road graph).
+ * source_node[i] < 0 means "not on the network": its row is empty.
+ * source_offset_ds[i] is added at the start (facility's off-network leg);
+ * NULL means all zero. n_threads <= 0 means the OpenMP default.
+ * progress (may be NULL) is called from the calling thread only.
+ * Returns AM_OK, AM_ERR_NOMEM, AM_ERR_CANCELLED. *out owned by caller.
+ */
+am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
+                                const int32_t *source_node,
+                                const uint32_t *source_offset_ds,
+                                uint32_t limit_ds, int n_threads,
+                                am_progress_fn progress, void *progress_user,
+                                am_catchments **out, am_error *err);
+
+/* rows <-> cols; entries of a new row are ascending by old row. */
+am_status am_catchments_transpose(const am_catchments *c, am_catchments **out,
+                                  am_error *err);
+
+/* Number of stored entries. */
+int64_t am_catchments_nnz(const am_catchments *c);
+
+/* Accepts NULL. */
+void am_catchments_destroy(am_catchments *c);
+
+#endif /* AM_CATCHMENT_H */

@@ -1,0 +1,103 @@
+/*
+ * h5_writer.h: writes a run's results into one HDF5 file (layout in
+ * docs/hdf5-layout.md).
+ *
+ * The file is netCDF-4/CF compatible so that GDAL (netCDF driver) and
+ * xarray read the rasters with their CRS and extent: the grid's cell-centre
+ * coordinates are HDF5 dimension scales `x`, `y` at the root, a scalar
+ * `crs` variable carries the grid mapping (crs_wkt, spatial_ref,
+ * GeoTransform), and each raster has grid_mapping = "crs". Tables are
+ * groups of 1-D column datasets of equal length. Rasters are chunked,
+ * shuffled and deflated (when the filter is available).
+ *
+ * Atomicity: am_h5_create opens "<dir>/.<name>.tmp-<pid>" next to the final
+ * path; am_h5_commit closes it and renames it onto the final path only if
+ * everything was written; am_h5_abort (or destroy without commit) removes
+ * it. A reader never sees a complete-looking partial file.
+ *
+ * Not thread-safe; call from one thread, outside parallel regions.
+ */
+#ifndef AM_H5_WRITER_H
+#define AM_H5_WRITER_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "geo/grid.h"
+
+typedef struct am_h5 am_h5;
+
+/* Creates the temporary file for final_path. AM_ERR_IO. *out owned. */
+am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err);
+
+/*
+ * Writes the grid (x, y dimension scales at cell centres, `crs` variable).
+ * Must be called once, before any raster. crs_wkt: WKT of the grid's CRS.
+ */
+am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
+                         am_error *err);
+
+/* Creates a group (and its parents) at path, e.g. "/results/health". */
+am_status am_h5_make_group(am_h5 *h, const char *path, am_error *err);
+
+/* Attributes on an existing object (group or dataset) at obj_path. */
+am_status am_h5_attr_string(am_h5 *h, const char *obj_path, const char *name,
+                            const char *value, am_error *err);
+am_status am_h5_attr_double(am_h5 *h, const char *obj_path, const char *name,
+                            double value, am_error *err);
+am_status am_h5_attr_int64(am_h5 *h, const char *obj_path, const char *name,
+                           int64_t value, am_error *err);
+am_status am_h5_attr_double_array(am_h5 *h, const char *obj_path,
+                                  const char *name, int32_t n,
+                                  const double *values, am_error *err);
+
+/* Metadata of one raster. */
+typedef struct am_h5_raster_info {
+    const char *long_name; /* CF long_name */
+    const char *units;     /* CF units ("minutes", "1", ...) */
+} am_h5_raster_info;
+
+/*
+ * A [ny][nx] raster on the grid (row 0 = first row of the population
+ * raster), `nodata` written as _FillValue. data is borrowed.
+ */
+am_status am_h5_write_raster_f32(am_h5 *h, const char *path,
+                                 const float *data, float nodata,
+                                 const am_h5_raster_info *info,
+                                 am_error *err);
+am_status am_h5_write_raster_i32(am_h5 *h, const char *path,
+                                 const int32_t *data, int32_t nodata,
+                                 const am_h5_raster_info *info,
+                                 am_error *err);
+
+/* One column of a table. Exactly one of the data pointers is set. */
+typedef enum am_h5_col_type {
+    AM_H5_COL_INT32 = 1,
+    AM_H5_COL_INT64,
+    AM_H5_COL_DOUBLE,
+    AM_H5_COL_STRING
+} am_h5_col_type;
+
+typedef struct am_h5_column {
+    const char *name;
+    am_h5_col_type type;
+    const void *data;     /* int32_t*, int64_t*, double* or char** */
+    const char *units;    /* may be NULL */
+    const char *description; /* may be NULL */
+} am_h5_column;
+
+/*
+ * A table: group `path` holding one 1-D dataset per column, all of length
+ * n_rows, sharing one dimension.
+ */
+am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
+                            int32_t n_cols, const am_h5_column *cols,
+                            am_error *err);
+
+/* Closes and renames onto the final path. h is freed either way. */
+am_status am_h5_commit(am_h5 *h, am_error *err);
+
+/* Closes and removes the temporary file; frees h. Accepts NULL. */
+void am_h5_abort(am_h5 *h);
+
+#endif /* AM_H5_WRITER_H */

@@ -1,0 +1,15 @@
+#!/bin/sh
+# Installs accessim's build and test dependencies from Debian 12 packages.
+# Run as root on a fresh Debian 12 (bookworm) machine. Idempotent.
+set -eu
+PKGS="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev proj-bin \
+libhdf5-dev hdf5-tools libyaml-dev libcmocka-dev"
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends $missing
+fi
