@@ -1,0 +1,270 @@
+/*
+ * measures.c: 2SFCA, nearest facility, coverage and weighted summaries
+ * (see measures.h).
+ *
+ * Why: these are the numbers a planner reads; they must be exact enough to
+ * audit and identical on a laptop and on a 64-core server.
+ *
+ * Two-step floating catchment area (Luo & Wang 2003, "Measures of spatial
+ * accessibility to health care in a GIS environment", Environment and
+ * Planning B 30(6):865-884), binary threshold d0, inclusive:
+ *   step 1, per facility j (parallel over facilities): walk j's catchment row
+ *     (nodes ascending); for each node v with t_vj <= d0, walk the cells
+ *     snapped to v in ascending offset and add P_k while
+ *     offset_k + t_vj <= d0 (then stop: later cells are farther).
+ *     D_j = that sum; R_j = S_j / D_j, or 0 when D_j = 0.
+ *   step 2, per cell i at node v (parallel over cells): walk row v of the
+ *     transposed catchments (facilities ascending) and add R_j whenever
+ *     offset_i + t_vj <= d0. Off-network cells (node -1) get A_i = 0.
+ * Every sum has one fixed order (catchment order for D_j, facility order for
+ * A_i) and is written by one task only, so the output is byte-identical for
+ * any thread count; no reduction crosses tasks.
+ *
+ * Nearest facility: min over the node's row of offset_i + t_vj, ties to the
+ * lowest facility index. A total above the catchments' limit is reported as
+ * AM_TIME_INF / -1: the catchment only vouches for times <= limit_ds, and a
+ * single rule keeps nearest, coverage and 2SFCA consistent.
+ *
+ * Sums of times never overflow: offsets and stored times are < AM_TIME_INF
+ * (2^31 - 1), so their sum fits in uint32_t.
+ * Allocation: only am_weighted_summary (one index array).
+ */
+#include "kernels/measures.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "common/units.h"
+#include "kernels/parallel.h"
+
+am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
+                     const am_catchments *node_rows, const am_demand *d,
+                     const double *supply, int n_threads, double *fac_demand,
+                     double *fac_ratio, double *cell_access, am_error *err)
+{
+    if (p == NULL || fac_rows == NULL || node_rows == NULL || d == NULL ||
+        (fac_rows->n_rows > 0 &&
+         (supply == NULL || fac_demand == NULL || fac_ratio == NULL)) ||
+        (d->n_cells > 0 && cell_access == NULL))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "2SFCA: NULL argument");
+    if (p->kind != AM_MEASURE_2SFCA)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "FCA: unsupported measure kind %d", (int)p->kind);
+    if (p->threshold_ds > fac_rows->limit_ds ||
+        p->threshold_ds > node_rows->limit_ds)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "2SFCA: threshold %lu ds exceeds the catchments' "
+                            "limit %lu ds; compute catchments at the largest "
+                            "threshold",
+                            (unsigned long)p->threshold_ds,
+                            (unsigned long)fac_rows->limit_ds);
+    if (fac_rows->n_cols != d->n_nodes || node_rows->n_rows != d->n_nodes ||
+        node_rows->n_cols != fac_rows->n_rows ||
+        am_catchments_nnz(fac_rows) != am_catchments_nnz(node_rows))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "2SFCA: sizes disagree (facility catchments "
+                            "%ld x %ld, node catchments %ld x %ld, demand on "
+                            "%ld nodes)",
+                            (long)fac_rows->n_rows, (long)fac_rows->n_cols,
+                            (long)node_rows->n_rows, (long)node_rows->n_cols,
+                            (long)d->n_nodes);
+    const int32_t n_fac = fac_rows->n_rows;
+    for (int32_t j = 0; j < n_fac; j++) {
+        if (!isfinite(supply[j]) || supply[j] < 0.0) {
+            am_status rc = am_error_set(err, AM_ERR_INVALID, NULL,
+                                        "2SFCA: facility %ld has supply %g; "
+                                        "expected a finite number >= 0",
+                                        (long)j, supply[j]);
+            am_error_set_feature(err, j);
+            return rc;
+        }
+    }
+
+    const int nt = am_parallel_threads(n_threads);
+    const uint32_t d0 = p->threshold_ds;
+    const int32_t n_cells = d->n_cells;
+
+    /* Step 1: demand in each facility's catchment, then its ratio. */
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) default(none) \
+    shared(fac_rows, d, supply, fac_demand, fac_ratio, d0, n_fac)
+    for (int32_t j = 0; j < n_fac; j++) {
+        double sum = 0.0;
+        for (int64_t e = fac_rows->first[j]; e < fac_rows->first[j + 1]; e++) {
+            const uint32_t t = fac_rows->time_ds[e];
+            if (t > d0)
+                continue;
+            const int32_t v = fac_rows->col[e];
+            for (int64_t k = d->first[v]; k < d->first[v + 1]; k++) {
+                const int32_t c = d->order[k];
+                if (d->cell_offset_ds[c] + t > d0)
+                    break;
+                sum += d->pop[c];
+            }
+        }
+        fac_demand[j] = sum;
+        fac_ratio[j] = sum > 0.0 ? supply[j] / sum : 0.0;
+    }
+
+    /* Step 2: each cell adds the ratios of the facilities within d0. */
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) default(none) \
+    shared(node_rows, d, fac_ratio, cell_access, d0, n_cells)
+    for (int32_t i = 0; i < n_cells; i++) {
+        const int32_t v = d->cell_node[i];
+        double sum = 0.0;
+        if (v >= 0) {
+            const uint32_t off = d->cell_offset_ds[i];
+            for (int64_t e = node_rows->first[v]; e < node_rows->first[v + 1];
+                 e++) {
+                if (off + node_rows->time_ds[e] <= d0)
+                    sum += fac_ratio[node_rows->col[e]];
+            }
+        }
+        cell_access[i] = sum;
+    }
+    return AM_OK;
+}
+
+am_status am_nearest_run(const am_catchments *node_rows, const am_demand *d,
+                         int n_threads, uint32_t *time_ds, int32_t *facility,
+                         am_error *err)
+{
+    if (node_rows == NULL || d == NULL ||
+        (d->n_cells > 0 && (time_ds == NULL || facility == NULL)))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "nearest: NULL argument");
+    if (node_rows->n_rows != d->n_nodes)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "nearest: catchments have %ld node rows, demand "
+                            "is on %ld nodes",
+                            (long)node_rows->n_rows, (long)d->n_nodes);
+
+    const int nt = am_parallel_threads(n_threads);
+    const int32_t n_cells = d->n_cells;
+    const uint32_t limit = node_rows->limit_ds;
+
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) default(none) \
+    shared(node_rows, d, time_ds, facility, n_cells, limit)
+    for (int32_t i = 0; i < n_cells; i++) {
+        const int32_t v = d->cell_node[i];
+        uint32_t best = AM_TIME_INF;
+        int32_t best_j = -1;
+        if (v >= 0) {
+            const uint32_t off = d->cell_offset_ds[i];
+            for (int64_t e = node_rows->first[v]; e < node_rows->first[v + 1];
+                 e++) {
+                const uint32_t t = off + node_rows->time_ds[e];
+                if (t < best) { /* strict: ties keep the lower index */
+                    best = t;
+                    best_j = node_rows->col[e];
+                }
+            }
+            if (best > limit) {
+                best = AM_TIME_INF;
+                best_j = -1;
+            }
+        }
+        time_ds[i] = best;
+        facility[i] = best_j;
+    }
+    return AM_OK;
+}
+
+void am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
+                     int32_t n_cutoffs, const uint32_t *cutoff_ds,
+                     double *pop_within)
+{
+    if (d == NULL || n_cutoffs <= 0 || cutoff_ds == NULL ||
+        pop_within == NULL)
+        return;
+    for (int32_t c = 0; c < n_cutoffs; c++) {
+        const uint32_t cut = cutoff_ds[c];
+        double sum = 0.0;
+        for (int32_t i = 0; i < d->n_cells; i++) {
+            const uint32_t t = nearest_ds[i];
+            if (t != AM_TIME_INF && t <= cut)
+                sum += d->pop[i];
+        }
+        pop_within[c] = sum;
+    }
+}
+
+/* qsort context-free comparison: index pairs (value, index). */
+typedef struct vi_pair {
+    double v;
+    double w;
+    int32_t i;
+} vi_pair;
+
+static int vi_cmp(const void *a, const void *b)
+{
+    const vi_pair *x = a, *y = b;
+    if (x->v < y->v)
+        return -1;
+    if (x->v > y->v)
+        return 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+am_status am_weighted_summary(int32_t n, const double *values,
+                              const double *w, double *mean, double *median)
+{
+    double m = NAN, med = NAN;
+    vi_pair *pairs = NULL;
+    am_status rc = AM_OK;
+
+    if (n > 0 && (values == NULL || w == NULL)) {
+        rc = AM_ERR_INVALID;
+        goto done;
+    }
+    int32_t k = 0;
+    for (int32_t i = 0; i < n; i++)
+        if (w[i] > 0.0 && !isnan(values[i]))
+            k++;
+    if (k == 0)
+        goto done;
+
+    pairs = malloc((size_t)k * sizeof *pairs);
+    if (pairs == NULL) {
+        rc = AM_ERR_NOMEM;
+        goto done;
+    }
+    double sw = 0.0, swv = 0.0;
+    k = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (w[i] > 0.0 && !isnan(values[i])) {
+            sw += w[i];
+            swv += w[i] * values[i];
+            pairs[k].v = values[i];
+            pairs[k].w = w[i];
+            pairs[k].i = i;
+            k++;
+        }
+    }
+    m = swv / sw;
+
+    /* Lower weighted median: first value whose cumulative weight reaches
+     * half the total. The total is re-summed in sorted order so the last
+     * element always reaches it despite rounding. */
+    qsort(pairs, (size_t)k, sizeof *pairs, vi_cmp);
+    double total = 0.0;
+    for (int32_t q = 0; q < k; q++)
+        total += pairs[q].w;
+    double cum = 0.0;
+    med = pairs[k - 1].v;
+    for (int32_t q = 0; q < k; q++) {
+        cum += pairs[q].w;
+        if (cum >= 0.5 * total) {
+            med = pairs[q].v;
+            break;
+        }
+    }
+
+done:
+    free(pairs);
+    if (mean != NULL)
+        *mean = m;
+    if (median != NULL)
+        *median = med;
+    return rc;
+}

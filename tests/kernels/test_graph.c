@@ -1,0 +1,199 @@
+/*
+ * test_graph.c: CSR build, reverse and validation on hand-made graphs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/units.h"
+#include "kernels/graph.h"
+
+/*
+ * Hand graph, 4 nodes, arcs deliberately not sorted by tail, with a parallel
+ * arc (0->1 twice) and a self loop (3->3):
+ *   a0: 2->3 5   a1: 0->1 1   a2: 2->0 7   a3: 0->2 3   a4: 0->1 9
+ *   a5: 3->3 0
+ * Out of 0 in input order: a1, a3, a4 -> heads 1,2,1 times 1,3,9
+ * Out of 1: none. Out of 2: a0, a2 -> heads 3,0 times 5,7. Out of 3: a5.
+ */
+static const int32_t T_TAIL[] = {2, 0, 2, 0, 0, 3};
+static const int32_t T_HEAD[] = {3, 1, 0, 2, 1, 3};
+static const uint32_t T_TIME[] = {5, 1, 7, 3, 9, 0};
+
+static am_graph *build_hand(void)
+{
+    am_graph *g = NULL;
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_graph_build(4, 6, T_TAIL, T_HEAD, T_TIME, &g, &err),
+                     AM_OK);
+    assert_non_null(g);
+    return g;
+}
+
+static void test_build_stable(void **state)
+{
+    (void)state;
+    am_graph *g = build_hand();
+    static const int64_t first[] = {0, 3, 3, 5, 6};
+    static const int32_t head[] = {1, 2, 1, 3, 0, 3};
+    static const uint32_t time[] = {1, 3, 9, 5, 7, 0};
+    assert_int_equal(g->n_nodes, 4);
+    assert_int_equal(g->n_arcs, 6);
+    assert_memory_equal(g->first_out, first, sizeof first);
+    assert_memory_equal(g->head, head, sizeof head);
+    assert_memory_equal(g->time_ds, time, sizeof time);
+    assert_int_equal(am_graph_validate(g, NULL), AM_OK);
+
+    /* Same arc list, same bytes. */
+    am_graph *g2 = build_hand();
+    assert_memory_equal(g2->first_out, g->first_out, sizeof first);
+    assert_memory_equal(g2->head, g->head, sizeof head);
+    assert_memory_equal(g2->time_ds, g->time_ds, sizeof time);
+    am_graph_destroy(g2);
+    am_graph_destroy(g);
+}
+
+static void test_reverse(void **state)
+{
+    (void)state;
+    am_graph *g = build_hand();
+    am_graph *r = NULL;
+    assert_int_equal(am_graph_reverse(g, &r, NULL), AM_OK);
+    /* Into 0: from 2 (7). Into 1: from 0 (1), from 0 (9), in forward arc
+     * order. Into 2: from 0 (3). Into 3: from 2 (5), from 3 (0). */
+    static const int64_t first[] = {0, 1, 3, 4, 6};
+    static const int32_t head[] = {2, 0, 0, 0, 2, 3};
+    static const uint32_t time[] = {7, 1, 9, 3, 5, 0};
+    assert_int_equal(r->n_nodes, 4);
+    assert_int_equal(r->n_arcs, 6);
+    assert_memory_equal(r->first_out, first, sizeof first);
+    assert_memory_equal(r->head, head, sizeof head);
+    assert_memory_equal(r->time_ds, time, sizeof time);
+    assert_int_equal(am_graph_validate(r, NULL), AM_OK);
+
+    /* Reversing twice gives the same arcs per node, reordered by (tail of
+     * the reverse arc, its position): node 0 -> (1,1), (1,9), (2,3);
+     * node 2 -> (0,7) from reverse node 0, then (3,5) from reverse node 3. */
+    am_graph *rr = NULL;
+    assert_int_equal(am_graph_reverse(r, &rr, NULL), AM_OK);
+    assert_memory_equal(rr->first_out, g->first_out, sizeof first);
+    static const int32_t rr_head[] = {1, 1, 2, 0, 3, 3};
+    static const uint32_t rr_time[] = {1, 9, 3, 7, 5, 0};
+    assert_memory_equal(rr->head, rr_head, sizeof rr_head);
+    assert_memory_equal(rr->time_ds, rr_time, sizeof rr_time);
+    am_graph_destroy(rr);
+    am_graph_destroy(r);
+    am_graph_destroy(g);
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    am_graph *g = NULL;
+    assert_int_equal(am_graph_build(0, 0, NULL, NULL, NULL, &g, NULL), AM_OK);
+    assert_int_equal(g->n_nodes, 0);
+    assert_int_equal(g->first_out[0], 0);
+    assert_int_equal(am_graph_validate(g, NULL), AM_OK);
+    am_graph *r = NULL;
+    assert_int_equal(am_graph_reverse(g, &r, NULL), AM_OK);
+    assert_int_equal(am_graph_validate(r, NULL), AM_OK);
+    am_graph_destroy(r);
+    am_graph_destroy(g);
+
+    assert_int_equal(am_graph_build(3, 0, NULL, NULL, NULL, &g, NULL), AM_OK);
+    for (int v = 0; v <= 3; v++)
+        assert_int_equal(g->first_out[v], 0);
+    am_graph_destroy(g);
+    am_graph_destroy(NULL);
+}
+
+static void test_invalid(void **state)
+{
+    (void)state;
+    am_graph *g = (am_graph *)&g; /* must be reset to NULL on failure */
+    am_error err;
+
+    const int32_t bad_tail[] = {0, 4};
+    const int32_t ok_head[] = {1, 2};
+    const uint32_t ok_time[] = {1, 2};
+    am_error_clear(&err);
+    assert_int_equal(am_graph_build(4, 2, bad_tail, ok_head, ok_time, &g, &err),
+                     AM_ERR_INVALID);
+    assert_null(g);
+    assert_int_equal(err.code, AM_ERR_INVALID);
+    assert_int_equal(err.feature, 1); /* the offending arc */
+
+    const int32_t ok_tail[] = {0, 1};
+    const int32_t neg_head[] = {-1, 2};
+    am_error_clear(&err);
+    assert_int_equal(am_graph_build(4, 2, ok_tail, neg_head, ok_time, &g, &err),
+                     AM_ERR_INVALID);
+    assert_null(g);
+    assert_int_equal(err.feature, 0);
+
+    const uint32_t inf_time[] = {1, AM_TIME_INF};
+    am_error_clear(&err);
+    assert_int_equal(am_graph_build(4, 2, ok_tail, ok_head, inf_time, &g, &err),
+                     AM_ERR_INVALID);
+    assert_null(g);
+    assert_int_equal(err.feature, 1);
+
+    /* The largest finite time is accepted. */
+    const uint32_t max_time[] = {1, AM_TIME_INF - 1};
+    assert_int_equal(am_graph_build(4, 2, ok_tail, ok_head, max_time, &g, NULL),
+                     AM_OK);
+    assert_int_equal(g->time_ds[1], AM_TIME_INF - 1);
+    am_graph_destroy(g);
+
+    assert_int_equal(am_graph_build(-1, 0, NULL, NULL, NULL, &g, NULL),
+                     AM_ERR_INVALID);
+    assert_null(g);
+    assert_int_equal(am_graph_build(4, 2, NULL, ok_head, ok_time, &g, NULL),
+                     AM_ERR_INVALID);
+}
+
+static void test_validate_detects_corruption(void **state)
+{
+    (void)state;
+    am_graph *g = build_hand();
+    am_error err;
+
+    g->head[2] = 4;
+    am_error_clear(&err);
+    assert_int_equal(am_graph_validate(g, &err), AM_ERR_INTERNAL);
+    assert_int_equal(err.feature, 2);
+    g->head[2] = 1;
+
+    g->time_ds[5] = AM_TIME_INF;
+    assert_int_equal(am_graph_validate(g, NULL), AM_ERR_INTERNAL);
+    g->time_ds[5] = 0;
+
+    g->first_out[2] = 2; /* 3 -> 2 decreases */
+    assert_int_equal(am_graph_validate(g, NULL), AM_ERR_INTERNAL);
+    g->first_out[2] = 3;
+
+    g->first_out[4] = 5; /* last != n_arcs */
+    assert_int_equal(am_graph_validate(g, NULL), AM_ERR_INTERNAL);
+    g->first_out[4] = 6;
+
+    assert_int_equal(am_graph_validate(g, NULL), AM_OK);
+    assert_int_equal(am_graph_validate(NULL, NULL), AM_ERR_INTERNAL);
+    am_graph_destroy(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_build_stable),
+        cmocka_unit_test(test_reverse),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_validate_detects_corruption),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,812 @@
+/*
+ * test_measures.c: catchments, 2SFCA, nearest, coverage and weighted
+ * summaries.
+ *
+ * (a) a hand-computed fixture (every expected number derived in comments);
+ * (b) the 2SFCA identity sum_i P_i A_i = sum_{j: D_j > 0} S_j on a random
+ *     network; (c) a serial oracle: a naive O(n^2) Dijkstra per facility
+ *     written here, and the measures recomputed from it by brute force;
+ * (d) determinism: 1, 2 and 4 threads give byte-identical outputs;
+ * (e) weighted mean / median; (f) coverage at the cutoff (inclusive).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "common/units.h"
+#include "kernels/catchment.h"
+#include "kernels/demand.h"
+#include "kernels/graph.h"
+#include "kernels/measures.h"
+
+/* cmocka 1.1's assert_float_equal compares as float: too coarse here. */
+#define assert_double_near(a, b, tol)                                          \
+    do {                                                                       \
+        const double a_ = (a), b_ = (b);                                       \
+        if (!(fabs(a_ - b_) <= (tol))) {                                       \
+            print_error("%s = %.17g, expected %.17g (tolerance %g)\n", #a,    \
+                        a_, b_, (double)(tol));                                \
+            fail();                                                            \
+        }                                                                      \
+    } while (0)
+
+/* ---- fixture and pipeline ---------------------------------------------- */
+
+typedef struct fixture {
+    int32_t n_nodes;
+    int64_t n_arcs;
+    int32_t *tail, *head;
+    uint32_t *time;
+    int32_t n_fac;
+    int32_t *fac_node;
+    uint32_t *fac_off;
+    double *supply;
+    int32_t n_cells;
+    int32_t *cell_node;
+    uint32_t *cell_off;
+    double *pop;
+    uint32_t limit, d0;
+} fixture;
+
+#define N_CUT 4
+
+typedef struct results {
+    am_catchments *fac, *node;
+    double *D, *R, *A;
+    uint32_t *near_t;
+    int32_t *near_f;
+    uint32_t cut[N_CUT];
+    double cover[N_CUT];
+} results;
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n == 0 ? 1 : n, size);
+    assert_non_null(p);
+    return p;
+}
+
+/* Graph -> reverse -> demand -> catchments -> transpose -> measures. */
+static void run_pipeline(const fixture *fx, int threads, results *r)
+{
+    am_graph *g = NULL, *g_rev = NULL;
+    am_demand *d = NULL;
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_graph_build(fx->n_nodes, fx->n_arcs, fx->tail,
+                                    fx->head, fx->time, &g, &err),
+                     AM_OK);
+    assert_int_equal(am_graph_reverse(g, &g_rev, &err), AM_OK);
+    assert_int_equal(am_demand_build(fx->n_cells, fx->n_nodes, fx->cell_node,
+                                     fx->cell_off, fx->pop, &d, &err),
+                     AM_OK);
+    assert_int_equal(am_catchments_compute(g_rev, fx->n_fac, fx->fac_node,
+                                           fx->fac_off, fx->limit, threads,
+                                           NULL, NULL, &r->fac, &err),
+                     AM_OK);
+    assert_int_equal(am_catchments_transpose(r->fac, &r->node, &err), AM_OK);
+    r->D = xcalloc((size_t)fx->n_fac, sizeof *r->D);
+    r->R = xcalloc((size_t)fx->n_fac, sizeof *r->R);
+    r->A = xcalloc((size_t)fx->n_cells, sizeof *r->A);
+    r->near_t = xcalloc((size_t)fx->n_cells, sizeof *r->near_t);
+    r->near_f = xcalloc((size_t)fx->n_cells, sizeof *r->near_f);
+    const am_fca_params p = {AM_MEASURE_2SFCA, fx->d0};
+    assert_int_equal(am_fca_run(&p, r->fac, r->node, d, fx->supply, threads,
+                                r->D, r->R, r->A, &err),
+                     AM_OK);
+    assert_int_equal(am_nearest_run(r->node, d, threads, r->near_t, r->near_f,
+                                    &err),
+                     AM_OK);
+    r->cut[0] = 0;
+    r->cut[1] = fx->d0 / 2;
+    r->cut[2] = fx->d0;
+    r->cut[3] = fx->limit;
+    am_coverage_run(d, r->near_t, N_CUT, r->cut, r->cover);
+    am_demand_destroy(d);
+    am_graph_destroy(g_rev);
+    am_graph_destroy(g);
+}
+
+static void results_free(results *r)
+{
+    am_catchments_destroy(r->fac);
+    am_catchments_destroy(r->node);
+    free(r->D);
+    free(r->R);
+    free(r->A);
+    free(r->near_t);
+    free(r->near_f);
+    memset(r, 0, sizeof *r);
+}
+
+static void fixture_free(fixture *fx)
+{
+    free(fx->tail);
+    free(fx->head);
+    free(fx->time);
+    free(fx->fac_node);
+    free(fx->fac_off);
+    free(fx->supply);
+    free(fx->cell_node);
+    free(fx->cell_off);
+    free(fx->pop);
+    memset(fx, 0, sizeof *fx);
+}
+
+/* ---- (a) hand-computed fixture ----------------------------------------- */
+
+/*
+ * Road graph (forward, times in ds), 7 nodes:
+ *   0 <-> 1  100     1 <-> 2  100     2 <-> 3  200     5 -> 0  50 (one-way)
+ *   4 and 6 isolated.
+ * Facilities (node, off-network leg, supply):
+ *   F0 (0, 0, 10)  F1 (3, 20, 5)  F2 (4, 0, 7)  F3 (3, 20, 0)  F4 (-1, 0, 3)
+ * Catchment limit 400 ds, 2SFCA threshold d0 = 300 ds.
+ *
+ * Times node -> facility (reverse search, facility leg included):
+ *   F0: n0 0, n1 100, n2 200, n3 400, n5 50       (5 -> 0 is one-way)
+ *   F1 = F3: n3 20, n2 220, n1 320 (n0 at 420 > limit)
+ *   F2: n4 0.   F4: off the network, empty.
+ * Cells (node, offset, pop):
+ *   c0 (0, 10, 100)  c1 (1, 0, 200)  c2 (2, 80, 50)  c3 (2, 81, 25)
+ *   c4 (3, 0, 40)    c5 (6, 0, 30)   c6 (-1, 0, 70)  c7 (5, 5, 10)
+ *   c8 (1, 0, 0)     c9 (3, 390, 1)
+ * t_ij = offset + time:
+ *   c2 -> F1 = 80 + 220 = 300: exactly d0, included;
+ *   c3 -> F1 = 81 + 220 = 301: one decisecond over, excluded.
+ *   c4 -> F0 = 400 > d0; c9 -> F1 = 410 > d0 and > limit.
+ * D_F0 = c0 100 + c1 200 + c2 50 + c3 25 + c7 10 + c8 0 = 385
+ * D_F1 = D_F3 = c2 50 + c4 40 = 90;  D_F2 = 0 (no one at n4);  D_F4 = 0
+ * R = {10/385, 5/90, 0 (D = 0), 0 (S = 0), 0 (D = 0)}
+ * A: c0 c1 c3 c7 c8 = R0;  c2 = R0 + R1;  c4 = R1;  c5 (unreachable),
+ *    c6 (off network), c9 (nothing within d0) = 0.
+ * Identity: sum P A = 385 R0 + 90 R1 = 10 + 5 = S0 + S1 + S3 = 15.
+ * Nearest: c0 F0 10, c1 F0 100, c2 F0 280, c3 F0 281, c4 F1 20 (tie with
+ *   F3: lowest index), c7 F0 55, c8 F0 100; c5, c6 none; c9: 410 is past
+ *   the 400 limit, reported as none.
+ */
+static void hand_fixture(fixture *fx)
+{
+    static const int32_t tail[] = {0, 1, 1, 2, 2, 3, 5};
+    static const int32_t head[] = {1, 0, 2, 1, 3, 2, 0};
+    static const uint32_t time[] = {100, 100, 100, 100, 200, 200, 50};
+    static const int32_t fac_node[] = {0, 3, 4, 3, -1};
+    static const uint32_t fac_off[] = {0, 20, 0, 20, 0};
+    static const double supply[] = {10, 5, 7, 0, 3};
+    static const int32_t cell_node[] = {0, 1, 2, 2, 3, 6, -1, 5, 1, 3};
+    static const uint32_t cell_off[] = {10, 0, 80, 81, 0, 0, 0, 5, 0, 390};
+    static const double pop[] = {100, 200, 50, 25, 40, 30, 70, 10, 0, 1};
+    memset(fx, 0, sizeof *fx);
+    fx->n_nodes = 7;
+    fx->n_arcs = 7;
+    fx->tail = (int32_t *)tail;
+    fx->head = (int32_t *)head;
+    fx->time = (uint32_t *)time;
+    fx->n_fac = 5;
+    fx->fac_node = (int32_t *)fac_node;
+    fx->fac_off = (uint32_t *)fac_off;
+    fx->supply = (double *)supply;
+    fx->n_cells = 10;
+    fx->cell_node = (int32_t *)cell_node;
+    fx->cell_off = (uint32_t *)cell_off;
+    fx->pop = (double *)pop;
+    fx->limit = 400;
+    fx->d0 = 300;
+}
+
+static void test_hand_catchments(void **state)
+{
+    (void)state;
+    fixture fx;
+    hand_fixture(&fx);
+    results r;
+    memset(&r, 0, sizeof r);
+    run_pipeline(&fx, 2, &r);
+
+    static const int64_t f_first[] = {0, 5, 8, 9, 12, 12};
+    static const int32_t f_col[] = {0, 1, 2, 3, 5, 1, 2, 3, 4, 1, 2, 3};
+    static const uint32_t f_time[] = {0,   100, 200, 400, 50, 320,
+                                      220, 20,  0,   320, 220, 20};
+    assert_int_equal(r.fac->n_rows, 5);
+    assert_int_equal(r.fac->n_cols, 7);
+    assert_int_equal(r.fac->limit_ds, 400);
+    assert_int_equal(am_catchments_nnz(r.fac), 12);
+    assert_memory_equal(r.fac->first, f_first, sizeof f_first);
+    assert_memory_equal(r.fac->col, f_col, sizeof f_col);
+    assert_memory_equal(r.fac->time_ds, f_time, sizeof f_time);
+
+    /* Transposed: node rows, facilities ascending. */
+    static const int64_t n_first[] = {0, 1, 4, 7, 10, 11, 12, 12};
+    static const int32_t n_col[] = {0, 0, 1, 3, 0, 1, 3, 0, 1, 3, 2, 0};
+    static const uint32_t n_time[] = {0,   100, 320, 320, 200, 220,
+                                      220, 400, 20,  20,  0,   50};
+    assert_int_equal(r.node->n_rows, 7);
+    assert_int_equal(r.node->n_cols, 5);
+    assert_int_equal(r.node->limit_ds, 400);
+    assert_memory_equal(r.node->first, n_first, sizeof n_first);
+    assert_memory_equal(r.node->col, n_col, sizeof n_col);
+    assert_memory_equal(r.node->time_ds, n_time, sizeof n_time);
+    assert_int_equal(am_catchments_nnz(NULL), 0);
+    am_catchments_destroy(NULL);
+    results_free(&r);
+}
+
+static void test_hand_2sfca(void **state)
+{
+    (void)state;
+    fixture fx;
+    hand_fixture(&fx);
+    results r;
+    memset(&r, 0, sizeof r);
+    run_pipeline(&fx, 2, &r);
+
+    const double R0 = 10.0 / 385.0, R1 = 5.0 / 90.0;
+    const double D[] = {385, 90, 0, 90, 0};
+    const double R[] = {R0, R1, 0, 0, 0};
+    for (int j = 0; j < 5; j++) {
+        assert_double_near(r.D[j], D[j], 0.0);
+        assert_double_near(r.R[j], R[j], 1e-15);
+    }
+    const double A[] = {R0, R0, R0 + R1, R0, R1, 0, 0, R0, R0, 0};
+    for (int i = 0; i < 10; i++)
+        assert_double_near(r.A[i], A[i], 1e-15);
+
+    double lhs = 0.0;
+    for (int i = 0; i < 10; i++)
+        lhs += fx.pop[i] * r.A[i];
+    assert_double_near(lhs, 15.0, 1e-12);
+
+    static const uint32_t nt[] = {10, 100, 280, 281, 20, AM_TIME_INF,
+                                  AM_TIME_INF, 55, 100, AM_TIME_INF};
+    static const int32_t nf[] = {0, 0, 0, 0, 1, -1, -1, 0, 0, -1};
+    assert_memory_equal(r.near_t, nt, sizeof nt);
+    assert_memory_equal(r.near_f, nf, sizeof nf);
+    results_free(&r);
+}
+
+static void test_hand_threshold_filter(void **state)
+{
+    (void)state;
+    /* Same catchments, smaller d0 = 220: only times <= 220 count.
+     * D_F0: c0 10, c7 55, c1 100, c8 100 -> 100 + 10 + 200 + 0 = 310
+     *   (c2 280, c3 281 now out). D_F1 = D_F3: c4 20 -> 40 (c2 300 out).
+     * A: c0 c1 c7 c8 = 10/310; c4 = 5/40; everything else 0. */
+    fixture fx;
+    hand_fixture(&fx);
+    am_graph *g = NULL, *g_rev = NULL;
+    am_demand *d = NULL;
+    am_catchments *fac = NULL, *node = NULL;
+    assert_int_equal(am_graph_build(fx.n_nodes, fx.n_arcs, fx.tail, fx.head,
+                                    fx.time, &g, NULL),
+                     AM_OK);
+    assert_int_equal(am_graph_reverse(g, &g_rev, NULL), AM_OK);
+    assert_int_equal(am_demand_build(fx.n_cells, fx.n_nodes, fx.cell_node,
+                                     fx.cell_off, fx.pop, &d, NULL),
+                     AM_OK);
+    assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                           fx.fac_off, fx.limit, 1, NULL, NULL,
+                                           &fac, NULL),
+                     AM_OK);
+    assert_int_equal(am_catchments_transpose(fac, &node, NULL), AM_OK);
+    double D[5], R[5], A[10];
+    am_fca_params p = {AM_MEASURE_2SFCA, 220};
+    assert_int_equal(
+        am_fca_run(&p, fac, node, d, fx.supply, 1, D, R, A, NULL), AM_OK);
+    const double eD[] = {310, 40, 0, 40, 0};
+    const double eR[] = {10.0 / 310.0, 5.0 / 40.0, 0, 0, 0};
+    const double eA[] = {eR[0], eR[0], 0, 0, eR[1], 0, 0, eR[0], eR[0], 0};
+    for (int j = 0; j < 5; j++) {
+        assert_double_near(D[j], eD[j], 0.0);
+        assert_double_near(R[j], eR[j], 1e-15);
+    }
+    for (int i = 0; i < 10; i++)
+        assert_double_near(A[i], eA[i], 1e-15);
+
+    /* d0 above the catchments' limit, an unknown kind, a bad supply. */
+    am_error err;
+    p.threshold_ds = 401;
+    assert_int_equal(am_fca_run(&p, fac, node, d, fx.supply, 1, D, R, A, &err),
+                     AM_ERR_INVALID);
+    p.threshold_ds = 300;
+    p.kind = (am_measure_kind)99;
+    assert_int_equal(am_fca_run(&p, fac, node, d, fx.supply, 1, D, R, A, &err),
+                     AM_ERR_INVALID);
+    p.kind = AM_MEASURE_2SFCA;
+    const double bad_supply[] = {10, 5, -1, 0, 3};
+    am_error_clear(&err);
+    assert_int_equal(am_fca_run(&p, fac, node, d, bad_supply, 1, D, R, A, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(err.feature, 2);
+    /* Transposed and untransposed swapped: sizes disagree. */
+    assert_int_equal(am_fca_run(&p, node, fac, d, fx.supply, 1, D, R, A, &err),
+                     AM_ERR_INVALID);
+
+    am_catchments_destroy(node);
+    am_catchments_destroy(fac);
+    am_demand_destroy(d);
+    am_graph_destroy(g_rev);
+    am_graph_destroy(g);
+}
+
+/* (f) Coverage on the hand fixture. Nearest (pop): c0 10 (100), c4 20 (40),
+ * c7 55 (10), c1 100 (200), c8 100 (0), c2 280 (50), c3 281 (25); the rest
+ * unreached. Cumulative, inclusive at each cutoff. */
+static void test_hand_coverage(void **state)
+{
+    (void)state;
+    fixture fx;
+    hand_fixture(&fx);
+    results r;
+    memset(&r, 0, sizeof r);
+    run_pipeline(&fx, 1, &r);
+    am_demand *d = NULL;
+    assert_int_equal(am_demand_build(fx.n_cells, fx.n_nodes, fx.cell_node,
+                                     fx.cell_off, fx.pop, &d, NULL),
+                     AM_OK);
+    static const uint32_t cut[] = {9,   10,  20,  55,  100,
+                                   279, 280, 281, 400, AM_TIME_INF};
+    static const double exp_pop[] = {0,   100, 140, 150, 350,
+                                     350, 400, 425, 425, 425};
+    double got[10];
+    am_coverage_run(d, r.near_t, 10, cut, got);
+    for (int c = 0; c < 10; c++)
+        assert_double_near(got[c], exp_pop[c], 0.0);
+    am_demand_destroy(d);
+    results_free(&r);
+}
+
+/* ---- progress and cancellation ----------------------------------------- */
+
+typedef struct progress_log {
+    int calls;
+    int stop_after; /* return 0 on this call (1-based); 0 = never */
+    double last;
+    int monotone;
+} progress_log;
+
+static int log_progress(double fraction, const char *message, void *user)
+{
+    progress_log *pl = user;
+    (void)message;
+    if (fraction < pl->last)
+        pl->monotone = 0;
+    pl->last = fraction;
+    pl->calls++;
+    return pl->stop_after == 0 || pl->calls < pl->stop_after;
+}
+
+/* ---- random fixtures ---------------------------------------------------- */
+
+static uint64_t rng_state;
+static uint32_t rng_next(void)
+{
+    /* splitmix64 (Steele, Lea & Flood 2014) */
+    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return (uint32_t)((z ^ (z >> 31)) >> 32);
+}
+static double rng_unit(void) { return rng_next() / 4294967296.0; }
+
+/*
+ * A road-like random network: mostly local two-way streets (node i to
+ * i + 1..30), a fifth one-way, some long links; facilities and cells on
+ * random nodes, a few off the network, some zero supply / population.
+ */
+static void random_fixture(fixture *fx, uint64_t seed, int32_t n_nodes,
+                           int32_t n_fac, int32_t n_cells, uint32_t limit,
+                           uint32_t d0)
+{
+    rng_state = seed;
+    memset(fx, 0, sizeof *fx);
+    fx->n_nodes = n_nodes;
+    const int64_t cap = (int64_t)n_nodes * 6;
+    fx->tail = xcalloc((size_t)cap, sizeof *fx->tail);
+    fx->head = xcalloc((size_t)cap, sizeof *fx->head);
+    fx->time = xcalloc((size_t)cap, sizeof *fx->time);
+    int64_t m = 0;
+    for (int32_t u = 0; u < n_nodes; u++) {
+        for (int k = 0; k < 3; k++) {
+            int32_t v;
+            if (rng_next() % 20 == 0)
+                v = (int32_t)(rng_next() % (uint32_t)n_nodes);
+            else
+                v = (u + 1 + (int32_t)(rng_next() % 30)) % n_nodes;
+            const uint32_t t = 30 + rng_next() % 500;
+            fx->tail[m] = u;
+            fx->head[m] = v;
+            fx->time[m] = t;
+            m++;
+            if (rng_next() % 5 != 0) { /* two-way */
+                fx->tail[m] = v;
+                fx->head[m] = u;
+                fx->time[m] = t;
+                m++;
+            }
+        }
+    }
+    fx->n_arcs = m;
+    fx->n_fac = n_fac;
+    fx->fac_node = xcalloc((size_t)n_fac, sizeof *fx->fac_node);
+    fx->fac_off = xcalloc((size_t)n_fac, sizeof *fx->fac_off);
+    fx->supply = xcalloc((size_t)n_fac, sizeof *fx->supply);
+    for (int32_t j = 0; j < n_fac; j++) {
+        fx->fac_node[j] = rng_next() % 25 == 0
+                              ? -1
+                              : (int32_t)(rng_next() % (uint32_t)n_nodes);
+        fx->fac_off[j] = rng_next() % 100;
+        fx->supply[j] = rng_next() % 10 == 0 ? 0.0 : 1.0 + 49.0 * rng_unit();
+    }
+    fx->n_cells = n_cells;
+    fx->cell_node = xcalloc((size_t)n_cells, sizeof *fx->cell_node);
+    fx->cell_off = xcalloc((size_t)n_cells, sizeof *fx->cell_off);
+    fx->pop = xcalloc((size_t)n_cells, sizeof *fx->pop);
+    for (int32_t i = 0; i < n_cells; i++) {
+        fx->cell_node[i] = rng_next() % 20 == 0
+                               ? -1
+                               : (int32_t)(rng_next() % (uint32_t)n_nodes);
+        fx->cell_off[i] = rng_next() % 300;
+        fx->pop[i] = rng_next() % 10 == 0 ? 0.0 : 500.0 * rng_unit();
+    }
+    fx->limit = limit;
+    fx->d0 = d0;
+}
+
+/* ---- (b) identity ------------------------------------------------------- */
+
+static void test_identity_random(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 20240601, 2000, 50, 3000, 3000, 2500);
+    results r;
+    memset(&r, 0, sizeof r);
+    run_pipeline(&fx, 2, &r);
+
+    double lhs = 0.0, rhs = 0.0;
+    int n_served = 0, n_empty = 0;
+    for (int32_t i = 0; i < fx.n_cells; i++)
+        lhs += fx.pop[i] * r.A[i];
+    for (int32_t j = 0; j < fx.n_fac; j++) {
+        if (r.D[j] > 0) {
+            rhs += fx.supply[j];
+            n_served++;
+        } else {
+            assert_double_near(r.R[j], 0.0, 0.0);
+            n_empty++;
+        }
+    }
+    /* The fixture must exercise both kinds of facility. */
+    assert_true(n_served > 10);
+    assert_true(n_empty >= 1);
+    assert_true(rhs > 0);
+    assert_true(fabs(lhs - rhs) <= 1e-9 * rhs);
+    results_free(&r);
+    fixture_free(&fx);
+}
+
+/* ---- (c) serial oracle -------------------------------------------------- */
+
+/* Naive Dijkstra on an adjacency matrix w (w[u*n+v] = cheapest u->v, or
+ * UINT32_MAX), starting at src with time t0. No heap, no CSR. */
+static void naive_dijkstra(int32_t n, const uint32_t *w, int32_t src,
+                           uint32_t t0, uint64_t *dist)
+{
+    char *done = xcalloc((size_t)n, 1);
+    for (int32_t v = 0; v < n; v++)
+        dist[v] = UINT64_MAX;
+    dist[src] = t0;
+    for (;;) {
+        int32_t u = -1;
+        for (int32_t v = 0; v < n; v++)
+            if (!done[v] && dist[v] != UINT64_MAX &&
+                (u < 0 || dist[v] < dist[u]))
+                u = v;
+        if (u < 0)
+            break;
+        done[u] = 1;
+        for (int32_t v = 0; v < n; v++) {
+            const uint32_t c = w[(size_t)u * n + v];
+            if (c != UINT32_MAX && dist[u] + c < dist[v])
+                dist[v] = dist[u] + c;
+        }
+    }
+    free(done);
+}
+
+static int rel_close(double a, double b, double rel)
+{
+    return fabs(a - b) <= rel * fmax(fabs(a), fabs(b)) + 1e-300;
+}
+
+static void test_oracle(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 7, 300, 12, 500, 1500, 1200);
+    const int32_t n = fx.n_nodes, nf = fx.n_fac, nc = fx.n_cells;
+
+    /* Reverse adjacency matrix: wr[v*n+u] = cheapest arc u -> v, so a
+     * search from a facility on wr gives times *to* it. */
+    uint32_t *wr = xcalloc((size_t)n * n, sizeof *wr);
+    for (size_t k = 0; k < (size_t)n * n; k++)
+        wr[k] = UINT32_MAX;
+    for (int64_t a = 0; a < fx.n_arcs; a++) {
+        const size_t k = (size_t)fx.head[a] * n + fx.tail[a];
+        if (fx.time[a] < wr[k])
+            wr[k] = fx.time[a];
+    }
+    /* tf[j*n + v] = time from node v to facility j, UINT64_MAX if none. */
+    uint64_t *tf = xcalloc((size_t)nf * n, sizeof *tf);
+    for (int32_t j = 0; j < nf; j++) {
+        if (fx.fac_node[j] < 0) {
+            for (int32_t v = 0; v < n; v++)
+                tf[(size_t)j * n + v] = UINT64_MAX;
+            continue;
+        }
+        naive_dijkstra(n, wr, fx.fac_node[j], fx.fac_off[j],
+                       tf + (size_t)j * n);
+    }
+
+    results r;
+    memset(&r, 0, sizeof r);
+    run_pipeline(&fx, 2, &r);
+
+    /* Catchment rows: exactly the nodes within the limit, ascending. */
+    for (int32_t j = 0; j < nf; j++) {
+        int64_t e = r.fac->first[j];
+        for (int32_t v = 0; v < n; v++) {
+            const uint64_t t = tf[(size_t)j * n + v];
+            if (t > fx.limit)
+                continue;
+            assert_true(e < r.fac->first[j + 1]);
+            assert_int_equal(r.fac->col[e], v);
+            assert_int_equal(r.fac->time_ds[e], t);
+            e++;
+        }
+        assert_int_equal(e, r.fac->first[j + 1]);
+    }
+
+    /* Brute-force measures over all (cell, facility) pairs. */
+    double *D = xcalloc((size_t)nf, sizeof *D);
+    double *R = xcalloc((size_t)nf, sizeof *R);
+    for (int32_t i = 0; i < nc; i++) {
+        if (fx.cell_node[i] < 0)
+            continue;
+        for (int32_t j = 0; j < nf; j++) {
+            const uint64_t t = tf[(size_t)j * n + fx.cell_node[i]];
+            if (t != UINT64_MAX && fx.cell_off[i] + t <= fx.d0)
+                D[j] += fx.pop[i];
+        }
+    }
+    int n_reach = 0, n_none = 0;
+    for (int32_t j = 0; j < nf; j++) {
+        R[j] = D[j] > 0 ? fx.supply[j] / D[j] : 0.0;
+        assert_true(rel_close(r.D[j], D[j], 1e-12));
+        assert_true(rel_close(r.R[j], R[j], 1e-12));
+    }
+    for (int32_t i = 0; i < nc; i++) {
+        double A = 0.0;
+        uint64_t best = UINT64_MAX;
+        int32_t best_j = -1;
+        if (fx.cell_node[i] >= 0) {
+            for (int32_t j = 0; j < nf; j++) {
+                const uint64_t t0 = tf[(size_t)j * n + fx.cell_node[i]];
+                if (t0 == UINT64_MAX)
+                    continue;
+                const uint64_t t = fx.cell_off[i] + t0;
+                if (t <= fx.d0)
+                    A += R[j];
+                if (t < best) {
+                    best = t;
+                    best_j = j;
+                }
+            }
+        }
+        if (best > fx.limit) { /* beyond the catchments: unknown */
+            best = AM_TIME_INF;
+            best_j = -1;
+        }
+        assert_true(rel_close(r.A[i], A, 1e-12));
+        assert_int_equal(r.near_t[i], best);
+        assert_int_equal(r.near_f[i], best_j);
+        n_reach += best_j >= 0;
+        n_none += best_j < 0;
+    }
+    assert_true(n_reach > nc / 4);
+    assert_true(n_none > 0);
+
+    for (int c = 0; c < N_CUT; c++) {
+        double cov = 0.0;
+        for (int32_t i = 0; i < nc; i++)
+            if (r.near_t[i] != AM_TIME_INF && r.near_t[i] <= r.cut[c])
+                cov += fx.pop[i];
+        assert_true(rel_close(r.cover[c], cov, 1e-12));
+    }
+
+    free(D);
+    free(R);
+    free(tf);
+    free(wr);
+    results_free(&r);
+    fixture_free(&fx);
+}
+
+/* ---- (d) determinism ---------------------------------------------------- */
+
+static void assert_same(const results *a, const results *b, const fixture *fx)
+{
+    const int64_t nnz = am_catchments_nnz(a->fac);
+    assert_int_equal(am_catchments_nnz(b->fac), nnz);
+    assert_memory_equal(a->fac->first, b->fac->first,
+                        ((size_t)fx->n_fac + 1) * sizeof *a->fac->first);
+    assert_memory_equal(a->fac->col, b->fac->col, (size_t)nnz * sizeof(int32_t));
+    assert_memory_equal(a->fac->time_ds, b->fac->time_ds,
+                        (size_t)nnz * sizeof(uint32_t));
+    assert_memory_equal(a->node->first, b->node->first,
+                        ((size_t)fx->n_nodes + 1) * sizeof *a->node->first);
+    assert_memory_equal(a->node->col, b->node->col,
+                        (size_t)nnz * sizeof(int32_t));
+    assert_memory_equal(a->node->time_ds, b->node->time_ds,
+                        (size_t)nnz * sizeof(uint32_t));
+    assert_memory_equal(a->D, b->D, (size_t)fx->n_fac * sizeof(double));
+    assert_memory_equal(a->R, b->R, (size_t)fx->n_fac * sizeof(double));
+    assert_memory_equal(a->A, b->A, (size_t)fx->n_cells * sizeof(double));
+    assert_memory_equal(a->near_t, b->near_t,
+                        (size_t)fx->n_cells * sizeof(uint32_t));
+    assert_memory_equal(a->near_f, b->near_f,
+                        (size_t)fx->n_cells * sizeof(int32_t));
+    assert_memory_equal(a->cover, b->cover, sizeof a->cover);
+}
+
+static void test_determinism(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 99, 2000, 300, 3000, 3000, 2400);
+    results r1, r2, r4;
+    memset(&r1, 0, sizeof r1);
+    memset(&r2, 0, sizeof r2);
+    memset(&r4, 0, sizeof r4);
+    run_pipeline(&fx, 1, &r1);
+    run_pipeline(&fx, 2, &r2);
+    run_pipeline(&fx, 4, &r4);
+    assert_true(am_catchments_nnz(r1.fac) > 1000);
+    assert_same(&r1, &r2, &fx);
+    assert_same(&r1, &r4, &fx);
+    results_free(&r1);
+    results_free(&r2);
+    results_free(&r4);
+    fixture_free(&fx);
+}
+
+static void test_progress_cancel(void **state)
+{
+    (void)state;
+    fixture fx;
+    /* 300 sources: several batches of at least 64. */
+    random_fixture(&fx, 5, 500, 300, 10, 1000, 800);
+    am_graph *g = NULL, *g_rev = NULL;
+    assert_int_equal(am_graph_build(fx.n_nodes, fx.n_arcs, fx.tail, fx.head,
+                                    fx.time, &g, NULL),
+                     AM_OK);
+    assert_int_equal(am_graph_reverse(g, &g_rev, NULL), AM_OK);
+
+    progress_log pl = {0, 0, 0.0, 1};
+    am_catchments *c = NULL;
+    assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                           fx.fac_off, fx.limit, 2,
+                                           log_progress, &pl, &c, NULL),
+                     AM_OK);
+    assert_true(pl.calls >= 2);
+    assert_true(pl.monotone);
+    assert_double_near(pl.last, 1.0, 0.0);
+    am_catchments_destroy(c);
+
+    progress_log stop = {0, 1, 0.0, 1};
+    am_error err;
+    am_error_clear(&err);
+    c = (am_catchments *)&c;
+    assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                           fx.fac_off, fx.limit, 2,
+                                           log_progress, &stop, &c, &err),
+                     AM_ERR_CANCELLED);
+    assert_null(c);
+    assert_int_equal(err.code, AM_ERR_CANCELLED);
+    assert_int_equal(stop.calls, 1);
+
+    /* A source snapped beyond the graph is rejected. */
+    const int32_t bad = fx.n_nodes;
+    am_error_clear(&err);
+    assert_int_equal(am_catchments_compute(g_rev, 1, &bad, NULL, 100, 1, NULL,
+                                           NULL, &c, &err),
+                     AM_ERR_INVALID);
+    assert_null(c);
+    assert_int_equal(err.feature, 0);
+
+    /* Zero sources: an empty, valid result. */
+    assert_int_equal(am_catchments_compute(g_rev, 0, NULL, NULL, 100, 0, NULL,
+                                           NULL, &c, NULL),
+                     AM_OK);
+    assert_int_equal(c->n_rows, 0);
+    assert_int_equal(am_catchments_nnz(c), 0);
+    am_catchments_destroy(c);
+
+    am_graph_destroy(g_rev);
+    am_graph_destroy(g);
+    fixture_free(&fx);
+}
+
+/* ---- (e) weighted summary ----------------------------------------------- */
+
+static void test_weighted_summary(void **state)
+{
+    (void)state;
+    double mean, median;
+
+    /* {3,1,2} equal weights: mean 2; sorted 1,2,3, cum 1,2,3, half 1.5
+     * reached at 2. */
+    const double v1[] = {3, 1, 2}, w1[] = {1, 1, 1};
+    assert_int_equal(am_weighted_summary(3, v1, w1, &mean, &median), AM_OK);
+    assert_double_near(mean, 2.0, 1e-15);
+    assert_double_near(median, 2.0, 0.0);
+
+    /* {1,2,3,4} equal weights: mean 2.5; half = 2 reached exactly at 2
+     * (lower median). */
+    const double v2[] = {4, 3, 2, 1}, w2[] = {1, 1, 1, 1};
+    assert_int_equal(am_weighted_summary(4, v2, w2, &mean, &median), AM_OK);
+    assert_double_near(mean, 2.5, 1e-15);
+    assert_double_near(median, 2.0, 0.0);
+
+    /* Zero weight skipped: {10 (w0), 20 (w1), 30 (w3)}: mean
+     * (20 + 90) / 4 = 27.5; half 2 reached at 30. */
+    const double v3[] = {10, 20, 30}, w3[] = {0, 1, 3};
+    assert_int_equal(am_weighted_summary(3, v3, w3, &mean, &median), AM_OK);
+    assert_double_near(mean, 27.5, 1e-15);
+    assert_double_near(median, 30.0, 0.0);
+
+    /* Heavy low value: {1 (w3), 100 (w1)}: mean 103 / 4 = 25.75, median 1. */
+    const double v4[] = {100, 1}, w4[] = {1, 3};
+    assert_int_equal(am_weighted_summary(2, v4, w4, &mean, &median), AM_OK);
+    assert_double_near(mean, 25.75, 1e-15);
+    assert_double_near(median, 1.0, 0.0);
+
+    /* NaN value skipped: {NaN (w5), 5 (w1), 7 (w1)}: mean 6, median 5. */
+    const double v5[] = {NAN, 5, 7}, w5[] = {5, 1, 1};
+    assert_int_equal(am_weighted_summary(3, v5, w5, &mean, &median), AM_OK);
+    assert_double_near(mean, 6.0, 1e-15);
+    assert_double_near(median, 5.0, 0.0);
+
+    /* All weights zero, and n = 0: both NaN. */
+    const double v6[] = {1, 2}, w6[] = {0, 0};
+    assert_int_equal(am_weighted_summary(2, v6, w6, &mean, &median), AM_OK);
+    assert_true(isnan(mean));
+    assert_true(isnan(median));
+    mean = median = 0;
+    assert_int_equal(am_weighted_summary(0, NULL, NULL, &mean, &median),
+                     AM_OK);
+    assert_true(isnan(mean));
+    assert_true(isnan(median));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hand_catchments),
+        cmocka_unit_test(test_hand_2sfca),
+        cmocka_unit_test(test_hand_threshold_filter),
+        cmocka_unit_test(test_hand_coverage),
+        cmocka_unit_test(test_identity_random),
+        cmocka_unit_test(test_oracle),
+        cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_progress_cancel),
+        cmocka_unit_test(test_weighted_summary),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
