@@ -1,0 +1,270 @@
+/*
+ * test_crs.c: transforms and CRS checks (geo/crs.h) against published or
+ * independently computed coordinates.
+ *
+ * Sources of the expected numbers:
+ *  - EPSG Guidance Note 7-2 (IOGP Publication 373-7-2), worked examples:
+ *    Popular Visualisation Pseudo-Mercator (EPSG:3857): lat 24d22'54.433"N,
+ *    lon 100d20'00.000"W -> E = -11 169 055.58 m, N = 2 800 000.00 m; and
+ *    Transverse Mercator, OSGB 1936 / British National Grid (EPSG:27700
+ *    from OSGB 1936 geographic, EPSG:4277, no datum change): lat 50d30'N,
+ *    lon 0d30'E -> E = 577 274.99 m, N = 69 740.50 m.
+ *  - UTM 26N (EPSG:32626), lon -25.5, lat 38.0 -> (631699.6695,
+ *    4206876.5233): PROJ 9.1 `cs2cs EPSG:4326 EPSG:32626`, checked by hand
+ *    with an independent implementation of Krueger's series (Karney 2011,
+ *    "Transverse Mercator with an accuracy of a few nanometers", J. Geodesy
+ *    85:475-485, eqs. 7-11, 4th order), agreeing to 0.1 mm.
+ *  - EPSG:3879 (ETRS89 / GK25FIN, officially northing first): lon 24.9325,
+ *    lat 60.1655 -> E = 25 496 252.3286, N = 6 672 513.7004 (cs2cs, which
+ *    prints northing first); consistent with the Helsinki test raster,
+ *    whose centre gdalinfo reports at (25496250, 6672500) = 24d55'56.85"E,
+ *    60d09'55.36"N.
+ */
+#include <geodesic.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "geo/crs.h"
+
+#define AM_PI 3.14159265358979323846
+
+static void xform1(const char *src, const char *dst, double *x, double *y)
+{
+    am_transform *t = NULL;
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_transform_create(src, dst, &t, &err), AM_OK);
+    size_t failed = 99;
+    assert_int_equal(am_transform_points(t, 1, x, y, &failed, &err), AM_OK);
+    assert_int_equal(failed, 0);
+    am_transform_destroy(t);
+}
+
+static void test_pseudo_mercator(void **state)
+{
+    (void)state;
+    const double lon = -(100.0 + 20.0 / 60.0);
+    const double lat = 24.0 + 22.0 / 60.0 + 54.433 / 3600.0;
+    double x = lon, y = lat;
+    xform1(AM_CRS_WGS84, "EPSG:3857", &x, &y);
+    assert_float_equal(x, -11169055.58, 0.01);
+    assert_float_equal(y, 2800000.00, 0.01);
+    /* and back */
+    xform1("EPSG:3857", AM_CRS_WGS84, &x, &y);
+    assert_float_equal(x, lon, 1e-9);
+    assert_float_equal(y, lat, 1e-9);
+}
+
+static void test_british_national_grid(void **state)
+{
+    (void)state;
+    double x = 0.5, y = 50.5; /* lon, lat: traditional GIS order */
+    xform1("EPSG:4277", "EPSG:27700", &x, &y);
+    assert_float_equal(x, 577274.99, 0.02);
+    assert_float_equal(y, 69740.50, 0.02);
+}
+
+static void test_utm(void **state)
+{
+    (void)state;
+    double x = -25.5, y = 38.0;
+    xform1(AM_CRS_WGS84, "EPSG:32626", &x, &y);
+    assert_float_equal(x, 631699.6695, 1e-3);
+    assert_float_equal(y, 4206876.5233, 1e-3);
+    xform1("EPSG:32626", AM_CRS_WGS84, &x, &y);
+    assert_float_equal(x, -25.5, 1e-9);
+    assert_float_equal(y, 38.0, 1e-9);
+}
+
+static void test_axis_order_northing_first_crs(void **state)
+{
+    (void)state;
+    double x = 24.9325, y = 60.1655;
+    xform1(AM_CRS_WGS84, "EPSG:3879", &x, &y);
+    assert_float_equal(x, 25496252.3286, 1e-3); /* easting in x */
+    assert_float_equal(y, 6672513.7004, 1e-3);
+}
+
+static void test_many_points_and_failures(void **state)
+{
+    (void)state;
+    am_transform *t = NULL;
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_transform_create(AM_CRS_WGS84, "EPSG:3857", &t, &err),
+                     AM_OK);
+    /* Latitude 95 and NaN cannot be projected; the others can. */
+    double x[5] = {0.0, 10.0, 20.0, NAN, -100.0 - 20.0 / 60.0};
+    double y[5] = {0.0, 95.0, 0.0, 0.0, 24.0 + 22.0 / 60.0 + 54.433 / 3600.0};
+    size_t failed = 0;
+    assert_int_equal(am_transform_points(t, 5, x, y, &failed, &err), AM_OK);
+    assert_int_equal(failed, 2);
+    assert_float_equal(x[0], 0.0, 1e-9);
+    assert_float_equal(y[0], 0.0, 1e-9);
+    assert_true(x[1] == HUGE_VAL && y[1] == HUGE_VAL);
+    /* 20 deg of longitude on the sphere of radius a */
+    assert_float_equal(x[2], 6378137.0 * 20.0 * AM_PI / 180.0, 1e-6);
+    assert_true(x[3] == HUGE_VAL && y[3] == HUGE_VAL);
+    assert_float_equal(x[4], -11169055.58, 0.01);
+    assert_float_equal(y[4], 2800000.00, 0.01);
+    /* n_failed may be NULL; zero points is fine. */
+    double a = 1.0, b = 2.0;
+    assert_int_equal(am_transform_points(t, 1, &a, &b, NULL, &err), AM_OK);
+    assert_int_equal(am_transform_points(t, 0, NULL, NULL, &failed, &err),
+                     AM_OK);
+    assert_int_equal(failed, 0);
+    am_transform_destroy(t);
+    am_transform_destroy(NULL);
+    assert_int_equal(am_transform_points(NULL, 1, &a, &b, NULL, &err),
+                     AM_ERR_CRS);
+}
+
+static void test_metric_frame_string(void **state)
+{
+    (void)state;
+    char buf[160];
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_crs_metric_frame(-26.0, 37.0, -25.0, 38.0, buf,
+                                         sizeof buf, &err),
+                     AM_OK);
+    assert_string_equal(buf, "+proj=aeqd +lat_0=37.500000000 "
+                             "+lon_0=-25.500000000 +datum=WGS84 +units=m "
+                             "+no_defs");
+    /* Longitudes beyond 180 are wrapped. */
+    assert_int_equal(am_crs_metric_frame(350.0, -1.0, 360.0, 1.0, buf,
+                                         sizeof buf, &err),
+                     AM_OK);
+    assert_non_null(strstr(buf, "+lat_0=0.000000000 +lon_0=-5.000000000 "));
+    assert_int_equal(am_crs_metric_frame(179.0, 0.0, 181.0, 2.0, buf,
+                                         sizeof buf, &err),
+                     AM_OK);
+    assert_non_null(strstr(buf, "+lon_0=180.000000000 "));
+
+    assert_int_equal(am_crs_metric_frame(-25.0, 37.0, -26.0, 38.0, buf,
+                                         sizeof buf, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(err.code, AM_ERR_INVALID);
+    assert_int_equal(am_crs_metric_frame(0.0, 38.0, 1.0, 37.0, buf,
+                                         sizeof buf, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_crs_metric_frame(NAN, 37.0, 1.0, 38.0, buf,
+                                         sizeof buf, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_crs_metric_frame(0.0, 37.0, INFINITY, 38.0, buf,
+                                         sizeof buf, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_crs_metric_frame(0.0, 37.0, 1.0, 38.0, buf, 20, &err),
+                     AM_ERR_INVALID);
+    assert_string_equal(buf, "");
+}
+
+static void test_metric_frame_geometry(void **state)
+{
+    (void)state;
+    char frame[160];
+    am_error err;
+    am_error_clear(&err);
+    /* Greater Accra's extent. */
+    assert_int_equal(am_crs_metric_frame(-0.4, 5.35, -0.0, 5.75, frame,
+                                         sizeof frame, &err),
+                     AM_OK);
+    am_transform *t = NULL;
+    assert_int_equal(am_transform_create(AM_CRS_WGS84, frame, &t, &err),
+                     AM_OK);
+    assert_int_equal(am_crs_check(frame, "metric frame", &err), AM_OK);
+
+    /* Points exactly 1000 m and 50 km from the centre (PROJ's geodesic
+     * direct problem, Karney 2013): an azimuthal equidistant projection
+     * keeps distances from its centre. */
+    struct geod_geodesic g;
+    geod_init(&g, 6378137.0, 1.0 / 298.257223563);
+    double x[4] = {-0.2, 0, 0, 0}, y[4] = {5.55, 0, 0, 0};
+    const double az[3] = {60.0, 200.0, 0.0};
+    const double s[3] = {1000.0, 1000.0, 50000.0};
+    for (int k = 0; k < 3; k++)
+        geod_direct(&g, 5.55, -0.2, az[k], s[k], &y[k + 1], &x[k + 1], NULL);
+    size_t failed = 9;
+    assert_int_equal(am_transform_points(t, 4, x, y, &failed, &err), AM_OK);
+    assert_int_equal(failed, 0);
+    assert_float_equal(x[0], 0.0, 1e-6);
+    assert_float_equal(y[0], 0.0, 1e-6);
+    for (int k = 0; k < 3; k++) {
+        assert_float_equal(hypot(x[k + 1], y[k + 1]), s[k], 1e-6);
+        /* azimuth measured clockwise from grid north */
+        double a = atan2(x[k + 1], y[k + 1]) * 180.0 / AM_PI;
+        if (a < 0)
+            a += 360.0;
+        assert_float_equal(a, az[k], 1e-6);
+    }
+    am_transform_destroy(t);
+}
+
+static void test_unknown_crs(void **state)
+{
+    (void)state;
+    am_transform *t = (am_transform *)&t; /* must be reset to NULL */
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_transform_create("EPSG:999999", AM_CRS_WGS84, &t,
+                                         &err),
+                     AM_ERR_CRS);
+    assert_null(t);
+    assert_int_equal(err.code, AM_ERR_CRS);
+    assert_non_null(strstr(err.msg, "EPSG:999999"));
+
+    assert_int_equal(am_transform_create(AM_CRS_WGS84, "not a crs at all", &t,
+                                         &err),
+                     AM_ERR_CRS);
+    assert_null(t);
+    assert_non_null(strstr(err.msg, "not a crs at all"));
+
+    /* PROJ strings with an unknown projection or an invalid parameter;
+     * a valid bare PROJ string (no +type=crs) is a CRS. */
+    assert_int_equal(am_crs_check("+proj=foobar +datum=WGS84", "roads", &err),
+                     AM_ERR_CRS);
+    assert_non_null(strstr(err.msg, "roads"));
+    assert_non_null(strstr(err.msg, "+proj=foobar"));
+    assert_int_equal(am_crs_check("+proj=merc +lat_ts=95", "roads", &err),
+                     AM_ERR_CRS);
+    assert_int_equal(am_crs_check("+proj=utm +zone=30 +datum=WGS84", "roads",
+                                  &err),
+                     AM_OK);
+    assert_int_equal(am_crs_check(NULL, "population raster", &err),
+                     AM_ERR_CRS);
+    assert_non_null(strstr(err.msg, "population raster"));
+    assert_int_equal(am_crs_check("", "x", &err), AM_ERR_CRS);
+    assert_int_equal(am_crs_check("EPSG:999999", "facilities", &err),
+                     AM_ERR_CRS);
+    assert_int_equal(am_crs_check("EPSG:4326", "facilities", &err), AM_OK);
+    assert_int_equal(am_crs_check("EPSG:3879", NULL, &err), AM_OK);
+    assert_int_equal(
+        am_crs_check("GEOGCRS[\"WGS 84\",DATUM[\"World Geodetic System 1984\","
+                     "ELLIPSOID[\"WGS 84\",6378137,298.257223563]],"
+                     "CS[ellipsoidal,2],AXIS[\"latitude\",north],"
+                     "AXIS[\"longitude\",east],ANGLEUNIT[\"degree\","
+                     "0.0174532925199433]]",
+                     "wkt", &err),
+        AM_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pseudo_mercator),
+        cmocka_unit_test(test_british_national_grid),
+        cmocka_unit_test(test_utm),
+        cmocka_unit_test(test_axis_order_northing_first_crs),
+        cmocka_unit_test(test_many_points_and_failures),
+        cmocka_unit_test(test_metric_frame_string),
+        cmocka_unit_test(test_metric_frame_geometry),
+        cmocka_unit_test(test_unknown_crs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
