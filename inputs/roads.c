@@ -1,0 +1,794 @@
+/*
+ * roads.c: a routable road graph from any OGR line layer (see roads.h).
+ *
+ * Why: accessibility needs travel times along real roads. Road data comes
+ * as OSM extracts (PBF/XML, through GDAL's OSM driver) or as plain GIS line
+ * layers (GeoPackage, Shapefile, GeoJSON) with OSM-like attributes; this
+ * file turns either into one node/arc list in WGS 84 with geodesic lengths
+ * and car travel times, ready for the CSR graph builder in kernels/.
+ *
+ * Method:
+ *  - One pass over the features of one layer. Each routable line's
+ *    vertices become nodes; vertices with bitwise-identical (lon, lat)
+ *    doubles are the same node (an open-addressing hash table keyed on the
+ *    two bit patterns, storing node ids, probing linearly), so ways connect
+ *    exactly where they share an OSM node or a digitised vertex. Node ids
+ *    are given in first-seen order, so the result is deterministic for a
+ *    given file. -0.0 is folded onto +0.0 before hashing.
+ *  - Each consecutive vertex pair is one arc, or two unless one-way, with
+ *    len_m = geodesic length on WGS 84 and time_ds = round(len_m / v * 10)
+ *    where v is the maxspeed (when valid) or the class speed, in m/s.
+ *    Repeated vertices (zero-length self-loops) are skipped.
+ *  - Coordinates are transformed to WGS 84 lon/lat unless the layer is
+ *    already geographic on the WGS 84 datum. Geometries come in the
+ *    layer's data axis order; when that is the reverse of the traditional
+ *    GIS order (x = lon/easting) the two are swapped before transforming.
+ *  - Arrays grow by doubling and are trimmed at the end.
+ *
+ * OSM tag semantics (OpenStreetMap wiki: Key:highway, Key:oneway,
+ * Key:maxspeed, Key:junction) are interpreted by road_profile.c. GDAL's OSM
+ * driver puts `highway` in its own field and the other tags in
+ * `other_tags`, an hstore-like string ("oneway"=>"yes","maxspeed"=>"50",
+ * with \" and \\ escapes inside quotes). With its default osmconf.ini,
+ * closed ways tagged highway (roundabouts) stay in the `lines` layer, since
+ * highway is not in closed_ways_are_polygons (only highway=platform is),
+ * unless the way also has area=yes. The driver parses the whole file for
+ * any layer and, in its default non-interleaved mode, may make a reader
+ * of one layer drain the others; with the documented
+ * "SET interest_layers = lines" statement it discards the other layers'
+ * features instead. (GDAL 3.6 on the Comoros, Monaco and Andorra PBFs
+ * gave the same `lines` count with and without it, and the same as
+ * ogrinfo's; the statement keeps it so for larger files and saves memory.)
+ */
+#include "inputs/roads.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/units.h"
+#include "geo/crs.h"
+#include "geo/geodesic.h"
+#include "inputs/gdal_util.h"
+
+/* Features between two progress calls. */
+#define PROGRESS_EVERY 1000
+/* Longest tag value we keep; longer ones are treated as absent. */
+#define TAG_MAX 64
+
+/* ---------------------------------------------------------------------- */
+/* Growable arrays and the node table                                      */
+/* ---------------------------------------------------------------------- */
+
+typedef struct builder {
+    am_road_network *net;
+    size_t node_cap;
+    size_t arc_cap;
+    int32_t *slots; /* node id or -1; size mask + 1 (a power of two) */
+    size_t mask;
+    double *x; /* per-part vertex scratch */
+    double *y;
+    size_t xy_cap;
+} builder;
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 1;
+    size_t c = *cap > 0 ? *cap : 1024;
+    while (c < need)
+        c *= 2;
+    void *q = realloc(*p, c * elem);
+    if (q == NULL)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
+}
+
+static uint64_t dbl_bits(double v)
+{
+    uint64_t u;
+    v += 0.0; /* -0.0 -> +0.0 */
+    memcpy(&u, &v, sizeof u);
+    return u;
+}
+
+static uint64_t hash_xy(double x, double y)
+{
+    /* splitmix64 finaliser over a combination of both bit patterns */
+    uint64_t h = dbl_bits(x) * 0x9E3779B97F4A7C15ull ^ dbl_bits(y);
+    h ^= h >> 30;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 27;
+    h *= 0x94D049BB133111EBull;
+    h ^= h >> 31;
+    return h;
+}
+
+static int same_xy(double ax, double ay, double bx, double by)
+{
+    return dbl_bits(ax) == dbl_bits(bx) && dbl_bits(ay) == dbl_bits(by);
+}
+
+static am_status table_resize(builder *b, size_t cap)
+{
+    int32_t *s = malloc(cap * sizeof *s);
+    if (s == NULL)
+        return AM_ERR_NOMEM;
+    memset(s, 0xFF, cap * sizeof *s); /* all -1 */
+    size_t mask = cap - 1;
+    const am_road_network *n = b->net;
+    for (int32_t id = 0; id < n->n_nodes; id++) {
+        size_t i = (size_t)hash_xy(n->lon[id], n->lat[id]) & mask;
+        while (s[i] >= 0)
+            i = (i + 1) & mask;
+        s[i] = id;
+    }
+    free(b->slots);
+    b->slots = s;
+    b->mask = mask;
+    return AM_OK;
+}
+
+/* The node at (x, y), created if new. */
+static am_status node_get(builder *b, double x, double y, int32_t *id)
+{
+    am_road_network *n = b->net;
+    if ((size_t)n->n_nodes + 1 > (b->mask + 1) / 2) {
+        am_status rc = table_resize(b, (b->mask + 1) * 2);
+        if (rc != AM_OK)
+            return rc;
+    }
+    size_t i = (size_t)hash_xy(x, y) & b->mask;
+    for (;;) {
+        int32_t s = b->slots[i];
+        if (s < 0)
+            break;
+        if (same_xy(n->lon[s], n->lat[s], x, y)) {
+            *id = s;
+            return AM_OK;
+        }
+        i = (i + 1) & b->mask;
+    }
+    if (n->n_nodes == INT32_MAX)
+        return AM_ERR_INVALID;
+    size_t need = (size_t)n->n_nodes + 1;
+    size_t cap = b->node_cap;
+    if (!grow((void **)&n->lon, &cap, need, sizeof *n->lon))
+        return AM_ERR_NOMEM;
+    cap = b->node_cap;
+    if (!grow((void **)&n->lat, &cap, need, sizeof *n->lat))
+        return AM_ERR_NOMEM;
+    b->node_cap = cap;
+    int32_t nid = n->n_nodes++;
+    n->lon[nid] = x + 0.0;
+    n->lat[nid] = y + 0.0;
+    b->slots[i] = nid;
+    *id = nid;
+    return AM_OK;
+}
+
+static am_status arc_add(builder *b, int32_t t, int32_t h, float len,
+                         uint32_t time)
+{
+    am_road_network *n = b->net;
+    size_t need = (size_t)n->n_arcs + 1;
+    if (need > b->arc_cap) {
+        size_t cap = b->arc_cap;
+        if (!grow((void **)&n->tail, &cap, need, sizeof *n->tail))
+            return AM_ERR_NOMEM;
+        cap = b->arc_cap;
+        if (!grow((void **)&n->head, &cap, need, sizeof *n->head))
+            return AM_ERR_NOMEM;
+        cap = b->arc_cap;
+        if (!grow((void **)&n->time_ds, &cap, need, sizeof *n->time_ds))
+            return AM_ERR_NOMEM;
+        cap = b->arc_cap;
+        if (!grow((void **)&n->len_m, &cap, need, sizeof *n->len_m))
+            return AM_ERR_NOMEM;
+        b->arc_cap = cap;
+    }
+    int64_t a = n->n_arcs++;
+    n->tail[a] = t;
+    n->head[a] = h;
+    n->len_m[a] = len;
+    n->time_ds[a] = time;
+    return AM_OK;
+}
+
+/* Trims the arrays to their final size (a failure here is harmless). */
+static void shrink(void **p, size_t count, size_t elem)
+{
+    if (count == 0)
+        return;
+    void *q = realloc(*p, count * elem);
+    if (q != NULL)
+        *p = q;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Attributes                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef struct tags {
+    char highway[TAG_MAX];
+    char oneway[TAG_MAX];
+    char maxspeed[TAG_MAX];
+    char junction[TAG_MAX];
+} tags;
+
+/* Field indices in the layer definition, -1 when absent. */
+typedef struct fields {
+    int highway, oneway, maxspeed, junction, other_tags;
+} fields;
+
+/*
+ * Reads one double-quoted hstore token starting at *s (at the opening
+ * quote), unescaping \x to x, into buf (size n; *too_long set when it did
+ * not fit). Returns the position after the closing quote, or NULL when
+ * the string is malformed.
+ */
+static const char *hstore_token(const char *s, char *buf, size_t n,
+                                int *too_long)
+{
+    if (*s != '"')
+        return NULL;
+    s++;
+    size_t k = 0;
+    *too_long = 0;
+    for (;;) {
+        char c = *s;
+        if (c == '\0')
+            return NULL;
+        if (c == '"')
+            break;
+        if (c == '\\') {
+            s++;
+            c = *s;
+            if (c == '\0')
+                return NULL;
+        }
+        if (k + 1 < n)
+            buf[k++] = c;
+        else
+            *too_long = 1;
+        s++;
+    }
+    buf[k] = '\0';
+    return s + 1;
+}
+
+static const char *skip_blank(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    return s;
+}
+
+/*
+ * Fills the tags still empty in t from an OSM driver other_tags string.
+ * Malformed text ends the parse: what was read before it is kept.
+ */
+static void hstore_read(const char *s, tags *t)
+{
+    char key[TAG_MAX];
+    char val[TAG_MAX];
+    struct {
+        const char *name;
+        char *dst;
+    } want[] = {{"highway", t->highway},
+                {"oneway", t->oneway},
+                {"maxspeed", t->maxspeed},
+                {"junction", t->junction}};
+    s = skip_blank(s);
+    while (*s != '\0') {
+        int key_long = 0, val_long = 0;
+        s = hstore_token(s, key, sizeof key, &key_long);
+        if (s == NULL)
+            return;
+        s = skip_blank(s);
+        if (s[0] != '=' || s[1] != '>')
+            return;
+        s = skip_blank(s + 2);
+        if (strncmp(s, "NULL", 4) == 0) {
+            val[0] = '\0';
+            s += 4;
+        } else {
+            s = hstore_token(s, val, sizeof val, &val_long);
+            if (s == NULL)
+                return;
+        }
+        if (!key_long && !val_long)
+            for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+                if (want[i].dst[0] == '\0' && strcmp(key, want[i].name) == 0)
+                    snprintf(want[i].dst, TAG_MAX, "%s", val);
+        s = skip_blank(s);
+        if (*s != ',')
+            return;
+        s = skip_blank(s + 1);
+    }
+}
+
+static void field_copy(OGRFeatureH f, int idx, char *dst)
+{
+    dst[0] = '\0';
+    if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx))
+        return;
+    const char *v = OGR_F_GetFieldAsString(f, idx);
+    if (v != NULL && strlen(v) < TAG_MAX)
+        snprintf(dst, TAG_MAX, "%s", v);
+}
+
+static void tags_read(OGRFeatureH f, const fields *fi, tags *t)
+{
+    field_copy(f, fi->highway, t->highway);
+    field_copy(f, fi->oneway, t->oneway);
+    field_copy(f, fi->maxspeed, t->maxspeed);
+    field_copy(f, fi->junction, t->junction);
+    if (fi->other_tags >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi->other_tags))
+        hstore_read(OGR_F_GetFieldAsString(f, fi->other_tags), t);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Coordinates                                                             */
+/* ---------------------------------------------------------------------- */
+
+typedef struct frame {
+    am_transform *to_wgs84; /* NULL: already WGS 84 lon/lat */
+    int swap_xy;            /* data axes are the reverse of GIS order */
+} frame;
+
+static am_status frame_setup(OGRLayerH layer, const char *path,
+                             const char *lname, frame *fr, am_error *err)
+{
+    fr->to_wgs84 = NULL;
+    fr->swap_xy = 0;
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
+    char what[AM_ERROR_LAYER_MAX + 16];
+    snprintf(what, sizeof what, "layer '%s'", lname);
+    char *wkt = NULL;
+    am_status rc = am_gdal_srs_wkt(srs, path, what, &wkt, err);
+    if (rc != AM_OK)
+        goto done;
+    /* GeoPackage stores a layer written without a CRS under srs_id 0 or
+     * -1, which GDAL reads back as these placeholders: no CRS either. */
+    const char *sname = OSRGetName(srs);
+    if (sname != NULL && (strcmp(sname, "Undefined geographic SRS") == 0 ||
+                          strcmp(sname, "Undefined Cartesian SRS") == 0)) {
+        rc = am_error_set(err, AM_ERR_CRS, path,
+                          "%s has an undefined coordinate reference system "
+                          "(\"%s\"); assign one (e.g. ogr2ogr -a_srs)",
+                          what, sname);
+        goto done;
+    }
+
+    /* Axis order of the geometries versus traditional GIS order. */
+    OGRSpatialReferenceH gis = OSRClone(srs);
+    if (gis == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
+        goto done;
+    }
+    OSRSetAxisMappingStrategy(gis, OAMS_TRADITIONAL_GIS_ORDER);
+    int nd = 0, ng = 0;
+    const int *md = OSRGetDataAxisToSRSAxisMapping(srs, &nd);
+    const int *mg = OSRGetDataAxisToSRSAxisMapping(gis, &ng);
+    if (nd >= 2 && ng >= 2 && md[0] == mg[1] && md[1] == mg[0] &&
+        md[0] != md[1])
+        fr->swap_xy = 1;
+    OSRDestroySpatialReference(gis);
+
+    OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
+    int is_wgs84 = 0;
+    if (wgs != NULL && OSRSetWellKnownGeogCS(wgs, "WGS84") == OGRERR_NONE)
+        is_wgs84 = OSRIsGeographic(srs) && OSRIsSameGeogCS(srs, wgs);
+    OSRDestroySpatialReference(wgs);
+    if (!is_wgs84)
+        rc = am_transform_create(wkt, AM_CRS_WGS84, &fr->to_wgs84, err);
+done:
+    CPLFree(wkt);
+    if (rc != AM_OK)
+        am_error_set_layer(err, lname);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Features                                                                */
+/* ---------------------------------------------------------------------- */
+
+typedef struct way {
+    double kmh;
+    int dir; /* 0 both, 1 forward, -1 backward */
+} way;
+
+static uint32_t time_of(double len_m, double kmh)
+{
+    double ds = len_m * 36.0 / kmh; /* len / (kmh / 3.6) * 10 */
+    if (!(ds >= 0.0))
+        return 0;
+    if (ds >= (double)(AM_TIME_INF - 1))
+        return AM_TIME_INF - 1;
+    return (uint32_t)lround(ds);
+}
+
+/*
+ * Adds one line part (n vertices in b->x / b->y, WGS 84). *len_m and
+ * *n_added (segments) accumulate. A part that has no two distinct consecutive
+ * vertices adds nothing (not even nodes).
+ */
+static am_status part_add(builder *b, size_t n, const way *w, double *len_m,
+                          int64_t *n_added)
+{
+    const double *x = b->x, *y = b->y;
+    size_t i;
+    for (i = 1; i < n; i++)
+        if (!same_xy(x[i - 1], y[i - 1], x[i], y[i]))
+            break;
+    if (i >= n)
+        return AM_OK;
+    int32_t prev;
+    am_status rc = node_get(b, x[0], y[0], &prev);
+    for (i = 1; rc == AM_OK && i < n; i++) {
+        int32_t cur;
+        rc = node_get(b, x[i], y[i], &cur);
+        if (rc != AM_OK || cur == prev)
+            continue;
+        double d = am_geodesic_distance_m(x[i - 1], y[i - 1], x[i], y[i]);
+        uint32_t t = time_of(d, w->kmh);
+        if (w->dir >= 0)
+            rc = arc_add(b, prev, cur, (float)d, t);
+        if (rc == AM_OK && w->dir <= 0)
+            rc = arc_add(b, cur, prev, (float)d, t);
+        *len_m += d;
+        (*n_added)++;
+        prev = cur;
+    }
+    return rc;
+}
+
+/*
+ * Copies a line's vertices to b->x / b->y in WGS 84 lon/lat. *ok = 0 when
+ * a vertex cannot be transformed or lies outside lon/lat bounds.
+ */
+static am_status part_coords(builder *b, OGRGeometryH g, const frame *fr,
+                             size_t *n_out, int *ok, am_error *err)
+{
+    *ok = 0;
+    int np = OGR_G_GetPointCount(g);
+    *n_out = np > 0 ? (size_t)np : 0;
+    if (np <= 0)
+        return AM_OK;
+    size_t cap = b->xy_cap;
+    if (!grow((void **)&b->x, &cap, (size_t)np, sizeof *b->x))
+        return AM_ERR_NOMEM;
+    cap = b->xy_cap;
+    if (!grow((void **)&b->y, &cap, (size_t)np, sizeof *b->y))
+        return AM_ERR_NOMEM;
+    b->xy_cap = cap;
+    double *x = fr->swap_xy ? b->y : b->x;
+    double *y = fr->swap_xy ? b->x : b->y;
+    OGR_G_GetPoints(g, x, sizeof *x, y, sizeof *y, NULL, 0);
+    if (fr->to_wgs84 != NULL) {
+        size_t failed = 0;
+        am_status rc = am_transform_points(fr->to_wgs84, (size_t)np, b->x,
+                                           b->y, &failed, err);
+        if (rc != AM_OK)
+            return rc;
+    }
+    for (int i = 0; i < np; i++)
+        if (!(b->x[i] >= -180.0 && b->x[i] <= 180.0 && b->y[i] >= -90.0 &&
+              b->y[i] <= 90.0))
+            return AM_OK;
+    *ok = 1;
+    return AM_OK;
+}
+
+static int is_line(OGRwkbGeometryType t)
+{
+    return wkbFlatten(t) == wkbLineString;
+}
+
+/* Adds one routable feature; *bad when its geometry is unusable. */
+static am_status feature_add(builder *b, OGRGeometryH g, const frame *fr,
+                             const way *w, int *bad, am_error *err)
+{
+    am_road_network *n = b->net;
+    *bad = 1;
+    if (g == NULL || OGR_G_IsEmpty(g))
+        return AM_OK;
+    OGRwkbGeometryType t = OGR_G_GetGeometryType(g);
+    if (OGR_GT_IsNonLinear(t)) {
+        /* circular arcs (GPKG/GML curves): GDAL's default stroking */
+        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0.0, NULL);
+        if (lin == NULL)
+            return AM_OK;
+        am_status rc = AM_OK;
+        if (!OGR_GT_IsNonLinear(OGR_G_GetGeometryType(lin)))
+            rc = feature_add(b, lin, fr, w, bad, err);
+        OGR_G_DestroyGeometry(lin);
+        return rc;
+    }
+    int nparts;
+    if (is_line(t))
+        nparts = 1;
+    else if (wkbFlatten(t) == wkbMultiLineString)
+        nparts = OGR_G_GetGeometryCount(g);
+    else
+        return AM_OK;
+    /* Check every part first, so a bad feature adds no node. */
+    for (int p = 0; p < nparts && !is_line(t); p++) {
+        OGRGeometryH part = OGR_G_GetGeometryRef(g, p);
+        if (part == NULL || !is_line(OGR_G_GetGeometryType(part)))
+            return AM_OK;
+    }
+    double len_m = 0.0;
+    int64_t n_seg = 0;
+    for (int p = 0; p < nparts; p++) {
+        OGRGeometryH part = is_line(t) ? g : OGR_G_GetGeometryRef(g, p);
+        size_t np;
+        int ok;
+        am_status rc = part_coords(b, part, fr, &np, &ok, err);
+        if (rc != AM_OK)
+            return rc;
+        if (!ok)
+            continue; /* a broken part; the others may still be good */
+        rc = part_add(b, np, w, &len_m, &n_seg);
+        if (rc != AM_OK)
+            return rc;
+    }
+    if (n_seg == 0)
+        return AM_OK;
+    *bad = 0;
+    n->total_len_km += len_m / 1000.0;
+    return AM_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Layer                                                                   */
+/* ---------------------------------------------------------------------- */
+
+static am_status layer_pick(GDALDatasetH ds, const am_road_options *opt,
+                            int is_osm, OGRLayerH *out, am_error *err)
+{
+    const char *want = opt->layer != NULL ? opt->layer
+                       : is_osm           ? "lines"
+                                          : NULL;
+    int nl = GDALDatasetGetLayerCount(ds);
+    OGRLayerH layer = NULL;
+    if (want != NULL)
+        layer = GDALDatasetGetLayerByName(ds, want);
+    else if (nl > 0)
+        layer = GDALDatasetGetLayer(ds, 0);
+    if (layer != NULL) {
+        *out = layer;
+        return AM_OK;
+    }
+    if (nl == 0)
+        return am_error_set(err, AM_ERR_FORMAT, opt->path,
+                            "no vector layer in this file");
+    char names[AM_ERROR_MSG_MAX / 2];
+    size_t k = 0;
+    names[0] = '\0';
+    for (int i = 0; i < nl && k + 1 < sizeof names; i++) {
+        const char *nm = OGR_L_GetName(GDALDatasetGetLayer(ds, i));
+        int w = snprintf(names + k, sizeof names - k, "%s'%s'",
+                         i > 0 ? ", " : "", nm != NULL ? nm : "");
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    am_status rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
+                                "no layer '%s' (available: %s)", want, names);
+    am_error_set_layer(err, want);
+    return rc;
+}
+
+static void fields_find(OGRLayerH layer, fields *fi)
+{
+    OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
+    /* OGR_FD_GetFieldIndex compares names case-insensitively. */
+    fi->highway = OGR_FD_GetFieldIndex(d, "highway");
+    fi->oneway = OGR_FD_GetFieldIndex(d, "oneway");
+    fi->maxspeed = OGR_FD_GetFieldIndex(d, "maxspeed");
+    fi->junction = OGR_FD_GetFieldIndex(d, "junction");
+    fi->other_tags = OGR_FD_GetFieldIndex(d, "other_tags");
+}
+
+static const char *profile_name(am_profile_kind p)
+{
+    return p == AM_PROFILE_CAR ? "car" : "?";
+}
+
+void am_road_network_destroy(am_road_network *r)
+{
+    if (r == NULL)
+        return;
+    free(r->lon);
+    free(r->lat);
+    free(r->tail);
+    free(r->head);
+    free(r->time_ds);
+    free(r->len_m);
+    free(r);
+}
+
+static am_status read_features(OGRLayerH layer, const am_road_options *opt,
+                               const char *lname, const fields *fi,
+                               const frame *fr, builder *b,
+                               am_progress_fn progress, void *user,
+                               am_error *err)
+{
+    am_road_network *n = b->net;
+    GIntBig total = OGR_L_GetFeatureCount(layer, FALSE);
+    char msg[128];
+    am_status rc = AM_OK;
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f;
+    while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+        n->n_features++;
+        tags t;
+        tags_read(f, fi, &t);
+        way w;
+        w.kmh = am_profile_speed_kmh(opt->profile, t.highway);
+        if (w.kmh <= 0.0) {
+            n->n_not_routable++;
+        } else {
+            double ms = am_profile_parse_maxspeed(t.maxspeed);
+            if (ms > 0.0)
+                w.kmh = ms;
+            w.dir = am_profile_oneway(t.oneway[0] ? t.oneway : NULL,
+                                      t.junction[0] ? t.junction : NULL,
+                                      t.highway);
+            int bad = 0;
+            rc = feature_add(b, OGR_F_GetGeometryRef(f), fr, &w, &bad, err);
+            if (rc != AM_OK) {
+                long long fid = (long long)OGR_F_GetFID(f);
+                OGR_F_Destroy(f);
+                if (rc == AM_ERR_NOMEM)
+                    am_error_set(err, rc, opt->path,
+                                 "out of memory building the road graph");
+                else if (rc == AM_ERR_INVALID)
+                    am_error_set(err, rc, opt->path,
+                                 "more than %d road nodes", INT32_MAX);
+                am_error_set_layer(err, lname);
+                am_error_set_feature(err, fid);
+                return rc;
+            }
+            if (bad) {
+                n->n_bad_geometry++;
+            } else {
+                n->n_routable++;
+                n->n_oneway += w.dir != 0;
+                n->n_maxspeed += ms > 0.0;
+            }
+        }
+        OGR_F_Destroy(f);
+        if (progress != NULL && n->n_features % PROGRESS_EVERY == 0) {
+            snprintf(msg, sizeof msg, "roads: %lld features read",
+                     (long long)n->n_features);
+            double frac = total > 0 ? (double)n->n_features / (double)total
+                                    : 0.0;
+            if (!progress(frac < 1.0 ? frac : 1.0, msg, user))
+                return am_error_set(err, AM_ERR_CANCELLED, opt->path,
+                                    "cancelled while reading roads");
+        }
+    }
+    return AM_OK;
+}
+
+am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
+                        void *progress_user, am_road_network **out,
+                        am_error *err)
+{
+    *out = NULL;
+    if (opt == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no road options");
+    if (opt->profile != AM_PROFILE_CAR)
+        return am_error_set(err, AM_ERR_INVALID, opt->path,
+                            "unknown travel profile %d", (int)opt->profile);
+
+    GDALDatasetH ds = NULL;
+    builder b = {0};
+    frame fr = {NULL, 0};
+    am_status rc = am_gdal_open(opt->path, 1, &ds, err);
+    if (rc != AM_OK)
+        return rc;
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : "";
+    int is_osm = dname != NULL && strcmp(dname, "OSM") == 0;
+    OGRLayerH layer = NULL;
+    rc = layer_pick(ds, opt, is_osm, &layer, err);
+    if (rc != AM_OK)
+        goto cleanup;
+    const char *lname = OGR_L_GetName(layer);
+
+    fields fi;
+    fields_find(layer, &fi);
+    if (fi.highway < 0 && fi.other_tags < 0) {
+        rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
+                          "layer '%s' has no 'highway' field (the road "
+                          "class, OSM Key:highway)",
+                          lname);
+        am_error_set_layer(err, lname);
+        goto cleanup;
+    }
+
+    rc = frame_setup(layer, opt->path, lname, &fr, err);
+    if (rc != AM_OK)
+        goto cleanup;
+
+    if (is_osm) {
+        /* Read only this layer: the driver drops the others' features. */
+        char sql[AM_ERROR_LAYER_MAX + 32];
+        snprintf(sql, sizeof sql, "SET interest_layers = %s", lname);
+        OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+        if (res != NULL)
+            GDALDatasetReleaseResultSet(ds, res);
+    }
+    if (opt->where != NULL && opt->where[0] != '\0') {
+        CPLErrorReset();
+        if (OGR_L_SetAttributeFilter(layer, opt->where) != OGRERR_NONE) {
+            rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
+                              "bad filter \"%s\": %s", opt->where,
+                              am_gdal_last_message());
+            am_error_set_layer(err, lname);
+            goto cleanup;
+        }
+    }
+
+    b.net = calloc(1, sizeof *b.net);
+    if (b.net == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, opt->path, "out of memory");
+        goto cleanup;
+    }
+    rc = table_resize(&b, 1u << 12);
+    if (rc != AM_OK) {
+        rc = am_error_set(err, rc, opt->path, "out of memory");
+        goto cleanup;
+    }
+    rc = read_features(layer, opt, lname, &fi, &fr, &b, progress,
+                       progress_user, err);
+    if (rc != AM_OK)
+        goto cleanup;
+
+    am_road_network *n = b.net;
+    if (n->n_arcs == 0) {
+        rc = am_error_set(err, AM_ERR_EMPTY, opt->path,
+                          "no routable road in layer '%s' (%lld features "
+                          "read, %lld not routable for profile %s)",
+                          lname, (long long)n->n_features,
+                          (long long)n->n_not_routable,
+                          profile_name(opt->profile));
+        am_error_set_layer(err, lname);
+        goto cleanup;
+    }
+    shrink((void **)&n->lon, (size_t)n->n_nodes, sizeof *n->lon);
+    shrink((void **)&n->lat, (size_t)n->n_nodes, sizeof *n->lat);
+    shrink((void **)&n->tail, (size_t)n->n_arcs, sizeof *n->tail);
+    shrink((void **)&n->head, (size_t)n->n_arcs, sizeof *n->head);
+    shrink((void **)&n->time_ds, (size_t)n->n_arcs, sizeof *n->time_ds);
+    shrink((void **)&n->len_m, (size_t)n->n_arcs, sizeof *n->len_m);
+    if (progress != NULL && !progress(1.0, "roads: done", progress_user)) {
+        rc = am_error_set(err, AM_ERR_CANCELLED, opt->path,
+                          "cancelled while reading roads");
+        goto cleanup;
+    }
+    *out = n;
+    b.net = NULL;
+
+cleanup:
+    CPLPopErrorHandler();
+    am_road_network_destroy(b.net);
+    free(b.slots);
+    free(b.x);
+    free(b.y);
+    am_transform_destroy(fr.to_wgs84);
+    GDALClose(ds);
+    return rc;
+}
