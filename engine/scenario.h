@@ -106,7 +106,7 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err);
 char *am_scenario_resolve_path(const am_scenario *s, const char *path,
                                char *buf, size_t n);
 
-/* Heap copy of str (NULL gives NULL); sets *ok = 0 on allocation failure. */
+/* Heap copy of str; NULL for a NULL str or when out of memory. */
 char *am_strdup(const char *str);
 
 #endif /* AM_SCENARIO_H */

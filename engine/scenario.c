@@ -1,0 +1,396 @@
+/*
+ * scenario.c: the scenario model (see scenario.h).
+ *
+ * The one place that knows the defaults and the consistency rules of a
+ * scenario, so that a scenario built by the YAML parser and one built by a
+ * program through the API are checked the same way. The parser adds the
+ * file's line numbers for single-value errors; the cross-field checks here
+ * (ascending cutoffs, thresholds within the largest cutoff, unique names)
+ * name the key instead.
+ */
+#include "engine/scenario.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Catchments longer than a day make no sense for a road trip to care. */
+#define AM_MAX_CUTOFF_MIN 1440.0
+
+char *am_strdup(const char *str)
+{
+    if (str == NULL)
+        return NULL;
+    size_t n = strlen(str) + 1;
+    char *p = malloc(n);
+    if (p != NULL)
+        memcpy(p, str, n);
+    return p;
+}
+
+am_status am_scenario_create(am_scenario **out)
+{
+    *out = NULL;
+    am_scenario *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return AM_ERR_NOMEM;
+    s->profile = am_strdup("car");
+    if (s->profile == NULL) {
+        free(s);
+        return AM_ERR_NOMEM;
+    }
+    s->population_band = 1;
+    s->snap_max_m = 5000.0;
+    s->walk_speed_kmh = 5.0;
+    s->cutoffs_min[0] = 15.0;
+    s->cutoffs_min[1] = 30.0;
+    s->cutoffs_min[2] = 60.0;
+    s->n_cutoffs = 3;
+    s->threads = 0;
+    *out = s;
+    return AM_OK;
+}
+
+static void facility_source_free(am_facility_source *f)
+{
+    free(f->name);
+    free(f->path);
+    free(f->layer);
+    free(f->where);
+    free(f->id_field);
+    free(f->name_field);
+    free(f->class_field);
+    free(f->capacity_field);
+    free(f->x_field);
+    free(f->y_field);
+    free(f->crs);
+    if (f->class_capacity != NULL) {
+        for (int i = 0; i < f->n_class_capacity; i++)
+            free(f->class_capacity[i].klass);
+        free(f->class_capacity);
+    }
+}
+
+void am_scenario_destroy(am_scenario *s)
+{
+    if (s == NULL)
+        return;
+    free(s->name);
+    free(s->source_path);
+    free(s->base_dir);
+    free(s->roads_path);
+    free(s->roads_layer);
+    free(s->roads_where);
+    free(s->profile);
+    free(s->population_path);
+    if (s->facility_sets != NULL) {
+        for (int i = 0; i < s->n_facility_sets; i++)
+            facility_source_free(&s->facility_sets[i]);
+        free(s->facility_sets);
+    }
+    if (s->measures != NULL) {
+        for (int i = 0; i < s->n_measures; i++)
+            free(s->measures[i].name);
+        free(s->measures);
+    }
+    free(s->output_path);
+    free(s);
+}
+
+/* Output group and dataset names: safe in HDF5 paths and file names. */
+static int valid_name(const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return 0;
+    for (const char *p = name; *p != '\0'; p++) {
+        char c = *p;
+        int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                 (c >= '0' && c <= '9') || c == '_' || c == '-';
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static const char *measure_type_name(am_measure_type t)
+{
+    switch (t) {
+    case AM_MEASURE_TYPE_2SFCA: return "2sfca";
+    }
+    return NULL;
+}
+
+/* "30" for 30, "7.5" for 7.5: no trailing zeros in default names. */
+static void format_minutes(double m, char *buf, size_t n)
+{
+    snprintf(buf, n, "%.10g", m);
+    /* '.' is not allowed in names: 7.5 -> 7_5. */
+    for (char *p = buf; *p != '\0'; p++)
+        if (*p == '.')
+            *p = '_';
+}
+
+/* The stem of a path: "/a/b/comoros.yaml" -> "comoros". NULL on NOMEM. */
+static char *path_stem(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base != NULL ? base + 1 : path;
+    size_t n = strlen(base);
+    const char *dot = strrchr(base, '.');
+    if (dot != NULL && dot != base)
+        n = (size_t)(dot - base);
+    char *stem = malloc(n + 1);
+    if (stem == NULL)
+        return NULL;
+    memcpy(stem, base, n);
+    stem[n] = '\0';
+    return stem;
+}
+
+static am_status check_facility_set(am_scenario *s, int i, am_error *err)
+{
+    const char *file = s->source_path;
+    am_facility_source *f = &s->facility_sets[i];
+    if (f->path == NULL || f->path[0] == '\0')
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "missing required key 'facilities[%d].path'", i);
+    if (f->name == NULL) {
+        char buf[32];
+        if (i == 0)
+            snprintf(buf, sizeof buf, "facilities");
+        else
+            snprintf(buf, sizeof buf, "facilities%d", i + 1);
+        f->name = am_strdup(buf);
+        if (f->name == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+    }
+    if (!valid_name(f->name))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'facilities[%d].name': '%s' is not a valid "
+                            "name (letters, digits, '_' and '-' only)",
+                            i, f->name);
+    for (int j = 0; j < i; j++)
+        if (strcmp(s->facility_sets[j].name, f->name) == 0)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'facilities[%d].name': duplicate facility "
+                                "set name '%s' (also facilities[%d])",
+                                i, f->name, j);
+    if (!isfinite(f->default_capacity) || f->default_capacity < 0.0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'facilities[%d].default_capacity' must be a "
+                            "finite number >= 0 (got %g)",
+                            i, f->default_capacity);
+    if (f->n_class_capacity < 0 ||
+        (f->n_class_capacity > 0 && f->class_capacity == NULL))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'facilities[%d].capacity_by_class' is "
+                            "inconsistent (count %d)",
+                            i, f->n_class_capacity);
+    for (int k = 0; k < f->n_class_capacity; k++) {
+        const am_class_capacity *c = &f->class_capacity[k];
+        if (c->klass == NULL)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'facilities[%d].capacity_by_class' has an "
+                                "entry without a class", i);
+        if (!isfinite(c->capacity) || c->capacity < 0.0)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'facilities[%d].capacity_by_class.%s' must "
+                                "be a finite number >= 0 (got %g)",
+                                i, c->klass, c->capacity);
+        for (int j = 0; j < k; j++)
+            if (strcmp(f->class_capacity[j].klass, c->klass) == 0)
+                return am_error_set(err, AM_ERR_SCENARIO, file,
+                                    "'facilities[%d].capacity_by_class': "
+                                    "class '%s' given twice", i, c->klass);
+    }
+    if ((f->x_field == NULL) != (f->y_field == NULL))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'facilities[%d]': x_field and y_field go "
+                            "together (only %s given)",
+                            i, f->x_field != NULL ? "x_field" : "y_field");
+    return AM_OK;
+}
+
+static am_status check_cutoffs(const am_scenario *s, am_error *err)
+{
+    const char *file = s->source_path;
+    if (s->n_cutoffs < 1)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'cutoffs_min' must list at least one cutoff");
+    if (s->n_cutoffs > AM_MAX_CUTOFFS)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'cutoffs_min' lists %d cutoffs; at most %d",
+                            s->n_cutoffs, AM_MAX_CUTOFFS);
+    for (int i = 0; i < s->n_cutoffs; i++) {
+        double c = s->cutoffs_min[i];
+        if (!isfinite(c) || c <= 0.0 || c > AM_MAX_CUTOFF_MIN)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'cutoffs_min[%d]' must be > 0 and <= %g "
+                                "minutes (24 h) (got %g)",
+                                i, AM_MAX_CUTOFF_MIN, c);
+        if (i > 0 && c <= s->cutoffs_min[i - 1])
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'cutoffs_min' must be strictly ascending "
+                                "(%g follows %g)",
+                                c, s->cutoffs_min[i - 1]);
+    }
+    return AM_OK;
+}
+
+/* Adds the default measure: 2SFCA at 30 min if 30 is a cutoff, else at
+ * the largest cutoff. Cutoffs are valid. */
+static am_status add_default_measure(am_scenario *s, am_error *err)
+{
+    double t = s->cutoffs_min[s->n_cutoffs - 1];
+    for (int i = 0; i < s->n_cutoffs; i++)
+        if (s->cutoffs_min[i] == 30.0)
+            t = 30.0;
+    s->measures = calloc(1, sizeof *s->measures);
+    if (s->measures == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, s->source_path,
+                            "out of memory");
+    s->n_measures = 1;
+    s->measures[0].type = AM_MEASURE_TYPE_2SFCA;
+    s->measures[0].threshold_min = t;
+    return AM_OK;
+}
+
+static am_status check_measure(am_scenario *s, int i, am_error *err)
+{
+    const char *file = s->source_path;
+    am_measure_spec *m = &s->measures[i];
+    double largest = s->cutoffs_min[s->n_cutoffs - 1];
+    const char *type = measure_type_name(m->type);
+    if (type == NULL)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'measures[%d].type': unknown measure type %d "
+                            "(expected: 2sfca)", i, (int)m->type);
+    if (!isfinite(m->threshold_min) || m->threshold_min <= 0.0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'measures[%d].threshold_min' must be > 0 "
+                            "(got %g)", i, m->threshold_min);
+    if (m->threshold_min > largest)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'measures[%d].threshold_min' (%g) is above the "
+                            "largest cutoff (%g min): catchments are only "
+                            "computed up to it; add %g to 'cutoffs_min'",
+                            i, m->threshold_min, largest, m->threshold_min);
+    if (m->name == NULL) {
+        char mins[64], buf[96];
+        format_minutes(m->threshold_min, mins, sizeof mins);
+        snprintf(buf, sizeof buf, "%s_%smin", type, mins);
+        m->name = am_strdup(buf);
+        if (m->name == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+    }
+    if (!valid_name(m->name))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'measures[%d].name': '%s' is not a valid name "
+                            "(letters, digits, '_' and '-' only)",
+                            i, m->name);
+    for (int j = 0; j < i; j++)
+        if (strcmp(s->measures[j].name, m->name) == 0)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'measures[%d].name': duplicate measure name "
+                                "'%s' (also measures[%d])", i, m->name, j);
+    return AM_OK;
+}
+
+am_status am_scenario_finalize(am_scenario *s, am_error *err)
+{
+    am_status rc = AM_OK;
+    const char *file = s->source_path;
+
+    if (s->roads_path == NULL || s->roads_path[0] == '\0')
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "missing required key 'roads.path'");
+    if (s->profile == NULL) {
+        s->profile = am_strdup("car");
+        if (s->profile == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+    }
+    if (strcmp(s->profile, "car") != 0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.profile': unknown profile '%s' "
+                            "(expected one of: car)", s->profile);
+    if (s->population_path == NULL || s->population_path[0] == '\0')
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "missing required key 'population.path'");
+    if (s->population_band < 1)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'population.band' must be >= 1 (got %d)",
+                            s->population_band);
+    if (!isfinite(s->snap_max_m) || s->snap_max_m <= 0.0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'snap.max_distance_m' must be > 0 (got %g)",
+                            s->snap_max_m);
+    if (!isfinite(s->walk_speed_kmh) || s->walk_speed_kmh <= 0.0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'snap.walk_speed_kmh' must be > 0 (got %g)",
+                            s->walk_speed_kmh);
+    if (s->threads < 0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'threads' must be >= 0 (0 = all cores; got %d)",
+                            s->threads);
+
+    if (s->n_facility_sets < 1 || s->facility_sets == NULL)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "missing required key 'facilities' (at least one "
+                            "facility set with a 'path')");
+    for (int i = 0; i < s->n_facility_sets; i++)
+        if ((rc = check_facility_set(s, i, err)) != AM_OK)
+            return rc;
+
+    if ((rc = check_cutoffs(s, err)) != AM_OK)
+        return rc;
+    if (s->n_measures < 0 || (s->n_measures > 0 && s->measures == NULL))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'measures' is inconsistent (count %d)",
+                            s->n_measures);
+    if (s->n_measures == 0 && (rc = add_default_measure(s, err)) != AM_OK)
+        return rc;
+    for (int i = 0; i < s->n_measures; i++)
+        if ((rc = check_measure(s, i, err)) != AM_OK)
+            return rc;
+
+    if (s->name == NULL) {
+        s->name = s->source_path != NULL ? path_stem(s->source_path)
+                                         : am_strdup("scenario");
+        if (s->name == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+    }
+    if (s->name[0] == '\0' || strchr(s->name, '/') != NULL)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'name' must be non-empty and contain no '/' "
+                            "(got '%s')", s->name);
+    if (s->output_path == NULL) {
+        size_t n = strlen(s->name) + sizeof ".h5";
+        s->output_path = malloc(n);
+        if (s->output_path == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+        snprintf(s->output_path, n, "%s.h5", s->name);
+    }
+    if (s->output_path[0] == '\0')
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'output' must not be empty");
+    return AM_OK;
+}
+
+char *am_scenario_resolve_path(const am_scenario *s, const char *path,
+                               char *buf, size_t n)
+{
+    if (path == NULL || n == 0)
+        return NULL;
+    const char *base = s != NULL ? s->base_dir : NULL;
+    int len;
+    if (path[0] == '/' || base == NULL || base[0] == '\0')
+        len = snprintf(buf, n, "%s", path);
+    else if (base[strlen(base) - 1] == '/')
+        len = snprintf(buf, n, "%s%s", base, path);
+    else
+        len = snprintf(buf, n, "%s/%s", base, path);
+    if (len < 0 || (size_t)len >= n)
+        return NULL;
+    return buf;
+}

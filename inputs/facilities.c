@@ -1,0 +1,597 @@
+/*
+ * facilities.c: facility points from any OGR source (see facilities.h).
+ *
+ * Why a module of its own: facility data is the input users prepare by
+ * hand (an export from a ministry list, an OSM extract, a spreadsheet of
+ * candidate sites), so it is where most input mistakes show up. Every
+ * failure names the file, the layer and, for a bad value, the feature id,
+ * and a missing field or layer lists what is there.
+ *
+ * Rules:
+ *  - Layer: by name, else the first one.
+ *  - Position: the x_field/y_field columns when configured; else the
+ *    first geometry field (non-points by their centroid); else, for a
+ *    table without geometry (CSV, spreadsheet), an obvious pair of columns
+ *    (lon/lat, longitude/latitude, lng/lat, x/y). Coordinates are read by us rather than
+ *    through the CSV driver's X_POSSIBLE_NAMES open option, so the same
+ *    code serves CSV, XLSX, ODS, DBF and attribute-only GPKG tables, and a
+ *    non-numeric cell is reported with its feature id instead of silently
+ *    becoming an empty geometry.
+ *  - CRS: the layer's own; src->crs only when the layer has none (a
+ *    geometry layer with neither is an error, never a silent guess); x/y
+ *    columns: src->crs, else WGS 84. Output is WGS 84 lon/lat.
+ *  - A feature without geometry (or with an empty x or y cell) is counted
+ *    in n_no_geometry and skipped; a coordinate that is not a number,
+ *    cannot be transformed or falls outside lon/lat range is an error.
+ *  - Capacity: capacity_field when its value is set; a null or empty cell
+ *    falls back to capacity_by_class, then default_capacity (so a partly
+ *    filled "beds" column does not drop facilities). A non-numeric,
+ *    non-finite or negative value is AM_ERR_INVALID naming the feature.
+ *
+ * GDAL is silenced for the whole load (the library never prints); its
+ * messages are folded into ours.
+ */
+#include "inputs/facilities.h"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <ogr_api.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "geo/crs.h"
+#include "inputs/gdal_util.h"
+
+#define AM_LIST_MAX 512
+
+/* Fields looked for when a table has no geometry and no x/y configured. */
+static const char *const xy_names[][2] = {
+    {"lon", "lat"}, {"longitude", "latitude"}, {"lng", "lat"}, {"x", "y"}};
+
+typedef struct load_ctx {
+    const am_facility_source *src;
+    const char *path;
+    const char *layer_name;
+    am_error *err;
+    OGRFeatureDefnH defn;
+    int id_idx, name_idx, class_idx, cap_idx, x_idx, y_idx;
+    size_t cap; /* allocated length of the set's arrays */
+} load_ctx;
+
+void am_facility_set_destroy(am_facility_set *f)
+{
+    if (f == NULL)
+        return;
+    for (int32_t i = 0; i < f->n; i++) {
+        free(f->id != NULL ? f->id[i] : NULL);
+        free(f->name != NULL ? f->name[i] : NULL);
+        free(f->klass != NULL ? f->klass[i] : NULL);
+    }
+    free(f->fid);
+    free(f->id);
+    free(f->name);
+    free(f->klass);
+    free(f->capacity);
+    free(f->lon);
+    free(f->lat);
+    free(f);
+}
+
+/* Sets err (code, file, layer) and returns code. */
+static am_status fail(const load_ctx *c, am_status code, long long feature,
+                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static am_status fail(const load_ctx *c, am_status code, long long feature,
+                      const char *fmt, ...)
+{
+    char msg[AM_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    am_error_set(c->err, code, c->path, "%s", msg);
+    am_error_set_layer(c->err, c->layer_name);
+    am_error_set_feature(c->err, feature);
+    return code;
+}
+
+/* Comma-separated names for "expected one of" hints, truncated. */
+static void append_name(char *buf, size_t n, const char *name)
+{
+    size_t used = strlen(buf);
+    if (used + 4 >= n)
+        return;
+    int k = snprintf(buf + used, n - used, "%s%s", used > 0 ? ", " : "",
+                     name);
+    if (k < 0 || (size_t)k >= n - used)
+        snprintf(buf + (n - 4), 4, "...");
+}
+
+static void field_list(OGRFeatureDefnH defn, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++)
+        append_name(buf, n,
+                    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+    if (buf[0] == '\0')
+        snprintf(buf, n, "(none)");
+}
+
+static void layer_list(GDALDatasetH ds, char *buf, size_t n)
+{
+    buf[0] = '\0';
+    for (int i = 0; i < GDALDatasetGetLayerCount(ds); i++)
+        append_name(buf, n, OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
+    if (buf[0] == '\0')
+        snprintf(buf, n, "(none)");
+}
+
+/* Index of a configured field; AM_ERR_FORMAT listing the fields if absent.
+ * `key` is the scenario key that named it. */
+static am_status require_field(const load_ctx *c, const char *field,
+                               const char *key, int *idx)
+{
+    *idx = OGR_FD_GetFieldIndex(c->defn, field);
+    if (*idx >= 0)
+        return AM_OK;
+    char fields[AM_LIST_MAX];
+    field_list(c->defn, fields, sizeof fields);
+    return fail(c, AM_ERR_FORMAT, -1,
+                "no field '%s' (%s); fields in the layer: %s", field, key,
+                fields);
+}
+
+static am_status resolve_fields(load_ctx *c)
+{
+    const am_facility_source *s = c->src;
+    am_status rc = AM_OK;
+    c->id_idx = c->cap_idx = c->x_idx = c->y_idx = -1;
+    if (s->id_field != NULL &&
+        (rc = require_field(c, s->id_field, "id_field", &c->id_idx)) != AM_OK)
+        return rc;
+    if (s->name_field != NULL) {
+        if ((rc = require_field(c, s->name_field, "name_field",
+                                &c->name_idx)) != AM_OK)
+            return rc;
+    } else {
+        c->name_idx = OGR_FD_GetFieldIndex(c->defn, "name");
+    }
+    if (s->class_field != NULL) {
+        if ((rc = require_field(c, s->class_field, "class_field",
+                                &c->class_idx)) != AM_OK)
+            return rc;
+    } else {
+        c->class_idx = OGR_FD_GetFieldIndex(c->defn, "amenity");
+    }
+    if (s->capacity_field != NULL &&
+        (rc = require_field(c, s->capacity_field, "capacity_field",
+                            &c->cap_idx)) != AM_OK)
+        return rc;
+    if (s->x_field != NULL || s->y_field != NULL) {
+        if (s->x_field == NULL || s->y_field == NULL)
+            return fail(c, AM_ERR_FORMAT, -1,
+                        "x_field and y_field must be given together");
+        if ((rc = require_field(c, s->x_field, "x_field", &c->x_idx)) !=
+                AM_OK ||
+            (rc = require_field(c, s->y_field, "y_field", &c->y_idx)) != AM_OK)
+            return rc;
+        return AM_OK;
+    }
+    if (OGR_FD_GetGeomFieldCount(c->defn) > 0)
+        return AM_OK;
+    for (size_t i = 0; i < sizeof xy_names / sizeof *xy_names; i++) {
+        int xi = OGR_FD_GetFieldIndex(c->defn, xy_names[i][0]);
+        int yi = OGR_FD_GetFieldIndex(c->defn, xy_names[i][1]);
+        if (xi >= 0 && yi >= 0) {
+            c->x_idx = xi;
+            c->y_idx = yi;
+            return AM_OK;
+        }
+    }
+    char fields[AM_LIST_MAX];
+    field_list(c->defn, fields, sizeof fields);
+    return fail(c, AM_ERR_FORMAT, -1,
+                "the layer has no geometry; set x_field and y_field to its "
+                "coordinate columns (fields: %s)", fields);
+}
+
+/* Parses a whole string as a finite double (surrounding blanks allowed).
+ * Returns 1 on success, 0 if empty, -1 if not a number. */
+static int parse_number(const char *str, double *out)
+{
+    while (isspace((unsigned char)*str))
+        str++;
+    if (*str == '\0')
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(str, &end);
+    if (end == str)
+        return -1;
+    while (isspace((unsigned char)*end))
+        end++;
+    if (*end != '\0' || errno == ERANGE || !isfinite(v))
+        return -1;
+    *out = v;
+    return 1;
+}
+
+/* A numeric cell: 1 with *out set, 0 if null or empty, -1 if not numeric. */
+static int field_number(const load_ctx *c, OGRFeatureH f, int idx,
+                        double *out)
+{
+    if (!OGR_F_IsFieldSetAndNotNull(f, idx))
+        return 0;
+    OGRFieldType t = OGR_Fld_GetType(OGR_FD_GetFieldDefn(c->defn, idx));
+    if (t == OFTInteger || t == OFTInteger64 || t == OFTReal) {
+        *out = OGR_F_GetFieldAsDouble(f, idx);
+        return isfinite(*out) ? 1 : -1;
+    }
+    return parse_number(OGR_F_GetFieldAsString(f, idx), out);
+}
+
+static const char *field_name(const load_ctx *c, int idx)
+{
+    return OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(c->defn, idx));
+}
+
+/* Capacity of one feature (rules in the header comment). */
+static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
+                                  long long fid, const char *klass,
+                                  double *out)
+{
+    const am_facility_source *s = c->src;
+    if (c->cap_idx >= 0) {
+        double v = 0.0;
+        int got = field_number(c, f, c->cap_idx, &v);
+        if (got < 0)
+            return fail(c, AM_ERR_INVALID, fid,
+                        "capacity field '%s' is not a finite number: '%s'",
+                        field_name(c, c->cap_idx),
+                        OGR_F_GetFieldAsString(f, c->cap_idx));
+        if (got > 0 && v < 0.0)
+            return fail(c, AM_ERR_INVALID, fid,
+                        "negative capacity %g in field '%s' (capacities "
+                        "must be >= 0)", v, field_name(c, c->cap_idx));
+        if (got > 0) {
+            *out = v == 0.0 ? 0.0 : v;
+            return AM_OK;
+        }
+    }
+    for (int i = 0; i < s->n_class_capacity; i++) {
+        if (strcmp(s->class_capacity[i].klass, klass) == 0) {
+            *out = s->class_capacity[i].capacity;
+            return AM_OK;
+        }
+    }
+    *out = s->default_capacity;
+    return AM_OK;
+}
+
+/* Position in the source CRS: 1 found, 0 no usable geometry. */
+static am_status feature_xy(const load_ctx *c, OGRFeatureH f, long long fid,
+                            double *x, double *y, int *found)
+{
+    *found = 0;
+    if (c->x_idx >= 0) {
+        int gx = field_number(c, f, c->x_idx, x);
+        int gy = field_number(c, f, c->y_idx, y);
+        if (gx < 0 || gy < 0) {
+            int bad = gx < 0 ? c->x_idx : c->y_idx;
+            return fail(c, AM_ERR_INVALID, fid,
+                        "coordinate field '%s' is not a number: '%s'",
+                        field_name(c, bad), OGR_F_GetFieldAsString(f, bad));
+        }
+        *found = gx > 0 && gy > 0;
+        return AM_OK;
+    }
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (g == NULL || OGR_G_IsEmpty(g))
+        return AM_OK;
+    if (wkbFlatten(OGR_G_GetGeometryType(g)) == wkbPoint) {
+        *x = OGR_G_GetX(g, 0);
+        *y = OGR_G_GetY(g, 0);
+    } else {
+        OGRGeometryH pt = OGR_G_CreateGeometry(wkbPoint);
+        if (pt == NULL)
+            return fail(c, AM_ERR_NOMEM, fid, "out of memory");
+        int ok = OGR_G_Centroid(g, pt) == OGRERR_NONE && !OGR_G_IsEmpty(pt);
+        if (ok) {
+            *x = OGR_G_GetX(pt, 0);
+            *y = OGR_G_GetY(pt, 0);
+        }
+        OGR_G_DestroyGeometry(pt);
+        if (!ok)
+            return AM_OK;
+    }
+    if (!isfinite(*x) || !isfinite(*y))
+        return fail(c, AM_ERR_INVALID, fid,
+                    "geometry has a non-finite coordinate");
+    *found = 1;
+    return AM_OK;
+}
+
+/* Grows the set's arrays to hold at least one more facility. */
+static am_status reserve_one(load_ctx *c, am_facility_set *s)
+{
+    if ((size_t)s->n < c->cap)
+        return AM_OK;
+    if (s->n == INT32_MAX)
+        return fail(c, AM_ERR_INVALID, -1, "more than %d facilities",
+                    INT32_MAX);
+    size_t cap = c->cap == 0 ? 64 : c->cap * 2;
+    if (cap > (size_t)INT32_MAX)
+        cap = (size_t)INT32_MAX;
+#define AM_GROW(arr)                                                           \
+    do {                                                                       \
+        void *p_ = realloc(s->arr, cap * sizeof *s->arr);                      \
+        if (p_ == NULL)                                                        \
+            return fail(c, AM_ERR_NOMEM, -1, "out of memory");                 \
+        s->arr = p_;                                                           \
+    } while (0)
+    AM_GROW(fid);
+    AM_GROW(id);
+    AM_GROW(name);
+    AM_GROW(klass);
+    AM_GROW(capacity);
+    AM_GROW(lon);
+    AM_GROW(lat);
+#undef AM_GROW
+    c->cap = cap;
+    return AM_OK;
+}
+
+/* A string cell, "" when null or no such field; NULL on NOMEM. */
+static char *field_copy(OGRFeatureH f, int idx)
+{
+    if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx))
+        return am_strdup("");
+    return am_strdup(OGR_F_GetFieldAsString(f, idx));
+}
+
+/* Reads one feature into s (or counts it as without geometry). */
+static am_status read_feature(load_ctx *c, OGRFeatureH f, am_facility_set *s)
+{
+    long long fid = (long long)OGR_F_GetFID(f);
+    double x = 0.0, y = 0.0;
+    int found = 0;
+    am_status rc = feature_xy(c, f, fid, &x, &y, &found);
+    if (rc != AM_OK)
+        return rc;
+    s->n_read++;
+    if (!found) {
+        s->n_no_geometry++;
+        return AM_OK;
+    }
+    if ((rc = reserve_one(c, s)) != AM_OK)
+        return rc;
+    int32_t i = s->n;
+    char idbuf[32];
+    snprintf(idbuf, sizeof idbuf, "%lld", fid);
+    s->id[i] = c->id_idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, c->id_idx)
+                   ? am_strdup(OGR_F_GetFieldAsString(f, c->id_idx))
+                   : am_strdup(idbuf);
+    s->name[i] = field_copy(f, c->name_idx);
+    s->klass[i] = field_copy(f, c->class_idx);
+    s->n++; /* strings are owned by the set from here, even if NULL */
+    if (s->id[i] == NULL || s->name[i] == NULL || s->klass[i] == NULL)
+        return fail(c, AM_ERR_NOMEM, fid, "out of memory");
+    s->fid[i] = (int64_t)fid;
+    s->lon[i] = x;
+    s->lat[i] = y;
+    return feature_capacity(c, f, fid, s->klass[i], &s->capacity[i]);
+}
+
+/* AM_ERR_EMPTY with what was there, so the user can tell a too strict
+ * filter from a layer without geometry. */
+static am_status empty_error(const load_ctx *c, OGRLayerH lyr,
+                             const am_facility_set *s)
+{
+    const char *where = c->src->where;
+    if (where != NULL && where[0] != '\0' && s->n_read == 0) {
+        OGR_L_SetAttributeFilter(lyr, NULL);
+        long long total = (long long)OGR_L_GetFeatureCount(lyr, 1);
+        return fail(c, AM_ERR_EMPTY, -1,
+                    "no facility left after the filter '%s' in layer '%s' "
+                    "(%lld features in layer)", where, c->layer_name, total);
+    }
+    if (s->n_read == 0)
+        return fail(c, AM_ERR_EMPTY, -1, "layer '%s' has no features",
+                    c->layer_name);
+    return fail(c, AM_ERR_EMPTY, -1,
+                "no facility with a usable position in layer '%s' (%lld "
+                "features read, all without geometry%s)",
+                c->layer_name, (long long)s->n_read,
+                c->x_idx >= 0 ? " or with empty coordinate cells" : "");
+}
+
+/* The CRS the coordinates are in, as a string for am_transform_create;
+ * *wkt is set when it came from the layer (free with CPLFree). */
+static am_status source_crs(const load_ctx *c, OGRLayerH lyr,
+                            const char **def, char **wkt)
+{
+    *wkt = NULL;
+    if (c->x_idx >= 0) {
+        *def = c->src->crs != NULL ? c->src->crs : AM_CRS_WGS84;
+        return AM_OK;
+    }
+    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(lyr);
+    if (srs == NULL) {
+        if (c->src->crs == NULL)
+            return fail(c, AM_ERR_CRS, -1,
+                        "the layer has no coordinate reference system; set "
+                        "'crs' in the facility set (e.g. crs: EPSG:4326) or "
+                        "assign one with ogr2ogr -a_srs");
+        *def = c->src->crs;
+        return AM_OK;
+    }
+    char what[AM_ERROR_LAYER_MAX + 16];
+    snprintf(what, sizeof what, "layer '%s'", c->layer_name);
+    am_status rc = am_gdal_srs_wkt(srs, c->path, what, wkt, c->err);
+    if (rc != AM_OK) {
+        am_error_set_layer(c->err, c->layer_name);
+        return rc;
+    }
+    *def = *wkt;
+    return AM_OK;
+}
+
+/* The where clause was rejected: when SetAttributeFilter parses it (OGR
+ * SQL) or, for SQL-backed drivers (GPKG, SQLite), on the first read, whose
+ * message carries the whole SELECT but not SQLite's reason; the field list
+ * covers the commonest cause, a misspelt column. */
+static am_status bad_filter(const load_ctx *c)
+{
+    char fields[AM_LIST_MAX];
+    field_list(c->defn, fields, sizeof fields);
+    return fail(c, AM_ERR_FORMAT, -1,
+                "invalid filter 'where: %s': %s; fields in the layer: %s",
+                c->src->where, am_gdal_last_message(), fields);
+}
+
+/* Transforms the set to WGS 84 lon/lat and checks the ranges. */
+static am_status to_wgs84(const load_ctx *c, const char *def,
+                          am_facility_set *s)
+{
+    am_transform *t = NULL;
+    size_t n_failed = 0;
+    am_status rc = am_transform_create(def, AM_CRS_WGS84, &t, c->err);
+    if (rc == AM_OK)
+        rc = am_transform_points(t, (size_t)s->n, s->lon, s->lat, &n_failed,
+                                 c->err);
+    am_transform_destroy(t);
+    if (rc != AM_OK) {
+        /* crs.c does not know the file: add it and the layer. */
+        if (c->err != NULL && c->err->file[0] == '\0')
+            snprintf(c->err->file, sizeof c->err->file, "%s", c->path);
+        am_error_set_layer(c->err, c->layer_name);
+        return rc;
+    }
+    for (int32_t i = 0; i < s->n; i++) {
+        double lon = s->lon[i], lat = s->lat[i];
+        if (lon == HUGE_VAL || lat == HUGE_VAL || !isfinite(lon) ||
+            !isfinite(lat))
+            return fail(c, AM_ERR_CRS, (long long)s->fid[i],
+                        "position cannot be transformed to WGS 84 (%zu "
+                        "feature(s) failed; is the CRS right?)", n_failed);
+        if (lon < -180.0 || lon > 180.0 || lat < -90.0 || lat > 90.0)
+            return fail(c, AM_ERR_INVALID, (long long)s->fid[i],
+                        "position lon %g, lat %g is outside the valid "
+                        "range%s", lon, lat,
+                        c->x_idx >= 0 ? " (are x_field and y_field swapped, "
+                                        "or is 'crs' missing?)"
+                                      : " (is the layer's CRS right?)");
+    }
+    return AM_OK;
+}
+
+static am_status load(const am_facility_source *src, const char *path,
+                      am_facility_set **out, am_error *err)
+{
+    am_status rc = AM_OK;
+    GDALDatasetH ds = NULL;
+    OGRFeatureH feat = NULL;
+    am_facility_set *set = NULL;
+    char *wkt = NULL;
+    const char *crs_def = NULL;
+    load_ctx c = {.src = src, .path = path, .layer_name = "", .err = err};
+
+    if ((rc = am_gdal_open(path, 1, &ds, err)) != AM_OK)
+        return rc;
+    OGRLayerH lyr = NULL;
+    if (src->layer != NULL) {
+        lyr = GDALDatasetGetLayerByName(ds, src->layer);
+        if (lyr == NULL) {
+            char layers[AM_LIST_MAX];
+            layer_list(ds, layers, sizeof layers);
+            rc = fail(&c, AM_ERR_FORMAT, -1,
+                      "no layer '%s'; layers in the file: %s", src->layer,
+                      layers);
+            goto done;
+        }
+    } else {
+        if (GDALDatasetGetLayerCount(ds) < 1) {
+            rc = fail(&c, AM_ERR_FORMAT, -1, "contains no vector layer");
+            goto done;
+        }
+        lyr = GDALDatasetGetLayer(ds, 0);
+    }
+    c.layer_name = OGR_L_GetName(lyr);
+    c.defn = OGR_L_GetLayerDefn(lyr);
+    if ((rc = resolve_fields(&c)) != AM_OK)
+        goto done;
+    if ((rc = source_crs(&c, lyr, &crs_def, &wkt)) != AM_OK)
+        goto done;
+
+    if (src->where != NULL && src->where[0] != '\0') {
+        CPLErrorReset();
+        if (OGR_L_SetAttributeFilter(lyr, src->where) != OGRERR_NONE) {
+            rc = bad_filter(&c);
+            goto done;
+        }
+    }
+
+    set = calloc(1, sizeof *set);
+    if (set == NULL) {
+        rc = fail(&c, AM_ERR_NOMEM, -1, "out of memory");
+        goto done;
+    }
+    OGR_L_ResetReading(lyr);
+    for (;;) {
+        /* Some drivers (GPKG, SQLite) only run the filter here. */
+        CPLErrorReset();
+        feat = OGR_L_GetNextFeature(lyr);
+        if (feat == NULL)
+            break;
+        rc = read_feature(&c, feat, set);
+        OGR_F_Destroy(feat);
+        feat = NULL;
+        if (rc != AM_OK)
+            goto done;
+    }
+    if (CPLGetLastErrorType() >= CE_Failure) {
+        if (src->where != NULL && src->where[0] != '\0')
+            rc = bad_filter(&c);
+        else
+            rc = fail(&c, AM_ERR_IO, -1, "error reading features: %s",
+                      am_gdal_last_message());
+        goto done;
+    }
+    if (set->n == 0) {
+        rc = empty_error(&c, lyr, set);
+        goto done;
+    }
+    if ((rc = to_wgs84(&c, crs_def, set)) != AM_OK)
+        goto done;
+    *out = set;
+    set = NULL;
+done:
+    if (feat != NULL)
+        OGR_F_Destroy(feat);
+    am_facility_set_destroy(set);
+    CPLFree(wkt);
+    if (ds != NULL)
+        GDALClose(ds);
+    return rc;
+}
+
+am_status am_facilities_load(const am_facility_source *src, const char *path,
+                             am_facility_set **out, am_error *err)
+{
+    *out = NULL;
+    if (src == NULL)
+        return am_error_set(err, AM_ERR_INTERNAL, path,
+                            "no facility source given");
+    if (path == NULL)
+        path = src->path;
+    am_gdal_init();
+    CPLPushErrorHandler(CPLQuietErrorHandler);
+    am_status rc = load(src, path, out, err);
+    CPLPopErrorHandler();
+    return rc;
+}

@@ -1,0 +1,870 @@
+/*
+ * scenario_file.c: the scenario YAML reader (see scenario_file.h and
+ * docs/scenario.md for the format).
+ *
+ * A scenario file is small and hand-written, so the reader is strict and
+ * talkative rather than fast: libyaml loads the whole document into a node
+ * tree (yaml_parser_load), then every mapping is checked against the keys
+ * its level allows before any value is read. A typo ("treshold_min") thus
+ * fails with the key, the level it sits in, the keys that were expected
+ * and its line:column, instead of being ignored and silently running the
+ * default. Values that can be checked on their own (types, ranges) are
+ * checked here, where the line is known; cross-field rules (ascending
+ * cutoffs, unique names, defaults) are am_scenario_finalize's, shared with
+ * scenarios built through the API.
+ *
+ * libyaml does not resolve plain scalars to types, so: a number is a plain
+ * (unquoted) scalar that strtod/strtoll reads completely; a quoted "5000"
+ * is a string and rejected where a number is expected. A plain empty
+ * value, "~" or "null" means "not given" (the default applies).
+ */
+#include "inputs/scenario_file.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <yaml.h>
+
+/* Catchment cutoffs are road-trip times; more than a day is a mistake. */
+#define AM_YAML_MAX_CUTOFF_MIN 1440.0
+/* A scenario is a few hundred bytes; anything this large is another file. */
+#define AM_YAML_MAX_FILE_BYTES (16L * 1024 * 1024)
+#define AM_KEY_MAX 256
+
+typedef struct parse_ctx {
+    yaml_document_t *doc;
+    const char *file; /* name used in messages */
+    am_error *err;
+    am_scenario *s;
+} parse_ctx;
+
+/* Numeric ranges checked by get_double / get_int. */
+typedef enum num_range {
+    NUM_ANY,
+    NUM_POSITIVE,   /* > 0 */
+    NUM_NONNEGATIVE /* >= 0 */
+} num_range;
+
+static const char *const top_keys[] = {
+    "name",     "threads",    "output",      "roads",    "population",
+    "snap",     "facilities", "cutoffs_min", "measures", NULL};
+static const char *const roads_keys[] = {"path", "layer", "where", "profile",
+                                         NULL};
+static const char *const population_keys[] = {"path", "band", NULL};
+static const char *const snap_keys[] = {"max_distance_m", "walk_speed_kmh",
+                                        NULL};
+static const char *const facility_keys[] = {
+    "name",           "path",              "layer",
+    "where",          "id_field",          "name_field",
+    "class_field",    "capacity_field",    "capacity_by_class",
+    "default_capacity", "x_field",         "y_field",
+    "crs",            NULL};
+static const char *const measure_keys[] = {"name", "type", "threshold_min",
+                                           NULL};
+
+static am_status perr(const parse_ctx *c, const yaml_node_t *at,
+                      const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records AM_ERR_SCENARIO at node `at` (line:column 1-based). */
+static am_status perr(const parse_ctx *c, const yaml_node_t *at,
+                      const char *fmt, ...)
+{
+    char msg[AM_ERROR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    am_error_set(c->err, AM_ERR_SCENARIO, c->file, "%s", msg);
+    if (at != NULL)
+        am_error_set_line(c->err, (long)at->start_mark.line + 1,
+                          (long)at->start_mark.column + 1);
+    return AM_ERR_SCENARIO;
+}
+
+static am_status nomem(const parse_ctx *c)
+{
+    return am_error_set(c->err, AM_ERR_NOMEM, c->file, "out of memory");
+}
+
+static yaml_node_t *node_at(const parse_ctx *c, int index)
+{
+    return yaml_document_get_node(c->doc, index);
+}
+
+static const char *scalar(const yaml_node_t *n)
+{
+    return (const char *)n->data.scalar.value;
+}
+
+static int is_plain(const yaml_node_t *n)
+{
+    return n->type == YAML_SCALAR_NODE &&
+           n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* A YAML null: an empty plain value, "~" or "null". */
+static int is_null(const yaml_node_t *n)
+{
+    if (!is_plain(n))
+        return 0;
+    const char *v = scalar(n);
+    return v[0] == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+           strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+/* "a mapping", "a list", "a string", "'abc'": for type errors. */
+static const char *describe(const yaml_node_t *n, char *buf, size_t size)
+{
+    switch (n->type) {
+    case YAML_MAPPING_NODE: return "a mapping";
+    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_SCALAR_NODE:
+        if (!is_plain(n))
+            snprintf(buf, size, "the string \"%.60s\"", scalar(n));
+        else
+            snprintf(buf, size, "'%.60s'", scalar(n));
+        return buf;
+    case YAML_NO_NODE: break;
+    }
+    return "nothing";
+}
+
+/* "roads.path", "facilities[0].layer", or just "threads" at the top. */
+static void key_path(char *buf, size_t size, const char *where,
+                     const char *key)
+{
+    int n;
+    if (where == NULL)
+        n = snprintf(buf, size, "%s", key);
+    else
+        n = snprintf(buf, size, "%s.%s", where, key);
+    if (n < 0 && size > 0)
+        buf[0] = '\0'; /* longer keys are cut: only used in messages */
+}
+
+/* Edit distance of two short keys, for "did you mean" hints. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63)
+        return (size_t)-1;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+static am_status unknown_key(const parse_ctx *c, const yaml_node_t *key,
+                             const char *where, const char *const *allowed)
+{
+    char expected[512] = "";
+    size_t used = 0;
+    const char *closest = NULL;
+    size_t best = 3; /* suggest only within 2 edits */
+    for (int i = 0; allowed[i] != NULL; i++) {
+        int k = snprintf(expected + used, sizeof expected - used, "%s%s",
+                         i > 0 ? ", " : "", allowed[i]);
+        if (k > 0 && (size_t)k < sizeof expected - used)
+            used += (size_t)k;
+        size_t d = edit_distance(scalar(key), allowed[i]);
+        if (d < best) {
+            best = d;
+            closest = allowed[i];
+        }
+    }
+    char hint[96] = "";
+    if (closest != NULL)
+        snprintf(hint, sizeof hint, "; did you mean '%s'?", closest);
+    if (where == NULL)
+        return perr(c, key,
+                    "unknown key '%s' at the top level (expected one of: "
+                    "%s)%s", scalar(key), expected, hint);
+    return perr(c, key, "unknown key '%s' in '%s' (expected one of: %s)%s",
+                scalar(key), where, expected, hint);
+}
+
+/*
+ * Checks that n is a mapping whose keys are scalars, unique and (when
+ * allowed != NULL) among allowed. `where` names it ("roads"; NULL: top).
+ */
+static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
+                               const char *where,
+                               const char *const *allowed)
+{
+    char buf[96];
+    if (n->type != YAML_MAPPING_NODE) {
+        if (where == NULL)
+            return perr(c, n,
+                        "a scenario file must be a mapping of keys "
+                        "(name:, roads:, ...), not %s",
+                        describe(n, buf, sizeof buf));
+        return perr(c, n, "'%s' must be a mapping (key: value), not %s",
+                    where, describe(n, buf, sizeof buf));
+    }
+    const yaml_node_pair_t *first = n->data.mapping.pairs.start;
+    const yaml_node_pair_t *top = n->data.mapping.pairs.top;
+    for (const yaml_node_pair_t *p = first; p < top; p++) {
+        const yaml_node_t *key = node_at(c, p->key);
+        if (key->type != YAML_SCALAR_NODE)
+            return perr(c, key, "keys in '%s' must be names, not %s",
+                        where != NULL ? where : "the top level",
+                        describe(key, buf, sizeof buf));
+        if (strlen(scalar(key)) != key->data.scalar.length)
+            return perr(c, key, "a key contains a NUL character");
+        for (const yaml_node_pair_t *q = first; q < p; q++) {
+            const yaml_node_t *prev = node_at(c, q->key);
+            if (prev->type == YAML_SCALAR_NODE &&
+                strcmp(scalar(prev), scalar(key)) == 0)
+                return perr(c, key,
+                            "duplicate key '%s' in '%s' (first given at "
+                            "line %ld)",
+                            scalar(key),
+                            where != NULL ? where : "the top level",
+                            (long)prev->start_mark.line + 1);
+        }
+        if (allowed == NULL)
+            continue;
+        int known = 0;
+        for (int i = 0; allowed[i] != NULL && !known; i++)
+            known = strcmp(allowed[i], scalar(key)) == 0;
+        if (!known)
+            return unknown_key(c, key, where, allowed);
+    }
+    return AM_OK;
+}
+
+/* The value of key in a checked mapping, or NULL when absent or null. */
+static yaml_node_t *lookup(const parse_ctx *c, const yaml_node_t *map,
+                           const char *key)
+{
+    for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
+         p < map->data.mapping.pairs.top; p++) {
+        const yaml_node_t *k = node_at(c, p->key);
+        if (strcmp(scalar(k), key) == 0) {
+            yaml_node_t *v = node_at(c, p->value);
+            return is_null(v) ? NULL : v;
+        }
+    }
+    return NULL;
+}
+
+/* The string value of a scalar node, checked for embedded NULs. */
+static am_status scalar_string(const parse_ctx *c, const yaml_node_t *v,
+                               const char *path, const char **out)
+{
+    char buf[96];
+    if (v->type != YAML_SCALAR_NODE)
+        return perr(c, v, "'%s' must be a string, not %s", path,
+                    describe(v, buf, sizeof buf));
+    if (strlen(scalar(v)) != v->data.scalar.length)
+        return perr(c, v, "'%s' contains a NUL character", path);
+    *out = scalar(v);
+    return AM_OK;
+}
+
+/* Replaces *dst by a copy of the string at map[key] if given. */
+static am_status get_string(const parse_ctx *c, const yaml_node_t *map,
+                            const char *where, const char *key, char **dst)
+{
+    const yaml_node_t *v = lookup(c, map, key);
+    if (v == NULL)
+        return AM_OK;
+    char path[AM_KEY_MAX];
+    key_path(path, sizeof path, where, key);
+    const char *str = NULL;
+    am_status rc = scalar_string(c, v, path, &str);
+    if (rc != AM_OK)
+        return rc;
+    if (str[0] == '\0')
+        return perr(c, v, "'%s' must not be empty", path);
+    char *copy = am_strdup(str);
+    if (copy == NULL)
+        return nomem(c);
+    free(*dst);
+    *dst = copy;
+    return AM_OK;
+}
+
+static am_status parse_double(const parse_ctx *c, const yaml_node_t *v,
+                              const char *path, num_range range, double *out)
+{
+    char buf[96];
+    if (!is_plain(v))
+        return perr(c, v, "'%s' must be a number, not %s", path,
+                    describe(v, buf, sizeof buf));
+    const char *str = scalar(v);
+    char *end = NULL;
+    errno = 0;
+    double x = strtod(str, &end);
+    if (end == str || *end != '\0')
+        return perr(c, v, "'%s' must be a number, not %s", path,
+                    describe(v, buf, sizeof buf));
+    if (errno == ERANGE || !isfinite(x))
+        return perr(c, v, "'%s' must be a finite number, not %s", path,
+                    describe(v, buf, sizeof buf));
+    if (range == NUM_POSITIVE && !(x > 0.0))
+        return perr(c, v, "'%s' must be > 0 (got %s)", path, str);
+    if (range == NUM_NONNEGATIVE && x < 0.0)
+        return perr(c, v, "'%s' must be >= 0 (got %s)", path, str);
+    *out = x == 0.0 ? 0.0 : x; /* -0 -> 0 */
+    return AM_OK;
+}
+
+static am_status get_double(const parse_ctx *c, const yaml_node_t *map,
+                            const char *where, const char *key,
+                            num_range range, double *out)
+{
+    const yaml_node_t *v = lookup(c, map, key);
+    if (v == NULL)
+        return AM_OK;
+    char path[AM_KEY_MAX];
+    key_path(path, sizeof path, where, key);
+    return parse_double(c, v, path, range, out);
+}
+
+/* An integer >= min at map[key] if given. */
+static am_status get_int(const parse_ctx *c, const yaml_node_t *map,
+                         const char *where, const char *key, int min,
+                         int *out)
+{
+    const yaml_node_t *v = lookup(c, map, key);
+    if (v == NULL)
+        return AM_OK;
+    char path[AM_KEY_MAX], buf[96];
+    key_path(path, sizeof path, where, key);
+    if (!is_plain(v))
+        return perr(c, v, "'%s' must be an integer, not %s", path,
+                    describe(v, buf, sizeof buf));
+    const char *str = scalar(v);
+    char *end = NULL;
+    errno = 0;
+    long long x = strtoll(str, &end, 10);
+    if (end == str || *end != '\0')
+        return perr(c, v, "'%s' must be an integer, not %s", path,
+                    describe(v, buf, sizeof buf));
+    if (errno == ERANGE || x < min || x > INT_MAX)
+        return perr(c, v, "'%s' must be an integer >= %d (got %s)", path,
+                    min, str);
+    *out = (int)x;
+    return AM_OK;
+}
+
+static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    am_status rc = check_mapping(c, n, "roads", roads_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "roads", "path", &s->roads_path);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "roads", "layer", &s->roads_layer);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "roads", "where", &s->roads_where);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "roads", "profile", &s->profile);
+    if (rc == AM_OK && strcmp(s->profile, "car") != 0)
+        rc = perr(c, lookup(c, n, "profile"),
+                  "'roads.profile': unknown profile '%s' (expected one of: "
+                  "car)", s->profile);
+    if (rc == AM_OK && s->roads_path == NULL)
+        rc = perr(c, n, "missing required key 'path' in 'roads'");
+    return rc;
+}
+
+static am_status parse_population(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    am_status rc = check_mapping(c, n, "population", population_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "population", "path", &s->population_path);
+    if (rc == AM_OK)
+        rc = get_int(c, n, "population", "band", 1, &s->population_band);
+    if (rc == AM_OK && s->population_path == NULL)
+        rc = perr(c, n, "missing required key 'path' in 'population'");
+    return rc;
+}
+
+static am_status parse_snap(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    am_status rc = check_mapping(c, n, "snap", snap_keys);
+    if (rc == AM_OK)
+        rc = get_double(c, n, "snap", "max_distance_m", NUM_POSITIVE,
+                        &s->snap_max_m);
+    if (rc == AM_OK)
+        rc = get_double(c, n, "snap", "walk_speed_kmh", NUM_POSITIVE,
+                        &s->walk_speed_kmh);
+    return rc;
+}
+
+static am_status parse_class_capacity(const parse_ctx *c,
+                                      const yaml_node_t *n, const char *where,
+                                      am_facility_source *f)
+{
+    char path[AM_KEY_MAX];
+    key_path(path, sizeof path, where, "capacity_by_class");
+    am_status rc = check_mapping(c, n, path, NULL);
+    if (rc != AM_OK)
+        return rc;
+    ptrdiff_t count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
+    if (count == 0)
+        return AM_OK;
+    f->class_capacity = calloc((size_t)count, sizeof *f->class_capacity);
+    if (f->class_capacity == NULL)
+        return nomem(c);
+    f->n_class_capacity = (int)count;
+    for (ptrdiff_t i = 0; i < count; i++) {
+        const yaml_node_pair_t *p = n->data.mapping.pairs.start + i;
+        const yaml_node_t *k = node_at(c, p->key);
+        const yaml_node_t *v = node_at(c, p->value);
+        char vpath[AM_KEY_MAX];
+        key_path(vpath, sizeof vpath, path, scalar(k));
+        if (is_null(v))
+            return perr(c, v, "'%s' needs a capacity (a number >= 0)",
+                        vpath);
+        rc = parse_double(c, v, vpath, NUM_NONNEGATIVE,
+                          &f->class_capacity[i].capacity);
+        if (rc != AM_OK)
+            return rc;
+        f->class_capacity[i].klass = am_strdup(scalar(k));
+        if (f->class_capacity[i].klass == NULL)
+            return nomem(c);
+    }
+    return AM_OK;
+}
+
+static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
+                                const char *where, am_facility_source *f)
+{
+    am_status rc = check_mapping(c, n, where, facility_keys);
+    struct {
+        const char *key;
+        char **dst;
+    } strings[] = {
+        {"name", &f->name},
+        {"path", &f->path},
+        {"layer", &f->layer},
+        {"where", &f->where},
+        {"id_field", &f->id_field},
+        {"name_field", &f->name_field},
+        {"class_field", &f->class_field},
+        {"capacity_field", &f->capacity_field},
+        {"x_field", &f->x_field},
+        {"y_field", &f->y_field},
+        {"crs", &f->crs},
+    };
+    for (size_t i = 0; rc == AM_OK && i < sizeof strings / sizeof *strings;
+         i++)
+        rc = get_string(c, n, where, strings[i].key, strings[i].dst);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "default_capacity", NUM_NONNEGATIVE,
+                        &f->default_capacity);
+    const yaml_node_t *table = rc == AM_OK
+                                   ? lookup(c, n, "capacity_by_class")
+                                   : NULL;
+    if (table != NULL)
+        rc = parse_class_capacity(c, table, where, f);
+    if (rc == AM_OK && f->path == NULL)
+        rc = perr(c, n, "missing required key 'path' in '%s'", where);
+    if (rc == AM_OK && (f->x_field == NULL) != (f->y_field == NULL))
+        rc = perr(c, n, "'%s': x_field and y_field go together (only %s "
+                  "given)", where,
+                  f->x_field != NULL ? "x_field" : "y_field");
+    return rc;
+}
+
+/* A list of mappings, or a single mapping standing for a list of one. */
+static am_status list_items(const parse_ctx *c, const yaml_node_t *n,
+                            const char *key, const yaml_node_item_t **items,
+                            int *count)
+{
+    char buf[96];
+    if (n->type == YAML_MAPPING_NODE) {
+        *items = NULL;
+        *count = 1;
+        return AM_OK;
+    }
+    if (n->type != YAML_SEQUENCE_NODE)
+        return perr(c, n, "'%s' must be a list of mappings (or one "
+                    "mapping), not %s", key, describe(n, buf, sizeof buf));
+    ptrdiff_t len = n->data.sequence.items.top - n->data.sequence.items.start;
+    if (len == 0)
+        return perr(c, n, "'%s' is an empty list", key);
+    if (len > INT_MAX / 2)
+        return perr(c, n, "'%s' has too many entries", key);
+    *items = n->data.sequence.items.start;
+    *count = (int)len;
+    return AM_OK;
+}
+
+static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    const yaml_node_item_t *items = NULL;
+    int count = 0;
+    am_status rc = list_items(c, n, "facilities", &items, &count);
+    if (rc != AM_OK)
+        return rc;
+    s->facility_sets = calloc((size_t)count, sizeof *s->facility_sets);
+    if (s->facility_sets == NULL)
+        return nomem(c);
+    s->n_facility_sets = count;
+    for (int i = 0; i < count && rc == AM_OK; i++) {
+        char where[32];
+        const yaml_node_t *item = n;
+        if (items != NULL) {
+            item = node_at(c, items[i]);
+            snprintf(where, sizeof where, "facilities[%d]", i);
+        } else {
+            snprintf(where, sizeof where, "facilities");
+        }
+        s->facility_sets[i].default_capacity = 1.0;
+        rc = parse_facility(c, item, where, &s->facility_sets[i]);
+    }
+    return rc;
+}
+
+static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    char buf[96];
+    const yaml_node_t *single = NULL;
+    ptrdiff_t len = 1;
+    if (n->type == YAML_SCALAR_NODE)
+        single = n; /* cutoffs_min: 30 */
+    else if (n->type == YAML_SEQUENCE_NODE)
+        len = n->data.sequence.items.top - n->data.sequence.items.start;
+    else
+        return perr(c, n, "'cutoffs_min' must be a list of minutes, not %s",
+                    describe(n, buf, sizeof buf));
+    if (len == 0)
+        return perr(c, n, "'cutoffs_min' is an empty list");
+    if (len > AM_MAX_CUTOFFS)
+        return perr(c, n, "'cutoffs_min' lists %ld cutoffs; at most %d",
+                    (long)len, AM_MAX_CUTOFFS);
+    for (ptrdiff_t i = 0; i < len; i++) {
+        const yaml_node_t *v =
+            single != NULL ? single
+                           : node_at(c, n->data.sequence.items.start[i]);
+        char path[32];
+        snprintf(path, sizeof path, "cutoffs_min[%ld]", (long)i);
+        double x = 0.0;
+        am_status rc = parse_double(c, v, path, NUM_POSITIVE, &x);
+        if (rc != AM_OK)
+            return rc;
+        if (x > AM_YAML_MAX_CUTOFF_MIN)
+            return perr(c, v, "'%s' must be <= %g minutes (24 h), got %s",
+                        path, AM_YAML_MAX_CUTOFF_MIN, scalar(v));
+        if (i > 0 && x <= s->cutoffs_min[i - 1])
+            return perr(c, v,
+                        "'cutoffs_min' must be strictly ascending (%s "
+                        "follows %g)", scalar(v), s->cutoffs_min[i - 1]);
+        s->cutoffs_min[i] = x;
+    }
+    s->n_cutoffs = (int)len;
+    return AM_OK;
+}
+
+/* Needs the cutoffs already parsed (threshold default and upper bound). */
+static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
+                               const char *where, am_measure_spec *m)
+{
+    const am_scenario *s = c->s;
+    double largest = s->cutoffs_min[s->n_cutoffs - 1];
+    am_status rc = check_mapping(c, n, where, measure_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "name", &m->name);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_t *type = lookup(c, n, "type");
+    m->type = AM_MEASURE_TYPE_2SFCA;
+    if (type != NULL) {
+        char path[AM_KEY_MAX];
+        const char *t = NULL;
+        key_path(path, sizeof path, where, "type");
+        if ((rc = scalar_string(c, type, path, &t)) != AM_OK)
+            return rc;
+        if (strcmp(t, "2sfca") != 0)
+            return perr(c, type, "'%s': unknown measure type '%s' "
+                        "(expected one of: 2sfca)", path, t);
+    }
+    /* Default threshold: as for the default measure. */
+    m->threshold_min = largest;
+    for (int i = 0; i < s->n_cutoffs; i++)
+        if (s->cutoffs_min[i] == 30.0)
+            m->threshold_min = 30.0;
+    rc = get_double(c, n, where, "threshold_min", NUM_POSITIVE,
+                    &m->threshold_min);
+    if (rc == AM_OK && m->threshold_min > largest)
+        rc = perr(c, lookup(c, n, "threshold_min"),
+                  "'%s.threshold_min' (%g) is above the largest cutoff (%g "
+                  "min): catchments are only computed up to it; add %g to "
+                  "'cutoffs_min'",
+                  where, m->threshold_min, largest, m->threshold_min);
+    return rc;
+}
+
+static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    const yaml_node_item_t *items = NULL;
+    int count = 0;
+    am_status rc = list_items(c, n, "measures", &items, &count);
+    if (rc != AM_OK)
+        return rc;
+    s->measures = calloc((size_t)count, sizeof *s->measures);
+    if (s->measures == NULL)
+        return nomem(c);
+    s->n_measures = count;
+    for (int i = 0; i < count && rc == AM_OK; i++) {
+        char where[32];
+        const yaml_node_t *item = n;
+        if (items != NULL) {
+            item = node_at(c, items[i]);
+            snprintf(where, sizeof where, "measures[%d]", i);
+        } else {
+            snprintf(where, sizeof where, "measures");
+        }
+        rc = parse_measure(c, item, where, &s->measures[i]);
+    }
+    return rc;
+}
+
+static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
+{
+    am_scenario *s = c->s;
+    am_status rc = check_mapping(c, root, NULL, top_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, root, NULL, "name", &s->name);
+    if (rc == AM_OK)
+        rc = get_int(c, root, NULL, "threads", 0, &s->threads);
+    if (rc == AM_OK)
+        rc = get_string(c, root, NULL, "output", &s->output_path);
+
+    struct {
+        const char *key;
+        am_status (*parse)(const parse_ctx *, const yaml_node_t *);
+    } sections[] = {
+        /* cutoffs before measures: thresholds are checked against them */
+        {"roads", parse_roads},
+        {"population", parse_population},
+        {"snap", parse_snap},
+        {"facilities", parse_facilities},
+        {"cutoffs_min", parse_cutoffs},
+        {"measures", parse_measures},
+    };
+    for (size_t i = 0; rc == AM_OK && i < sizeof sections / sizeof *sections;
+         i++) {
+        const yaml_node_t *v = lookup(c, root, sections[i].key);
+        if (v != NULL)
+            rc = sections[i].parse(c, v);
+    }
+    return rc;
+}
+
+/* Turns a libyaml parser failure into AM_ERR_SCENARIO with line:column. */
+static am_status yaml_failure(const parse_ctx *c, const yaml_parser_t *p,
+                              const char *text, size_t len)
+{
+    if (p->error == YAML_MEMORY_ERROR)
+        return nomem(c);
+    const char *problem = p->problem != NULL ? p->problem : "unknown error";
+    if (p->error == YAML_READER_ERROR) {
+        /* No mark: derive the line from the byte offset. */
+        long line = 1, col = 1;
+        for (size_t i = 0; i < p->problem_offset && i < len; i++) {
+            if (text[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        am_error_set(c->err, AM_ERR_SCENARIO, c->file,
+                     "cannot read the file as YAML text: %s", problem);
+        am_error_set_line(c->err, line, col);
+        return AM_ERR_SCENARIO;
+    }
+    char context[160] = "";
+    if (p->context != NULL)
+        snprintf(context, sizeof context, " (%s at line %ld:%ld)",
+                 p->context, (long)p->context_mark.line + 1,
+                 (long)p->context_mark.column + 1);
+    am_error_set(c->err, AM_ERR_SCENARIO, c->file, "YAML syntax error: %s%s",
+                 problem, context);
+    am_error_set_line(c->err, (long)p->problem_mark.line + 1,
+                      (long)p->problem_mark.column + 1);
+    return AM_ERR_SCENARIO;
+}
+
+/* Parses text (len bytes) into s. */
+static am_status parse_text(const char *text, size_t len, am_scenario *s,
+                            const char *file, am_error *err)
+{
+    yaml_parser_t parser;
+    yaml_document_t doc, extra;
+    int have_doc = 0;
+    am_status rc = AM_OK;
+    parse_ctx c = {.doc = &doc, .file = file, .err = err, .s = s};
+
+    if (!yaml_parser_initialize(&parser))
+        return nomem(&c);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        rc = yaml_failure(&c, &parser, text, len);
+        goto done;
+    }
+    have_doc = 1;
+    const yaml_node_t *root = yaml_document_get_root_node(&doc);
+    if (root == NULL) {
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "the scenario file is empty (it needs at least "
+                          "roads, population and facilities)");
+        goto done;
+    }
+    /* A second document would be ignored silently: refuse it. */
+    if (!yaml_parser_load(&parser, &extra)) {
+        rc = yaml_failure(&c, &parser, text, len);
+        goto done;
+    }
+    const yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
+    long extra_line = extra_root != NULL
+                          ? (long)extra.start_mark.line + 1 : -1;
+    yaml_document_delete(&extra);
+    if (extra_line > 0) {
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "more than one YAML document ('---'); a scenario "
+                          "file holds one");
+        am_error_set_line(err, extra_line, 1);
+        goto done;
+    }
+    rc = parse_root(&c, root);
+done:
+    if (have_doc)
+        yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
+static am_status read_text(const char *text, size_t len, const char *name,
+                           const char *base_dir, am_scenario **out,
+                           am_error *err)
+{
+    am_scenario *s = NULL;
+    am_status rc = am_scenario_create(&s);
+    if (rc != AM_OK)
+        return am_error_set(err, rc, name, "out of memory");
+    if ((name != NULL && (s->source_path = am_strdup(name)) == NULL) ||
+        (base_dir != NULL && (s->base_dir = am_strdup(base_dir)) == NULL)) {
+        rc = am_error_set(err, AM_ERR_NOMEM, name, "out of memory");
+        goto fail;
+    }
+    if ((rc = parse_text(text, len, s, name, err)) != AM_OK)
+        goto fail;
+    if ((rc = am_scenario_finalize(s, err)) != AM_OK)
+        goto fail;
+    *out = s;
+    return AM_OK;
+fail:
+    am_scenario_destroy(s);
+    return rc;
+}
+
+am_status am_scenario_read_string(const char *text, const char *name,
+                                  const char *base_dir, am_scenario **out,
+                                  am_error *err)
+{
+    *out = NULL;
+    if (text == NULL)
+        return am_error_set(err, AM_ERR_SCENARIO, name,
+                            "no scenario text given");
+    return read_text(text, strlen(text), name, base_dir, out, err);
+}
+
+/* The folder of path: "a/b.yaml" -> "a", "b.yaml" -> ".", "/b" -> "/". */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return am_strdup(".");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *dir = malloc(n + 1);
+    if (dir == NULL)
+        return NULL;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    return dir;
+}
+
+am_status am_scenario_read_file(const char *path, am_scenario **out,
+                                am_error *err)
+{
+    *out = NULL;
+    am_status rc = AM_OK;
+    FILE *fp = NULL;
+    char *text = NULL, *dir = NULL;
+    struct stat st;
+
+    if (path == NULL || path[0] == '\0')
+        return am_error_set(err, AM_ERR_IO, NULL,
+                            "no scenario file name given");
+    if (stat(path, &st) != 0)
+        return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",
+                            strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return am_error_set(err, AM_ERR_IO, path,
+                            "is a directory, not a scenario file");
+    if (st.st_size > AM_YAML_MAX_FILE_BYTES)
+        return am_error_set(err, AM_ERR_SCENARIO, path,
+                            "is %lld bytes: too large for a scenario file "
+                            "(is it the right file?)",
+                            (long long)st.st_size);
+    fp = fopen(path, "rb");
+    if (fp == NULL)
+        return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",
+                            strerror(errno));
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    text = malloc(cap);
+    if (text == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
+        goto done;
+    }
+    len = fread(text, 1, cap - 1, fp);
+    if (ferror(fp)) {
+        rc = am_error_set(err, AM_ERR_IO, path, "read error: %s",
+                          strerror(errno));
+        goto done;
+    }
+    text[len] = '\0';
+    dir = dir_of(path);
+    if (dir == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
+        goto done;
+    }
+    rc = read_text(text, len, path, dir, out, err);
+done:
+    if (fp != NULL)
+        fclose(fp);
+    free(text);
+    free(dir);
+    return rc;
+}

@@ -1,0 +1,528 @@
+/*
+ * test_scenario_file.c: the scenario YAML reader and am_scenario_finalize.
+ *
+ * Every error test checks the code, a key name in the message and, where
+ * the parser knows it, the 1-based line:column, because those are what a
+ * user needs to fix the file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/scenario.h"
+#include "inputs/scenario_file.h"
+
+static const char *const full_yaml =
+    "name: comoros-demo\n"
+    "threads: 4\n"
+    "output: out/comoros.h5\n"
+    "roads:\n"
+    "  path: comores-latest.osm.pbf\n"
+    "  layer: lines\n"
+    "  where: \"highway != 'track'\"\n"
+    "  profile: car\n"
+    "population:\n"
+    "  path: com_ppp_2020_UNadj.tif\n"
+    "  band: 2\n"
+    "snap:\n"
+    "  max_distance_m: 2500.5\n"
+    "  walk_speed_kmh: 4\n"
+    "facilities:\n"
+    "  - name: health\n"
+    "    path: health.gpkg\n"
+    "    layer: health\n"
+    "    where: \"amenity IN ('hospital','clinic')\"\n"
+    "    id_field: osm_id\n"
+    "    name_field: name\n"
+    "    class_field: amenity\n"
+    "    capacity_field: beds\n"
+    "    capacity_by_class: {hospital: 10, clinic: 2}\n"
+    "    default_capacity: 0.5\n"
+    "    crs: EPSG:4326\n"
+    "  - name: candidates\n"
+    "    path: /abs/sites.csv\n"
+    "    x_field: lon\n"
+    "    y_field: lat\n"
+    "cutoffs_min: [10, 20, 45, 90]\n"
+    "measures:\n"
+    "  - name: access_20\n"
+    "    type: 2sfca\n"
+    "    threshold_min: 20\n"
+    "  - threshold_min: 45\n";
+
+/* The base every test file must have to be valid. */
+#define BASE_YAML                                                              \
+    "roads:\n"                                                                 \
+    "  path: roads.pbf\n"                                                      \
+    "population:\n"                                                            \
+    "  path: pop.tif\n"                                                        \
+    "facilities:\n"                                                            \
+    "  - path: health.gpkg\n"
+
+static am_status parse(const char *text, am_scenario **s, am_error *e)
+{
+    am_error_clear(e);
+    return am_scenario_read_string(text, "/data/test.yaml", "/data", s, e);
+}
+
+/* Expects AM_ERR_SCENARIO with `needle` in the message and the position
+ * (line, column; column 0: not checked; line 0: no position). */
+static void expect_error(const char *text, const char *needle, long line,
+                         long column)
+{
+    am_scenario *s = (am_scenario *)1;
+    am_error e;
+    am_status rc = parse(text, &s, &e);
+    if (rc != AM_ERR_SCENARIO || strstr(e.msg, needle) == NULL ||
+        (line > 0 && e.line != line) || (line == 0 && e.line > 0) ||
+        (column > 0 && e.column != column))
+        print_error("rc %d, line %ld:%ld, msg '%s'; wanted '%s' at %ld:%ld\n",
+                    (int)rc, e.line, e.column, e.msg, needle, line, column);
+    assert_int_equal(rc, AM_ERR_SCENARIO);
+    assert_null(s);
+    assert_string_equal(e.file, "/data/test.yaml");
+    assert_non_null(strstr(e.msg, needle));
+    if (line > 0)
+        assert_int_equal(e.line, line);
+    else
+        assert_true(e.line <= 0);
+    if (column > 0)
+        assert_int_equal(e.column, column);
+}
+
+static void test_full_file(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(parse(full_yaml, &s, &e), AM_OK);
+    assert_string_equal(s->name, "comoros-demo");
+    assert_string_equal(s->source_path, "/data/test.yaml");
+    assert_string_equal(s->base_dir, "/data");
+    assert_int_equal(s->threads, 4);
+    assert_string_equal(s->output_path, "out/comoros.h5");
+    assert_string_equal(s->roads_path, "comores-latest.osm.pbf");
+    assert_string_equal(s->roads_layer, "lines");
+    assert_string_equal(s->roads_where, "highway != 'track'");
+    assert_string_equal(s->profile, "car");
+    assert_string_equal(s->population_path, "com_ppp_2020_UNadj.tif");
+    assert_int_equal(s->population_band, 2);
+    assert_true(s->snap_max_m == 2500.5);
+    assert_true(s->walk_speed_kmh == 4.0);
+
+    assert_int_equal(s->n_facility_sets, 2);
+    const am_facility_source *f = &s->facility_sets[0];
+    assert_string_equal(f->name, "health");
+    assert_string_equal(f->path, "health.gpkg");
+    assert_string_equal(f->layer, "health");
+    assert_string_equal(f->where, "amenity IN ('hospital','clinic')");
+    assert_string_equal(f->id_field, "osm_id");
+    assert_string_equal(f->name_field, "name");
+    assert_string_equal(f->class_field, "amenity");
+    assert_string_equal(f->capacity_field, "beds");
+    assert_string_equal(f->crs, "EPSG:4326");
+    assert_null(f->x_field);
+    assert_int_equal(f->n_class_capacity, 2);
+    assert_string_equal(f->class_capacity[0].klass, "hospital");
+    assert_true(f->class_capacity[0].capacity == 10.0);
+    assert_string_equal(f->class_capacity[1].klass, "clinic");
+    assert_true(f->class_capacity[1].capacity == 2.0);
+    assert_true(f->default_capacity == 0.5);
+    f = &s->facility_sets[1];
+    assert_string_equal(f->name, "candidates");
+    assert_string_equal(f->path, "/abs/sites.csv");
+    assert_string_equal(f->x_field, "lon");
+    assert_string_equal(f->y_field, "lat");
+    assert_null(f->layer);
+    assert_null(f->crs);
+    assert_int_equal(f->n_class_capacity, 0);
+    assert_true(f->default_capacity == 1.0);
+
+    assert_int_equal(s->n_cutoffs, 4);
+    assert_true(s->cutoffs_min[0] == 10.0 && s->cutoffs_min[3] == 90.0);
+    assert_int_equal(s->n_measures, 2);
+    assert_string_equal(s->measures[0].name, "access_20");
+    assert_int_equal(s->measures[0].type, AM_MEASURE_TYPE_2SFCA);
+    assert_true(s->measures[0].threshold_min == 20.0);
+    assert_string_equal(s->measures[1].name, "2sfca_45min");
+    assert_true(s->measures[1].threshold_min == 45.0);
+    am_scenario_destroy(s);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(parse(BASE_YAML, &s, &e), AM_OK);
+    assert_string_equal(s->name, "test");
+    assert_string_equal(s->output_path, "test.h5");
+    assert_int_equal(s->threads, 0);
+    assert_null(s->roads_layer);
+    assert_null(s->roads_where);
+    assert_string_equal(s->profile, "car");
+    assert_int_equal(s->population_band, 1);
+    assert_true(s->snap_max_m == 5000.0);
+    assert_true(s->walk_speed_kmh == 5.0);
+    assert_int_equal(s->n_facility_sets, 1);
+    assert_string_equal(s->facility_sets[0].name, "facilities");
+    assert_true(s->facility_sets[0].default_capacity == 1.0);
+    assert_null(s->facility_sets[0].capacity_field);
+    assert_int_equal(s->n_cutoffs, 3);
+    assert_true(s->cutoffs_min[0] == 15.0 && s->cutoffs_min[1] == 30.0 &&
+                s->cutoffs_min[2] == 60.0);
+    assert_int_equal(s->n_measures, 1);
+    assert_string_equal(s->measures[0].name, "2sfca_30min");
+    assert_int_equal(s->measures[0].type, AM_MEASURE_TYPE_2SFCA);
+    assert_true(s->measures[0].threshold_min == 30.0);
+    am_scenario_destroy(s);
+
+    /* No 30 among the cutoffs: the largest one. Null values = defaults;
+     * a single mapping stands for a list of one; sets named by position. */
+    assert_int_equal(parse("roads: {path: r.pbf}\n"
+                           "population: {path: p.tif, band: ~}\n"
+                           "threads: null\n"
+                           "snap:\n"
+                           "facilities:\n"
+                           "  - path: a.gpkg\n"
+                           "  - path: b.gpkg\n"
+                           "  - {path: c.gpkg, name: facilities2x}\n"
+                           "cutoffs_min: [10, 20, 45]\n",
+                           &s, &e),
+                     AM_OK);
+    assert_int_equal(s->population_band, 1);
+    assert_string_equal(s->facility_sets[0].name, "facilities");
+    assert_string_equal(s->facility_sets[1].name, "facilities2");
+    assert_string_equal(s->facility_sets[2].name, "facilities2x");
+    assert_string_equal(s->measures[0].name, "2sfca_45min");
+    assert_true(s->measures[0].threshold_min == 45.0);
+    am_scenario_destroy(s);
+
+    assert_int_equal(parse("roads: {path: r.pbf}\n"
+                           "population: {path: p.tif}\n"
+                           "facilities: {path: a.gpkg, name: hosp}\n"
+                           "cutoffs_min: 7.5\n"
+                           "measures: {type: 2sfca}\n",
+                           &s, &e),
+                     AM_OK);
+    assert_int_equal(s->n_facility_sets, 1);
+    assert_string_equal(s->facility_sets[0].name, "hosp");
+    assert_int_equal(s->n_cutoffs, 1);
+    assert_string_equal(s->measures[0].name, "2sfca_7_5min");
+    am_scenario_destroy(s);
+}
+
+static void test_unknown_keys(void **state)
+{
+    (void)state;
+    expect_error(BASE_YAML "treads: 4\n", "unknown key 'treads' at the top "
+                 "level", 7, 1);
+    expect_error(BASE_YAML "treads: 4\n", "did you mean 'threads'", 7, 1);
+    expect_error(BASE_YAML "    capcity_field: beds\n",
+                 "unknown key 'capcity_field' in 'facilities[0]' (expected "
+                 "one of: name, path,", 7, 5);
+    expect_error("roads:\n  path: r.pbf\n  speed: 50\n"
+                 "population: {path: p.tif}\nfacilities: {path: f.gpkg}\n",
+                 "unknown key 'speed' in 'roads'", 3, 3);
+    expect_error(BASE_YAML "snap:\n  max_distance: 10\n",
+                 "unknown key 'max_distance' in 'snap'", 8, 3);
+    expect_error(BASE_YAML "measures:\n  - threshold: 30\n",
+                 "unknown key 'threshold' in 'measures[0]'", 8, 5);
+    expect_error(BASE_YAML "<<: {threads: 2}\n", "unknown key '<<'", 7, 1);
+}
+
+static void test_wrong_types(void **state)
+{
+    (void)state;
+    expect_error(BASE_YAML "snap:\n  max_distance_m: far\n",
+                 "'snap.max_distance_m' must be a number, not 'far'", 8, 19);
+    expect_error(BASE_YAML "snap:\n  max_distance_m: \"5000\"\n",
+                 "must be a number, not the string \"5000\"", 8, 19);
+    expect_error(BASE_YAML "snap: {walk_speed_kmh: .inf}\n",
+                 "'snap.walk_speed_kmh' must be a number", 7, 24);
+    expect_error(BASE_YAML "snap: {walk_speed_kmh: nan}\n",
+                 "must be a finite number", 7, 24);
+    expect_error(BASE_YAML "snap: {walk_speed_kmh: 0}\n",
+                 "'snap.walk_speed_kmh' must be > 0", 7, 24);
+    expect_error(BASE_YAML "threads: 1.5\n", "'threads' must be an integer",
+                 7, 10);
+    expect_error(BASE_YAML "threads: -1\n", "'threads' must be an integer "
+                 ">= 0", 7, 10);
+    expect_error("roads: {path: r.pbf}\npopulation: {path: p.tif, band: 0}\n"
+                 "facilities: {path: f.gpkg}\n",
+                 "'population.band' must be an integer >= 1", 2, 33);
+    expect_error("roads: [r.pbf]\npopulation: {path: p.tif}\n"
+                 "facilities: {path: f.gpkg}\n",
+                 "'roads' must be a mapping (key: value), not a list", 1, 8);
+    expect_error("roads: {path: {a: 1}}\npopulation: {path: p.tif}\n"
+                 "facilities: {path: f.gpkg}\n",
+                 "'roads.path' must be a string, not a mapping", 1, 15);
+    expect_error(BASE_YAML "cutoffs_min: {a: 1}\n",
+                 "'cutoffs_min' must be a list", 7, 14);
+    expect_error(BASE_YAML "facilities: 3\n", "duplicate key 'facilities'",
+                 7, 1);
+    expect_error("roads: {path: r.pbf}\npopulation: {path: p.tif}\n"
+                 "facilities: health.gpkg\n",
+                 "'facilities' must be a list of mappings", 3, 13);
+    expect_error(BASE_YAML "roads2: 1\n", "did you mean 'roads'", 7, 1);
+    expect_error(BASE_YAML "measures:\n  - type: e2sfca\n",
+                 "unknown measure type 'e2sfca'", 8, 11);
+    expect_error("roads: {path: r.pbf, profile: bike}\n"
+                 "population: {path: p.tif}\nfacilities: {path: f.gpkg}\n",
+                 "unknown profile 'bike'", 1, 31);
+    expect_error("- a\n- b\n", "must be a mapping of keys", 1, 1);
+}
+
+static void test_duplicate_key(void **state)
+{
+    (void)state;
+    expect_error("roads:\n  path: a.pbf\n  path: b.pbf\n"
+                 "population: {path: p.tif}\nfacilities: {path: f.gpkg}\n",
+                 "duplicate key 'path' in 'roads' (first given at line 2)",
+                 3, 3);
+    expect_error(BASE_YAML "    capacity_by_class: {a: 1, a: 2}\n",
+                 "duplicate key 'a' in 'facilities[0].capacity_by_class'", 7,
+                 0);
+}
+
+static void test_syntax_error(void **state)
+{
+    (void)state;
+    /* An unclosed flow sequence, then a bad indentation. */
+    expect_error("roads:\n  path: r.pbf\ncutoffs_min: [15, 30\n"
+                 "population: {path: p.tif}\n",
+                 "YAML syntax error", 4, 0);
+    expect_error("roads:\n  path: r.pbf\n   layer: x\n",
+                 "YAML syntax error: mapping values are not allowed", 3, 0);
+    expect_error("roads:\n\tpath: r.pbf\n", "YAML syntax error", 2, 0);
+    expect_error("", "the scenario file is empty", 0, 0);
+    expect_error("# only a comment\n", "the scenario file is empty", 0, 0);
+    expect_error(BASE_YAML "---\nthreads: 2\n", "more than one YAML document",
+                 7, 0);
+    expect_error("roads: x\nname: \xff\n", "cannot read the file as YAML text", 2,
+                 7);
+}
+
+static void test_values(void **state)
+{
+    (void)state;
+    expect_error(BASE_YAML "    capacity_by_class: {hospital: 10, clinic: -2}\n",
+                 "'facilities[0].capacity_by_class.clinic' must be >= 0", 7,
+                 47);
+    expect_error(BASE_YAML "    default_capacity: -1\n",
+                 "'facilities[0].default_capacity' must be >= 0", 7, 23);
+    expect_error(BASE_YAML "measures:\n  - threshold_min: 90\n",
+                 "'measures[0].threshold_min' (90) is above the largest "
+                 "cutoff (60 min)", 8, 20);
+    expect_error(BASE_YAML "measures:\n  - threshold_min: 0\n",
+                 "'measures[0].threshold_min' must be > 0", 8, 20);
+    expect_error(BASE_YAML "cutoffs_min: [15, 60, 30]\n",
+                 "'cutoffs_min' must be strictly ascending (30 follows 60)",
+                 7, 23);
+    expect_error(BASE_YAML "cutoffs_min: [15, 15]\n", "strictly ascending", 7,
+                 19);
+    expect_error(BASE_YAML "cutoffs_min: [-5]\n", "'cutoffs_min[0]' must be "
+                 "> 0", 7, 15);
+    expect_error(BASE_YAML "cutoffs_min: [15, 3000]\n", "(24 h)", 7, 19);
+    expect_error(BASE_YAML "cutoffs_min: []\n", "empty list", 7, 14);
+    expect_error(BASE_YAML "measures: []\n", "empty list", 7, 11);
+    expect_error(BASE_YAML "  - path: b.gpkg\n    name: bad name\n",
+                 "'facilities[1].name': 'bad name' is not a valid name", 0,
+                 0);
+    expect_error(BASE_YAML "    name: x\n  - path: b.gpkg\n    name: x\n",
+                 "duplicate facility set name 'x'", 0, 0);
+    expect_error(BASE_YAML "measures:\n  - {threshold_min: 30}\n"
+                 "  - {threshold_min: 30}\n",
+                 "duplicate measure name '2sfca_30min'", 0, 0);
+    expect_error(BASE_YAML "    x_field: lon\n",
+                 "x_field and y_field go together", 6, 5);
+    char many[1024];
+    snprintf(many, sizeof many, "%scutoffs_min: [", BASE_YAML);
+    for (int i = 1; i <= AM_MAX_CUTOFFS + 1; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%s%d",
+                 i > 1 ? ", " : "", i);
+    strcat(many, "]\n");
+    expect_error(many, "at most 32", 7, 14);
+}
+
+static void test_missing_keys(void **state)
+{
+    (void)state;
+    expect_error("population: {path: p.tif}\nfacilities: {path: f.gpkg}\n",
+                 "missing required key 'roads.path'", 0, 0);
+    expect_error("roads: {path: r.pbf}\nfacilities: {path: f.gpkg}\n",
+                 "missing required key 'population.path'", 0, 0);
+    expect_error("roads: {path: r.pbf}\npopulation: {path: p.tif}\n",
+                 "missing required key 'facilities'", 0, 0);
+    expect_error("roads: {path: r.pbf}\npopulation: {band: 2}\n"
+                 "facilities: {path: f.gpkg}\n",
+                 "missing required key 'path' in 'population'", 2, 13);
+    expect_error("roads:\n  layer: lines\npopulation: {path: p.tif}\n"
+                 "facilities: {path: f.gpkg}\n",
+                 "missing required key 'path' in 'roads'", 2, 3);
+    expect_error(BASE_YAML "  - name: second\n",
+                 "missing required key 'path' in 'facilities[1]'", 7, 5);
+    expect_error("roads: {path: ''}\npopulation: {path: p.tif}\n"
+                 "facilities: {path: f.gpkg}\n",
+                 "'roads.path' must not be empty", 1, 15);
+}
+
+static void test_file_and_paths(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/am_scenario_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/my-run.yaml", dir);
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(BASE_YAML "    where: \"amenity = 'hospital'\"\n", fp);
+    fclose(fp);
+
+    am_scenario *s = NULL;
+    am_error e;
+    am_error_clear(&e);
+    assert_int_equal(am_scenario_read_file(path, &s, &e), AM_OK);
+    assert_string_equal(s->name, "my-run");
+    assert_string_equal(s->output_path, "my-run.h5");
+    assert_string_equal(s->base_dir, dir);
+    char buf[512], want[512];
+    snprintf(want, sizeof want, "%s/roads.pbf", dir);
+    assert_string_equal(am_scenario_resolve_path(s, s->roads_path, buf,
+                                                 sizeof buf), want);
+    snprintf(want, sizeof want, "%s/my-run.h5", dir);
+    assert_string_equal(am_scenario_resolve_path(s, s->output_path, buf,
+                                                 sizeof buf), want);
+    assert_string_equal(am_scenario_resolve_path(s, "/x/y.tif", buf,
+                                                 sizeof buf), "/x/y.tif");
+    assert_string_equal(am_scenario_resolve_path(s, "sub/../z.gpkg", buf,
+                                                 sizeof buf),
+                        strcat(strcpy(want, dir), "/sub/../z.gpkg"));
+    assert_null(am_scenario_resolve_path(s, "roads.pbf", buf, 8));
+    am_scenario_destroy(s);
+
+    /* A file in the current folder resolves against ".". */
+    assert_int_equal(chdir(dir), 0);
+    assert_int_equal(am_scenario_read_file("my-run.yaml", &s, &e), AM_OK);
+    assert_string_equal(am_scenario_resolve_path(s, "a.tif", buf, sizeof buf),
+                        "./a.tif");
+    am_scenario_destroy(s);
+
+    /* No base_dir: unchanged. */
+    assert_int_equal(am_scenario_read_string(BASE_YAML, NULL, NULL, &s, &e),
+                     AM_OK);
+    assert_string_equal(s->name, "scenario");
+    assert_string_equal(am_scenario_resolve_path(s, "a.tif", buf, sizeof buf),
+                        "a.tif");
+    am_scenario_destroy(s);
+
+    /* Errors from a file carry its path; a missing file is AM_ERR_IO. */
+    fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(BASE_YAML "snap:\n  walk_speed_kmh: fast\n", fp);
+    fclose(fp);
+    assert_int_equal(am_scenario_read_file(path, &s, &e), AM_ERR_SCENARIO);
+    assert_null(s);
+    assert_string_equal(e.file, path);
+    assert_int_equal(e.line, 8);
+    char line[2048];
+    am_error_format(&e, line, sizeof line);
+    assert_non_null(strstr(line, "my-run.yaml: line 8:19: 'snap.walk_speed_kmh'"));
+    remove(path);
+    assert_int_equal(am_scenario_read_file(path, &s, &e), AM_ERR_IO);
+    assert_null(s);
+    assert_int_equal(am_scenario_read_file(dir, &s, &e), AM_ERR_IO);
+    rmdir(dir);
+}
+
+/* Scenarios built through the API go through the same checks. */
+static void test_finalize_api(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(am_scenario_create(&s), AM_OK);
+    am_error_clear(&e);
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "roads.path"));
+    s->roads_path = am_strdup("r.pbf");
+    s->population_path = am_strdup("p.tif");
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'facilities'"));
+    s->facility_sets = calloc(1, sizeof *s->facility_sets);
+    s->n_facility_sets = 1;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "facilities[0].path"));
+    am_facility_source *f = &s->facility_sets[0];
+    f->path = am_strdup("f.gpkg");
+    f->default_capacity = -1;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "facilities[0].default_capacity"));
+    f->default_capacity = 1;
+    f->class_capacity = calloc(1, sizeof *f->class_capacity);
+    f->n_class_capacity = 1;
+    f->class_capacity[0].klass = am_strdup("clinic");
+    f->class_capacity[0].capacity = -3;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "facilities[0].capacity_by_class.clinic"));
+    f->class_capacity[0].capacity = 3;
+    s->cutoffs_min[1] = 10;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "strictly ascending"));
+    s->cutoffs_min[1] = 30;
+    s->n_cutoffs = 0;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "cutoffs_min"));
+    s->n_cutoffs = 3;
+    s->snap_max_m = 0;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "snap.max_distance_m"));
+    s->snap_max_m = 100;
+    s->threads = -2;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'threads'"));
+    s->threads = 0;
+    s->measures = calloc(1, sizeof *s->measures);
+    s->n_measures = 1;
+    s->measures[0].type = AM_MEASURE_TYPE_2SFCA;
+    s->measures[0].threshold_min = 61;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "measures[0].threshold_min"));
+    s->measures[0].threshold_min = 60;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_OK);
+    assert_string_equal(s->name, "scenario");
+    assert_string_equal(s->output_path, "scenario.h5");
+    assert_string_equal(f->name, "facilities");
+    assert_string_equal(s->measures[0].name, "2sfca_60min");
+    /* Idempotent. */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_OK);
+    assert_string_equal(s->measures[0].name, "2sfca_60min");
+    am_scenario_destroy(s);
+
+    am_scenario_destroy(NULL);
+    assert_null(am_strdup(NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_file),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_unknown_keys),
+        cmocka_unit_test(test_wrong_types),
+        cmocka_unit_test(test_duplicate_key),
+        cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_values),
+        cmocka_unit_test(test_missing_keys),
+        cmocka_unit_test(test_file_and_paths),
+        cmocka_unit_test(test_finalize_api),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
