@@ -1,0 +1,1130 @@
+/*
+ * h5_writer.c: the HDF5 results file (see h5_writer.h, docs/hdf5-layout.md).
+ *
+ * Why it looks like this. GIS users open the file with GDAL and Python users
+ * with xarray/h5py, so the file follows the netCDF-4 data model written with
+ * the plain HDF5 C API (we do not link libnetcdf):
+ *  - the grid's cell-centre coordinates are 1-D datasets /x and /y made
+ *    HDF5 dimension scales and attached to both dimensions of every raster,
+ *    so that libnetcdf (inside GDAL's netCDF driver and xarray) sees them as
+ *    netCDF coordinate variables;
+ *  - a scalar /crs variable is the CF grid mapping (crs_wkt, spatial_ref,
+ *    GeoTransform), named by each raster's grid_mapping attribute;
+ *  - /y is stored in row order (north first for the usual north-up grid,
+ *    i.e. descending); GDAL honours a descending y, so GDAL pixel (0, 0) is
+ *    data[0];
+ *  - string attributes are fixed-length, NUL-terminated, UTF-8 and scalar:
+ *    libnetcdf reads them as NC_CHAR text, which every reader handles;
+ *    string table columns are variable-length UTF-8 (NC_STRING).
+ *
+ * Dimension scales are written with the core library, following the HDF5
+ * Dimension Scale specification exactly as H5DS (libhdf5_hl) 1.10 writes it:
+ * CLASS = "DIMENSION_SCALE" and NAME on the scale, DIMENSION_LIST (one
+ * variable-length list of object references per dimension) on the dataset,
+ * REFERENCE_LIST (compound {dataset, dimension}) back on the scale. This
+ * keeps the high-level library out of the link; tests/outputs checks that
+ * libnetcdf (through gdalinfo) and h5dump read it.
+ *
+ * Errors: the HDF5 error stack is never printed (automatic printing is off
+ * while a public function runs, restored afterwards); its innermost message
+ * goes into am_error with the final file name. Every public function has one
+ * cleanup label; hid_t handles start as H5I_INVALID_HID.
+ */
+#include "outputs/h5_writer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#define RASTER_CHUNK 256 /* max chunk edge (cells) */
+#define DEFLATE_LEVEL 4
+#define TABLE_DIM "row"  /* the dimension scale inside each table group */
+
+/* One attachment of a dimension scale: HDF5 REFERENCE_LIST element. */
+typedef struct dim_ref {
+    hobj_ref_t dataset;
+    int dimension;
+} dim_ref;
+
+struct am_h5 {
+    hid_t file;
+    char *final_path;
+    char *tmp_path;
+    int has_grid;
+    int32_t nx, ny;
+    /* raster attachments, written to /x and /y as REFERENCE_LIST at commit */
+    hobj_ref_t *rasters;
+    size_t n_rasters, cap_rasters;
+};
+
+/* ---- HDF5 error stack -> am_error ------------------------------------ */
+
+typedef struct quiet {
+    H5E_auto2_t func;
+    void *data;
+    int saved;
+} quiet;
+
+static void quiet_begin(quiet *q)
+{
+    q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static void quiet_end(const quiet *q)
+{
+    if (q->saved)
+        H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
+}
+
+typedef struct walk_msg {
+    char top[256];
+    char deepest[512];
+} walk_msg;
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
+{
+    walk_msg *w = data;
+    const char *d = (e->desc != NULL) ? e->desc : "";
+    if (n == 0)
+        snprintf(w->top, sizeof w->top, "%s", d);
+    snprintf(w->deepest, sizeof w->deepest, "%s", d);
+    return 0;
+}
+
+/*
+ * Records an HDF5 failure: "<what>: <HDF5's outermost> (<innermost>)", then
+ * clears the stack. Returns code.
+ */
+static am_status h5_fail(am_error *err, am_status code, const char *file,
+                         const char *what)
+{
+    walk_msg w = {"", ""};
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &w);
+    H5Eclear2(H5E_DEFAULT);
+    if (w.top[0] == '\0')
+        return am_error_set(err, code, file, "HDF5: %s", what);
+    if (strcmp(w.top, w.deepest) == 0)
+        return am_error_set(err, code, file, "HDF5: %s: %s", what, w.top);
+    return am_error_set(err, code, file, "HDF5: %s: %s (%s)", what, w.top,
+                        w.deepest);
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static char *dup_str(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
+
+static void close_id(hid_t *id, herr_t (*close_fn)(hid_t))
+{
+    if (*id != H5I_INVALID_HID) {
+        close_fn(*id);
+        *id = H5I_INVALID_HID;
+    }
+}
+
+/* Whether a raster or table path is acceptable: absolute, no empty parts. */
+static int valid_path(const char *p)
+{
+    if (p == NULL || p[0] != '/' || p[1] == '\0')
+        return 0;
+    size_t n = strlen(p);
+    if (p[n - 1] == '/' || strstr(p, "//") != NULL)
+        return 0;
+    return 1;
+}
+
+/* Link creation properties that create missing parent groups. */
+static hid_t lcpl_parents(void)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    if (lcpl == H5I_INVALID_HID)
+        return H5I_INVALID_HID;
+    if (H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
+        H5Pset_char_encoding(lcpl, H5T_CSET_UTF8) < 0) {
+        H5Pclose(lcpl);
+        return H5I_INVALID_HID;
+    }
+    return lcpl;
+}
+
+/*
+ * Group creation properties: link and attribute creation order tracked and
+ * indexed, as netCDF-4 does, so that readers list things in write order.
+ */
+static hid_t gcpl_ordered(void)
+{
+    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    if (gcpl == H5I_INVALID_HID)
+        return H5I_INVALID_HID;
+    unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    if (H5Pset_link_creation_order(gcpl, flags) < 0 ||
+        H5Pset_attr_creation_order(gcpl, flags) < 0) {
+        H5Pclose(gcpl);
+        return H5I_INVALID_HID;
+    }
+    return gcpl;
+}
+
+/* Dataset creation properties with attribute creation order tracked. */
+static hid_t dcpl_ordered(void)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (dcpl == H5I_INVALID_HID)
+        return H5I_INVALID_HID;
+    if (H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED |
+                                             H5P_CRT_ORDER_INDEXED) < 0) {
+        H5Pclose(dcpl);
+        return H5I_INVALID_HID;
+    }
+    return dcpl;
+}
+
+/* Whether the deflate filter is present and can encode. */
+static int deflate_usable(void)
+{
+    unsigned cfg = 0;
+    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) <= 0 ||
+        H5Zget_filter_info(H5Z_FILTER_DEFLATE, &cfg) < 0)
+        return 0;
+    if (!(cfg & H5Z_FILTER_CONFIG_ENCODE_ENABLED))
+        return 0;
+    if (H5Zfilter_avail(H5Z_FILTER_SHUFFLE) <= 0)
+        return 0;
+    return 1;
+}
+
+/*
+ * Writes (or replaces) attribute `name` on the open object obj: file type
+ * ftype, dataspace space, from buf of memory type mtype (buf NULL: nothing
+ * to write, for a null dataspace). < 0 on HDF5 failure (stack left for
+ * h5_fail).
+ */
+static herr_t put_attr(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
+                       hid_t space, const void *buf)
+{
+    htri_t exists = H5Aexists(obj, name);
+    if (exists < 0)
+        return -1;
+    if (exists > 0 && H5Adelete(obj, name) < 0)
+        return -1;
+    hid_t acpl = H5Pcreate(H5P_ATTRIBUTE_CREATE);
+    if (acpl == H5I_INVALID_HID)
+        return -1;
+    herr_t rc = -1;
+    hid_t attr = H5I_INVALID_HID;
+    if (H5Pset_char_encoding(acpl, H5T_CSET_UTF8) < 0)
+        goto cleanup;
+    attr = H5Acreate2(obj, name, ftype, space, acpl, H5P_DEFAULT);
+    if (attr == H5I_INVALID_HID)
+        goto cleanup;
+    if (buf != NULL && H5Awrite(attr, mtype, buf) < 0)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    close_id(&attr, H5Aclose);
+    close_id(&acpl, H5Pclose);
+    return rc;
+}
+
+/* A fixed-length NUL-terminated string type of size strlen(s) + 1. */
+static hid_t str_type(const char *s, H5T_cset_t cset)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t == H5I_INVALID_HID)
+        return H5I_INVALID_HID;
+    if (H5Tset_size(t, strlen(s) + 1) < 0 ||
+        H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+        H5Tset_cset(t, cset) < 0) {
+        H5Tclose(t);
+        return H5I_INVALID_HID;
+    }
+    return t;
+}
+
+/* Scalar string attribute (UTF-8 unless ascii). < 0 on failure. */
+static herr_t put_str(hid_t obj, const char *name, const char *value,
+                      int ascii)
+{
+    herr_t rc = -1;
+    hid_t t = str_type(value, ascii ? H5T_CSET_ASCII : H5T_CSET_UTF8);
+    hid_t s = H5Screate(H5S_SCALAR);
+    if (t != H5I_INVALID_HID && s != H5I_INVALID_HID)
+        rc = put_attr(obj, name, t, t, s, value);
+    close_id(&s, H5Sclose);
+    close_id(&t, H5Tclose);
+    return rc;
+}
+
+/* Scalar numeric attribute of file type ftype from memory type mtype. */
+static herr_t put_scalar(hid_t obj, const char *name, hid_t ftype,
+                         hid_t mtype, const void *value)
+{
+    hid_t s = H5Screate(H5S_SCALAR);
+    if (s == H5I_INVALID_HID)
+        return -1;
+    herr_t rc = put_attr(obj, name, ftype, mtype, s, value);
+    H5Sclose(s);
+    return rc;
+}
+
+/*
+ * Makes dataset ds a dimension scale called name (H5DSset_scale): CLASS and
+ * NAME attributes, ASCII fixed-length strings.
+ */
+static herr_t make_scale(hid_t ds, const char *name)
+{
+    if (put_str(ds, "CLASS", "DIMENSION_SCALE", 1) < 0)
+        return -1;
+    return put_str(ds, "NAME", name, 1);
+}
+
+/*
+ * Attaches scales to the dimensions of ds (H5DSattach_scale, for all its
+ * dimensions at once): DIMENSION_LIST = one reference per dimension.
+ */
+static herr_t put_dimension_list(hid_t ds, int rank, const hobj_ref_t *scales)
+{
+    herr_t rc = -1;
+    hvl_t lists[2];
+    hsize_t dim = (hsize_t)rank;
+    hid_t t = H5I_INVALID_HID, s = H5I_INVALID_HID;
+    if (rank < 1 || rank > 2)
+        return -1;
+    for (int i = 0; i < rank; i++) {
+        lists[i].len = 1;
+        lists[i].p = (void *)&scales[i];
+    }
+    t = H5Tvlen_create(H5T_STD_REF_OBJ);
+    s = H5Screate_simple(1, &dim, NULL);
+    if (t == H5I_INVALID_HID || s == H5I_INVALID_HID)
+        goto cleanup;
+    rc = put_attr(ds, "DIMENSION_LIST", t, t, s, lists);
+cleanup:
+    close_id(&s, H5Sclose);
+    close_id(&t, H5Tclose);
+    return rc;
+}
+
+/* REFERENCE_LIST on scale ds: the datasets attached to it. n >= 1. */
+static herr_t put_reference_list(hid_t ds, size_t n, const dim_ref *refs)
+{
+    herr_t rc = -1;
+    hsize_t dim = (hsize_t)n;
+    hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(dim_ref));
+    hid_t s = H5I_INVALID_HID;
+    if (t == H5I_INVALID_HID)
+        return -1;
+    if (H5Tinsert(t, "dataset", HOFFSET(dim_ref, dataset),
+                  H5T_STD_REF_OBJ) < 0 ||
+        H5Tinsert(t, "dimension", HOFFSET(dim_ref, dimension),
+                  H5T_NATIVE_INT) < 0)
+        goto cleanup;
+    s = H5Screate_simple(1, &dim, NULL);
+    if (s == H5I_INVALID_HID)
+        goto cleanup;
+    rc = put_attr(ds, "REFERENCE_LIST", t, t, s, refs);
+cleanup:
+    close_id(&s, H5Sclose);
+    close_id(&t, H5Tclose);
+    return rc;
+}
+
+/*
+ * Length unit of a projected CRS from its WKT: the factor of the last
+ * UNIT[...] / LENGTHUNIT[...] (WKT1 and WKT2 both end with the CS unit).
+ * Returns the factor to metres, or 0 if not found.
+ */
+static double wkt_last_unit_factor(const char *wkt)
+{
+    const char *last = NULL;
+    for (const char *p = strstr(wkt, "UNIT["); p != NULL;
+         p = strstr(p + 1, "UNIT["))
+        last = p;
+    if (last == NULL)
+        return 0.0;
+    const char *q = strchr(last, '"');
+    if (q == NULL || (q = strchr(q + 1, '"')) == NULL || q[1] != ',')
+        return 0.0;
+    char *end = NULL;
+    double f = strtod(q + 2, &end);
+    return (end != q + 2 && isfinite(f) && f > 0) ? f : 0.0;
+}
+
+/* Whether the WKT (1 or 2) describes a geographic CRS. */
+static int wkt_is_geographic(const char *wkt)
+{
+    while (*wkt == ' ' || *wkt == '\n' || *wkt == '\t' || *wkt == '\r')
+        wkt++;
+    return strncmp(wkt, "GEOGCS[", 7) == 0 ||
+           strncmp(wkt, "GEOGCRS[", 8) == 0 ||
+           strncmp(wkt, "GEOGRAPHICCRS[", 14) == 0;
+}
+
+/* ---- lifecycle -------------------------------------------------------- */
+
+static void h5_free(am_h5 *h)
+{
+    if (h == NULL)
+        return;
+    free(h->final_path);
+    free(h->tmp_path);
+    free(h->rasters);
+    free(h);
+}
+
+am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
+{
+    am_status rc = AM_OK;
+    am_h5 *h = NULL;
+    hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
+    hid_t root = H5I_INVALID_HID;
+    quiet q;
+    quiet_begin(&q);
+    if (out != NULL)
+        *out = NULL;
+    if (final_path == NULL || final_path[0] == '\0' || out == NULL) {
+        rc = am_error_set(err, AM_ERR_INVALID, final_path,
+                          "no output path given");
+        goto cleanup;
+    }
+    h = calloc(1, sizeof *h);
+    if (h == NULL || (h->final_path = dup_str(final_path)) == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
+        goto cleanup;
+    }
+    h->file = H5I_INVALID_HID;
+    /* "<dir>/.<base>.tmp-<pid>": same directory, so rename() is atomic */
+    const char *slash = strrchr(final_path, '/');
+    const char *base = (slash != NULL) ? slash + 1 : final_path;
+    int dir_len = (slash != NULL) ? (int)(slash - final_path + 1) : 0;
+    if (base[0] == '\0') {
+        rc = am_error_set(err, AM_ERR_IO, final_path,
+                          "output path names a directory, not a file");
+        goto cleanup;
+    }
+    size_t n = strlen(final_path) + 48;
+    h->tmp_path = malloc(n);
+    if (h->tmp_path == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
+        goto cleanup;
+    }
+    snprintf(h->tmp_path, n, "%.*s.%s.tmp-%ld", dir_len, final_path, base,
+             (long)getpid());
+
+    fcpl = H5Pcreate(H5P_FILE_CREATE);
+    fapl = H5Pcreate(H5P_FILE_ACCESS);
+    unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+    if (fcpl == H5I_INVALID_HID || fapl == H5I_INVALID_HID ||
+        H5Pset_link_creation_order(fcpl, flags) < 0 ||
+        H5Pset_attr_creation_order(fcpl, flags) < 0 ||
+        H5Pset_fclose_degree(fapl, H5F_CLOSE_SEMI) < 0) {
+        rc = h5_fail(err, AM_ERR_INTERNAL, final_path,
+                     "cannot set up file properties");
+        goto cleanup;
+    }
+    errno = 0;
+    h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
+    if (h->file == H5I_INVALID_HID) {
+        int e = errno;
+        H5Eclear2(H5E_DEFAULT);
+        rc = am_error_set(err, AM_ERR_IO, final_path,
+                          "cannot create output file (temporary '%s'): %s",
+                          h->tmp_path,
+                          e != 0 ? strerror(e) : "HDF5 create failed");
+        goto cleanup;
+    }
+    root = H5Gopen2(h->file, "/", H5P_DEFAULT);
+    if (root == H5I_INVALID_HID ||
+        put_str(root, "Conventions", "CF-1.8", 0) < 0) {
+        rc = h5_fail(err, AM_ERR_IO, final_path, "cannot write root group");
+        goto cleanup;
+    }
+cleanup:
+    close_id(&root, H5Gclose);
+    close_id(&fapl, H5Pclose);
+    close_id(&fcpl, H5Pclose);
+    if (rc != AM_OK && h != NULL) {
+        if (h->file != H5I_INVALID_HID) {
+            H5Fclose(h->file);
+            unlink(h->tmp_path);
+        }
+        h5_free(h);
+        h = NULL;
+    }
+    if (rc == AM_OK)
+        *out = h;
+    H5Eclear2(H5E_DEFAULT);
+    quiet_end(&q);
+    return rc;
+}
+
+/* Writes REFERENCE_LIST on /x and /y for all rasters. */
+static herr_t write_grid_reflists(am_h5 *h)
+{
+    herr_t rc = -1;
+    dim_ref *refs = NULL;
+    hid_t ds = H5I_INVALID_HID;
+    if (!h->has_grid || h->n_rasters == 0)
+        return 0;
+    refs = malloc(h->n_rasters * sizeof *refs);
+    if (refs == NULL)
+        return -1;
+    for (int axis = 0; axis < 2; axis++) {
+        /* y is dimension 0 of every raster, x dimension 1 */
+        for (size_t i = 0; i < h->n_rasters; i++) {
+            refs[i].dataset = h->rasters[i];
+            refs[i].dimension = axis;
+        }
+        ds = H5Dopen2(h->file, axis == 0 ? "/y" : "/x", H5P_DEFAULT);
+        if (ds == H5I_INVALID_HID ||
+            put_reference_list(ds, h->n_rasters, refs) < 0)
+            goto cleanup;
+        close_id(&ds, H5Dclose);
+    }
+    rc = 0;
+cleanup:
+    close_id(&ds, H5Dclose);
+    free(refs);
+    return rc;
+}
+
+am_status am_h5_commit(am_h5 *h, am_error *err)
+{
+    am_status rc = AM_OK;
+    quiet q;
+    if (h == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no file to commit");
+    quiet_begin(&q);
+    if (write_grid_reflists(h) < 0) {
+        rc = h5_fail(err, AM_ERR_IO, h->final_path,
+                     "cannot attach the x/y dimension scales");
+        goto cleanup;
+    }
+    if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0) {
+        rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot flush file");
+        goto cleanup;
+    }
+    herr_t closed = H5Fclose(h->file);
+    h->file = H5I_INVALID_HID;
+    if (closed < 0) {
+        rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot close file");
+        goto cleanup;
+    }
+    /* data on disk before the name points at it */
+    int fd = open(h->tmp_path, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) {
+        rc = am_error_set(err, AM_ERR_IO, h->final_path,
+                          "cannot sync temporary file '%s': %s", h->tmp_path,
+                          strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto cleanup;
+    }
+    close(fd);
+    if (rename(h->tmp_path, h->final_path) != 0) {
+        rc = am_error_set(err, AM_ERR_IO, h->final_path,
+                          "cannot rename '%s' onto the output: %s",
+                          h->tmp_path, strerror(errno));
+        goto cleanup;
+    }
+cleanup:
+    if (rc != AM_OK) {
+        if (h->file != H5I_INVALID_HID)
+            H5Fclose(h->file);
+        unlink(h->tmp_path);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    quiet_end(&q);
+    h5_free(h);
+    return rc;
+}
+
+void am_h5_abort(am_h5 *h)
+{
+    quiet q;
+    if (h == NULL)
+        return;
+    quiet_begin(&q);
+    if (h->file != H5I_INVALID_HID)
+        H5Fclose(h->file);
+    unlink(h->tmp_path);
+    H5Eclear2(H5E_DEFAULT);
+    quiet_end(&q);
+    h5_free(h);
+}
+
+/* ---- grid ------------------------------------------------------------- */
+
+/* Writes a 1-D float64 coordinate dataset made a dimension scale. */
+static herr_t write_axis(am_h5 *h, const char *name, int32_t n,
+                         const double *v, int geographic, double unit_m)
+{
+    herr_t rc = -1;
+    hsize_t dim = (hsize_t)n;
+    hid_t s = H5Screate_simple(1, &dim, NULL);
+    hid_t dcpl = dcpl_ordered();
+    hid_t ds = H5I_INVALID_HID;
+    int is_x = (name[0] == 'x');
+    if (s == H5I_INVALID_HID || dcpl == H5I_INVALID_HID)
+        goto cleanup;
+    ds = H5Dcreate2(h->file, name, H5T_IEEE_F64LE, s, H5P_DEFAULT, dcpl,
+                    H5P_DEFAULT);
+    if (ds == H5I_INVALID_HID ||
+        H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)
+        goto cleanup;
+    if (make_scale(ds, name) < 0)
+        goto cleanup;
+    if (geographic) {
+        if (put_str(ds, "standard_name", is_x ? "longitude" : "latitude",
+                    0) < 0 ||
+            put_str(ds, "long_name",
+                    is_x ? "longitude of cell centre"
+                         : "latitude of cell centre", 0) < 0 ||
+            put_str(ds, "units", is_x ? "degrees_east" : "degrees_north",
+                    0) < 0)
+            goto cleanup;
+    } else {
+        if (put_str(ds, "standard_name",
+                    is_x ? "projection_x_coordinate"
+                         : "projection_y_coordinate", 0) < 0 ||
+            put_str(ds, "long_name",
+                    is_x ? "x coordinate of cell centre"
+                         : "y coordinate of cell centre", 0) < 0)
+            goto cleanup;
+        /* CF units only when known; GDAL rescales "km", so never guess */
+        if (unit_m == 1.0 && put_str(ds, "units", "m", 0) < 0)
+            goto cleanup;
+    }
+    if (put_str(ds, "axis", is_x ? "X" : "Y", 0) < 0)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    close_id(&ds, H5Dclose);
+    close_id(&dcpl, H5Pclose);
+    close_id(&s, H5Sclose);
+    return rc;
+}
+
+am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
+                         am_error *err)
+{
+    am_status rc = AM_OK;
+    double *xs = NULL, *ys = NULL;
+    hid_t s = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+    quiet q;
+    if (h == NULL || grid == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no file or grid");
+    quiet_begin(&q);
+    const double *gt = grid->gt;
+    if (h->has_grid) {
+        rc = am_error_set(err, AM_ERR_INTERNAL, h->final_path,
+                          "the grid is already written");
+        goto cleanup;
+    }
+    if (crs_wkt == NULL || crs_wkt[0] == '\0') {
+        rc = am_error_set(err, AM_ERR_CRS, h->final_path,
+                          "the grid has no coordinate reference system");
+        goto cleanup;
+    }
+    int finite = 1;
+    for (int i = 0; i < 6; i++)
+        finite = finite && isfinite(gt[i]);
+    if (grid->nx < 1 || grid->ny < 1 || !finite || !(gt[1] > 0) ||
+        gt[5] == 0 || gt[2] != 0 || gt[4] != 0) {
+        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+                          "unsupported grid %dx%d, geotransform "
+                          "[%g %g %g %g %g %g]: need a non-empty grid, "
+                          "no rotation, positive cell width",
+                          (int)grid->nx, (int)grid->ny, gt[0], gt[1], gt[2],
+                          gt[3], gt[4], gt[5]);
+        goto cleanup;
+    }
+    xs = malloc((size_t)grid->nx * sizeof *xs);
+    ys = malloc((size_t)grid->ny * sizeof *ys);
+    if (xs == NULL || ys == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
+        goto cleanup;
+    }
+    /* cell centres, same formula as am_grid_cell_center for north-up */
+    for (int32_t i = 0; i < grid->nx; i++)
+        xs[i] = gt[0] + ((double)i + 0.5) * gt[1];
+    for (int32_t j = 0; j < grid->ny; j++)
+        ys[j] = gt[3] + ((double)j + 0.5) * gt[5];
+
+    int geographic = wkt_is_geographic(crs_wkt);
+    double unit_m = geographic ? 0.0 : wkt_last_unit_factor(crs_wkt);
+    if (write_axis(h, "x", grid->nx, xs, geographic, unit_m) < 0 ||
+        write_axis(h, "y", grid->ny, ys, geographic, unit_m) < 0) {
+        rc = h5_fail(err, AM_ERR_IO, h->final_path,
+                     "cannot write the x/y coordinates");
+        goto cleanup;
+    }
+
+    /* the CF grid mapping variable: a scalar whose value is unused */
+    char gt_text[6 * 26];
+    snprintf(gt_text, sizeof gt_text, "%.17g %.17g %.17g %.17g %.17g %.17g",
+             gt[0], gt[1], gt[2], gt[3], gt[4], gt[5]);
+    int32_t zero = 0;
+    s = H5Screate(H5S_SCALAR);
+    if (s == H5I_INVALID_HID)
+        goto hdf5_error;
+    ds = H5Dcreate2(h->file, "crs", H5T_STD_I32LE, s, H5P_DEFAULT,
+                    H5P_DEFAULT, H5P_DEFAULT);
+    if (ds == H5I_INVALID_HID ||
+        H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                 &zero) < 0)
+        goto hdf5_error;
+    if (geographic &&
+        put_str(ds, "grid_mapping_name", "latitude_longitude", 0) < 0)
+        goto hdf5_error;
+    if (put_str(ds, "crs_wkt", crs_wkt, 0) < 0 ||
+        put_str(ds, "spatial_ref", crs_wkt, 0) < 0 ||
+        put_str(ds, "GeoTransform", gt_text, 0) < 0)
+        goto hdf5_error;
+    h->has_grid = 1;
+    h->nx = grid->nx;
+    h->ny = grid->ny;
+    goto cleanup;
+hdf5_error:
+    rc = h5_fail(err, AM_ERR_IO, h->final_path,
+                 "cannot write the grid mapping variable 'crs'");
+cleanup:
+    close_id(&ds, H5Dclose);
+    close_id(&s, H5Sclose);
+    free(xs);
+    free(ys);
+    quiet_end(&q);
+    return rc;
+}
+
+/* ---- groups and attributes ------------------------------------------- */
+
+am_status am_h5_make_group(am_h5 *h, const char *path, am_error *err)
+{
+    am_status rc = AM_OK;
+    hid_t lcpl = H5I_INVALID_HID, gcpl = H5I_INVALID_HID;
+    hid_t g = H5I_INVALID_HID;
+    quiet q;
+    if (h == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
+    quiet_begin(&q);
+    if (!valid_path(path)) {
+        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+                          "bad group path '%s'", path ? path : "(null)");
+        goto cleanup;
+    }
+    lcpl = lcpl_parents();
+    gcpl = gcpl_ordered();
+    if (lcpl == H5I_INVALID_HID || gcpl == H5I_INVALID_HID) {
+        rc = h5_fail(err, AM_ERR_INTERNAL, h->final_path,
+                     "cannot set up group properties");
+        goto cleanup;
+    }
+    g = H5Gcreate2(h->file, path, lcpl, gcpl, H5P_DEFAULT);
+    if (g == H5I_INVALID_HID) {
+        char what[512];
+        snprintf(what, sizeof what, "cannot create group '%s'", path);
+        rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+    }
+cleanup:
+    close_id(&g, H5Gclose);
+    close_id(&gcpl, H5Pclose);
+    close_id(&lcpl, H5Pclose);
+    quiet_end(&q);
+    return rc;
+}
+
+/* Kinds of attribute value for set_attr. */
+typedef enum attr_kind { ATTR_STR, ATTR_F64, ATTR_I64, ATTR_F64_ARRAY } attr_kind;
+
+static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
+                          attr_kind kind, const void *value, int32_t n,
+                          am_error *err)
+{
+    am_status rc = AM_OK;
+    hid_t obj = H5I_INVALID_HID, s = H5I_INVALID_HID;
+    herr_t hrc = -1;
+    quiet q;
+    if (h == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
+    quiet_begin(&q);
+    if (obj_path == NULL || obj_path[0] != '/' || name == NULL ||
+        name[0] == '\0' || value == NULL || n < 0) {
+        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+                          "bad attribute '%s' on '%s'",
+                          name ? name : "(null)",
+                          obj_path ? obj_path : "(null)");
+        goto cleanup;
+    }
+    obj = H5Oopen(h->file, obj_path, H5P_DEFAULT);
+    if (obj == H5I_INVALID_HID) {
+        char what[512];
+        snprintf(what, sizeof what, "no object '%s' for attribute '%s'",
+                 obj_path, name);
+        rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+        goto cleanup;
+    }
+    switch (kind) {
+    case ATTR_STR:
+        hrc = put_str(obj, name, value, 0);
+        break;
+    case ATTR_F64:
+        hrc = put_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, value);
+        break;
+    case ATTR_I64:
+        hrc = put_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_INT64, value);
+        break;
+    case ATTR_F64_ARRAY: {
+        /* an empty array is an HDF5 null dataspace (netCDF: length 0) */
+        hsize_t dim = (hsize_t)n;
+        s = (n == 0) ? H5Screate(H5S_NULL) : H5Screate_simple(1, &dim, NULL);
+        if (s != H5I_INVALID_HID)
+            hrc = put_attr(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, s,
+                           n == 0 ? NULL : value);
+        break;
+    }
+    }
+    if (hrc < 0) {
+        char what[512];
+        snprintf(what, sizeof what, "cannot write attribute '%s' on '%s'",
+                 name, obj_path);
+        rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+    }
+cleanup:
+    close_id(&s, H5Sclose);
+    close_id(&obj, H5Oclose);
+    quiet_end(&q);
+    return rc;
+}
+
+am_status am_h5_attr_string(am_h5 *h, const char *obj_path, const char *name,
+                            const char *value, am_error *err)
+{
+    return set_attr(h, obj_path, name, ATTR_STR, value, 1, err);
+}
+
+am_status am_h5_attr_double(am_h5 *h, const char *obj_path, const char *name,
+                            double value, am_error *err)
+{
+    return set_attr(h, obj_path, name, ATTR_F64, &value, 1, err);
+}
+
+am_status am_h5_attr_int64(am_h5 *h, const char *obj_path, const char *name,
+                           int64_t value, am_error *err)
+{
+    return set_attr(h, obj_path, name, ATTR_I64, &value, 1, err);
+}
+
+am_status am_h5_attr_double_array(am_h5 *h, const char *obj_path,
+                                  const char *name, int32_t n,
+                                  const double *values, am_error *err)
+{
+    static const double none = 0.0;
+    return set_attr(h, obj_path, name, ATTR_F64_ARRAY,
+                    (n == 0 && values == NULL) ? &none : values, n, err);
+}
+
+/* ---- rasters ---------------------------------------------------------- */
+
+static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
+                              hid_t mtype, const void *data,
+                              const void *nodata,
+                              const am_h5_raster_info *info, am_error *err)
+{
+    am_status rc = AM_OK;
+    hid_t s = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
+    hid_t lcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+    quiet q;
+    if (h == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
+    quiet_begin(&q);
+    if (!h->has_grid) {
+        rc = am_error_set(err, AM_ERR_INTERNAL, h->final_path,
+                          "raster '%s' written before the grid",
+                          path ? path : "(null)");
+        goto cleanup;
+    }
+    if (!valid_path(path) || data == NULL) {
+        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+                          "bad raster path '%s' or no data",
+                          path ? path : "(null)");
+        goto cleanup;
+    }
+    if (h->n_rasters == h->cap_rasters) {
+        size_t cap = h->cap_rasters ? 2 * h->cap_rasters : 8;
+        hobj_ref_t *r = realloc(h->rasters, cap * sizeof *r);
+        if (r == NULL) {
+            rc = am_error_set(err, AM_ERR_NOMEM, h->final_path,
+                              "out of memory");
+            goto cleanup;
+        }
+        h->rasters = r;
+        h->cap_rasters = cap;
+    }
+    hsize_t dims[2] = {(hsize_t)h->ny, (hsize_t)h->nx};
+    hsize_t chunk[2] = {dims[0] < RASTER_CHUNK ? dims[0] : RASTER_CHUNK,
+                        dims[1] < RASTER_CHUNK ? dims[1] : RASTER_CHUNK};
+    s = H5Screate_simple(2, dims, NULL);
+    dcpl = dcpl_ordered();
+    lcpl = lcpl_parents();
+    if (s == H5I_INVALID_HID || dcpl == H5I_INVALID_HID ||
+        lcpl == H5I_INVALID_HID || H5Pset_chunk(dcpl, 2, chunk) < 0 ||
+        H5Pset_fill_value(dcpl, mtype, nodata) < 0)
+        goto hdf5_error;
+    if (deflate_usable() &&
+        (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0))
+        goto hdf5_error;
+    ds = H5Dcreate2(h->file, path, ftype, s, lcpl, dcpl, H5P_DEFAULT);
+    if (ds == H5I_INVALID_HID ||
+        H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+        goto hdf5_error;
+
+    /* CF attributes; _FillValue has the variable's own type (netCDF rule) */
+    if (put_scalar(ds, "_FillValue", ftype, mtype, nodata) < 0)
+        goto hdf5_error;
+    if (info != NULL && info->long_name != NULL &&
+        put_str(ds, "long_name", info->long_name, 0) < 0)
+        goto hdf5_error;
+    if (info != NULL && info->units != NULL &&
+        put_str(ds, "units", info->units, 0) < 0)
+        goto hdf5_error;
+    /* CF 1.8 resolves a bare name in the variable's own group; GDAL 3.6
+       finds /crs from a subgroup only by absolute path */
+    if (put_str(ds, "grid_mapping", strchr(path + 1, '/') ? "/crs" : "crs",
+                0) < 0)
+        goto hdf5_error;
+
+    /* attach the y (dim 0) and x (dim 1) scales */
+    hobj_ref_t scales[2];
+    if (H5Rcreate(&scales[0], h->file, "/y", H5R_OBJECT, -1) < 0 ||
+        H5Rcreate(&scales[1], h->file, "/x", H5R_OBJECT, -1) < 0 ||
+        put_dimension_list(ds, 2, scales) < 0 ||
+        H5Rcreate(&h->rasters[h->n_rasters], h->file, path, H5R_OBJECT,
+                  -1) < 0)
+        goto hdf5_error;
+    h->n_rasters++;
+    goto cleanup;
+hdf5_error:
+    {
+        char what[512];
+        snprintf(what, sizeof what, "cannot write raster '%s'", path);
+        rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+    }
+cleanup:
+    close_id(&ds, H5Dclose);
+    close_id(&lcpl, H5Pclose);
+    close_id(&dcpl, H5Pclose);
+    close_id(&s, H5Sclose);
+    quiet_end(&q);
+    return rc;
+}
+
+am_status am_h5_write_raster_f32(am_h5 *h, const char *path,
+                                 const float *data, float nodata,
+                                 const am_h5_raster_info *info,
+                                 am_error *err)
+{
+    return write_raster(h, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data,
+                        &nodata, info, err);
+}
+
+am_status am_h5_write_raster_i32(am_h5 *h, const char *path,
+                                 const int32_t *data, int32_t nodata,
+                                 const am_h5_raster_info *info,
+                                 am_error *err)
+{
+    return write_raster(h, path, H5T_STD_I32LE, H5T_NATIVE_INT32, data,
+                        &nodata, info, err);
+}
+
+/* ---- tables ----------------------------------------------------------- */
+
+/* Writes one column dataset into group g. < 0 on HDF5 failure. */
+static herr_t write_column(hid_t g, const am_h5_column *c, hid_t space,
+                           int64_t n_rows, hobj_ref_t row_ref,
+                           const char **strings)
+{
+    herr_t rc = -1;
+    hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+    hid_t dcpl = dcpl_ordered(), ds = H5I_INVALID_HID;
+    const void *buf = c->data;
+    if (dcpl == H5I_INVALID_HID)
+        return -1;
+    switch (c->type) {
+    case AM_H5_COL_INT32:
+        ftype = H5Tcopy(H5T_STD_I32LE);
+        mtype = H5Tcopy(H5T_NATIVE_INT32);
+        break;
+    case AM_H5_COL_INT64:
+        ftype = H5Tcopy(H5T_STD_I64LE);
+        mtype = H5Tcopy(H5T_NATIVE_INT64);
+        break;
+    case AM_H5_COL_DOUBLE:
+        ftype = H5Tcopy(H5T_IEEE_F64LE);
+        mtype = H5Tcopy(H5T_NATIVE_DOUBLE);
+        break;
+    case AM_H5_COL_STRING:
+        ftype = H5Tcopy(H5T_C_S1);
+        if (ftype == H5I_INVALID_HID || H5Tset_size(ftype, H5T_VARIABLE) < 0 ||
+            H5Tset_cset(ftype, H5T_CSET_UTF8) < 0)
+            goto cleanup;
+        mtype = H5Tcopy(ftype);
+        buf = strings;
+        break;
+    }
+    if (ftype == H5I_INVALID_HID || mtype == H5I_INVALID_HID)
+        goto cleanup;
+    ds = H5Dcreate2(g, c->name, ftype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    if (ds == H5I_INVALID_HID)
+        goto cleanup;
+    if (n_rows > 0 &&
+        H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        goto cleanup;
+    if (c->description != NULL &&
+        put_str(ds, "long_name", c->description, 0) < 0)
+        goto cleanup;
+    if (c->units != NULL && put_str(ds, "units", c->units, 0) < 0)
+        goto cleanup;
+    if (put_dimension_list(ds, 1, &row_ref) < 0)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    close_id(&ds, H5Dclose);
+    close_id(&dcpl, H5Pclose);
+    close_id(&mtype, H5Tclose);
+    close_id(&ftype, H5Tclose);
+    return rc;
+}
+
+am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
+                            int32_t n_cols, const am_h5_column *cols,
+                            am_error *err)
+{
+    am_status rc = AM_OK;
+    hid_t lcpl = H5I_INVALID_HID, gcpl = H5I_INVALID_HID;
+    hid_t g = H5I_INVALID_HID, s = H5I_INVALID_HID, rowds = H5I_INVALID_HID;
+    int64_t *row = NULL;
+    const char **strings = NULL;
+    dim_ref *refs = NULL;
+    char what[512] = "";
+    quiet q;
+    if (h == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
+    quiet_begin(&q);
+    if (!valid_path(path) || n_rows < 0 || n_cols < 1 || cols == NULL) {
+        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+                          "bad table '%s' (%lld rows, %d columns)",
+                          path ? path : "(null)", (long long)n_rows,
+                          (int)n_cols);
+        goto cleanup;
+    }
+    for (int32_t i = 0; i < n_cols; i++) {
+        const am_h5_column *c = &cols[i];
+        int bad = c->name == NULL || c->name[0] == '\0' ||
+                  strchr(c->name, '/') != NULL || strcmp(c->name, ".") == 0 ||
+                  strcmp(c->name, TABLE_DIM) == 0 ||
+                  c->type < AM_H5_COL_INT32 || c->type > AM_H5_COL_STRING ||
+                  (c->data == NULL && n_rows > 0);
+        for (int32_t j = 0; j < i && !bad; j++)
+            bad = strcmp(cols[j].name, c->name) == 0;
+        if (bad) {
+            rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+                              "table '%s': bad, duplicate or reserved "
+                              "('" TABLE_DIM "') column name '%s', or no data",
+                              path, c->name ? c->name : "(null)");
+            goto cleanup;
+        }
+    }
+    row = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *row);
+    strings = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *strings);
+    refs = malloc((size_t)n_cols * sizeof *refs);
+    if (row == NULL || strings == NULL || refs == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
+        goto cleanup;
+    }
+    for (int64_t i = 0; i < n_rows; i++)
+        row[i] = i;
+
+    snprintf(what, sizeof what, "cannot write table '%s'", path);
+    lcpl = lcpl_parents();
+    gcpl = gcpl_ordered();
+    if (lcpl == H5I_INVALID_HID || gcpl == H5I_INVALID_HID)
+        goto hdf5_error;
+    /* the group may exist already (made to hold attributes first) */
+    htri_t exists = H5Lexists(h->file, path, H5P_DEFAULT);
+    if (exists > 0)
+        g = H5Gopen2(h->file, path, H5P_DEFAULT);
+    else {
+        H5Eclear2(H5E_DEFAULT); /* a missing parent makes H5Lexists fail */
+        g = H5Gcreate2(h->file, path, lcpl, gcpl, H5P_DEFAULT);
+    }
+    if (g == H5I_INVALID_HID)
+        goto hdf5_error;
+
+    /* the shared dimension: "row", 0 .. n_rows-1, a dimension scale */
+    hsize_t dim = (hsize_t)n_rows;
+    s = H5Screate_simple(1, &dim, NULL);
+    hid_t dcpl = dcpl_ordered();
+    if (s == H5I_INVALID_HID || dcpl == H5I_INVALID_HID) {
+        close_id(&dcpl, H5Pclose);
+        goto hdf5_error;
+    }
+    rowds = H5Dcreate2(g, TABLE_DIM, H5T_STD_I64LE, s, H5P_DEFAULT, dcpl,
+                       H5P_DEFAULT);
+    close_id(&dcpl, H5Pclose);
+    if (rowds == H5I_INVALID_HID ||
+        (n_rows > 0 && H5Dwrite(rowds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL,
+                                H5P_DEFAULT, row) < 0) ||
+        make_scale(rowds, TABLE_DIM) < 0 ||
+        put_str(rowds, "long_name", "row number (0-based)", 0) < 0)
+        goto hdf5_error;
+    hobj_ref_t row_ref;
+    if (H5Rcreate(&row_ref, g, TABLE_DIM, H5R_OBJECT, -1) < 0)
+        goto hdf5_error;
+
+    for (int32_t i = 0; i < n_cols; i++) {
+        const am_h5_column *c = &cols[i];
+        if (c->type == AM_H5_COL_STRING) {
+            /* NULL entries are written as "" */
+            char *const *src = c->data;
+            for (int64_t r = 0; r < n_rows; r++)
+                strings[r] = (src[r] != NULL) ? src[r] : "";
+        }
+        if (write_column(g, c, s, n_rows, row_ref, strings) < 0 ||
+            H5Rcreate(&refs[i].dataset, g, c->name, H5R_OBJECT, -1) < 0) {
+            snprintf(what, sizeof what, "cannot write column '%s' of '%s'",
+                     c->name, path);
+            goto hdf5_error;
+        }
+        refs[i].dimension = 0;
+    }
+    if (put_reference_list(rowds, (size_t)n_cols, refs) < 0)
+        goto hdf5_error;
+    goto cleanup;
+hdf5_error:
+    rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+cleanup:
+    close_id(&rowds, H5Dclose);
+    close_id(&s, H5Sclose);
+    close_id(&g, H5Gclose);
+    close_id(&gcpl, H5Pclose);
+    close_id(&lcpl, H5Pclose);
+    free(refs);
+    free(strings);
+    free(row);
+    quiet_end(&q);
+    return rc;
+}

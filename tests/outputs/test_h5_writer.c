@@ -1,0 +1,616 @@
+/*
+ * test_h5_writer.c: the HDF5 results writer (outputs/h5_writer.h).
+ *
+ * Files are written into a fresh directory under the build tree and read
+ * back with the plain HDF5 API: atomic create/commit/abort, the grid (cell
+ * centres, dimension scales, CF grid mapping), rasters (values, _FillValue,
+ * chunking, filters), tables (columns incl. UTF-8 strings), attributes and
+ * misuse. The GDAL and h5dump views of the same fixture are checked by the
+ * ctest scripts next to this file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+
+#include "fixture.h"
+#include "fixture_wkt.h"
+#include "outputs/h5_writer.h"
+
+/* ---- helpers ----------------------------------------------------------- */
+
+typedef struct tdir {
+    char path[1024];
+} tdir;
+
+static int setup_dir(void **state)
+{
+    tdir *d = calloc(1, sizeof *d);
+    if (d == NULL)
+        return -1;
+    snprintf(d->path, sizeof d->path, "%s/test_h5_writer.XXXXXX",
+             AM_BINARY_DIR);
+    if (mkdtemp(d->path) == NULL) {
+        free(d);
+        return -1;
+    }
+    *state = d;
+    return 0;
+}
+
+/* Removes the directory; fails if anything (a stray temp file) is left. */
+static int teardown_dir(void **state)
+{
+    tdir *d = *state;
+    int rc = rmdir(d->path);
+    if (rc != 0)
+        fprintf(stderr, "directory not empty: %s\n", d->path);
+    free(d);
+    return rc == 0 ? 0 : -1;
+}
+
+static void join(char *out, size_t n, const tdir *d, const char *name)
+{
+    snprintf(out, n, "%s/%s", d->path, name);
+}
+
+static void temp_name(char *out, size_t n, const tdir *d, const char *name)
+{
+    snprintf(out, n, "%s/.%s.tmp-%ld", d->path, name, (long)getpid());
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* Reads a string attribute (fixed-length or variable-length) into buf. */
+static void read_str_attr(hid_t file, const char *obj, const char *name,
+                          char *buf, size_t n)
+{
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    hid_t t = H5Aget_type(a);
+    assert_int_equal(H5Tget_class(t), H5T_STRING);
+    if (H5Tis_variable_str(t) > 0) {
+        char *s = NULL;
+        assert_true(H5Aread(a, t, &s) >= 0);
+        snprintf(buf, n, "%s", s);
+        H5free_memory(s);
+    } else {
+        size_t sz = H5Tget_size(t);
+        char *tmp = calloc(sz + 1, 1);
+        assert_non_null(tmp);
+        assert_true(H5Aread(a, t, tmp) >= 0);
+        snprintf(buf, n, "%s", tmp);
+        free(tmp);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+}
+
+static double read_f64_attr(hid_t file, const char *obj, const char *name)
+{
+    double v = NAN;
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(a >= 0);
+    assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0);
+    H5Aclose(a);
+    return v;
+}
+
+static int has_attr(hid_t file, const char *obj, const char *name)
+{
+    return H5Aexists_by_name(file, obj, name, H5P_DEFAULT) > 0;
+}
+
+static hid_t open_ro(const char *path)
+{
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    return f;
+}
+
+static void read_f64(hid_t f, const char *path, double *out)
+{
+    hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    assert_true(H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                        out) >= 0);
+    H5Dclose(ds);
+}
+
+/* A grid + one raster file, not committed. */
+static am_h5 *start_file(const char *path, am_error *err)
+{
+    am_h5 *h = NULL;
+    am_grid g;
+    const char *wkt;
+    fixture_grid(FIXTURE_GEOGRAPHIC, &g, &wkt);
+    assert_int_equal(am_h5_create(path, &h, err), AM_OK);
+    assert_int_equal(am_h5_set_grid(h, &g, wkt, err), AM_OK);
+    return h;
+}
+
+/* ---- atomicity ---------------------------------------------------------- */
+
+static void test_create_missing_dir(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "no/such/dir/out.h5");
+    am_error err;
+    am_h5 *h = (am_h5 *)&err; /* must be reset to NULL */
+    assert_int_equal(am_h5_create(path, &h, &err), AM_ERR_IO);
+    assert_null(h);
+    assert_int_equal(err.code, AM_ERR_IO);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+}
+
+static void test_atomic_commit(void **state)
+{
+    tdir *d = *state;
+    char path[1200], tmp[1200];
+    join(path, sizeof path, d, "out.h5");
+    temp_name(tmp, sizeof tmp, d, "out.h5");
+    am_error err;
+    am_h5 *h = start_file(path, &err);
+    assert_false(exists(path));
+    assert_true(exists(tmp));
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    assert_true(exists(path));
+    assert_false(exists(tmp));
+
+    /* a second run replaces the file atomically */
+    h = start_file(path, &err);
+    assert_true(exists(path));
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    hid_t f = open_ro(path);
+    H5Fclose(f);
+    unlink(path);
+}
+
+static void test_abort_removes_temp(void **state)
+{
+    tdir *d = *state;
+    char path[1200], tmp[1200];
+    join(path, sizeof path, d, "aborted.h5");
+    temp_name(tmp, sizeof tmp, d, "aborted.h5");
+    am_error err;
+    am_h5 *h = start_file(path, &err);
+    assert_true(exists(tmp));
+    am_h5_abort(h);
+    assert_false(exists(tmp));
+    assert_false(exists(path));
+    am_h5_abort(NULL);
+}
+
+/* ---- the fixture read back ---------------------------------------------- */
+
+static void test_grid_and_rasters(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "fixture.h5");
+    am_error err;
+    assert_int_equal(fixture_write(path, FIXTURE_GEOGRAPHIC, &err), AM_OK);
+    hid_t f = open_ro(path);
+    char s[4096];
+
+    /* cell centres; y descending (row 0 = north) */
+    double x[FIXTURE_NX], y[FIXTURE_NY];
+    read_f64(f, "/x", x);
+    read_f64(f, "/y", y);
+    for (int i = 0; i < FIXTURE_NX; i++)
+        assert_float_equal(x[i], 24.5 + (i + 0.5) * 0.25, 1e-12);
+    for (int j = 0; j < FIXTURE_NY; j++)
+        assert_float_equal(y[j], 61.0 - (j + 0.5) * 0.5, 1e-12);
+    read_str_attr(f, "/x", "CLASS", s, sizeof s);
+    assert_string_equal(s, "DIMENSION_SCALE");
+    read_str_attr(f, "/y", "NAME", s, sizeof s);
+    assert_string_equal(s, "y");
+    read_str_attr(f, "/x", "standard_name", s, sizeof s);
+    assert_string_equal(s, "longitude");
+    read_str_attr(f, "/y", "units", s, sizeof s);
+    assert_string_equal(s, "degrees_north");
+    assert_true(has_attr(f, "/x", "REFERENCE_LIST"));
+
+    /* grid mapping */
+    read_str_attr(f, "/crs", "GeoTransform", s, sizeof s);
+    assert_string_equal(s, "24.5 0.25 0 61 0 -0.5");
+    read_str_attr(f, "/crs", "crs_wkt", s, sizeof s);
+    assert_string_equal(s, FIXTURE_WKT_4326);
+    read_str_attr(f, "/crs", "spatial_ref", s, sizeof s);
+    assert_string_equal(s, FIXTURE_WKT_4326);
+    read_str_attr(f, "/crs", "grid_mapping_name", s, sizeof s);
+    assert_string_equal(s, "latitude_longitude");
+    read_str_attr(f, "/", "Conventions", s, sizeof s);
+    assert_string_equal(s, "CF-1.8");
+
+    /* a root raster names crs; one in a group names /crs (GDAL 3.6) */
+    read_str_attr(f, "/population", "grid_mapping", s, sizeof s);
+    assert_string_equal(s, "crs");
+    read_str_attr(f, "/results/health/nearest_time_min", "grid_mapping", s,
+                  sizeof s);
+    assert_string_equal(s, "/crs");
+    read_str_attr(f, "/results/health/nearest_time_min", "units", s,
+                  sizeof s);
+    assert_string_equal(s, "minutes");
+    assert_true(has_attr(f, "/population", "DIMENSION_LIST"));
+
+    /* values, fill value, storage */
+    enum { N = FIXTURE_NX * FIXTURE_NY };
+    float v[N];
+    int32_t iv[N];
+    hid_t ds = H5Dopen2(f, "/results/health/nearest_time_min", H5P_DEFAULT);
+    assert_true(ds >= 0);
+    assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                        v) >= 0);
+    for (int i = 0; i < N; i++)
+        assert_true(v[i] == fixture_time(i));
+    hid_t t = H5Dget_type(ds);
+    assert_true(H5Tequal(t, H5T_IEEE_F32LE) > 0);
+    H5Tclose(t);
+    hid_t a = H5Aopen(ds, "_FillValue", H5P_DEFAULT);
+    t = H5Aget_type(a);
+    assert_true(H5Tequal(t, H5T_IEEE_F32LE) > 0); /* netCDF: same type */
+    float fill = 0;
+    assert_true(H5Aread(a, H5T_NATIVE_FLOAT, &fill) >= 0);
+    assert_true(fill == FIXTURE_FILL_F32);
+    H5Tclose(t);
+    H5Aclose(a);
+    hid_t dcpl = H5Dget_create_plist(ds);
+    fill = 0;
+    assert_true(H5Pget_fill_value(dcpl, H5T_NATIVE_FLOAT, &fill) >= 0);
+    assert_true(fill == FIXTURE_FILL_F32);
+    assert_int_equal(H5Pget_layout(dcpl), H5D_CHUNKED);
+    hsize_t chunk[2];
+    assert_int_equal(H5Pget_chunk(dcpl, 2, chunk), 2);
+    assert_int_equal(chunk[0], FIXTURE_NY);
+    assert_int_equal(chunk[1], FIXTURE_NX);
+    if (H5Zfilter_avail(H5Z_FILTER_DEFLATE) > 0) {
+        assert_int_equal(H5Pget_nfilters(dcpl), 2);
+        unsigned flags;
+        size_t nelem = 0;
+        assert_int_equal(H5Pget_filter2(dcpl, 0, &flags, &nelem, NULL, 0,
+                                        NULL, NULL),
+                         H5Z_FILTER_SHUFFLE);
+        nelem = 0; /* in: room in cd_values (none) */
+        assert_int_equal(H5Pget_filter2(dcpl, 1, &flags, &nelem, NULL, 0,
+                                        NULL, NULL),
+                         H5Z_FILTER_DEFLATE);
+    }
+    H5Pclose(dcpl);
+    H5Dclose(ds);
+
+    ds = H5Dopen2(f, "/results/health/nearest_facility", H5P_DEFAULT);
+    assert_true(H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                        iv) >= 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(iv[i], fixture_facility(i));
+    int32_t ifill = 0;
+    a = H5Aopen(ds, "_FillValue", H5P_DEFAULT);
+    t = H5Aget_type(a);
+    assert_true(H5Tequal(t, H5T_STD_I32LE) > 0);
+    assert_true(H5Aread(a, H5T_NATIVE_INT32, &ifill) >= 0);
+    assert_int_equal(ifill, FIXTURE_FILL_I32);
+    H5Tclose(t);
+    H5Aclose(a);
+    H5Dclose(ds);
+    H5Fclose(f);
+    unlink(path);
+}
+
+static void test_projected_grid(void **state)
+{
+    tdir *d = *state;
+    char path[1200], s[8192];
+    join(path, sizeof path, d, "gk25.h5");
+    am_error err;
+    assert_int_equal(fixture_write(path, FIXTURE_GK25, &err), AM_OK);
+    hid_t f = open_ro(path);
+    read_str_attr(f, "/x", "standard_name", s, sizeof s);
+    assert_string_equal(s, "projection_x_coordinate");
+    read_str_attr(f, "/y", "units", s, sizeof s);
+    assert_string_equal(s, "m");
+    assert_false(has_attr(f, "/crs", "grid_mapping_name"));
+    read_str_attr(f, "/crs", "GeoTransform", s, sizeof s);
+    assert_string_equal(s, "25490000 250 0 6675000 0 -250");
+    double y[FIXTURE_NY];
+    read_f64(f, "/y", y);
+    assert_float_equal(y[0], 6675000 - 125, 1e-9);
+    H5Fclose(f);
+    unlink(path);
+}
+
+static void test_large_raster_chunks(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "large.h5");
+    am_error err;
+    am_h5 *h = NULL;
+    const char *wkt;
+    am_grid g;
+    fixture_grid(FIXTURE_UTM38S, &g, &wkt);
+    g.nx = 520;
+    g.ny = 300;
+    size_t n = (size_t)g.nx * (size_t)g.ny;
+    float *v = malloc(n * sizeof *v), *back = malloc(n * sizeof *back);
+    assert_non_null(v);
+    assert_non_null(back);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)(i % 1000) * 0.5f;
+    assert_int_equal(am_h5_create(path, &h, &err), AM_OK);
+    assert_int_equal(am_h5_set_grid(h, &g, wkt, &err), AM_OK);
+    assert_int_equal(am_h5_write_raster_f32(h, "/a/b/c", v, -1.0f, NULL,
+                                            &err),
+                     AM_OK);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    hid_t f = open_ro(path);
+    hid_t ds = H5Dopen2(f, "/a/b/c", H5P_DEFAULT);
+    hid_t dcpl = H5Dget_create_plist(ds);
+    hsize_t chunk[2];
+    assert_int_equal(H5Pget_chunk(dcpl, 2, chunk), 2);
+    assert_int_equal(chunk[0], 256);
+    assert_int_equal(chunk[1], 256);
+    assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                        back) >= 0);
+    assert_memory_equal(v, back, n * sizeof *v);
+    assert_false(has_attr(f, "/a/b/c", "long_name"));
+    H5Pclose(dcpl);
+    H5Dclose(ds);
+    H5Fclose(f);
+    free(v);
+    free(back);
+    unlink(path);
+}
+
+/* ---- tables ------------------------------------------------------------- */
+
+static void test_tables(void **state)
+{
+    tdir *d = *state;
+    char path[1200], s[256];
+    join(path, sizeof path, d, "tables.h5");
+    am_error err;
+    assert_int_equal(fixture_write(path, FIXTURE_GEOGRAPHIC, &err), AM_OK);
+    hid_t f = open_ro(path);
+
+    hid_t ds = H5Dopen2(f, "/results/health/facilities/name", H5P_DEFAULT);
+    assert_true(ds >= 0);
+    hid_t t = H5Dget_type(ds);
+    assert_true(H5Tis_variable_str(t) > 0);
+    assert_int_equal(H5Tget_cset(t), H5T_CSET_UTF8);
+    char *names[3] = {NULL, NULL, NULL};
+    assert_true(H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) >= 0);
+    assert_string_equal(names[0], "Keskussairaala");
+    assert_string_equal(names[1], "Älvsjö hälsa");
+    assert_string_equal(names[2], ""); /* NULL is written as "" */
+    hid_t sp = H5Dget_space(ds);
+    assert_true(H5Dvlen_reclaim(t, sp, H5P_DEFAULT, names) >= 0);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Dclose(ds);
+    read_str_attr(f, "/results/health/facilities/name", "long_name", s,
+                  sizeof s);
+    assert_string_equal(s, "facility name");
+    read_str_attr(f, "/results/health/facilities/capacity", "units", s,
+                  sizeof s);
+    assert_string_equal(s, "doctors");
+    assert_true(has_attr(f, "/results/health/facilities/capacity",
+                         "DIMENSION_LIST"));
+    read_str_attr(f, "/results/health/facilities/row", "CLASS", s, sizeof s);
+    assert_string_equal(s, "DIMENSION_SCALE");
+
+    double cap[3], row[3];
+    read_f64(f, "/results/health/facilities/capacity", cap);
+    assert_true(cap[0] == 12.5 && cap[1] == 3 && cap[2] == 0);
+    read_f64(f, "/results/health/facilities/row", row);
+    assert_true(row[0] == 0 && row[1] == 1 && row[2] == 2);
+    int64_t node[3];
+    ds = H5Dopen2(f, "/results/health/facilities/node", H5P_DEFAULT);
+    assert_true(H5Dread(ds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+                        node) >= 0);
+    assert_true(node[0] == 10 && node[1] == 20 && node[2] == -1);
+    H5Dclose(ds);
+    H5Fclose(f);
+    unlink(path);
+}
+
+static void test_empty_table(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "empty.h5");
+    am_error err;
+    am_h5 *h = start_file(path, &err);
+    const am_h5_column cols[2] = {
+        {"id", AM_H5_COL_INT64, NULL, NULL, NULL},
+        {"name", AM_H5_COL_STRING, NULL, NULL, NULL},
+    };
+    assert_int_equal(am_h5_make_group(h, "/t", &err), AM_OK);
+    assert_int_equal(am_h5_attr_string(h, "/t", "note", "made first", &err),
+                     AM_OK);
+    assert_int_equal(am_h5_write_table(h, "/t", 0, 2, cols, &err), AM_OK);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    hid_t f = open_ro(path);
+    hid_t ds = H5Dopen2(f, "/t/name", H5P_DEFAULT);
+    hid_t sp = H5Dget_space(ds);
+    assert_int_equal(H5Sget_simple_extent_npoints(sp), 0);
+    assert_true(has_attr(f, "/t", "note"));
+    H5Sclose(sp);
+    H5Dclose(ds);
+    H5Fclose(f);
+    unlink(path);
+}
+
+/* ---- attributes ---------------------------------------------------------- */
+
+static void test_attributes(void **state)
+{
+    tdir *d = *state;
+    char path[1200], s[256];
+    join(path, sizeof path, d, "attrs.h5");
+    am_error err;
+    am_h5 *h = start_file(path, &err);
+    assert_int_equal(am_h5_attr_string(h, "/", "title", "first", &err),
+                     AM_OK);
+    assert_int_equal(am_h5_attr_string(h, "/", "title", "Ähtäri, second",
+                                       &err),
+                     AM_OK); /* replaces */
+    assert_int_equal(am_h5_attr_string(h, "/", "empty", "", &err), AM_OK);
+    assert_int_equal(am_h5_attr_double(h, "/x", "d", 0.1, &err), AM_OK);
+    assert_int_equal(am_h5_attr_int64(h, "/crs", "big", INT64_C(1) << 60,
+                                      &err),
+                     AM_OK);
+    const double arr[3] = {10, 20.5, 30};
+    assert_int_equal(am_h5_attr_double_array(h, "/", "cutoffs_min", 3, arr,
+                                             &err),
+                     AM_OK);
+    assert_int_equal(am_h5_attr_double_array(h, "/", "none", 0, NULL, &err),
+                     AM_OK);
+
+    /* missing object: an I/O error naming the output file and the path */
+    assert_int_equal(am_h5_attr_string(h, "/nope", "a", "b", &err),
+                     AM_ERR_IO);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "/nope"));
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+
+    hid_t f = open_ro(path);
+    read_str_attr(f, "/", "title", s, sizeof s);
+    assert_string_equal(s, "Ähtäri, second");
+    hid_t a = H5Aopen_by_name(f, "/", "title", H5P_DEFAULT, H5P_DEFAULT);
+    hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+    assert_int_equal(H5Tis_variable_str(t), 0); /* fixed length */
+    assert_int_equal(H5Tget_size(t), strlen("Ähtäri, second") + 1);
+    assert_int_equal(H5Tget_strpad(t), H5T_STR_NULLTERM);
+    assert_int_equal(H5Tget_cset(t), H5T_CSET_UTF8);
+    assert_int_equal(H5Sget_simple_extent_type(sp), H5S_SCALAR);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Aclose(a);
+    read_str_attr(f, "/", "empty", s, sizeof s);
+    assert_string_equal(s, "");
+    assert_true(read_f64_attr(f, "/x", "d") == 0.1);
+    int64_t big = 0;
+    a = H5Aopen_by_name(f, "/crs", "big", H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Aread(a, H5T_NATIVE_INT64, &big) >= 0);
+    H5Aclose(a);
+    assert_true(big == INT64_C(1) << 60);
+    double back[3];
+    a = H5Aopen_by_name(f, "/", "cutoffs_min", H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, back) >= 0);
+    H5Aclose(a);
+    assert_memory_equal(arr, back, sizeof arr);
+    a = H5Aopen_by_name(f, "/", "none", H5P_DEFAULT, H5P_DEFAULT);
+    sp = H5Aget_space(a);
+    assert_int_equal(H5Sget_simple_extent_type(sp), H5S_NULL);
+    H5Sclose(sp);
+    H5Aclose(a);
+    H5Fclose(f);
+    unlink(path);
+}
+
+/* ---- misuse ------------------------------------------------------------- */
+
+static void test_misuse(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "misuse.h5");
+    am_error err;
+    am_h5 *h = NULL;
+    am_grid g;
+    const char *wkt;
+    float v[FIXTURE_NX * FIXTURE_NY] = {0};
+    fixture_grid(FIXTURE_GEOGRAPHIC, &g, &wkt);
+    assert_int_equal(am_h5_create(path, &h, &err), AM_OK);
+
+    assert_int_equal(am_h5_write_raster_f32(h, "/r", v, -1, NULL, &err),
+                     AM_ERR_INTERNAL); /* before the grid */
+    assert_int_equal(am_h5_set_grid(h, &g, NULL, &err), AM_ERR_CRS);
+    am_grid rotated = g;
+    rotated.gt[2] = 0.01;
+    assert_int_equal(am_h5_set_grid(h, &rotated, wkt, &err), AM_ERR_INVALID);
+    am_grid empty = g;
+    empty.nx = 0;
+    assert_int_equal(am_h5_set_grid(h, &empty, wkt, &err), AM_ERR_INVALID);
+    assert_int_equal(am_h5_set_grid(h, &g, wkt, &err), AM_OK);
+    assert_int_equal(am_h5_set_grid(h, &g, wkt, &err), AM_ERR_INTERNAL);
+
+    assert_int_equal(am_h5_write_raster_f32(h, "relative", v, -1, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_write_raster_f32(h, "/r/", v, -1, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_write_raster_f32(h, "/r", v, -1, NULL, &err),
+                     AM_OK);
+    assert_int_equal(am_h5_write_raster_f32(h, "/r", v, -1, NULL, &err),
+                     AM_ERR_IO); /* exists */
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "'/r'"));
+
+    const int32_t ids[2] = {1, 2};
+    am_h5_column cols[2] = {{"row", AM_H5_COL_INT32, ids, NULL, NULL},
+                            {"id", AM_H5_COL_INT32, ids, NULL, NULL}};
+    assert_int_equal(am_h5_write_table(h, "/t", 2, 2, cols, &err),
+                     AM_ERR_INVALID); /* reserved */
+    cols[0].name = "id";
+    assert_int_equal(am_h5_write_table(h, "/t", 2, 2, cols, &err),
+                     AM_ERR_INVALID); /* duplicate */
+    cols[0].name = "a/b";
+    assert_int_equal(am_h5_write_table(h, "/t", 2, 2, cols, &err),
+                     AM_ERR_INVALID);
+    cols[0].name = "a";
+    cols[0].type = (am_h5_col_type)99;
+    assert_int_equal(am_h5_write_table(h, "/t", 2, 2, cols, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_write_table(h, "/t", -1, 2, cols, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_make_group(h, "/r", &err), AM_ERR_IO);
+
+    /* the file is still usable after errors */
+    cols[0].type = AM_H5_COL_INT32;
+    assert_int_equal(am_h5_write_table(h, "/t", 2, 2, cols, &err), AM_OK);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    unlink(path);
+    assert_int_equal(am_h5_commit(NULL, &err), AM_ERR_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_missing_dir, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_atomic_commit, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_abort_removes_temp, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_grid_and_rasters, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_projected_grid, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_large_raster_chunks, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_tables, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_empty_table, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_attributes, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_misuse, setup_dir, teardown_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
