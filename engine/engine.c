@@ -1,0 +1,1005 @@
+/*
+ * engine.c: one accessim run, load -> build -> compute -> write.
+ *
+ * Phases (each timed, with the process's peak memory after it):
+ *   roads       read the road layer into an arc list (inputs/roads)
+ *   graph       CSR graph and its reverse (kernels/graph)
+ *   population  read the raster's populated cells (inputs/population)
+ *   snap        cells and facilities to their nearest routable node, in a
+ *               local azimuthal-equidistant frame (geo/), the off-network
+ *               leg timed at walking speed
+ *   catchments  one bounded search per facility on the reverse graph, to
+ *               the largest cutoff (kernels/catchment)
+ *   measures    nearest facility, coverage per cutoff, 2SFCA
+ *   write       HDF5, under a temporary name, renamed when complete
+ *
+ * Definitions the outputs and the summary rely on:
+ *  - t_ij = walk(cell i -> node) + drive(node -> facility node)
+ *           + walk(facility node -> facility), in whole deciseconds;
+ *  - a cell whose centre is farther than snap.max_distance_m from every
+ *    routable node is "off network": it reaches nothing (time unreachable,
+ *    access 0) and is counted in the summary, never dropped;
+ *  - thresholds and cutoffs are inclusive (t <= d0).
+ */
+#include "engine/accessim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/units.h"
+#include "engine/sysinfo.h"
+#include "geo/crs.h"
+#include "geo/geodesic.h"
+#include "geo/grid.h"
+#include "geo/spatial_index.h"
+#include "inputs/facilities.h"
+#include "inputs/population.h"
+#include "inputs/road_profile.h"
+#include "inputs/roads.h"
+#include "kernels/catchment.h"
+#include "kernels/demand.h"
+#include "kernels/graph.h"
+#include "kernels/measures.h"
+#include "kernels/parallel.h"
+#include "outputs/h5_writer.h"
+
+/* Raster encodings (docs/hdf5-layout.md). */
+#define AM_FILL_F32 (-9999.0f)       /* no population in the cell */
+#define AM_UNREACHED_MIN (-1.0f)     /* populated, nothing within cutoff */
+#define AM_FILL_I32 (-2)             /* no population in the cell */
+#define AM_UNREACHED_I32 (-1)        /* populated, nothing within cutoff */
+
+#define AM_PATH_MAX 4096
+#define AM_PI 3.14159265358979323846
+
+/* Where a set of points landed on the network. */
+typedef struct am_snapped {
+    int32_t *node;        /* [n], -1 = off network */
+    double *dist_m;       /* [n], geodesic distance to the node, NaN off */
+    uint32_t *offset_ds;  /* [n], walking time to the node */
+} am_snapped;
+
+/* Everything one facility set produces. */
+typedef struct am_set_result {
+    am_facility_set *fac;
+    am_snapped snap;
+    char path[AM_PATH_MAX];
+    am_catchments *rows;      /* facilities -> nodes */
+    am_catchments *cols;      /* nodes -> facilities */
+    uint32_t *nearest_ds;     /* [n_cells] */
+    int32_t *nearest_fac;     /* [n_cells] */
+    double *pop_within;       /* [n_cutoffs] */
+    double *fac_demand;       /* [n_measures][n_fac] */
+    double *fac_ratio;        /* [n_measures][n_fac] */
+    double *access;           /* [n_measures][n_cells] */
+} am_set_result;
+
+typedef struct am_run_ctx {
+    const am_scenario *s;
+    const am_run_options *opt;
+    am_error *err;
+    am_run_summary *sum;
+    int threads;
+    double t_start;
+    double t_phase;
+    const char *phase_label;
+    char roads_path[AM_PATH_MAX];
+    char pop_path[AM_PATH_MAX];
+    char out_path[AM_PATH_MAX];
+    /* built data */
+    am_road_network *roads;
+    am_graph *graph;
+    am_graph *graph_rev;
+    am_population *pop;
+    am_spatial_index *index;
+    am_transform *to_metric;   /* WGS 84 -> local metric frame */
+    char frame[256];
+    am_snapped cell_snap;
+    am_demand *demand;
+    am_set_result *sets;       /* [n_facility_sets] */
+    uint32_t limit_ds;
+} am_run_ctx;
+
+am_run_options am_run_options_default(void)
+{
+    am_run_options o;
+    memset(&o, 0, sizeof o);
+    return o;
+}
+
+/* Names `path` as the error's file when the failing step did not. */
+static void err_file_default(am_error *e, const char *path)
+{
+    if (e->file[0] != '\0')
+        return;
+    size_t n = strlen(path);
+    if (n >= sizeof e->file)
+        n = sizeof e->file - 1;
+    memcpy(e->file, path, n);
+    e->file[n] = '\0';
+}
+
+/* ---- phases and progress ------------------------------------------- */
+
+static void phase_begin(am_run_ctx *c, const char *label)
+{
+    c->t_phase = am_now_s();
+    c->phase_label = label;
+    if (c->opt->progress != NULL)
+        c->opt->progress(0.0, label, c->opt->progress_user);
+}
+
+static void phase_end(am_run_ctx *c, const char *name)
+{
+    am_run_summary *r = c->sum;
+    if (c->opt->progress != NULL)
+        c->opt->progress(1.0, c->phase_label, c->opt->progress_user);
+    if (r->n_phases < AM_MAX_PHASES) {
+        am_phase_stat *p = &r->phases[r->n_phases++];
+        snprintf(p->name, sizeof p->name, "%s", name);
+        p->wall_s = am_now_s() - c->t_phase;
+        p->peak_rss_mib = am_peak_rss_mib();
+    }
+}
+
+/* Passes a step's progress on with the phase label as message. */
+static int phase_progress(double fraction, const char *message, void *user)
+{
+    (void)message;
+    am_run_ctx *c = user;
+    if (c->opt->progress == NULL)
+        return 1;
+    return c->opt->progress(fraction, c->phase_label, c->opt->progress_user);
+}
+
+/* ---- snapping ------------------------------------------------------- */
+
+static void snapped_free(am_snapped *s)
+{
+    free(s->node);
+    free(s->dist_m);
+    free(s->offset_ds);
+    memset(s, 0, sizeof *s);
+}
+
+/*
+ * Snaps n lon/lat points to the nearest node within max_m (nearest by
+ * distance in the local metric frame; the reported distance and the walking
+ * time use the geodesic distance). Points that cannot be transformed are
+ * off network. Returns the number snapped through *n_on.
+ */
+static am_status snap_points(am_run_ctx *c, int32_t n, const double *lon,
+                             const double *lat, am_snapped *out,
+                             int32_t *n_on)
+{
+    am_status rc = AM_OK;
+    double *x = NULL, *y = NULL;
+    const double walk_mps = c->s->walk_speed_kmh / 3.6;
+    *n_on = 0;
+    out->node = malloc(sizeof *out->node * (size_t)(n > 0 ? n : 1));
+    out->dist_m = malloc(sizeof *out->dist_m * (size_t)(n > 0 ? n : 1));
+    out->offset_ds = malloc(sizeof *out->offset_ds * (size_t)(n > 0 ? n : 1));
+    x = malloc(sizeof *x * (size_t)(n > 0 ? n : 1));
+    y = malloc(sizeof *y * (size_t)(n > 0 ? n : 1));
+    if (!out->node || !out->dist_m || !out->offset_ds || !x || !y) {
+        rc = am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                          "out of memory snapping %d points", (int)n);
+        goto done;
+    }
+    memcpy(x, lon, sizeof *x * (size_t)n);
+    memcpy(y, lat, sizeof *y * (size_t)n);
+    rc = am_transform_points(c->to_metric, (size_t)n, x, y, NULL, c->err);
+    if (rc != AM_OK)
+        goto done;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t v = -1;
+        if (isfinite(x[i]) && isfinite(y[i]) && x[i] != HUGE_VAL)
+            v = am_spatial_index_nearest(c->index, x[i], y[i],
+                                         c->s->snap_max_m, NULL);
+        out->node[i] = v;
+        if (v < 0) {
+            out->dist_m[i] = NAN;
+            out->offset_ds[i] = AM_TIME_INF;
+            continue;
+        }
+        double d = am_geodesic_distance_m(lon[i], lat[i], c->roads->lon[v],
+                                          c->roads->lat[v]);
+        out->dist_m[i] = d;
+        double t = nearbyint(d / walk_mps * 10.0);
+        out->offset_ds[i] = t < (double)AM_TIME_INF ? (uint32_t)t
+                                                    : AM_TIME_INF - 1;
+        (*n_on)++;
+    }
+done:
+    free(x);
+    free(y);
+    return rc;
+}
+
+/* ---- phases ---------------------------------------------------------- */
+
+static am_status load_network(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    am_status rc;
+    if (am_scenario_resolve_path(s, s->roads_path, c->roads_path,
+                                 sizeof c->roads_path) == NULL)
+        return am_error_set(c->err, AM_ERR_INVALID, s->roads_path,
+                            "path too long");
+    am_road_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.path = c->roads_path;
+    ro.layer = s->roads_layer;
+    ro.where = s->roads_where;
+    rc = am_profile_from_name(s->profile != NULL ? s->profile : "car",
+                              &ro.profile, c->err);
+    if (rc != AM_OK)
+        return rc;
+
+    phase_begin(c, "reading roads");
+    rc = am_roads_load(&ro, phase_progress, c, &c->roads, c->err);
+    if (rc != AM_OK)
+        return rc;
+    phase_end(c, "roads");
+
+    am_road_network *r = c->roads;
+    c->sum->road_features = r->n_features;
+    c->sum->road_routable = r->n_routable;
+    c->sum->road_km = r->total_len_km;
+    c->sum->nodes = r->n_nodes;
+    c->sum->arcs = r->n_arcs;
+
+    phase_begin(c, "building graph");
+    rc = am_graph_build(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
+                        &c->graph, c->err);
+    if (rc == AM_OK)
+        rc = am_graph_reverse(c->graph, &c->graph_rev, c->err);
+    if (rc != AM_OK) {
+        err_file_default(c->err, c->roads_path);
+        return rc;
+    }
+
+    /* The local metric frame, centred on the network, and its index. */
+    double lon0 = HUGE_VAL, lat0 = HUGE_VAL, lon1 = -HUGE_VAL,
+           lat1 = -HUGE_VAL;
+    for (int32_t v = 0; v < r->n_nodes; v++) {
+        lon0 = fmin(lon0, r->lon[v]);
+        lon1 = fmax(lon1, r->lon[v]);
+        lat0 = fmin(lat0, r->lat[v]);
+        lat1 = fmax(lat1, r->lat[v]);
+    }
+    rc = am_crs_metric_frame(lon0, lat0, lon1, lat1, c->frame,
+                             sizeof c->frame, c->err);
+    if (rc == AM_OK)
+        rc = am_transform_create(AM_CRS_WGS84, c->frame, &c->to_metric,
+                                 c->err);
+    if (rc != AM_OK)
+        return rc;
+    double *x = malloc(sizeof *x * (size_t)r->n_nodes);
+    double *y = malloc(sizeof *y * (size_t)r->n_nodes);
+    if (x == NULL || y == NULL) {
+        free(x);
+        free(y);
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                            "out of memory indexing %d nodes",
+                            (int)r->n_nodes);
+    }
+    memcpy(x, r->lon, sizeof *x * (size_t)r->n_nodes);
+    memcpy(y, r->lat, sizeof *y * (size_t)r->n_nodes);
+    rc = am_transform_points(c->to_metric, (size_t)r->n_nodes, x, y, NULL,
+                             c->err);
+    if (rc == AM_OK)
+        rc = am_spatial_index_build(r->n_nodes, x, y, &c->index);
+    free(x);
+    free(y);
+    if (rc != AM_OK)
+        return rc == AM_ERR_NOMEM
+                   ? am_error_set(c->err, rc, NULL, "out of memory")
+                   : rc;
+    phase_end(c, "graph");
+    return AM_OK;
+}
+
+static am_status load_population(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    am_status rc;
+    if (am_scenario_resolve_path(s, s->population_path, c->pop_path,
+                                 sizeof c->pop_path) == NULL)
+        return am_error_set(c->err, AM_ERR_INVALID, s->population_path,
+                            "path too long");
+    am_population_options po = {c->pop_path, s->population_band};
+    phase_begin(c, "reading population");
+    rc = am_population_load(&po, phase_progress, c, &c->pop, c->err);
+    if (rc != AM_OK)
+        return rc;
+    phase_end(c, "population");
+    am_population *p = c->pop;
+    c->sum->pop_total = p->total;
+    c->sum->pop_cells = p->n_cells;
+    c->sum->pop_negative_cells = p->n_negative;
+    c->sum->pop_nonfinite_cells = p->n_nonfinite;
+    return AM_OK;
+}
+
+/* Whether two lon/lat boxes intersect once b is grown by margin_m. */
+static int boxes_overlap(const double a[4], const double b[4],
+                         double margin_m)
+{
+    double mid_lat = 0.5 * (b[1] + b[3]);
+    double dlat = margin_m / 111320.0;
+    double coslat = cos(mid_lat * AM_PI / 180.0);
+    double dlon = coslat > 1e-6 ? dlat / coslat : 360.0;
+    return a[0] <= b[2] + dlon && b[0] - dlon <= a[2] &&
+           a[1] <= b[3] + dlat && b[1] - dlat <= a[3];
+}
+
+static void lonlat_box(int32_t n, const double *lon, const double *lat,
+                       double box[4])
+{
+    box[0] = box[1] = HUGE_VAL;
+    box[2] = box[3] = -HUGE_VAL;
+    for (int32_t i = 0; i < n; i++) {
+        if (!isfinite(lon[i]) || !isfinite(lat[i]))
+            continue;
+        box[0] = fmin(box[0], lon[i]);
+        box[1] = fmin(box[1], lat[i]);
+        box[2] = fmax(box[2], lon[i]);
+        box[3] = fmax(box[3], lat[i]);
+    }
+}
+
+static am_status snap_population(am_run_ctx *c)
+{
+    am_population *p = c->pop;
+    am_status rc = AM_OK;
+    am_transform *to_ll = NULL;
+    int32_t n = p->n_cells;
+    double *lon = malloc(sizeof *lon * (size_t)n);
+    double *lat = malloc(sizeof *lat * (size_t)n);
+    if (lon == NULL || lat == NULL) {
+        rc = am_error_set(c->err, AM_ERR_NOMEM, c->pop_path,
+                          "out of memory for %d cells", (int)n);
+        goto done;
+    }
+    phase_begin(c, "snapping population");
+    for (int32_t i = 0; i < n; i++) {
+        int64_t cell = p->cell[i];
+        am_grid_cell_center(&p->grid, (int32_t)(cell % p->grid.nx),
+                            (int32_t)(cell / p->grid.nx), &lon[i], &lat[i]);
+    }
+    rc = am_transform_create(p->crs_wkt, AM_CRS_WGS84, &to_ll, c->err);
+    if (rc == AM_OK)
+        rc = am_transform_points(to_ll, (size_t)n, lon, lat, NULL, c->err);
+    if (rc != AM_OK) {
+        err_file_default(c->err, c->pop_path);
+        goto done;
+    }
+
+    double net_box[4], pop_box[4];
+    lonlat_box(c->roads->n_nodes, c->roads->lon, c->roads->lat, net_box);
+    lonlat_box(n, lon, lat, pop_box);
+    if (!boxes_overlap(pop_box, net_box, c->s->snap_max_m)) {
+        rc = am_error_set(
+            c->err, AM_ERR_NO_OVERLAP, c->pop_path,
+            "populated cells (lon %.4f..%.4f, lat %.4f..%.4f) do not overlap "
+            "the road network %s (lon %.4f..%.4f, lat %.4f..%.4f)",
+            pop_box[0], pop_box[2], pop_box[1], pop_box[3], c->roads_path,
+            net_box[0], net_box[2], net_box[1], net_box[3]);
+        goto done;
+    }
+
+    int32_t n_on = 0;
+    rc = snap_points(c, n, lon, lat, &c->cell_snap, &n_on);
+    if (rc != AM_OK)
+        goto done;
+    if (n_on == 0) {
+        rc = am_error_set(c->err, AM_ERR_NO_OVERLAP, c->pop_path,
+                          "no populated cell is within snap.max_distance_m "
+                          "= %g m of a routable road of %s",
+                          c->s->snap_max_m, c->roads_path);
+        goto done;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        if (c->cell_snap.node[i] < 0) {
+            c->sum->pop_off_network += p->pop[i];
+            c->sum->cells_off_network++;
+        }
+    }
+    rc = am_demand_build(n, c->roads->n_nodes, c->cell_snap.node,
+                         c->cell_snap.offset_ds, p->pop, &c->demand, c->err);
+    if (rc != AM_OK)
+        goto done;
+    phase_end(c, "snap");
+done:
+    am_transform_destroy(to_ll);
+    free(lon);
+    free(lat);
+    return rc;
+}
+
+static am_status load_facilities(am_run_ctx *c, int k)
+{
+    const am_facility_source *src = &c->s->facility_sets[k];
+    am_set_result *set = &c->sets[k];
+    am_set_summary *ss = &c->sum->sets[k];
+    am_status rc;
+    if (am_scenario_resolve_path(c->s, src->path, set->path,
+                                 sizeof set->path) == NULL)
+        return am_error_set(c->err, AM_ERR_INVALID, src->path,
+                            "path too long");
+    phase_begin(c, "reading facilities");
+    rc = am_facilities_load(src, set->path, &set->fac, c->err);
+    if (rc != AM_OK)
+        return rc;
+    int32_t n_on = 0;
+    rc = snap_points(c, set->fac->n, set->fac->lon, set->fac->lat, &set->snap,
+                     &n_on);
+    if (rc != AM_OK)
+        return rc;
+    if (n_on == 0)
+        return am_error_set(c->err, AM_ERR_NO_OVERLAP, set->path,
+                            "none of the %d facilities of set '%s' is within "
+                            "snap.max_distance_m = %g m of a routable road "
+                            "of %s",
+                            (int)set->fac->n, src->name, c->s->snap_max_m,
+                            c->roads_path);
+    ss->n_facilities = set->fac->n;
+    ss->n_on_network = n_on;
+    for (int32_t j = 0; j < set->fac->n; j++)
+        ss->capacity_total += set->fac->capacity[j];
+    phase_end(c, "facilities");
+    return AM_OK;
+}
+
+static am_status compute_set(am_run_ctx *c, int k)
+{
+    const am_scenario *s = c->s;
+    am_set_result *set = &c->sets[k];
+    am_set_summary *ss = &c->sum->sets[k];
+    const int32_t n_fac = set->fac->n;
+    const int32_t n_cells = c->demand->n_cells;
+    const int n_meas = s->n_measures;
+    am_status rc;
+
+    phase_begin(c, "computing catchments");
+    rc = am_catchments_compute(c->graph_rev, n_fac, set->snap.node,
+                               set->snap.offset_ds, c->limit_ds, c->threads,
+                               phase_progress, c, &set->rows, c->err);
+    if (rc == AM_OK)
+        rc = am_catchments_transpose(set->rows, &set->cols, c->err);
+    if (rc != AM_OK)
+        return rc;
+    phase_end(c, "catchments");
+
+    phase_begin(c, "computing measures");
+    set->nearest_ds = malloc(sizeof *set->nearest_ds * (size_t)n_cells);
+    set->nearest_fac = malloc(sizeof *set->nearest_fac * (size_t)n_cells);
+    set->pop_within = calloc((size_t)s->n_cutoffs, sizeof *set->pop_within);
+    set->fac_demand = malloc(sizeof(double) * (size_t)n_fac * (size_t)n_meas);
+    set->fac_ratio = malloc(sizeof(double) * (size_t)n_fac * (size_t)n_meas);
+    set->access = malloc(sizeof(double) * (size_t)n_cells * (size_t)n_meas);
+    ss->access_mean = calloc((size_t)n_meas, sizeof(double));
+    ss->access_median = calloc((size_t)n_meas, sizeof(double));
+    ss->supply_served = calloc((size_t)n_meas, sizeof(double));
+    ss->n_measures = n_meas;
+    if (!set->nearest_ds || !set->nearest_fac || !set->pop_within ||
+        !set->fac_demand || !set->fac_ratio || !set->access ||
+        !ss->access_mean || !ss->access_median || !ss->supply_served)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                            "out of memory for the measures");
+
+    rc = am_nearest_run(set->cols, c->demand, c->threads, set->nearest_ds,
+                        set->nearest_fac, c->err);
+    if (rc != AM_OK)
+        return rc;
+    uint32_t cut_ds[AM_MAX_CUTOFFS];
+    for (int i = 0; i < s->n_cutoffs; i++)
+        cut_ds[i] = (uint32_t)llround(s->cutoffs_min[i] * 600.0);
+    am_coverage_run(c->demand, set->nearest_ds, s->n_cutoffs, cut_ds,
+                    set->pop_within);
+    for (int i = 0; i < s->n_cutoffs; i++)
+        ss->pop_within[i] = set->pop_within[i];
+    ss->pop_beyond = c->pop->total - set->pop_within[s->n_cutoffs - 1];
+
+    for (int m = 0; m < n_meas; m++) {
+        const am_measure_spec *ms = &s->measures[m];
+        am_fca_params p;
+        p.kind = AM_MEASURE_2SFCA;
+        p.threshold_ds = (uint32_t)llround(ms->threshold_min * 600.0);
+        double *dem = set->fac_demand + (size_t)m * (size_t)n_fac;
+        double *ratio = set->fac_ratio + (size_t)m * (size_t)n_fac;
+        double *acc = set->access + (size_t)m * (size_t)n_cells;
+        rc = am_fca_run(&p, set->rows, set->cols, c->demand,
+                        set->fac->capacity, c->threads, dem, ratio, acc,
+                        c->err);
+        if (rc != AM_OK)
+            return rc;
+        rc = am_weighted_summary(n_cells, acc, c->pop->pop,
+                                 &ss->access_mean[m], &ss->access_median[m]);
+        if (rc != AM_OK)
+            return am_error_set(c->err, rc, NULL, "out of memory");
+        for (int32_t j = 0; j < n_fac; j++)
+            if (dem[j] > 0.0)
+                ss->supply_served[m] += set->fac->capacity[j];
+    }
+    phase_end(c, "measures");
+    return AM_OK;
+}
+
+/* ---- output --------------------------------------------------------- */
+
+static am_status write_fingerprint(am_run_ctx *c, am_h5 *h,
+                                   const char *prefix, const char *path)
+{
+    char hex[65], name[128];
+    int64_t size = 0;
+    am_status rc = am_file_fingerprint(path, hex, &size, c->err);
+    if (rc != AM_OK)
+        return rc;
+    snprintf(name, sizeof name, "%s_path", prefix);
+    rc = am_h5_attr_string(h, "/", name, path, c->err);
+    snprintf(name, sizeof name, "%s_size_bytes", prefix);
+    if (rc == AM_OK)
+        rc = am_h5_attr_int64(h, "/", name, size, c->err);
+    snprintf(name, sizeof name, "%s_sha256", prefix);
+    if (rc == AM_OK)
+        rc = am_h5_attr_string(h, "/", name, hex, c->err);
+    return rc;
+}
+
+static am_status write_root_attrs(am_run_ctx *c, am_h5 *h)
+{
+    const am_scenario *s = c->s;
+    char now[32];
+    am_utc_now(now);
+    am_status rc = AM_OK;
+#define AM_TRY(call)                                                           \
+    do {                                                                       \
+        if (rc == AM_OK)                                                       \
+            rc = (call);                                                       \
+    } while (0)
+    AM_TRY(am_h5_attr_string(h, "/", "Conventions", "CF-1.8", c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "title",
+                             "accessim accessibility results", c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "accessim_version", AM_VERSION_STRING,
+                             c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "created_utc", now, c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "scenario_name", s->name, c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "scenario_file",
+                             s->source_path ? s->source_path : "", c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "command_line",
+                             c->opt->command_line ? c->opt->command_line : "",
+                             c->err));
+    AM_TRY(am_h5_attr_int64(h, "/", "threads", c->threads, c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "profile",
+                             s->profile ? s->profile : "car", c->err));
+    AM_TRY(am_h5_attr_double(h, "/", "snap_max_m", s->snap_max_m, c->err));
+    AM_TRY(am_h5_attr_double(h, "/", "walk_speed_kmh", s->walk_speed_kmh,
+                             c->err));
+    AM_TRY(am_h5_attr_double_array(h, "/", "cutoffs_min", s->n_cutoffs,
+                                   s->cutoffs_min, c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "metric_frame", c->frame, c->err));
+    if (s->source_path != NULL)
+        AM_TRY(write_fingerprint(c, h, "scenario", s->source_path));
+    AM_TRY(write_fingerprint(c, h, "roads", c->roads_path));
+    AM_TRY(write_fingerprint(c, h, "population", c->pop_path));
+
+    AM_TRY(am_h5_make_group(h, "/network", c->err));
+    AM_TRY(am_h5_attr_int64(h, "/network", "nodes", c->roads->n_nodes,
+                            c->err));
+    AM_TRY(am_h5_attr_int64(h, "/network", "arcs", c->roads->n_arcs, c->err));
+    AM_TRY(am_h5_attr_int64(h, "/network", "features_read",
+                            c->roads->n_features, c->err));
+    AM_TRY(am_h5_attr_int64(h, "/network", "features_routable",
+                            c->roads->n_routable, c->err));
+    AM_TRY(am_h5_attr_double(h, "/network", "routable_km",
+                             c->roads->total_len_km, c->err));
+    return rc;
+}
+
+/* Fills a raster with `fill` and puts value(i) at each populated cell. */
+static float *raster_f32(const am_run_ctx *c, float fill)
+{
+    size_t n = (size_t)c->pop->grid.nx * (size_t)c->pop->grid.ny;
+    float *r = malloc(sizeof *r * (n > 0 ? n : 1));
+    if (r != NULL)
+        for (size_t i = 0; i < n; i++)
+            r[i] = fill;
+    return r;
+}
+
+static am_status write_population(am_run_ctx *c, am_h5 *h)
+{
+    float *r = raster_f32(c, AM_FILL_F32);
+    if (r == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    for (int32_t i = 0; i < c->pop->n_cells; i++)
+        r[c->pop->cell[i]] = (float)c->pop->pop[i];
+    am_h5_raster_info info = {"population count per cell", "1"};
+    am_status rc = am_h5_write_raster_f32(h, "/population", r, AM_FILL_F32,
+                                          &info, c->err);
+    free(r);
+    am_population *p = c->pop;
+    if (rc == AM_OK)
+        rc = am_h5_attr_double(h, "/population", "total", p->total, c->err);
+    if (rc == AM_OK)
+        rc = am_h5_attr_int64(h, "/population", "populated_cells", p->n_cells,
+                              c->err);
+    if (rc == AM_OK)
+        rc = am_h5_attr_int64(h, "/population", "refused_negative_cells",
+                              p->n_negative, c->err);
+    if (rc == AM_OK)
+        rc = am_h5_attr_int64(h, "/population", "refused_nonfinite_cells",
+                              p->n_nonfinite, c->err);
+    if (rc == AM_OK)
+        rc = am_h5_attr_double(h, "/population", "off_network_population",
+                               c->sum->pop_off_network, c->err);
+    if (rc == AM_OK)
+        rc = am_h5_attr_int64(h, "/population", "off_network_cells",
+                              c->sum->cells_off_network, c->err);
+    return rc;
+}
+
+static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
+{
+    const am_scenario *s = c->s;
+    const am_facility_source *src = &s->facility_sets[k];
+    am_set_result *set = &c->sets[k];
+    const int32_t n_fac = set->fac->n;
+    const int32_t n_cells = c->pop->n_cells;
+    char g[512], path[768];
+    am_status rc;
+    float *r = NULL;
+    int32_t *ri = NULL;
+    int32_t *index = NULL;
+    am_h5_column *cols = NULL;
+    char (*col_names)[96] = NULL;
+
+    snprintf(g, sizeof g, "/results/%s", src->name);
+    rc = am_h5_make_group(h, g, c->err);
+    if (rc != AM_OK)
+        goto done;
+    { /* each set's input fingerprint goes on its own group */
+        char hex[65];
+        int64_t size;
+        rc = am_file_fingerprint(set->path, hex, &size, c->err);
+        if (rc == AM_OK)
+            rc = am_h5_attr_string(h, g, "facilities_path", set->path,
+                                   c->err);
+        if (rc == AM_OK)
+            rc = am_h5_attr_string(h, g, "facilities_sha256", hex, c->err);
+        if (rc == AM_OK)
+            rc = am_h5_attr_int64(h, g, "facilities_size_bytes", size,
+                                  c->err);
+        if (rc == AM_OK)
+            rc = am_h5_attr_string(h, g, "where",
+                                   src->where ? src->where : "", c->err);
+        if (rc != AM_OK)
+            goto done;
+    }
+
+    /* nearest time and facility */
+    r = raster_f32(c, AM_FILL_F32);
+    size_t ncell_grid = (size_t)c->pop->grid.nx * (size_t)c->pop->grid.ny;
+    ri = malloc(sizeof *ri * (ncell_grid > 0 ? ncell_grid : 1));
+    if (r == NULL || ri == NULL) {
+        rc = am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < ncell_grid; i++)
+        ri[i] = AM_FILL_I32;
+    for (int32_t i = 0; i < n_cells; i++) {
+        int64_t cell = c->pop->cell[i];
+        uint32_t t = set->nearest_ds[i];
+        r[cell] = t == AM_TIME_INF ? AM_UNREACHED_MIN : (float)(t / 600.0);
+        ri[cell] = set->nearest_fac[i] >= 0 ? set->nearest_fac[i]
+                                            : AM_UNREACHED_I32;
+    }
+    am_h5_raster_info ti = {"travel time to the nearest facility",
+                            "minutes"};
+    snprintf(path, sizeof path, "%s/nearest_time_min", g);
+    rc = am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ti, c->err);
+    if (rc == AM_OK)
+        rc = am_h5_attr_double(h, path, "unreachable_value",
+                               AM_UNREACHED_MIN, c->err);
+    if (rc != AM_OK)
+        goto done;
+    am_h5_raster_info fi = {"row of the nearest facility in facilities/",
+                            "1"};
+    snprintf(path, sizeof path, "%s/nearest_facility", g);
+    rc = am_h5_write_raster_i32(h, path, ri, AM_FILL_I32, &fi, c->err);
+    if (rc == AM_OK)
+        rc = am_h5_attr_int64(h, path, "unreachable_value", AM_UNREACHED_I32,
+                              c->err);
+    if (rc != AM_OK)
+        goto done;
+
+    /* one raster per measure */
+    for (int m = 0; m < s->n_measures; m++) {
+        const am_measure_spec *ms = &s->measures[m];
+        const double *acc = set->access + (size_t)m * (size_t)n_cells;
+        for (size_t i = 0; i < ncell_grid; i++)
+            r[i] = AM_FILL_F32;
+        for (int32_t i = 0; i < n_cells; i++)
+            r[c->pop->cell[i]] = (float)acc[i];
+        am_h5_raster_info ai = {"2SFCA accessibility (capacity per person)",
+                                "capacity per person"};
+        snprintf(path, sizeof path, "%s/%s", g, ms->name);
+        rc = am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ai, c->err);
+        if (rc == AM_OK)
+            rc = am_h5_attr_string(h, path, "measure", "2sfca", c->err);
+        if (rc == AM_OK)
+            rc = am_h5_attr_double(h, path, "threshold_min", ms->threshold_min,
+                                   c->err);
+        if (rc == AM_OK)
+            rc = am_h5_attr_string(
+                h, path, "reference",
+                "Luo W, Wang F (2003) Measures of spatial accessibility to "
+                "health care in a GIS environment. Environment and Planning "
+                "B 30(6):865-884",
+                c->err);
+        if (rc != AM_OK)
+            goto done;
+    }
+
+    /* facility table */
+    int ncol = 9 + 2 * s->n_measures;
+    cols = calloc((size_t)ncol, sizeof *cols);
+    col_names = calloc((size_t)ncol, sizeof *col_names);
+    index = malloc(sizeof *index * (size_t)(n_fac > 0 ? n_fac : 1));
+    if (cols == NULL || col_names == NULL || index == NULL) {
+        rc = am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (int32_t j = 0; j < n_fac; j++)
+        index[j] = j;
+    am_facility_set *f = set->fac;
+    int q = 0;
+    cols[q++] = (am_h5_column){"index", AM_H5_COL_INT32, index, NULL,
+                               "row number, as in nearest_facility"};
+    cols[q++] = (am_h5_column){"id", AM_H5_COL_STRING, f->id, NULL,
+                               "id field value, or the source FID"};
+    cols[q++] = (am_h5_column){"name", AM_H5_COL_STRING, f->name, NULL, NULL};
+    cols[q++] = (am_h5_column){"class", AM_H5_COL_STRING, f->klass, NULL,
+                               NULL};
+    cols[q++] = (am_h5_column){"capacity", AM_H5_COL_DOUBLE, f->capacity,
+                               NULL, "S_j"};
+    cols[q++] = (am_h5_column){"lon", AM_H5_COL_DOUBLE, f->lon,
+                               "degrees_east", NULL};
+    cols[q++] = (am_h5_column){"lat", AM_H5_COL_DOUBLE, f->lat,
+                               "degrees_north", NULL};
+    cols[q++] = (am_h5_column){"snap_distance_m", AM_H5_COL_DOUBLE,
+                               set->snap.dist_m, "m",
+                               "to the nearest routable node; NaN: off "
+                               "network"};
+    cols[q++] = (am_h5_column){"node", AM_H5_COL_INT32, set->snap.node, NULL,
+                               "graph node, -1: off network"};
+    for (int m = 0; m < s->n_measures; m++) {
+        snprintf(col_names[q], sizeof col_names[q], "catchment_population_%s",
+                 s->measures[m].name);
+        cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE,
+                                 set->fac_demand + (size_t)m * (size_t)n_fac,
+                                 "persons", "D_j"};
+        q++;
+        snprintf(col_names[q], sizeof col_names[q], "ratio_%s",
+                 s->measures[m].name);
+        cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE,
+                                 set->fac_ratio + (size_t)m * (size_t)n_fac,
+                                 "capacity per person",
+                                 "R_j = S_j / D_j, 0 when D_j = 0"};
+        q++;
+    }
+    snprintf(path, sizeof path, "%s/facilities", g);
+    rc = am_h5_write_table(h, path, n_fac, q, cols, c->err);
+    if (rc != AM_OK)
+        goto done;
+
+    /* coverage table */
+    {
+        double pct[AM_MAX_CUTOFFS];
+        for (int i = 0; i < s->n_cutoffs; i++)
+            pct[i] = c->pop->total > 0
+                         ? 100.0 * set->pop_within[i] / c->pop->total
+                         : 0.0;
+        am_h5_column cc[3] = {
+            {"cutoff_min", AM_H5_COL_DOUBLE, s->cutoffs_min, "minutes",
+             "inclusive"},
+            {"population", AM_H5_COL_DOUBLE, set->pop_within, "persons",
+             "population whose nearest facility is within the cutoff"},
+            {"percent", AM_H5_COL_DOUBLE, pct, "percent",
+             "of the raster's total population"}};
+        snprintf(path, sizeof path, "%s/coverage", g);
+        rc = am_h5_write_table(h, path, s->n_cutoffs, 3, cc, c->err);
+    }
+done:
+    free(r);
+    free(ri);
+    free(index);
+    free(cols);
+    free(col_names);
+    return rc;
+}
+
+static am_status write_output(am_run_ctx *c)
+{
+    am_h5 *h = NULL;
+    am_status rc;
+    phase_begin(c, "writing output");
+    rc = am_h5_create(c->out_path, &h, c->err);
+    if (rc != AM_OK)
+        return rc;
+    rc = am_h5_set_grid(h, &c->pop->grid, c->pop->crs_wkt, c->err);
+    if (rc == AM_OK)
+        rc = write_root_attrs(c, h);
+    if (rc == AM_OK)
+        rc = write_population(c, h);
+    if (rc == AM_OK)
+        rc = am_h5_make_group(h, "/results", c->err);
+    for (int k = 0; rc == AM_OK && k < c->s->n_facility_sets; k++)
+        rc = write_set(c, h, k);
+    if (rc != AM_OK) {
+        am_h5_abort(h);
+        return rc;
+    }
+    rc = am_h5_commit(h, c->err);
+    if (rc != AM_OK)
+        return rc;
+    phase_end(c, "write");
+    return AM_OK;
+}
+
+/* ---- run ------------------------------------------------------------ */
+
+static void run_ctx_free(am_run_ctx *c)
+{
+    if (c->sets != NULL) {
+        for (int k = 0; k < c->s->n_facility_sets; k++) {
+            am_set_result *set = &c->sets[k];
+            am_facility_set_destroy(set->fac);
+            snapped_free(&set->snap);
+            am_catchments_destroy(set->rows);
+            am_catchments_destroy(set->cols);
+            free(set->nearest_ds);
+            free(set->nearest_fac);
+            free(set->pop_within);
+            free(set->fac_demand);
+            free(set->fac_ratio);
+            free(set->access);
+        }
+        free(c->sets);
+    }
+    am_demand_destroy(c->demand);
+    snapped_free(&c->cell_snap);
+    am_transform_destroy(c->to_metric);
+    am_spatial_index_destroy(c->index);
+    am_population_destroy(c->pop);
+    am_graph_destroy(c->graph_rev);
+    am_graph_destroy(c->graph);
+    am_road_network_destroy(c->roads);
+}
+
+void am_run_summary_destroy(am_run_summary *r)
+{
+    if (r == NULL)
+        return;
+    if (r->sets != NULL) {
+        for (int k = 0; k < r->n_sets; k++) {
+            free(r->sets[k].name);
+            free(r->sets[k].access_mean);
+            free(r->sets[k].access_median);
+            free(r->sets[k].supply_served);
+        }
+        free(r->sets);
+    }
+    if (r->measure_names != NULL) {
+        for (int m = 0; m < r->n_measures; m++)
+            free(r->measure_names[m]);
+        free(r->measure_names);
+    }
+    free(r->scenario_name);
+    free(r->output_path);
+    free(r);
+}
+
+static am_status summary_init(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    am_run_summary *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    c->sum = r;
+    r->scenario_name = am_strdup(s->name);
+    r->output_path = am_strdup(c->out_path);
+    r->threads = c->threads;
+    r->n_cutoffs = s->n_cutoffs;
+    memcpy(r->cutoffs_min, s->cutoffs_min, sizeof r->cutoffs_min);
+    r->sets = calloc((size_t)s->n_facility_sets, sizeof *r->sets);
+    r->measure_names = calloc((size_t)s->n_measures, sizeof(char *));
+    if (r->scenario_name == NULL || r->output_path == NULL ||
+        r->sets == NULL || r->measure_names == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    r->n_sets = s->n_facility_sets;
+    r->n_measures = s->n_measures;
+    for (int k = 0; k < s->n_facility_sets; k++)
+        if ((r->sets[k].name = am_strdup(s->facility_sets[k].name)) == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    for (int m = 0; m < s->n_measures; m++)
+        if ((r->measure_names[m] = am_strdup(s->measures[m].name)) == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    return AM_OK;
+}
+
+am_status am_run(const am_scenario *s, const am_run_options *opt,
+                 am_run_summary **summary, am_error *err)
+{
+    am_error local_err;
+    am_run_options default_opt = am_run_options_default();
+    am_run_ctx ctx;
+    am_run_ctx *c = &ctx;
+    am_status rc;
+
+    if (summary != NULL)
+        *summary = NULL;
+    if (err == NULL)
+        err = &local_err;
+    am_error_clear(err);
+    if (opt == NULL)
+        opt = &default_opt;
+    if (s == NULL)
+        return am_error_set(err, AM_ERR_USAGE, NULL, "no scenario");
+
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    c->opt = opt;
+    c->err = err;
+    c->t_start = am_now_s();
+    c->threads = am_parallel_threads(opt->threads > 0 ? opt->threads
+                                                      : s->threads);
+    const char *out = opt->output_path ? opt->output_path : s->output_path;
+    if (out == NULL || out[0] == '\0')
+        return am_error_set(err, AM_ERR_USAGE, s->source_path,
+                            "no output path (set 'output' or use -o)");
+    if (opt->output_path != NULL)
+        snprintf(c->out_path, sizeof c->out_path, "%s", out);
+    else if (am_scenario_resolve_path(s, out, c->out_path,
+                                      sizeof c->out_path) == NULL)
+        return am_error_set(err, AM_ERR_INVALID, out, "path too long");
+    if (s->n_cutoffs < 1 || s->n_measures < 1 || s->n_facility_sets < 1)
+        return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
+                            "scenario not finalized (no cutoffs, measures "
+                            "or facility sets)");
+    double max_cut = s->cutoffs_min[s->n_cutoffs - 1];
+    c->limit_ds = (uint32_t)llround(max_cut * 600.0);
+
+    rc = summary_init(c);
+    if (rc == AM_OK)
+        rc = load_network(c);
+    if (rc == AM_OK)
+        rc = load_population(c);
+    if (rc == AM_OK)
+        rc = snap_population(c);
+    if (rc == AM_OK) {
+        c->sets = calloc((size_t)s->n_facility_sets, sizeof *c->sets);
+        if (c->sets == NULL)
+            rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (int k = 0; rc == AM_OK && k < s->n_facility_sets; k++)
+        rc = load_facilities(c, k);
+    for (int k = 0; rc == AM_OK && k < s->n_facility_sets; k++)
+        rc = compute_set(c, k);
+    if (rc == AM_OK)
+        rc = write_output(c);
+
+    if (c->sum != NULL) {
+        c->sum->wall_s = am_now_s() - c->t_start;
+        c->sum->peak_rss_mib = am_peak_rss_mib();
+    }
+    run_ctx_free(c);
+    if (rc == AM_OK && summary != NULL)
+        *summary = c->sum;
+    else
+        am_run_summary_destroy(c->sum);
+    return rc;
+}

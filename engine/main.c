@@ -1,0 +1,209 @@
+/*
+ * main.c: the `accessim` command, a thin layer over the engine API: parse
+ * arguments, read the scenario, run it with a progress bar on stderr, print
+ * the summary on stdout, map errors to one line and an exit code.
+ *
+ * Exit codes: 0 success, 1 the run failed (bad input, I/O, ...),
+ * 2 command-line usage error.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/accessim.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: accessim run SCENARIO.yaml [-o OUT.h5] [--threads N] "
+            "[--quiet]\n"
+            "       accessim --help | --version\n"
+            "\n"
+            "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
+            "for the facility sets of a scenario file and writes one HDF5 "
+            "file.\n"
+            "\n"
+            "  -o, --output PATH   output file (default: the scenario's "
+            "'output')\n"
+            "  -t, --threads N     OpenMP threads (default: the scenario's, "
+            "else all cores)\n"
+            "  -q, --quiet         no progress bar\n"
+            "  -h, --help          this help\n"
+            "  -V, --version       version\n"
+            "\n"
+            "Exit status: 0 success, 1 run failed, 2 usage error.\n"
+            "Scenario format and outputs: see README.md and "
+            "docs/hdf5-layout.md.\n");
+}
+
+/* Progress on stderr: a redrawn bar on a terminal, GDAL-style dots else. */
+typedef struct progress_state {
+    int tty;
+    char label[64];
+    int last; /* last printed percentage step, -1 before any */
+} progress_state;
+
+static int progress_cb(double fraction, const char *message, void *user)
+{
+    progress_state *p = user;
+    if (message == NULL)
+        message = "";
+    if (fraction < 0)
+        fraction = 0;
+    if (fraction > 1)
+        fraction = 1;
+    if (strcmp(message, p->label) != 0) {
+        if (p->last >= 0 && p->last < 100)
+            fputs(p->tty ? "\n" : " - done.\n", stderr);
+        else if (p->last >= 0 && p->tty)
+            fputc('\n', stderr);
+        snprintf(p->label, sizeof p->label, "%s", message);
+        p->last = -1;
+        if (!p->tty)
+            fprintf(stderr, "%-22s ", p->label);
+    }
+    int pct = (int)(fraction * 100.0);
+    if (p->tty) {
+        if (pct == p->last)
+            return 1;
+        int width = 30, fill = (int)(fraction * width);
+        fprintf(stderr, "\r%-22s [", p->label);
+        for (int i = 0; i < width; i++)
+            fputc(i < fill ? '#' : '.', stderr);
+        fprintf(stderr, "] %3d%%", pct);
+        p->last = pct;
+        if (pct == 100)
+            fputc('\n', stderr);
+    } else {
+        /* 0...10...20... like GDALTermProgress */
+        int step = pct / 10 * 10;
+        while (p->last < step) {
+            int next = p->last < 0 ? 0 : p->last + 10;
+            if (next > step)
+                break;
+            if (next % 10 == 0)
+                fprintf(stderr, next == 100 ? "%d - done.\n" : "%d...", next);
+            p->last = next;
+        }
+    }
+    fflush(stderr);
+    return 1;
+}
+
+static int parse_threads(const char *s, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 4096)
+        return 0;
+    *out = (int)v;
+    return 1;
+}
+
+static int fail(const am_error *err)
+{
+    char line[4096];
+    fprintf(stderr, "accessim: error: %s\n",
+            am_error_format(err, line, sizeof line));
+    return err->code == AM_ERR_USAGE ? 2 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *scenario_path = NULL, *output = NULL;
+    int threads = 0, quiet = 0;
+
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        printf("accessim %s\n", AM_VERSION_STRING);
+        return 0;
+    }
+    if (strcmp(argv[1], "run") != 0) {
+        fprintf(stderr, "accessim: error: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return 2;
+    }
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            if (++i >= argc) {
+                fprintf(stderr, "accessim: error: %s needs a path\n", a);
+                return 2;
+            }
+            output = argv[i];
+        } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
+            if (++i >= argc || !parse_threads(argv[i], &threads)) {
+                fprintf(stderr, "accessim: error: %s needs a whole number "
+                                "from 1 to 4096\n", a);
+                return 2;
+            }
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "accessim: error: unknown option '%s'\n", a);
+            usage(stderr);
+            return 2;
+        } else if (scenario_path == NULL) {
+            scenario_path = a;
+        } else {
+            fprintf(stderr, "accessim: error: more than one scenario file "
+                            "('%s' and '%s')\n", scenario_path, a);
+            return 2;
+        }
+    }
+    if (scenario_path == NULL) {
+        fprintf(stderr, "accessim: error: run needs a scenario file\n");
+        usage(stderr);
+        return 2;
+    }
+
+    char cmdline[4096] = "";
+    size_t used = 0;
+    for (int i = 0; i < argc && used < sizeof cmdline; i++) {
+        int k = snprintf(cmdline + used, sizeof cmdline - used, "%s%s",
+                         i ? " " : "", argv[i]);
+        if (k < 0)
+            break;
+        used += (size_t)k;
+    }
+
+    am_error err;
+    am_error_clear(&err);
+    am_scenario *s = NULL;
+    am_status rc = am_scenario_read_file(scenario_path, &s, &err);
+    if (rc != AM_OK)
+        return fail(&err);
+
+    progress_state ps = {isatty(STDERR_FILENO), "", -1};
+    am_run_options opt = am_run_options_default();
+    opt.output_path = output;
+    opt.threads = threads;
+    opt.progress = quiet ? NULL : progress_cb;
+    opt.progress_user = &ps;
+    opt.command_line = cmdline;
+
+    am_run_summary *sum = NULL;
+    rc = am_run(s, &opt, &sum, &err);
+    if (!quiet && ps.last >= 0 && ps.last < 100)
+        fputc('\n', stderr);
+    am_scenario_destroy(s);
+    if (rc != AM_OK)
+        return fail(&err);
+    am_run_summary_write(sum, stdout);
+    am_run_summary_destroy(sum);
+    return 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * summary.c: the end-of-run report (see accessim.h). Plain text meant for
+ * people; the numbers are the same as in the output file's tables.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "engine/accessim.h"
+
+/* 1234567.8 -> "1,234,568" */
+static const char *thousands(double v, char buf[32])
+{
+    char raw[32];
+    snprintf(raw, sizeof raw, "%.0f", fabs(v));
+    size_t len = 0;
+    while (raw[len] != '\0')
+        len++;
+    size_t o = 0;
+    if (v < 0 && nearbyint(v) != 0.0)
+        buf[o++] = '-';
+    for (size_t i = 0; i < len; i++) {
+        buf[o++] = raw[i];
+        size_t left = len - i - 1;
+        if (left > 0 && left % 3 == 0)
+            buf[o++] = ',';
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+static double pct(double part, double whole)
+{
+    return whole > 0 ? 100.0 * part / whole : 0.0;
+}
+
+void am_run_summary_write(const am_run_summary *r, FILE *f)
+{
+    char a[32], b[32], d[32], e[32];
+    if (r == NULL)
+        return;
+    fprintf(f, "accessim %s: scenario '%s' (%d thread%s)\n", AM_VERSION_STRING,
+            r->scenario_name, r->threads, r->threads == 1 ? "" : "s");
+    fprintf(f, "  roads        %s of %s features routable, %.1f km; graph "
+               "%s nodes, %s arcs\n",
+            thousands((double)r->road_routable, a),
+            thousands((double)r->road_features, b), r->road_km,
+            thousands((double)r->nodes, d), thousands((double)r->arcs, e));
+    fprintf(f, "  population   %s people in %s cells\n",
+            thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
+    if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0)
+        fprintf(f, "               refused (not summed): %lld negative, %lld "
+                   "NaN/infinite cells\n",
+                (long long)r->pop_negative_cells,
+                (long long)r->pop_nonfinite_cells);
+    fprintf(f, "  off network  %s people (%.2f %%) in %s cells farther than "
+               "the snap distance from a road\n",
+            thousands(r->pop_off_network, a),
+            pct(r->pop_off_network, r->pop_total),
+            thousands((double)r->cells_off_network, b));
+    for (int k = 0; k < r->n_sets; k++) {
+        const am_set_summary *s = &r->sets[k];
+        fprintf(f, "  facilities '%s': %d used (%d on the network), total "
+                   "capacity %g\n",
+                s->name, (int)s->n_facilities, (int)s->n_on_network,
+                s->capacity_total);
+        for (int i = 0; i < r->n_cutoffs; i++)
+            fprintf(f, "    within %3g min  %12s people  %6.2f %%\n",
+                    r->cutoffs_min[i], thousands(s->pop_within[i], a),
+                    pct(s->pop_within[i], r->pop_total));
+        fprintf(f, "    unreachable    %12s people  %6.2f %%  (not within "
+                   "%g min, off network included)\n",
+                thousands(s->pop_beyond, a), pct(s->pop_beyond, r->pop_total),
+                r->cutoffs_min[r->n_cutoffs - 1]);
+        for (int m = 0; m < s->n_measures && m < r->n_measures; m++)
+            fprintf(f, "    %s: population-weighted mean %.6g, median %.6g "
+                       "(capacity per person; x10,000: mean %.4g, median "
+                       "%.4g)\n",
+                    r->measure_names[m], s->access_mean[m],
+                    s->access_median[m], s->access_mean[m] * 1e4,
+                    s->access_median[m] * 1e4);
+    }
+    fprintf(f, "  phases      ");
+    for (int p = 0; p < r->n_phases; p++)
+        fprintf(f, " %s %.2fs%s", r->phases[p].name, r->phases[p].wall_s,
+                p + 1 < r->n_phases ? "," : "\n");
+    fprintf(f, "  memory       peak RSS after each phase (MiB):");
+    for (int p = 0; p < r->n_phases; p++)
+        fprintf(f, " %s %.0f%s", r->phases[p].name, r->phases[p].peak_rss_mib,
+                p + 1 < r->n_phases ? "," : "\n");
+    fprintf(f, "  total        %.2f s wall, peak RSS %.0f MiB\n", r->wall_s,
+            r->peak_rss_mib);
+    fprintf(f, "  output       %s\n", r->output_path);
+}
