@@ -11,6 +11,8 @@
  *    raster value is within the cutoff (recomputed from the rasters);
  *  - the 2SFCA identity sum_i P_i A_i = sum_{j: D_j > 0} S_j (Luo & Wang
  *    2003), from the written rasters and facility table;
+ *  - GDAL (netCDF driver) reads every result raster with the input
+ *    raster's CRS, geotransform and size, and the right nodata;
  *  - 1 and 2 threads give identical results (h5diff over /results and
  *    /population: every value compared exactly).
  */
@@ -25,7 +27,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <gdal.h>
 #include <hdf5.h>
+#include <ogr_srs_api.h>
 
 #define ACCESSIM AM_BINARY_DIR "/accessim"
 #define SCENARIO AM_DEMO_DATA "/comoros/comoros.yaml"
@@ -234,6 +238,51 @@ static void test_threads_identical(void **state)
     H5Fclose(f);
 }
 
+static void test_gdal_georeferencing(void **state)
+{
+    (void)state;
+    GDALAllRegister();
+    GDALDatasetH in = GDALOpen(AM_DEMO_DATA "/comoros/com_ppp_2020_UNadj.tif",
+                               GA_ReadOnly);
+    assert_non_null(in);
+    double gt_in[6];
+    assert_int_equal(GDALGetGeoTransform(in, gt_in), CE_None);
+    const char *rasters[] = {"nearest_time_min", "nearest_facility",
+                             "2sfca_30min"};
+    for (int k = 0; k < 3; k++) {
+        char name[1024];
+        snprintf(name, sizeof name, "NETCDF:\"%s\":" SET "/%s", out1,
+                 rasters[k]);
+        GDALDatasetH ds = GDALOpen(name, GA_ReadOnly);
+        if (ds == NULL)
+            fprintf(stderr, "GDAL cannot open %s\n", name);
+        assert_non_null(ds);
+        assert_string_equal(GDALGetDriverShortName(GDALGetDatasetDriver(ds)),
+                            "netCDF");
+        assert_int_equal(GDALGetRasterXSize(ds), GDALGetRasterXSize(in));
+        assert_int_equal(GDALGetRasterYSize(ds), GDALGetRasterYSize(in));
+        double gt[6];
+        assert_int_equal(GDALGetGeoTransform(ds, gt), CE_None);
+        for (int i = 0; i < 6; i++)
+            assert_true(fabs(gt[i] - gt_in[i]) <= 1e-9 * (1 + fabs(gt_in[i])));
+        OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
+        assert_non_null(srs);
+        const char *same_opts[] = {
+            "IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES", NULL};
+        assert_true(OSRIsSameEx(srs, GDALGetSpatialRef(in), same_opts));
+        const char *code = OSRGetAuthorityCode(srs, NULL);
+        assert_non_null(code);
+        assert_string_equal(code, "4326");
+        int has_nodata = 0;
+        double nodata = GDALGetRasterNoDataValue(GDALGetRasterBand(ds, 1),
+                                                 &has_nodata);
+        assert_true(has_nodata);
+        assert_true(nodata == (k == 1 ? -2.0 : -9999.0));
+        GDALClose(ds);
+    }
+    GDALClose(in);
+}
+
 int main(void)
 {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -241,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_population_and_facilities),
         cmocka_unit_test(test_coverage),
         cmocka_unit_test(test_2sfca_identity),
+        cmocka_unit_test(test_gdal_georeferencing),
         cmocka_unit_test(test_threads_identical),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
