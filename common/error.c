@@ -67,18 +67,30 @@ void am_error_set_line(am_error *e, long line, long column)
 const char *am_status_name(am_status code)
 {
     switch (code) {
-    case AM_OK: return "ok";
-    case AM_ERR_NOMEM: return "out of memory";
-    case AM_ERR_IO: return "i/o error";
-    case AM_ERR_FORMAT: return "format error";
-    case AM_ERR_INVALID: return "invalid value";
-    case AM_ERR_CRS: return "coordinate reference system error";
-    case AM_ERR_EMPTY: return "empty input";
-    case AM_ERR_NO_OVERLAP: return "inputs do not overlap";
-    case AM_ERR_SCENARIO: return "scenario error";
-    case AM_ERR_USAGE: return "usage error";
-    case AM_ERR_CANCELLED: return "cancelled";
-    case AM_ERR_INTERNAL: return "internal error";
+    case AM_OK:
+        return "ok";
+    case AM_ERR_NOMEM:
+        return "out of memory";
+    case AM_ERR_IO:
+        return "i/o error";
+    case AM_ERR_FORMAT:
+        return "format error";
+    case AM_ERR_INVALID:
+        return "invalid value";
+    case AM_ERR_CRS:
+        return "coordinate reference system error";
+    case AM_ERR_EMPTY:
+        return "empty input";
+    case AM_ERR_NO_OVERLAP:
+        return "inputs do not overlap";
+    case AM_ERR_SCENARIO:
+        return "scenario error";
+    case AM_ERR_USAGE:
+        return "usage error";
+    case AM_ERR_CANCELLED:
+        return "cancelled";
+    case AM_ERR_INTERNAL:
+        return "internal error";
     }
     return "unknown error";
 }

@@ -11,7 +11,6 @@
 #ifndef AM_PROGRESS_H
 #define AM_PROGRESS_H
 
-typedef int (*am_progress_fn)(double fraction, const char *message,
-                              void *user);
+typedef int (*am_progress_fn)(double fraction, const char *message, void *user);
 
 #endif /* AM_PROGRESS_H */

@@ -15,6 +15,6 @@
 #define AM_TIME_INF ((uint32_t)0x7FFFFFFFu)
 
 /* Minutes to deciseconds, for cutoffs given in minutes. */
-#define AM_MIN_TO_DS(m) ((uint32_t)((m) * 600u))
+#define AM_MIN_TO_DS(m) ((uint32_t)((m)*600u))
 
 #endif /* AM_UNITS_H */

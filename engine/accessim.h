@@ -28,9 +28,9 @@
 #define AM_MAX_PHASES 16
 
 typedef struct am_run_options {
-    const char *output_path;  /* NULL: the scenario's */
-    int threads;              /* > 0 overrides the scenario's */
-    am_progress_fn progress;  /* may be NULL; message = phase label */
+    const char *output_path; /* NULL: the scenario's */
+    int threads;             /* > 0 overrides the scenario's */
+    am_progress_fn progress; /* may be NULL; message = phase label */
     void *progress_user;
     const char *command_line; /* recorded in the output; may be NULL */
 } am_run_options;
@@ -47,15 +47,15 @@ typedef struct am_phase_stat {
 /* One facility set's results. */
 typedef struct am_set_summary {
     char *name;
-    int32_t n_facilities;       /* loaded (after the filter) */
-    int32_t n_on_network;       /* within the snap distance of a road */
+    int32_t n_facilities; /* loaded (after the filter) */
+    int32_t n_on_network; /* within the snap distance of a road */
     double capacity_total;
     double pop_within[AM_MAX_CUTOFFS]; /* per scenario cutoff, inclusive */
-    double pop_beyond;          /* not within the largest cutoff (or off net) */
+    double pop_beyond; /* not within the largest cutoff (or off net) */
     int n_measures;
-    double *access_mean;        /* [n_measures] population-weighted */
-    double *access_median;      /* [n_measures] population-weighted */
-    double *supply_served;      /* [n_measures] sum S_j over D_j > 0 */
+    double *access_mean;   /* [n_measures] population-weighted */
+    double *access_median; /* [n_measures] population-weighted */
+    double *supply_served; /* [n_measures] sum S_j over D_j > 0 */
 } am_set_summary;
 
 typedef struct am_run_summary {
@@ -69,18 +69,18 @@ typedef struct am_run_summary {
     int32_t nodes;
     int64_t arcs;
     /* population */
-    double pop_total;           /* finite positive cells, summed */
+    double pop_total; /* finite positive cells, summed */
     int64_t pop_cells;
-    int64_t pop_negative_cells; /* refused */
-    int64_t pop_nonfinite_cells;/* refused */
-    double pop_off_network;     /* beyond the snap distance */
+    int64_t pop_negative_cells;  /* refused */
+    int64_t pop_nonfinite_cells; /* refused */
+    double pop_off_network;      /* beyond the snap distance */
     int64_t cells_off_network;
     /* cutoffs and sets */
     int n_cutoffs;
     double cutoffs_min[AM_MAX_CUTOFFS];
     int n_sets;
     am_set_summary *sets;
-    char **measure_names;       /* [n_measures], same for every set */
+    char **measure_names; /* [n_measures], same for every set */
     int n_measures;
     /* resources */
     am_phase_stat phases[AM_MAX_PHASES];

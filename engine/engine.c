@@ -45,19 +45,19 @@
 #include "outputs/h5_writer.h"
 
 /* Raster encodings (docs/hdf5-layout.md). */
-#define AM_FILL_F32 (-9999.0f)       /* no population in the cell */
-#define AM_UNREACHED_MIN (-1.0f)     /* populated, nothing within cutoff */
-#define AM_FILL_I32 (-2)             /* no population in the cell */
-#define AM_UNREACHED_I32 (-1)        /* populated, nothing within cutoff */
+#define AM_FILL_F32 (-9999.0f)   /* no population in the cell */
+#define AM_UNREACHED_MIN (-1.0f) /* populated, nothing within cutoff */
+#define AM_FILL_I32 (-2)         /* no population in the cell */
+#define AM_UNREACHED_I32 (-1)    /* populated, nothing within cutoff */
 
 #define AM_PATH_MAX 4096
 #define AM_PI 3.14159265358979323846
 
 /* Where a set of points landed on the network. */
 typedef struct am_snapped {
-    int32_t *node;        /* [n], -1 = off network */
-    double *dist_m;       /* [n], geodesic distance to the node, NaN off */
-    uint32_t *offset_ds;  /* [n], walking time to the node */
+    int32_t *node;       /* [n], -1 = off network */
+    double *dist_m;      /* [n], geodesic distance to the node, NaN off */
+    uint32_t *offset_ds; /* [n], walking time to the node */
 } am_snapped;
 
 /* Everything one facility set produces. */
@@ -65,14 +65,14 @@ typedef struct am_set_result {
     am_facility_set *fac;
     am_snapped snap;
     char path[AM_PATH_MAX];
-    am_catchments *rows;      /* facilities -> nodes */
-    am_catchments *cols;      /* nodes -> facilities */
-    uint32_t *nearest_ds;     /* [n_cells] */
-    int32_t *nearest_fac;     /* [n_cells] */
-    double *pop_within;       /* [n_cutoffs] */
-    double *fac_demand;       /* [n_measures][n_fac] */
-    double *fac_ratio;        /* [n_measures][n_fac] */
-    double *access;           /* [n_measures][n_cells] */
+    am_catchments *rows;  /* facilities -> nodes */
+    am_catchments *cols;  /* nodes -> facilities */
+    uint32_t *nearest_ds; /* [n_cells] */
+    int32_t *nearest_fac; /* [n_cells] */
+    double *pop_within;   /* [n_cutoffs] */
+    double *fac_demand;   /* [n_measures][n_fac] */
+    double *fac_ratio;    /* [n_measures][n_fac] */
+    double *access;       /* [n_measures][n_cells] */
 } am_set_result;
 
 typedef struct am_run_ctx {
@@ -93,11 +93,11 @@ typedef struct am_run_ctx {
     am_graph *graph_rev;
     am_population *pop;
     am_spatial_index *index;
-    am_transform *to_metric;   /* WGS 84 -> local metric frame */
+    am_transform *to_metric; /* WGS 84 -> local metric frame */
     char frame[256];
     am_snapped cell_snap;
     am_demand *demand;
-    am_set_result *sets;       /* [n_facility_sets] */
+    am_set_result *sets; /* [n_facility_sets] */
     uint32_t limit_ds;
 } am_run_ctx;
 
@@ -170,8 +170,7 @@ static void snapped_free(am_snapped *s)
  * off network. Returns the number snapped through *n_on.
  */
 static am_status snap_points(am_run_ctx *c, int32_t n, const double *lon,
-                             const double *lat, am_snapped *out,
-                             int32_t *n_on)
+                             const double *lat, am_snapped *out, int32_t *n_on)
 {
     am_status rc = AM_OK;
     double *x = NULL, *y = NULL;
@@ -195,8 +194,8 @@ static am_status snap_points(am_run_ctx *c, int32_t n, const double *lon,
     for (int32_t i = 0; i < n; i++) {
         int32_t v = -1;
         if (isfinite(x[i]) && isfinite(y[i]) && x[i] != HUGE_VAL)
-            v = am_spatial_index_nearest(c->index, x[i], y[i],
-                                         c->s->snap_max_m, NULL);
+            v = am_spatial_index_nearest(c->index, x[i], y[i], c->s->snap_max_m,
+                                         NULL);
         out->node[i] = v;
         if (v < 0) {
             out->dist_m[i] = NAN;
@@ -207,8 +206,8 @@ static am_status snap_points(am_run_ctx *c, int32_t n, const double *lon,
                                           c->roads->lat[v]);
         out->dist_m[i] = d;
         double t = nearbyint(d / walk_mps * 10.0);
-        out->offset_ds[i] = t < (double)AM_TIME_INF ? (uint32_t)t
-                                                    : AM_TIME_INF - 1;
+        out->offset_ds[i] =
+            t < (double)AM_TIME_INF ? (uint32_t)t : AM_TIME_INF - 1;
         (*n_on)++;
     }
 done:
@@ -261,19 +260,17 @@ static am_status load_network(am_run_ctx *c)
     }
 
     /* The local metric frame, centred on the network, and its index. */
-    double lon0 = HUGE_VAL, lat0 = HUGE_VAL, lon1 = -HUGE_VAL,
-           lat1 = -HUGE_VAL;
+    double lon0 = HUGE_VAL, lat0 = HUGE_VAL, lon1 = -HUGE_VAL, lat1 = -HUGE_VAL;
     for (int32_t v = 0; v < r->n_nodes; v++) {
         lon0 = fmin(lon0, r->lon[v]);
         lon1 = fmax(lon1, r->lon[v]);
         lat0 = fmin(lat0, r->lat[v]);
         lat1 = fmax(lat1, r->lat[v]);
     }
-    rc = am_crs_metric_frame(lon0, lat0, lon1, lat1, c->frame,
-                             sizeof c->frame, c->err);
+    rc = am_crs_metric_frame(lon0, lat0, lon1, lat1, c->frame, sizeof c->frame,
+                             c->err);
     if (rc == AM_OK)
-        rc = am_transform_create(AM_CRS_WGS84, c->frame, &c->to_metric,
-                                 c->err);
+        rc = am_transform_create(AM_CRS_WGS84, c->frame, &c->to_metric, c->err);
     if (rc != AM_OK)
         return rc;
     double *x = malloc(sizeof *x * (size_t)r->n_nodes);
@@ -282,8 +279,7 @@ static am_status load_network(am_run_ctx *c)
         free(x);
         free(y);
         return am_error_set(c->err, AM_ERR_NOMEM, NULL,
-                            "out of memory indexing %d nodes",
-                            (int)r->n_nodes);
+                            "out of memory indexing %d nodes", (int)r->n_nodes);
     }
     memcpy(x, r->lon, sizeof *x * (size_t)r->n_nodes);
     memcpy(y, r->lat, sizeof *y * (size_t)r->n_nodes);
@@ -324,15 +320,14 @@ static am_status load_population(am_run_ctx *c)
 }
 
 /* Whether two lon/lat boxes intersect once b is grown by margin_m. */
-static int boxes_overlap(const double a[4], const double b[4],
-                         double margin_m)
+static int boxes_overlap(const double a[4], const double b[4], double margin_m)
 {
     double mid_lat = 0.5 * (b[1] + b[3]);
     double dlat = margin_m / 111320.0;
     double coslat = cos(mid_lat * AM_PI / 180.0);
     double dlon = coslat > 1e-6 ? dlat / coslat : 360.0;
-    return a[0] <= b[2] + dlon && b[0] - dlon <= a[2] &&
-           a[1] <= b[3] + dlat && b[1] - dlat <= a[3];
+    return a[0] <= b[2] + dlon && b[0] - dlon <= a[2] && a[1] <= b[3] + dlat &&
+           b[1] - dlat <= a[3];
 }
 
 static void lonlat_box(int32_t n, const double *lon, const double *lat,
@@ -427,8 +422,7 @@ static am_status load_facilities(am_run_ctx *c, int k)
     am_status rc;
     if (am_scenario_resolve_path(c->s, src->path, set->path,
                                  sizeof set->path) == NULL)
-        return am_error_set(c->err, AM_ERR_INVALID, src->path,
-                            "path too long");
+        return am_error_set(c->err, AM_ERR_INVALID, src->path, "path too long");
     phase_begin(c, "reading facilities");
     rc = am_facilities_load(src, set->path, &set->fac, c->err);
     if (rc != AM_OK)
@@ -511,13 +505,12 @@ static am_status compute_set(am_run_ctx *c, int k)
         double *dem = set->fac_demand + (size_t)m * (size_t)n_fac;
         double *ratio = set->fac_ratio + (size_t)m * (size_t)n_fac;
         double *acc = set->access + (size_t)m * (size_t)n_cells;
-        rc = am_fca_run(&p, set->rows, set->cols, c->demand,
-                        set->fac->capacity, c->threads, dem, ratio, acc,
-                        c->err);
+        rc = am_fca_run(&p, set->rows, set->cols, c->demand, set->fac->capacity,
+                        c->threads, dem, ratio, acc, c->err);
         if (rc != AM_OK)
             return rc;
-        rc = am_weighted_summary(n_cells, acc, c->pop->pop,
-                                 &ss->access_mean[m], &ss->access_median[m]);
+        rc = am_weighted_summary(n_cells, acc, c->pop->pop, &ss->access_mean[m],
+                                 &ss->access_median[m]);
         if (rc != AM_OK)
             return am_error_set(c->err, rc, NULL, "out of memory");
         for (int32_t j = 0; j < n_fac; j++)
@@ -530,8 +523,8 @@ static am_status compute_set(am_run_ctx *c, int k)
 
 /* ---- output --------------------------------------------------------- */
 
-static am_status write_fingerprint(am_run_ctx *c, am_h5 *h,
-                                   const char *prefix, const char *path)
+static am_status write_fingerprint(am_run_ctx *c, am_h5 *h, const char *prefix,
+                                   const char *path)
 {
     char hex[65], name[128];
     int64_t size = 0;
@@ -561,8 +554,8 @@ static am_status write_root_attrs(am_run_ctx *c, am_h5 *h)
             rc = (call);                                                       \
     } while (0)
     AM_TRY(am_h5_attr_string(h, "/", "Conventions", "CF-1.8", c->err));
-    AM_TRY(am_h5_attr_string(h, "/", "title",
-                             "accessim accessibility results", c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "title", "accessim accessibility results",
+                             c->err));
     AM_TRY(am_h5_attr_string(h, "/", "accessim_version", AM_VERSION_STRING,
                              c->err));
     AM_TRY(am_h5_attr_string(h, "/", "created_utc", now, c->err));
@@ -573,11 +566,11 @@ static am_status write_root_attrs(am_run_ctx *c, am_h5 *h)
                              c->opt->command_line ? c->opt->command_line : "",
                              c->err));
     AM_TRY(am_h5_attr_int64(h, "/", "threads", c->threads, c->err));
-    AM_TRY(am_h5_attr_string(h, "/", "profile",
-                             s->profile ? s->profile : "car", c->err));
-    AM_TRY(am_h5_attr_double(h, "/", "snap_max_m", s->snap_max_m, c->err));
-    AM_TRY(am_h5_attr_double(h, "/", "walk_speed_kmh", s->walk_speed_kmh,
+    AM_TRY(am_h5_attr_string(h, "/", "profile", s->profile ? s->profile : "car",
                              c->err));
+    AM_TRY(am_h5_attr_double(h, "/", "snap_max_m", s->snap_max_m, c->err));
+    AM_TRY(
+        am_h5_attr_double(h, "/", "walk_speed_kmh", s->walk_speed_kmh, c->err));
     AM_TRY(am_h5_attr_double_array(h, "/", "cutoffs_min", s->n_cutoffs,
                                    s->cutoffs_min, c->err));
     AM_TRY(am_h5_attr_string(h, "/", "metric_frame", c->frame, c->err));
@@ -587,8 +580,7 @@ static am_status write_root_attrs(am_run_ctx *c, am_h5 *h)
     AM_TRY(write_fingerprint(c, h, "population", c->pop_path));
 
     AM_TRY(am_h5_make_group(h, "/network", c->err));
-    AM_TRY(am_h5_attr_int64(h, "/network", "nodes", c->roads->n_nodes,
-                            c->err));
+    AM_TRY(am_h5_attr_int64(h, "/network", "nodes", c->roads->n_nodes, c->err));
     AM_TRY(am_h5_attr_int64(h, "/network", "arcs", c->roads->n_arcs, c->err));
     AM_TRY(am_h5_attr_int64(h, "/network", "features_read",
                             c->roads->n_features, c->err));
@@ -618,8 +610,8 @@ static am_status write_population(am_run_ctx *c, am_h5 *h)
     for (int32_t i = 0; i < c->pop->n_cells; i++)
         r[c->pop->cell[i]] = (float)c->pop->pop[i];
     am_h5_raster_info info = {"population count per cell", "1"};
-    am_status rc = am_h5_write_raster_f32(h, "/population", r, AM_FILL_F32,
-                                          &info, c->err);
+    am_status rc =
+        am_h5_write_raster_f32(h, "/population", r, AM_FILL_F32, &info, c->err);
     free(r);
     am_population *p = c->pop;
     if (rc == AM_OK)
@@ -655,7 +647,7 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
     int32_t *ri = NULL;
     int32_t *index = NULL;
     am_h5_column *cols = NULL;
-    char (*col_names)[96] = NULL;
+    char(*col_names)[96] = NULL;
 
     snprintf(g, sizeof g, "/results/%s", src->name);
     rc = am_h5_make_group(h, g, c->err);
@@ -666,16 +658,14 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
         int64_t size;
         rc = am_file_fingerprint(set->path, hex, &size, c->err);
         if (rc == AM_OK)
-            rc = am_h5_attr_string(h, g, "facilities_path", set->path,
-                                   c->err);
+            rc = am_h5_attr_string(h, g, "facilities_path", set->path, c->err);
         if (rc == AM_OK)
             rc = am_h5_attr_string(h, g, "facilities_sha256", hex, c->err);
         if (rc == AM_OK)
-            rc = am_h5_attr_int64(h, g, "facilities_size_bytes", size,
-                                  c->err);
+            rc = am_h5_attr_int64(h, g, "facilities_size_bytes", size, c->err);
         if (rc == AM_OK)
-            rc = am_h5_attr_string(h, g, "where",
-                                   src->where ? src->where : "", c->err);
+            rc = am_h5_attr_string(h, g, "where", src->where ? src->where : "",
+                                   c->err);
         if (rc != AM_OK)
             goto done;
     }
@@ -694,20 +684,18 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
         int64_t cell = c->pop->cell[i];
         uint32_t t = set->nearest_ds[i];
         r[cell] = t == AM_TIME_INF ? AM_UNREACHED_MIN : (float)(t / 600.0);
-        ri[cell] = set->nearest_fac[i] >= 0 ? set->nearest_fac[i]
-                                            : AM_UNREACHED_I32;
+        ri[cell] =
+            set->nearest_fac[i] >= 0 ? set->nearest_fac[i] : AM_UNREACHED_I32;
     }
-    am_h5_raster_info ti = {"travel time to the nearest facility",
-                            "minutes"};
+    am_h5_raster_info ti = {"travel time to the nearest facility", "minutes"};
     snprintf(path, sizeof path, "%s/nearest_time_min", g);
     rc = am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ti, c->err);
     if (rc == AM_OK)
-        rc = am_h5_attr_double(h, path, "unreachable_value",
-                               AM_UNREACHED_MIN, c->err);
+        rc = am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
+                               c->err);
     if (rc != AM_OK)
         goto done;
-    am_h5_raster_info fi = {"row of the nearest facility in facilities/",
-                            "1"};
+    am_h5_raster_info fi = {"row of the nearest facility in facilities/", "1"};
     snprintf(path, sizeof path, "%s/nearest_facility", g);
     rc = am_h5_write_raster_i32(h, path, ri, AM_FILL_I32, &fi, c->err);
     if (rc == AM_OK)
@@ -762,14 +750,13 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
     cols[q++] = (am_h5_column){"id", AM_H5_COL_STRING, f->id, NULL,
                                "id field value, or the source FID"};
     cols[q++] = (am_h5_column){"name", AM_H5_COL_STRING, f->name, NULL, NULL};
-    cols[q++] = (am_h5_column){"class", AM_H5_COL_STRING, f->klass, NULL,
-                               NULL};
-    cols[q++] = (am_h5_column){"capacity", AM_H5_COL_DOUBLE, f->capacity,
-                               NULL, "S_j"};
-    cols[q++] = (am_h5_column){"lon", AM_H5_COL_DOUBLE, f->lon,
-                               "degrees_east", NULL};
-    cols[q++] = (am_h5_column){"lat", AM_H5_COL_DOUBLE, f->lat,
-                               "degrees_north", NULL};
+    cols[q++] = (am_h5_column){"class", AM_H5_COL_STRING, f->klass, NULL, NULL};
+    cols[q++] =
+        (am_h5_column){"capacity", AM_H5_COL_DOUBLE, f->capacity, NULL, "S_j"};
+    cols[q++] =
+        (am_h5_column){"lon", AM_H5_COL_DOUBLE, f->lon, "degrees_east", NULL};
+    cols[q++] =
+        (am_h5_column){"lat", AM_H5_COL_DOUBLE, f->lat, "degrees_north", NULL};
     cols[q++] = (am_h5_column){"snap_distance_m", AM_H5_COL_DOUBLE,
                                set->snap.dist_m, "m",
                                "to the nearest routable node; NaN: off "
@@ -917,8 +904,8 @@ static am_status summary_init(am_run_ctx *c)
     memcpy(r->cutoffs_min, s->cutoffs_min, sizeof r->cutoffs_min);
     r->sets = calloc((size_t)s->n_facility_sets, sizeof *r->sets);
     r->measure_names = calloc((size_t)s->n_measures, sizeof(char *));
-    if (r->scenario_name == NULL || r->output_path == NULL ||
-        r->sets == NULL || r->measure_names == NULL)
+    if (r->scenario_name == NULL || r->output_path == NULL || r->sets == NULL ||
+        r->measure_names == NULL)
         return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
     r->n_sets = s->n_facility_sets;
     r->n_measures = s->n_measures;
@@ -955,8 +942,8 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     c->opt = opt;
     c->err = err;
     c->t_start = am_now_s();
-    c->threads = am_parallel_threads(opt->threads > 0 ? opt->threads
-                                                      : s->threads);
+    c->threads =
+        am_parallel_threads(opt->threads > 0 ? opt->threads : s->threads);
     const char *out = opt->output_path ? opt->output_path : s->output_path;
     if (out == NULL || out[0] == '\0')
         return am_error_set(err, AM_ERR_USAGE, s->source_path,

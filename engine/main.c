@@ -17,26 +17,26 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: accessim run SCENARIO.yaml [-o OUT.h5] [--threads N] "
-            "[--quiet]\n"
-            "       accessim --help | --version\n"
-            "\n"
-            "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
-            "for the facility sets of a scenario file and writes one HDF5 "
-            "file.\n"
-            "\n"
-            "  -o, --output PATH   output file (default: the scenario's "
-            "'output')\n"
-            "  -t, --threads N     OpenMP threads (default: the scenario's, "
-            "else all cores)\n"
-            "  -q, --quiet         no progress bar\n"
-            "  -h, --help          this help\n"
-            "  -V, --version       version\n"
-            "\n"
-            "Exit status: 0 success, 1 run failed, 2 usage error.\n"
-            "Scenario format and outputs: see README.md and "
-            "docs/hdf5-layout.md.\n");
+    fprintf(
+        f, "usage: accessim run SCENARIO.yaml [-o OUT.h5] [--threads N] "
+           "[--quiet]\n"
+           "       accessim --help | --version\n"
+           "\n"
+           "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
+           "for the facility sets of a scenario file and writes one HDF5 "
+           "file.\n"
+           "\n"
+           "  -o, --output PATH   output file (default: the scenario's "
+           "'output')\n"
+           "  -t, --threads N     OpenMP threads (default: the scenario's, "
+           "else all cores)\n"
+           "  -q, --quiet         no progress bar\n"
+           "  -h, --help          this help\n"
+           "  -V, --version       version\n"
+           "\n"
+           "Exit status: 0 success, 1 run failed, 2 usage error.\n"
+           "Scenario format and outputs: see README.md and "
+           "docs/hdf5-layout.md.\n");
 }
 
 /* Progress on stderr: a redrawn bar on a terminal, GDAL-style dots else. */
@@ -147,8 +147,10 @@ int main(int argc, char **argv)
             output = argv[i];
         } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
             if (++i >= argc || !parse_threads(argv[i], &threads)) {
-                fprintf(stderr, "accessim: error: %s needs a whole number "
-                                "from 1 to 4096\n", a);
+                fprintf(stderr,
+                        "accessim: error: %s needs a whole number "
+                        "from 1 to 4096\n",
+                        a);
                 return 2;
             }
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -160,8 +162,10 @@ int main(int argc, char **argv)
         } else if (scenario_path == NULL) {
             scenario_path = a;
         } else {
-            fprintf(stderr, "accessim: error: more than one scenario file "
-                            "('%s' and '%s')\n", scenario_path, a);
+            fprintf(stderr,
+                    "accessim: error: more than one scenario file "
+                    "('%s' and '%s')\n",
+                    scenario_path, a);
             return 2;
         }
     }

@@ -116,7 +116,8 @@ static int valid_name(const char *name)
 static const char *measure_type_name(am_measure_type t)
 {
     switch (t) {
-    case AM_MEASURE_TYPE_2SFCA: return "2sfca";
+    case AM_MEASURE_TYPE_2SFCA:
+        return "2sfca";
     }
     return NULL;
 }
@@ -192,7 +193,8 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
         if (c->klass == NULL)
             return am_error_set(err, AM_ERR_SCENARIO, file,
                                 "'facilities[%d].capacity_by_class' has an "
-                                "entry without a class", i);
+                                "entry without a class",
+                                i);
         if (!isfinite(c->capacity) || c->capacity < 0.0)
             return am_error_set(err, AM_ERR_SCENARIO, file,
                                 "'facilities[%d].capacity_by_class.%s' must "
@@ -202,7 +204,8 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
             if (strcmp(f->class_capacity[j].klass, c->klass) == 0)
                 return am_error_set(err, AM_ERR_SCENARIO, file,
                                     "'facilities[%d].capacity_by_class': "
-                                    "class '%s' given twice", i, c->klass);
+                                    "class '%s' given twice",
+                                    i, c->klass);
     }
     if ((f->x_field == NULL) != (f->y_field == NULL))
         return am_error_set(err, AM_ERR_SCENARIO, file,
@@ -248,8 +251,7 @@ static am_status add_default_measure(am_scenario *s, am_error *err)
             t = 30.0;
     s->measures = calloc(1, sizeof *s->measures);
     if (s->measures == NULL)
-        return am_error_set(err, AM_ERR_NOMEM, s->source_path,
-                            "out of memory");
+        return am_error_set(err, AM_ERR_NOMEM, s->source_path, "out of memory");
     s->n_measures = 1;
     s->measures[0].type = AM_MEASURE_TYPE_2SFCA;
     s->measures[0].threshold_min = t;
@@ -265,11 +267,13 @@ static am_status check_measure(am_scenario *s, int i, am_error *err)
     if (type == NULL)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'measures[%d].type': unknown measure type %d "
-                            "(expected: 2sfca)", i, (int)m->type);
+                            "(expected: 2sfca)",
+                            i, (int)m->type);
     if (!isfinite(m->threshold_min) || m->threshold_min <= 0.0)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'measures[%d].threshold_min' must be > 0 "
-                            "(got %g)", i, m->threshold_min);
+                            "(got %g)",
+                            i, m->threshold_min);
     if (m->threshold_min > largest)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'measures[%d].threshold_min' (%g) is above the "
@@ -293,7 +297,8 @@ static am_status check_measure(am_scenario *s, int i, am_error *err)
         if (strcmp(s->measures[j].name, m->name) == 0)
             return am_error_set(err, AM_ERR_SCENARIO, file,
                                 "'measures[%d].name': duplicate measure name "
-                                "'%s' (also measures[%d])", i, m->name, j);
+                                "'%s' (also measures[%d])",
+                                i, m->name, j);
     return AM_OK;
 }
 
@@ -313,7 +318,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
     if (strcmp(s->profile, "car") != 0)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'roads.profile': unknown profile '%s' "
-                            "(expected one of: car)", s->profile);
+                            "(expected one of: car)",
+                            s->profile);
     if (s->population_path == NULL || s->population_path[0] == '\0')
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "missing required key 'population.path'");
@@ -363,7 +369,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
     if (s->name[0] == '\0' || strchr(s->name, '/') != NULL)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'name' must be non-empty and contain no '/' "
-                            "(got '%s')", s->name);
+                            "(got '%s')",
+                            s->name);
     if (s->output_path == NULL) {
         size_t n = strlen(s->name) + sizeof ".h5";
         s->output_path = malloc(n);

@@ -45,31 +45,29 @@ typedef struct am_facility_source {
     double default_capacity; /* default 1 */
 } am_facility_source;
 
-typedef enum am_measure_type {
-    AM_MEASURE_TYPE_2SFCA = 1
-} am_measure_type;
+typedef enum am_measure_type { AM_MEASURE_TYPE_2SFCA = 1 } am_measure_type;
 
 typedef struct am_measure_spec {
-    char *name;            /* output dataset name, e.g. "2sfca_30min" */
+    char *name; /* output dataset name, e.g. "2sfca_30min" */
     am_measure_type type;
-    double threshold_min;  /* d0 in minutes, inclusive */
+    double threshold_min; /* d0 in minutes, inclusive */
 } am_measure_spec;
 
 typedef struct am_scenario {
-    char *name;                /* default: the scenario file's stem */
-    char *source_path;         /* the scenario file, NULL if built in code */
-    char *base_dir;            /* relative paths resolve against this */
+    char *name;        /* default: the scenario file's stem */
+    char *source_path; /* the scenario file, NULL if built in code */
+    char *base_dir;    /* relative paths resolve against this */
 
     char *roads_path;
-    char *roads_layer;         /* NULL: "lines" for OSM, else first layer */
-    char *roads_where;         /* OGR SQL filter, NULL: none */
-    char *profile;             /* travel profile, default "car" */
+    char *roads_layer; /* NULL: "lines" for OSM, else first layer */
+    char *roads_where; /* OGR SQL filter, NULL: none */
+    char *profile;     /* travel profile, default "car" */
 
     char *population_path;
-    int population_band;       /* 1-based, default 1 */
+    int population_band; /* 1-based, default 1 */
 
-    double snap_max_m;         /* default 5000 */
-    double walk_speed_kmh;     /* off-network leg speed, default 5 */
+    double snap_max_m;     /* default 5000 */
+    double walk_speed_kmh; /* off-network leg speed, default 5 */
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -80,8 +78,8 @@ typedef struct am_scenario {
     am_measure_spec *measures; /* [n_measures]; default one 2SFCA at 30 */
     int n_measures;
 
-    char *output_path;         /* NULL: <name>.h5 next to the scenario */
-    int threads;               /* 0: OpenMP default */
+    char *output_path; /* NULL: <name>.h5 next to the scenario */
+    int threads;       /* 0: OpenMP default */
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */

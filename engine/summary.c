@@ -40,44 +40,49 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
         return;
     fprintf(f, "accessim %s: scenario '%s' (%d thread%s)\n", AM_VERSION_STRING,
             r->scenario_name, r->threads, r->threads == 1 ? "" : "s");
-    fprintf(f, "  roads        %s of %s features routable, %.1f km; graph "
-               "%s nodes, %s arcs\n",
+    fprintf(f,
+            "  roads        %s of %s features routable, %.1f km; graph "
+            "%s nodes, %s arcs\n",
             thousands((double)r->road_routable, a),
             thousands((double)r->road_features, b), r->road_km,
             thousands((double)r->nodes, d), thousands((double)r->arcs, e));
     fprintf(f, "  population   %s people in %s cells\n",
             thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
     if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0)
-        fprintf(f, "               refused (not summed): %lld negative, %lld "
-                   "NaN/infinite cells\n",
+        fprintf(f,
+                "               refused (not summed): %lld negative, %lld "
+                "NaN/infinite cells\n",
                 (long long)r->pop_negative_cells,
                 (long long)r->pop_nonfinite_cells);
-    fprintf(f, "  off network  %s people (%.2f %%) in %s cells farther than "
-               "the snap distance from a road\n",
+    fprintf(f,
+            "  off network  %s people (%.2f %%) in %s cells farther than "
+            "the snap distance from a road\n",
             thousands(r->pop_off_network, a),
             pct(r->pop_off_network, r->pop_total),
             thousands((double)r->cells_off_network, b));
     for (int k = 0; k < r->n_sets; k++) {
         const am_set_summary *s = &r->sets[k];
-        fprintf(f, "  facilities '%s': %d used (%d on the network), total "
-                   "capacity %g\n",
+        fprintf(f,
+                "  facilities '%s': %d used (%d on the network), total "
+                "capacity %g\n",
                 s->name, (int)s->n_facilities, (int)s->n_on_network,
                 s->capacity_total);
         for (int i = 0; i < r->n_cutoffs; i++)
             fprintf(f, "    within %3g min  %12s people  %6.2f %%\n",
                     r->cutoffs_min[i], thousands(s->pop_within[i], a),
                     pct(s->pop_within[i], r->pop_total));
-        fprintf(f, "    unreachable    %12s people  %6.2f %%  (not within "
-                   "%g min, off network included)\n",
+        fprintf(f,
+                "    unreachable    %12s people  %6.2f %%  (not within "
+                "%g min, off network included)\n",
                 thousands(s->pop_beyond, a), pct(s->pop_beyond, r->pop_total),
                 r->cutoffs_min[r->n_cutoffs - 1]);
         for (int m = 0; m < s->n_measures && m < r->n_measures; m++)
-            fprintf(f, "    %s: population-weighted mean %.6g, median %.6g "
-                       "(capacity per person; x10,000: mean %.4g, median "
-                       "%.4g)\n",
-                    r->measure_names[m], s->access_mean[m],
-                    s->access_median[m], s->access_mean[m] * 1e4,
-                    s->access_median[m] * 1e4);
+            fprintf(f,
+                    "    %s: population-weighted mean %.6g, median %.6g "
+                    "(capacity per person; x10,000: mean %.4g, median "
+                    "%.4g)\n",
+                    r->measure_names[m], s->access_mean[m], s->access_median[m],
+                    s->access_mean[m] * 1e4, s->access_median[m] * 1e4);
     }
     fprintf(f, "  phases      ");
     for (int p = 0; p < r->n_phases; p++)

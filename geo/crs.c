@@ -109,14 +109,13 @@ am_status am_transform_create(const char *src, const char *dst,
     src_crs = crs_create(t->ctx, src);
     dst_crs = src_crs != NULL ? crs_create(t->ctx, dst) : NULL;
     if (src_crs == NULL || dst_crs == NULL) {
-        rc = am_error_set(err, AM_ERR_CRS, NULL,
-                          "unknown coordinate reference system '%s'",
-                          crs_short(src_crs == NULL ? src : dst, sbuf,
-                                    sizeof sbuf));
+        rc = am_error_set(
+            err, AM_ERR_CRS, NULL, "unknown coordinate reference system '%s'",
+            crs_short(src_crs == NULL ? src : dst, sbuf, sizeof sbuf));
         goto cleanup;
     }
-    PJ *raw = proj_create_crs_to_crs_from_pj(t->ctx, src_crs, dst_crs, NULL,
-                                             NULL);
+    PJ *raw =
+        proj_create_crs_to_crs_from_pj(t->ctx, src_crs, dst_crs, NULL, NULL);
     if (raw == NULL) {
         int e = proj_context_errno(t->ctx);
         rc = am_error_set(err, AM_ERR_CRS, NULL,
@@ -152,13 +151,12 @@ am_status am_transform_points(am_transform *t, size_t n, double *x, double *y,
     if (n_failed != NULL)
         *n_failed = 0;
     if (t == NULL || t->pj == NULL)
-        return am_error_set(err, AM_ERR_CRS, NULL,
-                            "transform not initialised");
+        return am_error_set(err, AM_ERR_CRS, NULL, "transform not initialised");
     if (n == 0)
         return AM_OK;
     proj_errno_reset(t->pj);
-    proj_trans_generic(t->pj, PJ_FWD, x, sizeof *x, n, y, sizeof *y, n,
-                       NULL, 0, 0, NULL, 0, 0);
+    proj_trans_generic(t->pj, PJ_FWD, x, sizeof *x, n, y, sizeof *y, n, NULL, 0,
+                       0, NULL, 0, 0);
     proj_errno_reset(t->pj);
     size_t failed = 0;
     for (size_t i = 0; i < n; i++) {
@@ -198,8 +196,8 @@ am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,
     if (lon_min > lon_max || lat_min > lat_max)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "metric frame: inverted extent (%.9g, %.9g) - "
-                            "(%.9g, %.9g)", lon_min, lat_min, lon_max,
-                            lat_max);
+                            "(%.9g, %.9g)",
+                            lon_min, lat_min, lon_max, lat_max);
     if (lat_min < -90.0 || lat_max > 90.0)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "metric frame: latitude outside [-90, 90]: "

@@ -20,14 +20,14 @@ static void grid_apply(const am_grid *g, double p, double l, double *x,
     *y = g->gt[3] + p * g->gt[4] + l * g->gt[5];
 }
 
-void am_grid_cell_center(const am_grid *g, int32_t col, int32_t row,
-                         double *x, double *y)
+void am_grid_cell_center(const am_grid *g, int32_t col, int32_t row, double *x,
+                         double *y)
 {
     grid_apply(g, (double)col + 0.5, (double)row + 0.5, x, y);
 }
 
-void am_grid_extent(const am_grid *g, double *xmin, double *ymin,
-                    double *xmax, double *ymax)
+void am_grid_extent(const am_grid *g, double *xmin, double *ymin, double *xmax,
+                    double *ymax)
 {
     const double p[4] = {0.0, (double)g->nx, 0.0, (double)g->nx};
     const double l[4] = {0.0, 0.0, (double)g->ny, (double)g->ny};

@@ -12,18 +12,18 @@
 #include <stdint.h>
 
 typedef struct am_grid {
-    int32_t nx;    /* columns */
-    int32_t ny;    /* rows */
-    double gt[6];  /* geotransform */
+    int32_t nx;   /* columns */
+    int32_t ny;   /* rows */
+    double gt[6]; /* geotransform */
 } am_grid;
 
 /* Centre of cell (col, row) in the grid's CRS. */
-void am_grid_cell_center(const am_grid *g, int32_t col, int32_t row,
-                         double *x, double *y);
+void am_grid_cell_center(const am_grid *g, int32_t col, int32_t row, double *x,
+                         double *y);
 
 /* Extent of the whole grid: min/max x and y over its four corners. */
-void am_grid_extent(const am_grid *g, double *xmin, double *ymin,
-                    double *xmax, double *ymax);
+void am_grid_extent(const am_grid *g, double *xmin, double *ymin, double *xmax,
+                    double *ymax);
 
 /* Whether gt has no rotation terms. */
 int am_grid_is_north_up(const am_grid *g);

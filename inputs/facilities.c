@@ -12,9 +12,9 @@
  *  - Position: the x_field/y_field columns when configured; else the
  *    first geometry field (non-points by their centroid); else, for a
  *    table without geometry (CSV, spreadsheet), an obvious pair of columns
- *    (lon/lat, longitude/latitude, lng/lat, x/y). Coordinates are read by us rather than
- *    through the CSV driver's X_POSSIBLE_NAMES open option, so the same
- *    code serves CSV, XLSX, ODS, DBF and attribute-only GPKG tables, and a
+ *    (lon/lat, longitude/latitude, lng/lat, x/y). Coordinates are read by us
+ * rather than through the CSV driver's X_POSSIBLE_NAMES open option, so the
+ * same code serves CSV, XLSX, ODS, DBF and attribute-only GPKG tables, and a
  *    non-numeric cell is reported with its feature id instead of silently
  *    becoming an empty geometry.
  *  - CRS: the layer's own; src->crs only when the layer has none (a
@@ -84,7 +84,8 @@ void am_facility_set_destroy(am_facility_set *f)
 
 /* Sets err (code, file, layer) and returns code. */
 static am_status fail(const load_ctx *c, am_status code, long long feature,
-                      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                      const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static am_status fail(const load_ctx *c, am_status code, long long feature,
                       const char *fmt, ...)
@@ -106,8 +107,7 @@ static void append_name(char *buf, size_t n, const char *name)
     size_t used = strlen(buf);
     if (used + 4 >= n)
         return;
-    int k = snprintf(buf + used, n - used, "%s%s", used > 0 ? ", " : "",
-                     name);
+    int k = snprintf(buf + used, n - used, "%s%s", used > 0 ? ", " : "", name);
     if (k < 0 || (size_t)k >= n - used)
         snprintf(buf + (n - 4), 4, "...");
 }
@@ -116,8 +116,7 @@ static void field_list(OGRFeatureDefnH defn, char *buf, size_t n)
 {
     buf[0] = '\0';
     for (int i = 0; i < OGR_FD_GetFieldCount(defn); i++)
-        append_name(buf, n,
-                    OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
+        append_name(buf, n, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, i)));
     if (buf[0] == '\0')
         snprintf(buf, n, "(none)");
 }
@@ -197,7 +196,8 @@ static am_status resolve_fields(load_ctx *c)
     field_list(c->defn, fields, sizeof fields);
     return fail(c, AM_ERR_FORMAT, -1,
                 "the layer has no geometry; set x_field and y_field to its "
-                "coordinate columns (fields: %s)", fields);
+                "coordinate columns (fields: %s)",
+                fields);
 }
 
 /* Parses a whole string as a finite double (surrounding blanks allowed).
@@ -222,8 +222,7 @@ static int parse_number(const char *str, double *out)
 }
 
 /* A numeric cell: 1 with *out set, 0 if null or empty, -1 if not numeric. */
-static int field_number(const load_ctx *c, OGRFeatureH f, int idx,
-                        double *out)
+static int field_number(const load_ctx *c, OGRFeatureH f, int idx, double *out)
 {
     if (!OGR_F_IsFieldSetAndNotNull(f, idx))
         return 0;
@@ -242,8 +241,7 @@ static const char *field_name(const load_ctx *c, int idx)
 
 /* Capacity of one feature (rules in the header comment). */
 static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
-                                  long long fid, const char *klass,
-                                  double *out)
+                                  long long fid, const char *klass, double *out)
 {
     const am_facility_source *s = c->src;
     if (c->cap_idx >= 0) {
@@ -257,7 +255,8 @@ static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
         if (got > 0 && v < 0.0)
             return fail(c, AM_ERR_INVALID, fid,
                         "negative capacity %g in field '%s' (capacities "
-                        "must be >= 0)", v, field_name(c, c->cap_idx));
+                        "must be >= 0)",
+                        v, field_name(c, c->cap_idx));
         if (got > 0) {
             *out = v == 0.0 ? 0.0 : v;
             return AM_OK;
@@ -398,7 +397,8 @@ static am_status empty_error(const load_ctx *c, OGRLayerH lyr,
         long long total = (long long)OGR_L_GetFeatureCount(lyr, 1);
         return fail(c, AM_ERR_EMPTY, -1,
                     "no facility left after the filter '%s' in layer '%s' "
-                    "(%lld features in layer)", where, c->layer_name, total);
+                    "(%lld features in layer)",
+                    where, c->layer_name, total);
     }
     if (s->n_read == 0)
         return fail(c, AM_ERR_EMPTY, -1, "layer '%s' has no features",
@@ -412,8 +412,8 @@ static am_status empty_error(const load_ctx *c, OGRLayerH lyr,
 
 /* The CRS the coordinates are in, as a string for am_transform_create;
  * *wkt is set when it came from the layer (free with CPLFree). */
-static am_status source_crs(const load_ctx *c, OGRLayerH lyr,
-                            const char **def, char **wkt)
+static am_status source_crs(const load_ctx *c, OGRLayerH lyr, const char **def,
+                            char **wkt)
 {
     *wkt = NULL;
     if (c->x_idx >= 0) {
@@ -478,11 +478,13 @@ static am_status to_wgs84(const load_ctx *c, const char *def,
             !isfinite(lat))
             return fail(c, AM_ERR_CRS, (long long)s->fid[i],
                         "position cannot be transformed to WGS 84 (%zu "
-                        "feature(s) failed; is the CRS right?)", n_failed);
+                        "feature(s) failed; is the CRS right?)",
+                        n_failed);
         if (lon < -180.0 || lon > 180.0 || lat < -90.0 || lat > 90.0)
             return fail(c, AM_ERR_INVALID, (long long)s->fid[i],
                         "position lon %g, lat %g is outside the valid "
-                        "range%s", lon, lat,
+                        "range%s",
+                        lon, lat,
                         c->x_idx >= 0 ? " (are x_field and y_field swapped, "
                                         "or is 'crs' missing?)"
                                       : " (is the layer's CRS right?)");

@@ -15,13 +15,13 @@
 
 typedef struct am_facility_set {
     int32_t n;
-    int64_t *fid;      /* [n] feature ids in the source */
-    char **id;         /* [n] id field value, or the FID as text */
-    char **name;       /* [n] "" when unknown */
-    char **klass;      /* [n] "" when unknown */
-    double *capacity;  /* [n] >= 0 */
-    double *lon;       /* [n] WGS 84 */
-    double *lat;       /* [n] */
+    int64_t *fid;          /* [n] feature ids in the source */
+    char **id;             /* [n] id field value, or the FID as text */
+    char **name;           /* [n] "" when unknown */
+    char **klass;          /* [n] "" when unknown */
+    double *capacity;      /* [n] >= 0 */
+    double *lon;           /* [n] WGS 84 */
+    double *lat;           /* [n] */
     int64_t n_read;        /* features read (after the filter) */
     int64_t n_no_geometry; /* skipped: no usable geometry (reported) */
 } am_facility_set;

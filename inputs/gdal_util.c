@@ -53,10 +53,9 @@ am_status am_gdal_open(const char *path, int want_vector, GDALDatasetH *out,
     CPLPopErrorHandler();
     if (ds == NULL) {
         const char *why = am_gdal_last_message();
-        return am_error_set(err, AM_ERR_FORMAT, path,
-                            "not a %s dataset that GDAL can read%s%s",
-                            want_vector ? "vector" : "raster",
-                            why[0] != '\0' ? ": " : "", why);
+        return am_error_set(
+            err, AM_ERR_FORMAT, path, "not a %s dataset that GDAL can read%s%s",
+            want_vector ? "vector" : "raster", why[0] != '\0' ? ": " : "", why);
     }
     *out = ds;
     return AM_OK;
@@ -80,7 +79,8 @@ am_status am_gdal_srs_wkt(OGRSpatialReferenceH srs, const char *path,
         CPLFree(wkt);
         return am_error_set(err, AM_ERR_CRS, path,
                             "%s: cannot export its coordinate reference "
-                            "system", what);
+                            "system",
+                            what);
     }
     *wkt_out = wkt;
     return AM_OK;

@@ -167,7 +167,8 @@ am_status am_population_load(const am_population_options *opt,
         rc = am_error_set(err, AM_ERR_INVALID, path,
                           "rotated or sheared geotransform (terms %.9g, "
                           "%.9g) is not supported; warp it to a north-up "
-                          "grid first (gdalwarp)", gt[2], gt[4]);
+                          "grid first (gdalwarp)",
+                          gt[2], gt[4]);
         goto cleanup;
     }
     if (gt[1] == 0.0 || gt[5] == 0.0) {
@@ -178,8 +179,10 @@ am_status am_population_load(const am_population_options *opt,
 
     const int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
     if (nx < 1 || ny < 1) {
-        rc = am_error_set(err, AM_ERR_EMPTY, path, "raster has no cells "
-                          "(%d x %d)", nx, ny);
+        rc = am_error_set(err, AM_ERR_EMPTY, path,
+                          "raster has no cells "
+                          "(%d x %d)",
+                          nx, ny);
         goto cleanup;
     }
 
@@ -228,8 +231,8 @@ am_status am_population_load(const am_population_options *opt,
                          GDT_Float64, 0, 0) != CE_None) {
             const char *why = am_gdal_last_message();
             rc = am_error_set(err, AM_ERR_IO, path,
-                              "cannot read rows %lld-%lld%s%s",
-                              (long long)row0, (long long)row0 + h - 1,
+                              "cannot read rows %lld-%lld%s%s", (long long)row0,
+                              (long long)row0 + h - 1,
                               why[0] != '\0' ? ": " : "", why);
             am_error_set_layer(err, layer);
             goto cleanup;
@@ -253,11 +256,11 @@ am_status am_population_load(const am_population_options *opt,
                                       INT32_MAX);
                     goto cleanup;
                 }
-                if (pop_reserve(p, &cap, (int64_t)p->n_cells + 1) !=
-                    AM_OK) {
+                if (pop_reserve(p, &cap, (int64_t)p->n_cells + 1) != AM_OK) {
                     rc = am_error_set(err, AM_ERR_NOMEM, path,
                                       "out of memory after %d populated "
-                                      "cells", p->n_cells);
+                                      "cells",
+                                      p->n_cells);
                     goto cleanup;
                 }
                 p->cell[p->n_cells] = row0 * nx + i;

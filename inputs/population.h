@@ -20,15 +20,15 @@ typedef struct am_population_options {
 
 typedef struct am_population {
     am_grid grid;
-    char *crs_wkt;        /* owned, WKT2 of the raster's CRS */
-    int32_t n_cells;      /* populated cells */
-    int64_t *cell;        /* [n_cells] row * nx + col, ascending */
-    double *pop;          /* [n_cells] > 0 */
-    double total;         /* sum of pop */
-    int64_t n_nodata;     /* cells equal to the band's nodata value */
-    int64_t n_zero;       /* cells with 0 */
-    int64_t n_negative;   /* refused: negative values (not nodata) */
-    int64_t n_nonfinite;  /* refused: NaN or infinite */
+    char *crs_wkt;       /* owned, WKT2 of the raster's CRS */
+    int32_t n_cells;     /* populated cells */
+    int64_t *cell;       /* [n_cells] row * nx + col, ascending */
+    double *pop;         /* [n_cells] > 0 */
+    double total;        /* sum of pop */
+    int64_t n_nodata;    /* cells equal to the band's nodata value */
+    int64_t n_zero;      /* cells with 0 */
+    int64_t n_negative;  /* refused: negative values (not nodata) */
+    int64_t n_nonfinite; /* refused: NaN or infinite */
 } am_population;
 
 /*

@@ -41,14 +41,12 @@ static const struct {
     const char *highway;
     double kmh;
 } car_speeds[] = {
-    {"motorway", 100.0},     {"motorway_link", 80.0},
-    {"trunk", 80.0},         {"trunk_link", 65.0},
-    {"primary", 60.0},       {"primary_link", 50.0},
-    {"secondary", 50.0},     {"secondary_link", 40.0},
-    {"tertiary", 40.0},      {"tertiary_link", 35.0},
-    {"unclassified", 30.0},  {"residential", 25.0},
-    {"living_street", 10.0}, {"service", 15.0},
-    {"track", 15.0},         {"road", 25.0},
+    {"motorway", 100.0},     {"motorway_link", 80.0},  {"trunk", 80.0},
+    {"trunk_link", 65.0},    {"primary", 60.0},        {"primary_link", 50.0},
+    {"secondary", 50.0},     {"secondary_link", 40.0}, {"tertiary", 40.0},
+    {"tertiary_link", 35.0}, {"unclassified", 30.0},   {"residential", 25.0},
+    {"living_street", 10.0}, {"service", 15.0},        {"track", 15.0},
+    {"road", 25.0},
 };
 
 /* Lowest and highest plausible maxspeed in km/h. */

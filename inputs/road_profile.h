@@ -13,9 +13,7 @@
 
 #include "common/error.h"
 
-typedef enum am_profile_kind {
-    AM_PROFILE_CAR = 1
-} am_profile_kind;
+typedef enum am_profile_kind { AM_PROFILE_CAR = 1 } am_profile_kind;
 
 /* "car" -> AM_PROFILE_CAR; AM_ERR_INVALID for an unknown name. */
 am_status am_profile_from_name(const char *name, am_profile_kind *out,

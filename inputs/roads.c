@@ -474,8 +474,8 @@ static am_status part_coords(builder *b, OGRGeometryH g, const frame *fr,
     OGR_G_GetPoints(g, x, sizeof *x, y, sizeof *y, NULL, 0);
     if (fr->to_wgs84 != NULL) {
         size_t failed = 0;
-        am_status rc = am_transform_points(fr->to_wgs84, (size_t)np, b->x,
-                                           b->y, &failed, err);
+        am_status rc = am_transform_points(fr->to_wgs84, (size_t)np, b->x, b->y,
+                                           &failed, err);
         if (rc != AM_OK)
             return rc;
     }
@@ -640,9 +640,9 @@ static am_status read_features(OGRLayerH layer, const am_road_options *opt,
             double ms = am_profile_parse_maxspeed(t.maxspeed);
             if (ms > 0.0)
                 w.kmh = ms;
-            w.dir = am_profile_oneway(t.oneway[0] ? t.oneway : NULL,
-                                      t.junction[0] ? t.junction : NULL,
-                                      t.highway);
+            w.dir =
+                am_profile_oneway(t.oneway[0] ? t.oneway : NULL,
+                                  t.junction[0] ? t.junction : NULL, t.highway);
             int bad = 0;
             rc = feature_add(b, OGR_F_GetGeometryRef(f), fr, &w, &bad, err);
             if (rc != AM_OK) {
@@ -652,8 +652,8 @@ static am_status read_features(OGRLayerH layer, const am_road_options *opt,
                     am_error_set(err, rc, opt->path,
                                  "out of memory building the road graph");
                 else if (rc == AM_ERR_INVALID)
-                    am_error_set(err, rc, opt->path,
-                                 "more than %d road nodes", INT32_MAX);
+                    am_error_set(err, rc, opt->path, "more than %d road nodes",
+                                 INT32_MAX);
                 am_error_set_layer(err, lname);
                 am_error_set_feature(err, fid);
                 return rc;
@@ -670,8 +670,8 @@ static am_status read_features(OGRLayerH layer, const am_road_options *opt,
         if (progress != NULL && n->n_features % PROGRESS_EVERY == 0) {
             snprintf(msg, sizeof msg, "roads: %lld features read",
                      (long long)n->n_features);
-            double frac = total > 0 ? (double)n->n_features / (double)total
-                                    : 0.0;
+            double frac =
+                total > 0 ? (double)n->n_features / (double)total : 0.0;
             if (!progress(frac < 1.0 ? frac : 1.0, msg, user))
                 return am_error_set(err, AM_ERR_CANCELLED, opt->path,
                                     "cancelled while reading roads");
@@ -752,8 +752,8 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         rc = am_error_set(err, rc, opt->path, "out of memory");
         goto cleanup;
     }
-    rc = read_features(layer, opt, lname, &fi, &fr, &b, progress,
-                       progress_user, err);
+    rc = read_features(layer, opt, lname, &fi, &fr, &b, progress, progress_user,
+                       err);
     if (rc != AM_OK)
         goto cleanup;
 

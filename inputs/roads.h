@@ -18,29 +18,29 @@
 #include "inputs/road_profile.h"
 
 typedef struct am_road_options {
-    const char *path;     /* borrowed */
-    const char *layer;    /* NULL: "lines" for OSM sources, else layer 0 */
-    const char *where;    /* OGR SQL attribute filter or NULL */
+    const char *path;  /* borrowed */
+    const char *layer; /* NULL: "lines" for OSM sources, else layer 0 */
+    const char *where; /* OGR SQL attribute filter or NULL */
     am_profile_kind profile;
 } am_road_options;
 
 typedef struct am_road_network {
     int32_t n_nodes;
-    double *lon;          /* [n_nodes], WGS 84 degrees */
-    double *lat;          /* [n_nodes] */
+    double *lon; /* [n_nodes], WGS 84 degrees */
+    double *lat; /* [n_nodes] */
     int64_t n_arcs;
-    int32_t *tail;        /* [n_arcs] */
-    int32_t *head;        /* [n_arcs] */
-    uint32_t *time_ds;    /* [n_arcs] */
-    float *len_m;         /* [n_arcs], geodesic length */
+    int32_t *tail;     /* [n_arcs] */
+    int32_t *head;     /* [n_arcs] */
+    uint32_t *time_ds; /* [n_arcs] */
+    float *len_m;      /* [n_arcs], geodesic length */
     /* what was read, for the summary */
-    int64_t n_features;       /* features read from the layer */
-    int64_t n_routable;       /* features that became arcs */
-    int64_t n_not_routable;   /* dropped by the profile (class) */
-    int64_t n_bad_geometry;   /* empty / non-line geometry */
-    int64_t n_oneway;         /* routable features with one direction */
-    int64_t n_maxspeed;       /* features whose maxspeed was used */
-    double total_len_km;      /* sum of routable way lengths */
+    int64_t n_features;     /* features read from the layer */
+    int64_t n_routable;     /* features that became arcs */
+    int64_t n_not_routable; /* dropped by the profile (class) */
+    int64_t n_bad_geometry; /* empty / non-line geometry */
+    int64_t n_oneway;       /* routable features with one direction */
+    int64_t n_maxspeed;     /* features whose maxspeed was used */
+    double total_len_km;    /* sum of routable way lengths */
 } am_road_network;
 
 /*

@@ -51,19 +51,27 @@ typedef enum num_range {
 } num_range;
 
 static const char *const top_keys[] = {
-    "name",     "threads",    "output",      "roads",    "population",
-    "snap",     "facilities", "cutoffs_min", "measures", NULL};
+    "name", "threads",    "output",      "roads",    "population",
+    "snap", "facilities", "cutoffs_min", "measures", NULL};
 static const char *const roads_keys[] = {"path", "layer", "where", "profile",
                                          NULL};
 static const char *const population_keys[] = {"path", "band", NULL};
 static const char *const snap_keys[] = {"max_distance_m", "walk_speed_kmh",
                                         NULL};
-static const char *const facility_keys[] = {
-    "name",           "path",              "layer",
-    "where",          "id_field",          "name_field",
-    "class_field",    "capacity_field",    "capacity_by_class",
-    "default_capacity", "x_field",         "y_field",
-    "crs",            NULL};
+static const char *const facility_keys[] = {"name",
+                                            "path",
+                                            "layer",
+                                            "where",
+                                            "id_field",
+                                            "name_field",
+                                            "class_field",
+                                            "capacity_field",
+                                            "capacity_by_class",
+                                            "default_capacity",
+                                            "x_field",
+                                            "y_field",
+                                            "crs",
+                                            NULL};
 static const char *const measure_keys[] = {"name", "type", "threshold_min",
                                            NULL};
 
@@ -122,22 +130,24 @@ static int is_null(const yaml_node_t *n)
 static const char *describe(const yaml_node_t *n, char *buf, size_t size)
 {
     switch (n->type) {
-    case YAML_MAPPING_NODE: return "a mapping";
-    case YAML_SEQUENCE_NODE: return "a list";
+    case YAML_MAPPING_NODE:
+        return "a mapping";
+    case YAML_SEQUENCE_NODE:
+        return "a list";
     case YAML_SCALAR_NODE:
         if (!is_plain(n))
             snprintf(buf, size, "the string \"%.60s\"", scalar(n));
         else
             snprintf(buf, size, "'%.60s'", scalar(n));
         return buf;
-    case YAML_NO_NODE: break;
+    case YAML_NO_NODE:
+        break;
     }
     return "nothing";
 }
 
 /* "roads.path", "facilities[0].layer", or just "threads" at the top. */
-static void key_path(char *buf, size_t size, const char *where,
-                     const char *key)
+static void key_path(char *buf, size_t size, const char *where, const char *key)
 {
     int n;
     if (where == NULL)
@@ -198,7 +208,8 @@ static am_status unknown_key(const parse_ctx *c, const yaml_node_t *key,
     if (where == NULL)
         return perr(c, key,
                     "unknown key '%s' at the top level (expected one of: "
-                    "%s)%s", scalar(key), expected, hint);
+                    "%s)%s",
+                    scalar(key), expected, hint);
     return perr(c, key, "unknown key '%s' in '%s' (expected one of: %s)%s",
                 scalar(key), where, expected, hint);
 }
@@ -208,8 +219,7 @@ static am_status unknown_key(const parse_ctx *c, const yaml_node_t *key,
  * allowed != NULL) among allowed. `where` names it ("roads"; NULL: top).
  */
 static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
-                               const char *where,
-                               const char *const *allowed)
+                               const char *where, const char *const *allowed)
 {
     char buf[96];
     if (n->type != YAML_MAPPING_NODE) {
@@ -218,8 +228,8 @@ static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
                         "a scenario file must be a mapping of keys "
                         "(name:, roads:, ...), not %s",
                         describe(n, buf, sizeof buf));
-        return perr(c, n, "'%s' must be a mapping (key: value), not %s",
-                    where, describe(n, buf, sizeof buf));
+        return perr(c, n, "'%s' must be a mapping (key: value), not %s", where,
+                    describe(n, buf, sizeof buf));
     }
     const yaml_node_pair_t *first = n->data.mapping.pairs.start;
     const yaml_node_pair_t *top = n->data.mapping.pairs.top;
@@ -331,8 +341,8 @@ static am_status parse_double(const parse_ctx *c, const yaml_node_t *v,
 }
 
 static am_status get_double(const parse_ctx *c, const yaml_node_t *map,
-                            const char *where, const char *key,
-                            num_range range, double *out)
+                            const char *where, const char *key, num_range range,
+                            double *out)
 {
     const yaml_node_t *v = lookup(c, map, key);
     if (v == NULL)
@@ -344,8 +354,7 @@ static am_status get_double(const parse_ctx *c, const yaml_node_t *map,
 
 /* An integer >= min at map[key] if given. */
 static am_status get_int(const parse_ctx *c, const yaml_node_t *map,
-                         const char *where, const char *key, int min,
-                         int *out)
+                         const char *where, const char *key, int min, int *out)
 {
     const yaml_node_t *v = lookup(c, map, key);
     if (v == NULL)
@@ -363,8 +372,8 @@ static am_status get_int(const parse_ctx *c, const yaml_node_t *map,
         return perr(c, v, "'%s' must be an integer, not %s", path,
                     describe(v, buf, sizeof buf));
     if (errno == ERANGE || x < min || x > INT_MAX)
-        return perr(c, v, "'%s' must be an integer >= %d (got %s)", path,
-                    min, str);
+        return perr(c, v, "'%s' must be an integer >= %d (got %s)", path, min,
+                    str);
     *out = (int)x;
     return AM_OK;
 }
@@ -384,7 +393,8 @@ static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
     if (rc == AM_OK && strcmp(s->profile, "car") != 0)
         rc = perr(c, lookup(c, n, "profile"),
                   "'roads.profile': unknown profile '%s' (expected one of: "
-                  "car)", s->profile);
+                  "car)",
+                  s->profile);
     if (rc == AM_OK && s->roads_path == NULL)
         rc = perr(c, n, "missing required key 'path' in 'roads'");
     return rc;
@@ -416,9 +426,8 @@ static am_status parse_snap(const parse_ctx *c, const yaml_node_t *n)
     return rc;
 }
 
-static am_status parse_class_capacity(const parse_ctx *c,
-                                      const yaml_node_t *n, const char *where,
-                                      am_facility_source *f)
+static am_status parse_class_capacity(const parse_ctx *c, const yaml_node_t *n,
+                                      const char *where, am_facility_source *f)
 {
     char path[AM_KEY_MAX];
     key_path(path, sizeof path, where, "capacity_by_class");
@@ -439,8 +448,7 @@ static am_status parse_class_capacity(const parse_ctx *c,
         char vpath[AM_KEY_MAX];
         key_path(vpath, sizeof vpath, path, scalar(k));
         if (is_null(v))
-            return perr(c, v, "'%s' needs a capacity (a number >= 0)",
-                        vpath);
+            return perr(c, v, "'%s' needs a capacity (a number >= 0)", vpath);
         rc = parse_double(c, v, vpath, NUM_NONNEGATIVE,
                           &f->class_capacity[i].capacity);
         if (rc != AM_OK)
@@ -472,23 +480,22 @@ static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
         {"y_field", &f->y_field},
         {"crs", &f->crs},
     };
-    for (size_t i = 0; rc == AM_OK && i < sizeof strings / sizeof *strings;
-         i++)
+    for (size_t i = 0; rc == AM_OK && i < sizeof strings / sizeof *strings; i++)
         rc = get_string(c, n, where, strings[i].key, strings[i].dst);
     if (rc == AM_OK)
         rc = get_double(c, n, where, "default_capacity", NUM_NONNEGATIVE,
                         &f->default_capacity);
-    const yaml_node_t *table = rc == AM_OK
-                                   ? lookup(c, n, "capacity_by_class")
-                                   : NULL;
+    const yaml_node_t *table =
+        rc == AM_OK ? lookup(c, n, "capacity_by_class") : NULL;
     if (table != NULL)
         rc = parse_class_capacity(c, table, where, f);
     if (rc == AM_OK && f->path == NULL)
         rc = perr(c, n, "missing required key 'path' in '%s'", where);
     if (rc == AM_OK && (f->x_field == NULL) != (f->y_field == NULL))
-        rc = perr(c, n, "'%s': x_field and y_field go together (only %s "
-                  "given)", where,
-                  f->x_field != NULL ? "x_field" : "y_field");
+        rc = perr(c, n,
+                  "'%s': x_field and y_field go together (only %s "
+                  "given)",
+                  where, f->x_field != NULL ? "x_field" : "y_field");
     return rc;
 }
 
@@ -504,8 +511,10 @@ static am_status list_items(const parse_ctx *c, const yaml_node_t *n,
         return AM_OK;
     }
     if (n->type != YAML_SEQUENCE_NODE)
-        return perr(c, n, "'%s' must be a list of mappings (or one "
-                    "mapping), not %s", key, describe(n, buf, sizeof buf));
+        return perr(c, n,
+                    "'%s' must be a list of mappings (or one "
+                    "mapping), not %s",
+                    key, describe(n, buf, sizeof buf));
     ptrdiff_t len = n->data.sequence.items.top - n->data.sequence.items.start;
     if (len == 0)
         return perr(c, n, "'%s' is an empty list", key);
@@ -572,12 +581,13 @@ static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
         if (rc != AM_OK)
             return rc;
         if (x > AM_YAML_MAX_CUTOFF_MIN)
-            return perr(c, v, "'%s' must be <= %g minutes (24 h), got %s",
-                        path, AM_YAML_MAX_CUTOFF_MIN, scalar(v));
+            return perr(c, v, "'%s' must be <= %g minutes (24 h), got %s", path,
+                        AM_YAML_MAX_CUTOFF_MIN, scalar(v));
         if (i > 0 && x <= s->cutoffs_min[i - 1])
             return perr(c, v,
                         "'cutoffs_min' must be strictly ascending (%s "
-                        "follows %g)", scalar(v), s->cutoffs_min[i - 1]);
+                        "follows %g)",
+                        scalar(v), s->cutoffs_min[i - 1]);
         s->cutoffs_min[i] = x;
     }
     s->n_cutoffs = (int)len;
@@ -604,8 +614,10 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
         if ((rc = scalar_string(c, type, path, &t)) != AM_OK)
             return rc;
         if (strcmp(t, "2sfca") != 0)
-            return perr(c, type, "'%s': unknown measure type '%s' "
-                        "(expected one of: 2sfca)", path, t);
+            return perr(c, type,
+                        "'%s': unknown measure type '%s' "
+                        "(expected one of: 2sfca)",
+                        path, t);
     }
     /* Default threshold: as for the default measure. */
     m->threshold_min = largest;
@@ -665,12 +677,9 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
         am_status (*parse)(const parse_ctx *, const yaml_node_t *);
     } sections[] = {
         /* cutoffs before measures: thresholds are checked against them */
-        {"roads", parse_roads},
-        {"population", parse_population},
-        {"snap", parse_snap},
-        {"facilities", parse_facilities},
-        {"cutoffs_min", parse_cutoffs},
-        {"measures", parse_measures},
+        {"roads", parse_roads},         {"population", parse_population},
+        {"snap", parse_snap},           {"facilities", parse_facilities},
+        {"cutoffs_min", parse_cutoffs}, {"measures", parse_measures},
     };
     for (size_t i = 0; rc == AM_OK && i < sizeof sections / sizeof *sections;
          i++) {
@@ -706,8 +715,8 @@ static am_status yaml_failure(const parse_ctx *c, const yaml_parser_t *p,
     }
     char context[160] = "";
     if (p->context != NULL)
-        snprintf(context, sizeof context, " (%s at line %ld:%ld)",
-                 p->context, (long)p->context_mark.line + 1,
+        snprintf(context, sizeof context, " (%s at line %ld:%ld)", p->context,
+                 (long)p->context_mark.line + 1,
                  (long)p->context_mark.column + 1);
     am_error_set(c->err, AM_ERR_SCENARIO, c->file, "YAML syntax error: %s%s",
                  problem, context);
@@ -747,8 +756,7 @@ static am_status parse_text(const char *text, size_t len, am_scenario *s,
         goto done;
     }
     const yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
-    long extra_line = extra_root != NULL
-                          ? (long)extra.start_mark.line + 1 : -1;
+    long extra_line = extra_root != NULL ? (long)extra.start_mark.line + 1 : -1;
     yaml_document_delete(&extra);
     if (extra_line > 0) {
         rc = am_error_set(err, AM_ERR_SCENARIO, file,

@@ -153,8 +153,8 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
     for (int32_t lo = 0; lo < n_sources; lo += batch) {
         const int32_t hi = n_sources - lo > batch ? lo + batch : n_sources;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none) \
-    shared(g_rev, source_node, source_offset_ds, limit_ds, rows, task_rc, ws, \
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
+    shared(g_rev, source_node, source_offset_ds, limit_ds, rows, task_rc, ws,  \
            lo, hi)
         for (int32_t i = lo; i < hi; i++) {
             const int32_t v = source_node[i];
@@ -189,9 +189,8 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                 goto fail;
             }
         }
-        if (progress != NULL &&
-            !progress((double)hi / (double)n_sources, "catchments",
-                      progress_user)) {
+        if (progress != NULL && !progress((double)hi / (double)n_sources,
+                                          "catchments", progress_user)) {
             rc = am_error_set(err, AM_ERR_CANCELLED, NULL,
                               "catchments: cancelled after %ld of %ld sources",
                               (long)hi, (long)n_sources);

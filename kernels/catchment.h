@@ -27,10 +27,10 @@
 typedef struct am_catchments {
     int32_t n_rows;
     int32_t n_cols;
-    uint32_t limit_ds;  /* every stored time is <= limit_ds */
-    int64_t *first;     /* [n_rows + 1], owned */
-    int32_t *col;       /* [first[n_rows]], owned, ascending within a row */
-    uint32_t *time_ds;  /* [first[n_rows]], owned */
+    uint32_t limit_ds; /* every stored time is <= limit_ds */
+    int64_t *first;    /* [n_rows + 1], owned */
+    int32_t *col;      /* [first[n_rows]], owned, ascending within a row */
+    uint32_t *time_ds; /* [first[n_rows]], owned */
 } am_catchments;
 
 /*

@@ -23,11 +23,11 @@
 typedef struct am_demand {
     int32_t n_cells;
     int32_t n_nodes;
-    int32_t *cell_node;        /* [n_cells], owned copy; -1 = off network */
-    uint32_t *cell_offset_ds;  /* [n_cells], owned copy */
-    double *pop;               /* [n_cells], owned copy; finite, >= 0 */
-    int64_t *first;            /* [n_nodes + 1], owned */
-    int32_t *order;            /* [first[n_nodes]], owned: cell ids */
+    int32_t *cell_node;       /* [n_cells], owned copy; -1 = off network */
+    uint32_t *cell_offset_ds; /* [n_cells], owned copy */
+    double *pop;              /* [n_cells], owned copy; finite, >= 0 */
+    int64_t *first;           /* [n_nodes + 1], owned */
+    int32_t *order;           /* [first[n_nodes]], owned: cell ids */
 } am_demand;
 
 /*

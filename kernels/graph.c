@@ -128,7 +128,8 @@ am_status am_graph_build(int32_t n_nodes, int64_t n_arcs, const int32_t *tail,
 fail:
     free(cursor);
     am_graph_destroy(g);
-    return am_error_set(err, rc, NULL, "graph: out of memory building CSR "
+    return am_error_set(err, rc, NULL,
+                        "graph: out of memory building CSR "
                         "(%ld nodes, %lld arcs)",
                         (long)n_nodes, (long long)n_arcs);
 }
@@ -201,9 +202,8 @@ am_status am_graph_validate(const am_graph *g, am_error *err)
         if (g->first_out[v + 1] < g->first_out[v]) {
             am_status rc = am_error_set(
                 err, AM_ERR_INTERNAL, NULL,
-                "graph: first_out decreases at node %ld (%lld > %lld)",
-                (long)v, (long long)g->first_out[v],
-                (long long)g->first_out[v + 1]);
+                "graph: first_out decreases at node %ld (%lld > %lld)", (long)v,
+                (long long)g->first_out[v], (long long)g->first_out[v + 1]);
             am_error_set_feature(err, v);
             return rc;
         }
@@ -225,11 +225,11 @@ am_status am_graph_validate(const am_graph *g, am_error *err)
             return rc;
         }
         if (g->time_ds[a] >= AM_TIME_INF) {
-            am_status rc = am_error_set(err, AM_ERR_INTERNAL, NULL,
-                                        "graph: arc %lld has time %lu ds, not "
-                                        "below the infinity sentinel",
-                                        (long long)a,
-                                        (unsigned long)g->time_ds[a]);
+            am_status rc =
+                am_error_set(err, AM_ERR_INTERNAL, NULL,
+                             "graph: arc %lld has time %lu ds, not "
+                             "below the infinity sentinel",
+                             (long long)a, (unsigned long)g->time_ds[a]);
             am_error_set_feature(err, a);
             return rc;
         }

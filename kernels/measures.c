@@ -46,8 +46,7 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
         (fac_rows->n_rows > 0 &&
          (supply == NULL || fac_demand == NULL || fac_ratio == NULL)) ||
         (d->n_cells > 0 && cell_access == NULL))
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "2SFCA: NULL argument");
+        return am_error_set(err, AM_ERR_INVALID, NULL, "2SFCA: NULL argument");
     if (p->kind != AM_MEASURE_2SFCA)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "FCA: unsupported measure kind %d", (int)p->kind);
@@ -86,7 +85,7 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
     const int32_t n_cells = d->n_cells;
 
     /* Step 1: demand in each facility's catchment, then its ratio. */
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) default(none) \
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) default(none)    \
     shared(fac_rows, d, supply, fac_demand, fac_ratio, d0, n_fac)
     for (int32_t j = 0; j < n_fac; j++) {
         double sum = 0.0;
@@ -107,7 +106,7 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
     }
 
     /* Step 2: each cell adds the ratios of the facilities within d0. */
-#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) default(none) \
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) default(none)   \
     shared(node_rows, d, fac_ratio, cell_access, d0, n_cells)
     for (int32_t i = 0; i < n_cells; i++) {
         const int32_t v = d->cell_node[i];
@@ -143,7 +142,7 @@ am_status am_nearest_run(const am_catchments *node_rows, const am_demand *d,
     const int32_t n_cells = d->n_cells;
     const uint32_t limit = node_rows->limit_ds;
 
-#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) default(none) \
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) default(none)   \
     shared(node_rows, d, time_ds, facility, n_cells, limit)
     for (int32_t i = 0; i < n_cells; i++) {
         const int32_t v = d->cell_node[i];
@@ -174,8 +173,7 @@ void am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
                      int32_t n_cutoffs, const uint32_t *cutoff_ds,
                      double *pop_within)
 {
-    if (d == NULL || n_cutoffs <= 0 || cutoff_ds == NULL ||
-        pop_within == NULL)
+    if (d == NULL || n_cutoffs <= 0 || cutoff_ds == NULL || pop_within == NULL)
         return;
     for (int32_t c = 0; c < n_cutoffs; c++) {
         const uint32_t cut = cutoff_ds[c];
@@ -206,8 +204,8 @@ static int vi_cmp(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-am_status am_weighted_summary(int32_t n, const double *values,
-                              const double *w, double *mean, double *median)
+am_status am_weighted_summary(int32_t n, const double *values, const double *w,
+                              double *mean, double *median)
 {
     double m = NAN, med = NAN;
     vi_pair *pairs = NULL;

@@ -31,9 +31,7 @@
 #include "kernels/catchment.h"
 #include "kernels/demand.h"
 
-typedef enum am_measure_kind {
-    AM_MEASURE_2SFCA = 1
-} am_measure_kind;
+typedef enum am_measure_kind { AM_MEASURE_2SFCA = 1 } am_measure_kind;
 
 typedef struct am_fca_params {
     am_measure_kind kind;
@@ -76,7 +74,7 @@ void am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
  * NaN value are skipped. Both NaN if total weight is 0. Allocates a
  * temporary index array: AM_ERR_NOMEM.
  */
-am_status am_weighted_summary(int32_t n, const double *values,
-                              const double *w, double *mean, double *median);
+am_status am_weighted_summary(int32_t n, const double *values, const double *w,
+                              double *mean, double *median);
 
 #endif /* AM_MEASURES_H */

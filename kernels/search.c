@@ -34,15 +34,15 @@
 #include "common/units.h"
 
 struct am_search {
-    int32_t cap;         /* largest graph (n_nodes) this workspace serves */
-    uint32_t *dist;      /* [cap] tentative / final time, INF if untouched */
-    int32_t *pos;        /* [cap] position in heap, -1 if not in it */
-    int32_t *heap;       /* [cap] binary min-heap of node ids */
+    int32_t cap;    /* largest graph (n_nodes) this workspace serves */
+    uint32_t *dist; /* [cap] tentative / final time, INF if untouched */
+    int32_t *pos;   /* [cap] position in heap, -1 if not in it */
+    int32_t *heap;  /* [cap] binary min-heap of node ids */
     int32_t heap_n;
-    int32_t *touched;    /* [cap] nodes touched; sorted ascending after run */
+    int32_t *touched; /* [cap] nodes touched; sorted ascending after run */
     int32_t n_touched;
-    int32_t *tmp;        /* [cap] radix sort scratch */
-    uint32_t *res_time;  /* [cap] times of touched[] after run */
+    int32_t *tmp;       /* [cap] radix sort scratch */
+    uint32_t *res_time; /* [cap] times of touched[] after run */
 };
 
 static void *xmalloc(size_t count, size_t size)

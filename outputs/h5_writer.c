@@ -44,7 +44,7 @@
 
 #define RASTER_CHUNK 256 /* max chunk edge (cells) */
 #define DEFLATE_LEVEL 4
-#define TABLE_DIM "row"  /* the dimension scale inside each table group */
+#define TABLE_DIM "row" /* the dimension scale inside each table group */
 
 /* One attachment of a dimension scale: HDF5 REFERENCE_LIST element. */
 typedef struct dim_ref {
@@ -246,8 +246,7 @@ static hid_t str_type(const char *s, H5T_cset_t cset)
     if (t == H5I_INVALID_HID)
         return H5I_INVALID_HID;
     if (H5Tset_size(t, strlen(s) + 1) < 0 ||
-        H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-        H5Tset_cset(t, cset) < 0) {
+        H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 || H5Tset_cset(t, cset) < 0) {
         H5Tclose(t);
         return H5I_INVALID_HID;
     }
@@ -255,8 +254,7 @@ static hid_t str_type(const char *s, H5T_cset_t cset)
 }
 
 /* Scalar string attribute (UTF-8 unless ascii). < 0 on failure. */
-static herr_t put_str(hid_t obj, const char *name, const char *value,
-                      int ascii)
+static herr_t put_str(hid_t obj, const char *name, const char *value, int ascii)
 {
     herr_t rc = -1;
     hid_t t = str_type(value, ascii ? H5T_CSET_ASCII : H5T_CSET_UTF8);
@@ -269,8 +267,8 @@ static herr_t put_str(hid_t obj, const char *name, const char *value,
 }
 
 /* Scalar numeric attribute of file type ftype from memory type mtype. */
-static herr_t put_scalar(hid_t obj, const char *name, hid_t ftype,
-                         hid_t mtype, const void *value)
+static herr_t put_scalar(hid_t obj, const char *name, hid_t ftype, hid_t mtype,
+                         const void *value)
 {
     hid_t s = H5Screate(H5S_SCALAR);
     if (s == H5I_INVALID_HID)
@@ -327,10 +325,10 @@ static herr_t put_reference_list(hid_t ds, size_t n, const dim_ref *refs)
     hid_t s = H5I_INVALID_HID;
     if (t == H5I_INVALID_HID)
         return -1;
-    if (H5Tinsert(t, "dataset", HOFFSET(dim_ref, dataset),
-                  H5T_STD_REF_OBJ) < 0 ||
-        H5Tinsert(t, "dimension", HOFFSET(dim_ref, dimension),
-                  H5T_NATIVE_INT) < 0)
+    if (H5Tinsert(t, "dataset", HOFFSET(dim_ref, dataset), H5T_STD_REF_OBJ) <
+            0 ||
+        H5Tinsert(t, "dimension", HOFFSET(dim_ref, dimension), H5T_NATIVE_INT) <
+            0)
         goto cleanup;
     s = H5Screate_simple(1, &dim, NULL);
     if (s == H5I_INVALID_HID)
@@ -536,8 +534,8 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
     close(fd);
     if (rename(h->tmp_path, h->final_path) != 0) {
         rc = am_error_set(err, AM_ERR_IO, h->final_path,
-                          "cannot rename '%s' onto the output: %s",
-                          h->tmp_path, strerror(errno));
+                          "cannot rename '%s' onto the output: %s", h->tmp_path,
+                          strerror(errno));
         goto cleanup;
     }
 cleanup:
@@ -569,8 +567,8 @@ void am_h5_abort(am_h5 *h)
 /* ---- grid ------------------------------------------------------------- */
 
 /* Writes a 1-D float64 coordinate dataset made a dimension scale. */
-static herr_t write_axis(am_h5 *h, const char *name, int32_t n,
-                         const double *v, int geographic, double unit_m)
+static herr_t write_axis(am_h5 *h, const char *name, int32_t n, const double *v,
+                         int geographic, double unit_m)
 {
     herr_t rc = -1;
     hsize_t dim = (hsize_t)n;
@@ -588,21 +586,24 @@ static herr_t write_axis(am_h5 *h, const char *name, int32_t n,
     if (make_scale(ds, name) < 0)
         goto cleanup;
     if (geographic) {
-        if (put_str(ds, "standard_name", is_x ? "longitude" : "latitude",
-                    0) < 0 ||
+        if (put_str(ds, "standard_name", is_x ? "longitude" : "latitude", 0) <
+                0 ||
             put_str(ds, "long_name",
                     is_x ? "longitude of cell centre"
-                         : "latitude of cell centre", 0) < 0 ||
-            put_str(ds, "units", is_x ? "degrees_east" : "degrees_north",
-                    0) < 0)
+                         : "latitude of cell centre",
+                    0) < 0 ||
+            put_str(ds, "units", is_x ? "degrees_east" : "degrees_north", 0) <
+                0)
             goto cleanup;
     } else {
         if (put_str(ds, "standard_name",
                     is_x ? "projection_x_coordinate"
-                         : "projection_y_coordinate", 0) < 0 ||
+                         : "projection_y_coordinate",
+                    0) < 0 ||
             put_str(ds, "long_name",
                     is_x ? "x coordinate of cell centre"
-                         : "y coordinate of cell centre", 0) < 0)
+                         : "y coordinate of cell centre",
+                    0) < 0)
             goto cleanup;
         /* CF units only when known; GDAL rescales "km", so never guess */
         if (unit_m == 1.0 && put_str(ds, "units", "m", 0) < 0)
@@ -642,8 +643,8 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
     int finite = 1;
     for (int i = 0; i < 6; i++)
         finite = finite && isfinite(gt[i]);
-    if (grid->nx < 1 || grid->ny < 1 || !finite || !(gt[1] > 0) ||
-        gt[5] == 0 || gt[2] != 0 || gt[4] != 0) {
+    if (grid->nx < 1 || grid->ny < 1 || !finite || !(gt[1] > 0) || gt[5] == 0 ||
+        gt[2] != 0 || gt[4] != 0) {
         rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
                           "unsupported grid %dx%d, geotransform "
                           "[%g %g %g %g %g %g]: need a non-empty grid, "
@@ -681,11 +682,10 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
     s = H5Screate(H5S_SCALAR);
     if (s == H5I_INVALID_HID)
         goto hdf5_error;
-    ds = H5Dcreate2(h->file, "crs", H5T_STD_I32LE, s, H5P_DEFAULT,
-                    H5P_DEFAULT, H5P_DEFAULT);
-    if (ds == H5I_INVALID_HID ||
-        H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                 &zero) < 0)
+    ds = H5Dcreate2(h->file, "crs", H5T_STD_I32LE, s, H5P_DEFAULT, H5P_DEFAULT,
+                    H5P_DEFAULT);
+    if (ds == H5I_INVALID_HID || H5Dwrite(ds, H5T_NATIVE_INT32, H5S_ALL,
+                                          H5S_ALL, H5P_DEFAULT, &zero) < 0)
         goto hdf5_error;
     if (geographic &&
         put_str(ds, "grid_mapping_name", "latitude_longitude", 0) < 0)
@@ -748,7 +748,12 @@ cleanup:
 }
 
 /* Kinds of attribute value for set_attr. */
-typedef enum attr_kind { ATTR_STR, ATTR_F64, ATTR_I64, ATTR_F64_ARRAY } attr_kind;
+typedef enum attr_kind {
+    ATTR_STR,
+    ATTR_F64,
+    ATTR_I64,
+    ATTR_F64_ARRAY
+} attr_kind;
 
 static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
                           attr_kind kind, const void *value, int32_t n,
@@ -764,8 +769,7 @@ static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
     if (obj_path == NULL || obj_path[0] != '/' || name == NULL ||
         name[0] == '\0' || value == NULL || n < 0) {
         rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
-                          "bad attribute '%s' on '%s'",
-                          name ? name : "(null)",
+                          "bad attribute '%s' on '%s'", name ? name : "(null)",
                           obj_path ? obj_path : "(null)");
         goto cleanup;
     }
@@ -799,8 +803,8 @@ static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
     }
     if (hrc < 0) {
         char what[512];
-        snprintf(what, sizeof what, "cannot write attribute '%s' on '%s'",
-                 name, obj_path);
+        snprintf(what, sizeof what, "cannot write attribute '%s' on '%s'", name,
+                 obj_path);
         rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
     }
 cleanup:
@@ -840,8 +844,7 @@ am_status am_h5_attr_double_array(am_h5 *h, const char *obj_path,
 /* ---- rasters ---------------------------------------------------------- */
 
 static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
-                              hid_t mtype, const void *data,
-                              const void *nodata,
+                              hid_t mtype, const void *data, const void *nodata,
                               const am_h5_raster_info *info, am_error *err)
 {
     am_status rc = AM_OK;
@@ -867,8 +870,8 @@ static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
         size_t cap = h->cap_rasters ? 2 * h->cap_rasters : 8;
         hobj_ref_t *r = realloc(h->rasters, cap * sizeof *r);
         if (r == NULL) {
-            rc = am_error_set(err, AM_ERR_NOMEM, h->final_path,
-                              "out of memory");
+            rc =
+                am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
             goto cleanup;
         }
         h->rasters = r;
@@ -903,8 +906,8 @@ static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
         goto hdf5_error;
     /* CF 1.8 resolves a bare name in the variable's own group; GDAL 3.6
        finds /crs from a subgroup only by absolute path */
-    if (put_str(ds, "grid_mapping", strchr(path + 1, '/') ? "/crs" : "crs",
-                0) < 0)
+    if (put_str(ds, "grid_mapping", strchr(path + 1, '/') ? "/crs" : "crs", 0) <
+        0)
         goto hdf5_error;
 
     /* attach the y (dim 0) and x (dim 1) scales */
@@ -912,17 +915,15 @@ static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
     if (H5Rcreate(&scales[0], h->file, "/y", H5R_OBJECT, -1) < 0 ||
         H5Rcreate(&scales[1], h->file, "/x", H5R_OBJECT, -1) < 0 ||
         put_dimension_list(ds, 2, scales) < 0 ||
-        H5Rcreate(&h->rasters[h->n_rasters], h->file, path, H5R_OBJECT,
-                  -1) < 0)
+        H5Rcreate(&h->rasters[h->n_rasters], h->file, path, H5R_OBJECT, -1) < 0)
         goto hdf5_error;
     h->n_rasters++;
     goto cleanup;
-hdf5_error:
-    {
-        char what[512];
-        snprintf(what, sizeof what, "cannot write raster '%s'", path);
-        rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
-    }
+hdf5_error : {
+    char what[512];
+    snprintf(what, sizeof what, "cannot write raster '%s'", path);
+    rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+}
 cleanup:
     close_id(&ds, H5Dclose);
     close_id(&lcpl, H5Pclose);
@@ -932,9 +933,8 @@ cleanup:
     return rc;
 }
 
-am_status am_h5_write_raster_f32(am_h5 *h, const char *path,
-                                 const float *data, float nodata,
-                                 const am_h5_raster_info *info,
+am_status am_h5_write_raster_f32(am_h5 *h, const char *path, const float *data,
+                                 float nodata, const am_h5_raster_info *info,
                                  am_error *err)
 {
     return write_raster(h, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data,
@@ -943,11 +943,10 @@ am_status am_h5_write_raster_f32(am_h5 *h, const char *path,
 
 am_status am_h5_write_raster_i32(am_h5 *h, const char *path,
                                  const int32_t *data, int32_t nodata,
-                                 const am_h5_raster_info *info,
-                                 am_error *err)
+                                 const am_h5_raster_info *info, am_error *err)
 {
-    return write_raster(h, path, H5T_STD_I32LE, H5T_NATIVE_INT32, data,
-                        &nodata, info, err);
+    return write_raster(h, path, H5T_STD_I32LE, H5T_NATIVE_INT32, data, &nodata,
+                        info, err);
 }
 
 /* ---- tables ----------------------------------------------------------- */

@@ -61,14 +61,12 @@ typedef struct am_h5_raster_info {
  * A [ny][nx] raster on the grid (row 0 = first row of the population
  * raster), `nodata` written as _FillValue. data is borrowed.
  */
-am_status am_h5_write_raster_f32(am_h5 *h, const char *path,
-                                 const float *data, float nodata,
-                                 const am_h5_raster_info *info,
+am_status am_h5_write_raster_f32(am_h5 *h, const char *path, const float *data,
+                                 float nodata, const am_h5_raster_info *info,
                                  am_error *err);
 am_status am_h5_write_raster_i32(am_h5 *h, const char *path,
                                  const int32_t *data, int32_t nodata,
-                                 const am_h5_raster_info *info,
-                                 am_error *err);
+                                 const am_h5_raster_info *info, am_error *err);
 
 /* One column of a table. Exactly one of the data pointers is set. */
 typedef enum am_h5_col_type {
@@ -81,8 +79,8 @@ typedef enum am_h5_col_type {
 typedef struct am_h5_column {
     const char *name;
     am_h5_col_type type;
-    const void *data;     /* int32_t*, int64_t*, double* or char** */
-    const char *units;    /* may be NULL */
+    const void *data;        /* int32_t*, int64_t*, double* or char** */
+    const char *units;       /* may be NULL */
     const char *description; /* may be NULL */
 } am_h5_column;
 

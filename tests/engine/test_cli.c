@@ -76,9 +76,8 @@ static void write_file(const char *path, const char *text)
 }
 
 /* A scenario in tmp_dir using the demo data with some parts replaced. */
-static void write_scenario(const char *path, const char *roads,
-                           const char *pop, const char *fac_extra,
-                           const char *extra)
+static void write_scenario(const char *path, const char *roads, const char *pop,
+                           const char *fac_extra, const char *extra)
 {
     char text[4096];
     snprintf(text, sizeof text,
@@ -271,8 +270,7 @@ static void test_raster_without_crs(void **state)
     p(tif, sizeof tif, "nocrs.tif");
     make_raster(tif, 0, 43.3, -11.7);
     write_scenario(sc, DEMO "/comores-latest.osm.pbf", tif, NULL, NULL);
-    const char *needles[] = {"nocrs.tif", "coordinate reference system",
-                             NULL};
+    const char *needles[] = {"nocrs.tif", "coordinate reference system", NULL};
     expect_failure(sc, needles);
 }
 
@@ -338,8 +336,7 @@ static void test_negative_capacity(void **state)
     p(sc, sizeof sc, "s.yaml");
     write_scenario(sc, DEMO "/comores-latest.osm.pbf",
                    DEMO "/com_ppp_2020_UNadj.tif",
-                   "    capacity_by_class: {hospital: -5, clinic: 1}\n",
-                   NULL);
+                   "    capacity_by_class: {hospital: -5, clinic: 1}\n", NULL);
     const char *needles[] = {"s.yaml", "capacity", NULL};
     expect_failure(sc, needles);
 }
@@ -390,16 +387,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_roads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_population_not_raster, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_roads_not_vector, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_roads_not_vector, setup, teardown),
         cmocka_unit_test_setup_teardown(test_raster_without_crs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_no_overlap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_empty_road_layer, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_empty_road_layer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_zero_facilities, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_key_line, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_key_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_negative_capacity, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_negative_capacity_field, setup,

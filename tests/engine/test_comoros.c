@@ -41,8 +41,9 @@ static char out1[512], out2[512];
 static int run(const char *out, int threads)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s' --threads %d -q > "
-                              "'%s.log' 2>&1",
+    snprintf(cmd, sizeof cmd,
+             "'%s' run '%s' -o '%s' --threads %d -q > "
+             "'%s.log' 2>&1",
              ACCESSIM, SCENARIO, out, threads, out);
     int rc = system(cmd);
     if (rc != 0) {
@@ -87,8 +88,7 @@ static hsize_t read_all(hid_t f, const char *path, hid_t mem_type, void **out,
     assert_true(n > 0);
     *out = malloc((size_t)n * elem);
     assert_non_null(*out);
-    assert_true(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) >=
-                0);
+    assert_true(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) >= 0);
     H5Sclose(sp);
     H5Dclose(d);
     return (hsize_t)n;
@@ -205,8 +205,7 @@ static void test_2sfca_identity(void **state)
         if (dem[j] > 0) {
             rhs += cap[j];
             served++;
-            assert_true(fabs(ratio[j] - cap[j] / dem[j]) <=
-                        1e-12 * ratio[j]);
+            assert_true(fabs(ratio[j] - cap[j] / dem[j]) <= 1e-12 * ratio[j]);
         } else {
             assert_true(ratio[j] == 0.0);
         }
@@ -242,8 +241,8 @@ static void test_gdal_georeferencing(void **state)
 {
     (void)state;
     GDALAllRegister();
-    GDALDatasetH in = GDALOpen(AM_DEMO_DATA "/comoros/com_ppp_2020_UNadj.tif",
-                               GA_ReadOnly);
+    GDALDatasetH in =
+        GDALOpen(AM_DEMO_DATA "/comoros/com_ppp_2020_UNadj.tif", GA_ReadOnly);
     assert_non_null(in);
     double gt_in[6];
     assert_int_equal(GDALGetGeoTransform(in, gt_in), CE_None);
@@ -267,15 +266,15 @@ static void test_gdal_georeferencing(void **state)
             assert_true(fabs(gt[i] - gt_in[i]) <= 1e-9 * (1 + fabs(gt_in[i])));
         OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
         assert_non_null(srs);
-        const char *same_opts[] = {
-            "IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES", NULL};
+        const char *same_opts[] = {"IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES",
+                                   NULL};
         assert_true(OSRIsSameEx(srs, GDALGetSpatialRef(in), same_opts));
         const char *code = OSRGetAuthorityCode(srs, NULL);
         assert_non_null(code);
         assert_string_equal(code, "4326");
         int has_nodata = 0;
-        double nodata = GDALGetRasterNoDataValue(GDALGetRasterBand(ds, 1),
-                                                 &has_nodata);
+        double nodata =
+            GDALGetRasterNoDataValue(GDALGetRasterBand(ds, 1), &has_nodata);
         assert_true(has_nodata);
         assert_true(nodata == (k == 1 ? -2.0 : -9999.0));
         GDALClose(ds);

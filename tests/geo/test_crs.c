@@ -131,35 +131,35 @@ static void test_metric_frame_string(void **state)
     char buf[160];
     am_error err;
     am_error_clear(&err);
-    assert_int_equal(am_crs_metric_frame(-26.0, 37.0, -25.0, 38.0, buf,
-                                         sizeof buf, &err),
-                     AM_OK);
+    assert_int_equal(
+        am_crs_metric_frame(-26.0, 37.0, -25.0, 38.0, buf, sizeof buf, &err),
+        AM_OK);
     assert_string_equal(buf, "+proj=aeqd +lat_0=37.500000000 "
                              "+lon_0=-25.500000000 +datum=WGS84 +units=m "
                              "+no_defs");
     /* Longitudes beyond 180 are wrapped. */
-    assert_int_equal(am_crs_metric_frame(350.0, -1.0, 360.0, 1.0, buf,
-                                         sizeof buf, &err),
-                     AM_OK);
+    assert_int_equal(
+        am_crs_metric_frame(350.0, -1.0, 360.0, 1.0, buf, sizeof buf, &err),
+        AM_OK);
     assert_non_null(strstr(buf, "+lat_0=0.000000000 +lon_0=-5.000000000 "));
-    assert_int_equal(am_crs_metric_frame(179.0, 0.0, 181.0, 2.0, buf,
-                                         sizeof buf, &err),
-                     AM_OK);
+    assert_int_equal(
+        am_crs_metric_frame(179.0, 0.0, 181.0, 2.0, buf, sizeof buf, &err),
+        AM_OK);
     assert_non_null(strstr(buf, "+lon_0=180.000000000 "));
 
-    assert_int_equal(am_crs_metric_frame(-25.0, 37.0, -26.0, 38.0, buf,
-                                         sizeof buf, &err),
-                     AM_ERR_INVALID);
+    assert_int_equal(
+        am_crs_metric_frame(-25.0, 37.0, -26.0, 38.0, buf, sizeof buf, &err),
+        AM_ERR_INVALID);
     assert_int_equal(err.code, AM_ERR_INVALID);
-    assert_int_equal(am_crs_metric_frame(0.0, 38.0, 1.0, 37.0, buf,
-                                         sizeof buf, &err),
-                     AM_ERR_INVALID);
-    assert_int_equal(am_crs_metric_frame(NAN, 37.0, 1.0, 38.0, buf,
-                                         sizeof buf, &err),
-                     AM_ERR_INVALID);
-    assert_int_equal(am_crs_metric_frame(0.0, 37.0, INFINITY, 38.0, buf,
-                                         sizeof buf, &err),
-                     AM_ERR_INVALID);
+    assert_int_equal(
+        am_crs_metric_frame(0.0, 38.0, 1.0, 37.0, buf, sizeof buf, &err),
+        AM_ERR_INVALID);
+    assert_int_equal(
+        am_crs_metric_frame(NAN, 37.0, 1.0, 38.0, buf, sizeof buf, &err),
+        AM_ERR_INVALID);
+    assert_int_equal(
+        am_crs_metric_frame(0.0, 37.0, INFINITY, 38.0, buf, sizeof buf, &err),
+        AM_ERR_INVALID);
     assert_int_equal(am_crs_metric_frame(0.0, 37.0, 1.0, 38.0, buf, 20, &err),
                      AM_ERR_INVALID);
     assert_string_equal(buf, "");
@@ -172,12 +172,11 @@ static void test_metric_frame_geometry(void **state)
     am_error err;
     am_error_clear(&err);
     /* Greater Accra's extent. */
-    assert_int_equal(am_crs_metric_frame(-0.4, 5.35, -0.0, 5.75, frame,
-                                         sizeof frame, &err),
-                     AM_OK);
+    assert_int_equal(
+        am_crs_metric_frame(-0.4, 5.35, -0.0, 5.75, frame, sizeof frame, &err),
+        AM_OK);
     am_transform *t = NULL;
-    assert_int_equal(am_transform_create(AM_CRS_WGS84, frame, &t, &err),
-                     AM_OK);
+    assert_int_equal(am_transform_create(AM_CRS_WGS84, frame, &t, &err), AM_OK);
     assert_int_equal(am_crs_check(frame, "metric frame", &err), AM_OK);
 
     /* Points exactly 1000 m and 50 km from the centre (PROJ's geodesic
@@ -212,16 +211,15 @@ static void test_unknown_crs(void **state)
     am_transform *t = (am_transform *)&t; /* must be reset to NULL */
     am_error err;
     am_error_clear(&err);
-    assert_int_equal(am_transform_create("EPSG:999999", AM_CRS_WGS84, &t,
-                                         &err),
+    assert_int_equal(am_transform_create("EPSG:999999", AM_CRS_WGS84, &t, &err),
                      AM_ERR_CRS);
     assert_null(t);
     assert_int_equal(err.code, AM_ERR_CRS);
     assert_non_null(strstr(err.msg, "EPSG:999999"));
 
-    assert_int_equal(am_transform_create(AM_CRS_WGS84, "not a crs at all", &t,
-                                         &err),
-                     AM_ERR_CRS);
+    assert_int_equal(
+        am_transform_create(AM_CRS_WGS84, "not a crs at all", &t, &err),
+        AM_ERR_CRS);
     assert_null(t);
     assert_non_null(strstr(err.msg, "not a crs at all"));
 
@@ -233,11 +231,9 @@ static void test_unknown_crs(void **state)
     assert_non_null(strstr(err.msg, "+proj=foobar"));
     assert_int_equal(am_crs_check("+proj=merc +lat_ts=95", "roads", &err),
                      AM_ERR_CRS);
-    assert_int_equal(am_crs_check("+proj=utm +zone=30 +datum=WGS84", "roads",
-                                  &err),
-                     AM_OK);
-    assert_int_equal(am_crs_check(NULL, "population raster", &err),
-                     AM_ERR_CRS);
+    assert_int_equal(
+        am_crs_check("+proj=utm +zone=30 +datum=WGS84", "roads", &err), AM_OK);
+    assert_int_equal(am_crs_check(NULL, "population raster", &err), AM_ERR_CRS);
     assert_non_null(strstr(err.msg, "population raster"));
     assert_int_equal(am_crs_check("", "x", &err), AM_ERR_CRS);
     assert_int_equal(am_crs_check("EPSG:999999", "facilities", &err),

@@ -36,16 +36,14 @@ static void test_equator(void **state)
     assert_float_equal(one, 111319.49079327357, 1e-8);
     assert_float_equal(am_geodesic_distance_m(0, 0, 1, 0), one, 1e-6);
     assert_float_equal(am_geodesic_distance_m(10, 0, 11, 0), one, 1e-6);
-    assert_float_equal(am_geodesic_distance_m(179.5, 0, -179.5, 0), one,
-                       1e-6);
+    assert_float_equal(am_geodesic_distance_m(179.5, 0, -179.5, 0), one, 1e-6);
     assert_float_equal(am_geodesic_distance_m(0, 0, 90, 0), 90 * one, 1e-5);
 }
 
 static void test_meridian(void **state)
 {
     (void)state;
-    assert_float_equal(am_geodesic_distance_m(0, 0, 0, 90), 10001965.729,
-                       1e-3);
+    assert_float_equal(am_geodesic_distance_m(0, 0, 0, 90), 10001965.729, 1e-3);
     assert_float_equal(am_geodesic_distance_m(17, -90, 17, 0), 10001965.729,
                        1e-3);
 }
@@ -54,17 +52,16 @@ static void test_karney_tables(void **state)
 {
     (void)state;
     /* Table 3 */
-    assert_float_equal(am_geodesic_distance_m(0, -30.12345, 0.00005,
-                                              -30.12344),
+    assert_float_equal(am_geodesic_distance_m(0, -30.12345, 0.00005, -30.12344),
                        4.944208, 1e-6);
     /* Table 4 */
     assert_float_equal(am_geodesic_distance_m(0, -30, 179.8, 29.9),
                        19989832.827610, 1e-5);
     /* Table 2, solved backwards: the endpoints are given to 1e-11 deg
      * (about 1 micrometre). */
-    assert_float_equal(am_geodesic_distance_m(0, 40, 137.84490004377,
-                                              41.79331020506),
-                       1e7, 1e-4);
+    assert_float_equal(
+        am_geodesic_distance_m(0, 40, 137.84490004377, 41.79331020506), 1e7,
+        1e-4);
 }
 
 static void test_symmetry_and_zero(void **state)

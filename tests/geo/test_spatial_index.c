@@ -57,18 +57,25 @@ static int32_t oracle(int32_t n, const double *x, const double *y, double qx,
 }
 
 static void check_queries(const am_spatial_index *idx, int32_t n,
-                          const double *x, const double *y, int nq,
-                          double span)
+                          const double *x, const double *y, int nq, double span)
 {
     for (int q = 0; q < nq; q++) {
         double qx = (unif() * 1.2 - 0.1) * span;
         double qy = (unif() * 1.2 - 0.1) * span;
         double maxd;
         switch (q % 4) {
-        case 0: maxd = HUGE_VAL; break;
-        case 1: maxd = unif() * span * 0.02; break;
-        case 2: maxd = unif() * span * 0.2; break;
-        default: maxd = 0.0; break;
+        case 0:
+            maxd = HUGE_VAL;
+            break;
+        case 1:
+            maxd = unif() * span * 0.02;
+            break;
+        case 2:
+            maxd = unif() * span * 0.2;
+            break;
+        default:
+            maxd = 0.0;
+            break;
         }
         double d_idx = -1.0, d_ref = -1.0;
         int32_t got = am_spatial_index_nearest(idx, qx, qy, maxd, &d_idx);
@@ -99,8 +106,7 @@ static void test_random_uniform(void **state)
     /* Querying at a point itself returns that point at distance 0. */
     for (int32_t i = 0; i < n; i += 97) {
         double d = -1;
-        assert_int_equal(am_spatial_index_nearest(idx, x[i], y[i], 0.0, &d),
-                         i);
+        assert_int_equal(am_spatial_index_nearest(idx, x[i], y[i], 0.0, &d), i);
         assert_true(d == 0.0);
     }
     am_spatial_index_destroy(idx);
@@ -144,8 +150,7 @@ static void test_lattice_duplicates_and_ties(void **state)
     assert_true(d == sqrt(25.25));
     /* A duplicated point: the first copy wins. */
     int32_t i17 = 17 * side + 23; /* (230, 17) in copy 0 */
-    assert_int_equal(am_spatial_index_nearest(idx, 230.0, 17.0, 0.0, &d),
-                     i17);
+    assert_int_equal(am_spatial_index_nearest(idx, 230.0, 17.0, 0.0, &d), i17);
     am_spatial_index_destroy(idx);
     free(x);
     free(y);
@@ -172,9 +177,8 @@ static void test_max_dist_inclusive(void **state)
     double r = sqrt(0.1 * 0.1 + 0.2 * 0.2);
     assert_int_equal(am_spatial_index_nearest(idx, 0.0, 0.0, r, &d), 1);
     assert_true(d == r);
-    assert_int_equal(am_spatial_index_nearest(idx, 0.0, 0.0,
-                                              nextafter(r, 0.0), &d),
-                     -1);
+    assert_int_equal(
+        am_spatial_index_nearest(idx, 0.0, 0.0, nextafter(r, 0.0), &d), -1);
     /* From (-3.5, 0): (-7, 0) is 3.5 away, (0.1, 0.2) about 3.6056. */
     assert_int_equal(am_spatial_index_nearest(idx, -3.5, 0.0, 10.0, &d), 2);
     assert_true(d == 3.5);
@@ -196,16 +200,14 @@ static void test_empty(void **state)
     assert_int_equal(am_spatial_index_build(0, NULL, NULL, &idx), AM_OK);
     assert_non_null(idx);
     double d = 0;
-    assert_int_equal(am_spatial_index_nearest(idx, 0.0, 0.0, HUGE_VAL, &d),
-                     -1);
+    assert_int_equal(am_spatial_index_nearest(idx, 0.0, 0.0, HUGE_VAL, &d), -1);
     assert_true(d == HUGE_VAL);
     am_spatial_index_destroy(idx);
 
     const double x[2] = {NAN, 1.0};
     const double y[2] = {0.0, INFINITY};
     assert_int_equal(am_spatial_index_build(2, x, y, &idx), AM_OK);
-    assert_int_equal(am_spatial_index_nearest(idx, 0.0, 0.0, HUGE_VAL, &d),
-                     -1);
+    assert_int_equal(am_spatial_index_nearest(idx, 0.0, 0.0, HUGE_VAL, &d), -1);
     am_spatial_index_destroy(idx);
     am_spatial_index_destroy(NULL);
     assert_int_equal(am_spatial_index_nearest(NULL, 0.0, 0.0, 1.0, &d), -1);
@@ -223,10 +225,17 @@ static void test_nonfinite_skipped(void **state)
         x[i] = unif() * 100.0;
         y[i] = unif() * 100.0;
         switch (i % 7) {
-        case 1: x[i] = NAN; break;
-        case 3: y[i] = HUGE_VAL; break;
-        case 5: x[i] = -INFINITY; break;
-        default: break;
+        case 1:
+            x[i] = NAN;
+            break;
+        case 3:
+            y[i] = HUGE_VAL;
+            break;
+        case 5:
+            x[i] = -INFINITY;
+            break;
+        default:
+            break;
         }
     }
     am_spatial_index *idx = NULL;

@@ -85,8 +85,8 @@ static am_status load(const am_facility_source *src, am_facility_set **out,
     if (rc != AM_OK) {
         assert_null(*out);
         char buf[2048];
-        print_message("    (expected) %s\n", am_error_format(e, buf,
-                                                          sizeof buf));
+        print_message("    (expected) %s\n",
+                      am_error_format(e, buf, sizeof buf));
     }
     return rc;
 }
@@ -184,7 +184,8 @@ static void test_comoros_errors(void **state)
     assert_non_null(strstr(e.msg, "amenity IN ('hospital'"));
     src.where = "no_such_column = 3";
     assert_int_equal(load(&src, &f, &e), AM_ERR_FORMAT);
-    assert_non_null(strstr(e.msg, "invalid filter 'where: no_such_column = 3'"));
+    assert_non_null(
+        strstr(e.msg, "invalid filter 'where: no_such_column = 3'"));
     assert_non_null(strstr(e.msg, "fields in the layer: name, amenity"));
     src.where = NULL;
 
@@ -223,12 +224,12 @@ static void test_comoros_errors(void **state)
 static void test_csv_lonlat(void **state)
 {
     (void)state;
-    const char *csv = write_tmp("sites.csv",
-                                "code,label,kind,lon,lat,beds\n"
-                                "A1,Site one,hospital,43.25,-11.70,12\n"
-                                "A2,Site two,clinic,43.50,-11.90,\n"
-                                "A3,No position,clinic,,,4\n"
-                                "A4,Site four,post, 44.1 ,-12.2,0\n");
+    const char *csv =
+        write_tmp("sites.csv", "code,label,kind,lon,lat,beds\n"
+                               "A1,Site one,hospital,43.25,-11.70,12\n"
+                               "A2,Site two,clinic,43.50,-11.90,\n"
+                               "A3,No position,clinic,,,4\n"
+                               "A4,Site four,post, 44.1 ,-12.2,0\n");
     am_class_capacity table[] = {{"clinic", 3.0}};
     am_facility_source src = source(csv);
     src.x_field = "lon";

@@ -79,9 +79,8 @@ static void make_tif(const char *path, GDALDataType dt, int nx, int ny,
     GDALDatasetH ds = GDALCreate(drv, path, nx, ny, 1, dt, opts);
     assert_non_null(ds);
     double def_gt[6] = {10.0, 0.01, 0.0, 20.0, 0.0, -0.01};
-    assert_int_equal(GDALSetGeoTransform(ds, gt != NULL ? (double *)gt
-                                                        : def_gt),
-                     CE_None);
+    assert_int_equal(
+        GDALSetGeoTransform(ds, gt != NULL ? (double *)gt : def_gt), CE_None);
     if (epsg != 0) {
         OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
         assert_int_equal(OSRImportFromEPSG(srs, epsg), OGRERR_NONE);
@@ -91,8 +90,8 @@ static void make_tif(const char *path, GDALDataType dt, int nx, int ny,
     GDALRasterBandH b = GDALGetRasterBand(ds, 1);
     if (has_nd)
         assert_int_equal(GDALSetRasterNoDataValue(b, nd), CE_None);
-    assert_int_equal(GDALRasterIO(b, GF_Write, 0, 0, nx, ny, (void *)vals,
-                                  nx, ny, GDT_Float64, 0, 0),
+    assert_int_equal(GDALRasterIO(b, GF_Write, 0, 0, nx, ny, (void *)vals, nx,
+                                  ny, GDT_Float64, 0, 0),
                      CE_None);
     CPLErrorReset();
     GDALClose(ds); /* void in GDAL 3.6 */
@@ -210,8 +209,8 @@ static void test_refused_values(void **state)
      *   row 2: -9999  -0.5   4      0
      * populated: 1.5 (cell 0), 2.25 (6), 4 (10): total 7.75;
      * zero 2, nodata 2, negative 2, non-finite 3. */
-    const double v[12] = {1.5, -2.0, NAN, -9999.0, 0.0, INFINITY, 2.25,
-                          -INFINITY, -9999.0, -0.5, 4.0, 0.0};
+    const double v[12] = {1.5,  -2.0,      NAN,     -9999.0, 0.0, INFINITY,
+                          2.25, -INFINITY, -9999.0, -0.5,    4.0, 0.0};
     make_tif(path, GDT_Float32, 4, 3, v, 1, -9999.0, 4326, NULL, NULL);
     am_population *p = NULL;
     am_error err;
@@ -387,9 +386,9 @@ static void test_strips_and_progress(void **state)
     /* A callback that says stop: AM_ERR_CANCELLED after its first call. */
     int calls = 0;
     p = (am_population *)&calls;
-    assert_int_equal(am_population_load(&opt, cancel_progress, &calls, &p,
-                                        &err),
-                     AM_ERR_CANCELLED);
+    assert_int_equal(
+        am_population_load(&opt, cancel_progress, &calls, &p, &err),
+        AM_ERR_CANCELLED);
     assert_int_equal(calls, 1);
     assert_null(p);
     assert_string_equal(err.file, path);

@@ -22,8 +22,7 @@ static void test_profile_name(void **state)
     am_error_clear(&err);
     assert_int_equal(am_profile_from_name("car", &p, &err), AM_OK);
     assert_int_equal(p, AM_PROFILE_CAR);
-    assert_int_equal(am_profile_from_name("bicycle", &p, &err),
-                     AM_ERR_INVALID);
+    assert_int_equal(am_profile_from_name("bicycle", &p, &err), AM_ERR_INVALID);
     assert_int_equal(err.code, AM_ERR_INVALID);
     assert_non_null(strstr(err.msg, "bicycle"));
     assert_int_equal(am_profile_from_name(NULL, &p, NULL), AM_ERR_INVALID);
@@ -36,18 +35,18 @@ static void test_class_speeds(void **state)
         const char *hw;
         double kmh;
     } cases[] = {
-        {"motorway", 100},    {"trunk", 80},         {"primary", 60},
-        {"secondary", 50},    {"tertiary", 40},      {"unclassified", 30},
-        {"residential", 25},  {"living_street", 10}, {"service", 15},
-        {"track", 15},        {"road", 25},
+        {"motorway", 100},   {"trunk", 80},         {"primary", 60},
+        {"secondary", 50},   {"tertiary", 40},      {"unclassified", 30},
+        {"residential", 25}, {"living_street", 10}, {"service", 15},
+        {"track", 15},       {"road", 25},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        assert_float_equal(am_profile_speed_kmh(CAR, cases[i].hw),
-                           cases[i].kmh, 1e-12);
+        assert_float_equal(am_profile_speed_kmh(CAR, cases[i].hw), cases[i].kmh,
+                           1e-12);
     /* links are a little slower than their class, but still routable */
     static const char *const links[][2] = {
-        {"motorway_link", "motorway"},   {"trunk_link", "trunk"},
-        {"primary_link", "primary"},     {"secondary_link", "secondary"},
+        {"motorway_link", "motorway"}, {"trunk_link", "trunk"},
+        {"primary_link", "primary"},   {"secondary_link", "secondary"},
         {"tertiary_link", "tertiary"},
     };
     for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
@@ -61,12 +60,12 @@ static void test_not_routable(void **state)
 {
     (void)state;
     static const char *const none[] = {
-        "footway",   "path",         "cycleway",     "steps",
-        "pedestrian", "bridleway",   "construction", "proposed",
-        "abandoned", "platform",     "raceway",      "corridor",
-        "bus_guideway", "escape",    "elevator",     "via_ferrata",
-        "services",  "rest_area",    "no_such_class", "",
-        "Primary",   "primary ",
+        "footway",      "path",      "cycleway",      "steps",
+        "pedestrian",   "bridleway", "construction",  "proposed",
+        "abandoned",    "platform",  "raceway",       "corridor",
+        "bus_guideway", "escape",    "elevator",      "via_ferrata",
+        "services",     "rest_area", "no_such_class", "",
+        "Primary",      "primary ",
     };
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
         assert_true(am_profile_speed_kmh(CAR, none[i]) == 0.0);
@@ -81,31 +80,15 @@ static void test_maxspeed(void **state)
         const char *v;
         double kmh;
     } cases[] = {
-        {"50", 50},
-        {"50 km/h", 50},
-        {"50km/h", 50},
-        {" 70 kmh ", 70},
-        {"80 kph", 80},
-        {"30 mph", 30 * 1.609344},
-        {"50;70", 50},
-        {"50 km/h;70", 50},
-        {"7.5", 7.5},
-        {"5", 5},
-        {"200", 200},
-        {"RU:urban", 0},
-        {"DE:zone30", 0},
-        {"none", 0},
-        {"signals", 0},
-        {"walk", 0},
-        {"variable", 0},
-        {"4", 0},   /* below 5 km/h */
-        {"201", 0}, /* above 200 km/h */
-        {"130 mph", 0},
-        {"-50", 0},
-        {"0", 0},
-        {"", 0},
-        {"50 knots", 0},
-        {"fifty", 0},
+        {"50", 50},       {"50 km/h", 50},    {"50km/h", 50},
+        {" 70 kmh ", 70}, {"80 kph", 80},     {"30 mph", 30 * 1.609344},
+        {"50;70", 50},    {"50 km/h;70", 50}, {"7.5", 7.5},
+        {"5", 5},         {"200", 200},       {"RU:urban", 0},
+        {"DE:zone30", 0}, {"none", 0},        {"signals", 0},
+        {"walk", 0},      {"variable", 0},    {"4", 0}, /* below 5 km/h */
+        {"201", 0},                                     /* above 200 km/h */
+        {"130 mph", 0},   {"-50", 0},         {"0", 0},
+        {"", 0},          {"50 knots", 0},    {"fifty", 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double got = am_profile_parse_maxspeed(cases[i].v);

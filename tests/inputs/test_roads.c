@@ -72,9 +72,9 @@ static void write_text(const char *path, const char *text)
 
 /* OSM node ids 1..8 of tiny.osm, as lon/lat. */
 static const double tiny_xy[9][2] = {
-    {0, 0},           {10.0, 50.0},       {10.001, 50.0},
-    {10.002, 50.0},   {10.002, 50.001},   {10.001, 50.001},
-    {10.003, 50.0},   {10.0025, 49.9995}, {10.004, 49.9995},
+    {0, 0},         {10.0, 50.0},       {10.001, 50.0},
+    {10.002, 50.0}, {10.002, 50.001},   {10.001, 50.001},
+    {10.003, 50.0}, {10.0025, 49.9995}, {10.004, 49.9995},
 };
 
 /* Every arc the car profile must produce: OSM node from, to, km/h. */
@@ -82,11 +82,17 @@ static const struct {
     int from, to;
     double kmh;
 } tiny_arcs[] = {
-    {1, 2, 25}, {2, 1, 25}, {2, 3, 25}, {3, 2, 25}, /* way 101, two-way */
-    {3, 4, 50},                                     /* 102 oneway, maxspeed */
-    {5, 4, 50},                                     /* 103 oneway=-1 */
-    {3, 6, 40}, {6, 7, 40}, {7, 3, 40},             /* 105 roundabout */
-    {7, 8, 30 * 1.609344}, {8, 7, 30 * 1.609344},   /* 106 maxspeed mph */
+    {1, 2, 25},
+    {2, 1, 25},
+    {2, 3, 25},
+    {3, 2, 25}, /* way 101, two-way */
+    {3, 4, 50}, /* 102 oneway, maxspeed */
+    {5, 4, 50}, /* 103 oneway=-1 */
+    {3, 6, 40},
+    {6, 7, 40},
+    {7, 3, 40}, /* 105 roundabout */
+    {7, 8, 30 * 1.609344},
+    {8, 7, 30 * 1.609344}, /* 106 maxspeed mph */
 };
 #define TINY_N_ARCS (sizeof tiny_arcs / sizeof tiny_arcs[0])
 
@@ -224,8 +230,8 @@ static void test_tiny_projected(void **state)
     OSRSetAxisMappingStrategy(utm, OAMS_TRADITIONAL_GIS_ORDER);
     OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(wgs, utm);
     assert_non_null(ct);
-    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "roads", utm, wkbLineString,
-                                           NULL);
+    OGRLayerH lyr =
+        GDALDatasetCreateLayer(ds, "roads", utm, wkbLineString, NULL);
     assert_non_null(lyr);
     const char *names[] = {"HIGHWAY", "Oneway", "maxspeed", "junction"};
     for (int i = 0; i < 4; i++) {
@@ -332,8 +338,8 @@ static void test_curve(void **state)
     assert_non_null(ds);
     OGRSpatialReferenceH wgs = OSRNewSpatialReference(NULL);
     assert_int_equal(OSRImportFromEPSG(wgs, 4326), OGRERR_NONE);
-    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "curvy", wgs,
-                                           wkbCircularString, NULL);
+    OGRLayerH lyr =
+        GDALDatasetCreateLayer(ds, "curvy", wgs, wkbCircularString, NULL);
     OSRDestroySpatialReference(wgs);
     assert_non_null(lyr);
     OGRFieldDefnH fd = OGR_Fld_Create("highway", OFTString);
@@ -494,8 +500,8 @@ static void test_not_vector(void **state)
 
     tmp_path(path, sizeof path, "raster.tif");
     GDALAllRegister();
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, 4, 4, 1,
-                                 GDT_Byte, NULL);
+    GDALDatasetH ds =
+        GDALCreate(GDALGetDriverByName("GTiff"), path, 4, 4, 1, GDT_Byte, NULL);
     assert_non_null(ds);
     GDALClose(ds);
     assert_int_equal(load(path, NULL, NULL, &net, &err), AM_ERR_FORMAT);
@@ -507,8 +513,7 @@ static void test_missing_layer(void **state)
     (void)state;
     am_road_network *net = NULL;
     am_error err;
-    assert_int_equal(load(TINY_OSM, "roads", NULL, &net, &err),
-                     AM_ERR_FORMAT);
+    assert_int_equal(load(TINY_OSM, "roads", NULL, &net, &err), AM_ERR_FORMAT);
     assert_null(net);
     assert_non_null(strstr(err.msg, "'roads'"));
     assert_non_null(strstr(err.msg, "'lines'")); /* names what exists */
@@ -525,8 +530,8 @@ static void test_no_crs(void **state)
     GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0,
                                  GDT_Unknown, NULL);
     assert_non_null(ds);
-    OGRLayerH lyr = GDALDatasetCreateLayer(ds, "roads", NULL, wkbLineString,
-                                           NULL);
+    OGRLayerH lyr =
+        GDALDatasetCreateLayer(ds, "roads", NULL, wkbLineString, NULL);
     assert_non_null(lyr);
     OGRFieldDefnH fd = OGR_Fld_Create("highway", OFTString);
     assert_int_equal(OGR_L_CreateField(lyr, fd, TRUE), OGRERR_NONE);

@@ -222,12 +222,15 @@ static void test_defaults(void **state)
 static void test_unknown_keys(void **state)
 {
     (void)state;
-    expect_error(BASE_YAML "treads: 4\n", "unknown key 'treads' at the top "
-                 "level", 7, 1);
+    expect_error(BASE_YAML "treads: 4\n",
+                 "unknown key 'treads' at the top "
+                 "level",
+                 7, 1);
     expect_error(BASE_YAML "treads: 4\n", "did you mean 'threads'", 7, 1);
     expect_error(BASE_YAML "    capcity_field: beds\n",
                  "unknown key 'capcity_field' in 'facilities[0]' (expected "
-                 "one of: name, path,", 7, 5);
+                 "one of: name, path,",
+                 7, 5);
     expect_error("roads:\n  path: r.pbf\n  speed: 50\n"
                  "population: {path: p.tif}\nfacilities: {path: f.gpkg}\n",
                  "unknown key 'speed' in 'roads'", 3, 3);
@@ -251,10 +254,12 @@ static void test_wrong_types(void **state)
                  "must be a finite number", 7, 24);
     expect_error(BASE_YAML "snap: {walk_speed_kmh: 0}\n",
                  "'snap.walk_speed_kmh' must be > 0", 7, 24);
-    expect_error(BASE_YAML "threads: 1.5\n", "'threads' must be an integer",
+    expect_error(BASE_YAML "threads: 1.5\n", "'threads' must be an integer", 7,
+                 10);
+    expect_error(BASE_YAML "threads: -1\n",
+                 "'threads' must be an integer "
+                 ">= 0",
                  7, 10);
-    expect_error(BASE_YAML "threads: -1\n", "'threads' must be an integer "
-                 ">= 0", 7, 10);
     expect_error("roads: {path: r.pbf}\npopulation: {path: p.tif, band: 0}\n"
                  "facilities: {path: f.gpkg}\n",
                  "'population.band' must be an integer >= 1", 2, 33);
@@ -266,8 +271,8 @@ static void test_wrong_types(void **state)
                  "'roads.path' must be a string, not a mapping", 1, 15);
     expect_error(BASE_YAML "cutoffs_min: {a: 1}\n",
                  "'cutoffs_min' must be a list", 7, 14);
-    expect_error(BASE_YAML "facilities: 3\n", "duplicate key 'facilities'",
-                 7, 1);
+    expect_error(BASE_YAML "facilities: 3\n", "duplicate key 'facilities'", 7,
+                 1);
     expect_error("roads: {path: r.pbf}\npopulation: {path: p.tif}\n"
                  "facilities: health.gpkg\n",
                  "'facilities' must be a list of mappings", 3, 13);
@@ -285,8 +290,8 @@ static void test_duplicate_key(void **state)
     (void)state;
     expect_error("roads:\n  path: a.pbf\n  path: b.pbf\n"
                  "population: {path: p.tif}\nfacilities: {path: f.gpkg}\n",
-                 "duplicate key 'path' in 'roads' (first given at line 2)",
-                 3, 3);
+                 "duplicate key 'path' in 'roads' (first given at line 2)", 3,
+                 3);
     expect_error(BASE_YAML "    capacity_by_class: {a: 1, a: 2}\n",
                  "duplicate key 'a' in 'facilities[0].capacity_by_class'", 7,
                  0);
@@ -306,40 +311,42 @@ static void test_syntax_error(void **state)
     expect_error("# only a comment\n", "the scenario file is empty", 0, 0);
     expect_error(BASE_YAML "---\nthreads: 2\n", "more than one YAML document",
                  7, 0);
-    expect_error("roads: x\nname: \xff\n", "cannot read the file as YAML text", 2,
-                 7);
+    expect_error("roads: x\nname: \xff\n", "cannot read the file as YAML text",
+                 2, 7);
 }
 
 static void test_values(void **state)
 {
     (void)state;
-    expect_error(BASE_YAML "    capacity_by_class: {hospital: 10, clinic: -2}\n",
-                 "'facilities[0].capacity_by_class.clinic' must be >= 0", 7,
-                 47);
+    expect_error(
+        BASE_YAML "    capacity_by_class: {hospital: 10, clinic: -2}\n",
+        "'facilities[0].capacity_by_class.clinic' must be >= 0", 7, 47);
     expect_error(BASE_YAML "    default_capacity: -1\n",
                  "'facilities[0].default_capacity' must be >= 0", 7, 23);
     expect_error(BASE_YAML "measures:\n  - threshold_min: 90\n",
                  "'measures[0].threshold_min' (90) is above the largest "
-                 "cutoff (60 min)", 8, 20);
+                 "cutoff (60 min)",
+                 8, 20);
     expect_error(BASE_YAML "measures:\n  - threshold_min: 0\n",
                  "'measures[0].threshold_min' must be > 0", 8, 20);
     expect_error(BASE_YAML "cutoffs_min: [15, 60, 30]\n",
-                 "'cutoffs_min' must be strictly ascending (30 follows 60)",
-                 7, 23);
+                 "'cutoffs_min' must be strictly ascending (30 follows 60)", 7,
+                 23);
     expect_error(BASE_YAML "cutoffs_min: [15, 15]\n", "strictly ascending", 7,
                  19);
-    expect_error(BASE_YAML "cutoffs_min: [-5]\n", "'cutoffs_min[0]' must be "
-                 "> 0", 7, 15);
+    expect_error(BASE_YAML "cutoffs_min: [-5]\n",
+                 "'cutoffs_min[0]' must be "
+                 "> 0",
+                 7, 15);
     expect_error(BASE_YAML "cutoffs_min: [15, 3000]\n", "(24 h)", 7, 19);
     expect_error(BASE_YAML "cutoffs_min: []\n", "empty list", 7, 14);
     expect_error(BASE_YAML "measures: []\n", "empty list", 7, 11);
     expect_error(BASE_YAML "  - path: b.gpkg\n    name: bad name\n",
-                 "'facilities[1].name': 'bad name' is not a valid name", 0,
-                 0);
+                 "'facilities[1].name': 'bad name' is not a valid name", 0, 0);
     expect_error(BASE_YAML "    name: x\n  - path: b.gpkg\n    name: x\n",
                  "duplicate facility set name 'x'", 0, 0);
     expect_error(BASE_YAML "measures:\n  - {threshold_min: 30}\n"
-                 "  - {threshold_min: 30}\n",
+                           "  - {threshold_min: 30}\n",
                  "duplicate measure name '2sfca_30min'", 0, 0);
     expect_error(BASE_YAML "    x_field: lon\n",
                  "x_field and y_field go together", 6, 5);
@@ -395,16 +402,16 @@ static void test_file_and_paths(void **state)
     assert_string_equal(s->base_dir, dir);
     char buf[512], want[512];
     snprintf(want, sizeof want, "%s/roads.pbf", dir);
-    assert_string_equal(am_scenario_resolve_path(s, s->roads_path, buf,
-                                                 sizeof buf), want);
+    assert_string_equal(
+        am_scenario_resolve_path(s, s->roads_path, buf, sizeof buf), want);
     snprintf(want, sizeof want, "%s/my-run.h5", dir);
-    assert_string_equal(am_scenario_resolve_path(s, s->output_path, buf,
-                                                 sizeof buf), want);
-    assert_string_equal(am_scenario_resolve_path(s, "/x/y.tif", buf,
-                                                 sizeof buf), "/x/y.tif");
-    assert_string_equal(am_scenario_resolve_path(s, "sub/../z.gpkg", buf,
-                                                 sizeof buf),
-                        strcat(strcpy(want, dir), "/sub/../z.gpkg"));
+    assert_string_equal(
+        am_scenario_resolve_path(s, s->output_path, buf, sizeof buf), want);
+    assert_string_equal(
+        am_scenario_resolve_path(s, "/x/y.tif", buf, sizeof buf), "/x/y.tif");
+    assert_string_equal(
+        am_scenario_resolve_path(s, "sub/../z.gpkg", buf, sizeof buf),
+        strcat(strcpy(want, dir), "/sub/../z.gpkg"));
     assert_null(am_scenario_resolve_path(s, "roads.pbf", buf, 8));
     am_scenario_destroy(s);
 
@@ -434,7 +441,8 @@ static void test_file_and_paths(void **state)
     assert_int_equal(e.line, 8);
     char line[2048];
     am_error_format(&e, line, sizeof line);
-    assert_non_null(strstr(line, "my-run.yaml: line 8:19: 'snap.walk_speed_kmh'"));
+    assert_non_null(
+        strstr(line, "my-run.yaml: line 8:19: 'snap.walk_speed_kmh'"));
     remove(path);
     assert_int_equal(am_scenario_read_file(path, &s, &e), AM_ERR_IO);
     assert_null(s);

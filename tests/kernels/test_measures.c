@@ -30,8 +30,8 @@
     do {                                                                       \
         const double a_ = (a), b_ = (b);                                       \
         if (!(fabs(a_ - b_) <= (tol))) {                                       \
-            print_error("%s = %.17g, expected %.17g (tolerance %g)\n", #a,    \
-                        a_, b_, (double)(tol));                                \
+            print_error("%s = %.17g, expected %.17g (tolerance %g)\n", #a, a_, \
+                        b_, (double)(tol));                                    \
             fail();                                                            \
         }                                                                      \
     } while (0)
@@ -79,8 +79,8 @@ static void run_pipeline(const fixture *fx, int threads, results *r)
     am_demand *d = NULL;
     am_error err;
     am_error_clear(&err);
-    assert_int_equal(am_graph_build(fx->n_nodes, fx->n_arcs, fx->tail,
-                                    fx->head, fx->time, &g, &err),
+    assert_int_equal(am_graph_build(fx->n_nodes, fx->n_arcs, fx->tail, fx->head,
+                                    fx->time, &g, &err),
                      AM_OK);
     assert_int_equal(am_graph_reverse(g, &g_rev, &err), AM_OK);
     assert_int_equal(am_demand_build(fx->n_cells, fx->n_nodes, fx->cell_node,
@@ -100,9 +100,8 @@ static void run_pipeline(const fixture *fx, int threads, results *r)
     assert_int_equal(am_fca_run(&p, r->fac, r->node, d, fx->supply, threads,
                                 r->D, r->R, r->A, &err),
                      AM_OK);
-    assert_int_equal(am_nearest_run(r->node, d, threads, r->near_t, r->near_f,
-                                    &err),
-                     AM_OK);
+    assert_int_equal(
+        am_nearest_run(r->node, d, threads, r->near_t, r->near_f, &err), AM_OK);
     r->cut[0] = 0;
     r->cut[1] = fx->d0 / 2;
     r->cut[2] = fx->d0;
@@ -211,7 +210,7 @@ static void test_hand_catchments(void **state)
 
     static const int64_t f_first[] = {0, 5, 8, 9, 12, 12};
     static const int32_t f_col[] = {0, 1, 2, 3, 5, 1, 2, 3, 4, 1, 2, 3};
-    static const uint32_t f_time[] = {0,   100, 200, 400, 50, 320,
+    static const uint32_t f_time[] = {0,   100, 200, 400, 50,  320,
                                       220, 20,  0,   320, 220, 20};
     assert_int_equal(r.fac->n_rows, 5);
     assert_int_equal(r.fac->n_cols, 7);
@@ -262,8 +261,8 @@ static void test_hand_2sfca(void **state)
         lhs += fx.pop[i] * r.A[i];
     assert_double_near(lhs, 15.0, 1e-12);
 
-    static const uint32_t nt[] = {10, 100, 280, 281, 20, AM_TIME_INF,
-                                  AM_TIME_INF, 55, 100, AM_TIME_INF};
+    static const uint32_t nt[] = {
+        10, 100, 280, 281, 20, AM_TIME_INF, AM_TIME_INF, 55, 100, AM_TIME_INF};
     static const int32_t nf[] = {0, 0, 0, 0, 1, -1, -1, 0, 0, -1};
     assert_memory_equal(r.near_t, nt, sizeof nt);
     assert_memory_equal(r.near_f, nf, sizeof nf);
@@ -296,8 +295,8 @@ static void test_hand_threshold_filter(void **state)
     assert_int_equal(am_catchments_transpose(fac, &node, NULL), AM_OK);
     double D[5], R[5], A[10];
     am_fca_params p = {AM_MEASURE_2SFCA, 220};
-    assert_int_equal(
-        am_fca_run(&p, fac, node, d, fx.supply, 1, D, R, A, NULL), AM_OK);
+    assert_int_equal(am_fca_run(&p, fac, node, d, fx.supply, 1, D, R, A, NULL),
+                     AM_OK);
     const double eD[] = {310, 40, 0, 40, 0};
     const double eR[] = {10.0 / 310.0, 5.0 / 40.0, 0, 0, 0};
     const double eA[] = {eR[0], eR[0], 0, 0, eR[1], 0, 0, eR[0], eR[0], 0};
@@ -392,7 +391,10 @@ static uint32_t rng_next(void)
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return (uint32_t)((z ^ (z >> 31)) >> 32);
 }
-static double rng_unit(void) { return rng_next() / 4294967296.0; }
+static double rng_unit(void)
+{
+    return rng_next() / 4294967296.0;
+}
 
 /*
  * A road-like random network: mostly local two-way streets (node i to
@@ -646,7 +648,8 @@ static void assert_same(const results *a, const results *b, const fixture *fx)
     assert_int_equal(am_catchments_nnz(b->fac), nnz);
     assert_memory_equal(a->fac->first, b->fac->first,
                         ((size_t)fx->n_fac + 1) * sizeof *a->fac->first);
-    assert_memory_equal(a->fac->col, b->fac->col, (size_t)nnz * sizeof(int32_t));
+    assert_memory_equal(a->fac->col, b->fac->col,
+                        (size_t)nnz * sizeof(int32_t));
     assert_memory_equal(a->fac->time_ds, b->fac->time_ds,
                         (size_t)nnz * sizeof(uint32_t));
     assert_memory_equal(a->node->first, b->node->first,
@@ -789,8 +792,7 @@ static void test_weighted_summary(void **state)
     assert_true(isnan(mean));
     assert_true(isnan(median));
     mean = median = 0;
-    assert_int_equal(am_weighted_summary(0, NULL, NULL, &mean, &median),
-                     AM_OK);
+    assert_int_equal(am_weighted_summary(0, NULL, NULL, &mean, &median), AM_OK);
     assert_true(isnan(mean));
     assert_true(isnan(median));
 }

@@ -25,7 +25,8 @@
 #include "kernels/search.h"
 
 #define EDGES_CSV AM_TEST_DATA "/pgrouting/edges.csv"
-#define RESULT_FILE AM_TEST_DATA "/pgrouting/expected_pgr_drivingDistance.result"
+#define RESULT_FILE                                                            \
+    AM_TEST_DATA "/pgrouting/expected_pgr_drivingDistance.result"
 #define SCALE 10.0 /* cost units -> ds */
 #define MAX_EDGES 64
 #define MAX_ROWS 64

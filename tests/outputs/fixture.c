@@ -98,8 +98,8 @@ am_status fixture_write(const char *path, fixture_crs which, am_error *err)
     TRY(am_h5_attr_double(h, "/results/health/nearest_time_min",
                           "unreachable_value", -1.0, err));
     const am_h5_raster_info ifac = {"row of the nearest facility", "1"};
-    TRY(am_h5_write_raster_i32(h, "/results/health/nearest_facility",
-                               facility, FIXTURE_FILL_I32, &ifac, err));
+    TRY(am_h5_write_raster_i32(h, "/results/health/nearest_facility", facility,
+                               FIXTURE_FILL_I32, &ifac, err));
     const am_h5_raster_info iacc = {"2SFCA accessibility, 30 min",
                                     "facility capacity per person"};
     TRY(am_h5_write_raster_f32(h, "/results/health/accessibility_2sfca_30min",

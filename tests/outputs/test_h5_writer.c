@@ -245,8 +245,7 @@ static void test_grid_and_rasters(void **state)
     read_str_attr(f, "/results/health/nearest_time_min", "grid_mapping", s,
                   sizeof s);
     assert_string_equal(s, "/crs");
-    read_str_attr(f, "/results/health/nearest_time_min", "units", s,
-                  sizeof s);
+    read_str_attr(f, "/results/health/nearest_time_min", "units", s, sizeof s);
     assert_string_equal(s, "minutes");
     assert_true(has_attr(f, "/population", "DIMENSION_LIST"));
 
@@ -256,8 +255,8 @@ static void test_grid_and_rasters(void **state)
     int32_t iv[N];
     hid_t ds = H5Dopen2(f, "/results/health/nearest_time_min", H5P_DEFAULT);
     assert_true(ds >= 0);
-    assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                        v) >= 0);
+    assert_true(
+        H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
     for (int i = 0; i < N; i++)
         assert_true(v[i] == fixture_time(i));
     hid_t t = H5Dget_type(ds);
@@ -284,20 +283,20 @@ static void test_grid_and_rasters(void **state)
         assert_int_equal(H5Pget_nfilters(dcpl), 2);
         unsigned flags;
         size_t nelem = 0;
-        assert_int_equal(H5Pget_filter2(dcpl, 0, &flags, &nelem, NULL, 0,
-                                        NULL, NULL),
-                         H5Z_FILTER_SHUFFLE);
+        assert_int_equal(
+            H5Pget_filter2(dcpl, 0, &flags, &nelem, NULL, 0, NULL, NULL),
+            H5Z_FILTER_SHUFFLE);
         nelem = 0; /* in: room in cd_values (none) */
-        assert_int_equal(H5Pget_filter2(dcpl, 1, &flags, &nelem, NULL, 0,
-                                        NULL, NULL),
-                         H5Z_FILTER_DEFLATE);
+        assert_int_equal(
+            H5Pget_filter2(dcpl, 1, &flags, &nelem, NULL, 0, NULL, NULL),
+            H5Z_FILTER_DEFLATE);
     }
     H5Pclose(dcpl);
     H5Dclose(ds);
 
     ds = H5Dopen2(f, "/results/health/nearest_facility", H5P_DEFAULT);
-    assert_true(H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                        iv) >= 0);
+    assert_true(
+        H5Dread(ds, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, iv) >= 0);
     for (int i = 0; i < N; i++)
         assert_int_equal(iv[i], fixture_facility(i));
     int32_t ifill = 0;
@@ -355,8 +354,7 @@ static void test_large_raster_chunks(void **state)
         v[i] = (float)(i % 1000) * 0.5f;
     assert_int_equal(am_h5_create(path, &h, &err), AM_OK);
     assert_int_equal(am_h5_set_grid(h, &g, wkt, &err), AM_OK);
-    assert_int_equal(am_h5_write_raster_f32(h, "/a/b/c", v, -1.0f, NULL,
-                                            &err),
+    assert_int_equal(am_h5_write_raster_f32(h, "/a/b/c", v, -1.0f, NULL, &err),
                      AM_OK);
     assert_int_equal(am_h5_commit(h, &err), AM_OK);
     hid_t f = open_ro(path);
@@ -410,8 +408,8 @@ static void test_tables(void **state)
     read_str_attr(f, "/results/health/facilities/capacity", "units", s,
                   sizeof s);
     assert_string_equal(s, "doctors");
-    assert_true(has_attr(f, "/results/health/facilities/capacity",
-                         "DIMENSION_LIST"));
+    assert_true(
+        has_attr(f, "/results/health/facilities/capacity", "DIMENSION_LIST"));
     read_str_attr(f, "/results/health/facilities/row", "CLASS", s, sizeof s);
     assert_string_equal(s, "DIMENSION_SCALE");
 
@@ -466,26 +464,21 @@ static void test_attributes(void **state)
     join(path, sizeof path, d, "attrs.h5");
     am_error err;
     am_h5 *h = start_file(path, &err);
-    assert_int_equal(am_h5_attr_string(h, "/", "title", "first", &err),
-                     AM_OK);
-    assert_int_equal(am_h5_attr_string(h, "/", "title", "Ähtäri, second",
-                                       &err),
+    assert_int_equal(am_h5_attr_string(h, "/", "title", "first", &err), AM_OK);
+    assert_int_equal(am_h5_attr_string(h, "/", "title", "Ähtäri, second", &err),
                      AM_OK); /* replaces */
     assert_int_equal(am_h5_attr_string(h, "/", "empty", "", &err), AM_OK);
     assert_int_equal(am_h5_attr_double(h, "/x", "d", 0.1, &err), AM_OK);
-    assert_int_equal(am_h5_attr_int64(h, "/crs", "big", INT64_C(1) << 60,
-                                      &err),
+    assert_int_equal(am_h5_attr_int64(h, "/crs", "big", INT64_C(1) << 60, &err),
                      AM_OK);
     const double arr[3] = {10, 20.5, 30};
-    assert_int_equal(am_h5_attr_double_array(h, "/", "cutoffs_min", 3, arr,
-                                             &err),
-                     AM_OK);
+    assert_int_equal(
+        am_h5_attr_double_array(h, "/", "cutoffs_min", 3, arr, &err), AM_OK);
     assert_int_equal(am_h5_attr_double_array(h, "/", "none", 0, NULL, &err),
                      AM_OK);
 
     /* missing object: an I/O error naming the output file and the path */
-    assert_int_equal(am_h5_attr_string(h, "/nope", "a", "b", &err),
-                     AM_ERR_IO);
+    assert_int_equal(am_h5_attr_string(h, "/nope", "a", "b", &err), AM_ERR_IO);
     assert_string_equal(err.file, path);
     assert_non_null(strstr(err.msg, "/nope"));
     assert_int_equal(am_h5_commit(h, &err), AM_OK);
@@ -556,8 +549,7 @@ static void test_misuse(void **state)
                      AM_ERR_INVALID);
     assert_int_equal(am_h5_write_raster_f32(h, "/r/", v, -1, NULL, &err),
                      AM_ERR_INVALID);
-    assert_int_equal(am_h5_write_raster_f32(h, "/r", v, -1, NULL, &err),
-                     AM_OK);
+    assert_int_equal(am_h5_write_raster_f32(h, "/r", v, -1, NULL, &err), AM_OK);
     assert_int_equal(am_h5_write_raster_f32(h, "/r", v, -1, NULL, &err),
                      AM_ERR_IO); /* exists */
     assert_string_equal(err.file, path);
