@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "common/units.h"
+#include "kernels/csr.h"
 #include "kernels/parallel.h"
 #include "kernels/search.h"
 
@@ -264,19 +265,8 @@ am_status am_catchments_transpose(const am_catchments *c, am_catchments **out,
         goto fail;
     }
 
-    for (int64_t e = 0; e < nnz; e++)
-        t->first[c->col[e] + 1]++;
-    for (int32_t v = 0; v < c->n_cols; v++)
-        t->first[v + 1] += t->first[v];
-    if (c->n_cols > 0)
-        memcpy(cursor, t->first, (size_t)c->n_cols * sizeof *cursor);
-    for (int32_t r = 0; r < c->n_rows; r++) {
-        for (int64_t e = c->first[r]; e < c->first[r + 1]; e++) {
-            const int64_t pos = cursor[c->col[e]]++;
-            t->col[pos] = r;
-            t->time_ds[pos] = c->time_ds[e];
-        }
-    }
+    am_csr_transpose(c->n_rows, c->n_cols, c->first, c->col, c->time_ds,
+                     t->first, t->col, t->time_ds, cursor);
 
     free(cursor);
     *out = t;

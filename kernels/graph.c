@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "common/units.h"
+#include "kernels/csr.h"
 
 /* malloc that never asks for 0 bytes, so NULL always means out of memory. */
 static void *xmalloc(size_t count, size_t size)
@@ -157,19 +158,8 @@ am_status am_graph_reverse(const am_graph *g, am_graph **out, am_error *err)
         goto fail;
     }
 
-    for (int64_t a = 0; a < g->n_arcs; a++)
-        r->first_out[g->head[a] + 1]++;
-    for (int32_t v = 0; v < g->n_nodes; v++)
-        r->first_out[v + 1] += r->first_out[v];
-    if (g->n_nodes > 0)
-        memcpy(cursor, r->first_out, (size_t)g->n_nodes * sizeof *cursor);
-    for (int32_t u = 0; u < g->n_nodes; u++) {
-        for (int64_t a = g->first_out[u]; a < g->first_out[u + 1]; a++) {
-            int64_t pos = cursor[g->head[a]]++;
-            r->head[pos] = u;
-            r->time_ds[pos] = g->time_ds[a];
-        }
-    }
+    am_csr_transpose(g->n_nodes, g->n_nodes, g->first_out, g->head, g->time_ds,
+                     r->first_out, r->head, r->time_ds, cursor);
 
     free(cursor);
     *out = r;
