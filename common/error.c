@@ -29,17 +29,24 @@ void am_error_clear(am_error *e)
     e->msg[0] = '\0';
 }
 
-am_status am_error_set(am_error *e, am_status code, const char *file,
-                       const char *fmt, ...)
+am_status am_error_setv(am_error *e, am_status code, const char *file,
+                        const char *fmt, va_list ap)
 {
     if (e == NULL)
         return code;
     am_error_clear(e);
     e->code = code;
     copy_str(e->file, sizeof e->file, file);
+    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    return code;
+}
+
+am_status am_error_set(am_error *e, am_status code, const char *file,
+                       const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+    am_error_setv(e, code, file, fmt, ap);
     va_end(ap);
     return code;
 }

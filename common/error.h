@@ -13,6 +13,7 @@
 #ifndef AM_ERROR_H
 #define AM_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef enum am_status {
@@ -56,6 +57,11 @@ void am_error_clear(am_error *e);
 am_status am_error_set(am_error *e, am_status code, const char *file,
                        const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The same with a va_list, for callers' own printf-style helpers. */
+am_status am_error_setv(am_error *e, am_status code, const char *file,
+                        const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* Adds location details to an error already set. Each accepts e == NULL. */
 void am_error_set_layer(am_error *e, const char *layer);

@@ -90,12 +90,10 @@ static am_status fail(const load_ctx *c, am_status code, long long feature,
 static am_status fail(const load_ctx *c, am_status code, long long feature,
                       const char *fmt, ...)
 {
-    char msg[AM_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    am_error_setv(c->err, code, c->path, fmt, ap);
     va_end(ap);
-    am_error_set(c->err, code, c->path, "%s", msg);
     am_error_set_layer(c->err, c->layer_name);
     am_error_set_feature(c->err, feature);
     return code;

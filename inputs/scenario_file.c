@@ -83,12 +83,10 @@ static am_status perr(const parse_ctx *c, const yaml_node_t *at,
 static am_status perr(const parse_ctx *c, const yaml_node_t *at,
                       const char *fmt, ...)
 {
-    char msg[AM_ERROR_MSG_MAX];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    am_error_setv(c->err, AM_ERR_SCENARIO, c->file, fmt, ap);
     va_end(ap);
-    am_error_set(c->err, AM_ERR_SCENARIO, c->file, "%s", msg);
     if (at != NULL)
         am_error_set_line(c->err, (long)at->start_mark.line + 1,
                           (long)at->start_mark.column + 1);
