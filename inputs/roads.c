@@ -616,19 +616,48 @@ void am_road_network_destroy(am_road_network *r)
     free(r);
 }
 
-static am_status read_features(OGRLayerH layer, const am_road_options *opt,
-                               const char *lname, const fields *fi,
-                               const frame *fr, builder *b,
+/*
+ * The next feature of `layer`. OSM sources are read through the dataset
+ * (GDALDatasetGetNextFeature), which reports how far into the file it is,
+ * so the progress bar moves although the feature count is unknown; with
+ * "interest_layers" set, other layers yield nothing, but any that does is
+ * skipped. The layer's attribute filter applies either way.
+ */
+static OGRFeatureH next_feature(GDALDatasetH ds, OGRLayerH layer,
+                                int by_dataset, double *frac)
+{
+    if (!by_dataset)
+        return OGR_L_GetNextFeature(layer);
+    for (;;) {
+        OGRLayerH from = NULL;
+        double pct = 0.0;
+        OGRFeatureH f = GDALDatasetGetNextFeature(ds, &from, &pct, NULL, NULL);
+        if (f == NULL)
+            return NULL;
+        *frac = pct;
+        if (from == layer)
+            return f;
+        OGR_F_Destroy(f);
+    }
+}
+
+static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
+                               const am_road_options *opt, const char *lname,
+                               const fields *fi, const frame *fr, builder *b,
                                am_progress_fn progress, void *user,
                                am_error *err)
 {
     am_road_network *n = b->net;
-    GIntBig total = OGR_L_GetFeatureCount(layer, FALSE);
+    GIntBig total = by_dataset ? -1 : OGR_L_GetFeatureCount(layer, FALSE);
     char msg[128];
     am_status rc = AM_OK;
-    OGR_L_ResetReading(layer);
+    double file_frac = 0.0;
+    if (by_dataset)
+        GDALDatasetResetReading(ds);
+    else
+        OGR_L_ResetReading(layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+    while ((f = next_feature(ds, layer, by_dataset, &file_frac)) != NULL) {
         n->n_features++;
         tags t;
         tags_read(f, fi, &t);
@@ -670,8 +699,9 @@ static am_status read_features(OGRLayerH layer, const am_road_options *opt,
         if (progress != NULL && n->n_features % PROGRESS_EVERY == 0) {
             snprintf(msg, sizeof msg, "roads: %lld features read",
                      (long long)n->n_features);
-            double frac =
-                total > 0 ? (double)n->n_features / (double)total : 0.0;
+            double frac = by_dataset  ? file_frac
+                          : total > 0 ? (double)n->n_features / (double)total
+                                      : 0.0;
             if (!progress(frac < 1.0 ? frac : 1.0, msg, user))
                 return am_error_set(err, AM_ERR_CANCELLED, opt->path,
                                     "cancelled while reading roads");
@@ -752,8 +782,8 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         rc = am_error_set(err, rc, opt->path, "out of memory");
         goto cleanup;
     }
-    rc = read_features(layer, opt, lname, &fi, &fr, &b, progress, progress_user,
-                       err);
+    rc = read_features(ds, is_osm, layer, opt, lname, &fi, &fr, &b, progress,
+                       progress_user, err);
     if (rc != AM_OK)
         goto cleanup;
 
