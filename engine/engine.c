@@ -122,12 +122,16 @@ static void err_file_default(am_error *e, const char *path)
 
 /* ---- phases and progress ------------------------------------------- */
 
-static void phase_begin(am_run_ctx *c, const char *label)
+/* Starts a phase; AM_ERR_CANCELLED if the progress callback says stop. */
+static am_status phase_begin(am_run_ctx *c, const char *label)
 {
     c->t_phase = am_now_s();
     c->phase_label = label;
-    if (c->opt->progress != NULL)
-        c->opt->progress(0.0, label, c->opt->progress_user);
+    if (c->opt->progress != NULL &&
+        !c->opt->progress(0.0, label, c->opt->progress_user))
+        return am_error_set(c->err, AM_ERR_CANCELLED, NULL,
+                            "cancelled before %s", label);
+    return AM_OK;
 }
 
 static void phase_end(am_run_ctx *c, const char *name)
@@ -236,7 +240,8 @@ static am_status load_network(am_run_ctx *c)
     if (rc != AM_OK)
         return rc;
 
-    phase_begin(c, "reading roads");
+    if ((rc = phase_begin(c, "reading roads")) != AM_OK)
+        return rc;
     rc = am_roads_load(&ro, phase_progress, c, &c->roads, c->err);
     if (rc != AM_OK)
         return rc;
@@ -249,7 +254,8 @@ static am_status load_network(am_run_ctx *c)
     c->sum->nodes = r->n_nodes;
     c->sum->arcs = r->n_arcs;
 
-    phase_begin(c, "building graph");
+    if ((rc = phase_begin(c, "building graph")) != AM_OK)
+        return rc;
     rc = am_graph_build(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
                         &c->graph, c->err);
     if (rc == AM_OK)
@@ -306,7 +312,8 @@ static am_status load_population(am_run_ctx *c)
         return am_error_set(c->err, AM_ERR_INVALID, s->population_path,
                             "path too long");
     am_population_options po = {c->pop_path, s->population_band};
-    phase_begin(c, "reading population");
+    if ((rc = phase_begin(c, "reading population")) != AM_OK)
+        return rc;
     rc = am_population_load(&po, phase_progress, c, &c->pop, c->err);
     if (rc != AM_OK)
         return rc;
@@ -358,7 +365,8 @@ static am_status snap_population(am_run_ctx *c)
                           "out of memory for %d cells", (int)n);
         goto done;
     }
-    phase_begin(c, "snapping population");
+    if ((rc = phase_begin(c, "snapping population")) != AM_OK)
+        goto done;
     for (int32_t i = 0; i < n; i++) {
         int64_t cell = p->cell[i];
         am_grid_cell_center(&p->grid, (int32_t)(cell % p->grid.nx),
@@ -423,7 +431,8 @@ static am_status load_facilities(am_run_ctx *c, int k)
     if (am_scenario_resolve_path(c->s, src->path, set->path,
                                  sizeof set->path) == NULL)
         return am_error_set(c->err, AM_ERR_INVALID, src->path, "path too long");
-    phase_begin(c, "reading facilities");
+    if ((rc = phase_begin(c, "reading facilities")) != AM_OK)
+        return rc;
     rc = am_facilities_load(src, set->path, &set->fac, c->err);
     if (rc != AM_OK)
         return rc;
@@ -457,7 +466,8 @@ static am_status compute_set(am_run_ctx *c, int k)
     const int n_meas = s->n_measures;
     am_status rc;
 
-    phase_begin(c, "computing catchments");
+    if ((rc = phase_begin(c, "computing catchments")) != AM_OK)
+        return rc;
     rc = am_catchments_compute(c->graph_rev, n_fac, set->snap.node,
                                set->snap.offset_ds, c->limit_ds, c->threads,
                                phase_progress, c, &set->rows, c->err);
@@ -467,7 +477,8 @@ static am_status compute_set(am_run_ctx *c, int k)
         return rc;
     phase_end(c, "catchments");
 
-    phase_begin(c, "computing measures");
+    if ((rc = phase_begin(c, "computing measures")) != AM_OK)
+        return rc;
     set->nearest_ds = malloc(sizeof *set->nearest_ds * (size_t)n_cells);
     set->nearest_fac = malloc(sizeof *set->nearest_fac * (size_t)n_cells);
     set->pop_within = calloc((size_t)s->n_cutoffs, sizeof *set->pop_within);
@@ -813,7 +824,8 @@ static am_status write_output(am_run_ctx *c)
 {
     am_h5 *h = NULL;
     am_status rc;
-    phase_begin(c, "writing output");
+    if ((rc = phase_begin(c, "writing output")) != AM_OK)
+        return rc;
     rc = am_h5_create(c->out_path, &h, c->err);
     if (rc != AM_OK)
         return rc;

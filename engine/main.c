@@ -4,10 +4,12 @@
  * the summary on stdout, map errors to one line and an exit code.
  *
  * Exit codes: 0 success, 1 the run failed (bad input, I/O, ...),
- * 2 command-line usage error.
+ * 2 command-line usage error, 130 interrupted (SIGINT/SIGTERM: the run
+ * stops at its next progress point and removes its temporary output).
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,13 +36,24 @@ static void usage(FILE *f)
            "  -h, --help          this help\n"
            "  -V, --version       version\n"
            "\n"
-           "Exit status: 0 success, 1 run failed, 2 usage error.\n"
+           "Exit status: 0 success, 1 run failed, 2 usage error, 130 "
+           "interrupted.\n"
            "Scenario format and outputs: see README.md and "
            "docs/hdf5-layout.md.\n");
 }
 
+/* Set by SIGINT/SIGTERM; the progress callback then asks the run to stop. */
+static volatile sig_atomic_t interrupted = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
 /* Progress on stderr: a redrawn bar on a terminal, GDAL-style dots else. */
 typedef struct progress_state {
+    int quiet;
     int tty;
     char label[64];
     int last; /* last printed percentage step, -1 before any */
@@ -49,6 +62,10 @@ typedef struct progress_state {
 static int progress_cb(double fraction, const char *message, void *user)
 {
     progress_state *p = user;
+    if (interrupted)
+        return 0;
+    if (p->quiet)
+        return 1;
     if (message == NULL)
         message = "";
     if (fraction < 0)
@@ -192,11 +209,20 @@ int main(int argc, char **argv)
     if (rc != AM_OK)
         return fail(&err);
 
-    progress_state ps = {isatty(STDERR_FILENO), "", -1};
+    /* A first Ctrl-C cancels cleanly; a second one kills (SA_RESETHAND). */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    progress_state ps = {quiet, isatty(STDERR_FILENO), "", -1};
     am_run_options opt = am_run_options_default();
     opt.output_path = output;
     opt.threads = threads;
-    opt.progress = quiet ? NULL : progress_cb;
+    opt.progress = progress_cb;
     opt.progress_user = &ps;
     opt.command_line = cmdline;
 
@@ -205,6 +231,10 @@ int main(int argc, char **argv)
     if (!quiet && ps.last >= 0 && ps.last < 100)
         fputc('\n', stderr);
     am_scenario_destroy(s);
+    if (rc == AM_ERR_CANCELLED && interrupted) {
+        fprintf(stderr, "accessim: interrupted; no output written\n");
+        return 130;
+    }
     if (rc != AM_OK)
         return fail(&err);
     am_run_summary_write(sum, stdout);

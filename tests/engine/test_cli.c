@@ -18,11 +18,13 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gdal.h>
@@ -378,6 +380,52 @@ static void test_unwritable_output(void **state)
     assert_no_output();
 }
 
+/* SIGINT during the run: exit 130, a message, no output, no temporary. */
+static void test_interrupt(void **state)
+{
+    (void)state;
+    char sc[512], h5[512], log[512];
+    p(sc, sizeof sc, "s.yaml");
+    p(h5, sizeof h5, "out.h5");
+    p(log, sizeof log, "int.log");
+    write_scenario(sc, DEMO "/comores-latest.osm.pbf",
+                   DEMO "/com_ppp_2020_UNadj.tif", NULL, NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0)
+            _exit(127);
+        dup2(fd, 2);
+        execl(ACCESSIM, ACCESSIM, "run", sc, "-o", h5, (char *)NULL);
+        _exit(127);
+    }
+    /* wait until the run has started reading, then interrupt it */
+    char buf[4096] = "";
+    for (int i = 0; i < 2000 && strstr(buf, "reading roads") == NULL; i++) {
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+        FILE *f = fopen(log, "r");
+        size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        buf[got] = '\0';
+        if (f)
+            fclose(f);
+    }
+    assert_non_null(strstr(buf, "reading roads"));
+    kill(pid, SIGINT);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 130);
+    FILE *f = fopen(log, "r");
+    size_t got = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[got] = '\0';
+    if (f)
+        fclose(f);
+    assert_non_null(strstr(buf, "interrupted"));
+    unlink(log);
+    assert_no_output();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +448,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_unwritable_output, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
