@@ -17,7 +17,7 @@ typedef struct am_spatial_index am_spatial_index;
 
 /*
  * Indexes points (x[i], y[i]), i < n (copied). Non-finite points are left
- * out. AM_ERR_NOMEM. *out owned by caller.
+ * out. AM_ERR_NOMEM; AM_ERR_INVALID for n < 0. *out owned by caller.
  */
 am_status am_spatial_index_build(int32_t n, const double *x, const double *y,
                                  am_spatial_index **out);

@@ -39,7 +39,9 @@ typedef struct am_catchments {
  * source_offset_ds[i] is added at the start (facility's off-network leg);
  * NULL means all zero. n_threads <= 0 means the OpenMP default.
  * progress (may be NULL) is called from the calling thread only.
- * Returns AM_OK, AM_ERR_NOMEM, AM_ERR_CANCELLED. *out owned by caller.
+ * Returns AM_OK, AM_ERR_NOMEM, AM_ERR_CANCELLED, or AM_ERR_INVALID for
+ * NULL arguments or a source node >= the graph's size (the source index in
+ * err->feature). *out owned by caller.
  */
 am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                                 const int32_t *source_node,

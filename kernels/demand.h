@@ -34,6 +34,8 @@ typedef struct am_demand {
  * Copies the inputs (borrowed) and builds the index. AM_ERR_INVALID (with
  * the cell id as err->feature) for a negative, NaN or infinite population,
  * a node id >= n_nodes, or an offset >= AM_TIME_INF on a snapped cell.
+ * Any negative node id means off network (stored as -1; its offset is
+ * ignored).
  */
 am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
                           const int32_t *cell_node,
