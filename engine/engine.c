@@ -34,6 +34,7 @@
 #include "geo/grid.h"
 #include "geo/spatial_index.h"
 #include "inputs/facilities.h"
+#include "inputs/fingerprint.h"
 #include "inputs/population.h"
 #include "inputs/road_profile.h"
 #include "inputs/roads.h"
@@ -60,11 +61,18 @@ typedef struct am_snapped {
     uint32_t *offset_ds; /* [n], walking time to the node */
 } am_snapped;
 
+/* SHA-256 and size of an input, taken when it is read. */
+typedef struct am_fp {
+    char hex[65];
+    long long size;
+} am_fp;
+
 /* Everything one facility set produces. */
 typedef struct am_set_result {
     am_facility_set *fac;
     am_snapped snap;
     char path[AM_PATH_MAX];
+    am_fp fp;
     am_catchments *rows;  /* facilities -> nodes */
     am_catchments *cols;  /* nodes -> facilities */
     uint32_t *nearest_ds; /* [n_cells] */
@@ -87,6 +95,7 @@ typedef struct am_run_ctx {
     char roads_path[AM_PATH_MAX];
     char pop_path[AM_PATH_MAX];
     char out_path[AM_PATH_MAX];
+    am_fp fp_scenario, fp_roads, fp_pop;
     /* built data */
     am_road_network *roads;
     am_graph *graph;
@@ -243,6 +252,9 @@ static am_status load_network(am_run_ctx *c)
     if ((rc = phase_begin(c, "reading roads")) != AM_OK)
         return rc;
     rc = am_roads_load(&ro, phase_progress, c, &c->roads, c->err);
+    if (rc == AM_OK)
+        rc = am_input_fingerprint(c->roads_path, c->fp_roads.hex,
+                                  &c->fp_roads.size, c->err);
     if (rc != AM_OK)
         return rc;
     phase_end(c, "roads");
@@ -315,6 +327,9 @@ static am_status load_population(am_run_ctx *c)
     if ((rc = phase_begin(c, "reading population")) != AM_OK)
         return rc;
     rc = am_population_load(&po, phase_progress, c, &c->pop, c->err);
+    if (rc == AM_OK)
+        rc = am_input_fingerprint(c->pop_path, c->fp_pop.hex, &c->fp_pop.size,
+                                  c->err);
     if (rc != AM_OK)
         return rc;
     phase_end(c, "population");
@@ -434,6 +449,9 @@ static am_status load_facilities(am_run_ctx *c, int k)
     if ((rc = phase_begin(c, "reading facilities")) != AM_OK)
         return rc;
     rc = am_facilities_load(src, set->path, &set->fac, c->err);
+    if (rc == AM_OK)
+        rc =
+            am_input_fingerprint(set->path, set->fp.hex, &set->fp.size, c->err);
     if (rc != AM_OK)
         return rc;
     int32_t n_on = 0;
@@ -534,22 +552,19 @@ static am_status compute_set(am_run_ctx *c, int k)
 
 /* ---- output --------------------------------------------------------- */
 
-static am_status write_fingerprint(am_run_ctx *c, am_h5 *h, const char *prefix,
-                                   const char *path)
+static am_status write_fingerprint(am_run_ctx *c, am_h5 *h, const char *obj,
+                                   const char *prefix, const char *path,
+                                   const am_fp *fp)
 {
-    char hex[65], name[128];
-    int64_t size = 0;
-    am_status rc = am_file_fingerprint(path, hex, &size, c->err);
-    if (rc != AM_OK)
-        return rc;
+    char name[128];
     snprintf(name, sizeof name, "%s_path", prefix);
-    rc = am_h5_attr_string(h, "/", name, path, c->err);
+    am_status rc = am_h5_attr_string(h, obj, name, path, c->err);
     snprintf(name, sizeof name, "%s_size_bytes", prefix);
     if (rc == AM_OK)
-        rc = am_h5_attr_int64(h, "/", name, size, c->err);
+        rc = am_h5_attr_int64(h, obj, name, (int64_t)fp->size, c->err);
     snprintf(name, sizeof name, "%s_sha256", prefix);
     if (rc == AM_OK)
-        rc = am_h5_attr_string(h, "/", name, hex, c->err);
+        rc = am_h5_attr_string(h, obj, name, fp->hex, c->err);
     return rc;
 }
 
@@ -586,9 +601,10 @@ static am_status write_root_attrs(am_run_ctx *c, am_h5 *h)
                                    s->cutoffs_min, c->err));
     AM_TRY(am_h5_attr_string(h, "/", "metric_frame", c->frame, c->err));
     if (s->source_path != NULL)
-        AM_TRY(write_fingerprint(c, h, "scenario", s->source_path));
-    AM_TRY(write_fingerprint(c, h, "roads", c->roads_path));
-    AM_TRY(write_fingerprint(c, h, "population", c->pop_path));
+        AM_TRY(write_fingerprint(c, h, "/", "scenario", s->source_path,
+                                 &c->fp_scenario));
+    AM_TRY(write_fingerprint(c, h, "/", "roads", c->roads_path, &c->fp_roads));
+    AM_TRY(write_fingerprint(c, h, "/", "population", c->pop_path, &c->fp_pop));
 
     AM_TRY(am_h5_make_group(h, "/network", c->err));
     AM_TRY(am_h5_attr_int64(h, "/network", "nodes", c->roads->n_nodes, c->err));
@@ -664,22 +680,13 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
     rc = am_h5_make_group(h, g, c->err);
     if (rc != AM_OK)
         goto done;
-    { /* each set's input fingerprint goes on its own group */
-        char hex[65];
-        int64_t size;
-        rc = am_file_fingerprint(set->path, hex, &size, c->err);
-        if (rc == AM_OK)
-            rc = am_h5_attr_string(h, g, "facilities_path", set->path, c->err);
-        if (rc == AM_OK)
-            rc = am_h5_attr_string(h, g, "facilities_sha256", hex, c->err);
-        if (rc == AM_OK)
-            rc = am_h5_attr_int64(h, g, "facilities_size_bytes", size, c->err);
-        if (rc == AM_OK)
-            rc = am_h5_attr_string(h, g, "where", src->where ? src->where : "",
-                                   c->err);
-        if (rc != AM_OK)
-            goto done;
-    }
+    /* each set's input fingerprint goes on its own group */
+    rc = write_fingerprint(c, h, g, "facilities", set->path, &set->fp);
+    if (rc == AM_OK)
+        rc = am_h5_attr_string(h, g, "where", src->where ? src->where : "",
+                               c->err);
+    if (rc != AM_OK)
+        goto done;
 
     /* nearest time and facility */
     r = raster_f32(c, AM_FILL_F32);
@@ -973,6 +980,9 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     c->limit_ds = (uint32_t)llround(max_cut * 600.0);
 
     rc = summary_init(c);
+    if (rc == AM_OK && s->source_path != NULL)
+        rc = am_input_fingerprint(s->source_path, c->fp_scenario.hex,
+                                  &c->fp_scenario.size, err);
     if (rc == AM_OK)
         rc = load_network(c);
     if (rc == AM_OK)

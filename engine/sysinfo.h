@@ -1,5 +1,5 @@
 /*
- * sysinfo.h: wall clock, peak memory and file fingerprints for run reports.
+ * sysinfo.h: wall clock and peak memory for run reports.
  * Internal to engine/. Thread-safe; no allocation.
  */
 #ifndef AM_SYSINFO_H
@@ -14,10 +14,6 @@ double am_now_s(void);
 
 /* Peak resident set size of this process so far, in MiB. */
 double am_peak_rss_mib(void);
-
-/* SHA-256 (hex) and size of a file. AM_ERR_IO naming the file. */
-am_status am_file_fingerprint(const char *path, char hex[65],
-                              int64_t *size_bytes, am_error *err);
 
 /* Current UTC time as ISO 8601 ("2026-11-23T15:00:00Z"). */
 void am_utc_now(char buf[32]);
