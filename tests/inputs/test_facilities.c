@@ -3,7 +3,7 @@
  *
  * Real data: the Comoros OSM health points (data/comoros/health.gpkg, 70
  * features: 28 hospital, 8 clinic, 3 doctors, 24 pharmacy, 7 null; see
- * ../shared/data/README.md for attribution). Hand-made fixtures (CSV,
+ * NOTICE for source and licence). Hand-made fixtures (CSV,
  * GeoJSON, a GPKG in EPSG:3857) are written into a temporary folder by the
  * tests themselves, so that their content sits next to the assertions.
  */
