@@ -33,19 +33,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
 #include "kernels/csr.h"
 #include "kernels/parallel.h"
 #include "kernels/search.h"
-
-static void *xmalloc(size_t count, size_t size)
-{
-    if (count == 0)
-        count = 1;
-    if (count > SIZE_MAX / size)
-        return NULL;
-    return malloc(count * size);
-}
 
 /* One source's catchment while the searches run. */
 typedef struct row_buf {
@@ -76,8 +68,8 @@ static am_status catchments_alloc(int32_t n_rows, int32_t n_cols,
     c->n_cols = n_cols;
     c->limit_ds = limit_ds;
     c->first = calloc((size_t)n_rows + 1, sizeof *c->first);
-    c->col = xmalloc((size_t)nnz, sizeof *c->col);
-    c->time_ds = xmalloc((size_t)nnz, sizeof *c->time_ds);
+    c->col = am_alloc_array((size_t)nnz, sizeof *c->col);
+    c->time_ds = am_alloc_array((size_t)nnz, sizeof *c->time_ds);
     if (c->first == NULL || c->col == NULL || c->time_ds == NULL) {
         am_catchments_destroy(c);
         return AM_ERR_NOMEM;
@@ -245,7 +237,6 @@ am_status am_catchments_transpose(const am_catchments *c, am_catchments **out,
                                   am_error *err)
 {
     am_catchments *t = NULL;
-    int64_t *cursor = NULL;
     am_status rc;
 
     if (out == NULL || c == NULL) {
@@ -259,21 +250,14 @@ am_status am_catchments_transpose(const am_catchments *c, am_catchments **out,
     rc = catchments_alloc(c->n_cols, c->n_rows, c->limit_ds, nnz, &t);
     if (rc != AM_OK)
         goto fail;
-    cursor = xmalloc((size_t)c->n_cols, sizeof *cursor);
-    if (cursor == NULL) {
-        rc = AM_ERR_NOMEM;
+    rc = am_csr_transpose(c->n_rows, c->n_cols, c->first, c->col, c->time_ds,
+                          t->first, t->col, t->time_ds);
+    if (rc != AM_OK)
         goto fail;
-    }
-
-    am_csr_transpose(c->n_rows, c->n_cols, c->first, c->col, c->time_ds,
-                     t->first, t->col, t->time_ds, cursor);
-
-    free(cursor);
     *out = t;
     return AM_OK;
 
 fail:
-    free(cursor);
     am_catchments_destroy(t);
     return am_error_set(err, rc, NULL,
                         "catchments: out of memory transposing %lld entries",

@@ -4,12 +4,18 @@
  */
 #include "kernels/csr.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-void am_csr_transpose(int32_t n_rows, int32_t n_cols, const int64_t *first,
-                      const int32_t *col, const uint32_t *val, int64_t *t_first,
-                      int32_t *t_col, uint32_t *t_val, int64_t *cursor)
+#include "common/alloc.h"
+
+am_status am_csr_transpose(int32_t n_rows, int32_t n_cols, const int64_t *first,
+                           const int32_t *col, const uint32_t *val,
+                           int64_t *t_first, int32_t *t_col, uint32_t *t_val)
 {
+    int64_t *cursor = am_alloc_array((size_t)n_cols, sizeof *cursor);
+    if (cursor == NULL)
+        return AM_ERR_NOMEM;
     const int64_t nnz = first[n_rows];
     memset(t_first, 0, (size_t)(n_cols + 1) * sizeof *t_first);
     for (int64_t e = 0; e < nnz; e++)
@@ -25,4 +31,6 @@ void am_csr_transpose(int32_t n_rows, int32_t n_cols, const int64_t *first,
             t_val[pos] = val[e];
         }
     }
+    free(cursor);
+    return AM_OK;
 }

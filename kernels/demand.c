@@ -24,16 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
-
-static void *xmalloc(size_t count, size_t size)
-{
-    if (count == 0)
-        count = 1;
-    if (count > SIZE_MAX / size)
-        return NULL;
-    return malloc(count * size);
-}
 
 /* Stable LSD radix sort of ids[0..n) by key[ids[i]], scratch tmp[0..n). */
 static void sort_by_offset(int32_t *ids, int32_t *tmp, int32_t n,
@@ -117,13 +109,14 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
         goto nomem;
     d->n_cells = n_cells;
     d->n_nodes = n_nodes;
-    d->cell_node = xmalloc((size_t)n_cells, sizeof *d->cell_node);
-    d->cell_offset_ds = xmalloc((size_t)n_cells, sizeof *d->cell_offset_ds);
-    d->pop = xmalloc((size_t)n_cells, sizeof *d->pop);
+    d->cell_node = am_alloc_array((size_t)n_cells, sizeof *d->cell_node);
+    d->cell_offset_ds =
+        am_alloc_array((size_t)n_cells, sizeof *d->cell_offset_ds);
+    d->pop = am_alloc_array((size_t)n_cells, sizeof *d->pop);
     d->first = calloc((size_t)n_nodes + 1, sizeof *d->first);
-    snapped = xmalloc((size_t)n_cells, sizeof *snapped);
-    tmp = xmalloc((size_t)n_cells, sizeof *tmp);
-    cursor = xmalloc((size_t)n_nodes, sizeof *cursor);
+    snapped = am_alloc_array((size_t)n_cells, sizeof *snapped);
+    tmp = am_alloc_array((size_t)n_cells, sizeof *tmp);
+    cursor = am_alloc_array((size_t)n_nodes, sizeof *cursor);
     if (d->cell_node == NULL || d->cell_offset_ds == NULL || d->pop == NULL ||
         d->first == NULL || snapped == NULL || tmp == NULL || cursor == NULL)
         goto nomem;
@@ -139,7 +132,7 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
             d->first[v + 1]++;
         }
     }
-    d->order = xmalloc((size_t)n_snapped, sizeof *d->order);
+    d->order = am_alloc_array((size_t)n_snapped, sizeof *d->order);
     if (d->order == NULL)
         goto nomem;
 

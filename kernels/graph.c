@@ -23,19 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
 #include "kernels/csr.h"
 
 /* malloc that never asks for 0 bytes, so NULL always means out of memory. */
-static void *xmalloc(size_t count, size_t size)
-{
-    if (count == 0)
-        count = 1;
-    if (count > SIZE_MAX / size)
-        return NULL;
-    return malloc(count * size);
-}
-
 /* An empty graph shell with its arrays allocated (first_out zeroed). */
 static am_status graph_alloc(int32_t n_nodes, int64_t n_arcs, am_graph **out)
 {
@@ -46,8 +38,8 @@ static am_status graph_alloc(int32_t n_nodes, int64_t n_arcs, am_graph **out)
     g->n_nodes = n_nodes;
     g->n_arcs = n_arcs;
     g->first_out = calloc((size_t)n_nodes + 1, sizeof *g->first_out);
-    g->head = xmalloc((size_t)n_arcs, sizeof *g->head);
-    g->time_ds = xmalloc((size_t)n_arcs, sizeof *g->time_ds);
+    g->head = am_alloc_array((size_t)n_arcs, sizeof *g->head);
+    g->time_ds = am_alloc_array((size_t)n_arcs, sizeof *g->time_ds);
     if (g->first_out == NULL || g->head == NULL || g->time_ds == NULL) {
         am_graph_destroy(g);
         return AM_ERR_NOMEM;
@@ -103,7 +95,7 @@ am_status am_graph_build(int32_t n_nodes, int64_t n_arcs, const int32_t *tail,
     rc = graph_alloc(n_nodes, n_arcs, &g);
     if (rc != AM_OK)
         goto fail;
-    cursor = xmalloc((size_t)n_nodes, sizeof *cursor);
+    cursor = am_alloc_array((size_t)n_nodes, sizeof *cursor);
     if (cursor == NULL) {
         rc = AM_ERR_NOMEM;
         goto fail;
@@ -138,7 +130,6 @@ fail:
 am_status am_graph_reverse(const am_graph *g, am_graph **out, am_error *err)
 {
     am_graph *r = NULL;
-    int64_t *cursor = NULL;
     am_status rc;
 
     if (out == NULL)
@@ -152,21 +143,14 @@ am_status am_graph_reverse(const am_graph *g, am_graph **out, am_error *err)
     rc = graph_alloc(g->n_nodes, g->n_arcs, &r);
     if (rc != AM_OK)
         goto fail;
-    cursor = xmalloc((size_t)g->n_nodes, sizeof *cursor);
-    if (cursor == NULL) {
-        rc = AM_ERR_NOMEM;
+    rc = am_csr_transpose(g->n_nodes, g->n_nodes, g->first_out, g->head,
+                          g->time_ds, r->first_out, r->head, r->time_ds);
+    if (rc != AM_OK)
         goto fail;
-    }
-
-    am_csr_transpose(g->n_nodes, g->n_nodes, g->first_out, g->head, g->time_ds,
-                     r->first_out, r->head, r->time_ds, cursor);
-
-    free(cursor);
     *out = r;
     return AM_OK;
 
 fail:
-    free(cursor);
     am_graph_destroy(r);
     return am_error_set(err, rc, NULL,
                         "graph: out of memory building the reverse graph");

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
 
 struct am_search {
@@ -45,15 +46,6 @@ struct am_search {
     uint32_t *res_time; /* [cap] times of touched[] after run */
 };
 
-static void *xmalloc(size_t count, size_t size)
-{
-    if (count == 0)
-        count = 1;
-    if (count > SIZE_MAX / size)
-        return NULL;
-    return malloc(count * size);
-}
-
 am_status am_search_create(int32_t n_nodes, am_search **out)
 {
     if (out == NULL)
@@ -66,12 +58,12 @@ am_status am_search_create(int32_t n_nodes, am_search **out)
         return AM_ERR_NOMEM;
     size_t n = (size_t)n_nodes;
     s->cap = n_nodes;
-    s->dist = xmalloc(n, sizeof *s->dist);
-    s->pos = xmalloc(n, sizeof *s->pos);
-    s->heap = xmalloc(n, sizeof *s->heap);
-    s->touched = xmalloc(n, sizeof *s->touched);
-    s->tmp = xmalloc(n, sizeof *s->tmp);
-    s->res_time = xmalloc(n, sizeof *s->res_time);
+    s->dist = am_alloc_array(n, sizeof *s->dist);
+    s->pos = am_alloc_array(n, sizeof *s->pos);
+    s->heap = am_alloc_array(n, sizeof *s->heap);
+    s->touched = am_alloc_array(n, sizeof *s->touched);
+    s->tmp = am_alloc_array(n, sizeof *s->tmp);
+    s->res_time = am_alloc_array(n, sizeof *s->res_time);
     if (s->dist == NULL || s->pos == NULL || s->heap == NULL ||
         s->touched == NULL || s->tmp == NULL || s->res_time == NULL) {
         am_search_destroy(s);
