@@ -14,7 +14,22 @@
 
 #define AM_TIME_INF ((uint32_t)0x7FFFFFFFu)
 
-/* Minutes to deciseconds, for cutoffs given in minutes. */
-#define AM_MIN_TO_DS(m) ((uint32_t)((m)*600u))
+/* Minutes (cutoffs, thresholds) to whole deciseconds, rounded to nearest;
+ * negative or non-finite input gives 0, too large gives AM_TIME_INF - 1. */
+static inline uint32_t am_minutes_to_ds(double minutes)
+{
+    double ds = minutes * 600.0 + 0.5;
+    if (!(ds >= 1.0))
+        return 0;
+    if (ds >= (double)(AM_TIME_INF - 1))
+        return AM_TIME_INF - 1;
+    return (uint32_t)ds;
+}
+
+/* Deciseconds to minutes, for outputs. */
+static inline double am_ds_to_minutes(uint32_t ds)
+{
+    return ds / 600.0;
+}
 
 #endif /* AM_UNITS_H */

@@ -51,11 +51,8 @@ typedef struct am_set_summary {
     int32_t n_on_network; /* within the snap distance of a road */
     double capacity_total;
     double pop_within[AM_MAX_CUTOFFS]; /* per scenario cutoff, inclusive */
-    double pop_beyond; /* not within the largest cutoff (or off net) */
-    int n_measures;
-    double *access_mean;   /* [n_measures] population-weighted */
-    double *access_median; /* [n_measures] population-weighted */
-    double *supply_served; /* [n_measures] sum S_j over D_j > 0 */
+    double *access_mean;               /* [n_measures] population-weighted */
+    double *access_median;             /* [n_measures] population-weighted */
 } am_set_summary;
 
 typedef struct am_run_summary {

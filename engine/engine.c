@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
 #include "engine/sysinfo.h"
 #include "geo/crs.h"
@@ -77,7 +78,6 @@ typedef struct am_set_result {
     am_catchments *cols;  /* nodes -> facilities */
     uint32_t *nearest_ds; /* [n_cells] */
     int32_t *nearest_fac; /* [n_cells] */
-    double *pop_within;   /* [n_cutoffs] */
     double *fac_demand;   /* [n_measures][n_fac] */
     double *fac_ratio;    /* [n_measures][n_fac] */
     double *access;       /* [n_measures][n_cells] */
@@ -102,6 +102,7 @@ typedef struct am_run_ctx {
     am_graph *graph_rev;
     am_population *pop;
     am_spatial_index *index;
+    double net_box[4]; /* network lon/lat extent: min x, min y, max x, max y */
     am_transform *to_metric; /* WGS 84 -> local metric frame */
     char frame[256];
     am_snapped cell_snap;
@@ -189,11 +190,11 @@ static am_status snap_points(am_run_ctx *c, int32_t n, const double *lon,
     double *x = NULL, *y = NULL;
     const double walk_mps = c->s->walk_speed_kmh / 3.6;
     *n_on = 0;
-    out->node = malloc(sizeof *out->node * (size_t)(n > 0 ? n : 1));
-    out->dist_m = malloc(sizeof *out->dist_m * (size_t)(n > 0 ? n : 1));
-    out->offset_ds = malloc(sizeof *out->offset_ds * (size_t)(n > 0 ? n : 1));
-    x = malloc(sizeof *x * (size_t)(n > 0 ? n : 1));
-    y = malloc(sizeof *y * (size_t)(n > 0 ? n : 1));
+    out->node = am_alloc_array((size_t)n, sizeof *out->node);
+    out->dist_m = am_alloc_array((size_t)n, sizeof *out->dist_m);
+    out->offset_ds = am_alloc_array((size_t)n, sizeof *out->offset_ds);
+    x = am_alloc_array((size_t)n, sizeof *x);
+    y = am_alloc_array((size_t)n, sizeof *y);
     if (!out->node || !out->dist_m || !out->offset_ds || !x || !y) {
         rc = am_error_set(c->err, AM_ERR_NOMEM, NULL,
                           "out of memory snapping %d points", (int)n);
@@ -206,7 +207,7 @@ static am_status snap_points(am_run_ctx *c, int32_t n, const double *lon,
         goto done;
     for (int32_t i = 0; i < n; i++) {
         int32_t v = -1;
-        if (isfinite(x[i]) && isfinite(y[i]) && x[i] != HUGE_VAL)
+        if (isfinite(x[i]) && isfinite(y[i])) /* failed: HUGE_VAL */
             v = am_spatial_index_nearest(c->index, x[i], y[i], c->s->snap_max_m,
                                          NULL);
         out->node[i] = v;
@@ -230,6 +231,22 @@ done:
 }
 
 /* ---- phases ---------------------------------------------------------- */
+
+/* The lon/lat extent of the finite points among n. */
+static void lonlat_box(int32_t n, const double *lon, const double *lat,
+                       double box[4])
+{
+    box[0] = box[1] = HUGE_VAL;
+    box[2] = box[3] = -HUGE_VAL;
+    for (int32_t i = 0; i < n; i++) {
+        if (!isfinite(lon[i]) || !isfinite(lat[i]))
+            continue;
+        box[0] = fmin(box[0], lon[i]);
+        box[1] = fmin(box[1], lat[i]);
+        box[2] = fmax(box[2], lon[i]);
+        box[3] = fmax(box[3], lat[i]);
+    }
+}
 
 static am_status load_network(am_run_ctx *c)
 {
@@ -278,15 +295,9 @@ static am_status load_network(am_run_ctx *c)
     }
 
     /* The local metric frame, centred on the network, and its index. */
-    double lon0 = HUGE_VAL, lat0 = HUGE_VAL, lon1 = -HUGE_VAL, lat1 = -HUGE_VAL;
-    for (int32_t v = 0; v < r->n_nodes; v++) {
-        lon0 = fmin(lon0, r->lon[v]);
-        lon1 = fmax(lon1, r->lon[v]);
-        lat0 = fmin(lat0, r->lat[v]);
-        lat1 = fmax(lat1, r->lat[v]);
-    }
-    rc = am_crs_metric_frame(lon0, lat0, lon1, lat1, c->frame, sizeof c->frame,
-                             c->err);
+    lonlat_box(r->n_nodes, r->lon, r->lat, c->net_box);
+    rc = am_crs_metric_frame(c->net_box[0], c->net_box[1], c->net_box[2],
+                             c->net_box[3], c->frame, sizeof c->frame, c->err);
     if (rc == AM_OK)
         rc = am_transform_create(AM_CRS_WGS84, c->frame, &c->to_metric, c->err);
     if (rc != AM_OK)
@@ -352,21 +363,6 @@ static int boxes_overlap(const double a[4], const double b[4], double margin_m)
            b[1] - dlat <= a[3];
 }
 
-static void lonlat_box(int32_t n, const double *lon, const double *lat,
-                       double box[4])
-{
-    box[0] = box[1] = HUGE_VAL;
-    box[2] = box[3] = -HUGE_VAL;
-    for (int32_t i = 0; i < n; i++) {
-        if (!isfinite(lon[i]) || !isfinite(lat[i]))
-            continue;
-        box[0] = fmin(box[0], lon[i]);
-        box[1] = fmin(box[1], lat[i]);
-        box[2] = fmax(box[2], lon[i]);
-        box[3] = fmax(box[3], lat[i]);
-    }
-}
-
 static am_status snap_population(am_run_ctx *c)
 {
     am_population *p = c->pop;
@@ -395,8 +391,8 @@ static am_status snap_population(am_run_ctx *c)
         goto done;
     }
 
-    double net_box[4], pop_box[4];
-    lonlat_box(c->roads->n_nodes, c->roads->lon, c->roads->lat, net_box);
+    const double *net_box = c->net_box;
+    double pop_box[4];
     lonlat_box(n, lon, lat, pop_box);
     if (!boxes_overlap(pop_box, net_box, c->s->snap_max_m)) {
         rc = am_error_set(
@@ -474,6 +470,16 @@ static am_status load_facilities(am_run_ctx *c, int k)
     return AM_OK;
 }
 
+/* The kernel's measure for a scenario's measure type. */
+static am_measure_kind measure_kind(am_measure_type type)
+{
+    switch (type) {
+    case AM_MEASURE_TYPE_2SFCA:
+        return AM_MEASURE_2SFCA;
+    }
+    return (am_measure_kind)0; /* rejected by the kernel: AM_ERR_INVALID */
+}
+
 static am_status compute_set(am_run_ctx *c, int k)
 {
     const am_scenario *s = c->s;
@@ -497,19 +503,20 @@ static am_status compute_set(am_run_ctx *c, int k)
 
     if ((rc = phase_begin(c, "computing measures")) != AM_OK)
         return rc;
-    set->nearest_ds = malloc(sizeof *set->nearest_ds * (size_t)n_cells);
-    set->nearest_fac = malloc(sizeof *set->nearest_fac * (size_t)n_cells);
-    set->pop_within = calloc((size_t)s->n_cutoffs, sizeof *set->pop_within);
-    set->fac_demand = malloc(sizeof(double) * (size_t)n_fac * (size_t)n_meas);
-    set->fac_ratio = malloc(sizeof(double) * (size_t)n_fac * (size_t)n_meas);
-    set->access = malloc(sizeof(double) * (size_t)n_cells * (size_t)n_meas);
-    ss->access_mean = calloc((size_t)n_meas, sizeof(double));
-    ss->access_median = calloc((size_t)n_meas, sizeof(double));
-    ss->supply_served = calloc((size_t)n_meas, sizeof(double));
-    ss->n_measures = n_meas;
-    if (!set->nearest_ds || !set->nearest_fac || !set->pop_within ||
-        !set->fac_demand || !set->fac_ratio || !set->access ||
-        !ss->access_mean || !ss->access_median || !ss->supply_served)
+    set->nearest_ds = am_alloc_array((size_t)n_cells, sizeof *set->nearest_ds);
+    set->nearest_fac =
+        am_alloc_array((size_t)n_cells, sizeof *set->nearest_fac);
+    set->fac_demand =
+        am_alloc_array((size_t)n_fac * (size_t)n_meas, sizeof(double));
+    set->fac_ratio =
+        am_alloc_array((size_t)n_fac * (size_t)n_meas, sizeof(double));
+    set->access =
+        am_alloc_array((size_t)n_cells * (size_t)n_meas, sizeof(double));
+    ss->access_mean = am_calloc_array((size_t)n_meas, sizeof(double));
+    ss->access_median = am_calloc_array((size_t)n_meas, sizeof(double));
+    if (!set->nearest_ds || !set->nearest_fac || !set->fac_demand ||
+        !set->fac_ratio || !set->access || !ss->access_mean ||
+        !ss->access_median)
         return am_error_set(c->err, AM_ERR_NOMEM, NULL,
                             "out of memory for the measures");
 
@@ -519,18 +526,15 @@ static am_status compute_set(am_run_ctx *c, int k)
         return rc;
     uint32_t cut_ds[AM_MAX_CUTOFFS];
     for (int i = 0; i < s->n_cutoffs; i++)
-        cut_ds[i] = (uint32_t)llround(s->cutoffs_min[i] * 600.0);
+        cut_ds[i] = am_minutes_to_ds(s->cutoffs_min[i]);
     am_coverage_run(c->demand, set->nearest_ds, s->n_cutoffs, cut_ds,
-                    set->pop_within);
-    for (int i = 0; i < s->n_cutoffs; i++)
-        ss->pop_within[i] = set->pop_within[i];
-    ss->pop_beyond = c->pop->total - set->pop_within[s->n_cutoffs - 1];
+                    ss->pop_within);
 
     for (int m = 0; m < n_meas; m++) {
         const am_measure_spec *ms = &s->measures[m];
         am_fca_params p;
-        p.kind = AM_MEASURE_2SFCA;
-        p.threshold_ds = (uint32_t)llround(ms->threshold_min * 600.0);
+        p.kind = measure_kind(ms->type);
+        p.threshold_ds = am_minutes_to_ds(ms->threshold_min);
         double *dem = set->fac_demand + (size_t)m * (size_t)n_fac;
         double *ratio = set->fac_ratio + (size_t)m * (size_t)n_fac;
         double *acc = set->access + (size_t)m * (size_t)n_cells;
@@ -542,9 +546,6 @@ static am_status compute_set(am_run_ctx *c, int k)
                                  &ss->access_median[m]);
         if (rc != AM_OK)
             return am_error_set(c->err, rc, NULL, "out of memory");
-        for (int32_t j = 0; j < n_fac; j++)
-            if (dem[j] > 0.0)
-                ss->supply_served[m] += set->fac->capacity[j];
     }
     phase_end(c, "measures");
     return AM_OK;
@@ -666,6 +667,7 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
     const am_scenario *s = c->s;
     const am_facility_source *src = &s->facility_sets[k];
     am_set_result *set = &c->sets[k];
+    const am_set_summary *ss = &c->sum->sets[k];
     const int32_t n_fac = set->fac->n;
     const int32_t n_cells = c->pop->n_cells;
     char g[512], path[768];
@@ -701,7 +703,8 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
     for (int32_t i = 0; i < n_cells; i++) {
         int64_t cell = c->pop->cell[i];
         uint32_t t = set->nearest_ds[i];
-        r[cell] = t == AM_TIME_INF ? AM_UNREACHED_MIN : (float)(t / 600.0);
+        r[cell] =
+            t == AM_TIME_INF ? AM_UNREACHED_MIN : (float)am_ds_to_minutes(t);
         ri[cell] =
             set->nearest_fac[i] >= 0 ? set->nearest_fac[i] : AM_UNREACHED_I32;
     }
@@ -806,12 +809,12 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
         double pct[AM_MAX_CUTOFFS];
         for (int i = 0; i < s->n_cutoffs; i++)
             pct[i] = c->pop->total > 0
-                         ? 100.0 * set->pop_within[i] / c->pop->total
+                         ? 100.0 * ss->pop_within[i] / c->pop->total
                          : 0.0;
         am_h5_column cc[3] = {
             {"cutoff_min", AM_H5_COL_DOUBLE, s->cutoffs_min, "minutes",
              "inclusive"},
-            {"population", AM_H5_COL_DOUBLE, set->pop_within, "persons",
+            {"population", AM_H5_COL_DOUBLE, ss->pop_within, "persons",
              "population whose nearest facility is within the cutoff"},
             {"percent", AM_H5_COL_DOUBLE, pct, "percent",
              "of the raster's total population"}};
@@ -869,7 +872,6 @@ static void run_ctx_free(am_run_ctx *c)
             am_catchments_destroy(set->cols);
             free(set->nearest_ds);
             free(set->nearest_fac);
-            free(set->pop_within);
             free(set->fac_demand);
             free(set->fac_ratio);
             free(set->access);
@@ -895,7 +897,6 @@ void am_run_summary_destroy(am_run_summary *r)
             free(r->sets[k].name);
             free(r->sets[k].access_mean);
             free(r->sets[k].access_median);
-            free(r->sets[k].supply_served);
         }
         free(r->sets);
     }
@@ -977,7 +978,7 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
                             "scenario not finalized (no cutoffs, measures "
                             "or facility sets)");
     double max_cut = s->cutoffs_min[s->n_cutoffs - 1];
-    c->limit_ds = (uint32_t)llround(max_cut * 600.0);
+    c->limit_ds = am_minutes_to_ds(max_cut);
 
     rc = summary_init(c);
     if (rc == AM_OK && s->source_path != NULL)

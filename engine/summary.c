@@ -62,6 +62,8 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             thousands((double)r->cells_off_network, b));
     for (int k = 0; k < r->n_sets; k++) {
         const am_set_summary *s = &r->sets[k];
+        /* not within the largest cutoff, off-network people included */
+        const double beyond = r->pop_total - s->pop_within[r->n_cutoffs - 1];
         fprintf(f,
                 "  facilities '%s': %d used (%d on the network), total "
                 "capacity %g\n",
@@ -74,9 +76,9 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
         fprintf(f,
                 "    unreachable    %12s people  %6.2f %%  (not within "
                 "%g min, off network included)\n",
-                thousands(s->pop_beyond, a), pct(s->pop_beyond, r->pop_total),
+                thousands(beyond, a), pct(beyond, r->pop_total),
                 r->cutoffs_min[r->n_cutoffs - 1]);
-        for (int m = 0; m < s->n_measures && m < r->n_measures; m++)
+        for (int m = 0; m < r->n_measures; m++)
             fprintf(f,
                     "    %s: population-weighted mean %.6g, median %.6g "
                     "(capacity per person; x10,000: mean %.4g, median "
