@@ -523,6 +523,22 @@ static am_status list_items(const parse_ctx *c, const yaml_node_t *n,
     return AM_OK;
 }
 
+/*
+ * Item i of a list found by list_items (items == NULL: the single mapping
+ * n itself) and its name for messages: "key[i]", or "key" for a single one.
+ */
+static const yaml_node_t *list_item(const parse_ctx *c, const yaml_node_t *n,
+                                    const yaml_node_item_t *items, int i,
+                                    const char *key, char *where, size_t size)
+{
+    if (items == NULL) {
+        snprintf(where, size, "%s", key);
+        return n;
+    }
+    snprintf(where, size, "%s[%d]", key, i);
+    return node_at(c, items[i]);
+}
+
 static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
@@ -537,13 +553,8 @@ static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
     s->n_facility_sets = count;
     for (int i = 0; i < count && rc == AM_OK; i++) {
         char where[32];
-        const yaml_node_t *item = n;
-        if (items != NULL) {
-            item = node_at(c, items[i]);
-            snprintf(where, sizeof where, "facilities[%d]", i);
-        } else {
-            snprintf(where, sizeof where, "facilities");
-        }
+        const yaml_node_t *item =
+            list_item(c, n, items, i, "facilities", where, sizeof where);
         s->facility_sets[i].default_capacity = 1.0;
         rc = parse_facility(c, item, where, &s->facility_sets[i]);
     }
@@ -647,13 +658,8 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
     s->n_measures = count;
     for (int i = 0; i < count && rc == AM_OK; i++) {
         char where[32];
-        const yaml_node_t *item = n;
-        if (items != NULL) {
-            item = node_at(c, items[i]);
-            snprintf(where, sizeof where, "measures[%d]", i);
-        } else {
-            snprintf(where, sizeof where, "measures");
-        }
+        const yaml_node_t *item =
+            list_item(c, n, items, i, "measures", where, sizeof where);
         rc = parse_measure(c, item, where, &s->measures[i]);
     }
     return rc;
