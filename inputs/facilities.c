@@ -119,15 +119,6 @@ static void field_list(OGRFeatureDefnH defn, char *buf, size_t n)
         snprintf(buf, n, "(none)");
 }
 
-static void layer_list(GDALDatasetH ds, char *buf, size_t n)
-{
-    buf[0] = '\0';
-    for (int i = 0; i < GDALDatasetGetLayerCount(ds); i++)
-        append_name(buf, n, OGR_L_GetName(GDALDatasetGetLayer(ds, i)));
-    if (buf[0] == '\0')
-        snprintf(buf, n, "(none)");
-}
-
 /* Index of a configured field; AM_ERR_FORMAT listing the fields if absent.
  * `key` is the scenario key that named it. */
 static am_status require_field(const load_ctx *c, const char *field,
@@ -504,23 +495,8 @@ static am_status load(const am_facility_source *src, const char *path,
     if ((rc = am_gdal_open(path, 1, &ds, err)) != AM_OK)
         return rc;
     OGRLayerH lyr = NULL;
-    if (src->layer != NULL) {
-        lyr = GDALDatasetGetLayerByName(ds, src->layer);
-        if (lyr == NULL) {
-            char layers[AM_LIST_MAX];
-            layer_list(ds, layers, sizeof layers);
-            rc = fail(&c, AM_ERR_FORMAT, -1,
-                      "no layer '%s'; layers in the file: %s", src->layer,
-                      layers);
-            goto done;
-        }
-    } else {
-        if (GDALDatasetGetLayerCount(ds) < 1) {
-            rc = fail(&c, AM_ERR_FORMAT, -1, "contains no vector layer");
-            goto done;
-        }
-        lyr = GDALDatasetGetLayer(ds, 0);
-    }
+    if ((rc = am_gdal_pick_layer(ds, path, src->layer, &lyr, err)) != AM_OK)
+        goto done;
     c.layer_name = OGR_L_GetName(lyr);
     c.defn = OGR_L_GetLayerDefn(lyr);
     if ((rc = resolve_fields(&c)) != AM_OK)

@@ -85,3 +85,33 @@ am_status am_gdal_srs_wkt(OGRSpatialReferenceH srs, const char *path,
     *wkt_out = wkt;
     return AM_OK;
 }
+
+am_status am_gdal_pick_layer(GDALDatasetH ds, const char *path,
+                             const char *name, OGRLayerH *out, am_error *err)
+{
+    int nl = GDALDatasetGetLayerCount(ds);
+    *out = name != NULL ? GDALDatasetGetLayerByName(ds, name)
+           : nl > 0     ? GDALDatasetGetLayer(ds, 0)
+                        : NULL;
+    if (*out != NULL)
+        return AM_OK;
+    if (nl == 0)
+        return am_error_set(err, AM_ERR_FORMAT, path,
+                            "no vector layer in this file");
+    char names[AM_ERROR_MSG_MAX / 2];
+    size_t k = 0;
+    names[0] = '\0';
+    for (int i = 0; i < nl && k + 1 < sizeof names; i++) {
+        const char *nm = OGR_L_GetName(GDALDatasetGetLayer(ds, i));
+        int w = snprintf(names + k, sizeof names - k, "%s'%s'",
+                         i > 0 ? ", " : "", nm != NULL ? nm : "");
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+    am_status rc =
+        am_error_set(err, AM_ERR_FORMAT, path,
+                     "no layer '%s' (layers in the file: %s)", name, names);
+    am_error_set_layer(err, name);
+    return rc;
+}

@@ -33,6 +33,14 @@ am_status am_gdal_open(const char *path, int want_vector, GDALDatasetH *out,
 am_status am_gdal_srs_wkt(OGRSpatialReferenceH srs, const char *path,
                           const char *what, char **wkt_out, am_error *err);
 
+/*
+ * The layer called `name` in ds, or its first layer when name is NULL.
+ * AM_ERR_FORMAT naming path: no vector layer at all, or no layer `name`
+ * (the message lists the layers there are; err's layer is set to name).
+ */
+am_status am_gdal_pick_layer(GDALDatasetH ds, const char *path,
+                             const char *name, OGRLayerH *out, am_error *err);
+
 /* GDAL's last error message for this thread, or "" (never NULL). */
 const char *am_gdal_last_message(void);
 

@@ -551,42 +551,6 @@ static am_status feature_add(builder *b, OGRGeometryH g, const frame *fr,
 /* Layer                                                                   */
 /* ---------------------------------------------------------------------- */
 
-static am_status layer_pick(GDALDatasetH ds, const am_road_options *opt,
-                            int is_osm, OGRLayerH *out, am_error *err)
-{
-    const char *want = opt->layer != NULL ? opt->layer
-                       : is_osm           ? "lines"
-                                          : NULL;
-    int nl = GDALDatasetGetLayerCount(ds);
-    OGRLayerH layer = NULL;
-    if (want != NULL)
-        layer = GDALDatasetGetLayerByName(ds, want);
-    else if (nl > 0)
-        layer = GDALDatasetGetLayer(ds, 0);
-    if (layer != NULL) {
-        *out = layer;
-        return AM_OK;
-    }
-    if (nl == 0)
-        return am_error_set(err, AM_ERR_FORMAT, opt->path,
-                            "no vector layer in this file");
-    char names[AM_ERROR_MSG_MAX / 2];
-    size_t k = 0;
-    names[0] = '\0';
-    for (int i = 0; i < nl && k + 1 < sizeof names; i++) {
-        const char *nm = OGR_L_GetName(GDALDatasetGetLayer(ds, i));
-        int w = snprintf(names + k, sizeof names - k, "%s'%s'",
-                         i > 0 ? ", " : "", nm != NULL ? nm : "");
-        if (w < 0)
-            break;
-        k += (size_t)w;
-    }
-    am_status rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
-                                "no layer '%s' (available: %s)", want, names);
-    am_error_set_layer(err, want);
-    return rc;
-}
-
 static void fields_find(OGRLayerH layer, fields *fi)
 {
     OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
@@ -733,7 +697,11 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : "";
     int is_osm = dname != NULL && strcmp(dname, "OSM") == 0;
     OGRLayerH layer = NULL;
-    rc = layer_pick(ds, opt, is_osm, &layer, err);
+    rc = am_gdal_pick_layer(ds, opt->path,
+                            opt->layer != NULL ? opt->layer
+                            : is_osm           ? "lines"
+                                               : NULL,
+                            &layer, err);
     if (rc != AM_OK)
         goto cleanup;
     const char *lname = OGR_L_GetName(layer);

@@ -209,8 +209,9 @@ static void test_comoros_errors(void **state)
 
     src.layer = "clinics";
     assert_int_equal(load(&src, &f, &e), AM_ERR_FORMAT);
-    assert_string_equal(e.msg, "no layer 'clinics'; layers in the file: "
-                               "health");
+    assert_string_equal(e.msg, "no layer 'clinics' (layers in the file: "
+                               "'health')");
+    assert_string_equal(e.layer, "clinics");
     src.layer = NULL;
 
     am_facility_source missing = source(AM_DEMO_DATA "/comoros/nope.gpkg");
