@@ -56,9 +56,9 @@ static PJ_CONTEXT *context_new(void)
 
 /*
  * The CRS object for def, or NULL when PROJ does not know it or it is not a
- * CRS. A bare PROJ string ("+proj=aeqd ...", as am_crs_metric_frame
- * writes) is an operation for PROJ >= 6 unless it says +type=crs; it is
- * retried as a CRS, as cs2cs and GDAL do.
+ * CRS. A bare PROJ string a user writes ("+proj=utm +zone=38 ...") is an
+ * operation for PROJ >= 6 unless it says +type=crs; it is retried as a CRS,
+ * as cs2cs and GDAL do. (am_crs_metric_frame writes +type=crs itself.)
  */
 static PJ *crs_create(PJ_CONTEXT *ctx, const char *def)
 {
@@ -216,7 +216,7 @@ am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,
                             "metric frame: no output buffer");
     int k = snprintf(buf, n,
                      "+proj=aeqd +lat_0=%.9f +lon_0=%.9f +datum=WGS84 "
-                     "+units=m +no_defs",
+                     "+units=m +no_defs +type=crs",
                      lat0, lon0);
     if (k < 0 || (size_t)k >= n) {
         buf[0] = '\0';

@@ -47,7 +47,7 @@ void am_transform_destroy(am_transform *t);
 /*
  * Writes into buf (size n) the PROJ string of the metric frame for an area
  * with this lon/lat extent: "+proj=aeqd +lat_0=.. +lon_0=.. +datum=WGS84
- * +units=m +no_defs", centred on the extent (longitudes wrapped to
+ * +units=m +no_defs +type=crs", centred on the extent (longitudes wrapped to
  * [-180, 180]). AM_ERR_INVALID for a non-finite or inverted extent.
  */
 am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,

@@ -136,7 +136,7 @@ static void test_metric_frame_string(void **state)
         AM_OK);
     assert_string_equal(buf, "+proj=aeqd +lat_0=37.500000000 "
                              "+lon_0=-25.500000000 +datum=WGS84 +units=m "
-                             "+no_defs");
+                             "+no_defs +type=crs");
     /* Longitudes beyond 180 are wrapped. */
     assert_int_equal(
         am_crs_metric_frame(350.0, -1.0, 360.0, 1.0, buf, sizeof buf, &err),
