@@ -580,7 +580,6 @@ static am_status write_root_attrs(am_run_ctx *c, am_h5 *h)
         if (rc == AM_OK)                                                       \
             rc = (call);                                                       \
     } while (0)
-    AM_TRY(am_h5_attr_string(h, "/", "Conventions", "CF-1.8", c->err));
     AM_TRY(am_h5_attr_string(h, "/", "title", "accessim accessibility results",
                              c->err));
     AM_TRY(am_h5_attr_string(h, "/", "accessim_version", AM_VERSION_STRING,
