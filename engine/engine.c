@@ -553,6 +553,13 @@ static am_status compute_set(am_run_ctx *c, int k)
 
 /* ---- output --------------------------------------------------------- */
 
+/* Runs `call` only while rc (a local am_status) is still AM_OK. */
+#define AM_TRY(call)                                                           \
+    do {                                                                       \
+        if (rc == AM_OK)                                                       \
+            rc = (call);                                                       \
+    } while (0)
+
 static am_status write_fingerprint(am_run_ctx *c, am_h5 *h, const char *obj,
                                    const char *prefix, const char *path,
                                    const am_fp *fp)
@@ -561,11 +568,9 @@ static am_status write_fingerprint(am_run_ctx *c, am_h5 *h, const char *obj,
     snprintf(name, sizeof name, "%s_path", prefix);
     am_status rc = am_h5_attr_string(h, obj, name, path, c->err);
     snprintf(name, sizeof name, "%s_size_bytes", prefix);
-    if (rc == AM_OK)
-        rc = am_h5_attr_int64(h, obj, name, (int64_t)fp->size, c->err);
+    AM_TRY(am_h5_attr_int64(h, obj, name, (int64_t)fp->size, c->err));
     snprintf(name, sizeof name, "%s_sha256", prefix);
-    if (rc == AM_OK)
-        rc = am_h5_attr_string(h, obj, name, fp->hex, c->err);
+    AM_TRY(am_h5_attr_string(h, obj, name, fp->hex, c->err));
     return rc;
 }
 
@@ -575,11 +580,7 @@ static am_status write_root_attrs(am_run_ctx *c, am_h5 *h)
     char now[32];
     am_utc_now(now);
     am_status rc = AM_OK;
-#define AM_TRY(call)                                                           \
-    do {                                                                       \
-        if (rc == AM_OK)                                                       \
-            rc = (call);                                                       \
-    } while (0)
+
     AM_TRY(am_h5_attr_string(h, "/", "title", "accessim accessibility results",
                              c->err));
     AM_TRY(am_h5_attr_string(h, "/", "accessim_version", AM_VERSION_STRING,
@@ -640,24 +641,18 @@ static am_status write_population(am_run_ctx *c, am_h5 *h)
     am_status rc =
         am_h5_write_raster_f32(h, "/population", r, AM_FILL_F32, &info, c->err);
     free(r);
-    am_population *p = c->pop;
-    if (rc == AM_OK)
-        rc = am_h5_attr_double(h, "/population", "total", p->total, c->err);
-    if (rc == AM_OK)
-        rc = am_h5_attr_int64(h, "/population", "populated_cells", p->n_cells,
-                              c->err);
-    if (rc == AM_OK)
-        rc = am_h5_attr_int64(h, "/population", "refused_negative_cells",
-                              p->n_negative, c->err);
-    if (rc == AM_OK)
-        rc = am_h5_attr_int64(h, "/population", "refused_nonfinite_cells",
-                              p->n_nonfinite, c->err);
-    if (rc == AM_OK)
-        rc = am_h5_attr_double(h, "/population", "off_network_population",
-                               c->sum->pop_off_network, c->err);
-    if (rc == AM_OK)
-        rc = am_h5_attr_int64(h, "/population", "off_network_cells",
-                              c->sum->cells_off_network, c->err);
+    const am_population *p = c->pop;
+    const char *at = "/population";
+    AM_TRY(am_h5_attr_double(h, at, "total", p->total, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "populated_cells", p->n_cells, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "refused_negative_cells", p->n_negative,
+                            c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "refused_nonfinite_cells", p->n_nonfinite,
+                            c->err));
+    AM_TRY(am_h5_attr_double(h, at, "off_network_population",
+                             c->sum->pop_off_network, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "off_network_cells",
+                            c->sum->cells_off_network, c->err));
     return rc;
 }
 
@@ -683,9 +678,8 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
         goto done;
     /* each set's input fingerprint goes on its own group */
     rc = write_fingerprint(c, h, g, "facilities", set->path, &set->fp);
-    if (rc == AM_OK)
-        rc = am_h5_attr_string(h, g, "where", src->where ? src->where : "",
-                               c->err);
+    AM_TRY(
+        am_h5_attr_string(h, g, "where", src->where ? src->where : "", c->err));
     if (rc != AM_OK)
         goto done;
 
@@ -710,17 +704,15 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
     am_h5_raster_info ti = {"travel time to the nearest facility", "minutes"};
     snprintf(path, sizeof path, "%s/nearest_time_min", g);
     rc = am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ti, c->err);
-    if (rc == AM_OK)
-        rc = am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
-                               c->err);
+    AM_TRY(am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
+                             c->err));
     if (rc != AM_OK)
         goto done;
     am_h5_raster_info fi = {"row of the nearest facility in facilities/", "1"};
     snprintf(path, sizeof path, "%s/nearest_facility", g);
     rc = am_h5_write_raster_i32(h, path, ri, AM_FILL_I32, &fi, c->err);
-    if (rc == AM_OK)
-        rc = am_h5_attr_int64(h, path, "unreachable_value", AM_UNREACHED_I32,
-                              c->err);
+    AM_TRY(am_h5_attr_int64(h, path, "unreachable_value", AM_UNREACHED_I32,
+                            c->err));
     if (rc != AM_OK)
         goto done;
 
@@ -736,18 +728,15 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
                                 "capacity per person"};
         snprintf(path, sizeof path, "%s/%s", g, ms->name);
         rc = am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ai, c->err);
-        if (rc == AM_OK)
-            rc = am_h5_attr_string(h, path, "measure", "2sfca", c->err);
-        if (rc == AM_OK)
-            rc = am_h5_attr_double(h, path, "threshold_min", ms->threshold_min,
-                                   c->err);
-        if (rc == AM_OK)
-            rc = am_h5_attr_string(
-                h, path, "reference",
-                "Luo W, Wang F (2003) Measures of spatial accessibility to "
-                "health care in a GIS environment. Environment and Planning "
-                "B 30(6):865-884",
-                c->err);
+        AM_TRY(am_h5_attr_string(h, path, "measure", "2sfca", c->err));
+        AM_TRY(am_h5_attr_double(h, path, "threshold_min", ms->threshold_min,
+                                 c->err));
+        AM_TRY(am_h5_attr_string(
+            h, path, "reference",
+            "Luo W, Wang F (2003) Measures of spatial accessibility to "
+            "health care in a GIS environment. Environment and Planning "
+            "B 30(6):865-884",
+            c->err));
         if (rc != AM_OK)
             goto done;
     }
