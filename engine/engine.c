@@ -130,6 +130,18 @@ static void err_file_default(am_error *e, const char *path)
     e->file[n] = '\0';
 }
 
+/* Resolves a scenario path into buf[AM_PATH_MAX] (against the scenario's
+ * folder). AM_ERR_INVALID naming the path when it does not fit. */
+static am_status resolve(const am_scenario *s, const char *path,
+                         char buf[AM_PATH_MAX], am_error *err)
+{
+    if (am_scenario_resolve_path(s, path, buf, AM_PATH_MAX) == NULL)
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "path longer than %d bytes once resolved",
+                            AM_PATH_MAX - 1);
+    return AM_OK;
+}
+
 /* ---- phases and progress ------------------------------------------- */
 
 /* Starts a phase; AM_ERR_CANCELLED if the progress callback says stop. */
@@ -252,10 +264,8 @@ static am_status load_network(am_run_ctx *c)
 {
     const am_scenario *s = c->s;
     am_status rc;
-    if (am_scenario_resolve_path(s, s->roads_path, c->roads_path,
-                                 sizeof c->roads_path) == NULL)
-        return am_error_set(c->err, AM_ERR_INVALID, s->roads_path,
-                            "path too long");
+    if ((rc = resolve(s, s->roads_path, c->roads_path, c->err)) != AM_OK)
+        return rc;
     am_road_options ro;
     memset(&ro, 0, sizeof ro);
     ro.path = c->roads_path;
@@ -330,10 +340,8 @@ static am_status load_population(am_run_ctx *c)
 {
     const am_scenario *s = c->s;
     am_status rc;
-    if (am_scenario_resolve_path(s, s->population_path, c->pop_path,
-                                 sizeof c->pop_path) == NULL)
-        return am_error_set(c->err, AM_ERR_INVALID, s->population_path,
-                            "path too long");
+    if ((rc = resolve(s, s->population_path, c->pop_path, c->err)) != AM_OK)
+        return rc;
     am_population_options po = {c->pop_path, s->population_band};
     if ((rc = phase_begin(c, "reading population")) != AM_OK)
         return rc;
@@ -439,9 +447,8 @@ static am_status load_facilities(am_run_ctx *c, int k)
     am_set_result *set = &c->sets[k];
     am_set_summary *ss = &c->sum->sets[k];
     am_status rc;
-    if (am_scenario_resolve_path(c->s, src->path, set->path,
-                                 sizeof set->path) == NULL)
-        return am_error_set(c->err, AM_ERR_INVALID, src->path, "path too long");
+    if ((rc = resolve(c->s, src->path, set->path, c->err)) != AM_OK)
+        return rc;
     if ((rc = phase_begin(c, "reading facilities")) != AM_OK)
         return rc;
     rc = am_facilities_load(src, set->path, &set->fac, c->err);
@@ -958,9 +965,8 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
                             "no output path (set 'output' or use -o)");
     if (opt->output_path != NULL)
         snprintf(c->out_path, sizeof c->out_path, "%s", out);
-    else if (am_scenario_resolve_path(s, out, c->out_path,
-                                      sizeof c->out_path) == NULL)
-        return am_error_set(err, AM_ERR_INVALID, out, "path too long");
+    else if (resolve(s, out, c->out_path, err) != AM_OK)
+        return err->code;
     if (s->n_cutoffs < 1 || s->n_measures < 1 || s->n_facility_sets < 1)
         return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
                             "scenario not finalized (no cutoffs, measures "
