@@ -21,6 +21,7 @@
 
 #include "common/error.h"
 #include "common/progress.h"
+#include "common/warning.h"
 #include "common/version.h"
 #include "engine/scenario.h"
 #include "inputs/scenario_file.h"
@@ -33,6 +34,8 @@ typedef struct am_run_options {
     am_progress_fn progress; /* may be NULL; message = phase label */
     void *progress_user;
     const char *command_line; /* recorded in the output; may be NULL */
+    am_warning_fn warning;    /* may be NULL; one call per warning, as found */
+    void *warning_user;
 } am_run_options;
 
 am_run_options am_run_options_default(void);
@@ -84,6 +87,9 @@ typedef struct am_run_summary {
     int n_phases;
     double wall_s;
     double peak_rss_mib;
+    /* warnings, in the order found (also passed to opt->warning) */
+    size_t n_warnings;
+    char **warnings; /* [n_warnings] */
 } am_run_summary;
 
 /*

@@ -88,6 +88,7 @@ typedef struct am_run_ctx {
     const am_run_options *opt;
     am_error *err;
     am_run_summary *sum;
+    am_warnings warn; /* handed to the loaders; moved into the summary */
     int threads;
     double t_start;
     double t_phase;
@@ -900,6 +901,9 @@ void am_run_summary_destroy(am_run_summary *r)
             free(r->measure_names[m]);
         free(r->measure_names);
     }
+    for (size_t i = 0; i < r->n_warnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
     free(r->scenario_name);
     free(r->output_path);
     free(r);
@@ -957,6 +961,7 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     c->opt = opt;
     c->err = err;
     c->t_start = am_now_s();
+    am_warnings_init(&c->warn, opt->warning, opt->warning_user);
     c->threads =
         am_parallel_threads(opt->threads > 0 ? opt->threads : s->threads);
     const char *out = opt->output_path ? opt->output_path : s->output_path;
@@ -999,7 +1004,12 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     if (c->sum != NULL) {
         c->sum->wall_s = am_now_s() - c->t_start;
         c->sum->peak_rss_mib = am_peak_rss_mib();
+        c->sum->warnings = c->warn.msg; /* moved */
+        c->sum->n_warnings = c->warn.n;
+        c->warn.msg = NULL;
+        c->warn.n = 0;
     }
+    am_warnings_clear(&c->warn);
     run_ctx_free(c);
     if (rc == AM_OK && summary != NULL)
         *summary = c->sum;

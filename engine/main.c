@@ -110,6 +110,19 @@ static int progress_cb(double fraction, const char *message, void *user)
     return 1;
 }
 
+/* Warnings go to stderr as they are found, on a line of their own. */
+static void warning_cb(const char *message, void *user)
+{
+    progress_state *p = user;
+    if (!p->quiet && p->last >= 0 && p->last < 100)
+        fputc('\n', stderr); /* end the progress line being drawn */
+    fprintf(stderr, "accessim: warning: %s\n", message);
+    /* the next progress call starts a fresh line for its phase */
+    p->label[0] = '\0';
+    p->last = -1;
+    fflush(stderr);
+}
+
 static int parse_threads(const char *s, int *out)
 {
     char *end = NULL;
@@ -225,6 +238,8 @@ int main(int argc, char **argv)
     opt.progress = progress_cb;
     opt.progress_user = &ps;
     opt.command_line = cmdline;
+    opt.warning = warning_cb;
+    opt.warning_user = &ps;
 
     am_run_summary *sum = NULL;
     rc = am_run(s, &opt, &sum, &err);
