@@ -24,6 +24,7 @@
 #include "kernels/demand.h"
 #include "kernels/graph.h"
 #include "kernels/measures.h"
+#include "kernels/nearest.h"
 
 /* cmocka 1.1's assert_float_equal compares as float: too coarse here. */
 #define assert_double_near(a, b, tol)                                          \
@@ -102,6 +103,26 @@ static void run_pipeline(const fixture *fx, int threads, results *r)
                      AM_OK);
     assert_int_equal(
         am_nearest_run(r->node, d, threads, r->near_t, r->near_f, &err), AM_OK);
+    /* The multi-source search gives the same nearest time and facility as
+     * the per-facility catchments, cell by cell (ties included). */
+    {
+        uint32_t *nt = xcalloc((size_t)fx->n_nodes, sizeof *nt);
+        int32_t *ns = xcalloc((size_t)fx->n_nodes, sizeof *ns);
+        uint32_t *ct = xcalloc((size_t)fx->n_cells, sizeof *ct);
+        int32_t *cf = xcalloc((size_t)fx->n_cells, sizeof *cf);
+        assert_int_equal(am_nearest_nodes(g_rev, fx->n_fac, fx->fac_node,
+                                          fx->fac_off, fx->limit, nt, ns, &err),
+                         AM_OK);
+        assert_int_equal(
+            am_nearest_cells(d, nt, ns, fx->limit, threads, ct, cf, &err),
+            AM_OK);
+        assert_memory_equal(ct, r->near_t, (size_t)fx->n_cells * sizeof *ct);
+        assert_memory_equal(cf, r->near_f, (size_t)fx->n_cells * sizeof *cf);
+        free(nt);
+        free(ns);
+        free(ct);
+        free(cf);
+    }
     r->cut[0] = 0;
     r->cut[1] = fx->d0 / 2;
     r->cut[2] = fx->d0;
@@ -640,6 +661,83 @@ static void test_oracle(void **state)
     fixture_free(&fx);
 }
 
+/* ---- multi-source nearest under ties ------------------------------------ */
+
+/* Every arc 100 ds, every offset 0, facilities stacked on shared nodes:
+ * most cells have several nearest facilities at the same time, and the
+ * multi-source labels must pick the lowest index as the catchments do
+ * (the comparison itself is in run_pipeline). */
+static void test_nearest_ties(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 77, 400, 120, 800, 2000, 1500);
+    for (int64_t a = 0; a < fx.n_arcs; a++)
+        fx.time[a] = 100;
+    for (int32_t j = 0; j < fx.n_fac; j++) {
+        fx.fac_off[j] = 0;
+        if (fx.fac_node[j] >= 0)
+            fx.fac_node[j] = (fx.fac_node[j] % 40) * 10; /* 40 nodes */
+    }
+    for (int32_t i = 0; i < fx.n_cells; i++)
+        fx.cell_off[i] = 0;
+    results r;
+    memset(&r, 0, sizeof r);
+    run_pipeline(&fx, 2, &r);
+    /* the fixture does produce ties: some cell's nearest is not the only
+     * facility at that time on its node */
+    int ties = 0;
+    for (int32_t j = 1; j < fx.n_fac; j++)
+        for (int32_t k = 0; k < j && !ties; k++)
+            ties = fx.fac_node[j] >= 0 && fx.fac_node[j] == fx.fac_node[k];
+    assert_true(ties);
+    results_free(&r);
+    fixture_free(&fx);
+}
+
+/* A source on a node beyond the graph is refused; one off the network
+ * (node < 0) seeds nothing; a limit below every offset reaches nothing. */
+static void test_nearest_bad_args(void **state)
+{
+    (void)state;
+    const int32_t tail[] = {0, 1}, head[] = {1, 2};
+    const uint32_t t[] = {10, 10};
+    am_graph *g = NULL;
+    am_error err;
+    assert_int_equal(am_graph_build(3, 2, tail, head, t, &g, &err), AM_OK);
+    uint32_t nt[3];
+    int32_t ns[3];
+    const int32_t bad[] = {0, 7};
+    assert_int_equal(am_nearest_nodes(g, 2, bad, NULL, 100, nt, ns, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(err.feature, 1);
+    const int32_t off_net[] = {-1};
+    assert_int_equal(am_nearest_nodes(g, 1, off_net, NULL, 100, nt, ns, &err),
+                     AM_OK);
+    for (int v = 0; v < 3; v++) {
+        assert_int_equal(nt[v], AM_TIME_INF);
+        assert_int_equal(ns[v], -1);
+    }
+    const int32_t src[] = {2};
+    const uint32_t off[] = {50};
+    assert_int_equal(am_nearest_nodes(g, 1, src, off, 49, nt, ns, &err), AM_OK);
+    assert_int_equal(ns[2], -1);
+    /* forward graph: from node 2 nothing is reachable; node 2 itself at 50 */
+    assert_int_equal(am_nearest_nodes(g, 1, src, off, 60, nt, ns, &err), AM_OK);
+    assert_int_equal(nt[2], 50);
+    assert_int_equal(ns[2], 0);
+    assert_int_equal(nt[0], AM_TIME_INF);
+    /* limit exactly at the label is inclusive */
+    const int32_t src0[] = {0};
+    assert_int_equal(am_nearest_nodes(g, 1, src0, NULL, 20, nt, ns, &err),
+                     AM_OK);
+    assert_int_equal(nt[2], 20);
+    assert_int_equal(am_nearest_nodes(g, 1, src0, NULL, 19, nt, ns, &err),
+                     AM_OK);
+    assert_int_equal(nt[2], AM_TIME_INF);
+    am_graph_destroy(g);
+}
+
 /* ---- (d) determinism ---------------------------------------------------- */
 
 static void assert_same(const results *a, const results *b, const fixture *fx)
@@ -807,6 +905,8 @@ int main(void)
         cmocka_unit_test(test_identity_random),
         cmocka_unit_test(test_oracle),
         cmocka_unit_test(test_determinism),
+        cmocka_unit_test(test_nearest_ties),
+        cmocka_unit_test(test_nearest_bad_args),
         cmocka_unit_test(test_progress_cancel),
         cmocka_unit_test(test_weighted_summary),
     };

@@ -1,0 +1,204 @@
+/*
+ * nearest.c: multi-source Dijkstra with lexicographic labels (see
+ * nearest.h).
+ *
+ * Dijkstra (1959) from all sources at once on the reverse graph. A label is
+ * the pair (time, source); pairs are compared lexicographically. Adding an
+ * arc's time to both members of a pair keeps their order, so Dijkstra's
+ * invariant holds for pairs as for times: when a node is popped with the
+ * smallest pair in the heap, its label is final, and it equals
+ * min_j (t(v -> j) + offset_j, j). The heap is keyed on (time, source,
+ * node), which makes the pop order a pure function of the labels.
+ *
+ * Only labels <= limit_ds are created, so every node that enters the heap is
+ * settled and the heap empties by itself. Times never overflow: a label is
+ * <= limit_ds < AM_TIME_INF and an arc time < AM_TIME_INF = 2^31 - 1.
+ */
+#include "kernels/nearest.h"
+
+#include <stdlib.h>
+
+#include "common/alloc.h"
+#include "common/units.h"
+#include "kernels/parallel.h"
+
+typedef struct lex_heap {
+    const uint32_t *t; /* labels: time */
+    const int32_t *s;  /*         source */
+    int32_t *heap;     /* node ids */
+    int32_t *pos;      /* [n] position in heap, -1 if not in it */
+    int32_t n;
+} lex_heap;
+
+static inline int lex_less(const lex_heap *h, int32_t a, int32_t b)
+{
+    if (h->t[a] != h->t[b])
+        return h->t[a] < h->t[b];
+    if (h->s[a] != h->s[b])
+        return h->s[a] < h->s[b];
+    return a < b;
+}
+
+static inline void lex_up(lex_heap *h, int32_t i)
+{
+    int32_t v = h->heap[i];
+    while (i > 0) {
+        int32_t parent = (i - 1) / 2;
+        int32_t p = h->heap[parent];
+        if (!lex_less(h, v, p))
+            break;
+        h->heap[i] = p;
+        h->pos[p] = i;
+        i = parent;
+    }
+    h->heap[i] = v;
+    h->pos[v] = i;
+}
+
+static inline void lex_down(lex_heap *h, int32_t i)
+{
+    int32_t v = h->heap[i];
+    for (;;) {
+        int32_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && lex_less(h, h->heap[c + 1], h->heap[c]))
+            c++;
+        if (!lex_less(h, h->heap[c], v))
+            break;
+        h->heap[i] = h->heap[c];
+        h->pos[h->heap[i]] = i;
+        i = c;
+    }
+    h->heap[i] = v;
+    h->pos[v] = i;
+}
+
+/* v's label was just lowered: insert it or move it up. */
+static inline void lex_push_or_raise(lex_heap *h, int32_t v)
+{
+    if (h->pos[v] < 0) {
+        h->heap[h->n] = v;
+        h->pos[v] = h->n++;
+    }
+    lex_up(h, h->pos[v]);
+}
+
+static inline int32_t lex_pop(lex_heap *h)
+{
+    int32_t top = h->heap[0];
+    h->pos[top] = -1;
+    if (--h->n > 0) {
+        h->heap[0] = h->heap[h->n];
+        h->pos[h->heap[0]] = 0;
+        lex_down(h, 0);
+    }
+    return top;
+}
+
+/* (t, s) < (node's label)? */
+static inline int better(uint32_t t, int32_t s, uint32_t tv, int32_t sv)
+{
+    return t < tv || (t == tv && s < sv);
+}
+
+am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
+                           const int32_t *src_node,
+                           const uint32_t *src_offset_ds, uint32_t limit_ds,
+                           uint32_t *node_time_ds, int32_t *node_src,
+                           am_error *err)
+{
+    if (g_rev == NULL || n_src < 0 || (n_src > 0 && src_node == NULL) ||
+        (g_rev->n_nodes > 0 && (node_time_ds == NULL || node_src == NULL)))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "nearest search: NULL argument");
+    const int32_t n = g_rev->n_nodes;
+    for (int32_t j = 0; j < n_src; j++) {
+        if (src_node[j] >= n) {
+            am_status rc = am_error_set(err, AM_ERR_INVALID, NULL,
+                                        "nearest search: source %ld at node "
+                                        "%ld, graph has %ld nodes",
+                                        (long)j, (long)src_node[j], (long)n);
+            am_error_set_feature(err, j);
+            return rc;
+        }
+    }
+    if (limit_ds >= AM_TIME_INF)
+        limit_ds = AM_TIME_INF - 1;
+
+    lex_heap h = {node_time_ds, node_src, NULL, NULL, 0};
+    h.heap = am_alloc_array((size_t)n, sizeof *h.heap);
+    h.pos = am_alloc_array((size_t)n, sizeof *h.pos);
+    if (h.heap == NULL || h.pos == NULL) {
+        free(h.heap);
+        free(h.pos);
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for a search over %ld nodes",
+                            (long)n);
+    }
+    for (int32_t v = 0; v < n; v++) {
+        node_time_ds[v] = AM_TIME_INF;
+        node_src[v] = -1;
+        h.pos[v] = -1;
+    }
+    for (int32_t j = 0; j < n_src; j++) {
+        const int32_t v = src_node[j];
+        const uint32_t t = src_offset_ds != NULL ? src_offset_ds[j] : 0;
+        if (v < 0 || t > limit_ds)
+            continue;
+        if (better(t, j, node_time_ds[v], node_src[v])) {
+            node_time_ds[v] = t;
+            node_src[v] = j;
+            lex_push_or_raise(&h, v);
+        }
+    }
+    const int64_t *first_out = g_rev->first_out;
+    const int32_t *head = g_rev->head;
+    const uint32_t *arc_ds = g_rev->time_ds;
+    while (h.n > 0) {
+        const int32_t u = lex_pop(&h);
+        const uint32_t tu = node_time_ds[u];
+        const int32_t su = node_src[u];
+        for (int64_t a = first_out[u]; a < first_out[u + 1]; a++) {
+            const uint32_t t = tu + arc_ds[a];
+            const int32_t v = head[a];
+            if (t <= limit_ds && better(t, su, node_time_ds[v], node_src[v])) {
+                node_time_ds[v] = t;
+                node_src[v] = su;
+                lex_push_or_raise(&h, v);
+            }
+        }
+    }
+    free(h.heap);
+    free(h.pos);
+    return AM_OK;
+}
+
+am_status am_nearest_cells(const am_demand *d, const uint32_t *node_time_ds,
+                           const int32_t *node_src, uint32_t limit_ds,
+                           int n_threads, uint32_t *time_ds, int32_t *facility,
+                           am_error *err)
+{
+    if (d == NULL ||
+        (d->n_cells > 0 && (node_time_ds == NULL || node_src == NULL ||
+                            time_ds == NULL || facility == NULL)))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "nearest: NULL argument");
+    const int nt = am_parallel_threads(n_threads);
+    const int32_t n_cells = d->n_cells;
+#pragma omp parallel for schedule(static) num_threads(nt) default(none)        \
+    shared(d, node_time_ds, node_src, limit_ds, time_ds, facility, n_cells)
+    for (int32_t i = 0; i < n_cells; i++) {
+        const int32_t v = d->cell_node[i];
+        uint32_t t = AM_TIME_INF;
+        int32_t j = -1;
+        if (v >= 0 && node_time_ds[v] != AM_TIME_INF &&
+            d->cell_offset_ds[i] + node_time_ds[v] <= limit_ds) {
+            t = d->cell_offset_ds[i] + node_time_ds[v];
+            j = node_src[v];
+        }
+        time_ds[i] = t;
+        facility[i] = j;
+    }
+    return AM_OK;
+}
