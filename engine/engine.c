@@ -9,8 +9,10 @@
  *               local azimuthal-equidistant frame (geo/), the off-network
  *               leg timed at walking speed
  *   catchments  one bounded search per facility on the reverse graph, to
- *               the largest cutoff (kernels/catchment)
- *   measures    nearest facility, coverage per cutoff, 2SFCA
+ *               the deepest measure threshold (kernels/catchment)
+ *   measures    nearest facility and coverage per cutoff from one
+ *               multi-source search to the largest cutoff
+ *               (kernels/nearest), 2SFCA from the catchments
  *   write       HDF5, under a temporary name, renamed when complete
  *
  * Definitions the outputs and the summary rely on:
@@ -43,6 +45,7 @@
 #include "kernels/demand.h"
 #include "kernels/graph.h"
 #include "kernels/measures.h"
+#include "kernels/nearest.h"
 #include "kernels/parallel.h"
 #include "outputs/h5_writer.h"
 
@@ -488,6 +491,24 @@ static am_measure_kind measure_kind(am_measure_type type)
     return (am_measure_kind)0; /* rejected by the kernel: AM_ERR_INVALID */
 }
 
+/* The deepest 2SFCA threshold of the scenario: how far catchments go. */
+static uint32_t catchment_limit_ds(const am_scenario *s)
+{
+    uint32_t lim = 0;
+    for (int m = 0; m < s->n_measures; m++) {
+        uint32_t t = am_minutes_to_ds(s->measures[m].threshold_min);
+        if (t > lim)
+            lim = t;
+    }
+    return lim;
+}
+
+/*
+ * Nearest time and facility and coverage come from one multi-source search
+ * to the largest cutoff (kernels/nearest.h); per-facility catchments go
+ * only as deep as the deepest measure threshold and are freed as soon as
+ * the set's measures are done.
+ */
 static am_status compute_set(am_run_ctx *c, int k)
 {
     const am_scenario *s = c->s;
@@ -495,14 +516,18 @@ static am_status compute_set(am_run_ctx *c, int k)
     am_set_summary *ss = &c->sum->sets[k];
     const int32_t n_fac = set->fac->n;
     const int32_t n_cells = c->demand->n_cells;
+    const int32_t n_nodes = c->graph_rev->n_nodes;
     const int n_meas = s->n_measures;
     am_status rc;
+    uint32_t *node_ds = NULL;
+    int32_t *node_fac = NULL;
 
     if ((rc = phase_begin(c, "computing catchments")) != AM_OK)
         return rc;
     rc = am_catchments_compute(c->graph_rev, n_fac, set->snap.node,
-                               set->snap.offset_ds, c->limit_ds, c->threads,
-                               phase_progress, c, &set->rows, c->err);
+                               set->snap.offset_ds, catchment_limit_ds(s),
+                               c->threads, phase_progress, c, &set->rows,
+                               c->err);
     if (rc == AM_OK)
         rc = am_catchments_transpose(set->rows, &set->cols, c->err);
     if (rc != AM_OK)
@@ -522,16 +547,25 @@ static am_status compute_set(am_run_ctx *c, int k)
         am_alloc_array((size_t)n_cells * (size_t)n_meas, sizeof(double));
     ss->access_mean = am_calloc_array((size_t)n_meas, sizeof(double));
     ss->access_median = am_calloc_array((size_t)n_meas, sizeof(double));
+    node_ds = am_alloc_array((size_t)n_nodes, sizeof *node_ds);
+    node_fac = am_alloc_array((size_t)n_nodes, sizeof *node_fac);
     if (!set->nearest_ds || !set->nearest_fac || !set->fac_demand ||
         !set->fac_ratio || !set->access || !ss->access_mean ||
-        !ss->access_median)
-        return am_error_set(c->err, AM_ERR_NOMEM, NULL,
-                            "out of memory for the measures");
+        !ss->access_median || !node_ds || !node_fac) {
+        rc = am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                          "out of memory for the measures");
+        goto done;
+    }
 
-    rc = am_nearest_run(set->cols, c->demand, c->threads, set->nearest_ds,
-                        set->nearest_fac, c->err);
+    rc = am_nearest_nodes(c->graph_rev, n_fac, set->snap.node,
+                          set->snap.offset_ds, c->limit_ds, node_ds, node_fac,
+                          c->err);
+    if (rc == AM_OK)
+        rc = am_nearest_cells(c->demand, node_ds, node_fac, c->limit_ds,
+                              c->threads, set->nearest_ds, set->nearest_fac,
+                              c->err);
     if (rc != AM_OK)
-        return rc;
+        goto done;
     uint32_t cut_ds[AM_MAX_CUTOFFS];
     for (int i = 0; i < s->n_cutoffs; i++)
         cut_ds[i] = am_minutes_to_ds(s->cutoffs_min[i]);
@@ -549,12 +583,22 @@ static am_status compute_set(am_run_ctx *c, int k)
         rc = am_fca_run(&p, set->rows, set->cols, c->demand, set->fac->capacity,
                         c->threads, dem, ratio, acc, c->err);
         if (rc != AM_OK)
-            return rc;
+            goto done;
         rc = am_weighted_summary(n_cells, acc, c->pop->pop, &ss->access_mean[m],
                                  &ss->access_median[m]);
-        if (rc != AM_OK)
-            return am_error_set(c->err, rc, NULL, "out of memory");
+        if (rc != AM_OK) {
+            rc = am_error_set(c->err, rc, NULL, "out of memory");
+            goto done;
+        }
     }
+    am_catchments_destroy(set->rows);
+    am_catchments_destroy(set->cols);
+    set->rows = set->cols = NULL;
+done:
+    free(node_ds);
+    free(node_fac);
+    if (rc != AM_OK)
+        return rc;
     phase_end(c, "measures");
     return AM_OK;
 }
