@@ -111,7 +111,8 @@ typedef struct am_run_ctx {
     char frame[256];
     am_snapped cell_snap;
     am_demand *demand;
-    am_set_result *sets; /* [n_facility_sets] */
+    uint8_t *demand_nodes; /* [n_nodes] 1 where some cell is snapped */
+    am_set_result *sets;   /* [n_facility_sets] */
     uint32_t limit_ds;
 } am_run_ctx;
 
@@ -437,6 +438,14 @@ static am_status snap_population(am_run_ctx *c)
                          c->cell_snap.offset_ds, p->pop, &c->demand, c->err);
     if (rc != AM_OK)
         goto done;
+    /* Catchments store only these nodes: no measure reads the others. */
+    c->demand_nodes = am_alloc_array((size_t)c->demand->n_nodes, 1);
+    if (c->demand_nodes == NULL) {
+        rc = am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (int32_t v = 0; v < c->demand->n_nodes; v++)
+        c->demand_nodes[v] = c->demand->first[v + 1] > c->demand->first[v];
     phase_end(c, "snap");
 done:
     am_transform_destroy(to_ll);
@@ -526,8 +535,8 @@ static am_status compute_set(am_run_ctx *c, int k)
         return rc;
     rc = am_catchments_compute(c->graph_rev, n_fac, set->snap.node,
                                set->snap.offset_ds, catchment_limit_ds(s),
-                               c->threads, phase_progress, c, &set->rows,
-                               c->err);
+                               c->demand_nodes, c->threads, phase_progress, c,
+                               &set->rows, c->err);
     if (rc == AM_OK)
         rc = am_catchments_transpose(set->rows, &set->cols, c->err);
     if (rc != AM_OK)
@@ -919,6 +928,7 @@ static void run_ctx_free(am_run_ctx *c)
         free(c->sets);
     }
     am_demand_destroy(c->demand);
+    free(c->demand_nodes);
     snapped_free(&c->cell_snap);
     am_transform_destroy(c->to_metric);
     am_spatial_index_destroy(c->index);

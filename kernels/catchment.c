@@ -10,22 +10,27 @@
  * Algorithm: sources are processed in batches. Within a batch an OpenMP
  * parallel-for (schedule(dynamic, 1): one search is already a large task)
  * runs one search per source, each thread with its own am_search allocated
- * before the region; each source copies its result (already ascending by
- * node id) into its own buffer. Between batches the calling thread reports
- * progress and may stop. When all batches are done the rows are assembled
- * serially in source order into one exactly sized CSR (prefix-sum over row
- * lengths, then copy), so the output is byte-identical for any thread count
- * or schedule. The transpose is the usual count / prefix-sum / scatter,
- * scattering rows in ascending order so that every new row is ascending.
+ * before the region; each source appends its kept nodes (already ascending
+ * by node id) to its thread's growing buffer and records where. After the
+ * region the calling thread appends the batch's rows to the result in
+ * source order, reports progress and may stop. So the output is
+ * byte-identical for any thread count or schedule. The transpose is the
+ * usual count / prefix-sum / scatter, scattering rows in ascending order so
+ * that every new row is ascending.
  *
- * Errors: a parallel region cannot return; each source records its own
- * status and the lowest failing source is reported after the region (GAP /
- * GraphBLAS habit). No allocation other than one buffer per source (sized by
- * its result) happens inside the region; none in the search itself.
+ * Only nodes with node_keep[v] != 0 are stored (the engine keeps the nodes
+ * that carry demand: in a dense network most reached nodes are empty road
+ * vertices that no measure reads).
+ *
+ * Errors: a parallel region cannot return; an out-of-memory in a thread's
+ * buffer is flagged and reported after the region. Allocation inside the
+ * region: only the geometric growth of the per-thread buffers (no malloc
+ * per source); none in the search itself.
  *
  * Invariants of a result: first[0] = 0, first non-decreasing, col strictly
  * ascending within a row, 0 <= col < n_cols, time_ds <= limit_ds.
- * Peak memory: about twice the final nnz (per-source rows + the final CSR).
+ * Peak memory: the result (grown by half each time it fills) plus one
+ * batch of entries in the thread buffers.
  */
 #include "kernels/catchment.h"
 
@@ -39,20 +44,38 @@
 #include "kernels/parallel.h"
 #include "kernels/search.h"
 
-/* One source's catchment while the searches run. */
-typedef struct row_buf {
-    int32_t n;
+/* Entries gathered by one thread during a batch (grown geometrically). */
+typedef struct thread_buf {
+    int64_t n, cap;
     int32_t *node;
     uint32_t *time_ds;
-} row_buf;
+} thread_buf;
 
-static void row_buf_free(row_buf *r)
+/* Where a source's row sits in its thread's buffer during a batch. */
+typedef struct row_ref {
+    int32_t thread;
+    int32_t n;
+    int64_t at;
+} row_ref;
+
+/* Grows (node, time) arrays to hold at least need entries. */
+static int grow(int32_t **node, uint32_t **time_ds, int64_t *cap, int64_t need)
 {
-    free(r->node);
-    free(r->time_ds);
-    r->node = NULL;
-    r->time_ds = NULL;
-    r->n = 0;
+    if (need <= *cap)
+        return 1;
+    int64_t c = *cap > 0 ? *cap : 1024;
+    while (c < need)
+        c += c / 2;
+    int32_t *nn = realloc(*node, (size_t)c * sizeof *nn);
+    if (nn == NULL)
+        return 0;
+    *node = nn;
+    uint32_t *tt = realloc(*time_ds, (size_t)c * sizeof *tt);
+    if (tt == NULL)
+        return 0;
+    *time_ds = tt;
+    *cap = c;
+    return 1;
 }
 
 /* Allocates the CSR shell (first zeroed) for n_rows rows and nnz entries. */
@@ -92,18 +115,45 @@ static int32_t batch_size(int32_t n_sources, int nt)
     return b < 1 ? 1 : (int32_t)b;
 }
 
+/* Runs source i's search and appends its kept nodes to buf. 0: NOMEM. */
+static int search_one(am_search *s, const am_graph *g_rev, int32_t v,
+                      uint32_t t0, uint32_t limit_ds, const uint8_t *node_keep,
+                      thread_buf *buf, row_ref *ref)
+{
+    const int32_t n = am_search_run(s, g_rev, 1, &v, &t0, limit_ds);
+    const int32_t *nodes;
+    const uint32_t *times;
+    am_search_result(s, &nodes, &times);
+    if (!grow(&buf->node, &buf->time_ds, &buf->cap, buf->n + n))
+        return 0;
+    ref->at = buf->n;
+    int32_t k = 0;
+    for (int32_t e = 0; e < n; e++) {
+        if (node_keep != NULL && !node_keep[nodes[e]])
+            continue;
+        buf->node[buf->n + k] = nodes[e];
+        buf->time_ds[buf->n + k] = times[e];
+        k++;
+    }
+    buf->n += k;
+    ref->n = k;
+    return 1;
+}
+
 am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                                 const int32_t *source_node,
                                 const uint32_t *source_offset_ds,
-                                uint32_t limit_ds, int n_threads,
-                                am_progress_fn progress, void *progress_user,
-                                am_catchments **out, am_error *err)
+                                uint32_t limit_ds, const uint8_t *node_keep,
+                                int n_threads, am_progress_fn progress,
+                                void *progress_user, am_catchments **out,
+                                am_error *err)
 {
     am_status rc = AM_OK;
-    row_buf *rows = NULL;
-    am_status *task_rc = NULL;
+    row_ref *refs = NULL;
+    thread_buf *bufs = NULL;
     am_search **ws = NULL;
     am_catchments *c = NULL;
+    int64_t cap = 0;
     int nt = am_parallel_threads(n_threads);
 
     if (out == NULL)
@@ -129,13 +179,13 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
     if (nt > n_sources)
         nt = n_sources > 0 ? n_sources : 1;
 
-    rows = calloc((size_t)n_sources + 1, sizeof *rows);
-    task_rc = calloc((size_t)n_sources + 1, sizeof *task_rc);
+    /* The result grows batch by batch; its entries are set below. */
+    rc = catchments_alloc(n_sources, g_rev->n_nodes, limit_ds, 0, &c);
+    refs = calloc((size_t)n_sources + 1, sizeof *refs);
+    bufs = calloc((size_t)nt, sizeof *bufs);
     ws = calloc((size_t)nt, sizeof *ws);
-    if (rows == NULL || task_rc == NULL || ws == NULL) {
-        rc = AM_ERR_NOMEM;
+    if (rc != AM_OK || refs == NULL || bufs == NULL || ws == NULL)
         goto nomem;
-    }
     for (int t = 0; t < nt; t++) {
         rc = am_search_create(g_rev->n_nodes, &ws[t]);
         if (rc != AM_OK)
@@ -143,44 +193,49 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
     }
 
     const int32_t batch = batch_size(n_sources, nt);
+    int64_t nnz = 0;
     for (int32_t lo = 0; lo < n_sources; lo += batch) {
         const int32_t hi = n_sources - lo > batch ? lo + batch : n_sources;
+        int failed = 0;
+        for (int t = 0; t < nt; t++)
+            bufs[t].n = 0;
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
-    shared(g_rev, source_node, source_offset_ds, limit_ds, rows, task_rc, ws,  \
-           lo, hi)
+    shared(g_rev, source_node, source_offset_ds, limit_ds, node_keep, refs,    \
+           bufs, ws, lo, hi) reduction(|                                       \
+                                       : failed)
         for (int32_t i = lo; i < hi; i++) {
             const int32_t v = source_node[i];
+            const int t = omp_get_thread_num();
+            refs[i] = (row_ref){t, 0, 0};
             if (v < 0)
                 continue; /* off the network: empty row */
-            am_search *s = ws[omp_get_thread_num()];
             const uint32_t t0 = source_offset_ds ? source_offset_ds[i] : 0;
-            const int32_t n = am_search_run(s, g_rev, 1, &v, &t0, limit_ds);
-            if (n == 0)
-                continue;
-            const int32_t *nodes;
-            const uint32_t *times;
-            am_search_result(s, &nodes, &times);
-            rows[i].node = malloc((size_t)n * sizeof *rows[i].node);
-            rows[i].time_ds = malloc((size_t)n * sizeof *rows[i].time_ds);
-            if (rows[i].node == NULL || rows[i].time_ds == NULL) {
-                task_rc[i] = AM_ERR_NOMEM;
-                continue;
-            }
-            memcpy(rows[i].node, nodes, (size_t)n * sizeof *nodes);
-            memcpy(rows[i].time_ds, times, (size_t)n * sizeof *times);
-            rows[i].n = n;
+            if (!search_one(ws[t], g_rev, v, t0, limit_ds, node_keep, &bufs[t],
+                            &refs[i]))
+                failed = 1;
         }
+        if (failed)
+            goto nomem;
 
+        /* Serial append in source order: deterministic for any thread
+         * count or schedule. */
+        int64_t add = 0;
+        for (int32_t i = lo; i < hi; i++)
+            add += refs[i].n;
+        if (!grow(&c->col, &c->time_ds, &cap, nnz + add))
+            goto nomem;
         for (int32_t i = lo; i < hi; i++) {
-            if (task_rc[i] != AM_OK) {
-                rc = am_error_set(err, task_rc[i], NULL,
-                                  "catchments: out of memory storing the "
-                                  "catchment of source %ld",
-                                  (long)i);
-                am_error_set_feature(err, i);
-                goto fail;
+            const row_ref *r = &refs[i];
+            if (r->n > 0) {
+                const thread_buf *b = &bufs[r->thread];
+                memcpy(c->col + nnz, b->node + r->at,
+                       (size_t)r->n * sizeof *c->col);
+                memcpy(c->time_ds + nnz, b->time_ds + r->at,
+                       (size_t)r->n * sizeof *c->time_ds);
             }
+            nnz += r->n;
+            c->first[i + 1] = nnz;
         }
         if (progress != NULL && !progress((double)hi / (double)n_sources,
                                           "catchments", progress_user)) {
@@ -190,24 +245,14 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
             goto fail;
         }
     }
-
-    /* Serial assembly in source order: deterministic for any thread count. */
-    int64_t nnz = 0;
-    for (int32_t i = 0; i < n_sources; i++)
-        nnz += rows[i].n;
-    rc = catchments_alloc(n_sources, g_rev->n_nodes, limit_ds, nnz, &c);
-    if (rc != AM_OK)
-        goto nomem;
-    for (int32_t i = 0; i < n_sources; i++) {
-        const int64_t at = c->first[i];
-        const int32_t n = rows[i].n;
-        if (n > 0) {
-            memcpy(c->col + at, rows[i].node, (size_t)n * sizeof *c->col);
-            memcpy(c->time_ds + at, rows[i].time_ds,
-                   (size_t)n * sizeof *c->time_ds);
-        }
-        c->first[i + 1] = at + n;
-        row_buf_free(&rows[i]);
+    /* Give back the growth slack. */
+    if (nnz > 0 && nnz < cap) {
+        int32_t *cc = realloc(c->col, (size_t)nnz * sizeof *cc);
+        if (cc != NULL)
+            c->col = cc;
+        uint32_t *tt = realloc(c->time_ds, (size_t)nnz * sizeof *tt);
+        if (tt != NULL)
+            c->time_ds = tt;
     }
     *out = c;
     c = NULL;
@@ -221,15 +266,17 @@ nomem:
 fail:
     am_catchments_destroy(c);
 done:
-    if (rows != NULL)
-        for (int32_t i = 0; i < n_sources; i++)
-            row_buf_free(&rows[i]);
     if (ws != NULL)
         for (int t = 0; t < nt; t++)
             am_search_destroy(ws[t]);
+    if (bufs != NULL)
+        for (int t = 0; t < nt; t++) {
+            free(bufs[t].node);
+            free(bufs[t].time_ds);
+        }
     free(ws);
-    free(task_rc);
-    free(rows);
+    free(bufs);
+    free(refs);
     return rc;
 }
 

@@ -88,8 +88,8 @@ static void run_pipeline(const fixture *fx, int threads, results *r)
                                      fx->cell_off, fx->pop, &d, &err),
                      AM_OK);
     assert_int_equal(am_catchments_compute(g_rev, fx->n_fac, fx->fac_node,
-                                           fx->fac_off, fx->limit, threads,
-                                           NULL, NULL, &r->fac, &err),
+                                           fx->fac_off, fx->limit, NULL,
+                                           threads, NULL, NULL, &r->fac, &err),
                      AM_OK);
     assert_int_equal(am_catchments_transpose(r->fac, &r->node, &err), AM_OK);
     r->D = xcalloc((size_t)fx->n_fac, sizeof *r->D);
@@ -310,8 +310,8 @@ static void test_hand_threshold_filter(void **state)
                                      fx.cell_off, fx.pop, &d, NULL),
                      AM_OK);
     assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
-                                           fx.fac_off, fx.limit, 1, NULL, NULL,
-                                           &fac, NULL),
+                                           fx.fac_off, fx.limit, NULL, 1, NULL,
+                                           NULL, &fac, NULL),
                      AM_OK);
     assert_int_equal(am_catchments_transpose(fac, &node, NULL), AM_OK);
     double D[5], R[5], A[10];
@@ -738,6 +738,82 @@ static void test_nearest_bad_args(void **state)
     am_graph_destroy(g);
 }
 
+/* ---- catchments kept to the nodes that carry demand --------------------- */
+
+/* With node_keep = "has cells", each row is the full row filtered to the
+ * kept nodes, and 2SFCA is byte-identical to the full catchments' (1 and 2
+ * threads). */
+static void test_keep_demand_nodes(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 4242, 3000, 80, 600, 3000, 2500);
+    results full;
+    memset(&full, 0, sizeof full);
+    run_pipeline(&fx, 1, &full);
+
+    am_graph *g = NULL, *g_rev = NULL;
+    am_demand *d = NULL;
+    am_error err;
+    assert_int_equal(am_graph_build(fx.n_nodes, fx.n_arcs, fx.tail, fx.head,
+                                    fx.time, &g, &err),
+                     AM_OK);
+    assert_int_equal(am_graph_reverse(g, &g_rev, &err), AM_OK);
+    assert_int_equal(am_demand_build(fx.n_cells, fx.n_nodes, fx.cell_node,
+                                     fx.cell_off, fx.pop, &d, &err),
+                     AM_OK);
+    uint8_t *keep = xcalloc((size_t)fx.n_nodes, 1);
+    int32_t n_keep = 0;
+    for (int32_t v = 0; v < fx.n_nodes; v++) {
+        keep[v] = d->first[v + 1] > d->first[v];
+        n_keep += keep[v];
+    }
+    assert_true(n_keep > 0 && n_keep < fx.n_nodes / 2);
+    for (int threads = 1; threads <= 2; threads++) {
+        am_catchments *fac = NULL, *node = NULL;
+        assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                               fx.fac_off, fx.limit, keep,
+                                               threads, NULL, NULL, &fac, &err),
+                         AM_OK);
+        assert_true(am_catchments_nnz(fac) < am_catchments_nnz(full.fac));
+        for (int32_t j = 0; j < fx.n_fac; j++) {
+            int64_t e = fac->first[j];
+            for (int64_t f = full.fac->first[j]; f < full.fac->first[j + 1];
+                 f++) {
+                if (!keep[full.fac->col[f]])
+                    continue;
+                assert_true(e < fac->first[j + 1]);
+                assert_int_equal(fac->col[e], full.fac->col[f]);
+                assert_int_equal(fac->time_ds[e], full.fac->time_ds[f]);
+                e++;
+            }
+            assert_int_equal(e, fac->first[j + 1]);
+        }
+        assert_int_equal(am_catchments_transpose(fac, &node, &err), AM_OK);
+        double *D = xcalloc((size_t)fx.n_fac, sizeof *D);
+        double *R = xcalloc((size_t)fx.n_fac, sizeof *R);
+        double *A = xcalloc((size_t)fx.n_cells, sizeof *A);
+        const am_fca_params p = {AM_MEASURE_2SFCA, fx.d0};
+        assert_int_equal(
+            am_fca_run(&p, fac, node, d, fx.supply, threads, D, R, A, &err),
+            AM_OK);
+        assert_memory_equal(D, full.D, (size_t)fx.n_fac * sizeof *D);
+        assert_memory_equal(R, full.R, (size_t)fx.n_fac * sizeof *R);
+        assert_memory_equal(A, full.A, (size_t)fx.n_cells * sizeof *A);
+        free(D);
+        free(R);
+        free(A);
+        am_catchments_destroy(fac);
+        am_catchments_destroy(node);
+    }
+    free(keep);
+    am_demand_destroy(d);
+    am_graph_destroy(g_rev);
+    am_graph_destroy(g);
+    results_free(&full);
+    fixture_free(&fx);
+}
+
 /* ---- (d) determinism ---------------------------------------------------- */
 
 static void assert_same(const results *a, const results *b, const fixture *fx)
@@ -802,7 +878,7 @@ static void test_progress_cancel(void **state)
     progress_log pl = {0, 0, 0.0, 1};
     am_catchments *c = NULL;
     assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
-                                           fx.fac_off, fx.limit, 2,
+                                           fx.fac_off, fx.limit, NULL, 2,
                                            log_progress, &pl, &c, NULL),
                      AM_OK);
     assert_true(pl.calls >= 2);
@@ -815,7 +891,7 @@ static void test_progress_cancel(void **state)
     am_error_clear(&err);
     c = (am_catchments *)&c;
     assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
-                                           fx.fac_off, fx.limit, 2,
+                                           fx.fac_off, fx.limit, NULL, 2,
                                            log_progress, &stop, &c, &err),
                      AM_ERR_CANCELLED);
     assert_null(c);
@@ -825,15 +901,15 @@ static void test_progress_cancel(void **state)
     /* A source snapped beyond the graph is rejected. */
     const int32_t bad = fx.n_nodes;
     am_error_clear(&err);
-    assert_int_equal(am_catchments_compute(g_rev, 1, &bad, NULL, 100, 1, NULL,
-                                           NULL, &c, &err),
+    assert_int_equal(am_catchments_compute(g_rev, 1, &bad, NULL, 100, NULL, 1,
+                                           NULL, NULL, &c, &err),
                      AM_ERR_INVALID);
     assert_null(c);
     assert_int_equal(err.feature, 0);
 
     /* Zero sources: an empty, valid result. */
-    assert_int_equal(am_catchments_compute(g_rev, 0, NULL, NULL, 100, 0, NULL,
-                                           NULL, &c, NULL),
+    assert_int_equal(am_catchments_compute(g_rev, 0, NULL, NULL, 100, NULL, 0,
+                                           NULL, NULL, &c, NULL),
                      AM_OK);
     assert_int_equal(c->n_rows, 0);
     assert_int_equal(am_catchments_nnz(c), 0);
@@ -906,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_oracle),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_nearest_ties),
+        cmocka_unit_test(test_keep_demand_nodes),
         cmocka_unit_test(test_nearest_bad_args),
         cmocka_unit_test(test_progress_cancel),
         cmocka_unit_test(test_weighted_summary),
