@@ -578,8 +578,10 @@ static am_status compute_set(am_run_ctx *c, int k)
     uint32_t cut_ds[AM_MAX_CUTOFFS];
     for (int i = 0; i < s->n_cutoffs; i++)
         cut_ds[i] = am_minutes_to_ds(s->cutoffs_min[i]);
-    am_coverage_run(c->demand, set->nearest_ds, s->n_cutoffs, cut_ds,
-                    ss->pop_within);
+    rc = am_coverage_run(c->demand, set->nearest_ds, s->n_cutoffs, cut_ds,
+                         ss->pop_within, c->err);
+    if (rc != AM_OK)
+        goto done;
 
     for (int m = 0; m < n_meas; m++) {
         const am_measure_spec *ms = &s->measures[m];

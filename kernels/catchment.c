@@ -115,12 +115,15 @@ static int32_t batch_size(int32_t n_sources, int nt)
     return b < 1 ? 1 : (int32_t)b;
 }
 
-/* Runs source i's search and appends its kept nodes to buf. 0: NOMEM. */
+/* Runs source i's search and appends its kept nodes to buf. 0: NOMEM or a
+ * workspace too small for the graph (cannot happen: sized from g_rev). */
 static int search_one(am_search *s, const am_graph *g_rev, int32_t v,
                       uint32_t t0, uint32_t limit_ds, const uint8_t *node_keep,
                       thread_buf *buf, row_ref *ref)
 {
     const int32_t n = am_search_run(s, g_rev, 1, &v, &t0, limit_ds);
+    if (n < 0)
+        return 0;
     const int32_t *nodes;
     const uint32_t *times;
     am_search_result(s, &nodes, &times);

@@ -169,12 +169,16 @@ am_status am_nearest_run(const am_catchments *node_rows, const am_demand *d,
     return AM_OK;
 }
 
-void am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
-                     int32_t n_cutoffs, const uint32_t *cutoff_ds,
-                     double *pop_within)
+am_status am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
+                          int32_t n_cutoffs, const uint32_t *cutoff_ds,
+                          double *pop_within, am_error *err)
 {
-    if (d == NULL || n_cutoffs <= 0 || cutoff_ds == NULL || pop_within == NULL)
-        return;
+    if (d == NULL || n_cutoffs < 0 ||
+        (n_cutoffs > 0 && (cutoff_ds == NULL || pop_within == NULL)) ||
+        (d->n_cells > 0 && nearest_ds == NULL))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "coverage: NULL argument or negative cutoff "
+                            "count");
     for (int32_t c = 0; c < n_cutoffs; c++) {
         const uint32_t cut = cutoff_ds[c];
         double sum = 0.0;
@@ -185,6 +189,7 @@ void am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
         }
         pop_within[c] = sum;
     }
+    return AM_OK;
 }
 
 /* qsort context-free comparison: index pairs (value, index). */

@@ -61,11 +61,12 @@ am_status am_nearest_run(const am_catchments *node_rows, const am_demand *d,
 
 /*
  * pop_within[c] = population of cells with nearest_ds <= cutoff_ds[c].
- * Summed in cell order. No allocation.
+ * Summed in cell order. No allocation. AM_ERR_INVALID (nothing written)
+ * for NULL arguments or n_cutoffs < 0.
  */
-void am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
-                     int32_t n_cutoffs, const uint32_t *cutoff_ds,
-                     double *pop_within);
+am_status am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
+                          int32_t n_cutoffs, const uint32_t *cutoff_ds,
+                          double *pop_within, am_error *err);
 
 /*
  * Weighted summary of values[i] with weights w[i] >= 0 (population):

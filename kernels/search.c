@@ -207,15 +207,17 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
                       const int32_t *seed_node, const uint32_t *seed_time_ds,
                       uint32_t limit_ds)
 {
+    if (s == NULL)
+        return -1;
     /* Reset what the previous run touched (its heap is already empty). */
     for (int32_t i = 0; i < s->n_touched; i++)
         s->dist[s->touched[i]] = AM_TIME_INF;
     s->n_touched = 0;
     s->heap_n = 0;
 
-    /* A graph larger than the workspace is a caller bug: reach nothing. */
+    /* A graph larger than the workspace is a caller bug: say so. */
     if (g == NULL || g->n_nodes > s->cap)
-        return 0;
+        return -1;
     if (limit_ds > AM_TIME_INF)
         limit_ds = AM_TIME_INF;
 

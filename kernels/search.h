@@ -29,7 +29,9 @@ void am_search_destroy(am_search *s);
 /*
  * Runs the search on g from n_seeds seeds (seed_node[i], starting at
  * seed_time_ds[i]; seeds out of range or with time > limit are ignored).
- * Returns the number of nodes reached (time <= limit_ds). No allocation.
+ * Returns the number of nodes reached (time <= limit_ds), or -1 when s or
+ * g is NULL or g has more nodes than the workspace was made for (a caller
+ * bug, never a silent "reached nothing"). No allocation.
  * Not thread-safe on one am_search; many searches may share one g.
  */
 int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,

@@ -127,7 +127,8 @@ static void run_pipeline(const fixture *fx, int threads, results *r)
     r->cut[1] = fx->d0 / 2;
     r->cut[2] = fx->d0;
     r->cut[3] = fx->limit;
-    am_coverage_run(d, r->near_t, N_CUT, r->cut, r->cover);
+    assert_int_equal(
+        am_coverage_run(d, r->near_t, N_CUT, r->cut, r->cover, &err), AM_OK);
     am_demand_destroy(d);
     am_graph_destroy(g_rev);
     am_graph_destroy(g);
@@ -374,9 +375,17 @@ static void test_hand_coverage(void **state)
     static const double exp_pop[] = {0,   100, 140, 150, 350,
                                      350, 400, 425, 425, 425};
     double got[10];
-    am_coverage_run(d, r.near_t, 10, cut, got);
+    assert_int_equal(am_coverage_run(d, r.near_t, 10, cut, got, NULL), AM_OK);
     for (int c = 0; c < 10; c++)
         assert_double_near(got[c], exp_pop[c], 0.0);
+    /* bad arguments are an error, not silence */
+    am_error err;
+    assert_int_equal(am_coverage_run(d, NULL, 10, cut, got, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_coverage_run(d, r.near_t, -1, cut, got, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_coverage_run(NULL, r.near_t, 10, cut, got, &err),
+                     AM_ERR_INVALID);
     am_demand_destroy(d);
     results_free(&r);
 }

@@ -203,10 +203,12 @@ static void test_workspace_reuse(void **state)
     for (int32_t v = 0; v < 6; v++)
         assert_int_equal(am_search_time(s, v), AM_TIME_INF);
 
-    /* A graph larger than the workspace reaches nothing. */
+    /* A graph larger than the workspace is an error, not "nothing". */
     am_search *small = NULL;
     assert_int_equal(am_search_create(3, &small), AM_OK);
-    assert_int_equal(run1(small, g, 0, 0, 1000), 0);
+    assert_int_equal(run1(small, g, 0, 0, 1000), -1);
+    assert_int_equal(am_search_run(small, NULL, 0, NULL, NULL, 10), -1);
+    assert_int_equal(am_search_run(NULL, g, 0, NULL, NULL, 10), -1);
     am_search_destroy(small);
     am_search_destroy(NULL);
 
