@@ -13,6 +13,11 @@
  *    2003), from the written rasters and facility table;
  *  - GDAL (netCDF driver) reads every result raster with the input
  *    raster's CRS, geotransform and size, and the right nodata;
+ *  - the demo's answer is pinned: coverage counts and percentages, and the
+ *    population-weighted mean and median of 2SFCA, as computed at commit
+ *    baa5ebe, whose results were checked cell by cell against an
+ *    independent implementation and pgRouting; a refactoring that changes
+ *    them changed the answer;
  *  - 1 and 2 threads give byte-identical datasets (every dataset of the
  *    file, raw bytes compared; only the run's metadata attributes such as
  *    created_utc and threads differ).
@@ -177,6 +182,74 @@ static void test_coverage(void **state)
     free(cov);
     free(pop);
     free(tmin);
+    H5Fclose(f);
+}
+
+/* Lower population-weighted median of the populated cells' values. */
+typedef struct wv {
+    double v, w;
+} wv;
+
+static int wv_cmp(const void *a, const void *b)
+{
+    const wv *x = a, *y = b;
+    return (x->v > y->v) - (x->v < y->v);
+}
+
+static void test_pinned_results(void **state)
+{
+    (void)state;
+    hid_t f = H5Fopen(out1, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    double *cov = NULL, *pct = NULL;
+    float *pop = NULL, *acc = NULL;
+    assert_int_equal(read_all(f, SET "/coverage/population", H5T_NATIVE_DOUBLE,
+                              (void **)&cov, sizeof *cov),
+                     3);
+    read_all(f, SET "/coverage/percent", H5T_NATIVE_DOUBLE, (void **)&pct,
+             sizeof *pct);
+    static const double pinned_cov[3] = {385995.01308584213, 677907.82697421312,
+                                         809362.16729955375};
+    static const double pinned_pct[3] = {44.387904768981642, 77.956727537271803,
+                                         93.073458432789536};
+    for (int c = 0; c < 3; c++) {
+        assert_true(fabs(cov[c] - pinned_cov[c]) <= 1e-9 * pinned_cov[c]);
+        assert_true(fabs(pct[c] - pinned_pct[c]) <= 1e-9 * pinned_pct[c]);
+    }
+    hsize_t n = read_all(f, "/population", H5T_NATIVE_FLOAT, (void **)&pop,
+                         sizeof *pop);
+    read_all(f, SET "/2sfca_30min", H5T_NATIVE_FLOAT, (void **)&acc,
+             sizeof *acc);
+    wv *p = calloc(n, sizeof *p);
+    assert_non_null(p);
+    size_t k = 0;
+    double sw = 0, swv = 0;
+    for (hsize_t i = 0; i < n; i++) {
+        if (!(pop[i] > 0))
+            continue;
+        p[k].v = acc[i];
+        p[k].w = pop[i];
+        sw += pop[i];
+        swv += (double)pop[i] * acc[i];
+        k++;
+    }
+    qsort(p, k, sizeof *p, wv_cmp);
+    double cum = 0, median = p[k - 1].v;
+    for (size_t q = 0; q < k; q++) {
+        cum += p[q].w;
+        if (cum >= 0.5 * sw) {
+            median = p[q].v;
+            break;
+        }
+    }
+    /* float32 rasters: 1e-6 relative covers their rounding */
+    assert_true(fabs(swv / sw - 0.000170194) <= 1e-6 * 0.000170194 + 5e-13);
+    assert_true(fabs(median - 0.000111434) <= 1e-5 * 0.000111434);
+    free(p);
+    free(cov);
+    free(pct);
+    free(pop);
+    free(acc);
     H5Fclose(f);
 }
 
@@ -353,6 +426,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_population_and_facilities),
         cmocka_unit_test(test_coverage),
+        cmocka_unit_test(test_pinned_results),
         cmocka_unit_test(test_2sfca_identity),
         cmocka_unit_test(test_gdal_georeferencing),
         cmocka_unit_test(test_threads_identical),
