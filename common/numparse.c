@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <float.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static int is_digit(char c)
@@ -95,4 +96,38 @@ am_num_status am_parse_integer(const char *s, long long *out)
 int am_threads_valid(long long n)
 {
     return n >= 0 && n <= AM_THREADS_MAX;
+}
+
+const char *am_format_count(double v, char buf[AM_COUNT_BUF])
+{
+    if (isnan(v)) {
+        snprintf(buf, AM_COUNT_BUF, "nan");
+        return buf;
+    }
+    if (isinf(v)) {
+        snprintf(buf, AM_COUNT_BUF, "%s", v < 0 ? "-inf" : "inf");
+        return buf;
+    }
+    /* 1e18 has 19 digits: 25 bytes with separators, sign and NUL. */
+    if (fabs(v) >= 1e18) {
+        snprintf(buf, AM_COUNT_BUF, "%.3e", v);
+        return buf;
+    }
+    char raw[AM_COUNT_BUF];
+    int len = snprintf(raw, sizeof raw, "%.0f", fabs(v));
+    if (len < 0 || len >= (int)sizeof raw) { /* cannot happen below 1e18 */
+        snprintf(buf, AM_COUNT_BUF, "%.3e", v);
+        return buf;
+    }
+    size_t o = 0;
+    if (v < 0 && nearbyint(v) != 0.0)
+        buf[o++] = '-';
+    for (int i = 0; i < len; i++) {
+        buf[o++] = raw[i];
+        int left = len - i - 1;
+        if (left > 0 && left % 3 == 0)
+            buf[o++] = ',';
+    }
+    buf[o] = '\0';
+    return buf;
 }

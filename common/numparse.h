@@ -1,7 +1,8 @@
 /*
- * numparse.h: the one grammar for numbers typed by people (scenario keys,
- * capacity and coordinate cells read as text, command-line options), and
- * the one rule for thread counts.
+ * numparse.h: numbers typed by people and shown to them: the one grammar
+ * for numbers read from text (scenario keys, capacity and coordinate cells
+ * read as text, command-line options), the one rule for thread counts, and
+ * counts formatted with thousands separators for the summary.
  *
  * strtod and strtol accept far more than a user means to write: "0x10"
  * (16), "inf", "nan", "1e400" (HUGE_VAL with ERANGE), leading blanks,
@@ -48,5 +49,16 @@ am_num_status am_parse_integer(const char *s, long long *out);
 
 /* 1 if n is a valid thread count (0..AM_THREADS_MAX), else 0. */
 int am_threads_valid(long long n);
+
+/* Room for any am_format_count result, terminator included. */
+#define AM_COUNT_BUF 32
+
+/*
+ * v rounded to a whole number with thousands separators ("1,234,568",
+ * "-12"); beyond 1e18 in magnitude, where the digits stop meaning anything,
+ * in exponent notation ("3.403e+38"); "nan", "inf", "-inf" as such. Never
+ * writes more than AM_COUNT_BUF bytes. Returns buf.
+ */
+const char *am_format_count(double v, char buf[AM_COUNT_BUF]);
 
 #endif /* AM_NUMPARSE_H */

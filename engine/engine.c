@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/numparse.h"
 #include "common/units.h"
 #include "engine/sysinfo.h"
 #include "geo/crs.h"
@@ -140,6 +141,35 @@ static am_status resolve(const am_scenario *s, const char *path,
         return am_error_set(err, AM_ERR_INVALID, path,
                             "path longer than %d bytes once resolved",
                             AM_PATH_MAX - 1);
+    return AM_OK;
+}
+
+/*
+ * The thread count: the option's, else the scenario's, else all cores.
+ * Both follow common/numparse.h's rule (at most AM_THREADS_MAX; checked
+ * again here for callers of the API); a count beyond
+ * AM_THREADS_PER_CORE_MAX per core is lowered, with a warning, since the
+ * kernels are compute-bound and OpenMP runtimes fail on huge teams.
+ */
+static am_status choose_threads(am_run_ctx *c)
+{
+    int requested = c->opt->threads > 0 ? c->opt->threads : c->s->threads;
+    if (!am_threads_valid(requested))
+        return am_error_set(c->err, AM_ERR_USAGE, c->s->source_path,
+                            "%d threads requested: the count must be from 0 "
+                            "(all cores) to %d",
+                            requested, AM_THREADS_MAX);
+    int cores = am_parallel_cores();
+    if (cores <= AM_THREADS_MAX / AM_THREADS_PER_CORE_MAX &&
+        requested > AM_THREADS_PER_CORE_MAX * cores) {
+        am_warn(&c->warn,
+                "%d threads requested on %d core%s: using %d (more than %d "
+                "per core only adds overhead)",
+                requested, cores, cores == 1 ? "" : "s",
+                AM_THREADS_PER_CORE_MAX * cores, AM_THREADS_PER_CORE_MAX);
+        requested = AM_THREADS_PER_CORE_MAX * cores;
+    }
+    c->threads = am_parallel_threads(requested);
     return AM_OK;
 }
 
@@ -962,8 +992,6 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     c->err = err;
     c->t_start = am_now_s();
     am_warnings_init(&c->warn, opt->warning, opt->warning_user);
-    c->threads =
-        am_parallel_threads(opt->threads > 0 ? opt->threads : s->threads);
     const char *out = opt->output_path ? opt->output_path : s->output_path;
     if (out == NULL || out[0] == '\0')
         return am_error_set(err, AM_ERR_USAGE, s->source_path,
@@ -979,7 +1007,9 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     double max_cut = s->cutoffs_min[s->n_cutoffs - 1];
     c->limit_ds = am_minutes_to_ds(max_cut);
 
-    rc = summary_init(c);
+    rc = choose_threads(c);
+    if (rc == AM_OK)
+        rc = summary_init(c);
     if (rc == AM_OK && s->source_path != NULL)
         rc = am_input_fingerprint(s->source_path, c->fp_scenario.hex,
                                   &c->fp_scenario.size, err);

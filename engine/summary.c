@@ -5,27 +5,14 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "common/numparse.h"
 #include "engine/accessim.h"
 
-/* 1234567.8 -> "1,234,568" */
-static const char *thousands(double v, char buf[32])
+/* 1234567.8 -> "1,234,568"; any double, inf and nan included (a total of
+ * 1e24 used to overflow a fixed buffer here). */
+static const char *thousands(double v, char buf[AM_COUNT_BUF])
 {
-    char raw[32];
-    snprintf(raw, sizeof raw, "%.0f", fabs(v));
-    size_t len = 0;
-    while (raw[len] != '\0')
-        len++;
-    size_t o = 0;
-    if (v < 0 && nearbyint(v) != 0.0)
-        buf[o++] = '-';
-    for (size_t i = 0; i < len; i++) {
-        buf[o++] = raw[i];
-        size_t left = len - i - 1;
-        if (left > 0 && left % 3 == 0)
-            buf[o++] = ',';
-    }
-    buf[o] = '\0';
-    return buf;
+    return am_format_count(v, buf);
 }
 
 static double pct(double part, double whole)
@@ -35,7 +22,7 @@ static double pct(double part, double whole)
 
 void am_run_summary_write(const am_run_summary *r, FILE *f)
 {
-    char a[32], b[32], d[32], e[32];
+    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], d[AM_COUNT_BUF], e[AM_COUNT_BUF];
     if (r == NULL)
         return;
     fprintf(f, "accessim %s: scenario '%s' (%d thread%s)\n", AM_VERSION_STRING,
