@@ -73,6 +73,7 @@ typedef struct am_run_summary {
     int64_t pop_cells;
     int64_t pop_negative_cells;  /* refused */
     int64_t pop_nonfinite_cells; /* refused */
+    int64_t pop_implausible_cells; /* refused: beyond any real density */
     double pop_off_network;      /* beyond the snap distance */
     int64_t cells_off_network;
     /* cutoffs and sets */

@@ -373,7 +373,9 @@ static am_status load_population(am_run_ctx *c)
     am_status rc;
     if ((rc = resolve(s, s->population_path, c->pop_path, c->err)) != AM_OK)
         return rc;
-    am_population_options po = {c->pop_path, s->population_band};
+    am_population_options po = {.path = c->pop_path,
+                                .band = s->population_band,
+                                .warnings = &c->warn};
     if ((rc = phase_begin(c, "reading population")) != AM_OK)
         return rc;
     rc = am_population_load(&po, phase_progress, c, &c->pop, c->err);
@@ -388,6 +390,7 @@ static am_status load_population(am_run_ctx *c)
     c->sum->pop_cells = p->n_cells;
     c->sum->pop_negative_cells = p->n_negative;
     c->sum->pop_nonfinite_cells = p->n_nonfinite;
+    c->sum->pop_implausible_cells = p->n_implausible;
     return AM_OK;
 }
 
@@ -687,6 +690,8 @@ static am_status write_population(am_run_ctx *c, am_h5 *h)
                             c->err));
     AM_TRY(am_h5_attr_int64(h, at, "refused_nonfinite_cells", p->n_nonfinite,
                             c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "refused_implausible_cells",
+                            p->n_implausible, c->err));
     AM_TRY(am_h5_attr_double(h, at, "off_network_population",
                              c->sum->pop_off_network, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "off_network_cells",

@@ -35,12 +35,14 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             thousands((double)r->nodes, d), thousands((double)r->arcs, e));
     fprintf(f, "  population   %s people in %s cells\n",
             thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
-    if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0)
+    if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0 ||
+        r->pop_implausible_cells > 0)
         fprintf(f,
                 "               refused (not summed): %lld negative, %lld "
-                "NaN/infinite cells\n",
+                "NaN/infinite, %lld implausible cells\n",
                 (long long)r->pop_negative_cells,
-                (long long)r->pop_nonfinite_cells);
+                (long long)r->pop_nonfinite_cells,
+                (long long)r->pop_implausible_cells);
     fprintf(f,
             "  off network  %s people (%.2f %%) in %s cells farther than "
             "the snap distance from a road\n",
