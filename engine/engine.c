@@ -23,6 +23,7 @@
  */
 #include "engine/accessim.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +522,49 @@ static am_measure_kind measure_kind(am_measure_type type)
     return (am_measure_kind)0; /* rejected by the kernel: AM_ERR_INVALID */
 }
 
+/*
+ * The access raster is float32 (docs/hdf5-layout.md): refuses a measure
+ * whose values do not fit it (they would be written as +inf), naming the
+ * set, the measure and the facility with the largest ratio R_j = S_j / D_j,
+ * the usual cause (a huge capacity, or a tiny catchment population). The
+ * facility table keeps doubles, but a result that is only right in one of
+ * the two places is not a result. Rescaling silently would change the
+ * unit the user asked for, so the run stops instead.
+ */
+static am_status check_access_range(am_run_ctx *c, int k, int m)
+{
+    const am_set_result *set = &c->sets[k];
+    const int32_t n_fac = set->fac->n;
+    const int32_t n_cells = c->demand->n_cells;
+    const double *acc = set->access + (size_t)m * (size_t)n_cells;
+    const double *ratio = set->fac_ratio + (size_t)m * (size_t)n_fac;
+    const double *dem = set->fac_demand + (size_t)m * (size_t)n_fac;
+    double worst = 0.0;
+    for (int32_t i = 0; i < n_cells; i++) {
+        double a = isnan(acc[i]) ? INFINITY : fabs(acc[i]);
+        if (a > worst)
+            worst = a;
+    }
+    if (worst <= FLT_MAX)
+        return AM_OK;
+    int32_t j_max = 0;
+    for (int32_t j = 1; j < n_fac; j++)
+        if (!(ratio[j] <= ratio[j_max]))
+            j_max = j;
+    const am_facility_set *f = set->fac;
+    am_status rc = am_error_set(
+        c->err, AM_ERR_INVALID, set->path,
+        "set '%s', measure '%s': accessibility reaches %.4g capacity per "
+        "person, beyond the float32 output's range (%.4g); the largest "
+        "ratio is facility id '%s' (capacity %.4g for a catchment "
+        "population of %.4g): check the capacities' unit and the "
+        "population raster",
+        c->s->facility_sets[k].name, c->s->measures[m].name, worst, FLT_MAX,
+        f->id[j_max], f->capacity[j_max], dem[j_max]);
+    am_error_set_feature(c->err, (long long)f->fid[j_max]);
+    return rc;
+}
+
 static am_status compute_set(am_run_ctx *c, int k)
 {
     const am_scenario *s = c->s;
@@ -581,6 +625,8 @@ static am_status compute_set(am_run_ctx *c, int k)
         double *acc = set->access + (size_t)m * (size_t)n_cells;
         rc = am_fca_run(&p, set->rows, set->cols, c->demand, set->fac->capacity,
                         c->threads, dem, ratio, acc, c->err);
+        if (rc == AM_OK)
+            rc = check_access_range(c, k, m);
         if (rc != AM_OK)
             return rc;
         rc = am_weighted_summary(n_cells, acc, c->pop->pop, &ss->access_mean[m],
