@@ -9,8 +9,8 @@
  * locale-dependent forms. A number here is decimal only, the YAML 1.2 core
  * schema's grammar without its .inf/.nan spellings:
  *
- *   real     [-+]? ( [0-9]+ ( "." [0-9]* )? | "." [0-9]+ ) ( [eE] [-+]? [0-9]+ )?
- *   integer  [-+]? [0-9]+
+ *   real     [-+]? ( [0-9]+ ( "." [0-9]* )? | "." [0-9]+ ) ( [eE] [-+]? [0-9]+
+ * )? integer  [-+]? [0-9]+
  *
  * No surrounding blanks (callers that allow them, such as spreadsheet
  * cells, trim first), no hex, octal prefixes, digit separators, inf or

@@ -374,9 +374,8 @@ static am_status load_population(am_run_ctx *c)
     am_status rc;
     if ((rc = resolve(s, s->population_path, c->pop_path, c->err)) != AM_OK)
         return rc;
-    am_population_options po = {.path = c->pop_path,
-                                .band = s->population_band,
-                                .warnings = &c->warn};
+    am_population_options po = {
+        .path = c->pop_path, .band = s->population_band, .warnings = &c->warn};
     if ((rc = phase_begin(c, "reading population")) != AM_OK)
         return rc;
     rc = am_population_load(&po, phase_progress, c, &c->pop, c->err);

@@ -177,8 +177,7 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
                                 "'facilities[%d].name': duplicate facility "
                                 "set name '%s' (also facilities[%d])",
                                 i, f->name, j);
-    if (!(f->default_capacity >= 0.0 &&
-          f->default_capacity <= AM_CAPACITY_MAX))
+    if (!(f->default_capacity >= 0.0 && f->default_capacity <= AM_CAPACITY_MAX))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'facilities[%d].default_capacity' must be >= 0 "
                             "and <= %g (got %g)",

@@ -56,10 +56,10 @@
 
 /* How big a cell is, for the plausibility bound. */
 typedef struct pop_area {
-    int kind;      /* 0: unknown, 1: geographic (by row), 2: projected */
-    double rad;    /* geographic: radians per angular unit */
-    double km2;    /* projected: every cell's map area */
-    double gt[6];  /* the grid */
+    int kind;     /* 0: unknown, 1: geographic (by row), 2: projected */
+    double rad;   /* geographic: radians per angular unit */
+    double km2;   /* projected: every cell's map area */
+    double gt[6]; /* the grid */
 } pop_area;
 
 static pop_area area_of(OGRSpatialReferenceH srs, const double gt[6])
@@ -101,7 +101,8 @@ static double cell_bound(const pop_area *a, int64_t row)
         km2 = AM_POP_EARTH_RADIUS_M * AM_POP_EARTH_RADIUS_M *
               fabs(a->gt[1] * a->rad) * fabs(sin(y0) - sin(y1)) / 1e6;
     }
-    double bound = isfinite(km2) ? AM_POP_MAX_PER_KM2 * km2 : AM_POP_MAX_PER_CELL;
+    double bound =
+        isfinite(km2) ? AM_POP_MAX_PER_KM2 * km2 : AM_POP_MAX_PER_CELL;
     return fmin(AM_POP_MAX_PER_CELL, fmax(AM_POP_CELL_FLOOR, bound));
 }
 
@@ -321,8 +322,8 @@ am_status am_population_load(const am_population_options *opt,
                 p->n_negative++;
             } else if (v == 0.0) {
                 p->n_zero++;
-            } else if (v > row_bound(&area, row0 + i / nx, &bound_row,
-                                     &bound)) {
+            } else if (v >
+                       row_bound(&area, row0 + i / nx, &bound_row, &bound)) {
                 p->n_implausible++;
                 if (v > worst) {
                     worst = v;
@@ -360,14 +361,14 @@ am_status am_population_load(const am_population_options *opt,
     }
 
     if (p->n_cells == 0) {
-        rc = am_error_set(err, AM_ERR_EMPTY, path,
-                          "no populated cell: of %lld cells, %lld nodata, "
-                          "%lld zero, %lld negative, %lld NaN/infinite, "
-                          "%lld implausible (more than %g people per square km)",
-                          (long long)nx * ny, (long long)p->n_nodata,
-                          (long long)p->n_zero, (long long)p->n_negative,
-                          (long long)p->n_nonfinite,
-                          (long long)p->n_implausible, AM_POP_MAX_PER_KM2);
+        rc = am_error_set(
+            err, AM_ERR_EMPTY, path,
+            "no populated cell: of %lld cells, %lld nodata, "
+            "%lld zero, %lld negative, %lld NaN/infinite, "
+            "%lld implausible (more than %g people per square km)",
+            (long long)nx * ny, (long long)p->n_nodata, (long long)p->n_zero,
+            (long long)p->n_negative, (long long)p->n_nonfinite,
+            (long long)p->n_implausible, AM_POP_MAX_PER_KM2);
         am_error_set_layer(err, layer);
         goto cleanup;
     }

@@ -47,7 +47,8 @@ typedef struct am_population {
     int64_t n_zero;      /* cells with 0 */
     int64_t n_negative;  /* refused: negative values (not nodata) */
     int64_t n_nonfinite; /* refused: NaN or infinite */
-    int64_t n_implausible; /* refused: beyond any real density (above) */
+    /* refused: beyond any real density (bounds above) */
+    int64_t n_implausible;
 } am_population;
 
 /*

@@ -624,7 +624,8 @@ static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
                         "'cutoffs_min' must be strictly ascending (%s "
                         "follows %g)",
                         scalar(v), s->cutoffs_min[i - 1]);
-        if (i > 0 && am_minutes_to_ds(x) == am_minutes_to_ds(s->cutoffs_min[i - 1]))
+        if (i > 0 &&
+            am_minutes_to_ds(x) == am_minutes_to_ds(s->cutoffs_min[i - 1]))
             return perr(c, v,
                         "'cutoffs_min': %s and %.10g are the same cutoff "
                         "once rounded to whole tenths of a second (travel "
@@ -710,8 +711,7 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
     if (rc == AM_OK)
         rc = get_string(c, root, NULL, "name", &s->name);
     if (rc == AM_OK)
-        rc = get_int(c, root, NULL, "threads", 0, AM_THREADS_MAX,
-                     &s->threads);
+        rc = get_int(c, root, NULL, "threads", 0, AM_THREADS_MAX, &s->threads);
     if (rc == AM_OK)
         rc = get_string(c, root, NULL, "output", &s->output_path);
 

@@ -85,9 +85,10 @@ static void test_parse_real(void **state)
     const struct {
         const char *s;
         double want;
-    } ok[] = {{"0", 0},       {"5000", 5000}, {"+2.5", 2.5}, {"-3", -3},
-              {".5", 0.5},    {"5.", 5},      {"1e3", 1e3},  {"1E-3", 1e-3},
-              {"-0", 0},      {"007", 7},     {"1e+2", 100}, {"1e308", 1e308},
+    } ok[] = {{"0", 0},          {"5000", 5000}, {"+2.5", 2.5},
+              {"-3", -3},        {".5", 0.5},    {"5.", 5},
+              {"1e3", 1e3},      {"1E-3", 1e-3}, {"-0", 0},
+              {"007", 7},        {"1e+2", 100},  {"1e308", 1e308},
               {"1e-307", 1e-307}};
     for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
         assert_int_equal(am_parse_real(ok[i].s, &v), AM_NUM_OK);
@@ -95,18 +96,17 @@ static void test_parse_real(void **state)
     }
     assert_int_equal(am_parse_real("-0.0", &v), AM_NUM_OK);
     assert_false(signbit(v)); /* no negative zero */
-    const char *syntax[] = {"",     " 1",   "1 ",   "0x10", "0X1p4", "inf",
-                            "-inf", "nan",  ".inf", "1_000", "1,5", "+",
-                            "-",    ".",    "e5",   "1e",   "1e+",  "1.2.3",
-                            "0b1",  "0o17", "١",    "1e5x", "--1",  "+-1"};
+    const char *syntax[] = {"",     " 1",   "1 ",   "0x10",  "0X1p4", "inf",
+                            "-inf", "nan",  ".inf", "1_000", "1,5",   "+",
+                            "-",    ".",    "e5",   "1e",    "1e+",   "1.2.3",
+                            "0b1",  "0o17", "١",    "1e5x",  "--1",   "+-1"};
     for (size_t i = 0; i < sizeof syntax / sizeof *syntax; i++) {
         v = 42;
         assert_int_equal(am_parse_real(syntax[i], &v), AM_NUM_SYNTAX);
         assert_true(v == 42); /* untouched */
     }
     assert_int_equal(am_parse_real(NULL, &v), AM_NUM_SYNTAX);
-    const char *range[] = {"1e400", "-1e400", "1e-400", "4.9e-324",
-                           "1e-310"};
+    const char *range[] = {"1e400", "-1e400", "1e-400", "4.9e-324", "1e-310"};
     for (size_t i = 0; i < sizeof range / sizeof *range; i++)
         assert_int_equal(am_parse_real(range[i], &v), AM_NUM_RANGE);
     /* zero written with a huge exponent is still zero */
@@ -124,8 +124,8 @@ static void test_parse_integer(void **state)
     assert_int_equal(v, 4);
     assert_int_equal(am_parse_integer("-12", &v), AM_NUM_OK);
     assert_int_equal(v, -12);
-    const char *syntax[] = {"", " 4", "4 ", "0x10", "1.0", "1e3", "4k", "+",
-                            "inf"};
+    const char *syntax[] = {"",    " 4", "4 ", "0x10", "1.0",
+                            "1e3", "4k", "+",  "inf"};
     for (size_t i = 0; i < sizeof syntax / sizeof *syntax; i++)
         assert_int_equal(am_parse_integer(syntax[i], &v), AM_NUM_SYNTAX);
     assert_int_equal(am_parse_integer("99999999999999999999", &v),

@@ -406,8 +406,9 @@ static void test_capacity_numbers(void **state)
         {"0X1P4", "is not a decimal number: '0X1P4'", 0},
         {"inf", "is not a decimal number: 'inf'", 0},
         {"nan", "is not a decimal number: 'nan'", 0},
-        {"1e400", "capacity field 'beds' is out of range for a number: "
-                  "'1e400'",
+        {"1e400",
+         "capacity field 'beds' is out of range for a number: "
+         "'1e400'",
          0},
         {"1e300", "capacity 1e+300 in field 'beds' is above 1e+15", 0},
         {"12 beds", "is not a decimal number: '12 beds'", 0},
@@ -417,8 +418,7 @@ static void test_capacity_numbers(void **state)
         char name[32];
         snprintf(name, sizeof name, "cap%zu.csv", i);
         snprintf(text, sizeof text,
-                 "lon,lat,beds\n43.2,-11.7,1\n43.3,-11.8,%s\n",
-                 cases[i].cell);
+                 "lon,lat,beds\n43.2,-11.7,1\n43.3,-11.8,%s\n", cases[i].cell);
         am_facility_source src = source(write_tmp(name, text));
         src.capacity_field = "beds";
         am_facility_set *f = NULL;

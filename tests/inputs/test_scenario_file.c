@@ -253,8 +253,7 @@ static void test_wrong_types(void **state)
     expect_error(BASE_YAML "snap: {walk_speed_kmh: nan}\n",
                  "must be a number, not 'nan' (decimal notation only", 7, 24);
     expect_error(BASE_YAML "snap: {walk_speed_kmh: 0}\n",
-                 "'snap.walk_speed_kmh' must be >= 0.5 and <= 50 km/h", 7,
-                 24);
+                 "'snap.walk_speed_kmh' must be >= 0.5 and <= 50 km/h", 7, 24);
     expect_error(BASE_YAML "threads: 1.5\n", "'threads' must be an integer", 7,
                  10);
     expect_error(BASE_YAML "threads: -1\n",
