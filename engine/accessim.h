@@ -74,6 +74,8 @@ typedef struct am_run_summary {
     int64_t pop_negative_cells;  /* refused */
     int64_t pop_nonfinite_cells; /* refused */
     double pop_off_network;      /* beyond the snap distance */
+    /* refused: more people than the cell's area can hold */
+    int64_t pop_implausible_cells;
     int64_t cells_off_network;
     /* cutoffs and sets */
     int n_cutoffs;

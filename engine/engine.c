@@ -25,11 +25,13 @@
  */
 #include "engine/accessim.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/numparse.h"
 #include "common/units.h"
 #include "engine/sysinfo.h"
 #include "geo/crs.h"
@@ -144,6 +146,35 @@ static am_status resolve(const am_scenario *s, const char *path,
         return am_error_set(err, AM_ERR_INVALID, path,
                             "path longer than %d bytes once resolved",
                             AM_PATH_MAX - 1);
+    return AM_OK;
+}
+
+/*
+ * The thread count: the option's, else the scenario's, else all cores.
+ * Both follow common/numparse.h's rule (at most AM_THREADS_MAX; checked
+ * again here for callers of the API); a count beyond
+ * AM_THREADS_PER_CORE_MAX per core is lowered, with a warning, since the
+ * kernels are compute-bound and OpenMP runtimes fail on huge teams.
+ */
+static am_status choose_threads(am_run_ctx *c)
+{
+    int requested = c->opt->threads > 0 ? c->opt->threads : c->s->threads;
+    if (!am_threads_valid(requested))
+        return am_error_set(c->err, AM_ERR_USAGE, c->s->source_path,
+                            "%d threads requested: the count must be from 0 "
+                            "(all cores) to %d",
+                            requested, AM_THREADS_MAX);
+    int cores = am_parallel_cores();
+    if (cores <= AM_THREADS_MAX / AM_THREADS_PER_CORE_MAX &&
+        requested > AM_THREADS_PER_CORE_MAX * cores) {
+        am_warn(&c->warn,
+                "%d threads requested on %d core%s: using %d (more than %d "
+                "per core only adds overhead)",
+                requested, cores, cores == 1 ? "" : "s",
+                AM_THREADS_PER_CORE_MAX * cores, AM_THREADS_PER_CORE_MAX);
+        requested = AM_THREADS_PER_CORE_MAX * cores;
+    }
+    c->threads = am_parallel_threads(requested);
     return AM_OK;
 }
 
@@ -347,7 +378,8 @@ static am_status load_population(am_run_ctx *c)
     am_status rc;
     if ((rc = resolve(s, s->population_path, c->pop_path, c->err)) != AM_OK)
         return rc;
-    am_population_options po = {c->pop_path, s->population_band};
+    am_population_options po = {
+        .path = c->pop_path, .band = s->population_band, .warnings = &c->warn};
     if ((rc = phase_begin(c, "reading population")) != AM_OK)
         return rc;
     rc = am_population_load(&po, phase_progress, c, &c->pop, c->err);
@@ -362,6 +394,7 @@ static am_status load_population(am_run_ctx *c)
     c->sum->pop_cells = p->n_cells;
     c->sum->pop_negative_cells = p->n_negative;
     c->sum->pop_nonfinite_cells = p->n_nonfinite;
+    c->sum->pop_implausible_cells = p->n_implausible;
     return AM_OK;
 }
 
@@ -500,6 +533,49 @@ static am_measure_kind measure_kind(am_measure_type type)
     return (am_measure_kind)0; /* rejected by the kernel: AM_ERR_INVALID */
 }
 
+/*
+ * The access raster is float32 (docs/hdf5-layout.md): refuses a measure
+ * whose values do not fit it (they would be written as +inf), naming the
+ * set, the measure and the facility with the largest ratio R_j = S_j / D_j,
+ * the usual cause (a huge capacity, or a tiny catchment population). The
+ * facility table keeps doubles, but a result that is only right in one of
+ * the two places is not a result. Rescaling silently would change the
+ * unit the user asked for, so the run stops instead.
+ */
+static am_status check_access_range(am_run_ctx *c, int k, int m)
+{
+    const am_set_result *set = &c->sets[k];
+    const int32_t n_fac = set->fac->n;
+    const int32_t n_cells = c->demand->n_cells;
+    const double *acc = set->access + (size_t)m * (size_t)n_cells;
+    const double *ratio = set->fac_ratio + (size_t)m * (size_t)n_fac;
+    const double *dem = set->fac_demand + (size_t)m * (size_t)n_fac;
+    double worst = 0.0;
+    for (int32_t i = 0; i < n_cells; i++) {
+        double a = isnan(acc[i]) ? INFINITY : fabs(acc[i]);
+        if (a > worst)
+            worst = a;
+    }
+    if (worst <= FLT_MAX)
+        return AM_OK;
+    int32_t j_max = 0;
+    for (int32_t j = 1; j < n_fac; j++)
+        if (!(ratio[j] <= ratio[j_max]))
+            j_max = j;
+    const am_facility_set *f = set->fac;
+    am_status rc = am_error_set(
+        c->err, AM_ERR_INVALID, set->path,
+        "set '%s', measure '%s': accessibility reaches %.4g capacity per "
+        "person, beyond the float32 output's range (%.4g); the largest "
+        "ratio is facility id '%s' (capacity %.4g for a catchment "
+        "population of %.4g): check the capacities' unit and the "
+        "population raster",
+        c->s->facility_sets[k].name, c->s->measures[m].name, worst, FLT_MAX,
+        f->id[j_max], f->capacity[j_max], dem[j_max]);
+    am_error_set_feature(c->err, (long long)f->fid[j_max]);
+    return rc;
+}
+
 /* The deepest 2SFCA threshold of the scenario: how far catchments go. */
 static uint32_t catchment_limit_ds(const am_scenario *s)
 {
@@ -593,6 +669,8 @@ static am_status compute_set(am_run_ctx *c, int k)
         double *acc = set->access + (size_t)m * (size_t)n_cells;
         rc = am_fca_run(&p, set->rows, set->cols, c->demand, set->fac->capacity,
                         c->threads, dem, ratio, acc, c->err);
+        if (rc == AM_OK)
+            rc = check_access_range(c, k, m);
         if (rc != AM_OK)
             goto done;
         rc = am_weighted_summary(n_cells, acc, c->pop->pop, &ss->access_mean[m],
@@ -712,6 +790,8 @@ static am_status write_population(am_run_ctx *c, am_h5 *h)
                             c->err));
     AM_TRY(am_h5_attr_int64(h, at, "refused_nonfinite_cells", p->n_nonfinite,
                             c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "refused_implausible_cells",
+                            p->n_implausible, c->err));
     AM_TRY(am_h5_attr_double(h, at, "off_network_population",
                              c->sum->pop_off_network, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "off_network_cells",
@@ -1018,8 +1098,6 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     c->err = err;
     c->t_start = am_now_s();
     am_warnings_init(&c->warn, opt->warning, opt->warning_user);
-    c->threads =
-        am_parallel_threads(opt->threads > 0 ? opt->threads : s->threads);
     const char *out = opt->output_path ? opt->output_path : s->output_path;
     if (out == NULL || out[0] == '\0')
         return am_error_set(err, AM_ERR_USAGE, s->source_path,
@@ -1035,7 +1113,9 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     double max_cut = s->cutoffs_min[s->n_cutoffs - 1];
     c->limit_ds = am_minutes_to_ds(max_cut);
 
-    rc = summary_init(c);
+    rc = choose_threads(c);
+    if (rc == AM_OK)
+        rc = summary_init(c);
     if (rc == AM_OK && s->source_path != NULL)
         rc = am_input_fingerprint(s->source_path, c->fp_scenario.hex,
                                   &c->fp_scenario.size, err);

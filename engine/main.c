@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/numparse.h"
 #include "engine/accessim.h"
 
 static void usage(FILE *f)
@@ -123,12 +124,12 @@ static void warning_cb(const char *message, void *user)
     fflush(stderr);
 }
 
+/* --threads: decimal digits only, 1..AM_THREADS_MAX (common/numparse.h,
+ * the rule the scenario's `threads:` follows too). */
 static int parse_threads(const char *s, int *out)
 {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < 1 || v > 4096)
+    long long v = 0;
+    if (am_parse_integer(s, &v) != AM_NUM_OK || v < 1 || !am_threads_valid(v))
         return 0;
     *out = (int)v;
     return 1;
@@ -179,8 +180,8 @@ int main(int argc, char **argv)
             if (++i >= argc || !parse_threads(argv[i], &threads)) {
                 fprintf(stderr,
                         "accessim: error: %s needs a whole number "
-                        "from 1 to 4096\n",
-                        a);
+                        "from 1 to %d\n",
+                        a, AM_THREADS_MAX);
                 return 2;
             }
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Catchments longer than a day make no sense for a road trip to care. */
-#define AM_MAX_CUTOFF_MIN 1440.0
+#include "common/numparse.h"
+#include "common/units.h"
 
 char *am_strdup(const char *str)
 {
@@ -177,11 +177,11 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
                                 "'facilities[%d].name': duplicate facility "
                                 "set name '%s' (also facilities[%d])",
                                 i, f->name, j);
-    if (!isfinite(f->default_capacity) || f->default_capacity < 0.0)
+    if (!(f->default_capacity >= 0.0 && f->default_capacity <= AM_CAPACITY_MAX))
         return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'facilities[%d].default_capacity' must be a "
-                            "finite number >= 0 (got %g)",
-                            i, f->default_capacity);
+                            "'facilities[%d].default_capacity' must be >= 0 "
+                            "and <= %g (got %g)",
+                            i, AM_CAPACITY_MAX, f->default_capacity);
     if (f->n_class_capacity < 0 ||
         (f->n_class_capacity > 0 && f->class_capacity == NULL))
         return am_error_set(err, AM_ERR_SCENARIO, file,
@@ -195,11 +195,11 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
                                 "'facilities[%d].capacity_by_class' has an "
                                 "entry without a class",
                                 i);
-        if (!isfinite(c->capacity) || c->capacity < 0.0)
+        if (!(c->capacity >= 0.0 && c->capacity <= AM_CAPACITY_MAX))
             return am_error_set(err, AM_ERR_SCENARIO, file,
                                 "'facilities[%d].capacity_by_class.%s' must "
-                                "be a finite number >= 0 (got %g)",
-                                i, c->klass, c->capacity);
+                                "be >= 0 and <= %g (got %g)",
+                                i, c->klass, AM_CAPACITY_MAX, c->capacity);
         for (int j = 0; j < k; j++)
             if (strcmp(f->class_capacity[j].klass, c->klass) == 0)
                 return am_error_set(err, AM_ERR_SCENARIO, file,
@@ -232,10 +232,22 @@ static am_status check_cutoffs(const am_scenario *s, am_error *err)
                                 "'cutoffs_min[%d]' must be > 0 and <= %g "
                                 "minutes (24 h) (got %g)",
                                 i, AM_MAX_CUTOFF_MIN, c);
+        if (am_minutes_to_ds(c) == 0)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'cutoffs_min[%d]' (%g) is shorter than 0.1 "
+                                "s, the unit travel times are counted in",
+                                i, c);
         if (i > 0 && c <= s->cutoffs_min[i - 1])
             return am_error_set(err, AM_ERR_SCENARIO, file,
                                 "'cutoffs_min' must be strictly ascending "
                                 "(%g follows %g)",
+                                c, s->cutoffs_min[i - 1]);
+        if (i > 0 &&
+            am_minutes_to_ds(c) == am_minutes_to_ds(s->cutoffs_min[i - 1]))
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'cutoffs_min': %.10g and %.10g are the same "
+                                "cutoff once rounded to whole tenths of a "
+                                "second (travel times are counted in 0.1 s)",
                                 c, s->cutoffs_min[i - 1]);
     }
     return AM_OK;
@@ -273,6 +285,11 @@ static am_status check_measure(am_scenario *s, int i, am_error *err)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'measures[%d].threshold_min' must be > 0 "
                             "(got %g)",
+                            i, m->threshold_min);
+    if (am_minutes_to_ds(m->threshold_min) == 0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'measures[%d].threshold_min' (%g) is shorter "
+                            "than 0.1 s, the unit travel times are counted in",
                             i, m->threshold_min);
     if (m->threshold_min > largest)
         return am_error_set(err, AM_ERR_SCENARIO, file,
@@ -327,18 +344,25 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'population.band' must be >= 1 (got %d)",
                             s->population_band);
-    if (!isfinite(s->snap_max_m) || s->snap_max_m <= 0.0)
+    if (!(s->snap_max_m >= AM_SNAP_MAX_M_MIN &&
+          s->snap_max_m <= AM_SNAP_MAX_M_MAX))
         return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'snap.max_distance_m' must be > 0 (got %g)",
+                            "'snap.max_distance_m' must be >= %g and <= %g m "
+                            "(got %g)",
+                            AM_SNAP_MAX_M_MIN, AM_SNAP_MAX_M_MAX,
                             s->snap_max_m);
-    if (!isfinite(s->walk_speed_kmh) || s->walk_speed_kmh <= 0.0)
+    if (!(s->walk_speed_kmh >= AM_WALK_SPEED_KMH_MIN &&
+          s->walk_speed_kmh <= AM_WALK_SPEED_KMH_MAX))
         return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'snap.walk_speed_kmh' must be > 0 (got %g)",
+                            "'snap.walk_speed_kmh' must be >= %g and <= %g "
+                            "km/h (got %g)",
+                            AM_WALK_SPEED_KMH_MIN, AM_WALK_SPEED_KMH_MAX,
                             s->walk_speed_kmh);
-    if (s->threads < 0)
+    if (!am_threads_valid(s->threads))
         return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'threads' must be >= 0 (0 = all cores; got %d)",
-                            s->threads);
+                            "'threads' must be from 0 (all cores) to %d "
+                            "(got %d)",
+                            AM_THREADS_MAX, s->threads);
 
     if (s->n_facility_sets < 1 || s->facility_sets == NULL)
         return am_error_set(err, AM_ERR_SCENARIO, file,

@@ -21,6 +21,26 @@
 
 #define AM_MAX_CUTOFFS 32
 
+/*
+ * Ranges of the numeric keys (docs/scenario.md), checked by the YAML
+ * reader (with the line) and by am_scenario_finalize (for scenarios built
+ * in code). Values outside them are mistakes, not settings:
+ *  - cutoffs and thresholds: > 0 and <= 24 h; times are whole tenths of a
+ *    second, so each must be at least 0.1 s and two cutoffs must differ
+ *    once rounded to 0.1 s;
+ *  - snap distance: 1 m to 100 km;
+ *  - walking speed (the off-network leg): 0.5 to 50 km/h;
+ *  - capacities: 0 to 1e15 (any unit: beds, staff, budget), so that a
+ *    set's total stays far from overflow;
+ *  - threads: 0 (all cores) to AM_THREADS_MAX (common/numparse.h).
+ */
+#define AM_MAX_CUTOFF_MIN 1440.0
+#define AM_SNAP_MAX_M_MIN 1.0
+#define AM_SNAP_MAX_M_MAX 100000.0
+#define AM_WALK_SPEED_KMH_MIN 0.5
+#define AM_WALK_SPEED_KMH_MAX 50.0
+#define AM_CAPACITY_MAX 1e15
+
 /* Capacity for facilities whose class field has this value. */
 typedef struct am_class_capacity {
     char *klass;
@@ -66,8 +86,8 @@ typedef struct am_scenario {
     char *population_path;
     int population_band; /* 1-based, default 1 */
 
-    double snap_max_m;     /* default 5000 */
-    double walk_speed_kmh; /* off-network leg speed, default 5 */
+    double snap_max_m;     /* default 5000; 1 .. 100000 */
+    double walk_speed_kmh; /* off-network leg speed, default 5; 0.5 .. 50 */
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -79,7 +99,7 @@ typedef struct am_scenario {
     int n_measures;
 
     char *output_path; /* NULL: <name>.h5 next to the scenario */
-    int threads;       /* 0: OpenMP default */
+    int threads;       /* 0: OpenMP default; at most AM_THREADS_MAX */
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */

@@ -5,27 +5,14 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "common/numparse.h"
 #include "engine/accessim.h"
 
-/* 1234567.8 -> "1,234,568" */
-static const char *thousands(double v, char buf[32])
+/* 1234567.8 -> "1,234,568"; any double, inf and nan included (a total of
+ * 1e24 used to overflow a fixed buffer here). */
+static const char *thousands(double v, char buf[AM_COUNT_BUF])
 {
-    char raw[32];
-    snprintf(raw, sizeof raw, "%.0f", fabs(v));
-    size_t len = 0;
-    while (raw[len] != '\0')
-        len++;
-    size_t o = 0;
-    if (v < 0 && nearbyint(v) != 0.0)
-        buf[o++] = '-';
-    for (size_t i = 0; i < len; i++) {
-        buf[o++] = raw[i];
-        size_t left = len - i - 1;
-        if (left > 0 && left % 3 == 0)
-            buf[o++] = ',';
-    }
-    buf[o] = '\0';
-    return buf;
+    return am_format_count(v, buf);
 }
 
 static double pct(double part, double whole)
@@ -35,7 +22,7 @@ static double pct(double part, double whole)
 
 void am_run_summary_write(const am_run_summary *r, FILE *f)
 {
-    char a[32], b[32], d[32], e[32];
+    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], d[AM_COUNT_BUF], e[AM_COUNT_BUF];
     if (r == NULL)
         return;
     fprintf(f, "accessim %s: scenario '%s' (%d thread%s)\n", AM_VERSION_STRING,
@@ -48,12 +35,14 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             thousands((double)r->nodes, d), thousands((double)r->arcs, e));
     fprintf(f, "  population   %s people in %s cells\n",
             thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
-    if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0)
+    if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0 ||
+        r->pop_implausible_cells > 0)
         fprintf(f,
                 "               refused (not summed): %lld negative, %lld "
-                "NaN/infinite cells\n",
+                "NaN/infinite, %lld implausible cells\n",
                 (long long)r->pop_negative_cells,
-                (long long)r->pop_nonfinite_cells);
+                (long long)r->pop_nonfinite_cells,
+                (long long)r->pop_implausible_cells);
     fprintf(f,
             "  off network  %s people (%.2f %%) in %s cells farther than "
             "the snap distance from a road\n",

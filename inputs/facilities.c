@@ -25,8 +25,14 @@
  *    cannot be transformed or falls outside lon/lat range is an error.
  *  - Capacity: capacity_field when its value is set; a null or empty cell
  *    falls back to capacity_by_class, then default_capacity (so a partly
- *    filled "beds" column does not drop facilities). A non-numeric,
- *    non-finite or negative value is AM_ERR_INVALID naming the feature.
+ *    filled "beds" column does not drop facilities). A value that is not a
+ *    decimal number, or negative, or above AM_CAPACITY_MAX (scenario.h) is
+ *    AM_ERR_INVALID naming the feature.
+ *  - Numbers read from text cells (capacities, coordinates) follow
+ *    common/numparse.h, surrounding blanks allowed: decimal only, so
+ *    "0x10", "inf" or "1e400" are errors, never 16, infinity or HUGE_VAL.
+ *  - Ids: with id_field, two features with the same id are an error naming
+ *    both (ids name the facilities in the output); FIDs are unique.
  *
  * GDAL is silenced for the whole load (the library never prints); its
  * messages are folded into ours.
@@ -44,6 +50,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/numparse.h"
 #include "geo/crs.h"
 #include "inputs/gdal_util.h"
 
@@ -189,28 +196,32 @@ static am_status resolve_fields(load_ctx *c)
                 fields);
 }
 
-/* Parses a whole string as a finite double (surrounding blanks allowed).
- * Returns 1 on success, 0 if empty, -1 if not a number. */
+/* Parses a whole string as a decimal number (common/numparse.h),
+ * surrounding blanks allowed. Returns 1 on success, 0 if empty, -1 if not
+ * a decimal number, -2 if out of a double's range. */
 static int parse_number(const char *str, double *out)
 {
     while (isspace((unsigned char)*str))
         str++;
-    if (*str == '\0')
+    size_t len = strlen(str);
+    while (len > 0 && isspace((unsigned char)str[len - 1]))
+        len--;
+    if (len == 0)
         return 0;
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(str, &end);
-    if (end == str)
+    char small[128];
+    char *copy = len < sizeof small ? small : malloc(len + 1);
+    if (copy == NULL)
         return -1;
-    while (isspace((unsigned char)*end))
-        end++;
-    if (*end != '\0' || errno == ERANGE || !isfinite(v))
-        return -1;
-    *out = v;
-    return 1;
+    memcpy(copy, str, len);
+    copy[len] = '\0';
+    am_num_status ns = am_parse_real(copy, out);
+    if (copy != small)
+        free(copy);
+    return ns == AM_NUM_OK ? 1 : ns == AM_NUM_RANGE ? -2 : -1;
 }
 
-/* A numeric cell: 1 with *out set, 0 if null or empty, -1 if not numeric. */
+/* A numeric cell: 1 with *out set, 0 if null or empty, -1 if not numeric,
+ * -2 out of range. */
 static int field_number(const load_ctx *c, OGRFeatureH f, int idx, double *out)
 {
     if (!OGR_F_IsFieldSetAndNotNull(f, idx))
@@ -236,9 +247,16 @@ static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
     if (c->cap_idx >= 0) {
         double v = 0.0;
         int got = field_number(c, f, c->cap_idx, &v);
+        if (got == -2)
+            return fail(c, AM_ERR_INVALID, fid,
+                        "capacity field '%s' is out of range for a "
+                        "number: '%s'",
+                        field_name(c, c->cap_idx),
+                        OGR_F_GetFieldAsString(f, c->cap_idx));
         if (got < 0)
             return fail(c, AM_ERR_INVALID, fid,
-                        "capacity field '%s' is not a finite number: '%s'",
+                        "capacity field '%s' is not a decimal number: '%s' "
+                        "(no hex, inf or nan)",
                         field_name(c, c->cap_idx),
                         OGR_F_GetFieldAsString(f, c->cap_idx));
         if (got > 0 && v < 0.0)
@@ -246,6 +264,11 @@ static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
                         "negative capacity %g in field '%s' (capacities "
                         "must be >= 0)",
                         v, field_name(c, c->cap_idx));
+        if (got > 0 && v > AM_CAPACITY_MAX)
+            return fail(c, AM_ERR_INVALID, fid,
+                        "capacity %g in field '%s' is above %g, the "
+                        "largest allowed (is the field the right one?)",
+                        v, field_name(c, c->cap_idx), AM_CAPACITY_MAX);
         if (got > 0) {
             *out = v == 0.0 ? 0.0 : v;
             return AM_OK;
@@ -373,6 +396,55 @@ static am_status read_feature(load_ctx *c, OGRFeatureH f, am_facility_set *s)
     s->lon[i] = x;
     s->lat[i] = y;
     return feature_capacity(c, f, fid, s->klass[i], &s->capacity[i]);
+}
+
+/* A facility row and its id, sorted by id, then row. */
+typedef struct id_row {
+    const char *id;
+    int32_t row;
+} id_row;
+
+static int id_order(const void *a, const void *b)
+{
+    const id_row *x = a, *y = b;
+    int d = strcmp(x->id, y->id);
+    return d != 0 ? d : (x->row > y->row) - (x->row < y->row);
+}
+
+/*
+ * With id_field, refuses two facilities with the same id, naming both
+ * features (the pair whose second feature comes first in the layer). FIDs
+ * are unique, so without id_field there is nothing to check.
+ */
+static am_status check_unique_ids(const load_ctx *c, const am_facility_set *s)
+{
+    if (c->id_idx < 0 || s->n < 2)
+        return AM_OK;
+    id_row *order = malloc(sizeof *order * (size_t)s->n);
+    if (order == NULL)
+        return fail(c, AM_ERR_NOMEM, -1, "out of memory");
+    for (int32_t i = 0; i < s->n; i++)
+        order[i] = (id_row){s->id[i], i};
+    qsort(order, (size_t)s->n, sizeof *order, id_order);
+    int32_t first = -1, second = -1;
+    for (int32_t k = 1; k < s->n; k++) {
+        if (strcmp(order[k - 1].id, order[k].id) != 0)
+            continue;
+        if (k >= 2 && strcmp(order[k - 2].id, order[k].id) == 0)
+            continue; /* third or later of a group: the first two count */
+        if (second < 0 || order[k].row < second) {
+            first = order[k - 1].row;
+            second = order[k].row;
+        }
+    }
+    free(order);
+    if (second < 0)
+        return AM_OK;
+    return fail(c, AM_ERR_INVALID, (long long)s->fid[second],
+                "duplicate id '%s' in id_field '%s': features %lld and %lld "
+                "(ids name the facilities in the output and must be unique)",
+                s->id[second], field_name(c, c->id_idx),
+                (long long)s->fid[first], (long long)s->fid[second]);
 }
 
 /* AM_ERR_EMPTY with what was there, so the user can tell a too strict
@@ -542,6 +614,8 @@ static am_status load(const am_facility_source *src, const char *path,
         rc = empty_error(&c, lyr, set);
         goto done;
     }
+    if ((rc = check_unique_ids(&c, set)) != AM_OK)
+        goto done;
     if ((rc = to_wgs84(&c, crs_def, set)) != AM_OK)
         goto done;
     *out = set;

@@ -21,6 +21,10 @@
  *   nonfinite NaN or +-infinity (refused, counted);
  *   negative  < 0 (refused, counted);
  *   zero      == 0 (counted, not a demand cell);
+ *   implausible  more people than the cell's area can hold (bounds in
+ *             population.h; refused, counted, and a warning naming the
+ *             largest such value and its cell: usually a fill value that
+ *             is not tagged as nodata, such as a Float32 +3.4e38);
  *   populated finite and > 0: kept as (row * nx + col, value).
  * Cells are visited in row-major order, so the cell ids are ascending and
  * the total is summed in a fixed order (reproducible to the bit).
@@ -47,6 +51,71 @@
 
 /* Cells per strip read; rows are rounded to whole blocks. */
 #define AM_POP_STRIP_CELLS ((int64_t)1 << 20)
+/* Mean Earth radius (IUGG), for cell areas of geographic grids. */
+#define AM_POP_EARTH_RADIUS_M 6371008.8
+
+/* How big a cell is, for the plausibility bound. */
+typedef struct pop_area {
+    int kind;     /* 0: unknown, 1: geographic (by row), 2: projected */
+    double rad;   /* geographic: radians per angular unit */
+    double km2;   /* projected: every cell's map area */
+    double gt[6]; /* the grid */
+} pop_area;
+
+static pop_area area_of(OGRSpatialReferenceH srs, const double gt[6])
+{
+    pop_area a;
+    memset(&a, 0, sizeof a);
+    memcpy(a.gt, gt, sizeof a.gt);
+    if (srs == NULL)
+        return a;
+    if (OSRIsGeographic(srs)) {
+        double rad = OSRGetAngularUnits(srs, NULL);
+        if (isfinite(rad) && rad > 0.0) {
+            a.kind = 1;
+            a.rad = rad;
+        }
+    } else if (OSRIsProjected(srs)) {
+        double unit = OSRGetLinearUnits(srs, NULL);
+        double km2 = fabs(gt[1] * gt[5]) * unit * unit / 1e6;
+        if (isfinite(km2) && km2 > 0.0) {
+            a.kind = 2;
+            a.km2 = km2;
+        }
+    }
+    return a;
+}
+
+/* The most people a cell of `row` may hold (population.h). */
+static double cell_bound(const pop_area *a, int64_t row)
+{
+    double km2 = NAN;
+    if (a->kind == 2) {
+        km2 = a->km2;
+    } else if (a->kind == 1) {
+        const double half_pi = 2.0 * atan(1.0);
+        double y0 = (a->gt[3] + (double)row * a->gt[5]) * a->rad;
+        double y1 = y0 + a->gt[5] * a->rad;
+        y0 = fmax(-half_pi, fmin(half_pi, y0));
+        y1 = fmax(-half_pi, fmin(half_pi, y1));
+        km2 = AM_POP_EARTH_RADIUS_M * AM_POP_EARTH_RADIUS_M *
+              fabs(a->gt[1] * a->rad) * fabs(sin(y0) - sin(y1)) / 1e6;
+    }
+    double bound =
+        isfinite(km2) ? AM_POP_MAX_PER_KM2 * km2 : AM_POP_MAX_PER_CELL;
+    return fmin(AM_POP_MAX_PER_CELL, fmax(AM_POP_CELL_FLOOR, bound));
+}
+
+/* cell_bound, computed once per row (*row_at, *at: the last one). */
+static double row_bound(const pop_area *a, int64_t row, int64_t *row_at,
+                        double *at)
+{
+    if (row != *row_at) {
+        *at = cell_bound(a, row);
+        *row_at = row;
+    }
+    return *at;
+}
 
 /* How a band marks missing cells. */
 typedef struct pop_nodata {
@@ -203,6 +272,11 @@ am_status am_population_load(const am_population_options *opt,
     strcpy(p->crs_wkt, wkt);
 
     const pop_nodata nd = nodata_of(band);
+    const pop_area area = area_of(GDALGetSpatialRef(ds), gt);
+    int64_t bound_row = -1;
+    double bound = AM_POP_MAX_PER_CELL;
+    double worst = 0.0, worst_bound = 0.0; /* largest implausible value */
+    int64_t worst_cell = -1;
 
     int bx = 0, by = 0;
     GDALGetBlockSize(band, &bx, &by);
@@ -248,6 +322,14 @@ am_status am_population_load(const am_population_options *opt,
                 p->n_negative++;
             } else if (v == 0.0) {
                 p->n_zero++;
+            } else if (v >
+                       row_bound(&area, row0 + i / nx, &bound_row, &bound)) {
+                p->n_implausible++;
+                if (v > worst) {
+                    worst = v;
+                    worst_bound = bound;
+                    worst_cell = row0 * nx + i;
+                }
             } else {
                 if (p->n_cells == INT32_MAX) {
                     rc = am_error_set(err, AM_ERR_INVALID, path,
@@ -279,15 +361,32 @@ am_status am_population_load(const am_population_options *opt,
     }
 
     if (p->n_cells == 0) {
-        rc = am_error_set(err, AM_ERR_EMPTY, path,
-                          "no populated cell: of %lld cells, %lld nodata, "
-                          "%lld zero, %lld negative, %lld NaN/infinite",
-                          (long long)nx * ny, (long long)p->n_nodata,
-                          (long long)p->n_zero, (long long)p->n_negative,
-                          (long long)p->n_nonfinite);
+        rc = am_error_set(
+            err, AM_ERR_EMPTY, path,
+            "no populated cell: of %lld cells, %lld nodata, "
+            "%lld zero, %lld negative, %lld NaN/infinite, "
+            "%lld implausible (more than %g people per square km)",
+            (long long)nx * ny, (long long)p->n_nodata, (long long)p->n_zero,
+            (long long)p->n_negative, (long long)p->n_nonfinite,
+            (long long)p->n_implausible, AM_POP_MAX_PER_KM2);
         am_error_set_layer(err, layer);
         goto cleanup;
     }
+    if (p->n_implausible > 0)
+        am_warn(opt->warnings,
+                "%s: %s: %lld cell%s refused as implausible, not summed: up "
+                "to %.4g people in one cell (row %lld, column %lld), where "
+                "at most %.4g fit (%g per square km); is it a nodata value not "
+                "tagged as such? (set it with gdal_edit -a_nodata)",
+                path, layer, (long long)p->n_implausible,
+                p->n_implausible == 1 ? "" : "s", worst,
+                (long long)(worst_cell / nx), (long long)(worst_cell % nx),
+                worst_bound, AM_POP_MAX_PER_KM2);
+    if (p->total > AM_POP_MAX_TOTAL)
+        am_warn(opt->warnings,
+                "%s: %s: the total population, %.4g, is more than the "
+                "world's (%g): is the raster a count of people per cell?",
+                path, layer, p->total, AM_POP_MAX_TOTAL);
     *out = p;
     p = NULL;
 

@@ -1,8 +1,19 @@
 /*
  * population.h: a population count raster (WorldPop-style) from any GDAL
- * raster. Only cells with a finite, positive count become demand cells;
- * nodata cells are skipped; negative, NaN and infinite values are counted
- * and never summed (the summary reports them).
+ * raster. Only cells with a finite, positive, plausible count become demand
+ * cells; nodata cells are skipped; negative, NaN, infinite and implausible
+ * values are counted and never summed (the summary reports them, and
+ * implausible ones are also a warning).
+ *
+ * Implausible: more people in a cell than AM_POP_MAX_PER_KM2 per km² of
+ * the cell's area (but never below AM_POP_CELL_FLOOR people), or more than
+ * AM_POP_MAX_PER_CELL whatever the area. The densest city districts hold
+ * about 100,000 people per km²; ten times that is no density but a fill
+ * value that was not tagged as nodata (a Float32 raster's +3.4e38, 65535,
+ * 2147483647, ...) or a raster of something else. The area is the cell's
+ * on the sphere for geographic CRSs and its map area for projected ones;
+ * for CRSs that are neither, only the per-cell cap applies. A total above
+ * AM_POP_MAX_TOTAL (more than the world's population) is a warning too.
  */
 #ifndef AM_POPULATION_H
 #define AM_POPULATION_H
@@ -11,11 +22,18 @@
 
 #include "common/error.h"
 #include "common/progress.h"
+#include "common/warning.h"
 #include "geo/grid.h"
 
+#define AM_POP_MAX_PER_KM2 1e6
+#define AM_POP_CELL_FLOOR 1000.0
+#define AM_POP_MAX_PER_CELL 1e9
+#define AM_POP_MAX_TOTAL 1e10
+
 typedef struct am_population_options {
-    const char *path; /* borrowed */
-    int band;         /* 1-based */
+    const char *path;      /* borrowed */
+    int band;              /* 1-based */
+    am_warnings *warnings; /* may be NULL: implausible values, total */
 } am_population_options;
 
 typedef struct am_population {
@@ -29,6 +47,8 @@ typedef struct am_population {
     int64_t n_zero;      /* cells with 0 */
     int64_t n_negative;  /* refused: negative values (not nodata) */
     int64_t n_nonfinite; /* refused: NaN or infinite */
+    /* refused: beyond any real density (bounds above) */
+    int64_t n_implausible;
 } am_population;
 
 /*

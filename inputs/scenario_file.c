@@ -14,9 +14,16 @@
  * scenarios built through the API.
  *
  * libyaml does not resolve plain scalars to types, so: a number is a plain
- * (unquoted) scalar that strtod/strtoll reads completely; a quoted "5000"
- * is a string and rejected where a number is expected. A plain empty
- * value, "~" or "null" means "not given" (the default applies).
+ * (unquoted) scalar in decimal notation (common/numparse.h: no hex, inf,
+ * nan or digit separators); a quoted "5000" is a string and rejected where
+ * a number is expected. A plain empty value, "~" or "null" means "not
+ * given" (the default applies). Each numeric key has a documented range
+ * (scenario.h), checked here where the line is known.
+ *
+ * Before the tree is built, one pass over libyaml's events refuses a
+ * document nested deeper than AM_YAML_MAX_DEPTH: libyaml's scanner does
+ * work proportional to the current depth for every token, so 100,000
+ * nested '[' took 23 s to load before being refused for the schema.
  */
 #include "inputs/scenario_file.h"
 
@@ -30,10 +37,15 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
-/* Catchment cutoffs are road-trip times; more than a day is a mistake. */
-#define AM_YAML_MAX_CUTOFF_MIN 1440.0
+#include "common/numparse.h"
+#include "common/units.h"
+
 /* A scenario is a few hundred bytes; anything this large is another file. */
 #define AM_YAML_MAX_FILE_BYTES (16L * 1024 * 1024)
+/* A scenario nests 4 levels deep (facilities[i].capacity_by_class.x);
+ * the cap keeps libyaml's scanner, whose cost per token grows with the
+ * nesting depth, linear on hostile input. */
+#define AM_YAML_MAX_DEPTH 32
 #define AM_KEY_MAX 256
 
 typedef struct parse_ctx {
@@ -43,12 +55,20 @@ typedef struct parse_ctx {
     am_scenario *s;
 } parse_ctx;
 
-/* Numeric ranges checked by get_double / get_int. */
-typedef enum num_range {
-    NUM_ANY,
-    NUM_POSITIVE,   /* > 0 */
-    NUM_NONNEGATIVE /* >= 0 */
+/* The accepted range of a numeric key (scenario.h, docs/scenario.md). */
+typedef struct num_range {
+    double lo, hi;
+    int lo_open;      /* lo itself is refused */
+    const char *unit; /* for messages: " m", " minutes (24 h)", "" */
 } num_range;
+
+static const num_range range_snap_m = {AM_SNAP_MAX_M_MIN, AM_SNAP_MAX_M_MAX, 0,
+                                       " m"};
+static const num_range range_walk_kmh = {AM_WALK_SPEED_KMH_MIN,
+                                         AM_WALK_SPEED_KMH_MAX, 0, " km/h"};
+static const num_range range_capacity = {0.0, AM_CAPACITY_MAX, 0, ""};
+static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
+                                        " minutes (24 h)"};
 
 static const char *const top_keys[] = {
     "name", "threads",    "output",      "roads",    "population",
@@ -313,34 +333,37 @@ static am_status get_string(const parse_ctx *c, const yaml_node_t *map,
     return AM_OK;
 }
 
+/* A decimal number (common/numparse.h: no hex, inf, nan) within range. */
 static am_status parse_double(const parse_ctx *c, const yaml_node_t *v,
-                              const char *path, num_range range, double *out)
+                              const char *path, const num_range *range,
+                              double *out)
 {
     char buf[96];
     if (!is_plain(v))
         return perr(c, v, "'%s' must be a number, not %s", path,
                     describe(v, buf, sizeof buf));
     const char *str = scalar(v);
-    char *end = NULL;
-    errno = 0;
-    double x = strtod(str, &end);
-    if (end == str || *end != '\0')
-        return perr(c, v, "'%s' must be a number, not %s", path,
+    double x = 0.0;
+    am_num_status ns = am_parse_real(str, &x);
+    if (ns == AM_NUM_RANGE)
+        return perr(c, v, "'%s': %s is out of range for a number", path,
                     describe(v, buf, sizeof buf));
-    if (errno == ERANGE || !isfinite(x))
-        return perr(c, v, "'%s' must be a finite number, not %s", path,
-                    describe(v, buf, sizeof buf));
-    if (range == NUM_POSITIVE && !(x > 0.0))
-        return perr(c, v, "'%s' must be > 0 (got %s)", path, str);
-    if (range == NUM_NONNEGATIVE && x < 0.0)
-        return perr(c, v, "'%s' must be >= 0 (got %s)", path, str);
-    *out = x == 0.0 ? 0.0 : x; /* -0 -> 0 */
+    if (ns != AM_NUM_OK)
+        return perr(c, v,
+                    "'%s' must be a number, not %s (decimal notation only: "
+                    "no hex, inf or nan)",
+                    path, describe(v, buf, sizeof buf));
+    if (x < range->lo || (range->lo_open && x == range->lo) || x > range->hi)
+        return perr(c, v, "'%s' must be %s %g and <= %g%s (got %s)", path,
+                    range->lo_open ? ">" : ">=", range->lo, range->hi,
+                    range->unit, str);
+    *out = x;
     return AM_OK;
 }
 
 static am_status get_double(const parse_ctx *c, const yaml_node_t *map,
-                            const char *where, const char *key, num_range range,
-                            double *out)
+                            const char *where, const char *key,
+                            const num_range *range, double *out)
 {
     const yaml_node_t *v = lookup(c, map, key);
     if (v == NULL)
@@ -350,9 +373,10 @@ static am_status get_double(const parse_ctx *c, const yaml_node_t *map,
     return parse_double(c, v, path, range, out);
 }
 
-/* An integer >= min at map[key] if given. */
+/* A decimal integer from min to max at map[key] if given. */
 static am_status get_int(const parse_ctx *c, const yaml_node_t *map,
-                         const char *where, const char *key, int min, int *out)
+                         const char *where, const char *key, int min, int max,
+                         int *out)
 {
     const yaml_node_t *v = lookup(c, map, key);
     if (v == NULL)
@@ -363,15 +387,15 @@ static am_status get_int(const parse_ctx *c, const yaml_node_t *map,
         return perr(c, v, "'%s' must be an integer, not %s", path,
                     describe(v, buf, sizeof buf));
     const char *str = scalar(v);
-    char *end = NULL;
-    errno = 0;
-    long long x = strtoll(str, &end, 10);
-    if (end == str || *end != '\0')
-        return perr(c, v, "'%s' must be an integer, not %s", path,
-                    describe(v, buf, sizeof buf));
-    if (errno == ERANGE || x < min || x > INT_MAX)
-        return perr(c, v, "'%s' must be an integer >= %d (got %s)", path, min,
-                    str);
+    long long x = 0;
+    am_num_status ns = am_parse_integer(str, &x);
+    if (ns == AM_NUM_SYNTAX)
+        return perr(c, v,
+                    "'%s' must be an integer, not %s (decimal digits only)",
+                    path, describe(v, buf, sizeof buf));
+    if (ns != AM_NUM_OK || x < min || x > max)
+        return perr(c, v, "'%s' must be an integer from %d to %d (got %s)",
+                    path, min, max, str);
     *out = (int)x;
     return AM_OK;
 }
@@ -405,7 +429,8 @@ static am_status parse_population(const parse_ctx *c, const yaml_node_t *n)
     if (rc == AM_OK)
         rc = get_string(c, n, "population", "path", &s->population_path);
     if (rc == AM_OK)
-        rc = get_int(c, n, "population", "band", 1, &s->population_band);
+        rc = get_int(c, n, "population", "band", 1, INT_MAX,
+                     &s->population_band);
     if (rc == AM_OK && s->population_path == NULL)
         rc = perr(c, n, "missing required key 'path' in 'population'");
     return rc;
@@ -416,10 +441,10 @@ static am_status parse_snap(const parse_ctx *c, const yaml_node_t *n)
     am_scenario *s = c->s;
     am_status rc = check_mapping(c, n, "snap", snap_keys);
     if (rc == AM_OK)
-        rc = get_double(c, n, "snap", "max_distance_m", NUM_POSITIVE,
+        rc = get_double(c, n, "snap", "max_distance_m", &range_snap_m,
                         &s->snap_max_m);
     if (rc == AM_OK)
-        rc = get_double(c, n, "snap", "walk_speed_kmh", NUM_POSITIVE,
+        rc = get_double(c, n, "snap", "walk_speed_kmh", &range_walk_kmh,
                         &s->walk_speed_kmh);
     return rc;
 }
@@ -447,7 +472,7 @@ static am_status parse_class_capacity(const parse_ctx *c, const yaml_node_t *n,
         key_path(vpath, sizeof vpath, path, scalar(k));
         if (is_null(v))
             return perr(c, v, "'%s' needs a capacity (a number >= 0)", vpath);
-        rc = parse_double(c, v, vpath, NUM_NONNEGATIVE,
+        rc = parse_double(c, v, vpath, &range_capacity,
                           &f->class_capacity[i].capacity);
         if (rc != AM_OK)
             return rc;
@@ -481,7 +506,7 @@ static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
     for (size_t i = 0; rc == AM_OK && i < sizeof strings / sizeof *strings; i++)
         rc = get_string(c, n, where, strings[i].key, strings[i].dst);
     if (rc == AM_OK)
-        rc = get_double(c, n, where, "default_capacity", NUM_NONNEGATIVE,
+        rc = get_double(c, n, where, "default_capacity", &range_capacity,
                         &f->default_capacity);
     const yaml_node_t *table =
         rc == AM_OK ? lookup(c, n, "capacity_by_class") : NULL;
@@ -586,16 +611,25 @@ static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
         char path[32];
         snprintf(path, sizeof path, "cutoffs_min[%ld]", (long)i);
         double x = 0.0;
-        am_status rc = parse_double(c, v, path, NUM_POSITIVE, &x);
+        am_status rc = parse_double(c, v, path, &range_minutes, &x);
         if (rc != AM_OK)
             return rc;
-        if (x > AM_YAML_MAX_CUTOFF_MIN)
-            return perr(c, v, "'%s' must be <= %g minutes (24 h), got %s", path,
-                        AM_YAML_MAX_CUTOFF_MIN, scalar(v));
+        if (am_minutes_to_ds(x) == 0)
+            return perr(c, v,
+                        "'%s' (%s) is shorter than 0.1 s, the unit travel "
+                        "times are counted in",
+                        path, scalar(v));
         if (i > 0 && x <= s->cutoffs_min[i - 1])
             return perr(c, v,
                         "'cutoffs_min' must be strictly ascending (%s "
                         "follows %g)",
+                        scalar(v), s->cutoffs_min[i - 1]);
+        if (i > 0 &&
+            am_minutes_to_ds(x) == am_minutes_to_ds(s->cutoffs_min[i - 1]))
+            return perr(c, v,
+                        "'cutoffs_min': %s and %.10g are the same cutoff "
+                        "once rounded to whole tenths of a second (travel "
+                        "times are counted in 0.1 s)",
                         scalar(v), s->cutoffs_min[i - 1]);
         s->cutoffs_min[i] = x;
     }
@@ -633,8 +667,13 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
     for (int i = 0; i < s->n_cutoffs; i++)
         if (s->cutoffs_min[i] == 30.0)
             m->threshold_min = 30.0;
-    rc = get_double(c, n, where, "threshold_min", NUM_POSITIVE,
+    rc = get_double(c, n, where, "threshold_min", &range_minutes,
                     &m->threshold_min);
+    if (rc == AM_OK && am_minutes_to_ds(m->threshold_min) == 0)
+        rc = perr(c, lookup(c, n, "threshold_min"),
+                  "'%s.threshold_min' (%g) is shorter than 0.1 s, the unit "
+                  "travel times are counted in",
+                  where, m->threshold_min);
     if (rc == AM_OK && m->threshold_min > largest)
         rc = perr(c, lookup(c, n, "threshold_min"),
                   "'%s.threshold_min' (%g) is above the largest cutoff (%g "
@@ -672,7 +711,7 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
     if (rc == AM_OK)
         rc = get_string(c, root, NULL, "name", &s->name);
     if (rc == AM_OK)
-        rc = get_int(c, root, NULL, "threads", 0, &s->threads);
+        rc = get_int(c, root, NULL, "threads", 0, AM_THREADS_MAX, &s->threads);
     if (rc == AM_OK)
         rc = get_string(c, root, NULL, "output", &s->output_path);
 
@@ -729,6 +768,54 @@ static am_status yaml_failure(const parse_ctx *c, const yaml_parser_t *p,
     return AM_ERR_SCENARIO;
 }
 
+/*
+ * Refuses a document nested deeper than AM_YAML_MAX_DEPTH, stopping at the
+ * first collection too deep (so the work stays linear in the input). A
+ * syntax error found on the way is reported as the loader would.
+ */
+static am_status check_depth(const parse_ctx *c, const char *text, size_t len)
+{
+    yaml_parser_t parser;
+    yaml_event_t ev;
+    am_status rc = AM_OK;
+    int depth = 0, end = 0;
+
+    if (!yaml_parser_initialize(&parser))
+        return nomem(c);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    while (rc == AM_OK && !end) {
+        if (!yaml_parser_parse(&parser, &ev)) {
+            rc = yaml_failure(c, &parser, text, len);
+            break;
+        }
+        switch (ev.type) {
+        case YAML_SEQUENCE_START_EVENT:
+        case YAML_MAPPING_START_EVENT:
+            if (++depth > AM_YAML_MAX_DEPTH) {
+                rc = am_error_set(c->err, AM_ERR_SCENARIO, c->file,
+                                  "nesting deeper than %d levels (a scenario "
+                                  "file needs 4); is it the right file?",
+                                  AM_YAML_MAX_DEPTH);
+                am_error_set_line(c->err, (long)ev.start_mark.line + 1,
+                                  (long)ev.start_mark.column + 1);
+            }
+            break;
+        case YAML_SEQUENCE_END_EVENT:
+        case YAML_MAPPING_END_EVENT:
+            depth--;
+            break;
+        case YAML_STREAM_END_EVENT:
+            end = 1;
+            break;
+        default:
+            break;
+        }
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&parser);
+    return rc;
+}
+
 /* Parses text (len bytes) into s. */
 static am_status parse_text(const char *text, size_t len, am_scenario *s,
                             const char *file, am_error *err)
@@ -739,6 +826,8 @@ static am_status parse_text(const char *text, size_t len, am_scenario *s,
     am_status rc = AM_OK;
     parse_ctx c = {.doc = &doc, .file = file, .err = err, .s = s};
 
+    if ((rc = check_depth(&c, text, len)) != AM_OK)
+        return rc;
     if (!yaml_parser_initialize(&parser))
         return nomem(&c);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

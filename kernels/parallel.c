@@ -12,3 +12,9 @@ int am_parallel_threads(int requested)
     int n = omp_get_max_threads();
     return n > 0 ? n : 1;
 }
+
+int am_parallel_cores(void)
+{
+    int n = omp_get_num_procs();
+    return n > 0 ? n : 1;
+}

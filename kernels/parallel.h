@@ -9,4 +9,7 @@
  * the number of cores). Always >= 1. */
 int am_parallel_threads(int requested);
 
+/* The processors available to this process (OpenMP's count). >= 1. */
+int am_parallel_cores(void);
+
 #endif /* AM_PARALLEL_H */

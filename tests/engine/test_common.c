@@ -2,7 +2,9 @@
  * test_common.c: the small shared helpers in common/: minutes <-> whole
  * deciseconds (cutoffs and thresholds must land exactly on the integer
  * times the kernels compare with), the overflow-checked array allocator,
- * and the one-line error format the CLI prints.
+ * the one-line error format the CLI prints, the decimal-only number
+ * grammar shared by the scenario reader, the facility loader and the CLI,
+ * and the summary's count formatting (which must hold any double).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 
 #include "common/alloc.h"
 #include "common/error.h"
+#include "common/numparse.h"
 #include "common/units.h"
 
 static void test_minutes_to_ds(void **state)
@@ -75,12 +78,102 @@ static void test_error_format(void **state)
     assert_int_equal(strlen(buf), 7);
 }
 
+static void test_parse_real(void **state)
+{
+    (void)state;
+    double v = -1;
+    const struct {
+        const char *s;
+        double want;
+    } ok[] = {{"0", 0},          {"5000", 5000}, {"+2.5", 2.5},
+              {"-3", -3},        {".5", 0.5},    {"5.", 5},
+              {"1e3", 1e3},      {"1E-3", 1e-3}, {"-0", 0},
+              {"007", 7},        {"1e+2", 100},  {"1e308", 1e308},
+              {"1e-307", 1e-307}};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        assert_int_equal(am_parse_real(ok[i].s, &v), AM_NUM_OK);
+        assert_true(v == ok[i].want);
+    }
+    assert_int_equal(am_parse_real("-0.0", &v), AM_NUM_OK);
+    assert_false(signbit(v)); /* no negative zero */
+    const char *syntax[] = {"",     " 1",   "1 ",   "0x10",  "0X1p4", "inf",
+                            "-inf", "nan",  ".inf", "1_000", "1,5",   "+",
+                            "-",    ".",    "e5",   "1e",    "1e+",   "1.2.3",
+                            "0b1",  "0o17", "١",    "1e5x",  "--1",   "+-1"};
+    for (size_t i = 0; i < sizeof syntax / sizeof *syntax; i++) {
+        v = 42;
+        assert_int_equal(am_parse_real(syntax[i], &v), AM_NUM_SYNTAX);
+        assert_true(v == 42); /* untouched */
+    }
+    assert_int_equal(am_parse_real(NULL, &v), AM_NUM_SYNTAX);
+    const char *range[] = {"1e400", "-1e400", "1e-400", "4.9e-324", "1e-310"};
+    for (size_t i = 0; i < sizeof range / sizeof *range; i++)
+        assert_int_equal(am_parse_real(range[i], &v), AM_NUM_RANGE);
+    /* zero written with a huge exponent is still zero */
+    assert_int_equal(am_parse_real("0e-999", &v), AM_NUM_OK);
+    assert_true(v == 0.0);
+}
+
+static void test_parse_integer(void **state)
+{
+    (void)state;
+    long long v = -1;
+    assert_int_equal(am_parse_integer("4096", &v), AM_NUM_OK);
+    assert_int_equal(v, 4096);
+    assert_int_equal(am_parse_integer("+4", &v), AM_NUM_OK);
+    assert_int_equal(v, 4);
+    assert_int_equal(am_parse_integer("-12", &v), AM_NUM_OK);
+    assert_int_equal(v, -12);
+    const char *syntax[] = {"",    " 4", "4 ", "0x10", "1.0",
+                            "1e3", "4k", "+",  "inf"};
+    for (size_t i = 0; i < sizeof syntax / sizeof *syntax; i++)
+        assert_int_equal(am_parse_integer(syntax[i], &v), AM_NUM_SYNTAX);
+    assert_int_equal(am_parse_integer("99999999999999999999", &v),
+                     AM_NUM_RANGE);
+    /* one rule for --threads and threads: */
+    assert_true(am_threads_valid(0));
+    assert_true(am_threads_valid(AM_THREADS_MAX));
+    assert_false(am_threads_valid(AM_THREADS_MAX + 1));
+    assert_false(am_threads_valid(100000));
+    assert_false(am_threads_valid(-1));
+}
+
+static void test_format_count(void **state)
+{
+    (void)state;
+    char buf[AM_COUNT_BUF];
+    assert_string_equal(am_format_count(0, buf), "0");
+    assert_string_equal(am_format_count(999, buf), "999");
+    assert_string_equal(am_format_count(1000, buf), "1,000");
+    assert_string_equal(am_format_count(1234567.8, buf), "1,234,568");
+    assert_string_equal(am_format_count(-1234567.8, buf), "-1,234,568");
+    assert_string_equal(am_format_count(-0.4, buf), "0");
+    assert_string_equal(am_format_count(999999999999999999.0, buf),
+                        "1.000e+18"); /* rounds to 1e18 as a double */
+    assert_string_equal(am_format_count(123456789012345678.0, buf),
+                        "123,456,789,012,345,680");
+    /* what used to overflow the stack buffer: a total of 1e24 and more */
+    assert_string_equal(am_format_count(1e24, buf), "1.000e+24");
+    assert_string_equal(am_format_count(-1e24, buf), "-1.000e+24");
+    assert_string_equal(am_format_count(3.4028234663852886e38, buf),
+                        "3.403e+38");
+    assert_string_equal(am_format_count(1e300, buf), "1.000e+300");
+    assert_string_equal(am_format_count(-1.7976931348623157e308, buf),
+                        "-1.798e+308");
+    assert_string_equal(am_format_count(INFINITY, buf), "inf");
+    assert_string_equal(am_format_count(-INFINITY, buf), "-inf");
+    assert_string_equal(am_format_count(NAN, buf), "nan");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_minutes_to_ds),
         cmocka_unit_test(test_alloc_array),
         cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_parse_real),
+        cmocka_unit_test(test_parse_integer),
+        cmocka_unit_test(test_format_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

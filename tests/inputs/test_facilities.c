@@ -29,13 +29,13 @@
 #define POP_TIF AM_DEMO_DATA "/comoros/com_ppp_2020_UNadj.tif"
 
 static char tmp_dir[] = "/tmp/am_facilities_XXXXXX";
-static char tmp_files[16][512];
+static char tmp_files[32][512];
 static int n_tmp_files;
 
 /* A path in the temporary folder, removed at teardown. */
 static const char *tmp_path(const char *name)
 {
-    assert_true(n_tmp_files < 16);
+    assert_true(n_tmp_files < 32);
     char *p = tmp_files[n_tmp_files++];
     snprintf(p, sizeof tmp_files[0], "%s/%s", tmp_dir, name);
     return p;
@@ -385,6 +385,112 @@ static void test_geojson(void **state)
     assert_non_null(strstr(e.msg, "without geometry"));
 }
 
+/*
+ * Capacity cells read as text are decimal numbers only: "0x10" is not 16,
+ * "inf" and "1e400" are not capacities; blanks around and a '+' sign are
+ * fine. Capacities above 1e15 (scenario.h) are refused, from text and from
+ * numeric fields alike, since they overflow the float32 access raster.
+ */
+static void test_capacity_numbers(void **state)
+{
+    (void)state;
+    const struct {
+        const char *cell;
+        const char *msg; /* NULL: accepted */
+        double want;
+    } cases[] = {
+        {"12", NULL, 12.0},
+        {" +12.5 ", NULL, 12.5},
+        {"1e3", NULL, 1000.0},
+        {"0x10", "capacity field 'beds' is not a decimal number: '0x10'", 0},
+        {"0X1P4", "is not a decimal number: '0X1P4'", 0},
+        {"inf", "is not a decimal number: 'inf'", 0},
+        {"nan", "is not a decimal number: 'nan'", 0},
+        {"1e400",
+         "capacity field 'beds' is out of range for a number: "
+         "'1e400'",
+         0},
+        {"1e300", "capacity 1e+300 in field 'beds' is above 1e+15", 0},
+        {"12 beds", "is not a decimal number: '12 beds'", 0},
+    };
+    char text[256];
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "cap%zu.csv", i);
+        snprintf(text, sizeof text,
+                 "lon,lat,beds\n43.2,-11.7,1\n43.3,-11.8,%s\n", cases[i].cell);
+        am_facility_source src = source(write_tmp(name, text));
+        src.capacity_field = "beds";
+        am_facility_set *f = NULL;
+        am_error e;
+        am_status rc = load(&src, &f, &e);
+        if (cases[i].msg == NULL) {
+            assert_int_equal(rc, AM_OK);
+            assert_true(f->capacity[1] == cases[i].want);
+            am_facility_set_destroy(f);
+            continue;
+        }
+        assert_int_equal(rc, AM_ERR_INVALID);
+        assert_int_equal(e.feature, 2);
+        if (strstr(e.msg, cases[i].msg) == NULL)
+            print_error("'%s': got '%s'\n", cases[i].cell, e.msg);
+        assert_non_null(strstr(e.msg, cases[i].msg));
+    }
+    /* The same bound on a numeric (Real) field: GeoJSON numbers. */
+    const char *gj = write_tmp(
+        "huge.geojson",
+        "{\"type\": \"FeatureCollection\", \"features\": [\n"
+        "{\"type\": \"Feature\", \"id\": 3, \"properties\": {\"beds\": "
+        "1e300}, \"geometry\": {\"type\": \"Point\", \"coordinates\": "
+        "[7.42, 43.73]}}]}\n");
+    am_facility_source src = source(gj);
+    src.capacity_field = "beds";
+    am_facility_set *f = NULL;
+    am_error e;
+    assert_int_equal(load(&src, &f, &e), AM_ERR_INVALID);
+    assert_int_equal(e.feature, 3);
+    assert_non_null(strstr(e.msg, "above 1e+15"));
+    /* Coordinates read as text follow the same grammar. */
+    const char *hex = write_tmp("hexlon.csv", "lon,lat\n0x2B,-11.7\n");
+    am_facility_source h = source(hex);
+    assert_int_equal(load(&h, &f, &e), AM_ERR_INVALID);
+    assert_non_null(strstr(e.msg, "coordinate field 'lon' is not a number: "
+                                  "'0x2B'"));
+}
+
+/* With id_field, two features sharing an id are refused, naming both. */
+static void test_duplicate_ids(void **state)
+{
+    (void)state;
+    const char *csv = write_tmp("dup.csv", "code,lon,lat\n"
+                                           "A1,43.2,-11.7\n"
+                                           "B2,43.3,-11.8\n"
+                                           "C3,43.4,-11.9\n"
+                                           "B2,43.5,-11.6\n"
+                                           "A1,43.6,-11.5\n"
+                                           "B2,43.7,-11.4\n");
+    am_facility_source src = source(csv);
+    src.id_field = "code";
+    am_facility_set *f = NULL;
+    am_error e;
+    assert_int_equal(load(&src, &f, &e), AM_ERR_INVALID);
+    /* the pair whose second feature comes first: B2 in rows 2 and 4 */
+    assert_non_null(strstr(e.msg, "duplicate id 'B2' in id_field 'code': "
+                                  "features 2 and 4"));
+    assert_int_equal(e.feature, 4);
+    assert_non_null(strstr(e.layer, "dup"));
+    /* A filter that leaves one of each is fine. */
+    src.where = "lon < '43.45'";
+    assert_int_equal(load(&src, &f, &e), AM_OK);
+    assert_int_equal(f->n, 3);
+    am_facility_set_destroy(f);
+    /* Without id_field, ids are the FIDs: unique, nothing to refuse. */
+    am_facility_source fids = source(csv);
+    assert_int_equal(load(&fids, &f, &e), AM_OK);
+    assert_int_equal(f->n, 6);
+    am_facility_set_destroy(f);
+}
+
 /* Web Mercator forward, spherical formulas (EPSG:3857 is exactly this). */
 static void mercator(double lon, double lat, double *x, double *y)
 {
@@ -459,6 +565,8 @@ int main(void)
         cmocka_unit_test(test_csv_lonlat),
         cmocka_unit_test(test_no_crs),
         cmocka_unit_test(test_geojson),
+        cmocka_unit_test(test_capacity_numbers),
+        cmocka_unit_test(test_duplicate_ids),
         cmocka_unit_test(test_projected_gpkg),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -32,6 +32,8 @@
 
 #include <cmocka.h>
 
+#include <float.h>
+
 #include "inputs/population.h"
 
 #define GPW AM_TEST_DATA "/sao_miguel_gpw/gpw_v411_2020_count_2020.tif"
@@ -101,7 +103,7 @@ static void make_tif(const char *path, GDALDataType dt, int nx, int ny,
 static am_status load(const char *path, int band, am_population **p,
                       am_error *err)
 {
-    am_population_options opt = {path, band};
+    am_population_options opt = {path, band, NULL};
     am_error_clear(err);
     return am_population_load(&opt, NULL, NULL, p, err);
 }
@@ -228,6 +230,98 @@ static void test_refused_values(void **state)
     assert_int_equal(p->n_negative, 2);
     assert_int_equal(p->n_nonfinite, 3);
     am_population_destroy(p);
+}
+
+/*
+ * A Float32 raster whose +FLT_MAX fill is not tagged as nodata: those cells
+ * are refused as implausible (never summed: a total of 1e38 used to crash
+ * the summary) and one warning names the largest and its cell. The bound
+ * follows the cell's area: 0.01 degree at 20 N is about 1.16 km², so 1e6
+ * people fit and 2e6 do not.
+ */
+static void test_implausible_values(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("flt_max.tif");
+    const double v[6] = {FLT_MAX, 5.0, 1e6, 2e6, FLT_MAX, 3.0};
+    make_tif(path, GDT_Float32, 3, 2, v, 0, 0.0, 4326, NULL, NULL);
+    am_warnings w;
+    am_warnings_init(&w, NULL, NULL);
+    am_population_options opt = {path, 1, &w};
+    am_population *p = NULL;
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_population_load(&opt, NULL, NULL, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 3);
+    assert_int_equal(p->n_implausible, 3);
+    assert_float_equal(p->total, 1e6 + 8.0, 0.0);
+    assert_int_equal(w.count, 1);
+    assert_non_null(strstr(w.msg[0], "3 cells refused as implausible"));
+    assert_non_null(strstr(w.msg[0], "3.403e+38 people in one cell (row 0, "
+                                     "column 0)"));
+    assert_non_null(strstr(w.msg[0], "gdal_edit -a_nodata"));
+    assert_non_null(strstr(w.msg[0], "band 1"));
+    am_population_destroy(p);
+    am_warnings_clear(&w);
+
+    /* Projected 100 m cells: 0.01 km², so 10,000 people at most. */
+    const char *utm = tmp_path("utm_dense.tif");
+    const double gt[6] = {500000.0, 100.0, 0.0, 1000000.0, 0.0, -100.0};
+    const double u[4] = {9000.0, 20000.0, 1.0, 2.0};
+    make_tif(utm, GDT_Float64, 2, 2, u, 0, 0.0, 32633, gt, NULL);
+    am_warnings_init(&w, NULL, NULL);
+    opt.path = utm;
+    assert_int_equal(am_population_load(&opt, NULL, NULL, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 3);
+    assert_int_equal(p->n_implausible, 1);
+    assert_int_equal(w.count, 1);
+    assert_non_null(strstr(w.msg[0], "1 cell refused"));
+    assert_non_null(strstr(w.msg[0], "(row 0, column 1), where at most "
+                                     "1e+04 fit"));
+    am_population_destroy(p);
+    am_warnings_clear(&w);
+
+    /* Tiny cells still hold a tower block (the floor: 1,000 people). */
+    const char *tiny = tmp_path("tiny.tif");
+    const double gt1[6] = {500000.0, 1.0, 0.0, 1000000.0, 0.0, -1.0};
+    const double t[2] = {800.0, 1500.0};
+    make_tif(tiny, GDT_Float64, 2, 1, t, 0, 0.0, 32633, gt1, NULL);
+    am_warnings_init(&w, NULL, NULL);
+    opt.path = tiny;
+    assert_int_equal(am_population_load(&opt, NULL, NULL, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 1);
+    assert_int_equal(p->n_implausible, 1);
+    am_population_destroy(p);
+    am_warnings_clear(&w);
+
+    /* Only implausible cells: the error counts them. */
+    const char *all = tmp_path("all_fill.tif");
+    const double f[2] = {FLT_MAX, FLT_MAX};
+    make_tif(all, GDT_Float32, 2, 1, f, 0, 0.0, 4326, NULL, NULL);
+    opt.path = all;
+    opt.warnings = NULL; /* allowed */
+    assert_int_equal(am_population_load(&opt, NULL, NULL, &p, &err),
+                     AM_ERR_EMPTY);
+    assert_non_null(strstr(err.msg, "2 implausible"));
+
+    /* Plausible cells whose total exceeds the world's population: 12
+     * one-degree cells (about 12,000 km² each) of 9e8 people. */
+    const char *big = tmp_path("world.tif");
+    const double gt2[6] = {0.0, 1.0, 0.0, 10.0, 0.0, -1.0};
+    double b[12];
+    for (int i = 0; i < 12; i++)
+        b[i] = 9e8;
+    make_tif(big, GDT_Float64, 4, 3, b, 0, 0.0, 4326, gt2, NULL);
+    am_warnings_init(&w, NULL, NULL);
+    opt.path = big;
+    opt.warnings = &w;
+    assert_int_equal(am_population_load(&opt, NULL, NULL, &p, &err), AM_OK);
+    assert_int_equal(p->n_implausible, 0);
+    assert_int_equal(w.count, 1);
+    assert_non_null(strstr(w.msg[0], "the total population, 1.08e+10, is "
+                                     "more than the world's"));
+    am_population_destroy(p);
+    am_warnings_clear(&w);
 }
 
 /* A NaN nodata value matches NaN cells (nodata, not non-finite). */
@@ -360,7 +454,7 @@ static void test_strips_and_progress(void **state)
     make_tif(path, GDT_Float32, nx, ny, v, 0, 0.0, 32630, gt, opts);
     free(v);
 
-    am_population_options opt = {path, 1};
+    am_population_options opt = {path, 1, NULL};
     am_population *p = NULL;
     am_error err;
     am_error_clear(&err);
@@ -514,6 +608,7 @@ int main(void)
         cmocka_unit_test(test_helsinki_projected),
         cmocka_unit_test(test_refused_values),
         cmocka_unit_test(test_nan_nodata),
+        cmocka_unit_test(test_implausible_values),
         cmocka_unit_test(test_nodata_float32_rule),
         cmocka_unit_test(test_nodata_vrt_unrounded),
         cmocka_unit_test(test_strips_and_progress),

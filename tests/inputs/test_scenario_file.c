@@ -251,18 +251,16 @@ static void test_wrong_types(void **state)
     expect_error(BASE_YAML "snap: {walk_speed_kmh: .inf}\n",
                  "'snap.walk_speed_kmh' must be a number", 7, 24);
     expect_error(BASE_YAML "snap: {walk_speed_kmh: nan}\n",
-                 "must be a finite number", 7, 24);
+                 "must be a number, not 'nan' (decimal notation only", 7, 24);
     expect_error(BASE_YAML "snap: {walk_speed_kmh: 0}\n",
-                 "'snap.walk_speed_kmh' must be > 0", 7, 24);
+                 "'snap.walk_speed_kmh' must be >= 0.5 and <= 50 km/h", 7, 24);
     expect_error(BASE_YAML "threads: 1.5\n", "'threads' must be an integer", 7,
                  10);
     expect_error(BASE_YAML "threads: -1\n",
-                 "'threads' must be an integer "
-                 ">= 0",
-                 7, 10);
+                 "'threads' must be an integer from 0 to 4096", 7, 10);
     expect_error("roads: {path: r.pbf}\npopulation: {path: p.tif, band: 0}\n"
                  "facilities: {path: f.gpkg}\n",
-                 "'population.band' must be an integer >= 1", 2, 33);
+                 "'population.band' must be an integer from 1 to", 2, 33);
     expect_error("roads: [r.pbf]\npopulation: {path: p.tif}\n"
                  "facilities: {path: f.gpkg}\n",
                  "'roads' must be a mapping (key: value), not a list", 1, 8);
@@ -492,10 +490,29 @@ static void test_finalize_api(void **state)
     s->snap_max_m = 0;
     assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
     assert_non_null(strstr(e.msg, "snap.max_distance_m"));
+    s->snap_max_m = 1e300;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "snap.max_distance_m' must be >= 1"));
     s->snap_max_m = 100;
+    s->walk_speed_kmh = 1e-300;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "snap.walk_speed_kmh' must be >= 0.5"));
+    s->walk_speed_kmh = 5;
+    f->default_capacity = 1e300;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "default_capacity' must be >= 0 and <= "));
+    f->default_capacity = 1;
+    s->cutoffs_min[1] = 15.00001; /* 15 min once rounded to 0.1 s */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "15.00001 and 15 are the same cutoff"));
+    s->cutoffs_min[1] = 30;
     s->threads = -2;
     assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
     assert_non_null(strstr(e.msg, "'threads'"));
+    s->threads = 100000; /* the YAML reader's bound holds for the API too */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'threads' must be from 0 (all cores) to "
+                                  "4096 (got 100000)"));
     s->threads = 0;
     s->measures = calloc(1, sizeof *s->measures);
     s->n_measures = 1;
@@ -518,6 +535,119 @@ static void test_finalize_api(void **state)
     assert_null(am_strdup(NULL));
 }
 
+/* Numbers are decimal only, and every numeric key has a range. */
+static void test_number_syntax_and_ranges(void **state)
+{
+    (void)state;
+    /* Hex, inf and nan spellings, overflow, digit separators. */
+    expect_error(BASE_YAML "snap: {max_distance_m: 0x10}\n",
+                 "'snap.max_distance_m' must be a number, not '0x10' "
+                 "(decimal notation only",
+                 7, 24);
+    expect_error(BASE_YAML "cutoffs_min: [0x1E]\n",
+                 "'cutoffs_min[0]' must be a number, not '0x1E'", 7, 15);
+    expect_error(BASE_YAML "    default_capacity: 0x10\n",
+                 "'facilities[0].default_capacity' must be a number, not "
+                 "'0x10'",
+                 7, 23);
+    expect_error(BASE_YAML "    capacity_by_class: {clinic: 0X1p4}\n",
+                 "must be a number, not '0X1p4'", 7, 33);
+    expect_error(BASE_YAML "threads: 0x10\n",
+                 "'threads' must be an integer, not '0x10' (decimal digits "
+                 "only)",
+                 7, 10);
+    expect_error(BASE_YAML "snap: {walk_speed_kmh: inf}\n",
+                 "must be a number, not 'inf'", 7, 24);
+    expect_error(BASE_YAML "snap: {walk_speed_kmh: infinity}\n",
+                 "must be a number, not 'infinity'", 7, 24);
+    expect_error(BASE_YAML "snap: {walk_speed_kmh: 1_000}\n",
+                 "must be a number, not '1_000'", 7, 24);
+    expect_error(BASE_YAML "snap: {max_distance_m: 1e400}\n",
+                 "'snap.max_distance_m': '1e400' is out of range", 7, 24);
+    expect_error(BASE_YAML "snap: {max_distance_m: 1e-400}\n",
+                 "'1e-400' is out of range", 7, 24);
+    expect_error(BASE_YAML "threads: 99999999999999999999\n",
+                 "'threads' must be an integer from 0 to 4096", 7, 10);
+    /* One rule with the CLI's --threads. */
+    expect_error(BASE_YAML "threads: 100000\n",
+                 "'threads' must be an integer from 0 to 4096 (got 100000)", 7,
+                 10);
+    expect_error(BASE_YAML "threads: 4097\n", "from 0 to 4096", 7, 10);
+    /* Values that are numbers but not meaningful. */
+    expect_error(BASE_YAML "snap: {walk_speed_kmh: 1e-300}\n",
+                 "'snap.walk_speed_kmh' must be >= 0.5 and <= 50 km/h (got "
+                 "1e-300)",
+                 7, 24);
+    expect_error(BASE_YAML "snap: {walk_speed_kmh: 500}\n", "<= 50 km/h", 7,
+                 24);
+    expect_error(BASE_YAML "snap: {max_distance_m: 1e300}\n",
+                 "'snap.max_distance_m' must be >= 1 and <= 100000 m", 7, 24);
+    expect_error(BASE_YAML "snap: {max_distance_m: 0.001}\n",
+                 "'snap.max_distance_m' must be >= 1", 7, 24);
+    expect_error(BASE_YAML "    default_capacity: 1e300\n",
+                 "'facilities[0].default_capacity' must be >= 0 and <= 1e+15 "
+                 "(got 1e300)",
+                 7, 23);
+    expect_error(BASE_YAML "measures: {threshold_min: 0.0001}\n",
+                 "shorter than 0.1 s", 7, 0);
+    /* Cutoffs that collapse once rounded to whole deciseconds. */
+    expect_error(BASE_YAML "cutoffs_min: [30, 30.000001]\n",
+                 "'cutoffs_min': 30.000001 and 30 are the same cutoff once "
+                 "rounded to whole tenths of a second",
+                 7, 19);
+    expect_error(BASE_YAML "cutoffs_min: [0.0001, 30]\n", "shorter than 0.1 s",
+                 7, 15);
+
+    /* Accepted: signs, fractions without leading digits, exponents,
+     * limits of each range. */
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(parse(BASE_YAML "    default_capacity: 1e15\n"
+                                     "threads: +4\n"
+                                     "snap: {max_distance_m: 1e5, "
+                                     "walk_speed_kmh: .5}\n"
+                                     "cutoffs_min: [+15, 30.05, 1440]\n",
+                           &s, &e),
+                     AM_OK);
+    assert_true(s->facility_sets[0].default_capacity == 1e15);
+    assert_int_equal(s->threads, 4);
+    assert_true(s->snap_max_m == 1e5);
+    assert_true(s->walk_speed_kmh == 0.5);
+    assert_true(s->cutoffs_min[1] == 30.05);
+    am_scenario_destroy(s);
+    s = NULL;
+    assert_int_equal(parse(BASE_YAML "threads: 4096\n", &s, &e), AM_OK);
+    am_scenario_destroy(s);
+}
+
+/* 100,000 nested '[' are refused at the depth cap, without building the
+ * tree (libyaml's scanner is quadratic in the nesting depth). */
+static void test_deep_nesting(void **state)
+{
+    (void)state;
+    const size_t depth = 100000;
+    const char *head = "roads: {path: r.pbf}\ncutoffs_min: ";
+    size_t n = strlen(head) + 2 * depth + 2;
+    char *text = malloc(n);
+    assert_non_null(text);
+    strcpy(text, head);
+    char *p = text + strlen(head);
+    for (size_t i = 0; i < depth; i++)
+        *p++ = '[';
+    for (size_t i = 0; i < depth; i++)
+        *p++ = ']';
+    *p++ = '\n';
+    *p = '\0';
+    expect_error(text, "nesting deeper than 32 levels", 2, 45);
+    /* Block style too: each level one more indentation. */
+    char block[8192] = "";
+    for (int i = 0; i < 40; i++)
+        snprintf(block + strlen(block), sizeof block - strlen(block),
+                 "%*sk%d:\n", 2 * i, "", i);
+    expect_error(block, "nesting deeper than 32 levels", 33, 65);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +661,8 @@ int main(void)
         cmocka_unit_test(test_missing_keys),
         cmocka_unit_test(test_file_and_paths),
         cmocka_unit_test(test_finalize_api),
+        cmocka_unit_test(test_number_syntax_and_ranges),
+        cmocka_unit_test(test_deep_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
