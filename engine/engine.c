@@ -307,6 +307,7 @@ static am_status load_network(am_run_ctx *c)
     ro.path = c->roads_path;
     ro.layer = s->roads_layer;
     ro.where = s->roads_where;
+    ro.warnings = &c->warn;
     rc = am_profile_from_name(s->profile != NULL ? s->profile : "car",
                               &ro.profile, c->err);
     if (rc != AM_OK)
@@ -503,6 +504,12 @@ static am_status load_facilities(am_run_ctx *c, int k)
             am_input_fingerprint(set->path, set->fp.hex, &set->fp.size, c->err);
     if (rc != AM_OK)
         return rc;
+    if (set->fac->n_no_geometry > 0)
+        am_warn(&c->warn,
+                "%s: facility set '%s': %lld of %lld features skipped: no "
+                "geometry (or empty coordinate cells)",
+                set->path, src->name, (long long)set->fac->n_no_geometry,
+                (long long)set->fac->n_read);
     int32_t n_on = 0;
     rc = snap_points(c, set->fac->n, set->fac->lon, set->fac->lat, &set->snap,
                      &n_on);

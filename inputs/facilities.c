@@ -34,8 +34,11 @@
  *  - Ids: with id_field, two features with the same id are an error naming
  *    both (ids name the facilities in the output); FIDs are unique.
  *
- * GDAL is silenced for the whole load (the library never prints); its
- * messages are folded into ours.
+ * GDAL's errors are captured for the whole load (the library never
+ * prints) and folded into ours. Any failure GDAL reports while features
+ * are fetched fails the load, naming the feature when one came back
+ * (its geometry could not be read) and GDAL's message: a damaged file is
+ * never read in part. Rows without geometry are not damage (see above).
  */
 #include "inputs/facilities.h"
 
@@ -506,13 +509,13 @@ static am_status source_crs(const load_ctx *c, OGRLayerH lyr, const char **def,
  * SQL) or, for SQL-backed drivers (GPKG, SQLite), on the first read, whose
  * message carries the whole SELECT but not SQLite's reason; the field list
  * covers the commonest cause, a misspelt column. */
-static am_status bad_filter(const load_ctx *c)
+static am_status bad_filter(const load_ctx *c, const char *why)
 {
     char fields[AM_LIST_MAX];
     field_list(c->defn, fields, sizeof fields);
     return fail(c, AM_ERR_FORMAT, -1,
                 "invalid filter 'where: %s': %s; fields in the layer: %s",
-                c->src->where, am_gdal_last_message(), fields);
+                c->src->where, why, fields);
 }
 
 /* Transforms the set to WGS 84 lon/lat and checks the ranges. */
@@ -553,8 +556,40 @@ static am_status to_wgs84(const load_ctx *c, const char *def,
     return AM_OK;
 }
 
+/*
+ * GDAL failed while fetching a feature (`feat`, NULL when none came back;
+ * destroyed here).
+ * With a where clause and nothing read yet, the filter may be what failed
+ * (SQL-backed drivers only run it on the first read), or the file may be
+ * damaged: reading the layer once without the filter tells which.
+ */
+static am_status read_failed(const load_ctx *c, OGRLayerH lyr,
+                             am_gdal_errors *ge, OGRFeatureH feat,
+                             long long last_fid, int64_t n_read)
+{
+    long long fid = feat != NULL ? (long long)OGR_F_GetFID(feat) : -1;
+    if (feat != NULL)
+        OGR_F_Destroy(feat);
+    const char *where = c->src->where;
+    if (where != NULL && where[0] != '\0' && n_read == 0 && fid < 0) {
+        am_gdal_errors probe;
+        am_gdal_capture_begin(&probe);
+        OGR_L_SetAttributeFilter(lyr, NULL);
+        OGR_L_ResetReading(lyr);
+        OGRFeatureH f = OGR_L_GetNextFeature(lyr);
+        am_gdal_capture_end(&probe);
+        if (f != NULL)
+            OGR_F_Destroy(f);
+        if (f != NULL && probe.n_failures == 0) {
+            return bad_filter(c, ge->first); /* the layer itself reads */
+        }
+    }
+    return am_gdal_read_failed(ge, c->path, c->layer_name, "facilities", fid,
+                               last_fid, (long long)n_read, c->err);
+}
+
 static am_status load(const am_facility_source *src, const char *path,
-                      am_facility_set **out, am_error *err)
+                      am_gdal_errors *ge, am_facility_set **out, am_error *err)
 {
     am_status rc = AM_OK;
     GDALDatasetH ds = NULL;
@@ -579,7 +614,7 @@ static am_status load(const am_facility_source *src, const char *path,
     if (src->where != NULL && src->where[0] != '\0') {
         CPLErrorReset();
         if (OGR_L_SetAttributeFilter(lyr, src->where) != OGRERR_NONE) {
-            rc = bad_filter(&c);
+            rc = bad_filter(&c, am_gdal_last_message());
             goto done;
         }
     }
@@ -589,26 +624,28 @@ static am_status load(const am_facility_source *src, const char *path,
         rc = fail(&c, AM_ERR_NOMEM, -1, "out of memory");
         goto done;
     }
+    /* GDAL reports damage through its error handler (ge): a feature may
+     * come back without its geometry, or NULL as if the layer ended. */
+    am_gdal_capture_clear(ge);
     OGR_L_ResetReading(lyr);
+    long long last_fid = -1;
     for (;;) {
         /* Some drivers (GPKG, SQLite) only run the filter here. */
-        CPLErrorReset();
         feat = OGR_L_GetNextFeature(lyr);
+        if (ge->n_failures > 0) {
+            rc = read_failed(&c, lyr, ge, feat, last_fid, set->n_read);
+            feat = NULL; /* destroyed by read_failed */
+            goto done;
+        }
         if (feat == NULL)
             break;
+        last_fid = (long long)OGR_F_GetFID(feat);
         rc = read_feature(&c, feat, set);
         OGR_F_Destroy(feat);
         feat = NULL;
         if (rc != AM_OK)
             goto done;
-    }
-    if (CPLGetLastErrorType() >= CE_Failure) {
-        if (src->where != NULL && src->where[0] != '\0')
-            rc = bad_filter(&c);
-        else
-            rc = fail(&c, AM_ERR_IO, -1, "error reading features: %s",
-                      am_gdal_last_message());
-        goto done;
+        am_gdal_capture_clear(ge);
     }
     if (set->n == 0) {
         rc = empty_error(&c, lyr, set);
@@ -640,8 +677,9 @@ am_status am_facilities_load(const am_facility_source *src, const char *path,
     if (path == NULL)
         path = src->path;
     am_gdal_init();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    am_status rc = load(src, path, out, err);
-    CPLPopErrorHandler();
+    am_gdal_errors ge;
+    am_gdal_capture_begin(&ge);
+    am_status rc = load(src, path, &ge, out, err);
+    am_gdal_capture_end(&ge);
     return rc;
 }

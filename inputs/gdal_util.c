@@ -1,6 +1,8 @@
 /*
  * gdal_util.c: see gdal_util.h.
  */
+/* MAP_ANONYMOUS and MAP_NORESERVE are not in POSIX 2008. */
+#define _DEFAULT_SOURCE
 #include "inputs/gdal_util.h"
 
 #include <cpl_conv.h>
@@ -9,6 +11,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 static pthread_once_t am_gdal_once = PTHREAD_ONCE_INIT;
@@ -29,6 +32,94 @@ const char *am_gdal_last_message(void)
     return m != NULL ? m : "";
 }
 
+static void CPL_STDCALL capture_handler(CPLErr cls, CPLErrorNum no,
+                                        const char *msg)
+{
+    am_gdal_errors *e = CPLGetErrorHandlerUserData();
+    if (e == NULL)
+        return;
+    if (cls < CE_Failure) {
+        if (cls == CE_Warning)
+            e->n_warnings++;
+        return;
+    }
+    if (msg == NULL)
+        msg = "";
+    if (e->n_failures++ == 0)
+        snprintf(e->first, sizeof e->first, "%s", msg);
+    /* VSIMalloc*_VERBOSE say "cannot allocate"; others CPLE_OutOfMemory;
+     * SQLite's SQLITE_NOMEM comes back as "out of memory". */
+    if (no == CPLE_OutOfMemory || strstr(msg, "cannot allocate") != NULL ||
+        strstr(msg, "Cannot allocate") != NULL ||
+        strstr(msg, "out of memory") != NULL ||
+        strstr(msg, "Out of memory") != NULL)
+        e->oom = 1;
+}
+
+void am_gdal_capture_begin(am_gdal_errors *e)
+{
+    memset(e, 0, sizeof *e);
+    CPLErrorReset();
+    CPLPushErrorHandlerEx(capture_handler, e);
+}
+
+void am_gdal_capture_clear(am_gdal_errors *e)
+{
+    e->n_failures = 0;
+    e->n_warnings = 0;
+    e->oom = 0;
+    e->first[0] = '\0';
+}
+
+void am_gdal_capture_end(am_gdal_errors *e)
+{
+    (void)e;
+    CPLPopErrorHandler();
+}
+
+am_status am_gdal_read_failed(const am_gdal_errors *ge, const char *path,
+                              const char *layer, const char *what,
+                              long long fid, long long last_fid,
+                              long long n_read, am_error *err)
+{
+    am_status rc;
+    if (ge->oom)
+        rc = am_error_set(err, AM_ERR_NOMEM, path,
+                          "out of memory reading %s (GDAL: %s); raise the "
+                          "memory limit (ulimit -v)",
+                          what, ge->first);
+    else if (fid >= 0)
+        rc = am_error_set(err, AM_ERR_IO, path,
+                          "feature cannot be read: the file is damaged or "
+                          "truncated (GDAL: %s)",
+                          ge->first);
+    else if (n_read > 0)
+        rc = am_error_set(err, AM_ERR_IO, path,
+                          "reading stopped after %lld features (last FID "
+                          "%lld): the file is damaged or truncated (GDAL: "
+                          "%s)",
+                          n_read, last_fid, ge->first);
+    else
+        rc = am_error_set(err, AM_ERR_IO, path,
+                          "no feature could be read: the file is damaged or "
+                          "truncated (GDAL: %s)",
+                          ge->first);
+    am_error_set_layer(err, layer);
+    if (fid >= 0)
+        am_error_set_feature(err, fid);
+    return rc;
+}
+
+int am_gdal_address_space_ok(size_t bytes)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p == MAP_FAILED)
+        return 0;
+    munmap(p, bytes);
+    return 1;
+}
+
 am_status am_gdal_open(const char *path, int want_vector, GDALDatasetH *out,
                        am_error *err)
 {
@@ -47,10 +138,22 @@ am_status am_gdal_open(const char *path, int want_vector, GDALDatasetH *out,
 
     unsigned flags = GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR |
                      (want_vector ? GDAL_OF_VECTOR : GDAL_OF_RASTER);
-    CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    am_gdal_errors ge;
+    am_gdal_capture_begin(&ge);
     GDALDatasetH ds = GDALOpenEx(path, flags, NULL, NULL, NULL);
-    CPLPopErrorHandler();
+    am_gdal_capture_end(&ge);
+    if (ds == NULL && ge.oom)
+        return am_error_set(err, AM_ERR_NOMEM, path,
+                            "out of memory while GDAL opened it: %s (raise "
+                            "the memory limit, e.g. ulimit -v)",
+                            ge.first);
+    if (ds == NULL && ge.n_failures > 0 &&
+        strstr(ge.first, "not recognized as") == NULL)
+        /* A driver recognised the file and failed on it: damage, not a
+         * wrong format. GDAL's first failure is the cause. */
+        return am_error_set(err, AM_ERR_FORMAT, path,
+                            "GDAL cannot open it as a %s dataset: %s",
+                            want_vector ? "vector" : "raster", ge.first);
     if (ds == NULL) {
         const char *why = am_gdal_last_message();
         return am_error_set(

@@ -44,4 +44,57 @@ am_status am_gdal_pick_layer(GDALDatasetH ds, const char *path,
 /* GDAL's last error message for this thread, or "" (never NULL). */
 const char *am_gdal_last_message(void);
 
+/*
+ * GDAL's errors captured while a read runs, instead of muted: GDAL
+ * reports damage (a truncated Shapefile, a malformed GeoPackage page, a
+ * PBF block that does not parse, a failed allocation) through its error
+ * handler and often still hands back a feature, a NULL that looks like the
+ * end of the layer, or CE_None. A loader brackets its reads with
+ * am_gdal_capture_begin / am_gdal_capture_end and checks n_failures.
+ *
+ * Thread safety: GDAL's handler stack is per thread; capture on the thread
+ * that calls GDAL and keep the struct alive until _end. Allocation: none.
+ * Captures nest (each push is popped by its own _end).
+ */
+#define AM_GDAL_MSG_MAX 512
+typedef struct am_gdal_errors {
+    long n_failures;             /* CE_Failure and CE_Fatal messages */
+    long n_warnings;             /* CE_Warning messages (not shown to users) */
+    int oom;                     /* a failure was an allocation failure */
+    char first[AM_GDAL_MSG_MAX]; /* the first failure's message, or "" */
+} am_gdal_errors;
+
+/* Clears e and installs it as this thread's GDAL error handler (GDAL's
+ * messages are not printed while it is installed). */
+void am_gdal_capture_begin(am_gdal_errors *e);
+
+/* Forgets what e captured so far (the handler stays installed). */
+void am_gdal_capture_clear(am_gdal_errors *e);
+
+/* Removes the handler installed by the matching _begin; e keeps what was
+ * captured. */
+void am_gdal_capture_end(am_gdal_errors *e);
+
+/*
+ * The error for a feature read that GDAL reported as failed (ge holds at
+ * least one failure), naming path and layer: AM_ERR_NOMEM when GDAL ran
+ * out of memory, else AM_ERR_IO "the file is damaged or truncated", with
+ * GDAL's first message. fid >= 0: that feature came back unreadable (set
+ * as err's feature); else the read stopped after n_read features, the last
+ * with FID last_fid (-1 before any). `what` names the input ("roads").
+ */
+am_status am_gdal_read_failed(const am_gdal_errors *ge, const char *path,
+                              const char *layer, const char *what,
+                              long long fid, long long last_fid,
+                              long long n_read, am_error *err);
+
+/*
+ * Whether `bytes` of address space can still be reserved (a probe that
+ * maps and unmaps that much without touching it). 0 under a low
+ * `ulimit -v` / RLIMIT_AS, or RLIMIT_DATA, where the reservation fails.
+ * Used before code that cannot survive an allocation failure (GDAL's OSM
+ * driver, see roads.c).
+ */
+int am_gdal_address_space_ok(size_t bytes);
+
 #endif /* AM_GDAL_UTIL_H */

@@ -31,7 +31,9 @@
  *
  * Only north-up grids are accepted (rotated geotransforms would need
  * per-cell polygons); the CRS must be known, since the study area's metric
- * frame depends on it. GDAL messages are silenced; failures become one
+ * frame depends on it. GDAL's messages are captured, never printed: any
+ * failure GDAL reports while a strip is read (a damaged tile, a truncated
+ * file) fails the load naming the rows and block row; others become one
  * am_error naming the file.
  *
  * References: GDAL raster data model (https://gdal.org/user/
@@ -193,7 +195,8 @@ am_status am_population_load(const am_population_options *opt,
     am_population *p = NULL;
     char *wkt = NULL;
     double *buf = NULL;
-    int quiet = 0;
+    int capturing = 0;
+    am_gdal_errors ge;
     char layer[32];
 
     *out = NULL;
@@ -296,18 +299,33 @@ am_status am_population_load(const am_population_options *opt,
     }
 
     int64_t cap = 0;
-    CPLErrorReset();
-    CPLPushErrorHandler(CPLQuietErrorHandler);
-    quiet = 1;
+    /* GDAL's errors are captured, not muted: a strip read that GDAL
+     * reports as failed (a truncated or corrupt tile or strip) fails the
+     * load even where GDALRasterIO returned CE_None, so a damaged raster
+     * never becomes zeros. */
+    am_gdal_capture_begin(&ge);
+    capturing = 1;
     for (int64_t row0 = 0; row0 < ny; row0 += rows) {
         const int h = (int)(row0 + rows <= ny ? rows : ny - row0);
-        if (GDALRasterIO(band, GF_Read, 0, (int)row0, nx, h, buf, nx, h,
-                         GDT_Float64, 0, 0) != CE_None) {
-            const char *why = am_gdal_last_message();
-            rc = am_error_set(err, AM_ERR_IO, path,
-                              "cannot read rows %lld-%lld%s%s", (long long)row0,
-                              (long long)row0 + h - 1,
-                              why[0] != '\0' ? ": " : "", why);
+        CPLErr io = GDALRasterIO(band, GF_Read, 0, (int)row0, nx, h, buf, nx, h,
+                                 GDT_Float64, 0, 0);
+        if (io != CE_None || ge.n_failures > 0) {
+            const char *why =
+                ge.first[0] != '\0' ? ge.first : am_gdal_last_message();
+            if (ge.oom)
+                rc =
+                    am_error_set(err, AM_ERR_NOMEM, path,
+                                 "out of memory reading rows %lld-%lld "
+                                 "(GDAL: %s); raise the memory limit",
+                                 (long long)row0, (long long)row0 + h - 1, why);
+            else
+                rc = am_error_set(
+                    err, AM_ERR_IO, path,
+                    "cannot read rows %lld-%lld (blocks of %d x %d cells, "
+                    "block row %lld): the raster is damaged or truncated%s%s",
+                    (long long)row0, (long long)row0 + h - 1, bx, by,
+                    by > 0 ? (long long)(row0 / by) : 0LL,
+                    why[0] != '\0' ? ": " : "", why);
             am_error_set_layer(err, layer);
             goto cleanup;
         }
@@ -391,8 +409,8 @@ am_status am_population_load(const am_population_options *opt,
     p = NULL;
 
 cleanup:
-    if (quiet)
-        CPLPopErrorHandler();
+    if (capturing)
+        am_gdal_capture_end(&ge);
     free(buf);
     CPLFree(wkt);
     if (ds != NULL)

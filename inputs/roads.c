@@ -49,6 +49,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/units.h"
 #include "geo/crs.h"
@@ -605,24 +607,47 @@ static OGRFeatureH next_feature(GDALDatasetH ds, OGRLayerH layer,
     }
 }
 
+/*
+ * Reads every feature. GDAL reports a damaged file through its error
+ * handler: the feature iterator may then return a feature without its
+ * geometry, or NULL as if the layer had ended. So the failures reported
+ * while fetching each feature are counted (ge, installed by the caller),
+ * and any makes the load fail, naming the feature when one came back.
+ */
 static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
                                const am_road_options *opt, const char *lname,
                                const fields *fi, const frame *fr, builder *b,
-                               am_progress_fn progress, void *user,
-                               am_error *err)
+                               am_gdal_errors *ge, am_progress_fn progress,
+                               void *user, am_error *err)
 {
     am_road_network *n = b->net;
     GIntBig total = by_dataset ? -1 : OGR_L_GetFeatureCount(layer, FALSE);
     char msg[128];
     am_status rc = AM_OK;
     double file_frac = 0.0;
+    long long last_fid = -1;
+    /* Failures before the loop (layer setup) are not read errors. */
+    am_gdal_capture_clear(ge);
     if (by_dataset)
         GDALDatasetResetReading(ds);
     else
         OGR_L_ResetReading(layer);
-    OGRFeatureH f;
-    while ((f = next_feature(ds, layer, by_dataset, &file_frac)) != NULL) {
+    for (;;) {
+        long before = ge->n_failures;
+        OGRFeatureH f = next_feature(ds, layer, by_dataset, &file_frac);
+        if (ge->n_failures > before) {
+            long long fid = f != NULL ? (long long)OGR_F_GetFID(f) : -1;
+            if (f != NULL)
+                OGR_F_Destroy(f);
+            return am_gdal_read_failed(ge, opt->path, lname, "roads", fid,
+                                       last_fid, n->n_features, err);
+        }
+        if (f == NULL)
+            break;
+        /* Processing below may call GDAL too (curve stroking): its
+         * failures are not read errors; the count restarts after it. */
         n->n_features++;
+        last_fid = (long long)OGR_F_GetFID(f);
         tags t;
         tags_read(f, fi, &t);
         way w;
@@ -660,6 +685,7 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
             }
         }
         OGR_F_Destroy(f);
+        am_gdal_capture_clear(ge);
         if (progress != NULL && n->n_features % PROGRESS_EVERY == 0) {
             snprintf(msg, sizeof msg, "roads: %lld features read",
                      (long long)n->n_features);
@@ -672,6 +698,47 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         }
     }
     return AM_OK;
+}
+
+/*
+ * GDAL's OSM driver does not survive every failed allocation: GDAL 3.6
+ * builds features whose field array came from an unchecked calloc, and
+ * OGRFeature::SetField then dereferences NULL (a segfault seen under
+ * `ulimit -v` of 270-400 MiB on the demo; gdb: OGRFeature::SetField <-
+ * the OSM layer <- GDALDatasetGetNextFeature, with this->pauFields NULL).
+ * Nothing on our side can catch that, so before an OSM file is opened the
+ * driver's footprint must fit in what the address-space limit leaves.
+ */
+static am_status osm_memory_check(const char *path, am_error *err)
+{
+    if (path == NULL)
+        return AM_OK;
+    am_gdal_init();
+    am_gdal_errors ge;
+    am_gdal_capture_begin(&ge);
+    GDALDriverH drv = GDALIdentifyDriverEx(path, GDAL_OF_VECTOR, NULL, NULL);
+    am_gdal_capture_end(&ge);
+    const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : NULL;
+    if (dname == NULL || strcmp(dname, "OSM") != 0)
+        return AM_OK;
+    struct stat st;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    if (ncpu < 1)
+        ncpu = 1;
+    size_t mib =
+        AM_ROADS_OSM_BASE_MIB + (size_t)ncpu * AM_ROADS_OSM_PER_CPU_MIB;
+    if (stat(path, &st) == 0 && st.st_size > 0)
+        mib += ((size_t)st.st_size >> 20) + 1;
+    if (am_gdal_address_space_ok(mib << 20))
+        return AM_OK;
+    return am_error_set(err, AM_ERR_NOMEM, path,
+                        "out of memory: reading it with GDAL's OSM driver "
+                        "needs about %zu MiB of free address space, which "
+                        "the memory limit does not leave (GDAL can crash "
+                        "when short); raise the limit (ulimit -v) or "
+                        "convert the roads first (ogr2ogr -f GPKG "
+                        "roads.gpkg FILE lines)",
+                        mib);
 }
 
 am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
@@ -688,10 +755,14 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     GDALDatasetH ds = NULL;
     builder b = {0};
     frame fr = {NULL, 0};
-    am_status rc = am_gdal_open(opt->path, 1, &ds, err);
+    am_status rc = osm_memory_check(opt->path, err);
     if (rc != AM_OK)
         return rc;
-    CPLPushErrorHandler(CPLQuietErrorHandler);
+    rc = am_gdal_open(opt->path, 1, &ds, err);
+    if (rc != AM_OK)
+        return rc;
+    am_gdal_errors ge;
+    am_gdal_capture_begin(&ge);
 
     GDALDriverH drv = GDALGetDatasetDriver(ds);
     const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : "";
@@ -750,12 +821,19 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         rc = am_error_set(err, rc, opt->path, "out of memory");
         goto cleanup;
     }
-    rc = read_features(ds, is_osm, layer, opt, lname, &fi, &fr, &b, progress,
-                       progress_user, err);
+    rc = read_features(ds, is_osm, layer, opt, lname, &fi, &fr, &b, &ge,
+                       progress, progress_user, err);
     if (rc != AM_OK)
         goto cleanup;
 
     am_road_network *n = b.net;
+    if (n->n_bad_geometry > 0)
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld of %lld road features skipped: no "
+                "usable line geometry (none, empty, not a line, or outside "
+                "the lon/lat range)",
+                opt->path, lname, (long long)n->n_bad_geometry,
+                (long long)(n->n_routable + n->n_bad_geometry));
     if (n->n_arcs == 0) {
         rc = am_error_set(err, AM_ERR_EMPTY, opt->path,
                           "no routable road in layer '%s' (%lld features "
@@ -781,7 +859,7 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     b.net = NULL;
 
 cleanup:
-    CPLPopErrorHandler();
+    am_gdal_capture_end(&ge);
     am_road_network_destroy(b.net);
     free(b.slots);
     free(b.x);

@@ -15,13 +15,26 @@
 
 #include "common/error.h"
 #include "common/progress.h"
+#include "common/warning.h"
 #include "inputs/road_profile.h"
+
+/*
+ * Address space that must be free before GDAL's OSM driver opens a file:
+ * AM_ROADS_OSM_BASE_MIB + AM_ROADS_OSM_PER_CPU_MIB per online CPU (its
+ * decoding threads, each with a stack and a malloc arena) + the file's
+ * size. Measured on GDAL 3.6 with the Comoros demo (3.4 MB PBF, 2 CPUs):
+ * the driver needs about 250 MiB above what the process holds before it;
+ * the constants add a margin. See am_roads_load and README ("Memory").
+ */
+#define AM_ROADS_OSM_BASE_MIB 192
+#define AM_ROADS_OSM_PER_CPU_MIB 72
 
 typedef struct am_road_options {
     const char *path;  /* borrowed */
     const char *layer; /* NULL: "lines" for OSM sources, else layer 0 */
     const char *where; /* OGR SQL attribute filter or NULL */
     am_profile_kind profile;
+    am_warnings *warnings; /* borrowed, may be NULL: features skipped */
 } am_road_options;
 
 typedef struct am_road_network {
@@ -37,17 +50,24 @@ typedef struct am_road_network {
     int64_t n_features;     /* features read from the layer */
     int64_t n_routable;     /* features that became arcs */
     int64_t n_not_routable; /* dropped by the profile (class) */
-    int64_t n_bad_geometry; /* empty / non-line geometry */
+    int64_t n_bad_geometry; /* no geometry, empty, non-line or out of
+                               lon/lat range: skipped with a warning */
     int64_t n_oneway;       /* routable features with one direction */
     int64_t n_maxspeed;     /* features whose maxspeed was used */
     double total_len_km;    /* sum of routable way lengths */
 } am_road_network;
 
 /*
- * Loads the network. Errors name the file and layer: AM_ERR_IO (missing),
- * AM_ERR_FORMAT (not a vector source, no line layer, no `highway` field
- * where one is needed), AM_ERR_CRS (layer without a CRS), AM_ERR_EMPTY (no
- * routable road after filtering). progress may be NULL.
+ * Loads the network. Errors name the file and layer: AM_ERR_IO (missing;
+ * a damaged file: GDAL failed to read a feature or the layer, naming the
+ * feature id where known and GDAL's message), AM_ERR_FORMAT (not a vector
+ * source, no line layer, no `highway` field where one is needed),
+ * AM_ERR_CRS (layer without a CRS), AM_ERR_EMPTY (no routable road after
+ * filtering), AM_ERR_NOMEM (out of memory, GDAL's included; for an OSM
+ * file also when less than the address space above (AM_ROADS_OSM_*) is
+ * left, since GDAL's OSM driver can crash when an allocation fails).
+ * Routable features without a usable line geometry are skipped and
+ * counted, with one warning on opt->warnings. progress may be NULL.
  */
 am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
                         void *progress_user, am_road_network **out,

@@ -44,10 +44,11 @@ helpers() {
 # scenario_set KEY_LINE REPLACEMENT: replace the first line matching the
 # extended regex KEY_LINE in s.yaml by REPLACEMENT (may hold \n).
 scenario_set() { sed -i -E "0,/$1/s//$2/" s.yaml; }
-# corrupt_middle FILE BYTES: overwrite BYTES bytes in the middle with junk.
+# corrupt_middle FILE BYTES: overwrite BYTES bytes in the middle with a
+# fixed junk pattern ("garbage\n" repeated), so every run is the same.
 corrupt_middle() {
     size=$(stat -c %s "$1"); off=$((size / 2))
-    head -c "$2" /dev/urandom | dd of="$1" bs=1 seek="$off" conv=notrunc 2>/dev/null
+    yes garbage | head -c "$2" | dd of="$1" bs=1 seek="$off" conv=notrunc 2>/dev/null
 }
 # truncate_half FILE
 truncate_half() { truncate -s $(($(stat -c %s "$1") / 2)) "$1"; }
