@@ -27,11 +27,14 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/alloc.h"
 #include "common/numparse.h"
+#include "common/file_check.h"
 #include "common/units.h"
 #include "engine/sysinfo.h"
 #include "geo/crs.h"
@@ -176,6 +179,119 @@ static am_status choose_threads(am_run_ctx *c)
     }
     c->threads = am_parallel_threads(requested);
     return AM_OK;
+}
+
+/* ---- preflight -------------------------------------------------------- */
+
+/*
+ * Files GDAL reads next to an input and that an output must not replace
+ * either: side-car metadata of any input, the parts of a shapefile, the
+ * journal of a SQLite/GeoPackage file.
+ */
+static const char *const sidecar_suffix[] = {".aux.xml", ".aux",     ".ovr",
+                                             ".msk",     ".xml",     "-wal",
+                                             "-shm",     "-journal", NULL};
+static const char *const shapefile_part[] = {".shx", ".dbf", ".prj", ".cpg",
+                                             ".qix", ".sbn", ".sbx", NULL};
+
+/* Whether out is a side-car file of the input at path (see above). */
+static int is_sidecar_of(const char *out, const char *path)
+{
+    char buf[AM_PATH_MAX];
+    size_t n = strlen(path);
+    for (int i = 0; sidecar_suffix[i] != NULL; i++)
+        if (snprintf(buf, sizeof buf, "%s%s", path, sidecar_suffix[i]) <
+                (int)sizeof buf &&
+            am_file_same(out, buf))
+            return 1;
+    if (n > 4 && strcasecmp(path + n - 4, ".shp") == 0)
+        for (int i = 0; shapefile_part[i] != NULL; i++)
+            if (snprintf(buf, sizeof buf, "%.*s%s", (int)(n - 4), path,
+                         shapefile_part[i]) < (int)sizeof buf &&
+                am_file_same(out, buf))
+                return 1;
+    return 0;
+}
+
+/*
+ * Everything about the files that can be checked before the first heavy
+ * phase, so that a run never computes for minutes and then fails to
+ * write, and never destroys what it reads:
+ *  - every input (scenario file, roads, population, each facility set) is
+ *    a regular file (roads and facilities may be folders) or a GDAL virtual
+ *    path: a FIFO or device would block the reader forever;
+ *  - the output can be written: its folder exists and is writable, its name
+ *    fits, and what is there now is a regular file (am_file_check_output);
+ *  - the output is none of the inputs (same device and inode, symlinks and
+ *    hard links followed; the same path when it does not exist yet), nor
+ *    the archive behind a virtual path, nor a side-car GDAL reads with one.
+ */
+static am_status preflight(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    const int n_in = 3 + s->n_facility_sets;
+    am_status rc = AM_OK;
+    char label[96], backing[AM_PATH_MAX];
+    char(*path)[AM_PATH_MAX] = calloc((size_t)n_in, sizeof *path);
+    if (path == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    for (int i = 0; rc == AM_OK && i < n_in; i++) {
+        const char *given = NULL;
+        int allow_dir = 1;
+        if (i == 0) { /* read as given, not resolved */
+            if (s->source_path != NULL &&
+                snprintf(path[i], AM_PATH_MAX, "%s", s->source_path) >=
+                    AM_PATH_MAX)
+                rc = am_error_set(c->err, AM_ERR_IO, s->source_path,
+                                  "path longer than %d bytes", AM_PATH_MAX - 1);
+            allow_dir = 0;
+        } else if (i == 1) {
+            given = s->roads_path;
+        } else if (i == 2) {
+            given = s->population_path;
+            allow_dir = 0; /* am_gdal_open refuses raster folders */
+        } else {
+            given = s->facility_sets[i - 3].path;
+        }
+        if (given != NULL)
+            rc = resolve(s, given, path[i], c->err);
+        if (rc == AM_OK && path[i][0] != '\0')
+            rc = am_file_check_input(path[i], allow_dir, c->err);
+    }
+    if (rc == AM_OK)
+        rc = am_file_check_output(c->out_path, c->err);
+    for (int i = 0; rc == AM_OK && i < n_in; i++) {
+        if (path[i][0] == '\0')
+            continue;
+        const char *in = path[i];
+        if (am_path_is_virtual(in))
+            in = am_path_backing_file(in, backing, sizeof backing);
+        if (in == NULL)
+            continue;
+        if (i == 0)
+            snprintf(label, sizeof label, "the scenario file");
+        else if (i == 1)
+            snprintf(label, sizeof label, "the roads input");
+        else if (i == 2)
+            snprintf(label, sizeof label, "the population input");
+        else
+            snprintf(label, sizeof label, "the input of facility set '%s'",
+                     s->facility_sets[i - 3].name);
+        if (am_file_same(c->out_path, in))
+            rc = am_error_set(c->err, AM_ERR_IO, c->out_path,
+                              "the output is %s ('%s'): refusing to "
+                              "overwrite an input; choose another output "
+                              "path",
+                              label, in);
+        else if (is_sidecar_of(c->out_path, in))
+            rc = am_error_set(c->err, AM_ERR_IO, c->out_path,
+                              "the output is a file GDAL reads with %s "
+                              "('%s'): refusing to overwrite it; choose "
+                              "another output path",
+                              label, in);
+    }
+    free(path);
+    return rc;
 }
 
 /* ---- phases and progress ------------------------------------------- */
@@ -708,6 +824,25 @@ done:
             rc = (call);                                                       \
     } while (0)
 
+static am_status put_name(am_run_ctx *c, char *buf, size_t n, const char *fmt,
+                          ...) __attribute__((format(printf, 4, 5)));
+
+/* An HDF5 object or column name into buf[n]: never cut short (a cut name
+ * could collide with another); names follow the scenario's length rule,
+ * so AM_ERR_INTERNAL if one does not fit. */
+static am_status put_name(am_run_ctx *c, char *buf, size_t n, const char *fmt,
+                          ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= n)
+        return am_error_set(c->err, AM_ERR_INTERNAL, c->out_path,
+                            "output object name longer than %zu bytes", n - 1);
+    return AM_OK;
+}
+
 static am_status write_fingerprint(am_run_ctx *c, am_h5 *h, const char *obj,
                                    const char *prefix, const char *path,
                                    const am_fp *fp)
@@ -814,16 +949,17 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
     const am_set_summary *ss = &c->sum->sets[k];
     const int32_t n_fac = set->fac->n;
     const int32_t n_cells = c->pop->n_cells;
-    char g[512], path[768];
+    /* "/results/<set>/<measure>": names are at most AM_NAME_MAX bytes */
+    char g[32 + AM_NAME_MAX], path[64 + 2 * AM_NAME_MAX];
     am_status rc;
     float *r = NULL;
     int32_t *ri = NULL;
     int32_t *index = NULL;
     am_h5_column *cols = NULL;
-    char(*col_names)[96] = NULL;
+    char(*col_names)[32 + AM_NAME_MAX] = NULL;
 
-    snprintf(g, sizeof g, "/results/%s", src->name);
-    rc = am_h5_make_group(h, g, c->err);
+    rc = put_name(c, g, sizeof g, "/results/%s", src->name);
+    AM_TRY(am_h5_make_group(h, g, c->err));
     if (rc != AM_OK)
         goto done;
     /* each set's input fingerprint goes on its own group */
@@ -852,15 +988,15 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
             set->nearest_fac[i] >= 0 ? set->nearest_fac[i] : AM_UNREACHED_I32;
     }
     am_h5_raster_info ti = {"travel time to the nearest facility", "minutes"};
-    snprintf(path, sizeof path, "%s/nearest_time_min", g);
-    rc = am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ti, c->err);
+    rc = put_name(c, path, sizeof path, "%s/nearest_time_min", g);
+    AM_TRY(am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ti, c->err));
     AM_TRY(am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
                              c->err));
     if (rc != AM_OK)
         goto done;
     am_h5_raster_info fi = {"row of the nearest facility in facilities/", "1"};
-    snprintf(path, sizeof path, "%s/nearest_facility", g);
-    rc = am_h5_write_raster_i32(h, path, ri, AM_FILL_I32, &fi, c->err);
+    rc = put_name(c, path, sizeof path, "%s/nearest_facility", g);
+    AM_TRY(am_h5_write_raster_i32(h, path, ri, AM_FILL_I32, &fi, c->err));
     AM_TRY(am_h5_attr_int64(h, path, "unreachable_value", AM_UNREACHED_I32,
                             c->err));
     if (rc != AM_OK)
@@ -876,8 +1012,8 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
             r[c->pop->cell[i]] = (float)acc[i];
         am_h5_raster_info ai = {"2SFCA accessibility (capacity per person)",
                                 "capacity per person"};
-        snprintf(path, sizeof path, "%s/%s", g, ms->name);
-        rc = am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ai, c->err);
+        rc = put_name(c, path, sizeof path, "%s/%s", g, ms->name);
+        AM_TRY(am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ai, c->err));
         AM_TRY(am_h5_attr_string(h, path, "measure", "2sfca", c->err));
         AM_TRY(am_h5_attr_double(h, path, "threshold_min", ms->threshold_min,
                                  c->err));
@@ -923,22 +1059,26 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
     cols[q++] = (am_h5_column){"node", AM_H5_COL_INT32, set->snap.node, NULL,
                                "graph node, -1: off network"};
     for (int m = 0; m < s->n_measures; m++) {
-        snprintf(col_names[q], sizeof col_names[q], "catchment_population_%s",
-                 s->measures[m].name);
+        rc = put_name(c, col_names[q], sizeof col_names[q],
+                      "catchment_population_%s", s->measures[m].name);
+        if (rc != AM_OK)
+            goto done;
         cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE,
                                  set->fac_demand + (size_t)m * (size_t)n_fac,
                                  "persons", "D_j"};
         q++;
-        snprintf(col_names[q], sizeof col_names[q], "ratio_%s",
-                 s->measures[m].name);
+        rc = put_name(c, col_names[q], sizeof col_names[q], "ratio_%s",
+                      s->measures[m].name);
+        if (rc != AM_OK)
+            goto done;
         cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE,
                                  set->fac_ratio + (size_t)m * (size_t)n_fac,
                                  "capacity per person",
                                  "R_j = S_j / D_j, 0 when D_j = 0"};
         q++;
     }
-    snprintf(path, sizeof path, "%s/facilities", g);
-    rc = am_h5_write_table(h, path, n_fac, q, cols, c->err);
+    rc = put_name(c, path, sizeof path, "%s/facilities", g);
+    AM_TRY(am_h5_write_table(h, path, n_fac, q, cols, c->err));
     if (rc != AM_OK)
         goto done;
 
@@ -956,8 +1096,8 @@ static am_status write_set(am_run_ctx *c, am_h5 *h, int k)
              "population whose nearest facility is within the cutoff"},
             {"percent", AM_H5_COL_DOUBLE, pct, "percent",
              "of the raster's total population"}};
-        snprintf(path, sizeof path, "%s/coverage", g);
-        rc = am_h5_write_table(h, path, s->n_cutoffs, 3, cc, c->err);
+        rc = put_name(c, path, sizeof path, "%s/coverage", g);
+        AM_TRY(am_h5_write_table(h, path, s->n_cutoffs, 3, cc, c->err));
     }
 done:
     free(r);
@@ -1109,9 +1249,13 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     if (out == NULL || out[0] == '\0')
         return am_error_set(err, AM_ERR_USAGE, s->source_path,
                             "no output path (set 'output' or use -o)");
-    if (opt->output_path != NULL)
-        snprintf(c->out_path, sizeof c->out_path, "%s", out);
-    else if (resolve(s, out, c->out_path, err) != AM_OK)
+    if (opt->output_path != NULL) {
+        if (strlen(out) >= sizeof c->out_path)
+            return am_error_set(err, AM_ERR_IO, NULL,
+                                "output path is %zu bytes; at most %zu fit",
+                                strlen(out), sizeof c->out_path - 1);
+        memcpy(c->out_path, out, strlen(out) + 1);
+    } else if (resolve(s, out, c->out_path, err) != AM_OK)
         return err->code;
     if (s->n_cutoffs < 1 || s->n_measures < 1 || s->n_facility_sets < 1)
         return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
@@ -1123,6 +1267,8 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
     rc = choose_threads(c);
     if (rc == AM_OK)
         rc = summary_init(c);
+    if (rc == AM_OK)
+        rc = preflight(c);
     if (rc == AM_OK && s->source_path != NULL)
         rc = am_input_fingerprint(s->source_path, c->fp_scenario.hex,
                                   &c->fp_scenario.size, err);

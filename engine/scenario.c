@@ -98,19 +98,34 @@ void am_scenario_destroy(am_scenario *s)
     free(s);
 }
 
-/* Output group and dataset names: safe in HDF5 paths and file names. */
-static int valid_name(const char *name)
+#define AM_STR_(x) #x
+#define AM_STR(x) AM_STR_(x)
+#define AM_NAME_MAX_TEXT AM_STR(AM_NAME_MAX)
+
+/* Datasets of every set group (engine write_set), not measure names. */
+static const char *const reserved_measure_names[] = {
+    "nearest_time_min", "nearest_facility", "facilities", "coverage", NULL};
+
+const char *am_scenario_name_problem(const char *name, int is_measure)
 {
     if (name == NULL || name[0] == '\0')
-        return 0;
-    for (const char *p = name; *p != '\0'; p++) {
+        return "a name must not be empty";
+    size_t n = 0;
+    for (const char *p = name; *p != '\0'; p++, n++) {
         char c = *p;
         int ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
                  (c >= '0' && c <= '9') || c == '_' || c == '-';
         if (!ok)
-            return 0;
+            return "letters, digits, '_' and '-' only";
     }
-    return 1;
+    if (n > AM_NAME_MAX)
+        return "too long: at most " AM_NAME_MAX_TEXT " bytes";
+    if (is_measure)
+        for (int i = 0; reserved_measure_names[i] != NULL; i++)
+            if (strcmp(name, reserved_measure_names[i]) == 0)
+                return "reserved: every set group has a dataset of that "
+                       "name";
+    return NULL;
 }
 
 static const char *measure_type_name(am_measure_type t)
@@ -166,11 +181,12 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
         if (f->name == NULL)
             return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
     }
-    if (!valid_name(f->name))
+    const char *why = am_scenario_name_problem(f->name, 0);
+    if (why != NULL)
         return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'facilities[%d].name': '%s' is not a valid "
-                            "name (letters, digits, '_' and '-' only)",
-                            i, f->name);
+                            "'facilities[%d].name': '%.40s%s' is not a "
+                            "valid name (%s)",
+                            i, f->name, strlen(f->name) > 40 ? "..." : "", why);
     for (int j = 0; j < i; j++)
         if (strcmp(s->facility_sets[j].name, f->name) == 0)
             return am_error_set(err, AM_ERR_SCENARIO, file,
@@ -305,11 +321,12 @@ static am_status check_measure(am_scenario *s, int i, am_error *err)
         if (m->name == NULL)
             return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
     }
-    if (!valid_name(m->name))
+    const char *why = am_scenario_name_problem(m->name, 1);
+    if (why != NULL)
         return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'measures[%d].name': '%s' is not a valid name "
-                            "(letters, digits, '_' and '-' only)",
-                            i, m->name);
+                            "'measures[%d].name': '%.40s%s' is not a valid "
+                            "name (%s)",
+                            i, m->name, strlen(m->name) > 40 ? "..." : "", why);
     for (int j = 0; j < i; j++)
         if (strcmp(s->measures[j].name, m->name) == 0)
             return am_error_set(err, AM_ERR_SCENARIO, file,

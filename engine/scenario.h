@@ -47,9 +47,25 @@ typedef struct am_class_capacity {
     double capacity;
 } am_class_capacity;
 
+/*
+ * Names of facility sets and measures become HDF5 group, dataset and
+ * column names (/results/<set>/<measure>, ratio_<measure>, ...), so they
+ * follow one rule: 1 to AM_NAME_MAX bytes of [A-Za-z0-9_-], unique among
+ * the sets (or the measures), and a measure is not named like a dataset
+ * every set group holds (nearest_time_min, nearest_facility, facilities,
+ * coverage).
+ */
+#define AM_NAME_MAX 64
+
+/*
+ * Why `name` breaks the rule above (is_measure: the reserved dataset
+ * names apply), as a static string; NULL when it is a valid name.
+ */
+const char *am_scenario_name_problem(const char *name, int is_measure);
+
 /* One facility set: a point layer and how to read it. */
 typedef struct am_facility_source {
-    char *name;           /* set name ([A-Za-z0-9_-]+), the output group */
+    char *name;           /* set name (AM_NAME_MAX rule), the output group */
     char *path;           /* any OGR point source */
     char *layer;          /* NULL: the first layer */
     char *where;          /* OGR SQL attribute filter, NULL: none */
@@ -68,7 +84,7 @@ typedef struct am_facility_source {
 typedef enum am_measure_type { AM_MEASURE_TYPE_2SFCA = 1 } am_measure_type;
 
 typedef struct am_measure_spec {
-    char *name; /* output dataset name, e.g. "2sfca_30min" */
+    char *name; /* output dataset name (AM_NAME_MAX rule), "2sfca_30min" */
     am_measure_type type;
     double threshold_min; /* d0 in minutes, inclusive */
 } am_measure_spec;

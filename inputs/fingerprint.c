@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/file_check.h"
 #include "common/sha256.h"
 #include "inputs/gdal_util.h"
 
@@ -19,6 +20,10 @@ am_status am_input_fingerprint(const char *path, char hex[65],
     hex[0] = '\0';
     *size_bytes = 0;
     am_gdal_init();
+    /* a FIFO or device would block or never end */
+    am_status rc = am_file_check_input(path, 1, err);
+    if (rc != AM_OK)
+        return rc;
     CPLPushErrorHandler(CPLQuietErrorHandler);
     VSILFILE *f = VSIFOpenL(path, "rb");
     CPLPopErrorHandler();

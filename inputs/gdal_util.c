@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "common/file_check.h"
+
 static pthread_once_t am_gdal_once = PTHREAD_ONCE_INIT;
 
 static void am_gdal_register(void)
@@ -128,11 +130,13 @@ am_status am_gdal_open(const char *path, int want_vector, GDALDatasetH *out,
         return am_error_set(err, AM_ERR_IO, NULL, "no file name given");
     am_gdal_init();
 
+    /* missing, or a FIFO/device that would block GDAL's open forever */
+    am_status rc = am_file_check_input(path, 1, err);
+    if (rc != AM_OK)
+        return rc;
     struct stat st;
-    if (strncmp(path, "/vsi", 4) != 0 && stat(path, &st) != 0)
-        return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",
-                            strerror(errno));
-    if (strncmp(path, "/vsi", 4) != 0 && S_ISDIR(st.st_mode) && !want_vector)
+    if (!am_path_is_virtual(path) && stat(path, &st) == 0 &&
+        S_ISDIR(st.st_mode) && !want_vector)
         return am_error_set(err, AM_ERR_FORMAT, path,
                             "is a directory, not a raster file");
 

@@ -30,8 +30,10 @@
  * the total is summed in a fixed order (reproducible to the bit).
  *
  * Only north-up grids are accepted (rotated geotransforms would need
- * per-cell polygons); the CRS must be known, since the study area's metric
- * frame depends on it. GDAL's messages are captured, never printed: any
+ * per-cell polygons), with columns running west to east (a negative cell
+ * width is refused here, naming the raster, rather than at write time;
+ * rows may run either way); the CRS must be known, since the study area's
+ * metric frame depends on it. GDAL's messages are captured, never printed: any
  * failure GDAL reports while a strip is read (a damaged tile, a truncated
  * file) fails the load naming the rows and block row; others become one
  * am_error naming the file.
@@ -246,6 +248,14 @@ am_status am_population_load(const am_population_options *opt,
     if (gt[1] == 0.0 || gt[5] == 0.0) {
         rc = am_error_set(err, AM_ERR_INVALID, path,
                           "cell size is zero (%.9g x %.9g)", gt[1], gt[5]);
+        goto cleanup;
+    }
+    if (gt[1] < 0.0) {
+        rc = am_error_set(err, AM_ERR_INVALID, path,
+                          "east-to-west raster (negative cell width %.9g) "
+                          "is not supported; warp it to a west-to-east grid "
+                          "first (gdalwarp)",
+                          gt[1]);
         goto cleanup;
     }
 

@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "common/file_check.h"
 #include "common/numparse.h"
 #include "common/units.h"
 
@@ -449,6 +450,19 @@ static am_status parse_snap(const parse_ctx *c, const yaml_node_t *n)
     return rc;
 }
 
+/* The output name rule (am_scenario_name_problem), at the name's line. */
+static am_status check_name(const parse_ctx *c, const yaml_node_t *n,
+                            const char *where, const char *name, int is_measure)
+{
+    const char *why = am_scenario_name_problem(name, is_measure);
+    if (why == NULL)
+        return AM_OK;
+    return perr(c, lookup(c, n, "name"),
+                "'%s.name': '%.40s%s' is not a valid "
+                "name (%s)",
+                where, name, strlen(name) > 40 ? "..." : "", why);
+}
+
 static am_status parse_class_capacity(const parse_ctx *c, const yaml_node_t *n,
                                       const char *where, am_facility_source *f)
 {
@@ -505,6 +519,8 @@ static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
     };
     for (size_t i = 0; rc == AM_OK && i < sizeof strings / sizeof *strings; i++)
         rc = get_string(c, n, where, strings[i].key, strings[i].dst);
+    if (rc == AM_OK && f->name != NULL)
+        rc = check_name(c, n, where, f->name, 0);
     if (rc == AM_OK)
         rc = get_double(c, n, where, "default_capacity", &range_capacity,
                         &f->default_capacity);
@@ -582,6 +598,14 @@ static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
             list_item(c, n, items, i, "facilities", where, sizeof where);
         s->facility_sets[i].default_capacity = 1.0;
         rc = parse_facility(c, item, where, &s->facility_sets[i]);
+        for (int j = 0; rc == AM_OK && j < i; j++)
+            if (s->facility_sets[i].name != NULL &&
+                s->facility_sets[j].name != NULL &&
+                strcmp(s->facility_sets[i].name, s->facility_sets[j].name) == 0)
+                rc = perr(c, lookup(c, item, "name"),
+                          "'%s.name': duplicate facility set name '%s' "
+                          "(also facilities[%d])",
+                          where, s->facility_sets[i].name, j);
     }
     return rc;
 }
@@ -646,6 +670,8 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
     am_status rc = check_mapping(c, n, where, measure_keys);
     if (rc == AM_OK)
         rc = get_string(c, n, where, "name", &m->name);
+    if (rc == AM_OK && m->name != NULL)
+        rc = check_name(c, n, where, m->name, 1);
     if (rc != AM_OK)
         return rc;
     const yaml_node_t *type = lookup(c, n, "type");
@@ -700,6 +726,13 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
         const yaml_node_t *item =
             list_item(c, n, items, i, "measures", where, sizeof where);
         rc = parse_measure(c, item, where, &s->measures[i]);
+        for (int j = 0; rc == AM_OK && j < i; j++)
+            if (s->measures[i].name != NULL && s->measures[j].name != NULL &&
+                strcmp(s->measures[i].name, s->measures[j].name) == 0)
+                rc = perr(c, lookup(c, item, "name"),
+                          "'%s.name': duplicate measure name '%s' (also "
+                          "measures[%d])",
+                          where, s->measures[i].name, j);
     }
     return rc;
 }
@@ -934,6 +967,9 @@ am_status am_scenario_read_file(const char *path, am_scenario **out,
     if (S_ISDIR(st.st_mode))
         return am_error_set(err, AM_ERR_IO, path,
                             "is a directory, not a scenario file");
+    /* a FIFO or device: fopen/fread would block or never end */
+    if ((rc = am_file_check_input(path, 0, err)) != AM_OK)
+        return rc;
     if (st.st_size > AM_YAML_MAX_FILE_BYTES)
         return am_error_set(err, AM_ERR_SCENARIO, path,
                             "is %lld bytes: too large for a scenario file "

@@ -38,9 +38,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
+
+#include "common/file_check.h"
 
 #define RASTER_CHUNK 256 /* max chunk edge (cells) */
 #define DEFLATE_LEVEL 4
@@ -404,23 +407,21 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
         goto cleanup;
     }
     h->file = H5I_INVALID_HID;
-    /* "<dir>/.<base>.tmp-<pid>": same directory, so rename() is atomic */
-    const char *slash = strrchr(final_path, '/');
-    const char *base = (slash != NULL) ? slash + 1 : final_path;
-    int dir_len = (slash != NULL) ? (int)(slash - final_path + 1) : 0;
-    if (base[0] == '\0') {
-        rc = am_error_set(err, AM_ERR_IO, final_path,
-                          "output path names a directory, not a file");
+    /* Never write towards a directory, device or FIFO (commit renames onto
+     * final_path), nor into a folder we cannot use. */
+    if ((rc = am_file_check_output(final_path, err)) != AM_OK)
         goto cleanup;
-    }
-    size_t n = strlen(final_path) + 48;
-    h->tmp_path = malloc(n);
+    /* "<dir>/.<base>.tmp-<pid>": same directory, so rename() is atomic */
+    h->tmp_path = am_temp_path(final_path, (long)getpid());
     if (h->tmp_path == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
         goto cleanup;
     }
-    snprintf(h->tmp_path, n, "%.*s.%s.tmp-%ld", dir_len, final_path, base,
-             (long)getpid());
+    /* temporaries of runs that were killed (SIGKILL, power loss); one with
+     * our own pid is stale too (pid reuse), and a link planted there must
+     * not be followed: remove it, then create exclusively */
+    am_temp_remove_stale(final_path);
+    unlink(h->tmp_path);
 
     fcpl = H5Pcreate(H5P_FILE_CREATE);
     fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -434,7 +435,7 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
         goto cleanup;
     }
     errno = 0;
-    h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
+    h->file = H5Fcreate(h->tmp_path, H5F_ACC_EXCL, fcpl, fapl);
     if (h->file == H5I_INVALID_HID) {
         int e = errno;
         H5Eclear2(H5E_DEFAULT);
@@ -532,6 +533,14 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
         goto cleanup;
     }
     close(fd);
+    /* Checked at create; checked again, since rename replaces anything. */
+    struct stat st;
+    if (stat(h->final_path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        rc = am_error_set(err, AM_ERR_IO, h->final_path,
+                          "output is no longer a regular file: refusing to "
+                          "rename the result onto it");
+        goto cleanup;
+    }
     if (rename(h->tmp_path, h->final_path) != 0) {
         rc = am_error_set(err, AM_ERR_IO, h->final_path,
                           "cannot rename '%s' onto the output: %s", h->tmp_path,

@@ -13,7 +13,12 @@
  * Atomicity: am_h5_create opens "<dir>/.<name>.tmp-<pid>" next to the final
  * path; am_h5_commit closes it and renames it onto the final path only if
  * everything was written; am_h5_abort (or destroy without commit) removes
- * it. A reader never sees a complete-looking partial file.
+ * it. A reader never sees a complete-looking partial file. A run killed
+ * outright (SIGKILL, power loss) leaves its temporary behind; the next
+ * am_h5_create for the same output removes those whose process no longer
+ * exists, never one of a live process. am_h5_create refuses an output that
+ * exists and is not a regular file (directory, device, FIFO, socket) and
+ * commit checks again before renaming (common/file_check.h).
  *
  * Not thread-safe; call from one thread, outside parallel regions.
  */
@@ -27,7 +32,11 @@
 
 typedef struct am_h5 am_h5;
 
-/* Creates the temporary file for final_path. AM_ERR_IO. *out owned. */
+/*
+ * Creates the temporary file for final_path after am_file_check_output
+ * (AM_ERR_IO naming final_path) and removes stale temporaries of it.
+ * *out owned.
+ */
 am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err);
 
 /*

@@ -70,6 +70,18 @@ signal_at() {
     cat "$log"
     return $st
 }
+# early CMD...: runs CMD (without -q) and returns its exit status, or 99
+# if it got as far as reading the roads: for errors that must be found
+# before any heavy phase.
+early() {
+    "$@" > "$ROOT/early.log" 2>&1; st=$?
+    cat "$ROOT/early.log"
+    if grep -q 'reading roads' "$ROOT/early.log"; then
+        echo "early: reached the roads phase before failing"
+        return 99
+    fi
+    return $st
+}
 EOF
 }
 

@@ -554,6 +554,31 @@ static void test_rotated(void **state)
     assert_string_equal(err.file, path);
 }
 
+/* Columns running east to west: refused at load, naming the raster (it
+ * used to fail only at write time, blaming the output file). */
+static void test_east_to_west(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("east_to_west.tif");
+    const double v[4] = {1, 2, 3, 4};
+    const double gt[6] = {10.02, -0.01, 0.0, 20.0, 0.0, -0.01};
+    make_tif(path, GDT_Float32, 2, 2, v, 0, 0.0, 4326, gt, NULL);
+    am_population *p = NULL;
+    am_error err;
+    assert_int_equal(load(path, 1, &p, &err), AM_ERR_INVALID);
+    assert_null(p);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "east-to-west"));
+
+    /* south-up (rows running south to north) is a plain affine grid */
+    const char *up = tmp_path("south_up.tif");
+    const double gu[6] = {10.0, 0.01, 0.0, 19.98, 0.0, 0.01};
+    make_tif(up, GDT_Float32, 2, 2, v, 0, 0.0, 4326, gu, NULL);
+    assert_int_equal(load(up, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 4);
+    am_population_destroy(p);
+}
+
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -616,6 +641,7 @@ int main(void)
         cmocka_unit_test(test_band_out_of_range),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_rotated),
+        cmocka_unit_test(test_east_to_west),
         cmocka_unit_test(test_not_a_raster),
         cmocka_unit_test(test_missing_file),
     };

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/scenario.h"
@@ -340,9 +341,9 @@ static void test_values(void **state)
     expect_error(BASE_YAML "cutoffs_min: []\n", "empty list", 7, 14);
     expect_error(BASE_YAML "measures: []\n", "empty list", 7, 11);
     expect_error(BASE_YAML "  - path: b.gpkg\n    name: bad name\n",
-                 "'facilities[1].name': 'bad name' is not a valid name", 0, 0);
+                 "'facilities[1].name': 'bad name' is not a valid name", 8, 11);
     expect_error(BASE_YAML "    name: x\n  - path: b.gpkg\n    name: x\n",
-                 "duplicate facility set name 'x'", 0, 0);
+                 "duplicate facility set name 'x'", 9, 11);
     expect_error(BASE_YAML "measures:\n  - {threshold_min: 30}\n"
                            "  - {threshold_min: 30}\n",
                  "duplicate measure name '2sfca_30min'", 0, 0);
@@ -445,6 +446,75 @@ static void test_file_and_paths(void **state)
     assert_int_equal(am_scenario_read_file(path, &s, &e), AM_ERR_IO);
     assert_null(s);
     assert_int_equal(am_scenario_read_file(dir, &s, &e), AM_ERR_IO);
+    rmdir(dir);
+}
+
+/* Set and measure names become HDF5 names: one rule, at the name's line;
+ * long names are refused, never cut short until two collide. */
+static void test_output_names(void **state)
+{
+    (void)state;
+    char name64[AM_NAME_MAX + 1], text[1024];
+    memset(name64, 'm', AM_NAME_MAX);
+    name64[AM_NAME_MAX] = '\0';
+    am_scenario *s = NULL;
+    am_error e;
+    snprintf(text, sizeof text,
+             BASE_YAML "    name: %s\nmeasures:\n  - name: %s\n", name64,
+             name64);
+    assert_int_equal(parse(text, &s, &e), AM_OK);
+    assert_string_equal(s->measures[0].name, name64);
+    am_scenario_destroy(s);
+
+    /* 65 bytes: refused, whichever kind of name */
+    snprintf(text, sizeof text, BASE_YAML "    name: %sx\n", name64);
+    expect_error(text, "too long: at most 64 bytes", 7, 11);
+    snprintf(text, sizeof text,
+             BASE_YAML "measures:\n  - name: %sx\n    threshold_min: 30\n"
+                       "  - name: %sy\n    threshold_min: 60\n",
+             name64, name64);
+    expect_error(text, "'measures[0].name'", 8, 11);
+    /* names of the datasets every set group holds */
+    expect_error(BASE_YAML "measures:\n  - name: coverage\n",
+                 "'measures[0].name': 'coverage' is not a valid name "
+                 "(reserved",
+                 8, 11);
+    expect_error(BASE_YAML "measures: {name: nearest_time_min}\n", "reserved",
+                 7, 0);
+    /* a set may be called "coverage": it is a group of its own */
+    assert_int_equal(parse(BASE_YAML "    name: coverage\n", &s, &e), AM_OK);
+    am_scenario_destroy(s);
+    expect_error(BASE_YAML "measures:\n  - {name: a}\n  - {name: a}\n",
+                 "duplicate measure name 'a' (also measures[0])", 9, 12);
+
+    /* the same rule for scenarios built through the API */
+    assert_null(am_scenario_name_problem("ok-name_1", 1));
+    assert_null(am_scenario_name_problem(name64, 0));
+    assert_non_null(am_scenario_name_problem("", 0));
+    assert_non_null(am_scenario_name_problem("a/b", 0));
+    assert_non_null(am_scenario_name_problem("facilities", 1));
+    assert_null(am_scenario_name_problem("facilities", 0));
+    char name65[AM_NAME_MAX + 2];
+    snprintf(name65, sizeof name65, "%sx", name64);
+    assert_non_null(am_scenario_name_problem(name65, 0));
+}
+
+/* A scenario "file" that is a FIFO is refused, not read (it would block). */
+static void test_fifo_scenario(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/am_scenario_fifo_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/s.yaml", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    am_scenario *s = (am_scenario *)1;
+    am_error e;
+    assert_int_equal(am_scenario_read_file(path, &s, &e), AM_ERR_IO);
+    assert_null(s);
+    assert_string_equal(e.file, path);
+    assert_non_null(strstr(e.msg, "FIFO"));
+    remove(path);
     rmdir(dir);
 }
 
@@ -660,6 +730,8 @@ int main(void)
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_missing_keys),
         cmocka_unit_test(test_file_and_paths),
+        cmocka_unit_test(test_output_names),
+        cmocka_unit_test(test_fifo_scenario),
         cmocka_unit_test(test_finalize_api),
         cmocka_unit_test(test_number_syntax_and_ranges),
         cmocka_unit_test(test_deep_nesting),

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -195,6 +196,64 @@ static void test_abort_removes_temp(void **state)
     assert_false(exists(tmp));
     assert_false(exists(path));
     am_h5_abort(NULL);
+}
+
+/* Never rename onto a directory, FIFO or device: refused at create. */
+static void test_create_refuses_special(void **state)
+{
+    tdir *d = *state;
+    char path[1200], tmp[1200];
+    am_error err;
+    am_h5 *h = NULL;
+    join(path, sizeof path, d, "sub");
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(am_h5_create(path, &h, &err), AM_ERR_IO);
+    assert_null(h);
+    assert_non_null(strstr(err.msg, "directory"));
+    rmdir(path);
+    join(path, sizeof path, d, "pipe.h5");
+    temp_name(tmp, sizeof tmp, d, "pipe.h5");
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(am_h5_create(path, &h, &err), AM_ERR_IO);
+    assert_non_null(strstr(err.msg, "FIFO"));
+    assert_false(exists(tmp));
+    unlink(path);
+    struct stat before, after;
+    assert_int_equal(stat("/dev/null", &before), 0);
+    assert_int_equal(am_h5_create("/dev/null", &h, &err), AM_ERR_IO);
+    assert_int_equal(stat("/dev/null", &after), 0);
+    assert_true(S_ISCHR(after.st_mode) && after.st_ino == before.st_ino);
+}
+
+/* A temporary of a killed run is removed by the next create; one of a
+ * live process (the parent, e.g. ctest) is kept. */
+static void test_create_removes_stale_temp(void **state)
+{
+    tdir *d = *state;
+    char path[1200], dead[1200], live[1200];
+    join(path, sizeof path, d, "stale.h5");
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child);
+    snprintf(dead, sizeof dead, "%s/.stale.h5.tmp-%ld", d->path, (long)child);
+    snprintf(live, sizeof live, "%s/.stale.h5.tmp-%ld", d->path,
+             (long)getppid());
+    FILE *f = fopen(dead, "w");
+    assert_non_null(f);
+    fclose(f);
+    f = fopen(live, "w");
+    assert_non_null(f);
+    fclose(f);
+    am_error err;
+    am_h5 *h = start_file(path, &err);
+    assert_false(exists(dead));
+    assert_true(exists(live));
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    assert_true(exists(live));
+    unlink(live);
+    unlink(path);
 }
 
 /* ---- the fixture read back ---------------------------------------------- */
@@ -591,6 +650,10 @@ int main(void)
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_abort_removes_temp, setup_dir,
                                         teardown_dir),
+        cmocka_unit_test_setup_teardown(test_create_refuses_special, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_create_removes_stale_temp,
+                                        setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_grid_and_rasters, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_projected_grid, setup_dir,
