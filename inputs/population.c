@@ -311,3 +311,28 @@ void am_population_destroy(am_population *p)
     free(p->pop);
     free(p);
 }
+
+am_status am_population_probe(const am_population_options *opt,
+                              am_population_header *out, am_error *err)
+{
+    GDALDatasetH ds = NULL;
+    const char *path = opt != NULL ? opt->path : NULL;
+    out->nx = out->ny = 0;
+    am_status rc = am_gdal_open(path, 0, &ds, err);
+    if (rc != AM_OK)
+        return rc;
+    int nbands = GDALGetRasterCount(ds);
+    if (opt->band < 1 || opt->band > nbands) {
+        char layer[32];
+        snprintf(layer, sizeof layer, "band %d", opt->band);
+        rc = am_error_set(err, AM_ERR_FORMAT, path,
+                          "band %d out of range: the raster has %d band%s",
+                          opt->band, nbands, nbands == 1 ? "" : "s");
+        am_error_set_layer(err, layer);
+    } else {
+        out->nx = GDALGetRasterXSize(ds);
+        out->ny = GDALGetRasterYSize(ds);
+    }
+    GDALClose(ds);
+    return rc;
+}
