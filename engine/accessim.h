@@ -36,7 +36,22 @@ typedef struct am_run_options {
     const char *command_line; /* recorded in the output; may be NULL */
     am_warning_fn warning;    /* may be NULL; one call per warning, as found */
     void *warning_user;
+    /* Memory cap in bytes: the run refuses to start when its estimate is
+       above it. 0: 80 % of the smaller of physical memory and the cgroup
+       limit (AM_DEFAULT_MEMORY_SHARE_PCT). */
+    uint64_t max_memory;
 } am_run_options;
+
+#define AM_DEFAULT_MEMORY_SHARE_PCT 80
+
+/*
+ * Parses a size for max_memory: decimal digits with an optional fraction
+ * and an optional binary unit K, M, G or T (x1024 each; "KB", "KiB" and a
+ * bare "B" accepted too), e.g. "8G", "500M", "1.5G", "1048576". Returns 1
+ * and sets *out (> 0) on success, 0 on anything else (zero, signs, hex,
+ * exponents, spaces, other units).
+ */
+int am_parse_size(const char *s, uint64_t *out);
 
 am_run_options am_run_options_default(void);
 
@@ -89,6 +104,8 @@ typedef struct am_run_summary {
     int n_phases;
     double wall_s;
     double peak_rss_mib;
+    uint64_t memory_estimate; /* bytes, checked against memory_cap */
+    uint64_t memory_cap;      /* bytes */
     /* warnings, in the order found (also passed to opt->warning) */
     size_t n_warnings;
     char **warnings; /* [n_warnings] */

@@ -31,11 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "common/alloc.h"
 #include "common/numparse.h"
 #include "common/file_check.h"
 #include "common/units.h"
+#include "engine/memory.h"
 #include "engine/sysinfo.h"
 #include "geo/crs.h"
 #include "geo/geodesic.h"
@@ -119,6 +121,9 @@ typedef struct am_run_ctx {
     uint8_t *demand_nodes; /* [n_nodes] 1 where some cell is snapped */
     am_set_result *sets;   /* [n_facility_sets] */
     uint32_t limit_ds;
+    /* write phase progress: rasters finished, of write_total */
+    int write_done, write_total;
+    double write_last; /* the writer's last fraction within a raster */
 } am_run_ctx;
 
 am_run_options am_run_options_default(void)
@@ -410,6 +415,76 @@ static void lonlat_box(int32_t n, const double *lon, const double *lat,
         box[2] = fmax(box[2], lon[i]);
         box[3] = fmax(box[3], lat[i]);
     }
+}
+
+/* ---- memory check ---------------------------------------------------- */
+
+/*
+ * Refuses a run whose memory estimate is above the cap (opt->max_memory, or
+ * a share of physical memory / the cgroup limit). Called twice: before any
+ * heavy phase, from the population raster's header and the road file's
+ * size (n_cells 0: a lower bound, everything but the per-cell part), and
+ * again once the populated cells are counted, before snapping (the full
+ * estimate, reported in the summary).
+ */
+static am_status memory_check(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    am_status rc;
+    am_memory_inputs in;
+    memset(&in, 0, sizeof in);
+    in.n_sets = s->n_facility_sets;
+    in.n_measures = s->n_measures;
+    if (c->pop != NULL) {
+        in.nx = c->pop->grid.nx;
+        in.ny = c->pop->grid.ny;
+        in.n_cells = c->pop->n_cells;
+    } else {
+        if ((rc = resolve(s, s->population_path, c->pop_path, c->err)) != AM_OK)
+            return rc;
+        am_population_options po = {c->pop_path, s->population_band, NULL};
+        am_population_header hd;
+        if ((rc = am_population_probe(&po, &hd, c->err)) != AM_OK)
+            return rc;
+        in.nx = hd.nx;
+        in.ny = hd.ny;
+    }
+    char roads[AM_PATH_MAX];
+    struct stat st;
+    if (resolve(s, s->roads_path, roads, c->err) == AM_OK &&
+        stat(roads, &st) == 0 && S_ISREG(st.st_mode))
+        in.roads_bytes = (int64_t)st.st_size;
+    am_error_clear(c->err);
+
+    am_memory_estimate e = am_memory_estimate_run(&in);
+    const char *what = "physical memory";
+    uint64_t limit = 0, cap = c->opt->max_memory;
+    if (cap == 0) {
+        limit = am_memory_limit_bytes(&what);
+        cap = limit / 100 * AM_DEFAULT_MEMORY_SHARE_PCT;
+    }
+    c->sum->memory_estimate = e.total;
+    c->sum->memory_cap = cap;
+    if (cap == 0 || e.total <= cap)
+        return AM_OK;
+    char est[32], capt[32], lim[32], cells[80] = "";
+    if (in.n_cells > 0)
+        snprintf(cells, sizeof cells, ", %lld populated",
+                 (long long)in.n_cells);
+    if (c->opt->max_memory != 0)
+        snprintf(lim, sizeof lim, "--max-memory");
+    else
+        snprintf(lim, sizeof lim, "%d %% of %s", AM_DEFAULT_MEMORY_SHARE_PCT,
+                 what);
+    return am_error_set(
+        c->err, AM_ERR_NOMEM, c->pop_path,
+        "raster of %lld x %lld cells%s: the run needs about %s of "
+        "memory%s, above the cap of %s (%s); use a coarser or smaller "
+        "raster, or set the cap with --max-memory",
+        (long long)in.nx, (long long)in.ny, cells,
+        am_format_bytes(e.total, est, sizeof est),
+        in.n_cells > 0 ? "" : " before counting populated cells",
+        am_format_bytes(cap, capt, sizeof capt), lim);
 }
 
 static am_status load_network(am_run_ctx *c)
@@ -1108,6 +1183,25 @@ done:
     return rc;
 }
 
+/*
+ * The writer's progress (after each strip of rows of a raster, and once
+ * before the rename) as a fraction of the whole write phase; a 0 from the
+ * CLI's callback (Ctrl-C) stops the writer, which then removes its
+ * temporary and leaves an older output as it was.
+ */
+static int write_progress(double fraction, const char *message, void *user)
+{
+    (void)message;
+    am_run_ctx *c = user;
+    if (fraction <= c->write_last && c->write_done < c->write_total)
+        c->write_done++; /* a new raster started (or the final rename) */
+    c->write_last = fraction;
+    double f = c->write_total > 0
+                   ? ((double)c->write_done + fraction) / c->write_total
+                   : 1.0;
+    return phase_progress(f < 1.0 ? f : 1.0, NULL, c);
+}
+
 static am_status write_output(am_run_ctx *c)
 {
     am_h5 *h = NULL;
@@ -1117,6 +1211,12 @@ static am_status write_output(am_run_ctx *c)
     rc = am_h5_create(c->out_path, &h, c->err);
     if (rc != AM_OK)
         return rc;
+    /* the population, then per set: nearest time, nearest facility and
+       one raster per measure */
+    c->write_total = 1 + c->s->n_facility_sets * (2 + c->s->n_measures);
+    c->write_done = 0;
+    c->write_last = 0.0;
+    am_h5_set_progress(h, write_progress, c);
     rc = am_h5_set_grid(h, &c->pop->grid, c->pop->crs_wkt, c->err);
     if (rc == AM_OK)
         rc = write_root_attrs(c, h);
@@ -1273,9 +1373,13 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
         rc = am_input_fingerprint(s->source_path, c->fp_scenario.hex,
                                   &c->fp_scenario.size, err);
     if (rc == AM_OK)
+        rc = memory_check(c);
+    if (rc == AM_OK)
         rc = load_network(c);
     if (rc == AM_OK)
         rc = load_population(c);
+    if (rc == AM_OK)
+        rc = memory_check(c);
     if (rc == AM_OK)
         rc = snap_population(c);
     if (rc == AM_OK) {

@@ -21,26 +21,30 @@
 static void usage(FILE *f)
 {
     fprintf(
-        f, "usage: accessim run SCENARIO.yaml [-o OUT.h5] [--threads N] "
-           "[--quiet]\n"
-           "       accessim --help | --version\n"
-           "\n"
-           "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
-           "for the facility sets of a scenario file and writes one HDF5 "
-           "file.\n"
-           "\n"
-           "  -o, --output PATH   output file (default: the scenario's "
-           "'output')\n"
-           "  -t, --threads N     OpenMP threads (default: the scenario's, "
-           "else all cores)\n"
-           "  -q, --quiet         no progress bar\n"
-           "  -h, --help          this help\n"
-           "  -V, --version       version\n"
-           "\n"
-           "Exit status: 0 success, 1 run failed, 2 usage error, 130 "
-           "interrupted.\n"
-           "Scenario format and outputs: see README.md and "
-           "docs/hdf5-layout.md.\n");
+        f,
+        "usage: accessim run SCENARIO.yaml [-o OUT.h5] [--threads N] "
+        "[--max-memory SIZE] [--quiet]\n"
+        "       accessim --help | --version\n"
+        "\n"
+        "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
+        "for the facility sets of a scenario file and writes one HDF5 "
+        "file.\n"
+        "\n"
+        "  -o, --output PATH   output file (default: the scenario's "
+        "'output')\n"
+        "  -t, --threads N     OpenMP threads (default: the scenario's, "
+        "else all cores)\n"
+        "  -m, --max-memory SIZE  refuse to run when the memory estimate is\n"
+        "                      above SIZE (e.g. 8G, 500M; default 80 %% of\n"
+        "                      physical memory or the cgroup limit)\n"
+        "  -q, --quiet         no progress bar\n"
+        "  -h, --help          this help\n"
+        "  -V, --version       version\n"
+        "\n"
+        "Exit status: 0 success, 1 run failed, 2 usage error, 130 "
+        "interrupted.\n"
+        "Scenario format and outputs: see README.md and "
+        "docs/hdf5-layout.md.\n");
 }
 
 /* Set by SIGINT/SIGTERM; the progress callback then asks the run to stop. */
@@ -135,6 +139,21 @@ static int parse_threads(const char *s, int *out)
     return 1;
 }
 
+/*
+ * Whether everything written to stdout reached it (a full device, a closed
+ * descriptor); prints the error line and returns 0 when not.
+ */
+static int stdout_ok(const char *what, const char *note)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 1;
+    int e = errno;
+    fprintf(stderr,
+            "accessim: error: cannot write %s to standard output: %s%s\n", what,
+            e != 0 ? strerror(e) : "write error", note);
+    return 0;
+}
+
 static int fail(const am_error *err)
 {
     char line[4096];
@@ -147,6 +166,7 @@ int main(int argc, char **argv)
 {
     const char *scenario_path = NULL, *output = NULL;
     int threads = 0, quiet = 0;
+    uint64_t max_memory = 0;
 
     if (argc < 2) {
         usage(stderr);
@@ -154,11 +174,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
-        return 0;
+        return stdout_ok("the help", "") ? 0 : 1;
     }
     if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
         printf("accessim %s\n", AM_VERSION_STRING);
-        return 0;
+        return stdout_ok("the version", "") ? 0 : 1;
     }
     if (strcmp(argv[1], "run") != 0) {
         fprintf(stderr, "accessim: error: unknown command '%s'\n", argv[1]);
@@ -169,7 +189,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
-            return 0;
+            return stdout_ok("the help", "") ? 0 : 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
             if (++i >= argc) {
                 fprintf(stderr, "accessim: error: %s needs a path\n", a);
@@ -182,6 +202,14 @@ int main(int argc, char **argv)
                         "accessim: error: %s needs a whole number "
                         "from 1 to %d\n",
                         a, AM_THREADS_MAX);
+                return 2;
+            }
+        } else if (strcmp(a, "-m") == 0 || strcmp(a, "--max-memory") == 0) {
+            if (++i >= argc || !am_parse_size(argv[i], &max_memory)) {
+                fprintf(stderr,
+                        "accessim: error: %s needs a size such as 8G or "
+                        "500M (decimal, unit K, M, G or T)\n",
+                        a);
                 return 2;
             }
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -236,6 +264,7 @@ int main(int argc, char **argv)
     am_run_options opt = am_run_options_default();
     opt.output_path = output;
     opt.threads = threads;
+    opt.max_memory = max_memory;
     opt.progress = progress_cb;
     opt.progress_user = &ps;
     opt.command_line = cmdline;
@@ -253,7 +282,12 @@ int main(int argc, char **argv)
     }
     if (rc != AM_OK)
         return fail(&err);
+    errno = 0;
     am_run_summary_write(sum, stdout);
+    /* the output is in place; say so when the report cannot be printed */
+    char note[AM_ERROR_FILE_MAX + 40];
+    snprintf(note, sizeof note, " (the output %s was written)",
+             sum->output_path);
     am_run_summary_destroy(sum);
-    return 0;
+    return stdout_ok("the summary", note) ? 0 : 1;
 }

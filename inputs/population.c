@@ -188,6 +188,68 @@ static am_status pop_reserve(am_population *p, int64_t *cap, int64_t need)
     return AM_OK;
 }
 
+/*
+ * Everything about the raster that its header tells: the band exists, a
+ * CRS, a finite north-up west-to-east geotransform with non-zero cells, at
+ * least one cell. Fills gt, *wkt_out (CPLFree; may be NULL when not
+ * wanted), and the band. Shared by the probe (run before any heavy phase)
+ * and the load, so that both refuse the same rasters with the same words.
+ */
+static am_status check_header(GDALDatasetH ds, const char *path, int band_no,
+                              double gt[6], char **wkt_out,
+                              GDALRasterBandH *band, am_error *err)
+{
+    am_status rc;
+    char layer[32];
+    char *wkt = NULL;
+    int nbands = GDALGetRasterCount(ds);
+    if (band_no < 1 || band_no > nbands) {
+        snprintf(layer, sizeof layer, "band %d", band_no);
+        rc = am_error_set(err, AM_ERR_FORMAT, path,
+                          "band %d out of range: the raster has %d band%s",
+                          band_no, nbands, nbands == 1 ? "" : "s");
+        am_error_set_layer(err, layer);
+        return rc;
+    }
+    *band = GDALGetRasterBand(ds, band_no);
+    rc = am_gdal_srs_wkt(GDALGetSpatialRef(ds), path, "raster", &wkt, err);
+    if (rc != AM_OK)
+        return rc;
+    if (wkt_out != NULL)
+        *wkt_out = wkt;
+    else
+        CPLFree(wkt);
+    if (GDALGetGeoTransform(ds, gt) != CE_None)
+        return am_error_set(err, AM_ERR_CRS, path,
+                            "raster has no geotransform (it may be "
+                            "georeferenced by ground control points only); "
+                            "warp it to a grid first (gdalwarp)");
+    for (int k = 0; k < 6; k++)
+        if (!isfinite(gt[k]))
+            return am_error_set(err, AM_ERR_INVALID, path,
+                                "geotransform term %d is not finite", k);
+    if (gt[2] != 0.0 || gt[4] != 0.0)
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "rotated or sheared geotransform (terms %.9g, "
+                            "%.9g) is not supported; warp it to a north-up "
+                            "grid first (gdalwarp)",
+                            gt[2], gt[4]);
+    if (gt[1] == 0.0 || gt[5] == 0.0)
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "cell size is zero (%.9g x %.9g)", gt[1], gt[5]);
+    if (gt[1] < 0.0)
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "east-to-west raster (negative cell width %.9g) "
+                            "is not supported; warp it to a west-to-east grid "
+                            "first (gdalwarp)",
+                            gt[1]);
+    const int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
+    if (nx < 1 || ny < 1)
+        return am_error_set(err, AM_ERR_EMPTY, path,
+                            "raster has no cells (%d x %d)", nx, ny);
+    return AM_OK;
+}
+
 am_status am_population_load(const am_population_options *opt,
                              am_progress_fn progress, void *progress_user,
                              am_population **out, am_error *err)
@@ -207,66 +269,13 @@ am_status am_population_load(const am_population_options *opt,
     if (rc != AM_OK)
         goto cleanup;
 
-    int nbands = GDALGetRasterCount(ds);
     snprintf(layer, sizeof layer, "band %d", opt->band);
-    if (opt->band < 1 || opt->band > nbands) {
-        rc = am_error_set(err, AM_ERR_FORMAT, path,
-                          "band %d out of range: the raster has %d band%s",
-                          opt->band, nbands, nbands == 1 ? "" : "s");
-        am_error_set_layer(err, layer);
-        goto cleanup;
-    }
-    GDALRasterBandH band = GDALGetRasterBand(ds, opt->band);
-
-    rc = am_gdal_srs_wkt(GDALGetSpatialRef(ds), path, "raster", &wkt, err);
+    GDALRasterBandH band = NULL;
+    double gt[6];
+    rc = check_header(ds, path, opt->band, gt, &wkt, &band, err);
     if (rc != AM_OK)
         goto cleanup;
-
-    double gt[6];
-    if (GDALGetGeoTransform(ds, gt) != CE_None) {
-        rc = am_error_set(err, AM_ERR_CRS, path,
-                          "raster has no geotransform (it may be "
-                          "georeferenced by ground control points only); "
-                          "warp it to a grid first (gdalwarp)");
-        goto cleanup;
-    }
-    for (int k = 0; k < 6; k++) {
-        if (!isfinite(gt[k])) {
-            rc = am_error_set(err, AM_ERR_INVALID, path,
-                              "geotransform term %d is not finite", k);
-            goto cleanup;
-        }
-    }
-    if (gt[2] != 0.0 || gt[4] != 0.0) {
-        rc = am_error_set(err, AM_ERR_INVALID, path,
-                          "rotated or sheared geotransform (terms %.9g, "
-                          "%.9g) is not supported; warp it to a north-up "
-                          "grid first (gdalwarp)",
-                          gt[2], gt[4]);
-        goto cleanup;
-    }
-    if (gt[1] == 0.0 || gt[5] == 0.0) {
-        rc = am_error_set(err, AM_ERR_INVALID, path,
-                          "cell size is zero (%.9g x %.9g)", gt[1], gt[5]);
-        goto cleanup;
-    }
-    if (gt[1] < 0.0) {
-        rc = am_error_set(err, AM_ERR_INVALID, path,
-                          "east-to-west raster (negative cell width %.9g) "
-                          "is not supported; warp it to a west-to-east grid "
-                          "first (gdalwarp)",
-                          gt[1]);
-        goto cleanup;
-    }
-
     const int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
-    if (nx < 1 || ny < 1) {
-        rc = am_error_set(err, AM_ERR_EMPTY, path,
-                          "raster has no cells "
-                          "(%d x %d)",
-                          nx, ny);
-        goto cleanup;
-    }
 
     p = calloc(1, sizeof *p);
     if (p == NULL) {
@@ -437,4 +446,24 @@ void am_population_destroy(am_population *p)
     free(p->cell);
     free(p->pop);
     free(p);
+}
+
+am_status am_population_probe(const am_population_options *opt,
+                              am_population_header *out, am_error *err)
+{
+    GDALDatasetH ds = NULL;
+    const char *path = opt != NULL ? opt->path : NULL;
+    out->nx = out->ny = 0;
+    am_status rc = am_gdal_open(path, 0, &ds, err);
+    if (rc != AM_OK)
+        return rc;
+    double gt[6];
+    GDALRasterBandH band = NULL;
+    rc = check_header(ds, path, opt->band, gt, NULL, &band, err);
+    if (rc == AM_OK) {
+        out->nx = GDALGetRasterXSize(ds);
+        out->ny = GDALGetRasterYSize(ds);
+    }
+    GDALClose(ds);
+    return rc;
 }

@@ -63,4 +63,18 @@ am_status am_population_load(const am_population_options *opt,
 /* Accepts NULL. */
 void am_population_destroy(am_population *p);
 
+/* What the raster's header says, without reading a cell. */
+typedef struct am_population_header {
+    int32_t nx, ny; /* columns, rows */
+} am_population_header;
+
+/*
+ * Opens the raster and reads its header only (a light probe, run before
+ * any heavy phase: the memory check, and every refusal the header allows).
+ * Errors as am_population_load for a missing file, a non-raster, a band
+ * out of range, no CRS, and a rotated, east-to-west or empty grid.
+ */
+am_status am_population_probe(const am_population_options *opt,
+                              am_population_header *out, am_error *err);
+
 #endif /* AM_POPULATION_H */

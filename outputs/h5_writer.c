@@ -30,6 +30,7 @@
  * goes into am_error with the final file name. Every public function has one
  * cleanup label; hid_t handles start as H5I_INVALID_HID.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include "outputs/h5_writer.h"
 
 #include <errno.h>
@@ -38,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,7 +47,8 @@
 
 #include "common/file_check.h"
 
-#define RASTER_CHUNK 256 /* max chunk edge (cells) */
+#define RASTER_CHUNK 256                 /* max chunk edge (cells) */
+#define CORE_INCREMENT ((size_t)8 << 20) /* in-memory file growth (bytes) */
 #define DEFLATE_LEVEL 4
 #define TABLE_DIM "row" /* the dimension scale inside each table group */
 
@@ -59,11 +62,16 @@ struct am_h5 {
     hid_t file;
     char *final_path;
     char *tmp_path;
+    int tmp_fd;    /* the temporary, open from create to commit */
+    int in_memory; /* HDF5 builds the file in memory (core driver) */
     int has_grid;
     int32_t nx, ny;
     /* raster attachments, written to /x and /y as REFERENCE_LIST at commit */
     hobj_ref_t *rasters;
     size_t n_rasters, cap_rasters;
+    /* progress hook: called per row strip and before the rename */
+    am_progress_fn progress;
+    void *progress_user;
 };
 
 /* ---- HDF5 error stack -> am_error ------------------------------------ */
@@ -102,8 +110,32 @@ static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
 }
 
 /*
- * Records an HDF5 failure: "<what>: <HDF5's outermost> (<innermost>)", then
- * clears the stack. Returns code.
+ * One line of text from an HDF5 error description, in place: the sec2
+ * driver's "file write failed: time = <ctime>\n, filename = ..., errno =
+ * 28, error message = 'No space left on device', ..." becomes the quoted
+ * system message; anything else has its control characters made spaces.
+ */
+static void one_line(char *d)
+{
+    const char *key = "error message = '";
+    char *m = strstr(d, key);
+    if (m != NULL) {
+        m += strlen(key);
+        char *end = strchr(m, '\'');
+        if (end != NULL) {
+            size_t n = (size_t)(end - m);
+            memmove(d, m, n);
+            d[n] = '\0';
+        }
+    }
+    for (char *p = d; *p != '\0'; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+}
+
+/*
+ * Records an HDF5 failure: "<what>: <HDF5's outermost> (<innermost>)", on
+ * one line, then clears the stack. Returns code.
  */
 static am_status h5_fail(am_error *err, am_status code, const char *file,
                          const char *what)
@@ -111,6 +143,8 @@ static am_status h5_fail(am_error *err, am_status code, const char *file,
     walk_msg w = {"", ""};
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &w);
     H5Eclear2(H5E_DEFAULT);
+    one_line(w.top);
+    one_line(w.deepest);
     if (w.top[0] == '\0')
         return am_error_set(err, code, file, "HDF5: %s", what);
     if (strcmp(w.top, w.deepest) == 0)
@@ -376,6 +410,78 @@ static int wkt_is_geographic(const char *wkt)
 
 /* ---- lifecycle -------------------------------------------------------- */
 
+/* Closes every dataset, group, named type and attribute open in file. */
+static void close_open_objects(hid_t file)
+{
+    const unsigned types = H5F_OBJ_DATASET | H5F_OBJ_GROUP | H5F_OBJ_DATATYPE |
+                           H5F_OBJ_ATTR | H5F_OBJ_LOCAL;
+    ssize_t n = H5Fget_obj_count(file, types);
+    if (n <= 0)
+        return;
+    hid_t *ids = malloc((size_t)n * sizeof *ids);
+    if (ids == NULL)
+        return;
+    n = H5Fget_obj_ids(file, types, (size_t)n, ids);
+    for (ssize_t i = 0; i < n; i++) {
+        switch (H5Iget_type(ids[i])) {
+        case H5I_DATASET:
+            H5Dclose(ids[i]);
+            break;
+        case H5I_GROUP:
+            H5Gclose(ids[i]);
+            break;
+        case H5I_DATATYPE:
+            H5Tclose(ids[i]);
+            break;
+        case H5I_ATTR:
+            H5Aclose(ids[i]);
+            break;
+        default:
+            break;
+        }
+    }
+    free(ids);
+}
+
+/*
+ * Closes the file on an error path, whatever state HDF5 is in, and removes
+ * the temporary. Why the care: HDF5 1.10 flushes its metadata cache when
+ * the file is closed; when that flush fails (a full disk), H5Fclose fails,
+ * leaves a file id pointing at freed memory, and the process crashes in
+ * HDF5's exit handler (HDFFV-11052). The temporary's content no longer
+ * matters here, so the file's descriptor is first pointed at an anonymous
+ * in-memory file (memfd): the final flush cannot fail for lack of space
+ * (failing that, the temporary is truncated, which frees its space). Then
+ * every object still open in the file is closed, then the file.
+ */
+static void release_file(am_h5 *h)
+{
+    if (h->file != H5I_INVALID_HID) {
+        void *handle = NULL;
+        hid_t fapl = H5Fget_access_plist(h->file);
+        if (fapl != H5I_INVALID_HID && H5Pget_driver(fapl) == H5FD_SEC2 &&
+            H5Fget_vfd_handle(h->file, fapl, &handle) >= 0 && handle != NULL) {
+            int fd = *(int *)handle;
+            int m = memfd_create("accessim-discarded-output", MFD_CLOEXEC);
+            if (m < 0 || dup2(m, fd) < 0)
+                (void)ftruncate(fd, 0);
+            if (m >= 0)
+                close(m);
+        }
+        if (fapl != H5I_INVALID_HID)
+            H5Pclose(fapl);
+        close_open_objects(h->file);
+        H5Fclose(h->file);
+        h->file = H5I_INVALID_HID;
+    }
+    if (h->tmp_fd >= 0)
+        close(h->tmp_fd);
+    h->tmp_fd = -1;
+    if (h->tmp_path != NULL)
+        unlink(h->tmp_path);
+    H5Eclear2(H5E_DEFAULT);
+}
+
 static void h5_free(am_h5 *h)
 {
     if (h == NULL)
@@ -407,6 +513,7 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
         goto cleanup;
     }
     h->file = H5I_INVALID_HID;
+    h->tmp_fd = -1;
     /* Never write towards a directory, device or FIFO (commit renames onto
      * final_path), nor into a folder we cannot use. */
     if ((rc = am_file_check_output(final_path, err)) != AM_OK)
@@ -434,8 +541,29 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
                      "cannot set up file properties");
         goto cleanup;
     }
+    /* the temporary is created now, so that an unwritable folder fails
+       here rather than after the results are computed */
+    h->tmp_fd =
+        open(h->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (h->tmp_fd < 0) {
+        rc = am_error_set(err, AM_ERR_IO, final_path,
+                          "cannot create output file (temporary '%s'): %s",
+                          h->tmp_path, strerror(errno));
+        goto cleanup;
+    }
+    /* HDF5 builds the file in memory (core driver, no backing store),
+       written to the temporary at commit with checked POSIX I/O: HDF5 1.10
+       cannot recover from a failed flush (a full disk; see release_file) */
+    h->in_memory = H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0;
     errno = 0;
-    h->file = H5Fcreate(h->tmp_path, H5F_ACC_EXCL, fcpl, fapl);
+    if (h->in_memory) {
+        h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
+    } else {
+        H5Eclear2(H5E_DEFAULT);
+        close(h->tmp_fd);
+        h->tmp_fd = -1;
+        h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
+    }
     if (h->file == H5I_INVALID_HID) {
         int e = errno;
         H5Eclear2(H5E_DEFAULT);
@@ -456,10 +584,7 @@ cleanup:
     close_id(&fapl, H5Pclose);
     close_id(&fcpl, H5Pclose);
     if (rc != AM_OK && h != NULL) {
-        if (h->file != H5I_INVALID_HID) {
-            H5Fclose(h->file);
-            unlink(h->tmp_path);
-        }
+        release_file(h);
         h5_free(h);
         h = NULL;
     }
@@ -500,6 +625,40 @@ cleanup:
     return rc;
 }
 
+/*
+ * Writes the finished file image to the temporary, every write checked (a
+ * full disk fails here, HDF5 no longer involved); the progress hook is
+ * called every WRITE_PROGRESS_BYTES and may cancel.
+ */
+#define WRITE_STEP_BYTES ((size_t)1 << 20)
+#define WRITE_PROGRESS_BYTES ((size_t)64 << 20)
+static am_status write_image(am_h5 *h, const void *image, size_t size,
+                             am_error *err)
+{
+    const char *p = image;
+    size_t done = 0, next_report = WRITE_PROGRESS_BYTES;
+    while (done < size) {
+        size_t step =
+            size - done < WRITE_STEP_BYTES ? size - done : WRITE_STEP_BYTES;
+        ssize_t k = write(h->tmp_fd, p + done, step);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            return am_error_set(err, AM_ERR_IO, h->final_path,
+                                "cannot write temporary file '%s': %s",
+                                h->tmp_path, strerror(errno));
+        done += (size_t)k;
+        if (done >= next_report && h->progress != NULL) {
+            next_report += WRITE_PROGRESS_BYTES;
+            if (!h->progress((double)done / (double)size, h->final_path,
+                             h->progress_user))
+                return am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+                                    "cancelled while writing");
+        }
+    }
+    return AM_OK;
+}
+
 am_status am_h5_commit(am_h5 *h, am_error *err)
 {
     am_status rc = AM_OK;
@@ -516,23 +675,72 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
         rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot flush file");
         goto cleanup;
     }
+    void *image = NULL;
+    ssize_t image_size = 0;
+    if (h->in_memory) {
+        image_size = H5Fget_file_image(h->file, NULL, 0);
+        image = image_size > 0 ? malloc((size_t)image_size) : NULL;
+        if (image == NULL) {
+            rc = image_size > 0 ? am_error_set(err, AM_ERR_NOMEM, h->final_path,
+                                               "out of memory for the file "
+                                               "image (%lld bytes)",
+                                               (long long)image_size)
+                                : h5_fail(err, AM_ERR_IO, h->final_path,
+                                          "cannot get the file image");
+            goto cleanup;
+        }
+        if (H5Fget_file_image(h->file, image, (size_t)image_size) < 0) {
+            free(image);
+            rc = h5_fail(err, AM_ERR_IO, h->final_path,
+                         "cannot get the file image");
+            goto cleanup;
+        }
+    }
+    close_open_objects(h->file);
     herr_t closed = H5Fclose(h->file);
     h->file = H5I_INVALID_HID;
     if (closed < 0) {
+        free(image);
         rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot close file");
         goto cleanup;
     }
+    if (h->in_memory) {
+        rc = write_image(h, image, (size_t)image_size, err);
+        free(image);
+        if (rc != AM_OK)
+            goto cleanup;
+    } else {
+        h->tmp_fd = open(h->tmp_path, O_RDONLY | O_CLOEXEC);
+        if (h->tmp_fd < 0) {
+            rc = am_error_set(err, AM_ERR_IO, h->final_path,
+                              "cannot open temporary file '%s': %s",
+                              h->tmp_path, strerror(errno));
+            goto cleanup;
+        }
+    }
     /* data on disk before the name points at it */
-    int fd = open(h->tmp_path, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
+    if (fsync(h->tmp_fd) != 0) {
         rc = am_error_set(err, AM_ERR_IO, h->final_path,
                           "cannot sync temporary file '%s': %s", h->tmp_path,
                           strerror(errno));
-        if (fd >= 0)
-            close(fd);
         goto cleanup;
     }
-    close(fd);
+    int closed_fd = close(h->tmp_fd);
+    h->tmp_fd = -1;
+    if (closed_fd != 0) {
+        rc = am_error_set(err, AM_ERR_IO, h->final_path,
+                          "cannot close temporary file '%s': %s", h->tmp_path,
+                          strerror(errno));
+        goto cleanup;
+    }
+    /* the last moment a cancellation can keep an older output */
+    if (h->progress != NULL &&
+        !h->progress(1.0, h->final_path, h->progress_user)) {
+        rc = am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+                          "cancelled before the output was renamed into "
+                          "place");
+        goto cleanup;
+    }
     /* Checked at create; checked again, since rename replaces anything. */
     struct stat st;
     if (stat(h->final_path, &st) == 0 && !S_ISREG(st.st_mode)) {
@@ -548,11 +756,8 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
         goto cleanup;
     }
 cleanup:
-    if (rc != AM_OK) {
-        if (h->file != H5I_INVALID_HID)
-            H5Fclose(h->file);
-        unlink(h->tmp_path);
-    }
+    if (rc != AM_OK)
+        release_file(h);
     H5Eclear2(H5E_DEFAULT);
     quiet_end(&q);
     h5_free(h);
@@ -565,12 +770,17 @@ void am_h5_abort(am_h5 *h)
     if (h == NULL)
         return;
     quiet_begin(&q);
-    if (h->file != H5I_INVALID_HID)
-        H5Fclose(h->file);
-    unlink(h->tmp_path);
-    H5Eclear2(H5E_DEFAULT);
+    release_file(h);
     quiet_end(&q);
     h5_free(h);
+}
+
+void am_h5_set_progress(am_h5 *h, am_progress_fn progress, void *user)
+{
+    if (h == NULL)
+        return;
+    h->progress = progress;
+    h->progress_user = user;
 }
 
 /* ---- grid ------------------------------------------------------------- */
@@ -859,6 +1069,7 @@ static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
     am_status rc = AM_OK;
     hid_t s = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
     hid_t lcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
+    hid_t mem = H5I_INVALID_HID;
     quiet q;
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
@@ -900,9 +1111,31 @@ static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
         (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0))
         goto hdf5_error;
     ds = H5Dcreate2(h->file, path, ftype, s, lcpl, dcpl, H5P_DEFAULT);
-    if (ds == H5I_INVALID_HID ||
-        H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+    if (ds == H5I_INVALID_HID)
         goto hdf5_error;
+    /* one strip of chunks at a time, so that progress (and cancellation)
+       follows the rows written */
+    const size_t row_bytes = (size_t)h->nx * H5Tget_size(mtype);
+    for (hsize_t row0 = 0; row0 < dims[0]; row0 += chunk[0]) {
+        hsize_t start[2] = {row0, 0};
+        hsize_t count[2] = {
+            dims[0] - row0 < chunk[0] ? dims[0] - row0 : chunk[0], dims[1]};
+        mem = H5Screate_simple(2, count, NULL);
+        if (mem == H5I_INVALID_HID ||
+            H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, count, NULL) <
+                0 ||
+            H5Dwrite(ds, mtype, mem, s, H5P_DEFAULT,
+                     (const char *)data + row0 * row_bytes) < 0)
+            goto hdf5_error;
+        close_id(&mem, H5Sclose);
+        if (h->progress != NULL &&
+            !h->progress((double)(row0 + count[0]) / (double)dims[0], path,
+                         h->progress_user)) {
+            rc = am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+                              "cancelled while writing '%s'", path);
+            goto cleanup;
+        }
+    }
 
     /* CF attributes; _FillValue has the variable's own type (netCDF rule) */
     if (put_scalar(ds, "_FillValue", ftype, mtype, nodata) < 0)
@@ -934,6 +1167,7 @@ hdf5_error : {
     rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
 }
 cleanup:
+    close_id(&mem, H5Sclose);
     close_id(&ds, H5Dclose);
     close_id(&lcpl, H5Pclose);
     close_id(&dcpl, H5Pclose);

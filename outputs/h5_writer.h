@@ -10,15 +10,18 @@
  * groups of 1-D column datasets of equal length. Rasters are chunked,
  * shuffled and deflated (when the filter is available).
  *
- * Atomicity: am_h5_create opens "<dir>/.<name>.tmp-<pid>" next to the final
- * path; am_h5_commit closes it and renames it onto the final path only if
- * everything was written; am_h5_abort (or destroy without commit) removes
- * it. A reader never sees a complete-looking partial file. A run killed
- * outright (SIGKILL, power loss) leaves its temporary behind; the next
- * am_h5_create for the same output removes those whose process no longer
- * exists, never one of a live process. am_h5_create refuses an output that
- * exists and is not a regular file (directory, device, FIFO, socket) and
- * commit checks again before renaming (common/file_check.h).
+ * Atomicity: am_h5_create creates "<dir>/.<name>.tmp-<pid>" next to the
+ * final path; HDF5 builds the file in memory (core driver) and
+ * am_h5_commit writes it to the temporary (every write checked: a full
+ * disk is one AM_ERR_IO), syncs it and renames it onto the final path only
+ * if everything was written; am_h5_abort removes it. A reader never sees a
+ * complete-looking partial file, and a failure keeps an older file. Memory:
+ * the file's size, twice for a moment at commit. A run killed outright
+ * (SIGKILL, power loss) leaves its temporary behind; the next am_h5_create
+ * for the same output removes those whose process no longer exists, never
+ * one of a live process. am_h5_create refuses an output that exists and is
+ * not a regular file (directory, device, FIFO, socket) and commit checks
+ * again before renaming (common/file_check.h).
  *
  * Not thread-safe; call from one thread, outside parallel regions.
  */
@@ -28,6 +31,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/progress.h"
 #include "geo/grid.h"
 
 typedef struct am_h5 am_h5;
@@ -101,10 +105,27 @@ am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
                             int32_t n_cols, const am_h5_column *cols,
                             am_error *err);
 
-/* Closes and renames onto the final path. h is freed either way. */
+/*
+ * Closes and renames onto the final path. h is freed either way; on failure
+ * the temporary is removed and an older file at the final path is kept.
+ * AM_ERR_CANCELLED when the progress hook says stop just before the rename.
+ */
 am_status am_h5_commit(am_h5 *h, am_error *err);
 
-/* Closes and removes the temporary file; frees h. Accepts NULL. */
+/*
+ * Closes and removes the temporary file; frees h. Accepts NULL. Safe after
+ * any failure, a full disk included (every object still open in the file is
+ * closed, and HDF5's final flush cannot fail).
+ */
 void am_h5_abort(am_h5 *h);
+
+/*
+ * A progress hook (may be NULL): called after each strip of rows of a
+ * raster (fraction of that raster's rows, message = its path) and once in
+ * am_h5_commit right before the rename (1.0, message = the final path).
+ * When it returns 0 the call returns AM_ERR_CANCELLED; the caller then
+ * aborts (commit removes the temporary itself). user is borrowed.
+ */
+void am_h5_set_progress(am_h5 *h, am_progress_fn progress, void *user);
 
 #endif /* AM_H5_WRITER_H */

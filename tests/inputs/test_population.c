@@ -520,6 +520,25 @@ static void test_band_out_of_range(void **state)
     am_population_destroy(p);
 }
 
+/* Issue 5 #10: the header probe gives the size without reading cells. */
+static void test_probe(void **state)
+{
+    (void)state;
+    am_error err;
+    am_population_header hd = {-1, -1};
+    am_population_options opt = {GPW, 1, NULL};
+    assert_int_equal(am_population_probe(&opt, &hd, &err), AM_OK);
+    assert_int_equal(hd.nx, 96);
+    assert_int_equal(hd.ny, 48);
+    opt.band = 2;
+    assert_int_equal(am_population_probe(&opt, &hd, &err), AM_ERR_FORMAT);
+    assert_string_equal(err.layer, "band 2");
+    opt.path = tmp_path("no_such_raster.tif");
+    opt.band = 1;
+    assert_int_equal(am_population_probe(&opt, &hd, &err), AM_ERR_IO);
+    assert_string_equal(err.file, opt.path);
+}
+
 static void test_empty(void **state)
 {
     (void)state;
@@ -644,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_east_to_west),
         cmocka_unit_test(test_not_a_raster),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

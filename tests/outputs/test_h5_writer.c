@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -253,6 +254,168 @@ static void test_create_removes_stale_temp(void **state)
     assert_int_equal(am_h5_commit(h, &err), AM_OK);
     assert_true(exists(live));
     unlink(live);
+    unlink(path);
+}
+
+/* ---- failures: a full disk, cancellation ------------------------------ */
+
+/* A w x h raster of values that deflate cannot shrink much. */
+static float *noise_raster(int32_t w, int32_t h)
+{
+    size_t n = (size_t)w * (size_t)h;
+    float *v = malloc(n * sizeof *v);
+    assert_non_null(v);
+    uint32_t x = 12345u;
+    for (size_t i = 0; i < n; i++) {
+        x = x * 1664525u + 1013904223u;
+        v[i] = (float)(x >> 8);
+    }
+    return v;
+}
+
+static void write_small_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int file_holds(const char *path, const char *text)
+{
+    char buf[64] = "";
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strcmp(buf, text) == 0;
+}
+
+/*
+ * Issue 5 #6: a disk that fills while the file is written. One error,
+ * on one line, naming the output; the temporary removed, an older file
+ * kept; HDF5 left in a state where the process exits cleanly (this test
+ * program exiting is part of the test: it used to crash at exit).
+ */
+static void test_disk_full(void **state)
+{
+    tdir *d = *state;
+    char dir[1200], path[1300], tmp[1300];
+    join(dir, sizeof dir, d, "full");
+    assert_int_equal(mkdir(dir, 0755), 0);
+    if (mount("tmpfs", dir, "tmpfs", 0, "size=64k") != 0) {
+        rmdir(dir);
+        skip(); /* not root, or no tmpfs */
+    }
+    snprintf(path, sizeof path, "%s/out.h5", dir);
+    snprintf(tmp, sizeof tmp, "%s/.out.h5.tmp-%ld", dir, (long)getpid());
+    write_small_file(path, "older");
+
+    am_error err;
+    am_h5 *h = NULL;
+    const char *wkt;
+    am_grid g;
+    fixture_grid(FIXTURE_UTM38S, &g, &wkt);
+    g.nx = 300;
+    g.ny = 300; /* 360 kB of noise: far more than 64 kB */
+    float *v = noise_raster(g.nx, g.ny);
+    assert_int_equal(am_h5_create(path, &h, &err), AM_OK);
+    am_status rc = am_h5_set_grid(h, &g, wkt, &err);
+    if (rc == AM_OK)
+        rc = am_h5_write_raster_f32(h, "/noise", v, -1.0f, NULL, &err);
+    if (rc == AM_OK)
+        rc = am_h5_write_raster_f32(h, "/noise2", v, -1.0f, NULL, &err);
+    if (rc == AM_OK)
+        rc = am_h5_commit(h, &err);
+    else
+        am_h5_abort(h);
+    free(v);
+    assert_int_equal(rc, AM_ERR_IO);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "No space left on device"));
+    assert_null(strchr(err.msg, '\n'));
+    assert_false(exists(tmp));
+    assert_true(file_holds(path, "older"));
+    unlink(path);
+    assert_int_equal(umount(dir), 0);
+    assert_int_equal(rmdir(dir), 0);
+}
+
+/* A progress hook that says stop at its stop_at-th call; counts calls. */
+typedef struct stopper {
+    int calls;
+    int stop_at;
+    char last[1300];
+} stopper;
+
+static int stop_cb(double fraction, const char *message, void *user)
+{
+    stopper *s = user;
+    assert_true(fraction >= 0.0 && fraction <= 1.0);
+    snprintf(s->last, sizeof s->last, "%s", message ? message : "");
+    return ++s->calls < s->stop_at;
+}
+
+/* Issue 5 #9: the hook is called per strip of rows, and stops the write. */
+static void test_cancel_while_writing(void **state)
+{
+    tdir *d = *state;
+    char path[1200], tmp[1200];
+    join(path, sizeof path, d, "cancelled.h5");
+    temp_name(tmp, sizeof tmp, d, "cancelled.h5");
+    write_small_file(path, "older");
+    am_error err;
+    am_h5 *h = NULL;
+    const char *wkt;
+    am_grid g;
+    fixture_grid(FIXTURE_UTM38S, &g, &wkt);
+    g.nx = 10;
+    g.ny = 600; /* three strips of 256 rows */
+    float *v = noise_raster(g.nx, g.ny);
+    stopper st = {0, 2, ""};
+    assert_int_equal(am_h5_create(path, &h, &err), AM_OK);
+    am_h5_set_progress(h, stop_cb, &st);
+    assert_int_equal(am_h5_set_grid(h, &g, wkt, &err), AM_OK);
+    assert_int_equal(am_h5_write_raster_f32(h, "/r", v, -1.0f, NULL, &err),
+                     AM_ERR_CANCELLED);
+    assert_int_equal(st.calls, 2); /* after the first and second strips */
+    assert_string_equal(st.last, "/r");
+    am_h5_abort(h);
+    free(v);
+    assert_false(exists(tmp));
+    assert_true(file_holds(path, "older"));
+    unlink(path);
+}
+
+/* ... and the last moment: just before the rename, in commit. */
+static void test_cancel_before_rename(void **state)
+{
+    tdir *d = *state;
+    char path[1200], tmp[1200];
+    join(path, sizeof path, d, "late.h5");
+    temp_name(tmp, sizeof tmp, d, "late.h5");
+    write_small_file(path, "older");
+    am_error err;
+    am_h5 *h = start_file(path, &err);
+    stopper st = {0, 1, ""};
+    am_h5_set_progress(h, stop_cb, &st);
+    assert_int_equal(am_h5_commit(h, &err), AM_ERR_CANCELLED);
+    assert_int_equal(st.calls, 1);
+    assert_string_equal(st.last, path);
+    assert_false(exists(tmp));
+    assert_true(file_holds(path, "older"));
+
+    /* a hook that says go on: committed */
+    h = start_file(path, &err);
+    st.calls = 0;
+    st.stop_at = 1000;
+    am_h5_set_progress(h, stop_cb, &st);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    assert_int_equal(st.calls, 1);
+    assert_false(file_holds(path, "older"));
+    H5Fclose(open_ro(path));
     unlink(path);
 }
 
@@ -647,6 +810,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_create_missing_dir, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_atomic_commit, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_disk_full, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_cancel_while_writing, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_cancel_before_rename, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_abort_removes_temp, setup_dir,
                                         teardown_dir),

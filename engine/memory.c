@@ -1,0 +1,168 @@
+/*
+ * memory.c: see memory.h.
+ *
+ * The per-unit costs follow the arrays the phases hold at their peaks
+ * (engine.c, inputs/population.c, kernels/demand.c), rounded up:
+ *  - per grid cell (nx * ny): the writer fills one float32 and one int32
+ *    full-grid raster per facility set (8 bytes);
+ *  - per populated cell: the population list with its growth slack (32),
+ *    the snapped node, distance and walk time (16), the lon/lat and
+ *    metric coordinates while snapping (32), the demand index (24), and per
+ *    set the nearest time and facility (8) and 8 per measure;
+ *  - the output file is built in memory (outputs/h5_writer.c) and copied
+ *    once at commit: per raster 4 bytes per populated cell (deflate does
+ *    little on populated cells) plus 1/64 of 4 bytes per grid cell (fill
+ *    chunks compress well), twice;
+ *  - the network: 24 bytes per byte of road file, measured on OSM PBF
+ *    (GDAL's OSM driver dominates: about 80 MiB above the base for the
+ *    3.4 MB Comoros extract); other formats are larger on disk per road,
+ *    so it over-estimates for them;
+ *  - 32 MiB for the process, GDAL, PROJ and HDF5.
+ * On the Comoros demo the estimate is about 155 MiB for a measured peak of
+ * about 125 MiB.
+ */
+#include "engine/memory.h"
+
+#include <stdio.h>
+
+#include "engine/accessim.h"
+
+#define BASE_BYTES ((uint64_t)32 << 20)
+#define NETWORK_PER_FILE_BYTE 24
+#define GRID_BYTES_PER_CELL 8
+#define CELL_BYTES_FIXED (32 + 16 + 32 + 24)
+#define CELL_BYTES_PER_SET 8
+#define CELL_BYTES_PER_MEASURE 8
+#define OUTPUT_BYTES_PER_CELL 4
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    if (a != 0 && b > UINT64_MAX / a)
+        return UINT64_MAX;
+    return a * b;
+}
+
+static uint64_t nonneg(int64_t v)
+{
+    return v > 0 ? (uint64_t)v : 0;
+}
+
+am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
+{
+    am_memory_estimate e = {0, 0, 0, 0, 0, 0};
+    const uint64_t grid = sat_mul(nonneg(in->nx), nonneg(in->ny));
+    const uint64_t cells = nonneg(in->n_cells);
+    const uint64_t sets = nonneg(in->n_sets);
+    const uint64_t meas = nonneg(in->n_measures);
+    /* the population raster, then per set 2 + one per measure */
+    const uint64_t rasters = sat_add(1, sat_mul(sets, sat_add(2, meas)));
+
+    e.base = BASE_BYTES;
+    e.network = sat_mul(nonneg(in->roads_bytes), NETWORK_PER_FILE_BYTE);
+    e.grid = sat_mul(grid, GRID_BYTES_PER_CELL);
+    uint64_t per_cell =
+        sat_add(CELL_BYTES_FIXED,
+                sat_mul(sets, sat_add(CELL_BYTES_PER_SET,
+                                      sat_mul(meas, CELL_BYTES_PER_MEASURE))));
+    e.cells = sat_mul(cells, per_cell);
+    uint64_t per_raster = sat_add(sat_mul(cells, OUTPUT_BYTES_PER_CELL),
+                                  sat_mul(grid, OUTPUT_BYTES_PER_CELL) / 64);
+    e.output = sat_mul(2, sat_mul(rasters, per_raster));
+    e.total = sat_add(sat_add(sat_add(e.base, e.network), e.grid),
+                      sat_add(e.cells, e.output));
+    return e;
+}
+
+int am_parse_size(const char *s, uint64_t *out)
+{
+    if (s == NULL || out == NULL)
+        return 0;
+    /* whole part: decimal digits only (no sign, no hex, no exponent) */
+    const char *p = s;
+    uint64_t whole = 0;
+    int digits = 0;
+    for (; *p >= '0' && *p <= '9'; p++, digits++) {
+        if (whole > (UINT64_MAX - 9) / 10)
+            return 0;
+        whole = whole * 10 + (uint64_t)(*p - '0');
+    }
+    /* optional fraction, up to 9 digits kept (e.g. 1.5G) */
+    uint64_t frac = 0, frac_den = 1;
+    if (*p == '.') {
+        p++;
+        int fd = 0;
+        for (; *p >= '0' && *p <= '9'; p++, fd++) {
+            if (frac_den < 1000000000u) {
+                frac = frac * 10 + (uint64_t)(*p - '0');
+                frac_den *= 10;
+            }
+        }
+        if (fd == 0)
+            return 0;
+        digits += fd;
+    }
+    if (digits == 0)
+        return 0;
+    uint64_t unit = 1;
+    switch (*p) {
+    case 'k':
+    case 'K':
+        unit = (uint64_t)1 << 10;
+        break;
+    case 'm':
+    case 'M':
+        unit = (uint64_t)1 << 20;
+        break;
+    case 'g':
+    case 'G':
+        unit = (uint64_t)1 << 30;
+        break;
+    case 't':
+    case 'T':
+        unit = (uint64_t)1 << 40;
+        break;
+    default:
+        break;
+    }
+    if (unit > 1) {
+        p++;
+        if (*p == 'i' && p[1] == 'B')
+            p += 2;
+        else if (*p == 'B')
+            p++;
+    } else if (*p == 'B') {
+        p++;
+    }
+    if (*p != '\0')
+        return 0;
+    if (whole > UINT64_MAX / unit)
+        return 0;
+    uint64_t v = whole * unit +
+                 (uint64_t)((double)frac / (double)frac_den * (double)unit);
+    if (v == 0)
+        return 0;
+    *out = v;
+    return 1;
+}
+
+char *am_format_bytes(uint64_t bytes, char *buf, size_t n)
+{
+    static const char *const unit[] = {"bytes", "KiB", "MiB", "GiB",
+                                       "TiB",   "PiB", "EiB"};
+    double v = (double)bytes;
+    int u = 0;
+    while (v >= 1024.0 && u < 6) {
+        v /= 1024.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, n, "%llu bytes", (unsigned long long)bytes);
+    else
+        snprintf(buf, n, "%.1f %s", v, unit[u]);
+    return buf;
+}

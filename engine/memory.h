@@ -1,0 +1,47 @@
+/*
+ * memory.h: how much memory a run will need, estimated before it starts,
+ * and the cap it must fit under (--max-memory). Internal to engine/ (the
+ * size parser is public through accessim.h). Pure functions: no I/O, no
+ * allocation, thread-safe.
+ *
+ * Why: a raster of 100,000 x 100,000 cells used to run every phase and
+ * fail at write time with a bare "out of memory". The run now refuses up
+ * front, naming the size, the estimate and the cap.
+ */
+#ifndef AM_MEMORY_H
+#define AM_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What the estimate grows with. */
+typedef struct am_memory_inputs {
+    int64_t nx, ny;      /* the population raster's size, in cells */
+    int64_t n_cells;     /* populated cells; 0 when not yet known */
+    int64_t roads_bytes; /* size of the road file (network estimate) */
+    int32_t n_sets;      /* facility sets */
+    int32_t n_measures;  /* measures per set */
+} am_memory_inputs;
+
+/* The estimate, in bytes, by part. */
+typedef struct am_memory_estimate {
+    uint64_t base;    /* the process and its libraries */
+    uint64_t network; /* roads, graph, spatial index: from the file size */
+    uint64_t grid;    /* what grows with nx * ny (the writer's rasters) */
+    uint64_t cells;   /* what grows with populated cells */
+    uint64_t output;  /* the output file, built in memory and written */
+    uint64_t total;   /* the sum, saturating */
+} am_memory_estimate;
+
+/*
+ * The estimate for in. With n_cells = 0 it is a lower bound: everything but
+ * the per-cell part. Facility catchments are not included (they depend on
+ * the network and the cutoffs, known only once computed). Saturates at
+ * UINT64_MAX.
+ */
+am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in);
+
+/* bytes as text: "812 bytes", "1.5 GiB" (binary units, one decimal). */
+char *am_format_bytes(uint64_t bytes, char *buf, size_t n);
+
+#endif /* AM_MEMORY_H */

@@ -1,0 +1,126 @@
+/*
+ * test_memory.c: the memory estimate and the --max-memory size parser
+ * (engine/memory.h, am_parse_size in engine/accessim.h).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "engine/accessim.h"
+#include "engine/memory.h"
+
+static void test_parse_size_ok(void **state)
+{
+    (void)state;
+    uint64_t v = 0;
+    assert_true(am_parse_size("8G", &v));
+    assert_true(v == (uint64_t)8 << 30);
+    assert_true(am_parse_size("500M", &v));
+    assert_true(v == (uint64_t)500 << 20);
+    assert_true(am_parse_size("500MiB", &v));
+    assert_true(v == (uint64_t)500 << 20);
+    assert_true(am_parse_size("64kB", &v));
+    assert_true(v == (uint64_t)64 << 10);
+    assert_true(am_parse_size("1.5G", &v));
+    assert_true(v == (uint64_t)3 << 29);
+    assert_true(am_parse_size(".5G", &v));
+    assert_true(v == (uint64_t)1 << 29);
+    assert_true(am_parse_size("1048576", &v));
+    assert_true(v == 1048576u);
+    assert_true(am_parse_size("2T", &v));
+    assert_true(v == (uint64_t)2 << 40);
+}
+
+static void test_parse_size_refused(void **state)
+{
+    (void)state;
+    const char *bad[] = {"",
+                         "0",
+                         "0G",
+                         "-1G",
+                         "+1G",
+                         "0x10",
+                         "1e9",
+                         "G",
+                         "1.G",
+                         ".",
+                         " 1G",
+                         "1G ",
+                         "1 G",
+                         "10X",
+                         "1GG",
+                         "1Gb",
+                         "99999999999999999999",
+                         "20000000000T"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t v = 7;
+        if (am_parse_size(bad[i], &v))
+            fail_msg("'%s' accepted", bad[i]);
+        assert_true(v == 7); /* untouched */
+    }
+    assert_false(am_parse_size(NULL, NULL));
+}
+
+static void test_estimate_parts(void **state)
+{
+    (void)state;
+    am_memory_inputs in = {1000, 2000, 0, 1 << 20, 1, 1};
+    am_memory_estimate a = am_memory_estimate_run(&in);
+    /* 8 bytes per grid cell for the writer's rasters */
+    assert_true(a.grid == 8u * 1000u * 2000u);
+    assert_true(a.cells == 0);
+    assert_true(a.network == 24u << 20);
+    assert_true(a.total == a.base + a.network + a.grid + a.cells + a.output);
+    /* populated cells only add */
+    in.n_cells = 100000;
+    am_memory_estimate b = am_memory_estimate_run(&in);
+    assert_true(b.grid == a.grid);
+    assert_true(b.cells > 100000u * 100u);
+    assert_true(b.output > a.output);
+    assert_true(b.total > a.total);
+    /* more sets and measures cost more per cell */
+    in.n_sets = 3;
+    in.n_measures = 4;
+    am_memory_estimate c = am_memory_estimate_run(&in);
+    assert_true(c.cells > b.cells && c.output > b.output);
+}
+
+static void test_estimate_huge_saturates(void **state)
+{
+    (void)state;
+    /* a 100,000 x 100,000 raster: tens of GiB before any cell is counted */
+    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1};
+    am_memory_estimate e = am_memory_estimate_run(&in);
+    assert_true(e.total > (uint64_t)64 << 30);
+    /* absurd sizes saturate rather than wrap */
+    am_memory_inputs big = {INT64_MAX, INT64_MAX, INT64_MAX,
+                            INT64_MAX, 1000,      1000};
+    assert_true(am_memory_estimate_run(&big).total == UINT64_MAX);
+    am_memory_inputs neg = {-5, 10, -3, -1, -1, -1};
+    assert_true(am_memory_estimate_run(&neg).grid == 0);
+}
+
+static void test_format_bytes(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_string_equal(am_format_bytes(812, buf, sizeof buf), "812 bytes");
+    assert_string_equal(am_format_bytes((uint64_t)3 << 29, buf, sizeof buf),
+                        "1.5 GiB");
+    assert_string_equal(am_format_bytes((uint64_t)10 << 20, buf, sizeof buf),
+                        "10.0 MiB");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_size_ok),
+        cmocka_unit_test(test_parse_size_refused),
+        cmocka_unit_test(test_estimate_parts),
+        cmocka_unit_test(test_estimate_huge_saturates),
+        cmocka_unit_test(test_format_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
