@@ -9,7 +9,9 @@
 # invocation).
 #
 #   sh benchmarks/run_regions.sh CACHE_DIR [SIZE...]      (default: S M)
-#   environment: BUILD (default build), THREADS (default "1 2"), SEED (1)
+#   environment: BUILD (default build), THREADS (default "1 2"), SEED (1),
+#   FACILITIES (default: the preset's count)
+# A run that fails is reported with its exit status and the table goes on.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 1 ] || { echo "usage: $0 CACHE_DIR [tiny|S|M|L ...]" >&2; exit 2; }
@@ -19,6 +21,7 @@ sizes=${*:-S M}
 build=${BUILD:-$root/build}
 threads=${THREADS:-1 2}
 seed=${SEED:-1}
+fac_arg=${FACILITIES:+--facilities $FACILITIES}
 gen=$build/accessim-genregion
 bin=$build/accessim
 for b in "$gen" "$bin"; do
@@ -64,23 +67,32 @@ num_before() {
 
 : > "$tmp/rows"
 for size in $sizes; do
-    dir=$cache/$size-$seed
-    stamp="$(sha256sum < "$gen" | cut -c1-16) --preset $size --seed $seed"
+    dir=$cache/$size-$seed${FACILITIES:+-f$FACILITIES}
+    stamp="$(sha256sum < "$gen" | cut -c1-16) --preset $size --seed $seed $fac_arg"
     if [ ! -f "$dir/region.yaml" ] || [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
+        # shellcheck disable=SC2086
         /usr/bin/time -v -o "$tmp/gtime" "$gen" --preset "$size" --seed "$seed" \
-            --out "$dir" > "$tmp/gen.txt"
+            $fac_arg --out "$dir" > "$tmp/gen.txt"
         set -- $(timev "$tmp/gtime")
         echo "$stamp" > "$dir/.stamp"
         cp "$tmp/gen.txt" "$dir/.genregion.txt"
         echo "{\"bench\":\"genregion\",\"size\":\"$size\",\"seed\":$seed,\"wall_s\":$1,\"peak_rss_kb\":$2,\"commit\":\"$commit\"}"
     fi
     for t in $threads; do
+        status=0
         /usr/bin/time -v -o "$tmp/time" "$bin" run "$dir/region.yaml" \
-            -o "$tmp/out.h5" --threads "$t" --quiet > "$tmp/sum"
+            -o "$tmp/out.h5" --threads "$t" --quiet > "$tmp/sum" 2> "$tmp/err" ||
+            status=$?
         rm -f "$tmp/out.h5"
         set -- $(timev "$tmp/time")
         wall=$1
         rss=$2
+        if [ "$status" -ne 0 ]; then
+            msg=$(grep -m1 'error:' "$tmp/err" | sed 's/"/'"'"'/g')
+            echo "{\"bench\":\"region\",\"size\":\"$size\",\"seed\":$seed,\"threads\":$t,\"exit\":$status,\"error\":\"$msg\",\"wall_s\":$wall,\"peak_rss_kb\":$rss,\"commit\":\"$commit\"}"
+            echo "| $size | $t | failed (exit $status) | | | | $wall | $(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }') | | |" >> "$tmp/rows"
+            continue
+        fi
         nodes=$(num_before ' graph ' nodes "$tmp/sum")
         arcs=$(num_before ' graph ' arcs "$tmp/sum")
         cells=$(num_before '^  population' cells "$tmp/sum")
