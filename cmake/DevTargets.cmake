@@ -4,7 +4,8 @@ file(GLOB_RECURSE AM_SOURCES CONFIGURE_DEPENDS
      ${PROJECT_SOURCE_DIR}/common/*.[ch] ${PROJECT_SOURCE_DIR}/kernels/*.[ch]
      ${PROJECT_SOURCE_DIR}/geo/*.[ch] ${PROJECT_SOURCE_DIR}/inputs/*.[ch]
      ${PROJECT_SOURCE_DIR}/outputs/*.[ch] ${PROJECT_SOURCE_DIR}/engine/*.[ch]
-     ${PROJECT_SOURCE_DIR}/tests/*.[ch])
+     ${PROJECT_SOURCE_DIR}/tests/*.[ch]
+     ${PROJECT_SOURCE_DIR}/benchmarks/*.[ch])
 find_program(CLANG_FORMAT NAMES clang-format-14 clang-format)
 if(CLANG_FORMAT)
   add_custom_target(format COMMAND ${CLANG_FORMAT} -i ${AM_SOURCES}

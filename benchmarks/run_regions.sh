@@ -1,0 +1,114 @@
+#!/bin/sh
+# Runs accessim on synthetic regions (accessim-genregion presets) with 1 and
+# 2 threads (or THREADS) and reports, per run, the wall time and peak RSS
+# from /usr/bin/time -v and the per-phase times and peak RSS from the run's
+# summary: one JSON line per run, then a markdown table with the machine,
+# date and commit. Regions are generated once into CACHE_DIR and reused
+# while the generator binary and its arguments are unchanged. Not part of
+# ctest (timings on shared machines are noisy: compare within one
+# invocation).
+#
+#   sh benchmarks/run_regions.sh CACHE_DIR [SIZE...]      (default: S M)
+#   environment: BUILD (default build), THREADS (default "1 2"), SEED (1),
+#   FACILITIES (default: the preset's count)
+# A run that fails is reported with its exit status and the table goes on.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+[ $# -ge 1 ] || { echo "usage: $0 CACHE_DIR [tiny|S|M|L ...]" >&2; exit 2; }
+cache=$1
+shift
+sizes=${*:-S M}
+build=${BUILD:-$root/build}
+threads=${THREADS:-1 2}
+seed=${SEED:-1}
+fac_arg=${FACILITIES:+--facilities $FACILITIES}
+gen=$build/accessim-genregion
+bin=$build/accessim
+for b in "$gen" "$bin"; do
+    [ -x "$b" ] || { echo "$0: $b not built" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] ||
+    { echo "$0: /usr/bin/time missing: run sh scripts/install-deps.sh" >&2; exit 1; }
+mkdir -p "$cache"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+git -C "$root" diff --quiet HEAD 2>/dev/null || commit="$commit-dirty"
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+cores=$(nproc)
+mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
+date=$(date -u +%Y-%m-%dT%H:%MZ)
+echo "# machine: $cpu, $cores cores, $mem; commit $commit; $date"
+
+# wall_s and max_rss_kb from a /usr/bin/time -v report.
+timev() {
+    awk -F': ' '
+    /Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0
+        for (i = 1; i <= n; i++) s = s * 60 + p[i]; wall = s }
+    /Maximum resident set size/ { rss = $2 }
+    END { printf "%s %s\n", wall, rss }' "$1"
+}
+
+# "k1 v1s, k2 v2s" after a summary label, as a JSON object.
+json_phases() {
+    sed -n "s/^  $1 *//p" "$2" | sed 's/peak RSS after each phase (MiB): //' |
+        awk -F', ' '{ printf "{"; for (i = 1; i <= NF; i++) {
+            split($i, kv, " "); v = kv[2]; sub(/s$/, "", v)
+            printf "%s\"%s\":%s", (i > 1 ? "," : ""), kv[1], v }
+            printf "}" }'
+}
+
+# The summary's number after `word` on the line matching `pattern`.
+num_before() {
+    sed -n "/$1/p" "$3" | head -1 | tr -d ',' |
+        awk -v w="$2" '{ for (i = 2; i <= NF; i++) if ($i == w) { print $(i - 1); exit } }'
+}
+
+: > "$tmp/rows"
+for size in $sizes; do
+    dir=$cache/$size-$seed${FACILITIES:+-f$FACILITIES}
+    stamp="$(sha256sum < "$gen" | cut -c1-16) --preset $size --seed $seed $fac_arg"
+    if [ ! -f "$dir/region.yaml" ] || [ "$(cat "$dir/.stamp" 2>/dev/null)" != "$stamp" ]; then
+        # shellcheck disable=SC2086
+        /usr/bin/time -v -o "$tmp/gtime" "$gen" --preset "$size" --seed "$seed" \
+            $fac_arg --out "$dir" > "$tmp/gen.txt"
+        set -- $(timev "$tmp/gtime")
+        echo "$stamp" > "$dir/.stamp"
+        cp "$tmp/gen.txt" "$dir/.genregion.txt"
+        echo "{\"bench\":\"genregion\",\"size\":\"$size\",\"seed\":$seed,\"wall_s\":$1,\"peak_rss_kb\":$2,\"commit\":\"$commit\"}"
+    fi
+    for t in $threads; do
+        status=0
+        /usr/bin/time -v -o "$tmp/time" "$bin" run "$dir/region.yaml" \
+            -o "$tmp/out.h5" --threads "$t" --quiet > "$tmp/sum" 2> "$tmp/err" ||
+            status=$?
+        rm -f "$tmp/out.h5"
+        set -- $(timev "$tmp/time")
+        wall=$1
+        rss=$2
+        if [ "$status" -ne 0 ]; then
+            msg=$(grep -m1 'error:' "$tmp/err" | sed 's/"/'"'"'/g')
+            echo "{\"bench\":\"region\",\"size\":\"$size\",\"seed\":$seed,\"threads\":$t,\"exit\":$status,\"error\":\"$msg\",\"wall_s\":$wall,\"peak_rss_kb\":$rss,\"commit\":\"$commit\"}"
+            echo "| $size | $t | failed (exit $status) | | | | $wall | $(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }') | | |" >> "$tmp/rows"
+            continue
+        fi
+        nodes=$(num_before ' graph ' nodes "$tmp/sum")
+        arcs=$(num_before ' graph ' arcs "$tmp/sum")
+        cells=$(num_before '^  population' cells "$tmp/sum")
+        fac=$(num_before "^  facilities" used "$tmp/sum")
+        ratio=$(awk -v a="$arcs" -v n="$nodes" 'BEGIN { printf "%.2f", a / n }')
+        phases=$(json_phases phases "$tmp/sum")
+        prss=$(json_phases memory "$tmp/sum")
+        echo "{\"bench\":\"region\",\"size\":\"$size\",\"seed\":$seed,\"threads\":$t,\"nodes\":$nodes,\"arcs\":$arcs,\"arcs_per_node\":$ratio,\"populated_cells\":$cells,\"facilities\":$fac,\"wall_s\":$wall,\"peak_rss_kb\":$rss,\"phases_s\":$phases,\"phase_peak_rss_mib\":$prss,\"commit\":\"$commit\"}"
+        catch=$(echo "$phases" | sed -n 's/.*"catchments":\([0-9.]*\).*/\1/p')
+        write=$(echo "$phases" | sed -n 's/.*"write":\([0-9.]*\).*/\1/p')
+        echo "| $size | $t | $nodes | $ratio | $cells | $fac | $wall | $(awk -v k="$rss" 'BEGIN { printf "%.0f", k / 1024 }') | $catch | $write |" >> "$tmp/rows"
+    done
+done
+echo
+echo "Machine: $cpu, $cores cores, $mem; commit $commit; $date"
+echo
+echo "| size | threads | nodes | arcs/node | populated cells | facilities | wall s | peak RSS MiB | catchments s | write s |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+cat "$tmp/rows"
