@@ -85,7 +85,6 @@ typedef struct am_set_result {
     char path[AM_PATH_MAX];
     am_fp fp;
     am_catchments *rows;  /* facilities -> nodes */
-    am_catchments *cols;  /* nodes -> facilities */
     uint32_t *nearest_ds; /* [n_cells] */
     int32_t *nearest_fac; /* [n_cells] */
     double *fac_demand;   /* [n_measures][n_fac] */
@@ -811,8 +810,6 @@ static am_status compute_set(am_run_ctx *c, int k)
                                set->snap.offset_ds, catchment_limit_ds(s),
                                c->demand_nodes, c->threads, phase_progress, c,
                                &set->rows, c->err);
-    if (rc == AM_OK)
-        rc = am_catchments_transpose(set->rows, &set->cols, c->err);
     if (rc != AM_OK)
         return rc;
     phase_end(c, "catchments");
@@ -865,7 +862,7 @@ static am_status compute_set(am_run_ctx *c, int k)
         double *dem = set->fac_demand + (size_t)m * (size_t)n_fac;
         double *ratio = set->fac_ratio + (size_t)m * (size_t)n_fac;
         double *acc = set->access + (size_t)m * (size_t)n_cells;
-        rc = am_fca_run(&p, set->rows, set->cols, c->demand, set->fac->capacity,
+        rc = am_fca_run(&p, set->rows, c->demand, set->fac->capacity,
                         c->threads, dem, ratio, acc, c->err);
         if (rc == AM_OK)
             rc = check_access_range(c, k, m);
@@ -879,8 +876,7 @@ static am_status compute_set(am_run_ctx *c, int k)
         }
     }
     am_catchments_destroy(set->rows);
-    am_catchments_destroy(set->cols);
-    set->rows = set->cols = NULL;
+    set->rows = NULL;
 done:
     free(node_ds);
     free(node_fac);
@@ -1247,7 +1243,6 @@ static void run_ctx_free(am_run_ctx *c)
             am_facility_set_destroy(set->fac);
             snapped_free(&set->snap);
             am_catchments_destroy(set->rows);
-            am_catchments_destroy(set->cols);
             free(set->nearest_ds);
             free(set->nearest_fac);
             free(set->fac_demand);

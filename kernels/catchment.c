@@ -27,8 +27,10 @@
  * region: only the geometric growth of the per-thread buffers (no malloc
  * per source); none in the search itself.
  *
+ * Storage: 16-bit times when limit_ds fits (6 bytes per entry), else 32.
+ *
  * Invariants of a result: first[0] = 0, first non-decreasing, col strictly
- * ascending within a row, 0 <= col < n_cols, time_ds <= limit_ds.
+ * ascending within a row, 0 <= col < n_cols, every time <= limit_ds.
  * Peak memory: the result (grown by half each time it fills) plus one
  * batch of entries in the thread buffers.
  */
@@ -58,14 +60,21 @@ typedef struct row_ref {
     int64_t at;
 } row_ref;
 
+/* The capacity after growing cap (by half, from 1024) to hold need. */
+static int64_t grown(int64_t cap, int64_t need)
+{
+    int64_t c = cap > 0 ? cap : 1024;
+    while (c < need)
+        c += c / 2;
+    return c;
+}
+
 /* Grows (node, time) arrays to hold at least need entries. */
 static int grow(int32_t **node, uint32_t **time_ds, int64_t *cap, int64_t need)
 {
     if (need <= *cap)
         return 1;
-    int64_t c = *cap > 0 ? *cap : 1024;
-    while (c < need)
-        c += c / 2;
+    int64_t c = grown(*cap, need);
     int32_t *nn = realloc(*node, (size_t)c * sizeof *nn);
     if (nn == NULL)
         return 0;
@@ -78,7 +87,33 @@ static int grow(int32_t **node, uint32_t **time_ds, int64_t *cap, int64_t need)
     return 1;
 }
 
-/* Allocates the CSR shell (first zeroed) for n_rows rows and nnz entries. */
+/* Grows a result's col and time arrays (16 or 32-bit) to hold need. */
+static int grow_result(am_catchments *r, int64_t *cap, int64_t need)
+{
+    if (need <= *cap)
+        return 1;
+    int64_t c = grown(*cap, need);
+    int32_t *nn = realloc(r->col, (size_t)c * sizeof *nn);
+    if (nn == NULL)
+        return 0;
+    r->col = nn;
+    if (r->time16 != NULL) {
+        uint16_t *tt = realloc(r->time16, (size_t)c * sizeof *tt);
+        if (tt == NULL)
+            return 0;
+        r->time16 = tt;
+    } else {
+        uint32_t *tt = realloc(r->time_ds, (size_t)c * sizeof *tt);
+        if (tt == NULL)
+            return 0;
+        r->time_ds = tt;
+    }
+    *cap = c;
+    return 1;
+}
+
+/* Allocates the CSR shell (first zeroed) for n_rows rows and nnz entries,
+ * with 16-bit times when limit_ds allows. */
 static am_status catchments_alloc(int32_t n_rows, int32_t n_cols,
                                   uint32_t limit_ds, int64_t nnz,
                                   am_catchments **out)
@@ -92,8 +127,14 @@ static am_status catchments_alloc(int32_t n_rows, int32_t n_cols,
     c->limit_ds = limit_ds;
     c->first = calloc((size_t)n_rows + 1, sizeof *c->first);
     c->col = am_alloc_array((size_t)nnz, sizeof *c->col);
-    c->time_ds = am_alloc_array((size_t)nnz, sizeof *c->time_ds);
-    if (c->first == NULL || c->col == NULL || c->time_ds == NULL) {
+    int ok;
+    if (limit_ds <= AM_CATCHMENT_TIME16_MAX)
+        ok = (c->time16 = am_alloc_array((size_t)nnz, sizeof *c->time16)) !=
+             NULL;
+    else
+        ok = (c->time_ds = am_alloc_array((size_t)nnz, sizeof *c->time_ds)) !=
+             NULL;
+    if (c->first == NULL || c->col == NULL || !ok) {
         am_catchments_destroy(c);
         return AM_ERR_NOMEM;
     }
@@ -226,7 +267,7 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
         int64_t add = 0;
         for (int32_t i = lo; i < hi; i++)
             add += refs[i].n;
-        if (!grow(&c->col, &c->time_ds, &cap, nnz + add))
+        if (!grow_result(c, &cap, nnz + add))
             goto nomem;
         for (int32_t i = lo; i < hi; i++) {
             const row_ref *r = &refs[i];
@@ -234,8 +275,12 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                 const thread_buf *b = &bufs[r->thread];
                 memcpy(c->col + nnz, b->node + r->at,
                        (size_t)r->n * sizeof *c->col);
-                memcpy(c->time_ds + nnz, b->time_ds + r->at,
-                       (size_t)r->n * sizeof *c->time_ds);
+                if (c->time16 != NULL) /* every time <= limit <= 65535 */
+                    for (int32_t e = 0; e < r->n; e++)
+                        c->time16[nnz + e] = (uint16_t)b->time_ds[r->at + e];
+                else
+                    memcpy(c->time_ds + nnz, b->time_ds + r->at,
+                           (size_t)r->n * sizeof *c->time_ds);
             }
             nnz += r->n;
             c->first[i + 1] = nnz;
@@ -253,9 +298,15 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
         int32_t *cc = realloc(c->col, (size_t)nnz * sizeof *cc);
         if (cc != NULL)
             c->col = cc;
-        uint32_t *tt = realloc(c->time_ds, (size_t)nnz * sizeof *tt);
-        if (tt != NULL)
-            c->time_ds = tt;
+        if (c->time16 != NULL) {
+            uint16_t *tt = realloc(c->time16, (size_t)nnz * sizeof *tt);
+            if (tt != NULL)
+                c->time16 = tt;
+        } else {
+            uint32_t *tt = realloc(c->time_ds, (size_t)nnz * sizeof *tt);
+            if (tt != NULL)
+                c->time_ds = tt;
+        }
     }
     *out = c;
     c = NULL;
@@ -300,8 +351,13 @@ am_status am_catchments_transpose(const am_catchments *c, am_catchments **out,
     rc = catchments_alloc(c->n_cols, c->n_rows, c->limit_ds, nnz, &t);
     if (rc != AM_OK)
         goto fail;
-    rc = am_csr_transpose(c->n_rows, c->n_cols, c->first, c->col, c->time_ds,
-                          t->first, t->col, t->time_ds);
+    if (c->time16 != NULL)
+        rc = am_csr_transpose(c->n_rows, c->n_cols, c->first, c->col, c->time16,
+                              sizeof *c->time16, t->first, t->col, t->time16);
+    else
+        rc =
+            am_csr_transpose(c->n_rows, c->n_cols, c->first, c->col, c->time_ds,
+                             sizeof *c->time_ds, t->first, t->col, t->time_ds);
     if (rc != AM_OK)
         goto fail;
     *out = t;
@@ -327,6 +383,7 @@ void am_catchments_destroy(am_catchments *c)
         return;
     free(c->first);
     free(c->col);
+    free(c->time16);
     free(c->time_ds);
     free(c);
 }

@@ -10,10 +10,10 @@
  *
  * Storage is CSR by row: row r holds entries first[r] .. first[r+1]-1 with
  * col[] ascending. For facility catchments rows are facilities and cols are
- * nodes; am_catchments_transpose gives rows = nodes, cols = facilities, which
- * the per-cell measures read. Several facility sets or measures each get
- * their own am_catchments; a single catchment computed at the largest cutoff
- * serves every smaller cutoff (filter on time).
+ * nodes; am_catchments_transpose gives rows = nodes, cols = facilities (the
+ * measures do not need it: see measures.h). Several facility sets or measures
+ * each get their own am_catchments; a single catchment computed at the largest
+ * cutoff serves every smaller cutoff (filter on time).
  */
 #ifndef AM_CATCHMENT_H
 #define AM_CATCHMENT_H
@@ -24,14 +24,29 @@
 #include "common/progress.h"
 #include "kernels/graph.h"
 
+/* Largest limit whose times are stored in 16 bits (about 109 minutes). */
+#define AM_CATCHMENT_TIME16_MAX 65535u
+
+/*
+ * Times are stored in 16 bits when limit_ds <= AM_CATCHMENT_TIME16_MAX
+ * (time16 set, time_ds NULL), else in 32 (time_ds set, time16 NULL): 6 or
+ * 8 bytes per (row, column) pair. Read them with am_catchments_time.
+ */
 typedef struct am_catchments {
     int32_t n_rows;
     int32_t n_cols;
     uint32_t limit_ds; /* every stored time is <= limit_ds */
     int64_t *first;    /* [n_rows + 1], owned */
     int32_t *col;      /* [first[n_rows]], owned, ascending within a row */
-    uint32_t *time_ds; /* [first[n_rows]], owned */
+    uint16_t *time16;  /* [first[n_rows]], owned, or NULL */
+    uint32_t *time_ds; /* [first[n_rows]], owned, or NULL */
 } am_catchments;
+
+/* The time of entry e, in deciseconds. */
+static inline uint32_t am_catchments_time(const am_catchments *c, int64_t e)
+{
+    return c->time16 != NULL ? c->time16[e] : c->time_ds[e];
+}
 
 /*
  * Computes one catchment per source on g_rev (the reverse road graph).

@@ -10,9 +10,11 @@
 #include "common/alloc.h"
 
 am_status am_csr_transpose(int32_t n_rows, int32_t n_cols, const int64_t *first,
-                           const int32_t *col, const uint32_t *val,
-                           int64_t *t_first, int32_t *t_col, uint32_t *t_val)
+                           const int32_t *col, const void *val, size_t val_size,
+                           int64_t *t_first, int32_t *t_col, void *t_val)
 {
+    if (val_size != sizeof(uint16_t) && val_size != sizeof(uint32_t))
+        return AM_ERR_INVALID;
     int64_t *cursor = am_alloc_array((size_t)n_cols, sizeof *cursor);
     if (cursor == NULL)
         return AM_ERR_NOMEM;
@@ -28,7 +30,10 @@ am_status am_csr_transpose(int32_t n_rows, int32_t n_cols, const int64_t *first,
         for (int64_t e = first[r]; e < first[r + 1]; e++) {
             const int64_t pos = cursor[col[e]]++;
             t_col[pos] = r;
-            t_val[pos] = val[e];
+            if (val_size == sizeof(uint16_t))
+                ((uint16_t *)t_val)[pos] = ((const uint16_t *)val)[e];
+            else
+                ((uint32_t *)t_val)[pos] = ((const uint32_t *)val)[e];
         }
     }
     free(cursor);

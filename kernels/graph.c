@@ -144,7 +144,8 @@ am_status am_graph_reverse(const am_graph *g, am_graph **out, am_error *err)
     if (rc != AM_OK)
         goto fail;
     rc = am_csr_transpose(g->n_nodes, g->n_nodes, g->first_out, g->head,
-                          g->time_ds, r->first_out, r->head, r->time_ds);
+                          g->time_ds, sizeof *g->time_ds, r->first_out, r->head,
+                          r->time_ds);
     if (rc != AM_OK)
         goto fail;
     *out = r;

@@ -13,9 +13,14 @@
  *     snapped to v in ascending offset and add P_k while
  *     offset_k + t_vj <= d0 (then stop: later cells are farther).
  *     D_j = that sum; R_j = S_j / D_j, or 0 when D_j = 0.
- *   step 2, per cell i at node v (parallel over cells): walk row v of the
- *     transposed catchments (facilities ascending) and add R_j whenever
- *     offset_i + t_vj <= d0. Off-network cells (node -1) get A_i = 0.
+ *   step 2, per range of nodes (parallel over ranges): walk every facility
+ *     row in ascending j, the part of it inside the range (binary search:
+ *     rows are ascending by node), and for each node v with t_vj <= d0 add
+ *     R_j to each cell i snapped to v while offset_i + t_vj <= d0. A cell
+ *     belongs to one node, so to one range: no two tasks write one cell,
+ *     and each cell's sum runs over j ascending. Off-network cells get 0.
+ *     No transposed (node -> facility) copy of the catchments is needed,
+ *     which halves their memory.
  * Every sum has one fixed order (catchment order for D_j, facility order for
  * A_i) and is written by one task only, so the output is byte-identical for
  * any thread count; no reduction crosses tasks.
@@ -37,12 +42,26 @@
 #include "common/units.h"
 #include "kernels/parallel.h"
 
-am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
-                     const am_catchments *node_rows, const am_demand *d,
-                     const double *supply, int n_threads, double *fac_demand,
-                     double *fac_ratio, double *cell_access, am_error *err)
+/* First entry of row j (ascending columns) whose column is >= v. */
+static int64_t row_lower_bound(const am_catchments *c, int32_t j, int32_t v)
 {
-    if (p == NULL || fac_rows == NULL || node_rows == NULL || d == NULL ||
+    int64_t lo = c->first[j], hi = c->first[j + 1];
+    while (lo < hi) {
+        const int64_t mid = lo + (hi - lo) / 2;
+        if (c->col[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
+                     const am_demand *d, const double *supply, int n_threads,
+                     double *fac_demand, double *fac_ratio, double *cell_access,
+                     am_error *err)
+{
+    if (p == NULL || fac_rows == NULL || d == NULL ||
         (fac_rows->n_rows > 0 &&
          (supply == NULL || fac_demand == NULL || fac_ratio == NULL)) ||
         (d->n_cells > 0 && cell_access == NULL))
@@ -50,23 +69,18 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
     if (p->kind != AM_MEASURE_2SFCA)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "FCA: unsupported measure kind %d", (int)p->kind);
-    if (p->threshold_ds > fac_rows->limit_ds ||
-        p->threshold_ds > node_rows->limit_ds)
+    if (p->threshold_ds > fac_rows->limit_ds)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "2SFCA: threshold %lu ds exceeds the catchments' "
                             "limit %lu ds; compute catchments at the largest "
                             "threshold",
                             (unsigned long)p->threshold_ds,
                             (unsigned long)fac_rows->limit_ds);
-    if (fac_rows->n_cols != d->n_nodes || node_rows->n_rows != d->n_nodes ||
-        node_rows->n_cols != fac_rows->n_rows ||
-        am_catchments_nnz(fac_rows) != am_catchments_nnz(node_rows))
+    if (fac_rows->n_cols != d->n_nodes)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "2SFCA: sizes disagree (facility catchments "
-                            "%ld x %ld, node catchments %ld x %ld, demand on "
-                            "%ld nodes)",
+                            "%ld x %ld, demand on %ld nodes)",
                             (long)fac_rows->n_rows, (long)fac_rows->n_cols,
-                            (long)node_rows->n_rows, (long)node_rows->n_cols,
                             (long)d->n_nodes);
     const int32_t n_fac = fac_rows->n_rows;
     for (int32_t j = 0; j < n_fac; j++) {
@@ -83,6 +97,7 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
     const int nt = am_parallel_threads(n_threads);
     const uint32_t d0 = p->threshold_ds;
     const int32_t n_cells = d->n_cells;
+    const int32_t n_nodes = d->n_nodes;
 
     /* Step 1: demand in each facility's catchment, then its ratio. */
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nt) default(none)    \
@@ -90,7 +105,7 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
     for (int32_t j = 0; j < n_fac; j++) {
         double sum = 0.0;
         for (int64_t e = fac_rows->first[j]; e < fac_rows->first[j + 1]; e++) {
-            const uint32_t t = fac_rows->time_ds[e];
+            const uint32_t t = am_catchments_time(fac_rows, e);
             if (t > d0)
                 continue;
             const int32_t v = fac_rows->col[e];
@@ -105,21 +120,39 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
         fac_ratio[j] = sum > 0.0 ? supply[j] / sum : 0.0;
     }
 
-    /* Step 2: each cell adds the ratios of the facilities within d0. */
-#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) default(none)   \
-    shared(node_rows, d, fac_ratio, cell_access, d0, n_cells)
-    for (int32_t i = 0; i < n_cells; i++) {
-        const int32_t v = d->cell_node[i];
-        double sum = 0.0;
-        if (v >= 0) {
-            const uint32_t off = d->cell_offset_ds[i];
-            for (int64_t e = node_rows->first[v]; e < node_rows->first[v + 1];
-                 e++) {
-                if (off + node_rows->time_ds[e] <= d0)
-                    sum += fac_ratio[node_rows->col[e]];
+    /* Step 2: each cell adds the ratios of the facilities within d0, in
+     * ascending facility order. Tasks own disjoint ranges of nodes (and so
+     * of cells) and walk every facility row's part in their range. */
+#pragma omp parallel for schedule(static) num_threads(nt) default(none)        \
+    shared(cell_access, n_cells)
+    for (int32_t i = 0; i < n_cells; i++)
+        cell_access[i] = 0.0;
+    const int64_t n_tasks64 =
+        (int64_t)nt * 16 < n_nodes ? (int64_t)nt * 16 : (int64_t)n_nodes;
+    const int32_t n_tasks = n_tasks64 > 0 ? (int32_t)n_tasks64 : 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
+    shared(fac_rows, d, fac_ratio, cell_access, d0, n_fac, n_nodes, n_tasks)
+    for (int32_t task = 0; task < n_tasks; task++) {
+        const int32_t a = (int32_t)((int64_t)n_nodes * task / n_tasks);
+        const int32_t b = (int32_t)((int64_t)n_nodes * (task + 1) / n_tasks);
+        for (int32_t j = 0; j < n_fac; j++) {
+            const double r = fac_ratio[j];
+            if (r == 0.0)
+                continue; /* adding +0.0 to a sum >= +0.0 changes no bit */
+            for (int64_t e = row_lower_bound(fac_rows, j, a);
+                 e < fac_rows->first[j + 1] && fac_rows->col[e] < b; e++) {
+                const uint32_t t = am_catchments_time(fac_rows, e);
+                if (t > d0)
+                    continue;
+                const int32_t v = fac_rows->col[e];
+                for (int64_t k = d->first[v]; k < d->first[v + 1]; k++) {
+                    const int32_t c = d->order[k];
+                    if (d->cell_offset_ds[c] + t > d0)
+                        break;
+                    cell_access[c] += r;
+                }
             }
         }
-        cell_access[i] = sum;
     }
     return AM_OK;
 }
@@ -152,7 +185,7 @@ am_status am_nearest_run(const am_catchments *node_rows, const am_demand *d,
             const uint32_t off = d->cell_offset_ds[i];
             for (int64_t e = node_rows->first[v]; e < node_rows->first[v + 1];
                  e++) {
-                const uint32_t t = off + node_rows->time_ds[e];
+                const uint32_t t = off + am_catchments_time(node_rows, e);
                 if (t < best) { /* strict: ties keep the lower index */
                     best = t;
                     best_j = node_rows->col[e];

@@ -40,19 +40,21 @@ typedef struct am_fca_params {
 
 /*
  * fac_rows: facility catchments (rows = facilities, cols = nodes).
- * node_rows: their transpose (rows = nodes, cols = facilities).
  * supply: [n_fac] S_j (finite, >= 0).
  * Outputs (caller-allocated): fac_demand [n_fac] D_j, fac_ratio [n_fac] R_j,
  * cell_access [n_cells] A_i. AM_ERR_INVALID if d0 exceeds the catchment
- * limit or sizes disagree.
+ * limit or sizes disagree. No allocation.
  */
 am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
-                     const am_catchments *node_rows, const am_demand *d,
-                     const double *supply, int n_threads, double *fac_demand,
-                     double *fac_ratio, double *cell_access, am_error *err);
+                     const am_demand *d, const double *supply, int n_threads,
+                     double *fac_demand, double *fac_ratio, double *cell_access,
+                     am_error *err);
 
 /*
- * Nearest facility per cell. Outputs (caller-allocated, [n_cells]):
+ * Nearest facility per cell, from the transposed catchments (rows = nodes,
+ * cols = facilities). The engine uses the multi-source search of nearest.h
+ * instead; this is its oracle in the tests. Outputs (caller-allocated,
+ * [n_cells]):
  * time_ds (AM_TIME_INF if none within the limit), facility (-1 if none).
  */
 am_status am_nearest_run(const am_catchments *node_rows, const am_demand *d,

@@ -98,9 +98,9 @@ static void run_pipeline(const fixture *fx, int threads, results *r)
     r->near_t = xcalloc((size_t)fx->n_cells, sizeof *r->near_t);
     r->near_f = xcalloc((size_t)fx->n_cells, sizeof *r->near_f);
     const am_fca_params p = {AM_MEASURE_2SFCA, fx->d0};
-    assert_int_equal(am_fca_run(&p, r->fac, r->node, d, fx->supply, threads,
-                                r->D, r->R, r->A, &err),
-                     AM_OK);
+    assert_int_equal(
+        am_fca_run(&p, r->fac, d, fx->supply, threads, r->D, r->R, r->A, &err),
+        AM_OK);
     assert_int_equal(
         am_nearest_run(r->node, d, threads, r->near_t, r->near_f, &err), AM_OK);
     /* The multi-source search gives the same nearest time and facility as
@@ -240,7 +240,10 @@ static void test_hand_catchments(void **state)
     assert_int_equal(am_catchments_nnz(r.fac), 12);
     assert_memory_equal(r.fac->first, f_first, sizeof f_first);
     assert_memory_equal(r.fac->col, f_col, sizeof f_col);
-    assert_memory_equal(r.fac->time_ds, f_time, sizeof f_time);
+    assert_non_null(r.fac->time16); /* limit 400: 16-bit times */
+    assert_null(r.fac->time_ds);
+    for (int e = 0; e < 12; e++)
+        assert_int_equal(am_catchments_time(r.fac, e), f_time[e]);
 
     /* Transposed: node rows, facilities ascending. */
     static const int64_t n_first[] = {0, 1, 4, 7, 10, 11, 12, 12};
@@ -252,7 +255,8 @@ static void test_hand_catchments(void **state)
     assert_int_equal(r.node->limit_ds, 400);
     assert_memory_equal(r.node->first, n_first, sizeof n_first);
     assert_memory_equal(r.node->col, n_col, sizeof n_col);
-    assert_memory_equal(r.node->time_ds, n_time, sizeof n_time);
+    for (int e = 0; e < 12; e++)
+        assert_int_equal(am_catchments_time(r.node, e), n_time[e]);
     assert_int_equal(am_catchments_nnz(NULL), 0);
     am_catchments_destroy(NULL);
     results_free(&r);
@@ -317,7 +321,7 @@ static void test_hand_threshold_filter(void **state)
     assert_int_equal(am_catchments_transpose(fac, &node, NULL), AM_OK);
     double D[5], R[5], A[10];
     am_fca_params p = {AM_MEASURE_2SFCA, 220};
-    assert_int_equal(am_fca_run(&p, fac, node, d, fx.supply, 1, D, R, A, NULL),
+    assert_int_equal(am_fca_run(&p, fac, d, fx.supply, 1, D, R, A, NULL),
                      AM_OK);
     const double eD[] = {310, 40, 0, 40, 0};
     const double eR[] = {10.0 / 310.0, 5.0 / 40.0, 0, 0, 0};
@@ -332,20 +336,20 @@ static void test_hand_threshold_filter(void **state)
     /* d0 above the catchments' limit, an unknown kind, a bad supply. */
     am_error err;
     p.threshold_ds = 401;
-    assert_int_equal(am_fca_run(&p, fac, node, d, fx.supply, 1, D, R, A, &err),
+    assert_int_equal(am_fca_run(&p, fac, d, fx.supply, 1, D, R, A, &err),
                      AM_ERR_INVALID);
     p.threshold_ds = 300;
     p.kind = (am_measure_kind)99;
-    assert_int_equal(am_fca_run(&p, fac, node, d, fx.supply, 1, D, R, A, &err),
+    assert_int_equal(am_fca_run(&p, fac, d, fx.supply, 1, D, R, A, &err),
                      AM_ERR_INVALID);
     p.kind = AM_MEASURE_2SFCA;
     const double bad_supply[] = {10, 5, -1, 0, 3};
     am_error_clear(&err);
-    assert_int_equal(am_fca_run(&p, fac, node, d, bad_supply, 1, D, R, A, &err),
+    assert_int_equal(am_fca_run(&p, fac, d, bad_supply, 1, D, R, A, &err),
                      AM_ERR_INVALID);
     assert_int_equal(err.feature, 2);
-    /* Transposed and untransposed swapped: sizes disagree. */
-    assert_int_equal(am_fca_run(&p, node, fac, d, fx.supply, 1, D, R, A, &err),
+    /* The transposed catchments given instead: sizes disagree. */
+    assert_int_equal(am_fca_run(&p, node, d, fx.supply, 1, D, R, A, &err),
                      AM_ERR_INVALID);
 
     am_catchments_destroy(node);
@@ -599,7 +603,7 @@ static void test_oracle(void **state)
                 continue;
             assert_true(e < r.fac->first[j + 1]);
             assert_int_equal(r.fac->col[e], v);
-            assert_int_equal(r.fac->time_ds[e], t);
+            assert_int_equal(am_catchments_time(r.fac, e), t);
             e++;
         }
         assert_int_equal(e, r.fac->first[j + 1]);
@@ -793,7 +797,8 @@ static void test_keep_demand_nodes(void **state)
                     continue;
                 assert_true(e < fac->first[j + 1]);
                 assert_int_equal(fac->col[e], full.fac->col[f]);
-                assert_int_equal(fac->time_ds[e], full.fac->time_ds[f]);
+                assert_int_equal(am_catchments_time(fac, e),
+                                 am_catchments_time(full.fac, f));
                 e++;
             }
             assert_int_equal(e, fac->first[j + 1]);
@@ -804,8 +809,7 @@ static void test_keep_demand_nodes(void **state)
         double *A = xcalloc((size_t)fx.n_cells, sizeof *A);
         const am_fca_params p = {AM_MEASURE_2SFCA, fx.d0};
         assert_int_equal(
-            am_fca_run(&p, fac, node, d, fx.supply, threads, D, R, A, &err),
-            AM_OK);
+            am_fca_run(&p, fac, d, fx.supply, threads, D, R, A, &err), AM_OK);
         assert_memory_equal(D, full.D, (size_t)fx.n_fac * sizeof *D);
         assert_memory_equal(R, full.R, (size_t)fx.n_fac * sizeof *R);
         assert_memory_equal(A, full.A, (size_t)fx.n_cells * sizeof *A);
@@ -823,6 +827,89 @@ static void test_keep_demand_nodes(void **state)
     fixture_free(&fx);
 }
 
+/* ---- 16- and 32-bit catchment times ------------------------------------ */
+
+/* A limit above AM_CATCHMENT_TIME16_MAX stores 32-bit times; the rows
+ * within the smaller limit are the same entries, and 2SFCA at a d0 below
+ * both gives the same bits. */
+static void test_wide_times(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 31337, 800, 40, 900, 3000, 2500);
+    am_graph *g = NULL, *g_rev = NULL;
+    am_demand *d = NULL;
+    assert_int_equal(am_graph_build(fx.n_nodes, fx.n_arcs, fx.tail, fx.head,
+                                    fx.time, &g, NULL),
+                     AM_OK);
+    assert_int_equal(am_graph_reverse(g, &g_rev, NULL), AM_OK);
+    assert_int_equal(am_demand_build(fx.n_cells, fx.n_nodes, fx.cell_node,
+                                     fx.cell_off, fx.pop, &d, NULL),
+                     AM_OK);
+    am_catchments *narrow = NULL, *wide = NULL;
+    assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                           fx.fac_off, AM_CATCHMENT_TIME16_MAX,
+                                           NULL, 2, NULL, NULL, &narrow, NULL),
+                     AM_OK);
+    assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                           fx.fac_off,
+                                           AM_CATCHMENT_TIME16_MAX + 1, NULL, 2,
+                                           NULL, NULL, &wide, NULL),
+                     AM_OK);
+    assert_non_null(narrow->time16);
+    assert_null(narrow->time_ds);
+    assert_non_null(wide->time_ds);
+    assert_null(wide->time16);
+    /* the graph is small: both limits reach the same nodes, except those
+     * exactly one decisecond beyond the narrow one */
+    for (int32_t j = 0; j < fx.n_fac; j++) {
+        int64_t e = narrow->first[j];
+        for (int64_t f = wide->first[j]; f < wide->first[j + 1]; f++) {
+            if (am_catchments_time(wide, f) > AM_CATCHMENT_TIME16_MAX)
+                continue;
+            assert_int_equal(narrow->col[e], wide->col[f]);
+            assert_int_equal(am_catchments_time(narrow, e),
+                             am_catchments_time(wide, f));
+            e++;
+        }
+        assert_int_equal(e, narrow->first[j + 1]);
+    }
+    double *D1 = xcalloc((size_t)fx.n_fac, sizeof(double));
+    double *R1 = xcalloc((size_t)fx.n_fac, sizeof(double));
+    double *A1 = xcalloc((size_t)fx.n_cells, sizeof(double));
+    double *D2 = xcalloc((size_t)fx.n_fac, sizeof(double));
+    double *R2 = xcalloc((size_t)fx.n_fac, sizeof(double));
+    double *A2 = xcalloc((size_t)fx.n_cells, sizeof(double));
+    const am_fca_params p = {AM_MEASURE_2SFCA, fx.d0};
+    assert_int_equal(am_fca_run(&p, narrow, d, fx.supply, 1, D1, R1, A1, NULL),
+                     AM_OK);
+    assert_int_equal(am_fca_run(&p, wide, d, fx.supply, 2, D2, R2, A2, NULL),
+                     AM_OK);
+    assert_memory_equal(D1, D2, (size_t)fx.n_fac * sizeof(double));
+    assert_memory_equal(R1, R2, (size_t)fx.n_fac * sizeof(double));
+    assert_memory_equal(A1, A2, (size_t)fx.n_cells * sizeof(double));
+    /* and the transposes keep the representation */
+    am_catchments *tn = NULL, *tw = NULL;
+    assert_int_equal(am_catchments_transpose(narrow, &tn, NULL), AM_OK);
+    assert_int_equal(am_catchments_transpose(wide, &tw, NULL), AM_OK);
+    assert_non_null(tn->time16);
+    assert_non_null(tw->time_ds);
+    free(D1);
+    free(R1);
+    free(A1);
+    free(D2);
+    free(R2);
+    free(A2);
+    am_catchments_destroy(tn);
+    am_catchments_destroy(tw);
+    am_catchments_destroy(narrow);
+    am_catchments_destroy(wide);
+    am_demand_destroy(d);
+    am_graph_destroy(g_rev);
+    am_graph_destroy(g);
+    fixture_free(&fx);
+}
+
 /* ---- (d) determinism ---------------------------------------------------- */
 
 static void assert_same(const results *a, const results *b, const fixture *fx)
@@ -833,14 +920,16 @@ static void assert_same(const results *a, const results *b, const fixture *fx)
                         ((size_t)fx->n_fac + 1) * sizeof *a->fac->first);
     assert_memory_equal(a->fac->col, b->fac->col,
                         (size_t)nnz * sizeof(int32_t));
-    assert_memory_equal(a->fac->time_ds, b->fac->time_ds,
-                        (size_t)nnz * sizeof(uint32_t));
+    for (int64_t e = 0; e < nnz; e++)
+        assert_int_equal(am_catchments_time(a->fac, e),
+                         am_catchments_time(b->fac, e));
     assert_memory_equal(a->node->first, b->node->first,
                         ((size_t)fx->n_nodes + 1) * sizeof *a->node->first);
     assert_memory_equal(a->node->col, b->node->col,
                         (size_t)nnz * sizeof(int32_t));
-    assert_memory_equal(a->node->time_ds, b->node->time_ds,
-                        (size_t)nnz * sizeof(uint32_t));
+    for (int64_t e = 0; e < nnz; e++)
+        assert_int_equal(am_catchments_time(a->node, e),
+                         am_catchments_time(b->node, e));
     assert_memory_equal(a->D, b->D, (size_t)fx->n_fac * sizeof(double));
     assert_memory_equal(a->R, b->R, (size_t)fx->n_fac * sizeof(double));
     assert_memory_equal(a->A, b->A, (size_t)fx->n_cells * sizeof(double));
@@ -992,6 +1081,7 @@ int main(void)
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_nearest_ties),
         cmocka_unit_test(test_keep_demand_nodes),
+        cmocka_unit_test(test_wide_times),
         cmocka_unit_test(test_nearest_bad_args),
         cmocka_unit_test(test_progress_cancel),
         cmocka_unit_test(test_weighted_summary),
