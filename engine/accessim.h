@@ -46,10 +46,10 @@ typedef struct am_run_options {
 
 /*
  * Parses a size for max_memory: decimal digits with an optional fraction
- * and an optional binary unit K, M, G or T (x1024 each; "KB", "KiB" and a
- * bare "B" accepted too), e.g. "8G", "500M", "1.5G", "1048576". Returns 1
- * and sets *out (> 0) on success, 0 on anything else (zero, signs, hex,
- * exponents, spaces, other units).
+ * and a required binary unit K, M, G or T in either case (x1024 each; a
+ * trailing "B" or "iB" is accepted: "8G", "8GB", "8GiB", "500m", "1.5G").
+ * Returns 1 and sets *out (> 0) on success, 0 on anything else (no unit,
+ * zero, signs, hex, exponents, spaces, other units).
  */
 int am_parse_size(const char *s, uint64_t *out);
 

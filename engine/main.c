@@ -30,8 +30,9 @@ static void usage(FILE *f)
         "for the facility sets of a scenario file and writes one HDF5 "
         "file.\n"
         "\n"
-        "  -o, --output PATH   output file (default: the scenario's "
-        "'output')\n"
+        "  -o, --output PATH   output file, relative to the current folder\n"
+        "                      (default: the scenario's 'output', else\n"
+        "                      <name>.h5, both next to the scenario file)\n"
         "  -t, --threads N     OpenMP threads (default: the scenario's, "
         "else all cores)\n"
         "  -m, --max-memory SIZE  refuse to run when the memory estimate is\n"
@@ -43,7 +44,8 @@ static void usage(FILE *f)
         "\n"
         "Exit status: 0 success, 1 run failed, 2 usage error, 130 "
         "interrupted.\n"
-        "Scenario format and outputs: see README.md and "
+        "Options taking a value also accept --name=VALUE.\n"
+        "Scenario format: README.md and docs/scenario.md; outputs:\n"
         "docs/hdf5-layout.md.\n");
 }
 
@@ -172,6 +174,14 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+        if (argc > 2) {
+            fprintf(stderr, "accessim: error: %s takes no argument ('%s')\n",
+                    argv[1], argv[2]);
+            return 2;
+        }
+    }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(stdout);
         return stdout_ok("the help", "") ? 0 : 1;
@@ -187,17 +197,39 @@ int main(int argc, char **argv)
     }
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
+        /* "--name=value" is "--name value" */
+        char name[32];
+        const char *val = NULL;
+        const char *eq = strchr(a, '=');
+        if (a[0] == '-' && a[1] == '-' && eq != NULL &&
+            (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            a = name;
+            val = eq + 1;
+        }
+        int takes_value = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
+                          strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0 ||
+                          strcmp(a, "-m") == 0 ||
+                          strcmp(a, "--max-memory") == 0;
+        if (val != NULL && !takes_value) {
+            fprintf(stderr, "accessim: error: option '%s' takes no value\n", a);
+            return 2;
+        }
+        if (takes_value && val == NULL && i + 1 < argc)
+            val = argv[++i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             usage(stdout);
             return stdout_ok("the help", "") ? 0 : 1;
         } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (++i >= argc) {
-                fprintf(stderr, "accessim: error: %s needs a path\n", a);
+            if (val == NULL || val[0] == '\0') {
+                fprintf(stderr, "accessim: error: %s needs a non-empty path\n",
+                        a);
                 return 2;
             }
-            output = argv[i];
+            output = val;
         } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
-            if (++i >= argc || !parse_threads(argv[i], &threads)) {
+            if (val == NULL || !parse_threads(val, &threads)) {
                 fprintf(stderr,
                         "accessim: error: %s needs a whole number "
                         "from 1 to %d\n",
@@ -205,10 +237,10 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else if (strcmp(a, "-m") == 0 || strcmp(a, "--max-memory") == 0) {
-            if (++i >= argc || !am_parse_size(argv[i], &max_memory)) {
+            if (val == NULL || !am_parse_size(val, &max_memory)) {
                 fprintf(stderr,
-                        "accessim: error: %s needs a size such as 8G or "
-                        "500M (decimal, unit K, M, G or T)\n",
+                        "accessim: error: %s needs a size with a unit, such "
+                        "as 8G or 500M (decimal; K, M, G or T)\n",
                         a);
                 return 2;
             }

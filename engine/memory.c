@@ -129,15 +129,13 @@ int am_parse_size(const char *s, uint64_t *out)
     default:
         break;
     }
-    if (unit > 1) {
+    if (unit == 1)
+        return 0; /* a unit is required: "8" is far more likely a slip */
+    p++;
+    if (*p == 'i' && p[1] == 'B')
+        p += 2;
+    else if (*p == 'B')
         p++;
-        if (*p == 'i' && p[1] == 'B')
-            p += 2;
-        else if (*p == 'B')
-            p++;
-    } else if (*p == 'B') {
-        p++;
-    }
     if (*p != '\0')
         return 0;
     if (whole > UINT64_MAX / unit)

@@ -27,8 +27,8 @@ static void test_parse_size_ok(void **state)
     assert_true(v == (uint64_t)3 << 29);
     assert_true(am_parse_size(".5G", &v));
     assert_true(v == (uint64_t)1 << 29);
-    assert_true(am_parse_size("1048576", &v));
-    assert_true(v == 1048576u);
+    assert_true(am_parse_size("8g", &v)); /* units in either case */
+    assert_true(v == (uint64_t)8 << 30);
     assert_true(am_parse_size("2T", &v));
     assert_true(v == (uint64_t)2 << 40);
 }
@@ -52,6 +52,10 @@ static void test_parse_size_refused(void **state)
                          "10X",
                          "1GG",
                          "1Gb",
+                         "8",       /* a unit is required */
+                         "1048576", /* (a byte count is a slip) */
+                         "1.5",
+                         "8B",
                          "99999999999999999999",
                          "20000000000T"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
