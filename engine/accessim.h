@@ -1,12 +1,35 @@
 /*
  * accessim.h: the accessim library API, the one header a program needs.
  *
+ * One call does a whole run (what the CLI does):
+ *
  *     am_scenario *s;  am_run_summary *sum;  am_error err;
  *     am_scenario_read_file("comoros.yaml", &s, &err);
  *     am_run_options opt = am_run_options_default();
  *     am_run(s, &opt, &sum, &err);       // load -> build -> compute -> write
  *     am_run_summary_write(sum, stdout);
  *     am_run_summary_destroy(sum);  am_scenario_destroy(s);
+ *
+ * Or a program builds the model once and asks it many questions (site
+ * selection, scenario variants, work split by ranges of sites):
+ *
+ *     am_model *m;  am_sites *f;  am_results *r;
+ *     am_model_create(s, &mopt, &m, &err);
+ *     am_model_build(m, &err);           // roads, graph, population, snap
+ *     am_sites_from_points(m, "candidates", n, lon, lat, cap, &f, &err);
+ *     am_results_compute(m, f, 0, &r, &err);
+ *     const double *a = am_results_access(r, 0);   // per populated cell
+ *     am_results_destroy(r);  am_sites_destroy(f);  am_model_destroy(m);
+ *
+ * Conventions: every fallible call returns an am_status and fills the
+ * caller's am_error (never a global); the library never prints, exits or
+ * aborts. Times are deciseconds in integer arrays (suffix _ds) and minutes
+ * in doubles (suffix _min). Objects are created by x_create / x_from_... and
+ * freed by x_destroy, which accepts NULL. Pointers returned by accessors
+ * are borrowed: valid until the object is destroyed, never freed by the
+ * caller. Thread safety: a built model, site set and results object are
+ * read-only and may be queried from many threads at once; creating,
+ * building and destroying are not thread-safe on one object.
  *
  * am_run never prints; it reports progress through opt.progress (the
  * message names the phase) and fails with an am_status and a filled
@@ -25,8 +48,6 @@
 #include "common/version.h"
 #include "engine/scenario.h"
 #include "inputs/scenario_file.h"
-
-#define AM_MAX_PHASES 16
 
 typedef struct am_run_options {
     const char *output_path; /* NULL: the scenario's */
@@ -68,9 +89,9 @@ typedef struct am_set_summary {
     int32_t n_facilities; /* loaded (after the filter) */
     int32_t n_on_network; /* within the snap distance of a road */
     double capacity_total;
-    double pop_within[AM_MAX_CUTOFFS]; /* per scenario cutoff, inclusive */
-    double *access_mean;               /* [n_measures] population-weighted */
-    double *access_median;             /* [n_measures] population-weighted */
+    double *pop_within;    /* [n_cutoffs] per scenario cutoff, inclusive */
+    double *access_mean;   /* [n_measures] population-weighted */
+    double *access_median; /* [n_measures] population-weighted */
 } am_set_summary;
 
 typedef struct am_run_summary {
@@ -94,13 +115,13 @@ typedef struct am_run_summary {
     int64_t cells_off_network;
     /* cutoffs and sets */
     int n_cutoffs;
-    double cutoffs_min[AM_MAX_CUTOFFS];
+    double *cutoffs_min; /* [n_cutoffs] */
     int n_sets;
     am_set_summary *sets;
     char **measure_names; /* [n_measures], same for every set */
     int n_measures;
     /* resources */
-    am_phase_stat phases[AM_MAX_PHASES];
+    am_phase_stat *phases; /* [n_phases], in the order run */
     int n_phases;
     double wall_s;
     double peak_rss_mib;
@@ -123,5 +144,204 @@ void am_run_summary_destroy(am_run_summary *r);
 
 /* The end-of-run report, as text, to f (the CLI passes stdout). */
 void am_run_summary_write(const am_run_summary *r, FILE *f);
+
+/* ---- the model: network and population, built once ------------------- */
+
+typedef struct am_model am_model;
+
+typedef struct am_model_options {
+    int threads;             /* > 0 overrides the scenario's; 0: all cores */
+    uint64_t max_memory;     /* bytes; 0: AM_DEFAULT_MEMORY_SHARE_PCT */
+    am_progress_fn progress; /* may be NULL; message = stage label */
+    void *progress_user;
+    am_warning_fn warning; /* may be NULL */
+    void *warning_user;
+} am_model_options;
+
+am_model_options am_model_options_default(void);
+
+/* The build stages, in order. */
+typedef enum am_model_stage {
+    AM_STAGE_NONE = 0,   /* created: inputs checked, nothing read */
+    AM_STAGE_ROADS,      /* the road layer read into arcs */
+    AM_STAGE_GRAPH,      /* CSR graph, its reverse, the spatial index */
+    AM_STAGE_POPULATION, /* the raster's populated cells */
+    AM_STAGE_SNAP        /* cells snapped: the model is complete */
+} am_model_stage;
+
+/*
+ * A model for scenario s (borrowed: it must outlive the model). Checks the
+ * inputs (regular files, the raster's header, a memory estimate against
+ * the cap) but reads no data. *out owned by the caller (am_model_destroy).
+ * Errors: AM_ERR_IO, AM_ERR_FORMAT, AM_ERR_CRS, AM_ERR_NOMEM (the estimate
+ * above the cap), AM_ERR_USAGE (a thread count out of range).
+ */
+am_status am_model_create(const am_scenario *s, const am_model_options *opt,
+                          am_model **out, am_error *err);
+
+/*
+ * Builds the model up to `stage` (the stages before it first, if needed;
+ * a stage already built is not built again), each stage timed and
+ * reported through the progress callback, which may cancel
+ * (AM_ERR_CANCELLED: the model stays at the last complete stage).
+ * Errors name the input: AM_ERR_IO, AM_ERR_FORMAT, AM_ERR_CRS,
+ * AM_ERR_EMPTY, AM_ERR_NO_OVERLAP, AM_ERR_NOMEM, AM_ERR_INVALID.
+ */
+am_status am_model_build_to(am_model *m, am_model_stage stage, am_error *err);
+
+/* am_model_build_to(m, AM_STAGE_SNAP, err). */
+am_status am_model_build(am_model *m, am_error *err);
+
+/* The last stage built. */
+am_model_stage am_model_reached(const am_model *m);
+
+/* Accepts NULL. */
+void am_model_destroy(am_model *m);
+
+/* Sizes of a built model (0 before the stage that makes them). */
+int32_t am_model_node_count(const am_model *m);
+int32_t am_model_cell_count(const am_model *m); /* populated cells */
+
+/*
+ * The populated cells, ascending by raster cell id (row * nx + col):
+ * cell ids, population, snapped node (-1: off network) and the walking
+ * time to it (deciseconds). Borrowed [am_model_cell_count]; NULL before
+ * the stage that makes them.
+ */
+const int64_t *am_model_cell_ids(const am_model *m);
+const double *am_model_cell_population(const am_model *m);
+const int32_t *am_model_cell_nodes(const am_model *m);
+const uint32_t *am_model_cell_offsets_ds(const am_model *m);
+
+/* The raster grid's size (columns, rows); 0 before the population. */
+void am_model_grid_size(const am_model *m, int32_t *nx, int32_t *ny);
+
+/* The thread count the model's computations use. */
+int am_model_threads(const am_model *m);
+
+/* ---- site sets: facilities or candidates snapped onto a model -------- */
+
+typedef struct am_sites am_sites;
+
+/*
+ * The scenario's facility set k (0-based), read from its layer and snapped
+ * onto the built model m (borrowed: it must outlive the sites).
+ * AM_ERR_NO_OVERLAP when no site is within the snap distance; sites off
+ * the network are kept (and reported as a warning). *out owned by caller.
+ */
+am_status am_sites_from_scenario(am_model *m, int k, am_sites **out,
+                                 am_error *err);
+
+/*
+ * Sites given as arrays (candidates): n points in WGS 84 lon/lat with
+ * their capacity (finite, >= 0; NULL: 1 each), snapped onto the built
+ * model. name names the set ([A-Za-z0-9_-], as scenario set names). Inputs
+ * borrowed and copied. AM_ERR_INVALID for a bad name or capacity,
+ * AM_ERR_NOMEM; n = 0 is allowed (an empty set).
+ */
+am_status am_sites_from_points(const am_model *m, const char *name, int32_t n,
+                               const double *lon, const double *lat,
+                               const double *capacity, am_sites **out,
+                               am_error *err);
+
+/* Accepts NULL. */
+void am_sites_destroy(am_sites *f);
+
+int32_t am_sites_count(const am_sites *f);
+int32_t am_sites_on_network(const am_sites *f);
+const char *am_sites_name(const am_sites *f);
+const double *am_sites_capacity(const am_sites *f); /* borrowed [count] */
+const int32_t *am_sites_nodes(const am_sites *f);   /* -1: off network */
+
+/* ---- catchments: who can reach each site within a time --------------- */
+
+/*
+ * Sparse catchments: for each source row, the graph nodes that carry
+ * demand (populated cells) from which the site is reached within the
+ * limit, ascending by node, with the time (whole deciseconds, the site's
+ * own walking leg included, the cells' legs not). Read rows with
+ * am_catchments_row_size / am_catchments_row_get.
+ */
+typedef struct am_catchments am_catchments;
+
+/*
+ * Catchments of the sites first .. first+count-1 of f (a range: work split
+ * between processes or calls), up to max_min minutes (> 0, <= 1440),
+ * computed in parallel (threads <= 0: the model's). No result is stored in
+ * f. *out owned by the caller (am_catchments_free). AM_ERR_INVALID for a
+ * range outside the set, AM_ERR_NOMEM, AM_ERR_CANCELLED (progress may be
+ * NULL).
+ */
+am_status am_sites_catchments(const am_sites *f, int32_t first, int32_t count,
+                              double max_min, int threads,
+                              am_progress_fn progress, void *progress_user,
+                              am_catchments **out, am_error *err);
+
+int32_t am_catchments_row_count(const am_catchments *c);
+int64_t am_catchments_row_size(const am_catchments *c, int32_t row);
+
+/*
+ * Copies row `row` into node[] and time_ds[] (caller-allocated, at least
+ * am_catchments_row_size entries). No allocation.
+ */
+void am_catchments_row_get(const am_catchments *c, int32_t row, int32_t *node,
+                           uint32_t *time_ds);
+
+/* Accepts NULL. */
+void am_catchments_free(am_catchments *c);
+
+/*
+ * One site's catchment into caller buffers (one candidate = one search, no
+ * allocation): a per-thread workspace q (am_query_create) and buffers of
+ * cap entries; am_model_catchment_capacity(m) entries always suffice.
+ * *n_out = entries written. AM_ERR_INVALID (bad index, cap too small:
+ * nothing written), never a silent partial row.
+ */
+typedef struct am_query am_query;
+
+am_status am_query_create(const am_model *m, am_query **out, am_error *err);
+void am_query_destroy(am_query *q); /* accepts NULL */
+int32_t am_model_catchment_capacity(const am_model *m);
+am_status am_sites_catchment_one(const am_sites *f, int32_t j, double max_min,
+                                 am_query *q, int32_t cap, int32_t *node,
+                                 uint32_t *time_ds, int32_t *n_out,
+                                 am_error *err);
+
+/* ---- results in memory ---------------------------------------------- */
+
+typedef struct am_results am_results;
+
+/*
+ * What the scenario asks of site set f (borrowed: it must outlive the
+ * results): nearest time and site and coverage per scenario cutoff (one
+ * multi-source search), and every scenario measure (2SFCA from the
+ * catchments, freed when done). threads <= 0: the model's. *out owned by
+ * caller. AM_ERR_INVALID (an accessibility beyond float32's range),
+ * AM_ERR_NOMEM.
+ */
+am_status am_results_compute(const am_model *m, const am_sites *f, int threads,
+                             am_results **out, am_error *err);
+
+/* Accepts NULL. */
+void am_results_destroy(am_results *r);
+
+/*
+ * Per populated cell (in am_model_cell_ids order, borrowed
+ * [am_model_cell_count]): nearest time (AM_RESULTS_UNREACHED when no site
+ * within the largest cutoff, or off network) and the nearest site's index
+ * (-1 then); measure m's accessibility (capacity per person).
+ */
+#define AM_RESULTS_UNREACHED ((uint32_t)0x7FFFFFFFu)
+const uint32_t *am_results_nearest_ds(const am_results *r);
+const int32_t *am_results_nearest_site(const am_results *r);
+const double *am_results_access(const am_results *r, int measure);
+
+/* Per site (borrowed [am_sites_count]): catchment demand D_j and ratio R_j
+ * of measure m. */
+const double *am_results_site_demand(const am_results *r, int measure);
+const double *am_results_site_ratio(const am_results *r, int measure);
+
+/* Population within each scenario cutoff (borrowed [n_cutoffs]). */
+const double *am_results_coverage(const am_results *r, int *n_cutoffs);
 
 #endif /* ACCESSIM_H */

@@ -1,0 +1,179 @@
+/*
+ * internal.h: what the engine's files share behind the public API
+ * (engine/accessim.h): the model, site sets and results structures, the
+ * phase log, and small helpers. Not installed; not for library users.
+ *
+ * Ownership: a model borrows its scenario (which must outlive it); a site
+ * set and a results object borrow their model (and results their sites).
+ * Everything else inside is owned and freed by the matching destroy.
+ */
+#ifndef AM_ENGINE_INTERNAL_H
+#define AM_ENGINE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "common/warning.h"
+#include "engine/accessim.h"
+#include "geo/crs.h"
+#include "geo/spatial_index.h"
+#include "inputs/facilities.h"
+#include "inputs/population.h"
+#include "inputs/roads.h"
+#include "kernels/catchment.h"
+#include "kernels/demand.h"
+#include "kernels/graph.h"
+
+#define AM_PATH_MAX 4096
+
+/* Raster encodings (docs/hdf5-layout.md). */
+#define AM_FILL_F32 (-9999.0f)   /* no population in the cell */
+#define AM_UNREACHED_MIN (-1.0f) /* populated, nothing within cutoff */
+#define AM_FILL_I32 (-2)         /* no population in the cell */
+#define AM_UNREACHED_I32 (-1)    /* populated, nothing within cutoff */
+
+/* SHA-256 and size of an input, taken when it is read. */
+typedef struct am_fp {
+    char hex[65];
+    long long size;
+} am_fp;
+
+/* Where a set of points landed on the network. */
+typedef struct am_snapped {
+    int32_t *node;       /* [n], -1 = off network */
+    double *dist_m;      /* [n], geodesic distance to the node, NaN off */
+    uint32_t *offset_ds; /* [n], walking time to the node */
+} am_snapped;
+
+void am_snapped_free(am_snapped *s);
+
+/*
+ * Timing and progress of the steps of a build or a run: each step starts
+ * with am_phase_begin (which may be cancelled through the progress
+ * callback) and is recorded by am_phase_end (wall time, peak RSS). The log
+ * grows as needed: no step is ever dropped from it.
+ */
+typedef struct am_phases {
+    am_progress_fn progress; /* may be NULL */
+    void *progress_user;
+    am_phase_stat *v; /* [n] */
+    int n, cap;
+    double t0;
+    const char *label; /* the current step's progress label */
+} am_phases;
+
+am_status am_phase_begin(am_phases *p, const char *label, am_error *err);
+/* Records the step under name (copied, cut to the stat's size). */
+am_status am_phase_end(am_phases *p, const char *name, am_error *err);
+/* Forwards a sub-step's progress under the current label. */
+int am_phase_progress(double fraction, const char *message, void *user);
+void am_phases_free(am_phases *p);
+
+/* The network and population, built once (engine/model.c). */
+struct am_model {
+    const am_scenario *s; /* borrowed */
+    am_warnings *warn;    /* the caller's, or own_warn */
+    am_warnings own_warn;
+    am_phases phases;
+    int threads;
+    uint64_t max_memory; /* the option; 0: default share */
+    am_model_stage reached;
+    char roads_path[AM_PATH_MAX];
+    char pop_path[AM_PATH_MAX];
+    am_fp fp_roads, fp_pop;
+    am_road_network *roads;
+    am_graph *graph;
+    am_graph *graph_rev;
+    am_population *pop;
+    am_spatial_index *index;
+    double net_box[4]; /* network lon/lat extent: min x, min y, max x, max y */
+    am_transform *to_metric; /* WGS 84 -> local metric frame */
+    char frame[256];
+    am_snapped cell_snap;
+    am_demand *demand;
+    uint8_t *demand_nodes; /* [n_nodes] 1 where some cell is snapped */
+    int32_t n_demand_nodes;
+    double pop_off_network;
+    int64_t cells_off_network;
+    uint64_t memory_estimate, memory_cap;
+};
+
+/* Facilities (or candidate sites) snapped onto a model (engine/sites.c). */
+struct am_sites {
+    const am_model *m; /* borrowed */
+    char *name;
+    char *where;            /* the filter used, or NULL */
+    char path[AM_PATH_MAX]; /* "" for sites given as arrays */
+    am_fp fp;
+    am_facility_set *fac;
+    am_snapped snap;
+    int32_t n_on;
+    double capacity_total;
+};
+
+/* One site set's answers (engine/results.c). */
+struct am_results {
+    const am_sites *sites; /* borrowed */
+    int32_t n_cells, n_sites;
+    int n_cutoffs, n_measures;
+    double *cutoffs_min;  /* [n_cutoffs] */
+    double *pop_within;   /* [n_cutoffs] */
+    uint32_t *nearest_ds; /* [n_cells] */
+    int32_t *nearest;     /* [n_cells] */
+    double *site_demand;  /* [n_measures][n_sites] D_j */
+    double *site_ratio;   /* [n_measures][n_sites] R_j */
+    double *access;       /* [n_measures][n_cells] */
+    double *access_mean;  /* [n_measures] */
+    double *access_median;
+};
+
+/*
+ * Snaps n lon/lat points to the nearest node of built model m within the
+ * scenario's snap distance (nearest in the local metric frame; the
+ * reported distance and the walking time use the geodesic distance).
+ * Points that cannot be transformed are off network. *n_on = snapped.
+ */
+am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
+                               const double *lat, am_snapped *out,
+                               int32_t *n_on, am_error *err);
+
+/* am_model_create recording warnings on w (a run's list; NULL: the
+ * model's own, forwarding to opt->warning). */
+am_status am_model_create_shared(const am_scenario *s,
+                                 const am_model_options *opt, am_warnings *w,
+                                 am_model **out, am_error *err);
+
+/* Resolves a scenario path into buf[AM_PATH_MAX] (against the scenario's
+ * folder). AM_ERR_INVALID naming the path when it does not fit. */
+am_status am_engine_resolve(const am_scenario *s, const char *path,
+                            char buf[AM_PATH_MAX], am_error *err);
+
+/* Names `path` as the error's file when the failing step did not. */
+void am_err_file_default(am_error *e, const char *path);
+
+/* Sites from a scenario's facility set k, with the run's phase log (the
+ * phase named "facilities" or "facilities[set]" when sets > 1). */
+am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
+                               am_sites **out, am_error *err);
+
+/* Results with the run's phase log ("catchments", "measures"). */
+am_status am_results_compute_logged(const am_model *m, const am_sites *f,
+                                    int threads, am_phases *log,
+                                    am_results **out, am_error *err);
+
+/* The HDF5 file of a run (engine/write.c). */
+typedef struct am_write_request {
+    const am_model *m;
+    int n_sets;
+    am_sites *const *sites;     /* [n_sets] */
+    am_results *const *results; /* [n_sets] */
+    const char *out_path;
+    const char *command_line; /* may be NULL */
+    const am_fp *fp_scenario; /* may be NULL */
+    int threads;
+    const am_warnings *warnings;
+} am_write_request;
+
+am_status am_write_output(const am_write_request *w, am_phases *log,
+                          am_error *err);
+
+#endif /* AM_ENGINE_INTERNAL_H */

@@ -1,0 +1,571 @@
+/*
+ * model.c: the network and population of a scenario, built once by
+ * stages and then queried read-only (see accessim.h, am_model_*).
+ *
+ * Stages (each timed, with the process's peak memory after it):
+ *   roads       read the road layer into an arc list (inputs/roads)
+ *   graph       CSR graph and its reverse (kernels/graph), the local
+ *               metric frame and the spatial index of the nodes (geo/)
+ *   population  read the raster's populated cells (inputs/population)
+ *   snap        cells to their nearest routable node, in a local
+ *               azimuthal-equidistant frame (geo/), the off-network leg
+ *               timed at walking speed; the demand index (kernels/demand)
+ *
+ * Definitions the outputs and the summary rely on:
+ *  - a cell whose centre is farther than snap.max_distance_m from every
+ *    routable node is "off network": it reaches nothing (time unreachable,
+ *    access 0) and is counted in the summary, never dropped;
+ *  - walking times are whole deciseconds, nearbyint(d / v * 10).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/alloc.h"
+#include "common/file_check.h"
+#include "common/numparse.h"
+#include "common/units.h"
+#include "engine/internal.h"
+#include "engine/memory.h"
+#include "engine/sysinfo.h"
+#include "geo/geodesic.h"
+#include "geo/grid.h"
+#include "inputs/fingerprint.h"
+#include "inputs/road_profile.h"
+#include "kernels/parallel.h"
+
+#define AM_PI 3.14159265358979323846
+
+am_model_options am_model_options_default(void)
+{
+    am_model_options o;
+    memset(&o, 0, sizeof o);
+    return o;
+}
+
+/*
+ * The thread count: the option's, else the scenario's, else all cores.
+ * Both follow common/numparse.h's rule (at most AM_THREADS_MAX; checked
+ * again here for callers of the API); a count beyond
+ * AM_THREADS_PER_CORE_MAX per core is lowered, with a warning, since the
+ * kernels are compute-bound and OpenMP runtimes fail on huge teams.
+ */
+static am_status choose_threads(am_model *m, int opt_threads, am_error *err)
+{
+    int requested = opt_threads > 0 ? opt_threads : m->s->threads;
+    if (!am_threads_valid(requested))
+        return am_error_set(err, AM_ERR_USAGE, m->s->source_path,
+                            "%d threads requested: the count must be from 0 "
+                            "(all cores) to %d",
+                            requested, AM_THREADS_MAX);
+    int cores = am_parallel_cores();
+    if (cores <= AM_THREADS_MAX / AM_THREADS_PER_CORE_MAX &&
+        requested > AM_THREADS_PER_CORE_MAX * cores) {
+        am_warn(m->warn,
+                "%d threads requested on %d core%s: using %d (more than %d "
+                "per core only adds overhead)",
+                requested, cores, cores == 1 ? "" : "s",
+                AM_THREADS_PER_CORE_MAX * cores, AM_THREADS_PER_CORE_MAX);
+        requested = AM_THREADS_PER_CORE_MAX * cores;
+    }
+    m->threads = am_parallel_threads(requested);
+    return AM_OK;
+}
+
+/*
+ * Every input the scenario reads (roads, population, each facility set) is
+ * a regular file (roads and facilities may be folders) or a GDAL virtual
+ * path: a FIFO or device would block the reader forever. The scenario file
+ * itself was read by the parser, which checks it the same way.
+ */
+static am_status check_inputs(am_model *m, am_error *err)
+{
+    const am_scenario *s = m->s;
+    char path[AM_PATH_MAX];
+    am_status rc;
+    if ((rc = am_engine_resolve(s, s->roads_path, m->roads_path, err)) !=
+            AM_OK ||
+        (rc = am_file_check_input(m->roads_path, 1, err)) != AM_OK)
+        return rc;
+    if ((rc = am_engine_resolve(s, s->population_path, m->pop_path, err)) !=
+            AM_OK ||
+        (rc = am_file_check_input(m->pop_path, 0, err)) != AM_OK)
+        return rc;
+    for (int k = 0; k < s->n_facility_sets; k++)
+        if ((rc = am_engine_resolve(s, s->facility_sets[k].path, path, err)) !=
+                AM_OK ||
+            (rc = am_file_check_input(path, 1, err)) != AM_OK)
+            return rc;
+    return AM_OK;
+}
+
+/*
+ * Refuses a model whose memory estimate is above the cap (max_memory, or a
+ * share of physical memory / the cgroup limit). Called twice: at create,
+ * from the population raster's header and the road file's size (n_cells
+ * 0: a lower bound, everything but the per-cell part), and again once the
+ * populated cells are counted, before snapping.
+ */
+static am_status memory_check(am_model *m, am_error *err)
+{
+    const am_scenario *s = m->s;
+    am_status rc;
+    am_memory_inputs in;
+    memset(&in, 0, sizeof in);
+    in.n_sets = s->n_facility_sets;
+    in.n_measures = s->n_measures;
+    if (m->pop != NULL) {
+        in.nx = m->pop->grid.nx;
+        in.ny = m->pop->grid.ny;
+        in.n_cells = m->pop->n_cells;
+    } else {
+        am_population_options po = {m->pop_path, s->population_band, NULL};
+        am_population_header hd;
+        if ((rc = am_population_probe(&po, &hd, err)) != AM_OK)
+            return rc;
+        in.nx = hd.nx;
+        in.ny = hd.ny;
+    }
+    struct stat st;
+    if (stat(m->roads_path, &st) == 0 && S_ISREG(st.st_mode))
+        in.roads_bytes = (int64_t)st.st_size;
+
+    am_memory_estimate e = am_memory_estimate_run(&in);
+    const char *what = "physical memory";
+    uint64_t cap = m->max_memory;
+    if (cap == 0)
+        cap = am_memory_limit_bytes(&what) / 100 * AM_DEFAULT_MEMORY_SHARE_PCT;
+    m->memory_estimate = e.total;
+    m->memory_cap = cap;
+    if (cap == 0 || e.total <= cap)
+        return AM_OK;
+    char est[32], capt[32], lim[64], cells[80] = "", hint[96];
+    if (in.n_cells > 0)
+        snprintf(cells, sizeof cells, ", %lld populated",
+                 (long long)in.n_cells);
+    if (m->max_memory != 0) {
+        snprintf(lim, sizeof lim, "--max-memory");
+        snprintf(hint, sizeof hint, "raise --max-memory above %s",
+                 am_format_bytes(e.total, est, sizeof est));
+    } else {
+        snprintf(lim, sizeof lim, "%d %% of %s", AM_DEFAULT_MEMORY_SHARE_PCT,
+                 what);
+        snprintf(hint, sizeof hint, "or set the cap with --max-memory");
+    }
+    return am_error_set(
+        err, AM_ERR_NOMEM, m->pop_path,
+        "raster of %lld x %lld cells%s: the run needs about %s of "
+        "memory%s, above the cap of %s (%s); use a coarser or smaller "
+        "raster, %s",
+        (long long)in.nx, (long long)in.ny, cells,
+        am_format_bytes(e.total, est, sizeof est),
+        in.n_cells > 0 ? "" : " before counting populated cells",
+        am_format_bytes(cap, capt, sizeof capt), lim, hint);
+}
+
+am_status am_model_create(const am_scenario *s, const am_model_options *opt,
+                          am_model **out, am_error *err)
+{
+    return am_model_create_shared(s, opt, NULL, out, err);
+}
+
+am_status am_model_create_shared(const am_scenario *s,
+                                 const am_model_options *opt, am_warnings *w,
+                                 am_model **out, am_error *err)
+{
+    am_model_options def = am_model_options_default();
+    am_status rc;
+    if (out == NULL)
+        return am_error_set(err, AM_ERR_USAGE, NULL, "no model to create");
+    *out = NULL;
+    if (s == NULL)
+        return am_error_set(err, AM_ERR_USAGE, NULL, "no scenario");
+    if (opt == NULL)
+        opt = &def;
+    if (s->n_cutoffs < 1 || s->n_measures < 1 || s->n_facility_sets < 1)
+        return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
+                            "scenario not finalized (no cutoffs, measures "
+                            "or facility sets)");
+    am_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    m->s = s;
+    am_warnings_init(&m->own_warn, opt->warning, opt->warning_user);
+    m->warn = w != NULL ? w : &m->own_warn;
+    m->phases.progress = opt->progress;
+    m->phases.progress_user = opt->progress_user;
+    m->max_memory = opt->max_memory;
+    m->reached = AM_STAGE_NONE;
+    rc = choose_threads(m, opt->threads, err);
+    if (rc == AM_OK)
+        rc = check_inputs(m, err);
+    if (rc == AM_OK)
+        rc = memory_check(m, err);
+    if (rc != AM_OK) {
+        am_model_destroy(m);
+        return rc;
+    }
+    *out = m;
+    return AM_OK;
+}
+
+/* ---- stages ------------------------------------------------------------ */
+
+/* The lon/lat extent of the finite points among n. */
+static void lonlat_box(int32_t n, const double *lon, const double *lat,
+                       double box[4])
+{
+    box[0] = box[1] = HUGE_VAL;
+    box[2] = box[3] = -HUGE_VAL;
+    for (int32_t i = 0; i < n; i++) {
+        if (!isfinite(lon[i]) || !isfinite(lat[i]))
+            continue;
+        box[0] = fmin(box[0], lon[i]);
+        box[1] = fmin(box[1], lat[i]);
+        box[2] = fmax(box[2], lon[i]);
+        box[3] = fmax(box[3], lat[i]);
+    }
+}
+
+static am_status build_roads(am_model *m, am_error *err)
+{
+    const am_scenario *s = m->s;
+    am_road_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.path = m->roads_path;
+    ro.layer = s->roads_layer;
+    ro.where = s->roads_where;
+    ro.warnings = m->warn;
+    am_status rc = am_profile_from_name(s->profile != NULL ? s->profile : "car",
+                                        &ro.profile, err);
+    if (rc != AM_OK)
+        return rc;
+    if ((rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
+        return rc;
+    rc = am_roads_load(&ro, am_phase_progress, &m->phases, &m->roads, err);
+    if (rc == AM_OK)
+        rc = am_input_fingerprint(m->roads_path, m->fp_roads.hex,
+                                  &m->fp_roads.size, err);
+    if (rc != AM_OK)
+        return rc;
+    return am_phase_end(&m->phases, "roads", err);
+}
+
+/* The graph, its reverse, the local metric frame and the node index. */
+static am_status build_graph(am_model *m, am_error *err)
+{
+    am_road_network *r = m->roads;
+    am_status rc;
+    if ((rc = am_phase_begin(&m->phases, "building graph", err)) != AM_OK)
+        return rc;
+    rc = am_graph_build(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
+                        &m->graph, err);
+    if (rc == AM_OK)
+        rc = am_graph_reverse(m->graph, &m->graph_rev, err);
+    if (rc != AM_OK) {
+        am_err_file_default(err, m->roads_path);
+        return rc;
+    }
+    lonlat_box(r->n_nodes, r->lon, r->lat, m->net_box);
+    rc = am_crs_metric_frame(m->net_box[0], m->net_box[1], m->net_box[2],
+                             m->net_box[3], m->frame, sizeof m->frame, err);
+    if (rc == AM_OK)
+        rc = am_transform_create(AM_CRS_WGS84, m->frame, &m->to_metric, err);
+    if (rc != AM_OK)
+        return rc;
+    double *x = am_alloc_array((size_t)r->n_nodes, sizeof *x);
+    double *y = am_alloc_array((size_t)r->n_nodes, sizeof *y);
+    if (x == NULL || y == NULL) {
+        free(x);
+        free(y);
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory indexing %d nodes", (int)r->n_nodes);
+    }
+    memcpy(x, r->lon, sizeof *x * (size_t)r->n_nodes);
+    memcpy(y, r->lat, sizeof *y * (size_t)r->n_nodes);
+    rc = am_transform_points(m->to_metric, (size_t)r->n_nodes, x, y, NULL, err);
+    if (rc == AM_OK) {
+        rc = am_spatial_index_build(r->n_nodes, x, y, &m->index);
+        if (rc == AM_ERR_NOMEM)
+            rc = am_error_set(err, rc, NULL, "out of memory");
+    }
+    free(x);
+    free(y);
+    if (rc != AM_OK)
+        return rc;
+    return am_phase_end(&m->phases, "graph", err);
+}
+
+static am_status build_population(am_model *m, am_error *err)
+{
+    const am_scenario *s = m->s;
+    am_population_options po = {
+        .path = m->pop_path, .band = s->population_band, .warnings = m->warn};
+    am_status rc;
+    if ((rc = am_phase_begin(&m->phases, "reading population", err)) != AM_OK)
+        return rc;
+    rc = am_population_load(&po, am_phase_progress, &m->phases, &m->pop, err);
+    if (rc == AM_OK)
+        rc = am_input_fingerprint(m->pop_path, m->fp_pop.hex, &m->fp_pop.size,
+                                  err);
+    if (rc == AM_OK)
+        rc = am_phase_end(&m->phases, "population", err);
+    if (rc == AM_OK) /* the full estimate, now that the cells are known */
+        rc = memory_check(m, err);
+    return rc;
+}
+
+/* Whether two lon/lat boxes intersect once b is grown by margin_m. */
+static int boxes_overlap(const double a[4], const double b[4], double margin_m)
+{
+    double mid_lat = 0.5 * (b[1] + b[3]);
+    double dlat = margin_m / 111320.0;
+    double coslat = cos(mid_lat * AM_PI / 180.0);
+    double dlon = coslat > 1e-6 ? dlat / coslat : 360.0;
+    return a[0] <= b[2] + dlon && b[0] - dlon <= a[2] && a[1] <= b[3] + dlat &&
+           b[1] - dlat <= a[3];
+}
+
+am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
+                               const double *lat, am_snapped *out,
+                               int32_t *n_on, am_error *err)
+{
+    am_status rc = AM_OK;
+    double *x = NULL, *y = NULL;
+    const double walk_mps = m->s->walk_speed_kmh / 3.6;
+    *n_on = 0;
+    out->node = am_alloc_array((size_t)n, sizeof *out->node);
+    out->dist_m = am_alloc_array((size_t)n, sizeof *out->dist_m);
+    out->offset_ds = am_alloc_array((size_t)n, sizeof *out->offset_ds);
+    x = am_alloc_array((size_t)n, sizeof *x);
+    y = am_alloc_array((size_t)n, sizeof *y);
+    if (!out->node || !out->dist_m || !out->offset_ds || !x || !y) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory snapping %d points", (int)n);
+        goto done;
+    }
+    memcpy(x, lon, sizeof *x * (size_t)n);
+    memcpy(y, lat, sizeof *y * (size_t)n);
+    rc = am_transform_points(m->to_metric, (size_t)n, x, y, NULL, err);
+    if (rc != AM_OK)
+        goto done;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t v = -1;
+        if (isfinite(x[i]) && isfinite(y[i])) /* failed: HUGE_VAL */
+            v = am_spatial_index_nearest(m->index, x[i], y[i], m->s->snap_max_m,
+                                         NULL);
+        out->node[i] = v;
+        if (v < 0) {
+            out->dist_m[i] = NAN;
+            out->offset_ds[i] = AM_TIME_INF;
+            continue;
+        }
+        double d = am_geodesic_distance_m(lon[i], lat[i], m->roads->lon[v],
+                                          m->roads->lat[v]);
+        out->dist_m[i] = d;
+        double t = nearbyint(d / walk_mps * 10.0);
+        out->offset_ds[i] =
+            t < (double)AM_TIME_INF ? (uint32_t)t : AM_TIME_INF - 1;
+        (*n_on)++;
+    }
+done:
+    free(x);
+    free(y);
+    return rc;
+}
+
+/* The populated cells' centres in WGS 84, checked against the network. */
+static am_status cell_lonlat(am_model *m, double *lon, double *lat,
+                             am_error *err)
+{
+    const am_population *p = m->pop;
+    const int32_t n = p->n_cells;
+    am_transform *to_ll = NULL;
+    for (int32_t i = 0; i < n; i++) {
+        int64_t cell = p->cell[i];
+        am_grid_cell_center(&p->grid, (int32_t)(cell % p->grid.nx),
+                            (int32_t)(cell / p->grid.nx), &lon[i], &lat[i]);
+    }
+    am_status rc = am_transform_create(p->crs_wkt, AM_CRS_WGS84, &to_ll, err);
+    if (rc == AM_OK)
+        rc = am_transform_points(to_ll, (size_t)n, lon, lat, NULL, err);
+    am_transform_destroy(to_ll);
+    if (rc != AM_OK) {
+        am_err_file_default(err, m->pop_path);
+        return rc;
+    }
+    double pop_box[4];
+    const double *net_box = m->net_box;
+    lonlat_box(n, lon, lat, pop_box);
+    if (!boxes_overlap(pop_box, net_box, m->s->snap_max_m))
+        return am_error_set(
+            err, AM_ERR_NO_OVERLAP, m->pop_path,
+            "populated cells (lon %.4f..%.4f, lat %.4f..%.4f) do not overlap "
+            "the road network %s (lon %.4f..%.4f, lat %.4f..%.4f)",
+            pop_box[0], pop_box[2], pop_box[1], pop_box[3], m->roads_path,
+            net_box[0], net_box[2], net_box[1], net_box[3]);
+    return AM_OK;
+}
+
+static am_status build_snap(am_model *m, am_error *err)
+{
+    am_population *p = m->pop;
+    am_status rc = AM_OK;
+    int32_t n = p->n_cells;
+    double *lon = am_alloc_array((size_t)n, sizeof *lon);
+    double *lat = am_alloc_array((size_t)n, sizeof *lat);
+    if (lon == NULL || lat == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, m->pop_path,
+                          "out of memory for %d cells", (int)n);
+        goto done;
+    }
+    if ((rc = am_phase_begin(&m->phases, "snapping population", err)) != AM_OK)
+        goto done;
+    if ((rc = cell_lonlat(m, lon, lat, err)) != AM_OK)
+        goto done;
+    int32_t n_on = 0;
+    rc = am_model_snap_points(m, n, lon, lat, &m->cell_snap, &n_on, err);
+    if (rc != AM_OK)
+        goto done;
+    if (n_on == 0) {
+        rc = am_error_set(err, AM_ERR_NO_OVERLAP, m->pop_path,
+                          "no populated cell is within snap.max_distance_m "
+                          "= %g m of a routable road of %s",
+                          m->s->snap_max_m, m->roads_path);
+        goto done;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        if (m->cell_snap.node[i] < 0) {
+            m->pop_off_network += p->pop[i];
+            m->cells_off_network++;
+        }
+    }
+    rc = am_demand_build(n, m->roads->n_nodes, m->cell_snap.node,
+                         m->cell_snap.offset_ds, p->pop, &m->demand, err);
+    if (rc != AM_OK)
+        goto done;
+    /* Catchments store only these nodes: no measure reads the others. */
+    m->demand_nodes = am_alloc_array((size_t)m->demand->n_nodes, 1);
+    if (m->demand_nodes == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (int32_t v = 0; v < m->demand->n_nodes; v++) {
+        m->demand_nodes[v] = m->demand->first[v + 1] > m->demand->first[v];
+        m->n_demand_nodes += m->demand_nodes[v];
+    }
+    rc = am_phase_end(&m->phases, "snap", err);
+done:
+    free(lon);
+    free(lat);
+    return rc;
+}
+
+am_status am_model_build_to(am_model *m, am_model_stage stage, am_error *err)
+{
+    if (m == NULL)
+        return am_error_set(err, AM_ERR_USAGE, NULL, "no model");
+    if (stage > AM_STAGE_SNAP)
+        stage = AM_STAGE_SNAP;
+    am_status rc = AM_OK;
+    while (rc == AM_OK && m->reached < stage) {
+        switch (m->reached + 1) {
+        case AM_STAGE_ROADS:
+            rc = build_roads(m, err);
+            break;
+        case AM_STAGE_GRAPH:
+            rc = build_graph(m, err);
+            break;
+        case AM_STAGE_POPULATION:
+            rc = build_population(m, err);
+            break;
+        default:
+            rc = build_snap(m, err);
+            break;
+        }
+        if (rc == AM_OK)
+            m->reached++;
+    }
+    return rc;
+}
+
+am_status am_model_build(am_model *m, am_error *err)
+{
+    return am_model_build_to(m, AM_STAGE_SNAP, err);
+}
+
+am_model_stage am_model_reached(const am_model *m)
+{
+    return m != NULL ? m->reached : AM_STAGE_NONE;
+}
+
+void am_model_destroy(am_model *m)
+{
+    if (m == NULL)
+        return;
+    free(m->demand_nodes);
+    am_demand_destroy(m->demand);
+    am_snapped_free(&m->cell_snap);
+    am_transform_destroy(m->to_metric);
+    am_spatial_index_destroy(m->index);
+    am_population_destroy(m->pop);
+    am_graph_destroy(m->graph_rev);
+    am_graph_destroy(m->graph);
+    am_road_network_destroy(m->roads);
+    am_phases_free(&m->phases);
+    am_warnings_clear(&m->own_warn);
+    free(m);
+}
+
+/* ---- queries ------------------------------------------------------------ */
+
+int32_t am_model_node_count(const am_model *m)
+{
+    return m != NULL && m->graph != NULL ? m->graph->n_nodes : 0;
+}
+
+int32_t am_model_cell_count(const am_model *m)
+{
+    return m != NULL && m->pop != NULL ? m->pop->n_cells : 0;
+}
+
+const int64_t *am_model_cell_ids(const am_model *m)
+{
+    return m != NULL && m->pop != NULL ? m->pop->cell : NULL;
+}
+
+const double *am_model_cell_population(const am_model *m)
+{
+    return m != NULL && m->pop != NULL ? m->pop->pop : NULL;
+}
+
+const int32_t *am_model_cell_nodes(const am_model *m)
+{
+    return m != NULL && m->reached >= AM_STAGE_SNAP ? m->cell_snap.node : NULL;
+}
+
+const uint32_t *am_model_cell_offsets_ds(const am_model *m)
+{
+    return m != NULL && m->reached >= AM_STAGE_SNAP ? m->cell_snap.offset_ds
+                                                    : NULL;
+}
+
+void am_model_grid_size(const am_model *m, int32_t *nx, int32_t *ny)
+{
+    int have = m != NULL && m->pop != NULL;
+    if (nx != NULL)
+        *nx = have ? m->pop->grid.nx : 0;
+    if (ny != NULL)
+        *ny = have ? m->pop->grid.ny : 0;
+}
+
+int am_model_threads(const am_model *m)
+{
+    return m != NULL ? m->threads : 0;
+}
+
+int32_t am_model_catchment_capacity(const am_model *m)
+{
+    return m != NULL ? m->n_demand_nodes : 0;
+}

@@ -1,0 +1,305 @@
+/*
+ * results.c: what a scenario asks of one site set, in memory (see
+ * accessim.h, am_results_*).
+ *
+ * Definitions:
+ *  - t_ij = walk(cell i -> node) + drive(node -> site node)
+ *           + walk(site node -> site), in whole deciseconds;
+ *  - thresholds and cutoffs are inclusive (t <= d0);
+ *  - nearest time and site and coverage come from one multi-source search
+ *    to the largest cutoff (kernels/nearest.h), ties to the lowest site;
+ *  - per-site catchments (kernels/catchment.h) go only as deep as the
+ *    deepest measure threshold, and are freed as soon as the measures are
+ *    done; 2SFCA (Luo & Wang 2003) from them (kernels/measures.h).
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/units.h"
+#include "engine/internal.h"
+#include "kernels/measures.h"
+#include "kernels/nearest.h"
+
+/* The kernel's measure for a scenario's measure type. */
+static am_measure_kind measure_kind(am_measure_type type)
+{
+    switch (type) {
+    case AM_MEASURE_TYPE_2SFCA:
+        return AM_MEASURE_2SFCA;
+    }
+    return (am_measure_kind)0; /* rejected by the kernel: AM_ERR_INVALID */
+}
+
+/* The deepest 2SFCA threshold of the scenario: how far catchments go. */
+static uint32_t catchment_limit_ds(const am_scenario *s)
+{
+    uint32_t lim = 0;
+    for (int m = 0; m < s->n_measures; m++) {
+        uint32_t t = am_minutes_to_ds(s->measures[m].threshold_min);
+        if (t > lim)
+            lim = t;
+    }
+    return lim;
+}
+
+/*
+ * The access raster is float32 (docs/hdf5-layout.md): refuses a measure
+ * whose values do not fit it (they would be written as +inf), naming the
+ * set, the measure and the facility with the largest ratio R_j = S_j / D_j,
+ * the usual cause (a huge capacity, or a tiny catchment population). The
+ * facility table keeps doubles, but a result that is only right in one of
+ * the two places is not a result. Rescaling silently would change the
+ * unit the user asked for, so the run stops instead.
+ */
+static am_status check_access_range(const am_results *r, int m, am_error *err)
+{
+    const am_sites *f = r->sites;
+    const int32_t n_fac = r->n_sites;
+    const double *acc = r->access + (size_t)m * (size_t)r->n_cells;
+    const double *ratio = r->site_ratio + (size_t)m * (size_t)n_fac;
+    const double *dem = r->site_demand + (size_t)m * (size_t)n_fac;
+    double worst = 0.0;
+    for (int32_t i = 0; i < r->n_cells; i++) {
+        double a = isnan(acc[i]) ? INFINITY : fabs(acc[i]);
+        if (a > worst)
+            worst = a;
+    }
+    if (worst <= FLT_MAX)
+        return AM_OK;
+    int32_t j_max = 0;
+    for (int32_t j = 1; j < n_fac; j++)
+        if (!(ratio[j] <= ratio[j_max]))
+            j_max = j;
+    const am_facility_set *fac = f->fac;
+    am_status rc = am_error_set(
+        err, AM_ERR_INVALID, f->path[0] != '\0' ? f->path : NULL,
+        "set '%s', measure '%s': accessibility reaches %.4g capacity per "
+        "person, beyond the float32 output's range (%.4g); the largest "
+        "ratio is facility id '%s' (capacity %.4g for a catchment "
+        "population of %.4g): check the capacities' unit and the "
+        "population raster",
+        f->name, f->m->s->measures[m].name, worst, FLT_MAX, fac->id[j_max],
+        fac->capacity[j_max], dem[j_max]);
+    am_error_set_feature(err, (long long)fac->fid[j_max]);
+    return rc;
+}
+
+void am_results_destroy(am_results *r)
+{
+    if (r == NULL)
+        return;
+    free(r->cutoffs_min);
+    free(r->pop_within);
+    free(r->nearest_ds);
+    free(r->nearest);
+    free(r->site_demand);
+    free(r->site_ratio);
+    free(r->access);
+    free(r->access_mean);
+    free(r->access_median);
+    free(r);
+}
+
+static am_results *results_alloc(const am_model *m, const am_sites *f)
+{
+    const am_scenario *s = m->s;
+    am_results *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->sites = f;
+    r->n_cells = m->demand->n_cells;
+    r->n_sites = f->fac->n;
+    r->n_cutoffs = s->n_cutoffs;
+    r->n_measures = s->n_measures;
+    const size_t nc = (size_t)r->n_cells, nf = (size_t)r->n_sites;
+    const size_t nm = (size_t)r->n_measures;
+    r->cutoffs_min = am_alloc_array((size_t)r->n_cutoffs, sizeof(double));
+    r->pop_within = am_calloc_array((size_t)r->n_cutoffs, sizeof(double));
+    r->nearest_ds = am_alloc_array(nc, sizeof *r->nearest_ds);
+    r->nearest = am_alloc_array(nc, sizeof *r->nearest);
+    r->site_demand = am_alloc_array(nf * nm, sizeof(double));
+    r->site_ratio = am_alloc_array(nf * nm, sizeof(double));
+    r->access = am_alloc_array(nc * nm, sizeof(double));
+    r->access_mean = am_calloc_array(nm, sizeof(double));
+    r->access_median = am_calloc_array(nm, sizeof(double));
+    if (!r->cutoffs_min || !r->pop_within || !r->nearest_ds || !r->nearest ||
+        !r->site_demand || !r->site_ratio || !r->access || !r->access_mean ||
+        !r->access_median) {
+        am_results_destroy(r);
+        return NULL;
+    }
+    memcpy(r->cutoffs_min, s->cutoffs_min,
+           (size_t)r->n_cutoffs * sizeof(double));
+    return r;
+}
+
+/* Nearest time and site per cell, and coverage per cutoff. */
+static am_status nearest_and_coverage(const am_model *m, const am_sites *f,
+                                      int threads, am_results *r, am_error *err)
+{
+    const int32_t n_nodes = m->graph_rev->n_nodes;
+    const uint32_t limit = am_minutes_to_ds(r->cutoffs_min[r->n_cutoffs - 1]);
+    uint32_t *node_ds = am_alloc_array((size_t)n_nodes, sizeof *node_ds);
+    int32_t *node_site = am_alloc_array((size_t)n_nodes, sizeof *node_site);
+    uint32_t *cut_ds = am_alloc_array((size_t)r->n_cutoffs, sizeof *cut_ds);
+    am_status rc = AM_OK;
+    if (node_ds == NULL || node_site == NULL || cut_ds == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory for the nearest-site search");
+        goto done;
+    }
+    rc = am_nearest_nodes(m->graph_rev, r->n_sites, f->snap.node,
+                          f->snap.offset_ds, limit, node_ds, node_site, err);
+    if (rc == AM_OK)
+        rc = am_nearest_cells(m->demand, node_ds, node_site, limit, threads,
+                              r->nearest_ds, r->nearest, err);
+    if (rc != AM_OK)
+        goto done;
+    for (int i = 0; i < r->n_cutoffs; i++)
+        cut_ds[i] = am_minutes_to_ds(r->cutoffs_min[i]);
+    rc = am_coverage_run(m->demand, r->nearest_ds, r->n_cutoffs, cut_ds,
+                         r->pop_within, err);
+done:
+    free(node_ds);
+    free(node_site);
+    free(cut_ds);
+    return rc;
+}
+
+/* Every measure from the catchments (freed here, whatever happens). */
+static am_status measures(const am_model *m, const am_sites *f, int threads,
+                          const am_catchments *rows, am_results *r,
+                          am_error *err)
+{
+    const am_scenario *s = m->s;
+    const int32_t n_fac = r->n_sites, n_cells = r->n_cells;
+    for (int k = 0; k < r->n_measures; k++) {
+        const am_measure_spec *ms = &s->measures[k];
+        am_fca_params p;
+        p.kind = measure_kind(ms->type);
+        p.threshold_ds = am_minutes_to_ds(ms->threshold_min);
+        double *dem = r->site_demand + (size_t)k * (size_t)n_fac;
+        double *ratio = r->site_ratio + (size_t)k * (size_t)n_fac;
+        double *acc = r->access + (size_t)k * (size_t)n_cells;
+        am_status rc = am_fca_run(&p, rows, m->demand, f->fac->capacity,
+                                  threads, dem, ratio, acc, err);
+        if (rc == AM_OK)
+            rc = check_access_range(r, k, err);
+        if (rc != AM_OK)
+            return rc;
+        rc = am_weighted_summary(n_cells, acc, m->pop->pop, &r->access_mean[k],
+                                 &r->access_median[k]);
+        if (rc != AM_OK)
+            return am_error_set(err, rc, NULL, "out of memory");
+    }
+    return AM_OK;
+}
+
+am_status am_results_compute_logged(const am_model *m, const am_sites *f,
+                                    int threads, am_phases *log,
+                                    am_results **out, am_error *err)
+{
+    const am_scenario *s = m->s;
+    am_catchments *rows = NULL;
+    am_status rc;
+    char name[sizeof log->v[0].name];
+    const int many = s->n_facility_sets > 1;
+    *out = NULL;
+    if (threads <= 0)
+        threads = m->threads;
+    am_results *r = results_alloc(m, f);
+    if (r == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for the results of set '%s'",
+                            f->name);
+
+    if ((rc = am_phase_begin(log, "computing catchments", err)) != AM_OK)
+        goto fail;
+    rc = am_catchments_compute(m->graph_rev, r->n_sites, f->snap.node,
+                               f->snap.offset_ds, catchment_limit_ds(s),
+                               m->demand_nodes, threads, am_phase_progress, log,
+                               &rows, err);
+    if (rc != AM_OK)
+        goto fail;
+    snprintf(name, sizeof name, many ? "catchments[%s]" : "catchments",
+             f->name);
+    if ((rc = am_phase_end(log, name, err)) != AM_OK)
+        goto fail;
+
+    if ((rc = am_phase_begin(log, "computing measures", err)) != AM_OK)
+        goto fail;
+    rc = nearest_and_coverage(m, f, threads, r, err);
+    if (rc == AM_OK)
+        rc = measures(m, f, threads, rows, r, err);
+    am_catchments_destroy(rows);
+    rows = NULL;
+    if (rc != AM_OK)
+        goto fail;
+    snprintf(name, sizeof name, many ? "measures[%s]" : "measures", f->name);
+    if ((rc = am_phase_end(log, name, err)) != AM_OK)
+        goto fail;
+    *out = r;
+    return AM_OK;
+fail:
+    am_catchments_destroy(rows);
+    am_results_destroy(r);
+    return rc;
+}
+
+am_status am_results_compute(const am_model *m, const am_sites *f, int threads,
+                             am_results **out, am_error *err)
+{
+    if (out == NULL)
+        return am_error_set(err, AM_ERR_USAGE, NULL, "no results output");
+    *out = NULL;
+    if (m == NULL || f == NULL || f->m != m || m->reached < AM_STAGE_SNAP)
+        return am_error_set(err, AM_ERR_USAGE, NULL,
+                            "results need a built model and sites snapped "
+                            "onto it");
+    am_phases log;
+    memset(&log, 0, sizeof log);
+    am_status rc = am_results_compute_logged(m, f, threads, &log, out, err);
+    am_phases_free(&log);
+    return rc;
+}
+
+const uint32_t *am_results_nearest_ds(const am_results *r)
+{
+    return r != NULL ? r->nearest_ds : NULL;
+}
+
+const int32_t *am_results_nearest_site(const am_results *r)
+{
+    return r != NULL ? r->nearest : NULL;
+}
+
+const double *am_results_access(const am_results *r, int measure)
+{
+    if (r == NULL || measure < 0 || measure >= r->n_measures)
+        return NULL;
+    return r->access + (size_t)measure * (size_t)r->n_cells;
+}
+
+const double *am_results_site_demand(const am_results *r, int measure)
+{
+    if (r == NULL || measure < 0 || measure >= r->n_measures)
+        return NULL;
+    return r->site_demand + (size_t)measure * (size_t)r->n_sites;
+}
+
+const double *am_results_site_ratio(const am_results *r, int measure)
+{
+    if (r == NULL || measure < 0 || measure >= r->n_measures)
+        return NULL;
+    return r->site_ratio + (size_t)measure * (size_t)r->n_sites;
+}
+
+const double *am_results_coverage(const am_results *r, int *n_cutoffs)
+{
+    if (n_cutoffs != NULL)
+        *n_cutoffs = r != NULL ? r->n_cutoffs : 0;
+    return r != NULL ? r->pop_within : NULL;
+}

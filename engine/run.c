@@ -1,0 +1,369 @@
+/*
+ * run.c: am_run, a short composition of the library API (model -> sites
+ * -> results -> file), and the run's summary.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/file_check.h"
+#include "engine/internal.h"
+#include "engine/sysinfo.h"
+#include "inputs/fingerprint.h"
+
+am_run_options am_run_options_default(void)
+{
+    am_run_options o;
+    memset(&o, 0, sizeof o);
+    return o;
+}
+
+typedef struct am_run_ctx {
+    const am_scenario *s;
+    const am_run_options *opt;
+    am_error *err;
+    am_run_summary *sum;
+    am_warnings warn; /* the model's and the run's; moved into the summary */
+    am_phases log;    /* the run's own steps, after the model's stages */
+    char out_path[AM_PATH_MAX];
+    am_fp fp_scenario;
+    am_model *m;
+    am_sites **sites;     /* [n_facility_sets] */
+    am_results **results; /* [n_facility_sets] */
+} am_run_ctx;
+
+/*
+ * Files GDAL reads next to an input and that an output must not replace
+ * either: side-car metadata of any input, the parts of a shapefile, the
+ * journal of a SQLite/GeoPackage file.
+ */
+static const char *const sidecar_suffix[] = {".aux.xml", ".aux",     ".ovr",
+                                             ".msk",     ".xml",     "-wal",
+                                             "-shm",     "-journal", NULL};
+static const char *const shapefile_part[] = {".shx", ".dbf", ".prj", ".cpg",
+                                             ".qix", ".sbn", ".sbx", NULL};
+
+/* Whether out is a side-car file of the input at path (see above). */
+static int is_sidecar_of(const char *out, const char *path)
+{
+    char buf[AM_PATH_MAX];
+    size_t n = strlen(path);
+    for (int i = 0; sidecar_suffix[i] != NULL; i++)
+        if (snprintf(buf, sizeof buf, "%s%s", path, sidecar_suffix[i]) <
+                (int)sizeof buf &&
+            am_file_same(out, buf))
+            return 1;
+    if (n > 4 && strcasecmp(path + n - 4, ".shp") == 0)
+        for (int i = 0; shapefile_part[i] != NULL; i++)
+            if (snprintf(buf, sizeof buf, "%.*s%s", (int)(n - 4), path,
+                         shapefile_part[i]) < (int)sizeof buf &&
+                am_file_same(out, buf))
+                return 1;
+    return 0;
+}
+
+/*
+ * The output, checked before any work so that a run never computes for
+ * minutes and then fails to write, and never destroys what it reads:
+ *  - it can be written: its folder exists and is writable, its name fits,
+ *    and what is there now is a regular file (am_file_check_output);
+ *  - it is none of the inputs (same device and inode, symlinks and hard
+ *    links followed; the same path when it does not exist yet), nor the
+ *    archive behind a virtual path, nor a side-car GDAL reads with one.
+ * The inputs themselves are checked by am_model_create.
+ */
+static am_status check_output(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    const int n_in = 3 + s->n_facility_sets;
+    char path[AM_PATH_MAX], label[96], backing[AM_PATH_MAX];
+    am_status rc = am_file_check_output(c->out_path, c->err);
+    for (int i = 0; rc == AM_OK && i < n_in; i++) {
+        const char *given = i == 0   ? s->source_path
+                            : i == 1 ? s->roads_path
+                            : i == 2 ? s->population_path
+                                     : s->facility_sets[i - 3].path;
+        if (given == NULL)
+            continue;
+        if (i == 0) { /* read as given, not resolved */
+            if (snprintf(path, sizeof path, "%s", given) >= (int)sizeof path)
+                continue; /* the parser read it: it fits */
+        } else if ((rc = am_engine_resolve(s, given, path, c->err)) != AM_OK) {
+            break;
+        }
+        const char *in = path;
+        if (am_path_is_virtual(in))
+            in = am_path_backing_file(in, backing, sizeof backing);
+        if (in == NULL)
+            continue;
+        if (i == 0)
+            snprintf(label, sizeof label, "the scenario file");
+        else if (i == 1)
+            snprintf(label, sizeof label, "the roads input");
+        else if (i == 2)
+            snprintf(label, sizeof label, "the population input");
+        else
+            snprintf(label, sizeof label, "the input of facility set '%s'",
+                     s->facility_sets[i - 3].name);
+        if (am_file_same(c->out_path, in))
+            rc = am_error_set(c->err, AM_ERR_IO, c->out_path,
+                              "the output is %s ('%s'): refusing to "
+                              "overwrite an input; choose another output "
+                              "path",
+                              label, in);
+        else if (is_sidecar_of(c->out_path, in))
+            rc = am_error_set(c->err, AM_ERR_IO, c->out_path,
+                              "the output is a file GDAL reads with %s "
+                              "('%s'): refusing to overwrite it; choose "
+                              "another output path",
+                              label, in);
+    }
+    return rc;
+}
+
+/* ---- summary ----------------------------------------------------------- */
+
+void am_run_summary_destroy(am_run_summary *r)
+{
+    if (r == NULL)
+        return;
+    if (r->sets != NULL) {
+        for (int k = 0; k < r->n_sets; k++) {
+            free(r->sets[k].name);
+            free(r->sets[k].pop_within);
+            free(r->sets[k].access_mean);
+            free(r->sets[k].access_median);
+        }
+        free(r->sets);
+    }
+    if (r->measure_names != NULL) {
+        for (int m = 0; m < r->n_measures; m++)
+            free(r->measure_names[m]);
+        free(r->measure_names);
+    }
+    for (size_t i = 0; i < r->n_warnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+    free(r->phases);
+    free(r->cutoffs_min);
+    free(r->scenario_name);
+    free(r->output_path);
+    free(r);
+}
+
+static am_status summary_init(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    am_run_summary *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    c->sum = r;
+    r->scenario_name = am_strdup(s->name);
+    r->output_path = am_strdup(c->out_path);
+    r->n_cutoffs = s->n_cutoffs;
+    r->cutoffs_min = malloc((size_t)s->n_cutoffs * sizeof *r->cutoffs_min);
+    r->sets = calloc((size_t)s->n_facility_sets, sizeof *r->sets);
+    r->measure_names = calloc((size_t)s->n_measures, sizeof(char *));
+    if (r->scenario_name == NULL || r->output_path == NULL || r->sets == NULL ||
+        r->measure_names == NULL || r->cutoffs_min == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    memcpy(r->cutoffs_min, s->cutoffs_min,
+           (size_t)s->n_cutoffs * sizeof *r->cutoffs_min);
+    r->n_sets = s->n_facility_sets;
+    r->n_measures = s->n_measures;
+    for (int k = 0; k < s->n_facility_sets; k++)
+        if ((r->sets[k].name = am_strdup(s->facility_sets[k].name)) == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    for (int m = 0; m < s->n_measures; m++)
+        if ((r->measure_names[m] = am_strdup(s->measures[m].name)) == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    return AM_OK;
+}
+
+/* What the model, the sites and the results say, into the summary. */
+static am_status summary_fill(am_run_ctx *c)
+{
+    am_run_summary *r = c->sum;
+    const am_model *m = c->m;
+    r->threads = m->threads;
+    r->memory_estimate = m->memory_estimate;
+    r->memory_cap = m->memory_cap;
+    if (m->roads != NULL) {
+        r->road_features = m->roads->n_features;
+        r->road_routable = m->roads->n_routable;
+        r->road_km = m->roads->total_len_km;
+        r->nodes = m->roads->n_nodes;
+        r->arcs = m->roads->n_arcs;
+    }
+    if (m->pop != NULL) {
+        r->pop_total = m->pop->total;
+        r->pop_cells = m->pop->n_cells;
+        r->pop_negative_cells = m->pop->n_negative;
+        r->pop_nonfinite_cells = m->pop->n_nonfinite;
+        r->pop_implausible_cells = m->pop->n_implausible;
+    }
+    r->pop_off_network = m->pop_off_network;
+    r->cells_off_network = m->cells_off_network;
+    for (int k = 0; k < r->n_sets; k++) {
+        am_set_summary *ss = &r->sets[k];
+        const am_sites *f = c->sites[k];
+        const am_results *res = c->results[k];
+        ss->n_facilities = f->fac->n;
+        ss->n_on_network = f->n_on;
+        ss->capacity_total = f->capacity_total;
+        /* moved from the results, which are freed with the run */
+        ss->pop_within = c->results[k]->pop_within;
+        ss->access_mean = res->access_mean;
+        ss->access_median = res->access_median;
+        c->results[k]->pop_within = NULL;
+        c->results[k]->access_mean = NULL;
+        c->results[k]->access_median = NULL;
+    }
+    const int n = m->phases.n + c->log.n;
+    r->phases = malloc((size_t)(n > 0 ? n : 1) * sizeof *r->phases);
+    if (r->phases == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    if (m->phases.n > 0)
+        memcpy(r->phases, m->phases.v, (size_t)m->phases.n * sizeof *r->phases);
+    if (c->log.n > 0)
+        memcpy(r->phases + m->phases.n, c->log.v,
+               (size_t)c->log.n * sizeof *r->phases);
+    r->n_phases = n;
+    return AM_OK;
+}
+
+/* ---- run ------------------------------------------------------------- */
+
+static void run_ctx_free(am_run_ctx *c)
+{
+    for (int k = 0; k < c->s->n_facility_sets; k++) {
+        if (c->results != NULL)
+            am_results_destroy(c->results[k]);
+        if (c->sites != NULL)
+            am_sites_destroy(c->sites[k]);
+    }
+    free(c->results);
+    free(c->sites);
+    am_model_destroy(c->m);
+    am_phases_free(&c->log);
+}
+
+/* The output path: the option's as given, else the scenario's resolved. */
+static am_status output_path(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    const char *out =
+        c->opt->output_path ? c->opt->output_path : s->output_path;
+    if (out == NULL || out[0] == '\0')
+        return am_error_set(c->err, AM_ERR_USAGE, s->source_path,
+                            "no output path (set 'output' or use -o)");
+    if (c->opt->output_path == NULL)
+        return am_engine_resolve(s, out, c->out_path, c->err);
+    if (strlen(out) >= sizeof c->out_path)
+        return am_error_set(c->err, AM_ERR_IO, NULL,
+                            "output path is %zu bytes; at most %zu fit",
+                            strlen(out), sizeof c->out_path - 1);
+    memcpy(c->out_path, out, strlen(out) + 1);
+    return AM_OK;
+}
+
+/* Model, sites and results of every set, and the file. */
+static am_status run_steps(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    const am_run_options *opt = c->opt;
+    am_model_options mo = am_model_options_default();
+    mo.threads = opt->threads;
+    mo.max_memory = opt->max_memory;
+    mo.progress = opt->progress;
+    mo.progress_user = opt->progress_user;
+    am_status rc = am_model_create_shared(s, &mo, &c->warn, &c->m, c->err);
+    if (rc != AM_OK)
+        return rc;
+    if (s->source_path != NULL &&
+        (rc = am_input_fingerprint(s->source_path, c->fp_scenario.hex,
+                                   &c->fp_scenario.size, c->err)) != AM_OK)
+        return rc;
+    if ((rc = am_model_build(c->m, c->err)) != AM_OK)
+        return rc;
+    c->sites = calloc((size_t)s->n_facility_sets, sizeof *c->sites);
+    c->results = calloc((size_t)s->n_facility_sets, sizeof *c->results);
+    if (c->sites == NULL || c->results == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    /* every set is read before any is computed: a bad layer fails fast */
+    for (int k = 0; rc == AM_OK && k < s->n_facility_sets; k++)
+        rc = am_sites_load_logged(c->m, k, &c->log, &c->sites[k], c->err);
+    for (int k = 0; rc == AM_OK && k < s->n_facility_sets; k++)
+        rc = am_results_compute_logged(c->m, c->sites[k], c->m->threads,
+                                       &c->log, &c->results[k], c->err);
+    if (rc != AM_OK)
+        return rc;
+    am_write_request w = {c->m,
+                          s->n_facility_sets,
+                          c->sites,
+                          c->results,
+                          c->out_path,
+                          opt->command_line,
+                          s->source_path != NULL ? &c->fp_scenario : NULL,
+                          c->m->threads,
+                          &c->warn};
+    return am_write_output(&w, &c->log, c->err);
+}
+
+am_status am_run(const am_scenario *s, const am_run_options *opt,
+                 am_run_summary **summary, am_error *err)
+{
+    am_error local_err;
+    am_run_options default_opt = am_run_options_default();
+    am_run_ctx ctx;
+    am_run_ctx *c = &ctx;
+    am_status rc;
+    const double t_start = am_now_s();
+
+    if (summary != NULL)
+        *summary = NULL;
+    if (err == NULL)
+        err = &local_err;
+    am_error_clear(err);
+    if (opt == NULL)
+        opt = &default_opt;
+    if (s == NULL)
+        return am_error_set(err, AM_ERR_USAGE, NULL, "no scenario");
+    if (s->n_cutoffs < 1 || s->n_measures < 1 || s->n_facility_sets < 1)
+        return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
+                            "scenario not finalized (no cutoffs, measures "
+                            "or facility sets)");
+    memset(c, 0, sizeof *c);
+    c->s = s;
+    c->opt = opt;
+    c->err = err;
+    am_warnings_init(&c->warn, opt->warning, opt->warning_user);
+    c->log.progress = opt->progress;
+    c->log.progress_user = opt->progress_user;
+
+    rc = output_path(c);
+    if (rc == AM_OK)
+        rc = summary_init(c);
+    if (rc == AM_OK)
+        rc = check_output(c);
+    if (rc == AM_OK)
+        rc = run_steps(c);
+    if (rc == AM_OK)
+        rc = summary_fill(c);
+    if (c->sum != NULL) {
+        c->sum->wall_s = am_now_s() - t_start;
+        c->sum->peak_rss_mib = am_peak_rss_mib();
+        c->sum->warnings = c->warn.msg; /* moved */
+        c->sum->n_warnings = c->warn.n;
+        c->warn.msg = NULL;
+        c->warn.n = 0;
+    }
+    am_warnings_clear(&c->warn);
+    run_ctx_free(c);
+    if (rc == AM_OK && summary != NULL)
+        *summary = c->sum;
+    else
+        am_run_summary_destroy(c->sum);
+    return rc;
+}
