@@ -24,7 +24,7 @@
 #include "common/warning.h"
 #include "common/version.h"
 #include "engine/scenario.h"
-#include "inputs/scenario_file.h"
+#include "engine/scenario_file.h"
 
 #define AM_MAX_PHASES 16
 

@@ -36,8 +36,10 @@
 #include "common/alloc.h"
 #include "common/numparse.h"
 #include "common/file_check.h"
+#include "common/strutil.h"
 #include "common/units.h"
 #include "engine/memory.h"
+#include "engine/scenario_inputs.h"
 #include "engine/sysinfo.h"
 #include "geo/crs.h"
 #include "geo/geodesic.h"
@@ -689,7 +691,8 @@ static am_status load_facilities(am_run_ctx *c, int k)
         return rc;
     if ((rc = phase_begin(c, "reading facilities")) != AM_OK)
         return rc;
-    rc = am_facilities_load(src, set->path, &set->fac, c->err);
+    rc = am_scenario_load_facilities(src, set->path, &c->warn, &set->fac,
+                                     c->err);
     if (rc == AM_OK)
         rc =
             am_input_fingerprint(set->path, set->fp.hex, &set->fp.size, c->err);
