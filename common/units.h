@@ -1,5 +1,5 @@
 /*
- * units.h: the time unit and its sentinels.
+ * units.h: the time unit and its sentinels, and the range of capacities.
  *
  * Travel times are unsigned integers in deciseconds (suffix _ds): exact,
  * reproducible sums, and 0.1 s is far below any input's precision.
@@ -31,5 +31,13 @@ static inline double am_ds_to_minutes(uint32_t ds)
 {
     return ds / 600.0;
 }
+
+/*
+ * Capacities (any unit: beds, staff, budget) are 0 to AM_CAPACITY_MAX, so
+ * that a set's total stays far from overflow. One limit for a capacity
+ * written in the scenario (engine/) and one read from a facility layer
+ * (inputs/).
+ */
+#define AM_CAPACITY_MAX 1e15
 
 #endif /* AM_UNITS_H */

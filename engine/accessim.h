@@ -47,7 +47,7 @@
 #include "common/warning.h"
 #include "common/version.h"
 #include "engine/scenario.h"
-#include "inputs/scenario_file.h"
+#include "engine/scenario_file.h"
 
 typedef struct am_run_options {
     const char *output_path; /* NULL: the scenario's */

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "common/file_check.h"
+#include "common/strutil.h"
 #include "engine/internal.h"
 #include "engine/sysinfo.h"
 #include "inputs/fingerprint.h"

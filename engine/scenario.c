@@ -16,18 +16,8 @@
 #include <string.h>
 
 #include "common/numparse.h"
+#include "common/strutil.h"
 #include "common/units.h"
-
-char *am_strdup(const char *str)
-{
-    if (str == NULL)
-        return NULL;
-    size_t n = strlen(str) + 1;
-    char *p = malloc(n);
-    if (p != NULL)
-        memcpy(p, str, n);
-    return p;
-}
 
 am_status am_scenario_create(am_scenario **out)
 {

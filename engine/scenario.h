@@ -1,7 +1,7 @@
 /*
  * scenario.h: the scenario model, what one `accessim run` computes.
  *
- * Plain data, filled by the scenario-file parser (inputs/scenario_file.h) or
+ * Plain data, filled by the scenario-file parser (engine/scenario_file.h) or
  * by a program through the API. One scenario has one road network, one
  * population raster, one or more facility sets (existing hospitals,
  * candidate sites, ...) and one or more measures; each (facility set,
@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "common/units.h"
 
 #define AM_MAX_CUTOFFS 32
 
@@ -30,8 +31,8 @@
  *    once rounded to 0.1 s;
  *  - snap distance: 1 m to 100 km;
  *  - walking speed (the off-network leg): 0.5 to 50 km/h;
- *  - capacities: 0 to 1e15 (any unit: beds, staff, budget), so that a
- *    set's total stays far from overflow;
+ *  - capacities: 0 to AM_CAPACITY_MAX (1e15, common/units.h; the
+ *    facilities loader applies it to capacities read from a layer);
  *  - threads: 0 (all cores) to AM_THREADS_MAX (common/numparse.h).
  */
 #define AM_MAX_CUTOFF_MIN 1440.0
@@ -39,7 +40,6 @@
 #define AM_SNAP_MAX_M_MAX 100000.0
 #define AM_WALK_SPEED_KMH_MIN 0.5
 #define AM_WALK_SPEED_KMH_MAX 50.0
-#define AM_CAPACITY_MAX 1e15
 
 /* Capacity for facilities whose class field has this value. */
 typedef struct am_class_capacity {
@@ -139,8 +139,5 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err);
  */
 char *am_scenario_resolve_path(const am_scenario *s, const char *path,
                                char *buf, size_t n);
-
-/* Heap copy of str; NULL for a NULL str or when out of memory. */
-char *am_strdup(const char *str);
 
 #endif /* AM_SCENARIO_H */

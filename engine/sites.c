@@ -12,7 +12,9 @@
 
 #include "common/alloc.h"
 #include "common/units.h"
+#include "common/strutil.h"
 #include "engine/internal.h"
+#include "engine/scenario_inputs.h"
 #include "inputs/fingerprint.h"
 #include "kernels/search.h"
 
@@ -110,7 +112,7 @@ am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
         goto fail;
     if ((rc = am_phase_begin(log, "reading facilities", err)) != AM_OK)
         goto fail;
-    rc = am_facilities_load(src, f->path, &f->fac, err);
+    rc = am_scenario_load_facilities(src, f->path, m->warn, &f->fac, err);
     if (rc == AM_OK)
         rc = am_input_fingerprint(f->path, f->fp.hex, &f->fp.size, err);
     if (rc != AM_OK)

@@ -26,7 +26,7 @@
  *  - Capacity: capacity_field when its value is set; a null or empty cell
  *    falls back to capacity_by_class, then default_capacity (so a partly
  *    filled "beds" column does not drop facilities). A value that is not a
- *    decimal number, or negative, or above AM_CAPACITY_MAX (scenario.h) is
+ *    decimal number, or negative, or above AM_CAPACITY_MAX (units.h) is
  *    AM_ERR_INVALID naming the feature.
  *  - Numbers read from text cells (capacities, coordinates) follow
  *    common/numparse.h, surrounding blanks allowed: decimal only, so
@@ -54,6 +54,8 @@
 #include <string.h>
 
 #include "common/numparse.h"
+#include "common/strutil.h"
+#include "common/units.h"
 #include "geo/crs.h"
 #include "inputs/gdal_util.h"
 
@@ -64,7 +66,7 @@ static const char *const xy_names[][2] = {
     {"lon", "lat"}, {"longitude", "latitude"}, {"lng", "lat"}, {"x", "y"}};
 
 typedef struct load_ctx {
-    const am_facility_source *src;
+    const am_facility_options *src;
     const char *path;
     const char *layer_name;
     am_error *err;
@@ -146,7 +148,7 @@ static am_status require_field(const load_ctx *c, const char *field,
 
 static am_status resolve_fields(load_ctx *c)
 {
-    const am_facility_source *s = c->src;
+    const am_facility_options *s = c->src;
     am_status rc = AM_OK;
     c->id_idx = c->cap_idx = c->x_idx = c->y_idx = -1;
     if (s->id_field != NULL &&
@@ -246,7 +248,7 @@ static const char *field_name(const load_ctx *c, int idx)
 static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
                                   long long fid, const char *klass, double *out)
 {
-    const am_facility_source *s = c->src;
+    const am_facility_options *s = c->src;
     if (c->cap_idx >= 0) {
         double v = 0.0;
         int got = field_number(c, f, c->cap_idx, &v);
@@ -588,8 +590,8 @@ static am_status read_failed(const load_ctx *c, OGRLayerH lyr,
                                last_fid, (long long)n_read, c->err);
 }
 
-static am_status load(const am_facility_source *src, const char *path,
-                      am_gdal_errors *ge, am_facility_set **out, am_error *err)
+static am_status load(const am_facility_options *src, am_gdal_errors *ge,
+                      am_facility_set **out, am_error *err)
 {
     am_status rc = AM_OK;
     GDALDatasetH ds = NULL;
@@ -597,6 +599,7 @@ static am_status load(const am_facility_source *src, const char *path,
     am_facility_set *set = NULL;
     char *wkt = NULL;
     const char *crs_def = NULL;
+    const char *path = src->path;
     load_ctx c = {.src = src, .path = path, .layer_name = "", .err = err};
 
     if ((rc = am_gdal_open(path, 1, &ds, err)) != AM_OK)
@@ -667,19 +670,17 @@ done:
     return rc;
 }
 
-am_status am_facilities_load(const am_facility_source *src, const char *path,
+am_status am_facilities_load(const am_facility_options *opt,
                              am_facility_set **out, am_error *err)
 {
     *out = NULL;
-    if (src == NULL)
-        return am_error_set(err, AM_ERR_INTERNAL, path,
-                            "no facility source given");
-    if (path == NULL)
-        path = src->path;
+    if (opt == NULL || opt->path == NULL)
+        return am_error_set(err, AM_ERR_INTERNAL, NULL,
+                            "no facility layer given");
     am_gdal_init();
     am_gdal_errors ge;
     am_gdal_capture_begin(&ge);
-    am_status rc = load(src, path, &ge, out, err);
+    am_status rc = load(opt, &ge, out, err);
     am_gdal_capture_end(&ge);
     return rc;
 }

@@ -11,7 +11,36 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "engine/scenario.h"
+#include "common/warning.h"
+
+/* Capacity for facilities whose class field has this value. */
+typedef struct am_facility_class_capacity {
+    const char *klass; /* borrowed */
+    double capacity;   /* 0 .. AM_CAPACITY_MAX (common/units.h) */
+} am_facility_class_capacity;
+
+/*
+ * How to read one facility layer. Every pointer is borrowed for the call.
+ * The engine fills it from a scenario's facility set (engine/scenario.h,
+ * docs/scenario.md names the keys that the messages quote).
+ */
+typedef struct am_facility_options {
+    const char *path;           /* any OGR source, resolved by the caller */
+    const char *layer;          /* NULL: the first layer */
+    const char *where;          /* OGR SQL attribute filter, NULL: none */
+    const char *id_field;       /* NULL: the FID */
+    const char *name_field;     /* NULL: "name" if present */
+    const char *class_field;    /* NULL: "amenity" if present */
+    const char *capacity_field; /* NULL: capacity by class, else default */
+    const char *x_field;        /* table without geometry: longitude column */
+    const char *y_field;        /* table without geometry: latitude column */
+    const char *crs;            /* for sources that carry none; NULL: WGS 84 */
+    const am_facility_class_capacity *class_capacity; /* [n_class_capacity] */
+    int n_class_capacity;
+    double default_capacity; /* neither field nor class gives one */
+    am_warnings *warnings;   /* may be NULL; for findings that do not stop
+                                the load */
+} am_facility_options;
 
 typedef struct am_facility_set {
     int32_t n;
@@ -27,13 +56,14 @@ typedef struct am_facility_set {
 } am_facility_set;
 
 /*
- * Loads src (paths resolved by the caller into `path`). Errors name the
- * file, layer and feature: AM_ERR_IO, AM_ERR_FORMAT (not a vector source,
- * bad where clause, missing field), AM_ERR_CRS, AM_ERR_INVALID (negative
- * or non-numeric capacity), AM_ERR_EMPTY (zero facilities after the
- * filter).
+ * Loads the layer opt describes; *out is owned by the caller (NULL on
+ * failure). Errors name the file, layer and feature: AM_ERR_IO,
+ * AM_ERR_FORMAT (not a vector source, bad where clause, missing field),
+ * AM_ERR_CRS, AM_ERR_INVALID (negative or non-numeric capacity),
+ * AM_ERR_EMPTY (zero facilities after the filter), AM_ERR_INTERNAL (no
+ * options or no path).
  */
-am_status am_facilities_load(const am_facility_source *src, const char *path,
+am_status am_facilities_load(const am_facility_options *opt,
                              am_facility_set **out, am_error *err);
 
 /* Accepts NULL. */

@@ -250,6 +250,180 @@ static am_status check_header(GDALDatasetH ds, const char *path, int band_no,
     return AM_OK;
 }
 
+/* What the cell scan of one load keeps from strip to strip. */
+typedef struct pop_scan {
+    const char *path;  /* for messages */
+    const char *layer; /* "band N", for messages */
+    am_error *err;
+    int nx, ny;
+    pop_nodata nd;
+    pop_area area;
+    int64_t bound_row; /* row_bound's cache: the row of `bound` */
+    double bound;
+    double worst, worst_bound; /* largest implausible value, its bound */
+    int64_t worst_cell;
+    int64_t cap; /* allocated length of the population's arrays */
+} pop_scan;
+
+/* Classifies the h rows of buf from row0 on (rules at the top), keeping
+ * the populated cells in p and counting the others. */
+static am_status scan_strip(pop_scan *s, am_population *p, const double *buf,
+                            int64_t row0, int h)
+{
+    const int64_t nx = s->nx;
+    const int64_t ncell = (int64_t)h * nx;
+    for (int64_t i = 0; i < ncell; i++) {
+        const double v = buf[i];
+        if (is_nodata(&s->nd, v)) {
+            p->n_nodata++;
+        } else if (!isfinite(v)) {
+            p->n_nonfinite++;
+        } else if (v < 0.0) {
+            p->n_negative++;
+        } else if (v == 0.0) {
+            p->n_zero++;
+        } else if (v > row_bound(&s->area, row0 + i / nx, &s->bound_row,
+                                 &s->bound)) {
+            p->n_implausible++;
+            if (v > s->worst) {
+                s->worst = v;
+                s->worst_bound = s->bound;
+                s->worst_cell = row0 * nx + i;
+            }
+        } else {
+            if (p->n_cells == INT32_MAX)
+                return am_error_set(s->err, AM_ERR_INVALID, s->path,
+                                    "more than %d populated cells; "
+                                    "aggregate the raster first",
+                                    INT32_MAX);
+            if (pop_reserve(p, &s->cap, (int64_t)p->n_cells + 1) != AM_OK)
+                return am_error_set(s->err, AM_ERR_NOMEM, s->path,
+                                    "out of memory after %d populated "
+                                    "cells",
+                                    p->n_cells);
+            p->cell[p->n_cells] = row0 * nx + i;
+            p->pop[p->n_cells] = v;
+            p->n_cells++;
+            p->total += v;
+        }
+    }
+    return AM_OK;
+}
+
+/* A strip read GDAL reported as failed: out of memory, or damage naming
+ * the rows and the block row, with GDAL's message. */
+static am_status strip_failed(const pop_scan *s, const am_gdal_errors *ge,
+                              int64_t row0, int h, int bx, int by)
+{
+    am_status rc;
+    const char *why = ge->first[0] != '\0' ? ge->first : am_gdal_last_message();
+    if (ge->oom)
+        rc = am_error_set(s->err, AM_ERR_NOMEM, s->path,
+                          "out of memory reading rows %lld-%lld "
+                          "(GDAL: %s); raise the memory limit",
+                          (long long)row0, (long long)row0 + h - 1, why);
+    else
+        rc = am_error_set(
+            s->err, AM_ERR_IO, s->path,
+            "cannot read rows %lld-%lld (blocks of %d x %d cells, "
+            "block row %lld): the raster is damaged or truncated%s%s",
+            (long long)row0, (long long)row0 + h - 1, bx, by,
+            by > 0 ? (long long)(row0 / by) : 0LL, why[0] != '\0' ? ": " : "",
+            why);
+    am_error_set_layer(s->err, s->layer);
+    return rc;
+}
+
+/*
+ * Reads the band in strips of whole rows (a multiple of the block height)
+ * and scans each into p, reporting progress after each strip.
+ * GDAL's errors are captured, not muted: a strip read that GDAL reports as
+ * failed (a truncated or corrupt tile or strip) fails the load even where
+ * GDALRasterIO returned CE_None, so a damaged raster never becomes zeros.
+ */
+static am_status read_strips(pop_scan *s, GDALRasterBandH band,
+                             am_population *p, am_progress_fn progress,
+                             void *progress_user)
+{
+    const int nx = s->nx, ny = s->ny;
+    int bx = 0, by = 0;
+    GDALGetBlockSize(band, &bx, &by);
+    int64_t rows = AM_POP_STRIP_CELLS / nx;
+    if (rows < 1)
+        rows = 1;
+    if (by > 0 && rows > by)
+        rows -= rows % by;
+    if (rows > ny)
+        rows = ny;
+    double *buf = malloc((size_t)rows * (size_t)nx * sizeof *buf);
+    if (buf == NULL)
+        return am_error_set(s->err, AM_ERR_NOMEM, s->path,
+                            "out of memory for a strip of %lld rows",
+                            (long long)rows);
+
+    am_status rc = AM_OK;
+    am_gdal_errors ge;
+    am_gdal_capture_begin(&ge);
+    for (int64_t row0 = 0; row0 < ny; row0 += rows) {
+        const int h = (int)(row0 + rows <= ny ? rows : ny - row0);
+        CPLErr io = GDALRasterIO(band, GF_Read, 0, (int)row0, nx, h, buf, nx, h,
+                                 GDT_Float64, 0, 0);
+        if (io != CE_None || ge.n_failures > 0) {
+            rc = strip_failed(s, &ge, row0, h, bx, by);
+            break;
+        }
+        if ((rc = scan_strip(s, p, buf, row0, h)) != AM_OK)
+            break;
+        if (progress != NULL &&
+            !progress((double)(row0 + h) / (double)ny,
+                      "reading population raster", progress_user)) {
+            rc = am_error_set(s->err, AM_ERR_CANCELLED, s->path,
+                              "cancelled while reading");
+            break;
+        }
+    }
+    am_gdal_capture_end(&ge);
+    free(buf);
+    return rc;
+}
+
+/* After the scan: no populated cell is an error; refused implausible cells
+ * and an implausible total are warnings. */
+static am_status check_scan(const pop_scan *s, const am_population *p,
+                            am_warnings *warnings)
+{
+    const int64_t nx = s->nx;
+    if (p->n_cells == 0) {
+        am_status rc = am_error_set(
+            s->err, AM_ERR_EMPTY, s->path,
+            "no populated cell: of %lld cells, %lld nodata, "
+            "%lld zero, %lld negative, %lld NaN/infinite, "
+            "%lld implausible (more than %g people per square km)",
+            (long long)nx * s->ny, (long long)p->n_nodata, (long long)p->n_zero,
+            (long long)p->n_negative, (long long)p->n_nonfinite,
+            (long long)p->n_implausible, AM_POP_MAX_PER_KM2);
+        am_error_set_layer(s->err, s->layer);
+        return rc;
+    }
+    if (p->n_implausible > 0)
+        am_warn(warnings,
+                "%s: %s: %lld cell%s refused as implausible, not summed: up "
+                "to %.4g people in one cell (row %lld, column %lld), where "
+                "at most %.4g fit (%g per square km); is it a nodata value not "
+                "tagged as such? (set it with gdal_edit -a_nodata)",
+                s->path, s->layer, (long long)p->n_implausible,
+                p->n_implausible == 1 ? "" : "s", s->worst,
+                (long long)(s->worst_cell / nx),
+                (long long)(s->worst_cell % nx), s->worst_bound,
+                AM_POP_MAX_PER_KM2);
+    if (p->total > AM_POP_MAX_TOTAL)
+        am_warn(warnings,
+                "%s: %s: the total population, %.4g, is more than the "
+                "world's (%g): is the raster a count of people per cell?",
+                s->path, s->layer, p->total, AM_POP_MAX_TOTAL);
+    return AM_OK;
+}
+
 am_status am_population_load(const am_population_options *opt,
                              am_progress_fn progress, void *progress_user,
                              am_population **out, am_error *err)
@@ -258,9 +432,6 @@ am_status am_population_load(const am_population_options *opt,
     GDALDatasetH ds = NULL;
     am_population *p = NULL;
     char *wkt = NULL;
-    double *buf = NULL;
-    int capturing = 0;
-    am_gdal_errors ge;
     char layer[32];
 
     *out = NULL;
@@ -293,144 +464,24 @@ am_status am_population_load(const am_population_options *opt,
     }
     strcpy(p->crs_wkt, wkt);
 
-    const pop_nodata nd = nodata_of(band);
-    const pop_area area = area_of(GDALGetSpatialRef(ds), gt);
-    int64_t bound_row = -1;
-    double bound = AM_POP_MAX_PER_CELL;
-    double worst = 0.0, worst_bound = 0.0; /* largest implausible value */
-    int64_t worst_cell = -1;
-
-    int bx = 0, by = 0;
-    GDALGetBlockSize(band, &bx, &by);
-    int64_t rows = AM_POP_STRIP_CELLS / nx;
-    if (rows < 1)
-        rows = 1;
-    if (by > 0 && rows > by)
-        rows -= rows % by;
-    if (rows > ny)
-        rows = ny;
-    buf = malloc((size_t)rows * (size_t)nx * sizeof *buf);
-    if (buf == NULL) {
-        rc = am_error_set(err, AM_ERR_NOMEM, path,
-                          "out of memory for a strip of %lld rows",
-                          (long long)rows);
+    pop_scan scan = {.path = path,
+                     .layer = layer,
+                     .err = err,
+                     .nx = nx,
+                     .ny = ny,
+                     .nd = nodata_of(band),
+                     .area = area_of(GDALGetSpatialRef(ds), gt),
+                     .bound_row = -1,
+                     .bound = AM_POP_MAX_PER_CELL,
+                     .worst_cell = -1};
+    if ((rc = read_strips(&scan, band, p, progress, progress_user)) != AM_OK)
         goto cleanup;
-    }
-
-    int64_t cap = 0;
-    /* GDAL's errors are captured, not muted: a strip read that GDAL
-     * reports as failed (a truncated or corrupt tile or strip) fails the
-     * load even where GDALRasterIO returned CE_None, so a damaged raster
-     * never becomes zeros. */
-    am_gdal_capture_begin(&ge);
-    capturing = 1;
-    for (int64_t row0 = 0; row0 < ny; row0 += rows) {
-        const int h = (int)(row0 + rows <= ny ? rows : ny - row0);
-        CPLErr io = GDALRasterIO(band, GF_Read, 0, (int)row0, nx, h, buf, nx, h,
-                                 GDT_Float64, 0, 0);
-        if (io != CE_None || ge.n_failures > 0) {
-            const char *why =
-                ge.first[0] != '\0' ? ge.first : am_gdal_last_message();
-            if (ge.oom)
-                rc =
-                    am_error_set(err, AM_ERR_NOMEM, path,
-                                 "out of memory reading rows %lld-%lld "
-                                 "(GDAL: %s); raise the memory limit",
-                                 (long long)row0, (long long)row0 + h - 1, why);
-            else
-                rc = am_error_set(
-                    err, AM_ERR_IO, path,
-                    "cannot read rows %lld-%lld (blocks of %d x %d cells, "
-                    "block row %lld): the raster is damaged or truncated%s%s",
-                    (long long)row0, (long long)row0 + h - 1, bx, by,
-                    by > 0 ? (long long)(row0 / by) : 0LL,
-                    why[0] != '\0' ? ": " : "", why);
-            am_error_set_layer(err, layer);
-            goto cleanup;
-        }
-        const int64_t ncell = (int64_t)h * nx;
-        for (int64_t i = 0; i < ncell; i++) {
-            const double v = buf[i];
-            if (is_nodata(&nd, v)) {
-                p->n_nodata++;
-            } else if (!isfinite(v)) {
-                p->n_nonfinite++;
-            } else if (v < 0.0) {
-                p->n_negative++;
-            } else if (v == 0.0) {
-                p->n_zero++;
-            } else if (v >
-                       row_bound(&area, row0 + i / nx, &bound_row, &bound)) {
-                p->n_implausible++;
-                if (v > worst) {
-                    worst = v;
-                    worst_bound = bound;
-                    worst_cell = row0 * nx + i;
-                }
-            } else {
-                if (p->n_cells == INT32_MAX) {
-                    rc = am_error_set(err, AM_ERR_INVALID, path,
-                                      "more than %d populated cells; "
-                                      "aggregate the raster first",
-                                      INT32_MAX);
-                    goto cleanup;
-                }
-                if (pop_reserve(p, &cap, (int64_t)p->n_cells + 1) != AM_OK) {
-                    rc = am_error_set(err, AM_ERR_NOMEM, path,
-                                      "out of memory after %d populated "
-                                      "cells",
-                                      p->n_cells);
-                    goto cleanup;
-                }
-                p->cell[p->n_cells] = row0 * nx + i;
-                p->pop[p->n_cells] = v;
-                p->n_cells++;
-                p->total += v;
-            }
-        }
-        if (progress != NULL &&
-            !progress((double)(row0 + h) / (double)ny,
-                      "reading population raster", progress_user)) {
-            rc = am_error_set(err, AM_ERR_CANCELLED, path,
-                              "cancelled while reading");
-            goto cleanup;
-        }
-    }
-
-    if (p->n_cells == 0) {
-        rc = am_error_set(
-            err, AM_ERR_EMPTY, path,
-            "no populated cell: of %lld cells, %lld nodata, "
-            "%lld zero, %lld negative, %lld NaN/infinite, "
-            "%lld implausible (more than %g people per square km)",
-            (long long)nx * ny, (long long)p->n_nodata, (long long)p->n_zero,
-            (long long)p->n_negative, (long long)p->n_nonfinite,
-            (long long)p->n_implausible, AM_POP_MAX_PER_KM2);
-        am_error_set_layer(err, layer);
+    if ((rc = check_scan(&scan, p, opt->warnings)) != AM_OK)
         goto cleanup;
-    }
-    if (p->n_implausible > 0)
-        am_warn(opt->warnings,
-                "%s: %s: %lld cell%s refused as implausible, not summed: up "
-                "to %.4g people in one cell (row %lld, column %lld), where "
-                "at most %.4g fit (%g per square km); is it a nodata value not "
-                "tagged as such? (set it with gdal_edit -a_nodata)",
-                path, layer, (long long)p->n_implausible,
-                p->n_implausible == 1 ? "" : "s", worst,
-                (long long)(worst_cell / nx), (long long)(worst_cell % nx),
-                worst_bound, AM_POP_MAX_PER_KM2);
-    if (p->total > AM_POP_MAX_TOTAL)
-        am_warn(opt->warnings,
-                "%s: %s: the total population, %.4g, is more than the "
-                "world's (%g): is the raster a count of people per cell?",
-                path, layer, p->total, AM_POP_MAX_TOTAL);
     *out = p;
     p = NULL;
 
 cleanup:
-    if (capturing)
-        am_gdal_capture_end(&ge);
-    free(buf);
     CPLFree(wkt);
     if (ds != NULL)
         GDALClose(ds);

@@ -741,6 +741,93 @@ static am_status osm_memory_check(const char *path, am_error *err)
                         mib);
 }
 
+/*
+ * Picks the layer (opt->layer; "lines" for an OSM file; else the first),
+ * checks that it has a road class, sets up the frame of its coordinates,
+ * tells the OSM driver to read only that layer and applies opt->where.
+ */
+static am_status open_layer(GDALDatasetH ds, const am_road_options *opt,
+                            int *is_osm, OGRLayerH *layer, fields *fi,
+                            frame *fr, am_error *err)
+{
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : "";
+    *is_osm = dname != NULL && strcmp(dname, "OSM") == 0;
+    am_status rc = am_gdal_pick_layer(ds, opt->path,
+                                      opt->layer != NULL ? opt->layer
+                                      : *is_osm          ? "lines"
+                                                         : NULL,
+                                      layer, err);
+    if (rc != AM_OK)
+        return rc;
+    const char *lname = OGR_L_GetName(*layer);
+
+    fields_find(*layer, fi);
+    if (fi->highway < 0 && fi->other_tags < 0) {
+        rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
+                          "layer '%s' has no 'highway' field (the road "
+                          "class, OSM Key:highway)",
+                          lname);
+        am_error_set_layer(err, lname);
+        return rc;
+    }
+
+    rc = frame_setup(*layer, opt->path, lname, fr, err);
+    if (rc != AM_OK)
+        return rc;
+
+    if (*is_osm) {
+        /* Read only this layer: the driver drops the others' features. */
+        char sql[AM_ERROR_LAYER_MAX + 32];
+        snprintf(sql, sizeof sql, "SET interest_layers = %s", lname);
+        OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+        if (res != NULL)
+            GDALDatasetReleaseResultSet(ds, res);
+    }
+    if (opt->where != NULL && opt->where[0] != '\0') {
+        CPLErrorReset();
+        if (OGR_L_SetAttributeFilter(*layer, opt->where) != OGRERR_NONE) {
+            rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
+                              "bad filter \"%s\": %s", opt->where,
+                              am_gdal_last_message());
+            am_error_set_layer(err, lname);
+            return rc;
+        }
+    }
+    return AM_OK;
+}
+
+/* After the read: a warning for skipped geometries, AM_ERR_EMPTY without
+ * a routable road, and the arrays trimmed to their lengths. */
+static am_status finish_network(am_road_network *n, const am_road_options *opt,
+                                const char *lname, am_error *err)
+{
+    if (n->n_bad_geometry > 0)
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld of %lld road features skipped: no "
+                "usable line geometry (none, empty, not a line, or outside "
+                "the lon/lat range)",
+                opt->path, lname, (long long)n->n_bad_geometry,
+                (long long)(n->n_routable + n->n_bad_geometry));
+    if (n->n_arcs == 0) {
+        am_status rc = am_error_set(
+            err, AM_ERR_EMPTY, opt->path,
+            "no routable road in layer '%s' (%lld features "
+            "read, %lld not routable for profile %s)",
+            lname, (long long)n->n_features, (long long)n->n_not_routable,
+            profile_name(opt->profile));
+        am_error_set_layer(err, lname);
+        return rc;
+    }
+    shrink((void **)&n->lon, (size_t)n->n_nodes, sizeof *n->lon);
+    shrink((void **)&n->lat, (size_t)n->n_nodes, sizeof *n->lat);
+    shrink((void **)&n->tail, (size_t)n->n_arcs, sizeof *n->tail);
+    shrink((void **)&n->head, (size_t)n->n_arcs, sizeof *n->head);
+    shrink((void **)&n->time_ds, (size_t)n->n_arcs, sizeof *n->time_ds);
+    shrink((void **)&n->len_m, (size_t)n->n_arcs, sizeof *n->len_m);
+    return AM_OK;
+}
+
 am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
                         void *progress_user, am_road_network **out,
                         am_error *err)
@@ -764,52 +851,13 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     am_gdal_errors ge;
     am_gdal_capture_begin(&ge);
 
-    GDALDriverH drv = GDALGetDatasetDriver(ds);
-    const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : "";
-    int is_osm = dname != NULL && strcmp(dname, "OSM") == 0;
+    int is_osm = 0;
     OGRLayerH layer = NULL;
-    rc = am_gdal_pick_layer(ds, opt->path,
-                            opt->layer != NULL ? opt->layer
-                            : is_osm           ? "lines"
-                                               : NULL,
-                            &layer, err);
+    fields fi;
+    rc = open_layer(ds, opt, &is_osm, &layer, &fi, &fr, err);
     if (rc != AM_OK)
         goto cleanup;
     const char *lname = OGR_L_GetName(layer);
-
-    fields fi;
-    fields_find(layer, &fi);
-    if (fi.highway < 0 && fi.other_tags < 0) {
-        rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
-                          "layer '%s' has no 'highway' field (the road "
-                          "class, OSM Key:highway)",
-                          lname);
-        am_error_set_layer(err, lname);
-        goto cleanup;
-    }
-
-    rc = frame_setup(layer, opt->path, lname, &fr, err);
-    if (rc != AM_OK)
-        goto cleanup;
-
-    if (is_osm) {
-        /* Read only this layer: the driver drops the others' features. */
-        char sql[AM_ERROR_LAYER_MAX + 32];
-        snprintf(sql, sizeof sql, "SET interest_layers = %s", lname);
-        OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
-        if (res != NULL)
-            GDALDatasetReleaseResultSet(ds, res);
-    }
-    if (opt->where != NULL && opt->where[0] != '\0') {
-        CPLErrorReset();
-        if (OGR_L_SetAttributeFilter(layer, opt->where) != OGRERR_NONE) {
-            rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
-                              "bad filter \"%s\": %s", opt->where,
-                              am_gdal_last_message());
-            am_error_set_layer(err, lname);
-            goto cleanup;
-        }
-    }
 
     b.net = calloc(1, sizeof *b.net);
     if (b.net == NULL) {
@@ -825,37 +873,14 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
                        progress, progress_user, err);
     if (rc != AM_OK)
         goto cleanup;
-
-    am_road_network *n = b.net;
-    if (n->n_bad_geometry > 0)
-        am_warn(opt->warnings,
-                "%s: layer '%s': %lld of %lld road features skipped: no "
-                "usable line geometry (none, empty, not a line, or outside "
-                "the lon/lat range)",
-                opt->path, lname, (long long)n->n_bad_geometry,
-                (long long)(n->n_routable + n->n_bad_geometry));
-    if (n->n_arcs == 0) {
-        rc = am_error_set(err, AM_ERR_EMPTY, opt->path,
-                          "no routable road in layer '%s' (%lld features "
-                          "read, %lld not routable for profile %s)",
-                          lname, (long long)n->n_features,
-                          (long long)n->n_not_routable,
-                          profile_name(opt->profile));
-        am_error_set_layer(err, lname);
+    if ((rc = finish_network(b.net, opt, lname, err)) != AM_OK)
         goto cleanup;
-    }
-    shrink((void **)&n->lon, (size_t)n->n_nodes, sizeof *n->lon);
-    shrink((void **)&n->lat, (size_t)n->n_nodes, sizeof *n->lat);
-    shrink((void **)&n->tail, (size_t)n->n_arcs, sizeof *n->tail);
-    shrink((void **)&n->head, (size_t)n->n_arcs, sizeof *n->head);
-    shrink((void **)&n->time_ds, (size_t)n->n_arcs, sizeof *n->time_ds);
-    shrink((void **)&n->len_m, (size_t)n->n_arcs, sizeof *n->len_m);
     if (progress != NULL && !progress(1.0, "roads: done", progress_user)) {
         rc = am_error_set(err, AM_ERR_CANCELLED, opt->path,
                           "cancelled while reading roads");
         goto cleanup;
     }
-    *out = n;
+    *out = b.net;
     b.net = NULL;
 
 cleanup:

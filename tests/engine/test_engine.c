@@ -22,6 +22,7 @@
 
 #include <hdf5.h>
 
+#include "common/strutil.h"
 #include "engine/accessim.h"
 
 #define DEMO AM_DEMO_DATA "/comoros"

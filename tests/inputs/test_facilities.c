@@ -66,22 +66,22 @@ static int teardown(void **state)
     return rmdir(tmp_dir);
 }
 
-/* A facility source with the defaults of the scenario file. */
-static am_facility_source source(const char *path)
+/* Loader options with the defaults of the scenario file. */
+static am_facility_options source(const char *path)
 {
-    am_facility_source s;
+    am_facility_options s;
     memset(&s, 0, sizeof s);
-    s.path = (char *)path;
+    s.path = path;
     s.default_capacity = 1.0;
     return s;
 }
 
-static am_status load(const am_facility_source *src, am_facility_set **out,
+static am_status load(const am_facility_options *src, am_facility_set **out,
                       am_error *e)
 {
     am_error_clear(e);
     *out = (am_facility_set *)1;
-    am_status rc = am_facilities_load(src, src->path, out, e);
+    am_status rc = am_facilities_load(src, out, e);
     if (rc != AM_OK) {
         assert_null(*out);
         char buf[2048];
@@ -102,7 +102,7 @@ static int count_class(const am_facility_set *f, const char *klass)
 static void test_comoros_all(void **state)
 {
     (void)state;
-    am_facility_source src = source(HEALTH_GPKG);
+    am_facility_options src = source(HEALTH_GPKG);
     am_facility_set *f = NULL;
     am_error e;
     assert_int_equal(load(&src, &f, &e), AM_OK);
@@ -133,8 +133,8 @@ static void test_comoros_all(void **state)
 static void test_comoros_filter_capacity(void **state)
 {
     (void)state;
-    am_class_capacity table[] = {{"hospital", 10.0}, {"clinic", 2.0}};
-    am_facility_source src = source(HEALTH_GPKG);
+    am_facility_class_capacity table[] = {{"hospital", 10.0}, {"clinic", 2.0}};
+    am_facility_options src = source(HEALTH_GPKG);
     src.layer = "health";
     src.where = "amenity IN ('hospital','clinic')";
     src.class_capacity = table;
@@ -167,7 +167,7 @@ static void test_comoros_filter_capacity(void **state)
 static void test_comoros_errors(void **state)
 {
     (void)state;
-    am_facility_source src = source(HEALTH_GPKG);
+    am_facility_options src = source(HEALTH_GPKG);
     am_facility_set *f = NULL;
     am_error e;
 
@@ -214,10 +214,10 @@ static void test_comoros_errors(void **state)
     assert_string_equal(e.layer, "clinics");
     src.layer = NULL;
 
-    am_facility_source missing = source(AM_DEMO_DATA "/comoros/nope.gpkg");
+    am_facility_options missing = source(AM_DEMO_DATA "/comoros/nope.gpkg");
     assert_int_equal(load(&missing, &f, &e), AM_ERR_IO);
     assert_non_null(strstr(e.file, "nope.gpkg"));
-    am_facility_source raster = source(POP_TIF);
+    am_facility_options raster = source(POP_TIF);
     assert_int_equal(load(&raster, &f, &e), AM_ERR_FORMAT);
     assert_string_equal(e.file, POP_TIF);
 }
@@ -231,8 +231,8 @@ static void test_csv_lonlat(void **state)
                                "A2,Site two,clinic,43.50,-11.90,\n"
                                "A3,No position,clinic,,,4\n"
                                "A4,Site four,post, 44.1 ,-12.2,0\n");
-    am_class_capacity table[] = {{"clinic", 3.0}};
-    am_facility_source src = source(csv);
+    am_facility_class_capacity table[] = {{"clinic", 3.0}};
+    am_facility_options src = source(csv);
     src.x_field = "lon";
     src.y_field = "lat";
     src.id_field = "code";
@@ -263,7 +263,7 @@ static void test_csv_lonlat(void **state)
     am_facility_set_destroy(f);
 
     /* Without x_field/y_field, lon/lat columns are found by name. */
-    am_facility_source plain = source(csv);
+    am_facility_options plain = source(csv);
     assert_int_equal(load(&plain, &f, &e), AM_OK);
     assert_int_equal(f->n, 3);
     assert_string_equal(f->name[0], "");
@@ -279,7 +279,7 @@ static void test_csv_lonlat(void **state)
     assert_int_equal(load(&src, &f, &e), AM_OK); /* |lon| <= 90: valid */
     am_facility_set_destroy(f);
     const char *far = write_tmp("far.csv", "lon,lat\n120.5,-11.7\n");
-    am_facility_source swapped = source(far);
+    am_facility_options swapped = source(far);
     swapped.x_field = "lat";
     swapped.y_field = "lon";
     assert_int_equal(load(&swapped, &f, &e), AM_ERR_INVALID);
@@ -288,7 +288,7 @@ static void test_csv_lonlat(void **state)
     const char *bad = write_tmp("bad.csv", "lon,lat,beds\n43.2,-11.7,2\n"
                                            "43.3,-11.8,-5\n"
                                            "x43,-11.8,1\n");
-    am_facility_source neg = source(bad);
+    am_facility_options neg = source(bad);
     neg.capacity_field = "beds";
     neg.where = "lon <> 'x43'";
     assert_int_equal(load(&neg, &f, &e), AM_ERR_INVALID);
@@ -307,7 +307,7 @@ static void test_csv_lonlat(void **state)
                                   "'x43'"));
 
     const char *nocoord = write_tmp("nocoord.csv", "name,beds\na,1\n");
-    am_facility_source nc = source(nocoord);
+    am_facility_options nc = source(nocoord);
     assert_int_equal(load(&nc, &f, &e), AM_ERR_FORMAT);
     assert_non_null(strstr(e.msg, "set x_field and y_field"));
     assert_non_null(strstr(e.msg, "name, beds"));
@@ -324,7 +324,7 @@ static void test_no_crs(void **state)
     const char *csv = write_tmp("wkt.csv", "WKT,name\n"
                                            "\"POINT (43.3 -11.6)\",a\n"
                                            "\"POINT (43.4 -11.7)\",b\n");
-    am_facility_source src = source(csv);
+    am_facility_options src = source(csv);
     am_facility_set *f = NULL;
     am_error e;
     assert_int_equal(load(&src, &f, &e), AM_ERR_CRS);
@@ -358,7 +358,7 @@ static void test_geojson(void **state)
         "43.70], [7.44, 43.70], [7.44, 43.74], [7.40, 43.74], [7.40, "
         "43.70]]]}}\n"
         "]}\n");
-    am_facility_source src = source(gj);
+    am_facility_options src = source(gj);
     src.capacity_field = "beds";
     src.default_capacity = 2.0;
     am_facility_set *f = NULL;
@@ -419,7 +419,7 @@ static void test_capacity_numbers(void **state)
         snprintf(name, sizeof name, "cap%zu.csv", i);
         snprintf(text, sizeof text,
                  "lon,lat,beds\n43.2,-11.7,1\n43.3,-11.8,%s\n", cases[i].cell);
-        am_facility_source src = source(write_tmp(name, text));
+        am_facility_options src = source(write_tmp(name, text));
         src.capacity_field = "beds";
         am_facility_set *f = NULL;
         am_error e;
@@ -443,7 +443,7 @@ static void test_capacity_numbers(void **state)
         "{\"type\": \"Feature\", \"id\": 3, \"properties\": {\"beds\": "
         "1e300}, \"geometry\": {\"type\": \"Point\", \"coordinates\": "
         "[7.42, 43.73]}}]}\n");
-    am_facility_source src = source(gj);
+    am_facility_options src = source(gj);
     src.capacity_field = "beds";
     am_facility_set *f = NULL;
     am_error e;
@@ -452,7 +452,7 @@ static void test_capacity_numbers(void **state)
     assert_non_null(strstr(e.msg, "above 1e+15"));
     /* Coordinates read as text follow the same grammar. */
     const char *hex = write_tmp("hexlon.csv", "lon,lat\n0x2B,-11.7\n");
-    am_facility_source h = source(hex);
+    am_facility_options h = source(hex);
     assert_int_equal(load(&h, &f, &e), AM_ERR_INVALID);
     assert_non_null(strstr(e.msg, "coordinate field 'lon' is not a number: "
                                   "'0x2B'"));
@@ -469,7 +469,7 @@ static void test_duplicate_ids(void **state)
                                            "B2,43.5,-11.6\n"
                                            "A1,43.6,-11.5\n"
                                            "B2,43.7,-11.4\n");
-    am_facility_source src = source(csv);
+    am_facility_options src = source(csv);
     src.id_field = "code";
     am_facility_set *f = NULL;
     am_error e;
@@ -485,7 +485,7 @@ static void test_duplicate_ids(void **state)
     assert_int_equal(f->n, 3);
     am_facility_set_destroy(f);
     /* Without id_field, ids are the FIDs: unique, nothing to refuse. */
-    am_facility_source fids = source(csv);
+    am_facility_options fids = source(csv);
     assert_int_equal(load(&fids, &f, &e), AM_OK);
     assert_int_equal(f->n, 6);
     am_facility_set_destroy(f);
@@ -529,7 +529,7 @@ static void test_projected_gpkg(void **state)
     }
     GDALClose(ds);
 
-    am_facility_source src = source(path);
+    am_facility_options src = source(path);
     src.capacity_field = "beds";
     am_facility_set *f = NULL;
     am_error e;

@@ -264,14 +264,14 @@ static void test_roads_gpkg_corrupt(void **state)
 
 static am_status facilities(const char *path, const char *where, am_error *err)
 {
-    am_facility_source s;
+    am_facility_options s;
     memset(&s, 0, sizeof s);
-    s.path = (char *)path;
-    s.where = (char *)where;
+    s.path = path;
+    s.where = where;
     s.default_capacity = 1.0;
     am_facility_set *f = NULL;
     am_error_clear(err);
-    am_status rc = am_facilities_load(&s, path, &f, err);
+    am_status rc = am_facilities_load(&s, &f, err);
     am_facility_set_destroy(f);
     return rc;
 }

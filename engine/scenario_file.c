@@ -25,7 +25,7 @@
  * work proportional to the current depth for every token, so 100,000
  * nested '[' took 23 s to load before being refused for the schema.
  */
-#include "inputs/scenario_file.h"
+#include "engine/scenario_file.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -39,6 +39,7 @@
 
 #include "common/file_check.h"
 #include "common/numparse.h"
+#include "common/strutil.h"
 #include "common/units.h"
 
 /* A scenario is a few hundred bytes; anything this large is another file. */

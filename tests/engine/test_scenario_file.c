@@ -17,8 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/strutil.h"
 #include "engine/scenario.h"
-#include "inputs/scenario_file.h"
+#include "engine/scenario_file.h"
 
 static const char *const full_yaml =
     "name: comoros-demo\n"
