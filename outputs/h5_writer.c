@@ -47,10 +47,29 @@
 
 #include "common/file_check.h"
 
-#define RASTER_CHUNK 256                 /* max chunk edge (cells) */
+#ifndef RASTER_CHUNK
+#define RASTER_CHUNK 256 /* max chunk edge (cells) */
+#endif
+#ifndef RASTER_CHUNK_ROWS
+#define RASTER_CHUNK_ROWS RASTER_CHUNK
+#endif
+#ifndef RASTER_CHUNK_COLS
+#define RASTER_CHUNK_COLS RASTER_CHUNK
+#endif
 #define CORE_INCREMENT ((size_t)8 << 20) /* in-memory file growth (bytes) */
+#ifndef DEFLATE_LEVEL
 #define DEFLATE_LEVEL 4
+#endif
 #define TABLE_DIM "row" /* the dimension scale inside each table group */
+
+/*
+ * The core driver's memory, followed through its file image callbacks, so
+ * that commit writes the file straight from it (no second copy).
+ */
+typedef struct core_image {
+    unsigned char *mem;
+    size_t size; /* bytes allocated at mem */
+} core_image;
 
 /* One attachment of a dimension scale: HDF5 REFERENCE_LIST element. */
 typedef struct dim_ref {
@@ -62,8 +81,9 @@ struct am_h5 {
     hid_t file;
     char *final_path;
     char *tmp_path;
-    int tmp_fd;    /* the temporary, open from create to commit */
-    int in_memory; /* HDF5 builds the file in memory (core driver) */
+    int tmp_fd;       /* the temporary, open from create to commit */
+    int in_memory;    /* HDF5 builds the file in memory (core driver) */
+    core_image image; /* its buffer, when the callbacks are in place */
     int has_grid;
     int32_t nx, ny;
     /* raster attachments, written to /x and /y as REFERENCE_LIST at commit */
@@ -408,6 +428,58 @@ static int wkt_is_geographic(const char *wkt)
            strncmp(wkt, "GEOGRAPHICCRS[", 14) == 0;
 }
 
+/* ---- the core driver's buffer ---------------------------------------- */
+
+/* malloc/realloc/free for the core driver, recording where its buffer is. */
+static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    (void)op;
+    core_image *c = udata;
+    void *p = malloc(size);
+    if (p != NULL) {
+        c->mem = p;
+        c->size = size;
+    }
+    return p;
+}
+
+static void *image_realloc(void *ptr, size_t size, H5FD_file_image_op_t op,
+                           void *udata)
+{
+    (void)op;
+    core_image *c = udata;
+    void *p = realloc(ptr, size);
+    if (p != NULL) {
+        c->mem = p;
+        c->size = size;
+    }
+    return p;
+}
+
+static herr_t image_free(void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+    (void)op;
+    core_image *c = udata;
+    if (ptr == c->mem) {
+        c->mem = NULL;
+        c->size = 0;
+    }
+    free(ptr);
+    return 0;
+}
+
+/* udata is the am_h5's own core_image: property list copies share it */
+static void *image_udata_copy(void *udata)
+{
+    return udata;
+}
+
+static herr_t image_udata_free(void *udata)
+{
+    (void)udata;
+    return 0;
+}
+
 /* ---- lifecycle -------------------------------------------------------- */
 
 /* Closes every dataset, group, named type and attribute open in file. */
@@ -555,6 +627,15 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
        written to the temporary at commit with checked POSIX I/O: HDF5 1.10
        cannot recover from a failed flush (a full disk; see release_file) */
     h->in_memory = H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0;
+    if (h->in_memory) {
+        /* without them, commit copies the image out (H5Fget_file_image) */
+        H5FD_file_image_callbacks_t cb = {image_malloc,     NULL,
+                                          image_realloc,    image_free,
+                                          image_udata_copy, image_udata_free,
+                                          &h->image};
+        if (H5Pset_file_image_callbacks(fapl, &cb) < 0)
+            H5Eclear2(H5E_DEFAULT);
+    }
     errno = 0;
     if (h->in_memory) {
         h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
@@ -627,19 +708,21 @@ cleanup:
 
 /*
  * Writes the finished file image to the temporary, every write checked (a
- * full disk fails here, HDF5 no longer involved); the progress hook is
- * called every WRITE_PROGRESS_BYTES and may cancel.
+ * full disk fails here, HDF5 not involved): its first n_head bytes from
+ * head, the rest from image. The progress hook is called every
+ * WRITE_PROGRESS_BYTES and may cancel.
  */
 #define WRITE_STEP_BYTES ((size_t)1 << 20)
 #define WRITE_PROGRESS_BYTES ((size_t)64 << 20)
-static am_status write_image(am_h5 *h, const void *image, size_t size,
-                             am_error *err)
+static am_status write_image(am_h5 *h, const void *head, size_t n_head,
+                             const void *image, size_t size, am_error *err)
 {
-    const char *p = image;
     size_t done = 0, next_report = WRITE_PROGRESS_BYTES;
     while (done < size) {
+        const char *p = done < n_head ? head : image;
+        size_t end = done < n_head ? n_head : size;
         size_t step =
-            size - done < WRITE_STEP_BYTES ? size - done : WRITE_STEP_BYTES;
+            end - done < WRITE_STEP_BYTES ? end - done : WRITE_STEP_BYTES;
         ssize_t k = write(h->tmp_fd, p + done, step);
         if (k < 0 && errno == EINTR)
             continue;
@@ -659,6 +742,51 @@ static am_status write_image(am_h5 *h, const void *image, size_t size,
     return AM_OK;
 }
 
+/*
+ * Writes the flushed in-memory file to the temporary, while the file is
+ * still open. The file is the first EOA bytes of the core driver's buffer,
+ * exactly what H5Fget_file_image returns: that function copies those bytes
+ * and clears the superblock's status flags in the copy, which is done here
+ * on a copy of the superblock's first bytes only, so that a multi-GB file
+ * is never held twice. When the buffer is not known (the callbacks were
+ * refused), the file image is copied out as before.
+ */
+#define SUPERBLOCK_HEAD 64
+static am_status write_core_image(am_h5 *h, am_error *err)
+{
+    am_status rc = AM_OK;
+    void *copy = NULL;
+    ssize_t size = H5Fget_file_image(h->file, NULL, 0);
+    H5F_info2_t info;
+    if (size <= 0 || H5Fget_info2(h->file, &info) < 0)
+        return h5_fail(err, AM_ERR_IO, h->final_path,
+                       "cannot get the file image");
+    if (h->image.mem != NULL && (size_t)size <= h->image.size) {
+        unsigned char head[SUPERBLOCK_HEAD];
+        size_t n_head = (size_t)size < sizeof head ? (size_t)size : sizeof head;
+        memcpy(head, h->image.mem, n_head);
+        /* the status flags: 4 bytes after 20 (superblock v0, v1) or one
+           byte after 11 (v2, v3), as H5F_SUPER_STATUS_FLAGS_OFF/_SIZE */
+        unsigned v = info.super.version;
+        size_t off = v >= 2 ? 11 : 20, n_flags = v >= 2 ? 1 : 4;
+        if (off + n_flags <= n_head)
+            memset(head + off, 0, n_flags);
+        return write_image(h, head, n_head, h->image.mem, (size_t)size, err);
+    }
+    copy = malloc((size_t)size);
+    if (copy == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, h->final_path,
+                            "out of memory for the file image (%lld bytes)",
+                            (long long)size);
+    if (H5Fget_file_image(h->file, copy, (size_t)size) < 0)
+        rc =
+            h5_fail(err, AM_ERR_IO, h->final_path, "cannot get the file image");
+    else
+        rc = write_image(h, NULL, 0, copy, (size_t)size, err);
+    free(copy);
+    return rc;
+}
+
 am_status am_h5_commit(am_h5 *h, am_error *err)
 {
     am_status rc = AM_OK;
@@ -675,41 +803,16 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
         rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot flush file");
         goto cleanup;
     }
-    void *image = NULL;
-    ssize_t image_size = 0;
-    if (h->in_memory) {
-        image_size = H5Fget_file_image(h->file, NULL, 0);
-        image = image_size > 0 ? malloc((size_t)image_size) : NULL;
-        if (image == NULL) {
-            rc = image_size > 0 ? am_error_set(err, AM_ERR_NOMEM, h->final_path,
-                                               "out of memory for the file "
-                                               "image (%lld bytes)",
-                                               (long long)image_size)
-                                : h5_fail(err, AM_ERR_IO, h->final_path,
-                                          "cannot get the file image");
-            goto cleanup;
-        }
-        if (H5Fget_file_image(h->file, image, (size_t)image_size) < 0) {
-            free(image);
-            rc = h5_fail(err, AM_ERR_IO, h->final_path,
-                         "cannot get the file image");
-            goto cleanup;
-        }
-    }
+    if (h->in_memory && (rc = write_core_image(h, err)) != AM_OK)
+        goto cleanup;
     close_open_objects(h->file);
     herr_t closed = H5Fclose(h->file);
     h->file = H5I_INVALID_HID;
     if (closed < 0) {
-        free(image);
         rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot close file");
         goto cleanup;
     }
-    if (h->in_memory) {
-        rc = write_image(h, image, (size_t)image_size, err);
-        free(image);
-        if (rc != AM_OK)
-            goto cleanup;
-    } else {
+    if (!h->in_memory) {
         h->tmp_fd = open(h->tmp_path, O_RDONLY | O_CLOEXEC);
         if (h->tmp_fd < 0) {
             rc = am_error_set(err, AM_ERR_IO, h->final_path,
@@ -1129,8 +1232,8 @@ static int block_is_fill(const unsigned char *rows, size_t row_bytes,
                          const unsigned char *fill)
 {
     for (hsize_t r = 0; r < n_rows; r++)
-        if (!all_fill(rows + r * row_bytes + c0 * size, (size_t)(c1 - c0),
-                      size, fill))
+        if (!all_fill(rows + r * row_bytes + c0 * size, (size_t)(c1 - c0), size,
+                      fill))
             return 0;
     return 1;
 }
@@ -1272,8 +1375,9 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
     if ((rc = reserve_raster(h, err)) != AM_OK)
         goto cleanup;
     hsize_t dims[2] = {(hsize_t)h->ny, (hsize_t)h->nx};
-    hsize_t chunk[2] = {dims[0] < RASTER_CHUNK ? dims[0] : RASTER_CHUNK,
-                        dims[1] < RASTER_CHUNK ? dims[1] : RASTER_CHUNK};
+    hsize_t chunk[2] = {
+        dims[0] < RASTER_CHUNK_ROWS ? dims[0] : RASTER_CHUNK_ROWS,
+        dims[1] < RASTER_CHUNK_COLS ? dims[1] : RASTER_CHUNK_COLS};
     const size_t row_bytes = (size_t)h->nx * size;
     if (src->full == NULL) {
         strip = malloc((size_t)chunk[0] * row_bytes);

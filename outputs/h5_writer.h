@@ -125,8 +125,7 @@ typedef int (*am_h5_rows_fn)(int32_t row0, int32_t n_rows, void *buf,
  */
 am_status am_h5_write_raster_rows(am_h5 *h, const char *path, am_h5_type type,
                                   double fill, am_h5_rows_fn fn, void *user,
-                                  const am_h5_raster_info *info,
-                                  am_error *err);
+                                  const am_h5_raster_info *info, am_error *err);
 
 /*
  * The common case of am_h5_write_raster_rows: n values at cells
