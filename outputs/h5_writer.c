@@ -47,8 +47,34 @@
 
 #include "common/file_check.h"
 
+/*
+ * Chunks and compression, chosen for the write phase (issue 6: <= 10 % of a
+ * run) with benchmarks/h5_write_bench.c: a 20000 x 20000 grid with 2M
+ * populated cells in clustered towns, three rasters (f32, f32, i32); CPU
+ * seconds and file size on the shared 2-core development machine:
+ *
+ *   chunk      deflate  CPU s  MB
+ *   256 x 256  4        15.1   24.3   (previous setting)
+ *   256 x 256  1         9.5   36.9
+ *   256 x 256  6        20.4   24.1
+ *   512 x 512  4        20.1   24.5
+ *   128 x 128  4         9.8   23.4
+ *   128 x 128  1         5.2   30.9
+ *   64 x 64    4         5.3   22.7   (chosen)
+ *   16 x nx    4        15.4   26.8
+ *
+ * (The writer before streaming, full buffers and every chunk stored: 23.6
+ * CPU s, 26.5 MB, 1.67 GB peak memory; streamed: 0.11-0.12 GB.)
+ * Nearly all the time is zlib. Chunks that hold only the fill value are
+ * not stored, so the smaller the chunk, the more of a sparse grid is
+ * skipped: 64 x 64 (16 kB of f32) is the fastest and gives the smallest
+ * file, and GDAL reads the whole raster as fast as with 256 x 256 (3.4 s
+ * against 3.6 s of CPU for `gdalinfo -stats`). Level 4 over 1: a third
+ * smaller for the same time once empty chunks are skipped. Shuffle stays
+ * (it is what makes float rasters compress).
+ */
 #ifndef RASTER_CHUNK
-#define RASTER_CHUNK 256 /* max chunk edge (cells) */
+#define RASTER_CHUNK AM_H5_CHUNK_EDGE /* max chunk edge (cells) */
 #endif
 #ifndef RASTER_CHUNK_ROWS
 #define RASTER_CHUNK_ROWS RASTER_CHUNK
@@ -744,12 +770,12 @@ static am_status write_image(am_h5 *h, const void *head, size_t n_head,
 
 /*
  * Writes the flushed in-memory file to the temporary, while the file is
- * still open. The file is the first EOA bytes of the core driver's buffer,
- * exactly what H5Fget_file_image returns: that function copies those bytes
- * and clears the superblock's status flags in the copy, which is done here
- * on a copy of the superblock's first bytes only, so that a multi-GB file
- * is never held twice. When the buffer is not known (the callbacks were
- * refused), the file image is copied out as before.
+ * still open. The file is the first EOA bytes of the core driver's buffer:
+ * H5Fget_file_image copies those bytes and clears the superblock's status
+ * flags in its copy; the same is done here on a copy of the superblock's
+ * first bytes only, so that a large file is never held twice (the output
+ * was checked byte for byte against H5Fget_file_image's). When the buffer
+ * is not known (the callbacks were refused), the image is copied out.
  */
 #define SUPERBLOCK_HEAD 64
 static am_status write_core_image(am_h5 *h, am_error *err)

@@ -16,7 +16,9 @@
  * disk is one AM_ERR_IO), syncs it and renames it onto the final path only
  * if everything was written; am_h5_abort removes it. A reader never sees a
  * complete-looking partial file, and a failure keeps an older file. Memory:
- * the file's size, twice for a moment at commit. A run killed outright
+ * the (compressed) file's size, which commit writes straight from HDF5's
+ * buffer, plus one strip of the raster being written (streamed rasters
+ * never need the full grid in memory). A run killed outright
  * (SIGKILL, power loss) leaves its temporary behind; the next am_h5_create
  * for the same output removes those whose process no longer exists, never
  * one of a live process. am_h5_create refuses an output that exists and is
@@ -92,6 +94,10 @@ am_status am_h5_write_raster_i32(am_h5 *h, const char *path,
  * nx values) per raster, whatever the grid's size: a national grid never
  * exists as a full buffer.
  */
+/* Rasters are stored in chunks of at most this many rows and columns; a
+ * strip is one row of chunks. */
+#define AM_H5_CHUNK_EDGE 64
+
 typedef enum am_h5_type {
     AM_H5_F32 = 1, /* float, stored IEEE 32-bit little-endian */
     AM_H5_I32      /* int32_t, stored 32-bit little-endian */
@@ -114,7 +120,7 @@ typedef int (*am_h5_rows_fn)(int32_t row0, int32_t n_rows, void *buf,
  * AM_H5_F32 a value a float holds exactly (or NaN). Chunks that hold only
  * the fill value are not stored (readers get the fill value back), so a
  * sparse raster costs neither time nor space where it is empty.
- * Allocates one strip (at most 256 rows x nx values).
+ * Allocates one strip (at most AM_H5_CHUNK_EDGE rows x nx values).
  * Returns AM_OK; AM_ERR_INVALID (bad path, type, fill or no fn);
  * AM_ERR_INTERNAL (no grid yet); AM_ERR_NOMEM; AM_ERR_IO (HDF5, e.g. the
  * path exists); AM_ERR_CANCELLED when the progress hook says stop. When fn

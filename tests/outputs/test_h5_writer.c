@@ -372,7 +372,7 @@ static void test_cancel_while_writing(void **state)
     am_grid g;
     fixture_grid(FIXTURE_UTM38S, &g, &wkt);
     g.nx = 10;
-    g.ny = 600; /* three strips of 256 rows */
+    g.ny = 600; /* strips of AM_H5_CHUNK_EDGE rows */
     float *v = noise_raster(g.nx, g.ny);
     stopper st = {0, 2, ""};
     assert_int_equal(am_h5_create(path, &h, &err), AM_OK);
@@ -584,8 +584,8 @@ static void test_large_raster_chunks(void **state)
     hid_t dcpl = H5Dget_create_plist(ds);
     hsize_t chunk[2];
     assert_int_equal(H5Pget_chunk(dcpl, 2, chunk), 2);
-    assert_int_equal(chunk[0], 256);
-    assert_int_equal(chunk[1], 256);
+    assert_int_equal(chunk[0], AM_H5_CHUNK_EDGE);
+    assert_int_equal(chunk[1], AM_H5_CHUNK_EDGE);
     assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                         back) >= 0);
     assert_memory_equal(v, back, n * sizeof *v);
@@ -694,8 +694,8 @@ static void read_all(hid_t f, const char *path, hid_t mtype, void *out)
 
 /*
  * Streamed == full buffer == sparse, byte for byte in storage, on a grid
- * of 3 x 3 chunks with partial edge chunks; a chunk that holds only the
- * fill value is not stored, and reads back as fill.
+ * of chunks with partial edge chunks; the 2 x 2 chunks that hold only the
+ * fill value are not stored, and read back as fill.
  */
 static void test_rows_equal_full(void **state)
 {
@@ -713,8 +713,10 @@ static void test_rows_equal_full(void **state)
     int64_t m = 0;
     for (size_t i = 0; i < n; i++) {
         int32_t x = (int32_t)(i % NX), y = (int32_t)(i / NX);
-        /* chunk (row 1, col 1) stays empty; elsewhere 1 cell in 7 */
-        int empty = (x >= 256 && x < 512 && y >= 256 && y < 512) || i % 7;
+        /* chunks (2..3, 2..3) stay empty; elsewhere 1 cell in 7 */
+        const int32_t e = AM_H5_CHUNK_EDGE;
+        int empty =
+            (x >= 2 * e && x < 4 * e && y >= 2 * e && y < 4 * e) || i % 7;
         v[i] = empty ? -9999.0f : 0.5f * (float)(i % 1000);
         vi[i] = empty ? -2 : (int32_t)(i % 5000);
         if (!empty) {
@@ -733,7 +735,9 @@ static void test_rows_equal_full(void **state)
     assert_int_equal(am_h5_write_raster_rows(h, "/g/rows", AM_H5_F32, -9999.0,
                                              copy_rows, &src, &info, &err),
                      AM_OK);
-    assert_int_equal(src.calls, 3);
+    const int strips = (NY + AM_H5_CHUNK_EDGE - 1) / AM_H5_CHUNK_EDGE;
+    const int cols = (NX + AM_H5_CHUNK_EDGE - 1) / AM_H5_CHUNK_EDGE;
+    assert_int_equal(src.calls, strips);
     assert_int_equal(src.next_row, NY);
     assert_int_equal(am_h5_write_raster_sparse_f32(h, "/sparse", m, cell, sv,
                                                    -9999.0f, &info, &err),
@@ -750,7 +754,7 @@ static void test_rows_equal_full(void **state)
     assert_int_equal(am_h5_commit(h, &err), AM_OK);
 
     hid_t f = open_ro(path);
-    assert_int_equal(n_chunks(f, "/full"), 8); /* 9 less the empty one */
+    assert_int_equal(n_chunks(f, "/full"), strips * cols - 4);
     assert_same_chunks(f, "/full", "/g/rows");
     assert_same_chunks(f, "/full", "/sparse");
     assert_same_chunks(f, "/full_i", "/rows_i");
@@ -825,12 +829,13 @@ static void test_rows_strips(void **state)
     assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_F32, -1.0, log_rows,
                                              &l, NULL, &err),
                      AM_OK);
-    assert_int_equal(l.calls, 3);
+    const int32_t e = AM_H5_CHUNK_EDGE;
+    assert_int_equal(l.calls, (600 + e - 1) / e);
     int32_t next = 0;
     for (int i = 0; i < l.calls; i++) {
         assert_int_equal(l.row0[i], next);
-        assert_int_equal(l.row0[i] % 256, 0);
-        assert_int_equal(l.n_rows[i], i < 2 ? 256 : 600 - 512);
+        assert_int_equal(l.row0[i] % e, 0);
+        assert_int_equal(l.n_rows[i], 600 - next < e ? 600 - next : e);
         next += l.n_rows[i];
     }
     assert_int_equal(next, 600);
@@ -840,7 +845,7 @@ static void test_rows_strips(void **state)
     read_all(f, "/r", H5T_NATIVE_FLOAT, back);
     H5Fclose(f);
     for (int i = 0; i < 600 * 7; i++) {
-        float want = (i % (256 * 7) == 0) ? (float)(i / 7) : -1.0f;
+        float want = (i % (e * 7) == 0) ? (float)(i / 7) : -1.0f;
         assert_true(back[i] == want);
     }
     unlink(path);
@@ -869,7 +874,10 @@ static void test_rows_failure(void **state)
     assert_int_equal(l.calls, 2);
     assert_string_equal(err.file, path);
     assert_non_null(strstr(err.msg, "'/r'"));
-    assert_non_null(strstr(err.msg, "rows 256 to 511"));
+    char rows[64];
+    snprintf(rows, sizeof rows, "rows %d to %d", AM_H5_CHUNK_EDGE,
+             2 * AM_H5_CHUNK_EDGE - 1);
+    assert_non_null(strstr(err.msg, rows));
     am_h5_abort(h);
     assert_false(exists(tmp));
     assert_true(file_holds(path, "older"));
