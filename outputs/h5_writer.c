@@ -47,10 +47,55 @@
 
 #include "common/file_check.h"
 
-#define RASTER_CHUNK 256                 /* max chunk edge (cells) */
+/*
+ * Chunks and compression, chosen for the write phase (issue 6: <= 10 % of a
+ * run) with benchmarks/h5_write_bench.c: a 20000 x 20000 grid with 2M
+ * populated cells in clustered towns, three rasters (f32, f32, i32); CPU
+ * seconds and file size on the shared 2-core development machine:
+ *
+ *   chunk      deflate  CPU s  MB
+ *   256 x 256  4        15.1   24.3   (previous setting)
+ *   256 x 256  1         9.5   36.9
+ *   256 x 256  6        20.4   24.1
+ *   512 x 512  4        20.1   24.5
+ *   128 x 128  4         9.8   23.4
+ *   128 x 128  1         5.2   30.9
+ *   64 x 64    4         5.3   22.7   (chosen)
+ *   16 x nx    4        15.4   26.8
+ *
+ * (The writer before streaming, full buffers and every chunk stored: 23.6
+ * CPU s, 26.5 MB, 1.67 GB peak memory; streamed: 0.11-0.12 GB.)
+ * Nearly all the time is zlib. Chunks that hold only the fill value are
+ * not stored, so the smaller the chunk, the more of a sparse grid is
+ * skipped: 64 x 64 (16 kB of f32) is the fastest and gives the smallest
+ * file, and GDAL reads the whole raster as fast as with 256 x 256 (3.4 s
+ * against 3.6 s of CPU for `gdalinfo -stats`). Level 4 over 1: a third
+ * smaller for the same time once empty chunks are skipped. Shuffle stays
+ * (it is what makes float rasters compress).
+ */
+#ifndef RASTER_CHUNK
+#define RASTER_CHUNK AM_H5_CHUNK_EDGE /* max chunk edge (cells) */
+#endif
+#ifndef RASTER_CHUNK_ROWS
+#define RASTER_CHUNK_ROWS RASTER_CHUNK
+#endif
+#ifndef RASTER_CHUNK_COLS
+#define RASTER_CHUNK_COLS RASTER_CHUNK
+#endif
 #define CORE_INCREMENT ((size_t)8 << 20) /* in-memory file growth (bytes) */
+#ifndef DEFLATE_LEVEL
 #define DEFLATE_LEVEL 4
+#endif
 #define TABLE_DIM "row" /* the dimension scale inside each table group */
+
+/*
+ * The core driver's memory, followed through its file image callbacks, so
+ * that commit writes the file straight from it (no second copy).
+ */
+typedef struct core_image {
+    unsigned char *mem;
+    size_t size; /* bytes allocated at mem */
+} core_image;
 
 /* One attachment of a dimension scale: HDF5 REFERENCE_LIST element. */
 typedef struct dim_ref {
@@ -62,8 +107,9 @@ struct am_h5 {
     hid_t file;
     char *final_path;
     char *tmp_path;
-    int tmp_fd;    /* the temporary, open from create to commit */
-    int in_memory; /* HDF5 builds the file in memory (core driver) */
+    int tmp_fd;       /* the temporary, open from create to commit */
+    int in_memory;    /* HDF5 builds the file in memory (core driver) */
+    core_image image; /* its buffer, when the callbacks are in place */
     int has_grid;
     int32_t nx, ny;
     /* raster attachments, written to /x and /y as REFERENCE_LIST at commit */
@@ -408,6 +454,58 @@ static int wkt_is_geographic(const char *wkt)
            strncmp(wkt, "GEOGRAPHICCRS[", 14) == 0;
 }
 
+/* ---- the core driver's buffer ---------------------------------------- */
+
+/* malloc/realloc/free for the core driver, recording where its buffer is. */
+static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
+{
+    (void)op;
+    core_image *c = udata;
+    void *p = malloc(size);
+    if (p != NULL) {
+        c->mem = p;
+        c->size = size;
+    }
+    return p;
+}
+
+static void *image_realloc(void *ptr, size_t size, H5FD_file_image_op_t op,
+                           void *udata)
+{
+    (void)op;
+    core_image *c = udata;
+    void *p = realloc(ptr, size);
+    if (p != NULL) {
+        c->mem = p;
+        c->size = size;
+    }
+    return p;
+}
+
+static herr_t image_free(void *ptr, H5FD_file_image_op_t op, void *udata)
+{
+    (void)op;
+    core_image *c = udata;
+    if (ptr == c->mem) {
+        c->mem = NULL;
+        c->size = 0;
+    }
+    free(ptr);
+    return 0;
+}
+
+/* udata is the am_h5's own core_image: property list copies share it */
+static void *image_udata_copy(void *udata)
+{
+    return udata;
+}
+
+static herr_t image_udata_free(void *udata)
+{
+    (void)udata;
+    return 0;
+}
+
 /* ---- lifecycle -------------------------------------------------------- */
 
 /* Closes every dataset, group, named type and attribute open in file. */
@@ -555,6 +653,15 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
        written to the temporary at commit with checked POSIX I/O: HDF5 1.10
        cannot recover from a failed flush (a full disk; see release_file) */
     h->in_memory = H5Pset_fapl_core(fapl, CORE_INCREMENT, 0) >= 0;
+    if (h->in_memory) {
+        /* without them, commit copies the image out (H5Fget_file_image) */
+        H5FD_file_image_callbacks_t cb = {image_malloc,     NULL,
+                                          image_realloc,    image_free,
+                                          image_udata_copy, image_udata_free,
+                                          &h->image};
+        if (H5Pset_file_image_callbacks(fapl, &cb) < 0)
+            H5Eclear2(H5E_DEFAULT);
+    }
     errno = 0;
     if (h->in_memory) {
         h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
@@ -627,19 +734,21 @@ cleanup:
 
 /*
  * Writes the finished file image to the temporary, every write checked (a
- * full disk fails here, HDF5 no longer involved); the progress hook is
- * called every WRITE_PROGRESS_BYTES and may cancel.
+ * full disk fails here, HDF5 not involved): its first n_head bytes from
+ * head, the rest from image. The progress hook is called every
+ * WRITE_PROGRESS_BYTES and may cancel.
  */
 #define WRITE_STEP_BYTES ((size_t)1 << 20)
 #define WRITE_PROGRESS_BYTES ((size_t)64 << 20)
-static am_status write_image(am_h5 *h, const void *image, size_t size,
-                             am_error *err)
+static am_status write_image(am_h5 *h, const void *head, size_t n_head,
+                             const void *image, size_t size, am_error *err)
 {
-    const char *p = image;
     size_t done = 0, next_report = WRITE_PROGRESS_BYTES;
     while (done < size) {
+        const char *p = done < n_head ? head : image;
+        size_t end = done < n_head ? n_head : size;
         size_t step =
-            size - done < WRITE_STEP_BYTES ? size - done : WRITE_STEP_BYTES;
+            end - done < WRITE_STEP_BYTES ? end - done : WRITE_STEP_BYTES;
         ssize_t k = write(h->tmp_fd, p + done, step);
         if (k < 0 && errno == EINTR)
             continue;
@@ -659,6 +768,51 @@ static am_status write_image(am_h5 *h, const void *image, size_t size,
     return AM_OK;
 }
 
+/*
+ * Writes the flushed in-memory file to the temporary, while the file is
+ * still open. The file is the first EOA bytes of the core driver's buffer:
+ * H5Fget_file_image copies those bytes and clears the superblock's status
+ * flags in its copy; the same is done here on a copy of the superblock's
+ * first bytes only, so that a large file is never held twice (the output
+ * was checked byte for byte against H5Fget_file_image's). When the buffer
+ * is not known (the callbacks were refused), the image is copied out.
+ */
+#define SUPERBLOCK_HEAD 64
+static am_status write_core_image(am_h5 *h, am_error *err)
+{
+    am_status rc = AM_OK;
+    void *copy = NULL;
+    ssize_t size = H5Fget_file_image(h->file, NULL, 0);
+    H5F_info2_t info;
+    if (size <= 0 || H5Fget_info2(h->file, &info) < 0)
+        return h5_fail(err, AM_ERR_IO, h->final_path,
+                       "cannot get the file image");
+    if (h->image.mem != NULL && (size_t)size <= h->image.size) {
+        unsigned char head[SUPERBLOCK_HEAD];
+        size_t n_head = (size_t)size < sizeof head ? (size_t)size : sizeof head;
+        memcpy(head, h->image.mem, n_head);
+        /* the status flags: 4 bytes after 20 (superblock v0, v1) or one
+           byte after 11 (v2, v3), as H5F_SUPER_STATUS_FLAGS_OFF/_SIZE */
+        unsigned v = info.super.version;
+        size_t off = v >= 2 ? 11 : 20, n_flags = v >= 2 ? 1 : 4;
+        if (off + n_flags <= n_head)
+            memset(head + off, 0, n_flags);
+        return write_image(h, head, n_head, h->image.mem, (size_t)size, err);
+    }
+    copy = malloc((size_t)size);
+    if (copy == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, h->final_path,
+                            "out of memory for the file image (%lld bytes)",
+                            (long long)size);
+    if (H5Fget_file_image(h->file, copy, (size_t)size) < 0)
+        rc =
+            h5_fail(err, AM_ERR_IO, h->final_path, "cannot get the file image");
+    else
+        rc = write_image(h, NULL, 0, copy, (size_t)size, err);
+    free(copy);
+    return rc;
+}
+
 am_status am_h5_commit(am_h5 *h, am_error *err)
 {
     am_status rc = AM_OK;
@@ -675,41 +829,16 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
         rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot flush file");
         goto cleanup;
     }
-    void *image = NULL;
-    ssize_t image_size = 0;
-    if (h->in_memory) {
-        image_size = H5Fget_file_image(h->file, NULL, 0);
-        image = image_size > 0 ? malloc((size_t)image_size) : NULL;
-        if (image == NULL) {
-            rc = image_size > 0 ? am_error_set(err, AM_ERR_NOMEM, h->final_path,
-                                               "out of memory for the file "
-                                               "image (%lld bytes)",
-                                               (long long)image_size)
-                                : h5_fail(err, AM_ERR_IO, h->final_path,
-                                          "cannot get the file image");
-            goto cleanup;
-        }
-        if (H5Fget_file_image(h->file, image, (size_t)image_size) < 0) {
-            free(image);
-            rc = h5_fail(err, AM_ERR_IO, h->final_path,
-                         "cannot get the file image");
-            goto cleanup;
-        }
-    }
+    if (h->in_memory && (rc = write_core_image(h, err)) != AM_OK)
+        goto cleanup;
     close_open_objects(h->file);
     herr_t closed = H5Fclose(h->file);
     h->file = H5I_INVALID_HID;
     if (closed < 0) {
-        free(image);
         rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot close file");
         goto cleanup;
     }
-    if (h->in_memory) {
-        rc = write_image(h, image, (size_t)image_size, err);
-        free(image);
-        if (rc != AM_OK)
-            goto cleanup;
-    } else {
+    if (!h->in_memory) {
         h->tmp_fd = open(h->tmp_path, O_RDONLY | O_CLOEXEC);
         if (h->tmp_fd < 0) {
             rc = am_error_set(err, AM_ERR_IO, h->final_path,
@@ -1062,14 +1191,189 @@ am_status am_h5_attr_double_array(am_h5 *h, const char *obj_path,
 
 /* ---- rasters ---------------------------------------------------------- */
 
-static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
-                              hid_t mtype, const void *data, const void *nodata,
+/* Where a raster's rows come from: the caller's function, or a full grid. */
+typedef struct row_source {
+    am_h5_rows_fn fn;
+    void *user;
+    const void *full; /* [ny][nx] values, or NULL: fn supplies strips */
+} row_source;
+
+/* HDF5 file and memory types and the size of one value of type t. */
+static int raster_type(am_h5_type t, hid_t *ftype, hid_t *mtype, size_t *size)
+{
+    switch (t) {
+    case AM_H5_F32:
+        *ftype = H5T_IEEE_F32LE;
+        *mtype = H5T_NATIVE_FLOAT;
+        *size = sizeof(float);
+        return 1;
+    case AM_H5_I32:
+        *ftype = H5T_STD_I32LE;
+        *mtype = H5T_NATIVE_INT32;
+        *size = sizeof(int32_t);
+        return 1;
+    }
+    return 0;
+}
+
+/* The fill value as one value of type t in out; 0 if t cannot hold it. */
+static int raster_fill(am_h5_type t, double fill, unsigned char out[8])
+{
+    if (t == AM_H5_F32) {
+        float f = (float)fill;
+        if (!isnan(fill) && (double)f != fill)
+            return 0;
+        memcpy(out, &f, sizeof f);
+        return 1;
+    }
+    if (!(fill >= INT32_MIN && fill <= INT32_MAX) || fill != floor(fill))
+        return 0;
+    int32_t i = (int32_t)fill;
+    memcpy(out, &i, sizeof i);
+    return 1;
+}
+
+/* Whether the n values of size `size` at p all equal the fill value. */
+static int all_fill(const unsigned char *p, size_t n, size_t size,
+                    const unsigned char *fill)
+{
+    /* values are 4 bytes (f32, i32): compare as one 32-bit pattern, bitwise
+       (a NaN fill matches itself, -0.0 does not match 0.0) */
+    uint32_t f;
+    memcpy(&f, fill, sizeof f);
+    if (size != sizeof f)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t v;
+        memcpy(&v, p + i * sizeof v, sizeof v);
+        if (v != f)
+            return 0;
+    }
+    return 1;
+}
+
+/* Whether rows [0, n_rows) x columns [c0, c1) of a strip are all fill. */
+static int block_is_fill(const unsigned char *rows, size_t row_bytes,
+                         hsize_t n_rows, hsize_t c0, hsize_t c1, size_t size,
+                         const unsigned char *fill)
+{
+    for (hsize_t r = 0; r < n_rows; r++)
+        if (!all_fill(rows + r * row_bytes + c0 * size, (size_t)(c1 - c0), size,
+                      fill))
+            return 0;
+    return 1;
+}
+
+/*
+ * Writes one strip (rows row0 .. row0 + n_rows - 1, all nx columns, at
+ * rows) into ds, leaving out the chunks that hold only the fill value:
+ * HDF5 returns the dataset's fill value for a chunk never written, so the
+ * data read back is the same, and a national raster that is mostly empty
+ * costs neither deflate time nor file space there. Runs of chunks that are
+ * not empty are written with one H5Dwrite each. < 0 on HDF5 failure.
+ */
+static herr_t write_strip(hid_t ds, hid_t fspace, hid_t mtype,
+                          const unsigned char *rows, hsize_t row0,
+                          hsize_t n_rows, hsize_t nx, hsize_t chunk_cols,
+                          size_t size, const unsigned char *fill)
+{
+    herr_t rc = -1;
+    const size_t row_bytes = (size_t)nx * size;
+    hsize_t mdims[2] = {n_rows, nx};
+    hid_t mem = H5Screate_simple(2, mdims, NULL);
+    if (mem == H5I_INVALID_HID)
+        return -1;
+    hsize_t c0 = 0;
+    while (c0 < nx) {
+        /* skip empty chunks, then take the run of non-empty ones */
+        hsize_t c1 = c0 + chunk_cols < nx ? c0 + chunk_cols : nx;
+        if (block_is_fill(rows, row_bytes, n_rows, c0, c1, size, fill)) {
+            c0 = c1;
+            continue;
+        }
+        hsize_t end = c1;
+        while (end < nx) {
+            hsize_t e = end + chunk_cols < nx ? end + chunk_cols : nx;
+            if (block_is_fill(rows, row_bytes, n_rows, end, e, size, fill))
+                break;
+            end = e;
+        }
+        hsize_t mstart[2] = {0, c0}, fstart[2] = {row0, c0};
+        hsize_t count[2] = {n_rows, end - c0};
+        if (H5Sselect_hyperslab(mem, H5S_SELECT_SET, mstart, NULL, count,
+                                NULL) < 0 ||
+            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, count,
+                                NULL) < 0 ||
+            H5Dwrite(ds, mtype, mem, fspace, H5P_DEFAULT, rows) < 0)
+            goto cleanup;
+        c0 = end;
+    }
+    rc = 0;
+cleanup:
+    H5Sclose(mem);
+    return rc;
+}
+
+/* Room for one more raster reference in h->rasters. */
+static am_status reserve_raster(am_h5 *h, am_error *err)
+{
+    if (h->n_rasters < h->cap_rasters)
+        return AM_OK;
+    size_t cap = h->cap_rasters ? 2 * h->cap_rasters : 8;
+    hobj_ref_t *r = realloc(h->rasters, cap * sizeof *r);
+    if (r == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
+    h->rasters = r;
+    h->cap_rasters = cap;
+    return AM_OK;
+}
+
+/* The CF attributes of a raster and its x/y dimension scales. */
+static herr_t finish_raster(am_h5 *h, hid_t ds, const char *path, hid_t ftype,
+                            hid_t mtype, const void *fill,
+                            const am_h5_raster_info *info)
+{
+    /* CF attributes; _FillValue has the variable's own type (netCDF rule) */
+    if (put_scalar(ds, "_FillValue", ftype, mtype, fill) < 0)
+        return -1;
+    if (info != NULL && info->long_name != NULL &&
+        put_str(ds, "long_name", info->long_name, 0) < 0)
+        return -1;
+    if (info != NULL && info->units != NULL &&
+        put_str(ds, "units", info->units, 0) < 0)
+        return -1;
+    /* CF 1.8 resolves a bare name in the variable's own group; GDAL 3.6
+       finds /crs from a subgroup only by absolute path */
+    if (put_str(ds, "grid_mapping", strchr(path + 1, '/') ? "/crs" : "crs", 0) <
+        0)
+        return -1;
+    /* attach the y (dim 0) and x (dim 1) scales */
+    hobj_ref_t scales[2];
+    if (H5Rcreate(&scales[0], h->file, "/y", H5R_OBJECT, -1) < 0 ||
+        H5Rcreate(&scales[1], h->file, "/x", H5R_OBJECT, -1) < 0 ||
+        put_dimension_list(ds, 2, scales) < 0 ||
+        H5Rcreate(&h->rasters[h->n_rasters], h->file, path, H5R_OBJECT, -1) < 0)
+        return -1;
+    h->n_rasters++;
+    return 0;
+}
+
+/*
+ * Every raster is written here, by strips of chunk rows, from a full grid
+ * or from the caller's strips (one strip buffer, filled with the fill
+ * value before each call).
+ */
+static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
+                              double fill, const row_source *src,
                               const am_h5_raster_info *info, am_error *err)
 {
     am_status rc = AM_OK;
     hid_t s = H5I_INVALID_HID, dcpl = H5I_INVALID_HID;
     hid_t lcpl = H5I_INVALID_HID, ds = H5I_INVALID_HID;
-    hid_t mem = H5I_INVALID_HID;
+    hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+    size_t size = 0;
+    unsigned char fillv[8];
+    unsigned char *strip = NULL;
     quiet q;
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
@@ -1080,32 +1384,42 @@ static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
                           path ? path : "(null)");
         goto cleanup;
     }
-    if (!valid_path(path) || data == NULL) {
+    if (!valid_path(path) || (src->full == NULL && src->fn == NULL)) {
         rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
                           "bad raster path '%s' or no data",
                           path ? path : "(null)");
         goto cleanup;
     }
-    if (h->n_rasters == h->cap_rasters) {
-        size_t cap = h->cap_rasters ? 2 * h->cap_rasters : 8;
-        hobj_ref_t *r = realloc(h->rasters, cap * sizeof *r);
-        if (r == NULL) {
-            rc =
-                am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
+    if (!raster_type(type, &ftype, &mtype, &size) ||
+        !raster_fill(type, fill, fillv)) {
+        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+                          "raster '%s': unknown type %d or a fill value "
+                          "(%.17g) the type cannot hold",
+                          path, (int)type, fill);
+        goto cleanup;
+    }
+    if ((rc = reserve_raster(h, err)) != AM_OK)
+        goto cleanup;
+    hsize_t dims[2] = {(hsize_t)h->ny, (hsize_t)h->nx};
+    hsize_t chunk[2] = {
+        dims[0] < RASTER_CHUNK_ROWS ? dims[0] : RASTER_CHUNK_ROWS,
+        dims[1] < RASTER_CHUNK_COLS ? dims[1] : RASTER_CHUNK_COLS};
+    const size_t row_bytes = (size_t)h->nx * size;
+    if (src->full == NULL) {
+        strip = malloc((size_t)chunk[0] * row_bytes);
+        if (strip == NULL) {
+            rc = am_error_set(err, AM_ERR_NOMEM, h->final_path,
+                              "out of memory for a strip of '%s' (%zu bytes)",
+                              path, (size_t)chunk[0] * row_bytes);
             goto cleanup;
         }
-        h->rasters = r;
-        h->cap_rasters = cap;
     }
-    hsize_t dims[2] = {(hsize_t)h->ny, (hsize_t)h->nx};
-    hsize_t chunk[2] = {dims[0] < RASTER_CHUNK ? dims[0] : RASTER_CHUNK,
-                        dims[1] < RASTER_CHUNK ? dims[1] : RASTER_CHUNK};
     s = H5Screate_simple(2, dims, NULL);
     dcpl = dcpl_ordered();
     lcpl = lcpl_parents();
     if (s == H5I_INVALID_HID || dcpl == H5I_INVALID_HID ||
         lcpl == H5I_INVALID_HID || H5Pset_chunk(dcpl, 2, chunk) < 0 ||
-        H5Pset_fill_value(dcpl, mtype, nodata) < 0)
+        H5Pset_fill_value(dcpl, mtype, fillv) < 0)
         goto hdf5_error;
     if (deflate_usable() &&
         (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0))
@@ -1115,51 +1429,42 @@ static am_status write_raster(am_h5 *h, const char *path, hid_t ftype,
         goto hdf5_error;
     /* one strip of chunks at a time, so that progress (and cancellation)
        follows the rows written */
-    const size_t row_bytes = (size_t)h->nx * H5Tget_size(mtype);
+    if (src->full == NULL)
+        am_error_clear(err); /* tells an error fn recorded from none */
     for (hsize_t row0 = 0; row0 < dims[0]; row0 += chunk[0]) {
-        hsize_t start[2] = {row0, 0};
-        hsize_t count[2] = {
-            dims[0] - row0 < chunk[0] ? dims[0] - row0 : chunk[0], dims[1]};
-        mem = H5Screate_simple(2, count, NULL);
-        if (mem == H5I_INVALID_HID ||
-            H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, count, NULL) <
-                0 ||
-            H5Dwrite(ds, mtype, mem, s, H5P_DEFAULT,
-                     (const char *)data + row0 * row_bytes) < 0)
+        hsize_t n = dims[0] - row0 < chunk[0] ? dims[0] - row0 : chunk[0];
+        const unsigned char *rows;
+        if (src->full != NULL) {
+            rows = (const unsigned char *)src->full + row0 * row_bytes;
+        } else {
+            for (size_t i = 0; i < (size_t)n * (size_t)h->nx; i++)
+                memcpy(strip + i * size, fillv, size);
+            if (!src->fn((int32_t)row0, (int32_t)n, strip, src->user)) {
+                if (err != NULL && err->code != AM_OK)
+                    rc = err->code;
+                else
+                    rc = am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+                                      "raster '%s': rows %lld to %lld were "
+                                      "not supplied (the row source stopped)",
+                                      path, (long long)row0,
+                                      (long long)(row0 + n - 1));
+                goto cleanup;
+            }
+            rows = strip;
+        }
+        if (write_strip(ds, s, mtype, rows, row0, n, dims[1], chunk[1], size,
+                        fillv) < 0)
             goto hdf5_error;
-        close_id(&mem, H5Sclose);
         if (h->progress != NULL &&
-            !h->progress((double)(row0 + count[0]) / (double)dims[0], path,
+            !h->progress((double)(row0 + n) / (double)dims[0], path,
                          h->progress_user)) {
             rc = am_error_set(err, AM_ERR_CANCELLED, h->final_path,
                               "cancelled while writing '%s'", path);
             goto cleanup;
         }
     }
-
-    /* CF attributes; _FillValue has the variable's own type (netCDF rule) */
-    if (put_scalar(ds, "_FillValue", ftype, mtype, nodata) < 0)
+    if (finish_raster(h, ds, path, ftype, mtype, fillv, info) < 0)
         goto hdf5_error;
-    if (info != NULL && info->long_name != NULL &&
-        put_str(ds, "long_name", info->long_name, 0) < 0)
-        goto hdf5_error;
-    if (info != NULL && info->units != NULL &&
-        put_str(ds, "units", info->units, 0) < 0)
-        goto hdf5_error;
-    /* CF 1.8 resolves a bare name in the variable's own group; GDAL 3.6
-       finds /crs from a subgroup only by absolute path */
-    if (put_str(ds, "grid_mapping", strchr(path + 1, '/') ? "/crs" : "crs", 0) <
-        0)
-        goto hdf5_error;
-
-    /* attach the y (dim 0) and x (dim 1) scales */
-    hobj_ref_t scales[2];
-    if (H5Rcreate(&scales[0], h->file, "/y", H5R_OBJECT, -1) < 0 ||
-        H5Rcreate(&scales[1], h->file, "/x", H5R_OBJECT, -1) < 0 ||
-        put_dimension_list(ds, 2, scales) < 0 ||
-        H5Rcreate(&h->rasters[h->n_rasters], h->file, path, H5R_OBJECT, -1) < 0)
-        goto hdf5_error;
-    h->n_rasters++;
     goto cleanup;
 hdf5_error : {
     char what[512];
@@ -1167,28 +1472,121 @@ hdf5_error : {
     rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
 }
 cleanup:
-    close_id(&mem, H5Sclose);
     close_id(&ds, H5Dclose);
     close_id(&lcpl, H5Pclose);
     close_id(&dcpl, H5Pclose);
     close_id(&s, H5Sclose);
+    free(strip);
     quiet_end(&q);
     return rc;
+}
+
+am_status am_h5_write_raster_rows(am_h5 *h, const char *path, am_h5_type type,
+                                  double fill, am_h5_rows_fn fn, void *user,
+                                  const am_h5_raster_info *info, am_error *err)
+{
+    const row_source src = {fn, user, NULL};
+    return write_raster(h, path, type, fill, &src, info, err);
 }
 
 am_status am_h5_write_raster_f32(am_h5 *h, const char *path, const float *data,
                                  float nodata, const am_h5_raster_info *info,
                                  am_error *err)
 {
-    return write_raster(h, path, H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, data,
-                        &nodata, info, err);
+    const row_source src = {NULL, NULL, data};
+    return write_raster(h, path, AM_H5_F32, nodata, &src, info, err);
 }
 
 am_status am_h5_write_raster_i32(am_h5 *h, const char *path,
                                  const int32_t *data, int32_t nodata,
                                  const am_h5_raster_info *info, am_error *err)
 {
-    return write_raster(h, path, H5T_STD_I32LE, H5T_NATIVE_INT32, data, &nodata,
+    const row_source src = {NULL, NULL, data};
+    return write_raster(h, path, AM_H5_I32, nodata, &src, info, err);
+}
+
+/* ---- sparse rasters ----------------------------------------------------- */
+
+/* The state of a walk over ascending cells, strip by strip. */
+typedef struct sparse_walk {
+    int64_t n, next; /* cells, and the first not yet placed */
+    const int64_t *cell;
+    const void *value;
+    size_t size; /* bytes per value */
+    int64_t nx;
+} sparse_walk;
+
+static int sparse_rows(int32_t row0, int32_t n_rows, void *buf, void *user)
+{
+    sparse_walk *w = user;
+    const int64_t first = (int64_t)row0 * w->nx;
+    const int64_t end = first + (int64_t)n_rows * w->nx;
+    unsigned char *out = buf;
+    const unsigned char *in = w->value;
+    while (w->next < w->n && w->cell[w->next] < end) {
+        int64_t c = w->cell[w->next];
+        memcpy(out + (size_t)(c - first) * w->size,
+               in + (size_t)w->next * w->size, w->size);
+        w->next++;
+    }
+    return 1;
+}
+
+static am_status write_sparse(am_h5 *h, const char *path, am_h5_type type,
+                              double fill, int64_t n, const int64_t *cell,
+                              const void *value, size_t size,
+                              const am_h5_raster_info *info, am_error *err)
+{
+    if (h == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
+    if (!h->has_grid)
+        return am_error_set(err, AM_ERR_INTERNAL, h->final_path,
+                            "raster '%s' written before the grid",
+                            path ? path : "(null)");
+    if (n < 0 || (n > 0 && (cell == NULL || value == NULL)))
+        return am_error_set(err, AM_ERR_INVALID, h->final_path,
+                            "raster '%s': %lld cells but no cell or value "
+                            "array",
+                            path ? path : "(null)", (long long)n);
+    /* everything checked before the dataset exists */
+    const int64_t n_grid = (int64_t)h->nx * (int64_t)h->ny;
+    for (int64_t i = 0; i < n; i++) {
+        if (cell[i] < 0 || cell[i] >= n_grid)
+            return am_error_set(err, AM_ERR_INVALID, h->final_path,
+                                "raster '%s': cell %lld (index %lld) is "
+                                "outside the %dx%d grid",
+                                path ? path : "(null)", (long long)cell[i],
+                                (long long)i, (int)h->nx, (int)h->ny);
+        if (i > 0 && cell[i] <= cell[i - 1])
+            return am_error_set(err, AM_ERR_INVALID, h->final_path,
+                                "raster '%s': cell %lld (index %lld) does "
+                                "not follow cell %lld: cells must be in "
+                                "ascending order, each once",
+                                path ? path : "(null)", (long long)cell[i],
+                                (long long)i, (long long)cell[i - 1]);
+    }
+    sparse_walk w = {n, 0, cell, value, size, h->nx};
+    return am_h5_write_raster_rows(h, path, type, fill, sparse_rows, &w, info,
+                                   err);
+}
+
+am_status am_h5_write_raster_sparse_f32(am_h5 *h, const char *path, int64_t n,
+                                        const int64_t *cell, const float *value,
+                                        float fill,
+                                        const am_h5_raster_info *info,
+                                        am_error *err)
+{
+    return write_sparse(h, path, AM_H5_F32, fill, n, cell, value, sizeof *value,
+                        info, err);
+}
+
+am_status am_h5_write_raster_sparse_i32(am_h5 *h, const char *path, int64_t n,
+                                        const int64_t *cell,
+                                        const int32_t *value, int32_t fill,
+                                        const am_h5_raster_info *info,
+                                        am_error *err)
+{
+    return write_sparse(h, path, AM_H5_I32, fill, n, cell, value, sizeof *value,
                         info, err);
 }
 

@@ -16,7 +16,9 @@
  * disk is one AM_ERR_IO), syncs it and renames it onto the final path only
  * if everything was written; am_h5_abort removes it. A reader never sees a
  * complete-looking partial file, and a failure keeps an older file. Memory:
- * the file's size, twice for a moment at commit. A run killed outright
+ * the (compressed) file's size, which commit writes straight from HDF5's
+ * buffer, plus one strip of the raster being written (streamed rasters
+ * never need the full grid in memory). A run killed outright
  * (SIGKILL, power loss) leaves its temporary behind; the next am_h5_create
  * for the same output removes those whose process no longer exists, never
  * one of a live process. am_h5_create refuses an output that exists and is
@@ -72,7 +74,10 @@ typedef struct am_h5_raster_info {
 
 /*
  * A [ny][nx] raster on the grid (row 0 = first row of the population
- * raster), `nodata` written as _FillValue. data is borrowed.
+ * raster), `nodata` written as _FillValue. data is borrowed. For small
+ * rasters and tests: the same file, byte for byte, as
+ * am_h5_write_raster_rows over the same values (a large raster should be
+ * streamed, or written with the sparse helpers below).
  */
 am_status am_h5_write_raster_f32(am_h5 *h, const char *path, const float *data,
                                  float nodata, const am_h5_raster_info *info,
@@ -80,6 +85,72 @@ am_status am_h5_write_raster_f32(am_h5 *h, const char *path, const float *data,
 am_status am_h5_write_raster_i32(am_h5 *h, const char *path,
                                  const int32_t *data, int32_t nodata,
                                  const am_h5_raster_info *info, am_error *err);
+
+/*
+ * Streamed rasters. A raster is written by chunk-aligned strips of rows:
+ * the writer asks the caller for rows [row0, row0 + n_rows) in order, top
+ * to bottom, every row exactly once, into its own strip buffer, then
+ * compresses and stores the strip. Peak memory is one strip (chunk rows x
+ * nx values) per raster, whatever the grid's size: a national grid never
+ * exists as a full buffer.
+ */
+/* Rasters are stored in chunks of at most this many rows and columns; a
+ * strip is one row of chunks. */
+#define AM_H5_CHUNK_EDGE 64
+
+typedef enum am_h5_type {
+    AM_H5_F32 = 1, /* float, stored IEEE 32-bit little-endian */
+    AM_H5_I32      /* int32_t, stored 32-bit little-endian */
+} am_h5_type;
+
+/*
+ * Fills buf (n_rows * nx values of the raster's type, row-major; borrowed,
+ * valid only during the call) with rows row0 .. row0 + n_rows - 1. buf
+ * arrives filled with the raster's fill value, so a sparse source writes
+ * only the cells it has. Returns 1 to go on, 0 to stop: the write then
+ * fails (see am_h5_write_raster_rows). Called from the writing thread.
+ */
+typedef int (*am_h5_rows_fn)(int32_t row0, int32_t n_rows, void *buf,
+                             void *user);
+
+/*
+ * A [ny][nx] raster of type `type` at path, its rows supplied by fn (user
+ * is passed through, borrowed). fill is the _FillValue (and the value of
+ * every cell fn does not set): for AM_H5_I32 an integer in int32 range, for
+ * AM_H5_F32 a value a float holds exactly (or NaN). Chunks that hold only
+ * the fill value are not stored (readers get the fill value back), so a
+ * sparse raster costs neither time nor space where it is empty.
+ * Allocates one strip (at most AM_H5_CHUNK_EDGE rows x nx values).
+ * Returns AM_OK; AM_ERR_INVALID (bad path, type, fill or no fn);
+ * AM_ERR_INTERNAL (no grid yet); AM_ERR_NOMEM; AM_ERR_IO (HDF5, e.g. the
+ * path exists); AM_ERR_CANCELLED when the progress hook says stop. When fn
+ * returns 0: the error fn recorded in err (err->code set, when it has
+ * access to err through user), else AM_ERR_CANCELLED naming the raster and
+ * rows. After any failure the dataset may exist partly written: the caller
+ * aborts the file (am_h5_abort), which leaves nothing behind.
+ */
+am_status am_h5_write_raster_rows(am_h5 *h, const char *path, am_h5_type type,
+                                  double fill, am_h5_rows_fn fn, void *user,
+                                  const am_h5_raster_info *info, am_error *err);
+
+/*
+ * The common case of am_h5_write_raster_rows: n values at cells
+ * cell[i] = row * nx + col (strictly ascending, 0 <= cell < nx * ny; both
+ * arrays borrowed, n >= 0, NULL allowed when n == 0), every other cell
+ * `fill`. Walks the cells strip by strip; allocates one strip. A cell out
+ * of the grid or out of order is AM_ERR_INVALID naming the raster and the
+ * index, checked before anything is written.
+ */
+am_status am_h5_write_raster_sparse_f32(am_h5 *h, const char *path, int64_t n,
+                                        const int64_t *cell, const float *value,
+                                        float fill,
+                                        const am_h5_raster_info *info,
+                                        am_error *err);
+am_status am_h5_write_raster_sparse_i32(am_h5 *h, const char *path, int64_t n,
+                                        const int64_t *cell,
+                                        const int32_t *value, int32_t fill,
+                                        const am_h5_raster_info *info,
+                                        am_error *err);
 
 /* One column of a table. Exactly one of the data pointers is set. */
 typedef enum am_h5_col_type {

@@ -136,3 +136,31 @@ cleanup:
     am_h5_abort(h);
     return rc;
 }
+
+am_status fixture_write_sparse(const char *path, am_error *err)
+{
+    am_status rc = AM_OK;
+    am_h5 *h = NULL;
+    am_grid grid;
+    const char *wkt = NULL;
+    fixture_grid(FIXTURE_UTM38S, &grid, &wkt);
+    grid.nx = FIXTURE_SPARSE_NX;
+    grid.ny = FIXTURE_SPARSE_NY;
+    static const int64_t cells[2] = {
+        0, (int64_t)FIXTURE_SPARSE_NX * FIXTURE_SPARSE_NY - 1};
+    static const float times[2] = {1.5f, 2.5f};
+    static const int32_t facilities[2] = {7, 9};
+    const am_h5_raster_info ti = {"travel time", "minutes"};
+    const am_h5_raster_info fi = {"facility", "1"};
+    TRY(am_h5_create(path, &h, err));
+    TRY(am_h5_set_grid(h, &grid, wkt, err));
+    TRY(am_h5_write_raster_sparse_f32(h, "/sparse/time", 2, cells, times,
+                                      FIXTURE_FILL_F32, &ti, err));
+    TRY(am_h5_write_raster_sparse_i32(h, "/sparse/facility", 2, cells,
+                                      facilities, FIXTURE_FILL_I32, &fi, err));
+    rc = am_h5_commit(h, err);
+    h = NULL;
+cleanup:
+    am_h5_abort(h);
+    return rc;
+}

@@ -39,4 +39,14 @@ float fixture_access(int cell);
 /* Writes and commits the whole fixture file at path. */
 am_status fixture_write(const char *path, fixture_crs which, am_error *err);
 
+/*
+ * A sparse fixture: the UTM 38S grid at FIXTURE_SPARSE_NX x _NY cells
+ * (several chunks a side), rasters /sparse/time (f32) and /sparse/facility
+ * (i32) with values only at the first cell (1.5, 7) and the last (2.5, 9):
+ * only the two corner chunks are stored.
+ */
+#define FIXTURE_SPARSE_NX 600
+#define FIXTURE_SPARSE_NY 300
+am_status fixture_write_sparse(const char *path, am_error *err);
+
 #endif /* AM_TEST_FIXTURE_H */

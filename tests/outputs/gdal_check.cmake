@@ -149,6 +149,31 @@ check_case(geographic 4326 24.5 0.25 61 -0.5)
 check_case(gk25 3879 25490000 250 6675000 -250)
 check_case(utm38s 32738 500000 100 8000000 -100)
 
+# A sparse raster: the chunks that hold only the fill value are not stored
+# (fixture_write_sparse); GDAL must read them as nodata, and the stored
+# corner values as written.
+set(f "${WORKDIR}/sparse.h5")
+execute_process(COMMAND "${FIXTURE}" "${f}" sparse
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  fail("sparse: fixture failed: ${err}")
+else()
+  file(WRITE "${WORKDIR}/sparse_pixels.txt" "0 0\n300 10\n10 290\n599 299\n")
+  foreach(case "/sparse/time;1.5;-9999;-9999;2.5"
+               "/sparse/facility;7;-2;-2;9")
+    list(POP_FRONT case var)
+    execute_process(COMMAND "${GDALLOCATIONINFO}" -valonly
+                            "NETCDF:\"${f}\":${var}"
+                    INPUT_FILE "${WORKDIR}/sparse_pixels.txt"
+                    OUTPUT_VARIABLE got RESULT_VARIABLE rc ERROR_VARIABLE err)
+    string(REGEX REPLACE "\n$" "" got "${got}")
+    string(REPLACE "\n" ";" got "${got}")
+    if(NOT rc EQUAL 0 OR NOT got STREQUAL "${case}")
+      fail("sparse ${var}: pixels '${got}' (${err}), want '${case}'")
+    endif()
+  endforeach()
+endif()
+
 if(FAILURES GREATER 0)
   message(FATAL_ERROR "${FAILURES} GDAL check(s) failed")
 endif()

@@ -372,7 +372,7 @@ static void test_cancel_while_writing(void **state)
     am_grid g;
     fixture_grid(FIXTURE_UTM38S, &g, &wkt);
     g.nx = 10;
-    g.ny = 600; /* three strips of 256 rows */
+    g.ny = 600; /* strips of AM_H5_CHUNK_EDGE rows */
     float *v = noise_raster(g.nx, g.ny);
     stopper st = {0, 2, ""};
     assert_int_equal(am_h5_create(path, &h, &err), AM_OK);
@@ -584,8 +584,8 @@ static void test_large_raster_chunks(void **state)
     hid_t dcpl = H5Dget_create_plist(ds);
     hsize_t chunk[2];
     assert_int_equal(H5Pget_chunk(dcpl, 2, chunk), 2);
-    assert_int_equal(chunk[0], 256);
-    assert_int_equal(chunk[1], 256);
+    assert_int_equal(chunk[0], AM_H5_CHUNK_EDGE);
+    assert_int_equal(chunk[1], AM_H5_CHUNK_EDGE);
     assert_true(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT,
                         back) >= 0);
     assert_memory_equal(v, back, n * sizeof *v);
@@ -593,6 +593,493 @@ static void test_large_raster_chunks(void **state)
     H5Pclose(dcpl);
     H5Dclose(ds);
     H5Fclose(f);
+    free(v);
+    free(back);
+    unlink(path);
+}
+
+/* ---- streamed and sparse rasters ---------------------------------------- */
+
+/* A grid of nx x ny on the UTM fixture CRS, file created, grid written. */
+static am_h5 *start_grid(const char *path, int32_t nx, int32_t ny,
+                         am_error *err)
+{
+    am_h5 *h = NULL;
+    am_grid g;
+    const char *wkt;
+    fixture_grid(FIXTURE_UTM38S, &g, &wkt);
+    g.nx = nx;
+    g.ny = ny;
+    assert_int_equal(am_h5_create(path, &h, err), AM_OK);
+    assert_int_equal(am_h5_set_grid(h, &g, wkt, err), AM_OK);
+    return h;
+}
+
+/* Rows of a full [ny][nx] buffer of 4-byte values, for the rows API. */
+typedef struct from_full {
+    const unsigned char *data;
+    int32_t nx;
+    int32_t next_row; /* the row the next call must start at */
+    int calls;
+} from_full;
+
+static int copy_rows(int32_t row0, int32_t n_rows, void *buf, void *user)
+{
+    from_full *f = user;
+    assert_int_equal(row0, f->next_row);
+    f->next_row = row0 + n_rows;
+    f->calls++;
+    size_t row_bytes = (size_t)f->nx * 4;
+    memcpy(buf, f->data + (size_t)row0 * row_bytes, (size_t)n_rows * row_bytes);
+    return 1;
+}
+
+/*
+ * Whether two datasets are stored identically: same chunks at the same
+ * offsets, same filter masks, same compressed bytes.
+ */
+static void assert_same_chunks(hid_t f, const char *a, const char *b)
+{
+    hid_t da = H5Dopen2(f, a, H5P_DEFAULT), db = H5Dopen2(f, b, H5P_DEFAULT);
+    assert_true(da >= 0 && db >= 0);
+    hsize_t na = 0, nb = 0;
+    hid_t space_a = H5Dget_space(da), space_b = H5Dget_space(db);
+    assert_true(H5Dget_num_chunks(da, space_a, &na) >= 0);
+    assert_true(H5Dget_num_chunks(db, space_b, &nb) >= 0);
+    assert_int_equal(na, nb);
+    for (hsize_t i = 0; i < na; i++) {
+        hsize_t oa[2], ob[2], sa = 0, sb = 0;
+        unsigned ma = 0, mb = 0;
+        haddr_t aa, ab;
+        assert_true(H5Dget_chunk_info(da, space_a, i, oa, &ma, &aa, &sa) >= 0);
+        assert_true(H5Dget_chunk_info(db, space_b, i, ob, &mb, &ab, &sb) >= 0);
+        assert_memory_equal(oa, ob, sizeof oa);
+        assert_int_equal(ma, mb);
+        assert_int_equal(sa, sb);
+        unsigned char *ba = malloc(sa), *bb = malloc(sb);
+        assert_non_null(ba);
+        assert_non_null(bb);
+        uint32_t fa = 0, fb = 0;
+        assert_true(H5Dread_chunk(da, H5P_DEFAULT, oa, &fa, ba) >= 0);
+        assert_true(H5Dread_chunk(db, H5P_DEFAULT, ob, &fb, bb) >= 0);
+        assert_memory_equal(ba, bb, sa);
+        free(ba);
+        free(bb);
+    }
+    H5Sclose(space_a);
+    H5Sclose(space_b);
+    H5Dclose(da);
+    H5Dclose(db);
+}
+
+static hsize_t n_chunks(hid_t f, const char *path)
+{
+    hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    hsize_t n = 0;
+    hid_t space = H5Dget_space(ds);
+    assert_true(H5Dget_num_chunks(ds, space, &n) >= 0);
+    H5Sclose(space);
+    H5Dclose(ds);
+    return n;
+}
+
+static void read_all(hid_t f, const char *path, hid_t mtype, void *out)
+{
+    hid_t ds = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    assert_true(H5Dread(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, out) >= 0);
+    H5Dclose(ds);
+}
+
+/*
+ * Streamed == full buffer == sparse, byte for byte in storage, on a grid
+ * of chunks with partial edge chunks; the 2 x 2 chunks that hold only the
+ * fill value are not stored, and read back as fill.
+ */
+static void test_rows_equal_full(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "rows.h5");
+    enum { NX = 600, NY = 530 };
+    const size_t n = (size_t)NX * NY;
+    float *v = malloc(n * sizeof *v), *back = malloc(n * sizeof *back);
+    int32_t *vi = malloc(n * sizeof *vi), *backi = malloc(n * sizeof *backi);
+    int64_t *cell = malloc(n * sizeof *cell);
+    float *sv = malloc(n * sizeof *sv);
+    int32_t *si = malloc(n * sizeof *si);
+    assert_true(v && back && vi && backi && cell && sv && si);
+    int64_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t x = (int32_t)(i % NX), y = (int32_t)(i / NX);
+        /* chunks (2..3, 2..3) stay empty; elsewhere 1 cell in 7 */
+        const int32_t e = AM_H5_CHUNK_EDGE;
+        int empty =
+            (x >= 2 * e && x < 4 * e && y >= 2 * e && y < 4 * e) || i % 7;
+        v[i] = empty ? -9999.0f : 0.5f * (float)(i % 1000);
+        vi[i] = empty ? -2 : (int32_t)(i % 5000);
+        if (!empty) {
+            cell[m] = (int64_t)i;
+            sv[m] = v[i];
+            si[m] = vi[i];
+            m++;
+        }
+    }
+    am_error err;
+    am_h5 *h = start_grid(path, NX, NY, &err);
+    const am_h5_raster_info info = {"test", "1"};
+    assert_int_equal(
+        am_h5_write_raster_f32(h, "/full", v, -9999.0f, &info, &err), AM_OK);
+    from_full src = {(const unsigned char *)v, NX, 0, 0};
+    assert_int_equal(am_h5_write_raster_rows(h, "/g/rows", AM_H5_F32, -9999.0,
+                                             copy_rows, &src, &info, &err),
+                     AM_OK);
+    const int strips = (NY + AM_H5_CHUNK_EDGE - 1) / AM_H5_CHUNK_EDGE;
+    const int cols = (NX + AM_H5_CHUNK_EDGE - 1) / AM_H5_CHUNK_EDGE;
+    assert_int_equal(src.calls, strips);
+    assert_int_equal(src.next_row, NY);
+    assert_int_equal(am_h5_write_raster_sparse_f32(h, "/sparse", m, cell, sv,
+                                                   -9999.0f, &info, &err),
+                     AM_OK);
+    assert_int_equal(am_h5_write_raster_i32(h, "/full_i", vi, -2, &info, &err),
+                     AM_OK);
+    from_full srci = {(const unsigned char *)vi, NX, 0, 0};
+    assert_int_equal(am_h5_write_raster_rows(h, "/rows_i", AM_H5_I32, -2,
+                                             copy_rows, &srci, &info, &err),
+                     AM_OK);
+    assert_int_equal(am_h5_write_raster_sparse_i32(h, "/sparse_i", m, cell, si,
+                                                   -2, &info, &err),
+                     AM_OK);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+
+    hid_t f = open_ro(path);
+    assert_int_equal(n_chunks(f, "/full"), strips * cols - 4);
+    assert_same_chunks(f, "/full", "/g/rows");
+    assert_same_chunks(f, "/full", "/sparse");
+    assert_same_chunks(f, "/full_i", "/rows_i");
+    assert_same_chunks(f, "/full_i", "/sparse_i");
+    read_all(f, "/sparse", H5T_NATIVE_FLOAT, back);
+    assert_memory_equal(v, back, n * sizeof *v);
+    read_all(f, "/sparse_i", H5T_NATIVE_INT32, backi);
+    assert_memory_equal(vi, backi, n * sizeof *vi);
+    /* the same attributes as the full-buffer writer's */
+    char text[64];
+    read_str_attr(f, "/g/rows", "grid_mapping", text, sizeof text);
+    assert_string_equal(text, "/crs");
+    assert_true(read_f64_attr(f, "/sparse", "_FillValue") == -9999.0);
+    assert_true(has_attr(f, "/sparse_i", "DIMENSION_LIST"));
+    H5Fclose(f);
+    free(v);
+    free(back);
+    free(vi);
+    free(backi);
+    free(cell);
+    free(sv);
+    free(si);
+    unlink(path);
+}
+
+/* Records the strips asked for and checks each arrives filled with fill. */
+typedef struct strip_log {
+    int32_t nx;
+    int32_t row0[64], n_rows[64];
+    int calls;
+    int fail_at;   /* the call that returns 0 (1-based), 0: never */
+    am_error *err; /* when set, the failing call records its own error */
+} strip_log;
+
+static int log_rows(int32_t row0, int32_t n_rows, void *buf, void *user)
+{
+    strip_log *l = user;
+    const float *b = buf;
+    for (size_t i = 0; i < (size_t)n_rows * (size_t)l->nx; i++)
+        assert_true(b[i] == -1.0f);
+    l->row0[l->calls] = row0;
+    l->n_rows[l->calls] = n_rows;
+    l->calls++;
+    ((float *)buf)[0] = (float)row0; /* not all fill: stored */
+    if (l->calls == l->fail_at) {
+        if (l->err != NULL)
+            am_error_set(l->err, AM_ERR_NOMEM, NULL, "source ran out");
+        return 0;
+    }
+    return 1;
+}
+
+/* Leaves every strip as it came: all fill. */
+static int keep_rows(int32_t row0, int32_t n_rows, void *buf, void *user)
+{
+    (void)row0;
+    (void)n_rows;
+    (void)buf;
+    (void)user;
+    return 1;
+}
+
+/* Every row exactly once, in order, by chunk-aligned strips. */
+static void test_rows_strips(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "strips.h5");
+    am_error err;
+    am_h5 *h = start_grid(path, 7, 600, &err);
+    strip_log l = {.nx = 7};
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_F32, -1.0, log_rows,
+                                             &l, NULL, &err),
+                     AM_OK);
+    const int32_t e = AM_H5_CHUNK_EDGE;
+    assert_int_equal(l.calls, (600 + e - 1) / e);
+    int32_t next = 0;
+    for (int i = 0; i < l.calls; i++) {
+        assert_int_equal(l.row0[i], next);
+        assert_int_equal(l.row0[i] % e, 0);
+        assert_int_equal(l.n_rows[i], 600 - next < e ? 600 - next : e);
+        next += l.n_rows[i];
+    }
+    assert_int_equal(next, 600);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    float back[600 * 7];
+    hid_t f = open_ro(path);
+    read_all(f, "/r", H5T_NATIVE_FLOAT, back);
+    H5Fclose(f);
+    for (int i = 0; i < 600 * 7; i++) {
+        float want = (i % (e * 7) == 0) ? (float)(i / 7) : -1.0f;
+        assert_true(back[i] == want);
+    }
+    unlink(path);
+}
+
+/*
+ * A source that stops, with or without its own error, and a progress hook
+ * that cancels mid-raster: the call fails, abort leaves nothing behind and
+ * an older file stays.
+ */
+static void test_rows_failure(void **state)
+{
+    tdir *d = *state;
+    char path[1200], tmp[1200];
+    join(path, sizeof path, d, "fail.h5");
+    temp_name(tmp, sizeof tmp, d, "fail.h5");
+    write_small_file(path, "older");
+    am_error err;
+
+    /* stops without saying why: cancelled, naming the raster and rows */
+    am_h5 *h = start_grid(path, 7, 600, &err);
+    strip_log l = {.nx = 7, .fail_at = 2};
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_F32, -1.0, log_rows,
+                                             &l, NULL, &err),
+                     AM_ERR_CANCELLED);
+    assert_int_equal(l.calls, 2);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "'/r'"));
+    char rows[64];
+    snprintf(rows, sizeof rows, "rows %d to %d", AM_H5_CHUNK_EDGE,
+             2 * AM_H5_CHUNK_EDGE - 1);
+    assert_non_null(strstr(err.msg, rows));
+    am_h5_abort(h);
+    assert_false(exists(tmp));
+    assert_true(file_holds(path, "older"));
+
+    /* stops with its own error: that error comes back */
+    h = start_grid(path, 7, 600, &err);
+    strip_log l2 = {.nx = 7, .fail_at = 1, .err = &err};
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_F32, -1.0, log_rows,
+                                             &l2, NULL, &err),
+                     AM_ERR_NOMEM);
+    assert_string_equal(err.msg, "source ran out");
+    am_h5_abort(h);
+    assert_false(exists(tmp));
+
+    /* the progress hook still cancels per strip */
+    h = start_grid(path, 7, 600, &err);
+    stopper st = {0, 2, ""};
+    am_h5_set_progress(h, stop_cb, &st);
+    strip_log l3 = {.nx = 7};
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_F32, -1.0, log_rows,
+                                             &l3, NULL, &err),
+                     AM_ERR_CANCELLED);
+    assert_int_equal(st.calls, 2);
+    assert_int_equal(l3.calls, 2);
+    assert_string_equal(st.last, "/r");
+    am_h5_abort(h);
+    assert_false(exists(tmp));
+    assert_true(file_holds(path, "older"));
+
+    /* misuse of the rows API */
+    h = start_grid(path, 7, 600, &err);
+    strip_log l4 = {.nx = 7};
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_F32, -1.0, NULL,
+                                             NULL, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", (am_h5_type)99, -1.0,
+                                             log_rows, &l4, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_I32, 0.5, log_rows,
+                                             &l4, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_I32, 3e9, log_rows,
+                                             &l4, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_write_raster_rows(h, "/r", AM_H5_F32, 1e300,
+                                             log_rows, &l4, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "fill value"));
+    assert_int_equal(l4.calls, 0);
+    /* a NaN fill is a float's own */
+    assert_int_equal(am_h5_write_raster_rows(h, "/nan", AM_H5_F32, NAN,
+                                             keep_rows, NULL, NULL, &err),
+                     AM_OK);
+    am_h5_abort(h);
+    assert_false(exists(tmp));
+    unlink(path);
+}
+
+/* Reads a whole f32 raster back from a committed file. */
+static void read_back(const char *path, const char *ds, float *out)
+{
+    hid_t f = open_ro(path);
+    read_all(f, ds, H5T_NATIVE_FLOAT, out);
+    H5Fclose(f);
+}
+
+/* The sparse helper on its edge cases and misuse. */
+static void test_sparse_edges(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "sparse.h5");
+    am_error err;
+    enum { NX = 300, NY = 270, N = NX * NY };
+    float *back = malloc(N * sizeof *back);
+    float *all = malloc(N * sizeof *all);
+    int64_t *cells = malloc(N * sizeof *cells);
+    assert_true(back && all && cells);
+    for (int64_t i = 0; i < N; i++) {
+        cells[i] = i;
+        all[i] = (float)i;
+    }
+    am_h5 *h = start_grid(path, NX, NY, &err);
+    /* no cells: all fill, nothing stored */
+    assert_int_equal(am_h5_write_raster_sparse_f32(h, "/none", 0, NULL, NULL,
+                                                   -9999.0f, NULL, &err),
+                     AM_OK);
+    /* every cell */
+    assert_int_equal(am_h5_write_raster_sparse_f32(h, "/all", N, cells, all,
+                                                   -9999.0f, NULL, &err),
+                     AM_OK);
+    /* the first and the last cell */
+    const int64_t ends[2] = {0, N - 1};
+    const float ends_v[2] = {1.5f, 2.5f};
+    assert_int_equal(am_h5_write_raster_sparse_f32(h, "/ends", 2, ends, ends_v,
+                                                   -9999.0f, NULL, &err),
+                     AM_OK);
+    /* refused before anything is written: out of the grid, out of order */
+    const int64_t beyond[2] = {5, N};
+    assert_int_equal(am_h5_write_raster_sparse_f32(
+                         h, "/beyond", 2, beyond, ends_v, -9999.0f, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "'/beyond'"));
+    assert_non_null(strstr(err.msg, "outside the 300x270 grid"));
+    const int64_t negative[1] = {-1};
+    assert_int_equal(am_h5_write_raster_sparse_f32(
+                         h, "/neg", 1, negative, ends_v, -9999.0f, NULL, &err),
+                     AM_ERR_INVALID);
+    const int64_t unordered[2] = {9, 3}, twice[2] = {4, 4};
+    assert_int_equal(am_h5_write_raster_sparse_f32(h, "/unordered", 2,
+                                                   unordered, ends_v, -9999.0f,
+                                                   NULL, &err),
+                     AM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "ascending"));
+    const int32_t iv[2] = {1, 2};
+    assert_int_equal(am_h5_write_raster_sparse_i32(h, "/twice", 2, twice, iv,
+                                                   -2, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_write_raster_sparse_f32(h, "/nulls", 2, NULL, NULL,
+                                                   -9999.0f, NULL, &err),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+
+    hid_t f = open_ro(path);
+    assert_int_equal(n_chunks(f, "/none"), 0);
+    assert_int_equal(n_chunks(f, "/ends"), 2); /* the corner chunks only */
+    assert_true(H5Lexists(f, "/beyond", H5P_DEFAULT) == 0);
+    assert_true(H5Lexists(f, "/unordered", H5P_DEFAULT) == 0);
+    assert_true(H5Lexists(f, "/twice", H5P_DEFAULT) == 0);
+    H5Fclose(f);
+    read_back(path, "/none", back);
+    for (int i = 0; i < N; i++)
+        assert_true(back[i] == -9999.0f);
+    read_back(path, "/all", back);
+    assert_memory_equal(back, all, N * sizeof *all);
+    read_back(path, "/ends", back);
+    for (int i = 0; i < N; i++)
+        assert_true(back[i] == (i == 0 ? 1.5f : i == N - 1 ? 2.5f : -9999.0f));
+    unlink(path);
+
+    /* one column, one row */
+    for (int k = 0; k < 2; k++) {
+        int32_t nx = k == 0 ? 1 : 700, ny = k == 0 ? 700 : 1;
+        h = start_grid(path, nx, ny, &err);
+        const int64_t c[3] = {0, 350, 699};
+        const float cv[3] = {1, 2, 3};
+        assert_int_equal(
+            am_h5_write_raster_sparse_f32(h, "/r", 3, c, cv, -1.0f, NULL, &err),
+            AM_OK);
+        const int64_t out[1] = {700};
+        assert_int_equal(am_h5_write_raster_sparse_f32(h, "/o", 1, out, cv,
+                                                       -1.0f, NULL, &err),
+                         AM_ERR_INVALID);
+        assert_int_equal(am_h5_commit(h, &err), AM_OK);
+        read_back(path, "/r", back);
+        for (int i = 0; i < 700; i++)
+            assert_true(back[i] == (i == 0     ? 1.0f
+                                    : i == 350 ? 2.0f
+                                    : i == 699 ? 3.0f
+                                               : -1.0f));
+        unlink(path);
+    }
+    free(back);
+    free(all);
+    free(cells);
+}
+
+/*
+ * A file larger than the core driver's 8 MiB growth step is written from
+ * the driver's buffer after it was reallocated: read back whole, and the
+ * superblock's status flags are clear (as H5Fget_file_image leaves them).
+ */
+static void test_large_file_image(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "image.h5");
+    am_error err;
+    const int32_t nx = 1800, ny = 1500;
+    float *v = noise_raster(nx, ny);
+    float *back = malloc((size_t)nx * ny * sizeof *back);
+    assert_non_null(back);
+    am_h5 *h = start_grid(path, nx, ny, &err);
+    assert_int_equal(am_h5_write_raster_f32(h, "/noise", v, -1.0f, NULL, &err),
+                     AM_OK);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(st.st_size > (8 << 20));
+    unsigned char sb[24];
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    assert_int_equal(fread(sb, 1, sizeof sb, fp), sizeof sb);
+    fclose(fp);
+    assert_memory_equal(sb, "\211HDF\r\n\032\n", 8);
+    if (sb[8] < 2)
+        assert_memory_equal(sb + 20, "\0\0\0\0", 4);
+    else
+        assert_int_equal(sb[11], 0);
+    read_back(path, "/noise", back);
+    assert_memory_equal(v, back, (size_t)nx * ny * sizeof *v);
     free(v);
     free(back);
     unlink(path);
@@ -828,6 +1315,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_projected_grid, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_large_raster_chunks, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_rows_equal_full, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_rows_strips, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_rows_failure, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_sparse_edges, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_large_file_image, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_tables, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_empty_table, setup_dir,
