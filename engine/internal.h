@@ -95,6 +95,8 @@ struct am_model {
     double pop_off_network;
     int64_t cells_off_network;
     uint64_t memory_estimate, memory_cap;
+    int64_t max_cells; /* populated cells the cap allows (0: no limit) */
+    char max_cells_why[128];
 };
 
 /* Facilities (or candidate sites) snapped onto a model (engine/sites.c). */

@@ -2,24 +2,27 @@
  * memory.c: see memory.h.
  *
  * The per-unit costs follow the arrays the phases hold at their peaks
- * (engine.c, inputs/population.c, kernels/demand.c), rounded up:
- *  - per grid cell (nx * ny): the writer fills one float32 and one int32
- *    full-grid raster per facility set (8 bytes);
+ * (engine/, inputs/population.c, kernels/demand.c), rounded up:
+ *  - per grid column: the reader's and the writer's strips (rasters are
+ *    read and written by strips of rows, never as a full grid: 64 rows of
+ *    8 bytes, twice) and the x axis; per row, the y axis;
  *  - per populated cell: the population list with its growth slack (32),
  *    the snapped node, distance and walk time (16), the lon/lat and
  *    metric coordinates while snapping (32), the demand index (24), and per
- *    set the nearest time and facility (8) and 8 per measure;
- *  - the output file is built in memory (outputs/h5_writer.c) and copied
- *    once at commit: per raster 4 bytes per populated cell (deflate does
- *    little on populated cells) plus 1/64 of 4 bytes per grid cell (fill
- *    chunks compress well), twice;
+ *    set the nearest time and facility (8) and 8 per measure, and the
+ *    writer's per-cell values (8);
+ *  - the output file is built in memory (outputs/h5_writer.c): per raster
+ *    4 bytes per populated cell (deflate does little on populated cells;
+ *    chunks holding only the fill value are not stored);
  *  - the network: 24 bytes per byte of road file, measured on OSM PBF
  *    (GDAL's OSM driver dominates: about 80 MiB above the base for the
  *    3.4 MB Comoros extract); other formats are larger on disk per road,
  *    so it over-estimates for them;
  *  - 32 MiB for the process, GDAL, PROJ and HDF5.
- * On the Comoros demo the estimate is about 155 MiB for a measured peak of
- * about 125 MiB.
+ * Facility catchments are not counted (they depend on the network's
+ * reach). am_memory_max_cells inverts the per-cell part, so that the
+ * population reader stops as soon as a raster holds more populated cells
+ * than the cap allows.
  */
 #include "engine/memory.h"
 
@@ -29,8 +32,9 @@
 
 #define BASE_BYTES ((uint64_t)32 << 20)
 #define NETWORK_PER_FILE_BYTE 24
-#define GRID_BYTES_PER_CELL 8
-#define CELL_BYTES_FIXED (32 + 16 + 32 + 24)
+#define GRID_BYTES_PER_COLUMN (2 * 64 * 8 + 8)
+#define GRID_BYTES_PER_ROW 8
+#define CELL_BYTES_FIXED (32 + 16 + 32 + 24 + 8)
 #define CELL_BYTES_PER_SET 8
 #define CELL_BYTES_PER_MEASURE 8
 #define OUTPUT_BYTES_PER_CELL 4
@@ -52,27 +56,51 @@ static uint64_t nonneg(int64_t v)
     return v > 0 ? (uint64_t)v : 0;
 }
 
+/* Bytes per populated cell held by the phases. */
+static uint64_t per_cell_bytes(uint64_t sets, uint64_t meas)
+{
+    return sat_add(
+        CELL_BYTES_FIXED,
+        sat_mul(sets, sat_add(CELL_BYTES_PER_SET,
+                              sat_mul(meas, CELL_BYTES_PER_MEASURE))));
+}
+
+/* Rasters in the file: the population, then per set 2 + one per measure. */
+static uint64_t n_rasters(uint64_t sets, uint64_t meas)
+{
+    return sat_add(1, sat_mul(sets, sat_add(2, meas)));
+}
+
+int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap)
+{
+    am_memory_inputs none = *in;
+    none.n_cells = 0;
+    am_memory_estimate e = am_memory_estimate_run(&none);
+    if (cap <= e.total)
+        return 1; /* already over: the first populated cell stops it */
+    const uint64_t sets = nonneg(in->n_sets), meas = nonneg(in->n_measures);
+    uint64_t per =
+        sat_add(per_cell_bytes(sets, meas),
+                sat_mul(n_rasters(sets, meas), OUTPUT_BYTES_PER_CELL));
+    uint64_t n = (cap - e.total) / (per > 0 ? per : 1);
+    return n > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)n;
+}
+
 am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
 {
     am_memory_estimate e = {0, 0, 0, 0, 0, 0};
-    const uint64_t grid = sat_mul(nonneg(in->nx), nonneg(in->ny));
     const uint64_t cells = nonneg(in->n_cells);
     const uint64_t sets = nonneg(in->n_sets);
     const uint64_t meas = nonneg(in->n_measures);
-    /* the population raster, then per set 2 + one per measure */
-    const uint64_t rasters = sat_add(1, sat_mul(sets, sat_add(2, meas)));
+    const uint64_t rasters = n_rasters(sets, meas);
 
     e.base = BASE_BYTES;
     e.network = sat_mul(nonneg(in->roads_bytes), NETWORK_PER_FILE_BYTE);
-    e.grid = sat_mul(grid, GRID_BYTES_PER_CELL);
-    uint64_t per_cell =
-        sat_add(CELL_BYTES_FIXED,
-                sat_mul(sets, sat_add(CELL_BYTES_PER_SET,
-                                      sat_mul(meas, CELL_BYTES_PER_MEASURE))));
-    e.cells = sat_mul(cells, per_cell);
-    uint64_t per_raster = sat_add(sat_mul(cells, OUTPUT_BYTES_PER_CELL),
-                                  sat_mul(grid, OUTPUT_BYTES_PER_CELL) / 64);
-    e.output = sat_mul(2, sat_mul(rasters, per_raster));
+    e.grid = sat_add(sat_mul(nonneg(in->nx), GRID_BYTES_PER_COLUMN),
+                     sat_mul(nonneg(in->ny), GRID_BYTES_PER_ROW));
+    e.cells = sat_mul(cells, per_cell_bytes(sets, meas));
+    e.output =
+        sat_mul(rasters, sat_mul(cells, (uint64_t)OUTPUT_BYTES_PER_CELL));
     e.total = sat_add(sat_add(sat_add(e.base, e.network), e.grid),
                       sat_add(e.cells, e.output));
     return e;

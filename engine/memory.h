@@ -27,7 +27,7 @@ typedef struct am_memory_inputs {
 typedef struct am_memory_estimate {
     uint64_t base;    /* the process and its libraries */
     uint64_t network; /* roads, graph, spatial index: from the file size */
-    uint64_t grid;    /* what grows with nx * ny (the writer's rasters) */
+    uint64_t grid;    /* what grows with nx and ny (strips, axes) */
     uint64_t cells;   /* what grows with populated cells */
     uint64_t output;  /* the output file, built in memory and written */
     uint64_t total;   /* the sum, saturating */
@@ -42,6 +42,12 @@ typedef struct am_memory_estimate {
 am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in);
 
 /* bytes as text: "812 bytes", "1.5 GiB" (binary units, one decimal). */
+/*
+ * The most populated cells that fit under cap with everything else in *in
+ * (its n_cells ignored); at least 1.
+ */
+int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap);
+
 char *am_format_bytes(uint64_t bytes, char *buf, size_t n);
 
 #endif /* AM_MEMORY_H */

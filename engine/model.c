@@ -120,7 +120,8 @@ static am_status memory_check(am_model *m, am_error *err)
         in.ny = m->pop->grid.ny;
         in.n_cells = m->pop->n_cells;
     } else {
-        am_population_options po = {m->pop_path, s->population_band, NULL};
+        am_population_options po = {m->pop_path, s->population_band, NULL, 0,
+                                    NULL};
         am_population_header hd;
         if ((rc = am_population_probe(&po, &hd, err)) != AM_OK)
             return rc;
@@ -138,9 +139,17 @@ static am_status memory_check(am_model *m, am_error *err)
         cap = am_memory_limit_bytes(&what) / 100 * AM_DEFAULT_MEMORY_SHARE_PCT;
     m->memory_estimate = e.total;
     m->memory_cap = cap;
+    char est[32], capt[32], lim[64], cells[80] = "", hint[96];
+    if (m->pop == NULL && cap > 0) {
+        /* the reader stops as soon as the cells would not fit */
+        m->max_cells = am_memory_max_cells(&in, cap);
+        snprintf(m->max_cells_why, sizeof m->max_cells_why,
+                 "what the memory cap of %s (%s) allows",
+                 am_format_bytes(cap, capt, sizeof capt),
+                 m->max_memory != 0 ? "--max-memory" : "default");
+    }
     if (cap == 0 || e.total <= cap)
         return AM_OK;
-    char est[32], capt[32], lim[64], cells[80] = "", hint[96];
     if (in.n_cells > 0)
         snprintf(cells, sizeof cells, ", %lld populated",
                  (long long)in.n_cells);
@@ -300,8 +309,11 @@ static am_status build_graph(am_model *m, am_error *err)
 static am_status build_population(am_model *m, am_error *err)
 {
     const am_scenario *s = m->s;
-    am_population_options po = {
-        .path = m->pop_path, .band = s->population_band, .warnings = m->warn};
+    am_population_options po = {.path = m->pop_path,
+                                .band = s->population_band,
+                                .warnings = m->warn,
+                                .max_cells = m->max_cells,
+                                .max_cells_why = m->max_cells_why};
     am_status rc;
     if ((rc = am_phase_begin(&m->phases, "reading population", err)) != AM_OK)
         return rc;

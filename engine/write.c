@@ -117,27 +117,24 @@ static am_status write_root_attrs(wctx *c, am_h5 *h)
     return rc;
 }
 
-/* Fills a raster with `fill` and puts value(i) at each populated cell. */
-static float *raster_f32(const wctx *c, float fill)
+/* A float per populated cell: the values of the sparse rasters. */
+static float *cell_f32(const wctx *c)
 {
-    size_t n = (size_t)c->m->pop->grid.nx * (size_t)c->m->pop->grid.ny;
-    float *r = malloc(sizeof *r * (n > 0 ? n : 1));
-    if (r != NULL)
-        for (size_t i = 0; i < n; i++)
-            r[i] = fill;
-    return r;
+    return am_alloc_array((size_t)c->m->pop->n_cells, sizeof(float));
 }
 
 static am_status write_population(wctx *c, am_h5 *h)
 {
-    float *r = raster_f32(c, AM_FILL_F32);
+    const am_population *pop = c->m->pop;
+    float *r = cell_f32(c);
     if (r == NULL)
         return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
-    for (int32_t i = 0; i < c->m->pop->n_cells; i++)
-        r[c->m->pop->cell[i]] = (float)c->m->pop->pop[i];
+    for (int32_t i = 0; i < pop->n_cells; i++)
+        r[i] = (float)pop->pop[i];
     am_h5_raster_info info = {"population count per cell", "1"};
     am_status rc =
-        am_h5_write_raster_f32(h, "/population", r, AM_FILL_F32, &info, c->err);
+        am_h5_write_raster_sparse_f32(h, "/population", pop->n_cells, pop->cell,
+                                      r, AM_FILL_F32, &info, c->err);
     free(r);
     const am_population *p = c->m->pop;
     const char *at = "/population";
@@ -185,33 +182,32 @@ static am_status write_set(wctx *c, am_h5 *h, int k)
     if (rc != AM_OK)
         goto done;
 
-    /* nearest time and facility */
-    r = raster_f32(c, AM_FILL_F32);
-    size_t ncell_grid = (size_t)c->m->pop->grid.nx * (size_t)c->m->pop->grid.ny;
-    ri = malloc(sizeof *ri * (ncell_grid > 0 ? ncell_grid : 1));
+    /* nearest time and facility: sparse rasters, written strip by strip
+       (no full-grid buffer) */
+    const int64_t *cell = c->m->pop->cell;
+    r = cell_f32(c);
+    ri = am_alloc_array((size_t)n_cells, sizeof *ri);
     if (r == NULL || ri == NULL) {
         rc = am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < ncell_grid; i++)
-        ri[i] = AM_FILL_I32;
     for (int32_t i = 0; i < n_cells; i++) {
-        int64_t cell = c->m->pop->cell[i];
         uint32_t t = res->nearest_ds[i];
-        r[cell] =
-            t == AM_TIME_INF ? AM_UNREACHED_MIN : (float)am_ds_to_minutes(t);
-        ri[cell] = res->nearest[i] >= 0 ? res->nearest[i] : AM_UNREACHED_I32;
+        r[i] = t == AM_TIME_INF ? AM_UNREACHED_MIN : (float)am_ds_to_minutes(t);
+        ri[i] = res->nearest[i] >= 0 ? res->nearest[i] : AM_UNREACHED_I32;
     }
     am_h5_raster_info ti = {"travel time to the nearest facility", "minutes"};
     rc = put_name(c, path, sizeof path, "%s/nearest_time_min", g);
-    AM_TRY(am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ti, c->err));
+    AM_TRY(am_h5_write_raster_sparse_f32(h, path, n_cells, cell, r, AM_FILL_F32,
+                                         &ti, c->err));
     AM_TRY(am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
                              c->err));
     if (rc != AM_OK)
         goto done;
     am_h5_raster_info fi = {"row of the nearest facility in facilities/", "1"};
     rc = put_name(c, path, sizeof path, "%s/nearest_facility", g);
-    AM_TRY(am_h5_write_raster_i32(h, path, ri, AM_FILL_I32, &fi, c->err));
+    AM_TRY(am_h5_write_raster_sparse_i32(h, path, n_cells, cell, ri,
+                                         AM_FILL_I32, &fi, c->err));
     AM_TRY(am_h5_attr_int64(h, path, "unreachable_value", AM_UNREACHED_I32,
                             c->err));
     if (rc != AM_OK)
@@ -221,14 +217,13 @@ static am_status write_set(wctx *c, am_h5 *h, int k)
     for (int m = 0; m < s->n_measures; m++) {
         const am_measure_spec *ms = &s->measures[m];
         const double *acc = res->access + (size_t)m * (size_t)n_cells;
-        for (size_t i = 0; i < ncell_grid; i++)
-            r[i] = AM_FILL_F32;
         for (int32_t i = 0; i < n_cells; i++)
-            r[c->m->pop->cell[i]] = (float)acc[i];
+            r[i] = (float)acc[i];
         am_h5_raster_info ai = {"2SFCA accessibility (capacity per person)",
                                 "capacity per person"};
         rc = put_name(c, path, sizeof path, "%s/%s", g, ms->name);
-        AM_TRY(am_h5_write_raster_f32(h, path, r, AM_FILL_F32, &ai, c->err));
+        AM_TRY(am_h5_write_raster_sparse_f32(h, path, n_cells, cell, r,
+                                             AM_FILL_F32, &ai, c->err));
         AM_TRY(am_h5_attr_string(h, path, "measure", "2sfca", c->err));
         AM_TRY(am_h5_attr_double(h, path, "threshold_min", ms->threshold_min,
                                  c->err));

@@ -262,7 +262,9 @@ typedef struct pop_scan {
     double bound;
     double worst, worst_bound; /* largest implausible value, its bound */
     int64_t worst_cell;
-    int64_t cap; /* allocated length of the population's arrays */
+    int64_t cap;       /* allocated length of the population's arrays */
+    int64_t max_cells; /* the caller's budget, <= INT32_MAX */
+    const char *max_cells_why;
 } pop_scan;
 
 /* Classifies the h rows of buf from row0 on (rules at the top), keeping
@@ -296,6 +298,15 @@ static am_status scan_strip(pop_scan *s, am_population *p, const double *buf,
                                     "more than %d populated cells; "
                                     "aggregate the raster first",
                                     INT32_MAX);
+            if (p->n_cells >= s->max_cells)
+                return am_error_set(
+                    s->err, AM_ERR_NOMEM, s->path,
+                    "more than %lld populated cells (at row "
+                    "%lld of %d): beyond %s; use a coarser "
+                    "or smaller raster",
+                    (long long)s->max_cells, (long long)(row0 + i / nx), s->ny,
+                    s->max_cells_why != NULL ? s->max_cells_why
+                                             : "the memory budget");
             if (pop_reserve(p, &s->cap, (int64_t)p->n_cells + 1) != AM_OK)
                 return am_error_set(s->err, AM_ERR_NOMEM, s->path,
                                     "out of memory after %d populated "
@@ -473,7 +484,12 @@ am_status am_population_load(const am_population_options *opt,
                      .area = area_of(GDALGetSpatialRef(ds), gt),
                      .bound_row = -1,
                      .bound = AM_POP_MAX_PER_CELL,
-                     .worst_cell = -1};
+                     .worst_cell = -1,
+                     .max_cells =
+                         opt->max_cells > 0 && opt->max_cells < INT32_MAX
+                             ? opt->max_cells
+                             : INT32_MAX,
+                     .max_cells_why = opt->max_cells_why};
     if ((rc = read_strips(&scan, band, p, progress, progress_user)) != AM_OK)
         goto cleanup;
     if ((rc = check_scan(&scan, p, opt->warnings)) != AM_OK)

@@ -34,6 +34,12 @@ typedef struct am_population_options {
     const char *path;      /* borrowed */
     int band;              /* 1-based */
     am_warnings *warnings; /* may be NULL: implausible values, total */
+    /* Stop with AM_ERR_NOMEM past this many populated cells (0: no limit
+     * but int32's); max_cells_why (may be NULL) says why, e.g. "the memory
+     * cap of 10.0 GiB (--max-memory)". The caller derives it from its
+     * memory budget, so a huge raster is refused while it is read. */
+    int64_t max_cells;
+    const char *max_cells_why;
 } am_population_options;
 
 typedef struct am_population {

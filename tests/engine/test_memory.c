@@ -72,8 +72,8 @@ static void test_estimate_parts(void **state)
     (void)state;
     am_memory_inputs in = {1000, 2000, 0, 1 << 20, 1, 1};
     am_memory_estimate a = am_memory_estimate_run(&in);
-    /* 8 bytes per grid cell for the writer's rasters */
-    assert_true(a.grid == 8u * 1000u * 2000u);
+    /* rasters go by strips: the grid costs per column and per row only */
+    assert_true(a.grid == (2u * 64u * 8u + 8u) * 1000u + 8u * 2000u);
     assert_true(a.cells == 0);
     assert_true(a.network == 24u << 20);
     assert_true(a.total == a.base + a.network + a.grid + a.cells + a.output);
@@ -94,16 +94,34 @@ static void test_estimate_parts(void **state)
 static void test_estimate_huge_saturates(void **state)
 {
     (void)state;
-    /* a 100,000 x 100,000 raster: tens of GiB before any cell is counted */
+    /* a 100,000 x 100,000 raster costs its strips, not its grid */
     am_memory_inputs in = {100000, 100000, 0, 0, 1, 1};
     am_memory_estimate e = am_memory_estimate_run(&in);
-    assert_true(e.total > (uint64_t)64 << 30);
+    assert_true(e.grid < (uint64_t)128 << 20); /* not 80 GB */
     /* absurd sizes saturate rather than wrap */
     am_memory_inputs big = {INT64_MAX, INT64_MAX, INT64_MAX,
                             INT64_MAX, 1000,      1000};
     assert_true(am_memory_estimate_run(&big).total == UINT64_MAX);
     am_memory_inputs neg = {-5, 10, -3, -1, -1, -1};
-    assert_true(am_memory_estimate_run(&neg).grid == 0);
+    assert_true(am_memory_estimate_run(&neg).grid == 8u * 10u);
+}
+
+/* The populated cells the cap allows: the estimate with that many cells
+ * fits, one more per-cell cost would not; a cap below the fixed part
+ * allows 1 (the reader then stops at the first cell). */
+static void test_max_cells(void **state)
+{
+    (void)state;
+    am_memory_inputs in = {1576, 1270, 0, 3377401, 1, 1};
+    const uint64_t cap = (uint64_t)1 << 30;
+    int64_t n = am_memory_max_cells(&in, cap);
+    assert_true(n > 1000000);
+    in.n_cells = n;
+    assert_true(am_memory_estimate_run(&in).total <= cap);
+    in.n_cells = n + 1;
+    assert_true(am_memory_estimate_run(&in).total > cap - 1024);
+    in.n_cells = 0;
+    assert_int_equal(am_memory_max_cells(&in, 1), 1);
 }
 
 static void test_format_bytes(void **state)
@@ -124,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_parse_size_refused),
         cmocka_unit_test(test_estimate_parts),
         cmocka_unit_test(test_estimate_huge_saturates),
+        cmocka_unit_test(test_max_cells),
         cmocka_unit_test(test_format_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -317,7 +317,7 @@ static void test_population_damaged(void **state)
     (void)state;
     char tif[512];
     tmp_path(tif, sizeof tif, "pop.tif");
-    am_population_options o = {tif, 1, NULL};
+    am_population_options o = {tif, 1, NULL, 0, NULL};
     am_population *p = NULL;
     am_error err;
     for (int k = 0; k < 2; k++) {

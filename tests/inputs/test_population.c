@@ -103,7 +103,7 @@ static void make_tif(const char *path, GDALDataType dt, int nx, int ny,
 static am_status load(const char *path, int band, am_population **p,
                       am_error *err)
 {
-    am_population_options opt = {path, band, NULL};
+    am_population_options opt = {path, band, NULL, 0, NULL};
     am_error_clear(err);
     return am_population_load(&opt, NULL, NULL, p, err);
 }
@@ -247,7 +247,7 @@ static void test_implausible_values(void **state)
     make_tif(path, GDT_Float32, 3, 2, v, 0, 0.0, 4326, NULL, NULL);
     am_warnings w;
     am_warnings_init(&w, NULL, NULL);
-    am_population_options opt = {path, 1, &w};
+    am_population_options opt = {path, 1, &w, 0, NULL};
     am_population *p = NULL;
     am_error err;
     am_error_clear(&err);
@@ -454,7 +454,7 @@ static void test_strips_and_progress(void **state)
     make_tif(path, GDT_Float32, nx, ny, v, 0, 0.0, 32630, gt, opts);
     free(v);
 
-    am_population_options opt = {path, 1, NULL};
+    am_population_options opt = {path, 1, NULL, 0, NULL};
     am_population *p = NULL;
     am_error err;
     am_error_clear(&err);
@@ -526,7 +526,7 @@ static void test_probe(void **state)
     (void)state;
     am_error err;
     am_population_header hd = {-1, -1};
-    am_population_options opt = {GPW, 1, NULL};
+    am_population_options opt = {GPW, 1, NULL, 0, NULL};
     assert_int_equal(am_population_probe(&opt, &hd, &err), AM_OK);
     assert_int_equal(hd.nx, 96);
     assert_int_equal(hd.ny, 48);
