@@ -109,26 +109,27 @@ static void workers_destroy(snap_worker *w, int nt)
 static am_status workers_create(const am_transform *tr, int nt,
                                 snap_worker **out, am_error *err)
 {
-    am_status rc = AM_OK;
+    am_status rc = AM_ERR_NOMEM;
     snap_worker *w = am_calloc_array((size_t)nt, sizeof *w);
     *out = NULL;
     if (w == NULL)
-        return am_error_set(err, AM_ERR_NOMEM, NULL,
-                            "out of memory for %d snapping threads", nt);
+        goto cleanup;
     for (int k = 0; k < nt; k++) {
         w[k].x = am_alloc_array(AM_SNAP_CHUNK, sizeof *w[k].x);
         w[k].y = am_alloc_array(AM_SNAP_CHUNK, sizeof *w[k].y);
-        if (w[k].x == NULL || w[k].y == NULL) {
-            rc = am_error_set(err, AM_ERR_NOMEM, NULL,
-                              "out of memory for %d snapping threads", nt);
+        if (w[k].x == NULL || w[k].y == NULL)
             goto cleanup;
-        }
         if ((rc = am_transform_clone(tr, &w[k].tr, err)) != AM_OK)
             goto cleanup;
+        rc = AM_ERR_NOMEM;
     }
     *out = w;
     w = NULL;
+    rc = AM_OK;
 cleanup:
+    if (rc == AM_ERR_NOMEM)
+        am_error_set(err, rc, NULL, "out of memory for %d snapping threads",
+                     nt);
     workers_destroy(w, nt);
     return rc;
 }
