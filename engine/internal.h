@@ -130,13 +130,14 @@ struct am_results {
 
 /*
  * Snaps n lon/lat points to the nearest node of built model m within the
- * scenario's snap distance (nearest in the local metric frame; the
- * reported distance and the walking time use the geodesic distance).
- * Points that cannot be transformed are off network. *n_on = snapped.
+ * scenario's snap distance, in parallel (geo/snap.h: nearest in the local
+ * metric frame; the reported distance and the walking time use the
+ * geodesic distance). Points that cannot be transformed are off network.
+ * *n_on = snapped. log (may be NULL) gets the progress.
  */
 am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
                                const double *lat, am_snapped *out,
-                               int32_t *n_on, am_error *err);
+                               int32_t *n_on, am_phases *log, am_error *err);
 
 /* am_model_create recording warnings on w (a run's list; NULL: the
  * model's own, forwarding to opt->warning). */

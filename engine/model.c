@@ -29,8 +29,8 @@
 #include "engine/internal.h"
 #include "engine/memory.h"
 #include "engine/sysinfo.h"
-#include "geo/geodesic.h"
 #include "geo/grid.h"
+#include "geo/snap.h"
 #include "inputs/fingerprint.h"
 #include "inputs/road_profile.h"
 #include "kernels/parallel.h"
@@ -341,50 +341,27 @@ static int boxes_overlap(const double a[4], const double b[4], double margin_m)
 
 am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
                                const double *lat, am_snapped *out,
-                               int32_t *n_on, am_error *err)
+                               int32_t *n_on, am_phases *log, am_error *err)
 {
-    am_status rc = AM_OK;
-    double *x = NULL, *y = NULL;
-    const double walk_mps = m->s->walk_speed_kmh / 3.6;
     *n_on = 0;
     out->node = am_alloc_array((size_t)n, sizeof *out->node);
     out->dist_m = am_alloc_array((size_t)n, sizeof *out->dist_m);
     out->offset_ds = am_alloc_array((size_t)n, sizeof *out->offset_ds);
-    x = am_alloc_array((size_t)n, sizeof *x);
-    y = am_alloc_array((size_t)n, sizeof *y);
-    if (!out->node || !out->dist_m || !out->offset_ds || !x || !y) {
-        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
-                          "out of memory snapping %d points", (int)n);
-        goto done;
+    if (!out->node || !out->dist_m || !out->offset_ds)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory snapping %d points", (int)n);
+    const am_snap_target t = {m->index, m->to_metric, m->roads->n_nodes,
+                              m->roads->lon, m->roads->lat};
+    am_snap_options o = am_snap_options_default();
+    o.max_distance_m = m->s->snap_max_m;
+    o.walk_speed_kmh = m->s->walk_speed_kmh;
+    o.threads = m->threads;
+    if (log != NULL) {
+        o.progress = am_phase_progress;
+        o.progress_user = log;
     }
-    memcpy(x, lon, sizeof *x * (size_t)n);
-    memcpy(y, lat, sizeof *y * (size_t)n);
-    rc = am_transform_points(m->to_metric, (size_t)n, x, y, NULL, err);
-    if (rc != AM_OK)
-        goto done;
-    for (int32_t i = 0; i < n; i++) {
-        int32_t v = -1;
-        if (isfinite(x[i]) && isfinite(y[i])) /* failed: HUGE_VAL */
-            v = am_spatial_index_nearest(m->index, x[i], y[i], m->s->snap_max_m,
-                                         NULL);
-        out->node[i] = v;
-        if (v < 0) {
-            out->dist_m[i] = NAN;
-            out->offset_ds[i] = AM_TIME_INF;
-            continue;
-        }
-        double d = am_geodesic_distance_m(lon[i], lat[i], m->roads->lon[v],
-                                          m->roads->lat[v]);
-        out->dist_m[i] = d;
-        double t = nearbyint(d / walk_mps * 10.0);
-        out->offset_ds[i] =
-            t < (double)AM_TIME_INF ? (uint32_t)t : AM_TIME_INF - 1;
-        (*n_on)++;
-    }
-done:
-    free(x);
-    free(y);
-    return rc;
+    return am_snap_points(&t, n, lon, lat, &o, out->node, out->dist_m,
+                          out->offset_ds, n_on, err);
 }
 
 /* The populated cells' centres in WGS 84, checked against the network. */
@@ -394,14 +371,10 @@ static am_status cell_lonlat(am_model *m, double *lon, double *lat,
     const am_population *p = m->pop;
     const int32_t n = p->n_cells;
     am_transform *to_ll = NULL;
-    for (int32_t i = 0; i < n; i++) {
-        int64_t cell = p->cell[i];
-        am_grid_cell_center(&p->grid, (int32_t)(cell % p->grid.nx),
-                            (int32_t)(cell / p->grid.nx), &lon[i], &lat[i]);
-    }
     am_status rc = am_transform_create(p->crs_wkt, AM_CRS_WGS84, &to_ll, err);
     if (rc == AM_OK)
-        rc = am_transform_points(to_ll, (size_t)n, lon, lat, NULL, err);
+        rc = am_snap_cell_centers(&p->grid, to_ll, n, p->cell, m->threads, lon,
+                                  lat, NULL, err);
     am_transform_destroy(to_ll);
     if (rc != AM_OK) {
         am_err_file_default(err, m->pop_path);
@@ -437,7 +410,8 @@ static am_status build_snap(am_model *m, am_error *err)
     if ((rc = cell_lonlat(m, lon, lat, err)) != AM_OK)
         goto done;
     int32_t n_on = 0;
-    rc = am_model_snap_points(m, n, lon, lat, &m->cell_snap, &n_on, err);
+    rc = am_model_snap_points(m, n, lon, lat, &m->cell_snap, &n_on, &m->phases,
+                              err);
     if (rc != AM_OK)
         goto done;
     if (n_on == 0) {

@@ -39,7 +39,7 @@ static am_status snap_sites(am_sites *f, am_error *err)
 {
     const am_facility_set *fac = f->fac;
     am_status rc = am_model_snap_points(f->m, fac->n, fac->lon, fac->lat,
-                                        &f->snap, &f->n_on, err);
+                                        &f->snap, &f->n_on, NULL, err);
     for (int32_t j = 0; rc == AM_OK && j < fac->n; j++)
         f->capacity_total += fac->capacity[j];
     return rc;

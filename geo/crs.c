@@ -29,10 +29,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
+
 struct am_transform {
     PJ_CONTEXT *ctx; /* owned */
     PJ *pj;          /* owned, normalised to lon/lat, easting/northing */
+    char *src;       /* owned copies of the definitions, for clones */
+    char *dst;
 };
+
+static char *def_dup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = am_alloc_array(n, 1);
+    if (d != NULL)
+        memcpy(d, s, n);
+    return d;
+}
 
 /* A CRS definition shortened for messages (WKT can be kilobytes). */
 static const char *crs_short(const char *def, char *buf, size_t n)
@@ -136,6 +149,13 @@ am_status am_transform_create(const char *src, const char *dst,
                           crs_short(dst, dbuf, sizeof dbuf));
         goto cleanup;
     }
+    t->src = def_dup(src);
+    t->dst = def_dup(dst);
+    if (t->src == NULL || t->dst == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory creating a transform");
+        goto cleanup;
+    }
     *out = t;
     t = NULL;
 cleanup:
@@ -173,6 +193,24 @@ am_status am_transform_points(am_transform *t, size_t n, double *x, double *y,
     return AM_OK;
 }
 
+/*
+ * Re-created from the stored definitions rather than with proj_clone: the
+ * original is then only read (two strings), never touched by PROJ, so that
+ * clones can be made while another thread transforms with it, and PROJ's
+ * choice among alternative operations is made again the same way.
+ */
+am_status am_transform_clone(const am_transform *t, am_transform **out,
+                             am_error *err)
+{
+    if (out == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_transform_clone: out is NULL");
+    *out = NULL;
+    if (t == NULL || t->pj == NULL || t->src == NULL || t->dst == NULL)
+        return am_error_set(err, AM_ERR_CRS, NULL, "transform not initialised");
+    return am_transform_create(t->src, t->dst, out, err);
+}
+
 void am_transform_destroy(am_transform *t)
 {
     if (t == NULL)
@@ -180,6 +218,8 @@ void am_transform_destroy(am_transform *t)
     proj_destroy(t->pj);
     if (t->ctx != NULL)
         proj_context_destroy(t->ctx);
+    free(t->src);
+    free(t->dst);
     free(t);
 }
 

@@ -10,7 +10,8 @@
  * Inputs in any CRS GDAL/PROJ understand are transformed into these.
  *
  * An am_transform wraps one PJ and its PJ_CONTEXT; it is not thread-safe:
- * create one per thread if ever needed (inputs are read serially).
+ * a thread transforms only with its own, made with am_transform_clone
+ * (which only reads the original, so any thread may clone a shared one).
  */
 #ifndef AM_CRS_H
 #define AM_CRS_H
@@ -40,6 +41,18 @@ am_status am_transform_create(const char *src, const char *dst,
  */
 am_status am_transform_points(am_transform *t, size_t n, double *x, double *y,
                               size_t *n_failed, am_error *err);
+
+/*
+ * A new, independent transform between the same two CRSs as t (its own
+ * PROJ context), giving the same result for every point. Only reads t:
+ * thread-safe with other clones of t and with another thread transforming
+ * with t. Costs about as much as am_transform_create (PROJ database
+ * look-ups, milliseconds). AM_ERR_CRS when t is NULL or not initialised,
+ * AM_ERR_NOMEM, AM_ERR_INVALID when out is NULL. *out owned by the caller
+ * (NULL on failure).
+ */
+am_status am_transform_clone(const am_transform *t, am_transform **out,
+                             am_error *err);
 
 /* Accepts NULL. */
 void am_transform_destroy(am_transform *t);

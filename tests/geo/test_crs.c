@@ -125,6 +125,60 @@ static void test_many_points_and_failures(void **state)
                      AM_ERR_CRS);
 }
 
+/* A clone transforms every point to the same bytes, on its own. */
+static void check_clone(const char *src, const char *dst, double lon0,
+                        double lat0, double span)
+{
+    am_transform *t = NULL, *c = NULL, *cc = NULL;
+    am_error err;
+    enum { N = 64 };
+    double x[N], y[N], cx[N], cy[N];
+    for (int i = 0; i < N; i++) {
+        x[i] = cx[i] = lon0 + span * ((i % 8) - 3.5) / 8.0;
+        y[i] = cy[i] = lat0 + span * ((i / 8) - 3.5) / 8.0;
+    }
+    x[N - 1] = cx[N - 1] = NAN; /* fails the same way */
+    assert_int_equal(am_transform_create(src, dst, &t, &err), AM_OK);
+    assert_int_equal(am_transform_clone(t, &c, &err), AM_OK);
+    assert_int_equal(am_transform_clone(c, &cc, &err), AM_OK);
+    assert_true(c != t && cc != c);
+    size_t f1 = 0, f2 = 0;
+    assert_int_equal(am_transform_points(t, N, x, y, &f1, &err), AM_OK);
+    am_transform_destroy(t); /* the clone does not depend on it */
+    assert_int_equal(am_transform_points(c, N, cx, cy, &f2, &err), AM_OK);
+    assert_int_equal(f1, 1);
+    assert_int_equal(f2, 1);
+    assert_memory_equal(x, cx, sizeof x);
+    assert_memory_equal(y, cy, sizeof y);
+    am_transform_destroy(c);
+    /* A clone of a clone, used after both are gone: the same bytes. */
+    double a = lon0 + span * -3.5 / 8.0, b = lat0 + span * -3.5 / 8.0;
+    assert_int_equal(am_transform_points(cc, 1, &a, &b, NULL, &err), AM_OK);
+    assert_memory_equal(&a, &x[0], sizeof a);
+    assert_memory_equal(&b, &y[0], sizeof b);
+    am_transform_destroy(cc);
+}
+
+static void test_clone(void **state)
+{
+    (void)state;
+    check_clone(AM_CRS_WGS84, "EPSG:3879", 24.93, 60.17, 0.5);
+    check_clone("EPSG:4277", "EPSG:27700", 0.5, 50.5, 2.0); /* datum shift */
+    /* A bare PROJ string (made a CRS when created) and the metric frame. */
+    check_clone("+proj=utm +zone=38 +south +datum=WGS84", AM_CRS_WGS84,
+                500000.0, 8700000.0, 50000.0);
+    check_clone(AM_CRS_WGS84,
+                "+proj=aeqd +lat_0=-11.9 +lon_0=43.7 +datum=WGS84 +units=m "
+                "+no_defs +type=crs",
+                43.5, -11.8, 1.0);
+
+    am_transform *c = (am_transform *)&c; /* must be reset to NULL */
+    am_error err;
+    assert_int_equal(am_transform_clone(NULL, &c, &err), AM_ERR_CRS);
+    assert_null(c);
+    assert_int_equal(am_transform_clone(NULL, NULL, &err), AM_ERR_INVALID);
+}
+
 static void test_metric_frame_string(void **state)
 {
     (void)state;
@@ -258,6 +312,7 @@ int main(void)
         cmocka_unit_test(test_utm),
         cmocka_unit_test(test_axis_order_northing_first_crs),
         cmocka_unit_test(test_many_points_and_failures),
+        cmocka_unit_test(test_clone),
         cmocka_unit_test(test_metric_frame_string),
         cmocka_unit_test(test_metric_frame_geometry),
         cmocka_unit_test(test_unknown_crs),

@@ -1,0 +1,378 @@
+/*
+ * snap.c: points onto their nearest routable node, in parallel (see
+ * snap.h).
+ *
+ * Why: snapping the populated cells is the largest phase of a small run
+ * (the Comoros demo: ~0.4 s of ~0.9 s) and grows with the cells, 10^7 and
+ * more for a country; every point is independent, so it splits over
+ * threads with no reduction but a count.
+ *
+ * Method: the points are cut into chunks of AM_SNAP_CHUNK, the parallel
+ * tasks. A task copies its chunk into its thread's scratch, transforms it
+ * into the metric frame with its thread's own transform (PROJ objects and
+ * contexts are not thread-safe, so each thread has a clone, made serially
+ * before the parallel region), queries the k-d tree (read-only,
+ * thread-safe) per point and measures the off-network leg with the
+ * geodesic inverse (Karney 2013; thread-safe). Tasks write only their own
+ * range of the outputs, and PROJ transforms each point on its own, so the
+ * bytes written do not depend on the thread count or the schedule. Chunks
+ * run in rounds of AM_SNAP_ROUND_CHUNKS; between rounds the calling thread
+ * reports progress and may stop. Errors cannot leave a parallel region:
+ * each task records its status and the lowest failing chunk is reported
+ * after the round.
+ *
+ * The per-point arithmetic is the engine's since the first release and
+ * must stay so (outputs are compared byte for byte): nearest by planar
+ * distance within max_distance_m inclusive, dist_m geodesic, time
+ * nearbyint(d / (kmh / 3.6) * 10), capped at AM_TIME_INF - 1.
+ */
+#include "geo/snap.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/units.h"
+#include "geo/geodesic.h"
+
+/* Chunks per round (progress and cancellation granularity: 65536 points). */
+#define AM_SNAP_ROUND_CHUNKS 32
+
+/*
+ * Least work per thread, in chunks: a thread costs a transform clone, about
+ * 1-15 ms (PROJ database look-ups). Snapping costs ~4 us a point (frame
+ * transform, tree query, geodesic), so 4 chunks (~30 ms) pay for a clone;
+ * a cell centre costs 0.04 us (a geographic raster) to 0.4 us (a projected
+ * one, EPSG:3879), so a thread needs 64 chunks (131072 cells). Measured on
+ * the Comoros demo (benchmarks/bench_snap.c) and the Helsinki test grid.
+ */
+#define AM_SNAP_MIN_CHUNKS 4
+#define AM_CENTRE_MIN_CHUNKS 64
+
+/* One thread's transform and scratch. */
+typedef struct snap_worker {
+    am_transform *tr; /* owned clone */
+    double *x, *y;    /* [AM_SNAP_CHUNK] */
+} snap_worker;
+
+/* The work of one chunk [i0, i0 + m): its status; *count what it counts. */
+typedef am_status (*chunk_fn)(const void *job, snap_worker *w, int32_t i0,
+                              int32_t m, int32_t *count);
+
+/* One parallel pass over n points. */
+typedef struct chunk_pass {
+    const am_transform *tr; /* cloned once per thread */
+    int32_t n;
+    int threads;        /* requested, as am_snap_options.threads */
+    int64_t min_chunks; /* least chunks per thread */
+    chunk_fn fn;
+    const void *job;
+    am_progress_fn progress; /* may be NULL */
+    void *progress_user;
+    const char *what; /* for messages: "snapping", ... */
+} chunk_pass;
+
+am_snap_options am_snap_options_default(void)
+{
+    am_snap_options o;
+    memset(&o, 0, sizeof o);
+    o.max_distance_m = 5000.0;
+    o.walk_speed_kmh = 5.0;
+    return o;
+}
+
+/* requested > 0: that many, else OpenMP's default; at most one per
+ * min_chunks chunks, at least one. */
+static int threads_for(int requested, int64_t n_chunks, int64_t min_chunks)
+{
+    int nt = requested > 0 ? requested : omp_get_max_threads();
+    const int64_t most = n_chunks / (min_chunks > 0 ? min_chunks : 1);
+    if ((int64_t)nt > most)
+        nt = (int)most;
+    return nt < 1 ? 1 : nt;
+}
+
+static void workers_destroy(snap_worker *w, int nt)
+{
+    if (w == NULL)
+        return;
+    for (int k = 0; k < nt; k++) {
+        am_transform_destroy(w[k].tr);
+        free(w[k].x);
+        free(w[k].y);
+    }
+    free(w);
+}
+
+static am_status workers_create(const am_transform *tr, int nt,
+                                snap_worker **out, am_error *err)
+{
+    am_status rc = AM_ERR_NOMEM;
+    snap_worker *w = am_calloc_array((size_t)nt, sizeof *w);
+    *out = NULL;
+    if (w == NULL)
+        goto cleanup;
+    for (int k = 0; k < nt; k++) {
+        w[k].x = am_alloc_array(AM_SNAP_CHUNK, sizeof *w[k].x);
+        w[k].y = am_alloc_array(AM_SNAP_CHUNK, sizeof *w[k].y);
+        if (w[k].x == NULL || w[k].y == NULL)
+            goto cleanup;
+        if ((rc = am_transform_clone(tr, &w[k].tr, err)) != AM_OK)
+            goto cleanup;
+        rc = AM_ERR_NOMEM;
+    }
+    *out = w;
+    w = NULL;
+    rc = AM_OK;
+cleanup:
+    if (rc == AM_ERR_NOMEM)
+        am_error_set(err, rc, NULL, "out of memory for %d snapping threads",
+                     nt);
+    workers_destroy(w, nt);
+    return rc;
+}
+
+/*
+ * Runs p->fn over every chunk, in rounds, in parallel; *total gets the sum
+ * of the chunks' counts. The first failing chunk's status is returned,
+ * with a message naming its points.
+ */
+static am_status pass_run(const chunk_pass *p, int32_t *total, am_error *err)
+{
+    am_status rc = AM_OK;
+    snap_worker *w = NULL;
+    const int64_t n = p->n;
+    const int64_t n_chunks = (n + AM_SNAP_CHUNK - 1) / AM_SNAP_CHUNK;
+    const int nt = threads_for(p->threads, n_chunks, p->min_chunks);
+    const chunk_fn fn = p->fn;
+    const void *job = p->job;
+    am_status st[AM_SNAP_ROUND_CHUNKS];
+    int64_t sum = 0;
+
+    *total = 0;
+    if (n == 0)
+        return AM_OK;
+    if ((rc = workers_create(p->tr, nt, &w, err)) != AM_OK)
+        return rc;
+    for (int64_t c0 = 0; c0 < n_chunks; c0 += AM_SNAP_ROUND_CHUNKS) {
+        const int64_t c1 = c0 + AM_SNAP_ROUND_CHUNKS < n_chunks
+                               ? c0 + AM_SNAP_ROUND_CHUNKS
+                               : n_chunks;
+        int64_t round_sum = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
+    shared(w, st, fn, job, n, c0, c1) reduction(+ : round_sum)
+        for (int64_t c = c0; c < c1; c++) {
+            const int32_t i0 = (int32_t)(c * AM_SNAP_CHUNK);
+            const int32_t m =
+                n - i0 < AM_SNAP_CHUNK ? (int32_t)(n - i0) : AM_SNAP_CHUNK;
+            int32_t count = 0;
+            st[c - c0] = fn(job, &w[omp_get_thread_num()], i0, m, &count);
+            round_sum += count;
+        }
+        for (int64_t c = c0; c < c1; c++) {
+            if (st[c - c0] == AM_OK)
+                continue;
+            const int64_t i0 = c * AM_SNAP_CHUNK;
+            const int64_t i1 = i0 + AM_SNAP_CHUNK < n ? i0 + AM_SNAP_CHUNK : n;
+            rc = am_error_set(
+                err, st[c - c0], NULL, "%s: points %lld to %lld: %s", p->what,
+                (long long)i0, (long long)i1 - 1,
+                st[c - c0] == AM_ERR_CRS ? "PROJ could not transform them"
+                : st[c - c0] == AM_ERR_INTERNAL
+                    ? "the spatial index returned a node id beyond the "
+                      "target's nodes (index and node arrays disagree)"
+                    : "failed");
+            goto cleanup;
+        }
+        sum += round_sum;
+        const int64_t done = c1 * AM_SNAP_CHUNK < n ? c1 * AM_SNAP_CHUNK : n;
+        if (p->progress != NULL &&
+            !p->progress((double)done / (double)n, p->what, p->progress_user)) {
+            rc = am_error_set(err, AM_ERR_CANCELLED, NULL,
+                              "%s: cancelled after %lld of %lld points",
+                              p->what, (long long)done, (long long)n);
+            goto cleanup;
+        }
+    }
+    *total = (int32_t)sum;
+cleanup:
+    workers_destroy(w, nt);
+    return rc;
+}
+
+/* ---- snapping -------------------------------------------------------- */
+
+typedef struct snap_job {
+    const am_snap_target *t;
+    const double *lon, *lat;
+    double max_m;
+    double walk_mps;
+    int32_t *node;
+    double *dist_m;      /* may be NULL */
+    uint32_t *offset_ds; /* may be NULL */
+} snap_job;
+
+static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
+                            int32_t m, int32_t *count)
+{
+    const snap_job *j = arg;
+    const am_snap_target *t = j->t;
+    double *x = w->x, *y = w->y;
+    const int geodesic = j->dist_m != NULL || j->offset_ds != NULL;
+    int32_t on = 0;
+    memcpy(x, j->lon + i0, sizeof *x * (size_t)m);
+    memcpy(y, j->lat + i0, sizeof *y * (size_t)m);
+    if (am_transform_points(w->tr, (size_t)m, x, y, NULL, NULL) != AM_OK)
+        return AM_ERR_CRS;
+    for (int32_t k = 0; k < m; k++) {
+        const int32_t i = i0 + k;
+        int32_t v = -1;
+        if (isfinite(x[k]) && isfinite(y[k])) /* failed: HUGE_VAL */
+            v = am_spatial_index_nearest(t->index, x[k], y[k], j->max_m, NULL);
+        if (v >= t->n_nodes)
+            return AM_ERR_INTERNAL;
+        j->node[i] = v;
+        if (v < 0) {
+            if (j->dist_m != NULL)
+                j->dist_m[i] = NAN;
+            if (j->offset_ds != NULL)
+                j->offset_ds[i] = AM_TIME_INF;
+            continue;
+        }
+        on++;
+        if (!geodesic)
+            continue;
+        const double d = am_geodesic_distance_m(j->lon[i], j->lat[i],
+                                                t->node_lon[v], t->node_lat[v]);
+        if (j->dist_m != NULL)
+            j->dist_m[i] = d;
+        if (j->offset_ds != NULL) {
+            const double ds = nearbyint(d / j->walk_mps * 10.0);
+            j->offset_ds[i] =
+                ds < (double)AM_TIME_INF ? (uint32_t)ds : AM_TIME_INF - 1;
+        }
+    }
+    *count = on;
+    return AM_OK;
+}
+
+static void fill_off_network(int32_t n, int32_t *node, double *dist_m,
+                             uint32_t *offset_ds)
+{
+    for (int32_t i = 0; i < n; i++) {
+        node[i] = -1;
+        if (dist_m != NULL)
+            dist_m[i] = NAN;
+        if (offset_ds != NULL)
+            offset_ds[i] = AM_TIME_INF;
+    }
+}
+
+am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
+                         const double *lat, const am_snap_options *o,
+                         int32_t *node, double *dist_m, uint32_t *offset_ds,
+                         int32_t *n_on, am_error *err)
+{
+    const am_snap_options def = am_snap_options_default();
+    if (n_on != NULL)
+        *n_on = 0;
+    if (o == NULL)
+        o = &def;
+    if (n_on == NULL || n < 0 ||
+        (n > 0 && (lon == NULL || lat == NULL || node == NULL)))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_snap_points: negative count or NULL array");
+    if (t == NULL || t->index == NULL || t->to_metric == NULL ||
+        t->n_nodes < 0 ||
+        (t->n_nodes > 0 && (t->node_lon == NULL || t->node_lat == NULL)))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_snap_points: incomplete snap target");
+    if (!(o->max_distance_m >= 0.0))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "snapping: maximum distance %g m is not >= 0",
+                            o->max_distance_m);
+    if (!(o->walk_speed_kmh > 0.0 && isfinite(o->walk_speed_kmh)))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "snapping: walking speed %g km/h is not a "
+                            "finite number > 0",
+                            o->walk_speed_kmh);
+    if (n == 0)
+        return AM_OK;
+
+    const snap_job job = {
+        t,    lon,    lat,      o->max_distance_m, o->walk_speed_kmh / 3.6,
+        node, dist_m, offset_ds};
+    const chunk_pass pass = {
+        t->to_metric, n,    o->threads,  AM_SNAP_MIN_CHUNKS,
+        snap_chunk,   &job, o->progress, o->progress_user,
+        "snapping"};
+    am_status rc = pass_run(&pass, n_on, err);
+    if (rc != AM_OK) {
+        *n_on = 0;
+        fill_off_network(n, node, dist_m, offset_ds);
+    }
+    return rc;
+}
+
+/* ---- cell centres ---------------------------------------------------- */
+
+typedef struct centre_job {
+    const am_grid *g;
+    const int64_t *cell;
+    double *lon, *lat;
+} centre_job;
+
+static am_status centre_chunk(const void *arg, snap_worker *w, int32_t i0,
+                              int32_t m, int32_t *count)
+{
+    const centre_job *j = arg;
+    const int64_t nx = j->g->nx;
+    for (int32_t i = i0; i < i0 + m; i++)
+        am_grid_cell_center(j->g, (int32_t)(j->cell[i] % nx),
+                            (int32_t)(j->cell[i] / nx), &j->lon[i], &j->lat[i]);
+    size_t failed = 0;
+    am_status rc = am_transform_points(w->tr, (size_t)m, j->lon + i0,
+                                       j->lat + i0, &failed, NULL);
+    *count = (int32_t)failed;
+    return rc == AM_OK ? AM_OK : AM_ERR_CRS;
+}
+
+am_status am_snap_cell_centers(const am_grid *g, const am_transform *to_lonlat,
+                               int32_t n, const int64_t *cell, int threads,
+                               double *lon, double *lat, int32_t *n_failed,
+                               am_error *err)
+{
+    int32_t failed = 0;
+    if (n_failed != NULL)
+        *n_failed = 0;
+    if (g == NULL || to_lonlat == NULL || n < 0 ||
+        (n > 0 && (cell == NULL || lon == NULL || lat == NULL)))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_snap_cell_centers: NULL argument or negative "
+                            "count");
+    if (g->nx <= 0 || g->ny <= 0)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "cell centres: grid of %ld x %ld cells",
+                            (long)g->nx, (long)g->ny);
+    const int64_t n_grid = (int64_t)g->nx * g->ny;
+    for (int32_t i = 0; i < n; i++) {
+        if (cell[i] < 0 || cell[i] >= n_grid) {
+            am_status rc = am_error_set(
+                err, AM_ERR_INVALID, NULL,
+                "cell centres: cell %lld is outside the %ld x %ld grid",
+                (long long)cell[i], (long)g->nx, (long)g->ny);
+            am_error_set_feature(err, i);
+            return rc;
+        }
+    }
+    const centre_job job = {g, cell, lon, lat};
+    const chunk_pass pass = {to_lonlat,     n,    threads, AM_CENTRE_MIN_CHUNKS,
+                             centre_chunk,  &job, NULL,    NULL,
+                             "cell centres"};
+    am_status rc = pass_run(&pass, &failed, err);
+    if (rc == AM_OK && n_failed != NULL)
+        *n_failed = failed;
+    return rc;
+}
