@@ -252,6 +252,8 @@ int32_t am_sites_on_network(const am_sites *f);
 const char *am_sites_name(const am_sites *f);
 const double *am_sites_capacity(const am_sites *f); /* borrowed [count] */
 const int32_t *am_sites_nodes(const am_sites *f);   /* -1: off network */
+/* WGS 84 coordinates (borrowed [count]). */
+void am_sites_lonlat(const am_sites *f, const double **lon, const double **lat);
 
 /* ---- catchments: who can reach each site within a time --------------- */
 

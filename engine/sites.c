@@ -283,6 +283,14 @@ const int32_t *am_sites_nodes(const am_sites *f)
     return f != NULL ? f->snap.node : NULL;
 }
 
+void am_sites_lonlat(const am_sites *f, const double **lon, const double **lat)
+{
+    if (lon != NULL)
+        *lon = f != NULL ? f->fac->lon : NULL;
+    if (lat != NULL)
+        *lat = f != NULL ? f->fac->lat : NULL;
+}
+
 /* ---- catchments ----------------------------------------------------- */
 
 /* Minutes (> 0, <= 1440) to deciseconds, or AM_ERR_INVALID. */
