@@ -11,6 +11,6 @@
 #ifndef AM_PROGRESS_H
 #define AM_PROGRESS_H
 
-typedef int (*am_progress_fn)(double fraction, const char *message, void *user);
+#include <accessim.h> /* am_progress_fn, defined there for API users */
 
 #endif /* AM_PROGRESS_H */

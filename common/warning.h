@@ -15,8 +15,7 @@
 
 #include <stddef.h>
 
-/* Called once per warning with the formatted one-line message. */
-typedef void (*am_warning_fn)(const char *message, void *user);
+#include <accessim.h> /* am_warning_fn */
 
 typedef struct am_warnings {
     am_warning_fn fn; /* may be NULL */

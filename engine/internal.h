@@ -13,7 +13,8 @@
 #include <stdint.h>
 
 #include "common/warning.h"
-#include "engine/accessim.h"
+#include <accessim.h>
+#include "engine/scenario.h"
 #include "geo/crs.h"
 #include "geo/spatial_index.h"
 #include "inputs/facilities.h"

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "common/numparse.h"
-#include "engine/accessim.h"
+#include <accessim.h>
 
 static void usage(FILE *f)
 {

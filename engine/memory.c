@@ -28,7 +28,7 @@
 
 #include <stdio.h>
 
-#include "engine/accessim.h"
+#include <accessim.h>
 
 #define BASE_BYTES ((uint64_t)32 << 20)
 #define NETWORK_PER_FILE_BYTE 24

@@ -9,20 +9,9 @@
 #ifndef AM_SCENARIO_FILE_H
 #define AM_SCENARIO_FILE_H
 
-#include "common/error.h"
+#include <accessim.h>
 #include "engine/scenario.h"
 
-/*
- * Parses path into a new scenario (owned by the caller) and finalizes it.
- * AM_ERR_IO if the file cannot be read, AM_ERR_SCENARIO for YAML syntax
- * errors and invalid content, AM_ERR_NOMEM.
- */
-am_status am_scenario_read_file(const char *path, am_scenario **out,
-                                am_error *err);
-
-/* The same, from a string in memory; `name` is used in messages. */
-am_status am_scenario_read_string(const char *text, const char *name,
-                                  const char *base_dir, am_scenario **out,
-                                  am_error *err);
+/* am_scenario_read_file and am_scenario_read_string are public: accessim.h. */
 
 #endif /* AM_SCENARIO_FILE_H */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "common/numparse.h"
-#include "engine/accessim.h"
+#include <accessim.h>
 
 /* 1234567.8 -> "1,234,568"; any double, inf and nan included (a total of
  * 1e24 used to overflow a fixed buffer here). */

@@ -23,7 +23,7 @@
 #include <hdf5.h>
 
 #include "common/strutil.h"
-#include "engine/accessim.h"
+#include <accessim.h>
 
 #define DEMO AM_DEMO_DATA "/comoros"
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "engine/accessim.h"
+#include <accessim.h>
 #include "engine/memory.h"
 
 static void test_parse_size_ok(void **state)

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/accessim.h"
+#include <accessim.h>
 
 #define SCENARIO AM_DEMO_DATA "/comoros/comoros.yaml"
 

@@ -1,0 +1,554 @@
+/*
+ * accessim.h: the accessim library API, the one header a program needs.
+ *
+ * One call does a whole run (what the CLI does):
+ *
+ *     am_scenario *s;  am_run_summary *sum;  am_error err;
+ *     am_scenario_read_file("comoros.yaml", &s, &err);
+ *     am_run_options opt = am_run_options_default();
+ *     am_run(s, &opt, &sum, &err);       // load -> build -> compute -> write
+ *     am_run_summary_write(sum, stdout);
+ *     am_run_summary_destroy(sum);  am_scenario_destroy(s);
+ *
+ * Or a program builds the model once and asks it many questions (site
+ * selection, scenario variants, work split by ranges of sites):
+ *
+ *     am_model *m;  am_sites *f;  am_results *r;
+ *     am_model_create(s, &mopt, &m, &err);
+ *     am_model_build(m, &err);           // roads, graph, population, snap
+ *     am_sites_from_points(m, "candidates", n, lon, lat, cap, &f, &err);
+ *     am_results_compute(m, f, 0, &r, &err);
+ *     const double *a = am_results_access(r, 0);   // per populated cell
+ *     am_results_destroy(r);  am_sites_destroy(f);  am_model_destroy(m);
+ *
+ * Conventions: every fallible call returns an am_status and fills the
+ * caller's am_error (never a global); the library never prints, exits or
+ * aborts. Times are deciseconds in integer arrays (suffix _ds) and minutes
+ * in doubles (suffix _min). Objects are created by x_create / x_from_... and
+ * freed by x_destroy, which accepts NULL. Pointers returned by accessors
+ * are borrowed: valid until the object is destroyed, never freed by the
+ * caller. Thread safety: a built model, site set and results object are
+ * read-only and may be queried from many threads at once; creating,
+ * building and destroying are not thread-safe on one object.
+ *
+ * am_run never prints; it reports progress through opt.progress (the
+ * message names the phase) and fails with an am_status and a filled
+ * am_error. The output file appears (atomically, by rename) only when the
+ * whole run succeeded.
+ */
+#ifndef ACCESSIM_H
+#define ACCESSIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Symbols of the shared library: only what this header declares. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define AM_API __attribute__((visibility("default")))
+#else
+#define AM_API
+#endif
+
+/* ---- version ------------------------------------------------------------ */
+
+/* The version of this header (CMake checks it matches the project's). */
+#define AM_VERSION_MAJOR 0
+#define AM_VERSION_MINOR 2
+#define AM_VERSION_PATCH 0
+#define AM_VERSION_STRING "0.2.0"
+
+/* The version of the library linked at run time, e.g. "0.2.0". */
+AM_API const char *am_version(void);
+/* The same as major * 10000 + minor * 100 + patch. */
+AM_API int am_version_number(void);
+
+/* ---- status and errors -------------------------------------------------- */
+
+/*
+ * Every fallible function returns an am_status and writes its results
+ * through out-params. When it fails it fills the caller's am_error (never a
+ * global) with where the problem is (file, layer, feature, line:column) and
+ * what was wrong, so that a program can print one clear line
+ * (am_error_format). An am_error must not be shared between threads.
+ */
+typedef enum am_status {
+    AM_OK = 0,
+    AM_ERR_NOMEM,      /* out of memory */
+    AM_ERR_IO,         /* cannot open, read or write a file */
+    AM_ERR_FORMAT,     /* file is not of the expected kind or is malformed */
+    AM_ERR_INVALID,    /* a value is out of range (negative capacity, ...) */
+    AM_ERR_CRS,        /* missing or unusable coordinate reference system */
+    AM_ERR_EMPTY,      /* nothing to work on (empty layer, zero facilities) */
+    AM_ERR_NO_OVERLAP, /* inputs do not overlap in space */
+    AM_ERR_SCENARIO,   /* scenario file error (unknown key, bad type, ...) */
+    AM_ERR_USAGE,      /* command-line misuse */
+    AM_ERR_CANCELLED,  /* a progress callback asked to stop */
+    AM_ERR_INTERNAL    /* a broken invariant: a bug in accessim */
+} am_status;
+
+#define AM_ERROR_FILE_MAX 1024
+#define AM_ERROR_LAYER_MAX 256
+#define AM_ERROR_MSG_MAX 1024
+
+/* Where and what. Unknown fields are empty strings or -1. */
+typedef struct am_error {
+    am_status code;
+    char file[AM_ERROR_FILE_MAX];   /* path of the offending input */
+    char layer[AM_ERROR_LAYER_MAX]; /* layer or band, if any */
+    long long feature;              /* feature id (FID) or cell, -1 if n/a */
+    long line;                      /* 1-based line in a text file, -1 n/a */
+    long column;                    /* 1-based column, -1 if n/a */
+    char msg[AM_ERROR_MSG_MAX];     /* what was wrong, with a hint */
+} am_error;
+
+/* Resets e to "no error". Accepts NULL. */
+AM_API void am_error_clear(am_error *e);
+
+/* A short stable name for a code ("io", "format", ...). Never NULL. */
+AM_API const char *am_status_name(am_status code);
+
+/*
+ * Formats e as one line: "FILE: layer 'L': feature F: line N:C: MESSAGE".
+ * Parts that are unknown are left out. Writes at most n bytes including the
+ * terminating NUL; returns buf.
+ */
+AM_API char *am_error_format(const am_error *e, char *buf, size_t n);
+
+/* ---- callbacks ---------------------------------------------------------- */
+
+/*
+ * Progress: fraction in [0, 1], a message naming the step, the caller's
+ * pointer (the shape of GDAL's GDALProgressFunc). Return non-zero to go
+ * on, 0 to ask the step to stop (it then returns AM_ERR_CANCELLED). Called
+ * from the calling thread only, so it need not be thread-safe.
+ */
+typedef int (*am_progress_fn)(double fraction, const char *message, void *user);
+
+/* One call per warning (a non-fatal finding), with a one-line message. */
+typedef void (*am_warning_fn)(const char *message, void *user);
+
+/* ---- scenarios ---------------------------------------------------------- */
+
+/*
+ * A scenario is what one run computes: one road network, one population
+ * raster, one or more facility sets and one or more measures. Plain data,
+ * filled by the YAML reader (am_scenario_read_file) or by a program; all
+ * strings are owned by the scenario (heap copies, freed by
+ * am_scenario_destroy). Paths are stored as given and resolved against
+ * base_dir. Ranges of every value: docs/scenario.md.
+ */
+#define AM_MAX_CUTOFFS 32
+
+/* Capacity for facilities whose class field has this value. */
+typedef struct am_class_capacity {
+    char *klass;
+    double capacity;
+} am_class_capacity;
+
+/* One facility set: a point layer and how to read it. */
+typedef struct am_facility_source {
+    char *name;           /* set name (AM_NAME_MAX rule), the output group */
+    char *path;           /* any OGR point source */
+    char *layer;          /* NULL: the first layer */
+    char *where;          /* OGR SQL attribute filter, NULL: none */
+    char *id_field;       /* NULL: the FID */
+    char *name_field;     /* NULL: "name" if present */
+    char *class_field;    /* NULL: "amenity" if present */
+    char *capacity_field; /* NULL: capacity by class, else default */
+    char *x_field;        /* CSV without geometry: longitude column */
+    char *y_field;        /* CSV without geometry: latitude column */
+    char *crs;            /* CRS for sources that carry none; NULL: WGS 84 */
+    am_class_capacity *class_capacity; /* [n_class_capacity] */
+    int n_class_capacity;
+    double default_capacity; /* default 1 */
+} am_facility_source;
+
+typedef enum am_measure_type { AM_MEASURE_TYPE_2SFCA = 1 } am_measure_type;
+
+typedef struct am_measure_spec {
+    char *name; /* output dataset name (AM_NAME_MAX rule), "2sfca_30min" */
+    am_measure_type type;
+    double threshold_min; /* d0 in minutes, inclusive */
+} am_measure_spec;
+
+typedef struct am_scenario {
+    char *name;        /* default: the scenario file's stem */
+    char *source_path; /* the scenario file, NULL if built in code */
+    char *base_dir;    /* relative paths resolve against this */
+
+    char *roads_path;
+    char *roads_layer; /* NULL: "lines" for OSM, else first layer */
+    char *roads_where; /* OGR SQL filter, NULL: none */
+    char *profile;     /* travel profile, default "car" */
+
+    char *population_path;
+    int population_band; /* 1-based, default 1 */
+
+    double snap_max_m;     /* default 5000; 1 .. 100000 */
+    double walk_speed_kmh; /* off-network leg speed, default 5; 0.5 .. 50 */
+
+    am_facility_source *facility_sets; /* [n_facility_sets] */
+    int n_facility_sets;
+
+    double cutoffs_min[AM_MAX_CUTOFFS]; /* ascending; default 15, 30, 60 */
+    int n_cutoffs;
+
+    am_measure_spec *measures; /* [n_measures]; default one 2SFCA at 30 */
+    int n_measures;
+
+    char *output_path; /* NULL: <name>.h5 next to the scenario */
+    int threads;       /* 0: OpenMP default; at most AM_THREADS_MAX */
+} am_scenario;
+
+/* An empty scenario with the defaults above. AM_ERR_NOMEM. */
+AM_API am_status am_scenario_create(am_scenario **out);
+
+/* Accepts NULL and partly filled scenarios. */
+AM_API void am_scenario_destroy(am_scenario *s);
+
+/*
+ * Checks that the scenario is complete and consistent (paths present,
+ * cutoffs positive and ascending, thresholds positive and no larger than
+ * the largest cutoff... ), filling defaults (a 2SFCA measure, set names).
+ * AM_ERR_SCENARIO with a message naming the key.
+ */
+AM_API am_status am_scenario_finalize(am_scenario *s, am_error *err);
+
+/*
+ * Writes into buf (size n) path resolved against s->base_dir (absolute
+ * paths and a NULL base_dir are returned unchanged). Returns buf, or NULL
+ * if it does not fit.
+ */
+AM_API char *am_scenario_resolve_path(const am_scenario *s, const char *path,
+                                      char *buf, size_t n);
+
+/*
+ * Parses path into a new scenario (owned by the caller) and finalizes it.
+ * AM_ERR_IO if the file cannot be read, AM_ERR_SCENARIO for YAML syntax
+ * errors and invalid content, AM_ERR_NOMEM.
+ */
+AM_API am_status am_scenario_read_file(const char *path, am_scenario **out,
+                                       am_error *err);
+
+/* The same, from a string in memory; `name` is used in messages. */
+AM_API am_status am_scenario_read_string(const char *text, const char *name,
+                                         const char *base_dir,
+                                         am_scenario **out, am_error *err);
+
+/* ---- one run ----------------------------------------------------------- */
+
+typedef struct am_run_options {
+    const char *output_path; /* NULL: the scenario's */
+    int threads;             /* > 0 overrides the scenario's */
+    am_progress_fn progress; /* may be NULL; message = phase label */
+    void *progress_user;
+    const char *command_line; /* recorded in the output; may be NULL */
+    am_warning_fn warning;    /* may be NULL; one call per warning, as found */
+    void *warning_user;
+    /* Memory cap in bytes: the run refuses to start when its estimate is
+       above it. 0: 80 % of the smaller of physical memory and the cgroup
+       limit (AM_DEFAULT_MEMORY_SHARE_PCT). */
+    uint64_t max_memory;
+} am_run_options;
+
+#define AM_DEFAULT_MEMORY_SHARE_PCT 80
+
+/*
+ * Parses a size for max_memory: decimal digits with an optional fraction
+ * and a required binary unit K, M, G or T in either case (x1024 each; a
+ * trailing "B" or "iB" is accepted: "8G", "8GB", "8GiB", "500m", "1.5G").
+ * Returns 1 and sets *out (> 0) on success, 0 on anything else (no unit,
+ * zero, signs, hex, exponents, spaces, other units).
+ */
+AM_API int am_parse_size(const char *s, uint64_t *out);
+
+AM_API am_run_options am_run_options_default(void);
+
+/* Time and memory of one phase of a run. */
+typedef struct am_phase_stat {
+    char name[32];
+    double wall_s;
+    double peak_rss_mib; /* process high-water mark at the end of the phase */
+} am_phase_stat;
+
+/* One facility set's results. */
+typedef struct am_set_summary {
+    char *name;
+    int32_t n_facilities; /* loaded (after the filter) */
+    int32_t n_on_network; /* within the snap distance of a road */
+    double capacity_total;
+    double *pop_within;    /* [n_cutoffs] per scenario cutoff, inclusive */
+    double *access_mean;   /* [n_measures] population-weighted */
+    double *access_median; /* [n_measures] population-weighted */
+} am_set_summary;
+
+typedef struct am_run_summary {
+    char *scenario_name;
+    char *output_path;
+    int threads;
+    /* network */
+    int64_t road_features;
+    int64_t road_routable;
+    double road_km;
+    int32_t nodes;
+    int64_t arcs;
+    /* population */
+    double pop_total; /* finite positive cells, summed */
+    int64_t pop_cells;
+    int64_t pop_negative_cells;  /* refused */
+    int64_t pop_nonfinite_cells; /* refused */
+    double pop_off_network;      /* beyond the snap distance */
+    /* refused: more people than the cell's area can hold */
+    int64_t pop_implausible_cells;
+    int64_t cells_off_network;
+    /* cutoffs and sets */
+    int n_cutoffs;
+    double *cutoffs_min; /* [n_cutoffs] */
+    int n_sets;
+    am_set_summary *sets;
+    char **measure_names; /* [n_measures], same for every set */
+    int n_measures;
+    /* resources */
+    am_phase_stat *phases; /* [n_phases], in the order run */
+    int n_phases;
+    double wall_s;
+    double peak_rss_mib;
+    uint64_t memory_estimate; /* bytes, checked against memory_cap */
+    uint64_t memory_cap;      /* bytes */
+    /* warnings, in the order found (also passed to opt->warning) */
+    size_t n_warnings;
+    char **warnings; /* [n_warnings] */
+} am_run_summary;
+
+/*
+ * Runs scenario s. On success writes the output file and, if summary is
+ * not NULL, a summary owned by the caller. Errors name the input.
+ */
+AM_API am_status am_run(const am_scenario *s, const am_run_options *opt,
+                        am_run_summary **summary, am_error *err);
+
+/* Accepts NULL. */
+AM_API void am_run_summary_destroy(am_run_summary *r);
+
+/* The end-of-run report, as text, to f (the CLI passes stdout). */
+AM_API void am_run_summary_write(const am_run_summary *r, FILE *f);
+
+/* ---- the model: network and population, built once ------------------- */
+
+typedef struct am_model am_model;
+
+typedef struct am_model_options {
+    int threads;             /* > 0 overrides the scenario's; 0: all cores */
+    uint64_t max_memory;     /* bytes; 0: AM_DEFAULT_MEMORY_SHARE_PCT */
+    am_progress_fn progress; /* may be NULL; message = stage label */
+    void *progress_user;
+    am_warning_fn warning; /* may be NULL */
+    void *warning_user;
+} am_model_options;
+
+AM_API am_model_options am_model_options_default(void);
+
+/* The build stages, in order. */
+typedef enum am_model_stage {
+    AM_STAGE_NONE = 0,   /* created: inputs checked, nothing read */
+    AM_STAGE_ROADS,      /* the road layer read into arcs */
+    AM_STAGE_GRAPH,      /* CSR graph, its reverse, the spatial index */
+    AM_STAGE_POPULATION, /* the raster's populated cells */
+    AM_STAGE_SNAP        /* cells snapped: the model is complete */
+} am_model_stage;
+
+/*
+ * A model for scenario s (borrowed: it must outlive the model). Checks the
+ * inputs (regular files, the raster's header, a memory estimate against
+ * the cap) but reads no data. *out owned by the caller (am_model_destroy).
+ * Errors: AM_ERR_IO, AM_ERR_FORMAT, AM_ERR_CRS, AM_ERR_NOMEM (the estimate
+ * above the cap), AM_ERR_USAGE (a thread count out of range).
+ */
+AM_API am_status am_model_create(const am_scenario *s,
+                                 const am_model_options *opt, am_model **out,
+                                 am_error *err);
+
+/*
+ * Builds the model up to `stage` (the stages before it first, if needed;
+ * a stage already built is not built again), each stage timed and
+ * reported through the progress callback, which may cancel
+ * (AM_ERR_CANCELLED: the model stays at the last complete stage).
+ * Errors name the input: AM_ERR_IO, AM_ERR_FORMAT, AM_ERR_CRS,
+ * AM_ERR_EMPTY, AM_ERR_NO_OVERLAP, AM_ERR_NOMEM, AM_ERR_INVALID.
+ */
+AM_API am_status am_model_build_to(am_model *m, am_model_stage stage,
+                                   am_error *err);
+
+/* am_model_build_to(m, AM_STAGE_SNAP, err). */
+AM_API am_status am_model_build(am_model *m, am_error *err);
+
+/* The last stage built. */
+AM_API am_model_stage am_model_reached(const am_model *m);
+
+/* Accepts NULL. */
+AM_API void am_model_destroy(am_model *m);
+
+/* Sizes of a built model (0 before the stage that makes them). */
+AM_API int32_t am_model_node_count(const am_model *m);
+AM_API int32_t am_model_cell_count(const am_model *m); /* populated cells */
+
+/*
+ * The populated cells, ascending by raster cell id (row * nx + col):
+ * cell ids, population, snapped node (-1: off network) and the walking
+ * time to it (deciseconds). Borrowed [am_model_cell_count]; NULL before
+ * the stage that makes them.
+ */
+AM_API const int64_t *am_model_cell_ids(const am_model *m);
+AM_API const double *am_model_cell_population(const am_model *m);
+AM_API const int32_t *am_model_cell_nodes(const am_model *m);
+AM_API const uint32_t *am_model_cell_offsets_ds(const am_model *m);
+
+/* The raster grid's size (columns, rows); 0 before the population. */
+AM_API void am_model_grid_size(const am_model *m, int32_t *nx, int32_t *ny);
+
+/* The thread count the model's computations use. */
+AM_API int am_model_threads(const am_model *m);
+
+/* ---- site sets: facilities or candidates snapped onto a model -------- */
+
+typedef struct am_sites am_sites;
+
+/*
+ * The scenario's facility set k (0-based), read from its layer and snapped
+ * onto the built model m (borrowed: it must outlive the sites).
+ * AM_ERR_NO_OVERLAP when no site is within the snap distance; sites off
+ * the network are kept (and reported as a warning). *out owned by caller.
+ */
+AM_API am_status am_sites_from_scenario(am_model *m, int k, am_sites **out,
+                                        am_error *err);
+
+/*
+ * Sites given as arrays (candidates): n points in WGS 84 lon/lat with
+ * their capacity (finite, >= 0; NULL: 1 each), snapped onto the built
+ * model. name names the set ([A-Za-z0-9_-], as scenario set names). Inputs
+ * borrowed and copied. AM_ERR_INVALID for a bad name or capacity,
+ * AM_ERR_NOMEM; n = 0 is allowed (an empty set).
+ */
+AM_API am_status am_sites_from_points(const am_model *m, const char *name,
+                                      int32_t n, const double *lon,
+                                      const double *lat, const double *capacity,
+                                      am_sites **out, am_error *err);
+
+/* Accepts NULL. */
+AM_API void am_sites_destroy(am_sites *f);
+
+AM_API int32_t am_sites_count(const am_sites *f);
+AM_API int32_t am_sites_on_network(const am_sites *f);
+AM_API const char *am_sites_name(const am_sites *f);
+AM_API const double *
+am_sites_capacity(const am_sites *f);                    /* borrowed [count] */
+AM_API const int32_t *am_sites_nodes(const am_sites *f); /* -1: off network */
+/* WGS 84 coordinates (borrowed [count]). */
+AM_API void am_sites_lonlat(const am_sites *f, const double **lon,
+                            const double **lat);
+
+/* ---- catchments: who can reach each site within a time --------------- */
+
+/*
+ * Sparse catchments: for each source row, the graph nodes that carry
+ * demand (populated cells) from which the site is reached within the
+ * limit, ascending by node, with the time (whole deciseconds, the site's
+ * own walking leg included, the cells' legs not). Read rows with
+ * am_catchments_row_size / am_catchments_row_get.
+ */
+typedef struct am_catchments am_catchments;
+
+/*
+ * Catchments of the sites first .. first+count-1 of f (a range: work split
+ * between processes or calls), up to max_min minutes (> 0, <= 1440),
+ * computed in parallel (threads <= 0: the model's). No result is stored in
+ * f. *out owned by the caller (am_catchments_free). AM_ERR_INVALID for a
+ * range outside the set, AM_ERR_NOMEM, AM_ERR_CANCELLED (progress may be
+ * NULL).
+ */
+AM_API am_status am_sites_catchments(const am_sites *f, int32_t first,
+                                     int32_t count, double max_min, int threads,
+                                     am_progress_fn progress,
+                                     void *progress_user, am_catchments **out,
+                                     am_error *err);
+
+AM_API int32_t am_catchments_row_count(const am_catchments *c);
+AM_API int64_t am_catchments_row_size(const am_catchments *c, int32_t row);
+
+/*
+ * Copies row `row` into node[] and time_ds[] (caller-allocated, at least
+ * am_catchments_row_size entries). No allocation.
+ */
+AM_API void am_catchments_row_get(const am_catchments *c, int32_t row,
+                                  int32_t *node, uint32_t *time_ds);
+
+/* Accepts NULL. */
+AM_API void am_catchments_free(am_catchments *c);
+
+/*
+ * One site's catchment into caller buffers (one candidate = one search, no
+ * allocation): a per-thread workspace q (am_query_create) and buffers of
+ * cap entries; am_model_catchment_capacity(m) entries always suffice.
+ * *n_out = entries written. AM_ERR_INVALID (bad index, cap too small:
+ * nothing written), never a silent partial row.
+ */
+typedef struct am_query am_query;
+
+AM_API am_status am_query_create(const am_model *m, am_query **out,
+                                 am_error *err);
+AM_API void am_query_destroy(am_query *q); /* accepts NULL */
+AM_API int32_t am_model_catchment_capacity(const am_model *m);
+AM_API am_status am_sites_catchment_one(const am_sites *f, int32_t j,
+                                        double max_min, am_query *q,
+                                        int32_t cap, int32_t *node,
+                                        uint32_t *time_ds, int32_t *n_out,
+                                        am_error *err);
+
+/* ---- results in memory ---------------------------------------------- */
+
+typedef struct am_results am_results;
+
+/*
+ * What the scenario asks of site set f (borrowed: it must outlive the
+ * results): nearest time and site and coverage per scenario cutoff (one
+ * multi-source search), and every scenario measure (2SFCA from the
+ * catchments, freed when done). threads <= 0: the model's. *out owned by
+ * caller. AM_ERR_INVALID (an accessibility beyond float32's range),
+ * AM_ERR_NOMEM.
+ */
+AM_API am_status am_results_compute(const am_model *m, const am_sites *f,
+                                    int threads, am_results **out,
+                                    am_error *err);
+
+/* Accepts NULL. */
+AM_API void am_results_destroy(am_results *r);
+
+/*
+ * Per populated cell (in am_model_cell_ids order, borrowed
+ * [am_model_cell_count]): nearest time (AM_RESULTS_UNREACHED when no site
+ * within the largest cutoff, or off network) and the nearest site's index
+ * (-1 then); measure m's accessibility (capacity per person).
+ */
+#define AM_RESULTS_UNREACHED ((uint32_t)0x7FFFFFFFu)
+AM_API const uint32_t *am_results_nearest_ds(const am_results *r);
+AM_API const int32_t *am_results_nearest_site(const am_results *r);
+AM_API const double *am_results_access(const am_results *r, int measure);
+
+/* Per site (borrowed [am_sites_count]): catchment demand D_j and ratio R_j
+ * of measure m. */
+AM_API const double *am_results_site_demand(const am_results *r, int measure);
+AM_API const double *am_results_site_ratio(const am_results *r, int measure);
+
+/* Population within each scenario cutoff (borrowed [n_cutoffs]). */
+AM_API const double *am_results_coverage(const am_results *r, int *n_cutoffs);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ACCESSIM_H */
