@@ -69,9 +69,10 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 r->cutoffs_min[r->n_cutoffs - 1]);
         for (int m = 0; m < r->n_measures; m++)
             fprintf(f,
-                    "    %s: population-weighted mean %.6g, median %.6g "
-                    "(capacity per person; x10,000: mean %.4g, median "
-                    "%.4g)\n",
+                    "    %s: capacity per person, population-weighted mean "
+                    "%.6g (= capacity within reach of someone / "
+                    "population), median %.6g; per 10,000 people: mean "
+                    "%.4g, median %.4g\n",
                     r->measure_names[m], s->access_mean[m], s->access_median[m],
                     s->access_mean[m] * 1e4, s->access_median[m] * 1e4);
     }

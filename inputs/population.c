@@ -421,7 +421,7 @@ static am_status check_scan(const pop_scan *s, const am_population *p,
                 "%s: %s: %lld cell%s refused as implausible, not summed: up "
                 "to %.4g people in one cell (row %lld, column %lld), where "
                 "at most %.4g fit (%g per square km); is it a nodata value not "
-                "tagged as such? (set it with gdal_edit -a_nodata)",
+                "tagged as such? (set it with gdal_edit.py -a_nodata VALUE FILE)",
                 s->path, s->layer, (long long)p->n_implausible,
                 p->n_implausible == 1 ? "" : "s", s->worst,
                 (long long)(s->worst_cell / nx),

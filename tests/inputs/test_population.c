@@ -259,7 +259,7 @@ static void test_implausible_values(void **state)
     assert_non_null(strstr(w.msg[0], "3 cells refused as implausible"));
     assert_non_null(strstr(w.msg[0], "3.403e+38 people in one cell (row 0, "
                                      "column 0)"));
-    assert_non_null(strstr(w.msg[0], "gdal_edit -a_nodata"));
+    assert_non_null(strstr(w.msg[0], "gdal_edit.py -a_nodata"));
     assert_non_null(strstr(w.msg[0], "band 1"));
     am_population_destroy(p);
     am_warnings_clear(&w);
