@@ -20,6 +20,7 @@
 #include "common/alloc.h"
 #include "common/units.h"
 #include "engine/internal.h"
+#include "engine/memory.h"
 #include "kernels/measures.h"
 #include "kernels/nearest.h"
 
@@ -198,6 +199,22 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
     return AM_OK;
 }
 
+/*
+ * The catchment entries the memory cap leaves room for: the cap less the
+ * model's estimate (everything but catchments), at 6 or 8 bytes an entry.
+ * 0 (no budget) when there is no cap.
+ */
+static int64_t catchment_budget(const am_model *m, uint32_t limit_ds)
+{
+    if (m->memory_cap == 0)
+        return 0;
+    if (m->memory_cap <= m->memory_estimate)
+        return 1;
+    const uint64_t per = limit_ds <= AM_CATCHMENT_TIME16_MAX ? 6 : 8;
+    const uint64_t n = (m->memory_cap - m->memory_estimate) / per;
+    return n > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)n;
+}
+
 am_status am_results_compute_logged(const am_model *m, const am_sites *f,
                                     int threads, am_phases *log,
                                     am_results **out, am_error *err)
@@ -218,10 +235,21 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
 
     if ((rc = am_phase_begin(log, "computing catchments", err)) != AM_OK)
         goto fail;
-    rc = am_catchments_compute(m->graph_rev, r->n_sites, f->snap.node,
-                               f->snap.offset_ds, catchment_limit_ds(s),
-                               m->demand_nodes, threads, am_phase_progress, log,
-                               &rows, err);
+    const uint32_t limit = catchment_limit_ds(s);
+    const int64_t budget = catchment_budget(m, limit);
+    rc = am_catchments_compute(
+        m->graph_rev, r->n_sites, f->snap.node, f->snap.offset_ds, limit,
+        m->demand_nodes, budget, threads, am_phase_progress, log, &rows, err);
+    if (rc == AM_ERR_NOMEM && budget > 0) {
+        char capt[32];
+        am_error_set(err, AM_ERR_NOMEM, f->path[0] != '\0' ? f->path : NULL,
+                     "set '%s': its catchments to %g min hold more than "
+                     "%lld (cell node, time) pairs, beyond what the memory "
+                     "cap of %s leaves for them; lower the measure "
+                     "thresholds, split the sites, or raise --max-memory",
+                     f->name, am_ds_to_minutes(limit), (long long)budget,
+                     am_format_bytes(m->memory_cap, capt, sizeof capt));
+    }
     if (rc != AM_OK)
         goto fail;
     snprintf(name, sizeof name, many ? "catchments[%s]" : "catchments",

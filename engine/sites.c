@@ -325,7 +325,7 @@ am_status am_sites_catchments(const am_sites *f, int32_t first, int32_t count,
     const am_model *m = f->m;
     return am_catchments_compute(
         m->graph_rev, count, f->snap.node + first, f->snap.offset_ds + first,
-        limit, m->demand_nodes, threads > 0 ? threads : m->threads, progress,
+        limit, m->demand_nodes, 0, threads > 0 ? threads : m->threads, progress,
         progress_user, out, err);
 }
 

@@ -85,11 +85,12 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
         fprintf(f, " %s %.0f%s", r->phases[p].name, r->phases[p].peak_rss_mib,
                 p + 1 < r->n_phases ? "," : "\n");
     if (r->memory_estimate > 0)
-        fprintf(f,
-                "  estimate     %.0f MiB of memory estimated before the "
-                "computation (catchments excluded), cap %.0f MiB\n",
-                (double)r->memory_estimate / 1048576.0,
-                (double)r->memory_cap / 1048576.0);
+        fprintf(
+            f,
+            "  estimate     %.0f MiB of memory estimated before the "
+            "computation (catchments get what the cap leaves), cap %.0f MiB\n",
+            (double)r->memory_estimate / 1048576.0,
+            (double)r->memory_cap / 1048576.0);
     fprintf(f, "  total        %.2f s wall, peak RSS %.0f MiB\n", r->wall_s,
             r->peak_rss_mib);
     fprintf(f, "  output       %s\n", r->output_path);

@@ -188,9 +188,9 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                                 const int32_t *source_node,
                                 const uint32_t *source_offset_ds,
                                 uint32_t limit_ds, const uint8_t *node_keep,
-                                int n_threads, am_progress_fn progress,
-                                void *progress_user, am_catchments **out,
-                                am_error *err)
+                                int64_t max_entries, int n_threads,
+                                am_progress_fn progress, void *progress_user,
+                                am_catchments **out, am_error *err)
 {
     am_status rc = AM_OK;
     row_ref *refs = NULL;
@@ -267,6 +267,18 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
         int64_t add = 0;
         for (int32_t i = lo; i < hi; i++)
             add += refs[i].n;
+        if (max_entries > 0 && nnz + add > max_entries) {
+            rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                              "catchments: more than %lld entries (%lld "
+                              "bytes) by source %ld of %ld: beyond the "
+                              "memory budget",
+                              (long long)max_entries,
+                              (long long)max_entries *
+                                  (long long)(c->time16 != NULL ? 6 : 8),
+                              (long)hi, (long)n_sources);
+            am_error_set_feature(err, hi - 1);
+            goto fail;
+        }
         if (!grow_result(c, &cap, nnz + add))
             goto nomem;
         for (int32_t i = lo; i < hi; i++) {

@@ -53,6 +53,9 @@ static inline uint32_t am_catchments_time(const am_catchments *c, int64_t e)
  * source_node[i] < 0 means "not on the network": its row is empty.
  * node_keep (NULL: keep all) is [g_rev->n_nodes]; only nodes v with
  * node_keep[v] != 0 are stored (the nodes that carry demand, say).
+ * max_entries > 0 is a budget: when the stored entries would exceed it the
+ * computation stops with AM_ERR_NOMEM (err->feature: the source reached),
+ * so that a run that would not fit in memory fails early and clearly.
  * source_offset_ds[i] is added at the start (facility's off-network leg);
  * NULL means all zero. n_threads <= 0 means the OpenMP default.
  * progress (may be NULL) is called from the calling thread only.
@@ -64,9 +67,9 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                                 const int32_t *source_node,
                                 const uint32_t *source_offset_ds,
                                 uint32_t limit_ds, const uint8_t *node_keep,
-                                int n_threads, am_progress_fn progress,
-                                void *progress_user, am_catchments **out,
-                                am_error *err);
+                                int64_t max_entries, int n_threads,
+                                am_progress_fn progress, void *progress_user,
+                                am_catchments **out, am_error *err);
 
 /* rows <-> cols; entries of a new row are ascending by old row. */
 am_status am_catchments_transpose(const am_catchments *c, am_catchments **out,

@@ -88,7 +88,7 @@ static void run_pipeline(const fixture *fx, int threads, results *r)
                                      fx->cell_off, fx->pop, &d, &err),
                      AM_OK);
     assert_int_equal(am_catchments_compute(g_rev, fx->n_fac, fx->fac_node,
-                                           fx->fac_off, fx->limit, NULL,
+                                           fx->fac_off, fx->limit, NULL, 0,
                                            threads, NULL, NULL, &r->fac, &err),
                      AM_OK);
     assert_int_equal(am_catchments_transpose(r->fac, &r->node, &err), AM_OK);
@@ -315,8 +315,8 @@ static void test_hand_threshold_filter(void **state)
                                      fx.cell_off, fx.pop, &d, NULL),
                      AM_OK);
     assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
-                                           fx.fac_off, fx.limit, NULL, 1, NULL,
-                                           NULL, &fac, NULL),
+                                           fx.fac_off, fx.limit, NULL, 0, 1,
+                                           NULL, NULL, &fac, NULL),
                      AM_OK);
     assert_int_equal(am_catchments_transpose(fac, &node, NULL), AM_OK);
     double D[5], R[5], A[10];
@@ -785,7 +785,7 @@ static void test_keep_demand_nodes(void **state)
     for (int threads = 1; threads <= 2; threads++) {
         am_catchments *fac = NULL, *node = NULL;
         assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
-                                               fx.fac_off, fx.limit, keep,
+                                               fx.fac_off, fx.limit, keep, 0,
                                                threads, NULL, NULL, &fac, &err),
                          AM_OK);
         assert_true(am_catchments_nnz(fac) < am_catchments_nnz(full.fac));
@@ -827,6 +827,47 @@ static void test_keep_demand_nodes(void **state)
     fixture_free(&fx);
 }
 
+/* ---- the entries budget ------------------------------------------------- */
+
+/* A budget of exactly the result's entries is enough; one less stops the
+ * computation with AM_ERR_NOMEM and no result (never a partial one). */
+static void test_entries_budget(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 555, 600, 70, 10, 2500, 2000);
+    am_graph *g = NULL, *g_rev = NULL;
+    assert_int_equal(am_graph_build(fx.n_nodes, fx.n_arcs, fx.tail, fx.head,
+                                    fx.time, &g, NULL),
+                     AM_OK);
+    assert_int_equal(am_graph_reverse(g, &g_rev, NULL), AM_OK);
+    am_catchments *all = NULL, *c = NULL;
+    assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                           fx.fac_off, fx.limit, NULL, 0, 2,
+                                           NULL, NULL, &all, NULL),
+                     AM_OK);
+    const int64_t nnz = am_catchments_nnz(all);
+    assert_true(nnz > 100);
+    assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                           fx.fac_off, fx.limit, NULL, nnz, 2,
+                                           NULL, NULL, &c, NULL),
+                     AM_OK);
+    assert_int_equal(am_catchments_nnz(c), nnz);
+    am_catchments_destroy(c);
+    c = NULL;
+    am_error err;
+    assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
+                                           fx.fac_off, fx.limit, NULL, nnz - 1,
+                                           1, NULL, NULL, &c, &err),
+                     AM_ERR_NOMEM);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, "beyond the memory budget"));
+    am_catchments_destroy(all);
+    am_graph_destroy(g_rev);
+    am_graph_destroy(g);
+    fixture_free(&fx);
+}
+
 /* ---- 16- and 32-bit catchment times ------------------------------------ */
 
 /* A limit above AM_CATCHMENT_TIME16_MAX stores 32-bit times; the rows
@@ -849,12 +890,13 @@ static void test_wide_times(void **state)
     am_catchments *narrow = NULL, *wide = NULL;
     assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
                                            fx.fac_off, AM_CATCHMENT_TIME16_MAX,
-                                           NULL, 2, NULL, NULL, &narrow, NULL),
+                                           NULL, 0, 2, NULL, NULL, &narrow,
+                                           NULL),
                      AM_OK);
     assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
                                            fx.fac_off,
-                                           AM_CATCHMENT_TIME16_MAX + 1, NULL, 2,
-                                           NULL, NULL, &wide, NULL),
+                                           AM_CATCHMENT_TIME16_MAX + 1, NULL, 0,
+                                           2, NULL, NULL, &wide, NULL),
                      AM_OK);
     assert_non_null(narrow->time16);
     assert_null(narrow->time_ds);
@@ -976,7 +1018,7 @@ static void test_progress_cancel(void **state)
     progress_log pl = {0, 0, 0.0, 1};
     am_catchments *c = NULL;
     assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
-                                           fx.fac_off, fx.limit, NULL, 2,
+                                           fx.fac_off, fx.limit, NULL, 0, 2,
                                            log_progress, &pl, &c, NULL),
                      AM_OK);
     assert_true(pl.calls >= 2);
@@ -989,7 +1031,7 @@ static void test_progress_cancel(void **state)
     am_error_clear(&err);
     c = (am_catchments *)&c;
     assert_int_equal(am_catchments_compute(g_rev, fx.n_fac, fx.fac_node,
-                                           fx.fac_off, fx.limit, NULL, 2,
+                                           fx.fac_off, fx.limit, NULL, 0, 2,
                                            log_progress, &stop, &c, &err),
                      AM_ERR_CANCELLED);
     assert_null(c);
@@ -999,15 +1041,15 @@ static void test_progress_cancel(void **state)
     /* A source snapped beyond the graph is rejected. */
     const int32_t bad = fx.n_nodes;
     am_error_clear(&err);
-    assert_int_equal(am_catchments_compute(g_rev, 1, &bad, NULL, 100, NULL, 1,
-                                           NULL, NULL, &c, &err),
+    assert_int_equal(am_catchments_compute(g_rev, 1, &bad, NULL, 100, NULL, 0,
+                                           1, NULL, NULL, &c, &err),
                      AM_ERR_INVALID);
     assert_null(c);
     assert_int_equal(err.feature, 0);
 
     /* Zero sources: an empty, valid result. */
     assert_int_equal(am_catchments_compute(g_rev, 0, NULL, NULL, 100, NULL, 0,
-                                           NULL, NULL, &c, NULL),
+                                           0, NULL, NULL, &c, NULL),
                      AM_OK);
     assert_int_equal(c->n_rows, 0);
     assert_int_equal(am_catchments_nnz(c), 0);
@@ -1082,6 +1124,7 @@ int main(void)
         cmocka_unit_test(test_nearest_ties),
         cmocka_unit_test(test_keep_demand_nodes),
         cmocka_unit_test(test_wide_times),
+        cmocka_unit_test(test_entries_budget),
         cmocka_unit_test(test_nearest_bad_args),
         cmocka_unit_test(test_progress_cancel),
         cmocka_unit_test(test_weighted_summary),
