@@ -60,14 +60,23 @@ static am_status choose_threads(am_model *m, int opt_threads, am_error *err)
                             "(all cores) to %d",
                             requested, AM_THREADS_MAX);
     int cores = am_parallel_cores();
-    if (cores <= AM_THREADS_MAX / AM_THREADS_PER_CORE_MAX &&
-        requested > AM_THREADS_PER_CORE_MAX * cores) {
+    const char *from = "requested";
+    if (requested == 0) {
+        /* all cores, or what OMP_NUM_THREADS says: a user's input too,
+           under the same rule (the OpenMP runtime crashes on huge teams) */
+        requested = am_parallel_threads(0);
+        from = "from OMP_NUM_THREADS";
+    }
+    int cap = cores <= AM_THREADS_MAX / AM_THREADS_PER_CORE_MAX
+                  ? AM_THREADS_PER_CORE_MAX * cores
+                  : AM_THREADS_MAX;
+    if (requested > cap) {
         am_warn(m->warn,
-                "%d threads requested on %d core%s: using %d (more than %d "
-                "per core only adds overhead)",
-                requested, cores, cores == 1 ? "" : "s",
-                AM_THREADS_PER_CORE_MAX * cores, AM_THREADS_PER_CORE_MAX);
-        requested = AM_THREADS_PER_CORE_MAX * cores;
+                "%d threads %s on %d core%s: using %d (more than %d per "
+                "core only adds overhead)",
+                requested, from, cores, cores == 1 ? "" : "s", cap,
+                AM_THREADS_PER_CORE_MAX);
+        requested = cap;
     }
     m->threads = am_parallel_threads(requested);
     return AM_OK;

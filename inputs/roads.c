@@ -44,6 +44,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+#include <errno.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <stdio.h>
@@ -721,6 +722,24 @@ static am_status osm_memory_check(const char *path, am_error *err)
     const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : NULL;
     if (dname == NULL || strcmp(dname, "OSM") != 0)
         return AM_OK;
+    /* The driver spills the node tables of large extracts to temporary
+     * files in CPL_TMPDIR, else in the current folder: give it a writable
+     * one, so that a read-only or full working folder is not reported as
+     * a damaged file (only when the user has not chosen one). */
+    const char *tmp = CPLGetConfigOption("CPL_TMPDIR", NULL);
+    if (tmp == NULL) {
+        tmp = getenv("TMPDIR");
+        if (tmp == NULL || tmp[0] == '\0')
+            tmp = "/tmp";
+        CPLSetConfigOption("CPL_TMPDIR", tmp);
+    }
+    if (access(tmp, W_OK | X_OK) != 0)
+        return am_error_set(err, AM_ERR_IO, path,
+                            "GDAL's OSM driver needs a writable folder for "
+                            "its temporary files, and CPL_TMPDIR '%s' is "
+                            "not one (%s); set CPL_TMPDIR or TMPDIR to a "
+                            "writable folder",
+                            tmp, strerror(errno));
     struct stat st;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (ncpu < 1)
