@@ -313,7 +313,9 @@ int main(int argc, char **argv)
         fputc('\n', stderr);
     am_scenario_destroy(s);
     if (rc == AM_ERR_CANCELLED && interrupted) {
-        fprintf(stderr, "accessim: interrupted; no output written\n");
+        fprintf(stderr,
+                "accessim: interrupted; no output written (a file already "
+                "at the output path is left as it was)\n");
         return 130;
     }
     if (rc != AM_OK)
