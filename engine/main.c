@@ -164,44 +164,67 @@ static int fail(const am_error *err)
     return err->code == AM_ERR_USAGE ? 2 : 1;
 }
 
-int main(int argc, char **argv)
-{
-    /* A closed pipe is an error on the write that meets it (EPIPE: the
-     * stdout checks report it), never a silent kill by SIGPIPE that could
-     * leave a temporary behind. */
-    signal(SIGPIPE, SIG_IGN);
-    const char *scenario_path = NULL, *output = NULL;
-    int threads = 0, quiet = 0;
-    uint64_t max_memory = 0;
+/* What `accessim run` was asked. */
+typedef struct cli_args {
+    const char *scenario_path, *output;
+    int threads, quiet;
+    uint64_t max_memory;
+} cli_args;
 
-    if (argc < 2) {
-        usage(stderr);
-        return 2;
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        if (argc > 2) {
-            fprintf(stderr, "accessim: error: %s takes no argument ('%s')\n",
-                    argv[1], argv[2]);
-            return 2;
-        }
-    }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+/* Usage error: one line, exit 2. */
+static int usage_error(const char *fmt, const char *a, const char *b)
+{
+    fputs("accessim: error: ", stderr);
+    fprintf(stderr, fmt, a, b);
+    fputc('\n', stderr);
+    return 2;
+}
+
+/* One option with its value (NULL when missing); returns -1 to go on, or
+ * the exit status. */
+static int parse_option(const char *a, const char *val, cli_args *c)
+{
+    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
         usage(stdout);
         return stdout_ok("the help", "") ? 0 : 1;
-    }
-    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-        printf("accessim %s\n", AM_VERSION_STRING);
-        return stdout_ok("the version", "") ? 0 : 1;
-    }
-    if (strcmp(argv[1], "run") != 0) {
-        fprintf(stderr, "accessim: error: unknown command '%s'\n", argv[1]);
+    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+        if (val == NULL || val[0] == '\0')
+            return usage_error("%s needs a non-empty path%s", a, "");
+        c->output = val;
+    } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
+        if (val == NULL || !parse_threads(val, &c->threads)) {
+            fprintf(stderr,
+                    "accessim: error: %s needs a whole number from 1 to %d\n",
+                    a, AM_THREADS_MAX);
+            return 2;
+        }
+    } else if (strcmp(a, "-m") == 0 || strcmp(a, "--max-memory") == 0) {
+        if (val == NULL || !am_parse_size(val, &c->max_memory))
+            return usage_error("%s needs a size with a unit, such as 8G or "
+                               "500M (decimal; K, M, G or T)%s",
+                               a, "");
+    } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+        c->quiet = 1;
+    } else if (a[0] == '-' && a[1] != '\0') {
+        fprintf(stderr, "accessim: error: unknown option '%s'\n", a);
         usage(stderr);
         return 2;
+    } else if (c->scenario_path == NULL) {
+        c->scenario_path = a;
+    } else {
+        return usage_error("more than one scenario file ('%s' and '%s')",
+                           c->scenario_path, a);
     }
+    return -1;
+}
+
+/* The arguments of `accessim run` (argv[2..]): -1 to go on, or the exit
+ * status (help printed, usage error). "--name=value" is "--name value". */
+static int parse_run_args(int argc, char **argv, cli_args *c)
+{
+    memset(c, 0, sizeof *c);
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        /* "--name=value" is "--name value" */
         char name[32];
         const char *val = NULL;
         const char *eq = strchr(a, '=');
@@ -216,74 +239,43 @@ int main(int argc, char **argv)
                           strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0 ||
                           strcmp(a, "-m") == 0 ||
                           strcmp(a, "--max-memory") == 0;
-        if (val != NULL && !takes_value) {
-            fprintf(stderr, "accessim: error: option '%s' takes no value\n", a);
-            return 2;
-        }
+        if (val != NULL && !takes_value)
+            return usage_error("option '%s' takes no value%s", a, "");
         if (takes_value && val == NULL && i + 1 < argc)
             val = argv[++i];
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
-            return stdout_ok("the help", "") ? 0 : 1;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (val == NULL || val[0] == '\0') {
-                fprintf(stderr, "accessim: error: %s needs a non-empty path\n",
-                        a);
-                return 2;
-            }
-            output = val;
-        } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
-            if (val == NULL || !parse_threads(val, &threads)) {
-                fprintf(stderr,
-                        "accessim: error: %s needs a whole number "
-                        "from 1 to %d\n",
-                        a, AM_THREADS_MAX);
-                return 2;
-            }
-        } else if (strcmp(a, "-m") == 0 || strcmp(a, "--max-memory") == 0) {
-            if (val == NULL || !am_parse_size(val, &max_memory)) {
-                fprintf(stderr,
-                        "accessim: error: %s needs a size with a unit, such "
-                        "as 8G or 500M (decimal; K, M, G or T)\n",
-                        a);
-                return 2;
-            }
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            fprintf(stderr, "accessim: error: unknown option '%s'\n", a);
-            usage(stderr);
-            return 2;
-        } else if (scenario_path == NULL) {
-            scenario_path = a;
-        } else {
-            fprintf(stderr,
-                    "accessim: error: more than one scenario file "
-                    "('%s' and '%s')\n",
-                    scenario_path, a);
-            return 2;
-        }
+        int st = parse_option(a, val, c);
+        if (st >= 0)
+            return st;
     }
-    if (scenario_path == NULL) {
+    if (c->scenario_path == NULL) {
         fprintf(stderr, "accessim: error: run needs a scenario file\n");
         usage(stderr);
         return 2;
     }
+    return -1;
+}
 
-    char cmdline[4096] = "";
+/* The command line, recorded in the output's provenance. */
+static void join_args(int argc, char **argv, char *buf, size_t n)
+{
     size_t used = 0;
-    for (int i = 0; i < argc && used < sizeof cmdline; i++) {
-        int k = snprintf(cmdline + used, sizeof cmdline - used, "%s%s",
-                         i ? " " : "", argv[i]);
+    buf[0] = '\0';
+    for (int i = 0; i < argc && used < n; i++) {
+        int k = snprintf(buf + used, n - used, "%s%s", i ? " " : "", argv[i]);
         if (k < 0)
             break;
         used += (size_t)k;
     }
+}
 
+/* Runs the scenario with progress and warnings on stderr, the summary on
+ * stdout; returns the exit status. */
+static int run_scenario(const cli_args *c, const char *cmdline)
+{
     am_error err;
     am_error_clear(&err);
     am_scenario *s = NULL;
-    am_status rc = am_scenario_read_file(scenario_path, &s, &err);
+    am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc != AM_OK)
         return fail(&err);
 
@@ -296,11 +288,11 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    progress_state ps = {quiet, isatty(STDERR_FILENO), "", -1};
+    progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1};
     am_run_options opt = am_run_options_default();
-    opt.output_path = output;
-    opt.threads = threads;
-    opt.max_memory = max_memory;
+    opt.output_path = c->output;
+    opt.threads = c->threads;
+    opt.max_memory = c->max_memory;
     opt.progress = progress_cb;
     opt.progress_user = &ps;
     opt.command_line = cmdline;
@@ -309,7 +301,7 @@ int main(int argc, char **argv)
 
     am_run_summary *sum = NULL;
     rc = am_run(s, &opt, &sum, &err);
-    if (!quiet && ps.last >= 0 && ps.last < 100)
+    if (!c->quiet && ps.last >= 0 && ps.last < 100)
         fputc('\n', stderr);
     am_scenario_destroy(s);
     if (rc == AM_ERR_CANCELLED && interrupted) {
@@ -328,4 +320,41 @@ int main(int argc, char **argv)
              sum->output_path);
     am_run_summary_destroy(sum);
     return stdout_ok("the summary", note) ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    /* A closed pipe is an error on the write that meets it (EPIPE: the
+     * stdout checks report it), never a silent kill by SIGPIPE that could
+     * leave a temporary behind. */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    int is_help = strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0;
+    int is_version = strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0;
+    if ((is_help || is_version) && argc > 2)
+        return usage_error("%s takes no argument ('%s')", cmd, argv[2]);
+    if (is_help) {
+        usage(stdout);
+        return stdout_ok("the help", "") ? 0 : 1;
+    }
+    if (is_version) {
+        printf("accessim %s\n", AM_VERSION_STRING);
+        return stdout_ok("the version", "") ? 0 : 1;
+    }
+    if (strcmp(cmd, "run") != 0) {
+        fprintf(stderr, "accessim: error: unknown command '%s'\n", cmd);
+        usage(stderr);
+        return 2;
+    }
+    cli_args c;
+    int st = parse_run_args(argc, argv, &c);
+    if (st >= 0)
+        return st;
+    char cmdline[4096];
+    join_args(argc, argv, cmdline, sizeof cmdline);
+    return run_scenario(&c, cmdline);
 }
