@@ -164,12 +164,16 @@ static int fail(const am_error *err)
     return err->code == AM_ERR_USAGE ? 2 : 1;
 }
 
-int main(int argc, char **argv)
-{
-    const char *scenario_path = NULL, *output = NULL;
-    int threads = 0, quiet = 0;
-    uint64_t max_memory = 0;
+/* The options of `accessim run`. */
+typedef struct cli_args {
+    const char *scenario_path, *output;
+    int threads, quiet;
+    uint64_t max_memory;
+} cli_args;
 
+/* argv[1]: help, version or run. The exit code, or -1 to go on with run. */
+static int parse_command(int argc, char **argv)
+{
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -195,6 +199,12 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    return -1;
+}
+
+/* The options of run (argv[2] on) into o. The exit code, or -1 to go on. */
+static int parse_run_options(int argc, char **argv, cli_args *o)
+{
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         /* "--name=value" is "--name value" */
@@ -227,9 +237,9 @@ int main(int argc, char **argv)
                         a);
                 return 2;
             }
-            output = val;
+            o->output = val;
         } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
-            if (val == NULL || !parse_threads(val, &threads)) {
+            if (val == NULL || !parse_threads(val, &o->threads)) {
                 fprintf(stderr,
                         "accessim: error: %s needs a whole number "
                         "from 1 to %d\n",
@@ -237,7 +247,7 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else if (strcmp(a, "-m") == 0 || strcmp(a, "--max-memory") == 0) {
-            if (val == NULL || !am_parse_size(val, &max_memory)) {
+            if (val == NULL || !am_parse_size(val, &o->max_memory)) {
                 fprintf(stderr,
                         "accessim: error: %s needs a size with a unit, such "
                         "as 8G or 500M (decimal; K, M, G or T)\n",
@@ -245,45 +255,46 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-            quiet = 1;
+            o->quiet = 1;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "accessim: error: unknown option '%s'\n", a);
             usage(stderr);
             return 2;
-        } else if (scenario_path == NULL) {
-            scenario_path = a;
+        } else if (o->scenario_path == NULL) {
+            o->scenario_path = a;
         } else {
             fprintf(stderr,
                     "accessim: error: more than one scenario file "
                     "('%s' and '%s')\n",
-                    scenario_path, a);
+                    o->scenario_path, a);
             return 2;
         }
     }
-    if (scenario_path == NULL) {
+    if (o->scenario_path == NULL) {
         fprintf(stderr, "accessim: error: run needs a scenario file\n");
         usage(stderr);
         return 2;
     }
+    return -1;
+}
 
-    char cmdline[4096] = "";
+/* The command line as typed (cut at n - 1 bytes), for the output's
+ * provenance. */
+static void join_command_line(int argc, char **argv, char *buf, size_t n)
+{
     size_t used = 0;
-    for (int i = 0; i < argc && used < sizeof cmdline; i++) {
-        int k = snprintf(cmdline + used, sizeof cmdline - used, "%s%s",
-                         i ? " " : "", argv[i]);
+    buf[0] = '\0';
+    for (int i = 0; i < argc && used < n; i++) {
+        int k = snprintf(buf + used, n - used, "%s%s", i ? " " : "", argv[i]);
         if (k < 0)
             break;
         used += (size_t)k;
     }
+}
 
-    am_error err;
-    am_error_clear(&err);
-    am_scenario *s = NULL;
-    am_status rc = am_scenario_read_file(scenario_path, &s, &err);
-    if (rc != AM_OK)
-        return fail(&err);
-
-    /* A first Ctrl-C cancels cleanly; a second one kills (SA_RESETHAND). */
+/* A first Ctrl-C cancels cleanly; a second one kills (SA_RESETHAND). */
+static void catch_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -291,12 +302,24 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
 
-    progress_state ps = {quiet, isatty(STDERR_FILENO), "", -1};
+/* Reads and runs the scenario, prints the summary: the exit code. */
+static int run(const cli_args *o, const char *cmdline)
+{
+    am_error err;
+    am_error_clear(&err);
+    am_scenario *s = NULL;
+    am_status rc = am_scenario_read_file(o->scenario_path, &s, &err);
+    if (rc != AM_OK)
+        return fail(&err);
+    catch_signals();
+
+    progress_state ps = {o->quiet, isatty(STDERR_FILENO), "", -1};
     am_run_options opt = am_run_options_default();
-    opt.output_path = output;
-    opt.threads = threads;
-    opt.max_memory = max_memory;
+    opt.output_path = o->output;
+    opt.threads = o->threads;
+    opt.max_memory = o->max_memory;
     opt.progress = progress_cb;
     opt.progress_user = &ps;
     opt.command_line = cmdline;
@@ -305,7 +328,7 @@ int main(int argc, char **argv)
 
     am_run_summary *sum = NULL;
     rc = am_run(s, &opt, &sum, &err);
-    if (!quiet && ps.last >= 0 && ps.last < 100)
+    if (!o->quiet && ps.last >= 0 && ps.last < 100)
         fputc('\n', stderr);
     am_scenario_destroy(s);
     if (rc == AM_ERR_CANCELLED && interrupted) {
@@ -322,4 +345,18 @@ int main(int argc, char **argv)
              sum->output_path);
     am_run_summary_destroy(sum);
     return stdout_ok("the summary", note) ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    cli_args o;
+    memset(&o, 0, sizeof o);
+    int code = parse_command(argc, argv);
+    if (code < 0)
+        code = parse_run_options(argc, argv, &o);
+    if (code >= 0)
+        return code;
+    char cmdline[4096];
+    join_command_line(argc, argv, cmdline, sizeof cmdline);
+    return run(&o, cmdline);
 }
