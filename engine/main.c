@@ -261,7 +261,7 @@ static int parse_run_options(int argc, char **argv, cli_args *o)
             usage(stderr);
             return 2;
         } else if (o->scenario_path == NULL) {
-            o->scenario_path = a;
+            o->scenario_path = argv[i]; /* a positional a is argv[i] */
         } else {
             fprintf(stderr,
                     "accessim: error: more than one scenario file "

@@ -712,7 +712,7 @@ cleanup:
         h5_free(h);
         h = NULL;
     }
-    if (rc == AM_OK)
+    if (rc == AM_OK && out != NULL)
         *out = h;
     H5Eclear2(H5E_DEFAULT);
     quiet_end(&q);
