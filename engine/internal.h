@@ -26,12 +26,6 @@
 
 #define AM_PATH_MAX 4096
 
-/* Raster encodings (docs/hdf5-layout.md). */
-#define AM_FILL_F32 (-9999.0f)   /* no population in the cell */
-#define AM_UNREACHED_MIN (-1.0f) /* populated, nothing within cutoff */
-#define AM_FILL_I32 (-2)         /* no population in the cell */
-#define AM_UNREACHED_I32 (-1)    /* populated, nothing within cutoff */
-
 /* SHA-256 and size of an input, taken when it is read. */
 typedef struct am_fp {
     char hex[65];
@@ -164,7 +158,8 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
                                     int threads, am_phases *log,
                                     am_results **out, am_error *err);
 
-/* The HDF5 file of a run (engine/write.c). */
+/* The HDF5 file of a run (engine/write.c; the layout is
+ * outputs/results_file's). */
 typedef struct am_write_request {
     const am_model *m;
     int n_sets;

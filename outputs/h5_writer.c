@@ -590,46 +590,35 @@ static void h5_free(am_h5 *h)
     free(h);
 }
 
-am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
+/* h->tmp_path for h->final_path, after the output checks; stale
+ * temporaries removed. */
+static am_status prepare_temp(am_h5 *h, am_error *err)
 {
-    am_status rc = AM_OK;
-    am_h5 *h = NULL;
-    hid_t fcpl = H5I_INVALID_HID, fapl = H5I_INVALID_HID;
-    hid_t root = H5I_INVALID_HID;
-    quiet q;
-    quiet_begin(&q);
-    if (out != NULL)
-        *out = NULL;
-    if (final_path == NULL || final_path[0] == '\0' || out == NULL) {
-        rc = am_error_set(err, AM_ERR_INVALID, final_path,
-                          "no output path given");
-        goto cleanup;
-    }
-    h = calloc(1, sizeof *h);
-    if (h == NULL || (h->final_path = dup_str(final_path)) == NULL) {
-        rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
-        goto cleanup;
-    }
-    h->file = H5I_INVALID_HID;
-    h->tmp_fd = -1;
+    const char *final_path = h->final_path;
+    am_status rc;
     /* Never write towards a directory, device or FIFO (commit renames onto
      * final_path), nor into a folder we cannot use. */
     if ((rc = am_file_check_output(final_path, err)) != AM_OK)
-        goto cleanup;
+        return rc;
     /* "<dir>/.<base>.tmp-<pid>": same directory, so rename() is atomic */
     h->tmp_path = am_temp_path(final_path, (long)getpid());
-    if (h->tmp_path == NULL) {
-        rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
-        goto cleanup;
-    }
+    if (h->tmp_path == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
     /* temporaries of runs that were killed (SIGKILL, power loss); one with
      * our own pid is stale too (pid reuse), and a link planted there must
      * not be followed: remove it, then create exclusively */
     am_temp_remove_stale(final_path);
     unlink(h->tmp_path);
+    return AM_OK;
+}
 
-    fcpl = H5Pcreate(H5P_FILE_CREATE);
-    fapl = H5Pcreate(H5P_FILE_ACCESS);
+/* Creates the temporary and the HDF5 file h->file over it. */
+static am_status open_file(am_h5 *h, am_error *err)
+{
+    const char *final_path = h->final_path;
+    am_status rc = AM_OK;
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     unsigned flags = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
     if (fcpl == H5I_INVALID_HID || fapl == H5I_INVALID_HID ||
         H5Pset_link_creation_order(fcpl, flags) < 0 ||
@@ -680,6 +669,36 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
                           e != 0 ? strerror(e) : "HDF5 create failed");
         goto cleanup;
     }
+cleanup:
+    close_id(&fapl, H5Pclose);
+    close_id(&fcpl, H5Pclose);
+    return rc;
+}
+
+am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
+{
+    am_status rc = AM_OK;
+    am_h5 *h = NULL;
+    hid_t root = H5I_INVALID_HID;
+    quiet q;
+    quiet_begin(&q);
+    if (out != NULL)
+        *out = NULL;
+    if (final_path == NULL || final_path[0] == '\0' || out == NULL) {
+        rc = am_error_set(err, AM_ERR_INVALID, final_path,
+                          "no output path given");
+        goto cleanup;
+    }
+    h = calloc(1, sizeof *h);
+    if (h == NULL || (h->final_path = dup_str(final_path)) == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
+        goto cleanup;
+    }
+    h->file = H5I_INVALID_HID;
+    h->tmp_fd = -1;
+    if ((rc = prepare_temp(h, err)) != AM_OK ||
+        (rc = open_file(h, err)) != AM_OK)
+        goto cleanup;
     root = H5Gopen2(h->file, "/", H5P_DEFAULT);
     if (root == H5I_INVALID_HID ||
         put_str(root, "Conventions", "CF-1.8", 0) < 0) {
@@ -688,14 +707,12 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
     }
 cleanup:
     close_id(&root, H5Gclose);
-    close_id(&fapl, H5Pclose);
-    close_id(&fcpl, H5Pclose);
     if (rc != AM_OK && h != NULL) {
         release_file(h);
         h5_free(h);
         h = NULL;
     }
-    if (rc == AM_OK)
+    if (rc == AM_OK && out != NULL)
         *out = h;
     H5Eclear2(H5E_DEFAULT);
     quiet_end(&q);
@@ -1358,6 +1375,61 @@ static herr_t finish_raster(am_h5 *h, hid_t ds, const char *path, hid_t ftype,
     return 0;
 }
 
+/* The HDF5 failure of raster path, as an AM_ERR_IO. */
+static am_status raster_fail(const am_h5 *h, const char *path, am_error *err)
+{
+    char what[512];
+    snprintf(what, sizeof what, "cannot write raster '%s'", path);
+    return h5_fail(err, AM_ERR_IO, h->final_path, what);
+}
+
+/*
+ * The rows of raster ds (file space s, dims[0] rows of dims[1] values of
+ * `size` bytes), one strip of chunk rows at a time, so that progress (and
+ * cancellation) follows the rows written; strip: the caller's buffer of one
+ * strip (unused for a full grid).
+ */
+static am_status write_rows(am_h5 *h, hid_t ds, hid_t s, hid_t mtype,
+                            const char *path, const row_source *src,
+                            const hsize_t dims[2], hsize_t chunk_rows,
+                            hsize_t chunk_cols, size_t size,
+                            const unsigned char *fillv, unsigned char *strip,
+                            am_error *err)
+{
+    const size_t row_bytes = (size_t)h->nx * size;
+    if (src->full == NULL)
+        am_error_clear(err); /* tells an error fn recorded from none */
+    for (hsize_t row0 = 0; row0 < dims[0]; row0 += chunk_rows) {
+        hsize_t n = dims[0] - row0 < chunk_rows ? dims[0] - row0 : chunk_rows;
+        const unsigned char *rows;
+        if (src->full != NULL) {
+            rows = (const unsigned char *)src->full + row0 * row_bytes;
+        } else {
+            for (size_t i = 0; i < (size_t)n * (size_t)h->nx; i++)
+                memcpy(strip + i * size, fillv, size);
+            if (!src->fn((int32_t)row0, (int32_t)n, strip, src->user)) {
+                if (err != NULL && err->code != AM_OK)
+                    return err->code;
+                return am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+                                    "raster '%s': rows %lld to %lld were "
+                                    "not supplied (the row source stopped)",
+                                    path, (long long)row0,
+                                    (long long)(row0 + n - 1));
+            }
+            rows = strip;
+        }
+        if (write_strip(ds, s, mtype, rows, row0, n, dims[1], chunk_cols, size,
+                        fillv) < 0)
+            return raster_fail(h, path, err);
+        if (h->progress != NULL &&
+            !h->progress((double)(row0 + n) / (double)dims[0], path,
+                         h->progress_user))
+            return am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+                                "cancelled while writing '%s'", path);
+    }
+    return AM_OK;
+}
+
 /*
  * Every raster is written here, by strips of chunk rows, from a full grid
  * or from the caller's strips (one strip buffer, filled with the fill
@@ -1427,50 +1499,15 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
     ds = H5Dcreate2(h->file, path, ftype, s, lcpl, dcpl, H5P_DEFAULT);
     if (ds == H5I_INVALID_HID)
         goto hdf5_error;
-    /* one strip of chunks at a time, so that progress (and cancellation)
-       follows the rows written */
-    if (src->full == NULL)
-        am_error_clear(err); /* tells an error fn recorded from none */
-    for (hsize_t row0 = 0; row0 < dims[0]; row0 += chunk[0]) {
-        hsize_t n = dims[0] - row0 < chunk[0] ? dims[0] - row0 : chunk[0];
-        const unsigned char *rows;
-        if (src->full != NULL) {
-            rows = (const unsigned char *)src->full + row0 * row_bytes;
-        } else {
-            for (size_t i = 0; i < (size_t)n * (size_t)h->nx; i++)
-                memcpy(strip + i * size, fillv, size);
-            if (!src->fn((int32_t)row0, (int32_t)n, strip, src->user)) {
-                if (err != NULL && err->code != AM_OK)
-                    rc = err->code;
-                else
-                    rc = am_error_set(err, AM_ERR_CANCELLED, h->final_path,
-                                      "raster '%s': rows %lld to %lld were "
-                                      "not supplied (the row source stopped)",
-                                      path, (long long)row0,
-                                      (long long)(row0 + n - 1));
-                goto cleanup;
-            }
-            rows = strip;
-        }
-        if (write_strip(ds, s, mtype, rows, row0, n, dims[1], chunk[1], size,
-                        fillv) < 0)
-            goto hdf5_error;
-        if (h->progress != NULL &&
-            !h->progress((double)(row0 + n) / (double)dims[0], path,
-                         h->progress_user)) {
-            rc = am_error_set(err, AM_ERR_CANCELLED, h->final_path,
-                              "cancelled while writing '%s'", path);
-            goto cleanup;
-        }
-    }
+    rc = write_rows(h, ds, s, mtype, path, src, dims, chunk[0], chunk[1], size,
+                    fillv, strip, err);
+    if (rc != AM_OK)
+        goto cleanup;
     if (finish_raster(h, ds, path, ftype, mtype, fillv, info) < 0)
         goto hdf5_error;
     goto cleanup;
-hdf5_error : {
-    char what[512];
-    snprintf(what, sizeof what, "cannot write raster '%s'", path);
-    rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
-}
+hdf5_error:
+    rc = raster_fail(h, path, err);
 cleanup:
     close_id(&ds, H5Dclose);
     close_id(&lcpl, H5Pclose);
@@ -1649,28 +1686,16 @@ cleanup:
     return rc;
 }
 
-am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
-                            int32_t n_cols, const am_h5_column *cols,
-                            am_error *err)
+/* The table's arguments: a path, a count, named typed columns with data. */
+static am_status check_table(const am_h5 *h, const char *path, int64_t n_rows,
+                             int32_t n_cols, const am_h5_column *cols,
+                             am_error *err)
 {
-    am_status rc = AM_OK;
-    hid_t lcpl = H5I_INVALID_HID, gcpl = H5I_INVALID_HID;
-    hid_t g = H5I_INVALID_HID, s = H5I_INVALID_HID, rowds = H5I_INVALID_HID;
-    int64_t *row = NULL;
-    const char **strings = NULL;
-    dim_ref *refs = NULL;
-    char what[512] = "";
-    quiet q;
-    if (h == NULL)
-        return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
-    quiet_begin(&q);
-    if (!valid_path(path) || n_rows < 0 || n_cols < 1 || cols == NULL) {
-        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
-                          "bad table '%s' (%lld rows, %d columns)",
-                          path ? path : "(null)", (long long)n_rows,
-                          (int)n_cols);
-        goto cleanup;
-    }
+    if (!valid_path(path) || n_rows < 0 || n_cols < 1 || cols == NULL)
+        return am_error_set(err, AM_ERR_INVALID, h->final_path,
+                            "bad table '%s' (%lld rows, %d columns)",
+                            path ? path : "(null)", (long long)n_rows,
+                            (int)n_cols);
     for (int32_t i = 0; i < n_cols; i++) {
         const am_h5_column *c = &cols[i];
         int bad = c->name == NULL || c->name[0] == '\0' ||
@@ -1680,14 +1705,72 @@ am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
                   (c->data == NULL && n_rows > 0);
         for (int32_t j = 0; j < i && !bad; j++)
             bad = strcmp(cols[j].name, c->name) == 0;
-        if (bad) {
-            rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
-                              "table '%s': bad, duplicate or reserved "
-                              "('" TABLE_DIM "') column name '%s', or no data",
-                              path, c->name ? c->name : "(null)");
-            goto cleanup;
+        if (bad)
+            return am_error_set(err, AM_ERR_INVALID, h->final_path,
+                                "table '%s': bad, duplicate or reserved "
+                                "('" TABLE_DIM "') column name '%s', or no "
+                                "data",
+                                path, c->name ? c->name : "(null)");
+    }
+    return AM_OK;
+}
+
+/* The table's group, opened or created (with its parents): it may exist
+ * already, made to hold attributes first. H5I_INVALID_HID on failure. */
+static hid_t open_table_group(am_h5 *h, const char *path)
+{
+    hid_t g = H5I_INVALID_HID;
+    hid_t lcpl = lcpl_parents(), gcpl = gcpl_ordered();
+    if (lcpl != H5I_INVALID_HID && gcpl != H5I_INVALID_HID) {
+        htri_t exists = H5Lexists(h->file, path, H5P_DEFAULT);
+        if (exists > 0)
+            g = H5Gopen2(h->file, path, H5P_DEFAULT);
+        else {
+            H5Eclear2(H5E_DEFAULT); /* a missing parent makes H5Lexists fail */
+            g = H5Gcreate2(h->file, path, lcpl, gcpl, H5P_DEFAULT);
         }
     }
+    close_id(&gcpl, H5Pclose);
+    close_id(&lcpl, H5Pclose);
+    return g;
+}
+
+/* The shared dimension in group g: "row" over space s, holding row[]
+ * (0 .. n_rows-1), a dimension scale. H5I_INVALID_HID on failure. */
+static hid_t write_row_scale(hid_t g, hid_t s, int64_t n_rows,
+                             const int64_t *row)
+{
+    hid_t dcpl = dcpl_ordered();
+    if (dcpl == H5I_INVALID_HID)
+        return H5I_INVALID_HID;
+    hid_t rowds = H5Dcreate2(g, TABLE_DIM, H5T_STD_I64LE, s, H5P_DEFAULT, dcpl,
+                             H5P_DEFAULT);
+    close_id(&dcpl, H5Pclose);
+    if (rowds != H5I_INVALID_HID &&
+        ((n_rows > 0 && H5Dwrite(rowds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL,
+                                 H5P_DEFAULT, row) < 0) ||
+         make_scale(rowds, TABLE_DIM) < 0 ||
+         put_str(rowds, "long_name", "row number (0-based)", 0) < 0))
+        close_id(&rowds, H5Dclose);
+    return rowds;
+}
+
+am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
+                            int32_t n_cols, const am_h5_column *cols,
+                            am_error *err)
+{
+    am_status rc = AM_OK;
+    hid_t g = H5I_INVALID_HID, s = H5I_INVALID_HID, rowds = H5I_INVALID_HID;
+    int64_t *row = NULL;
+    const char **strings = NULL;
+    dim_ref *refs = NULL;
+    char what[512] = "";
+    quiet q;
+    if (h == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
+    quiet_begin(&q);
+    if ((rc = check_table(h, path, n_rows, n_cols, cols, err)) != AM_OK)
+        goto cleanup;
     row = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *row);
     strings = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *strings);
     refs = malloc((size_t)n_cols * sizeof *refs);
@@ -1699,37 +1782,12 @@ am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
         row[i] = i;
 
     snprintf(what, sizeof what, "cannot write table '%s'", path);
-    lcpl = lcpl_parents();
-    gcpl = gcpl_ordered();
-    if (lcpl == H5I_INVALID_HID || gcpl == H5I_INVALID_HID)
+    if ((g = open_table_group(h, path)) == H5I_INVALID_HID)
         goto hdf5_error;
-    /* the group may exist already (made to hold attributes first) */
-    htri_t exists = H5Lexists(h->file, path, H5P_DEFAULT);
-    if (exists > 0)
-        g = H5Gopen2(h->file, path, H5P_DEFAULT);
-    else {
-        H5Eclear2(H5E_DEFAULT); /* a missing parent makes H5Lexists fail */
-        g = H5Gcreate2(h->file, path, lcpl, gcpl, H5P_DEFAULT);
-    }
-    if (g == H5I_INVALID_HID)
-        goto hdf5_error;
-
-    /* the shared dimension: "row", 0 .. n_rows-1, a dimension scale */
     hsize_t dim = (hsize_t)n_rows;
     s = H5Screate_simple(1, &dim, NULL);
-    hid_t dcpl = dcpl_ordered();
-    if (s == H5I_INVALID_HID || dcpl == H5I_INVALID_HID) {
-        close_id(&dcpl, H5Pclose);
-        goto hdf5_error;
-    }
-    rowds = H5Dcreate2(g, TABLE_DIM, H5T_STD_I64LE, s, H5P_DEFAULT, dcpl,
-                       H5P_DEFAULT);
-    close_id(&dcpl, H5Pclose);
-    if (rowds == H5I_INVALID_HID ||
-        (n_rows > 0 && H5Dwrite(rowds, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL,
-                                H5P_DEFAULT, row) < 0) ||
-        make_scale(rowds, TABLE_DIM) < 0 ||
-        put_str(rowds, "long_name", "row number (0-based)", 0) < 0)
+    if (s == H5I_INVALID_HID ||
+        (rowds = write_row_scale(g, s, n_rows, row)) == H5I_INVALID_HID)
         goto hdf5_error;
     hobj_ref_t row_ref;
     if (H5Rcreate(&row_ref, g, TABLE_DIM, H5R_OBJECT, -1) < 0)
@@ -1760,8 +1818,6 @@ cleanup:
     close_id(&rowds, H5Dclose);
     close_id(&s, H5Sclose);
     close_id(&g, H5Gclose);
-    close_id(&gcpl, H5Pclose);
-    close_id(&lcpl, H5Pclose);
     free(refs);
     free(strings);
     free(row);

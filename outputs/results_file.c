@@ -1,0 +1,482 @@
+/*
+ * results_file.c: the results file's layout (see results_file.h,
+ * docs/hdf5-layout.md), written through outputs/h5_writer.
+ *
+ * Order of writing: the grid, the root attributes and /network, the
+ * population raster, then per set its group (fingerprint, where), the
+ * nearest time and facility rasters, one raster per measure, the facility
+ * table and the coverage table. The order is part of the file's bytes (the
+ * objects' addresses), so it only changes with the layout.
+ */
+#include "outputs/results_file.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/units.h"
+#include "outputs/h5_writer.h"
+
+/* What the writer's functions share. */
+typedef struct rf_ctx {
+    const am_rf_file *d;
+    const char *path; /* the final path, for messages */
+    am_error *err;
+    am_progress_fn progress;
+    void *user;
+    /* progress: rasters finished, of raster_total */
+    int raster_done, raster_total;
+    double last; /* the writer's last fraction within a raster */
+} rf_ctx;
+
+/* "/results/<set>", "/results/<set>/<measure>", "ratio_<measure>". */
+#define GROUP_MAX (32 + AM_RF_NAME_MAX)
+#define OBJECT_MAX (64 + 2 * AM_RF_NAME_MAX)
+#define COLUMN_MAX (32 + AM_RF_NAME_MAX)
+
+/* Runs `call` only while rc (a local am_status) is still AM_OK. */
+#define AM_TRY(call)                                                           \
+    do {                                                                       \
+        if (rc == AM_OK)                                                       \
+            rc = (call);                                                       \
+    } while (0)
+
+static am_status put_name(rf_ctx *c, char *buf, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* An HDF5 object or column name into buf[n]: never cut short (a cut name
+ * could collide with another); names were checked against AM_RF_NAME_MAX,
+ * so AM_ERR_INTERNAL if one does not fit. */
+static am_status put_name(rf_ctx *c, char *buf, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf, n, fmt, ap);
+    va_end(ap);
+    if (k < 0 || (size_t)k >= n)
+        return am_error_set(c->err, AM_ERR_INTERNAL, c->path,
+                            "output object name longer than %zu bytes", n - 1);
+    return AM_OK;
+}
+
+static am_status nomem(rf_ctx *c)
+{
+    return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+static am_status bad(rf_ctx *c, const char *what)
+{
+    return am_error_set(c->err, AM_ERR_INVALID, c->path,
+                        "results file description: %s", what);
+}
+
+/* An array of n values is given (n == 0 needs none). */
+#define HAVE(p, n) ((n) == 0 || (p) != NULL)
+
+static int name_ok(const char *name)
+{
+    return name != NULL && name[0] != '\0' && strlen(name) <= AM_RF_NAME_MAX;
+}
+
+static am_status check_set(rf_ctx *c, const am_rf_set *s, int64_t n_cells)
+{
+    if (!name_ok(s->name))
+        return bad(c, "a set without a name, or one too long");
+    if (s->n_sites < 0 || s->n_measures < 0 || s->n_cutoffs < 0)
+        return bad(c, "a negative count in a set");
+    const int32_t n = s->n_sites;
+    if (!HAVE(s->id, n) || !HAVE(s->site_name, n) || !HAVE(s->klass, n) ||
+        !HAVE(s->capacity, n) || !HAVE(s->lon, n) || !HAVE(s->lat, n) ||
+        !HAVE(s->snap_distance_m, n) || !HAVE(s->node, n))
+        return bad(c, "a facility table column missing");
+    if (!HAVE(s->nearest_ds, n_cells) || !HAVE(s->nearest, n_cells) ||
+        !HAVE(s->measures, s->n_measures) ||
+        !HAVE(s->cutoffs_min, s->n_cutoffs) ||
+        !HAVE(s->pop_within, s->n_cutoffs))
+        return bad(c, "a set's array missing");
+    for (int32_t m = 0; m < s->n_measures; m++) {
+        const am_rf_measure *ms = &s->measures[m];
+        if (!name_ok(ms->name))
+            return bad(c, "a measure without a name, or one too long");
+        if (!HAVE(ms->access, n_cells) || !HAVE(ms->demand, n) ||
+            !HAVE(ms->ratio, n))
+            return bad(c, "a measure's array missing");
+    }
+    return AM_OK;
+}
+
+static am_status check_file(rf_ctx *c)
+{
+    const am_rf_file *d = c->d;
+    const am_rf_population *p = &d->population;
+    if (p->grid == NULL || p->crs_wkt == NULL)
+        return bad(c, "no grid");
+    if (p->n_cells < 0 || !HAVE(p->cell, p->n_cells) ||
+        !HAVE(p->pop, p->n_cells))
+        return bad(c, "no populated cells");
+    if (d->run.n_cutoffs < 0 || !HAVE(d->run.cutoffs_min, d->run.n_cutoffs))
+        return bad(c, "no cutoffs");
+    if (d->n_sets < 0 || !HAVE(d->sets, d->n_sets))
+        return bad(c, "no sets");
+    am_status rc = AM_OK;
+    for (int32_t k = 0; rc == AM_OK && k < d->n_sets; k++)
+        rc = check_set(c, &d->sets[k], p->n_cells);
+    return rc;
+}
+
+/* ---- root, network, population ---------------------------------------- */
+
+static const char *or_empty(const char *s)
+{
+    return s != NULL ? s : "";
+}
+
+/* <prefix>_path, _size_bytes and _sha256 on obj. */
+static am_status write_fingerprint(rf_ctx *c, am_h5 *h, const char *obj,
+                                   const char *prefix, const am_rf_input *in)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s_path", prefix);
+    am_status rc = am_h5_attr_string(h, obj, name, in->path, c->err);
+    snprintf(name, sizeof name, "%s_size_bytes", prefix);
+    AM_TRY(am_h5_attr_int64(h, obj, name, in->size_bytes, c->err));
+    snprintf(name, sizeof name, "%s_sha256", prefix);
+    AM_TRY(am_h5_attr_string(h, obj, name, or_empty(in->sha256), c->err));
+    return rc;
+}
+
+static am_status write_root_attrs(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_provenance *r = &c->d->run;
+    am_status rc = AM_OK;
+
+    AM_TRY(am_h5_attr_string(h, "/", "title", "accessim accessibility results",
+                             c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "accessim_version", or_empty(r->version),
+                             c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "created_utc", or_empty(r->created_utc),
+                             c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "scenario_name",
+                             or_empty(r->scenario_name), c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "scenario_file",
+                             or_empty(r->scenario_file), c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "command_line", or_empty(r->command_line),
+                             c->err));
+    AM_TRY(am_h5_attr_int64(h, "/", "threads", r->threads, c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "profile",
+                             r->profile != NULL ? r->profile : "car", c->err));
+    AM_TRY(am_h5_attr_double(h, "/", "snap_max_m", r->snap_max_m, c->err));
+    AM_TRY(
+        am_h5_attr_double(h, "/", "walk_speed_kmh", r->walk_speed_kmh, c->err));
+    AM_TRY(am_h5_attr_double_array(h, "/", "cutoffs_min", r->n_cutoffs,
+                                   r->cutoffs_min, c->err));
+    AM_TRY(am_h5_attr_string(h, "/", "metric_frame", or_empty(r->metric_frame),
+                             c->err));
+    if (r->scenario.path != NULL)
+        AM_TRY(write_fingerprint(c, h, "/", "scenario", &r->scenario));
+    if (r->roads.path != NULL)
+        AM_TRY(write_fingerprint(c, h, "/", "roads", &r->roads));
+    if (r->population.path != NULL)
+        AM_TRY(write_fingerprint(c, h, "/", "population", &r->population));
+    return rc;
+}
+
+static am_status write_network(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_network *n = &c->d->network;
+    const char *at = "/network";
+    am_status rc = am_h5_make_group(h, at, c->err);
+    AM_TRY(am_h5_attr_int64(h, at, "nodes", n->nodes, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "arcs", n->arcs, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "features_read", n->features_read, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "features_routable", n->features_routable,
+                            c->err));
+    AM_TRY(am_h5_attr_double(h, at, "routable_km", n->routable_km, c->err));
+    return rc;
+}
+
+/* float32 values of a sparse raster: one per populated cell, from doubles
+ * (NULL when out of memory). */
+static float *cells_f32(const rf_ctx *c, const double *v)
+{
+    const int64_t n = c->d->population.n_cells;
+    float *r = am_alloc_array((size_t)n, sizeof(float));
+    if (r != NULL)
+        for (int64_t i = 0; i < n; i++)
+            r[i] = (float)v[i];
+    return r;
+}
+
+static am_status write_population(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_population *p = &c->d->population;
+    const char *at = "/population";
+    float *r = cells_f32(c, p->pop);
+    if (r == NULL)
+        return nomem(c);
+    am_h5_raster_info info = {"population count per cell", "1"};
+    am_status rc = am_h5_write_raster_sparse_f32(h, at, p->n_cells, p->cell, r,
+                                                 AM_FILL_F32, &info, c->err);
+    free(r);
+    AM_TRY(am_h5_attr_double(h, at, "total", p->total, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "populated_cells", p->n_cells, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "refused_negative_cells",
+                            p->refused_negative_cells, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "refused_nonfinite_cells",
+                            p->refused_nonfinite_cells, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "refused_implausible_cells",
+                            p->refused_implausible_cells, c->err));
+    AM_TRY(am_h5_attr_double(h, at, "off_network_population",
+                             p->off_network_population, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "off_network_cells", p->off_network_cells,
+                            c->err));
+    return rc;
+}
+
+/* ---- one set ------------------------------------------------------------ */
+
+/* The set's group g, its input fingerprint and filter. */
+static am_status write_set_group(rf_ctx *c, am_h5 *h, const am_rf_set *set,
+                                 const char *g)
+{
+    am_status rc = am_h5_make_group(h, g, c->err);
+    if (rc == AM_OK && set->facilities.path != NULL &&
+        set->facilities.path[0] != '\0')
+        rc = write_fingerprint(c, h, g, "facilities", &set->facilities);
+    AM_TRY(am_h5_attr_string(h, g, "where", or_empty(set->where), c->err));
+    return rc;
+}
+
+/* nearest_time_min and nearest_facility: sparse rasters, written strip by
+ * strip (no full-grid buffer). */
+static am_status write_set_nearest(rf_ctx *c, am_h5 *h, const am_rf_set *set,
+                                   const char *g)
+{
+    const am_rf_population *p = &c->d->population;
+    const int64_t n_cells = p->n_cells;
+    char path[OBJECT_MAX];
+    am_status rc = AM_OK;
+    float *r = am_alloc_array((size_t)n_cells, sizeof *r);
+    int32_t *ri = am_alloc_array((size_t)n_cells, sizeof *ri);
+    if (r == NULL || ri == NULL) {
+        rc = nomem(c);
+        goto done;
+    }
+    for (int64_t i = 0; i < n_cells; i++) {
+        uint32_t t = set->nearest_ds[i];
+        r[i] = t == AM_TIME_INF ? AM_UNREACHED_MIN : (float)am_ds_to_minutes(t);
+        ri[i] = set->nearest[i] >= 0 ? set->nearest[i] : AM_UNREACHED_I32;
+    }
+    am_h5_raster_info ti = {"travel time to the nearest facility", "minutes"};
+    rc = put_name(c, path, sizeof path, "%s/nearest_time_min", g);
+    AM_TRY(am_h5_write_raster_sparse_f32(h, path, n_cells, p->cell, r,
+                                         AM_FILL_F32, &ti, c->err));
+    AM_TRY(am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
+                             c->err));
+    am_h5_raster_info fi = {"row of the nearest facility in facilities/", "1"};
+    AM_TRY(put_name(c, path, sizeof path, "%s/nearest_facility", g));
+    AM_TRY(am_h5_write_raster_sparse_i32(h, path, n_cells, p->cell, ri,
+                                         AM_FILL_I32, &fi, c->err));
+    AM_TRY(am_h5_attr_int64(h, path, "unreachable_value", AM_UNREACHED_I32,
+                            c->err));
+done:
+    free(r);
+    free(ri);
+    return rc;
+}
+
+/* One raster per measure, with its method's attributes. */
+static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
+                                    const char *g)
+{
+    const am_rf_population *p = &c->d->population;
+    char path[OBJECT_MAX];
+    am_status rc = AM_OK;
+    for (int32_t m = 0; rc == AM_OK && m < set->n_measures; m++) {
+        const am_rf_measure *ms = &set->measures[m];
+        float *r = cells_f32(c, ms->access);
+        if (r == NULL)
+            return nomem(c);
+        am_h5_raster_info ai = {or_empty(ms->long_name), or_empty(ms->units)};
+        rc = put_name(c, path, sizeof path, "%s/%s", g, ms->name);
+        AM_TRY(am_h5_write_raster_sparse_f32(h, path, p->n_cells, p->cell, r,
+                                             AM_FILL_F32, &ai, c->err));
+        free(r);
+        AM_TRY(
+            am_h5_attr_string(h, path, "measure", or_empty(ms->type), c->err));
+        AM_TRY(am_h5_attr_double(h, path, "threshold_min", ms->threshold_min,
+                                 c->err));
+        AM_TRY(am_h5_attr_string(h, path, "reference", or_empty(ms->reference),
+                                 c->err));
+    }
+    return rc;
+}
+
+/* The facility table's fixed columns into cols (index borrowed, [n]):
+ * returns how many. */
+static int facility_columns(const am_rf_set *set, const int32_t *index,
+                            am_h5_column *cols)
+{
+    int q = 0;
+    cols[q++] = (am_h5_column){"index", AM_H5_COL_INT32, index, NULL,
+                               "row number, as in nearest_facility"};
+    cols[q++] = (am_h5_column){"id", AM_H5_COL_STRING, set->id, NULL,
+                               "id field value, or the source FID"};
+    cols[q++] =
+        (am_h5_column){"name", AM_H5_COL_STRING, set->site_name, NULL, NULL};
+    cols[q++] =
+        (am_h5_column){"class", AM_H5_COL_STRING, set->klass, NULL, NULL};
+    cols[q++] = (am_h5_column){"capacity", AM_H5_COL_DOUBLE, set->capacity,
+                               NULL, "S_j"};
+    cols[q++] =
+        (am_h5_column){"lon", AM_H5_COL_DOUBLE, set->lon, "degrees_east", NULL};
+    cols[q++] = (am_h5_column){"lat", AM_H5_COL_DOUBLE, set->lat,
+                               "degrees_north", NULL};
+    cols[q++] = (am_h5_column){"snap_distance_m", AM_H5_COL_DOUBLE,
+                               set->snap_distance_m, "m",
+                               "to the nearest routable node; NaN: off "
+                               "network"};
+    cols[q++] = (am_h5_column){"node", AM_H5_COL_INT32, set->node, NULL,
+                               "graph node, -1: off network"};
+    return q;
+}
+#define FACILITY_FIXED_COLUMNS 9
+
+/* The facility table: fixed columns, then D_j and R_j per measure. */
+static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
+                                      const char *g)
+{
+    const int32_t n = set->n_sites;
+    const int ncol = FACILITY_FIXED_COLUMNS + 2 * set->n_measures;
+    char path[OBJECT_MAX];
+    am_status rc = AM_OK;
+    am_h5_column *cols = am_alloc_array((size_t)ncol, sizeof *cols);
+    char(*col_names)[COLUMN_MAX] =
+        am_alloc_array((size_t)ncol, sizeof *col_names);
+    int32_t *index = am_alloc_array((size_t)n, sizeof *index);
+    if (cols == NULL || col_names == NULL || index == NULL) {
+        rc = nomem(c);
+        goto done;
+    }
+    for (int32_t j = 0; j < n; j++)
+        index[j] = j;
+    int q = facility_columns(set, index, cols);
+    for (int32_t m = 0; rc == AM_OK && m < set->n_measures; m++) {
+        const am_rf_measure *ms = &set->measures[m];
+        rc = put_name(c, col_names[q], sizeof col_names[q],
+                      "catchment_population_%s", ms->name);
+        cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE, ms->demand,
+                                 "persons", "D_j"};
+        q++;
+        AM_TRY(put_name(c, col_names[q], sizeof col_names[q], "ratio_%s",
+                        ms->name));
+        cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE, ms->ratio,
+                                 or_empty(ms->units),
+                                 "R_j = S_j / D_j, 0 when D_j = 0"};
+        q++;
+    }
+    AM_TRY(put_name(c, path, sizeof path, "%s/facilities", g));
+    AM_TRY(am_h5_write_table(h, path, n, q, cols, c->err));
+done:
+    free(cols);
+    free(col_names);
+    free(index);
+    return rc;
+}
+
+/* The coverage table: population within each cutoff, and its percentage of
+ * the population's total. */
+static am_status write_set_coverage(rf_ctx *c, am_h5 *h, const am_rf_set *set,
+                                    const char *g)
+{
+    const double total = c->d->population.total;
+    char path[OBJECT_MAX];
+    double *pct = am_alloc_array((size_t)set->n_cutoffs, sizeof *pct);
+    if (pct == NULL)
+        return nomem(c);
+    for (int32_t i = 0; i < set->n_cutoffs; i++)
+        pct[i] = total > 0 ? 100.0 * set->pop_within[i] / total : 0.0;
+    am_h5_column cc[3] = {
+        {"cutoff_min", AM_H5_COL_DOUBLE, set->cutoffs_min, "minutes",
+         "inclusive"},
+        {"population", AM_H5_COL_DOUBLE, set->pop_within, "persons",
+         "population whose nearest facility is within the cutoff"},
+        {"percent", AM_H5_COL_DOUBLE, pct, "percent",
+         "of the raster's total population"}};
+    am_status rc = put_name(c, path, sizeof path, "%s/coverage", g);
+    AM_TRY(am_h5_write_table(h, path, set->n_cutoffs, 3, cc, c->err));
+    free(pct);
+    return rc;
+}
+
+static am_status write_set(rf_ctx *c, am_h5 *h, const am_rf_set *set)
+{
+    char g[GROUP_MAX];
+    am_status rc = put_name(c, g, sizeof g, "/results/%s", set->name);
+    AM_TRY(write_set_group(c, h, set, g));
+    AM_TRY(write_set_nearest(c, h, set, g));
+    AM_TRY(write_set_measures(c, h, set, g));
+    AM_TRY(write_set_facilities(c, h, set, g));
+    AM_TRY(write_set_coverage(c, h, set, g));
+    return rc;
+}
+
+/* ---- the file ------------------------------------------------------------ */
+
+/*
+ * The writer's progress (after each strip of rows of a raster, and once
+ * before the rename) as a fraction of the whole file; a 0 from the
+ * caller's callback stops the writer, which then removes its temporary and
+ * leaves an older output as it was.
+ */
+static int raster_progress(double fraction, const char *message, void *user)
+{
+    rf_ctx *c = user;
+    if (fraction <= c->last && c->raster_done < c->raster_total)
+        c->raster_done++; /* a new raster started (or the final rename) */
+    c->last = fraction;
+    double f = c->raster_total > 0
+                   ? ((double)c->raster_done + fraction) / c->raster_total
+                   : 1.0;
+    return c->progress(f < 1.0 ? f : 1.0, message, c->user);
+}
+
+am_status am_rf_write(const char *path, const am_rf_file *d,
+                      am_progress_fn progress, void *user, am_error *err)
+{
+    rf_ctx ctx = {d, path, err, progress, user, 0, 0, 0.0};
+    rf_ctx *c = &ctx;
+    am_h5 *h = NULL;
+    if (path == NULL || d == NULL)
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "no output path or no results to write");
+    am_status rc = check_file(c);
+    if (rc != AM_OK)
+        return rc;
+    rc = am_h5_create(path, &h, err);
+    if (rc != AM_OK)
+        return rc;
+    /* the population, then per set: nearest time, nearest facility and
+       one raster per measure */
+    c->raster_total = 1;
+    for (int32_t k = 0; k < d->n_sets; k++)
+        c->raster_total += 2 + d->sets[k].n_measures;
+    if (progress != NULL)
+        am_h5_set_progress(h, raster_progress, c);
+    AM_TRY(am_h5_set_grid(h, d->population.grid, d->population.crs_wkt, err));
+    AM_TRY(write_root_attrs(c, h));
+    AM_TRY(write_network(c, h));
+    AM_TRY(write_population(c, h));
+    AM_TRY(am_h5_make_group(h, "/results", err));
+    for (int32_t k = 0; rc == AM_OK && k < d->n_sets; k++)
+        rc = write_set(c, h, &d->sets[k]);
+    if (rc != AM_OK) {
+        am_h5_abort(h);
+        return rc;
+    }
+    return am_h5_commit(h, err);
+}

@@ -1,0 +1,147 @@
+/*
+ * results_file.h: the layout of a run's results file (docs/hdf5-layout.md):
+ * which groups, rasters, tables and attributes it holds, their names,
+ * units and encodings. The engine describes what a run found in plain
+ * arrays (am_rf_file below: no engine type appears in it) and
+ * am_rf_write turns that description into the file through
+ * outputs/h5_writer (atomic: a temporary renamed when complete).
+ *
+ * Every pointer in the description is borrowed: nothing is copied or freed,
+ * and the arrays must stay valid during the call. Per-cell arrays hold one
+ * value per populated cell, in the order of am_rf_population.cell; rasters
+ * are written strip by strip from them (no full-grid buffer).
+ *
+ * Not thread-safe; call from one thread, outside parallel regions.
+ */
+#ifndef AM_RESULTS_FILE_H
+#define AM_RESULTS_FILE_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "common/progress.h"
+#include "geo/grid.h"
+
+/* Raster encodings (docs/hdf5-layout.md, "Encodings"). */
+#define AM_FILL_F32 (-9999.0f)   /* no population in the cell */
+#define AM_UNREACHED_MIN (-1.0f) /* populated, nothing within cutoff */
+#define AM_FILL_I32 (-2)         /* no population in the cell */
+#define AM_UNREACHED_I32 (-1)    /* populated, nothing within cutoff */
+
+/* Longest set or measure name (they name groups, rasters and columns). */
+#define AM_RF_NAME_MAX 255
+
+/*
+ * An input's provenance: attributes <prefix>_path, <prefix>_size_bytes and
+ * <prefix>_sha256 on the object that owns it. path NULL or "": none.
+ */
+typedef struct am_rf_input {
+    const char *path;
+    int64_t size_bytes;
+    const char *sha256; /* 64 hex digits */
+} am_rf_input;
+
+/* Root attributes: what ran, on what, with which settings. */
+typedef struct am_rf_provenance {
+    const char *version;       /* accessim_version */
+    const char *created_utc;   /* ISO 8601, e.g. "2024-01-31T12:00:00Z" */
+    const char *scenario_name; /* the scenario's name */
+    const char *scenario_file; /* as given; NULL: "" */
+    const char *command_line;  /* NULL: "" */
+    int64_t threads;
+    const char *profile; /* routing profile; NULL: "car" */
+    double snap_max_m;
+    double walk_speed_kmh;
+    int32_t n_cutoffs;
+    const double *cutoffs_min; /* [n_cutoffs] */
+    const char *metric_frame;  /* the local metric CRS used for snapping */
+    am_rf_input scenario;      /* path NULL: not written */
+    am_rf_input roads;
+    am_rf_input population;
+} am_rf_provenance;
+
+/* /network attributes: the routable graph. */
+typedef struct am_rf_network {
+    int64_t nodes, arcs;
+    int64_t features_read, features_routable;
+    double routable_km;
+} am_rf_network;
+
+/* The grid, its populated cells and /population's attributes. */
+typedef struct am_rf_population {
+    const am_grid *grid;
+    const char *crs_wkt; /* WKT of the grid's CRS */
+    int64_t n_cells;     /* populated cells */
+    const int64_t *cell; /* [n_cells] row * nx + col, strictly ascending */
+    const double *pop;   /* [n_cells] persons (written as float32) */
+    double total;        /* sum of pop: the base of coverage percentages */
+    int64_t refused_negative_cells;
+    int64_t refused_nonfinite_cells;
+    int64_t refused_implausible_cells;
+    double off_network_population;
+    int64_t off_network_cells;
+} am_rf_population;
+
+/* One measure of a set: its raster and its two facility-table columns. */
+typedef struct am_rf_measure {
+    const char *name;      /* raster name; column suffix */
+    const char *type;      /* attribute "measure", e.g. "2sfca" */
+    const char *long_name; /* the raster's CF long_name */
+    const char *units;     /* the raster's and the ratio column's units */
+    double threshold_min;
+    const char *reference; /* attribute "reference" (the method's paper) */
+    const double *access;  /* [n_cells] of the population (float32) */
+    const double *demand;  /* [n_sites] D_j: catchment_population_<name> */
+    const double *ratio;   /* [n_sites] R_j: ratio_<name> */
+} am_rf_measure;
+
+/* One facility set: group /results/<name>. */
+typedef struct am_rf_set {
+    const char *name;
+    const char *where;      /* the filter; NULL: "" */
+    am_rf_input facilities; /* path NULL or "": sites given as arrays */
+    /* the facility table, [n_sites] each */
+    int32_t n_sites;
+    char *const *id;
+    char *const *site_name;
+    char *const *klass;
+    const double *capacity; /* S_j */
+    const double *lon, *lat;
+    const double *snap_distance_m; /* NaN: off network */
+    const int32_t *node;           /* -1: off network */
+    /* nearest facility, [n_cells] of the population */
+    const uint32_t *nearest_ds; /* deciseconds; AM_TIME_INF: none */
+    const int32_t *nearest;     /* row in the table; < 0: none */
+    int32_t n_measures;
+    const am_rf_measure *measures; /* [n_measures] */
+    /* the coverage table, [n_cutoffs] each */
+    int32_t n_cutoffs;
+    const double *cutoffs_min;
+    const double *pop_within; /* persons whose nearest is within */
+} am_rf_set;
+
+/* The whole file. */
+typedef struct am_rf_file {
+    am_rf_provenance run;
+    am_rf_network network;
+    am_rf_population population;
+    int32_t n_sets;
+    const am_rf_set *sets; /* [n_sets] */
+} am_rf_file;
+
+/*
+ * Writes the file d describes at path (atomically: am_h5_create/commit).
+ * progress (may be NULL; user borrowed) gets the fraction of the whole
+ * file written, after each strip of a raster and before the rename; a 0
+ * from it stops the write with AM_ERR_CANCELLED. Allocates one float or
+ * int32 per populated cell (the values of the raster being written) and
+ * the writer's strip. Returns AM_OK; AM_ERR_INVALID (no description, a
+ * negative count, a NULL array with a non-zero count, a name longer than
+ * AM_RF_NAME_MAX); AM_ERR_NOMEM; AM_ERR_IO and the writer's other codes
+ * (outputs/h5_writer.h). On failure nothing is left at path but what was
+ * there before.
+ */
+am_status am_rf_write(const char *path, const am_rf_file *d,
+                      am_progress_fn progress, void *user, am_error *err);
+
+#endif /* AM_RESULTS_FILE_H */
