@@ -184,6 +184,110 @@ static int search_one(am_search *s, const am_graph *g_rev, int32_t v,
     return 1;
 }
 
+/* Checks the arguments of am_catchments_compute. */
+static am_status check_sources(const am_graph *g_rev, int32_t n_sources,
+                               const int32_t *source_node, am_error *err)
+{
+    if (g_rev == NULL || n_sources < 0 ||
+        (n_sources > 0 && source_node == NULL))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "catchments: NULL graph or sources, or negative "
+                            "source count");
+    for (int32_t i = 0; i < n_sources; i++) {
+        if (source_node[i] >= g_rev->n_nodes) {
+            am_status rc = am_error_set(err, AM_ERR_INVALID, NULL,
+                                        "catchments: source %ld is snapped to "
+                                        "node %ld, but the graph has %ld nodes",
+                                        (long)i, (long)source_node[i],
+                                        (long)g_rev->n_nodes);
+            am_error_set_feature(err, i);
+            return rc;
+        }
+    }
+    return AM_OK;
+}
+
+/* What the batches share: the searches' workspaces and buffers. */
+typedef struct batch_ctx {
+    const am_graph *g_rev;
+    const int32_t *source_node;
+    const uint32_t *source_offset_ds;
+    uint32_t limit_ds;
+    const uint8_t *node_keep;
+    int nt;
+    am_search **ws;   /* [nt] */
+    thread_buf *bufs; /* [nt] */
+    row_ref *refs;    /* [n_sources] */
+} batch_ctx;
+
+/* Searches sources lo..hi-1 in parallel into the thread buffers. 0: out of
+ * memory in a buffer. */
+static int search_batch(batch_ctx *b, int32_t lo, int32_t hi)
+{
+    int failed = 0;
+    for (int t = 0; t < b->nt; t++)
+        b->bufs[t].n = 0;
+    const int nt = b->nt;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
+    shared(b, lo, hi) reduction(|                                              \
+                                : failed)
+    for (int32_t i = lo; i < hi; i++) {
+        const int32_t v = b->source_node[i];
+        const int t = omp_get_thread_num();
+        b->refs[i] = (row_ref){t, 0, 0};
+        if (v < 0)
+            continue; /* off the network: empty row */
+        const uint32_t t0 =
+            b->source_offset_ds != NULL ? b->source_offset_ds[i] : 0;
+        if (!search_one(b->ws[t], b->g_rev, v, t0, b->limit_ds, b->node_keep,
+                        &b->bufs[t], &b->refs[i]))
+            failed = 1;
+    }
+    return !failed;
+}
+
+/* Appends the rows of sources lo..hi-1 to c in source order (serial:
+ * deterministic for any thread count or schedule). */
+static void append_batch(const batch_ctx *b, int32_t lo, int32_t hi,
+                         am_catchments *c, int64_t *nnz)
+{
+    for (int32_t i = lo; i < hi; i++) {
+        const row_ref *r = &b->refs[i];
+        if (r->n > 0) {
+            const thread_buf *tb = &b->bufs[r->thread];
+            memcpy(c->col + *nnz, tb->node + r->at,
+                   (size_t)r->n * sizeof *c->col);
+            if (c->time16 != NULL) /* every time <= limit <= 65535 */
+                for (int32_t e = 0; e < r->n; e++)
+                    c->time16[*nnz + e] = (uint16_t)tb->time_ds[r->at + e];
+            else
+                memcpy(c->time_ds + *nnz, tb->time_ds + r->at,
+                       (size_t)r->n * sizeof *c->time_ds);
+        }
+        *nnz += r->n;
+        c->first[i + 1] = *nnz;
+    }
+}
+
+/* Gives back the growth slack of a result of nnz entries. */
+static void shrink_result(am_catchments *c, int64_t nnz, int64_t cap)
+{
+    if (nnz == 0 || nnz >= cap)
+        return;
+    int32_t *cc = realloc(c->col, (size_t)nnz * sizeof *cc);
+    if (cc != NULL)
+        c->col = cc;
+    if (c->time16 != NULL) {
+        uint16_t *tt = realloc(c->time16, (size_t)nnz * sizeof *tt);
+        if (tt != NULL)
+            c->time16 = tt;
+    } else {
+        uint32_t *tt = realloc(c->time_ds, (size_t)nnz * sizeof *tt);
+        if (tt != NULL)
+            c->time_ds = tt;
+    }
+}
+
 am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                                 const int32_t *source_node,
                                 const uint32_t *source_offset_ds,
@@ -192,81 +296,41 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                                 am_progress_fn progress, void *progress_user,
                                 am_catchments **out, am_error *err)
 {
-    am_status rc = AM_OK;
-    row_ref *refs = NULL;
-    thread_buf *bufs = NULL;
-    am_search **ws = NULL;
     am_catchments *c = NULL;
-    int64_t cap = 0;
-    int nt = am_parallel_threads(n_threads);
-
+    int64_t cap = 0, nnz = 0;
     if (out == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "am_catchments_compute: out is NULL");
     *out = NULL;
-    if (g_rev == NULL || n_sources < 0 ||
-        (n_sources > 0 && source_node == NULL))
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "catchments: NULL graph or sources, or negative "
-                            "source count");
-    for (int32_t i = 0; i < n_sources; i++) {
-        if (source_node[i] >= g_rev->n_nodes) {
-            rc = am_error_set(err, AM_ERR_INVALID, NULL,
-                              "catchments: source %ld is snapped to node %ld, "
-                              "but the graph has %ld nodes",
-                              (long)i, (long)source_node[i],
-                              (long)g_rev->n_nodes);
-            am_error_set_feature(err, i);
-            return rc;
-        }
-    }
+    am_status rc = check_sources(g_rev, n_sources, source_node, err);
+    if (rc != AM_OK)
+        return rc;
+    int nt = am_parallel_threads(n_threads);
     if (nt > n_sources)
         nt = n_sources > 0 ? n_sources : 1;
+    batch_ctx b = {g_rev,    source_node, source_offset_ds,
+                   limit_ds, node_keep,   nt,
+                   NULL,     NULL,        NULL};
 
     /* The result grows batch by batch; its entries are set below. */
     rc = catchments_alloc(n_sources, g_rev->n_nodes, limit_ds, 0, &c);
-    refs = calloc((size_t)n_sources + 1, sizeof *refs);
-    bufs = calloc((size_t)nt, sizeof *bufs);
-    ws = calloc((size_t)nt, sizeof *ws);
-    if (rc != AM_OK || refs == NULL || bufs == NULL || ws == NULL)
+    b.refs = calloc((size_t)n_sources + 1, sizeof *b.refs);
+    b.bufs = calloc((size_t)nt, sizeof *b.bufs);
+    b.ws = calloc((size_t)nt, sizeof *b.ws);
+    if (rc != AM_OK || b.refs == NULL || b.bufs == NULL || b.ws == NULL)
         goto nomem;
-    for (int t = 0; t < nt; t++) {
-        rc = am_search_create(g_rev->n_nodes, &ws[t]);
-        if (rc != AM_OK)
+    for (int t = 0; t < nt; t++)
+        if (am_search_create(g_rev->n_nodes, &b.ws[t]) != AM_OK)
             goto nomem;
-    }
 
     const int32_t batch = batch_size(n_sources, nt);
-    int64_t nnz = 0;
     for (int32_t lo = 0; lo < n_sources; lo += batch) {
         const int32_t hi = n_sources - lo > batch ? lo + batch : n_sources;
-        int failed = 0;
-        for (int t = 0; t < nt; t++)
-            bufs[t].n = 0;
-
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
-    shared(g_rev, source_node, source_offset_ds, limit_ds, node_keep, refs,    \
-           bufs, ws, lo, hi) reduction(|                                       \
-                                       : failed)
-        for (int32_t i = lo; i < hi; i++) {
-            const int32_t v = source_node[i];
-            const int t = omp_get_thread_num();
-            refs[i] = (row_ref){t, 0, 0};
-            if (v < 0)
-                continue; /* off the network: empty row */
-            const uint32_t t0 = source_offset_ds ? source_offset_ds[i] : 0;
-            if (!search_one(ws[t], g_rev, v, t0, limit_ds, node_keep, &bufs[t],
-                            &refs[i]))
-                failed = 1;
-        }
-        if (failed)
+        if (!search_batch(&b, lo, hi))
             goto nomem;
-
-        /* Serial append in source order: deterministic for any thread
-         * count or schedule. */
         int64_t add = 0;
         for (int32_t i = lo; i < hi; i++)
-            add += refs[i].n;
+            add += b.refs[i].n;
         if (max_entries > 0 && nnz + add > max_entries) {
             rc = am_error_set(err, AM_ERR_NOMEM, NULL,
                               "catchments: more than %lld entries (%lld "
@@ -281,22 +345,7 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
         }
         if (!grow_result(c, &cap, nnz + add))
             goto nomem;
-        for (int32_t i = lo; i < hi; i++) {
-            const row_ref *r = &refs[i];
-            if (r->n > 0) {
-                const thread_buf *b = &bufs[r->thread];
-                memcpy(c->col + nnz, b->node + r->at,
-                       (size_t)r->n * sizeof *c->col);
-                if (c->time16 != NULL) /* every time <= limit <= 65535 */
-                    for (int32_t e = 0; e < r->n; e++)
-                        c->time16[nnz + e] = (uint16_t)b->time_ds[r->at + e];
-                else
-                    memcpy(c->time_ds + nnz, b->time_ds + r->at,
-                           (size_t)r->n * sizeof *c->time_ds);
-            }
-            nnz += r->n;
-            c->first[i + 1] = nnz;
-        }
+        append_batch(&b, lo, hi, c, &nnz);
         if (progress != NULL && !progress((double)hi / (double)n_sources,
                                           "catchments", progress_user)) {
             rc = am_error_set(err, AM_ERR_CANCELLED, NULL,
@@ -305,21 +354,7 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
             goto fail;
         }
     }
-    /* Give back the growth slack. */
-    if (nnz > 0 && nnz < cap) {
-        int32_t *cc = realloc(c->col, (size_t)nnz * sizeof *cc);
-        if (cc != NULL)
-            c->col = cc;
-        if (c->time16 != NULL) {
-            uint16_t *tt = realloc(c->time16, (size_t)nnz * sizeof *tt);
-            if (tt != NULL)
-                c->time16 = tt;
-        } else {
-            uint32_t *tt = realloc(c->time_ds, (size_t)nnz * sizeof *tt);
-            if (tt != NULL)
-                c->time_ds = tt;
-        }
-    }
+    shrink_result(c, nnz, cap);
     *out = c;
     c = NULL;
     rc = AM_OK;
@@ -332,17 +367,15 @@ nomem:
 fail:
     am_catchments_destroy(c);
 done:
-    if (ws != NULL)
-        for (int t = 0; t < nt; t++)
-            am_search_destroy(ws[t]);
-    if (bufs != NULL)
-        for (int t = 0; t < nt; t++) {
-            free(bufs[t].node);
-            free(bufs[t].time_ds);
-        }
-    free(ws);
-    free(bufs);
-    free(refs);
+    for (int t = 0; b.ws != NULL && t < nt; t++)
+        am_search_destroy(b.ws[t]);
+    for (int t = 0; b.bufs != NULL && t < nt; t++) {
+        free(b.bufs[t].node);
+        free(b.bufs[t].time_ds);
+    }
+    free(b.ws);
+    free(b.bufs);
+    free(b.refs);
     return rc;
 }
 
