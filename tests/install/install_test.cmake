@@ -28,9 +28,15 @@ separate_arguments(flags UNIX_COMMAND "${flags}")
 string(REGEX MATCH "-L[^ ;]+" libdir "${flags}")
 string(SUBSTRING "${libdir}" 2 -1 libdir)
 set(exe ${prefix}/consumer)
+# a sanitized library needs its runtime in the program too
+set(san "")
+if(SANITIZE)
+  set(san -fsanitize=${SANITIZE})
+endif()
 execute_process(
-  COMMAND ${CC} -std=c17 -Wall -Wextra -Werror ${SRC}/tests/install/consumer.c
-          -o ${exe} ${flags} -Wl,-rpath,${libdir}
+  COMMAND ${CC} -std=c17 -Wall -Wextra -Werror ${san}
+          ${SRC}/tests/install/consumer.c -o ${exe} ${flags}
+          -Wl,-rpath,${libdir}
   RESULT_VARIABLE rc ERROR_VARIABLE out)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "consumer does not build against the install:\n${out}")
