@@ -207,6 +207,9 @@ am_status am_model_create_shared(const am_scenario *s,
     rc = choose_threads(m, opt->threads, err);
     if (rc == AM_OK)
         rc = check_inputs(m, err);
+    /* PROJ's database (proj.db) is there: every stage needs WGS 84. */
+    if (rc == AM_OK)
+        rc = am_crs_check(AM_CRS_WGS84, "WGS 84", err);
     if (rc == AM_OK)
         rc = memory_check(m, err);
     if (rc != AM_OK) {

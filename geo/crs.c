@@ -59,12 +59,53 @@ static const char *crs_short(const char *def, char *buf, size_t n)
     return buf;
 }
 
+/* PROJ's messages go nowhere: the library never prints, and a failure is
+ * reported through am_error (crs_failure says why). */
+static void log_nothing(void *user, int level, const char *msg)
+{
+    (void)user;
+    (void)level;
+    (void)msg;
+}
+
 static PJ_CONTEXT *context_new(void)
 {
     PJ_CONTEXT *ctx = proj_context_create();
-    if (ctx != NULL)
+    if (ctx != NULL) {
+        proj_log_func(ctx, NULL, log_nothing);
         proj_log_level(ctx, PJ_LOG_NONE);
+    }
     return ctx;
+}
+
+/*
+ * Why PROJ could not make a CRS of def: its database missing (PROJ_DATA
+ * or PROJ_LIB pointing nowhere, proj-data not installed), which makes
+ * every EPSG code unknown, or the definition itself.
+ */
+static am_status crs_failure(PJ_CONTEXT *ctx, const char *what,
+                             const char *def, am_error *err)
+{
+    char sbuf[72];
+    const char *db = proj_context_get_database_path(ctx);
+    if (db == NULL || db[0] == '\0') {
+        const char *data = getenv("PROJ_DATA");
+        const char *var = "PROJ_DATA";
+        if (data == NULL) {
+            data = getenv("PROJ_LIB");
+            var = "PROJ_LIB";
+        }
+        return am_error_set(
+            err, AM_ERR_CRS, NULL,
+            "PROJ cannot find its database proj.db (%s=%s), so no "
+            "coordinate reference system can be read; install proj-data, or "
+            "point PROJ_DATA at the folder holding proj.db",
+            var, data != NULL ? data : "(not set)");
+    }
+    return am_error_set(err, AM_ERR_CRS, NULL,
+                        "%s%sunknown coordinate reference system '%s'",
+                        what != NULL ? what : "", what != NULL ? ": " : "",
+                        crs_short(def, sbuf, sizeof sbuf));
 }
 
 /*
@@ -122,9 +163,7 @@ am_status am_transform_create(const char *src, const char *dst,
     src_crs = crs_create(t->ctx, src);
     dst_crs = src_crs != NULL ? crs_create(t->ctx, dst) : NULL;
     if (src_crs == NULL || dst_crs == NULL) {
-        rc = am_error_set(
-            err, AM_ERR_CRS, NULL, "unknown coordinate reference system '%s'",
-            crs_short(src_crs == NULL ? src : dst, sbuf, sizeof sbuf));
+        rc = crs_failure(t->ctx, NULL, src_crs == NULL ? src : dst, err);
         goto cleanup;
     }
     PJ *raw =
@@ -268,7 +307,6 @@ am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,
 
 am_status am_crs_check(const char *def, const char *what, am_error *err)
 {
-    char sbuf[72];
     if (what == NULL)
         what = "input";
     if (def == NULL || def[0] == '\0')
@@ -279,14 +317,10 @@ am_status am_crs_check(const char *def, const char *what, am_error *err)
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "cannot create a PROJ context");
     PJ *crs = crs_create(ctx, def);
-    int ok = crs != NULL;
+    am_status rc = crs != NULL ? AM_OK : crs_failure(ctx, what, def, err);
     proj_destroy(crs);
     proj_context_destroy(ctx);
-    if (!ok)
-        return am_error_set(err, AM_ERR_CRS, NULL,
-                            "%s: unknown coordinate reference system '%s'",
-                            what, crs_short(def, sbuf, sizeof sbuf));
-    return AM_OK;
+    return rc;
 }
 
 double am_crs_frame_scale_error(double r_m)
