@@ -260,8 +260,8 @@ static am_status frame_at(am_model *m, const double box[4], double *x,
     const am_road_network *r = m->roads;
     am_transform_destroy(m->to_metric);
     m->to_metric = NULL;
-    am_status rc = am_crs_metric_frame(box[0], box[1], box[2], box[3],
-                                       m->frame, sizeof m->frame, err);
+    am_status rc = am_crs_metric_frame(box[0], box[1], box[2], box[3], m->frame,
+                                       sizeof m->frame, err);
     if (rc == AM_OK)
         rc = am_transform_create(AM_CRS_WGS84, m->frame, &m->to_metric, err);
     if (rc != AM_OK)
@@ -371,9 +371,9 @@ static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
             "frame (%s), up to %.0f km; snapping near them is planar in that "
             "frame, with distances off by up to %.3g %% (a stray feature far "
             "from the study area? clip the roads to it, e.g. ogr2ogr -spat)",
-            m->roads_path, b[0], b[2], b[1], b[3], (int)n_far,
-            (int)r->n_nodes, AM_CRS_FRAME_ACCURATE_M / 1000.0, m->frame,
-            far_m / 1000.0, 100.0 * am_crs_frame_scale_error(far_m));
+            m->roads_path, b[0], b[2], b[1], b[3], (int)n_far, (int)r->n_nodes,
+            AM_CRS_FRAME_ACCURATE_M / 1000.0, m->frame, far_m / 1000.0,
+            100.0 * am_crs_frame_scale_error(far_m));
     return AM_OK;
 }
 

@@ -83,8 +83,8 @@ static PJ_CONTEXT *context_new(void)
  * or PROJ_LIB pointing nowhere, proj-data not installed), which makes
  * every EPSG code unknown, or the definition itself.
  */
-static am_status crs_failure(PJ_CONTEXT *ctx, const char *what,
-                             const char *def, am_error *err)
+static am_status crs_failure(PJ_CONTEXT *ctx, const char *what, const char *def,
+                             am_error *err)
 {
     char sbuf[72];
     const char *db = proj_context_get_database_path(ctx);
@@ -373,8 +373,8 @@ void am_crs_lonlat_extent(int64_t n, const double *lon, const double *lat,
     }
     /* No gap (a global network), or the largest gap holds the
      * antimeridian (bin 0 or the last): the plain extent. */
-    const long best_start = (best_end - best_len + 1 + AM_LON_BINS) %
-                            AM_LON_BINS;
+    const long best_start =
+        (best_end - best_len + 1 + AM_LON_BINS) % AM_LON_BINS;
     if (best_len == 0 || best_len >= AM_LON_BINS || best_end == 0 ||
         best_end == AM_LON_BINS - 1 || best_start == 0 || best_start > best_end)
         return;

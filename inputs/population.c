@@ -18,8 +18,8 @@
  *   masked    the mask says 0 (invalid): counted as nodata;
  *   nodata    the raw value equals the band's nodata value; also equal
  *             after rounding both to float32 when the nodata value is not
- *             itself a float32 (a Float32 raster whose tag says "-3.402823e+38":
- *             the pixels hold float(-3.402823e38), which differs from the
+ *             itself a float32 (a Float32 raster whose tag says
+ * "-3.402823e+38": the pixels hold float(-3.402823e38), which differs from the
  *             double parsed from the tag); NaN nodata matches NaN;
  * then the value is scaled, v * scale + offset, when the band has a scale
  * or an offset (GDALGetRasterScale/Offset: an Int16 raster storing
@@ -189,20 +189,17 @@ static am_status mask_of(GDALRasterBandH band, const char *path,
     am_gdal_errors ge;
     am_gdal_capture_begin(&ge);
     const int flags = GDALGetMaskFlags(band);
-    *mask = (flags & (GMF_ALL_VALID | GMF_NODATA)) != 0
-                ? NULL
-                : GDALGetMaskBand(band);
+    *mask = (flags & (GMF_ALL_VALID | GMF_NODATA)) != 0 ? NULL
+                                                        : GDALGetMaskBand(band);
     am_gdal_capture_end(&ge);
     if (ge.n_failures == 0 &&
         (*mask != NULL || (flags & (GMF_ALL_VALID | GMF_NODATA)) != 0))
         return AM_OK;
     *mask = NULL;
-    am_status rc = am_error_set(err, AM_ERR_FORMAT, path,
-                                "cannot read the band's mask (%s%s)",
-                                (flags & GMF_ALPHA) != 0 ? "alpha band: "
-                                                         : "mask band: ",
-                                ge.first[0] != '\0' ? ge.first
-                                                    : "no mask band");
+    am_status rc = am_error_set(
+        err, AM_ERR_FORMAT, path, "cannot read the band's mask (%s%s)",
+        (flags & GMF_ALPHA) != 0 ? "alpha band: " : "mask band: ",
+        ge.first[0] != '\0' ? ge.first : "no mask band");
     am_error_set_layer(err, layer);
     return rc;
 }
@@ -345,6 +342,22 @@ static am_status check_header_gdal(GDALDatasetH ds, const char *path,
                             "%.9g) puts the grid's far corner beyond any "
                             "coordinate",
                             gt[0], gt[3], gt[1], gt[5]);
+    /* A geographic grid's rows must lie on the globe (a 1e300 origin, a
+     * projected grid tagged as WGS 84); one cell of slack for grids whose
+     * edges are rounded beyond the poles. */
+    OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
+    const double rad =
+        OSRIsGeographic(srs) ? OSRGetAngularUnits(srs, NULL) : 0.0;
+    if (isfinite(rad) && rad > 0.0) {
+        const double pole = 2.0 * atan(1.0) / rad + fabs(gt[5]);
+        if (fmax(fabs(gt[3]), fabs(y1)) > pole)
+            return am_error_set(err, AM_ERR_INVALID, path,
+                                "rows run from latitude %.9g to %.9g, beyond "
+                                "the poles: the geotransform is wrong, or "
+                                "the grid is not in the geographic CRS it is "
+                                "tagged with",
+                                gt[3], y1);
+    }
     double scale, offset;
     snprintf(layer, sizeof layer, "band %d", band_no);
     return scale_of(*band, path, layer, &scale, &offset, err);
@@ -568,16 +581,16 @@ static am_status check_scan(const pop_scan *s, const am_population *p,
         return rc;
     }
     if (p->n_implausible > 0)
-        am_warn(warnings,
-                "%s: %s: %lld cell%s refused as implausible, not summed: up "
-                "to %.4g people in one cell (row %lld, column %lld), where "
-                "at most %.4g fit (%g per square km); is it a nodata value not "
-                "tagged as such? (set it with gdal_edit.py -a_nodata VALUE FILE)",
-                s->path, s->layer, (long long)p->n_implausible,
-                p->n_implausible == 1 ? "" : "s", s->worst,
-                (long long)(s->worst_cell / nx),
-                (long long)(s->worst_cell % nx), s->worst_bound,
-                AM_POP_MAX_PER_KM2);
+        am_warn(
+            warnings,
+            "%s: %s: %lld cell%s refused as implausible, not summed: up "
+            "to %.4g people in one cell (row %lld, column %lld), where "
+            "at most %.4g fit (%g per square km); is it a nodata value not "
+            "tagged as such? (set it with gdal_edit.py -a_nodata VALUE FILE)",
+            s->path, s->layer, (long long)p->n_implausible,
+            p->n_implausible == 1 ? "" : "s", s->worst,
+            (long long)(s->worst_cell / nx), (long long)(s->worst_cell % nx),
+            s->worst_bound, AM_POP_MAX_PER_KM2);
     if (p->total > AM_POP_MAX_TOTAL)
         am_warn(warnings,
                 "%s: %s: the total population, %.4g, is more than the "
@@ -626,8 +639,7 @@ am_status am_population_load(const am_population_options *opt,
     }
     strcpy(p->crs_wkt, wkt);
 
-    if ((rc = scale_of(band, path, layer, &p->scale, &p->offset, err)) !=
-        AM_OK)
+    if ((rc = scale_of(band, path, layer, &p->scale, &p->offset, err)) != AM_OK)
         goto cleanup;
     GDALRasterBandH mask = NULL;
     if ((rc = mask_of(band, path, layer, &mask, err)) != AM_OK)
