@@ -35,8 +35,6 @@
 #include "inputs/road_profile.h"
 #include "kernels/parallel.h"
 
-#define AM_PI 3.14159265358979323846
-
 am_model_options am_model_options_default(void)
 {
     am_model_options o;
@@ -218,6 +216,9 @@ am_status am_model_create_shared(const am_scenario *s,
     rc = choose_threads(m, opt->threads, err);
     if (rc == AM_OK)
         rc = check_inputs(m, err);
+    /* PROJ's database (proj.db) is there: every stage needs WGS 84. */
+    if (rc == AM_OK)
+        rc = am_crs_check(AM_CRS_WGS84, "WGS 84", err);
     if (rc == AM_OK)
         rc = memory_check(m, err);
     if (rc != AM_OK) {
@@ -229,22 +230,6 @@ am_status am_model_create_shared(const am_scenario *s,
 }
 
 /* ---- stages ------------------------------------------------------------ */
-
-/* The lon/lat extent of the finite points among n. */
-static void lonlat_box(int32_t n, const double *lon, const double *lat,
-                       double box[4])
-{
-    box[0] = box[1] = HUGE_VAL;
-    box[2] = box[3] = -HUGE_VAL;
-    for (int32_t i = 0; i < n; i++) {
-        if (!isfinite(lon[i]) || !isfinite(lat[i]))
-            continue;
-        box[0] = fmin(box[0], lon[i]);
-        box[1] = fmin(box[1], lat[i]);
-        box[2] = fmax(box[2], lon[i]);
-        box[3] = fmax(box[3], lat[i]);
-    }
-}
 
 static am_status build_roads(am_model *m, am_error *err)
 {
@@ -270,6 +255,137 @@ static am_status build_roads(am_model *m, am_error *err)
     return am_phase_end(&m->phases, "roads", err);
 }
 
+/*
+ * m->frame and m->to_metric centred on box, and the nodes in that frame
+ * (x, y: [n_nodes], caller's). *n_far: nodes farther than
+ * AM_CRS_FRAME_ACCURATE_M from the centre; *far_m: the farthest (in an
+ * azimuthal equidistant frame the planar radius is the geodesic distance
+ * from the centre).
+ */
+static am_status frame_at(am_model *m, const double box[4], double *x,
+                          double *y, int32_t *n_far, double *far_m,
+                          am_error *err)
+{
+    const am_road_network *r = m->roads;
+    am_transform_destroy(m->to_metric);
+    m->to_metric = NULL;
+    am_status rc = am_crs_metric_frame(box[0], box[1], box[2], box[3], m->frame,
+                                       sizeof m->frame, err);
+    if (rc == AM_OK)
+        rc = am_transform_create(AM_CRS_WGS84, m->frame, &m->to_metric, err);
+    if (rc != AM_OK)
+        return rc;
+    memcpy(x, r->lon, sizeof *x * (size_t)r->n_nodes);
+    memcpy(y, r->lat, sizeof *y * (size_t)r->n_nodes);
+    rc = am_transform_points(m->to_metric, (size_t)r->n_nodes, x, y, NULL, err);
+    *n_far = 0;
+    *far_m = 0.0;
+    for (int32_t i = 0; rc == AM_OK && i < r->n_nodes; i++) {
+        const double d = hypot(x[i], y[i]);
+        if (!isfinite(d))
+            continue;
+        *far_m = fmax(*far_m, d);
+        *n_far += d > AM_CRS_FRAME_ACCURATE_M;
+    }
+    return rc;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * A network wider than the frame's accurate range (a stray feature far
+ * away, a continent): the frame moves to the bulk of the nodes, the
+ * extent of those within AM_CRS_FRAME_ACCURATE_M of the nodes' median
+ * lon/lat, so that a few stray nodes no longer pull the centre (and the
+ * scale error) away from where the people are. x, y come back in the new
+ * frame.
+ */
+static am_status frame_on_bulk(am_model *m, double *x, double *y,
+                               int32_t *n_far, double *far_m, am_error *err)
+{
+    const am_road_network *r = m->roads;
+    const int32_t n = r->n_nodes;
+    const double *box = m->net_box;
+    am_status rc = AM_OK;
+    double *lon = am_alloc_array((size_t)n, sizeof *lon);
+    double *lat = am_alloc_array((size_t)n, sizeof *lat);
+    if (lon == NULL || lat == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory placing the metric frame");
+        goto done;
+    }
+    int32_t k = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (!isfinite(r->lon[i]) || !isfinite(r->lat[i]))
+            continue;
+        double u = r->lon[i]; /* on the extent's arc (it may cross 180) */
+        if (box[2] > 180.0) {
+            u = remainder(u, 360.0);
+            if (u < box[0])
+                u += 360.0;
+        }
+        lon[k] = u;
+        lat[k] = r->lat[i];
+        k++;
+    }
+    if (k == 0)
+        goto done;
+    qsort(lon, (size_t)k, sizeof *lon, cmp_double);
+    qsort(lat, (size_t)k, sizeof *lat, cmp_double);
+    const double mid[4] = {lon[k / 2], lat[k / 2], lon[k / 2], lat[k / 2]};
+    if ((rc = frame_at(m, mid, x, y, n_far, far_m, err)) != AM_OK)
+        goto done;
+    for (int32_t i = 0; i < n; i++) {
+        const int near = hypot(x[i], y[i]) <= AM_CRS_FRAME_ACCURATE_M;
+        lon[i] = near ? r->lon[i] : NAN;
+        lat[i] = near ? r->lat[i] : NAN;
+    }
+    double bulk[4];
+    am_crs_lonlat_extent(n, lon, lat, bulk);
+    if (bulk[0] <= bulk[2]) /* else no node near the median: keep it */
+        rc = frame_at(m, bulk, x, y, n_far, far_m, err);
+done:
+    free(lon);
+    free(lat);
+    return rc;
+}
+
+/*
+ * The local metric frame and the nodes in it (x, y: [n_nodes], caller's).
+ * Centred on the network's extent (an arc across the antimeridian where
+ * the network straddles it); a network wider than the frame's accurate
+ * range gets the frame on its bulk and a warning naming how many nodes lie
+ * beyond it, how far, and the error there (snapping is planar in the
+ * frame).
+ */
+static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
+{
+    const am_road_network *r = m->roads;
+    int32_t n_far = 0;
+    double far_m = 0.0;
+    am_crs_lonlat_extent(r->n_nodes, r->lon, r->lat, m->net_box);
+    am_status rc = frame_at(m, m->net_box, x, y, &n_far, &far_m, err);
+    if (rc == AM_OK && n_far > 0)
+        rc = frame_on_bulk(m, x, y, &n_far, &far_m, err);
+    if (rc != AM_OK || n_far == 0)
+        return rc;
+    const double *b = m->net_box;
+    am_warn(m->warn,
+            "%s: the road network spans lon %.6g..%.6g, lat %.6g..%.6g: %d "
+            "of %d nodes lie more than %.0f km from the centre of the metric "
+            "frame (%s), up to %.0f km; snapping near them is planar in that "
+            "frame, with distances off by up to %.3g %% (a stray feature far "
+            "from the study area? clip the roads to it, e.g. ogr2ogr -spat)",
+            m->roads_path, b[0], b[2], b[1], b[3], (int)n_far, (int)r->n_nodes,
+            AM_CRS_FRAME_ACCURATE_M / 1000.0, m->frame, far_m / 1000.0,
+            100.0 * am_crs_frame_scale_error(far_m));
+    return AM_OK;
+}
+
 /* The graph, its reverse, the local metric frame and the node index. */
 static am_status build_graph(am_model *m, am_error *err)
 {
@@ -285,13 +401,6 @@ static am_status build_graph(am_model *m, am_error *err)
         am_err_file_default(err, m->roads_path);
         return rc;
     }
-    lonlat_box(r->n_nodes, r->lon, r->lat, m->net_box);
-    rc = am_crs_metric_frame(m->net_box[0], m->net_box[1], m->net_box[2],
-                             m->net_box[3], m->frame, sizeof m->frame, err);
-    if (rc == AM_OK)
-        rc = am_transform_create(AM_CRS_WGS84, m->frame, &m->to_metric, err);
-    if (rc != AM_OK)
-        return rc;
     double *x = am_alloc_array((size_t)r->n_nodes, sizeof *x);
     double *y = am_alloc_array((size_t)r->n_nodes, sizeof *y);
     if (x == NULL || y == NULL) {
@@ -300,9 +409,9 @@ static am_status build_graph(am_model *m, am_error *err)
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory indexing %d nodes", (int)r->n_nodes);
     }
-    memcpy(x, r->lon, sizeof *x * (size_t)r->n_nodes);
-    memcpy(y, r->lat, sizeof *y * (size_t)r->n_nodes);
-    rc = am_transform_points(m->to_metric, (size_t)r->n_nodes, x, y, NULL, err);
+    rc = build_frame(m, x, y, err);
+    if (rc != AM_OK)
+        am_err_file_default(err, m->roads_path);
     if (rc == AM_OK) {
         rc = am_spatial_index_build(r->n_nodes, x, y, &m->index);
         if (rc == AM_ERR_NOMEM)
@@ -335,17 +444,6 @@ static am_status build_population(am_model *m, am_error *err)
     if (rc == AM_OK) /* the full estimate, now that the cells are known */
         rc = memory_check(m, err);
     return rc;
-}
-
-/* Whether two lon/lat boxes intersect once b is grown by margin_m. */
-static int boxes_overlap(const double a[4], const double b[4], double margin_m)
-{
-    double mid_lat = 0.5 * (b[1] + b[3]);
-    double dlat = margin_m / 111320.0;
-    double coslat = cos(mid_lat * AM_PI / 180.0);
-    double dlon = coslat > 1e-6 ? dlat / coslat : 360.0;
-    return a[0] <= b[2] + dlon && b[0] - dlon <= a[2] && a[1] <= b[3] + dlat &&
-           b[1] - dlat <= a[3];
 }
 
 am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
@@ -389,14 +487,17 @@ static am_status cell_lonlat(am_model *m, double *lon, double *lat,
         am_err_file_default(err, m->pop_path);
         return rc;
     }
+    /* Longitudes compared modulo 360: a raster in 0..360 over a network
+     * in -180..180 is the same place (PROJ and the geodesic wrap them). */
     double pop_box[4];
     const double *net_box = m->net_box;
-    lonlat_box(n, lon, lat, pop_box);
-    if (!boxes_overlap(pop_box, net_box, m->s->snap_max_m))
+    am_crs_lonlat_extent(n, lon, lat, pop_box);
+    if (!am_crs_extents_overlap(pop_box, net_box, m->s->snap_max_m))
         return am_error_set(
             err, AM_ERR_NO_OVERLAP, m->pop_path,
-            "populated cells (lon %.4f..%.4f, lat %.4f..%.4f) do not overlap "
-            "the road network %s (lon %.4f..%.4f, lat %.4f..%.4f)",
+            "populated cells (lon %.10g..%.10g, lat %.10g..%.10g) do not "
+            "overlap the road network %s (lon %.10g..%.10g, lat "
+            "%.10g..%.10g)",
             pop_box[0], pop_box[2], pop_box[1], pop_box[3], m->roads_path,
             net_box[0], net_box[2], net_box[1], net_box[3]);
     return AM_OK;

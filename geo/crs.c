@@ -59,12 +59,53 @@ static const char *crs_short(const char *def, char *buf, size_t n)
     return buf;
 }
 
+/* PROJ's messages go nowhere: the library never prints, and a failure is
+ * reported through am_error (crs_failure says why). */
+static void log_nothing(void *user, int level, const char *msg)
+{
+    (void)user;
+    (void)level;
+    (void)msg;
+}
+
 static PJ_CONTEXT *context_new(void)
 {
     PJ_CONTEXT *ctx = proj_context_create();
-    if (ctx != NULL)
+    if (ctx != NULL) {
+        proj_log_func(ctx, NULL, log_nothing);
         proj_log_level(ctx, PJ_LOG_NONE);
+    }
     return ctx;
+}
+
+/*
+ * Why PROJ could not make a CRS of def: its database missing (PROJ_DATA
+ * or PROJ_LIB pointing nowhere, proj-data not installed), which makes
+ * every EPSG code unknown, or the definition itself.
+ */
+static am_status crs_failure(PJ_CONTEXT *ctx, const char *what, const char *def,
+                             am_error *err)
+{
+    char sbuf[72];
+    const char *db = proj_context_get_database_path(ctx);
+    if (db == NULL || db[0] == '\0') {
+        const char *data = getenv("PROJ_DATA");
+        const char *var = "PROJ_DATA";
+        if (data == NULL) {
+            data = getenv("PROJ_LIB");
+            var = "PROJ_LIB";
+        }
+        return am_error_set(
+            err, AM_ERR_CRS, NULL,
+            "PROJ cannot find its database proj.db (%s=%s), so no "
+            "coordinate reference system can be read; install proj-data, or "
+            "point PROJ_DATA at the folder holding proj.db",
+            var, data != NULL ? data : "(not set)");
+    }
+    return am_error_set(err, AM_ERR_CRS, NULL,
+                        "%s%sunknown coordinate reference system '%s'",
+                        what != NULL ? what : "", what != NULL ? ": " : "",
+                        crs_short(def, sbuf, sizeof sbuf));
 }
 
 /*
@@ -122,9 +163,7 @@ am_status am_transform_create(const char *src, const char *dst,
     src_crs = crs_create(t->ctx, src);
     dst_crs = src_crs != NULL ? crs_create(t->ctx, dst) : NULL;
     if (src_crs == NULL || dst_crs == NULL) {
-        rc = am_error_set(
-            err, AM_ERR_CRS, NULL, "unknown coordinate reference system '%s'",
-            crs_short(src_crs == NULL ? src : dst, sbuf, sizeof sbuf));
+        rc = crs_failure(t->ctx, NULL, src_crs == NULL ? src : dst, err);
         goto cleanup;
     }
     PJ *raw =
@@ -268,7 +307,6 @@ am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,
 
 am_status am_crs_check(const char *def, const char *what, am_error *err)
 {
-    char sbuf[72];
     if (what == NULL)
         what = "input";
     if (def == NULL || def[0] == '\0')
@@ -279,12 +317,98 @@ am_status am_crs_check(const char *def, const char *what, am_error *err)
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "cannot create a PROJ context");
     PJ *crs = crs_create(ctx, def);
-    int ok = crs != NULL;
+    am_status rc = crs != NULL ? AM_OK : crs_failure(ctx, what, def, err);
     proj_destroy(crs);
     proj_context_destroy(ctx);
-    if (!ok)
-        return am_error_set(err, AM_ERR_CRS, NULL,
-                            "%s: unknown coordinate reference system '%s'",
-                            what, crs_short(def, sbuf, sizeof sbuf));
-    return AM_OK;
+    return rc;
+}
+
+double am_crs_frame_scale_error(double r_m)
+{
+    /* the mean Earth radius (IUGG): the bound is a sphere's */
+    const double pi = 3.14159265358979323846;
+    if (!isfinite(r_m))
+        return HUGE_VAL;
+    const double a = fabs(r_m) / 6371008.8;
+    if (a < 1e-8)
+        return 0.0;
+    if (a >= pi)
+        return HUGE_VAL;
+    return a / sin(a) - 1.0;
+}
+
+/* 0.1-degree longitude bins for the extent's arc. */
+#define AM_LON_BINS 3600
+
+void am_crs_lonlat_extent(int64_t n, const double *lon, const double *lat,
+                          double box[4])
+{
+    unsigned char used[AM_LON_BINS];
+    memset(used, 0, sizeof used);
+    box[0] = box[1] = HUGE_VAL;
+    box[2] = box[3] = -HUGE_VAL;
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(lon[i]) || !isfinite(lat[i]))
+            continue;
+        box[0] = fmin(box[0], lon[i]);
+        box[1] = fmin(box[1], lat[i]);
+        box[2] = fmax(box[2], lon[i]);
+        box[3] = fmax(box[3], lat[i]);
+        long b = lrint(floor((remainder(lon[i], 360.0) + 180.0) * 10.0));
+        used[b < 0 ? 0 : b >= AM_LON_BINS ? AM_LON_BINS - 1 : b] = 1;
+    }
+    if (box[0] > box[2])
+        return; /* no finite point */
+    /* The longest run of empty bins, around the circle. */
+    long best_len = 0, best_end = -1, run = 0;
+    for (long k = 0; k < 2 * AM_LON_BINS; k++) {
+        if (used[k % AM_LON_BINS]) {
+            run = 0;
+            continue;
+        }
+        if (++run > best_len && run <= AM_LON_BINS) {
+            best_len = run;
+            best_end = k % AM_LON_BINS;
+        }
+    }
+    /* No gap (a global network), or the largest gap holds the
+     * antimeridian (bin 0 or the last): the plain extent. */
+    const long best_start =
+        (best_end - best_len + 1 + AM_LON_BINS) % AM_LON_BINS;
+    if (best_len == 0 || best_len >= AM_LON_BINS || best_end == 0 ||
+        best_end == AM_LON_BINS - 1 || best_start == 0 || best_start > best_end)
+        return;
+    /* The arc starts where the gap ends. */
+    const double start = -180.0 + 0.1 * (double)(best_end + 1);
+    box[0] = HUGE_VAL;
+    box[2] = -HUGE_VAL;
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(lon[i]) || !isfinite(lat[i]))
+            continue;
+        double u = remainder(lon[i], 360.0);
+        if (u < start)
+            u += 360.0;
+        box[0] = fmin(box[0], u);
+        box[2] = fmax(box[2], u);
+    }
+}
+
+int am_crs_extents_overlap(const double a[4], const double b[4],
+                           double margin_m)
+{
+    const double pi = 3.14159265358979323846;
+    const double mid_lat = 0.5 * (b[1] + b[3]);
+    const double dlat = margin_m / 111320.0;
+    const double coslat = cos(mid_lat * pi / 180.0);
+    const double dlon = coslat > 1e-6 ? dlat / coslat : 360.0;
+    if (!(a[1] <= b[3] + dlat && b[1] - dlat <= a[3]))
+        return 0;
+    /* a's longitudes as given, then one turn either way; extents from
+     * am_crs_lonlat_extent lie within [-540, 540]. */
+    for (int k = -2; k <= 2; k++) {
+        const double s = 360.0 * k;
+        if (a[0] + s <= b[2] + dlon && b[0] - dlon <= a[2] + s)
+            return 1;
+    }
+    return 0;
 }

@@ -6,7 +6,8 @@
  *    the CRS's official axis order) for geodesic lengths and for storage;
  *  - a local metric frame chosen from the study area's extent, an azimuthal
  *    equidistant projection centred on it, for nearest-node snapping and any
- *    planar distance (scale error < 0.5 % within 1000 km of the centre).
+ *    planar distance (scale error < 0.5 % within 1000 km of the centre,
+ *    AM_CRS_FRAME_ACCURATE_M).
  * Inputs in any CRS GDAL/PROJ understand are transformed into these.
  *
  * An am_transform wraps one PJ and its PJ_CONTEXT; it is not thread-safe:
@@ -17,6 +18,7 @@
 #define AM_CRS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "common/error.h"
 
@@ -66,6 +68,43 @@ void am_transform_destroy(am_transform *t);
 am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,
                               double lat_max, char *buf, size_t n,
                               am_error *err);
+
+/*
+ * The frame's accurate range: within AM_CRS_FRAME_ACCURATE_M of its centre
+ * the azimuthal equidistant scale error stays below 0.5 % (0.41 % at
+ * 1000 km; am_crs_frame_scale_error). Planar nearest-node snapping is
+ * trusted there; beyond it the engine warns (engine/model.c).
+ */
+#define AM_CRS_FRAME_ACCURATE_M 1.0e6
+
+/*
+ * The largest relative error of a distance measured in the metric frame
+ * at r_m metres (geodesic) from its centre, on the sphere: the tangential
+ * scale (r/R) / sin(r/R) minus 1. 0 at the centre, 0.0041 at 1000 km,
+ * 0.066 at 4000 km, HUGE_VAL at the antipode (and for r_m not finite).
+ */
+double am_crs_frame_scale_error(double r_m);
+
+/*
+ * The lon/lat extent of the finite points (lon[i], lat[i]), i < n, in
+ * degrees, as box = {lon_min, lat_min, lon_max, lat_max}. The longitudes
+ * are an arc, the shortest (to 0.1 degree) that holds every point: where
+ * the points straddle the antimeridian (Fiji, Chukotka, a network split at
+ * 180) it crosses it, with lon_min in [-180, 180] and lon_max > 180
+ * (longitudes taken modulo 360), so its midpoint is the points' centre.
+ * Otherwise it is the plain minimum and maximum of the longitudes as given.
+ * No finite point: box = {HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL}.
+ * Allocation: none.
+ */
+void am_crs_lonlat_extent(int64_t n, const double *lon, const double *lat,
+                          double box[4]);
+
+/*
+ * Whether two extents of am_crs_lonlat_extent intersect, longitudes
+ * compared modulo 360, once b is grown by margin_m metres on every side.
+ */
+int am_crs_extents_overlap(const double a[4], const double b[4],
+                           double margin_m);
 
 /*
  * Whether a CRS definition is usable: AM_OK, or AM_ERR_CRS when def is

@@ -12,12 +12,18 @@
  * Method: the band is read in strips of whole rows (a multiple of the
  * block height, about 2^20 cells per strip) as Float64 with GDALRasterIO,
  * so memory stays bounded for any raster size and each TIFF strip or tile
- * is decoded once. Each value is classified, in this order:
- *   nodata    equal to the band's nodata value; also equal after rounding
- *             both to float32 when the nodata value is not itself a
- *             float32 (a Float32 raster whose tag says "-3.402823e+38":
- *             the pixels hold float(-3.402823e38), which differs from the
+ * is decoded once, together with the band's mask where it has one of its
+ * own (a per-dataset mask, an alpha band: GDALGetMaskFlags). Each value is
+ * classified, in this order:
+ *   masked    the mask says 0 (invalid): counted as nodata;
+ *   nodata    the raw value equals the band's nodata value; also equal
+ *             after rounding both to float32 when the nodata value is not
+ *             itself a float32 (a Float32 raster whose tag says
+ * "-3.402823e+38": the pixels hold float(-3.402823e38), which differs from the
  *             double parsed from the tag); NaN nodata matches NaN;
+ * then the value is scaled, v * scale + offset, when the band has a scale
+ * or an offset (GDALGetRasterScale/Offset: an Int16 raster storing
+ * hundredths of people), and the scaled value goes on:
  *   nonfinite NaN or +-infinity (refused, counted);
  *   negative  < 0 (refused, counted);
  *   zero      == 0 (counted, not a demand cell);
@@ -35,8 +41,10 @@
  * rows may run either way); the CRS must be known, since the study area's
  * metric frame depends on it. GDAL's messages are captured, never printed: any
  * failure GDAL reports while a strip is read (a damaged tile, a truncated
- * file) fails the load naming the rows and block row; others become one
- * am_error naming the file.
+ * file) fails the load naming the rows and block row; one reported while
+ * the header is read (a damaged .tfw or .aux.xml side file, a CRS PROJ
+ * cannot resolve) fails it naming the file and GDAL's message, since the
+ * grid GDAL then hands back may not be the one the file describes.
  *
  * References: GDAL raster data model (https://gdal.org/user/
  * raster_data_model.html): geotransform, nodata, block size.
@@ -166,6 +174,36 @@ static int is_nodata(const pop_nodata *nd, double v)
     return nd->use_f32 && fabs(v) <= FLT_MAX && (float)v == nd->value32;
 }
 
+/*
+ * The band's own mask, where cells are invalid by it rather than by the
+ * nodata value (GDAL RFC 15): a per-dataset mask (an internal or .msk TIFF
+ * mask), an alpha band, or a per-band mask. NULL where every cell is valid
+ * (GMF_ALL_VALID) or the mask is the nodata value itself (GMF_NODATA),
+ * which is_nodata already applies. AM_ERR_FORMAT when GDAL fails to give
+ * the mask it announced.
+ */
+static am_status mask_of(GDALRasterBandH band, const char *path,
+                         const char *layer, GDALRasterBandH *mask,
+                         am_error *err)
+{
+    am_gdal_errors ge;
+    am_gdal_capture_begin(&ge);
+    const int flags = GDALGetMaskFlags(band);
+    *mask = (flags & (GMF_ALL_VALID | GMF_NODATA)) != 0 ? NULL
+                                                        : GDALGetMaskBand(band);
+    am_gdal_capture_end(&ge);
+    if (ge.n_failures == 0 &&
+        (*mask != NULL || (flags & (GMF_ALL_VALID | GMF_NODATA)) != 0))
+        return AM_OK;
+    *mask = NULL;
+    am_status rc = am_error_set(
+        err, AM_ERR_FORMAT, path, "cannot read the band's mask (%s%s)",
+        (flags & GMF_ALPHA) != 0 ? "alpha band: " : "mask band: ",
+        ge.first[0] != '\0' ? ge.first : "no mask band");
+    am_error_set_layer(err, layer);
+    return rc;
+}
+
 /* Grows the parallel output arrays to hold at least need cells. */
 static am_status pop_reserve(am_population *p, int64_t *cap, int64_t need)
 {
@@ -188,21 +226,68 @@ static am_status pop_reserve(am_population *p, int64_t *cap, int64_t need)
     return AM_OK;
 }
 
-/*
- * Everything about the raster that its header tells: the band exists, a
- * CRS, a finite north-up west-to-east geotransform with non-zero cells, at
- * least one cell. Fills gt, *wkt_out (CPLFree; may be NULL when not
- * wanted), and the band. Shared by the probe (run before any heavy phase)
- * and the load, so that both refuse the same rasters with the same words.
- */
-static am_status check_header(GDALDatasetH ds, const char *path, int band_no,
-                              double gt[6], char **wkt_out,
-                              GDALRasterBandH *band, am_error *err)
+/* A dataset without raster bands (an HDF5 or netCDF container, a
+ * GeoPackage of features): say so, naming a subdataset where it has some. */
+static am_status no_band(GDALDatasetH ds, const char *path, am_error *err)
+{
+    char **sub = GDALGetMetadata(ds, "SUBDATASETS");
+    int n = 0;
+    const char *first = NULL;
+    for (char **m = sub; m != NULL && *m != NULL; m++) {
+        if (strstr(*m, "_NAME=") == NULL)
+            continue;
+        if (n++ == 0)
+            first = strstr(*m, "_NAME=") + strlen("_NAME=");
+    }
+    if (n > 0)
+        return am_error_set(err, AM_ERR_FORMAT, path,
+                            "has no raster band of its own: it is a "
+                            "container of %d subdataset%s (e.g. %s); extract "
+                            "the population grid first (gdal_translate "
+                            "SUBDATASET out.tif)",
+                            n, n == 1 ? "" : "s", first);
+    return am_error_set(err, AM_ERR_FORMAT, path,
+                        "has no raster band: it is not a raster GDAL can "
+                        "read as a grid (driver %s)",
+                        GDALGetDriverShortName(GDALGetDatasetDriver(ds)));
+}
+
+/* The band's scale and offset (GDAL's "unit type" conversion: value =
+ * raw * scale + offset); refused when not finite or a zero scale. */
+static am_status scale_of(GDALRasterBandH band, const char *path,
+                          const char *layer, double *scale, double *offset,
+                          am_error *err)
+{
+    int has_scale = 0, has_offset = 0;
+    *scale = GDALGetRasterScale(band, &has_scale);
+    *offset = GDALGetRasterOffset(band, &has_offset);
+    if (!has_scale)
+        *scale = 1.0;
+    if (!has_offset)
+        *offset = 0.0;
+    if (isfinite(*scale) && *scale != 0.0 && isfinite(*offset))
+        return AM_OK;
+    am_status rc = am_error_set(err, AM_ERR_INVALID, path,
+                                "band scale %g and offset %g do not make "
+                                "counts (a finite, non-zero scale and a "
+                                "finite offset are needed); fix them with "
+                                "gdal_edit.py -scale / -offset",
+                                *scale, *offset);
+    am_error_set_layer(err, layer);
+    return rc;
+}
+
+/* check_header's checks, GDAL's errors captured by the caller. */
+static am_status check_header_gdal(GDALDatasetH ds, const char *path,
+                                   int band_no, double gt[6], char **wkt_out,
+                                   GDALRasterBandH *band, am_error *err)
 {
     am_status rc;
     char layer[32];
     char *wkt = NULL;
     int nbands = GDALGetRasterCount(ds);
+    if (nbands < 1)
+        return no_band(ds, path, err);
     if (band_no < 1 || band_no > nbands) {
         snprintf(layer, sizeof layer, "band %d", band_no);
         rc = am_error_set(err, AM_ERR_FORMAT, path,
@@ -228,6 +313,8 @@ static am_status check_header(GDALDatasetH ds, const char *path, int band_no,
         if (!isfinite(gt[k]))
             return am_error_set(err, AM_ERR_INVALID, path,
                                 "geotransform term %d is not finite", k);
+    /* Numbers in messages as %.9g: a damaged header's 1e300 must not print
+     * as 300 digits. */
     if (gt[2] != 0.0 || gt[4] != 0.0)
         return am_error_set(err, AM_ERR_INVALID, path,
                             "rotated or sheared geotransform (terms %.9g, "
@@ -247,7 +334,68 @@ static am_status check_header(GDALDatasetH ds, const char *path, int band_no,
     if (nx < 1 || ny < 1)
         return am_error_set(err, AM_ERR_EMPTY, path,
                             "raster has no cells (%d x %d)", nx, ny);
-    return AM_OK;
+    /* The grid's far corner must be a number too (1e300-wide cells). */
+    const double x1 = gt[0] + gt[1] * nx, y1 = gt[3] + gt[5] * ny;
+    if (!isfinite(x1) || !isfinite(y1))
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "geotransform (origin %.9g, %.9g; cells %.9g x "
+                            "%.9g) puts the grid's far corner beyond any "
+                            "coordinate",
+                            gt[0], gt[3], gt[1], gt[5]);
+    /* A geographic grid's rows must lie on the globe (a 1e300 origin, a
+     * projected grid tagged as WGS 84); one cell of slack for grids whose
+     * edges are rounded beyond the poles. */
+    OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
+    const double rad =
+        OSRIsGeographic(srs) ? OSRGetAngularUnits(srs, NULL) : 0.0;
+    if (isfinite(rad) && rad > 0.0) {
+        const double pole = 2.0 * atan(1.0) / rad + fabs(gt[5]);
+        if (fmax(fabs(gt[3]), fabs(y1)) > pole)
+            return am_error_set(err, AM_ERR_INVALID, path,
+                                "rows run from latitude %.9g to %.9g, beyond "
+                                "the poles: the geotransform is wrong, or "
+                                "the grid is not in the geographic CRS it is "
+                                "tagged with",
+                                gt[3], y1);
+    }
+    double scale, offset;
+    snprintf(layer, sizeof layer, "band %d", band_no);
+    return scale_of(*band, path, layer, &scale, &offset, err);
+}
+
+/*
+ * Everything about the raster that its header tells: the band exists, a
+ * CRS, a finite north-up west-to-east geotransform with non-zero cells, at
+ * least one cell, a usable scale and offset. Fills gt, *wkt_out (CPLFree;
+ * may be NULL when not wanted), and the band. Shared by the probe (run
+ * before any heavy phase) and the load, so that both refuse the same
+ * rasters with the same words. GDAL reads georeferencing lazily (the
+ * .tfw, .prj and .aux.xml side files, the CRS through PROJ), so its
+ * errors are captured here: a failure GDAL reports while the header is
+ * read is the real cause of whatever looks wrong after it, and fails the
+ * load with GDAL's message.
+ */
+static am_status check_header(GDALDatasetH ds, const char *path, int band_no,
+                              double gt[6], char **wkt_out,
+                              GDALRasterBandH *band, am_error *err)
+{
+    am_gdal_errors ge;
+    char *wkt = NULL;
+    am_gdal_capture_begin(&ge);
+    am_status rc = check_header_gdal(ds, path, band_no, gt, &wkt, band, err);
+    am_gdal_capture_end(&ge);
+    if (ge.n_failures > 0 && rc != AM_ERR_NOMEM) {
+        rc = am_error_set(err, ge.oom ? AM_ERR_NOMEM : AM_ERR_FORMAT, path,
+                          "GDAL failed reading the raster's header or a side "
+                          "file of it (.tfw, .prj, .aux.xml): %s",
+                          ge.first);
+    }
+    if (rc == AM_OK && wkt_out != NULL) {
+        *wkt_out = wkt;
+        wkt = NULL;
+    }
+    CPLFree(wkt);
+    return rc;
 }
 
 /* What the cell scan of one load keeps from strip to strip. */
@@ -257,6 +405,9 @@ typedef struct pop_scan {
     am_error *err;
     int nx, ny;
     pop_nodata nd;
+    double scale, offset; /* value = raw * scale + offset */
+    int scaled;           /* scale != 1 or offset != 0 */
+    GDALRasterBandH mask; /* the band's own mask (0: invalid), or NULL */
     pop_area area;
     int64_t bound_row; /* row_bound's cache: the row of `bound` */
     double bound;
@@ -268,17 +419,21 @@ typedef struct pop_scan {
 } pop_scan;
 
 /* Classifies the h rows of buf from row0 on (rules at the top), keeping
- * the populated cells in p and counting the others. */
+ * the populated cells in p and counting the others. mask: the same rows of
+ * the band's mask, or NULL where it has none of its own. */
 static am_status scan_strip(pop_scan *s, am_population *p, const double *buf,
-                            int64_t row0, int h)
+                            const uint8_t *mask, int64_t row0, int h)
 {
     const int64_t nx = s->nx;
     const int64_t ncell = (int64_t)h * nx;
     for (int64_t i = 0; i < ncell; i++) {
-        const double v = buf[i];
-        if (is_nodata(&s->nd, v)) {
+        const double raw = buf[i];
+        if ((mask != NULL && mask[i] == 0) || is_nodata(&s->nd, raw)) {
             p->n_nodata++;
-        } else if (!isfinite(v)) {
+            continue;
+        }
+        const double v = s->scaled ? raw * s->scale + s->offset : raw;
+        if (!isfinite(v)) {
             p->n_nonfinite++;
         } else if (v < 0.0) {
             p->n_negative++;
@@ -346,8 +501,9 @@ static am_status strip_failed(const pop_scan *s, const am_gdal_errors *ge,
 }
 
 /*
- * Reads the band in strips of whole rows (a multiple of the block height)
- * and scans each into p, reporting progress after each strip.
+ * Reads the band (and its mask, s->mask) in strips of whole rows (a
+ * multiple of the block height) and scans each into p, reporting progress
+ * after each strip.
  * GDAL's errors are captured, not muted: a strip read that GDAL reports as
  * failed (a truncated or corrupt tile or strip) fails the load even where
  * GDALRasterIO returned CE_None, so a damaged raster never becomes zeros.
@@ -367,10 +523,14 @@ static am_status read_strips(pop_scan *s, GDALRasterBandH band,
     if (rows > ny)
         rows = ny;
     double *buf = malloc((size_t)rows * (size_t)nx * sizeof *buf);
-    if (buf == NULL)
+    uint8_t *mbuf = s->mask != NULL ? malloc((size_t)rows * (size_t)nx) : NULL;
+    if (buf == NULL || (s->mask != NULL && mbuf == NULL)) {
+        free(buf);
+        free(mbuf);
         return am_error_set(s->err, AM_ERR_NOMEM, s->path,
                             "out of memory for a strip of %lld rows",
                             (long long)rows);
+    }
 
     am_status rc = AM_OK;
     am_gdal_errors ge;
@@ -379,11 +539,14 @@ static am_status read_strips(pop_scan *s, GDALRasterBandH band,
         const int h = (int)(row0 + rows <= ny ? rows : ny - row0);
         CPLErr io = GDALRasterIO(band, GF_Read, 0, (int)row0, nx, h, buf, nx, h,
                                  GDT_Float64, 0, 0);
+        if (io == CE_None && mbuf != NULL)
+            io = GDALRasterIO(s->mask, GF_Read, 0, (int)row0, nx, h, mbuf, nx,
+                              h, GDT_Byte, 0, 0);
         if (io != CE_None || ge.n_failures > 0) {
             rc = strip_failed(s, &ge, row0, h, bx, by);
             break;
         }
-        if ((rc = scan_strip(s, p, buf, row0, h)) != AM_OK)
+        if ((rc = scan_strip(s, p, buf, mbuf, row0, h)) != AM_OK)
             break;
         if (progress != NULL &&
             !progress((double)(row0 + h) / (double)ny,
@@ -395,6 +558,7 @@ static am_status read_strips(pop_scan *s, GDALRasterBandH band,
     }
     am_gdal_capture_end(&ge);
     free(buf);
+    free(mbuf);
     return rc;
 }
 
@@ -417,16 +581,16 @@ static am_status check_scan(const pop_scan *s, const am_population *p,
         return rc;
     }
     if (p->n_implausible > 0)
-        am_warn(warnings,
-                "%s: %s: %lld cell%s refused as implausible, not summed: up "
-                "to %.4g people in one cell (row %lld, column %lld), where "
-                "at most %.4g fit (%g per square km); is it a nodata value not "
-                "tagged as such? (set it with gdal_edit.py -a_nodata VALUE FILE)",
-                s->path, s->layer, (long long)p->n_implausible,
-                p->n_implausible == 1 ? "" : "s", s->worst,
-                (long long)(s->worst_cell / nx),
-                (long long)(s->worst_cell % nx), s->worst_bound,
-                AM_POP_MAX_PER_KM2);
+        am_warn(
+            warnings,
+            "%s: %s: %lld cell%s refused as implausible, not summed: up "
+            "to %.4g people in one cell (row %lld, column %lld), where "
+            "at most %.4g fit (%g per square km); is it a nodata value not "
+            "tagged as such? (set it with gdal_edit.py -a_nodata VALUE FILE)",
+            s->path, s->layer, (long long)p->n_implausible,
+            p->n_implausible == 1 ? "" : "s", s->worst,
+            (long long)(s->worst_cell / nx), (long long)(s->worst_cell % nx),
+            s->worst_bound, AM_POP_MAX_PER_KM2);
     if (p->total > AM_POP_MAX_TOTAL)
         am_warn(warnings,
                 "%s: %s: the total population, %.4g, is more than the "
@@ -475,12 +639,23 @@ am_status am_population_load(const am_population_options *opt,
     }
     strcpy(p->crs_wkt, wkt);
 
+    if ((rc = scale_of(band, path, layer, &p->scale, &p->offset, err)) != AM_OK)
+        goto cleanup;
+    GDALRasterBandH mask = NULL;
+    if ((rc = mask_of(band, path, layer, &mask, err)) != AM_OK)
+        goto cleanup;
+    p->masked = mask != NULL;
+
     pop_scan scan = {.path = path,
                      .layer = layer,
                      .err = err,
                      .nx = nx,
                      .ny = ny,
                      .nd = nodata_of(band),
+                     .scale = p->scale,
+                     .offset = p->offset,
+                     .scaled = p->scale != 1.0 || p->offset != 0.0,
+                     .mask = mask,
                      .area = area_of(GDALGetSpatialRef(ds), gt),
                      .bound_row = -1,
                      .bound = AM_POP_MAX_PER_CELL,

@@ -1,9 +1,11 @@
 /*
  * population.h: a population count raster (WorldPop-style) from any GDAL
  * raster. Only cells with a finite, positive, plausible count become demand
- * cells; nodata cells are skipped; negative, NaN, infinite and implausible
- * values are counted and never summed (the summary reports them, and
- * implausible ones are also a warning).
+ * cells; nodata cells (the band's nodata value, or invalid in its mask or
+ * alpha band) are skipped; the band's scale and offset, where it has them,
+ * are applied to every other value before it is classified; negative,
+ * NaN, infinite and implausible values are counted and never summed (the
+ * summary reports them, and implausible ones are also a warning).
  *
  * Implausible: more people in a cell than AM_POP_MAX_PER_KM2 per km² of
  * the cell's area (but never below AM_POP_CELL_FLOOR people), or more than
@@ -49,7 +51,13 @@ typedef struct am_population {
     int64_t *cell;       /* [n_cells] row * nx + col, ascending */
     double *pop;         /* [n_cells] > 0 */
     double total;        /* sum of pop */
-    int64_t n_nodata;    /* cells equal to the band's nodata value */
+    double scale;        /* the band's scale (1 when it has none) */
+    double offset;       /* the band's offset (0 when it has none): pop is
+                            raw * scale + offset */
+    int masked;          /* the band has a mask of its own (per-dataset,
+                            alpha, per-band); its 0 cells are nodata */
+    int64_t n_nodata;    /* cells equal to the band's nodata value, or
+                            invalid in its mask */
     int64_t n_zero;      /* cells with 0 */
     int64_t n_negative;  /* refused: negative values (not nodata) */
     int64_t n_nonfinite; /* refused: NaN or infinite */

@@ -20,12 +20,16 @@
  *    whose centre gdalinfo reports at (25496250, 6672500) = 24d55'56.85"E,
  *    60d09'55.36"N.
  */
+/* setenv, unsetenv, strdup (test_proj_db_missing) */
+#define _POSIX_C_SOURCE 200809L
+
 #include <geodesic.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -304,6 +308,79 @@ static void test_unknown_crs(void **state)
         AM_OK);
 }
 
+/* Issue 5: the extent's longitudes are an arc that may cross 180. */
+static void test_lonlat_extent(void **state)
+{
+    (void)state;
+    double box[4];
+    /* plain: the minimum and maximum as given (the Comoros) */
+    const double lon1[4] = {43.2313, 44.5356, NAN, 43.9};
+    const double lat1[4] = {-12.3816, -11.3694, 0.0, -11.9};
+    am_crs_lonlat_extent(4, lon1, lat1, box);
+    assert_float_equal(box[0], 43.2313, 0.0);
+    assert_float_equal(box[2], 44.5356, 0.0);
+    assert_float_equal(box[1], -12.3816, 0.0);
+    assert_float_equal(box[3], -11.3694, 0.0);
+    /* across the antimeridian: 179.5 .. 180.2 (-179.8), not -179.8 .. 180 */
+    const double lon2[3] = {179.5, -179.8, 179.9};
+    const double lat2[3] = {-17.0, -16.0, -18.0};
+    am_crs_lonlat_extent(3, lon2, lat2, box);
+    assert_float_equal(box[0], 179.5, 1e-12);
+    assert_float_equal(box[2], 180.2, 1e-12);
+    /* nothing finite */
+    am_crs_lonlat_extent(1, lon1 + 2, lon1 + 2, box);
+    assert_true(box[0] > box[2]);
+
+    /* overlap, longitudes modulo 360 */
+    const double net[4] = {43.2, -12.4, 44.5, -11.4};
+    const double pop360[4] = {403.2, -12.4, 404.5, -11.4};
+    const double far[4] = {223.2, -12.4, 224.5, -11.4};
+    assert_true(am_crs_extents_overlap(pop360, net, 5000.0));
+    assert_false(am_crs_extents_overlap(far, net, 5000.0));
+    const double dateline[4] = {179.5, -18.0, 180.2, -16.0};
+    const double west[4] = {-179.9, -17.0, -179.85, -16.5};
+    assert_true(am_crs_extents_overlap(west, dateline, 0.0));
+}
+
+static void test_frame_scale_error(void **state)
+{
+    (void)state;
+    assert_float_equal(am_crs_frame_scale_error(0.0), 0.0, 0.0);
+    const double e = am_crs_frame_scale_error(AM_CRS_FRAME_ACCURATE_M);
+    assert_true(e > 0.004 && e < 0.005);
+    assert_true(am_crs_frame_scale_error(4.0e6) > 0.06);
+    assert_true(am_crs_frame_scale_error(2.1e7) == HUGE_VAL);
+    assert_true(am_crs_frame_scale_error(NAN) == HUGE_VAL);
+}
+
+/* Issue 5: without proj.db PROJ prints nothing and the error says why
+ * ("unknown coordinate reference system 'EPSG:4326'" did not). */
+static void test_proj_db_missing(void **state)
+{
+    (void)state;
+    const char *old = getenv("PROJ_DATA");
+    char *saved = old != NULL ? strdup(old) : NULL;
+    assert_int_equal(setenv("PROJ_DATA", "/nonexistent", 1), 0);
+    am_error err;
+    am_error_clear(&err);
+    am_transform *t = NULL;
+    am_status rc = am_transform_create(AM_CRS_WGS84, "EPSG:3857", &t, &err);
+    am_status rc2 = am_crs_check("EPSG:4326", "roads", &err);
+    if (saved != NULL) {
+        setenv("PROJ_DATA", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("PROJ_DATA");
+    }
+    assert_int_equal(rc, AM_ERR_CRS);
+    assert_null(t);
+    assert_int_equal(rc2, AM_ERR_CRS);
+    assert_non_null(strstr(err.msg, "cannot find its database proj.db"));
+    assert_non_null(strstr(err.msg, "PROJ_DATA=/nonexistent"));
+    /* and PROJ works again once it can find its database */
+    assert_int_equal(am_crs_check("EPSG:4326", "roads", &err), AM_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -316,6 +393,9 @@ int main(void)
         cmocka_unit_test(test_metric_frame_string),
         cmocka_unit_test(test_metric_frame_geometry),
         cmocka_unit_test(test_unknown_crs),
+        cmocka_unit_test(test_lonlat_extent),
+        cmocka_unit_test(test_frame_scale_error),
+        cmocka_unit_test(test_proj_db_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -598,6 +598,117 @@ static void test_east_to_west(void **state)
     am_population_destroy(p);
 }
 
+/*
+ * Issue 5: the band's scale and offset are applied after the nodata test
+ * on the raw value. 2 x 2 Int32, nodata -1, scale 0.01, offset 0.5:
+ *   raw 100 -> 1.5, raw 250 -> 3.0, raw -1 -> nodata, raw -60 -> -0.1
+ *   (refused as negative); total 4.5. The same raw values unscaled would
+ *   sum to 350.
+ */
+static void test_scale_offset(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("scaled.tif");
+    const double v[4] = {100, 250, -1, -60};
+    make_tif(path, GDT_Int32, 2, 2, v, 1, -1.0, 4326, NULL, NULL);
+    GDALDatasetH ds = GDALOpen(path, GA_Update);
+    assert_non_null(ds);
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    assert_int_equal(GDALSetRasterScale(b, 0.01), CE_None);
+    assert_int_equal(GDALSetRasterOffset(b, 0.5), CE_None);
+    GDALClose(ds);
+    am_population *p = NULL;
+    am_error err;
+    assert_int_equal(load(path, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 2);
+    assert_float_equal(p->pop[0], 1.5, 0.0);
+    assert_float_equal(p->pop[1], 3.0, 0.0);
+    assert_float_equal(p->total, 4.5, 0.0);
+    assert_int_equal(p->n_nodata, 1);
+    assert_int_equal(p->n_negative, 1);
+    assert_float_equal(p->scale, 0.01, 0.0);
+    assert_float_equal(p->offset, 0.5, 0.0);
+    am_population_destroy(p);
+
+    /* A zero scale makes no counts: refused, naming the band. */
+    ds = GDALOpen(path, GA_Update);
+    assert_non_null(ds);
+    assert_int_equal(GDALSetRasterScale(GDALGetRasterBand(ds, 1), 0.0),
+                     CE_None);
+    GDALClose(ds);
+    assert_int_equal(load(path, 1, &p, &err), AM_ERR_INVALID);
+    assert_null(p);
+    assert_string_equal(err.layer, "band 1");
+    assert_non_null(strstr(err.msg, "scale 0"));
+}
+
+/*
+ * Issue 5: a band without a nodata value whose invalid cells are marked
+ * by a per-dataset mask (an internal TIFF mask) holding 50 there: masked
+ * cells are nodata, never summed. 3 x 1: 2, 50 (masked), 4 -> total 6.
+ */
+static void test_mask_band(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("masked.tif");
+    const double v[3] = {2, 50, 4};
+    make_tif(path, GDT_Float32, 3, 1, v, 0, 0.0, 4326, NULL, NULL);
+    GDALDatasetH ds = GDALOpen(path, GA_Update);
+    assert_non_null(ds);
+    assert_int_equal(GDALCreateDatasetMaskBand(ds, GMF_PER_DATASET), CE_None);
+    GDALRasterBandH mask = GDALGetMaskBand(GDALGetRasterBand(ds, 1));
+    GByte m[3] = {255, 0, 255};
+    assert_int_equal(
+        GDALRasterIO(mask, GF_Write, 0, 0, 3, 1, m, 3, 1, GDT_Byte, 0, 0),
+        CE_None);
+    GDALClose(ds);
+    am_population *p = NULL;
+    am_error err;
+    assert_int_equal(load(path, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 2);
+    assert_int_equal(p->cell[0], 0);
+    assert_int_equal(p->cell[1], 2);
+    assert_float_equal(p->total, 6.0, 0.0);
+    assert_int_equal(p->n_nodata, 1);
+    assert_true(p->masked);
+    am_population_destroy(p);
+}
+
+/*
+ * An alpha band: band 1 holds counts, band 2 is alpha (0: transparent).
+ * 2 x 1: 7 (opaque), 9 (transparent) -> total 7, one nodata.
+ */
+static void test_alpha_band(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("alpha.tif");
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    char *opts[] = {"ALPHA=YES", NULL};
+    GDALDatasetH ds = GDALCreate(drv, path, 2, 1, 2, GDT_Byte, opts);
+    assert_non_null(ds);
+    double gt[6] = {10.0, 0.01, 0.0, 20.0, 0.0, -0.01};
+    assert_int_equal(GDALSetGeoTransform(ds, gt), CE_None);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    assert_int_equal(OSRImportFromEPSG(srs, 4326), OGRERR_NONE);
+    assert_int_equal(GDALSetSpatialRef(ds, srs), CE_None);
+    OSRDestroySpatialReference(srs);
+    GByte b1[2] = {7, 9}, a[2] = {255, 0};
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 2,
+                                  1, b1, 2, 1, GDT_Byte, 0, 0),
+                     CE_None);
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Write, 0, 0, 2,
+                                  1, a, 2, 1, GDT_Byte, 0, 0),
+                     CE_None);
+    GDALClose(ds);
+    am_population *p = NULL;
+    am_error err;
+    assert_int_equal(load(path, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 1);
+    assert_float_equal(p->total, 7.0, 0.0);
+    assert_int_equal(p->n_nodata, 1);
+    am_population_destroy(p);
+}
+
 static void write_text(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -628,6 +739,33 @@ static void test_not_a_raster(void **state)
 
     /* A directory is not a raster either. */
     assert_int_equal(load(tmpdir, 1, &p, &err), AM_ERR_FORMAT);
+}
+
+/*
+ * Issue 5: a damaged world file (.tfw) is reported with GDAL's message,
+ * not printed by GDAL and then blamed on a missing geotransform.
+ */
+static void test_damaged_world_file(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s", tmp_path("world.tif"));
+    const double v[4] = {1, 2, 3, 4};
+    char *opts[] = {"PROFILE=BASELINE", "TFW=YES", NULL};
+    make_tif(path, GDT_Float32, 2, 2, v, 0, 0.0, 4326, NULL, opts);
+    VSIUnlink(tmp_path("world.tif.aux.xml"));
+    FILE *f = fopen(tmp_path("world.tfw"), "w");
+    assert_non_null(f);
+    for (int i = 0; i < 20000; i++)
+        fputc('7', f);
+    assert_int_equal(fclose(f), 0);
+    am_population *p = NULL;
+    am_error err;
+    assert_int_equal(load(path, 1, &p, &err), AM_ERR_FORMAT);
+    assert_null(p);
+    assert_string_equal(err.file, path);
+    assert_non_null(strstr(err.msg, "side file"));
+    assert_non_null(strstr(err.msg, "Maximum number of characters"));
 }
 
 static void test_missing_file(void **state)
@@ -663,6 +801,10 @@ int main(void)
         cmocka_unit_test(test_east_to_west),
         cmocka_unit_test(test_not_a_raster),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_scale_offset),
+        cmocka_unit_test(test_mask_band),
+        cmocka_unit_test(test_alpha_band),
+        cmocka_unit_test(test_damaged_world_file),
         cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
