@@ -143,6 +143,10 @@ typedef void (*am_warning_fn)(const char *message, void *user);
  * base_dir. Ranges of every value: docs/scenario.md.
  */
 #define AM_MAX_CUTOFFS 32
+/* At most this many facility sets and measures in one scenario (each set
+ * is a group of the output and each measure a dataset in every group). */
+#define AM_MAX_FACILITY_SETS 1000
+#define AM_MAX_MEASURES 100
 
 /* Capacity for facilities whose class field has this value. */
 typedef struct am_class_capacity {

@@ -4,7 +4,8 @@
  * times the kernels compare with), the overflow-checked array allocator,
  * the one-line error format the CLI prints, the decimal-only number
  * grammar shared by the scenario reader, the facility loader and the CLI,
- * and the summary's count formatting (which must hold any double).
+ * the summary's count formatting (which must hold any double), and the
+ * duplicate finder behind every uniqueness check.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,12 +14,14 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/numparse.h"
+#include "common/unique.h"
 #include "common/units.h"
 
 static void test_minutes_to_ds(void **state)
@@ -165,6 +168,46 @@ static void test_format_count(void **state)
     assert_string_equal(am_format_count(NAN, buf), "nan");
 }
 
+/* am_find_duplicate answers what the pairwise loop would (the earliest
+ * repeat, and what it repeats), and stays fast on a long list. */
+static void test_find_duplicate(void **state)
+{
+    (void)state;
+    size_t i = 99, j = 99;
+    const char *none[] = {"a", "b", "c"};
+    assert_int_equal(am_find_duplicate(none, 3, &i, &j), 0);
+    assert_int_equal(am_find_duplicate(none, 0, &i, &j), 0);
+    const char *two[] = {"x", "b", "a", "b", "a", "a"};
+    assert_int_equal(am_find_duplicate(two, 6, &i, &j), 1);
+    assert_int_equal(i, 1); /* "b" repeats first, at 3 */
+    assert_int_equal(j, 3);
+    const char *runs[] = {"a", "q", "a", "q", "a"};
+    assert_int_equal(am_find_duplicate(runs, 5, &i, &j), 1);
+    assert_int_equal(i, 0);
+    assert_int_equal(j, 2);
+    const char *nulls[] = {NULL, "k", NULL, "k"};
+    assert_int_equal(am_find_duplicate(nulls, 4, &i, &j), 1);
+    assert_int_equal(i, 1);
+    assert_int_equal(j, 3);
+    /* 200,000 distinct keys and one repeat at the end: O(n log n). */
+    const size_t n = 200000;
+    char *buf = malloc(n * 12);
+    const char **many = malloc(n * sizeof *many);
+    assert_non_null(buf);
+    assert_non_null(many);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(buf + 12 * k, 12, "k%zu", k);
+        many[k] = buf + 12 * k;
+    }
+    assert_int_equal(am_find_duplicate(many, n, &i, &j), 0);
+    many[n - 1] = many[7];
+    assert_int_equal(am_find_duplicate(many, n, &i, &j), 1);
+    assert_int_equal(i, 7);
+    assert_int_equal(j, n - 1);
+    free(many);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +217,7 @@ int main(void)
         cmocka_unit_test(test_parse_real),
         cmocka_unit_test(test_parse_integer),
         cmocka_unit_test(test_format_count),
+        cmocka_unit_test(test_find_duplicate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
