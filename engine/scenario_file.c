@@ -45,6 +45,7 @@
 #include "common/strutil.h"
 #include "common/unique.h"
 #include "common/units.h"
+#include "geo/crs.h"
 
 /*
  * Size limits (docs/scenario.md, "Size limits"), checked by the pre-pass
@@ -485,6 +486,30 @@ static am_status check_name(const parse_ctx *c, const yaml_node_t *n,
                 where, name, strlen(name) > 40 ? "..." : "", why);
 }
 
+/*
+ * A facility set's `crs`: one PROJ knows (geo/crs.h), checked here with
+ * its line whether or not the layer will need it, since a typo there used
+ * to pass silently as long as the layer had a CRS of its own.
+ */
+static am_status check_crs(const parse_ctx *c, const yaml_node_t *n,
+                           const char *where, const char *crs)
+{
+    char path[AM_KEY_MAX], quoted[AM_KEY_MAX + 2];
+    am_error e;
+    key_path(path, sizeof path, where, "crs");
+    snprintf(quoted, sizeof quoted, "'%s'", path);
+    am_error_clear(&e);
+    am_status rc = am_crs_check(crs, quoted, &e);
+    if (rc == AM_ERR_NOMEM)
+        return nomem(c);
+    if (rc != AM_OK)
+        return perr(c, lookup(c, n, "crs"),
+                    "%s (expected an authority code such as EPSG:4326, a "
+                    "WKT or a PROJ string)",
+                    e.msg);
+    return AM_OK;
+}
+
 static am_status parse_class_capacity(const parse_ctx *c, const yaml_node_t *n,
                                       const char *where, am_facility_source *f)
 {
@@ -543,6 +568,8 @@ static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
         rc = get_string(c, n, where, strings[i].key, strings[i].dst);
     if (rc == AM_OK && f->name != NULL)
         rc = check_name(c, n, where, f->name, 0);
+    if (rc == AM_OK && f->crs != NULL)
+        rc = check_crs(c, n, where, f->crs);
     if (rc == AM_OK)
         rc = get_double(c, n, where, "default_capacity", &range_capacity,
                         &f->default_capacity);

@@ -21,6 +21,7 @@
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/numparse.h"
+#include "common/strutil.h"
 #include "common/unique.h"
 #include "common/units.h"
 
@@ -208,6 +209,44 @@ static void test_find_duplicate(void **state)
     free(buf);
 }
 
+/* Strings bound for H5T_CSET_UTF8 datasets: well-formed UTF-8 is kept as
+ * it is; anything else (Latin-1 bytes, overlongs, surrogates) becomes
+ * U+FFFD, byte by byte. */
+static void test_utf8(void **state)
+{
+    (void)state;
+    size_t at = 99;
+    assert_int_equal(am_utf8_invalid("", &at), 0);
+    assert_int_equal(am_utf8_invalid("Mitsamiouli", NULL), 0);
+    assert_int_equal(am_utf8_invalid("Centre de sant\xc3\xa9 \xe2\x82\xac "
+                                     "\xf0\x9f\x8f\xa5",
+                                     &at),
+                     0);
+    assert_int_equal(am_utf8_invalid("Caf\xe9", &at), 1); /* Latin-1 */
+    assert_int_equal(at, 3);
+    assert_int_equal(am_utf8_invalid("\xc0\xaf", NULL), 1);     /* overlong */
+    assert_int_equal(am_utf8_invalid("\xe0\x80\xaf", NULL), 1); /* overlong */
+    assert_int_equal(am_utf8_invalid("\xed\xa0\x80", NULL), 1); /* surrogate */
+    assert_int_equal(am_utf8_invalid("\xf4\x90\x80\x80", NULL),
+                     1);                                /* >10FFFF */
+    assert_int_equal(am_utf8_invalid("\xc3", NULL), 1); /* cut short */
+    assert_int_equal(am_utf8_invalid("\xe2\x82", NULL), 1);
+    assert_int_equal(am_utf8_invalid("\x80", NULL), 1); /* continuation */
+
+    char *t = am_utf8_sanitize("Caf\xe9 \xc3\xa9t\xe9");
+    assert_non_null(t);
+    assert_string_equal(t, "Caf\xef\xbf\xbd \xc3\xa9t\xef\xbf\xbd");
+    assert_int_equal(am_utf8_invalid(t, NULL), 0);
+    free(t);
+    t = am_utf8_sanitize("\xe2\x82");
+    assert_string_equal(t, "\xef\xbf\xbd\xef\xbf\xbd");
+    free(t);
+    t = am_utf8_sanitize("plain");
+    assert_string_equal(t, "plain");
+    free(t);
+    assert_null(am_utf8_sanitize(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_parse_integer),
         cmocka_unit_test(test_format_count),
         cmocka_unit_test(test_find_duplicate),
+        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

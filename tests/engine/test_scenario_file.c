@@ -938,6 +938,32 @@ static void test_finalize_limits(void **state)
     am_scenario_destroy(s);
 }
 
+/* A facility set's `crs` is checked where it is written, whether or not
+ * its layer will need it ("crs: total garbage" used to run, exit 0). */
+static void test_facility_crs(void **state)
+{
+    (void)state;
+    expect_error(BASE_YAML "    crs: total garbage\n",
+                 "'facilities[0].crs': unknown coordinate reference system "
+                 "'total garbage' (expected an authority code such as "
+                 "EPSG:4326",
+                 7, 10);
+    expect_error(BASE_YAML "    crs: EPSG:999999\n", "'facilities[0].crs'", 7,
+                 10);
+    am_scenario *s = NULL;
+    am_error e;
+    const char *ok[] = {"EPSG:32738", "+proj=utm +zone=38 +south +datum=WGS84",
+                        "OGC:CRS84"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char text[512];
+        snprintf(text, sizeof text, BASE_YAML "    crs: \"%s\"\n", ok[i]);
+        assert_int_equal(parse(text, &s, &e), AM_OK);
+        assert_string_equal(s->facility_sets[0].crs, ok[i]);
+        am_scenario_destroy(s);
+        s = NULL;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -957,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_deep_nesting),
         cmocka_unit_test(test_size_limits),
         cmocka_unit_test(test_finalize_limits),
+        cmocka_unit_test(test_facility_crs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
