@@ -19,7 +19,12 @@
  *    becoming an empty geometry.
  *  - CRS: the layer's own; src->crs only when the layer has none (a
  *    geometry layer with neither is an error, never a silent guess); x/y
- *    columns: src->crs, else WGS 84. Output is WGS 84 lon/lat.
+ *    columns: src->crs, else WGS 84. Output is WGS 84 lon/lat. src->crs
+ *    must be a CRS PROJ knows even when unused, and is warned about when
+ *    the layer's own CRS makes it moot.
+ *  - Text (id, name, class) is kept as UTF-8, what the output declares:
+ *    a byte that is not part of a well-formed sequence becomes U+FFFD and
+ *    one warning counts the features (the encoding is not guessed).
  *  - A feature without geometry (or with an empty x or y cell) is counted
  *    in n_no_geometry and skipped; a coordinate that is not a number,
  *    cannot be transformed or falls outside lon/lat range is an error.
