@@ -28,6 +28,7 @@
 #include "common/units.h"
 #include "engine/internal.h"
 #include "engine/memory.h"
+#include "engine/scenario_inputs.h"
 #include "engine/sysinfo.h"
 #include "geo/grid.h"
 #include "geo/snap.h"
@@ -99,10 +100,14 @@ static am_status check_inputs(am_model *m, am_error *err)
             AM_OK ||
         (rc = am_file_check_input(m->pop_path, 0, err)) != AM_OK)
         return rc;
+    /* each set's layer, fields, crs and filter (an open and one feature),
+     * so that a mistake there is not found after the roads are read */
     for (int k = 0; k < s->n_facility_sets; k++)
         if ((rc = am_engine_resolve(s, s->facility_sets[k].path, path, err)) !=
                 AM_OK ||
-            (rc = am_file_check_input(path, 1, err)) != AM_OK)
+            (rc = am_file_check_input(path, 1, err)) != AM_OK ||
+            (rc = am_scenario_probe_facilities(&s->facility_sets[k], path,
+                                               err)) != AM_OK)
             return rc;
     return AM_OK;
 }

@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/numparse.h"
 #include "common/strutil.h"
+#include "common/unique.h"
 #include "common/units.h"
 
 am_status am_scenario_create(am_scenario **out)
@@ -177,12 +179,6 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
                             "'facilities[%d].name': '%.40s%s' is not a "
                             "valid name (%s)",
                             i, f->name, strlen(f->name) > 40 ? "..." : "", why);
-    for (int j = 0; j < i; j++)
-        if (strcmp(s->facility_sets[j].name, f->name) == 0)
-            return am_error_set(err, AM_ERR_SCENARIO, file,
-                                "'facilities[%d].name': duplicate facility "
-                                "set name '%s' (also facilities[%d])",
-                                i, f->name, j);
     if (!(f->default_capacity >= 0.0 && f->default_capacity <= AM_CAPACITY_MAX))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'facilities[%d].default_capacity' must be >= 0 "
@@ -206,13 +202,25 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
                                 "'facilities[%d].capacity_by_class.%s' must "
                                 "be >= 0 and <= %g (got %g)",
                                 i, c->klass, AM_CAPACITY_MAX, c->capacity);
-        for (int j = 0; j < k; j++)
-            if (strcmp(f->class_capacity[j].klass, c->klass) == 0)
-                return am_error_set(err, AM_ERR_SCENARIO, file,
-                                    "'facilities[%d].capacity_by_class': "
-                                    "class '%s' given twice",
-                                    i, c->klass);
     }
+    /* by sorting: a table built through the API has no size limit */
+    const char **classes =
+        am_alloc_array((size_t)f->n_class_capacity, sizeof *classes);
+    if (classes == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+    for (int k = 0; k < f->n_class_capacity; k++)
+        classes[k] = f->class_capacity[k].klass;
+    size_t first = 0, second = 0;
+    int dup = am_find_duplicate(classes, (size_t)f->n_class_capacity, &first,
+                                &second);
+    free(classes);
+    if (dup < 0)
+        return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+    if (dup > 0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'facilities[%d].capacity_by_class': class '%s' "
+                            "given twice",
+                            i, f->class_capacity[second].klass);
     if ((f->x_field == NULL) != (f->y_field == NULL))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'facilities[%d]': x_field and y_field go "
@@ -317,13 +325,37 @@ static am_status check_measure(am_scenario *s, int i, am_error *err)
                             "'measures[%d].name': '%.40s%s' is not a valid "
                             "name (%s)",
                             i, m->name, strlen(m->name) > 40 ? "..." : "", why);
-    for (int j = 0; j < i; j++)
-        if (strcmp(s->measures[j].name, m->name) == 0)
-            return am_error_set(err, AM_ERR_SCENARIO, file,
-                                "'measures[%d].name': duplicate measure name "
-                                "'%s' (also measures[%d])",
-                                i, m->name, j);
     return AM_OK;
+}
+
+/*
+ * Refuses two sets (or two measures) with the same name, by sorting
+ * (common/unique.h); `key` is "facilities" or "measures", `what` "facility
+ * set" or "measure". Names are all set.
+ */
+static am_status unique_names(const am_scenario *s, const char *key,
+                              const char *what, am_error *err)
+{
+    int is_sets = strcmp(key, "facilities") == 0;
+    int n = is_sets ? s->n_facility_sets : s->n_measures;
+    const char **names = am_alloc_array((size_t)n, sizeof *names);
+    if (names == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, s->source_path, "out of memory");
+    for (int i = 0; i < n; i++)
+        names[i] = is_sets ? s->facility_sets[i].name : s->measures[i].name;
+    size_t first = 0, second = 0;
+    int dup = am_find_duplicate(names, (size_t)n, &first, &second);
+    am_status rc = AM_OK;
+    if (dup < 0)
+        rc = am_error_set(err, AM_ERR_NOMEM, s->source_path, "out of memory");
+    else if (dup > 0)
+        rc = am_error_set(err, AM_ERR_SCENARIO, s->source_path,
+                          "'%s[%d].name': duplicate %s name '%s' (also "
+                          "%s[%d])",
+                          key, (int)second, what, names[second], key,
+                          (int)first);
+    free(names);
+    return rc;
 }
 
 am_status am_scenario_finalize(am_scenario *s, am_error *err)
@@ -375,9 +407,16 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "missing required key 'facilities' (at least one "
                             "facility set with a 'path')");
+    if (s->n_facility_sets > AM_MAX_FACILITY_SETS)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'facilities' lists %d facility sets (at most "
+                            "%d)",
+                            s->n_facility_sets, AM_MAX_FACILITY_SETS);
     for (int i = 0; i < s->n_facility_sets; i++)
         if ((rc = check_facility_set(s, i, err)) != AM_OK)
             return rc;
+    if ((rc = unique_names(s, "facilities", "facility set", err)) != AM_OK)
+        return rc;
 
     if ((rc = check_cutoffs(s, err)) != AM_OK)
         return rc;
@@ -387,9 +426,15 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
                             s->n_measures);
     if (s->n_measures == 0 && (rc = add_default_measure(s, err)) != AM_OK)
         return rc;
+    if (s->n_measures > AM_MAX_MEASURES)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'measures' lists %d measures (at most %d)",
+                            s->n_measures, AM_MAX_MEASURES);
     for (int i = 0; i < s->n_measures; i++)
         if ((rc = check_measure(s, i, err)) != AM_OK)
             return rc;
+    if ((rc = unique_names(s, "measures", "measure", err)) != AM_OK)
+        return rc;
 
     if (s->name == NULL) {
         s->name = s->source_path != NULL ? path_stem(s->source_path)

@@ -20,10 +20,13 @@
  * given" (the default applies). Each numeric key has a documented range
  * (scenario.h), checked here where the line is known.
  *
- * Before the tree is built, one pass over libyaml's events refuses a
- * document nested deeper than AM_YAML_MAX_DEPTH: libyaml's scanner does
- * work proportional to the current depth for every token, so 100,000
- * nested '[' took 23 s to load before being refused for the schema.
+ * Before the tree is built, one pass over libyaml's events (the pre-pass,
+ * check_structure) refuses a file beyond the size limits: nesting depth,
+ * entries of one mapping or list, the top-level lists' own caps, and the
+ * node count with aliases expanded (the "billion laughs"). Each used to be
+ * found late, after quadratic work (100,000 nested '[': 23 s; 40,000 keys:
+ * 23 s; 100,000 aliased facility sets: 63 s). What passes is checked in
+ * O(n log n): duplicates by sorting (common/unique.h).
  */
 #include "engine/scenario_file.h"
 
@@ -40,14 +43,21 @@
 #include "common/file_check.h"
 #include "common/numparse.h"
 #include "common/strutil.h"
+#include "common/unique.h"
 #include "common/units.h"
+#include "geo/crs.h"
 
-/* A scenario is a few hundred bytes; anything this large is another file. */
-#define AM_YAML_MAX_FILE_BYTES (16L * 1024 * 1024)
-/* A scenario nests 4 levels deep (facilities[i].capacity_by_class.x);
- * the cap keeps libyaml's scanner, whose cost per token grows with the
- * nesting depth, linear on hostile input. */
+/*
+ * Size limits (docs/scenario.md, "Size limits"), checked by the pre-pass
+ * (check_structure) before the tree is built. A scenario is a few hundred
+ * bytes and nests 4 levels deep (facilities[i].capacity_by_class.x);
+ * these are far above any real one and keep the reader linear and small
+ * on hostile input.
+ */
+#define AM_YAML_MAX_FILE_BYTES (1L << 20) /* 1 MiB */
 #define AM_YAML_MAX_DEPTH 32
+#define AM_YAML_MAX_ENTRIES 10000 /* keys of a mapping, items of a list */
+#define AM_YAML_MAX_NODES 1000000 /* aliases expanded */
 #define AM_KEY_MAX 256
 
 typedef struct parse_ctx {
@@ -253,6 +263,21 @@ static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
     }
     const yaml_node_pair_t *first = n->data.mapping.pairs.start;
     const yaml_node_pair_t *top = n->data.mapping.pairs.top;
+    size_t count = (size_t)(top - first), dup_first = 0, dup_second = count;
+    /* Duplicates by sorting (common/unique.h), not pair by pair: a
+     * mapping may hold up to AM_YAML_MAX_ENTRIES keys. */
+    const char **keys = calloc(count > 0 ? count : 1, sizeof *keys);
+    if (keys == NULL)
+        return nomem(c);
+    for (size_t i = 0; i < count; i++) {
+        const yaml_node_t *key = node_at(c, first[i].key);
+        if (key->type == YAML_SCALAR_NODE)
+            keys[i] = scalar(key);
+    }
+    int dup = am_find_duplicate(keys, count, &dup_first, &dup_second);
+    free(keys);
+    if (dup < 0)
+        return nomem(c);
     for (const yaml_node_pair_t *p = first; p < top; p++) {
         const yaml_node_t *key = node_at(c, p->key);
         if (key->type != YAML_SCALAR_NODE)
@@ -261,16 +286,13 @@ static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
                         describe(key, buf, sizeof buf));
         if (strlen(scalar(key)) != key->data.scalar.length)
             return perr(c, key, "a key contains a NUL character");
-        for (const yaml_node_pair_t *q = first; q < p; q++) {
-            const yaml_node_t *prev = node_at(c, q->key);
-            if (prev->type == YAML_SCALAR_NODE &&
-                strcmp(scalar(prev), scalar(key)) == 0)
-                return perr(c, key,
-                            "duplicate key '%s' in '%s' (first given at "
-                            "line %ld)",
-                            scalar(key),
-                            where != NULL ? where : "the top level",
-                            (long)prev->start_mark.line + 1);
+        if (dup > 0 && (size_t)(p - first) == dup_second) {
+            const yaml_node_t *prev = node_at(c, first[dup_first].key);
+            return perr(c, key,
+                        "duplicate key '%s' in '%s' (first given at "
+                        "line %ld)",
+                        scalar(key), where != NULL ? where : "the top level",
+                        (long)prev->start_mark.line + 1);
         }
         if (allowed == NULL)
             continue;
@@ -464,6 +486,30 @@ static am_status check_name(const parse_ctx *c, const yaml_node_t *n,
                 where, name, strlen(name) > 40 ? "..." : "", why);
 }
 
+/*
+ * A facility set's `crs`: one PROJ knows (geo/crs.h), checked here with
+ * its line whether or not the layer will need it, since a typo there used
+ * to pass silently as long as the layer had a CRS of its own.
+ */
+static am_status check_crs(const parse_ctx *c, const yaml_node_t *n,
+                           const char *where, const char *crs)
+{
+    char path[AM_KEY_MAX], quoted[AM_KEY_MAX + 2];
+    am_error e;
+    key_path(path, sizeof path, where, "crs");
+    snprintf(quoted, sizeof quoted, "'%s'", path);
+    am_error_clear(&e);
+    am_status rc = am_crs_check(crs, quoted, &e);
+    if (rc == AM_ERR_NOMEM)
+        return nomem(c);
+    if (rc != AM_OK)
+        return perr(c, lookup(c, n, "crs"),
+                    "%s (expected an authority code such as EPSG:4326, a "
+                    "WKT or a PROJ string)",
+                    e.msg);
+    return AM_OK;
+}
+
 static am_status parse_class_capacity(const parse_ctx *c, const yaml_node_t *n,
                                       const char *where, am_facility_source *f)
 {
@@ -522,6 +568,8 @@ static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
         rc = get_string(c, n, where, strings[i].key, strings[i].dst);
     if (rc == AM_OK && f->name != NULL)
         rc = check_name(c, n, where, f->name, 0);
+    if (rc == AM_OK && f->crs != NULL)
+        rc = check_crs(c, n, where, f->crs);
     if (rc == AM_OK)
         rc = get_double(c, n, where, "default_capacity", &range_capacity,
                         &f->default_capacity);
@@ -541,8 +589,8 @@ static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
 
 /* A list of mappings, or a single mapping standing for a list of one. */
 static am_status list_items(const parse_ctx *c, const yaml_node_t *n,
-                            const char *key, const yaml_node_item_t **items,
-                            int *count)
+                            const char *key, int max, const char *what,
+                            const yaml_node_item_t **items, int *count)
 {
     char buf[96];
     if (n->type == YAML_MAPPING_NODE) {
@@ -558,8 +606,11 @@ static am_status list_items(const parse_ctx *c, const yaml_node_t *n,
     ptrdiff_t len = n->data.sequence.items.top - n->data.sequence.items.start;
     if (len == 0)
         return perr(c, n, "'%s' is an empty list", key);
-    if (len > INT_MAX / 2)
-        return perr(c, n, "'%s' has too many entries", key);
+    /* the pre-pass caps the list as written; an alias may stand for
+     * another list, so the cap is checked again on the tree */
+    if (len > max)
+        return perr(c, n, "'%s' lists %ld %s (at most %d)", key, (long)len,
+                    what, max);
     *items = n->data.sequence.items.start;
     *count = (int)len;
     return AM_OK;
@@ -581,12 +632,38 @@ static const yaml_node_t *list_item(const parse_ctx *c, const yaml_node_t *n,
     return node_at(c, items[i]);
 }
 
+/*
+ * Refuses two equal names among names[0..count-1] (NULL: not given) of the
+ * list n of `key` ("facilities"), at the later one's name; `what` is
+ * "facility set" or "measure". Takes ownership of names (freed here).
+ */
+static am_status unique_names(const parse_ctx *c, const yaml_node_t *n,
+                              const yaml_node_item_t *items, const char *key,
+                              const char *what, const char **names, int count)
+{
+    size_t first = 0, second = 0;
+    int dup = am_find_duplicate(names, (size_t)count, &first, &second);
+    if (dup <= 0) {
+        free(names);
+        return dup < 0 ? nomem(c) : AM_OK;
+    }
+    char where[32];
+    const yaml_node_t *item =
+        list_item(c, n, items, (int)second, key, where, sizeof where);
+    am_status rc = perr(c, lookup(c, item, "name"),
+                        "'%s.name': duplicate %s name '%s' (also %s[%d])",
+                        where, what, names[second], key, (int)first);
+    free(names);
+    return rc;
+}
+
 static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
     const yaml_node_item_t *items = NULL;
     int count = 0;
-    am_status rc = list_items(c, n, "facilities", &items, &count);
+    am_status rc = list_items(c, n, "facilities", AM_MAX_FACILITY_SETS,
+                              "facility sets", &items, &count);
     if (rc != AM_OK)
         return rc;
     s->facility_sets = calloc((size_t)count, sizeof *s->facility_sets);
@@ -599,16 +676,16 @@ static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
             list_item(c, n, items, i, "facilities", where, sizeof where);
         s->facility_sets[i].default_capacity = 1.0;
         rc = parse_facility(c, item, where, &s->facility_sets[i]);
-        for (int j = 0; rc == AM_OK && j < i; j++)
-            if (s->facility_sets[i].name != NULL &&
-                s->facility_sets[j].name != NULL &&
-                strcmp(s->facility_sets[i].name, s->facility_sets[j].name) == 0)
-                rc = perr(c, lookup(c, item, "name"),
-                          "'%s.name': duplicate facility set name '%s' "
-                          "(also facilities[%d])",
-                          where, s->facility_sets[i].name, j);
     }
-    return rc;
+    if (rc != AM_OK)
+        return rc;
+    const char **names = calloc((size_t)count, sizeof *names);
+    if (names == NULL)
+        return nomem(c);
+    for (int i = 0; i < count; i++)
+        names[i] = s->facility_sets[i].name;
+    return unique_names(c, n, items, "facilities", "facility set", names,
+                        count);
 }
 
 static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
@@ -715,7 +792,8 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
     am_scenario *s = c->s;
     const yaml_node_item_t *items = NULL;
     int count = 0;
-    am_status rc = list_items(c, n, "measures", &items, &count);
+    am_status rc = list_items(c, n, "measures", AM_MAX_MEASURES, "measures",
+                              &items, &count);
     if (rc != AM_OK)
         return rc;
     s->measures = calloc((size_t)count, sizeof *s->measures);
@@ -727,15 +805,15 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
         const yaml_node_t *item =
             list_item(c, n, items, i, "measures", where, sizeof where);
         rc = parse_measure(c, item, where, &s->measures[i]);
-        for (int j = 0; rc == AM_OK && j < i; j++)
-            if (s->measures[i].name != NULL && s->measures[j].name != NULL &&
-                strcmp(s->measures[i].name, s->measures[j].name) == 0)
-                rc = perr(c, lookup(c, item, "name"),
-                          "'%s.name': duplicate measure name '%s' (also "
-                          "measures[%d])",
-                          where, s->measures[i].name, j);
     }
-    return rc;
+    if (rc != AM_OK)
+        return rc;
+    const char **names = calloc((size_t)count, sizeof *names);
+    if (names == NULL)
+        return nomem(c);
+    for (int i = 0; i < count; i++)
+        names[i] = s->measures[i].name;
+    return unique_names(c, n, items, "measures", "measure", names, count);
 }
 
 static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
@@ -802,17 +880,288 @@ static am_status yaml_failure(const parse_ctx *c, const yaml_parser_t *p,
     return AM_ERR_SCENARIO;
 }
 
+/* ---- the pre-pass: size limits before the tree is built -------------- */
+
+/* Anchors seen so far and the number of nodes each stands for (an alias
+ * counts as that many): open addressing on the name, grown at half full. */
+typedef struct anchor_table {
+    char **name; /* [cap] owned, NULL: free slot */
+    long *size;  /* [cap] */
+    size_t cap, n;
+} anchor_table;
+
+static size_t anchor_hash(const char *name)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        h = (h ^ *p) * 1099511628211u;
+    return h;
+}
+
+static void anchors_free(anchor_table *t)
+{
+    for (size_t i = 0; i < t->cap; i++)
+        free(t->name[i]);
+    free(t->name);
+    free(t->size);
+    memset(t, 0, sizeof *t);
+}
+
+/* The slot of name: its own, or the free one where it would go. */
+static size_t anchor_slot(const anchor_table *t, const char *name)
+{
+    size_t i = anchor_hash(name) & (t->cap - 1);
+    while (t->name[i] != NULL && strcmp(t->name[i], name) != 0)
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+/* Records (or redefines: the latest wins, as in YAML) anchor name. 0 on
+ * NOMEM. */
+static int anchors_put(anchor_table *t, const char *name, long size)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        anchor_table g = {0};
+        g.cap = t->cap == 0 ? 64 : 2 * t->cap;
+        g.name = calloc(g.cap, sizeof *g.name);
+        g.size = calloc(g.cap, sizeof *g.size);
+        if (g.name == NULL || g.size == NULL) {
+            free(g.name);
+            free(g.size);
+            return 0;
+        }
+        for (size_t i = 0; i < t->cap; i++) {
+            if (t->name[i] == NULL)
+                continue;
+            size_t k = anchor_slot(&g, t->name[i]);
+            g.name[k] = t->name[i];
+            g.size[k] = t->size[i];
+        }
+        g.n = t->n;
+        free(t->name);
+        free(t->size);
+        *t = g;
+    }
+    size_t k = anchor_slot(t, name);
+    if (t->name[k] == NULL) {
+        if ((t->name[k] = am_strdup(name)) == NULL)
+            return 0;
+        t->n++;
+    }
+    t->size[k] = size;
+    return 1;
+}
+
+/* Nodes an alias stands for; 1 for an unknown anchor (the loader then
+ * reports it as undefined). */
+static long anchors_get(const anchor_table *t, const char *name)
+{
+    if (t->cap == 0)
+        return 1;
+    size_t k = anchor_slot(t, name);
+    return t->name[k] != NULL ? t->size[k] : 1;
+}
+
+/* Lists of the top level whose length has a rule of its own. */
+static const struct {
+    const char *key;
+    long max;
+    const char *what;
+} list_caps[] = {
+    {"facilities", AM_MAX_FACILITY_SETS, "facility sets"},
+    {"measures", AM_MAX_MEASURES, "measures"},
+    {"cutoffs_min", AM_MAX_CUTOFFS, "cutoffs"},
+};
+
+/* One open collection of the pre-pass. */
+typedef struct frame {
+    int is_map;
+    int want_key;      /* mapping: the next node is a key */
+    long count;        /* keys or items so far */
+    long max;          /* at most this many */
+    int cap_rule;      /* index in list_caps, -1: the general cap */
+    char *anchor;      /* owned copy, NULL: none */
+    long nodes_before; /* nodes counted before this one */
+    yaml_mark_t start;
+} frame;
+
+typedef struct prepass {
+    const parse_ctx *c;
+    frame stack[AM_YAML_MAX_DEPTH + 1];
+    int depth;
+    long nodes;        /* aliases counted as the nodes they stand for */
+    int root_key_rule; /* list_caps index of the last top-level key, -1 */
+    int root_value;    /* the node starting is a top-level key's value */
+    anchor_table anchors;
+} prepass;
+
+static am_status pre_err(const prepass *pp, yaml_mark_t at, const char *fmt,
+                         ...) __attribute__((format(printf, 3, 4)));
+
+static am_status pre_err(const prepass *pp, yaml_mark_t at, const char *fmt,
+                         ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    am_error_setv(pp->c->err, AM_ERR_SCENARIO, pp->c->file, fmt, ap);
+    va_end(ap);
+    am_error_set_line(pp->c->err, (long)at.line + 1, (long)at.column + 1);
+    return AM_ERR_SCENARIO;
+}
+
+/* The innermost collection has one entry more than it may. */
+static am_status too_many(const prepass *pp, const frame *f)
+{
+    if (f->cap_rule >= 0)
+        return pre_err(pp, f->start,
+                       "'%s' lists more than %ld %s (at most %ld)",
+                       list_caps[f->cap_rule].key, f->max,
+                       list_caps[f->cap_rule].what, f->max);
+    return pre_err(pp, f->start,
+                   "a %s with more than %ld %s (a scenario file needs a "
+                   "few dozen); is it the right file?",
+                   f->is_map ? "mapping" : "list", f->max,
+                   f->is_map ? "keys" : "items");
+}
+
+/* Counts one more entry of the innermost collection (a node starts in it)
+ * and notes which top-level key a value belongs to. */
+static am_status pre_entry(prepass *pp, const yaml_event_t *ev)
+{
+    pp->root_value = 0;
+    if (pp->depth == 0)
+        return AM_OK;
+    frame *f = &pp->stack[pp->depth - 1];
+    int is_key = f->is_map && f->want_key;
+    pp->root_value = pp->depth == 1 && f->is_map && !is_key;
+    if (f->is_map)
+        f->want_key = !f->want_key;
+    if (f->is_map && !is_key)
+        return AM_OK; /* a value: its key was counted */
+    if (++f->count > f->max)
+        return too_many(pp, f);
+    if (pp->depth == 1 && is_key) {
+        pp->root_key_rule = -1;
+        for (int i = 0; ev->type == YAML_SCALAR_EVENT &&
+                        i < (int)(sizeof list_caps / sizeof *list_caps);
+             i++)
+            if (strcmp((const char *)ev->data.scalar.value, list_caps[i].key) ==
+                0)
+                pp->root_key_rule = i;
+    }
+    return AM_OK;
+}
+
+/* Adds n nodes to the count, refusing beyond the budget. */
+static am_status pre_nodes(prepass *pp, long n, yaml_mark_t at)
+{
+    pp->nodes += n;
+    if (pp->nodes <= AM_YAML_MAX_NODES)
+        return AM_OK;
+    return pre_err(pp, at,
+                   "more than %d YAML nodes once aliases are expanded (a "
+                   "scenario file needs a few hundred); is it the right "
+                   "file?",
+                   AM_YAML_MAX_NODES);
+}
+
+static am_status pre_start(prepass *pp, const yaml_event_t *ev, int is_map)
+{
+    const yaml_char_t *anchor =
+        is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
+    if (pp->depth >= AM_YAML_MAX_DEPTH)
+        return pre_err(pp, ev->start_mark,
+                       "nesting deeper than %d levels (a scenario file "
+                       "needs 4); is it the right file?",
+                       AM_YAML_MAX_DEPTH);
+    /* a top-level key's value: its own cap, if it has one */
+    int rule = pp->root_value && !is_map ? pp->root_key_rule : -1;
+    frame *f = &pp->stack[pp->depth++];
+    memset(f, 0, sizeof *f);
+    f->is_map = is_map;
+    f->want_key = 1;
+    f->cap_rule = rule;
+    f->max = rule >= 0 ? list_caps[rule].max : AM_YAML_MAX_ENTRIES;
+    f->nodes_before = pp->nodes;
+    f->start = ev->start_mark;
+    if (anchor != NULL && (f->anchor = am_strdup((const char *)anchor)) == NULL)
+        return nomem(pp->c);
+    return pre_nodes(pp, 1, ev->start_mark);
+}
+
+static am_status pre_end(prepass *pp)
+{
+    if (pp->depth == 0)
+        return AM_OK;
+    frame *f = &pp->stack[--pp->depth];
+    int ok = f->anchor == NULL ||
+             anchors_put(&pp->anchors, f->anchor, pp->nodes - f->nodes_before);
+    free(f->anchor);
+    f->anchor = NULL;
+    return ok ? AM_OK : nomem(pp->c);
+}
+
+/* One event of the pre-pass. */
+static am_status pre_event(prepass *pp, const yaml_event_t *ev)
+{
+    am_status rc = AM_OK;
+    switch (ev->type) {
+    case YAML_SCALAR_EVENT:
+        if ((rc = pre_entry(pp, ev)) == AM_OK)
+            rc = pre_nodes(pp, 1, ev->start_mark);
+        if (rc == AM_OK && ev->data.scalar.anchor != NULL &&
+            !anchors_put(&pp->anchors, (const char *)ev->data.scalar.anchor, 1))
+            rc = nomem(pp->c);
+        break;
+    case YAML_ALIAS_EVENT:
+        if ((rc = pre_entry(pp, ev)) == AM_OK)
+            rc = pre_nodes(
+                pp,
+                anchors_get(&pp->anchors, (const char *)ev->data.alias.anchor),
+                ev->start_mark);
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+    case YAML_MAPPING_START_EVENT:
+        if ((rc = pre_entry(pp, ev)) == AM_OK)
+            rc = pre_start(pp, ev, ev->type == YAML_MAPPING_START_EVENT);
+        break;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        rc = pre_end(pp);
+        break;
+    default:
+        break;
+    }
+    return rc;
+}
+
 /*
- * Refuses a document nested deeper than AM_YAML_MAX_DEPTH, stopping at the
- * first collection too deep (so the work stays linear in the input). A
- * syntax error found on the way is reported as the loader would.
+ * The pre-pass: one walk over libyaml's events, before any tree is built,
+ * in memory bounded by the nesting depth, that stops at the first limit
+ * crossed (docs/scenario.md, "Size limits"), so refusing hostile input
+ * costs time linear in what was read:
+ *  - nesting deeper than AM_YAML_MAX_DEPTH (libyaml's scanner does work
+ *    proportional to the depth for every token: 100,000 nested '[' took
+ *    23 s to load);
+ *  - a mapping or list of more than AM_YAML_MAX_ENTRIES entries, and the
+ *    top-level lists beyond their own caps (facility sets, measures,
+ *    cutoffs), refused at the first entry too many;
+ *  - more than AM_YAML_MAX_NODES nodes, an alias counting as the nodes of
+ *    what it stands for (the "billion laughs": a few lines of anchors can
+ *    stand for billions of nodes, which a walk of the tree would visit).
+ * A syntax error found on the way is reported as the loader would.
  */
-static am_status check_depth(const parse_ctx *c, const char *text, size_t len)
+static am_status check_structure(const parse_ctx *c, const char *text,
+                                 size_t len)
 {
     yaml_parser_t parser;
     yaml_event_t ev;
     am_status rc = AM_OK;
-    int depth = 0, end = 0;
+    int end = 0;
+    prepass pp;
+    memset(&pp, 0, sizeof pp);
+    pp.c = c;
+    pp.root_key_rule = -1;
 
     if (!yaml_parser_initialize(&parser))
         return nomem(c);
@@ -822,30 +1171,13 @@ static am_status check_depth(const parse_ctx *c, const char *text, size_t len)
             rc = yaml_failure(c, &parser, text, len);
             break;
         }
-        switch (ev.type) {
-        case YAML_SEQUENCE_START_EVENT:
-        case YAML_MAPPING_START_EVENT:
-            if (++depth > AM_YAML_MAX_DEPTH) {
-                rc = am_error_set(c->err, AM_ERR_SCENARIO, c->file,
-                                  "nesting deeper than %d levels (a scenario "
-                                  "file needs 4); is it the right file?",
-                                  AM_YAML_MAX_DEPTH);
-                am_error_set_line(c->err, (long)ev.start_mark.line + 1,
-                                  (long)ev.start_mark.column + 1);
-            }
-            break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-            depth--;
-            break;
-        case YAML_STREAM_END_EVENT:
-            end = 1;
-            break;
-        default:
-            break;
-        }
+        end = ev.type == YAML_STREAM_END_EVENT;
+        rc = pre_event(&pp, &ev);
         yaml_event_delete(&ev);
     }
+    for (int i = 0; i < pp.depth; i++)
+        free(pp.stack[i].anchor);
+    anchors_free(&pp.anchors);
     yaml_parser_delete(&parser);
     return rc;
 }
@@ -860,7 +1192,12 @@ static am_status parse_text(const char *text, size_t len, am_scenario *s,
     am_status rc = AM_OK;
     parse_ctx c = {.doc = &doc, .file = file, .err = err, .s = s};
 
-    if ((rc = check_depth(&c, text, len)) != AM_OK)
+    if (len > AM_YAML_MAX_FILE_BYTES)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "is %zu bytes: too large for a scenario file "
+                            "(at most %ld); is it the right file?",
+                            len, (long)AM_YAML_MAX_FILE_BYTES);
+    if ((rc = check_structure(&c, text, len)) != AM_OK)
         return rc;
     if (!yaml_parser_initialize(&parser))
         return nomem(&c);
@@ -974,8 +1311,9 @@ am_status am_scenario_read_file(const char *path, am_scenario **out,
     if (st.st_size > AM_YAML_MAX_FILE_BYTES)
         return am_error_set(err, AM_ERR_SCENARIO, path,
                             "is %lld bytes: too large for a scenario file "
-                            "(is it the right file?)",
-                            (long long)st.st_size);
+                            "(at most %ld); is it the right file?",
+                            (long long)st.st_size,
+                            (long)AM_YAML_MAX_FILE_BYTES);
     fp = fopen(path, "rb");
     if (fp == NULL)
         return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",

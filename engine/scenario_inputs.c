@@ -8,24 +8,25 @@
 
 #include "common/alloc.h"
 
-am_status am_scenario_load_facilities(const am_facility_source *src,
-                                      const char *path, am_warnings *warnings,
-                                      am_facility_set **out, am_error *err)
+/* The loader's options for src read from path; *table is the class table
+ * they borrow (free it after the call). */
+static am_status options_of(const am_facility_source *src, const char *path,
+                            am_warnings *warnings, am_facility_options *opt,
+                            am_facility_class_capacity **table, am_error *err)
 {
-    *out = NULL;
+    *table = NULL;
     if (src == NULL)
         return am_error_set(err, AM_ERR_INTERNAL, path,
                             "no facility set given");
-    am_facility_class_capacity *table = NULL;
     if (src->n_class_capacity > 0) {
-        table = am_alloc_array((size_t)src->n_class_capacity, sizeof *table);
-        if (table == NULL)
+        *table = am_alloc_array((size_t)src->n_class_capacity, sizeof **table);
+        if (*table == NULL)
             return am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
         for (int i = 0; i < src->n_class_capacity; i++)
-            table[i] = (am_facility_class_capacity){
+            (*table)[i] = (am_facility_class_capacity){
                 src->class_capacity[i].klass, src->class_capacity[i].capacity};
     }
-    am_facility_options opt = {
+    *opt = (am_facility_options){
         .path = path != NULL ? path : src->path,
         .layer = src->layer,
         .where = src->where,
@@ -36,12 +37,36 @@ am_status am_scenario_load_facilities(const am_facility_source *src,
         .x_field = src->x_field,
         .y_field = src->y_field,
         .crs = src->crs,
-        .class_capacity = table,
-        .n_class_capacity = table != NULL ? src->n_class_capacity : 0,
+        .class_capacity = *table,
+        .n_class_capacity = *table != NULL ? src->n_class_capacity : 0,
         .default_capacity = src->default_capacity,
         .warnings = warnings,
     };
-    am_status rc = am_facilities_load(&opt, out, err);
+    return AM_OK;
+}
+
+am_status am_scenario_load_facilities(const am_facility_source *src,
+                                      const char *path, am_warnings *warnings,
+                                      am_facility_set **out, am_error *err)
+{
+    *out = NULL;
+    am_facility_options opt;
+    am_facility_class_capacity *table = NULL;
+    am_status rc = options_of(src, path, warnings, &opt, &table, err);
+    if (rc == AM_OK)
+        rc = am_facilities_load(&opt, out, err);
+    free(table);
+    return rc;
+}
+
+am_status am_scenario_probe_facilities(const am_facility_source *src,
+                                       const char *path, am_error *err)
+{
+    am_facility_options opt;
+    am_facility_class_capacity *table = NULL;
+    am_status rc = options_of(src, path, NULL, &opt, &table, err);
+    if (rc == AM_OK)
+        rc = am_facilities_probe(&opt, err);
     free(table);
     return rc;
 }

@@ -25,4 +25,12 @@ am_status am_scenario_load_facilities(const am_facility_source *src,
                                       const char *path, am_warnings *warnings,
                                       am_facility_set **out, am_error *err);
 
+/*
+ * am_facilities_probe for facility set src read from `path` (as above):
+ * the set's layer, fields, `crs` and filter checked at the cost of one
+ * feature, so that a mistake there is found before the heavy phases.
+ */
+am_status am_scenario_probe_facilities(const am_facility_source *src,
+                                       const char *path, am_error *err);
+
 #endif /* AM_SCENARIO_INPUTS_H */

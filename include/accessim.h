@@ -143,6 +143,10 @@ typedef void (*am_warning_fn)(const char *message, void *user);
  * base_dir. Ranges of every value: docs/scenario.md.
  */
 #define AM_MAX_CUTOFFS 32
+/* At most this many facility sets and measures in one scenario (each set
+ * is a group of the output and each measure a dataset in every group). */
+#define AM_MAX_FACILITY_SETS 1000
+#define AM_MAX_MEASURES 100
 
 /* Capacity for facilities whose class field has this value. */
 typedef struct am_class_capacity {
@@ -214,8 +218,9 @@ AM_API void am_scenario_destroy(am_scenario *s);
 /*
  * Checks that the scenario is complete and consistent (paths present,
  * cutoffs positive and ascending, thresholds positive and no larger than
- * the largest cutoff... ), filling defaults (a 2SFCA measure, set names).
- * AM_ERR_SCENARIO with a message naming the key.
+ * the largest cutoff, at most AM_MAX_FACILITY_SETS sets and
+ * AM_MAX_MEASURES measures, unique names... ), filling defaults (a 2SFCA
+ * measure, set names). AM_ERR_SCENARIO with a message naming the key.
  */
 AM_API am_status am_scenario_finalize(am_scenario *s, am_error *err);
 
@@ -230,7 +235,9 @@ AM_API char *am_scenario_resolve_path(const am_scenario *s, const char *path,
 /*
  * Parses path into a new scenario (owned by the caller) and finalizes it.
  * AM_ERR_IO if the file cannot be read, AM_ERR_SCENARIO for YAML syntax
- * errors and invalid content, AM_ERR_NOMEM.
+ * errors, invalid content and a file beyond the size limits (1 MiB, 32
+ * levels of nesting, 10,000 entries in one mapping or list, 1,000,000
+ * nodes with aliases expanded: docs/scenario.md), AM_ERR_NOMEM.
  */
 AM_API am_status am_scenario_read_file(const char *path, am_scenario **out,
                                        am_error *err);

@@ -19,7 +19,12 @@
  *    becoming an empty geometry.
  *  - CRS: the layer's own; src->crs only when the layer has none (a
  *    geometry layer with neither is an error, never a silent guess); x/y
- *    columns: src->crs, else WGS 84. Output is WGS 84 lon/lat.
+ *    columns: src->crs, else WGS 84. Output is WGS 84 lon/lat. src->crs
+ *    must be a CRS PROJ knows even when unused, and is warned about when
+ *    the layer's own CRS makes it moot.
+ *  - Text (id, name, class) is kept as UTF-8, what the output declares:
+ *    a byte that is not part of a well-formed sequence becomes U+FFFD and
+ *    one warning counts the features (the encoding is not guessed).
  *  - A feature without geometry (or with an empty x or y cell) is counted
  *    in n_no_geometry and skipped; a coordinate that is not a number,
  *    cannot be transformed or falls outside lon/lat range is an error.
@@ -53,6 +58,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/numparse.h"
 #include "common/strutil.h"
 #include "common/units.h"
@@ -73,6 +79,11 @@ typedef struct load_ctx {
     OGRFeatureDefnH defn;
     int id_idx, name_idx, class_idx, cap_idx, x_idx, y_idx;
     size_t cap; /* allocated length of the set's arrays */
+    /* the class table sorted by class, for bsearch: NULL when empty */
+    am_facility_class_capacity *classes;
+    /* features with text that is not UTF-8 (replaced, warned once) */
+    long long n_bad_text, first_bad_fid;
+    const char *first_bad_field;
 } load_ctx;
 
 void am_facility_set_destroy(am_facility_set *f)
@@ -244,6 +255,30 @@ static const char *field_name(const load_ctx *c, int idx)
     return OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(c->defn, idx));
 }
 
+static int class_order(const void *a, const void *b)
+{
+    const am_facility_class_capacity *x = a, *y = b;
+    return strcmp(x->klass, y->klass);
+}
+
+/* The class table sorted for bsearch (a table may hold thousands of
+ * classes, looked up once a feature). */
+static am_status sort_classes(load_ctx *c)
+{
+    const am_facility_options *s = c->src;
+    if (s->n_class_capacity <= 0 || s->class_capacity == NULL)
+        return AM_OK;
+    c->classes =
+        am_alloc_array((size_t)s->n_class_capacity, sizeof *c->classes);
+    if (c->classes == NULL)
+        return fail(c, AM_ERR_NOMEM, -1, "out of memory");
+    memcpy(c->classes, s->class_capacity,
+           (size_t)s->n_class_capacity * sizeof *c->classes);
+    qsort(c->classes, (size_t)s->n_class_capacity, sizeof *c->classes,
+          class_order);
+    return AM_OK;
+}
+
 /* Capacity of one feature (rules in the header comment). */
 static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
                                   long long fid, const char *klass, double *out)
@@ -279,13 +314,13 @@ static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
             return AM_OK;
         }
     }
-    for (int i = 0; i < s->n_class_capacity; i++) {
-        if (strcmp(s->class_capacity[i].klass, klass) == 0) {
-            *out = s->class_capacity[i].capacity;
-            return AM_OK;
-        }
-    }
-    *out = s->default_capacity;
+    const am_facility_class_capacity key = {klass, 0.0};
+    const am_facility_class_capacity *hit =
+        c->classes == NULL
+            ? NULL
+            : bsearch(&key, c->classes, (size_t)s->n_class_capacity, sizeof key,
+                      class_order);
+    *out = hit != NULL ? hit->capacity : s->default_capacity;
     return AM_OK;
 }
 
@@ -362,12 +397,35 @@ static am_status reserve_one(load_ctx *c, am_facility_set *s)
     return AM_OK;
 }
 
+/*
+ * A text cell as UTF-8 (the output declares its strings so): a byte that
+ * is not part of a well-formed sequence becomes U+FFFD, and the feature is
+ * counted for one warning after the load. *bad is set when it happened.
+ */
+static char *utf8_copy(const char *text, int *bad)
+{
+    if (!am_utf8_invalid(text, NULL))
+        return am_strdup(text);
+    *bad = 1;
+    return am_utf8_sanitize(text);
+}
+
 /* A string cell, "" when null or no such field; NULL on NOMEM. */
-static char *field_copy(OGRFeatureH f, int idx)
+static char *field_copy(OGRFeatureH f, int idx, int *bad)
 {
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx))
         return am_strdup("");
-    return am_strdup(OGR_F_GetFieldAsString(f, idx));
+    return utf8_copy(OGR_F_GetFieldAsString(f, idx), bad);
+}
+
+/* Counts a feature whose text had to be replaced; `field` names the
+ * first such field of the first such feature. */
+static void note_bad_text(load_ctx *c, long long fid, int idx)
+{
+    if (c->n_bad_text++ == 0) {
+        c->first_bad_fid = fid;
+        c->first_bad_field = field_name(c, idx);
+    }
 }
 
 /* Reads one feature into s (or counts it as without geometry). */
@@ -389,11 +447,17 @@ static am_status read_feature(load_ctx *c, OGRFeatureH f, am_facility_set *s)
     int32_t i = s->n;
     char idbuf[32];
     snprintf(idbuf, sizeof idbuf, "%lld", fid);
+    int bad_id = 0, bad_name = 0, bad_class = 0;
     s->id[i] = c->id_idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, c->id_idx)
-                   ? am_strdup(OGR_F_GetFieldAsString(f, c->id_idx))
+                   ? utf8_copy(OGR_F_GetFieldAsString(f, c->id_idx), &bad_id)
                    : am_strdup(idbuf);
-    s->name[i] = field_copy(f, c->name_idx);
-    s->klass[i] = field_copy(f, c->class_idx);
+    s->name[i] = field_copy(f, c->name_idx, &bad_name);
+    s->klass[i] = field_copy(f, c->class_idx, &bad_class);
+    if (bad_id || bad_name || bad_class)
+        note_bad_text(c, fid,
+                      bad_id     ? c->id_idx
+                      : bad_name ? c->name_idx
+                                 : c->class_idx);
     s->n++; /* strings are owned by the set from here, even if NULL */
     if (s->id[i] == NULL || s->name[i] == NULL || s->klass[i] == NULL)
         return fail(c, AM_ERR_NOMEM, fid, "out of memory");
@@ -496,6 +560,15 @@ static am_status source_crs(const load_ctx *c, OGRLayerH lyr, const char **def,
         *def = c->src->crs;
         return AM_OK;
     }
+    if (c->src->crs != NULL) {
+        const char *name = OSRGetName(srs);
+        am_warn(c->src->warnings,
+                "%s: layer '%s' has its own CRS (%s): 'crs: %s' is ignored "
+                "(it is for sources without one; to replace a wrong CRS, "
+                "re-tag the layer: ogr2ogr -a_srs)",
+                c->path, c->layer_name, name != NULL ? name : "unnamed",
+                c->src->crs);
+    }
     char what[AM_ERROR_LAYER_MAX + 16];
     snprintf(what, sizeof what, "layer '%s'", c->layer_name);
     am_status rc = am_gdal_srs_wkt(srs, c->path, what, wkt, c->err);
@@ -590,38 +663,125 @@ static am_status read_failed(const load_ctx *c, OGRLayerH lyr,
                                last_fid, (long long)n_read, c->err);
 }
 
+/* `crs` as given: a CRS PROJ understands, whether or not the layer will
+ * need it (a typo must not wait for the day a source without CRS comes). */
+static am_status check_crs_option(const load_ctx *c)
+{
+    if (c->src->crs == NULL)
+        return AM_OK;
+    am_status rc = am_crs_check(c->src->crs, "'crs'", c->err);
+    if (rc != AM_OK) {
+        if (c->err != NULL && c->err->file[0] == '\0')
+            snprintf(c->err->file, sizeof c->err->file, "%s", c->path);
+        am_error_set_layer(c->err, c->layer_name);
+    }
+    return rc;
+}
+
+/*
+ * What the probe and the load share: opens the source, picks the layer,
+ * finds the configured fields, checks `crs` and the layer's CRS (*wkt and
+ * *crs_def as source_crs) and sets the filter (rejected here by OGR SQL;
+ * SQL-backed drivers only run it on the first read).
+ */
+static am_status open_layer(load_ctx *c, GDALDatasetH *ds, OGRLayerH *lyr,
+                            const char **crs_def, char **wkt)
+{
+    const am_facility_options *src = c->src;
+    am_status rc;
+    if ((rc = am_gdal_open(c->path, 1, ds, c->err)) != AM_OK)
+        return rc;
+    if ((rc = am_gdal_pick_layer(*ds, c->path, src->layer, lyr, c->err)) !=
+        AM_OK)
+        return rc;
+    c->layer_name = OGR_L_GetName(*lyr);
+    c->defn = OGR_L_GetLayerDefn(*lyr);
+    if ((rc = resolve_fields(c)) != AM_OK ||
+        (rc = check_crs_option(c)) != AM_OK ||
+        (rc = source_crs(c, *lyr, crs_def, wkt)) != AM_OK)
+        return rc;
+    if (src->where != NULL && src->where[0] != '\0') {
+        CPLErrorReset();
+        if (OGR_L_SetAttributeFilter(*lyr, src->where) != OGRERR_NONE)
+            return bad_filter(c, am_gdal_last_message());
+    }
+    return AM_OK;
+}
+
+/* The probe (see facilities.h): open_layer, then the first feature. */
+static am_status probe(const am_facility_options *src, am_gdal_errors *ge,
+                       am_error *err)
+{
+    GDALDatasetH ds = NULL;
+    OGRLayerH lyr = NULL;
+    char *wkt = NULL;
+    const char *crs_def = NULL;
+    /* warnings are the load's: the probe would only repeat them */
+    am_facility_options quiet = *src;
+    quiet.warnings = NULL;
+    load_ctx c = {
+        .src = &quiet, .path = src->path, .layer_name = "", .err = err};
+    am_status rc = open_layer(&c, &ds, &lyr, &crs_def, &wkt);
+    if (rc != AM_OK)
+        goto done;
+    am_gdal_capture_clear(ge);
+    OGR_L_ResetReading(lyr);
+    OGRFeatureH feat = OGR_L_GetNextFeature(lyr);
+    if (ge->n_failures > 0) {
+        rc = read_failed(&c, lyr, ge, feat, -1, 0); /* destroys feat */
+        goto done;
+    }
+    if (feat != NULL) {
+        OGR_F_Destroy(feat);
+    } else {
+        am_facility_set none;
+        memset(&none, 0, sizeof none);
+        rc = empty_error(&c, lyr, &none);
+    }
+done:
+    CPLFree(wkt);
+    if (ds != NULL)
+        GDALClose(ds);
+    return rc;
+}
+
+/*
+ * After the load: one warning for the features whose text was not UTF-8.
+ * The bytes are replaced rather than guessed at: a source without a
+ * declared encoding (a Shapefile without .cpg) may be Latin-1, CP1252,
+ * CP437 or anything else, and GDAL cannot tell; the user can (a .cpg, or
+ * ogr2ogr), and the warning says how.
+ */
+static void warn_bad_text(const load_ctx *c)
+{
+    if (c->n_bad_text == 0)
+        return;
+    am_warn(c->src->warnings,
+            "%s: layer '%s': %lld feature%s with text that is not UTF-8 "
+            "(first: feature %lld, field '%s'): the bytes that are not "
+            "were replaced by U+FFFD; if the file is in another encoding, "
+            "declare it (a .cpg file next to a Shapefile, e.g. holding "
+            "LATIN1) or convert it to UTF-8 with ogr2ogr",
+            c->path, c->layer_name, c->n_bad_text,
+            c->n_bad_text == 1 ? "" : "s", c->first_bad_fid,
+            c->first_bad_field);
+}
+
 static am_status load(const am_facility_options *src, am_gdal_errors *ge,
                       am_facility_set **out, am_error *err)
 {
     am_status rc = AM_OK;
     GDALDatasetH ds = NULL;
+    OGRLayerH lyr = NULL;
     OGRFeatureH feat = NULL;
     am_facility_set *set = NULL;
     char *wkt = NULL;
     const char *crs_def = NULL;
-    const char *path = src->path;
-    load_ctx c = {.src = src, .path = path, .layer_name = "", .err = err};
+    load_ctx c = {.src = src, .path = src->path, .layer_name = "", .err = err};
 
-    if ((rc = am_gdal_open(path, 1, &ds, err)) != AM_OK)
-        return rc;
-    OGRLayerH lyr = NULL;
-    if ((rc = am_gdal_pick_layer(ds, path, src->layer, &lyr, err)) != AM_OK)
+    if ((rc = open_layer(&c, &ds, &lyr, &crs_def, &wkt)) != AM_OK ||
+        (rc = sort_classes(&c)) != AM_OK)
         goto done;
-    c.layer_name = OGR_L_GetName(lyr);
-    c.defn = OGR_L_GetLayerDefn(lyr);
-    if ((rc = resolve_fields(&c)) != AM_OK)
-        goto done;
-    if ((rc = source_crs(&c, lyr, &crs_def, &wkt)) != AM_OK)
-        goto done;
-
-    if (src->where != NULL && src->where[0] != '\0') {
-        CPLErrorReset();
-        if (OGR_L_SetAttributeFilter(lyr, src->where) != OGRERR_NONE) {
-            rc = bad_filter(&c, am_gdal_last_message());
-            goto done;
-        }
-    }
-
     set = calloc(1, sizeof *set);
     if (set == NULL) {
         rc = fail(&c, AM_ERR_NOMEM, -1, "out of memory");
@@ -658,15 +818,30 @@ static am_status load(const am_facility_options *src, am_gdal_errors *ge,
         goto done;
     if ((rc = to_wgs84(&c, crs_def, set)) != AM_OK)
         goto done;
+    warn_bad_text(&c);
     *out = set;
     set = NULL;
 done:
     if (feat != NULL)
         OGR_F_Destroy(feat);
     am_facility_set_destroy(set);
+    free(c.classes);
     CPLFree(wkt);
     if (ds != NULL)
         GDALClose(ds);
+    return rc;
+}
+
+am_status am_facilities_probe(const am_facility_options *opt, am_error *err)
+{
+    if (opt == NULL || opt->path == NULL)
+        return am_error_set(err, AM_ERR_INTERNAL, NULL,
+                            "no facility layer given");
+    am_gdal_init();
+    am_gdal_errors ge;
+    am_gdal_capture_begin(&ge);
+    am_status rc = probe(opt, &ge, err);
+    am_gdal_capture_end(&ge);
     return rc;
 }
 

@@ -66,6 +66,18 @@ typedef struct am_facility_set {
 am_status am_facilities_load(const am_facility_options *opt,
                              am_facility_set **out, am_error *err);
 
+/*
+ * Checks, at the cost of an open and one feature, what would make
+ * am_facilities_load fail before its first feature: the source opens as a
+ * vector dataset, the layer exists, every configured field exists, `crs`
+ * is a CRS PROJ knows and a geometry layer has a CRS (its own or `crs`),
+ * and the filter is valid. The first feature is fetched because
+ * SQL-backed drivers (GPKG, SQLite) only run the filter then; a filter or
+ * layer that yields no feature at all is AM_ERR_EMPTY. The same errors as
+ * am_facilities_load; records no warning (the load does).
+ */
+am_status am_facilities_probe(const am_facility_options *opt, am_error *err);
+
 /* Accepts NULL. */
 void am_facility_set_destroy(am_facility_set *f);
 

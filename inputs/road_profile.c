@@ -17,7 +17,8 @@
  *    class (ramps and slip roads), and minor classes reflect surface and
  *    congestion (track, service, living_street). Classes a car may not use
  *    (footway, path, steps, ...) and any class we do not know get 0.
- *  - maxspeed=* is the legal limit: a number in km/h, optionally with a
+ *  - maxspeed=* is the legal limit: a decimal number (digits and a
+ *    point; no sign, hex or exponent) in km/h, optionally with a
  *    unit ("km/h", "kmh", "kph", "mph"); several values separated by ';'
  *    (we take the first); implicit zone values ("RU:urban", "DE:zone30"),
  *    "none", "signals", "walk", "variable" carry no number we can trust.
@@ -32,9 +33,10 @@
 
 #include <ctype.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "common/numparse.h"
 
 /* Speeds in km/h for the car profile; see the file comment for rationale. */
 static const struct {
@@ -93,14 +95,23 @@ double am_profile_parse_maxspeed(const char *value)
         return 0.0;
     const char *s = skip_space(value);
     /* Only a plain decimal number may start the value: "RU:urban", "none",
-     * "signals", "walk", "-50" and the like are not usable. */
+     * "signals", "walk", "-50" and the like are not usable. The number is
+     * digits and a decimal point, read by the project's decimal rule
+     * (common/numparse.h); strtod would also take "0x10" as 16 and "1e2"
+     * as 100, which no OSM mapper means: their "x10" and "e2" are left as
+     * units nobody knows, so the value is not usable. */
     if (!isdigit((unsigned char)*s))
         return 0.0;
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s)
+    size_t digits = strspn(s, "0123456789.");
+    char number[32];
+    double v = 0.0;
+    if (digits >= sizeof number)
         return 0.0;
-    const char *unit = skip_space(end);
+    memcpy(number, s, digits);
+    number[digits] = '\0';
+    if (am_parse_real(number, &v) != AM_NUM_OK)
+        return 0.0; /* "1.2.3" */
+    const char *unit = skip_space(s + digits);
     /* Unit runs up to the end or to the ';' of a multi-value tag. */
     size_t len = strcspn(unit, ";");
     while (len > 0 && isspace((unsigned char)unit[len - 1]))

@@ -609,6 +609,37 @@ static OGRFeatureH next_feature(GDALDatasetH ds, OGRLayerH layer,
 }
 
 /*
+ * Whether the first read failed because of opt->where, not damage:
+ * SQL-backed drivers (GPKG, SQLite) only run the filter on the first read,
+ * and their error ("failed to prepare SQL") reads like damage. The layer
+ * is read once without the filter: if that works, the filter was at fault.
+ */
+static int filter_failed(OGRLayerH layer, const am_road_options *opt)
+{
+    if (opt->where == NULL || opt->where[0] == '\0')
+        return 0;
+    am_gdal_errors probe;
+    am_gdal_capture_begin(&probe);
+    OGR_L_SetAttributeFilter(layer, NULL);
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f = OGR_L_GetNextFeature(layer);
+    am_gdal_capture_end(&probe);
+    if (f != NULL)
+        OGR_F_Destroy(f);
+    return f != NULL && probe.n_failures == 0;
+}
+
+/* The filter opt->where was rejected (by OGR SQL or the driver's SQL). */
+static am_status bad_filter(const am_road_options *opt, const char *lname,
+                            const char *why, am_error *err)
+{
+    am_status rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
+                                "bad filter \"%s\": %s", opt->where, why);
+    am_error_set_layer(err, lname);
+    return rc;
+}
+
+/*
  * Reads every feature. GDAL reports a damaged file through its error
  * handler: the feature iterator may then return a feature without its
  * geometry, or NULL as if the layer had ended. So the failures reported
@@ -640,6 +671,9 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
             long long fid = f != NULL ? (long long)OGR_F_GetFID(f) : -1;
             if (f != NULL)
                 OGR_F_Destroy(f);
+            if (fid < 0 && n->n_features == 0 && !by_dataset &&
+                filter_failed(layer, opt))
+                return bad_filter(opt, lname, ge->first, err);
             return am_gdal_read_failed(ge, opt->path, lname, "roads", fid,
                                        last_fid, n->n_features, err);
         }
@@ -805,15 +839,43 @@ static am_status open_layer(GDALDatasetH ds, const am_road_options *opt,
     }
     if (opt->where != NULL && opt->where[0] != '\0') {
         CPLErrorReset();
-        if (OGR_L_SetAttributeFilter(*layer, opt->where) != OGRERR_NONE) {
-            rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
-                              "bad filter \"%s\": %s", opt->where,
-                              am_gdal_last_message());
-            am_error_set_layer(err, lname);
-            return rc;
-        }
+        if (OGR_L_SetAttributeFilter(*layer, opt->where) != OGRERR_NONE)
+            return bad_filter(opt, lname, am_gdal_last_message(), err);
     }
     return AM_OK;
+}
+
+/*
+ * The filter kept no feature: AM_ERR_EMPTY naming it, with the layer's
+ * count without it, so that a typo in a value ("highway = 'primay'") is
+ * not reported as a layer without roads. Counting costs another read of
+ * the layer (the OSM driver has no count): only on this error path.
+ */
+static am_status filter_matched_nothing(GDALDatasetH ds, int by_dataset,
+                                        OGRLayerH layer,
+                                        const am_road_options *opt,
+                                        const char *lname, am_error *err)
+{
+    long long total = 0;
+    OGR_L_SetAttributeFilter(layer, NULL);
+    if (by_dataset) {
+        double frac = 0.0;
+        GDALDatasetResetReading(ds);
+        OGRFeatureH f;
+        while ((f = next_feature(ds, layer, 1, &frac)) != NULL) {
+            OGR_F_Destroy(f);
+            total++;
+        }
+    } else {
+        total = (long long)OGR_L_GetFeatureCount(layer, TRUE);
+    }
+    am_status rc =
+        am_error_set(err, AM_ERR_EMPTY, opt->path,
+                     "the filter 'where: %s' matched no feature "
+                     "of layer '%s' (%lld feature%s without it)",
+                     opt->where, lname, total, total == 1 ? "" : "s");
+    am_error_set_layer(err, lname);
+    return rc;
 }
 
 /* After the read: a warning for skipped geometries, AM_ERR_EMPTY without
@@ -890,6 +952,9 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     }
     rc = read_features(ds, is_osm, layer, opt, lname, &fi, &fr, &b, &ge,
                        progress, progress_user, err);
+    if (rc == AM_OK && b.net->n_features == 0 && opt->where != NULL &&
+        opt->where[0] != '\0')
+        rc = filter_matched_nothing(ds, is_osm, layer, opt, lname, err);
     if (rc != AM_OK)
         goto cleanup;
     if ((rc = finish_network(b.net, opt, lname, err)) != AM_OK)

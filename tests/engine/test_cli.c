@@ -302,7 +302,9 @@ static void test_empty_road_layer(void **state)
              "facilities:\n"
              "  - path: " DEMO "/health.gpkg\n");
     write_file(sc, text);
-    const char *needles[] = {"comores-latest.osm.pbf", "no routable road",
+    const char *needles[] = {"comores-latest.osm.pbf",
+                             "the filter 'where: highway = 'no_such_class'' "
+                             "matched no feature of layer 'lines'",
                              NULL};
     expect_failure(sc, needles);
 }

@@ -4,7 +4,8 @@
  * times the kernels compare with), the overflow-checked array allocator,
  * the one-line error format the CLI prints, the decimal-only number
  * grammar shared by the scenario reader, the facility loader and the CLI,
- * and the summary's count formatting (which must hold any double).
+ * the summary's count formatting (which must hold any double), and the
+ * duplicate finder behind every uniqueness check.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,12 +14,15 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/alloc.h"
 #include "common/error.h"
 #include "common/numparse.h"
+#include "common/strutil.h"
+#include "common/unique.h"
 #include "common/units.h"
 
 static void test_minutes_to_ds(void **state)
@@ -165,6 +169,84 @@ static void test_format_count(void **state)
     assert_string_equal(am_format_count(NAN, buf), "nan");
 }
 
+/* am_find_duplicate answers what the pairwise loop would (the earliest
+ * repeat, and what it repeats), and stays fast on a long list. */
+static void test_find_duplicate(void **state)
+{
+    (void)state;
+    size_t i = 99, j = 99;
+    const char *none[] = {"a", "b", "c"};
+    assert_int_equal(am_find_duplicate(none, 3, &i, &j), 0);
+    assert_int_equal(am_find_duplicate(none, 0, &i, &j), 0);
+    const char *two[] = {"x", "b", "a", "b", "a", "a"};
+    assert_int_equal(am_find_duplicate(two, 6, &i, &j), 1);
+    assert_int_equal(i, 1); /* "b" repeats first, at 3 */
+    assert_int_equal(j, 3);
+    const char *runs[] = {"a", "q", "a", "q", "a"};
+    assert_int_equal(am_find_duplicate(runs, 5, &i, &j), 1);
+    assert_int_equal(i, 0);
+    assert_int_equal(j, 2);
+    const char *nulls[] = {NULL, "k", NULL, "k"};
+    assert_int_equal(am_find_duplicate(nulls, 4, &i, &j), 1);
+    assert_int_equal(i, 1);
+    assert_int_equal(j, 3);
+    /* 200,000 distinct keys and one repeat at the end: O(n log n). */
+    const size_t n = 200000;
+    char *buf = malloc(n * 12);
+    const char **many = malloc(n * sizeof *many);
+    assert_non_null(buf);
+    assert_non_null(many);
+    for (size_t k = 0; k < n; k++) {
+        snprintf(buf + 12 * k, 12, "k%zu", k);
+        many[k] = buf + 12 * k;
+    }
+    assert_int_equal(am_find_duplicate(many, n, &i, &j), 0);
+    many[n - 1] = many[7];
+    assert_int_equal(am_find_duplicate(many, n, &i, &j), 1);
+    assert_int_equal(i, 7);
+    assert_int_equal(j, n - 1);
+    free(many);
+    free(buf);
+}
+
+/* Strings bound for H5T_CSET_UTF8 datasets: well-formed UTF-8 is kept as
+ * it is; anything else (Latin-1 bytes, overlongs, surrogates) becomes
+ * U+FFFD, byte by byte. */
+static void test_utf8(void **state)
+{
+    (void)state;
+    size_t at = 99;
+    assert_int_equal(am_utf8_invalid("", &at), 0);
+    assert_int_equal(am_utf8_invalid("Mitsamiouli", NULL), 0);
+    assert_int_equal(am_utf8_invalid("Centre de sant\xc3\xa9 \xe2\x82\xac "
+                                     "\xf0\x9f\x8f\xa5",
+                                     &at),
+                     0);
+    assert_int_equal(am_utf8_invalid("Caf\xe9", &at), 1); /* Latin-1 */
+    assert_int_equal(at, 3);
+    assert_int_equal(am_utf8_invalid("\xc0\xaf", NULL), 1);     /* overlong */
+    assert_int_equal(am_utf8_invalid("\xe0\x80\xaf", NULL), 1); /* overlong */
+    assert_int_equal(am_utf8_invalid("\xed\xa0\x80", NULL), 1); /* surrogate */
+    assert_int_equal(am_utf8_invalid("\xf4\x90\x80\x80", NULL),
+                     1);                                /* >10FFFF */
+    assert_int_equal(am_utf8_invalid("\xc3", NULL), 1); /* cut short */
+    assert_int_equal(am_utf8_invalid("\xe2\x82", NULL), 1);
+    assert_int_equal(am_utf8_invalid("\x80", NULL), 1); /* continuation */
+
+    char *t = am_utf8_sanitize("Caf\xe9 \xc3\xa9t\xe9");
+    assert_non_null(t);
+    assert_string_equal(t, "Caf\xef\xbf\xbd \xc3\xa9t\xef\xbf\xbd");
+    assert_int_equal(am_utf8_invalid(t, NULL), 0);
+    free(t);
+    t = am_utf8_sanitize("\xe2\x82");
+    assert_string_equal(t, "\xef\xbf\xbd\xef\xbf\xbd");
+    free(t);
+    t = am_utf8_sanitize("plain");
+    assert_string_equal(t, "plain");
+    free(t);
+    assert_null(am_utf8_sanitize(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -174,6 +256,8 @@ int main(void)
         cmocka_unit_test(test_parse_real),
         cmocka_unit_test(test_parse_integer),
         cmocka_unit_test(test_format_count),
+        cmocka_unit_test(test_find_duplicate),
+        cmocka_unit_test(test_utf8),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -719,6 +719,251 @@ static void test_deep_nesting(void **state)
     free(text);
 }
 
+/* A growable text buffer for the generated scenarios below. */
+typedef struct text_buf {
+    char *p;
+    size_t n, cap;
+} text_buf;
+
+static void put(text_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void put(text_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
+        va_end(ap);
+        assert_true(k >= 0);
+        if (b->n + (size_t)k < b->cap) {
+            b->n += (size_t)k;
+            return;
+        }
+        b->cap = 2 * (b->cap + (size_t)k + 64);
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+}
+
+/* BASE_YAML with a capacity table of n classes c0..c(n-1) (the last one
+ * repeating c(dup_of) when dup_of >= 0) on line 7. */
+static char *class_table(int n, int dup_of)
+{
+    text_buf b = {0};
+    put(&b, BASE_YAML "    capacity_by_class: {");
+    for (int i = 0; i < n; i++)
+        put(&b, "%sc%d: 1", i > 0 ? ", " : "",
+            i == n - 1 && dup_of >= 0 ? dup_of : i);
+    put(&b, "}\n");
+    return b.p;
+}
+
+/*
+ * Hostile sizes are refused by the pre-pass, before the tree is built, in
+ * time linear in what was read (40,000 keys took 23 s with the pairwise
+ * duplicate check, 100,000 aliased facility sets 63 s, a 15.6 MB list of
+ * cutoffs 20 s and 1.3 GB); what stays under the limits is checked in
+ * O(n log n).
+ */
+static void test_size_limits(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    /* keys of one mapping: 10,000 at most, the cap at the mapping's line */
+    char *text = class_table(10001, -1);
+    expect_error(text, "a mapping with more than 10000 keys", 7, 24);
+    free(text);
+    text = class_table(10000, -1);
+    assert_int_equal(parse(text, &s, &e), AM_OK);
+    assert_int_equal(s->facility_sets[0].n_class_capacity, 10000);
+    am_scenario_destroy(s);
+    s = NULL;
+    free(text);
+    text = class_table(10000, 9998);
+    expect_error(text,
+                 "duplicate key 'c9998' in 'facilities[0].capacity_by_class'"
+                 " (first given at line 7)",
+                 7, 0);
+    free(text);
+
+    /* facility sets: 1,000 at most, aliases included */
+    text_buf b = {0};
+    put(&b, "roads: {path: r.pbf}\npopulation: {path: p.tif}\n"
+            "facilities: [&f {path: health.gpkg}");
+    for (int i = 1; i < 1000; i++)
+        put(&b, ", *f");
+    put(&b, "]\n");
+    assert_int_equal(parse(b.p, &s, &e), AM_OK);
+    assert_int_equal(s->n_facility_sets, 1000);
+    assert_string_equal(s->facility_sets[999].name, "facilities1000");
+    am_scenario_destroy(s);
+    s = NULL;
+    b.n -= 2; /* one more alias */
+    put(&b, ", *f]\n");
+    expect_error(b.p,
+                 "'facilities' lists more than 1000 facility sets (at "
+                 "most 1000)",
+                 3, 13);
+    /* ... also when the whole list is an alias of a list defined elsewhere
+     * (the cap is then checked on the tree) */
+    b.n = 0;
+    put(&b, "roads: {path: r.pbf}\npopulation: {path: p.tif}\n"
+            "measures: {name: &L [{path: a}");
+    for (int i = 1; i < 1001; i++)
+        put(&b, ", {path: a}");
+    put(&b, "]}\nfacilities: *L\n");
+    expect_error(b.p, "'facilities' lists 1001 facility sets (at most 1000)", 3,
+                 18); /* the line of the list it stands for */
+    /* measures: 100 at most */
+    b.n = 0;
+    put(&b, BASE_YAML "measures: [");
+    for (int i = 0; i < 101; i++)
+        put(&b, "%s{name: m%d}", i > 0 ? ", " : "", i);
+    put(&b, "]\n");
+    expect_error(b.p, "'measures' lists more than 100 measures (at most 100)",
+                 7, 11);
+    /* a long flat list of cutoffs stops at the 33rd */
+    b.n = 0;
+    put(&b, BASE_YAML "cutoffs_min: [");
+    for (int i = 0; i < 150000; i++)
+        put(&b, "%s1", i > 0 ? "," : "");
+    put(&b, "]\n");
+    expect_error(b.p, "'cutoffs_min' lists more than 32 cutoffs", 7, 14);
+    /* any other list: 10,000 items at most */
+    b.n = 0;
+    put(&b, BASE_YAML "    where: [");
+    for (int i = 0; i < 10001; i++)
+        put(&b, "%sx", i > 0 ? "," : "");
+    put(&b, "]\n");
+    expect_error(b.p, "a list with more than 10000 items", 7, 12);
+
+    /* the billion laughs: ten lines of anchors standing for 10^9 nodes */
+    b.n = 0;
+    put(&b, BASE_YAML "    layer:\n      a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n");
+    for (int i = 1; i < 10; i++) {
+        put(&b, "      a%d: &a%d [", i, i);
+        for (int k = 0; k < 10; k++)
+            put(&b, "%s*a%d", k > 0 ? "," : "", i - 1);
+        put(&b, "]\n");
+    }
+    expect_error(b.p,
+                 "more than 1000000 YAML nodes once aliases are "
+                 "expanded",
+                 13, 0); /* a5, the first to stand for a million */
+    /* aliases under the budget are fine (and are expanded) */
+    b.n = 0;
+    put(&b, "roads: {path: r.pbf}\npopulation: {path: p.tif}\n"
+            "facilities:\n"
+            "  - {path: a.gpkg, capacity_by_class: &c {x: 2, y: 3}}\n"
+            "  - {path: b.gpkg, name: b, capacity_by_class: *c}\n");
+    assert_int_equal(parse(b.p, &s, &e), AM_OK);
+    assert_int_equal(s->facility_sets[1].n_class_capacity, 2);
+    assert_true(s->facility_sets[1].class_capacity[1].capacity == 3.0);
+    am_scenario_destroy(s);
+    s = NULL;
+
+    /* the file itself: 1 MiB at most */
+    b.n = 0;
+    put(&b, BASE_YAML "# ");
+    while (b.n <= (1u << 20))
+        put(&b, "%s", "0123456789abcdef0123456789abcdef");
+    put(&b, "\n");
+    expect_error(b.p, "too large for a scenario file (at most 1048576)", 0, 0);
+    free(b.p);
+}
+
+/* Through the API, the same caps, and duplicates found by sorting. */
+static void test_finalize_limits(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(
+        am_scenario_read_string(BASE_YAML, "/data/t.yaml", "/data", &s, &e),
+        AM_OK);
+    am_facility_source *f = &s->facility_sets[0];
+    const int n = 200000;
+    f->class_capacity = calloc((size_t)n, sizeof *f->class_capacity);
+    assert_non_null(f->class_capacity);
+    f->n_class_capacity = n;
+    for (int i = 0; i < n; i++) {
+        char k[32];
+        snprintf(k, sizeof k, "class%d", i);
+        f->class_capacity[i].klass = am_strdup(k);
+        f->class_capacity[i].capacity = 1.0;
+    }
+    am_error_clear(&e);
+    assert_int_equal(am_scenario_finalize(s, &e), AM_OK);
+    free(f->class_capacity[n - 1].klass);
+    f->class_capacity[n - 1].klass = am_strdup("class17");
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "class 'class17' given twice"));
+    free(f->class_capacity[n - 1].klass);
+    f->class_capacity[n - 1].klass = am_strdup("last");
+
+    /* two sets, then two measures, with the same name */
+    am_facility_source *sets = realloc(s->facility_sets, 2 * sizeof *sets);
+    assert_non_null(sets);
+    s->facility_sets = sets;
+    memset(&sets[1], 0, sizeof sets[1]);
+    s->n_facility_sets = 2;
+    sets[1].path = am_strdup("b.gpkg");
+    sets[1].name = am_strdup("facilities");
+    sets[1].default_capacity = 1;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'facilities[1].name': duplicate facility "
+                                  "set name 'facilities' (also "
+                                  "facilities[0])"));
+    free(sets[1].name);
+    sets[1].name = am_strdup("other");
+    s->n_facility_sets = AM_MAX_FACILITY_SETS + 1; /* beyond the cap */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "lists 1001 facility sets (at most 1000)"));
+    s->n_facility_sets = 2;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_OK);
+    am_measure_spec *m = realloc(s->measures, 2 * sizeof *m);
+    assert_non_null(m);
+    s->measures = m;
+    s->n_measures = 2;
+    m[1] = (am_measure_spec){am_strdup(m[0].name), AM_MEASURE_TYPE_2SFCA, 15};
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'measures[1].name': duplicate measure"));
+    s->n_measures = AM_MAX_MEASURES + 1;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'measures' lists 101 measures (at most "
+                                  "100)"));
+    s->n_measures = 2;
+    am_scenario_destroy(s);
+}
+
+/* A facility set's `crs` is checked where it is written, whether or not
+ * its layer will need it ("crs: total garbage" used to run, exit 0). */
+static void test_facility_crs(void **state)
+{
+    (void)state;
+    expect_error(BASE_YAML "    crs: total garbage\n",
+                 "'facilities[0].crs': unknown coordinate reference system "
+                 "'total garbage' (expected an authority code such as "
+                 "EPSG:4326",
+                 7, 10);
+    expect_error(BASE_YAML "    crs: EPSG:999999\n", "'facilities[0].crs'", 7,
+                 10);
+    am_scenario *s = NULL;
+    am_error e;
+    const char *ok[] = {"EPSG:32738", "+proj=utm +zone=38 +south +datum=WGS84",
+                        "OGC:CRS84"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
+        char text[512];
+        snprintf(text, sizeof text, BASE_YAML "    crs: \"%s\"\n", ok[i]);
+        assert_int_equal(parse(text, &s, &e), AM_OK);
+        assert_string_equal(s->facility_sets[0].crs, ok[i]);
+        am_scenario_destroy(s);
+        s = NULL;
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -736,6 +981,9 @@ int main(void)
         cmocka_unit_test(test_finalize_api),
         cmocka_unit_test(test_number_syntax_and_ranges),
         cmocka_unit_test(test_deep_nesting),
+        cmocka_unit_test(test_size_limits),
+        cmocka_unit_test(test_finalize_limits),
+        cmocka_unit_test(test_facility_crs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/strutil.h"
 #include "inputs/facilities.h"
 #include "inputs/gdal_util.h"
 
@@ -556,6 +557,188 @@ static void test_projected_gpkg(void **state)
     am_facility_set_destroy(NULL);
 }
 
+/* What the probe must find before any feature is read: the same errors
+ * as the load, for every layer-level mistake (the engine probes each set
+ * before the roads phase). */
+static void test_probe(void **state)
+{
+    (void)state;
+    am_facility_options src = source(HEALTH_GPKG);
+    am_error e;
+    am_error_clear(&e);
+    assert_int_equal(am_facilities_probe(&src, &e), AM_OK);
+    src.where = "amenity IN ('hospital', 'clinic')";
+    assert_int_equal(am_facilities_probe(&src, &e), AM_OK);
+
+    /* a column GPKG's SQLite only rejects on the first read */
+    src.where = "no_such_column = 3";
+    assert_int_equal(am_facilities_probe(&src, &e), AM_ERR_FORMAT);
+    assert_non_null(
+        strstr(e.msg, "invalid filter 'where: no_such_column = 3'"));
+    assert_string_equal(e.layer, "health");
+    src.where = "amenity IN ('hospital'";
+    assert_int_equal(am_facilities_probe(&src, &e), AM_ERR_FORMAT);
+    src.where = "amenity = 'dentist'";
+    assert_int_equal(am_facilities_probe(&src, &e), AM_ERR_EMPTY);
+    assert_non_null(strstr(e.msg, "no facility left after the filter"));
+    src.where = NULL;
+
+    const char *const *fields[] = {&src.id_field, &src.name_field,
+                                   &src.class_field, &src.capacity_field};
+    const char *const keys[] = {"id_field", "name_field", "class_field",
+                                "capacity_field"};
+    for (int i = 0; i < 4; i++) {
+        *(const char **)fields[i] = "nope";
+        assert_int_equal(am_facilities_probe(&src, &e), AM_ERR_FORMAT);
+        char want[64];
+        snprintf(want, sizeof want, "no field 'nope' (%s)", keys[i]);
+        assert_non_null(strstr(e.msg, want));
+        *(const char **)fields[i] = NULL;
+    }
+    src.x_field = "lon";
+    src.y_field = "amenity";
+    assert_int_equal(am_facilities_probe(&src, &e), AM_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "no field 'lon' (x_field)"));
+    src.x_field = src.y_field = NULL;
+
+    src.layer = "clinics";
+    assert_int_equal(am_facilities_probe(&src, &e), AM_ERR_FORMAT);
+    assert_non_null(strstr(e.msg, "no layer 'clinics'"));
+    src.layer = NULL;
+    src.crs = "total garbage";
+    assert_int_equal(am_facilities_probe(&src, &e), AM_ERR_CRS);
+    assert_non_null(strstr(
+        e.msg, "'crs': unknown coordinate reference system 'total garbage'"));
+    assert_string_equal(e.file, HEALTH_GPKG);
+    src.crs = NULL;
+
+    /* a geometry layer without any CRS */
+    const char *csv = write_tmp("probe.csv", "WKT,name\n"
+                                             "\"POINT (43.3 -11.6)\",a\n");
+    am_facility_options nocrs = source(csv);
+    assert_int_equal(am_facilities_probe(&nocrs, &e), AM_ERR_CRS);
+    am_facility_options missing = source(AM_DEMO_DATA "/comoros/nope.gpkg");
+    assert_int_equal(am_facilities_probe(&missing, &e), AM_ERR_IO);
+    am_facility_options raster = source(POP_TIF);
+    assert_int_equal(am_facilities_probe(&raster, &e), AM_ERR_FORMAT);
+}
+
+/* `crs` is checked whether or not the layer needs it, and ignored, with a
+ * warning, when the layer has its own. */
+static void test_crs_option(void **state)
+{
+    (void)state;
+    am_facility_options src = source(HEALTH_GPKG);
+    am_facility_set *f = NULL;
+    am_error e;
+    am_warnings w;
+    am_warnings_init(&w, NULL, NULL);
+    src.warnings = &w;
+    src.crs = "total garbage";
+    assert_int_equal(load(&src, &f, &e), AM_ERR_CRS);
+    assert_int_equal(w.count, 0);
+    src.crs = "EPSG:32738";
+    assert_int_equal(load(&src, &f, &e), AM_OK);
+    assert_int_equal(f->n, 70);
+    assert_float_equal(f->lon[0], 44.4, 1.0); /* the layer's WGS 84 won */
+    am_facility_set_destroy(f);
+    assert_int_equal(w.count, 1);
+    assert_non_null(strstr(w.msg[0], "layer 'health' has its own CRS (WGS "
+                                     "84): 'crs: EPSG:32738' is ignored"));
+    am_warnings_clear(&w);
+    src.crs = NULL;
+    assert_int_equal(load(&src, &f, &e), AM_OK);
+    am_facility_set_destroy(f);
+    assert_int_equal(w.count, 0);
+}
+
+static int all_utf8(const am_facility_set *f)
+{
+    for (int32_t i = 0; i < f->n; i++)
+        if (am_utf8_invalid(f->id[i], NULL) ||
+            am_utf8_invalid(f->name[i], NULL) ||
+            am_utf8_invalid(f->klass[i], NULL))
+            return 0;
+    return 1;
+}
+
+/* Text that is not UTF-8 (a Latin-1 file) reaches the output as UTF-8
+ * with U+FFFD for the bytes that are not, and one warning says how many
+ * features and which came first. */
+static void test_not_utf8(void **state)
+{
+    (void)state;
+    const char *csv = write_tmp(
+        "latin1.csv", "code,name,kind,lon,lat\n"
+                      "A1,Centre de sant\xe9,h\xf4pital,43.25,-11.70\n"
+                      "B2,Clinique,clinic,43.26,-11.71\n"
+                      "C\xe9"
+                      "3,Maternit\xe9,clinic,43.27,-11.72\n");
+    am_facility_options src = source(csv);
+    src.id_field = "code";
+    src.class_field = "kind";
+    am_warnings w;
+    am_warnings_init(&w, NULL, NULL);
+    src.warnings = &w;
+    am_facility_set *f = NULL;
+    am_error e;
+    assert_int_equal(load(&src, &f, &e), AM_OK);
+    assert_int_equal(f->n, 3);
+    assert_true(all_utf8(f));
+    assert_string_equal(f->name[0], "Centre de sant\xef\xbf\xbd");
+    assert_string_equal(f->klass[0], "h\xef\xbf\xbdpital");
+    assert_string_equal(f->name[1], "Clinique");
+    assert_string_equal(f->id[2], "C\xef\xbf\xbd"
+                                  "3");
+    am_facility_set_destroy(f);
+    assert_int_equal(w.count, 1);
+    assert_non_null(strstr(w.msg[0], "2 features with text that is not "
+                                     "UTF-8 (first: feature 1, field "
+                                     "'name')"));
+    am_warnings_clear(&w);
+
+    /* the demo's own accented names are UTF-8: no warning */
+    am_facility_options demo = source(HEALTH_GPKG);
+    demo.warnings = &w;
+    assert_int_equal(load(&demo, &f, &e), AM_OK);
+    assert_true(all_utf8(f));
+    am_facility_set_destroy(f);
+    assert_int_equal(w.count, 0);
+}
+
+/* A class table of thousands of entries is looked up by bsearch; the
+ * answer is the table's, whatever its order. */
+static void test_large_class_table(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    static char names[N][16];
+    static am_facility_class_capacity table[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(names[i], sizeof names[i], "c%d", N - i);
+        table[i] = (am_facility_class_capacity){names[i], 1.0};
+    }
+    table[N / 2].klass = "hospital";
+    table[N / 2].capacity = 7.0;
+    table[N - 1].klass = "clinic";
+    table[N - 1].capacity = 3.0;
+    am_facility_options src = source(HEALTH_GPKG);
+    src.class_capacity = table;
+    src.n_class_capacity = N;
+    src.default_capacity = 0.5;
+    am_facility_set *f = NULL;
+    am_error e;
+    assert_int_equal(load(&src, &f, &e), AM_OK);
+    for (int32_t i = 0; i < f->n; i++) {
+        double want = strcmp(f->klass[i], "hospital") == 0 ? 7.0
+                      : strcmp(f->klass[i], "clinic") == 0 ? 3.0
+                                                           : 0.5;
+        assert_true(f->capacity[i] == want);
+    }
+    assert_string_equal(table[N / 2].klass, "hospital"); /* not reordered */
+    am_facility_set_destroy(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -568,6 +751,10 @@ int main(void)
         cmocka_unit_test(test_capacity_numbers),
         cmocka_unit_test(test_duplicate_ids),
         cmocka_unit_test(test_projected_gpkg),
+        cmocka_unit_test(test_probe),
+        cmocka_unit_test(test_crs_option),
+        cmocka_unit_test(test_not_utf8),
+        cmocka_unit_test(test_large_class_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

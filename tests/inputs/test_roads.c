@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include <gdal.h>
+#include <gdal_utils.h>
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
@@ -623,6 +624,67 @@ static void test_bad_where(void **state)
     assert_null(net);
 }
 
+/* A filter that keeps nothing is named, with the layer's count without
+ * it, rather than "no routable road (0 features read)". */
+static void test_where_matches_nothing(void **state)
+{
+    (void)state;
+    am_road_network *net = NULL;
+    am_error err;
+    assert_int_equal(load(TINY_OSM, NULL, "highway = 'primay'", &net, &err),
+                     AM_ERR_EMPTY);
+    assert_null(net);
+    assert_string_equal(err.msg, "the filter 'where: highway = 'primay'' "
+                                 "matched no feature of layer 'lines' (7 "
+                                 "features without it)");
+    assert_string_equal(err.layer, "lines");
+    assert_int_equal(load(TINY_GEOJSON, NULL, "highway = 'primay'", &net, &err),
+                     AM_ERR_EMPTY);
+    assert_non_null(strstr(err.msg, "matched no feature of layer"));
+    assert_non_null(strstr(err.msg, "(7 features without it)"));
+    /* a filter that keeps only unroutable ways is another message */
+    assert_int_equal(load(TINY_OSM, NULL, "highway = 'footway'", &net, &err),
+                     AM_ERR_EMPTY);
+    assert_non_null(strstr(err.msg, "no routable road"));
+}
+
+/* GeoPackage runs the filter in SQLite on the first read, whose failure
+ * reads like damage: a bad column is still a bad filter. */
+static void test_gpkg_bad_where(void **state)
+{
+    (void)state;
+    char path[512];
+    tmp_path(path, sizeof path, "tiny_where.gpkg");
+    unlink(path);
+    GDALDatasetH src =
+        GDALOpenEx(TINY_GEOJSON, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(src);
+    char *argv[] = {"-f", "GPKG", "-nln", "lines", NULL};
+    GDALVectorTranslateOptions *o = GDALVectorTranslateOptionsNew(argv, NULL);
+    assert_non_null(o);
+    GDALDatasetH dst = GDALVectorTranslate(path, NULL, 1, &src, o, NULL);
+    GDALVectorTranslateOptionsFree(o);
+    GDALClose(src);
+    assert_non_null(dst);
+    GDALClose(dst);
+
+    am_road_network *net = NULL;
+    am_error err;
+    assert_int_equal(load(path, NULL, "no_such_column = 1", &net, &err),
+                     AM_ERR_FORMAT);
+    assert_null(net);
+    assert_non_null(strstr(err.msg, "bad filter \"no_such_column = 1\""));
+    assert_null(strstr(err.msg, "damaged"));
+    assert_int_equal(load(path, NULL, "highway = 'primay'", &net, &err),
+                     AM_ERR_EMPTY);
+    assert_non_null(strstr(err.msg, "(7 features without it)"));
+    assert_int_equal(load(path, NULL, "highway = 'tertiary'", &net, &err),
+                     AM_OK);
+    assert_int_equal(net->n_features, 2);
+    am_road_network_destroy(net);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -643,6 +705,8 @@ int main(void)
         cmocka_unit_test(test_only_footways),
         cmocka_unit_test(test_no_highway_field),
         cmocka_unit_test(test_bad_where),
+        cmocka_unit_test(test_where_matches_nothing),
+        cmocka_unit_test(test_gpkg_bad_where),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
