@@ -251,10 +251,16 @@ static am_status build_roads(am_model *m, am_error *err)
         return rc;
     if ((rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
         return rc;
+    /* hashed in the background while the loader reads the same file */
+    am_fingerprint_job *fp;
+    if ((rc = am_fingerprint_start(m->roads_path, &fp, err)) != AM_OK)
+        return rc;
     rc = am_roads_load(&ro, am_phase_progress, &m->phases, &m->roads, err);
-    if (rc == AM_OK)
-        rc = am_input_fingerprint(m->roads_path, m->fp_roads.hex,
-                                  &m->fp_roads.size, err);
+    if (rc != AM_OK) {
+        am_fingerprint_cancel(fp);
+        return rc;
+    }
+    rc = am_fingerprint_finish(fp, m->fp_roads.hex, &m->fp_roads.size, err);
     if (rc != AM_OK)
         return rc;
     return am_phase_end(&m->phases, "roads", err);
@@ -440,10 +446,14 @@ static am_status build_population(am_model *m, am_error *err)
     am_status rc;
     if ((rc = am_phase_begin(&m->phases, "reading population", err)) != AM_OK)
         return rc;
+    am_fingerprint_job *fp;
+    if ((rc = am_fingerprint_start(m->pop_path, &fp, err)) != AM_OK)
+        return rc;
     rc = am_population_load(&po, am_phase_progress, &m->phases, &m->pop, err);
-    if (rc == AM_OK)
-        rc = am_input_fingerprint(m->pop_path, m->fp_pop.hex, &m->fp_pop.size,
-                                  err);
+    if (rc != AM_OK)
+        am_fingerprint_cancel(fp);
+    else
+        rc = am_fingerprint_finish(fp, m->fp_pop.hex, &m->fp_pop.size, err);
     if (rc == AM_OK)
         rc = am_phase_end(&m->phases, "population", err);
     if (rc == AM_OK) /* the full estimate, now that the cells are known */

@@ -279,12 +279,20 @@ static am_status run_steps(am_run_ctx *c)
     mo.max_memory = opt->max_memory;
     mo.progress = opt->progress;
     mo.progress_user = opt->progress_user;
-    am_status rc = am_model_create_shared(s, &mo, &c->warn, &c->m, c->err);
-    if (rc != AM_OK)
-        return rc;
+    /* the scenario file hashed while the model checks the inputs */
+    am_fingerprint_job *fp = NULL;
+    am_status rc = AM_OK;
     if (s->source_path != NULL &&
-        (rc = am_input_fingerprint(s->source_path, c->fp_scenario.hex,
-                                   &c->fp_scenario.size, c->err)) != AM_OK)
+        (rc = am_fingerprint_start(s->source_path, &fp, c->err)) != AM_OK)
+        return rc;
+    rc = am_model_create_shared(s, &mo, &c->warn, &c->m, c->err);
+    if (rc != AM_OK) {
+        am_fingerprint_cancel(fp);
+        return rc;
+    }
+    if (fp != NULL &&
+        (rc = am_fingerprint_finish(fp, c->fp_scenario.hex,
+                                    &c->fp_scenario.size, c->err)) != AM_OK)
         return rc;
     if ((rc = am_model_build(c->m, c->err)) != AM_OK)
         return rc;

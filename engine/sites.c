@@ -112,9 +112,14 @@ am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
         goto fail;
     if ((rc = am_phase_begin(log, "reading facilities", err)) != AM_OK)
         goto fail;
+    am_fingerprint_job *fp;
+    if ((rc = am_fingerprint_start(f->path, &fp, err)) != AM_OK)
+        goto fail;
     rc = am_scenario_load_facilities(src, f->path, m->warn, &f->fac, err);
-    if (rc == AM_OK)
-        rc = am_input_fingerprint(f->path, f->fp.hex, &f->fp.size, err);
+    if (rc != AM_OK)
+        am_fingerprint_cancel(fp);
+    else
+        rc = am_fingerprint_finish(fp, f->fp.hex, &f->fp.size, err);
     if (rc != AM_OK)
         goto fail;
     if (f->fac->n_no_geometry > 0)
