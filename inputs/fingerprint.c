@@ -22,6 +22,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_vsi.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -53,12 +54,17 @@ typedef struct hash_pass {
 
 /* Reads f to its end into p; stops early when stop is set (may be NULL).
  * Runs on whichever thread owns f. */
-static void hash_stream(VSILFILE *f, const atomic_int *stop, hash_pass *p)
+static void pass_init(hash_pass *p)
 {
     am_sha256_init(&p->sha);
     p->total = 0;
     p->read_failed = p->stopped = p->nomem = 0;
     p->gdal_msg[0] = '\0';
+}
+
+/* Adds f's bytes, to its end, to p (which pass_init started). */
+static void hash_stream(VSILFILE *f, const atomic_int *stop, hash_pass *p)
+{
     unsigned char *buf = am_alloc_array(FP_CHUNK, 1);
     if (buf == NULL) {
         p->nomem = 1;
@@ -84,6 +90,81 @@ static void hash_stream(VSILFILE *f, const atomic_int *stop, hash_pass *p)
     free(buf);
 }
 
+/* Whether path is a local folder (a folder dataset: shapefiles, ...). */
+static int is_local_dir(const char *path)
+{
+    struct stat st;
+    return !am_path_is_virtual(path) && stat(path, &st) == 0 &&
+           S_ISDIR(st.st_mode);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * A folder's fingerprint: its regular files (not those of sub-folders) in
+ * name order, each as its name, a NUL byte, then its bytes, into one
+ * SHA-256; the size is the sum of the files' sizes. A folder is what GDAL
+ * reads as one dataset (a folder of shapefiles), so all of it counts.
+ */
+static void hash_folder(const char *path, const atomic_int *stop, hash_pass *p)
+{
+    DIR *d = opendir(path);
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    if (d == NULL) {
+        p->read_failed = 1;
+        snprintf(p->gdal_msg, sizeof p->gdal_msg, "%s", strerror(errno));
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        char full[PATH_MAX];
+        struct stat st;
+        if (snprintf(full, sizeof full, "%s/%s", path, e->d_name) >=
+                (int)sizeof full ||
+            lstat(full, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        if (n == cap) {
+            size_t c = cap ? 2 * cap : 16;
+            char **v = realloc(names, c * sizeof *v);
+            if (v == NULL)
+                break;
+            names = v;
+            cap = c;
+        }
+        if ((names[n] = am_strdup(e->d_name)) == NULL)
+            break;
+        n++;
+    }
+    closedir(d);
+    if (e != NULL) /* stopped early: out of memory */
+        p->nomem = 1;
+    if (n > 0)
+        qsort(names, n, sizeof *names, name_cmp);
+    for (size_t i = 0; i < n && !p->nomem && !p->read_failed && !p->stopped;
+         i++) {
+        char full[PATH_MAX];
+        snprintf(full, sizeof full, "%s/%s", path, names[i]);
+        am_sha256_update(&p->sha, (const uint8_t *)names[i],
+                         strlen(names[i]) + 1);
+        VSILFILE *f = VSIFOpenL(full, "rb");
+        if (f == NULL) {
+            p->read_failed = 1;
+            snprintf(p->gdal_msg, sizeof p->gdal_msg, "cannot open %.400s",
+                     full);
+            break;
+        }
+        hash_stream(f, stop, p);
+        VSIFCloseL(f);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
+
 /* Opens path for hashing, GDAL quiet. AM_ERR_IO naming path. */
 static am_status open_input(const char *path, VSILFILE **out, am_error *err)
 {
@@ -91,7 +172,7 @@ static am_status open_input(const char *path, VSILFILE **out, am_error *err)
     am_gdal_init();
     /* a FIFO or device would block or never end */
     am_status rc = am_file_check_input(path, 1, err);
-    if (rc != AM_OK)
+    if (rc != AM_OK || is_local_dir(path)) /* a folder: hash_folder */
         return rc;
     errno = 0;
     CPLPushErrorHandler(CPLQuietErrorHandler);
@@ -133,12 +214,18 @@ am_status am_input_fingerprint(const char *path, char hex[65],
         return rc;
     hash_pass *p = am_alloc_array(1, sizeof *p);
     if (p == NULL) {
-        VSIFCloseL(f);
+        if (f != NULL)
+            VSIFCloseL(f);
         return am_error_set(err, AM_ERR_NOMEM, path,
                             "out of memory fingerprinting");
     }
-    hash_stream(f, NULL, p);
-    VSIFCloseL(f);
+    pass_init(p);
+    if (f == NULL) {
+        hash_folder(path, NULL, p);
+    } else {
+        hash_stream(f, NULL, p);
+        VSIFCloseL(f);
+    }
     rc = pass_result(path, p, hex, size_bytes, err);
     free(p);
     return rc;
@@ -187,10 +274,20 @@ static void stamp_file(const char *path, file_stamp *s)
     s->ino = st.st_ino;
 }
 
+/* Hashes the job's file, or its folder when j->f is NULL. */
+static void hash_job(am_fingerprint_job *j, const atomic_int *stop)
+{
+    pass_init(&j->pass);
+    if (j->f != NULL)
+        hash_stream(j->f, stop, &j->pass);
+    else
+        hash_folder(j->path, stop, &j->pass);
+}
+
 static void *hash_thread(void *arg)
 {
     am_fingerprint_job *j = arg;
-    hash_stream(j->f, &j->stop, &j->pass);
+    hash_job(j, &j->stop);
     return NULL;
 }
 
@@ -284,7 +381,7 @@ am_status am_fingerprint_finish(am_fingerprint_job *job, char hex[65],
         pthread_join(job->thread, NULL);
         job->threaded = 0;
     } else { /* no thread could be created: hash here */
-        hash_stream(job->f, NULL, &job->pass);
+        hash_job(job, NULL);
     }
     char tmp[65];
     long long size;
