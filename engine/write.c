@@ -351,6 +351,8 @@ static am_status write_file(wctx *c)
     rc = am_h5_create(c->w->out_path, &h, c->err);
     if (rc != AM_OK)
         return rc;
+    /* checked again right before the rename (the folder may change) */
+    am_h5_set_protected(h, c->w->protect);
     /* the population, then per set: nearest time, nearest facility and
        one raster per measure */
     c->write_total = 1 + c->w->n_sets * (2 + c->s->n_measures);
