@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "common/file_check.h"
 #include "common/warning.h"
 #include <accessim.h>
 #include "engine/scenario.h"
@@ -170,6 +171,7 @@ typedef struct am_write_request {
     const am_fp *fp_scenario; /* may be NULL */
     int threads;
     const am_warnings *warnings;
+    const am_file_guard *protect; /* files not to replace; may be NULL */
 } am_write_request;
 
 am_status am_write_output(const am_write_request *w, am_phases *log,

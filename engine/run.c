@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/file_check.h"
 #include "common/strutil.h"
 #include "engine/internal.h"
 #include "engine/sysinfo.h"
 #include "inputs/fingerprint.h"
+#include "inputs/input_files.h"
 
 am_run_options am_run_options_default(void)
 {
@@ -32,53 +32,47 @@ typedef struct am_run_ctx {
     am_model *m;
     am_sites **sites;     /* [n_facility_sets] */
     am_results **results; /* [n_facility_sets] */
+    am_file_guard guard;  /* what the output must not replace */
 } am_run_ctx;
 
 /*
- * Files GDAL reads next to an input and that an output must not replace
- * either: side-car metadata of any input, the parts of a shapefile, the
- * journal of a SQLite/GeoPackage file.
+ * Adds what GDAL reads for the input at path (resolved) to the run's
+ * guard: every file of the dataset (a shapefile's parts, a VRT's sources,
+ * a world file, a folder's files; inputs/input_files.h), and the side-cars
+ * GDAL would read next to each of them, existing or not.
  */
-static const char *const sidecar_suffix[] = {".aux.xml", ".aux",     ".ovr",
-                                             ".msk",     ".xml",     "-wal",
-                                             "-shm",     "-journal", NULL};
-static const char *const shapefile_part[] = {".shx", ".dbf", ".prj", ".cpg",
-                                             ".qix", ".sbn", ".sbx", NULL};
-
-/* Whether out is a side-car file of the input at path (see above). */
-static int is_sidecar_of(const char *out, const char *path)
+static am_status guard_input(am_run_ctx *c, const char *path, const char *label)
 {
-    char buf[AM_PATH_MAX];
-    size_t n = strlen(path);
-    for (int i = 0; sidecar_suffix[i] != NULL; i++)
-        if (snprintf(buf, sizeof buf, "%s%s", path, sidecar_suffix[i]) <
-                (int)sizeof buf &&
-            am_file_same(out, buf))
-            return 1;
-    if (n > 4 && strcasecmp(path + n - 4, ".shp") == 0)
-        for (int i = 0; shapefile_part[i] != NULL; i++)
-            if (snprintf(buf, sizeof buf, "%.*s%s", (int)(n - 4), path,
-                         shapefile_part[i]) < (int)sizeof buf &&
-                am_file_same(out, buf))
-                return 1;
-    return 0;
+    char **files = NULL;
+    int n = 0;
+    am_status rc = am_input_files(path, &files, &n, c->err);
+    for (int i = 0; rc == AM_OK && i < n; i++)
+        rc = am_file_guard_add(
+            &c->guard, files[i], label,
+            (i > 0 ? AM_GUARD_COMPANION : 0) | AM_GUARD_SIDECARS, c->err);
+    am_input_files_free(files, n);
+    return rc;
 }
 
 /*
  * The output, checked before any work so that a run never computes for
  * minutes and then fails to write, and never destroys what it reads:
  *  - it can be written: its folder exists and is writable, its name fits,
- *    and what is there now is a regular file (am_file_check_output);
- *  - it is none of the inputs (same device and inode, symlinks and hard
- *    links followed; the same path when it does not exist yet), nor the
- *    archive behind a virtual path, nor a side-car GDAL reads with one.
+ *    and what is there now is a regular file that can be replaced
+ *    (am_file_check_output);
+ *  - it replaces nothing the run reads: c->guard lists the scenario file
+ *    and every file GDAL reads for each input (by device and inode,
+ *    symlinks and hard links followed, and by folder and name for
+ *    side-cars that do not exist yet). The writer checks the same list
+ *    again right before its rename (am_h5_set_protected), so a folder
+ *    swapped during the run cannot redirect the output onto an input.
  * The inputs themselves are checked by am_model_create.
  */
 static am_status check_output(am_run_ctx *c)
 {
     const am_scenario *s = c->s;
     const int n_in = 3 + s->n_facility_sets;
-    char path[AM_PATH_MAX], label[96], backing[AM_PATH_MAX];
+    char path[AM_PATH_MAX], label[96];
     am_status rc = am_file_check_output(c->out_path, c->err);
     for (int i = 0; rc == AM_OK && i < n_in; i++) {
         const char *given = i == 0   ? s->source_path
@@ -93,11 +87,6 @@ static am_status check_output(am_run_ctx *c)
         } else if ((rc = am_engine_resolve(s, given, path, c->err)) != AM_OK) {
             break;
         }
-        const char *in = path;
-        if (am_path_is_virtual(in))
-            in = am_path_backing_file(in, backing, sizeof backing);
-        if (in == NULL)
-            continue;
         if (i == 0)
             snprintf(label, sizeof label, "the scenario file");
         else if (i == 1)
@@ -107,19 +96,13 @@ static am_status check_output(am_run_ctx *c)
         else
             snprintf(label, sizeof label, "the input of facility set '%s'",
                      s->facility_sets[i - 3].name);
-        if (am_file_same(c->out_path, in))
-            rc = am_error_set(c->err, AM_ERR_IO, c->out_path,
-                              "the output is %s ('%s'): refusing to "
-                              "overwrite an input; choose another output "
-                              "path",
-                              label, in);
-        else if (is_sidecar_of(c->out_path, in))
-            rc = am_error_set(c->err, AM_ERR_IO, c->out_path,
-                              "the output is a file GDAL reads with %s "
-                              "('%s'): refusing to overwrite it; choose "
-                              "another output path",
-                              label, in);
+        if (i == 0)
+            rc = am_file_guard_add(&c->guard, path, label, 0, c->err);
+        else
+            rc = guard_input(c, path, label);
     }
+    if (rc == AM_OK)
+        rc = am_file_guard_check(&c->guard, c->out_path, c->err);
     return rc;
 }
 
@@ -248,6 +231,7 @@ static void run_ctx_free(am_run_ctx *c)
     free(c->sites);
     am_model_destroy(c->m);
     am_phases_free(&c->log);
+    am_file_guard_free(&c->guard);
 }
 
 /* The output path: the option's as given, else the scenario's resolved. */
@@ -316,7 +300,8 @@ static am_status run_steps(am_run_ctx *c)
                           opt->command_line,
                           s->source_path != NULL ? &c->fp_scenario : NULL,
                           c->m->threads,
-                          &c->warn};
+                          &c->warn,
+                          &c->guard};
     return am_write_output(&w, &c->log, c->err);
 }
 

@@ -107,6 +107,12 @@ struct am_h5 {
     hid_t file;
     char *final_path;
     char *tmp_path;
+    const char *final_base;       /* names inside the output folder (in the */
+    const char *tmp_base;         /* paths above) */
+    char *dir_path;               /* the output folder as given */
+    int dir_fd;                   /* ... held open from create to commit */
+    int lock_fd;                  /* holds the temporary's lock (flock) */
+    const am_file_guard *protect; /* borrowed; may be NULL */
     int tmp_fd;       /* the temporary, open from create to commit */
     int in_memory;    /* HDF5 builds the file in memory (core driver) */
     core_image image; /* its buffer, when the callbacks are in place */
@@ -575,15 +581,26 @@ static void release_file(am_h5 *h)
     if (h->tmp_fd >= 0)
         close(h->tmp_fd);
     h->tmp_fd = -1;
-    if (h->tmp_path != NULL)
-        unlink(h->tmp_path);
+    /* in the folder the temporary was made in, while its lock is held */
+    if (h->tmp_path != NULL && h->lock_fd >= 0) {
+        if (h->dir_fd >= 0)
+            unlinkat(h->dir_fd, h->tmp_base, 0);
+        else
+            unlink(h->tmp_path);
+    }
     H5Eclear2(H5E_DEFAULT);
 }
 
+/* Closes the folder and, last, the temporary's lock. */
 static void h5_free(am_h5 *h)
 {
     if (h == NULL)
         return;
+    if (h->dir_fd >= 0)
+        close(h->dir_fd);
+    if (h->lock_fd >= 0)
+        close(h->lock_fd);
+    free(h->dir_path);
     free(h->final_path);
     free(h->tmp_path);
     free(h->rasters);
@@ -604,11 +621,21 @@ static am_status prepare_temp(am_h5 *h, am_error *err)
     h->tmp_path = am_temp_path(final_path, (long)getpid());
     if (h->tmp_path == NULL)
         return am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
-    /* temporaries of runs that were killed (SIGKILL, power loss); one with
-     * our own pid is stale too (pid reuse), and a link planted there must
-     * not be followed: remove it, then create exclusively */
+    const char *slash = strrchr(h->final_path, '/');
+    size_t dl = slash == NULL ? 0 : (size_t)(slash - h->final_path);
+    h->final_base = slash != NULL ? slash + 1 : h->final_path;
+    h->tmp_base = strrchr(h->tmp_path, '/') != NULL
+                      ? strrchr(h->tmp_path, '/') + 1
+                      : h->tmp_path;
+    h->dir_path = slash == NULL ? dup_str(".")
+                  : dl == 0     ? dup_str("/")
+                                : strndup(h->final_path, dl);
+    if (h->dir_path == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
+    /* temporaries of runs that were killed (SIGKILL, power loss): those
+     * whose writer's lock is free; then create ours exclusively (one left
+     * with our own pid is removed if stale, a live one is an error) */
     am_temp_remove_stale(final_path);
-    unlink(h->tmp_path);
     return AM_OK;
 }
 
@@ -629,13 +656,25 @@ static am_status open_file(am_h5 *h, am_error *err)
         goto cleanup;
     }
     /* the temporary is created now, so that an unwritable folder fails
-       here rather than after the results are computed */
-    h->tmp_fd =
-        open(h->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (h->tmp_fd < 0) {
+       here rather than after the results are computed; its lock, held
+       until commit or abort, tells other runs it is live */
+    if ((rc = am_temp_create(h->tmp_path, final_path, &h->lock_fd, err)) !=
+        AM_OK)
+        goto cleanup;
+    h->tmp_fd = fcntl(h->lock_fd, F_DUPFD_CLOEXEC, 0);
+    /* the folder is held from now on: the rename goes into this one */
+    h->dir_fd = open(h->dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat held, made;
+    if (h->tmp_fd < 0 || h->dir_fd < 0 ||
+        fstatat(h->dir_fd, h->tmp_base, &made, AT_SYMLINK_NOFOLLOW) != 0 ||
+        fstat(h->lock_fd, &held) != 0 || made.st_dev != held.st_dev ||
+        made.st_ino != held.st_ino) {
         rc = am_error_set(err, AM_ERR_IO, final_path,
                           "cannot create output file (temporary '%s'): %s",
-                          h->tmp_path, strerror(errno));
+                          h->tmp_path,
+                          h->tmp_fd < 0 || h->dir_fd < 0
+                              ? strerror(errno)
+                              : "the output folder changed meanwhile");
         goto cleanup;
     }
     /* HDF5 builds the file in memory (core driver, no backing store),
@@ -696,6 +735,8 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
     }
     h->file = H5I_INVALID_HID;
     h->tmp_fd = -1;
+    h->lock_fd = -1;
+    h->dir_fd = -1;
     if ((rc = prepare_temp(h, err)) != AM_OK ||
         (rc = open_file(h, err)) != AM_OK)
         goto cleanup;
@@ -830,6 +871,41 @@ static am_status write_core_image(am_h5 *h, am_error *err)
     return rc;
 }
 
+/*
+ * Right before the rename, what preflight and create checked may have
+ * changed (another process, a user swapping folders): the output's folder
+ * must still be the one the temporary was made in, what is at the final
+ * name must be a regular file, and none of the protected files. The
+ * result then gets the permission bits of the file it replaces.
+ */
+static am_status check_before_rename(am_h5 *h, am_error *err)
+{
+    struct stat now, held, st;
+    if (stat(h->dir_path, &now) != 0 || fstat(h->dir_fd, &held) != 0 ||
+        now.st_dev != held.st_dev || now.st_ino != held.st_ino)
+        return am_error_set(err, AM_ERR_IO, h->final_path,
+                            "the output folder '%s' was replaced during the "
+                            "run (it no longer names the folder the result "
+                            "was written in): refusing to rename the result",
+                            h->dir_path);
+    int exists = fstatat(h->dir_fd, h->final_base, &st, 0) == 0;
+    if (exists && !S_ISREG(st.st_mode))
+        return am_error_set(err, AM_ERR_IO, h->final_path,
+                            "output is no longer a regular file: refusing to "
+                            "rename the result onto it");
+    am_status rc = am_file_guard_check_at(h->protect, h->dir_fd, h->final_base,
+                                          h->final_path, err);
+    if (rc != AM_OK)
+        return rc;
+    /* a read-only (0444) output stays read-only */
+    if (exists && fchmod(h->lock_fd, st.st_mode & 0777) != 0)
+        return am_error_set(err, AM_ERR_IO, h->final_path,
+                            "cannot give the result the permissions of the "
+                            "output it replaces: %s",
+                            strerror(errno));
+    return AM_OK;
+}
+
 am_status am_h5_commit(am_h5 *h, am_error *err)
 {
     am_status rc = AM_OK;
@@ -887,15 +963,9 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
                           "place");
         goto cleanup;
     }
-    /* Checked at create; checked again, since rename replaces anything. */
-    struct stat st;
-    if (stat(h->final_path, &st) == 0 && !S_ISREG(st.st_mode)) {
-        rc = am_error_set(err, AM_ERR_IO, h->final_path,
-                          "output is no longer a regular file: refusing to "
-                          "rename the result onto it");
+    if ((rc = check_before_rename(h, err)) != AM_OK)
         goto cleanup;
-    }
-    if (rename(h->tmp_path, h->final_path) != 0) {
+    if (renameat(h->dir_fd, h->tmp_base, h->dir_fd, h->final_base) != 0) {
         rc = am_error_set(err, AM_ERR_IO, h->final_path,
                           "cannot rename '%s' onto the output: %s", h->tmp_path,
                           strerror(errno));
@@ -919,6 +989,12 @@ void am_h5_abort(am_h5 *h)
     release_file(h);
     quiet_end(&q);
     h5_free(h);
+}
+
+void am_h5_set_protected(am_h5 *h, const am_file_guard *protect)
+{
+    if (h != NULL)
+        h->protect = protect;
 }
 
 void am_h5_set_progress(am_h5 *h, am_progress_fn progress, void *user)

@@ -20,10 +20,17 @@
  * buffer, plus one strip of the raster being written (streamed rasters
  * never need the full grid in memory). A run killed outright
  * (SIGKILL, power loss) leaves its temporary behind; the next am_h5_create
- * for the same output removes those whose process no longer exists, never
- * one of a live process. am_h5_create refuses an output that exists and is
- * not a regular file (directory, device, FIFO, socket) and commit checks
- * again before renaming (common/file_check.h).
+ * for the same output removes it. Whether a temporary is stale is told by
+ * a lock, not by its pid: the writer holds flock(LOCK_EX) on it from
+ * create to commit or abort, and the next run removes only those whose
+ * lock it can take (never a live run's, in any PID namespace).
+ * am_h5_create refuses an output that exists and is not a regular file
+ * (directory, device, FIFO, socket) or cannot be replaced, and holds the
+ * output folder open; commit renames within that folder, after checking
+ * that the path still names it, that the output is still a regular file
+ * and none of the protected files (am_h5_set_protected). The result gets
+ * the permission bits of the file it replaces (a 0444 output stays 0444;
+ * owner and ACLs are not copied). See common/file_check.h.
  *
  * Not thread-safe; call from one thread, outside parallel regions.
  */
@@ -33,6 +40,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/file_check.h"
 #include "common/progress.h"
 #include "geo/grid.h"
 
@@ -189,6 +197,14 @@ am_status am_h5_commit(am_h5 *h, am_error *err);
  * closed, and HDF5's final flush cannot fail).
  */
 void am_h5_abort(am_h5 *h);
+
+/*
+ * Files the output must not replace (an engine's inputs), checked by
+ * am_h5_commit right before the rename, where the output folder may have
+ * changed since the preflight. protect is borrowed (until commit or
+ * abort); NULL checks nothing.
+ */
+void am_h5_set_protected(am_h5 *h, const am_file_guard *protect);
 
 /*
  * A progress hook (may be NULL): called after each strip of rows of a

@@ -460,6 +460,8 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
     rc = am_h5_create(path, &h, err);
     if (rc != AM_OK)
         return rc;
+    /* checked again right before the rename (the folder may change) */
+    am_h5_set_protected(h, d->protect);
     /* the population, then per set: nearest time, nearest facility and
        one raster per measure */
     c->raster_total = 1;

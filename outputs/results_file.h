@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/file_check.h"
 #include "common/progress.h"
 #include "geo/grid.h"
 
@@ -127,6 +128,9 @@ typedef struct am_rf_file {
     am_rf_population population;
     int32_t n_sets;
     const am_rf_set *sets; /* [n_sets] */
+    /* The inputs' files, not to be replaced: checked again by the writer
+     * right before its rename (am_h5_set_protected); may be NULL. */
+    const am_file_guard *protect;
 } am_rf_file;
 
 /*

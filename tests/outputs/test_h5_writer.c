@@ -14,10 +14,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -226,34 +229,154 @@ static void test_create_refuses_special(void **state)
     assert_true(S_ISCHR(after.st_mode) && after.st_ino == before.st_ino);
 }
 
-/* A temporary of a killed run is removed by the next create; one of a
- * live process (the parent, e.g. ctest) is kept. */
+/* A child that holds flock(LOCK_EX) on path (created) until killed: a
+ * live writer, as another run (in any PID namespace) holds its temporary.
+ * Returns its pid once the lock is held. */
+static pid_t lock_holder(const char *path)
+{
+    int ready[2];
+    assert_int_equal(pipe(ready), 0);
+    pid_t p = fork();
+    assert_true(p >= 0);
+    if (p == 0) {
+        int fd = open(path, O_WRONLY | O_CREAT, 0600);
+        if (fd < 0 || flock(fd, LOCK_EX) != 0)
+            _exit(1);
+        (void)write(ready[1], "x", 1);
+        for (;;)
+            pause();
+    }
+    char c;
+    close(ready[1]);
+    assert_int_equal(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    return p;
+}
+
+/* A temporary of a killed run (no lock held) is removed by the next
+ * create, whatever pid its name holds (here a live one: the parent's, as
+ * a pid from another PID namespace may be); one whose writer's lock is
+ * held is kept, whatever pid its name holds (here a dead one), and so is
+ * this writer's own while it writes. */
 static void test_create_removes_stale_temp(void **state)
 {
     tdir *d = *state;
-    char path[1200], dead[1200], live[1200];
+    char path[1200], stale[1200], live[1200], own[1200];
     join(path, sizeof path, d, "stale.h5");
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0)
         _exit(0);
     assert_int_equal(waitpid(child, NULL, 0), child);
-    snprintf(dead, sizeof dead, "%s/.stale.h5.tmp-%ld", d->path, (long)child);
-    snprintf(live, sizeof live, "%s/.stale.h5.tmp-%ld", d->path,
+    snprintf(stale, sizeof stale, "%s/.stale.h5.tmp-%ld", d->path,
              (long)getppid());
-    FILE *f = fopen(dead, "w");
+    snprintf(live, sizeof live, "%s/.stale.h5.tmp-%ld", d->path, (long)child);
+    temp_name(own, sizeof own, d, "stale.h5");
+    FILE *f = fopen(stale, "w");
     assert_non_null(f);
     fclose(f);
-    f = fopen(live, "w");
-    assert_non_null(f);
-    fclose(f);
+    pid_t holder = lock_holder(live);
     am_error err;
     am_h5 *h = start_file(path, &err);
-    assert_false(exists(dead));
+    assert_false(exists(stale));
     assert_true(exists(live));
+    /* a second writer of the same output in this process: the first's
+       temporary is live, never removed */
+    am_h5 *h2 = NULL;
+    assert_int_equal(am_h5_create(path, &h2, &err), AM_ERR_IO);
+    assert_non_null(strstr(err.msg, "in use by another run"));
+    assert_true(exists(own));
     assert_int_equal(am_h5_commit(h, &err), AM_OK);
     assert_true(exists(live));
-    unlink(live);
+    kill(holder, SIGKILL);
+    waitpid(holder, NULL, 0);
+    /* its writer gone, the next create removes it */
+    h = start_file(path, &err);
+    assert_false(exists(live));
+    am_h5_abort(h);
+    unlink(path);
+}
+
+/*
+ * The output folder swapped for a link to the inputs' folder while the
+ * result is written: commit refuses (the folder changed), and when the
+ * link was there before create, the guard refuses the input by identity.
+ * The input is intact and no temporary is left.
+ */
+static void test_commit_guard_and_folder(void **state)
+{
+    tdir *d = *state;
+    char in[1200], sub[1200], old[1200], path[1200];
+    join(in, sizeof in, d, "pop.tif");
+    join(sub, sizeof sub, d, "sub");
+    join(old, sizeof old, d, "sub.old");
+    join(path, sizeof path, d, "sub/pop.tif");
+    FILE *f = fopen(in, "w");
+    assert_non_null(f);
+    fputs("input", f);
+    fclose(f);
+    am_error err;
+    am_file_guard g;
+    am_file_guard_init(&g);
+    assert_int_equal(am_file_guard_add(&g, in, "the population input",
+                                       AM_GUARD_SIDECARS, &err),
+                     AM_OK);
+
+    /* swapped after create */
+    assert_int_equal(mkdir(sub, 0700), 0);
+    am_h5 *h = start_file(path, &err);
+    am_h5_set_protected(h, &g);
+    assert_int_equal(rename(sub, old), 0);
+    assert_int_equal(symlink(".", sub), 0);
+    assert_int_equal(am_h5_commit(h, &err), AM_ERR_IO);
+    assert_non_null(strstr(err.msg, "was replaced during the run"));
+    struct stat st;
+    assert_int_equal(stat(in, &st), 0);
+    assert_int_equal(st.st_size, 5);
+    assert_int_equal(rmdir(old), 0); /* empty: the temporary is gone */
+
+    /* swapped before create: the final name is the input */
+    h = start_file(path, &err);
+    am_h5_set_protected(h, &g);
+    assert_int_equal(am_h5_commit(h, &err), AM_ERR_IO);
+    assert_non_null(strstr(err.msg, "the output is the population input"));
+    assert_int_equal(stat(in, &st), 0);
+    assert_int_equal(st.st_size, 5);
+
+    /* a side-car name GDAL would read next time */
+    join(path, sizeof path, d, "sub/pop.tif.aux.xml");
+    h = start_file(path, &err);
+    am_h5_set_protected(h, &g);
+    assert_int_equal(am_h5_commit(h, &err), AM_ERR_IO);
+    assert_non_null(strstr(err.msg, "a file GDAL reads with"));
+    assert_false(exists(path));
+    unlink(sub);
+    unlink(in);
+    am_file_guard_free(&g);
+}
+
+/* The result keeps the permission bits of the output it replaces. */
+static void test_commit_keeps_mode(void **state)
+{
+    tdir *d = *state;
+    char path[1200];
+    join(path, sizeof path, d, "ro.h5");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(chmod(path, 0444), 0);
+    am_error err;
+    am_h5 *h = start_file(path, &err);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0444);
+    assert_true(st.st_size > 0);
+    assert_int_equal(chmod(path, 0640), 0);
+    h = start_file(path, &err);
+    assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0640);
     unlink(path);
 }
 
@@ -1307,6 +1430,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_abort_removes_temp, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_create_refuses_special, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_commit_guard_and_folder, setup_dir,
+                                        teardown_dir),
+        cmocka_unit_test_setup_teardown(test_commit_keeps_mode, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_create_removes_stale_temp,
                                         setup_dir, teardown_dir),

@@ -1,0 +1,134 @@
+/*
+ * input_files.c: see input_files.h.
+ */
+#include "inputs/input_files.h"
+
+#include <cpl_string.h>
+#include <gdal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "common/file_check.h"
+#include "inputs/gdal_util.h"
+
+/* Datasets opened at most (the input and the VRTs it lists). */
+#define AM_INPUT_FILES_MAX_DATASETS 64
+
+typedef struct file_list {
+    char **v;
+    int n, cap;
+} file_list;
+
+static int list_has(const file_list *l, const char *s)
+{
+    for (int i = 0; i < l->n; i++)
+        if (strcmp(l->v[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+/* Appends a copy of s unless it is there. 0, or -1 when out of memory. */
+static int list_add(file_list *l, const char *s)
+{
+    if (list_has(l, s))
+        return 0;
+    if (l->n == l->cap) {
+        int cap = l->cap > 0 ? 2 * l->cap : 8;
+        char **v = realloc(l->v, (size_t)cap * sizeof *v);
+        if (v == NULL)
+            return -1;
+        l->v = v;
+        l->cap = cap;
+    }
+    size_t len = strlen(s) + 1;
+    if ((l->v[l->n] = malloc(len)) == NULL)
+        return -1;
+    memcpy(l->v[l->n], s, len);
+    l->n++;
+    return 0;
+}
+
+static int is_vrt(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 4 && strcasecmp(s + n - 4, ".vrt") == 0;
+}
+
+/*
+ * Adds the files of the dataset at ds_path to out, and the VRTs among them
+ * (other than ds_path) to todo. Files GDAL cannot open count as
+ * themselves.
+ */
+static am_status add_dataset(const char *ds_path, file_list *out,
+                             file_list *todo, am_error *err)
+{
+    const unsigned kinds = GDAL_OF_RASTER | GDAL_OF_VECTOR;
+    am_gdal_errors ge;
+    GDALDatasetH ds = NULL;
+    am_gdal_capture_begin(&ge);
+    GDALDriverH drv = GDALIdentifyDriverEx(ds_path, kinds, NULL, NULL);
+    const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : NULL;
+    /* the OSM driver reads its one file, and its open is not light */
+    if (dname != NULL && strcmp(dname, "OSM") != 0)
+        ds = GDALOpenEx(ds_path, GDAL_OF_READONLY | kinds, NULL, NULL, NULL);
+    /* GDAL reads side files lazily (a .tfw when the file list is asked): its
+     * messages stay captured until the dataset is closed; the loader
+     * reports a real failure later, naming the file */
+    char **fl = ds != NULL ? GDALGetFileList(ds) : NULL;
+    am_status rc = AM_OK;
+    if (list_add(out, ds_path) != 0)
+        rc = am_error_set(err, AM_ERR_NOMEM, ds_path, "out of memory");
+    for (int i = 0; rc == AM_OK && fl != NULL && fl[i] != NULL; i++) {
+        if (list_has(out, fl[i]))
+            continue;
+        /* a VRT's source that is a FIFO would block the reader */
+        if ((rc = am_file_check_input(fl[i], 1, err)) != AM_OK)
+            break;
+        if (list_add(out, fl[i]) != 0 ||
+            (is_vrt(fl[i]) && list_add(todo, fl[i]) != 0))
+            rc = am_error_set(err, AM_ERR_NOMEM, ds_path, "out of memory");
+    }
+    CSLDestroy(fl);
+    if (ds != NULL)
+        GDALClose(ds);
+    am_gdal_capture_end(&ge);
+    return rc;
+}
+
+am_status am_input_files(const char *path, char ***files, int *n, am_error *err)
+{
+    file_list out = {NULL, 0, 0}, todo = {NULL, 0, 0};
+    am_status rc;
+    *files = NULL;
+    *n = 0;
+    /* missing, or a FIFO/device that would block GDAL's open forever */
+    if ((rc = am_file_check_input(path, 1, err)) != AM_OK)
+        return rc;
+    am_gdal_init();
+    if (list_add(&todo, path) != 0)
+        rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
+    /* todo grows while it is walked: a VRT's VRT sources */
+    for (int k = 0; rc == AM_OK && k < todo.n; k++) {
+        if (k >= AM_INPUT_FILES_MAX_DATASETS)
+            break;
+        rc = add_dataset(todo.v[k], &out, &todo, err);
+    }
+    am_input_files_free(todo.v, todo.n);
+    if (rc != AM_OK) {
+        am_input_files_free(out.v, out.n);
+        return rc;
+    }
+    *files = out.v;
+    *n = out.n;
+    return AM_OK;
+}
+
+void am_input_files_free(char **files, int n)
+{
+    if (files == NULL)
+        return;
+    for (int i = 0; i < n; i++)
+        free(files[i]);
+    free(files);
+}
