@@ -14,20 +14,23 @@ static atomic_size_t alloc_count; /* allocating calls since the reset */
 static atomic_size_t fail_n;      /* 0: none; else the call that fails */
 static atomic_int fail_after;     /* 1: every call after fail_n too */
 
-void am_alloc_fail_at(size_t n)
+/* Disarms, resets the count, then arms (n = 0 leaves it disarmed). */
+static void arm(size_t n, int after)
 {
     atomic_store(&fail_n, 0);
     atomic_store(&alloc_count, 0);
-    atomic_store(&fail_after, 0);
+    atomic_store(&fail_after, after);
     atomic_store(&fail_n, n);
+}
+
+void am_alloc_fail_at(size_t n)
+{
+    arm(n, 0);
 }
 
 void am_alloc_fail_from(size_t n)
 {
-    atomic_store(&fail_n, 0);
-    atomic_store(&alloc_count, 0);
-    atomic_store(&fail_after, 1);
-    atomic_store(&fail_n, n);
+    arm(n, 1);
 }
 
 size_t am_alloc_count(void)
