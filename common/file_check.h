@@ -87,7 +87,7 @@ char *am_path_backing_file(const char *path, char *buf, size_t n);
 
 /*
  * The writer's temporary name for final_path and process pid,
- * "<dir>/.<base>.tmp-<pid>", as a heap string (free()). NULL when out of
+ * "<dir>/.<base>.tmp-<pid>", as a heap string (am_free()). NULL when out of
  * memory or final_path has no file name.
  */
 char *am_temp_path(const char *final_path, long pid);

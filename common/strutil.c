@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
+
 char *am_strdup(const char *str)
 {
     if (str == NULL)
         return NULL;
     size_t n = strlen(str) + 1;
-    char *p = malloc(n);
+    char *p = am_malloc(n);
     if (p != NULL)
         memcpy(p, str, n);
     return p;
@@ -79,7 +81,7 @@ char *am_utf8_sanitize(const char *str)
     }
     if (len > ((size_t)-1 - 1) / 3 - bad) /* never for a real string */
         return NULL;
-    char *out = malloc(len + 2 * bad + 1);
+    char *out = am_malloc(len + 2 * bad + 1);
     if (out == NULL)
         return NULL;
     size_t o = 0;

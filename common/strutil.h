@@ -4,7 +4,7 @@
  * Here rather than beside their first user so that a module low in the
  * dependency order (inputs/, say) never reaches up into engine/ for
  * something as plain as a string copy. Thread-safe; the results are heap
- * copies owned by the caller (free with free()).
+ * copies owned by the caller (free with am_free).
  */
 #ifndef AM_STRUTIL_H
 #define AM_STRUTIL_H

@@ -49,6 +49,6 @@ int am_find_duplicate(const char *const *strs, size_t n, size_t *first,
             found = 1;
         }
     }
-    free(e);
+    am_free(e);
     return found;
 }

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
+
 void am_warnings_init(am_warnings *w, am_warning_fn fn, void *user)
 {
     memset(w, 0, sizeof *w);
@@ -20,8 +22,8 @@ void am_warnings_clear(am_warnings *w)
     if (w == NULL)
         return;
     for (size_t i = 0; i < w->n; i++)
-        free(w->msg[i]);
-    free(w->msg);
+        am_free(w->msg[i]);
+    am_free(w->msg);
     w->msg = NULL;
     w->n = w->cap = w->count = 0;
 }
@@ -40,14 +42,14 @@ void am_warn(am_warnings *w, const char *fmt, ...)
         w->fn(buf, w->user);
     if (w->n == w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 8;
-        char **m = realloc(w->msg, cap * sizeof *m);
+        char **m = am_realloc_array(w->msg, cap, sizeof *m);
         if (m == NULL)
             return;
         w->msg = m;
         w->cap = cap;
     }
     size_t len = strlen(buf) + 1;
-    char *copy = malloc(len);
+    char *copy = am_malloc(len);
     if (copy == NULL)
         return;
     memcpy(copy, buf, len);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "engine/internal.h"
 #include "engine/sysinfo.h"
 
@@ -26,7 +27,7 @@ am_status am_phase_end(am_phases *p, const char *name, am_error *err)
         p->progress(1.0, p->label, p->progress_user);
     if (p->n == p->cap) {
         int cap = p->cap > 0 ? 2 * p->cap : 16;
-        am_phase_stat *v = realloc(p->v, (size_t)cap * sizeof *v);
+        am_phase_stat *v = am_realloc_array(p->v, (size_t)cap, sizeof *v);
         if (v == NULL)
             return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         p->v = v;
@@ -50,16 +51,16 @@ int am_phase_progress(double fraction, const char *message, void *user)
 
 void am_phases_free(am_phases *p)
 {
-    free(p->v);
+    am_free(p->v);
     p->v = NULL;
     p->n = p->cap = 0;
 }
 
 void am_snapped_free(am_snapped *s)
 {
-    free(s->node);
-    free(s->dist_m);
-    free(s->offset_ds);
+    am_free(s->node);
+    am_free(s->dist_m);
+    am_free(s->offset_ds);
     memset(s, 0, sizeof *s);
 }
 

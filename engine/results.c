@@ -92,22 +92,22 @@ void am_results_destroy(am_results *r)
 {
     if (r == NULL)
         return;
-    free(r->cutoffs_min);
-    free(r->pop_within);
-    free(r->nearest_ds);
-    free(r->nearest);
-    free(r->site_demand);
-    free(r->site_ratio);
-    free(r->access);
-    free(r->access_mean);
-    free(r->access_median);
-    free(r);
+    am_free(r->cutoffs_min);
+    am_free(r->pop_within);
+    am_free(r->nearest_ds);
+    am_free(r->nearest);
+    am_free(r->site_demand);
+    am_free(r->site_ratio);
+    am_free(r->access);
+    am_free(r->access_mean);
+    am_free(r->access_median);
+    am_free(r);
 }
 
 static am_results *results_alloc(const am_model *m, const am_sites *f)
 {
     const am_scenario *s = m->s;
-    am_results *r = calloc(1, sizeof *r);
+    am_results *r = am_calloc(1, sizeof *r);
     if (r == NULL)
         return NULL;
     r->sites = f;
@@ -164,9 +164,9 @@ static am_status nearest_and_coverage(const am_model *m, const am_sites *f,
     rc = am_coverage_run(m->demand, r->nearest_ds, r->n_cutoffs, cut_ds,
                          r->pop_within, err);
 done:
-    free(node_ds);
-    free(node_site);
-    free(cut_ds);
+    am_free(node_ds);
+    am_free(node_site);
+    am_free(cut_ds);
     return rc;
 }
 

@@ -24,12 +24,12 @@
 am_status am_scenario_create(am_scenario **out)
 {
     *out = NULL;
-    am_scenario *s = calloc(1, sizeof *s);
+    am_scenario *s = am_calloc(1, sizeof *s);
     if (s == NULL)
         return AM_ERR_NOMEM;
     s->profile = am_strdup("car");
     if (s->profile == NULL) {
-        free(s);
+        am_free(s);
         return AM_ERR_NOMEM;
     }
     s->population_band = 1;
@@ -46,21 +46,21 @@ am_status am_scenario_create(am_scenario **out)
 
 static void facility_source_free(am_facility_source *f)
 {
-    free(f->name);
-    free(f->path);
-    free(f->layer);
-    free(f->where);
-    free(f->id_field);
-    free(f->name_field);
-    free(f->class_field);
-    free(f->capacity_field);
-    free(f->x_field);
-    free(f->y_field);
-    free(f->crs);
+    am_free(f->name);
+    am_free(f->path);
+    am_free(f->layer);
+    am_free(f->where);
+    am_free(f->id_field);
+    am_free(f->name_field);
+    am_free(f->class_field);
+    am_free(f->capacity_field);
+    am_free(f->x_field);
+    am_free(f->y_field);
+    am_free(f->crs);
     if (f->class_capacity != NULL) {
         for (int i = 0; i < f->n_class_capacity; i++)
-            free(f->class_capacity[i].klass);
-        free(f->class_capacity);
+            am_free(f->class_capacity[i].klass);
+        am_free(f->class_capacity);
     }
 }
 
@@ -68,26 +68,26 @@ void am_scenario_destroy(am_scenario *s)
 {
     if (s == NULL)
         return;
-    free(s->name);
-    free(s->source_path);
-    free(s->base_dir);
-    free(s->roads_path);
-    free(s->roads_layer);
-    free(s->roads_where);
-    free(s->profile);
-    free(s->population_path);
+    am_free(s->name);
+    am_free(s->source_path);
+    am_free(s->base_dir);
+    am_free(s->roads_path);
+    am_free(s->roads_layer);
+    am_free(s->roads_where);
+    am_free(s->profile);
+    am_free(s->population_path);
     if (s->facility_sets != NULL) {
         for (int i = 0; i < s->n_facility_sets; i++)
             facility_source_free(&s->facility_sets[i]);
-        free(s->facility_sets);
+        am_free(s->facility_sets);
     }
     if (s->measures != NULL) {
         for (int i = 0; i < s->n_measures; i++)
-            free(s->measures[i].name);
-        free(s->measures);
+            am_free(s->measures[i].name);
+        am_free(s->measures);
     }
-    free(s->output_path);
-    free(s);
+    am_free(s->output_path);
+    am_free(s);
 }
 
 #define AM_STR_(x) #x
@@ -148,7 +148,7 @@ static char *path_stem(const char *path)
     const char *dot = strrchr(base, '.');
     if (dot != NULL && dot != base)
         n = (size_t)(dot - base);
-    char *stem = malloc(n + 1);
+    char *stem = am_malloc(n + 1);
     if (stem == NULL)
         return NULL;
     memcpy(stem, base, n);
@@ -213,7 +213,7 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
     size_t first = 0, second = 0;
     int dup = am_find_duplicate(classes, (size_t)f->n_class_capacity, &first,
                                 &second);
-    free(classes);
+    am_free(classes);
     if (dup < 0)
         return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
     if (dup > 0)
@@ -275,7 +275,7 @@ static am_status add_default_measure(am_scenario *s, am_error *err)
     for (int i = 0; i < s->n_cutoffs; i++)
         if (s->cutoffs_min[i] == 30.0)
             t = 30.0;
-    s->measures = calloc(1, sizeof *s->measures);
+    s->measures = am_calloc(1, sizeof *s->measures);
     if (s->measures == NULL)
         return am_error_set(err, AM_ERR_NOMEM, s->source_path, "out of memory");
     s->n_measures = 1;
@@ -354,7 +354,7 @@ static am_status unique_names(const am_scenario *s, const char *key,
                           "%s[%d])",
                           key, (int)second, what, names[second], key,
                           (int)first);
-    free(names);
+    am_free(names);
     return rc;
 }
 
@@ -449,7 +449,7 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
                             s->name);
     if (s->output_path == NULL) {
         size_t n = strlen(s->name) + sizeof ".h5";
-        s->output_path = malloc(n);
+        s->output_path = am_malloc(n);
         if (s->output_path == NULL)
             return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
         snprintf(s->output_path, n, "%s.h5", s->name);

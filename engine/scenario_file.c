@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <yaml.h>
 
+#include "common/alloc.h"
 #include "common/file_check.h"
 #include "common/numparse.h"
 #include "common/strutil.h"
@@ -266,7 +267,7 @@ static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
     size_t count = (size_t)(top - first), dup_first = 0, dup_second = count;
     /* Duplicates by sorting (common/unique.h), not pair by pair: a
      * mapping may hold up to AM_YAML_MAX_ENTRIES keys. */
-    const char **keys = calloc(count > 0 ? count : 1, sizeof *keys);
+    const char **keys = am_calloc(count > 0 ? count : 1, sizeof *keys);
     if (keys == NULL)
         return nomem(c);
     for (size_t i = 0; i < count; i++) {
@@ -275,7 +276,7 @@ static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
             keys[i] = scalar(key);
     }
     int dup = am_find_duplicate(keys, count, &dup_first, &dup_second);
-    free(keys);
+    am_free(keys);
     if (dup < 0)
         return nomem(c);
     for (const yaml_node_pair_t *p = first; p < top; p++) {
@@ -352,7 +353,7 @@ static am_status get_string(const parse_ctx *c, const yaml_node_t *map,
     char *copy = am_strdup(str);
     if (copy == NULL)
         return nomem(c);
-    free(*dst);
+    am_free(*dst);
     *dst = copy;
     return AM_OK;
 }
@@ -521,7 +522,7 @@ static am_status parse_class_capacity(const parse_ctx *c, const yaml_node_t *n,
     ptrdiff_t count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
     if (count == 0)
         return AM_OK;
-    f->class_capacity = calloc((size_t)count, sizeof *f->class_capacity);
+    f->class_capacity = am_calloc((size_t)count, sizeof *f->class_capacity);
     if (f->class_capacity == NULL)
         return nomem(c);
     f->n_class_capacity = (int)count;
@@ -644,7 +645,7 @@ static am_status unique_names(const parse_ctx *c, const yaml_node_t *n,
     size_t first = 0, second = 0;
     int dup = am_find_duplicate(names, (size_t)count, &first, &second);
     if (dup <= 0) {
-        free(names);
+        am_free(names);
         return dup < 0 ? nomem(c) : AM_OK;
     }
     char where[32];
@@ -653,7 +654,7 @@ static am_status unique_names(const parse_ctx *c, const yaml_node_t *n,
     am_status rc = perr(c, lookup(c, item, "name"),
                         "'%s.name': duplicate %s name '%s' (also %s[%d])",
                         where, what, names[second], key, (int)first);
-    free(names);
+    am_free(names);
     return rc;
 }
 
@@ -666,7 +667,7 @@ static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
                               "facility sets", &items, &count);
     if (rc != AM_OK)
         return rc;
-    s->facility_sets = calloc((size_t)count, sizeof *s->facility_sets);
+    s->facility_sets = am_calloc((size_t)count, sizeof *s->facility_sets);
     if (s->facility_sets == NULL)
         return nomem(c);
     s->n_facility_sets = count;
@@ -679,7 +680,7 @@ static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
     }
     if (rc != AM_OK)
         return rc;
-    const char **names = calloc((size_t)count, sizeof *names);
+    const char **names = am_calloc((size_t)count, sizeof *names);
     if (names == NULL)
         return nomem(c);
     for (int i = 0; i < count; i++)
@@ -796,7 +797,7 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
                               &items, &count);
     if (rc != AM_OK)
         return rc;
-    s->measures = calloc((size_t)count, sizeof *s->measures);
+    s->measures = am_calloc((size_t)count, sizeof *s->measures);
     if (s->measures == NULL)
         return nomem(c);
     s->n_measures = count;
@@ -808,7 +809,7 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
     }
     if (rc != AM_OK)
         return rc;
-    const char **names = calloc((size_t)count, sizeof *names);
+    const char **names = am_calloc((size_t)count, sizeof *names);
     if (names == NULL)
         return nomem(c);
     for (int i = 0; i < count; i++)
@@ -901,9 +902,9 @@ static size_t anchor_hash(const char *name)
 static void anchors_free(anchor_table *t)
 {
     for (size_t i = 0; i < t->cap; i++)
-        free(t->name[i]);
-    free(t->name);
-    free(t->size);
+        am_free(t->name[i]);
+    am_free(t->name);
+    am_free(t->size);
     memset(t, 0, sizeof *t);
 }
 
@@ -923,11 +924,11 @@ static int anchors_put(anchor_table *t, const char *name, long size)
     if (2 * (t->n + 1) > t->cap) {
         anchor_table g = {0};
         g.cap = t->cap == 0 ? 64 : 2 * t->cap;
-        g.name = calloc(g.cap, sizeof *g.name);
-        g.size = calloc(g.cap, sizeof *g.size);
+        g.name = am_calloc(g.cap, sizeof *g.name);
+        g.size = am_calloc(g.cap, sizeof *g.size);
         if (g.name == NULL || g.size == NULL) {
-            free(g.name);
-            free(g.size);
+            am_free(g.name);
+            am_free(g.size);
             return 0;
         }
         for (size_t i = 0; i < t->cap; i++) {
@@ -938,8 +939,8 @@ static int anchors_put(anchor_table *t, const char *name, long size)
             g.size[k] = t->size[i];
         }
         g.n = t->n;
-        free(t->name);
-        free(t->size);
+        am_free(t->name);
+        am_free(t->size);
         *t = g;
     }
     size_t k = anchor_slot(t, name);
@@ -1096,7 +1097,7 @@ static am_status pre_end(prepass *pp)
     frame *f = &pp->stack[--pp->depth];
     int ok = f->anchor == NULL ||
              anchors_put(&pp->anchors, f->anchor, pp->nodes - f->nodes_before);
-    free(f->anchor);
+    am_free(f->anchor);
     f->anchor = NULL;
     return ok ? AM_OK : nomem(pp->c);
 }
@@ -1176,7 +1177,7 @@ static am_status check_structure(const parse_ctx *c, const char *text,
         yaml_event_delete(&ev);
     }
     for (int i = 0; i < pp.depth; i++)
-        free(pp.stack[i].anchor);
+        am_free(pp.stack[i].anchor);
     anchors_free(&pp.anchors);
     yaml_parser_delete(&parser);
     return rc;
@@ -1279,7 +1280,7 @@ static char *dir_of(const char *path)
     if (slash == NULL)
         return am_strdup(".");
     size_t n = slash == path ? 1 : (size_t)(slash - path);
-    char *dir = malloc(n + 1);
+    char *dir = am_malloc(n + 1);
     if (dir == NULL)
         return NULL;
     memcpy(dir, path, n);
@@ -1319,7 +1320,7 @@ am_status am_scenario_read_file(const char *path, am_scenario **out,
         return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",
                             strerror(errno));
     size_t cap = (size_t)st.st_size + 1, len = 0;
-    text = malloc(cap);
+    text = am_malloc(cap);
     if (text == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
         goto done;
@@ -1340,7 +1341,7 @@ am_status am_scenario_read_file(const char *path, am_scenario **out,
 done:
     if (fp != NULL)
         fclose(fp);
-    free(text);
-    free(dir);
+    am_free(text);
+    am_free(dir);
     return rc;
 }

@@ -55,7 +55,7 @@ am_status am_scenario_load_facilities(const am_facility_source *src,
     am_status rc = options_of(src, path, warnings, &opt, &table, err);
     if (rc == AM_OK)
         rc = am_facilities_load(&opt, out, err);
-    free(table);
+    am_free(table);
     return rc;
 }
 
@@ -67,6 +67,6 @@ am_status am_scenario_probe_facilities(const am_facility_source *src,
     am_status rc = options_of(src, path, NULL, &opt, &table, err);
     if (rc == AM_OK)
         rc = am_facilities_probe(&opt, err);
-    free(table);
+    am_free(table);
     return rc;
 }

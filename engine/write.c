@@ -147,7 +147,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     if (rc == AM_OK)
         rc = am_phase_end(log, "write", err);
 done:
-    free(sets);
-    free(ms);
+    am_free(sets);
+    am_free(ms);
     return rc;
 }

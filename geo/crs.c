@@ -129,13 +129,13 @@ static PJ *crs_create(PJ_CONTEXT *ctx, const char *def)
     if (s[0] != '+' || strstr(def, "+type=crs") != NULL)
         return NULL;
     size_t len = strlen(def);
-    char *with_type = malloc(len + sizeof " +type=crs");
+    char *with_type = am_malloc(len + sizeof " +type=crs");
     if (with_type == NULL)
         return NULL;
     memcpy(with_type, def, len);
     memcpy(with_type + len, " +type=crs", sizeof " +type=crs");
     obj = proj_create(ctx, with_type);
-    free(with_type);
+    am_free(with_type);
     if (obj != NULL && !proj_is_crs(obj)) {
         proj_destroy(obj);
         obj = NULL;
@@ -150,7 +150,7 @@ am_status am_transform_create(const char *src, const char *dst,
     char sbuf[72], dbuf[72];
     PJ *src_crs = NULL, *dst_crs = NULL;
     *out = NULL;
-    am_transform *t = calloc(1, sizeof *t);
+    am_transform *t = am_calloc(1, sizeof *t);
     if (t == NULL)
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory creating a transform");
@@ -257,9 +257,9 @@ void am_transform_destroy(am_transform *t)
     proj_destroy(t->pj);
     if (t->ctx != NULL)
         proj_context_destroy(t->ctx);
-    free(t->src);
-    free(t->dst);
-    free(t);
+    am_free(t->src);
+    am_free(t->dst);
+    am_free(t);
 }
 
 am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,

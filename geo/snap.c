@@ -100,10 +100,10 @@ static void workers_destroy(snap_worker *w, int nt)
         return;
     for (int k = 0; k < nt; k++) {
         am_transform_destroy(w[k].tr);
-        free(w[k].x);
-        free(w[k].y);
+        am_free(w[k].x);
+        am_free(w[k].y);
     }
-    free(w);
+    am_free(w);
 }
 
 static am_status workers_create(const am_transform *tr, int nt,

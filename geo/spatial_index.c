@@ -42,6 +42,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "common/alloc.h"
+
 #define AM_KD_LEAF 8
 #define AM_KD_STACK 128
 
@@ -143,7 +145,7 @@ am_status am_spatial_index_build(int32_t n, const double *x, const double *y,
 {
     am_status rc = AM_OK;
     *out = NULL;
-    am_spatial_index *idx = calloc(1, sizeof *idx);
+    am_spatial_index *idx = am_calloc(1, sizeof *idx);
     if (idx == NULL)
         return AM_ERR_NOMEM;
     if (n < 0) {
@@ -156,8 +158,8 @@ am_status am_spatial_index_build(int32_t n, const double *x, const double *y,
             m++;
     idx->n = m;
     if (m > 0) {
-        idx->pts = malloc((size_t)m * sizeof *idx->pts);
-        idx->axis = calloc((size_t)m, sizeof *idx->axis);
+        idx->pts = am_alloc_array((size_t)m, sizeof *idx->pts);
+        idx->axis = am_calloc((size_t)m, sizeof *idx->axis);
         if (idx->pts == NULL || idx->axis == NULL) {
             rc = AM_ERR_NOMEM;
             goto cleanup;
@@ -288,7 +290,7 @@ void am_spatial_index_destroy(am_spatial_index *idx)
 {
     if (idx == NULL)
         return;
-    free(idx->pts);
-    free(idx->axis);
-    free(idx);
+    am_free(idx->pts);
+    am_free(idx->axis);
+    am_free(idx);
 }

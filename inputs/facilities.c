@@ -91,18 +91,18 @@ void am_facility_set_destroy(am_facility_set *f)
     if (f == NULL)
         return;
     for (int32_t i = 0; i < f->n; i++) {
-        free(f->id != NULL ? f->id[i] : NULL);
-        free(f->name != NULL ? f->name[i] : NULL);
-        free(f->klass != NULL ? f->klass[i] : NULL);
+        am_free(f->id != NULL ? f->id[i] : NULL);
+        am_free(f->name != NULL ? f->name[i] : NULL);
+        am_free(f->klass != NULL ? f->klass[i] : NULL);
     }
-    free(f->fid);
-    free(f->id);
-    free(f->name);
-    free(f->klass);
-    free(f->capacity);
-    free(f->lon);
-    free(f->lat);
-    free(f);
+    am_free(f->fid);
+    am_free(f->id);
+    am_free(f->name);
+    am_free(f->klass);
+    am_free(f->capacity);
+    am_free(f->lon);
+    am_free(f->lat);
+    am_free(f);
 }
 
 /* Sets err (code, file, layer) and returns code. */
@@ -225,14 +225,14 @@ static int parse_number(const char *str, double *out)
     if (len == 0)
         return 0;
     char small[128];
-    char *copy = len < sizeof small ? small : malloc(len + 1);
+    char *copy = len < sizeof small ? small : am_malloc(len + 1);
     if (copy == NULL)
         return -1;
     memcpy(copy, str, len);
     copy[len] = '\0';
     am_num_status ns = am_parse_real(copy, out);
     if (copy != small)
-        free(copy);
+        am_free(copy);
     return ns == AM_NUM_OK ? 1 : ns == AM_NUM_RANGE ? -2 : -1;
 }
 
@@ -380,7 +380,7 @@ static am_status reserve_one(load_ctx *c, am_facility_set *s)
         cap = (size_t)INT32_MAX;
 #define AM_GROW(arr)                                                           \
     do {                                                                       \
-        void *p_ = realloc(s->arr, cap * sizeof *s->arr);                      \
+        void *p_ = am_realloc_array(s->arr, cap, sizeof *s->arr);              \
         if (p_ == NULL)                                                        \
             return fail(c, AM_ERR_NOMEM, -1, "out of memory");                 \
         s->arr = p_;                                                           \
@@ -489,7 +489,7 @@ static am_status check_unique_ids(const load_ctx *c, const am_facility_set *s)
 {
     if (c->id_idx < 0 || s->n < 2)
         return AM_OK;
-    id_row *order = malloc(sizeof *order * (size_t)s->n);
+    id_row *order = am_alloc_array((size_t)s->n, sizeof *order);
     if (order == NULL)
         return fail(c, AM_ERR_NOMEM, -1, "out of memory");
     for (int32_t i = 0; i < s->n; i++)
@@ -506,7 +506,7 @@ static am_status check_unique_ids(const load_ctx *c, const am_facility_set *s)
             second = order[k].row;
         }
     }
-    free(order);
+    am_free(order);
     if (second < 0)
         return AM_OK;
     return fail(c, AM_ERR_INVALID, (long long)s->fid[second],
@@ -782,7 +782,7 @@ static am_status load(const am_facility_options *src, am_gdal_errors *ge,
     if ((rc = open_layer(&c, &ds, &lyr, &crs_def, &wkt)) != AM_OK ||
         (rc = sort_classes(&c)) != AM_OK)
         goto done;
-    set = calloc(1, sizeof *set);
+    set = am_calloc(1, sizeof *set);
     if (set == NULL) {
         rc = fail(&c, AM_ERR_NOMEM, -1, "out of memory");
         goto done;
@@ -825,7 +825,7 @@ done:
     if (feat != NULL)
         OGR_F_Destroy(feat);
     am_facility_set_destroy(set);
-    free(c.classes);
+    am_free(c.classes);
     CPLFree(wkt);
     if (ds != NULL)
         GDALClose(ds);

@@ -59,6 +59,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "inputs/gdal_util.h"
 
 /* Cells per strip read; rows are rounded to whole blocks. */
@@ -214,11 +215,11 @@ static am_status pop_reserve(am_population *p, int64_t *cap, int64_t need)
         ncap *= 2;
     if (ncap > INT32_MAX)
         ncap = INT32_MAX;
-    int64_t *cell = realloc(p->cell, (size_t)ncap * sizeof *cell);
+    int64_t *cell = am_realloc_array(p->cell, (size_t)ncap, sizeof *cell);
     if (cell == NULL)
         return AM_ERR_NOMEM;
     p->cell = cell;
-    double *pop = realloc(p->pop, (size_t)ncap * sizeof *pop);
+    double *pop = am_realloc_array(p->pop, (size_t)ncap, sizeof *pop);
     if (pop == NULL)
         return AM_ERR_NOMEM;
     p->pop = pop;
@@ -522,11 +523,12 @@ static am_status read_strips(pop_scan *s, GDALRasterBandH band,
         rows -= rows % by;
     if (rows > ny)
         rows = ny;
-    double *buf = malloc((size_t)rows * (size_t)nx * sizeof *buf);
-    uint8_t *mbuf = s->mask != NULL ? malloc((size_t)rows * (size_t)nx) : NULL;
+    double *buf = am_malloc((size_t)rows * (size_t)nx * sizeof *buf);
+    uint8_t *mbuf =
+        s->mask != NULL ? am_malloc((size_t)rows * (size_t)nx) : NULL;
     if (buf == NULL || (s->mask != NULL && mbuf == NULL)) {
-        free(buf);
-        free(mbuf);
+        am_free(buf);
+        am_free(mbuf);
         return am_error_set(s->err, AM_ERR_NOMEM, s->path,
                             "out of memory for a strip of %lld rows",
                             (long long)rows);
@@ -557,8 +559,8 @@ static am_status read_strips(pop_scan *s, GDALRasterBandH band,
         }
     }
     am_gdal_capture_end(&ge);
-    free(buf);
-    free(mbuf);
+    am_free(buf);
+    am_free(mbuf);
     return rc;
 }
 
@@ -623,7 +625,7 @@ am_status am_population_load(const am_population_options *opt,
         goto cleanup;
     const int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
 
-    p = calloc(1, sizeof *p);
+    p = am_calloc(1, sizeof *p);
     if (p == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
         goto cleanup;
@@ -632,7 +634,7 @@ am_status am_population_load(const am_population_options *opt,
     p->grid.ny = ny;
     memcpy(p->grid.gt, gt, sizeof gt);
     /* Own the WKT with the C allocator, so destroy needs no GDAL. */
-    p->crs_wkt = malloc(strlen(wkt) + 1);
+    p->crs_wkt = am_malloc(strlen(wkt) + 1);
     if (p->crs_wkt == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
         goto cleanup;
@@ -684,10 +686,10 @@ void am_population_destroy(am_population *p)
 {
     if (p == NULL)
         return;
-    free(p->crs_wkt);
-    free(p->cell);
-    free(p->pop);
-    free(p);
+    am_free(p->crs_wkt);
+    am_free(p->cell);
+    am_free(p->pop);
+    am_free(p);
 }
 
 am_status am_population_probe(const am_population_options *opt,

@@ -53,6 +53,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
 #include "geo/crs.h"
 #include "geo/geodesic.h"
@@ -85,7 +86,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
     size_t c = *cap > 0 ? *cap : 1024;
     while (c < need)
         c *= 2;
-    void *q = realloc(*p, c * elem);
+    void *q = am_realloc_array(*p, c, elem);
     if (q == NULL)
         return 0;
     *p = q;
@@ -120,7 +121,7 @@ static int same_xy(double ax, double ay, double bx, double by)
 
 static am_status table_resize(builder *b, size_t cap)
 {
-    int32_t *s = malloc(cap * sizeof *s);
+    int32_t *s = am_alloc_array(cap, sizeof *s);
     if (s == NULL)
         return AM_ERR_NOMEM;
     memset(s, 0xFF, cap * sizeof *s); /* all -1 */
@@ -132,7 +133,7 @@ static am_status table_resize(builder *b, size_t cap)
             i = (i + 1) & mask;
         s[i] = id;
     }
-    free(b->slots);
+    am_free(b->slots);
     b->slots = s;
     b->mask = mask;
     return AM_OK;
@@ -209,7 +210,7 @@ static void shrink(void **p, size_t count, size_t elem)
 {
     if (count == 0)
         return;
-    void *q = realloc(*p, count * elem);
+    void *q = am_realloc_array(*p, count, elem);
     if (q != NULL)
         *p = q;
 }
@@ -574,13 +575,13 @@ void am_road_network_destroy(am_road_network *r)
 {
     if (r == NULL)
         return;
-    free(r->lon);
-    free(r->lat);
-    free(r->tail);
-    free(r->head);
-    free(r->time_ds);
-    free(r->len_m);
-    free(r);
+    am_free(r->lon);
+    am_free(r->lat);
+    am_free(r->tail);
+    am_free(r->head);
+    am_free(r->time_ds);
+    am_free(r->len_m);
+    am_free(r);
 }
 
 /*
@@ -940,7 +941,7 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         goto cleanup;
     const char *lname = OGR_L_GetName(layer);
 
-    b.net = calloc(1, sizeof *b.net);
+    b.net = am_calloc(1, sizeof *b.net);
     if (b.net == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, opt->path, "out of memory");
         goto cleanup;
@@ -970,9 +971,9 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
 cleanup:
     am_gdal_capture_end(&ge);
     am_road_network_destroy(b.net);
-    free(b.slots);
-    free(b.x);
-    free(b.y);
+    am_free(b.slots);
+    am_free(b.x);
+    am_free(b.y);
     am_transform_destroy(fr.to_wgs84);
     GDALClose(ds);
     return rc;

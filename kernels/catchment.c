@@ -75,11 +75,11 @@ static int grow(int32_t **node, uint32_t **time_ds, int64_t *cap, int64_t need)
     if (need <= *cap)
         return 1;
     int64_t c = grown(*cap, need);
-    int32_t *nn = realloc(*node, (size_t)c * sizeof *nn);
+    int32_t *nn = am_realloc_array(*node, (size_t)c, sizeof *nn);
     if (nn == NULL)
         return 0;
     *node = nn;
-    uint32_t *tt = realloc(*time_ds, (size_t)c * sizeof *tt);
+    uint32_t *tt = am_realloc_array(*time_ds, (size_t)c, sizeof *tt);
     if (tt == NULL)
         return 0;
     *time_ds = tt;
@@ -93,17 +93,17 @@ static int grow_result(am_catchments *r, int64_t *cap, int64_t need)
     if (need <= *cap)
         return 1;
     int64_t c = grown(*cap, need);
-    int32_t *nn = realloc(r->col, (size_t)c * sizeof *nn);
+    int32_t *nn = am_realloc_array(r->col, (size_t)c, sizeof *nn);
     if (nn == NULL)
         return 0;
     r->col = nn;
     if (r->time16 != NULL) {
-        uint16_t *tt = realloc(r->time16, (size_t)c * sizeof *tt);
+        uint16_t *tt = am_realloc_array(r->time16, (size_t)c, sizeof *tt);
         if (tt == NULL)
             return 0;
         r->time16 = tt;
     } else {
-        uint32_t *tt = realloc(r->time_ds, (size_t)c * sizeof *tt);
+        uint32_t *tt = am_realloc_array(r->time_ds, (size_t)c, sizeof *tt);
         if (tt == NULL)
             return 0;
         r->time_ds = tt;
@@ -119,13 +119,13 @@ static am_status catchments_alloc(int32_t n_rows, int32_t n_cols,
                                   am_catchments **out)
 {
     *out = NULL;
-    am_catchments *c = calloc(1, sizeof *c);
+    am_catchments *c = am_calloc(1, sizeof *c);
     if (c == NULL)
         return AM_ERR_NOMEM;
     c->n_rows = n_rows;
     c->n_cols = n_cols;
     c->limit_ds = limit_ds;
-    c->first = calloc((size_t)n_rows + 1, sizeof *c->first);
+    c->first = am_calloc((size_t)n_rows + 1, sizeof *c->first);
     c->col = am_alloc_array((size_t)nnz, sizeof *c->col);
     int ok;
     if (limit_ds <= AM_CATCHMENT_TIME16_MAX)
@@ -274,15 +274,15 @@ static void shrink_result(am_catchments *c, int64_t nnz, int64_t cap)
 {
     if (nnz == 0 || nnz >= cap)
         return;
-    int32_t *cc = realloc(c->col, (size_t)nnz * sizeof *cc);
+    int32_t *cc = am_realloc_array(c->col, (size_t)nnz, sizeof *cc);
     if (cc != NULL)
         c->col = cc;
     if (c->time16 != NULL) {
-        uint16_t *tt = realloc(c->time16, (size_t)nnz * sizeof *tt);
+        uint16_t *tt = am_realloc_array(c->time16, (size_t)nnz, sizeof *tt);
         if (tt != NULL)
             c->time16 = tt;
     } else {
-        uint32_t *tt = realloc(c->time_ds, (size_t)nnz * sizeof *tt);
+        uint32_t *tt = am_realloc_array(c->time_ds, (size_t)nnz, sizeof *tt);
         if (tt != NULL)
             c->time_ds = tt;
     }
@@ -314,9 +314,9 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
 
     /* The result grows batch by batch; its entries are set below. */
     rc = catchments_alloc(n_sources, g_rev->n_nodes, limit_ds, 0, &c);
-    b.refs = calloc((size_t)n_sources + 1, sizeof *b.refs);
-    b.bufs = calloc((size_t)nt, sizeof *b.bufs);
-    b.ws = calloc((size_t)nt, sizeof *b.ws);
+    b.refs = am_calloc((size_t)n_sources + 1, sizeof *b.refs);
+    b.bufs = am_calloc((size_t)nt, sizeof *b.bufs);
+    b.ws = am_calloc((size_t)nt, sizeof *b.ws);
     if (rc != AM_OK || b.refs == NULL || b.bufs == NULL || b.ws == NULL)
         goto nomem;
     for (int t = 0; t < nt; t++)
@@ -370,12 +370,12 @@ done:
     for (int t = 0; b.ws != NULL && t < nt; t++)
         am_search_destroy(b.ws[t]);
     for (int t = 0; b.bufs != NULL && t < nt; t++) {
-        free(b.bufs[t].node);
-        free(b.bufs[t].time_ds);
+        am_free(b.bufs[t].node);
+        am_free(b.bufs[t].time_ds);
     }
-    free(b.ws);
-    free(b.bufs);
-    free(b.refs);
+    am_free(b.ws);
+    am_free(b.bufs);
+    am_free(b.refs);
     return rc;
 }
 
@@ -426,9 +426,9 @@ void am_catchments_destroy(am_catchments *c)
 {
     if (c == NULL)
         return;
-    free(c->first);
-    free(c->col);
-    free(c->time16);
-    free(c->time_ds);
-    free(c);
+    am_free(c->first);
+    am_free(c->col);
+    am_free(c->time16);
+    am_free(c->time_ds);
+    am_free(c);
 }

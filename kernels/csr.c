@@ -36,6 +36,6 @@ am_status am_csr_transpose(int32_t n_rows, int32_t n_cols, const int64_t *first,
                 ((uint32_t *)t_val)[pos] = ((const uint32_t *)val)[e];
         }
     }
-    free(cursor);
+    am_free(cursor);
     return AM_OK;
 }

@@ -104,7 +104,7 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
         }
     }
 
-    d = calloc(1, sizeof *d);
+    d = am_calloc(1, sizeof *d);
     if (d == NULL)
         goto nomem;
     d->n_cells = n_cells;
@@ -113,7 +113,7 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
     d->cell_offset_ds =
         am_alloc_array((size_t)n_cells, sizeof *d->cell_offset_ds);
     d->pop = am_alloc_array((size_t)n_cells, sizeof *d->pop);
-    d->first = calloc((size_t)n_nodes + 1, sizeof *d->first);
+    d->first = am_calloc((size_t)n_nodes + 1, sizeof *d->first);
     snapped = am_alloc_array((size_t)n_cells, sizeof *snapped);
     tmp = am_alloc_array((size_t)n_cells, sizeof *tmp);
     cursor = am_alloc_array((size_t)n_nodes, sizeof *cursor);
@@ -146,16 +146,16 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
         d->order[cursor[d->cell_node[i]]++] = i;
     }
 
-    free(snapped);
-    free(tmp);
-    free(cursor);
+    am_free(snapped);
+    am_free(tmp);
+    am_free(cursor);
     *out = d;
     return AM_OK;
 
 nomem:
-    free(snapped);
-    free(tmp);
-    free(cursor);
+    am_free(snapped);
+    am_free(tmp);
+    am_free(cursor);
     am_demand_destroy(d);
     return am_error_set(err, AM_ERR_NOMEM, NULL,
                         "demand: out of memory indexing %ld cells",
@@ -166,10 +166,10 @@ void am_demand_destroy(am_demand *d)
 {
     if (d == NULL)
         return;
-    free(d->cell_node);
-    free(d->cell_offset_ds);
-    free(d->pop);
-    free(d->first);
-    free(d->order);
-    free(d);
+    am_free(d->cell_node);
+    am_free(d->cell_offset_ds);
+    am_free(d->pop);
+    am_free(d->first);
+    am_free(d->order);
+    am_free(d);
 }

@@ -32,12 +32,12 @@
 static am_status graph_alloc(int32_t n_nodes, int64_t n_arcs, am_graph **out)
 {
     *out = NULL;
-    am_graph *g = calloc(1, sizeof *g);
+    am_graph *g = am_calloc(1, sizeof *g);
     if (g == NULL)
         return AM_ERR_NOMEM;
     g->n_nodes = n_nodes;
     g->n_arcs = n_arcs;
-    g->first_out = calloc((size_t)n_nodes + 1, sizeof *g->first_out);
+    g->first_out = am_calloc((size_t)n_nodes + 1, sizeof *g->first_out);
     g->head = am_alloc_array((size_t)n_arcs, sizeof *g->head);
     g->time_ds = am_alloc_array((size_t)n_arcs, sizeof *g->time_ds);
     if (g->first_out == NULL || g->head == NULL || g->time_ds == NULL) {
@@ -114,12 +114,12 @@ am_status am_graph_build(int32_t n_nodes, int64_t n_arcs, const int32_t *tail,
         g->time_ds[pos] = time_ds[a];
     }
 
-    free(cursor);
+    am_free(cursor);
     *out = g;
     return AM_OK;
 
 fail:
-    free(cursor);
+    am_free(cursor);
     am_graph_destroy(g);
     return am_error_set(err, rc, NULL,
                         "graph: out of memory building CSR "
@@ -216,8 +216,8 @@ void am_graph_destroy(am_graph *g)
 {
     if (g == NULL)
         return;
-    free(g->first_out);
-    free(g->head);
-    free(g->time_ds);
-    free(g);
+    am_free(g->first_out);
+    am_free(g->head);
+    am_free(g->time_ds);
+    am_free(g);
 }

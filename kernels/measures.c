@@ -39,6 +39,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
 #include "kernels/parallel.h"
 
@@ -260,7 +261,7 @@ am_status am_weighted_summary(int32_t n, const double *values, const double *w,
     if (k == 0)
         goto done;
 
-    pairs = malloc((size_t)k * sizeof *pairs);
+    pairs = am_alloc_array((size_t)k, sizeof *pairs);
     if (pairs == NULL) {
         rc = AM_ERR_NOMEM;
         goto done;
@@ -297,7 +298,7 @@ am_status am_weighted_summary(int32_t n, const double *values, const double *w,
     }
 
 done:
-    free(pairs);
+    am_free(pairs);
     if (mean != NULL)
         *mean = m;
     if (median != NULL)

@@ -130,8 +130,8 @@ am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
     h.heap = am_alloc_array((size_t)n, sizeof *h.heap);
     h.pos = am_alloc_array((size_t)n, sizeof *h.pos);
     if (h.heap == NULL || h.pos == NULL) {
-        free(h.heap);
-        free(h.pos);
+        am_free(h.heap);
+        am_free(h.pos);
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory for a search over %ld nodes",
                             (long)n);
@@ -169,8 +169,8 @@ am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
             }
         }
     }
-    free(h.heap);
-    free(h.pos);
+    am_free(h.heap);
+    am_free(h.pos);
     return AM_OK;
 }
 

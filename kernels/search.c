@@ -53,7 +53,7 @@ am_status am_search_create(int32_t n_nodes, am_search **out)
     *out = NULL;
     if (n_nodes < 0)
         return AM_ERR_INVALID;
-    am_search *s = calloc(1, sizeof *s);
+    am_search *s = am_calloc(1, sizeof *s);
     if (s == NULL)
         return AM_ERR_NOMEM;
     size_t n = (size_t)n_nodes;
@@ -81,13 +81,13 @@ void am_search_destroy(am_search *s)
 {
     if (s == NULL)
         return;
-    free(s->dist);
-    free(s->pos);
-    free(s->heap);
-    free(s->touched);
-    free(s->tmp);
-    free(s->res_time);
-    free(s);
+    am_free(s->dist);
+    am_free(s->pos);
+    am_free(s->heap);
+    am_free(s->touched);
+    am_free(s->tmp);
+    am_free(s->res_time);
+    am_free(s);
 }
 
 /* ---- indexed binary heap keyed on (dist, node) ------------------------- */

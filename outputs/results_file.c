@@ -221,7 +221,7 @@ static am_status write_population(rf_ctx *c, am_h5 *h)
     am_h5_raster_info info = {"population count per cell", "1"};
     am_status rc = am_h5_write_raster_sparse_f32(h, at, p->n_cells, p->cell, r,
                                                  AM_FILL_F32, &info, c->err);
-    free(r);
+    am_free(r);
     AM_TRY(am_h5_attr_double(h, at, "total", p->total, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "populated_cells", p->n_cells, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "refused_negative_cells",
@@ -284,8 +284,8 @@ static am_status write_set_nearest(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     AM_TRY(am_h5_attr_int64(h, path, "unreachable_value", AM_UNREACHED_I32,
                             c->err));
 done:
-    free(r);
-    free(ri);
+    am_free(r);
+    am_free(ri);
     return rc;
 }
 
@@ -305,7 +305,7 @@ static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
         rc = put_name(c, path, sizeof path, "%s/%s", g, ms->name);
         AM_TRY(am_h5_write_raster_sparse_f32(h, path, p->n_cells, p->cell, r,
                                              AM_FILL_F32, &ai, c->err));
-        free(r);
+        am_free(r);
         AM_TRY(
             am_h5_attr_string(h, path, "measure", or_empty(ms->type), c->err));
         AM_TRY(am_h5_attr_double(h, path, "threshold_min", ms->threshold_min,
@@ -382,9 +382,9 @@ static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     AM_TRY(put_name(c, path, sizeof path, "%s/facilities", g));
     AM_TRY(am_h5_write_table(h, path, n, q, cols, c->err));
 done:
-    free(cols);
-    free(col_names);
-    free(index);
+    am_free(cols);
+    am_free(col_names);
+    am_free(index);
     return rc;
 }
 
@@ -409,7 +409,7 @@ static am_status write_set_coverage(rf_ctx *c, am_h5 *h, const am_rf_set *set,
          "of the raster's total population"}};
     am_status rc = put_name(c, path, sizeof path, "%s/coverage", g);
     AM_TRY(am_h5_write_table(h, path, set->n_cutoffs, 3, cc, c->err));
-    free(pct);
+    am_free(pct);
     return rc;
 }
 

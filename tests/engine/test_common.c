@@ -1,7 +1,8 @@
 /*
  * test_common.c: the small shared helpers in common/: minutes <-> whole
  * deciseconds (cutoffs and thresholds must land exactly on the integer
- * times the kernels compare with), the overflow-checked array allocator,
+ * times the kernels compare with), the allocator (common/alloc.h; its
+ * fault injection is tests/common/test_alloc_faults.c),
  * the one-line error format the CLI prints, the decimal-only number
  * grammar shared by the scenario reader, the facility loader and the CLI,
  * the summary's count formatting (which must hold any double), and the
@@ -49,12 +50,58 @@ static void test_alloc_array(void **state)
     assert_null(am_alloc_array(SIZE_MAX / 2, 4)); /* overflow, no wrap */
     void *p = am_alloc_array(0, 8);               /* empty still allocates */
     assert_non_null(p);
-    free(p);
+    am_free(p);
     int *z = am_calloc_array(16, sizeof *z);
     assert_non_null(z);
     for (int i = 0; i < 16; i++)
         assert_int_equal(z[i], 0);
-    free(z);
+    am_free(z);
+}
+
+/* The plain wrappers (common/alloc.h): overflow refused, a zero size still
+ * a block (NULL only ever means out of memory), realloc keeps the data and
+ * leaves the block valid when it fails, am_free(NULL) a no-op. */
+static void test_alloc_wrappers(void **state)
+{
+    (void)state;
+    assert_null(am_calloc(SIZE_MAX / 2, 4)); /* count x size overflows */
+    assert_null(am_calloc(4, SIZE_MAX / 2));
+    assert_null(am_calloc_array(SIZE_MAX / 8 + 1, 8));
+
+    void *m0 = am_malloc(0);
+    void *c0 = am_calloc(0, 8);
+    void *c1 = am_calloc(8, 0);
+    assert_non_null(m0);
+    assert_non_null(c0);
+    assert_non_null(c1);
+    assert_int_equal(*(unsigned char *)c1, 0);
+    am_free(m0);
+    am_free(c0);
+    am_free(c1);
+    am_free(NULL);
+
+    int *a = am_realloc(NULL, 4 * sizeof *a); /* NULL: a fresh block */
+    assert_non_null(a);
+    for (int i = 0; i < 4; i++)
+        a[i] = i * 11;
+    int *b = am_realloc_array(a, 4096, sizeof *b); /* growth keeps the data */
+    assert_non_null(b);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(b[i], i * 11);
+    b[4095] = 7;
+    assert_null(am_realloc_array(b, SIZE_MAX / 2, 4)); /* overflow */
+    assert_int_equal(b[3], 33); /* b untouched by the refusal */
+    int *c = am_realloc(b, 0);  /* 0 keeps a block, does not free */
+    assert_non_null(c);
+    c = am_realloc_array(c, 0, sizeof *c);
+    assert_non_null(c);
+    am_free(c);
+
+    char *d = am_strdup("abc");
+    assert_non_null(d);
+    assert_string_equal(d, "abc");
+    am_free(d);
+    assert_null(am_strdup(NULL));
 }
 
 static void test_error_format(void **state)
@@ -237,13 +284,13 @@ static void test_utf8(void **state)
     assert_non_null(t);
     assert_string_equal(t, "Caf\xef\xbf\xbd \xc3\xa9t\xef\xbf\xbd");
     assert_int_equal(am_utf8_invalid(t, NULL), 0);
-    free(t);
+    am_free(t);
     t = am_utf8_sanitize("\xe2\x82");
     assert_string_equal(t, "\xef\xbf\xbd\xef\xbf\xbd");
-    free(t);
+    am_free(t);
     t = am_utf8_sanitize("plain");
     assert_string_equal(t, "plain");
-    free(t);
+    am_free(t);
     assert_null(am_utf8_sanitize(NULL));
 }
 
@@ -252,6 +299,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_minutes_to_ds),
         cmocka_unit_test(test_alloc_array),
+        cmocka_unit_test(test_alloc_wrappers),
         cmocka_unit_test(test_error_format),
         cmocka_unit_test(test_parse_real),
         cmocka_unit_test(test_parse_integer),
