@@ -10,6 +10,7 @@
  * project's _POSIX_C_SOURCE */
 #define _DEFAULT_SOURCE
 #define _XOPEN_SOURCE 700
+#include "common/alloc.h"
 #include "common/file_check.h"
 
 #include <dirent.h>
@@ -332,7 +333,7 @@ am_status am_file_check_output(const char *path, am_error *err)
                           "cannot create files in the output folder "
                           "'%s': %s",
                           dir, strerror(e));
-    free(tmp);
+    am_free(tmp);
     return rc;
 }
 
@@ -361,15 +362,15 @@ int am_file_same(const char *a, const char *b)
         return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
     if (ha != hb)
         return 0;
-    char *ca = malloc(PATH_MAX), *cb = malloc(PATH_MAX);
+    char *ca = am_malloc(PATH_MAX), *cb = am_malloc(PATH_MAX);
     int same = 0;
     if (ca != NULL && cb != NULL) {
         canonical(a, ca);
         canonical(b, cb);
         same = strcmp(ca, cb) == 0;
     }
-    free(ca);
-    free(cb);
+    am_free(ca);
+    am_free(cb);
     return same;
 }
 
@@ -427,7 +428,7 @@ char *am_temp_path(const char *final_path, long pid)
     if (base[0] == '\0')
         return NULL;
     size_t n = strlen(final_path) + 1 + strlen(TEMP_TAG) + 24;
-    char *tmp = malloc(n);
+    char *tmp = am_malloc(n);
     if (tmp != NULL)
         snprintf(tmp, n, "%.*s.%s%s%ld", dir_len, final_path, base, TEMP_TAG,
                  pid);
@@ -491,18 +492,18 @@ void am_file_guard_free(am_file_guard *g)
     if (g == NULL)
         return;
     for (size_t i = 0; i < g->n; i++) {
-        free(g->v[i].name);
-        free(g->v[i].path);
-        free(g->v[i].label);
+        am_free(g->v[i].name);
+        am_free(g->v[i].path);
+        am_free(g->v[i].label);
     }
-    free(g->v);
+    am_free(g->v);
     am_file_guard_init(g);
 }
 
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *d = malloc(n);
+    char *d = am_malloc(n);
     if (d != NULL)
         memcpy(d, s, n);
     return d;
@@ -523,7 +524,7 @@ static int guard_push(am_file_guard *g, am_guard_kind kind, int companion,
     }
     if (g->n == g->cap) {
         size_t cap = g->cap > 0 ? 2 * g->cap : 16;
-        am_guard_entry *v = realloc(g->v, cap * sizeof *v);
+        am_guard_entry *v = am_realloc(g->v, cap * sizeof *v);
         if (v == NULL)
             return -1;
         g->v = v;
@@ -540,9 +541,9 @@ static int guard_push(am_file_guard *g, am_guard_kind kind, int companion,
     e->label = dup_str(label);
     if ((name != NULL && e->name == NULL) || e->path == NULL ||
         e->label == NULL) {
-        free(e->name);
-        free(e->path);
-        free(e->label);
+        am_free(e->name);
+        am_free(e->path);
+        am_free(e->label);
         return -1;
     }
     g->n++;

@@ -208,7 +208,7 @@ am_status am_model_create_shared(const am_scenario *s,
         return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
                             "scenario not finalized (no cutoffs, measures "
                             "or facility sets)");
-    am_model *m = calloc(1, sizeof *m);
+    am_model *m = am_calloc(1, sizeof *m);
     if (m == NULL)
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     m->s = s;
@@ -360,8 +360,8 @@ static am_status frame_on_bulk(am_model *m, double *x, double *y,
     if (bulk[0] <= bulk[2]) /* else no node near the median: keep it */
         rc = frame_at(m, bulk, x, y, n_far, far_m, err);
 done:
-    free(lon);
-    free(lat);
+    am_free(lon);
+    am_free(lat);
     return rc;
 }
 
@@ -415,8 +415,8 @@ static am_status build_graph(am_model *m, am_error *err)
     double *x = am_alloc_array((size_t)r->n_nodes, sizeof *x);
     double *y = am_alloc_array((size_t)r->n_nodes, sizeof *y);
     if (x == NULL || y == NULL) {
-        free(x);
-        free(y);
+        am_free(x);
+        am_free(y);
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory indexing %d nodes", (int)r->n_nodes);
     }
@@ -428,8 +428,8 @@ static am_status build_graph(am_model *m, am_error *err)
         if (rc == AM_ERR_NOMEM)
             rc = am_error_set(err, rc, NULL, "out of memory");
     }
-    free(x);
-    free(y);
+    am_free(x);
+    am_free(y);
     if (rc != AM_OK)
         return rc;
     return am_phase_end(&m->phases, "graph", err);
@@ -568,8 +568,8 @@ static am_status build_snap(am_model *m, am_error *err)
     }
     rc = am_phase_end(&m->phases, "snap", err);
 done:
-    free(lon);
-    free(lat);
+    am_free(lon);
+    am_free(lat);
     return rc;
 }
 
@@ -615,7 +615,7 @@ void am_model_destroy(am_model *m)
 {
     if (m == NULL)
         return;
-    free(m->demand_nodes);
+    am_free(m->demand_nodes);
     am_demand_destroy(m->demand);
     am_snapped_free(&m->cell_snap);
     am_transform_destroy(m->to_metric);
@@ -626,7 +626,7 @@ void am_model_destroy(am_model *m)
     am_road_network_destroy(m->roads);
     am_phases_free(&m->phases);
     am_warnings_clear(&m->own_warn);
-    free(m);
+    am_free(m);
 }
 
 /* ---- queries ------------------------------------------------------------ */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/alloc.h"
 #include "common/file_check.h"
 #include "common/strutil.h"
 #include "engine/internal.h"
@@ -114,41 +115,41 @@ void am_run_summary_destroy(am_run_summary *r)
         return;
     if (r->sets != NULL) {
         for (int k = 0; k < r->n_sets; k++) {
-            free(r->sets[k].name);
-            free(r->sets[k].pop_within);
-            free(r->sets[k].access_mean);
-            free(r->sets[k].access_median);
+            am_free(r->sets[k].name);
+            am_free(r->sets[k].pop_within);
+            am_free(r->sets[k].access_mean);
+            am_free(r->sets[k].access_median);
         }
-        free(r->sets);
+        am_free(r->sets);
     }
     if (r->measure_names != NULL) {
         for (int m = 0; m < r->n_measures; m++)
-            free(r->measure_names[m]);
-        free(r->measure_names);
+            am_free(r->measure_names[m]);
+        am_free(r->measure_names);
     }
     for (size_t i = 0; i < r->n_warnings; i++)
-        free(r->warnings[i]);
-    free(r->warnings);
-    free(r->phases);
-    free(r->cutoffs_min);
-    free(r->scenario_name);
-    free(r->output_path);
-    free(r);
+        am_free(r->warnings[i]);
+    am_free(r->warnings);
+    am_free(r->phases);
+    am_free(r->cutoffs_min);
+    am_free(r->scenario_name);
+    am_free(r->output_path);
+    am_free(r);
 }
 
 static am_status summary_init(am_run_ctx *c)
 {
     const am_scenario *s = c->s;
-    am_run_summary *r = calloc(1, sizeof *r);
+    am_run_summary *r = am_calloc(1, sizeof *r);
     if (r == NULL)
         return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
     c->sum = r;
     r->scenario_name = am_strdup(s->name);
     r->output_path = am_strdup(c->out_path);
     r->n_cutoffs = s->n_cutoffs;
-    r->cutoffs_min = malloc((size_t)s->n_cutoffs * sizeof *r->cutoffs_min);
-    r->sets = calloc((size_t)s->n_facility_sets, sizeof *r->sets);
-    r->measure_names = calloc((size_t)s->n_measures, sizeof(char *));
+    r->cutoffs_min = am_malloc((size_t)s->n_cutoffs * sizeof *r->cutoffs_min);
+    r->sets = am_calloc((size_t)s->n_facility_sets, sizeof *r->sets);
+    r->measure_names = am_calloc((size_t)s->n_measures, sizeof(char *));
     if (r->scenario_name == NULL || r->output_path == NULL || r->sets == NULL ||
         r->measure_names == NULL || r->cutoffs_min == NULL)
         return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
@@ -205,7 +206,7 @@ static am_status summary_fill(am_run_ctx *c)
         c->results[k]->access_median = NULL;
     }
     const int n = m->phases.n + c->log.n;
-    r->phases = malloc((size_t)(n > 0 ? n : 1) * sizeof *r->phases);
+    r->phases = am_malloc((size_t)(n > 0 ? n : 1) * sizeof *r->phases);
     if (r->phases == NULL)
         return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
     if (m->phases.n > 0)
@@ -227,8 +228,8 @@ static void run_ctx_free(am_run_ctx *c)
         if (c->sites != NULL)
             am_sites_destroy(c->sites[k]);
     }
-    free(c->results);
-    free(c->sites);
+    am_free(c->results);
+    am_free(c->sites);
     am_model_destroy(c->m);
     am_phases_free(&c->log);
     am_file_guard_free(&c->guard);
@@ -280,8 +281,8 @@ static am_status run_steps(am_run_ctx *c)
         return rc;
     if ((rc = am_model_build(c->m, c->err)) != AM_OK)
         return rc;
-    c->sites = calloc((size_t)s->n_facility_sets, sizeof *c->sites);
-    c->results = calloc((size_t)s->n_facility_sets, sizeof *c->results);
+    c->sites = am_calloc((size_t)s->n_facility_sets, sizeof *c->sites);
+    c->results = am_calloc((size_t)s->n_facility_sets, sizeof *c->results);
     if (c->sites == NULL || c->results == NULL)
         return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
     /* every set is read before any is computed: a bad layer fails fast */

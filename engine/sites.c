@@ -29,9 +29,9 @@ void am_sites_destroy(am_sites *f)
         return;
     am_facility_set_destroy(f->fac);
     am_snapped_free(&f->snap);
-    free(f->name);
-    free(f->where);
-    free(f);
+    am_free(f->name);
+    am_free(f->where);
+    am_free(f);
 }
 
 /* Snaps f's points onto the model and counts what is on the network. */
@@ -98,7 +98,7 @@ am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
     if (m->reached < AM_STAGE_SNAP)
         return am_error_set(err, AM_ERR_USAGE, NULL,
                             "sites need a built model (am_model_build)");
-    am_sites *f = calloc(1, sizeof *f);
+    am_sites *f = am_calloc(1, sizeof *f);
     if (f == NULL)
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     f->m = m;
@@ -176,7 +176,7 @@ static am_status points_set(int32_t n, const double *lon, const double *lat,
                             const double *capacity, am_facility_set **out,
                             am_error *err)
 {
-    am_facility_set *fs = calloc(1, sizeof *fs);
+    am_facility_set *fs = am_calloc(1, sizeof *fs);
     if (fs == NULL)
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     size_t k = (size_t)n;
@@ -244,7 +244,7 @@ am_status am_sites_from_points(const am_model *m, const char *name, int32_t n,
             return rc;
         }
     }
-    am_sites *f = calloc(1, sizeof *f);
+    am_sites *f = am_calloc(1, sizeof *f);
     if (f == NULL)
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     f->m = m;
@@ -378,10 +378,10 @@ am_status am_query_create(const am_model *m, am_query **out, am_error *err)
     if (m == NULL || m->reached < AM_STAGE_SNAP)
         return am_error_set(err, AM_ERR_USAGE, NULL,
                             "queries need a built model (am_model_build)");
-    am_query *q = calloc(1, sizeof *q);
+    am_query *q = am_calloc(1, sizeof *q);
     if (q == NULL ||
         am_search_create(m->graph_rev->n_nodes, &q->search) != AM_OK) {
-        free(q);
+        am_free(q);
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory for a search workspace");
     }
@@ -395,7 +395,7 @@ void am_query_destroy(am_query *q)
     if (q == NULL)
         return;
     am_search_destroy(q->search);
-    free(q);
+    am_free(q);
 }
 
 am_status am_sites_catchment_one(const am_sites *f, int32_t j, double max_min,

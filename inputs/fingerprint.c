@@ -87,7 +87,7 @@ static void hash_stream(VSILFILE *f, const atomic_int *stop, hash_pass *p)
         p->read_failed = !VSIFEofL(f) || ge.n_failures > 0;
     snprintf(p->gdal_msg, sizeof p->gdal_msg, "%s", ge.first);
     am_gdal_capture_end(&ge);
-    free(buf);
+    am_free(buf);
 }
 
 /* Whether path is a local folder (a folder dataset: shapefiles, ...). */
@@ -129,7 +129,7 @@ static void hash_folder(const char *path, const atomic_int *stop, hash_pass *p)
             continue;
         if (n == cap) {
             size_t c = cap ? 2 * cap : 16;
-            char **v = realloc(names, c * sizeof *v);
+            char **v = am_realloc(names, c * sizeof *v);
             if (v == NULL)
                 break;
             names = v;
@@ -161,8 +161,8 @@ static void hash_folder(const char *path, const atomic_int *stop, hash_pass *p)
         VSIFCloseL(f);
     }
     for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
+        am_free(names[i]);
+    am_free(names);
 }
 
 /* Opens path for hashing, GDAL quiet. AM_ERR_IO naming path. */
@@ -227,7 +227,7 @@ am_status am_input_fingerprint(const char *path, char hex[65],
         VSIFCloseL(f);
     }
     rc = pass_result(path, p, hex, size_bytes, err);
-    free(p);
+    am_free(p);
     return rc;
 }
 
@@ -297,7 +297,7 @@ am_status am_fingerprint_start(const char *path, am_fingerprint_job **out,
     *out = NULL;
     am_fingerprint_job *j = am_calloc_array(1, sizeof *j);
     if (j == NULL || (j->path = am_strdup(path)) == NULL) {
-        free(j);
+        am_free(j);
         return am_error_set(err, AM_ERR_NOMEM, path,
                             "out of memory fingerprinting");
     }
@@ -320,8 +320,8 @@ static void job_free(am_fingerprint_job *j)
         pthread_join(j->thread, NULL);
     if (j->f != NULL)
         VSIFCloseL(j->f);
-    free(j->path);
-    free(j);
+    am_free(j->path);
+    am_free(j);
 }
 
 void am_fingerprint_cancel(am_fingerprint_job *job)

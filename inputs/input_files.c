@@ -1,6 +1,7 @@
 /*
  * input_files.c: see input_files.h.
  */
+#include "common/alloc.h"
 #include "inputs/input_files.h"
 
 #include <cpl_string.h>
@@ -35,14 +36,14 @@ static int list_add(file_list *l, const char *s)
         return 0;
     if (l->n == l->cap) {
         int cap = l->cap > 0 ? 2 * l->cap : 8;
-        char **v = realloc(l->v, (size_t)cap * sizeof *v);
+        char **v = am_realloc(l->v, (size_t)cap * sizeof *v);
         if (v == NULL)
             return -1;
         l->v = v;
         l->cap = cap;
     }
     size_t len = strlen(s) + 1;
-    if ((l->v[l->n] = malloc(len)) == NULL)
+    if ((l->v[l->n] = am_malloc(len)) == NULL)
         return -1;
     memcpy(l->v[l->n], s, len);
     l->n++;
@@ -129,6 +130,6 @@ void am_input_files_free(char **files, int n)
     if (files == NULL)
         return;
     for (int i = 0; i < n; i++)
-        free(files[i]);
-    free(files);
+        am_free(files[i]);
+    am_free(files);
 }

@@ -31,6 +31,7 @@
  * cleanup label; hid_t handles start as H5I_INVALID_HID.
  */
 #define _GNU_SOURCE /* memfd_create */
+#include "common/alloc.h"
 #include "outputs/h5_writer.h"
 
 #include <errno.h>
@@ -210,7 +211,7 @@ static am_status h5_fail(am_error *err, am_status code, const char *file,
 static char *dup_str(const char *s)
 {
     size_t n = strlen(s) + 1;
-    char *d = malloc(n);
+    char *d = am_malloc(n);
     if (d != NULL)
         memcpy(d, s, n);
     return d;
@@ -467,7 +468,7 @@ static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
 {
     (void)op;
     core_image *c = udata;
-    void *p = malloc(size);
+    void *p = am_malloc(size);
     if (p != NULL) {
         c->mem = p;
         c->size = size;
@@ -480,7 +481,7 @@ static void *image_realloc(void *ptr, size_t size, H5FD_file_image_op_t op,
 {
     (void)op;
     core_image *c = udata;
-    void *p = realloc(ptr, size);
+    void *p = am_realloc(ptr, size);
     if (p != NULL) {
         c->mem = p;
         c->size = size;
@@ -496,7 +497,7 @@ static herr_t image_free(void *ptr, H5FD_file_image_op_t op, void *udata)
         c->mem = NULL;
         c->size = 0;
     }
-    free(ptr);
+    am_free(ptr);
     return 0;
 }
 
@@ -522,7 +523,7 @@ static void close_open_objects(hid_t file)
     ssize_t n = H5Fget_obj_count(file, types);
     if (n <= 0)
         return;
-    hid_t *ids = malloc((size_t)n * sizeof *ids);
+    hid_t *ids = am_malloc((size_t)n * sizeof *ids);
     if (ids == NULL)
         return;
     n = H5Fget_obj_ids(file, types, (size_t)n, ids);
@@ -544,7 +545,7 @@ static void close_open_objects(hid_t file)
             break;
         }
     }
-    free(ids);
+    am_free(ids);
 }
 
 /*
@@ -600,11 +601,11 @@ static void h5_free(am_h5 *h)
         close(h->dir_fd);
     if (h->lock_fd >= 0)
         close(h->lock_fd);
-    free(h->dir_path);
-    free(h->final_path);
-    free(h->tmp_path);
-    free(h->rasters);
-    free(h);
+    am_free(h->dir_path);
+    am_free(h->final_path);
+    am_free(h->tmp_path);
+    am_free(h->rasters);
+    am_free(h);
 }
 
 /* h->tmp_path for h->final_path, after the output checks; stale
@@ -728,7 +729,7 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
                           "no output path given");
         goto cleanup;
     }
-    h = calloc(1, sizeof *h);
+    h = am_calloc(1, sizeof *h);
     if (h == NULL || (h->final_path = dup_str(final_path)) == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
         goto cleanup;
@@ -768,7 +769,7 @@ static herr_t write_grid_reflists(am_h5 *h)
     hid_t ds = H5I_INVALID_HID;
     if (!h->has_grid || h->n_rasters == 0)
         return 0;
-    refs = malloc(h->n_rasters * sizeof *refs);
+    refs = am_malloc(h->n_rasters * sizeof *refs);
     if (refs == NULL)
         return -1;
     for (int axis = 0; axis < 2; axis++) {
@@ -786,7 +787,7 @@ static herr_t write_grid_reflists(am_h5 *h)
     rc = 0;
 cleanup:
     close_id(&ds, H5Dclose);
-    free(refs);
+    am_free(refs);
     return rc;
 }
 
@@ -857,7 +858,7 @@ static am_status write_core_image(am_h5 *h, am_error *err)
             memset(head + off, 0, n_flags);
         return write_image(h, head, n_head, h->image.mem, (size_t)size, err);
     }
-    copy = malloc((size_t)size);
+    copy = am_malloc((size_t)size);
     if (copy == NULL)
         return am_error_set(err, AM_ERR_NOMEM, h->final_path,
                             "out of memory for the file image (%lld bytes)",
@@ -867,7 +868,7 @@ static am_status write_core_image(am_h5 *h, am_error *err)
             h5_fail(err, AM_ERR_IO, h->final_path, "cannot get the file image");
     else
         rc = write_image(h, NULL, 0, copy, (size_t)size, err);
-    free(copy);
+    am_free(copy);
     return rc;
 }
 
@@ -1094,8 +1095,8 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
                           gt[3], gt[4], gt[5]);
         goto cleanup;
     }
-    xs = malloc((size_t)grid->nx * sizeof *xs);
-    ys = malloc((size_t)grid->ny * sizeof *ys);
+    xs = am_malloc((size_t)grid->nx * sizeof *xs);
+    ys = am_malloc((size_t)grid->ny * sizeof *ys);
     if (xs == NULL || ys == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
         goto cleanup;
@@ -1145,8 +1146,8 @@ hdf5_error:
 cleanup:
     close_id(&ds, H5Dclose);
     close_id(&s, H5Sclose);
-    free(xs);
-    free(ys);
+    am_free(xs);
+    am_free(ys);
     quiet_end(&q);
     return rc;
 }
@@ -1413,7 +1414,7 @@ static am_status reserve_raster(am_h5 *h, am_error *err)
     if (h->n_rasters < h->cap_rasters)
         return AM_OK;
     size_t cap = h->cap_rasters ? 2 * h->cap_rasters : 8;
-    hobj_ref_t *r = realloc(h->rasters, cap * sizeof *r);
+    hobj_ref_t *r = am_realloc(h->rasters, cap * sizeof *r);
     if (r == NULL)
         return am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
     h->rasters = r;
@@ -1554,7 +1555,7 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
         dims[1] < RASTER_CHUNK_COLS ? dims[1] : RASTER_CHUNK_COLS};
     const size_t row_bytes = (size_t)h->nx * size;
     if (src->full == NULL) {
-        strip = malloc((size_t)chunk[0] * row_bytes);
+        strip = am_malloc((size_t)chunk[0] * row_bytes);
         if (strip == NULL) {
             rc = am_error_set(err, AM_ERR_NOMEM, h->final_path,
                               "out of memory for a strip of '%s' (%zu bytes)",
@@ -1589,7 +1590,7 @@ cleanup:
     close_id(&lcpl, H5Pclose);
     close_id(&dcpl, H5Pclose);
     close_id(&s, H5Sclose);
-    free(strip);
+    am_free(strip);
     quiet_end(&q);
     return rc;
 }
@@ -1847,9 +1848,9 @@ am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
     quiet_begin(&q);
     if ((rc = check_table(h, path, n_rows, n_cols, cols, err)) != AM_OK)
         goto cleanup;
-    row = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *row);
-    strings = malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *strings);
-    refs = malloc((size_t)n_cols * sizeof *refs);
+    row = am_malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *row);
+    strings = am_malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *strings);
+    refs = am_malloc((size_t)n_cols * sizeof *refs);
     if (row == NULL || strings == NULL || refs == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
         goto cleanup;
@@ -1894,9 +1895,9 @@ cleanup:
     close_id(&rowds, H5Dclose);
     close_id(&s, H5Sclose);
     close_id(&g, H5Gclose);
-    free(refs);
-    free(strings);
-    free(row);
+    am_free(refs);
+    am_free(strings);
+    am_free(row);
     quiet_end(&q);
     return rc;
 }
