@@ -35,10 +35,12 @@ am_status am_scenario_create(am_scenario **out)
     s->population_band = 1;
     s->snap_max_m = 5000.0;
     s->walk_speed_kmh = 5.0;
-    s->cutoffs_min[0] = 15.0;
-    s->cutoffs_min[1] = 30.0;
-    s->cutoffs_min[2] = 60.0;
-    s->n_cutoffs = 3;
+    static const double default_cutoffs[3] = {15.0, 30.0, 60.0};
+    if (am_scenario_set_cutoffs(s, 3, default_cutoffs) != AM_OK) {
+        am_free(s->profile);
+        am_free(s);
+        return AM_ERR_NOMEM;
+    }
     s->threads = 0;
     *out = s;
     return AM_OK;
@@ -87,7 +89,22 @@ void am_scenario_destroy(am_scenario *s)
         am_free(s->measures);
     }
     am_free(s->output_path);
+    am_free(s->cutoffs_min);
     am_free(s);
+}
+
+am_status am_scenario_set_cutoffs(am_scenario *s, int n, const double *minutes)
+{
+    if (s == NULL || minutes == NULL || n < 1 || n > AM_MAX_CUTOFFS)
+        return AM_ERR_INVALID;
+    double *v = am_alloc_array((size_t)n, sizeof *v);
+    if (v == NULL)
+        return AM_ERR_NOMEM;
+    memcpy(v, minutes, (size_t)n * sizeof *v);
+    am_free(s->cutoffs_min);
+    s->cutoffs_min = v;
+    s->n_cutoffs = n;
+    return AM_OK;
 }
 
 #define AM_STR_(x) #x
@@ -232,7 +249,7 @@ static am_status check_facility_set(am_scenario *s, int i, am_error *err)
 static am_status check_cutoffs(const am_scenario *s, am_error *err)
 {
     const char *file = s->source_path;
-    if (s->n_cutoffs < 1)
+    if (s->n_cutoffs < 1 || s->cutoffs_min == NULL)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'cutoffs_min' must list at least one cutoff");
     if (s->n_cutoffs > AM_MAX_CUTOFFS)

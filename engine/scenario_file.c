@@ -707,6 +707,7 @@ static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
     if (len > AM_MAX_CUTOFFS)
         return perr(c, n, "'cutoffs_min' lists %ld cutoffs; at most %d",
                     (long)len, AM_MAX_CUTOFFS);
+    double cut[AM_MAX_CUTOFFS];
     for (ptrdiff_t i = 0; i < len; i++) {
         const yaml_node_t *v =
             single != NULL ? single
@@ -722,21 +723,21 @@ static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
                         "'%s' (%s) is shorter than 0.1 s, the unit travel "
                         "times are counted in",
                         path, scalar(v));
-        if (i > 0 && x <= s->cutoffs_min[i - 1])
+        if (i > 0 && x <= cut[i - 1])
             return perr(c, v,
                         "'cutoffs_min' must be strictly ascending (%s "
                         "follows %g)",
-                        scalar(v), s->cutoffs_min[i - 1]);
-        if (i > 0 &&
-            am_minutes_to_ds(x) == am_minutes_to_ds(s->cutoffs_min[i - 1]))
+                        scalar(v), cut[i - 1]);
+        if (i > 0 && am_minutes_to_ds(x) == am_minutes_to_ds(cut[i - 1]))
             return perr(c, v,
                         "'cutoffs_min': %s and %.10g are the same cutoff "
                         "once rounded to whole tenths of a second (travel "
                         "times are counted in 0.1 s)",
-                        scalar(v), s->cutoffs_min[i - 1]);
-        s->cutoffs_min[i] = x;
+                        scalar(v), cut[i - 1]);
+        cut[i] = x;
     }
-    s->n_cutoffs = (int)len;
+    if (am_scenario_set_cutoffs(s, (int)len, cut) != AM_OK)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
     return AM_OK;
 }
 

@@ -142,6 +142,7 @@ typedef void (*am_warning_fn)(const char *message, void *user);
  * am_scenario_destroy). Paths are stored as given and resolved against
  * base_dir. Ranges of every value: docs/scenario.md.
  */
+/* At most this many cutoffs (cutoffs_min). */
 #define AM_MAX_CUTOFFS 32
 /* At most this many facility sets and measures in one scenario (each set
  * is a group of the output and each measure a dataset in every group). */
@@ -199,7 +200,8 @@ typedef struct am_scenario {
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
 
-    double cutoffs_min[AM_MAX_CUTOFFS]; /* ascending; default 15, 30, 60 */
+    double *cutoffs_min; /* [n_cutoffs], owned; ascending; default 15, 30,
+                            60; set with am_scenario_set_cutoffs */
     int n_cutoffs;
 
     am_measure_spec *measures; /* [n_measures]; default one 2SFCA at 30 */
@@ -214,6 +216,15 @@ AM_API am_status am_scenario_create(am_scenario **out);
 
 /* Accepts NULL and partly filled scenarios. */
 AM_API void am_scenario_destroy(am_scenario *s);
+
+/*
+ * Replaces the scenario's cutoffs by a copy of minutes[0 .. n-1] (n from 1
+ * to AM_MAX_CUTOFFS; their values are checked by am_scenario_finalize).
+ * AM_ERR_INVALID for n out of range or NULL, AM_ERR_NOMEM (the scenario is
+ * then unchanged).
+ */
+AM_API am_status am_scenario_set_cutoffs(am_scenario *s, int n,
+                                         const double *minutes);
 
 /*
  * Checks that the scenario is complete and consistent (paths present,

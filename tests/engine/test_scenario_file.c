@@ -964,9 +964,34 @@ static void test_facility_crs(void **state)
     }
 }
 
+/* The cutoffs are an owned array (no fixed-size array in the public
+ * struct): defaults 15/30/60, replaced by a copy, sizes refused. */
+static void test_set_cutoffs(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    assert_int_equal(am_scenario_create(&s), AM_OK);
+    assert_int_equal(s->n_cutoffs, 3);
+    assert_true(s->cutoffs_min[0] == 15.0 && s->cutoffs_min[2] == 60.0);
+    double many[AM_MAX_CUTOFFS + 1];
+    for (int i = 0; i <= AM_MAX_CUTOFFS; i++)
+        many[i] = 1.0 + i;
+    assert_int_equal(am_scenario_set_cutoffs(s, AM_MAX_CUTOFFS + 1, many),
+                     AM_ERR_INVALID);
+    assert_int_equal(am_scenario_set_cutoffs(s, 0, many), AM_ERR_INVALID);
+    assert_int_equal(am_scenario_set_cutoffs(s, 2, NULL), AM_ERR_INVALID);
+    assert_int_equal(s->n_cutoffs, 3); /* unchanged */
+    assert_int_equal(am_scenario_set_cutoffs(s, AM_MAX_CUTOFFS, many), AM_OK);
+    many[0] = -1.0; /* a copy was taken */
+    assert_int_equal(s->n_cutoffs, AM_MAX_CUTOFFS);
+    assert_true(s->cutoffs_min[0] == 1.0);
+    am_scenario_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_set_cutoffs),
         cmocka_unit_test(test_full_file),
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_unknown_keys),
