@@ -11,6 +11,7 @@
 #define _DEFAULT_SOURCE
 #define _XOPEN_SOURCE 700
 #include "common/alloc.h"
+#include "common/strutil.h"
 #include "common/file_check.h"
 
 #include <dirent.h>
@@ -500,15 +501,6 @@ void am_file_guard_free(am_file_guard *g)
     am_file_guard_init(g);
 }
 
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = am_malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
-
 /* Appends an entry; name may be NULL. 0, or -1 when out of memory. */
 static int guard_push(am_file_guard *g, am_guard_kind kind, int companion,
                       const struct stat *st, const char *name, const char *path,
@@ -536,9 +528,9 @@ static int guard_push(am_file_guard *g, am_guard_kind kind, int companion,
     e->companion = companion;
     e->dev = (unsigned long long)st->st_dev;
     e->ino = (unsigned long long)st->st_ino;
-    e->name = name != NULL ? dup_str(name) : NULL;
-    e->path = dup_str(path);
-    e->label = dup_str(label);
+    e->name = name != NULL ? am_strdup(name) : NULL;
+    e->path = am_strdup(path);
+    e->label = am_strdup(label);
     if ((name != NULL && e->name == NULL) || e->path == NULL ||
         e->label == NULL) {
         am_free(e->name);

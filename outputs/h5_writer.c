@@ -32,6 +32,7 @@
  */
 #define _GNU_SOURCE /* memfd_create */
 #include "common/alloc.h"
+#include "common/strutil.h"
 #include "outputs/h5_writer.h"
 
 #include <errno.h>
@@ -207,15 +208,6 @@ static am_status h5_fail(am_error *err, am_status code, const char *file,
 }
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static char *dup_str(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = am_malloc(n);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
 
 static void close_id(hid_t *id, herr_t (*close_fn)(hid_t))
 {
@@ -628,8 +620,8 @@ static am_status prepare_temp(am_h5 *h, am_error *err)
     h->tmp_base = strrchr(h->tmp_path, '/') != NULL
                       ? strrchr(h->tmp_path, '/') + 1
                       : h->tmp_path;
-    h->dir_path = slash == NULL ? dup_str(".")
-                  : dl == 0     ? dup_str("/")
+    h->dir_path = slash == NULL ? am_strdup(".")
+                  : dl == 0     ? am_strdup("/")
                                 : strndup(h->final_path, dl);
     if (h->dir_path == NULL)
         return am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
@@ -730,7 +722,7 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
         goto cleanup;
     }
     h = am_calloc(1, sizeof *h);
-    if (h == NULL || (h->final_path = dup_str(final_path)) == NULL) {
+    if (h == NULL || (h->final_path = am_strdup(final_path)) == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
         goto cleanup;
     }
