@@ -52,31 +52,14 @@ static void sort_by_offset(int32_t *ids, int32_t *tmp, int32_t n,
         memcpy(ids, src, (size_t)n * sizeof *ids);
 }
 
-am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
-                          const int32_t *cell_node,
-                          const uint32_t *cell_offset_ds, const double *pop,
-                          am_demand **out, am_error *err)
+/* Every cell's population, node and walking time, before anything is
+ * allocated (untrusted input). */
+static am_status check_cells(int32_t n_cells, int32_t n_nodes,
+                             const int32_t *cell_node,
+                             const uint32_t *cell_offset_ds, const double *pop,
+                             am_error *err)
 {
-    am_demand *d = NULL;
-    int32_t *snapped = NULL, *tmp = NULL;
-    int64_t *cursor = NULL;
-    am_status rc = AM_OK;
-
-    if (out == NULL)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "am_demand_build: out is NULL");
-    *out = NULL;
-    if (n_cells < 0 || n_nodes < 0)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "demand: negative size (%ld cells, %ld nodes)",
-                            (long)n_cells, (long)n_nodes);
-    if (n_cells > 0 &&
-        (cell_node == NULL || cell_offset_ds == NULL || pop == NULL))
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "demand: %ld cells but a NULL input array",
-                            (long)n_cells);
-
-    /* Untrusted input: validate every cell before allocating. */
+    am_status rc;
     for (int32_t i = 0; i < n_cells; i++) {
         if (!isfinite(pop[i]) || pop[i] < 0.0) {
             rc = am_error_set(err, AM_ERR_INVALID, NULL,
@@ -103,6 +86,37 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
             return rc;
         }
     }
+    return AM_OK;
+}
+
+am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
+                          const int32_t *cell_node,
+                          const uint32_t *cell_offset_ds, const double *pop,
+                          am_demand **out, am_error *err)
+{
+    am_demand *d = NULL;
+    int32_t *snapped = NULL, *tmp = NULL;
+    int64_t *cursor = NULL;
+    am_status rc = AM_OK;
+
+    if (out == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_demand_build: out is NULL");
+    *out = NULL;
+    if (n_cells < 0 || n_nodes < 0)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "demand: negative size (%ld cells, %ld nodes)",
+                            (long)n_cells, (long)n_nodes);
+    if (n_cells > 0 &&
+        (cell_node == NULL || cell_offset_ds == NULL || pop == NULL))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "demand: %ld cells but a NULL input array",
+                            (long)n_cells);
+
+    /* Untrusted input: validate every cell before allocating. */
+    if ((rc = check_cells(n_cells, n_nodes, cell_node, cell_offset_ds, pop,
+                          err)) != AM_OK)
+        return rc;
 
     d = am_calloc(1, sizeof *d);
     if (d == NULL)
