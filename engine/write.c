@@ -79,6 +79,9 @@ static void describe_model(const am_write_request *w, const char *now,
     o->refused_implausible_cells = p->n_implausible;
     o->off_network_population = m->pop_off_network;
     o->off_network_cells = m->cells_off_network;
+    o->source_scale = p->scale;
+    o->source_offset = p->offset;
+    o->source_masked = p->masked;
 }
 
 /* Set k's group from its sites and results; its measures go in ms

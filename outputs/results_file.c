@@ -234,6 +234,10 @@ static am_status write_population(rf_ctx *c, am_h5 *h)
                              p->off_network_population, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "off_network_cells", p->off_network_cells,
                             c->err));
+    /* how the input band's values were read */
+    AM_TRY(am_h5_attr_double(h, at, "source_scale", p->source_scale, c->err));
+    AM_TRY(am_h5_attr_double(h, at, "source_offset", p->source_offset, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "source_masked", p->source_masked, c->err));
     return rc;
 }
 

@@ -81,6 +81,9 @@ typedef struct am_rf_population {
     int64_t refused_implausible_cells;
     double off_network_population;
     int64_t off_network_cells;
+    double source_scale;  /* the band's scale applied to raw values (1) */
+    double source_offset; /* and its offset (0): pop = raw*scale + offset */
+    int source_masked;    /* 1: the band's own mask/alpha marked nodata */
 } am_rf_population;
 
 /* One measure of a set: its raster and its two facility-table columns. */

@@ -141,8 +141,13 @@ static int setup(void **state)
     f->run.roads = (am_rf_input){"roads.gpkg", 123, "ab"};
     f->run.population = (am_rf_input){"pop.tif", 456, "cd"};
     f->network = (am_rf_network){10, 20, 3, 2, 1.5};
-    f->population = (am_rf_population){
-        &d->grid, FIXTURE_WKT_4326, 3, d->cell, d->pop, 60, 1, 2, 3, 4.5, 6};
+    f->population = (am_rf_population){&d->grid, FIXTURE_WKT_4326,
+                                       3,        d->cell,
+                                       d->pop,   60,
+                                       1,        2,
+                                       3,        4.5,
+                                       6,        0.01,
+                                       2.5,      1};
     f->n_sets = 1;
     f->sets = &d->set;
     *state = d;
@@ -243,6 +248,22 @@ static void test_layout(void **state)
     assert_true(has_attr(f, "/results/health", "where"));
     assert_true(has_attr(f, "/network", "routable_km"));
     assert_true(has_attr(f, "/population", "off_network_cells"));
+    /* how the band was read: scale, offset and mask, as given */
+    double scale = 0, offset = 0;
+    long long masked = 0;
+    hid_t at = H5Aopen_by_name(f, "/population", "source_scale", H5P_DEFAULT,
+                               H5P_DEFAULT);
+    assert_true(at >= 0 && H5Aread(at, H5T_NATIVE_DOUBLE, &scale) >= 0);
+    H5Aclose(at);
+    at = H5Aopen_by_name(f, "/population", "source_offset", H5P_DEFAULT,
+                         H5P_DEFAULT);
+    assert_true(at >= 0 && H5Aread(at, H5T_NATIVE_DOUBLE, &offset) >= 0);
+    H5Aclose(at);
+    at = H5Aopen_by_name(f, "/population", "source_masked", H5P_DEFAULT,
+                         H5P_DEFAULT);
+    assert_true(at >= 0 && H5Aread(at, H5T_NATIVE_LLONG, &masked) >= 0);
+    H5Aclose(at);
+    assert_true(scale == 0.01 && offset == 2.5 && masked == 1);
     H5Fclose(f);
 }
 
