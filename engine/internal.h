@@ -167,10 +167,8 @@ typedef struct am_write_request {
     am_sites *const *sites;     /* [n_sets] */
     am_results *const *results; /* [n_sets] */
     const char *out_path;
-    const char *command_line; /* may be NULL */
-    const am_fp *fp_scenario; /* may be NULL */
-    int threads;
-    const am_warnings *warnings;
+    const char *command_line;     /* may be NULL */
+    const am_fp *fp_scenario;     /* may be NULL */
     const am_file_guard *protect; /* files not to replace; may be NULL */
 } am_write_request;
 

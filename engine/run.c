@@ -300,8 +300,6 @@ static am_status run_steps(am_run_ctx *c)
                           c->out_path,
                           opt->command_line,
                           s->source_path != NULL ? &c->fp_scenario : NULL,
-                          c->m->threads,
-                          &c->warn,
                           &c->guard};
     return am_write_output(&w, &c->log, c->err);
 }

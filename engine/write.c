@@ -50,7 +50,7 @@ static void describe_model(const am_write_request *w, const char *now,
     r->scenario_name = s->name;
     r->scenario_file = s->source_path;
     r->command_line = w->command_line;
-    r->threads = w->threads;
+    r->threads = w->m->threads;
     r->profile = s->profile;
     r->snap_max_m = s->snap_max_m;
     r->walk_speed_kmh = s->walk_speed_kmh;
