@@ -14,8 +14,8 @@
  * HDF5's (H5free_memory) and libyaml's (yaml_*_delete) keep their own free
  * functions.
  *
- * Memory from these functions is freed with am_free. Plain am_free() on it is
- * still valid today (they call malloc), but use am_free, so that the
+ * Memory from these functions is freed with am_free. Freeing it with the C
+ * library is still valid today (they call malloc), but use am_free, so that the
  * allocator can change without hunting for the call sites.
  *
  * A size of 0 allocates a minimal block and a count of 0 one element, so

@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/strutil.h"
 
 struct am_transform {
     PJ_CONTEXT *ctx; /* owned */
@@ -37,15 +38,6 @@ struct am_transform {
     char *src;       /* owned copies of the definitions, for clones */
     char *dst;
 };
-
-static char *def_dup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = am_alloc_array(n, 1);
-    if (d != NULL)
-        memcpy(d, s, n);
-    return d;
-}
 
 /* A CRS definition shortened for messages (WKT can be kilobytes). */
 static const char *crs_short(const char *def, char *buf, size_t n)
@@ -188,8 +180,8 @@ am_status am_transform_create(const char *src, const char *dst,
                           crs_short(dst, dbuf, sizeof dbuf));
         goto cleanup;
     }
-    t->src = def_dup(src);
-    t->dst = def_dup(dst);
+    t->src = am_strdup(src);
+    t->dst = am_strdup(dst);
     if (t->src == NULL || t->dst == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL,
                           "out of memory creating a transform");

@@ -2,6 +2,7 @@
  * input_files.c: see input_files.h.
  */
 #include "common/alloc.h"
+#include "common/strutil.h"
 #include "inputs/input_files.h"
 
 #include <cpl_string.h>
@@ -42,10 +43,8 @@ static int list_add(file_list *l, const char *s)
         l->v = v;
         l->cap = cap;
     }
-    size_t len = strlen(s) + 1;
-    if ((l->v[l->n] = am_malloc(len)) == NULL)
+    if ((l->v[l->n] = am_strdup(s)) == NULL)
         return -1;
-    memcpy(l->v[l->n], s, len);
     l->n++;
     return 0;
 }

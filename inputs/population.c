@@ -60,6 +60,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/strutil.h"
 #include "inputs/gdal_util.h"
 
 /* Cells per strip read; rows are rounded to whole blocks. */
@@ -634,12 +635,11 @@ am_status am_population_load(const am_population_options *opt,
     p->grid.ny = ny;
     memcpy(p->grid.gt, gt, sizeof gt);
     /* Own the WKT with the C allocator, so destroy needs no GDAL. */
-    p->crs_wkt = am_malloc(strlen(wkt) + 1);
+    p->crs_wkt = am_strdup(wkt);
     if (p->crs_wkt == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
         goto cleanup;
     }
-    strcpy(p->crs_wkt, wkt);
 
     if ((rc = scale_of(band, path, layer, &p->scale, &p->offset, err)) != AM_OK)
         goto cleanup;

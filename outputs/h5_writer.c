@@ -622,7 +622,9 @@ static am_status prepare_temp(am_h5 *h, am_error *err)
                       : h->tmp_path;
     h->dir_path = slash == NULL ? am_strdup(".")
                   : dl == 0     ? am_strdup("/")
-                                : strndup(h->final_path, dl);
+                                : am_strdup(h->final_path);
+    if (h->dir_path != NULL && slash != NULL && dl > 0)
+        h->dir_path[dl] = '\0'; /* the folder: the path up to its last '/' */
     if (h->dir_path == NULL)
         return am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
     /* temporaries of runs that were killed (SIGKILL, power loss): those

@@ -21,7 +21,7 @@ string(REPLACE "," ";" MODULES "${MODULES}")
 
 # The allocator itself.
 set(exempt common/alloc.c)
-set(call "(^|[^A-Za-z0-9_])(malloc|calloc|realloc|strdup|free)[ \t]*\\(")
+set(call "(^|[^A-Za-z0-9_])(malloc|calloc|realloc|strdup|strndup|free)[ \t]*\\(")
 set(bad "")
 set(n_files 0)
 foreach(module IN LISTS MODULES)
