@@ -21,6 +21,7 @@
 #include "inputs/facilities.h"
 #include "inputs/population.h"
 #include "inputs/roads.h"
+#include "inputs/zones.h"
 #include "kernels/catchment.h"
 #include "kernels/demand.h"
 #include "kernels/graph.h"
@@ -93,6 +94,12 @@ struct am_model {
     uint64_t memory_estimate, memory_cap;
     int64_t max_cells; /* populated cells the cap allows (0: no limit) */
     char max_cells_why[128];
+    /* speed zones (issue 7), [s->n_speed_zones] each: resolved paths,
+       fingerprints, layers (read before the roads) and what each changed */
+    char (*zone_paths)[AM_PATH_MAX];
+    am_fp *fp_zones;
+    am_zone_layer **zones;
+    am_zone_stat *zone_stats;
 };
 
 /* Facilities (or candidate sites) snapped onto a model (engine/sites.c). */

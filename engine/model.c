@@ -100,6 +100,22 @@ static am_status check_inputs(am_model *m, am_error *err)
             AM_OK ||
         (rc = am_file_check_input(m->pop_path, 0, err)) != AM_OK)
         return rc;
+    /* speed zone layers (issue 7): read before the roads, at build */
+    const int nz = s->n_speed_zones;
+    if (nz > 0) {
+        m->zone_paths = am_calloc_array((size_t)nz, sizeof *m->zone_paths);
+        m->fp_zones = am_calloc_array((size_t)nz, sizeof *m->fp_zones);
+        m->zones = am_calloc_array((size_t)nz, sizeof *m->zones);
+        m->zone_stats = am_calloc_array((size_t)nz, sizeof *m->zone_stats);
+        if (m->zone_paths == NULL || m->fp_zones == NULL || m->zones == NULL ||
+            m->zone_stats == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (int k = 0; k < nz; k++)
+        if ((rc = am_engine_resolve(s, s->speed_zones[k].path,
+                                    m->zone_paths[k], err)) != AM_OK ||
+            (rc = am_file_check_input(m->zone_paths[k], 1, err)) != AM_OK)
+            return rc;
     /* each set's layer, fields, crs and filter (an open and one feature),
      * so that a mistake there is not found after the roads are read */
     for (int k = 0; k < s->n_facility_sets; k++)
@@ -236,6 +252,40 @@ am_status am_model_create_shared(const am_scenario *s,
 
 /* ---- stages ------------------------------------------------------------ */
 
+_Static_assert(AM_SPEED_ZONE_MULTIPLIER_MAX == AM_ZONE_MULTIPLIER_MAX,
+               "one range for a speed zone's multiplier");
+
+/*
+ * The speed zone layers (issue 7), each fingerprinted while it is read.
+ * Read before the roads, so that a mistake in one is found in seconds,
+ * not after the road network.
+ */
+static am_status load_zones(am_model *m, am_error *err)
+{
+    const am_scenario *s = m->s;
+    am_status rc;
+    if ((rc = am_phase_begin(&m->phases, "reading speed zones", err)) != AM_OK)
+        return rc;
+    for (int k = 0; k < s->n_speed_zones; k++) {
+        const am_speed_zone *z = &s->speed_zones[k];
+        am_zone_options zo = {m->zone_paths[k], z->layer,      z->where,
+                              z->field,         z->multiplier, m->warn};
+        am_fingerprint_job *fp;
+        if ((rc = am_fingerprint_start(m->zone_paths[k], &fp, err)) != AM_OK)
+            return rc;
+        rc = am_zones_load(&zo, &m->zones[k], err);
+        if (rc != AM_OK) {
+            am_fingerprint_cancel(fp);
+            return rc;
+        }
+        rc = am_fingerprint_finish(fp, m->fp_zones[k].hex, &m->fp_zones[k].size,
+                                   err);
+        if (rc != AM_OK)
+            return rc;
+    }
+    return am_phase_end(&m->phases, "zones", err);
+}
+
 static am_status build_roads(am_model *m, am_error *err)
 {
     const am_scenario *s = m->s;
@@ -248,6 +298,8 @@ static am_status build_roads(am_model *m, am_error *err)
     am_status rc = am_profile_from_name(s->profile != NULL ? s->profile : "car",
                                         &ro.profile, err);
     if (rc != AM_OK)
+        return rc;
+    if (s->n_speed_zones > 0 && (rc = load_zones(m, err)) != AM_OK)
         return rc;
     if ((rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
         return rc;
@@ -263,6 +315,13 @@ static am_status build_roads(am_model *m, am_error *err)
     rc = am_fingerprint_finish(fp, m->fp_roads.hex, &m->fp_roads.size, err);
     if (rc != AM_OK)
         return rc;
+    if (s->n_speed_zones > 0) {
+        rc = am_zones_apply(m->roads, s->n_speed_zones,
+                            (const am_zone_layer *const *)m->zones, m->threads,
+                            m->zone_stats, err);
+        if (rc != AM_OK)
+            return rc;
+    }
     return am_phase_end(&m->phases, "roads", err);
 }
 
@@ -624,6 +683,12 @@ void am_model_destroy(am_model *m)
     am_graph_destroy(m->graph_rev);
     am_graph_destroy(m->graph);
     am_road_network_destroy(m->roads);
+    for (int k = 0; m->zones != NULL && k < m->s->n_speed_zones; k++)
+        am_zone_layer_destroy(m->zones[k]);
+    am_free(m->zones);
+    am_free(m->zone_stats);
+    am_free(m->fp_zones);
+    am_free(m->zone_paths);
     am_phases_free(&m->phases);
     am_warnings_clear(&m->own_warn);
     am_free(m);

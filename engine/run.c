@@ -102,6 +102,14 @@ static am_status check_output(am_run_ctx *c)
         else
             rc = guard_input(c, path, label);
     }
+    /* speed zone layers (issue 7) */
+    for (int k = 0; rc == AM_OK && k < s->n_speed_zones; k++) {
+        snprintf(label, sizeof label, "the speed zone layer roads.speed_zones[%d]",
+                 k);
+        if ((rc = am_engine_resolve(s, s->speed_zones[k].path, path,
+                                    c->err)) == AM_OK)
+            rc = guard_input(c, path, label);
+    }
     if (rc == AM_OK)
         rc = am_file_guard_check(&c->guard, c->out_path, c->err);
     return rc;
@@ -126,6 +134,13 @@ void am_run_summary_destroy(am_run_summary *r)
         for (int m = 0; m < r->n_measures; m++)
             am_free(r->measure_names[m]);
         am_free(r->measure_names);
+    }
+    if (r->speed_zones != NULL) {
+        for (int k = 0; k < r->n_speed_zones; k++) {
+            am_free(r->speed_zones[k].path);
+            am_free(r->speed_zones[k].layer);
+        }
+        am_free(r->speed_zones);
     }
     for (size_t i = 0; i < r->n_warnings; i++)
         am_free(r->warnings[i]);
@@ -180,6 +195,27 @@ static am_status summary_fill(am_run_ctx *c)
         r->road_km = m->roads->total_len_km;
         r->nodes = m->roads->n_nodes;
         r->arcs = m->roads->n_arcs;
+    }
+    /* speed zones (issue 7): read and applied with the roads */
+    const int nz = m->s->n_speed_zones;
+    if (nz > 0 && m->roads != NULL) {
+        r->speed_zones = am_calloc_array((size_t)nz, sizeof *r->speed_zones);
+        if (r->speed_zones == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        r->n_speed_zones = nz;
+        for (int k = 0; k < nz; k++) {
+            struct am_speed_zone_summary *z = &r->speed_zones[k];
+            z->path = am_strdup(m->zone_paths[k]);
+            z->layer = am_strdup(m->zones[k]->layer);
+            if (z->path == NULL || z->layer == NULL)
+                return am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                                    "out of memory");
+            z->features = m->zones[k]->n_features;
+            z->multiplier_min = m->zones[k]->mult_min;
+            z->multiplier_max = m->zones[k]->mult_max;
+            z->arcs = m->zone_stats[k].arcs;
+            z->arc_km = m->zone_stats[k].arc_km;
+        }
     }
     if (m->pop != NULL) {
         r->pop_total = m->pop->total;

@@ -83,6 +83,15 @@ void am_scenario_destroy(am_scenario *s)
             facility_source_free(&s->facility_sets[i]);
         am_free(s->facility_sets);
     }
+    if (s->speed_zones != NULL) {
+        for (int i = 0; i < s->n_speed_zones; i++) {
+            am_free(s->speed_zones[i].path);
+            am_free(s->speed_zones[i].layer);
+            am_free(s->speed_zones[i].where);
+            am_free(s->speed_zones[i].field);
+        }
+        am_free(s->speed_zones);
+    }
     if (s->measures != NULL) {
         for (int i = 0; i < s->n_measures; i++)
             am_free(s->measures[i].name);
@@ -375,6 +384,45 @@ static am_status unique_names(const am_scenario *s, const char *key,
     return rc;
 }
 
+/*
+ * The speed zone layers (issue 7): a path each, and either a multiplier
+ * (> 0, <= AM_SPEED_ZONE_MULTIPLIER_MAX) or a field, not both.
+ */
+static am_status check_speed_zones(const am_scenario *s, am_error *err)
+{
+    const char *file = s->source_path;
+    if (s->n_speed_zones < 0 || (s->n_speed_zones > 0 && !s->speed_zones))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.speed_zones' is inconsistent (count %d)",
+                            s->n_speed_zones);
+    if (s->n_speed_zones > AM_MAX_SPEED_ZONES)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.speed_zones' lists %d layers (at most %d)",
+                            s->n_speed_zones, AM_MAX_SPEED_ZONES);
+    for (int i = 0; i < s->n_speed_zones; i++) {
+        const am_speed_zone *z = &s->speed_zones[i];
+        if (z->path == NULL || z->path[0] == '\0')
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "missing required key 'path' in "
+                                "'roads.speed_zones[%d]'",
+                                i);
+        if (z->field != NULL && z->multiplier != 0.0)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'roads.speed_zones[%d]': give 'multiplier' "
+                                "or 'field', not both",
+                                i);
+        if (z->field == NULL &&
+            !(z->multiplier > 0.0 &&
+              z->multiplier <= AM_SPEED_ZONE_MULTIPLIER_MAX))
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'roads.speed_zones[%d].multiplier' must be "
+                                "> 0 and <= %g (got %g; a field instead: "
+                                "'field')",
+                                i, AM_SPEED_ZONE_MULTIPLIER_MAX, z->multiplier);
+    }
+    return AM_OK;
+}
+
 am_status am_scenario_finalize(am_scenario *s, am_error *err)
 {
     am_status rc = AM_OK;
@@ -419,6 +467,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
                             "'threads' must be from 0 (all cores) to %d "
                             "(got %d)",
                             AM_THREADS_MAX, s->threads);
+    if ((rc = check_speed_zones(s, err)) != AM_OK)
+        return rc;
 
     if (s->n_facility_sets < 1 || s->facility_sets == NULL)
         return am_error_set(err, AM_ERR_SCENARIO, file,

@@ -39,6 +39,9 @@
 #define AM_SNAP_MAX_M_MAX 100000.0
 #define AM_WALK_SPEED_KMH_MIN 0.5
 #define AM_WALK_SPEED_KMH_MAX 50.0
+/* A speed zone's multiplier (issue 7): > 0 and at most this (the same
+ * limit as inputs/zones.h's AM_ZONE_MULTIPLIER_MAX). */
+#define AM_SPEED_ZONE_MULTIPLIER_MAX 100.0
 
 /*
  * Names of facility sets and measures become HDF5 group, dataset and

@@ -86,8 +86,12 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
 static const char *const top_keys[] = {
     "name", "threads",    "output",      "roads",    "population",
     "snap", "facilities", "cutoffs_min", "measures", NULL};
-static const char *const roads_keys[] = {"path", "layer", "where", "profile",
-                                         NULL};
+static const char *const roads_keys[] = {"path",    "layer",       "where",
+                                         "profile", "speed_zones", NULL};
+static const char *const speed_zone_keys[] = {"path", "layer",      "where",
+                                              "field", "multiplier", NULL};
+static const num_range range_zone_multiplier = {
+    0.0, AM_SPEED_ZONE_MULTIPLIER_MAX, 1, " (< 1 slows: 0.5 halves the speed)"};
 static const char *const population_keys[] = {"path", "band", NULL};
 static const char *const snap_keys[] = {"max_distance_m", "walk_speed_kmh",
                                         NULL};
@@ -425,6 +429,66 @@ static am_status get_int(const parse_ctx *c, const yaml_node_t *map,
     return AM_OK;
 }
 
+static am_status list_items(const parse_ctx *c, const yaml_node_t *n,
+                            const char *key, int max, const char *what,
+                            const yaml_node_item_t **items, int *count);
+static const yaml_node_t *list_item(const parse_ctx *c, const yaml_node_t *n,
+                                    const yaml_node_item_t *items, int i,
+                                    const char *key, char *where, size_t size);
+
+/* One entry of roads.speed_zones (issue 7): a polygon layer and either one
+ * multiplier or a field holding each polygon's. */
+static am_status parse_speed_zone(const parse_ctx *c, const yaml_node_t *n,
+                                  const char *where, am_speed_zone *z)
+{
+    am_status rc = check_mapping(c, n, where, speed_zone_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "path", &z->path);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "layer", &z->layer);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "where", &z->where);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "field", &z->field);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "multiplier", &range_zone_multiplier,
+                        &z->multiplier);
+    if (rc == AM_OK && z->path == NULL)
+        rc = perr(c, n, "missing required key 'path' in '%s'", where);
+    if (rc == AM_OK && z->field != NULL && lookup(c, n, "multiplier") != NULL)
+        rc = perr(c, lookup(c, n, "field"),
+                  "'%s': give 'multiplier' or 'field', not both", where);
+    if (rc == AM_OK && z->field == NULL && lookup(c, n, "multiplier") == NULL)
+        rc = perr(c, n,
+                  "'%s' needs 'multiplier' (e.g. 0.5 halves the speed) or "
+                  "'field' (a numeric field holding each polygon's)",
+                  where);
+    return rc;
+}
+
+static am_status parse_speed_zones(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    const yaml_node_item_t *items = NULL;
+    int count = 0;
+    am_status rc =
+        list_items(c, n, "roads.speed_zones", AM_MAX_SPEED_ZONES,
+                   "speed zone layers", &items, &count);
+    if (rc != AM_OK)
+        return rc;
+    s->speed_zones = am_calloc((size_t)count, sizeof *s->speed_zones);
+    if (s->speed_zones == NULL)
+        return nomem(c);
+    s->n_speed_zones = count;
+    for (int i = 0; i < count && rc == AM_OK; i++) {
+        char where[48];
+        const yaml_node_t *item = list_item(c, n, items, i, "roads.speed_zones",
+                                            where, sizeof where);
+        rc = parse_speed_zone(c, item, where, &s->speed_zones[i]);
+    }
+    return rc;
+}
+
 static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
@@ -442,6 +506,9 @@ static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
                   "'roads.profile': unknown profile '%s' (expected one of: "
                   "car)",
                   s->profile);
+    const yaml_node_t *zones = rc == AM_OK ? lookup(c, n, "speed_zones") : NULL;
+    if (zones != NULL)
+        rc = parse_speed_zones(c, zones);
     if (rc == AM_OK && s->roads_path == NULL)
         rc = perr(c, n, "missing required key 'path' in 'roads'");
     return rc;

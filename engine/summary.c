@@ -33,6 +33,20 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             thousands((double)r->road_routable, a),
             thousands((double)r->road_features, b), r->road_km,
             thousands((double)r->nodes, d), thousands((double)r->arcs, e));
+    for (int k = 0; k < r->n_speed_zones; k++) {
+        const struct am_speed_zone_summary *z = &r->speed_zones[k];
+        char mult[64];
+        if (z->multiplier_min == z->multiplier_max)
+            snprintf(mult, sizeof mult, "%g", z->multiplier_min);
+        else
+            snprintf(mult, sizeof mult, "%g to %g", z->multiplier_min,
+                     z->multiplier_max);
+        fprintf(f,
+                "  speed zone   %s (layer '%s'): %s features, speed x %s on "
+                "%s arcs, %.1f arc-km\n",
+                z->path, z->layer, thousands((double)z->features, a), mult,
+                thousands((double)z->arcs, b), z->arc_km);
+    }
     fprintf(f, "  population   %s people in %s cells\n",
             thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
     if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0 ||

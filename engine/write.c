@@ -4,6 +4,7 @@
  * and their results in that module's plain terms (borrowed arrays, no
  * copy) and times the write as the run's "write" phase.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,9 +39,10 @@ static am_rf_input input_desc(const char *path, const am_fp *fp)
     return in;
 }
 
-/* The root attributes, /network and /population from the model. */
+/* The root attributes, /network and /population from the model; zones
+ * (caller-allocated, [n_speed_zones]) holds the speed zone rows. */
 static void describe_model(const am_write_request *w, const char *now,
-                           am_rf_file *d)
+                           am_rf_zone *zones, am_rf_file *d)
 {
     const am_model *m = w->m;
     const am_scenario *s = m->s;
@@ -62,9 +64,26 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
 
-    d->network = (am_rf_network){m->roads->n_nodes, m->roads->n_arcs,
+    d->network = (am_rf_network){m->roads->n_nodes,    m->roads->n_arcs,
                                  m->roads->n_features, m->roads->n_routable,
-                                 m->roads->total_len_km};
+                                 m->roads->total_len_km, 0,
+                                 NULL};
+    for (int k = 0; k < s->n_speed_zones; k++) {
+        const am_speed_zone *z = &s->speed_zones[k];
+        const am_zone_layer *zl = m->zones[k];
+        zones[k] = (am_rf_zone){input_desc(m->zone_paths[k], &m->fp_zones[k]),
+                                zl->layer,
+                                z->where,
+                                z->field,
+                                z->field != NULL ? NAN : z->multiplier,
+                                zl->mult_min,
+                                zl->mult_max,
+                                zl->n_features,
+                                m->zone_stats[k].arcs,
+                                m->zone_stats[k].arc_km};
+    }
+    d->network.n_zones = s->n_speed_zones;
+    d->network.zones = zones;
 
     const am_population *p = m->pop;
     am_rf_population *o = &d->population;
@@ -132,15 +151,18 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     am_rf_set *sets = am_calloc_array((size_t)n_sets, sizeof *sets);
     am_rf_measure *ms =
         am_calloc_array((size_t)n_sets * (size_t)n_measures, sizeof *ms);
+    const int nz = w->m->s->n_speed_zones;
+    am_rf_zone *zones =
+        am_calloc_array((size_t)(nz > 0 ? nz : 1), sizeof *zones);
     am_status rc = AM_OK;
-    if (sets == NULL || ms == NULL) {
+    if (sets == NULL || ms == NULL || zones == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
     if ((rc = am_phase_begin(log, "writing output", err)) != AM_OK)
         goto done;
     am_utc_now(now);
-    describe_model(w, now, &d);
+    describe_model(w, now, zones, &d);
     for (int k = 0; k < n_sets; k++)
         describe_set(w, k, ms + (size_t)k * (size_t)n_measures, &sets[k]);
     d.n_sets = n_sets;
@@ -152,5 +174,6 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
 done:
     am_free(sets);
     am_free(ms);
+    am_free(zones);
     return rc;
 }

@@ -181,6 +181,25 @@ typedef struct am_measure_spec {
     double threshold_min; /* d0 in minutes, inclusive */
 } am_measure_spec;
 
+/*
+ * A speed zone layer (roads.speed_zones; issue 7, polygon speed
+ * multipliers): the travel time of every road arc whose midpoint lies in
+ * one of its polygons is divided by the multiplier. Within a layer the
+ * smallest multiplier of the polygons holding an arc applies; the layers'
+ * multipliers multiply. docs/scenario.md, "speed_zones".
+ */
+typedef struct am_speed_zone {
+    char *path;  /* any OGR polygon source */
+    char *layer; /* NULL: the first layer */
+    char *where; /* OGR SQL attribute filter, NULL: none */
+    char *field; /* numeric field with each polygon's multiplier, or NULL */
+    double multiplier; /* without field: > 0 and <= 100; < 1 slows (0.5
+                          halves the speed) */
+} am_speed_zone;
+
+/* At most this many speed zone layers. */
+#define AM_MAX_SPEED_ZONES 100
+
 typedef struct am_scenario {
     char *name;        /* default: the scenario file's stem */
     char *source_path; /* the scenario file, NULL if built in code */
@@ -196,6 +215,11 @@ typedef struct am_scenario {
 
     double snap_max_m;     /* default 5000; 1 .. 100000 */
     double walk_speed_kmh; /* off-network leg speed, default 5; 0.5 .. 50 */
+
+    /* issue 7, speed zones (polygon speed multipliers), applied to the
+       road arcs once loaded */
+    am_speed_zone *speed_zones; /* [n_speed_zones], owned */
+    int n_speed_zones;
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -315,6 +339,16 @@ typedef struct am_run_summary {
     double road_km;
     int32_t nodes;
     int64_t arcs;
+    /* speed zones (issue 7), [n_speed_zones], in the scenario's order */
+    int n_speed_zones;
+    struct am_speed_zone_summary {
+        char *path;  /* as resolved */
+        char *layer; /* the layer read */
+        int64_t features;
+        double multiplier_min, multiplier_max; /* of its polygons */
+        int64_t arcs;  /* arcs whose midpoint is in one of its polygons */
+        double arc_km; /* their length (both arcs of a two-way road) */
+    } *speed_zones;
     /* population */
     double pop_total; /* finite positive cells, summed */
     int64_t pop_cells;

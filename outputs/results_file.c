@@ -122,6 +122,8 @@ static am_status check_file(rf_ctx *c)
         return bad(c, "no cutoffs");
     if (d->n_sets < 0 || !HAVE(d->sets, d->n_sets))
         return bad(c, "no sets");
+    if (d->network.n_zones < 0 || !HAVE(d->network.zones, d->network.n_zones))
+        return bad(c, "no speed zone rows");
     am_status rc = AM_OK;
     for (int32_t k = 0; rc == AM_OK && k < d->n_sets; k++)
         rc = check_set(c, &d->sets[k], p->n_cells);
@@ -185,6 +187,64 @@ static am_status write_root_attrs(rf_ctx *c, am_h5 *h)
     return rc;
 }
 
+/* /network/speed_zones: one row per speed zone layer (issue 7). */
+static am_status write_zones(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_network *n = &c->d->network;
+    const size_t nz = (size_t)n->n_zones;
+    const char **str = am_calloc_array(6 * nz, sizeof *str);
+    double *dbl = am_calloc_array(4 * nz, sizeof *dbl);
+    int64_t *i64 = am_calloc_array(3 * nz, sizeof *i64);
+    if (str == NULL || dbl == NULL || i64 == NULL) {
+        am_free(str);
+        am_free(dbl);
+        am_free(i64);
+        return nomem(c);
+    }
+    for (size_t k = 0; k < nz; k++) {
+        const am_rf_zone *z = &n->zones[k];
+        str[k] = or_empty(z->input.path);
+        str[nz + k] = or_empty(z->input.sha256);
+        str[2 * nz + k] = or_empty(z->layer);
+        str[3 * nz + k] = or_empty(z->where);
+        str[4 * nz + k] = or_empty(z->field);
+        dbl[k] = z->multiplier;
+        dbl[nz + k] = z->multiplier_min;
+        dbl[2 * nz + k] = z->multiplier_max;
+        dbl[3 * nz + k] = z->arc_km;
+        i64[k] = z->input.size_bytes;
+        i64[nz + k] = z->features;
+        i64[2 * nz + k] = z->arcs;
+    }
+    am_h5_column cols[12] = {
+        {"path", AM_H5_COL_STRING, str, NULL, "the polygon layer's file"},
+        {"size_bytes", AM_H5_COL_INT64, i64, "bytes", NULL},
+        {"sha256", AM_H5_COL_STRING, str + nz, NULL, "of the file's bytes"},
+        {"layer", AM_H5_COL_STRING, str + 2 * nz, NULL, NULL},
+        {"where", AM_H5_COL_STRING, str + 3 * nz, NULL,
+         "OGR SQL filter, empty: none"},
+        {"field", AM_H5_COL_STRING, str + 4 * nz, NULL,
+         "field holding each polygon's multiplier, empty: multiplier"},
+        {"multiplier", AM_H5_COL_DOUBLE, dbl, "1",
+         "speed multiplier of every polygon; NaN when field is set"},
+        {"multiplier_min", AM_H5_COL_DOUBLE, dbl + nz, "1",
+         "smallest multiplier of the layer's polygons"},
+        {"multiplier_max", AM_H5_COL_DOUBLE, dbl + 2 * nz, "1",
+         "largest multiplier of the layer's polygons"},
+        {"features", AM_H5_COL_INT64, i64 + nz, NULL,
+         "polygon features read"},
+        {"arcs", AM_H5_COL_INT64, i64 + 2 * nz, NULL,
+         "arcs whose midpoint is in one of the polygons"},
+        {"arc_km", AM_H5_COL_DOUBLE, dbl + 3 * nz, "km",
+         "length of those arcs (both arcs of a two-way road)"}};
+    am_status rc = am_h5_write_table(h, "/network/speed_zones", (int64_t)nz,
+                                     12, cols, c->err);
+    am_free(str);
+    am_free(dbl);
+    am_free(i64);
+    return rc;
+}
+
 static am_status write_network(rf_ctx *c, am_h5 *h)
 {
     const am_rf_network *n = &c->d->network;
@@ -196,6 +256,9 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
     AM_TRY(am_h5_attr_int64(h, at, "features_routable", n->features_routable,
                             c->err));
     AM_TRY(am_h5_attr_double(h, at, "routable_km", n->routable_km, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "speed_zone_layers", n->n_zones, c->err));
+    if (rc == AM_OK && n->n_zones > 0)
+        rc = write_zones(c, h);
     return rc;
 }
 

@@ -61,11 +61,27 @@ typedef struct am_rf_provenance {
     am_rf_input population;
 } am_rf_provenance;
 
+/* One speed zone layer (issue 7): a row of /network/speed_zones. */
+typedef struct am_rf_zone {
+    am_rf_input input;     /* path, size, SHA-256 */
+    const char *layer;     /* the layer read */
+    const char *where;     /* NULL: "" */
+    const char *field;     /* NULL: "" (one multiplier for all) */
+    double multiplier;     /* the key's; NaN with a field */
+    double multiplier_min; /* of its polygons */
+    double multiplier_max;
+    int64_t features; /* polygon features read */
+    int64_t arcs;     /* arcs whose midpoint is in a polygon */
+    double arc_km;
+} am_rf_zone;
+
 /* /network attributes: the routable graph. */
 typedef struct am_rf_network {
     int64_t nodes, arcs;
     int64_t features_read, features_routable;
     double routable_km;
+    int32_t n_zones;
+    const am_rf_zone *zones; /* [n_zones]: the table /network/speed_zones */
 } am_rf_network;
 
 /* The grid, its populated cells and /population's attributes. */
