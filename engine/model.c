@@ -112,8 +112,8 @@ static am_status check_inputs(am_model *m, am_error *err)
             return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     }
     for (int k = 0; k < nz; k++)
-        if ((rc = am_engine_resolve(s, s->speed_zones[k].path,
-                                    m->zone_paths[k], err)) != AM_OK ||
+        if ((rc = am_engine_resolve(s, s->speed_zones[k].path, m->zone_paths[k],
+                                    err)) != AM_OK ||
             (rc = am_file_check_input(m->zone_paths[k], 1, err)) != AM_OK)
             return rc;
     /* each set's layer, fields, crs and filter (an open and one feature),

@@ -104,10 +104,10 @@ static am_status check_output(am_run_ctx *c)
     }
     /* speed zone layers (issue 7) */
     for (int k = 0; rc == AM_OK && k < s->n_speed_zones; k++) {
-        snprintf(label, sizeof label, "the speed zone layer roads.speed_zones[%d]",
-                 k);
-        if ((rc = am_engine_resolve(s, s->speed_zones[k].path, path,
-                                    c->err)) == AM_OK)
+        snprintf(label, sizeof label,
+                 "the speed zone layer roads.speed_zones[%d]", k);
+        if ((rc = am_engine_resolve(s, s->speed_zones[k].path, path, c->err)) ==
+            AM_OK)
             rc = guard_input(c, path, label);
     }
     if (rc == AM_OK)

@@ -88,7 +88,7 @@ static const char *const top_keys[] = {
     "snap", "facilities", "cutoffs_min", "measures", NULL};
 static const char *const roads_keys[] = {"path",    "layer",       "where",
                                          "profile", "speed_zones", NULL};
-static const char *const speed_zone_keys[] = {"path", "layer",      "where",
+static const char *const speed_zone_keys[] = {"path",  "layer",      "where",
                                               "field", "multiplier", NULL};
 static const num_range range_zone_multiplier = {
     0.0, AM_SPEED_ZONE_MULTIPLIER_MAX, 1, " (< 1 slows: 0.5 halves the speed)"};
@@ -471,9 +471,8 @@ static am_status parse_speed_zones(const parse_ctx *c, const yaml_node_t *n)
     am_scenario *s = c->s;
     const yaml_node_item_t *items = NULL;
     int count = 0;
-    am_status rc =
-        list_items(c, n, "roads.speed_zones", AM_MAX_SPEED_ZONES,
-                   "speed zone layers", &items, &count);
+    am_status rc = list_items(c, n, "roads.speed_zones", AM_MAX_SPEED_ZONES,
+                              "speed zone layers", &items, &count);
     if (rc != AM_OK)
         return rc;
     s->speed_zones = am_calloc((size_t)count, sizeof *s->speed_zones);
@@ -482,8 +481,8 @@ static am_status parse_speed_zones(const parse_ctx *c, const yaml_node_t *n)
     s->n_speed_zones = count;
     for (int i = 0; i < count && rc == AM_OK; i++) {
         char where[48];
-        const yaml_node_t *item = list_item(c, n, items, i, "roads.speed_zones",
-                                            where, sizeof where);
+        const yaml_node_t *item =
+            list_item(c, n, items, i, "roads.speed_zones", where, sizeof where);
         rc = parse_speed_zone(c, item, where, &s->speed_zones[i]);
     }
     return rc;

@@ -64,9 +64,12 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
 
-    d->network = (am_rf_network){m->roads->n_nodes,    m->roads->n_arcs,
-                                 m->roads->n_features, m->roads->n_routable,
-                                 m->roads->total_len_km, 0,
+    d->network = (am_rf_network){m->roads->n_nodes,
+                                 m->roads->n_arcs,
+                                 m->roads->n_features,
+                                 m->roads->n_routable,
+                                 m->roads->total_len_km,
+                                 0,
                                  NULL};
     for (int k = 0; k < s->n_speed_zones; k++) {
         const am_speed_zone *z = &s->speed_zones[k];

@@ -138,9 +138,9 @@ am_status am_polygons_add(am_polygons *ps, int32_t n_rings,
                                 "polygon vertex %lld is not finite",
                                 (long long)i);
     if (ps->n == ps->cap) {
-        int32_t c = ps->cap > 0 ? (ps->cap < INT32_MAX / 2 ? ps->cap * 2
-                                                           : INT32_MAX)
-                                : 64;
+        int32_t c = ps->cap > 0
+                        ? (ps->cap < INT32_MAX / 2 ? ps->cap * 2 : INT32_MAX)
+                        : 64;
         poly *q = am_realloc_array(ps->p, (size_t)c, sizeof *q);
         if (q == NULL)
             return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
@@ -149,8 +149,13 @@ am_status am_polygons_add(am_polygons *ps, int32_t n_rings,
     }
     if (!edges_reserve(ps, total))
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
-    poly pg = {{HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL}, value, ps->ne,
-               ps->ne, 0, 0, 0.0};
+    poly pg = {{HUGE_VAL, HUGE_VAL, -HUGE_VAL, -HUGE_VAL},
+               value,
+               ps->ne,
+               ps->ne,
+               0,
+               0,
+               0.0};
     int used = 0;
     int64_t first = 0;
     for (int32_t r = 0; r < n_rings; first += ring_size[r], r++) {
@@ -207,8 +212,8 @@ static am_status build_bands(am_polygons *ps, am_error *err)
     for (int32_t i = 0; i < ps->n; i++) {
         poly *p = &ps->p[i];
         const int64_t ne = p->e1 - p->e0;
-        int32_t nb = (int32_t)(ne / BAND_EDGES < BAND_MAX ? ne / BAND_EDGES
-                                                          : BAND_MAX);
+        int32_t nb =
+            (int32_t)(ne / BAND_EDGES < BAND_MAX ? ne / BAND_EDGES : BAND_MAX);
         if (nb < 1)
             nb = 1;
         int64_t k;
@@ -352,8 +357,7 @@ am_status am_polygons_finish(am_polygons *ps, am_error *err)
 int am_polygons_contains(const am_polygons *ps, int32_t i, double x, double y)
 {
     const poly *p = &ps->p[i];
-    if (!(x >= p->box[0] && x <= p->box[2] && y >= p->box[1] &&
-          y <= p->box[3]))
+    if (!(x >= p->box[0] && x <= p->box[2] && y >= p->box[1] && y <= p->box[3]))
         return 0;
     const int32_t b = slot(y, p->box[1], p->inv_h, p->nb);
     const int64_t *bf = ps->band_first + p->band0;
@@ -407,7 +411,8 @@ void am_polygons_min_value(const am_polygons *ps, int64_t n, const double *x,
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
     shared(ps, n, x, y, value, chunks)
     for (int64_t c = 0; c < chunks; c++) {
-        const int64_t i1 = (c + 1) * POINT_CHUNK < n ? (c + 1) * POINT_CHUNK : n;
+        const int64_t i1 =
+            (c + 1) * POINT_CHUNK < n ? (c + 1) * POINT_CHUNK : n;
         for (int64_t i = c * POINT_CHUNK; i < i1; i++)
             value[i] = min_value_at(ps, x[i], y[i]);
     }

@@ -348,7 +348,7 @@ typedef struct am_run_summary {
         double multiplier_min, multiplier_max; /* of its polygons */
         int64_t arcs;  /* arcs whose midpoint is in one of its polygons */
         double arc_km; /* their length (both arcs of a two-way road) */
-    } *speed_zones;
+    } * speed_zones;
     /* population */
     double pop_total; /* finite positive cells, summed */
     int64_t pop_cells;

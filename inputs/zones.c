@@ -102,8 +102,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem)
 static am_status frame_setup(zctx *c, OGRLayerH layer)
 {
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
-    char what[AM_ERROR_LAYER_MAX + 32];
-    snprintf(what, sizeof what, "speed zones: layer '%s'", c->lname);
+    const char *what = "the speed zone layer";
     char *wkt = NULL;
     am_status rc = am_gdal_srs_wkt(srs, c->opt->path, what, &wkt, c->err);
     if (rc != AM_OK) {
@@ -192,8 +191,8 @@ static am_status check_layer(zctx *c, OGRLayerH layer)
     const OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(d, c->field));
     if (ft != OFTInteger && ft != OFTInteger64 && ft != OFTReal)
         return zfail(c, AM_ERR_FORMAT, -1,
-                     "multiplier field '%s' is not numeric (%s)",
-                     c->opt->field, OGR_GetFieldTypeName(ft));
+                     "multiplier field '%s' is not numeric (%s)", c->opt->field,
+                     OGR_GetFieldTypeName(ft));
     return AM_OK;
 }
 
@@ -252,8 +251,8 @@ static am_status polygon_add(zctx *c, OGRGeometryH g, double mult,
     if (total == 0)
         return AM_OK;
     if (c->to_wgs84 != NULL) {
-        am_status rc = am_transform_points(c->to_wgs84, total, c->x, c->y,
-                                           NULL, c->err);
+        am_status rc =
+            am_transform_points(c->to_wgs84, total, c->x, c->y, NULL, c->err);
         if (rc != AM_OK) {
             am_error_set_layer(c->err, c->lname);
             am_error_set_feature(c->err, fid);
@@ -279,8 +278,8 @@ static am_status polygon_add(zctx *c, OGRGeometryH g, double mult,
                      "supported; split the polygon at 180 degrees",
                      hi - lo, lo, hi);
     int added = 0;
-    am_status rc = am_polygons_add(c->z->polygons, nr, c->ring_size, c->x,
-                                   c->y, mult, &added, c->err);
+    am_status rc = am_polygons_add(c->z->polygons, nr, c->ring_size, c->x, c->y,
+                                   mult, &added, c->err);
     if (rc != AM_OK) {
         am_error_set_layer(c->err, c->lname);
         am_error_set_feature(c->err, fid);
@@ -402,13 +401,12 @@ static am_status finish_layer(zctx *c)
                 "%s: layer '%s': %lld speed zone feature%s skipped: no "
                 "geometry (feature%s %s%s)",
                 c->opt->path, c->lname, (long long)z->n_skipped,
-                z->n_skipped == 1 ? "" : "s", z->n_skipped == 1 ? "" : "s",
-                ids, z->n_skipped > FIRST_IDS ? ", ..." : "");
+                z->n_skipped == 1 ? "" : "s", z->n_skipped == 1 ? "" : "s", ids,
+                z->n_skipped > FIRST_IDS ? ", ..." : "");
     }
     if (am_polygons_count(z->polygons) > 0)
         return AM_OK;
-    if (c->opt->where != NULL && c->opt->where[0] != '\0' &&
-        z->n_features == 0)
+    if (c->opt->where != NULL && c->opt->where[0] != '\0' && z->n_features == 0)
         return zfail(c, AM_ERR_EMPTY, -1,
                      "the filter 'where: %s' matched no polygon",
                      c->opt->where);
@@ -545,8 +543,7 @@ am_status am_zones_apply(am_road_network *r, int n,
             prod[i] = 1.0;
         }
         for (int k = 0; k < n; k++) {
-            am_polygons_min_value(layers[k]->polygons, m, mx, my, threads,
-                                  val);
+            am_polygons_min_value(layers[k]->polygons, m, mx, my, threads, val);
             for (int64_t i = 0; i < m; i++) {
                 if (isnan(val[i]))
                     continue;

@@ -36,20 +36,20 @@
 #define AM_ZONE_MULTIPLIER_MAX 100.0
 
 typedef struct am_zone_options {
-    const char *path;  /* borrowed; any OGR polygon source */
-    const char *layer; /* NULL: the first layer */
-    const char *where; /* OGR SQL attribute filter or NULL */
-    const char *field; /* numeric field with each polygon's multiplier, or
-                          NULL: every polygon gets `multiplier` */
-    double multiplier; /* > 0, <= AM_ZONE_MULTIPLIER_MAX (without field) */
+    const char *path;      /* borrowed; any OGR polygon source */
+    const char *layer;     /* NULL: the first layer */
+    const char *where;     /* OGR SQL attribute filter or NULL */
+    const char *field;     /* numeric field with each polygon's multiplier, or
+                              NULL: every polygon gets `multiplier` */
+    double multiplier;     /* > 0, <= AM_ZONE_MULTIPLIER_MAX (without field) */
     am_warnings *warnings; /* borrowed, may be NULL: features skipped */
 } am_zone_options;
 
 typedef struct am_zone_layer {
-    char *layer;           /* the layer's name as read (owned) */
-    int64_t n_features;    /* polygon features read (after the filter) */
-    int64_t n_skipped;     /* features without a geometry, skipped */
-    double mult_min;       /* the smallest and largest multiplier given */
+    char *layer;        /* the layer's name as read (owned) */
+    int64_t n_features; /* polygon features read (after the filter) */
+    int64_t n_skipped;  /* features without a geometry, skipped */
+    double mult_min;    /* the smallest and largest multiplier given */
     double mult_max;
     am_polygons *polygons; /* in WGS 84 lon/lat, one per polygon part */
 } am_zone_layer;

@@ -231,14 +231,13 @@ static am_status write_zones(rf_ctx *c, am_h5 *h)
          "smallest multiplier of the layer's polygons"},
         {"multiplier_max", AM_H5_COL_DOUBLE, dbl + 2 * nz, "1",
          "largest multiplier of the layer's polygons"},
-        {"features", AM_H5_COL_INT64, i64 + nz, NULL,
-         "polygon features read"},
+        {"features", AM_H5_COL_INT64, i64 + nz, NULL, "polygon features read"},
         {"arcs", AM_H5_COL_INT64, i64 + 2 * nz, NULL,
          "arcs whose midpoint is in one of the polygons"},
         {"arc_km", AM_H5_COL_DOUBLE, dbl + 3 * nz, "km",
          "length of those arcs (both arcs of a two-way road)"}};
-    am_status rc = am_h5_write_table(h, "/network/speed_zones", (int64_t)nz,
-                                     12, cols, c->err);
+    am_status rc = am_h5_write_table(h, "/network/speed_zones", (int64_t)nz, 12,
+                                     cols, c->err);
     am_free(str);
     am_free(dbl);
     am_free(i64);

@@ -257,7 +257,8 @@ static void test_oracle_and_threads(void **state)
         const double cx = urand() * 100, cy = urand() * 100;
         const double rad = 0.5 + urand() * (p % 50 == 0 ? 40 : 5);
         const int nv = 3 + (int)(urand() * (NV_MAX - 3));
-        double *x = px + (size_t)p * 2 * NV_MAX, *y = py + (size_t)p * 2 * NV_MAX;
+        double *x = px + (size_t)p * 2 * NV_MAX,
+               *y = py + (size_t)p * 2 * NV_MAX;
         for (int i = 0; i < nv; i++) {
             const double a = 2 * AM_PI * i / nv, r = rad * (0.5 + urand());
             x[i] = cx + r * cos(a);

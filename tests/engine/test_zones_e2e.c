@@ -1,0 +1,147 @@
+/*
+ * test_zones_e2e.c: speed zones end to end on the Comoros demo (issue 7).
+ *
+ * The demo is built twice through the library: as it is, and with
+ * roads.speed_zones = tests/data/zones/moheli.geojson (a box over the
+ * island of Mohéli, whose roads do not connect to the other islands) at
+ * multiplier 0.5. Checked against independent values, not the new output:
+ *  - every arc whose two nodes lie in the box takes exactly twice its old
+ *    time (t / 0.5 is exact in deciseconds), every other arc keeps its
+ *    time, and the layer's arc count is the number of arcs in the box;
+ *  - outside Mohéli, nearest times and facilities are unchanged, to the
+ *    decisecond;
+ *  - on Mohéli, each cell's new nearest time t1 lies between its old time
+ *    t0 (no path got faster) and the old path at its new cost,
+ *    2 t0 - walk legs (the walking legs keep their time); most cells reach
+ *    that bound exactly (same facility, same path).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/strutil.h"
+#include "engine/internal.h"
+#include <accessim.h>
+
+#define SCENARIO AM_DEMO_DATA "/comoros/comoros.yaml"
+#define ZONE AM_TEST_DATA "/zones/moheli.geojson"
+
+static int in_box(double lon, double lat)
+{
+    return lon >= 43.55 && lon <= 43.95 && lat >= -12.45 && lat <= -12.2;
+}
+
+typedef struct built {
+    am_scenario *s;
+    am_model *m;
+    am_sites *f;
+    am_results *r;
+} built;
+
+static void build(built *b, int with_zone)
+{
+    am_error e;
+    memset(b, 0, sizeof *b);
+    assert_int_equal(am_scenario_read_file(SCENARIO, &b->s, &e), AM_OK);
+    if (with_zone) {
+        b->s->speed_zones = am_calloc(1, sizeof *b->s->speed_zones);
+        assert_non_null(b->s->speed_zones);
+        b->s->speed_zones[0].path = am_strdup(ZONE);
+        b->s->speed_zones[0].multiplier = 0.5;
+        b->s->n_speed_zones = 1;
+        assert_int_equal(am_scenario_finalize(b->s, &e), AM_OK);
+    }
+    am_model_options mo = am_model_options_default();
+    mo.threads = 2;
+    if (am_model_create(b->s, &mo, &b->m, &e) != AM_OK ||
+        am_model_build(b->m, &e) != AM_OK ||
+        am_sites_from_scenario(b->m, 0, &b->f, &e) != AM_OK ||
+        am_results_compute(b->m, b->f, 0, &b->r, &e) != AM_OK)
+        fail_msg("%s: %s", e.file, e.msg);
+}
+
+static void unbuild(built *b)
+{
+    am_results_destroy(b->r);
+    am_sites_destroy(b->f);
+    am_model_destroy(b->m);
+    am_scenario_destroy(b->s);
+}
+
+static void test_moheli_half_speed(void **state)
+{
+    (void)state;
+    built b0, b1;
+    build(&b0, 0);
+    build(&b1, 1);
+    const am_road_network *r0 = b0.m->roads, *r1 = b1.m->roads;
+
+    /* arcs: exactly doubled inside, unchanged outside */
+    assert_int_equal(r0->n_arcs, r1->n_arcs);
+    int64_t inside_arcs = 0;
+    for (int64_t a = 0; a < r0->n_arcs; a++) {
+        const int32_t t = r0->tail[a], h = r0->head[a];
+        const int in = in_box(r0->lon[t], r0->lat[t]);
+        assert_int_equal(in, in_box(r0->lon[h], r0->lat[h]));
+        inside_arcs += in;
+        assert_int_equal(r1->time_ds[a],
+                         in ? 2 * r0->time_ds[a] : r0->time_ds[a]);
+    }
+    assert_true(inside_arcs > 1000);
+    assert_int_equal(b1.m->zone_stats[0].arcs, inside_arcs);
+    assert_true(b1.m->zone_stats[0].arc_km > 100.0);
+
+    /* cells */
+    const int32_t n = am_model_cell_count(b0.m);
+    assert_int_equal(n, am_model_cell_count(b1.m));
+    const int32_t *node = am_model_cell_nodes(b0.m);
+    const uint32_t *off = am_model_cell_offsets_ds(b0.m);
+    const uint32_t *t0 = am_results_nearest_ds(b0.r);
+    const uint32_t *t1 = am_results_nearest_ds(b1.r);
+    const int32_t *j0 = am_results_nearest_site(b0.r);
+    const int32_t *j1 = am_results_nearest_site(b1.r);
+    const double max_ds = b0.s->cutoffs_min[b0.s->n_cutoffs - 1] * 600.0 + 0.5;
+    int64_t inside = 0, grew = 0, at_bound = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const int in =
+            node[i] >= 0 && in_box(r0->lon[node[i]], r0->lat[node[i]]);
+        if (!in) {
+            assert_int_equal(t1[i], t0[i]);
+            assert_int_equal(j1[i], j0[i]);
+            continue;
+        }
+        inside++;
+        if (t0[i] == AM_RESULTS_UNREACHED) {
+            assert_int_equal(t1[i], AM_RESULTS_UNREACHED);
+            continue;
+        }
+        const double bound = 2.0 * t0[i] - off[i] - b0.f->snap.offset_ds[j0[i]];
+        if (t1[i] == AM_RESULTS_UNREACHED) {
+            assert_true(bound > max_ds);
+            continue;
+        }
+        assert_true(t1[i] >= t0[i]);
+        assert_true((double)t1[i] <= bound);
+        grew += t1[i] > t0[i];
+        at_bound += (double)t1[i] == bound;
+    }
+    assert_true(inside > 1000);
+    assert_true(grew > inside / 2);
+    assert_true(at_bound > inside / 2);
+    unbuild(&b0);
+    unbuild(&b1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_moheli_half_speed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
