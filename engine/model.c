@@ -267,6 +267,8 @@ static am_status load_zones(am_model *m, am_error *err)
     if ((rc = am_phase_begin(&m->phases, "reading speed zones", err)) != AM_OK)
         return rc;
     for (int k = 0; k < s->n_speed_zones; k++) {
+        if (m->zones[k] != NULL)
+            continue; /* read by an earlier, interrupted build */
         const am_speed_zone *z = &s->speed_zones[k];
         am_zone_options zo = {m->zone_paths[k], z->layer,      z->where,
                               z->field,         z->multiplier, m->warn};

@@ -204,7 +204,7 @@ static am_status summary_fill(am_run_ctx *c)
             return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
         r->n_speed_zones = nz;
         for (int k = 0; k < nz; k++) {
-            struct am_speed_zone_summary *z = &r->speed_zones[k];
+            am_speed_zone_summary *z = &r->speed_zones[k];
             z->path = am_strdup(m->zone_paths[k]);
             z->layer = am_strdup(m->zones[k]->layer);
             if (z->path == NULL || z->layer == NULL)

@@ -34,7 +34,7 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             thousands((double)r->road_features, b), r->road_km,
             thousands((double)r->nodes, d), thousands((double)r->arcs, e));
     for (int k = 0; k < r->n_speed_zones; k++) {
-        const struct am_speed_zone_summary *z = &r->speed_zones[k];
+        const am_speed_zone_summary *z = &r->speed_zones[k];
         char mult[64];
         if (z->multiplier_min == z->multiplier_max)
             snprintf(mult, sizeof mult, "%g", z->multiplier_min);

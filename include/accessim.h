@@ -329,6 +329,16 @@ typedef struct am_set_summary {
     double *access_median; /* [n_measures] population-weighted */
 } am_set_summary;
 
+/* What one speed zone layer (roads.speed_zones, issue 7) changed. */
+typedef struct am_speed_zone_summary {
+    char *path;  /* as resolved */
+    char *layer; /* the layer read */
+    int64_t features;
+    double multiplier_min, multiplier_max; /* of its polygons */
+    int64_t arcs;  /* arcs whose midpoint is in one of its polygons */
+    double arc_km; /* their length (both arcs of a two-way road) */
+} am_speed_zone_summary;
+
 typedef struct am_run_summary {
     char *scenario_name;
     char *output_path;
@@ -341,14 +351,7 @@ typedef struct am_run_summary {
     int64_t arcs;
     /* speed zones (issue 7), [n_speed_zones], in the scenario's order */
     int n_speed_zones;
-    struct am_speed_zone_summary {
-        char *path;  /* as resolved */
-        char *layer; /* the layer read */
-        int64_t features;
-        double multiplier_min, multiplier_max; /* of its polygons */
-        int64_t arcs;  /* arcs whose midpoint is in one of its polygons */
-        double arc_km; /* their length (both arcs of a two-way road) */
-    } * speed_zones;
+    am_speed_zone_summary *speed_zones;
     /* population */
     double pop_total; /* finite positive cells, summed */
     int64_t pop_cells;
