@@ -66,6 +66,11 @@ typedef struct am_rf_network {
     int64_t nodes, arcs;
     int64_t features_read, features_routable;
     double routable_km;
+    /* how speeds were read: "profile car", "class_field highway", ... */
+    const char *speeds;
+    const char *oneway_field; /* "" or NULL: none */
+    double join_tolerance_m;
+    int64_t vertices_joined;
 } am_rf_network;
 
 /* The grid, its populated cells and /population's attributes. */
