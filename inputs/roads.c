@@ -1112,9 +1112,9 @@ static am_status no_such_field(OGRLayerH layer, const am_road_options *opt,
     char names[512];
     field_names(layer, names, sizeof names);
     am_status rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
-                                "roads.%s: layer '%s' has no field '%s' "
-                                "(its fields: %s)",
-                                key, lname, field, names);
+                                "roads.%s: the layer has no field '%s' (its "
+                                "fields: %s)",
+                                key, field, names);
     am_error_set_layer(err, lname);
     return rc;
 }
@@ -1274,13 +1274,15 @@ static am_status finish_network(const builder *b, const am_road_options *opt,
         return rc;
     }
     if (n->n_arcs == 0 && opt->speed_source != AM_ROAD_SPEED_PROFILE) {
+        int by_class = opt->speed_source == AM_ROAD_SPEED_CLASS;
         am_status rc = am_error_set(
             err, AM_ERR_EMPTY, opt->path,
-            "no routable road in layer '%s' (%lld features read: %lld with "
-            "a class not in roads.class_speeds_kmh, %lld with an unusable "
-            "%s value, %lld without a usable line geometry)",
-            lname, (long long)n->n_features, (long long)n->n_unlisted_class,
-            (long long)n->n_bad_value, mapping_field_key(opt->speed_source),
+            "no routable road in layer '%s' (%lld features read: %lld %s, "
+            "%lld without a usable line geometry)",
+            lname, (long long)n->n_features,
+            (long long)(by_class ? n->n_unlisted_class : n->n_bad_value),
+            by_class ? "with a class not in roads.class_speeds_kmh"
+                     : "with an unusable value",
             (long long)n->n_bad_geometry);
         am_error_set_layer(err, lname);
         return rc;

@@ -401,11 +401,11 @@ static void test_gap_errors(void **state)
     (void)state;
     am_road_options o = gap_options(AM_ROAD_SPEED_CLASS, "klass");
     expect_error(&o, AM_ERR_FORMAT,
-                 "roads.class_field: layer 'gap' has no field 'klass' (its "
+                 "roads.class_field: the layer has no field 'klass' (its "
                  "fields: id, class, kmh, minutes, dir)");
     o = gap_options(AM_ROAD_SPEED_FIELD, "kmh");
     o.oneway_field = "oneway";
-    expect_error(&o, AM_ERR_FORMAT, "roads.oneway_field: layer 'gap' has no "
+    expect_error(&o, AM_ERR_FORMAT, "roads.oneway_field: the layer has no "
                                     "field 'oneway'");
     o = gap_options(AM_ROAD_SPEED_FIELD, "kmh");
     o.join_tolerance_m = -0.5;
