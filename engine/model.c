@@ -254,14 +254,14 @@ static am_status road_mapping_options(const am_scenario *s, am_road_options *ro,
         ro->speed_field = s->roads_class_field;
         ro->default_speed_kmh = s->roads_default_speed_kmh;
         if (s->n_roads_class_speeds > 0) {
-            *table = am_alloc_array((size_t)s->n_roads_class_speeds,
-                                    sizeof **table);
+            *table =
+                am_alloc_array((size_t)s->n_roads_class_speeds, sizeof **table);
             if (*table == NULL)
                 return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
             for (int i = 0; i < s->n_roads_class_speeds; i++)
-                (*table)[i] = (am_road_class_speed){
-                    s->roads_class_speeds[i].klass,
-                    s->roads_class_speeds[i].kmh};
+                (*table)[i] =
+                    (am_road_class_speed){s->roads_class_speeds[i].klass,
+                                          s->roads_class_speeds[i].kmh};
         }
         ro->class_speeds = *table;
         ro->n_class_speeds = *table != NULL ? s->n_roads_class_speeds : 0;
@@ -277,7 +277,8 @@ static am_status road_mapping_options(const am_scenario *s, am_road_options *ro,
                               : 60.0;
     }
     ro->oneway_field = s->roads_oneway_field;
-    if (s->roads_oneway_values[0] != NULL || s->roads_oneway_values[1] != NULL ||
+    if (s->roads_oneway_values[0] != NULL ||
+        s->roads_oneway_values[1] != NULL ||
         s->roads_oneway_values[2] != NULL) {
         *ov = (am_road_oneway_values){
             (const char *const *)s->roads_oneway_values[0],

@@ -80,9 +80,8 @@ void am_scenario_destroy(am_scenario *s)
     am_free(s->roads_where);
     am_free(s->profile);
     am_free(s->roads_class_field);
-    for (int i = 0; s->roads_class_speeds != NULL &&
-                    i < s->n_roads_class_speeds;
-         i++)
+    for (int i = 0;
+         s->roads_class_speeds != NULL && i < s->n_roads_class_speeds; i++)
         am_free(s->roads_class_speeds[i].klass);
     am_free(s->roads_class_speeds);
     am_free(s->roads_speed_field);
@@ -440,9 +439,9 @@ static am_status roads_mapping_check(const am_scenario *s, am_error *err)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'roads.time_field' needs 'roads.time_unit' "
                             "(minutes or seconds), and only it");
-    if (s->roads_oneway_field == NULL &&
-        (s->roads_oneway_values[0] != NULL ||
-         s->roads_oneway_values[1] != NULL || s->roads_oneway_values[2] != NULL))
+    if (s->roads_oneway_field == NULL && (s->roads_oneway_values[0] != NULL ||
+                                          s->roads_oneway_values[1] != NULL ||
+                                          s->roads_oneway_values[2] != NULL))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'roads.oneway_values' needs 'roads.oneway_field'");
     if (s->roads_oneway_field != NULL && n_src == 0)

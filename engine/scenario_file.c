@@ -448,7 +448,8 @@ static am_status parse_class_speeds(const parse_ctx *c, const yaml_node_t *n)
     ptrdiff_t count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
     if (count == 0)
         return perr(c, n, "'%s' is empty: give a speed per class", path);
-    s->roads_class_speeds = am_calloc((size_t)count, sizeof *s->roads_class_speeds);
+    s->roads_class_speeds =
+        am_calloc((size_t)count, sizeof *s->roads_class_speeds);
     if (s->roads_class_speeds == NULL)
         return nomem(c);
     s->n_roads_class_speeds = (int)count;

@@ -78,15 +78,12 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
 
-    d->network = (am_rf_network){m->roads->n_nodes,
-                                 m->roads->n_arcs,
-                                 m->roads->n_features,
-                                 m->roads->n_routable,
-                                 m->roads->total_len_km,
-                                 speeds_text(s, speeds, AM_ERROR_MSG_MAX),
-                                 s->roads_oneway_field,
-                                 s->roads_join_tolerance_m,
-                                 m->roads->n_joined};
+    d->network = (am_rf_network){
+        m->roads->n_nodes,      m->roads->n_arcs,
+        m->roads->n_features,   m->roads->n_routable,
+        m->roads->total_len_km, speeds_text(s, speeds, AM_ERROR_MSG_MAX),
+        s->roads_oneway_field,  s->roads_join_tolerance_m,
+        m->roads->n_joined};
 
     const am_population *p = m->pop;
     am_rf_population *o = &d->population;

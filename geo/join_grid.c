@@ -147,8 +147,8 @@ static am_status points_grow(am_join_grid *g)
     return AM_OK;
 }
 
-am_status am_join_grid_add(am_join_grid *g, int32_t id, double lon,
-                           double lat, int64_t owner, int is_end)
+am_status am_join_grid_add(am_join_grid *g, int32_t id, double lon, double lat,
+                           int64_t owner, int is_end)
 {
     if (id < 0 || (size_t)id != g->n)
         return AM_ERR_INVALID;
@@ -198,11 +198,10 @@ int32_t am_join_grid_find(const am_join_grid *g, double lon, double lat,
                         !(all_vertices || is_end || g->end[id]))
                         continue;
                     const double *p = g->xyz + 3 * (size_t)id;
-                    double dx = p[0] - q[0], dy = p[1] - q[1],
-                           dz = p[2] - q[2];
+                    double dx = p[0] - q[0], dy = p[1] - q[1], dz = p[2] - q[2];
                     double d2 = dx * dx + dy * dy + dz * dz;
-                    if (d2 < best_d2 || (d2 == best_d2 && best >= 0 &&
-                                         id < best) ||
+                    if (d2 < best_d2 ||
+                        (d2 == best_d2 && best >= 0 && id < best) ||
                         (d2 == best_d2 && best < 0)) {
                         best_d2 = d2;
                         best = id;

@@ -41,8 +41,8 @@ void am_join_grid_destroy(am_join_grid *g);
  * Adds point `id` (must be the number of points added so far) at lon/lat
  * degrees. AM_ERR_NOMEM, AM_ERR_INVALID for an id out of sequence.
  */
-am_status am_join_grid_add(am_join_grid *g, int32_t id, double lon,
-                           double lat, int64_t owner, int is_end);
+am_status am_join_grid_add(am_join_grid *g, int32_t id, double lon, double lat,
+                           int64_t owner, int is_end);
 
 /* Marks point id as a line end (a line end joined it). */
 void am_join_grid_mark_end(am_join_grid *g, int32_t id);

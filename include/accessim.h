@@ -206,8 +206,8 @@ typedef struct am_scenario {
     /* issue 7, plain GIS line layers: a field mapping (at most one of
        class_field, speed_field, time_field; none: OSM tags and the
        profile) and joining within a tolerance. docs/scenario.md "roads". */
-    char *roads_class_field;             /* speeds from class_speeds */
-    am_class_speed *roads_class_speeds;  /* [n_roads_class_speeds] */
+    char *roads_class_field;            /* speeds from class_speeds */
+    am_class_speed *roads_class_speeds; /* [n_roads_class_speeds] */
     int n_roads_class_speeds;
     double roads_default_speed_kmh; /* unlisted classes; 0: skipped */
     char *roads_speed_field;        /* km/h per feature */

@@ -84,7 +84,7 @@ typedef struct builder {
     size_t part_cap;
     /* joining within a tolerance (NULL: identical vertices only) */
     am_join_grid *join;
-    int join_all; /* every vertex may join, not only line ends */
+    int join_all;       /* every vertex may join, not only line ends */
     int64_t feature_ix; /* the feature being added (owner of new nodes) */
     /* features skipped by the field mapping, for the warnings */
     long long first_unlisted[FIRST_IDS];
@@ -207,8 +207,8 @@ static am_status node_get(builder *b, double x, double y, int is_end,
         return AM_ERR_NOMEM;
     b->node_cap = cap;
     if (b->join != NULL) {
-        am_status rc = am_join_grid_add(b->join, n->n_nodes, x, y,
-                                        b->feature_ix, is_end);
+        am_status rc =
+            am_join_grid_add(b->join, n->n_nodes, x, y, b->feature_ix, is_end);
         if (rc != AM_OK)
             return rc;
     }
@@ -488,8 +488,8 @@ static int part_usable(const double *x, const double *y, size_t n)
  * even nodes). Its first and last vertices are line ends for joining.
  */
 static am_status part_add(builder *b, const double *x, const double *y,
-                          size_t n, const way *w, time_split *ts,
-                          double *len_m, int64_t *n_added)
+                          size_t n, const way *w, time_split *ts, double *len_m,
+                          int64_t *n_added)
 {
     if (!part_usable(x, y, n))
         return AM_OK;
@@ -617,9 +617,8 @@ static am_status feature_add(builder *b, OGRGeometryH g, const frame *fr,
         if (part == NULL || !is_line(OGR_G_GetGeometryType(part)))
             return AM_OK;
     }
-    if (nparts > 0 &&
-        !grow((void **)&b->part_n, &b->part_cap, (size_t)nparts,
-              sizeof *b->part_n))
+    if (nparts > 0 && !grow((void **)&b->part_n, &b->part_cap, (size_t)nparts,
+                            sizeof *b->part_n))
         return AM_ERR_NOMEM;
     /* Gather the usable parts, then add them: a time field is split by
      * the length of the whole feature. */
@@ -851,8 +850,8 @@ static void ids_text(const long long *ids, int64_t count, char *buf, size_t n)
     size_t used = 0;
     buf[0] = '\0';
     for (int64_t i = 0; i < count && i < FIRST_IDS; i++) {
-        int k = snprintf(buf + used, n - used, "%s%lld", i > 0 ? ", " : "",
-                         ids[i]);
+        int k =
+            snprintf(buf + used, n - used, "%s%lld", i > 0 ? ", " : "", ids[i]);
         if (k < 0 || (size_t)k >= n - used)
             return;
         used += (size_t)k;
@@ -910,8 +909,8 @@ static void mapping_warn(const builder *b, const am_road_options *opt,
                 "%s: layer '%s': %lld features have a oneway_field '%s' value "
                 "in none of roads.oneway_values: taken as both ways "
                 "(features %s)",
-                opt->path, lname, (long long)n->n_bad_oneway,
-                opt->oneway_field, ids);
+                opt->path, lname, (long long)n->n_bad_oneway, opt->oneway_field,
+                ids);
     }
 }
 
@@ -1093,8 +1092,7 @@ static void field_names(OGRLayerH layer, char *buf, size_t n)
         snprintf(buf, n, "none");
     for (int i = 0; i < count; i++) {
         const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(d, i));
-        int k = snprintf(buf + used, n - used, "%s%s", i > 0 ? ", " : "",
-                         name);
+        int k = snprintf(buf + used, n - used, "%s%s", i > 0 ? ", " : "", name);
         if (k < 0 || (size_t)k >= n - used) {
             if (n > 5)
                 snprintf(buf + (used < n - 5 ? used : n - 5), 5, ", ..");

@@ -37,8 +37,8 @@ typedef struct am_road_options {
     am_profile_kind profile;
     am_warnings *warnings; /* borrowed, may be NULL: features skipped */
     /* issue 7, plain GIS line layers (zero: OSM tags, exact joins) */
-    am_road_speed_source speed_source; /* PROFILE: OSM tags + profile */
-    const char *speed_field;           /* class, speed or time field */
+    am_road_speed_source speed_source;       /* PROFILE: OSM tags + profile */
+    const char *speed_field;                 /* class, speed or time field */
     const am_road_class_speed *class_speeds; /* [n_class_speeds] (CLASS) */
     int n_class_speeds;
     double default_speed_kmh; /* CLASS: unlisted classes; 0: skipped */

@@ -29,7 +29,7 @@
 #define KATHMANDU AM_TEST_DATA "/kathmandu/kathmandu_roads_clip.gpkg"
 
 static const am_road_class_speed gap_classes[] = {{"primary", 36.0},
-                                                   {"track", 18.0}};
+                                                  {"track", 18.0}};
 
 static am_road_options gap_options(am_road_speed_source src, const char *field)
 {
@@ -229,9 +229,9 @@ static void test_join_grid(void **state)
     double a[3], b[3];
     am_join_grid_ecef(10.001, 50.0, a);
     am_join_grid_ecef(10.001007, 50.0, b);
-    double chord = sqrt((a[0] - b[0]) * (a[0] - b[0]) +
-                        (a[1] - b[1]) * (a[1] - b[1]) +
-                        (a[2] - b[2]) * (a[2] - b[2]));
+    double chord =
+        sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) +
+             (a[2] - b[2]) * (a[2] - b[2]));
     assert_true(fabs(chord - am_geodesic_distance_m(10.001, 50.0, 10.001007,
                                                     50.0)) < 1e-6);
     am_join_grid_destroy(g);
@@ -405,8 +405,9 @@ static void test_gap_errors(void **state)
                  "fields: id, class, kmh, minutes, dir)");
     o = gap_options(AM_ROAD_SPEED_FIELD, "kmh");
     o.oneway_field = "oneway";
-    expect_error(&o, AM_ERR_FORMAT, "roads.oneway_field: the layer has no "
-                                    "field 'oneway'");
+    expect_error(&o, AM_ERR_FORMAT,
+                 "roads.oneway_field: the layer has no "
+                 "field 'oneway'");
     o = gap_options(AM_ROAD_SPEED_FIELD, "kmh");
     o.join_tolerance_m = -0.5;
     expect_error(&o, AM_ERR_INVALID, "join_tolerance_m must be from 0 to 100");
@@ -428,9 +429,9 @@ static void test_kathmandu(void **state)
 {
     (void)state;
     static const am_road_class_speed ktm[] = {
-        {"primary", 40.0},      {"primary_link", 30.0}, {"secondary", 35.0},
-        {"tertiary", 30.0},     {"unclassified", 25.0}, {"residential", 20.0},
-        {"living_street", 10.0}, {"service", 15.0},     {"track", 15.0},
+        {"primary", 40.0},       {"primary_link", 30.0}, {"secondary", 35.0},
+        {"tertiary", 30.0},      {"unclassified", 25.0}, {"residential", 20.0},
+        {"living_street", 10.0}, {"service", 15.0},      {"track", 15.0},
         {"road", 20.0}};
     am_road_options o = {.path = KATHMANDU, .profile = AM_PROFILE_CAR};
     o.speed_source = AM_ROAD_SPEED_CLASS;

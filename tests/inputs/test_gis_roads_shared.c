@@ -31,12 +31,12 @@ static int load(const am_road_options *o, am_road_network **n)
     return 1;
 }
 
-#define CHECK(c)                                                              \
-    do {                                                                      \
-        if (!(c)) {                                                           \
-            fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #c);  \
-            failed = 1;                                                       \
-        }                                                                     \
+#define CHECK(c)                                                               \
+    do {                                                                       \
+        if (!(c)) {                                                            \
+            fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #c);    \
+            failed = 1;                                                        \
+        }                                                                      \
     } while (0)
 
 int main(void)
@@ -49,11 +49,11 @@ int main(void)
         return 77;
     }
     static const am_road_class_speed car[] = {
-        {"primary", 60.0},        {"primary_link", 50.0},
-        {"secondary", 50.0},      {"secondary_link", 40.0},
-        {"tertiary", 40.0},       {"tertiary_link", 35.0},
-        {"unclassified", 30.0},   {"residential", 25.0},
-        {"living_street", 10.0},  {"service", 15.0},
+        {"primary", 60.0},       {"primary_link", 50.0},
+        {"secondary", 50.0},     {"secondary_link", 40.0},
+        {"tertiary", 40.0},      {"tertiary_link", 35.0},
+        {"unclassified", 30.0},  {"residential", 25.0},
+        {"living_street", 10.0}, {"service", 15.0},
         {"track", 15.0}};
     am_road_options o = {.path = shared_roads, .profile = AM_PROFILE_CAR};
     o.speed_source = AM_ROAD_SPEED_CLASS;
