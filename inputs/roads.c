@@ -15,6 +15,14 @@
  *    exactly where they share an OSM node or a digitised vertex. Node ids
  *    are given in first-seen order, so the result is deterministic for a
  *    given file. -0.0 is folded onto +0.0 before hashing.
+ *  - With join_tolerance_m > 0, a vertex without an identical node joins
+ *    the nearest node of another feature within the tolerance when either
+ *    is a line end (or any vertex with join_all_vertices), through a grid
+ *    of Earth-centred cells (geo/join_grid.h); never the node its line's
+ *    previous vertex became. Lines that only cross are not joined.
+ *  - Plain GIS layers may give speeds through a field mapping (a class
+ *    field and a table, a speed field, or a time field split along the
+ *    line by length; road_fields.h) instead of OSM tags.
  *  - Each consecutive vertex pair is one arc, or two unless one-way, with
  *    len_m = geodesic length on WGS 84 and time_ds = round(len_m / v * 10)
  *    where v is the maxspeed (when valid) or the class speed, in m/s.

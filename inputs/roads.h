@@ -7,6 +7,8 @@
  * two, unless one-way) with its geodesic length and the profile's time.
  * Attributes: `highway`, `oneway`, `maxspeed`, `junction` as fields, or for
  * GDAL's OSM driver from its `other_tags` field.
+ * Plain GIS layers: a field mapping instead (road_fields.h), and line ends
+ * joined within a tolerance in metres (am_road_options.join_tolerance_m).
  */
 #ifndef AM_ROADS_H
 #define AM_ROADS_H
