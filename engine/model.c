@@ -288,10 +288,69 @@ static am_status load_zones(am_model *m, am_error *err)
     return am_phase_end(&m->phases, "zones", err);
 }
 
+/*
+ * The scenario's field mapping and joining as road options (issue 7, plain
+ * GIS line layers). *table is the class table ro borrows: free it after
+ * the load; the one-way value lists are borrowed from the scenario.
+ */
+static am_status road_mapping_options(const am_scenario *s, am_road_options *ro,
+                                      am_road_oneway_values *ov,
+                                      am_road_class_speed **table,
+                                      am_error *err)
+{
+    *table = NULL;
+    ro->join_tolerance_m = s->roads_join_tolerance_m;
+    ro->join_all_vertices = s->roads_join_all_vertices;
+    if (s->roads_class_field != NULL) {
+        ro->speed_source = AM_ROAD_SPEED_CLASS;
+        ro->speed_field = s->roads_class_field;
+        ro->default_speed_kmh = s->roads_default_speed_kmh;
+        if (s->n_roads_class_speeds > 0) {
+            *table =
+                am_alloc_array((size_t)s->n_roads_class_speeds, sizeof **table);
+            if (*table == NULL)
+                return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+            for (int i = 0; i < s->n_roads_class_speeds; i++)
+                (*table)[i] =
+                    (am_road_class_speed){s->roads_class_speeds[i].klass,
+                                          s->roads_class_speeds[i].kmh};
+        }
+        ro->class_speeds = *table;
+        ro->n_class_speeds = *table != NULL ? s->n_roads_class_speeds : 0;
+    } else if (s->roads_speed_field != NULL) {
+        ro->speed_source = AM_ROAD_SPEED_FIELD;
+        ro->speed_field = s->roads_speed_field;
+    } else if (s->roads_time_field != NULL) {
+        ro->speed_source = AM_ROAD_TIME_FIELD;
+        ro->speed_field = s->roads_time_field;
+        ro->time_unit_s = s->roads_time_unit != NULL &&
+                                  strcmp(s->roads_time_unit, "seconds") == 0
+                              ? 1.0
+                              : 60.0;
+    }
+    ro->oneway_field = s->roads_oneway_field;
+    if (s->roads_oneway_values[0] != NULL ||
+        s->roads_oneway_values[1] != NULL ||
+        s->roads_oneway_values[2] != NULL) {
+        *ov = (am_road_oneway_values){
+            (const char *const *)s->roads_oneway_values[0],
+            s->n_roads_oneway_values[0],
+            (const char *const *)s->roads_oneway_values[1],
+            s->n_roads_oneway_values[1],
+            (const char *const *)s->roads_oneway_values[2],
+            s->n_roads_oneway_values[2]};
+        ro->oneway_values = ov;
+    }
+    return AM_OK;
+}
+
 static am_status build_roads(am_model *m, am_error *err)
 {
     const am_scenario *s = m->s;
     am_road_options ro;
+    am_road_oneway_values ov;
+    am_road_class_speed *table = NULL;
+    am_fingerprint_job *fp = NULL;
     memset(&ro, 0, sizeof ro);
     ro.path = m->roads_path;
     ro.layer = s->roads_layer;
@@ -303,28 +362,27 @@ static am_status build_roads(am_model *m, am_error *err)
         return rc;
     if (s->n_speed_zones > 0 && (rc = load_zones(m, err)) != AM_OK)
         return rc;
-    if ((rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
-        return rc;
+    if ((rc = road_mapping_options(s, &ro, &ov, &table, err)) != AM_OK ||
+        (rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
+        goto cleanup;
     /* hashed in the background while the loader reads the same file */
-    am_fingerprint_job *fp;
     if ((rc = am_fingerprint_start(m->roads_path, &fp, err)) != AM_OK)
-        return rc;
+        goto cleanup;
     rc = am_roads_load(&ro, am_phase_progress, &m->phases, &m->roads, err);
     if (rc != AM_OK) {
         am_fingerprint_cancel(fp);
-        return rc;
+        goto cleanup;
     }
     rc = am_fingerprint_finish(fp, m->fp_roads.hex, &m->fp_roads.size, err);
-    if (rc != AM_OK)
-        return rc;
-    if (s->n_speed_zones > 0) {
+    if (rc == AM_OK && s->n_speed_zones > 0)
         rc = am_zones_apply(m->roads, s->n_speed_zones,
                             (const am_zone_layer *const *)m->zones, m->threads,
                             m->zone_stats, err);
-        if (rc != AM_OK)
-            return rc;
-    }
-    return am_phase_end(&m->phases, "roads", err);
+    if (rc == AM_OK)
+        rc = am_phase_end(&m->phases, "roads", err);
+cleanup:
+    am_free(table);
+    return rc;
 }
 
 /*

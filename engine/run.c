@@ -193,6 +193,7 @@ static am_status summary_fill(am_run_ctx *c)
         r->road_features = m->roads->n_features;
         r->road_routable = m->roads->n_routable;
         r->road_km = m->roads->total_len_km;
+        r->road_vertices_joined = m->roads->n_joined;
         r->nodes = m->roads->n_nodes;
         r->arcs = m->roads->n_arcs;
     }

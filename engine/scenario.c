@@ -20,6 +20,8 @@
 #include "common/strutil.h"
 #include "common/unique.h"
 #include "common/units.h"
+#include "geo/join_grid.h"
+#include "inputs/road_fields.h"
 
 am_status am_scenario_create(am_scenario **out)
 {
@@ -77,6 +79,22 @@ void am_scenario_destroy(am_scenario *s)
     am_free(s->roads_layer);
     am_free(s->roads_where);
     am_free(s->profile);
+    am_free(s->roads_class_field);
+    for (int i = 0;
+         s->roads_class_speeds != NULL && i < s->n_roads_class_speeds; i++)
+        am_free(s->roads_class_speeds[i].klass);
+    am_free(s->roads_class_speeds);
+    am_free(s->roads_speed_field);
+    am_free(s->roads_time_field);
+    am_free(s->roads_time_unit);
+    am_free(s->roads_oneway_field);
+    for (int d = 0; d < 3; d++) {
+        for (int i = 0; s->roads_oneway_values[d] != NULL &&
+                        i < s->n_roads_oneway_values[d];
+             i++)
+            am_free(s->roads_oneway_values[d][i]);
+        am_free(s->roads_oneway_values[d]);
+    }
     am_free(s->population_path);
     if (s->facility_sets != NULL) {
         for (int i = 0; i < s->n_facility_sets; i++)
@@ -423,6 +441,70 @@ static am_status check_speed_zones(const am_scenario *s, am_error *err)
     return AM_OK;
 }
 
+/*
+ * The roads' field mapping and join tolerance (issue 7, plain GIS line
+ * layers): at most one speed source, its companions only with it, values
+ * in range. The YAML reader checks the same with line numbers.
+ */
+static int road_kmh_ok(double kmh)
+{
+    return isfinite(kmh) && kmh > 0.0 && kmh <= AM_ROAD_SPEED_MAX_KMH;
+}
+
+static am_status roads_mapping_check(const am_scenario *s, am_error *err)
+{
+    const char *file = s->source_path;
+    int n_src = (s->roads_class_field != NULL) +
+                (s->roads_speed_field != NULL) + (s->roads_time_field != NULL);
+    if (n_src > 1)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads': give one of class_field, speed_field "
+                            "and time_field, not %d",
+                            n_src);
+    if ((s->n_roads_class_speeds > 0) != (s->roads_class_field != NULL))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.class_field' and 'roads.class_speeds_kmh' "
+                            "go together");
+    for (int i = 0; i < s->n_roads_class_speeds; i++)
+        if (s->roads_class_speeds == NULL ||
+            s->roads_class_speeds[i].klass == NULL ||
+            !road_kmh_ok(s->roads_class_speeds[i].kmh))
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'roads.class_speeds_kmh': entry %d needs a "
+                                "class and a speed > 0 and <= %g km/h",
+                                i, AM_ROAD_SPEED_MAX_KMH);
+    if (s->roads_default_speed_kmh != 0.0 &&
+        (s->roads_class_field == NULL ||
+         !road_kmh_ok(s->roads_default_speed_kmh)))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.default_speed_kmh' needs class_field and "
+                            "a speed > 0 and <= %g km/h",
+                            AM_ROAD_SPEED_MAX_KMH);
+    if ((s->roads_time_unit != NULL) != (s->roads_time_field != NULL) ||
+        (s->roads_time_unit != NULL &&
+         strcmp(s->roads_time_unit, "minutes") != 0 &&
+         strcmp(s->roads_time_unit, "seconds") != 0))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.time_field' needs 'roads.time_unit' "
+                            "(minutes or seconds), and only it");
+    if (s->roads_oneway_field == NULL && (s->roads_oneway_values[0] != NULL ||
+                                          s->roads_oneway_values[1] != NULL ||
+                                          s->roads_oneway_values[2] != NULL))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.oneway_values' needs 'roads.oneway_field'");
+    if (s->roads_oneway_field != NULL && n_src == 0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.oneway_field' needs a field mapping "
+                            "(class_field, speed_field or time_field)");
+    if (!(s->roads_join_tolerance_m >= 0.0 &&
+          s->roads_join_tolerance_m <= AM_JOIN_TOLERANCE_MAX_M))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.join_tolerance_m' must be >= 0 and <= %g "
+                            "m (got %g)",
+                            AM_JOIN_TOLERANCE_MAX_M, s->roads_join_tolerance_m);
+    return AM_OK;
+}
+
 am_status am_scenario_finalize(am_scenario *s, am_error *err)
 {
     am_status rc = AM_OK;
@@ -462,6 +544,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
                             "km/h (got %g)",
                             AM_WALK_SPEED_KMH_MIN, AM_WALK_SPEED_KMH_MAX,
                             s->walk_speed_kmh);
+    if ((rc = roads_mapping_check(s, err)) != AM_OK)
+        return rc;
     if (!am_threads_valid(s->threads))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'threads' must be from 0 (all cores) to %d "

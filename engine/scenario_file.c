@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <yaml.h>
 
@@ -47,6 +48,8 @@
 #include "common/unique.h"
 #include "common/units.h"
 #include "geo/crs.h"
+#include "geo/join_grid.h"
+#include "inputs/road_fields.h"
 
 /*
  * Size limits (docs/scenario.md, "Size limits"), checked by the pre-pass
@@ -80,14 +83,23 @@ static const num_range range_snap_m = {AM_SNAP_MAX_M_MIN, AM_SNAP_MAX_M_MAX, 0,
 static const num_range range_walk_kmh = {AM_WALK_SPEED_KMH_MIN,
                                          AM_WALK_SPEED_KMH_MAX, 0, " km/h"};
 static const num_range range_capacity = {0.0, AM_CAPACITY_MAX, 0, ""};
+static const num_range range_road_kmh = {0.0, AM_ROAD_SPEED_MAX_KMH, 1,
+                                         " km/h"};
+static const num_range range_join_m = {0.0, AM_JOIN_TOLERANCE_MAX_M, 0, " m"};
 static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                         " minutes (24 h)"};
 
 static const char *const top_keys[] = {
     "name", "threads",    "output",      "roads",    "population",
     "snap", "facilities", "cutoffs_min", "measures", NULL};
-static const char *const roads_keys[] = {"path",    "layer",       "where",
-                                         "profile", "speed_zones", NULL};
+static const char *const roads_keys[] = {
+    "path", "layer", "where", "profile", "speed_zones",
+    /* issue 7, plain GIS line layers */
+    "class_field", "class_speeds_kmh", "default_speed_kmh", "speed_field",
+    "time_field", "time_unit", "oneway_field", "oneway_values",
+    "join_tolerance_m", "join_vertices", NULL};
+static const char *const oneway_value_keys[] = {"forward", "backward", "both",
+                                                NULL};
 static const char *const speed_zone_keys[] = {"path",  "layer",      "where",
                                               "field", "multiplier", NULL};
 static const num_range range_zone_multiplier = {
@@ -488,6 +500,196 @@ static am_status parse_speed_zones(const parse_ctx *c, const yaml_node_t *n)
     return rc;
 }
 
+/* roads.class_speeds_kmh: {class: km/h, ...} */
+static am_status parse_class_speeds(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    const char *path = "roads.class_speeds_kmh";
+    am_status rc = check_mapping(c, n, path, NULL);
+    if (rc != AM_OK)
+        return rc;
+    ptrdiff_t count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
+    if (count == 0)
+        return perr(c, n, "'%s' is empty: give a speed per class", path);
+    s->roads_class_speeds =
+        am_calloc((size_t)count, sizeof *s->roads_class_speeds);
+    if (s->roads_class_speeds == NULL)
+        return nomem(c);
+    s->n_roads_class_speeds = (int)count;
+    for (ptrdiff_t i = 0; i < count; i++) {
+        const yaml_node_pair_t *p = n->data.mapping.pairs.start + i;
+        const yaml_node_t *k = node_at(c, p->key);
+        const yaml_node_t *v = node_at(c, p->value);
+        char vpath[AM_KEY_MAX];
+        key_path(vpath, sizeof vpath, path, scalar(k));
+        if (is_null(v))
+            return perr(c, v, "'%s' needs a speed (km/h, > 0)", vpath);
+        rc = parse_double(c, v, vpath, &range_road_kmh,
+                          &s->roads_class_speeds[i].kmh);
+        if (rc != AM_OK)
+            return rc;
+        s->roads_class_speeds[i].klass = am_strdup(scalar(k));
+        if (s->roads_class_speeds[i].klass == NULL)
+            return nomem(c);
+    }
+    return AM_OK;
+}
+
+/* roads.oneway_values: {forward: [..], backward: [..], both: [..]}; each
+ * a list of values or one value; a null item stands for a null field. */
+static am_status parse_oneway_values(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    const char *path = "roads.oneway_values";
+    const yaml_node_t *first_at[3][64] = {{NULL}};
+    am_status rc = check_mapping(c, n, path, oneway_value_keys);
+    if (rc != AM_OK)
+        return rc;
+    for (int d = 0; d < 3; d++) {
+        char vpath[AM_KEY_MAX], buf[96];
+        key_path(vpath, sizeof vpath, path, oneway_value_keys[d]);
+        const yaml_node_t *v = lookup(c, n, oneway_value_keys[d]);
+        if (v == NULL)
+            continue;
+        ptrdiff_t len = 1;
+        if (v->type == YAML_SEQUENCE_NODE)
+            len = v->data.sequence.items.top - v->data.sequence.items.start;
+        else if (v->type != YAML_SCALAR_NODE)
+            return perr(c, v, "'%s' must be a list of values, not %s", vpath,
+                        describe(v, buf, sizeof buf));
+        if (len > 64)
+            return perr(c, v, "'%s' lists %ld values (at most 64)", vpath,
+                        (long)len);
+        s->roads_oneway_values[d] =
+            am_calloc(len > 0 ? (size_t)len : 1, sizeof(char *));
+        if (s->roads_oneway_values[d] == NULL)
+            return nomem(c);
+        for (ptrdiff_t i = 0; i < len; i++) {
+            const yaml_node_t *item =
+                v->type == YAML_SCALAR_NODE
+                    ? v
+                    : node_at(c, v->data.sequence.items.start[i]);
+            const char *str = "";
+            if (!is_null(item)) {
+                rc = scalar_string(c, item, vpath, &str);
+                if (rc != AM_OK)
+                    return rc;
+            }
+            /* a value in two lists would make the direction a guess */
+            for (int e = 0; e < d; e++)
+                for (int j = 0; j < s->n_roads_oneway_values[e]; j++)
+                    if (strcasecmp(s->roads_oneway_values[e][j], str) == 0)
+                        return perr(c, item,
+                                    "'%s': the value '%s' is also in "
+                                    "'%s.%s' (line %ld)",
+                                    vpath, str, path, oneway_value_keys[e],
+                                    (long)first_at[e][j]->start_mark.line + 1);
+            s->roads_oneway_values[d][i] = am_strdup(str);
+            if (s->roads_oneway_values[d][i] == NULL)
+                return nomem(c);
+            first_at[d][i] = item;
+            s->n_roads_oneway_values[d] = (int)i + 1;
+        }
+    }
+    return AM_OK;
+}
+
+/* The field mapping and joining keys of 'roads' (issue 7, plain GIS line
+ * layers), with their cross-field rules at the line of the key at fault. */
+static am_status parse_roads_mapping(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    am_status rc = AM_OK;
+    struct {
+        const char *key;
+        char **dst;
+    } strings[] = {{"class_field", &s->roads_class_field},
+                   {"speed_field", &s->roads_speed_field},
+                   {"time_field", &s->roads_time_field},
+                   {"time_unit", &s->roads_time_unit},
+                   {"oneway_field", &s->roads_oneway_field}};
+    for (size_t i = 0; rc == AM_OK && i < sizeof strings / sizeof strings[0];
+         i++)
+        rc = get_string(c, n, "roads", strings[i].key, strings[i].dst);
+    if (rc == AM_OK)
+        rc = get_double(c, n, "roads", "default_speed_kmh", &range_road_kmh,
+                        &s->roads_default_speed_kmh);
+    if (rc == AM_OK)
+        rc = get_double(c, n, "roads", "join_tolerance_m", &range_join_m,
+                        &s->roads_join_tolerance_m);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_t *v = lookup(c, n, "class_speeds_kmh");
+    if (v != NULL && (rc = parse_class_speeds(c, v)) != AM_OK)
+        return rc;
+    v = lookup(c, n, "oneway_values");
+    if (v != NULL && (rc = parse_oneway_values(c, v)) != AM_OK)
+        return rc;
+    v = lookup(c, n, "join_vertices");
+    if (v != NULL) {
+        const char *str = NULL;
+        if ((rc = scalar_string(c, v, "roads.join_vertices", &str)) != AM_OK)
+            return rc;
+        if (strcmp(str, "ends") == 0)
+            s->roads_join_all_vertices = 0;
+        else if (strcmp(str, "all") == 0)
+            s->roads_join_all_vertices = 1;
+        else
+            return perr(c, v,
+                        "'roads.join_vertices' must be 'ends' or 'all', not "
+                        "'%s'",
+                        str);
+    }
+    /* cross-field rules, each at the line of the key at fault */
+    const char *src[] = {"class_field", "speed_field", "time_field"};
+    const char *given = NULL;
+    for (int i = 0; i < 3; i++) {
+        const yaml_node_t *k = lookup(c, n, src[i]);
+        if (k == NULL)
+            continue;
+        if (given != NULL)
+            return perr(c, k,
+                        "'roads.%s' and 'roads.%s' both given: the speed "
+                        "comes from one of class_field, speed_field and "
+                        "time_field",
+                        given, src[i]);
+        given = src[i];
+    }
+    struct {
+        const char *key, *needs;
+        int ok;
+    } deps[] = {
+        {"class_speeds_kmh", "class_field", s->roads_class_field != NULL},
+        {"default_speed_kmh", "class_field", s->roads_class_field != NULL},
+        {"time_unit", "time_field", s->roads_time_field != NULL},
+        {"oneway_values", "oneway_field", s->roads_oneway_field != NULL},
+        {"oneway_field", "class_field, speed_field or time_field",
+         given != NULL},
+    };
+    for (size_t i = 0; i < sizeof deps / sizeof deps[0]; i++)
+        if (!deps[i].ok && lookup(c, n, deps[i].key) != NULL)
+            return perr(c, lookup(c, n, deps[i].key),
+                        "'roads.%s' needs 'roads.%s'", deps[i].key,
+                        deps[i].needs);
+    if (s->roads_class_field != NULL && s->n_roads_class_speeds == 0)
+        return perr(c, lookup(c, n, "class_field"),
+                    "'roads.class_field' needs 'roads.class_speeds_kmh' "
+                    "(a speed in km/h per class, e.g. {primary: 60, "
+                    "residential: 25})");
+    if (s->roads_time_field != NULL && s->roads_time_unit == NULL)
+        return perr(c, lookup(c, n, "time_field"),
+                    "'roads.time_field' needs 'roads.time_unit' (minutes or "
+                    "seconds)");
+    if (s->roads_time_unit != NULL &&
+        strcmp(s->roads_time_unit, "minutes") != 0 &&
+        strcmp(s->roads_time_unit, "seconds") != 0)
+        return perr(c, lookup(c, n, "time_unit"),
+                    "'roads.time_unit' must be 'minutes' or 'seconds', not "
+                    "'%s'",
+                    s->roads_time_unit);
+    return AM_OK;
+}
+
 static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
@@ -508,6 +710,8 @@ static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
     const yaml_node_t *zones = rc == AM_OK ? lookup(c, n, "speed_zones") : NULL;
     if (zones != NULL)
         rc = parse_speed_zones(c, zones);
+    if (rc == AM_OK)
+        rc = parse_roads_mapping(c, n);
     if (rc == AM_OK && s->roads_path == NULL)
         rc = perr(c, n, "missing required key 'path' in 'roads'");
     return rc;

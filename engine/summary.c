@@ -47,6 +47,11 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 z->path, z->layer, thousands((double)z->features, a), mult,
                 thousands((double)z->arcs, b), z->arc_km);
     }
+    if (r->road_vertices_joined > 0)
+        fprintf(f,
+                "               %s vertices joined to a node of another "
+                "line within roads.join_tolerance_m\n",
+                thousands((double)r->road_vertices_joined, a));
     fprintf(f, "  population   %s people in %s cells\n",
             thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
     if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0 ||

@@ -39,10 +39,26 @@ static am_rf_input input_desc(const char *path, const am_fp *fp)
     return in;
 }
 
+/* How the roads' speeds were read, for /network "speeds" (buf: n). */
+static const char *speeds_text(const am_scenario *s, char *buf, size_t n)
+{
+    if (s->roads_class_field != NULL)
+        snprintf(buf, n, "class_field %s", s->roads_class_field);
+    else if (s->roads_speed_field != NULL)
+        snprintf(buf, n, "speed_field %s (km/h)", s->roads_speed_field);
+    else if (s->roads_time_field != NULL)
+        snprintf(buf, n, "time_field %s (%s)", s->roads_time_field,
+                 s->roads_time_unit != NULL ? s->roads_time_unit : "minutes");
+    else
+        snprintf(buf, n, "profile %s", s->profile != NULL ? s->profile : "car");
+    return buf;
+}
+
 /* The root attributes, /network and /population from the model; zones
- * (caller-allocated, [n_speed_zones]) holds the speed zone rows. */
+ * (caller-allocated, [n_speed_zones]) holds the speed zone rows; speeds:
+ * the caller's buffer for /network's "speeds" (size AM_ERROR_MSG_MAX). */
 static void describe_model(const am_write_request *w, const char *now,
-                           am_rf_zone *zones, am_rf_file *d)
+                           am_rf_zone *zones, char *speeds, am_rf_file *d)
 {
     const am_model *m = w->m;
     const am_scenario *s = m->s;
@@ -64,13 +80,16 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
 
-    d->network = (am_rf_network){m->roads->n_nodes,
-                                 m->roads->n_arcs,
-                                 m->roads->n_features,
-                                 m->roads->n_routable,
-                                 m->roads->total_len_km,
-                                 0,
-                                 NULL};
+    d->network = (am_rf_network){
+        .nodes = m->roads->n_nodes,
+        .arcs = m->roads->n_arcs,
+        .features_read = m->roads->n_features,
+        .features_routable = m->roads->n_routable,
+        .routable_km = m->roads->total_len_km,
+        .speeds = speeds_text(s, speeds, AM_ERROR_MSG_MAX),
+        .oneway_field = s->roads_oneway_field,
+        .join_tolerance_m = s->roads_join_tolerance_m,
+        .vertices_joined = m->roads->n_joined};
     for (int k = 0; k < s->n_speed_zones; k++) {
         const am_speed_zone *z = &s->speed_zones[k];
         const am_zone_layer *zl = m->zones[k];
@@ -165,7 +184,8 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     if ((rc = am_phase_begin(log, "writing output", err)) != AM_OK)
         goto done;
     am_utc_now(now);
-    describe_model(w, now, zones, &d);
+    char speeds[AM_ERROR_MSG_MAX];
+    describe_model(w, now, zones, speeds, &d);
     for (int k = 0; k < n_sets; k++)
         describe_set(w, k, ms + (size_t)k * (size_t)n_measures, &sets[k]);
     d.n_sets = n_sets;

@@ -173,6 +173,12 @@ typedef struct am_facility_source {
     double default_capacity; /* default 1 */
 } am_facility_source;
 
+/* Speed in km/h of road features whose class field has this value. */
+typedef struct am_class_speed {
+    char *klass;
+    double kmh;
+} am_class_speed;
+
 typedef enum am_measure_type { AM_MEASURE_TYPE_2SFCA = 1 } am_measure_type;
 
 typedef struct am_measure_spec {
@@ -220,6 +226,22 @@ typedef struct am_scenario {
        road arcs once loaded */
     am_speed_zone *speed_zones; /* [n_speed_zones], owned */
     int n_speed_zones;
+    /* issue 7, plain GIS line layers: a field mapping (at most one of
+       class_field, speed_field, time_field; none: OSM tags and the
+       profile) and joining within a tolerance. docs/scenario.md "roads". */
+    char *roads_class_field;            /* speeds from class_speeds */
+    am_class_speed *roads_class_speeds; /* [n_roads_class_speeds] */
+    int n_roads_class_speeds;
+    double roads_default_speed_kmh; /* unlisted classes; 0: skipped */
+    char *roads_speed_field;        /* km/h per feature */
+    char *roads_time_field;         /* the whole line's time */
+    char *roads_time_unit;          /* "minutes" or "seconds" */
+    char *roads_oneway_field;       /* NULL: both ways */
+    char **roads_oneway_values[3];  /* forward, backward, both; NULL: the
+                                       defaults (all three NULL) */
+    int n_roads_oneway_values[3];
+    double roads_join_tolerance_m; /* default 0; 0 .. 100 */
+    int roads_join_all_vertices;   /* 0: ends only (join_vertices: ends) */
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -347,6 +369,7 @@ typedef struct am_run_summary {
     int64_t road_features;
     int64_t road_routable;
     double road_km;
+    int64_t road_vertices_joined; /* within roads.join_tolerance_m */
     int32_t nodes;
     int64_t arcs;
     /* speed zones (issue 7), [n_speed_zones], in the scenario's order */

@@ -15,6 +15,14 @@
  *    exactly where they share an OSM node or a digitised vertex. Node ids
  *    are given in first-seen order, so the result is deterministic for a
  *    given file. -0.0 is folded onto +0.0 before hashing.
+ *  - With join_tolerance_m > 0, a vertex without an identical node joins
+ *    the nearest node of another feature within the tolerance when either
+ *    is a line end (or any vertex with join_all_vertices), through a grid
+ *    of Earth-centred cells (geo/join_grid.h); never the node its line's
+ *    previous vertex became. Lines that only cross are not joined.
+ *  - Plain GIS layers may give speeds through a field mapping (a class
+ *    field and a table, a speed field, or a time field split along the
+ *    line by length; road_fields.h) instead of OSM tags.
  *  - Each consecutive vertex pair is one arc, or two unless one-way, with
  *    len_m = geodesic length on WGS 84 and time_ds = round(len_m / v * 10)
  *    where v is the maxspeed (when valid) or the class speed, in m/s.
@@ -57,12 +65,15 @@
 #include "common/units.h"
 #include "geo/crs.h"
 #include "geo/geodesic.h"
+#include "geo/join_grid.h"
 #include "inputs/gdal_util.h"
 
 /* Features between two progress calls. */
 #define PROGRESS_EVERY 1000
 /* Longest tag value we keep; longer ones are treated as absent. */
 #define TAG_MAX 64
+/* Feature ids (and classes) named in a warning about skipped features. */
+#define FIRST_IDS 5
 
 /* ---------------------------------------------------------------------- */
 /* Growable arrays and the node table                                      */
@@ -74,9 +85,23 @@ typedef struct builder {
     size_t arc_cap;
     int32_t *slots; /* node id or -1; size mask + 1 (a power of two) */
     size_t mask;
-    double *x; /* per-part vertex scratch */
+    double *x; /* per-feature vertex scratch, parts one after another */
     double *y;
     size_t xy_cap;
+    size_t *part_n; /* vertices per usable part of the feature */
+    size_t part_cap;
+    /* joining within a tolerance (NULL: identical vertices only) */
+    am_join_grid *join;
+    int join_all;       /* every vertex may join, not only line ends */
+    int64_t feature_ix; /* the feature being added (owner of new nodes) */
+    /* features skipped by the field mapping, for the warnings */
+    long long first_unlisted[FIRST_IDS];
+    char first_class[FIRST_IDS][TAG_MAX]; /* distinct unlisted classes */
+    int n_first_class;
+    long long first_bad_value[FIRST_IDS];
+    long long first_bad_oneway[FIRST_IDS];
+    int64_t n_nonline;          /* features whose geometry is not a line */
+    OGRwkbGeometryType nonline; /* the first such type */
 } builder;
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
@@ -139,8 +164,15 @@ static am_status table_resize(builder *b, size_t cap)
     return AM_OK;
 }
 
-/* The node at (x, y), created if new. */
-static am_status node_get(builder *b, double x, double y, int32_t *id)
+/*
+ * The node at (x, y), created if new. With a join grid, a vertex with no
+ * node at identical coordinates joins the nearest node of another feature
+ * within the tolerance (is_end: a line end; see geo/join_grid.h), unless
+ * that node is `prev` (the line's previous vertex: joining would collapse
+ * the segment between them; -1: none).
+ */
+static am_status node_get(builder *b, double x, double y, int is_end,
+                          int32_t prev, int32_t *id)
 {
     am_road_network *n = b->net;
     if ((size_t)n->n_nodes + 1 > (b->mask + 1) / 2) {
@@ -155,9 +187,22 @@ static am_status node_get(builder *b, double x, double y, int32_t *id)
             break;
         if (same_xy(n->lon[s], n->lat[s], x, y)) {
             *id = s;
+            if (is_end)
+                am_join_grid_mark_end(b->join, s);
             return AM_OK;
         }
         i = (i + 1) & b->mask;
+    }
+    if (b->join != NULL) {
+        int32_t near = am_join_grid_find(b->join, x, y, b->feature_ix, is_end,
+                                         b->join_all);
+        if (near >= 0 && near != prev) {
+            if (is_end)
+                am_join_grid_mark_end(b->join, near);
+            n->n_joined++;
+            *id = near;
+            return AM_OK;
+        }
     }
     if (n->n_nodes == INT32_MAX)
         return AM_ERR_INVALID;
@@ -169,6 +214,12 @@ static am_status node_get(builder *b, double x, double y, int32_t *id)
     if (!grow((void **)&n->lat, &cap, need, sizeof *n->lat))
         return AM_ERR_NOMEM;
     b->node_cap = cap;
+    if (b->join != NULL) {
+        am_status rc =
+            am_join_grid_add(b->join, n->n_nodes, x, y, b->feature_ix, is_end);
+        if (rc != AM_OK)
+            return rc;
+    }
     int32_t nid = n->n_nodes++;
     n->lon[nid] = x + 0.0;
     n->lat[nid] = y + 0.0;
@@ -229,6 +280,8 @@ typedef struct tags {
 /* Field indices in the layer definition, -1 when absent. */
 typedef struct fields {
     int highway, oneway, maxspeed, junction, other_tags;
+    int mapped;        /* opt->speed_field (field mapping), -1: none */
+    int mapped_oneway; /* opt->oneway_field, -1: none */
 } fields;
 
 /*
@@ -405,8 +458,9 @@ done:
 /* ---------------------------------------------------------------------- */
 
 typedef struct way {
-    double kmh;
-    int dir; /* 0 both, 1 forward, -1 backward */
+    double kmh;      /* speed, unless total_ds >= 0 */
+    double total_ds; /* the whole feature's time (time field); < 0: none */
+    int dir;         /* 0 both, 1 forward, -1 backward */
 } way;
 
 static uint32_t time_of(double len_m, double kmh)
@@ -419,30 +473,52 @@ static uint32_t time_of(double len_m, double kmh)
     return (uint32_t)lround(ds);
 }
 
+/* A feature's time split along its segments (way.total_ds >= 0). */
+typedef struct time_split {
+    double total_m;    /* the feature's length */
+    double cum_m;      /* along it so far */
+    uint64_t given_ds; /* given to its arcs so far */
+} time_split;
+
+/* Whether part x/y (n vertices) has two distinct consecutive vertices. */
+static int part_usable(const double *x, const double *y, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (!same_xy(x[i - 1], y[i - 1], x[i], y[i]))
+            return 1;
+    return 0;
+}
+
 /*
- * Adds one line part (n vertices in b->x / b->y, WGS 84). *len_m and
- * *n_added (segments) accumulate. A part that has no two distinct consecutive
- * vertices adds nothing (not even nodes).
+ * Adds one line part (n vertices at x / y, WGS 84). *len_m and *n_added
+ * (segments) accumulate; ts splits a feature's time (way.total_ds >= 0).
+ * A part that has no two distinct consecutive vertices adds nothing (not
+ * even nodes). Its first and last vertices are line ends for joining.
  */
-static am_status part_add(builder *b, size_t n, const way *w, double *len_m,
+static am_status part_add(builder *b, const double *x, const double *y,
+                          size_t n, const way *w, time_split *ts, double *len_m,
                           int64_t *n_added)
 {
-    const double *x = b->x, *y = b->y;
-    size_t i;
-    for (i = 1; i < n; i++)
-        if (!same_xy(x[i - 1], y[i - 1], x[i], y[i]))
-            break;
-    if (i >= n)
+    if (!part_usable(x, y, n))
         return AM_OK;
     int32_t prev;
-    am_status rc = node_get(b, x[0], y[0], &prev);
-    for (i = 1; rc == AM_OK && i < n; i++) {
+    am_status rc = node_get(b, x[0], y[0], 1, -1, &prev);
+    for (size_t i = 1; rc == AM_OK && i < n; i++) {
         int32_t cur;
-        rc = node_get(b, x[i], y[i], &cur);
-        if (rc != AM_OK || cur == prev)
+        rc = node_get(b, x[i], y[i], i + 1 == n, prev, &cur);
+        if (rc != AM_OK)
             continue;
-        double d = am_geodesic_distance_m(x[i - 1], y[i - 1], x[i], y[i]);
-        uint32_t t = time_of(d, w->kmh);
+        double d = 0.0;
+        if (cur != prev || w->total_ds >= 0.0)
+            d = am_geodesic_distance_m(x[i - 1], y[i - 1], x[i], y[i]);
+        if (w->total_ds >= 0.0)
+            ts->cum_m += d;
+        if (cur == prev)
+            continue;
+        uint32_t t = w->total_ds >= 0.0
+                         ? am_road_time_share(ts->cum_m, ts->total_m,
+                                              w->total_ds, &ts->given_ds)
+                         : time_of(d, w->kmh);
         if (w->dir >= 0)
             rc = arc_add(b, prev, cur, (float)d, t);
         if (rc == AM_OK && w->dir <= 0)
@@ -455,11 +531,12 @@ static am_status part_add(builder *b, size_t n, const way *w, double *len_m,
 }
 
 /*
- * Copies a line's vertices to b->x / b->y in WGS 84 lon/lat. *ok = 0 when
- * a vertex cannot be transformed or lies outside lon/lat bounds.
+ * Copies a line's vertices to b->x / b->y from index `at` on, in WGS 84
+ * lon/lat. *ok = 0 when a vertex cannot be transformed or lies outside
+ * lon/lat bounds.
  */
 static am_status part_coords(builder *b, OGRGeometryH g, const frame *fr,
-                             size_t *n_out, int *ok, am_error *err)
+                             size_t at, size_t *n_out, int *ok, am_error *err)
 {
     *ok = 0;
     int np = OGR_G_GetPointCount(g);
@@ -467,25 +544,26 @@ static am_status part_coords(builder *b, OGRGeometryH g, const frame *fr,
     if (np <= 0)
         return AM_OK;
     size_t cap = b->xy_cap;
-    if (!grow((void **)&b->x, &cap, (size_t)np, sizeof *b->x))
+    if (!grow((void **)&b->x, &cap, at + (size_t)np, sizeof *b->x))
         return AM_ERR_NOMEM;
     cap = b->xy_cap;
-    if (!grow((void **)&b->y, &cap, (size_t)np, sizeof *b->y))
+    if (!grow((void **)&b->y, &cap, at + (size_t)np, sizeof *b->y))
         return AM_ERR_NOMEM;
     b->xy_cap = cap;
-    double *x = fr->swap_xy ? b->y : b->x;
-    double *y = fr->swap_xy ? b->x : b->y;
+    double *bx = b->x + at, *by = b->y + at;
+    double *x = fr->swap_xy ? by : bx;
+    double *y = fr->swap_xy ? bx : by;
     OGR_G_GetPoints(g, x, sizeof *x, y, sizeof *y, NULL, 0);
     if (fr->to_wgs84 != NULL) {
         size_t failed = 0;
-        am_status rc = am_transform_points(fr->to_wgs84, (size_t)np, b->x, b->y,
-                                           &failed, err);
+        am_status rc =
+            am_transform_points(fr->to_wgs84, (size_t)np, bx, by, &failed, err);
         if (rc != AM_OK)
             return rc;
     }
     for (int i = 0; i < np; i++)
-        if (!(b->x[i] >= -180.0 && b->x[i] <= 180.0 && b->y[i] >= -90.0 &&
-              b->y[i] <= 90.0))
+        if (!(bx[i] >= -180.0 && bx[i] <= 180.0 && by[i] >= -90.0 &&
+              by[i] <= 90.0))
             return AM_OK;
     *ok = 1;
     return AM_OK;
@@ -494,6 +572,21 @@ static am_status part_coords(builder *b, OGRGeometryH g, const frame *fr,
 static int is_line(OGRwkbGeometryType t)
 {
     return wkbFlatten(t) == wkbLineString;
+}
+
+/* Length in metres of the usable parts gathered in b (n_parts of them). */
+static double parts_length(const builder *b, size_t n_parts)
+{
+    double len = 0.0;
+    size_t at = 0;
+    for (size_t p = 0; p < n_parts; p++) {
+        const double *x = b->x + at, *y = b->y + at;
+        for (size_t i = 1; i < b->part_n[p]; i++)
+            if (!same_xy(x[i - 1], y[i - 1], x[i], y[i]))
+                len += am_geodesic_distance_m(x[i - 1], y[i - 1], x[i], y[i]);
+        at += b->part_n[p];
+    }
+    return len;
 }
 
 /* Adds one routable feature; *bad when its geometry is unusable. */
@@ -521,28 +614,47 @@ static am_status feature_add(builder *b, OGRGeometryH g, const frame *fr,
         nparts = 1;
     else if (wkbFlatten(t) == wkbMultiLineString)
         nparts = OGR_G_GetGeometryCount(g);
-    else
+    else {
+        if (b->n_nonline++ == 0)
+            b->nonline = t;
         return AM_OK;
+    }
     /* Check every part first, so a bad feature adds no node. */
     for (int p = 0; p < nparts && !is_line(t); p++) {
         OGRGeometryH part = OGR_G_GetGeometryRef(g, p);
         if (part == NULL || !is_line(OGR_G_GetGeometryType(part)))
             return AM_OK;
     }
-    double len_m = 0.0;
-    int64_t n_seg = 0;
+    if (nparts > 0 && !grow((void **)&b->part_n, &b->part_cap, (size_t)nparts,
+                            sizeof *b->part_n))
+        return AM_ERR_NOMEM;
+    /* Gather the usable parts, then add them: a time field is split by
+     * the length of the whole feature. */
+    size_t at = 0, n_parts = 0;
     for (int p = 0; p < nparts; p++) {
         OGRGeometryH part = is_line(t) ? g : OGR_G_GetGeometryRef(g, p);
         size_t np;
         int ok;
-        am_status rc = part_coords(b, part, fr, &np, &ok, err);
+        am_status rc = part_coords(b, part, fr, at, &np, &ok, err);
         if (rc != AM_OK)
             return rc;
         if (!ok)
             continue; /* a broken part; the others may still be good */
-        rc = part_add(b, np, w, &len_m, &n_seg);
+        b->part_n[n_parts++] = np;
+        at += np;
+    }
+    time_split ts = {0.0, 0.0, 0};
+    if (w->total_ds >= 0.0)
+        ts.total_m = parts_length(b, n_parts);
+    double len_m = 0.0;
+    int64_t n_seg = 0;
+    at = 0;
+    for (size_t p = 0; p < n_parts; p++) {
+        am_status rc = part_add(b, b->x + at, b->y + at, b->part_n[p], w, &ts,
+                                &len_m, &n_seg);
         if (rc != AM_OK)
             return rc;
+        at += b->part_n[p];
     }
     if (n_seg == 0)
         return AM_OK;
@@ -640,6 +752,176 @@ static am_status bad_filter(const am_road_options *opt, const char *lname,
     return rc;
 }
 
+/* ---------------------------------------------------------------------- */
+/* Field mapping (plain GIS layers)                                        */
+/* ---------------------------------------------------------------------- */
+
+static void first_ids(long long *ids, int64_t count, long long fid)
+{
+    if (count <= FIRST_IDS)
+        ids[count - 1] = fid;
+}
+
+/* A numeric field's value: 1 and *v when set, finite and decimal. */
+static int field_number(OGRFeatureH f, int idx, double *v)
+{
+    if (!OGR_F_IsFieldSetAndNotNull(f, idx))
+        return 0;
+    OGRFieldType ft = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, idx));
+    if (ft == OFTInteger || ft == OFTInteger64 || ft == OFTReal) {
+        *v = OGR_F_GetFieldAsDouble(f, idx);
+        return isfinite(*v);
+    }
+    return am_road_value_parse(OGR_F_GetFieldAsString(f, idx), v);
+}
+
+/* Records an unlisted class (for the warning: the first few distinct). */
+static void unlisted_class(builder *b, const char *k, long long fid)
+{
+    am_road_network *n = b->net;
+    n->n_unlisted_class++;
+    first_ids(b->first_unlisted, n->n_unlisted_class, fid);
+    if (k == NULL)
+        k = "(null)";
+    if (strlen(k) >= TAG_MAX || b->n_first_class >= FIRST_IDS)
+        return;
+    for (int i = 0; i < b->n_first_class; i++)
+        if (strcmp(b->first_class[i], k) == 0)
+            return;
+    snprintf(b->first_class[b->n_first_class++], TAG_MAX, "%s", k);
+}
+
+/*
+ * The speed or time and direction of feature f under opt's field mapping.
+ * Returns 0 when usable (w filled), 1 when skipped (counted in b->net).
+ */
+static int mapped_way(builder *b, OGRFeatureH f, const am_road_options *opt,
+                      const fields *fi, way *w)
+{
+    am_road_network *n = b->net;
+    long long fid = (long long)OGR_F_GetFID(f);
+    w->kmh = 0.0;
+    w->total_ds = -1.0;
+    w->dir = 0;
+    double v = 0.0;
+    switch (opt->speed_source) {
+    case AM_ROAD_SPEED_CLASS: {
+        const char *k = OGR_F_IsFieldSetAndNotNull(f, fi->mapped)
+                            ? OGR_F_GetFieldAsString(f, fi->mapped)
+                            : NULL;
+        w->kmh = am_road_class_speed_of(opt->class_speeds, opt->n_class_speeds,
+                                        k, opt->default_speed_kmh);
+        if (!am_road_speed_ok(w->kmh)) {
+            unlisted_class(b, k, fid);
+            return 1;
+        }
+        break;
+    }
+    case AM_ROAD_SPEED_FIELD:
+        if (!field_number(f, fi->mapped, &v) || !am_road_speed_ok(v)) {
+            n->n_bad_value++;
+            first_ids(b->first_bad_value, n->n_bad_value, fid);
+            return 1;
+        }
+        w->kmh = v;
+        break;
+    case AM_ROAD_TIME_FIELD:
+        if (!field_number(f, fi->mapped, &v) ||
+            !am_road_time_ok(v * opt->time_unit_s * 10.0)) {
+            n->n_bad_value++;
+            first_ids(b->first_bad_value, n->n_bad_value, fid);
+            return 1;
+        }
+        w->total_ds = v * opt->time_unit_s * 10.0;
+        break;
+    case AM_ROAD_SPEED_PROFILE:
+        return 1;
+    }
+    if (fi->mapped_oneway >= 0) {
+        const char *ov = OGR_F_IsFieldSetAndNotNull(f, fi->mapped_oneway)
+                             ? OGR_F_GetFieldAsString(f, fi->mapped_oneway)
+                             : "";
+        int d = am_road_oneway_of(opt->oneway_values, ov);
+        if (d == 2) {
+            n->n_bad_oneway++;
+            first_ids(b->first_bad_oneway, n->n_bad_oneway, fid);
+            d = 0;
+        }
+        w->dir = d;
+    }
+    return 0;
+}
+
+/* "12, 40, 41" from the first min(count, FIRST_IDS) ids. */
+static void ids_text(const long long *ids, int64_t count, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int64_t i = 0; i < count && i < FIRST_IDS; i++) {
+        int k =
+            snprintf(buf + used, n - used, "%s%lld", i > 0 ? ", " : "", ids[i]);
+        if (k < 0 || (size_t)k >= n - used)
+            return;
+        used += (size_t)k;
+    }
+    if (count > FIRST_IDS && used + 5 < n)
+        snprintf(buf + used, n - used, ", ...");
+}
+
+static const char *mapping_field_key(am_road_speed_source src)
+{
+    return src == AM_ROAD_SPEED_CLASS   ? "class_field"
+           : src == AM_ROAD_SPEED_FIELD ? "speed_field"
+                                        : "time_field";
+}
+
+/* One warning per reason for the features the field mapping skipped. */
+static void mapping_warn(const builder *b, const am_road_options *opt,
+                         const char *lname)
+{
+    const am_road_network *n = b->net;
+    char ids[128], classes[FIRST_IDS * (TAG_MAX + 2) + 8];
+    if (n->n_unlisted_class > 0) {
+        size_t used = 0;
+        classes[0] = '\0';
+        for (int i = 0; i < b->n_first_class; i++) {
+            int k = snprintf(classes + used, sizeof classes - used, "%s'%s'",
+                             i > 0 ? ", " : "", b->first_class[i]);
+            if (k > 0 && (size_t)k < sizeof classes - used)
+                used += (size_t)k;
+        }
+        ids_text(b->first_unlisted, n->n_unlisted_class, ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld features skipped: their '%s' value is "
+                "not in roads.class_speeds_kmh (%s%s; features %s); add them "
+                "to the table or set roads.default_speed_kmh",
+                opt->path, lname, (long long)n->n_unlisted_class,
+                opt->speed_field, classes,
+                n->n_unlisted_class > b->n_first_class ? ", ..." : "", ids);
+    }
+    if (n->n_bad_value > 0) {
+        ids_text(b->first_bad_value, n->n_bad_value, ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld features skipped: %s '%s' is null, not "
+                "a decimal number, or not a usable %s (features %s)",
+                opt->path, lname, (long long)n->n_bad_value,
+                mapping_field_key(opt->speed_source), opt->speed_field,
+                opt->speed_source == AM_ROAD_TIME_FIELD
+                    ? "time (> 0, at most 24 h)"
+                    : "speed (> 0, at most 300 km/h)",
+                ids);
+    }
+    if (n->n_bad_oneway > 0) {
+        ids_text(b->first_bad_oneway, n->n_bad_oneway, ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld features have a oneway_field '%s' value "
+                "in none of roads.oneway_values: taken as both ways "
+                "(features %s)",
+                opt->path, lname, (long long)n->n_bad_oneway, opt->oneway_field,
+                ids);
+    }
+}
+
 /*
  * Reads every feature. GDAL reports a damaged file through its error
  * handler: the feature iterator may then return a feature without its
@@ -684,19 +966,31 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
          * failures are not read errors; the count restarts after it. */
         n->n_features++;
         last_fid = (long long)OGR_F_GetFID(f);
-        tags t;
-        tags_read(f, fi, &t);
+        b->feature_ix = n->n_features;
         way w;
-        w.kmh = am_profile_speed_kmh(opt->profile, t.highway);
-        if (w.kmh <= 0.0) {
+        w.total_ds = -1.0;
+        double ms = 0.0;
+        if (opt->speed_source != AM_ROAD_SPEED_PROFILE) {
+            if (mapped_way(b, f, opt, fi, &w) != 0)
+                w.kmh = -1.0; /* skipped and counted */
+        } else {
+            tags t;
+            tags_read(f, fi, &t);
+            w.kmh = am_profile_speed_kmh(opt->profile, t.highway);
+            if (w.kmh > 0.0) {
+                ms = am_profile_parse_maxspeed(t.maxspeed);
+                if (ms > 0.0)
+                    w.kmh = ms;
+                w.dir = am_profile_oneway(t.oneway[0] ? t.oneway : NULL,
+                                          t.junction[0] ? t.junction : NULL,
+                                          t.highway);
+            }
+        }
+        if (w.kmh < 0.0) {
+            /* counted by mapped_way */
+        } else if (w.kmh <= 0.0 && w.total_ds < 0.0) {
             n->n_not_routable++;
         } else {
-            double ms = am_profile_parse_maxspeed(t.maxspeed);
-            if (ms > 0.0)
-                w.kmh = ms;
-            w.dir =
-                am_profile_oneway(t.oneway[0] ? t.oneway : NULL,
-                                  t.junction[0] ? t.junction : NULL, t.highway);
             int bad = 0;
             rc = feature_add(b, OGR_F_GetGeometryRef(f), fr, &w, &bad, err);
             if (rc != AM_OK) {
@@ -795,6 +1089,90 @@ static am_status osm_memory_check(const char *path, am_error *err)
                         mib);
 }
 
+/* "a, b, c" from the names of the layer's fields, cut to fit buf. */
+static void field_names(OGRLayerH layer, char *buf, size_t n)
+{
+    OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
+    int count = OGR_FD_GetFieldCount(d);
+    size_t used = 0;
+    buf[0] = '\0';
+    if (count == 0)
+        snprintf(buf, n, "none");
+    for (int i = 0; i < count; i++) {
+        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(d, i));
+        int k = snprintf(buf + used, n - used, "%s%s", i > 0 ? ", " : "", name);
+        if (k < 0 || (size_t)k >= n - used) {
+            if (n > 5)
+                snprintf(buf + (used < n - 5 ? used : n - 5), 5, ", ..");
+            return;
+        }
+        used += (size_t)k;
+    }
+}
+
+/* A mapped field that the layer lacks: AM_ERR_FORMAT listing its fields. */
+static am_status no_such_field(OGRLayerH layer, const am_road_options *opt,
+                               const char *lname, const char *key,
+                               const char *field, am_error *err)
+{
+    char names[512];
+    field_names(layer, names, sizeof names);
+    am_status rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
+                                "roads.%s: the layer has no field '%s' (its "
+                                "fields: %s)",
+                                key, field, names);
+    am_error_set_layer(err, lname);
+    return rc;
+}
+
+/* The fields a field mapping names, which must exist (fi->mapped*). */
+static am_status mapped_fields_find(OGRLayerH layer, const am_road_options *opt,
+                                    const char *lname, fields *fi,
+                                    am_error *err)
+{
+    OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
+    fi->mapped = -1;
+    fi->mapped_oneway = -1;
+    if (opt->speed_source == AM_ROAD_SPEED_PROFILE)
+        return AM_OK;
+    if (opt->speed_field == NULL)
+        return am_error_set(err, AM_ERR_INVALID, opt->path,
+                            "roads: a field mapping without its field");
+    fi->mapped = OGR_FD_GetFieldIndex(d, opt->speed_field);
+    if (fi->mapped < 0)
+        return no_such_field(layer, opt, lname,
+                             mapping_field_key(opt->speed_source),
+                             opt->speed_field, err);
+    if (opt->oneway_field != NULL) {
+        fi->mapped_oneway = OGR_FD_GetFieldIndex(d, opt->oneway_field);
+        if (fi->mapped_oneway < 0)
+            return no_such_field(layer, opt, lname, "oneway_field",
+                                 opt->oneway_field, err);
+    }
+    return AM_OK;
+}
+
+/*
+ * A layer declared as points or polygons (or without geometry) holds no
+ * road: AM_ERR_FORMAT naming its geometry type. Layers of unknown or mixed
+ * type are checked feature by feature (finish_network).
+ */
+static am_status layer_has_lines(OGRLayerH layer, const am_road_options *opt,
+                                 const char *lname, am_error *err)
+{
+    OGRwkbGeometryType t = wkbFlatten(OGR_L_GetGeomType(layer));
+    if (t == wkbUnknown || t == wkbGeometryCollection || OGR_GT_IsCurve(t) ||
+        OGR_GT_IsSubClassOf(t, wkbMultiCurve))
+        return AM_OK;
+    am_status rc = am_error_set(
+        err, AM_ERR_FORMAT, opt->path,
+        "layer '%s' holds %s geometries, not lines: roads need a line layer "
+        "(LineString or MultiLineString)",
+        lname, t == wkbNone ? "no" : OGRGeometryTypeToName(t));
+    am_error_set_layer(err, lname);
+    return rc;
+}
+
 /*
  * Picks the layer (opt->layer; "lines" for an OSM file; else the first),
  * checks that it has a road class, sets up the frame of its coordinates,
@@ -817,7 +1195,13 @@ static am_status open_layer(GDALDatasetH ds, const am_road_options *opt,
     const char *lname = OGR_L_GetName(*layer);
 
     fields_find(*layer, fi);
-    if (fi->highway < 0 && fi->other_tags < 0) {
+    rc = layer_has_lines(*layer, opt, lname, err);
+    if (rc == AM_OK)
+        rc = mapped_fields_find(*layer, opt, lname, fi, err);
+    if (rc != AM_OK)
+        return rc;
+    if (opt->speed_source == AM_ROAD_SPEED_PROFILE && fi->highway < 0 &&
+        fi->other_tags < 0) {
         rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
                           "layer '%s' has no 'highway' field (the road "
                           "class, OSM Key:highway)",
@@ -881,9 +1265,34 @@ static am_status filter_matched_nothing(GDALDatasetH ds, int by_dataset,
 
 /* After the read: a warning for skipped geometries, AM_ERR_EMPTY without
  * a routable road, and the arrays trimmed to their lengths. */
-static am_status finish_network(am_road_network *n, const am_road_options *opt,
+static am_status finish_network(const builder *b, const am_road_options *opt,
                                 const char *lname, am_error *err)
 {
+    am_road_network *n = b->net;
+    if (n->n_arcs == 0 && b->n_nonline > 0 &&
+        b->n_nonline == n->n_bad_geometry) {
+        am_status rc = am_error_set(
+            err, AM_ERR_FORMAT, opt->path,
+            "layer '%s' has no line geometry: its %lld features with a "
+            "geometry are not lines (the first: %s); roads need a line layer",
+            lname, (long long)b->n_nonline, OGRGeometryTypeToName(b->nonline));
+        am_error_set_layer(err, lname);
+        return rc;
+    }
+    if (n->n_arcs == 0 && opt->speed_source != AM_ROAD_SPEED_PROFILE) {
+        int by_class = opt->speed_source == AM_ROAD_SPEED_CLASS;
+        am_status rc = am_error_set(
+            err, AM_ERR_EMPTY, opt->path,
+            "no routable road in layer '%s' (%lld features read: %lld %s, "
+            "%lld without a usable line geometry)",
+            lname, (long long)n->n_features,
+            (long long)(by_class ? n->n_unlisted_class : n->n_bad_value),
+            by_class ? "with a class not in roads.class_speeds_kmh"
+                     : "with an unusable value",
+            (long long)n->n_bad_geometry);
+        am_error_set_layer(err, lname);
+        return rc;
+    }
     if (n->n_bad_geometry > 0)
         am_warn(opt->warnings,
                 "%s: layer '%s': %lld of %lld road features skipped: no "
@@ -910,6 +1319,52 @@ static am_status finish_network(am_road_network *n, const am_road_options *opt,
     return AM_OK;
 }
 
+/* The options a caller built in code: a tolerance and a mapping in range
+ * (the scenario reader checks the same with line numbers). */
+static am_status mapping_check(const am_road_options *opt, am_error *err)
+{
+    double tol = opt->join_tolerance_m;
+    if (!(tol >= 0.0 && tol <= AM_JOIN_TOLERANCE_MAX_M))
+        return am_error_set(err, AM_ERR_INVALID, opt->path,
+                            "roads.join_tolerance_m must be from 0 to %g "
+                            "metres (got %g)",
+                            AM_JOIN_TOLERANCE_MAX_M, tol);
+    switch (opt->speed_source) {
+    case AM_ROAD_SPEED_PROFILE:
+    case AM_ROAD_SPEED_FIELD:
+        return AM_OK;
+    case AM_ROAD_SPEED_CLASS:
+        for (int i = 0; i < opt->n_class_speeds; i++)
+            if (!am_road_speed_ok(opt->class_speeds[i].kmh))
+                return am_error_set(err, AM_ERR_INVALID, opt->path,
+                                    "roads.class_speeds_kmh: the speed of "
+                                    "'%s' must be > 0 and <= %g km/h",
+                                    opt->class_speeds[i].klass != NULL
+                                        ? opt->class_speeds[i].klass
+                                        : "",
+                                    AM_ROAD_SPEED_MAX_KMH);
+        if (opt->n_class_speeds < 0 ||
+            (opt->n_class_speeds > 0 && opt->class_speeds == NULL))
+            return am_error_set(err, AM_ERR_INVALID, opt->path,
+                                "roads: no class speed table");
+        if (opt->default_speed_kmh != 0.0 &&
+            !am_road_speed_ok(opt->default_speed_kmh))
+            return am_error_set(err, AM_ERR_INVALID, opt->path,
+                                "roads.default_speed_kmh must be > 0 and <= "
+                                "%g km/h",
+                                AM_ROAD_SPEED_MAX_KMH);
+        return AM_OK;
+    case AM_ROAD_TIME_FIELD:
+        if (opt->time_unit_s == 1.0 || opt->time_unit_s == 60.0)
+            return AM_OK;
+        return am_error_set(err, AM_ERR_INVALID, opt->path,
+                            "roads.time_unit must be minutes or seconds");
+    }
+    return am_error_set(err, AM_ERR_INVALID, opt->path,
+                        "roads: unknown speed source %d",
+                        (int)opt->speed_source);
+}
+
 am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
                         void *progress_user, am_road_network **out,
                         am_error *err)
@@ -920,11 +1375,14 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     if (opt->profile != AM_PROFILE_CAR)
         return am_error_set(err, AM_ERR_INVALID, opt->path,
                             "unknown travel profile %d", (int)opt->profile);
+    am_status rc = mapping_check(opt, err);
+    if (rc != AM_OK)
+        return rc;
 
     GDALDatasetH ds = NULL;
     builder b = {0};
     frame fr = {NULL, 0};
-    am_status rc = osm_memory_check(opt->path, err);
+    rc = osm_memory_check(opt->path, err);
     if (rc != AM_OK)
         return rc;
     rc = am_gdal_open(opt->path, 1, &ds, err);
@@ -947,10 +1405,13 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         goto cleanup;
     }
     rc = table_resize(&b, 1u << 12);
+    if (rc == AM_OK && opt->join_tolerance_m > 0.0)
+        rc = am_join_grid_create(opt->join_tolerance_m, &b.join);
     if (rc != AM_OK) {
         rc = am_error_set(err, rc, opt->path, "out of memory");
         goto cleanup;
     }
+    b.join_all = opt->join_all_vertices;
     rc = read_features(ds, is_osm, layer, opt, lname, &fi, &fr, &b, &ge,
                        progress, progress_user, err);
     if (rc == AM_OK && b.net->n_features == 0 && opt->where != NULL &&
@@ -958,7 +1419,8 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         rc = filter_matched_nothing(ds, is_osm, layer, opt, lname, err);
     if (rc != AM_OK)
         goto cleanup;
-    if ((rc = finish_network(b.net, opt, lname, err)) != AM_OK)
+    mapping_warn(&b, opt, lname);
+    if ((rc = finish_network(&b, opt, lname, err)) != AM_OK)
         goto cleanup;
     if (progress != NULL && !progress(1.0, "roads: done", progress_user)) {
         rc = am_error_set(err, AM_ERR_CANCELLED, opt->path,
@@ -974,6 +1436,8 @@ cleanup:
     am_free(b.slots);
     am_free(b.x);
     am_free(b.y);
+    am_free(b.part_n);
+    am_join_grid_destroy(b.join);
     am_transform_destroy(fr.to_wgs84);
     GDALClose(ds);
     return rc;

@@ -7,6 +7,8 @@
  * two, unless one-way) with its geodesic length and the profile's time.
  * Attributes: `highway`, `oneway`, `maxspeed`, `junction` as fields, or for
  * GDAL's OSM driver from its `other_tags` field.
+ * Plain GIS layers: a field mapping instead (road_fields.h), and line ends
+ * joined within a tolerance in metres (am_road_options.join_tolerance_m).
  */
 #ifndef AM_ROADS_H
 #define AM_ROADS_H
@@ -16,6 +18,7 @@
 #include "common/error.h"
 #include "common/progress.h"
 #include "common/warning.h"
+#include "inputs/road_fields.h"
 #include "inputs/road_profile.h"
 
 /*
@@ -35,6 +38,17 @@ typedef struct am_road_options {
     const char *where; /* OGR SQL attribute filter or NULL */
     am_profile_kind profile;
     am_warnings *warnings; /* borrowed, may be NULL: features skipped */
+    /* issue 7, plain GIS line layers (zero: OSM tags, exact joins) */
+    am_road_speed_source speed_source;       /* PROFILE: OSM tags + profile */
+    const char *speed_field;                 /* class, speed or time field */
+    const am_road_class_speed *class_speeds; /* [n_class_speeds] (CLASS) */
+    int n_class_speeds;
+    double default_speed_kmh; /* CLASS: unlisted classes; 0: skipped */
+    double time_unit_s;       /* TIME: seconds per unit (60 or 1) */
+    const char *oneway_field; /* NULL: both ways (unless PROFILE) */
+    const am_road_oneway_values *oneway_values; /* NULL: the defaults */
+    double join_tolerance_m; /* 0: identical vertices only; <= 100 */
+    int join_all_vertices;   /* 0: a tolerance join needs a line end */
 } am_road_options;
 
 typedef struct am_road_network {
@@ -55,13 +69,28 @@ typedef struct am_road_network {
     int64_t n_oneway;       /* routable features with one direction */
     int64_t n_maxspeed;     /* features whose maxspeed was used */
     double total_len_km;    /* sum of routable way lengths */
+    /* field mapping and joining (issue 7, plain GIS line layers) */
+    int64_t n_unlisted_class; /* CLASS: class not in the table: skipped */
+    int64_t n_bad_value;      /* speed/time field null or not usable */
+    int64_t n_bad_oneway;     /* oneway value in no list: both ways */
+    int64_t n_joined;         /* vertices joined to a node within the
+                                 tolerance (not at identical coordinates) */
 } am_road_network;
 
 /*
- * Loads the network. Errors name the file and layer: AM_ERR_IO (missing;
+ * Loads the network. With a field mapping (speed_source other than
+ * PROFILE) the speeds come from opt->speed_field, directions from
+ * opt->oneway_field, and features whose value is not usable are skipped,
+ * counted and warned about (one warning per reason, first feature ids).
+ * With join_tolerance_m > 0 a line end (any vertex with join_all_vertices)
+ * joins the nearest node of another line within the tolerance
+ * (geo/join_grid.h); arc lengths stay those of the lines as drawn.
+ * Errors name the file and layer: AM_ERR_IO (missing;
  * a damaged file: GDAL failed to read a feature or the layer, naming the
  * feature id where known and GDAL's message), AM_ERR_FORMAT (not a vector
- * source, no line layer, no `highway` field where one is needed),
+ * source, no line layer or no line in it, no `highway` field where one
+ * is needed, a mapped field that does not exist: the message lists the
+ * layer's fields), AM_ERR_INVALID (a tolerance or mapping out of range),
  * AM_ERR_CRS (layer without a CRS), AM_ERR_EMPTY (no routable road after
  * filtering), AM_ERR_NOMEM (out of memory, GDAL's included; for an OSM
  * file also when less than the address space above (AM_ROADS_OSM_*) is

@@ -256,6 +256,14 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
                             c->err));
     AM_TRY(am_h5_attr_double(h, at, "routable_km", n->routable_km, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "speed_zone_layers", n->n_zones, c->err));
+    AM_TRY(
+        am_h5_attr_string(h, at, "speeds", n->speeds ? n->speeds : "", c->err));
+    AM_TRY(am_h5_attr_string(h, at, "oneway_field",
+                             n->oneway_field ? n->oneway_field : "", c->err));
+    AM_TRY(am_h5_attr_double(h, at, "join_tolerance_m", n->join_tolerance_m,
+                             c->err));
+    AM_TRY(
+        am_h5_attr_int64(h, at, "vertices_joined", n->vertices_joined, c->err));
     if (rc == AM_OK && n->n_zones > 0)
         rc = write_zones(c, h);
     return rc;

@@ -82,6 +82,11 @@ typedef struct am_rf_network {
     double routable_km;
     int32_t n_zones;
     const am_rf_zone *zones; /* [n_zones]: the table /network/speed_zones */
+    /* how speeds were read: "profile car", "class_field highway", ... */
+    const char *speeds;
+    const char *oneway_field; /* "" or NULL: none */
+    double join_tolerance_m;
+    int64_t vertices_joined;
 } am_rf_network;
 
 /* The grid, its populated cells and /population's attributes. */
