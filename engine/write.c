@@ -80,16 +80,16 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
 
-    d->network = (am_rf_network){
-        .nodes = m->roads->n_nodes,
-        .arcs = m->roads->n_arcs,
-        .features_read = m->roads->n_features,
-        .features_routable = m->roads->n_routable,
-        .routable_km = m->roads->total_len_km,
-        .speeds = speeds_text(s, speeds, AM_ERROR_MSG_MAX),
-        .oneway_field = s->roads_oneway_field,
-        .join_tolerance_m = s->roads_join_tolerance_m,
-        .vertices_joined = m->roads->n_joined};
+    d->network =
+        (am_rf_network){.nodes = m->roads->n_nodes,
+                        .arcs = m->roads->n_arcs,
+                        .features_read = m->roads->n_features,
+                        .features_routable = m->roads->n_routable,
+                        .routable_km = m->roads->total_len_km,
+                        .speeds = speeds_text(s, speeds, AM_ERROR_MSG_MAX),
+                        .oneway_field = s->roads_oneway_field,
+                        .join_tolerance_m = s->roads_join_tolerance_m,
+                        .vertices_joined = m->roads->n_joined};
     for (int k = 0; k < s->n_speed_zones; k++) {
         const am_speed_zone *z = &s->speed_zones[k];
         const am_zone_layer *zl = m->zones[k];
