@@ -250,7 +250,7 @@ int main(int argc, char **argv)
     bench b;
     memset(&b, 0, sizeof b);
     am_error err;
-    am_road_options ro = {roads_path, NULL, NULL, AM_PROFILE_CAR, NULL};
+    am_road_options ro = {roads_path, NULL, NULL, NULL, NULL};
     if (am_roads_load(&ro, NULL, NULL, &b.roads, &err) != AM_OK)
         die("roads", &err);
     am_population_options po = {pop_path, 1, NULL, 0, NULL};

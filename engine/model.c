@@ -27,6 +27,7 @@
 #include "common/numparse.h"
 #include "common/units.h"
 #include "engine/internal.h"
+#include "engine/scenario.h"
 #include "engine/memory.h"
 #include "engine/scenario_inputs.h"
 #include "engine/sysinfo.h"
@@ -245,10 +246,11 @@ static am_status build_roads(am_model *m, am_error *err)
     ro.layer = s->roads_layer;
     ro.where = s->roads_where;
     ro.warnings = m->warn;
-    am_status rc = am_profile_from_name(s->profile != NULL ? s->profile : "car",
-                                        &ro.profile, err);
+    am_profile prof;
+    am_status rc = am_scenario_profile(s, &prof, err);
     if (rc != AM_OK)
         return rc;
+    ro.profile = &prof;
     if ((rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
         return rc;
     /* hashed in the background while the loader reads the same file */

@@ -4,6 +4,7 @@
  * and their results in that module's plain terms (borrowed arrays, no
  * copy) and times the write as the run's "write" phase.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,42 @@ static am_rf_input input_desc(const char *path, const am_fp *fp)
 }
 
 /* The root attributes, /network and /population from the model. */
+/* /network's profile attributes: the name, the effective speed table (the
+ * scenario's profile, rebuilt: it was checked when the roads were read)
+ * and the tag counts. */
+static void network_profile(const am_model *m, am_rf_network *nw)
+{
+    const am_road_network *rn = m->roads;
+    am_profile prof;
+    am_error err;
+    am_error_clear(&err);
+    if (am_scenario_profile(m->s, &prof, &err) != AM_OK)
+        return; /* not reached: the roads were read with it */
+    snprintf(nw->profile, sizeof nw->profile, "%s", rn->profile);
+    size_t k = 0;
+    for (int i = 0; i < prof.n_classes && i < AM_RF_MAX_CLASSES; i++) {
+        int n = snprintf(nw->speed_classes + k, sizeof nw->speed_classes - k,
+                         "%s%s", i ? "," : "", prof.classes[i].highway);
+        if (n < 0 || (size_t)n >= sizeof nw->speed_classes - k)
+            break;
+        k += (size_t)n;
+        nw->speed_kmh[i] = prof.classes[i].kmh;
+        nw->n_classes = i + 1;
+    }
+    nw->ferries_enabled = prof.ferries;
+    nw->maxspeed_implausible_used = prof.use_implausible;
+    nw->oneway = rn->n_oneway;
+    nw->maxspeed_used = rn->n_maxspeed;
+    nw->maxspeed_unparsable = rn->n_maxspeed_unparsable;
+    nw->maxspeed_implausible = rn->n_maxspeed_implausible;
+    nw->closed_by_access = rn->n_closed_access;
+    nw->areas_skipped = rn->n_area;
+    nw->reversible_skipped = rn->n_reversible;
+    nw->ferries = rn->n_ferry;
+    nw->missing_nodes_ways = rn->n_missing_nodes_kept;
+    nw->missing_nodes_dropped = rn->n_missing_nodes_dropped;
+}
+
 static void describe_model(const am_write_request *w, const char *now,
                            am_rf_file *d)
 {
@@ -62,9 +99,15 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
 
-    d->network = (am_rf_network){m->roads->n_nodes, m->roads->n_arcs,
-                                 m->roads->n_features, m->roads->n_routable,
-                                 m->roads->total_len_km};
+    const am_road_network *rn = m->roads;
+    am_rf_network *nw = &d->network;
+    memset(nw, 0, sizeof *nw);
+    nw->nodes = rn->n_nodes;
+    nw->arcs = rn->n_arcs;
+    nw->features_read = rn->n_features;
+    nw->features_routable = rn->n_routable;
+    nw->routable_km = rn->total_len_km;
+    network_profile(m, nw);
 
     const am_population *p = m->pop;
     am_rf_population *o = &d->population;

@@ -181,6 +181,14 @@ typedef struct am_measure_spec {
     double threshold_min; /* d0 in minutes, inclusive */
 } am_measure_spec;
 
+/* A road class and a number for it: a speed in km/h or a multiplier
+ * (issue 7, profiles). */
+typedef struct am_class_speed {
+    char *highway; /* the OSM highway class, owned */
+    double value;
+    long line; /* its line in the scenario file, 0 when built in code */
+} am_class_speed;
+
 typedef struct am_scenario {
     char *name;        /* default: the scenario file's stem */
     char *source_path; /* the scenario file, NULL if built in code */
@@ -196,6 +204,15 @@ typedef struct am_scenario {
 
     double snap_max_m;     /* default 5000; 1 .. 100000 */
     double walk_speed_kmh; /* off-network leg speed, default 5; 0.5 .. 50 */
+
+    /* roads: the travel profile's settings (issue 7, part "profiles and
+       OSM tags"; docs/profiles.md). Checked by am_scenario_finalize. */
+    int roads_ferries; /* -1 (default): the profile's own (off), 0, 1 */
+    int roads_use_implausible_maxspeed; /* 0 (default): not used; 1 */
+    am_class_speed *road_speeds;        /* [n_road_speeds], owned */
+    int n_road_speeds;
+    am_class_speed *road_speed_multipliers; /* [n_road_speed_multipliers] */
+    int n_road_speed_multipliers;
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -315,6 +332,13 @@ typedef struct am_run_summary {
     double road_km;
     int32_t nodes;
     int64_t arcs;
+    /* roads: what the travel profile made of the tags (issue 7, part
+       "profiles and OSM tags"; am_road_network in inputs/roads.h) */
+    char road_profile[64];
+    int64_t road_oneway, road_maxspeed_used, road_maxspeed_unparsable,
+        road_maxspeed_implausible, road_closed_access, road_areas,
+        road_reversible, road_ferries, road_missing_nodes_kept,
+        road_missing_nodes_dropped;
     /* population */
     double pop_total; /* finite positive cells, summed */
     int64_t pop_cells;

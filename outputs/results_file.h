@@ -61,11 +61,23 @@ typedef struct am_rf_provenance {
     am_rf_input population;
 } am_rf_provenance;
 
+#define AM_RF_MAX_CLASSES 64
+
 /* /network attributes: the routable graph. */
 typedef struct am_rf_network {
     int64_t nodes, arcs;
     int64_t features_read, features_routable;
     double routable_km;
+    /* the travel profile and what it made of the tags (issue 7, part
+       "profiles and OSM tags"); profile "" : none of these is written */
+    char profile[64];
+    int32_t n_classes;                          /* at most AM_RF_MAX_CLASSES */
+    char speed_classes[AM_RF_MAX_CLASSES * 33]; /* "motorway,trunk,..." */
+    double speed_kmh[AM_RF_MAX_CLASSES];        /* effective, same order */
+    int64_t ferries_enabled, maxspeed_implausible_used;
+    int64_t oneway, maxspeed_used, maxspeed_unparsable, maxspeed_implausible,
+        closed_by_access, areas_skipped, reversible_skipped, ferries,
+        missing_nodes_ways, missing_nodes_dropped;
 } am_rf_network;
 
 /* The grid, its populated cells and /population's attributes. */

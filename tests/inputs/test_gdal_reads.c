@@ -159,7 +159,7 @@ static void test_capture_nests(void **state)
 static void test_read_failed_messages(void **state)
 {
     (void)state;
-    am_gdal_errors e = {1, 0, 0, "boom"};
+    am_gdal_errors e = {1, 0, 0, "boom", NULL, NULL};
     am_error err;
     am_error_clear(&err);
     assert_int_equal(
@@ -195,7 +195,7 @@ static void test_address_space_probe(void **state)
 
 static am_status roads(const char *path, am_error *err)
 {
-    am_road_options o = {path, NULL, NULL, AM_PROFILE_CAR, NULL};
+    am_road_options o = {path, NULL, NULL, NULL, NULL};
     am_road_network *net = NULL;
     am_error_clear(err);
     am_status rc = am_roads_load(&o, NULL, NULL, &net, err);
@@ -244,7 +244,7 @@ static void test_roads_gpkg_corrupt(void **state)
     tmp_path(gpkg, sizeof gpkg, "roads.gpkg");
     translate(shp, gpkg, "GPKG"); /* the lines only: mostly feature pages */
     am_error err;
-    am_road_options o = {gpkg, "lines", NULL, AM_PROFILE_CAR, NULL};
+    am_road_options o = {gpkg, "lines", NULL, NULL, NULL};
     am_road_network *net = NULL;
     assert_int_equal(am_roads_load(&o, NULL, NULL, &net, &err), AM_OK);
     int64_t intact = net->n_features;

@@ -140,7 +140,11 @@ static int setup(void **state)
     f->run.metric_frame = "+proj=aeqd";
     f->run.roads = (am_rf_input){"roads.gpkg", 123, "ab"};
     f->run.population = (am_rf_input){"pop.tif", 456, "cd"};
-    f->network = (am_rf_network){10, 20, 3, 2, 1.5};
+    f->network = (am_rf_network){.nodes = 10,
+                                 .arcs = 20,
+                                 .features_read = 3,
+                                 .features_routable = 2,
+                                 .routable_km = 1.5};
     f->population = (am_rf_population){&d->grid, FIXTURE_WKT_4326,
                                        3,        d->cell,
                                        d->pop,   60,
