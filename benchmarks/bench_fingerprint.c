@@ -97,9 +97,10 @@ int main(int argc, char **argv)
     ro.path = argv[1];
     am_error err;
     am_error_clear(&err);
-    if (am_profile_from_name(argc > 3 ? argv[3] : "car", &ro.profile, &err) !=
-        AM_OK)
+    am_profile prof;
+    if (am_profile_builtin(argc > 3 ? argv[3] : "car", &prof, &err) != AM_OK)
         die("profile", &err);
+    ro.profile = &prof;
 
     /* warm-up: the page cache, and whether the file is a road layer */
     char ref[65], hex[65];

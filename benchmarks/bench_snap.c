@@ -252,8 +252,7 @@ int main(int argc, char **argv)
     am_error err;
     am_road_options ro = {.path = roads_path,
                           .layer = NULL,
-                          .where = NULL,
-                          .profile = AM_PROFILE_CAR};
+                          .where = NULL};
     if (am_roads_load(&ro, NULL, NULL, &b.roads, &err) != AM_OK)
         die("roads", &err);
     am_population_options po = {pop_path, 1, NULL, 0, NULL};

@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     memset(&ro, 0, sizeof ro);
     ro.path = argv[1];
     ro.layer = strcmp(argv[2], "-") == 0 ? NULL : argv[2];
-    ro.profile = AM_PROFILE_CAR;
+    ro.profile = NULL; /* car */
     am_road_network *r = NULL;
     if (am_roads_load(&ro, NULL, NULL, &r, &e) != AM_OK) {
         fprintf(stderr, "roads: %s\n", e.msg);

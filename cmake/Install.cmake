@@ -8,7 +8,8 @@
 # tests/install/ builds a small program against an installed copy.
 
 set(AM_LIBRARY_MODULES accessim_common accessim_kernels accessim_geo
-    accessim_inputs accessim_outputs accessim_scenario accessim_engine)
+    accessim_profile accessim_inputs accessim_outputs accessim_scenario
+    accessim_engine)
 set(AM_LIBRARY_OBJECTS "")
 foreach(m IN LISTS AM_LIBRARY_MODULES)
   list(APPEND AM_LIBRARY_OBJECTS $<TARGET_OBJECTS:${m}>)

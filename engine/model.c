@@ -27,6 +27,7 @@
 #include "common/numparse.h"
 #include "common/units.h"
 #include "engine/internal.h"
+#include "engine/scenario.h"
 #include "engine/memory.h"
 #include "engine/scenario_inputs.h"
 #include "engine/sysinfo.h"
@@ -356,10 +357,11 @@ static am_status build_roads(am_model *m, am_error *err)
     ro.layer = s->roads_layer;
     ro.where = s->roads_where;
     ro.warnings = m->warn;
-    am_status rc = am_profile_from_name(s->profile != NULL ? s->profile : "car",
-                                        &ro.profile, err);
+    am_profile prof;
+    am_status rc = am_scenario_profile(s, &prof, err);
     if (rc != AM_OK)
         return rc;
+    ro.profile = &prof;
     if (s->n_speed_zones > 0 && (rc = load_zones(m, err)) != AM_OK)
         return rc;
     if ((rc = road_mapping_options(s, &ro, &ov, &table, err)) != AM_OK ||

@@ -194,6 +194,18 @@ static am_status summary_fill(am_run_ctx *c)
         r->road_routable = m->roads->n_routable;
         r->road_km = m->roads->total_len_km;
         r->road_vertices_joined = m->roads->n_joined;
+        const am_road_network *n = m->roads;
+        snprintf(r->road_profile, sizeof r->road_profile, "%s", n->profile);
+        r->road_oneway = n->n_oneway;
+        r->road_maxspeed_used = n->n_maxspeed;
+        r->road_maxspeed_unparsable = n->n_maxspeed_unparsable;
+        r->road_maxspeed_implausible = n->n_maxspeed_implausible;
+        r->road_closed_access = n->n_closed_access;
+        r->road_areas = n->n_area;
+        r->road_reversible = n->n_reversible;
+        r->road_ferries = n->n_ferry;
+        r->road_missing_nodes_kept = n->n_missing_nodes_kept;
+        r->road_missing_nodes_dropped = n->n_missing_nodes_dropped;
         r->nodes = m->roads->n_nodes;
         r->arcs = m->roads->n_arcs;
     }

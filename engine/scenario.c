@@ -22,6 +22,7 @@
 #include "common/units.h"
 #include "geo/join_grid.h"
 #include "inputs/road_fields.h"
+#include "inputs/road_profile.h"
 
 am_status am_scenario_create(am_scenario **out)
 {
@@ -34,6 +35,7 @@ am_status am_scenario_create(am_scenario **out)
         am_free(s);
         return AM_ERR_NOMEM;
     }
+    s->roads_ferries = -1;
     s->population_band = 1;
     s->snap_max_m = 5000.0;
     s->walk_speed_kmh = 5.0;
@@ -68,6 +70,68 @@ static void facility_source_free(am_facility_source *f)
     }
 }
 
+static void class_speeds_free(am_class_speed *v, int n)
+{
+    for (int i = 0; v != NULL && i < n; i++)
+        am_free(v[i].highway);
+    am_free(v);
+}
+
+/* Copies the AM_ERR_INVALID of a profile function as a scenario error at
+ * the entry's line. */
+static am_status profile_error(const am_scenario *s, const char *key,
+                               const am_class_speed *e, const am_error *perr,
+                               am_error *err)
+{
+    am_status rc = am_error_set(err, AM_ERR_SCENARIO, s->source_path,
+                                "'roads.%s': %s", key, perr->msg);
+    if (e != NULL && e->line > 0)
+        am_error_set_line(err, e->line, 1);
+    return rc;
+}
+
+am_status am_scenario_profile(const am_scenario *s, am_profile *out,
+                              am_error *err)
+{
+    am_error perr;
+    am_error_clear(&perr);
+    const char *name = s->profile != NULL ? s->profile : "car";
+    if (am_profile_builtin(name, out, &perr) != AM_OK)
+        return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
+                            "'roads.profile': unknown profile '%s' "
+                            "(expected one of: %s)",
+                            name, AM_PROFILE_KNOWN);
+    if (s->roads_ferries == 0 || s->roads_ferries == 1)
+        out->ferries = s->roads_ferries;
+    else if (s->roads_ferries != -1)
+        return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
+                            "'roads.ferries' must be true or false");
+    out->use_implausible = s->roads_use_implausible_maxspeed != 0;
+    for (int i = 0; i < s->n_road_speeds; i++) {
+        const am_class_speed *e = &s->road_speeds[i];
+        if (am_profile_set_speed(out, e->highway, e->value, &perr) != AM_OK)
+            return profile_error(s, "speeds", e, &perr, err);
+    }
+    for (int i = 0; i < s->n_road_speed_multipliers; i++) {
+        const am_class_speed *e = &s->road_speed_multipliers[i];
+        if (am_profile_scale_speed(out, e->highway, e->value, &perr) != AM_OK)
+            return profile_error(s, "speed_multipliers", e, &perr, err);
+        /* a multiplier may not lift a class above the speed range */
+        if (!(am_profile_speed_kmh(out, e->highway) <= AM_MAXSPEED_MAX_KMH)) {
+            am_status rc = am_error_set(
+                err, AM_ERR_SCENARIO, s->source_path,
+                "'roads.speed_multipliers': class '%s' would be driven at "
+                "%g km/h, above %g",
+                e->highway, am_profile_speed_kmh(out, e->highway),
+                AM_MAXSPEED_MAX_KMH);
+            if (e->line > 0)
+                am_error_set_line(err, e->line, 1);
+            return rc;
+        }
+    }
+    return AM_OK;
+}
+
 void am_scenario_destroy(am_scenario *s)
 {
     if (s == NULL)
@@ -95,6 +159,8 @@ void am_scenario_destroy(am_scenario *s)
             am_free(s->roads_oneway_values[d][i]);
         am_free(s->roads_oneway_values[d]);
     }
+    class_speeds_free(s->road_speeds, s->n_road_speeds);
+    class_speeds_free(s->road_speed_multipliers, s->n_road_speed_multipliers);
     am_free(s->population_path);
     if (s->facility_sets != NULL) {
         for (int i = 0; i < s->n_facility_sets; i++)
@@ -518,11 +584,9 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
         if (s->profile == NULL)
             return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
     }
-    if (strcmp(s->profile, "car") != 0)
-        return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'roads.profile': unknown profile '%s' "
-                            "(expected one of: car)",
-                            s->profile);
+    am_profile prof;
+    if ((rc = am_scenario_profile(s, &prof, err)) != AM_OK)
+        return rc;
     if (s->population_path == NULL || s->population_path[0] == '\0')
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "missing required key 'population.path'");

@@ -20,6 +20,7 @@
 #include <accessim.h> /* the scenario types and functions */
 #include "common/error.h"
 #include "common/units.h"
+#include "inputs/road_profile.h"
 
 /*
  * Ranges of the numeric keys (docs/scenario.md), checked by the YAML
@@ -58,5 +59,14 @@
  * names apply), as a static string; NULL when it is a valid name.
  */
 const char *am_scenario_name_problem(const char *name, int is_measure);
+
+/*
+ * The scenario's travel profile: the built-in roads.profile with
+ * roads.ferries, roads.maxspeed_implausible, roads.speeds and
+ * roads.speed_multipliers applied (in that order), into *out.
+ * AM_ERR_SCENARIO naming the key (and its line when read from a file).
+ */
+am_status am_scenario_profile(const am_scenario *s, am_profile *out,
+                              am_error *err);
 
 #endif /* AM_SCENARIO_H */

@@ -50,6 +50,7 @@
 #include "geo/crs.h"
 #include "geo/join_grid.h"
 #include "inputs/road_fields.h"
+#include "inputs/road_profile.h"
 
 /*
  * Size limits (docs/scenario.md, "Size limits"), checked by the pre-pass
@@ -86,6 +87,8 @@ static const num_range range_capacity = {0.0, AM_CAPACITY_MAX, 0, ""};
 static const num_range range_road_kmh = {0.0, AM_ROAD_SPEED_MAX_KMH, 1,
                                          " km/h"};
 static const num_range range_join_m = {0.0, AM_JOIN_TOLERANCE_MAX_M, 0, " m"};
+static const num_range range_class_kmh = {0.0, AM_MAXSPEED_MAX_KMH, 1, " km/h"};
+static const num_range range_multiplier = {0.0, 10.0, 1, ""};
 static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                         " minutes (24 h)"};
 
@@ -94,6 +97,8 @@ static const char *const top_keys[] = {
     "snap", "facilities", "cutoffs_min", "measures", NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones",
+    /* issue 7, travel profiles and OSM tags */
+    "ferries", "maxspeed_implausible", "speeds", "speed_multipliers",
     /* issue 7, plain GIS line layers */
     "class_field", "class_speeds_kmh", "default_speed_kmh", "speed_field",
     "time_field", "time_unit", "oneway_field", "oneway_values",
@@ -690,6 +695,85 @@ static am_status parse_roads_mapping(const parse_ctx *c, const yaml_node_t *n)
     return AM_OK;
 }
 
+/* true / false at map[key] if given, into *out (1 / 0). */
+static am_status get_bool(const parse_ctx *c, const yaml_node_t *map,
+                          const char *where, const char *key, int *out)
+{
+    const yaml_node_t *v = lookup(c, map, key);
+    if (v == NULL)
+        return AM_OK;
+    char path[AM_KEY_MAX], buf[96];
+    key_path(path, sizeof path, where, key);
+    const char *str = is_plain(v) ? scalar(v) : "";
+    if (strcmp(str, "true") == 0)
+        *out = 1;
+    else if (strcmp(str, "false") == 0)
+        *out = 0;
+    else
+        return perr(c, v, "'%s' must be true or false, not %s", path,
+                    describe(v, buf, sizeof buf));
+    return AM_OK;
+}
+
+/*
+ * roads.speeds / roads.speed_multipliers: a mapping from road class to a
+ * number in range, each class checked against the profile (prof; set or
+ * scaled there, so that a later error sees the effect of earlier ones).
+ */
+static am_status parse_profile_speeds(const parse_ctx *c, const yaml_node_t *map,
+                                    const char *key, const num_range *range,
+                                    int scale, am_profile *prof,
+                                    am_class_speed **out, int *n_out)
+{
+    const yaml_node_t *n = lookup(c, map, key);
+    if (n == NULL)
+        return AM_OK;
+    char path[AM_KEY_MAX];
+    key_path(path, sizeof path, "roads", key);
+    am_status rc = check_mapping(c, n, path, NULL);
+    if (rc != AM_OK)
+        return rc;
+    ptrdiff_t count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
+    if (count == 0)
+        return AM_OK;
+    am_class_speed *v = am_calloc((size_t)count, sizeof *v);
+    if (v == NULL)
+        return nomem(c);
+    *out = v;
+    *n_out = (int)count;
+    for (ptrdiff_t i = 0; i < count; i++) {
+        const yaml_node_pair_t *p = n->data.mapping.pairs.start + i;
+        const yaml_node_t *k = node_at(c, p->key);
+        const yaml_node_t *val = node_at(c, p->value);
+        char vpath[AM_KEY_MAX];
+        key_path(vpath, sizeof vpath, path, scalar(k));
+        if (is_null(val))
+            return perr(c, val, "'%s' needs a number", vpath);
+        rc = parse_double(c, val, vpath, range, &v[i].value);
+        if (rc != AM_OK)
+            return rc;
+        v[i].highway = am_strdup(scalar(k));
+        if (v[i].highway == NULL)
+            return nomem(c);
+        v[i].line = (long)k->start_mark.line + 1;
+        am_error e;
+        am_error_clear(&e);
+        if ((scale ? am_profile_scale_speed(prof, v[i].highway, v[i].value, &e)
+                   : am_profile_set_speed(prof, v[i].highway, v[i].value,
+                                          &e)) != AM_OK)
+            return perr(c, k, "'%s': %s", path, e.msg);
+        if (scale &&
+            !(am_profile_speed_kmh(prof, v[i].highway) <= AM_MAXSPEED_MAX_KMH))
+            return perr(c, val,
+                        "'%s': class '%s' would be driven at %g km/h, "
+                        "above %g",
+                        path, v[i].highway,
+                        am_profile_speed_kmh(prof, v[i].highway),
+                        AM_MAXSPEED_MAX_KMH);
+    }
+    return AM_OK;
+}
+
 static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
@@ -702,11 +786,37 @@ static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
         rc = get_string(c, n, "roads", "where", &s->roads_where);
     if (rc == AM_OK)
         rc = get_string(c, n, "roads", "profile", &s->profile);
-    if (rc == AM_OK && strcmp(s->profile, "car") != 0)
+    am_profile prof;
+    if (rc == AM_OK && !am_profile_is_builtin(s->profile))
         rc = perr(c, lookup(c, n, "profile"),
                   "'roads.profile': unknown profile '%s' (expected one of: "
-                  "car)",
-                  s->profile);
+                  "%s)",
+                  s->profile, AM_PROFILE_KNOWN);
+    if (rc == AM_OK)
+        rc = am_profile_builtin(s->profile, &prof, c->err);
+    if (rc == AM_OK)
+        rc = get_bool(c, n, "roads", "ferries", &s->roads_ferries);
+    const yaml_node_t *mi = lookup(c, n, "maxspeed_implausible");
+    if (rc == AM_OK && mi != NULL) {
+        const char *str = is_plain(mi) ? scalar(mi) : "";
+        char buf[96];
+        if (strcmp(str, "ignore") == 0)
+            s->roads_use_implausible_maxspeed = 0;
+        else if (strcmp(str, "use") == 0)
+            s->roads_use_implausible_maxspeed = 1;
+        else
+            rc = perr(c, mi,
+                      "'roads.maxspeed_implausible' must be ignore or use, "
+                      "not %s",
+                      describe(mi, buf, sizeof buf));
+    }
+    if (rc == AM_OK)
+        rc = parse_profile_speeds(c, n, "speeds", &range_class_kmh, 0, &prof,
+                                  &s->road_speeds, &s->n_road_speeds);
+    if (rc == AM_OK)
+        rc = parse_profile_speeds(c, n, "speed_multipliers", &range_multiplier,
+                                  1, &prof, &s->road_speed_multipliers,
+                                  &s->n_road_speed_multipliers);
     const yaml_node_t *zones = rc == AM_OK ? lookup(c, n, "speed_zones") : NULL;
     if (zones != NULL)
         rc = parse_speed_zones(c, zones);

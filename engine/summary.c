@@ -52,6 +52,19 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 "               %s vertices joined to a node of another "
                 "line within roads.join_tolerance_m\n",
                 thousands((double)r->road_vertices_joined, a));
+    fprintf(f,
+            "  profile      %s: %lld one-way, maxspeed used on %lld (%lld "
+            "not understood, %lld implausible), %lld closed by access "
+            "tags, %lld areas, %lld reversible, %lld ferries, %lld with "
+            "missing nodes (%lld ways dropped by GDAL)\n",
+            r->road_profile, (long long)r->road_oneway,
+            (long long)r->road_maxspeed_used,
+            (long long)r->road_maxspeed_unparsable,
+            (long long)r->road_maxspeed_implausible,
+            (long long)r->road_closed_access, (long long)r->road_areas,
+            (long long)r->road_reversible, (long long)r->road_ferries,
+            (long long)r->road_missing_nodes_kept,
+            (long long)r->road_missing_nodes_dropped);
     fprintf(f, "  population   %s people in %s cells\n",
             thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
     if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0 ||

@@ -5,6 +5,7 @@
  * copy) and times the write as the run's "write" phase.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,6 +55,42 @@ static const char *speeds_text(const am_scenario *s, char *buf, size_t n)
     return buf;
 }
 
+/* /network's profile attributes: the name, the effective speed table (the
+ * scenario's profile, rebuilt: it was checked when the roads were read)
+ * and the tag counts. */
+static void network_profile(const am_model *m, am_rf_network *nw)
+{
+    const am_road_network *rn = m->roads;
+    am_profile prof;
+    am_error err;
+    am_error_clear(&err);
+    if (am_scenario_profile(m->s, &prof, &err) != AM_OK)
+        return; /* not reached: the roads were read with it */
+    snprintf(nw->profile, sizeof nw->profile, "%s", rn->profile);
+    size_t k = 0;
+    for (int i = 0; i < prof.n_classes && i < AM_RF_MAX_CLASSES; i++) {
+        int n = snprintf(nw->speed_classes + k, sizeof nw->speed_classes - k,
+                         "%s%s", i ? "," : "", prof.classes[i].highway);
+        if (n < 0 || (size_t)n >= sizeof nw->speed_classes - k)
+            break;
+        k += (size_t)n;
+        nw->speed_kmh[i] = prof.classes[i].kmh;
+        nw->n_classes = i + 1;
+    }
+    nw->ferries_enabled = prof.ferries;
+    nw->maxspeed_implausible_used = prof.use_implausible;
+    nw->oneway = rn->n_oneway;
+    nw->maxspeed_used = rn->n_maxspeed;
+    nw->maxspeed_unparsable = rn->n_maxspeed_unparsable;
+    nw->maxspeed_implausible = rn->n_maxspeed_implausible;
+    nw->closed_by_access = rn->n_closed_access;
+    nw->areas_skipped = rn->n_area;
+    nw->reversible_skipped = rn->n_reversible;
+    nw->ferries = rn->n_ferry;
+    nw->missing_nodes_ways = rn->n_missing_nodes_kept;
+    nw->missing_nodes_dropped = rn->n_missing_nodes_dropped;
+}
+
 /* The root attributes, /network and /population from the model; zones
  * (caller-allocated, [n_speed_zones]) holds the speed zone rows; speeds:
  * the caller's buffer for /network's "speeds" (size AM_ERROR_MSG_MAX). */
@@ -90,6 +127,9 @@ static void describe_model(const am_write_request *w, const char *now,
                         .oneway_field = s->roads_oneway_field,
                         .join_tolerance_m = s->roads_join_tolerance_m,
                         .vertices_joined = m->roads->n_joined};
+    if (s->roads_class_field == NULL && s->roads_speed_field == NULL &&
+        s->roads_time_field == NULL)
+        network_profile(m, &d->network); /* OSM tags read by the profile */
     for (int k = 0; k < s->n_speed_zones; k++) {
         const am_speed_zone *z = &s->speed_zones[k];
         const am_zone_layer *zl = m->zones[k];

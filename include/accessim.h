@@ -173,11 +173,12 @@ typedef struct am_facility_source {
     double default_capacity; /* default 1 */
 } am_facility_source;
 
-/* Speed in km/h of road features whose class field has this value. */
-typedef struct am_class_speed {
+/* Speed in km/h of road features whose class field (roads.class_field,
+ * a plain GIS layer) has this value. */
+typedef struct am_field_speed {
     char *klass;
     double kmh;
-} am_class_speed;
+} am_field_speed;
 
 typedef enum am_measure_type { AM_MEASURE_TYPE_2SFCA = 1 } am_measure_type;
 
@@ -205,6 +206,13 @@ typedef struct am_speed_zone {
 
 /* At most this many speed zone layers. */
 #define AM_MAX_SPEED_ZONES 100
+/* A road class and a number for it: a speed in km/h or a multiplier
+ * (issue 7, profiles). */
+typedef struct am_class_speed {
+    char *highway; /* the OSM highway class, owned */
+    double value;
+    long line; /* its line in the scenario file, 0 when built in code */
+} am_class_speed;
 
 typedef struct am_scenario {
     char *name;        /* default: the scenario file's stem */
@@ -230,7 +238,7 @@ typedef struct am_scenario {
        class_field, speed_field, time_field; none: OSM tags and the
        profile) and joining within a tolerance. docs/scenario.md "roads". */
     char *roads_class_field;            /* speeds from class_speeds */
-    am_class_speed *roads_class_speeds; /* [n_roads_class_speeds] */
+    am_field_speed *roads_class_speeds; /* [n_roads_class_speeds] */
     int n_roads_class_speeds;
     double roads_default_speed_kmh; /* unlisted classes; 0: skipped */
     char *roads_speed_field;        /* km/h per feature */
@@ -242,6 +250,14 @@ typedef struct am_scenario {
     int n_roads_oneway_values[3];
     double roads_join_tolerance_m; /* default 0; 0 .. 100 */
     int roads_join_all_vertices;   /* 0: ends only (join_vertices: ends) */
+    /* roads: the travel profile's settings (issue 7, part "profiles and
+       OSM tags"; docs/profiles.md). Checked by am_scenario_finalize. */
+    int roads_ferries; /* -1 (default): the profile's own (off), 0, 1 */
+    int roads_use_implausible_maxspeed; /* 0 (default): not used; 1 */
+    am_class_speed *road_speeds;        /* [n_road_speeds], owned */
+    int n_road_speeds;
+    am_class_speed *road_speed_multipliers; /* [n_road_speed_multipliers] */
+    int n_road_speed_multipliers;
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -375,6 +391,13 @@ typedef struct am_run_summary {
     /* speed zones (issue 7), [n_speed_zones], in the scenario's order */
     int n_speed_zones;
     am_speed_zone_summary *speed_zones;
+    /* roads: what the travel profile made of the tags (issue 7, part
+       "profiles and OSM tags"; am_road_network in inputs/roads.h) */
+    char road_profile[64];
+    int64_t road_oneway, road_maxspeed_used, road_maxspeed_unparsable,
+        road_maxspeed_implausible, road_closed_access, road_areas,
+        road_reversible, road_ferries, road_missing_nodes_kept,
+        road_missing_nodes_dropped;
     /* population */
     double pop_total; /* finite positive cells, summed */
     int64_t pop_cells;

@@ -41,6 +41,8 @@ static void CPL_STDCALL capture_handler(CPLErr cls, CPLErrorNum no,
     if (e == NULL)
         return;
     if (cls < CE_Failure) {
+        if (cls == CE_Debug && e->on_debug != NULL && msg != NULL)
+            e->on_debug(msg, e->debug_user);
         if (cls == CE_Warning)
             e->n_warnings++;
         return;

@@ -62,6 +62,10 @@ typedef struct am_gdal_errors {
     long n_warnings;             /* CE_Warning messages (not shown to users) */
     int oom;                     /* a failure was an allocation failure */
     char first[AM_GDAL_MSG_MAX]; /* the first failure's message, or "" */
+    /* optional, set after _begin: called with each CE_Debug message that
+       GDAL emits on this thread (only categories enabled by CPL_DEBUG) */
+    void (*on_debug)(const char *msg, void *user);
+    void *debug_user;
 } am_gdal_errors;
 
 /* Clears e and installs it as this thread's GDAL error handler (GDAL's

@@ -68,6 +68,8 @@
 #include "geo/join_grid.h"
 #include "inputs/gdal_util.h"
 
+/* Sample ids in an aggregated warning. */
+#define AM_ROADS_SAMPLE_IDS 5
 /* Features between two progress calls. */
 #define PROGRESS_EVERY 1000
 /* Longest tag value we keep; longer ones are treated as absent. */
@@ -79,8 +81,82 @@
 /* Growable arrays and the node table                                      */
 /* ---------------------------------------------------------------------- */
 
+/* A set of OSM ids (open addressing; 0 marks a free slot, so id 0 is
+ * stored as a flag). */
+typedef struct idset {
+    long long *slot;
+    size_t mask; /* capacity - 1, capacity a power of two; 0: none */
+    size_t n;
+    int has_zero;
+} idset;
+
+static size_t id_hash(long long id, size_t mask)
+{
+    uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h ^ (h >> 29)) & mask;
+}
+
+static int idset_has(const idset *s, long long id)
+{
+    if (id == 0)
+        return s->has_zero;
+    if (s->slot == NULL)
+        return 0;
+    for (size_t i = id_hash(id, s->mask);; i = (i + 1) & s->mask) {
+        if (s->slot[i] == id)
+            return 1;
+        if (s->slot[i] == 0)
+            return 0;
+    }
+}
+
+/* 0 when out of memory. */
+static int idset_add(idset *s, long long id)
+{
+    if (id == 0) {
+        s->has_zero = 1;
+        return 1;
+    }
+    if (s->slot == NULL || (s->n + 1) * 2 > s->mask + 1) {
+        size_t cap = s->slot == NULL ? 256 : (s->mask + 1) * 2;
+        long long *t = am_calloc(cap, sizeof *t);
+        if (t == NULL)
+            return 0;
+        for (size_t i = 0; s->slot != NULL && i <= s->mask; i++) {
+            if (s->slot[i] == 0)
+                continue;
+            size_t j = id_hash(s->slot[i], cap - 1);
+            while (t[j] != 0)
+                j = (j + 1) & (cap - 1);
+            t[j] = s->slot[i];
+        }
+        am_free(s->slot);
+        s->slot = t;
+        s->mask = cap - 1;
+    }
+    size_t i = id_hash(id, s->mask);
+    for (; s->slot[i] != 0; i = (i + 1) & s->mask)
+        if (s->slot[i] == id)
+            return 1;
+    s->slot[i] = id;
+    s->n++;
+    return 1;
+}
+
+/* Reasons counted with a warning and the first few ids. */
+enum { S_UNPARSABLE, S_IMPLAUSIBLE, S_DURATION, S_MISSING, S_DROPPED, S_COUNT };
+
+typedef struct sample_list {
+    int n;
+    char text[AM_ROADS_SAMPLE_IDS][TAG_MAX + 48];
+} sample_list;
+
 typedef struct builder {
     am_road_network *net;
+    const am_profile *prof; /* borrowed */
+    idset missing;          /* OSM ways with nodes missing (GDAL's word) */
+    int oom;                /* idset_add failed in the debug hook */
+    sample_list samples[S_COUNT];
     size_t node_cap;
     size_t arc_cap;
     int32_t *slots; /* node id or -1; size mask + 1 (a power of two) */
@@ -270,16 +346,34 @@ static void shrink(void **p, size_t count, size_t elem)
 /* Attributes                                                              */
 /* ---------------------------------------------------------------------- */
 
+/*
+ * The tags a profile reads: fixed keys first (T_*), then the profile's own
+ * oneway key and its access keys. Each comes from a field of that name
+ * when the layer has one, else from the OSM driver's other_tags.
+ */
+enum {
+    T_HIGHWAY,
+    T_ONEWAY,
+    T_MAXSPEED,
+    T_JUNCTION,
+    T_AREA,
+    T_ROUTE,
+    T_DURATION,
+    T_MODE_ONEWAY,
+    T_ACCESS0,
+    T_SLOTS = T_ACCESS0 + AM_PROFILE_MAX_ACCESS
+};
+
 typedef struct tags {
-    char highway[TAG_MAX];
-    char oneway[TAG_MAX];
-    char maxspeed[TAG_MAX];
-    char junction[TAG_MAX];
+    char val[T_SLOTS][TAG_MAX]; /* "" when absent */
 } tags;
 
-/* Field indices in the layer definition, -1 when absent. */
+/* The keys and their field indices (-1 when absent), per layer. */
 typedef struct fields {
-    int highway, oneway, maxspeed, junction, other_tags;
+    int n;                    /* keys in use */
+    const char *key[T_SLOTS]; /* NULL for an unused slot */
+    int field[T_SLOTS];
+    int other_tags;
     int mapped;        /* opt->speed_field (field mapping), -1: none */
     int mapped_oneway; /* opt->oneway_field, -1: none */
 } fields;
@@ -331,17 +425,10 @@ static const char *skip_blank(const char *s)
  * Fills the tags still empty in t from an OSM driver other_tags string.
  * Malformed text ends the parse: what was read before it is kept.
  */
-static void hstore_read(const char *s, tags *t)
+static void hstore_read(const char *s, const fields *fi, tags *t)
 {
     char key[TAG_MAX];
     char val[TAG_MAX];
-    struct {
-        const char *name;
-        char *dst;
-    } want[] = {{"highway", t->highway},
-                {"oneway", t->oneway},
-                {"maxspeed", t->maxspeed},
-                {"junction", t->junction}};
     s = skip_blank(s);
     while (*s != '\0') {
         int key_long = 0, val_long = 0;
@@ -361,9 +448,10 @@ static void hstore_read(const char *s, tags *t)
                 return;
         }
         if (!key_long && !val_long)
-            for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
-                if (want[i].dst[0] == '\0' && strcmp(key, want[i].name) == 0)
-                    snprintf(want[i].dst, TAG_MAX, "%s", val);
+            for (int i = 0; i < T_SLOTS; i++)
+                if (fi->key[i] != NULL && t->val[i][0] == '\0' &&
+                    strcmp(key, fi->key[i]) == 0)
+                    snprintf(t->val[i], TAG_MAX, "%s", val);
         s = skip_blank(s);
         if (*s != ',')
             return;
@@ -383,12 +471,29 @@ static void field_copy(OGRFeatureH f, int idx, char *dst)
 
 static void tags_read(OGRFeatureH f, const fields *fi, tags *t)
 {
-    field_copy(f, fi->highway, t->highway);
-    field_copy(f, fi->oneway, t->oneway);
-    field_copy(f, fi->maxspeed, t->maxspeed);
-    field_copy(f, fi->junction, t->junction);
+    for (int i = 0; i < T_SLOTS; i++)
+        field_copy(f, fi->key[i] != NULL ? fi->field[i] : -1, t->val[i]);
     if (fi->other_tags >= 0 && OGR_F_IsFieldSetAndNotNull(f, fi->other_tags))
-        hstore_read(OGR_F_GetFieldAsString(f, fi->other_tags), t);
+        hstore_read(OGR_F_GetFieldAsString(f, fi->other_tags), fi, t);
+}
+
+/* The profile's view of t (NULL for absent tags). */
+static void tags_view(const tags *t, const fields *fi, am_way_tags *v)
+{
+#define TAG(i) (t->val[i][0] != '\0' ? t->val[i] : NULL)
+    memset(v, 0, sizeof *v);
+    v->highway = TAG(T_HIGHWAY);
+    v->oneway = TAG(T_ONEWAY);
+    v->maxspeed = TAG(T_MAXSPEED);
+    v->junction = TAG(T_JUNCTION);
+    v->area = TAG(T_AREA);
+    v->route = TAG(T_ROUTE);
+    v->duration = TAG(T_DURATION);
+    v->oneway_mode = fi->key[T_MODE_ONEWAY] != NULL ? TAG(T_MODE_ONEWAY) : NULL;
+    for (int i = 0; i < AM_PROFILE_MAX_ACCESS; i++)
+        v->access[i] =
+            fi->key[T_ACCESS0 + i] != NULL ? TAG(T_ACCESS0 + i) : NULL;
+#undef TAG
 }
 
 /* ---------------------------------------------------------------------- */
@@ -667,20 +772,26 @@ static am_status feature_add(builder *b, OGRGeometryH g, const frame *fr,
 /* Layer                                                                   */
 /* ---------------------------------------------------------------------- */
 
-static void fields_find(OGRLayerH layer, fields *fi)
+static void fields_find(OGRLayerH layer, const am_profile *p, fields *fi)
 {
     OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
+    static const char *const fixed[] = {"highway",  "oneway", "maxspeed",
+                                        "junction", "area",   "route",
+                                        "duration"};
+    memset(fi, 0, sizeof *fi);
+    for (int i = 0; i < T_SLOTS; i++)
+        fi->field[i] = -1;
+    for (int i = 0; i < T_MODE_ONEWAY; i++)
+        fi->key[i] = fixed[i];
+    if (p->oneway_key[0] != '\0')
+        fi->key[T_MODE_ONEWAY] = p->oneway_key;
+    for (int i = 0; i < p->n_access && i < AM_PROFILE_MAX_ACCESS; i++)
+        fi->key[T_ACCESS0 + i] = p->access[i];
     /* OGR_FD_GetFieldIndex compares names case-insensitively. */
-    fi->highway = OGR_FD_GetFieldIndex(d, "highway");
-    fi->oneway = OGR_FD_GetFieldIndex(d, "oneway");
-    fi->maxspeed = OGR_FD_GetFieldIndex(d, "maxspeed");
-    fi->junction = OGR_FD_GetFieldIndex(d, "junction");
+    for (int i = 0; i < T_SLOTS; i++)
+        if (fi->key[i] != NULL)
+            fi->field[i] = OGR_FD_GetFieldIndex(d, fi->key[i]);
     fi->other_tags = OGR_FD_GetFieldIndex(d, "other_tags");
-}
-
-static const char *profile_name(am_profile_kind p)
-{
-    return p == AM_PROFILE_CAR ? "car" : "?";
 }
 
 void am_road_network_destroy(am_road_network *r)
@@ -922,6 +1033,127 @@ static void mapping_warn(const builder *b, const am_road_options *opt,
     }
 }
 
+/* ---- counting what the tags did ---------------------------------------- */
+
+/* Counted reasons that get a warning with sample ids. */
+
+static void sample(builder *b, int reason, long long fid, const char *hw,
+                   const char *value)
+{
+    sample_list *l = &b->samples[reason];
+    if (l->n >= AM_ROADS_SAMPLE_IDS)
+        return;
+    snprintf(l->text[l->n], sizeof l->text[0], "%lld%s%s%s%s%s", fid,
+             hw != NULL || value != NULL ? " (" : "", hw != NULL ? hw : "",
+             hw != NULL && value != NULL ? " " : "", value != NULL ? value : "",
+             hw != NULL || value != NULL ? ")" : "");
+    l->n++;
+}
+
+static void way_dropped(builder *b, const am_way_verdict *v)
+{
+    am_road_network *n = b->net;
+    switch (v->drop) {
+    case AM_WAY_AREA:
+        n->n_area++;
+        break;
+    case AM_WAY_CLOSED:
+        n->n_closed_access++;
+        break;
+    case AM_WAY_REVERSIBLE:
+        n->n_reversible++;
+        break;
+    default:
+        n->n_not_routable++;
+        break;
+    }
+}
+
+static void way_used(builder *b, const am_way_verdict *v, const am_way_tags *t,
+                     long long fid)
+{
+    am_road_network *n = b->net;
+    char value[TAG_MAX + 16];
+    n->n_routable++;
+    n->n_oneway += v->dir != 0;
+    n->n_ferry += v->ferry;
+    if (v->ferry_bad_duration) {
+        n->n_ferry_bad_duration++;
+        snprintf(value, sizeof value, "duration=%s", t->duration);
+        sample(b, S_DURATION, fid, NULL, value);
+    }
+    snprintf(value, sizeof value, "maxspeed=%s",
+             t->maxspeed != NULL ? t->maxspeed : "");
+    switch (v->maxspeed) {
+    case AM_MAXSPEED_USE_USED:
+        n->n_maxspeed++;
+        break;
+    case AM_MAXSPEED_USE_UNPARSABLE:
+        n->n_maxspeed_unparsable++;
+        sample(b, S_UNPARSABLE, fid, t->highway, value);
+        break;
+    case AM_MAXSPEED_USE_IMPLAUSIBLE:
+        n->n_maxspeed_implausible++;
+        sample(b, S_IMPLAUSIBLE, fid, t->highway, value);
+        break;
+    default:
+        break;
+    }
+    if (idset_has(&b->missing, fid)) {
+        n->n_missing_nodes_kept++;
+        sample(b, S_MISSING, fid, NULL, NULL);
+    }
+}
+
+/*
+ * A ferry with a duration tag: its crossing time, spread over its arcs
+ * (from arc0 on) in proportion to their lengths, replaces the time at the
+ * profile's ferry speed.
+ */
+static void ferry_spread(am_road_network *n, int64_t arc0, double seconds,
+                         int dir)
+{
+    double total = 0.0;
+    for (int64_t a = arc0; a < n->n_arcs; a++)
+        total += n->len_m[a];
+    if (!(total > 0.0))
+        return;
+    if (dir == 0)
+        total /= 2.0; /* each segment twice, one arc per direction */
+    for (int64_t a = arc0; a < n->n_arcs; a++) {
+        double ds = (double)n->len_m[a] / total * seconds * 10.0;
+        n->time_ds[a] = ds >= (double)(AM_TIME_INF - 1) ? AM_TIME_INF - 1
+                                                        : (uint32_t)lround(ds);
+    }
+}
+
+/*
+ * GDAL's OSM driver reports ways with nodes missing from the file only as
+ * CPLDebug messages (GDAL 3.6, ogrosmdatasource.cpp): "For way N, got
+ * only K nodes instead of M" (the way is kept, its found nodes joined in
+ * order) and "Way N with K nodes that could be found. Discarding it"
+ * (K < 2). They arrive while the driver resolves a batch of ways, before
+ * those ways' features are returned, on the reading thread.
+ */
+static void osm_debug(const char *msg, void *user)
+{
+    builder *b = user;
+    long long id = 0;
+    const char *p = strstr(msg, "For way ");
+    if (p != NULL && strstr(p, "got only") != NULL &&
+        sscanf(p + 8, "%lld", &id) == 1) {
+        if (!idset_add(&b->missing, id))
+            b->oom = 1;
+        return;
+    }
+    p = strstr(msg, "Way ");
+    if (p != NULL && strstr(p, "Discarding it") != NULL &&
+        sscanf(p + 4, "%lld", &id) == 1) {
+        b->net->n_missing_nodes_dropped++;
+        sample(b, S_DROPPED, id, NULL, NULL);
+    }
+}
+
 /*
  * Reads every feature. GDAL reports a damaged file through its error
  * handler: the feature iterator may then return a feature without its
@@ -947,6 +1179,11 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         GDALDatasetResetReading(ds);
     else
         OGR_L_ResetReading(layer);
+    if (by_dataset) {
+        /* the OSM driver's word on missing nodes (osm_debug) */
+        ge->on_debug = osm_debug;
+        ge->debug_user = b;
+    }
     for (;;) {
         long before = ge->n_failures;
         OGRFeatureH f = next_feature(ds, layer, by_dataset, &file_frac);
@@ -967,31 +1204,31 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         n->n_features++;
         last_fid = (long long)OGR_F_GetFID(f);
         b->feature_ix = n->n_features;
-        way w;
-        w.total_ds = -1.0;
-        double ms = 0.0;
-        if (opt->speed_source != AM_ROAD_SPEED_PROFILE) {
-            if (mapped_way(b, f, opt, fi, &w) != 0)
-                w.kmh = -1.0; /* skipped and counted */
+        way w = {0.0, -1.0, 0};
+        am_way_tags tv;
+        am_way_verdict v;
+        memset(&tv, 0, sizeof tv);
+        memset(&v, 0, sizeof v);
+        const int mapped = opt->speed_source != AM_ROAD_SPEED_PROFILE;
+        int skip = 0;
+        if (mapped) {
+            skip = mapped_way(b, f, opt, fi, &w) != 0; /* counted there */
         } else {
             tags t;
             tags_read(f, fi, &t);
-            w.kmh = am_profile_speed_kmh(opt->profile, t.highway);
-            if (w.kmh > 0.0) {
-                ms = am_profile_parse_maxspeed(t.maxspeed);
-                if (ms > 0.0)
-                    w.kmh = ms;
-                w.dir = am_profile_oneway(t.oneway[0] ? t.oneway : NULL,
-                                          t.junction[0] ? t.junction : NULL,
-                                          t.highway);
+            tags_view(&t, fi, &tv);
+            am_profile_eval(b->prof, &tv, &v);
+            if (v.drop != AM_WAY_USED) {
+                way_dropped(b, &v);
+                skip = 1;
+            } else {
+                w.kmh = v.kmh;
+                w.dir = v.dir;
             }
         }
-        if (w.kmh < 0.0) {
-            /* counted by mapped_way */
-        } else if (w.kmh <= 0.0 && w.total_ds < 0.0) {
-            n->n_not_routable++;
-        } else {
+        if (!skip) {
             int bad = 0;
+            int64_t arc0 = n->n_arcs;
             rc = feature_add(b, OGR_F_GetGeometryRef(f), fr, &w, &bad, err);
             if (rc != AM_OK) {
                 long long fid = (long long)OGR_F_GetFID(f);
@@ -1008,10 +1245,13 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
             }
             if (bad) {
                 n->n_bad_geometry++;
-            } else {
+            } else if (mapped) {
                 n->n_routable++;
                 n->n_oneway += w.dir != 0;
-                n->n_maxspeed += ms > 0.0;
+            } else {
+                if (v.ferry && v.ferry_s > 0.0)
+                    ferry_spread(n, arc0, v.ferry_s, v.dir);
+                way_used(b, &v, &tv, last_fid);
             }
         }
         OGR_F_Destroy(f);
@@ -1179,8 +1419,9 @@ static am_status layer_has_lines(OGRLayerH layer, const am_road_options *opt,
  * tells the OSM driver to read only that layer and applies opt->where.
  */
 static am_status open_layer(GDALDatasetH ds, const am_road_options *opt,
-                            int *is_osm, OGRLayerH *layer, fields *fi,
-                            frame *fr, am_error *err)
+                            const am_profile *prof, int *is_osm,
+                            OGRLayerH *layer, fields *fi, frame *fr,
+                            am_error *err)
 {
     GDALDriverH drv = GDALGetDatasetDriver(ds);
     const char *dname = drv != NULL ? GDALGetDriverShortName(drv) : "";
@@ -1194,14 +1435,14 @@ static am_status open_layer(GDALDatasetH ds, const am_road_options *opt,
         return rc;
     const char *lname = OGR_L_GetName(*layer);
 
-    fields_find(*layer, fi);
+    fields_find(*layer, prof, fi);
     rc = layer_has_lines(*layer, opt, lname, err);
     if (rc == AM_OK)
         rc = mapped_fields_find(*layer, opt, lname, fi, err);
     if (rc != AM_OK)
         return rc;
-    if (opt->speed_source == AM_ROAD_SPEED_PROFILE && fi->highway < 0 &&
-        fi->other_tags < 0) {
+    if (opt->speed_source == AM_ROAD_SPEED_PROFILE &&
+        fi->field[T_HIGHWAY] < 0 && fi->other_tags < 0) {
         rc = am_error_set(err, AM_ERR_FORMAT, opt->path,
                           "layer '%s' has no 'highway' field (the road "
                           "class, OSM Key:highway)",
@@ -1265,10 +1506,79 @@ static am_status filter_matched_nothing(GDALDatasetH ds, int by_dataset,
 
 /* After the read: a warning for skipped geometries, AM_ERR_EMPTY without
  * a routable road, and the arrays trimmed to their lengths. */
+/* "; e.g. 1 (primary maxspeed=6), 2 (...)" from a sample list. */
+static void samples_text(const sample_list *l, char *buf, size_t size)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < l->n && k < size; i++) {
+        int w = snprintf(buf + k, size - k, "%s%s",
+                         i ? ", " : "first: ", l->text[i]);
+        if (w < 0)
+            break;
+        k += (size_t)w;
+    }
+}
+
+/* One warning per counted reason, with the first few ids. */
+static void warn_tags(const builder *b, const am_road_options *opt,
+                      const char *lname)
+{
+    const am_road_network *n = b->net;
+    char ids[AM_ROADS_SAMPLE_IDS * (TAG_MAX + 56)];
+    if (n->n_maxspeed_unparsable > 0) {
+        samples_text(&b->samples[S_UNPARSABLE], ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld maxspeed values not understood, the "
+                "class speed used instead (%s)",
+                opt->path, lname, (long long)n->n_maxspeed_unparsable, ids);
+    }
+    if (n->n_maxspeed_implausible > 0) {
+        samples_text(&b->samples[S_IMPLAUSIBLE], ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld maxspeed values implausible for their "
+                "road class (below %g %% of its speed and below %g km/h, or "
+                "above %g km/h), %s (%s)",
+                opt->path, lname, (long long)n->n_maxspeed_implausible,
+                b->prof->plausible_ratio * 100.0, b->prof->plausible_floor_kmh,
+                AM_MAXSPEED_MAX_KMH,
+                b->prof->use_implausible
+                    ? "used as the scenario asks"
+                    : "not used (roads.maxspeed_implausible: use to use them)",
+                ids);
+    }
+    if (n->n_ferry_bad_duration > 0) {
+        samples_text(&b->samples[S_DURATION], ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld ferries with a duration not understood "
+                "(expected minutes, HH:MM or HH:MM:SS), crossed at %g km/h "
+                "instead (%s)",
+                opt->path, lname, (long long)n->n_ferry_bad_duration,
+                b->prof->ferry_kmh, ids);
+    }
+    if (n->n_missing_nodes_kept > 0) {
+        samples_text(&b->samples[S_MISSING], ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: %lld routable ways reference nodes missing from the file "
+                "(a clipped extract?): GDAL joins the nodes that are there, "
+                "so a way that leaves the extract and comes back is drawn "
+                "straight across the gap (%s)",
+                opt->path, (long long)n->n_missing_nodes_kept, ids);
+    }
+    if (n->n_missing_nodes_dropped > 0) {
+        samples_text(&b->samples[S_DROPPED], ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: %lld ways (of any kind) dropped by GDAL: fewer than two "
+                "of their nodes are in the file (%s)",
+                opt->path, (long long)n->n_missing_nodes_dropped, ids);
+    }
+}
+
 static am_status finish_network(const builder *b, const am_road_options *opt,
                                 const char *lname, am_error *err)
 {
     am_road_network *n = b->net;
+    warn_tags(b, opt, lname);
     if (n->n_arcs == 0 && b->n_nonline > 0 &&
         b->n_nonline == n->n_bad_geometry) {
         am_status rc = am_error_set(
@@ -1304,9 +1614,10 @@ static am_status finish_network(const builder *b, const am_road_options *opt,
         am_status rc = am_error_set(
             err, AM_ERR_EMPTY, opt->path,
             "no routable road in layer '%s' (%lld features "
-            "read, %lld not routable for profile %s)",
+            "read, %lld not routable for profile %s, %lld closed by access "
+            "tags, %lld areas)",
             lname, (long long)n->n_features, (long long)n->n_not_routable,
-            profile_name(opt->profile));
+            n->profile, (long long)n->n_closed_access, (long long)n->n_area);
         am_error_set_layer(err, lname);
         return rc;
     }
@@ -1372,15 +1683,21 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     *out = NULL;
     if (opt == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no road options");
-    if (opt->profile != AM_PROFILE_CAR)
-        return am_error_set(err, AM_ERR_INVALID, opt->path,
-                            "unknown travel profile %d", (int)opt->profile);
+    am_profile car;
+    const am_profile *prof = opt->profile;
+    if (prof == NULL) {
+        am_status prc = am_profile_builtin("car", &car, err);
+        if (prc != AM_OK)
+            return prc;
+        prof = &car;
+    }
     am_status rc = mapping_check(opt, err);
     if (rc != AM_OK)
         return rc;
 
     GDALDatasetH ds = NULL;
     builder b = {0};
+    b.prof = prof;
     frame fr = {NULL, 0};
     rc = osm_memory_check(opt->path, err);
     if (rc != AM_OK)
@@ -1394,7 +1711,7 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     int is_osm = 0;
     OGRLayerH layer = NULL;
     fields fi;
-    rc = open_layer(ds, opt, &is_osm, &layer, &fi, &fr, err);
+    rc = open_layer(ds, opt, prof, &is_osm, &layer, &fi, &fr, err);
     if (rc != AM_OK)
         goto cleanup;
     const char *lname = OGR_L_GetName(layer);
@@ -1404,6 +1721,7 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         rc = am_error_set(err, AM_ERR_NOMEM, opt->path, "out of memory");
         goto cleanup;
     }
+    snprintf(b.net->profile, sizeof b.net->profile, "%s", prof->name);
     rc = table_resize(&b, 1u << 12);
     if (rc == AM_OK && opt->join_tolerance_m > 0.0)
         rc = am_join_grid_create(opt->join_tolerance_m, &b.join);
@@ -1412,8 +1730,24 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         goto cleanup;
     }
     b.join_all = opt->join_all_vertices;
+    /* GDAL's OSM driver tells of missing nodes only in debug messages
+     * of category OSM: enabled on this thread for the read. */
+    char *old_debug = NULL;
+    if (is_osm) {
+        const char *d = CPLGetThreadLocalConfigOption("CPL_DEBUG", NULL);
+        old_debug = d != NULL ? CPLStrdup(d) : NULL;
+        CPLSetThreadLocalConfigOption("CPL_DEBUG", "OSM");
+    }
     rc = read_features(ds, is_osm, layer, opt, lname, &fi, &fr, &b, &ge,
                        progress, progress_user, err);
+    if (is_osm) {
+        CPLSetThreadLocalConfigOption("CPL_DEBUG", old_debug);
+        CPLFree(old_debug);
+        ge.on_debug = NULL;
+    }
+    if (rc == AM_OK && b.oom)
+        rc = am_error_set(err, AM_ERR_NOMEM, opt->path,
+                          "out of memory building the road graph");
     if (rc == AM_OK && b.net->n_features == 0 && opt->where != NULL &&
         opt->where[0] != '\0')
         rc = filter_matched_nothing(ds, is_osm, layer, opt, lname, err);
@@ -1434,6 +1768,7 @@ cleanup:
     am_gdal_capture_end(&ge);
     am_road_network_destroy(b.net);
     am_free(b.slots);
+    am_free(b.missing.slot);
     am_free(b.x);
     am_free(b.y);
     am_free(b.part_n);

@@ -5,8 +5,10 @@
  * the same coordinates are the same node, so ways connect where they share
  * a vertex (an OSM node). Each consecutive vertex pair becomes one arc (or
  * two, unless one-way) with its geodesic length and the profile's time.
- * Attributes: `highway`, `oneway`, `maxspeed`, `junction` as fields, or for
- * GDAL's OSM driver from its `other_tags` field.
+ * Attributes: `highway`, `oneway`, `maxspeed`, `junction`, `area`,
+ * `route`, `duration`, the profile's access keys and its oneway key, as
+ * fields, or for GDAL's OSM driver from its `other_tags` field. Their
+ * meaning is the profile's (inputs/road_profile.h, docs/profiles.md).
  * Plain GIS layers: a field mapping instead (road_fields.h), and line ends
  * joined within a tolerance in metres (am_road_options.join_tolerance_m).
  */
@@ -33,11 +35,11 @@
 #define AM_ROADS_OSM_PER_CPU_MIB 72
 
 typedef struct am_road_options {
-    const char *path;  /* borrowed */
-    const char *layer; /* NULL: "lines" for OSM sources, else layer 0 */
-    const char *where; /* OGR SQL attribute filter or NULL */
-    am_profile_kind profile;
-    am_warnings *warnings; /* borrowed, may be NULL: features skipped */
+    const char *path;          /* borrowed */
+    const char *layer;         /* NULL: "lines" for OSM sources, else layer 0 */
+    const char *where;         /* OGR SQL attribute filter or NULL */
+    const am_profile *profile; /* borrowed; NULL: the built-in car */
+    am_warnings *warnings;     /* borrowed, may be NULL: features skipped */
     /* issue 7, plain GIS line layers (zero: OSM tags, exact joins) */
     am_road_speed_source speed_source;       /* PROFILE: OSM tags + profile */
     const char *speed_field;                 /* class, speed or time field */
@@ -75,6 +77,21 @@ typedef struct am_road_network {
     int64_t n_bad_oneway;     /* oneway value in no list: both ways */
     int64_t n_joined;         /* vertices joined to a node within the
                                  tolerance (not at identical coordinates) */
+    /* OSM tag outcomes (issue 7, profiles), all counted over features of
+       a routable class (n_not_routable excludes them) */
+    int64_t n_maxspeed_unparsable;  /* class speed used instead */
+    int64_t n_maxspeed_implausible; /* used only with use_implausible */
+    int64_t n_closed_access;        /* access tags close it: dropped */
+    int64_t n_area;                 /* area=yes: dropped */
+    int64_t n_reversible;           /* oneway=reversible: dropped */
+    int64_t n_ferry;                /* ferry crossings used */
+    int64_t n_ferry_bad_duration;   /* duration unreadable: ferry speed */
+    /* GDAL's OSM driver, for ways that reference nodes absent from the
+       file (a clipped extract): it joins the nodes it has, or drops the
+       way when fewer than two are left */
+    int64_t n_missing_nodes_kept;      /* ways read with nodes missing */
+    int64_t n_missing_nodes_dropped;   /* ways GDAL dropped */
+    char profile[AM_PROFILE_NAME_MAX]; /* the profile's name */
 } am_road_network;
 
 /*

@@ -266,6 +266,31 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
         am_h5_attr_int64(h, at, "vertices_joined", n->vertices_joined, c->err));
     if (rc == AM_OK && n->n_zones > 0)
         rc = write_zones(c, h);
+    if (n->profile[0] == '\0')
+        return rc;
+    AM_TRY(am_h5_attr_string(h, at, "profile", n->profile, c->err));
+    AM_TRY(am_h5_attr_string(h, at, "speed_classes", n->speed_classes, c->err));
+    AM_TRY(am_h5_attr_double_array(h, at, "speed_kmh", n->n_classes,
+                                   n->speed_kmh, c->err));
+    const struct {
+        const char *name;
+        int64_t v;
+    } counts[] = {
+        {"ferries_enabled", n->ferries_enabled},
+        {"maxspeed_implausible_used", n->maxspeed_implausible_used},
+        {"oneway", n->oneway},
+        {"maxspeed_used", n->maxspeed_used},
+        {"maxspeed_unparsable", n->maxspeed_unparsable},
+        {"maxspeed_implausible", n->maxspeed_implausible},
+        {"closed_by_access", n->closed_by_access},
+        {"areas_skipped", n->areas_skipped},
+        {"reversible_skipped", n->reversible_skipped},
+        {"ferries", n->ferries},
+        {"missing_nodes_ways", n->missing_nodes_ways},
+        {"missing_nodes_dropped", n->missing_nodes_dropped},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        AM_TRY(am_h5_attr_int64(h, at, counts[i].name, counts[i].v, c->err));
     return rc;
 }
 

@@ -74,6 +74,7 @@ typedef struct am_rf_zone {
     int64_t arcs;     /* arcs whose midpoint is in a polygon */
     double arc_km;
 } am_rf_zone;
+#define AM_RF_MAX_CLASSES 64
 
 /* /network attributes: the routable graph. */
 typedef struct am_rf_network {
@@ -87,6 +88,16 @@ typedef struct am_rf_network {
     const char *oneway_field; /* "" or NULL: none */
     double join_tolerance_m;
     int64_t vertices_joined;
+    /* the travel profile and what it made of the tags (issue 7, part
+       "profiles and OSM tags"); profile "" : none of these is written */
+    char profile[64];
+    int32_t n_classes;                          /* at most AM_RF_MAX_CLASSES */
+    char speed_classes[AM_RF_MAX_CLASSES * 33]; /* "motorway,trunk,..." */
+    double speed_kmh[AM_RF_MAX_CLASSES];        /* effective, same order */
+    int64_t ferries_enabled, maxspeed_implausible_used;
+    int64_t oneway, maxspeed_used, maxspeed_unparsable, maxspeed_implausible,
+        closed_by_access, areas_skipped, reversible_skipped, ferries,
+        missing_nodes_ways, missing_nodes_dropped;
 } am_rf_network;
 
 /* The grid, its populated cells and /population's attributes. */

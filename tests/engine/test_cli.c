@@ -135,8 +135,13 @@ static void expect_failure(const char *scenario, const char *const *needles)
             fprintf(stderr, "missing '%s' in:\n%s\n", needles[i], out);
         assert_non_null(strstr(out, needles[i]));
     }
-    /* one line */
-    const char *nl = strchr(out, '\n');
+    /* one line, besides warnings about the inputs (the Comoros roads
+     * have implausible maxspeed values) */
+    const char *line = out;
+    while (strncmp(line, "accessim: warning: ", 19) == 0 &&
+           strchr(line, '\n') != NULL)
+        line = strchr(line, '\n') + 1;
+    const char *nl = strchr(line, '\n');
     assert_true(nl == NULL || nl[1] == '\0');
     assert_no_output();
 }

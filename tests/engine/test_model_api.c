@@ -84,7 +84,7 @@ static void test_build_by_stages(void **state)
 
     assert_int_equal(am_model_build_to(fx.m, AM_STAGE_GRAPH, &err), AM_OK);
     assert_int_equal(am_model_reached(fx.m), AM_STAGE_GRAPH);
-    assert_int_equal(am_model_node_count(fx.m), 60307);
+    assert_int_equal(am_model_node_count(fx.m), 60116);
     assert_int_equal(am_model_cell_count(fx.m), 0);
 
     /* cancelled at the population stage: the model stays at GRAPH */

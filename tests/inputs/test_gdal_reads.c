@@ -159,7 +159,7 @@ static void test_capture_nests(void **state)
 static void test_read_failed_messages(void **state)
 {
     (void)state;
-    am_gdal_errors e = {1, 0, 0, "boom"};
+    am_gdal_errors e = {1, 0, 0, "boom", NULL, NULL};
     am_error err;
     am_error_clear(&err);
     assert_int_equal(
@@ -196,7 +196,7 @@ static void test_address_space_probe(void **state)
 static am_status roads(const char *path, am_error *err)
 {
     am_road_options o = {
-        .path = path, .layer = NULL, .where = NULL, .profile = AM_PROFILE_CAR};
+        .path = path, .layer = NULL, .where = NULL};
     am_road_network *net = NULL;
     am_error_clear(err);
     am_status rc = am_roads_load(&o, NULL, NULL, &net, err);
@@ -247,8 +247,7 @@ static void test_roads_gpkg_corrupt(void **state)
     am_error err;
     am_road_options o = {.path = gpkg,
                          .layer = "lines",
-                         .where = NULL,
-                         .profile = AM_PROFILE_CAR};
+                         .where = NULL};
     am_road_network *net = NULL;
     assert_int_equal(am_roads_load(&o, NULL, NULL, &net, &err), AM_OK);
     int64_t intact = net->n_features;

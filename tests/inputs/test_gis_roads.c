@@ -33,7 +33,7 @@ static const am_road_class_speed gap_classes[] = {{"primary", 36.0},
 
 static am_road_options gap_options(am_road_speed_source src, const char *field)
 {
-    am_road_options o = {.path = GAP, .profile = AM_PROFILE_CAR};
+    am_road_options o = {.path = GAP};
     o.speed_source = src;
     o.speed_field = field;
     o.class_speeds = gap_classes;
@@ -433,7 +433,7 @@ static void test_kathmandu(void **state)
         {"tertiary", 30.0},      {"unclassified", 25.0}, {"residential", 20.0},
         {"living_street", 10.0}, {"service", 15.0},      {"track", 15.0},
         {"road", 20.0}};
-    am_road_options o = {.path = KATHMANDU, .profile = AM_PROFILE_CAR};
+    am_road_options o = {.path = KATHMANDU};
     o.speed_source = AM_ROAD_SPEED_CLASS;
     o.speed_field = "highway";
     o.class_speeds = ktm;

@@ -37,8 +37,7 @@ static am_status load(const char *path, const char *layer, const char *where,
 {
     am_road_options o = {.path = path,
                          .layer = layer,
-                         .where = where,
-                         .profile = AM_PROFILE_CAR};
+                         .where = where};
     am_error_clear(err);
     return am_roads_load(&o, NULL, NULL, net, err);
 }
@@ -460,8 +459,7 @@ static void test_progress_and_cancel(void **state)
     (void)state;
     am_road_options o = {.path = BAYFRONT,
                          .layer = NULL,
-                         .where = NULL,
-                         .profile = AM_PROFILE_CAR};
+                         .where = NULL};
     am_road_network *net = NULL;
     am_error err;
     progress_calls = 0;
