@@ -250,9 +250,7 @@ int main(int argc, char **argv)
     bench b;
     memset(&b, 0, sizeof b);
     am_error err;
-    am_road_options ro = {.path = roads_path,
-                          .layer = NULL,
-                          .where = NULL};
+    am_road_options ro = {.path = roads_path, .layer = NULL, .where = NULL};
     if (am_roads_load(&ro, NULL, NULL, &b.roads, &err) != AM_OK)
         die("roads", &err);
     am_population_options po = {pop_path, 1, NULL, 0, NULL};

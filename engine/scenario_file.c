@@ -720,10 +720,11 @@ static am_status get_bool(const parse_ctx *c, const yaml_node_t *map,
  * number in range, each class checked against the profile (prof; set or
  * scaled there, so that a later error sees the effect of earlier ones).
  */
-static am_status parse_profile_speeds(const parse_ctx *c, const yaml_node_t *map,
-                                    const char *key, const num_range *range,
-                                    int scale, am_profile *prof,
-                                    am_class_speed **out, int *n_out)
+static am_status parse_profile_speeds(const parse_ctx *c,
+                                      const yaml_node_t *map, const char *key,
+                                      const num_range *range, int scale,
+                                      am_profile *prof, am_class_speed **out,
+                                      int *n_out)
 {
     const yaml_node_t *n = lookup(c, map, key);
     if (n == NULL)

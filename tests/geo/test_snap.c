@@ -114,9 +114,7 @@ static int group_setup(void **state)
 {
     (void)state;
     am_error err;
-    am_road_options o = {.path = COMOROS_ROADS,
-                         .layer = NULL,
-                         .where = NULL};
+    am_road_options o = {.path = COMOROS_ROADS, .layer = NULL, .where = NULL};
     if (am_roads_load(&o, NULL, NULL, &fx.roads, &err) != AM_OK)
         return -1;
     target_build(fx.roads->n_nodes, fx.roads->lon, fx.roads->lat, &fx.to_metric,

@@ -195,8 +195,7 @@ static void test_address_space_probe(void **state)
 
 static am_status roads(const char *path, am_error *err)
 {
-    am_road_options o = {
-        .path = path, .layer = NULL, .where = NULL};
+    am_road_options o = {.path = path, .layer = NULL, .where = NULL};
     am_road_network *net = NULL;
     am_error_clear(err);
     am_status rc = am_roads_load(&o, NULL, NULL, &net, err);
@@ -245,9 +244,7 @@ static void test_roads_gpkg_corrupt(void **state)
     tmp_path(gpkg, sizeof gpkg, "roads.gpkg");
     translate(shp, gpkg, "GPKG"); /* the lines only: mostly feature pages */
     am_error err;
-    am_road_options o = {.path = gpkg,
-                         .layer = "lines",
-                         .where = NULL};
+    am_road_options o = {.path = gpkg, .layer = "lines", .where = NULL};
     am_road_network *net = NULL;
     assert_int_equal(am_roads_load(&o, NULL, NULL, &net, &err), AM_OK);
     int64_t intact = net->n_features;

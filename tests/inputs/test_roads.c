@@ -35,9 +35,7 @@
 static am_status load(const char *path, const char *layer, const char *where,
                       am_road_network **net, am_error *err)
 {
-    am_road_options o = {.path = path,
-                         .layer = layer,
-                         .where = where};
+    am_road_options o = {.path = path, .layer = layer, .where = where};
     am_error_clear(err);
     return am_roads_load(&o, NULL, NULL, net, err);
 }
@@ -457,9 +455,7 @@ static int count_progress(double f, const char *msg, void *user)
 static void test_progress_and_cancel(void **state)
 {
     (void)state;
-    am_road_options o = {.path = BAYFRONT,
-                         .layer = NULL,
-                         .where = NULL};
+    am_road_options o = {.path = BAYFRONT, .layer = NULL, .where = NULL};
     am_road_network *net = NULL;
     am_error err;
     progress_calls = 0;
