@@ -4,9 +4,12 @@
  * The one place that knows the defaults and the consistency rules of a
  * scenario, so that a scenario built by the YAML parser and one built by a
  * program through the API are checked the same way. The parser adds the
- * file's line numbers for single-value errors; the cross-field checks here
- * (ascending cutoffs, thresholds within the largest cutoff, unique names)
- * name the key instead.
+ * file's line numbers for single-value errors and for the cross-field
+ * rules it can check as written (ascending cutoffs, thresholds within the
+ * largest cutoff, names given twice); the checks here name the key, and
+ * the entry's line where the scenario came from a file (a default name
+ * that equals another set's or measure's: am_facility_source.line,
+ * am_measure_spec.line).
  */
 #include "engine/scenario.h"
 
@@ -456,14 +459,31 @@ static am_status unique_names(const am_scenario *s, const char *key,
     size_t first = 0, second = 0;
     int dup = am_find_duplicate(names, (size_t)n, &first, &second);
     am_status rc = AM_OK;
-    if (dup < 0)
+    if (dup < 0) {
         rc = am_error_set(err, AM_ERR_NOMEM, s->source_path, "out of memory");
-    else if (dup > 0)
+    } else if (dup > 0) {
+        /* the entries' lines, where the scenario came from a file: the
+         * parser refuses equal names as written, so what is left here
+         * involves a default name (facilities2, 2sfca_30min) */
+        int l1 =
+            is_sets ? s->facility_sets[first].line : s->measures[first].line;
+        int l2 =
+            is_sets ? s->facility_sets[second].line : s->measures[second].line;
+        char also[32] = "";
+        if (l1 > 0)
+            snprintf(also, sizeof also, ", line %d", l1);
         rc = am_error_set(err, AM_ERR_SCENARIO, s->source_path,
                           "'%s[%d].name': duplicate %s name '%s' (also "
-                          "%s[%d])",
+                          "%s[%d]%s; %s)",
                           key, (int)second, what, names[second], key,
-                          (int)first);
+                          (int)first, also,
+                          is_sets ? "an unnamed set is named facilities, "
+                                    "facilities2, ... by its position"
+                                  : "an unnamed measure is named "
+                                    "<type>_<threshold>min");
+        if (l2 > 0)
+            am_error_set_line(err, l2, 0);
+    }
     am_free(names);
     return rc;
 }

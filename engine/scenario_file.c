@@ -1057,6 +1057,7 @@ static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
         const yaml_node_t *item =
             list_item(c, n, items, i, "facilities", where, sizeof where);
         s->facility_sets[i].default_capacity = 1.0;
+        s->facility_sets[i].line = (int)item->start_mark.line + 1;
         rc = parse_facility(c, item, where, &s->facility_sets[i]);
     }
     if (rc != AM_OK)
@@ -1187,6 +1188,7 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
         char where[32];
         const yaml_node_t *item =
             list_item(c, n, items, i, "measures", where, sizeof where);
+        s->measures[i].line = (int)item->start_mark.line + 1;
         rc = parse_measure(c, item, where, &s->measures[i]);
     }
     if (rc != AM_OK)

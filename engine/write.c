@@ -163,6 +163,7 @@ static void describe_model(const am_write_request *w, const char *now,
     o->source_scale = p->scale;
     o->source_offset = p->offset;
     o->source_masked = p->masked;
+    o->masked_cells = p->n_masked;
 }
 
 /* Set k's group from its sites and results; its measures go in ms

@@ -171,6 +171,10 @@ typedef struct am_facility_source {
     am_class_capacity *class_capacity; /* [n_class_capacity] */
     int n_class_capacity;
     double default_capacity; /* default 1 */
+    /* issue 7, input hygiene: where the set is written in the scenario
+     * file (1-based line of its entry), for errors that involve it and
+     * another entry; 0 when built in code (errors then carry no line) */
+    int line;
 } am_facility_source;
 
 /* Speed in km/h of road features whose class field (roads.class_field,
@@ -186,6 +190,9 @@ typedef struct am_measure_spec {
     char *name; /* output dataset name (AM_NAME_MAX rule), "2sfca_30min" */
     am_measure_type type;
     double threshold_min; /* d0 in minutes, inclusive */
+    /* issue 7, input hygiene: 1-based line of the measure's entry in the
+     * scenario file; 0 when built in code */
+    int line;
 } am_measure_spec;
 
 /*

@@ -36,8 +36,14 @@
  *  - Numbers read from text cells (capacities, coordinates) follow
  *    common/numparse.h, surrounding blanks allowed: decimal only, so
  *    "0x10", "inf" or "1e400" are errors, never 16, infinity or HUGE_VAL.
- *  - Ids: with id_field, two features with the same id are an error naming
- *    both (ids name the facilities in the output); FIDs are unique.
+ *  - Ids: the id_field value, else (no id_field, or a null or empty cell,
+ *    warned about once) the FID as text. Two facilities with the same id are an
+ *    error naming both features and the id, whatever made it their id (ids
+ *    name the facilities in the output; some drivers' FIDs repeat).
+ *  - Two facilities at exactly the same position are kept, each with its
+ *    own capacity (a hospital and a clinic may share a site), and warned
+ *    about once, with the first few pairs: a facility listed twice would
+ *    count its capacity twice.
  *
  * GDAL's errors are captured for the whole load (the library never
  * prints) and folded into ours. Any failure GDAL reports while features
@@ -61,6 +67,7 @@
 #include "common/alloc.h"
 #include "common/numparse.h"
 #include "common/strutil.h"
+#include "common/unique.h"
 #include "common/units.h"
 #include "geo/crs.h"
 #include "inputs/gdal_util.h"
@@ -84,6 +91,9 @@ typedef struct load_ctx {
     /* features with text that is not UTF-8 (replaced, warned once) */
     long long n_bad_text, first_bad_fid;
     const char *first_bad_field;
+    /* rows whose id_field cell is null or empty: their FID is their id */
+    int32_t *no_id_rows;
+    size_t n_no_id, cap_no_id;
 } load_ctx;
 
 void am_facility_set_destroy(am_facility_set *f)
@@ -428,6 +438,30 @@ static void note_bad_text(load_ctx *c, long long fid, int idx)
     }
 }
 
+/* Records row i as one whose id_field cell is null or empty. */
+static am_status note_no_id(load_ctx *c, int32_t i)
+{
+    if (c->n_no_id == c->cap_no_id) {
+        size_t cap = c->cap_no_id == 0 ? 16 : 2 * c->cap_no_id;
+        int32_t *v = am_realloc_array(c->no_id_rows, cap, sizeof *v);
+        if (v == NULL)
+            return AM_ERR_NOMEM;
+        c->no_id_rows = v;
+        c->cap_no_id = cap;
+    }
+    c->no_id_rows[c->n_no_id++] = i;
+    return AM_OK;
+}
+
+/* Whether row i's id is its FID because its id_field cell is null. */
+static int id_is_fid(const load_ctx *c, int32_t i)
+{
+    for (size_t k = 0; k < c->n_no_id; k++)
+        if (c->no_id_rows[k] == i)
+            return 1;
+    return 0;
+}
+
 /* Reads one feature into s (or counts it as without geometry). */
 static am_status read_feature(load_ctx *c, OGRFeatureH f, am_facility_set *s)
 {
@@ -448,9 +482,16 @@ static am_status read_feature(load_ctx *c, OGRFeatureH f, am_facility_set *s)
     char idbuf[32];
     snprintf(idbuf, sizeof idbuf, "%lld", fid);
     int bad_id = 0, bad_name = 0, bad_class = 0;
-    s->id[i] = c->id_idx >= 0 && OGR_F_IsFieldSetAndNotNull(f, c->id_idx)
-                   ? utf8_copy(OGR_F_GetFieldAsString(f, c->id_idx), &bad_id)
-                   : am_strdup(idbuf);
+    /* a null or empty cell (a CSV's empty cell is "", not null) */
+    const int has_id = c->id_idx >= 0 &&
+                       OGR_F_IsFieldSetAndNotNull(f, c->id_idx) &&
+                       OGR_F_GetFieldAsString(f, c->id_idx)[0] != '\0';
+    s->id[i] = has_id ? utf8_copy(OGR_F_GetFieldAsString(f, c->id_idx), &bad_id)
+                      : am_strdup(idbuf);
+    if (c->id_idx >= 0 && !has_id && note_no_id(c, i) != AM_OK) {
+        am_free(s->id[i]);
+        return fail(c, AM_ERR_NOMEM, fid, "out of memory");
+    }
     s->name[i] = field_copy(f, c->name_idx, &bad_name);
     s->klass[i] = field_copy(f, c->class_idx, &bad_class);
     if (bad_id || bad_name || bad_class)
@@ -467,53 +508,154 @@ static am_status read_feature(load_ctx *c, OGRFeatureH f, am_facility_set *s)
     return feature_capacity(c, f, fid, s->klass[i], &s->capacity[i]);
 }
 
-/* A facility row and its id, sorted by id, then row. */
-typedef struct id_row {
-    const char *id;
-    int32_t row;
-} id_row;
-
-static int id_order(const void *a, const void *b)
-{
-    const id_row *x = a, *y = b;
-    int d = strcmp(x->id, y->id);
-    return d != 0 ? d : (x->row > y->row) - (x->row < y->row);
-}
-
 /*
- * With id_field, refuses two facilities with the same id, naming both
- * features (the pair whose second feature comes first in the layer). FIDs
- * are unique, so without id_field there is nothing to check.
+ * Refuses two facilities with the same id, whatever made it their id (the
+ * id_field value, or the FID where there is no id_field or its cell is
+ * null): ids name the facilities in the output. Names both features, the
+ * pair whose second feature comes first in the layer (common/unique.h).
  */
 static am_status check_unique_ids(const load_ctx *c, const am_facility_set *s)
 {
-    if (c->id_idx < 0 || s->n < 2)
-        return AM_OK;
-    id_row *order = am_alloc_array((size_t)s->n, sizeof *order);
-    if (order == NULL)
+    size_t first = 0, second = 0;
+    int dup = am_find_duplicate((const char *const *)s->id, (size_t)s->n,
+                                &first, &second);
+    if (dup < 0)
         return fail(c, AM_ERR_NOMEM, -1, "out of memory");
-    for (int32_t i = 0; i < s->n; i++)
-        order[i] = (id_row){s->id[i], i};
-    qsort(order, (size_t)s->n, sizeof *order, id_order);
-    int32_t first = -1, second = -1;
-    for (int32_t k = 1; k < s->n; k++) {
-        if (strcmp(order[k - 1].id, order[k].id) != 0)
-            continue;
-        if (k >= 2 && strcmp(order[k - 2].id, order[k].id) == 0)
-            continue; /* third or later of a group: the first two count */
-        if (second < 0 || order[k].row < second) {
-            first = order[k - 1].row;
-            second = order[k].row;
-        }
-    }
-    am_free(order);
-    if (second < 0)
+    if (dup == 0)
         return AM_OK;
-    return fail(c, AM_ERR_INVALID, (long long)s->fid[second],
+    const long long f1 = (long long)s->fid[first],
+                    f2 = (long long)s->fid[second];
+    /* equal FIDs: the features are told apart by their order */
+    const char *id = s->id[second];
+    if (c->id_idx < 0)
+        return fail(c, AM_ERR_INVALID, f2,
+                    "duplicate feature id (FID) %s: the facilities read "
+                    "number %lld and %lld both have it (without id_field "
+                    "the FIDs name the facilities in the output, and this "
+                    "source repeats them); set id_field to a column of "
+                    "unique ids",
+                    id, (long long)first + 1, (long long)second + 1);
+    const int fid1 = id_is_fid(c, (int32_t)first),
+              fid2 = id_is_fid(c, (int32_t)second);
+    if (fid1 || fid2)
+        return fail(c, AM_ERR_INVALID, f2,
+                    "duplicate id '%s': features %lld and %lld (%s; ids name "
+                    "the facilities in the output and must be unique); fill "
+                    "the empty id_field '%s' cells",
+                    id, f1, f2,
+                    fid1 && fid2 ? "both have no value in id_field, and "
+                                   "their FIDs are the same"
+                    : fid1       ? "the first has no value in id_field and "
+                                   "its FID was used as its id"
+                                 : "the second has no value in id_field and "
+                                   "its FID was used as its id",
+                    field_name(c, c->id_idx));
+    return fail(c, AM_ERR_INVALID, f2,
                 "duplicate id '%s' in id_field '%s': features %lld and %lld "
                 "(ids name the facilities in the output and must be unique)",
-                s->id[second], field_name(c, c->id_idx),
-                (long long)s->fid[first], (long long)s->fid[second]);
+                id, field_name(c, c->id_idx), f1, f2);
+}
+
+/* Warns once about the features whose id_field cell is null. */
+static void warn_no_id(const load_ctx *c, const am_facility_set *s)
+{
+    if (c->n_no_id == 0)
+        return;
+    char list[128] = "";
+    for (size_t k = 0; k < c->n_no_id && k < 5; k++) {
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof list - used, "%s%lld", k > 0 ? ", " : "",
+                 (long long)s->fid[c->no_id_rows[k]]);
+    }
+    am_warn(c->src->warnings,
+            "%s: layer '%s': %zu feature%s with no value in id_field '%s' "
+            "(feature%s %s%s): %s FID is used as %s id",
+            c->path, c->layer_name, c->n_no_id, c->n_no_id == 1 ? "" : "s",
+            field_name(c, c->id_idx), c->n_no_id == 1 ? "" : "s", list,
+            c->n_no_id > 5 ? ", ..." : "", c->n_no_id == 1 ? "its" : "their",
+            c->n_no_id == 1 ? "its" : "their");
+}
+
+/* A facility's position and row, sorted by position, then row. */
+typedef struct pos_row {
+    double lon, lat;
+    int32_t row;
+} pos_row;
+
+static int pos_order(const void *a, const void *b)
+{
+    const pos_row *x = a, *y = b;
+    if (x->lon != y->lon)
+        return x->lon < y->lon ? -1 : 1;
+    if (x->lat != y->lat)
+        return x->lat < y->lat ? -1 : 1;
+    return (x->row > y->row) - (x->row < y->row);
+}
+
+static int int32_order(const void *a, const void *b)
+{
+    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Facilities at exactly the same position (WGS 84) as an earlier one: not
+ * an error, since a hospital and a clinic may share a building or a
+ * site, and each keeps its own capacity and its own row in the output.
+ * But a facility listed twice would count its capacity twice, so they
+ * are warned about once, with their count and the first five pairs (in
+ * layer order). AM_ERR_NOMEM only.
+ */
+static am_status warn_same_position(const load_ctx *c, const am_facility_set *s)
+{
+    if (s->n < 2)
+        return AM_OK;
+    pos_row *order = am_alloc_array((size_t)s->n, sizeof *order);
+    /* rows that repeat an earlier position; first[k]: that earlier row */
+    int32_t *rep = am_alloc_array((size_t)s->n, sizeof *rep);
+    int32_t *first_of = am_alloc_array((size_t)s->n, sizeof *first_of);
+    if (order == NULL || rep == NULL || first_of == NULL) {
+        am_free(order);
+        am_free(rep);
+        am_free(first_of);
+        return fail(c, AM_ERR_NOMEM, -1, "out of memory");
+    }
+    for (int32_t i = 0; i < s->n; i++)
+        order[i] = (pos_row){s->lon[i], s->lat[i], i};
+    qsort(order, (size_t)s->n, sizeof *order, pos_order);
+    size_t n_rep = 0;
+    int32_t group_first = order[0].row;
+    for (int32_t k = 1; k < s->n; k++) {
+        if (order[k].lon == order[k - 1].lon &&
+            order[k].lat == order[k - 1].lat) {
+            first_of[order[k].row] = group_first;
+            rep[n_rep++] = order[k].row;
+        } else {
+            group_first = order[k].row;
+        }
+    }
+    if (n_rep > 0) {
+        qsort(rep, n_rep, sizeof *rep, int32_order);
+        char list[320] = "";
+        for (size_t k = 0; k < n_rep && k < 5; k++) {
+            size_t used = strlen(list);
+            snprintf(list + used, sizeof list - used, "%s%lld and %lld",
+                     k > 0 ? "; " : "", (long long)s->fid[first_of[rep[k]]],
+                     (long long)s->fid[rep[k]]);
+        }
+        am_warn(c->src->warnings,
+                "%s: layer '%s': %zu facilit%s at exactly the position of "
+                "an earlier one (features %s%s): kept as separate "
+                "facilities, each with its own capacity; if one is listed "
+                "twice, remove the copy (or filter it out with 'where'), "
+                "or its capacity counts twice",
+                c->path, c->layer_name, n_rep, n_rep == 1 ? "y" : "ies", list,
+                n_rep > 5 ? "; ..." : "");
+    }
+    am_free(order);
+    am_free(rep);
+    am_free(first_of);
+    return AM_OK;
 }
 
 /* AM_ERR_EMPTY with what was there, so the user can tell a too strict
@@ -818,7 +960,10 @@ static am_status load(const am_facility_options *src, am_gdal_errors *ge,
         goto done;
     if ((rc = to_wgs84(&c, crs_def, set)) != AM_OK)
         goto done;
+    if ((rc = warn_same_position(&c, set)) != AM_OK)
+        goto done;
     warn_bad_text(&c);
+    warn_no_id(&c, set);
     *out = set;
     set = NULL;
 done:
@@ -826,6 +971,7 @@ done:
         OGR_F_Destroy(feat);
     am_facility_set_destroy(set);
     am_free(c.classes);
+    am_free(c.no_id_rows);
     CPLFree(wkt);
     if (ds != NULL)
         GDALClose(ds);

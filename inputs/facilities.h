@@ -45,7 +45,8 @@ typedef struct am_facility_options {
 typedef struct am_facility_set {
     int32_t n;
     int64_t *fid;          /* [n] feature ids in the source */
-    char **id;             /* [n] id field value, or the FID as text */
+    char **id;             /* [n] id field value, or the FID as text
+                              (no id_field, or a null/empty cell); unique */
     char **name;           /* [n] "" when unknown */
     char **klass;          /* [n] "" when unknown */
     double *capacity;      /* [n] >= 0 */
@@ -59,7 +60,8 @@ typedef struct am_facility_set {
  * Loads the layer opt describes; *out is owned by the caller (NULL on
  * failure). Errors name the file, layer and feature: AM_ERR_IO,
  * AM_ERR_FORMAT (not a vector source, bad where clause, missing field),
- * AM_ERR_CRS, AM_ERR_INVALID (negative or non-numeric capacity),
+ * AM_ERR_CRS, AM_ERR_INVALID (negative or non-numeric capacity, two
+ * facilities with the same id),
  * AM_ERR_EMPTY (zero facilities after the filter), AM_ERR_INTERNAL (no
  * options or no path).
  */

@@ -5,6 +5,8 @@
 #include "common/strutil.h"
 #include "inputs/input_files.h"
 
+#include <cpl_conv.h>
+#include <cpl_minixml.h>
 #include <cpl_string.h>
 #include <gdal.h>
 #include <stdlib.h>
@@ -55,6 +57,55 @@ static int is_vrt(const char *s)
     return n > 4 && strcasecmp(s + n - 4, ".vrt") == 0;
 }
 
+/* Adds file (a file GDAL reads for ds_path) to out, and to todo when it is
+ * a VRT. */
+static am_status add_file(const char *ds_path, const char *file, file_list *out,
+                          file_list *todo, am_error *err)
+{
+    if (list_has(out, file))
+        return AM_OK;
+    /* a VRT's source that is a FIFO would block the reader */
+    am_status rc = am_file_check_input(file, 1, err);
+    if (rc != AM_OK)
+        return rc;
+    if (list_add(out, file) != 0 || (is_vrt(file) && list_add(todo, file) != 0))
+        return am_error_set(err, AM_ERR_NOMEM, ds_path, "out of memory");
+    return AM_OK;
+}
+
+/*
+ * Every <SourceFilename> anywhere in the VRT at vrt_path (resolved as GDAL
+ * does: relativeToVRT="1" against the VRT's folder), added to out: GDAL's
+ * file list of a VRT names its bands' sources but not those of a band's
+ * own <MaskBand> (a population mask) or of its <Overview>s, which GDAL
+ * reads all the same. A VRT that cannot be parsed adds nothing (GDAL
+ * opened it, or the loader reports why).
+ */
+static am_status add_vrt_sources(const char *vrt_path, const CPLXMLNode *n,
+                                 file_list *out, file_list *todo, am_error *err)
+{
+    am_status rc = AM_OK;
+    for (; rc == AM_OK && n != NULL; n = n->psNext) {
+        if (n->eType != CXT_Element)
+            continue;
+        const char *name = CPLGetXMLValue(n, NULL, NULL);
+        if (strcmp(n->pszValue, "SourceFilename") == 0 && name != NULL &&
+            name[0] != '\0') {
+            const char *rel = CPLGetXMLValue(n, "relativeToVRT", "0");
+            char *dir = CPLStrdup(CPLGetPath(vrt_path));
+            const char *file =
+                atoi(rel) != 0 ? CPLProjectRelativeFilename(dir, name) : name;
+            char *copy = CPLStrdup(file);
+            CPLFree(dir);
+            rc = add_file(vrt_path, copy, out, todo, err);
+            CPLFree(copy);
+            continue;
+        }
+        rc = add_vrt_sources(vrt_path, n->psChild, out, todo, err);
+    }
+    return rc;
+}
+
 /*
  * Adds the files of the dataset at ds_path to out, and the VRTs among them
  * (other than ds_path) to todo. Files GDAL cannot open count as
@@ -79,17 +130,15 @@ static am_status add_dataset(const char *ds_path, file_list *out,
     am_status rc = AM_OK;
     if (list_add(out, ds_path) != 0)
         rc = am_error_set(err, AM_ERR_NOMEM, ds_path, "out of memory");
-    for (int i = 0; rc == AM_OK && fl != NULL && fl[i] != NULL; i++) {
-        if (list_has(out, fl[i]))
-            continue;
-        /* a VRT's source that is a FIFO would block the reader */
-        if ((rc = am_file_check_input(fl[i], 1, err)) != AM_OK)
-            break;
-        if (list_add(out, fl[i]) != 0 ||
-            (is_vrt(fl[i]) && list_add(todo, fl[i]) != 0))
-            rc = am_error_set(err, AM_ERR_NOMEM, ds_path, "out of memory");
-    }
+    for (int i = 0; rc == AM_OK && fl != NULL && fl[i] != NULL; i++)
+        rc = add_file(ds_path, fl[i], out, todo, err);
     CSLDestroy(fl);
+    if (rc == AM_OK && ds != NULL && dname != NULL &&
+        strcmp(dname, "VRT") == 0) {
+        CPLXMLNode *xml = CPLParseXMLFile(ds_path);
+        rc = add_vrt_sources(ds_path, xml, out, todo, err);
+        CPLDestroyXMLNode(xml);
+    }
     if (ds != NULL)
         GDALClose(ds);
     am_gdal_capture_end(&ge);

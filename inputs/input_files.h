@@ -20,8 +20,11 @@
  * own first, as GDAL names them (relative paths stay relative; virtual
  * paths stay virtual): GDALGetFileList of the dataset, and of every VRT
  * it lists in turn (GDAL lists a VRT's sources but not their sources),
- * at most 64 datasets. Files are not read beyond what GDAL's open reads
- * (an OSM file is not opened at all: the driver reads that one file).
+ * at most 64 datasets, and every <SourceFilename> of each VRT (GDAL's
+ * list leaves out those of a band's <MaskBand> and <Overview>s). A
+ * raster's .msk mask file is in GDAL's list. Files are not read beyond
+ * what GDAL's open reads (an OSM file is not opened at all: the driver
+ * reads that one file).
  *
  * Every file listed must be one that can be read without blocking
  * (am_file_check_input): AM_ERR_IO naming it (a FIFO as a VRT's source).

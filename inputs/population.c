@@ -12,10 +12,11 @@
  * Method: the band is read in strips of whole rows (a multiple of the
  * block height, about 2^20 cells per strip) as Float64 with GDALRasterIO,
  * so memory stays bounded for any raster size and each TIFF strip or tile
- * is decoded once, together with the band's mask where it has one of its
- * own (a per-dataset mask, an alpha band: GDALGetMaskFlags). Each value is
- * classified, in this order:
- *   masked    the mask says 0 (invalid): counted as nodata;
+ * is decoded once, together with the same rows of the band's mask where
+ * it has one of its own (a per-dataset mask, internal or .msk, an alpha
+ * band, a per-band mask: mask_of). Each value is classified, in this order:
+ *   masked    the mask says 0 (invalid), whatever the value: counted as
+ *             nodata and as masked (n_masked);
  *   nodata    the raw value equals the band's nodata value; also equal
  *             after rounding both to float32 when the nodata value is not
  *             itself a float32 (a Float32 raster whose tag says
@@ -178,11 +179,21 @@ static int is_nodata(const pop_nodata *nd, double v)
 
 /*
  * The band's own mask, where cells are invalid by it rather than by the
- * nodata value (GDAL RFC 15): a per-dataset mask (an internal or .msk TIFF
- * mask), an alpha band, or a per-band mask. NULL where every cell is valid
- * (GMF_ALL_VALID) or the mask is the nodata value itself (GMF_NODATA),
- * which is_nodata already applies. AM_ERR_FORMAT when GDAL fails to give
- * the mask it announced.
+ * band's nodata value (GDAL RFC 15, GDALGetMaskFlags):
+ *   GMF_PER_DATASET   a mask shared by all bands: an internal TIFF mask or
+ *                     a .msk side file;
+ *   GMF_ALPHA         an alpha band (with GMF_PER_DATASET): 0 is masked,
+ *                     any other value, partial transparency included, is
+ *                     valid and the cell's count is taken in full (alpha is
+ *                     opacity for display, not a weight); GDAL rescales a
+ *                     UInt16 alpha so that only 0 reads as 0;
+ *   0                 a per-band mask (a VRT's <MaskBand>);
+ *   GMF_NODATA with GMF_PER_DATASET: the dataset's NODATA_VALUES (a cell
+ *                     is masked where every band holds its value there),
+ *                     which the band's own nodata value does not express.
+ * NULL where every cell is valid (GMF_ALL_VALID) or the mask is the band's
+ * nodata value alone (GMF_NODATA), which is_nodata already applies.
+ * AM_ERR_FORMAT when GDAL fails to give the mask it announced.
  */
 static am_status mask_of(GDALRasterBandH band, const char *path,
                          const char *layer, GDALRasterBandH *mask,
@@ -191,11 +202,10 @@ static am_status mask_of(GDALRasterBandH band, const char *path,
     am_gdal_errors ge;
     am_gdal_capture_begin(&ge);
     const int flags = GDALGetMaskFlags(band);
-    *mask = (flags & (GMF_ALL_VALID | GMF_NODATA)) != 0 ? NULL
-                                                        : GDALGetMaskBand(band);
+    const int none = (flags & GMF_ALL_VALID) != 0 || flags == GMF_NODATA;
+    *mask = none ? NULL : GDALGetMaskBand(band);
     am_gdal_capture_end(&ge);
-    if (ge.n_failures == 0 &&
-        (*mask != NULL || (flags & (GMF_ALL_VALID | GMF_NODATA)) != 0))
+    if (ge.n_failures == 0 && (*mask != NULL || none))
         return AM_OK;
     *mask = NULL;
     am_status rc = am_error_set(
@@ -430,7 +440,12 @@ static am_status scan_strip(pop_scan *s, am_population *p, const double *buf,
     const int64_t ncell = (int64_t)h * nx;
     for (int64_t i = 0; i < ncell; i++) {
         const double raw = buf[i];
-        if ((mask != NULL && mask[i] == 0) || is_nodata(&s->nd, raw)) {
+        if (mask != NULL && mask[i] == 0) {
+            p->n_masked++;
+            p->n_nodata++;
+            continue;
+        }
+        if (is_nodata(&s->nd, raw)) {
             p->n_nodata++;
             continue;
         }
@@ -574,10 +589,11 @@ static am_status check_scan(const pop_scan *s, const am_population *p,
     if (p->n_cells == 0) {
         am_status rc = am_error_set(
             s->err, AM_ERR_EMPTY, s->path,
-            "no populated cell: of %lld cells, %lld nodata, "
-            "%lld zero, %lld negative, %lld NaN/infinite, "
+            "no populated cell: of %lld cells, %lld nodata (%lld of them "
+            "masked), %lld zero, %lld negative, %lld NaN/infinite, "
             "%lld implausible (more than %g people per square km)",
-            (long long)nx * s->ny, (long long)p->n_nodata, (long long)p->n_zero,
+            (long long)nx * s->ny, (long long)p->n_nodata,
+            (long long)p->n_masked, (long long)p->n_zero,
             (long long)p->n_negative, (long long)p->n_nonfinite,
             (long long)p->n_implausible, AM_POP_MAX_PER_KM2);
         am_error_set_layer(s->err, s->layer);

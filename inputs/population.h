@@ -57,7 +57,9 @@ typedef struct am_population {
     int masked;          /* the band has a mask of its own (per-dataset,
                             alpha, per-band); its 0 cells are nodata */
     int64_t n_nodata;    /* cells equal to the band's nodata value, or
-                            invalid in its mask */
+                            invalid in its mask (n_masked of them) */
+    int64_t n_masked;    /* cells invalid in the band's own mask (0 in the
+                            mask or alpha band), whatever their value */
     int64_t n_zero;      /* cells with 0 */
     int64_t n_negative;  /* refused: negative values (not nodata) */
     int64_t n_nonfinite; /* refused: NaN or infinite */

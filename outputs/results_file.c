@@ -333,6 +333,7 @@ static am_status write_population(rf_ctx *c, am_h5 *h)
     AM_TRY(am_h5_attr_double(h, at, "source_scale", p->source_scale, c->err));
     AM_TRY(am_h5_attr_double(h, at, "source_offset", p->source_offset, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "source_masked", p->source_masked, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "masked_cells", p->masked_cells, c->err));
     return rc;
 }
 

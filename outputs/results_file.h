@@ -116,6 +116,7 @@ typedef struct am_rf_population {
     double source_scale;  /* the band's scale applied to raw values (1) */
     double source_offset; /* and its offset (0): pop = raw*scale + offset */
     int source_masked;    /* 1: the band's own mask/alpha marked nodata */
+    int64_t masked_cells; /* cells invalid in that mask (not populated) */
 } am_rf_population;
 
 /* One measure of a set: its raster and its two facility-table columns. */

@@ -345,9 +345,29 @@ static void test_values(void **state)
                  "'facilities[1].name': 'bad name' is not a valid name", 8, 11);
     expect_error(BASE_YAML "    name: x\n  - path: b.gpkg\n    name: x\n",
                  "duplicate facility set name 'x'", 9, 11);
+    /* Issue 7: names that clash once defaults are given (found by
+     * am_scenario_finalize, after the parser) carry the entry's line and
+     * the other entry's */
     expect_error(BASE_YAML "measures:\n  - {threshold_min: 30}\n"
                            "  - {threshold_min: 30}\n",
-                 "duplicate measure name '2sfca_30min'", 0, 0);
+                 "'measures[1].name': duplicate measure name '2sfca_30min' "
+                 "(also measures[0], line 8; an unnamed measure is named "
+                 "<type>_<threshold>min)",
+                 9, 0);
+    expect_error(BASE_YAML "measures:\n  - threshold_min: 15\n"
+                           "  - name: 2sfca_15min\n    threshold_min: 30\n",
+                 "duplicate measure name '2sfca_15min' (also measures[0], "
+                 "line 8;",
+                 9, 0);
+    expect_error(BASE_YAML "  - path: b.gpkg\n    name: facilities\n",
+                 "'facilities[1].name': duplicate facility set name "
+                 "'facilities' (also facilities[0], line 6; an unnamed set is "
+                 "named facilities, facilities2, ... by its position)",
+                 7, 0);
+    expect_error(BASE_YAML "    name: facilities2\n  - path: b.gpkg\n",
+                 "'facilities[1].name': duplicate facility set name "
+                 "'facilities2' (also facilities[0], line 6;",
+                 8, 0);
     expect_error(BASE_YAML "    x_field: lon\n",
                  "x_field and y_field go together", 6, 5);
     char many[1024];
@@ -915,7 +935,8 @@ static void test_finalize_limits(void **state)
     assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
     assert_non_null(strstr(e.msg, "'facilities[1].name': duplicate facility "
                                   "set name 'facilities' (also "
-                                  "facilities[0])"));
+                                  "facilities[0], line 6; an unnamed set"));
+    assert_true(e.line <= 0); /* set 1 was added in code: it has no line */
     free(sets[1].name);
     sets[1].name = am_strdup("other");
     s->n_facility_sets = AM_MAX_FACILITY_SETS + 1; /* beyond the cap */
@@ -927,9 +948,13 @@ static void test_finalize_limits(void **state)
     assert_non_null(m);
     s->measures = m;
     s->n_measures = 2;
-    m[1] = (am_measure_spec){am_strdup(m[0].name), AM_MEASURE_TYPE_2SFCA, 15};
+    m[1] =
+        (am_measure_spec){am_strdup(m[0].name), AM_MEASURE_TYPE_2SFCA, 15, 0};
     assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
     assert_non_null(strstr(e.msg, "'measures[1].name': duplicate measure"));
+    /* built in code: no line, and none made up */
+    assert_true(e.line <= 0);
+    assert_null(strstr(e.msg, "line"));
     s->n_measures = AM_MAX_MEASURES + 1;
     assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
     assert_non_null(strstr(e.msg, "'measures' lists 101 measures (at most "

@@ -485,11 +485,123 @@ static void test_duplicate_ids(void **state)
     assert_int_equal(load(&src, &f, &e), AM_OK);
     assert_int_equal(f->n, 3);
     am_facility_set_destroy(f);
-    /* Without id_field, ids are the FIDs: unique, nothing to refuse. */
+    /* Without id_field, ids are the FIDs: unique here. */
     am_facility_options fids = source(csv);
     assert_int_equal(load(&fids, &f, &e), AM_OK);
     assert_int_equal(f->n, 6);
     am_facility_set_destroy(f);
+}
+
+/*
+ * Issue 7: a null id_field cell gives the feature its FID as id (warned
+ * once, listing the features), and that id is checked for uniqueness
+ * like the others: here row 3's FID "3" is row 1's code.
+ */
+static void test_null_ids_use_fid(void **state)
+{
+    (void)state;
+    const char *csv = write_tmp("nullid.csv", "code,lon,lat\n"
+                                              "3,43.2,-11.7\n"
+                                              "B2,43.3,-11.8\n"
+                                              ",43.4,-11.9\n"
+                                              ",43.5,-11.6\n");
+    am_facility_options src = source(csv);
+    src.id_field = "code";
+    am_facility_set *f = NULL;
+    am_error e;
+    assert_int_equal(load(&src, &f, &e), AM_ERR_INVALID);
+    assert_int_equal(e.feature, 3);
+    assert_non_null(strstr(e.msg, "duplicate id '3': features 1 and 3 (the "
+                                  "second has no value in id_field and its "
+                                  "FID was used as its id"));
+    assert_non_null(strstr(e.msg, "fill the empty id_field 'code' cells"));
+    /* without row 1, no clash: ids 3 and 4 from the FIDs, one warning */
+    src.where = "lon <> '43.2'";
+    am_warnings w;
+    am_warnings_init(&w, NULL, NULL);
+    src.warnings = &w;
+    assert_int_equal(load(&src, &f, &e), AM_OK);
+    assert_int_equal(f->n, 3);
+    assert_string_equal(f->id[0], "B2");
+    assert_string_equal(f->id[1], "3");
+    assert_string_equal(f->id[2], "4");
+    assert_float_equal(f->lon[1], 43.4, 1e-12);
+    assert_int_equal(w.count, 1);
+    assert_non_null(strstr(w.msg[0], "2 features with no value in id_field "
+                                     "'code' (features 3, 4): their FID is "
+                                     "used as their id"));
+    am_facility_set_destroy(f);
+    am_warnings_clear(&w);
+}
+
+/*
+ * Issue 7: without id_field the FIDs are the ids, and some sources repeat
+ * them (here an OGR VRT taking its FID from a column): refused, naming
+ * both features and the id.
+ */
+static void test_duplicate_fids(void **state)
+{
+    (void)state;
+    write_tmp("fidsrc.csv", "n,lon,lat\n"
+                            "10,43.2,-11.7\n"
+                            "20,43.3,-11.8\n"
+                            "10,43.4,-11.9\n");
+    const char *vrt = write_tmp(
+        "fids.vrt",
+        "<OGRVRTDataSource><OGRVRTLayer name=\"sites\">"
+        "<SrcDataSource relativeToVRT=\"1\">fidsrc.csv</SrcDataSource>"
+        "<SrcLayer>fidsrc</SrcLayer><FID>n</FID>"
+        "<GeometryType>wkbPoint</GeometryType><LayerSRS>EPSG:4326</LayerSRS>"
+        "<GeometryField encoding=\"PointFromColumns\" x=\"lon\" y=\"lat\"/>"
+        "</OGRVRTLayer></OGRVRTDataSource>\n");
+    am_facility_options src = source(vrt);
+    am_facility_set *f = NULL;
+    am_error e;
+    assert_int_equal(load(&src, &f, &e), AM_ERR_INVALID);
+    assert_int_equal(e.feature, 10);
+    assert_string_equal(e.layer, "sites");
+    assert_non_null(strstr(e.msg, "duplicate feature id (FID) 10: the "
+                                  "facilities read number 1 and 3 both "
+                                  "have it"));
+    assert_non_null(strstr(e.msg, "set id_field"));
+}
+
+/*
+ * Issue 7: facilities at exactly the same position are kept (each with
+ * its capacity) and warned about once: 4 of 7 repeat an earlier position
+ * (rows 3 and 6 repeat row 1, row 5 row 2, row 7 row 1).
+ */
+static void test_same_position(void **state)
+{
+    (void)state;
+    const char *csv = write_tmp("samepos.csv", "lon,lat,beds\n"
+                                               "43.2,-11.7,1\n"
+                                               "43.3,-11.8,2\n"
+                                               "43.2,-11.7,3\n"
+                                               "43.4,-11.9,4\n"
+                                               "43.3,-11.8,5\n"
+                                               "43.2,-11.7,6\n"
+                                               "43.2,-11.7,7\n");
+    am_facility_options src = source(csv);
+    src.capacity_field = "beds";
+    am_warnings w;
+    am_warnings_init(&w, NULL, NULL);
+    src.warnings = &w;
+    am_facility_set *f = NULL;
+    am_error e;
+    assert_int_equal(load(&src, &f, &e), AM_OK);
+    assert_int_equal(f->n, 7);
+    double total = 0.0;
+    for (int32_t i = 0; i < f->n; i++)
+        total += f->capacity[i];
+    assert_float_equal(total, 28.0, 0.0);
+    assert_int_equal(w.count, 1);
+    assert_non_null(strstr(w.msg[0], "4 facilities at exactly the position "
+                                     "of an earlier one (features 1 and 3; "
+                                     "2 and 5; 1 and 6; 1 and 7): kept as "
+                                     "separate facilities"));
+    am_facility_set_destroy(f);
+    am_warnings_clear(&w);
 }
 
 /* Web Mercator forward, spherical formulas (EPSG:3857 is exactly this). */
@@ -750,6 +862,9 @@ int main(void)
         cmocka_unit_test(test_geojson),
         cmocka_unit_test(test_capacity_numbers),
         cmocka_unit_test(test_duplicate_ids),
+        cmocka_unit_test(test_null_ids_use_fid),
+        cmocka_unit_test(test_duplicate_fids),
+        cmocka_unit_test(test_same_position),
         cmocka_unit_test(test_projected_gpkg),
         cmocka_unit_test(test_probe),
         cmocka_unit_test(test_crs_option),

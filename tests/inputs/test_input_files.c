@@ -1,7 +1,8 @@
 /*
  * test_input_files.c: inputs/input_files, every file GDAL reads for an
  * input: a shapefile's parts as spelled on disk (upper case too), a VRT's
- * sources and the sources of a VRT it reads, a world file, the files of a
+ * sources and the sources of a VRT it reads (a band mask's too), a .msk
+ * mask file, a world file, the files of a
  * folder dataset; a FIFO among them refused (it would block the reader);
  * a file GDAL cannot open listed alone.
  */
@@ -10,6 +11,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <cpl_conv.h>
 #include <gdal.h>
 #include <ogr_api.h>
 #include <stdio.h>
@@ -148,6 +150,55 @@ static void test_world_file(void **state)
     am_input_files_free(files, n);
 }
 
+/*
+ * A raster's mask in a .msk side file is read with it (population masks):
+ * listed, so that an output named like it is refused. So are the files of
+ * a VRT band's own <MaskBand>. (A VRT source's own .msk is not opened
+ * here: the run's guard covers every listed file's side files by name,
+ * common/file_check.h.)
+ */
+static void test_mask_files(void **state)
+{
+    (void)state;
+    char tif[300], msk[300], vrt[300], mtif[300];
+    char **files = NULL;
+    int n = 0;
+    am_error err;
+    at(tif, sizeof tif, "m.tif");
+    at(msk, sizeof msk, "m.tif.msk");
+    make_tif(tif, NULL, 1);
+    CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "NO");
+    GDALDatasetH ds = GDALOpen(tif, GA_Update);
+    assert_non_null(ds);
+    assert_int_equal(GDALCreateDatasetMaskBand(ds, GMF_PER_DATASET), CE_None);
+    GDALClose(ds);
+    CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", NULL);
+    assert_int_equal(access(msk, F_OK), 0);
+    assert_int_equal(am_input_files(tif, &files, &n, &err), AM_OK);
+    assert_true(listed(files, n, "m.tif.msk"));
+    am_input_files_free(files, n);
+
+    at(vrt, sizeof vrt, "masked.vrt");
+    at(mtif, sizeof mtif, "maskband.tif");
+    make_tif(mtif, NULL, 1);
+    write_text(vrt,
+               "<VRTDataset rasterXSize=\"4\" rasterYSize=\"4\">\n"
+               " <VRTRasterBand dataType=\"Byte\" band=\"1\">\n"
+               "  <SimpleSource><SourceFilename relativeToVRT=\"1\">m.tif"
+               "</SourceFilename><SourceBand>1</SourceBand></SimpleSource>\n"
+               "  <MaskBand><VRTRasterBand dataType=\"Byte\">\n"
+               "   <SimpleSource><SourceFilename relativeToVRT=\"1\">"
+               "maskband.tif</SourceFilename><SourceBand>1</SourceBand>"
+               "</SimpleSource>\n"
+               "  </VRTRasterBand></MaskBand>\n"
+               " </VRTRasterBand>\n"
+               "</VRTDataset>\n");
+    assert_int_equal(am_input_files(vrt, &files, &n, &err), AM_OK);
+    assert_true(listed(files, n, "m.tif"));
+    assert_true(listed(files, n, "maskband.tif"));
+    am_input_files_free(files, n);
+}
+
 static void test_shapefile_parts(void **state)
 {
     (void)state;
@@ -213,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_vrt_sources, setup, teardown),
         cmocka_unit_test_setup_teardown(test_world_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mask_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shapefile_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreadable_and_missing, setup,
                                         teardown),

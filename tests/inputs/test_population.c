@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 
@@ -670,21 +671,18 @@ static void test_mask_band(void **state)
     assert_int_equal(p->cell[1], 2);
     assert_float_equal(p->total, 6.0, 0.0);
     assert_int_equal(p->n_nodata, 1);
+    assert_int_equal(p->n_masked, 1);
     assert_true(p->masked);
     am_population_destroy(p);
 }
 
-/*
- * An alpha band: band 1 holds counts, band 2 is alpha (0: transparent).
- * 2 x 1: 7 (opaque), 9 (transparent) -> total 7, one nodata.
- */
-static void test_alpha_band(void **state)
+/* A 2-band GeoTIFF of type dt (0.01 deg cells at (10, 20), WGS 84), nx x
+ * 1: band 1 counts b1, band 2 b2; creation options opts (may be NULL). */
+static void make_two_bands(const char *path, GDALDataType dt, int nx,
+                           const double *b1, const double *b2, char **opts)
 {
-    (void)state;
-    const char *path = tmp_path("alpha.tif");
     GDALDriverH drv = GDALGetDriverByName("GTiff");
-    char *opts[] = {"ALPHA=YES", NULL};
-    GDALDatasetH ds = GDALCreate(drv, path, 2, 1, 2, GDT_Byte, opts);
+    GDALDatasetH ds = GDALCreate(drv, path, nx, 1, 2, dt, opts);
     assert_non_null(ds);
     double gt[6] = {10.0, 0.01, 0.0, 20.0, 0.0, -0.01};
     assert_int_equal(GDALSetGeoTransform(ds, gt), CE_None);
@@ -692,21 +690,208 @@ static void test_alpha_band(void **state)
     assert_int_equal(OSRImportFromEPSG(srs, 4326), OGRERR_NONE);
     assert_int_equal(GDALSetSpatialRef(ds, srs), CE_None);
     OSRDestroySpatialReference(srs);
-    GByte b1[2] = {7, 9}, a[2] = {255, 0};
-    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 2,
-                                  1, b1, 2, 1, GDT_Byte, 0, 0),
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, nx,
+                                  1, (void *)b1, nx, 1, GDT_Float64, 0, 0),
                      CE_None);
-    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Write, 0, 0, 2,
-                                  1, a, 2, 1, GDT_Byte, 0, 0),
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 2), GF_Write, 0, 0, nx,
+                                  1, (void *)b2, nx, 1, GDT_Float64, 0, 0),
                      CE_None);
     GDALClose(ds);
+}
+
+/*
+ * An alpha band: band 1 holds counts, band 2 is alpha (0: transparent).
+ * 4 x 1: 7 (alpha 255), 9 (alpha 0), 5 (alpha 128), 3 (alpha 1): only alpha
+ * 0 masks; a partly transparent cell counts in full (alpha is opacity for
+ * display, not a weight) -> total 7 + 5 + 3 = 15, one masked.
+ */
+static void test_alpha_band(void **state)
+{
+    (void)state;
+    const char *path = tmp_path("alpha.tif");
+    char *opts[] = {"ALPHA=YES", NULL};
+    const double b1[4] = {7, 9, 5, 3}, a[4] = {255, 0, 128, 1};
+    make_two_bands(path, GDT_Byte, 4, b1, a, opts);
     am_population *p = NULL;
     am_error err;
     assert_int_equal(load(path, 1, &p, &err), AM_OK);
-    assert_int_equal(p->n_cells, 1);
-    assert_float_equal(p->total, 7.0, 0.0);
+    assert_int_equal(p->n_cells, 3);
+    assert_int_equal(p->cell[0], 0);
+    assert_int_equal(p->cell[1], 2);
+    assert_int_equal(p->cell[2], 3);
+    assert_float_equal(p->total, 15.0, 0.0);
     assert_int_equal(p->n_nodata, 1);
+    assert_int_equal(p->n_masked, 1);
+    assert_true(p->masked);
     am_population_destroy(p);
+
+    /* A UInt16 alpha (GDAL rescales it to 8 bits): 1 of 65535 is still
+     * not transparent, 0 is. 7 (65535), 9 (0), 5 (1) -> total 12. */
+    const char *path16 = tmp_path("alpha16.tif");
+    const double c1[3] = {7, 9, 5}, a16[3] = {65535, 0, 1};
+    make_two_bands(path16, GDT_UInt16, 3, c1, a16, opts);
+    assert_int_equal(load(path16, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 2);
+    assert_float_equal(p->total, 12.0, 0.0);
+    assert_int_equal(p->n_masked, 1);
+    am_population_destroy(p);
+}
+
+/*
+ * A mask in a .msk side file (GDAL_TIFF_INTERNAL_MASK=NO): the same rule
+ * as an internal mask. 4 x 1: 2, 3 (masked), 5, 8 (masked) -> total 7.
+ */
+static void test_mask_side_file(void **state)
+{
+    (void)state;
+    char path[512], msk[520];
+    snprintf(path, sizeof path, "%s", tmp_path("sidecar.tif"));
+    snprintf(msk, sizeof msk, "%s.msk", path);
+    const double v[4] = {2, 3, 5, 8};
+    make_tif(path, GDT_Float32, 4, 1, v, 0, 0.0, 4326, NULL, NULL);
+    CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", "NO");
+    GDALDatasetH ds = GDALOpen(path, GA_Update);
+    assert_non_null(ds);
+    assert_int_equal(GDALCreateDatasetMaskBand(ds, GMF_PER_DATASET), CE_None);
+    GByte m[4] = {255, 0, 255, 0};
+    assert_int_equal(GDALRasterIO(GDALGetMaskBand(GDALGetRasterBand(ds, 1)),
+                                  GF_Write, 0, 0, 4, 1, m, 4, 1, GDT_Byte, 0,
+                                  0),
+                     CE_None);
+    GDALClose(ds);
+    CPLSetThreadLocalConfigOption("GDAL_TIFF_INTERNAL_MASK", NULL);
+    struct stat st;
+    assert_int_equal(stat(msk, &st), 0); /* it is a side file */
+    am_population *p = NULL;
+    am_error err;
+    assert_int_equal(load(path, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 2);
+    assert_int_equal(p->cell[0], 0);
+    assert_int_equal(p->cell[1], 2);
+    assert_float_equal(p->total, 7.0, 0.0);
+    assert_int_equal(p->n_masked, 2);
+    assert_true(p->masked);
+    am_population_destroy(p);
+    /* without the side file, nothing is masked: total 18 */
+    assert_int_equal(VSIUnlink(msk), 0);
+    assert_int_equal(load(path, 1, &p, &err), AM_OK);
+    assert_float_equal(p->total, 18.0, 0.0);
+    assert_int_equal(p->n_masked, 0);
+    assert_false(p->masked);
+    am_population_destroy(p);
+}
+
+/*
+ * A per-band mask (a VRT's <MaskBand> inside the band: flags 0) whose
+ * source is a second band, and a dataset's NODATA_VALUES (GMF_NODATA |
+ * GMF_PER_DATASET: masked where every band holds its value), neither of
+ * which the band's own nodata value expresses.
+ */
+static void test_mask_per_band_and_nodata_values(void **state)
+{
+    (void)state;
+    char src[512], vrt[512];
+    snprintf(src, sizeof src, "%s", tmp_path("two_bands.tif"));
+    snprintf(vrt, sizeof vrt, "%s", tmp_path("per_band.vrt"));
+    /* band 1: 4, 6, 1, 9; band 2 (the mask): 1, 0, 0, 200 -> 4 + 9 = 13 */
+    const double b1[4] = {4, 6, 1, 9}, b2[4] = {1, 0, 0, 200};
+    make_two_bands(src, GDT_Byte, 4, b1, b2, NULL);
+    FILE *f = fopen(vrt, "w");
+    assert_non_null(f);
+    fprintf(f, "<VRTDataset rasterXSize=\"4\" rasterYSize=\"1\">\n"
+               " <SRS>EPSG:4326</SRS>\n"
+               " <GeoTransform>10, 0.01, 0, 20, 0, -0.01</GeoTransform>\n"
+               " <VRTRasterBand dataType=\"Byte\" band=\"1\">\n"
+               "  <SimpleSource><SourceFilename relativeToVRT=\"1\">"
+               "two_bands.tif</SourceFilename><SourceBand>1</SourceBand>"
+               "</SimpleSource>\n"
+               "  <MaskBand><VRTRasterBand dataType=\"Byte\">\n"
+               "   <SimpleSource><SourceFilename relativeToVRT=\"1\">"
+               "two_bands.tif</SourceFilename><SourceBand>2</SourceBand>"
+               "</SimpleSource>\n"
+               "  </VRTRasterBand></MaskBand>\n"
+               " </VRTRasterBand>\n"
+               "</VRTDataset>\n");
+    assert_int_equal(fclose(f), 0);
+    am_population *p = NULL;
+    am_error err;
+    assert_int_equal(load(vrt, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 2);
+    assert_int_equal(p->cell[0], 0);
+    assert_int_equal(p->cell[1], 3);
+    assert_float_equal(p->total, 13.0, 0.0);
+    assert_int_equal(p->n_masked, 2);
+    assert_true(p->masked);
+    am_population_destroy(p);
+
+    /* NODATA_VALUES "6 0": the cell (6, 0) is masked; (1, 0) is not (band
+     * 1 is not 6 there) -> 4 + 1 + 9 = 14. */
+    GDALDatasetH ds = GDALOpen(src, GA_Update);
+    assert_non_null(ds);
+    assert_int_equal(GDALSetMetadataItem(ds, "NODATA_VALUES", "6 0", NULL),
+                     CE_None);
+    GDALClose(ds);
+    ds = GDALOpen(src, GA_ReadOnly);
+    assert_int_equal(GDALGetMaskFlags(GDALGetRasterBand(ds, 1)),
+                     GMF_NODATA | GMF_PER_DATASET);
+    GDALClose(ds);
+    assert_int_equal(load(src, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_cells, 3);
+    assert_float_equal(p->total, 14.0, 0.0);
+    assert_int_equal(p->n_masked, 1);
+    am_population_destroy(p);
+}
+
+/*
+ * The mask is read strip by strip with the values (no whole-raster
+ * buffer): a tiled 1100 x 1000 raster (several strips) of 1s with a
+ * tiled internal mask that masks the cells where (r + 2c) % 7 == 0, and a
+ * band without a mask of its own (GMF_ALL_VALID) as the control.
+ */
+static void test_mask_across_strips(void **state)
+{
+    (void)state;
+    const int nx = 1100, ny = 1000;
+    double *v = malloc((size_t)nx * ny * sizeof *v);
+    GByte *m = malloc((size_t)nx * ny);
+    assert_non_null(v);
+    assert_non_null(m);
+    int64_t n_masked = 0;
+    for (int r = 0; r < ny; r++)
+        for (int c = 0; c < nx; c++) {
+            v[(size_t)r * nx + c] = 1.0;
+            m[(size_t)r * nx + c] = (r + 2 * c) % 7 == 0 ? 0 : 255;
+            n_masked += (r + 2 * c) % 7 == 0;
+        }
+    const char *path = tmp_path("big_masked.tif");
+    char *opts[] = {"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256",
+                    "COMPRESS=DEFLATE", NULL};
+    make_tif(path, GDT_Float32, nx, ny, v, 0, 0.0, 4326, NULL, opts);
+    free(v);
+    am_population *p = NULL;
+    am_error err;
+    assert_int_equal(load(path, 1, &p, &err), AM_OK); /* GMF_ALL_VALID */
+    assert_int_equal(p->n_cells, nx * ny);
+    assert_false(p->masked);
+    am_population_destroy(p);
+    GDALDatasetH ds = GDALOpen(path, GA_Update);
+    assert_non_null(ds);
+    assert_int_equal(GDALCreateDatasetMaskBand(ds, GMF_PER_DATASET), CE_None);
+    assert_int_equal(GDALRasterIO(GDALGetMaskBand(GDALGetRasterBand(ds, 1)),
+                                  GF_Write, 0, 0, nx, ny, m, nx, ny, GDT_Byte,
+                                  0, 0),
+                     CE_None);
+    GDALClose(ds);
+    assert_int_equal(load(path, 1, &p, &err), AM_OK);
+    assert_int_equal(p->n_masked, n_masked);
+    assert_int_equal(p->n_cells, (int64_t)nx * ny - n_masked);
+    assert_float_equal(p->total, (double)((int64_t)nx * ny - n_masked), 0.0);
+    for (int32_t i = 0; i < p->n_cells; i++) {
+        int64_t r = p->cell[i] / nx, c = p->cell[i] % nx;
+        assert_true((r + 2 * c) % 7 != 0);
+    }
+    am_population_destroy(p);
+    free(m);
 }
 
 static void write_text(const char *path, const char *text)
@@ -804,6 +989,9 @@ int main(void)
         cmocka_unit_test(test_scale_offset),
         cmocka_unit_test(test_mask_band),
         cmocka_unit_test(test_alpha_band),
+        cmocka_unit_test(test_mask_side_file),
+        cmocka_unit_test(test_mask_per_band_and_nodata_values),
+        cmocka_unit_test(test_mask_across_strips),
         cmocka_unit_test(test_damaged_world_file),
         cmocka_unit_test(test_probe),
     };

@@ -153,7 +153,8 @@ static int setup(void **state)
                                        1,        2,
                                        3,        4.5,
                                        6,        0.01,
-                                       2.5,      1};
+                                       2.5,      1,
+                                       7};
     f->n_sets = 1;
     f->sets = &d->set;
     *state = d;
@@ -270,6 +271,12 @@ static void test_layout(void **state)
     assert_true(at >= 0 && H5Aread(at, H5T_NATIVE_LLONG, &masked) >= 0);
     H5Aclose(at);
     assert_true(scale == 0.01 && offset == 2.5 && masked == 1);
+    long long masked_cells = 0;
+    at = H5Aopen_by_name(f, "/population", "masked_cells", H5P_DEFAULT,
+                         H5P_DEFAULT);
+    assert_true(at >= 0 && H5Aread(at, H5T_NATIVE_LLONG, &masked_cells) >= 0);
+    H5Aclose(at);
+    assert_true(masked_cells == 7);
     H5Fclose(f);
 }
 
