@@ -226,6 +226,9 @@ am_status am_model_create_shared(const am_scenario *s,
         rc = am_crs_check(AM_CRS_WGS84, "WGS 84", err);
     if (rc == AM_OK)
         rc = memory_check(m, err);
+    m->cache_mode = opt->no_cache ? AM_MODEL_CACHE_OFF : AM_MODEL_CACHE_USE;
+    if (rc == AM_OK && !opt->no_cache)
+        rc = am_model_cache_path(s, m->cache_path, err);
     if (rc != AM_OK) {
         am_model_destroy(m);
         return rc;
@@ -236,7 +239,9 @@ am_status am_model_create_shared(const am_scenario *s,
 
 /* ---- stages ------------------------------------------------------------ */
 
-static am_status build_roads(am_model *m, am_error *err)
+/* The road layer read into m->roads, its fingerprint taken alongside
+ * (in the background) unless already known (the cache's key needs it). */
+static am_status read_roads(am_model *m, am_error *err)
 {
     const am_scenario *s = m->s;
     am_road_options ro;
@@ -249,8 +254,9 @@ static am_status build_roads(am_model *m, am_error *err)
                                         &ro.profile, err);
     if (rc != AM_OK)
         return rc;
-    if ((rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
-        return rc;
+    if (m->fp_roads.hex[0] != '\0')
+        return am_roads_load(&ro, am_phase_progress, &m->phases, &m->roads,
+                             err);
     /* hashed in the background while the loader reads the same file */
     am_fingerprint_job *fp;
     if ((rc = am_fingerprint_start(m->roads_path, &fp, err)) != AM_OK)
@@ -260,10 +266,22 @@ static am_status build_roads(am_model *m, am_error *err)
         am_fingerprint_cancel(fp);
         return rc;
     }
-    rc = am_fingerprint_finish(fp, m->fp_roads.hex, &m->fp_roads.size, err);
+    return am_fingerprint_finish(fp, m->fp_roads.hex, &m->fp_roads.size, err);
+}
+
+static am_status build_roads(am_model *m, am_error *err)
+{
+    am_status rc;
+    if ((rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
+        return rc;
+    if (m->cache_mode != AM_MODEL_CACHE_OFF && m->cache_path[0] != '\0')
+        rc = am_model_roads_cached(m, read_roads, err);
+    else
+        rc = read_roads(m, err);
     if (rc != AM_OK)
         return rc;
-    return am_phase_end(&m->phases, "roads", err);
+    return am_phase_end(
+        &m->phases, m->roads_from_cache ? "roads (prepared)" : "roads", err);
 }
 
 /*

@@ -77,6 +77,7 @@ void am_scenario_destroy(am_scenario *s)
     am_free(s->roads_layer);
     am_free(s->roads_where);
     am_free(s->profile);
+    am_free(s->roads_cache);
     am_free(s->population_path);
     if (s->facility_sets != NULL) {
         for (int i = 0; i < s->n_facility_sets; i++)

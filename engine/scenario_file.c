@@ -86,8 +86,8 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
 static const char *const top_keys[] = {
     "name", "threads",    "output",      "roads",    "population",
     "snap", "facilities", "cutoffs_min", "measures", NULL};
-static const char *const roads_keys[] = {"path", "layer", "where", "profile",
-                                         NULL};
+static const char *const roads_keys[] = {"path",    "layer", "where",
+                                         "profile", "cache", NULL};
 static const char *const population_keys[] = {"path", "band", NULL};
 static const char *const snap_keys[] = {"max_distance_m", "walk_speed_kmh",
                                         NULL};
@@ -437,6 +437,8 @@ static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
         rc = get_string(c, n, "roads", "where", &s->roads_where);
     if (rc == AM_OK)
         rc = get_string(c, n, "roads", "profile", &s->profile);
+    if (rc == AM_OK) /* issue 7, prepared-graph cache */
+        rc = get_string(c, n, "roads", "cache", &s->roads_cache);
     if (rc == AM_OK && strcmp(s->profile, "car") != 0)
         rc = perr(c, lookup(c, n, "profile"),
                   "'roads.profile': unknown profile '%s' (expected one of: "
