@@ -33,6 +33,9 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             thousands((double)r->road_routable, a),
             thousands((double)r->road_features, b), r->road_km,
             thousands((double)r->nodes, d), thousands((double)r->arcs, e));
+    if (r->roads_from_cache)
+        fprintf(f, "  prepared     the road network was loaded from the "
+                   "prepared graph (accessim prepare)\n");
     fprintf(f, "  population   %s people in %s cells\n",
             thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
     if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0 ||

@@ -62,9 +62,9 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
 
-    d->network = (am_rf_network){m->roads->n_nodes, m->roads->n_arcs,
-                                 m->roads->n_features, m->roads->n_routable,
-                                 m->roads->total_len_km};
+    d->network = (am_rf_network){m->roads->n_nodes,      m->roads->n_arcs,
+                                 m->roads->n_features,   m->roads->n_routable,
+                                 m->roads->total_len_km, m->roads_from_cache};
 
     const am_population *p = m->pop;
     am_rf_population *o = &d->population;

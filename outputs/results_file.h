@@ -66,6 +66,8 @@ typedef struct am_rf_network {
     int64_t nodes, arcs;
     int64_t features_read, features_routable;
     double routable_km;
+    int64_t from_cache; /* 1: loaded from a prepared graph (accessim
+                           prepare), 0: read from the roads input */
 } am_rf_network;
 
 /* The grid, its populated cells and /population's attributes. */
