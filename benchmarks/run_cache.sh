@@ -3,7 +3,7 @@
 # the roads, on the Comoros demo, Andorra (../shared/data, skipped when
 # absent) and a synthetic region (accessim-genregion, default M).
 #
-# Usage: run_cache.sh [BUILD] [TRIALS] [PRESET]
+# Usage: [SHARED_DATA=DIR] run_cache.sh [BUILD] [TRIALS] [PRESET|none]
 #
 # For each network: the time of `accessim prepare` (reading the roads and
 # writing the cache), the cache's size, and TRIALS runs each way of the
@@ -17,7 +17,7 @@ trials=${2:-3}
 preset=${3:-M}
 am=$build/accessim
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=$root/../shared/data
+shared=${SHARED_DATA:-$root/../shared/data}
 work=$(mktemp -d "${TMPDIR:-/tmp}/am-bench-cache.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -70,5 +70,6 @@ if [ -f "$shared/osm_andorra/andorra.osm.pbf" ]; then
     bench andorra "$d/andorra.yaml"
 fi
 
+[ "$preset" = none ] && exit 0
 "$build/accessim-genregion" --preset "$preset" --seed 1 --out "$work/region" --quiet
 bench "region-$preset" "$work/region/region.yaml"
