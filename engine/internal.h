@@ -65,6 +65,14 @@ am_status am_phase_end(am_phases *p, const char *name, am_error *err);
 int am_phase_progress(double fraction, const char *message, void *user);
 void am_phases_free(am_phases *p);
 
+/* How the roads stage uses the prepared-graph cache at m->cache_path. */
+typedef enum am_model_cache_mode {
+    AM_MODEL_CACHE_OFF = 0, /* neither read nor written */
+    AM_MODEL_CACHE_USE,     /* loaded when valid and current; a stale or
+                               damaged one is rebuilt and refreshed */
+    AM_MODEL_CACHE_WRITE    /* always built, then written (prepare) */
+} am_model_cache_mode;
+
 /* The network and population, built once (engine/model.c). */
 struct am_model {
     const am_scenario *s; /* borrowed */
@@ -100,6 +108,11 @@ struct am_model {
     am_fp *fp_zones;
     am_zone_layer **zones;
     am_zone_stat *zone_stats;
+    /* prepared-graph cache (engine/graph_cache.h, engine/prepare.c) */
+    char cache_path[AM_PATH_MAX]; /* "": none */
+    am_model_cache_mode cache_mode;
+    int roads_from_cache;   /* the roads stage was loaded from the cache */
+    const char *run_output; /* a run's output (borrowed): not the cache */
 };
 
 /* Facilities (or candidate sites) snapped onto a model (engine/sites.c). */
@@ -152,6 +165,34 @@ am_status am_model_create_shared(const am_scenario *s,
  * folder). AM_ERR_INVALID naming the path when it does not fit. */
 am_status am_engine_resolve(const am_scenario *s, const char *path,
                             char buf[AM_PATH_MAX], am_error *err);
+
+/*
+ * The scenario's prepared-graph cache path into buf: roads_cache resolved
+ * against the scenario's folder, else "<stem>.amgraph" next to the
+ * scenario file; "" for a scenario built in code without roads_cache.
+ * AM_ERR_INVALID when it does not fit (engine/prepare.c).
+ */
+am_status am_model_cache_path(const am_scenario *s, char buf[AM_PATH_MAX],
+                              am_error *err);
+
+/*
+ * The files a run reads, into g (engine/run.c): the scenario file and
+ * every file GDAL reads for each input, with their side-cars, as the
+ * output check uses them. AM_ERR_NOMEM, AM_ERR_INVALID (a path too long).
+ */
+am_status am_engine_inputs_guard(const am_scenario *s, am_file_guard *g,
+                                 am_error *err);
+
+/*
+ * The roads stage through the cache (engine/prepare.c): loads m->roads
+ * from m->cache_path when its key matches, else reads the road layer
+ * (load, a function doing what the stage does without a cache) and writes
+ * the cache (mode WRITE; mode USE: refreshes a stale or damaged one, with
+ * a warning, and only warns when that fails).
+ */
+typedef am_status (*am_roads_build_fn)(am_model *m, am_error *err);
+am_status am_model_roads_cached(am_model *m, am_roads_build_fn load,
+                                am_error *err);
 
 /* Names `path` as the error's file when the failing step did not. */
 void am_err_file_default(am_error *e, const char *path);

@@ -23,14 +23,22 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: accessim run SCENARIO.yaml [-o OUT.h5] [--threads N] "
-        "[--max-memory SIZE] [--quiet]\n"
+        "[--max-memory SIZE] [--no-cache] [--quiet]\n"
+        "       accessim prepare SCENARIO.yaml [-o GRAPH_FILE] [--threads N] "
+        "[--quiet]\n"
         "       accessim --help | --version\n"
         "\n"
         "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
         "for the facility sets of a scenario file and writes one HDF5 "
         "file.\n"
+        "prepare reads the road network once into a prepared-graph file\n"
+        "(roads.cache, default <scenario stem>.amgraph next to the "
+        "scenario)\n"
+        "that run loads while the roads input and settings are unchanged.\n"
         "\n"
-        "  -o, --output PATH   output file, relative to the current folder\n"
+        "  -o, --output PATH   output file (prepare: the graph file), "
+        "relative\n"
+        "                      to the current folder\n"
         "                      (default: the scenario's 'output', else\n"
         "                      <name>.h5, both next to the scenario file)\n"
         "  -t, --threads N     OpenMP threads (default: the scenario's, "
@@ -38,6 +46,7 @@ static void usage(FILE *f)
         "  -m, --max-memory SIZE  refuse to run when the memory estimate is\n"
         "                      above SIZE (e.g. 8G, 500M; default 80 %% of\n"
         "                      physical memory or the cgroup limit)\n"
+        "      --no-cache      run: ignore the prepared graph\n"
         "  -q, --quiet         no progress bar\n"
         "  -h, --help          this help\n"
         "  -V, --version       version\n"
@@ -56,6 +65,19 @@ static void on_signal(int sig)
 {
     (void)sig;
     interrupted = 1;
+}
+
+/* Installs the handlers: a first Ctrl-C cancels cleanly, a second one
+ * kills (SA_RESETHAND). */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = (int)SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* Progress on stderr: a redrawn bar on a terminal, GDAL-style dots else. */
@@ -167,7 +189,8 @@ static int fail(const am_error *err)
 /* What `accessim run` was asked. */
 typedef struct cli_args {
     const char *scenario_path, *output;
-    int threads, quiet;
+    int threads, quiet, no_cache;
+    int prepare; /* the command is prepare */
     uint64_t max_memory;
 } cli_args;
 
@@ -205,6 +228,8 @@ static int parse_option(const char *a, const char *val, cli_args *c)
                                a, "");
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
         c->quiet = 1;
+    } else if (strcmp(a, "--no-cache") == 0 && !c->prepare) {
+        c->no_cache = 1;
     } else if (a[0] == '-' && a[1] != '\0') {
         fprintf(stderr, "accessim: error: unknown option '%s'\n", a);
         usage(stderr);
@@ -223,6 +248,7 @@ static int parse_option(const char *a, const char *val, cli_args *c)
 static int parse_run_args(int argc, char **argv, cli_args *c)
 {
     memset(c, 0, sizeof *c);
+    c->prepare = strcmp(argv[1], "prepare") == 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         char name[32];
@@ -248,7 +274,7 @@ static int parse_run_args(int argc, char **argv, cli_args *c)
             return st;
     }
     if (c->scenario_path == NULL) {
-        fprintf(stderr, "accessim: error: run needs a scenario file\n");
+        fprintf(stderr, "accessim: error: %s needs a scenario file\n", argv[1]);
         usage(stderr);
         return 2;
     }
@@ -279,14 +305,7 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     if (rc != AM_OK)
         return fail(&err);
 
-    /* A first Ctrl-C cancels cleanly; a second one kills (SA_RESETHAND). */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = (int)SA_RESETHAND;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    catch_signals();
 
     progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1};
     am_run_options opt = am_run_options_default();
@@ -298,6 +317,7 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     opt.command_line = cmdline;
     opt.warning = warning_cb;
     opt.warning_user = &ps;
+    opt.no_cache = c->no_cache;
 
     am_run_summary *sum = NULL;
     rc = am_run(s, &opt, &sum, &err);
@@ -320,6 +340,43 @@ static int run_scenario(const cli_args *c, const char *cmdline)
              sum->output_path);
     am_run_summary_destroy(sum);
     return stdout_ok("the summary", note) ? 0 : 1;
+}
+
+/* `accessim prepare`: the roads read and stored; one line on stdout. */
+static int prepare_scenario(const cli_args *c)
+{
+    am_error err;
+    am_error_clear(&err);
+    am_scenario *s = NULL;
+    am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
+    if (rc != AM_OK)
+        return fail(&err);
+    catch_signals();
+    progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1};
+    am_prepare_options opt = am_prepare_options_default();
+    opt.cache_path = c->output;
+    opt.threads = c->threads;
+    opt.max_memory = c->max_memory;
+    opt.progress = progress_cb;
+    opt.progress_user = &ps;
+    opt.warning = warning_cb;
+    opt.warning_user = &ps;
+    am_prepare_result res;
+    rc = am_prepare(s, &opt, &res, &err);
+    if (!c->quiet && ps.last >= 0 && ps.last < 100)
+        fputc('\n', stderr);
+    am_scenario_destroy(s);
+    if (rc == AM_ERR_CANCELLED && interrupted) {
+        fprintf(stderr, "accessim: interrupted; no prepared graph written (a "
+                        "file already at its path is left as it was)\n");
+        return 130;
+    }
+    if (rc != AM_OK)
+        return fail(&err);
+    printf("prepared graph %s: %d nodes, %lld arcs, %lld bytes, %.2f s\n",
+           res.cache_path, (int)res.nodes, (long long)res.arcs, res.bytes,
+           res.build_s);
+    return stdout_ok("the summary", "") ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -345,7 +402,7 @@ int main(int argc, char **argv)
         printf("accessim %s\n", AM_VERSION_STRING);
         return stdout_ok("the version", "") ? 0 : 1;
     }
-    if (strcmp(cmd, "run") != 0) {
+    if (strcmp(cmd, "run") != 0 && strcmp(cmd, "prepare") != 0) {
         fprintf(stderr, "accessim: error: unknown command '%s'\n", cmd);
         usage(stderr);
         return 2;
@@ -356,5 +413,5 @@ int main(int argc, char **argv)
         return st;
     char cmdline[4096];
     join_args(argc, argv, cmdline, sizeof cmdline);
-    return run_scenario(&c, cmdline);
+    return c.prepare ? prepare_scenario(&c) : run_scenario(&c, cmdline);
 }

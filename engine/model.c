@@ -243,6 +243,9 @@ am_status am_model_create_shared(const am_scenario *s,
         rc = am_crs_check(AM_CRS_WGS84, "WGS 84", err);
     if (rc == AM_OK)
         rc = memory_check(m, err);
+    m->cache_mode = opt->no_cache ? AM_MODEL_CACHE_OFF : AM_MODEL_CACHE_USE;
+    if (rc == AM_OK && !opt->no_cache)
+        rc = am_model_cache_path(s, m->cache_path, err);
     if (rc != AM_OK) {
         am_model_destroy(m);
         return rc;
@@ -345,7 +348,9 @@ static am_status road_mapping_options(const am_scenario *s, am_road_options *ro,
     return AM_OK;
 }
 
-static am_status build_roads(am_model *m, am_error *err)
+/* The road layer read into m->roads, its fingerprint taken alongside
+ * (in the background) unless already known (the cache's key needs it). */
+static am_status read_roads(am_model *m, am_error *err)
 {
     const am_scenario *s = m->s;
     am_road_options ro;
@@ -362,11 +367,12 @@ static am_status build_roads(am_model *m, am_error *err)
     if (rc != AM_OK)
         return rc;
     ro.profile = &prof;
-    if (s->n_speed_zones > 0 && (rc = load_zones(m, err)) != AM_OK)
-        return rc;
-    if ((rc = road_mapping_options(s, &ro, &ov, &table, err)) != AM_OK ||
-        (rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
+    if ((rc = road_mapping_options(s, &ro, &ov, &table, err)) != AM_OK)
         goto cleanup;
+    if (m->fp_roads.hex[0] != '\0') {
+        rc = am_roads_load(&ro, am_phase_progress, &m->phases, &m->roads, err);
+        goto cleanup;
+    }
     /* hashed in the background while the loader reads the same file */
     if ((rc = am_fingerprint_start(m->roads_path, &fp, err)) != AM_OK)
         goto cleanup;
@@ -376,15 +382,33 @@ static am_status build_roads(am_model *m, am_error *err)
         goto cleanup;
     }
     rc = am_fingerprint_finish(fp, m->fp_roads.hex, &m->fp_roads.size, err);
+cleanup:
+    am_free(table);
+    return rc;
+}
+
+static am_status build_roads(am_model *m, am_error *err)
+{
+    const am_scenario *s = m->s;
+    am_status rc;
+    if (s->n_speed_zones > 0 && (rc = load_zones(m, err)) != AM_OK)
+        return rc;
+    if ((rc = am_phase_begin(&m->phases, "reading roads", err)) != AM_OK)
+        return rc;
+    if (m->cache_mode != AM_MODEL_CACHE_OFF && m->cache_path[0] != '\0')
+        rc = am_model_roads_cached(m, read_roads, err);
+    else
+        rc = read_roads(m, err);
+    /* zones apply to the network as read or loaded: they are not part of
+     * the cache's key */
     if (rc == AM_OK && s->n_speed_zones > 0)
         rc = am_zones_apply(m->roads, s->n_speed_zones,
                             (const am_zone_layer *const *)m->zones, m->threads,
                             m->zone_stats, err);
-    if (rc == AM_OK)
-        rc = am_phase_end(&m->phases, "roads", err);
-cleanup:
-    am_free(table);
-    return rc;
+    if (rc != AM_OK)
+        return rc;
+    return am_phase_end(
+        &m->phases, m->roads_from_cache ? "roads (prepared)" : "roads", err);
 }
 
 /*

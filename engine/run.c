@@ -42,16 +42,61 @@ typedef struct am_run_ctx {
  * a world file, a folder's files; inputs/input_files.h), and the side-cars
  * GDAL would read next to each of them, existing or not.
  */
-static am_status guard_input(am_run_ctx *c, const char *path, const char *label)
+static am_status guard_input(am_file_guard *g, const char *path,
+                             const char *label, am_error *err)
 {
     char **files = NULL;
     int n = 0;
-    am_status rc = am_input_files(path, &files, &n, c->err);
+    am_status rc = am_input_files(path, &files, &n, err);
     for (int i = 0; rc == AM_OK && i < n; i++)
         rc = am_file_guard_add(
-            &c->guard, files[i], label,
-            (i > 0 ? AM_GUARD_COMPANION : 0) | AM_GUARD_SIDECARS, c->err);
+            g, files[i], label,
+            (i > 0 ? AM_GUARD_COMPANION : 0) | AM_GUARD_SIDECARS, err);
     am_input_files_free(files, n);
+    return rc;
+}
+
+am_status am_engine_inputs_guard(const am_scenario *s, am_file_guard *g,
+                                 am_error *err)
+{
+    const int n_in = 3 + s->n_facility_sets;
+    char path[AM_PATH_MAX], label[96];
+    am_status rc = AM_OK;
+    for (int i = 0; rc == AM_OK && i < n_in; i++) {
+        const char *given = i == 0   ? s->source_path
+                            : i == 1 ? s->roads_path
+                            : i == 2 ? s->population_path
+                                     : s->facility_sets[i - 3].path;
+        if (given == NULL)
+            continue;
+        if (i == 0) { /* read as given, not resolved */
+            if (snprintf(path, sizeof path, "%s", given) >= (int)sizeof path)
+                continue; /* the parser read it: it fits */
+        } else if ((rc = am_engine_resolve(s, given, path, err)) != AM_OK) {
+            break;
+        }
+        if (i == 0)
+            snprintf(label, sizeof label, "the scenario file");
+        else if (i == 1)
+            snprintf(label, sizeof label, "the roads input");
+        else if (i == 2)
+            snprintf(label, sizeof label, "the population input");
+        else
+            snprintf(label, sizeof label, "the input of facility set '%s'",
+                     s->facility_sets[i - 3].name);
+        if (i == 0)
+            rc = am_file_guard_add(g, path, label, 0, err);
+        else
+            rc = guard_input(g, path, label, err);
+    }
+    /* speed zone layers (issue 7) */
+    for (int k = 0; rc == AM_OK && k < s->n_speed_zones; k++) {
+        snprintf(label, sizeof label,
+                 "the speed zone layer roads.speed_zones[%d]", k);
+        if ((rc = am_engine_resolve(s, s->speed_zones[k].path, path, err)) ==
+            AM_OK)
+            rc = guard_input(g, path, label, err);
+    }
     return rc;
 }
 
@@ -71,45 +116,17 @@ static am_status guard_input(am_run_ctx *c, const char *path, const char *label)
  */
 static am_status check_output(am_run_ctx *c)
 {
-    const am_scenario *s = c->s;
-    const int n_in = 3 + s->n_facility_sets;
-    char path[AM_PATH_MAX], label[96];
     am_status rc = am_file_check_output(c->out_path, c->err);
-    for (int i = 0; rc == AM_OK && i < n_in; i++) {
-        const char *given = i == 0   ? s->source_path
-                            : i == 1 ? s->roads_path
-                            : i == 2 ? s->population_path
-                                     : s->facility_sets[i - 3].path;
-        if (given == NULL)
-            continue;
-        if (i == 0) { /* read as given, not resolved */
-            if (snprintf(path, sizeof path, "%s", given) >= (int)sizeof path)
-                continue; /* the parser read it: it fits */
-        } else if ((rc = am_engine_resolve(s, given, path, c->err)) != AM_OK) {
-            break;
-        }
-        if (i == 0)
-            snprintf(label, sizeof label, "the scenario file");
-        else if (i == 1)
-            snprintf(label, sizeof label, "the roads input");
-        else if (i == 2)
-            snprintf(label, sizeof label, "the population input");
-        else
-            snprintf(label, sizeof label, "the input of facility set '%s'",
-                     s->facility_sets[i - 3].name);
-        if (i == 0)
-            rc = am_file_guard_add(&c->guard, path, label, 0, c->err);
-        else
-            rc = guard_input(c, path, label);
-    }
-    /* speed zone layers (issue 7) */
-    for (int k = 0; rc == AM_OK && k < s->n_speed_zones; k++) {
-        snprintf(label, sizeof label,
-                 "the speed zone layer roads.speed_zones[%d]", k);
-        if ((rc = am_engine_resolve(s, s->speed_zones[k].path, path, c->err)) ==
-            AM_OK)
-            rc = guard_input(c, path, label);
-    }
+    if (rc == AM_OK)
+        rc = am_engine_inputs_guard(c->s, &c->guard, c->err);
+    /* the prepared-graph cache (read, and refreshed when stale) */
+    char cache[AM_PATH_MAX];
+    if (rc == AM_OK && !c->opt->no_cache &&
+        (rc = am_model_cache_path(c->s, cache, c->err)) == AM_OK &&
+        cache[0] != '\0')
+        rc = am_file_guard_add(&c->guard, cache,
+                               "the prepared-graph cache (roads.cache)", 0,
+                               c->err);
     if (rc == AM_OK)
         rc = am_file_guard_check(&c->guard, c->out_path, c->err);
     return rc;
@@ -189,6 +206,7 @@ static am_status summary_fill(am_run_ctx *c)
     r->threads = m->threads;
     r->memory_estimate = m->memory_estimate;
     r->memory_cap = m->memory_cap;
+    r->roads_from_cache = m->roads_from_cache;
     if (m->roads != NULL) {
         r->road_features = m->roads->n_features;
         r->road_routable = m->roads->n_routable;
@@ -313,6 +331,7 @@ static am_status run_steps(am_run_ctx *c)
     mo.max_memory = opt->max_memory;
     mo.progress = opt->progress;
     mo.progress_user = opt->progress_user;
+    mo.no_cache = opt->no_cache;
     /* the scenario file hashed while the model checks the inputs */
     am_fingerprint_job *fp = NULL;
     am_status rc = AM_OK;
@@ -324,6 +343,7 @@ static am_status run_steps(am_run_ctx *c)
         am_fingerprint_cancel(fp);
         return rc;
     }
+    c->m->run_output = c->out_path;
     if (fp != NULL &&
         (rc = am_fingerprint_finish(fp, c->fp_scenario.hex,
                                     &c->fp_scenario.size, c->err)) != AM_OK)

@@ -164,6 +164,7 @@ void am_scenario_destroy(am_scenario *s)
     }
     class_speeds_free(s->road_speeds, s->n_road_speeds);
     class_speeds_free(s->road_speed_multipliers, s->n_road_speed_multipliers);
+    am_free(s->roads_cache);
     am_free(s->population_path);
     if (s->facility_sets != NULL) {
         for (int i = 0; i < s->n_facility_sets; i++)

@@ -96,7 +96,7 @@ static const char *const top_keys[] = {
     "name", "threads",    "output",      "roads",    "population",
     "snap", "facilities", "cutoffs_min", "measures", NULL};
 static const char *const roads_keys[] = {
-    "path", "layer", "where", "profile", "speed_zones",
+    "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
     "ferries", "maxspeed_implausible", "speeds", "speed_multipliers",
     /* issue 7, plain GIS line layers */
@@ -787,6 +787,8 @@ static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
         rc = get_string(c, n, "roads", "where", &s->roads_where);
     if (rc == AM_OK)
         rc = get_string(c, n, "roads", "profile", &s->profile);
+    if (rc == AM_OK) /* issue 7, prepared-graph cache */
+        rc = get_string(c, n, "roads", "cache", &s->roads_cache);
     am_profile prof;
     if (rc == AM_OK && !am_profile_is_builtin(s->profile))
         rc = perr(c, lookup(c, n, "profile"),

@@ -65,6 +65,9 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             (long long)r->road_reversible, (long long)r->road_ferries,
             (long long)r->road_missing_nodes_kept,
             (long long)r->road_missing_nodes_dropped);
+    if (r->roads_from_cache)
+        fprintf(f, "  prepared     the road network was loaded from the "
+                   "prepared graph (accessim prepare)\n");
     fprintf(f, "  population   %s people in %s cells\n",
             thousands(r->pop_total, a), thousands((double)r->pop_cells, b));
     if (r->pop_negative_cells > 0 || r->pop_nonfinite_cells > 0 ||

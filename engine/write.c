@@ -126,7 +126,8 @@ static void describe_model(const am_write_request *w, const char *now,
                         .speeds = speeds_text(s, speeds, AM_ERROR_MSG_MAX),
                         .oneway_field = s->roads_oneway_field,
                         .join_tolerance_m = s->roads_join_tolerance_m,
-                        .vertices_joined = m->roads->n_joined};
+                        .vertices_joined = m->roads->n_joined,
+                        .from_cache = m->roads_from_cache};
     if (s->roads_class_field == NULL && s->roads_speed_field == NULL &&
         s->roads_time_field == NULL)
         network_profile(m, &d->network); /* OSM tags read by the profile */

@@ -231,6 +231,11 @@ typedef struct am_scenario {
     char *roads_where; /* OGR SQL filter, NULL: none */
     char *profile;     /* travel profile, default "car" */
 
+    /* issue 7, prepared-graph cache (accessim prepare): the cache file
+       (resolved against base_dir); NULL: <scenario stem>.amgraph next to
+       the scenario file, none for a scenario built in code */
+    char *roads_cache;
+
     char *population_path;
     int population_band; /* 1-based, default 1 */
 
@@ -341,6 +346,10 @@ typedef struct am_run_options {
        above it. 0: 80 % of the smaller of physical memory and the cgroup
        limit (AM_DEFAULT_MEMORY_SHARE_PCT). */
     uint64_t max_memory;
+    /* Prepared-graph cache: 0 uses the scenario's cache file when it
+       exists and its key matches (rebuilding and refreshing it, with a
+       warning, when it is stale or damaged); 1 ignores it. */
+    int no_cache;
 } am_run_options;
 
 #define AM_DEFAULT_MEMORY_SHARE_PCT 80
@@ -389,6 +398,7 @@ typedef struct am_run_summary {
     char *output_path;
     int threads;
     /* network */
+    int roads_from_cache; /* 1: the network came from a prepared graph */
     int64_t road_features;
     int64_t road_routable;
     double road_km;
@@ -446,6 +456,49 @@ AM_API void am_run_summary_destroy(am_run_summary *r);
 /* The end-of-run report, as text, to f (the CLI passes stdout). */
 AM_API void am_run_summary_write(const am_run_summary *r, FILE *f);
 
+/* ---- prepared graphs ---------------------------------------------------- */
+
+/*
+ * `accessim prepare`: reads the scenario's road network once and stores it
+ * (the roads stage's output, with a key of everything that affects it:
+ * the roads file's SHA-256, layer, filter, profile, format and engine
+ * version) in a cache file that am_run and am_model_build then load
+ * instead of reading the road layer, as long as the key matches. The
+ * graph stage is always rebuilt from it.
+ */
+typedef struct am_prepare_options {
+    const char *cache_path; /* NULL: the scenario's roads.cache, else
+                               <scenario stem>.amgraph next to it */
+    int threads;            /* as am_run_options */
+    uint64_t max_memory;
+    am_progress_fn progress; /* may be NULL */
+    void *progress_user;
+    am_warning_fn warning; /* may be NULL */
+    void *warning_user;
+} am_prepare_options;
+
+AM_API am_prepare_options am_prepare_options_default(void);
+
+/* What am_prepare did. */
+typedef struct am_prepare_result {
+    char cache_path[4096];
+    int32_t nodes;
+    int64_t arcs;
+    double build_s; /* reading the roads */
+    double write_s; /* writing the cache */
+    long long bytes;
+} am_prepare_result;
+
+/*
+ * Builds the roads stage of s and writes the cache (atomically, replacing
+ * an older one; never an input of s). result may be NULL. Errors as
+ * am_model_build, and AM_ERR_IO naming the cache file (an unwritable
+ * folder, a cache path that is an input, ...). AM_ERR_USAGE when no path
+ * can be chosen (a scenario built in code without roads_cache).
+ */
+AM_API am_status am_prepare(const am_scenario *s, const am_prepare_options *opt,
+                            am_prepare_result *result, am_error *err);
+
 /* ---- the model: network and population, built once ------------------- */
 
 typedef struct am_model am_model;
@@ -457,6 +510,7 @@ typedef struct am_model_options {
     void *progress_user;
     am_warning_fn warning; /* may be NULL */
     void *warning_user;
+    int no_cache; /* 1: ignore the prepared-graph cache (am_run_options) */
 } am_model_options;
 
 AM_API am_model_options am_model_options_default(void);

@@ -32,6 +32,7 @@
  */
 #define _GNU_SOURCE /* memfd_create */
 #include "common/alloc.h"
+#include "common/atomic_file.h"
 #include "common/strutil.h"
 #include "outputs/h5_writer.h"
 
@@ -107,17 +108,11 @@ typedef struct dim_ref {
 
 struct am_h5 {
     hid_t file;
-    char *final_path;
-    char *tmp_path;
-    const char *final_base;       /* names inside the output folder (in the */
-    const char *tmp_base;         /* paths above) */
-    char *dir_path;               /* the output folder as given */
-    int dir_fd;                   /* ... held open from create to commit */
-    int lock_fd;                  /* holds the temporary's lock (flock) */
-    const am_file_guard *protect; /* borrowed; may be NULL */
-    int tmp_fd;       /* the temporary, open from create to commit */
-    int in_memory;    /* HDF5 builds the file in memory (core driver) */
-    core_image image; /* its buffer, when the callbacks are in place */
+    am_atomic_file af; /* names, held folder, locked temporary, protected
+                          files (common/atomic_file.h) */
+    int tmp_fd;        /* the temporary, open from create to commit */
+    int in_memory;     /* HDF5 builds the file in memory (core driver) */
+    core_image image;  /* its buffer, when the callbacks are in place */
     int has_grid;
     int32_t nx, ny;
     /* raster attachments, written to /x and /y as REFERENCE_LIST at commit */
@@ -575,12 +570,7 @@ static void release_file(am_h5 *h)
         close(h->tmp_fd);
     h->tmp_fd = -1;
     /* in the folder the temporary was made in, while its lock is held */
-    if (h->tmp_path != NULL && h->lock_fd >= 0) {
-        if (h->dir_fd >= 0)
-            unlinkat(h->dir_fd, h->tmp_base, 0);
-        else
-            unlink(h->tmp_path);
-    }
+    am_atomic_discard(&h->af);
     H5Eclear2(H5E_DEFAULT);
 }
 
@@ -589,55 +579,14 @@ static void h5_free(am_h5 *h)
 {
     if (h == NULL)
         return;
-    if (h->dir_fd >= 0)
-        close(h->dir_fd);
-    if (h->lock_fd >= 0)
-        close(h->lock_fd);
-    am_free(h->dir_path);
-    am_free(h->final_path);
-    am_free(h->tmp_path);
+    am_atomic_close(&h->af);
     am_free(h->rasters);
     am_free(h);
 }
 
-/* h->tmp_path for h->final_path, after the output checks; stale
- * temporaries removed. */
-static am_status prepare_temp(am_h5 *h, am_error *err)
-{
-    const char *final_path = h->final_path;
-    am_status rc;
-    /* Never write towards a directory, device or FIFO (commit renames onto
-     * final_path), nor into a folder we cannot use. */
-    if ((rc = am_file_check_output(final_path, err)) != AM_OK)
-        return rc;
-    /* "<dir>/.<base>.tmp-<pid>": same directory, so rename() is atomic */
-    h->tmp_path = am_temp_path(final_path, (long)getpid());
-    if (h->tmp_path == NULL)
-        return am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
-    const char *slash = strrchr(h->final_path, '/');
-    size_t dl = slash == NULL ? 0 : (size_t)(slash - h->final_path);
-    h->final_base = slash != NULL ? slash + 1 : h->final_path;
-    h->tmp_base = strrchr(h->tmp_path, '/') != NULL
-                      ? strrchr(h->tmp_path, '/') + 1
-                      : h->tmp_path;
-    h->dir_path = slash == NULL ? am_strdup(".")
-                  : dl == 0     ? am_strdup("/")
-                                : am_strdup(h->final_path);
-    if (h->dir_path != NULL && slash != NULL && dl > 0)
-        h->dir_path[dl] = '\0'; /* the folder: the path up to its last '/' */
-    if (h->dir_path == NULL)
-        return am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
-    /* temporaries of runs that were killed (SIGKILL, power loss): those
-     * whose writer's lock is free; then create ours exclusively (one left
-     * with our own pid is removed if stale, a live one is an error) */
-    am_temp_remove_stale(final_path);
-    return AM_OK;
-}
-
 /* Creates the temporary and the HDF5 file h->file over it. */
-static am_status open_file(am_h5 *h, am_error *err)
+static am_status open_file(am_h5 *h, const char *final_path, am_error *err)
 {
-    const char *final_path = h->final_path;
     am_status rc = AM_OK;
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
@@ -650,26 +599,17 @@ static am_status open_file(am_h5 *h, am_error *err)
                      "cannot set up file properties");
         goto cleanup;
     }
-    /* the temporary is created now, so that an unwritable folder fails
-       here rather than after the results are computed; its lock, held
-       until commit or abort, tells other runs it is live */
-    if ((rc = am_temp_create(h->tmp_path, final_path, &h->lock_fd, err)) !=
-        AM_OK)
+    /* the temporary is created now (am_atomic_open: output checked, stale
+       temporaries removed, ours locked, the folder held), so that an
+       unwritable folder fails here rather than after the results are
+       computed */
+    if ((rc = am_atomic_open(final_path, &h->af, err)) != AM_OK)
         goto cleanup;
-    h->tmp_fd = fcntl(h->lock_fd, F_DUPFD_CLOEXEC, 0);
-    /* the folder is held from now on: the rename goes into this one */
-    h->dir_fd = open(h->dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    struct stat held, made;
-    if (h->tmp_fd < 0 || h->dir_fd < 0 ||
-        fstatat(h->dir_fd, h->tmp_base, &made, AT_SYMLINK_NOFOLLOW) != 0 ||
-        fstat(h->lock_fd, &held) != 0 || made.st_dev != held.st_dev ||
-        made.st_ino != held.st_ino) {
+    h->tmp_fd = fcntl(h->af.fd, F_DUPFD_CLOEXEC, 0);
+    if (h->tmp_fd < 0) {
         rc = am_error_set(err, AM_ERR_IO, final_path,
                           "cannot create output file (temporary '%s'): %s",
-                          h->tmp_path,
-                          h->tmp_fd < 0 || h->dir_fd < 0
-                              ? strerror(errno)
-                              : "the output folder changed meanwhile");
+                          h->af.tmp_path, strerror(errno));
         goto cleanup;
     }
     /* HDF5 builds the file in memory (core driver, no backing store),
@@ -687,19 +627,19 @@ static am_status open_file(am_h5 *h, am_error *err)
     }
     errno = 0;
     if (h->in_memory) {
-        h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
+        h->file = H5Fcreate(h->af.tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
     } else {
         H5Eclear2(H5E_DEFAULT);
         close(h->tmp_fd);
         h->tmp_fd = -1;
-        h->file = H5Fcreate(h->tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
+        h->file = H5Fcreate(h->af.tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
     }
     if (h->file == H5I_INVALID_HID) {
         int e = errno;
         H5Eclear2(H5E_DEFAULT);
         rc = am_error_set(err, AM_ERR_IO, final_path,
                           "cannot create output file (temporary '%s'): %s",
-                          h->tmp_path,
+                          h->af.tmp_path,
                           e != 0 ? strerror(e) : "HDF5 create failed");
         goto cleanup;
     }
@@ -724,16 +664,15 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
         goto cleanup;
     }
     h = am_calloc(1, sizeof *h);
-    if (h == NULL || (h->final_path = am_strdup(final_path)) == NULL) {
+    if (h == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, final_path, "out of memory");
         goto cleanup;
     }
     h->file = H5I_INVALID_HID;
     h->tmp_fd = -1;
-    h->lock_fd = -1;
-    h->dir_fd = -1;
-    if ((rc = prepare_temp(h, err)) != AM_OK ||
-        (rc = open_file(h, err)) != AM_OK)
+    h->af.fd = -1;
+    h->af.dir_fd = -1;
+    if ((rc = open_file(h, final_path, err)) != AM_OK)
         goto cleanup;
     root = H5Gopen2(h->file, "/", H5P_DEFAULT);
     if (root == H5I_INVALID_HID ||
@@ -806,15 +745,15 @@ static am_status write_image(am_h5 *h, const void *head, size_t n_head,
         if (k < 0 && errno == EINTR)
             continue;
         if (k < 0)
-            return am_error_set(err, AM_ERR_IO, h->final_path,
+            return am_error_set(err, AM_ERR_IO, h->af.final_path,
                                 "cannot write temporary file '%s': %s",
-                                h->tmp_path, strerror(errno));
+                                h->af.tmp_path, strerror(errno));
         done += (size_t)k;
         if (done >= next_report && h->progress != NULL) {
             next_report += WRITE_PROGRESS_BYTES;
-            if (!h->progress((double)done / (double)size, h->final_path,
+            if (!h->progress((double)done / (double)size, h->af.final_path,
                              h->progress_user))
-                return am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+                return am_error_set(err, AM_ERR_CANCELLED, h->af.final_path,
                                     "cancelled while writing");
         }
     }
@@ -838,7 +777,7 @@ static am_status write_core_image(am_h5 *h, am_error *err)
     ssize_t size = H5Fget_file_image(h->file, NULL, 0);
     H5F_info2_t info;
     if (size <= 0 || H5Fget_info2(h->file, &info) < 0)
-        return h5_fail(err, AM_ERR_IO, h->final_path,
+        return h5_fail(err, AM_ERR_IO, h->af.final_path,
                        "cannot get the file image");
     if (h->image.mem != NULL && (size_t)size <= h->image.size) {
         unsigned char head[SUPERBLOCK_HEAD];
@@ -854,51 +793,16 @@ static am_status write_core_image(am_h5 *h, am_error *err)
     }
     copy = am_malloc((size_t)size);
     if (copy == NULL)
-        return am_error_set(err, AM_ERR_NOMEM, h->final_path,
+        return am_error_set(err, AM_ERR_NOMEM, h->af.final_path,
                             "out of memory for the file image (%lld bytes)",
                             (long long)size);
     if (H5Fget_file_image(h->file, copy, (size_t)size) < 0)
-        rc =
-            h5_fail(err, AM_ERR_IO, h->final_path, "cannot get the file image");
+        rc = h5_fail(err, AM_ERR_IO, h->af.final_path,
+                     "cannot get the file image");
     else
         rc = write_image(h, NULL, 0, copy, (size_t)size, err);
     am_free(copy);
     return rc;
-}
-
-/*
- * Right before the rename, what preflight and create checked may have
- * changed (another process, a user swapping folders): the output's folder
- * must still be the one the temporary was made in, what is at the final
- * name must be a regular file, and none of the protected files. The
- * result then gets the permission bits of the file it replaces.
- */
-static am_status check_before_rename(am_h5 *h, am_error *err)
-{
-    struct stat now, held, st;
-    if (stat(h->dir_path, &now) != 0 || fstat(h->dir_fd, &held) != 0 ||
-        now.st_dev != held.st_dev || now.st_ino != held.st_ino)
-        return am_error_set(err, AM_ERR_IO, h->final_path,
-                            "the output folder '%s' was replaced during the "
-                            "run (it no longer names the folder the result "
-                            "was written in): refusing to rename the result",
-                            h->dir_path);
-    int exists = fstatat(h->dir_fd, h->final_base, &st, 0) == 0;
-    if (exists && !S_ISREG(st.st_mode))
-        return am_error_set(err, AM_ERR_IO, h->final_path,
-                            "output is no longer a regular file: refusing to "
-                            "rename the result onto it");
-    am_status rc = am_file_guard_check_at(h->protect, h->dir_fd, h->final_base,
-                                          h->final_path, err);
-    if (rc != AM_OK)
-        return rc;
-    /* a read-only (0444) output stays read-only */
-    if (exists && fchmod(h->lock_fd, st.st_mode & 0777) != 0)
-        return am_error_set(err, AM_ERR_IO, h->final_path,
-                            "cannot give the result the permissions of the "
-                            "output it replaces: %s",
-                            strerror(errno));
-    return AM_OK;
 }
 
 am_status am_h5_commit(am_h5 *h, am_error *err)
@@ -909,12 +813,12 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file to commit");
     quiet_begin(&q);
     if (write_grid_reflists(h) < 0) {
-        rc = h5_fail(err, AM_ERR_IO, h->final_path,
+        rc = h5_fail(err, AM_ERR_IO, h->af.final_path,
                      "cannot attach the x/y dimension scales");
         goto cleanup;
     }
     if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0) {
-        rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot flush file");
+        rc = h5_fail(err, AM_ERR_IO, h->af.final_path, "cannot flush file");
         goto cleanup;
     }
     if (h->in_memory && (rc = write_core_image(h, err)) != AM_OK)
@@ -923,49 +827,45 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
     herr_t closed = H5Fclose(h->file);
     h->file = H5I_INVALID_HID;
     if (closed < 0) {
-        rc = h5_fail(err, AM_ERR_IO, h->final_path, "cannot close file");
+        rc = h5_fail(err, AM_ERR_IO, h->af.final_path, "cannot close file");
         goto cleanup;
     }
     if (!h->in_memory) {
-        h->tmp_fd = open(h->tmp_path, O_RDONLY | O_CLOEXEC);
+        h->tmp_fd = open(h->af.tmp_path, O_RDONLY | O_CLOEXEC);
         if (h->tmp_fd < 0) {
-            rc = am_error_set(err, AM_ERR_IO, h->final_path,
+            rc = am_error_set(err, AM_ERR_IO, h->af.final_path,
                               "cannot open temporary file '%s': %s",
-                              h->tmp_path, strerror(errno));
+                              h->af.tmp_path, strerror(errno));
             goto cleanup;
         }
     }
     /* data on disk before the name points at it */
     if (fsync(h->tmp_fd) != 0) {
-        rc = am_error_set(err, AM_ERR_IO, h->final_path,
-                          "cannot sync temporary file '%s': %s", h->tmp_path,
+        rc = am_error_set(err, AM_ERR_IO, h->af.final_path,
+                          "cannot sync temporary file '%s': %s", h->af.tmp_path,
                           strerror(errno));
         goto cleanup;
     }
     int closed_fd = close(h->tmp_fd);
     h->tmp_fd = -1;
     if (closed_fd != 0) {
-        rc = am_error_set(err, AM_ERR_IO, h->final_path,
-                          "cannot close temporary file '%s': %s", h->tmp_path,
-                          strerror(errno));
+        rc = am_error_set(err, AM_ERR_IO, h->af.final_path,
+                          "cannot close temporary file '%s': %s",
+                          h->af.tmp_path, strerror(errno));
         goto cleanup;
     }
     /* the last moment a cancellation can keep an older output */
     if (h->progress != NULL &&
-        !h->progress(1.0, h->final_path, h->progress_user)) {
-        rc = am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+        !h->progress(1.0, h->af.final_path, h->progress_user)) {
+        rc = am_error_set(err, AM_ERR_CANCELLED, h->af.final_path,
                           "cancelled before the output was renamed into "
                           "place");
         goto cleanup;
     }
-    if ((rc = check_before_rename(h, err)) != AM_OK)
+    /* folder, final name and protected files checked again, then the
+       rename (common/atomic_file.h) */
+    if ((rc = am_atomic_rename(&h->af, err)) != AM_OK)
         goto cleanup;
-    if (renameat(h->dir_fd, h->tmp_base, h->dir_fd, h->final_base) != 0) {
-        rc = am_error_set(err, AM_ERR_IO, h->final_path,
-                          "cannot rename '%s' onto the output: %s", h->tmp_path,
-                          strerror(errno));
-        goto cleanup;
-    }
 cleanup:
     if (rc != AM_OK)
         release_file(h);
@@ -989,7 +889,7 @@ void am_h5_abort(am_h5 *h)
 void am_h5_set_protected(am_h5 *h, const am_file_guard *protect)
 {
     if (h != NULL)
-        h->protect = protect;
+        h->af.protect = protect;
 }
 
 void am_h5_set_progress(am_h5 *h, am_progress_fn progress, void *user)
@@ -1067,12 +967,12 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
     quiet_begin(&q);
     const double *gt = grid->gt;
     if (h->has_grid) {
-        rc = am_error_set(err, AM_ERR_INTERNAL, h->final_path,
+        rc = am_error_set(err, AM_ERR_INTERNAL, h->af.final_path,
                           "the grid is already written");
         goto cleanup;
     }
     if (crs_wkt == NULL || crs_wkt[0] == '\0') {
-        rc = am_error_set(err, AM_ERR_CRS, h->final_path,
+        rc = am_error_set(err, AM_ERR_CRS, h->af.final_path,
                           "the grid has no coordinate reference system");
         goto cleanup;
     }
@@ -1081,7 +981,7 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
         finite = finite && isfinite(gt[i]);
     if (grid->nx < 1 || grid->ny < 1 || !finite || !(gt[1] > 0) || gt[5] == 0 ||
         gt[2] != 0 || gt[4] != 0) {
-        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+        rc = am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                           "unsupported grid %dx%d, geotransform "
                           "[%g %g %g %g %g %g]: need a non-empty grid, "
                           "no rotation, positive cell width",
@@ -1092,7 +992,7 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
     xs = am_malloc((size_t)grid->nx * sizeof *xs);
     ys = am_malloc((size_t)grid->ny * sizeof *ys);
     if (xs == NULL || ys == NULL) {
-        rc = am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
+        rc = am_error_set(err, AM_ERR_NOMEM, h->af.final_path, "out of memory");
         goto cleanup;
     }
     /* cell centres, same formula as am_grid_cell_center for north-up */
@@ -1105,7 +1005,7 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
     double unit_m = geographic ? 0.0 : wkt_last_unit_factor(crs_wkt);
     if (write_axis(h, "x", grid->nx, xs, geographic, unit_m) < 0 ||
         write_axis(h, "y", grid->ny, ys, geographic, unit_m) < 0) {
-        rc = h5_fail(err, AM_ERR_IO, h->final_path,
+        rc = h5_fail(err, AM_ERR_IO, h->af.final_path,
                      "cannot write the x/y coordinates");
         goto cleanup;
     }
@@ -1135,7 +1035,7 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
     h->ny = grid->ny;
     goto cleanup;
 hdf5_error:
-    rc = h5_fail(err, AM_ERR_IO, h->final_path,
+    rc = h5_fail(err, AM_ERR_IO, h->af.final_path,
                  "cannot write the grid mapping variable 'crs'");
 cleanup:
     close_id(&ds, H5Dclose);
@@ -1158,14 +1058,14 @@ am_status am_h5_make_group(am_h5 *h, const char *path, am_error *err)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
     quiet_begin(&q);
     if (!valid_path(path)) {
-        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+        rc = am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                           "bad group path '%s'", path ? path : "(null)");
         goto cleanup;
     }
     lcpl = lcpl_parents();
     gcpl = gcpl_ordered();
     if (lcpl == H5I_INVALID_HID || gcpl == H5I_INVALID_HID) {
-        rc = h5_fail(err, AM_ERR_INTERNAL, h->final_path,
+        rc = h5_fail(err, AM_ERR_INTERNAL, h->af.final_path,
                      "cannot set up group properties");
         goto cleanup;
     }
@@ -1173,7 +1073,7 @@ am_status am_h5_make_group(am_h5 *h, const char *path, am_error *err)
     if (g == H5I_INVALID_HID) {
         char what[512];
         snprintf(what, sizeof what, "cannot create group '%s'", path);
-        rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+        rc = h5_fail(err, AM_ERR_IO, h->af.final_path, what);
     }
 cleanup:
     close_id(&g, H5Gclose);
@@ -1204,7 +1104,7 @@ static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
     quiet_begin(&q);
     if (obj_path == NULL || obj_path[0] != '/' || name == NULL ||
         name[0] == '\0' || value == NULL || n < 0) {
-        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+        rc = am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                           "bad attribute '%s' on '%s'", name ? name : "(null)",
                           obj_path ? obj_path : "(null)");
         goto cleanup;
@@ -1214,7 +1114,7 @@ static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
         char what[512];
         snprintf(what, sizeof what, "no object '%s' for attribute '%s'",
                  obj_path, name);
-        rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+        rc = h5_fail(err, AM_ERR_IO, h->af.final_path, what);
         goto cleanup;
     }
     switch (kind) {
@@ -1241,7 +1141,7 @@ static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
         char what[512];
         snprintf(what, sizeof what, "cannot write attribute '%s' on '%s'", name,
                  obj_path);
-        rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+        rc = h5_fail(err, AM_ERR_IO, h->af.final_path, what);
     }
 cleanup:
     close_id(&s, H5Sclose);
@@ -1410,7 +1310,8 @@ static am_status reserve_raster(am_h5 *h, am_error *err)
     size_t cap = h->cap_rasters ? 2 * h->cap_rasters : 8;
     hobj_ref_t *r = am_realloc(h->rasters, cap * sizeof *r);
     if (r == NULL)
-        return am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
+        return am_error_set(err, AM_ERR_NOMEM, h->af.final_path,
+                            "out of memory");
     h->rasters = r;
     h->cap_rasters = cap;
     return AM_OK;
@@ -1451,7 +1352,7 @@ static am_status raster_fail(const am_h5 *h, const char *path, am_error *err)
 {
     char what[512];
     snprintf(what, sizeof what, "cannot write raster '%s'", path);
-    return h5_fail(err, AM_ERR_IO, h->final_path, what);
+    return h5_fail(err, AM_ERR_IO, h->af.final_path, what);
 }
 
 /*
@@ -1481,7 +1382,7 @@ static am_status write_rows(am_h5 *h, hid_t ds, hid_t s, hid_t mtype,
             if (!src->fn((int32_t)row0, (int32_t)n, strip, src->user)) {
                 if (err != NULL && err->code != AM_OK)
                     return err->code;
-                return am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+                return am_error_set(err, AM_ERR_CANCELLED, h->af.final_path,
                                     "raster '%s': rows %lld to %lld were "
                                     "not supplied (the row source stopped)",
                                     path, (long long)row0,
@@ -1495,7 +1396,7 @@ static am_status write_rows(am_h5 *h, hid_t ds, hid_t s, hid_t mtype,
         if (h->progress != NULL &&
             !h->progress((double)(row0 + n) / (double)dims[0], path,
                          h->progress_user))
-            return am_error_set(err, AM_ERR_CANCELLED, h->final_path,
+            return am_error_set(err, AM_ERR_CANCELLED, h->af.final_path,
                                 "cancelled while writing '%s'", path);
     }
     return AM_OK;
@@ -1522,20 +1423,20 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
     quiet_begin(&q);
     if (!h->has_grid) {
-        rc = am_error_set(err, AM_ERR_INTERNAL, h->final_path,
+        rc = am_error_set(err, AM_ERR_INTERNAL, h->af.final_path,
                           "raster '%s' written before the grid",
                           path ? path : "(null)");
         goto cleanup;
     }
     if (!valid_path(path) || (src->full == NULL && src->fn == NULL)) {
-        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+        rc = am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                           "bad raster path '%s' or no data",
                           path ? path : "(null)");
         goto cleanup;
     }
     if (!raster_type(type, &ftype, &mtype, &size) ||
         !raster_fill(type, fill, fillv)) {
-        rc = am_error_set(err, AM_ERR_INVALID, h->final_path,
+        rc = am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                           "raster '%s': unknown type %d or a fill value "
                           "(%.17g) the type cannot hold",
                           path, (int)type, fill);
@@ -1551,7 +1452,7 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
     if (src->full == NULL) {
         strip = am_malloc((size_t)chunk[0] * row_bytes);
         if (strip == NULL) {
-            rc = am_error_set(err, AM_ERR_NOMEM, h->final_path,
+            rc = am_error_set(err, AM_ERR_NOMEM, h->af.final_path,
                               "out of memory for a strip of '%s' (%zu bytes)",
                               path, (size_t)chunk[0] * row_bytes);
             goto cleanup;
@@ -1648,11 +1549,11 @@ static am_status write_sparse(am_h5 *h, const char *path, am_h5_type type,
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
     if (!h->has_grid)
-        return am_error_set(err, AM_ERR_INTERNAL, h->final_path,
+        return am_error_set(err, AM_ERR_INTERNAL, h->af.final_path,
                             "raster '%s' written before the grid",
                             path ? path : "(null)");
     if (n < 0 || (n > 0 && (cell == NULL || value == NULL)))
-        return am_error_set(err, AM_ERR_INVALID, h->final_path,
+        return am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                             "raster '%s': %lld cells but no cell or value "
                             "array",
                             path ? path : "(null)", (long long)n);
@@ -1660,13 +1561,13 @@ static am_status write_sparse(am_h5 *h, const char *path, am_h5_type type,
     const int64_t n_grid = (int64_t)h->nx * (int64_t)h->ny;
     for (int64_t i = 0; i < n; i++) {
         if (cell[i] < 0 || cell[i] >= n_grid)
-            return am_error_set(err, AM_ERR_INVALID, h->final_path,
+            return am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                                 "raster '%s': cell %lld (index %lld) is "
                                 "outside the %dx%d grid",
                                 path ? path : "(null)", (long long)cell[i],
                                 (long long)i, (int)h->nx, (int)h->ny);
         if (i > 0 && cell[i] <= cell[i - 1])
-            return am_error_set(err, AM_ERR_INVALID, h->final_path,
+            return am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                                 "raster '%s': cell %lld (index %lld) does "
                                 "not follow cell %lld: cells must be in "
                                 "ascending order, each once",
@@ -1763,7 +1664,7 @@ static am_status check_table(const am_h5 *h, const char *path, int64_t n_rows,
                              am_error *err)
 {
     if (!valid_path(path) || n_rows < 0 || n_cols < 1 || cols == NULL)
-        return am_error_set(err, AM_ERR_INVALID, h->final_path,
+        return am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                             "bad table '%s' (%lld rows, %d columns)",
                             path ? path : "(null)", (long long)n_rows,
                             (int)n_cols);
@@ -1777,7 +1678,7 @@ static am_status check_table(const am_h5 *h, const char *path, int64_t n_rows,
         for (int32_t j = 0; j < i && !bad; j++)
             bad = strcmp(cols[j].name, c->name) == 0;
         if (bad)
-            return am_error_set(err, AM_ERR_INVALID, h->final_path,
+            return am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                                 "table '%s': bad, duplicate or reserved "
                                 "('" TABLE_DIM "') column name '%s', or no "
                                 "data",
@@ -1846,7 +1747,7 @@ am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
     strings = am_malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *strings);
     refs = am_malloc((size_t)n_cols * sizeof *refs);
     if (row == NULL || strings == NULL || refs == NULL) {
-        rc = am_error_set(err, AM_ERR_NOMEM, h->final_path, "out of memory");
+        rc = am_error_set(err, AM_ERR_NOMEM, h->af.final_path, "out of memory");
         goto cleanup;
     }
     for (int64_t i = 0; i < n_rows; i++)
@@ -1884,7 +1785,7 @@ am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
         goto hdf5_error;
     goto cleanup;
 hdf5_error:
-    rc = h5_fail(err, AM_ERR_IO, h->final_path, what);
+    rc = h5_fail(err, AM_ERR_IO, h->af.final_path, what);
 cleanup:
     close_id(&rowds, H5Dclose);
     close_id(&s, H5Sclose);

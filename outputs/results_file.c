@@ -255,6 +255,7 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
     AM_TRY(am_h5_attr_int64(h, at, "features_routable", n->features_routable,
                             c->err));
     AM_TRY(am_h5_attr_double(h, at, "routable_km", n->routable_km, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "from_cache", n->from_cache, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "speed_zone_layers", n->n_zones, c->err));
     AM_TRY(
         am_h5_attr_string(h, at, "speeds", n->speeds ? n->speeds : "", c->err));

@@ -98,6 +98,8 @@ typedef struct am_rf_network {
     int64_t oneway, maxspeed_used, maxspeed_unparsable, maxspeed_implausible,
         closed_by_access, areas_skipped, reversible_skipped, ferries,
         missing_nodes_ways, missing_nodes_dropped;
+    int64_t from_cache; /* 1: loaded from a prepared graph (accessim
+                           prepare), 0: read from the roads input */
 } am_rf_network;
 
 /* The grid, its populated cells and /population's attributes. */
