@@ -1,8 +1,12 @@
 /*
- * bench_snap.c: times the snapping phase of the Comoros demo (geo/snap.h)
- * per thread count, against the serial code it replaced.
+ * bench_snap.c: times the snapping phase of the Comoros demo or a
+ * synthetic region (geo/snap.h) per thread count, against the serial
+ * node snapping it replaced.
  *
- *   build/benchmarks/bench_snap [DEMO_DIR] [TRIALS] [THREADS...]
+ *   build/benchmarks/bench_snap [DIR] [TRIALS] [THREADS...]
+ *
+ * DIR holds the Comoros demo's files, or a region from
+ * accessim-genregion (roads.gpkg, population.tif).
  *
  * Loads the demo's roads and population as the engine does, builds the
  * metric frame and the node index, then for each step runs TRIALS timed
@@ -11,9 +15,14 @@
  *   centres_serial  cell centres + one transform to lon/lat (engine.c's
  *                   loop before geo/snap)
  *   centres         am_snap_cell_centers, per thread count
- *   snap_serial     one transform into the frame + k-d tree + geodesic per
- *                   point (engine.c's snap_points before geo/snap)
- *   snap            am_snap_points, per thread count
+ *   snap_serial     one transform into the frame + k-d tree over the NODES
+ *                   + geodesic per point: the node snapping used before
+ *                   points snapped onto segments
+ *   snap            am_snap_points (nearest point of a segment, two
+ *                   links), per thread count
+ * snap_breakdown compares the two searches alone (nearest_s: node k-d
+ * tree; nearest_segment_s: segment index) and reports the segment
+ * structures' memory.
  *   clone           am_transform_clone of the frame's transform (paid per
  *                   thread per call)
  * Not part of ctest; timings on shared machines are noisy: compare within
@@ -25,9 +34,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
 #include "geo/crs.h"
 #include "geo/geodesic.h"
+#include "geo/segment_index.h"
+#include "geo/segments.h"
 #include "geo/snap.h"
 #include "geo/spatial_index.h"
 #include "inputs/population.h"
@@ -65,11 +77,15 @@ typedef struct bench {
     am_transform *to_metric;
     am_transform *to_ll;
     am_spatial_index *index;
+    am_segment *seg;
+    int32_t n_seg;
+    am_segment_index *seg_index;
     am_snap_target target;
     double *lon, *lat; /* [n_cells] cell centres */
-    int32_t *node;
+    int32_t *node;     /* [2 n_cells] */
     double *dist_m;
-    uint32_t *offset_ds;
+    uint32_t *offset_ds; /* [2 n_cells] */
+    const char *dataset;
 } bench;
 
 static void die(const char *what, const am_error *err)
@@ -143,7 +159,7 @@ static void snap_parallel(bench *b, int threads)
     am_snap_options o = am_snap_options_default();
     o.threads = threads;
     if (am_snap_points(&b->target, b->pop->n_cells, b->lon, b->lat, &o, b->node,
-                       b->dist_m, b->offset_ds, &n_on, &err) != AM_OK)
+                       b->offset_ds, b->dist_m, &n_on, &err) != AM_OK)
         die("am_snap_points", &err);
 }
 
@@ -194,15 +210,17 @@ static void run(bench *b, const char *name, step_fn fn, int threads, int trials)
     }
     double cpu = median(c, trials);
     double med = median(t, trials);
-    printf("{\"bench\":\"%s\",\"dataset\":\"comoros\",\"points\":%d,"
-           "\"nodes\":%d,\"threads\":%d,\"trials\":%d,\"median_s\":%.4f,"
-           "\"min_s\":%.4f,\"cpu_median_s\":%.4f}\n",
-           name, (int)b->pop->n_cells, (int)b->roads->n_nodes, threads, trials,
-           med, t[0], cpu);
+    printf("{\"bench\":\"%s\",\"dataset\":\"%s\",\"points\":%d,"
+           "\"nodes\":%d,\"segments\":%d,\"threads\":%d,\"trials\":%d,"
+           "\"median_s\":%.4f,\"min_s\":%.4f,\"cpu_median_s\":%.4f}\n",
+           name, b->dataset, (int)b->pop->n_cells, (int)b->roads->n_nodes,
+           (int)b->n_seg, threads, trials, med, t[0], cpu);
     fflush(stdout);
 }
 
-/* Where a serial snap's time goes: transform, tree, geodesic (one run). */
+/* Where a serial snap's time goes: transform, tree, geodesic (one run),
+ * in CPU seconds of the process (one thread: steadier than wall time on a
+ * shared machine). */
 static void breakdown(bench *b)
 {
     am_error err;
@@ -213,14 +231,14 @@ static void breakdown(bench *b)
         die("out of memory", NULL);
     memcpy(x, b->lon, sizeof *x * (size_t)n);
     memcpy(y, b->lat, sizeof *y * (size_t)n);
-    double t0 = now_s();
+    double t0 = cpu_s();
     if (am_transform_points(b->to_metric, (size_t)n, x, y, NULL, &err) != AM_OK)
         die("transform", &err);
-    double t1 = now_s();
+    double t1 = cpu_s();
     for (int32_t i = 0; i < n; i++)
         b->node[i] =
             am_spatial_index_nearest(b->index, x[i], y[i], 5000.0, NULL);
-    double t2 = now_s();
+    double t2 = cpu_s();
     double sum = 0.0;
     for (int32_t i = 0; i < n; i++) {
         int32_t v = b->node[i];
@@ -228,11 +246,23 @@ static void breakdown(bench *b)
             sum += am_geodesic_distance_m(b->lon[i], b->lat[i],
                                           b->roads->lon[v], b->roads->lat[v]);
     }
-    double t3 = now_s();
-    printf("{\"bench\":\"snap_breakdown\",\"dataset\":\"comoros\","
+    double t3 = cpu_s();
+    int64_t on = 0;
+    for (int32_t i = 0; i < n; i++)
+        on += am_segment_index_nearest(b->seg_index, x[i], y[i], 5000.0, NULL,
+                                       NULL) >= 0;
+    double t4 = cpu_s();
+    const int64_t seg_bytes = (int64_t)b->n_seg * (int64_t)sizeof *b->seg +
+                              am_segment_index_bytes(b->seg_index);
+    printf("{\"bench\":\"snap_breakdown\",\"dataset\":\"%s\","
            "\"transform_s\":%.4f,\"nearest_s\":%.4f,\"geodesic_s\":%.4f,"
-           "\"check_m\":%.1f}\n",
-           t1 - t0, t2 - t1, t3 - t2, sum);
+           "\"nearest_segment_s\":%.4f,\"segments\":%d,"
+           "\"segment_bytes\":%lld,\"bytes_per_segment\":%.1f,"
+           "\"on_network\":%lld,\"check_m\":%.1f}\n",
+           b->dataset, t1 - t0, t2 - t1, t3 - t2, t4 - t3, (int)b->n_seg,
+           (long long)seg_bytes,
+           b->n_seg > 0 ? (double)seg_bytes / (double)b->n_seg : 0.0,
+           (long long)on, sum);
     free(x);
     free(y);
 }
@@ -244,11 +274,20 @@ int main(int argc, char **argv)
     if (trials < 1 || trials > MAX_TRIALS)
         trials = 5;
     char roads_path[1024], pop_path[1024], frame[256];
-    snprintf(roads_path, sizeof roads_path, "%s/comores-latest.osm.pbf", dir);
-    snprintf(pop_path, sizeof pop_path, "%s/com_ppp_2020_UNadj.tif", dir);
-
+    snprintf(roads_path, sizeof roads_path, "%s/roads.gpkg", dir);
+    snprintf(pop_path, sizeof pop_path, "%s/population.tif", dir);
     bench b;
     memset(&b, 0, sizeof b);
+    b.dataset = "region";
+    FILE *probe = fopen(roads_path, "rb");
+    if (probe != NULL) {
+        fclose(probe);
+    } else {
+        snprintf(roads_path, sizeof roads_path, "%s/comores-latest.osm.pbf",
+                 dir);
+        snprintf(pop_path, sizeof pop_path, "%s/com_ppp_2020_UNadj.tif", dir);
+        b.dataset = "comoros";
+    }
     am_error err;
     am_road_options ro = {.path = roads_path, .layer = NULL, .where = NULL};
     if (am_roads_load(&ro, NULL, NULL, &b.roads, &err) != AM_OK)
@@ -276,21 +315,26 @@ int main(int argc, char **argv)
     const int32_t n = b.pop->n_cells;
     b.lon = malloc(sizeof *b.lon * (size_t)n);
     b.lat = malloc(sizeof *b.lat * (size_t)n);
-    b.node = malloc(sizeof *b.node * (size_t)n);
+    b.node = malloc(sizeof *b.node * 2 * (size_t)n);
     b.dist_m = malloc(sizeof *b.dist_m * (size_t)n);
-    b.offset_ds = malloc(sizeof *b.offset_ds * (size_t)n);
+    b.offset_ds = malloc(sizeof *b.offset_ds * 2 * (size_t)n);
     if (!x || !y || !b.lon || !b.lat || !b.node || !b.dist_m || !b.offset_ds)
         die("out of memory", NULL);
     memcpy(x, r->lon, sizeof *x * (size_t)r->n_nodes);
     memcpy(y, r->lat, sizeof *y * (size_t)r->n_nodes);
     if (am_transform_points(b.to_metric, (size_t)r->n_nodes, x, y, NULL,
                             &err) != AM_OK ||
-        am_spatial_index_build(r->n_nodes, x, y, &b.index) != AM_OK)
+        am_spatial_index_build(r->n_nodes, x, y, &b.index) != AM_OK ||
+        am_segments_from_arcs(r->n_nodes, r->n_arcs, r->tail, r->head,
+                              r->time_ds, NULL, &b.seg, &b.n_seg,
+                              &err) != AM_OK ||
+        am_segment_index_build(b.n_seg, b.seg, r->n_nodes, x, y,
+                               &b.seg_index) != AM_OK)
         die("index", &err);
     free(x);
     free(y);
-    b.target =
-        (am_snap_target){b.index, b.to_metric, r->n_nodes, r->lon, r->lat};
+    b.target = (am_snap_target){b.seg_index, b.seg,  b.n_seg, b.to_metric,
+                                r->n_nodes,  r->lon, r->lat};
 
     int threads[16], nt = 0;
     for (int k = 3; k < argc && nt < 16; k++)
@@ -314,6 +358,8 @@ int main(int argc, char **argv)
     free(b.dist_m);
     free(b.offset_ds);
     am_spatial_index_destroy(b.index);
+    am_segment_index_destroy(b.seg_index);
+    am_free(b.seg);
     am_transform_destroy(b.to_metric);
     am_transform_destroy(b.to_ll);
     am_population_destroy(b.pop);

@@ -17,7 +17,9 @@
 #include <accessim.h>
 #include "engine/scenario.h"
 #include "geo/crs.h"
-#include "geo/spatial_index.h"
+#include "geo/segment_index.h"
+#include "geo/segments.h"
+#include "geo/snap.h"
 #include "inputs/facilities.h"
 #include "inputs/population.h"
 #include "inputs/roads.h"
@@ -34,11 +36,12 @@ typedef struct am_fp {
     long long size;
 } am_fp;
 
-/* Where a set of points landed on the network. */
+/* Where a set of points landed on the network: point i's links are
+ * 2 i + k, k = 0, 1 (geo/snap.h). */
 typedef struct am_snapped {
-    int32_t *node;       /* [n], -1 = off network */
-    double *dist_m;      /* [n], geodesic distance to the node, NaN off */
-    uint32_t *offset_ds; /* [n], walking time to the node */
+    int32_t *node;       /* [2 n], -1 = no such link; both: off network */
+    uint32_t *offset_ds; /* [2 n], time between the point and the node */
+    double *dist_m;      /* [n], geodesic distance to the road, NaN off */
 } am_snapped;
 
 void am_snapped_free(am_snapped *s);
@@ -89,7 +92,12 @@ struct am_model {
     am_graph *graph;
     am_graph *graph_rev;
     am_population *pop;
-    am_spatial_index *index;
+    am_segment *seg; /* [n_seg] the segments points snap onto */
+    int32_t n_seg;
+    am_segment_index *seg_index;
+    const uint8_t *snap_allowed; /* [n_nodes] nodes segments may end at
+                                    (components kept for snapping); NULL:
+                                    all. Borrowed, set before the graph. */
     double net_box[4]; /* network lon/lat extent: min x, min y, max x, max y */
     am_transform *to_metric; /* WGS 84 -> local metric frame */
     char frame[256];
@@ -145,15 +153,18 @@ struct am_results {
 };
 
 /*
- * Snaps n lon/lat points to the nearest node of built model m within the
- * scenario's snap distance, in parallel (geo/snap.h: nearest in the local
- * metric frame; the reported distance and the walking time use the
- * geodesic distance). Points that cannot be transformed are off network.
- * *n_on = snapped. log (may be NULL) gets the progress.
+ * Snaps n lon/lat points onto the nearest point of a road segment of built
+ * model m within the scenario's snap distance, in parallel (geo/snap.h:
+ * nearest in the local metric frame; the reported distance and the walking
+ * time use the geodesic distance), with the links of role (people:
+ * AM_SNAP_ORIGIN, facilities: AM_SNAP_DESTINATION). Points that cannot be
+ * transformed are off network. *n_on = snapped. log (may be NULL) gets
+ * the progress.
  */
 am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
-                               const double *lat, am_snapped *out,
-                               int32_t *n_on, am_phases *log, am_error *err);
+                               const double *lat, am_snap_role role,
+                               am_snapped *out, int32_t *n_on, am_phases *log,
+                               am_error *err);
 
 /* am_model_create recording warnings on w (a run's list; NULL: the
  * model's own, forwarding to opt->warning). */

@@ -7,10 +7,11 @@
  *    read and written by strips of rows, never as a full grid: 64 rows of
  *    8 bytes, twice) and the x axis; per row, the y axis;
  *  - per populated cell: the population list with its growth slack (32),
- *    the snapped node, distance and walk time (16), the lon/lat and
- *    metric coordinates while snapping (32), the demand index (24), and per
- *    set the nearest time and facility (8) and 8 per measure, and the
- *    writer's per-cell values (8);
+ *    the two snapped links (node and time) and distance (24), the lon/lat
+ *    and metric coordinates while snapping (32), the demand index (32),
+ *    the 2SFCA link partials while a measure runs (16), and per set the
+ *    nearest time and facility (8) and 8 per measure, and the writer's
+ *    per-cell values (8);
  *  - the output file is built in memory (outputs/h5_writer.c): per raster
  *    4 bytes per populated cell (deflate does little on populated cells;
  *    chunks holding only the fill value are not stored);
@@ -34,7 +35,7 @@
 #define NETWORK_PER_FILE_BYTE 24
 #define GRID_BYTES_PER_COLUMN (2 * 64 * 8 + 8)
 #define GRID_BYTES_PER_ROW 8
-#define CELL_BYTES_FIXED (32 + 16 + 32 + 24 + 8)
+#define CELL_BYTES_FIXED (32 + 24 + 32 + 32 + 16 + 8)
 #define CELL_BYTES_PER_SET 8
 #define CELL_BYTES_PER_MEASURE 8
 #define OUTPUT_BYTES_PER_CELL 4

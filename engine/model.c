@@ -5,16 +5,19 @@
  * Stages (each timed, with the process's peak memory after it):
  *   roads       read the road layer into an arc list (inputs/roads)
  *   graph       CSR graph and its reverse (kernels/graph), the local
- *               metric frame and the spatial index of the nodes (geo/)
+ *               metric frame, the road segments and their spatial index
+ *               (geo/segments, geo/segment_index)
  *   population  read the raster's populated cells (inputs/population)
- *   snap        cells to their nearest routable node, in a local
- *               azimuthal-equidistant frame (geo/), the off-network leg
- *               timed at walking speed; the demand index (kernels/demand)
+ *   snap        cells onto the nearest point of a routable road segment,
+ *               in a local azimuthal-equidistant frame (geo/snap), the
+ *               off-network leg timed at walking speed, linked to the
+ *               segment's end nodes they can drive to; the demand index
+ *               (kernels/demand)
  *
  * Definitions the outputs and the summary rely on:
  *  - a cell whose centre is farther than snap.max_distance_m from every
- *    routable node is "off network": it reaches nothing (time unreachable,
- *    access 0) and is counted in the summary, never dropped;
+ *    routable road segment is "off network": it reaches nothing (time
+ * unreachable, access 0) and is counted in the summary, never dropped;
  *  - walking times are whole deciseconds, nearbyint(d / v * 10).
  */
 #include <math.h>
@@ -32,7 +35,6 @@
 #include "engine/scenario_inputs.h"
 #include "engine/sysinfo.h"
 #include "geo/grid.h"
-#include "geo/snap.h"
 #include "inputs/fingerprint.h"
 #include "inputs/road_profile.h"
 #include "kernels/parallel.h"
@@ -542,7 +544,8 @@ static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
     return AM_OK;
 }
 
-/* The graph, its reverse, the local metric frame and the node index. */
+/* The graph, its reverse, the local metric frame, the road segments and
+ * their index. */
 static am_status build_graph(am_model *m, am_error *err)
 {
     am_road_network *r = m->roads;
@@ -568,10 +571,19 @@ static am_status build_graph(am_model *m, am_error *err)
     rc = build_frame(m, x, y, err);
     if (rc != AM_OK)
         am_err_file_default(err, m->roads_path);
+    if (rc == AM_OK)
+        rc = am_segments_from_arcs(r->n_nodes, r->n_arcs, r->tail, r->head,
+                                   r->time_ds, m->snap_allowed, &m->seg,
+                                   &m->n_seg, err);
     if (rc == AM_OK) {
-        rc = am_spatial_index_build(r->n_nodes, x, y, &m->index);
-        if (rc == AM_ERR_NOMEM)
-            rc = am_error_set(err, rc, NULL, "out of memory");
+        rc = am_segment_index_build(m->n_seg, m->seg, r->n_nodes, x, y,
+                                    &m->seg_index);
+        if (rc != AM_OK)
+            rc = am_error_set(err, rc, NULL,
+                              rc == AM_ERR_NOMEM ? "out of memory"
+                                                 : "segment index: a "
+                                                   "segment names a vertex "
+                                                   "beyond the network");
     }
     am_free(x);
     am_free(y);
@@ -607,28 +619,31 @@ static am_status build_population(am_model *m, am_error *err)
 }
 
 am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
-                               const double *lat, am_snapped *out,
-                               int32_t *n_on, am_phases *log, am_error *err)
+                               const double *lat, am_snap_role role,
+                               am_snapped *out, int32_t *n_on, am_phases *log,
+                               am_error *err)
 {
     *n_on = 0;
-    out->node = am_alloc_array((size_t)n, sizeof *out->node);
+    out->node = am_alloc_array((size_t)n, 2 * sizeof *out->node);
+    out->offset_ds = am_alloc_array((size_t)n, 2 * sizeof *out->offset_ds);
     out->dist_m = am_alloc_array((size_t)n, sizeof *out->dist_m);
-    out->offset_ds = am_alloc_array((size_t)n, sizeof *out->offset_ds);
     if (!out->node || !out->dist_m || !out->offset_ds)
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory snapping %d points", (int)n);
-    const am_snap_target t = {m->index, m->to_metric, m->roads->n_nodes,
-                              m->roads->lon, m->roads->lat};
+    const am_snap_target t = {
+        m->seg_index,      m->seg,        m->n_seg,     m->to_metric,
+        m->roads->n_nodes, m->roads->lon, m->roads->lat};
     am_snap_options o = am_snap_options_default();
     o.max_distance_m = m->s->snap_max_m;
     o.walk_speed_kmh = m->s->walk_speed_kmh;
+    o.role = role;
     o.threads = m->threads;
     if (log != NULL) {
         o.progress = am_phase_progress;
         o.progress_user = log;
     }
-    return am_snap_points(&t, n, lon, lat, &o, out->node, out->dist_m,
-                          out->offset_ds, n_on, err);
+    return am_snap_points(&t, n, lon, lat, &o, out->node, out->offset_ds,
+                          out->dist_m, n_on, err);
 }
 
 /* The populated cells' centres in WGS 84, checked against the network. */
@@ -680,8 +695,8 @@ static am_status build_snap(am_model *m, am_error *err)
     if ((rc = cell_lonlat(m, lon, lat, err)) != AM_OK)
         goto done;
     int32_t n_on = 0;
-    rc = am_model_snap_points(m, n, lon, lat, &m->cell_snap, &n_on, &m->phases,
-                              err);
+    rc = am_model_snap_points(m, n, lon, lat, AM_SNAP_ORIGIN, &m->cell_snap,
+                              &n_on, &m->phases, err);
     if (rc != AM_OK)
         goto done;
     if (n_on == 0) {
@@ -692,7 +707,7 @@ static am_status build_snap(am_model *m, am_error *err)
         goto done;
     }
     for (int32_t i = 0; i < n; i++) {
-        if (m->cell_snap.node[i] < 0) {
+        if (m->cell_snap.node[2 * i] < 0 && m->cell_snap.node[2 * i + 1] < 0) {
             m->pop_off_network += p->pop[i];
             m->cells_off_network++;
         }
@@ -764,7 +779,8 @@ void am_model_destroy(am_model *m)
     am_demand_destroy(m->demand);
     am_snapped_free(&m->cell_snap);
     am_transform_destroy(m->to_metric);
-    am_spatial_index_destroy(m->index);
+    am_segment_index_destroy(m->seg_index);
+    am_free(m->seg);
     am_population_destroy(m->pop);
     am_graph_destroy(m->graph_rev);
     am_graph_destroy(m->graph);
@@ -802,12 +818,12 @@ const double *am_model_cell_population(const am_model *m)
     return m != NULL && m->pop != NULL ? m->pop->pop : NULL;
 }
 
-const int32_t *am_model_cell_nodes(const am_model *m)
+const int32_t *am_model_cell_link_nodes(const am_model *m)
 {
     return m != NULL && m->reached >= AM_STAGE_SNAP ? m->cell_snap.node : NULL;
 }
 
-const uint32_t *am_model_cell_offsets_ds(const am_model *m)
+const uint32_t *am_model_cell_link_offsets_ds(const am_model *m)
 {
     return m != NULL && m->reached >= AM_STAGE_SNAP ? m->cell_snap.offset_ds
                                                     : NULL;

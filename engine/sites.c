@@ -2,8 +2,10 @@
  * sites.c: facility sets and candidate sites snapped onto a model, and
  * their catchments (see accessim.h, am_sites_* and am_catchments_*).
  *
+ * Sites snap onto the nearest point of a road as destinations (geo/snap.h:
+ * linked to the segment's end nodes from which the point is reached).
  * A site's catchment is one bounded search on the reverse graph from its
- * node, started at its own walking leg (kernels/catchment, kernels/search);
+ * links, each started at its own time (kernels/catchment, kernels/search);
  * only nodes that carry demand are kept, since no measure reads the others.
  */
 #include <math.h>
@@ -39,7 +41,8 @@ static am_status snap_sites(am_sites *f, am_error *err)
 {
     const am_facility_set *fac = f->fac;
     am_status rc = am_model_snap_points(f->m, fac->n, fac->lon, fac->lat,
-                                        &f->snap, &f->n_on, NULL, err);
+                                        AM_SNAP_DESTINATION, &f->snap, &f->n_on,
+                                        NULL, err);
     for (int32_t j = 0; rc == AM_OK && j < fac->n; j++)
         f->capacity_total += fac->capacity[j];
     return rc;
@@ -47,7 +50,7 @@ static am_status snap_sites(am_sites *f, am_error *err)
 
 /*
  * Names the sites that are off the network (at most a few, then a count),
- * with how far they are from the nearest routable node: a swapped lon/lat
+ * with how far they are from the nearest routable road: a swapped lon/lat
  * or a wrong CRS shows up here rather than as a silently smaller set.
  */
 static void warn_off_network(am_sites *f)
@@ -60,13 +63,14 @@ static void warn_off_network(am_sites *f)
     size_t used = 0;
     int shown = 0;
     for (int32_t j = 0; j < f->fac->n && shown < 3; j++) {
-        if (f->snap.node[j] >= 0)
+        if (f->snap.node[2 * j] >= 0 || f->snap.node[2 * j + 1] >= 0)
             continue;
         double x = f->fac->lon[j], y = f->fac->lat[j], d = NAN;
         int32_t v = -1;
         if (am_transform_points(m->to_metric, 1, &x, &y, NULL, NULL) == AM_OK &&
             isfinite(x) && isfinite(y))
-            v = am_spatial_index_nearest(m->index, x, y, INFINITY, &d);
+            v = am_segment_index_nearest(m->seg_index, x, y, INFINITY, &d,
+                                         NULL);
         char where[96];
         if (v >= 0)
             snprintf(where, sizeof where, "%.0f m from a road", d);
@@ -283,9 +287,14 @@ const double *am_sites_capacity(const am_sites *f)
     return f != NULL ? f->fac->capacity : NULL;
 }
 
-const int32_t *am_sites_nodes(const am_sites *f)
+const int32_t *am_sites_link_nodes(const am_sites *f)
 {
     return f != NULL ? f->snap.node : NULL;
+}
+
+const uint32_t *am_sites_link_offsets_ds(const am_sites *f)
+{
+    return f != NULL ? f->snap.offset_ds : NULL;
 }
 
 void am_sites_lonlat(const am_sites *f, const double **lon, const double **lat)
@@ -329,9 +338,9 @@ am_status am_sites_catchments(const am_sites *f, int32_t first, int32_t count,
         return rc;
     const am_model *m = f->m;
     return am_catchments_compute(
-        m->graph_rev, count, f->snap.node + first, f->snap.offset_ds + first,
-        limit, m->demand_nodes, 0, threads > 0 ? threads : m->threads, progress,
-        progress_user, out, err);
+        m->graph_rev, count, f->snap.node + 2 * (int64_t)first,
+        f->snap.offset_ds + 2 * (int64_t)first, limit, m->demand_nodes, 0,
+        threads > 0 ? threads : m->threads, progress, progress_user, out, err);
 }
 
 int32_t am_catchments_row_count(const am_catchments *c)
@@ -418,11 +427,13 @@ am_status am_sites_catchment_one(const am_sites *f, int32_t j, double max_min,
     if (rc != AM_OK)
         return rc;
     const am_model *m = f->m;
-    const int32_t v = f->snap.node[j];
-    if (v < 0)
+    const int32_t *v = &f->snap.node[2 * j];
+    const uint32_t *t0 = &f->snap.offset_ds[2 * j];
+    const int32_t n_seeds = (v[0] >= 0) + (v[1] >= 0); /* present first */
+    if (n_seeds == 0)
         return AM_OK; /* off the network: an empty catchment */
-    const uint32_t t0 = f->snap.offset_ds[j];
-    const int32_t n = am_search_run(q->search, m->graph_rev, 1, &v, &t0, limit);
+    const int32_t n =
+        am_search_run(q->search, m->graph_rev, n_seeds, v, t0, limit);
     if (n < 0)
         return am_error_set(err, AM_ERR_INTERNAL, NULL,
                             "search workspace smaller than the graph");

@@ -189,7 +189,8 @@ static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
     d->lon = f->lon;
     d->lat = f->lat;
     d->snap_distance_m = set->snap.dist_m;
-    d->node = set->snap.node;
+    d->link_node = set->snap.node;
+    d->link_offset_ds = set->snap.offset_ds;
     d->nearest_ds = res->nearest_ds;
     d->nearest = res->nearest;
     d->n_measures = s->n_measures;

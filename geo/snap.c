@@ -1,6 +1,6 @@
 /*
- * snap.c: points onto their nearest routable node, in parallel (see
- * snap.h).
+ * snap.c: points onto the nearest point of a routable road segment, in
+ * parallel (see snap.h).
  *
  * Why: snapping the populated cells is the largest phase of a small run
  * (the Comoros demo: ~0.4 s of ~0.9 s) and grows with the cells, 10^7 and
@@ -11,7 +11,7 @@
  * tasks. A task copies its chunk into its thread's scratch, transforms it
  * into the metric frame with its thread's own transform (PROJ objects and
  * contexts are not thread-safe, so each thread has a clone, made serially
- * before the parallel region), queries the k-d tree (read-only,
+ * before the parallel region), queries the segment index (read-only,
  * thread-safe) per point and measures the off-network leg with the
  * geodesic inverse (Karney 2013; thread-safe). Tasks write only their own
  * range of the outputs, and PROJ transforms each point on its own, so the
@@ -21,10 +21,11 @@
  * each task records its status and the lowest failing chunk is reported
  * after the round.
  *
- * The per-point arithmetic is the engine's since the first release and
- * must stay so (outputs are compared byte for byte): nearest by planar
- * distance within max_distance_m inclusive, dist_m geodesic, time
- * nearbyint(d / (kmh / 3.6) * 10), capped at AM_TIME_INF - 1.
+ * The per-point arithmetic is fixed (outputs are compared byte for byte):
+ * nearest segment by planar distance within max_distance_m inclusive, ties
+ * to the lowest segment id; dist_m geodesic to the foot; walking time
+ * nearbyint(d / (kmh / 3.6) * 10); partial segment times nearbyint(f * t);
+ * every offset capped at AM_TIME_INF - 1.
  */
 #include "geo/snap.h"
 
@@ -181,8 +182,9 @@ static am_status pass_run(const chunk_pass *p, int32_t *total, am_error *err)
                 (long long)i0, (long long)i1 - 1,
                 st[c - c0] == AM_ERR_CRS ? "PROJ could not transform them"
                 : st[c - c0] == AM_ERR_INTERNAL
-                    ? "the spatial index returned a node id beyond the "
-                      "target's nodes (index and node arrays disagree)"
+                    ? "the spatial index returned a segment beyond the "
+                      "target's segments or vertices (index and segment "
+                      "arrays disagree)"
                     : "failed");
             goto cleanup;
         }
@@ -209,10 +211,78 @@ typedef struct snap_job {
     const double *lon, *lat;
     double max_m;
     double walk_mps;
-    int32_t *node;
-    double *dist_m;      /* may be NULL */
-    uint32_t *offset_ds; /* may be NULL */
+    am_snap_role role;
+    int32_t *node;       /* [2 n] */
+    uint32_t *offset_ds; /* [2 n] */
+    double *dist_m;      /* [n], may be NULL */
 } snap_job;
+
+/* nearbyint(x) for x >= 0, as a time below the sentinel. */
+static uint64_t round_ds(double x)
+{
+    const double r = nearbyint(x);
+    return r < (double)AM_TIME_INF ? (uint64_t)r : AM_TIME_INF;
+}
+
+static uint32_t cap_ds(uint64_t t)
+{
+    return t < AM_TIME_INF ? (uint32_t)t : AM_TIME_INF - 1;
+}
+
+/*
+ * The links of a point whose foot is at fraction f of segment s, walk_ds
+ * away (see snap.h): node[0..1], offset_ds[0..1], a-side first, absent
+ * ones last.
+ */
+static void links_of(const am_segment *s, double f, uint32_t walk_ds,
+                     am_snap_role role, int32_t *node, uint32_t *offset_ds)
+{
+    int32_t nn[2] = {-1, -1};
+    uint64_t tt[2] = {AM_TIME_INF, AM_TIME_INF};
+    if (f == 0.0 && s->v0 == s->a) {
+        nn[0] = s->a;
+        tt[0] = walk_ds;
+    } else if (f == 1.0 && s->v1 == s->b) {
+        nn[1] = s->b;
+        tt[1] = walk_ds;
+    } else if (role == AM_SNAP_ORIGIN) {
+        /* drive from the foot to a (direction 1) or to b (direction 0) */
+        if (s->time_ds[1] < AM_TIME_INF) {
+            nn[0] = s->a;
+            tt[0] = (uint64_t)walk_ds + round_ds(f * s->time_ds[1]) +
+                    s->after_ds[1];
+        }
+        if (s->time_ds[0] < AM_TIME_INF) {
+            nn[1] = s->b;
+            tt[1] = (uint64_t)walk_ds + round_ds((1.0 - f) * s->time_ds[0]) +
+                    s->after_ds[0];
+        }
+    } else {
+        /* drive from a (direction 0) or from b (direction 1) to the foot */
+        if (s->time_ds[0] < AM_TIME_INF) {
+            nn[0] = s->a;
+            tt[0] = (uint64_t)walk_ds + s->before_ds[0] +
+                    round_ds(f * s->time_ds[0]);
+        }
+        if (s->time_ds[1] < AM_TIME_INF) {
+            nn[1] = s->b;
+            tt[1] = (uint64_t)walk_ds + s->before_ds[1] +
+                    round_ds((1.0 - f) * s->time_ds[1]);
+        }
+    }
+    int k = 0;
+    for (int q = 0; q < 2; q++) {
+        if (nn[q] < 0)
+            continue;
+        node[k] = nn[q];
+        offset_ds[k] = cap_ds(tt[q]);
+        k++;
+    }
+    for (; k < 2; k++) {
+        node[k] = -1;
+        offset_ds[k] = AM_TIME_INF;
+    }
+}
 
 static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
                             int32_t m, int32_t *count)
@@ -220,7 +290,6 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
     const snap_job *j = arg;
     const am_snap_target *t = j->t;
     double *x = w->x, *y = w->y;
-    const int geodesic = j->dist_m != NULL || j->offset_ds != NULL;
     int32_t on = 0;
     memcpy(x, j->lon + i0, sizeof *x * (size_t)m);
     memcpy(y, j->lat + i0, sizeof *y * (size_t)m);
@@ -228,51 +297,59 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
         return AM_ERR_CRS;
     for (int32_t k = 0; k < m; k++) {
         const int32_t i = i0 + k;
-        int32_t v = -1;
+        int32_t sid = -1;
+        double f = 0.0;
         if (isfinite(x[k]) && isfinite(y[k])) /* failed: HUGE_VAL */
-            v = am_spatial_index_nearest(t->index, x[k], y[k], j->max_m, NULL);
-        if (v >= t->n_nodes)
+            sid = am_segment_index_nearest(t->index, x[k], y[k], j->max_m, NULL,
+                                           &f);
+        if (sid >= t->n_segments)
             return AM_ERR_INTERNAL;
-        j->node[i] = v;
-        if (v < 0) {
+        if (sid < 0) {
+            j->node[2 * i] = j->node[2 * i + 1] = -1;
+            j->offset_ds[2 * i] = j->offset_ds[2 * i + 1] = AM_TIME_INF;
             if (j->dist_m != NULL)
                 j->dist_m[i] = NAN;
-            if (j->offset_ds != NULL)
-                j->offset_ds[i] = AM_TIME_INF;
             continue;
         }
+        const am_segment *s = &t->seg[sid];
+        if (s->v0 < 0 || s->v0 >= t->n_vertices || s->v1 < 0 ||
+            s->v1 >= t->n_vertices)
+            return AM_ERR_INTERNAL;
         on++;
-        if (!geodesic)
-            continue;
-        const double d = am_geodesic_distance_m(j->lon[i], j->lat[i],
-                                                t->node_lon[v], t->node_lat[v]);
+        const double lon0 = t->vertex_lon[s->v0], lat0 = t->vertex_lat[s->v0];
+        double flon = lon0, flat = lat0;
+        if (f == 1.0) {
+            flon = t->vertex_lon[s->v1];
+            flat = t->vertex_lat[s->v1];
+        } else if (f > 0.0) { /* the shorter way round in longitude */
+            flon = lon0 + f * remainder(t->vertex_lon[s->v1] - lon0, 360.0);
+            flat = lat0 + f * (t->vertex_lat[s->v1] - lat0);
+        }
+        const double d =
+            am_geodesic_distance_m(j->lon[i], j->lat[i], flon, flat);
         if (j->dist_m != NULL)
             j->dist_m[i] = d;
-        if (j->offset_ds != NULL) {
-            const double ds = nearbyint(d / j->walk_mps * 10.0);
-            j->offset_ds[i] =
-                ds < (double)AM_TIME_INF ? (uint32_t)ds : AM_TIME_INF - 1;
-        }
+        const uint32_t walk = cap_ds(round_ds(d / j->walk_mps * 10.0));
+        links_of(s, f, walk, j->role, &j->node[2 * i], &j->offset_ds[2 * i]);
     }
     *count = on;
     return AM_OK;
 }
 
-static void fill_off_network(int32_t n, int32_t *node, double *dist_m,
-                             uint32_t *offset_ds)
+static void fill_off_network(int32_t n, int32_t *node, uint32_t *offset_ds,
+                             double *dist_m)
 {
     for (int32_t i = 0; i < n; i++) {
-        node[i] = -1;
+        node[2 * i] = node[2 * i + 1] = -1;
+        offset_ds[2 * i] = offset_ds[2 * i + 1] = AM_TIME_INF;
         if (dist_m != NULL)
             dist_m[i] = NAN;
-        if (offset_ds != NULL)
-            offset_ds[i] = AM_TIME_INF;
     }
 }
 
 am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
                          const double *lat, const am_snap_options *o,
-                         int32_t *node, double *dist_m, uint32_t *offset_ds,
+                         int32_t *node, uint32_t *offset_ds, double *dist_m,
                          int32_t *n_on, am_error *err)
 {
     const am_snap_options def = am_snap_options_default();
@@ -281,12 +358,14 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
     if (o == NULL)
         o = &def;
     if (n_on == NULL || n < 0 ||
-        (n > 0 && (lon == NULL || lat == NULL || node == NULL)))
+        (n > 0 &&
+         (lon == NULL || lat == NULL || node == NULL || offset_ds == NULL)))
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "am_snap_points: negative count or NULL array");
     if (t == NULL || t->index == NULL || t->to_metric == NULL ||
-        t->n_nodes < 0 ||
-        (t->n_nodes > 0 && (t->node_lon == NULL || t->node_lat == NULL)))
+        t->n_segments < 0 || t->n_vertices < 0 ||
+        (t->n_segments > 0 && t->seg == NULL) ||
+        (t->n_vertices > 0 && (t->vertex_lon == NULL || t->vertex_lat == NULL)))
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "am_snap_points: incomplete snap target");
     if (!(o->max_distance_m >= 0.0))
@@ -298,12 +377,21 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
                             "snapping: walking speed %g km/h is not a "
                             "finite number > 0",
                             o->walk_speed_kmh);
+    if (o->role != AM_SNAP_ORIGIN && o->role != AM_SNAP_DESTINATION)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "snapping: unknown role %d", (int)o->role);
     if (n == 0)
         return AM_OK;
 
-    const snap_job job = {
-        t,    lon,    lat,      o->max_distance_m, o->walk_speed_kmh / 3.6,
-        node, dist_m, offset_ds};
+    const snap_job job = {t,
+                          lon,
+                          lat,
+                          o->max_distance_m,
+                          o->walk_speed_kmh / 3.6,
+                          o->role,
+                          node,
+                          offset_ds,
+                          dist_m};
     const chunk_pass pass = {
         t->to_metric, n,    o->threads,  AM_SNAP_MIN_CHUNKS,
         snap_chunk,   &job, o->progress, o->progress_user,
@@ -311,7 +399,7 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
     am_status rc = pass_run(&pass, n_on, err);
     if (rc != AM_OK) {
         *n_on = 0;
-        fill_off_network(n, node, dist_m, offset_ds);
+        fill_off_network(n, node, offset_ds, dist_m);
     }
     return rc;
 }

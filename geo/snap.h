@@ -1,19 +1,44 @@
 /*
- * snap.h: points (population cells, facilities, candidate sites) onto their
- * nearest routable node, in parallel.
+ * snap.h: points (population cells, facilities, candidate sites) onto the
+ * nearest point of a routable road segment, in parallel.
  *
  * A point in WGS 84 lon/lat is moved into the network's local metric frame
- * (crs.h), snapped to the nearest node of the spatial index within
- * max_distance_m (inclusive, planar distance in that frame, ties to the
- * lowest node id), and the off-network leg is measured on the ellipsoid:
- * dist_m is the geodesic distance from the point to its node, and the
- * walking time is offset_ds = nearbyint(dist_m / (walk_speed_kmh / 3.6) *
- * 10) whole deciseconds, at most AM_TIME_INF - 1. A point that cannot be
- * transformed (NaN or infinite coordinates, outside the frame's domain) or
- * that has no node within max_distance_m is off network: node -1, dist_m
- * NaN, offset_ds AM_TIME_INF. The geodesic dist_m of a snapped point may
- * exceed max_distance_m by the frame's scale error (< 0.5 % within
- * 1000 km of its centre).
+ * (crs.h) and snapped to the nearest segment (segments.h) of the target
+ * within max_distance_m (inclusive, planar distance in that frame, ties to
+ * the lowest segment id), at its foot: the nearest point of the segment,
+ * a fraction f of the way from v0 to v1. The off-network leg is measured
+ * on the ellipsoid: dist_m is the geodesic distance from the point to the
+ * foot (whose lon/lat is interpolated linearly between the vertices, a
+ * difference of micrometres on road segments), and the walking time is
+ * walk_ds = nearbyint(dist_m / (walk_speed_kmh / 3.6) * 10) whole
+ * deciseconds.
+ *
+ * Links: a snapped point reaches the graph through up to two links, each
+ * a node and the time between the point and that node (walk + the part of
+ * the segment driven, nearbyint(f * time) or nearbyint((1 - f) * time),
+ * + the rest of the chain), following the one-ways (directions d as in
+ * segments.h):
+ *   AM_SNAP_ORIGIN (people: they drive FROM the point) links the nodes the
+ *     point can drive TO: b when a -> b is open, a when b -> a is open;
+ *   AM_SNAP_DESTINATION (facilities: people drive TO the point) links the
+ *     nodes FROM which the point is reached: a when a -> b is open, b when
+ *     b -> a is open.
+ * A foot exactly at a graph node's vertex (f = 0 with v0 = a, or f = 1
+ * with v1 = b) has the one link (that node, walk). Links are stored at
+ * node[2 i + k], offset_ds[2 i + k], k = 0, 1: the a-side link first, and
+ * an absent link (node -1, offset AM_TIME_INF) always after a present one.
+ * Every offset is at most AM_TIME_INF - 1.
+ *
+ * Limitation: a cell and a facility on the same segment are joined through
+ * the segment's end nodes, never along the piece between them, so their
+ * travel time is over-estimated by at most one segment's driving time
+ * (there and back to the nearer end).
+ *
+ * A point that cannot be transformed (NaN or infinite coordinates, outside
+ * the frame's domain) or that has no segment within max_distance_m is off
+ * network: both links absent, dist_m NaN. The geodesic dist_m of a snapped
+ * point may exceed max_distance_m by the frame's scale error (< 0.5 %
+ * within 1000 km of its centre).
  *
  * Every point is snapped on its own, so the output is the same, byte for
  * byte, for any thread count and any schedule.
@@ -27,7 +52,8 @@
 #include "common/progress.h"
 #include "geo/crs.h"
 #include "geo/grid.h"
-#include "geo/spatial_index.h"
+#include "geo/segment_index.h"
+#include "geo/segments.h"
 
 /*
  * What points are snapped onto. Every pointer is borrowed and only read
@@ -35,17 +61,25 @@
  * any number of concurrent calls.
  */
 typedef struct am_snap_target {
-    const am_spatial_index *index; /* the nodes in the metric frame; point i
-                                      of the index is node i */
+    const am_segment_index *index; /* the segments in the metric frame */
+    const am_segment *seg;         /* [n_segments]: the index's ids */
+    int32_t n_segments;
     const am_transform *to_metric; /* WGS 84 lon/lat -> the index's frame */
-    int32_t n_nodes;               /* nodes the index was built over */
-    const double *node_lon;        /* [n_nodes] WGS 84 degrees */
-    const double *node_lat;        /* [n_nodes] */
+    int32_t n_vertices;            /* geometry vertices (segments' v0, v1) */
+    const double *vertex_lon;      /* [n_vertices] WGS 84 degrees */
+    const double *vertex_lat;      /* [n_vertices] */
 } am_snap_target;
+
+/* Which links a point gets (see above). */
+typedef enum am_snap_role {
+    AM_SNAP_ORIGIN = 0,     /* people: nodes the point can drive to */
+    AM_SNAP_DESTINATION = 1 /* facilities: nodes it can be reached from */
+} am_snap_role;
 
 typedef struct am_snap_options {
     double max_distance_m;   /* >= 0, inclusive, planar in the frame */
     double walk_speed_kmh;   /* > 0, finite: the off-network leg's speed */
+    am_snap_role role;       /* which links (default AM_SNAP_ORIGIN) */
     int threads;             /* > 0: that many; <= 0: OpenMP's default */
     am_progress_fn progress; /* may be NULL; called from the calling thread
                                 only, between blocks of points, with the
@@ -53,26 +87,27 @@ typedef struct am_snap_options {
     void *progress_user;
 } am_snap_options;
 
-/* 5000 m, 5 km/h, OpenMP's default thread count, no progress. */
+/* 5000 m, 5 km/h, AM_SNAP_ORIGIN, OpenMP's default thread count, no
+ * progress. */
 am_snap_options am_snap_options_default(void);
 
 /*
  * Snaps n points (lon[i], lat[i]), WGS 84 degrees, onto t.
  *
- * lon, lat: borrowed, [n]. node: caller-allocated output [n], node id or
- * -1. dist_m, offset_ds: caller-allocated outputs [n], or NULL when not
- * wanted (geodesic distance in metres / walking time in deciseconds, see
- * above). *n_on: number of points snapped (node >= 0). o: NULL for the
- * defaults.
+ * lon, lat: borrowed, [n]. node, offset_ds: caller-allocated outputs
+ * [2 n], the links (see above). dist_m: caller-allocated output [n], or
+ * NULL when not wanted (geodesic distance in metres to the foot).
+ * *n_on: number of points snapped. o: NULL for the defaults.
  *
  * Returns AM_OK; AM_ERR_INVALID for n < 0, a NULL array that is needed, a
- * target without index, transform or node coordinates, a NaN or negative
- * max_distance_m, a walking speed that is not finite and > 0;
+ * target without index, segments, transform or vertex coordinates, a NaN
+ * or negative max_distance_m, a walking speed that is not finite and > 0;
  * AM_ERR_CANCELLED when progress returned 0; AM_ERR_CRS when a per-thread
  * transform cannot be made; AM_ERR_NOMEM; AM_ERR_INTERNAL when the index
- * returns a node id >= n_nodes (a target built inconsistently). On any
- * failure past the argument checks every point reads off network and
- * *n_on is 0; *n_on is 0 on every failure (when n_on is not NULL).
+ * returns a segment id >= n_segments or a segment names a vertex beyond
+ * n_vertices (a target built inconsistently). On any failure past the
+ * argument checks every point reads off network and *n_on is 0; *n_on is
+ * 0 on every failure (when n_on is not NULL).
  *
  * Allocates per call, per thread: one transform (a clone of t->to_metric,
  * milliseconds to make) and a few tens of kilobytes of scratch; threads
@@ -82,7 +117,7 @@ am_snap_options am_snap_options_default(void);
  */
 am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
                          const double *lat, const am_snap_options *o,
-                         int32_t *node, double *dist_m, uint32_t *offset_ds,
+                         int32_t *node, uint32_t *offset_ds, double *dist_m,
                          int32_t *n_on, am_error *err);
 
 /* Points per parallel task (one transform call each). */

@@ -560,15 +560,29 @@ AM_API int32_t am_model_node_count(const am_model *m);
 AM_API int32_t am_model_cell_count(const am_model *m); /* populated cells */
 
 /*
+ * Links: a point (a cell's centre, a site) is snapped onto the nearest
+ * point of a routable road segment and reaches the graph through up to
+ * AM_LINKS = 2 links, one per end node of the segment that the one-ways
+ * allow: a cell is linked to the nodes its people can drive to, a site to
+ * the nodes from which it is reached. Link k of point i is entry
+ * AM_LINKS * i + k: the node (-1: no such link; the first link is present
+ * whenever any is) and the time in deciseconds between the point and that
+ * node (the walk to the road plus the part of the segment driven;
+ * AM_RESULTS_UNREACHED when absent). A point without links is off the
+ * network.
+ */
+#define AM_LINKS 2
+
+/*
  * The populated cells, ascending by raster cell id (row * nx + col):
- * cell ids, population, snapped node (-1: off network) and the walking
- * time to it (deciseconds). Borrowed [am_model_cell_count]; NULL before
- * the stage that makes them.
+ * cell ids and population (borrowed [am_model_cell_count]), and their
+ * links (borrowed [AM_LINKS * am_model_cell_count]); NULL before the stage
+ * that makes them.
  */
 AM_API const int64_t *am_model_cell_ids(const am_model *m);
 AM_API const double *am_model_cell_population(const am_model *m);
-AM_API const int32_t *am_model_cell_nodes(const am_model *m);
-AM_API const uint32_t *am_model_cell_offsets_ds(const am_model *m);
+AM_API const int32_t *am_model_cell_link_nodes(const am_model *m);
+AM_API const uint32_t *am_model_cell_link_offsets_ds(const am_model *m);
 
 /* The raster grid's size (columns, rows); 0 before the population. */
 AM_API void am_model_grid_size(const am_model *m, int32_t *nx, int32_t *ny);
@@ -608,8 +622,10 @@ AM_API int32_t am_sites_count(const am_sites *f);
 AM_API int32_t am_sites_on_network(const am_sites *f);
 AM_API const char *am_sites_name(const am_sites *f);
 AM_API const double *
-am_sites_capacity(const am_sites *f);                    /* borrowed [count] */
-AM_API const int32_t *am_sites_nodes(const am_sites *f); /* -1: off network */
+am_sites_capacity(const am_sites *f); /* borrowed [count] */
+/* The sites' links (see AM_LINKS; borrowed [AM_LINKS * count]). */
+AM_API const int32_t *am_sites_link_nodes(const am_sites *f);
+AM_API const uint32_t *am_sites_link_offsets_ds(const am_sites *f);
 /* WGS 84 coordinates (borrowed [count]). */
 AM_API void am_sites_lonlat(const am_sites *f, const double **lon,
                             const double **lat);

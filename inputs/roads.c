@@ -1205,6 +1205,7 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         last_fid = (long long)OGR_F_GetFID(f);
         b->feature_ix = n->n_features;
         way w = {0.0, -1.0, 0};
+        tags t; /* tv points into it: it lives as long as tv */
         am_way_tags tv;
         am_way_verdict v;
         memset(&tv, 0, sizeof tv);
@@ -1214,7 +1215,6 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         if (mapped) {
             skip = mapped_way(b, f, opt, fi, &w) != 0; /* counted there */
         } else {
-            tags t;
             tags_read(f, fi, &t);
             tags_view(&t, fi, &tv);
             am_profile_eval(b->prof, &tv, &v);

@@ -158,11 +158,11 @@ static int32_t batch_size(int32_t n_sources, int nt)
 
 /* Runs source i's search and appends its kept nodes to buf. 0: NOMEM or a
  * workspace too small for the graph (cannot happen: sized from g_rev). */
-static int search_one(am_search *s, const am_graph *g_rev, int32_t v,
-                      uint32_t t0, uint32_t limit_ds, const uint8_t *node_keep,
-                      thread_buf *buf, row_ref *ref)
+static int search_one(am_search *s, const am_graph *g_rev, int32_t n_seeds,
+                      const int32_t *v, const uint32_t *t0, uint32_t limit_ds,
+                      const uint8_t *node_keep, thread_buf *buf, row_ref *ref)
 {
-    const int32_t n = am_search_run(s, g_rev, 1, &v, &t0, limit_ds);
+    const int32_t n = am_search_run(s, g_rev, n_seeds, v, t0, limit_ds);
     if (n < 0)
         return 0;
     const int32_t *nodes;
@@ -193,12 +193,13 @@ static am_status check_sources(const am_graph *g_rev, int32_t n_sources,
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "catchments: NULL graph or sources, or negative "
                             "source count");
-    for (int32_t i = 0; i < n_sources; i++) {
-        if (source_node[i] >= g_rev->n_nodes) {
+    for (int64_t l = 0; l < 2 * (int64_t)n_sources; l++) {
+        const int32_t i = (int32_t)(l / 2);
+        if (source_node[l] >= g_rev->n_nodes) {
             am_status rc = am_error_set(err, AM_ERR_INVALID, NULL,
-                                        "catchments: source %ld is snapped to "
+                                        "catchments: source %ld is linked to "
                                         "node %ld, but the graph has %ld nodes",
-                                        (long)i, (long)source_node[i],
+                                        (long)i, (long)source_node[l],
                                         (long)g_rev->n_nodes);
             am_error_set_feature(err, i);
             return rc;
@@ -232,15 +233,24 @@ static int search_batch(batch_ctx *b, int32_t lo, int32_t hi)
     shared(b, lo, hi) reduction(|                                              \
                                 : failed)
     for (int32_t i = lo; i < hi; i++) {
-        const int32_t v = b->source_node[i];
         const int t = omp_get_thread_num();
+        int32_t v[2];
+        uint32_t t0[2];
+        int32_t n_seeds = 0;
         b->refs[i] = (row_ref){t, 0, 0};
-        if (v < 0)
+        for (int k = 0; k < 2; k++) {
+            const int64_t l = 2 * (int64_t)i + k;
+            if (b->source_node[l] < 0)
+                continue;
+            v[n_seeds] = b->source_node[l];
+            t0[n_seeds] =
+                b->source_offset_ds != NULL ? b->source_offset_ds[l] : 0;
+            n_seeds++;
+        }
+        if (n_seeds == 0)
             continue; /* off the network: empty row */
-        const uint32_t t0 =
-            b->source_offset_ds != NULL ? b->source_offset_ds[i] : 0;
-        if (!search_one(b->ws[t], b->g_rev, v, t0, b->limit_ds, b->node_keep,
-                        &b->bufs[t], &b->refs[i]))
+        if (!search_one(b->ws[t], b->g_rev, n_seeds, v, t0, b->limit_ds,
+                        b->node_keep, &b->bufs[t], &b->refs[i]))
             failed = 1;
     }
     return !failed;

@@ -1,8 +1,10 @@
 /*
  * catchment.h: sparse catchments, source -> (node, time), for many sources.
  *
- * For each source (a facility snapped to a node, with its own off-network
- * leg) one bounded search on the *reverse* graph gives the travel time from
+ * For each source (a facility snapped onto a road, with up to two links:
+ * the nodes it is reached from and the time from each, see geo/snap.h) one
+ * bounded search on the *reverse* graph, seeded at both links, gives the
+ * travel time from
  * every node within limit_ds *to* the facility: the direction people travel.
  * The searches run in parallel over sources with OpenMP (one am_search per
  * thread, schedule(dynamic)); each source writes only its own row, so the
@@ -50,17 +52,19 @@ static inline uint32_t am_catchments_time(const am_catchments *c, int64_t e)
 
 /*
  * Computes one catchment per source on g_rev (the reverse road graph).
- * source_node[i] < 0 means "not on the network": its row is empty.
+ * Source i's links are source_node[2 i + k], k = 0, 1 (a negative node:
+ * no such link); a source without links is not on the network: its row is
+ * empty.
  * node_keep (NULL: keep all) is [g_rev->n_nodes]; only nodes v with
  * node_keep[v] != 0 are stored (the nodes that carry demand, say).
  * max_entries > 0 is a budget: when the stored entries would exceed it the
  * computation stops with AM_ERR_NOMEM (err->feature: the source reached),
  * so that a run that would not fit in memory fails early and clearly.
- * source_offset_ds[i] is added at the start (facility's off-network leg);
- * NULL means all zero. n_threads <= 0 means the OpenMP default.
- * progress (may be NULL) is called from the calling thread only.
+ * source_offset_ds[2 i + k] starts link k (the facility's off-network leg
+ * and partial segment); NULL means all zero. n_threads <= 0 means the OpenMP
+ * default. progress (may be NULL) is called from the calling thread only.
  * Returns AM_OK, AM_ERR_NOMEM, AM_ERR_CANCELLED, or AM_ERR_INVALID for
- * NULL arguments or a source node >= the graph's size (the source index in
+ * NULL arguments or a link node >= the graph's size (the source index in
  * err->feature). *out owned by caller.
  */
 am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,

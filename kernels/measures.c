@@ -8,31 +8,41 @@
  * Two-step floating catchment area (Luo & Wang 2003, "Measures of spatial
  * accessibility to health care in a GIS environment", Environment and
  * Planning B 30(6):865-884), binary threshold d0, inclusive:
+ * A cell has up to two links (demand.h): t_ij is the smaller of
+ * offset_l + t_(node_l) j over its links l. Each cell must count once per
+ * facility, at its best link: link l = 2 i + k of cell i is "best for j"
+ * when the other link's total is larger, or equal with k = 0 (the other
+ * link's time to j is found by binary search in j's row: rows are
+ * ascending by node; absent from the row means beyond the limit).
  *   step 1, per facility j (parallel over facilities): walk j's catchment row
- *     (nodes ascending); for each node v with t_vj <= d0, walk the cells
- *     snapped to v in ascending offset and add P_k while
- *     offset_k + t_vj <= d0 (then stop: later cells are farther).
- *     D_j = that sum; R_j = S_j / D_j, or 0 when D_j = 0.
+ *     (nodes ascending); for each node v with t_vj <= d0, walk the links at
+ *     v in ascending offset while offset_l + t_vj <= d0 (then stop: later
+ *     links are farther) and add P_i of the link's cell when the link is
+ *     best for j. D_j = that sum; R_j = S_j / D_j, or 0 when D_j = 0.
  *   step 2, per range of nodes (parallel over ranges): walk every facility
- *     row in ascending j, the part of it inside the range (binary search:
- *     rows are ascending by node), and for each node v with t_vj <= d0 add
- *     R_j to each cell i snapped to v while offset_i + t_vj <= d0. A cell
- *     belongs to one node, so to one range: no two tasks write one cell,
- *     and each cell's sum runs over j ascending. Off-network cells get 0.
- *     No transposed (node -> facility) copy of the catchments is needed,
- *     which halves their memory.
+ *     row in ascending j, the part of it inside the range (binary search),
+ *     and for each node v with t_vj <= d0 add R_j to the partial of each
+ *     link l at v that is best for j, while offset_l + t_vj <= d0. A link
+ *     belongs to one node, so to one range: no two tasks write one link's
+ *     partial, and each partial's sum runs over j ascending. Then
+ *     A_i = partial(2 i) + partial(2 i + 1), in that order. Off-network
+ *     cells get 0. No transposed (node -> facility) copy of the catchments
+ *     is needed, which halves their memory.
  * Every sum has one fixed order (catchment order for D_j, facility order for
- * A_i) and is written by one task only, so the output is byte-identical for
- * any thread count; no reduction crosses tasks.
+ * each link's partial, link order for A_i) and is written by one task only,
+ * so the output is byte-identical for any thread count; no reduction
+ * crosses tasks.
  *
- * Nearest facility: min over the node's row of offset_i + t_vj, ties to the
- * lowest facility index. A total above the catchments' limit is reported as
- * AM_TIME_INF / -1: the catchment only vouches for times <= limit_ds, and a
- * single rule keeps nearest, coverage and 2SFCA consistent.
+ * Nearest facility: min over the cell's links and the link node's row of
+ * offset_l + t_vj, ties to the lowest facility index. A total above the
+ * catchments' limit is reported as AM_TIME_INF / -1: the catchment only vouches
+ * for times <= limit_ds, and a single rule keeps nearest, coverage and 2SFCA
+ * consistent.
  *
  * Sums of times never overflow: offsets and stored times are < AM_TIME_INF
  * (2^31 - 1), so their sum fits in uint32_t.
- * Allocation: only am_weighted_summary (one index array).
+ * Allocation: am_fca_run (the link partials, 8 bytes per link) and
+ * am_weighted_summary (one index array).
  */
 #include "kernels/measures.h"
 
@@ -55,6 +65,32 @@ static int64_t row_lower_bound(const am_catchments *c, int32_t j, int32_t v)
             hi = mid;
     }
     return lo;
+}
+
+/* Time of row j at node v, AM_TIME_INF when v is not in it. */
+static uint32_t row_time(const am_catchments *c, int32_t j, int32_t v)
+{
+    const int64_t e = row_lower_bound(c, j, v);
+    if (e < c->first[j + 1] && c->col[e] == v)
+        return am_catchments_time(c, e);
+    return AM_TIME_INF;
+}
+
+/* Whether link l, at total time `total` to facility j, is its cell's best
+ * link for j: the other link's total is larger, or equal and l is link 0.
+ * Both totals are < 2 AM_TIME_INF: no overflow. */
+static int best_link(const am_catchments *c, int32_t j, const am_demand *d,
+                     int32_t l, uint32_t total)
+{
+    const int32_t o = l ^ 1;
+    const int32_t w = d->link_node[o];
+    if (w < 0)
+        return 1;
+    const uint32_t tw = row_time(c, j, w);
+    if (tw == AM_TIME_INF)
+        return 1;
+    const uint32_t other = d->link_offset_ds[o] + tw;
+    return total < other || (total == other && (l & 1) == 0);
 }
 
 am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
@@ -111,28 +147,33 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
                 continue;
             const int32_t v = fac_rows->col[e];
             for (int64_t k = d->first[v]; k < d->first[v + 1]; k++) {
-                const int32_t c = d->order[k];
-                if (d->cell_offset_ds[c] + t > d0)
+                const int32_t l = d->order[k];
+                const uint32_t total = d->link_offset_ds[l] + t;
+                if (total > d0)
                     break;
-                sum += d->pop[c];
+                if (best_link(fac_rows, j, d, l, total))
+                    sum += d->pop[l / AM_DEMAND_LINKS];
             }
         }
         fac_demand[j] = sum;
         fac_ratio[j] = sum > 0.0 ? supply[j] / sum : 0.0;
     }
 
-    /* Step 2: each cell adds the ratios of the facilities within d0, in
-     * ascending facility order. Tasks own disjoint ranges of nodes (and so
-     * of cells) and walk every facility row's part in their range. */
-#pragma omp parallel for schedule(static) num_threads(nt) default(none)        \
-    shared(cell_access, n_cells)
-    for (int32_t i = 0; i < n_cells; i++)
-        cell_access[i] = 0.0;
+    /* Step 2: each link adds the ratios of the facilities within d0 for
+     * which it is its cell's best link, in ascending facility order. Tasks
+     * own disjoint ranges of nodes (and so of links) and walk every
+     * facility row's part in their range. */
+    double *part =
+        am_calloc_array((size_t)n_cells * AM_DEMAND_LINKS + 1, sizeof *part);
+    if (part == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "2SFCA: out of memory for %ld cells",
+                            (long)n_cells);
     const int64_t n_tasks64 =
         (int64_t)nt * 16 < n_nodes ? (int64_t)nt * 16 : (int64_t)n_nodes;
     const int32_t n_tasks = n_tasks64 > 0 ? (int32_t)n_tasks64 : 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
-    shared(fac_rows, d, fac_ratio, cell_access, d0, n_fac, n_nodes, n_tasks)
+    shared(fac_rows, d, fac_ratio, part, d0, n_fac, n_nodes, n_tasks)
     for (int32_t task = 0; task < n_tasks; task++) {
         const int32_t a = (int32_t)((int64_t)n_nodes * task / n_tasks);
         const int32_t b = (int32_t)((int64_t)n_nodes * (task + 1) / n_tasks);
@@ -147,14 +188,22 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
                     continue;
                 const int32_t v = fac_rows->col[e];
                 for (int64_t k = d->first[v]; k < d->first[v + 1]; k++) {
-                    const int32_t c = d->order[k];
-                    if (d->cell_offset_ds[c] + t > d0)
+                    const int32_t l = d->order[k];
+                    const uint32_t total = d->link_offset_ds[l] + t;
+                    if (total > d0)
                         break;
-                    cell_access[c] += r;
+                    if (best_link(fac_rows, j, d, l, total))
+                        part[l] += r;
                 }
             }
         }
     }
+#pragma omp parallel for schedule(static) num_threads(nt) default(none)        \
+    shared(cell_access, part, n_cells)
+    for (int32_t i = 0; i < n_cells; i++)
+        cell_access[i] =
+            part[AM_DEMAND_LINKS * i] + part[AM_DEMAND_LINKS * i + 1];
+    am_free(part);
     return AM_OK;
 }
 
@@ -179,23 +228,26 @@ am_status am_nearest_run(const am_catchments *node_rows, const am_demand *d,
 #pragma omp parallel for schedule(dynamic, 64) num_threads(nt) default(none)   \
     shared(node_rows, d, time_ds, facility, n_cells, limit)
     for (int32_t i = 0; i < n_cells; i++) {
-        const int32_t v = d->cell_node[i];
         uint32_t best = AM_TIME_INF;
         int32_t best_j = -1;
-        if (v >= 0) {
-            const uint32_t off = d->cell_offset_ds[i];
+        for (int k = 0; k < AM_DEMAND_LINKS; k++) {
+            const int32_t v = d->link_node[AM_DEMAND_LINKS * i + k];
+            if (v < 0)
+                continue;
+            const uint32_t off = d->link_offset_ds[AM_DEMAND_LINKS * i + k];
             for (int64_t e = node_rows->first[v]; e < node_rows->first[v + 1];
                  e++) {
                 const uint32_t t = off + am_catchments_time(node_rows, e);
-                if (t < best) { /* strict: ties keep the lower index */
+                const int32_t j = node_rows->col[e];
+                if (t < best || (t == best && j < best_j)) {
                     best = t;
-                    best_j = node_rows->col[e];
+                    best_j = j;
                 }
             }
-            if (best > limit) {
-                best = AM_TIME_INF;
-                best_j = -1;
-            }
+        }
+        if (best > limit) {
+            best = AM_TIME_INF;
+            best_j = -1;
         }
         time_ds[i] = best;
         facility[i] = best_j;

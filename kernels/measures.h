@@ -10,6 +10,8 @@
  * A cell that reaches no facility within d0, or is off the network, has
  * A_i = 0. Identity (tested): sum_i P_i A_i = sum_{j : D_j > 0} S_j.
  *
+ * A cell's time to a facility is the smaller over its links (demand.h).
+ *
  * Nearest facility: the smallest t_ij over the catchments (times beyond
  * the catchments' limit are unknown and reported as AM_TIME_INF, with
  * facility -1); ties go to the lowest facility index.
@@ -43,7 +45,9 @@ typedef struct am_fca_params {
  * supply: [n_fac] S_j (finite, >= 0).
  * Outputs (caller-allocated): fac_demand [n_fac] D_j, fac_ratio [n_fac] R_j,
  * cell_access [n_cells] A_i. AM_ERR_INVALID if d0 exceeds the catchment
- * limit or sizes disagree. No allocation.
+ * limit or sizes disagree. A cell with two links (demand.h) counts once
+ * per facility, at its faster link. Allocates 16 bytes per cell of
+ * scratch (AM_ERR_NOMEM).
  */
 am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
                      const am_demand *d, const double *supply, int n_threads,

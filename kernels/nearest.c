@@ -113,12 +113,13 @@ am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "nearest search: NULL argument");
     const int32_t n = g_rev->n_nodes;
-    for (int32_t j = 0; j < n_src; j++) {
-        if (src_node[j] >= n) {
+    for (int64_t l = 0; l < 2 * (int64_t)n_src; l++) {
+        if (src_node[l] >= n) {
+            const int32_t j = (int32_t)(l / 2);
             am_status rc = am_error_set(err, AM_ERR_INVALID, NULL,
-                                        "nearest search: source %ld at node "
-                                        "%ld, graph has %ld nodes",
-                                        (long)j, (long)src_node[j], (long)n);
+                                        "nearest search: source %ld linked to "
+                                        "node %ld, graph has %ld nodes",
+                                        (long)j, (long)src_node[l], (long)n);
             am_error_set_feature(err, j);
             return rc;
         }
@@ -141,9 +142,10 @@ am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
         node_src[v] = -1;
         h.pos[v] = -1;
     }
-    for (int32_t j = 0; j < n_src; j++) {
-        const int32_t v = src_node[j];
-        const uint32_t t = src_offset_ds != NULL ? src_offset_ds[j] : 0;
+    for (int64_t l = 0; l < 2 * (int64_t)n_src; l++) {
+        const int32_t j = (int32_t)(l / 2);
+        const int32_t v = src_node[l];
+        const uint32_t t = src_offset_ds != NULL ? src_offset_ds[l] : 0;
         if (v < 0 || t > limit_ds)
             continue;
         if (better(t, j, node_time_ds[v], node_src[v])) {
@@ -189,13 +191,19 @@ am_status am_nearest_cells(const am_demand *d, const uint32_t *node_time_ds,
 #pragma omp parallel for schedule(static) num_threads(nt) default(none)        \
     shared(d, node_time_ds, node_src, limit_ds, time_ds, facility, n_cells)
     for (int32_t i = 0; i < n_cells; i++) {
-        const int32_t v = d->cell_node[i];
         uint32_t t = AM_TIME_INF;
         int32_t j = -1;
-        if (v >= 0 && node_time_ds[v] != AM_TIME_INF &&
-            d->cell_offset_ds[i] + node_time_ds[v] <= limit_ds) {
-            t = d->cell_offset_ds[i] + node_time_ds[v];
-            j = node_src[v];
+        for (int k = 0; k < AM_DEMAND_LINKS; k++) {
+            const int32_t v = d->link_node[AM_DEMAND_LINKS * i + k];
+            if (v < 0 || node_time_ds[v] == AM_TIME_INF)
+                continue;
+            const uint32_t tk =
+                d->link_offset_ds[AM_DEMAND_LINKS * i + k] + node_time_ds[v];
+            if (tk <= limit_ds &&
+                better(tk, node_src[v], t, j < 0 ? INT32_MAX : j)) {
+                t = tk;
+                j = node_src[v];
+            }
         }
         time_ds[i] = t;
         facility[i] = j;

@@ -24,13 +24,14 @@
 
 /*
  * Labels every node of g_rev with its nearest source.
- * src_node[j] < 0: source j is off the network and seeds nothing.
- * src_offset_ds[j] (NULL: all 0) starts source j's search (its walk leg).
+ * Source j's links are src_node[2 j + k], k = 0, 1 (negative: absent; a
+ * source without links is off the network and seeds nothing);
+ * src_offset_ds[2 j + k] (NULL: all 0) starts link k (geo/snap.h).
  * Outputs (caller-allocated, [g_rev->n_nodes]): node_time_ds[v] =
  * min_j t(v -> j) + offset_j if <= limit_ds, else AM_TIME_INF;
  * node_src[v] = the lowest such j, or -1.
  * Allocates O(n_nodes) scratch (AM_ERR_NOMEM). AM_ERR_INVALID for NULL
- * arguments or a source node >= n_nodes (source index in err->feature).
+ * arguments or a link node >= n_nodes (source index in err->feature).
  * Serial; call it from one thread.
  */
 am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
@@ -40,10 +41,11 @@ am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
                            am_error *err);
 
 /*
- * Nearest facility per cell from the node labels: time_ds[i] =
- * offset_i + node_time_ds[node_i] when that is <= limit_ds, else
- * AM_TIME_INF with facility[i] = -1 (off-network cells too). The same
- * numbers as am_nearest_run over catchments computed to limit_ds.
+ * Nearest facility per cell from the node labels: over the cell's links l,
+ * the smallest (offset_l + node_time_ds[node_l], node_src[node_l]) pair;
+ * time_ds[i] its time when that is <= limit_ds, else AM_TIME_INF with
+ * facility[i] = -1 (off-network cells too). The same numbers as
+ * am_nearest_run over catchments computed to limit_ds.
  * Outputs caller-allocated [d->n_cells]. No allocation.
  */
 am_status am_nearest_cells(const am_demand *d, const uint32_t *node_time_ds,

@@ -10,6 +10,7 @@
  */
 #include "outputs/results_file.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +92,8 @@ static am_status check_set(rf_ctx *c, const am_rf_set *s, int64_t n_cells)
     const int32_t n = s->n_sites;
     if (!HAVE(s->id, n) || !HAVE(s->site_name, n) || !HAVE(s->klass, n) ||
         !HAVE(s->capacity, n) || !HAVE(s->lon, n) || !HAVE(s->lat, n) ||
-        !HAVE(s->snap_distance_m, n) || !HAVE(s->node, n))
+        !HAVE(s->snap_distance_m, n) || !HAVE(s->link_node, 2 * (int64_t)n) ||
+        !HAVE(s->link_offset_ds, 2 * (int64_t)n))
         return bad(c, "a facility table column missing");
     if (!HAVE(s->nearest_ds, n_cells) || !HAVE(s->nearest, n_cells) ||
         !HAVE(s->measures, s->n_measures) ||
@@ -417,10 +419,17 @@ static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     return rc;
 }
 
+/* A site's links, one column per link: lk (borrowed) [4][n]: node 0,
+ * node 1 (int32), time 0, time 1 (double minutes, NaN when absent). */
+typedef struct link_cols {
+    int32_t *node[2];
+    double *time_min[2];
+} link_cols;
+
 /* The facility table's fixed columns into cols (index borrowed, [n]):
  * returns how many. */
 static int facility_columns(const am_rf_set *set, const int32_t *index,
-                            am_h5_column *cols)
+                            const link_cols *lk, am_h5_column *cols)
 {
     int q = 0;
     cols[q++] = (am_h5_column){"index", AM_H5_COL_INT32, index, NULL,
@@ -439,13 +448,24 @@ static int facility_columns(const am_rf_set *set, const int32_t *index,
                                "degrees_north", NULL};
     cols[q++] = (am_h5_column){"snap_distance_m", AM_H5_COL_DOUBLE,
                                set->snap_distance_m, "m",
-                               "to the nearest routable node; NaN: off "
-                               "network"};
-    cols[q++] = (am_h5_column){"node", AM_H5_COL_INT32, set->node, NULL,
-                               "graph node, -1: off network"};
+                               "to the nearest point of a routable road; "
+                               "NaN: off network"};
+    cols[q++] = (am_h5_column){"node_0", AM_H5_COL_INT32, lk->node[0], NULL,
+                               "graph node the site is reached from, -1: "
+                               "off network"};
+    cols[q++] = (am_h5_column){"node_1", AM_H5_COL_INT32, lk->node[1], NULL,
+                               "the other end of its road segment, -1: "
+                               "none (one-way, or at a node)"};
+    cols[q++] = (am_h5_column){"link_time_0_min", AM_H5_COL_DOUBLE,
+                               lk->time_min[0], "min",
+                               "from node_0 to the site (part of the "
+                               "segment and the walk); NaN: none"};
+    cols[q++] =
+        (am_h5_column){"link_time_1_min", AM_H5_COL_DOUBLE, lk->time_min[1],
+                       "min", "from node_1 to the site; NaN: none"};
     return q;
 }
-#define FACILITY_FIXED_COLUMNS 9
+#define FACILITY_FIXED_COLUMNS 12
 
 /* The facility table: fixed columns, then D_j and R_j per measure. */
 static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
@@ -459,13 +479,29 @@ static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     char(*col_names)[COLUMN_MAX] =
         am_alloc_array((size_t)ncol, sizeof *col_names);
     int32_t *index = am_alloc_array((size_t)n, sizeof *index);
-    if (cols == NULL || col_names == NULL || index == NULL) {
+    link_cols lk;
+    for (int k = 0; k < 2; k++) {
+        lk.node[k] = am_alloc_array((size_t)n, sizeof *lk.node[k]);
+        lk.time_min[k] = am_alloc_array((size_t)n, sizeof *lk.time_min[k]);
+    }
+    if (cols == NULL || col_names == NULL || index == NULL ||
+        lk.node[0] == NULL || lk.node[1] == NULL || lk.time_min[0] == NULL ||
+        lk.time_min[1] == NULL) {
         rc = nomem(c);
         goto done;
     }
-    for (int32_t j = 0; j < n; j++)
+    for (int32_t j = 0; j < n; j++) {
         index[j] = j;
-    int q = facility_columns(set, index, cols);
+        for (int k = 0; k < 2; k++) {
+            const int32_t v = set->link_node[2 * (int64_t)j + k];
+            lk.node[k][j] = v < 0 ? -1 : v;
+            lk.time_min[k][j] =
+                v < 0
+                    ? NAN
+                    : am_ds_to_minutes(set->link_offset_ds[2 * (int64_t)j + k]);
+        }
+    }
+    int q = facility_columns(set, index, &lk, cols);
     for (int32_t m = 0; rc == AM_OK && m < set->n_measures; m++) {
         const am_rf_measure *ms = &set->measures[m];
         rc = put_name(c, col_names[q], sizeof col_names[q],
@@ -486,6 +522,10 @@ done:
     am_free(cols);
     am_free(col_names);
     am_free(index);
+    for (int k = 0; k < 2; k++) {
+        am_free(lk.node[k]);
+        am_free(lk.time_min[k]);
+    }
     return rc;
 }
 

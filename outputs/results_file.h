@@ -146,8 +146,10 @@ typedef struct am_rf_set {
     char *const *klass;
     const double *capacity; /* S_j */
     const double *lon, *lat;
-    const double *snap_distance_m; /* NaN: off network */
-    const int32_t *node;           /* -1: off network */
+    const double *snap_distance_m;  /* NaN: off network */
+    const int32_t *link_node;       /* [2 n_sites]: site j's links 2 j + k,
+                                       -1: absent (geo/snap.h) */
+    const uint32_t *link_offset_ds; /* [2 n_sites]: their times */
     /* nearest facility, [n_cells] of the population */
     const uint32_t *nearest_ds; /* deciseconds; AM_TIME_INF: none */
     const int32_t *nearest;     /* row in the table; < 0: none */

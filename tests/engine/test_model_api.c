@@ -110,8 +110,21 @@ static void test_build_by_stages(void **state)
     const int64_t *ids = am_model_cell_ids(fx.m);
     for (int32_t i = 1; i < am_model_cell_count(fx.m); i++)
         assert_true(ids[i - 1] < ids[i]);
-    assert_non_null(am_model_cell_nodes(fx.m));
-    assert_non_null(am_model_cell_offsets_ds(fx.m));
+    const int32_t *ln = am_model_cell_link_nodes(fx.m);
+    const uint32_t *lo = am_model_cell_link_offsets_ds(fx.m);
+    assert_non_null(ln);
+    assert_non_null(lo);
+    /* links: the first is present whenever any is; two distinct nodes */
+    int32_t n_two = 0;
+    for (int32_t i = 0; i < am_model_cell_count(fx.m); i++) {
+        assert_true(ln[AM_LINKS * i] >= 0 || ln[AM_LINKS * i + 1] < 0);
+        if (ln[AM_LINKS * i + 1] >= 0) {
+            n_two++;
+            assert_true(ln[AM_LINKS * i] != ln[AM_LINKS * i + 1]);
+            assert_true(lo[AM_LINKS * i + 1] < AM_RESULTS_UNREACHED);
+        }
+    }
+    assert_true(n_two > 0);
     /* building again is a no-op */
     assert_int_equal(am_model_build(fx.m, &err), AM_OK);
 
@@ -163,8 +176,11 @@ static void test_many_sets_one_model(void **state)
     assert_int_equal(am_sites_from_points(fx.m, "as_arrays", n, lon, lat,
                                           am_sites_capacity(fx.f), &fa, &err),
                      AM_OK);
-    assert_memory_equal(am_sites_nodes(fa), am_sites_nodes(fx.f),
-                        (size_t)n * sizeof(int32_t));
+    assert_memory_equal(am_sites_link_nodes(fa), am_sites_link_nodes(fx.f),
+                        (size_t)n * AM_LINKS * sizeof(int32_t));
+    assert_memory_equal(am_sites_link_offsets_ds(fa),
+                        am_sites_link_offsets_ds(fx.f),
+                        (size_t)n * AM_LINKS * sizeof(uint32_t));
     assert_int_equal(am_results_compute(fx.m, fa, 0, &ra, &err), AM_OK);
     assert_same_results(r1, ra, n_cells, n);
 

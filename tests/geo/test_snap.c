@@ -1,13 +1,15 @@
 /*
- * test_snap.c: parallel snapping and cell centres (geo/snap.h) against a
- * serial oracle, on real data.
+ * test_snap.c: parallel snapping onto road segments and cell centres
+ * (geo/snap.h), against a serial brute-force oracle, on real data, and
+ * the links' directions on a hand-made one-way network.
  *
- * The oracle is the engine's snapping as it was before it moved into geo/
- * (engine.c, snap_points and the cell-centre loop of snap_population),
- * written out here with the same primitives: one transform of the whole
- * array into the metric frame, the k-d tree per point, the geodesic
- * distance and nearbyint(d / (kmh / 3.6) * 10). am_snap_points must give
- * the same bytes as the oracle for 1, 2, 3 and 7 threads.
+ * The oracle is written out here with other means than the library's:
+ * one transform of the whole array into the metric frame, then for each
+ * point a linear scan over EVERY segment (no index), ties to the lowest
+ * segment id, and the links from the formulas of snap.h (origin: the
+ * nodes the point can drive to; destination: the nodes it is reached
+ * from). am_snap_points must give the same bytes as the oracle, and the
+ * same bytes for 1, 2, 3 and 7 threads.
  *
  * Data: the Comoros demo (data/comoros; OSM roads, ODbL, and WorldPop 2020
  * population, CC BY 4.0, see NOTICE): every 4th populated cell, points
@@ -26,11 +28,13 @@
 
 #include <cmocka.h>
 
+#include "common/alloc.h"
 #include "common/units.h"
 #include "geo/crs.h"
 #include "geo/geodesic.h"
+#include "geo/segment_index.h"
+#include "geo/segments.h"
 #include "geo/snap.h"
-#include "geo/spatial_index.h"
 #include "inputs/population.h"
 #include "inputs/roads.h"
 
@@ -58,11 +62,18 @@ static double unif_pm(void)
 
 /* ---- a target built the way the engine builds it ---------------------- */
 
+typedef struct net {
+    am_transform *to_metric;
+    double *x, *y; /* [n_nodes] metric */
+    am_segment *seg;
+    int32_t n_seg;
+    am_segment_index *index;
+    am_snap_target target;
+} net;
+
 typedef struct fixture {
     am_road_network *roads;
-    am_transform *to_metric;
-    am_spatial_index *index;
-    am_snap_target target;
+    net net;
 } fixture;
 
 static fixture fx;
@@ -82,32 +93,49 @@ static void lonlat_box(int32_t n, const double *lon, const double *lat,
     }
 }
 
-/* Metric frame around the points, their index, and the target over them. */
-static void target_build(int32_t n, const double *lon, const double *lat,
-                         am_transform **to_metric, am_spatial_index **index,
-                         am_snap_target *t)
+/* Metric frame around the nodes, the segments of the arcs (allowed: the
+ * mask or NULL), their index, and the target over them. */
+static void net_build(int32_t n, const double *lon, const double *lat,
+                      int64_t n_arcs, const int32_t *tail, const int32_t *head,
+                      const uint32_t *time_ds, const uint8_t *allowed, net *w)
 {
     am_error err;
     char frame[256];
     double box[4];
+    memset(w, 0, sizeof *w);
     lonlat_box(n, lon, lat, box);
     assert_int_equal(am_crs_metric_frame(box[0], box[1], box[2], box[3], frame,
                                          sizeof frame, &err),
                      AM_OK);
-    assert_int_equal(am_transform_create(AM_CRS_WGS84, frame, to_metric, &err),
-                     AM_OK);
-    double *x = malloc(sizeof *x * (size_t)n);
-    double *y = malloc(sizeof *y * (size_t)n);
-    assert_non_null(x);
-    assert_non_null(y);
-    memcpy(x, lon, sizeof *x * (size_t)n);
-    memcpy(y, lat, sizeof *y * (size_t)n);
     assert_int_equal(
-        am_transform_points(*to_metric, (size_t)n, x, y, NULL, &err), AM_OK);
-    assert_int_equal(am_spatial_index_build(n, x, y, index), AM_OK);
-    free(x);
-    free(y);
-    *t = (am_snap_target){*index, *to_metric, n, lon, lat};
+        am_transform_create(AM_CRS_WGS84, frame, &w->to_metric, &err), AM_OK);
+    w->x = malloc(sizeof *w->x * (size_t)n);
+    w->y = malloc(sizeof *w->y * (size_t)n);
+    assert_non_null(w->x);
+    assert_non_null(w->y);
+    memcpy(w->x, lon, sizeof *w->x * (size_t)n);
+    memcpy(w->y, lat, sizeof *w->y * (size_t)n);
+    assert_int_equal(
+        am_transform_points(w->to_metric, (size_t)n, w->x, w->y, NULL, &err),
+        AM_OK);
+    assert_int_equal(am_segments_from_arcs(n, n_arcs, tail, head, time_ds,
+                                           allowed, &w->seg, &w->n_seg, &err),
+                     AM_OK);
+    assert_int_equal(
+        am_segment_index_build(w->n_seg, w->seg, n, w->x, w->y, &w->index),
+        AM_OK);
+    w->target =
+        (am_snap_target){w->index, w->seg, w->n_seg, w->to_metric, n, lon, lat};
+}
+
+static void net_free(net *w)
+{
+    am_segment_index_destroy(w->index);
+    am_free(w->seg);
+    free(w->x);
+    free(w->y);
+    am_transform_destroy(w->to_metric);
+    memset(w, 0, sizeof *w);
 }
 
 static int group_setup(void **state)
@@ -117,16 +145,16 @@ static int group_setup(void **state)
     am_road_options o = {.path = COMOROS_ROADS, .layer = NULL, .where = NULL};
     if (am_roads_load(&o, NULL, NULL, &fx.roads, &err) != AM_OK)
         return -1;
-    target_build(fx.roads->n_nodes, fx.roads->lon, fx.roads->lat, &fx.to_metric,
-                 &fx.index, &fx.target);
+    const am_road_network *r = fx.roads;
+    net_build(r->n_nodes, r->lon, r->lat, r->n_arcs, r->tail, r->head,
+              r->time_ds, NULL, &fx.net);
     return 0;
 }
 
 static int group_teardown(void **state)
 {
     (void)state;
-    am_spatial_index_destroy(fx.index);
-    am_transform_destroy(fx.to_metric);
+    net_free(&fx.net);
     am_road_network_destroy(fx.roads);
     return 0;
 }
@@ -135,80 +163,150 @@ static int group_teardown(void **state)
 
 typedef struct snapped {
     int32_t n;
-    int32_t *node;
-    double *dist_m;
-    uint32_t *offset_ds;
+    int32_t *node;       /* [2 n] */
+    uint32_t *offset_ds; /* [2 n] */
+    double *dist_m;      /* [n] */
     int32_t n_on;
 } snapped;
 
 static void snapped_alloc(snapped *s, int32_t n)
 {
     s->n = n;
-    s->node = malloc(sizeof *s->node * (size_t)(n > 0 ? n : 1));
+    s->node = malloc(sizeof *s->node * 2 * (size_t)(n > 0 ? n : 1));
+    s->offset_ds = malloc(sizeof *s->offset_ds * 2 * (size_t)(n > 0 ? n : 1));
     s->dist_m = malloc(sizeof *s->dist_m * (size_t)(n > 0 ? n : 1));
-    s->offset_ds = malloc(sizeof *s->offset_ds * (size_t)(n > 0 ? n : 1));
     assert_non_null(s->node);
-    assert_non_null(s->dist_m);
     assert_non_null(s->offset_ds);
-    s->n_on = -1;
+    assert_non_null(s->dist_m);
+    s->n_on = 0;
 }
 
 static void snapped_free(snapped *s)
 {
     free(s->node);
-    free(s->dist_m);
     free(s->offset_ds);
+    free(s->dist_m);
 }
 
-/* engine.c's snap_points, serial, with the target's own transform. */
-static void oracle(const am_snap_target *t, am_transform *to_metric, int32_t n,
-                   const double *lon, const double *lat, double max_m,
-                   double walk_kmh, snapped *out)
+static uint32_t capped(double t)
 {
-    am_error err;
-    const double walk_mps = walk_kmh / 3.6;
-    double *x = malloc(sizeof *x * (size_t)(n > 0 ? n : 1));
-    double *y = malloc(sizeof *y * (size_t)(n > 0 ? n : 1));
+    return t < (double)(AM_TIME_INF - 1) ? (uint32_t)t : AM_TIME_INF - 1;
+}
+
+/* Serial brute force: every segment scanned per point. */
+static void oracle(const net *w, int32_t n, const double *lon,
+                   const double *lat, double max_m, double kmh,
+                   am_snap_role role, snapped *out)
+{
+    double *x = malloc(sizeof *x * (size_t)n);
+    double *y = malloc(sizeof *y * (size_t)n);
     assert_non_null(x);
     assert_non_null(y);
     memcpy(x, lon, sizeof *x * (size_t)n);
     memcpy(y, lat, sizeof *y * (size_t)n);
     assert_int_equal(
-        am_transform_points(to_metric, (size_t)n, x, y, NULL, &err), AM_OK);
+        am_transform_points(w->to_metric, (size_t)n, x, y, NULL, NULL), AM_OK);
+    const double mps = kmh / 3.6;
+    const am_snap_target *t = &w->target;
     out->n_on = 0;
     for (int32_t i = 0; i < n; i++) {
-        int32_t v = -1;
-        if (isfinite(x[i]) && isfinite(y[i]))
-            v = am_spatial_index_nearest(t->index, x[i], y[i], max_m, NULL);
-        out->node[i] = v;
-        if (v < 0) {
-            out->dist_m[i] = NAN;
-            out->offset_ds[i] = AM_TIME_INF;
-            continue;
+        int32_t best = -1;
+        double best_d2 = HUGE_VAL, best_f = 0.0;
+        for (int32_t s = 0; s < w->n_seg && isfinite(x[i]) && isfinite(y[i]);
+             s++) {
+            const double x0 = w->x[w->seg[s].v0], y0 = w->y[w->seg[s].v0];
+            const double x1 = w->x[w->seg[s].v1], y1 = w->y[w->seg[s].v1];
+            const double dx = x1 - x0, dy = y1 - y0, l2 = dx * dx + dy * dy;
+            double f = l2 > 0 ? ((x[i] - x0) * dx + (y[i] - y0) * dy) / l2 : 0;
+            double fx_, fy_;
+            if (!(f > 0.0)) {
+                f = 0.0;
+                fx_ = x0;
+                fy_ = y0;
+            } else if (f >= 1.0) {
+                f = 1.0;
+                fx_ = x1;
+                fy_ = y1;
+            } else {
+                fx_ = x0 + f * dx;
+                fy_ = y0 + f * dy;
+            }
+            const double d2 =
+                (x[i] - fx_) * (x[i] - fx_) + (y[i] - fy_) * (y[i] - fy_);
+            if (d2 < best_d2) { /* ascending ids: ties keep the lowest */
+                best_d2 = d2;
+                best = s;
+                best_f = f;
+            }
         }
-        double d = am_geodesic_distance_m(lon[i], lat[i], t->node_lon[v],
-                                          t->node_lat[v]);
-        out->dist_m[i] = d;
-        double ds = nearbyint(d / walk_mps * 10.0);
-        out->offset_ds[i] =
-            ds < (double)AM_TIME_INF ? (uint32_t)ds : AM_TIME_INF - 1;
+        int32_t *nd = &out->node[2 * i];
+        uint32_t *of = &out->offset_ds[2 * i];
+        nd[0] = nd[1] = -1;
+        of[0] = of[1] = AM_TIME_INF;
+        out->dist_m[i] = NAN;
+        if (best < 0 || !(sqrt(best_d2) <= max_m))
+            continue;
         out->n_on++;
+        const am_segment *s = &w->seg[best];
+        const double f = best_f;
+        const double l0 = t->vertex_lon[s->v0], b0 = t->vertex_lat[s->v0];
+        double flon = l0, flat = b0; /* the foot, at f = 0 the vertex */
+        if (f == 1.0) {
+            flon = t->vertex_lon[s->v1];
+            flat = t->vertex_lat[s->v1];
+        } else if (f > 0.0) {
+            flon = l0 + f * remainder(t->vertex_lon[s->v1] - l0, 360.0);
+            flat = b0 + f * (t->vertex_lat[s->v1] - b0);
+        }
+        const double d = am_geodesic_distance_m(lon[i], lat[i], flon, flat);
+        out->dist_m[i] = d;
+        const double walk = (double)capped(nearbyint(d / mps * 10.0));
+        double ta = HUGE_VAL, tb = HUGE_VAL; /* the a-side and b-side links */
+        const int open0 = s->time_ds[0] != AM_TIME_INF;
+        const int open1 = s->time_ds[1] != AM_TIME_INF;
+        if (f == 0.0) {
+            ta = walk;
+        } else if (f == 1.0) {
+            tb = walk;
+        } else if (role == AM_SNAP_ORIGIN) {
+            if (open1) /* drive b -> a: from the foot on to a */
+                ta = walk + nearbyint(f * s->time_ds[1]);
+            if (open0) /* drive a -> b: from the foot on to b */
+                tb = walk + nearbyint((1.0 - f) * s->time_ds[0]);
+        } else {
+            if (open0) /* from a to the foot */
+                ta = walk + nearbyint(f * s->time_ds[0]);
+            if (open1) /* from b to the foot */
+                tb = walk + nearbyint((1.0 - f) * s->time_ds[1]);
+        }
+        int k = 0;
+        if (ta != HUGE_VAL) {
+            nd[k] = s->a;
+            of[k++] = capped(ta);
+        }
+        if (tb != HUGE_VAL) {
+            nd[k] = s->b;
+            of[k++] = capped(tb);
+        }
+        assert_true(k >= 1);
     }
     free(x);
     free(y);
 }
 
-static void snap_ok(const am_snap_target *t, int32_t n, const double *lon,
-                    const double *lat, double max_m, double walk_kmh,
-                    int threads, snapped *out)
+static void snap_ok(const net *w, int32_t n, const double *lon,
+                    const double *lat, double max_m, double kmh, int threads,
+                    am_snap_role role, snapped *out)
 {
     am_error err;
     am_snap_options o = am_snap_options_default();
     o.max_distance_m = max_m;
-    o.walk_speed_kmh = walk_kmh;
+    o.walk_speed_kmh = kmh;
     o.threads = threads;
-    am_status rc = am_snap_points(t, n, lon, lat, &o, out->node, out->dist_m,
-                                  out->offset_ds, &out->n_on, &err);
+    o.role = role;
+    am_status rc =
+        am_snap_points(&w->target, n, lon, lat, &o, out->node, out->offset_ds,
+                       out->dist_m, &out->n_on, &err);
     if (rc != AM_OK)
         fail_msg("am_snap_points: %s (%s)", err.msg, am_status_name(rc));
 }
@@ -217,23 +315,16 @@ static void assert_same(const snapped *a, const snapped *b)
 {
     assert_int_equal(a->n, b->n);
     assert_int_equal(a->n_on, b->n_on);
-    size_t n = (size_t)a->n;
-    for (size_t i = 0; i < n; i++) {
-        if (a->node[i] != b->node[i] || a->offset_ds[i] != b->offset_ds[i] ||
-            memcmp(&a->dist_m[i], &b->dist_m[i], sizeof(double)) != 0)
-            fail_msg("point %zu: node %d / %d, dist %.17g / %.17g, "
-                     "offset %u / %u",
-                     i, a->node[i], b->node[i], a->dist_m[i], b->dist_m[i],
-                     a->offset_ds[i], b->offset_ds[i]);
-    }
-    assert_memory_equal(a->node, b->node, n * sizeof *a->node);
+    const size_t n = (size_t)a->n;
+    assert_memory_equal(a->node, b->node, 2 * n * sizeof *a->node);
+    assert_memory_equal(a->offset_ds, b->offset_ds,
+                        2 * n * sizeof *a->offset_ds);
     assert_memory_equal(a->dist_m, b->dist_m, n * sizeof *a->dist_m);
-    assert_memory_equal(a->offset_ds, b->offset_ds, n * sizeof *a->offset_ds);
 }
 
 /* ---- the points ------------------------------------------------------- */
 
-/* Every 4th populated cell's centre, lon/lat, via the oracle's loop. */
+/* Every 4th populated cell's centre, lon/lat. */
 static int32_t comoros_cells(double **lon, double **lat)
 {
     am_error err;
@@ -307,9 +398,85 @@ static int32_t comoros_points(double **plon, double **plat)
     return n;
 }
 
+/* Every step-th point of the list, and the last 5020 (nodes, scattered
+ * points, edge cases): the brute-force oracle's share. */
+static int32_t oracle_subset(int32_t n, const double *lon, const double *lat,
+                             int32_t step, double **slon, double **slat)
+{
+    const int32_t tail = 5010 + 10;
+    const int32_t head = n - tail;
+    const int32_t m = (head + step - 1) / step + tail / 8;
+    *slon = malloc(sizeof **slon * (size_t)m);
+    *slat = malloc(sizeof **slat * (size_t)m);
+    assert_non_null(*slon);
+    assert_non_null(*slat);
+    int32_t k = 0;
+    for (int32_t i = 0; i < head; i += step, k++) {
+        (*slon)[k] = lon[i];
+        (*slat)[k] = lat[i];
+    }
+    for (int32_t i = head; i < n && k < m; i += 8, k++) {
+        (*slon)[k] = lon[i];
+        (*slat)[k] = lat[i];
+    }
+    /* the edge cases themselves */
+    for (int32_t i = n - 10; i < n && k < m; i++, k++) {
+        (*slon)[k] = lon[i];
+        (*slat)[k] = lat[i];
+    }
+    return k;
+}
+
 /* ---- tests ------------------------------------------------------------ */
 
-static void test_matches_oracle_any_threads(void **state)
+/* The index finds exactly the brute-force nearest segment, and the links
+ * follow snap.h's formulas, for both roles. */
+static void test_matches_brute_force(void **state)
+{
+    (void)state;
+    double *lon = NULL, *lat = NULL, *slon = NULL, *slat = NULL;
+    int32_t n = comoros_points(&lon, &lat);
+    int32_t m = oracle_subset(n, lon, lat, 97, &slon, &slat);
+    assert_true(m > 1000);
+    snapped ref, got;
+    snapped_alloc(&ref, m);
+    snapped_alloc(&got, m);
+    for (int role = 0; role < 2; role++) {
+        oracle(&fx.net, m, slon, slat, 5000.0, 5.0, (am_snap_role)role, &ref);
+        snap_ok(&fx.net, m, slon, slat, 5000.0, 5.0, 1, (am_snap_role)role,
+                &got);
+        assert_same(&ref, &got);
+    }
+    /* the subset covers both link counts and points off the network */
+    int two = 0, one = 0, off = 0;
+    for (int32_t i = 0; i < m; i++) {
+        two += got.node[2 * i + 1] >= 0;
+        one += got.node[2 * i] >= 0 && got.node[2 * i + 1] < 0;
+        off += got.node[2 * i] < 0;
+        assert_true(got.node[2 * i] >= 0 || got.node[2 * i + 1] < 0);
+    }
+    int cell_two = 0, n_cells = (n - 5020 + 96) / 97;
+    for (int32_t i = 0; i < n_cells; i++)
+        cell_two += got.node[2 * i + 1] >= 0;
+    /* a quarter of the cells lie beside a segment (two links); most lie
+     * off a bend or a road's end, nearest to a vertex (one link) */
+    assert_true(cell_two > n_cells / 8);
+    assert_true(two > m / 8);
+    assert_true(one > 10);
+    assert_true(off > 10);
+    oracle(&fx.net, m, slon, slat, 750.0, 4.2, AM_SNAP_ORIGIN, &ref);
+    snap_ok(&fx.net, m, slon, slat, 750.0, 4.2, 2, AM_SNAP_ORIGIN, &got);
+    assert_same(&ref, &got);
+    snapped_free(&ref);
+    snapped_free(&got);
+    free(slon);
+    free(slat);
+    free(lon);
+    free(lat);
+}
+
+/* Byte-identical output for any thread count. */
+static void test_same_bytes_any_threads(void **state)
 {
     (void)state;
     double *lon = NULL, *lat = NULL;
@@ -319,122 +486,203 @@ static void test_matches_oracle_any_threads(void **state)
     snapped ref, got;
     snapped_alloc(&ref, n);
     snapped_alloc(&got, n);
-    oracle(&fx.target, fx.to_metric, n, lon, lat, 5000.0, 5.0, &ref);
-    /* the fixture has both kinds */
-    assert_true(ref.n_on > n / 2);
-    assert_true(ref.n_on < n - 10);
-    const int threads[] = {1, 2, 3, 7, 0};
-    for (size_t t = 0; t < sizeof threads / sizeof *threads; t++) {
-        memset(got.node, 0x5a, sizeof *got.node * (size_t)n);
-        snap_ok(&fx.target, n, lon, lat, 5000.0, 5.0, threads[t], &got);
+    snap_ok(&fx.net, n, lon, lat, 5000.0, 5.0, 1, AM_SNAP_ORIGIN, &ref);
+    const int threads[] = {2, 3, 7};
+    for (size_t t = 0; t < 3; t++) {
+        memset(got.node, 0x5a, sizeof *got.node * 2 * (size_t)n);
+        snap_ok(&fx.net, n, lon, lat, 5000.0, 5.0, threads[t], AM_SNAP_ORIGIN,
+                &got);
         assert_same(&ref, &got);
     }
-    /* Another distance and speed: still the oracle's bytes. */
-    oracle(&fx.target, fx.to_metric, n, lon, lat, 750.0, 4.2, &ref);
-    snap_ok(&fx.target, n, lon, lat, 750.0, 4.2, 2, &got);
-    assert_same(&ref, &got);
-    /* Edge cases by value (the last n_edge points). */
-    const int32_t e = n - 10;
-    for (int32_t i = e; i < e + 8; i++) {
-        assert_int_equal(got.node[i], -1);
-        assert_true(isnan(got.dist_m[i]));
-        assert_int_equal(got.offset_ds[i], AM_TIME_INF);
-    }
-    snap_ok(&fx.target, n, lon, lat, 5000.0, 5.0, 2, &got);
-    assert_int_equal(got.node[n - 1], ref.node[n - 1]);
-    assert_true(got.node[n - 1] >= 0);
-    for (int32_t i = 0; i < n; i++) { /* snapped: finite, capped times */
-        if (got.node[i] < 0)
-            continue;
-        assert_true(got.dist_m[i] >= 0.0 && got.dist_m[i] < 5100.0);
-        assert_true(got.offset_ds[i] < AM_TIME_INF);
-    }
+    /* Moroni (last) is on the network; the other edge cases are not. */
+    assert_true(got.node[2 * (n - 1)] >= 0);
+    for (int32_t i = n - 10; i < n - 1; i++)
+        assert_int_equal(got.node[2 * i], -1);
     snapped_free(&ref);
     snapped_free(&got);
     free(lon);
     free(lat);
 }
 
-/* The distance bound is inclusive, on the planar distance in the frame. */
+/*
+ * Directions on a hand-made network near (0, 0) (1e-3 deg ~ 111 m):
+ *   node 0 (0, 0) --one-way 0 -> 1, 1000 ds--> node 1 (0.01, 0)
+ *   node 1 <-> node 2 (0.01, 0.01): 1 -> 2 600 ds, 2 -> 1 900 ds
+ *   node 3 (0.03, 0) isolated except 3 <-> 4 (0.04, 0), 500 ds.
+ * Segments (by (a, b)): 0 = {0, 1}, 1 = {1, 2}, 2 = {3, 4}.
+ */
+static const double hand_lon[] = {0.0, 0.01, 0.01, 0.03, 0.04};
+static const double hand_lat[] = {0.0, 0.0, 0.01, 0.0, 0.0};
+static const int32_t hand_tail[] = {0, 1, 2, 3, 4};
+static const int32_t hand_head[] = {1, 2, 1, 4, 3};
+static const uint32_t hand_time[] = {1000, 600, 900, 500, 500};
+
+/* offset_ds - walk - drive within 2 ds (the frame's scale moves f by
+ * ~1e-4 at most here). */
+static void assert_link(const snapped *s, int32_t i, int k, int32_t node,
+                        double lon, double lat, double foot_lon,
+                        double foot_lat, double drive_ds)
+{
+    assert_int_equal(s->node[2 * i + k], node);
+    const double walk =
+        nearbyint(am_geodesic_distance_m(lon, lat, foot_lon, foot_lat) /
+                  (5.0 / 3.6) * 10.0);
+    const double got = (double)s->offset_ds[2 * i + k];
+    if (!(fabs(got - walk - drive_ds) <= 2.0))
+        fail_msg("link %d of point %d: %.0f ds, expected %.0f + %.0f", k,
+                 (int)i, got, walk, drive_ds);
+}
+
+static void test_one_way_links(void **state)
+{
+    (void)state;
+    net w;
+    net_build(5, hand_lon, hand_lat, 5, hand_tail, hand_head, hand_time, NULL,
+              &w);
+    assert_int_equal(w.n_seg, 3);
+    assert_int_equal(w.seg[0].a, 0);
+    assert_int_equal(w.seg[0].b, 1);
+    assert_int_equal(w.seg[0].time_ds[0], 1000);
+    assert_int_equal(w.seg[0].time_ds[1], AM_TIME_INF);
+    assert_int_equal(w.seg[1].time_ds[0], 600);
+    assert_int_equal(w.seg[1].time_ds[1], 900);
+    /* p0: a quarter along the one-way, 0.001 deg north of it; p1: half-way
+     * up 1-2, 0.001 deg east; p2: exactly on node 1 (shared by segments 0
+     * and 1: the tie goes to segment 0, its end b); p3: 0.0005 deg west of
+     * node 0 (before the segment's start: the foot is node 0 itself). */
+    const double lon[] = {0.0025, 0.011, 0.01, -0.0005};
+    const double lat[] = {0.001, 0.005, 0.0, 0.0};
+    snapped o, d;
+    snapped_alloc(&o, 4);
+    snapped_alloc(&d, 4);
+    snap_ok(&w, 4, lon, lat, 5000.0, 5.0, 1, AM_SNAP_ORIGIN, &o);
+    snap_ok(&w, 4, lon, lat, 5000.0, 5.0, 1, AM_SNAP_DESTINATION, &d);
+    assert_int_equal(o.n_on, 4);
+    /* p0, people: can only drive on to node 1 (0 -> 1 is one-way), the
+     * remaining three quarters; facility: reached only from node 0, after
+     * a quarter. */
+    assert_link(&o, 0, 0, 1, lon[0], lat[0], 0.0025, 0.0, 750);
+    assert_int_equal(o.node[1], -1);
+    assert_int_equal(o.offset_ds[1], AM_TIME_INF);
+    assert_link(&d, 0, 0, 0, lon[0], lat[0], 0.0025, 0.0, 250);
+    assert_int_equal(d.node[1], -1);
+    /* p1, people: to node 1 driving 2 -> 1 half-way (450), to node 2
+     * driving 1 -> 2 half-way (300); facility: from node 1 (300), from
+     * node 2 (450). */
+    assert_link(&o, 1, 0, 1, lon[1], lat[1], 0.01, 0.005, 450);
+    assert_link(&o, 1, 1, 2, lon[1], lat[1], 0.01, 0.005, 300);
+    assert_link(&d, 1, 0, 1, lon[1], lat[1], 0.01, 0.005, 300);
+    assert_link(&d, 1, 1, 2, lon[1], lat[1], 0.01, 0.005, 450);
+    /* p2 and p3: at a node, one link, the walk only, whatever the role */
+    for (int r = 0; r < 2; r++) {
+        const snapped *s = r == 0 ? &o : &d;
+        assert_int_equal(s->node[4], 1);
+        assert_int_equal(s->offset_ds[4], 0);
+        assert_int_equal(s->node[5], -1);
+        assert_link(s, 3, 0, 0, lon[3], lat[3], 0.0, 0.0, 0);
+        assert_int_equal(s->node[7], -1);
+    }
+    assert_true(o.dist_m[2] == 0.0);
+
+    /* A mask without node 2: segment 1 is gone, p1 snaps onto the nearest
+     * remaining road (node 1's end of segment 0). */
+    const uint8_t allowed[] = {1, 1, 0, 1, 1};
+    net wm;
+    net_build(5, hand_lon, hand_lat, 5, hand_tail, hand_head, hand_time,
+              allowed, &wm);
+    assert_int_equal(wm.n_seg, 2);
+    snap_ok(&wm, 4, lon, lat, 5000.0, 5.0, 1, AM_SNAP_ORIGIN, &o);
+    assert_link(&o, 1, 0, 1, lon[1], lat[1], 0.01, 0.0, 0);
+    assert_int_equal(o.node[3], -1);
+    net_free(&wm);
+    snapped_free(&o);
+    snapped_free(&d);
+    net_free(&w);
+}
+
+/* Segment table: parallel arcs merge (smallest time per direction),
+ * self-loops go, bad ids are refused. */
+static void test_segments_from_arcs(void **state)
+{
+    (void)state;
+    const int32_t tail[] = {2, 0, 0, 1, 3, 0};
+    const int32_t head[] = {0, 2, 2, 1, 9, 2};
+    const uint32_t t[] = {70, 50, 40, 10, 1, 45};
+    am_segment *s = NULL;
+    int32_t n = -1;
+    am_error err;
+    assert_int_equal(
+        am_segments_from_arcs(3, 6, tail, head, t, NULL, &s, &n, &err),
+        AM_ERR_INVALID);
+    assert_int_equal(err.feature, 4);
+    assert_int_equal(
+        am_segments_from_arcs(3, 4, tail, head, t, NULL, &s, &n, &err), AM_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(s[0].a, 0);
+    assert_int_equal(s[0].b, 2);
+    assert_int_equal(s[0].v0, 0);
+    assert_int_equal(s[0].v1, 2);
+    assert_int_equal(s[0].time_ds[0], 40);
+    assert_int_equal(s[0].time_ds[1], 70);
+    assert_int_equal(s[0].before_ds[0], 0);
+    assert_int_equal(s[0].after_ds[1], 0);
+    am_free(s);
+    const uint8_t none[] = {1, 1, 0};
+    assert_int_equal(
+        am_segments_from_arcs(3, 4, tail, head, t, none, &s, &n, &err), AM_OK);
+    assert_int_equal(n, 0);
+    assert_null(s);
+}
+
 static void test_max_distance_inclusive(void **state)
 {
     (void)state;
-    /* 1.3 km south-east of a road node, in the sea off Moroni or inland. */
-    const double lon0 = fx.roads->lon[100] + 0.009;
-    const double lat0 = fx.roads->lat[100] - 0.008;
+    /* a point ~1 km off the network: snapped at exactly its distance, not
+     * one ulp below it */
+    double lon0 = fx.roads->lon[0] + 0.01, lat0 = fx.roads->lat[0] + 0.01;
     double x = lon0, y = lat0, d = 0.0;
-    am_error err;
-    assert_int_equal(am_transform_points(fx.to_metric, 1, &x, &y, NULL, &err),
-                     AM_OK);
-    int32_t v = am_spatial_index_nearest(fx.index, x, y, 5000.0, &d);
-    assert_true(v >= 0);
-    assert_true(d > 0.0);
-    snapped s;
-    snapped_alloc(&s, 1);
-    snap_ok(&fx.target, 1, &lon0, &lat0, d, 5.0, 1, &s);
-    assert_int_equal(s.node[0], v);
-    assert_int_equal(s.n_on, 1);
-    snap_ok(&fx.target, 1, &lon0, &lat0, nextafter(d, 0.0), 5.0, 1, &s);
-    assert_int_equal(s.node[0], -1);
-    assert_int_equal(s.n_on, 0);
-    assert_true(isnan(s.dist_m[0]));
-    assert_int_equal(s.offset_ds[0], AM_TIME_INF);
-    /* max 0: only a point exactly on a node. */
-    snap_ok(&fx.target, 1, &fx.roads->lon[7], &fx.roads->lat[7], 0.0, 5.0, 1,
-            &s);
-    assert_true(s.node[0] >= 0);
-    assert_true(s.dist_m[0] == 0.0);
-    assert_int_equal(s.offset_ds[0], 0);
-    snapped_free(&s);
+    assert_int_equal(
+        am_transform_points(fx.net.to_metric, 1, &x, &y, NULL, NULL), AM_OK);
+    int32_t s = am_segment_index_nearest(fx.net.index, x, y, 5000.0, &d, NULL);
+    assert_true(s >= 0);
+    snapped o;
+    snapped_alloc(&o, 1);
+    snap_ok(&fx.net, 1, &lon0, &lat0, d, 5.0, 1, AM_SNAP_ORIGIN, &o);
+    assert_true(o.node[0] >= 0);
+    assert_int_equal(o.n_on, 1);
+    snap_ok(&fx.net, 1, &lon0, &lat0, nextafter(d, 0.0), 5.0, 1, AM_SNAP_ORIGIN,
+            &o);
+    assert_int_equal(o.node[0], -1);
+    assert_int_equal(o.node[1], -1);
+    assert_true(isnan(o.dist_m[0]));
+    /* a node itself at distance 0 with max 0 */
+    snap_ok(&fx.net, 1, &fx.roads->lon[7], &fx.roads->lat[7], 0.0, 5.0, 1,
+            AM_SNAP_ORIGIN, &o);
+    assert_int_equal(o.node[0], 7);
+    assert_int_equal(o.offset_ds[0], 0);
+    snapped_free(&o);
 }
 
-/* The walking time: whole deciseconds, rounded, capped below INF. */
-static void test_walking_time(void **state)
-{
-    (void)state;
-    const double lon0 = fx.roads->lon[100] + 0.009;
-    const double lat0 = fx.roads->lat[100] - 0.008;
-    snapped s;
-    snapped_alloc(&s, 1);
-    snap_ok(&fx.target, 1, &lon0, &lat0, 5000.0, 5.0, 1, &s);
-    assert_true(s.node[0] >= 0);
-    const double d = am_geodesic_distance_m(
-        lon0, lat0, fx.roads->lon[s.node[0]], fx.roads->lat[s.node[0]]);
-    assert_true(memcmp(&d, &s.dist_m[0], sizeof d) == 0);
-    assert_int_equal(s.offset_ds[0], (uint32_t)nearbyint(d / (5.0 / 3.6) * 10));
-    /* 1e-9 km/h: the time is far beyond 2^31 ds and capped. */
-    snap_ok(&fx.target, 1, &lon0, &lat0, 5000.0, 1e-9, 1, &s);
-    assert_int_equal(s.offset_ds[0], AM_TIME_INF - 1);
-    snapped_free(&s);
-}
-
-/* dist_m and offset_ds may be left out; n = 0 touches nothing. */
 static void test_optional_outputs_and_empty(void **state)
 {
     (void)state;
-    am_error err;
-    const int32_t n = 500;
-    double lon[500], lat[500];
-    for (int32_t i = 0; i < n; i++) {
-        lon[i] = 43.25 + 0.1 * unif_pm();
-        lat[i] = -11.7 + 0.1 * unif_pm();
-    }
+    const double lon[] = {43.25, 43.3}, lat[] = {-11.7, -11.65};
     snapped ref;
-    snapped_alloc(&ref, n);
-    oracle(&fx.target, fx.to_metric, n, lon, lat, 5000.0, 5.0, &ref);
-    int32_t node[500], n_on = -1;
-    assert_int_equal(am_snap_points(&fx.target, n, lon, lat, NULL, node, NULL,
-                                    NULL, &n_on, &err),
+    snapped_alloc(&ref, 2);
+    snap_ok(&fx.net, 2, lon, lat, 5000.0, 5.0, 1, AM_SNAP_ORIGIN, &ref);
+    int32_t node[4], n_on = -1;
+    uint32_t off[4];
+    assert_int_equal(am_snap_points(&fx.net.target, 2, lon, lat, NULL, node,
+                                    off, NULL, &n_on, NULL),
                      AM_OK);
     assert_memory_equal(node, ref.node, sizeof node);
+    assert_memory_equal(off, ref.offset_ds, sizeof off);
     assert_int_equal(n_on, ref.n_on);
-    snapped_free(&ref);
-
-    n_on = -1;
-    assert_int_equal(am_snap_points(&fx.target, 0, NULL, NULL, NULL, NULL, NULL,
-                                    NULL, &n_on, &err),
+    assert_int_equal(am_snap_points(&fx.net.target, 0, NULL, NULL, NULL, NULL,
+                                    NULL, NULL, &n_on, NULL),
                      AM_OK);
     assert_int_equal(n_on, 0);
+    snapped_free(&ref);
 }
 
 static void test_bad_arguments(void **state)
@@ -442,55 +690,76 @@ static void test_bad_arguments(void **state)
     (void)state;
     am_error err;
     double lon = 43.25, lat = -11.7, dist = 0.0;
-    int32_t node = 0, n_on = -1;
-    uint32_t off = 0;
+    int32_t node[2] = {0, 0}, n_on = -1;
+    uint32_t off[2] = {0, 0};
     am_snap_options o = am_snap_options_default();
-    assert_int_equal(am_snap_points(&fx.target, -1, &lon, &lat, &o, &node,
-                                    &dist, &off, &n_on, &err),
-                     AM_ERR_INVALID);
+    const am_snap_target *ft = &fx.net.target;
+    assert_int_equal(
+        am_snap_points(ft, -1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INVALID);
     assert_int_equal(n_on, 0);
-    assert_int_equal(am_snap_points(NULL, 1, &lon, &lat, &o, &node, &dist, &off,
-                                    &n_on, &err),
-                     AM_ERR_INVALID);
-    assert_int_equal(am_snap_points(&fx.target, 1, &lon, NULL, &o, &node, &dist,
-                                    &off, &n_on, &err),
-                     AM_ERR_INVALID);
-    assert_int_equal(am_snap_points(&fx.target, 1, &lon, &lat, &o, &node, &dist,
-                                    &off, NULL, &err),
-                     AM_ERR_INVALID);
-    am_snap_target t = fx.target;
+    assert_int_equal(
+        am_snap_points(NULL, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INVALID);
+    assert_int_equal(
+        am_snap_points(ft, 1, &lon, NULL, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INVALID);
+    assert_int_equal(
+        am_snap_points(ft, 1, &lon, &lat, &o, node, NULL, &dist, &n_on, &err),
+        AM_ERR_INVALID);
+    assert_int_equal(
+        am_snap_points(ft, 1, &lon, &lat, &o, node, off, &dist, NULL, &err),
+        AM_ERR_INVALID);
+    am_snap_target t = *ft;
     t.to_metric = NULL;
     assert_int_equal(
-        am_snap_points(&t, 1, &lon, &lat, &o, &node, &dist, &off, &n_on, &err),
+        am_snap_points(&t, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
         AM_ERR_INVALID);
     o.max_distance_m = NAN;
-    assert_int_equal(am_snap_points(&fx.target, 1, &lon, &lat, &o, &node, &dist,
-                                    &off, &n_on, &err),
-                     AM_ERR_INVALID);
+    assert_int_equal(
+        am_snap_points(ft, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INVALID);
     o.max_distance_m = -1.0;
-    assert_int_equal(am_snap_points(&fx.target, 1, &lon, &lat, &o, &node, &dist,
-                                    &off, &n_on, &err),
-                     AM_ERR_INVALID);
+    assert_int_equal(
+        am_snap_points(ft, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INVALID);
     o = am_snap_options_default();
     o.walk_speed_kmh = 0.0;
-    assert_int_equal(am_snap_points(&fx.target, 1, &lon, &lat, &o, &node, &dist,
-                                    &off, &n_on, &err),
-                     AM_ERR_INVALID);
+    assert_int_equal(
+        am_snap_points(ft, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INVALID);
     assert_non_null(strstr(err.msg, "walking speed"));
     o.walk_speed_kmh = INFINITY;
-    assert_int_equal(am_snap_points(&fx.target, 1, &lon, &lat, &o, &node, &dist,
-                                    &off, &n_on, &err),
-                     AM_ERR_INVALID);
-    /* An index that does not match the node arrays: an error, not a read
-     * past their end. */
-    t = fx.target;
-    t.n_nodes = 10;
-    o = am_snap_options_default();
     assert_int_equal(
-        am_snap_points(&t, 1, &lon, &lat, &o, &node, &dist, &off, &n_on, &err),
+        am_snap_points(ft, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INVALID);
+    o = am_snap_options_default();
+    o.role = (am_snap_role)7;
+    assert_int_equal(
+        am_snap_points(ft, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INVALID);
+    /* An index that does not match the segment or vertex arrays: an error,
+     * not a read past their end. */
+    o = am_snap_options_default();
+    t = *ft;
+    t.n_segments = 10;
+    assert_int_equal(
+        am_snap_points(&t, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
         AM_ERR_INTERNAL);
-    assert_int_equal(node, -1);
+    assert_int_equal(node[0], -1);
+    assert_int_equal(node[1], -1);
     assert_int_equal(n_on, 0);
+    t = *ft;
+    t.n_vertices = 10;
+    assert_int_equal(
+        am_snap_points(&t, 1, &lon, &lat, &o, node, off, &dist, &n_on, &err),
+        AM_ERR_INTERNAL);
+    /* the index refuses a segment naming a vertex it does not have */
+    am_segment_index *idx = NULL;
+    assert_int_equal(am_segment_index_build(fx.net.n_seg, fx.net.seg, 10,
+                                            fx.net.x, fx.net.y, &idx),
+                     AM_ERR_INVALID);
+    assert_null(idx);
 }
 
 /* ---- progress and cancellation, on a synthetic 300 x 300 node grid ---- */
@@ -520,16 +789,23 @@ static void test_progress_and_cancel(void **state)
     const int32_t side = 300, nn = side * side;
     double *nlon = malloc(sizeof *nlon * (size_t)nn);
     double *nlat = malloc(sizeof *nlat * (size_t)nn);
-    assert_non_null(nlon);
-    assert_non_null(nlat);
+    int32_t *tail = malloc(sizeof *tail * (size_t)nn);
+    int32_t *head = malloc(sizeof *head * (size_t)nn);
+    uint32_t *tt = malloc(sizeof *tt * (size_t)nn);
+    assert_true(nlon && nlat && tail && head && tt);
+    int64_t m = 0;
     for (int32_t i = 0; i < nn; i++) {
         nlon[i] = 10.0 + 0.001 * (i % side);
         nlat[i] = 50.0 + 0.001 * (i / side);
+        if (i % side != side - 1) { /* east-west streets, one-way east */
+            tail[m] = i;
+            head[m] = i + 1;
+            tt[m] = 70;
+            m++;
+        }
     }
-    am_transform *tr = NULL;
-    am_spatial_index *idx = NULL;
-    am_snap_target t;
-    target_build(nn, nlon, nlat, &tr, &idx, &t);
+    net w;
+    net_build(nn, nlon, nlat, m, tail, head, tt, NULL, &w);
 
     const int32_t n = 150000; /* three rounds */
     double *lon = malloc(sizeof *lon * (size_t)n);
@@ -543,7 +819,7 @@ static void test_progress_and_cancel(void **state)
     snapped ref, got;
     snapped_alloc(&ref, n);
     snapped_alloc(&got, n);
-    oracle(&t, tr, n, lon, lat, 300.0, 5.0, &ref);
+    snap_ok(&w, n, lon, lat, 300.0, 5.0, 1, AM_SNAP_ORIGIN, &ref);
 
     progress_log log = {0, 0, 0.0, 0};
     am_snap_options o = am_snap_options_default();
@@ -551,8 +827,8 @@ static void test_progress_and_cancel(void **state)
     o.threads = 2;
     o.progress = log_progress;
     o.progress_user = &log;
-    assert_int_equal(am_snap_points(&t, n, lon, lat, &o, got.node, got.dist_m,
-                                    got.offset_ds, &got.n_on, &err),
+    assert_int_equal(am_snap_points(&w.target, n, lon, lat, &o, got.node,
+                                    got.offset_ds, got.dist_m, &got.n_on, &err),
                      AM_OK);
     assert_same(&ref, &got);
     assert_int_equal(log.calls, 3);
@@ -560,12 +836,12 @@ static void test_progress_and_cancel(void **state)
     assert_false(log.decreasing);
 
     log = (progress_log){0, 2, 0.0, 0};
-    assert_int_equal(am_snap_points(&t, n, lon, lat, &o, got.node, got.dist_m,
-                                    got.offset_ds, &got.n_on, &err),
+    assert_int_equal(am_snap_points(&w.target, n, lon, lat, &o, got.node,
+                                    got.offset_ds, got.dist_m, &got.n_on, &err),
                      AM_ERR_CANCELLED);
     assert_int_equal(log.calls, 2);
     assert_int_equal(got.n_on, 0);
-    for (int32_t i = 0; i < n; i++) { /* a cancelled call leaves no half */
+    for (int32_t i = 0; i < 2 * n; i++) { /* a cancelled call leaves no half */
         assert_int_equal(got.node[i], -1);
         assert_int_equal(got.offset_ds[i], AM_TIME_INF);
     }
@@ -573,10 +849,12 @@ static void test_progress_and_cancel(void **state)
     snapped_free(&got);
     free(lon);
     free(lat);
-    am_spatial_index_destroy(idx);
-    am_transform_destroy(tr);
+    net_free(&w);
     free(nlon);
     free(nlat);
+    free(tail);
+    free(head);
+    free(tt);
 }
 
 /* ---- cell centres ----------------------------------------------------- */
@@ -658,9 +936,11 @@ static void test_cell_centres_projected(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_matches_oracle_any_threads),
+        cmocka_unit_test(test_matches_brute_force),
+        cmocka_unit_test(test_same_bytes_any_threads),
+        cmocka_unit_test(test_one_way_links),
+        cmocka_unit_test(test_segments_from_arcs),
         cmocka_unit_test(test_max_distance_inclusive),
-        cmocka_unit_test(test_walking_time),
         cmocka_unit_test(test_optional_outputs_and_empty),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_progress_and_cancel),

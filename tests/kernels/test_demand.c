@@ -1,5 +1,5 @@
 /*
- * test_demand.c: the node -> cells index and input validation.
+ * test_demand.c: the node -> links index and input validation.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -15,26 +15,34 @@
 static void test_index_order(void **state)
 {
     (void)state;
-    /* 7 cells on 4 nodes. Node 1 gets cells 0 (offset 30), 2 (10), 5 (10),
-     * 6 (0): ordered by (offset, id) -> 6, 2, 5, 0. Node 3 gets cell 1
-     * (offset 300 needs the second radix digit) and 4 (offset 256) -> 4, 1.
-     * Cell 3 is off the network (any negative node becomes -1). Nodes 0
-     * and 2 have none. */
-    const int32_t node[] = {1, 3, 1, -7, 3, 1, 1};
-    const uint32_t off[] = {30, 300, 10, AM_TIME_INF, 256, 10, 0};
+    /* 7 cells on 4 nodes, links 2 i + k. Node 1 gets links 0 (cell 0,
+     * offset 30), 4 (cell 2, 10), 10 (cell 5, 10), 12 (cell 6, 0): ordered
+     * by (offset, link id) -> 12, 4, 10, 0. Node 3 gets link 2 (cell 1,
+     * offset 300 needs the second radix digit), 8 (cell 4, 256) and 13
+     * (cell 6's second link, 256: ties go to the lower link id) -> 8, 13, 2.
+     * Node 2 gets cell 0's second link 1 (offset 5). Cell 3 is off the
+     * network (any negative node becomes -1, offset AM_TIME_INF). Node 0
+     * has none. */
+    const int32_t node[] = {1, 2, 3, -1, 1, -1, -7, -2, 3, -1, 1, -1, 1, 3};
+    const uint32_t off[] = {30, 5,   300, 0,  10, 0, AM_TIME_INF,
+                            9,  256, 0,   10, 0,  0, 256};
     const double pop[] = {1.5, 2, 3, 4, 0, 6, 7};
     am_demand *d = NULL;
     assert_int_equal(am_demand_build(7, 4, node, off, pop, &d, NULL), AM_OK);
     assert_int_equal(d->n_cells, 7);
     assert_int_equal(d->n_nodes, 4);
-    static const int64_t first[] = {0, 0, 4, 4, 6};
-    static const int32_t order[] = {6, 2, 5, 0, 4, 1};
+    static const int64_t first[] = {0, 0, 4, 5, 8};
+    static const int32_t order[] = {12, 4, 10, 0, 1, 8, 13, 2};
     assert_memory_equal(d->first, first, sizeof first);
     assert_memory_equal(d->order, order, sizeof order);
-    assert_int_equal(d->cell_node[3], -1);
-    assert_int_equal(d->cell_node[1], 3);
-    assert_int_equal(d->cell_offset_ds[1], 300);
+    assert_int_equal(d->link_node[6], -1);
+    assert_int_equal(d->link_node[7], -1);
+    assert_int_equal(d->link_offset_ds[7], AM_TIME_INF);
+    assert_int_equal(d->link_node[2], 3);
+    assert_int_equal(d->link_offset_ds[2], 300);
     assert_true(d->pop[0] == 1.5);
+    assert_false(am_demand_cell_on(d, 3));
+    assert_true(am_demand_cell_on(d, 6));
     am_demand_destroy(d);
     am_demand_destroy(NULL);
 
@@ -60,8 +68,8 @@ static void expect_invalid(const int32_t *node, const uint32_t *off,
 static void test_invalid(void **state)
 {
     (void)state;
-    const int32_t node[] = {0, 1, 2};
-    const uint32_t off[] = {0, 0, 0};
+    const int32_t node[] = {0, -1, 1, 2, 2, -1};
+    const uint32_t off[] = {0, 0, 0, 0, 0, 0};
     const double neg[] = {1, -0.5, 1};
     const double nan_pop[] = {1, 2, NAN};
     const double inf_pop[] = {INFINITY, 2, 3};
@@ -70,13 +78,13 @@ static void test_invalid(void **state)
     expect_invalid(node, off, nan_pop, 2);
     expect_invalid(node, off, inf_pop, 0);
 
-    const int32_t bad_node[] = {0, 4, 2}; /* n_nodes = 4 */
+    const int32_t bad_node[] = {0, -1, 1, 4, 2, -1}; /* n_nodes = 4 */
     expect_invalid(bad_node, off, ok, 1);
 
-    const uint32_t inf_off[] = {0, 0, AM_TIME_INF};
+    const uint32_t inf_off[] = {0, 0, 0, 0, AM_TIME_INF, AM_TIME_INF};
     expect_invalid(node, inf_off, ok, 2);
-    /* ...but an off-network cell may carry any offset. */
-    const int32_t off_net[] = {0, 1, -1};
+    /* ...but an absent link may carry any offset. */
+    const int32_t off_net[] = {0, -1, 1, 2, -1, -1};
     am_demand *d = NULL;
     assert_int_equal(am_demand_build(3, 4, off_net, inf_off, ok, &d, NULL),
                      AM_OK);

@@ -7,6 +7,10 @@
  *     network; (c) a serial oracle: a naive O(n^2) Dijkstra per facility
  *     written here, and the measures recomputed from it by brute force;
  * (d) determinism: 1, 2 and 4 threads give byte-identical outputs;
+ * Cells and facilities have up to two links each (kernels/demand.h,
+ * geo/snap.h): the random fixtures give many of them two, the oracle
+ * takes the minimum over links, and it searches FORWARD from every cell's
+ * links (the kernels search backward from the facilities).
  * (e) weighted mean / median; (f) coverage at the cutoff (inclusive).
  */
 #include <math.h>
@@ -45,12 +49,12 @@ typedef struct fixture {
     int32_t *tail, *head;
     uint32_t *time;
     int32_t n_fac;
-    int32_t *fac_node;
-    uint32_t *fac_off;
+    int32_t *fac_node; /* [2 n_fac] links, -1 absent */
+    uint32_t *fac_off; /* [2 n_fac] */
     double *supply;
     int32_t n_cells;
-    int32_t *cell_node;
-    uint32_t *cell_off;
+    int32_t *cell_node; /* [2 n_cells] links, -1 absent */
+    uint32_t *cell_off; /* [2 n_cells] */
     double *pop;
     uint32_t limit, d0;
 } fixture;
@@ -197,11 +201,14 @@ static void hand_fixture(fixture *fx)
     static const int32_t tail[] = {0, 1, 1, 2, 2, 3, 5};
     static const int32_t head[] = {1, 0, 2, 1, 3, 2, 0};
     static const uint32_t time[] = {100, 100, 100, 100, 200, 200, 50};
-    static const int32_t fac_node[] = {0, 3, 4, 3, -1};
-    static const uint32_t fac_off[] = {0, 20, 0, 20, 0};
+    /* one link each (the second absent): the single-node case */
+    static const int32_t fac_node[] = {0, -1, 3, -1, 4, -1, 3, -1, -1, -1};
+    static const uint32_t fac_off[] = {0, 0, 20, 0, 0, 0, 20, 0, 0, 0};
     static const double supply[] = {10, 5, 7, 0, 3};
-    static const int32_t cell_node[] = {0, 1, 2, 2, 3, 6, -1, 5, 1, 3};
-    static const uint32_t cell_off[] = {10, 0, 80, 81, 0, 0, 0, 5, 0, 390};
+    static const int32_t cell_node[] = {0, -1, 1,  -1, 2, -1, 2, -1, 3, -1,
+                                        6, -1, -1, -1, 5, -1, 1, -1, 3, -1};
+    static const uint32_t cell_off[] = {10, 0, 0, 0, 80, 0, 81, 0, 0,   0,
+                                        0,  0, 0, 0, 5,  0, 0,  0, 390, 0};
     static const double pop[] = {100, 200, 50, 25, 40, 30, 70, 10, 0, 1};
     memset(fx, 0, sizeof *fx);
     fx->n_nodes = 7;
@@ -430,6 +437,25 @@ static double rng_unit(void)
     return rng_next() / 4294967296.0;
 }
 
+/* A point's two links: off the network one time in `off_in`, else a first
+ * link and, two times in three, a second one (an end of the same road, as
+ * snapping gives: a node near the first, at a time that sometimes ties
+ * with the first's). */
+static void random_links(int32_t n_nodes, uint32_t off_in, uint32_t max_off,
+                         int32_t *node, uint32_t *off)
+{
+    node[0] = node[1] = -1;
+    off[0] = off[1] = AM_TIME_INF;
+    if (rng_next() % off_in == 0)
+        return;
+    node[0] = (int32_t)(rng_next() % (uint32_t)n_nodes);
+    off[0] = rng_next() % max_off;
+    if (rng_next() % 3 == 0)
+        return;
+    node[1] = (node[0] + 1 + (int32_t)(rng_next() % 30)) % n_nodes;
+    off[1] = rng_next() % 4 == 0 ? off[0] : rng_next() % max_off;
+}
+
 /*
  * A road-like random network: mostly local two-way streets (node i to
  * i + 1..30), a fifth one-way, some long links; facilities and cells on
@@ -469,25 +495,21 @@ static void random_fixture(fixture *fx, uint64_t seed, int32_t n_nodes,
     }
     fx->n_arcs = m;
     fx->n_fac = n_fac;
-    fx->fac_node = xcalloc((size_t)n_fac, sizeof *fx->fac_node);
-    fx->fac_off = xcalloc((size_t)n_fac, sizeof *fx->fac_off);
+    fx->fac_node = xcalloc((size_t)n_fac * 2, sizeof *fx->fac_node);
+    fx->fac_off = xcalloc((size_t)n_fac * 2, sizeof *fx->fac_off);
     fx->supply = xcalloc((size_t)n_fac, sizeof *fx->supply);
     for (int32_t j = 0; j < n_fac; j++) {
-        fx->fac_node[j] = rng_next() % 25 == 0
-                              ? -1
-                              : (int32_t)(rng_next() % (uint32_t)n_nodes);
-        fx->fac_off[j] = rng_next() % 100;
+        random_links(n_nodes, 25, 100, &fx->fac_node[2 * j],
+                     &fx->fac_off[2 * j]);
         fx->supply[j] = rng_next() % 10 == 0 ? 0.0 : 1.0 + 49.0 * rng_unit();
     }
     fx->n_cells = n_cells;
-    fx->cell_node = xcalloc((size_t)n_cells, sizeof *fx->cell_node);
-    fx->cell_off = xcalloc((size_t)n_cells, sizeof *fx->cell_off);
+    fx->cell_node = xcalloc((size_t)n_cells * 2, sizeof *fx->cell_node);
+    fx->cell_off = xcalloc((size_t)n_cells * 2, sizeof *fx->cell_off);
     fx->pop = xcalloc((size_t)n_cells, sizeof *fx->pop);
     for (int32_t i = 0; i < n_cells; i++) {
-        fx->cell_node[i] = rng_next() % 20 == 0
-                               ? -1
-                               : (int32_t)(rng_next() % (uint32_t)n_nodes);
-        fx->cell_off[i] = rng_next() % 300;
+        random_links(n_nodes, 20, 300, &fx->cell_node[2 * i],
+                     &fx->cell_off[2 * i]);
         fx->pop[i] = rng_next() % 10 == 0 ? 0.0 : 500.0 * rng_unit();
     }
     fx->limit = limit;
@@ -530,14 +552,19 @@ static void test_identity_random(void **state)
 /* ---- (c) serial oracle -------------------------------------------------- */
 
 /* Naive Dijkstra on an adjacency matrix w (w[u*n+v] = cheapest u->v, or
- * UINT32_MAX), starting at src with time t0. No heap, no CSR. */
-static void naive_dijkstra(int32_t n, const uint32_t *w, int32_t src,
-                           uint32_t t0, uint64_t *dist)
+ * UINT32_MAX), from the seeds src[k] >= 0 at times t0[k] (k < 2; NULL t0:
+ * 0). No heap, no CSR. */
+static void naive_dijkstra(int32_t n, const uint32_t *w, const int32_t *src,
+                           const uint32_t *t0, uint64_t *dist)
 {
     char *done = xcalloc((size_t)n, 1);
     for (int32_t v = 0; v < n; v++)
         dist[v] = UINT64_MAX;
-    dist[src] = t0;
+    for (int k = 0; k < 2; k++) {
+        const uint64_t t = t0 != NULL ? t0[k] : 0;
+        if (src[k] >= 0 && t < dist[src[k]])
+            dist[src[k]] = t;
+    }
     for (;;) {
         int32_t u = -1;
         for (int32_t v = 0; v < n; v++)
@@ -561,45 +588,64 @@ static int rel_close(double a, double b, double rel)
     return fabs(a - b) <= rel * fmax(fabs(a), fabs(b)) + 1e-300;
 }
 
-static void test_oracle(void **state)
+/*
+ * The oracle on fixture fx: catchment rows from a naive backward search
+ * per facility (both links seeded), and every measure by brute force from
+ * a naive FORWARD search per cell (both links seeded): t_ij = min over
+ * j's links m of dist_i(node_m) + off_m.
+ */
+static void check_oracle(fixture *fx)
 {
-    (void)state;
-    fixture fx;
-    random_fixture(&fx, 7, 300, 12, 500, 1500, 1200);
-    const int32_t n = fx.n_nodes, nf = fx.n_fac, nc = fx.n_cells;
+    const int32_t n = fx->n_nodes, nf = fx->n_fac, nc = fx->n_cells;
 
-    /* Reverse adjacency matrix: wr[v*n+u] = cheapest arc u -> v, so a
-     * search from a facility on wr gives times *to* it. */
+    /* w: forward adjacency; wr: reverse (wr[v*n+u] = cheapest u -> v). */
+    uint32_t *w = xcalloc((size_t)n * n, sizeof *w);
     uint32_t *wr = xcalloc((size_t)n * n, sizeof *wr);
     for (size_t k = 0; k < (size_t)n * n; k++)
-        wr[k] = UINT32_MAX;
-    for (int64_t a = 0; a < fx.n_arcs; a++) {
-        const size_t k = (size_t)fx.head[a] * n + fx.tail[a];
-        if (fx.time[a] < wr[k])
-            wr[k] = fx.time[a];
+        w[k] = wr[k] = UINT32_MAX;
+    for (int64_t a = 0; a < fx->n_arcs; a++) {
+        const size_t k = (size_t)fx->tail[a] * n + fx->head[a];
+        const size_t kr = (size_t)fx->head[a] * n + fx->tail[a];
+        if (fx->time[a] < w[k])
+            w[k] = fx->time[a];
+        if (fx->time[a] < wr[kr])
+            wr[kr] = fx->time[a];
     }
     /* tf[j*n + v] = time from node v to facility j, UINT64_MAX if none. */
     uint64_t *tf = xcalloc((size_t)nf * n, sizeof *tf);
-    for (int32_t j = 0; j < nf; j++) {
-        if (fx.fac_node[j] < 0) {
-            for (int32_t v = 0; v < n; v++)
-                tf[(size_t)j * n + v] = UINT64_MAX;
-            continue;
-        }
-        naive_dijkstra(n, wr, fx.fac_node[j], fx.fac_off[j],
+    for (int32_t j = 0; j < nf; j++)
+        naive_dijkstra(n, wr, &fx->fac_node[2 * j], &fx->fac_off[2 * j],
                        tf + (size_t)j * n);
+    /* tij[i*nf + j] = time from cell i to facility j, forward. */
+    uint64_t *tij = xcalloc((size_t)nc * nf, sizeof *tij);
+    uint64_t *dist = xcalloc((size_t)n, sizeof *dist);
+    int n_two = 0;
+    for (int32_t i = 0; i < nc; i++) {
+        n_two += fx->cell_node[2 * i] >= 0 && fx->cell_node[2 * i + 1] >= 0;
+        naive_dijkstra(n, w, &fx->cell_node[2 * i], &fx->cell_off[2 * i], dist);
+        for (int32_t j = 0; j < nf; j++) {
+            uint64_t best = UINT64_MAX;
+            for (int k = 0; k < 2; k++) {
+                const int32_t v = fx->fac_node[2 * j + k];
+                if (v >= 0 && dist[v] != UINT64_MAX &&
+                    dist[v] + fx->fac_off[2 * j + k] < best)
+                    best = dist[v] + fx->fac_off[2 * j + k];
+            }
+            tij[(size_t)i * nf + j] = best;
+        }
     }
+    assert_true(n_two > nc / 4); /* the fixture exercises two links */
 
     results r;
     memset(&r, 0, sizeof r);
-    run_pipeline(&fx, 2, &r);
+    run_pipeline(fx, 2, &r);
 
     /* Catchment rows: exactly the nodes within the limit, ascending. */
     for (int32_t j = 0; j < nf; j++) {
         int64_t e = r.fac->first[j];
         for (int32_t v = 0; v < n; v++) {
             const uint64_t t = tf[(size_t)j * n + v];
-            if (t > fx.limit)
+            if (t > fx->limit)
                 continue;
             assert_true(e < r.fac->first[j + 1]);
             assert_int_equal(r.fac->col[e], v);
@@ -612,40 +658,30 @@ static void test_oracle(void **state)
     /* Brute-force measures over all (cell, facility) pairs. */
     double *D = xcalloc((size_t)nf, sizeof *D);
     double *R = xcalloc((size_t)nf, sizeof *R);
-    for (int32_t i = 0; i < nc; i++) {
-        if (fx.cell_node[i] < 0)
-            continue;
-        for (int32_t j = 0; j < nf; j++) {
-            const uint64_t t = tf[(size_t)j * n + fx.cell_node[i]];
-            if (t != UINT64_MAX && fx.cell_off[i] + t <= fx.d0)
-                D[j] += fx.pop[i];
-        }
-    }
-    int n_reach = 0, n_none = 0;
+    for (int32_t i = 0; i < nc; i++)
+        for (int32_t j = 0; j < nf; j++)
+            if (tij[(size_t)i * nf + j] <= fx->d0)
+                D[j] += fx->pop[i];
     for (int32_t j = 0; j < nf; j++) {
-        R[j] = D[j] > 0 ? fx.supply[j] / D[j] : 0.0;
+        R[j] = D[j] > 0 ? fx->supply[j] / D[j] : 0.0;
         assert_true(rel_close(r.D[j], D[j], 1e-12));
         assert_true(rel_close(r.R[j], R[j], 1e-12));
     }
+    int n_reach = 0, n_none = 0;
     for (int32_t i = 0; i < nc; i++) {
         double A = 0.0;
         uint64_t best = UINT64_MAX;
         int32_t best_j = -1;
-        if (fx.cell_node[i] >= 0) {
-            for (int32_t j = 0; j < nf; j++) {
-                const uint64_t t0 = tf[(size_t)j * n + fx.cell_node[i]];
-                if (t0 == UINT64_MAX)
-                    continue;
-                const uint64_t t = fx.cell_off[i] + t0;
-                if (t <= fx.d0)
-                    A += R[j];
-                if (t < best) {
-                    best = t;
-                    best_j = j;
-                }
+        for (int32_t j = 0; j < nf; j++) {
+            const uint64_t t = tij[(size_t)i * nf + j];
+            if (t <= fx->d0)
+                A += R[j];
+            if (t < best) {
+                best = t;
+                best_j = j;
             }
         }
-        if (best > fx.limit) { /* beyond the catchments: unknown */
+        if (best > fx->limit) { /* beyond the catchments: unknown */
             best = AM_TIME_INF;
             best_j = -1;
         }
@@ -662,15 +698,42 @@ static void test_oracle(void **state)
         double cov = 0.0;
         for (int32_t i = 0; i < nc; i++)
             if (r.near_t[i] != AM_TIME_INF && r.near_t[i] <= r.cut[c])
-                cov += fx.pop[i];
+                cov += fx->pop[i];
         assert_true(rel_close(r.cover[c], cov, 1e-12));
     }
 
     free(D);
     free(R);
+    free(dist);
+    free(tij);
     free(tf);
     free(wr);
+    free(w);
     results_free(&r);
+}
+
+static void test_oracle(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 7, 300, 12, 500, 1500, 1200);
+    check_oracle(&fx);
+    fixture_free(&fx);
+}
+
+/* Many ties between a cell's two links (equal offsets, equal arc times):
+ * the cell must still count once per facility in D_j and A_i. */
+static void test_oracle_link_ties(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 99, 200, 15, 400, 1500, 1200);
+    for (int64_t a = 0; a < fx.n_arcs; a++)
+        fx.time[a] = 100;
+    for (int32_t i = 0; i < 2 * fx.n_cells; i++)
+        if (fx.cell_node[i] >= 0)
+            fx.cell_off[i] = 50;
+    check_oracle(&fx);
     fixture_free(&fx);
 }
 
@@ -687,12 +750,12 @@ static void test_nearest_ties(void **state)
     random_fixture(&fx, 77, 400, 120, 800, 2000, 1500);
     for (int64_t a = 0; a < fx.n_arcs; a++)
         fx.time[a] = 100;
-    for (int32_t j = 0; j < fx.n_fac; j++) {
+    for (int32_t j = 0; j < 2 * fx.n_fac; j++) {
         fx.fac_off[j] = 0;
         if (fx.fac_node[j] >= 0)
             fx.fac_node[j] = (fx.fac_node[j] % 40) * 10; /* 40 nodes */
     }
-    for (int32_t i = 0; i < fx.n_cells; i++)
+    for (int32_t i = 0; i < 2 * fx.n_cells; i++)
         fx.cell_off[i] = 0;
     results r;
     memset(&r, 0, sizeof r);
@@ -702,7 +765,8 @@ static void test_nearest_ties(void **state)
     int ties = 0;
     for (int32_t j = 1; j < fx.n_fac; j++)
         for (int32_t k = 0; k < j && !ties; k++)
-            ties = fx.fac_node[j] >= 0 && fx.fac_node[j] == fx.fac_node[k];
+            ties = fx.fac_node[2 * j] >= 0 &&
+                   fx.fac_node[2 * j] == fx.fac_node[2 * k];
     assert_true(ties);
     results_free(&r);
     fixture_free(&fx);
@@ -720,19 +784,19 @@ static void test_nearest_bad_args(void **state)
     assert_int_equal(am_graph_build(3, 2, tail, head, t, &g, &err), AM_OK);
     uint32_t nt[3];
     int32_t ns[3];
-    const int32_t bad[] = {0, 7};
+    const int32_t bad[] = {0, -1, 1, 7}; /* source 1's second link */
     assert_int_equal(am_nearest_nodes(g, 2, bad, NULL, 100, nt, ns, &err),
                      AM_ERR_INVALID);
     assert_int_equal(err.feature, 1);
-    const int32_t off_net[] = {-1};
+    const int32_t off_net[] = {-1, -1};
     assert_int_equal(am_nearest_nodes(g, 1, off_net, NULL, 100, nt, ns, &err),
                      AM_OK);
     for (int v = 0; v < 3; v++) {
         assert_int_equal(nt[v], AM_TIME_INF);
         assert_int_equal(ns[v], -1);
     }
-    const int32_t src[] = {2};
-    const uint32_t off[] = {50};
+    const int32_t src[] = {2, -1};
+    const uint32_t off[] = {50, AM_TIME_INF};
     assert_int_equal(am_nearest_nodes(g, 1, src, off, 49, nt, ns, &err), AM_OK);
     assert_int_equal(ns[2], -1);
     /* forward graph: from node 2 nothing is reachable; node 2 itself at 50 */
@@ -741,13 +805,22 @@ static void test_nearest_bad_args(void **state)
     assert_int_equal(ns[2], 0);
     assert_int_equal(nt[0], AM_TIME_INF);
     /* limit exactly at the label is inclusive */
-    const int32_t src0[] = {0};
+    const int32_t src0[] = {0, -1};
     assert_int_equal(am_nearest_nodes(g, 1, src0, NULL, 20, nt, ns, &err),
                      AM_OK);
     assert_int_equal(nt[2], 20);
     assert_int_equal(am_nearest_nodes(g, 1, src0, NULL, 19, nt, ns, &err),
                      AM_OK);
     assert_int_equal(nt[2], AM_TIME_INF);
+    /* two links: the better one labels, the other link's node keeps its
+     * own (seeded) time */
+    const int32_t two[] = {0, 2};
+    const uint32_t two_off[] = {30, 5};
+    assert_int_equal(am_nearest_nodes(g, 1, two, two_off, 100, nt, ns, &err),
+                     AM_OK);
+    assert_int_equal(nt[0], 30);
+    assert_int_equal(nt[1], 40);
+    assert_int_equal(nt[2], 5);
     am_graph_destroy(g);
 }
 
@@ -1039,10 +1112,10 @@ static void test_progress_cancel(void **state)
     assert_int_equal(stop.calls, 1);
 
     /* A source snapped beyond the graph is rejected. */
-    const int32_t bad = fx.n_nodes;
+    const int32_t bad[] = {0, fx.n_nodes};
     am_error_clear(&err);
-    assert_int_equal(am_catchments_compute(g_rev, 1, &bad, NULL, 100, NULL, 0,
-                                           1, NULL, NULL, &c, &err),
+    assert_int_equal(am_catchments_compute(g_rev, 1, bad, NULL, 100, NULL, 0, 1,
+                                           NULL, NULL, &c, &err),
                      AM_ERR_INVALID);
     assert_null(c);
     assert_int_equal(err.feature, 0);
@@ -1120,6 +1193,7 @@ int main(void)
         cmocka_unit_test(test_hand_coverage),
         cmocka_unit_test(test_identity_random),
         cmocka_unit_test(test_oracle),
+        cmocka_unit_test(test_oracle_link_ties),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_nearest_ties),
         cmocka_unit_test(test_keep_demand_nodes),

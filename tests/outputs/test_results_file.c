@@ -36,7 +36,8 @@ typedef struct desc {
     double pop_within[2];
     char *id[2], *name[2], *klass[2];
     double capacity[2], lon[2], lat[2], snap_m[2];
-    int32_t node[2];
+    int32_t node[4]; /* links: site j's 2 j + k */
+    uint32_t offset_ds[4];
     uint32_t nearest_ds[3];
     int32_t nearest[3];
     double access[3], demand[2], ratio[2];
@@ -81,8 +82,13 @@ static int setup(void **state)
     d->lat[1] = -11.015;
     d->snap_m[0] = 12.5;
     d->snap_m[1] = NAN;
-    d->node[0] = 7;
-    d->node[1] = -1;
+    d->node[0] = 7; /* site 0: reached from node 7 (90 s) and 8 (3 min) */
+    d->node[1] = 8;
+    d->node[2] = -1; /* site 1: off the network */
+    d->node[3] = -1;
+    d->offset_ds[0] = 900;
+    d->offset_ds[1] = 1800;
+    d->offset_ds[2] = d->offset_ds[3] = AM_TIME_INF;
     /* 9000 ds = 15 min, 60 ds = 0.1 min; the third cell reaches nothing */
     d->nearest_ds[0] = 9000;
     d->nearest_ds[1] = 60;
@@ -119,7 +125,8 @@ static int setup(void **state)
     s->lon = d->lon;
     s->lat = d->lat;
     s->snap_distance_m = d->snap_m;
-    s->node = d->node;
+    s->link_node = d->node;
+    s->link_offset_ds = d->offset_ds;
     s->nearest_ds = d->nearest_ds;
     s->nearest = d->nearest;
     s->n_measures = 1;
@@ -234,11 +241,20 @@ static void test_layout(void **state)
     read_all(f, "/results/health/facilities/ratio_2sfca_30min",
              H5T_NATIVE_DOUBLE, rj);
     assert_true(dj[0] == 20 && dj[1] == 0 && rj[0] == 0.25 && rj[1] == 0);
-    int32_t index[2], node[2];
+    int32_t index[2], node0[2], node1[2];
+    double lt0[2], lt1[2];
     read_all(f, "/results/health/facilities/index", H5T_NATIVE_INT32, index);
-    read_all(f, "/results/health/facilities/node", H5T_NATIVE_INT32, node);
+    read_all(f, "/results/health/facilities/node_0", H5T_NATIVE_INT32, node0);
+    read_all(f, "/results/health/facilities/node_1", H5T_NATIVE_INT32, node1);
+    read_all(f, "/results/health/facilities/link_time_0_min", H5T_NATIVE_DOUBLE,
+             lt0);
+    read_all(f, "/results/health/facilities/link_time_1_min", H5T_NATIVE_DOUBLE,
+             lt1);
     assert_true(index[0] == 0 && index[1] == 1);
-    assert_true(node[0] == 7 && node[1] == -1);
+    assert_true(node0[0] == 7 && node1[0] == 8);
+    assert_true(node0[1] == -1 && node1[1] == -1);
+    assert_true(lt0[0] == 1.5 && lt1[0] == 3.0);
+    assert_true(isnan(lt0[1]) && isnan(lt1[1]));
 
     /* coverage: percent of the population's total (60) */
     double pct[2];

@@ -1,0 +1,57 @@
+/*
+ * segment_index.h: nearest-segment queries in a planar (metric) frame,
+ * used to snap points onto the nearest point of a road (see segments.h,
+ * snap.h).
+ *
+ * A static bounding-volume hierarchy over the segments: the segments are
+ * split recursively at the median of their midpoints along the axis of
+ * larger spread (as a k-d tree), and every range of the split keeps the
+ * bounding box of its segments. A query is exact: it returns the segment
+ * nearest to the point (planar distance to the closest point of the
+ * segment), ties to the lowest segment id, within max_dist inclusive.
+ * Read-only after build and thread-safe.
+ *
+ * Memory: about 56 bytes per segment (40 for its coordinates and id in
+ * tree order, up to 16 for the boxes).
+ */
+#ifndef AM_SEGMENT_INDEX_H
+#define AM_SEGMENT_INDEX_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "geo/segments.h"
+
+typedef struct am_segment_index am_segment_index;
+
+/*
+ * Indexes segments seg[i], i < n, by their vertices' coordinates
+ * (x[v], y[v] for v = seg[i].v0, seg[i].v1; borrowed, copied). Segments
+ * with a non-finite end are left out. AM_ERR_INVALID for n < 0, NULL
+ * arrays or a vertex id outside [0, n_vertices); AM_ERR_NOMEM. *out owned
+ * by caller.
+ */
+am_status am_segment_index_build(int32_t n, const am_segment *seg,
+                                 int32_t n_vertices, const double *x,
+                                 const double *y, am_segment_index **out);
+
+/*
+ * Id of the segment nearest to (x, y) within max_dist (inclusive), or -1
+ * when there is none. *dist (may be NULL): the planar distance; *frac (may
+ * be NULL): where the nearest point lies, 0 at v0 to 1 at v1 (exactly 0 or
+ * 1 when it is the vertex).
+ */
+int32_t am_segment_index_nearest(const am_segment_index *idx, double x,
+                                 double y, double max_dist, double *dist,
+                                 double *frac);
+
+/* Segments indexed (finite ones). */
+int32_t am_segment_index_count(const am_segment_index *idx);
+
+/* Bytes held. */
+int64_t am_segment_index_bytes(const am_segment_index *idx);
+
+/* Accepts NULL. */
+void am_segment_index_destroy(am_segment_index *idx);
+
+#endif /* AM_SEGMENT_INDEX_H */

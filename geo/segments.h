@@ -1,0 +1,59 @@
+/*
+ * segments.h: the road segments points snap onto, and the links a snapped
+ * point gets to the graph.
+ *
+ * A segment is a straight piece of road between two geometry vertices v0
+ * and v1 (indices into the network's vertex coordinates), lying on a chain
+ * of the graph between the nodes a (v0's side) and b (v1's side). Today
+ * every segment is one arc pair: v0 = a, v1 = b and the chain is the
+ * segment. The record is made so that a later contraction of degree-2
+ * chains only changes how the table is filled: a and b become the chain's
+ * end junctions, before_ds/after_ds carry the time along the rest of the
+ * chain, and snapping (snap.h) stays as it is.
+ *
+ * Directions: d = 0 is a -> b (v0 -> v1), d = 1 is b -> a (v1 -> v0).
+ * time_ds[d] is the driving time along the segment in direction d, or
+ * AM_TIME_INF when that direction is closed (one-way).
+ *
+ * Memory: 40 bytes per segment.
+ */
+#ifndef AM_SEGMENTS_H
+#define AM_SEGMENTS_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+
+typedef struct am_segment {
+    int32_t a, b;        /* graph nodes at the chain's ends (a != b) */
+    int32_t v0, v1;      /* geometry vertices of the segment, v0 on a's side */
+    uint32_t time_ds[2]; /* along the segment: [0] v0 -> v1, [1] v1 -> v0;
+                            AM_TIME_INF: closed that way */
+    uint32_t before_ds[2]; /* from the chain's start to the segment's start:
+                              [0] a -> v0, [1] b -> v1 (0 here) */
+    uint32_t after_ds[2];  /* from the segment's end to the chain's end:
+                              [0] v1 -> b, [1] v0 -> a (0 here) */
+} am_segment;
+
+/*
+ * The segments of a network given as arcs (tail[e] -> head[e], time_ds[e];
+ * vertex ids are node ids): one segment per unordered pair {u, w} of nodes
+ * joined by an arc, a = min(u, w), b = max, each direction's time the
+ * smallest of its parallel arcs, AM_TIME_INF where no arc runs that way.
+ * Self-loops are left out. Segments are ordered by (a, b), which makes
+ * "the lowest segment id" a function of the network alone.
+ *
+ * allowed: [n_nodes] or NULL (all): only segments whose both ends have
+ * allowed[v] != 0 are kept (snapping onto selected components only).
+ * *out (owned by caller, am_free; NULL when *n_out is 0), *n_out: the
+ * table. AM_ERR_INVALID for negative sizes, NULL arrays or a node id out
+ * of range (arc index in err->feature); AM_ERR_NOMEM. Serial; allocates
+ * 16 bytes per arc of scratch.
+ */
+am_status am_segments_from_arcs(int32_t n_nodes, int64_t n_arcs,
+                                const int32_t *tail, const int32_t *head,
+                                const uint32_t *time_ds, const uint8_t *allowed,
+                                am_segment **out, int32_t *n_out,
+                                am_error *err);
+
+#endif /* AM_SEGMENTS_H */
