@@ -17,10 +17,10 @@
  *     direction and left by the arc that does not turn back, so every arc
  *     lies on exactly one walk. Arcs no walk reached form rings of interior
  *     nodes: the tail of the lowest such arc becomes a junction. A walk
- *     whose total would reach AM_TIME_INF makes the node where it would a
- *     junction. Either change alters the classification, so the walks are
- *     repeated until nothing changes (at most once more per ring or cut;
- *     real networks need one round).
+ *     whose total would exceed the longest chain allowed (at most
+ *     AM_TIME_INF - 1) makes the node where it would a junction. Either
+ *     change alters the classification, so the walks are repeated until
+ *     nothing changes (once more per round of rings or cuts).
  *  4. Renumber the junctions in ascending old id, walk again recording, for
  *     every arc, its chain's ends and the times before and after it, and
  *     emit one arc per chain. Drop self-loops; of parallel chains between
@@ -75,8 +75,9 @@ typedef struct ctx {
     const int32_t *tail, *head;
     const uint32_t *time;
     arc_index out, in;
-    uint8_t *junction; /* [n] */
-    uint8_t *visited;  /* [m] */
+    uint8_t *junction;  /* [n] */
+    uint8_t *visited;   /* [m] */
+    uint64_t max_chain; /* longest chain allowed, deciseconds */
     int changed;
     int64_t cuts;
 } ctx;
@@ -116,8 +117,8 @@ static int64_t next_arc(const ctx *c, int32_t v, int32_t from)
 /*
  * Follows the chain that starts with arc a0 to its end junction; returns
  * its total time and sets *last to its last arc. Marks the arcs visited.
- * When the total would reach AM_TIME_INF, makes the node where it would a
- * junction (c->changed) and ends the chain there.
+ * When the total would exceed c->max_chain, makes the node where it would
+ * a junction (c->changed) and ends the chain there.
  */
 static uint32_t chain_walk(ctx *c, int64_t a0, int64_t *last)
 {
@@ -129,7 +130,7 @@ static uint32_t chain_walk(ctx *c, int64_t a0, int64_t *last)
         if (c->junction[v])
             break;
         const int64_t b = next_arc(c, v, c->tail[a]);
-        if (total + c->time[b] >= AM_TIME_INF) {
+        if (total + c->time[b] > c->max_chain) {
             c->junction[v] = 1;
             c->changed = 1;
             c->cuts++;
@@ -291,7 +292,8 @@ static int64_t filter_chains(am_contraction *r, int32_t *ct, int32_t *ch,
 am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
                             const int32_t *tail, const int32_t *head,
                             const uint32_t *time_ds, const uint8_t *keep,
-                            am_contraction **out, am_error *err)
+                            uint32_t max_chain_ds, am_contraction **out,
+                            am_error *err)
 {
     if (out == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
@@ -301,8 +303,14 @@ am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
     if (rc != AM_OK)
         return rc;
 
-    ctx c = {
-        .n = n_nodes, .m = n_arcs, .tail = tail, .head = head, .time = time_ds};
+    ctx c = {.n = n_nodes,
+             .m = n_arcs,
+             .tail = tail,
+             .head = head,
+             .time = time_ds,
+             .max_chain = max_chain_ds > 0 && max_chain_ds < AM_TIME_INF
+                              ? max_chain_ds
+                              : AM_TIME_INF - 1};
     int32_t *ct = NULL, *ch = NULL;
     uint32_t *cw = NULL;
     int64_t *pos = NULL;
@@ -332,7 +340,7 @@ am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
         goto nomem;
 
     r->n_rings = settle_junctions(&c, keep);
-    r->n_overflow_cuts = c.cuts;
+    r->n_cuts = c.cuts;
     int32_t n_new = 0;
     for (int32_t v = 0; v < n_nodes; v++)
         r->new_id[v] = c.junction[v] ? n_new++ : -1;

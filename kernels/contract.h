@@ -19,8 +19,13 @@
  * roads meet, where a one-way road meets a two-way one, where two arcs run
  * in parallel, or where nodes are pinned by the caller (keep[v] != 0). A
  * ring made only of interior nodes keeps the tail of its lowest arc as a
- * junction. A chain whose total would reach AM_TIME_INF is cut at the node
- * where it would, so that every arc stays below AM_TIME_INF.
+ * junction. A chain whose total would exceed max_chain_ds (or reach
+ * AM_TIME_INF) is cut at the node where it would: no arc of the result is
+ * longer than that unless one original arc already is. Why a cap: a point
+ * snapped part-way along a chain reaches the rest of the network through
+ * the chain's two ends, so two points on the same chain travel between
+ * each other through an end; the detour is at most the chain's time (see
+ * geo/snap.h), and the cap bounds it.
  *
  * Where each original arc went: every original arc a lies on exactly one
  * chain, from junction in_node[a] to junction out_node[a] (new ids), with
@@ -51,17 +56,18 @@ typedef struct am_contraction {
     int32_t *out_node;  /* [n_old_arcs] new id of the chain's last node */
     uint32_t *out_ds;   /* [n_old_arcs] time from the head to out_node */
     /* what happened, for the summary */
-    int64_t n_chains;        /* chains walked (= arcs before merging) */
-    int64_t n_self_loops;    /* chains that came back to their start */
-    int64_t n_parallel;      /* chains dropped for a faster parallel one */
-    int64_t n_rings;         /* rings of interior nodes given a junction */
-    int64_t n_overflow_cuts; /* chains cut to keep times < AM_TIME_INF */
+    int64_t n_chains;     /* chains walked (= arcs before merging) */
+    int64_t n_self_loops; /* chains that came back to their start */
+    int64_t n_parallel;   /* chains dropped for a faster parallel one */
+    int64_t n_rings;      /* rings of interior nodes given a junction */
+    int64_t n_cuts;       /* chains cut to keep times < AM_TIME_INF */
 } am_contraction;
 
 /*
  * Contracts the graph given as an arc list (arc i: tail[i] -> head[i] in
  * time_ds[i]; borrowed), as described above. keep: NULL, or [n_nodes] with
- * keep[v] != 0 for nodes that must stay (junctions by decree). The new
+ * keep[v] != 0 for nodes that must stay (junctions by decree).
+ * max_chain_ds: the longest chain to make into one arc (0: no cap). The new
  * graph's arcs out of one junction keep the order in which their chains
  * were found (junctions ascending, then their original arcs in input
  * order), so the result is a function of the input alone.
@@ -77,7 +83,8 @@ typedef struct am_contraction {
 am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
                             const int32_t *tail, const int32_t *head,
                             const uint32_t *time_ds, const uint8_t *keep,
-                            am_contraction **out, am_error *err);
+                            uint32_t max_chain_ds, am_contraction **out,
+                            am_error *err);
 
 /* Accepts NULL. */
 void am_contraction_destroy(am_contraction *c);

@@ -15,17 +15,25 @@
 #include "common/units.h"
 #include "kernels/contract.h"
 
-static am_contraction *contract(int32_t n, int64_t m, const int32_t *t,
-                                const int32_t *h, const uint32_t *w,
-                                const uint8_t *keep)
+static am_contraction *contract_cap(int32_t n, int64_t m, const int32_t *t,
+                                    const int32_t *h, const uint32_t *w,
+                                    const uint8_t *keep, uint32_t cap)
 {
     am_contraction *c = NULL;
     am_error err;
     am_error_clear(&err);
-    assert_int_equal(am_graph_contract(n, m, t, h, w, keep, &c, &err), AM_OK);
+    assert_int_equal(am_graph_contract(n, m, t, h, w, keep, cap, &c, &err),
+                     AM_OK);
     assert_non_null(c);
     assert_int_equal(am_graph_validate(c->g, NULL), AM_OK);
     return c;
+}
+
+static am_contraction *contract(int32_t n, int64_t m, const int32_t *t,
+                                const int32_t *h, const uint32_t *w,
+                                const uint8_t *keep)
+{
+    return contract_cap(n, m, t, h, w, keep, 0);
 }
 
 /* Time of the arc new u -> new v in c->g, or AM_TIME_INF if none. */
@@ -136,9 +144,30 @@ static void test_overflow_cut(void **state)
     const uint32_t big = AM_TIME_INF / 2;
     const uint32_t w[] = {big, big, big};
     am_contraction *c = contract(4, 3, t, h, w, NULL);
-    assert_true(c->n_overflow_cuts >= 1);
+    assert_true(c->n_cuts >= 1);
     for (int64_t a = 0; a < c->g->n_arcs; a++)
         assert_true(c->g->time_ds[a] < AM_TIME_INF);
+    am_contraction_destroy(c);
+}
+
+/* A two-way road 0 - 1 - 2 - 3 - 4 of 10 ds steps, capped at 25 ds. */
+static void test_chain_cap(void **state)
+{
+    (void)state;
+    static const int32_t t[] = {0, 1, 1, 2, 2, 3, 3, 4};
+    static const int32_t h[] = {1, 0, 2, 1, 3, 2, 4, 3};
+    static const uint32_t w[] = {10, 10, 10, 10, 10, 10, 10, 10};
+    am_contraction *c = contract_cap(5, 8, t, h, w, NULL, 25);
+    assert_int_equal(c->g->n_nodes, 3); /* 0, 2 (cut), 4 */
+    assert_int_equal(c->new_id[2], 1);
+    assert_int_equal(arc_time(c->g, 0, 1), 20u);
+    assert_int_equal(arc_time(c->g, 1, 2), 20u);
+    assert_int_equal(arc_time(c->g, 2, 1), 20u);
+    assert_true(c->n_cuts >= 1);
+    am_contraction_destroy(c);
+    c = contract(5, 8, t, h, w, NULL); /* no cap: one chain */
+    assert_int_equal(c->g->n_nodes, 2);
+    assert_int_equal(arc_time(c->g, 0, 1), 40u);
     am_contraction_destroy(c);
 }
 
@@ -151,14 +180,15 @@ static void test_bad_input(void **state)
     static const int32_t t[] = {0};
     static const int32_t h[] = {5};
     static const uint32_t w[] = {1};
-    assert_int_equal(am_graph_contract(2, 1, t, h, w, NULL, &c, &err),
+    assert_int_equal(am_graph_contract(2, 1, t, h, w, NULL, 0, &c, &err),
                      AM_ERR_INVALID);
     assert_null(c);
     assert_non_null(strstr(err.msg, "arc 0"));
-    assert_int_equal(am_graph_contract(-1, 0, NULL, NULL, NULL, NULL, &c, &err),
-                     AM_ERR_INVALID);
-    assert_int_equal(am_graph_contract(0, 0, NULL, NULL, NULL, NULL, &c, &err),
-                     AM_OK);
+    assert_int_equal(
+        am_graph_contract(-1, 0, NULL, NULL, NULL, NULL, 0, &c, &err),
+        AM_ERR_INVALID);
+    assert_int_equal(
+        am_graph_contract(0, 0, NULL, NULL, NULL, NULL, 0, &c, &err), AM_OK);
     assert_int_equal(c->g->n_nodes, 0);
     am_contraction_destroy(c);
 }
@@ -243,8 +273,14 @@ static void test_oracle(void **state)
         for (int64_t a = 0; a < m; a++)
             t[a] = perm[t[a]], h[a] = perm[h[a]];
 
-        am_contraction *c = contract(n, m, t, h, w, NULL);
+        const uint32_t cap = round % 2 ? 0 : 20 + rnd(&seed) % 100;
+        am_contraction *c = contract_cap(n, m, t, h, w, NULL, cap);
         const am_graph *g = c->g;
+        uint32_t longest = 0;
+        for (int64_t a = 0; a < m; a++)
+            longest = w[a] > longest ? w[a] : longest;
+        for (int64_t a = 0; cap > 0 && a < g->n_arcs; a++)
+            assert_true(g->time_ds[a] <= (cap > longest ? cap : longest));
         removed += n - g->n_nodes;
         all_pairs(n, m, t, h, w, d0);
         /* the contracted graph as an arc list */
@@ -268,7 +304,7 @@ static void test_oracle(void **state)
                             (uint64_t)c->in_ds[a] + w[a] + c->out_ds[a]);
         }
         /* Same input, same bytes. */
-        am_contraction *c2 = contract(n, m, t, h, w, NULL);
+        am_contraction *c2 = contract_cap(n, m, t, h, w, NULL, cap);
         assert_int_equal(c2->g->n_arcs, g->n_arcs);
         assert_memory_equal(c2->g->head, g->head,
                             (size_t)g->n_arcs * sizeof *g->head);
@@ -287,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_junction_rules),
         cmocka_unit_test(test_ring),
         cmocka_unit_test(test_overflow_cut),
+        cmocka_unit_test(test_chain_cap),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_oracle),
     };
