@@ -20,7 +20,9 @@
  *     whose total would exceed the longest chain allowed (at most
  *     AM_TIME_INF - 1) makes the node where it would a junction. Either
  *     change alters the classification, so the walks are repeated until
- *     nothing changes (once more per round of rings or cuts).
+ *     nothing changes. Cuts go on to the end of the road in the same pass,
+ *     and cuts made from the two ends of a two-way road only shorten each
+ *     other's pieces, so one more pass settles them.
  *  4. Renumber the junctions in ascending old id, walk again recording, for
  *     every arc, its chain's ends and the times before and after it, and
  *     emit one arc per chain. Drop self-loops; of parallel chains between
@@ -117,8 +119,8 @@ static int64_t next_arc(const ctx *c, int32_t v, int32_t from)
 /*
  * Follows the chain that starts with arc a0 to its end junction; returns
  * its total time and sets *last to its last arc. Marks the arcs visited.
- * When the total would exceed c->max_chain, makes the node where it would
- * a junction (c->changed) and ends the chain there.
+ * Whenever the total would exceed c->max_chain, makes the node where it
+ * would a junction (c->changed) and goes on from there.
  */
 static uint32_t chain_walk(ctx *c, int64_t a0, int64_t *last)
 {
@@ -131,10 +133,13 @@ static uint32_t chain_walk(ctx *c, int64_t a0, int64_t *last)
             break;
         const int64_t b = next_arc(c, v, c->tail[a]);
         if (total + c->time[b] > c->max_chain) {
+            /* Cut here and go on: the rest of the road is cut in this
+             * pass too, so a long road costs one more pass, not one per
+             * cut. */
             c->junction[v] = 1;
             c->changed = 1;
             c->cuts++;
-            break;
+            total = 0;
         }
         total += c->time[b];
         a = b;

@@ -169,6 +169,27 @@ static void test_chain_cap(void **state)
     assert_int_equal(c->g->n_nodes, 2);
     assert_int_equal(arc_time(c->g, 0, 1), 40u);
     am_contraction_destroy(c);
+
+    /* A long road is cut in a few passes, not one pass per cut (which
+     * would take minutes here): 200,001 nodes, pieces of at most 3 arcs. */
+    enum { N = 200001 };
+    int32_t *lt = calloc(2 * N, sizeof *lt), *lh = calloc(2 * N, sizeof *lh);
+    uint32_t *lw = calloc(2 * N, sizeof *lw);
+    assert_non_null(lt);
+    assert_non_null(lh);
+    assert_non_null(lw);
+    for (int32_t v = 0; v + 1 < N; v++) {
+        lt[2 * v] = v, lh[2 * v] = v + 1, lw[2 * v] = 10;
+        lt[2 * v + 1] = v + 1, lh[2 * v + 1] = v, lw[2 * v + 1] = 10;
+    }
+    c = contract_cap(N, 2 * (N - 1), lt, lh, lw, NULL, 30);
+    for (int64_t a = 0; a < c->g->n_arcs; a++)
+        assert_true(c->g->time_ds[a] <= 30u);
+    assert_true(c->g->n_nodes >= N / 3);
+    am_contraction_destroy(c);
+    free(lt);
+    free(lh);
+    free(lw);
 }
 
 static void test_bad_input(void **state)
