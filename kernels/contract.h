@@ -1,0 +1,92 @@
+/*
+ * contract.h: the road graph without its degree-2 chains.
+ *
+ * A road graph read from OSM or a GIS layer has a node at every vertex of
+ * every line; most of them are interior points of a road between two
+ * junctions, and a search spends most of its time walking through them.
+ * am_graph_contract replaces every chain of such nodes by one arc whose
+ * time is the chain's total (exact: whole deciseconds add without
+ * rounding), keeps the fastest of parallel arcs between two junctions, and
+ * drops self-loops. The nodes kept, the junctions, keep their relative order
+ * (new id = rank of the old id among the junctions), so a spatially ordered
+ * input stays spatially ordered.
+ *
+ * A node v is interior when it has no self-loop, exactly two distinct
+ * neighbours u != w, and its arcs are exactly
+ *   in {u->v}, out {v->w}                 (a one-way road through v), or
+ *   in {u->v, w->v}, out {v->u, v->w}     (a two-way road through v).
+ * Every other node is a junction: a dead end, a node where three or more
+ * roads meet, where a one-way road meets a two-way one, where two arcs run
+ * in parallel, or where nodes are pinned by the caller (keep[v] != 0). A
+ * ring made only of interior nodes keeps the tail of its lowest arc as a
+ * junction. A chain whose total would exceed max_chain_ds (or reach
+ * AM_TIME_INF) is cut at the node where it would: no arc of the result is
+ * longer than that unless one original arc already is. Why a cap: a point
+ * snapped part-way along a chain reaches the rest of the network through
+ * the chain's two ends, so two points on the same chain travel between
+ * each other through an end; the detour is at most the chain's time (see
+ * geo/snap.h), and the cap bounds it.
+ *
+ * Where each original arc went: every original arc a lies on exactly one
+ * chain, from junction in_node[a] to junction out_node[a] (new ids), with
+ * in_ds[a] = the time from in_node[a] to tail(a) along the chain and
+ * out_ds[a] = the time from head(a) to out_node[a]; so in_ds[a] + time(a) +
+ * out_ds[a] is the chain's time. This holds for arcs whose chain was merged
+ * away as a slower parallel arc or dropped as a self-loop too: the road is
+ * still there to be snapped onto, and the times along it are still true.
+ *
+ * Cost: O(n_nodes + n_arcs) time, serial; memory below.
+ */
+#ifndef AM_CONTRACT_H
+#define AM_CONTRACT_H
+
+#include <stdint.h>
+
+#include "common/error.h"
+#include "kernels/graph.h"
+
+typedef struct am_contraction {
+    am_graph *g;        /* the contracted graph, owned */
+    int32_t n_old;      /* nodes before */
+    int64_t n_old_arcs; /* arcs before */
+    int32_t *new_id;    /* [n_old]: junction's new id, -1 for interior */
+    int32_t *old_id;    /* [g->n_nodes]: the junction's old id */
+    int32_t *in_node;   /* [n_old_arcs] new id of the chain's first node */
+    uint32_t *in_ds;    /* [n_old_arcs] time from in_node to the tail */
+    int32_t *out_node;  /* [n_old_arcs] new id of the chain's last node */
+    uint32_t *out_ds;   /* [n_old_arcs] time from the head to out_node */
+    /* what happened, for the summary */
+    int64_t n_chains;     /* chains walked (= arcs before merging) */
+    int64_t n_self_loops; /* chains that came back to their start */
+    int64_t n_parallel;   /* chains dropped for a faster parallel one */
+    int64_t n_rings;      /* rings of interior nodes given a junction */
+    int64_t n_cuts;       /* chains cut to keep times < AM_TIME_INF */
+} am_contraction;
+
+/*
+ * Contracts the graph given as an arc list (arc i: tail[i] -> head[i] in
+ * time_ds[i]; borrowed), as described above. keep: NULL, or [n_nodes] with
+ * keep[v] != 0 for nodes that must stay (junctions by decree).
+ * max_chain_ds: the longest chain to make into one arc (0: no cap). The new
+ * graph's arcs out of one junction keep the order in which their chains
+ * were found (junctions ascending, then their original arcs in input
+ * order), so the result is a function of the input alone.
+ *
+ * Returns AM_OK; AM_ERR_INVALID (err filled) for a negative size, a NULL
+ * array, a node id out of range or a time >= AM_TIME_INF; AM_ERR_NOMEM.
+ * On success *out is owned by the caller (am_contraction_destroy).
+ * Allocates, besides the result (4 bytes per old node, 16 per old arc and
+ * the new graph): two arc-id indexes (by tail and by head: 8 bytes per
+ * node and 8 per arc each), the chain list (12 bytes per arc), a byte per
+ * node and per arc and 8 bytes per junction, all freed before returning.
+ */
+am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
+                            const int32_t *tail, const int32_t *head,
+                            const uint32_t *time_ds, const uint8_t *keep,
+                            uint32_t max_chain_ds, am_contraction **out,
+                            am_error *err);
+
+/* Accepts NULL. */
+void am_contraction_destroy(am_contraction *c);
+
+#endif /* AM_CONTRACT_H */
