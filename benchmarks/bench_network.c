@@ -2,7 +2,8 @@
  * bench_network.c: what contraction does to real road networks.
  *
  *   build/benchmarks/bench_network [--limit-min M] [--sources K]
- *                                  [--max-chain-s S] SOURCE...
+ *                                  [--max-chain-s S | --max-chain-m M]
+ *                                  SOURCE...
  *
  * SOURCE is a road file (OSM PBF/XML, GeoPackage, ...) optionally followed
  * by ":LAYER". For each it loads the roads with the car profile
@@ -15,6 +16,7 @@
  * touches, the contraction's wall time and the searches' median time on
  * each graph. Not part of ctest.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +92,7 @@ done:
     return bad;
 }
 
-static double max_chain_s = 0.0;
+static double max_chain_s = 0.0, max_chain_m = 0.0;
 
 static int one_source(const char *arg, double limit_min, int k)
 {
@@ -108,7 +110,7 @@ static int one_source(const char *arg, double limit_min, int k)
     memset(&ro, 0, sizeof ro);
     ro.path = path;
     ro.layer = layer;
-    ro.profile = AM_PROFILE_CAR;
+    ro.profile = NULL; /* car */
     am_road_network *r = NULL;
     am_graph *g = NULL;
     am_contraction *c = NULL;
@@ -120,9 +122,21 @@ static int one_source(const char *arg, double limit_min, int k)
         goto fail;
     t_load = now_s() - t_load;
     double t_c = now_s();
-    if (am_graph_contract(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
-                          NULL, (uint32_t)(max_chain_s * 10.0), &c,
-                          &err) != AM_OK)
+    uint32_t *len = NULL;
+    if (max_chain_m > 0.0) { /* a cap on lengths, in whole metres */
+        len = am_alloc_array((size_t)r->n_arcs, sizeof *len);
+        if (len == NULL)
+            goto fail;
+        for (int64_t a = 0; a < r->n_arcs; a++)
+            len[a] = (uint32_t)ceil((double)r->len_m[a]);
+    }
+    rc = am_graph_contract(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
+                           NULL, len,
+                           len != NULL ? (uint32_t)max_chain_m
+                                       : (uint32_t)(max_chain_s * 10.0),
+                           &c, &err) != AM_OK;
+    am_free(len);
+    if (rc)
         goto fail;
     t_c = now_s() - t_c;
     double m0 = 0, m1 = 0;
@@ -139,7 +153,8 @@ static int one_source(const char *arg, double limit_min, int k)
            "\"search_bytes_before\":%.0f,\"search_bytes_after\":%.0f,"
            "\"load_graph_s\":%.3f,\"contract_s\":%.4f,"
            "\"search_median_s_before\":%.6f,\"search_median_s_after\":%.6f,"
-           "\"max_chain_s\":%g,\"cuts\":%lld,\"searches\":%d,\"limit_min\":%g,"
+           "\"max_chain_s\":%g,\"max_chain_m\":%g,\"cuts\":%lld,\"searches\":%"
+           "d,\"limit_min\":%g,"
            "\"mismatches\":%ld}\n",
            path, layer != NULL ? layer : "", (long)r->n_nodes,
            (long long)r->n_arcs, (long)c->g->n_nodes, (long long)c->g->n_arcs,
@@ -149,7 +164,8 @@ static int one_source(const char *arg, double limit_min, int k)
            (long long)c->n_rings, bpn, bpa,
            bpn * r->n_nodes + bpa * (double)r->n_arcs,
            bpn * c->g->n_nodes + bpa * (double)c->g->n_arcs, t_load, t_c, m0,
-           m1, max_chain_s, (long long)c->n_cuts, k, limit_min, bad);
+           m1, max_chain_s, max_chain_m, (long long)c->n_cuts, k, limit_min,
+           bad);
     rc = bad == 0 ? 0 : 1;
     goto done;
 fail:
@@ -168,6 +184,8 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--limit-min") == 0 && i + 1 < argc)
             limit_min = atof(argv[++i]);
+        else if (strcmp(argv[i], "--max-chain-m") == 0 && i + 1 < argc)
+            max_chain_m = atof(argv[++i]);
         else if (strcmp(argv[i], "--max-chain-s") == 0 && i + 1 < argc)
             max_chain_s = atof(argv[++i]);
         else if (strcmp(argv[i], "--sources") == 0 && i + 1 < argc)

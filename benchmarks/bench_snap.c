@@ -334,7 +334,7 @@ int main(int argc, char **argv)
     free(x);
     free(y);
     b.target = (am_snap_target){b.seg_index, b.seg,  b.n_seg, b.to_metric,
-                                r->n_nodes,  r->lon, r->lat};
+                                r->n_nodes,  r->lon, r->lat,  NULL};
 
     int threads[16], nt = 0;
     for (int k = 3; k < argc && nt < 16; k++)

@@ -50,9 +50,9 @@ done
     > "$tmp/summary.txt" || fail "accessim run exited $?"
 cat "$tmp/summary.txt"
 awk '
-/ graph / {
+/^ *roads / {
     for (i = 1; i <= NF; i++) {
-        if ($(i + 1) ~ /^nodes/) nodes = $i
+        if ($(i + 1) ~ /^vertices/) nodes = $i
         if ($(i + 1) ~ /^arcs/) arcs = $i
     }
 }
@@ -63,6 +63,6 @@ END {
     r = arcs / nodes
     if (r < 2.4 || r > 2.9) { print "arcs per node " r " not in 2.4-2.9"; exit 1 }
     if (pct + 0 <= 0) { print "coverage at 60 min is " pct; exit 1 }
-    printf "bench_smoke: %d nodes, %.2f arcs per node, %s %% within 60 min\n", nodes, r, pct
+    printf "bench_smoke: %d vertices, %.2f arcs per vertex, %s %% within 60 min\n", nodes, r, pct
 }' "$tmp/summary.txt" || fail "summary check"
 echo "bench_smoke: OK"

@@ -25,10 +25,21 @@
 #include "inputs/roads.h"
 #include "inputs/zones.h"
 #include "kernels/catchment.h"
+#include "kernels/contract.h"
 #include "kernels/demand.h"
 #include "kernels/graph.h"
 
 #define AM_PATH_MAX 4096
+
+/*
+ * The longest degree-2 chain contracted into one arc, metres: two points
+ * on one chain travel between each other through its ends, at most that
+ * chain's driving time too far (geo/snap.h). A cap on length, not time,
+ * keeps the contracted graph the same for every speed scenario (zones,
+ * profiles' speeds), so that slowing roads never shortens a trip. See
+ * docs/benchmarks.md for what the cap costs on the OSM extracts.
+ */
+#define AM_CHAIN_MAX_M 250u
 
 /* SHA-256 and size of an input, taken when it is read. */
 typedef struct am_fp {
@@ -88,9 +99,13 @@ struct am_model {
     char roads_path[AM_PATH_MAX];
     char pop_path[AM_PATH_MAX];
     am_fp fp_roads, fp_pop;
-    am_road_network *roads;
-    am_graph *graph;
+    am_road_network *roads; /* as read: vertices (every node of every line)
+                               and arcs between them */
+    am_graph *graph;        /* roads contracted (kernels/contract.h): its
+                               nodes are junctions, node ids everywhere */
     am_graph *graph_rev;
+    int32_t *node_vertex; /* [graph->n_nodes] the vertex a node stands at */
+    am_contraction_stats contraction;
     am_population *pop;
     am_segment *seg; /* [n_seg] the segments points snap onto */
     int32_t n_seg;

@@ -546,35 +546,67 @@ static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
 
 /* The graph, its reverse, the local metric frame, the road segments and
  * their index. */
+/*
+ * The search graph: the roads' degree-2 chains contracted into single arcs
+ * (kernels/contract.h; times between junctions unchanged), chains no
+ * longer than AM_CHAIN_MAX_M so that two points on one chain, joined
+ * through its ends, are at most that chain's driving time too far apart. The
+ * segment table keeps the roads' own geometry: points snap onto the road as
+ * drawn and reach the chain's ends.
+ */
 static am_status build_graph(am_model *m, am_error *err)
 {
     am_road_network *r = m->roads;
+    am_contraction *c = NULL;
+    double *x = NULL, *y = NULL;
     am_status rc;
     if ((rc = am_phase_begin(&m->phases, "building graph", err)) != AM_OK)
         return rc;
-    rc = am_graph_build(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
-                        &m->graph, err);
-    if (rc == AM_OK)
+    /* the cap sums lengths, whole metres rounded up */
+    uint32_t *len =
+        am_alloc_array((size_t)(r->n_arcs > 0 ? r->n_arcs : 1), sizeof *len);
+    if (len == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory contracting %lld arcs",
+                          (long long)r->n_arcs);
+        goto done;
+    }
+    for (int64_t a = 0; a < r->n_arcs; a++) {
+        const double l = ceil((double)r->len_m[a]);
+        len[a] = l >= 0.0 && l < 4e9 ? (uint32_t)l : 4000000000u;
+    }
+    rc = am_graph_contract(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
+                           NULL, len, AM_CHAIN_MAX_M, &c, err);
+    am_free(len);
+    if (rc == AM_OK) {
+        m->contraction = am_contraction_stats_of(c, AM_CHAIN_MAX_M);
+        m->graph = c->g;
+        c->g = NULL;
+        m->node_vertex = c->old_id;
+        c->old_id = NULL;
         rc = am_graph_reverse(m->graph, &m->graph_rev, err);
+    }
     if (rc != AM_OK) {
         am_err_file_default(err, m->roads_path);
-        return rc;
+        goto done;
     }
-    double *x = am_alloc_array((size_t)r->n_nodes, sizeof *x);
-    double *y = am_alloc_array((size_t)r->n_nodes, sizeof *y);
+    x = am_alloc_array((size_t)r->n_nodes, sizeof *x);
+    y = am_alloc_array((size_t)r->n_nodes, sizeof *y);
     if (x == NULL || y == NULL) {
-        am_free(x);
-        am_free(y);
-        return am_error_set(err, AM_ERR_NOMEM, NULL,
-                            "out of memory indexing %d nodes", (int)r->n_nodes);
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory indexing %d nodes", (int)r->n_nodes);
+        goto done;
     }
     rc = build_frame(m, x, y, err);
     if (rc != AM_OK)
         am_err_file_default(err, m->roads_path);
-    if (rc == AM_OK)
-        rc = am_segments_from_arcs(r->n_nodes, r->n_arcs, r->tail, r->head,
-                                   r->time_ds, m->snap_allowed, &m->seg,
-                                   &m->n_seg, err);
+    if (rc == AM_OK) {
+        const am_segment_chains ch = {m->graph->n_nodes, c->in_node, c->in_ds,
+                                      c->out_node, c->out_ds};
+        rc = am_segments_from_chains(r->n_nodes, r->n_arcs, r->tail, r->head,
+                                     r->time_ds, &ch, m->snap_allowed, &m->seg,
+                                     &m->n_seg, err);
+    }
     if (rc == AM_OK) {
         rc = am_segment_index_build(m->n_seg, m->seg, r->n_nodes, x, y,
                                     &m->seg_index);
@@ -585,11 +617,13 @@ static am_status build_graph(am_model *m, am_error *err)
                                                    "segment names a vertex "
                                                    "beyond the network");
     }
+    if (rc == AM_OK)
+        rc = am_phase_end(&m->phases, "graph", err);
+done:
+    am_contraction_destroy(c);
     am_free(x);
     am_free(y);
-    if (rc != AM_OK)
-        return rc;
-    return am_phase_end(&m->phases, "graph", err);
+    return rc;
 }
 
 static am_status build_population(am_model *m, am_error *err)
@@ -631,8 +665,8 @@ am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory snapping %d points", (int)n);
     const am_snap_target t = {
-        m->seg_index,      m->seg,        m->n_seg,     m->to_metric,
-        m->roads->n_nodes, m->roads->lon, m->roads->lat};
+        m->seg_index,      m->seg,        m->n_seg,      m->to_metric,
+        m->roads->n_nodes, m->roads->lon, m->roads->lat, m->node_vertex};
     am_snap_options o = am_snap_options_default();
     o.max_distance_m = m->s->snap_max_m;
     o.walk_speed_kmh = m->s->walk_speed_kmh;
@@ -712,7 +746,7 @@ static am_status build_snap(am_model *m, am_error *err)
             m->cells_off_network++;
         }
     }
-    rc = am_demand_build(n, m->roads->n_nodes, m->cell_snap.node,
+    rc = am_demand_build(n, m->graph->n_nodes, m->cell_snap.node,
                          m->cell_snap.offset_ds, p->pop, &m->demand, err);
     if (rc != AM_OK)
         goto done;
@@ -784,6 +818,7 @@ void am_model_destroy(am_model *m)
     am_population_destroy(m->pop);
     am_graph_destroy(m->graph_rev);
     am_graph_destroy(m->graph);
+    am_free(m->node_vertex);
     am_road_network_destroy(m->roads);
     for (int k = 0; m->zones != NULL && k < m->s->n_speed_zones; k++)
         am_zone_layer_destroy(m->zones[k]);

@@ -227,6 +227,10 @@ static am_status summary_fill(am_run_ctx *c)
         r->nodes = m->roads->n_nodes;
         r->arcs = m->roads->n_arcs;
     }
+    if (m->graph != NULL) {
+        r->graph_nodes = m->graph->n_nodes;
+        r->graph_arcs = m->graph->n_arcs;
+    }
     /* speed zones (issue 7): read and applied with the roads */
     const int nz = m->s->n_speed_zones;
     if (nz > 0 && m->roads != NULL) {

@@ -28,11 +28,20 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
     fprintf(f, "accessim %s: scenario '%s' (%d thread%s)\n", AM_VERSION_STRING,
             r->scenario_name, r->threads, r->threads == 1 ? "" : "s");
     fprintf(f,
-            "  roads        %s of %s features routable, %.1f km; graph "
-            "%s nodes, %s arcs\n",
+            "  roads        %s of %s features routable, %.1f km; %s vertices, "
+            "%s arcs\n",
             thousands((double)r->road_routable, a),
             thousands((double)r->road_features, b), r->road_km,
             thousands((double)r->nodes, d), thousands((double)r->arcs, e));
+    if (r->graph_nodes > 0)
+        fprintf(f,
+                "  graph        %s nodes, %s arcs (degree-2 chains "
+                "contracted: %.1f %% of the vertices are not nodes)\n",
+                thousands((double)r->graph_nodes, a),
+                thousands((double)r->graph_arcs, b),
+                r->nodes > 0
+                    ? 100.0 * (1.0 - (double)r->graph_nodes / (double)r->nodes)
+                    : 0.0);
     for (int k = 0; k < r->n_speed_zones; k++) {
         const am_speed_zone_summary *z = &r->speed_zones[k];
         char mult[64];

@@ -127,7 +127,12 @@ static void describe_model(const am_write_request *w, const char *now,
                         .oneway_field = s->roads_oneway_field,
                         .join_tolerance_m = s->roads_join_tolerance_m,
                         .vertices_joined = m->roads->n_joined,
-                        .from_cache = m->roads_from_cache};
+                        .from_cache = m->roads_from_cache,
+                        .graph_nodes = m->contraction.nodes_after,
+                        .graph_arcs = m->contraction.arcs_after,
+                        .chain_max_m = m->contraction.max_cut,
+                        .self_loops = m->contraction.self_loops,
+                        .parallel_chains = m->contraction.parallel};
     if (s->roads_class_field == NULL && s->roads_speed_field == NULL &&
         s->roads_time_field == NULL)
         network_profile(m, &d->network); /* OSM tags read by the profile */

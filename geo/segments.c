@@ -22,6 +22,7 @@ typedef struct arc_key {
     int32_t lo, hi;
     uint32_t dir; /* 0: lo -> hi, 1: hi -> lo */
     uint32_t time_ds;
+    int64_t arc; /* ties: the lowest arc id */
 } arc_key;
 
 static int key_cmp(const void *pa, const void *pb)
@@ -33,13 +34,31 @@ static int key_cmp(const void *pa, const void *pb)
         return x->hi < y->hi ? -1 : 1;
     if (x->dir != y->dir)
         return x->dir < y->dir ? -1 : 1;
-    return (x->time_ds > y->time_ds) - (x->time_ds < y->time_ds);
+    if (x->time_ds != y->time_ds)
+        return x->time_ds < y->time_ds ? -1 : 1;
+    return (x->arc > y->arc) - (x->arc < y->arc);
 }
 
-am_status am_segments_from_arcs(int32_t n_nodes, int64_t n_arcs,
-                                const int32_t *tail, const int32_t *head,
-                                const uint32_t *time_ds, const uint8_t *allowed,
-                                am_segment **out, int32_t *n_out, am_error *err)
+/* The graph nodes at the ends of arc e's chain (its own ends without
+ * chains). */
+static int32_t chain_in(const am_segment_chains *c, const int32_t *tail,
+                        int64_t e)
+{
+    return c != NULL ? c->in_node[e] : tail[e];
+}
+
+static int32_t chain_out(const am_segment_chains *c, const int32_t *head,
+                         int64_t e)
+{
+    return c != NULL ? c->out_node[e] : head[e];
+}
+
+static am_status segments_make(int32_t n_nodes, int64_t n_arcs,
+                               const int32_t *tail, const int32_t *head,
+                               const uint32_t *time_ds,
+                               const am_segment_chains *ch,
+                               const uint8_t *allowed, am_segment **out,
+                               int32_t *n_out, am_error *err)
 {
     am_status rc = AM_OK;
     arc_key *k = NULL;
@@ -63,7 +82,22 @@ am_status am_segments_from_arcs(int32_t n_nodes, int64_t n_arcs,
             am_error_set_feature(err, e);
             return rc;
         }
-        if (u != w && (allowed == NULL || (allowed[u] && allowed[w])))
+        if (ch != NULL) {
+            const int32_t a = ch->in_node[e], b = ch->out_node[e];
+            if (a < 0 || a >= ch->n_graph_nodes || b < 0 ||
+                b >= ch->n_graph_nodes) {
+                rc = am_error_set(err, AM_ERR_INVALID, NULL,
+                                  "segments: arc %lld lies on a chain from "
+                                  "node %ld to %ld, but the graph has %ld "
+                                  "nodes",
+                                  (long long)e, (long)a, (long)b,
+                                  (long)ch->n_graph_nodes);
+                am_error_set_feature(err, e);
+                return rc;
+            }
+        }
+        if (u != w && (allowed == NULL || (allowed[chain_in(ch, tail, e)] &&
+                                           allowed[chain_out(ch, head, e)])))
             m++;
     }
     if (m == 0)
@@ -74,12 +108,14 @@ am_status am_segments_from_arcs(int32_t n_nodes, int64_t n_arcs,
     m = 0;
     for (int64_t e = 0; e < n_arcs; e++) {
         const int32_t u = tail[e], w = head[e];
-        if (u == w || (allowed != NULL && !(allowed[u] && allowed[w])))
+        if (u == w || (allowed != NULL && !(allowed[chain_in(ch, tail, e)] &&
+                                            allowed[chain_out(ch, head, e)])))
             continue;
         k[m].lo = u < w ? u : w;
         k[m].hi = u < w ? w : u;
         k[m].dir = u < w ? 0u : 1u;
         k[m].time_ds = time_ds[e] < AM_TIME_INF ? time_ds[e] : AM_TIME_INF - 1;
+        k[m].arc = e;
         m++;
     }
     qsort(k, (size_t)m, sizeof *k, key_cmp);
@@ -99,13 +135,33 @@ am_status am_segments_from_arcs(int32_t n_nodes, int64_t n_arcs,
     for (int64_t e = 0; e < m; e++) {
         if (e == 0 || k[e].lo != k[e - 1].lo || k[e].hi != k[e - 1].hi) {
             j++;
-            s[j].a = s[j].v0 = k[e].lo;
-            s[j].b = s[j].v1 = k[e].hi;
+            s[j].v0 = k[e].lo;
+            s[j].v1 = k[e].hi;
+            s[j].a = s[j].b = -1;
             s[j].time_ds[0] = s[j].time_ds[1] = AM_TIME_INF;
+        } else if (k[e].dir == k[e - 1].dir) {
+            continue; /* sorted by time: the first is the smallest */
         }
-        /* sorted by time within a direction: the first is the smallest */
-        if (k[e].time_ds < s[j].time_ds[k[e].dir])
-            s[j].time_ds[k[e].dir] = k[e].time_ds;
+        const int64_t arc = k[e].arc;
+        const unsigned d = k[e].dir;
+        /* direction 0 runs a -> v0 -> v1 -> b, direction 1 b -> v1 -> v0
+         * -> a: the chain's start is a for 0, b for 1 */
+        const int32_t start = chain_in(ch, tail, arc);
+        const int32_t end = chain_out(ch, head, arc);
+        const int32_t a = d == 0 ? start : end, b = d == 0 ? end : start;
+        if (s[j].a >= 0 && (s[j].a != a || s[j].b != b)) {
+            rc = am_error_set(err, AM_ERR_INTERNAL, NULL,
+                              "segments: the two directions of the road "
+                              "between vertices %ld and %ld lie on different "
+                              "chains",
+                              (long)s[j].v0, (long)s[j].v1);
+            goto done;
+        }
+        s[j].a = a;
+        s[j].b = b;
+        s[j].time_ds[d] = k[e].time_ds;
+        s[j].before_ds[d] = ch != NULL ? ch->in_ds[arc] : 0;
+        s[j].after_ds[d] = ch != NULL ? ch->out_ds[arc] : 0;
     }
     *out = s;
     *n_out = (int32_t)n;
@@ -119,4 +175,29 @@ done:
     am_free(k);
     am_free(s);
     return rc;
+}
+
+am_status am_segments_from_arcs(int32_t n_nodes, int64_t n_arcs,
+                                const int32_t *tail, const int32_t *head,
+                                const uint32_t *time_ds, const uint8_t *allowed,
+                                am_segment **out, int32_t *n_out, am_error *err)
+{
+    return segments_make(n_nodes, n_arcs, tail, head, time_ds, NULL, allowed,
+                         out, n_out, err);
+}
+
+am_status am_segments_from_chains(int32_t n_vertices, int64_t n_arcs,
+                                  const int32_t *tail, const int32_t *head,
+                                  const uint32_t *time_ds,
+                                  const am_segment_chains *chains,
+                                  const uint8_t *allowed, am_segment **out,
+                                  int32_t *n_out, am_error *err)
+{
+    if (chains == NULL || chains->n_graph_nodes < 0 ||
+        (n_arcs > 0 && (chains->in_node == NULL || chains->out_node == NULL ||
+                        chains->in_ds == NULL || chains->out_ds == NULL)))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "segments: no chain description");
+    return segments_make(n_vertices, n_arcs, tail, head, time_ds, chains,
+                         allowed, out, n_out, err);
 }

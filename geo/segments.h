@@ -4,12 +4,13 @@
  *
  * A segment is a straight piece of road between two geometry vertices v0
  * and v1 (indices into the network's vertex coordinates), lying on a chain
- * of the graph between the nodes a (v0's side) and b (v1's side). Today
- * every segment is one arc pair: v0 = a, v1 = b and the chain is the
- * segment. The record is made so that a later contraction of degree-2
- * chains only changes how the table is filled: a and b become the chain's
- * end junctions, before_ds/after_ds carry the time along the rest of the
- * chain, and snapping (snap.h) stays as it is.
+ * of the graph between the nodes a (v0's side) and b (v1's side). Built
+ * from the arcs alone (am_segments_from_arcs) every segment is one arc
+ * pair: v0 = a, v1 = b and the chain is the segment. Built over a
+ * contracted graph (am_segments_from_chains, kernels/contract.h) a and b
+ * are the chain's end junctions (graph node ids, not vertex ids), and
+ * before_ds/after_ds carry the time along the rest of the chain; a chain
+ * that comes back to its start has a = b.
  *
  * Directions: d = 0 is a -> b (v0 -> v1), d = 1 is b -> a (v1 -> v0).
  * time_ds[d] is the driving time along the segment in direction d, or
@@ -25,14 +26,14 @@
 #include "common/error.h"
 
 typedef struct am_segment {
-    int32_t a, b;        /* graph nodes at the chain's ends (a != b) */
+    int32_t a, b;        /* graph nodes at the chain's ends */
     int32_t v0, v1;      /* geometry vertices of the segment, v0 on a's side */
     uint32_t time_ds[2]; /* along the segment: [0] v0 -> v1, [1] v1 -> v0;
                             AM_TIME_INF: closed that way */
     uint32_t before_ds[2]; /* from the chain's start to the segment's start:
-                              [0] a -> v0, [1] b -> v1 (0 here) */
+                              [0] a -> v0, [1] b -> v1 */
     uint32_t after_ds[2];  /* from the segment's end to the chain's end:
-                              [0] v1 -> b, [1] v0 -> a (0 here) */
+                              [0] v1 -> b, [1] v0 -> a */
 } am_segment;
 
 /*
@@ -40,7 +41,7 @@ typedef struct am_segment {
  * vertex ids are node ids): one segment per unordered pair {u, w} of nodes
  * joined by an arc, a = min(u, w), b = max, each direction's time the
  * smallest of its parallel arcs, AM_TIME_INF where no arc runs that way.
- * Self-loops are left out. Segments are ordered by (a, b), which makes
+ * Self-loops are left out. Segments are ordered by (v0, v1), which makes
  * "the lowest segment id" a function of the network alone.
  *
  * allowed: [n_nodes] or NULL (all): only segments whose both ends have
@@ -48,12 +49,40 @@ typedef struct am_segment {
  * *out (owned by caller, am_free; NULL when *n_out is 0), *n_out: the
  * table. AM_ERR_INVALID for negative sizes, NULL arrays or a node id out
  * of range (arc index in err->feature); AM_ERR_NOMEM. Serial; allocates
- * 16 bytes per arc of scratch.
+ * 24 bytes per arc of scratch.
  */
 am_status am_segments_from_arcs(int32_t n_nodes, int64_t n_arcs,
                                 const int32_t *tail, const int32_t *head,
                                 const uint32_t *time_ds, const uint8_t *allowed,
                                 am_segment **out, int32_t *n_out,
                                 am_error *err);
+
+/* Where each arc of the road network lies on a chain of the contracted
+ * graph (the arrays of am_contraction, kernels/contract.h; borrowed). */
+typedef struct am_segment_chains {
+    int32_t n_graph_nodes;   /* nodes of the contracted graph */
+    const int32_t *in_node;  /* [n_arcs] the chain's first node */
+    const uint32_t *in_ds;   /* [n_arcs] from it to the arc's tail */
+    const int32_t *out_node; /* [n_arcs] the chain's last node */
+    const uint32_t *out_ds;  /* [n_arcs] from the arc's head to it */
+} am_segment_chains;
+
+/*
+ * As am_segments_from_arcs, over a contracted graph: tail/head are vertex
+ * ids (< n_vertices, the road network's nodes), the segment's a and b are
+ * the graph nodes at the ends of the chain its arcs lie on, before_ds and
+ * after_ds the times along the rest of that chain (of the direction's
+ * fastest parallel arc; ties: the lowest arc id). allowed is over graph
+ * nodes ([chains->n_graph_nodes]): a segment is kept when both its chain
+ * ends are allowed. AM_ERR_INTERNAL when the two directions of one vertex
+ * pair lie on chains with different ends (a contraction that broke its
+ * own rule); otherwise as am_segments_from_arcs.
+ */
+am_status am_segments_from_chains(int32_t n_vertices, int64_t n_arcs,
+                                  const int32_t *tail, const int32_t *head,
+                                  const uint32_t *time_ds,
+                                  const am_segment_chains *chains,
+                                  const uint8_t *allowed, am_segment **out,
+                                  int32_t *n_out, am_error *err);
 
 #endif /* AM_SEGMENTS_H */

@@ -234,15 +234,21 @@ static uint32_t cap_ds(uint64_t t)
  * away (see snap.h): node[0..1], offset_ds[0..1], a-side first, absent
  * ones last.
  */
-static void links_of(const am_segment *s, double f, uint32_t walk_ds,
-                     am_snap_role role, int32_t *node, uint32_t *offset_ds)
+static int vertex_is_node(const am_snap_target *t, int32_t v, int32_t node)
+{
+    return t->node_vertex != NULL ? t->node_vertex[node] == v : v == node;
+}
+
+static void links_of(const am_snap_target *t, const am_segment *s, double f,
+                     uint32_t walk_ds, am_snap_role role, int32_t *node,
+                     uint32_t *offset_ds)
 {
     int32_t nn[2] = {-1, -1};
     uint64_t tt[2] = {AM_TIME_INF, AM_TIME_INF};
-    if (f == 0.0 && s->v0 == s->a) {
+    if (f == 0.0 && vertex_is_node(t, s->v0, s->a)) {
         nn[0] = s->a;
         tt[0] = walk_ds;
-    } else if (f == 1.0 && s->v1 == s->b) {
+    } else if (f == 1.0 && vertex_is_node(t, s->v1, s->b)) {
         nn[1] = s->b;
         tt[1] = walk_ds;
     } else if (role == AM_SNAP_ORIGIN) {
@@ -269,6 +275,11 @@ static void links_of(const am_segment *s, double f, uint32_t walk_ds,
             tt[1] = (uint64_t)walk_ds + s->before_ds[1] +
                     round_ds((1.0 - f) * s->time_ds[1]);
         }
+    }
+    if (nn[0] >= 0 && nn[0] == nn[1]) { /* a loop: the faster way round */
+        if (tt[1] < tt[0])
+            tt[0] = tt[1];
+        nn[1] = -1;
     }
     int k = 0;
     for (int q = 0; q < 2; q++) {
@@ -330,7 +341,7 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
         if (j->dist_m != NULL)
             j->dist_m[i] = d;
         const uint32_t walk = cap_ds(round_ds(d / j->walk_mps * 10.0));
-        links_of(s, f, walk, j->role, &j->node[2 * i], &j->offset_ds[2 * i]);
+        links_of(t, s, f, walk, j->role, &j->node[2 * i], &j->offset_ds[2 * i]);
     }
     *count = on;
     return AM_OK;

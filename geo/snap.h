@@ -23,16 +23,20 @@
  *   AM_SNAP_DESTINATION (facilities: people drive TO the point) links the
  *     nodes FROM which the point is reached: a when a -> b is open, b when
  *     b -> a is open.
- * A foot exactly at a graph node's vertex (f = 0 with v0 = a, or f = 1
- * with v1 = b) has the one link (that node, walk). Links are stored at
- * node[2 i + k], offset_ds[2 i + k], k = 0, 1: the a-side link first, and
- * an absent link (node -1, offset AM_TIME_INF) always after a present one.
- * Every offset is at most AM_TIME_INF - 1.
+ * A foot exactly at a graph node's vertex (f = 0 with v0 = a's vertex,
+ * or f = 1 with v1 = b's vertex; see node_vertex) has the one link (that
+ * node, walk). A foot at an interior vertex of a contracted chain links
+ * to the chain's ends like any other foot. When both links reach the same
+ * node (a chain that comes back to its start) only the faster is kept. Links
+ * are stored at node[2 i + k], offset_ds[2 i + k], k = 0, 1: the a-side link
+ * first, and an absent link (node -1, offset AM_TIME_INF) always after a
+ * present one. Every offset is at most AM_TIME_INF - 1.
  *
- * Limitation: a cell and a facility on the same segment are joined through
- * the segment's end nodes, never along the piece between them, so their
- * travel time is over-estimated by at most one segment's driving time
- * (there and back to the nearer end).
+ * Limitation: a cell and a facility on the same segment (or, over a
+ * contracted graph, on the same chain) are joined through its end nodes,
+ * never along the piece between them, so their travel time is
+ * over-estimated by at most the chain's driving time (there and back to
+ * the nearer end). The engine caps chains at AM_CHAIN_MAX_M metres.
  *
  * A point that cannot be transformed (NaN or infinite coordinates, outside
  * the frame's domain) or that has no segment within max_distance_m is off
@@ -68,6 +72,9 @@ typedef struct am_snap_target {
     int32_t n_vertices;            /* geometry vertices (segments' v0, v1) */
     const double *vertex_lon;      /* [n_vertices] WGS 84 degrees */
     const double *vertex_lat;      /* [n_vertices] */
+    const int32_t *node_vertex;    /* [graph nodes]: the vertex each graph node
+                                      stands at (a contracted graph), or NULL:
+                                      node ids are vertex ids */
 } am_snap_target;
 
 /* Which links a point gets (see above). */

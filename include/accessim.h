@@ -403,8 +403,11 @@ typedef struct am_run_summary {
     int64_t road_routable;
     double road_km;
     int64_t road_vertices_joined; /* within roads.join_tolerance_m */
-    int32_t nodes;
+    int32_t nodes;                /* road vertices: every node of every line */
     int64_t arcs;
+    /* the search graph: degree-2 chains contracted (issue 7) */
+    int32_t graph_nodes;
+    int64_t graph_arcs;
     /* speed zones (issue 7), [n_speed_zones], in the scenario's order */
     int n_speed_zones;
     am_speed_zone_summary *speed_zones;

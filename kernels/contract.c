@@ -17,8 +17,8 @@
  *     direction and left by the arc that does not turn back, so every arc
  *     lies on exactly one walk. Arcs no walk reached form rings of interior
  *     nodes: the tail of the lowest such arc becomes a junction. A walk
- *     whose total would exceed the longest chain allowed (at most
- *     AM_TIME_INF - 1) makes the node where it would a junction. Either
+ *     whose sum would exceed the cap (or whose time would reach
+ *     AM_TIME_INF) makes the node where it would a junction. Either
  *     change alters the classification, so the walks are repeated until
  *     nothing changes. Cuts go on to the end of the road in the same pass,
  *     and cuts made from the two ends of a two-way road only shorten each
@@ -77,9 +77,10 @@ typedef struct ctx {
     const int32_t *tail, *head;
     const uint32_t *time;
     arc_index out, in;
-    uint8_t *junction;  /* [n] */
-    uint8_t *visited;   /* [m] */
-    uint64_t max_chain; /* longest chain allowed, deciseconds */
+    uint8_t *junction;     /* [n] */
+    uint8_t *visited;      /* [m] */
+    const uint32_t *cut_w; /* [m] what the cap sums; NULL: the times */
+    uint64_t max_cut;      /* the cap on a chain's sum; 0: none */
     int changed;
     int64_t cuts;
 } ctx;
@@ -116,15 +117,22 @@ static int64_t next_arc(const ctx *c, int32_t v, int32_t from)
     return c->out.arc[o0 + 1];
 }
 
-/*
- * Follows the chain that starts with arc a0 to its end junction; returns
- * its total time and sets *last to its last arc. Marks the arcs visited.
- * Whenever the total would exceed c->max_chain, makes the node where it
- * would a junction (c->changed) and goes on from there.
- */
-static uint32_t chain_walk(ctx *c, int64_t a0, int64_t *last)
+/* What arc e adds to a chain's sum under the cap. */
+static uint64_t cut_of(const ctx *c, int64_t e)
 {
-    uint64_t total = c->time[a0];
+    return c->cut_w != NULL ? c->cut_w[e] : c->time[e];
+}
+
+/*
+ * Follows the chain that starts with arc a0 to its end junction, marking
+ * its arcs visited. Wherever the chain's sum (cut_of) would exceed
+ * c->max_cut, or its time would reach AM_TIME_INF, makes the node there a
+ * junction (c->changed) and goes on from it: the rest of the road is cut
+ * in this pass too, so a long road costs one more pass, not one per cut.
+ */
+static void chain_walk(ctx *c, int64_t a0)
+{
+    uint64_t total = c->time[a0], sum = cut_of(c, a0);
     int64_t a = a0;
     c->visited[a] = 1;
     for (;;) {
@@ -132,28 +140,25 @@ static uint32_t chain_walk(ctx *c, int64_t a0, int64_t *last)
         if (c->junction[v])
             break;
         const int64_t b = next_arc(c, v, c->tail[a]);
-        if (total + c->time[b] > c->max_chain) {
-            /* Cut here and go on: the rest of the road is cut in this
-             * pass too, so a long road costs one more pass, not one per
-             * cut. */
+        if (total + c->time[b] >= AM_TIME_INF ||
+            (c->max_cut > 0 && sum + cut_of(c, b) > c->max_cut)) {
             c->junction[v] = 1;
             c->changed = 1;
             c->cuts++;
             total = 0;
+            sum = 0;
         }
         total += c->time[b];
+        sum += cut_of(c, b);
         a = b;
         c->visited[a] = 1;
     }
-    *last = a;
-    return (uint32_t)total;
 }
 
 static void walk_from(ctx *c, int32_t j)
 {
-    int64_t last;
     for (int64_t k = c->out.first[j]; k < c->out.first[j + 1]; k++)
-        (void)chain_walk(c, c->out.arc[k], &last);
+        chain_walk(c, c->out.arc[k]);
 }
 
 /* Steps 2-3: settles which nodes are junctions. Returns the rings found. */
@@ -180,6 +185,16 @@ static int64_t settle_junctions(ctx *c, const uint8_t *keep)
         }
     } while (c->changed);
     return rings;
+}
+
+am_contraction_stats am_contraction_stats_of(const am_contraction *c,
+                                             uint32_t max_cut)
+{
+    am_contraction_stats st = {c->n_old,      c->g->n_nodes, c->n_old_arcs,
+                               c->g->n_arcs,  c->n_chains,   c->n_self_loops,
+                               c->n_parallel, c->n_rings,    c->n_cuts,
+                               max_cut};
+    return st;
 }
 
 void am_contraction_destroy(am_contraction *r)
@@ -297,8 +312,8 @@ static int64_t filter_chains(am_contraction *r, int32_t *ct, int32_t *ch,
 am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
                             const int32_t *tail, const int32_t *head,
                             const uint32_t *time_ds, const uint8_t *keep,
-                            uint32_t max_chain_ds, am_contraction **out,
-                            am_error *err)
+                            const uint32_t *cut_w, uint32_t max_cut,
+                            am_contraction **out, am_error *err)
 {
     if (out == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
@@ -313,9 +328,8 @@ am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
              .tail = tail,
              .head = head,
              .time = time_ds,
-             .max_chain = max_chain_ds > 0 && max_chain_ds < AM_TIME_INF
-                              ? max_chain_ds
-                              : AM_TIME_INF - 1};
+             .cut_w = cut_w,
+             .max_cut = max_cut};
     int32_t *ct = NULL, *ch = NULL;
     uint32_t *cw = NULL;
     int64_t *pos = NULL;

@@ -19,13 +19,16 @@
  * roads meet, where a one-way road meets a two-way one, where two arcs run
  * in parallel, or where nodes are pinned by the caller (keep[v] != 0). A
  * ring made only of interior nodes keeps the tail of its lowest arc as a
- * junction. A chain whose total would exceed max_chain_ds (or reach
- * AM_TIME_INF) is cut at the node where it would: no arc of the result is
- * longer than that unless one original arc already is. Why a cap: a point
- * snapped part-way along a chain reaches the rest of the network through
- * the chain's two ends, so two points on the same chain travel between
- * each other through an end; the detour is at most the chain's time (see
- * geo/snap.h), and the cap bounds it.
+ * junction. A chain whose sum of cut_w (the arcs' lengths, say; their
+ * times by default) would exceed max_cut, or whose time would reach
+ * AM_TIME_INF, is cut at the node where it would: no chain of the result
+ * sums more than the cap unless one original arc already does. Why a cap:
+ * a point snapped part-way along a chain reaches the rest of the network
+ * through the chain's two ends, so two points on the same chain travel
+ * between each other through an end; the detour is at most the chain's
+ * time (see geo/snap.h), and the cap bounds it. A cap on lengths rather
+ * than times makes the contracted graph a function of the roads' geometry
+ * and directions alone, the same for every speed scenario.
  *
  * Where each original arc went: every original arc a lies on exactly one
  * chain, from junction in_node[a] to junction out_node[a] (new ids), with
@@ -45,6 +48,14 @@
 #include "common/error.h"
 #include "kernels/graph.h"
 
+/* What a contraction did, for summaries. */
+typedef struct am_contraction_stats {
+    int32_t nodes_before, nodes_after;
+    int64_t arcs_before, arcs_after;
+    int64_t chains, self_loops, parallel, rings, cuts;
+    uint32_t max_cut; /* the cap used (the caller's unit); 0: none */
+} am_contraction_stats;
+
 typedef struct am_contraction {
     am_graph *g;        /* the contracted graph, owned */
     int32_t n_old;      /* nodes before */
@@ -60,14 +71,15 @@ typedef struct am_contraction {
     int64_t n_self_loops; /* chains that came back to their start */
     int64_t n_parallel;   /* chains dropped for a faster parallel one */
     int64_t n_rings;      /* rings of interior nodes given a junction */
-    int64_t n_cuts;       /* chains cut to keep times < AM_TIME_INF */
+    int64_t n_cuts;       /* chains cut at the cap or at AM_TIME_INF */
 } am_contraction;
 
 /*
  * Contracts the graph given as an arc list (arc i: tail[i] -> head[i] in
  * time_ds[i]; borrowed), as described above. keep: NULL, or [n_nodes] with
  * keep[v] != 0 for nodes that must stay (junctions by decree).
- * max_chain_ds: the longest chain to make into one arc (0: no cap). The new
+ * cut_w: NULL (the times), or [n_arcs] what the cap sums along a chain;
+ * max_cut: the cap (0: none). The new
  * graph's arcs out of one junction keep the order in which their chains
  * were found (junctions ascending, then their original arcs in input
  * order), so the result is a function of the input alone.
@@ -83,8 +95,12 @@ typedef struct am_contraction {
 am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
                             const int32_t *tail, const int32_t *head,
                             const uint32_t *time_ds, const uint8_t *keep,
-                            uint32_t max_chain_ds, am_contraction **out,
-                            am_error *err);
+                            const uint32_t *cut_w, uint32_t max_cut,
+                            am_contraction **out, am_error *err);
+
+/* The figures of c (max_cut as given to am_graph_contract). */
+am_contraction_stats am_contraction_stats_of(const am_contraction *c,
+                                             uint32_t max_cut);
 
 /* Accepts NULL. */
 void am_contraction_destroy(am_contraction *c);

@@ -258,6 +258,13 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
                             c->err));
     AM_TRY(am_h5_attr_double(h, at, "routable_km", n->routable_km, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "from_cache", n->from_cache, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "graph_nodes", n->graph_nodes, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "graph_arcs", n->graph_arcs, c->err));
+    AM_TRY(am_h5_attr_double(h, at, "chain_max_m", n->chain_max_m, c->err));
+    AM_TRY(
+        am_h5_attr_int64(h, at, "self_loops_dropped", n->self_loops, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "parallel_chains_dropped",
+                            n->parallel_chains, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "speed_zone_layers", n->n_zones, c->err));
     AM_TRY(
         am_h5_attr_string(h, at, "speeds", n->speeds ? n->speeds : "", c->err));

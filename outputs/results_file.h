@@ -98,6 +98,10 @@ typedef struct am_rf_network {
     int64_t oneway, maxspeed_used, maxspeed_unparsable, maxspeed_implausible,
         closed_by_access, areas_skipped, reversible_skipped, ferries,
         missing_nodes_ways, missing_nodes_dropped;
+    /* the search graph (issue 7): degree-2 chains contracted */
+    int64_t graph_nodes, graph_arcs;
+    double chain_max_m;                  /* the cap on a chain's length */
+    int64_t self_loops, parallel_chains; /* dropped */
     int64_t from_cache; /* 1: loaded from a prepared graph (accessim
                            prepare), 0: read from the roads input */
 } am_rf_network;

@@ -115,8 +115,9 @@ static void test_moheli_half_speed(void **state)
          * nodes: both ends of one segment, on one island) */
         int in = 0;
         for (int k = 0; k < 2; k++) {
-            const int32_t v = node[2 * i + k];
-            in |= v >= 0 && in_box(r0->lon[v], r0->lat[v]);
+            const int32_t v = node[2 * i + k]; /* a graph node: its vertex */
+            const int32_t x = v >= 0 ? b0.m->node_vertex[v] : -1;
+            in |= x >= 0 && in_box(r0->lon[x], r0->lat[x]);
         }
         if (!in) {
             assert_int_equal(t1[i], t0[i]);

@@ -124,8 +124,8 @@ static void net_build(int32_t n, const double *lon, const double *lat,
     assert_int_equal(
         am_segment_index_build(w->n_seg, w->seg, n, w->x, w->y, &w->index),
         AM_OK);
-    w->target =
-        (am_snap_target){w->index, w->seg, w->n_seg, w->to_metric, n, lon, lat};
+    w->target = (am_snap_target){w->index, w->seg, w->n_seg, w->to_metric,
+                                 n,        lon,    lat,      NULL};
 }
 
 static void net_free(net *w)

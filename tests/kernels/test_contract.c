@@ -22,8 +22,8 @@ static am_contraction *contract_cap(int32_t n, int64_t m, const int32_t *t,
     am_contraction *c = NULL;
     am_error err;
     am_error_clear(&err);
-    assert_int_equal(am_graph_contract(n, m, t, h, w, keep, cap, &c, &err),
-                     AM_OK);
+    assert_int_equal(
+        am_graph_contract(n, m, t, h, w, keep, NULL, cap, &c, &err), AM_OK);
     assert_non_null(c);
     assert_int_equal(am_graph_validate(c->g, NULL), AM_OK);
     return c;
@@ -165,6 +165,20 @@ static void test_chain_cap(void **state)
     assert_int_equal(arc_time(c->g, 2, 1), 20u);
     assert_true(c->n_cuts >= 1);
     am_contraction_destroy(c);
+    /* a cap on another sum (lengths): the cut follows it, not the times,
+     * which differ by direction here */
+    static const uint32_t w2[] = {10, 90, 10, 90, 10, 90, 10, 90};
+    static const uint32_t len[] = {1, 1, 1, 1, 1, 1, 1, 1};
+    am_error err;
+    am_error_clear(&err);
+    am_contraction *cl = NULL;
+    assert_int_equal(am_graph_contract(5, 8, t, h, w2, NULL, len, 2, &cl, &err),
+                     AM_OK);
+    assert_int_equal(cl->g->n_nodes, 3); /* 0, 2, 4 */
+    assert_int_equal(arc_time(cl->g, 0, 1), 20u);
+    assert_int_equal(arc_time(cl->g, 1, 0), 180u);
+    am_contraction_destroy(cl);
+
     c = contract(5, 8, t, h, w, NULL); /* no cap: one chain */
     assert_int_equal(c->g->n_nodes, 2);
     assert_int_equal(arc_time(c->g, 0, 1), 40u);
@@ -201,15 +215,16 @@ static void test_bad_input(void **state)
     static const int32_t t[] = {0};
     static const int32_t h[] = {5};
     static const uint32_t w[] = {1};
-    assert_int_equal(am_graph_contract(2, 1, t, h, w, NULL, 0, &c, &err),
+    assert_int_equal(am_graph_contract(2, 1, t, h, w, NULL, NULL, 0, &c, &err),
                      AM_ERR_INVALID);
     assert_null(c);
     assert_non_null(strstr(err.msg, "arc 0"));
     assert_int_equal(
-        am_graph_contract(-1, 0, NULL, NULL, NULL, NULL, 0, &c, &err),
+        am_graph_contract(-1, 0, NULL, NULL, NULL, NULL, NULL, 0, &c, &err),
         AM_ERR_INVALID);
     assert_int_equal(
-        am_graph_contract(0, 0, NULL, NULL, NULL, NULL, 0, &c, &err), AM_OK);
+        am_graph_contract(0, 0, NULL, NULL, NULL, NULL, NULL, 0, &c, &err),
+        AM_OK);
     assert_int_equal(c->g->n_nodes, 0);
     am_contraction_destroy(c);
 }
