@@ -22,6 +22,7 @@
 #include "inputs/population.h"
 #include "inputs/roads.h"
 #include "kernels/catchment.h"
+#include "kernels/components.h"
 #include "kernels/demand.h"
 #include "kernels/graph.h"
 
@@ -64,6 +65,23 @@ am_status am_phase_end(am_phases *p, const char *name, am_error *err);
 int am_phase_progress(double fraction, const char *message, void *user);
 void am_phases_free(am_phases *p);
 
+/*
+ * Points whose nearest node overall lies on a component the scenario's
+ * snap.components rule does not allow (engine/components.c). Moved: snapped
+ * onto an allowed node farther away instead; stranded: no allowed node
+ * within the snap distance, so off network.
+ */
+typedef struct am_fragment_moves {
+    int64_t moved;
+    double moved_weight;   /* population (cells) or count (sites) */
+    double extra_median_m; /* extra snap distance of the moved points, */
+    double extra_max_m;    /* geodesic metres; NaN when none moved */
+    int64_t stranded;
+    double stranded_weight;
+    int64_t first;      /* index of the first moved or stranded point, -1 */
+    int32_t first_size; /* nodes of its nearest (small) component */
+} am_fragment_moves;
+
 /* The network and population, built once (engine/model.c). */
 struct am_model {
     const am_scenario *s; /* borrowed */
@@ -80,7 +98,15 @@ struct am_model {
     am_graph *graph;
     am_graph *graph_rev;
     am_population *pop;
-    am_spatial_index *index;
+    am_spatial_index *index; /* the allowed nodes (snap.components) */
+    /* issue 7, strongly connected components (engine/components.c) */
+    am_components *components;
+    uint8_t *allowed;               /* [n_nodes] 1: points may snap here */
+    int32_t n_allowed_components;   /* components 0 .. n-1 are allowed */
+    int32_t nodes_disallowed;       /* nodes on the other components */
+    int64_t arcs_disallowed;        /* arcs leaving those nodes */
+    am_spatial_index *frag_index;   /* the disallowed nodes; NULL: none */
+    am_fragment_moves cell_moves;   /* populated cells */
     double net_box[4]; /* network lon/lat extent: min x, min y, max x, max y */
     am_transform *to_metric; /* WGS 84 -> local metric frame */
     char frame[256];
@@ -105,6 +131,7 @@ struct am_sites {
     am_facility_set *fac;
     am_snapped snap;
     int32_t n_on;
+    am_fragment_moves moves; /* sites moved off small components */
     double capacity_total;
 };
 
@@ -134,6 +161,38 @@ struct am_results {
 am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
                                const double *lat, am_snapped *out,
                                int32_t *n_on, am_phases *log, am_error *err);
+
+/*
+ * snap.components (engine/components.c). am_snap_allowed_mask: allowed[v]
+ * = 1 for the nodes of the components the scenario's rule allows (the
+ * largest always), 0 elsewhere; allowed is caller-allocated
+ * [c->n_nodes]. Returns the allowed nodes; *n_components (may be NULL)
+ * gets the allowed components, which are 0 .. *n_components - 1.
+ */
+int32_t am_snap_allowed_mask(const am_components *c, const am_scenario *s,
+                             uint8_t *allowed, int32_t *n_components);
+
+/* "components of at least 1000 nodes", for messages. */
+void am_snap_rule_describe(const am_scenario *s, char *buf, size_t size);
+
+/*
+ * Which of n points (lon/lat, borrowed), already snapped onto the allowed
+ * nodes (snap), have their nearest node overall on a disallowed component:
+ * they are snapped again onto m->frag_index and compared. weight: [n]
+ * (population; points with weight <= 0 are skipped) or NULL (1 each).
+ * *out is always defined. AM_ERR_NOMEM and am_snap_points' errors.
+ */
+am_status am_model_fragment_moves(const am_model *m, int32_t n,
+                                  const double *lon, const double *lat,
+                                  const double *weight, const am_snapped *snap,
+                                  am_fragment_moves *out, am_error *err);
+
+/* The on_small: error failure: "N people in M cells" (what "cells") or
+ * "N <what>" are nearest to a small component, naming the first point. */
+am_status am_fragment_error(const am_model *m, const am_fragment_moves *mv,
+                            const char *what, const char *path,
+                            const double *lon, const double *lat,
+                            am_error *err);
 
 /* am_model_create recording warnings on w (a run's list; NULL: the
  * model's own, forwarding to opt->warning). */

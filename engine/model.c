@@ -397,6 +397,65 @@ static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
     return AM_OK;
 }
 
+/*
+ * The strongly connected components, the mask of the nodes points may
+ * snap onto (snap.components), the index of those nodes (m->index; a
+ * disallowed node is left out by giving it NaN coordinates, so index point
+ * i stays node i) and, when some nodes are disallowed, the index of those
+ * (m->frag_index) to report who would have landed on them. x, y: the
+ * nodes in the metric frame, [n_nodes], caller's; changed.
+ */
+static am_status build_snap_index(am_model *m, double *x, double *y,
+                                  am_error *err)
+{
+    const int32_t n = m->roads->n_nodes;
+    double *fx = NULL, *fy = NULL;
+    am_status rc = am_components_compute(m->graph, &m->components, err);
+    if (rc != AM_OK)
+        return rc;
+    m->allowed = am_alloc_array((size_t)n, sizeof *m->allowed);
+    if (m->allowed == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    const int32_t n_allowed = am_snap_allowed_mask(
+        m->components, m->s, m->allowed, &m->n_allowed_components);
+    m->nodes_disallowed = n - n_allowed;
+    for (int32_t v = 0; v < n; v++)
+        if (!m->allowed[v])
+            m->arcs_disallowed +=
+                m->graph->first_out[v + 1] - m->graph->first_out[v];
+    const int32_t nd = m->nodes_disallowed;
+    fx = am_alloc_array((size_t)nd, sizeof *fx);
+    fy = am_alloc_array((size_t)nd, sizeof *fy);
+    if (fx == NULL || fy == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (int32_t v = 0, k = 0; v < n; v++)
+        if (!m->allowed[v]) {
+            fx[k] = x[v];
+            fy[k++] = y[v];
+            x[v] = y[v] = NAN;
+        }
+    rc = am_spatial_index_build(n, x, y, &m->index);
+    if (rc != AM_OK || nd == 0)
+        goto done;
+    for (int32_t v = 0, k = 0; v < n; v++) {
+        if (m->allowed[v]) {
+            x[v] = y[v] = NAN;
+        } else {
+            x[v] = fx[k];
+            y[v] = fy[k++];
+        }
+    }
+    rc = am_spatial_index_build(n, x, y, &m->frag_index);
+done:
+    if (rc == AM_ERR_NOMEM)
+        rc = am_error_set(err, rc, NULL, "out of memory");
+    am_free(fx);
+    am_free(fy);
+    return rc;
+}
+
 /* The graph, its reverse, the local metric frame and the node index. */
 static am_status build_graph(am_model *m, am_error *err)
 {
@@ -423,11 +482,8 @@ static am_status build_graph(am_model *m, am_error *err)
     rc = build_frame(m, x, y, err);
     if (rc != AM_OK)
         am_err_file_default(err, m->roads_path);
-    if (rc == AM_OK) {
-        rc = am_spatial_index_build(r->n_nodes, x, y, &m->index);
-        if (rc == AM_ERR_NOMEM)
-            rc = am_error_set(err, rc, NULL, "out of memory");
-    }
+    if (rc == AM_OK)
+        rc = build_snap_index(m, x, y, err);
     am_free(x);
     am_free(y);
     if (rc != AM_OK)
@@ -552,6 +608,14 @@ static am_status build_snap(am_model *m, am_error *err)
             m->cells_off_network++;
         }
     }
+    rc = am_model_fragment_moves(m, n, lon, lat, p->pop, &m->cell_snap,
+                                 &m->cell_moves, err);
+    if (rc == AM_OK && m->s->components_error &&
+        m->cell_moves.moved + m->cell_moves.stranded > 0)
+        rc = am_fragment_error(m, &m->cell_moves, "cells", m->pop_path, lon,
+                               lat, err);
+    if (rc != AM_OK)
+        goto done;
     rc = am_demand_build(n, m->roads->n_nodes, m->cell_snap.node,
                          m->cell_snap.offset_ds, p->pop, &m->demand, err);
     if (rc != AM_OK)
@@ -620,6 +684,9 @@ void am_model_destroy(am_model *m)
     am_snapped_free(&m->cell_snap);
     am_transform_destroy(m->to_metric);
     am_spatial_index_destroy(m->index);
+    am_spatial_index_destroy(m->frag_index);
+    am_free(m->allowed);
+    am_components_destroy(m->components);
     am_population_destroy(m->pop);
     am_graph_destroy(m->graph_rev);
     am_graph_destroy(m->graph);

@@ -38,6 +38,14 @@ static am_rf_input input_desc(const char *path, const am_fp *fp)
     return in;
 }
 
+static am_rf_moves moves_desc(const am_fragment_moves *mv)
+{
+    am_rf_moves r = {mv->moved_weight,   mv->moved,
+                     mv->extra_median_m, mv->extra_max_m,
+                     mv->stranded_weight, mv->stranded};
+    return r;
+}
+
 /* The root attributes, /network and /population from the model. */
 static void describe_model(const am_write_request *w, const char *now,
                            am_rf_file *d)
@@ -62,9 +70,18 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
 
-    d->network = (am_rf_network){m->roads->n_nodes, m->roads->n_arcs,
-                                 m->roads->n_features, m->roads->n_routable,
-                                 m->roads->total_len_km};
+    d->network = (am_rf_network){.nodes = m->roads->n_nodes,
+                                 .arcs = m->roads->n_arcs,
+                                 .features_read = m->roads->n_features,
+                                 .features_routable = m->roads->n_routable,
+                                 .routable_km = m->roads->total_len_km};
+    if (m->components != NULL) {
+        d->network.n_components = m->components->n_components;
+        d->network.component_size = m->components->size;
+        d->network.components_allowed = m->n_allowed_components;
+        d->network.nodes_disallowed = m->nodes_disallowed;
+        d->network.arcs_disallowed = m->arcs_disallowed;
+    }
 
     const am_population *p = m->pop;
     am_rf_population *o = &d->population;
@@ -82,6 +99,7 @@ static void describe_model(const am_write_request *w, const char *now,
     o->source_scale = p->scale;
     o->source_offset = p->offset;
     o->source_masked = p->masked;
+    o->moves = moves_desc(&m->cell_moves);
 }
 
 /* Set k's group from its sites and results; its measures go in ms
@@ -120,6 +138,7 @@ static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
     d->n_cutoffs = res->n_cutoffs;
     d->cutoffs_min = res->cutoffs_min;
     d->pop_within = res->pop_within;
+    d->moves = moves_desc(&set->moves);
 }
 
 am_status am_write_output(const am_write_request *w, am_phases *log,
@@ -141,6 +160,9 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         goto done;
     am_utc_now(now);
     describe_model(w, now, &d);
+    char rule[96];
+    am_snap_rule_describe(w->m->s, rule, sizeof rule);
+    d.network.components_rule = rule;
     for (int k = 0; k < n_sets; k++)
         describe_set(w, k, ms + (size_t)k * (size_t)n_measures, &sets[k]);
     d.n_sets = n_sets;

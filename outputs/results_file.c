@@ -196,6 +196,62 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
     AM_TRY(am_h5_attr_int64(h, at, "features_routable", n->features_routable,
                             c->err));
     AM_TRY(am_h5_attr_double(h, at, "routable_km", n->routable_km, c->err));
+    if (n->n_components <= 0)
+        return rc;
+    AM_TRY(am_h5_attr_int64(h, at, "components", n->n_components, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "components_allowed",
+                            n->components_allowed, c->err));
+    AM_TRY(am_h5_attr_string(h, at, "components_rule",
+                             or_empty(n->components_rule), c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "nodes_disallowed", n->nodes_disallowed,
+                            c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "arcs_disallowed", n->arcs_disallowed,
+                            c->err));
+    if (rc != AM_OK)
+        return rc;
+    /* the component table: one row per component, largest first */
+    const int32_t k = n->n_components;
+    int32_t *id = am_alloc_array((size_t)k, sizeof *id);
+    int32_t *allowed = am_alloc_array((size_t)k, sizeof *allowed);
+    if (id == NULL || allowed == NULL)
+        rc = nomem(c);
+    for (int32_t i = 0; rc == AM_OK && i < k; i++) {
+        id[i] = i;
+        allowed[i] = i < n->components_allowed;
+    }
+    const am_h5_column cols[3] = {
+        {"component", AM_H5_COL_INT32, id, NULL,
+         "strongly connected component, by size descending"},
+        {"nodes", AM_H5_COL_INT32, n->component_size, NULL, NULL},
+        {"allowed", AM_H5_COL_INT32, allowed, NULL,
+         "1: people and facilities may snap onto it (snap.components)"}};
+    if (rc == AM_OK)
+        rc = am_h5_write_table(h, "/network/components", k, 3, cols, c->err);
+    am_free(id);
+    am_free(allowed);
+    return rc;
+}
+
+/* Attributes prefixed moved_ / stranded_ (what: "cells", "facilities"). */
+static am_status write_moves(rf_ctx *c, am_h5 *h, const char *at,
+                             const am_rf_moves *mv, const char *what)
+{
+    char name[64];
+    am_status rc = AM_OK;
+    if (strcmp(what, "cells") == 0)
+        AM_TRY(am_h5_attr_double(h, at, "moved_population", mv->moved,
+                                 c->err));
+    snprintf(name, sizeof name, "moved_%s", what);
+    AM_TRY(am_h5_attr_int64(h, at, name, mv->moved_n, c->err));
+    AM_TRY(am_h5_attr_double(h, at, "moved_extra_median_m", mv->extra_median_m,
+                             c->err));
+    AM_TRY(am_h5_attr_double(h, at, "moved_extra_max_m", mv->extra_max_m,
+                             c->err));
+    if (strcmp(what, "cells") == 0)
+        AM_TRY(am_h5_attr_double(h, at, "stranded_population", mv->stranded,
+                                 c->err));
+    snprintf(name, sizeof name, "stranded_%s", what);
+    AM_TRY(am_h5_attr_int64(h, at, name, mv->stranded_n, c->err));
     return rc;
 }
 
@@ -238,6 +294,8 @@ static am_status write_population(rf_ctx *c, am_h5 *h)
     AM_TRY(am_h5_attr_double(h, at, "source_scale", p->source_scale, c->err));
     AM_TRY(am_h5_attr_double(h, at, "source_offset", p->source_offset, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "source_masked", p->source_masked, c->err));
+    if (rc == AM_OK && c->d->network.n_components > 0)
+        rc = write_moves(c, h, at, &p->moves, "cells");
     return rc;
 }
 
@@ -252,6 +310,8 @@ static am_status write_set_group(rf_ctx *c, am_h5 *h, const am_rf_set *set,
         set->facilities.path[0] != '\0')
         rc = write_fingerprint(c, h, g, "facilities", &set->facilities);
     AM_TRY(am_h5_attr_string(h, g, "where", or_empty(set->where), c->err));
+    if (rc == AM_OK && c->d->network.n_components > 0)
+        rc = write_moves(c, h, g, &set->moves, "facilities");
     return rc;
 }
 
