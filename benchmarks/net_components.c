@@ -33,14 +33,14 @@ int main(int argc, char **argv)
     am_components *c = NULL;
     if (am_profile_from_name("car", &ro.profile, &err) != AM_OK ||
         am_roads_load(&ro, NULL, NULL, &r, &err) != AM_OK ||
-        am_graph_build(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
-                       &g, &err) != AM_OK ||
+        am_graph_build(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds, &g,
+                       &err) != AM_OK ||
         am_components_compute(g, &c, &err) != AM_OK) {
         fprintf(stderr, "net_components: %s\n", err.msg);
         return 1;
     }
-    printf("%s: %d nodes, %lld arcs, %d components\n", argv[1],
-           (int)g->n_nodes, (long long)g->n_arcs, (int)c->n_components);
+    printf("%s: %d nodes, %lld arcs, %d components\n", argv[1], (int)g->n_nodes,
+           (long long)g->n_arcs, (int)c->n_components);
     printf("largest:");
     for (int32_t k = 0; k < c->n_components && k < 10; k++)
         printf(" %d", (int)c->size[k]);

@@ -62,8 +62,8 @@ void am_snap_rule_describe(const am_scenario *s, char *buf, size_t size)
         snprintf(buf, size, "all components");
         break;
     case AM_COMPONENTS_LARGEST:
-        snprintf(buf, size, "the largest %d component%s",
-                 (int)s->components_n, s->components_n == 1 ? "" : "s");
+        snprintf(buf, size, "the largest %d component%s", (int)s->components_n,
+                 s->components_n == 1 ? "" : "s");
         break;
     default:
         snprintf(buf, size, "components of at least %d nodes",
@@ -109,8 +109,8 @@ am_status am_model_fragment_moves(const am_model *m, int32_t n,
     o.walk_speed_kmh = m->s->walk_speed_kmh;
     o.threads = m->threads;
     int32_t n_on = 0;
-    rc = am_snap_points(&t, n, lon, lat, &o, f.node, f.dist_m, NULL, &n_on,
-                        err);
+    rc =
+        am_snap_points(&t, n, lon, lat, &o, f.node, f.dist_m, NULL, &n_on, err);
     if (rc != AM_OK || n_on == 0)
         goto done;
     int64_t n_extra = 0;
@@ -137,10 +137,10 @@ am_status am_model_fragment_moves(const am_model *m, int32_t n,
     if (n_extra > 0) {
         qsort(extra, (size_t)n_extra, sizeof *extra, cmp_double);
         out->extra_max_m = extra[n_extra - 1];
-        out->extra_median_m = n_extra % 2 == 1
-                                  ? extra[n_extra / 2]
-                                  : 0.5 * (extra[n_extra / 2 - 1] +
-                                           extra[n_extra / 2]);
+        out->extra_median_m =
+            n_extra % 2 == 1
+                ? extra[n_extra / 2]
+                : 0.5 * (extra[n_extra / 2 - 1] + extra[n_extra / 2]);
     }
 done:
     am_free(f.node);
@@ -151,10 +151,9 @@ done:
 
 am_status am_fragment_error(const am_model *m, const am_fragment_moves *mv,
                             const char *what, const char *path,
-                            const double *lon, const double *lat,
-                            am_error *err)
+                            const double *lon, const double *lat, am_error *err)
 {
-    char rule[96], a[AM_COUNT_BUF];
+    char rule[96], a[AM_COUNT_BUF], b[AM_COUNT_BUF];
     am_snap_rule_describe(m->s, rule, sizeof rule);
     const int64_t pts = mv->moved + mv->stranded;
     const double w = mv->moved_weight + mv->stranded_weight;
@@ -164,11 +163,11 @@ am_status am_fragment_error(const am_model *m, const am_fragment_moves *mv,
         snprintf(people, sizeof people, "%s people in ", am_format_count(w, a));
     return am_error_set(
         err, AM_ERR_INVALID, path,
-        "snap.components is 'error': %s%lld %s are nearest to a small road "
+        "snap.components is 'error': %s%s %s are nearest to a small road "
         "component that the rule (%s) does not allow (the first at lon "
         "%.6f, lat %.6f, on a component of %d nodes); with on_small: move "
         "(the default) they snap onto the nearest allowed component "
         "instead, or fix the roads in %s",
-        people, (long long)pts, what, rule, lon[i], lat[i],
+        people, am_format_count((double)pts, b), what, rule, lon[i], lat[i],
         (int)mv->first_size, m->roads_path);
 }

@@ -101,12 +101,12 @@ struct am_model {
     am_spatial_index *index; /* the allowed nodes (snap.components) */
     /* issue 7, strongly connected components (engine/components.c) */
     am_components *components;
-    uint8_t *allowed;               /* [n_nodes] 1: points may snap here */
-    int32_t n_allowed_components;   /* components 0 .. n-1 are allowed */
-    int32_t nodes_disallowed;       /* nodes on the other components */
-    int64_t arcs_disallowed;        /* arcs leaving those nodes */
-    am_spatial_index *frag_index;   /* the disallowed nodes; NULL: none */
-    am_fragment_moves cell_moves;   /* populated cells */
+    uint8_t *allowed;             /* [n_nodes] 1: points may snap here */
+    int32_t n_allowed_components; /* components 0 .. n-1 are allowed */
+    int32_t nodes_disallowed;     /* nodes on the other components */
+    int64_t arcs_disallowed;      /* arcs leaving those nodes */
+    am_spatial_index *frag_index; /* the disallowed nodes; NULL: none */
+    am_fragment_moves cell_moves; /* populated cells */
     double net_box[4]; /* network lon/lat extent: min x, min y, max x, max y */
     am_transform *to_metric; /* WGS 84 -> local metric frame */
     char frame[256];

@@ -475,7 +475,7 @@ static am_status parse_components(const parse_ctx *c, const yaml_node_t *v)
     char buf[96];
     static const char *const usage =
         "all, error, or a mapping {min_nodes: N} or {largest: K} "
-        "(optionally with on_small: move | error)";
+        "(optionally with on_small: move or error)";
     if (v->type == YAML_SCALAR_NODE && is_plain(v)) {
         if (strcmp(scalar(v), "all") == 0) {
             s->components_rule = AM_COMPONENTS_ALL;

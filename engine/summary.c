@@ -50,8 +50,9 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             pct(r->pop_off_network, r->pop_total),
             thousands((double)r->cells_off_network, b));
     if (r->components > 0) {
-        fprintf(f, "  components   %s strongly connected; snapping onto %s "
-                   "(%s):",
+        fprintf(f,
+                "  components   %s strongly connected; snapping onto %s "
+                "(%s):",
                 thousands((double)r->components, a),
                 thousands((double)r->components_allowed, b),
                 r->components_rule);
@@ -66,12 +67,14 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
         fprintf(f,
                 "  fragments    %s people in %s cells nearest to a small "
                 "component moved to an allowed one",
-                thousands(r->pop_moved, a), thousands((double)r->cells_moved, b));
+                thousands(r->pop_moved, a),
+                thousands((double)r->cells_moved, b));
         if (r->cells_moved > 0)
             fprintf(f, " (extra distance median %.0f m, max %.0f m)",
                     r->moved_median_m, r->moved_max_m);
-        fprintf(f, "; %s people in %s cells left off network (no allowed "
-                   "road within the snap distance)\n",
+        fprintf(f,
+                "; %s people in %s cells left off network (no allowed "
+                "road within the snap distance)\n",
                 thousands(r->pop_stranded, a),
                 thousands((double)r->cells_stranded, b));
     }

@@ -40,9 +40,8 @@ static am_rf_input input_desc(const char *path, const am_fp *fp)
 
 static am_rf_moves moves_desc(const am_fragment_moves *mv)
 {
-    am_rf_moves r = {mv->moved_weight,   mv->moved,
-                     mv->extra_median_m, mv->extra_max_m,
-                     mv->stranded_weight, mv->stranded};
+    am_rf_moves r = {mv->moved_weight, mv->moved,           mv->extra_median_m,
+                     mv->extra_max_m,  mv->stranded_weight, mv->stranded};
     return r;
 }
 

@@ -213,9 +213,9 @@ typedef struct am_scenario {
        AM_COMPONENTS_MIN_NODES_DEFAULT, on_small_error 0. The largest
        component is always allowed. */
     am_components_rule components_rule;
-    int32_t components_n;   /* min_nodes (>= 1) or K of largest (>= 1) */
-    int components_error;   /* 1: fail when a populated cell or a facility
-                               is nearest to a disallowed component */
+    int32_t components_n; /* min_nodes (>= 1) or K of largest (>= 1) */
+    int components_error; /* 1: fail when a populated cell or a facility
+                             is nearest to a disallowed component */
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -357,11 +357,11 @@ typedef struct am_run_summary {
     int32_t components_allowed; /* those points may snap onto */
     int32_t component_sizes[AM_SUMMARY_COMPONENTS]; /* nodes of the
                                    largest, descending; 0 beyond */
-    char components_rule[96];   /* the rule, in words */
-    int32_t nodes_disallowed;   /* nodes on the other components */
-    int64_t arcs_disallowed;    /* arcs leaving them */
-    double pop_moved; /* people whose nearest node overall is on a
-                         disallowed component, snapped onto an allowed one */
+    char components_rule[96];                       /* the rule, in words */
+    int32_t nodes_disallowed; /* nodes on the other components */
+    int64_t arcs_disallowed;  /* arcs leaving them */
+    double pop_moved;         /* people whose nearest node overall is on a
+                                 disallowed component, snapped onto an allowed one */
     int64_t cells_moved;
     double moved_median_m, moved_max_m; /* extra distance over the moved
                                            cells, metres; NaN when none */

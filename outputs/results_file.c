@@ -199,14 +199,14 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
     if (n->n_components <= 0)
         return rc;
     AM_TRY(am_h5_attr_int64(h, at, "components", n->n_components, c->err));
-    AM_TRY(am_h5_attr_int64(h, at, "components_allowed",
-                            n->components_allowed, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "components_allowed", n->components_allowed,
+                            c->err));
     AM_TRY(am_h5_attr_string(h, at, "components_rule",
                              or_empty(n->components_rule), c->err));
     AM_TRY(am_h5_attr_int64(h, at, "nodes_disallowed", n->nodes_disallowed,
                             c->err));
-    AM_TRY(am_h5_attr_int64(h, at, "arcs_disallowed", n->arcs_disallowed,
-                            c->err));
+    AM_TRY(
+        am_h5_attr_int64(h, at, "arcs_disallowed", n->arcs_disallowed, c->err));
     if (rc != AM_OK)
         return rc;
     /* the component table: one row per component, largest first */
@@ -239,14 +239,13 @@ static am_status write_moves(rf_ctx *c, am_h5 *h, const char *at,
     char name[64];
     am_status rc = AM_OK;
     if (strcmp(what, "cells") == 0)
-        AM_TRY(am_h5_attr_double(h, at, "moved_population", mv->moved,
-                                 c->err));
+        AM_TRY(am_h5_attr_double(h, at, "moved_population", mv->moved, c->err));
     snprintf(name, sizeof name, "moved_%s", what);
     AM_TRY(am_h5_attr_int64(h, at, name, mv->moved_n, c->err));
     AM_TRY(am_h5_attr_double(h, at, "moved_extra_median_m", mv->extra_median_m,
                              c->err));
-    AM_TRY(am_h5_attr_double(h, at, "moved_extra_max_m", mv->extra_max_m,
-                             c->err));
+    AM_TRY(
+        am_h5_attr_double(h, at, "moved_extra_max_m", mv->extra_max_m, c->err));
     if (strcmp(what, "cells") == 0)
         AM_TRY(am_h5_attr_double(h, at, "stranded_population", mv->stranded,
                                  c->err));

@@ -77,10 +77,10 @@ typedef struct am_rf_network {
 
 /* Points whose nearest node is on a disallowed component (issue 7). */
 typedef struct am_rf_moves {
-    double moved;      /* population or facilities */
-    int64_t moved_n;   /* cells or facilities */
+    double moved;                       /* population or facilities */
+    int64_t moved_n;                    /* cells or facilities */
     double extra_median_m, extra_max_m; /* NaN: none moved */
-    double stranded;   /* left off network */
+    double stranded;                    /* left off network */
     int64_t stranded_n;
 } am_rf_moves;
 

@@ -208,10 +208,14 @@ static void test_pinned_results(void **state)
                      3);
     read_all(f, SET "/coverage/percent", H5T_NATIVE_DOUBLE, (void **)&pct,
              sizeof *pct);
-    static const double pinned_cov[3] = {385995.01308584213, 677907.82697421312,
-                                         809362.16729955375};
-    static const double pinned_pct[3] = {44.387904768981642, 77.956727537271803,
-                                         93.073458432789536};
+    /* snap.components' default (issue 7) moves 7,226 people off road
+     * fragments onto the islands' networks; with snap.components: all
+     * the run gives the earlier pins exactly (385995.01308584213,
+     * 677907.82697421312, 809362.16729955375). */
+    static const double pinned_cov[3] = {386905.20628726482, 680674.13017696142,
+                                         815343.88647912443};
+    static const double pinned_pct[3] = {44.492573398825158, 78.274841499791862,
+                                         93.761332556278603};
     for (int c = 0; c < 3; c++) {
         assert_true(fabs(cov[c] - pinned_cov[c]) <= 1e-9 * pinned_cov[c]);
         assert_true(fabs(pct[c] - pinned_pct[c]) <= 1e-9 * pinned_pct[c]);
@@ -244,7 +248,8 @@ static void test_pinned_results(void **state)
     }
     /* float32 rasters: 1e-6 relative covers their rounding */
     assert_true(fabs(swv / sw - 0.000170194) <= 1e-6 * 0.000170194 + 5e-13);
-    assert_true(fabs(median - 0.000111434) <= 1e-5 * 0.000111434);
+    /* the median moved from 0.000111434 with snap.components (issue 7) */
+    assert_true(fabs(median - 0.000111159) <= 1e-5 * 0.000111159);
     free(p);
     free(cov);
     free(pct);

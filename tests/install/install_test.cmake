@@ -53,7 +53,7 @@ if(CXX)
 endif()
 execute_process(COMMAND ${exe} ${DEMO}/comoros.yaml RESULT_VARIABLE rc
                 OUTPUT_VARIABLE out ERROR_VARIABLE err)
-if(NOT rc EQUAL 0 OR NOT out MATCHES "facilities 36 within-last-cutoff 809362")
+if(NOT rc EQUAL 0 OR NOT out MATCHES "facilities 36 within-last-cutoff 815344")
   message(FATAL_ERROR "consumer run failed (${rc}):\n${out}\n${err}")
 endif()
 # exported symbols == AM_API declarations of the header

@@ -141,13 +141,20 @@ static int setup(void **state)
     f->run.roads = (am_rf_input){"roads.gpkg", 123, "ab"};
     f->run.population = (am_rf_input){"pop.tif", 456, "cd"};
     f->network = (am_rf_network){10, 20, 3, 2, 1.5, 0, NULL, 0, NULL, 0, 0};
-    f->population = (am_rf_population){&d->grid, FIXTURE_WKT_4326,
-                                       3,        d->cell,
-                                       d->pop,   60,
-                                       1,        2,
-                                       3,        4.5,
-                                       6,        0.01,
-                                       2.5,      1,
+    f->population = (am_rf_population){&d->grid,
+                                       FIXTURE_WKT_4326,
+                                       3,
+                                       d->cell,
+                                       d->pop,
+                                       60,
+                                       1,
+                                       2,
+                                       3,
+                                       4.5,
+                                       6,
+                                       0.01,
+                                       2.5,
+                                       1,
                                        {0, 0, 0, 0, 0, 0}};
     f->n_sets = 1;
     f->sets = &d->set;
