@@ -26,6 +26,7 @@
 #include "inputs/zones.h"
 #include "kernels/catchment.h"
 #include "kernels/contract.h"
+#include "kernels/components.h"
 #include "kernels/demand.h"
 #include "kernels/graph.h"
 
@@ -86,6 +87,22 @@ typedef enum am_model_cache_mode {
                                damaged one is rebuilt and refreshed */
     AM_MODEL_CACHE_WRITE    /* always built, then written (prepare) */
 } am_model_cache_mode;
+/*
+ * Points whose nearest node overall lies on a component the scenario's
+ * snap.components rule does not allow (engine/components.c). Moved: snapped
+ * onto an allowed node farther away instead; stranded: no allowed node
+ * within the snap distance, so off network.
+ */
+typedef struct am_fragment_moves {
+    int64_t moved;
+    double moved_weight;   /* population (cells) or count (sites) */
+    double extra_median_m; /* extra snap distance of the moved points, */
+    double extra_max_m;    /* geodesic metres; NaN when none moved */
+    int64_t stranded;
+    double stranded_weight;
+    int64_t first;      /* index of the first moved or stranded point, -1 */
+    int32_t first_size; /* nodes of its nearest (small) component */
+} am_fragment_moves;
 
 /* The network and population, built once (engine/model.c). */
 struct am_model {
@@ -107,12 +124,21 @@ struct am_model {
     int32_t *node_vertex; /* [graph->n_nodes] the vertex a node stands at */
     am_contraction_stats contraction;
     am_population *pop;
-    am_segment *seg; /* [n_seg] the segments points snap onto */
+    am_segment *seg; /* [n_seg] the segments points snap onto: both ends
+                        of their chain allowed by snap.components */
     int32_t n_seg;
     am_segment_index *seg_index;
-    const uint8_t *snap_allowed; /* [n_nodes] nodes segments may end at
-                                    (components kept for snapping); NULL:
-                                    all. Borrowed, set before the graph. */
+    /* issue 7, strongly connected components (engine/components.c), of
+       the roads as read: vertex ids */
+    am_components *components;
+    uint8_t *allowed;             /* [roads->n_nodes] 1: points may snap */
+    int32_t n_allowed_components; /* components 0 .. n-1 are allowed */
+    int32_t nodes_disallowed;     /* vertices on the other components */
+    int64_t arcs_disallowed;      /* arcs leaving those vertices */
+    am_segment *frag_seg; /* [n_frag_seg] the other segments (the report) */
+    int32_t n_frag_seg;
+    am_segment_index *frag_index; /* over frag_seg; NULL: none */
+    am_fragment_moves cell_moves; /* populated cells */
     double net_box[4]; /* network lon/lat extent: min x, min y, max x, max y */
     am_transform *to_metric; /* WGS 84 -> local metric frame */
     char frame[256];
@@ -148,6 +174,7 @@ struct am_sites {
     am_facility_set *fac;
     am_snapped snap;
     int32_t n_on;
+    am_fragment_moves moves; /* sites moved off small components */
     double capacity_total;
 };
 
@@ -180,6 +207,38 @@ am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
                                const double *lat, am_snap_role role,
                                am_snapped *out, int32_t *n_on, am_phases *log,
                                am_error *err);
+
+/*
+ * snap.components (engine/components.c). am_snap_allowed_mask: allowed[v]
+ * = 1 for the nodes of the components the scenario's rule allows (the
+ * largest always), 0 elsewhere; allowed is caller-allocated
+ * [c->n_nodes]. Returns the allowed nodes; *n_components (may be NULL)
+ * gets the allowed components, which are 0 .. *n_components - 1.
+ */
+int32_t am_snap_allowed_mask(const am_components *c, const am_scenario *s,
+                             uint8_t *allowed, int32_t *n_components);
+
+/* "components of at least 1000 nodes", for messages. */
+void am_snap_rule_describe(const am_scenario *s, char *buf, size_t size);
+
+/*
+ * Which of n points (lon/lat, borrowed), already snapped onto the allowed
+ * nodes (snap), have their nearest node overall on a disallowed component:
+ * they are snapped again onto m->frag_index and compared. weight: [n]
+ * (population; points with weight <= 0 are skipped) or NULL (1 each).
+ * *out is always defined. AM_ERR_NOMEM and am_snap_points' errors.
+ */
+am_status am_model_fragment_moves(const am_model *m, int32_t n,
+                                  const double *lon, const double *lat,
+                                  const double *weight, const am_snapped *snap,
+                                  am_fragment_moves *out, am_error *err);
+
+/* The on_small: error failure: "N people in M cells" (what "cells") or
+ * "N <what>" are nearest to a small component, naming the first point. */
+am_status am_fragment_error(const am_model *m, const am_fragment_moves *mv,
+                            const char *what, const char *path,
+                            const double *lon, const double *lat,
+                            am_error *err);
 
 /* am_model_create recording warnings on w (a run's list; NULL: the
  * model's own, forwarding to opt->warning). */

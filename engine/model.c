@@ -544,15 +544,100 @@ static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
     return AM_OK;
 }
 
-/* The graph, its reverse, the local metric frame, the road segments and
- * their index. */
+/*
+ * The strongly connected components of the roads as read (every vertex a
+ * node, so that snap.components' sizes count road vertices, as measured in
+ * docs/networks.md, whatever the contraction) and the mask of the vertices
+ * points may snap onto (m->allowed; engine/components.c).
+ */
+static am_status build_components(am_model *m, am_error *err)
+{
+    am_road_network *r = m->roads;
+    const int32_t n = r->n_nodes;
+    am_graph *g0 = NULL;
+    am_status rc = am_graph_build(n, r->n_arcs, r->tail, r->head, r->time_ds,
+                                  &g0, err);
+    if (rc == AM_OK)
+        rc = am_components_compute(g0, &m->components, err);
+    if (rc == AM_OK &&
+        (m->allowed = am_alloc_array((size_t)(n > 0 ? n : 1),
+                                     sizeof *m->allowed)) == NULL)
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    if (rc == AM_OK) {
+        const int32_t n_allowed = am_snap_allowed_mask(
+            m->components, m->s, m->allowed, &m->n_allowed_components);
+        m->nodes_disallowed = n - n_allowed;
+        for (int32_t v = 0; v < n; v++)
+            if (!m->allowed[v])
+                m->arcs_disallowed += g0->first_out[v + 1] - g0->first_out[v];
+    }
+    am_graph_destroy(g0);
+    return rc;
+}
+
+/*
+ * The segments points snap onto (both chain ends allowed by
+ * snap.components: m->seg) and the others (m->frag_seg: only to report who
+ * would have landed on a small component), each with its index. x, y: the
+ * vertices in the metric frame.
+ */
+static am_status build_segments(am_model *m, const am_contraction *c,
+                                const double *x, const double *y,
+                                am_error *err)
+{
+    am_road_network *r = m->roads;
+    am_segment *all = NULL;
+    int32_t n_all = 0;
+    const am_segment_chains ch = {m->graph->n_nodes, c->in_node, c->in_ds,
+                                  c->out_node, c->out_ds};
+    am_status rc = am_segments_from_chains(r->n_nodes, r->n_arcs, r->tail,
+                                           r->head, r->time_ds, &ch, NULL,
+                                           &all, &n_all, err);
+    if (rc != AM_OK)
+        return rc;
+    int32_t n_ok = 0;
+    for (int32_t k = 0; k < n_all; k++)
+        n_ok += m->allowed[m->node_vertex[all[k].a]] &&
+                m->allowed[m->node_vertex[all[k].b]];
+    const int32_t n_frag = n_all - n_ok;
+    m->seg = am_alloc_array((size_t)(n_ok > 0 ? n_ok : 1), sizeof *m->seg);
+    m->frag_seg =
+        am_alloc_array((size_t)(n_frag > 0 ? n_frag : 1), sizeof *m->frag_seg);
+    if (m->seg == NULL || m->frag_seg == NULL) {
+        am_free(all);
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for %d road segments", (int)n_all);
+    }
+    for (int32_t k = 0; k < n_all; k++) {
+        if (m->allowed[m->node_vertex[all[k].a]] &&
+            m->allowed[m->node_vertex[all[k].b]])
+            m->seg[m->n_seg++] = all[k];
+        else
+            m->frag_seg[m->n_frag_seg++] = all[k];
+    }
+    am_free(all);
+    rc = am_segment_index_build(m->n_seg, m->seg, r->n_nodes, x, y,
+                                &m->seg_index);
+    if (rc == AM_OK && m->n_frag_seg > 0)
+        rc = am_segment_index_build(m->n_frag_seg, m->frag_seg, r->n_nodes, x,
+                                    y, &m->frag_index);
+    if (rc != AM_OK)
+        rc = am_error_set(err, rc, NULL,
+                          rc == AM_ERR_NOMEM ? "out of memory"
+                                             : "segment index: a segment "
+                                               "names a vertex beyond the "
+                                               "network");
+    return rc;
+}
+
 /*
  * The search graph: the roads' degree-2 chains contracted into single arcs
  * (kernels/contract.h; times between junctions unchanged), chains no
  * longer than AM_CHAIN_MAX_M so that two points on one chain, joined
  * through its ends, are at most that chain's driving time too far apart. The
  * segment table keeps the roads' own geometry: points snap onto the road as
- * drawn and reach the chain's ends.
+ * drawn and reach the chain's ends. Before it, the components
+ * (snap.components) on the roads as read.
  */
 static am_status build_graph(am_model *m, am_error *err)
 {
@@ -562,6 +647,10 @@ static am_status build_graph(am_model *m, am_error *err)
     am_status rc;
     if ((rc = am_phase_begin(&m->phases, "building graph", err)) != AM_OK)
         return rc;
+    if ((rc = build_components(m, err)) != AM_OK) {
+        am_err_file_default(err, m->roads_path);
+        return rc;
+    }
     /* the cap sums lengths, whole metres rounded up */
     uint32_t *len =
         am_alloc_array((size_t)(r->n_arcs > 0 ? r->n_arcs : 1), sizeof *len);
@@ -600,23 +689,8 @@ static am_status build_graph(am_model *m, am_error *err)
     rc = build_frame(m, x, y, err);
     if (rc != AM_OK)
         am_err_file_default(err, m->roads_path);
-    if (rc == AM_OK) {
-        const am_segment_chains ch = {m->graph->n_nodes, c->in_node, c->in_ds,
-                                      c->out_node, c->out_ds};
-        rc = am_segments_from_chains(r->n_nodes, r->n_arcs, r->tail, r->head,
-                                     r->time_ds, &ch, m->snap_allowed, &m->seg,
-                                     &m->n_seg, err);
-    }
-    if (rc == AM_OK) {
-        rc = am_segment_index_build(m->n_seg, m->seg, r->n_nodes, x, y,
-                                    &m->seg_index);
-        if (rc != AM_OK)
-            rc = am_error_set(err, rc, NULL,
-                              rc == AM_ERR_NOMEM ? "out of memory"
-                                                 : "segment index: a "
-                                                   "segment names a vertex "
-                                                   "beyond the network");
-    }
+    if (rc == AM_OK)
+        rc = build_segments(m, c, x, y, err);
     if (rc == AM_OK)
         rc = am_phase_end(&m->phases, "graph", err);
 done:
@@ -746,6 +820,14 @@ static am_status build_snap(am_model *m, am_error *err)
             m->cells_off_network++;
         }
     }
+    rc = am_model_fragment_moves(m, n, lon, lat, p->pop, &m->cell_snap,
+                                 &m->cell_moves, err);
+    if (rc == AM_OK && m->s->components_error &&
+        m->cell_moves.moved + m->cell_moves.stranded > 0)
+        rc = am_fragment_error(m, &m->cell_moves, "cells", m->pop_path, lon,
+                               lat, err);
+    if (rc != AM_OK)
+        goto done;
     rc = am_demand_build(n, m->graph->n_nodes, m->cell_snap.node,
                          m->cell_snap.offset_ds, p->pop, &m->demand, err);
     if (rc != AM_OK)
@@ -815,6 +897,10 @@ void am_model_destroy(am_model *m)
     am_transform_destroy(m->to_metric);
     am_segment_index_destroy(m->seg_index);
     am_free(m->seg);
+    am_segment_index_destroy(m->frag_index);
+    am_free(m->frag_seg);
+    am_free(m->allowed);
+    am_components_destroy(m->components);
     am_population_destroy(m->pop);
     am_graph_destroy(m->graph_rev);
     am_graph_destroy(m->graph);

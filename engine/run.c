@@ -261,6 +261,23 @@ static am_status summary_fill(am_run_ctx *c)
     }
     r->pop_off_network = m->pop_off_network;
     r->cells_off_network = m->cells_off_network;
+    if (m->components != NULL) {
+        r->components = m->components->n_components;
+        r->components_allowed = m->n_allowed_components;
+        for (int32_t k = 0;
+             k < m->components->n_components && k < AM_SUMMARY_COMPONENTS; k++)
+            r->component_sizes[k] = m->components->size[k];
+        am_snap_rule_describe(m->s, r->components_rule,
+                              sizeof r->components_rule);
+        r->nodes_disallowed = m->nodes_disallowed;
+        r->arcs_disallowed = m->arcs_disallowed;
+    }
+    r->pop_moved = m->cell_moves.moved_weight;
+    r->cells_moved = m->cell_moves.moved;
+    r->moved_median_m = m->cell_moves.extra_median_m;
+    r->moved_max_m = m->cell_moves.extra_max_m;
+    r->pop_stranded = m->cell_moves.stranded_weight;
+    r->cells_stranded = m->cell_moves.stranded;
     for (int k = 0; k < r->n_sets; k++) {
         am_set_summary *ss = &r->sets[k];
         const am_sites *f = c->sites[k];
@@ -268,6 +285,10 @@ static am_status summary_fill(am_run_ctx *c)
         ss->n_facilities = f->fac->n;
         ss->n_on_network = f->n_on;
         ss->capacity_total = f->capacity_total;
+        ss->moved = (int32_t)f->moves.moved;
+        ss->moved_median_m = f->moves.extra_median_m;
+        ss->moved_max_m = f->moves.extra_max_m;
+        ss->stranded = (int32_t)f->moves.stranded;
         /* moved from the results, which are freed with the run */
         ss->pop_within = c->results[k]->pop_within;
         ss->access_mean = res->access_mean;

@@ -42,6 +42,8 @@ am_status am_scenario_create(am_scenario **out)
     s->population_band = 1;
     s->snap_max_m = 5000.0;
     s->walk_speed_kmh = 5.0;
+    s->components_rule = AM_COMPONENTS_MIN_NODES;
+    s->components_n = AM_COMPONENTS_MIN_NODES_DEFAULT;
     static const double default_cutoffs[3] = {15.0, 30.0, 60.0};
     if (am_scenario_set_cutoffs(s, 3, default_cutoffs) != AM_OK) {
         am_free(s->profile);
@@ -631,6 +633,19 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
                             s->walk_speed_kmh);
     if ((rc = roads_mapping_check(s, err)) != AM_OK)
         return rc;
+    if (s->components_rule != AM_COMPONENTS_MIN_NODES &&
+        s->components_rule != AM_COMPONENTS_LARGEST &&
+        s->components_rule != AM_COMPONENTS_ALL)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'snap.components': unknown rule %d",
+                            (int)s->components_rule);
+    if (s->components_rule != AM_COMPONENTS_ALL && s->components_n < 1)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'snap.components.%s' must be >= 1 (got %d)",
+                            s->components_rule == AM_COMPONENTS_LARGEST
+                                ? "largest"
+                                : "min_nodes",
+                            (int)s->components_n);
     if (!am_threads_valid(s->threads))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'threads' must be from 0 (all cores) to %d "

@@ -111,7 +111,9 @@ static const num_range range_zone_multiplier = {
     0.0, AM_SPEED_ZONE_MULTIPLIER_MAX, 1, " (< 1 slows: 0.5 halves the speed)"};
 static const char *const population_keys[] = {"path", "band", NULL};
 static const char *const snap_keys[] = {"max_distance_m", "walk_speed_kmh",
-                                        NULL};
+                                        "components", NULL};
+static const char *const components_keys[] = {"min_nodes", "largest",
+                                              "on_small", NULL};
 static const char *const facility_keys[] = {"name",
                                             "path",
                                             "layer",
@@ -844,6 +846,69 @@ static am_status parse_population(const parse_ctx *c, const yaml_node_t *n)
     return rc;
 }
 
+/*
+ * snap.components (issue 7, strongly connected components): `all`,
+ * `error` (the default rule, failing instead of moving people), or a
+ * mapping with one of min_nodes: N / largest: K and optionally
+ * on_small: move | error.
+ */
+static am_status parse_components(const parse_ctx *c, const yaml_node_t *v)
+{
+    am_scenario *s = c->s;
+    char buf[96];
+    static const char *const usage =
+        "all, error, or a mapping {min_nodes: N} or {largest: K} "
+        "(optionally with on_small: move or error)";
+    if (v->type == YAML_SCALAR_NODE && is_plain(v)) {
+        if (strcmp(scalar(v), "all") == 0) {
+            s->components_rule = AM_COMPONENTS_ALL;
+            return AM_OK;
+        }
+        if (strcmp(scalar(v), "error") == 0) {
+            s->components_error = 1;
+            return AM_OK;
+        }
+    }
+    if (v->type != YAML_MAPPING_NODE)
+        return perr(c, v, "'snap.components' must be %s, not %s", usage,
+                    describe(v, buf, sizeof buf));
+    am_status rc = check_mapping(c, v, "snap.components", components_keys);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_t *mn = lookup(c, v, "min_nodes");
+    const yaml_node_t *lg = lookup(c, v, "largest");
+    if (mn != NULL && lg != NULL)
+        return perr(c, lg,
+                    "'snap.components' takes min_nodes or largest, not both "
+                    "(min_nodes given at line %ld)",
+                    (long)mn->start_mark.line + 1);
+    int n = 0;
+    if (mn != NULL) {
+        rc = get_int(c, v, "snap.components", "min_nodes", 1, INT32_MAX, &n);
+        s->components_rule = AM_COMPONENTS_MIN_NODES;
+    } else if (lg != NULL) {
+        rc = get_int(c, v, "snap.components", "largest", 1, INT32_MAX, &n);
+        s->components_rule = AM_COMPONENTS_LARGEST;
+    } else {
+        n = AM_COMPONENTS_MIN_NODES_DEFAULT;
+    }
+    if (rc != AM_OK)
+        return rc;
+    s->components_n = (int32_t)n;
+    const yaml_node_t *os = lookup(c, v, "on_small");
+    if (os == NULL)
+        return AM_OK;
+    if (is_plain(os) && strcmp(scalar(os), "move") == 0)
+        s->components_error = 0;
+    else if (is_plain(os) && strcmp(scalar(os), "error") == 0)
+        s->components_error = 1;
+    else
+        return perr(c, os,
+                    "'snap.components.on_small' must be move or error, not %s",
+                    describe(os, buf, sizeof buf));
+    return AM_OK;
+}
+
 static am_status parse_snap(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
@@ -854,6 +919,9 @@ static am_status parse_snap(const parse_ctx *c, const yaml_node_t *n)
     if (rc == AM_OK)
         rc = get_double(c, n, "snap", "walk_speed_kmh", &range_walk_kmh,
                         &s->walk_speed_kmh);
+    const yaml_node_t *comp = rc == AM_OK ? lookup(c, n, "components") : NULL;
+    if (comp != NULL)
+        rc = parse_components(c, comp);
     return rc;
 }
 

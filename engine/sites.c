@@ -43,6 +43,17 @@ static am_status snap_sites(am_sites *f, am_error *err)
     am_status rc = am_model_snap_points(f->m, fac->n, fac->lon, fac->lat,
                                         AM_SNAP_DESTINATION, &f->snap, &f->n_on,
                                         NULL, err);
+    if (rc == AM_OK)
+        rc = am_model_fragment_moves(f->m, fac->n, fac->lon, fac->lat, NULL,
+                                     &f->snap, &f->moves, err);
+    if (rc == AM_OK && f->m->s->components_error &&
+        f->moves.moved + f->moves.stranded > 0) {
+        char what[96];
+        snprintf(what, sizeof what, "facilities of set '%.60s'", f->name);
+        rc = am_fragment_error(f->m, &f->moves, what,
+                               f->path[0] != '\0' ? f->path : NULL, fac->lon,
+                               fac->lat, err);
+    }
     for (int32_t j = 0; rc == AM_OK && j < fac->n; j++)
         f->capacity_total += fac->capacity[j];
     return rc;

@@ -93,6 +93,35 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
             thousands(r->pop_off_network, a),
             pct(r->pop_off_network, r->pop_total),
             thousands((double)r->cells_off_network, b));
+    if (r->components > 0) {
+        fprintf(f,
+                "  components   %s strongly connected; snapping onto %s "
+                "(%s):",
+                thousands((double)r->components, a),
+                thousands((double)r->components_allowed, b),
+                r->components_rule);
+        for (int k = 0; k < AM_SUMMARY_COMPONENTS && r->component_sizes[k] > 0;
+             k++)
+            fprintf(f, "%s %s", k == 0 ? " largest" : ",",
+                    thousands((double)r->component_sizes[k], a));
+        fprintf(f, " nodes; %s nodes, %s arcs on the %s others\n",
+                thousands((double)r->nodes_disallowed, a),
+                thousands((double)r->arcs_disallowed, b),
+                thousands((double)(r->components - r->components_allowed), d));
+        fprintf(f,
+                "  fragments    %s people in %s cells nearest to a small "
+                "component moved to an allowed one",
+                thousands(r->pop_moved, a),
+                thousands((double)r->cells_moved, b));
+        if (r->cells_moved > 0)
+            fprintf(f, " (extra distance median %.0f m, max %.0f m)",
+                    r->moved_median_m, r->moved_max_m);
+        fprintf(f,
+                "; %s people in %s cells left off network (no allowed "
+                "road within the snap distance)\n",
+                thousands(r->pop_stranded, a),
+                thousands((double)r->cells_stranded, b));
+    }
     for (int k = 0; k < r->n_sets; k++) {
         const am_set_summary *s = &r->sets[k];
         /* not within the largest cutoff, off-network people included */
@@ -102,6 +131,13 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 "capacity %g\n",
                 s->name, (int)s->n_facilities, (int)s->n_on_network,
                 s->capacity_total);
+        if (s->moved > 0 || s->stranded > 0)
+            fprintf(f,
+                    "    %d facilit%s nearest to a small component moved to "
+                    "an allowed one (extra distance median %.0f m, max "
+                    "%.0f m), %d left off network\n",
+                    (int)s->moved, s->moved == 1 ? "y" : "ies",
+                    s->moved_median_m, s->moved_max_m, (int)s->stranded);
         for (int i = 0; i < r->n_cutoffs; i++)
             fprintf(f, "    within %3g min  %12s people  %6.2f %%\n",
                     r->cutoffs_min[i], thousands(s->pop_within[i], a),

@@ -40,6 +40,14 @@ static am_rf_input input_desc(const char *path, const am_fp *fp)
     return in;
 }
 
+static am_rf_moves moves_desc(const am_fragment_moves *mv)
+{
+    am_rf_moves r = {mv->moved_weight, mv->moved,           mv->extra_median_m,
+                     mv->extra_max_m,  mv->stranded_weight, mv->stranded};
+    return r;
+}
+
+
 /* How the roads' speeds were read, for /network "speeds" (buf: n). */
 static const char *speeds_text(const am_scenario *s, char *buf, size_t n)
 {
@@ -152,6 +160,13 @@ static void describe_model(const am_write_request *w, const char *now,
     }
     d->network.n_zones = s->n_speed_zones;
     d->network.zones = zones;
+    if (m->components != NULL) {
+        d->network.n_components = m->components->n_components;
+        d->network.component_size = m->components->size;
+        d->network.components_allowed = m->n_allowed_components;
+        d->network.nodes_disallowed = m->nodes_disallowed;
+        d->network.arcs_disallowed = m->arcs_disallowed;
+    }
 
     const am_population *p = m->pop;
     am_rf_population *o = &d->population;
@@ -170,6 +185,7 @@ static void describe_model(const am_write_request *w, const char *now,
     o->source_offset = p->offset;
     o->source_masked = p->masked;
     o->masked_cells = p->n_masked;
+    o->moves = moves_desc(&m->cell_moves);
 }
 
 /* Set k's group from its sites and results; its measures go in ms
@@ -209,6 +225,7 @@ static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
     d->n_cutoffs = res->n_cutoffs;
     d->cutoffs_min = res->cutoffs_min;
     d->pop_within = res->pop_within;
+    d->moves = moves_desc(&set->moves);
 }
 
 am_status am_write_output(const am_write_request *w, am_phases *log,
@@ -234,6 +251,9 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     am_utc_now(now);
     char speeds[AM_ERROR_MSG_MAX];
     describe_model(w, now, zones, speeds, &d);
+    char rule[96];
+    am_snap_rule_describe(w->m->s, rule, sizeof rule);
+    d.network.components_rule = rule;
     for (int k = 0; k < n_sets; k++)
         describe_set(w, k, ms + (size_t)k * (size_t)n_measures, &sets[k]);
     d.n_sets = n_sets;

@@ -220,6 +220,15 @@ typedef struct am_class_speed {
     double value;
     long line; /* its line in the scenario file, 0 when built in code */
 } am_class_speed;
+/* snap.components: which strongly connected components of the road
+ * graph people and facilities may snap onto. */
+typedef enum am_components_rule {
+    AM_COMPONENTS_MIN_NODES = 0, /* components of at least n nodes */
+    AM_COMPONENTS_LARGEST = 1,   /* the n largest components */
+    AM_COMPONENTS_ALL = 2        /* every node (no filtering) */
+} am_components_rule;
+
+#define AM_COMPONENTS_MIN_NODES_DEFAULT 1000
 
 typedef struct am_scenario {
     char *name;        /* default: the scenario file's stem */
@@ -270,6 +279,15 @@ typedef struct am_scenario {
     int n_road_speeds;
     am_class_speed *road_speed_multipliers; /* [n_road_speed_multipliers] */
     int n_road_speed_multipliers;
+    /* issue 7, strongly connected components: snap.components, the
+       components of the road graph that points may snap onto (see
+       docs/scenario.md). Default AM_COMPONENTS_MIN_NODES with n
+       AM_COMPONENTS_MIN_NODES_DEFAULT, on_small_error 0. The largest
+       component is always allowed. */
+    am_components_rule components_rule;
+    int32_t components_n; /* min_nodes (>= 1) or K of largest (>= 1) */
+    int components_error; /* 1: fail when a populated cell or a facility
+                             is nearest to a disallowed component */
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -381,6 +399,12 @@ typedef struct am_set_summary {
     double *pop_within;    /* [n_cutoffs] per scenario cutoff, inclusive */
     double *access_mean;   /* [n_measures] population-weighted */
     double *access_median; /* [n_measures] population-weighted */
+    /* snap.components: facilities whose nearest node is on a small
+       component, moved to an allowed one (extra distance in metres, NaN
+       when none) or left off network */
+    int32_t moved;
+    double moved_median_m, moved_max_m;
+    int32_t stranded;
 } am_set_summary;
 
 /* What one speed zone layer (roads.speed_zones, issue 7) changed. */
@@ -392,6 +416,7 @@ typedef struct am_speed_zone_summary {
     int64_t arcs;  /* arcs whose midpoint is in one of its polygons */
     double arc_km; /* their length (both arcs of a two-way road) */
 } am_speed_zone_summary;
+#define AM_SUMMARY_COMPONENTS 5 /* component sizes listed in a summary */
 
 typedef struct am_run_summary {
     char *scenario_name;
@@ -427,6 +452,22 @@ typedef struct am_run_summary {
     /* refused: more people than the cell's area can hold */
     int64_t pop_implausible_cells;
     int64_t cells_off_network;
+    /* strongly connected components and snap.components (issue 7) */
+    int32_t components;         /* strongly connected components */
+    int32_t components_allowed; /* those points may snap onto */
+    int32_t component_sizes[AM_SUMMARY_COMPONENTS]; /* nodes of the
+                                   largest, descending; 0 beyond */
+    char components_rule[96];                       /* the rule, in words */
+    int32_t nodes_disallowed; /* nodes on the other components */
+    int64_t arcs_disallowed;  /* arcs leaving them */
+    double pop_moved;         /* people whose nearest node overall is on a
+                                 disallowed component, snapped onto an allowed one */
+    int64_t cells_moved;
+    double moved_median_m, moved_max_m; /* extra distance over the moved
+                                           cells, metres; NaN when none */
+    double pop_stranded; /* nearest to a disallowed component, no allowed
+                            one within the snap distance: off network */
+    int64_t cells_stranded;
     /* cutoffs and sets */
     int n_cutoffs;
     double *cutoffs_min; /* [n_cutoffs] */

@@ -189,6 +189,37 @@ static am_status write_root_attrs(rf_ctx *c, am_h5 *h)
     return rc;
 }
 
+/* /network's travel profile attributes (issue 7, profiles): the name,
+ * the effective speed table and the tag counts. rc: the status so far. */
+static am_status write_profile(rf_ctx *c, am_h5 *h, const char *at,
+                               const am_rf_network *n, am_status rc)
+{
+    AM_TRY(am_h5_attr_string(h, at, "profile", n->profile, c->err));
+    AM_TRY(am_h5_attr_string(h, at, "speed_classes", n->speed_classes, c->err));
+    AM_TRY(am_h5_attr_double_array(h, at, "speed_kmh", n->n_classes,
+                                   n->speed_kmh, c->err));
+    const struct {
+        const char *name;
+        int64_t v;
+    } counts[] = {
+        {"ferries_enabled", n->ferries_enabled},
+        {"maxspeed_implausible_used", n->maxspeed_implausible_used},
+        {"oneway", n->oneway},
+        {"maxspeed_used", n->maxspeed_used},
+        {"maxspeed_unparsable", n->maxspeed_unparsable},
+        {"maxspeed_implausible", n->maxspeed_implausible},
+        {"closed_by_access", n->closed_by_access},
+        {"areas_skipped", n->areas_skipped},
+        {"reversible_skipped", n->reversible_skipped},
+        {"ferries", n->ferries},
+        {"missing_nodes_ways", n->missing_nodes_ways},
+        {"missing_nodes_dropped", n->missing_nodes_dropped},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
+        AM_TRY(am_h5_attr_int64(h, at, counts[i].name, counts[i].v, c->err));
+    return rc;
+}
+
 /* /network/speed_zones: one row per speed zone layer (issue 7). */
 static am_status write_zones(rf_ctx *c, am_h5 *h)
 {
@@ -276,31 +307,63 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
         am_h5_attr_int64(h, at, "vertices_joined", n->vertices_joined, c->err));
     if (rc == AM_OK && n->n_zones > 0)
         rc = write_zones(c, h);
-    if (n->profile[0] == '\0')
+    if (n->profile[0] != '\0')
+        rc = write_profile(c, h, at, n, rc);
+    if (n->n_components <= 0)
         return rc;
-    AM_TRY(am_h5_attr_string(h, at, "profile", n->profile, c->err));
-    AM_TRY(am_h5_attr_string(h, at, "speed_classes", n->speed_classes, c->err));
-    AM_TRY(am_h5_attr_double_array(h, at, "speed_kmh", n->n_classes,
-                                   n->speed_kmh, c->err));
-    const struct {
-        const char *name;
-        int64_t v;
-    } counts[] = {
-        {"ferries_enabled", n->ferries_enabled},
-        {"maxspeed_implausible_used", n->maxspeed_implausible_used},
-        {"oneway", n->oneway},
-        {"maxspeed_used", n->maxspeed_used},
-        {"maxspeed_unparsable", n->maxspeed_unparsable},
-        {"maxspeed_implausible", n->maxspeed_implausible},
-        {"closed_by_access", n->closed_by_access},
-        {"areas_skipped", n->areas_skipped},
-        {"reversible_skipped", n->reversible_skipped},
-        {"ferries", n->ferries},
-        {"missing_nodes_ways", n->missing_nodes_ways},
-        {"missing_nodes_dropped", n->missing_nodes_dropped},
-    };
-    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++)
-        AM_TRY(am_h5_attr_int64(h, at, counts[i].name, counts[i].v, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "components", n->n_components, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "components_allowed", n->components_allowed,
+                            c->err));
+    AM_TRY(am_h5_attr_string(h, at, "components_rule",
+                             or_empty(n->components_rule), c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "nodes_disallowed", n->nodes_disallowed,
+                            c->err));
+    AM_TRY(
+        am_h5_attr_int64(h, at, "arcs_disallowed", n->arcs_disallowed, c->err));
+    if (rc != AM_OK)
+        return rc;
+    /* the component table: one row per component, largest first */
+    const int32_t k = n->n_components;
+    int32_t *id = am_alloc_array((size_t)k, sizeof *id);
+    int32_t *allowed = am_alloc_array((size_t)k, sizeof *allowed);
+    if (id == NULL || allowed == NULL)
+        rc = nomem(c);
+    for (int32_t i = 0; rc == AM_OK && i < k; i++) {
+        id[i] = i;
+        allowed[i] = i < n->components_allowed;
+    }
+    const am_h5_column cols[3] = {
+        {"component", AM_H5_COL_INT32, id, NULL,
+         "strongly connected component, by size descending"},
+        {"nodes", AM_H5_COL_INT32, n->component_size, NULL, NULL},
+        {"allowed", AM_H5_COL_INT32, allowed, NULL,
+         "1: people and facilities may snap onto it (snap.components)"}};
+    if (rc == AM_OK)
+        rc = am_h5_write_table(h, "/network/components", k, 3, cols, c->err);
+    am_free(id);
+    am_free(allowed);
+    return rc;
+}
+
+/* Attributes prefixed moved_ / stranded_ (what: "cells", "facilities"). */
+static am_status write_moves(rf_ctx *c, am_h5 *h, const char *at,
+                             const am_rf_moves *mv, const char *what)
+{
+    char name[64];
+    am_status rc = AM_OK;
+    if (strcmp(what, "cells") == 0)
+        AM_TRY(am_h5_attr_double(h, at, "moved_population", mv->moved, c->err));
+    snprintf(name, sizeof name, "moved_%s", what);
+    AM_TRY(am_h5_attr_int64(h, at, name, mv->moved_n, c->err));
+    AM_TRY(am_h5_attr_double(h, at, "moved_extra_median_m", mv->extra_median_m,
+                             c->err));
+    AM_TRY(
+        am_h5_attr_double(h, at, "moved_extra_max_m", mv->extra_max_m, c->err));
+    if (strcmp(what, "cells") == 0)
+        AM_TRY(am_h5_attr_double(h, at, "stranded_population", mv->stranded,
+                                 c->err));
+    snprintf(name, sizeof name, "stranded_%s", what);
+    AM_TRY(am_h5_attr_int64(h, at, name, mv->stranded_n, c->err));
     return rc;
 }
 
@@ -344,6 +407,8 @@ static am_status write_population(rf_ctx *c, am_h5 *h)
     AM_TRY(am_h5_attr_double(h, at, "source_offset", p->source_offset, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "source_masked", p->source_masked, c->err));
     AM_TRY(am_h5_attr_int64(h, at, "masked_cells", p->masked_cells, c->err));
+    if (rc == AM_OK && c->d->network.n_components > 0)
+        rc = write_moves(c, h, at, &p->moves, "cells");
     return rc;
 }
 
@@ -358,6 +423,8 @@ static am_status write_set_group(rf_ctx *c, am_h5 *h, const am_rf_set *set,
         set->facilities.path[0] != '\0')
         rc = write_fingerprint(c, h, g, "facilities", &set->facilities);
     AM_TRY(am_h5_attr_string(h, g, "where", or_empty(set->where), c->err));
+    if (rc == AM_OK && c->d->network.n_components > 0)
+        rc = write_moves(c, h, g, &set->moves, "facilities");
     return rc;
 }
 

@@ -104,7 +104,23 @@ typedef struct am_rf_network {
     int64_t self_loops, parallel_chains; /* dropped */
     int64_t from_cache; /* 1: loaded from a prepared graph (accessim
                            prepare), 0: read from the roads input */
+    /* strongly connected components and snap.components (issue 7):
+       n_components 0 writes none of these */
+    int32_t n_components;
+    const int32_t *component_size; /* [n_components], descending */
+    int32_t components_allowed;    /* components 0 .. allowed-1 */
+    const char *components_rule;   /* in words */
+    int64_t nodes_disallowed, arcs_disallowed;
 } am_rf_network;
+
+/* Points whose nearest node is on a disallowed component (issue 7). */
+typedef struct am_rf_moves {
+    double moved;                       /* population or facilities */
+    int64_t moved_n;                    /* cells or facilities */
+    double extra_median_m, extra_max_m; /* NaN: none moved */
+    double stranded;                    /* left off network */
+    int64_t stranded_n;
+} am_rf_moves;
 
 /* The grid, its populated cells and /population's attributes. */
 typedef struct am_rf_population {
@@ -123,6 +139,7 @@ typedef struct am_rf_population {
     double source_offset; /* and its offset (0): pop = raw*scale + offset */
     int source_masked;    /* 1: the band's own mask/alpha marked nodata */
     int64_t masked_cells; /* cells invalid in that mask (not populated) */
+    am_rf_moves moves;    /* cells moved off small components */
 } am_rf_population;
 
 /* One measure of a set: its raster and its two facility-table columns. */
@@ -163,6 +180,7 @@ typedef struct am_rf_set {
     int32_t n_cutoffs;
     const double *cutoffs_min;
     const double *pop_within; /* persons whose nearest is within */
+    am_rf_moves moves;        /* facilities moved off small components */
 } am_rf_set;
 
 /* The whole file. */

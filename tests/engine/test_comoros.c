@@ -219,12 +219,18 @@ static void test_pinned_results(void **state)
      * nearest vertex, alone giving 389602.68, 679371.06, 809423.36 (the
      * facilities' snap distances checked to 0.01 m by
      * scripts/check_snap_distances.py; the kernels by the brute-force
-     * two-link oracle in tests/kernels/test_measures.c). Before issue 7:
-     * 385995.01308584213, 677907.82697421312, 809362.16729955375. */
-    static const double pinned_cov[3] = {390048.280341506, 681821.68839299679,
-                                         808770.61048410833};
-    static const double pinned_pct[3] = {44.854014523896083, 78.406806170534665,
-                                         93.005431731150267};
+     * two-link oracle in tests/kernels/test_measures.c); (3) the
+     * snap.components default, moving 7,879 people in 4,073 cells off
+     * seven small road fragments onto the islands' networks (with
+     * snap.components: all the run gives the pins of (1)+(2)); the
+     * contraction of degree-2 chains changes no coverage figure (309 cells
+     * reach their nearest facility up to 0.47 min later: the same-chain
+     * detour, geo/snap.h). Before issue 7: 385995.01308584213,
+     * 677907.82697421312, 809362.16729955375. */
+    static const double pinned_cov[3] = {390960.01552820206, 685182.96111619473,
+                                         815410.29706160724};
+    static const double pinned_pct[3] = {44.958860475966958, 78.79333928231533,
+                                         93.768969511448915};
     for (int c = 0; c < 3; c++) /* for a deliberate re-pin */
         if (!(fabs(cov[c] - pinned_cov[c]) <= 1e-9 * pinned_cov[c]) ||
             !(fabs(pct[c] - pinned_pct[c]) <= 1e-9 * pinned_pct[c]))
@@ -262,8 +268,11 @@ static void test_pinned_results(void **state)
     }
     /* float32 rasters: 1e-6 relative covers their rounding */
     assert_true(fabs(swv / sw - 0.000170194) <= 1e-6 * 0.000170194 + 5e-13);
-    assert_true(fabs(median - 0.00011112) <= 1e-5 * 0.00011112); /* 0.000111434
-                                                                    before */
+    /* 0.000111434 before issue 7 (snapping onto segments, components) */
+    const double median_pin = 0.000110846;
+    if (!(fabs(median - median_pin) <= 1e-5 * median_pin))
+        print_message("median %.9g\n", median);
+    assert_true(fabs(median - median_pin) <= 1e-5 * median_pin);
     free(p);
     free(cov);
     free(pct);

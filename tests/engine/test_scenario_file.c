@@ -1013,6 +1013,81 @@ static void test_set_cutoffs(void **state)
     am_scenario_destroy(s);
 }
 
+/* snap.components (issue 7): each form, the default, and bad values at
+ * their line. */
+static void test_snap_components(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(parse(BASE_YAML, &s, &e), AM_OK);
+    assert_int_equal(s->components_rule, AM_COMPONENTS_MIN_NODES);
+    assert_int_equal(s->components_n, AM_COMPONENTS_MIN_NODES_DEFAULT);
+    assert_int_equal(s->components_error, 0);
+    am_scenario_destroy(s);
+    static const struct {
+        const char *yaml;
+        am_components_rule rule;
+        int32_t n;
+        int error;
+    } ok[] = {
+        {"snap: {components: {min_nodes: 50}}\n", AM_COMPONENTS_MIN_NODES, 50,
+         0},
+        {"snap: {components: {largest: 3}}\n", AM_COMPONENTS_LARGEST, 3, 0},
+        {"snap: {components: all}\n", AM_COMPONENTS_ALL, 1000, 0},
+        {"snap: {components: error}\n", AM_COMPONENTS_MIN_NODES, 1000, 1},
+        {"snap: {components: {largest: 2, on_small: error}}\n",
+         AM_COMPONENTS_LARGEST, 2, 1},
+        {"snap: {components: {on_small: move}}\n", AM_COMPONENTS_MIN_NODES,
+         1000, 0},
+        {"snap: {components: ~}\n", AM_COMPONENTS_MIN_NODES, 1000, 0},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "%s%s", BASE_YAML, ok[i].yaml);
+        assert_int_equal(parse(text, &s, &e), AM_OK);
+        assert_int_equal(s->components_rule, ok[i].rule);
+        assert_int_equal(s->components_n, ok[i].n);
+        assert_int_equal(s->components_error, ok[i].error);
+        am_scenario_destroy(s);
+    }
+    expect_error(BASE_YAML "snap:\n  components: some\n",
+                 "'snap.components' must be all, error, or a mapping", 8, 15);
+    expect_error(BASE_YAML "snap:\n  components: \"all\"\n",
+                 "not the string \"all\"", 8, 15);
+    expect_error(BASE_YAML "snap:\n  components: [all]\n", "not a list", 8, 15);
+    expect_error(BASE_YAML "snap:\n  components: {min_nodes: 0}\n",
+                 "'snap.components.min_nodes' must be an integer from 1 to "
+                 "2147483647 (got 0)",
+                 8, 27);
+    expect_error(BASE_YAML "snap:\n  components: {largest: 1e3}\n",
+                 "'snap.components.largest' must be an integer", 8, 25);
+    expect_error(BASE_YAML "snap:\n  components:\n    min_nodes: 5\n"
+                           "    largest: 2\n",
+                 "takes min_nodes or largest, not both (min_nodes given at "
+                 "line 9)",
+                 10, 14);
+    expect_error(BASE_YAML "snap:\n  components: {on_small: skip}\n",
+                 "'snap.components.on_small' must be move or error, not "
+                 "'skip'",
+                 8, 26);
+    expect_error(BASE_YAML "snap:\n  components: {larges: 2}\n",
+                 "did you mean 'largest'", 8, 16);
+    expect_error(BASE_YAML "snap:\n  component: all\n",
+                 "did you mean 'components'", 8, 3);
+
+    /* scenarios built in code: finalize checks the same */
+    assert_int_equal(parse(BASE_YAML, &s, &e), AM_OK);
+    s->components_rule = AM_COMPONENTS_LARGEST;
+    s->components_n = 0;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'snap.components.largest' must be >= 1"));
+    s->components_rule = (am_components_rule)7;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "unknown rule 7"));
+    am_scenario_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1034,6 +1109,7 @@ int main(void)
         cmocka_unit_test(test_size_limits),
         cmocka_unit_test(test_finalize_limits),
         cmocka_unit_test(test_facility_crs),
+        cmocka_unit_test(test_snap_components),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -161,7 +161,7 @@ static int setup(void **state)
                                        3,        4.5,
                                        6,        0.01,
                                        2.5,      1,
-                                       7};
+                                       7,        {0, 0, 0, 0, 0, 0}};
     f->n_sets = 1;
     f->sets = &d->set;
     *state = d;
