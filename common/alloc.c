@@ -106,3 +106,22 @@ void *am_realloc_array(void *p, size_t count, size_t size)
         return NULL;
     return am_realloc(p, count * size);
 }
+
+int am_grow_array(void **p, size_t *cap, size_t need, size_t elem,
+                  size_t first_cap)
+{
+    if (need <= *cap)
+        return 1;
+    size_t c = *cap > 0 ? *cap : (first_cap > 0 ? first_cap : 1);
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            return 0;
+        c *= 2;
+    }
+    void *q = am_realloc_array(*p, c, elem);
+    if (q == NULL)
+        return 0;
+    *p = q;
+    *cap = c;
+    return 1;
+}

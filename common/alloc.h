@@ -61,6 +61,14 @@ void *am_calloc_array(size_t count, size_t size);
  * then left valid and unchanged). */
 void *am_realloc_array(void *p, size_t count, size_t size);
 
+/*
+ * Makes the array *p of *cap elements of elem bytes hold at least need:
+ * doubles the capacity (from first_cap when 0) until it does and
+ * reallocates. Returns 1, or 0 when out of memory (*p and *cap unchanged).
+ */
+int am_grow_array(void **p, size_t *cap, size_t need, size_t elem,
+                  size_t first_cap);
+
 #ifdef AM_FAULT_INJECTION
 /*
  * Test hooks (ACCESSIM_FAULT_INJECTION builds only). Both reset the count

@@ -182,17 +182,7 @@ typedef struct builder {
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap > 0 ? *cap : 1024;
-    while (c < need)
-        c *= 2;
-    void *q = am_realloc_array(*p, c, elem);
-    if (q == NULL)
-        return 0;
-    *p = q;
-    *cap = c;
-    return 1;
+    return am_grow_array(p, cap, need, elem, 1024);
 }
 
 static uint64_t dbl_bits(double v)

@@ -84,17 +84,7 @@ static am_status zfail(zctx *c, am_status code, long long fid, const char *fmt,
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return 1;
-    size_t c = *cap > 0 ? *cap : 256;
-    while (c < need)
-        c *= 2;
-    void *q = am_realloc_array(*p, c, elem);
-    if (q == NULL)
-        return 0;
-    *p = q;
-    *cap = c;
-    return 1;
+    return am_grow_array(p, cap, need, elem, 256);
 }
 
 /* The layer's CRS: a transform to WGS 84 unless it is WGS 84 lon/lat, and

@@ -86,6 +86,34 @@ static void test_fail_from(void **state)
 
 /* A graph build failed at each of its allocations in turn: AM_ERR_NOMEM,
  * *out NULL, a message, and (ASan) no leak; then it succeeds. */
+/* am_grow_array: doubling from the first capacity; a failed growth leaves
+ * the array and its capacity as they were. */
+static void test_grow_array(void **state)
+{
+    (void)state;
+    int *a = NULL;
+    size_t cap = 0;
+    assert_true(am_grow_array((void **)&a, &cap, 5, sizeof *a, 4));
+    assert_int_equal(cap, 8);
+    for (int i = 0; i < 8; i++)
+        a[i] = i;
+    assert_true(am_grow_array((void **)&a, &cap, 8, sizeof *a, 4));
+    assert_int_equal(cap, 8); /* enough: unchanged */
+    am_alloc_fail_at(1);
+    int *before = a;
+    assert_false(am_grow_array((void **)&a, &cap, 9, sizeof *a, 4));
+    assert_ptr_equal(a, before);
+    assert_int_equal(cap, 8);
+    am_alloc_fail_at(0);
+    assert_true(am_grow_array((void **)&a, &cap, 100, sizeof *a, 4));
+    assert_int_equal(cap, 128);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(a[i], i);
+    assert_false(am_grow_array((void **)&a, &cap, SIZE_MAX, sizeof *a, 4));
+    assert_int_equal(cap, 128);
+    am_free(a);
+}
+
 static void test_graph_build_every_failure(void **state)
 {
     (void)state;
@@ -136,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_fail_at, reset),
         cmocka_unit_test_teardown(test_fail_from, reset),
+        cmocka_unit_test_teardown(test_grow_array, reset),
         cmocka_unit_test_teardown(test_graph_build_every_failure, reset),
         cmocka_unit_test_teardown(test_warnings_every_failure, reset),
     };
