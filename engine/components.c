@@ -105,10 +105,9 @@ am_status am_model_fragment_moves(const am_model *m, int32_t n,
         goto done;
     }
     /* the same snapping, onto the segments of the small components */
-    const am_snap_target t = {m->frag_index,     m->frag_seg,
-                              m->n_frag_seg,     m->to_metric,
-                              m->roads->n_nodes, m->roads->lon,
-                              m->roads->lat,     m->node_vertex};
+    const am_snap_target t = {m->frag_index, m->frag_seg,       m->n_frag_seg,
+                              m->to_metric,  m->roads->n_nodes, m->roads->lon,
+                              m->roads->lat, m->node_vertex};
     am_snap_options o = am_snap_options_default();
     o.max_distance_m = m->s->snap_max_m;
     o.walk_speed_kmh = m->s->walk_speed_kmh;

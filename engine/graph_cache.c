@@ -43,10 +43,27 @@ typedef struct counter_row {
 /* Every counter of am_road_network (inputs/roads.h): add a row per new
  * field. Arrays and sizes (n_nodes, n_arcs) are stored on their own. */
 static const counter_row COUNTERS[] = {
-    ROW(n_features, CT_I64),     ROW(n_routable, CT_I64),
-    ROW(n_not_routable, CT_I64), ROW(n_bad_geometry, CT_I64),
-    ROW(n_oneway, CT_I64),       ROW(n_maxspeed, CT_I64),
+    ROW(n_features, CT_I64),
+    ROW(n_routable, CT_I64),
+    ROW(n_not_routable, CT_I64),
+    ROW(n_bad_geometry, CT_I64),
+    ROW(n_oneway, CT_I64),
+    ROW(n_maxspeed, CT_I64),
     ROW(total_len_km, CT_F64),
+    /* issue 7: profiles and OSM tags, field mappings, joining */
+    ROW(n_maxspeed_unparsable, CT_I64),
+    ROW(n_maxspeed_implausible, CT_I64),
+    ROW(n_closed_access, CT_I64),
+    ROW(n_area, CT_I64),
+    ROW(n_reversible, CT_I64),
+    ROW(n_ferry, CT_I64),
+    ROW(n_ferry_bad_duration, CT_I64),
+    ROW(n_missing_nodes_kept, CT_I64),
+    ROW(n_missing_nodes_dropped, CT_I64),
+    ROW(n_unlisted_class, CT_I64),
+    ROW(n_bad_value, CT_I64),
+    ROW(n_bad_oneway, CT_I64),
+    ROW(n_joined, CT_I64),
 };
 #undef ROW
 #define N_COUNTERS (sizeof COUNTERS / sizeof COUNTERS[0])
@@ -335,7 +352,7 @@ typedef struct section {
     uint64_t bytes;
 } section;
 
-#define N_ARRAYS 6
+#define N_ARRAYS 7
 static void array_sections(const am_road_network *r, section s[N_ARRAYS])
 {
     const uint64_t n = (uint64_t)r->n_nodes, m = (uint64_t)r->n_arcs;
@@ -345,6 +362,7 @@ static void array_sections(const am_road_network *r, section s[N_ARRAYS])
     s[3] = (section){r->head, m * sizeof *r->head};
     s[4] = (section){r->time_ds, m * sizeof *r->time_ds};
     s[5] = (section){r->len_m, m * sizeof *r->len_m};
+    s[6] = (section){r->arc_flags, m * sizeof *r->arc_flags};
 }
 
 /* Payload bytes for these sizes; 0 on overflow (sizes are bounded first,
@@ -353,7 +371,8 @@ static uint64_t payload_size(uint64_t key_bytes, uint64_t n_counters,
                              uint64_t n, uint64_t m)
 {
     return pad8(key_bytes) + n_counters * sizeof(counter_rec) + pad8(n * 8) +
-           pad8(n * 8) + pad8(m * 4) + pad8(m * 4) + pad8(m * 4) + pad8(m * 4);
+           pad8(n * 8) + pad8(m * 4) + pad8(m * 4) + pad8(m * 4) + pad8(m * 4) +
+           pad8(m);
 }
 
 static const unsigned char ZEROS[8];
@@ -505,8 +524,8 @@ static int network_valid(const am_road_network *r, char *why, size_t n)
             return 0;
         }
         if (r->time_ds[a] >= AM_TIME_INF || !isfinite(r->len_m[a]) ||
-            r->len_m[a] < 0.0f) {
-            snprintf(why, n, "arc %lld has an invalid time or length",
+            r->len_m[a] < 0.0f || (r->arc_flags[a] & ~AM_ARC_FLAGS_ALL)) {
+            snprintf(why, n, "arc %lld has an invalid time, length or flags",
                      (long long)a);
             return 0;
         }
@@ -584,8 +603,9 @@ am_status am_roads_cache_read(const char *path, const am_roads_key *key,
     r->head = am_alloc_array(na, sizeof *r->head);
     r->time_ds = am_alloc_array(na, sizeof *r->time_ds);
     r->len_m = am_alloc_array(na, sizeof *r->len_m);
+    r->arc_flags = am_alloc_array(na, sizeof *r->arc_flags);
     if (!r->lon || !r->lat || !r->tail || !r->head || !r->time_ds ||
-        !r->len_m) {
+        !r->len_m || !r->arc_flags) {
         rc = am_error_set(err, AM_ERR_NOMEM, path,
                           "out of memory loading %lld nodes and %lld arcs",
                           (long long)h.n_nodes, (long long)h.n_arcs);

@@ -22,7 +22,8 @@
  *             payload bytes, key SHA-256, payload SHA-256
  *   payload   key text; counters (name[32], type, value: one row per
  *             entry of the counters table); lon[n], lat[n] (f64);
- *             tail[m], head[m] (i32); time_ds[m] (u32); len_m[m] (f32)
+ *             tail[m], head[m] (i32); time_ds[m] (u32); len_m[m] (f32);
+ *             arc_flags[m] (u8, AM_ARC_*)
  * Written through common/atomic_file.h (temporary, lock, rename).
  * Not thread-safe per file; no globals.
  */
@@ -38,7 +39,7 @@
 #include <accessim.h>
 
 /* Bump when the file layout changes (the key includes it too). */
-#define AM_ROADS_CACHE_FORMAT 1
+#define AM_ROADS_CACHE_FORMAT 2
 
 /* The default cache file's suffix, after the scenario file's stem. */
 #define AM_ROADS_CACHE_SUFFIX ".amgraph"

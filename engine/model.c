@@ -547,16 +547,40 @@ static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
 /*
  * The strongly connected components of the roads as read (every vertex a
  * node, so that snap.components' sizes count road vertices, as measured in
- * docs/networks.md, whatever the contraction) and the mask of the vertices
- * points may snap onto (m->allowed; engine/components.c).
+ * docs/networks.md, whatever the contraction; ferries left out) and the
+ * mask of the vertices points may snap onto (m->allowed;
+ * engine/components.c).
  */
 static am_status build_components(am_model *m, am_error *err)
 {
     am_road_network *r = m->roads;
     const int32_t n = r->n_nodes;
     am_graph *g0 = NULL;
-    am_status rc = am_graph_build(n, r->n_arcs, r->tail, r->head, r->time_ds,
-                                  &g0, err);
+    /* Ferries left out: which roads people may snap onto must not depend
+     * on whether ferries are used, or turning them on could move people
+     * onto a pier reached only by boat (a slower trip than before). */
+    int64_t m_roads = 0;
+    for (int64_t a = 0; a < r->n_arcs; a++)
+        m_roads += (r->arc_flags[a] & AM_ARC_FERRY) == 0;
+    const size_t m1 = (size_t)(m_roads > 0 ? m_roads : 1);
+    int32_t *t = am_alloc_array(m1, sizeof *t);
+    int32_t *h = am_alloc_array(m1, sizeof *h);
+    uint32_t *w = am_alloc_array(m1, sizeof *w);
+    am_status rc = AM_OK;
+    if (t == NULL || h == NULL || w == NULL)
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory for the road components");
+    for (int64_t a = 0, k = 0; rc == AM_OK && a < r->n_arcs; a++)
+        if ((r->arc_flags[a] & AM_ARC_FERRY) == 0) {
+            t[k] = r->tail[a];
+            h[k] = r->head[a];
+            w[k++] = r->time_ds[a];
+        }
+    if (rc == AM_OK)
+        rc = am_graph_build(n, m_roads, t, h, w, &g0, err);
+    am_free(t);
+    am_free(h);
+    am_free(w);
     if (rc == AM_OK)
         rc = am_components_compute(g0, &m->components, err);
     if (rc == AM_OK &&
@@ -582,17 +606,17 @@ static am_status build_components(am_model *m, am_error *err)
  * vertices in the metric frame.
  */
 static am_status build_segments(am_model *m, const am_contraction *c,
-                                const double *x, const double *y,
-                                am_error *err)
+                                const double *x, const double *y, am_error *err)
 {
     am_road_network *r = m->roads;
     am_segment *all = NULL;
     int32_t n_all = 0;
+    /* every AM_ARC_* flag (ferries) marks an arc no point snaps onto */
     const am_segment_chains ch = {m->graph->n_nodes, c->in_node, c->in_ds,
-                                  c->out_node, c->out_ds};
-    am_status rc = am_segments_from_chains(r->n_nodes, r->n_arcs, r->tail,
-                                           r->head, r->time_ds, &ch, NULL,
-                                           &all, &n_all, err);
+                                  c->out_node,       c->out_ds,  r->arc_flags};
+    am_status rc =
+        am_segments_from_chains(r->n_nodes, r->n_arcs, r->tail, r->head,
+                                r->time_ds, &ch, NULL, &all, &n_all, err);
     if (rc != AM_OK)
         return rc;
     int32_t n_ok = 0;
@@ -664,8 +688,25 @@ static am_status build_graph(am_model *m, am_error *err)
         const double l = ceil((double)r->len_m[a]);
         len[a] = l >= 0.0 && l < 4e9 ? (uint32_t)l : 4000000000u;
     }
+    /* A vertex where a ferry meets a road stays a node: a chain is all
+     * road or all ferry, so that a road's chain ends (which decide
+     * whether points may snap onto it) are road vertices. */
+    uint8_t *keep = am_calloc((size_t)(r->n_nodes > 0 ? r->n_nodes : 1), 2);
+    if (keep == NULL) {
+        am_free(len);
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (int64_t a = 0; a < r->n_arcs; a++) {
+        const int bit = (r->arc_flags[a] & AM_ARC_FERRY) ? 2 : 1;
+        keep[r->tail[a]] |= (uint8_t)bit;
+        keep[r->head[a]] |= (uint8_t)bit;
+    }
+    for (int32_t v = 0; v < r->n_nodes; v++)
+        keep[v] = keep[v] == 3;
     rc = am_graph_contract(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
-                           NULL, len, AM_CHAIN_MAX_M, &c, err);
+                           keep, len, AM_CHAIN_MAX_M, &c, err);
+    am_free(keep);
     am_free(len);
     if (rc == AM_OK) {
         m->contraction = am_contraction_stats_of(c, AM_CHAIN_MAX_M);

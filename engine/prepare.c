@@ -96,6 +96,11 @@ am_status am_model_roads_cached(am_model *m, am_roads_build_fn load,
                                  sizeof why, err);
         if (rc == AM_OK && state == AM_CACHE_LOADED) {
             m->roads_from_cache = 1;
+            /* the profile's name (part of the key), as a read records it */
+            am_profile prof;
+            if (am_scenario_profile(m->s, &prof, NULL) == AM_OK)
+                snprintf(m->roads->profile, sizeof m->roads->profile, "%s",
+                         prof.name);
             am_roads_key_free(&key);
             return AM_OK;
         }

@@ -47,7 +47,6 @@ static am_rf_moves moves_desc(const am_fragment_moves *mv)
     return r;
 }
 
-
 /* How the roads' speeds were read, for /network "speeds" (buf: n). */
 static const char *speeds_text(const am_scenario *s, char *buf, size_t n)
 {

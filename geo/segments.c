@@ -47,6 +47,12 @@ static int32_t chain_in(const am_segment_chains *c, const int32_t *tail,
     return c != NULL ? c->in_node[e] : tail[e];
 }
 
+/* Arc e is routable but not a snap target (chains' no_snap). */
+static int skipped(const am_segment_chains *c, int64_t e)
+{
+    return c != NULL && c->no_snap != NULL && c->no_snap[e] != 0;
+}
+
 static int32_t chain_out(const am_segment_chains *c, const int32_t *head,
                          int64_t e)
 {
@@ -96,8 +102,9 @@ static am_status segments_make(int32_t n_nodes, int64_t n_arcs,
                 return rc;
             }
         }
-        if (u != w && (allowed == NULL || (allowed[chain_in(ch, tail, e)] &&
-                                           allowed[chain_out(ch, head, e)])))
+        if (u != w && !skipped(ch, e) &&
+            (allowed == NULL || (allowed[chain_in(ch, tail, e)] &&
+                                 allowed[chain_out(ch, head, e)])))
             m++;
     }
     if (m == 0)
@@ -108,8 +115,9 @@ static am_status segments_make(int32_t n_nodes, int64_t n_arcs,
     m = 0;
     for (int64_t e = 0; e < n_arcs; e++) {
         const int32_t u = tail[e], w = head[e];
-        if (u == w || (allowed != NULL && !(allowed[chain_in(ch, tail, e)] &&
-                                            allowed[chain_out(ch, head, e)])))
+        if (u == w || skipped(ch, e) ||
+            (allowed != NULL && !(allowed[chain_in(ch, tail, e)] &&
+                                  allowed[chain_out(ch, head, e)])))
             continue;
         k[m].lo = u < w ? u : w;
         k[m].hi = u < w ? w : u;

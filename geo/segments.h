@@ -65,6 +65,9 @@ typedef struct am_segment_chains {
     const uint32_t *in_ds;   /* [n_arcs] from it to the arc's tail */
     const int32_t *out_node; /* [n_arcs] the chain's last node */
     const uint32_t *out_ds;  /* [n_arcs] from the arc's head to it */
+    const uint8_t *no_snap;  /* [n_arcs] or NULL: arcs with a non-zero
+                                entry are routable but no point snaps
+                                onto them (ferry crossings) */
 } am_segment_chains;
 
 /*

@@ -312,6 +312,9 @@ static am_status arc_add(builder *b, int32_t t, int32_t h, float len,
         cap = b->arc_cap;
         if (!grow((void **)&n->len_m, &cap, need, sizeof *n->len_m))
             return AM_ERR_NOMEM;
+        cap = b->arc_cap;
+        if (!grow((void **)&n->arc_flags, &cap, need, sizeof *n->arc_flags))
+            return AM_ERR_NOMEM;
         b->arc_cap = cap;
     }
     int64_t a = n->n_arcs++;
@@ -319,6 +322,7 @@ static am_status arc_add(builder *b, int32_t t, int32_t h, float len,
     n->head[a] = h;
     n->len_m[a] = len;
     n->time_ds[a] = time;
+    n->arc_flags[a] = 0;
     return AM_OK;
 }
 
@@ -794,6 +798,7 @@ void am_road_network_destroy(am_road_network *r)
     am_free(r->head);
     am_free(r->time_ds);
     am_free(r->len_m);
+    am_free(r->arc_flags);
     am_free(r);
 }
 
@@ -1241,6 +1246,8 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
             } else {
                 if (v.ferry && v.ferry_s > 0.0)
                     ferry_spread(n, arc0, v.ferry_s, v.dir);
+                for (int64_t a = arc0; v.ferry && a < n->n_arcs; a++)
+                    n->arc_flags[a] |= AM_ARC_FERRY; /* not snapped onto */
                 way_used(b, &v, &tv, last_fid);
             }
         }
@@ -1617,6 +1624,7 @@ static am_status finish_network(const builder *b, const am_road_options *opt,
     shrink((void **)&n->head, (size_t)n->n_arcs, sizeof *n->head);
     shrink((void **)&n->time_ds, (size_t)n->n_arcs, sizeof *n->time_ds);
     shrink((void **)&n->len_m, (size_t)n->n_arcs, sizeof *n->len_m);
+    shrink((void **)&n->arc_flags, (size_t)n->n_arcs, sizeof *n->arc_flags);
     return AM_OK;
 }
 

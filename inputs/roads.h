@@ -53,15 +53,21 @@ typedef struct am_road_options {
     int join_all_vertices;   /* 0: a tolerance join needs a line end */
 } am_road_options;
 
+/* am_road_network.arc_flags: a ferry crossing (route=ferry), routable
+ * but not a road people or facilities snap onto. */
+#define AM_ARC_FERRY 1u
+#define AM_ARC_FLAGS_ALL AM_ARC_FERRY
+
 typedef struct am_road_network {
     int32_t n_nodes;
     double *lon; /* [n_nodes], WGS 84 degrees */
     double *lat; /* [n_nodes] */
     int64_t n_arcs;
-    int32_t *tail;     /* [n_arcs] */
-    int32_t *head;     /* [n_arcs] */
-    uint32_t *time_ds; /* [n_arcs] */
-    float *len_m;      /* [n_arcs], geodesic length */
+    int32_t *tail;      /* [n_arcs] */
+    int32_t *head;      /* [n_arcs] */
+    uint32_t *time_ds;  /* [n_arcs] */
+    float *len_m;       /* [n_arcs], geodesic length */
+    uint8_t *arc_flags; /* [n_arcs], AM_ARC_* bits */
     /* what was read, for the summary */
     int64_t n_features;     /* features read from the layer */
     int64_t n_routable;     /* features that became arcs */

@@ -161,7 +161,9 @@ static void test_key_components(void **state)
     key_of(s, HEX_A, 100, &k);
     assert_true(same_key(&base, &k));
     am_roads_key_free(&k);
-    assert_non_null(strstr(base.text, "format=\"1\"\n"));
+    char fmt[32];
+    snprintf(fmt, sizeof fmt, "format=\"%d\"\n", AM_ROADS_CACHE_FORMAT);
+    assert_non_null(strstr(base.text, fmt));
     assert_non_null(strstr(base.text, "roads.content=\"sha256:" HEX_A));
     am_roads_key_free(&base);
     am_scenario_destroy(s);
@@ -189,6 +191,12 @@ static am_road_network *network(void)
     memcpy(r->time_ds, t, sizeof t);
     const float len[3] = {12.5f, 0.0f, 1e6f};
     memcpy(r->len_m, len, sizeof len);
+    r->arc_flags = am_malloc(3 * sizeof *r->arc_flags);
+    const uint8_t flags[3] = {0, AM_ARC_FERRY, 0};
+    memcpy(r->arc_flags, flags, sizeof flags);
+    r->n_ferry = 3;
+    r->n_closed_access = 4;
+    r->n_joined = 6;
     r->n_features = 7;
     r->n_routable = 5;
     r->n_not_routable = 2;
@@ -262,6 +270,10 @@ static void test_round_trip(void **state)
     assert_memory_equal(g->head, r->head, 3 * sizeof *r->head);
     assert_memory_equal(g->time_ds, r->time_ds, 3 * sizeof *r->time_ds);
     assert_memory_equal(g->len_m, r->len_m, 3 * sizeof *r->len_m);
+    assert_memory_equal(g->arc_flags, r->arc_flags, 3 * sizeof *r->arc_flags);
+    assert_int_equal(g->n_ferry, 3);
+    assert_int_equal(g->n_closed_access, 4);
+    assert_int_equal(g->n_joined, 6);
     assert_int_equal(g->n_features, 7);
     assert_int_equal(g->n_routable, 5);
     assert_int_equal(g->n_not_routable, 2);
