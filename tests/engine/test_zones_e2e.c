@@ -49,7 +49,10 @@ static void build(built *b, int with_zone)
     am_error e;
     memset(b, 0, sizeof *b);
     assert_int_equal(am_scenario_read_file(SCENARIO, &b->s, &e), AM_OK);
-    if (with_zone) {
+    if (with_zone == 2) { /* not a zone: ferries on (issue 7) */
+        b->s->roads_ferries = 1;
+        assert_int_equal(am_scenario_finalize(b->s, &e), AM_OK);
+    } else if (with_zone) {
         b->s->speed_zones = am_calloc(1, sizeof *b->s->speed_zones);
         assert_non_null(b->s->speed_zones);
         b->s->speed_zones[0].path = am_strdup(ZONE);
@@ -150,10 +153,56 @@ static void test_moheli_half_speed(void **state)
     unbuild(&b1);
 }
 
+/*
+ * Ferries are routes, not roads (issue 7): turning them on adds arcs but
+ * no snap target, and leaves the road components (which roads people may
+ * snap onto) as they were, so nobody is moved and nobody is slower, except
+ * by the same-chain detour of the contracted graph, whose chains change
+ * where a ferry meets a road (at most a 250 m chain's driving time: 60 s
+ * at the slowest car class, 15 km/h).
+ */
+static void test_ferries_only_add_routes(void **state)
+{
+    (void)state;
+    built off, on;
+    build(&off, 0);
+    build(&on, 2);
+    assert_int_equal(off.m->roads->n_ferry, 0);
+    assert_int_equal(on.m->roads->n_ferry, 3);
+    int64_t flagged = 0;
+    for (int64_t a = 0; a < on.m->roads->n_arcs; a++)
+        flagged += (on.m->roads->arc_flags[a] & AM_ARC_FERRY) != 0;
+    assert_true(flagged > 0);
+    assert_int_equal(on.m->roads->n_arcs, off.m->roads->n_arcs + flagged);
+    /* the same roads to snap onto, the same people moved off fragments */
+    assert_int_equal(on.m->n_seg, off.m->n_seg);
+    assert_int_equal(on.m->n_frag_seg, off.m->n_frag_seg);
+    assert_int_equal(on.m->cell_moves.moved, off.m->cell_moves.moved);
+    assert_true(on.m->cell_moves.moved_weight ==
+                off.m->cell_moves.moved_weight);
+    const int32_t n = am_model_cell_count(on.m);
+    const uint32_t *t_off = am_results_nearest_ds(off.r);
+    const uint32_t *t_on = am_results_nearest_ds(on.r);
+    int64_t faster = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (t_on[i] == AM_RESULTS_UNREACHED) {
+            assert_int_equal(t_off[i], AM_RESULTS_UNREACHED);
+            continue;
+        }
+        faster += t_on[i] < t_off[i];
+        if (t_off[i] != AM_RESULTS_UNREACHED)
+            assert_true(t_on[i] <= t_off[i] + 600u);
+    }
+    assert_true(faster > 0);
+    unbuild(&off);
+    unbuild(&on);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_moheli_half_speed),
+        cmocka_unit_test(test_ferries_only_add_routes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
