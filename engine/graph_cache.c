@@ -25,6 +25,8 @@
 #include "common/atomic_file.h"
 #include "common/sha256.h"
 #include "common/units.h"
+#include "inputs/fingerprint.h"
+#include "inputs/input_files.h"
 
 /* ---- counters ----------------------------------------------------------- */
 
@@ -269,8 +271,8 @@ static void settings_text(const am_scenario *s, sbuf *b)
  * graph stage's policies) do not belong here.
  */
 am_status am_roads_cache_key(const am_scenario *s, const char *roads_sha256_hex,
-                             long long roads_size, am_roads_key *out,
-                             am_error *err)
+                             long long roads_size, const char *side_files,
+                             am_roads_key *out, am_error *err)
 {
     memset(out, 0, sizeof *out);
     char content[128];
@@ -292,6 +294,8 @@ am_status am_roads_cache_key(const am_scenario *s, const char *roads_sha256_hex,
         key_line(buf, n, &used, "format", fmt);
         key_line(buf, n, &used, "accessim", AM_VERSION_STRING);
         key_line(buf, n, &used, "roads.content", content);
+        key_line(buf, n, &used, "roads.side_files",
+                 side_files != NULL ? side_files : "");
         key_line(buf, n, &used, "roads.layer", s->roads_layer);
         key_line(buf, n, &used, "roads.where", s->roads_where);
         key_line(buf, n, &used, "roads.profile",
@@ -496,6 +500,10 @@ static void key_difference(const char *cached, const char *ours, char *why,
             const int nl = (int)(name_len > 0 ? name_len - 1 : 0);
             if (strncmp(line, "roads.content=", 14) == 0)
                 snprintf(why, n, "the roads input's content changed");
+            else if (strncmp(line, "roads.side_files=", 17) == 0)
+                snprintf(why, n,
+                         "a file read with the roads input changed (a "
+                         "shapefile's .dbf, .prj, ...)");
             else if (strncmp(line, "accessim=", 9) == 0)
                 snprintf(why, n, "written by another accessim version");
             else
@@ -663,4 +671,32 @@ done:
     am_free(recs);
     am_free(text);
     return rc;
+}
+
+am_status am_roads_side_files(const char *roads_path, char **out, am_error *err)
+{
+    char **files = NULL;
+    int n = 0;
+    sbuf b = {NULL, 0, 0, 0};
+    *out = NULL;
+    am_status rc = am_input_files(roads_path, &files, &n, err);
+    for (int i = 1; rc == AM_OK && i < n; i++) { /* [0] is the path itself */
+        char hex[65];
+        long long size = 0;
+        rc = am_input_fingerprint(files[i], hex, &size, err);
+        if (rc != AM_OK)
+            break;
+        sb_item(&b, files[i], "");
+        sb_addf(&b, " %lld %s;", size, hex);
+    }
+    sb_addf(&b, "%s", "");
+    am_input_files_free(files, n);
+    if (rc == AM_OK && b.oom)
+        rc = am_error_set(err, AM_ERR_NOMEM, roads_path, "out of memory");
+    if (rc != AM_OK) {
+        am_free(b.s);
+        return rc;
+    }
+    *out = b.s;
+    return AM_OK;
 }

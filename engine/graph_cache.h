@@ -57,8 +57,18 @@ typedef struct am_roads_key {
  * and its SHA-256. AM_ERR_NOMEM only.
  */
 am_status am_roads_cache_key(const am_scenario *s, const char *roads_sha256_hex,
-                             long long roads_size, am_roads_key *out,
-                             am_error *err);
+                             long long roads_size, const char *side_files,
+                             am_roads_key *out, am_error *err);
+
+/*
+ * The other files GDAL reads for the roads input (a shapefile's .dbf,
+ * .shx, .prj, a VRT's sources, ...) as "name size sha256" lines, for the
+ * key's roads.side_files (a shapefile's speeds and classes live in its
+ * .dbf): *out heap text (am_free), "" when there are none. AM_ERR_IO,
+ * AM_ERR_NOMEM.
+ */
+am_status am_roads_side_files(const char *roads_path, char **out,
+                              am_error *err);
 
 void am_roads_key_free(am_roads_key *k);
 

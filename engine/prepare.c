@@ -83,9 +83,13 @@ am_status am_model_roads_cached(am_model *m, am_roads_build_fn load,
     am_roads_key key;
     am_status rc = am_input_fingerprint(m->roads_path, m->fp_roads.hex,
                                         &m->fp_roads.size, err);
+    char *side = NULL;
     if (rc == AM_OK)
-        rc = am_roads_cache_key(m->s, m->fp_roads.hex, m->fp_roads.size, &key,
-                                err);
+        rc = am_roads_side_files(m->roads_path, &side, err);
+    if (rc == AM_OK)
+        rc = am_roads_cache_key(m->s, m->fp_roads.hex, m->fp_roads.size, side,
+                                &key, err);
+    am_free(side);
     if (rc != AM_OK)
         return rc;
     int refresh = m->cache_mode == AM_MODEL_CACHE_WRITE;

@@ -27,7 +27,7 @@ static void key_of(const am_scenario *s, const char *hex, long long size,
                    am_roads_key *k)
 {
     am_error err;
-    assert_int_equal(am_roads_cache_key(s, hex, size, k, &err), AM_OK);
+    assert_int_equal(am_roads_cache_key(s, hex, size, NULL, k, &err), AM_OK);
 }
 
 static int same_key(const am_roads_key *a, const am_roads_key *b)
@@ -224,7 +224,7 @@ static int setup(void **state)
     snprintf(f->path, sizeof f->path, "%s/g.amgraph", f->dir);
     am_error err;
     if (am_scenario_create(&f->s) != AM_OK ||
-        am_roads_cache_key(f->s, HEX_A, 5, &f->key, &err) != AM_OK)
+        am_roads_cache_key(f->s, HEX_A, 5, NULL, &f->key, &err) != AM_OK)
         return -1;
     f->r = network();
     if (am_roads_cache_write(f->path, &f->key, f->r, NULL, &err) != AM_OK)
@@ -292,13 +292,15 @@ static void test_missing_and_stale(void **state)
     am_roads_key other;
     am_error err;
     set_str(&f->s->roads_where, "highway = 'primary'");
-    assert_int_equal(am_roads_cache_key(f->s, HEX_A, 5, &other, &err), AM_OK);
+    assert_int_equal(am_roads_cache_key(f->s, HEX_A, 5, NULL, &other, &err),
+                     AM_OK);
     assert_int_equal(read_state(f, &other, why, &g), AM_CACHE_STALE);
     assert_null(g);
     assert_string_equal(why, "roads.where changed");
     am_roads_key_free(&other);
     set_str(&f->s->roads_where, NULL);
-    assert_int_equal(am_roads_cache_key(f->s, HEX_B, 5, &other, &err), AM_OK);
+    assert_int_equal(am_roads_cache_key(f->s, HEX_B, 5, NULL, &other, &err),
+                     AM_OK);
     assert_int_equal(read_state(f, &other, why, &g), AM_CACHE_STALE);
     assert_string_equal(why, "the roads input's content changed");
     am_roads_key_free(&other);
