@@ -593,7 +593,38 @@ am_status am_roads_cache_read(const char *path, const am_roads_key *key,
     if (h.payload_bytes != want || (uint64_t)st.st_size != sizeof h + want)
         DAMAGED("%lld bytes where its header implies %llu (truncated?)",
                 (long long)st.st_size, (unsigned long long)(sizeof h + want));
-    /* the payload, hashed as it is read */
+    /* The whole payload hashed first, in a fixed buffer: a damaged or
+     * forged header (sizes consistent with a sparse file of gigabytes)
+     * costs one read, never the memory it claims. */
+    {
+        static const size_t chunk = (size_t)1 << 20;
+        unsigned char *buf = am_malloc(chunk);
+        if (buf == NULL) {
+            rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
+            goto done;
+        }
+        am_sha256 c0;
+        am_sha256_init(&c0);
+        uint64_t left = h.payload_bytes;
+        int ok0 = 1;
+        while (ok0 && left > 0) {
+            const size_t k = left < chunk ? (size_t)left : chunk;
+            ok0 = read_all(fd, buf, k);
+            if (ok0)
+                am_sha256_update(&c0, buf, k);
+            left -= k;
+        }
+        am_free(buf);
+        uint8_t sha0[32];
+        am_sha256_final(&c0, sha0);
+        if (!ok0)
+            DAMAGED("truncated or unreadable payload");
+        if (memcmp(sha0, h.payload_sha, 32) != 0)
+            DAMAGED("payload checksum mismatch");
+        if (lseek(fd, (off_t)sizeof h, SEEK_SET) != (off_t)sizeof h)
+            DAMAGED("cannot seek: %s", strerror(errno));
+    }
+    /* the payload, hashed again as it is read (the file may change) */
     text = am_malloc(pad8(h.key_bytes) + 1);
     recs = am_alloc_array(h.n_counters > 0 ? h.n_counters : 1, sizeof *recs);
     r = am_calloc(1, sizeof *r);
@@ -613,12 +644,9 @@ am_status am_roads_cache_read(const char *path, const am_roads_key *key,
     r->len_m = am_alloc_array(na, sizeof *r->len_m);
     r->arc_flags = am_alloc_array(na, sizeof *r->arc_flags);
     if (!r->lon || !r->lat || !r->tail || !r->head || !r->time_ds ||
-        !r->len_m || !r->arc_flags) {
-        rc = am_error_set(err, AM_ERR_NOMEM, path,
-                          "out of memory loading %lld nodes and %lld arcs",
-                          (long long)h.n_nodes, (long long)h.n_arcs);
-        goto done;
-    }
+        !r->len_m || !r->arc_flags)
+        DAMAGED("too large to load (%lld nodes, %lld arcs): out of memory",
+                (long long)h.n_nodes, (long long)h.n_arcs);
     am_sha256 c;
     am_sha256_init(&c);
     section arr[N_ARRAYS];
