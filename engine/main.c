@@ -4,7 +4,7 @@
  * the summary on stdout, map errors to one line and an exit code.
  *
  * Exit codes: 0 success, 1 the run failed (bad input, I/O, ...),
- * 2 command-line usage error, 130 interrupted (SIGINT/SIGTERM: the run
+ * 2 command-line usage error, 130 interrupted (SIGINT/SIGTERM/SIGHUP: the run
  * stops at its next progress point and removes its temporary output).
  */
 #include <errno.h>
@@ -58,7 +58,8 @@ static void usage(FILE *f)
         "docs/hdf5-layout.md.\n");
 }
 
-/* Set by SIGINT/SIGTERM; the progress callback then asks the run to stop. */
+/* Set by SIGINT/SIGTERM/SIGHUP; the progress callback then asks the run
+ * to stop. */
 static volatile sig_atomic_t interrupted = 0;
 
 static void on_signal(int sig)
@@ -78,6 +79,7 @@ static void catch_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* a dropped ssh session: the same */
 }
 
 /* Progress on stderr: a redrawn bar on a terminal, GDAL-style dots else. */
@@ -373,6 +375,13 @@ static int prepare_scenario(const cli_args *c)
     }
     if (rc != AM_OK)
         return fail(&err);
+    if (interrupted) { /* after the last check: the file is complete */
+        fprintf(stderr,
+                "accessim: interrupted; the prepared graph %s was "
+                "already written in full\n",
+                res.cache_path);
+        return 130;
+    }
     printf("prepared graph %s: %d nodes, %lld arcs, %lld bytes, %.2f s\n",
            res.cache_path, (int)res.nodes, (long long)res.arcs, res.bytes,
            res.build_s);

@@ -170,12 +170,18 @@ am_status am_prepare(const am_scenario *s, const am_prepare_options *opt,
                           "one (-o)");
         goto done;
     }
-    /* where it goes, checked before the roads are read */
+    /* where it goes, checked before the roads are read: not an input, and
+     * not the scenario's results file (output:, resolved as a run would) */
     am_file_guard g;
     am_file_guard_init(&g);
+    char results[AM_PATH_MAX];
     rc = am_file_check_output(m->cache_path, err);
     if (rc == AM_OK)
         rc = am_engine_inputs_guard(s, &g, err);
+    if (rc == AM_OK && s->output_path != NULL && s->output_path[0] != '\0' &&
+        (rc = am_engine_resolve(s, s->output_path, results, err)) == AM_OK)
+        rc = am_file_guard_add(&g, results, "the scenario's output (output:)",
+                               0, err);
     if (rc == AM_OK)
         rc = am_file_guard_check(&g, m->cache_path, err);
     am_file_guard_free(&g);
