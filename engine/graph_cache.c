@@ -240,8 +240,8 @@ static void settings_text(const am_scenario *s, sbuf *b)
     const am_profile *p = s->roads_custom_profile;
     sb_addf(b, "roads.profile_file=");
     if (p == NULL) {
-        sb_addf(b, s->roads_profile_file != NULL ? "(not read)\n"
-                                                 : "(unset)\n");
+        sb_addf(b,
+                s->roads_profile_file != NULL ? "(not read)\n" : "(unset)\n");
         return;
     }
     sb_item(b, p->name, ";classes=");
@@ -268,11 +268,11 @@ static void settings_text(const am_scenario *s, sbuf *b)
  * same file differently), and (settings_text) the profile's settings
  * (ferries, maxspeed_implausible, speeds, speed_multipliers), a GIS
  * layer's field mapping and the join tolerance, and a custom profile read
- * from roads.profile_file (its every field, as read). Every new roads.* scenario key
- * that affects the read (profile definitions, speed overrides, class
- * multipliers, field mappings, join tolerances, ...) MUST be added here, with a
- * case in tests/engine/test_graph_cache.c (each setting changes the key).
- * Settings applied after the load (polygon speed zones, snapping, the
+ * from roads.profile_file (its every field, as read). Every new roads.*
+ * scenario key that affects the read (profile definitions, speed overrides,
+ * class multipliers, field mappings, join tolerances, ...) MUST be added here,
+ * with a case in tests/engine/test_graph_cache.c (each setting changes the
+ * key). Settings applied after the load (polygon speed zones, snapping, the
  * graph stage's policies) do not belong here.
  */
 am_status am_roads_cache_key(const am_scenario *s, const char *roads_sha256_hex,

@@ -282,8 +282,7 @@ static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
     char buf[96];
     if (n->type != YAML_MAPPING_NODE) {
         if (where == NULL)
-            return perr(c, n,
-                        "a %s must be a mapping of keys (%s), not %s",
+            return perr(c, n, "a %s must be a mapping of keys (%s), not %s",
                         c->kind,
                         c->s != NULL ? "name:, roads:, ..."
                                      : "name:, base:, classes:, ...",
@@ -1660,9 +1659,8 @@ static am_status check_structure(const parse_ctx *c, const char *text,
  * Loads text (len bytes) into *doc after the pre-pass, refusing an empty
  * file and a second document. On AM_OK the caller deletes *doc.
  */
-static am_status load_document(const parse_ctx *c, const char *text,
-                               size_t len, yaml_document_t *doc,
-                               const char *needs)
+static am_status load_document(const parse_ctx *c, const char *text, size_t len,
+                               yaml_document_t *doc, const char *needs)
 {
     yaml_parser_t parser;
     yaml_document_t extra;
@@ -1718,13 +1716,10 @@ static am_status parse_text(const char *text, size_t len, am_scenario *s,
                             const char *file, am_error *err)
 {
     yaml_document_t doc;
-    parse_ctx c = {.doc = &doc,
-                   .file = file,
-                   .err = err,
-                   .s = s,
-                   .kind = "scenario file"};
-    am_status rc = load_document(&c, text, len, &doc,
-                                 "roads, population and facilities");
+    parse_ctx c = {
+        .doc = &doc, .file = file, .err = err, .s = s, .kind = "scenario file"};
+    am_status rc =
+        load_document(&c, text, len, &doc, "roads, population and facilities");
     if (rc != AM_OK)
         return rc;
     rc = parse_root(&c, yaml_document_get_root_node(&doc));
@@ -1875,14 +1870,13 @@ done:
  */
 
 static const char *const profile_keys[] = {
-    "name",   "base",       "classes",  "replace_classes", "oneway",
-    "oneway_key", "access", "maxspeed", "plausibility",    "ferries",
-    NULL};
+    "name",         "base",       "classes", "replace_classes",
+    "oneway",       "oneway_key", "access",  "maxspeed",
+    "plausibility", "ferries",    NULL};
 static const char *const plausibility_keys[] = {"ratio", "floor_kmh", NULL};
 static const char *const ferry_keys[] = {"enabled", "speed_kmh", NULL};
 static const num_range range_ratio = {0.0, 1.0, 0, ""};
-static const num_range range_floor_kmh = {0.0, AM_MAXSPEED_MAX_KMH, 0,
-                                          " km/h"};
+static const num_range range_floor_kmh = {0.0, AM_MAXSPEED_MAX_KMH, 0, " km/h"};
 
 /* A profile's name, class or tag key: letters, digits and _ : . - (the
  * speed table is written comma-separated; OSM keys and values use no
@@ -1895,8 +1889,8 @@ static const char *profile_word_problem(const char *s, size_t max)
         return "it is too long";
     for (const char *p = s; *p != '\0'; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-              (*p >= '0' && *p <= '9') || *p == '_' || *p == ':' ||
-              *p == '.' || *p == '-'))
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == ':' || *p == '.' ||
+              *p == '-'))
             return "use letters, digits and _ : . - only";
     return NULL;
 }
@@ -1911,7 +1905,8 @@ static am_status profile_word(const parse_ctx *c, const yaml_node_t *v,
         return rc;
     const char *why = profile_word_problem(str, max);
     if (why != NULL)
-        return perr(c, v, "'%s': '%.40s%s' is not valid (%s; at most %zu "
+        return perr(c, v,
+                    "'%s': '%.40s%s' is not valid (%s; at most %zu "
                     "characters)",
                     path, str, strlen(str) > 40 ? "..." : "", why, max - 1);
     snprintf(dst, max, "%s", str);
@@ -2038,8 +2033,8 @@ static am_status profile_root(const parse_ctx *c, const yaml_node_t *root,
             return rc;
         if (!am_profile_is_builtin(b))
             return perr(c, base,
-                        "'base': unknown profile '%s' (expected one of: %s)",
-                        b, AM_PROFILE_KNOWN);
+                        "'base': unknown profile '%s' (expected one of: %s)", b,
+                        AM_PROFILE_KNOWN);
         if ((rc = am_profile_builtin(b, p, c->err)) != AM_OK)
             return rc;
     } else {
@@ -2070,15 +2065,14 @@ static am_status profile_root(const parse_ctx *c, const yaml_node_t *root,
 
     static const char *const oneway_words[] = {"ignore", "respect", NULL};
     if ((rc = profile_choice(c, root, "oneway", oneway_words,
-                             "respect or ignore", &p->oneway_general)) !=
-        AM_OK)
+                             "respect or ignore", &p->oneway_general)) != AM_OK)
         return rc;
     const yaml_node_t *ok = lookup(c, root, "oneway_key");
     if (ok != NULL && is_plain(ok) && strcmp(scalar(ok), "none") == 0)
         p->oneway_key[0] = '\0';
-    else if (ok != NULL && (rc = profile_word(c, ok, "oneway_key",
-                                              p->oneway_key,
-                                              sizeof p->oneway_key)) != AM_OK)
+    else if (ok != NULL &&
+             (rc = profile_word(c, ok, "oneway_key", p->oneway_key,
+                                sizeof p->oneway_key)) != AM_OK)
         return rc;
     const yaml_node_t *access = lookup(c, root, "access");
     if (access != NULL && (rc = profile_access(c, access, p)) != AM_OK)
@@ -2123,9 +2117,11 @@ am_status am_profile_file_read(const char *path, am_profile *out,
     char *text = NULL;
     size_t len = 0;
     yaml_document_t doc;
-    parse_ctx c = {
-        .doc = &doc, .file = path, .err = err, .s = NULL,
-        .kind = "profile file"};
+    parse_ctx c = {.doc = &doc,
+                   .file = path,
+                   .err = err,
+                   .s = NULL,
+                   .kind = "profile file"};
     am_status rc = read_small_file(path, "profile file", &text, &len, err);
     if (rc != AM_OK)
         return rc;
@@ -2141,8 +2137,7 @@ am_status am_profile_file_read(const char *path, am_profile *out,
                           "contains a NUL byte: not a YAML profile file");
         goto done;
     }
-    if ((rc = load_document(&c, text, len, &doc, "name and classes")) !=
-        AM_OK)
+    if ((rc = load_document(&c, text, len, &doc, "name and classes")) != AM_OK)
         goto done;
     am_profile p;
     memset(&p, 0, sizeof p);
@@ -2158,8 +2153,8 @@ done:
 am_status am_profile_file_read_for(am_scenario *s, am_error *err)
 {
     char path[4096];
-    if (am_scenario_resolve_path(s, s->roads_profile_file, path,
-                                 sizeof path) == NULL)
+    if (am_scenario_resolve_path(s, s->roads_profile_file, path, sizeof path) ==
+        NULL)
         return am_error_set(err, AM_ERR_INVALID, s->roads_profile_file,
                             "path longer than %zu bytes once resolved",
                             sizeof path - 1);

@@ -47,7 +47,6 @@ static am_rf_moves moves_desc(const am_fragment_moves *mv)
     return r;
 }
 
-
 /* How the roads' speeds were read, for /network "speeds" (buf: n). */
 static const char *speeds_text(const am_scenario *s, char *buf, size_t n)
 {
@@ -117,9 +116,8 @@ static void describe_model(const am_write_request *w, const char *now,
     r->scenario_file = s->source_path;
     r->command_line = w->command_line;
     r->threads = w->m->threads;
-    r->profile = s->roads_custom_profile != NULL
-                     ? s->roads_custom_profile->name
-                     : s->profile;
+    r->profile = s->roads_custom_profile != NULL ? s->roads_custom_profile->name
+                                                 : s->profile;
     r->snap_max_m = s->snap_max_m;
     r->walk_speed_kmh = s->walk_speed_kmh;
     r->n_cutoffs = s->n_cutoffs;
@@ -130,9 +128,9 @@ static void describe_model(const am_write_request *w, const char *now,
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
     if (s->roads_custom_profile != NULL) /* issue 7, roads.profile_file */
-        r->profile_file = (am_rf_input){s->roads_profile_file,
-                                        s->roads_profile_file_size,
-                                        s->roads_profile_file_sha256};
+        r->profile_file =
+            (am_rf_input){s->roads_profile_file, s->roads_profile_file_size,
+                          s->roads_profile_file_sha256};
 
     d->network =
         (am_rf_network){.nodes = m->roads->n_nodes,

@@ -178,8 +178,8 @@ static void write_text(const char *path, const char *text)
 }
 
 /* The key of s after (re)reading its profile file written with text. */
-static void key_with_profile(am_scenario *s, const char *path,
-                             const char *text, am_roads_key *k)
+static void key_with_profile(am_scenario *s, const char *path, const char *text,
+                             am_roads_key *k)
 {
     am_error err;
     write_text(path, text);

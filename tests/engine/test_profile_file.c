@@ -139,8 +139,8 @@ static void test_bad_keys_and_values(void **state)
     expect_error("base: car\n", "missing required key 'name'", 1);
     expect_error("name: car\nbase: car\n",
                  "'name': 'car' is a built-in profile's name", 1);
-    expect_error("name: my moto\nbase: car\n",
-                 "'name': 'my moto' is not valid", 1);
+    expect_error("name: my moto\nbase: car\n", "'name': 'my moto' is not valid",
+                 1);
     expect_error("name: m\nbase: scooter\n",
                  "'base': unknown profile 'scooter' (expected one of: car, "
                  "walk, bicycle, ambulance)",
