@@ -254,6 +254,29 @@ static void settings_text(const am_scenario *s, sbuf *b)
     }
     sb_addf(b, "\nroads.join_tolerance_m=%.17g\nroads.join_vertices=%d\n",
             s->roads_join_tolerance_m, s->roads_join_all_vertices);
+    /* issue 7, custom profiles: the profile as read from roads.profile_file
+       (its content, not its path or formatting), field by field */
+    const am_profile *p = s->roads_custom_profile;
+    sb_addf(b, "roads.profile_file=");
+    if (p == NULL) {
+        sb_addf(b,
+                s->roads_profile_file != NULL ? "(not read)\n" : "(unset)\n");
+        return;
+    }
+    sb_item(b, p->name, ";classes=");
+    for (int i = 0; i < p->n_classes; i++) {
+        sb_item(b, p->classes[i].highway, "=");
+        sb_addf(b, "%.17g;", p->classes[i].kmh);
+    }
+    sb_addf(b, "oneway=%d;oneway_key=", p->oneway_general);
+    sb_item(b, p->oneway_key, ";access=");
+    for (int i = 0; i < p->n_access; i++)
+        sb_item(b, p->access[i], ";");
+    sb_addf(b,
+            "maxspeed=%d;ratio=%.17g;floor_kmh=%.17g;ferries=%d;"
+            "ferry_kmh=%.17g\n",
+            (int)p->maxspeed, p->plausible_ratio, p->plausible_floor_kmh,
+            p->ferries, p->ferry_kmh);
 }
 
 /*
@@ -263,11 +286,12 @@ static void settings_text(const am_scenario *s, sbuf *b)
  * the file layout and the engine's version (a newer reader may read the
  * same file differently), and (settings_text) the profile's settings
  * (ferries, maxspeed_implausible, speeds, speed_multipliers), a GIS
- * layer's field mapping and the join tolerance. Every new roads.* scenario key
- * that affects the read (profile definitions, speed overrides, class
- * multipliers, field mappings, join tolerances, ...) MUST be added here, with a
- * case in tests/engine/test_graph_cache.c (each setting changes the key).
- * Settings applied after the load (polygon speed zones, snapping, the
+ * layer's field mapping and the join tolerance, and a custom profile read
+ * from roads.profile_file (its every field, as read). Every new roads.*
+ * scenario key that affects the read (profile definitions, speed overrides,
+ * class multipliers, field mappings, join tolerances, ...) MUST be added here,
+ * with a case in tests/engine/test_graph_cache.c (each setting changes the
+ * key). Settings applied after the load (polygon speed zones, snapping, the
  * graph stage's policies) do not belong here.
  */
 am_status am_roads_cache_key(const am_scenario *s, const char *roads_sha256_hex,

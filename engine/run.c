@@ -89,6 +89,11 @@ am_status am_engine_inputs_guard(const am_scenario *s, am_file_guard *g,
         else
             rc = guard_input(g, path, label, err);
     }
+    /* a custom travel profile (issue 7, roads.profile_file) */
+    if (rc == AM_OK && s->roads_profile_file != NULL &&
+        (rc = am_engine_resolve(s, s->roads_profile_file, path, err)) == AM_OK)
+        rc = am_file_guard_add(
+            g, path, "the travel profile file roads.profile_file", 0, err);
     /* speed zone layers (issue 7) */
     for (int k = 0; rc == AM_OK && k < s->n_speed_zones; k++) {
         snprintf(label, sizeof label,

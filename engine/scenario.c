@@ -12,11 +12,13 @@
  * am_measure_spec.line).
  */
 #include "engine/scenario.h"
+#include "engine/scenario_file.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/alloc.h"
 #include "common/numparse.h"
@@ -101,7 +103,14 @@ am_status am_scenario_profile(const am_scenario *s, am_profile *out,
     am_error perr;
     am_error_clear(&perr);
     const char *name = s->profile != NULL ? s->profile : "car";
-    if (am_profile_builtin(name, out, &perr) != AM_OK)
+    if (s->roads_custom_profile != NULL)
+        *out = *s->roads_custom_profile; /* roads.profile_file, as read */
+    else if (s->roads_profile_file != NULL)
+        return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
+                            "'roads.profile_file' %s was not read (call "
+                            "am_scenario_finalize)",
+                            s->roads_profile_file);
+    else if (am_profile_builtin(name, out, &perr) != AM_OK)
         return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
                             "'roads.profile': unknown profile '%s' "
                             "(expected one of: %s)",
@@ -148,6 +157,8 @@ void am_scenario_destroy(am_scenario *s)
     am_free(s->roads_layer);
     am_free(s->roads_where);
     am_free(s->profile);
+    am_free(s->roads_profile_file);
+    am_free(s->roads_custom_profile);
     am_free(s->roads_class_field);
     for (int i = 0;
          s->roads_class_speeds != NULL && i < s->n_roads_class_speeds; i++)
@@ -607,6 +618,16 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
         if (s->profile == NULL)
             return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
     }
+    /* issue 7, custom profiles: the file names its own base profile */
+    if (s->roads_profile_file != NULL && strcasecmp(s->profile, "car") != 0)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'roads.profile' (%s) and 'roads.profile_file' "
+                            "both given: a profile file names the built-in "
+                            "profile it starts from with 'base:'",
+                            s->profile);
+    if (s->roads_profile_file != NULL && s->roads_custom_profile == NULL &&
+        (rc = am_profile_file_read_for(s, err)) != AM_OK)
+        return rc;
     am_profile prof;
     if ((rc = am_scenario_profile(s, &prof, err)) != AM_OK)
         return rc;

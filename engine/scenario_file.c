@@ -44,6 +44,7 @@
 #include "common/alloc.h"
 #include "common/file_check.h"
 #include "common/numparse.h"
+#include "common/sha256.h"
 #include "common/strutil.h"
 #include "common/unique.h"
 #include "common/units.h"
@@ -69,7 +70,8 @@ typedef struct parse_ctx {
     yaml_document_t *doc;
     const char *file; /* name used in messages */
     am_error *err;
-    am_scenario *s;
+    am_scenario *s;   /* NULL while reading a profile file */
+    const char *kind; /* "scenario file" or "profile file", for messages */
 } parse_ctx;
 
 /* The accepted range of a numeric key (scenario.h, docs/scenario.md). */
@@ -99,6 +101,8 @@ static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
     "ferries", "maxspeed_implausible", "speeds", "speed_multipliers",
+    /* issue 7, custom profiles in a YAML file */
+    "profile_file",
     /* issue 7, plain GIS line layers */
     "class_field", "class_speeds_kmh", "default_speed_kmh", "speed_field",
     "time_field", "time_unit", "oneway_field", "oneway_values",
@@ -278,9 +282,10 @@ static am_status check_mapping(const parse_ctx *c, const yaml_node_t *n,
     char buf[96];
     if (n->type != YAML_MAPPING_NODE) {
         if (where == NULL)
-            return perr(c, n,
-                        "a scenario file must be a mapping of keys "
-                        "(name:, roads:, ...), not %s",
+            return perr(c, n, "a %s must be a mapping of keys (%s), not %s",
+                        c->kind,
+                        c->s != NULL ? "name:, roads:, ..."
+                                     : "name:, base:, classes:, ...",
                         describe(n, buf, sizeof buf));
         return perr(c, n, "'%s' must be a mapping (key: value), not %s", where,
                     describe(n, buf, sizeof buf));
@@ -797,7 +802,20 @@ static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
                   "'roads.profile': unknown profile '%s' (expected one of: "
                   "%s)",
                   s->profile, AM_PROFILE_KNOWN);
-    if (rc == AM_OK)
+    if (rc == AM_OK) /* issue 7, custom profiles in a YAML file */
+        rc = get_string(c, n, "roads", "profile_file", &s->roads_profile_file);
+    if (rc == AM_OK && s->roads_profile_file != NULL &&
+        lookup(c, n, "profile") != NULL)
+        rc = perr(c, lookup(c, n, "profile_file"),
+                  "'roads.profile' and 'roads.profile_file' both given: a "
+                  "profile file names the built-in profile it starts from "
+                  "with 'base:' (profile given at line %ld)",
+                  (long)lookup(c, n, "profile")->start_mark.line + 1);
+    if (rc == AM_OK && s->roads_profile_file != NULL)
+        rc = am_profile_file_read_for(s, c->err);
+    if (rc == AM_OK && s->roads_custom_profile != NULL)
+        prof = *s->roads_custom_profile;
+    else if (rc == AM_OK)
         rc = am_profile_builtin(s->profile, &prof, c->err);
     if (rc == AM_OK)
         rc = get_bool(c, n, "roads", "ferries", &s->roads_ferries);
@@ -1473,10 +1491,10 @@ static am_status too_many(const prepass *pp, const frame *f)
                        list_caps[f->cap_rule].key, f->max,
                        list_caps[f->cap_rule].what, f->max);
     return pre_err(pp, f->start,
-                   "a %s with more than %ld %s (a scenario file needs a "
+                   "a %s with more than %ld %s (a %s needs a "
                    "few dozen); is it the right file?",
                    f->is_map ? "mapping" : "list", f->max,
-                   f->is_map ? "keys" : "items");
+                   f->is_map ? "keys" : "items", pp->c->kind);
 }
 
 /* Counts one more entry of the innermost collection (a node starts in it)
@@ -1515,9 +1533,8 @@ static am_status pre_nodes(prepass *pp, long n, yaml_mark_t at)
         return AM_OK;
     return pre_err(pp, at,
                    "more than %d YAML nodes once aliases are expanded (a "
-                   "scenario file needs a few hundred); is it the right "
-                   "file?",
-                   AM_YAML_MAX_NODES);
+                   "%s needs a few hundred); is it the right file?",
+                   AM_YAML_MAX_NODES, pp->c->kind);
 }
 
 static am_status pre_start(prepass *pp, const yaml_event_t *ev, int is_map)
@@ -1526,9 +1543,10 @@ static am_status pre_start(prepass *pp, const yaml_event_t *ev, int is_map)
         is_map ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     if (pp->depth >= AM_YAML_MAX_DEPTH)
         return pre_err(pp, ev->start_mark,
-                       "nesting deeper than %d levels (a scenario file "
-                       "needs 4); is it the right file?",
-                       AM_YAML_MAX_DEPTH);
+                       "nesting deeper than %d levels (a %s needs %d); "
+                       "is it the right file?",
+                       AM_YAML_MAX_DEPTH, pp->c->kind,
+                       pp->c->s != NULL ? 4 : 2);
     /* a top-level key's value: its own cap, if it has one */
     int rule = pp->root_value && !is_map ? pp->root_key_rule : -1;
     frame *f = &pp->stack[pp->depth++];
@@ -1637,58 +1655,75 @@ static am_status check_structure(const parse_ctx *c, const char *text,
     return rc;
 }
 
-/* Parses text (len bytes) into s. */
-static am_status parse_text(const char *text, size_t len, am_scenario *s,
-                            const char *file, am_error *err)
+/*
+ * Loads text (len bytes) into *doc after the pre-pass, refusing an empty
+ * file and a second document. On AM_OK the caller deletes *doc.
+ */
+static am_status load_document(const parse_ctx *c, const char *text, size_t len,
+                               yaml_document_t *doc, const char *needs)
 {
     yaml_parser_t parser;
-    yaml_document_t doc, extra;
+    yaml_document_t extra;
     int have_doc = 0;
     am_status rc = AM_OK;
-    parse_ctx c = {.doc = &doc, .file = file, .err = err, .s = s};
 
     if (len > AM_YAML_MAX_FILE_BYTES)
-        return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "is %zu bytes: too large for a scenario file "
+        return am_error_set(c->err, AM_ERR_SCENARIO, c->file,
+                            "is %zu bytes: too large for a %s "
                             "(at most %ld); is it the right file?",
-                            len, (long)AM_YAML_MAX_FILE_BYTES);
-    if ((rc = check_structure(&c, text, len)) != AM_OK)
+                            len, c->kind, (long)AM_YAML_MAX_FILE_BYTES);
+    if ((rc = check_structure(c, text, len)) != AM_OK)
         return rc;
     if (!yaml_parser_initialize(&parser))
-        return nomem(&c);
+        return nomem(c);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-    if (!yaml_parser_load(&parser, &doc)) {
-        rc = yaml_failure(&c, &parser, text, len);
+    if (!yaml_parser_load(&parser, doc)) {
+        rc = yaml_failure(c, &parser, text, len);
         goto done;
     }
     have_doc = 1;
-    const yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (root == NULL) {
-        rc = am_error_set(err, AM_ERR_SCENARIO, file,
-                          "the scenario file is empty (it needs at least "
-                          "roads, population and facilities)");
+    if (yaml_document_get_root_node(doc) == NULL) {
+        rc = am_error_set(c->err, AM_ERR_SCENARIO, c->file,
+                          "the %s is empty (it needs at least %s)", c->kind,
+                          needs);
         goto done;
     }
     /* A second document would be ignored silently: refuse it. */
     if (!yaml_parser_load(&parser, &extra)) {
-        rc = yaml_failure(&c, &parser, text, len);
+        rc = yaml_failure(c, &parser, text, len);
         goto done;
     }
     const yaml_node_t *extra_root = yaml_document_get_root_node(&extra);
     long extra_line = extra_root != NULL ? (long)extra.start_mark.line + 1 : -1;
     yaml_document_delete(&extra);
     if (extra_line > 0) {
-        rc = am_error_set(err, AM_ERR_SCENARIO, file,
-                          "more than one YAML document ('---'); a scenario "
-                          "file holds one");
-        am_error_set_line(err, extra_line, 1);
+        rc = am_error_set(c->err, AM_ERR_SCENARIO, c->file,
+                          "more than one YAML document ('---'); a %s "
+                          "holds one",
+                          c->kind);
+        am_error_set_line(c->err, extra_line, 1);
         goto done;
     }
-    rc = parse_root(&c, root);
 done:
-    if (have_doc)
-        yaml_document_delete(&doc);
+    if (rc != AM_OK && have_doc)
+        yaml_document_delete(doc);
     yaml_parser_delete(&parser);
+    return rc;
+}
+
+/* Parses text (len bytes) into s. */
+static am_status parse_text(const char *text, size_t len, am_scenario *s,
+                            const char *file, am_error *err)
+{
+    yaml_document_t doc;
+    parse_ctx c = {
+        .doc = &doc, .file = file, .err = err, .s = s, .kind = "scenario file"};
+    am_status rc =
+        load_document(&c, text, len, &doc, "roads, population and facilities");
+    if (rc != AM_OK)
+        return rc;
+    rc = parse_root(&c, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
     return rc;
 }
 
@@ -1742,50 +1777,73 @@ static char *dir_of(const char *path)
     return dir;
 }
 
-am_status am_scenario_read_file(const char *path, am_scenario **out,
-                                am_error *err)
+/*
+ * The whole of a small YAML file (a scenario or a profile) into *text
+ * (NUL-terminated, caller frees) and *len, refusing a folder, a FIFO or
+ * device (fopen/fread would block or never end) and a file above
+ * AM_YAML_MAX_FILE_BYTES. kind: "scenario file", for messages.
+ */
+static am_status read_small_file(const char *path, const char *kind,
+                                 char **text, size_t *len, am_error *err)
 {
-    *out = NULL;
     am_status rc = AM_OK;
     FILE *fp = NULL;
-    char *text = NULL, *dir = NULL;
     struct stat st;
-
-    if (path == NULL || path[0] == '\0')
-        return am_error_set(err, AM_ERR_IO, NULL,
-                            "no scenario file name given");
+    *text = NULL;
+    *len = 0;
     if (stat(path, &st) != 0)
         return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",
                             strerror(errno));
     if (S_ISDIR(st.st_mode))
-        return am_error_set(err, AM_ERR_IO, path,
-                            "is a directory, not a scenario file");
-    /* a FIFO or device: fopen/fread would block or never end */
+        return am_error_set(err, AM_ERR_IO, path, "is a directory, not a %s",
+                            kind);
     if ((rc = am_file_check_input(path, 0, err)) != AM_OK)
         return rc;
     if (st.st_size > AM_YAML_MAX_FILE_BYTES)
         return am_error_set(err, AM_ERR_SCENARIO, path,
-                            "is %lld bytes: too large for a scenario file "
+                            "is %lld bytes: too large for a %s "
                             "(at most %ld); is it the right file?",
-                            (long long)st.st_size,
+                            (long long)st.st_size, kind,
                             (long)AM_YAML_MAX_FILE_BYTES);
     fp = fopen(path, "rb");
     if (fp == NULL)
         return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",
                             strerror(errno));
-    size_t cap = (size_t)st.st_size + 1, len = 0;
-    text = am_malloc(cap);
-    if (text == NULL) {
+    size_t cap = (size_t)st.st_size + 1;
+    *text = am_malloc(cap);
+    if (*text == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
         goto done;
     }
-    len = fread(text, 1, cap - 1, fp);
+    *len = fread(*text, 1, cap - 1, fp);
     if (ferror(fp)) {
         rc = am_error_set(err, AM_ERR_IO, path, "read error: %s",
                           strerror(errno));
         goto done;
     }
-    text[len] = '\0';
+    (*text)[*len] = '\0';
+done:
+    fclose(fp);
+    if (rc != AM_OK) {
+        am_free(*text);
+        *text = NULL;
+    }
+    return rc;
+}
+
+am_status am_scenario_read_file(const char *path, am_scenario **out,
+                                am_error *err)
+{
+    *out = NULL;
+    char *text = NULL, *dir = NULL;
+    size_t len = 0;
+
+    if (path == NULL || path[0] == '\0')
+        return am_error_set(err, AM_ERR_IO, NULL,
+                            "no scenario file name given");
+    am_status rc = read_small_file(path, "scenario file", &text, &len, err);
+    if (rc != AM_OK)
+        return rc;
     dir = dir_of(path);
     if (dir == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
@@ -1793,9 +1851,323 @@ am_status am_scenario_read_file(const char *path, am_scenario **out,
     }
     rc = read_text(text, len, path, dir, out, err);
 done:
-    if (fp != NULL)
-        fclose(fp);
     am_free(text);
     am_free(dir);
     return rc;
+}
+
+/* ---- custom profile files (issue 7) ------------------------------------ */
+
+/*
+ * A travel profile as data in a YAML file (docs/profiles.md, "Custom
+ * profiles"): the same am_profile the built-ins fill, with the same
+ * ranges, read with the scenario reader's checks (keys against the
+ * allowed ones with "did you mean", types, ranges, every error at its
+ * line:column in the profile file). `base:` names a built-in to start
+ * from; without it the profile starts empty (classes required) with the
+ * car's oneway, maxspeed and plausibility rules and `access` as its only
+ * access key.
+ */
+
+static const char *const profile_keys[] = {
+    "name",         "base",       "classes", "replace_classes",
+    "oneway",       "oneway_key", "access",  "maxspeed",
+    "plausibility", "ferries",    NULL};
+static const char *const plausibility_keys[] = {"ratio", "floor_kmh", NULL};
+static const char *const ferry_keys[] = {"enabled", "speed_kmh", NULL};
+static const num_range range_ratio = {0.0, 1.0, 0, ""};
+static const num_range range_floor_kmh = {0.0, AM_MAXSPEED_MAX_KMH, 0, " km/h"};
+
+/* A profile's name, class or tag key: letters, digits and _ : . - (the
+ * speed table is written comma-separated; OSM keys and values use no
+ * others), at most max - 1 bytes. NULL when fine, else why not. */
+static const char *profile_word_problem(const char *s, size_t max)
+{
+    if (s[0] == '\0')
+        return "it is empty";
+    if (strlen(s) >= max)
+        return "it is too long";
+    for (const char *p = s; *p != '\0'; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+              (*p >= '0' && *p <= '9') || *p == '_' || *p == ':' || *p == '.' ||
+              *p == '-'))
+            return "use letters, digits and _ : . - only";
+    return NULL;
+}
+
+/* The string at v for key path into dst[max], checked as a word. */
+static am_status profile_word(const parse_ctx *c, const yaml_node_t *v,
+                              const char *path, char *dst, size_t max)
+{
+    const char *str = NULL;
+    am_status rc = scalar_string(c, v, path, &str);
+    if (rc != AM_OK)
+        return rc;
+    const char *why = profile_word_problem(str, max);
+    if (why != NULL)
+        return perr(c, v,
+                    "'%s': '%.40s%s' is not valid (%s; at most %zu "
+                    "characters)",
+                    path, str, strlen(str) > 40 ? "..." : "", why, max - 1);
+    snprintf(dst, max, "%s", str);
+    return AM_OK;
+}
+
+/* classes: {highway: km/h, ...}: replaces or extends p's table. */
+static am_status profile_classes(const parse_ctx *c, const yaml_node_t *n,
+                                 int replace, am_profile *p)
+{
+    am_status rc = check_mapping(c, n, "classes", NULL);
+    if (rc != AM_OK)
+        return rc;
+    ptrdiff_t count = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
+    if (count == 0)
+        return perr(c, n,
+                    "'classes' is empty: give a speed in km/h per road "
+                    "class (e.g. {primary: 60, residential: 25})");
+    if (replace)
+        p->n_classes = 0;
+    for (ptrdiff_t i = 0; i < count; i++) {
+        const yaml_node_pair_t *pair = n->data.mapping.pairs.start + i;
+        const yaml_node_t *k = node_at(c, pair->key);
+        const yaml_node_t *v = node_at(c, pair->value);
+        char highway[AM_PROFILE_KEY_MAX], vpath[AM_KEY_MAX];
+        if ((rc = profile_word(c, k, "classes", highway, sizeof highway)) !=
+            AM_OK)
+            return rc;
+        key_path(vpath, sizeof vpath, "classes", highway);
+        if (is_null(v))
+            return perr(c, v, "'%s' needs a speed (km/h, > 0)", vpath);
+        double kmh = 0.0;
+        if ((rc = parse_double(c, v, vpath, &range_class_kmh, &kmh)) != AM_OK)
+            return rc;
+        if (am_profile_speed_kmh(p, highway) > 0.0) {
+            am_error e;
+            am_error_clear(&e);
+            if (am_profile_set_speed(p, highway, kmh, &e) != AM_OK)
+                return perr(c, v, "'%s': %s", vpath, e.msg);
+            continue;
+        }
+        if (p->n_classes >= AM_PROFILE_MAX_CLASSES)
+            return perr(c, k, "'classes': more than %d road classes",
+                        AM_PROFILE_MAX_CLASSES);
+        am_profile_class *pc = &p->classes[p->n_classes++];
+        snprintf(pc->highway, sizeof pc->highway, "%s", highway);
+        pc->kmh = kmh;
+    }
+    return AM_OK;
+}
+
+/* access: [key, ...], least specific first. */
+static am_status profile_access(const parse_ctx *c, const yaml_node_t *n,
+                                am_profile *p)
+{
+    char buf[96];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return perr(c, n,
+                    "'access' must be a list of tag keys, least specific "
+                    "first (e.g. [access, vehicle, motor_vehicle]), not %s",
+                    describe(n, buf, sizeof buf));
+    ptrdiff_t len = n->data.sequence.items.top - n->data.sequence.items.start;
+    if (len == 0 || len > AM_PROFILE_MAX_ACCESS)
+        return perr(c, n, "'access' lists %ld keys: give 1 to %d", (long)len,
+                    AM_PROFILE_MAX_ACCESS);
+    for (ptrdiff_t i = 0; i < len; i++) {
+        const yaml_node_t *v = node_at(c, n->data.sequence.items.start[i]);
+        char path[32];
+        snprintf(path, sizeof path, "access[%ld]", (long)i);
+        am_status rc =
+            profile_word(c, v, path, p->access[i], sizeof p->access[i]);
+        if (rc != AM_OK)
+            return rc;
+        for (ptrdiff_t j = 0; j < i; j++)
+            if (strcmp(p->access[j], p->access[i]) == 0)
+                return perr(c, v, "'%s': '%s' is listed twice", path,
+                            p->access[i]);
+    }
+    p->n_access = (int)len;
+    return AM_OK;
+}
+
+/* A plain scalar among words[] at map[key] into *out (its index). */
+static am_status profile_choice(const parse_ctx *c, const yaml_node_t *map,
+                                const char *key, const char *const *words,
+                                const char *hint, int *out)
+{
+    const yaml_node_t *v = lookup(c, map, key);
+    if (v == NULL)
+        return AM_OK;
+    char buf[96];
+    for (int i = 0; is_plain(v) && words[i] != NULL; i++)
+        if (strcmp(scalar(v), words[i]) == 0) {
+            *out = i;
+            return AM_OK;
+        }
+    return perr(c, v, "'%s' must be %s, not %s", key, hint,
+                describe(v, buf, sizeof buf));
+}
+
+static am_status profile_root(const parse_ctx *c, const yaml_node_t *root,
+                              am_profile *p)
+{
+    am_status rc = check_mapping(c, root, NULL, profile_keys);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_t *name = lookup(c, root, "name");
+    const yaml_node_t *base = lookup(c, root, "base");
+    if (name == NULL)
+        return perr(c, root,
+                    "missing required key 'name' (the profile's name, "
+                    "recorded in the output)");
+    char nm[AM_PROFILE_NAME_MAX];
+    if ((rc = profile_word(c, name, "name", nm, sizeof nm)) != AM_OK)
+        return rc;
+    if (am_profile_is_builtin(nm))
+        return perr(c, name,
+                    "'name': '%s' is a built-in profile's name; give yours "
+                    "its own (base: %s starts from the built-in)",
+                    nm, nm);
+    if (base != NULL) {
+        const char *b = NULL;
+        if ((rc = scalar_string(c, base, "base", &b)) != AM_OK)
+            return rc;
+        if (!am_profile_is_builtin(b))
+            return perr(c, base,
+                        "'base': unknown profile '%s' (expected one of: %s)", b,
+                        AM_PROFILE_KNOWN);
+        if ((rc = am_profile_builtin(b, p, c->err)) != AM_OK)
+            return rc;
+    } else {
+        /* no base: the car's rules, no classes, `access` only */
+        if ((rc = am_profile_builtin("car", p, c->err)) != AM_OK)
+            return rc;
+        p->n_classes = 0;
+        p->n_access = 1;
+    }
+    snprintf(p->name, sizeof p->name, "%s", nm);
+
+    int replace = base == NULL;
+    if ((rc = get_bool(c, root, NULL, "replace_classes", &replace)) != AM_OK)
+        return rc;
+    if (base == NULL && lookup(c, root, "replace_classes") != NULL)
+        return perr(c, lookup(c, root, "replace_classes"),
+                    "'replace_classes' needs 'base' (without a base the "
+                    "classes given are the whole table)");
+    const yaml_node_t *classes = lookup(c, root, "classes");
+    if (classes == NULL && (base == NULL || replace))
+        return perr(c, root,
+                    "missing required key 'classes' (a speed in km/h per "
+                    "road class, e.g. {primary: 60, residential: 25})%s",
+                    base == NULL ? "" : " with replace_classes: true");
+    if (classes != NULL &&
+        (rc = profile_classes(c, classes, replace, p)) != AM_OK)
+        return rc;
+
+    static const char *const oneway_words[] = {"ignore", "respect", NULL};
+    if ((rc = profile_choice(c, root, "oneway", oneway_words,
+                             "respect or ignore", &p->oneway_general)) != AM_OK)
+        return rc;
+    const yaml_node_t *ok = lookup(c, root, "oneway_key");
+    if (ok != NULL && is_plain(ok) && strcmp(scalar(ok), "none") == 0)
+        p->oneway_key[0] = '\0';
+    else if (ok != NULL &&
+             (rc = profile_word(c, ok, "oneway_key", p->oneway_key,
+                                sizeof p->oneway_key)) != AM_OK)
+        return rc;
+    const yaml_node_t *access = lookup(c, root, "access");
+    if (access != NULL && (rc = profile_access(c, access, p)) != AM_OK)
+        return rc;
+    /* the order of am_maxspeed_policy */
+    static const char *const maxspeed_words[] = {"use", "cap", "ignore", NULL};
+    int policy = (int)p->maxspeed;
+    if ((rc = profile_choice(c, root, "maxspeed", maxspeed_words,
+                             "use, cap or ignore", &policy)) != AM_OK)
+        return rc;
+    p->maxspeed = (am_maxspeed_policy)policy;
+    const yaml_node_t *pl = lookup(c, root, "plausibility");
+    if (pl != NULL) {
+        rc = check_mapping(c, pl, "plausibility", plausibility_keys);
+        if (rc == AM_OK)
+            rc = get_double(c, pl, "plausibility", "ratio", &range_ratio,
+                            &p->plausible_ratio);
+        if (rc == AM_OK)
+            rc = get_double(c, pl, "plausibility", "floor_kmh",
+                            &range_floor_kmh, &p->plausible_floor_kmh);
+        if (rc != AM_OK)
+            return rc;
+    }
+    const yaml_node_t *fe = lookup(c, root, "ferries");
+    if (fe != NULL) {
+        rc = check_mapping(c, fe, "ferries", ferry_keys);
+        if (rc == AM_OK)
+            rc = get_bool(c, fe, "ferries", "enabled", &p->ferries);
+        if (rc == AM_OK)
+            rc = get_double(c, fe, "ferries", "speed_kmh", &range_class_kmh,
+                            &p->ferry_kmh);
+        if (rc != AM_OK)
+            return rc;
+    }
+    return AM_OK;
+}
+
+am_status am_profile_file_read(const char *path, am_profile *out,
+                               long long *size, char sha256_hex[65],
+                               am_error *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    yaml_document_t doc;
+    parse_ctx c = {.doc = &doc,
+                   .file = path,
+                   .err = err,
+                   .s = NULL,
+                   .kind = "profile file"};
+    am_status rc = read_small_file(path, "profile file", &text, &len, err);
+    if (rc != AM_OK)
+        return rc;
+    am_sha256 h;
+    uint8_t digest[32];
+    am_sha256_init(&h);
+    am_sha256_update(&h, text, len);
+    am_sha256_final(&h, digest);
+    am_sha256_hex(digest, sha256_hex);
+    *size = (long long)len;
+    if (strlen(text) != len) {
+        rc = am_error_set(err, AM_ERR_SCENARIO, path,
+                          "contains a NUL byte: not a YAML profile file");
+        goto done;
+    }
+    if ((rc = load_document(&c, text, len, &doc, "name and classes")) != AM_OK)
+        goto done;
+    am_profile p;
+    memset(&p, 0, sizeof p);
+    rc = profile_root(&c, yaml_document_get_root_node(&doc), &p);
+    yaml_document_delete(&doc);
+    if (rc == AM_OK)
+        *out = p;
+done:
+    am_free(text);
+    return rc;
+}
+
+am_status am_profile_file_read_for(am_scenario *s, am_error *err)
+{
+    char path[4096];
+    if (am_scenario_resolve_path(s, s->roads_profile_file, path, sizeof path) ==
+        NULL)
+        return am_error_set(err, AM_ERR_INVALID, s->roads_profile_file,
+                            "path longer than %zu bytes once resolved",
+                            sizeof path - 1);
+    am_profile *p = am_malloc(sizeof *p);
+    if (p == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
+    am_status rc = am_profile_file_read(path, p, &s->roads_profile_file_size,
+                                        s->roads_profile_file_sha256, err);
+    if (rc != AM_OK) {
+        am_free(p);
+        return rc;
+    }
+    am_free(s->roads_custom_profile);
+    s->roads_custom_profile = p;
+    return AM_OK;
 }

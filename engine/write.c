@@ -57,6 +57,9 @@ static const char *speeds_text(const am_scenario *s, char *buf, size_t n)
     else if (s->roads_time_field != NULL)
         snprintf(buf, n, "time_field %s (%s)", s->roads_time_field,
                  s->roads_time_unit != NULL ? s->roads_time_unit : "minutes");
+    else if (s->roads_custom_profile != NULL)
+        snprintf(buf, n, "profile %s (file %s)", s->roads_custom_profile->name,
+                 s->roads_profile_file);
     else
         snprintf(buf, n, "profile %s", s->profile != NULL ? s->profile : "car");
     return buf;
@@ -113,7 +116,8 @@ static void describe_model(const am_write_request *w, const char *now,
     r->scenario_file = s->source_path;
     r->command_line = w->command_line;
     r->threads = w->m->threads;
-    r->profile = s->profile;
+    r->profile = s->roads_custom_profile != NULL ? s->roads_custom_profile->name
+                                                 : s->profile;
     r->snap_max_m = s->snap_max_m;
     r->walk_speed_kmh = s->walk_speed_kmh;
     r->n_cutoffs = s->n_cutoffs;
@@ -123,6 +127,10 @@ static void describe_model(const am_write_request *w, const char *now,
         r->scenario = input_desc(s->source_path, w->fp_scenario);
     r->roads = input_desc(m->roads_path, &m->fp_roads);
     r->population = input_desc(m->pop_path, &m->fp_pop);
+    if (s->roads_custom_profile != NULL) /* issue 7, roads.profile_file */
+        r->profile_file =
+            (am_rf_input){s->roads_profile_file, s->roads_profile_file_size,
+                          s->roads_profile_file_sha256};
 
     d->network =
         (am_rf_network){.nodes = m->roads->n_nodes,

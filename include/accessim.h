@@ -279,6 +279,17 @@ typedef struct am_scenario {
     int n_road_speeds;
     am_class_speed *road_speed_multipliers; /* [n_road_speed_multipliers] */
     int n_road_speed_multipliers;
+    /* issue 7, custom profiles in a YAML file (docs/profiles.md, "Custom
+       profiles"): roads.profile_file, resolved against base_dir; NULL:
+       the built-in roads.profile (the two exclude each other: the file
+       names its own base). The scenario reader, or am_scenario_finalize
+       for a scenario built in code, reads the file once into
+       roads_custom_profile, with its size and SHA-256 for the output's
+       provenance; later changes to the file are not seen. */
+    char *roads_profile_file;
+    struct am_profile *roads_custom_profile; /* owned; NULL until read */
+    long long roads_profile_file_size;
+    char roads_profile_file_sha256[65];
     /* issue 7, strongly connected components: snap.components, the
        components of the road graph that points may snap onto (see
        docs/scenario.md). Default AM_COMPONENTS_MIN_NODES with n

@@ -186,6 +186,8 @@ static am_status write_root_attrs(rf_ctx *c, am_h5 *h)
         AM_TRY(write_fingerprint(c, h, "/", "roads", &r->roads));
     if (r->population.path != NULL)
         AM_TRY(write_fingerprint(c, h, "/", "population", &r->population));
+    if (r->profile_file.path != NULL)
+        AM_TRY(write_fingerprint(c, h, "/", "profile_file", &r->profile_file));
     return rc;
 }
 

@@ -59,6 +59,8 @@ typedef struct am_rf_provenance {
     am_rf_input scenario;      /* path NULL: not written */
     am_rf_input roads;
     am_rf_input population;
+    am_rf_input profile_file; /* roads.profile_file (issue 7); path NULL:
+                                 none, not written */
 } am_rf_provenance;
 
 /* One speed zone layer (issue 7): a row of /network/speed_zones. */

@@ -19,6 +19,7 @@
 #include "common/alloc.h"
 #include "common/strutil.h"
 #include "engine/graph_cache.h"
+#include "engine/scenario_file.h"
 
 #define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -167,6 +168,89 @@ static void test_key_components(void **state)
     assert_non_null(strstr(base.text, "roads.content=\"sha256:" HEX_A));
     am_roads_key_free(&base);
     am_scenario_destroy(s);
+}
+
+/* Writes text to path. */
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* The key of s after (re)reading its profile file written with text. */
+static void key_with_profile(am_scenario *s, const char *path, const char *text,
+                             am_roads_key *k)
+{
+    am_error err;
+    write_text(path, text);
+    assert_int_equal(am_profile_file_read_for(s, &err), AM_OK);
+    key_of(s, HEX_A, 100, k);
+}
+
+/* roads.profile_file (issue 7): the profile's content is in the key, not
+ * the file's path or formatting. */
+static void test_key_profile_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/am-gcache-prof-XXXXXX", path[96], path2[96];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/p.yaml", dir);
+    snprintf(path2, sizeof path2, "%s/q.yaml", dir);
+    am_scenario *s = NULL;
+    assert_int_equal(am_scenario_create(&s), AM_OK);
+    am_roads_key none, base, k;
+    key_of(s, HEX_A, 100, &none);
+    assert_non_null(strstr(none.text, "roads.profile_file=(unset)\n"));
+    set_str(&s->roads_profile_file, path);
+    const char *text = "name: moto\nbase: car\nclasses: {track: 30}\n";
+    key_with_profile(s, path, text, &base);
+    assert_false(same_key(&none, &base));
+    assert_non_null(strstr(base.text, "roads.profile_file=\"moto\";"));
+    /* a comment or a reformatting: the same profile, the same key */
+    key_with_profile(s, path,
+                     "# a comment\nname: moto\nbase: car\nclasses:\n"
+                     "  track: 30\n",
+                     &k);
+    assert_true(same_key(&base, &k));
+    am_roads_key_free(&k);
+    /* the same content under another name: the same key */
+    set_str(&s->roads_profile_file, path2);
+    key_with_profile(s, path2, text, &k);
+    assert_true(same_key(&base, &k));
+    am_roads_key_free(&k);
+    /* each setting of the file changes it */
+    const char *changed[] = {
+        "name: moto2\nbase: car\nclasses: {track: 30}\n",
+        "name: moto\nbase: car\nclasses: {track: 31}\n",
+        "name: moto\nbase: ambulance\nclasses: {track: 30}\n",
+        "name: moto\nbase: car\nclasses: {track: 30, path: 10}\n",
+        "name: moto\nbase: car\nclasses: {track: 30}\noneway: ignore\n",
+        "name: moto\nbase: car\nclasses: {track: 30}\n"
+        "oneway_key: oneway:motorcycle\n",
+        "name: moto\nbase: car\nclasses: {track: 30}\naccess: [access]\n",
+        "name: moto\nbase: car\nclasses: {track: 30}\nmaxspeed: cap\n",
+        "name: moto\nbase: car\nclasses: {track: 30}\n"
+        "plausibility: {ratio: 0.5}\n",
+        "name: moto\nbase: car\nclasses: {track: 30}\n"
+        "plausibility: {floor_kmh: 10}\n",
+        "name: moto\nbase: car\nclasses: {track: 30}\n"
+        "ferries: {enabled: true}\n",
+        "name: moto\nbase: car\nclasses: {track: 30}\n"
+        "ferries: {speed_kmh: 15}\n",
+    };
+    for (size_t i = 0; i < sizeof changed / sizeof changed[0]; i++) {
+        key_with_profile(s, path2, changed[i], &k);
+        assert_false(same_key(&base, &k));
+        am_roads_key_free(&k);
+    }
+    am_roads_key_free(&none);
+    am_roads_key_free(&base);
+    am_scenario_destroy(s);
+    unlink(path);
+    unlink(path2);
+    rmdir(dir);
 }
 
 /* A small network with every counter set. */
@@ -384,6 +468,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_components),
+        cmocka_unit_test(test_key_profile_file),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_and_stale, setup,
                                         teardown),
