@@ -94,7 +94,9 @@ static void test_motorbike_faster_than_car(void **state)
     for (int64_t a = 0; a < r0->n_arcs; a++) {
         assert_int_equal(r0->tail[a], r1->tail[a]);
         assert_int_equal(r0->head[a], r1->head[a]);
-        assert_true(r1->time_ds[a] <= r0->time_ds[a]);
+        /* times are rounded along each road (roads.c): one arc may get
+         * 1 ds more where the road's carry falls differently */
+        assert_true(r1->time_ds[a] <= r0->time_ds[a] + 1);
         faster += r1->time_ds[a] < r0->time_ds[a];
         /* residential 25 -> 35: t1 = t0 * 25 / 35 (each rounded to 1 ds) */
         by_ratio += r0->time_ds[a] >= 50 &&
