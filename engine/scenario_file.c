@@ -782,10 +782,49 @@ static am_status parse_profile_speeds(const parse_ctx *c,
     return AM_OK;
 }
 
+/*
+ * A field mapping (class_field, speed_field, time_field) gives the speeds
+ * of a plain GIS layer: the travel profile's keys would be silently
+ * ignored, so they are refused at their line.
+ */
+static am_status mapping_excludes_profile(const parse_ctx *c,
+                                          const yaml_node_t *n)
+{
+    static const char *const mapping[] = {"class_field", "speed_field",
+                                          "time_field"};
+    static const char *const profile_keys[] = {
+        "profile", "profile_file",         "speeds",
+        "ferries", "maxspeed_implausible", "speed_multipliers"};
+    const char *given = NULL;
+    for (size_t i = 0; i < sizeof mapping / sizeof mapping[0]; i++)
+        if (given == NULL && lookup(c, n, mapping[i]) != NULL)
+            given = mapping[i];
+    if (given == NULL)
+        return AM_OK;
+    for (size_t i = 0; i < sizeof profile_keys / sizeof profile_keys[0]; i++) {
+        const yaml_node_t *k = lookup(c, n, profile_keys[i]);
+        if (k != NULL)
+            return perr(c, k,
+                        "'roads.%s' applies to OSM tags read through a travel "
+                        "profile, and 'roads.%s' reads this layer through a "
+                        "field mapping instead: %s",
+                        profile_keys[i], given,
+                        strcmp(given, "class_field") == 0
+                            ? "set the speeds in class_speeds_kmh (and "
+                              "default_speed_kmh), or use speed_zones to "
+                              "slow areas"
+                            : "the speeds come from the field; use "
+                              "speed_zones to slow areas");
+    }
+    return AM_OK;
+}
+
 static am_status parse_roads(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
     am_status rc = check_mapping(c, n, "roads", roads_keys);
+    if (rc == AM_OK)
+        rc = mapping_excludes_profile(c, n);
     if (rc == AM_OK)
         rc = get_string(c, n, "roads", "path", &s->roads_path);
     if (rc == AM_OK)

@@ -101,6 +101,24 @@ static void network_profile(const am_model *m, am_rf_network *nw)
     nw->missing_nodes_dropped = rn->n_missing_nodes_dropped;
 }
 
+/* /network's speed table for a layer read through class_field (its
+ * class_speeds_kmh, in the scenario's order), under the profile name
+ * "field mapping" (no travel profile read the layer). */
+static void mapping_speeds(const am_scenario *s, am_rf_network *nw)
+{
+    snprintf(nw->profile, sizeof nw->profile, "field mapping");
+    size_t k = 0;
+    for (int i = 0; i < s->n_roads_class_speeds && i < AM_RF_MAX_CLASSES; i++) {
+        int n = snprintf(nw->speed_classes + k, sizeof nw->speed_classes - k,
+                         "%s%s", i ? "," : "", s->roads_class_speeds[i].klass);
+        if (n < 0 || (size_t)n >= sizeof nw->speed_classes - k)
+            break;
+        k += (size_t)n;
+        nw->speed_kmh[i] = s->roads_class_speeds[i].kmh;
+        nw->n_classes = i + 1;
+    }
+}
+
 /* The root attributes, /network and /population from the model; zones
  * (caller-allocated, [n_speed_zones]) holds the speed zone rows; speeds:
  * the caller's buffer for /network's "speeds" (size AM_ERROR_MSG_MAX). */
@@ -151,6 +169,8 @@ static void describe_model(const am_write_request *w, const char *now,
     if (s->roads_class_field == NULL && s->roads_speed_field == NULL &&
         s->roads_time_field == NULL)
         network_profile(m, &d->network); /* OSM tags read by the profile */
+    else if (s->roads_class_field != NULL)
+        mapping_speeds(s, &d->network); /* the class_speeds_kmh table */
     for (int k = 0; k < s->n_speed_zones; k++) {
         const am_speed_zone *z = &s->speed_zones[k];
         const am_zone_layer *zl = m->zones[k];
