@@ -1993,6 +1993,7 @@ static am_status profile_classes(const parse_ctx *c, const yaml_node_t *n,
         am_profile_class *pc = &p->classes[p->n_classes++];
         snprintf(pc->highway, sizeof pc->highway, "%s", highway);
         pc->kmh = kmh;
+        pc->mult = 1.0;
     }
     return AM_OK;
 }

@@ -84,7 +84,7 @@ static void network_profile(const am_model *m, am_rf_network *nw)
         if (n < 0 || (size_t)n >= sizeof nw->speed_classes - k)
             break;
         k += (size_t)n;
-        nw->speed_kmh[i] = prof.classes[i].kmh;
+        nw->speed_kmh[i] = prof.classes[i].kmh * prof.classes[i].mult;
         nw->n_classes = i + 1;
     }
     nw->ferries_enabled = prof.ferries;

@@ -148,6 +148,7 @@ am_status am_profile_builtin(const char *name, am_profile *out, am_error *err)
         snprintf(out->classes[i].highway, AM_PROFILE_KEY_MAX, "%s",
                  b->speeds[i].highway);
         out->classes[i].kmh = b->speeds[i].kmh;
+        out->classes[i].mult = 1.0;
     }
     out->oneway_general = b->oneway_general;
     snprintf(out->oneway_key, sizeof out->oneway_key, "%s", b->oneway_key);
@@ -177,6 +178,16 @@ static am_profile_class *class_find(const am_profile *p, const char *highway)
 double am_profile_speed_kmh(const am_profile *p, const char *highway)
 {
     const am_profile_class *c = class_find(p, highway);
+    return c != NULL ? c->kmh * c->mult : 0.0;
+}
+
+/* The class's own speed, without its condition multiplier (maxspeed
+ * plausibility is judged against it: rain does not make a limit wrong). */
+static double class_base_kmh(const am_profile *p, const char *highway,
+                             double *mult)
+{
+    const am_profile_class *c = class_find(p, highway);
+    *mult = c != NULL ? c->mult : 1.0;
     return c != NULL ? c->kmh : 0.0;
 }
 
@@ -226,7 +237,7 @@ am_status am_profile_scale_speed(am_profile *p, const char *highway,
                             "speed multiplier %g for class '%s': expected a "
                             "number above 0 and at most 10",
                             factor, highway);
-    c->kmh *= factor;
+    c->mult *= factor; /* on the way's final speed: see am_profile_eval */
     return AM_OK;
 }
 
@@ -569,12 +580,16 @@ static int is(const char *v, const char *want)
     return v != NULL && strcmp(v, want) == 0;
 }
 
+static void eval_speed(const am_profile *p, const am_way_tags *t,
+                       double class_kmh, am_way_verdict *out);
+
 void am_profile_eval(const am_profile *p, const am_way_tags *t,
                      am_way_verdict *out)
 {
     memset(out, 0, sizeof *out);
     out->drop = AM_WAY_NOT_ROUTABLE;
-    double class_kmh = am_profile_speed_kmh(p, t->highway);
+    double mult = 1.0;
+    double class_kmh = class_base_kmh(p, t->highway, &mult);
     int ferry = class_kmh <= 0.0 && is(t->route, "ferry") &&
                 (t->highway == NULL || t->highway[0] == '\0');
     if (class_kmh <= 0.0 && !(ferry && p->ferries))
@@ -605,6 +620,15 @@ void am_profile_eval(const am_profile *p, const am_way_tags *t,
             out->ferry_bad_duration = 1;
         return;
     }
+    eval_speed(p, t, class_kmh, out);
+    out->kmh *= mult; /* roads.speed_multipliers: the road's conditions */
+}
+
+/* The way's speed before its class's condition multiplier: the class
+ * speed, or its maxspeed as the profile's policy says. */
+static void eval_speed(const am_profile *p, const am_way_tags *t,
+                       double class_kmh, am_way_verdict *out)
+{
     out->kmh = class_kmh;
     if (p->maxspeed == AM_MAXSPEED_POLICY_IGNORE)
         return;

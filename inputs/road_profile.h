@@ -45,6 +45,9 @@ typedef enum am_maxspeed_policy {
 typedef struct am_profile_class {
     char highway[AM_PROFILE_KEY_MAX]; /* OSM highway=* value */
     double kmh;                       /* > 0 and finite */
+    double mult; /* condition multiplier (roads.speed_multipliers; 1 by
+                    default), applied to a way's final speed, whether it
+                    came from the class or from a maxspeed tag */
 } am_profile_class;
 
 typedef struct am_profile {

@@ -546,6 +546,26 @@ static void test_speed_settings(void **state)
     assert_int_equal(am_profile_scale_speed(&p, "footway", 2, &err),
                      AM_ERR_INVALID);
     assert_int_equal(am_profile_set_speed(&p, NULL, 2, &err), AM_ERR_INVALID);
+
+    /* a multiplier is the road's conditions: it slows a way signed
+     * maxspeed=100 as much as an unsigned one (new-user review), and the
+     * tag's plausibility is judged against the class's own speed */
+    am_profile q = get("car");
+    assert_int_equal(am_profile_scale_speed(&q, "primary", 0.5, &err), AM_OK);
+    am_way_tags t;
+    am_way_verdict v;
+    memset(&t, 0, sizeof t);
+    t.highway = "primary";
+    am_profile_eval(&q, &t, &v);
+    assert_true(v.kmh == 30.0);
+    t.maxspeed = "100";
+    am_profile_eval(&q, &t, &v);
+    assert_int_equal(v.maxspeed, AM_MAXSPEED_USE_USED);
+    assert_true(v.kmh == 50.0);
+    t.maxspeed = "20"; /* plausible for primary (60), not for 30 */
+    am_profile_eval(&q, &t, &v);
+    assert_int_equal(v.maxspeed, AM_MAXSPEED_USE_USED);
+    assert_true(v.kmh == 10.0);
 }
 
 int main(void)
