@@ -596,12 +596,14 @@ static am_status roads_mapping_check(const am_scenario *s, am_error *err)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'roads.oneway_field' needs a field mapping "
                             "(class_field, speed_field or time_field)");
-    if (!(s->roads_join_tolerance_m >= 0.0 &&
-          s->roads_join_tolerance_m <= AM_JOIN_TOLERANCE_MAX_M))
+    if (!(s->roads_join_tolerance_m == 0.0 ||
+          (s->roads_join_tolerance_m >= AM_JOIN_TOLERANCE_MIN_M &&
+           s->roads_join_tolerance_m <= AM_JOIN_TOLERANCE_MAX_M)))
         return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'roads.join_tolerance_m' must be >= 0 and <= %g "
-                            "m (got %g)",
-                            AM_JOIN_TOLERANCE_MAX_M, s->roads_join_tolerance_m);
+                            "'roads.join_tolerance_m' must be 0 or from %g to "
+                            "%g m (got %g)",
+                            AM_JOIN_TOLERANCE_MIN_M, AM_JOIN_TOLERANCE_MAX_M,
+                            s->roads_join_tolerance_m);
     return AM_OK;
 }
 

@@ -629,6 +629,12 @@ static am_status parse_roads_mapping(const parse_ctx *c, const yaml_node_t *n)
     if (rc == AM_OK)
         rc = get_double(c, n, "roads", "join_tolerance_m", &range_join_m,
                         &s->roads_join_tolerance_m);
+    if (rc == AM_OK && s->roads_join_tolerance_m > 0.0 &&
+        s->roads_join_tolerance_m < AM_JOIN_TOLERANCE_MIN_M)
+        rc = perr(c, lookup(c, n, "join_tolerance_m"),
+                  "'roads.join_tolerance_m' must be 0 or at least %g m (got "
+                  "%g): coordinates carry no finer precision",
+                  AM_JOIN_TOLERANCE_MIN_M, s->roads_join_tolerance_m);
     if (rc != AM_OK)
         return rc;
     const yaml_node_t *v = lookup(c, n, "class_speeds_kmh");

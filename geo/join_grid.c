@@ -93,7 +93,7 @@ static am_status cells_resize(am_join_grid *g, size_t cap)
 am_status am_join_grid_create(double tol_m, am_join_grid **out)
 {
     *out = NULL;
-    if (!(tol_m > 0.0 && tol_m <= AM_JOIN_TOLERANCE_MAX_M))
+    if (!(tol_m >= AM_JOIN_TOLERANCE_MIN_M && tol_m <= AM_JOIN_TOLERANCE_MAX_M))
         return AM_ERR_INVALID;
     am_join_grid *g = am_calloc(1, sizeof *g);
     if (g == NULL)

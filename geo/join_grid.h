@@ -27,9 +27,13 @@ typedef struct am_join_grid am_join_grid;
 
 /* Largest tolerance accepted, in metres. */
 #define AM_JOIN_TOLERANCE_MAX_M 100.0
+/* The smallest tolerance but 0 (a millimetre): below it the grid's cell
+ * indices would overflow, and coordinates carry no such precision. */
+#define AM_JOIN_TOLERANCE_MIN_M 0.001
 
 /*
- * A grid for tol_m metres (finite, > 0 and <= AM_JOIN_TOLERANCE_MAX_M;
+ * A grid for tol_m metres (finite, >= AM_JOIN_TOLERANCE_MIN_M and
+ * <= AM_JOIN_TOLERANCE_MAX_M;
  * AM_ERR_INVALID otherwise). AM_ERR_NOMEM. *out owned by the caller.
  */
 am_status am_join_grid_create(double tol_m, am_join_grid **out);

@@ -591,8 +591,8 @@ static uint32_t time_by_speed(time_split *ts, double d, double kmh)
     if (!(target >= (double)ts->given_ds))
         return 0;
     const double t = target - (double)ts->given_ds;
-    const uint32_t arc = t >= (double)(AM_TIME_INF - 1) ? AM_TIME_INF - 1
-                                                        : (uint32_t)t;
+    const uint32_t arc =
+        t >= (double)(AM_TIME_INF - 1) ? AM_TIME_INF - 1 : (uint32_t)t;
     ts->given_ds += arc;
     return arc;
 }
@@ -1661,11 +1661,13 @@ static am_status finish_network(const builder *b, const am_road_options *opt,
 static am_status mapping_check(const am_road_options *opt, am_error *err)
 {
     double tol = opt->join_tolerance_m;
-    if (!(tol >= 0.0 && tol <= AM_JOIN_TOLERANCE_MAX_M))
+    if (!(tol == 0.0 ||
+          (tol >= AM_JOIN_TOLERANCE_MIN_M && tol <= AM_JOIN_TOLERANCE_MAX_M)))
         return am_error_set(err, AM_ERR_INVALID, opt->path,
-                            "roads.join_tolerance_m must be from 0 to %g "
-                            "metres (got %g)",
-                            AM_JOIN_TOLERANCE_MAX_M, tol);
+                            "roads.join_tolerance_m must be 0 or from %g to "
+                            "%g metres (got %g)",
+                            AM_JOIN_TOLERANCE_MIN_M, AM_JOIN_TOLERANCE_MAX_M,
+                            tol);
     switch (opt->speed_source) {
     case AM_ROAD_SPEED_PROFILE:
     case AM_ROAD_SPEED_FIELD:
