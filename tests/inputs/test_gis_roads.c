@@ -410,9 +410,14 @@ static void test_gap_errors(void **state)
                  "field 'oneway'");
     o = gap_options(AM_ROAD_SPEED_FIELD, "kmh");
     o.join_tolerance_m = -0.5;
-    expect_error(&o, AM_ERR_INVALID, "join_tolerance_m must be from 0 to 100");
+    expect_error(&o, AM_ERR_INVALID,
+                 "join_tolerance_m must be 0 or from 0.001 to 100");
     o.join_tolerance_m = NAN;
-    expect_error(&o, AM_ERR_INVALID, "join_tolerance_m must be from 0 to 100");
+    expect_error(&o, AM_ERR_INVALID,
+                 "join_tolerance_m must be 0 or from 0.001 to 100");
+    o.join_tolerance_m = 1e-300; /* overflowed the grid's cells before */
+    expect_error(&o, AM_ERR_INVALID,
+                 "join_tolerance_m must be 0 or from 0.001 to 100");
     o = gap_options(AM_ROAD_SPEED_CLASS, "class");
     static const am_road_class_speed bad[] = {{"primary", 0.0}};
     o.class_speeds = bad;
