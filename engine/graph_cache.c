@@ -66,6 +66,7 @@ static const counter_row COUNTERS[] = {
     ROW(n_bad_value, CT_I64),
     ROW(n_bad_oneway, CT_I64),
     ROW(n_joined, CT_I64),
+    ROW(n_collapsed, CT_I64),
 };
 #undef ROW
 #define N_COUNTERS (sizeof COUNTERS / sizeof COUNTERS[0])

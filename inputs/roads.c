@@ -179,6 +179,7 @@ typedef struct builder {
     int n_first_class;
     long long first_bad_value[FIRST_IDS];
     long long first_bad_oneway[FIRST_IDS];
+    long long first_collapsed[FIRST_IDS]; /* features joined into a node */
     int64_t n_nonline;          /* features whose geometry is not a line */
     OGRwkbGeometryType nonline; /* the first such type */
 } builder;
@@ -773,8 +774,17 @@ static am_status feature_add(builder *b, OGRGeometryH g, const frame *fr,
             return rc;
         at += b->part_n[p];
     }
-    if (n_seg == 0)
+    if (n_seg == 0) {
+        /* lines there, but every segment joined into one node: shorter
+         * than the join tolerance, not broken */
+        at = 0;
+        for (size_t p = 0; p < n_parts; p++) {
+            if (part_usable(b->x + at, b->y + at, b->part_n[p]))
+                *bad = 2;
+            at += b->part_n[p];
+        }
         return AM_OK;
+    }
     *bad = 0;
     n->total_len_km += len_m / 1000.0;
     return AM_OK;
@@ -1266,7 +1276,11 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
                 am_error_set_feature(err, fid);
                 return rc;
             }
-            if (bad) {
+            if (bad == 2) {
+                n->n_collapsed++;
+                if (n->n_collapsed <= FIRST_IDS)
+                    b->first_collapsed[n->n_collapsed - 1] = last_fid;
+            } else if (bad) {
                 n->n_bad_geometry++;
             } else if (mapped) {
                 n->n_routable++;
@@ -1627,6 +1641,17 @@ static am_status finish_network(const builder *b, const am_road_options *opt,
             (long long)n->n_bad_geometry);
         am_error_set_layer(err, lname);
         return rc;
+    }
+    if (n->n_collapsed > 0) {
+        char ids[128];
+        ids_text(b->first_collapsed, n->n_collapsed, ids, sizeof ids);
+        am_warn(opt->warnings,
+                "%s: layer '%s': %lld road features vanished: every segment "
+                "of theirs was shorter than roads.join_tolerance_m = %g m, "
+                "so their ends joined into one node (features %s); lower "
+                "the tolerance to keep them",
+                opt->path, lname, (long long)n->n_collapsed,
+                opt->join_tolerance_m, ids);
     }
     if (n->n_bad_geometry > 0)
         am_warn(opt->warnings,

@@ -81,6 +81,8 @@ typedef struct am_road_network {
     int64_t n_unlisted_class; /* CLASS: class not in the table: skipped */
     int64_t n_bad_value;      /* speed/time field null or not usable */
     int64_t n_bad_oneway;     /* oneway value in no list: both ways */
+    int64_t n_collapsed;      /* features whose segments all joined into
+                                 one node (shorter than the tolerance) */
     int64_t n_joined;         /* vertices joined to a node within the
                                  tolerance (not at identical coordinates) */
     /* OSM tag outcomes (issue 7, profiles), all counted over features of
