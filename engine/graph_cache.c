@@ -46,7 +46,8 @@ static const counter_row COUNTERS[] = {
     ROW(n_features, CT_I64),     ROW(n_routable, CT_I64),
     ROW(n_not_routable, CT_I64), ROW(n_bad_geometry, CT_I64),
     ROW(n_oneway, CT_I64),       ROW(n_maxspeed, CT_I64),
-    ROW(total_len_km, CT_F64),
+    ROW(total_len_km, CT_F64),   ROW(n_joined, CT_I64),
+    ROW(n_crossings, CT_I64),
 };
 #undef ROW
 #define N_COUNTERS (sizeof COUNTERS / sizeof COUNTERS[0])
@@ -233,8 +234,9 @@ static void settings_text(const am_scenario *s, sbuf *b)
              i++)
             sb_item(b, s->roads_oneway_values[d][i], ";");
     }
-    sb_addf(b, "\nroads.join_tolerance_m=%.17g\nroads.join_vertices=%d\n",
+    sb_addf(b, "\nroads.join_tolerance_m=%.17g\nroads.join_vertices=%d",
             s->roads_join_tolerance_m, s->roads_join_all_vertices);
+    sb_addf(b, "\nroads.join_crossings=%d\n", s->roads_join_crossings);
 }
 
 /*
@@ -244,12 +246,12 @@ static void settings_text(const am_scenario *s, sbuf *b)
  * the file layout and the engine's version (a newer reader may read the
  * same file differently), and (settings_text) the profile's settings
  * (ferries, maxspeed_implausible, speeds, speed_multipliers), a GIS
- * layer's field mapping and the join tolerance. Every new roads.* scenario key
- * that affects the read (profile definitions, speed overrides, class
- * multipliers, field mappings, join tolerances, ...) MUST be added here, with a
- * case in tests/engine/test_graph_cache.c (each setting changes the key).
- * Settings applied after the load (polygon speed zones, snapping, the
- * graph stage's policies) do not belong here.
+ * layer's field mapping, the join tolerance and join_crossings. Every new
+ * roads.* scenario key that affects the read (profile definitions, speed
+ * overrides, class multipliers, field mappings, join tolerances, ...) MUST be
+ * added here, with a case in tests/engine/test_graph_cache.c (each setting
+ * changes the key). Settings applied after the load (polygon speed zones,
+ * snapping, the graph stage's policies) do not belong here.
  */
 am_status am_roads_cache_key(const am_scenario *s, const char *roads_sha256_hex,
                              long long roads_size, am_roads_key *out,
