@@ -304,7 +304,8 @@ am_status am_crossings_find(const am_crossing_input *in, am_crossing **out,
     }
     am_free(ent);
     ent = NULL;
-    qsort(pairs, n_pairs, sizeof *pairs, cmp_pair);
+    if (n_pairs > 0)
+        qsort(pairs, n_pairs, sizeof *pairs, cmp_pair);
 
     /* step 3: each distinct pair once, in order */
     size_t n_cr = 0, cr_cap = 0;
