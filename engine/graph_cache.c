@@ -67,6 +67,7 @@ static const counter_row COUNTERS[] = {
     ROW(n_bad_oneway, CT_I64),
     ROW(n_joined, CT_I64),
     ROW(n_collapsed, CT_I64),
+    ROW(n_crossings, CT_I64),
 };
 #undef ROW
 #define N_COUNTERS (sizeof COUNTERS / sizeof COUNTERS[0])
@@ -253,8 +254,9 @@ static void settings_text(const am_scenario *s, sbuf *b)
              i++)
             sb_item(b, s->roads_oneway_values[d][i], ";");
     }
-    sb_addf(b, "\nroads.join_tolerance_m=%.17g\nroads.join_vertices=%d\n",
+    sb_addf(b, "\nroads.join_tolerance_m=%.17g\nroads.join_vertices=%d",
             s->roads_join_tolerance_m, s->roads_join_all_vertices);
+    sb_addf(b, "\nroads.join_crossings=%d\n", s->roads_join_crossings);
     /* issue 7, custom profiles: the profile as read from roads.profile_file
        (its content, not its path or formatting), field by field */
     const am_profile *p = s->roads_custom_profile;
@@ -287,7 +289,8 @@ static void settings_text(const am_scenario *s, sbuf *b)
  * the file layout and the engine's version (a newer reader may read the
  * same file differently), and (settings_text) the profile's settings
  * (ferries, maxspeed_implausible, speeds, speed_multipliers), a GIS
- * layer's field mapping and the join tolerance, and a custom profile read
+ * layer's field mapping, the join tolerance and join_crossings, and a
+ * custom profile read
  * from roads.profile_file (its every field, as read). Every new roads.*
  * scenario key that affects the read (profile definitions, speed overrides,
  * class multipliers, field mappings, join tolerances, ...) MUST be added here,

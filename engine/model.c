@@ -307,6 +307,7 @@ static am_status road_mapping_options(const am_scenario *s, am_road_options *ro,
     *table = NULL;
     ro->join_tolerance_m = s->roads_join_tolerance_m;
     ro->join_all_vertices = s->roads_join_all_vertices;
+    ro->join_crossings = s->roads_join_crossings;
     if (s->roads_class_field != NULL) {
         ro->speed_source = AM_ROAD_SPEED_CLASS;
         ro->speed_field = s->roads_class_field;

@@ -217,6 +217,8 @@ static am_status summary_fill(am_run_ctx *c)
         r->road_routable = m->roads->n_routable;
         r->road_km = m->roads->total_len_km;
         r->road_vertices_joined = m->roads->n_joined;
+        r->road_crossings_joined = m->roads->n_crossings;
+        r->road_join_crossings = c->s->roads_join_crossings;
         const am_road_network *n = m->roads;
         snprintf(r->road_profile, sizeof r->road_profile, "%s", n->profile);
         r->road_oneway = n->n_oneway;

@@ -106,7 +106,9 @@ static const char *const roads_keys[] = {
     /* issue 7, plain GIS line layers */
     "class_field", "class_speeds_kmh", "default_speed_kmh", "speed_field",
     "time_field", "time_unit", "oneway_field", "oneway_values",
-    "join_tolerance_m", "join_vertices", NULL};
+    "join_tolerance_m", "join_vertices",
+    /* issue 7, crossings */
+    "join_crossings", NULL};
 static const char *const oneway_value_keys[] = {"forward", "backward", "both",
                                                 NULL};
 static const char *const speed_zone_keys[] = {"path",  "layer",      "where",
@@ -606,6 +608,9 @@ static am_status parse_oneway_values(const parse_ctx *c, const yaml_node_t *n)
     return AM_OK;
 }
 
+static am_status get_bool(const parse_ctx *c, const yaml_node_t *map,
+                          const char *where, const char *key, int *out);
+
 /* The field mapping and joining keys of 'roads' (issue 7, plain GIS line
  * layers), with their cross-field rules at the line of the key at fault. */
 static am_status parse_roads_mapping(const parse_ctx *c, const yaml_node_t *n)
@@ -635,6 +640,9 @@ static am_status parse_roads_mapping(const parse_ctx *c, const yaml_node_t *n)
                   "'roads.join_tolerance_m' must be 0 or at least %g m (got "
                   "%g): coordinates carry no finer precision",
                   AM_JOIN_TOLERANCE_MIN_M, s->roads_join_tolerance_m);
+    if (rc == AM_OK)
+        rc =
+            get_bool(c, n, "roads", "join_crossings", &s->roads_join_crossings);
     if (rc != AM_OK)
         return rc;
     const yaml_node_t *v = lookup(c, n, "class_speeds_kmh");

@@ -61,6 +61,11 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 "               %s vertices joined to a node of another "
                 "line within roads.join_tolerance_m\n",
                 thousands((double)r->road_vertices_joined, a));
+    if (r->road_join_crossings)
+        fprintf(f,
+                "               %s crossings joined (roads.join_crossings: "
+                "nodes where crossing lines now meet)\n",
+                thousands((double)r->road_crossings_joined, a));
     fprintf(f,
             "  profile      %s: %lld one-way, maxspeed used on %lld (%lld "
             "not understood, %lld implausible), %lld closed by access "

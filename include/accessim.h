@@ -299,6 +299,12 @@ typedef struct am_scenario {
     int32_t components_n; /* min_nodes (>= 1) or K of largest (>= 1) */
     int components_error; /* 1: fail when a populated cell or a facility
                              is nearest to a disallowed component */
+    /* issue 7, plain GIS line layers, crossings: roads.join_crossings.
+       1: segments of different lines that cross are joined where they
+       cross, unless their levels (bridge, tunnel, layer) differ; 0
+       (default): crossing lines stay apart (bridges, tunnels).
+       docs/scenario.md "Joining crossing lines". */
+    int roads_join_crossings;
 
     am_facility_source *facility_sets; /* [n_facility_sets] */
     int n_facility_sets;
@@ -438,8 +444,10 @@ typedef struct am_run_summary {
     int64_t road_features;
     int64_t road_routable;
     double road_km;
-    int64_t road_vertices_joined; /* within roads.join_tolerance_m */
-    int32_t nodes;                /* road vertices: every node of every line */
+    int64_t road_vertices_joined;  /* within roads.join_tolerance_m */
+    int road_join_crossings;       /* roads.join_crossings given true */
+    int64_t road_crossings_joined; /* nodes where crossing lines joined */
+    int32_t nodes;                 /* road vertices: every node of every line */
     int64_t arcs;
     /* the search graph: degree-2 chains contracted (issue 7) */
     int32_t graph_nodes;

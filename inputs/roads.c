@@ -66,6 +66,7 @@
 
 #include "common/alloc.h"
 #include "common/units.h"
+#include "geo/crossings.h"
 #include "geo/crs.h"
 #include "geo/geodesic.h"
 #include "geo/join_grid.h"
@@ -173,6 +174,14 @@ typedef struct builder {
     am_join_grid *join;
     int join_all;       /* every vertex may join, not only line ends */
     int64_t feature_ix; /* the feature being added (owner of new nodes) */
+    /* join_crossings: every segment, in arc order */
+    int crossings;      /* on */
+    int32_t level;      /* the feature's level (bridge, tunnel, layer) */
+    int64_t *seg_arc0;  /* [n_segs] its first arc; tail -> head is a -> b */
+    uint8_t *seg_narcs; /* [n_segs] 1, or 2 (the second is b -> a) */
+    int64_t *seg_owner; /* [n_segs] feature_ix */
+    int32_t *seg_level; /* [n_segs] */
+    size_t n_segs, seg_cap;
     /* features skipped by the field mapping, for the warnings */
     long long first_unlisted[FIRST_IDS];
     char first_class[FIRST_IDS][TAG_MAX]; /* distinct unlisted classes */
@@ -357,6 +366,9 @@ enum {
     T_AREA,
     T_ROUTE,
     T_DURATION,
+    T_BRIDGE, /* the level tags: read only with join_crossings */
+    T_TUNNEL,
+    T_LAYER,
     T_MODE_ONEWAY,
     T_ACCESS0,
     T_SLOTS = T_ACCESS0 + AM_PROFILE_MAX_ACCESS
@@ -494,6 +506,31 @@ static void tags_view(const tags *t, const fields *fi, am_way_tags *v)
 #undef TAG
 }
 
+/*
+ * A way's level for join_crossings: its `layer` when an integer (OSM
+ * Key:layer), else 1 on a bridge, -1 in a tunnel (any value but "no";
+ * tunnel=building_passage is at ground level), else 0.
+ */
+static int32_t way_level(const tags *t)
+{
+    const char *l = t->val[T_LAYER];
+    if (l[0] != '\0') {
+        char *end = NULL;
+        long v = strtol(l, &end, 10);
+        while (end != NULL && (*end == ' ' || *end == '\t'))
+            end++;
+        if (end != l && end != NULL && *end == '\0' && v >= -100 && v <= 100)
+            return (int32_t)v;
+    }
+    const char *br = t->val[T_BRIDGE], *tu = t->val[T_TUNNEL];
+    if (br[0] != '\0' && strcmp(br, "no") != 0)
+        return 1;
+    if (tu[0] != '\0' && strcmp(tu, "no") != 0 &&
+        strcmp(tu, "building_passage") != 0)
+        return -1;
+    return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Coordinates                                                             */
 /* ---------------------------------------------------------------------- */
@@ -607,6 +644,33 @@ static int part_usable(const double *x, const double *y, size_t n)
     return 0;
 }
 
+/* Records the segment whose n_arcs arcs come next (join_crossings). */
+static am_status seg_add(builder *b, int n_arcs)
+{
+    size_t need = b->n_segs + 1;
+    if (need > b->seg_cap) {
+        size_t cap = b->seg_cap;
+        if (!grow((void **)&b->seg_arc0, &cap, need, sizeof *b->seg_arc0))
+            return AM_ERR_NOMEM;
+        cap = b->seg_cap;
+        if (!grow((void **)&b->seg_narcs, &cap, need, sizeof *b->seg_narcs))
+            return AM_ERR_NOMEM;
+        cap = b->seg_cap;
+        if (!grow((void **)&b->seg_owner, &cap, need, sizeof *b->seg_owner))
+            return AM_ERR_NOMEM;
+        cap = b->seg_cap;
+        if (!grow((void **)&b->seg_level, &cap, need, sizeof *b->seg_level))
+            return AM_ERR_NOMEM;
+        b->seg_cap = cap;
+    }
+    size_t s = b->n_segs++;
+    b->seg_arc0[s] = b->net->n_arcs;
+    b->seg_narcs[s] = (uint8_t)n_arcs;
+    b->seg_owner[s] = b->feature_ix;
+    b->seg_level[s] = b->level;
+    return AM_OK;
+}
+
 /*
  * Adds one line part (n vertices at x / y, WGS 84). *len_m and *n_added
  * (segments) accumulate; ts splits a feature's time (way.total_ds >= 0).
@@ -637,7 +701,9 @@ static am_status part_add(builder *b, const double *x, const double *y,
                          ? am_road_time_share(ts->cum_m, ts->total_m,
                                               w->total_ds, &ts->given_ds)
                          : time_by_speed(ts, d, w->kmh);
-        if (w->dir >= 0)
+        if (b->crossings)
+            rc = seg_add(b, w->dir == 0 ? 2 : 1);
+        if (rc == AM_OK && w->dir >= 0)
             rc = arc_add(b, prev, cur, (float)d, t);
         if (rc == AM_OK && w->dir <= 0)
             rc = arc_add(b, cur, prev, (float)d, t);
@@ -794,17 +860,20 @@ static am_status feature_add(builder *b, OGRGeometryH g, const frame *fr,
 /* Layer                                                                   */
 /* ---------------------------------------------------------------------- */
 
-static void fields_find(OGRLayerH layer, const am_profile *p, fields *fi)
+/* levels: also the level tags (bridge, tunnel, layer). */
+static void fields_find(OGRLayerH layer, const am_profile *p, int levels,
+                        fields *fi)
 {
     OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
-    static const char *const fixed[] = {"highway",  "oneway", "maxspeed",
-                                        "junction", "area",   "route",
-                                        "duration"};
+    static const char *const fixed[] = {
+        "highway", "oneway",   "maxspeed", "junction", "area",
+        "route",   "duration", "bridge",   "tunnel",   "layer"};
     memset(fi, 0, sizeof *fi);
     for (int i = 0; i < T_SLOTS; i++)
         fi->field[i] = -1;
     for (int i = 0; i < T_MODE_ONEWAY; i++)
-        fi->key[i] = fixed[i];
+        if (levels || (i != T_BRIDGE && i != T_TUNNEL && i != T_LAYER))
+            fi->key[i] = fixed[i];
     if (p->oneway_key[0] != '\0')
         fi->key[T_MODE_ONEWAY] = p->oneway_key;
     for (int i = 0; i < p->n_access && i < AM_PROFILE_MAX_ACCESS; i++)
@@ -1247,6 +1316,8 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         int skip = 0;
         if (mapped) {
             skip = mapped_way(b, f, opt, fi, &w) != 0; /* counted there */
+            if (!skip && b->crossings)
+                tags_read(f, fi, &t); /* the level tags */
         } else {
             tags_read(f, fi, &t);
             tags_view(&t, fi, &tv);
@@ -1262,6 +1333,7 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         if (!skip) {
             int bad = 0;
             int64_t arc0 = n->n_arcs;
+            b->level = b->crossings ? way_level(&t) : 0;
             rc = feature_add(b, OGR_F_GetGeometryRef(f), fr, &w, &bad, err);
             if (rc != AM_OK) {
                 long long fid = (long long)OGR_F_GetFID(f);
@@ -1307,6 +1379,206 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         }
     }
     return AM_OK;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Crossings (join_crossings)                                              */
+/* ---------------------------------------------------------------------- */
+
+/* A point where a segment is split. */
+typedef struct split {
+    int64_t seg;
+    double t; /* along the segment, a -> b, in (0, 1) */
+    int32_t node;
+} split;
+
+static int cmp_split(const void *x, const void *y)
+{
+    const split *a = x, *b = y;
+    if (a->seg != b->seg)
+        return a->seg < b->seg ? -1 : 1;
+    if (a->t != b->t)
+        return a->t < b->t ? -1 : 1;
+    return (a->node > b->node) - (a->node < b->node);
+}
+
+/*
+ * Writes the pieces of arc `a` (of segment a -> b, split at sp[0 .. k-1],
+ * sorted along it) at *at in the new arrays. Lengths go in proportion to
+ * t; times through am_road_time_share from the segment's a end, so they
+ * are whole deciseconds summing to the arc's, and a two-way segment's
+ * pieces have the same time both ways. reverse: the arc runs b -> a.
+ */
+static void arc_pieces(const am_road_network *n, int64_t a, const split *sp,
+                       size_t k, int reverse, am_road_network *out, int64_t *at)
+{
+    int32_t ends[2] = {n->tail[a], n->head[a]};
+    if (reverse) {
+        ends[0] = n->head[a];
+        ends[1] = n->tail[a];
+    }
+    uint64_t given = 0;
+    int64_t first = *at;
+    for (size_t p = 0; p <= k; p++) {
+        double t0 = p == 0 ? 0.0 : sp[p - 1].t;
+        double t1 = p == k ? 1.0 : sp[p].t;
+        int32_t u = p == 0 ? ends[0] : sp[p - 1].node;
+        int32_t v = p == k ? ends[1] : sp[p].node;
+        uint32_t time = am_road_time_share(t1, 1.0, n->time_ds[a], &given);
+        /* forward: pieces in order; reverse: the same pieces, last first */
+        int64_t slot = reverse ? first + (int64_t)(k - p) : first + (int64_t)p;
+        out->tail[slot] = reverse ? v : u;
+        out->head[slot] = reverse ? u : v;
+        out->len_m[slot] = (float)((double)n->len_m[a] * (t1 - t0));
+        out->time_ds[slot] = time;
+    }
+    *at += (int64_t)k + 1;
+}
+
+/*
+ * Joins crossing segments (am_road_options.join_crossings): finds them
+ * (geo/crossings.h), gives each meeting point a node (an existing end,
+ * a node already at those exact coordinates, or a new one, in the order
+ * of the crossing pairs), and replaces each split segment's arcs by its
+ * pieces, in place in the arc order. n->n_crossings: the distinct nodes
+ * where a segment was split.
+ */
+static am_status crossings_join(builder *b)
+{
+    am_road_network *n = b->net;
+    am_status rc = AM_OK;
+    int32_t *sa = NULL, *sb = NULL;
+    am_crossing *cr = NULL;
+    int64_t n_cr = 0;
+    split *sp = NULL;
+    uint8_t *seen = NULL;
+    am_road_network out = {0};
+    size_t n_sp = 0;
+    if (b->n_segs < 2)
+        return AM_OK;
+    sa = am_alloc_array(b->n_segs, sizeof *sa);
+    sb = am_alloc_array(b->n_segs, sizeof *sb);
+    if (sa == NULL || sb == NULL) {
+        rc = AM_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t s = 0; s < b->n_segs; s++) {
+        sa[s] = n->tail[b->seg_arc0[s]];
+        sb[s] = n->head[b->seg_arc0[s]];
+    }
+    am_crossing_input in = {
+        n->lon, n->lat,       n->n_nodes,   sa,
+        sb,     b->seg_owner, b->seg_level, (int64_t)b->n_segs};
+    if ((rc = am_crossings_find(&in, &cr, &n_cr)) != AM_OK || n_cr == 0)
+        goto cleanup;
+    sp = am_alloc_array((size_t)n_cr * 2, sizeof *sp);
+    if (sp == NULL) {
+        rc = AM_ERR_NOMEM;
+        goto cleanup;
+    }
+    /* a node per crossing; join grid off: a meeting point joins nothing */
+    am_join_grid *join = b->join;
+    b->join = NULL;
+    for (int64_t c = 0; c < n_cr && rc == AM_OK; c++) {
+        int32_t node = cr[c].node;
+        if (node < 0)
+            rc = node_get(b, cr[c].lon, cr[c].lat, 0, -1, &node);
+        for (int side = 0; rc == AM_OK && side < 2; side++) {
+            int64_t s = cr[c].seg[side];
+            if (cr[c].t[side] > 0.0 && cr[c].t[side] < 1.0 && node != sa[s] &&
+                node != sb[s])
+                sp[n_sp++] = (split){s, cr[c].t[side], node};
+        }
+    }
+    b->join = join;
+    if (rc != AM_OK)
+        goto cleanup;
+    qsort(sp, n_sp, sizeof *sp, cmp_split);
+    /* one split per (segment, node): a node on a segment may be found
+     * through both segments that end at it */
+    size_t m = 0;
+    for (size_t i = 0; i < n_sp; i++) {
+        int dup = 0;
+        for (size_t j = m; j-- > 0 && sp[j].seg == sp[i].seg;)
+            if (sp[j].node == sp[i].node)
+                dup = 1;
+        if (!dup)
+            sp[m++] = sp[i];
+    }
+    n_sp = m;
+    seen = am_calloc((size_t)n->n_nodes, 1);
+    if (seen == NULL) {
+        rc = AM_ERR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n_sp; i++)
+        if (!seen[sp[i].node]) {
+            seen[sp[i].node] = 1;
+            n->n_crossings++;
+        }
+
+    /* the new arc arrays: each split segment's arcs become its pieces */
+    int64_t extra = 0;
+    for (size_t i = 0; i < n_sp; i++)
+        extra += b->seg_narcs[sp[i].seg];
+    const size_t na = (size_t)(n->n_arcs + extra);
+    out.tail = am_alloc_array(na, sizeof *out.tail);
+    out.head = am_alloc_array(na, sizeof *out.head);
+    out.time_ds = am_alloc_array(na, sizeof *out.time_ds);
+    out.len_m = am_alloc_array(na, sizeof *out.len_m);
+    if (!out.tail || !out.head || !out.time_ds || !out.len_m) {
+        rc = AM_ERR_NOMEM;
+        goto cleanup;
+    }
+    int64_t at = 0, a = 0;
+    size_t i = 0;
+    for (size_t s = 0; s < b->n_segs; s++) {
+        int64_t a0 = b->seg_arc0[s];
+        for (; a < a0; a++, at++) { /* arcs outside segments: none today */
+            out.tail[at] = n->tail[a];
+            out.head[at] = n->head[a];
+            out.time_ds[at] = n->time_ds[a];
+            out.len_m[at] = n->len_m[a];
+        }
+        size_t k = 0;
+        while (i + k < n_sp && sp[i + k].seg == (int64_t)s)
+            k++;
+        for (int r = 0; r < b->seg_narcs[s]; r++, a++)
+            arc_pieces(n, a, sp + i, k, r == 1, &out, &at);
+        i += k;
+    }
+    for (; a < n->n_arcs; a++, at++) {
+        out.tail[at] = n->tail[a];
+        out.head[at] = n->head[a];
+        out.time_ds[at] = n->time_ds[a];
+        out.len_m[at] = n->len_m[a];
+    }
+    am_free(n->tail);
+    am_free(n->head);
+    am_free(n->time_ds);
+    am_free(n->len_m);
+    n->tail = out.tail;
+    n->head = out.head;
+    n->time_ds = out.time_ds;
+    n->len_m = out.len_m;
+    n->n_arcs = at;
+    b->arc_cap = (size_t)at;
+    out.tail = NULL;
+    out.head = NULL;
+    out.time_ds = NULL;
+    out.len_m = NULL;
+
+cleanup:
+    am_free(sa);
+    am_free(sb);
+    am_free(cr);
+    am_free(sp);
+    am_free(seen);
+    am_free(out.tail);
+    am_free(out.head);
+    am_free(out.time_ds);
+    am_free(out.len_m);
+    return rc;
 }
 
 /*
@@ -1474,7 +1746,7 @@ static am_status open_layer(GDALDatasetH ds, const am_road_options *opt,
         return rc;
     const char *lname = OGR_L_GetName(*layer);
 
-    fields_find(*layer, prof, fi);
+    fields_find(*layer, prof, opt->join_crossings, fi);
     rc = layer_has_lines(*layer, opt, lname, err);
     if (rc == AM_OK)
         rc = mapped_fields_find(*layer, opt, lname, fi, err);
@@ -1783,6 +2055,7 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         goto cleanup;
     }
     b.join_all = opt->join_all_vertices;
+    b.crossings = opt->join_crossings != 0;
     /* GDAL's OSM driver tells of missing nodes only in debug messages
      * of category OSM: enabled on this thread for the read. */
     char *old_debug = NULL;
@@ -1807,6 +2080,15 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     if (rc != AM_OK)
         goto cleanup;
     mapping_warn(&b, opt, lname);
+    if (b.crossings && (rc = crossings_join(&b)) != AM_OK) {
+        rc = am_error_set(err, rc, opt->path,
+                          rc == AM_ERR_NOMEM
+                              ? "out of memory joining crossing roads"
+                              : "more than %d road nodes",
+                          INT32_MAX);
+        am_error_set_layer(err, lname);
+        goto cleanup;
+    }
     if ((rc = finish_network(&b, opt, lname, err)) != AM_OK)
         goto cleanup;
     if (progress != NULL && !progress(1.0, "roads: done", progress_user)) {
@@ -1825,6 +2107,10 @@ cleanup:
     am_free(b.x);
     am_free(b.y);
     am_free(b.part_n);
+    am_free(b.seg_arc0);
+    am_free(b.seg_narcs);
+    am_free(b.seg_owner);
+    am_free(b.seg_level);
     am_join_grid_destroy(b.join);
     am_transform_destroy(fr.to_wgs84);
     GDALClose(ds);

@@ -51,6 +51,10 @@ typedef struct am_road_options {
     const am_road_oneway_values *oneway_values; /* NULL: the defaults */
     double join_tolerance_m; /* 0: identical vertices only; <= 100 */
     int join_all_vertices;   /* 0: a tolerance join needs a line end */
+    /* issue 7, crossings: 1 joins segments of different lines that cross
+       (geo/crossings.h), unless their levels (bridge, tunnel, layer)
+       differ; 0 (default): lines meet only at shared or joined vertices */
+    int join_crossings;
 } am_road_options;
 
 /* am_road_network.arc_flags: a ferry crossing (route=ferry), routable
@@ -85,6 +89,8 @@ typedef struct am_road_network {
                                  one node (shorter than the tolerance) */
     int64_t n_joined;         /* vertices joined to a node within the
                                  tolerance (not at identical coordinates) */
+    int64_t n_crossings;      /* join_crossings: nodes where crossing
+                                 segments were split (new or existing) */
     /* OSM tag outcomes (issue 7, profiles), all counted over features of
        a routable class (n_not_routable excludes them) */
     int64_t n_maxspeed_unparsable;  /* class speed used instead */
@@ -110,6 +116,13 @@ typedef struct am_road_network {
  * With join_tolerance_m > 0 a line end (any vertex with join_all_vertices)
  * joins the nearest node of another line within the tolerance
  * (geo/join_grid.h); arc lengths stay those of the lines as drawn.
+ * With join_crossings, segments of different features that cross get a
+ * node where they cross (geo/crossings.h), unless their levels differ
+ * (OSM `layer`, else +1 for `bridge`, -1 for `tunnel`, from fields of
+ * those names or other_tags): both are split there, lengths and times in
+ * proportion (times stay whole deciseconds and sum to the segment's).
+ * New nodes come after all the vertices' nodes, in the order of the
+ * crossing segment pairs (segments in file order).
  * Errors name the file and layer: AM_ERR_IO (missing;
  * a damaged file: GDAL failed to read a feature or the layer, naming the
  * feature id where known and GDAL's message), AM_ERR_FORMAT (not a vector

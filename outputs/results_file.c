@@ -307,6 +307,10 @@ static am_status write_network(rf_ctx *c, am_h5 *h)
                              c->err));
     AM_TRY(
         am_h5_attr_int64(h, at, "vertices_joined", n->vertices_joined, c->err));
+    AM_TRY(
+        am_h5_attr_int64(h, at, "join_crossings", n->join_crossings, c->err));
+    AM_TRY(am_h5_attr_int64(h, at, "crossings_joined", n->crossings_joined,
+                            c->err));
     if (rc == AM_OK && n->n_zones > 0)
         rc = write_zones(c, h);
     if (n->profile[0] != '\0')

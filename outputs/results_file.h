@@ -90,6 +90,8 @@ typedef struct am_rf_network {
     const char *oneway_field; /* "" or NULL: none */
     double join_tolerance_m;
     int64_t vertices_joined;
+    int64_t join_crossings;   /* roads.join_crossings: 0 or 1 */
+    int64_t crossings_joined; /* nodes where crossing lines were joined */
     /* the travel profile and what it made of the tags (issue 7, part
        "profiles and OSM tags"); profile "" : none of these is written */
     char profile[64];

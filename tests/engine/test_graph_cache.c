@@ -97,7 +97,8 @@ static void test_key_components(void **state)
                 {&s->roads_join_tolerance_m, NULL},
                 {NULL, &s->roads_ferries},
                 {NULL, &s->roads_use_implausible_maxspeed},
-                {NULL, &s->roads_join_all_vertices}};
+                {NULL, &s->roads_join_all_vertices},
+                {NULL, &s->roads_join_crossings}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         const double d0 = nums[i].d != NULL ? *nums[i].d : 0.0;
         const int i0 = nums[i].i != NULL ? *nums[i].i : 0;
