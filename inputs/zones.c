@@ -503,8 +503,7 @@ static void midpoint(double lon0, double lat0, double lon1, double lat1,
  * take no time at all; carried, every run of consecutive arcs sums to its
  * exact scaled time within 1 ds.
  */
-static uint32_t scaled_time(uint32_t t, double mult, double *cum,
-                            double *given)
+static uint32_t scaled_time(uint32_t t, double mult, double *cum, double *given)
 {
     const double ds = (double)t / mult;
     if (!(ds >= 0.0))

@@ -687,7 +687,6 @@ static void test_gpkg_bad_where(void **state)
     unlink(path);
 }
 
-
 /*
  * A road drawn with a vertex every ~0.2 m (hostile review, issue 7): each
  * arc alone is 0.13 ds at 60 km/h, which rounded on its own is 0, so the
