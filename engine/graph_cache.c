@@ -546,6 +546,13 @@ static void key_difference(const char *cached, const char *ours, char *why,
 /* Everything a loaded network must satisfy; 0 with why set if not. */
 static int network_valid(const am_road_network *r, char *why, size_t n)
 {
+    /* what a read never gives: no road at all, an arc from a node to
+     * itself (repeated vertices are skipped) */
+    if (r->n_nodes < 2 || r->n_arcs < 1) {
+        snprintf(why, n, "it holds no road (%d nodes, %lld arcs)",
+                 (int)r->n_nodes, (long long)r->n_arcs);
+        return 0;
+    }
     for (int32_t i = 0; i < r->n_nodes; i++)
         if (!(r->lon[i] >= -180.0 && r->lon[i] <= 180.0 && r->lat[i] >= -90.0 &&
               r->lat[i] <= 90.0)) {
@@ -554,8 +561,8 @@ static int network_valid(const am_road_network *r, char *why, size_t n)
         }
     for (int64_t a = 0; a < r->n_arcs; a++) {
         if (r->tail[a] < 0 || r->tail[a] >= r->n_nodes || r->head[a] < 0 ||
-            r->head[a] >= r->n_nodes) {
-            snprintf(why, n, "arc %lld names a node out of range",
+            r->head[a] >= r->n_nodes || r->tail[a] == r->head[a]) {
+            snprintf(why, n, "arc %lld names a node out of range or itself",
                      (long long)a);
             return 0;
         }

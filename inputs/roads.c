@@ -1186,6 +1186,7 @@ static void way_used(builder *b, const am_way_verdict *v, const am_way_tags *t,
         break;
     case AM_MAXSPEED_USE_IMPLAUSIBLE:
         n->n_maxspeed_implausible++;
+        n->n_maxspeed += b->prof->use_implausible != 0; /* used anyway */
         sample(b, S_IMPLAUSIBLE, fid, t->highway, value);
         break;
     default:
