@@ -849,6 +849,23 @@ static am_status build_snap(am_model *m, am_error *err)
                               &n_on, &m->phases, err);
     if (rc != AM_OK)
         goto done;
+    if (n_on == 0 && m->n_frag_seg > 0 &&
+        m->n_seg < m->n_frag_seg) { /* the roads are there, on fragments */
+        char rule[96];
+        am_snap_rule_describe(m->s, rule, sizeof rule);
+        rc = am_error_set(err, AM_ERR_NO_OVERLAP, m->pop_path,
+                          "no populated cell is within snap.max_distance_m "
+                          "= %g m of a road that snap.components allows "
+                          "(%s; the largest strongly connected component of "
+                          "%s has %d %s, and %d road segments lie on "
+                          "smaller ones: one-way roads with no way back?); "
+                          "set snap.components: all, or a smaller min_nodes",
+                          m->s->snap_max_m, rule, m->roads_path,
+                          (int)m->components->size[0],
+                          m->components->size[0] == 1 ? "vertex" : "vertices",
+                          (int)m->n_frag_seg);
+        goto done;
+    }
     if (n_on == 0) {
         rc = am_error_set(err, AM_ERR_NO_OVERLAP, m->pop_path,
                           "no populated cell is within snap.max_distance_m "
