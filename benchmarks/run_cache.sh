@@ -1,9 +1,9 @@
 #!/bin/sh
 # run_cache.sh: the prepared-graph cache (accessim prepare) against reading
-# the roads, on the Comoros demo, Andorra (../shared/data, skipped when
-# absent) and a synthetic region (accessim-genregion, default M).
+# the roads, on the Comoros demo, Andorra (tests/data/osm_andorra) and a
+# synthetic region (accessim-genregion, default M).
 #
-# Usage: [SHARED_DATA=DIR] run_cache.sh [BUILD] [TRIALS] [PRESET|none]
+# Usage: run_cache.sh [BUILD] [TRIALS] [PRESET|none]
 #
 # For each network: the time of `accessim prepare` (reading the roads and
 # writing the cache), the cache's size, and TRIALS runs each way of the
@@ -17,7 +17,6 @@ trials=${2:-3}
 preset=${3:-M}
 am=$build/accessim
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=${SHARED_DATA:-$root/../shared/data}
 work=$(mktemp -d "${TMPDIR:-/tmp}/am-bench-cache.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -57,12 +56,13 @@ mkdir -p "$work/comoros"
 cp "$root"/data/comoros/* "$work/comoros/"
 bench comoros "$work/comoros/comoros.yaml"
 
-if [ -f "$shared/osm_andorra/andorra.osm.pbf" ]; then
+andorra=$root/tests/data/osm_andorra/andorra.osm.pbf
+if [ -f "$andorra" ]; then
     # a scenario around Andorra: an empty-but-one-cell population raster
     # over it and one facility (only the roads stage is compared)
     d=$work/andorra
     mkdir -p "$d"
-    cp "$shared/osm_andorra/andorra.osm.pbf" "$d/"
+    cp "$andorra" "$d/"
     gdal_create -q -of GTiff -outsize 60 40 -bands 1 -ot Float32 -burn 1 \
         -a_srs EPSG:4326 -a_ullr 1.40 42.66 1.79 42.42 "$d/pop.tif"
     printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"name":"h"},"geometry":{"type":"Point","coordinates":[1.52,42.51]}}]}\n' > "$d/h.geojson"

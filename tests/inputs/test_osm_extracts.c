@@ -12,9 +12,9 @@
  *  - a hand-written clipped extract (tests/data/osm/missing_nodes.osm):
  *    ways with nodes missing from the file are counted, GDAL's dropped
  *    ways too;
- *  - Monaco and Liechtenstein from ../shared/data load with every
- *    profile; that test exits 77 (skipped) when ../shared is absent
- *    ($AM_SHARED_DATA, if set, names the folder instead).
+ *  - Monaco and Liechtenstein (their lines layers, DERIVED as gzipped
+ *    GeoJSON in tests/data: the same networks as their PBFs) load with
+ *    every profile (--lines).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -36,7 +36,9 @@
 #define ANDORRA_XML "/vsigzip/" AM_TEST_DATA "/osm_andorra/andorra.osm.gz"
 #define BAYFRONT AM_TEST_DATA "/singapore_bayfront/bayfront_singapore.osm.pbf"
 #define MISSING AM_TEST_DATA "/osm/missing_nodes.osm"
-#define SHARED AM_SOURCE_DIR "/../shared/data"
+#define MONACO "/vsigzip/" AM_TEST_DATA "/osm_monaco/monaco_lines.geojson.gz"
+#define LIECHTENSTEIN                                                          \
+    "/vsigzip/" AM_TEST_DATA "/osm_liechtenstein/liechtenstein_lines.geojson.gz"
 
 static const char *const profiles[] = {"car", "walk", "bicycle", "ambulance"};
 
@@ -147,24 +149,10 @@ static void test_missing_nodes(void **state)
     am_road_network_destroy(walk);
 }
 
-/* Monaco and Liechtenstein from ../shared/data, when present. */
-static int shared_extracts(void)
+/* Monaco and Liechtenstein with every profile. */
+static int line_extracts(void)
 {
-    /* AM_SHARED_DATA overrides the folder (a checkout elsewhere) */
-    const char *dir = getenv("AM_SHARED_DATA");
-    if (dir == NULL || dir[0] == '\0')
-        dir = SHARED;
-    char files[2][1024];
-    snprintf(files[0], sizeof files[0], "%s/osm_monaco_osrm/monaco.osm.pbf",
-             dir);
-    snprintf(files[1], sizeof files[1],
-             "%s/osm_liechtenstein_valhalla/liechtenstein-latest.osm.pbf", dir);
-    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-        if (access(files[f], R_OK) != 0) {
-            fprintf(stderr, "skipped: %s is absent\n", files[f]);
-            return 77;
-        }
-    }
+    static const char *const files[] = {MONACO, LIECHTENSTEIN};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
         for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
             am_profile p;
@@ -201,8 +189,8 @@ int main(int argc, char **argv)
     /* GDAL's /vsigzip/ would otherwise write andorra.osm.gz.properties
      * (a seek index) into the source tree */
     CPLSetConfigOption("CPL_VSIL_GZIP_WRITE_PROPERTIES", "NO");
-    if (argc > 1 && strcmp(argv[1], "--shared") == 0)
-        return shared_extracts();
+    if (argc > 1 && strcmp(argv[1], "--lines") == 0)
+        return line_extracts();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_andorra_pbf_equals_xml),
         cmocka_unit_test(test_bayfront_every_profile),

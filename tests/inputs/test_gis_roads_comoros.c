@@ -1,23 +1,17 @@
 /*
- * test_gis_roads_shared.c: the Comoros road layer of ../shared/data
- * (roads.gpkg, 1.9 MB, not in the repository) read through a field
- * mapping, compared with the same country's OSM PBF read through the car
- * profile (data/comoros). Exits 77 (ctest: skipped) when ../shared is
- * absent ($AM_SHARED_DATA overrides where it is looked for).
- *
- * The speed table is the car profile's (inputs/road_profile.c), so that
- * the two networks differ only by their sources: roads.gpkg is a highway
- * extract of a different date, without oneway/maxspeed fields.
+ * test_gis_roads_comoros.c: the Comoros road layer (roads.gpkg of the
+ * Comoros test set, as the DERIVED gzipped GeoJSON in
+ * tests/data/comoros_roads) read through a field mapping (class_field
+ * highway + a speed table), against the OSM PBF read by the car profile
+ * (data/comoros): the same ways, the same vertices.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "inputs/roads.h"
 
-/* ../shared/data beside the source tree, or $AM_SHARED_DATA when set */
-static char shared_roads[4096];
+#define ROADS "/vsigzip/" AM_TEST_DATA "/comoros_roads/roads.geojson.gz"
 #define PBF AM_DEMO_DATA "/comoros/comores-latest.osm.pbf"
 
 static int load(const am_road_options *o, am_road_network **n)
@@ -41,13 +35,6 @@ static int load(const am_road_options *o, am_road_network **n)
 
 int main(void)
 {
-    const char *dir = getenv("AM_SHARED_DATA");
-    snprintf(shared_roads, sizeof shared_roads, "%s/comoros/roads.gpkg",
-             dir != NULL && dir[0] != '\0' ? dir : AM_SHARED_DATA);
-    if (access(shared_roads, R_OK) != 0) {
-        printf("SKIP: %s absent\n", shared_roads);
-        return 77;
-    }
     static const am_road_class_speed car[] = {
         {"primary", 60.0},       {"primary_link", 50.0},
         {"secondary", 50.0},     {"secondary_link", 40.0},
@@ -55,7 +42,7 @@ int main(void)
         {"unclassified", 30.0},  {"residential", 25.0},
         {"living_street", 10.0}, {"service", 15.0},
         {"track", 15.0}};
-    am_road_options o = {.path = shared_roads};
+    am_road_options o = {.path = ROADS};
     o.speed_source = AM_ROAD_SPEED_CLASS;
     o.speed_field = "highway";
     o.class_speeds = car;
@@ -71,7 +58,7 @@ int main(void)
     CHECK(g->n_unlisted_class == 115 + 92 + 7);
     CHECK(g->n_routable == 4378 - 214);
     CHECK(g->n_bad_value == 0 && g->n_joined == 0);
-    printf("roads.gpkg by class_field: %d nodes, %lld arcs, %lld routable "
+    printf("roads layer by class_field: %d nodes, %lld arcs, %lld routable "
            "features, %.1f km\n",
            g->n_nodes, (long long)g->n_arcs, (long long)g->n_routable,
            g->total_len_km);
