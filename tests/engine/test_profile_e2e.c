@@ -32,40 +32,11 @@
 #include "engine/internal.h"
 #include <accessim.h>
 
-#define SCENARIO AM_DEMO_DATA "/comoros/comoros.yaml"
+#include "demo_run.h"
 
-typedef struct built {
-    am_scenario *s;
-    am_model *m;
-    am_sites *f;
-    am_results *r;
-} built;
-
-static void build(built *b, const char *profile_file)
+static void use_profile_file(am_scenario *s, const void *path)
 {
-    am_error e;
-    memset(b, 0, sizeof *b);
-    assert_int_equal(am_scenario_read_file(SCENARIO, &b->s, &e), AM_OK);
-    if (profile_file != NULL) {
-        b->s->roads_profile_file = am_strdup(profile_file);
-        if (am_scenario_finalize(b->s, &e) != AM_OK)
-            fail_msg("%s: %s", e.file, e.msg);
-    }
-    am_model_options mo = am_model_options_default();
-    mo.threads = 2;
-    if (am_model_create(b->s, &mo, &b->m, &e) != AM_OK ||
-        am_model_build(b->m, &e) != AM_OK ||
-        am_sites_from_scenario(b->m, 0, &b->f, &e) != AM_OK ||
-        am_results_compute(b->m, b->f, 0, &b->r, &e) != AM_OK)
-        fail_msg("%s: %s", e.file, e.msg);
-}
-
-static void unbuild(built *b)
-{
-    am_results_destroy(b->r);
-    am_sites_destroy(b->f);
-    am_model_destroy(b->m);
-    am_scenario_destroy(b->s);
+    s->roads_profile_file = am_strdup(path);
 }
 
 static void test_motorbike_faster_than_car(void **state)
@@ -81,9 +52,9 @@ static void test_motorbike_faster_than_car(void **state)
           fp);
     fclose(fp);
 
-    built car, moto;
-    build(&car, NULL);
-    build(&moto, path);
+    demo_run car, moto;
+    demo_run_build(&car, NULL, NULL);
+    demo_run_build(&moto, use_profile_file, path);
     assert_string_equal(car.m->roads->profile, "car");
     assert_string_equal(moto.m->roads->profile, "motorbike");
 
@@ -126,8 +97,8 @@ static void test_motorbike_faster_than_car(void **state)
     }
     assert_true(reached1 >= reached0);
     assert_true(nearer > n / 4);
-    unbuild(&car);
-    unbuild(&moto);
+    demo_run_free(&car);
+    demo_run_free(&moto);
     unlink(path);
     rmdir(dir);
 }

@@ -29,7 +29,8 @@
 #include "engine/internal.h"
 #include <accessim.h>
 
-#define SCENARIO AM_DEMO_DATA "/comoros/comoros.yaml"
+#include "demo_run.h"
+
 #define ZONE AM_TEST_DATA "/zones/moheli.geojson"
 
 static int in_box(double lon, double lat)
@@ -37,52 +38,29 @@ static int in_box(double lon, double lat)
     return lon >= 43.55 && lon <= 43.95 && lat >= -12.45 && lat <= -12.2;
 }
 
-typedef struct built {
-    am_scenario *s;
-    am_model *m;
-    am_sites *f;
-    am_results *r;
-} built;
-
-static void build(built *b, int with_zone)
+/* the variants of the demo compared here */
+static void add_zone(am_scenario *s, const void *arg)
 {
-    am_error e;
-    memset(b, 0, sizeof *b);
-    assert_int_equal(am_scenario_read_file(SCENARIO, &b->s, &e), AM_OK);
-    if (with_zone == 2) { /* not a zone: ferries on (issue 7) */
-        b->s->roads_ferries = 1;
-        assert_int_equal(am_scenario_finalize(b->s, &e), AM_OK);
-    } else if (with_zone) {
-        b->s->speed_zones = am_calloc(1, sizeof *b->s->speed_zones);
-        assert_non_null(b->s->speed_zones);
-        b->s->speed_zones[0].path = am_strdup(ZONE);
-        b->s->speed_zones[0].multiplier = 0.5;
-        b->s->n_speed_zones = 1;
-        assert_int_equal(am_scenario_finalize(b->s, &e), AM_OK);
-    }
-    am_model_options mo = am_model_options_default();
-    mo.threads = 2;
-    if (am_model_create(b->s, &mo, &b->m, &e) != AM_OK ||
-        am_model_build(b->m, &e) != AM_OK ||
-        am_sites_from_scenario(b->m, 0, &b->f, &e) != AM_OK ||
-        am_results_compute(b->m, b->f, 0, &b->r, &e) != AM_OK)
-        fail_msg("%s: %s", e.file, e.msg);
+    (void)arg;
+    s->speed_zones = am_calloc(1, sizeof *s->speed_zones);
+    assert_non_null(s->speed_zones);
+    s->speed_zones[0].path = am_strdup(ZONE);
+    s->speed_zones[0].multiplier = 0.5;
+    s->n_speed_zones = 1;
 }
 
-static void unbuild(built *b)
+static void ferries_on(am_scenario *s, const void *arg)
 {
-    am_results_destroy(b->r);
-    am_sites_destroy(b->f);
-    am_model_destroy(b->m);
-    am_scenario_destroy(b->s);
+    (void)arg;
+    s->roads_ferries = 1;
 }
 
 static void test_moheli_half_speed(void **state)
 {
     (void)state;
-    built b0, b1;
-    build(&b0, 0);
-    build(&b1, 1);
+    demo_run b0, b1;
+    demo_run_build(&b0, NULL, NULL);
+    demo_run_build(&b1, add_zone, NULL);
     const am_road_network *r0 = b0.m->roads, *r1 = b1.m->roads;
 
     /* arcs: exactly doubled inside, unchanged outside */
@@ -149,8 +127,8 @@ static void test_moheli_half_speed(void **state)
     assert_true(inside > 1000);
     assert_true(grew > inside / 2);
     assert_true(at_bound > inside / 2);
-    unbuild(&b0);
-    unbuild(&b1);
+    demo_run_free(&b0);
+    demo_run_free(&b1);
 }
 
 /*
@@ -164,9 +142,9 @@ static void test_moheli_half_speed(void **state)
 static void test_ferries_only_add_routes(void **state)
 {
     (void)state;
-    built off, on;
-    build(&off, 0);
-    build(&on, 2);
+    demo_run off, on;
+    demo_run_build(&off, NULL, NULL);
+    demo_run_build(&on, ferries_on, NULL);
     assert_int_equal(off.m->roads->n_ferry, 0);
     assert_int_equal(on.m->roads->n_ferry, 3);
     int64_t flagged = 0;
@@ -194,8 +172,8 @@ static void test_ferries_only_add_routes(void **state)
             assert_true(t_on[i] <= t_off[i] + 600u);
     }
     assert_true(faster > 0);
-    unbuild(&off);
-    unbuild(&on);
+    demo_run_free(&off);
+    demo_run_free(&on);
 }
 
 int main(void)
