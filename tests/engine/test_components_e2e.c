@@ -116,13 +116,13 @@ static double unreachable(const am_run_summary *r)
     return r->pop_total - r->sets[0].pop_within[r->n_cutoffs - 1];
 }
 
-static const char monaco_fmt[] = "roads: {path: /vsigzip/" MONACO
-                                 "/monaco_lines.geojson.gz}\n"
-                                 "population: {path: %s/uniform.tif}\n"
-                                 "facilities: {name: health, path: " MONACO
-                                 "/health_facilities_osm.geojson}\n"
-                                 "cutoffs_min: [15, 30, 60]\n"
-                                 "%s";
+static const char monaco_fmt[] =
+    "roads: {path: /vsigzip/" MONACO "/monaco_lines.geojson.gz}\n"
+    "population: {path: %s/uniform.tif}\n"
+    "facilities: {name: health, path: " MONACO
+    "/health_facilities_osm.geojson}\n"
+    "cutoffs_min: [15, 30, 60]\n"
+    "%s";
 
 static void test_monaco(void **state)
 {

@@ -38,7 +38,8 @@
 #define MISSING AM_TEST_DATA "/osm/missing_nodes.osm"
 #define MONACO "/vsigzip/" AM_TEST_DATA "/osm_monaco/monaco_lines.geojson.gz"
 #define LIECHTENSTEIN                                                          \
-    "/vsigzip/" AM_TEST_DATA "/osm_liechtenstein/liechtenstein_lines.geojson.gz"
+    "/vsigzip/" AM_TEST_DATA "/osm_liechtenstein/"                             \
+                             "liechtenstein_lines.geojson.gz"
 
 static const char *const profiles[] = {"car", "walk", "bicycle", "ambulance"};
 
