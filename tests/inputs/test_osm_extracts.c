@@ -37,9 +37,8 @@
 #define BAYFRONT AM_TEST_DATA "/singapore_bayfront/bayfront_singapore.osm.pbf"
 #define MISSING AM_TEST_DATA "/osm/missing_nodes.osm"
 #define MONACO "/vsigzip/" AM_TEST_DATA "/osm_monaco/monaco_lines.geojson.gz"
-#define LIECHTENSTEIN                                                          \
-    "/vsigzip/" AM_TEST_DATA "/osm_liechtenstein/"                             \
-                             "liechtenstein_lines.geojson.gz"
+#define LI_DIR AM_TEST_DATA "/osm_liechtenstein"
+#define LIECHTENSTEIN "/vsigzip/" LI_DIR "/liechtenstein_lines.geojson.gz"
 
 static const char *const profiles[] = {"car", "walk", "bicycle", "ambulance"};
 
