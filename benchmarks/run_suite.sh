@@ -77,6 +77,20 @@ mkdir -p "$cache"
 cache=$(cd "$cache" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# Ctrl-C or SIGTERM: a peer runs in the background (below) and is stopped
+# with SIGTERM, which timeout passes on and on which the peer cleans up (the
+# pgRouting peer stops and removes its cluster); then the suite stops.
+peer_pid=""
+# shellcheck disable=SC2317 # (a trap handler)
+on_signal() {
+    if [ -n "$peer_pid" ]; then
+        kill -TERM "$peer_pid" 2> /dev/null || true
+        wait "$peer_pid" 2> /dev/null || true
+    fi
+    echo "$0: interrupted" >&2
+    exit 130
+}
+trap on_signal INT TERM HUP
 : > "$tmp/all.jsonl"
 : > "$tmp/notes"
 note() {
@@ -197,13 +211,13 @@ for size in $sizes; do
     # --- the peers, on the same export ----------------------------------------
     for p in $run_peers; do
         status=0
-        timeout -k 30 "$peer_timeout" /usr/bin/time -v -o "$tmp/time" \
-            $PY "$root/benchmarks/peers/peer_$p.py" "$exp" --budget "$budget" \
-            --trials "$peer_trials" > "$tmp/peer.txt" 2> "$tmp/peer.err" || status=$?
+        timeout -k 30 "$peer_timeout" $PY "$root/benchmarks/peers/peer_$p.py" "$exp" \
+            --budget "$budget" --trials "$peer_trials" > "$tmp/peer.txt" 2> "$tmp/peer.err" &
+        peer_pid=$!
+        wait "$peer_pid" || status=$?
+        peer_pid=""
         sed "s/^/# $p: /" "$tmp/peer.err"
-        if grep -q '^{' "$tmp/peer.txt"; then
-            with_rss "$(rss_of "$tmp/time")" < "$tmp/peer.txt" | emit
-        fi
+        emit < "$tmp/peer.txt"
         case $status in
         0) ;;
         1) note "$p DISAGREES with accessim's reached counts on $size (see its line)"; fail=1 ;;

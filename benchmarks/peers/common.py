@@ -20,6 +20,7 @@ import argparse
 import gc
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -222,6 +223,8 @@ def report(args, ex, counts, times, setup_s, version, note="", extra=None):
         "load_s": round(ex.load_s, 3), "setup_s": round(setup_s, 3),
         "verified": not bad and k > 0, "mismatches": len(bad),
         "note": note, "commit": commit(),
+        # this process's peak (load and set-up included), kB on Linux
+        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
     }
     if extra:
         line.update(extra)

@@ -16,7 +16,7 @@ the edges query on every call, so the sources go in batches (one call per
 batch; the batch grows while the budget allows), and the search time
 includes that graph building; the time of one call with distance 0 (graph
 building and nothing else) is reported as `call_overhead_s`. One backend:
-one core.
+one core. `peak_rss_kb` is the script's, not the server's.
 
     /usr/bin/python3 benchmarks/peers/peer_pgrouting.py DIR [--budget S]
         [--max-sources K] [--trials N]
