@@ -64,6 +64,9 @@ case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 threads=${THREADS:-1 2}
 seed=${SEED:-1}
 peers=${PEERS:-scipy networkx igraph pgrouting}
+for p in $peers; do
+    case $p in scipy | networkx | igraph | pgrouting) ;; *) echo "$0: unknown peer $p in PEERS (scipy, networkx, igraph, pgrouting)" >&2; exit 2 ;; esac
+done
 peer_trials=${PEER_TRIALS:-1}
 peer_timeout=${PEER_TIMEOUT_S:-$(awk -v b="$budget" -v t="$peer_trials" 'BEGIN { printf "%d", 3 * b * t + 300 }')}
 PY=/usr/bin/python3
