@@ -191,8 +191,8 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
             rc = check_access_range(r, k, err);
         if (rc != AM_OK)
             return rc;
-        rc = am_weighted_summary(n_cells, acc, m->pop->pop, &r->access_mean[k],
-                                 &r->access_median[k]);
+        rc = am_weighted_summary(n_cells, acc, m->pop->pop, threads,
+                                 &r->access_mean[k], &r->access_median[k]);
         if (rc != AM_OK)
             return am_error_set(err, rc, NULL, "out of memory");
     }

@@ -1143,43 +1143,43 @@ static void test_weighted_summary(void **state)
     /* {3,1,2} equal weights: mean 2; sorted 1,2,3, cum 1,2,3, half 1.5
      * reached at 2. */
     const double v1[] = {3, 1, 2}, w1[] = {1, 1, 1};
-    assert_int_equal(am_weighted_summary(3, v1, w1, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(3, v1, w1, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 2.0, 1e-15);
     assert_double_near(median, 2.0, 0.0);
 
     /* {1,2,3,4} equal weights: mean 2.5; half = 2 reached exactly at 2
      * (lower median). */
     const double v2[] = {4, 3, 2, 1}, w2[] = {1, 1, 1, 1};
-    assert_int_equal(am_weighted_summary(4, v2, w2, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(4, v2, w2, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 2.5, 1e-15);
     assert_double_near(median, 2.0, 0.0);
 
     /* Zero weight skipped: {10 (w0), 20 (w1), 30 (w3)}: mean
      * (20 + 90) / 4 = 27.5; half 2 reached at 30. */
     const double v3[] = {10, 20, 30}, w3[] = {0, 1, 3};
-    assert_int_equal(am_weighted_summary(3, v3, w3, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(3, v3, w3, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 27.5, 1e-15);
     assert_double_near(median, 30.0, 0.0);
 
     /* Heavy low value: {1 (w3), 100 (w1)}: mean 103 / 4 = 25.75, median 1. */
     const double v4[] = {100, 1}, w4[] = {1, 3};
-    assert_int_equal(am_weighted_summary(2, v4, w4, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(2, v4, w4, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 25.75, 1e-15);
     assert_double_near(median, 1.0, 0.0);
 
     /* NaN value skipped: {NaN (w5), 5 (w1), 7 (w1)}: mean 6, median 5. */
     const double v5[] = {NAN, 5, 7}, w5[] = {5, 1, 1};
-    assert_int_equal(am_weighted_summary(3, v5, w5, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(3, v5, w5, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 6.0, 1e-15);
     assert_double_near(median, 5.0, 0.0);
 
     /* All weights zero, and n = 0: both NaN. */
     const double v6[] = {1, 2}, w6[] = {0, 0};
-    assert_int_equal(am_weighted_summary(2, v6, w6, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(2, v6, w6, 1, &mean, &median), AM_OK);
     assert_true(isnan(mean));
     assert_true(isnan(median));
     mean = median = 0;
-    assert_int_equal(am_weighted_summary(0, NULL, NULL, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(0, NULL, NULL, 1, &mean, &median), AM_OK);
     assert_true(isnan(mean));
     assert_true(isnan(median));
 }
