@@ -12,12 +12,12 @@
  * links and population, site links and capacities, cutoffs, threshold,
  * catchments) to DUMP, a raw native-endian file for this machine only.
  * run loads DUMP and times, per thread count (default 1 2), the median and
- * min over N trials (default 3), and the median process CPU time, of: the multi-source nearest search
- * (am_nearest_nodes), nearest per cell, coverage, 2SFCA (am_fca_run) and
- * the weighted summary; with --catchments also am_catchments_compute. It
- * prints one JSON line per thread count, with an FNV-1a hash of every
- * output's bytes: equal hashes across thread counts (and before / after a
- * change) mean byte-identical results. Not part of ctest.
+ * min over N trials (default 3), and the median process CPU time, of: the
+ * multi-source nearest search (am_nearest_nodes), nearest per cell, coverage,
+ * 2SFCA (am_fca_run) and the weighted summary; with --catchments also
+ * am_catchments_compute. It prints one JSON line per thread count, with an
+ * FNV-1a hash of every output's bytes: equal hashes across thread counts (and
+ * before / after a change) mean byte-identical results. Not part of ctest.
  */
 #include <math.h>
 #include <stdio.h>
@@ -227,9 +227,9 @@ static int load(const char *path, dump *x)
 }
 
 #define N_STEPS 6
-static const char *step_name[N_STEPS] = {
-    "nearest_nodes", "nearest_cells", "coverage",
-    "fca",           "summary",       "catchments"};
+static const char *step_name[N_STEPS] = {"nearest_nodes", "nearest_cells",
+                                         "coverage",      "fca",
+                                         "summary",       "catchments"};
 
 static int only_fca = 0;
 
@@ -278,13 +278,14 @@ static int do_run(const dump *x, int trials, int with_catch, int threads)
         bad |= am_nearest_cells(d, node_ds, node_site, limit, threads, near_ds,
                                 near, &err) != AM_OK;
         double c = now_s(), uc = cpu_s();
-        bad |= am_coverage_run(d, near_ds, x->n_cut, x->cut_ds, within,
-                               &err) != AM_OK;
+        bad |= am_coverage_run(d, near_ds, x->n_cut, x->cut_ds, within, &err) !=
+               AM_OK;
         double e = now_s(), ue = cpu_s();
         bad |= am_fca_run(&p, &x->c, d, x->capacity, threads, dem, ratio, acc,
                           &err) != AM_OK;
         double f = now_s(), uf = cpu_s();
-        bad |= am_weighted_summary(nc, acc, x->weight, threads, &mean, &med) != AM_OK;
+        bad |= am_weighted_summary(nc, acc, x->weight, threads, &mean, &med) !=
+               AM_OK;
         double g = now_s(), ug = cpu_s();
         double h = g, uh = ug;
         if (with_catch) {
@@ -331,14 +332,15 @@ static int do_run(const dump *x, int trials, int with_catch, int threads)
             continue;
         qsort(t[s], (size_t)trials, sizeof(double), cmp_double);
         qsort(u[s], (size_t)trials, sizeof(double), cmp_double);
-        double md = trials % 2 ? t[s][trials / 2]
-                               : 0.5 * (t[s][trials / 2 - 1] + t[s][trials / 2]);
-        double mu = trials % 2 ? u[s][trials / 2]
-                               : 0.5 * (u[s][trials / 2 - 1] + u[s][trials / 2]);
+        double md = trials % 2
+                        ? t[s][trials / 2]
+                        : 0.5 * (t[s][trials / 2 - 1] + t[s][trials / 2]);
+        double mu = trials % 2
+                        ? u[s][trials / 2]
+                        : 0.5 * (u[s][trials / 2 - 1] + u[s][trials / 2]);
         if (s < 5)
             total += md;
-        printf(", \"%s_s\": [%.4f, %.4f, %.4f]", step_name[s], md, t[s][0],
-               mu);
+        printf(", \"%s_s\": [%.4f, %.4f, %.4f]", step_name[s], md, t[s][0], mu);
     }
     printf(", \"phase_median_sum_s\": %.4f, \"mean\": %.9g, \"median\": %.9g, "
            "\"hash_nearest\": \"%016llx\", \"hash_fca\": \"%016llx\"}\n",
@@ -387,9 +389,10 @@ int main(int argc, char **argv)
                 return 1;
         return 0;
     }
-    fprintf(stderr, "usage: %s dump SCENARIO.yaml DUMP [THREADS]\n"
-                    "       %s run DUMP [--trials N] [--catchments] "
-                    "[THREADS...]\n",
+    fprintf(stderr,
+            "usage: %s dump SCENARIO.yaml DUMP [THREADS]\n"
+            "       %s run DUMP [--trials N] [--catchments] "
+            "[THREADS...]\n",
             argv[0], argv[0]);
     return 2;
 }

@@ -11,27 +11,45 @@
  * A cell has up to two links (demand.h): t_ij is the smaller of
  * offset_l + t_(node_l) j over its links l. Each cell must count once per
  * facility, at its best link: link l = 2 i + k of cell i is "best for j"
- * when the other link's total is larger, or equal with k = 0 (the other
- * link's time to j is found by binary search in j's row: rows are
- * ascending by node; absent from the row means beyond the limit).
- *   step 1, per facility j (parallel over facilities): walk j's catchment row
- *     (nodes ascending); for each node v with t_vj <= d0, walk the links at
- *     v in ascending offset while offset_l + t_vj <= d0 (then stop: later
- *     links are farther) and add P_i of the link's cell when the link is
- *     best for j. D_j = that sum; R_j = S_j / D_j, or 0 when D_j = 0.
- *   step 2, per range of nodes (parallel over ranges): walk every facility
- *     row in ascending j, the part of it inside the range (binary search),
- *     and for each node v with t_vj <= d0 add R_j to the partial of each
- *     link l at v that is best for j, while offset_l + t_vj <= d0. A link
- *     belongs to one node, so to one range: no two tasks write one link's
- *     partial, and each partial's sum runs over j ascending. Then
- *     A_i = partial(2 i) + partial(2 i + 1), in that order. Off-network
- *     cells get 0. No transposed (node -> facility) copy of the catchments
- *     is needed, which halves their memory.
+ * when the other link's total is larger, or equal with k = 0 (absent from
+ * j's row means beyond the limit, so never better).
+ *   step 1, per facility j (parallel over facilities, visited by the
+ *     median node of their rows so that a thread's consecutive rows share
+ *     cache; the visiting order changes no sum): scatter j's times <= d0
+ *     into the thread's dense node -> time array (16-bit when d0 < 65535;
+ *     reset by walking the row again), then walk j's row (nodes ascending);
+ *     for each node v with t_vj <= d0, walk the links at v in ascending
+ *     offset while offset_l + t_vj <= d0 and add P_i of the link's cell
+ *     when the link is best for j, an O(1) test against the other link's
+ *     node in the dense array (a link record, fca_link, carries the other
+ *     link's node, the offset difference with the tie folded in, and P_i;
+ *     a link that is not best adds +0.0, branch-free, which changes no bit
+ *     of a sum >= +0.0). D_j = that sum; R_j = S_j / D_j, or 0 when
+ *     D_j = 0.
+ *   step 2, per cell (parallel over cells): node rows (rows = nodes, cols
+ *     = facilities with t_vj <= d0 and R_j != 0, ascending, one 32-bit key
+ *     (j << bits(d0)) | t_vj when both fit, else 64-bit) are built from
+ *     the facility rows in two passes over node ranges of about 1 MiB of
+ *     keys (count, fill), each task walking every facility row's part in
+ *     its range in ascending j (where each range starts in each row comes
+ *     from a split table made in one pass per row).
+ *     A cell merges its two links' node rows by j: for each j within d0 of
+ *     the cell, R_j goes to the partial of its best link (a j in one row
+ *     only is beyond the limit from the other link). Each partial's sum
+ *     runs over j ascending (skipping R_j = 0 adds nothing), and
+ *     A_i = partial(link 0) + partial(link 1), in that order. Off-network
+ *     cells get 0.
  * Every sum has one fixed order (catchment order for D_j, facility order for
  * each link's partial, link order for A_i) and is written by one task only,
  * so the output is byte-identical for any thread count; no reduction
- * crosses tasks.
+ * crosses tasks. The orders are those of the binary-search version this
+ * replaced, so results are bit for bit the same as before (tested against
+ * a plain reference in tests/kernels/test_measures.c).
+ * Memory (am_fca_scratch_bytes): 20 bytes per present link (step 1 only),
+ * 2 or 4 bytes per node and thread (step 1 only), and the node rows: 8
+ * bytes per node and 4 (or 8) per catchment entry within d0, and while
+ * they are built a split table (where each node range starts in each
+ * facility row) of at most half a byte per catchment entry.
  *
  * Nearest facility: min over the cell's links and the link node's row of
  * offset_l + t_vj, ties to the lowest facility index. A total above the
@@ -41,8 +59,13 @@
  *
  * Sums of times never overflow: offsets and stored times are < AM_TIME_INF
  * (2^31 - 1), so their sum fits in uint32_t.
- * Allocation: am_fca_run (the link partials, 8 bytes per link) and
- * am_weighted_summary (one index array).
+ * Weighted median: the values' order keys (IEEE bits flipped so that
+ * unsigned order is numeric order, -0 keyed as +0) sorted with a stable
+ * LSD radix sort (11-bit digits, digits equal in every key skipped), in
+ * parallel by chunks; stable from index order, so the (value, index)
+ * order of the comparison sort it replaced, and the same cumulative sums.
+ * Allocation: am_fca_run (see above) and am_weighted_summary (32 bytes per
+ * entry).
  */
 #include "kernels/measures.h"
 
@@ -59,27 +82,6 @@ static int cmp_i64(const void *a, const void *b)
 {
     const int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
-}
-
-/* First entry of row j (ascending columns) whose column is >= v. */
-static int64_t row_lower_bound(const am_catchments *c, int32_t j, int32_t v)
-{
-    int64_t lo = c->first[j], hi = c->first[j + 1];
-    while (lo < hi) {
-        const int64_t mid = lo + (hi - lo) / 2;
-        if (c->col[mid] < v)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Whether row j has a column in [a, b). */
-static int row_meets(const am_catchments *c, int32_t j, int32_t a, int32_t b)
-{
-    const int64_t e0 = c->first[j], e1 = c->first[j + 1];
-    return e0 < e1 && c->col[e0] < b && c->col[e1 - 1] >= a;
 }
 
 /*
@@ -129,8 +131,8 @@ static inline double fca_masked(double x, int keep)
  * not best adds +0.0, which changes no bit of a sum >= +0.0.
  */
 static double fca_step1_row(const am_catchments *c, int32_t j,
-                            const am_demand *d, const fca_link *lk,
-                            uint32_t d0, int wide, void *tw)
+                            const am_demand *d, const fca_link *lk, uint32_t d0,
+                            int wide, void *tw)
 {
     uint16_t *t16 = wide ? NULL : tw;
     uint32_t *t32 = wide ? tw : NULL;
@@ -210,9 +212,9 @@ size_t am_fca_scratch_bytes(int32_t n_fac, int32_t n_nodes, int64_t n_links,
     const size_t nt = (size_t)am_parallel_threads(n_threads);
     const size_t dense = d0 < 0xFFFFu ? 2 : 4;
     const size_t key = fca_keys32(n_fac, d0) ? 4 : 8;
-    return (size_t)n_links * sizeof(fca_link) +
-           nt * (size_t)n_nodes * dense + ((size_t)n_nodes + 1) * 8 +
-           (size_t)(entries > 0 ? entries : 0) * key;
+    return (size_t)n_links * sizeof(fca_link) + nt * (size_t)n_nodes * dense +
+           ((size_t)n_nodes + 1) * 8 +
+           (size_t)(entries > 0 ? entries : 0) * (key + 1);
 }
 
 /*
@@ -230,27 +232,55 @@ static am_status fca_nodes_build(const am_catchments *c, const double *ratio,
     nr->tbits = bits_for(d0);
     nr->tmask = ((uint64_t)1 << nr->tbits) - 1u;
     const int k32 = fca_keys32(n_fac, d0);
-    const int64_t n_tasks64 =
-        (int64_t)nt * 8 < n_nodes ? (int64_t)nt * 8 : (int64_t)n_nodes;
-    const int32_t n_tasks = n_tasks64 > 0 ? (int32_t)n_tasks64 : 1;
+    /* Node ranges small enough for their part of the node rows (about
+     * 1 MiB) to stay in cache while it is filled, at least 8 per thread;
+     * the split table (4 bytes per facility and range) kept below an
+     * eighth of the node rows. */
+    const int64_t nnz = am_catchments_nnz(c);
+    int64_t want = nnz * (k32 ? 4 : 8) / (1024 * 1024);
+    const int64_t most = nnz / 8 / ((int64_t)n_fac + 1);
+    if (want > most)
+        want = most;
+    if (want < (int64_t)nt * 8)
+        want = (int64_t)nt * 8;
+    if (want > n_nodes)
+        want = n_nodes;
+    const int32_t n_tasks = want > 0 ? (int32_t)want : 1;
     int64_t *task_n = am_calloc_array((size_t)n_tasks + 1, sizeof *task_n);
+    /* split[t * n_fac + j]: where range t starts in row j, from the row's
+     * start (a row has fewer than 2^31 entries) */
+    uint32_t *split = am_alloc_array(
+        ((size_t)n_tasks + 1) * (size_t)(n_fac > 0 ? n_fac : 1), sizeof *split);
     nr->first = am_calloc_array((size_t)n_nodes + 1, sizeof *nr->first);
-    if (task_n == NULL || nr->first == NULL)
+    if (task_n == NULL || split == NULL || nr->first == NULL)
         goto nomem;
     int64_t *first = nr->first;
 
+#pragma omp parallel for schedule(static) num_threads(nt) default(none)        \
+    shared(c, n_fac, n_nodes, n_tasks, split)
+    for (int32_t j = 0; j < n_fac; j++) {
+        const int64_t e0 = c->first[j], e1 = c->first[j + 1];
+        int64_t e = e0;
+        for (int32_t t = 0; t <= n_tasks; t++) {
+            const int32_t a = (int32_t)((int64_t)n_nodes * t / n_tasks);
+            while (e < e1 && c->col[e] < a)
+                e++;
+            split[(size_t)t * (size_t)n_fac + (size_t)j] = (uint32_t)(e - e0);
+        }
+    }
+
     /* Pass 1: entries per node (in first[v + 1]) and per task. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
-    shared(c, ratio, d0, n_fac, n_nodes, n_tasks, first, task_n)
+    shared(c, ratio, d0, n_fac, n_tasks, first, task_n, split)
     for (int32_t task = 0; task < n_tasks; task++) {
-        const int32_t a = (int32_t)((int64_t)n_nodes * task / n_tasks);
-        const int32_t b = (int32_t)((int64_t)n_nodes * (task + 1) / n_tasks);
+        const uint32_t *s0 = split + (size_t)task * (size_t)n_fac;
+        const uint32_t *s1 = s0 + n_fac;
         int64_t n = 0;
         for (int32_t j = 0; j < n_fac; j++) {
-            if (ratio[j] == 0.0 || !row_meets(c, j, a, b))
+            if (s0[j] == s1[j] || ratio[j] == 0.0)
                 continue;
-            for (int64_t e = row_lower_bound(c, j, a);
-                 e < c->first[j + 1] && c->col[e] < b; e++) {
+            const int64_t e1 = c->first[j] + s1[j];
+            for (int64_t e = c->first[j] + s0[j]; e < e1; e++) {
                 if (am_catchments_time(c, e) <= d0) {
                     first[c->col[e] + 1]++;
                     n++;
@@ -275,8 +305,8 @@ static am_status fca_nodes_build(const am_catchments *c, const double *ratio,
     /* Pass 2: first[v + 1] becomes v's start, then its fill cursor, and
      * ends as v's end (= the start of v + 1). */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
-    shared(c, ratio, d0, n_fac, n_nodes, n_tasks, first, task_n, key32,        \
-               key64, tbits)
+    shared(c, ratio, d0, n_fac, n_nodes, n_tasks, first, task_n, key32, key64, \
+           tbits, split)
     for (int32_t task = 0; task < n_tasks; task++) {
         const int32_t a = (int32_t)((int64_t)n_nodes * task / n_tasks);
         const int32_t b = (int32_t)((int64_t)n_nodes * (task + 1) / n_tasks);
@@ -286,11 +316,13 @@ static am_status fca_nodes_build(const am_catchments *c, const double *ratio,
             first[v + 1] = run;
             run += cnt;
         }
+        const uint32_t *s0 = split + (size_t)task * (size_t)n_fac;
+        const uint32_t *s1 = s0 + n_fac;
         for (int32_t j = 0; j < n_fac; j++) {
-            if (ratio[j] == 0.0 || !row_meets(c, j, a, b))
+            if (s0[j] == s1[j] || ratio[j] == 0.0)
                 continue;
-            for (int64_t e = row_lower_bound(c, j, a);
-                 e < c->first[j + 1] && c->col[e] < b; e++) {
+            const int64_t e1 = c->first[j] + s1[j];
+            for (int64_t e = c->first[j] + s0[j]; e < e1; e++) {
                 const uint32_t t = am_catchments_time(c, e);
                 if (t <= d0) {
                     const int64_t pos = first[c->col[e] + 1]++;
@@ -303,9 +335,11 @@ static am_status fca_nodes_build(const am_catchments *c, const double *ratio,
         }
     }
     am_free(task_n);
+    am_free(split);
     return AM_OK;
 nomem:
     am_free(task_n);
+    am_free(split);
     am_free(nr->first);
     nr->first = NULL;
     return am_error_set(err, AM_ERR_NOMEM, NULL,
@@ -334,8 +368,8 @@ static inline uint64_t fca_key(const fca_nodes *nr, int64_t e)
  * only is beyond the limit from the other link's node, so that link is
  * best. Absent links contribute nothing.
  */
-static double fca_step2_cell(const fca_nodes *nr, const am_demand *d,
-                             int32_t i, const double *ratio, uint32_t d0)
+static double fca_step2_cell(const fca_nodes *nr, const am_demand *d, int32_t i,
+                             const double *ratio, uint32_t d0)
 {
     const int32_t v0 = d->link_node[AM_DEMAND_LINKS * i];
     const int32_t v1 = d->link_node[AM_DEMAND_LINKS * i + 1];
@@ -464,7 +498,7 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
      * set to "absent" by the thread that uses it (first touch). */
 #pragma omp parallel num_threads(nt) default(none)                             \
     shared(d, lk, dense, n_linked, n_nodes, wide, dense_size, n_fac, fac_rows, \
-               supply, fac_demand, fac_ratio, d0, perm)
+           supply, fac_demand, fac_ratio, d0, perm)
     {
         unsigned char *tw = dense + (size_t)omp_get_thread_num() *
                                         ((size_t)n_nodes + 1) * dense_size;
@@ -482,10 +516,10 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
             const uint32_t off = d->link_offset_ds[l];
             const int32_t w = d->link_node[o];
             /* both times < AM_TIME_INF: the difference fits int32 */
-            const int64_t delta =
-                w < 0 ? INT32_MAX
-                      : (int64_t)d->link_offset_ds[o] - (int64_t)off +
-                            ((l & 1) == 0 ? 1 : 0);
+            const int64_t delta = w < 0 ? INT32_MAX
+                                        : (int64_t)d->link_offset_ds[o] -
+                                              (int64_t)off +
+                                              ((l & 1) == 0 ? 1 : 0);
             const double pop = d->pop[l / AM_DEMAND_LINKS];
             lk[k].off = off;
             lk[k].w = w >= 0 ? w : n_nodes;
@@ -649,7 +683,8 @@ static vi_key *radix_sort(vi_key *a, vi_key *b, int32_t n, int nt,
     for (int shift = 0; shift < 64; shift += RADIX_BITS) {
         if (((varies >> shift) & (RADIX_SIZE - 1)) == 0)
             continue;
-#pragma omp parallel num_threads(nt) default(none) shared(a, b, n, nt, hist, shift)
+#pragma omp parallel num_threads(nt) default(none)                             \
+    shared(a, b, n, nt, hist, shift)
         {
             const int t = omp_get_thread_num();
             const int nth = omp_get_num_threads(); /* <= nt */

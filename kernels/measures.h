@@ -61,10 +61,10 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
 /*
  * The most scratch memory am_fca_run holds for n_fac facilities, n_nodes
  * nodes, n_links present cell links (d->first[n_nodes]), n_threads and
- * threshold d0, when `entries` catchment entries are within d0: 16 bytes
+ * threshold d0, when `entries` catchment entries are within d0: 20 bytes
  * per link, 2 (4 when d0 >= 65535) per node and thread, 8 per node, and
- * 4 per entry (8 when the facility index and d0 need more than 32 bits
- * together). No allocation.
+ * 5 per entry (9 when the facility index and d0 need more than 32 bits
+ * together; the node rows' key and their split table). No allocation.
  */
 size_t am_fca_scratch_bytes(int32_t n_fac, int32_t n_nodes, int64_t n_links,
                             int n_threads, uint32_t d0, int64_t entries);
