@@ -9,7 +9,7 @@
  *  - per populated cell: the population list with its growth slack (32),
  *    the two snapped links (node and time) and distance (24), the lon/lat
  *    and metric coordinates while snapping (32), the demand index (32),
- *    the 2SFCA link partials while a measure runs (16), and per set the
+ *    and per set the
  *    nearest time and facility (8) and 8 per measure, and the writer's
  *    per-cell values (8);
  *  - the output file is built in memory (outputs/h5_writer.c): per raster
@@ -21,9 +21,11 @@
  *    so it over-estimates for them;
  *  - 32 MiB for the process, GDAL, PROJ and HDF5.
  * Facility catchments are not counted (they depend on the network's
- * reach). am_memory_max_cells inverts the per-cell part, so that the
- * population reader stops as soon as a raster holds more populated cells
- * than the cap allows.
+ * reach), nor 2SFCA's scratch (per link, per node and per catchment
+ * entry): engine/results.c takes both from what the cap leaves
+ * (am_fca_scratch_bytes). am_memory_max_cells inverts the per-cell part, so
+ * that the population reader stops as soon as a raster holds more populated
+ * cells than the cap allows.
  */
 #include "engine/memory.h"
 
@@ -35,7 +37,7 @@
 #define NETWORK_PER_FILE_BYTE 24
 #define GRID_BYTES_PER_COLUMN (2 * 64 * 8 + 8)
 #define GRID_BYTES_PER_ROW 8
-#define CELL_BYTES_FIXED (32 + 24 + 32 + 32 + 16 + 8)
+#define CELL_BYTES_FIXED (32 + 24 + 32 + 32 + 8)
 #define CELL_BYTES_PER_SET 8
 #define CELL_BYTES_PER_MEASURE 8
 #define OUTPUT_BYTES_PER_CELL 4

@@ -191,8 +191,8 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
             rc = check_access_range(r, k, err);
         if (rc != AM_OK)
             return rc;
-        rc = am_weighted_summary(n_cells, acc, m->pop->pop, &r->access_mean[k],
-                                 &r->access_median[k]);
+        rc = am_weighted_summary(n_cells, acc, m->pop->pop, threads,
+                                 &r->access_mean[k], &r->access_median[k]);
         if (rc != AM_OK)
             return am_error_set(err, rc, NULL, "out of memory");
     }
@@ -201,17 +201,32 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
 
 /*
  * The catchment entries the memory cap leaves room for: the cap less the
- * model's estimate (everything but catchments), at 6 or 8 bytes an entry.
- * 0 (no budget) when there is no cap.
+ * model's estimate (everything but catchments and 2SFCA's scratch), less
+ * the 2SFCA scratch that does not grow with the catchments (link records,
+ * per-thread node arrays, the node rows' index; it also covers the
+ * weighted median's 32 bytes a cell), at 6 or 8 bytes an entry plus what
+ * its copy in 2SFCA's node rows takes (kernels/measures.h,
+ * am_fca_scratch_bytes). 0 (no budget) when there is no cap.
  */
-static int64_t catchment_budget(const am_model *m, uint32_t limit_ds)
+static int64_t catchment_budget(const am_model *m, int32_t n_sites, int threads,
+                                uint32_t limit_ds)
 {
     if (m->memory_cap == 0)
         return 0;
-    if (m->memory_cap <= m->memory_estimate)
+    const am_demand *d = m->demand;
+    const int64_t n_links = d->first[d->n_nodes];
+    const uint64_t fixed = (uint64_t)am_fca_scratch_bytes(
+        n_sites, d->n_nodes, n_links, threads, limit_ds, 0);
+    const uint64_t per_key =
+        (uint64_t)am_fca_scratch_bytes(n_sites, d->n_nodes, n_links, threads,
+                                       limit_ds, 1) -
+        fixed;
+    const uint64_t used = m->memory_estimate + fixed;
+    if (used < m->memory_estimate || m->memory_cap <= used)
         return 1;
-    const uint64_t per = limit_ds <= AM_CATCHMENT_TIME16_MAX ? 6 : 8;
-    const uint64_t n = (m->memory_cap - m->memory_estimate) / per;
+    const uint64_t per =
+        (limit_ds <= AM_CATCHMENT_TIME16_MAX ? 6 : 8) + per_key;
+    const uint64_t n = (m->memory_cap - used) / per;
     return n > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)n;
 }
 
@@ -236,7 +251,7 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
     if ((rc = am_phase_begin(log, "computing catchments", err)) != AM_OK)
         goto fail;
     const uint32_t limit = catchment_limit_ds(s);
-    const int64_t budget = catchment_budget(m, limit);
+    const int64_t budget = catchment_budget(m, r->n_sites, threads, limit);
     rc = am_catchments_compute(
         m->graph_rev, r->n_sites, f->snap.node, f->snap.offset_ds, limit,
         m->demand_nodes, budget, threads, am_phase_progress, log, &rows, err);

@@ -27,6 +27,7 @@
 #ifndef AM_MEASURES_H
 #define AM_MEASURES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
@@ -42,17 +43,31 @@ typedef struct am_fca_params {
 
 /*
  * fac_rows: facility catchments (rows = facilities, cols = nodes).
+ * Step 1 runs per facility (catchment order), step 2 per cell, from node
+ * rows (node -> facilities ascending) built from fac_rows; see
+ * measures.c. Scratch: am_fca_scratch_bytes.
  * supply: [n_fac] S_j (finite, >= 0).
  * Outputs (caller-allocated): fac_demand [n_fac] D_j, fac_ratio [n_fac] R_j,
  * cell_access [n_cells] A_i. AM_ERR_INVALID if d0 exceeds the catchment
  * limit or sizes disagree. A cell with two links (demand.h) counts once
- * per facility, at its faster link. Allocates 16 bytes per cell of
- * scratch (AM_ERR_NOMEM).
+ * per facility, at its faster link. Allocates its scratch
+ * (am_fca_scratch_bytes; AM_ERR_NOMEM).
  */
 am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
                      const am_demand *d, const double *supply, int n_threads,
                      double *fac_demand, double *fac_ratio, double *cell_access,
                      am_error *err);
+
+/*
+ * The most scratch memory am_fca_run holds for n_fac facilities, n_nodes
+ * nodes, n_links present cell links (d->first[n_nodes]), n_threads and
+ * threshold d0, when `entries` catchment entries are within d0: 20 bytes
+ * per link, 2 (4 when d0 >= 65535) per node and thread, 8 per node, and
+ * 5 per entry (9 when the facility index and d0 need more than 32 bits
+ * together; the node rows' key and their split table). No allocation.
+ */
+size_t am_fca_scratch_bytes(int32_t n_fac, int32_t n_nodes, int64_t n_links,
+                            int n_threads, uint32_t d0, int64_t entries);
 
 /*
  * Nearest facility per cell, from the transposed catchments (rows = nodes,
@@ -76,12 +91,15 @@ am_status am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
 
 /*
  * Weighted summary of values[i] with weights w[i] >= 0 (population):
- * mean = sum w v / sum w, median = the smallest v whose cumulative weight
- * reaches half the total (lower weighted median). Entries with w == 0 or a
- * NaN value are skipped. Both NaN if total weight is 0. Allocates a
- * temporary index array: AM_ERR_NOMEM.
+ * mean = sum w v / sum w (summed in index order), median = the smallest v
+ * whose cumulative weight reaches half the total (lower weighted median;
+ * cumulative and total weights summed in (v, i) order). Entries with
+ * w == 0 or a NaN value are skipped. Both NaN if total weight is 0. Sorts
+ * with a parallel stable radix sort on n_threads (<= 0: OpenMP's default);
+ * the result is the same for any thread count. Allocates 32 bytes per
+ * entry: AM_ERR_NOMEM.
  */
 am_status am_weighted_summary(int32_t n, const double *values, const double *w,
-                              double *mean, double *median);
+                              int n_threads, double *mean, double *median);
 
 #endif /* AM_MEASURES_H */

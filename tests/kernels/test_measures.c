@@ -1143,45 +1143,344 @@ static void test_weighted_summary(void **state)
     /* {3,1,2} equal weights: mean 2; sorted 1,2,3, cum 1,2,3, half 1.5
      * reached at 2. */
     const double v1[] = {3, 1, 2}, w1[] = {1, 1, 1};
-    assert_int_equal(am_weighted_summary(3, v1, w1, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(3, v1, w1, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 2.0, 1e-15);
     assert_double_near(median, 2.0, 0.0);
 
     /* {1,2,3,4} equal weights: mean 2.5; half = 2 reached exactly at 2
      * (lower median). */
     const double v2[] = {4, 3, 2, 1}, w2[] = {1, 1, 1, 1};
-    assert_int_equal(am_weighted_summary(4, v2, w2, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(4, v2, w2, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 2.5, 1e-15);
     assert_double_near(median, 2.0, 0.0);
 
     /* Zero weight skipped: {10 (w0), 20 (w1), 30 (w3)}: mean
      * (20 + 90) / 4 = 27.5; half 2 reached at 30. */
     const double v3[] = {10, 20, 30}, w3[] = {0, 1, 3};
-    assert_int_equal(am_weighted_summary(3, v3, w3, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(3, v3, w3, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 27.5, 1e-15);
     assert_double_near(median, 30.0, 0.0);
 
     /* Heavy low value: {1 (w3), 100 (w1)}: mean 103 / 4 = 25.75, median 1. */
     const double v4[] = {100, 1}, w4[] = {1, 3};
-    assert_int_equal(am_weighted_summary(2, v4, w4, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(2, v4, w4, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 25.75, 1e-15);
     assert_double_near(median, 1.0, 0.0);
 
     /* NaN value skipped: {NaN (w5), 5 (w1), 7 (w1)}: mean 6, median 5. */
     const double v5[] = {NAN, 5, 7}, w5[] = {5, 1, 1};
-    assert_int_equal(am_weighted_summary(3, v5, w5, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(3, v5, w5, 1, &mean, &median), AM_OK);
     assert_double_near(mean, 6.0, 1e-15);
     assert_double_near(median, 5.0, 0.0);
 
     /* All weights zero, and n = 0: both NaN. */
     const double v6[] = {1, 2}, w6[] = {0, 0};
-    assert_int_equal(am_weighted_summary(2, v6, w6, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(2, v6, w6, 1, &mean, &median), AM_OK);
     assert_true(isnan(mean));
     assert_true(isnan(median));
     mean = median = 0;
-    assert_int_equal(am_weighted_summary(0, NULL, NULL, &mean, &median), AM_OK);
+    assert_int_equal(am_weighted_summary(0, NULL, NULL, 1, &mean, &median),
+                     AM_OK);
     assert_true(isnan(mean));
     assert_true(isnan(median));
+}
+
+/* ---- the documented summation orders, bit for bit ----------------------- */
+
+/* Time of row j at node v, AM_TIME_INF when absent (linear: tests only). */
+static uint32_t ref_row_time(const am_catchments *c, int32_t j, int32_t v)
+{
+    for (int64_t e = c->first[j]; e < c->first[j + 1]; e++)
+        if (c->col[e] == v)
+            return am_catchments_time(c, e);
+    return AM_TIME_INF;
+}
+
+/* Whether link l at `total` is its cell's best link for facility j. */
+static int ref_best(const am_catchments *c, int32_t j, const am_demand *d,
+                    int32_t l, uint32_t total)
+{
+    const int32_t o = l ^ 1, w = d->link_node[o];
+    if (w < 0)
+        return 1;
+    const uint32_t tw = ref_row_time(c, j, w);
+    if (tw == AM_TIME_INF)
+        return 1;
+    const uint32_t other = d->link_offset_ds[o] + tw;
+    return total < other || (total == other && (l & 1) == 0);
+}
+
+/*
+ * 2SFCA in the order measures.h documents, written the plain way: D_j
+ * over j's row (nodes ascending, then the node's links in (offset, id)
+ * order); each link's partial over j ascending; A_i = partial(2 i) +
+ * partial(2 i + 1).
+ */
+static void ref_fca(const am_catchments *c, const am_demand *d,
+                    const double *supply, uint32_t d0, double *D, double *R,
+                    double *A)
+{
+    double *part = xcalloc((size_t)d->n_cells * 2 + 1, sizeof *part);
+    for (int32_t j = 0; j < c->n_rows; j++) {
+        double sum = 0.0;
+        for (int64_t e = c->first[j]; e < c->first[j + 1]; e++) {
+            const uint32_t t = am_catchments_time(c, e);
+            if (t > d0)
+                continue;
+            const int32_t v = c->col[e];
+            for (int64_t k = d->first[v]; k < d->first[v + 1]; k++) {
+                const int32_t l = d->order[k];
+                const uint32_t total = d->link_offset_ds[l] + t;
+                if (total > d0)
+                    break;
+                if (ref_best(c, j, d, l, total))
+                    sum += d->pop[l / 2];
+            }
+        }
+        D[j] = sum;
+        R[j] = sum > 0.0 ? supply[j] / sum : 0.0;
+    }
+    for (int32_t j = 0; j < c->n_rows; j++) {
+        for (int64_t e = c->first[j]; e < c->first[j + 1]; e++) {
+            const uint32_t t = am_catchments_time(c, e);
+            if (t > d0)
+                continue;
+            const int32_t v = c->col[e];
+            for (int64_t k = d->first[v]; k < d->first[v + 1]; k++) {
+                const int32_t l = d->order[k];
+                const uint32_t total = d->link_offset_ds[l] + t;
+                if (total > d0)
+                    break;
+                if (ref_best(c, j, d, l, total))
+                    part[l] += R[j];
+            }
+        }
+    }
+    for (int32_t i = 0; i < d->n_cells; i++)
+        A[i] = part[2 * i] + part[2 * i + 1];
+    free(part);
+}
+
+/* Every time and link offset of the fixture times `factor`, and its limit
+ * and d0 set to the given values. */
+static void scale_fixture(fixture *fx, uint32_t factor, uint32_t limit,
+                          uint32_t d0)
+{
+    for (int64_t a = 0; a < fx->n_arcs; a++)
+        fx->time[a] *= factor;
+    for (int32_t k = 0; k < 2 * fx->n_cells; k++)
+        if (fx->cell_node[k] >= 0)
+            fx->cell_off[k] *= factor;
+    for (int32_t k = 0; k < 2 * fx->n_fac; k++)
+        if (fx->fac_node[k] >= 0)
+            fx->fac_off[k] *= factor;
+    fx->limit = limit;
+    fx->d0 = d0;
+}
+
+/* am_fca_run on 1, 2 and 3 threads against ref_fca: the same bits. */
+static void check_fca_bits(const fixture *fx)
+{
+    am_graph *g = NULL, *g_rev = NULL;
+    am_demand *d = NULL;
+    am_catchments *c = NULL;
+    assert_int_equal(am_graph_build(fx->n_nodes, fx->n_arcs, fx->tail, fx->head,
+                                    fx->time, &g, NULL),
+                     AM_OK);
+    assert_int_equal(am_graph_reverse(g, &g_rev, NULL), AM_OK);
+    assert_int_equal(am_demand_build(fx->n_cells, fx->n_nodes, fx->cell_node,
+                                     fx->cell_off, fx->pop, &d, NULL),
+                     AM_OK);
+    assert_int_equal(am_catchments_compute(g_rev, fx->n_fac, fx->fac_node,
+                                           fx->fac_off, fx->limit, NULL, 0, 2,
+                                           NULL, NULL, &c, NULL),
+                     AM_OK);
+    assert_true(am_catchments_nnz(c) > 100);
+    const size_t nf = (size_t)fx->n_fac, nc = (size_t)fx->n_cells;
+    double *D0 = xcalloc(nf, sizeof(double)), *R0 = xcalloc(nf, sizeof(double));
+    double *A0 = xcalloc(nc, sizeof(double));
+    double *D = xcalloc(nf, sizeof(double)), *R = xcalloc(nf, sizeof(double));
+    double *A = xcalloc(nc, sizeof(double));
+    ref_fca(c, d, fx->supply, fx->d0, D0, R0, A0);
+    int reached = 0;
+    for (size_t i = 0; i < nc; i++)
+        reached += A0[i] > 0.0;
+    assert_true(reached > (int)nc / 4);
+    const am_fca_params p = {AM_MEASURE_2SFCA, fx->d0};
+    for (int threads = 1; threads <= 3; threads++) {
+        assert_int_equal(
+            am_fca_run(&p, c, d, fx->supply, threads, D, R, A, NULL), AM_OK);
+        assert_memory_equal(D, D0, nf * sizeof(double));
+        assert_memory_equal(R, R0, nf * sizeof(double));
+        assert_memory_equal(A, A0, nc * sizeof(double));
+    }
+    free(D0);
+    free(R0);
+    free(A0);
+    free(D);
+    free(R);
+    free(A);
+    am_catchments_destroy(c);
+    am_demand_destroy(d);
+    am_graph_destroy(g_rev);
+    am_graph_destroy(g);
+}
+
+/* 16-bit node times (d0 < 65535) and 32-bit facility keys. */
+static void test_fca_bits_plain(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 4242, 400, 40, 900, 1500, 1200);
+    check_fca_bits(&fx);
+    fixture_free(&fx);
+    /* ties between links everywhere */
+    random_fixture(&fx, 77, 300, 25, 600, 1500, 1200);
+    for (int64_t a = 0; a < fx.n_arcs; a++)
+        fx.time[a] = 100;
+    for (int32_t i = 0; i < 2 * fx.n_cells; i++)
+        if (fx.cell_node[i] >= 0)
+            fx.cell_off[i] = 50;
+    check_fca_bits(&fx);
+    fixture_free(&fx);
+}
+
+/* d0 = 65534, the largest with 16-bit node times; then d0 = 76,800:
+ * 32-bit node times and catchment times. */
+static void test_fca_bits_wide(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 1001, 300, 20, 600, 1500, 1200);
+    scale_fixture(&fx, 50, 65535, 65534);
+    check_fca_bits(&fx);
+    fixture_free(&fx);
+    random_fixture(&fx, 1002, 300, 20, 600, 1500, 1200);
+    scale_fixture(&fx, 64, 96000, 76800);
+    check_fca_bits(&fx);
+    fixture_free(&fx);
+}
+
+/* d0 near 2^29 with 20 facilities: the facility index and the time need
+ * more than 32 bits together, so the node rows hold 64-bit keys. */
+static void test_fca_bits_keys64(void **state)
+{
+    (void)state;
+    fixture fx;
+    random_fixture(&fx, 1003, 300, 20, 600, 1500, 1200);
+    scale_fixture(&fx, 1u << 19, 1500u << 19, 1200u << 19);
+    check_fca_bits(&fx);
+    fixture_free(&fx);
+}
+
+/* The scratch size grows with every input it depends on. */
+static void test_fca_scratch_bytes(void **state)
+{
+    (void)state;
+    const size_t base = am_fca_scratch_bytes(100, 1000, 4000, 2, 18000, 0);
+    assert_true(base >= 4000u * 20u + 2u * 1000u * 2u + 1001u * 8u);
+    assert_true(am_fca_scratch_bytes(100, 1000, 4000, 2, 18000, 10) ==
+                base + 50u);
+    assert_true(am_fca_scratch_bytes(100, 1000, 4000, 4, 18000, 0) > base);
+    /* 32-bit node times, 64-bit keys */
+    assert_true(am_fca_scratch_bytes(100, 1000, 4000, 2, 70000, 0) > base);
+    assert_true(am_fca_scratch_bytes(100, 1000, 0, 2, 1u << 29, 10) -
+                    am_fca_scratch_bytes(100, 1000, 0, 2, 1u << 29, 0) ==
+                90u);
+}
+
+/* The weighted summary as documented, with qsort on (value, index). */
+typedef struct ref_vi {
+    double v, w;
+    int32_t i;
+} ref_vi;
+
+static int ref_vi_cmp(const void *a, const void *b)
+{
+    const ref_vi *x = a, *y = b;
+    if (x->v < y->v)
+        return -1;
+    if (x->v > y->v)
+        return 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+static void ref_summary(int32_t n, const double *v, const double *w,
+                        double *mean, double *median)
+{
+    ref_vi *p = xcalloc((size_t)n + 1, sizeof *p);
+    int32_t k = 0;
+    double sw = 0.0, swv = 0.0;
+    for (int32_t i = 0; i < n; i++) {
+        if (w[i] > 0.0 && !isnan(v[i])) {
+            sw += w[i];
+            swv += w[i] * v[i];
+            p[k].v = v[i];
+            p[k].w = w[i];
+            p[k].i = i;
+            k++;
+        }
+    }
+    *mean = swv / sw;
+    qsort(p, (size_t)k, sizeof *p, ref_vi_cmp);
+    double total = 0.0, cum = 0.0;
+    for (int32_t q = 0; q < k; q++)
+        total += p[q].w;
+    *median = p[k - 1].v;
+    for (int32_t q = 0; q < k; q++) {
+        cum += p[q].w;
+        if (cum >= 0.5 * total) {
+            *median = p[q].v;
+            break;
+        }
+    }
+    free(p);
+}
+
+/* Random values with duplicates, both zeros, negatives, infinities, NaN
+ * and zero weights: the radix sort gives the qsort reference's bits, on
+ * any thread count; and a median that falls on -0.0 returns -0.0. */
+static void test_weighted_summary_radix(void **state)
+{
+    (void)state;
+    const int32_t n = 20000;
+    double *v = xcalloc((size_t)n, sizeof *v),
+           *w = xcalloc((size_t)n, sizeof *w);
+    rng_state = 555;
+    for (int32_t i = 0; i < n; i++) {
+        const uint32_t r = rng_next() % 20;
+        v[i] = r == 0   ? 0.0
+               : r == 1 ? -0.0
+               : r == 2 ? (double)(rng_next() % 50) /* duplicates */
+               : r == 3 ? -1e-3 * rng_unit()
+               : r == 4 ? (rng_next() % 2 ? INFINITY : -INFINITY)
+               : r == 5 ? NAN
+                        : 1e-4 * rng_unit() * (double)(1u << (rng_next() % 20));
+        w[i] = rng_next() % 10 == 0 ? 0.0 : 1000.0 * rng_unit();
+    }
+    double m0, med0;
+    ref_summary(n, v, w, &m0, &med0);
+    for (int threads = 1; threads <= 3; threads++) {
+        double m, med;
+        assert_int_equal(am_weighted_summary(n, v, w, threads, &m, &med),
+                         AM_OK);
+        assert_memory_equal(&m, &m0, sizeof m);
+        assert_memory_equal(&med, &med0, sizeof med);
+    }
+    /* zeros of both signs at the median: the one the (value, index)
+     * order puts there */
+    const double vz[] = {1.0, 0.0, -0.0, -0.0, 2.0};
+    const double wz[] = {1.0, 1.0, 1.0, 1.0, 1.0};
+    for (int threads = 1; threads <= 2; threads++) {
+        double m, med, mr, medr;
+        ref_summary(5, vz, wz, &mr, &medr);
+        assert_int_equal(am_weighted_summary(5, vz, wz, threads, &m, &med),
+                         AM_OK);
+        assert_memory_equal(&med, &medr, sizeof med);
+        assert_true(signbit(med)); /* the third value by order: -0.0 */
+    }
+    free(v);
+    free(w);
 }
 
 int main(void)
@@ -1202,6 +1501,11 @@ int main(void)
         cmocka_unit_test(test_nearest_bad_args),
         cmocka_unit_test(test_progress_cancel),
         cmocka_unit_test(test_weighted_summary),
+        cmocka_unit_test(test_fca_bits_plain),
+        cmocka_unit_test(test_fca_bits_wide),
+        cmocka_unit_test(test_fca_bits_keys64),
+        cmocka_unit_test(test_fca_scratch_bytes),
+        cmocka_unit_test(test_weighted_summary_radix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
