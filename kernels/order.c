@@ -41,19 +41,20 @@
 
 uint32_t am_hilbert_index(uint32_t x, uint32_t y)
 {
+    /* branch-free: the quadrant bits are data, mispredicted half the time */
     uint32_t d = 0;
-    for (uint32_t s = 1u << (AM_HILBERT_BITS - 1); s > 0; s >>= 1) {
-        const uint32_t rx = (x & s) != 0, ry = (y & s) != 0;
-        d += s * s * ((3u * rx) ^ ry);
-        if (ry == 0) { /* first or last quadrant: transpose the rest */
-            if (rx == 1) {
-                x = ~x;
-                y = ~y;
-            }
-            const uint32_t t = x;
-            x = y;
-            y = t;
-        }
+    for (int i = AM_HILBERT_BITS - 1; i >= 0; i--) {
+        const uint32_t rx = (x >> i) & 1u, ry = (y >> i) & 1u;
+        d |= ((3u * rx) ^ ry) << (2 * i);
+        /* first or last quadrant (ry = 0): transpose the rest, through
+         * the other diagonal (complement) in the last one (rx = 1) */
+        const uint32_t flip = 0u - (rx & (ry ^ 1u));
+        const uint32_t swap = 0u - (ry ^ 1u);
+        x ^= flip;
+        y ^= flip;
+        const uint32_t t = (x ^ y) & swap;
+        x ^= t;
+        y ^= t;
     }
     return d;
 }
