@@ -4,7 +4,11 @@
  * counter) stored in one file that later runs load instead of reading the
  * road layer again. The GRAPH stage (CSR, reverse, spatial index, ...) is
  * always rebuilt from it: it is fast, and its policies may change without
- * invalidating a cache.
+ * invalidating a cache. The cache holds road vertex ids only, never graph
+ * node ids: the contracted graph's node order (a Hilbert curve,
+ * kernels/order.h) is made again from the vertices on every load, so a
+ * cache written before that order existed loads to the same graph as one
+ * written after (the format did not change for it).
  *
  * Validity: a cache holds the canonical text of everything that affects
  * am_roads_load (am_roads_cache_key) and its SHA-256; a run uses the cache

@@ -4,9 +4,11 @@
  *
  * Stages (each timed, with the process's peak memory after it):
  *   roads       read the road layer into an arc list (inputs/roads)
- *   graph       CSR graph and its reverse (kernels/graph), the local
- *               metric frame, the road segments and their spatial index
- *               (geo/segments, geo/segment_index)
+ *   graph       the road components, the local metric frame, the
+ *               contracted CSR graph (kernels/contract) with its nodes
+ *               renumbered along a Hilbert curve (kernels/order) and its
+ *               reverse (kernels/graph), the road segments and their
+ *               spatial index (geo/segments, geo/segment_index)
  *   population  read the raster's populated cells (inputs/population)
  *   snap        cells onto the nearest point of a routable road segment,
  *               in a local azimuthal-equidistant frame (geo/snap), the
@@ -37,6 +39,7 @@
 #include "geo/grid.h"
 #include "inputs/fingerprint.h"
 #include "inputs/road_profile.h"
+#include "kernels/order.h"
 #include "kernels/parallel.h"
 
 am_model_options am_model_options_default(void)
@@ -417,7 +420,8 @@ static am_status build_roads(am_model *m, am_error *err)
 /*
  * m->frame and m->to_metric centred on box, and the nodes in that frame
  * (x, y: [n_nodes], caller's). *n_far: nodes farther than
- * AM_CRS_FRAME_ACCURATE_M from the centre; *far_m: the farthest (in an
+ * AM_CRS_FRAME_ACCURATE_M from the centre; *far_m: the farthest of them,
+ * 0 when none (in an
  * azimuthal equidistant frame the planar radius is the geodesic distance
  * from the centre).
  */
@@ -436,16 +440,24 @@ static am_status frame_at(am_model *m, const double box[4], double *x,
         return rc;
     memcpy(x, r->lon, sizeof *x * (size_t)r->n_nodes);
     memcpy(y, r->lat, sizeof *y * (size_t)r->n_nodes);
-    rc = am_transform_points(m->to_metric, (size_t)r->n_nodes, x, y, NULL, err);
-    *n_far = 0;
-    *far_m = 0.0;
+    rc = am_transform_points_parallel(m->to_metric, (size_t)r->n_nodes, x, y,
+                                      m->threads, NULL, err);
+    /* hypot only where the squared radius does not settle it */
+    const double r2 =
+        AM_CRS_FRAME_ACCURATE_M * AM_CRS_FRAME_ACCURATE_M * (1.0 - 1e-9);
+    int32_t far = 0;
+    double far_d = 0.0;
     for (int32_t i = 0; rc == AM_OK && i < r->n_nodes; i++) {
-        const double d = hypot(x[i], y[i]);
-        if (!isfinite(d))
+        if (x[i] * x[i] + y[i] * y[i] < r2)
             continue;
-        *far_m = fmax(*far_m, d);
-        *n_far += d > AM_CRS_FRAME_ACCURATE_M;
+        const double d = hypot(x[i], y[i]);
+        if (!isfinite(d) || d <= AM_CRS_FRAME_ACCURATE_M)
+            continue;
+        far_d = d > far_d ? d : far_d;
+        far++;
     }
+    *n_far = far;
+    *far_m = far_d;
     return rc;
 }
 
@@ -656,6 +668,41 @@ static am_status build_segments(am_model *m, const am_contraction *c,
 }
 
 /*
+ * The contracted graph's nodes renumbered along a Hilbert curve over
+ * their vertices' places in the metric frame (x, y: [roads' vertices];
+ * kernels/order.h), so that nodes near on the ground have near ids: every
+ * search, catchment and node-indexed row then reads memory in runs. Every
+ * node id (graph, node_vertex, the chain ends the segments name) follows.
+ */
+static am_status order_nodes(am_model *m, am_contraction *c, const double *x,
+                             const double *y, am_error *err)
+{
+    const int32_t n = c->g->n_nodes;
+    const size_t n1 = (size_t)(n > 0 ? n : 1);
+    double *gx = am_alloc_array(n1, sizeof *gx);
+    double *gy = am_alloc_array(n1, sizeof *gy);
+    int32_t *order = am_alloc_array(n1, sizeof *order);
+    am_status rc = AM_OK;
+    if (gx == NULL || gy == NULL || order == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory ordering %d nodes", (int)n);
+        goto done;
+    }
+    for (int32_t k = 0; k < n; k++) {
+        gx[k] = x[c->old_id[k]];
+        gy[k] = y[c->old_id[k]];
+    }
+    rc = am_order_hilbert(n, gx, gy, m->threads, order, err);
+    if (rc == AM_OK)
+        rc = am_contraction_renumber(c, order, m->threads, err);
+done:
+    am_free(gx);
+    am_free(gy);
+    am_free(order);
+    return rc;
+}
+
+/*
  * The search graph: the roads' degree-2 chains contracted into single arcs
  * (kernels/contract.h; times between junctions unchanged), chains no
  * longer than AM_CHAIN_MAX_M so that two points on one chain, joined
@@ -675,6 +722,19 @@ static am_status build_graph(am_model *m, am_error *err)
     if ((rc = build_components(m, err)) != AM_OK) {
         am_err_file_default(err, m->roads_path);
         return rc;
+    }
+    /* the vertices in the metric frame: the segments' geometry, and the
+     * nodes' order along the ground */
+    x = am_alloc_array((size_t)(r->n_nodes > 0 ? r->n_nodes : 1), sizeof *x);
+    y = am_alloc_array((size_t)(r->n_nodes > 0 ? r->n_nodes : 1), sizeof *y);
+    if (x == NULL || y == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory indexing %d nodes", (int)r->n_nodes);
+        goto done;
+    }
+    if ((rc = build_frame(m, x, y, err)) != AM_OK) {
+        am_err_file_default(err, m->roads_path);
+        goto done;
     }
     /* the cap sums lengths, whole metres rounded up */
     uint32_t *len =
@@ -709,6 +769,8 @@ static am_status build_graph(am_model *m, am_error *err)
                            keep, len, AM_CHAIN_MAX_M, &c, err);
     am_free(keep);
     am_free(len);
+    if (rc == AM_OK)
+        rc = order_nodes(m, c, x, y, err);
     if (rc == AM_OK) {
         m->contraction = am_contraction_stats_of(c, AM_CHAIN_MAX_M);
         m->graph = c->g;
@@ -721,18 +783,7 @@ static am_status build_graph(am_model *m, am_error *err)
         am_err_file_default(err, m->roads_path);
         goto done;
     }
-    x = am_alloc_array((size_t)r->n_nodes, sizeof *x);
-    y = am_alloc_array((size_t)r->n_nodes, sizeof *y);
-    if (x == NULL || y == NULL) {
-        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
-                          "out of memory indexing %d nodes", (int)r->n_nodes);
-        goto done;
-    }
-    rc = build_frame(m, x, y, err);
-    if (rc != AM_OK)
-        am_err_file_default(err, m->roads_path);
-    if (rc == AM_OK)
-        rc = build_segments(m, c, x, y, err);
+    rc = build_segments(m, c, x, y, err);
     if (rc == AM_OK)
         rc = am_phase_end(&m->phases, "graph", err);
 done:

@@ -24,6 +24,7 @@
 #include "geo/crs.h"
 
 #include <math.h>
+#include <omp.h>
 #include <proj.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,58 @@ am_status am_transform_points(am_transform *t, size_t n, double *x, double *y,
     if (n_failed != NULL)
         *n_failed = failed;
     return AM_OK;
+}
+
+/* below this many points per thread, fewer threads (a clone costs
+ * milliseconds) */
+#define AM_TRANSFORM_MIN_PER_THREAD 65536
+
+am_status am_transform_points_parallel(am_transform *t, size_t n, double *x,
+                                       double *y, int threads, size_t *n_failed,
+                                       am_error *err)
+{
+    int nt = threads > 0 ? threads : omp_get_max_threads();
+    if ((size_t)nt > n / AM_TRANSFORM_MIN_PER_THREAD)
+        nt = (int)(n / AM_TRANSFORM_MIN_PER_THREAD);
+    if (nt <= 1)
+        return am_transform_points(t, n, x, y, n_failed, err);
+    if (n_failed != NULL)
+        *n_failed = 0;
+    am_status rc = AM_OK;
+    am_transform **tr = am_calloc_array((size_t)nt, sizeof *tr);
+    size_t *failed = am_calloc_array((size_t)nt, sizeof *failed);
+    am_status *brc = am_calloc_array((size_t)nt, sizeof *brc);
+    if (tr == NULL || failed == NULL || brc == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "out of memory for %d transforming threads", nt);
+        goto done;
+    }
+    tr[0] = t;
+    for (int b = 1; b < nt && rc == AM_OK; b++)
+        rc = am_transform_clone(t, &tr[b], err);
+    if (rc != AM_OK)
+        goto done;
+#pragma omp parallel for num_threads(nt) schedule(static) default(none)        \
+    shared(nt, n, x, y, tr, failed, brc)
+    for (int b = 0; b < nt; b++) {
+        const size_t i0 = n / (size_t)nt * (size_t)b;
+        const size_t i1 = b == nt - 1 ? n : n / (size_t)nt * (size_t)(b + 1);
+        brc[b] = am_transform_points(tr[b], i1 - i0, x + i0, y + i0, &failed[b],
+                                     NULL);
+    }
+    for (int b = 0; b < nt; b++) {
+        if (brc[b] != AM_OK && rc == AM_OK)
+            rc = am_error_set(err, brc[b], NULL, "transform not initialised");
+        if (n_failed != NULL)
+            *n_failed += failed[b];
+    }
+done:
+    for (int b = 1; tr != NULL && b < nt; b++)
+        am_transform_destroy(tr[b]);
+    am_free(tr);
+    am_free(failed);
+    am_free(brc);
+    return rc;
 }
 
 /*

@@ -45,6 +45,17 @@ am_status am_transform_points(am_transform *t, size_t n, double *x, double *y,
                               size_t *n_failed, am_error *err);
 
 /*
+ * am_transform_points over threads (0: OpenMP's default; fewer for small
+ * n): t transforms the first block, clones of t (made before, serially)
+ * the others; the result is the same, point by point, as one call of
+ * am_transform_points. Errors as am_transform_points and
+ * am_transform_clone's.
+ */
+am_status am_transform_points_parallel(am_transform *t, size_t n, double *x,
+                                       double *y, int threads, size_t *n_failed,
+                                       am_error *err);
+
+/*
  * A new, independent transform between the same two CRSs as t (its own
  * PROJ context), giving the same result for every point. Only reads t:
  * thread-safe with other clones of t and with another thread transforming

@@ -37,6 +37,8 @@
 
 #include "common/alloc.h"
 #include "common/units.h"
+#include "kernels/order.h"
+#include "kernels/parallel.h"
 
 /* Arc ids grouped by a key node (tail or head), ascending within a node. */
 typedef struct arc_index {
@@ -209,6 +211,55 @@ void am_contraction_destroy(am_contraction *r)
     am_free(r->out_node);
     am_free(r->out_ds);
     am_free(r);
+}
+
+am_status am_contraction_renumber(am_contraction *c, const int32_t *order,
+                                  int threads, am_error *err)
+{
+    if (c == NULL || c->g == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "renumber: no contraction");
+    const int32_t n = c->g->n_nodes;
+    const int32_t n_old = c->n_old;
+    const int64_t m = c->n_old_arcs;
+    am_graph *g = NULL;
+    int32_t *rank = am_alloc_array((size_t)(n > 0 ? n : 1), sizeof *rank);
+    int32_t *old_id = am_alloc_array((size_t)(n > 0 ? n : 1), sizeof *old_id);
+    if (rank == NULL || old_id == NULL) {
+        am_free(rank);
+        am_free(old_id);
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory renumbering %ld nodes", (long)n);
+    }
+    am_status rc = am_graph_permute(c->g, order, threads, rank, &g, err);
+    if (rc != AM_OK) {
+        am_free(rank);
+        am_free(old_id);
+        return rc;
+    }
+    const int nt = am_parallel_threads(threads);
+#pragma omp parallel num_threads(nt) default(none)                             \
+    shared(n, n_old, m, c, order, rank, old_id)
+    {
+#pragma omp for schedule(static) nowait
+        for (int32_t k = 0; k < n; k++)
+            old_id[k] = c->old_id[order[k]];
+#pragma omp for schedule(static) nowait
+        for (int32_t v = 0; v < n_old; v++)
+            if (c->new_id[v] >= 0)
+                c->new_id[v] = rank[c->new_id[v]];
+#pragma omp for schedule(static) nowait
+        for (int64_t a = 0; a < m; a++) {
+            c->in_node[a] = rank[c->in_node[a]];
+            c->out_node[a] = rank[c->out_node[a]];
+        }
+    }
+    am_graph_destroy(c->g);
+    c->g = g;
+    am_free(c->old_id);
+    c->old_id = old_id;
+    am_free(rank);
+    return AM_OK;
 }
 
 static am_status check_input(int32_t n_nodes, int64_t n_arcs,

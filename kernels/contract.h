@@ -9,7 +9,8 @@
  * rounding), keeps the fastest of parallel arcs between two junctions, and
  * drops self-loops. The nodes kept, the junctions, keep their relative order
  * (new id = rank of the old id among the junctions), so a spatially ordered
- * input stays spatially ordered.
+ * input stays spatially ordered; am_contraction_renumber then puts them in
+ * any other order (the engine's: along a Hilbert curve, kernels/order.h).
  *
  * A node v is interior when it has no self-loop, exactly two distinct
  * neighbours u != w, and its arcs are exactly
@@ -101,6 +102,18 @@ am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
 /* The figures of c (max_cut as given to am_graph_contract). */
 am_contraction_stats am_contraction_stats_of(const am_contraction *c,
                                              uint32_t max_cut);
+
+/*
+ * Renumbers c's junctions: junction order[k] (a permutation of
+ * 0 .. c->g->n_nodes - 1, e.g. kernels/order.h's am_order_hilbert) becomes
+ * junction k everywhere: the graph (am_graph_permute: each node's arcs
+ * sorted by head), old_id, new_id, in_node and out_node. Times, chains
+ * and statistics are unchanged. threads: 0 = OpenMP's default.
+ * AM_ERR_INVALID (not a permutation), AM_ERR_NOMEM; on failure c is
+ * unchanged.
+ */
+am_status am_contraction_renumber(am_contraction *c, const int32_t *order,
+                                  int threads, am_error *err);
 
 /* Accepts NULL. */
 void am_contraction_destroy(am_contraction *c);

@@ -19,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <accessim.h>
 
@@ -338,10 +339,51 @@ static void test_misuse(void **state)
     am_query_destroy(NULL);
 }
 
+/*
+ * The prepared-graph cache holds the roads stage (vertex ids); the graph
+ * stage, with its Hilbert node order (kernels/order.h), is rebuilt from
+ * it: a model loaded from a cache has the same node ids as one read from
+ * the road layer (the cells' link nodes, byte for byte), and a cache from
+ * before the renumbering (the same content) gives the renumbered graph.
+ */
+static void test_cache_same_node_order(void **state)
+{
+    (void)state;
+    am_error err;
+    char dir[] = "/tmp/am-order-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/comoros.amgraph", dir);
+    am_prepare_options po = am_prepare_options_default();
+    po.cache_path = path;
+    assert_int_equal(am_prepare(fx.s, &po, NULL, &err), AM_OK);
+    char *saved = fx.s->roads_cache;
+    fx.s->roads_cache = path;
+    am_model *m = NULL;
+    am_model_options o = am_model_options_default();
+    o.threads = 1; /* fx.m: the default count */
+    assert_int_equal(am_model_create(fx.s, &o, &m, &err), AM_OK);
+    fx.s->roads_cache = saved;
+    assert_int_equal(am_model_build(m, &err), AM_OK);
+    assert_int_equal(am_model_node_count(m), am_model_node_count(fx.m));
+    const int32_t n = am_model_cell_count(m);
+    assert_int_equal(n, am_model_cell_count(fx.m));
+    assert_memory_equal(am_model_cell_link_nodes(m),
+                        am_model_cell_link_nodes(fx.m),
+                        2 * (size_t)n * sizeof(int32_t));
+    assert_memory_equal(am_model_cell_link_offsets_ds(m),
+                        am_model_cell_link_offsets_ds(fx.m),
+                        2 * (size_t)n * sizeof(uint32_t));
+    am_model_destroy(m);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_build_by_stages),
+        cmocka_unit_test(test_cache_same_node_order),
         cmocka_unit_test(test_many_sets_one_model),
         cmocka_unit_test(test_catchments),
         cmocka_unit_test(test_misuse),
