@@ -9,7 +9,8 @@
  * counted as having no access for a reason that has nothing to do with
  * health care. The policy chooses the components points may snap onto
  * (am_snap_allowed_mask); everything else only serves to report who was
- * moved and how far (am_model_fragment_moves).
+ * moved and how far (am_model_fragment_moves, from the fragment check made
+ * in the same pass as the snap: geo/snap.h, am_snap_fragments).
  *
  * The mask is over the roads' vertices (components are computed before
  * the chains are contracted, so sizes count road vertices); points snap
@@ -79,12 +80,10 @@ static int cmp_double(const void *a, const void *b)
 }
 
 am_status am_model_fragment_moves(const am_model *m, int32_t n,
-                                  const double *lon, const double *lat,
                                   const double *weight, const am_snapped *snap,
                                   am_fragment_moves *out, am_error *err)
 {
     am_status rc = AM_OK;
-    am_snapped f = {NULL, NULL, NULL};
     double *extra = NULL;
     memset(out, 0, sizeof *out);
     out->first = -1;
@@ -92,44 +91,38 @@ am_status am_model_fragment_moves(const am_model *m, int32_t n,
     out->extra_max_m = NAN;
     if (m->frag_index == NULL || n == 0)
         return AM_OK;
-    f.node = am_alloc_array((size_t)n, 2 * sizeof *f.node);
-    f.offset_ds = am_alloc_array((size_t)n, 2 * sizeof *f.offset_ds);
-    f.dist_m = am_alloc_array((size_t)n, sizeof *f.dist_m);
-    extra = am_alloc_array((size_t)n, sizeof *extra);
-    if (f.node == NULL || f.offset_ds == NULL || f.dist_m == NULL ||
-        extra == NULL) {
+    if (snap->frag_dist_m == NULL || snap->frag_node == NULL)
+        return am_error_set(err, AM_ERR_INTERNAL, NULL,
+                            "small road components: the points were snapped "
+                            "without the fragment check");
+    /* The snap pass marked the points whose nearest small component's road
+     * is strictly nearer than their snap, or that are off the allowed
+     * network with one in reach (geo/snap.h, am_snap_fragments). */
+    int64_t n_extra = 0;
+    for (int32_t i = 0; i < n; i++) {
+        const double w = weight != NULL ? weight[i] : 1.0;
+        if (snap->frag_node[i] < 0 || !(w > 0))
+            continue;
+        n_extra += snap->node[2 * i] >= 0;
+    }
+    extra = am_alloc_array((size_t)(n_extra > 0 ? n_extra : 1), sizeof *extra);
+    if (extra == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL,
                           "out of memory checking %d points against small "
                           "road components",
                           (int)n);
         goto done;
     }
-    /* the same snapping, onto the segments of the small components */
-    const am_snap_target t = {m->frag_index, m->frag_seg,       m->n_frag_seg,
-                              m->to_metric,  m->roads->n_nodes, m->roads->lon,
-                              m->roads->lat, m->node_vertex};
-    am_snap_options o = am_snap_options_default();
-    o.max_distance_m = m->s->snap_max_m;
-    o.walk_speed_kmh = m->s->walk_speed_kmh;
-    o.threads = m->threads;
-    int32_t n_on = 0;
-    rc = am_snap_points(&t, n, lon, lat, &o, f.node, f.offset_ds, f.dist_m,
-                        &n_on, err);
-    if (rc != AM_OK || n_on == 0)
-        goto done;
-    int64_t n_extra = 0;
+    n_extra = 0;
     for (int32_t i = 0; i < n; i++) {
         const double w = weight != NULL ? weight[i] : 1.0;
         /* a snapped point's first link is always present (snap.h) */
-        const int on_small = f.node[2 * i] >= 0;
         const int on_allowed = snap->node[2 * i] >= 0;
-        if (!on_small || !(w > 0))
+        if (snap->frag_node[i] < 0 || !(w > 0))
             continue;
-        if (on_allowed && !(f.dist_m[i] < snap->dist_m[i]))
-            continue; /* an allowed road is at least as near */
         if (out->first < 0) {
             out->first = i;
-            const int32_t v = m->node_vertex[f.node[2 * i]];
+            const int32_t v = m->node_vertex[snap->frag_node[i]];
             out->first_size = m->components->size[m->components->comp[v]];
         }
         if (!on_allowed) {
@@ -139,7 +132,7 @@ am_status am_model_fragment_moves(const am_model *m, int32_t n,
         }
         out->moved++;
         out->moved_weight += w;
-        extra[n_extra++] = snap->dist_m[i] - f.dist_m[i];
+        extra[n_extra++] = snap->dist_m[i] - snap->frag_dist_m[i];
     }
     if (n_extra > 0) {
         qsort(extra, (size_t)n_extra, sizeof *extra, cmp_double);
@@ -150,9 +143,6 @@ am_status am_model_fragment_moves(const am_model *m, int32_t n,
                 : 0.5 * (extra[n_extra / 2 - 1] + extra[n_extra / 2]);
     }
 done:
-    am_free(f.node);
-    am_free(f.offset_ds);
-    am_free(f.dist_m);
     am_free(extra);
     return rc;
 }

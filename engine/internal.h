@@ -54,6 +54,8 @@ typedef struct am_snapped {
     int32_t *node;       /* [2 n], -1 = no such link; both: off network */
     uint32_t *offset_ds; /* [2 n], time between the point and the node */
     double *dist_m;      /* [n], geodesic distance to the road, NaN off */
+    double *frag_dist_m; /* [n] or NULL: the fragment check (geo/snap.h's */
+    int32_t *frag_node;  /* am_snap_fragments), am_model_fragment_moves */
 } am_snapped;
 
 void am_snapped_free(am_snapped *s);
@@ -201,7 +203,9 @@ struct am_results {
  * time use the geodesic distance), with the links of role (people:
  * AM_SNAP_ORIGIN, facilities: AM_SNAP_DESTINATION). Points that cannot be
  * transformed are off network. *n_on = snapped. log (may be NULL) gets
- * the progress.
+ * the progress. When m has small components' segments (m->frag_index),
+ * the same pass fills out->frag_dist_m and out->frag_node for
+ * am_model_fragment_moves (which may free them once it is done).
  */
 am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
                                const double *lat, am_snap_role role,
@@ -222,14 +226,13 @@ int32_t am_snap_allowed_mask(const am_components *c, const am_scenario *s,
 void am_snap_rule_describe(const am_scenario *s, char *buf, size_t size);
 
 /*
- * Which of n points (lon/lat, borrowed), already snapped onto the allowed
- * nodes (snap), have their nearest node overall on a disallowed component:
- * they are snapped again onto m->frag_index and compared. weight: [n]
+ * Which of n points, already snapped onto the allowed
+ * nodes (snap, by am_model_snap_points: its fragment check), have their
+ * nearest road overall on a disallowed component. weight: [n]
  * (population; points with weight <= 0 are skipped) or NULL (1 each).
- * *out is always defined. AM_ERR_NOMEM and am_snap_points' errors.
+ * *out is always defined. AM_ERR_NOMEM.
  */
 am_status am_model_fragment_moves(const am_model *m, int32_t n,
-                                  const double *lon, const double *lat,
                                   const double *weight, const am_snapped *snap,
                                   am_fragment_moves *out, am_error *err);
 

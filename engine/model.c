@@ -653,11 +653,12 @@ static am_status build_segments(am_model *m, const am_contraction *c,
             m->frag_seg[m->n_frag_seg++] = all[k];
     }
     am_free(all);
-    rc = am_segment_index_build(m->n_seg, m->seg, r->n_nodes, x, y,
-                                &m->seg_index);
+    rc = am_segment_index_build_threads(m->n_seg, m->seg, r->n_nodes, x, y,
+                                        m->threads, &m->seg_index);
     if (rc == AM_OK && m->n_frag_seg > 0)
-        rc = am_segment_index_build(m->n_frag_seg, m->frag_seg, r->n_nodes, x,
-                                    y, &m->frag_index);
+        rc = am_segment_index_build_threads(m->n_frag_seg, m->frag_seg,
+                                            r->n_nodes, x, y, m->threads,
+                                            &m->frag_index);
     if (rc != AM_OK)
         rc = am_error_set(err, rc, NULL,
                           rc == AM_ERR_NOMEM ? "out of memory"
@@ -828,12 +829,19 @@ am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
     out->node = am_alloc_array((size_t)n, 2 * sizeof *out->node);
     out->offset_ds = am_alloc_array((size_t)n, 2 * sizeof *out->offset_ds);
     out->dist_m = am_alloc_array((size_t)n, sizeof *out->dist_m);
-    if (!out->node || !out->dist_m || !out->offset_ds)
+    if (m->frag_index != NULL) {
+        out->frag_dist_m = am_alloc_array((size_t)n, sizeof *out->frag_dist_m);
+        out->frag_node = am_alloc_array((size_t)n, sizeof *out->frag_node);
+    }
+    if (!out->node || !out->dist_m || !out->offset_ds ||
+        (m->frag_index != NULL && (!out->frag_dist_m || !out->frag_node)))
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory snapping %d points", (int)n);
     const am_snap_target t = {
         m->seg_index,      m->seg,        m->n_seg,      m->to_metric,
         m->roads->n_nodes, m->roads->lon, m->roads->lat, m->node_vertex};
+    const am_snap_fragments fr = {m->frag_index, m->frag_seg, m->n_frag_seg,
+                                  out->frag_dist_m, out->frag_node};
     am_snap_options o = am_snap_options_default();
     o.max_distance_m = m->s->snap_max_m;
     o.walk_speed_kmh = m->s->walk_speed_kmh;
@@ -843,8 +851,9 @@ am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
         o.progress = am_phase_progress;
         o.progress_user = log;
     }
-    return am_snap_points(&t, n, lon, lat, &o, out->node, out->offset_ds,
-                          out->dist_m, n_on, err);
+    return am_snap_points_fragments(
+        &t, n, lon, lat, &o, out->node, out->offset_ds, out->dist_m,
+        m->frag_index != NULL ? &fr : NULL, n_on, err);
 }
 
 /* The populated cells' centres in WGS 84, checked against the network. */
@@ -930,8 +939,13 @@ static am_status build_snap(am_model *m, am_error *err)
             m->cells_off_network++;
         }
     }
-    rc = am_model_fragment_moves(m, n, lon, lat, p->pop, &m->cell_snap,
-                                 &m->cell_moves, err);
+    rc = am_model_fragment_moves(m, n, p->pop, &m->cell_snap, &m->cell_moves,
+                                 err);
+    /* the fragment check is done with: its 12 bytes a cell go */
+    am_free(m->cell_snap.frag_dist_m);
+    am_free(m->cell_snap.frag_node);
+    m->cell_snap.frag_dist_m = NULL;
+    m->cell_snap.frag_node = NULL;
     if (rc == AM_OK && m->s->components_error &&
         m->cell_moves.moved + m->cell_moves.stranded > 0)
         rc = am_fragment_error(m, &m->cell_moves, "cells", m->pop_path, lon,

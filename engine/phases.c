@@ -61,6 +61,8 @@ void am_snapped_free(am_snapped *s)
     am_free(s->node);
     am_free(s->dist_m);
     am_free(s->offset_ds);
+    am_free(s->frag_dist_m);
+    am_free(s->frag_node);
     memset(s, 0, sizeof *s);
 }
 

@@ -44,8 +44,8 @@ static am_status snap_sites(am_sites *f, am_error *err)
                                         AM_SNAP_DESTINATION, &f->snap, &f->n_on,
                                         NULL, err);
     if (rc == AM_OK)
-        rc = am_model_fragment_moves(f->m, fac->n, fac->lon, fac->lat, NULL,
-                                     &f->snap, &f->moves, err);
+        rc = am_model_fragment_moves(f->m, fac->n, NULL, &f->snap, &f->moves,
+                                     err);
     if (rc == AM_OK && f->m->s->components_error &&
         f->moves.moved + f->moves.stranded > 0) {
         char what[96];

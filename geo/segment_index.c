@@ -12,8 +12,11 @@
  * number h (root 1, children 2h and 2h + 1) is split at
  * mid = lo + (hi - lo) / 2 into [lo, mid) and [mid, hi) by Hoare's
  * selection (Hoare 1961, "FIND", CACM 4(7):321) on the midpoints along the
- * axis of larger spread (as in a k-d tree, Bentley 1975); box[h] is the
- * bounding box of the range's segments. Ranges of at most AM_SEG_LEAF
+ * axis of larger spread (as in a k-d tree, Bentley 1975; the spread of
+ * at most AM_SEG_SAMPLE evenly spaced midpoints of the range); box[h] is
+ * the bounding box of the range's segments, computed bottom-up (a leaf's
+ * from its segments, a range's as the union of its halves': the same
+ * box, in O(n) rather than O(n log n)). Ranges of at most AM_SEG_LEAF
  * segments are leaves, scanned linearly. Ranges halve at every level, so
  * heap numbers stay below 2^(D + 1) with D the depth of the leaves.
  *
@@ -28,6 +31,22 @@
  * Distance to a segment: the projection parameter t of the point on the
  * line, clamped to [0, 1]; the foot is the vertex itself at t = 0 or 1 (no
  * arithmetic), so a point nearest to a vertex gets exactly that vertex.
+ *
+ * Warm start (am_segment_index_nearest_hint): points snapped in raster
+ * order lie next to each other, and the previous point's segment is
+ * usually the new point's too, or close to it. Its distance to the new
+ * point is computed first and taken as the best so far (when within the
+ * radius), which prunes nearly every range before the descent; the rest
+ * of the search is unchanged, and since it keeps every range whose bound
+ * is <= the best, the winner is still the least (squared distance,
+ * segment id) of all segments: the same answer, bit for bit, as a cold
+ * query. The hint is a position in tree order, so no id lookup is needed.
+ *
+ * Build: the two halves of a range are independent (disjoint pieces of
+ * the permuted array, their own heap numbers), so ranges of more than
+ * AM_SEG_TASK segments are built as OpenMP tasks. The selection is
+ * deterministic and depends on the range alone, so the tree is the same
+ * for any thread count and schedule.
  */
 #include "geo/segment_index.h"
 
@@ -35,10 +54,16 @@
 #include <float.h>
 #include <math.h>
 
+#include <omp.h>
+
 #include "common/alloc.h"
 
 #define AM_SEG_LEAF 8
 #define AM_SEG_STACK 128
+/* Ranges larger than this are split in a task of their own (build). */
+#define AM_SEG_TASK 32768
+/* Segments sampled to choose a range's split axis (build). */
+#define AM_SEG_SAMPLE 256
 
 typedef struct seg_leaf {
     double x0, y0, x1, y1;
@@ -115,30 +140,93 @@ static void seg_select(seg_leaf *p, int32_t l, int32_t r, int32_t k, int d)
     }
 }
 
-/* Bounding box of p[lo, hi) into b, and the axis of larger midpoint
- * spread. */
-static int range_box(const seg_leaf *p, int32_t lo, int32_t hi, double b[4])
+static inline double min2(double a, double b)
 {
-    double mx0 = HUGE_VAL, mx1 = -HUGE_VAL, my0 = HUGE_VAL, my1 = -HUGE_VAL;
-    b[0] = b[1] = HUGE_VAL;
-    b[2] = b[3] = -HUGE_VAL;
+    return b < a ? b : a;
+}
+
+static inline double max2(double a, double b)
+{
+    return b > a ? b : a;
+}
+
+/* Bounding box of p[lo, hi) into b (every coordinate is finite: fmin and
+ * fmax are not needed). */
+static void range_box(const seg_leaf *p, int32_t lo, int32_t hi, double b[4])
+{
+    double b0 = HUGE_VAL, b1 = HUGE_VAL, b2 = -HUGE_VAL, b3 = -HUGE_VAL;
     for (int32_t i = lo; i < hi; i++) {
-        b[0] = fmin(b[0], fmin(p[i].x0, p[i].x1));
-        b[1] = fmin(b[1], fmin(p[i].y0, p[i].y1));
-        b[2] = fmax(b[2], fmax(p[i].x0, p[i].x1));
-        b[3] = fmax(b[3], fmax(p[i].y0, p[i].y1));
+        const double x0 = p[i].x0, x1 = p[i].x1, y0 = p[i].y0, y1 = p[i].y1;
+        b0 = min2(b0, min2(x0, x1));
+        b1 = min2(b1, min2(y0, y1));
+        b2 = max2(b2, max2(x0, x1));
+        b3 = max2(b3, max2(y0, y1));
+    }
+    b[0] = b0;
+    b[1] = b1;
+    b[2] = b2;
+    b[3] = b3;
+}
+
+/* The axis of larger midpoint spread over p[lo, hi), from at most
+ * AM_SEG_SAMPLE evenly spaced segments (the split's quality, not the
+ * answers, depends on it). */
+static int split_axis(const seg_leaf *p, int32_t lo, int32_t hi)
+{
+    const int32_t step =
+        (hi - lo) / AM_SEG_SAMPLE > 1 ? (hi - lo) / AM_SEG_SAMPLE : 1;
+    double mx0 = HUGE_VAL, mx1 = -HUGE_VAL, my0 = HUGE_VAL, my1 = -HUGE_VAL;
+    for (int32_t i = lo; i < hi; i += step) {
         const double mx = mid_of(&p[i], 0), my = mid_of(&p[i], 1);
-        mx0 = fmin(mx0, mx);
-        mx1 = fmax(mx1, mx);
-        my0 = fmin(my0, my);
-        my1 = fmax(my1, my);
+        mx0 = min2(mx0, mx);
+        mx1 = max2(mx1, mx);
+        my0 = min2(my0, my);
+        my1 = max2(my1, my);
     }
     return (my1 - my0) > (mx1 - mx0) ? 1 : 0;
+}
+
+/* Builds the range [lo, hi) with heap number h and everything below it,
+ * then its box as the union of its children's (leaves: of their
+ * segments); the halves of large ranges as tasks (see the header). */
+static void build_range(am_segment_index *idx, int32_t lo, int32_t hi,
+                        int64_t h)
+{
+    assert(h < idx->n_box);
+    double *b = idx->box[h];
+    if (hi - lo <= AM_SEG_LEAF) {
+        range_box(idx->s, lo, hi, b);
+        return;
+    }
+    const int32_t mid = lo + (hi - lo) / 2;
+    seg_select(idx->s, lo, hi - 1, mid, split_axis(idx->s, lo, hi));
+    if (hi - lo > AM_SEG_TASK) {
+#pragma omp task default(none) firstprivate(idx, mid, hi, h)
+        build_range(idx, mid, hi, 2 * h + 1);
+        build_range(idx, lo, mid, 2 * h);
+#pragma omp taskwait
+    } else {
+        build_range(idx, lo, mid, 2 * h);
+        build_range(idx, mid, hi, 2 * h + 1);
+    }
+    const double *l = idx->box[2 * h], *r = idx->box[2 * h + 1];
+    b[0] = min2(l[0], r[0]);
+    b[1] = min2(l[1], r[1]);
+    b[2] = max2(l[2], r[2]);
+    b[3] = max2(l[3], r[3]);
 }
 
 am_status am_segment_index_build(int32_t n, const am_segment *seg,
                                  int32_t n_vertices, const double *x,
                                  const double *y, am_segment_index **out)
+{
+    return am_segment_index_build_threads(n, seg, n_vertices, x, y, 1, out);
+}
+
+am_status am_segment_index_build_threads(int32_t n, const am_segment *seg,
+                                         int32_t n_vertices, const double *x,
+                                         const double *y, int threads,
+                                         am_segment_index **out)
 {
     am_status rc = AM_OK;
     if (out == NULL)
@@ -183,34 +271,15 @@ am_status am_segment_index_build(int32_t n, const am_segment *seg,
         idx->s[j] = (seg_leaf){x[v0], y[v0], x[v1], y[v1], i};
         j++;
     }
-    struct {
-        int32_t lo, hi;
-        int64_t h;
-    } stack[AM_SEG_STACK];
-    int top = 0;
-    stack[top].lo = 0;
-    stack[top].hi = m;
-    stack[top].h = 1;
-    top++;
-    while (top > 0) {
-        top--;
-        const int32_t lo = stack[top].lo, hi = stack[top].hi;
-        const int64_t h = stack[top].h;
-        assert(h < idx->n_box);
-        const int d = range_box(idx->s, lo, hi, idx->box[h]);
-        if (hi - lo <= AM_SEG_LEAF)
-            continue;
-        const int32_t mid = lo + (hi - lo) / 2;
-        seg_select(idx->s, lo, hi - 1, mid, d);
-        assert(top + 2 <= AM_SEG_STACK);
-        stack[top].lo = mid;
-        stack[top].hi = hi;
-        stack[top].h = 2 * h + 1;
-        top++;
-        stack[top].lo = lo;
-        stack[top].hi = mid;
-        stack[top].h = 2 * h;
-        top++;
+    int nt = threads > 0 ? threads : omp_get_max_threads();
+    if (m <= AM_SEG_TASK || nt < 1)
+        nt = 1;
+    if (nt == 1) {
+        build_range(idx, 0, m, 1);
+    } else {
+#pragma omp parallel num_threads(nt) default(none) shared(idx, m)
+#pragma omp single
+        build_range(idx, 0, m, 1);
     }
     *out = idx;
     idx = NULL;
@@ -253,9 +322,11 @@ static double box_d2(const double b[4], double qx, double qy)
     return (dx * dx + dy * dy) * (1.0 - 8.0 * DBL_EPSILON);
 }
 
-int32_t am_segment_index_nearest(const am_segment_index *idx, double x,
-                                 double y, double max_dist, double *dist,
-                                 double *frac)
+/* The query (see the header); *hint: a slot in tree order tried first
+ * (in; -1: none), the winner's slot (out, when there is one). */
+static int32_t nearest(const am_segment_index *idx, double x, double y,
+                       double max_dist, int32_t *hint, double *dist,
+                       double *frac)
 {
     if (dist != NULL)
         *dist = HUGE_VAL;
@@ -266,7 +337,17 @@ int32_t am_segment_index_nearest(const am_segment_index *idx, double x,
         return -1;
     double best_d2 = max_dist * max_dist * (1.0 + 8.0 * DBL_EPSILON);
     double best_t = 0.0;
-    int32_t best = -1;
+    int32_t best = -1, best_slot = -1;
+    if (*hint >= 0 && *hint < idx->n) {
+        double t;
+        const double d2 = seg_d2(&idx->s[*hint], x, y, &t);
+        if (d2 <= best_d2) {
+            best_d2 = d2;
+            best = idx->s[*hint].id;
+            best_slot = *hint;
+            best_t = t;
+        }
+    }
     struct {
         int32_t lo, hi;
         int64_t h;
@@ -293,6 +374,7 @@ int32_t am_segment_index_nearest(const am_segment_index *idx, double x,
                     (d2 == best_d2 && (best < 0 || id < best))) {
                     best_d2 = d2;
                     best = id;
+                    best_slot = i;
                     best_t = t;
                 }
             }
@@ -321,11 +403,29 @@ int32_t am_segment_index_nearest(const am_segment_index *idx, double x,
     const double d = sqrt(best_d2);
     if (!(d <= max_dist))
         return -1;
+    *hint = best_slot;
     if (dist != NULL)
         *dist = d;
     if (frac != NULL)
         *frac = best_t;
     return best;
+}
+
+int32_t am_segment_index_nearest(const am_segment_index *idx, double x,
+                                 double y, double max_dist, double *dist,
+                                 double *frac)
+{
+    int32_t hint = -1;
+    return nearest(idx, x, y, max_dist, &hint, dist, frac);
+}
+
+int32_t am_segment_index_nearest_hint(const am_segment_index *idx, double x,
+                                      double y, double max_dist, int32_t *hint,
+                                      double *dist, double *frac)
+{
+    int32_t none = -1;
+    return nearest(idx, x, y, max_dist, hint != NULL ? hint : &none, dist,
+                   frac);
 }
 
 int32_t am_segment_index_count(const am_segment_index *idx)

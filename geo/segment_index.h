@@ -36,6 +36,16 @@ am_status am_segment_index_build(int32_t n, const am_segment *seg,
                                  const double *y, am_segment_index **out);
 
 /*
+ * As am_segment_index_build, on up to `threads` threads (OpenMP tasks over
+ * the halves of large ranges; <= 0: OpenMP's default). The index is the
+ * same, byte for byte, for any thread count.
+ */
+am_status am_segment_index_build_threads(int32_t n, const am_segment *seg,
+                                         int32_t n_vertices, const double *x,
+                                         const double *y, int threads,
+                                         am_segment_index **out);
+
+/*
  * Id of the segment nearest to (x, y) within max_dist (inclusive), or -1
  * when there is none. *dist (may be NULL): the planar distance; *frac (may
  * be NULL): where the nearest point lies, 0 at v0 to 1 at v1 (exactly 0 or
@@ -44,6 +54,18 @@ am_status am_segment_index_build(int32_t n, const am_segment *seg,
 int32_t am_segment_index_nearest(const am_segment_index *idx, double x,
                                  double y, double max_dist, double *dist,
                                  double *frac);
+
+/*
+ * As am_segment_index_nearest, warm-started: *hint (in and out; start with
+ * -1, one per thread) is where the previous query's segment lies in the
+ * index; that segment is tried first, which makes a query near the
+ * previous one much cheaper. The answer is the same as without the hint,
+ * whatever the hint (any value; out of range is ignored). On a hit *hint
+ * is set to the winner's position; otherwise it is left as it was.
+ */
+int32_t am_segment_index_nearest_hint(const am_segment_index *idx, double x,
+                                      double y, double max_dist, int32_t *hint,
+                                      double *dist, double *frac);
 
 /* Segments indexed (finite ones). */
 int32_t am_segment_index_count(const am_segment_index *idx);

@@ -212,9 +212,10 @@ typedef struct snap_job {
     double max_m;
     double walk_mps;
     am_snap_role role;
-    int32_t *node;       /* [2 n] */
-    uint32_t *offset_ds; /* [2 n] */
-    double *dist_m;      /* [n], may be NULL */
+    int32_t *node;                 /* [2 n] */
+    uint32_t *offset_ds;           /* [2 n] */
+    double *dist_m;                /* [n], may be NULL */
+    const am_snap_fragments *frag; /* may be NULL */
 } snap_job;
 
 /* nearbyint(x) for x >= 0, as a time below the sentinel. */
@@ -295,6 +296,75 @@ static void links_of(const am_snap_target *t, const am_segment *s, double f,
     }
 }
 
+/* Where the foot at fraction f of segment s lies in lon/lat (linear
+ * between the vertices, the shorter way round in longitude). */
+static void foot_lonlat(const am_snap_target *t, const am_segment *s, double f,
+                        double *flon, double *flat)
+{
+    const double lon0 = t->vertex_lon[s->v0], lat0 = t->vertex_lat[s->v0];
+    *flon = lon0;
+    *flat = lat0;
+    if (f == 1.0) {
+        *flon = t->vertex_lon[s->v1];
+        *flat = t->vertex_lat[s->v1];
+    } else if (f > 0.0) {
+        /* remainder(d, 360) is d itself for |d| <= 180 (a tie goes to the
+         * even quotient, 0): the call only where it changes something */
+        const double d = t->vertex_lon[s->v1] - lon0;
+        *flon = lon0 + f * (fabs(d) <= 180.0 ? d : remainder(d, 360.0));
+        *flat = lat0 + f * (t->vertex_lat[s->v1] - lat0);
+    }
+}
+
+static int segment_ok(const am_snap_target *t, const am_segment *s)
+{
+    return s->v0 >= 0 && s->v0 < t->n_vertices && s->v1 >= 0 &&
+           s->v1 < t->n_vertices;
+}
+
+/*
+ * The fragment side of point i (see am_snap_fragments): its nearest small
+ * component's segment, kept when strictly nearer than d_on (the point's
+ * geodesic snap distance; NaN: off network). A geodesic lower bound
+ * (am_geodesic_distance_lower_m) settles most points without the geodesic
+ * itself: the point is not nearer to a fragment when the bound is already
+ * >= d_on. *hint: the fragment index's warm start.
+ */
+static am_status fragment_of(const snap_job *j, int32_t i, double x, double y,
+                             double d_on, int32_t *hint)
+{
+    const am_snap_target *t = j->t;
+    const am_snap_fragments *fr = j->frag;
+    double f = 0.0;
+    fr->dist_m[i] = NAN;
+    fr->node[i] = -1;
+    if (!(isfinite(x) && isfinite(y)))
+        return AM_OK;
+    const int32_t sid = am_segment_index_nearest_hint(fr->index, x, y, j->max_m,
+                                                      hint, NULL, &f);
+    if (sid < 0)
+        return AM_OK;
+    if (sid >= fr->n_segments || !segment_ok(t, &fr->seg[sid]))
+        return AM_ERR_INTERNAL;
+    const am_segment *s = &fr->seg[sid];
+    double flon, flat;
+    foot_lonlat(t, s, f, &flon, &flat);
+    const int on = !isnan(d_on);
+    if (on && !(am_geodesic_distance_lower_m(j->lon[i], j->lat[i], flon, flat) <
+                d_on))
+        return AM_OK;
+    const double d = am_geodesic_distance_m(j->lon[i], j->lat[i], flon, flat);
+    if (on && !(d < d_on))
+        return AM_OK;
+    int32_t nn[2];
+    uint32_t tt[2];
+    const uint32_t walk = cap_ds(round_ds(d / j->walk_mps * 10.0));
+    links_of(t, s, f, walk, AM_SNAP_ORIGIN, nn, tt);
+    fr->dist_m[i] = d;
+    fr->node[i] = nn[0];
+    return AM_OK;
+}
+
 static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
                             int32_t m, int32_t *count)
 {
@@ -302,6 +372,7 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
     const am_snap_target *t = j->t;
     double *x = w->x, *y = w->y;
     int32_t on = 0;
+    int32_t hint = -1, frag_hint = -1; /* warm starts, per chunk */
     memcpy(x, j->lon + i0, sizeof *x * (size_t)m);
     memcpy(y, j->lat + i0, sizeof *y * (size_t)m);
     if (am_transform_points(w->tr, (size_t)m, x, y, NULL, NULL) != AM_OK)
@@ -309,10 +380,10 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
     for (int32_t k = 0; k < m; k++) {
         const int32_t i = i0 + k;
         int32_t sid = -1;
-        double f = 0.0;
+        double f = 0.0, d = NAN;
         if (isfinite(x[k]) && isfinite(y[k])) /* failed: HUGE_VAL */
-            sid = am_segment_index_nearest(t->index, x[k], y[k], j->max_m, NULL,
-                                           &f);
+            sid = am_segment_index_nearest_hint(t->index, x[k], y[k], j->max_m,
+                                                &hint, NULL, &f);
         if (sid >= t->n_segments)
             return AM_ERR_INTERNAL;
         if (sid < 0) {
@@ -320,41 +391,42 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
             j->offset_ds[2 * i] = j->offset_ds[2 * i + 1] = AM_TIME_INF;
             if (j->dist_m != NULL)
                 j->dist_m[i] = NAN;
-            continue;
+        } else {
+            const am_segment *s = &t->seg[sid];
+            if (!segment_ok(t, s))
+                return AM_ERR_INTERNAL;
+            on++;
+            double flon, flat;
+            foot_lonlat(t, s, f, &flon, &flat);
+            d = am_geodesic_distance_m(j->lon[i], j->lat[i], flon, flat);
+            if (j->dist_m != NULL)
+                j->dist_m[i] = d;
+            const uint32_t walk = cap_ds(round_ds(d / j->walk_mps * 10.0));
+            links_of(t, s, f, walk, j->role, &j->node[2 * i],
+                     &j->offset_ds[2 * i]);
         }
-        const am_segment *s = &t->seg[sid];
-        if (s->v0 < 0 || s->v0 >= t->n_vertices || s->v1 < 0 ||
-            s->v1 >= t->n_vertices)
-            return AM_ERR_INTERNAL;
-        on++;
-        const double lon0 = t->vertex_lon[s->v0], lat0 = t->vertex_lat[s->v0];
-        double flon = lon0, flat = lat0;
-        if (f == 1.0) {
-            flon = t->vertex_lon[s->v1];
-            flat = t->vertex_lat[s->v1];
-        } else if (f > 0.0) { /* the shorter way round in longitude */
-            flon = lon0 + f * remainder(t->vertex_lon[s->v1] - lon0, 360.0);
-            flat = lat0 + f * (t->vertex_lat[s->v1] - lat0);
+        if (j->frag != NULL) {
+            const am_status rc = fragment_of(j, i, x[k], y[k], d, &frag_hint);
+            if (rc != AM_OK)
+                return rc;
         }
-        const double d =
-            am_geodesic_distance_m(j->lon[i], j->lat[i], flon, flat);
-        if (j->dist_m != NULL)
-            j->dist_m[i] = d;
-        const uint32_t walk = cap_ds(round_ds(d / j->walk_mps * 10.0));
-        links_of(t, s, f, walk, j->role, &j->node[2 * i], &j->offset_ds[2 * i]);
     }
     *count = on;
     return AM_OK;
 }
 
 static void fill_off_network(int32_t n, int32_t *node, uint32_t *offset_ds,
-                             double *dist_m)
+                             double *dist_m, const am_snap_fragments *frag)
 {
     for (int32_t i = 0; i < n; i++) {
         node[2 * i] = node[2 * i + 1] = -1;
         offset_ds[2 * i] = offset_ds[2 * i + 1] = AM_TIME_INF;
         if (dist_m != NULL)
             dist_m[i] = NAN;
+        if (frag != NULL) {
+            frag->dist_m[i] = NAN;
+            frag->node[i] = -1;
+        }
     }
 }
 
@@ -362,6 +434,17 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
                          const double *lat, const am_snap_options *o,
                          int32_t *node, uint32_t *offset_ds, double *dist_m,
                          int32_t *n_on, am_error *err)
+{
+    return am_snap_points_fragments(t, n, lon, lat, o, node, offset_ds, dist_m,
+                                    NULL, n_on, err);
+}
+
+am_status am_snap_points_fragments(const am_snap_target *t, int32_t n,
+                                   const double *lon, const double *lat,
+                                   const am_snap_options *o, int32_t *node,
+                                   uint32_t *offset_ds, double *dist_m,
+                                   const am_snap_fragments *frag, int32_t *n_on,
+                                   am_error *err)
 {
     const am_snap_options def = am_snap_options_default();
     if (n_on != NULL)
@@ -391,6 +474,13 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
     if (o->role != AM_SNAP_ORIGIN && o->role != AM_SNAP_DESTINATION)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "snapping: unknown role %d", (int)o->role);
+    if (frag != NULL &&
+        (frag->index == NULL || frag->n_segments < 0 ||
+         (frag->n_segments > 0 && frag->seg == NULL) ||
+         (n > 0 && (frag->dist_m == NULL || frag->node == NULL))))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_snap_points_fragments: incomplete fragment "
+                            "target");
     if (n == 0)
         return AM_OK;
 
@@ -402,7 +492,8 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
                           o->role,
                           node,
                           offset_ds,
-                          dist_m};
+                          dist_m,
+                          frag};
     const chunk_pass pass = {
         t->to_metric, n,    o->threads,  AM_SNAP_MIN_CHUNKS,
         snap_chunk,   &job, o->progress, o->progress_user,
@@ -410,7 +501,7 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
     am_status rc = pass_run(&pass, n_on, err);
     if (rc != AM_OK) {
         *n_on = 0;
-        fill_off_network(n, node, offset_ds, dist_m);
+        fill_off_network(n, node, offset_ds, dist_m, frag);
     }
     return rc;
 }

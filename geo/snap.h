@@ -45,7 +45,9 @@
  * within 1000 km of its centre).
  *
  * Every point is snapped on its own, so the output is the same, byte for
- * byte, for any thread count and any schedule.
+ * byte, for any thread count and any schedule. (The segment index is
+ * warm-started from the previous point of the same chunk, which changes
+ * how fast a query is, never its answer.)
  */
 #ifndef AM_SNAP_H
 #define AM_SNAP_H
@@ -126,6 +128,45 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
                          const double *lat, const am_snap_options *o,
                          int32_t *node, uint32_t *offset_ds, double *dist_m,
                          int32_t *n_on, am_error *err);
+
+/*
+ * The segments points may NOT snap onto (the small components that
+ * snap.components leaves out), checked in the same pass so that who would
+ * have landed there can be reported (engine/components.c) without
+ * transforming and searching every point twice. Inputs borrowed; outputs
+ * caller-allocated [n].
+ *
+ * For every point i: when its nearest fragment segment (the same rule as
+ * the snap: planar, within max_distance_m inclusive, ties to the lowest
+ * id, over index/seg) is strictly nearer, geodesically, than its snap
+ * onto t (dist_m), or the point is off t's network and has one:
+ * dist_m[i] is the geodesic distance to that segment's foot and node[i]
+ * the first link an AM_SNAP_ORIGIN snap onto it would get (whatever the
+ * options' role); otherwise NaN and -1. These are exactly what snapping
+ * every point onto the fragments with am_snap_points and comparing would
+ * give, for much less: a fragment farther than the snap by a geodesic
+ * lower bound is never measured.
+ */
+typedef struct am_snap_fragments {
+    const am_segment_index *index; /* over seg */
+    const am_segment *seg;         /* [n_segments] */
+    int32_t n_segments;
+    double *dist_m; /* [n] output */
+    int32_t *node;  /* [n] output */
+} am_snap_fragments;
+
+/*
+ * am_snap_points, and the fragment check above when frag is not NULL
+ * (its outputs are then always written: off network on failure).
+ * AM_ERR_INVALID also for an incomplete frag; AM_ERR_INTERNAL also for a
+ * fragment index and segments that disagree.
+ */
+am_status am_snap_points_fragments(const am_snap_target *t, int32_t n,
+                                   const double *lon, const double *lat,
+                                   const am_snap_options *o, int32_t *node,
+                                   uint32_t *offset_ds, double *dist_m,
+                                   const am_snap_fragments *frag, int32_t *n_on,
+                                   am_error *err);
 
 /* Points per parallel task (one transform call each). */
 #define AM_SNAP_CHUNK 2048

@@ -475,6 +475,176 @@ static void test_matches_brute_force(void **state)
     free(lat);
 }
 
+/* A hint never changes a query's answer (any hint, garbage included), and
+ * an index built on two threads answers like one built on one. */
+static void test_hint_and_threads_same_answer(void **state)
+{
+    (void)state;
+    double *lon = NULL, *lat = NULL;
+    const int32_t n = comoros_points(&lon, &lat);
+    const net *w = &fx.net;
+    am_segment_index *i2 = NULL;
+    assert_int_equal(am_segment_index_build_threads(w->n_seg, w->seg,
+                                                    fx.roads->n_nodes, w->x,
+                                                    w->y, 2, &i2),
+                     AM_OK);
+    double *x = malloc(sizeof *x * (size_t)n),
+           *y = malloc(sizeof *y * (size_t)n);
+    assert_non_null(x);
+    assert_non_null(y);
+    memcpy(x, lon, sizeof *x * (size_t)n);
+    memcpy(y, lat, sizeof *y * (size_t)n);
+    assert_int_equal(
+        am_transform_points(w->to_metric, (size_t)n, x, y, NULL, NULL), AM_OK);
+    int32_t hint = -1, hint2 = -1, hits = 0;
+    for (int32_t i = 0; i < n; i++) {
+        double d0, f0, d1, f1, d2, f2;
+        const int32_t s0 =
+            am_segment_index_nearest(w->index, x[i], y[i], 3000.0, &d0, &f0);
+        if (i % 7 == 3) /* garbage: out of range, or an unrelated slot */
+            hint = i % 2 ? (int32_t)(splitmix64() % (uint64_t)w->n_seg)
+                         : w->n_seg + 5;
+        const int32_t s1 = am_segment_index_nearest_hint(
+            w->index, x[i], y[i], 3000.0, &hint, &d1, &f1);
+        const int32_t s2 = am_segment_index_nearest_hint(i2, x[i], y[i], 3000.0,
+                                                         &hint2, &d2, &f2);
+        assert_int_equal(s0, s1);
+        assert_int_equal(s0, s2);
+        assert_memory_equal(&d0, &d1, sizeof d0);
+        assert_memory_equal(&d0, &d2, sizeof d0);
+        assert_memory_equal(&f0, &f1, sizeof f0);
+        assert_memory_equal(&f0, &f2, sizeof f0);
+        hits += s0 >= 0;
+    }
+    assert_true(hits > n / 2);
+    assert_true(am_segment_index_bytes(i2) == am_segment_index_bytes(w->index));
+    am_segment_index_destroy(i2);
+    free(x);
+    free(y);
+    free(lon);
+    free(lat);
+}
+
+/*
+ * The fragment check made in the snap's pass (am_snap_points_fragments)
+ * gives exactly what the engine computed before with a second snap of
+ * every point onto the fragments' segments and a comparison: the same
+ * distances (bit for bit), the same first links, the same points.
+ */
+static void test_fragments_match_second_snap(void **state)
+{
+    (void)state;
+    const am_road_network *r = fx.roads;
+    const int32_t nv = r->n_nodes;
+    double *lon = NULL, *lat = NULL;
+    const int32_t n = comoros_points(&lon, &lat);
+    /* "allowed": the nodes west of a meridian through the network, and
+     * six in seven of those east of it, so that points have fragments
+     * both nearer than an allowed road and with no allowed road at all */
+    double box[4];
+    lonlat_box(nv, r->lon, r->lat, box);
+    const double cut = 0.5 * (box[0] + box[2]);
+#define ALLOWED(v) (r->lon[v] < cut || (v) % 7 != 0)
+    am_segment *all = NULL, *ok = NULL, *frag = NULL;
+    int32_t n_all = 0, n_ok = 0, n_frag = 0;
+    assert_int_equal(am_segments_from_arcs(nv, r->n_arcs, r->tail, r->head,
+                                           r->time_ds, NULL, &all, &n_all,
+                                           NULL),
+                     AM_OK);
+    ok = malloc(sizeof *ok * (size_t)n_all);
+    frag = malloc(sizeof *frag * (size_t)n_all);
+    assert_non_null(ok);
+    assert_non_null(frag);
+    for (int32_t k = 0; k < n_all; k++) {
+        if (ALLOWED(all[k].a) && ALLOWED(all[k].b))
+            ok[n_ok++] = all[k];
+        else
+            frag[n_frag++] = all[k];
+    }
+    assert_true(n_ok > 100 && n_frag > 100);
+    am_segment_index *iok = NULL, *ifr = NULL;
+    assert_int_equal(
+        am_segment_index_build(n_ok, ok, nv, fx.net.x, fx.net.y, &iok), AM_OK);
+    assert_int_equal(
+        am_segment_index_build(n_frag, frag, nv, fx.net.x, fx.net.y, &ifr),
+        AM_OK);
+    const am_snap_target tok = {iok, ok,     n_ok,   fx.net.to_metric,
+                                nv,  r->lon, r->lat, NULL};
+    const am_snap_target tfr = {ifr, frag,   n_frag, fx.net.to_metric,
+                                nv,  r->lon, r->lat, NULL};
+    snapped a, b, f;
+    snapped_alloc(&a, n);
+    snapped_alloc(&b, n);
+    snapped_alloc(&f, n);
+    double *fd = malloc(sizeof *fd * (size_t)n);
+    int32_t *fn = malloc(sizeof *fn * (size_t)n);
+    assert_non_null(fd);
+    assert_non_null(fn);
+    for (int role = 0; role < 2; role++) {
+        am_snap_options o = am_snap_options_default();
+        o.max_distance_m = 2500.0;
+        o.role = (am_snap_role)role;
+        o.threads = 2;
+        const am_snap_fragments fr = {ifr, frag, n_frag, fd, fn};
+        assert_int_equal(am_snap_points_fragments(&tok, n, lon, lat, &o, a.node,
+                                                  a.offset_ds, a.dist_m, &fr,
+                                                  &a.n_on, NULL),
+                         AM_OK);
+        /* the same snap without the check */
+        assert_int_equal(am_snap_points(&tok, n, lon, lat, &o, b.node,
+                                        b.offset_ds, b.dist_m, &b.n_on, NULL),
+                         AM_OK);
+        assert_int_equal(a.n_on, b.n_on);
+        assert_memory_equal(a.node, b.node, sizeof *a.node * 2 * (size_t)n);
+        assert_memory_equal(a.offset_ds, b.offset_ds,
+                            sizeof *a.offset_ds * 2 * (size_t)n);
+        assert_memory_equal(a.dist_m, b.dist_m, sizeof *a.dist_m * (size_t)n);
+        /* the reference: every point snapped onto the fragments (as people,
+         * whatever the role), then compared */
+        am_snap_options of = o;
+        of.role = AM_SNAP_ORIGIN;
+        assert_int_equal(am_snap_points(&tfr, n, lon, lat, &of, f.node,
+                                        f.offset_ds, f.dist_m, &f.n_on, NULL),
+                         AM_OK);
+        int32_t nearer = 0, stranded = 0;
+        for (int32_t i = 0; i < n; i++) {
+            const int on_small = f.node[2 * i] >= 0;
+            const int on_ok = a.node[2 * i] >= 0;
+            const int kept = on_small && (!on_ok || f.dist_m[i] < a.dist_m[i]);
+            if (!kept) {
+                assert_int_equal(fn[i], -1);
+                assert_true(isnan(fd[i]));
+                continue;
+            }
+            assert_int_equal(fn[i], f.node[2 * i]);
+            assert_memory_equal(&fd[i], &f.dist_m[i], sizeof fd[i]);
+            nearer += on_ok;
+            stranded += !on_ok;
+        }
+        assert_true(nearer > 100);
+        assert_true(stranded >= 0);
+    }
+    /* an incomplete fragment target is refused */
+    const am_snap_fragments bad = {NULL, frag, n_frag, fd, fn};
+    int32_t n_on = 0;
+    assert_int_equal(am_snap_points_fragments(&tok, n, lon, lat, NULL, a.node,
+                                              a.offset_ds, a.dist_m, &bad,
+                                              &n_on, NULL),
+                     AM_ERR_INVALID);
+    free(fd);
+    free(fn);
+    snapped_free(&a);
+    snapped_free(&b);
+    snapped_free(&f);
+    am_segment_index_destroy(iok);
+    am_segment_index_destroy(ifr);
+    am_free(all);
+    free(ok);
+    free(frag);
+    free(lon);
+    free(lat);
+}
+
 /* Byte-identical output for any thread count. */
 static void test_same_bytes_any_threads(void **state)
 {
@@ -938,6 +1108,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matches_brute_force),
         cmocka_unit_test(test_same_bytes_any_threads),
+        cmocka_unit_test(test_hint_and_threads_same_answer),
+        cmocka_unit_test(test_fragments_match_second_snap),
         cmocka_unit_test(test_one_way_links),
         cmocka_unit_test(test_segments_from_arcs),
         cmocka_unit_test(test_max_distance_inclusive),
