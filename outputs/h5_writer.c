@@ -1539,15 +1539,19 @@ static am_status group_rows(am_h5 *h, const char *path, const row_source *src,
 
 /*
  * The rows of raster ds (dims[0] rows of dims[1] values of `size` bytes,
- * chunks of chunk[0] x chunk[1]) one strip of chunk rows at a time: the
- * strip's rows are gathered (from the full grid, or asked from the row
- * source), its chunks compressed in parallel (chunk_task, on h->threads
- * threads: a strip of a national grid holds hundreds of chunks, a narrow
- * raster is small anyway), then stored in order and the progress hook
- * called, so that progress (and cancellation) follows the rows written,
- * and the row source is never asked ahead of them. filtered: the dataset
- * has the shuffle and deflate filters.
+ * chunks of chunk[0] x chunk[1]) by groups of strips of chunk rows: the
+ * group's rows are gathered (from the full grid, or asked from the row
+ * source strip by strip), its chunks compressed in parallel (chunk_task,
+ * on h->threads threads), then stored in order, strip by strip, each
+ * followed by the progress hook. A group holds at least GROUP_MIN_CHUNKS
+ * chunks (one strip of a national grid; several of a narrow one), so that
+ * the threads meet once per group, not once per strip: on a busy machine
+ * a thread descheduled while the others wait at the end of each region
+ * cost more than the compression saved. filtered: the dataset has the
+ * shuffle and deflate filters.
  */
+#define GROUP_MIN_CHUNKS 256
+#define GROUP_MAX_BYTES ((size_t)32 << 20)
 static am_status write_rows(am_h5 *h, hid_t ds, const char *path,
                             const row_source *src, const hsize_t dims[2],
                             const hsize_t chunk[2], size_t size,
@@ -1567,9 +1571,18 @@ static am_status write_rows(am_h5 *h, hid_t ds, const char *path,
     g->fill = fillv;
     g->filtered = filtered;
     g->n_cols = (int64_t)((dims[1] + chunk[1] - 1) / chunk[1]);
-    const int nt = am_tasks_threads(g->n_cols, h->threads);
-    const size_t group_bytes = (size_t)chunk[0] * g->row_bytes;
-    if (!group_alloc(&b, src->full != NULL, group_bytes, g->n_cols, nt)) {
+    const hsize_t n_strips = (dims[0] + chunk[0] - 1) / chunk[0];
+    const size_t strip_bytes = (size_t)chunk[0] * g->row_bytes;
+    /* strips per group: enough chunks that one parallel region per group
+       costs nothing next to its work, within GROUP_MAX_BYTES of rows */
+    hsize_t per = (hsize_t)((GROUP_MIN_CHUNKS + g->n_cols - 1) / g->n_cols);
+    if (per > GROUP_MAX_BYTES / strip_bytes)
+        per = GROUP_MAX_BYTES / strip_bytes;
+    per = per < 1 ? 1 : per > n_strips ? n_strips : per;
+    const int64_t group_chunks = (int64_t)per * g->n_cols;
+    const int nt = am_tasks_threads(group_chunks, h->threads);
+    const size_t group_bytes = (size_t)per * strip_bytes;
+    if (!group_alloc(&b, src->full != NULL, group_bytes, group_chunks, nt)) {
         rc = am_error_set(err, AM_ERR_NOMEM, h->af.final_path,
                           "out of memory for the rows of '%s' (%zu bytes)",
                           path, group_bytes);
@@ -1577,8 +1590,10 @@ static am_status write_rows(am_h5 *h, hid_t ds, const char *path,
     }
     if (src->full == NULL)
         am_error_clear(err); /* tells an error fn recorded from none */
-    for (hsize_t row0 = 0; row0 < dims[0]; row0 += chunk[0]) {
-        hsize_t n = dims[0] - row0 < chunk[0] ? dims[0] - row0 : chunk[0];
+    const hsize_t group_rows_n = per * chunk[0];
+    for (hsize_t row0 = 0; row0 < dims[0]; row0 += group_rows_n) {
+        hsize_t n =
+            dims[0] - row0 < group_rows_n ? dims[0] - row0 : group_rows_n;
         if (src->full != NULL) {
             g->rows = (const unsigned char *)src->full + row0 * g->row_bytes;
         } else {
