@@ -368,6 +368,7 @@ static am_status read_roads(am_model *m, am_error *err)
     ro.layer = s->roads_layer;
     ro.where = s->roads_where;
     ro.warnings = m->warn;
+    ro.threads = m->threads;
     am_profile prof;
     am_status rc = am_scenario_profile(s, &prof, err);
     if (rc != AM_OK)

@@ -288,6 +288,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     d.n_sets = n_sets;
     d.sets = sets;
     d.protect = w->protect;
+    d.threads = w->m->threads;
     rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
     if (rc == AM_OK)
         rc = am_phase_end(log, "write", err);

@@ -35,6 +35,14 @@
  *    layer's data axis order; when that is the reverse of the traditional
  *    GIS order (x = lon/easting) the two are swapped before transforming.
  *  - Arrays grow by doubling and are trimmed at the end.
+ *  - Speed (issue 8): features are read in batches on the calling thread
+ *    (GDAL, tags, coordinates); a batch's segment lengths (the geodesic
+ *    is ~half the work) and node hashes are then computed on the run's
+ *    threads (kernels/tasks.h) while the previous batch is added, in
+ *    feature order, as one task of the same region, with the node table
+ *    slots prefetched from those hashes; the arrays it may grow are
+ *    reserved before the region. Every array, count and warning is what
+ *    adding each feature as it is read gives, for any thread count.
  *
  * OSM tag semantics (OpenStreetMap wiki: Key:highway, Key:oneway,
  * Key:maxspeed, Key:junction) are interpreted by road_profile.c. GDAL's OSM
@@ -71,6 +79,7 @@
 #include "geo/geodesic.h"
 #include "geo/join_grid.h"
 #include "inputs/gdal_util.h"
+#include "kernels/tasks.h"
 
 /* Sample ids in an aggregated warning. */
 #define AM_ROADS_SAMPLE_IDS 5
@@ -163,13 +172,12 @@ typedef struct builder {
     sample_list samples[S_COUNT];
     size_t node_cap;
     size_t arc_cap;
-    int32_t *slots; /* node id or -1; size mask + 1 (a power of two) */
+    uint64_t *slots; /* SLOT_FREE, or slot_of(node id, its hash); size
+                        mask + 1 (a power of two) */
     size_t mask;
-    double *x; /* per-feature vertex scratch, parts one after another */
-    double *y;
-    size_t xy_cap;
-    size_t *part_n; /* vertices per usable part of the feature */
-    size_t part_cap;
+    uint64_t *spare; /* NULL, or room for a table of spare_cap slots,
+                        allocated before a parallel region */
+    size_t spare_cap;
     /* joining within a tolerance (NULL: identical vertices only) */
     am_join_grid *join;
     int join_all;       /* every vertex may join, not only line ends */
@@ -223,19 +231,39 @@ static int same_xy(double ax, double ay, double bx, double by)
     return dbl_bits(ax) == dbl_bits(bx) && dbl_bits(ay) == dbl_bits(by);
 }
 
+/* A free slot of the node table; an occupied one holds the node id in
+ * its low 32 bits (never all ones: ids are < INT32_MAX) and the high 32
+ * bits of the node's hash, so that a probe reads a node's coordinates
+ * only when the hashes agree (a cache miss saved per colliding slot). */
+#define SLOT_FREE UINT64_MAX
+
+static uint64_t slot_of(int32_t id, uint64_t h)
+{
+    return (h >> 32) << 32 | (uint64_t)(uint32_t)id;
+}
+
+/* The table rebuilt with cap slots (in b->spare when it is that size). */
 static am_status table_resize(builder *b, size_t cap)
 {
-    int32_t *s = am_alloc_array(cap, sizeof *s);
+    uint64_t *s = NULL;
+    if (b->spare != NULL && cap == b->spare_cap) {
+        s = b->spare;
+    } else {
+        s = am_alloc_array(cap, sizeof *s);
+        am_free(b->spare); /* a table of the wrong size */
+    }
+    b->spare = NULL;
     if (s == NULL)
         return AM_ERR_NOMEM;
-    memset(s, 0xFF, cap * sizeof *s); /* all -1 */
+    memset(s, 0xFF, cap * sizeof *s); /* all SLOT_FREE */
     size_t mask = cap - 1;
     const am_road_network *n = b->net;
     for (int32_t id = 0; id < n->n_nodes; id++) {
-        size_t i = (size_t)hash_xy(n->lon[id], n->lat[id]) & mask;
-        while (s[i] >= 0)
+        uint64_t h = hash_xy(n->lon[id], n->lat[id]);
+        size_t i = (size_t)h & mask;
+        while (s[i] != SLOT_FREE)
             i = (i + 1) & mask;
-        s[i] = id;
+        s[i] = slot_of(id, h);
     }
     am_free(b->slots);
     b->slots = s;
@@ -244,14 +272,14 @@ static am_status table_resize(builder *b, size_t cap)
 }
 
 /*
- * The node at (x, y), created if new. With a join grid, a vertex with no
- * node at identical coordinates joins the nearest node of another feature
- * within the tolerance (is_end: a line end; see geo/join_grid.h), unless
- * that node is `prev` (the line's previous vertex: joining would collapse
- * the segment between them; -1: none).
+ * The node at (x, y) (h: hash_xy(x, y)), created if new. With a join
+ * grid, a vertex with no node at identical coordinates joins the nearest
+ * node of another feature within the tolerance (is_end: a line end; see
+ * geo/join_grid.h), unless that node is `prev` (the line's previous
+ * vertex: joining would collapse the segment between them; -1: none).
  */
-static am_status node_get(builder *b, double x, double y, int is_end,
-                          int32_t prev, int32_t *id)
+static am_status node_get(builder *b, double x, double y, uint64_t h,
+                          int is_end, int32_t prev, int32_t *id)
 {
     am_road_network *n = b->net;
     if ((size_t)n->n_nodes + 1 > (b->mask + 1) / 2) {
@@ -259,15 +287,17 @@ static am_status node_get(builder *b, double x, double y, int is_end,
         if (rc != AM_OK)
             return rc;
     }
-    size_t i = (size_t)hash_xy(x, y) & b->mask;
+    size_t i = (size_t)h & b->mask;
+    const uint64_t tag = h >> 32;
     for (;;) {
-        int32_t s = b->slots[i];
-        if (s < 0)
+        uint64_t s = b->slots[i];
+        if (s == SLOT_FREE)
             break;
-        if (same_xy(n->lon[s], n->lat[s], x, y)) {
-            *id = s;
+        int32_t sid = (int32_t)(uint32_t)s;
+        if ((s >> 32) == tag && same_xy(n->lon[sid], n->lat[sid], x, y)) {
+            *id = sid;
             if (is_end)
-                am_join_grid_mark_end(b->join, s);
+                am_join_grid_mark_end(b->join, sid);
             return AM_OK;
         }
         i = (i + 1) & b->mask;
@@ -302,7 +332,7 @@ static am_status node_get(builder *b, double x, double y, int is_end,
     int32_t nid = n->n_nodes++;
     n->lon[nid] = x + 0.0;
     n->lat[nid] = y + 0.0;
-    b->slots[i] = nid;
+    b->slots[i] = slot_of(nid, h);
     *id = nid;
     return AM_OK;
 }
@@ -461,7 +491,7 @@ static void hstore_read(const char *s, const fields *fi, tags *t)
             for (int i = 0; i < T_SLOTS; i++)
                 if (fi->key[i] != NULL && t->val[i][0] == '\0' &&
                     strcmp(key, fi->key[i]) == 0)
-                    snprintf(t->val[i], TAG_MAX, "%s", val);
+                    memcpy(t->val[i], val, strlen(val) + 1); /* fits */
         s = skip_blank(s);
         if (*s != ',')
             return;
@@ -475,8 +505,9 @@ static void field_copy(OGRFeatureH f, int idx, char *dst)
     if (idx < 0 || !OGR_F_IsFieldSetAndNotNull(f, idx))
         return;
     const char *v = OGR_F_GetFieldAsString(f, idx);
-    if (v != NULL && strlen(v) < TAG_MAX)
-        snprintf(dst, TAG_MAX, "%s", v);
+    size_t len = v != NULL ? strlen(v) : TAG_MAX;
+    if (len < TAG_MAX)
+        memcpy(dst, v, len + 1);
 }
 
 static void tags_read(OGRFeatureH f, const fields *fi, tags *t)
@@ -668,191 +699,6 @@ static am_status seg_add(builder *b, int n_arcs)
     b->seg_narcs[s] = (uint8_t)n_arcs;
     b->seg_owner[s] = b->feature_ix;
     b->seg_level[s] = b->level;
-    return AM_OK;
-}
-
-/*
- * Adds one line part (n vertices at x / y, WGS 84). *len_m and *n_added
- * (segments) accumulate; ts splits a feature's time (way.total_ds >= 0).
- * A part that has no two distinct consecutive vertices adds nothing (not
- * even nodes). Its first and last vertices are line ends for joining.
- */
-static am_status part_add(builder *b, const double *x, const double *y,
-                          size_t n, const way *w, time_split *ts, double *len_m,
-                          int64_t *n_added)
-{
-    if (!part_usable(x, y, n))
-        return AM_OK;
-    int32_t prev;
-    am_status rc = node_get(b, x[0], y[0], 1, -1, &prev);
-    for (size_t i = 1; rc == AM_OK && i < n; i++) {
-        int32_t cur;
-        rc = node_get(b, x[i], y[i], i + 1 == n, prev, &cur);
-        if (rc != AM_OK)
-            continue;
-        double d = 0.0;
-        if (cur != prev || w->total_ds >= 0.0)
-            d = am_geodesic_distance_m(x[i - 1], y[i - 1], x[i], y[i]);
-        if (w->total_ds >= 0.0)
-            ts->cum_m += d;
-        if (cur == prev)
-            continue;
-        uint32_t t = w->total_ds >= 0.0
-                         ? am_road_time_share(ts->cum_m, ts->total_m,
-                                              w->total_ds, &ts->given_ds)
-                         : time_by_speed(ts, d, w->kmh);
-        if (b->crossings)
-            rc = seg_add(b, w->dir == 0 ? 2 : 1);
-        if (rc == AM_OK && w->dir >= 0)
-            rc = arc_add(b, prev, cur, (float)d, t);
-        if (rc == AM_OK && w->dir <= 0)
-            rc = arc_add(b, cur, prev, (float)d, t);
-        *len_m += d;
-        (*n_added)++;
-        prev = cur;
-    }
-    return rc;
-}
-
-/*
- * Copies a line's vertices to b->x / b->y from index `at` on, in WGS 84
- * lon/lat. *ok = 0 when a vertex cannot be transformed or lies outside
- * lon/lat bounds.
- */
-static am_status part_coords(builder *b, OGRGeometryH g, const frame *fr,
-                             size_t at, size_t *n_out, int *ok, am_error *err)
-{
-    *ok = 0;
-    int np = OGR_G_GetPointCount(g);
-    *n_out = np > 0 ? (size_t)np : 0;
-    if (np <= 0)
-        return AM_OK;
-    size_t cap = b->xy_cap;
-    if (!grow((void **)&b->x, &cap, at + (size_t)np, sizeof *b->x))
-        return AM_ERR_NOMEM;
-    cap = b->xy_cap;
-    if (!grow((void **)&b->y, &cap, at + (size_t)np, sizeof *b->y))
-        return AM_ERR_NOMEM;
-    b->xy_cap = cap;
-    double *bx = b->x + at, *by = b->y + at;
-    double *x = fr->swap_xy ? by : bx;
-    double *y = fr->swap_xy ? bx : by;
-    OGR_G_GetPoints(g, x, sizeof *x, y, sizeof *y, NULL, 0);
-    if (fr->to_wgs84 != NULL) {
-        size_t failed = 0;
-        am_status rc =
-            am_transform_points(fr->to_wgs84, (size_t)np, bx, by, &failed, err);
-        if (rc != AM_OK)
-            return rc;
-    }
-    for (int i = 0; i < np; i++)
-        if (!(bx[i] >= -180.0 && bx[i] <= 180.0 && by[i] >= -90.0 &&
-              by[i] <= 90.0))
-            return AM_OK;
-    *ok = 1;
-    return AM_OK;
-}
-
-static int is_line(OGRwkbGeometryType t)
-{
-    return wkbFlatten(t) == wkbLineString;
-}
-
-/* Length in metres of the usable parts gathered in b (n_parts of them). */
-static double parts_length(const builder *b, size_t n_parts)
-{
-    double len = 0.0;
-    size_t at = 0;
-    for (size_t p = 0; p < n_parts; p++) {
-        const double *x = b->x + at, *y = b->y + at;
-        for (size_t i = 1; i < b->part_n[p]; i++)
-            if (!same_xy(x[i - 1], y[i - 1], x[i], y[i]))
-                len += am_geodesic_distance_m(x[i - 1], y[i - 1], x[i], y[i]);
-        at += b->part_n[p];
-    }
-    return len;
-}
-
-/* Adds one routable feature; *bad when its geometry is unusable. */
-static am_status feature_add(builder *b, OGRGeometryH g, const frame *fr,
-                             const way *w, int *bad, am_error *err)
-{
-    am_road_network *n = b->net;
-    *bad = 1;
-    if (g == NULL || OGR_G_IsEmpty(g))
-        return AM_OK;
-    OGRwkbGeometryType t = OGR_G_GetGeometryType(g);
-    if (OGR_GT_IsNonLinear(t)) {
-        /* circular arcs (GPKG/GML curves): GDAL's default stroking */
-        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0.0, NULL);
-        if (lin == NULL)
-            return AM_OK;
-        am_status rc = AM_OK;
-        if (!OGR_GT_IsNonLinear(OGR_G_GetGeometryType(lin)))
-            rc = feature_add(b, lin, fr, w, bad, err);
-        OGR_G_DestroyGeometry(lin);
-        return rc;
-    }
-    int nparts;
-    if (is_line(t))
-        nparts = 1;
-    else if (wkbFlatten(t) == wkbMultiLineString)
-        nparts = OGR_G_GetGeometryCount(g);
-    else {
-        if (b->n_nonline++ == 0)
-            b->nonline = t;
-        return AM_OK;
-    }
-    /* Check every part first, so a bad feature adds no node. */
-    for (int p = 0; p < nparts && !is_line(t); p++) {
-        OGRGeometryH part = OGR_G_GetGeometryRef(g, p);
-        if (part == NULL || !is_line(OGR_G_GetGeometryType(part)))
-            return AM_OK;
-    }
-    if (nparts > 0 && !grow((void **)&b->part_n, &b->part_cap, (size_t)nparts,
-                            sizeof *b->part_n))
-        return AM_ERR_NOMEM;
-    /* Gather the usable parts, then add them: a time field is split by
-     * the length of the whole feature. */
-    size_t at = 0, n_parts = 0;
-    for (int p = 0; p < nparts; p++) {
-        OGRGeometryH part = is_line(t) ? g : OGR_G_GetGeometryRef(g, p);
-        size_t np;
-        int ok;
-        am_status rc = part_coords(b, part, fr, at, &np, &ok, err);
-        if (rc != AM_OK)
-            return rc;
-        if (!ok)
-            continue; /* a broken part; the others may still be good */
-        b->part_n[n_parts++] = np;
-        at += np;
-    }
-    time_split ts = {0.0, 0.0, 0, 0.0};
-    if (w->total_ds >= 0.0)
-        ts.total_m = parts_length(b, n_parts);
-    double len_m = 0.0;
-    int64_t n_seg = 0;
-    at = 0;
-    for (size_t p = 0; p < n_parts; p++) {
-        am_status rc = part_add(b, b->x + at, b->y + at, b->part_n[p], w, &ts,
-                                &len_m, &n_seg);
-        if (rc != AM_OK)
-            return rc;
-        at += b->part_n[p];
-    }
-    if (n_seg == 0) {
-        /* lines there, but every segment joined into one node: shorter
-         * than the join tolerance, not broken */
-        at = 0;
-        for (size_t p = 0; p < n_parts; p++) {
-            if (part_usable(b->x + at, b->y + at, b->part_n[p]))
-                *bad = 2;
-            at += b->part_n[p];
-        }
-        return AM_OK;
-    }
-    *bad = 0;
-    n->total_len_km += len_m / 1000.0;
     return AM_OK;
 }
 
@@ -1135,10 +981,13 @@ static void sample(builder *b, int reason, long long fid, const char *hw,
     sample_list *l = &b->samples[reason];
     if (l->n >= AM_ROADS_SAMPLE_IDS)
         return;
-    snprintf(l->text[l->n], sizeof l->text[0], "%lld%s%s%s%s%s", fid,
-             hw != NULL || value != NULL ? " (" : "", hw != NULL ? hw : "",
-             hw != NULL && value != NULL ? " " : "", value != NULL ? value : "",
-             hw != NULL || value != NULL ? ")" : "");
+    /* a long tag is cut (the return value read: no truncation warning) */
+    if (snprintf(l->text[l->n], sizeof l->text[0], "%lld%s%s%s%s%s", fid,
+                 hw != NULL || value != NULL ? " (" : "", hw != NULL ? hw : "",
+                 hw != NULL && value != NULL ? " " : "",
+                 value != NULL ? value : "",
+                 hw != NULL || value != NULL ? ")" : "") < 0)
+        l->text[l->n][0] = '\0';
     l->n++;
 }
 
@@ -1161,8 +1010,9 @@ static void way_dropped(builder *b, const am_way_verdict *v)
     }
 }
 
+/* missing: an OSM way with nodes missing (builder.missing, when read). */
 static void way_used(builder *b, const am_way_verdict *v, const am_way_tags *t,
-                     long long fid)
+                     long long fid, int missing)
 {
     am_road_network *n = b->net;
     char value[TAG_MAX + 16];
@@ -1192,7 +1042,7 @@ static void way_used(builder *b, const am_way_verdict *v, const am_way_tags *t,
     default:
         break;
     }
-    if (idset_has(&b->missing, fid)) {
+    if (missing) {
         n->n_missing_nodes_kept++;
         sample(b, S_MISSING, fid, NULL, NULL);
     }
@@ -1257,12 +1107,646 @@ static void osm_debug(const char *msg, void *user)
     }
 }
 
+/* ---------------------------------------------------------------------- */
+/* Batches: read in order, measured in parallel, added in order            */
+/* ---------------------------------------------------------------------- */
+
+/* A batch is measured once it holds this many vertices or features
+ * (tests/inputs/test_roads_batches.c builds this file with tiny ones). */
+#ifndef AM_ROADS_BATCH_VERTICES
+#define AM_ROADS_BATCH_VERTICES (1u << 16)
+#endif
+#ifndef AM_ROADS_BATCH_FEATURES
+#define AM_ROADS_BATCH_FEATURES 8192
+#endif
+#ifndef AM_ROADS_MEASURE_CHUNK
+#define AM_ROADS_MEASURE_CHUNK 4096 /* vertices per measuring task */
+#endif
+#define BATCH_VERTICES AM_ROADS_BATCH_VERTICES
+#define BATCH_FEATURES AM_ROADS_BATCH_FEATURES
+#define MEASURE_CHUNK AM_ROADS_MEASURE_CHUNK
+/* Vertices ahead whose node table slot is prefetched while adding. */
+#define PREFETCH_AHEAD 8
+
+/* The maxspeed, highway and duration tags of a way whose verdict may be
+ * sampled in a warning (way_used). */
+typedef struct sample_tags {
+    char highway[TAG_MAX];
+    char maxspeed[TAG_MAX];
+    char duration[TAG_MAX];
+} sample_tags;
+
+/* A feature read and not added yet. */
+typedef struct pending {
+    long long fid;
+    int64_t ix; /* builder.feature_ix */
+    way w;
+    am_way_verdict v; /* the profile's (PROFILE) */
+    int32_t level;    /* join_crossings */
+    int missing;      /* an OSM way with nodes missing (builder.missing) */
+    int tags_at;      /* its sample_tags in the batch, -1: none */
+    size_t n_parts;   /* its parts with usable coordinates, in order */
+} pending;
+
 /*
- * Reads every feature. GDAL reports a damaged file through its error
- * handler: the feature iterator may then return a feature without its
- * geometry, or NULL as if the layer had ended. So the failures reported
- * while fetching each feature are counted (ge, installed by the caller),
- * and any makes the load fail, naming the feature when one came back.
+ * Features read, their usable parts' WGS 84 vertices one after another
+ * (part_n: vertices per part, start: 1 at a part's first vertex), and
+ * once measured, per vertex, its node hash and the length of the segment
+ * that ends there (0 at a part's first vertex).
+ */
+typedef struct batch {
+    pending *feat;
+    size_t n_feat, feat_cap;
+    double *x, *y;
+    uint8_t *start;
+    size_t n_xy, xy_cap;
+    double *d;   /* [n_xy] geodesic length of segment i-1 -> i */
+    uint64_t *h; /* [n_xy] hash_xy(x[i], y[i]) */
+    size_t dh_cap;
+    size_t *part_n;
+    size_t n_parts, part_cap;
+    sample_tags *tags;
+    size_t n_tags, tags_cap;
+} batch;
+
+static void batch_free(batch *bt)
+{
+    am_free(bt->feat);
+    am_free(bt->x);
+    am_free(bt->y);
+    am_free(bt->start);
+    am_free(bt->d);
+    am_free(bt->h);
+    am_free(bt->part_n);
+    am_free(bt->tags);
+}
+
+static void batch_clear(batch *bt)
+{
+    bt->n_feat = 0;
+    bt->n_xy = 0;
+    bt->n_parts = 0;
+    bt->n_tags = 0;
+}
+
+static void prefetch_slot(const builder *b, const batch *bt, size_t j)
+{
+    if (j < bt->n_xy)
+        __builtin_prefetch(&b->slots[(size_t)bt->h[j] & b->mask]);
+}
+
+/*
+ * Adds one line part (the n vertices from `at` in bt). *len_m and
+ * *n_added (segments) accumulate; ts splits a feature's time
+ * (way.total_ds >= 0). A part that has no two distinct consecutive
+ * vertices adds nothing (not even nodes). Its first and last vertices are
+ * line ends for joining.
+ */
+static am_status part_add(builder *b, const batch *bt, size_t at, size_t n,
+                          const way *w, time_split *ts, double *len_m,
+                          int64_t *n_added)
+{
+    const double *x = bt->x + at, *y = bt->y + at;
+    if (!part_usable(x, y, n))
+        return AM_OK;
+    int32_t prev;
+    prefetch_slot(b, bt, at + PREFETCH_AHEAD);
+    am_status rc = node_get(b, x[0], y[0], bt->h[at], 1, -1, &prev);
+    for (size_t i = 1; rc == AM_OK && i < n; i++) {
+        int32_t cur;
+        prefetch_slot(b, bt, at + i + PREFETCH_AHEAD);
+        rc = node_get(b, x[i], y[i], bt->h[at + i], i + 1 == n, prev, &cur);
+        if (rc != AM_OK)
+            continue;
+        /* the length is that of the segment as drawn, measured for every
+         * segment (bt->d), used as before where cur != prev or a time
+         * is split */
+        double d = 0.0;
+        if (cur != prev || w->total_ds >= 0.0)
+            d = bt->d[at + i];
+        if (w->total_ds >= 0.0)
+            ts->cum_m += d;
+        if (cur == prev)
+            continue;
+        uint32_t t = w->total_ds >= 0.0
+                         ? am_road_time_share(ts->cum_m, ts->total_m,
+                                              w->total_ds, &ts->given_ds)
+                         : time_by_speed(ts, d, w->kmh);
+        if (b->crossings)
+            rc = seg_add(b, w->dir == 0 ? 2 : 1);
+        if (rc == AM_OK && w->dir >= 0)
+            rc = arc_add(b, prev, cur, (float)d, t);
+        if (rc == AM_OK && w->dir <= 0)
+            rc = arc_add(b, cur, prev, (float)d, t);
+        *len_m += d;
+        (*n_added)++;
+        prev = cur;
+    }
+    return rc;
+}
+
+/*
+ * Copies a line's vertices to the end of bt (not counted in bt->n_xy
+ * yet), in WGS 84 lon/lat. *ok = 0 when a vertex cannot be transformed or
+ * lies outside lon/lat bounds.
+ */
+static am_status part_coords(batch *bt, OGRGeometryH g, const frame *fr,
+                             size_t *n_out, int *ok, am_error *err)
+{
+    *ok = 0;
+    int np = OGR_G_GetPointCount(g);
+    *n_out = np > 0 ? (size_t)np : 0;
+    if (np <= 0)
+        return AM_OK;
+    const size_t at = bt->n_xy, need = at + (size_t)np;
+    size_t cap = bt->xy_cap;
+    if (!grow((void **)&bt->x, &cap, need, sizeof *bt->x))
+        return AM_ERR_NOMEM;
+    cap = bt->xy_cap;
+    if (!grow((void **)&bt->y, &cap, need, sizeof *bt->y))
+        return AM_ERR_NOMEM;
+    cap = bt->xy_cap;
+    if (!grow((void **)&bt->start, &cap, need, sizeof *bt->start))
+        return AM_ERR_NOMEM;
+    bt->xy_cap = cap;
+    double *bx = bt->x + at, *by = bt->y + at;
+    double *x = fr->swap_xy ? by : bx;
+    double *y = fr->swap_xy ? bx : by;
+    OGR_G_GetPoints(g, x, sizeof *x, y, sizeof *y, NULL, 0);
+    if (fr->to_wgs84 != NULL) {
+        size_t failed = 0;
+        am_status rc =
+            am_transform_points(fr->to_wgs84, (size_t)np, bx, by, &failed, err);
+        if (rc != AM_OK)
+            return rc;
+    }
+    for (int i = 0; i < np; i++)
+        if (!(bx[i] >= -180.0 && bx[i] <= 180.0 && by[i] >= -90.0 &&
+              by[i] <= 90.0))
+            return AM_OK;
+    *ok = 1;
+    return AM_OK;
+}
+
+static int is_line(OGRwkbGeometryType t)
+{
+    return wkbFlatten(t) == wkbLineString;
+}
+
+/*
+ * Appends the usable parts of geometry g to bt (p->n_parts counts them);
+ * none when its geometry is unusable (none, empty, not a line, a part
+ * not a line).
+ */
+static am_status feature_coords(builder *b, batch *bt, pending *p,
+                                OGRGeometryH g, const frame *fr, am_error *err)
+{
+    if (g == NULL || OGR_G_IsEmpty(g))
+        return AM_OK;
+    OGRwkbGeometryType t = OGR_G_GetGeometryType(g);
+    if (OGR_GT_IsNonLinear(t)) {
+        /* circular arcs (GPKG/GML curves): GDAL's default stroking */
+        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0.0, NULL);
+        if (lin == NULL)
+            return AM_OK;
+        am_status rc = AM_OK;
+        if (!OGR_GT_IsNonLinear(OGR_G_GetGeometryType(lin)))
+            rc = feature_coords(b, bt, p, lin, fr, err);
+        OGR_G_DestroyGeometry(lin);
+        return rc;
+    }
+    int nparts;
+    if (is_line(t))
+        nparts = 1;
+    else if (wkbFlatten(t) == wkbMultiLineString)
+        nparts = OGR_G_GetGeometryCount(g);
+    else {
+        if (b->n_nonline++ == 0)
+            b->nonline = t;
+        return AM_OK;
+    }
+    /* Check every part first, so a bad feature adds no node. */
+    for (int k = 0; k < nparts && !is_line(t); k++) {
+        OGRGeometryH part = OGR_G_GetGeometryRef(g, k);
+        if (part == NULL || !is_line(OGR_G_GetGeometryType(part)))
+            return AM_OK;
+    }
+    if (nparts > 0 && !grow((void **)&bt->part_n, &bt->part_cap,
+                            bt->n_parts + (size_t)nparts, sizeof *bt->part_n))
+        return AM_ERR_NOMEM;
+    for (int k = 0; k < nparts; k++) {
+        OGRGeometryH part = is_line(t) ? g : OGR_G_GetGeometryRef(g, k);
+        size_t np;
+        int ok;
+        am_status rc = part_coords(bt, part, fr, &np, &ok, err);
+        if (rc != AM_OK)
+            return rc;
+        if (!ok)
+            continue; /* a broken part; the others may still be good */
+        memset(bt->start + bt->n_xy, 0, np);
+        bt->start[bt->n_xy] = 1;
+        bt->part_n[bt->n_parts++] = np;
+        bt->n_xy += np;
+        p->n_parts++;
+    }
+    return AM_OK;
+}
+
+/* Length in metres of p's usable parts (from part index `part`, vertex
+ * `at` in bt), measured. */
+static double parts_length(const batch *bt, const pending *p, size_t part,
+                           size_t at)
+{
+    double len = 0.0;
+    for (size_t k = 0; k < p->n_parts; k++) {
+        const size_t np = bt->part_n[part + k];
+        const double *x = bt->x + at, *y = bt->y + at;
+        for (size_t i = 1; i < np; i++)
+            if (!same_xy(x[i - 1], y[i - 1], x[i], y[i]))
+                len += bt->d[at + i];
+        at += np;
+    }
+    return len;
+}
+
+/*
+ * Adds feature p, whose parts start at part index *part and vertex *at
+ * in bt (both advanced past them); counts its outcome as a skipped
+ * geometry, a collapsed feature or a routable way.
+ */
+static am_status pending_add(builder *b, const batch *bt, const pending *p,
+                             int mapped, size_t *part, size_t *at)
+{
+    am_road_network *n = b->net;
+    b->feature_ix = p->ix;
+    b->level = p->level;
+    const int64_t arc0 = n->n_arcs;
+    time_split ts = {0.0, 0.0, 0, 0.0};
+    if (p->w.total_ds >= 0.0)
+        ts.total_m = parts_length(bt, p, *part, *at);
+    double len_m = 0.0;
+    int64_t n_seg = 0;
+    const size_t part0 = *part, at0 = *at;
+    for (size_t k = 0; k < p->n_parts; k++) {
+        const size_t np = bt->part_n[*part];
+        am_status rc = part_add(b, bt, *at, np, &p->w, &ts, &len_m, &n_seg);
+        if (rc != AM_OK)
+            return rc;
+        (*part)++;
+        *at += np;
+    }
+    if (n_seg == 0) {
+        /* lines there, but every segment joined into one node: shorter
+         * than the join tolerance, not broken */
+        int collapsed = 0;
+        for (size_t k = 0, v = at0; k < p->n_parts; k++) {
+            const size_t np = bt->part_n[part0 + k];
+            if (part_usable(bt->x + v, bt->y + v, np))
+                collapsed = 1;
+            v += np;
+        }
+        if (collapsed) {
+            n->n_collapsed++;
+            if (n->n_collapsed <= FIRST_IDS)
+                b->first_collapsed[n->n_collapsed - 1] = p->fid;
+        } else {
+            n->n_bad_geometry++;
+        }
+        return AM_OK;
+    }
+    n->total_len_km += len_m / 1000.0;
+    if (mapped) {
+        n->n_routable++;
+        n->n_oneway += p->w.dir != 0;
+        return AM_OK;
+    }
+    const am_way_verdict *v = &p->v;
+    if (v->ferry && v->ferry_s > 0.0)
+        ferry_spread(n, arc0, v->ferry_s, v->dir);
+    for (int64_t a = arc0; v->ferry && a < n->n_arcs; a++)
+        n->arc_flags[a] |= AM_ARC_FERRY; /* not snapped onto */
+    am_way_tags tv;
+    memset(&tv, 0, sizeof tv);
+    if (p->tags_at >= 0) {
+        const sample_tags *st = &bt->tags[p->tags_at];
+        tv.highway = st->highway[0] != '\0' ? st->highway : NULL;
+        tv.maxspeed = st->maxspeed[0] != '\0' ? st->maxspeed : NULL;
+        tv.duration = st->duration[0] != '\0' ? st->duration : NULL;
+    }
+    way_used(b, v, &tv, p->fid, p->missing);
+    return AM_OK;
+}
+
+/* Adds bt's features in order; *fid: the one that failed. */
+static am_status batch_add(builder *b, const batch *bt, int mapped,
+                           long long *fid)
+{
+    size_t part = 0, at = 0;
+    for (size_t i = 0; i < bt->n_feat; i++) {
+        am_status rc = pending_add(b, bt, &bt->feat[i], mapped, &part, &at);
+        if (rc != AM_OK) {
+            *fid = bt->feat[i].fid;
+            return rc;
+        }
+    }
+    return AM_OK;
+}
+
+/*
+ * Room for what adding batch bt may add (a node per vertex, two arcs and
+ * a segment per segment) and for the node table it may need (rebuilt to
+ * within one doubling of it, the next one in b->spare), allocated here on
+ * the calling thread, so that adding bt in a parallel region allocates
+ * nothing (arrays are trimmed at the end).
+ */
+static am_status builder_reserve(builder *b, const batch *bt)
+{
+    am_road_network *n = b->net;
+    const size_t nodes = (size_t)n->n_nodes + bt->n_xy;
+    const size_t arcs = (size_t)n->n_arcs + 2 * bt->n_xy;
+    size_t cap = b->node_cap;
+    if (!grow((void **)&n->lon, &cap, nodes, sizeof *n->lon))
+        return AM_ERR_NOMEM;
+    cap = b->node_cap;
+    if (!grow((void **)&n->lat, &cap, nodes, sizeof *n->lat))
+        return AM_ERR_NOMEM;
+    b->node_cap = cap;
+    if (arcs > b->arc_cap) {
+        cap = b->arc_cap;
+        if (!grow((void **)&n->tail, &cap, arcs, sizeof *n->tail))
+            return AM_ERR_NOMEM;
+        cap = b->arc_cap;
+        if (!grow((void **)&n->head, &cap, arcs, sizeof *n->head))
+            return AM_ERR_NOMEM;
+        cap = b->arc_cap;
+        if (!grow((void **)&n->time_ds, &cap, arcs, sizeof *n->time_ds))
+            return AM_ERR_NOMEM;
+        cap = b->arc_cap;
+        if (!grow((void **)&n->len_m, &cap, arcs, sizeof *n->len_m))
+            return AM_ERR_NOMEM;
+        cap = b->arc_cap;
+        if (!grow((void **)&n->arc_flags, &cap, arcs, sizeof *n->arc_flags))
+            return AM_ERR_NOMEM;
+        b->arc_cap = cap;
+    }
+    if (b->crossings) {
+        const size_t segs = b->n_segs + bt->n_xy;
+        cap = b->seg_cap;
+        if (!grow((void **)&b->seg_arc0, &cap, segs, sizeof *b->seg_arc0))
+            return AM_ERR_NOMEM;
+        cap = b->seg_cap;
+        if (!grow((void **)&b->seg_narcs, &cap, segs, sizeof *b->seg_narcs))
+            return AM_ERR_NOMEM;
+        cap = b->seg_cap;
+        if (!grow((void **)&b->seg_owner, &cap, segs, sizeof *b->seg_owner))
+            return AM_ERR_NOMEM;
+        cap = b->seg_cap;
+        if (!grow((void **)&b->seg_level, &cap, segs, sizeof *b->seg_level))
+            return AM_ERR_NOMEM;
+        b->seg_cap = cap;
+    }
+    /* node_get keeps nodes + 1 <= slots / 2 */
+    size_t slots = b->mask + 1;
+    while (nodes + 1 > slots / 2)
+        slots *= 2;
+    if (slots > 2 * (b->mask + 1)) {
+        am_status rc = table_resize(b, slots / 2);
+        if (rc != AM_OK)
+            return rc;
+    }
+    if (slots == 2 * (b->mask + 1) && b->spare == NULL) {
+        b->spare = am_alloc_array(slots, sizeof *b->spare);
+        if (b->spare == NULL)
+            return AM_ERR_NOMEM;
+        b->spare_cap = slots;
+    }
+    return AM_OK;
+}
+
+/* Measures the vertices of task `task` (MEASURE_CHUNK of them): pure,
+ * on any thread (geod_inverse reads the shared ellipsoid only). */
+static void batch_measure(batch *bt, int64_t task)
+{
+    const size_t lo = (size_t)task * MEASURE_CHUNK;
+    const size_t hi =
+        lo + MEASURE_CHUNK < bt->n_xy ? lo + MEASURE_CHUNK : bt->n_xy;
+    const double *x = bt->x, *y = bt->y;
+    for (size_t i = lo; i < hi; i++) {
+        bt->h[i] = hash_xy(x[i], y[i]);
+        bt->d[i] = bt->start[i]
+                       ? 0.0
+                       : am_geodesic_distance_m(x[i - 1], y[i - 1], x[i], y[i]);
+    }
+}
+
+/* One parallel region: the previous batch added (task 0, in order, on
+ * one thread) while the current one is measured (the other tasks). */
+typedef struct region_job {
+    builder *b;
+    const batch *add; /* NULL: none */
+    batch *measure;
+    int mapped;
+    am_status rc; /* task 0's */
+    long long fid;
+} region_job;
+
+static void region_task(int64_t task, int thread, void *user)
+{
+    (void)thread;
+    region_job *j = user;
+    if (j->add != NULL) {
+        if (task == 0) {
+            j->rc = batch_add(j->b, j->add, j->mapped, &j->fid);
+            return;
+        }
+        task--;
+    }
+    batch_measure(j->measure, task);
+}
+
+/*
+ * Reads feature f (the builder's feature_ix-th) into bt: its verdict
+ * (tags and profile, or the field mapping) and, unless skipped, its
+ * coordinates; a skipped feature is counted here.
+ */
+static am_status feature_read(builder *b, batch *bt, OGRFeatureH f,
+                              long long fid, const am_road_options *opt,
+                              const fields *fi, const frame *fr, am_error *err)
+{
+    way w = {0.0, -1.0, 0};
+    tags t; /* tv points into it: it lives as long as tv */
+    am_way_tags tv;
+    am_way_verdict v;
+    memset(&tv, 0, sizeof tv);
+    memset(&v, 0, sizeof v);
+    const int mapped = opt->speed_source != AM_ROAD_SPEED_PROFILE;
+    if (mapped) {
+        if (mapped_way(b, f, opt, fi, &w) != 0)
+            return AM_OK; /* counted there */
+        if (b->crossings)
+            tags_read(f, fi, &t); /* the level tags */
+    } else {
+        tags_read(f, fi, &t);
+        tags_view(&t, fi, &tv);
+        am_profile_eval(b->prof, &tv, &v);
+        if (v.drop != AM_WAY_USED) {
+            way_dropped(b, &v);
+            return AM_OK;
+        }
+        w.kmh = v.kmh;
+        w.dir = v.dir;
+    }
+    if (!grow((void **)&bt->feat, &bt->feat_cap, bt->n_feat + 1,
+              sizeof *bt->feat))
+        return AM_ERR_NOMEM;
+    pending *p = &bt->feat[bt->n_feat];
+    p->fid = fid;
+    p->ix = b->feature_ix;
+    p->w = w;
+    p->v = v;
+    p->level = b->crossings ? way_level(&t) : 0;
+    p->missing = !mapped && idset_has(&b->missing, fid);
+    p->tags_at = -1;
+    p->n_parts = 0;
+    if (!mapped &&
+        (v.ferry_bad_duration || v.maxspeed == AM_MAXSPEED_USE_UNPARSABLE ||
+         v.maxspeed == AM_MAXSPEED_USE_IMPLAUSIBLE)) {
+        /* the tags a warning may quote */
+        if (!grow((void **)&bt->tags, &bt->tags_cap, bt->n_tags + 1,
+                  sizeof *bt->tags))
+            return AM_ERR_NOMEM;
+        sample_tags *st = &bt->tags[bt->n_tags];
+        memcpy(st->highway, t.val[T_HIGHWAY], TAG_MAX);
+        memcpy(st->maxspeed, t.val[T_MAXSPEED], TAG_MAX);
+        memcpy(st->duration, t.val[T_DURATION], TAG_MAX);
+        p->tags_at = (int)bt->n_tags++;
+    }
+    bt->n_feat++;
+    return feature_coords(b, bt, p, OGR_F_GetGeometryRef(f), fr, err);
+}
+
+/* The measure arrays of bt sized for its vertices (before the region). */
+static am_status batch_ready(batch *bt)
+{
+    size_t cap = bt->dh_cap;
+    if (!grow((void **)&bt->d, &cap, bt->n_xy, sizeof *bt->d))
+        return AM_ERR_NOMEM;
+    cap = bt->dh_cap;
+    if (!grow((void **)&bt->h, &cap, bt->n_xy, sizeof *bt->h))
+        return AM_ERR_NOMEM;
+    bt->dh_cap = cap;
+    return AM_OK;
+}
+
+/* What reading a batch needs (read_features' arguments). */
+typedef struct read_ctx {
+    GDALDatasetH ds;
+    int by_dataset;
+    OGRLayerH layer;
+    const am_road_options *opt;
+    const char *lname;
+    const fields *fi;
+    const frame *fr;
+    builder *b;
+    am_gdal_errors *ge;
+    am_progress_fn progress;
+    void *user;
+    double *file_frac;
+    long long *last_fid;
+    GIntBig total; /* features in the layer, -1: unknown */
+} read_ctx;
+
+/*
+ * Reads batch bt's features (phase 1: GDAL, tags, coordinates, on the
+ * calling thread): until it holds BATCH_VERTICES vertices or
+ * BATCH_FEATURES features (*eof = 0) or the layer ends (*eof = 1).
+ * GDAL reports a damaged file through its error handler: the feature
+ * iterator may then return a feature without its geometry, or NULL as if
+ * the layer had ended. So the failures reported while fetching each
+ * feature are counted (ge, installed by the caller), and any makes the
+ * load fail, naming the feature when one came back.
+ */
+static am_status batch_read(const read_ctx *c, batch *bt, int *eof,
+                            am_error *err)
+{
+    builder *b = c->b;
+    const am_road_options *opt = c->opt;
+    am_road_network *n = b->net;
+    am_gdal_errors *ge = c->ge;
+    char msg[128];
+    *eof = 0;
+    while (bt->n_xy < BATCH_VERTICES && bt->n_feat < BATCH_FEATURES) {
+        long before = ge->n_failures;
+        OGRFeatureH f =
+            next_feature(c->ds, c->layer, c->by_dataset, c->file_frac);
+        if (ge->n_failures > before) {
+            long long fid = f != NULL ? (long long)OGR_F_GetFID(f) : -1;
+            if (f != NULL)
+                OGR_F_Destroy(f);
+            if (fid < 0 && n->n_features == 0 && !c->by_dataset &&
+                filter_failed(c->layer, opt))
+                return bad_filter(opt, c->lname, ge->first, err);
+            return am_gdal_read_failed(ge, opt->path, c->lname, "roads", fid,
+                                       *c->last_fid, n->n_features, err);
+        }
+        if (f == NULL) {
+            *eof = 1;
+            return AM_OK;
+        }
+        /* Processing below may call GDAL too (curve stroking): its
+         * failures are not read errors; the count restarts after it. */
+        n->n_features++;
+        *c->last_fid = (long long)OGR_F_GetFID(f);
+        b->feature_ix = n->n_features;
+        am_status rc =
+            feature_read(b, bt, f, *c->last_fid, opt, c->fi, c->fr, err);
+        OGR_F_Destroy(f);
+        if (rc != AM_OK) {
+            if (rc == AM_ERR_NOMEM)
+                am_error_set(err, rc, opt->path,
+                             "out of memory building the road graph");
+            am_error_set_layer(err, c->lname);
+            am_error_set_feature(err, *c->last_fid);
+            return rc;
+        }
+        am_gdal_capture_clear(ge);
+        if (c->progress != NULL && n->n_features % PROGRESS_EVERY == 0) {
+            snprintf(msg, sizeof msg, "roads: %lld features read",
+                     (long long)n->n_features);
+            double frac = c->by_dataset ? *c->file_frac
+                          : c->total > 0
+                              ? (double)n->n_features / (double)c->total
+                              : 0.0;
+            if (!c->progress(frac < 1.0 ? frac : 1.0, msg, c->user))
+                return am_error_set(err, AM_ERR_CANCELLED, opt->path,
+                                    "cancelled while reading roads");
+        }
+    }
+    return AM_OK;
+}
+
+/* An error adding feature fid (out of memory, too many nodes). */
+static am_status add_failed(am_status rc, const am_road_options *opt,
+                            const char *lname, long long fid, am_error *err)
+{
+    if (rc == AM_ERR_NOMEM)
+        am_error_set(err, rc, opt->path,
+                     "out of memory building the road graph");
+    else if (rc == AM_ERR_INVALID)
+        am_error_set(err, rc, opt->path, "more than %d road nodes", INT32_MAX);
+    am_error_set_layer(err, lname);
+    am_error_set_feature(err, fid);
+    return rc;
+}
+
+/*
+ * Reads every feature, in batches: batch k is read (GDAL, on this
+ * thread), then measured in parallel (segment lengths, node hashes)
+ * while batch k-1 is added in feature order on one thread of the same
+ * region (nodes, arcs, counts), so that every array and count is the
+ * same as adding each feature as it is read, for any thread count. A
+ * read error is reported after the features before it are added (their
+ * own failure, if any, comes first, as it would have).
  */
 static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
                                const am_road_options *opt, const char *lname,
@@ -1270,12 +1754,18 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
                                am_gdal_errors *ge, am_progress_fn progress,
                                void *user, am_error *err)
 {
-    am_road_network *n = b->net;
-    GIntBig total = by_dataset ? -1 : OGR_L_GetFeatureCount(layer, FALSE);
-    char msg[128];
-    am_status rc = AM_OK;
     double file_frac = 0.0;
     long long last_fid = -1;
+    read_ctx c = {ds, by_dataset, layer,    opt,  lname,      fi,        fr,
+                  b,  ge,         progress, user, &file_frac, &last_fid, -1};
+    c.total = by_dataset ? -1 : OGR_L_GetFeatureCount(layer, FALSE);
+    const int mapped = opt->speed_source != AM_ROAD_SPEED_PROFILE;
+    batch bt[2];
+    memset(bt, 0, sizeof bt);
+    am_error read_err;
+    am_error_clear(&read_err);
+    am_status read_rc = AM_OK, rc = AM_OK;
+    int cur = 0, have_prev = 0, eof = 0;
     /* Failures before the loop (layer setup) are not read errors. */
     am_gdal_capture_clear(ge);
     if (by_dataset)
@@ -1287,99 +1777,55 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
         ge->on_debug = osm_debug;
         ge->debug_user = b;
     }
-    for (;;) {
-        long before = ge->n_failures;
-        OGRFeatureH f = next_feature(ds, layer, by_dataset, &file_frac);
-        if (ge->n_failures > before) {
-            long long fid = f != NULL ? (long long)OGR_F_GetFID(f) : -1;
-            if (f != NULL)
-                OGR_F_Destroy(f);
-            if (fid < 0 && n->n_features == 0 && !by_dataset &&
-                filter_failed(layer, opt))
-                return bad_filter(opt, lname, ge->first, err);
-            return am_gdal_read_failed(ge, opt->path, lname, "roads", fid,
-                                       last_fid, n->n_features, err);
+    while (read_rc == AM_OK && !eof) {
+        batch *now = &bt[cur], *prev = have_prev ? &bt[1 - cur] : NULL;
+        read_rc = batch_read(&c, now, &eof, &read_err);
+        if ((rc = batch_ready(now)) != AM_OK) {
+            rc = am_error_set(err, rc, opt->path,
+                              "out of memory building the road graph");
+            am_error_set_layer(err, lname);
+            goto done;
         }
-        if (f == NULL)
-            break;
-        /* Processing below may call GDAL too (curve stroking): its
-         * failures are not read errors; the count restarts after it. */
-        n->n_features++;
-        last_fid = (long long)OGR_F_GetFID(f);
-        b->feature_ix = n->n_features;
-        way w = {0.0, -1.0, 0};
-        tags t; /* tv points into it: it lives as long as tv */
-        am_way_tags tv;
-        am_way_verdict v;
-        memset(&tv, 0, sizeof tv);
-        memset(&v, 0, sizeof v);
-        const int mapped = opt->speed_source != AM_ROAD_SPEED_PROFILE;
-        int skip = 0;
-        if (mapped) {
-            skip = mapped_way(b, f, opt, fi, &w) != 0; /* counted there */
-            if (!skip && b->crossings)
-                tags_read(f, fi, &t); /* the level tags */
-        } else {
-            tags_read(f, fi, &t);
-            tags_view(&t, fi, &tv);
-            am_profile_eval(b->prof, &tv, &v);
-            if (v.drop != AM_WAY_USED) {
-                way_dropped(b, &v);
-                skip = 1;
-            } else {
-                w.kmh = v.kmh;
-                w.dir = v.dir;
-            }
+        if (prev != NULL && (rc = builder_reserve(b, prev)) != AM_OK) {
+            rc = am_error_set(err, rc, opt->path,
+                              "out of memory building the road graph");
+            am_error_set_layer(err, lname);
+            goto done;
         }
-        if (!skip) {
-            int bad = 0;
-            int64_t arc0 = n->n_arcs;
-            b->level = b->crossings ? way_level(&t) : 0;
-            rc = feature_add(b, OGR_F_GetGeometryRef(f), fr, &w, &bad, err);
-            if (rc != AM_OK) {
-                long long fid = (long long)OGR_F_GetFID(f);
-                OGR_F_Destroy(f);
-                if (rc == AM_ERR_NOMEM)
-                    am_error_set(err, rc, opt->path,
-                                 "out of memory building the road graph");
-                else if (rc == AM_ERR_INVALID)
-                    am_error_set(err, rc, opt->path, "more than %d road nodes",
-                                 INT32_MAX);
-                am_error_set_layer(err, lname);
-                am_error_set_feature(err, fid);
-                return rc;
-            }
-            if (bad == 2) {
-                n->n_collapsed++;
-                if (n->n_collapsed <= FIRST_IDS)
-                    b->first_collapsed[n->n_collapsed - 1] = last_fid;
-            } else if (bad) {
-                n->n_bad_geometry++;
-            } else if (mapped) {
-                n->n_routable++;
-                n->n_oneway += w.dir != 0;
-            } else {
-                if (v.ferry && v.ferry_s > 0.0)
-                    ferry_spread(n, arc0, v.ferry_s, v.dir);
-                for (int64_t a = arc0; v.ferry && a < n->n_arcs; a++)
-                    n->arc_flags[a] |= AM_ARC_FERRY; /* not snapped onto */
-                way_used(b, &v, &tv, last_fid);
-            }
+        /* joining within a tolerance allocates in its grid: not in the
+         * region (such layers are small) */
+        region_job job = {b, b->join == NULL ? prev : NULL, now, mapped, AM_OK,
+                          -1};
+        if (prev != NULL && b->join != NULL)
+            job.rc = batch_add(b, prev, mapped, &job.fid);
+        if (job.rc == AM_OK) {
+            int64_t tasks =
+                (int64_t)((now->n_xy + MEASURE_CHUNK - 1) / MEASURE_CHUNK) +
+                (job.add != NULL);
+            am_tasks_run(tasks, opt->threads, region_task, &job);
         }
-        OGR_F_Destroy(f);
-        am_gdal_capture_clear(ge);
-        if (progress != NULL && n->n_features % PROGRESS_EVERY == 0) {
-            snprintf(msg, sizeof msg, "roads: %lld features read",
-                     (long long)n->n_features);
-            double frac = by_dataset  ? file_frac
-                          : total > 0 ? (double)n->n_features / (double)total
-                                      : 0.0;
-            if (!progress(frac < 1.0 ? frac : 1.0, msg, user))
-                return am_error_set(err, AM_ERR_CANCELLED, opt->path,
-                                    "cancelled while reading roads");
+        if (job.rc != AM_OK) {
+            rc = add_failed(job.rc, opt, lname, job.fid, err);
+            goto done;
         }
+        if (prev != NULL)
+            batch_clear(prev);
+        have_prev = 1;
+        cur = 1 - cur;
     }
-    return AM_OK;
+    /* the last batch read */
+    long long fid = -1;
+    if (have_prev && (rc = batch_add(b, &bt[1 - cur], mapped, &fid)) != AM_OK)
+        rc = add_failed(rc, opt, lname, fid, err);
+    else if (read_rc != AM_OK) {
+        if (err != NULL)
+            *err = read_err;
+        rc = read_rc;
+    }
+done:
+    batch_free(&bt[0]);
+    batch_free(&bt[1]);
+    return rc;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -1483,7 +1929,8 @@ static am_status crossings_join(builder *b)
     for (int64_t c = 0; c < n_cr && rc == AM_OK; c++) {
         int32_t node = cr[c].node;
         if (node < 0)
-            rc = node_get(b, cr[c].lon, cr[c].lat, 0, -1, &node);
+            rc = node_get(b, cr[c].lon, cr[c].lat,
+                          hash_xy(cr[c].lon, cr[c].lat), 0, -1, &node);
         for (int side = 0; rc == AM_OK && side < 2; side++) {
             int64_t s = cr[c].seg[side];
             if (cr[c].t[side] > 0.0 && cr[c].t[side] < 1.0 && node != sa[s] &&
@@ -2104,10 +2551,8 @@ cleanup:
     am_gdal_capture_end(&ge);
     am_road_network_destroy(b.net);
     am_free(b.slots);
+    am_free(b.spare);
     am_free(b.missing.slot);
-    am_free(b.x);
-    am_free(b.y);
-    am_free(b.part_n);
     am_free(b.seg_arc0);
     am_free(b.seg_narcs);
     am_free(b.seg_owner);

@@ -55,6 +55,10 @@ typedef struct am_road_options {
        (geo/crossings.h), unless their levels (bridge, tunnel, layer)
        differ; 0 (default): lines meet only at shared or joined vertices */
     int join_crossings;
+    /* threads measuring segments while the graph is built (issue 8;
+       kernels/tasks.h); 0: OpenMP's default. The network is the same for
+       any count. */
+    int threads;
 } am_road_options;
 
 /* am_road_network.arc_flags: a ferry crossing (route=ferry), routable

@@ -34,6 +34,7 @@
 #include "common/alloc.h"
 #include "common/atomic_file.h"
 #include "common/strutil.h"
+#include "kernels/tasks.h"
 #include "outputs/h5_writer.h"
 
 #include <errno.h>
@@ -47,8 +48,15 @@
 #include <unistd.h>
 
 #include <hdf5.h>
+#include <zlib.h>
 
 #include "common/file_check.h"
+
+/* Chunks are stored as the writer compresses them (H5Dwrite_chunk), in the
+ * host's byte order, while the file types are little-endian. */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "outputs/h5_writer.c stores raster chunks as little-endian values"
+#endif
 
 /*
  * Chunks and compression, chosen for the write phase (issue 6: <= 10 % of a
@@ -75,6 +83,13 @@
  * against 3.6 s of CPU for `gdalinfo -stats`). Level 4 over 1: a third
  * smaller for the same time once empty chunks are skipped. Shuffle stays
  * (it is what makes float rasters compress).
+ *
+ * Since zlib is nearly all the time and HDF5's filter pipeline runs on one
+ * thread, the writer shuffles and deflates each strip's chunks itself, in
+ * parallel (kernels/tasks.h; only zlib on the threads), exactly as the
+ * pipeline would, and stores them with H5Dwrite_chunk (HDF5 >= 1.10.3):
+ * the same compressed bytes, so any reader with the standard filters
+ * reads the file as before (issue 8; tests/outputs checks the bytes).
  */
 #ifndef RASTER_CHUNK
 #define RASTER_CHUNK AM_H5_CHUNK_EDGE /* max chunk edge (cells) */
@@ -121,6 +136,7 @@ struct am_h5 {
     /* progress hook: called per row strip and before the rename */
     am_progress_fn progress;
     void *progress_user;
+    int threads; /* for compressing chunks (kernels/tasks.h); 0: all */
 };
 
 /* ---- HDF5 error stack -> am_error ------------------------------------ */
@@ -892,6 +908,12 @@ void am_h5_set_protected(am_h5 *h, const am_file_guard *protect)
         h->af.protect = protect;
 }
 
+void am_h5_set_threads(am_h5 *h, int threads)
+{
+    if (h != NULL)
+        h->threads = threads > 0 ? threads : 0;
+}
+
 void am_h5_set_progress(am_h5 *h, am_progress_fn progress, void *user)
 {
     if (h == NULL)
@@ -1253,53 +1275,125 @@ static int block_is_fill(const unsigned char *rows, size_t row_bytes,
 }
 
 /*
- * Writes one strip (rows row0 .. row0 + n_rows - 1, all nx columns, at
- * rows) into ds, leaving out the chunks that hold only the fill value:
- * HDF5 returns the dataset's fill value for a chunk never written, so the
- * data read back is the same, and a national raster that is mostly empty
- * costs neither deflate time nor file space there. Runs of chunks that are
- * not empty are written with one H5Dwrite each. < 0 on HDF5 failure.
+ * The chunks of one group of strips (whole rows of chunks), shuffled and
+ * deflated as HDF5's own filters would, one task per chunk
+ * (kernels/tasks.h): pure computation, no HDF5 call; the caller then
+ * stores them in order with H5Dwrite_chunk. A chunk that holds only the
+ * fill value gets size 0 and is not stored: HDF5 returns the dataset's
+ * fill value for a chunk never written, so the data read back is the
+ * same, and a national raster that is mostly empty costs neither deflate
+ * time nor file space there.
+ *
+ * Byte for byte what HDF5 1.10's pipeline makes of a chunk (checked
+ * against it by tests/outputs): the chunk buffer is chunk_rows x
+ * chunk_cols values, the part outside the dataset (edge chunks) holding
+ * the fill value, as HDF5 initialises a new chunk; H5Z_FILTER_SHUFFLE
+ * puts byte k of every value into plane k (planes one after another);
+ * H5Z_FILTER_DEFLATE is zlib's compress2 at the dataset's level, i.e. one
+ * deflate(Z_FINISH) on a stream made by deflateInit(level); a stream
+ * reset by deflateReset makes the same bytes as a new one, so each thread
+ * keeps one.
  */
-static herr_t write_strip(hid_t ds, hid_t fspace, hid_t mtype,
-                          const unsigned char *rows, hsize_t row0,
-                          hsize_t n_rows, hsize_t nx, hsize_t chunk_cols,
-                          size_t size, const unsigned char *fill)
+typedef struct chunk_group {
+    const unsigned char *rows; /* the group's rows, row_bytes apart */
+    size_t row_bytes;
+    hsize_t n_rows;     /* rows in the group */
+    hsize_t chunk_rows; /* chunk shape */
+    hsize_t chunk_cols;
+    hsize_t nx;
+    size_t size; /* bytes per value */
+    size_t chunk_bytes;
+    const unsigned char *fill;
+    int filtered;           /* shuffle + deflate (else stored as is) */
+    int64_t n_cols;         /* chunks per strip */
+    unsigned char *scratch; /* [threads][2 chunk_bytes] */
+    z_stream *zs;           /* [threads], made by deflateInit */
+    unsigned char *out;     /* [chunks][out_cap] */
+    size_t out_cap;
+    size_t *out_size; /* [chunks]: bytes to store, 0: only fill */
+    int *failed;      /* [chunks]: zlib refused */
+} chunk_group;
+
+/* HDF5's shuffle filter: byte k of value i to k * n + i. */
+static void shuffle_bytes(const unsigned char *in, unsigned char *out,
+                          size_t n_values, size_t size)
 {
-    herr_t rc = -1;
-    const size_t row_bytes = (size_t)nx * size;
-    hsize_t mdims[2] = {n_rows, nx};
-    hid_t mem = H5Screate_simple(2, mdims, NULL);
-    if (mem == H5I_INVALID_HID)
-        return -1;
-    hsize_t c0 = 0;
-    while (c0 < nx) {
-        /* skip empty chunks, then take the run of non-empty ones */
-        hsize_t c1 = c0 + chunk_cols < nx ? c0 + chunk_cols : nx;
-        if (block_is_fill(rows, row_bytes, n_rows, c0, c1, size, fill)) {
-            c0 = c1;
-            continue;
-        }
-        hsize_t end = c1;
-        while (end < nx) {
-            hsize_t e = end + chunk_cols < nx ? end + chunk_cols : nx;
-            if (block_is_fill(rows, row_bytes, n_rows, end, e, size, fill))
-                break;
-            end = e;
-        }
-        hsize_t mstart[2] = {0, c0}, fstart[2] = {row0, c0};
-        hsize_t count[2] = {n_rows, end - c0};
-        if (H5Sselect_hyperslab(mem, H5S_SELECT_SET, mstart, NULL, count,
-                                NULL) < 0 ||
-            H5Sselect_hyperslab(fspace, H5S_SELECT_SET, fstart, NULL, count,
-                                NULL) < 0 ||
-            H5Dwrite(ds, mtype, mem, fspace, H5P_DEFAULT, rows) < 0)
-            goto cleanup;
-        c0 = end;
+    for (size_t k = 0; k < size; k++) {
+        unsigned char *o = out + k * n_values;
+        const unsigned char *p = in + k;
+        for (size_t i = 0; i < n_values; i++)
+            o[i] = p[i * size];
     }
-    rc = 0;
-cleanup:
-    H5Sclose(mem);
-    return rc;
+}
+
+static void chunk_task(int64_t task, int thread, void *user)
+{
+    chunk_group *g = user;
+    const hsize_t strip = (hsize_t)(task / g->n_cols);
+    const hsize_t c0 = (hsize_t)(task % g->n_cols) * g->chunk_cols;
+    const hsize_t r0 = strip * g->chunk_rows;
+    const hsize_t h =
+        g->n_rows - r0 < g->chunk_rows ? g->n_rows - r0 : g->chunk_rows;
+    const hsize_t w = g->nx - c0 < g->chunk_cols ? g->nx - c0 : g->chunk_cols;
+    const unsigned char *rows = g->rows + (size_t)r0 * g->row_bytes;
+    unsigned char *out = g->out + (size_t)task * g->out_cap;
+    g->out_size[task] = 0;
+    g->failed[task] = 0;
+    if (block_is_fill(rows, g->row_bytes, h, c0, c0 + w, g->size, g->fill))
+        return;
+    unsigned char *chunk =
+        g->filtered ? g->scratch + (size_t)thread * 2 * g->chunk_bytes : out;
+    const size_t line = (size_t)g->chunk_cols * g->size;
+    for (hsize_t r = 0; r < g->chunk_rows; r++) {
+        unsigned char *dst = chunk + (size_t)r * line;
+        hsize_t from = 0;
+        if (r < h) {
+            memcpy(dst, rows + (size_t)r * g->row_bytes + (size_t)c0 * g->size,
+                   (size_t)w * g->size);
+            from = w;
+        }
+        for (hsize_t c = from; c < g->chunk_cols; c++)
+            memcpy(dst + (size_t)c * g->size, g->fill, g->size);
+    }
+    if (!g->filtered) {
+        g->out_size[task] = g->chunk_bytes;
+        return;
+    }
+    unsigned char *shuffled = chunk + g->chunk_bytes;
+    shuffle_bytes(chunk, shuffled, g->chunk_bytes / g->size, g->size);
+    z_stream *z = &g->zs[thread];
+    if (deflateReset(z) != Z_OK) {
+        g->failed[task] = 1;
+        return;
+    }
+    z->next_in = shuffled;
+    z->avail_in = (uInt)g->chunk_bytes;
+    z->next_out = out;
+    z->avail_out = (uInt)g->out_cap;
+    if (deflate(z, Z_FINISH) != Z_STREAM_END) {
+        g->failed[task] = 1;
+        return;
+    }
+    g->out_size[task] = (size_t)z->total_out;
+}
+
+/*
+ * Stores the chunks of a compressed group, row of chunks `strip` of the
+ * group, whose first row is row0 of the dataset. < 0 on HDF5 failure.
+ */
+static herr_t store_strip(hid_t ds, const chunk_group *g, hsize_t strip,
+                          hsize_t row0)
+{
+    for (int64_t c = 0; c < g->n_cols; c++) {
+        const int64_t i = (int64_t)strip * g->n_cols + c;
+        if (g->out_size[i] == 0)
+            continue;
+        hsize_t offset[2] = {row0, (hsize_t)c * g->chunk_cols};
+        if (H5Dwrite_chunk(ds, H5P_DEFAULT, 0, offset, g->out_size[i],
+                           g->out + (size_t)i * g->out_cap) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* Room for one more raster reference in h->rasters. */
@@ -1355,51 +1449,189 @@ static am_status raster_fail(const am_h5 *h, const char *path, am_error *err)
     return h5_fail(err, AM_ERR_IO, h->af.final_path, what);
 }
 
+/* Sets n values of `size` bytes at p to the value at v (doubling copies). */
+static void fill_values(unsigned char *p, size_t n, size_t size,
+                        const unsigned char *v)
+{
+    if (n == 0)
+        return;
+    memcpy(p, v, size);
+    size_t done = 1;
+    while (done < n) {
+        size_t k = done < n - done ? done : n - done;
+        memcpy(p + done * size, p, k * size);
+        done += k;
+    }
+}
+
+/* The buffers of a raster's chunk groups; see write_rows. */
+typedef struct group_buffers {
+    unsigned char *strips; /* the group's rows (NULL for a full grid) */
+    int n_zs;              /* streams made by deflateInit */
+    chunk_group g;
+} group_buffers;
+
+static void group_free(group_buffers *b)
+{
+    for (int t = 0; t < b->n_zs; t++)
+        deflateEnd(&b->g.zs[t]);
+    am_free(b->g.zs);
+    am_free(b->g.scratch);
+    am_free(b->g.out);
+    am_free(b->g.out_size);
+    am_free(b->g.failed);
+    am_free(b->strips);
+}
+
+/* Allocates b for n_chunks chunks (group_bytes of rows unless full) on nt
+ * threads; 0 when out of memory. */
+static int group_alloc(group_buffers *b, int full, size_t group_bytes,
+                       int64_t n_chunks, int nt)
+{
+    chunk_group *g = &b->g;
+    g->out_cap = (size_t)compressBound((uLong)g->chunk_bytes);
+    if (g->out_cap < g->chunk_bytes)
+        g->out_cap = g->chunk_bytes;
+    if (!full && (b->strips = am_malloc(group_bytes)) == NULL)
+        return 0;
+    g->scratch = am_alloc_array((size_t)nt, 2 * g->chunk_bytes);
+    g->zs = am_calloc_array((size_t)nt, sizeof *g->zs);
+    g->out = am_alloc_array((size_t)n_chunks, g->out_cap);
+    g->out_size = am_alloc_array((size_t)n_chunks, sizeof *g->out_size);
+    g->failed = am_alloc_array((size_t)n_chunks, sizeof *g->failed);
+    if (g->scratch == NULL || g->zs == NULL || g->out == NULL ||
+        g->out_size == NULL || g->failed == NULL)
+        return 0;
+    for (int t = 0; g->filtered && t < nt; t++) {
+        if (deflateInit(&g->zs[t], DEFLATE_LEVEL) != Z_OK)
+            return 0;
+        b->n_zs++;
+    }
+    return 1;
+}
+
 /*
- * The rows of raster ds (file space s, dims[0] rows of dims[1] values of
- * `size` bytes), one strip of chunk rows at a time, so that progress (and
- * cancellation) follows the rows written; strip: the caller's buffer of one
- * strip (unused for a full grid).
+ * Asks src for strips rows [row0, row0 + n) into b->strips (filled with
+ * the fill value first), strip by strip. AM_OK, or the row source's
+ * error (see am_h5_write_raster_rows).
  */
-static am_status write_rows(am_h5 *h, hid_t ds, hid_t s, hid_t mtype,
-                            const char *path, const row_source *src,
-                            const hsize_t dims[2], hsize_t chunk_rows,
-                            hsize_t chunk_cols, size_t size,
-                            const unsigned char *fillv, unsigned char *strip,
+static am_status group_rows(am_h5 *h, const char *path, const row_source *src,
+                            group_buffers *b, hsize_t row0, hsize_t n,
                             am_error *err)
 {
-    const size_t row_bytes = (size_t)h->nx * size;
-    if (src->full == NULL)
-        am_error_clear(err); /* tells an error fn recorded from none */
-    for (hsize_t row0 = 0; row0 < dims[0]; row0 += chunk_rows) {
-        hsize_t n = dims[0] - row0 < chunk_rows ? dims[0] - row0 : chunk_rows;
-        const unsigned char *rows;
-        if (src->full != NULL) {
-            rows = (const unsigned char *)src->full + row0 * row_bytes;
-        } else {
-            for (size_t i = 0; i < (size_t)n * (size_t)h->nx; i++)
-                memcpy(strip + i * size, fillv, size);
-            if (!src->fn((int32_t)row0, (int32_t)n, strip, src->user)) {
-                if (err != NULL && err->code != AM_OK)
-                    return err->code;
-                return am_error_set(err, AM_ERR_CANCELLED, h->af.final_path,
-                                    "raster '%s': rows %lld to %lld were "
-                                    "not supplied (the row source stopped)",
-                                    path, (long long)row0,
-                                    (long long)(row0 + n - 1));
-            }
-            rows = strip;
-        }
-        if (write_strip(ds, s, mtype, rows, row0, n, dims[1], chunk_cols, size,
-                        fillv) < 0)
-            return raster_fail(h, path, err);
-        if (h->progress != NULL &&
-            !h->progress((double)(row0 + n) / (double)dims[0], path,
-                         h->progress_user))
+    const chunk_group *g = &b->g;
+    fill_values(b->strips, (size_t)n * (size_t)g->nx, g->size, g->fill);
+    for (hsize_t r = 0; r < n; r += g->chunk_rows) {
+        hsize_t k = n - r < g->chunk_rows ? n - r : g->chunk_rows;
+        if (!src->fn((int32_t)(row0 + r), (int32_t)k,
+                     b->strips + (size_t)r * g->row_bytes, src->user)) {
+            if (err != NULL && err->code != AM_OK)
+                return err->code;
             return am_error_set(err, AM_ERR_CANCELLED, h->af.final_path,
-                                "cancelled while writing '%s'", path);
+                                "raster '%s': rows %lld to %lld were "
+                                "not supplied (the row source stopped)",
+                                path, (long long)(row0 + r),
+                                (long long)(row0 + r + k - 1));
+        }
     }
     return AM_OK;
+}
+
+/*
+ * The rows of raster ds (dims[0] rows of dims[1] values of `size` bytes,
+ * chunks of chunk[0] x chunk[1]) by groups of strips of chunk rows: the
+ * group's rows are gathered (from the full grid, or asked from the row
+ * source strip by strip), its chunks compressed in parallel (chunk_task,
+ * on h->threads threads), then stored in order, strip by strip, each
+ * followed by the progress hook. A group holds at least GROUP_MIN_CHUNKS
+ * chunks (one strip of a national grid; several of a narrow one), so that
+ * the threads meet once per group, not once per strip: on a busy machine
+ * a thread descheduled while the others wait at the end of each region
+ * cost more than the compression saved. filtered: the dataset has the
+ * shuffle and deflate filters.
+ */
+#define GROUP_MIN_CHUNKS 256
+#define GROUP_MAX_BYTES ((size_t)32 << 20)
+static am_status write_rows(am_h5 *h, hid_t ds, const char *path,
+                            const row_source *src, const hsize_t dims[2],
+                            const hsize_t chunk[2], size_t size,
+                            const unsigned char *fillv, int filtered,
+                            am_error *err)
+{
+    am_status rc = AM_OK;
+    group_buffers b;
+    memset(&b, 0, sizeof b);
+    chunk_group *g = &b.g;
+    g->row_bytes = (size_t)h->nx * size;
+    g->chunk_rows = chunk[0];
+    g->chunk_cols = chunk[1];
+    g->nx = dims[1];
+    g->size = size;
+    g->chunk_bytes = (size_t)chunk[0] * (size_t)chunk[1] * size;
+    g->fill = fillv;
+    g->filtered = filtered;
+    g->n_cols = (int64_t)((dims[1] + chunk[1] - 1) / chunk[1]);
+    const hsize_t n_strips = (dims[0] + chunk[0] - 1) / chunk[0];
+    const size_t strip_bytes = (size_t)chunk[0] * g->row_bytes;
+    /* strips per group: enough chunks that one parallel region per group
+       costs nothing next to its work, within GROUP_MAX_BYTES of rows */
+    hsize_t per = (hsize_t)((GROUP_MIN_CHUNKS + g->n_cols - 1) / g->n_cols);
+    if (per > GROUP_MAX_BYTES / strip_bytes)
+        per = GROUP_MAX_BYTES / strip_bytes;
+    per = per < 1 ? 1 : per > n_strips ? n_strips : per;
+    const int64_t group_chunks = (int64_t)per * g->n_cols;
+    const int nt = am_tasks_threads(group_chunks, h->threads);
+    const size_t group_bytes = (size_t)per * strip_bytes;
+    if (!group_alloc(&b, src->full != NULL, group_bytes, group_chunks, nt)) {
+        rc = am_error_set(err, AM_ERR_NOMEM, h->af.final_path,
+                          "out of memory for the rows of '%s' (%zu bytes)",
+                          path, group_bytes);
+        goto cleanup;
+    }
+    if (src->full == NULL)
+        am_error_clear(err); /* tells an error fn recorded from none */
+    const hsize_t group_rows_n = per * chunk[0];
+    for (hsize_t row0 = 0; row0 < dims[0]; row0 += group_rows_n) {
+        hsize_t n =
+            dims[0] - row0 < group_rows_n ? dims[0] - row0 : group_rows_n;
+        if (src->full != NULL) {
+            g->rows = (const unsigned char *)src->full + row0 * g->row_bytes;
+        } else {
+            if ((rc = group_rows(h, path, src, &b, row0, n, err)) != AM_OK)
+                goto cleanup;
+            g->rows = b.strips;
+        }
+        g->n_rows = n;
+        const hsize_t strips = (n + chunk[0] - 1) / chunk[0];
+        const int64_t n_tasks = (int64_t)strips * g->n_cols;
+        am_tasks_run(n_tasks, h->threads, chunk_task, g);
+        for (int64_t i = 0; i < n_tasks; i++)
+            if (g->failed[i]) {
+                rc = am_error_set(err, AM_ERR_INTERNAL, h->af.final_path,
+                                  "raster '%s': zlib could not compress a "
+                                  "chunk",
+                                  path);
+                goto cleanup;
+            }
+        for (hsize_t k = 0; k < strips; k++) {
+            const hsize_t r = row0 + k * chunk[0];
+            const hsize_t end = r + chunk[0] < dims[0] ? r + chunk[0] : dims[0];
+            if (store_strip(ds, g, k, r) < 0) {
+                rc = raster_fail(h, path, err);
+                goto cleanup;
+            }
+            if (h->progress != NULL &&
+                !h->progress((double)end / (double)dims[0], path,
+                             h->progress_user)) {
+                rc = am_error_set(err, AM_ERR_CANCELLED, h->af.final_path,
+                                  "cancelled while writing '%s'", path);
+                goto cleanup;
+            }
+        }
+    }
+cleanup:
+    group_free(&b);
+    return rc;
 }
 
 /*
@@ -1417,7 +1649,6 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
     hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
     size_t size = 0;
     unsigned char fillv[8];
-    unsigned char *strip = NULL;
     quiet q;
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
@@ -1448,16 +1679,6 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
     hsize_t chunk[2] = {
         dims[0] < RASTER_CHUNK_ROWS ? dims[0] : RASTER_CHUNK_ROWS,
         dims[1] < RASTER_CHUNK_COLS ? dims[1] : RASTER_CHUNK_COLS};
-    const size_t row_bytes = (size_t)h->nx * size;
-    if (src->full == NULL) {
-        strip = am_malloc((size_t)chunk[0] * row_bytes);
-        if (strip == NULL) {
-            rc = am_error_set(err, AM_ERR_NOMEM, h->af.final_path,
-                              "out of memory for a strip of '%s' (%zu bytes)",
-                              path, (size_t)chunk[0] * row_bytes);
-            goto cleanup;
-        }
-    }
     s = H5Screate_simple(2, dims, NULL);
     dcpl = dcpl_ordered();
     lcpl = lcpl_parents();
@@ -1465,14 +1686,16 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
         lcpl == H5I_INVALID_HID || H5Pset_chunk(dcpl, 2, chunk) < 0 ||
         H5Pset_fill_value(dcpl, mtype, fillv) < 0)
         goto hdf5_error;
-    if (deflate_usable() &&
+    /* the filters are named in the dataset (readers apply them); the
+       writer applies them itself (write_rows), in the same order */
+    const int filtered = deflate_usable();
+    if (filtered &&
         (H5Pset_shuffle(dcpl) < 0 || H5Pset_deflate(dcpl, DEFLATE_LEVEL) < 0))
         goto hdf5_error;
     ds = H5Dcreate2(h->file, path, ftype, s, lcpl, dcpl, H5P_DEFAULT);
     if (ds == H5I_INVALID_HID)
         goto hdf5_error;
-    rc = write_rows(h, ds, s, mtype, path, src, dims, chunk[0], chunk[1], size,
-                    fillv, strip, err);
+    rc = write_rows(h, ds, path, src, dims, chunk, size, fillv, filtered, err);
     if (rc != AM_OK)
         goto cleanup;
     if (finish_raster(h, ds, path, ftype, mtype, fillv, info) < 0)
@@ -1485,7 +1708,6 @@ cleanup:
     close_id(&lcpl, H5Pclose);
     close_id(&dcpl, H5Pclose);
     close_id(&s, H5Sclose);
-    am_free(strip);
     quiet_end(&q);
     return rc;
 }

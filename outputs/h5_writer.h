@@ -98,9 +98,10 @@ am_status am_h5_write_raster_i32(am_h5 *h, const char *path,
  * Streamed rasters. A raster is written by chunk-aligned strips of rows:
  * the writer asks the caller for rows [row0, row0 + n_rows) in order, top
  * to bottom, every row exactly once, into its own strip buffer, then
- * compresses and stores the strip. Peak memory is one strip (chunk rows x
- * nx values) per raster, whatever the grid's size: a national grid never
- * exists as a full buffer.
+ * compresses the strip's chunks (in parallel, am_h5_set_threads) and
+ * stores them. Peak memory is one strip (chunk rows x nx values) and its
+ * compressed chunks per raster, whatever the grid's size: a national grid
+ * never exists as a full buffer.
  */
 /* Rasters are stored in chunks of at most this many rows and columns; a
  * strip is one row of chunks. */
@@ -128,7 +129,8 @@ typedef int (*am_h5_rows_fn)(int32_t row0, int32_t n_rows, void *buf,
  * AM_H5_F32 a value a float holds exactly (or NaN). Chunks that hold only
  * the fill value are not stored (readers get the fill value back), so a
  * sparse raster costs neither time nor space where it is empty.
- * Allocates one strip (at most AM_H5_CHUNK_EDGE rows x nx values).
+ * Allocates one strip (at most AM_H5_CHUNK_EDGE rows x nx values) and
+ * its compressed chunks.
  * Returns AM_OK; AM_ERR_INVALID (bad path, type, fill or no fn);
  * AM_ERR_INTERNAL (no grid yet); AM_ERR_NOMEM; AM_ERR_IO (HDF5, e.g. the
  * path exists); AM_ERR_CANCELLED when the progress hook says stop. When fn
@@ -214,5 +216,12 @@ void am_h5_set_protected(am_h5 *h, const am_file_guard *protect);
  * aborts (commit removes the temporary itself). user is borrowed.
  */
 void am_h5_set_progress(am_h5 *h, am_progress_fn progress, void *user);
+
+/*
+ * Threads that compress a raster's chunks (kernels/tasks.h; 0, the
+ * default: OpenMP's default). Only zlib runs on them: every HDF5 call
+ * stays on the calling thread. The file is the same for any count.
+ */
+void am_h5_set_threads(am_h5 *h, int threads);
 
 #endif /* AM_H5_WRITER_H */

@@ -683,6 +683,7 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
         return rc;
     /* checked again right before the rename (the folder may change) */
     am_h5_set_protected(h, d->protect);
+    am_h5_set_threads(h, d->threads);
     /* the population, then per set: nearest time, nearest facility and
        one raster per measure */
     c->raster_total = 1;

@@ -197,6 +197,9 @@ typedef struct am_rf_file {
     /* The inputs' files, not to be replaced: checked again by the writer
      * right before its rename (am_h5_set_protected); may be NULL. */
     const am_file_guard *protect;
+    /* Threads compressing the rasters' chunks (am_h5_set_threads); 0:
+     * OpenMP's default. The file is the same for any count. */
+    int threads;
 } am_rf_file;
 
 /*

@@ -816,6 +816,127 @@ static void read_all(hid_t f, const char *path, hid_t mtype, void *out)
 }
 
 /*
+ * Dataset path_b of file b, written by HDF5's own filter pipeline
+ * (H5Dwrite through shuffle and deflate 4, fill value fill), holds the
+ * same chunks as path_a of file a: same offsets, filter masks and
+ * compressed bytes.
+ */
+static void assert_chunks_across(hid_t fa, const char *a, hid_t fb,
+                                 const char *b)
+{
+    hid_t da = H5Dopen2(fa, a, H5P_DEFAULT), db = H5Dopen2(fb, b, H5P_DEFAULT);
+    assert_true(da >= 0 && db >= 0);
+    hsize_t na = 0, nb = 0;
+    hid_t space_a = H5Dget_space(da), space_b = H5Dget_space(db);
+    assert_true(H5Dget_num_chunks(da, space_a, &na) >= 0);
+    assert_true(H5Dget_num_chunks(db, space_b, &nb) >= 0);
+    assert_int_equal(na, nb);
+    assert_true(na > 0);
+    for (hsize_t i = 0; i < na; i++) {
+        hsize_t oa[2], ob[2], sa = 0, sb = 0;
+        unsigned ma = 0, mb = 0;
+        haddr_t aa, ab;
+        assert_true(H5Dget_chunk_info(da, space_a, i, oa, &ma, &aa, &sa) >= 0);
+        hsize_t ob_want[2] = {oa[0], oa[1]};
+        assert_true(H5Dget_chunk_info_by_coord(db, ob_want, &mb, &ab, &sb) >=
+                    0);
+        memcpy(ob, ob_want, sizeof ob);
+        assert_int_equal(ma, mb);
+        assert_int_equal(sa, sb);
+        unsigned char *ba = malloc(sa), *bb = malloc(sb);
+        assert_non_null(ba);
+        assert_non_null(bb);
+        uint32_t fla = 0, flb = 0;
+        assert_true(H5Dread_chunk(da, H5P_DEFAULT, oa, &fla, ba) >= 0);
+        assert_true(H5Dread_chunk(db, H5P_DEFAULT, ob, &flb, bb) >= 0);
+        assert_memory_equal(ba, bb, sa);
+        free(ba);
+        free(bb);
+    }
+    H5Sclose(space_a);
+    H5Sclose(space_b);
+    H5Dclose(da);
+    H5Dclose(db);
+}
+
+/* data [ny][nx] of mtype into a new dataset of file f, through HDF5's
+ * shuffle and deflate filters (64 x 64 chunks, or the grid's size). */
+static void write_with_filters(hid_t f, const char *path, hid_t ftype,
+                               hid_t mtype, int32_t nx, int32_t ny,
+                               const void *fill, const void *data)
+{
+    hsize_t dims[2] = {(hsize_t)ny, (hsize_t)nx};
+    hsize_t chunk[2] = {ny < 64 ? (hsize_t)ny : 64, nx < 64 ? (hsize_t)nx : 64};
+    hid_t s = H5Screate_simple(2, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    assert_true(H5Pset_chunk(dcpl, 2, chunk) >= 0);
+    assert_true(H5Pset_fill_value(dcpl, mtype, fill) >= 0);
+    assert_true(H5Pset_shuffle(dcpl) >= 0);
+    assert_true(H5Pset_deflate(dcpl, 4) >= 0);
+    hid_t ds = H5Dcreate2(f, path, ftype, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    assert_true(ds >= 0);
+    assert_true(H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) >= 0);
+    H5Dclose(ds);
+    H5Pclose(dcpl);
+    H5Sclose(s);
+}
+
+/*
+ * The writer compresses chunks itself, in parallel, and stores them with
+ * H5Dwrite_chunk: its chunks are byte for byte those of HDF5's own
+ * pipeline (shuffle + deflate 4), edge chunks (padded with the fill
+ * value) included, f32 and i32, and the same for 1 and 3 threads.
+ */
+static void test_chunks_as_hdf5_filters(void **state)
+{
+    tdir *d = *state;
+    char ours[2][1200], ref[1200];
+    enum { NX = 150, NY = 100 };
+    const size_t n = (size_t)NX * NY;
+    float *v = noise_raster(NX, NY);
+    int32_t *iv = malloc(n * sizeof *iv);
+    assert_non_null(iv);
+    for (size_t i = 0; i < n; i++) /* smooth, so that deflate works */
+        iv[i] = (int32_t)(i / 7) - 5;
+    for (size_t i = 0; i < n; i += 3)
+        v[i] = (float)(i % 100) * 0.25f;
+    const float ffill = -9999.0f;
+    const int32_t ifill = -2;
+    for (int k = 0; k < 2; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "ours%d.h5", k);
+        join(ours[k], sizeof ours[k], d, name);
+        am_error err;
+        am_h5 *h = start_grid(ours[k], NX, NY, &err);
+        am_h5_set_threads(h, k == 0 ? 1 : 3);
+        assert_int_equal(am_h5_write_raster_f32(h, "/f", v, ffill, NULL, &err),
+                         AM_OK);
+        assert_int_equal(am_h5_write_raster_i32(h, "/i", iv, ifill, NULL, &err),
+                         AM_OK);
+        assert_int_equal(am_h5_commit(h, &err), AM_OK);
+    }
+    join(ref, sizeof ref, d, "ref.h5");
+    hid_t fr = H5Fcreate(ref, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    assert_true(fr >= 0);
+    write_with_filters(fr, "/f", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, NX, NY,
+                       &ffill, v);
+    write_with_filters(fr, "/i", H5T_STD_I32LE, H5T_NATIVE_INT32, NX, NY,
+                       &ifill, iv);
+    assert_int_equal(n_chunks(fr, "/f"), 3 * 2);
+    for (int k = 0; k < 2; k++) {
+        hid_t fo = open_ro(ours[k]);
+        assert_chunks_across(fo, "/f", fr, "/f");
+        assert_chunks_across(fo, "/i", fr, "/i");
+        H5Fclose(fo);
+        unlink(ours[k]);
+    }
+    H5Fclose(fr);
+    unlink(ref);
+    free(v);
+    free(iv);
+}
+
+/*
  * Streamed == full buffer == sparse, byte for byte in storage, on a grid
  * of chunks with partial edge chunks; the 2 x 2 chunks that hold only the
  * fill value are not stored, and read back as fill.
@@ -1024,7 +1145,8 @@ static void test_rows_failure(void **state)
                                              &l3, NULL, &err),
                      AM_ERR_CANCELLED);
     assert_int_equal(st.calls, 2);
-    assert_int_equal(l3.calls, 2);
+    /* the rows of a group of strips are asked before it is compressed */
+    assert_true(l3.calls >= 2);
     assert_string_equal(st.last, "/r");
     am_h5_abort(h);
     assert_false(exists(tmp));
@@ -1454,6 +1576,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_large_file_image, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_tables, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_chunks_as_hdf5_filters, setup_dir,
+                                        teardown_dir),
         cmocka_unit_test_setup_teardown(test_empty_table, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_attributes, setup_dir,
