@@ -5,6 +5,7 @@
  *                          [--limit-min M]
  *   accessim-bench-kernels run DIR [--threads T] [--trials N]
  *                          [--commit HASH] [--reorder none|bfs|both]
+ *                          [--only search|nearest]
  *
  * export builds the scenario's model through the engine (am_model_build:
  * roads, contraction, snapping) and writes the contract files that the
@@ -107,7 +108,8 @@ static void usage(void)
     fprintf(stderr, "usage: accessim-bench-kernels export SCENARIO.yaml DIR "
                     "[--sources K] [--limit-min M]\n"
                     "       accessim-bench-kernels run DIR [--threads T] "
-                    "[--trials N] [--commit HASH] [--reorder none|bfs|both]\n");
+                    "[--trials N] [--commit HASH] [--reorder none|bfs|both] "
+                    "[--only search|nearest]\n");
 }
 
 static int parse_int(const char *s, long lo, long hi, long *out)
@@ -681,6 +683,7 @@ static int cmd_run(int argc, char **argv)
     long nt = 2, trials = 5;
     const char *commit = getenv("ACCESSIM_COMMIT");
     const char *reorder = "none";
+    const char *only = "all";
     if (commit == NULL || commit[0] == '\0')
         commit = AM_BENCH_COMMIT;
     for (int i = 3; i < argc; i++) {
@@ -690,6 +693,10 @@ static int cmd_run(int argc, char **argv)
         else if (strcmp(argv[i], "--trials") == 0 && i + 1 < argc &&
                  parse_int(argv[i + 1], 1, 1000, &trials))
             i++;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc &&
+                 (strcmp(argv[i + 1], "search") == 0 ||
+                  strcmp(argv[i + 1], "nearest") == 0))
+            only = argv[++i];
         else if (strcmp(argv[i], "--commit") == 0 && i + 1 < argc)
             commit = argv[++i];
         else if (strcmp(argv[i], "--reorder") == 0 && i + 1 < argc &&
@@ -711,7 +718,9 @@ static int cmd_run(int argc, char **argv)
     int32_t *perm = NULL, *src_b = NULL;
     const int plain = strcmp(reorder, "bfs") != 0;
     const int bfs = strcmp(reorder, "none") != 0;
-    if (plain) {
+    const int do_search = strcmp(only, "nearest") != 0;
+    const int do_nearest = strcmp(only, "search") != 0;
+    if (plain && do_search) {
         if (!bench_searches(d.g, &d, d.src, 1, (int)trials, "search", &ms[nm]))
             goto done;
         print_json(&d, &ms[nm++], commit);
@@ -721,6 +730,8 @@ static int cmd_run(int argc, char **argv)
                 goto done;
             print_json(&d, &ms[nm++], commit);
         }
+    }
+    if (plain && do_nearest) {
         if (!bench_nearest(d.g, &d, d.src, (int)trials, "nearest", &ms[nm]))
             goto done;
         print_json(&d, &ms[nm++], commit);
@@ -732,19 +743,24 @@ static int cmd_run(int argc, char **argv)
             goto done;
         for (int32_t i = 0; i < d.k; i++)
             src_b[i] = perm[d.src[i]];
-        if (!bench_searches(gb, &d, src_b, 1, (int)trials, "search_bfs",
-                            &ms[nm]))
-            goto done;
-        print_json(&d, &ms[nm++], commit);
-        if (nt > 1) {
+        if (do_search) {
+            if (!bench_searches(gb, &d, src_b, 1, (int)trials, "search_bfs",
+                                &ms[nm]))
+                goto done;
+            print_json(&d, &ms[nm++], commit);
+        }
+        if (do_search && nt > 1) {
             if (!bench_searches(gb, &d, src_b, (int)nt, (int)trials,
                                 "search_bfs", &ms[nm]))
                 goto done;
             print_json(&d, &ms[nm++], commit);
         }
-        if (!bench_nearest(gb, &d, src_b, (int)trials, "nearest_bfs", &ms[nm]))
-            goto done;
-        print_json(&d, &ms[nm++], commit);
+        if (do_nearest) {
+            if (!bench_nearest(gb, &d, src_b, (int)trials, "nearest_bfs",
+                               &ms[nm]))
+                goto done;
+            print_json(&d, &ms[nm++], commit);
+        }
     }
     printf("\n%s: %ld nodes, %lld arcs, %ld sources, limit %lu ds, commit "
            "%s\n",

@@ -157,14 +157,17 @@ static am_status nearest_heap(const am_graph *g_rev, const int32_t *seeds,
     return AM_OK;
 }
 
-/* A node's place in its bucket's list; prev -2: not queued (popped). */
-typedef struct lex_link {
+/* A node's label and its place in its bucket's list (prev -2: not queued),
+ * in one 16-byte record so that a relaxation touches one cache line. */
+typedef struct lex_node {
+    uint32_t t; /* time */
+    int32_t s;  /* source */
     int32_t next, prev;
-} lex_link;
+} lex_node;
 
-/* Dial's buckets over [0, limit_ds] (see search.c); lk[-1] is a dummy. */
+/* Dial's buckets over [0, limit_ds] (see search.c); nd[-1] is a dummy. */
 typedef struct lex_buckets {
-    lex_link *lk;
+    lex_node *nd;
     int32_t *bucket; /* [limit + 1] first node + 1, 0: empty */
     uint64_t *occ;   /* [limit / 64 + 1] non-empty buckets */
 } lex_buckets;
@@ -172,9 +175,9 @@ typedef struct lex_buckets {
 static inline void lb_link(lex_buckets *q, int32_t v, uint32_t t)
 {
     const int32_t h = q->bucket[t] - 1;
-    q->lk[v].next = h;
-    q->lk[v].prev = -1;
-    q->lk[h].prev = v;
+    q->nd[v].next = h;
+    q->nd[v].prev = -1;
+    q->nd[h].prev = v;
     q->bucket[t] = v + 1;
     q->occ[t >> 6] |= (uint64_t)1 << (t & 63);
 }
@@ -182,44 +185,47 @@ static inline void lb_link(lex_buckets *q, int32_t v, uint32_t t)
 /* Takes queued v out of bucket t. */
 static inline void lb_unlink(lex_buckets *q, int32_t v, uint32_t t)
 {
-    const int32_t p = q->lk[v].prev, nx = q->lk[v].next;
+    const int32_t p = q->nd[v].prev, nx = q->nd[v].next;
     if (p >= 0) {
-        q->lk[p].next = nx;
+        q->nd[p].next = nx;
     } else {
         q->bucket[t] = nx + 1;
         if (nx < 0)
             q->occ[t >> 6] &= ~((uint64_t)1 << (t & 63));
     }
     if (nx >= 0)
-        q->lk[nx].prev = p;
+        q->nd[nx].prev = p;
 }
 
-/* The bucket search from the seeded labels. */
+/* The bucket search from the seeded labels (read from and written back to
+ * node_time_ds / node_src). */
 static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
                                  int32_t n_seeds, uint32_t limit_ds,
                                  uint32_t *node_time_ds, int32_t *node_src)
 {
     const int32_t n = g_rev->n_nodes;
-    lex_link *lk_mem = am_alloc_array((size_t)n + 1, sizeof *lk_mem);
-    lex_buckets q = {lk_mem + 1,
+    lex_node *nd_mem = am_alloc_array((size_t)n + 1, sizeof *nd_mem);
+    lex_buckets q = {nd_mem + 1,
                      am_calloc((size_t)limit_ds + 1, sizeof *q.bucket),
                      am_calloc((size_t)limit_ds / 64 + 1, sizeof *q.occ)};
-    if (lk_mem == NULL || q.bucket == NULL || q.occ == NULL) {
-        am_free(lk_mem);
+    if (nd_mem == NULL || q.bucket == NULL || q.occ == NULL) {
+        am_free(nd_mem);
         am_free(q.bucket);
         am_free(q.occ);
         return AM_ERR_NOMEM;
     }
-    for (int32_t v = -1; v < n; v++)
-        q.lk[v] = (lex_link){-1, -2};
+    lex_node *nd = q.nd;
+    nd[-1] = (lex_node){AM_TIME_INF, -1, -1, -2};
+    for (int32_t v = 0; v < n; v++)
+        nd[v] = (lex_node){node_time_ds[v], node_src[v], -1, -2};
     uint32_t b = AM_TIME_INF;
     int32_t queued = 0;
     for (int32_t i = 0; i < n_seeds; i++) {
         const int32_t v = seeds[i];
-        if (q.lk[v].prev == -2) {
-            lb_link(&q, v, node_time_ds[v]);
+        if (nd[v].prev == -2) {
+            lb_link(&q, v, nd[v].t);
             queued++;
-            b = node_time_ds[v] < b ? node_time_ds[v] : b;
+            b = nd[v].t < b ? nd[v].t : b;
         }
     }
     const int64_t *first_out = g_rev->first_out;
@@ -232,18 +238,18 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
             x = q.occ[++w];
         b = (w << 6) | (uint32_t)__builtin_ctzll(x);
         const int32_t u = q.bucket[b] - 1;
-        const int32_t nx = q.lk[u].next;
+        const int32_t nx = nd[u].next;
         q.bucket[b] = nx + 1;
-        q.lk[nx].prev = -1; /* the dummy when u was the last */
+        nd[nx].prev = -1; /* the dummy when u was the last */
         q.occ[w] &= ~((uint64_t)(nx < 0) << (b & 63));
-        q.lk[u].prev = -2;
+        nd[u].prev = -2;
         queued--;
-        const int32_t su = node_src[u];
+        const int32_t su = nd[u].s;
         const int64_t end = first_out[u + 1];
         for (int64_t a = first_out[u]; a < end; a++) {
             const uint32_t t = b + arc_ds[a];
             const int32_t v = head[a];
-            const uint32_t tv = node_time_ds[v];
+            const uint32_t tv = nd[v].t;
             if (t > limit_ds || t > tv)
                 continue;
             if (t < tv) {
@@ -251,19 +257,23 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
                     queued++;
                 else
                     lb_unlink(&q, v, tv);
-                node_time_ds[v] = t;
-                node_src[v] = su;
+                nd[v].t = t;
+                nd[v].s = su;
                 lb_link(&q, v, t);
-            } else if (su < node_src[v]) { /* same time, lower source */
-                node_src[v] = su;
-                if (q.lk[v].prev == -2) { /* popped: t == b, zero arc */
+            } else if (su < nd[v].s) { /* same time, lower source */
+                nd[v].s = su;
+                if (nd[v].prev == -2) { /* popped: t == b, zero arc */
                     lb_link(&q, v, t);
                     queued++;
                 }
             }
         }
     }
-    am_free(lk_mem);
+    for (int32_t v = 0; v < n; v++) {
+        node_time_ds[v] = nd[v].t;
+        node_src[v] = nd[v].s;
+    }
+    am_free(nd_mem);
     am_free(q.bucket);
     am_free(q.occ);
     return AM_OK;

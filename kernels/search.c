@@ -402,8 +402,7 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
     else
         run_heap(s, g, limit_ds);
 
-    if (!getenv("NOSORT"))
-        sort_touched(s, n);
+    sort_touched(s, n);
     for (int32_t i = 0; i < s->n_touched; i++)
         s->res_time[i] = st[s->touched[i]].dist;
     return s->n_touched;
