@@ -12,10 +12,11 @@
  * runs one search per source, each thread with its own am_search allocated
  * before the region; each source appends its kept nodes (already ascending
  * by node id) to its thread's growing buffer and records where. After the
- * region the calling thread appends the batch's rows to the result in
- * source order, reports progress and may stop. So the output is
- * byte-identical for any thread count or schedule. The transpose is the
- * usual count / prefix-sum / scatter, scattering rows in ascending order so
+ * region the calling thread places the batch's rows in the result in source
+ * order (a prefix sum of their sizes), the threads copy them there in
+ * parallel, and the calling thread reports progress and may stop. So the
+ * output is byte-identical for any thread count or schedule. The transpose is
+ * the usual count / prefix-sum / scatter, scattering rows in ascending order so
  * that every new row is ascending.
  *
  * Only nodes with node_keep[v] != 0 are stored (the engine keeps the nodes
@@ -256,26 +257,32 @@ static int search_batch(batch_ctx *b, int32_t lo, int32_t hi)
     return !failed;
 }
 
-/* Appends the rows of sources lo..hi-1 to c in source order (serial:
- * deterministic for any thread count or schedule). */
+/* Appends the rows of sources lo..hi-1 to c in source order: the row
+ * offsets by a serial prefix sum, then the rows copied in parallel, each to
+ * its own place (deterministic for any thread count or schedule). */
 static void append_batch(const batch_ctx *b, int32_t lo, int32_t hi,
                          am_catchments *c, int64_t *nnz)
 {
     for (int32_t i = lo; i < hi; i++) {
-        const row_ref *r = &b->refs[i];
-        if (r->n > 0) {
-            const thread_buf *tb = &b->bufs[r->thread];
-            memcpy(c->col + *nnz, tb->node + r->at,
-                   (size_t)r->n * sizeof *c->col);
-            if (c->time16 != NULL) /* every time <= limit <= 65535 */
-                for (int32_t e = 0; e < r->n; e++)
-                    c->time16[*nnz + e] = (uint16_t)tb->time_ds[r->at + e];
-            else
-                memcpy(c->time_ds + *nnz, tb->time_ds + r->at,
-                       (size_t)r->n * sizeof *c->time_ds);
-        }
-        *nnz += r->n;
+        *nnz += b->refs[i].n;
         c->first[i + 1] = *nnz;
+    }
+    const int nt = b->nt;
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) default(none)    \
+    shared(b, c, lo, hi)
+    for (int32_t i = lo; i < hi; i++) {
+        const row_ref *r = &b->refs[i];
+        if (r->n == 0)
+            continue;
+        const thread_buf *tb = &b->bufs[r->thread];
+        const int64_t at = c->first[i];
+        memcpy(c->col + at, tb->node + r->at, (size_t)r->n * sizeof *c->col);
+        if (c->time16 != NULL) /* every time <= limit <= 65535 */
+            for (int32_t e = 0; e < r->n; e++)
+                c->time16[at + e] = (uint16_t)tb->time_ds[r->at + e];
+        else
+            memcpy(c->time_ds + at, tb->time_ds + r->at,
+                   (size_t)r->n * sizeof *c->time_ds);
     }
 }
 

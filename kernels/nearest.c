@@ -10,9 +10,22 @@
  * min_j (t(v -> j) + offset_j, j). The heap is keyed on (time, source,
  * node), which makes the pop order a pure function of the labels.
  *
- * Only labels <= limit_ds are created, so every node that enters the heap is
- * settled and the heap empties by itself. Times never overflow: a label is
- * <= limit_ds < AM_TIME_INF and an arc time < AM_TIME_INF = 2^31 - 1.
+ * The queue is Dial's bucket queue on whole deciseconds (Dial 1969,
+ * "Algorithm 360: shortest-path forest with topological ordering", CACM
+ * 12(11):632-633), as in search.c: bucket t holds, in a doubly linked list,
+ * the nodes whose tentative time is t, and a bitmap of non-empty buckets
+ * finds the next one. Within a bucket the pop order is arbitrary, so a node
+ * may be popped with (t, s) and later, through a zero-time arc from a node
+ * of the same bucket with a lower source, improved to (t, s' < s): it is
+ * then queued again in bucket t and scanned again (label correcting within
+ * one time). Sources only decrease, so this stops, and the final labels are
+ * the unique minimal pairs: bit for bit those of the heap, whatever the pop
+ * order. Limits of AM_SEARCH_BUCKETS deciseconds or more use the indexed
+ * binary heap keyed on (time, source, node) instead.
+ *
+ * Only labels <= limit_ds are created, so every node that enters the queue
+ * is settled and the queue empties by itself. Times never overflow: a label
+ * is <= limit_ds < AM_TIME_INF and an arc time < AM_TIME_INF = 2^31 - 1.
  */
 #include "kernels/nearest.h"
 
@@ -21,6 +34,7 @@
 #include "common/alloc.h"
 #include "common/units.h"
 #include "kernels/parallel.h"
+#include "kernels/search.h"
 
 typedef struct lex_heap {
     const uint32_t *t; /* labels: time */
@@ -102,6 +116,169 @@ static inline int better(uint32_t t, int32_t s, uint32_t tv, int32_t sv)
     return t < tv || (t == tv && s < sv);
 }
 
+/* The heap search from the seeded labels (limits beyond the buckets). */
+static am_status nearest_heap(const am_graph *g_rev, const int32_t *seeds,
+                              int32_t n_seeds, uint32_t limit_ds,
+                              uint32_t *node_time_ds, int32_t *node_src)
+{
+    const int32_t n = g_rev->n_nodes;
+    lex_heap h = {node_time_ds, node_src, NULL, NULL, 0};
+    h.heap = am_alloc_array((size_t)n, sizeof *h.heap);
+    h.pos = am_alloc_array((size_t)n, sizeof *h.pos);
+    if (h.heap == NULL || h.pos == NULL) {
+        am_free(h.heap);
+        am_free(h.pos);
+        return AM_ERR_NOMEM;
+    }
+    for (int32_t v = 0; v < n; v++)
+        h.pos[v] = -1;
+    for (int32_t i = 0; i < n_seeds; i++)
+        if (h.pos[seeds[i]] < 0)
+            lex_push_or_raise(&h, seeds[i]);
+    const int64_t *first_out = g_rev->first_out;
+    const int32_t *head = g_rev->head;
+    const uint32_t *arc_ds = g_rev->time_ds;
+    while (h.n > 0) {
+        const int32_t u = lex_pop(&h);
+        const uint32_t tu = node_time_ds[u];
+        const int32_t su = node_src[u];
+        for (int64_t a = first_out[u]; a < first_out[u + 1]; a++) {
+            const uint32_t t = tu + arc_ds[a];
+            const int32_t v = head[a];
+            if (t <= limit_ds && better(t, su, node_time_ds[v], node_src[v])) {
+                node_time_ds[v] = t;
+                node_src[v] = su;
+                lex_push_or_raise(&h, v);
+            }
+        }
+    }
+    am_free(h.heap);
+    am_free(h.pos);
+    return AM_OK;
+}
+
+/* A node's label and its place in its bucket's list (prev -2: not queued),
+ * in one 16-byte record so that a relaxation touches one cache line. */
+typedef struct lex_node {
+    uint32_t t; /* time */
+    int32_t s;  /* source */
+    int32_t next, prev;
+} lex_node;
+
+/* Dial's buckets over [0, limit_ds] (see search.c); nd[-1] is a dummy. */
+typedef struct lex_buckets {
+    lex_node *nd;
+    int32_t *bucket; /* [limit + 1] first node + 1, 0: empty */
+    uint64_t *occ;   /* [limit / 64 + 1] non-empty buckets */
+} lex_buckets;
+
+static inline void lb_link(lex_buckets *q, int32_t v, uint32_t t)
+{
+    const int32_t h = q->bucket[t] - 1;
+    q->nd[v].next = h;
+    q->nd[v].prev = -1;
+    q->nd[h].prev = v;
+    q->bucket[t] = v + 1;
+    q->occ[t >> 6] |= (uint64_t)1 << (t & 63);
+}
+
+/* Takes queued v out of bucket t. */
+static inline void lb_unlink(lex_buckets *q, int32_t v, uint32_t t)
+{
+    const int32_t p = q->nd[v].prev, nx = q->nd[v].next;
+    if (p >= 0) {
+        q->nd[p].next = nx;
+    } else {
+        q->bucket[t] = nx + 1;
+        if (nx < 0)
+            q->occ[t >> 6] &= ~((uint64_t)1 << (t & 63));
+    }
+    if (nx >= 0)
+        q->nd[nx].prev = p;
+}
+
+/* The bucket search from the seeded labels (read from and written back to
+ * node_time_ds / node_src). */
+static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
+                                 int32_t n_seeds, uint32_t limit_ds,
+                                 uint32_t *node_time_ds, int32_t *node_src)
+{
+    const int32_t n = g_rev->n_nodes;
+    lex_node *nd_mem = am_alloc_array((size_t)n + 1, sizeof *nd_mem);
+    lex_buckets q = {nd_mem + 1,
+                     am_calloc((size_t)limit_ds + 1, sizeof *q.bucket),
+                     am_calloc((size_t)limit_ds / 64 + 1, sizeof *q.occ)};
+    if (nd_mem == NULL || q.bucket == NULL || q.occ == NULL) {
+        am_free(nd_mem);
+        am_free(q.bucket);
+        am_free(q.occ);
+        return AM_ERR_NOMEM;
+    }
+    lex_node *nd = q.nd;
+    nd[-1] = (lex_node){AM_TIME_INF, -1, -1, -2};
+    for (int32_t v = 0; v < n; v++)
+        nd[v] = (lex_node){node_time_ds[v], node_src[v], -1, -2};
+    uint32_t b = AM_TIME_INF;
+    int32_t queued = 0;
+    for (int32_t i = 0; i < n_seeds; i++) {
+        const int32_t v = seeds[i];
+        if (nd[v].prev == -2) {
+            lb_link(&q, v, nd[v].t);
+            queued++;
+            b = nd[v].t < b ? nd[v].t : b;
+        }
+    }
+    const int64_t *first_out = g_rev->first_out;
+    const int32_t *head = g_rev->head;
+    const uint32_t *arc_ds = g_rev->time_ds;
+    while (queued > 0) {
+        uint32_t w = b >> 6;
+        uint64_t x = q.occ[w] & (~(uint64_t)0 << (b & 63));
+        while (x == 0)
+            x = q.occ[++w];
+        b = (w << 6) | (uint32_t)__builtin_ctzll(x);
+        const int32_t u = q.bucket[b] - 1;
+        const int32_t nx = nd[u].next;
+        q.bucket[b] = nx + 1;
+        nd[nx].prev = -1; /* the dummy when u was the last */
+        q.occ[w] &= ~((uint64_t)(nx < 0) << (b & 63));
+        nd[u].prev = -2;
+        queued--;
+        const int32_t su = nd[u].s;
+        const int64_t end = first_out[u + 1];
+        for (int64_t a = first_out[u]; a < end; a++) {
+            const uint32_t t = b + arc_ds[a];
+            const int32_t v = head[a];
+            const uint32_t tv = nd[v].t;
+            if (t > limit_ds || t > tv)
+                continue;
+            if (t < tv) {
+                if (tv == AM_TIME_INF)
+                    queued++;
+                else
+                    lb_unlink(&q, v, tv);
+                nd[v].t = t;
+                nd[v].s = su;
+                lb_link(&q, v, t);
+            } else if (su < nd[v].s) { /* same time, lower source */
+                nd[v].s = su;
+                if (nd[v].prev == -2) { /* popped: t == b, zero arc */
+                    lb_link(&q, v, t);
+                    queued++;
+                }
+            }
+        }
+    }
+    for (int32_t v = 0; v < n; v++) {
+        node_time_ds[v] = nd[v].t;
+        node_src[v] = nd[v].s;
+    }
+    am_free(nd_mem);
+    am_free(q.bucket);
+    am_free(q.occ);
+    return AM_OK;
+}
+
 am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
                            const int32_t *src_node,
                            const uint32_t *src_offset_ds, uint32_t limit_ds,
@@ -127,53 +304,39 @@ am_status am_nearest_nodes(const am_graph *g_rev, int32_t n_src,
     if (limit_ds >= AM_TIME_INF)
         limit_ds = AM_TIME_INF - 1;
 
-    lex_heap h = {node_time_ds, node_src, NULL, NULL, 0};
-    h.heap = am_alloc_array((size_t)n, sizeof *h.heap);
-    h.pos = am_alloc_array((size_t)n, sizeof *h.pos);
-    if (h.heap == NULL || h.pos == NULL) {
-        am_free(h.heap);
-        am_free(h.pos);
-        return am_error_set(err, AM_ERR_NOMEM, NULL,
-                            "out of memory for a search over %ld nodes",
-                            (long)n);
-    }
     for (int32_t v = 0; v < n; v++) {
         node_time_ds[v] = AM_TIME_INF;
         node_src[v] = -1;
-        h.pos[v] = -1;
     }
+    /* Seed labels; the nodes seeded (once each) go in seeds[]. */
+    int32_t *seeds = am_alloc_array(2 * (size_t)n_src + 1, sizeof *seeds);
+    if (seeds == NULL)
+        goto nomem;
+    int32_t n_seeds = 0;
     for (int64_t l = 0; l < 2 * (int64_t)n_src; l++) {
         const int32_t j = (int32_t)(l / 2);
         const int32_t v = src_node[l];
         const uint32_t t = src_offset_ds != NULL ? src_offset_ds[l] : 0;
         if (v < 0 || t > limit_ds)
             continue;
+        if (node_time_ds[v] == AM_TIME_INF)
+            seeds[n_seeds++] = v;
         if (better(t, j, node_time_ds[v], node_src[v])) {
             node_time_ds[v] = t;
             node_src[v] = j;
-            lex_push_or_raise(&h, v);
         }
     }
-    const int64_t *first_out = g_rev->first_out;
-    const int32_t *head = g_rev->head;
-    const uint32_t *arc_ds = g_rev->time_ds;
-    while (h.n > 0) {
-        const int32_t u = lex_pop(&h);
-        const uint32_t tu = node_time_ds[u];
-        const int32_t su = node_src[u];
-        for (int64_t a = first_out[u]; a < first_out[u + 1]; a++) {
-            const uint32_t t = tu + arc_ds[a];
-            const int32_t v = head[a];
-            if (t <= limit_ds && better(t, su, node_time_ds[v], node_src[v])) {
-                node_time_ds[v] = t;
-                node_src[v] = su;
-                lex_push_or_raise(&h, v);
-            }
-        }
-    }
-    am_free(h.heap);
-    am_free(h.pos);
-    return AM_OK;
+    am_status rc = limit_ds < AM_SEARCH_BUCKETS
+                       ? nearest_buckets(g_rev, seeds, n_seeds, limit_ds,
+                                         node_time_ds, node_src)
+                       : nearest_heap(g_rev, seeds, n_seeds, limit_ds,
+                                      node_time_ds, node_src);
+    am_free(seeds);
+    if (rc == AM_OK)
+        return AM_OK;
+nomem:
+    return am_error_set(err, AM_ERR_NOMEM, NULL,
+                        "out of memory for a search over %ld nodes", (long)n);
 }
 
 am_status am_nearest_cells(const am_demand *d, const uint32_t *node_time_ds,

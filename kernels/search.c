@@ -3,26 +3,46 @@
  *
  * Why: every catchment is "all nodes within limit_ds of a facility"; with
  * thousands of facilities on a graph of millions of nodes, a search must cost
- * time proportional to what it reaches, not to the graph size.
+ * time proportional to what it reaches, not to the graph size, and as little
+ * as possible per node it reaches.
  *
  * Algorithm: Dijkstra (1959), "A note on two problems in connexion with
- * graphs", Numerische Mathematik 1:269-271, with an indexed binary min-heap
- * (decrease-key through a position array) keyed on (time, node id). Seeds are
- * inserted with their start times; a label is only ever created if it is
- * <= limit_ds, so every node that enters the heap is settled and the heap
- * empties by itself: the touched list is exactly the reached set.
+ * graphs", Numerische Mathematik 1:269-271, with Dial's bucket queue (Dial
+ * 1969, "Algorithm 360: shortest-path forest with topological ordering",
+ * CACM 12(11):632-633): times are whole deciseconds, so the queue is an array
+ * of buckets indexed by time, bucket t holding the nodes whose tentative time
+ * is t in a doubly linked list threaded through the nodes (decrease-key is an
+ * unlink and a link, O(1)). The buckets are scanned in increasing t from the
+ * smallest seed time; every node popped from bucket t has its final time t
+ * (arc times are >= 0, so relaxing it only adds to buckets >= t; a zero-time
+ * arc adds to bucket t itself, which is drained until empty). A label is only
+ * ever created if it is <= limit_ds, so the buckets span [0, limit_ds], every
+ * node that enters the queue is settled, and the scan stops as soon as the
+ * queue is empty: the cost is O(reached nodes + their arcs + the time span
+ * scanned), never O(graph).
  *
- * Workspace (RoutingKit's habit): dist[] and pos[] of n_nodes are allocated
- * once and kept at "INF / not in heap"; a run first resets only the nodes the
- * previous run touched, so a small search on a big graph stays small. The
- * reached nodes are then sorted by id with an LSD radix sort (8-bit digits,
- * only as many passes as n_nodes needs) into preallocated buffers: results
- * are ascending by node id whatever the heap's tie-breaking.
+ * The bucket array (AM_SEARCH_BUCKETS heads) is allocated zeroed by calloc
+ * and stores node + 1 (0: empty), so only the pages a search's time span
+ * touches are ever resident. A limit beyond it (hours of travel) falls back
+ * to an indexed binary heap keyed on (time, node), the previous kernel, which
+ * reuses the same per-node arrays.
  *
- * Invariants between runs: dist[v] < AM_TIME_INF  iff  v is in touched[0..n);
- * pos[v] = -1 for all v (the heap is empty). Times never overflow: a label is
- * <= limit_ds <= AM_TIME_INF and an arc time < AM_TIME_INF = 2^31 - 1, so
- * their sum fits in uint32_t.
+ * Per-node state is one 12-byte record (time, next, prev), so a relaxation
+ * touches one cache line of the head node. Nodes are settled in time order;
+ * results are then put in ascending node id, whichever is cheaper for this
+ * search: a bitmap over [min id, max id] read word by word (cost span / 64 +
+ * reached), or an LSD radix sort of the touched list (8-bit digits, as many
+ * passes as n_nodes needs). Either way the order is a pure function of the
+ * reached set, so results do not depend on queue order.
+ *
+ * Workspace (RoutingKit's habit): the state of n_nodes nodes is allocated
+ * once and kept at "INF"; a run first resets only the nodes the previous run
+ * touched, so a small search on a big graph stays small.
+ *
+ * Invariants between runs: st[v].dist < AM_TIME_INF iff v is in
+ * touched[0..n); every bucket head is 0 (empty); bitmap all zero. Times never
+ * overflow: a label is <= limit_ds <= AM_TIME_INF and an arc time <
+ * AM_TIME_INF = 2^31 - 1, so their sum fits in uint32_t.
  *
  * Allocation: only in am_search_create. Not thread-safe on one workspace.
  */
@@ -34,15 +54,24 @@
 #include "common/alloc.h"
 #include "common/units.h"
 
+/* One node's search state: tentative time and its bucket list links
+ * (heap fallback: prev is the heap position). */
+typedef struct node_state {
+    uint32_t dist; /* AM_TIME_INF if untouched */
+    int32_t next;  /* next node in its bucket, -1: last */
+    int32_t prev;  /* previous node in its bucket, -1: first */
+} node_state;
+
 struct am_search {
-    int32_t cap;    /* largest graph (n_nodes) this workspace serves */
-    uint32_t *dist; /* [cap] tentative / final time, INF if untouched */
-    int32_t *pos;   /* [cap] position in heap, -1 if not in it */
-    int32_t *heap;  /* [cap] binary min-heap of node ids */
-    int32_t heap_n;
-    int32_t *touched; /* [cap] nodes touched; sorted ascending after run */
+    int32_t cap;        /* largest graph (n_nodes) this workspace serves */
+    node_state *st_mem; /* [cap + 1]: a dummy record, then the nodes' */
+    node_state *st;     /* st_mem + 1, so st[-1] is the dummy */
+    int32_t *bucket;    /* [AM_SEARCH_BUCKETS] first node + 1, 0: empty */
+    uint64_t *occ;      /* [AM_SEARCH_BUCKETS / 64] non-empty buckets */
+    uint64_t *bits;     /* [cap / 64 + 1] result bitmap, all zero */
+    int32_t *touched;   /* [cap] nodes touched; ascending after run */
     int32_t n_touched;
-    int32_t *tmp;       /* [cap] radix sort scratch */
+    int32_t *tmp;       /* [cap] radix scratch; the heap in the fallback */
     uint32_t *res_time; /* [cap] times of touched[] after run */
 };
 
@@ -58,21 +87,22 @@ am_status am_search_create(int32_t n_nodes, am_search **out)
         return AM_ERR_NOMEM;
     size_t n = (size_t)n_nodes;
     s->cap = n_nodes;
-    s->dist = am_alloc_array(n, sizeof *s->dist);
-    s->pos = am_alloc_array(n, sizeof *s->pos);
-    s->heap = am_alloc_array(n, sizeof *s->heap);
-    s->touched = am_alloc_array(n, sizeof *s->touched);
-    s->tmp = am_alloc_array(n, sizeof *s->tmp);
-    s->res_time = am_alloc_array(n, sizeof *s->res_time);
-    if (s->dist == NULL || s->pos == NULL || s->heap == NULL ||
-        s->touched == NULL || s->tmp == NULL || s->res_time == NULL) {
+    s->st_mem = am_alloc_array(n + 1, sizeof *s->st_mem);
+    s->st = s->st_mem + 1;
+    s->bucket = am_calloc(AM_SEARCH_BUCKETS, sizeof *s->bucket);
+    s->occ = am_calloc(AM_SEARCH_BUCKETS / 64, sizeof *s->occ);
+    s->bits = am_calloc(n / 64 + 1, sizeof *s->bits);
+    s->touched = am_alloc_array(n + 1, sizeof *s->touched);
+    s->tmp = am_alloc_array(n + 1, sizeof *s->tmp);
+    s->res_time = am_alloc_array(n + 1, sizeof *s->res_time);
+    if (s->st_mem == NULL || s->bucket == NULL || s->occ == NULL ||
+        s->bits == NULL || s->touched == NULL || s->tmp == NULL ||
+        s->res_time == NULL) {
         am_search_destroy(s);
         return AM_ERR_NOMEM;
     }
-    for (size_t v = 0; v < n; v++) {
-        s->dist[v] = AM_TIME_INF;
-        s->pos[v] = -1;
-    }
+    for (size_t v = 0; v <= n; v++)
+        s->st_mem[v] = (node_state){AM_TIME_INF, -1, -1};
     *out = s;
     return AM_OK;
 }
@@ -81,87 +111,181 @@ void am_search_destroy(am_search *s)
 {
     if (s == NULL)
         return;
-    am_free(s->dist);
-    am_free(s->pos);
-    am_free(s->heap);
+    am_free(s->st_mem);
+    am_free(s->bucket);
+    am_free(s->occ);
+    am_free(s->bits);
     am_free(s->touched);
     am_free(s->tmp);
     am_free(s->res_time);
     am_free(s);
 }
 
-/* ---- indexed binary heap keyed on (dist, node) ------------------------- */
+/* ---- Dial's buckets ------------------------------------------------------ */
 
-static inline int heap_less(const am_search *s, int32_t a, int32_t b)
+/*
+ * Bucket t's list starts at bucket[t] - 1 (-1: empty) and bit t of occ is
+ * set iff it is not empty, so the next non-empty bucket is found a word of
+ * 64 buckets at a time. st[-1] is a dummy record: the list updates that
+ * touch "no node" write there instead of branching.
+ */
+static inline void bucket_link(node_state *st, int32_t *bucket, uint64_t *occ,
+                               int32_t v, uint32_t t)
 {
-    uint32_t da = s->dist[a], db = s->dist[b];
-    return da < db || (da == db && a < b);
+    const int32_t h = bucket[t] - 1;
+    st[v].next = h;
+    st[v].prev = -1;
+    st[h].prev = v; /* the dummy when the bucket was empty */
+    bucket[t] = v + 1;
+    occ[t >> 6] |= (uint64_t)1 << (t & 63);
 }
 
-static inline void heap_up(am_search *s, int32_t i)
+/* Takes v out of its bucket (st[v].dist); rare: decrease-key only. */
+static inline void bucket_unlink(node_state *st, int32_t *bucket, uint64_t *occ,
+                                 int32_t v)
 {
-    int32_t v = s->heap[i];
+    const int32_t p = st[v].prev, nx = st[v].next;
+    const uint32_t t = st[v].dist;
+    if (p >= 0) {
+        st[p].next = nx;
+    } else {
+        bucket[t] = nx + 1;
+        if (nx < 0)
+            occ[t >> 6] &= ~((uint64_t)1 << (t & 63));
+    }
+    if (nx >= 0)
+        st[nx].prev = p;
+}
+
+/* The search proper once the seeds are queued, from bucket t0 (the smallest
+ * seed time) with `queued` nodes in the buckets. */
+static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
+                        int32_t queued, uint32_t limit_ds)
+{
+    node_state *st = s->st;
+    int32_t *bucket = s->bucket;
+    uint64_t *occ = s->occ;
+    int32_t *touched = s->touched;
+    int32_t n_touched = s->n_touched;
+    const int64_t *first_out = g->first_out;
+    const int32_t *head = g->head;
+    const uint32_t *time_ds = g->time_ds;
+    uint32_t b = t0;
+    while (queued > 0) {
+        /* The next non-empty bucket >= b: every queued label is >= b. */
+        uint32_t w = b >> 6;
+        uint64_t x = occ[w] & (~(uint64_t)0 << (b & 63));
+        while (x == 0)
+            x = occ[++w];
+        b = (w << 6) | (uint32_t)__builtin_ctzll(x);
+        const int32_t u = bucket[b] - 1;
+        const int32_t nx = st[u].next;
+        bucket[b] = nx + 1;
+        st[nx].prev = -1; /* the dummy when u was the last */
+        occ[w] &= ~((uint64_t)(nx < 0) << (b & 63));
+        queued--;
+        const int64_t end = first_out[u + 1];
+        for (int64_t a = first_out[u]; a < end; a++) {
+            const uint32_t t = b + time_ds[a];
+            const int32_t v = head[a];
+            if (t <= limit_ds && t < st[v].dist) {
+                if (st[v].dist == AM_TIME_INF) {
+                    touched[n_touched++] = v;
+                    queued++;
+                } else {
+                    bucket_unlink(st, bucket, occ, v);
+                }
+                st[v].dist = t;
+                bucket_link(st, bucket, occ, v, t);
+            }
+        }
+    }
+    s->n_touched = n_touched;
+}
+
+/* ---- fallback: indexed binary heap keyed on (dist, node) ----------------- */
+
+static inline int heap_less(const node_state *st, int32_t a, int32_t b)
+{
+    return st[a].dist < st[b].dist || (st[a].dist == st[b].dist && a < b);
+}
+
+static inline void heap_up(node_state *st, int32_t *heap, int32_t i)
+{
+    const int32_t v = heap[i];
     while (i > 0) {
-        int32_t parent = (i - 1) / 2;
-        int32_t p = s->heap[parent];
-        if (!heap_less(s, v, p))
+        const int32_t parent = (i - 1) / 2, p = heap[parent];
+        if (!heap_less(st, v, p))
             break;
-        s->heap[i] = p;
-        s->pos[p] = i;
+        heap[i] = p;
+        st[p].prev = i;
         i = parent;
     }
-    s->heap[i] = v;
-    s->pos[v] = i;
+    heap[i] = v;
+    st[v].prev = i;
 }
 
-static inline void heap_down(am_search *s, int32_t i)
+static inline void heap_down(node_state *st, int32_t *heap, int32_t n,
+                             int32_t i)
 {
-    int32_t v = s->heap[i];
-    int32_t n = s->heap_n;
+    const int32_t v = heap[i];
     for (;;) {
         int32_t c = 2 * i + 1;
         if (c >= n)
             break;
-        if (c + 1 < n && heap_less(s, s->heap[c + 1], s->heap[c]))
+        if (c + 1 < n && heap_less(st, heap[c + 1], heap[c]))
             c++;
-        if (!heap_less(s, s->heap[c], v))
+        if (!heap_less(st, heap[c], v))
             break;
-        s->heap[i] = s->heap[c];
-        s->pos[s->heap[i]] = i;
+        heap[i] = heap[c];
+        st[heap[i]].prev = i;
         i = c;
     }
-    s->heap[i] = v;
-    s->pos[v] = i;
+    heap[i] = v;
+    st[v].prev = i;
 }
 
-/* Lowers v's label to t (t < dist[v]), inserting v if new. */
-static inline void relax(am_search *s, int32_t v, uint32_t t)
+/* The search with the seeds (touched[0..n_touched), all queued) in a heap:
+ * for limits beyond the bucket array. */
+static void run_heap(am_search *s, const am_graph *g, uint32_t limit_ds)
 {
-    if (s->dist[v] == AM_TIME_INF)
-        s->touched[s->n_touched++] = v;
-    s->dist[v] = t;
-    if (s->pos[v] < 0) {
-        s->heap[s->heap_n] = v;
-        s->pos[v] = s->heap_n;
-        s->heap_n++;
+    node_state *st = s->st;
+    int32_t *heap = s->tmp;
+    int32_t heap_n = 0;
+    for (int32_t i = 0; i < s->n_touched; i++) {
+        heap[heap_n] = s->touched[i];
+        heap_up(st, heap, heap_n++);
     }
-    heap_up(s, s->pos[v]);
+    const int64_t *first_out = g->first_out;
+    const int32_t *head = g->head;
+    const uint32_t *time_ds = g->time_ds;
+    while (heap_n > 0) {
+        const int32_t u = heap[0];
+        if (--heap_n > 0) {
+            heap[0] = heap[heap_n];
+            heap_down(st, heap, heap_n, 0);
+        }
+        const uint32_t du = st[u].dist;
+        for (int64_t a = first_out[u]; a < first_out[u + 1]; a++) {
+            const uint32_t t = du + time_ds[a];
+            const int32_t v = head[a];
+            if (t <= limit_ds && t < st[v].dist) {
+                int32_t i;
+                if (st[v].dist == AM_TIME_INF) {
+                    s->touched[s->n_touched++] = v;
+                    i = heap_n++;
+                    heap[i] = v;
+                } else {
+                    i = st[v].prev; /* still in the heap: not settled */
+                }
+                st[v].dist = t;
+                heap_up(st, heap, i);
+            }
+        }
+    }
 }
 
-static inline int32_t heap_pop(am_search *s)
-{
-    int32_t top = s->heap[0];
-    s->pos[top] = -1;
-    s->heap_n--;
-    if (s->heap_n > 0) {
-        s->heap[0] = s->heap[s->heap_n];
-        s->pos[s->heap[0]] = 0;
-        heap_down(s, 0);
-    }
-    return top;
-}
-
-/* ---- result ordering ---------------------------------------------------- */
+/* ---- result ordering ----------------------------------------------------- */
 
 /*
  * Sorts a[0..n) (non-negative ids < bound) ascending, LSD radix on 8-bit
@@ -169,8 +293,6 @@ static inline int32_t heap_pop(am_search *s)
  */
 static void radix_sort_ids(int32_t *a, int32_t *tmp, int32_t n, int32_t bound)
 {
-    if (n < 2)
-        return;
     if (n <= 32) { /* insertion sort: cheaper than counting passes */
         for (int32_t i = 1; i < n; i++) {
             int32_t x = a[i], j = i;
@@ -201,7 +323,41 @@ static void radix_sort_ids(int32_t *a, int32_t *tmp, int32_t n, int32_t bound)
         memcpy(a, src, (size_t)n * sizeof *a);
 }
 
-/* ---- the search --------------------------------------------------------- */
+/* Puts touched[0..n) in ascending order, through the bitmap when the span
+ * of ids is small next to n, else by radix sort. */
+static void sort_touched(am_search *s, int32_t bound)
+{
+    int32_t *a = s->touched;
+    const int32_t n = s->n_touched;
+    if (n < 2)
+        return;
+    int32_t lo = a[0], hi = a[0];
+    for (int32_t i = 1; i < n; i++) {
+        lo = a[i] < lo ? a[i] : lo;
+        hi = a[i] > hi ? a[i] : hi;
+    }
+    const int64_t words = (hi >> 6) - (lo >> 6) + 1;
+    if (n <= 32 || words > 2 * (int64_t)n) {
+        radix_sort_ids(a, s->tmp, n, bound);
+        return;
+    }
+    uint64_t *bits = s->bits;
+    for (int32_t i = 0; i < n; i++)
+        bits[a[i] >> 6] |= (uint64_t)1 << (a[i] & 63);
+    int32_t k = 0;
+    for (int32_t w = lo >> 6; w <= hi >> 6; w++) {
+        uint64_t x = bits[w];
+        if (x == 0)
+            continue;
+        bits[w] = 0;
+        do {
+            a[k++] = (w << 6) + __builtin_ctzll(x);
+            x &= x - 1;
+        } while (x != 0);
+    }
+}
+
+/* ---- the search ---------------------------------------------------------- */
 
 int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
                       const int32_t *seed_node, const uint32_t *seed_time_ds,
@@ -209,11 +365,10 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
 {
     if (s == NULL)
         return -1;
-    /* Reset what the previous run touched (its heap is already empty). */
+    /* Reset what the previous run touched (its queue is already empty). */
     for (int32_t i = 0; i < s->n_touched; i++)
-        s->dist[s->touched[i]] = AM_TIME_INF;
+        s->st[s->touched[i]].dist = AM_TIME_INF;
     s->n_touched = 0;
-    s->heap_n = 0;
 
     /* A graph larger than the workspace is a caller bug: say so. */
     if (g == NULL || g->n_nodes > s->cap)
@@ -222,32 +377,34 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
         limit_ds = AM_TIME_INF;
 
     const int32_t n = g->n_nodes;
+    const int buckets = limit_ds < AM_SEARCH_BUCKETS;
+    node_state *st = s->st;
+    uint32_t t0 = AM_TIME_INF;
+    int32_t queued = 0;
     for (int32_t i = 0; i < n_seeds; i++) {
-        int32_t v = seed_node[i];
-        uint32_t t = seed_time_ds[i];
-        if (v < 0 || v >= n || t > limit_ds || t >= AM_TIME_INF)
+        const int32_t v = seed_node[i];
+        const uint32_t t = seed_time_ds[i];
+        if (v < 0 || v >= n || t > limit_ds || t >= st[v].dist)
             continue;
-        if (t < s->dist[v])
-            relax(s, v, t);
-    }
-
-    const int64_t *first_out = g->first_out;
-    const int32_t *head = g->head;
-    const uint32_t *time_ds = g->time_ds;
-    while (s->heap_n > 0) {
-        int32_t u = heap_pop(s);
-        uint32_t du = s->dist[u];
-        for (int64_t a = first_out[u]; a < first_out[u + 1]; a++) {
-            uint32_t t = du + time_ds[a];
-            int32_t v = head[a];
-            if (t <= limit_ds && t < s->dist[v])
-                relax(s, v, t);
+        if (st[v].dist == AM_TIME_INF) {
+            s->touched[s->n_touched++] = v;
+            queued++;
+        } else if (buckets) {
+            bucket_unlink(st, s->bucket, s->occ, v);
         }
+        st[v].dist = t;
+        if (buckets)
+            bucket_link(st, s->bucket, s->occ, v, t);
+        t0 = t < t0 ? t : t0;
     }
+    if (buckets)
+        run_buckets(s, g, t0, queued, limit_ds);
+    else
+        run_heap(s, g, limit_ds);
 
-    radix_sort_ids(s->touched, s->tmp, s->n_touched, n);
+    sort_touched(s, n);
     for (int32_t i = 0; i < s->n_touched; i++)
-        s->res_time[i] = s->dist[s->touched[i]];
+        s->res_time[i] = st[s->touched[i]].dist;
     return s->n_touched;
 }
 
@@ -264,5 +421,5 @@ uint32_t am_search_time(const am_search *s, int32_t v)
 {
     if (s == NULL || v < 0 || v >= s->cap)
         return AM_TIME_INF;
-    return s->dist[v];
+    return s->st[v].dist;
 }

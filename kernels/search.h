@@ -1,14 +1,16 @@
 /*
  * search.h: bounded single-source shortest-path search (Dijkstra 1959).
  *
- * One am_search per thread: it owns the distance array, a binary heap and a
- * touched list, allocated once for a graph size and reset in time
- * proportional to what the last search touched (RoutingKit's habit).
+ * One am_search per thread: it owns the per-node state, a bucket queue
+ * (Dial 1969, on whole deciseconds) and a touched list, allocated once for a
+ * graph size and reset in time proportional to what the last search touched
+ * (RoutingKit's habit). A search costs O(reached nodes + their arcs + the
+ * time span it scans), never O(graph).
  *
  * A search may start from several seeds, each with its own start time (the
  * off-network leg, say). It settles every node whose shortest time is
  * <= limit_ds (inclusive) and no node beyond it. Nodes are reported in
- * ascending node id, so the result does not depend on heap tie-breaking.
+ * ascending node id, so the result does not depend on queue order.
  */
 #ifndef AM_SEARCH_H
 #define AM_SEARCH_H
@@ -19,6 +21,12 @@
 #include "kernels/graph.h"
 
 typedef struct am_search am_search;
+
+/*
+ * Limits below this many deciseconds (2^20, about 29 hours) use the bucket
+ * queue; larger ones (up to AM_TIME_INF) a binary heap. Same results.
+ */
+#define AM_SEARCH_BUCKETS (1u << 20)
 
 /* Workspace for graphs of up to n_nodes nodes. AM_ERR_NOMEM. */
 am_status am_search_create(int32_t n_nodes, am_search **out);
