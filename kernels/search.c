@@ -19,7 +19,9 @@
  * ever created if it is <= limit_ds, so the buckets span [0, limit_ds], every
  * node that enters the queue is settled, and the scan stops as soon as the
  * queue is empty: the cost is O(reached nodes + their arcs + the time span
- * scanned), never O(graph).
+ * scanned), never O(graph). When a node is popped, the arcs of the node after
+ * it in its bucket (the next to be popped) are prefetched, so their cache
+ * misses overlap this node's relaxations (a hint only: no effect on results).
  *
  * The bucket array (AM_SEARCH_BUCKETS heads) is allocated zeroed by calloc
  * and stores node + 1 (0: empty), so only the pages a search's time span
@@ -184,6 +186,11 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
         st[nx].prev = -1; /* the dummy when u was the last */
         occ[w] &= ~((uint64_t)(nx < 0) << (b & 63));
         queued--;
+        /* The next node in this bucket is popped next: start loading its
+         * arcs now (u's own when it was the last). */
+        const int64_t next_arcs = first_out[nx < 0 ? u : nx];
+        __builtin_prefetch(&head[next_arcs]);
+        __builtin_prefetch(&time_ds[next_arcs]);
         const int64_t end = first_out[u + 1];
         for (int64_t a = first_out[u]; a < end; a++) {
             const uint32_t t = b + time_ds[a];
