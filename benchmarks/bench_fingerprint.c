@@ -28,25 +28,13 @@
 
 #include "inputs/fingerprint.h"
 #include "inputs/roads.h"
+#include "bench_util.h"
 
 #define MAX_TRIALS 64
 
 enum { V_HASH, V_LOAD, V_LOAD_SERIAL, V_LOAD_JOB, N_VARIANTS };
 static const char *const variant_name[N_VARIANTS] = {"hash", "load",
                                                      "load_serial", "load_job"};
-
-static double clock_s(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void die(const char *what, const am_error *err)
 {

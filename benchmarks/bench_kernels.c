@@ -55,41 +55,20 @@
 #include "kernels/graph.h"
 #include "kernels/nearest.h"
 #include "kernels/search.h"
+#include "bench_util.h"
 
 #ifndef AM_BENCH_COMMIT
 #define AM_BENCH_COMMIT "unknown"
 #endif
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* CPU time of the whole process (all threads): with a shared, busy machine
- * it shows what the kernel itself costs when wall time is noisy. */
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
+/* The median of v[0..n) without reordering v. */
 static double median_of(const double *v, int n)
 {
     double *w = malloc((size_t)n * sizeof *w);
     if (w == NULL)
         return v[0];
     memcpy(w, v, (size_t)n * sizeof *w);
-    qsort(w, (size_t)n, sizeof *w, cmp_double);
-    double m = n % 2 ? w[n / 2] : 0.5 * (w[n / 2 - 1] + w[n / 2]);
+    double m = median_sort(w, n);
     free(w);
     return m;
 }

@@ -28,25 +28,7 @@
 #include "kernels/contract.h"
 #include "kernels/graph.h"
 #include "kernels/search.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
+#include "bench_util.h"
 
 /* Times K searches on both graphs; returns mismatching junction times. */
 static long compare_searches(const am_graph *g0, const am_contraction *c, int k,
@@ -82,8 +64,8 @@ static long compare_searches(const am_graph *g0, const am_contraction *c, int k,
             if (am_search_time(s0, c->old_id[nodes[x]]) != times[x])
                 bad++;
     }
-    *med0 = median(t0, k);
-    *med1 = median(t1, k);
+    *med0 = median_sort(t0, k);
+    *med1 = median_sort(t1, k);
 done:
     am_search_destroy(s0);
     am_search_destroy(s1);

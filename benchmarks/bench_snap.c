@@ -44,32 +44,9 @@
 #include "geo/spatial_index.h"
 #include "inputs/population.h"
 #include "inputs/roads.h"
+#include "bench_util.h"
 
 #define MAX_TRIALS 64
-
-static double clock_s(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double now_s(void)
-{
-    return clock_s(CLOCK_MONOTONIC);
-}
-
-/* CPU time of the whole process, all threads. */
-static double cpu_s(void)
-{
-    return clock_s(CLOCK_PROCESS_CPUTIME_ID);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct bench {
     am_road_network *roads;
@@ -192,12 +169,6 @@ static void step_clone(bench *b, int t)
     clone_once(b);
 }
 
-static double median(double *t, int n)
-{
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
-    return n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
-}
-
 static void run(bench *b, const char *name, step_fn fn, int threads, int trials)
 {
     double t[MAX_TRIALS], c[MAX_TRIALS];
@@ -208,8 +179,8 @@ static void run(bench *b, const char *name, step_fn fn, int threads, int trials)
         t[k] = now_s() - t0;
         c[k] = cpu_s() - c0;
     }
-    double cpu = median(c, trials);
-    double med = median(t, trials);
+    double cpu = median_sort(c, trials);
+    double med = median_sort(t, trials);
     printf("{\"bench\":\"%s\",\"dataset\":\"%s\",\"points\":%d,"
            "\"nodes\":%d,\"segments\":%d,\"threads\":%d,\"trials\":%d,"
            "\"median_s\":%.4f,\"min_s\":%.4f,\"cpu_median_s\":%.4f}\n",

@@ -14,13 +14,7 @@
 #include "common/alloc.h"
 #include "inputs/roads.h"
 #include "inputs/zones.h"
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench_util.h"
 
 static int cmp(const void *a, const void *b)
 {

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "outputs/h5_writer.h"
+#include "bench_util.h"
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t next(void)
@@ -38,13 +39,6 @@ static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
-}
-
-static double clock_s(clockid_t id)
-{
-    struct timespec t;
-    clock_gettime(id, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 int main(int argc, char **argv)
