@@ -16,12 +16,6 @@
 #include "inputs/zones.h"
 #include "bench_util.h"
 
-static int cmp(const void *a, const void *b)
-{
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 int main(int argc, char **argv)
 {
     if (argc < 6) {
@@ -69,7 +63,7 @@ int main(int argc, char **argv)
                 return 1;
             t[k] = now_s() - t0;
         }
-        qsort(t, (size_t)trials, sizeof *t, cmp);
+        qsort(t, (size_t)trials, sizeof *t, cmp_double);
         printf("{\"arcs\": %lld, \"polygons\": %d, \"affected\": %lld, "
                "\"threads\": %d, \"load_s\": %.4f, \"apply_median_s\": %.4f, "
                "\"apply_min_s\": %.4f}\n",
