@@ -1878,6 +1878,7 @@ static void arc_pieces(const am_road_network *n, int64_t a, const split *sp,
         out->head[slot] = reverse ? u : v;
         out->len_m[slot] = (float)((double)n->len_m[a] * (t1 - t0));
         out->time_ds[slot] = time;
+        out->arc_flags[slot] = n->arc_flags[a];
     }
     *at += (int64_t)k + 1;
 }
@@ -1927,6 +1928,12 @@ static am_status crossings_join(builder *b)
     am_join_grid *join = b->join;
     b->join = NULL;
     for (int64_t c = 0; c < n_cr && rc == AM_OK; c++) {
+        /* a ferry crosses roads without meeting them (no boarding
+         * mid-water): its crossings join nothing */
+        if ((n->arc_flags[b->seg_arc0[cr[c].seg[0]]] |
+             n->arc_flags[b->seg_arc0[cr[c].seg[1]]]) &
+            AM_ARC_FERRY)
+            continue;
         int32_t node = cr[c].node;
         if (node < 0)
             rc = node_get(b, cr[c].lon, cr[c].lat,
@@ -1974,20 +1981,17 @@ static am_status crossings_join(builder *b)
     out.head = am_alloc_array(na, sizeof *out.head);
     out.time_ds = am_alloc_array(na, sizeof *out.time_ds);
     out.len_m = am_alloc_array(na, sizeof *out.len_m);
-    if (!out.tail || !out.head || !out.time_ds || !out.len_m) {
+    out.arc_flags = am_alloc_array(na, sizeof *out.arc_flags);
+    if (!out.tail || !out.head || !out.time_ds || !out.len_m ||
+        !out.arc_flags) {
         rc = AM_ERR_NOMEM;
         goto cleanup;
     }
+    /* every arc belongs to a segment (seg_add precedes each arc_add when
+     * crossings are joined), so the segments cover the arcs in order */
     int64_t at = 0, a = 0;
     size_t i = 0;
     for (size_t s = 0; s < b->n_segs; s++) {
-        int64_t a0 = b->seg_arc0[s];
-        for (; a < a0; a++, at++) { /* arcs outside segments: none today */
-            out.tail[at] = n->tail[a];
-            out.head[at] = n->head[a];
-            out.time_ds[at] = n->time_ds[a];
-            out.len_m[at] = n->len_m[a];
-        }
         size_t k = 0;
         while (i + k < n_sp && sp[i + k].seg == (int64_t)s)
             k++;
@@ -1995,26 +1999,27 @@ static am_status crossings_join(builder *b)
             arc_pieces(n, a, sp + i, k, r == 1, &out, &at);
         i += k;
     }
-    for (; a < n->n_arcs; a++, at++) {
-        out.tail[at] = n->tail[a];
-        out.head[at] = n->head[a];
-        out.time_ds[at] = n->time_ds[a];
-        out.len_m[at] = n->len_m[a];
+    if (a != n->n_arcs) {
+        rc = AM_ERR_INTERNAL;
+        goto cleanup;
     }
     am_free(n->tail);
     am_free(n->head);
     am_free(n->time_ds);
     am_free(n->len_m);
+    am_free(n->arc_flags);
     n->tail = out.tail;
     n->head = out.head;
     n->time_ds = out.time_ds;
     n->len_m = out.len_m;
+    n->arc_flags = out.arc_flags;
     n->n_arcs = at;
     b->arc_cap = (size_t)at;
     out.tail = NULL;
     out.head = NULL;
     out.time_ds = NULL;
     out.len_m = NULL;
+    out.arc_flags = NULL;
 
 cleanup:
     am_free(sa);
@@ -2026,6 +2031,7 @@ cleanup:
     am_free(out.head);
     am_free(out.time_ds);
     am_free(out.len_m);
+    am_free(out.arc_flags);
     return rc;
 }
 
@@ -2530,8 +2536,11 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     mapping_warn(&b, opt, lname);
     if (b.crossings && (rc = crossings_join(&b)) != AM_OK) {
         rc = am_error_set(err, rc, opt->path,
-                          rc == AM_ERR_NOMEM
-                              ? "out of memory joining crossing roads"
+                          rc == AM_ERR_NOMEM ? "out of memory joining crossing "
+                                               "roads"
+                          : rc == AM_ERR_INTERNAL
+                              ? "joining crossing roads: the segments do not "
+                                "cover the arcs (internal error)"
                               : "more than %d road nodes",
                           INT32_MAX);
         am_error_set_layer(err, lname);

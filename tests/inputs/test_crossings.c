@@ -9,6 +9,7 @@
  * independent counts (weakly connected pieces by union-find here; strongly
  * connected components by kernels/components.h).
  */
+#define _DEFAULT_SOURCE /* mkstemps */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,12 +23,14 @@
 #include "common/alloc.h"
 #include "geo/crossings.h"
 #include "geo/geodesic.h"
+#include "inputs/road_profile.h"
 #include "inputs/roads.h"
 #include "kernels/components.h"
 #include "kernels/graph.h"
 
 #define CROSS AM_TEST_DATA "/gis_roads/crossings.geojson"
 #define KATHMANDU AM_TEST_DATA "/kathmandu/kathmandu_roads_clip.gpkg"
+#define COMOROS_PBF AM_DEMO_DATA "/comoros/comores-latest.osm.pbf"
 
 static am_road_network *load_ok(const am_road_options *o)
 {
@@ -306,6 +309,98 @@ static void test_kathmandu(void **state)
     assert_true(big[1] >= big[0]);
 }
 
+/* Ferry arcs' (tail, head, time), sorted: the ferries of a network. */
+static int cmp_arc3(const void *a, const void *b)
+{
+    const int64_t *x = a, *y = b;
+    for (int k = 0; k < 3; k++)
+        if (x[k] != y[k])
+            return x[k] < y[k] ? -1 : 1;
+    return 0;
+}
+
+static int64_t *ferry_arcs(const am_road_network *n, int64_t *count)
+{
+    int64_t k = 0;
+    for (int64_t a = 0; a < n->n_arcs; a++) {
+        assert_int_equal(n->arc_flags[a] & ~AM_ARC_FERRY, 0);
+        k += (n->arc_flags[a] & AM_ARC_FERRY) != 0;
+    }
+    int64_t *v = am_alloc_array((size_t)k * 3 + 1, sizeof *v);
+    assert_non_null(v);
+    k = 0;
+    for (int64_t a = 0; a < n->n_arcs; a++)
+        if (n->arc_flags[a] & AM_ARC_FERRY) {
+            v[3 * k] = n->tail[a];
+            v[3 * k + 1] = n->head[a];
+            v[3 * k + 2] = n->time_ds[a];
+            k++;
+        }
+    qsort(v, (size_t)k, 3 * sizeof *v, cmp_arc3);
+    *count = k;
+    return v;
+}
+
+/* Two primary roads crossing at (10.002 E, 1 N) and a ferry crossing the
+ * first at (10.005 E, 1 N), none sharing a node: OSM XML, as GDAL's OSM
+ * driver reads it (a node at 0, 0 would be dropped by the driver). */
+static const char ferry_osm[] =
+    "<?xml version='1.0' encoding='UTF-8'?>\n"
+    "<osm version='0.6' generator='test'>\n"
+    "<node id='1' version='1' lat='1' lon='10'/>\n"
+    "<node id='2' version='1' lat='1' lon='10.01'/>\n"
+    "<node id='3' version='1' lat='0.995' lon='10.002'/>\n"
+    "<node id='4' version='1' lat='1.005' lon='10.002'/>\n"
+    "<node id='5' version='1' lat='0.995' lon='10.005'/>\n"
+    "<node id='6' version='1' lat='1.005' lon='10.005'/>\n"
+    "<way id='10' version='1'><nd ref='1'/><nd ref='2'/>"
+    "<tag k='highway' v='primary'/></way>\n"
+    "<way id='11' version='1'><nd ref='3'/><nd ref='4'/>"
+    "<tag k='highway' v='primary'/></way>\n"
+    "<way id='12' version='1'><nd ref='5'/><nd ref='6'/>"
+    "<tag k='route' v='ferry'/><tag k='duration' v='00:10'/></way>\n"
+    "</osm>\n";
+
+/*
+ * With join_crossings, the roads that cross are joined, but the ferry
+ * meets no road mid-water: its arcs stay whole and keep their flag, and
+ * every arc's flags are known bits (the flags follow the arcs when the
+ * crossing roads are split).
+ */
+static void test_ferries_not_split(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/am_test_ferry_XXXXXX.osm";
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    assert_non_null(f);
+    fputs(ferry_osm, f);
+    fclose(f);
+    am_profile car;
+    am_error err;
+    assert_int_equal(am_profile_builtin("car", &car, &err), AM_OK);
+    car.ferries = 1;
+    am_road_options o = {.path = path, .profile = &car};
+    am_road_network *off = load_ok(&o);
+    o.join_crossings = 1;
+    am_road_network *on = load_ok(&o);
+    remove(path);
+    assert_int_equal(off->n_ferry, 1);
+    assert_int_equal(on->n_crossings, 1); /* the roads', not the ferry's */
+    assert_true(on->n_arcs > off->n_arcs);
+    int64_t k_off, k_on;
+    int64_t *f_off = ferry_arcs(off, &k_off);
+    int64_t *f_on = ferry_arcs(on, &k_on);
+    assert_true(k_off > 0);
+    assert_int_equal(k_on, k_off);
+    assert_memory_equal(f_on, f_off, (size_t)k_off * 3 * sizeof *f_off);
+    am_free(f_off);
+    am_free(f_on);
+    am_road_network_destroy(off);
+    am_road_network_destroy(on);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -313,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_fixture_on),
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_kathmandu),
+        cmocka_unit_test(test_ferries_not_split),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
