@@ -61,7 +61,7 @@
  * (2^31 - 1), so their sum fits in uint32_t.
  * Weighted median: the values' order keys (IEEE bits flipped so that
  * unsigned order is numeric order, -0 keyed as +0) sorted with a stable
- * LSD radix sort (11-bit digits, digits equal in every key skipped), in
+ * LSD radix sort (8-bit digits, digits equal in every key skipped), in
  * parallel by chunks; stable from index order, so the (value, index)
  * order of the comparison sort it replaced, and the same cumulative sums.
  * Allocation: am_fca_run (see above) and am_weighted_summary (32 bytes per
@@ -665,7 +665,7 @@ static double key_double(uint64_t key)
 #define RADIX_SIZE (1 << RADIX_BITS)
 
 /*
- * Stable LSD radix sort of a[0..n) by key (11-bit digits, digits equal in
+ * Stable LSD radix sort of a[0..n) by key (8-bit digits, digits equal in
  * every key skipped), b[0..n) scratch; hist is [nt][RADIX_SIZE]. Each
  * thread counts and scatters its own contiguous chunk, the chunks in
  * order: stable, so the result (ascending key, then the input order) is
