@@ -288,15 +288,10 @@ am_status am_crossings_find(const am_crossing_input *in, am_crossing **out,
                 int64_t i = ent[x].seg, j = ent[y].seg; /* i < j: sorted */
                 if (i == j || !pair_wanted(in, i, j))
                     continue;
-                if (n_pairs == cap) {
-                    size_t nc = cap > 0 ? cap * 2 : 1024;
-                    pair *np = am_realloc_array(pairs, nc, sizeof *np);
-                    if (np == NULL) {
-                        rc = AM_ERR_NOMEM;
-                        goto cleanup;
-                    }
-                    pairs = np;
-                    cap = nc;
+                if (!am_grow_array((void **)&pairs, &cap, n_pairs + 1,
+                                   sizeof *pairs, 1024)) {
+                    rc = AM_ERR_NOMEM;
+                    goto cleanup;
                 }
                 pairs[n_pairs++] = (pair){i, j};
             }
@@ -316,15 +311,9 @@ am_status am_crossings_find(const am_crossing_input *in, am_crossing **out,
         am_crossing c;
         if (!pair_test(in, pairs[p].i, pairs[p].j, &c))
             continue;
-        if (n_cr == cr_cap) {
-            size_t nc = cr_cap > 0 ? cr_cap * 2 : 64;
-            am_crossing *ncr = am_realloc_array(cr, nc, sizeof *ncr);
-            if (ncr == NULL) {
-                rc = AM_ERR_NOMEM;
-                goto cleanup;
-            }
-            cr = ncr;
-            cr_cap = nc;
+        if (!am_grow_array((void **)&cr, &cr_cap, n_cr + 1, sizeof *cr, 64)) {
+            rc = AM_ERR_NOMEM;
+            goto cleanup;
         }
         cr[n_cr++] = c;
     }
