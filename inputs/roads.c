@@ -1063,17 +1063,14 @@ static void ferry_spread(am_road_network *n, int64_t arc0, double seconds,
         total += n->len_m[a];
     if (!(total > 0.0))
         return;
-    /* carried along the crossing, as time_by_speed: the arcs sum to the
-     * rounded duration however many segments it has */
+    /* split by length as a time field is (am_road_time_share): the arcs
+     * sum to the rounded duration however many segments it has */
     double cum = 0.0;
     uint64_t given = 0;
     for (int64_t a = arc0; a < n->n_arcs; a += step) {
-        cum += (double)n->len_m[a] / total * seconds * 10.0;
-        const double target = floor(cum + 0.5);
-        double t = target >= (double)given ? target - (double)given : 0.0;
+        cum += n->len_m[a];
         const uint32_t ds =
-            t >= (double)(AM_TIME_INF - 1) ? AM_TIME_INF - 1 : (uint32_t)t;
-        given += ds;
+            am_road_time_share(cum, total, seconds * 10.0, &given);
         n->time_ds[a] = ds;
         if (step == 2 && a + 1 < n->n_arcs)
             n->time_ds[a + 1] = ds;

@@ -494,7 +494,6 @@ static void midpoint(double lon0, double lat0, double lon1, double lat1,
     *y = (lat0 + lat1) / 2.0;
 }
 
-/* The new time of an arc, rounded as the roads loader rounds. */
 /*
  * The new time of an arc of t ds divided by mult, rounded with the carry
  * of the arcs scaled before it (in arc order, serial: the same for any
