@@ -1215,12 +1215,8 @@ static am_status part_add(builder *b, const batch *bt, size_t at, size_t n,
         rc = node_get(b, x[i], y[i], bt->h[at + i], i + 1 == n, prev, &cur);
         if (rc != AM_OK)
             continue;
-        /* the length is that of the segment as drawn, measured for every
-         * segment (bt->d), used as before where cur != prev or a time
-         * is split */
-        double d = 0.0;
-        if (cur != prev || w->total_ds >= 0.0)
-            d = bt->d[at + i];
+        /* the segment as drawn, measured in the parallel step */
+        const double d = bt->d[at + i];
         if (w->total_ds >= 0.0)
             ts->cum_m += d;
         if (cur == prev)
@@ -1357,10 +1353,8 @@ static double parts_length(const batch *bt, const pending *p, size_t part,
     double len = 0.0;
     for (size_t k = 0; k < p->n_parts; k++) {
         const size_t np = bt->part_n[part + k];
-        const double *x = bt->x + at, *y = bt->y + at;
-        for (size_t i = 1; i < np; i++)
-            if (!same_xy(x[i - 1], y[i - 1], x[i], y[i]))
-                len += bt->d[at + i];
+        for (size_t i = 1; i < np; i++) /* 0 between equal vertices */
+            len += bt->d[at + i];
         at += np;
     }
     return len;
