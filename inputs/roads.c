@@ -43,6 +43,12 @@
  *    slots prefetched from those hashes; the arrays it may grow are
  *    reserved before the region. Every array, count and warning is what
  *    adding each feature as it is read gives, for any thread count.
+ *  - GeoPackage, Shapefile and FlatGeobuf layers of at least RANGE_MIN
+ *    features without a filter, on more than one thread, are read in FID
+ *    ranges instead, one GDAL dataset per thread, each range into its own
+ *    batch and counts, and added strictly in FID order (see "Ranges"
+ *    below): the same arrays, counts, warnings and errors as reading them
+ *    one by one.
  *
  * OSM tag semantics (OpenStreetMap wiki: Key:highway, Key:oneway,
  * Key:maxspeed, Key:junction) are interpreted by road_profile.c. GDAL's OSM
@@ -64,6 +70,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <ogr_api.h>
 #include <stdio.h>
@@ -1450,11 +1457,11 @@ static am_status batch_add(builder *b, const batch *bt, int mapped,
  * the calling thread, so that adding bt in a parallel region allocates
  * nothing (arrays are trimmed at the end).
  */
-static am_status builder_reserve(builder *b, const batch *bt)
+static am_status builder_reserve(builder *b, size_t n_xy)
 {
     am_road_network *n = b->net;
-    const size_t nodes = (size_t)n->n_nodes + bt->n_xy;
-    const size_t arcs = (size_t)n->n_arcs + 2 * bt->n_xy;
+    const size_t nodes = (size_t)n->n_nodes + n_xy;
+    const size_t arcs = (size_t)n->n_arcs + 2 * n_xy;
     size_t cap = b->node_cap;
     if (!grow((void **)&n->lon, &cap, nodes, sizeof *n->lon))
         return AM_ERR_NOMEM;
@@ -1481,7 +1488,7 @@ static am_status builder_reserve(builder *b, const batch *bt)
         b->arc_cap = cap;
     }
     if (b->crossings) {
-        const size_t segs = b->n_segs + bt->n_xy;
+        const size_t segs = b->n_segs + n_xy;
         cap = b->seg_cap;
         if (!grow((void **)&b->seg_arc0, &cap, segs, sizeof *b->seg_arc0))
             return AM_ERR_NOMEM;
@@ -1777,7 +1784,7 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
             am_error_set_layer(err, lname);
             goto done;
         }
-        if (prev != NULL && (rc = builder_reserve(b, prev)) != AM_OK) {
+        if (prev != NULL && (rc = builder_reserve(b, prev->n_xy)) != AM_OK) {
             rc = am_error_set(err, rc, opt->path,
                               "out of memory building the road graph");
             am_error_set_layer(err, lname);
@@ -1816,6 +1823,482 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
 done:
     batch_free(&bt[0]);
     batch_free(&bt[1]);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Ranges: a layer read on several threads, merged in feature order        */
+/* ---------------------------------------------------------------------- */
+
+/*
+ * Drivers whose sequential order is ascending FID and which can start a
+ * read at a FID cheaply (GeoPackage: a rowid range, SQLite scans a rowid
+ * table in rowid order; Shapefile and FlatGeobuf: the FID is the record's
+ * index, OLCFastSetNextByIndex) are read in ranges of FIDs, one GDAL
+ * dataset per thread (GDAL handles are not thread-safe; separate ones
+ * are), each range into its own batch with its own counts, measured on
+ * the thread that read it. The ranges are added strictly in FID order
+ * (the previous group's on one thread while the next group is read), so
+ * node ids, arcs, counts and warnings are those of the sequential read.
+ * Each range checks that its FIDs ascend inside it; if one does not (a
+ * driver that orders otherwise), the whole layer is read again
+ * sequentially.
+ */
+#ifndef AM_ROADS_RANGE_FIDS
+#define AM_ROADS_RANGE_FIDS 2048 /* FIDs per range */
+#endif
+#ifndef AM_ROADS_RANGE_MIN
+#define AM_ROADS_RANGE_MIN 16384 /* features below which one thread reads */
+#endif
+#define RANGE_FIDS AM_ROADS_RANGE_FIDS
+#define RANGE_MIN AM_ROADS_RANGE_MIN
+
+typedef enum { RK_GPKG = 1, RK_INDEX = 2 } range_kind;
+
+/* One thread's dataset. */
+typedef struct reader {
+    GDALDatasetH ds;
+    OGRLayerH layer;
+    frame fr;
+} reader;
+
+/* One range's read. */
+typedef struct range_read {
+    long long lo, hi; /* FIDs [lo, hi); hi LLONG_MAX: to the end */
+    builder rb;       /* its counts (rb.net), first ids, non-lines */
+    am_road_network net;
+    batch bt;
+    am_status rc;       /* AM_OK; else why it stopped */
+    int gdal_failed;    /* GDAL reported a failure fetching a feature */
+    int out_of_order;   /* a FID outside the range or not ascending */
+    long long fail_fid; /* the feature GDAL failed on, -1: none back */
+    long long last_fid; /* the last feature read, -1: none */
+    am_gdal_errors ge;  /* GDAL's failure (gdal_failed) */
+    am_error err;       /* rc's message unless gdal_failed */
+} range_read;
+
+/* A group of ranges read in one region while the previous is added. */
+typedef struct range_job {
+    builder *b;
+    const am_road_options *opt;
+    const fields *fi;
+    range_kind kind;
+    const char *fid_col; /* RK_GPKG */
+    reader *rd;          /* [threads] */
+    range_read *read;    /* [n_read] */
+    int64_t n_read;
+    range_read *add; /* [n_add] (NULL: none), added in order */
+    int64_t n_add;
+    int mapped;
+    /* the add task's outcome */
+    am_status rc;
+    long long fid; /* the feature that failed to be added */
+    int64_t added; /* ranges fully added */
+} range_job;
+
+/* Reads range r on reader rd (one thread). */
+static void range_fetch(range_job *j, reader *rd, range_read *r)
+{
+    builder *rb = &r->rb;
+    am_road_network *n = rb->net;
+    char filter[256];
+    am_gdal_capture_begin(&r->ge);
+    if (j->kind == RK_GPKG) {
+        if (r->hi == LLONG_MAX)
+            snprintf(filter, sizeof filter, "\"%s\" >= %lld", j->fid_col,
+                     r->lo);
+        else
+            snprintf(filter, sizeof filter, "\"%s\" >= %lld AND \"%s\" < %lld",
+                     j->fid_col, r->lo, j->fid_col, r->hi);
+        OGR_L_SetAttributeFilter(rd->layer, filter);
+        OGR_L_ResetReading(rd->layer);
+    } else {
+        OGR_L_SetNextByIndex(rd->layer, (GIntBig)r->lo);
+    }
+    am_gdal_capture_clear(&r->ge);
+    for (;;) {
+        OGRFeatureH f = OGR_L_GetNextFeature(rd->layer);
+        if (r->ge.n_failures > 0) {
+            r->fail_fid = f != NULL ? (long long)OGR_F_GetFID(f) : -1;
+            if (f != NULL)
+                OGR_F_Destroy(f);
+            /* a failure at a feature beyond the range is not this one's */
+            if (r->fail_fid >= r->hi) {
+                r->ge.n_failures = 0;
+                break;
+            }
+            r->gdal_failed = 1;
+            r->rc = AM_ERR_IO;
+            break;
+        }
+        if (f == NULL)
+            break;
+        const long long fid = (long long)OGR_F_GetFID(f);
+        if (fid >= r->hi) {
+            OGR_F_Destroy(f);
+            break;
+        }
+        if (fid < r->lo || fid <= r->last_fid) {
+            OGR_F_Destroy(f);
+            r->out_of_order = 1;
+            r->rc = AM_ERR_INTERNAL;
+            break;
+        }
+        n->n_features++;
+        r->last_fid = fid;
+        rb->feature_ix = n->n_features; /* made global when added */
+        am_status rc =
+            feature_read(rb, &r->bt, f, fid, j->opt, j->fi, &rd->fr, &r->err);
+        OGR_F_Destroy(f);
+        if (rc != AM_OK) {
+            if (rc == AM_ERR_NOMEM)
+                am_error_set(&r->err, rc, j->opt->path,
+                             "out of memory building the road graph");
+            am_error_set_layer(&r->err, OGR_L_GetName(rd->layer));
+            am_error_set_feature(&r->err, fid);
+            r->rc = rc;
+            break;
+        }
+        am_gdal_capture_clear(&r->ge);
+    }
+    am_gdal_capture_end(&r->ge);
+    /* measured here, on the thread that read it */
+    if (batch_ready(&r->bt) != AM_OK) {
+        if (r->rc == AM_OK) {
+            r->rc = am_error_set(&r->err, AM_ERR_NOMEM, j->opt->path,
+                                 "out of memory building the road graph");
+            am_error_set_layer(&r->err, OGR_L_GetName(rd->layer));
+        }
+        r->bt.n_feat = 0; /* nothing to add */
+        return;
+    }
+    const int64_t chunks =
+        (int64_t)((r->bt.n_xy + MEASURE_CHUNK - 1) / MEASURE_CHUNK);
+    for (int64_t k = 0; k < chunks; k++)
+        batch_measure(&r->bt, k);
+}
+
+/* first_ids over a range's list: the global first FIRST_IDS. */
+static void ids_merge(long long *ids, int64_t count, const long long *more,
+                      int64_t n_more)
+{
+    for (int64_t i = 0; i < n_more && i < FIRST_IDS; i++)
+        first_ids(ids, count + i + 1, more[i]);
+}
+
+/* Adds range r's counts to b's, as reading its features there would. */
+static void range_tally(builder *b, const range_read *r)
+{
+    am_road_network *n = b->net;
+    const builder *rb = &r->rb;
+    const am_road_network *m = &r->net;
+    ids_merge(b->first_unlisted, n->n_unlisted_class, rb->first_unlisted,
+              m->n_unlisted_class);
+    ids_merge(b->first_bad_value, n->n_bad_value, rb->first_bad_value,
+              m->n_bad_value);
+    ids_merge(b->first_bad_oneway, n->n_bad_oneway, rb->first_bad_oneway,
+              m->n_bad_oneway);
+    for (int i = 0; i < rb->n_first_class && b->n_first_class < FIRST_IDS;
+         i++) {
+        int seen = 0;
+        for (int k = 0; k < b->n_first_class; k++)
+            seen |= strcmp(b->first_class[k], rb->first_class[i]) == 0;
+        if (!seen)
+            memcpy(b->first_class[b->n_first_class++], rb->first_class[i],
+                   TAG_MAX);
+    }
+    if (b->n_nonline == 0 && rb->n_nonline > 0)
+        b->nonline = rb->nonline;
+    b->n_nonline += rb->n_nonline;
+    n->n_features += m->n_features;
+    n->n_not_routable += m->n_not_routable;
+    n->n_area += m->n_area;
+    n->n_closed_access += m->n_closed_access;
+    n->n_reversible += m->n_reversible;
+    n->n_unlisted_class += m->n_unlisted_class;
+    n->n_bad_value += m->n_bad_value;
+    n->n_bad_oneway += m->n_bad_oneway;
+}
+
+/* Adds the ranges j->add in order, up to the first that failed (its
+ * features read before the failure included); j->added: those done. */
+static void ranges_add(range_job *j)
+{
+    builder *b = j->b;
+    for (int64_t i = 0; i < j->n_add; i++) {
+        range_read *r = &j->add[i];
+        if (r->out_of_order)
+            return; /* read again sequentially: nothing more added */
+        const int64_t base = b->net->n_features;
+        for (size_t k = 0; k < r->bt.n_feat; k++)
+            r->bt.feat[k].ix += base;
+        range_tally(b, r);
+        j->rc = batch_add(b, &r->bt, j->mapped, &j->fid);
+        if (j->rc != AM_OK || r->rc != AM_OK)
+            return;
+        j->added++;
+    }
+}
+
+static void range_task(int64_t task, int thread, void *user)
+{
+    range_job *j = user;
+    if (j->add != NULL) {
+        if (task == 0) {
+            ranges_add(j);
+            return;
+        }
+        task--;
+    }
+    range_fetch(j, &j->rd[thread], &j->read[task]);
+}
+
+static void range_reset(range_read *r, long long lo, long long hi)
+{
+    batch_clear(&r->bt);
+    memset(&r->net, 0, sizeof r->net);
+    batch keep = r->bt;
+    const am_profile *prof = r->rb.prof;
+    const int crossings = r->rb.crossings;
+    memset(r, 0, sizeof *r);
+    r->bt = keep;
+    r->rb.net = &r->net;
+    r->rb.prof = prof;
+    r->rb.crossings = crossings;
+    r->lo = lo;
+    r->hi = hi;
+    r->fail_fid = -1;
+    r->last_fid = -1;
+    am_error_clear(&r->err);
+}
+
+/*
+ * How the layer can be read in ranges: RK_GPKG (with its FID column and
+ * FID bounds), RK_INDEX (FIDs 0 .. count - 1), or 0 (sequentially: an
+ * OSM file, a filter, another driver, one thread, a small layer).
+ */
+static range_kind ranges_possible(GDALDatasetH ds, OGRLayerH layer, int is_osm,
+                                  const am_road_options *opt, long long *lo,
+                                  long long *hi)
+{
+    if (is_osm || (opt->where != NULL && opt->where[0] != '\0') ||
+        am_tasks_threads(1 << 20, opt->threads) < 2)
+        return 0;
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    const char *dn = drv != NULL ? GDALGetDriverShortName(drv) : "";
+    if (dn == NULL)
+        return 0;
+    const GIntBig count = OGR_L_TestCapability(layer, OLCFastFeatureCount)
+                              ? OGR_L_GetFeatureCount(layer, FALSE)
+                              : -1;
+    if (count < RANGE_MIN)
+        return 0;
+    if (strcmp(dn, "ESRI Shapefile") == 0 || strcmp(dn, "FlatGeobuf") == 0) {
+        if (!OGR_L_TestCapability(layer, OLCFastSetNextByIndex))
+            return 0;
+        *lo = 0;
+        *hi = (long long)count;
+        return RK_INDEX;
+    }
+    if (strcmp(dn, "GPKG") != 0)
+        return 0;
+    const char *col = OGR_L_GetFIDColumn(layer);
+    if (col == NULL || col[0] == '\0' || strchr(col, '"') != NULL ||
+        strlen(col) > 64 || strchr(OGR_L_GetName(layer), '"') != NULL)
+        return 0;
+    char sql[AM_ERROR_LAYER_MAX + 160];
+    snprintf(sql, sizeof sql, "SELECT MIN(\"%s\"), MAX(\"%s\") FROM \"%s\"",
+             col, col, OGR_L_GetName(layer));
+    am_gdal_errors ge;
+    am_gdal_capture_begin(&ge);
+    OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+    range_kind k = 0;
+    if (res != NULL) {
+        OGRFeatureH f = OGR_L_GetNextFeature(res);
+        if (f != NULL && OGR_F_IsFieldSetAndNotNull(f, 0) &&
+            OGR_F_IsFieldSetAndNotNull(f, 1)) {
+            *lo = (long long)OGR_F_GetFieldAsInteger64(f, 0);
+            *hi = (long long)OGR_F_GetFieldAsInteger64(f, 1);
+            k = *hi >= *lo && *hi < LLONG_MAX - 1 ? RK_GPKG : 0;
+            *hi += 1;
+        }
+        if (f != NULL)
+            OGR_F_Destroy(f);
+        GDALDatasetReleaseResultSet(ds, res);
+    }
+    am_gdal_capture_end(&ge);
+    return ge.n_failures > 0 ? 0 : k;
+}
+
+/* Adds the ranges of a group read (on this thread or as task 0 of the
+ * next region, see range_job) and turns a range's failure into the error
+ * a sequential read gives. *again: a range was out of FID order. */
+static am_status ranges_check(range_job *j, const char *lname,
+                              long long *last_fid, int *again, am_error *err)
+{
+    const am_road_options *opt = j->opt;
+    for (int64_t i = 0; i < j->added; i++)
+        if (j->add[i].last_fid >= 0)
+            *last_fid = j->add[i].last_fid;
+    if (j->rc != AM_OK)
+        return add_failed(j->rc, opt, lname, j->fid, err);
+    if (j->added == j->n_add)
+        return AM_OK;
+    range_read *r = &j->add[j->added];
+    if (r->out_of_order) {
+        *again = 1;
+        return AM_OK;
+    }
+    if (r->gdal_failed)
+        return am_gdal_read_failed(&r->ge, opt->path, lname, "roads",
+                                   r->fail_fid,
+                                   r->last_fid >= 0 ? r->last_fid : *last_fid,
+                                   j->b->net->n_features, err);
+    if (err != NULL)
+        *err = r->err;
+    return r->rc;
+}
+
+/* The room adding group `add` needs, reserved on this thread. */
+static am_status ranges_reserve(builder *b, const range_read *add, int64_t n)
+{
+    size_t n_xy = 0;
+    for (int64_t i = 0; i < n; i++)
+        n_xy += add[i].bt.n_xy;
+    return builder_reserve(b, n_xy);
+}
+
+/*
+ * Reads the layer in ranges of RANGE_FIDS FIDs from fid_lo (the last one
+ * to the end), groups of 8 per thread at a time: group k read while group
+ * k-1 is added. *again = 1 (and AM_OK) when the driver's order was not
+ * ascending FIDs: the caller reads the layer sequentially instead, into a
+ * fresh builder.
+ */
+static am_status read_ranges(OGRLayerH layer, range_kind kind, long long fid_lo,
+                             long long fid_hi, const am_road_options *opt,
+                             const char *lname, const fields *fi, builder *b,
+                             am_progress_fn progress, void *user, int *again,
+                             am_error *err)
+{
+    *again = 0;
+    const int nt = am_tasks_threads(1 << 20, opt->threads);
+    const int64_t group = 8 * (int64_t)nt;
+    const int64_t n_ranges =
+        (int64_t)((fid_hi - fid_lo + RANGE_FIDS - 1) / RANGE_FIDS);
+    const long long total = (long long)OGR_L_GetFeatureCount(layer, FALSE);
+    am_status rc = AM_OK;
+    reader *rd = am_calloc((size_t)nt, sizeof *rd);
+    range_read *rr = am_calloc((size_t)(2 * group), sizeof *rr);
+    if (rd == NULL || rr == NULL) {
+        rc = am_error_set(err, AM_ERR_NOMEM, opt->path,
+                          "out of memory building the road graph");
+        goto done;
+    }
+    for (int64_t i = 0; i < 2 * group; i++) {
+        rr[i].rb.prof = b->prof;
+        rr[i].rb.crossings = b->crossings;
+    }
+    for (int t = 0; t < nt; t++) {
+        if ((rc = am_gdal_open(opt->path, 1, &rd[t].ds, err)) != AM_OK)
+            goto done;
+        rd[t].layer = GDALDatasetGetLayerByName(rd[t].ds, lname);
+        if (rd[t].layer == NULL) {
+            rc = am_error_set(err, AM_ERR_IO, opt->path,
+                              "layer '%s' vanished while the file was read",
+                              lname);
+            goto done;
+        }
+        if ((rc = frame_setup(rd[t].layer, opt->path, lname, &rd[t].fr, err)) !=
+            AM_OK)
+            goto done;
+    }
+    range_job job = {b,
+                     opt,
+                     fi,
+                     kind,
+                     OGR_L_GetFIDColumn(layer),
+                     rd,
+                     NULL,
+                     0,
+                     NULL,
+                     0,
+                     opt->speed_source != AM_ROAD_SPEED_PROFILE,
+                     AM_OK,
+                     -1,
+                     0};
+    long long last_fid = -1;
+    int cur = 0;
+    for (int64_t first = 0; first < n_ranges || job.add != NULL;
+         first += group) {
+        const int64_t n_read =
+            first < n_ranges
+                ? (n_ranges - first < group ? n_ranges - first : group)
+                : 0;
+        job.read = rr + cur * group;
+        job.n_read = n_read;
+        for (int64_t k = 0; k < n_read; k++) {
+            const long long lo = fid_lo + (first + k) * (long long)RANGE_FIDS;
+            range_reset(&job.read[k], lo,
+                        first + k + 1 == n_ranges ? LLONG_MAX
+                                                  : lo + RANGE_FIDS);
+        }
+        job.rc = AM_OK;
+        job.added = 0;
+        if (job.add != NULL &&
+            (rc = ranges_reserve(b, job.add, job.n_add)) != AM_OK) {
+            rc = am_error_set(err, rc, opt->path,
+                              "out of memory building the road graph");
+            am_error_set_layer(err, lname);
+            goto done;
+        }
+        /* joining within a tolerance allocates in its grid: added here,
+         * not in the region (as read_features does) */
+        const int serial_add = job.add != NULL && b->join != NULL;
+        if (serial_add)
+            ranges_add(&job);
+        range_job rj = job;
+        if (serial_add)
+            rj.add = NULL;
+        const int64_t tasks = rj.n_read + (rj.add != NULL);
+        if (tasks > 0 && job.rc == AM_OK)
+            am_tasks_run(tasks, opt->threads, range_task, &rj);
+        if (!serial_add) {
+            job.rc = rj.rc;
+            job.fid = rj.fid;
+            job.added = rj.added;
+        }
+        if (job.add != NULL) {
+            rc = ranges_check(&job, lname, &last_fid, again, err);
+            if (rc != AM_OK || *again)
+                goto done;
+        }
+        if (progress != NULL && job.add != NULL) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "roads: %lld features read",
+                     (long long)b->net->n_features);
+            const double frac =
+                total > 0 ? (double)b->net->n_features / (double)total : 0.0;
+            if (!progress(frac < 1.0 ? frac : 1.0, msg, user)) {
+                rc = am_error_set(err, AM_ERR_CANCELLED, opt->path,
+                                  "cancelled while reading roads");
+                goto done;
+            }
+        }
+        job.add = n_read > 0 ? job.read : NULL;
+        job.n_add = n_read;
+        cur = 1 - cur;
+    }
+done:
+    for (int t = 0; rd != NULL && t < nt; t++) {
+        am_transform_destroy(rd[t].fr.to_wgs84);
+        if (rd[t].ds != NULL)
+            GDALClose(rd[t].ds);
+    }
+    for (int64_t i = 0; rr != NULL && i < 2 * group; i++)
+        batch_free(&rr[i].bt);
+    am_free(rd);
+    am_free(rr);
     return rc;
 }
 
@@ -2446,6 +2929,37 @@ static am_status mapping_check(const am_road_options *opt, am_error *err)
                         (int)opt->speed_source);
 }
 
+/* b (zeroed) ready for a read: its network, node table and join grid. */
+static am_status builder_start(builder *b, const am_profile *prof,
+                               const am_road_options *opt)
+{
+    b->prof = prof;
+    b->net = am_calloc(1, sizeof *b->net);
+    if (b->net == NULL)
+        return AM_ERR_NOMEM;
+    snprintf(b->net->profile, sizeof b->net->profile, "%s", prof->name);
+    am_status rc = table_resize(b, 1u << 12);
+    if (rc == AM_OK && opt->join_tolerance_m > 0.0)
+        rc = am_join_grid_create(opt->join_tolerance_m, &b->join);
+    b->join_all = opt->join_all_vertices;
+    b->crossings = opt->join_crossings != 0;
+    return rc;
+}
+
+/* Frees what b holds (its network too, unless taken). */
+static void builder_free(builder *b)
+{
+    am_road_network_destroy(b->net);
+    am_free(b->slots);
+    am_free(b->spare);
+    am_free(b->missing.slot);
+    am_free(b->seg_arc0);
+    am_free(b->seg_narcs);
+    am_free(b->seg_owner);
+    am_free(b->seg_level);
+    am_join_grid_destroy(b->join);
+}
+
 am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
                         void *progress_user, am_road_network **out,
                         am_error *err)
@@ -2486,21 +3000,10 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         goto cleanup;
     const char *lname = OGR_L_GetName(layer);
 
-    b.net = am_calloc(1, sizeof *b.net);
-    if (b.net == NULL) {
-        rc = am_error_set(err, AM_ERR_NOMEM, opt->path, "out of memory");
-        goto cleanup;
-    }
-    snprintf(b.net->profile, sizeof b.net->profile, "%s", prof->name);
-    rc = table_resize(&b, 1u << 12);
-    if (rc == AM_OK && opt->join_tolerance_m > 0.0)
-        rc = am_join_grid_create(opt->join_tolerance_m, &b.join);
-    if (rc != AM_OK) {
+    if ((rc = builder_start(&b, prof, opt)) != AM_OK) {
         rc = am_error_set(err, rc, opt->path, "out of memory");
         goto cleanup;
     }
-    b.join_all = opt->join_all_vertices;
-    b.crossings = opt->join_crossings != 0;
     /* GDAL's OSM driver tells of missing nodes only in debug messages
      * of category OSM: enabled on this thread for the read. */
     char *old_debug = NULL;
@@ -2509,8 +3012,24 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
         old_debug = d != NULL ? CPLStrdup(d) : NULL;
         CPLSetThreadLocalConfigOption("CPL_DEBUG", "OSM");
     }
-    rc = read_features(ds, is_osm, layer, opt, lname, &fi, &fr, &b, &ge,
-                       progress, progress_user, err);
+    long long fid_lo = 0, fid_hi = 0;
+    const range_kind rk =
+        ranges_possible(ds, layer, is_osm, opt, &fid_lo, &fid_hi);
+    int again = 0;
+    if (rk != 0) {
+        rc = read_ranges(layer, rk, fid_lo, fid_hi, opt, lname, &fi, &b,
+                         progress, progress_user, &again, err);
+        if (rc == AM_OK && again) {
+            /* not in FID order after all: read it sequentially */
+            builder_free(&b);
+            memset(&b, 0, sizeof b);
+            if ((rc = builder_start(&b, prof, opt)) != AM_OK)
+                rc = am_error_set(err, rc, opt->path, "out of memory");
+        }
+    }
+    if (rc == AM_OK && (rk == 0 || again))
+        rc = read_features(ds, is_osm, layer, opt, lname, &fi, &fr, &b, &ge,
+                           progress, progress_user, err);
     if (is_osm) {
         CPLSetThreadLocalConfigOption("CPL_DEBUG", old_debug);
         CPLFree(old_debug);
@@ -2549,15 +3068,7 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
 
 cleanup:
     am_gdal_capture_end(&ge);
-    am_road_network_destroy(b.net);
-    am_free(b.slots);
-    am_free(b.spare);
-    am_free(b.missing.slot);
-    am_free(b.seg_arc0);
-    am_free(b.seg_narcs);
-    am_free(b.seg_owner);
-    am_free(b.seg_level);
-    am_join_grid_destroy(b.join);
+    builder_free(&b);
     am_transform_destroy(fr.to_wgs84);
     GDALClose(ds);
     return rc;

@@ -55,9 +55,10 @@ typedef struct am_road_options {
        (geo/crossings.h), unless their levels (bridge, tunnel, layer)
        differ; 0 (default): lines meet only at shared or joined vertices */
     int join_crossings;
-    /* threads measuring segments while the graph is built (issue 8;
-       kernels/tasks.h); 0: OpenMP's default. The network is the same for
-       any count. */
+    /* threads measuring segments while the graph is built, and reading
+       GeoPackage, Shapefile and FlatGeobuf layers in FID ranges, one
+       GDAL dataset each (issue 8; kernels/tasks.h); 0: OpenMP's default.
+       The network, warnings and errors are the same for any count. */
     int threads;
 } am_road_options;
 
