@@ -553,7 +553,7 @@ static void test_parallel_vs_serial(void **state)
 static void test_small_vs_serial(void **state)
 {
     (void)state;
-    for (int round = 0; round < 300; round++) {
+    for (int round = 0; round < 100; round++) {
         big_net g;
         make_big_net(&g, 5000 + (uint64_t)round, 3 + round % 40);
         const uint32_t cap = round % 3 == 0 ? 0 : 50 + (uint32_t)(round % 400);
