@@ -558,6 +558,15 @@ static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
     return AM_OK;
 }
 
+/* Threads for a pass over `items` items of the graph phase: fewer for
+ * small inputs (a parallel region costs more than it saves there). */
+static int graph_threads(const am_model *m, int64_t items)
+{
+    const int nt = am_parallel_threads(m->threads);
+    const int64_t most = items / 65536;
+    return most < 1 ? 1 : (int64_t)nt > most ? (int)most : nt;
+}
+
 /*
  * The strongly connected components of the roads as read (every vertex a
  * node, so that snap.components' sizes count road vertices, as measured in
@@ -573,25 +582,47 @@ static am_status build_components(am_model *m, am_error *err)
     /* Ferries left out: which roads people may snap onto must not depend
      * on whether ferries are used, or turning them on could move people
      * onto a pier reached only by boat (a slower trip than before). */
+    /* in blocks: the roads of each counted, prefix-summed, copied in
+     * order (the same list whatever the threads) */
+    const int nt = graph_threads(m, r->n_arcs);
+    int64_t *blk = am_calloc_array((size_t)nt + 1, sizeof *blk);
     int64_t m_roads = 0;
-    for (int64_t a = 0; a < r->n_arcs; a++)
-        m_roads += (r->arc_flags[a] & AM_ARC_FERRY) == 0;
+    am_status rc = AM_OK;
+    if (blk == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for the road components");
+#pragma omp parallel for num_threads(nt) schedule(static) default(none)        \
+    shared(nt, r, blk)
+    for (int b = 0; b < nt; b++)
+        for (int64_t a = r->n_arcs * b / nt; a < r->n_arcs * (b + 1) / nt; a++)
+            blk[b + 1] += (r->arc_flags[a] & AM_ARC_FERRY) == 0;
+    for (int b = 0; b < nt; b++)
+        blk[b + 1] += blk[b];
+    m_roads = blk[nt];
     const size_t m1 = (size_t)(m_roads > 0 ? m_roads : 1);
     int32_t *t = am_alloc_array(m1, sizeof *t);
     int32_t *h = am_alloc_array(m1, sizeof *h);
     uint32_t *w = am_alloc_array(m1, sizeof *w);
-    am_status rc = AM_OK;
     if (t == NULL || h == NULL || w == NULL)
         rc = am_error_set(err, AM_ERR_NOMEM, NULL,
                           "out of memory for the road components");
-    for (int64_t a = 0, k = 0; rc == AM_OK && a < r->n_arcs; a++)
-        if ((r->arc_flags[a] & AM_ARC_FERRY) == 0) {
-            t[k] = r->tail[a];
-            h[k] = r->head[a];
-            w[k++] = r->time_ds[a];
+    if (rc == AM_OK) {
+#pragma omp parallel for num_threads(nt) schedule(static) default(none)        \
+    shared(nt, r, blk, t, h, w)
+        for (int b = 0; b < nt; b++) {
+            int64_t k = blk[b];
+            for (int64_t a = r->n_arcs * b / nt; a < r->n_arcs * (b + 1) / nt;
+                 a++)
+                if ((r->arc_flags[a] & AM_ARC_FERRY) == 0) {
+                    t[k] = r->tail[a];
+                    h[k] = r->head[a];
+                    w[k++] = r->time_ds[a];
+                }
         }
+    }
+    am_free(blk);
     if (rc == AM_OK)
-        rc = am_graph_build(n, m_roads, t, h, w, &g0, err);
+        rc = am_graph_build_threads(n, m_roads, t, h, w, m->threads, &g0, err);
     am_free(t);
     am_free(h);
     am_free(w);
@@ -605,9 +636,14 @@ static am_status build_components(am_model *m, am_error *err)
         const int32_t n_allowed = am_snap_allowed_mask(
             m->components, m->s, m->allowed, &m->n_allowed_components);
         m->nodes_disallowed = n - n_allowed;
+        const uint8_t *allowed = m->allowed;
+        int64_t arcs_off = 0;
+#pragma omp parallel for num_threads(nt) schedule(static)                      \
+    reduction(+ : arcs_off) default(none) shared(n, allowed, g0)
         for (int32_t v = 0; v < n; v++)
-            if (!m->allowed[v])
-                m->arcs_disallowed += g0->first_out[v + 1] - g0->first_out[v];
+            if (!allowed[v])
+                arcs_off += g0->first_out[v + 1] - g0->first_out[v];
+        m->arcs_disallowed += arcs_off;
     }
     am_graph_destroy(g0);
     return rc;
@@ -628,31 +664,63 @@ static am_status build_segments(am_model *m, const am_contraction *c,
     /* every AM_ARC_* flag (ferries) marks an arc no point snaps onto */
     const am_segment_chains ch = {m->graph->n_nodes, c->in_node, c->in_ds,
                                   c->out_node,       c->out_ds,  r->arc_flags};
-    am_status rc =
-        am_segments_from_chains(r->n_nodes, r->n_arcs, r->tail, r->head,
-                                r->time_ds, &ch, NULL, &all, &n_all, err);
+    am_status rc = am_segments_from_chains_threads(
+        r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds, &ch, NULL,
+        m->threads, &all, &n_all, err);
     if (rc != AM_OK)
         return rc;
-    int32_t n_ok = 0;
-    for (int32_t k = 0; k < n_all; k++)
-        n_ok += m->allowed[m->node_vertex[all[k].a]] &&
-                m->allowed[m->node_vertex[all[k].b]];
+    /* in blocks: counted, prefix-summed, split in order */
+    const int nt = graph_threads(m, n_all);
+    int64_t *blk = am_calloc_array(2 * ((size_t)nt + 1), sizeof *blk);
+    if (blk == NULL) {
+        am_free(all);
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for %d road segments", (int)n_all);
+    }
+    int64_t *bok = blk, *bfr = blk + nt + 1;
+    const uint8_t *allowed = m->allowed;
+    const int32_t *vertex = m->node_vertex;
+#pragma omp parallel for num_threads(nt) schedule(static) default(none)        \
+    shared(nt, n_all, all, allowed, vertex, bok, bfr)
+    for (int b = 0; b < nt; b++)
+        for (int64_t k = (int64_t)n_all * b / nt;
+             k < (int64_t)n_all * (b + 1) / nt; k++) {
+            if (allowed[vertex[all[k].a]] && allowed[vertex[all[k].b]])
+                bok[b + 1]++;
+            else
+                bfr[b + 1]++;
+        }
+    for (int b = 0; b < nt; b++) {
+        bok[b + 1] += bok[b];
+        bfr[b + 1] += bfr[b];
+    }
+    const int32_t n_ok = (int32_t)bok[nt];
     const int32_t n_frag = n_all - n_ok;
     m->seg = am_alloc_array((size_t)(n_ok > 0 ? n_ok : 1), sizeof *m->seg);
     m->frag_seg =
         am_alloc_array((size_t)(n_frag > 0 ? n_frag : 1), sizeof *m->frag_seg);
     if (m->seg == NULL || m->frag_seg == NULL) {
         am_free(all);
+        am_free(blk);
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory for %d road segments", (int)n_all);
     }
-    for (int32_t k = 0; k < n_all; k++) {
-        if (m->allowed[m->node_vertex[all[k].a]] &&
-            m->allowed[m->node_vertex[all[k].b]])
-            m->seg[m->n_seg++] = all[k];
-        else
-            m->frag_seg[m->n_frag_seg++] = all[k];
+    am_segment *seg = m->seg, *frag = m->frag_seg;
+#pragma omp parallel for num_threads(nt) schedule(static) default(none)        \
+    shared(nt, n_all, all, allowed, vertex, bok, bfr, seg, frag)
+    for (int b = 0; b < nt; b++) {
+        int64_t i = bok[b], j = bfr[b];
+        for (int64_t k = (int64_t)n_all * b / nt;
+             k < (int64_t)n_all * (b + 1) / nt; k++) {
+            if (allowed[vertex[all[k].a]] && allowed[vertex[all[k].b]])
+                seg[i++] = all[k];
+            else
+                frag[j++] = all[k];
+        }
     }
+    m->n_seg = n_ok;
+    m->n_frag_seg = n_frag;
+    am_free(blk);
     am_free(all);
     rc = am_segment_index_build_threads(m->n_seg, m->seg, r->n_nodes, x, y,
                                         m->threads, &m->seg_index);
@@ -747,6 +815,9 @@ static am_status build_graph(am_model *m, am_error *err)
                           (long long)r->n_arcs);
         goto done;
     }
+    const int nt = graph_threads(m, r->n_arcs);
+#pragma omp parallel for num_threads(nt) schedule(static) default(none)        \
+    shared(r, len)
     for (int64_t a = 0; a < r->n_arcs; a++) {
         const double l = ceil((double)r->len_m[a]);
         len[a] = l >= 0.0 && l < 4e9 ? (uint32_t)l : 4000000000u;
@@ -760,15 +831,28 @@ static am_status build_graph(am_model *m, am_error *err)
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    for (int64_t a = 0; a < r->n_arcs; a++) {
-        const int bit = (r->arc_flags[a] & AM_ARC_FERRY) ? 2 : 1;
-        keep[r->tail[a]] |= (uint8_t)bit;
-        keep[r->head[a]] |= (uint8_t)bit;
+    /* an OR in any order: the same bytes whatever the threads */
+#pragma omp parallel num_threads(nt) default(none) shared(r, keep)
+    {
+#pragma omp for schedule(static)
+        for (int64_t a = 0; a < r->n_arcs; a++) {
+            const uint8_t bit = (r->arc_flags[a] & AM_ARC_FERRY) ? 2 : 1;
+            if ((keep[r->tail[a]] & bit) == 0) {
+#pragma omp atomic update
+                keep[r->tail[a]] |= bit;
+            }
+            if ((keep[r->head[a]] & bit) == 0) {
+#pragma omp atomic update
+                keep[r->head[a]] |= bit;
+            }
+        }
+#pragma omp for schedule(static)
+        for (int32_t v = 0; v < r->n_nodes; v++)
+            keep[v] = keep[v] == 3;
     }
-    for (int32_t v = 0; v < r->n_nodes; v++)
-        keep[v] = keep[v] == 3;
-    rc = am_graph_contract(r->n_nodes, r->n_arcs, r->tail, r->head, r->time_ds,
-                           keep, len, AM_CHAIN_MAX_M, &c, err);
+    rc = am_graph_contract_threads(r->n_nodes, r->n_arcs, r->tail, r->head,
+                                   r->time_ds, keep, len, AM_CHAIN_MAX_M,
+                                   m->threads, &c, err);
     am_free(keep);
     am_free(len);
     if (rc == AM_OK)
@@ -779,7 +863,7 @@ static am_status build_graph(am_model *m, am_error *err)
         c->g = NULL;
         m->node_vertex = c->old_id;
         c->old_id = NULL;
-        rc = am_graph_reverse(m->graph, &m->graph_rev, err);
+        rc = am_graph_reverse_threads(m->graph, m->threads, &m->graph_rev, err);
     }
     if (rc != AM_OK) {
         am_err_file_default(err, m->roads_path);

@@ -49,7 +49,7 @@ typedef struct am_segment {
  * *out (owned by caller, am_free; NULL when *n_out is 0), *n_out: the
  * table. AM_ERR_INVALID for negative sizes, NULL arrays or a node id out
  * of range (arc index in err->feature); AM_ERR_NOMEM. Serial; allocates
- * 24 bytes per arc of scratch.
+ * 48 bytes per arc of scratch and 8 per vertex.
  */
 am_status am_segments_from_arcs(int32_t n_nodes, int64_t n_arcs,
                                 const int32_t *tail, const int32_t *head,
@@ -87,5 +87,14 @@ am_status am_segments_from_chains(int32_t n_vertices, int64_t n_arcs,
                                   const am_segment_chains *chains,
                                   const uint8_t *allowed, am_segment **out,
                                   int32_t *n_out, am_error *err);
+
+/* The same with threads OpenMP threads (0: OpenMP's default); the result
+ * is the same for every thread count. Allocates 48 bytes per arc of
+ * scratch (the keys twice) and 8 per vertex per thread. */
+am_status am_segments_from_chains_threads(
+    int32_t n_vertices, int64_t n_arcs, const int32_t *tail,
+    const int32_t *head, const uint32_t *time_ds,
+    const am_segment_chains *chains, const uint8_t *allowed, int threads,
+    am_segment **out, int32_t *n_out, am_error *err);
 
 #endif /* AM_SEGMENTS_H */

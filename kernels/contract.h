@@ -39,7 +39,8 @@
  * away as a slower parallel arc or dropped as a self-loop too: the road is
  * still there to be snapped onto, and the times along it are still true.
  *
- * Cost: O(n_nodes + n_arcs) time, serial; memory below.
+ * Cost: O(n_nodes + n_arcs) time; serial, or parallel with
+ * am_graph_contract_threads; memory below.
  */
 #ifndef AM_CONTRACT_H
 #define AM_CONTRACT_H
@@ -91,13 +92,27 @@ typedef struct am_contraction {
  * Allocates, besides the result (4 bytes per old node, 16 per old arc and
  * the new graph): two arc-id indexes (by tail and by head: 8 bytes per
  * node and 8 per arc each), the chain list (12 bytes per arc), a byte per
- * node and per arc and 8 bytes per junction, all freed before returning.
+ * node and two per arc and 24 bytes per junction, all freed before
+ * returning.
  */
 am_status am_graph_contract(int32_t n_nodes, int64_t n_arcs,
                             const int32_t *tail, const int32_t *head,
                             const uint32_t *time_ds, const uint8_t *keep,
                             const uint32_t *cut_w, uint32_t max_cut,
                             am_contraction **out, am_error *err);
+
+/*
+ * am_graph_contract with threads OpenMP threads (0: OpenMP's default):
+ * the same result, byte for byte, for every thread count (contract.c says
+ * how). With more than one thread the two arc indexes take 8 more bytes
+ * per arc of scratch while they are built.
+ */
+am_status am_graph_contract_threads(int32_t n_nodes, int64_t n_arcs,
+                                    const int32_t *tail, const int32_t *head,
+                                    const uint32_t *time_ds,
+                                    const uint8_t *keep, const uint32_t *cut_w,
+                                    uint32_t max_cut, int threads,
+                                    am_contraction **out, am_error *err);
 
 /* The figures of c (max_cut as given to am_graph_contract). */
 am_contraction_stats am_contraction_stats_of(const am_contraction *c,

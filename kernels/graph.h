@@ -44,6 +44,19 @@ am_status am_graph_build(int32_t n_nodes, int64_t n_arcs, const int32_t *tail,
 am_status am_graph_reverse(const am_graph *g, am_graph **out, am_error *err);
 
 /*
+ * am_graph_build and am_graph_reverse with threads OpenMP threads (0:
+ * OpenMP's default): the same graph, byte for byte, for every thread
+ * count; with more than one thread 16 bytes per arc of scratch (plus 4
+ * for the reverse).
+ */
+am_status am_graph_build_threads(int32_t n_nodes, int64_t n_arcs,
+                                 const int32_t *tail, const int32_t *head,
+                                 const uint32_t *time_ds, int threads,
+                                 am_graph **out, am_error *err);
+am_status am_graph_reverse_threads(const am_graph *g, int threads,
+                                   am_graph **out, am_error *err);
+
+/*
  * Structural check: first_out non-decreasing from 0 to n_arcs, heads in
  * range, times < AM_TIME_INF. AM_OK or AM_ERR_INTERNAL with details.
  */

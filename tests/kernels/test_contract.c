@@ -1,7 +1,9 @@
 /*
  * test_contract.c: degree-2 chain contraction on hand-made graphs (each
  * rule of contract.h) and against an all-pairs oracle on random road-like
- * graphs: the times between the nodes kept must not change.
+ * graphs: the times between the nodes kept must not change; and the
+ * parallel contraction at 1, 2 and 3 threads against the serial code it
+ * replaced (contract_ref.c), byte for byte, on large random networks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 
 #include "common/units.h"
 #include "kernels/contract.h"
+#include "contract_ref.h"
 
 static am_contraction *contract_cap(int32_t n, int64_t m, const int32_t *t,
                                     const int32_t *h, const uint32_t *w,
@@ -352,6 +355,223 @@ static void test_oracle(void **state)
     assert_true(removed > 1000); /* the oracle saw real contraction */
 }
 
+/* c and d hold the same bytes everywhere. */
+static void assert_same_contraction(const am_contraction *c,
+                                    const am_contraction *d)
+{
+    assert_int_equal(c->n_old, d->n_old);
+    assert_int_equal(c->n_old_arcs, d->n_old_arcs);
+    assert_int_equal(c->g->n_nodes, d->g->n_nodes);
+    assert_int_equal(c->g->n_arcs, d->g->n_arcs);
+    const size_t n = (size_t)c->g->n_nodes, m = (size_t)c->g->n_arcs;
+    const size_t n0 = (size_t)c->n_old, m0 = (size_t)c->n_old_arcs;
+    assert_memory_equal(c->g->first_out, d->g->first_out, (n + 1) * 8);
+    if (m > 0) {
+        assert_memory_equal(c->g->head, d->g->head, m * 4);
+        assert_memory_equal(c->g->time_ds, d->g->time_ds, m * 4);
+    }
+    if (n > 0)
+        assert_memory_equal(c->old_id, d->old_id, n * 4);
+    assert_memory_equal(c->new_id, d->new_id, n0 * 4);
+    assert_memory_equal(c->in_node, d->in_node, m0 * 4);
+    assert_memory_equal(c->in_ds, d->in_ds, m0 * 4);
+    assert_memory_equal(c->out_node, d->out_node, m0 * 4);
+    assert_memory_equal(c->out_ds, d->out_ds, m0 * 4);
+    assert_int_equal(c->n_chains, d->n_chains);
+    assert_int_equal(c->n_self_loops, d->n_self_loops);
+    assert_int_equal(c->n_parallel, d->n_parallel);
+    assert_int_equal(c->n_rings, d->n_rings);
+    assert_int_equal(c->n_cuts, d->n_cuts);
+}
+
+typedef struct big_net {
+    int32_t n;
+    int64_t m, cap;
+    int32_t *t, *h;
+    uint32_t *w, *len;
+} big_net;
+
+static void net_arc(big_net *g, int32_t u, int32_t v, uint32_t w, uint32_t len)
+{
+    assert_true(g->m < g->cap);
+    g->t[g->m] = u;
+    g->h[g->m] = v;
+    g->w[g->m] = w;
+    g->len[g->m] = len;
+    g->m++;
+}
+
+/* A road from a to b through k fresh nodes; two-way or one-way. */
+static void net_road(big_net *g, uint64_t *seed, int32_t a, int32_t b, int k,
+                     int two_way, uint32_t wmax)
+{
+    int32_t prev = a;
+    for (int i = 0; i <= k; i++) {
+        const int32_t next = i == k ? b : g->n++;
+        const uint32_t w = 1 + (uint32_t)(rnd(seed) % wmax);
+        const uint32_t len = 1 + (uint32_t)(rnd(seed) % 100);
+        net_arc(g, prev, next, w, len);
+        if (two_way)
+            net_arc(g, next, prev, w + (uint32_t)(rnd(seed) % 3), len);
+        prev = next;
+    }
+}
+
+/*
+ * A large random road-like network: junctions joined by two-way and
+ * one-way chains of 0..40 nodes (long ones get cut under a cap), loop
+ * roads, rings of interior nodes only (two-way and one-way), parallel
+ * arcs, self-loops, isolated nodes, a junction with 100 chains (many of
+ * them parallel), and a few arcs so slow that a chain of them reaches
+ * AM_TIME_INF; node ids and arc order shuffled.
+ */
+static void make_big_net(big_net *g, uint64_t seed, int roads)
+{
+    g->cap = (int64_t)roads * 90 + 4000;
+    g->t = malloc((size_t)g->cap * sizeof *g->t);
+    g->h = malloc((size_t)g->cap * sizeof *g->h);
+    g->w = malloc((size_t)g->cap * sizeof *g->w);
+    g->len = malloc((size_t)g->cap * sizeof *g->len);
+    assert_non_null(g->t);
+    assert_non_null(g->h);
+    assert_non_null(g->w);
+    assert_non_null(g->len);
+    const int32_t nj = roads / 3;
+    g->n = nj + 50; /* 50 isolated nodes */
+    g->m = 0;
+    for (int r = 0; r < roads; r++) {
+        const int32_t a = (int32_t)(rnd(&seed) % (uint64_t)nj);
+        const int32_t b =
+            rnd(&seed) % 20 == 0 ? a : (int32_t)(rnd(&seed) % (uint64_t)nj);
+        const int k = (int)(rnd(&seed) % 41);
+        net_road(g, &seed, a, b, k, rnd(&seed) % 4 != 0, 600);
+        if (rnd(&seed) % 50 == 0) /* a parallel arc on the road's end */
+            net_arc(g, g->t[g->m - 1], g->h[g->m - 1], 7, 5);
+        if (rnd(&seed) % 80 == 0) /* a self-loop */
+            net_arc(g, a, a, 3, 2);
+    }
+    for (int r = 0; r < roads / 100 + 2; r++) { /* rings */
+        const int k = 3 + (int)(rnd(&seed) % 60);
+        const int32_t first = g->n;
+        const int two_way = r % 2;
+        for (int i = 0; i < k; i++) {
+            const int32_t u = first + i, v = first + (i + 1) % k;
+            const uint32_t w = 1 + (uint32_t)(rnd(&seed) % 600);
+            net_arc(g, u, v, w, 1 + (uint32_t)(rnd(&seed) % 100));
+            if (two_way)
+                net_arc(g, v, u, w, 1 + (uint32_t)(rnd(&seed) % 100));
+        }
+        g->n += k;
+    }
+    for (int r = 0; r < 100; r++) /* a star: junction 0 to 1..3 */
+        net_road(g, &seed, 0, 1 + r % 3, r % 3, r % 2, 600);
+    for (int r = 0; r < 3; r++) /* chains that reach AM_TIME_INF */
+        net_road(g, &seed, 4, 5, 6, 1, AM_TIME_INF / 4);
+    int32_t *perm = malloc((size_t)g->n * sizeof *perm);
+    assert_non_null(perm);
+    for (int32_t v = 0; v < g->n; v++)
+        perm[v] = v;
+    for (int32_t v = g->n - 1; v > 0; v--) {
+        const int32_t k = (int32_t)(rnd(&seed) % (uint64_t)(v + 1));
+        const int32_t x = perm[v];
+        perm[v] = perm[k];
+        perm[k] = x;
+    }
+    for (int64_t a = g->m - 1; a > 0; a--) { /* arcs shuffled too */
+        const int64_t k = (int64_t)(rnd(&seed) % (uint64_t)(a + 1));
+        int32_t x = g->t[a];
+        g->t[a] = g->t[k];
+        g->t[k] = x;
+        x = g->h[a];
+        g->h[a] = g->h[k];
+        g->h[k] = x;
+        uint32_t y = g->w[a];
+        g->w[a] = g->w[k];
+        g->w[k] = y;
+        y = g->len[a];
+        g->len[a] = g->len[k];
+        g->len[k] = y;
+    }
+    for (int64_t a = 0; a < g->m; a++) {
+        g->t[a] = perm[g->t[a]];
+        g->h[a] = perm[g->h[a]];
+    }
+    free(perm);
+}
+
+static void big_net_free(big_net *g)
+{
+    free(g->t);
+    free(g->h);
+    free(g->w);
+    free(g->len);
+}
+
+static void test_parallel_vs_serial(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 4; round++) {
+        big_net g;
+        make_big_net(&g, 1000 + (uint64_t)round, 6000 + 1500 * round);
+        assert_true(g.m > 3 * 65536); /* enough for 3 threads */
+        uint8_t *keep = calloc((size_t)g.n, 1);
+        assert_non_null(keep);
+        uint64_t seed = 99 + (uint64_t)round;
+        for (int32_t v = 0; v < g.n; v++)
+            keep[v] = rnd(&seed) % 100 == 0;
+        /* caps: none, on the lengths, on the times */
+        const uint32_t *cut_w = round == 2 ? NULL : g.len;
+        const uint32_t cap = round == 0 ? 0 : round == 2 ? 3000 : 900;
+        am_contraction *ref = NULL;
+        assert_int_equal(ref_graph_contract(g.n, g.m, g.t, g.h, g.w,
+                                            round == 3 ? keep : NULL, cut_w,
+                                            cap, &ref, NULL),
+                         AM_OK);
+        if (round > 0)
+            assert_true(ref->n_cuts > 0);
+        assert_true(ref->n_rings > 0);
+        assert_true(ref->n_parallel > 0);
+        assert_true(ref->n_self_loops > 0);
+        for (int threads = 1; threads <= 3; threads++) {
+            am_contraction *c = NULL;
+            assert_int_equal(am_graph_contract_threads(g.n, g.m, g.t, g.h, g.w,
+                                                       round == 3 ? keep : NULL,
+                                                       cut_w, cap, threads, &c,
+                                                       NULL),
+                             AM_OK);
+            assert_same_contraction(ref, c);
+            am_contraction_destroy(c);
+        }
+        am_contraction_destroy(ref);
+        free(keep);
+        big_net_free(&g);
+    }
+}
+
+/* The small graphs of test_oracle, many seeds: the parallel code's
+ * serial path against the reference, byte for byte. */
+static void test_small_vs_serial(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 100; round++) {
+        big_net g;
+        make_big_net(&g, 5000 + (uint64_t)round, 3 + round % 40);
+        const uint32_t cap = round % 3 == 0 ? 0 : 50 + (uint32_t)(round % 400);
+        am_contraction *ref = NULL, *c = NULL;
+        assert_int_equal(ref_graph_contract(g.n, g.m, g.t, g.h, g.w, NULL,
+                                            g.len, cap, &ref, NULL),
+                         AM_OK);
+        assert_int_equal(am_graph_contract_threads(g.n, g.m, g.t, g.h, g.w,
+                                                   NULL, g.len, cap, 2, &c,
+                                                   NULL),
+                         AM_OK);
+        assert_same_contraction(ref, c);
+        am_contraction_destroy(c);
+        am_contraction_destroy(ref);
+        big_net_free(&g);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +582,8 @@ int main(void)
         cmocka_unit_test(test_chain_cap),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_oracle),
+        cmocka_unit_test(test_parallel_vs_serial),
+        cmocka_unit_test(test_small_vs_serial),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,11 +5,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "common/units.h"
+#include "kernels/csr.h"
 #include "kernels/graph.h"
 
 /*
@@ -186,6 +188,107 @@ static void test_validate_detects_corruption(void **state)
     am_graph_destroy(g);
 }
 
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 33;
+}
+
+static void assert_same_graph(const am_graph *a, const am_graph *b)
+{
+    assert_int_equal(a->n_nodes, b->n_nodes);
+    assert_int_equal(a->n_arcs, b->n_arcs);
+    assert_memory_equal(a->first_out, b->first_out,
+                        ((size_t)a->n_nodes + 1) * sizeof *a->first_out);
+    if (a->n_arcs > 0) {
+        assert_memory_equal(a->head, b->head,
+                            (size_t)a->n_arcs * sizeof *a->head);
+        assert_memory_equal(a->time_ds, b->time_ds,
+                            (size_t)a->n_arcs * sizeof *a->time_ds);
+    }
+}
+
+/*
+ * The parallel CSR builds (am_graph_build_threads, am_graph_reverse_threads,
+ * am_csr_group) at 2 and 3 threads against the serial ones, byte for byte,
+ * on random arc lists with duplicate arcs, self-loops, isolated nodes and
+ * one node of very high degree; with few nodes (fewer than the buckets)
+ * and many.
+ */
+static void test_parallel_builds(void **state)
+{
+    (void)state;
+    const int64_t m = 300000;
+    int32_t *t = malloc((size_t)m * sizeof *t);
+    int32_t *h = malloc((size_t)m * sizeof *h);
+    uint32_t *w = malloc((size_t)m * sizeof *w);
+    int64_t *first = malloc(200001 * sizeof *first);
+    int64_t *perm = malloc((size_t)m * sizeof *perm);
+    int64_t *first1 = malloc(200001 * sizeof *first1);
+    int64_t *perm1 = malloc((size_t)m * sizeof *perm1);
+    assert_true(t && h && w && first && perm && first1 && perm1);
+    static const int32_t sizes[] = {1, 37, 1000, 200000};
+    uint64_t seed = 5;
+    for (int s = 0; s < 4; s++) {
+        const int32_t n = sizes[s];
+        for (int64_t a = 0; a < m; a++) {
+            /* node 0 gets a tenth of the arcs; the top tenth of the ids
+             * none (isolated) */
+            const int32_t top = n > 10 ? n - n / 10 : n;
+            t[a] = lcg(&seed) % 10 == 0 ? 0 : (int32_t)(lcg(&seed) % top);
+            h[a] = lcg(&seed) % 50 == 0 ? t[a] : (int32_t)(lcg(&seed) % top);
+            w[a] = (uint32_t)(lcg(&seed) % 1000);
+        }
+        am_graph *g1 = NULL, *r1 = NULL;
+        assert_int_equal(am_graph_build(n, m, t, h, w, &g1, NULL), AM_OK);
+        assert_int_equal(am_graph_reverse(g1, &r1, NULL), AM_OK);
+        assert_int_equal(am_graph_validate(g1, NULL), AM_OK);
+        assert_int_equal(am_graph_validate(r1, NULL), AM_OK);
+        assert_int_equal(am_csr_group(n, m, t, 1, first1, perm1), AM_OK);
+        for (int threads = 2; threads <= 3; threads++) {
+            am_graph *g = NULL, *r = NULL;
+            assert_int_equal(
+                am_graph_build_threads(n, m, t, h, w, threads, &g, NULL),
+                AM_OK);
+            assert_same_graph(g1, g);
+            assert_int_equal(am_graph_reverse_threads(g, threads, &r, NULL),
+                             AM_OK);
+            assert_same_graph(r1, r);
+            assert_int_equal(am_csr_group(n, m, t, threads, first, perm),
+                             AM_OK);
+            assert_memory_equal(first, first1, ((size_t)n + 1) * 8);
+            assert_memory_equal(perm, perm1, (size_t)m * 8);
+            am_graph_destroy(g);
+            am_graph_destroy(r);
+        }
+        am_graph_destroy(g1);
+        am_graph_destroy(r1);
+    }
+    /* the lowest bad arc is named, whatever the threads */
+    for (int64_t a = 0; a < m; a++)
+        t[a] = h[a] = 0;
+    t[250000] = 5;           /* out of range (n = 3) */
+    w[200000] = AM_TIME_INF; /* too slow: lower, so named */
+    for (int threads = 1; threads <= 3; threads++) {
+        am_graph *g = NULL;
+        am_error err;
+        am_error_clear(&err);
+        assert_int_equal(
+            am_graph_build_threads(3, m, t, h, w, threads, &g, &err),
+            AM_ERR_INVALID);
+        assert_null(g);
+        assert_int_equal(err.feature, 200000);
+        assert_non_null(strstr(err.msg, "infinity"));
+    }
+    free(t);
+    free(h);
+    free(w);
+    free(first);
+    free(perm);
+    free(first1);
+    free(perm1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +297,7 @@ int main(void)
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_validate_detects_corruption),
+        cmocka_unit_test(test_parallel_builds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
