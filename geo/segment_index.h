@@ -67,6 +67,27 @@ int32_t am_segment_index_nearest_hint(const am_segment_index *idx, double x,
                                       double y, double max_dist, int32_t *hint,
                                       double *dist, double *frac);
 
+/* Scratch of am_segment_index_nearest_many: one per thread (about 11 KiB). */
+typedef struct am_segment_query am_segment_query;
+
+/* AM_ERR_INVALID (out NULL), AM_ERR_NOMEM. */
+am_status am_segment_query_create(am_segment_query **out);
+
+/* Accepts NULL. */
+void am_segment_query_destroy(am_segment_query *q);
+
+/*
+ * For each of the m points (x[k], y[k]): id[k] = am_segment_index_nearest
+ * (idx, x[k], y[k], max_dist, NULL, &frac[k]), the same answers bit for
+ * bit, computed by blocks of neighbouring points (see segment_index.c).
+ * q: the caller's thread's scratch (its warm start carries over between
+ * calls; the answers do not depend on it).
+ */
+void am_segment_index_nearest_many(const am_segment_index *idx, int32_t m,
+                                   const double *x, const double *y,
+                                   double max_dist, am_segment_query *q,
+                                   int32_t *id, double *frac);
+
 /* Segments indexed (finite ones). */
 int32_t am_segment_index_count(const am_segment_index *idx);
 

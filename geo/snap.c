@@ -12,8 +12,10 @@
  * into the metric frame with its thread's own transform (PROJ objects and
  * contexts are not thread-safe, so each thread has a clone, made serially
  * before the parallel region), queries the segment index (read-only,
- * thread-safe) per point and measures the off-network leg with the
- * geodesic inverse (Karney 2013; thread-safe). Tasks write only their own
+ * thread-safe) for the chunk's points (am_segment_index_nearest_many: block
+ * queries where they pay, the fragment index's in particular) and measures
+ * the off-network leg with the geodesic inverse (Karney 2013;
+ * thread-safe). Tasks write only their own
  * range of the outputs, and PROJ transforms each point on its own, so the
  * bytes written do not depend on the thread count or the schedule. Chunks
  * run in rounds of AM_SNAP_ROUND_CHUNKS; between rounds the calling thread
@@ -56,6 +58,9 @@
 typedef struct snap_worker {
     am_transform *tr; /* owned clone */
     double *x, *y;    /* [AM_SNAP_CHUNK] */
+    int32_t *sid;     /* [2 AM_SNAP_CHUNK] nearest segment: target, fragment */
+    double *f;        /* [2 AM_SNAP_CHUNK] where on it */
+    am_segment_query *q[2]; /* block queries: target, fragments */
 } snap_worker;
 
 /* The work of one chunk [i0, i0 + m): its status; *count what it counts. */
@@ -103,6 +108,10 @@ static void workers_destroy(snap_worker *w, int nt)
         am_transform_destroy(w[k].tr);
         am_free(w[k].x);
         am_free(w[k].y);
+        am_free(w[k].sid);
+        am_free(w[k].f);
+        am_segment_query_destroy(w[k].q[0]);
+        am_segment_query_destroy(w[k].q[1]);
     }
     am_free(w);
 }
@@ -118,7 +127,11 @@ static am_status workers_create(const am_transform *tr, int nt,
     for (int k = 0; k < nt; k++) {
         w[k].x = am_alloc_array(AM_SNAP_CHUNK, sizeof *w[k].x);
         w[k].y = am_alloc_array(AM_SNAP_CHUNK, sizeof *w[k].y);
-        if (w[k].x == NULL || w[k].y == NULL)
+        w[k].sid = am_alloc_array(2 * AM_SNAP_CHUNK, sizeof *w[k].sid);
+        w[k].f = am_alloc_array(2 * AM_SNAP_CHUNK, sizeof *w[k].f);
+        if (w[k].x == NULL || w[k].y == NULL || w[k].sid == NULL ||
+            w[k].f == NULL || am_segment_query_create(&w[k].q[0]) != AM_OK ||
+            am_segment_query_create(&w[k].q[1]) != AM_OK)
             goto cleanup;
         if ((rc = am_transform_clone(tr, &w[k].tr, err)) != AM_OK)
             goto cleanup;
@@ -328,20 +341,16 @@ static int segment_ok(const am_snap_target *t, const am_segment *s)
  * geodesic snap distance; NaN: off network). A geodesic lower bound
  * (am_geodesic_distance_lower_m) settles most points without the geodesic
  * itself: the point is not nearer to a fragment when the bound is already
- * >= d_on. *hint: the fragment index's warm start.
+ * >= d_on. sid, f: the point's nearest fragment segment (-1: none) and
+ * where on it.
  */
-static am_status fragment_of(const snap_job *j, int32_t i, double x, double y,
-                             double d_on, int32_t *hint)
+static am_status fragment_of(const snap_job *j, int32_t i, int32_t sid,
+                             double f, double d_on)
 {
     const am_snap_target *t = j->t;
     const am_snap_fragments *fr = j->frag;
-    double f = 0.0;
     fr->dist_m[i] = NAN;
     fr->node[i] = -1;
-    if (!(isfinite(x) && isfinite(y)))
-        return AM_OK;
-    const int32_t sid = am_segment_index_nearest_hint(fr->index, x, y, j->max_m,
-                                                      hint, NULL, &f);
     if (sid < 0)
         return AM_OK;
     if (sid >= fr->n_segments || !segment_ok(t, &fr->seg[sid]))
@@ -372,18 +381,23 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
     const am_snap_target *t = j->t;
     double *x = w->x, *y = w->y;
     int32_t on = 0;
-    int32_t hint = -1, frag_hint = -1; /* warm starts, per chunk */
+    int32_t *fsid = w->sid + AM_SNAP_CHUNK;
+    double *ff = w->f + AM_SNAP_CHUNK;
     memcpy(x, j->lon + i0, sizeof *x * (size_t)m);
     memcpy(y, j->lat + i0, sizeof *y * (size_t)m);
     if (am_transform_points(w->tr, (size_t)m, x, y, NULL, NULL) != AM_OK)
         return AM_ERR_CRS;
+    /* failed points are HUGE_VAL: no segment */
+    am_segment_index_nearest_many(t->index, m, x, y, j->max_m, w->q[0], w->sid,
+                                  w->f);
+    if (j->frag != NULL)
+        am_segment_index_nearest_many(j->frag->index, m, x, y, j->max_m,
+                                      w->q[1], fsid, ff);
     for (int32_t k = 0; k < m; k++) {
         const int32_t i = i0 + k;
-        int32_t sid = -1;
-        double f = 0.0, d = NAN;
-        if (isfinite(x[k]) && isfinite(y[k])) /* failed: HUGE_VAL */
-            sid = am_segment_index_nearest_hint(t->index, x[k], y[k], j->max_m,
-                                                &hint, NULL, &f);
+        const int32_t sid = w->sid[k];
+        const double f = w->f[k];
+        double d = NAN;
         if (sid >= t->n_segments)
             return AM_ERR_INTERNAL;
         if (sid < 0) {
@@ -406,7 +420,7 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
                      &j->offset_ds[2 * i]);
         }
         if (j->frag != NULL) {
-            const am_status rc = fragment_of(j, i, x[k], y[k], d, &frag_hint);
+            const am_status rc = fragment_of(j, i, fsid[k], ff[k], d);
             if (rc != AM_OK)
                 return rc;
         }

@@ -525,6 +525,147 @@ static void test_hint_and_threads_same_answer(void **state)
     free(lat);
 }
 
+/* Brute force: the least (squared distance, id) over every segment, by
+ * segment_index.c's distance (the same expressions), within max_dist. */
+static int32_t brute_nearest(int32_t n_seg, const am_segment *seg,
+                             const double *vx, const double *vy, double qx,
+                             double qy, double max_dist, double *frac)
+{
+    double best_d2 = max_dist * max_dist * (1.0 + 8.0 * 2.220446049250313e-16);
+    int32_t best = -1;
+    double best_t = 0.0;
+    for (int32_t i = 0; i < n_seg; i++) {
+        const double x0 = vx[seg[i].v0], y0 = vy[seg[i].v0];
+        const double x1 = vx[seg[i].v1], y1 = vy[seg[i].v1];
+        const double dx = x1 - x0, dy = y1 - y0, l2 = dx * dx + dy * dy;
+        double u = l2 > 0.0 ? ((qx - x0) * dx + (qy - y0) * dy) / l2 : 0.0;
+        double ftx = x0 + u * dx, fty = y0 + u * dy;
+        if (!(u > 0.0)) {
+            u = 0.0;
+            ftx = x0;
+            fty = y0;
+        } else if (u >= 1.0) {
+            u = 1.0;
+            ftx = x1;
+            fty = y1;
+        }
+        const double d2 = (qx - ftx) * (qx - ftx) + (qy - fty) * (qy - fty);
+        if (d2 < best_d2 || (d2 == best_d2 && (best < 0 || i < best))) {
+            best_d2 = d2;
+            best = i;
+            best_t = u;
+        }
+    }
+    *frac = 0.0;
+    if (best < 0 || !(sqrt(best_d2) <= max_dist))
+        return -1;
+    *frac = best_t;
+    return best;
+}
+
+/*
+ * Block queries (am_segment_index_nearest_many) answer exactly as one
+ * query per point, and as brute force: random segments on an integer grid
+ * (ties, points exactly on vertices and segments), zero-length segments, a
+ * dense knot of segments (candidate lists that overflow), points in runs
+ * (blocks) and scattered, beyond the radius, non-finite; several radii,
+ * one scratch reused across calls (its warm start and block switch).
+ */
+static void test_nearest_many_oracle(void **state)
+{
+    (void)state;
+    enum { NV = 1200, NS = 900, NP = 3000 };
+    double *vx = malloc(sizeof *vx * NV), *vy = malloc(sizeof *vy * NV);
+    am_segment *seg = calloc(NS, sizeof *seg);
+    double *px = malloc(sizeof *px * NP), *py = malloc(sizeof *py * NP);
+    double *f = malloc(sizeof *f * NP);
+    int32_t *id = malloc(sizeof *id * NP);
+    assert_true(vx && vy && seg && px && py && f && id);
+    am_segment_query *q = NULL;
+    assert_int_equal(am_segment_query_create(&q), AM_OK);
+    for (int round = 0; round < 6; round++) {
+        /* vertices: an integer grid over 2 km, a knot of 400 in 20 m */
+        for (int v = 0; v < NV; v++) {
+            if (v < 400) {
+                vx[v] = 1000.0 + (double)(splitmix64() % 21);
+                vy[v] = 1000.0 + (double)(splitmix64() % 21);
+            } else {
+                vx[v] = (double)(splitmix64() % 2001) * (round % 2 ? 1.0 : 0.5);
+                vy[v] = (double)(splitmix64() % 2001) * (round % 2 ? 1.0 : 0.5);
+            }
+        }
+        for (int i = 0; i < NS; i++) {
+            const int knot = i < 300;
+            seg[i].v0 = (int32_t)(knot ? splitmix64() % 400
+                                       : 400 + splitmix64() % (NV - 400));
+            /* short segments to a nearby vertex index, some zero-length */
+            seg[i].v1 = i % 17 == 0 ? seg[i].v0
+                        : knot      ? (int32_t)(splitmix64() % 400)
+                               : (int32_t)(400 + splitmix64() % (NV - 400));
+        }
+        am_segment_index *idx = NULL;
+        assert_int_equal(am_segment_index_build(NS, seg, NV, vx, vy, &idx),
+                         AM_OK);
+        /* points: runs along rows (blocks), the knot, vertices, far away */
+        int32_t k = 0;
+        while (k < NP) {
+            const int kind = (int)(splitmix64() % 5);
+            const int len = 1 + (int)(splitmix64() % 24);
+            const double x0 = 2500.0 * (unif_pm() + 1.0) - 1500.0;
+            const double y0 = 2500.0 * (unif_pm() + 1.0) - 1500.0;
+            const double step =
+                kind == 4 ? 1.0 : 23.0 + 80.0 * (unif_pm() + 1.0);
+            for (int j = 0; j < len && k < NP; j++, k++) {
+                if (kind == 0) { /* exactly on a vertex */
+                    const int32_t v = (int32_t)(splitmix64() % NV);
+                    px[k] = vx[v];
+                    py[k] = vy[v];
+                } else if (kind == 1 && j % 9 == 4) { /* non-finite */
+                    px[k] = j % 2 ? NAN : HUGE_VAL;
+                    py[k] = 0.0;
+                } else if (kind == 4) { /* in the knot */
+                    px[k] = 1000.0 + 0.5 * (double)(splitmix64() % 41);
+                    py[k] = 1000.0 + 0.5 * (double)(splitmix64() % 41) + j;
+                } else { /* a row, on integer (often tied) places */
+                    px[k] = floor(x0 + step * j);
+                    py[k] = kind == 2 ? floor(y0) : floor(y0) + 0.5;
+                }
+            }
+        }
+        const double radii[] = {0.0, 3.0, 60.0, 400.0, 5000.0, INFINITY};
+        for (size_t r = 0; r < sizeof radii / sizeof radii[0]; r++) {
+            /* in pieces, as the snap calls it */
+            for (int32_t i0 = 0; i0 < NP; i0 += 700) {
+                const int32_t m = NP - i0 < 700 ? NP - i0 : 700;
+                am_segment_index_nearest_many(idx, m, px + i0, py + i0,
+                                              radii[r], q, id + i0, f + i0);
+            }
+            for (int32_t i = 0; i < NP; i++) {
+                double d1, f1, fb;
+                const int32_t s1 = am_segment_index_nearest(idx, px[i], py[i],
+                                                            radii[r], &d1, &f1);
+                assert_int_equal(id[i], s1);
+                assert_memory_equal(&f[i], &f1, sizeof f1);
+                if (!isfinite(px[i]))
+                    continue;
+                const int32_t sb =
+                    brute_nearest(NS, seg, vx, vy, px[i], py[i], radii[r], &fb);
+                assert_int_equal(s1, sb);
+                assert_memory_equal(&f1, &fb, sizeof fb);
+            }
+        }
+        am_segment_index_destroy(idx);
+    }
+    am_segment_query_destroy(q);
+    free(vx);
+    free(vy);
+    free(seg);
+    free(px);
+    free(py);
+    free(f);
+    free(id);
+}
+
 /*
  * The fragment check made in the snap's pass (am_snap_points_fragments)
  * gives exactly what the engine computed before with a second snap of
@@ -1118,6 +1259,7 @@ int main(void)
         cmocka_unit_test(test_progress_and_cancel),
         cmocka_unit_test(test_cell_centres_geographic),
         cmocka_unit_test(test_cell_centres_projected),
+        cmocka_unit_test(test_nearest_many_oracle),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
