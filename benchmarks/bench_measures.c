@@ -4,6 +4,7 @@
  *
  *   build/benchmarks/bench_measures dump SCENARIO.yaml DUMP [THREADS]
  *   build/benchmarks/bench_measures run DUMP [--trials N] [--catchments]
+ *                                   [--only-fca] [--only-catchments]
  *                                   [THREADS...]
  *
  * dump builds the scenario's model (roads to snap) and its first facility
@@ -15,7 +16,10 @@
  * min over N trials (default 3), and the median process CPU time, of: the
  * multi-source nearest search (am_nearest_nodes), nearest per cell, coverage,
  * 2SFCA (am_fca_run) and the weighted summary; with --catchments also
- * am_catchments_compute. It prints one JSON line per thread count, with an
+ * am_catchments_compute; --only-fca times am_fca_run alone and
+ * --only-catchments am_catchments_compute alone (the result's FNV-1a hash
+ * on stderr: equal across versions and thread counts means byte-identical
+ * catchments). It prints one JSON line per thread count, with an
  * FNV-1a hash of every output's bytes: equal hashes across thread counts (and
  * before / after a change) mean byte-identical results. Not part of ctest.
  */
@@ -400,8 +404,8 @@ int main(int argc, char **argv)
     }
     fprintf(stderr,
             "usage: %s dump SCENARIO.yaml DUMP [THREADS]\n"
-            "       %s run DUMP [--trials N] [--catchments] "
-            "[THREADS...]\n",
+            "       %s run DUMP [--trials N] [--catchments] [--only-fca] "
+            "[--only-catchments] [THREADS...]\n",
             argv[0], argv[0]);
     return 2;
 }

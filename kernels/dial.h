@@ -15,9 +15,7 @@
  *
  * The caller's records are an array with one dummy record before node 0:
  * the list updates that touch "no node" (-1) write the dummy's links
- * instead of branching. The queue addresses the links through `base`
- * (the link member of node 0's record) and `stride` (the record size):
- * with a constant stride the inline functions compile to plain indexing.
+ * instead of branching.
  *
  * bucket[t] stores the first node + 1 (0: empty), so a zeroed array (calloc)
  * is an empty queue and only the pages of the times a search reaches are
@@ -29,7 +27,6 @@
 #ifndef AM_DIAL_H
 #define AM_DIAL_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "common/error.h"
@@ -53,63 +50,61 @@ am_status am_dial_init(am_dial *q, uint32_t n_buckets);
 /* Frees the arrays; q may be zeroed or half made. */
 void am_dial_free(am_dial *q);
 
-/* The links of node v (v = -1: the dummy). */
-static inline am_dial_link *am_dial_at(char *base, size_t stride, int32_t v)
-{
-    return (am_dial_link *)(base + (ptrdiff_t)v * (ptrdiff_t)stride);
-}
+/*
+ * The operations are macros over the caller's record array `rec` (indexed
+ * by node, rec[-1] the dummy; each record has an am_dial_link member `q`)
+ * and the queue's arrays `bucket` and `occ` (local copies of q->bucket and
+ * q->occ): type-generic, and compiled exactly as code written out for that
+ * record type (inline functions through a byte stride measured 8 % more
+ * instructions per settled node in the search). Arguments are evaluated
+ * more than once: pass plain variables.
+ */
 
-/* Puts v (not queued) first in bucket t < n_buckets. */
-static inline void am_dial_push(am_dial *q, char *base, size_t stride,
-                                int32_t v, uint32_t t)
-{
-    const int32_t h = q->bucket[t] - 1;
-    am_dial_link *lv = am_dial_at(base, stride, v);
-    lv->next = h;
-    lv->prev = -1;
-    am_dial_at(base, stride, h)->prev = v; /* the dummy when empty */
-    q->bucket[t] = v + 1;
-    q->occ[t >> 6] |= (uint64_t)1 << (t & 63);
-}
+/* Puts node v (not queued) first in bucket t. */
+#define AM_DIAL_PUSH(rec, bucket, occ, v, t)                                   \
+    do {                                                                       \
+        const int32_t dial_h_ = (bucket)[t] - 1;                               \
+        (rec)[v].q.next = dial_h_;                                             \
+        (rec)[v].q.prev = -1;                                                  \
+        (rec)[dial_h_].q.prev = (v); /* the dummy when empty */                \
+        (bucket)[t] = (v) + 1;                                                 \
+        (occ)[(t) >> 6] |= (uint64_t)1 << ((t)&63);                            \
+    } while (0)
 
-/* Takes v out of bucket t (where it is queued). */
-static inline void am_dial_remove(am_dial *q, char *base, size_t stride,
-                                  int32_t v, uint32_t t)
-{
-    const am_dial_link *lv = am_dial_at(base, stride, v);
-    const int32_t p = lv->prev, nx = lv->next;
-    if (p >= 0) {
-        am_dial_at(base, stride, p)->next = nx;
-    } else {
-        q->bucket[t] = nx + 1;
-        if (nx < 0)
-            q->occ[t >> 6] &= ~((uint64_t)1 << (t & 63));
-    }
-    if (nx >= 0)
-        am_dial_at(base, stride, nx)->prev = p;
-}
+/* Takes node v out of bucket t, where it is queued. */
+#define AM_DIAL_REMOVE(rec, bucket, occ, v, t)                                 \
+    do {                                                                       \
+        const int32_t dial_p_ = (rec)[v].q.prev, dial_n_ = (rec)[v].q.next;    \
+        if (dial_p_ >= 0) {                                                    \
+            (rec)[dial_p_].q.next = dial_n_;                                   \
+        } else {                                                               \
+            (bucket)[t] = dial_n_ + 1;                                         \
+            if (dial_n_ < 0)                                                   \
+                (occ)[(t) >> 6] &= ~((uint64_t)1 << ((t)&63));                 \
+        }                                                                      \
+        if (dial_n_ >= 0)                                                      \
+            (rec)[dial_n_].q.prev = dial_p_;                                   \
+    } while (0)
 
 /*
- * Pops the first node of the first non-empty bucket >= *b (the queue must
- * not be empty, and hold nothing below *b); *b becomes that bucket's time.
- * The popped node's next link still names the node popped after it from
- * the same bucket (-1: none), for prefetching.
+ * Pops the first node of the first non-empty bucket >= b (a uint32_t
+ * variable; the queue must not be empty nor hold anything below b) into
+ * u (an int32_t variable); b becomes that bucket's time. rec[u].q.next
+ * still names the node popped after u from the same bucket (-1: none),
+ * for prefetching.
  */
-static inline int32_t am_dial_pop(am_dial *q, char *base, size_t stride,
-                                  uint32_t *b)
-{
-    uint32_t w = *b >> 6;
-    uint64_t x = q->occ[w] & (~(uint64_t)0 << (*b & 63));
-    while (x == 0)
-        x = q->occ[++w];
-    const uint32_t t = (w << 6) | (uint32_t)__builtin_ctzll(x);
-    const int32_t u = q->bucket[t] - 1;
-    const int32_t nx = am_dial_at(base, stride, u)->next;
-    q->bucket[t] = nx + 1;
-    am_dial_at(base, stride, nx)->prev = -1; /* the dummy when u was last */
-    q->occ[w] &= ~((uint64_t)(nx < 0) << (t & 63));
-    *b = t;
-    return u;
-}
+#define AM_DIAL_POP(rec, bucket, occ, b, u)                                    \
+    do {                                                                       \
+        uint32_t dial_w_ = (b) >> 6;                                           \
+        uint64_t dial_x_ = (occ)[dial_w_] & (~(uint64_t)0 << ((b)&63));        \
+        while (dial_x_ == 0)                                                   \
+            dial_x_ = (occ)[++dial_w_];                                        \
+        (b) = (dial_w_ << 6) | (uint32_t)__builtin_ctzll(dial_x_);             \
+        (u) = (bucket)[b] - 1;                                                 \
+        const int32_t dial_n_ = (rec)[u].q.next;                               \
+        (bucket)[b] = dial_n_ + 1;                                             \
+        (rec)[dial_n_].q.prev = -1; /* the dummy when u was the last */        \
+        (occ)[dial_w_] &= ~((uint64_t)(dial_n_ < 0) << ((b)&63));              \
+    } while (0)
 
 #endif /* AM_DIAL_H */

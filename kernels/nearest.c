@@ -168,8 +168,6 @@ typedef struct lex_node {
     am_dial_link q;
 } lex_node;
 
-#define LX_STRIDE sizeof(lex_node)
-
 /* The bucket search from the seeded labels (read from and written back to
  * node_time_ds / node_src). */
 static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
@@ -185,7 +183,8 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
         return AM_ERR_NOMEM;
     }
     lex_node *nd = nd_mem + 1;
-    char *base = (char *)&nd[0].q;
+    int32_t *bucket = q.bucket;
+    uint64_t *occ = q.occ;
     nd[-1] = (lex_node){AM_TIME_INF, -1, {-1, -2}};
     for (int32_t v = 0; v < n; v++)
         nd[v] = (lex_node){node_time_ds[v], node_src[v], {-1, -2}};
@@ -194,7 +193,8 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
     for (int32_t i = 0; i < n_seeds; i++) {
         const int32_t v = seeds[i];
         if (nd[v].q.prev == -2) {
-            am_dial_push(&q, base, LX_STRIDE, v, nd[v].t);
+            const uint32_t tv = nd[v].t;
+            AM_DIAL_PUSH(nd, bucket, occ, v, tv);
             queued++;
             b = nd[v].t < b ? nd[v].t : b;
         }
@@ -203,7 +203,8 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
     const int32_t *head = g_rev->head;
     const uint32_t *arc_ds = g_rev->time_ds;
     while (queued > 0) {
-        const int32_t u = am_dial_pop(&q, base, LX_STRIDE, &b);
+        int32_t u;
+        AM_DIAL_POP(nd, bucket, occ, b, u);
         nd[u].q.prev = -2;
         queued--;
         const int32_t su = nd[u].s;
@@ -218,14 +219,14 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
                 if (tv == AM_TIME_INF)
                     queued++;
                 else
-                    am_dial_remove(&q, base, LX_STRIDE, v, tv);
+                    AM_DIAL_REMOVE(nd, bucket, occ, v, tv);
                 nd[v].t = t;
                 nd[v].s = su;
-                am_dial_push(&q, base, LX_STRIDE, v, t);
+                AM_DIAL_PUSH(nd, bucket, occ, v, t);
             } else if (su < nd[v].s) { /* same time, lower source */
                 nd[v].s = su;
                 if (nd[v].q.prev == -2) { /* popped: t == b, zero arc */
-                    am_dial_push(&q, base, LX_STRIDE, v, t);
+                    AM_DIAL_PUSH(nd, bucket, occ, v, t);
                     queued++;
                 }
             }

@@ -66,10 +66,6 @@ typedef struct node_state {
     am_dial_link q; /* its bucket's list (heap: q.prev is its position) */
 } node_state;
 
-/* The queue's view of the records: node v's links. */
-#define ST_BASE(st) ((char *)&(st)[0].q)
-#define ST_STRIDE sizeof(node_state)
-
 struct am_search {
     int32_t cap;        /* largest graph (n_nodes) this workspace serves */
     node_state *st_mem; /* [cap + 1]: a dummy record, then the nodes' */
@@ -133,8 +129,8 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
                         int32_t queued, uint32_t limit_ds)
 {
     node_state *st = s->st;
-    char *base = ST_BASE(st);
-    am_dial *q = &s->queue;
+    int32_t *bucket = s->queue.bucket;
+    uint64_t *occ = s->queue.occ;
     int32_t *touched = s->touched;
     int32_t n_touched = s->n_touched;
     const int64_t *first_out = g->first_out;
@@ -142,7 +138,8 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
     const uint32_t *time_ds = g->time_ds;
     uint32_t b = t0;
     while (queued > 0) {
-        const int32_t u = am_dial_pop(q, base, ST_STRIDE, &b);
+        int32_t u;
+        AM_DIAL_POP(st, bucket, occ, b, u);
         const int32_t nx = st[u].q.next;
         queued--;
         /* The next node in this bucket is popped next: start loading its
@@ -159,10 +156,11 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
                     touched[n_touched++] = v;
                     queued++;
                 } else {
-                    am_dial_remove(q, base, ST_STRIDE, v, st[v].dist);
+                    const uint32_t tv = st[v].dist;
+                    AM_DIAL_REMOVE(st, bucket, occ, v, tv);
                 }
                 st[v].dist = t;
-                am_dial_push(q, base, ST_STRIDE, v, t);
+                AM_DIAL_PUSH(st, bucket, occ, v, t);
             }
         }
     }
@@ -323,11 +321,12 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
             s->touched[s->n_touched++] = v;
             queued++;
         } else if (buckets) {
-            am_dial_remove(&s->queue, ST_BASE(st), ST_STRIDE, v, st[v].dist);
+            const uint32_t tv = st[v].dist;
+            AM_DIAL_REMOVE(st, s->queue.bucket, s->queue.occ, v, tv);
         }
         st[v].dist = t;
         if (buckets)
-            am_dial_push(&s->queue, ST_BASE(st), ST_STRIDE, v, t);
+            AM_DIAL_PUSH(st, s->queue.bucket, s->queue.occ, v, t);
         t0 = t < t0 ? t : t0;
     }
     if (buckets)
