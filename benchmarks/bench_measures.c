@@ -4,6 +4,7 @@
  *
  *   build/benchmarks/bench_measures dump SCENARIO.yaml DUMP [THREADS]
  *   build/benchmarks/bench_measures run DUMP [--trials N] [--catchments]
+ *                                   [--only-fca] [--only-catchments]
  *                                   [THREADS...]
  *
  * dump builds the scenario's model (roads to snap) and its first facility
@@ -15,7 +16,10 @@
  * min over N trials (default 3), and the median process CPU time, of: the
  * multi-source nearest search (am_nearest_nodes), nearest per cell, coverage,
  * 2SFCA (am_fca_run) and the weighted summary; with --catchments also
- * am_catchments_compute. It prints one JSON line per thread count, with an
+ * am_catchments_compute; --only-fca times am_fca_run alone and
+ * --only-catchments am_catchments_compute alone (the result's FNV-1a hash
+ * on stderr: equal across versions and thread counts means byte-identical
+ * catchments). It prints one JSON line per thread count, with an
  * FNV-1a hash of every output's bytes: equal hashes across thread counts (and
  * before / after a change) mean byte-identical results. Not part of ctest.
  */
@@ -213,6 +217,7 @@ static const char *step_name[N_STEPS] = {"nearest_nodes", "nearest_cells",
                                          "summary",       "catchments"};
 
 static int only_fca = 0;
+static int only_catch = 0;
 
 static int do_run(const dump *x, int trials, int with_catch, int threads)
 {
@@ -241,6 +246,31 @@ static int do_run(const dump *x, int trials, int with_catch, int threads)
     if (trials > 64)
         trials = 64;
     for (int k = 0; k < trials && !bad; k++) {
+        if (only_catch) {
+            double a = now_s(), ua = cpu_s();
+            am_catchments *cc = NULL;
+            bad |= am_catchments_compute(&x->g, ns, x->site_node, x->site_off,
+                                         x->thr_ds, x->keep, 0, threads, NULL,
+                                         NULL, &cc, &err) != AM_OK;
+            for (int q = 0; q < N_STEPS; q++)
+                t[q][k] = u[q][k] = 0.0;
+            t[5][k] = now_s() - a;
+            u[5][k] = cpu_s() - ua;
+            if (cc != NULL) {
+                uint64_t hc = 1469598103934665603ull;
+                const int64_t nz = am_catchments_nnz(cc);
+                hc = fnv(hc, cc->first, ((size_t)cc->n_rows + 1) * 8);
+                hc = fnv(hc, cc->col, (size_t)nz * sizeof *cc->col);
+                if (cc->time16 != NULL)
+                    hc = fnv(hc, cc->time16, (size_t)nz * 2);
+                else
+                    hc = fnv(hc, cc->time_ds, (size_t)nz * 4);
+                fprintf(stderr, "catchments hash %016llx\n",
+                        (unsigned long long)hc);
+            }
+            am_catchments_destroy(cc);
+            continue;
+        }
         if (only_fca) {
             double a = now_s(), ua = cpu_s();
             bad |= am_fca_run(&p, &x->c, d, x->capacity, threads, dem, ratio,
@@ -351,6 +381,8 @@ int main(int argc, char **argv)
         for (int i = 3; i < argc; i++) {
             if (strcmp(argv[i], "--trials") == 0 && i + 1 < argc)
                 trials = atoi(argv[++i]);
+            else if (strcmp(argv[i], "--only-catchments") == 0)
+                only_catch = with_catch = 1;
             else if (strcmp(argv[i], "--only-fca") == 0)
                 only_fca = 1;
             else if (strcmp(argv[i], "--catchments") == 0)
@@ -372,8 +404,8 @@ int main(int argc, char **argv)
     }
     fprintf(stderr,
             "usage: %s dump SCENARIO.yaml DUMP [THREADS]\n"
-            "       %s run DUMP [--trials N] [--catchments] "
-            "[THREADS...]\n",
+            "       %s run DUMP [--trials N] [--catchments] [--only-fca] "
+            "[--only-catchments] [THREADS...]\n",
             argv[0], argv[0]);
     return 2;
 }

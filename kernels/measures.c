@@ -60,11 +60,11 @@
  * Sums of times never overflow: offsets and stored times are < AM_TIME_INF
  * (2^31 - 1), so their sum fits in uint32_t.
  * Weighted median: the values' order keys (IEEE bits flipped so that
- * unsigned order is numeric order, -0 keyed as +0) sorted with a stable
- * LSD radix sort (8-bit digits, digits equal in every key skipped), in
- * parallel by chunks; stable from index order, so the (value, index)
+ * unsigned order is numeric order, -0 keyed as +0) sorted with their
+ * indices by the shared stable LSD radix sort (radix.h), in parallel by
+ * chunks; stable from index order, so the (value, index)
  * order of the comparison sort it replaced, and the same cumulative sums.
- * Allocation: am_fca_run (see above) and am_weighted_summary (32 bytes per
+ * Allocation: am_fca_run (see above) and am_weighted_summary (24 bytes per
  * entry).
  */
 #include "kernels/measures.h"
@@ -77,6 +77,7 @@
 #include "common/alloc.h"
 #include "common/units.h"
 #include "kernels/parallel.h"
+#include "kernels/radix.h"
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -631,13 +632,6 @@ am_status am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
     return AM_OK;
 }
 
-/* An entry of the weighted median's sort: the value's order key and its
- * weight (its index is its place before the stable sort). */
-typedef struct vi_key {
-    uint64_t key;
-    double w;
-} vi_key;
-
 /* An unsigned key in the order of the (non-NaN) doubles, -0 and +0 equal
  * (as the comparison operators have them). */
 static uint64_t double_key(double v)
@@ -661,65 +655,12 @@ static double key_double(uint64_t key)
     return v;
 }
 
-#define RADIX_BITS 8
-#define RADIX_SIZE (1 << RADIX_BITS)
-
-/*
- * Stable LSD radix sort of a[0..n) by key (8-bit digits, digits equal in
- * every key skipped), b[0..n) scratch; hist is [nt][RADIX_SIZE]. Each
- * thread counts and scatters its own contiguous chunk, the chunks in
- * order: stable, so the result (ascending key, then the input order) is
- * the same for any thread count. Returns the array holding the result.
- */
-static vi_key *radix_sort(vi_key *a, vi_key *b, int32_t n, int nt,
-                          int64_t *hist)
-{
-    uint64_t all_or = 0, all_and = ~(uint64_t)0;
-    for (int32_t q = 0; q < n; q++) {
-        all_or |= a[q].key;
-        all_and &= a[q].key;
-    }
-    const uint64_t varies = all_or ^ all_and;
-    for (int shift = 0; shift < 64; shift += RADIX_BITS) {
-        if (((varies >> shift) & (RADIX_SIZE - 1)) == 0)
-            continue;
-#pragma omp parallel num_threads(nt) default(none)                             \
-    shared(a, b, n, nt, hist, shift)
-        {
-            const int t = omp_get_thread_num();
-            const int nth = omp_get_num_threads(); /* <= nt */
-            const int32_t lo = (int32_t)((int64_t)n * t / nth);
-            const int32_t hi = (int32_t)((int64_t)n * (t + 1) / nth);
-            int64_t *h = hist + (size_t)t * RADIX_SIZE;
-            memset(h, 0, RADIX_SIZE * sizeof *h);
-            for (int32_t q = lo; q < hi; q++)
-                h[(a[q].key >> shift) & (RADIX_SIZE - 1)]++;
-#pragma omp barrier
-#pragma omp single
-            {
-                int64_t run = 0;
-                for (int dg = 0; dg < RADIX_SIZE; dg++)
-                    for (int u = 0; u < nth; u++) {
-                        const int64_t c = hist[(size_t)u * RADIX_SIZE + dg];
-                        hist[(size_t)u * RADIX_SIZE + dg] = run;
-                        run += c;
-                    }
-            }
-            for (int32_t q = lo; q < hi; q++)
-                b[h[(a[q].key >> shift) & (RADIX_SIZE - 1)]++] = a[q];
-        }
-        vi_key *tmp = a;
-        a = b;
-        b = tmp;
-    }
-    return a;
-}
-
 am_status am_weighted_summary(int32_t n, const double *values, const double *w,
                               int n_threads, double *mean, double *median)
 {
     double m = NAN, med = NAN;
-    vi_key *keys = NULL, *scratch = NULL;
+    uint64_t *keys = NULL, *keys2 = NULL;
+    int32_t *idx = NULL, *idx2 = NULL;
     int64_t *hist = NULL;
     am_status rc = AM_OK;
 
@@ -736,9 +677,12 @@ am_status am_weighted_summary(int32_t n, const double *values, const double *w,
 
     const int nt = am_parallel_threads(n_threads);
     keys = am_alloc_array((size_t)k, sizeof *keys);
-    scratch = am_alloc_array((size_t)k, sizeof *scratch);
-    hist = am_alloc_array((size_t)nt * RADIX_SIZE, sizeof *hist);
-    if (keys == NULL || scratch == NULL || hist == NULL) {
+    keys2 = am_alloc_array((size_t)k, sizeof *keys2);
+    idx = am_alloc_array((size_t)k, sizeof *idx);
+    idx2 = am_alloc_array((size_t)k, sizeof *idx2);
+    hist = am_alloc_array((size_t)nt * AM_RADIX_DIGITS, sizeof *hist);
+    if (keys == NULL || keys2 == NULL || idx == NULL || idx2 == NULL ||
+        hist == NULL) {
         rc = AM_ERR_NOMEM;
         goto done;
     }
@@ -749,8 +693,8 @@ am_status am_weighted_summary(int32_t n, const double *values, const double *w,
         if (w[i] > 0.0 && !isnan(values[i])) {
             sw += w[i];
             swv += w[i] * values[i];
-            keys[k].key = double_key(values[i]);
-            keys[k].w = w[i];
+            keys[k] = double_key(values[i]);
+            idx[k] = i;
             neg_zeros += values[i] == 0.0 && signbit(values[i]);
             k++;
         }
@@ -760,25 +704,27 @@ am_status am_weighted_summary(int32_t n, const double *values, const double *w,
     /* Lower weighted median: first value whose cumulative weight reaches
      * half the total, in (value, index) order. The total is re-summed in
      * that order so the last element always reaches it despite rounding. */
-    const vi_key *s = radix_sort(keys, scratch, k, nt, hist);
+    const int in_tmp = am_radix_sort_u64(k, keys, idx, keys2, idx2, nt, hist);
+    const uint64_t *sk = in_tmp ? keys2 : keys;
+    const int32_t *si = in_tmp ? idx2 : idx;
     double total = 0.0;
     for (int32_t q = 0; q < k; q++)
-        total += s[q].w;
+        total += w[si[q]];
     double cum = 0.0;
     int32_t at = k - 1;
     for (int32_t q = 0; q < k; q++) {
-        cum += s[q].w;
+        cum += w[si[q]];
         if (cum >= 0.5 * total) {
             at = q;
             break;
         }
     }
-    med = key_double(s[at].key);
-    if (s[at].key == ZERO_KEY && neg_zeros > 0) {
+    med = key_double(sk[at]);
+    if (sk[at] == ZERO_KEY && neg_zeros > 0) {
         /* A zero: which one (+0.0 or -0.0) is the r-th zero in index
          * order, the zeros' order in the stable sort. */
         int32_t r = at;
-        while (r > 0 && s[r - 1].key == ZERO_KEY)
+        while (r > 0 && sk[r - 1] == ZERO_KEY)
             r--;
         r = at - r;
         for (int32_t i = 0; i < n; i++) {
@@ -791,7 +737,9 @@ am_status am_weighted_summary(int32_t n, const double *values, const double *w,
 
 done:
     am_free(keys);
-    am_free(scratch);
+    am_free(keys2);
+    am_free(idx);
+    am_free(idx2);
     am_free(hist);
     if (mean != NULL)
         *mean = m;

@@ -96,7 +96,7 @@ am_status am_coverage_run(const am_demand *d, const uint32_t *nearest_ds,
  * cumulative and total weights summed in (v, i) order). Entries with
  * w == 0 or a NaN value are skipped. Both NaN if total weight is 0. Sorts
  * with a parallel stable radix sort on n_threads (<= 0: OpenMP's default);
- * the result is the same for any thread count. Allocates 32 bytes per
+ * the result is the same for any thread count. Allocates 24 bytes per
  * entry: AM_ERR_NOMEM.
  */
 am_status am_weighted_summary(int32_t n, const double *values, const double *w,

@@ -12,10 +12,10 @@
  *
  * The queue is Dial's bucket queue on whole deciseconds (Dial 1969,
  * "Algorithm 360: shortest-path forest with topological ordering", CACM
- * 12(11):632-633), as in search.c: bucket t holds, in a doubly linked list,
- * the nodes whose tentative time is t, and a bitmap of non-empty buckets
- * finds the next one. Within a bucket the pop order is arbitrary, so a node
- * may be popped with (t, s) and later, through a zero-time arc from a node
+ * 12(11):632-633), dial.h, shared with search.c: bucket t holds, in a doubly
+ * linked list, the nodes whose tentative time is t, and a bitmap of non-empty
+ * buckets finds the next one. Within a bucket the pop order is arbitrary, so a
+ * node may be popped with (t, s) and later, through a zero-time arc from a node
  * of the same bucket with a lower source, improved to (t, s' < s): it is
  * then queued again in bucket t and scanned again (label correcting within
  * one time). Sources only decrease, so this stops, and the final labels are
@@ -33,6 +33,7 @@
 
 #include "common/alloc.h"
 #include "common/units.h"
+#include "kernels/dial.h"
 #include "kernels/parallel.h"
 #include "kernels/search.h"
 
@@ -157,45 +158,15 @@ static am_status nearest_heap(const am_graph *g_rev, const int32_t *seeds,
     return AM_OK;
 }
 
-/* A node's label and its place in its bucket's list (prev -2: not queued),
- * in one 16-byte record so that a relaxation touches one cache line. */
+/* A node's label and its place in its bucket's list (q.prev -2: not
+ * queued), in one 16-byte record so that a relaxation touches one cache
+ * line. The queue is Dial's buckets over [0, limit_ds] (dial.h); nd[-1]
+ * is its dummy record. */
 typedef struct lex_node {
     uint32_t t; /* time */
     int32_t s;  /* source */
-    int32_t next, prev;
+    am_dial_link q;
 } lex_node;
-
-/* Dial's buckets over [0, limit_ds] (see search.c); nd[-1] is a dummy. */
-typedef struct lex_buckets {
-    lex_node *nd;
-    int32_t *bucket; /* [limit + 1] first node + 1, 0: empty */
-    uint64_t *occ;   /* [limit / 64 + 1] non-empty buckets */
-} lex_buckets;
-
-static inline void lb_link(lex_buckets *q, int32_t v, uint32_t t)
-{
-    const int32_t h = q->bucket[t] - 1;
-    q->nd[v].next = h;
-    q->nd[v].prev = -1;
-    q->nd[h].prev = v;
-    q->bucket[t] = v + 1;
-    q->occ[t >> 6] |= (uint64_t)1 << (t & 63);
-}
-
-/* Takes queued v out of bucket t. */
-static inline void lb_unlink(lex_buckets *q, int32_t v, uint32_t t)
-{
-    const int32_t p = q->nd[v].prev, nx = q->nd[v].next;
-    if (p >= 0) {
-        q->nd[p].next = nx;
-    } else {
-        q->bucket[t] = nx + 1;
-        if (nx < 0)
-            q->occ[t >> 6] &= ~((uint64_t)1 << (t & 63));
-    }
-    if (nx >= 0)
-        q->nd[nx].prev = p;
-}
 
 /* The bucket search from the seeded labels (read from and written back to
  * node_time_ds / node_src). */
@@ -205,25 +176,25 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
 {
     const int32_t n = g_rev->n_nodes;
     lex_node *nd_mem = am_alloc_array((size_t)n + 1, sizeof *nd_mem);
-    lex_buckets q = {nd_mem + 1,
-                     am_calloc((size_t)limit_ds + 1, sizeof *q.bucket),
-                     am_calloc((size_t)limit_ds / 64 + 1, sizeof *q.occ)};
-    if (nd_mem == NULL || q.bucket == NULL || q.occ == NULL) {
+    am_dial q = {NULL, NULL, 0};
+    if (nd_mem == NULL || am_dial_init(&q, limit_ds + 1) != AM_OK) {
         am_free(nd_mem);
-        am_free(q.bucket);
-        am_free(q.occ);
+        am_dial_free(&q);
         return AM_ERR_NOMEM;
     }
-    lex_node *nd = q.nd;
-    nd[-1] = (lex_node){AM_TIME_INF, -1, -1, -2};
+    lex_node *nd = nd_mem + 1;
+    int32_t *bucket = q.bucket;
+    uint64_t *occ = q.occ;
+    nd[-1] = (lex_node){AM_TIME_INF, -1, {-1, -2}};
     for (int32_t v = 0; v < n; v++)
-        nd[v] = (lex_node){node_time_ds[v], node_src[v], -1, -2};
+        nd[v] = (lex_node){node_time_ds[v], node_src[v], {-1, -2}};
     uint32_t b = AM_TIME_INF;
     int32_t queued = 0;
     for (int32_t i = 0; i < n_seeds; i++) {
         const int32_t v = seeds[i];
-        if (nd[v].prev == -2) {
-            lb_link(&q, v, nd[v].t);
+        if (nd[v].q.prev == -2) {
+            const uint32_t tv = nd[v].t;
+            AM_DIAL_PUSH(nd, bucket, occ, v, tv);
             queued++;
             b = nd[v].t < b ? nd[v].t : b;
         }
@@ -232,17 +203,9 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
     const int32_t *head = g_rev->head;
     const uint32_t *arc_ds = g_rev->time_ds;
     while (queued > 0) {
-        uint32_t w = b >> 6;
-        uint64_t x = q.occ[w] & (~(uint64_t)0 << (b & 63));
-        while (x == 0)
-            x = q.occ[++w];
-        b = (w << 6) | (uint32_t)__builtin_ctzll(x);
-        const int32_t u = q.bucket[b] - 1;
-        const int32_t nx = nd[u].next;
-        q.bucket[b] = nx + 1;
-        nd[nx].prev = -1; /* the dummy when u was the last */
-        q.occ[w] &= ~((uint64_t)(nx < 0) << (b & 63));
-        nd[u].prev = -2;
+        int32_t u;
+        AM_DIAL_POP(nd, bucket, occ, b, u);
+        nd[u].q.prev = -2;
         queued--;
         const int32_t su = nd[u].s;
         const int64_t end = first_out[u + 1];
@@ -256,14 +219,14 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
                 if (tv == AM_TIME_INF)
                     queued++;
                 else
-                    lb_unlink(&q, v, tv);
+                    AM_DIAL_REMOVE(nd, bucket, occ, v, tv);
                 nd[v].t = t;
                 nd[v].s = su;
-                lb_link(&q, v, t);
+                AM_DIAL_PUSH(nd, bucket, occ, v, t);
             } else if (su < nd[v].s) { /* same time, lower source */
                 nd[v].s = su;
-                if (nd[v].prev == -2) { /* popped: t == b, zero arc */
-                    lb_link(&q, v, t);
+                if (nd[v].q.prev == -2) { /* popped: t == b, zero arc */
+                    AM_DIAL_PUSH(nd, bucket, occ, v, t);
                     queued++;
                 }
             }
@@ -274,8 +237,7 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
         node_src[v] = nd[v].s;
     }
     am_free(nd_mem);
-    am_free(q.bucket);
-    am_free(q.occ);
+    am_dial_free(&q);
     return AM_OK;
 }
 

@@ -16,10 +16,9 @@
  * through the other diagonal, the two in the middle unchanged), so that the
  * curve of each quadrant starts next to where the previous one ended.
  *
- * Sorting: least-significant-digit radix sort of the 32-bit keys, four
- * passes of 8 bits, each a parallel count / serial prefix (digit-major,
- * block-minor) / parallel scatter over fixed blocks. Every pass is stable,
- * so the result is the unique (key, index) order whatever the blocks.
+ * Sorting: the shared stable LSD radix sort (radix.h) of the 32-bit keys
+ * with the indices as payload, in parallel by chunks: the result is the
+ * unique (key, index) order whatever the chunks.
  *
  * Renumbering: new first_out by a prefix sum of the permuted degrees, then
  * every new node copies its old arcs, maps their heads and sorts them by
@@ -35,6 +34,7 @@
 
 #include "common/alloc.h"
 #include "kernels/parallel.h"
+#include "kernels/radix.h"
 
 /* below this many items per thread, fewer threads */
 #define ORDER_MIN_PER_THREAD 32768
@@ -68,43 +68,6 @@ static int threads_for(int requested, int64_t items)
     return nt < 1 ? 1 : nt;
 }
 
-/* One stable pass by the 8-bit digit at shift: (kin, iin) -> (kout,
- * iout). hist: [nb][256] scratch. */
-static void radix_pass(int32_t n, int nb, int shift, const uint32_t *kin,
-                       const int32_t *iin, uint32_t *kout, int32_t *iout,
-                       int64_t (*hist)[256])
-{
-#pragma omp parallel for num_threads(nb) schedule(static) default(none)        \
-    shared(n, nb, shift, kin, hist)
-    for (int b = 0; b < nb; b++) {
-        const int32_t i0 = (int32_t)((int64_t)n * b / nb);
-        const int32_t i1 = (int32_t)((int64_t)n * (b + 1) / nb);
-        int64_t *h = hist[b];
-        memset(h, 0, 256 * sizeof *h);
-        for (int32_t i = i0; i < i1; i++)
-            h[(kin[i] >> shift) & 255u]++;
-    }
-    int64_t at = 0;
-    for (int d = 0; d < 256; d++)
-        for (int b = 0; b < nb; b++) {
-            const int64_t c = hist[b][d];
-            hist[b][d] = at;
-            at += c;
-        }
-#pragma omp parallel for num_threads(nb) schedule(static) default(none)        \
-    shared(n, nb, shift, kin, iin, kout, iout, hist)
-    for (int b = 0; b < nb; b++) {
-        const int32_t i0 = (int32_t)((int64_t)n * b / nb);
-        const int32_t i1 = (int32_t)((int64_t)n * (b + 1) / nb);
-        int64_t *h = hist[b];
-        for (int32_t i = i0; i < i1; i++) {
-            const int64_t p = h[(kin[i] >> shift) & 255u]++;
-            kout[p] = kin[i];
-            iout[p] = iin[i];
-        }
-    }
-}
-
 /* A coordinate onto the grid: [lo, lo + span] -> 0 .. 2^BITS - 1. */
 static uint32_t grid_of(double v, double lo, double scale)
 {
@@ -135,7 +98,7 @@ am_status am_order_hilbert(int32_t n, const double *x, const double *y,
     uint32_t *key = am_alloc_array(n1, sizeof *key);
     uint32_t *key2 = am_alloc_array(n1, sizeof *key2);
     int32_t *idx2 = am_alloc_array(n1, sizeof *idx2);
-    int64_t(*hist)[256] = am_alloc_array((size_t)nb, sizeof *hist);
+    int64_t *hist = am_alloc_array((size_t)nb * AM_RADIX_DIGITS, sizeof *hist);
     if (key == NULL || key2 == NULL || idx2 == NULL || hist == NULL) {
         am_free(key);
         am_free(key2);
@@ -162,11 +125,8 @@ am_status am_order_hilbert(int32_t n, const double *x, const double *y,
         key[i] = am_hilbert_index(grid_of(x[p], box[0], scale),
                                   grid_of(y[p], box[1], scale));
     }
-    /* four passes: the result lands back in (key, order) */
-    for (int shift = 0; shift < 32; shift += 16) {
-        radix_pass(n_fin, nb, shift, key, order, key2, idx2, hist);
-        radix_pass(n_fin, nb, shift + 8, key2, idx2, key, order, hist);
-    }
+    if (am_radix_sort_u32(n_fin, key, order, key2, idx2, nb, hist) != 0)
+        memcpy(order, idx2, (size_t)n_fin * sizeof *order);
     am_free(key);
     am_free(key2);
     am_free(idx2);

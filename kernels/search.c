@@ -12,16 +12,17 @@
  * CACM 12(11):632-633): times are whole deciseconds, so the queue is an array
  * of buckets indexed by time, bucket t holding the nodes whose tentative time
  * is t in a doubly linked list threaded through the nodes (decrease-key is an
- * unlink and a link, O(1)). The buckets are scanned in increasing t from the
- * smallest seed time; every node popped from bucket t has its final time t
- * (arc times are >= 0, so relaxing it only adds to buckets >= t; a zero-time
- * arc adds to bucket t itself, which is drained until empty). A label is only
- * ever created if it is <= limit_ds, so the buckets span [0, limit_ds], every
- * node that enters the queue is settled, and the scan stops as soon as the
- * queue is empty: the cost is O(reached nodes + their arcs + the time span
- * scanned), never O(graph). When a node is popped, the arcs of the node after
- * it in its bucket (the next to be popped) are prefetched, so their cache
- * misses overlap this node's relaxations (a hint only: no effect on results).
+ * unlink and a link, O(1); the queue is dial.h, shared with nearest.c). The
+ * buckets are scanned in increasing t from the smallest seed time; every node
+ * popped from bucket t has its final time t (arc times are >= 0, so relaxing it
+ * only adds to buckets >= t; a zero-time arc adds to bucket t itself, which is
+ * drained until empty). A label is only ever created if it is <= limit_ds, so
+ * the buckets span [0, limit_ds], every node that enters the queue is settled,
+ * and the scan stops as soon as the queue is empty: the cost is O(reached nodes
+ * + their arcs + the time span scanned), never O(graph). When a node is popped,
+ * the arcs of the node after it in its bucket (the next to be popped) are
+ * prefetched, so their cache misses overlap this node's relaxations (a hint
+ * only: no effect on results).
  *
  * The bucket array (AM_SEARCH_BUCKETS heads) is allocated zeroed by calloc
  * and stores node + 1 (0: empty), so only the pages a search's time span
@@ -33,9 +34,9 @@
  * touches one cache line of the head node. Nodes are settled in time order;
  * results are then put in ascending node id, whichever is cheaper for this
  * search: a bitmap over [min id, max id] read word by word (cost span / 64 +
- * reached), or an LSD radix sort of the touched list (8-bit digits, as many
- * passes as n_nodes needs). Either way the order is a pure function of the
- * reached set, so results do not depend on queue order.
+ * reached), or the shared LSD radix sort (radix.h: 8-bit digits, those
+ * equal in every id skipped) of the touched list. Either way the order is a
+ * pure function of the reached set, so results do not depend on queue order.
  *
  * Workspace (RoutingKit's habit): the state of n_nodes nodes is allocated
  * once and kept at "INF"; a run first resets only the nodes the previous run
@@ -55,21 +56,21 @@
 
 #include "common/alloc.h"
 #include "common/units.h"
+#include "kernels/dial.h"
+#include "kernels/radix.h"
 
 /* One node's search state: tentative time and its bucket list links
  * (heap fallback: prev is the heap position). */
 typedef struct node_state {
-    uint32_t dist; /* AM_TIME_INF if untouched */
-    int32_t next;  /* next node in its bucket, -1: last */
-    int32_t prev;  /* previous node in its bucket, -1: first */
+    uint32_t dist;  /* AM_TIME_INF if untouched */
+    am_dial_link q; /* its bucket's list (heap: q.prev is its position) */
 } node_state;
 
 struct am_search {
     int32_t cap;        /* largest graph (n_nodes) this workspace serves */
     node_state *st_mem; /* [cap + 1]: a dummy record, then the nodes' */
     node_state *st;     /* st_mem + 1, so st[-1] is the dummy */
-    int32_t *bucket;    /* [AM_SEARCH_BUCKETS] first node + 1, 0: empty */
-    uint64_t *occ;      /* [AM_SEARCH_BUCKETS / 64] non-empty buckets */
+    am_dial queue;      /* AM_SEARCH_BUCKETS buckets */
     uint64_t *bits;     /* [cap / 64 + 1] result bitmap, all zero */
     int32_t *touched;   /* [cap] nodes touched; ascending after run */
     int32_t n_touched;
@@ -91,20 +92,18 @@ am_status am_search_create(int32_t n_nodes, am_search **out)
     s->cap = n_nodes;
     s->st_mem = am_alloc_array(n + 1, sizeof *s->st_mem);
     s->st = s->st_mem + 1;
-    s->bucket = am_calloc(AM_SEARCH_BUCKETS, sizeof *s->bucket);
-    s->occ = am_calloc(AM_SEARCH_BUCKETS / 64, sizeof *s->occ);
+    const am_status qrc = am_dial_init(&s->queue, AM_SEARCH_BUCKETS);
     s->bits = am_calloc(n / 64 + 1, sizeof *s->bits);
     s->touched = am_alloc_array(n + 1, sizeof *s->touched);
     s->tmp = am_alloc_array(n + 1, sizeof *s->tmp);
     s->res_time = am_alloc_array(n + 1, sizeof *s->res_time);
-    if (s->st_mem == NULL || s->bucket == NULL || s->occ == NULL ||
-        s->bits == NULL || s->touched == NULL || s->tmp == NULL ||
-        s->res_time == NULL) {
+    if (s->st_mem == NULL || qrc != AM_OK || s->bits == NULL ||
+        s->touched == NULL || s->tmp == NULL || s->res_time == NULL) {
         am_search_destroy(s);
         return AM_ERR_NOMEM;
     }
     for (size_t v = 0; v <= n; v++)
-        s->st_mem[v] = (node_state){AM_TIME_INF, -1, -1};
+        s->st_mem[v] = (node_state){AM_TIME_INF, {-1, -1}};
     *out = s;
     return AM_OK;
 }
@@ -114,8 +113,7 @@ void am_search_destroy(am_search *s)
     if (s == NULL)
         return;
     am_free(s->st_mem);
-    am_free(s->bucket);
-    am_free(s->occ);
+    am_dial_free(&s->queue);
     am_free(s->bits);
     am_free(s->touched);
     am_free(s->tmp);
@@ -123,41 +121,7 @@ void am_search_destroy(am_search *s)
     am_free(s);
 }
 
-/* ---- Dial's buckets ------------------------------------------------------ */
-
-/*
- * Bucket t's list starts at bucket[t] - 1 (-1: empty) and bit t of occ is
- * set iff it is not empty, so the next non-empty bucket is found a word of
- * 64 buckets at a time. st[-1] is a dummy record: the list updates that
- * touch "no node" write there instead of branching.
- */
-static inline void bucket_link(node_state *st, int32_t *bucket, uint64_t *occ,
-                               int32_t v, uint32_t t)
-{
-    const int32_t h = bucket[t] - 1;
-    st[v].next = h;
-    st[v].prev = -1;
-    st[h].prev = v; /* the dummy when the bucket was empty */
-    bucket[t] = v + 1;
-    occ[t >> 6] |= (uint64_t)1 << (t & 63);
-}
-
-/* Takes v out of its bucket (st[v].dist); rare: decrease-key only. */
-static inline void bucket_unlink(node_state *st, int32_t *bucket, uint64_t *occ,
-                                 int32_t v)
-{
-    const int32_t p = st[v].prev, nx = st[v].next;
-    const uint32_t t = st[v].dist;
-    if (p >= 0) {
-        st[p].next = nx;
-    } else {
-        bucket[t] = nx + 1;
-        if (nx < 0)
-            occ[t >> 6] &= ~((uint64_t)1 << (t & 63));
-    }
-    if (nx >= 0)
-        st[nx].prev = p;
-}
+/* ---- Dial's buckets (dial.h) ------------------------------------------- */
 
 /* The search proper once the seeds are queued, from bucket t0 (the smallest
  * seed time) with `queued` nodes in the buckets. */
@@ -165,8 +129,8 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
                         int32_t queued, uint32_t limit_ds)
 {
     node_state *st = s->st;
-    int32_t *bucket = s->bucket;
-    uint64_t *occ = s->occ;
+    int32_t *bucket = s->queue.bucket;
+    uint64_t *occ = s->queue.occ;
     int32_t *touched = s->touched;
     int32_t n_touched = s->n_touched;
     const int64_t *first_out = g->first_out;
@@ -174,17 +138,9 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
     const uint32_t *time_ds = g->time_ds;
     uint32_t b = t0;
     while (queued > 0) {
-        /* The next non-empty bucket >= b: every queued label is >= b. */
-        uint32_t w = b >> 6;
-        uint64_t x = occ[w] & (~(uint64_t)0 << (b & 63));
-        while (x == 0)
-            x = occ[++w];
-        b = (w << 6) | (uint32_t)__builtin_ctzll(x);
-        const int32_t u = bucket[b] - 1;
-        const int32_t nx = st[u].next;
-        bucket[b] = nx + 1;
-        st[nx].prev = -1; /* the dummy when u was the last */
-        occ[w] &= ~((uint64_t)(nx < 0) << (b & 63));
+        int32_t u;
+        AM_DIAL_POP(st, bucket, occ, b, u);
+        const int32_t nx = st[u].q.next;
         queued--;
         /* The next node in this bucket is popped next: start loading its
          * arcs now (u's own when it was the last). */
@@ -200,10 +156,11 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
                     touched[n_touched++] = v;
                     queued++;
                 } else {
-                    bucket_unlink(st, bucket, occ, v);
+                    const uint32_t tv = st[v].dist;
+                    AM_DIAL_REMOVE(st, bucket, occ, v, tv);
                 }
                 st[v].dist = t;
-                bucket_link(st, bucket, occ, v, t);
+                AM_DIAL_PUSH(st, bucket, occ, v, t);
             }
         }
     }
@@ -225,11 +182,11 @@ static inline void heap_up(node_state *st, int32_t *heap, int32_t i)
         if (!heap_less(st, v, p))
             break;
         heap[i] = p;
-        st[p].prev = i;
+        st[p].q.prev = i;
         i = parent;
     }
     heap[i] = v;
-    st[v].prev = i;
+    st[v].q.prev = i;
 }
 
 static inline void heap_down(node_state *st, int32_t *heap, int32_t n,
@@ -245,11 +202,11 @@ static inline void heap_down(node_state *st, int32_t *heap, int32_t n,
         if (!heap_less(st, heap[c], v))
             break;
         heap[i] = heap[c];
-        st[heap[i]].prev = i;
+        st[heap[i]].q.prev = i;
         i = c;
     }
     heap[i] = v;
-    st[v].prev = i;
+    st[v].q.prev = i;
 }
 
 /* The search with the seeds (touched[0..n_touched), all queued) in a heap:
@@ -283,7 +240,7 @@ static void run_heap(am_search *s, const am_graph *g, uint32_t limit_ds)
                     i = heap_n++;
                     heap[i] = v;
                 } else {
-                    i = st[v].prev; /* still in the heap: not settled */
+                    i = st[v].q.prev; /* still in the heap: not settled */
                 }
                 st[v].dist = t;
                 heap_up(st, heap, i);
@@ -294,45 +251,9 @@ static void run_heap(am_search *s, const am_graph *g, uint32_t limit_ds)
 
 /* ---- result ordering ----------------------------------------------------- */
 
-/*
- * Sorts a[0..n) (non-negative ids < bound) ascending, LSD radix on 8-bit
- * digits with tmp[0..n) as scratch; only as many passes as bound needs.
- */
-static void radix_sort_ids(int32_t *a, int32_t *tmp, int32_t n, int32_t bound)
-{
-    if (n <= 32) { /* insertion sort: cheaper than counting passes */
-        for (int32_t i = 1; i < n; i++) {
-            int32_t x = a[i], j = i;
-            while (j > 0 && a[j - 1] > x) {
-                a[j] = a[j - 1];
-                j--;
-            }
-            a[j] = x;
-        }
-        return;
-    }
-    int32_t *src = a, *dst = tmp;
-    for (int shift = 0; shift < 32 && ((uint32_t)(bound - 1) >> shift) != 0;
-         shift += 8) {
-        int32_t count[257];
-        memset(count, 0, sizeof count);
-        for (int32_t i = 0; i < n; i++)
-            count[(((uint32_t)src[i] >> shift) & 0xFFu) + 1]++;
-        for (int k = 0; k < 256; k++)
-            count[k + 1] += count[k];
-        for (int32_t i = 0; i < n; i++)
-            dst[count[((uint32_t)src[i] >> shift) & 0xFFu]++] = src[i];
-        int32_t *t = src;
-        src = dst;
-        dst = t;
-    }
-    if (src != a)
-        memcpy(a, src, (size_t)n * sizeof *a);
-}
-
 /* Puts touched[0..n) in ascending order, through the bitmap when the span
  * of ids is small next to n, else by radix sort. */
-static void sort_touched(am_search *s, int32_t bound)
+static void sort_touched(am_search *s)
 {
     int32_t *a = s->touched;
     const int32_t n = s->n_touched;
@@ -344,8 +265,11 @@ static void sort_touched(am_search *s, int32_t bound)
         hi = a[i] > hi ? a[i] : hi;
     }
     const int64_t words = (hi >> 6) - (lo >> 6) + 1;
-    if (n <= 32 || words > 2 * (int64_t)n) {
-        radix_sort_ids(a, s->tmp, n, bound);
+    if (n <= AM_RADIX_SMALL || words > 2 * (int64_t)n) {
+        int64_t hist[AM_RADIX_DIGITS];
+        if (am_radix_sort_u32(n, (uint32_t *)a, NULL, (uint32_t *)s->tmp, NULL,
+                              1, hist) != 0)
+            memcpy(a, s->tmp, (size_t)n * sizeof *a);
         return;
     }
     uint64_t *bits = s->bits;
@@ -397,11 +321,12 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
             s->touched[s->n_touched++] = v;
             queued++;
         } else if (buckets) {
-            bucket_unlink(st, s->bucket, s->occ, v);
+            const uint32_t tv = st[v].dist;
+            AM_DIAL_REMOVE(st, s->queue.bucket, s->queue.occ, v, tv);
         }
         st[v].dist = t;
         if (buckets)
-            bucket_link(st, s->bucket, s->occ, v, t);
+            AM_DIAL_PUSH(st, s->queue.bucket, s->queue.occ, v, t);
         t0 = t < t0 ? t : t0;
     }
     if (buckets)
@@ -409,7 +334,7 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
     else
         run_heap(s, g, limit_ds);
 
-    sort_touched(s, n);
+    sort_touched(s);
     for (int32_t i = 0; i < s->n_touched; i++)
         s->res_time[i] = st[s->touched[i]].dist;
     return s->n_touched;

@@ -5,8 +5,9 @@
  * limits on both sides of AM_SEARCH_BUCKETS, zero-time arcs, arc times near
  * AM_TIME_INF, seeds with equal times, duplicated and beyond the limit,
  * graphs of 0 and 1 node; lexicographic (time, source) labels with ties
- * through zero-time arcs; and catchments byte-identical for 1, 2 and 3
- * threads.
+ * through zero-time arcs; the shared queue (kernels/dial.h) alone against
+ * a sorted list; and catchments byte-identical for 1, 2 and 3 threads,
+ * each row equal to a single search whatever the work order.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include "common/units.h"
 #include "kernels/catchment.h"
+#include "kernels/dial.h"
 #include "kernels/graph.h"
 #include "kernels/nearest.h"
 #include "kernels/search.h"
@@ -448,6 +450,76 @@ static void test_nearest_zero_arc_ties(void **state)
     am_graph_destroy(g);
 }
 
+/* ---- the queue alone: pops in time order, removals honoured ------------- */
+
+typedef struct q_rec {
+    uint32_t t;
+    am_dial_link q;
+} q_rec;
+
+static void test_dial_queue(void **state)
+{
+    (void)state;
+    rng_state = 5;
+    enum { N = 3000, T = 700 };
+    q_rec *mem = malloc((N + 1) * sizeof *mem);
+    int *count = calloc(T, sizeof *count);
+    assert_non_null(mem);
+    assert_non_null(count);
+    q_rec *r = mem + 1;
+    am_dial q;
+    assert_int_equal(am_dial_init(&q, T), AM_OK);
+    int32_t *bucket = q.bucket;
+    uint64_t *occ = q.occ;
+    for (int round = 0; round < 2; round++) { /* empty again after a round */
+        int queued = 0;
+        for (int v = 0; v < N; v++) {
+            const uint32_t t = rng_next() % T;
+            r[v].t = t;
+            AM_DIAL_PUSH(r, bucket, occ, v, t);
+            queued++;
+        }
+        /* decrease some keys, remove others for good */
+        for (int v = 0; v < N; v += 3) {
+            const uint32_t t = r[v].t;
+            AM_DIAL_REMOVE(r, bucket, occ, v, t);
+            if (v % 2 == 0) {
+                const uint32_t t2 = t / 2;
+                r[v].t = t2;
+                AM_DIAL_PUSH(r, bucket, occ, v, t2);
+            } else {
+                r[v].t = UINT32_MAX; /* out */
+                queued--;
+            }
+        }
+        memset(count, 0, T * sizeof *count);
+        for (int v = 0; v < N; v++)
+            if (r[v].t != UINT32_MAX)
+                count[r[v].t]++;
+        uint32_t b = 0, last = 0;
+        for (int k = 0; k < queued; k++) {
+            int32_t u;
+            AM_DIAL_POP(r, bucket, occ, b, u);
+            assert_true(u >= 0 && u < N);
+            assert_true(b >= last);
+            assert_int_equal(r[u].t, b);
+            assert_true(count[b] > 0);
+            count[b]--;
+            r[u].t = UINT32_MAX; /* popped once only */
+            last = b;
+        }
+        for (int t = 0; t < T; t++)
+            assert_int_equal(count[t], 0);
+        for (uint32_t w = 0; w <= T / 64; w++)
+            assert_true(q.occ[w] == 0);
+        for (int t = 0; t < T; t++)
+            assert_int_equal(q.bucket[t], 0);
+    }
+    am_dial_free(&q);
+    free(mem);
+    free(count);
+}
+
 /* ---- catchments: 1, 2 and 3 threads byte-identical ------------------------
  */
 
@@ -565,6 +637,7 @@ int main(void)
         cmocka_unit_test(test_nearest_wide_times),
         cmocka_unit_test(test_nearest_huge_times),
         cmocka_unit_test(test_nearest_zero_arc_ties),
+        cmocka_unit_test(test_dial_queue),
         cmocka_unit_test(test_catchments_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
