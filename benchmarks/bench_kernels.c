@@ -400,8 +400,10 @@ static int load_dir(const char *dir, bench_data *d)
     }
     am_error err;
     am_error_clear(&err);
+    /* packed as the engine's search graph is (am_graph_reverse) */
     if (am_graph_build(d->n_nodes, d->n_arcs, tail, head, tds, &d->g, &err) !=
-        AM_OK) {
+            AM_OK ||
+        am_graph_pack(d->g, 0, &err) != AM_OK) {
         fprintf(stderr, "accessim-bench-kernels: %s: %s\n", path, err.msg);
         goto done;
     }
@@ -449,8 +451,11 @@ static am_graph *renumber(const am_graph *g, const int32_t *perm)
                 e++;
             }
         }
-        if (am_graph_build(g->n_nodes, m, tail, head, tds, &r, NULL) != AM_OK)
+        if (am_graph_build(g->n_nodes, m, tail, head, tds, &r, NULL) != AM_OK ||
+            am_graph_pack(r, 0, NULL) != AM_OK) {
+            am_graph_destroy(r);
             r = NULL;
+        }
     }
     free(tail);
     free(head);

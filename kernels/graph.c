@@ -31,6 +31,7 @@
 #include "common/alloc.h"
 #include "common/units.h"
 #include "kernels/csr.h"
+#include "kernels/parallel.h"
 
 /* malloc that never asks for 0 bytes, so NULL always means out of memory. */
 /* An empty graph shell with its arrays allocated (first_out zeroed). */
@@ -209,6 +210,8 @@ am_status am_graph_reverse_threads(const am_graph *g, int threads,
     rc = am_csr_transpose_threads(g->n_nodes, g->n_nodes, g->first_out, g->head,
                                   g->time_ds, sizeof *g->time_ds, threads,
                                   r->first_out, r->head, r->time_ds);
+    if (rc == AM_OK)
+        rc = am_graph_pack(r, threads, NULL);
     if (rc != AM_OK)
         goto fail;
     *out = r;
@@ -218,6 +221,30 @@ fail:
     am_graph_destroy(r);
     return am_error_set(err, rc, NULL,
                         "graph: out of memory building the reverse graph");
+}
+
+am_status am_graph_pack(am_graph *g, int threads, am_error *err)
+{
+    if (g == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_graph_pack: graph is NULL");
+    if (g->arc != NULL)
+        return AM_OK;
+    const int64_t m = g->n_arcs;
+    am_arc *arc = am_alloc_array((size_t)(m > 0 ? m : 1), sizeof *arc);
+    if (arc == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "graph: out of memory packing %lld arcs",
+                            (long long)m);
+    const int32_t *head = g->head;
+    const uint32_t *time_ds = g->time_ds;
+    const int nt = am_parallel_threads(threads);
+#pragma omp parallel for schedule(static) num_threads(nt) default(none)        \
+    shared(m, arc, head, time_ds) if (m > 65536)
+    for (int64_t a = 0; a < m; a++)
+        arc[a] = (am_arc){head[a], time_ds[a]};
+    g->arc = arc;
+    return AM_OK;
 }
 
 am_status am_graph_validate(const am_graph *g, am_error *err)
@@ -271,6 +298,15 @@ am_status am_graph_validate(const am_graph *g, am_error *err)
             am_error_set_feature(err, a);
             return rc;
         }
+        if (g->arc != NULL && (g->arc[a].head != g->head[a] ||
+                               g->arc[a].time_ds != g->time_ds[a])) {
+            am_status rc = am_error_set(err, AM_ERR_INTERNAL, NULL,
+                                        "graph: packed arc %lld differs from "
+                                        "its head and time",
+                                        (long long)a);
+            am_error_set_feature(err, a);
+            return rc;
+        }
     }
     return AM_OK;
 }
@@ -282,5 +318,6 @@ void am_graph_destroy(am_graph *g)
     am_free(g->first_out);
     am_free(g->head);
     am_free(g->time_ds);
+    am_free(g->arc);
     am_free(g);
 }

@@ -8,8 +8,15 @@
  * am_graph_build (a stable counting sort), so a graph built from the same
  * arc list is always byte-identical.
  *
- * An am_graph is immutable once built and may be shared by any number of
- * threads.
+ * The searches (search.c, nearest.c) read an arc's head and time together;
+ * am_graph_pack adds a copy of both, side by side in one 8-byte am_arc per
+ * arc (8 bytes per arc more), so that scanning a node's arcs reads one
+ * run of memory instead of two. am_graph_reverse (the graph the engine
+ * searches) packs its result; the searches use arc when it is there and
+ * head / time_ds otherwise, with the same results.
+ *
+ * An am_graph is immutable once built (and packed) and may be shared by any
+ * number of threads.
  */
 #ifndef AM_GRAPH_H
 #define AM_GRAPH_H
@@ -18,12 +25,19 @@
 
 #include "common/error.h"
 
+/* One arc's head and time, side by side (am_graph_pack). */
+typedef struct am_arc {
+    int32_t head;
+    uint32_t time_ds;
+} am_arc;
+
 typedef struct am_graph {
     int32_t n_nodes;
     int64_t n_arcs;
     int64_t *first_out; /* [n_nodes + 1], owned */
     int32_t *head;      /* [n_arcs], owned */
     uint32_t *time_ds;  /* [n_arcs], owned; each < AM_TIME_INF */
+    am_arc *arc;        /* [n_arcs] or NULL, owned: {head[a], time_ds[a]} */
 } am_graph;
 
 /*
@@ -39,7 +53,8 @@ am_status am_graph_build(int32_t n_nodes, int64_t n_arcs, const int32_t *tail,
 
 /*
  * The reverse graph: an arc v -> u for every arc u -> v of g, with the same
- * time. Searching it from a facility gives times *to* that facility.
+ * time. Searching it from a facility gives times *to* that facility. The
+ * result is packed (am_graph_pack).
  */
 am_status am_graph_reverse(const am_graph *g, am_graph **out, am_error *err);
 
@@ -57,8 +72,16 @@ am_status am_graph_reverse_threads(const am_graph *g, int threads,
                                    am_graph **out, am_error *err);
 
 /*
+ * Fills g->arc from head and time_ds (threads OpenMP threads, 0: OpenMP's
+ * default) unless it is already there; call before sharing g. 8 bytes per
+ * arc. AM_ERR_INVALID (g NULL), AM_ERR_NOMEM (g unchanged).
+ */
+am_status am_graph_pack(am_graph *g, int threads, am_error *err);
+
+/*
  * Structural check: first_out non-decreasing from 0 to n_arcs, heads in
- * range, times < AM_TIME_INF. AM_OK or AM_ERR_INTERNAL with details.
+ * range, times < AM_TIME_INF, arc (when packed) equal to head and time_ds.
+ * AM_OK or AM_ERR_INTERNAL with details.
  */
 am_status am_graph_validate(const am_graph *g, am_error *err);
 

@@ -168,6 +168,47 @@ typedef struct lex_node {
     am_dial_link q;
 } lex_node;
 
+/* The bucket loop: pops until the queue is empty, reading arcs from the
+ * packed array arc (packed != 0) or from head and arc_ds. Always inlined
+ * with a constant `packed`, so each caller gets a loop of its own. */
+static inline __attribute__((always_inline)) void
+nearest_loop(lex_node *nd, int32_t *bucket, uint64_t *occ, uint32_t b,
+             int32_t queued, uint32_t limit_ds, const int64_t *first_out,
+             const am_arc *arc, const int32_t *head, const uint32_t *arc_ds,
+             int packed)
+{
+    while (queued > 0) {
+        int32_t u;
+        AM_DIAL_POP(nd, bucket, occ, b, u);
+        nd[u].q.prev = -2;
+        queued--;
+        const int32_t su = nd[u].s;
+        const int64_t end = first_out[u + 1];
+        for (int64_t a = first_out[u]; a < end; a++) {
+            const uint32_t t = b + (packed ? arc[a].time_ds : arc_ds[a]);
+            const int32_t v = packed ? arc[a].head : head[a];
+            const uint32_t tv = nd[v].t;
+            if (t > limit_ds || t > tv)
+                continue;
+            if (t < tv) {
+                if (tv == AM_TIME_INF)
+                    queued++;
+                else
+                    AM_DIAL_REMOVE(nd, bucket, occ, v, tv);
+                nd[v].t = t;
+                nd[v].s = su;
+                AM_DIAL_PUSH(nd, bucket, occ, v, t);
+            } else if (su < nd[v].s) { /* same time, lower source */
+                nd[v].s = su;
+                if (nd[v].q.prev == -2) { /* popped: t == b, zero arc */
+                    AM_DIAL_PUSH(nd, bucket, occ, v, t);
+                    queued++;
+                }
+            }
+        }
+    }
+}
+
 /* The bucket search from the seeded labels (read from and written back to
  * node_time_ds / node_src). */
 static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
@@ -199,39 +240,12 @@ static am_status nearest_buckets(const am_graph *g_rev, const int32_t *seeds,
             b = nd[v].t < b ? nd[v].t : b;
         }
     }
-    const int64_t *first_out = g_rev->first_out;
-    const int32_t *head = g_rev->head;
-    const uint32_t *arc_ds = g_rev->time_ds;
-    while (queued > 0) {
-        int32_t u;
-        AM_DIAL_POP(nd, bucket, occ, b, u);
-        nd[u].q.prev = -2;
-        queued--;
-        const int32_t su = nd[u].s;
-        const int64_t end = first_out[u + 1];
-        for (int64_t a = first_out[u]; a < end; a++) {
-            const uint32_t t = b + arc_ds[a];
-            const int32_t v = head[a];
-            const uint32_t tv = nd[v].t;
-            if (t > limit_ds || t > tv)
-                continue;
-            if (t < tv) {
-                if (tv == AM_TIME_INF)
-                    queued++;
-                else
-                    AM_DIAL_REMOVE(nd, bucket, occ, v, tv);
-                nd[v].t = t;
-                nd[v].s = su;
-                AM_DIAL_PUSH(nd, bucket, occ, v, t);
-            } else if (su < nd[v].s) { /* same time, lower source */
-                nd[v].s = su;
-                if (nd[v].q.prev == -2) { /* popped: t == b, zero arc */
-                    AM_DIAL_PUSH(nd, bucket, occ, v, t);
-                    queued++;
-                }
-            }
-        }
-    }
+    if (g_rev->arc != NULL)
+        nearest_loop(nd, bucket, occ, b, queued, limit_ds, g_rev->first_out,
+                     g_rev->arc, NULL, NULL, 1);
+    else
+        nearest_loop(nd, bucket, occ, b, queued, limit_ds, g_rev->first_out,
+                     NULL, g_rev->head, g_rev->time_ds, 0);
     for (int32_t v = 0; v < n; v++) {
         node_time_ds[v] = nd[v].t;
         node_src[v] = nd[v].s;

@@ -22,7 +22,9 @@
  * + their arcs + the time span scanned), never O(graph). When a node is popped,
  * the arcs of the node after it in its bucket (the next to be popped) are
  * prefetched, so their cache misses overlap this node's relaxations (a hint
- * only: no effect on results).
+ * only: no effect on results). Arcs are read from the graph's packed array
+ * (head and time side by side, graph.h: one cache line per node's arcs
+ * instead of two) when it has one.
  *
  * The bucket array (AM_SEARCH_BUCKETS heads) is allocated zeroed by calloc
  * and stores node + 1 (0: empty), so only the pages a search's time span
@@ -39,11 +41,13 @@
  * pure function of the reached set, so results do not depend on queue order.
  *
  * Workspace (RoutingKit's habit): the state of n_nodes nodes is allocated
- * once and kept at "INF"; a run first resets only the nodes the previous run
- * touched, so a small search on a big graph stays small.
+ * once and kept at "INF"; a run resets only the nodes it touched, as it
+ * reads their times out into the result, so a small search on a big graph
+ * stays small.
  *
- * Invariants between runs: st[v].dist < AM_TIME_INF iff v is in
- * touched[0..n); every bucket head is 0 (empty); bitmap all zero. Times never
+ * Invariants between runs: st[v].dist = AM_TIME_INF for every v (the
+ * result is touched[0..n) with res_time); every bucket head is 0 (empty);
+ * bitmap all zero. Times never
  * overflow: a label is <= limit_ds <= AM_TIME_INF and an arc time <
  * AM_TIME_INF = 2^31 - 1, so their sum fits in uint32_t.
  *
@@ -124,18 +128,19 @@ void am_search_destroy(am_search *s)
 /* ---- Dial's buckets (dial.h) ------------------------------------------- */
 
 /* The search proper once the seeds are queued, from bucket t0 (the smallest
- * seed time) with `queued` nodes in the buckets. */
-static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
-                        int32_t queued, uint32_t limit_ds)
+ * seed time) with `queued` nodes in the buckets; arcs read from the packed
+ * array arc (packed != 0) or from head and time_ds. Always inlined with a
+ * constant `packed`, so each caller gets a loop of its own. */
+static inline __attribute__((always_inline)) void
+run_buckets_with(am_search *s, const int64_t *first_out, const am_arc *arc,
+                 const int32_t *head, const uint32_t *time_ds, int packed,
+                 uint32_t t0, int32_t queued, uint32_t limit_ds)
 {
     node_state *st = s->st;
     int32_t *bucket = s->queue.bucket;
     uint64_t *occ = s->queue.occ;
     int32_t *touched = s->touched;
     int32_t n_touched = s->n_touched;
-    const int64_t *first_out = g->first_out;
-    const int32_t *head = g->head;
-    const uint32_t *time_ds = g->time_ds;
     uint32_t b = t0;
     while (queued > 0) {
         int32_t u;
@@ -145,12 +150,16 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
         /* The next node in this bucket is popped next: start loading its
          * arcs now (u's own when it was the last). */
         const int64_t next_arcs = first_out[nx < 0 ? u : nx];
-        __builtin_prefetch(&head[next_arcs]);
-        __builtin_prefetch(&time_ds[next_arcs]);
+        if (packed) {
+            __builtin_prefetch(&arc[next_arcs]);
+        } else {
+            __builtin_prefetch(&head[next_arcs]);
+            __builtin_prefetch(&time_ds[next_arcs]);
+        }
         const int64_t end = first_out[u + 1];
         for (int64_t a = first_out[u]; a < end; a++) {
-            const uint32_t t = b + time_ds[a];
-            const int32_t v = head[a];
+            const uint32_t t = b + (packed ? arc[a].time_ds : time_ds[a]);
+            const int32_t v = packed ? arc[a].head : head[a];
             if (t <= limit_ds && t < st[v].dist) {
                 if (st[v].dist == AM_TIME_INF) {
                     touched[n_touched++] = v;
@@ -165,6 +174,17 @@ static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
         }
     }
     s->n_touched = n_touched;
+}
+
+static void run_buckets(am_search *s, const am_graph *g, uint32_t t0,
+                        int32_t queued, uint32_t limit_ds)
+{
+    if (g->arc != NULL)
+        run_buckets_with(s, g->first_out, g->arc, NULL, NULL, 1, t0, queued,
+                         limit_ds);
+    else
+        run_buckets_with(s, g->first_out, NULL, g->head, g->time_ds, 0, t0,
+                         queued, limit_ds);
 }
 
 /* ---- fallback: indexed binary heap keyed on (dist, node) ----------------- */
@@ -296,9 +316,7 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
 {
     if (s == NULL)
         return -1;
-    /* Reset what the previous run touched (its queue is already empty). */
-    for (int32_t i = 0; i < s->n_touched; i++)
-        s->st[s->touched[i]].dist = AM_TIME_INF;
+    /* The previous run left every node at INF and its queue empty. */
     s->n_touched = 0;
 
     /* A graph larger than the workspace is a caller bug: say so. */
@@ -335,8 +353,14 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
         run_heap(s, g, limit_ds);
 
     sort_touched(s);
-    for (int32_t i = 0; i < s->n_touched; i++)
-        s->res_time[i] = st[s->touched[i]].dist;
+    /* Read out the times and reset the nodes in the same pass (one visit
+     * of each record instead of two: the reset no longer waits for the
+     * next run, when the records have left the cache). */
+    for (int32_t i = 0; i < s->n_touched; i++) {
+        const int32_t v = s->touched[i];
+        s->res_time[i] = st[v].dist;
+        st[v].dist = AM_TIME_INF;
+    }
     return s->n_touched;
 }
 
@@ -353,5 +377,15 @@ uint32_t am_search_time(const am_search *s, int32_t v)
 {
     if (s == NULL || v < 0 || v >= s->cap)
         return AM_TIME_INF;
-    return s->st[v].dist;
+    /* binary search of the result (ascending node ids) */
+    int32_t lo = 0, hi = s->n_touched;
+    while (lo < hi) {
+        const int32_t mid = lo + (hi - lo) / 2;
+        if (s->touched[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->n_touched && s->touched[lo] == v ? s->res_time[lo]
+                                                    : AM_TIME_INF;
 }

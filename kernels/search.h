@@ -54,7 +54,8 @@ int32_t am_search_run(am_search *s, const am_graph *g, int32_t n_seeds,
 void am_search_result(const am_search *s, const int32_t **nodes,
                       const uint32_t **times_ds);
 
-/* Time to node v in the last run, AM_TIME_INF if not reached. O(1). */
+/* Time to node v in the last run, AM_TIME_INF if not reached.
+ * O(log reached): a binary search of the result. */
 uint32_t am_search_time(const am_search *s, int32_t v);
 
 #endif /* AM_SEARCH_H */

@@ -76,6 +76,12 @@ static void test_reverse(void **state)
     assert_memory_equal(r->first_out, first, sizeof first);
     assert_memory_equal(r->head, head, sizeof head);
     assert_memory_equal(r->time_ds, time, sizeof time);
+    /* packed: the same arcs side by side */
+    assert_non_null(r->arc);
+    for (int a = 0; a < 6; a++) {
+        assert_int_equal(r->arc[a].head, head[a]);
+        assert_int_equal(r->arc[a].time_ds, time[a]);
+    }
     assert_int_equal(am_graph_validate(r, NULL), AM_OK);
 
     /* Reversing twice gives the same arcs per node, reordered by (tail of
@@ -183,6 +189,23 @@ static void test_validate_detects_corruption(void **state)
     assert_int_equal(am_graph_validate(g, NULL), AM_ERR_INTERNAL);
     g->first_out[4] = 6;
 
+    /* a packed arc that differs from head / time_ds */
+    assert_null(g->arc);
+    assert_int_equal(am_graph_pack(g, 2, NULL), AM_OK);
+    am_arc *packed = g->arc;
+    assert_int_equal(am_graph_pack(g, 1, NULL), AM_OK); /* already: kept */
+    assert_ptr_equal(g->arc, packed);
+    assert_int_equal(am_graph_validate(g, NULL), AM_OK);
+    g->arc[4].time_ds++;
+    am_error_clear(&err);
+    assert_int_equal(am_graph_validate(g, &err), AM_ERR_INTERNAL);
+    assert_int_equal(err.feature, 4);
+    g->arc[4].time_ds--;
+    g->arc[3].head = (g->arc[3].head + 1) % 4;
+    assert_int_equal(am_graph_validate(g, NULL), AM_ERR_INTERNAL);
+    g->arc[3].head = g->head[3];
+    assert_int_equal(am_graph_pack(NULL, 1, NULL), AM_ERR_INVALID);
+
     assert_int_equal(am_graph_validate(g, NULL), AM_OK);
     assert_int_equal(am_graph_validate(NULL, NULL), AM_ERR_INTERNAL);
     am_graph_destroy(g);
@@ -206,6 +229,9 @@ static void assert_same_graph(const am_graph *a, const am_graph *b)
         assert_memory_equal(a->time_ds, b->time_ds,
                             (size_t)a->n_arcs * sizeof *a->time_ds);
     }
+    assert_int_equal(a->arc == NULL, b->arc == NULL);
+    if (a->arc != NULL && a->n_arcs > 0)
+        assert_memory_equal(a->arc, b->arc, (size_t)a->n_arcs * sizeof *a->arc);
 }
 
 /*

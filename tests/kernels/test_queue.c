@@ -175,6 +175,12 @@ static void check_search_random(int kind, uint64_t seed)
     assert_non_null(d);
     assert_non_null(src);
     for (int round = 0; round < 40; round++) {
+        /* the second half on the packed arcs (graph.h), as the engine */
+        if (round == 20) {
+            assert_null(g->arc);
+            assert_int_equal(am_graph_pack(g, 1, NULL), AM_OK);
+            assert_int_equal(am_graph_validate(g, NULL), AM_OK);
+        }
         /* 1 to 4 seeds: equal start times, duplicates, out of range. */
         int32_t seeds[4];
         uint32_t st[4];
@@ -334,6 +340,9 @@ static void check_nearest_random(int kind, uint64_t seed)
     assert_non_null(nt);
     assert_non_null(ns);
     for (int round = 0; round < 12; round++) {
+        /* the second half on the packed arcs (graph.h), as the engine */
+        if (round == 6)
+            assert_int_equal(am_graph_pack(g, 2, NULL), AM_OK);
         /* 1 to 12 sources, two links each (some absent, some on one node,
          * many with equal offsets). */
         int32_t n_src = 1 + (int32_t)(rng_next() % 12);
