@@ -22,7 +22,8 @@
  * + their arcs + the time span scanned), never O(graph). When a node is popped,
  * the arcs of the node after it in its bucket (the next to be popped) are
  * prefetched, so their cache misses overlap this node's relaxations (a hint
- * only: no effect on results). Arcs are read from the graph's packed array
+ * only: no effect on results); so are a node's arc offsets (first_out)
+ * when it is queued. Arcs are read from the graph's packed array
  * (head and time side by side, graph.h: one cache line per node's arcs
  * instead of two) when it has one.
  *
@@ -170,6 +171,8 @@ run_buckets_with(am_search *s, const int64_t *first_out, const am_arc *arc,
                 }
                 st[v].dist = t;
                 AM_DIAL_PUSH(st, bucket, occ, v, t);
+                /* v's arc offsets, read when v is popped (a hint) */
+                __builtin_prefetch(&first_out[v]);
             }
         }
     }
