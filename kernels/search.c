@@ -171,8 +171,11 @@ run_buckets_with(am_search *s, const int64_t *first_out, const am_arc *arc,
                 }
                 st[v].dist = t;
                 AM_DIAL_PUSH(st, bucket, occ, v, t);
-                /* v's arc offsets, read when v is popped (a hint) */
-                __builtin_prefetch(&first_out[v]);
+                /* v's arcs, read when v is popped (a hint) */
+                if (packed)
+                    __builtin_prefetch(&arc[first_out[v]]);
+                else
+                    __builtin_prefetch(&first_out[v]);
             }
         }
     }
