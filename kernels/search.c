@@ -19,13 +19,14 @@
  * drained until empty). A label is only ever created if it is <= limit_ds, so
  * the buckets span [0, limit_ds], every node that enters the queue is settled,
  * and the scan stops as soon as the queue is empty: the cost is O(reached nodes
- * + their arcs + the time span scanned), never O(graph). When a node is popped,
- * the arcs of the node after it in its bucket (the next to be popped) are
- * prefetched, so their cache misses overlap this node's relaxations (a hint
- * only: no effect on results); so are a node's arc offsets (first_out)
- * when it is queued. Arcs are read from the graph's packed array
- * (head and time side by side, graph.h: one cache line per node's arcs
- * instead of two) when it has one.
+ * + their arcs + the time span scanned), never O(graph). Arcs are read from
+ * the graph's packed array (head and time side by side, graph.h: one cache
+ * line per node's arcs instead of two) when it has one; a node's arcs are
+ * prefetched when it is queued, long before it is popped, so their cache
+ * misses overlap the work in between (a hint only: no effect on results;
+ * on region M this measured 7-11 % more settled nodes per CPU second than
+ * prefetching, at each pop, only the arcs of the next node in the same
+ * bucket, which the unpacked graph still does; docs/benchmarks.md).
  *
  * The bucket array (AM_SEARCH_BUCKETS heads) is allocated zeroed by calloc
  * and stores node + 1 (0: empty), so only the pages a search's time span
@@ -146,14 +147,12 @@ run_buckets_with(am_search *s, const int64_t *first_out, const am_arc *arc,
     while (queued > 0) {
         int32_t u;
         AM_DIAL_POP(st, bucket, occ, b, u);
-        const int32_t nx = st[u].q.next;
         queued--;
-        /* The next node in this bucket is popped next: start loading its
-         * arcs now (u's own when it was the last). */
-        const int64_t next_arcs = first_out[nx < 0 ? u : nx];
-        if (packed) {
-            __builtin_prefetch(&arc[next_arcs]);
-        } else {
+        if (!packed) {
+            /* The next node in this bucket is popped next: start loading
+             * its arcs now (u's own when it was the last). */
+            const int32_t nx = st[u].q.next;
+            const int64_t next_arcs = first_out[nx < 0 ? u : nx];
             __builtin_prefetch(&head[next_arcs]);
             __builtin_prefetch(&time_ds[next_arcs]);
         }
@@ -171,7 +170,8 @@ run_buckets_with(am_search *s, const int64_t *first_out, const am_arc *arc,
                 }
                 st[v].dist = t;
                 AM_DIAL_PUSH(st, bucket, occ, v, t);
-                /* v's arcs, read when v is popped (a hint) */
+                /* v's arcs (packed), or their offsets, read when v is
+                 * popped (a hint) */
                 if (packed)
                     __builtin_prefetch(&arc[first_out[v]]);
                 else
