@@ -43,6 +43,18 @@ typedef struct am_components {
 am_status am_components_compute(const am_graph *g, am_components **out,
                                 am_error *err);
 
+/*
+ * The same components, byte for byte, with threads OpenMP threads (0:
+ * OpenMP's default; 1: am_components_compute). With more than one thread:
+ * repeated trimming of the nodes with no arc in or out (their own
+ * components), then forward-backward reachability from a pivot by parallel
+ * frontier BFS (which finds a road network's giant component), then
+ * Tarjan's DFS above on the nodes left. Scratch: the reverse graph
+ * (am_graph_reverse_threads) and about 10 bytes per node.
+ */
+am_status am_components_compute_threads(const am_graph *g, int threads,
+                                        am_components **out, am_error *err);
+
 /* Frees c and its arrays. Accepts NULL. */
 void am_components_destroy(am_components *c);
 
