@@ -10,8 +10,12 @@
  * tests/geo/segments_ref.c), and for each thread count (default 1 2) the
  * CSR build of all arcs (am_graph_build_threads), the contraction
  * (am_graph_contract_threads, the engine's cap on lengths), the reverse
- * graph (am_graph_reverse_threads) and the segment table
- * (am_segments_from_chains_threads). One JSON line per step and thread
+ * graph (am_graph_reverse_threads), the segment table
+ * (am_segments_from_chains_threads), the strongly connected components of
+ * all arcs by the parallel method (am_components_compute_fb, against the
+ * serial DFS am_components_compute), the Hilbert order of the vertices'
+ * lon/lat (am_order_hilbert, against its own 1-thread result) and the
+ * graph renumbered by it (am_graph_permute). One JSON line per step and thread
  * count: median and min wall seconds, median process CPU seconds, and
  * whether the result's bytes equal the serial reference's. Not in ctest.
  */
@@ -190,7 +194,7 @@ int main(int argc, char **argv)
             am_components *cc = NULL;
             w0 = now_s();
             c0 = cpu_s();
-            am_components_compute_threads(gall, th[i], &cc, NULL);
+            am_components_compute_fb(gall, th[i], &cc, NULL);
             put(&st[4][i], now_s() - w0, cpu_s() - c0,
                 cc != NULL && cc->n_components == cref->n_components &&
                     !memcmp(cc->comp, cref->comp,
@@ -213,9 +217,9 @@ int main(int argc, char **argv)
             am_contraction_destroy(c);
         }
     }
-    static const char *names[7] = {"csr_build", "contract",   "reverse",
-                                   "segments",  "components", "hilbert_order",
-                                   "permute"};
+    static const char *names[7] = {
+        "csr_build",     "contract",      "reverse", "segments",
+        "components_fb", "hilbert_order", "permute"};
     static const char *refs[7] = {NULL,
                                   "contract_serial_ref",
                                   NULL,

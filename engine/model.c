@@ -627,8 +627,7 @@ static am_status build_components(am_model *m, am_error *err)
     am_free(h);
     am_free(w);
     if (rc == AM_OK)
-        rc = am_components_compute_threads(g0, m->threads, &m->components,
-                                           err);
+        rc = am_components_compute_threads(g0, m->threads, &m->components, err);
     if (rc == AM_OK &&
         (m->allowed = am_alloc_array((size_t)(n > 0 ? n : 1),
                                      sizeof *m->allowed)) == NULL)
@@ -759,8 +758,8 @@ static am_status order_nodes(am_model *m, am_contraction *c, const double *x,
                           "out of memory ordering %d nodes", (int)n);
         goto done;
     }
-#pragma omp parallel for num_threads(graph_threads(m, n)) schedule(static)     \
-    default(none) shared(n, gx, gy, x, y, c)
+#pragma omp parallel for num_threads(graph_threads(m, n))                      \
+    schedule(static) default(none) shared(n, gx, gy, x, y, c)
     for (int32_t k = 0; k < n; k++) {
         gx[k] = x[c->old_id[k]];
         gy[k] = y[c->old_id[k]];

@@ -227,12 +227,15 @@ void am_components_destroy(am_components *c)
 /* ---- in parallel: trimming, forward-backward, Tarjan on the rest ---- */
 
 #define SCC_MIN_PER_THREAD 4096 /* fewer threads below this many nodes */
-#define SCC_TRIM_ROUNDS 8       /* at most; stop early when few go */
-#define SCC_PIVOTS 4            /* forward-backward tries at most */
-#define SCC_BUF 512             /* per-thread frontier buffer (stack) */
-#define SCC_STACK 2048          /* per-thread depth-first stack */
-#define SCC_BUDGET 1024         /* nodes expanded from one frontier node */
-#define SCC_BUDGET_BIG 16384    /* the same when the frontier is small */
+/* fewer threads: the serial DFS (the reverse graph and two searches cost
+ * about what they save on two cores) */
+#define SCC_MIN_THREADS 4
+#define SCC_TRIM_ROUNDS 8    /* at most; stop early when few go */
+#define SCC_PIVOTS 4         /* forward-backward tries at most */
+#define SCC_BUF 512          /* per-thread frontier buffer (stack) */
+#define SCC_STACK 2048       /* per-thread depth-first stack */
+#define SCC_BUDGET 1024      /* nodes expanded from one frontier node */
+#define SCC_BUDGET_BIG 16384 /* the same when the frontier is small */
 
 #define ST_FW 1u   /* reached forward from the pivot */
 #define ST_BW 2u   /* reached backward */
@@ -348,8 +351,15 @@ static void bfs_mark(const am_graph *g, int32_t src, uint8_t bit, uint8_t *st,
 am_status am_components_compute_threads(const am_graph *g, int threads,
                                         am_components **out, am_error *err)
 {
-    if (am_parallel_threads(threads) == 1 || g == NULL || out == NULL ||
-        g->n_nodes <= 0)
+    if (am_parallel_threads(threads) < SCC_MIN_THREADS)
+        return am_components_compute(g, out, err);
+    return am_components_compute_fb(g, threads, out, err);
+}
+
+am_status am_components_compute_fb(const am_graph *g, int threads,
+                                   am_components **out, am_error *err)
+{
+    if (g == NULL || out == NULL || g->n_nodes <= 0)
         return am_components_compute(g, out, err);
     am_status rc = AM_OK;
     const int32_t n = g->n_nodes;

@@ -138,8 +138,7 @@ static void test_random_vs_oracle(void **state)
         check_against_oracle(g, c);
         for (int t = 2; t <= 3; t++) { /* forward-backward, then the DFS */
             am_components *p = NULL;
-            assert_int_equal(am_components_compute_threads(g, t, &p, NULL),
-                             AM_OK);
+            assert_int_equal(am_components_compute_fb(g, t, &p, NULL), AM_OK);
             assert_int_equal(p->n_components, c->n_components);
             assert_memory_equal(p->comp, c->comp, (size_t)n * sizeof *p->comp);
             assert_memory_equal(p->size, c->size,
@@ -242,10 +241,12 @@ static void test_threads_vs_serial(void **state)
         am_graph *g = build(n, m, tail, head);
         am_components *c = NULL;
         assert_int_equal(am_components_compute(g, &c, NULL), AM_OK);
-        for (int t = 1; t <= 3; t++) {
+        for (int t = 1; t <= 5; t++) { /* 4, 5: the engine's entry */
             am_components *p = NULL;
-            assert_int_equal(am_components_compute_threads(g, t, &p, NULL),
-                             AM_OK);
+            assert_int_equal(
+                t <= 3 ? am_components_compute_fb(g, t, &p, NULL)
+                       : am_components_compute_threads(g, t, &p, NULL),
+                AM_OK);
             assert_int_equal(p->n_nodes, n);
             assert_int_equal(p->n_components, c->n_components);
             assert_memory_equal(p->comp, c->comp, (size_t)n * sizeof *p->comp);
@@ -354,7 +355,7 @@ static void test_deep(void **state)
     assert_int_equal(c->n_components, 1);
     assert_int_equal(c->size[0], n);
     am_components_destroy(c);
-    assert_int_equal(am_components_compute_threads(g, 2, &c, NULL), AM_OK);
+    assert_int_equal(am_components_compute_fb(g, 2, &c, NULL), AM_OK);
     assert_int_equal(c->n_components, 1);
     assert_int_equal(c->size[0], n);
     am_components_destroy(c);
