@@ -10,8 +10,12 @@
  * tests/geo/segments_ref.c), and for each thread count (default 1 2) the
  * CSR build of all arcs (am_graph_build_threads), the contraction
  * (am_graph_contract_threads, the engine's cap on lengths), the reverse
- * graph (am_graph_reverse_threads) and the segment table
- * (am_segments_from_chains_threads). One JSON line per step and thread
+ * graph (am_graph_reverse_threads), the segment table
+ * (am_segments_from_chains_threads), the strongly connected components of
+ * all arcs by the parallel method (am_components_compute_fb, against the
+ * serial DFS am_components_compute), the Hilbert order of the vertices'
+ * lon/lat (am_order_hilbert, against its own 1-thread result) and the
+ * graph renumbered by it (am_graph_permute). One JSON line per step and thread
  * count: median and min wall seconds, median process CPU seconds, and
  * whether the result's bytes equal the serial reference's. Not in ctest.
  */
@@ -24,8 +28,10 @@
 #include "common/units.h"
 #include "engine/internal.h"
 #include "geo/segments.h"
+#include "kernels/components.h"
 #include "kernels/contract.h"
 #include "kernels/graph.h"
+#include "kernels/order.h"
 #include "bench_util.h"
 #include "contract_ref.h"
 #include "segments_ref.h"
@@ -121,9 +127,15 @@ int main(int argc, char **argv)
         const double l = ceil((double)r->len_m[a]);
         len[a] = l >= 0.0 && l < 4e9 ? (uint32_t)l : 4000000000u;
     }
-    stat_ st[4][MAX_T + 1];
+    stat_ st[7][MAX_T + 1];
     memset(st, 0, sizeof st);
     am_contraction *ref = NULL;
+    am_components *cref = NULL;
+    am_graph *gall = NULL;
+    am_graph_build_threads(r->n_nodes, na, r->tail, r->head, r->time_ds, 0,
+                           &gall, NULL);
+    int32_t *ord_ref = malloc(((size_t)r->n_nodes + 1) * sizeof *ord_ref);
+    int32_t *ord = malloc(((size_t)r->n_nodes + 1) * sizeof *ord);
     am_segment *sref = NULL;
     int32_t n_sref = 0;
     for (int k = 0; k < trials; k++) {
@@ -142,6 +154,15 @@ int main(int argc, char **argv)
         ref_segments_from_chains(r->n_nodes, na, r->tail, r->head, r->time_ds,
                                  &ch, NULL, &sref, &n_sref, NULL);
         put(&st[3][MAX_T], now_s() - w0, cpu_s() - c0, 1);
+        am_components_destroy(cref);
+        w0 = now_s();
+        c0 = cpu_s();
+        am_components_compute(gall, &cref, NULL);
+        put(&st[4][MAX_T], now_s() - w0, cpu_s() - c0, 1);
+        w0 = now_s();
+        c0 = cpu_s();
+        am_order_hilbert(r->n_nodes, r->lon, r->lat, 1, ord_ref, NULL);
+        put(&st[5][MAX_T], now_s() - w0, cpu_s() - c0, 1);
         for (int i = 0; i < nth; i++) {
             am_graph *g = NULL, *rev = NULL;
             am_contraction *c = NULL;
@@ -170,22 +191,53 @@ int main(int argc, char **argv)
                                             &n_sg, NULL);
             put(&st[3][i], now_s() - w0, cpu_s() - c0,
                 n_sg == n_sref && !memcmp(sg, sref, (size_t)n_sg * sizeof *sg));
+            am_components *cc = NULL;
+            w0 = now_s();
+            c0 = cpu_s();
+            am_components_compute_fb(gall, th[i], &cc, NULL);
+            put(&st[4][i], now_s() - w0, cpu_s() - c0,
+                cc != NULL && cc->n_components == cref->n_components &&
+                    !memcmp(cc->comp, cref->comp,
+                            (size_t)r->n_nodes * sizeof *cc->comp));
+            am_components_destroy(cc);
+            w0 = now_s();
+            c0 = cpu_s();
+            am_order_hilbert(r->n_nodes, r->lon, r->lat, th[i], ord, NULL);
+            put(&st[5][i], now_s() - w0, cpu_s() - c0,
+                !memcmp(ord, ord_ref, (size_t)r->n_nodes * sizeof *ord));
+            am_graph *pg = NULL;
+            w0 = now_s();
+            c0 = cpu_s();
+            am_graph_permute(gall, ord, th[i], NULL, &pg, NULL);
+            put(&st[6][i], now_s() - w0, cpu_s() - c0, pg != NULL);
+            am_graph_destroy(pg);
             am_free(sg);
             am_graph_destroy(g);
             am_graph_destroy(rev);
             am_contraction_destroy(c);
         }
     }
-    static const char *names[4] = {"csr_build", "contract", "reverse",
-                                   "segments"};
-    for (int j = 0; j < 4; j++) {
-        if (j == 1 || j == 3)
-            report(j == 1 ? "contract_serial_ref" : "segments_serial_ref", 1,
-                   &st[j][MAX_T]);
+    static const char *names[7] = {
+        "csr_build",     "contract",      "reverse", "segments",
+        "components_fb", "hilbert_order", "permute"};
+    static const char *refs[7] = {NULL,
+                                  "contract_serial_ref",
+                                  NULL,
+                                  "segments_serial_ref",
+                                  "components_tarjan",
+                                  "hilbert_order_1t",
+                                  NULL};
+    for (int j = 0; j < 7; j++) {
+        if (refs[j] != NULL)
+            report(refs[j], 1, &st[j][MAX_T]);
         for (int i = 0; i < nth; i++)
             report(names[j], th[i], &st[j][i]);
     }
     am_contraction_destroy(ref);
+    am_components_destroy(cref);
+    am_graph_destroy(gall);
+    free(ord_ref);
+    free(ord);
     am_free(sref);
     free(len);
     am_model_destroy(m);

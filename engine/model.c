@@ -627,7 +627,7 @@ static am_status build_components(am_model *m, am_error *err)
     am_free(h);
     am_free(w);
     if (rc == AM_OK)
-        rc = am_components_compute(g0, &m->components, err);
+        rc = am_components_compute_threads(g0, m->threads, &m->components, err);
     if (rc == AM_OK &&
         (m->allowed = am_alloc_array((size_t)(n > 0 ? n : 1),
                                      sizeof *m->allowed)) == NULL)
@@ -758,6 +758,8 @@ static am_status order_nodes(am_model *m, am_contraction *c, const double *x,
                           "out of memory ordering %d nodes", (int)n);
         goto done;
     }
+#pragma omp parallel for num_threads(graph_threads(m, n))                      \
+    schedule(static) default(none) shared(n, gx, gy, x, y, c)
     for (int32_t k = 0; k < n; k++) {
         gx[k] = x[c->old_id[k]];
         gy[k] = y[c->old_id[k]];
@@ -1037,8 +1039,9 @@ static am_status build_snap(am_model *m, am_error *err)
                                lat, err);
     if (rc != AM_OK)
         goto done;
-    rc = am_demand_build(n, m->graph->n_nodes, m->cell_snap.node,
-                         m->cell_snap.offset_ds, p->pop, &m->demand, err);
+    rc = am_demand_build_threads(n, m->graph->n_nodes, m->cell_snap.node,
+                                 m->cell_snap.offset_ds, p->pop, m->threads,
+                                 &m->demand, err);
     if (rc != AM_OK)
         goto done;
     /* Catchments store only these nodes: no measure reads the others. */
@@ -1047,10 +1050,16 @@ static am_status build_snap(am_model *m, am_error *err)
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    for (int32_t v = 0; v < m->demand->n_nodes; v++) {
-        m->demand_nodes[v] = m->demand->first[v + 1] > m->demand->first[v];
-        m->n_demand_nodes += m->demand_nodes[v];
+    const am_demand *dm = m->demand;
+    uint8_t *dn = m->demand_nodes;
+    int32_t n_dn = 0;
+#pragma omp parallel for num_threads(graph_threads(m, dm->n_nodes))            \
+    schedule(static) reduction(+ : n_dn) default(none) shared(dm, dn)
+    for (int32_t v = 0; v < dm->n_nodes; v++) {
+        dn[v] = dm->first[v + 1] > dm->first[v];
+        n_dn += dn[v];
     }
+    m->n_demand_nodes += n_dn;
     rc = am_phase_end(&m->phases, "snap", err);
 done:
     am_free(lon);

@@ -43,6 +43,27 @@ typedef struct am_components {
 am_status am_components_compute(const am_graph *g, am_components **out,
                                 am_error *err);
 
+/*
+ * The same components, byte for byte, with threads OpenMP threads (0:
+ * OpenMP's default). Below 4 threads: am_components_compute (on two cores
+ * the parallel method's reverse graph and two searches cost about what
+ * they save). Otherwise am_components_compute_fb.
+ */
+am_status am_components_compute_threads(const am_graph *g, int threads,
+                                        am_components **out, am_error *err);
+
+/*
+ * The same components, byte for byte, by the parallel method whatever the
+ * threads (so that tests run it at any count): repeated trimming of the
+ * nodes with no arc in or out (their own components), then
+ * forward-backward reachability from a pivot by parallel frontier search
+ * (which finds a road network's giant component), then the DFS above on
+ * the nodes left. Scratch: the reverse graph (am_graph_reverse_threads)
+ * and about 13 bytes per node.
+ */
+am_status am_components_compute_fb(const am_graph *g, int threads,
+                                   am_components **out, am_error *err);
+
 /* Frees c and its arrays. Accepts NULL. */
 void am_components_destroy(am_components *c);
 

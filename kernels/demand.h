@@ -48,6 +48,20 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
                           const uint32_t *link_offset_ds, const double *pop,
                           am_demand **out, am_error *err);
 
+/*
+ * am_demand_build with threads OpenMP threads (0: OpenMP's default; 1:
+ * am_demand_build): the same index, byte for byte, and the same error for
+ * the same first bad cell. Links are counted and scattered into their
+ * nodes with atomic counters (an arbitrary order within a node), then
+ * each node's links are sorted by (offset, link id), which is unique:
+ * scratch 8 bytes per node, none per link.
+ */
+am_status am_demand_build_threads(int32_t n_cells, int32_t n_nodes,
+                                  const int32_t *link_node,
+                                  const uint32_t *link_offset_ds,
+                                  const double *pop, int threads,
+                                  am_demand **out, am_error *err);
+
 /* Whether cell i has a link (is on the network). */
 static inline int am_demand_cell_on(const am_demand *d, int32_t i)
 {

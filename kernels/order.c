@@ -20,6 +20,11 @@
  * with the indices as payload, in parallel by chunks: the result is the
  * unique (key, index) order whatever the chunks.
  *
+ * The box, the split of finite points from the others, the ranks' check
+ * and the prefix sum of the permuted degrees run in blocks of nodes with
+ * per-block counts and sums (exact: integers, min and max), so the result
+ * is the same whatever the threads.
+ *
  * Renumbering: new first_out by a prefix sum of the permuted degrees, then
  * every new node copies its old arcs, maps their heads and sorts them by
  * (head, time): insertion sort for short lists, heapsort beyond (no
@@ -59,9 +64,14 @@ uint32_t am_hilbert_index(uint32_t x, uint32_t y)
     return d;
 }
 
+/* the most threads (blocks) the partitions use */
+#define AM_ORDER_MAX_BLOCKS 256
+
 static int threads_for(int requested, int64_t items)
 {
     int nt = am_parallel_threads(requested);
+    if (nt > AM_ORDER_MAX_BLOCKS)
+        nt = AM_ORDER_MAX_BLOCKS;
     const int64_t most = items / ORDER_MIN_PER_THREAD;
     if ((int64_t)nt > most)
         nt = (int)most;
@@ -82,17 +92,24 @@ am_status am_order_hilbert(int32_t n, const double *x, const double *y,
     if (n < 0 || (n > 0 && (x == NULL || y == NULL || order == NULL)))
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "hilbert order: NULL array or negative count");
-    double box[4] = {INFINITY, INFINITY, -INFINITY, -INFINITY};
+    /* the box of the finite points: min and max are exact, so the
+     * reduction's order does not matter */
+    const int nt = threads_for(threads, n);
+    double b0 = INFINITY, b1 = INFINITY, b2 = -INFINITY, b3 = -INFINITY;
     int32_t n_fin = 0;
+#pragma omp parallel for num_threads(nt) schedule(static)                      \
+    reduction(min : b0, b1) reduction(max : b2, b3) reduction(+ : n_fin)       \
+    default(none) shared(n, x, y)
     for (int32_t i = 0; i < n; i++) {
         if (!isfinite(x[i]) || !isfinite(y[i]))
             continue;
         n_fin++;
-        box[0] = x[i] < box[0] ? x[i] : box[0];
-        box[1] = y[i] < box[1] ? y[i] : box[1];
-        box[2] = x[i] > box[2] ? x[i] : box[2];
-        box[3] = y[i] > box[3] ? y[i] : box[3];
+        b0 = x[i] < b0 ? x[i] : b0;
+        b1 = y[i] < b1 ? y[i] : b1;
+        b2 = x[i] > b2 ? x[i] : b2;
+        b3 = y[i] > b3 ? y[i] : b3;
     }
+    const double box[4] = {b0, b1, b2, b3};
     const size_t n1 = (size_t)(n_fin > 0 ? n_fin : 1);
     const int nb = threads_for(threads, n_fin);
     uint32_t *key = am_alloc_array(n1, sizeof *key);
@@ -111,12 +128,31 @@ am_status am_order_hilbert(int32_t n, const double *x, const double *y,
     const double span = fmax(box[2] - box[0], box[3] - box[1]);
     const double scale =
         span > 0.0 ? (double)(1u << AM_HILBERT_BITS) / span : 0.0;
-    int32_t k = 0, j = n_fin;
-    for (int32_t i = 0; i < n; i++) {
-        if (isfinite(x[i]) && isfinite(y[i]))
-            order[k++] = i;
-        else
-            order[j++] = i;
+    /* in nt blocks: each block's finite points counted, prefix-summed,
+     * then copied in index order (the same list whatever the threads) */
+    int32_t fin_at[AM_ORDER_MAX_BLOCKS + 1] = {0};
+#pragma omp parallel for num_threads(nt) schedule(static) default(none)        \
+    shared(nt, n, x, y, fin_at)
+    for (int b = 0; b < nt; b++) {
+        int32_t c = 0;
+        for (int64_t i = (int64_t)n * b / nt; i < (int64_t)n * (b + 1) / nt;
+             i++)
+            c += isfinite(x[i]) && isfinite(y[i]);
+        fin_at[b + 1] = c;
+    }
+    for (int b = 0; b < nt; b++)
+        fin_at[b + 1] += fin_at[b];
+#pragma omp parallel for num_threads(nt) schedule(static) default(none)        \
+    shared(nt, n, x, y, fin_at, n_fin, order)
+    for (int b = 0; b < nt; b++) {
+        const int64_t i0 = (int64_t)n * b / nt;
+        int32_t k = fin_at[b], j = n_fin + (int32_t)(i0 - fin_at[b]);
+        for (int64_t i = i0; i < (int64_t)n * (b + 1) / nt; i++) {
+            if (isfinite(x[i]) && isfinite(y[i]))
+                order[k++] = (int32_t)i;
+            else
+                order[j++] = (int32_t)i;
+        }
     }
 #pragma omp parallel for num_threads(nb) schedule(static) default(none)        \
     shared(n_fin, order, key, x, y, box, scale)
@@ -210,24 +246,69 @@ am_status am_graph_permute(const am_graph *g, const int32_t *order, int threads,
                           "out of memory renumbering %ld nodes", (long)n);
         goto done;
     }
-    for (int32_t v = 0; v < n; v++)
-        rank[v] = -1;
+    /* ranks in parallel: every order[k] in range, then rank[order[k]] = k
+     * (atomic stores: a repeated node is written twice), then each read
+     * back; a failure is found again serially for the first bad k */
+    const int nv = threads_for(threads, n);
+    int32_t bad = n;
+#pragma omp parallel for num_threads(nv) schedule(static)                      \
+    reduction(min                                                              \
+              : bad) default(none) shared(n, order, rank)
     for (int32_t k = 0; k < n; k++) {
-        const int32_t v = order[k];
-        if (v < 0 || v >= n || rank[v] >= 0) {
-            rc = am_error_set(err, AM_ERR_INVALID, NULL,
-                              "graph permute: order[%ld] = %ld is out of "
-                              "range or repeated",
-                              (long)k, (long)v);
-            am_error_set_feature(err, k);
-            goto done;
-        }
-        rank[v] = k;
+        rank[k] = -1;
+        if (order[k] < 0 || order[k] >= n)
+            bad = k < bad ? k : bad;
     }
+    if (bad == n) {
+#pragma omp parallel for num_threads(nv) schedule(static) default(none)        \
+    shared(n, order, rank)
+        for (int32_t k = 0; k < n; k++)
+            __atomic_store_n(&rank[order[k]], k, __ATOMIC_RELAXED);
+#pragma omp parallel for num_threads(nv) schedule(static)                      \
+    reduction(min                                                              \
+              : bad) default(none) shared(n, order, rank)
+        for (int32_t k = 0; k < n; k++)
+            if (rank[order[k]] != k)
+                bad = k < bad ? k : bad;
+    }
+    if (bad < n) {
+        for (int32_t v = 0; v < n; v++)
+            rank[v] = -1;
+        for (int32_t k = 0; k < n; k++) {
+            const int32_t v = order[k];
+            if (v < 0 || v >= n || rank[v] >= 0) {
+                rc = am_error_set(err, AM_ERR_INVALID, NULL,
+                                  "graph permute: order[%ld] = %ld is out of "
+                                  "range or repeated",
+                                  (long)k, (long)v);
+                am_error_set_feature(err, k);
+                goto done;
+            }
+            rank[v] = k;
+        }
+    }
+    /* first_out: the permuted degrees summed in nv blocks, prefix-summed */
+    int64_t arcs_at[AM_ORDER_MAX_BLOCKS + 1] = {0};
+#pragma omp parallel for num_threads(nv) schedule(static) default(none)        \
+    shared(nv, n, g, r, order, arcs_at)
+    for (int b = 0; b < nv; b++) {
+        int64_t sum = 0;
+        for (int64_t k = (int64_t)n * b / nv; k < (int64_t)n * (b + 1) / nv;
+             k++) {
+            sum += g->first_out[order[k] + 1] - g->first_out[order[k]];
+            r->first_out[k + 1] = sum;
+        }
+        arcs_at[b + 1] = sum;
+    }
+    for (int b = 0; b < nv; b++)
+        arcs_at[b + 1] += arcs_at[b];
     r->first_out[0] = 0;
-    for (int32_t k = 0; k < n; k++)
-        r->first_out[k + 1] = r->first_out[k] + g->first_out[order[k] + 1] -
-                              g->first_out[order[k]];
+#pragma omp parallel for num_threads(nv) schedule(static) default(none)        \
+    shared(nv, n, r, arcs_at)
+    for (int b = 0; b < nv; b++)
+        for (int64_t k = (int64_t)n * b / nv; k < (int64_t)n * (b + 1) / nv;
+             k++)
+            r->first_out[k + 1] += arcs_at[b];
     const int nt = threads_for(threads, m);
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 4096) default(none) \
     shared(n, g, r, order, rank)

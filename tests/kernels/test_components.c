@@ -136,10 +136,131 @@ static void test_random_vs_oracle(void **state)
         am_components *c = NULL;
         assert_int_equal(am_components_compute(g, &c, NULL), AM_OK);
         check_against_oracle(g, c);
+        for (int t = 2; t <= 3; t++) { /* forward-backward, then the DFS */
+            am_components *p = NULL;
+            assert_int_equal(am_components_compute_fb(g, t, &p, NULL), AM_OK);
+            assert_int_equal(p->n_components, c->n_components);
+            assert_memory_equal(p->comp, c->comp, (size_t)n * sizeof *p->comp);
+            assert_memory_equal(p->size, c->size,
+                                (size_t)c->n_components * sizeof *p->size);
+            am_components_destroy(p);
+        }
         am_components_destroy(c);
         am_graph_destroy(g);
         free(tail);
         free(head);
+    }
+}
+
+/* arcs (u, v) appended to tail/head, m counted */
+static void arc(int32_t *tail, int32_t *head, int64_t *m, int32_t u, int32_t v)
+{
+    tail[*m] = u;
+    head[(*m)++] = v;
+}
+
+/*
+ * The parallel components (trimming, forward-backward, then the DFS on
+ * the rest) against the serial DFS, byte for byte, at 1, 2 and 3 threads,
+ * on graphs big enough to run the frontier BFS in parallel: a giant
+ * component (a two-way grid with one-way streets, ids shuffled) plus small
+ * cycles, one-way chains in and out of it and between the small ones,
+ * self-loops and isolated nodes; the same without the giant (many
+ * middle-sized components: several pivots); a long ring; no arcs.
+ */
+static void test_threads_vs_serial(void **state)
+{
+    (void)state;
+    for (int shape = 0; shape < 5; shape++) {
+        const int32_t side = shape == 4 ? 0 : 150 + 40 * shape;
+        const int32_t n_grid = side * side, n_small = 6000;
+        const int32_t n = shape == 4 ? 30000 : n_grid + n_small;
+        const size_t cap = 8 * (size_t)n + 16;
+        int32_t *tail = malloc(sizeof *tail * cap);
+        int32_t *head = malloc(sizeof *head * cap);
+        int32_t *id = malloc(sizeof *id * ((size_t)n + 1));
+        assert_non_null(tail);
+        assert_non_null(head);
+        assert_non_null(id);
+        for (int32_t i = 0; i < n; i++)
+            id[i] = i;
+        for (int32_t i = n - 1; i > 0; i--) { /* shuffle the ids */
+            const int32_t j = (int32_t)rnd((uint32_t)i + 1);
+            const int32_t t = id[i];
+            id[i] = id[j];
+            id[j] = t;
+        }
+        int64_t m = 0;
+        if (shape == 3) { /* a ring through every node */
+            for (int32_t i = 0; i < n; i++)
+                arc(tail, head, &m, id[i], id[(i + 1) % n]);
+        } else if (shape < 3) {
+            /* shape 2 cuts the grid into 10x10 blocks (no giant) */
+            for (int32_t r = 0; r < side; r++)
+                for (int32_t c = 0; c < side; c++) {
+                    const int32_t v = id[r * side + c];
+                    const int cut_r = shape == 2 && (r + 1) % 10 == 0;
+                    const int cut_c = shape == 2 && (c + 1) % 10 == 0;
+                    if (c + 1 < side && !cut_c) {
+                        arc(tail, head, &m, v, id[r * side + c + 1]);
+                        if (rnd(10) != 0)
+                            arc(tail, head, &m, id[r * side + c + 1], v);
+                    }
+                    if (r + 1 < side && !cut_r) {
+                        arc(tail, head, &m, v, id[(r + 1) * side + c]);
+                        if (rnd(10) != 0)
+                            arc(tail, head, &m, id[(r + 1) * side + c], v);
+                    }
+                }
+            /* small cycles of 1-5 nodes, chains, self-loops, isolated */
+            int32_t i = n_grid;
+            while (i < n) {
+                const int32_t len = 1 + (int32_t)rnd(5);
+                const int kind = (int)rnd(6);
+                for (int32_t j = 0; j < len && i + j < n; j++) {
+                    const int32_t v = id[i + j];
+                    if (kind == 5) /* isolated */
+                        continue;
+                    if (i + j + 1 < n && j + 1 < len)
+                        arc(tail, head, &m, v, id[i + j + 1]);
+                    if (kind == 0 && j + 1 == len) /* closes a cycle */
+                        arc(tail, head, &m, v, id[i]);
+                    if (kind == 1) /* a self-loop */
+                        arc(tail, head, &m, v, v);
+                }
+                const int32_t g1 = id[rnd((uint32_t)n_grid)];
+                if (kind == 2) /* from the grid in */
+                    arc(tail, head, &m, g1, id[i]);
+                if (kind == 3) /* out to the grid */
+                    arc(tail, head, &m, id[i], g1);
+                if (kind == 4 && i > n_grid) /* from the previous group */
+                    arc(tail, head, &m, id[i - 1], id[i]);
+                i += len;
+            }
+        }
+        am_graph *g = build(n, m, tail, head);
+        am_components *c = NULL;
+        assert_int_equal(am_components_compute(g, &c, NULL), AM_OK);
+        for (int t = 1; t <= 5; t++) { /* 4, 5: the engine's entry */
+            am_components *p = NULL;
+            assert_int_equal(
+                t <= 3 ? am_components_compute_fb(g, t, &p, NULL)
+                       : am_components_compute_threads(g, t, &p, NULL),
+                AM_OK);
+            assert_int_equal(p->n_nodes, n);
+            assert_int_equal(p->n_components, c->n_components);
+            assert_memory_equal(p->comp, c->comp, (size_t)n * sizeof *p->comp);
+            assert_memory_equal(p->size, c->size,
+                                (size_t)c->n_components * sizeof *p->size);
+            am_components_destroy(p);
+        }
+        if (shape < 2) /* the giant is most of the grid */
+            assert_true(c->size[0] > n_grid / 2);
+        am_components_destroy(c);
+        am_graph_destroy(g);
+        free(tail);
+        free(head);
+        free(id);
     }
 }
 
@@ -234,6 +355,10 @@ static void test_deep(void **state)
     assert_int_equal(c->n_components, 1);
     assert_int_equal(c->size[0], n);
     am_components_destroy(c);
+    assert_int_equal(am_components_compute_fb(g, 2, &c, NULL), AM_OK);
+    assert_int_equal(c->n_components, 1);
+    assert_int_equal(c->size[0], n);
+    am_components_destroy(c);
     am_graph_destroy(g);
 
     g = build(n, n - 1, tail, head); /* the path 0 -> 1 -> ... -> n-1 */
@@ -268,6 +393,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_random_vs_oracle),
+        cmocka_unit_test(test_threads_vs_serial),
         cmocka_unit_test(test_pgrouting_sample),
         cmocka_unit_test(test_deep),
         cmocka_unit_test(test_edges),

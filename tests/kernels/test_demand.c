@@ -6,6 +6,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -96,11 +98,92 @@ static void test_invalid(void **state)
     am_demand_destroy(d);
 }
 
+static void assert_same_demand(const am_demand *a, const am_demand *b)
+{
+    const size_t nl = (size_t)AM_DEMAND_LINKS * (size_t)a->n_cells;
+    assert_int_equal(a->n_cells, b->n_cells);
+    assert_int_equal(a->n_nodes, b->n_nodes);
+    assert_memory_equal(a->link_node, b->link_node, nl * sizeof *a->link_node);
+    assert_memory_equal(a->link_offset_ds, b->link_offset_ds,
+                        nl * sizeof *a->link_offset_ds);
+    assert_memory_equal(a->pop, b->pop, (size_t)a->n_cells * sizeof *a->pop);
+    assert_memory_equal(a->first, b->first,
+                        ((size_t)a->n_nodes + 1) * sizeof *a->first);
+    assert_memory_equal(a->order, b->order,
+                        (size_t)a->first[a->n_nodes] * sizeof *a->order);
+}
+
+/* The parallel build against the serial one, byte for byte, at 1, 2 and 3
+ * threads: many cells on few nodes (long lists: heapsort), many nodes
+ * with few cells, ties in offsets, links off the network; and the same
+ * error (message and cell) for the same first bad cell. */
+static void test_threads_same(void **state)
+{
+    (void)state;
+    uint64_t rs = 88172645463325292ull;
+    const int32_t n = 120000;
+    int32_t *node = malloc(sizeof *node * 2 * (size_t)n);
+    uint32_t *off = malloc(sizeof *off * 2 * (size_t)n);
+    double *pop = malloc(sizeof *pop * (size_t)n);
+    assert_non_null(node);
+    assert_non_null(off);
+    assert_non_null(pop);
+    for (int shape = 0; shape < 3; shape++) {
+        const int32_t n_nodes = shape == 0 ? 7 : shape == 1 ? 300000 : 5000;
+        for (int32_t l = 0; l < 2 * n; l++) {
+            rs ^= rs << 13;
+            rs ^= rs >> 7;
+            rs ^= rs << 17;
+            node[l] = rs % 10 == 0 ? -1 : (int32_t)(rs % (uint64_t)n_nodes);
+            off[l] = (uint32_t)((rs >> 20) % (shape == 2 ? 5u : 100000u));
+            if (l % 2 == 0)
+                pop[l / 2] = (double)((rs >> 40) % 1000) / 7.0;
+        }
+        am_demand *ref = NULL;
+        assert_int_equal(
+            am_demand_build(n, n_nodes, node, off, pop, &ref, NULL), AM_OK);
+        for (int t = 1; t <= 3; t++) {
+            am_demand *d = NULL;
+            assert_int_equal(am_demand_build_threads(n, n_nodes, node, off, pop,
+                                                     t, &d, NULL),
+                             AM_OK);
+            assert_same_demand(ref, d);
+            am_demand_destroy(d);
+        }
+        am_demand_destroy(ref);
+    }
+    /* errors: a bad node late, then a NaN population earlier */
+    node[2 * 100001] = 7000; /* the last shape has 5000 nodes */
+    for (int k = 0; k < 2; k++) {
+        if (k == 1)
+            pop[54321] = NAN;
+        am_error e1, e2;
+        am_error_clear(&e1);
+        am_demand *d = NULL;
+        assert_int_equal(am_demand_build(n, 5000, node, off, pop, &d, &e1),
+                         AM_ERR_INVALID);
+        for (int t = 2; t <= 3; t++) {
+            am_error_clear(&e2);
+            assert_int_equal(
+                am_demand_build_threads(n, 5000, node, off, pop, t, &d, &e2),
+                AM_ERR_INVALID);
+            assert_null(d);
+            assert_string_equal(e1.msg, e2.msg);
+            assert_int_equal(e1.feature, e2.feature);
+        }
+        assert_int_equal(e1.feature, k == 0 ? 100001 : 54321);
+    }
+    free(node);
+    free(off);
+    free(pop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index_order),
         cmocka_unit_test(test_invalid),
+        cmocka_unit_test(test_threads_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
