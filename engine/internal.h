@@ -144,6 +144,8 @@ struct am_model {
     double net_box[4]; /* network lon/lat extent: min x, min y, max x, max y */
     am_transform *to_metric; /* WGS 84 -> local metric frame */
     char frame[256];
+    double frame_x_max; /* the farthest finite node from the frame's
+                           central meridian, |x| in metres */
     am_snapped cell_snap;
     am_demand *demand;
     uint8_t *demand_nodes; /* [n_nodes] 1 where some cell is snapped */
