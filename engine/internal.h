@@ -201,8 +201,8 @@ struct am_results {
 /*
  * Snaps n lon/lat points onto the nearest point of a road segment of built
  * model m within the scenario's snap distance, in parallel (geo/snap.h:
- * nearest in the local metric frame; the reported distance and the walking
- * time use the geodesic distance), with the links of role (people:
+ * nearest in the local metric frame; the snap distance, the reported
+ * distance and the walking time are geodesic), with the links of role (people:
  * AM_SNAP_ORIGIN, facilities: AM_SNAP_DESTINATION). Points that cannot be
  * transformed are off network. *n_on = snapped. log (may be NULL) gets
  * the progress. When m has small components' segments (m->frag_index),
