@@ -302,10 +302,16 @@ int main(int argc, char **argv)
         am_segment_index_build(b.n_seg, b.seg, r->n_nodes, x, y,
                                &b.seg_index) != AM_OK)
         die("index", &err);
+    double x_max = 0.0;
+    for (int32_t i = 0; i < r->n_nodes; i++)
+        if (isfinite(x[i]) && isfinite(y[i]))
+            x_max = fmax(x_max, fabs(x[i]));
     free(x);
     free(y);
-    b.target = (am_snap_target){b.seg_index, b.seg,  b.n_seg, b.to_metric,
-                                r->n_nodes,  r->lon, r->lat,  NULL};
+    b.target = (am_snap_target){
+        b.seg_index, b.seg,      b.n_seg,
+        b.to_metric, r->n_nodes, r->lon,
+        r->lat,      NULL,       am_crs_frame_max_scale(x_max, 5000.0)};
 
     int threads[16], nt = 0;
     for (int k = 3; k < argc && nt < 16; k++)

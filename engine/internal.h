@@ -144,6 +144,8 @@ struct am_model {
     double net_box[4]; /* network lon/lat extent: min x, min y, max x, max y */
     am_transform *to_metric; /* WGS 84 -> local metric frame */
     char frame[256];
+    double frame_x_max; /* the farthest finite node from the frame's
+                           central meridian, |x| in metres */
     am_snapped cell_snap;
     am_demand *demand;
     uint8_t *demand_nodes; /* [n_nodes] 1 where some cell is snapped */
@@ -199,8 +201,8 @@ struct am_results {
 /*
  * Snaps n lon/lat points onto the nearest point of a road segment of built
  * model m within the scenario's snap distance, in parallel (geo/snap.h:
- * nearest in the local metric frame; the reported distance and the walking
- * time use the geodesic distance), with the links of role (people:
+ * nearest in the local metric frame; the snap distance, the reported
+ * distance and the walking time are geodesic), with the links of role (people:
  * AM_SNAP_ORIGIN, facilities: AM_SNAP_DESTINATION). Points that cannot be
  * transformed are off network. *n_on = snapped. log (may be NULL) gets
  * the progress. When m has small components' segments (m->frag_index),

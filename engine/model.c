@@ -11,15 +11,16 @@
  *               spatial index (geo/segments, geo/segment_index)
  *   population  read the raster's populated cells (inputs/population)
  *   snap        cells onto the nearest point of a routable road segment,
- *               in a local azimuthal-equidistant frame (geo/snap), the
+ *               in a local transverse Mercator frame (geo/snap), the
  *               off-network leg timed at walking speed, linked to the
  *               segment's end nodes they can drive to; the demand index
  *               (kernels/demand)
  *
  * Definitions the outputs and the summary rely on:
- *  - a cell whose centre is farther than snap.max_distance_m from every
- *    routable road segment is "off network": it reaches nothing (time
- * unreachable, access 0) and is counted in the summary, never dropped;
+ *  - a cell whose centre is farther than snap.max_distance_m (geodesic)
+ *    from the foot on its nearest routable road segment is "off network":
+ *    it reaches nothing (time unreachable, access 0) and is counted in the
+ *    summary, never dropped;
  *  - walking times are whole deciseconds, nearbyint(d / v * 10).
  */
 #include <math.h>
@@ -420,11 +421,10 @@ static am_status build_roads(am_model *m, am_error *err)
 
 /*
  * m->frame and m->to_metric centred on box, and the nodes in that frame
- * (x, y: [n_nodes], caller's). *n_far: nodes farther than
- * AM_CRS_FRAME_ACCURATE_M from the centre; *far_m: the farthest of them,
- * 0 when none (in an
- * azimuthal equidistant frame the planar radius is the geodesic distance
- * from the centre).
+ * (x, y: [n_nodes], caller's); m->frame_x_max. *n_far: nodes farther than
+ * AM_CRS_FRAME_ACCURATE_M east or west of the central meridian (|x|: the
+ * transverse Mercator's scale depends on it alone); *far_m: the farthest
+ * |x| of them, 0 when none.
  */
 static am_status frame_at(am_model *m, const double box[4], double *x,
                           double *y, int32_t *n_far, double *far_m,
@@ -433,6 +433,7 @@ static am_status frame_at(am_model *m, const double box[4], double *x,
     const am_road_network *r = m->roads;
     am_transform_destroy(m->to_metric);
     m->to_metric = NULL;
+    m->frame_x_max = 0.0;
     am_status rc = am_crs_metric_frame(box[0], box[1], box[2], box[3], m->frame,
                                        sizeof m->frame, err);
     if (rc == AM_OK)
@@ -443,20 +444,19 @@ static am_status frame_at(am_model *m, const double box[4], double *x,
     memcpy(y, r->lat, sizeof *y * (size_t)r->n_nodes);
     rc = am_transform_points_parallel(m->to_metric, (size_t)r->n_nodes, x, y,
                                       m->threads, NULL, err);
-    /* hypot only where the squared radius does not settle it */
-    const double r2 =
-        AM_CRS_FRAME_ACCURATE_M * AM_CRS_FRAME_ACCURATE_M * (1.0 - 1e-9);
     int32_t far = 0;
-    double far_d = 0.0;
+    double far_d = 0.0, x_max = 0.0;
     for (int32_t i = 0; rc == AM_OK && i < r->n_nodes; i++) {
-        if (x[i] * x[i] + y[i] * y[i] < r2)
-            continue;
-        const double d = hypot(x[i], y[i]);
-        if (!isfinite(d) || d <= AM_CRS_FRAME_ACCURATE_M)
+        const double d = fabs(x[i]);
+        if (!isfinite(d) || !isfinite(y[i]))
+            continue; /* not transformed: in no segment */
+        x_max = d > x_max ? d : x_max;
+        if (d <= AM_CRS_FRAME_ACCURATE_M)
             continue;
         far_d = d > far_d ? d : far_d;
         far++;
     }
+    m->frame_x_max = x_max;
     *n_far = far;
     *far_m = far_d;
     return rc;
@@ -472,9 +472,11 @@ static int cmp_double(const void *a, const void *b)
  * A network wider than the frame's accurate range (a stray feature far
  * away, a continent): the frame moves to the bulk of the nodes, the
  * extent of those within AM_CRS_FRAME_ACCURATE_M of the nodes' median
- * lon/lat, so that a few stray nodes no longer pull the centre (and the
- * scale error) away from where the people are. x, y come back in the new
- * frame.
+ * lon/lat (planar distance in a frame centred there, at least the
+ * geodesic one as the scale is >= 1; it also leaves out whatever lies
+ * beyond a pole, where the frame's y runs past 10^7 m), so that a few
+ * stray nodes no longer pull the centre (and the scale error) away from
+ * where the people are. x, y come back in the new frame.
  */
 static am_status frame_on_bulk(am_model *m, double *x, double *y,
                                int32_t *n_far, double *far_m, am_error *err)
@@ -531,8 +533,9 @@ done:
  * Centred on the network's extent (an arc across the antimeridian where
  * the network straddles it); a network wider than the frame's accurate
  * range gets the frame on its bulk and a warning naming how many nodes lie
- * beyond it, how far, and the error there (snapping is planar in the
- * frame).
+ * beyond it, how far, and the frame's scale error there. (Snapping stays
+ * right there: it decides on the geodesic distance and widens its search
+ * by the scale, geo/snap.h; the warning is mostly about stray features.)
  */
 static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
 {
@@ -548,10 +551,11 @@ static am_status build_frame(am_model *m, double *x, double *y, am_error *err)
     const double *b = m->net_box;
     am_warn(m->warn,
             "%s: the road network spans lon %.6g..%.6g, lat %.6g..%.6g: %d "
-            "of %d nodes lie more than %.0f km from the centre of the metric "
-            "frame (%s), up to %.0f km; snapping near them is planar in that "
-            "frame, with distances off by up to %.3g %% (a stray feature far "
-            "from the study area? clip the roads to it, e.g. ogr2ogr -spat)",
+            "of %d nodes lie more than %.0f km east or west of the central "
+            "meridian of the metric frame (%s), up to %.0f km, where the "
+            "frame's scale is off by up to %.3g %% (snapping still measures "
+            "its distance on the ground; a stray feature far from the study "
+            "area? clip the roads to it, e.g. ogr2ogr -spat)",
             m->roads_path, b[0], b[2], b[1], b[3], (int)n_far, (int)r->n_nodes,
             AM_CRS_FRAME_ACCURATE_M / 1000.0, m->frame, far_m / 1000.0,
             100.0 * am_crs_frame_scale_error(far_m));
@@ -924,9 +928,19 @@ am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
         (m->frag_index != NULL && (!out->frag_dist_m || !out->frag_node)))
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory snapping %d points", (int)n);
-    const am_snap_target t = {
-        m->seg_index,      m->seg,        m->n_seg,      m->to_metric,
-        m->roads->n_nodes, m->roads->lon, m->roads->lat, m->node_vertex};
+    /* the frame's scale over the segments and the snap distance around
+     * them (geo/snap.h: the search's radius, never its answer) */
+    const double scale =
+        am_crs_frame_max_scale(m->frame_x_max, m->s->snap_max_m);
+    const am_snap_target t = {m->seg_index,
+                              m->seg,
+                              m->n_seg,
+                              m->to_metric,
+                              m->roads->n_nodes,
+                              m->roads->lon,
+                              m->roads->lat,
+                              m->node_vertex,
+                              scale};
     const am_snap_fragments fr = {m->frag_index, m->frag_seg, m->n_frag_seg,
                                   out->frag_dist_m, out->frag_node};
     am_snap_options o = am_snap_options_default();

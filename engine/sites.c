@@ -17,6 +17,7 @@
 #include "common/strutil.h"
 #include "engine/internal.h"
 #include "engine/scenario_inputs.h"
+#include "geo/geodesic.h"
 #include "inputs/fingerprint.h"
 #include "kernels/search.h"
 
@@ -76,12 +77,20 @@ static void warn_off_network(am_sites *f)
     for (int32_t j = 0; j < f->fac->n && shown < 3; j++) {
         if (f->snap.node[2 * j] >= 0 || f->snap.node[2 * j + 1] >= 0)
             continue;
-        double x = f->fac->lon[j], y = f->fac->lat[j], d = NAN;
+        const double lon = f->fac->lon[j], lat = f->fac->lat[j];
+        double x = lon, y = lat, d = NAN, t = 0.0;
         int32_t v = -1;
         if (am_transform_points(m->to_metric, 1, &x, &y, NULL, NULL) == AM_OK &&
             isfinite(x) && isfinite(y))
-            v = am_segment_index_nearest(m->seg_index, x, y, INFINITY, &d,
-                                         NULL);
+            v = am_segment_index_nearest(m->seg_index, x, y, INFINITY, &d, &t);
+        if (v >= 0) { /* on the ground, to the foot as the snap measures */
+            const am_segment *s = &m->seg[v];
+            const double *vlon = m->roads->lon, *vlat = m->roads->lat;
+            const double dl = remainder(vlon[s->v1] - vlon[s->v0], 360.0);
+            d = am_geodesic_distance_m(lon, lat, vlon[s->v0] + t * dl,
+                                       vlat[s->v0] +
+                                           t * (vlat[s->v1] - vlat[s->v0]));
+        }
         char where[96];
         if (v >= 0)
             snprintf(where, sizeof where, "%.0f m from a road", d);

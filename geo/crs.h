@@ -4,10 +4,12 @@
  * accessim works in two frames:
  *  - geographic WGS 84 (lon, lat in degrees, always in that order, whatever
  *    the CRS's official axis order) for geodesic lengths and for storage;
- *  - a local metric frame chosen from the study area's extent, an azimuthal
- *    equidistant projection centred on it, for nearest-node snapping and any
- *    planar distance (scale error < 0.5 % within 1000 km of the centre,
- *    AM_CRS_FRAME_ACCURATE_M).
+ *  - a local metric frame chosen from the study area's extent, a
+ *    transverse Mercator projection centred on it, for nearest-segment
+ *    snapping and any planar distance: conformal (the same scale in every
+ *    direction at a point), with a scale error that grows with the
+ *    distance from its central meridian (1.2 % at 1000 km,
+ *    AM_CRS_FRAME_ACCURATE_M; am_crs_frame_scale_error).
  * Inputs in any CRS GDAL/PROJ understand are transformed into these.
  *
  * An am_transform wraps one PJ and its PJ_CONTEXT; it is not thread-safe:
@@ -72,29 +74,51 @@ void am_transform_destroy(am_transform *t);
 
 /*
  * Writes into buf (size n) the PROJ string of the metric frame for an area
- * with this lon/lat extent: "+proj=aeqd +lat_0=.. +lon_0=.. +datum=WGS84
- * +units=m +no_defs +type=crs", centred on the extent (longitudes wrapped to
- * [-180, 180]). AM_ERR_INVALID for a non-finite or inverted extent.
+ * with this lon/lat extent: "+proj=tmerc +lat_0=.. +lon_0=.. +k_0=1
+ * +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs +type=crs
+ * +algo=poder_engsager", centred on the extent (longitudes wrapped to
+ * [-180, 180]); the algorithm is named so that a site's proj.ini
+ * (tmerc_default_algo) cannot swap in an approximate one. AM_ERR_INVALID
+ * for a non-finite or inverted extent.
  */
 am_status am_crs_metric_frame(double lon_min, double lat_min, double lon_max,
                               double lat_max, char *buf, size_t n,
                               am_error *err);
 
 /*
- * The frame's accurate range: within AM_CRS_FRAME_ACCURATE_M of its centre
- * the azimuthal equidistant scale error stays below 0.5 % (0.41 % at
- * 1000 km; am_crs_frame_scale_error). Planar nearest-node snapping is
- * trusted there; beyond it the engine warns (engine/model.c).
+ * The frame's accurate range: within AM_CRS_FRAME_ACCURATE_M east or west
+ * of its central meridian (|x| in the frame) the transverse Mercator
+ * scale error stays below 1.24 % (am_crs_frame_scale_error). Snapping is
+ * right anywhere (it searches the frame within a radius widened by the
+ * scale and decides on the geodesic distance, geo/snap.h); beyond this
+ * range the engine warns, mostly to point at stray features far from the
+ * study area (engine/model.c).
  */
 #define AM_CRS_FRAME_ACCURATE_M 1.0e6
 
 /*
- * The largest relative error of a distance measured in the metric frame
- * at r_m metres (geodesic) from its centre, on the sphere: the tangential
- * scale (r/R) / sin(r/R) minus 1. 0 at the centre, 0.0041 at 1000 km,
- * 0.066 at 4000 km, HUGE_VAL at the antipode (and for r_m not finite).
+ * An upper bound of the relative error of a distance measured in the
+ * metric frame near points at most x_m metres (|x| in the frame, that is
+ * projected metres) east or west of its central meridian: the scale k of
+ * the frame there is at least 1 and at most 1 + this. cosh(x_m / R) - 1
+ * with R = 6345 km, a little below the semi-minor axis so that it bounds
+ * the ellipsoidal k (checked against PROJ's proj_factors). 0 at x_m = 0,
+ * 0.0124 at 1000 km, 0.050 at 2000 km, 0.21 at 4000 km; HUGE_VAL for x_m
+ * not finite (and where cosh overflows).
  */
-double am_crs_frame_scale_error(double r_m);
+double am_crs_frame_scale_error(double x_m);
+
+/*
+ * An upper bound of the metric frame's scale factor k (>= 1) at every
+ * point within reach_m (geodesic) of a point at most x_max_m east or west
+ * of its central meridian: the image of such a geodesic is at most
+ * k * reach_m long, so it stays within 2 reach_m of that meridian while
+ * k < 2, and 1 + am_crs_frame_scale_error(x_max_m + 2 reach_m) bounds k
+ * there. +inf (no bound) where that reaches 2 (|x| beyond some 8000 km)
+ * or for arguments that are NaN or negative. What geo/snap.h's
+ * am_snap_target.max_scale wants, with reach_m the snap distance.
+ */
+double am_crs_frame_max_scale(double x_max_m, double reach_m);
 
 /*
  * The lon/lat extent of the finite points (lon[i], lat[i]), i < n, in

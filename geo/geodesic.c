@@ -2,7 +2,8 @@
  * geodesic.c: distances on the WGS 84 ellipsoid (see geodesic.h).
  *
  * Why: road lengths decide travel times, and the planar metric frame is
- * only good to ~0.5 %; lengths are therefore measured on the ellipsoid,
+ * off by its scale error (1.2 % at 1000 km from its central meridian);
+ * lengths are therefore measured on the ellipsoid,
  * which is accurate to nanometres and costs about a microsecond per
  * segment.
  *

@@ -24,8 +24,10 @@
  * after the round.
  *
  * The per-point arithmetic is fixed (outputs are compared byte for byte):
- * nearest segment by planar distance within max_distance_m inclusive, ties
- * to the lowest segment id; dist_m geodesic to the foot; walking time
+ * nearest segment by planar distance, searched within max_distance_m
+ * times the frame's max_scale (+ AM_SNAP_SLACK_M), ties to the lowest
+ * segment id; dist_m geodesic to the foot, the point on the network iff
+ * dist_m <= max_distance_m; walking time
  * nearbyint(d / (kmh / 3.6) * 10); partial segment times nearbyint(f * t);
  * every offset capped at AM_TIME_INF - 1.
  */
@@ -53,6 +55,11 @@
  */
 #define AM_SNAP_MIN_CHUNKS 4
 #define AM_CENTRE_MIN_CHUNKS 64
+
+/* Added to the frame's search radius: the rounding of planar distances
+ * (coordinates of 10^6 m: 10^-10 m) and the micrometres between the foot
+ * in the frame and the foot interpolated in lon/lat (snap.h). */
+#define AM_SNAP_SLACK_M 1e-3
 
 /* One thread's transform and scratch. */
 typedef struct snap_worker {
@@ -222,7 +229,8 @@ cleanup:
 typedef struct snap_job {
     const am_snap_target *t;
     const double *lon, *lat;
-    double max_m;
+    double max_m;    /* on the ground, inclusive */
+    double search_m; /* in the frame: max_m * max_scale + slack */
     double walk_mps;
     am_snap_role role;
     int32_t *node;                 /* [2 n] */
@@ -363,7 +371,8 @@ static am_status fragment_of(const snap_job *j, int32_t i, int32_t sid,
                 d_on))
         return AM_OK;
     const double d = am_geodesic_distance_m(j->lon[i], j->lat[i], flon, flat);
-    if (on && !(d < d_on))
+    /* on: d < d_on <= max_m; off: within the snap distance on the ground */
+    if (on ? !(d < d_on) : !(d <= j->max_m))
         return AM_OK;
     int32_t nn[2];
     uint32_t tt[2];
@@ -388,10 +397,10 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
     if (am_transform_points(w->tr, (size_t)m, x, y, NULL, NULL) != AM_OK)
         return AM_ERR_CRS;
     /* failed points are HUGE_VAL: no segment */
-    am_segment_index_nearest_many(t->index, m, x, y, j->max_m, w->q[0], w->sid,
-                                  w->f);
+    am_segment_index_nearest_many(t->index, m, x, y, j->search_m, w->q[0],
+                                  w->sid, w->f);
     if (j->frag != NULL)
-        am_segment_index_nearest_many(j->frag->index, m, x, y, j->max_m,
+        am_segment_index_nearest_many(j->frag->index, m, x, y, j->search_m,
                                       w->q[1], fsid, ff);
     for (int32_t k = 0; k < m; k++) {
         const int32_t i = i0 + k;
@@ -400,19 +409,23 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
         double d = NAN;
         if (sid >= t->n_segments)
             return AM_ERR_INTERNAL;
-        if (sid < 0) {
+        const am_segment *s = sid >= 0 ? &t->seg[sid] : NULL;
+        if (s != NULL) {
+            if (!segment_ok(t, s))
+                return AM_ERR_INTERNAL;
+            double flon, flat;
+            foot_lonlat(t, s, f, &flon, &flat);
+            d = am_geodesic_distance_m(j->lon[i], j->lat[i], flon, flat);
+            if (!(d <= j->max_m)) /* beyond the snap distance on the ground */
+                d = NAN;
+        }
+        if (isnan(d)) {
             j->node[2 * i] = j->node[2 * i + 1] = -1;
             j->offset_ds[2 * i] = j->offset_ds[2 * i + 1] = AM_TIME_INF;
             if (j->dist_m != NULL)
                 j->dist_m[i] = NAN;
         } else {
-            const am_segment *s = &t->seg[sid];
-            if (!segment_ok(t, s))
-                return AM_ERR_INTERNAL;
             on++;
-            double flon, flat;
-            foot_lonlat(t, s, f, &flon, &flat);
-            d = am_geodesic_distance_m(j->lon[i], j->lat[i], flon, flat);
             if (j->dist_m != NULL)
                 j->dist_m[i] = d;
             const uint32_t walk = cap_ds(round_ds(d / j->walk_mps * 10.0));
@@ -480,6 +493,11 @@ am_status am_snap_points_fragments(const am_snap_target *t, int32_t n,
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "snapping: maximum distance %g m is not >= 0",
                             o->max_distance_m);
+    if (!(t->max_scale >= 1.0))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_snap_points: the target's max_scale %g is "
+                            "not >= 1",
+                            t->max_scale);
     if (!(o->walk_speed_kmh > 0.0 && isfinite(o->walk_speed_kmh)))
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "snapping: walking speed %g km/h is not a "
@@ -498,15 +516,15 @@ am_status am_snap_points_fragments(const am_snap_target *t, int32_t n,
     if (n == 0)
         return AM_OK;
 
-    const snap_job job = {t,
-                          lon,
-                          lat,
-                          o->max_distance_m,
-                          o->walk_speed_kmh / 3.6,
-                          o->role,
-                          node,
-                          offset_ds,
-                          dist_m,
+    /* 0 * inf is NaN: a radius of 0 stays 0 (plus the slack) */
+    const double search_m =
+        (o->max_distance_m > 0.0 ? o->max_distance_m * t->max_scale : 0.0) +
+        AM_SNAP_SLACK_M;
+    const snap_job job = {t,         lon,
+                          lat,       o->max_distance_m,
+                          search_m,  o->walk_speed_kmh / 3.6,
+                          o->role,   node,
+                          offset_ds, dist_m,
                           frag};
     const chunk_pass pass = {
         t->to_metric, n,    o->threads,  AM_SNAP_MIN_CHUNKS,

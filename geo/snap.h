@@ -3,15 +3,29 @@
  * nearest point of a routable road segment, in parallel.
  *
  * A point in WGS 84 lon/lat is moved into the network's local metric frame
- * (crs.h) and snapped to the nearest segment (segments.h) of the target
- * within max_distance_m (inclusive, planar distance in that frame, ties to
- * the lowest segment id), at its foot: the nearest point of the segment,
- * a fraction f of the way from v0 to v1. The off-network leg is measured
- * on the ellipsoid: dist_m is the geodesic distance from the point to the
- * foot (whose lon/lat is interpolated linearly between the vertices, a
- * difference of micrometres on road segments), and the walking time is
+ * (crs.h) and snapped to the nearest segment (segments.h) of the target in
+ * that frame (planar distance, ties to the lowest segment id), at its
+ * foot: the nearest point of the segment, a fraction f of the way from v0
+ * to v1. The off-network leg is measured on the ellipsoid: dist_m is the
+ * geodesic distance from the point to the foot (whose lon/lat is
+ * interpolated linearly between the vertices, a difference of micrometres
+ * on road segments), and the walking time is
  * walk_ds = nearbyint(dist_m / (walk_speed_kmh / 3.6) * 10) whole
  * deciseconds.
+ *
+ * The snap distance is on the ground: the point is on the network iff
+ * dist_m <= max_distance_m (inclusive). The frame only chooses the
+ * segment. Its scale k (>= 1 in the engine's transverse Mercator frame,
+ * at most the target's max_scale) magnifies planar distances, so the
+ * frame is searched within max_distance_m * max_scale (+ 1 mm for
+ * rounding): a segment within max_distance_m on the ground is never
+ * farther than that in the frame, so the search radius never changes the
+ * answer, which is that of an unbounded search. In a conformal frame the
+ * nearest segment in the frame is the nearest on the ground up to the
+ * change of k between the two (relatively x d / R^2: 1e-4 for d = 5 km at
+ * x = 1000 km from the central meridian), so a point may be off network
+ * when its nearest segment in the frame is just beyond max_distance_m and
+ * another just within it, a near-tie of that size.
  *
  * Links: a snapped point reaches the graph through up to two links, each
  * a node and the time between the point and that node (walk + the part of
@@ -39,10 +53,8 @@
  * the nearer end). The engine caps chains at AM_CHAIN_MAX_M metres.
  *
  * A point that cannot be transformed (NaN or infinite coordinates, outside
- * the frame's domain) or that has no segment within max_distance_m is off
- * network: both links absent, dist_m NaN. The geodesic dist_m of a snapped
- * point may exceed max_distance_m by the frame's scale error (< 0.5 %
- * within 1000 km of its centre).
+ * the frame's domain) or whose nearest segment's foot is farther than
+ * max_distance_m (geodesic) is off network: both links absent, dist_m NaN.
  *
  * Every point is snapped on its own, so the output is the same, byte for
  * byte, for any thread count and any schedule. (The segment index is
@@ -77,6 +89,12 @@ typedef struct am_snap_target {
     const int32_t *node_vertex;    /* [graph nodes]: the vertex each graph node
                                       stands at (a contracted graph), or NULL:
                                       node ids are vertex ids */
+    double max_scale; /* >= 1 (may be +inf): an upper bound of the frame's
+                         scale factor over the segments and max_distance_m
+                         around them (1 + am_crs_frame_scale_error of the
+                         farthest |x| plus the distance, for the engine's
+                         frame): planar distances there are at most this
+                         times the ground's */
 } am_snap_target;
 
 /* Which links a point gets (see above). */
@@ -86,7 +104,7 @@ typedef enum am_snap_role {
 } am_snap_role;
 
 typedef struct am_snap_options {
-    double max_distance_m;   /* >= 0, inclusive, planar in the frame */
+    double max_distance_m;   /* >= 0, inclusive, geodesic (see above) */
     double walk_speed_kmh;   /* > 0, finite: the off-network leg's speed */
     am_snap_role role;       /* which links (default AM_SNAP_ORIGIN) */
     int threads;             /* > 0: that many; <= 0: OpenMP's default */
@@ -110,7 +128,8 @@ am_snap_options am_snap_options_default(void);
  *
  * Returns AM_OK; AM_ERR_INVALID for n < 0, a NULL array that is needed, a
  * target without index, segments, transform or vertex coordinates, a NaN
- * or negative max_distance_m, a walking speed that is not finite and > 0;
+ * or negative max_distance_m, a max_scale that is NaN or below 1, a walking
+ * speed that is not finite and > 0;
  * AM_ERR_CANCELLED when progress returned 0; AM_ERR_CRS when a per-thread
  * transform cannot be made; AM_ERR_NOMEM; AM_ERR_INTERNAL when the index
  * returns a segment id >= n_segments or a segment names a vertex beyond
@@ -137,14 +156,15 @@ am_status am_snap_points(const am_snap_target *t, int32_t n, const double *lon,
  * caller-allocated [n].
  *
  * For every point i: when its nearest fragment segment (the same rule as
- * the snap: planar, within max_distance_m inclusive, ties to the lowest
- * id, over index/seg) is strictly nearer, geodesically, than its snap
- * onto t (dist_m), or the point is off t's network and has one:
- * dist_m[i] is the geodesic distance to that segment's foot and node[i]
- * the first link an AM_SNAP_ORIGIN snap onto it would get (whatever the
- * options' role); otherwise NaN and -1. These are exactly what snapping
- * every point onto the fragments with am_snap_points and comparing would
- * give, for much less: a fragment farther than the snap by a geodesic
+ * the snap: nearest in the frame, ties to the lowest id, over index/seg,
+ * kept when its foot is within max_distance_m geodesic, inclusive) is
+ * strictly nearer, geodesically, than its snap onto t (dist_m), or the
+ * point is off t's network and has one: dist_m[i] is the geodesic
+ * distance to that segment's foot and node[i] the first link an
+ * AM_SNAP_ORIGIN snap onto it would get (whatever the options' role);
+ * otherwise NaN and -1. These are exactly what snapping every point onto
+ * the fragments with am_snap_points and comparing would give, for much
+ * less: a fragment farther than the snap by a geodesic
  * lower bound is never measured.
  */
 typedef struct am_snap_fragments {

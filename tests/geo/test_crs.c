@@ -34,6 +34,8 @@
 
 #include <cmocka.h>
 
+#include <proj.h>
+
 #include "geo/crs.h"
 
 #define AM_PI 3.14159265358979323846
@@ -172,8 +174,9 @@ static void test_clone(void **state)
     check_clone("+proj=utm +zone=38 +south +datum=WGS84", AM_CRS_WGS84,
                 500000.0, 8700000.0, 50000.0);
     check_clone(AM_CRS_WGS84,
-                "+proj=aeqd +lat_0=-11.9 +lon_0=43.7 +datum=WGS84 +units=m "
-                "+no_defs +type=crs",
+                "+proj=tmerc +lat_0=-11.9 +lon_0=43.7 +k_0=1 +x_0=0 +y_0=0 "
+                "+datum=WGS84 +units=m +no_defs +type=crs "
+                "+algo=poder_engsager",
                 43.5, -11.8, 1.0);
 
     am_transform *c = (am_transform *)&c; /* must be reset to NULL */
@@ -186,15 +189,16 @@ static void test_clone(void **state)
 static void test_metric_frame_string(void **state)
 {
     (void)state;
-    char buf[160];
+    char buf[200];
     am_error err;
     am_error_clear(&err);
     assert_int_equal(
         am_crs_metric_frame(-26.0, 37.0, -25.0, 38.0, buf, sizeof buf, &err),
         AM_OK);
-    assert_string_equal(buf, "+proj=aeqd +lat_0=37.500000000 "
-                             "+lon_0=-25.500000000 +datum=WGS84 +units=m "
-                             "+no_defs +type=crs");
+    assert_string_equal(buf, "+proj=tmerc +lat_0=37.500000000 "
+                             "+lon_0=-25.500000000 +k_0=1 +x_0=0 +y_0=0 "
+                             "+datum=WGS84 +units=m +no_defs +type=crs "
+                             "+algo=poder_engsager");
     /* Longitudes beyond 180 are wrapped. */
     assert_int_equal(
         am_crs_metric_frame(350.0, -1.0, 360.0, 1.0, buf, sizeof buf, &err),
@@ -226,7 +230,7 @@ static void test_metric_frame_string(void **state)
 static void test_metric_frame_geometry(void **state)
 {
     (void)state;
-    char frame[160];
+    char frame[200];
     am_error err;
     am_error_clear(&err);
     /* Greater Accra's extent. */
@@ -237,9 +241,11 @@ static void test_metric_frame_geometry(void **state)
     assert_int_equal(am_transform_create(AM_CRS_WGS84, frame, &t, &err), AM_OK);
     assert_int_equal(am_crs_check(frame, "metric frame", &err), AM_OK);
 
-    /* Points exactly 1000 m and 50 km from the centre (PROJ's geodesic
-     * direct problem, Karney 2013): an azimuthal equidistant projection
-     * keeps distances from its centre. */
+    /* The centre, and points 1000 m, 1000 m and 50 km from it (PROJ's
+     * geodesic direct problem, Karney 2013), the last due north: a
+     * transverse Mercator projection keeps the central meridian's length
+     * (x = 0, y = the meridian arc), and elsewhere magnifies by at most
+     * am_crs_frame_scale_error of the farthest |x| (never shrinks). */
     struct geod_geodesic g;
     geod_init(&g, 6378137.0, 1.0 / 298.257223563);
     double x[4] = {-0.2, 0, 0, 0}, y[4] = {5.55, 0, 0, 0};
@@ -250,17 +256,101 @@ static void test_metric_frame_geometry(void **state)
     size_t failed = 9;
     assert_int_equal(am_transform_points(t, 4, x, y, &failed, &err), AM_OK);
     assert_int_equal(failed, 0);
-    assert_float_equal(x[0], 0.0, 1e-6);
-    assert_float_equal(y[0], 0.0, 1e-6);
-    for (int k = 0; k < 3; k++) {
-        assert_float_equal(hypot(x[k + 1], y[k + 1]), s[k], 1e-6);
-        /* azimuth measured clockwise from grid north */
+    assert_true(fabs(x[0]) < 1e-6 && fabs(y[0]) < 1e-6);
+    assert_true(fabs(x[3]) < 1e-6);
+    assert_true(fabs(y[3] - 50000.0) < 1e-6);
+    for (int k = 0; k < 2; k++) {
+        const double d = hypot(x[k + 1], y[k + 1]);
+        assert_true(d >= s[k] - 1e-9);
+        assert_true(d <=
+                    s[k] * (1.0 + am_crs_frame_scale_error(fabs(x[k + 1]))) +
+                        1e-9);
+        /* grid azimuth = geodetic azimuth less the meridians' convergence
+         * (about dlon sin(lat), ~1e-4 degree here) */
         double a = atan2(x[k + 1], y[k + 1]) * 180.0 / AM_PI;
         if (a < 0)
             a += 360.0;
-        assert_float_equal(a, az[k], 1e-6);
+        assert_true(fabs(a - az[k]) < 1e-3);
     }
     am_transform_destroy(t);
+}
+
+/*
+ * The frame's scale against PROJ's own proj_factors, over 2000 x 2000 km
+ * around frames at several latitudes: conformal (the same scale along the
+ * meridian and the parallel, no angular distortion), k >= 1, and
+ * am_crs_frame_scale_error(|x|) an upper bound of k - 1 that is tight
+ * (within 2 %: R = 6345 km against the geometric mean radius sqrt(M N),
+ * 6357-6400 km). Also further out, to 4000 km from the central meridian.
+ */
+static void test_frame_scale_vs_proj_factors(void **state)
+{
+    (void)state;
+    const double centre_lat[] = {0.0, 35.0, -48.0, 62.0};
+    PJ_CONTEXT *ctx = proj_context_create();
+    assert_non_null(ctx);
+    int n_checked = 0;
+    for (int c = 0; c < 4; c++) {
+        const double lat0 = centre_lat[c], lon0 = 17.25;
+        char frame[200];
+        am_error err;
+        assert_int_equal(am_crs_metric_frame(lon0, lat0, lon0, lat0, frame,
+                                             sizeof frame, &err),
+                         AM_OK);
+        am_transform *t = NULL;
+        assert_int_equal(am_transform_create(AM_CRS_WGS84, frame, &t, &err),
+                         AM_OK);
+        /* the same definition as an operation: proj_factors wants one */
+        char op[200];
+        snprintf(op, sizeof op, "%s", frame);
+        char *tc = strstr(op, " +type=crs");
+        assert_non_null(tc);
+        memmove(tc, tc + strlen(" +type=crs"), strlen(tc + 10) + 1);
+        PJ *pj = proj_create(ctx, op);
+        assert_non_null(pj);
+        const double half_km[] = {1000.0, 4000.0};
+        for (int r = 0; r < 2; r++) {
+            /* a grid of geodesic offsets from the centre, east and north */
+            for (int i = -10; i <= 10; i++)
+                for (int j = -10; j <= 10; j++) {
+                    struct geod_geodesic g;
+                    geod_init(&g, 6378137.0, 1.0 / 298.257223563);
+                    double plat, plon, qlat, qlon;
+                    const double e = half_km[r] * 1000.0 * i / 10.0;
+                    const double n =
+                        (r == 0 ? 1000.0 : 300.0) * 1000.0 * j / 10.0;
+                    geod_direct(&g, lat0, lon0, n >= 0 ? 0.0 : 180.0, fabs(n),
+                                &plat, &plon, NULL);
+                    geod_direct(&g, plat, plon, e >= 0 ? 90.0 : 270.0, fabs(e),
+                                &qlat, &qlon, NULL);
+                    if (fabs(qlat) > 85.0)
+                        continue;
+                    double x = qlon, y = qlat;
+                    assert_int_equal(
+                        am_transform_points(t, 1, &x, &y, NULL, &err), AM_OK);
+                    PJ_COORD in =
+                        proj_coord(proj_torad(qlon), proj_torad(qlat), 0, 0);
+                    const PJ_FACTORS f = proj_factors(pj, in);
+                    const double k = f.parallel_scale;
+                    const double bound = am_crs_frame_scale_error(fabs(x));
+                    /* (PROJ's derivatives are numerical: ~1e-8 rad) */
+                    if (!(fabs(f.meridional_scale - k) < 1e-9 &&
+                          fabs(f.angular_distortion) < 1e-6 &&
+                          k >= 1.0 - 1e-9 && k - 1.0 <= bound + 1e-9 &&
+                          bound <= (k - 1.0) * 1.02 + 1e-9))
+                        fail_msg(
+                            "frame at lat %g: lon %.6f lat %.6f (x %.0f "
+                            "m): h %.12f k %.12f omega %g, bound 1 + %.12f",
+                            lat0, qlon, qlat, x, f.meridional_scale, k,
+                            f.angular_distortion, bound);
+                    n_checked++;
+                }
+        }
+        proj_destroy(pj);
+        am_transform_destroy(t);
+    }
+    proj_context_destroy(ctx);
+    assert_true(n_checked > 3000);
 }
 
 static void test_unknown_crs(void **state)
@@ -345,12 +435,21 @@ static void test_lonlat_extent(void **state)
 static void test_frame_scale_error(void **state)
 {
     (void)state;
-    assert_float_equal(am_crs_frame_scale_error(0.0), 0.0, 0.0);
+    assert_true(am_crs_frame_scale_error(0.0) == 0.0);
     const double e = am_crs_frame_scale_error(AM_CRS_FRAME_ACCURATE_M);
-    assert_true(e > 0.004 && e < 0.005);
-    assert_true(am_crs_frame_scale_error(4.0e6) > 0.06);
-    assert_true(am_crs_frame_scale_error(2.1e7) == HUGE_VAL);
+    assert_true(e > 0.0124 && e < 0.0125); /* cosh(1000 / 6345) - 1 */
+    assert_true(am_crs_frame_scale_error(-AM_CRS_FRAME_ACCURATE_M) == e);
+    assert_true(am_crs_frame_scale_error(4.0e6) > 0.2);
+    assert_true(am_crs_frame_scale_error(1e10) == HUGE_VAL);
     assert_true(am_crs_frame_scale_error(NAN) == HUGE_VAL);
+    assert_true(am_crs_frame_scale_error(INFINITY) == HUGE_VAL);
+    /* the snap's bound: the farthest |x| plus twice the reach */
+    assert_true(am_crs_frame_max_scale(0.0, 0.0) == 1.0);
+    assert_true(am_crs_frame_max_scale(1e6, 5000.0) ==
+                1.0 + am_crs_frame_scale_error(1.01e6));
+    assert_true(am_crs_frame_max_scale(9e6, 0.0) == INFINITY); /* k > 2 */
+    assert_true(am_crs_frame_max_scale(NAN, 0.0) == INFINITY);
+    assert_true(am_crs_frame_max_scale(0.0, -1.0) == INFINITY);
 }
 
 /* Issue 5: without proj.db PROJ prints nothing and the error says why
@@ -395,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_unknown_crs),
         cmocka_unit_test(test_lonlat_extent),
         cmocka_unit_test(test_frame_scale_error),
+        cmocka_unit_test(test_frame_scale_vs_proj_factors),
         cmocka_unit_test(test_proj_db_missing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

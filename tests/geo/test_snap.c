@@ -5,8 +5,10 @@
  *
  * The oracle is written out here with other means than the library's:
  * one transform of the whole array into the metric frame, then for each
- * point a linear scan over EVERY segment (no index), ties to the lowest
- * segment id, and the links from the formulas of snap.h (origin: the
+ * point a linear scan over EVERY segment (no index, no radius), ties to
+ * the lowest segment id, the point on the network iff the geodesic
+ * distance to that segment's foot is within the snap distance, and the
+ * links from the formulas of snap.h (origin: the
  * nodes the point can drive to; destination: the nodes it is reached
  * from). am_snap_points must give the same bytes as the oracle, and the
  * same bytes for 1, 2, 3 and 7 threads.
@@ -93,11 +95,22 @@ static void lonlat_box(int32_t n, const double *lon, const double *lat,
     }
 }
 
+/* The farthest finite point's |x| (from the frame's central meridian). */
+static double frame_x_max(int32_t n, const double *x, const double *y)
+{
+    double m = 0.0;
+    for (int32_t i = 0; i < n; i++)
+        if (isfinite(x[i]) && isfinite(y[i]))
+            m = fmax(m, fabs(x[i]));
+    return m;
+}
+
 /* Metric frame around the nodes, the segments of the arcs (allowed: the
  * mask or NULL), their index, and the target over them. */
-static void net_build(int32_t n, const double *lon, const double *lat,
-                      int64_t n_arcs, const int32_t *tail, const int32_t *head,
-                      const uint32_t *time_ds, const uint8_t *allowed, net *w)
+static void net_build_in(const char *frame_def, int32_t n, const double *lon,
+                         const double *lat, int64_t n_arcs, const int32_t *tail,
+                         const int32_t *head, const uint32_t *time_ds,
+                         const uint8_t *allowed, net *w)
 {
     am_error err;
     char frame[256];
@@ -107,6 +120,8 @@ static void net_build(int32_t n, const double *lon, const double *lat,
     assert_int_equal(am_crs_metric_frame(box[0], box[1], box[2], box[3], frame,
                                          sizeof frame, &err),
                      AM_OK);
+    if (frame_def != NULL) /* another frame (a comparison) */
+        snprintf(frame, sizeof frame, "%s", frame_def);
     assert_int_equal(
         am_transform_create(AM_CRS_WGS84, frame, &w->to_metric, &err), AM_OK);
     w->x = malloc(sizeof *w->x * (size_t)n);
@@ -124,8 +139,23 @@ static void net_build(int32_t n, const double *lon, const double *lat,
     assert_int_equal(
         am_segment_index_build(w->n_seg, w->seg, n, w->x, w->y, &w->index),
         AM_OK);
-    w->target = (am_snap_target){w->index, w->seg, w->n_seg, w->to_metric,
-                                 n,        lon,    lat,      NULL};
+    w->target = (am_snap_target){
+        w->index,
+        w->seg,
+        w->n_seg,
+        w->to_metric,
+        n,
+        lon,
+        lat,
+        NULL,
+        am_crs_frame_max_scale(frame_x_max(n, w->x, w->y), 1e5)};
+}
+
+static void net_build(int32_t n, const double *lon, const double *lat,
+                      int64_t n_arcs, const int32_t *tail, const int32_t *head,
+                      const uint32_t *time_ds, const uint8_t *allowed, net *w)
+{
+    net_build_in(NULL, n, lon, lat, n_arcs, tail, head, time_ds, allowed, w);
 }
 
 static void net_free(net *w)
@@ -244,9 +274,8 @@ static void oracle(const net *w, int32_t n, const double *lon,
         nd[0] = nd[1] = -1;
         of[0] = of[1] = AM_TIME_INF;
         out->dist_m[i] = NAN;
-        if (best < 0 || !(sqrt(best_d2) <= max_m))
+        if (best < 0)
             continue;
-        out->n_on++;
         const am_segment *s = &w->seg[best];
         const double f = best_f;
         const double l0 = t->vertex_lon[s->v0], b0 = t->vertex_lat[s->v0];
@@ -259,6 +288,9 @@ static void oracle(const net *w, int32_t n, const double *lon,
             flat = b0 + f * (t->vertex_lat[s->v1] - b0);
         }
         const double d = am_geodesic_distance_m(lon[i], lat[i], flon, flat);
+        if (!(d <= max_m)) /* the snap distance is on the ground */
+            continue;
+        out->n_on++;
         out->dist_m[i] = d;
         const double walk = (double)capped(nearbyint(d / mps * 10.0));
         double ta = HUGE_VAL, tb = HUGE_VAL; /* the a-side and b-side links */
@@ -709,10 +741,11 @@ static void test_fragments_match_second_snap(void **state)
     assert_int_equal(
         am_segment_index_build(n_frag, frag, nv, fx.net.x, fx.net.y, &ifr),
         AM_OK);
-    const am_snap_target tok = {iok, ok,     n_ok,   fx.net.to_metric,
-                                nv,  r->lon, r->lat, NULL};
-    const am_snap_target tfr = {ifr, frag,   n_frag, fx.net.to_metric,
-                                nv,  r->lon, r->lat, NULL};
+    const double k = fx.net.target.max_scale;
+    const am_snap_target tok = {
+        iok, ok, n_ok, fx.net.to_metric, nv, r->lon, r->lat, NULL, k};
+    const am_snap_target tfr = {
+        ifr, frag, n_frag, fx.net.to_metric, nv, r->lon, r->lat, NULL, k};
     snapped a, b, f;
     snapped_alloc(&a, n);
     snapped_alloc(&b, n);
@@ -945,22 +978,22 @@ static void test_segments_from_arcs(void **state)
     assert_null(s);
 }
 
+/* The snap distance is on the ground and inclusive: a point off the
+ * network is on at exactly its geodesic distance, off one ulp below. */
 static void test_max_distance_inclusive(void **state)
 {
     (void)state;
-    /* a point ~1 km off the network: snapped at exactly its distance, not
-     * one ulp below it */
     double lon0 = fx.roads->lon[0] + 0.01, lat0 = fx.roads->lat[0] + 0.01;
-    double x = lon0, y = lat0, d = 0.0;
-    assert_int_equal(
-        am_transform_points(fx.net.to_metric, 1, &x, &y, NULL, NULL), AM_OK);
-    int32_t s = am_segment_index_nearest(fx.net.index, x, y, 5000.0, &d, NULL);
-    assert_true(s >= 0);
     snapped o;
     snapped_alloc(&o, 1);
+    snap_ok(&fx.net, 1, &lon0, &lat0, 5000.0, 5.0, 1, AM_SNAP_ORIGIN, &o);
+    const double d = o.dist_m[0];
+    if (!(d > 10.0 && d < 5000.0))
+        fail_msg("distance %g m", d);
     snap_ok(&fx.net, 1, &lon0, &lat0, d, 5.0, 1, AM_SNAP_ORIGIN, &o);
     assert_true(o.node[0] >= 0);
     assert_int_equal(o.n_on, 1);
+    assert_true(o.dist_m[0] == d);
     snap_ok(&fx.net, 1, &lon0, &lat0, nextafter(d, 0.0), 5.0, 1, AM_SNAP_ORIGIN,
             &o);
     assert_int_equal(o.node[0], -1);
@@ -972,6 +1005,244 @@ static void test_max_distance_inclusive(void **state)
     assert_int_equal(o.node[0], 7);
     assert_int_equal(o.offset_ds[0], 0);
     snapped_free(&o);
+}
+
+/* ---- far from the frame's centre: where the frame's scale is ~1 % ---- */
+
+/*
+ * The least geodesic distance from (plon, plat) to the segment between
+ * two vertices, its points interpolated linearly in lon/lat as the snap's
+ * foot is (golden-section search; road segments are short, the distance
+ * along one is unimodal).
+ */
+static double geodesic_to_segment(double plon, double plat, double lon0,
+                                  double lat0, double lon1, double lat1)
+{
+    const double g = 0.6180339887498949;
+    double a = 0.0, b = 1.0;
+    for (int it = 0; it < 60; it++) {
+        const double c = b - g * (b - a), e = a + g * (b - a);
+        const double dc = am_geodesic_distance_m(
+            plon, plat, lon0 + c * (lon1 - lon0), lat0 + c * (lat1 - lat0));
+        const double de = am_geodesic_distance_m(
+            plon, plat, lon0 + e * (lon1 - lon0), lat0 + e * (lat1 - lat0));
+        if (dc <= de)
+            b = e;
+        else
+            a = c;
+    }
+    double best = am_geodesic_distance_m(plon, plat, lon0 + a * (lon1 - lon0),
+                                         lat0 + a * (lat1 - lat0));
+    best = fmin(best, am_geodesic_distance_m(plon, plat, lon0, lat0));
+    return fmin(best, am_geodesic_distance_m(plon, plat, lon1, lat1));
+}
+
+/* Nodes 0-3: two tiny anchor segments at lon 0 and lon 20 on the equator,
+ * so that the frame's centre is lon 10, lat ~0.05; the rest (from node 4)
+ * a cluster near lon 18, ~890 km east of it. */
+#define FAR_ANCHORS 4
+static const double far_anchor_lon[] = {0.0, 0.001, 20.0, 20.001};
+static const double far_anchor_lat[] = {0.0, 0.0, 0.0, 0.0};
+
+/* The aeqd frame the engine used before the transverse Mercator one. */
+#define FAR_AEQD                                                               \
+    "+proj=aeqd +lat_0=0.05 +lon_0=10.0005 +datum=WGS84 +units=m +no_defs "    \
+    "+type=crs"
+
+/*
+ * A point 1000 m south of an east-west road and 1002 m west of a
+ * north-south one, ~890 km east of the frame's centre: the ground says
+ * the first; the transverse Mercator frame (conformal, scale ~1.0098 both
+ * ways) agrees; an azimuthal equidistant frame, exact east-west (radial)
+ * here but 0.33 % long north-south, would pick the second. And the snap
+ * distance is decided on the ground where the frame's scale is > 1: at
+ * exactly the geodesic distance the point is on, one ulp below off,
+ * though its planar distance is ~1 % longer.
+ */
+static void test_far_conformal_and_radius(void **state)
+{
+    (void)state;
+    const double plon = 18.0, plat = 0.1;
+    const double lat_a = plat + 1000.0 / 110574.3; /* ~1000 m north */
+    const double lon_b = plon + 1002.0 / 111319.3; /* ~1002 m east */
+    double lon[FAR_ANCHORS + 4], lat[FAR_ANCHORS + 4];
+    memcpy(lon, far_anchor_lon, sizeof far_anchor_lon);
+    memcpy(lat, far_anchor_lat, sizeof far_anchor_lat);
+    /* road A: 4 - 5 east-west; road B: 6 - 7 north-south */
+    lon[4] = plon - 0.02, lat[4] = lat_a, lon[5] = plon + 0.02, lat[5] = lat_a;
+    lon[6] = lon_b, lat[6] = plat - 0.02, lon[7] = lon_b, lat[7] = plat + 0.02;
+    const int32_t tail[] = {0, 2, 4, 6}, head[] = {1, 3, 5, 7};
+    const uint32_t tt[] = {10, 10, 100, 100};
+    const double da =
+        geodesic_to_segment(plon, plat, lon[4], lat[4], lon[5], lat[5]);
+    const double db =
+        geodesic_to_segment(plon, plat, lon[6], lat[6], lon[7], lat[7]);
+    /* the set-up: A nearer on the ground, by less than aeqd's anisotropy */
+    assert_true(da < db && db < da * 1.003);
+
+    net w, wa;
+    net_build(FAR_ANCHORS + 4, lon, lat, 4, tail, head, tt, NULL, &w);
+    net_build_in(FAR_AEQD, FAR_ANCHORS + 4, lon, lat, 4, tail, head, tt, NULL,
+                 &wa);
+    if (!(w.target.max_scale > 1.009 && w.target.max_scale < 1.03))
+        fail_msg("max_scale %.9g", w.target.max_scale);
+    snapped o;
+    snapped_alloc(&o, 1);
+    snap_ok(&w, 1, &plon, &plat, 5000.0, 5.0, 1, AM_SNAP_ORIGIN, &o);
+    /* road A (one-way 4 -> 5: people drive on to 5) */
+    assert_int_equal(o.node[0], 5);
+    assert_int_equal(o.node[1], -1);
+    assert_true(fabs(o.dist_m[0] - da) < 0.01);
+    /* the aeqd frame picks road B */
+    double x = plon, y = plat, dp = 0.0;
+    assert_int_equal(am_transform_points(wa.to_metric, 1, &x, &y, NULL, NULL),
+                     AM_OK);
+    const int32_t sa =
+        am_segment_index_nearest(wa.index, x, y, INFINITY, NULL, NULL);
+    assert_int_equal(wa.seg[sa].a, 6);
+
+    /* the radius, on the ground */
+    const double d = o.dist_m[0];
+    x = plon, y = plat;
+    assert_int_equal(am_transform_points(w.to_metric, 1, &x, &y, NULL, NULL),
+                     AM_OK);
+    assert_true(x > 8.8e5); /* ~890 km east of the central meridian */
+    assert_true(am_segment_index_nearest(w.index, x, y, INFINITY, &dp, NULL) >=
+                0);
+    assert_true(dp > d * 1.009); /* the frame's scale there */
+    snap_ok(&w, 1, &plon, &plat, d, 5.0, 1, AM_SNAP_ORIGIN, &o);
+    assert_int_equal(o.n_on, 1);
+    assert_int_equal(o.node[0], 5);
+    assert_true(o.dist_m[0] == d);
+    snap_ok(&w, 1, &plon, &plat, nextafter(d, 0.0), 5.0, 1, AM_SNAP_ORIGIN, &o);
+    assert_int_equal(o.n_on, 0);
+    assert_int_equal(o.node[0], -1);
+    assert_true(isnan(o.dist_m[0]));
+    /* a max_scale that is not a bound is refused */
+    am_snap_target t = w.target;
+    int32_t nd[2], n_on = 0;
+    uint32_t off[2];
+    am_error err;
+    t.max_scale = 0.99;
+    assert_int_equal(
+        am_snap_points(&t, 1, &plon, &plat, NULL, nd, off, NULL, &n_on, &err),
+        AM_ERR_INVALID);
+    t.max_scale = NAN;
+    assert_int_equal(
+        am_snap_points(&t, 1, &plon, &plat, NULL, nd, off, NULL, &n_on, &err),
+        AM_ERR_INVALID);
+    t.max_scale = INFINITY; /* an unbounded search: the same answer */
+    assert_int_equal(
+        am_snap_points(&t, 1, &plon, &plat, NULL, nd, off, NULL, &n_on, &err),
+        AM_OK);
+    assert_int_equal(nd[0], 5);
+    snapped_free(&o);
+    net_free(&w);
+    net_free(&wa);
+}
+
+/*
+ * Random short roads in a 60 km square ~890 km east of the frame's centre
+ * and points around them: each point's snap distance is its least
+ * geodesic distance to any road (a brute-force oracle over every segment)
+ * up to the frame's change of scale between the two feet (at most 1e-4
+ * relative here, 0.23 m at 2 km), and the radius decides on it. The aeqd
+ * frame, for comparison, misses the nearest road by more than that at
+ * some points (its 0.33 % anisotropy).
+ */
+static void test_far_geodesic_oracle(void **state)
+{
+    (void)state;
+    enum { NSEG = 300, NPT = 4000 };
+    const int32_t nv = FAR_ANCHORS + 2 * NSEG;
+    double lon[FAR_ANCHORS + 2 * NSEG], lat[FAR_ANCHORS + 2 * NSEG];
+    int32_t tail[2 + NSEG], head[2 + NSEG];
+    uint32_t tt[2 + NSEG];
+    memcpy(lon, far_anchor_lon, sizeof far_anchor_lon);
+    memcpy(lat, far_anchor_lat, sizeof far_anchor_lat);
+    tail[0] = 0, head[0] = 1, tail[1] = 2, head[1] = 3, tt[0] = tt[1] = 10;
+    for (int k = 0; k < NSEG; k++) {
+        const int32_t v = FAR_ANCHORS + 2 * k;
+        const double clon = 18.0 + 0.27 * unif_pm();
+        const double clat = 0.3 + 0.27 * unif_pm();
+        const double ang = 3.14159265358979 * unif_pm();
+        const double len = 0.002 + 0.004 * (unif_pm() + 1.0); /* ~0.2-1 km */
+        lon[v] = clon - 0.5 * len * cos(ang);
+        lat[v] = clat - 0.5 * len * sin(ang);
+        lon[v + 1] = clon + 0.5 * len * cos(ang);
+        lat[v + 1] = clat + 0.5 * len * sin(ang);
+        tail[2 + k] = v;
+        head[2 + k] = v + 1;
+        tt[2 + k] = 100;
+    }
+    net w, wa;
+    net_build(nv, lon, lat, 2 + NSEG, tail, head, tt, NULL, &w);
+    net_build_in(FAR_AEQD, nv, lon, lat, 2 + NSEG, tail, head, tt, NULL, &wa);
+    double plon[NPT], plat[NPT], best[NPT], seg_len[NSEG + 2];
+    struct lb_seg {
+        double lb;
+        int32_t s;
+    } lb[NSEG + 2];
+    assert_true(w.n_seg <= NSEG + 2);
+    for (int32_t s = 0; s < w.n_seg; s++)
+        seg_len[s] = am_geodesic_distance_m(lon[w.seg[s].v0], lat[w.seg[s].v0],
+                                            lon[w.seg[s].v1], lat[w.seg[s].v1]);
+    for (int i = 0; i < NPT; i++) {
+        plon[i] = 18.0 + 0.3 * unif_pm();
+        plat[i] = 0.3 + 0.3 * unif_pm();
+        best[i] = HUGE_VAL;
+        /* every segment, nearest lower bound first (its nearer end less
+         * its length), until the bound passes the best distance */
+        for (int32_t s = 0; s < w.n_seg; s++) {
+            const int32_t v0 = w.seg[s].v0;
+            lb[s].lb =
+                am_geodesic_distance_m(plon[i], plat[i], lon[v0], lat[v0]) -
+                seg_len[s] - 1.0;
+            lb[s].s = s;
+        }
+        for (int32_t a = 1; a < w.n_seg; a++) /* insertion sort */
+            for (int32_t b = a; b > 0 && lb[b].lb < lb[b - 1].lb; b--) {
+                const struct lb_seg t = lb[b];
+                lb[b] = lb[b - 1];
+                lb[b - 1] = t;
+            }
+        for (int32_t k = 0; k < w.n_seg && lb[k].lb <= best[i]; k++) {
+            const int32_t v0 = w.seg[lb[k].s].v0, v1 = w.seg[lb[k].s].v1;
+            best[i] =
+                fmin(best[i], geodesic_to_segment(plon[i], plat[i], lon[v0],
+                                                  lat[v0], lon[v1], lat[v1]));
+        }
+    }
+    const double max_m = 2000.0;
+    snapped o, oa;
+    snapped_alloc(&o, NPT);
+    snapped_alloc(&oa, NPT);
+    snap_ok(&w, NPT, plon, plat, max_m, 5.0, 2, AM_SNAP_ORIGIN, &o);
+    snap_ok(&wa, NPT, plon, plat, max_m, 5.0, 2, AM_SNAP_ORIGIN, &oa);
+    int on = 0, aeqd_worse = 0;
+    for (int i = 0; i < NPT; i++) {
+        /* the frame's scale k changes by (x / R^2) dx: up to 2 best[i]
+         * apart (the two feet) with x < 1.15e6 m, R = 6.345e6 m */
+        const double tol =
+            2.0 * 1.15e6 / (6.345e6 * 6.345e6) * best[i] * best[i] + 1e-3;
+        if (best[i] <= max_m - tol) {
+            assert_true(o.node[2 * i] >= 0);
+            if (!(fabs(o.dist_m[i] - best[i]) <= tol))
+                fail_msg("point %d: snapped at %.6f m, the nearest road is "
+                         "%.6f m away",
+                         i, o.dist_m[i], best[i]);
+            on++;
+            aeqd_worse += oa.dist_m[i] > best[i] + tol;
+        } else if (best[i] > max_m + tol) {
+            assert_int_equal(o.node[2 * i], -1);
+        }
+    }
+    assert_true(on > NPT / 4 && on < NPT);
+    assert_true(aeqd_worse > 0);
+    snapped_free(&o);
+    snapped_free(&oa);
+    net_free(&w);
+    net_free(&wa);
 }
 
 static void test_optional_outputs_and_empty(void **state)
@@ -1254,6 +1525,8 @@ int main(void)
         cmocka_unit_test(test_one_way_links),
         cmocka_unit_test(test_segments_from_arcs),
         cmocka_unit_test(test_max_distance_inclusive),
+        cmocka_unit_test(test_far_conformal_and_radius),
+        cmocka_unit_test(test_far_geodesic_oracle),
         cmocka_unit_test(test_optional_outputs_and_empty),
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_progress_and_cancel),
