@@ -7,28 +7,17 @@
  * Dijkstra (1959) per facility on the reverse graph gives exactly that, and
  * facilities are independent: the natural unit of parallel work.
  *
- * Algorithm: sources are processed in spatial order: the work list is the
- * sources sorted by their first link node (stably, by the shared radix
- * sort, radix.h), and node ids follow a Hilbert curve (order.h), so
- * consecutive searches start near each other and find much of the
- * previous ones' node records and arcs still in cache. The work list is
- * cut into batches. Within a batch an OpenMP parallel-for
- * (schedule(dynamic, 1): one search is already a large task) runs one
- * search per source, each thread with its own am_search allocated before
- * the region; each source appends its kept nodes (already ascending by
- * node id) to its thread's growing buffer and records where. After the
- * region the calling thread sizes the batch's block (its rows side by side
- * in work-list order, in the result's storage format) by a prefix sum, the
- * threads copy the rows there in parallel, and the calling thread reports
- * progress and may stop. Once every row's size is known the result's row
- * offsets are a prefix sum in source order, and each block's rows are
- * copied to their places by source index, each block freed right after:
- * the result's pages are first written then (a large allocation is mapped
- * lazily), so the blocks and the result are not both resident in full.
- * Each row is a function of its source alone, placed where the row sizes
- * say, so the output is byte-identical for any thread count, schedule or
- * work order. The transpose is the usual count / prefix-sum / scatter,
- * scattering rows in ascending order so that every new row is ascending.
+ * Algorithm: sources are processed in batches. Within a batch an OpenMP
+ * parallel-for (schedule(dynamic, 1): one search is already a large task)
+ * runs one search per source, each thread with its own am_search allocated
+ * before the region; each source appends its kept nodes (already ascending
+ * by node id) to its thread's growing buffer and records where. After the
+ * region the calling thread places the batch's rows in the result in source
+ * order (a prefix sum of their sizes), the threads copy them there in
+ * parallel, and the calling thread reports progress and may stop. So the
+ * output is byte-identical for any thread count or schedule. The transpose is
+ * the usual count / prefix-sum / scatter, scattering rows in ascending order so
+ * that every new row is ascending.
  *
  * Only nodes with node_keep[v] != 0 are stored (the engine keeps the nodes
  * that carry demand: in a dense network most reached nodes are empty road
@@ -43,10 +32,8 @@
  *
  * Invariants of a result: first[0] = 0, first non-decreasing, col strictly
  * ascending within a row, 0 <= col < n_cols, every time <= limit_ds.
- * Peak memory: the blocks (the result's size, exactly), one batch of
- * entries in the thread buffers (given back before the result is made),
- * 4 bytes of work list per source and, while the blocks are placed, the
- * part of the result written so far.
+ * Peak memory: the result (grown by half each time it fills) plus one
+ * batch of entries in the thread buffers.
  */
 #include "kernels/catchment.h"
 
@@ -58,7 +45,6 @@
 #include "common/units.h"
 #include "kernels/csr.h"
 #include "kernels/parallel.h"
-#include "kernels/radix.h"
 #include "kernels/search.h"
 
 /* Entries gathered by one thread during a batch (grown geometrically). */
@@ -68,8 +54,7 @@ typedef struct thread_buf {
     uint32_t *time_ds;
 } thread_buf;
 
-/* Where a source's row sits: in its thread's buffer during its batch,
- * then in its batch's block. */
+/* Where a source's row sits in its thread's buffer during a batch. */
 typedef struct row_ref {
     int32_t thread;
     int32_t n;
@@ -99,6 +84,31 @@ static int grow(int32_t **node, uint32_t **time_ds, int64_t *cap, int64_t need)
     if (tt == NULL)
         return 0;
     *time_ds = tt;
+    *cap = c;
+    return 1;
+}
+
+/* Grows a result's col and time arrays (16 or 32-bit) to hold need. */
+static int grow_result(am_catchments *r, int64_t *cap, int64_t need)
+{
+    if (need <= *cap)
+        return 1;
+    int64_t c = grown(*cap, need);
+    int32_t *nn = am_realloc_array(r->col, (size_t)c, sizeof *nn);
+    if (nn == NULL)
+        return 0;
+    r->col = nn;
+    if (r->time16 != NULL) {
+        uint16_t *tt = am_realloc_array(r->time16, (size_t)c, sizeof *tt);
+        if (tt == NULL)
+            return 0;
+        r->time16 = tt;
+    } else {
+        uint32_t *tt = am_realloc_array(r->time_ds, (size_t)c, sizeof *tt);
+        if (tt == NULL)
+            return 0;
+        r->time_ds = tt;
+    }
     *cap = c;
     return 1;
 }
@@ -199,14 +209,6 @@ static am_status check_sources(const am_graph *g_rev, int32_t n_sources,
     return AM_OK;
 }
 
-/* One batch's rows, side by side in work-list order, in the result's
- * storage (16 or 32-bit times). */
-typedef struct block {
-    int32_t *col;
-    uint16_t *time16;
-    uint32_t *time_ds;
-} block;
-
 /* What the batches share: the searches' workspaces and buffers. */
 typedef struct batch_ctx {
     const am_graph *g_rev;
@@ -218,12 +220,10 @@ typedef struct batch_ctx {
     am_search **ws;   /* [nt] */
     thread_buf *bufs; /* [nt] */
     row_ref *refs;    /* [n_sources] */
-    int32_t *order;   /* [n_sources] the work list: source ids */
-    int64_t *buf_at;  /* [batch] a row's place in its thread buffer */
 } batch_ctx;
 
-/* Searches the sources at work-list positions lo..hi-1 in parallel into
- * the thread buffers. 0: out of memory in a buffer. */
+/* Searches sources lo..hi-1 in parallel into the thread buffers. 0: out of
+ * memory in a buffer. */
 static int search_batch(batch_ctx *b, int32_t lo, int32_t hi)
 {
     int failed = 0;
@@ -233,8 +233,7 @@ static int search_batch(batch_ctx *b, int32_t lo, int32_t hi)
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
     shared(b, lo, hi) reduction(|                                              \
                                 : failed)
-    for (int32_t p = lo; p < hi; p++) {
-        const int32_t i = b->order[p];
+    for (int32_t i = lo; i < hi; i++) {
         const int t = omp_get_thread_num();
         int32_t v[2];
         uint32_t t0[2];
@@ -258,108 +257,52 @@ static int search_batch(batch_ctx *b, int32_t lo, int32_t hi)
     return !failed;
 }
 
-/* Frees a block's arrays. */
-static void block_free(block *k)
+/* Appends the rows of sources lo..hi-1 to c in source order: the row
+ * offsets by a serial prefix sum, then the rows copied in parallel, each to
+ * its own place (deterministic for any thread count or schedule). */
+static void append_batch(const batch_ctx *b, int32_t lo, int32_t hi,
+                         am_catchments *c, int64_t *nnz)
 {
-    am_free(k->col);
-    am_free(k->time16);
-    am_free(k->time_ds);
-    *k = (block){NULL, NULL, NULL};
-}
-
-/* Gathers the rows of work-list positions lo..hi-1 (add entries in all)
- * from the thread buffers into block k: each row's place in the block by
- * a serial prefix sum (refs[i].at now points there), then the rows copied
- * in parallel, each to its own place. 0: out of memory. */
-static int fill_block(const batch_ctx *b, int32_t lo, int32_t hi, int64_t add,
-                      int wide, block *k)
-{
-    const size_t n = (size_t)(add > 0 ? add : 1);
-    k->col = am_alloc_array(n, sizeof *k->col);
-    if (wide)
-        k->time_ds = am_alloc_array(n, sizeof *k->time_ds);
-    else
-        k->time16 = am_alloc_array(n, sizeof *k->time16);
-    if (k->col == NULL || (k->time_ds == NULL && k->time16 == NULL))
-        return 0;
-    int64_t at = 0;
-    for (int32_t p = lo; p < hi; p++) {
-        row_ref *r = &b->refs[b->order[p]];
-        b->buf_at[p - lo] = r->at;
-        r->at = at;
-        at += r->n;
+    for (int32_t i = lo; i < hi; i++) {
+        *nnz += b->refs[i].n;
+        c->first[i + 1] = *nnz;
     }
     const int nt = b->nt;
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nt) default(none)    \
-    shared(b, k, lo, hi)
-    for (int32_t p = lo; p < hi; p++) {
-        const row_ref *r = &b->refs[b->order[p]];
-        if (r->n == 0)
-            continue;
-        const thread_buf *tb = &b->bufs[r->thread];
-        const int64_t from = b->buf_at[p - lo];
-        memcpy(k->col + r->at, tb->node + from, (size_t)r->n * sizeof *k->col);
-        if (k->time16 != NULL) /* every time <= limit <= 65535 */
-            for (int32_t e = 0; e < r->n; e++)
-                k->time16[r->at + e] = (uint16_t)tb->time_ds[from + e];
-        else
-            memcpy(k->time_ds + r->at, tb->time_ds + from,
-                   (size_t)r->n * sizeof *k->time_ds);
-    }
-    return 1;
-}
-
-/* Copies the rows of block k (work-list positions lo..hi-1) to their
- * places in c (c->first set), in parallel, each row to its own place. */
-static void place_block(const batch_ctx *b, int32_t lo, int32_t hi,
-                        const block *k, am_catchments *c)
-{
-    const int nt = b->nt;
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) default(none)    \
-    shared(b, k, c, lo, hi)
-    for (int32_t p = lo; p < hi; p++) {
-        const int32_t i = b->order[p];
+    shared(b, c, lo, hi)
+    for (int32_t i = lo; i < hi; i++) {
         const row_ref *r = &b->refs[i];
         if (r->n == 0)
             continue;
-        const int64_t to = c->first[i];
-        memcpy(c->col + to, k->col + r->at, (size_t)r->n * sizeof *c->col);
-        if (c->time16 != NULL)
-            memcpy(c->time16 + to, k->time16 + r->at,
-                   (size_t)r->n * sizeof *c->time16);
+        const thread_buf *tb = &b->bufs[r->thread];
+        const int64_t at = c->first[i];
+        memcpy(c->col + at, tb->node + r->at, (size_t)r->n * sizeof *c->col);
+        if (c->time16 != NULL) /* every time <= limit <= 65535 */
+            for (int32_t e = 0; e < r->n; e++)
+                c->time16[at + e] = (uint16_t)tb->time_ds[r->at + e];
         else
-            memcpy(c->time_ds + to, k->time_ds + r->at,
+            memcpy(c->time_ds + at, tb->time_ds + r->at,
                    (size_t)r->n * sizeof *c->time_ds);
     }
 }
 
-/* The work list: the sources sorted by their first link node (sources
- * without a link last), ties by source index. 0: out of memory. */
-static int work_order(const int32_t *source_node, int32_t n_sources,
-                      int32_t *order)
+/* Gives back the growth slack of a result of nnz entries. */
+static void shrink_result(am_catchments *c, int64_t nnz, int64_t cap)
 {
-    const size_t n = (size_t)n_sources + 1;
-    uint32_t *key = am_alloc_array(n, sizeof *key);
-    uint32_t *key2 = am_alloc_array(n, sizeof *key2);
-    int32_t *idx2 = am_alloc_array(n, sizeof *idx2);
-    int64_t hist[AM_RADIX_DIGITS];
-    const int ok = key != NULL && key2 != NULL && idx2 != NULL;
-    if (ok) {
-        for (int32_t i = 0; i < n_sources; i++) {
-            const int32_t v0 = source_node[2 * (int64_t)i];
-            const int32_t v1 = source_node[2 * (int64_t)i + 1];
-            key[i] = v0 >= 0   ? (uint32_t)v0
-                     : v1 >= 0 ? (uint32_t)v1
-                               : UINT32_MAX;
-            order[i] = i;
-        }
-        if (am_radix_sort_u32(n_sources, key, order, key2, idx2, 1, hist) != 0)
-            memcpy(order, idx2, (size_t)n_sources * sizeof *order);
+    if (nnz == 0 || nnz >= cap)
+        return;
+    int32_t *cc = am_realloc_array(c->col, (size_t)nnz, sizeof *cc);
+    if (cc != NULL)
+        c->col = cc;
+    if (c->time16 != NULL) {
+        uint16_t *tt = am_realloc_array(c->time16, (size_t)nnz, sizeof *tt);
+        if (tt != NULL)
+            c->time16 = tt;
+    } else {
+        uint32_t *tt = am_realloc_array(c->time_ds, (size_t)nnz, sizeof *tt);
+        if (tt != NULL)
+            c->time_ds = tt;
     }
-    am_free(key);
-    am_free(key2);
-    am_free(idx2);
-    return ok;
 }
 
 am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
@@ -371,9 +314,7 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                                 am_catchments **out, am_error *err)
 {
     am_catchments *c = NULL;
-    block *blocks = NULL;
-    int32_t n_blocks = 0;
-    int64_t nnz = 0;
+    int64_t cap = 0, nnz = 0;
     if (out == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "am_catchments_compute: out is NULL");
@@ -386,48 +327,42 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
         nt = n_sources > 0 ? n_sources : 1;
     batch_ctx b = {g_rev,    source_node, source_offset_ds,
                    limit_ds, node_keep,   nt,
-                   NULL,     NULL,        NULL,
-                   NULL,     NULL};
-    const int wide = limit_ds > AM_CATCHMENT_TIME16_MAX;
-    const int32_t batch = batch_size(n_sources, nt);
-    const int32_t most_blocks = (n_sources + batch - 1) / batch;
+                   NULL,     NULL,        NULL};
 
+    /* The result grows batch by batch; its entries are set below. */
+    rc = catchments_alloc(n_sources, g_rev->n_nodes, limit_ds, 0, &c);
     b.refs = am_calloc((size_t)n_sources + 1, sizeof *b.refs);
-    b.order = am_alloc_array((size_t)n_sources + 1, sizeof *b.order);
-    b.buf_at = am_alloc_array((size_t)batch, sizeof *b.buf_at);
     b.bufs = am_calloc((size_t)nt, sizeof *b.bufs);
     b.ws = am_calloc((size_t)nt, sizeof *b.ws);
-    blocks = am_calloc((size_t)most_blocks + 1, sizeof *blocks);
-    if (b.refs == NULL || b.order == NULL || b.buf_at == NULL ||
-        b.bufs == NULL || b.ws == NULL || blocks == NULL ||
-        !work_order(source_node, n_sources, b.order))
+    if (rc != AM_OK || b.refs == NULL || b.bufs == NULL || b.ws == NULL)
         goto nomem;
     for (int t = 0; t < nt; t++)
         if (am_search_create(g_rev->n_nodes, &b.ws[t]) != AM_OK)
             goto nomem;
 
+    const int32_t batch = batch_size(n_sources, nt);
     for (int32_t lo = 0; lo < n_sources; lo += batch) {
         const int32_t hi = n_sources - lo > batch ? lo + batch : n_sources;
         if (!search_batch(&b, lo, hi))
             goto nomem;
         int64_t add = 0;
-        for (int32_t p = lo; p < hi; p++)
-            add += b.refs[b.order[p]].n;
+        for (int32_t i = lo; i < hi; i++)
+            add += b.refs[i].n;
         if (max_entries > 0 && nnz + add > max_entries) {
-            rc =
-                am_error_set(err, AM_ERR_NOMEM, NULL,
-                             "catchments: more than %lld entries (%lld "
-                             "bytes) after %ld of %ld sources: beyond the "
-                             "memory budget",
-                             (long long)max_entries,
-                             (long long)max_entries * (long long)(wide ? 8 : 6),
-                             (long)hi, (long)n_sources);
-            am_error_set_feature(err, b.order[hi - 1]);
+            rc = am_error_set(err, AM_ERR_NOMEM, NULL,
+                              "catchments: more than %lld entries (%lld "
+                              "bytes) by source %ld of %ld: beyond the "
+                              "memory budget",
+                              (long long)max_entries,
+                              (long long)max_entries *
+                                  (long long)(c->time16 != NULL ? 6 : 8),
+                              (long)hi, (long)n_sources);
+            am_error_set_feature(err, hi - 1);
             goto fail;
         }
-        if (!fill_block(&b, lo, hi, add, wide, &blocks[n_blocks++]))
+        if (!grow_result(c, &cap, nnz + add))
             goto nomem;
-        nnz += add;
+        append_batch(&b, lo, hi, c, &nnz);
         if (progress != NULL && !progress((double)hi / (double)n_sources,
                                           "catchments", progress_user)) {
             rc = am_error_set(err, AM_ERR_CANCELLED, NULL,
@@ -436,23 +371,7 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
             goto fail;
         }
     }
-    /* The thread buffers are no longer needed: give them back first. */
-    for (int t = 0; t < nt; t++) {
-        am_free(b.bufs[t].node);
-        am_free(b.bufs[t].time_ds);
-        b.bufs[t] = (thread_buf){0, 0, NULL, NULL};
-    }
-    rc = catchments_alloc(n_sources, g_rev->n_nodes, limit_ds, nnz, &c);
-    if (rc != AM_OK)
-        goto nomem;
-    for (int32_t i = 0; i < n_sources; i++)
-        c->first[i + 1] = c->first[i] + b.refs[i].n;
-    for (int32_t k = 0; k < n_blocks; k++) {
-        const int32_t lo = k * batch;
-        const int32_t hi = n_sources - lo > batch ? lo + batch : n_sources;
-        place_block(&b, lo, hi, &blocks[k], c);
-        block_free(&blocks[k]);
-    }
+    shrink_result(c, nnz, cap);
     *out = c;
     c = NULL;
     rc = AM_OK;
@@ -465,20 +384,15 @@ nomem:
 fail:
     am_catchments_destroy(c);
 done:
-    for (int32_t k = 0; blocks != NULL && k < n_blocks; k++)
-        block_free(&blocks[k]);
     for (int t = 0; b.ws != NULL && t < nt; t++)
         am_search_destroy(b.ws[t]);
     for (int t = 0; b.bufs != NULL && t < nt; t++) {
         am_free(b.bufs[t].node);
         am_free(b.bufs[t].time_ds);
     }
-    am_free(blocks);
     am_free(b.ws);
     am_free(b.bufs);
     am_free(b.refs);
-    am_free(b.order);
-    am_free(b.buf_at);
     return rc;
 }
 

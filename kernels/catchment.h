@@ -58,8 +58,7 @@ static inline uint32_t am_catchments_time(const am_catchments *c, int64_t e)
  * node_keep (NULL: keep all) is [g_rev->n_nodes]; only nodes v with
  * node_keep[v] != 0 are stored (the nodes that carry demand, say).
  * max_entries > 0 is a budget: when the stored entries would exceed it the
- * computation stops with AM_ERR_NOMEM (err->feature: the last source
- * searched; sources are searched in order of their first link node),
+ * computation stops with AM_ERR_NOMEM (err->feature: the source reached),
  * so that a run that would not fit in memory fails early and clearly.
  * source_offset_ds[2 i + k] starts link k (the facility's off-network leg
  * and partial segment); NULL means all zero. n_threads <= 0 means the OpenMP
