@@ -44,9 +44,10 @@
  *    reserved before the region. Every array, count and warning is what
  *    adding each feature as it is read gives, for any thread count.
  *  - GeoPackage, Shapefile and FlatGeobuf layers of at least RANGE_MIN
- *    features without a filter, on more than one thread, are read in FID
- *    ranges instead, one GDAL dataset per thread, each range into its own
- *    batch and counts, and added strictly in FID order (see "Ranges"
+ *    features without a filter, on more than one thread (a GeoPackage
+ *    only with dense FIDs: a span under twice the count, within +-2^53),
+ *    are read in FID ranges instead, one GDAL dataset per thread, each range
+ * into its own batch and counts, and added strictly in FID order (see "Ranges"
  *    below): the same arrays, counts, warnings and errors as reading them
  *    one by one.
  *
@@ -2119,8 +2120,17 @@ static range_kind ranges_possible(GDALDatasetH ds, OGRLayerH layer, int is_osm,
             OGR_F_IsFieldSetAndNotNull(f, 1)) {
             *lo = (long long)OGR_F_GetFieldAsInteger64(f, 0);
             *hi = (long long)OGR_F_GetFieldAsInteger64(f, 1);
-            k = *hi >= *lo && *hi < LLONG_MAX - 1 ? RK_GPKG : 0;
-            *hi += 1;
+            /* Dense FIDs only: ranges follow the FID span, so a span far
+             * wider than the count (huge gaps: millions of empty ranges)
+             * or extreme FIDs (a span that overflows) are read
+             * sequentially. Within +-2^53 the span cannot overflow. */
+            const long long lim = 1LL << 53;
+            k = *lo >= -lim && *hi <= lim && *hi >= *lo &&
+                        (*hi - *lo) / 2 < (long long)count
+                    ? RK_GPKG
+                    : 0;
+            if (k != 0)
+                *hi += 1;
         }
         if (f != NULL)
             OGR_F_Destroy(f);

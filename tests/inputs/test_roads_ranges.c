@@ -130,6 +130,51 @@ static void flatgeobuf(void **state)
     formats(OUT "/roads.fgb", "FlatGeobuf");
 }
 
+/* GeoPackages whose FIDs are not dense: a huge gap (ranges over the span
+ * would be ~10^11 empty queries) and extreme FIDs (a span that overflows
+ * 64 bits). Both are read as a serial read reads them, every feature, at
+ * any thread count. */
+static void sparse_fids(const char *path, const char *update)
+{
+    translate(path, "GPKG");
+    GDALDatasetH ds =
+        GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    assert_non_null(ds);
+    OGRLayerH l = OGR_DS_GetLayer(ds, 0);
+    const GIntBig count = OGR_L_GetFeatureCount(l, TRUE);
+    assert_true(count > 1000);
+    OGRLayerH r = GDALDatasetExecuteSQL(ds, update, NULL, NULL);
+    if (r != NULL)
+        GDALDatasetReleaseResultSet(ds, r);
+    GDALClose(ds);
+    am_road_options o = {.path = path};
+    load_all(&o, count);
+    /* every feature read, none lost or read twice */
+    am_error err;
+    am_error_clear(&err);
+    am_road_network *n = NULL;
+    o.threads = 2;
+    assert_int_equal(am_roads_load(&o, NULL, NULL, &n, &err), AM_OK);
+    assert_int_equal(n->n_features, count);
+    am_road_network_destroy(n);
+}
+
+static void gpkg_fid_gap(void **state)
+{
+    (void)state;
+    sparse_fids(OUT "/gap.gpkg",
+                "UPDATE roads SET fid = fid + 1000000000000 WHERE fid > 1000");
+}
+
+static void gpkg_fid_extremes(void **state)
+{
+    (void)state;
+    sparse_fids(OUT "/extremes.gpkg",
+                "UPDATE roads SET fid = CASE WHEN fid = 1 THEN "
+                "-9223372036854775000 WHEN fid = 2 THEN 9223372036854775000 "
+                "ELSE fid END");
+}
+
 /* A Shapefile whose record `rec` claims more points than it holds: the
  * error names that feature, whatever the thread count. */
 static void damaged_feature(void **state)
@@ -184,10 +229,9 @@ static void damaged_feature(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(gpkg),
-        cmocka_unit_test(shapefile),
-        cmocka_unit_test(flatgeobuf),
-        cmocka_unit_test(damaged_feature),
+        cmocka_unit_test(gpkg),         cmocka_unit_test(shapefile),
+        cmocka_unit_test(flatgeobuf),   cmocka_unit_test(damaged_feature),
+        cmocka_unit_test(gpkg_fid_gap), cmocka_unit_test(gpkg_fid_extremes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
