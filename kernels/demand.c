@@ -6,18 +6,14 @@
  * each node, the cell links there in ascending time lets that walk stop at
  * the first link whose offset pushes it past d0.
  *
- * Algorithm: validate and copy the inputs, then two stable linear sorts:
- * an LSD radix sort (8-bit digits) of the present links by offset, starting
- * from link-id order, then a counting sort by node (count / prefix-sum /
- * stable scatter). Because both are stable, the links of one node end up in
- * (offset, link id) order in O(n_cells + n_nodes) time, even when thousands
- * of raster cells snap next to one rural node.
- *
- * In parallel (am_demand_build_threads): the checks and copies by cell;
- * the links counted per node with atomic adds, prefix-summed in blocks,
- * scattered with atomic cursors (in no fixed order within a node), then
- * each node's links sorted by (offset, link id): a total order, so the
- * index is the same bytes as the serial one's.
+ * Algorithm (one implementation for any thread count; am_demand_build is
+ * one thread): the checks and copies by cell; the links counted per node
+ * with atomic adds, prefix-summed in blocks, scattered with atomic cursors
+ * (in no fixed order within a node), then each node's links sorted by
+ * (offset, link id), a total order, so the index is the same bytes for any
+ * thread count. The sort is an insertion sort for short lists and a
+ * heapsort beyond (thousands of raster cells may snap next to one rural
+ * node): no scratch per link.
  *
  * Invariants: link_node[l] is -1 or in 0..n_nodes-1 (any negative input is
  * normalised to -1, with offset AM_TIME_INF); pop[i] finite and >= 0; a
@@ -34,31 +30,6 @@
 #include "common/alloc.h"
 #include "common/units.h"
 #include "kernels/parallel.h"
-
-/* Stable LSD radix sort of ids[0..n) by key[ids[i]], scratch tmp[0..n). */
-static void sort_by_offset(int32_t *ids, int32_t *tmp, int32_t n,
-                           const uint32_t *key)
-{
-    uint32_t all = 0;
-    for (int32_t i = 0; i < n; i++)
-        all |= key[ids[i]];
-    int32_t *src = ids, *dst = tmp;
-    for (int shift = 0; shift < 32 && (all >> shift) != 0; shift += 8) {
-        int32_t count[257];
-        memset(count, 0, sizeof count);
-        for (int32_t i = 0; i < n; i++)
-            count[((key[src[i]] >> shift) & 0xFFu) + 1]++;
-        for (int k = 0; k < 256; k++)
-            count[k + 1] += count[k];
-        for (int32_t i = 0; i < n; i++)
-            dst[count[(key[src[i]] >> shift) & 0xFFu]++] = src[i];
-        int32_t *t = src;
-        src = dst;
-        dst = t;
-    }
-    if (src != ids)
-        memcpy(ids, src, (size_t)n * sizeof *ids);
-}
 
 /* Every cell's population, links and times, before anything is allocated
  * (untrusted input). */
@@ -105,89 +76,8 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
                           const uint32_t *link_offset_ds, const double *pop,
                           am_demand **out, am_error *err)
 {
-    am_demand *d = NULL;
-    int32_t *linked = NULL, *tmp = NULL;
-    int64_t *cursor = NULL;
-    am_status rc = AM_OK;
-
-    if (out == NULL)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "am_demand_build: out is NULL");
-    *out = NULL;
-    if (n_cells < 0 || n_nodes < 0 || n_cells > INT32_MAX / AM_DEMAND_LINKS)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "demand: size out of range (%ld cells, %ld "
-                            "nodes)",
-                            (long)n_cells, (long)n_nodes);
-    if (n_cells > 0 &&
-        (link_node == NULL || link_offset_ds == NULL || pop == NULL))
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "demand: %ld cells but a NULL input array",
-                            (long)n_cells);
-
-    /* Untrusted input: validate every cell before allocating. */
-    if ((rc = check_cells(0, n_cells, n_nodes, link_node, link_offset_ds, pop,
-                          err)) != AM_OK)
-        return rc;
-
-    const int32_t n_links = AM_DEMAND_LINKS * n_cells;
-    d = am_calloc(1, sizeof *d);
-    if (d == NULL)
-        goto nomem;
-    d->n_cells = n_cells;
-    d->n_nodes = n_nodes;
-    d->link_node = am_alloc_array((size_t)n_links, sizeof *d->link_node);
-    d->link_offset_ds =
-        am_alloc_array((size_t)n_links, sizeof *d->link_offset_ds);
-    d->pop = am_alloc_array((size_t)n_cells, sizeof *d->pop);
-    d->first = am_calloc((size_t)n_nodes + 1, sizeof *d->first);
-    linked = am_alloc_array((size_t)n_links, sizeof *linked);
-    tmp = am_alloc_array((size_t)n_links, sizeof *tmp);
-    cursor = am_alloc_array((size_t)n_nodes, sizeof *cursor);
-    if (d->link_node == NULL || d->link_offset_ds == NULL || d->pop == NULL ||
-        d->first == NULL || linked == NULL || tmp == NULL || cursor == NULL)
-        goto nomem;
-
-    int32_t n_linked = 0;
-    for (int32_t i = 0; i < n_cells; i++)
-        d->pop[i] = pop[i];
-    for (int32_t l = 0; l < n_links; l++) {
-        const int32_t v = link_node[l] < 0 ? -1 : link_node[l];
-        d->link_node[l] = v;
-        d->link_offset_ds[l] = v >= 0 ? link_offset_ds[l] : AM_TIME_INF;
-        if (v >= 0) {
-            linked[n_linked++] = l;
-            d->first[v + 1]++;
-        }
-    }
-    d->order = am_alloc_array((size_t)n_linked, sizeof *d->order);
-    if (d->order == NULL)
-        goto nomem;
-
-    sort_by_offset(linked, tmp, n_linked, d->link_offset_ds);
-    for (int32_t v = 0; v < n_nodes; v++)
-        d->first[v + 1] += d->first[v];
-    if (n_nodes > 0)
-        memcpy(cursor, d->first, (size_t)n_nodes * sizeof *cursor);
-    for (int32_t k = 0; k < n_linked; k++) {
-        const int32_t l = linked[k];
-        d->order[cursor[d->link_node[l]]++] = l;
-    }
-
-    am_free(linked);
-    am_free(tmp);
-    am_free(cursor);
-    *out = d;
-    return AM_OK;
-
-nomem:
-    am_free(linked);
-    am_free(tmp);
-    am_free(cursor);
-    am_demand_destroy(d);
-    return am_error_set(err, AM_ERR_NOMEM, NULL,
-                        "demand: out of memory indexing %ld cells",
-                        (long)n_cells);
+    return am_demand_build_threads(n_cells, n_nodes, link_node, link_offset_ds,
+                                   pop, 1, out, err);
 }
 
 /* below this many cells per thread, fewer threads */
@@ -252,12 +142,22 @@ am_status am_demand_build_threads(int32_t n_cells, int32_t n_nodes,
         nt = (int)(n_cells / DEMAND_MIN_PER_THREAD);
     if (nt > DEMAND_MAX_BLOCKS)
         nt = DEMAND_MAX_BLOCKS;
-    if (nt <= 1 || out == NULL || n_nodes < 0 ||
-        n_cells > INT32_MAX / AM_DEMAND_LINKS || link_node == NULL ||
-        link_offset_ds == NULL || pop == NULL)
-        return am_demand_build(n_cells, n_nodes, link_node, link_offset_ds, pop,
-                               out, err);
+    if (nt < 1)
+        nt = 1;
+    if (out == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "am_demand_build: out is NULL");
     *out = NULL;
+    if (n_cells < 0 || n_nodes < 0 || n_cells > INT32_MAX / AM_DEMAND_LINKS)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "demand: size out of range (%ld cells, %ld "
+                            "nodes)",
+                            (long)n_cells, (long)n_nodes);
+    if (n_cells > 0 &&
+        (link_node == NULL || link_offset_ds == NULL || pop == NULL))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "demand: %ld cells but a NULL input array",
+                            (long)n_cells);
     /* the first bad cell, found in parallel, reported by the serial check */
     int32_t bad = n_cells;
 #pragma omp parallel for num_threads(nt) schedule(static)                      \

@@ -49,9 +49,9 @@ am_status am_demand_build(int32_t n_cells, int32_t n_nodes,
                           am_demand **out, am_error *err);
 
 /*
- * am_demand_build with threads OpenMP threads (0: OpenMP's default; 1:
- * am_demand_build): the same index, byte for byte, and the same error for
- * the same first bad cell. Links are counted and scattered into their
+ * am_demand_build with threads OpenMP threads (0: OpenMP's default;
+ * am_demand_build is 1): the same index, byte for byte, and the same error
+ * for the same first bad cell. Links are counted and scattered into their
  * nodes with atomic counters (an arbitrary order within a node), then
  * each node's links are sorted by (offset, link id), which is unique:
  * scratch 8 bytes per node, none per link.

@@ -113,10 +113,31 @@ static void assert_same_demand(const am_demand *a, const am_demand *b)
                         (size_t)a->first[a->n_nodes] * sizeof *a->order);
 }
 
-/* The parallel build against the serial one, byte for byte, at 1, 2 and 3
- * threads: many cells on few nodes (long lists: heapsort), many nodes
- * with few cells, ties in offsets, links off the network; and the same
- * error (message and cell) for the same first bad cell. */
+/* The index against its definition (every present link under its node,
+ * each node's links ascending by (offset, link id)), and the builds at 1,
+ * 2 and 3 threads byte for byte the same: many cells on few nodes (long
+ * lists: heapsort), many nodes with few cells, ties in offsets, links off
+ * the network; and the same error (message and cell) for the same first
+ * bad cell. */
+static void assert_index_defined(const am_demand *d, const int32_t *node,
+                                 const uint32_t *off)
+{
+    int64_t present = 0;
+    for (int64_t l = 0; l < (int64_t)AM_DEMAND_LINKS * d->n_cells; l++)
+        present += node[l] >= 0;
+    assert_int_equal(d->first[0], 0);
+    assert_int_equal(d->first[d->n_nodes], present);
+    for (int32_t v = 0; v < d->n_nodes; v++)
+        for (int64_t k = d->first[v]; k < d->first[v + 1]; k++) {
+            const int32_t l = d->order[k];
+            assert_int_equal(node[l], v);
+            if (k > d->first[v]) {
+                const int32_t p = d->order[k - 1];
+                assert_true(off[p] < off[l] || (off[p] == off[l] && p < l));
+            }
+        }
+}
+
 static void test_threads_same(void **state)
 {
     (void)state;
@@ -142,6 +163,7 @@ static void test_threads_same(void **state)
         am_demand *ref = NULL;
         assert_int_equal(
             am_demand_build(n, n_nodes, node, off, pop, &ref, NULL), AM_OK);
+        assert_index_defined(ref, node, off);
         for (int t = 1; t <= 3; t++) {
             am_demand *d = NULL;
             assert_int_equal(am_demand_build_threads(n, n_nodes, node, off, pop,
