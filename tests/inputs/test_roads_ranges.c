@@ -175,6 +175,45 @@ static void gpkg_fid_extremes(void **state)
                 "ELSE fid END");
 }
 
+/* A GeoPackage whose gpkg_ogr_contents.feature_count is forged (the fast
+ * count GDAL trusts) so that a huge FID gap looks dense: read as the
+ * serial read reads it, not in ~10^11 empty ranges (a hang). */
+static void gpkg_forged_count(void **state)
+{
+    (void)state;
+    const char *path = OUT "/forged.gpkg";
+    translate(path, "GPKG");
+    GDALDatasetH ds =
+        GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL);
+    assert_non_null(ds);
+    const GIntBig count = OGR_L_GetFeatureCount(OGR_DS_GetLayer(ds, 0), TRUE);
+    assert_true(count > 1000);
+    const char *sql[] = {
+        "UPDATE roads SET fid = fid + 1000000000000 WHERE fid > 1000",
+        "UPDATE gpkg_ogr_contents SET feature_count = 4611686018427387904"};
+    for (int i = 0; i < 2; i++) {
+        OGRLayerH r = GDALDatasetExecuteSQL(ds, sql[i], NULL, NULL);
+        if (r != NULL)
+            GDALDatasetReleaseResultSet(ds, r);
+    }
+    GDALClose(ds);
+    /* the forged count is what GDAL reports */
+    ds = GDALOpenEx(path, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(ds);
+    assert_true(OGR_L_GetFeatureCount(OGR_DS_GetLayer(ds, 0), FALSE) >
+                ((GIntBig)1 << 61));
+    GDALClose(ds);
+    am_road_options o = {.path = path};
+    load_all(&o, count);
+    am_error err;
+    am_error_clear(&err);
+    am_road_network *n = NULL;
+    o.threads = 2;
+    assert_int_equal(am_roads_load(&o, NULL, NULL, &n, &err), AM_OK);
+    assert_int_equal(n->n_features, count);
+    am_road_network_destroy(n);
+}
+
 /* A Shapefile whose record `rec` claims more points than it holds: the
  * error names that feature, whatever the thread count. */
 static void damaged_feature(void **state)
@@ -229,9 +268,13 @@ static void damaged_feature(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(gpkg),         cmocka_unit_test(shapefile),
-        cmocka_unit_test(flatgeobuf),   cmocka_unit_test(damaged_feature),
-        cmocka_unit_test(gpkg_fid_gap), cmocka_unit_test(gpkg_fid_extremes),
+        cmocka_unit_test(gpkg),
+        cmocka_unit_test(shapefile),
+        cmocka_unit_test(flatgeobuf),
+        cmocka_unit_test(damaged_feature),
+        cmocka_unit_test(gpkg_fid_gap),
+        cmocka_unit_test(gpkg_fid_extremes),
+        cmocka_unit_test(gpkg_forged_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
