@@ -1480,8 +1480,13 @@ static int parse_args(int argc, char **argv, params *p)
     apply_preset(p, "tiny");
     /* The preset first, so that explicit sizes override it. */
     for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--preset") == 0 && apply_preset(p, argv[i + 1]))
+        if (strcmp(argv[i], "--preset") == 0 && apply_preset(p, argv[i + 1])) {
+            fprintf(stderr,
+                    "accessim-genregion: error: unknown preset '%s' "
+                    "(expected tiny, S, M or L)\n",
+                    argv[i + 1]);
             return 2;
+        }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return 1;
@@ -1489,7 +1494,7 @@ static int parse_args(int argc, char **argv, params *p)
             p->quiet = 1;
             continue;
         }
-        if (strcmp(argv[i], "--preset") == 0) {
+        if (strcmp(argv[i], "--preset") == 0 && i + 1 < argc) {
             i++;
             continue;
         }

@@ -30,6 +30,18 @@ digest() {
     cat "$d/region.yaml"
 }
 
+# Bad arguments: one error line naming what was wrong, exit 2, nothing
+# written (a --preset without its value once generated the default region).
+for args in "--preset XL" "--preset" "--width 0" "--seed -1"; do
+    (cd "$tmp" && "$gen" $args --quiet > out.txt 2> err.txt) && rc=0 || rc=$?
+    [ "$rc" = 2 ] || fail "genregion $args: exit $rc, expected 2"
+    grep -q '^accessim-genregion: error: ' "$tmp/err.txt" ||
+        fail "genregion $args: no error line"
+    [ -z "$(ls "$tmp" | grep -v -e '^out.txt$' -e '^err.txt$')" ] ||
+        fail "genregion $args: wrote $(ls "$tmp")"
+done
+rm -f "$tmp/out.txt" "$tmp/err.txt"
+
 "$gen" --preset tiny --seed 7 --out "$tmp/a" --quiet
 "$gen" --preset tiny --seed 7 --out "$tmp/b" --quiet
 "$gen" --preset tiny --seed 8 --out "$tmp/c" --quiet
