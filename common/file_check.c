@@ -239,6 +239,12 @@ int am_temp_remove_if_stale(const char *path)
 
 am_status am_file_check_output(const char *path, am_error *err)
 {
+    return am_file_check_output_as(path, "results.h5", err);
+}
+
+am_status am_file_check_output_as(const char *path, const char *example,
+                                  am_error *err)
+{
     char dir[PATH_MAX];
     struct stat st;
     if (path == NULL || path[0] == '\0')
@@ -255,16 +261,16 @@ am_status am_file_check_output(const char *path, am_error *err)
     if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
         return am_error_set(err, AM_ERR_IO, path,
                             "output path names a directory; give a file "
-                            "name (e.g. %s%sresults.h5)",
-                            path, base[0] == '\0' ? "" : "/");
+                            "name (e.g. %s%s%s)",
+                            path, base[0] == '\0' ? "" : "/", example);
 
     /* What is there now: the writer renames over it. */
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return am_error_set(err, AM_ERR_IO, path,
                                 "output is an existing directory; give a "
-                                "file name (e.g. %s/results.h5)",
-                                path);
+                                "file name (e.g. %s/%s)",
+                                path, example);
         if (!S_ISREG(st.st_mode))
             return am_error_set(err, AM_ERR_IO, path,
                                 "output exists and is a %s, not a regular "

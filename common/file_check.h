@@ -65,9 +65,15 @@ am_status am_file_check_input(const char *path, int allow_dir, am_error *err);
  *    would replace; and it can be replaced: not immutable or append-only
  *    (chattr +i / +a; FS_IOC_GETFLAGS, else an open for writing that
  *    fails with EPERM), nor another user's file in a sticky folder.
- * AM_ERR_IO naming path with the reason.
+ * AM_ERR_IO naming path with the reason; a path that names a folder gets
+ * a hint with a file name in it (results.h5).
  */
 am_status am_file_check_output(const char *path, am_error *err);
+
+/* The same, with `example` as the file name of the hint (e.g.
+ * "graph.amgraph" for a prepared graph). */
+am_status am_file_check_output_as(const char *path, const char *example,
+                                  am_error *err);
 
 /*
  * Whether a and b name the same file: the same device and inode when both

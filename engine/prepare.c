@@ -175,7 +175,7 @@ am_status am_prepare(const am_scenario *s, const am_prepare_options *opt,
     am_file_guard g;
     am_file_guard_init(&g);
     char results[AM_PATH_MAX];
-    rc = am_file_check_output(m->cache_path, err);
+    rc = am_file_check_output_as(m->cache_path, "graph.amgraph", err);
     if (rc == AM_OK)
         rc = am_engine_inputs_guard(s, &g, err);
     if (rc == AM_OK && s->output_path != NULL && s->output_path[0] != '\0' &&

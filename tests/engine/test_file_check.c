@@ -179,7 +179,13 @@ static void test_output_checks(void **state)
     /* an existing directory, with or without a trailing slash */
     assert_int_equal(am_file_check_output(dir, &err), AM_ERR_IO);
     assert_non_null(strstr(err.msg, "directory"));
+    assert_non_null(strstr(err.msg, "/results.h5)"));
     assert_int_equal(am_file_check_output(at(""), &err), AM_ERR_IO);
+    /* the hint names a file of the output's kind (a prepared graph) */
+    assert_int_equal(am_file_check_output_as(dir, "graph.amgraph", &err),
+                     AM_ERR_IO);
+    assert_non_null(strstr(err.msg, "/graph.amgraph)"));
+    assert_null(strstr(err.msg, "results.h5"));
 
     /* devices and FIFOs are never replaced */
     assert_int_equal(am_file_check_output("/dev/null", &err), AM_ERR_IO);
