@@ -405,7 +405,7 @@ void am_fca_pairs_free(am_fca_pairs *p)
  */
 static inline double colsum_row(const am_fca_pairs *p, int32_t j,
                                 const double *lw, const double *w, uint32_t L,
-                                int unit, int wide, void *tw)
+                                int unit, int wide, void *tw, double *sum_w)
 {
     const am_catchments *c = p->c;
     const am_demand *d = p->d;
@@ -422,7 +422,7 @@ static inline double colsum_row(const am_fca_pairs *p, int32_t j,
         else
             t16[c->col[e]] = (uint16_t)t;
     }
-    double sum = 0.0;
+    double sum = 0.0, sw = 0.0;
     for (int64_t e = e0; e < e1; e++) {
         if (e + 16 < e1)
             __builtin_prefetch(&d->first[c->col[e + 16]]);
@@ -442,10 +442,15 @@ static inline double colsum_row(const am_fca_pairs *p, int32_t j,
             if (tt > L)
                 break;
             const int64_t tw_ = wide ? (int64_t)t32[x->w] : (int64_t)t16[x->w];
+            const int best = (int64_t)t < tw_ + x->delta;
             const double val = unit ? lw[k] : lw[k] * w[tt];
-            sum += fca_masked(val, (int64_t)t < tw_ + x->delta);
+            sum += fca_masked(val, best);
+            if (sum_w != NULL)
+                sw += fca_masked(unit ? 1.0 : w[tt], best);
         }
     }
+    if (sum_w != NULL)
+        *sum_w = sw;
     for (int64_t e = e0; e < e1; e++) {
         if (wide)
             t32[c->col[e]] = AM_TIME_INF;
@@ -455,10 +460,11 @@ static inline double colsum_row(const am_fca_pairs *p, int32_t j,
     return sum;
 }
 
-/* colsum at limit L <= the pairs' (w: L + 1 entries, or NULL when unit). */
+/* colsum at limit L <= the pairs' (w: L + 1 entries, or NULL when unit);
+ * out_w (NULL: not wanted) gets sum_i w[t_ij] in the same pass. */
 static am_status fca_colsum_at(const am_fca_pairs *p, const double *cell_w,
                                const double *w, uint32_t L, int unit, int nt,
-                               double *out, am_error *err)
+                               double *out, double *out_w, am_error *err)
 {
     const am_demand *d = p->d;
     const int32_t n_nodes = d->n_nodes, n_fac = p->c->n_rows;
@@ -481,7 +487,7 @@ static am_status fca_colsum_at(const am_fca_pairs *p, const double *cell_w,
     const int64_t *perm = p->perm;
 #pragma omp parallel num_threads(nt) default(none)                             \
     shared(p, d, lw, dense, cw, w, L, unit, wide, dsz, n_nodes, n_linked,      \
-           n_fac, perm, out)
+           n_fac, perm, out, out_w)
     {
         unsigned char *tw =
             dense + (size_t)omp_get_thread_num() * ((size_t)n_nodes + 1) * dsz;
@@ -495,17 +501,23 @@ static am_status fca_colsum_at(const am_fca_pairs *p, const double *cell_w,
 #pragma omp for schedule(static)
         for (int64_t k = 0; k < n_linked; k++)
             lw[k] = cw[d->order[k] / AM_DEMAND_LINKS];
-        if (unit) {
+        if (out_w != NULL) {
 #pragma omp for schedule(dynamic, 1)
             for (int32_t q = 0; q < n_fac; q++) {
                 const int32_t j = (int32_t)(perm[q] & INT32_MAX);
-                out[j] = colsum_row(p, j, lw, NULL, L, 1, wide, tw);
+                out[j] = colsum_row(p, j, lw, w, L, unit, wide, tw, &out_w[j]);
+            }
+        } else if (unit) {
+#pragma omp for schedule(dynamic, 1)
+            for (int32_t q = 0; q < n_fac; q++) {
+                const int32_t j = (int32_t)(perm[q] & INT32_MAX);
+                out[j] = colsum_row(p, j, lw, NULL, L, 1, wide, tw, NULL);
             }
         } else {
 #pragma omp for schedule(dynamic, 1)
             for (int32_t q = 0; q < n_fac; q++) {
                 const int32_t j = (int32_t)(perm[q] & INT32_MAX);
-                out[j] = colsum_row(p, j, lw, w, L, 0, wide, tw);
+                out[j] = colsum_row(p, j, lw, w, L, 0, wide, tw, NULL);
             }
         }
     }
@@ -676,7 +688,7 @@ am_status am_fca_colsum(const am_fca_pairs *p, const double *cell_w,
         return rc;
     const int nt = am_parallel_threads(n_threads);
     const int unit = table_unit(w, p->limit);
-    return fca_colsum_at(p, cell_w, w, p->limit, unit, nt, out, err);
+    return fca_colsum_at(p, cell_w, w, p->limit, unit, nt, out, NULL, err);
 }
 
 am_status am_fca_rowsum(const am_fca_pairs *p, const double *v, const double *w,
@@ -892,7 +904,8 @@ am_status am_fca_measure_run(const am_fca_measure *m, const am_fca_pairs *p,
     switch (m->method) {
     case AM_FCA_2SFCA:
     case AM_FCA_M2SFCA:
-        if ((rc = fca_colsum_at(p, NULL, w, L, unit, nt, D, err)) != AM_OK)
+        if ((rc = fca_colsum_at(p, NULL, w, L, unit, nt, D, NULL, err)) !=
+            AM_OK)
             goto done;
         out->n_fac_no_demand = ratios(n_fac, supply, D, NULL, R, V);
         if (m->method == AM_FCA_2SFCA)
@@ -908,7 +921,7 @@ am_status am_fca_measure_run(const am_fca_measure *m, const am_fca_pairs *p,
             goto nomem;
         for (int32_t i = 0; i < n_cells; i++)
             cw[i] = T[i] > 0.0 ? d->pop[i] / T[i] : 0.0;
-        if ((rc = fca_colsum_at(p, cw, w2, L, unit, nt, D, err)) != AM_OK)
+        if ((rc = fca_colsum_at(p, cw, w2, L, unit, nt, D, NULL, err)) != AM_OK)
             goto done;
         out->n_fac_no_demand = ratios(n_fac, supply, D, NULL, R, V);
         fca_rowsum_at(p, V, w2, NULL, L, unit, nt, A, NULL);
@@ -916,20 +929,16 @@ am_status am_fca_measure_run(const am_fca_measure *m, const am_fca_pairs *p,
             A[i] = T[i] > 0.0 ? A[i] / T[i] : 0.0;
         break;
     case AM_FCA_BFCA:
-        /* T_i; C_j = sum_i W_ij; D_j = sum_i (P_i / T_i) W_ij;
-         * A_i = sum_j (R_j / C_j) W_ij */
+        /* T_i; then in one pass D_j = sum_i (P_i / T_i) W_ij and
+         * C_j = sum_i W_ij; A_i = sum_j (R_j / C_j) W_ij */
         fca_rowsum_at(p, NULL, w, NULL, L, unit, nt, T, NULL);
         cw = am_alloc_array(nc, sizeof *cw);
         C = am_alloc_array(nf, sizeof *C);
         if (cw == NULL || C == NULL)
             goto nomem;
         for (int32_t i = 0; i < n_cells; i++)
-            cw[i] = 1.0;
-        if ((rc = fca_colsum_at(p, cw, w, L, unit, nt, C, err)) != AM_OK)
-            goto done;
-        for (int32_t i = 0; i < n_cells; i++)
             cw[i] = T[i] > 0.0 ? d->pop[i] / T[i] : 0.0;
-        if ((rc = fca_colsum_at(p, cw, w, L, unit, nt, D, err)) != AM_OK)
+        if ((rc = fca_colsum_at(p, cw, w, L, unit, nt, D, C, err)) != AM_OK)
             goto done;
         /* D_j > 0 implies a pair with W_ij > 0, so C_j > 0 */
         out->n_fac_no_demand = ratios(n_fac, supply, D, C, R, V);
@@ -942,7 +951,7 @@ am_status am_fca_measure_run(const am_fca_measure *m, const am_fca_pairs *p,
             goto nomem;
         for (int32_t i = 0; i < n_cells; i++)
             cw[i] = m->alpha == 1.0 ? d->pop[i] : pow(d->pop[i], m->alpha);
-        if ((rc = fca_colsum_at(p, cw, w, L, unit, nt, D, err)) != AM_OK)
+        if ((rc = fca_colsum_at(p, cw, w, L, unit, nt, D, NULL, err)) != AM_OK)
             goto done;
         out->n_fac_no_demand = ratios(n_fac, supply, D, NULL, R, V);
         fca_rowsum_at(p, V, w, w, L, unit, nt, A, T);
