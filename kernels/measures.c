@@ -21,7 +21,9 @@
  * Memory (am_fca_scratch_bytes): the pairs' link records and node rows
  * and colsum's scratch (fca.c): 20 bytes per present link, 2 or 4 bytes per
  * node and thread, 8 bytes per node and 4 (or 8) per catchment entry within
- * d0, and a transient split table of at most half a byte an entry.
+ * d0, a transient split table of at most half a byte an entry, 8 bytes per
+ * facility (the visiting order) and the step's table (8 bytes per
+ * decisecond of d0).
  *
  * Nearest facility: min over the cell's links and the link node's row of
  * offset_l + t_vj, ties to the lowest facility index. A total above the
@@ -78,7 +80,8 @@ size_t am_fca_scratch_bytes(int32_t n_fac, int32_t n_nodes, int64_t n_links,
     const size_t key = fca_keys32(n_fac, d0) ? 4 : 8;
     return (size_t)n_links * 20 + nt * (size_t)n_nodes * dense +
            ((size_t)n_nodes + 1) * 8 +
-           (size_t)(entries > 0 ? entries : 0) * (key + 1);
+           (size_t)(entries > 0 ? entries : 0) * (key + 1) +
+           (size_t)(n_fac > 0 ? n_fac : 0) * 8 + ((size_t)d0 + 1) * 8;
 }
 
 am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
