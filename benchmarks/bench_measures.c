@@ -19,9 +19,15 @@
  * am_catchments_compute; --only-fca times am_fca_run alone and
  * --only-catchments am_catchments_compute alone (the result's FNV-1a hash
  * on stderr: equal across versions and thread counts means byte-identical
- * catchments). It prints one JSON line per thread count, with an
- * FNV-1a hash of every output's bytes: equal hashes across thread counts (and
- * before / after a change) mean byte-identical results. Not part of ctest.
+ * catchments); --fca-measures times am_fca_pairs_build and
+ * am_fca_measure_run per method and decay at the dump's threshold (2SFCA
+ * with a step, with exponential beta 0.1 and with Luo & Qi's zones, 3SFCA,
+ * M2SFCA, BFCA and spatial availability with exponential, BFCA with a step,
+ * gravity, the 3rd nearest), each with the median and min wall time, the
+ * median process CPU time and an FNV-1a hash of its outputs. It prints one JSON
+ * line per thread count, with an FNV-1a hash of every output's bytes: equal
+ * hashes across thread counts (and before / after a change) mean byte-identical
+ * results. Not part of ctest.
  */
 #include <math.h>
 #include <stdio.h>
@@ -33,7 +39,9 @@
 #include "common/units.h"
 #include "engine/internal.h"
 #include "kernels/catchment.h"
+#include "kernels/decay.h"
 #include "kernels/demand.h"
+#include "kernels/fca.h"
 #include "kernels/measures.h"
 #include "kernels/nearest.h"
 #include "bench_util.h"
@@ -218,6 +226,129 @@ static const char *step_name[N_STEPS] = {"nearest_nodes", "nearest_cells",
 
 static int only_fca = 0;
 static int only_catch = 0;
+static int fca_measures = 0;
+
+static double median_of(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* am_fca_pairs_build and am_fca_measure_run per method and decay. */
+static int do_fca_measures(const dump *x, int trials, int threads)
+{
+    am_error err;
+    memset(&err, 0, sizeof err);
+    am_demand *d = NULL;
+    if (am_demand_build(x->n_cells, x->g.n_nodes, x->link_node, x->link_off,
+                        x->pop, &d, &err) != AM_OK) {
+        fprintf(stderr, "error: %s\n", err.msg);
+        return 1;
+    }
+    const uint32_t L = x->thr_ds;
+    const int32_t nc = x->n_cells, ns = x->n_sites;
+    double *w_step = malloc(((size_t)L + 1) * sizeof(double));
+    double *w_exp = malloc(((size_t)L + 1) * sizeof(double));
+    double *w_zones = malloc(((size_t)L + 1) * sizeof(double));
+    double *val = malloc((size_t)nc * sizeof(double));
+    uint8_t *flag = malloc((size_t)nc);
+    double *dem = malloc((size_t)ns * sizeof(double));
+    double *ratio = malloc((size_t)ns * sizeof(double));
+    am_decay dc;
+    memset(&dc, 0, sizeof dc);
+    dc.type = AM_DECAY_STEP;
+    dc.cutoff_min = L / 600.0;
+    am_decay_table(&dc, L, w_step);
+    memset(&dc, 0, sizeof dc);
+    dc.type = AM_DECAY_EXPONENTIAL;
+    dc.beta = 0.1;
+    am_decay_table(&dc, L, w_exp);
+    memset(&dc, 0, sizeof dc);
+    dc.type = AM_DECAY_ZONES;
+    dc.n_zones = 3;
+    for (int k = 0; k < 3; k++)
+        dc.zone_upper_min[k] = (k + 1) * (L / 600.0) / 3;
+    dc.zone_weight[0] = 1.0;
+    dc.zone_weight[1] = 0.68;
+    dc.zone_weight[2] = 0.22;
+    am_decay_table(&dc, L, w_zones);
+    const struct {
+        const char *name;
+        am_fca_method method;
+        const double *w;
+    } runs[] = {
+        {"2sfca_step", AM_FCA_2SFCA, w_step},
+        {"2sfca_exp", AM_FCA_2SFCA, w_exp},
+        {"e2sfca_zones", AM_FCA_2SFCA, w_zones},
+        {"3sfca_exp", AM_FCA_3SFCA, w_exp},
+        {"m2sfca_exp", AM_FCA_M2SFCA, w_exp},
+        {"bfca_step", AM_FCA_BFCA, w_step},
+        {"bfca_exp", AM_FCA_BFCA, w_exp},
+        {"spav_exp", AM_FCA_SPAV, w_exp},
+        {"gravity_exp", AM_FCA_GRAVITY, w_exp},
+        {"nearest_3", AM_FCA_NTH_NEAREST, w_step},
+    };
+    const int n_runs = (int)(sizeof runs / sizeof runs[0]);
+    double tp[64], tm[64], um[64];
+    am_fca_pairs *p = NULL;
+    int bad = 0;
+    for (int k = 0; k < trials && !bad; k++) {
+        am_fca_pairs_free(p);
+        p = NULL;
+        double a = now_s();
+        bad |= am_fca_pairs_build(&x->c, d, L, threads, &p, &err) != AM_OK;
+        tp[k] = now_s() - a;
+    }
+    printf("{\"threads\": %d, \"cells\": %d, \"facilities\": %d, "
+           "\"limit_ds\": %u, \"pairs_build_s\": [%.4f",
+           threads, nc, ns, L, bad ? -1.0 : median_of(tp, trials));
+    printf(", %.4f]", tp[0]); /* sorted: the min */
+    for (int r = 0; r < n_runs && !bad; r++) {
+        am_fca_measure m;
+        memset(&m, 0, sizeof m);
+        m.method = runs[r].method;
+        m.w = runs[r].w;
+        m.limit_ds = L;
+        m.alpha = 1.0;
+        m.nth = 3;
+        am_fca_out o;
+        memset(&o, 0, sizeof o);
+        o.cell_value = val;
+        o.cell_flag = flag;
+        o.fac_demand = dem;
+        o.fac_ratio = ratio;
+        for (int k = 0; k < trials && !bad; k++) {
+            double a = now_s(), ua = cpu_s();
+            bad |= am_fca_measure_run(&m, p, x->capacity, threads, &o, &err) !=
+                   AM_OK;
+            tm[k] = now_s() - a;
+            um[k] = cpu_s() - ua;
+        }
+        uint64_t h = 1469598103934665603ull;
+        h = fnv(h, val, (size_t)nc * sizeof *val);
+        h = fnv(h, flag, (size_t)nc);
+        h = fnv(h, dem, (size_t)ns * sizeof *dem);
+        h = fnv(h, ratio, (size_t)ns * sizeof *ratio);
+        const double md = median_of(tm, trials), mn = tm[0];
+        const double mu = median_of(um, trials);
+        printf(", \"%s_s\": [%.4f, %.4f, %.4f], \"%s_hash\": \"%016llx\"",
+               runs[r].name, md, mn, mu, runs[r].name, (unsigned long long)h);
+    }
+    printf("}\n");
+    fflush(stdout);
+    if (bad)
+        fprintf(stderr, "error: %s\n", err.msg);
+    am_fca_pairs_free(p);
+    free(w_step);
+    free(w_exp);
+    free(w_zones);
+    free(val);
+    free(flag);
+    free(dem);
+    free(ratio);
+    am_demand_destroy(d);
+    return bad;
+}
 
 static int do_run(const dump *x, int trials, int with_catch, int threads)
 {
@@ -385,6 +516,8 @@ int main(int argc, char **argv)
                 only_catch = with_catch = 1;
             else if (strcmp(argv[i], "--only-fca") == 0)
                 only_fca = 1;
+            else if (strcmp(argv[i], "--fca-measures") == 0)
+                fca_measures = 1;
             else if (strcmp(argv[i], "--catchments") == 0)
                 with_catch = 1;
             else if (nth < 16)
@@ -397,15 +530,18 @@ int main(int argc, char **argv)
         }
         if (trials < 1)
             trials = 1;
+        if (trials > 64)
+            trials = 64;
         for (int i = 0; i < nth; i++)
-            if (do_run(&x, trials, with_catch, th[i]) != 0)
+            if ((fca_measures ? do_fca_measures(&x, trials, th[i])
+                              : do_run(&x, trials, with_catch, th[i])) != 0)
                 return 1;
         return 0;
     }
     fprintf(stderr,
             "usage: %s dump SCENARIO.yaml DUMP [THREADS]\n"
             "       %s run DUMP [--trials N] [--catchments] [--only-fca] "
-            "[--only-catchments] [THREADS...]\n",
+            "[--only-catchments] [--fca-measures] [THREADS...]\n",
             argv[0], argv[0]);
     return 2;
 }

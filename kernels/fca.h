@@ -46,7 +46,10 @@ am_status am_fca_pairs_build(const am_catchments *fac_rows, const am_demand *d,
                              am_fca_pairs **out, am_error *err);
 void am_fca_pairs_free(am_fca_pairs *p); /* accepts NULL */
 
-/* The most memory am_fca_pairs_build and the sums hold (no allocation). */
+/* The most memory am_fca_pairs_build and the sums hold (no allocation),
+ * with am_fca_measure_run's per-facility and per-table-entry scratch;
+ * am_fca_measure_run also holds 16 bytes a cell (24 when cell_value is
+ * NULL), am_fca_nth_nearest 4 n bytes a thread. */
 size_t am_fca_pairs_bytes(int32_t n_fac, int32_t n_nodes, int64_t n_links,
                           int n_threads, uint32_t limit_ds, int64_t entries);
 
@@ -100,12 +103,17 @@ typedef struct am_fca_measure {
  *  cell_value [n_cells]: the measure (access, availability, opportunities,
  *      or the n-th nearest time in minutes); 0 for a cell that reaches no
  *      facility (flag AM_FCA_CELL_NONE) and for off-network cells
- *      (AM_FCA_CELL_OFF); n-th nearest: +inf when not reached.
+ *      (AM_FCA_CELL_OFF); n-th nearest: +inf when not reached (NONE when
+ *      fewer than n facilities are within limit_ds). SPAV: V_i, the
+ *      supply available to the cell (per person V_i / P_i is the
+ *      caller's division).
  *  cell_flag [n_cells]: AM_FCA_CELL_* per cell.
  *  fac_demand [n_fac], fac_ratio [n_fac]: the facility's weighted demand
  *      and supply-to-demand ratio where the method has them; the ratio is
  *      NaN (undefined) for a facility with no demand in reach, which is
  *      then excluded from every cell's sum and counted in n_fac_no_demand.
+ *      SPAV: C_j = sum_i P_i^alpha W_ij and S_j / C_j; GRAVITY and
+ *      NTH_NEAREST have neither (NaN written).
  */
 enum {
     AM_FCA_CELL_OK = 0,

@@ -64,7 +64,8 @@ am_status am_fca_run(const am_fca_params *p, const am_catchments *fac_rows,
  * threshold d0, when `entries` catchment entries are within d0: 20 bytes
  * per link, 2 (4 when d0 >= 65535) per node and thread, 8 per node, and
  * 5 per entry (9 when the facility index and d0 need more than 32 bits
- * together; the node rows' key and their split table). No allocation.
+ * together; the node rows' key and their split table), 8 per facility and
+ * 8 per decisecond of d0 (the step's weight table). No allocation.
  */
 size_t am_fca_scratch_bytes(int32_t n_fac, int32_t n_nodes, int64_t n_links,
                             int n_threads, uint32_t d0, int64_t entries);
