@@ -412,6 +412,7 @@ static void test_oracle(void **state)
     for (int s = 0; s < 7; s++) {
         check_random(sizes[s], 1, 0, 1);
         check_random(sizes[s], 1, 0, 3);
+        check_random(sizes[s], 1, 1, 2); /* one group, cells in none */
         check_random(sizes[s], 4, 1, 2);
         check_random(sizes[s], 9, 1, 3);
     }
