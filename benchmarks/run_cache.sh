@@ -45,7 +45,7 @@ bench() { # NAME SCENARIO
         phase_s "$work/log" 'roads (prepared)' >> "$work/load.txt"
         i=$((i + 1))
     done
-    nodes=$(sed -n 's/.* \([0-9]*\) nodes, \([0-9]*\) arcs.*/\1 \2/p' "$work/prep.txt")
+    nodes=$(sed -n 's/.* \([0-9]*\) road vertices, \([0-9]*\) arcs.*/\1 \2/p' "$work/prep.txt")
     set -- $(stats < "$work/build.txt") $(stats < "$work/load.txt") $nodes
     printf '{"bench":"roads_cache","network":"%s","nodes":%s,"arcs":%s,"prepare_s":%.2f,"cache_bytes":%s,"build_median_s":%s,"build_min_s":%s,"load_median_s":%s,"load_min_s":%s,"trials":%s,"machine":"%s, %s CPUs","commit":"%s"}\n' \
         "$name" "$5" "$6" "$prep" "$bytes" "$1" "$2" "$3" "$4" "$trials" \

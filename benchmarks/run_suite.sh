@@ -12,12 +12,14 @@
 #   sh benchmarks/run_suite.sh [--quick] CACHE_DIR [SIZE...]   (default: S M)
 #
 # --quick: a smoke run for development (sizes tiny, PEER_BUDGET_S 5,
-# TRIALS 2).
+# TRIALS 2, PIPELINE_TRIALS 1).
 # Environment:
 #   SIZES          sizes when none are given (tiny, S, M, L)
 #   BUILD          build folder (default build)
 #   THREADS        accessim's thread counts (default "1 2")
 #   TRIALS         trials of accessim's kernels (default 5)
+#   PIPELINE_TRIALS  accessim runs per size and thread count (default 3;
+#                  median and min reported, run_regions.sh)
 #   BENCH_KERNELS_ARGS  more arguments of accessim-bench-kernels run (as
 #                  --reorder both)
 #   SEED           region seed (default 1); FACILITIES as run_regions.sh
@@ -51,10 +53,12 @@ if [ $quick -eq 1 ]; then
     sizes=${*:-${SIZES:-tiny}}
     budget=${PEER_BUDGET_S:-5}
     trials=${TRIALS:-2}
+    pipeline_trials=${PIPELINE_TRIALS:-1}
 else
     sizes=${*:-${SIZES:-S M}}
     budget=${PEER_BUDGET_S:-120}
     trials=${TRIALS:-5}
+    pipeline_trials=${PIPELINE_TRIALS:-3}
 fi
 for s in $sizes; do
     case $s in tiny | S | M | L) ;; *) echo "$0: unknown size $s (tiny, S, M, L)" >&2; exit 2 ;; esac
@@ -144,7 +148,7 @@ mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo)
 date=$(date -u +%Y-%m-%dT%H:%MZ)
 machine="$cpu, $cores cores, $mem; commit $commit; $date"
 echo "# machine: $machine"
-echo "# sizes: $sizes; accessim threads: $threads, trials $trials; peers:${run_peers:- none}, budget $budget s of searches each per size, trials $peer_trials"
+echo "# sizes: $sizes; accessim threads: $threads, trials $trials (pipeline $pipeline_trials); peers:${run_peers:- none}, budget $budget s of searches each per size, trials $peer_trials"
 
 rss_of() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$1"; }
 with_rss() { # appends "peak_rss_kb" of the run to each JSON line
@@ -157,7 +161,8 @@ for size in $sizes; do
     region=$cache/$size-$seed${FACILITIES:+-f$FACILITIES}
     # --- the whole pipeline (generates the region when not cached) ---------
     if [ "${PIPELINE:-1}" != 0 ]; then
-        if BUILD=$build THREADS=$threads SEED=$seed sh "$root/benchmarks/run_regions.sh" \
+        if BUILD=$build THREADS=$threads SEED=$seed PIPELINE_TRIALS=$pipeline_trials \
+            sh "$root/benchmarks/run_regions.sh" \
             "$cache" "$size" > "$tmp/regions.txt" 2> "$tmp/regions.err"; then
             emit < "$tmp/regions.txt"
             grep -q '"exit":' "$tmp/regions.txt" && fail=1

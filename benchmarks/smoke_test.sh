@@ -71,9 +71,9 @@ awk '
 /^ *within +60 min/ { pct = $(NF - 1) }
 END {
     gsub(",", "", nodes); gsub(",", "", arcs)
-    if (nodes + 0 < 1000) { print "too few nodes: " nodes; exit 1 }
+    if (nodes + 0 < 1000) { print "too few road vertices: " nodes; exit 1 }
     r = arcs / nodes
-    if (r < 2.4 || r > 2.9) { print "arcs per node " r " not in 2.4-2.9"; exit 1 }
+    if (r < 2.4 || r > 2.9) { print "arcs per road vertex " r " not in 2.4-2.9"; exit 1 }
     if (pct + 0 <= 0) { print "coverage at 60 min is " pct; exit 1 }
     printf "bench_smoke: %d vertices, %.2f arcs per vertex, %s %% within 60 min\n", nodes, r, pct
 }' "$tmp/summary.txt" || fail "summary check"

@@ -38,8 +38,9 @@ am_num_status am_parse_integer(const char *s, long long *out);
 
 /*
  * Thread counts: the command line's --threads and the scenario's
- * `threads:` follow this one rule. 0 means "all cores" (scenario only; the
- * CLI asks for 1 or more); more than AM_THREADS_MAX is refused, since
+ * `threads:` follow this one rule. 0 means "all cores" (in both: the
+ * CLI's --threads 0 overrides the scenario's count with all cores); more
+ * than AM_THREADS_MAX is refused, since
  * OpenMP runtimes crash or abort well before 65536 threads. The engine
  * further caps a count above AM_THREADS_PER_CORE_MAX times the cores, with
  * a warning: compute-bound kernels gain nothing beyond the cores.

@@ -67,7 +67,7 @@ void am_snap_rule_describe(const am_scenario *s, char *buf, size_t size)
                  s->components_n == 1 ? "" : "s");
         break;
     default:
-        snprintf(buf, size, "components of at least %d nodes",
+        snprintf(buf, size, "components of at least %d vertices",
                  (int)s->components_n);
         break;
     }
@@ -163,7 +163,7 @@ am_status am_fragment_error(const am_model *m, const am_fragment_moves *mv,
         err, AM_ERR_INVALID, path,
         "snap.components is 'error': %s%s %s are nearest to a small road "
         "component that the rule (%s) does not allow (the first at lon "
-        "%.6f, lat %.6f, on a component of %d nodes); with on_small: move "
+        "%.6f, lat %.6f, on a component of %d vertices); with on_small: move "
         "(the default) they snap onto the nearest allowed component "
         "instead, or fix the roads in %s",
         people, am_format_count((double)pts, b), what, rule, lon[i], lat[i],

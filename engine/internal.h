@@ -224,7 +224,7 @@ am_status am_model_snap_points(const am_model *m, int32_t n, const double *lon,
 int32_t am_snap_allowed_mask(const am_components *c, const am_scenario *s,
                              uint8_t *allowed, int32_t *n_components);
 
-/* "components of at least 1000 nodes", for messages. */
+/* "components of at least 1000 vertices" (road vertices), for messages. */
 void am_snap_rule_describe(const am_scenario *s, char *buf, size_t size);
 
 /*

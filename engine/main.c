@@ -7,12 +7,14 @@
  * 2 command-line usage error, 130 interrupted (SIGINT/SIGTERM/SIGHUP: the run
  * stops at its next progress point and removes its temporary output).
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/numparse.h"
@@ -25,7 +27,7 @@ static void usage(FILE *f)
         "usage: accessim run SCENARIO.yaml [-o OUT.h5] [--threads N] "
         "[--max-memory SIZE] [--no-cache] [--quiet]\n"
         "       accessim prepare SCENARIO.yaml [-o GRAPH_FILE] [--threads N] "
-        "[--quiet]\n"
+        "[--max-memory SIZE] [--quiet]\n"
         "       accessim --help | --version\n"
         "\n"
         "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
@@ -41,13 +43,14 @@ static void usage(FILE *f)
         "                      to the current folder\n"
         "                      (default: the scenario's 'output', else\n"
         "                      <name>.h5, both next to the scenario file)\n"
-        "  -t, --threads N     OpenMP threads (default: the scenario's, "
-        "else all cores)\n"
+        "  -t, --threads N     OpenMP threads, 0 for all cores (default: the\n"
+        "                      scenario's 'threads', else all cores)\n"
         "  -m, --max-memory SIZE  refuse to run when the memory estimate is\n"
         "                      above SIZE (e.g. 8G, 500M; default 80 %% of\n"
         "                      physical memory or the cgroup limit)\n"
         "      --no-cache      run: ignore the prepared graph\n"
-        "  -q, --quiet         no progress bar\n"
+        "  -q, --quiet         no progress (warnings, errors and the summary\n"
+        "                      still print)\n"
         "  -h, --help          this help\n"
         "  -V, --version       version\n"
         "\n"
@@ -87,8 +90,15 @@ typedef struct progress_state {
     int quiet;
     int tty;
     char label[64];
-    int last; /* last printed percentage step, -1 before any */
+    int last;   /* last printed percentage step, -1 before any */
+    int broken; /* a warning ended the unfinished line of this label */
 } progress_state;
+
+/* Whether a progress line is open on stderr (a stage begun, not done). */
+static int progress_open(const progress_state *p)
+{
+    return !p->quiet && p->last >= 0 && p->last < 100 && !p->broken;
+}
 
 static int progress_cb(double fraction, const char *message, void *user)
 {
@@ -103,19 +113,26 @@ static int progress_cb(double fraction, const char *message, void *user)
         fraction = 0;
     if (fraction > 1)
         fraction = 1;
+    int redraw = 0;
     if (strcmp(message, p->label) != 0) {
-        if (p->last >= 0 && p->last < 100)
+        if (progress_open(p))
             fputs(p->tty ? "\n" : " - done.\n", stderr);
-        else if (p->last >= 0 && p->tty)
-            fputc('\n', stderr);
         snprintf(p->label, sizeof p->label, "%s", message);
         p->last = -1;
+        p->broken = 0;
+        if (!p->tty)
+            fprintf(stderr, "%-22s ", p->label);
+    } else if (p->broken) {
+        /* the stage goes on after a warning: its label again on a fresh
+         * line, the steps already printed not repeated */
+        p->broken = 0;
+        redraw = 1;
         if (!p->tty)
             fprintf(stderr, "%-22s ", p->label);
     }
     int pct = (int)(fraction * 100.0);
     if (p->tty) {
-        if (pct == p->last)
+        if (pct == p->last && !redraw)
             return 1;
         int width = 30, fill = (int)(fraction * width);
         fprintf(stderr, "\r%-22s [", p->label);
@@ -145,21 +162,22 @@ static int progress_cb(double fraction, const char *message, void *user)
 static void warning_cb(const char *message, void *user)
 {
     progress_state *p = user;
-    if (!p->quiet && p->last >= 0 && p->last < 100)
+    if (progress_open(p)) {
         fputc('\n', stderr); /* end the progress line being drawn */
+        p->broken = 1; /* the next call for this stage starts a new line */
+    }
+    /* A finished stage (100) has ended its line: its last call, often
+     * after the warning, prints nothing again. */
     fprintf(stderr, "accessim: warning: %s\n", message);
-    /* the next progress call starts a fresh line for its phase */
-    p->label[0] = '\0';
-    p->last = -1;
     fflush(stderr);
 }
 
-/* --threads: decimal digits only, 1..AM_THREADS_MAX (common/numparse.h,
- * the rule the scenario's `threads:` follows too). */
+/* --threads: decimal digits only, 0 (all cores) to AM_THREADS_MAX
+ * (common/numparse.h, the rule the scenario's `threads:` follows too). */
 static int parse_threads(const char *s, int *out)
 {
     long long v = 0;
-    if (am_parse_integer(s, &v) != AM_NUM_OK || v < 1 || !am_threads_valid(v))
+    if (am_parse_integer(s, &v) != AM_NUM_OK || !am_threads_valid(v))
         return 0;
     *out = (int)v;
     return 1;
@@ -192,7 +210,8 @@ static int fail(const am_error *err)
 typedef struct cli_args {
     const char *scenario_path, *output;
     int threads, quiet, no_cache;
-    int prepare; /* the command is prepare */
+    int threads_given; /* --threads was given (0: all cores) */
+    int prepare;       /* the command is prepare */
     uint64_t max_memory;
 } cli_args;
 
@@ -219,10 +238,12 @@ static int parse_option(const char *a, const char *val, cli_args *c)
     } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
         if (val == NULL || !parse_threads(val, &c->threads)) {
             fprintf(stderr,
-                    "accessim: error: %s needs a whole number from 1 to %d\n",
+                    "accessim: error: %s needs a whole number from 0 (all "
+                    "cores) to %d\n",
                     a, AM_THREADS_MAX);
             return 2;
         }
+        c->threads_given = 1;
     } else if (strcmp(a, "-m") == 0 || strcmp(a, "--max-memory") == 0) {
         if (val == NULL || !am_parse_size(val, &c->max_memory))
             return usage_error("%s needs a size with a unit, such as 8G or "
@@ -296,6 +317,14 @@ static void join_args(int argc, char **argv, char *buf, size_t n)
     }
 }
 
+/* --threads 0 asks for all cores, over the scenario's `threads:` (the
+ * options' 0 means "the scenario's"): the scenario read is changed. */
+static void apply_threads(const cli_args *c, am_scenario *s)
+{
+    if (c->threads_given && c->threads == 0)
+        s->threads = 0;
+}
+
 /* Runs the scenario with progress and warnings on stderr, the summary on
  * stdout; returns the exit status. */
 static int run_scenario(const cli_args *c, const char *cmdline)
@@ -306,10 +335,11 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc != AM_OK)
         return fail(&err);
+    apply_threads(c, s);
 
     catch_signals();
 
-    progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1};
+    progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1, 0};
     am_run_options opt = am_run_options_default();
     opt.output_path = c->output;
     opt.threads = c->threads;
@@ -323,7 +353,7 @@ static int run_scenario(const cli_args *c, const char *cmdline)
 
     am_run_summary *sum = NULL;
     rc = am_run(s, &opt, &sum, &err);
-    if (!c->quiet && ps.last >= 0 && ps.last < 100)
+    if (progress_open(&ps))
         fputc('\n', stderr);
     am_scenario_destroy(s);
     if (rc == AM_ERR_CANCELLED && interrupted) {
@@ -344,6 +374,36 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     return stdout_ok("the summary", note) ? 0 : 1;
 }
 
+/* Whether two paths name one existing file. */
+static int same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a[0] != '\0' && b[0] != '\0' && stat(a, &sa) == 0 &&
+           stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* prepare -o elsewhere than where `run` looks: one line saying so. */
+static void prepare_hint(const am_prepare_result *res)
+{
+    if (same_file(res->cache_path, res->run_cache_path))
+        return;
+    char abs[PATH_MAX];
+    const char *path = realpath(res->cache_path, abs) ? abs : res->cache_path;
+    if (res->run_cache_path[0] != '\0')
+        fprintf(stderr,
+                "accessim: hint: accessim run loads the prepared graph from "
+                "%s, not this one; to use it, set 'roads.cache: %s' in the "
+                "scenario\n",
+                res->run_cache_path, path);
+    else
+        fprintf(stderr,
+                "accessim: hint: accessim run loads a prepared graph only "
+                "from roads.cache; to use this one, set 'roads.cache: %s' in "
+                "the scenario\n",
+                path);
+}
+
 /* `accessim prepare`: the roads read and stored; one line on stdout. */
 static int prepare_scenario(const cli_args *c)
 {
@@ -353,8 +413,9 @@ static int prepare_scenario(const cli_args *c)
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc != AM_OK)
         return fail(&err);
+    apply_threads(c, s);
     catch_signals();
-    progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1};
+    progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1, 0};
     am_prepare_options opt = am_prepare_options_default();
     opt.cache_path = c->output;
     opt.threads = c->threads;
@@ -365,7 +426,7 @@ static int prepare_scenario(const cli_args *c)
     opt.warning_user = &ps;
     am_prepare_result res;
     rc = am_prepare(s, &opt, &res, &err);
-    if (!c->quiet && ps.last >= 0 && ps.last < 100)
+    if (progress_open(&ps))
         fputc('\n', stderr);
     am_scenario_destroy(s);
     if (rc == AM_ERR_CANCELLED && interrupted) {
@@ -382,10 +443,14 @@ static int prepare_scenario(const cli_args *c)
                 res.cache_path);
         return 130;
     }
-    printf("prepared graph %s: %d nodes, %lld arcs, %lld bytes, %.2f s\n",
+    printf("prepared graph %s: %d road vertices, %lld arcs, %lld bytes, "
+           "%.2f s\n",
            res.cache_path, (int)res.nodes, (long long)res.arcs, res.bytes,
            res.build_s);
-    return stdout_ok("the summary", "") ? 0 : 1;
+    if (!stdout_ok("the summary", ""))
+        return 1;
+    prepare_hint(&res);
+    return 0;
 }
 
 int main(int argc, char **argv)

@@ -154,6 +154,9 @@ am_status am_prepare(const am_scenario *s, const am_prepare_options *opt,
     if (rc != AM_OK)
         return rc;
     m->cache_mode = AM_MODEL_CACHE_WRITE;
+    if (result != NULL) /* what a run would load: the model's default */
+        snprintf(result->run_cache_path, sizeof result->run_cache_path, "%s",
+                 m->cache_path);
     if (opt->cache_path != NULL) {
         if (strlen(opt->cache_path) >= sizeof m->cache_path) {
             rc =

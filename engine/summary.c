@@ -109,7 +109,7 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
              k++)
             fprintf(f, "%s %s", k == 0 ? " largest" : ",",
                     thousands((double)r->component_sizes[k], a));
-        fprintf(f, " nodes; %s nodes, %s arcs on the %s others\n",
+        fprintf(f, " vertices; %s vertices, %s arcs on the %s others\n",
                 thousands((double)r->nodes_disallowed, a),
                 thousands((double)r->arcs_disallowed, b),
                 thousands((double)(r->components - r->components_allowed), d));

@@ -545,6 +545,10 @@ AM_API am_prepare_options am_prepare_options_default(void);
 /* What am_prepare did. */
 typedef struct am_prepare_result {
     char cache_path[4096];
+    /* where am_run looks for this scenario's prepared graph (roads.cache,
+       else <scenario stem>.amgraph next to it; "" when there is none):
+       another path than cache_path when opt->cache_path chose one */
+    char run_cache_path[4096];
     int32_t nodes;
     int64_t arcs;
     double build_s; /* reading the roads */

@@ -23,6 +23,11 @@ def num(x, digits=2):
     return f"{int(x):,}" if digits == 0 else f"{x:,.{digits}f}"
 
 
+def ms(x):
+    """seconds as milliseconds (the nearest search takes a few ms on tiny)."""
+    return "" if x is None or x == "" else f"{x * 1e3:,.2f}"
+
+
 def rate(x):
     """settled nodes per second, in millions."""
     return "" if x is None else f"{x / 1e6:,.3f}"
@@ -89,27 +94,34 @@ def main():
             print("| " + " | ".join(row) + " |")
         other = [d for d in kern if d["dataset"] == ds and d["kernel"] not in SEARCH_KERNELS]
         if other:
-            print(f"\naccessim's other kernels on {ds}:\n")
-            print("| kernel | threads | trials | median s | min s | settled | M settled/s/core |")
+            print(f"\naccessim's other kernels on {ds} (nearest: the multi-source "
+                  "search, serial, one thread whatever THREADS):\n")
+            print("| kernel | threads | trials | median ms | min ms | settled | M settled/s/core |")
             print("|---|---|---|---|---|---|---|")
             for d in other:
                 print(f"| {d['kernel']} | {d.get('threads', '')} | {d.get('trials', '')} | "
-                      f"{num(d.get('median_s'), 3)} | {num(d.get('min_s'), 3)} | "
+                      f"{ms(d.get('median_s'))} | {ms(d.get('min_s'))} | "
                       f"{num(d.get('settled'), 0)} | {rate(d.get('settled_per_s_per_core'))} |")
     if regions:
         print("\n### Whole pipeline (accessim run, benchmarks/run_regions.sh)\n")
-        print("| size | threads | nodes | populated cells | facilities | wall s | "
-              "peak RSS MiB | per phase s |")
-        print("|---|---|---|---|---|---|---|---|")
+        print("| size | threads | graph nodes | populated cells | facilities | runs | "
+              "wall s median | wall s min | CPU s user + sys | load before→after | "
+              "peak RSS MiB | per phase s (median run) |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for d in regions:
             if "exit" in d:
                 print(f"| {d['size']} | {d['threads']} | failed (exit {d['exit']}: "
-                      f"{d.get('error', '')}) | | | {d.get('wall_s', '')} | | |")
+                      f"{d.get('error', '')}) | | | | {d.get('wall_s', '')} | | | | | |")
                 continue
             ph = ", ".join(f"{k} {v:g}" for k, v in d.get("phases_s", {}).items())
+            cpu = ("" if d.get("cpu_user_s") is None else
+                   f"{d['cpu_user_s']:g} + {d.get('cpu_sys_s', 0):g}")
+            loads = ", ".join(f"{b}→{a}" for b, a in
+                              zip(d.get("load_before", []), d.get("load_after", [])))
             print(f"| {d['size']} | {d['threads']} | {num(d.get('nodes'), 0)} | "
                   f"{num(d.get('populated_cells'), 0)} | {num(d.get('facilities'), 0)} | "
-                  f"{d.get('wall_s')} | {d.get('peak_rss_kb', 0) / 1024:,.0f} | {ph} |")
+                  f"{d.get('trials', 1)} | {d.get('wall_s')} | {d.get('wall_min_s', '')} | "
+                  f"{cpu} | {loads} | {d.get('peak_rss_kb', 0) / 1024:,.0f} | {ph} |")
 
 
 if __name__ == "__main__":

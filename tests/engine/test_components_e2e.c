@@ -179,7 +179,7 @@ static void test_monaco(void **state)
     assert_int_equal(run_text(yaml, "error.h5", &sum, &err), AM_ERR_INVALID);
     assert_null(sum);
     assert_non_null(strstr(err.msg, "snap.components is 'error'"));
-    assert_non_null(strstr(err.msg, "components of at least 1000 nodes"));
+    assert_non_null(strstr(err.msg, "components of at least 1000 vertices"));
     assert_non_null(strstr(err.file, "uniform.tif"));
 }
 
