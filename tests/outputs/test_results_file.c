@@ -320,6 +320,7 @@ static void test_measure_kinds(void **state)
     ms[0].decay_truncated = 1;
     ms[0].flag = flag;
     ms[0].fac_no_demand = 1;
+    ms[0].per_person = 1;
     ms[1] = (am_rf_measure){.name = "nearest3_60min",
                             .type = "nearest_n",
                             .long_name = "travel time to the n-th nearest",
@@ -345,6 +346,14 @@ static void test_measure_kinds(void **state)
     const int32_t want_r[6] = {0, AM_FILL_I32, 2, AM_FILL_I32, 1, AM_FILL_I32};
     assert_memory_equal(r, want_r, sizeof r);
     assert_true(exists_in(f, "/results/health/reach/nearest3_60min"));
+    /* per_person/<measure>: value / population (spav's v_i) */
+    float v[6];
+    read_all(f, "/results/health/per_person/2sfca_30min", H5T_NATIVE_FLOAT, v);
+    assert_true(v[0] == (float)(d->access[0] / d->pop[0]) &&
+                v[2] == (float)(d->access[1] / d->pop[1]) &&
+                v[4] == (float)(d->access[2] / d->pop[2]) &&
+                v[1] == AM_FILL_F32);
+    assert_false(exists_in(f, "/results/health/per_person/nearest3_60min"));
     const char *attrs[] = {"formula",         "decay",
                            "decay_formula",   "decay_parameters",
                            "decay_truncated", "facilities_no_demand",
