@@ -43,7 +43,7 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                 "%.6g%s, median %.6g; per 10,000 people: mean %.4g, median "
                 "%.4g\n",
                 r->measure_names[m], s->access_mean[m],
-                info->method == AM_FCA_2SFCA || info->method == AM_FCA_3SFCA
+                am_measure_has_supply_identity(info)
                     ? " (= capacity within reach of someone / population)"
                     : "",
                 s->access_median[m], s->access_mean[m] * 1e4,
