@@ -88,6 +88,14 @@ static am_status check_access_range(const am_results *r, int m, am_error *err)
     }
     if (worst <= FLT_MAX)
         return AM_OK;
+    if (!r->plans[m].info->has_ratio)
+        return am_error_set(
+            err, AM_ERR_INVALID, f->path[0] != '\0' ? f->path : NULL,
+            "set '%s', measure '%s': its values reach %.4g %s, beyond the "
+            "float32 output's range (%.4g): check the capacities' unit and "
+            "the decay's parameters",
+            f->name, f->m->s->measures[m].name, worst, r->plans[m].info->units,
+            FLT_MAX);
     int32_t j_max = 0;
     for (int32_t j = 1; j < n_fac; j++)
         if (!(ratio[j] <= ratio[j_max]))
