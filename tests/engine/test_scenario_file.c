@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "common/strutil.h"
 #include "engine/scenario.h"
 #include "engine/scenario_file.h"
@@ -1265,6 +1266,9 @@ static void test_measure_api(void **state)
     am_scenario *s = NULL;
     am_error e;
     assert_int_equal(parse(BASE_YAML, &s, &e), AM_OK);
+    for (int i = 0; i < s->n_measures; i++) /* the default one */
+        am_free(s->measures[i].name);
+    am_free(s->measures);
     am_measure_spec *m = calloc(2, sizeof *m);
     s->measures = m;
     s->n_measures = 2;
