@@ -296,6 +296,41 @@ static void join_args(int argc, char **argv, char *buf, size_t n)
     }
 }
 
+/* issue 9: a matrix scenario (am_matrix_run), progress on stderr, the
+ * summary on stdout; takes s. Returns the exit status. */
+static int run_matrix(const cli_args *c, am_scenario *s)
+{
+    am_error err;
+    am_error_clear(&err);
+    catch_signals();
+    progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1};
+    am_run_options opt = am_run_options_default();
+    opt.output_path = c->output;
+    opt.threads = c->threads;
+    opt.progress = progress_cb;
+    opt.progress_user = &ps;
+    am_matrix_summary *sum = NULL;
+    am_status rc = am_matrix_run(s, &opt, &sum, &err);
+    if (!c->quiet && ps.last >= 0 && ps.last < 100)
+        fputc('\n', stderr);
+    am_scenario_destroy(s);
+    if (rc == AM_ERR_CANCELLED && interrupted) {
+        fprintf(stderr,
+                "accessim: interrupted; no output written (a file already "
+                "at the output path is left as it was)\n");
+        return 130;
+    }
+    if (rc != AM_OK)
+        return fail(&err);
+    errno = 0;
+    am_matrix_summary_write(sum, stdout);
+    char note[AM_ERROR_FILE_MAX + 40];
+    snprintf(note, sizeof note, " (the output %s was written)",
+             sum->output_path);
+    am_matrix_summary_destroy(sum);
+    return stdout_ok("the summary", note) ? 0 : 1;
+}
+
 /* Runs the scenario with progress and warnings on stderr, the summary on
  * stdout; returns the exit status. */
 static int run_scenario(const cli_args *c, const char *cmdline)
@@ -306,6 +341,8 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc != AM_OK)
         return fail(&err);
+    if (am_scenario_is_matrix(s))
+        return run_matrix(c, s);
 
     catch_signals();
 
@@ -353,6 +390,12 @@ static int prepare_scenario(const cli_args *c)
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc != AM_OK)
         return fail(&err);
+    if (am_scenario_is_matrix(s)) { /* issue 9 */
+        am_scenario_destroy(s);
+        return usage_error("%s: a matrix scenario has no road network to "
+                           "prepare (use accessim run)%s",
+                           c->scenario_path, "");
+    }
     catch_signals();
     progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1};
     am_prepare_options opt = am_prepare_options_default();
