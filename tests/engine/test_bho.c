@@ -1,0 +1,179 @@
+/*
+ * test_bho.c: matrix scenarios end to end (issue 9, "Matrix input") on
+ * Ipea's Belo Horizonte data (data/bho, MIT (c) Ipea):
+ *  - the 5-hex oracle: the accessibility package's own expected values
+ *    (data/bho/expected_5hex.csv) for 2SFCA and BFCA with a binary
+ *    45-minute catchment, supply = jobs, demand = population, computed on
+ *    the sub-matrix restricted to those 5 hexes (tests/data/bho_5hex,
+ *    extracted from data/bho with the awk lines in its SOURCE.md),
+ *    compared to 4 decimal places;
+ *  - the whole matrix (748,437 pairs) with the shipped scenario: the same
+ *    CSV, byte for byte, on 1 and 2 threads; one row per demand zone in
+ *    the demand table's order.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <accessim.h>
+
+static char tmp_dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/accessim-bho-XXXXXX");
+    return mkdtemp(tmp_dir) != NULL ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The whole of a small file (caller frees). */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    if (len != NULL)
+        *len = (size_t)n;
+    return b;
+}
+
+/* Runs scenario text (paths relative to base) into out on threads. */
+static void run_text(const char *text, const char *base, const char *out,
+                     int threads)
+{
+    am_scenario *s = NULL;
+    am_error err;
+    if (am_scenario_read_string(text, "test.yaml", base, &s, &err) != AM_OK)
+        fail_msg("scenario: %s", err.msg);
+    am_run_options opt = am_run_options_default();
+    opt.output_path = out;
+    opt.threads = threads;
+    am_matrix_summary *sum = NULL;
+    if (am_matrix_run(s, &opt, &sum, &err) != AM_OK)
+        fail_msg("run: %s: line %ld: %s", err.file, err.line, err.msg);
+    assert_int_equal(sum->threads, threads);
+    am_matrix_summary_destroy(sum);
+    am_scenario_destroy(s);
+}
+
+/* The value of column `col` in the row of zone `id` of a result CSV. */
+static double csv_value(const char *csv, const char *id, const char *col)
+{
+    const char *nl = strchr(csv, '\n');
+    assert_non_null(nl);
+    int k = -1, i = 0;
+    for (const char *p = csv; p < nl; i++) {
+        const char *e = p;
+        while (e < nl && *e != ',')
+            e++;
+        if ((size_t)(e - p) == strlen(col) && strncmp(p, col, e - p) == 0)
+            k = i;
+        p = e + 1;
+    }
+    assert_true(k >= 1);
+    char key[64];
+    snprintf(key, sizeof key, "\n%s,", id);
+    const char *row = strstr(csv, key);
+    assert_non_null(row);
+    row += strlen(key);
+    for (i = 1; i < k; i++)
+        row = strchr(row, ',') + 1;
+    return strtod(row, NULL);
+}
+
+static const char *hex5_scenario =
+    "matrix: {path: travel_matrix_5hex.csv}\n"
+    "demand: {path: land_use_5hex.csv, field: population}\n"
+    "supply: {path: land_use_5hex.csv, field: jobs}\n"
+    "measures:\n"
+    "  - {name: 2sfca, type: 2sfca, threshold_min: 45}\n";
+
+static void test_5hex_oracle(void **state)
+{
+    (void)state;
+    char out[512];
+    snprintf(out, sizeof out, "%s/5hex.csv", tmp_dir);
+    run_text(hex5_scenario, AM_TEST_DATA "/bho_5hex", out, 1);
+    char *csv = slurp(out, NULL);
+    char *expected = slurp(AM_DEMO_DATA "/bho/expected_5hex.csv", NULL);
+    int checked = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(expected, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        char method[16], decay[32], id[32];
+        double want;
+        if (sscanf(line, "%15[^,],%31[^,],%*[^,],%*[^,],%31[^,],%lf", method,
+                   decay, id, &want) != 4)
+            continue; /* the header */
+        assert_string_equal(decay, "binary_45");
+        if (strcmp(method, "2sfca") != 0)
+            continue; /* BFCA: with kernels/fca.c */
+        double got = csv_value(csv, id, method);
+        if (fabs(round(got * 1e4) / 1e4 - want) > 1e-9)
+            fail_msg("%s %s: %.6f, Ipea's oracle %.4f", method, id, got, want);
+        checked++;
+    }
+    assert_int_equal(checked, 5);
+    free(csv);
+    free(expected);
+}
+
+static void test_bho_threads(void **state)
+{
+    (void)state;
+    char *text = slurp(AM_DEMO_DATA "/bho/bho.yaml", NULL);
+    char out1[512], out2[512];
+    snprintf(out1, sizeof out1, "%s/bho1.csv", tmp_dir);
+    snprintf(out2, sizeof out2, "%s/bho2.csv", tmp_dir);
+    run_text(text, AM_DEMO_DATA "/bho", out1, 1);
+    run_text(text, AM_DEMO_DATA "/bho", out2, 2);
+    size_t n1 = 0, n2 = 0;
+    char *a = slurp(out1, &n1), *b = slurp(out2, &n2);
+    assert_int_equal(n1, n2);
+    assert_memory_equal(a, b, n1);
+    /* one row per demand zone, in the demand table's order */
+    char *zones = slurp(AM_DEMO_DATA "/bho/land_use_data.csv", NULL);
+    int rows = 0;
+    const char *p = strchr(a, '\n') + 1, *q = strchr(zones, '\n') + 1;
+    for (; *p != '\0' && *q != '\0'; rows++) {
+        assert_memory_equal(p, q, 15); /* the H3 ids */
+        p = strchr(p, '\n') + 1;
+        q = strchr(q, '\n') + 1;
+    }
+    assert_int_equal(rows, 898);
+    free(a);
+    free(b);
+    free(zones);
+    free(text);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_5hex_oracle),
+        cmocka_unit_test(test_bho_threads),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
