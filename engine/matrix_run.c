@@ -25,8 +25,9 @@
 #include "engine/sysinfo.h"
 #include "inputs/matrix.h"
 #include "kernels/catchment.h"
+#include "kernels/decay.h"
 #include "kernels/demand.h"
-#include "kernels/measures.h"
+#include "kernels/fca.h"
 #include "outputs/zone_csv.h"
 
 typedef struct matrix_ctx {
@@ -171,27 +172,65 @@ done:
     return rc;
 }
 
-/* Measure k into c->values[k]. */
-static am_status compute_measure(matrix_ctx *c, int k, double *fac_demand,
-                                 double *fac_ratio)
+/*
+ * Measure k of the scenario as a method and a decay. The registry's
+ * measure types map here (see engine/measure_registry.c on the network
+ * side); the matrix mode truncates a smooth decay only at its own cutoff.
+ */
+static am_status measure_plan(const matrix_ctx *c, int k, am_fca_method *method,
+                              am_decay *dec)
 {
     const am_measure_spec *m = &c->s->measures[k];
-    am_fca_params p = {AM_MEASURE_2SFCA, am_minutes_to_ds(m->threshold_min)};
-    am_status rc = am_fca_run(&p, c->cat, c->d,
-                              am_zone_table_values(c->supply), c->threads,
-                              fac_demand, fac_ratio, c->values[k], c->err);
+    memset(dec, 0, sizeof *dec);
+    switch (m->type) {
+    case AM_MEASURE_TYPE_2SFCA:
+        *method = AM_FCA_2SFCA;
+        dec->type = AM_DECAY_STEP;
+        dec->cutoff_min = m->threshold_min;
+        break;
+    default:
+        return am_error_set(c->err, AM_ERR_SCENARIO, c->s->source_path,
+                            "'measures[%d]': measure type %d is not "
+                            "available for a matrix scenario",
+                            k, (int)m->type);
+    }
+    return am_decay_check(dec, c->err);
+}
+
+/* The table's limit for a decay: its cutoff, else the catchments'. */
+static uint32_t decay_limit_ds(const am_decay *dec, uint32_t cat_limit)
+{
+    double t = dec->type == AM_DECAY_ZONES && dec->n_zones > 0
+                   ? dec->zone_upper_min[dec->n_zones - 1]
+                   : dec->cutoff_min;
+    uint32_t lim = t > 0.0 ? am_minutes_to_ds(t) : cat_limit;
+    return lim < cat_limit ? lim : cat_limit;
+}
+
+/* Measure k into c->values[k]; w: scratch of cat->limit_ds + 1. */
+static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
+                                 int k, double *w)
+{
+    am_fca_measure fm;
+    am_decay dec;
+    memset(&fm, 0, sizeof fm);
+    am_status rc = measure_plan(c, k, &fm.method, &dec);
     if (rc != AM_OK)
         return rc;
-    int32_t n_dest = c->cat->n_rows, n = c->d->n_cells;
-    /* zones that reach no destination within the threshold */
-    int32_t none = 0;
-    for (int32_t i = 0; i < n; i++)
-        none += c->values[k][i] == 0.0;
-    int32_t no_demand = 0;
-    for (int32_t j = 0; j < n_dest; j++)
-        no_demand += fac_demand[j] == 0.0;
-    c->sum->zones_none[k] = none;
-    c->sum->dest_no_demand[k] = no_demand;
+    fm.limit_ds = decay_limit_ds(&dec, c->cat->limit_ds);
+    am_decay_table(&dec, fm.limit_ds, w);
+    fm.w = w;
+    fm.alpha = 1.0;
+    fm.nth = 1;
+    am_fca_out out;
+    memset(&out, 0, sizeof out);
+    out.cell_value = c->values[k];
+    rc = am_fca_measure_run(&fm, pairs, am_zone_table_values(c->supply),
+                            c->threads, &out, c->err);
+    if (rc != AM_OK)
+        return rc;
+    c->sum->zones_none[k] = out.n_cells_none;
+    c->sum->dest_no_demand[k] = out.n_fac_no_demand;
     return AM_OK;
 }
 
@@ -199,24 +238,25 @@ static am_status compute(matrix_ctx *c)
 {
     const am_scenario *s = c->s;
     int32_t n = am_zone_table_count(c->demand);
-    int32_t n_dest = am_zone_table_count(c->supply);
+    am_fca_pairs *pairs = NULL;
+    double *w = NULL;
     am_status rc = build_demand(c);
-    if (rc != AM_OK)
-        return rc;
-    double *fac_demand = am_malloc((size_t)n_dest * sizeof *fac_demand);
-    double *fac_ratio = am_malloc((size_t)n_dest * sizeof *fac_ratio);
-    if (fac_demand == NULL || fac_ratio == NULL)
+    if (rc == AM_OK)
+        rc = am_fca_pairs_build(c->cat, c->d, c->cat->limit_ds, c->threads,
+                                &pairs, c->err);
+    if (rc == AM_OK &&
+        (w = am_malloc(((size_t)c->cat->limit_ds + 1) * sizeof *w)) == NULL)
         rc = nomem(c);
     for (int k = 0; k < s->n_measures && rc == AM_OK; k++)
-        rc = compute_measure(c, k, fac_demand, fac_ratio);
-    am_free(fac_demand);
-    am_free(fac_ratio);
+        rc = compute_measure(c, pairs, k, w);
+    am_free(w);
+    am_fca_pairs_free(pairs);
     /* population-weighted means, in zone order */
     const double *pop = am_zone_table_values(c->demand);
     for (int k = 0; k < s->n_measures && rc == AM_OK; k++) {
         double sw = 0, swv = 0;
         for (int32_t i = 0; i < n; i++)
-            if (pop[i] > 0 && !isnan(c->values[k][i])) {
+            if (pop[i] > 0 && isfinite(c->values[k][i])) {
                 sw += pop[i];
                 swv += pop[i] * c->values[k][i];
             }

@@ -24,6 +24,12 @@
 
 #include <accessim.h>
 
+#include "common/units.h"
+#include "inputs/matrix.h"
+#include "kernels/decay.h"
+#include "kernels/demand.h"
+#include "kernels/fca.h"
+
 static char tmp_dir[256];
 
 static int setup(void **state)
@@ -140,6 +146,89 @@ static void test_5hex_oracle(void **state)
     free(expected);
 }
 
+/*
+ * The same oracle through the kernels directly, for every method it has
+ * (2SFCA and BFCA): the matrix read into catchments, one cell per origin
+ * zone on its own node at offset 0, a 45-minute step, as am_matrix_run
+ * maps it.
+ */
+static void test_5hex_oracle_kernels(void **state)
+{
+    (void)state;
+    const char *zpath = AM_TEST_DATA "/bho_5hex/land_use_5hex.csv";
+    am_zone_table *dem = NULL, *sup = NULL;
+    am_catchments *cat = NULL;
+    am_demand *d = NULL;
+    am_fca_pairs *pairs = NULL;
+    am_error err;
+    assert_int_equal(
+        am_zone_table_read(zpath, "id", "population", "demand", &dem, &err),
+        AM_OK);
+    assert_int_equal(
+        am_zone_table_read(zpath, "id", "jobs", "supply", &sup, &err), AM_OK);
+    am_matrix_options mo = {
+        .path = AM_TEST_DATA "/bho_5hex/travel_matrix_5hex.csv",
+        .from_field = "from_id",
+        .to_field = "to_id",
+        .time_field = "travel_time",
+        .origins = dem,
+        .origins_path = zpath,
+        .destinations = sup,
+        .destinations_path = zpath};
+    assert_int_equal(am_matrix_read(&mo, &cat, NULL, &err), AM_OK);
+    int32_t n = am_zone_table_count(dem);
+    assert_int_equal(n, 5);
+    int32_t node[10];
+    uint32_t off[10] = {0};
+    for (int32_t i = 0; i < n; i++) {
+        node[2 * i] = i;
+        node[2 * i + 1] = -1;
+    }
+    assert_int_equal(am_demand_build(n, n, node, off, am_zone_table_values(dem),
+                                     &d, &err),
+                     AM_OK);
+    assert_int_equal(am_fca_pairs_build(cat, d, cat->limit_ds, 1, &pairs, &err),
+                     AM_OK);
+    am_decay step = {.type = AM_DECAY_STEP, .cutoff_min = 45};
+    uint32_t lim = am_minutes_to_ds(45);
+    double *w = malloc((lim + 1) * sizeof *w);
+    assert_non_null(w);
+    am_decay_table(&step, lim, w);
+    char *expected = slurp(AM_DEMO_DATA "/bho/expected_5hex.csv", NULL);
+    int checked = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(expected, "\n", &save); line != NULL;
+         line = strtok_r(NULL, "\n", &save)) {
+        char method[16], id[32];
+        double want;
+        if (sscanf(line, "%15[^,],%*[^,],%*[^,],%*[^,],%31[^,],%lf", method,
+                   id, &want) != 3)
+            continue;
+        am_fca_measure m = {.w = w, .limit_ds = lim, .alpha = 1, .nth = 1};
+        m.method = strcmp(method, "bfca") == 0 ? AM_FCA_BFCA : AM_FCA_2SFCA;
+        double value[5];
+        am_fca_out out = {.cell_value = value};
+        assert_int_equal(am_fca_measure_run(&m, pairs,
+                                            am_zone_table_values(sup), 1, &out,
+                                            &err),
+                         AM_OK);
+        int32_t i = am_zone_table_find(dem, id);
+        assert_true(i >= 0);
+        if (fabs(round(value[i] * 1e4) / 1e4 - want) > 1e-9)
+            fail_msg("%s %s: %.6f, Ipea's oracle %.4f", method, id, value[i],
+                     want);
+        checked++;
+    }
+    assert_int_equal(checked, 10);
+    free(expected);
+    free(w);
+    am_fca_pairs_free(pairs);
+    am_demand_destroy(d);
+    am_catchments_destroy(cat);
+    am_zone_table_destroy(dem);
+    am_zone_table_destroy(sup);
+}
+
 static void test_bho_threads(void **state)
 {
     (void)state;
@@ -173,6 +262,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_5hex_oracle),
+        cmocka_unit_test(test_5hex_oracle_kernels),
         cmocka_unit_test(test_bho_threads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
