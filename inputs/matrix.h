@@ -11,8 +11,9 @@
  * quote) but not span lines; blank lines are skipped; unquoted fields are
  * trimmed of blanks; a UTF-8 byte order mark is skipped. GDAL's CSV driver
  * is not used: it reads the 748,437 rows of the Belo Horizonte table in
- * 3.7 times the CPU time of the reader here (0.79 s against 0.21 s) (docs/benchmarks.md), and its feature ids
- * are not line numbers, which every error here names.
+ * 3.7 times the CPU time of the reader here (0.79 s against 0.21 s,
+ * docs/benchmarks.md), and its feature ids are not line numbers, which
+ * every error here names.
  *
  * Zone ids are strings compared byte for byte ("01" and "1" differ).
  *
