@@ -40,13 +40,17 @@ static const measure measures[N_MEASURES] = {
     {"2sfca_45min", AM_FCA_2SFCA, {.type = AM_DECAY_STEP, .cutoff_min = 45}},
     {"2sfca_60min", AM_FCA_2SFCA, {.type = AM_DECAY_STEP, .cutoff_min = 60}},
     {"2sfca_exp", AM_FCA_2SFCA, {.type = AM_DECAY_EXPONENTIAL, .beta = 0.1}},
-    {"2sfca_linear60", AM_FCA_2SFCA,
+    {"2sfca_linear60",
+     AM_FCA_2SFCA,
      {.type = AM_DECAY_LINEAR, .cutoff_min = 60}},
     {"bfca_45min", AM_FCA_BFCA, {.type = AM_DECAY_STEP, .cutoff_min = 45}},
     {"bfca_exp", AM_FCA_BFCA, {.type = AM_DECAY_EXPONENTIAL, .beta = 0.1}},
-    {"cumulative_30min", AM_FCA_GRAVITY,
+    {"cumulative_30min",
+     AM_FCA_GRAVITY,
      {.type = AM_DECAY_STEP, .cutoff_min = 30}},
-    {"gravity_exp", AM_FCA_GRAVITY, {.type = AM_DECAY_EXPONENTIAL, .beta = 0.1}},
+    {"gravity_exp",
+     AM_FCA_GRAVITY,
+     {.type = AM_DECAY_EXPONENTIAL, .beta = 0.1}},
 };
 
 typedef struct tables {
@@ -143,8 +147,8 @@ static double read_ogr(const char *dir, long long *n_out)
 {
     char path[4200];
     snprintf(path, sizeof path, "/vsigzip/%s/travel_matrix.csv.gz", dir);
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
-                                 NULL, NULL);
+    GDALDatasetH ds =
+        GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (ds == NULL) {
         fprintf(stderr, "bench_matrix: GDAL cannot open %s\n", path);
         exit(1);
@@ -230,12 +234,14 @@ int main(int argc, char **argv)
                "\"zones\":%d,\"measures\":%d,\"threads\":%d,\"trials\":%d,"
                "\"read_wall_median_s\":%.4f,\"read_wall_min_s\":%.4f,"
                "\"read_cpu_median_s\":%.4f,\"ogr_csv_read_wall_median_s\":"
-               "%.4f,\"ogr_csv_read_cpu_median_s\":%.4f,\"ogr_rows\":%lld,\"compute_wall_median_s\":%.4f,"
+               "%.4f,\"ogr_csv_read_cpu_median_s\":%.4f,\"ogr_rows\":%lld,"
+               "\"compute_wall_median_s\":%.4f,"
                "\"compute_wall_min_s\":%.4f,\"compute_cpu_median_s\":%.4f,"
                "\"checksum\":%.17g}\n",
-               (long long)pairs, (int)n, N_MEASURES, th, trials, med(rw, trials),
-               minv(rw, trials), med(rc, trials), med(ow, trials), med(oc, trials), ogr_rows,
-               med(cw, trials), minv(cw, trials), med(cc, trials), check);
+               (long long)pairs, (int)n, N_MEASURES, th, trials,
+               med(rw, trials), minv(rw, trials), med(rc, trials),
+               med(ow, trials), med(oc, trials), ogr_rows, med(cw, trials),
+               minv(cw, trials), med(cc, trials), check);
     }
     free(values);
     tables_free(&t);

@@ -125,9 +125,9 @@ static uint32_t measures_limit_ds(const am_scenario *s)
 static am_status read_inputs(matrix_ctx *c)
 {
     const am_scenario *s = c->s;
-    am_status rc = am_zone_table_read(c->demand_path, s->demand_id_field,
-                                      s->demand_field, "demand", &c->demand,
-                                      c->err);
+    am_status rc =
+        am_zone_table_read(c->demand_path, s->demand_id_field, s->demand_field,
+                           "demand", &c->demand, c->err);
     if (rc == AM_OK)
         rc = am_zone_table_read(c->supply_path, s->supply_id_field,
                                 s->supply_field, "supply", &c->supply, c->err);
@@ -382,7 +382,7 @@ am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
     memset(c, 0, sizeof *c);
     c->s = s;
     c->err = err;
-    c->threads = opt->threads > 0   ? opt->threads
+    c->threads = opt->threads > 0 ? opt->threads
                  : s->threads > 0 ? s->threads
                                   : omp_get_max_threads();
     c->log.progress = opt->progress;

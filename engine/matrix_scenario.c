@@ -26,8 +26,9 @@ static am_status set_default(char **dst, const char *def, const char *file,
     if (*dst != NULL)
         return AM_OK;
     *dst = am_strdup(def);
-    return *dst != NULL ? AM_OK
-                        : am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+    return *dst != NULL
+               ? AM_OK
+               : am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
 }
 
 am_status am_matrix_scenario_check(am_scenario *s, am_error *err)
@@ -87,8 +88,7 @@ am_status am_matrix_scenario_output(am_scenario *s, am_error *err)
     size_t n = strlen(s->name) + sizeof ".csv";
     s->output_path = am_malloc(n);
     if (s->output_path == NULL)
-        return am_error_set(err, AM_ERR_NOMEM, s->source_path,
-                            "out of memory");
+        return am_error_set(err, AM_ERR_NOMEM, s->source_path, "out of memory");
     snprintf(s->output_path, n, "%s.csv", s->name);
     return AM_OK;
 }

@@ -203,12 +203,11 @@ void am_scenario_destroy(am_scenario *s)
     am_free(s->cutoffs_min);
     /* issue 9, matrix input */
     char **matrix_strings[] = {
-        &s->matrix_path,     &s->matrix_from_field, &s->matrix_to_field,
-        &s->matrix_time_field, &s->matrix_time_unit, &s->demand_path,
-        &s->demand_id_field, &s->demand_field,      &s->supply_path,
-        &s->supply_id_field, &s->supply_field};
-    for (size_t i = 0; i < sizeof matrix_strings / sizeof *matrix_strings;
-         i++)
+        &s->matrix_path,       &s->matrix_from_field, &s->matrix_to_field,
+        &s->matrix_time_field, &s->matrix_time_unit,  &s->demand_path,
+        &s->demand_id_field,   &s->demand_field,      &s->supply_path,
+        &s->supply_id_field,   &s->supply_field};
+    for (size_t i = 0; i < sizeof matrix_strings / sizeof *matrix_strings; i++)
         am_free(*matrix_strings[i]);
     am_free(s);
 }

@@ -95,10 +95,9 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                         " minutes (24 h)"};
 
 static const char *const top_keys[] = {
-    "name", "threads",    "output",      "roads",    "population",
-    "snap", "facilities", "cutoffs_min", "measures",
-    /* issue 9, matrix input */
-    "matrix", "demand", "supply", NULL};
+    "name",   "threads",    "output",      "roads",    "population",
+    "snap",   "facilities", "cutoffs_min", "measures", "matrix",
+    "demand", "supply",     NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
@@ -1346,9 +1345,8 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
 
 /* ---- issue 9, matrix input: matrix, demand, supply ---------------------- */
 
-static const char *const matrix_keys[] = {"path",       "from_field",
-                                          "to_field",   "time_field",
-                                          "time_unit",  NULL};
+static const char *const matrix_keys[] = {
+    "path", "from_field", "to_field", "time_field", "time_unit", NULL};
 static const char *const zone_table_keys[] = {"path", "id_field", "field",
                                               NULL};
 
@@ -1393,11 +1391,11 @@ static am_status parse_zone_table(const parse_ctx *c, const yaml_node_t *n,
     if (rc == AM_OK && *path == NULL)
         rc = perr(c, n, "missing required key 'path' in '%s'", where);
     if (rc == AM_OK && *field == NULL)
-        rc = perr(c, n,
-                  "missing required key 'field' in '%s' (the column holding "
-                  "each zone's %s)",
-                  where,
-                  strcmp(where, "demand") == 0 ? "population" : "supply");
+        rc =
+            perr(c, n,
+                 "missing required key 'field' in '%s' (the column holding "
+                 "each zone's %s)",
+                 where, strcmp(where, "demand") == 0 ? "population" : "supply");
     return rc;
 }
 
@@ -1470,7 +1468,6 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
         {"roads", parse_roads},         {"population", parse_population},
         {"snap", parse_snap},           {"facilities", parse_facilities},
         {"cutoffs_min", parse_cutoffs}, {"measures", parse_measures},
-        /* issue 9, matrix input */
         {"matrix", parse_matrix},       {"demand", parse_demand},
         {"supply", parse_supply},
     };

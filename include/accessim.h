@@ -815,10 +815,10 @@ typedef struct am_matrix_summary {
     char *scenario_name;
     char *output_path;
     int threads;
-    int64_t pairs;            /* records of the travel-time table */
-    int32_t zones_demand;     /* rows of the demand table (origins) */
-    int32_t zones_supply;     /* rows of the supply table (destinations) */
-    int32_t origins_used;     /* demand zones with a pair in the table */
+    int64_t pairs;        /* records of the travel-time table */
+    int32_t zones_demand; /* rows of the demand table (origins) */
+    int32_t zones_supply; /* rows of the supply table (destinations) */
+    int32_t origins_used; /* demand zones with a pair in the table */
     int32_t destinations_used;
     double max_time_min; /* the table's longest time */
     double demand_total, supply_total;

@@ -298,9 +298,9 @@ static am_status csv_header(csv_reader *r, int n_names,
             size_t used = 0;
             list[0] = '\0';
             for (int c = 0; c < r->n_fields && used + 8 < sizeof list; c++)
-                used += (size_t)snprintf(list + used, sizeof list - used,
-                                         "%s'%.60s'", c ? ", " : "",
-                                         r->field[c]);
+                used +=
+                    (size_t)snprintf(list + used, sizeof list - used,
+                                     "%s'%.60s'", c ? ", " : "", r->field[c]);
             if (used + 8 >= sizeof list)
                 snprintf(list + sizeof list - 8, 8, ", ...");
             am_error_set(err, AM_ERR_FORMAT, r->path,
@@ -350,13 +350,13 @@ static am_status csv_value(const csv_reader *r, const char *s, const char *name,
 
 struct am_zone_table {
     int32_t n, cap;
-    char *ids;          /* id strings, NUL-terminated, back to back */
+    char *ids; /* id strings, NUL-terminated, back to back */
     size_t ids_len, ids_cap;
-    int64_t *id_off;    /* [n] offsets into ids */
-    double *value;      /* [n] */
-    long *line;         /* [n] */
-    int32_t *slot;      /* [n_slots] row + 1, 0 = empty */
-    uint32_t n_slots;   /* power of two */
+    int64_t *id_off;  /* [n] offsets into ids */
+    double *value;    /* [n] */
+    long *line;       /* [n] */
+    int32_t *slot;    /* [n_slots] row + 1, 0 = empty */
+    uint32_t n_slots; /* power of two */
 };
 
 static uint32_t hash_id(const char *s)
@@ -608,14 +608,14 @@ static am_status read_records(csv_reader *r, const am_matrix_options *o,
                              err);
         int32_t j = am_zone_table_find(o->destinations, to);
         if (j < 0)
-            return absent_id(r, to, o->to_field, "supply",
-                             o->destinations_path, err);
+            return absent_id(r, to, o->to_field, "supply", o->destinations_path,
+                             err);
         double t = 0;
         if ((rc = csv_value(r, r->field[col[2]], o->time_field, &t, err)) !=
             AM_OK)
             return rc;
-        double limit = o->time_in_seconds ? AM_MATRIX_MAX_MIN * 60.0
-                                          : AM_MATRIX_MAX_MIN;
+        double limit =
+            o->time_in_seconds ? AM_MATRIX_MAX_MIN * 60.0 : AM_MATRIX_MAX_MIN;
         if (t > limit) {
             am_error_set(err, AM_ERR_INVALID, r->path,
                          "column '%s': %g %s is above 24 h, the longest "

@@ -77,11 +77,11 @@ const double *am_zone_table_values(const am_zone_table *t); /* [count] */
 int32_t am_zone_table_find(const am_zone_table *t, const char *id);
 
 typedef struct am_matrix_options {
-    const char *path;       /* CSV or CSV.gz */
-    const char *from_field; /* origin id column */
-    const char *to_field;   /* destination id column */
-    const char *time_field; /* travel time column */
-    int time_in_seconds;    /* 0: minutes */
+    const char *path;                  /* CSV or CSV.gz */
+    const char *from_field;            /* origin id column */
+    const char *to_field;              /* destination id column */
+    const char *time_field;            /* travel time column */
+    int time_in_seconds;               /* 0: minutes */
     const am_zone_table *origins;      /* the demand table (borrowed) */
     const char *origins_path;          /* for messages */
     const am_zone_table *destinations; /* the supply table (borrowed) */

@@ -48,8 +48,8 @@ static am_status put(out_buf *o, const char *s, int quote_check, char end,
     int quote = 0;
     if (quote_check)
         quote = strpbrk(s, ",\"\r\n") != NULL ||
-                (len > 0 && (s[0] == ' ' || s[len - 1] == ' ' ||
-                             s[0] == '\t' || s[len - 1] == '\t'));
+                (len > 0 && (s[0] == ' ' || s[len - 1] == ' ' || s[0] == '\t' ||
+                             s[len - 1] == '\t'));
     if (o->n + 2 * len + 4 > o->cap) {
         am_status rc = flush(o, err);
         if (rc != AM_OK)

@@ -166,15 +166,15 @@ static void test_5hex_oracle_kernels(void **state)
         AM_OK);
     assert_int_equal(
         am_zone_table_read(zpath, "id", "jobs", "supply", &sup, &err), AM_OK);
-    am_matrix_options mo = {
-        .path = AM_TEST_DATA "/bho_5hex/travel_matrix_5hex.csv",
-        .from_field = "from_id",
-        .to_field = "to_id",
-        .time_field = "travel_time",
-        .origins = dem,
-        .origins_path = zpath,
-        .destinations = sup,
-        .destinations_path = zpath};
+    am_matrix_options mo = {.path =
+                                AM_TEST_DATA "/bho_5hex/travel_matrix_5hex.csv",
+                            .from_field = "from_id",
+                            .to_field = "to_id",
+                            .time_field = "travel_time",
+                            .origins = dem,
+                            .origins_path = zpath,
+                            .destinations = sup,
+                            .destinations_path = zpath};
     assert_int_equal(am_matrix_read(&mo, &cat, NULL, &err), AM_OK);
     int32_t n = am_zone_table_count(dem);
     assert_int_equal(n, 5);
@@ -184,9 +184,9 @@ static void test_5hex_oracle_kernels(void **state)
         node[2 * i] = i;
         node[2 * i + 1] = -1;
     }
-    assert_int_equal(am_demand_build(n, n, node, off, am_zone_table_values(dem),
-                                     &d, &err),
-                     AM_OK);
+    assert_int_equal(
+        am_demand_build(n, n, node, off, am_zone_table_values(dem), &d, &err),
+        AM_OK);
     assert_int_equal(am_fca_pairs_build(cat, d, cat->limit_ds, 1, &pairs, &err),
                      AM_OK);
     am_decay step = {.type = AM_DECAY_STEP, .cutoff_min = 45};
@@ -201,8 +201,8 @@ static void test_5hex_oracle_kernels(void **state)
          line = strtok_r(NULL, "\n", &save)) {
         char method[16], id[32];
         double want;
-        if (sscanf(line, "%15[^,],%*[^,],%*[^,],%*[^,],%31[^,],%lf", method,
-                   id, &want) != 3)
+        if (sscanf(line, "%15[^,],%*[^,],%*[^,],%*[^,],%31[^,],%lf", method, id,
+                   &want) != 3)
             continue;
         am_fca_measure m = {.w = w, .limit_ds = lim, .alpha = 1, .nth = 1};
         m.method = strcmp(method, "bfca") == 0 ? AM_FCA_BFCA : AM_FCA_2SFCA;

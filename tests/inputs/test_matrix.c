@@ -62,10 +62,9 @@ static void zones(fixture *f, const char *text)
 {
     am_error err;
     f->zpath = write_tmp("zones.csv", text);
-    assert_int_equal(
-        am_zone_table_read(f->zpath, "id", "population", "demand", &f->dem,
-                           &err),
-        AM_OK);
+    assert_int_equal(am_zone_table_read(f->zpath, "id", "population", "demand",
+                                        &f->dem, &err),
+                     AM_OK);
     assert_int_equal(
         am_zone_table_read(f->zpath, "id", "jobs", "supply", &f->sup, &err),
         AM_OK);
@@ -115,14 +114,13 @@ static void test_layout(void **state)
     fixture f = {0};
     zones(&f, zones_text);
     /* destinations out of order, a blank line, CRLF, quoted id */
-    const char *path =
-        write_tmp("m.csv", "from_id,to_id,travel_time\r\n"
-                           "b,a,12.5\r\n"
-                           "a,a,0\n"
-                           "\n"
-                           "\"c\",a,1.04\n"
-                           "a,c,45\n"
-                           " c , c ,0.05\n");
+    const char *path = write_tmp("m.csv", "from_id,to_id,travel_time\r\n"
+                                          "b,a,12.5\r\n"
+                                          "a,a,0\n"
+                                          "\n"
+                                          "\"c\",a,1.04\n"
+                                          "a,c,45\n"
+                                          " c , c ,0.05\n");
     am_matrix_options o = options(&f, path);
     am_catchments *c = NULL;
     am_matrix_info info;
@@ -228,8 +226,9 @@ static void test_matrix_errors(void **state)
     expect_matrix_error(t, AM_ERR_FORMAT, 2, "2 fields, the header has 3");
     snprintf(t, sizeof t, "%sa,\"b,1\n", h);
     expect_matrix_error(t, AM_ERR_FORMAT, 2, "quoted field is not closed");
-    expect_matrix_error("", AM_ERR_FORMAT, -1, "the travel-time table is "
-                                               "empty");
+    expect_matrix_error("", AM_ERR_FORMAT, -1,
+                        "the travel-time table is "
+                        "empty");
     expect_matrix_error("\n\n", AM_ERR_FORMAT, -1, "is empty");
     expect_matrix_error(h, AM_ERR_EMPTY, -1, "header but no rows");
     expect_matrix_error("from_id,to,travel_time\na,b,1\n", AM_ERR_FORMAT, 1,
@@ -261,8 +260,8 @@ static void expect_zone_error(const char *text, am_status code, long line,
     am_zone_table *t = NULL;
     am_error err;
     am_error_clear(&err);
-    am_status rc = am_zone_table_read(path, "id", "population", "demand", &t,
-                                      &err);
+    am_status rc =
+        am_zone_table_read(path, "id", "population", "demand", &t, &err);
     if (rc != code || err.line != line || strstr(err.msg, fragment) == NULL)
         fail_msg("got %d at line %ld: %s", (int)rc, err.line, err.msg);
     assert_string_equal(err.file, path);
