@@ -15,6 +15,7 @@
 #include "common/file_check.h"
 #include "common/warning.h"
 #include <accessim.h>
+#include "engine/measure_registry.h"
 #include "engine/scenario.h"
 #include "geo/crs.h"
 #include "geo/segment_index.h"
@@ -196,6 +197,14 @@ struct am_results {
     double *access;       /* [n_measures][n_cells] */
     double *access_mean;  /* [n_measures] */
     double *access_median;
+    /* issue 9: per measure, AM_FCA_CELL_* per cell ([n_measures][n_cells]),
+       facilities with no demand in reach (-1: the method has no ratio),
+       population on the network with nothing within reach, and the
+       resolved decay (engine/measure_registry.h) */
+    uint8_t *flag;
+    int32_t *fac_no_demand; /* [n_measures] */
+    double *pop_none;       /* [n_measures] */
+    am_measure_plan *plans; /* [n_measures] */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include "common/strutil.h"
 #include "common/units.h"
 #include "engine/internal.h"
+#include "engine/measure_registry.h"
 #include "engine/sysinfo.h"
 #include "inputs/matrix.h"
 #include "kernels/catchment.h"
@@ -41,6 +42,7 @@ typedef struct matrix_ctx {
     am_zone_table *demand, *supply;
     am_catchments *cat;
     am_matrix_info info;
+    am_measure_plan *plans; /* [n_measures] */
     am_demand *d;
     double **values; /* [n_measures][zones_demand] */
     am_matrix_summary *sum;
@@ -58,6 +60,7 @@ void am_matrix_summary_destroy(am_matrix_summary *r)
     am_free(r->measure_mean);
     am_free(r->zones_none);
     am_free(r->dest_no_demand);
+    am_free(r->measure_decays);
     am_free(r->phases);
     am_free(r);
 }
@@ -110,24 +113,38 @@ static am_status prepare(matrix_ctx *c, const am_run_options *opt)
     return rc;
 }
 
-/* The largest cutoff of the measures, in deciseconds. */
-static uint32_t measures_limit_ds(const am_scenario *s)
+/*
+ * The measures' plans (engine/measure_registry.h: method and decay; no
+ * truncation of a smooth decay in the matrix mode) and the largest of
+ * their cutoffs, in deciseconds.
+ */
+static am_status plan_measures(matrix_ctx *c, uint32_t *limit_ds)
 {
-    uint32_t limit = 0;
+    const am_scenario *s = c->s;
+    *limit_ds = 0;
+    c->plans = am_calloc((size_t)s->n_measures, sizeof *c->plans);
+    if (c->plans == NULL)
+        return nomem(c);
     for (int k = 0; k < s->n_measures; k++) {
-        uint32_t t = am_minutes_to_ds(s->measures[k].threshold_min);
-        if (t > limit)
-            limit = t;
+        am_status rc =
+            am_measure_plan_of(&s->measures[k], 0.0, &c->plans[k], c->err);
+        if (rc != AM_OK)
+            return rc;
+        uint32_t t = am_minutes_to_ds(c->plans[k].limit_min);
+        if (t > *limit_ds)
+            *limit_ds = t;
     }
-    return limit;
+    return AM_OK;
 }
 
 static am_status read_inputs(matrix_ctx *c)
 {
     const am_scenario *s = c->s;
-    am_status rc =
-        am_zone_table_read(c->demand_path, s->demand_id_field, s->demand_field,
-                           "demand", &c->demand, c->err);
+    uint32_t limit_ds = 0;
+    am_status rc = plan_measures(c, &limit_ds);
+    if (rc == AM_OK)
+        rc = am_zone_table_read(c->demand_path, s->demand_id_field,
+                                s->demand_field, "demand", &c->demand, c->err);
     if (rc == AM_OK)
         rc = am_zone_table_read(c->supply_path, s->supply_id_field,
                                 s->supply_field, "supply", &c->supply, c->err);
@@ -143,7 +160,7 @@ static am_status read_inputs(matrix_ctx *c)
         .origins_path = c->demand_path,
         .destinations = c->supply,
         .destinations_path = c->supply_path,
-        .min_limit_ds = measures_limit_ds(s),
+        .min_limit_ds = limit_ds,
     };
     return am_matrix_read(&mo, &c->cat, &c->info, c->err);
 }
@@ -172,56 +189,23 @@ done:
     return rc;
 }
 
-/*
- * Measure k of the scenario as a method and a decay. The registry's
- * measure types map here (see engine/measure_registry.c on the network
- * side); the matrix mode truncates a smooth decay only at its own cutoff.
- */
-static am_status measure_plan(const matrix_ctx *c, int k, am_fca_method *method,
-                              am_decay *dec)
-{
-    const am_measure_spec *m = &c->s->measures[k];
-    memset(dec, 0, sizeof *dec);
-    switch (m->type) {
-    case AM_MEASURE_TYPE_2SFCA:
-        *method = AM_FCA_2SFCA;
-        dec->type = AM_DECAY_STEP;
-        dec->cutoff_min = m->threshold_min;
-        break;
-    default:
-        return am_error_set(c->err, AM_ERR_SCENARIO, c->s->source_path,
-                            "'measures[%d]': measure type %d is not "
-                            "available for a matrix scenario",
-                            k, (int)m->type);
-    }
-    return am_decay_check(dec, c->err);
-}
-
-/* The table's limit for a decay: its cutoff, else the catchments'. */
-static uint32_t decay_limit_ds(const am_decay *dec, uint32_t cat_limit)
-{
-    double t = dec->type == AM_DECAY_ZONES && dec->n_zones > 0
-                   ? dec->zone_upper_min[dec->n_zones - 1]
-                   : dec->cutoff_min;
-    uint32_t lim = t > 0.0 ? am_minutes_to_ds(t) : cat_limit;
-    return lim < cat_limit ? lim : cat_limit;
-}
-
 /* Measure k into c->values[k]; w: scratch of cat->limit_ds + 1. */
 static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
                                  int k, double *w)
 {
+    const am_measure_plan *plan = &c->plans[k];
     am_fca_measure fm;
-    am_decay dec;
     memset(&fm, 0, sizeof fm);
-    am_status rc = measure_plan(c, k, &fm.method, &dec);
-    if (rc != AM_OK)
-        return rc;
-    fm.limit_ds = decay_limit_ds(&dec, c->cat->limit_ds);
-    am_decay_table(&dec, fm.limit_ds, w);
+    fm.method = plan->info->method;
+    fm.limit_ds = c->cat->limit_ds; /* no cutoff: every pair */
+    if (plan->limit_min > 0.0 &&
+        am_minutes_to_ds(plan->limit_min) < fm.limit_ds)
+        fm.limit_ds = am_minutes_to_ds(plan->limit_min);
+    am_decay_table(&plan->decay, fm.limit_ds, w);
     fm.w = w;
-    fm.alpha = 1.0;
-    fm.nth = 1;
+    fm.alpha = plan->alpha;
+    fm.nth = plan->n;
+    am_status rc = AM_OK;
     am_fca_out out;
     memset(&out, 0, sizeof out);
     out.cell_value = c->values[k];
@@ -230,7 +214,12 @@ static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
     if (rc != AM_OK)
         return rc;
     c->sum->zones_none[k] = out.n_cells_none;
-    c->sum->dest_no_demand[k] = out.n_fac_no_demand;
+    c->sum->dest_no_demand[k] =
+        plan->info->has_ratio ? out.n_fac_no_demand : -1;
+    char buf[AM_MATRIX_DECAY_TEXT - 32];
+    am_measure_plan_describe(plan, buf, sizeof buf);
+    snprintf(c->sum->measure_decays[k], AM_MATRIX_DECAY_TEXT, "%.24s: %s",
+             plan->info->name, buf);
     return AM_OK;
 }
 
@@ -296,9 +285,12 @@ static am_status summary_init(matrix_ctx *c)
     r->measure_mean = am_calloc((size_t)s->n_measures, sizeof(double));
     r->zones_none = am_calloc((size_t)s->n_measures, sizeof(int32_t));
     r->dest_no_demand = am_calloc((size_t)s->n_measures, sizeof(int32_t));
+    r->measure_decays =
+        am_calloc((size_t)s->n_measures, sizeof *r->measure_decays);
     if (r->scenario_name == NULL || r->output_path == NULL ||
         r->measure_names == NULL || r->measure_mean == NULL ||
-        r->zones_none == NULL || r->dest_no_demand == NULL)
+        r->zones_none == NULL || r->dest_no_demand == NULL ||
+        r->measure_decays == NULL)
         return nomem(c);
     for (int k = 0; k < s->n_measures; k++)
         if ((r->measure_names[k] = am_strdup(s->measures[k].name)) == NULL)
@@ -407,6 +399,7 @@ am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
     am_zone_table_destroy(c->supply);
     am_catchments_destroy(c->cat);
     am_demand_destroy(c->d);
+    am_free(c->plans);
     for (int k = 0; c->values != NULL && k < s->n_measures; k++)
         am_free(c->values[k]);
     am_free(c->values);
@@ -437,12 +430,17 @@ void am_matrix_summary_write(const am_matrix_summary *r, FILE *f)
     fprintf(f, "  supply       %s in %s zones\n",
             am_format_count(r->supply_total, a),
             am_format_count((double)r->zones_supply, b));
-    for (int k = 0; k < r->n_measures; k++)
+    for (int k = 0; k < r->n_measures; k++) {
         fprintf(f,
-                "  measure      %s: mean %.6g (population-weighted); %d "
-                "zones reach nothing, %d destinations without demand\n",
-                r->measure_names[k], r->measure_mean[k], (int)r->zones_none[k],
-                (int)r->dest_no_demand[k]);
+                "  measure      %s (%s): mean %.6g (population-weighted); "
+                "%d zones reach nothing",
+                r->measure_names[k], r->measure_decays[k], r->measure_mean[k],
+                (int)r->zones_none[k]);
+        if (r->dest_no_demand[k] >= 0)
+            fprintf(f, ", %d destinations without demand",
+                    (int)r->dest_no_demand[k]);
+        fputc('\n', f);
+    }
     fprintf(f, "  output       %s\n", r->output_path);
     fprintf(f, "  time        ");
     for (int k = 0; k < r->n_phases; k++)

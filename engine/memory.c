@@ -10,8 +10,8 @@
  *    the two snapped links (node and time) and distance (24), the lon/lat
  *    and metric coordinates while snapping (32), the demand index (32),
  *    and per set the
- *    nearest time and facility (8) and 8 per measure, and the writer's
- *    per-cell values (8);
+ *    nearest time and facility (8) and 9 per measure (its value and its
+ *    reach flag, issue 9), and the writer's per-cell values (8);
  *  - the output file is built in memory (outputs/h5_writer.c): per raster
  *    4 bytes per populated cell (deflate does little on populated cells;
  *    chunks holding only the fill value are not stored);
@@ -21,10 +21,11 @@
  *    so it over-estimates for them;
  *  - 32 MiB for the process, GDAL, PROJ and HDF5.
  * Facility catchments are not counted (they depend on the network's
- * reach), nor 2SFCA's scratch (per link, per node and per catchment
- * entry): engine/results.c takes both from what the cap leaves
- * (am_fca_scratch_bytes). am_memory_max_cells inverts the per-cell part, so
- * that the population reader stops as soon as a raster holds more populated
+ * reach, to the deepest measure's limit, which may exceed the largest
+ * cutoff), nor the measures' pairs (per link, per node and per catchment
+ * entry) and decay table: engine/results.c takes them from what the cap
+ * leaves (am_fca_pairs_bytes). am_memory_max_cells inverts the per-cell part,
+ * so that the population reader stops as soon as a raster holds more populated
  * cells than the cap allows.
  */
 #include "engine/memory.h"
@@ -39,7 +40,7 @@
 #define GRID_BYTES_PER_ROW 8
 #define CELL_BYTES_FIXED (32 + 24 + 32 + 32 + 8)
 #define CELL_BYTES_PER_SET 8
-#define CELL_BYTES_PER_MEASURE 8
+#define CELL_BYTES_PER_MEASURE 9
 #define OUTPUT_BYTES_PER_CELL 4
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
@@ -68,10 +69,11 @@ static uint64_t per_cell_bytes(uint64_t sets, uint64_t meas)
                               sat_mul(meas, CELL_BYTES_PER_MEASURE))));
 }
 
-/* Rasters in the file: the population, then per set 2 + one per measure. */
+/* Rasters in the file: the population, then per set 2 + two per measure
+ * (its values and reach/<measure>). */
 static uint64_t n_rasters(uint64_t sets, uint64_t meas)
 {
-    return sat_add(1, sat_mul(sets, sat_add(2, meas)));
+    return sat_add(1, sat_mul(sets, sat_add(2, sat_mul(2, meas))));
 }
 
 int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap)

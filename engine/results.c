@@ -9,8 +9,14 @@
  *  - nearest time and site and coverage come from one multi-source search
  *    to the largest cutoff (kernels/nearest.h), ties to the lowest site;
  *  - per-site catchments (kernels/catchment.h) go only as deep as the
- *    deepest measure threshold, and are freed as soon as the measures are
- *    done; 2SFCA (Luo & Wang 2003) from them (kernels/measures.h).
+ *    deepest measure's limit (its threshold or decay cutoff, which may
+ *    exceed the largest cutoff; a smooth decay without cutoff is truncated
+ *    at the largest cutoff), and are freed as soon as the measures are
+ *    done;
+ *  - every measure of the registry (engine/measure_registry.h) from the
+ *    cell-facility pairs (kernels/fca.h), built once per set at that
+ *    limit: one decay table and one am_fca_measure_run per measure, times
+ *    demand -> facility.
  */
 #include <float.h>
 #include <math.h>
@@ -21,29 +27,31 @@
 #include "common/units.h"
 #include "engine/internal.h"
 #include "engine/memory.h"
+#include "kernels/decay.h"
+#include "kernels/fca.h"
 #include "kernels/measures.h"
 #include "kernels/nearest.h"
 
-/* The kernel's measure for a scenario's measure type. */
-static am_measure_kind measure_kind(am_measure_type type)
-{
-    switch (type) {
-    case AM_MEASURE_TYPE_2SFCA:
-        return AM_MEASURE_2SFCA;
-    }
-    return (am_measure_kind)0; /* rejected by the kernel: AM_ERR_INVALID */
-}
-
-/* The deepest 2SFCA threshold of the scenario: how far catchments go. */
-static uint32_t catchment_limit_ds(const am_scenario *s)
+/*
+ * Resolves every measure (engine/measure_registry.h) into r->plans and
+ * returns the deepest limit: how far the catchments go.
+ */
+static am_status plan_measures(const am_scenario *s, am_results *r,
+                               uint32_t *limit_ds, am_error *err)
 {
     uint32_t lim = 0;
+    const double largest = s->cutoffs_min[s->n_cutoffs - 1];
     for (int m = 0; m < s->n_measures; m++) {
-        uint32_t t = am_minutes_to_ds(s->measures[m].threshold_min);
+        am_status rc =
+            am_measure_plan_of(&s->measures[m], largest, &r->plans[m], err);
+        if (rc != AM_OK)
+            return rc;
+        uint32_t t = am_minutes_to_ds(r->plans[m].limit_min);
         if (t > lim)
             lim = t;
     }
-    return lim;
+    *limit_ds = lim;
+    return AM_OK;
 }
 
 /*
@@ -63,6 +71,8 @@ static am_status check_access_range(const am_results *r, int m, am_error *err)
     const double *ratio = r->site_ratio + (size_t)m * (size_t)n_fac;
     const double *dem = r->site_demand + (size_t)m * (size_t)n_fac;
     double worst = 0.0;
+    if (r->plans[m].info->method == AM_FCA_NTH_NEAREST)
+        return AM_OK; /* minutes; +inf: fewer than n within reach */
     for (int32_t i = 0; i < r->n_cells; i++) {
         double a = isnan(acc[i]) ? INFINITY : fabs(acc[i]);
         if (a > worst)
@@ -77,13 +87,12 @@ static am_status check_access_range(const am_results *r, int m, am_error *err)
     const am_facility_set *fac = f->fac;
     am_status rc = am_error_set(
         err, AM_ERR_INVALID, f->path[0] != '\0' ? f->path : NULL,
-        "set '%s', measure '%s': accessibility reaches %.4g capacity per "
-        "person, beyond the float32 output's range (%.4g); the largest "
-        "ratio is facility id '%s' (capacity %.4g for a catchment "
-        "population of %.4g): check the capacities' unit and the "
-        "population raster",
-        f->name, f->m->s->measures[m].name, worst, FLT_MAX, fac->id[j_max],
-        fac->capacity[j_max], dem[j_max]);
+        "set '%s', measure '%s': its values reach %.4g %s, beyond the "
+        "float32 output's range (%.4g); the largest ratio is facility id "
+        "'%s' (capacity %.4g for a catchment population of %.4g): check the "
+        "capacities' unit and the population raster",
+        f->name, f->m->s->measures[m].name, worst, r->plans[m].info->units,
+        FLT_MAX, fac->id[j_max], fac->capacity[j_max], dem[j_max]);
     am_error_set_feature(err, (long long)fac->fid[j_max]);
     return rc;
 }
@@ -101,6 +110,10 @@ void am_results_destroy(am_results *r)
     am_free(r->access);
     am_free(r->access_mean);
     am_free(r->access_median);
+    am_free(r->flag);
+    am_free(r->fac_no_demand);
+    am_free(r->pop_none);
+    am_free(r->plans);
     am_free(r);
 }
 
@@ -126,9 +139,14 @@ static am_results *results_alloc(const am_model *m, const am_sites *f)
     r->access = am_alloc_array(nc * nm, sizeof(double));
     r->access_mean = am_calloc_array(nm, sizeof(double));
     r->access_median = am_calloc_array(nm, sizeof(double));
+    r->flag = am_alloc_array(nc * nm, sizeof *r->flag);
+    r->fac_no_demand = am_calloc_array(nm, sizeof *r->fac_no_demand);
+    r->pop_none = am_calloc_array(nm, sizeof *r->pop_none);
+    r->plans = am_calloc_array(nm, sizeof *r->plans);
     if (!r->cutoffs_min || !r->pop_within || !r->nearest_ds || !r->nearest ||
         !r->site_demand || !r->site_ratio || !r->access || !r->access_mean ||
-        !r->access_median) {
+        !r->access_median || !r->flag || !r->fac_no_demand || !r->pop_none ||
+        !r->plans) {
         am_results_destroy(r);
         return NULL;
     }
@@ -170,43 +188,89 @@ done:
     return rc;
 }
 
-/* Every measure from the catchments (freed here, whatever happens). */
-static am_status measures(const am_model *m, const am_sites *f, int threads,
-                          const am_catchments *rows, am_results *r,
-                          am_error *err)
+/* The population-weighted mean and median of measure k (NaN skipped;
+ * the n-th nearest time over the cells that reach n facilities). */
+static am_status measure_summary(const am_model *m, int threads, am_results *r,
+                                 int k, am_error *err)
 {
-    const am_scenario *s = m->s;
+    const int32_t n_cells = r->n_cells;
+    const double *v = r->access + (size_t)k * (size_t)n_cells;
+    double *tmp = NULL;
+    if (r->plans[k].info->method == AM_FCA_NTH_NEAREST) {
+        tmp = am_alloc_array((size_t)n_cells, sizeof *tmp);
+        if (tmp == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+        for (int32_t i = 0; i < n_cells; i++)
+            tmp[i] = isinf(v[i]) ? NAN : v[i];
+        v = tmp;
+    }
+    am_status rc =
+        am_weighted_summary(n_cells, v, m->pop->pop, threads,
+                            &r->access_mean[k], &r->access_median[k]);
+    am_free(tmp);
+    if (rc != AM_OK)
+        return am_error_set(err, rc, NULL, "out of memory");
+    return AM_OK;
+}
+
+/* Every measure from the pairs (built here at limit_ds, freed). */
+static am_status measures(const am_model *m, const am_sites *f, int threads,
+                          const am_catchments *rows, uint32_t limit_ds,
+                          am_results *r, am_error *err)
+{
     const int32_t n_fac = r->n_sites, n_cells = r->n_cells;
-    for (int k = 0; k < r->n_measures; k++) {
-        const am_measure_spec *ms = &s->measures[k];
-        am_fca_params p;
-        p.kind = measure_kind(ms->type);
-        p.threshold_ds = am_minutes_to_ds(ms->threshold_min);
+    am_fca_pairs *pairs = NULL;
+    double *w = am_alloc_array((size_t)limit_ds + 1, sizeof *w);
+    if (w == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for a decay table of %lu entries",
+                            (unsigned long)limit_ds + 1);
+    am_status rc =
+        am_fca_pairs_build(rows, m->demand, limit_ds, threads, &pairs, err);
+    for (int k = 0; rc == AM_OK && k < r->n_measures; k++) {
+        const am_measure_plan *pl = &r->plans[k];
+        const uint32_t lim = am_minutes_to_ds(pl->limit_min);
+        am_decay_table(&pl->decay, lim, w);
+        am_fca_measure fm = {pl->info->method, w, lim, pl->alpha, pl->n};
         double *dem = r->site_demand + (size_t)k * (size_t)n_fac;
         double *ratio = r->site_ratio + (size_t)k * (size_t)n_fac;
-        double *acc = r->access + (size_t)k * (size_t)n_cells;
-        am_status rc = am_fca_run(&p, rows, m->demand, f->fac->capacity,
-                                  threads, dem, ratio, acc, err);
+        uint8_t *flag = r->flag + (size_t)k * (size_t)n_cells;
+        am_fca_out o = {r->access + (size_t)k * (size_t)n_cells,
+                        flag,
+                        pl->info->has_ratio ? dem : NULL,
+                        pl->info->has_ratio ? ratio : NULL,
+                        0,
+                        0};
+        rc = am_fca_measure_run(&fm, pairs, f->fac->capacity, threads, &o, err);
+        if (rc != AM_OK)
+            break;
+        if (!pl->info->has_ratio)
+            for (int32_t j = 0; j < n_fac; j++)
+                dem[j] = ratio[j] = NAN;
+        r->fac_no_demand[k] = pl->info->has_ratio ? o.n_fac_no_demand : -1;
+        double none = 0.0; /* in cell order */
+        for (int32_t i = 0; i < n_cells; i++)
+            if (flag[i] == AM_FCA_CELL_NONE)
+                none += m->demand->pop[i];
+        r->pop_none[k] = none;
+        rc = check_access_range(r, k, err);
         if (rc == AM_OK)
-            rc = check_access_range(r, k, err);
-        if (rc != AM_OK)
-            return rc;
-        rc = am_weighted_summary(n_cells, acc, m->pop->pop, threads,
-                                 &r->access_mean[k], &r->access_median[k]);
-        if (rc != AM_OK)
-            return am_error_set(err, rc, NULL, "out of memory");
+            rc = measure_summary(m, threads, r, k, err);
     }
-    return AM_OK;
+    am_fca_pairs_free(pairs);
+    am_free(w);
+    return rc;
 }
 
 /*
  * The catchment entries the memory cap leaves room for: the cap less the
- * model's estimate (everything but catchments and 2SFCA's scratch), less
- * the 2SFCA scratch that does not grow with the catchments (link records,
- * per-thread node arrays, the node rows' index; it also covers the
- * weighted median's 32 bytes a cell), at 6 or 8 bytes an entry plus what
- * its copy in 2SFCA's node rows takes (kernels/measures.h,
- * am_fca_scratch_bytes). 0 (no budget) when there is no cap.
+ * model's estimate (everything but catchments and the measures' pairs),
+ * less what the pairs hold that does not grow with the catchments (link
+ * records, per-thread node arrays, the node rows' index; it also covers
+ * the weighted median's 32 bytes a cell) and the decay table (8 bytes per
+ * decisecond of the limit), at 6 or 8 bytes an entry plus what its copy in
+ * the node rows takes (kernels/fca.h, am_fca_pairs_bytes). 0 (no budget)
+ * when there is no cap.
  */
 static int64_t catchment_budget(const am_model *m, int32_t n_sites, int threads,
                                 uint32_t limit_ds)
@@ -215,12 +279,14 @@ static int64_t catchment_budget(const am_model *m, int32_t n_sites, int threads,
         return 0;
     const am_demand *d = m->demand;
     const int64_t n_links = d->first[d->n_nodes];
-    const uint64_t fixed = (uint64_t)am_fca_scratch_bytes(
-        n_sites, d->n_nodes, n_links, threads, limit_ds, 0);
+    const uint64_t fixed =
+        (uint64_t)am_fca_pairs_bytes(n_sites, d->n_nodes, n_links, threads,
+                                     limit_ds, 0) +
+        8 * ((uint64_t)limit_ds + 1);
     const uint64_t per_key =
-        (uint64_t)am_fca_scratch_bytes(n_sites, d->n_nodes, n_links, threads,
-                                       limit_ds, 1) -
-        fixed;
+        (uint64_t)am_fca_pairs_bytes(n_sites, d->n_nodes, n_links, threads,
+                                     limit_ds, 1) +
+        8 * ((uint64_t)limit_ds + 1) - fixed;
     const uint64_t used = m->memory_estimate + fixed;
     if (used < m->memory_estimate || m->memory_cap <= used)
         return 1;
@@ -248,9 +314,11 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
                             "out of memory for the results of set '%s'",
                             f->name);
 
+    uint32_t limit = 0;
+    if ((rc = plan_measures(s, r, &limit, err)) != AM_OK)
+        goto fail;
     if ((rc = am_phase_begin(log, "computing catchments", err)) != AM_OK)
         goto fail;
-    const uint32_t limit = catchment_limit_ds(s);
     const int64_t budget = catchment_budget(m, r->n_sites, threads, limit);
     rc = am_catchments_compute(
         m->graph_rev, r->n_sites, f->snap.node, f->snap.offset_ds, limit,
@@ -276,7 +344,7 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
         goto fail;
     rc = nearest_and_coverage(m, f, threads, r, err);
     if (rc == AM_OK)
-        rc = measures(m, f, threads, rows, r, err);
+        rc = measures(m, f, threads, rows, limit, r, err);
     am_catchments_destroy(rows);
     rows = NULL;
     if (rc != AM_OK)

@@ -149,6 +149,8 @@ void am_run_summary_destroy(am_run_summary *r)
             am_free(r->sets[k].pop_within);
             am_free(r->sets[k].access_mean);
             am_free(r->sets[k].access_median);
+            am_free(r->sets[k].fac_no_demand);
+            am_free(r->sets[k].pop_none);
         }
         am_free(r->sets);
     }
@@ -157,6 +159,12 @@ void am_run_summary_destroy(am_run_summary *r)
             am_free(r->measure_names[m]);
         am_free(r->measure_names);
     }
+    if (r->measure_decays != NULL) {
+        for (int m = 0; m < r->n_measures; m++)
+            am_free(r->measure_decays[m]);
+        am_free(r->measure_decays);
+    }
+    am_free(r->measure_types);
     if (r->speed_zones != NULL) {
         for (int k = 0; k < r->n_speed_zones; k++) {
             am_free(r->speed_zones[k].path);
@@ -197,9 +205,25 @@ static am_status summary_init(am_run_ctx *c)
     for (int k = 0; k < s->n_facility_sets; k++)
         if ((r->sets[k].name = am_strdup(s->facility_sets[k].name)) == NULL)
             return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
-    for (int m = 0; m < s->n_measures; m++)
+    r->measure_types =
+        am_calloc((size_t)s->n_measures, sizeof(am_measure_type));
+    r->measure_decays = am_calloc((size_t)s->n_measures, sizeof(char *));
+    if (r->measure_types == NULL || r->measure_decays == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    for (int m = 0; m < s->n_measures; m++) {
         if ((r->measure_names[m] = am_strdup(s->measures[m].name)) == NULL)
             return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        am_measure_plan pl;
+        char text[256];
+        am_status rc = am_measure_plan_of(
+            &s->measures[m], s->cutoffs_min[s->n_cutoffs - 1], &pl, c->err);
+        if (rc != AM_OK)
+            return rc;
+        am_measure_plan_describe(&pl, text, sizeof text);
+        r->measure_types[m] = s->measures[m].type;
+        if ((r->measure_decays[m] = am_strdup(text)) == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    }
     return AM_OK;
 }
 
@@ -300,9 +324,13 @@ static am_status summary_fill(am_run_ctx *c)
         ss->pop_within = c->results[k]->pop_within;
         ss->access_mean = res->access_mean;
         ss->access_median = res->access_median;
+        ss->fac_no_demand = res->fac_no_demand;
+        ss->pop_none = res->pop_none;
         c->results[k]->pop_within = NULL;
         c->results[k]->access_mean = NULL;
         c->results[k]->access_median = NULL;
+        c->results[k]->fac_no_demand = NULL;
+        c->results[k]->pop_none = NULL;
     }
     const int n = m->phases.n + c->log.n;
     r->phases = am_malloc((size_t)(n > 0 ? n : 1) * sizeof *r->phases);

@@ -5,16 +5,18 @@
  * scenario, so that a scenario built by the YAML parser and one built by a
  * program through the API are checked the same way. The parser adds the
  * file's line numbers for single-value errors and for the cross-field
- * rules it can check as written (ascending cutoffs, thresholds within the
- * largest cutoff, names given twice); the checks here name the key, and
+ * rules it can check as written (ascending cutoffs, a measure's
+ * parameters, names given twice); the checks here name the key, and
  * the entry's line where the scenario came from a file (a default name
  * that equals another set's or measure's: am_facility_source.line,
  * am_measure_spec.line).
  */
 #include "engine/scenario.h"
+#include "engine/measure_registry.h"
 #include "engine/scenario_file.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,8 +233,12 @@ am_status am_scenario_set_cutoffs(am_scenario *s, int n, const double *minutes)
 #define AM_NAME_MAX_TEXT AM_STR(AM_NAME_MAX)
 
 /* Datasets of every set group (engine write_set), not measure names. */
-static const char *const reserved_measure_names[] = {
-    "nearest_time_min", "nearest_facility", "facilities", "coverage", NULL};
+static const char *const reserved_measure_names[] = {"nearest_time_min",
+                                                     "nearest_facility",
+                                                     "facilities",
+                                                     "coverage",
+                                                     "reach",
+                                                     NULL};
 
 const char *am_scenario_name_problem(const char *name, int is_measure)
 {
@@ -253,15 +259,6 @@ const char *am_scenario_name_problem(const char *name, int is_measure)
             if (strcmp(name, reserved_measure_names[i]) == 0)
                 return "reserved: every set group has a dataset of that "
                        "name";
-    return NULL;
-}
-
-static const char *measure_type_name(am_measure_type t)
-{
-    switch (t) {
-    case AM_MEASURE_TYPE_2SFCA:
-        return "2sfca";
-    }
     return NULL;
 }
 
@@ -420,40 +417,148 @@ static am_status add_default_measure(am_scenario *s, am_error *err)
     return AM_OK;
 }
 
+/* Sets the error at measure i's line (when read from a file). */
+static am_status measure_err(const am_scenario *s, int i, am_error *err,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static am_status measure_err(const am_scenario *s, int i, am_error *err,
+                             const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    am_error_setv(err, AM_ERR_SCENARIO, s->source_path, fmt, ap);
+    va_end(ap);
+    if (s->measures[i].line > 0)
+        am_error_set_line(err, s->measures[i].line, 0);
+    return AM_ERR_SCENARIO;
+}
+
+/*
+ * The default name (engine/measure_registry.h): "<type>_<T>min" for the
+ * type's own decay ("2sfca_30min", "e2sfca_30min", "kd2sfca_30min"),
+ * "<type>_<decay>[_<T>min]" for another ("2sfca_exponential",
+ * "gravity_linear_60min"); nearest_n is "nearest<n>_<T>min".
+ */
+static am_status default_measure_name(const am_scenario *s, int i,
+                                      am_error *err)
+{
+    am_measure_spec *m = &s->measures[i];
+    const am_measure_info *info = am_measure_info_of(m->type);
+    char prefix[48], mins[64], buf[160];
+    if (m->type == AM_MEASURE_TYPE_NEAREST_N)
+        snprintf(prefix, sizeof prefix, "nearest%d", m->n > 0 ? m->n : 1);
+    else
+        snprintf(prefix, sizeof prefix, "%s", info->name);
+    am_measure_plan plan;
+    if (am_measure_plan_of(m, 0.0, &plan, err) != AM_OK)
+        return AM_ERR_SCENARIO; /* not reached: checked before */
+    const am_decay_type dt = plan.decay.type;
+    const int own = dt == info->threshold_decay || dt == info->default_decay;
+    mins[0] = '\0';
+    if (plan.limit_min > 0.0)
+        format_minutes(plan.limit_min, mins, sizeof mins);
+    if (own)
+        snprintf(buf, sizeof buf, "%s_%smin", prefix, mins);
+    else if (mins[0] != '\0')
+        snprintf(buf, sizeof buf, "%s_%s_%smin", prefix, am_decay_type_name(dt),
+                 mins);
+    else
+        snprintf(buf, sizeof buf, "%s_%s", prefix, am_decay_type_name(dt));
+    m->name = am_strdup(buf);
+    if (m->name == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, s->source_path, "out of memory");
+    return AM_OK;
+}
+
+/*
+ * Measure i against the registry (engine/measure_registry.h): a known
+ * type, only the parameters it takes, those it requires, each in range.
+ * A threshold or decay cutoff may exceed the largest cutoff: the
+ * catchments then reach the deepest measure (docs/scenario.md).
+ */
 static am_status check_measure(am_scenario *s, int i, am_error *err)
 {
     const char *file = s->source_path;
     am_measure_spec *m = &s->measures[i];
-    double largest = s->cutoffs_min[s->n_cutoffs - 1];
-    const char *type = measure_type_name(m->type);
-    if (type == NULL)
-        return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'measures[%d].type': unknown measure type %d "
-                            "(expected: 2sfca)",
-                            i, (int)m->type);
-    if (!isfinite(m->threshold_min) || m->threshold_min <= 0.0)
-        return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'measures[%d].threshold_min' must be > 0 "
-                            "(got %g)",
-                            i, m->threshold_min);
-    if (am_minutes_to_ds(m->threshold_min) == 0)
-        return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'measures[%d].threshold_min' (%g) is shorter "
-                            "than 0.1 s, the unit travel times are counted in",
-                            i, m->threshold_min);
-    if (m->threshold_min > largest)
-        return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'measures[%d].threshold_min' (%g) is above the "
-                            "largest cutoff (%g min): catchments are only "
-                            "computed up to it; add %g to 'cutoffs_min'",
-                            i, m->threshold_min, largest, m->threshold_min);
+    const am_measure_info *info = am_measure_info_of(m->type);
+    if (info == NULL)
+        return measure_err(s, i, err,
+                           "'measures[%d].type': unknown measure type %d "
+                           "(expected one of: %s)",
+                           i, (int)m->type, am_measure_type_list());
+    const int has_decay = m->decay.type != AM_DECAY_KIND_NONE;
+    if (has_decay && !(info->takes & AM_MP_DECAY))
+        return measure_err(
+            s, i, err, "'measures[%d]': type %s takes no decay (%s)", i,
+            info->name,
+            (info->takes & AM_MP_THRESHOLD) ? "give threshold_min"
+                                            : "it has a fixed weighting");
+    if (has_decay &&
+        (am_decay_type_name((am_decay_type)m->decay.type) == NULL ||
+         !(info->decays & AM_DECAY_BIT(m->decay.type))))
+        return measure_err(s, i, err,
+                           "'measures[%d].decay': type %s does not take a "
+                           "decay of type %d",
+                           i, info->name, (int)m->decay.type);
+    if (has_decay) {
+        const char *why = am_decay_spec_problem(&m->decay);
+        if (why != NULL)
+            return measure_err(s, i, err, "'measures[%d].decay': %s", i, why);
+    }
+    if (m->threshold_min != 0.0 && !(info->takes & AM_MP_THRESHOLD))
+        return measure_err(
+            s, i, err, "'measures[%d]': type %s takes no threshold_min%s", i,
+            info->name, (info->takes & AM_MP_DECAY) ? " (give its decay)" : "");
+    if (has_decay && m->threshold_min != 0.0)
+        return measure_err(s, i, err,
+                           "'measures[%d]': give threshold_min or decay, not "
+                           "both (threshold_min is a step decay)",
+                           i);
+    if ((info->requires & AM_MP_DECAY) && !has_decay)
+        return measure_err(s, i, err,
+                           "'measures[%d]': type %s requires a decay "
+                           "(decay: {type: exponential, beta: 0.1}, ...)",
+                           i, info->name);
+    const int needs_threshold = !has_decay && (info->takes & AM_MP_THRESHOLD) &&
+                                info->default_decay != AM_DECAY_ZONES;
+    if (needs_threshold || m->threshold_min != 0.0) {
+        if (!isfinite(m->threshold_min) || m->threshold_min <= 0.0 ||
+            m->threshold_min > AM_MAX_CUTOFF_MIN)
+            return measure_err(s, i, err,
+                               "'measures[%d].threshold_min' must be > 0 "
+                               "and <= %g minutes (24 h) (got %g)",
+                               i, AM_MAX_CUTOFF_MIN, m->threshold_min);
+        if (am_minutes_to_ds(m->threshold_min) == 0)
+            return measure_err(s, i, err,
+                               "'measures[%d].threshold_min' (%g) is shorter "
+                               "than 0.1 s, the unit travel times are "
+                               "counted in",
+                               i, m->threshold_min);
+    }
+    if (m->alpha != 0.0 && !(info->takes & AM_MP_ALPHA))
+        return measure_err(s, i, err,
+                           "'measures[%d]': type %s takes no alpha (spav "
+                           "only)",
+                           i, info->name);
+    if (m->alpha != 0.0 &&
+        !(isfinite(m->alpha) && m->alpha > 0.0 && m->alpha <= AM_ALPHA_MAX))
+        return measure_err(s, i, err,
+                           "'measures[%d].alpha' must be > 0 and <= %g (got "
+                           "%g)",
+                           i, AM_ALPHA_MAX, m->alpha);
+    if (m->n != 0 && !(info->takes & AM_MP_N))
+        return measure_err(s, i, err,
+                           "'measures[%d]': type %s takes no n (nearest_n "
+                           "only)",
+                           i, info->name);
+    if (m->n < 0 || m->n > AM_NEAREST_N_MAX)
+        return measure_err(s, i, err,
+                           "'measures[%d].n' must be from 1 to %d (got %d)", i,
+                           AM_NEAREST_N_MAX, m->n);
     if (m->name == NULL) {
-        char mins[64], buf[96];
-        format_minutes(m->threshold_min, mins, sizeof mins);
-        snprintf(buf, sizeof buf, "%s_%smin", type, mins);
-        m->name = am_strdup(buf);
-        if (m->name == NULL)
-            return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+        am_status rc = default_measure_name(s, i, err);
+        if (rc != AM_OK)
+            return rc;
     }
     const char *why = am_scenario_name_problem(m->name, 1);
     if (why != NULL)
@@ -503,7 +608,8 @@ static am_status unique_names(const am_scenario *s, const char *key,
                           is_sets ? "an unnamed set is named facilities, "
                                     "facilities2, ... by its position"
                                   : "an unnamed measure is named "
-                                    "<type>_<threshold>min");
+                                    "<type>[_<decay>]_<cutoff>min: name "
+                                    "them");
         if (l2 > 0)
             am_error_set_line(err, l2, 0);
     }

@@ -40,6 +40,10 @@
 #define AM_SNAP_MAX_M_MAX 100000.0
 #define AM_WALK_SPEED_KMH_MIN 0.5
 #define AM_WALK_SPEED_KMH_MAX 50.0
+/* A measure's parameters (issue 9): spav's alpha in (0, AM_ALPHA_MAX],
+ * nearest_n's n in [1, AM_NEAREST_N_MAX]. */
+#define AM_ALPHA_MAX 10.0
+#define AM_NEAREST_N_MAX 1000
 /* A speed zone's multiplier (issue 7): > 0 and at most this (the same
  * limit as inputs/zones.h's AM_ZONE_MULTIPLIER_MAX). */
 #define AM_SPEED_ZONE_MULTIPLIER_MAX 100.0
@@ -50,7 +54,7 @@
  * follow one rule: 1 to AM_NAME_MAX bytes of [A-Za-z0-9_-], unique among
  * the sets (or the measures), and a measure is not named like a dataset
  * every set group holds (nearest_time_min, nearest_facility, facilities,
- * coverage).
+ * coverage, reach: the group of the measures' reach flags).
  */
 #define AM_NAME_MAX 64
 

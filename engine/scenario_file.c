@@ -48,6 +48,7 @@
 #include "common/strutil.h"
 #include "common/unique.h"
 #include "common/units.h"
+#include "engine/measure_registry.h"
 #include "geo/crs.h"
 #include "geo/join_grid.h"
 #include "inputs/road_fields.h"
@@ -135,8 +136,17 @@ static const char *const facility_keys[] = {"name",
                                             "y_field",
                                             "crs",
                                             NULL};
-static const char *const measure_keys[] = {"name", "type", "threshold_min",
-                                           NULL};
+static const char *const measure_keys[] = {
+    "name", "type", "threshold_min", "decay", "alpha", "n", NULL};
+/* decay mappings (issue 9), in the order of the AM_DK_* bits */
+static const char *const decay_keys[] = {"type",       "cutoff_min", "zones",
+                                         "sigma_min",  "beta",       "t_min",
+                                         "t_half_min", "sd_min",     NULL};
+static const num_range range_beta = {0.0, 1e6, 1, ""};
+static const num_range range_alpha = {0.0, AM_ALPHA_MAX, 1, ""};
+static const num_range range_minutes0 = {0.0, AM_MAX_CUTOFF_MIN, 0,
+                                         " minutes (24 h)"};
+static const num_range range_weight = {0.0, 1.0, 0, ""};
 
 static am_status perr(const parse_ctx *c, const yaml_node_t *at,
                       const char *fmt, ...)
@@ -1265,7 +1275,161 @@ static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
     return AM_OK;
 }
 
-/* Needs the cutoffs already parsed (threshold default and upper bound). */
+/* The value node of key `key` in a checked mapping, also when null. */
+static const yaml_node_t *lookup_any(const parse_ctx *c, const yaml_node_t *map,
+                                     const char *key)
+{
+    for (const yaml_node_pair_t *p = map->data.mapping.pairs.start;
+         p < map->data.mapping.pairs.top; p++)
+        if (strcmp(scalar(node_at(c, p->key)), key) == 0)
+            return node_at(c, p->value);
+    return NULL;
+}
+
+/* decay.zones: a list of [upper_min, weight] pairs, ascending. */
+static am_status parse_zones(const parse_ctx *c, const yaml_node_t *v,
+                             const char *where, am_decay_spec *d)
+{
+    char buf[96], path[AM_KEY_MAX];
+    if (v->type != YAML_SEQUENCE_NODE)
+        return perr(c, v,
+                    "'%s.zones' must be a list of [upper_min, weight] pairs, "
+                    "not %s",
+                    where, describe(v, buf, sizeof buf));
+    ptrdiff_t len = v->data.sequence.items.top - v->data.sequence.items.start;
+    if (len < 1 || len > AM_DECAY_SPEC_MAX_ZONES)
+        return perr(c, v, "'%s.zones' must list 1 to %d zones (got %ld)", where,
+                    AM_DECAY_SPEC_MAX_ZONES, (long)len);
+    for (ptrdiff_t k = 0; k < len; k++) {
+        const yaml_node_t *z = node_at(c, v->data.sequence.items.start[k]);
+        snprintf(path, sizeof path, "%s.zones[%ld]", where, (long)k);
+        if (z->type != YAML_SEQUENCE_NODE ||
+            z->data.sequence.items.top - z->data.sequence.items.start != 2)
+            return perr(c, z, "'%s' must be a pair [upper_min, weight], not %s",
+                        path, describe(z, buf, sizeof buf));
+        const yaml_node_t *u = node_at(c, z->data.sequence.items.start[0]);
+        const yaml_node_t *w = node_at(c, z->data.sequence.items.start[1]);
+        char pu[AM_KEY_MAX + 16], pw[AM_KEY_MAX + 16];
+        snprintf(pu, sizeof pu, "%s upper_min", path);
+        snprintf(pw, sizeof pw, "%s weight", path);
+        am_status rc =
+            parse_double(c, u, pu, &range_minutes, &d->zone_upper_min[k]);
+        if (rc == AM_OK)
+            rc = parse_double(c, w, pw, &range_weight, &d->zone_weight[k]);
+        if (rc != AM_OK)
+            return rc;
+        if (k > 0 && !(d->zone_upper_min[k] > d->zone_upper_min[k - 1]))
+            return perr(c, u,
+                        "'%s.zones' must be strictly ascending in upper_min "
+                        "(%s follows %g)",
+                        where, scalar(u), d->zone_upper_min[k - 1]);
+    }
+    d->n_zones = (int)len;
+    return AM_OK;
+}
+
+/* measures[i].decay for a measure of type info (docs/scenario.md). */
+static am_status parse_decay(const parse_ctx *c, const yaml_node_t *n,
+                             const char *mwhere, const am_measure_info *info,
+                             am_decay_spec *d)
+{
+    char where[AM_KEY_MAX], path[AM_KEY_MAX];
+    key_path(where, sizeof where, mwhere, "decay");
+    am_status rc = check_mapping(c, n, where, decay_keys);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_t *tv = lookup(c, n, "type");
+    if (tv == NULL)
+        return perr(c, n, "missing required key 'type' in '%s' (one of: %s)",
+                    where, am_decay_type_list());
+    const char *t = NULL;
+    key_path(path, sizeof path, where, "type");
+    if ((rc = scalar_string(c, tv, path, &t)) != AM_OK)
+        return rc;
+    am_decay_type dt = am_decay_type_named(t);
+    if (dt == 0) {
+        const char *close = am_decay_type_suggest(t);
+        char hint[96] = "";
+        if (close != NULL)
+            snprintf(hint, sizeof hint, "; did you mean '%s'?", close);
+        return perr(c, tv,
+                    "'%s': unknown decay type '%s' (expected one of: "
+                    "%s)%s",
+                    path, t, am_decay_type_list(), hint);
+    }
+    if (!(info->decays & AM_DECAY_BIT(dt)))
+        return perr(
+            c, tv, "'%s': a measure of type %s does not take decay '%s'%s",
+            path, info->name, t,
+            info->decays == AM_DECAY_BIT(AM_DECAY_ZONES) ? " (zones only)"
+                                                         : "");
+    d->type = (am_decay_kind)dt;
+    unsigned takes = 0, req = 0;
+    am_decay_keys(dt, &takes, &req);
+    for (int k = 1; decay_keys[k] != NULL; k++) {
+        const unsigned bit = 1u << (k - 1);
+        const yaml_node_t *v = lookup(c, n, decay_keys[k]);
+        if (v != NULL && !(takes & bit))
+            return perr(c, v,
+                        "'%s.%s' is not a parameter of decay '%s' (it "
+                        "takes: %s)",
+                        where, decay_keys[k], t,
+                        dt == AM_DECAY_ZONES ? "zones"
+                        : dt == AM_DECAY_STEP || dt == AM_DECAY_LINEAR ||
+                                dt == AM_DECAY_DAI_GAUSSIAN
+                            ? "cutoff_min"
+                        : dt == AM_DECAY_GAUSSIAN    ? "sigma_min, cutoff_min"
+                        : dt == AM_DECAY_EXPONENTIAL ? "beta, cutoff_min"
+                        : dt == AM_DECAY_POWER       ? "beta, t_min, cutoff_min"
+                                                     : "t_half_min, sd_min, "
+                                                       "cutoff_min");
+        if (v == NULL && (req & bit))
+            return perr(c, n,
+                        "missing required key '%s' in '%s' (decay '%s' "
+                        "needs it)",
+                        decay_keys[k], where, t);
+    }
+    rc = get_double(c, n, where, "cutoff_min", &range_minutes, &d->cutoff_min);
+    if (rc == AM_OK && d->cutoff_min != 0.0 &&
+        am_minutes_to_ds(d->cutoff_min) == 0)
+        rc = perr(c, lookup(c, n, "cutoff_min"),
+                  "'%s.cutoff_min' (%g) is shorter than 0.1 s, the unit "
+                  "travel times are counted in",
+                  where, d->cutoff_min);
+    if (rc == AM_OK)
+        rc =
+            get_double(c, n, where, "sigma_min", &range_minutes, &d->sigma_min);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "beta", &range_beta, &d->beta);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "t_min", &range_minutes, &d->t_min);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "t_half_min", &range_minutes0,
+                        &d->t_half_min);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "sd_min", &range_minutes, &d->sd_min);
+    const yaml_node_t *zones = lookup(c, n, "zones");
+    if (rc == AM_OK && zones != NULL)
+        rc = parse_zones(c, zones, where, d);
+    if (rc != AM_OK)
+        return rc;
+    const char *why = am_decay_spec_problem(d);
+    if (why != NULL)
+        return perr(c, n, "'%s': %s", where, why);
+    return AM_OK;
+}
+
+/* A key measure type info does not take, at its line. */
+static am_status not_taken(const parse_ctx *c, const yaml_node_t *n,
+                           const char *where, const am_measure_info *info,
+                           const char *key, const char *hint)
+{
+    return perr(c, lookup_any(c, n, key),
+                "'%s.%s': a measure of type %s takes no %s%s", where, key,
+                info->name, key, hint);
+}
+
+/* Needs the cutoffs already parsed (threshold default). */
 static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
                                const char *where, am_measure_spec *m)
 {
@@ -1279,20 +1443,63 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
     if (rc != AM_OK)
         return rc;
     const yaml_node_t *type = lookup(c, n, "type");
-    m->type = AM_MEASURE_TYPE_2SFCA;
+    const am_measure_info *info = am_measure_info_of(AM_MEASURE_TYPE_2SFCA);
     if (type != NULL) {
         char path[AM_KEY_MAX];
         const char *t = NULL;
         key_path(path, sizeof path, where, "type");
         if ((rc = scalar_string(c, type, path, &t)) != AM_OK)
             return rc;
-        if (strcmp(t, "2sfca") != 0)
+        info = am_measure_info_named(t);
+        if (info == NULL) {
+            const char *close = am_measure_type_suggest(t);
+            char hint[96] = "";
+            if (close != NULL)
+                snprintf(hint, sizeof hint, "; did you mean '%s'?", close);
             return perr(c, type,
-                        "'%s': unknown measure type '%s' "
-                        "(expected one of: 2sfca)",
-                        path, t);
+                        "'%s': unknown measure type '%s' (expected one of: "
+                        "%s)%s",
+                        path, t, am_measure_type_list(), hint);
+        }
     }
-    /* Default threshold: as for the default measure. */
+    m->type = info->type;
+    const yaml_node_t *thr = lookup(c, n, "threshold_min");
+    const yaml_node_t *decay = lookup(c, n, "decay");
+    if (thr != NULL && !(info->takes & AM_MP_THRESHOLD))
+        return not_taken(c, n, where, info, "threshold_min",
+                         (info->takes & AM_MP_DECAY)
+                             ? " (give its decay: threshold_min is a step)"
+                             : "");
+    if (decay != NULL && !(info->takes & AM_MP_DECAY))
+        return not_taken(c, n, where, info, "decay",
+                         (info->takes & AM_MP_THRESHOLD)
+                             ? " (its weighting is fixed; give threshold_min)"
+                             : "");
+    if (lookup(c, n, "alpha") != NULL && !(info->takes & AM_MP_ALPHA))
+        return not_taken(c, n, where, info, "alpha", " (spav only)");
+    if (lookup(c, n, "n") != NULL && !(info->takes & AM_MP_N))
+        return not_taken(c, n, where, info, "n", " (nearest_n only)");
+    if (thr != NULL && decay != NULL)
+        return perr(c, decay,
+                    "'%s': give threshold_min or decay, not both "
+                    "(threshold_min is a step decay to it)",
+                    where);
+    if (decay == NULL && (info->requires & AM_MP_DECAY))
+        return perr(c, n,
+                    "missing required key 'decay' in '%s' (a %s measure "
+                    "needs a decay, e.g. {type: exponential, beta: 0.1})",
+                    where, info->name);
+    if (decay != NULL)
+        rc = parse_decay(c, decay, where, info, &m->decay);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "alpha", &range_alpha, &m->alpha);
+    if (rc == AM_OK)
+        rc = get_int(c, n, where, "n", 1, AM_NEAREST_N_MAX, &m->n);
+    if (rc != AM_OK || decay != NULL || !(info->takes & AM_MP_THRESHOLD) ||
+        info->default_decay == AM_DECAY_ZONES)
+        return rc;
+    /* Default threshold: as for the default measure. A threshold above the
+     * largest cutoff is allowed: the catchments then reach it. */
     m->threshold_min = largest;
     for (int i = 0; i < s->n_cutoffs; i++)
         if (s->cutoffs_min[i] == 30.0)
@@ -1300,16 +1507,10 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
     rc = get_double(c, n, where, "threshold_min", &range_minutes,
                     &m->threshold_min);
     if (rc == AM_OK && am_minutes_to_ds(m->threshold_min) == 0)
-        rc = perr(c, lookup(c, n, "threshold_min"),
+        rc = perr(c, thr,
                   "'%s.threshold_min' (%g) is shorter than 0.1 s, the unit "
                   "travel times are counted in",
                   where, m->threshold_min);
-    if (rc == AM_OK && m->threshold_min > largest)
-        rc = perr(c, lookup(c, n, "threshold_min"),
-                  "'%s.threshold_min' (%g) is above the largest cutoff (%g "
-                  "min): catchments are only computed up to it; add %g to "
-                  "'cutoffs_min'",
-                  where, m->threshold_min, largest, m->threshold_min);
     return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "common/numparse.h"
+#include "engine/measure_registry.h"
 #include <accessim.h>
 
 /* 1234567.8 -> "1,234,568"; any double, inf and nan included (a total of
@@ -18,6 +19,55 @@ static const char *thousands(double v, char buf[AM_COUNT_BUF])
 static double pct(double part, double whole)
 {
     return whole > 0 ? 100.0 * part / whole : 0.0;
+}
+
+/*
+ * Measure m of set s: its mean and median as today (ratio methods in
+ * capacity per person, with the 2SFCA identity where it holds), then its
+ * decay, the facilities with no demand in reach and the people with
+ * nothing in reach (engine/measure_registry.h names the type).
+ */
+static void measure_lines(const am_run_summary *r, const am_set_summary *s,
+                          int m, FILE *f)
+{
+    char a[AM_COUNT_BUF];
+    const am_measure_info *info =
+        r->measure_types != NULL ? am_measure_info_of(r->measure_types[m])
+                                 : am_measure_info_of(AM_MEASURE_TYPE_2SFCA);
+    if (info == NULL)
+        return;
+    if (info->has_ratio)
+        fprintf(f,
+                "    %s: capacity per person, population-weighted mean "
+                "%.6g%s, median %.6g; per 10,000 people: mean %.4g, median "
+                "%.4g\n",
+                r->measure_names[m], s->access_mean[m],
+                info->method != AM_FCA_M2SFCA
+                    ? " (= capacity within reach of someone / population)"
+                    : "",
+                s->access_median[m], s->access_mean[m] * 1e4,
+                s->access_median[m] * 1e4);
+    else
+        fprintf(f, "    %s: %s, population-weighted mean %.6g, median %.6g%s\n",
+                r->measure_names[m], info->long_name, s->access_mean[m],
+                s->access_median[m],
+                info->method == AM_FCA_NTH_NEAREST
+                    ? " (minutes, over the people who reach n facilities)"
+                    : "");
+    if (r->measure_decays == NULL || s->fac_no_demand == NULL ||
+        s->pop_none == NULL)
+        return;
+    fprintf(f,
+            "      %s (%s); %s people on the network with nothing within "
+            "reach",
+            info->name, r->measure_decays[m], thousands(s->pop_none[m], a));
+    if (s->fac_no_demand[m] >= 0)
+        fprintf(f,
+                "; %d facilit%s with no demand within reach (ratio "
+                "undefined, excluded)",
+                (int)s->fac_no_demand[m],
+                s->fac_no_demand[m] == 1 ? "y" : "ies");
+    fprintf(f, "\n");
 }
 
 void am_run_summary_write(const am_run_summary *r, FILE *f)
@@ -153,13 +203,7 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 thousands(beyond, a), pct(beyond, r->pop_total),
                 r->cutoffs_min[r->n_cutoffs - 1]);
         for (int m = 0; m < r->n_measures; m++)
-            fprintf(f,
-                    "    %s: capacity per person, population-weighted mean "
-                    "%.6g (= capacity within reach of someone / "
-                    "population), median %.6g; per 10,000 people: mean "
-                    "%.4g, median %.4g\n",
-                    r->measure_names[m], s->access_mean[m], s->access_median[m],
-                    s->access_mean[m] * 1e4, s->access_median[m] * 1e4);
+            measure_lines(r, s, m, f);
     }
     fprintf(f, "  phases      ");
     for (int p = 0; p < r->n_phases; p++)

@@ -18,19 +18,36 @@
 _Static_assert(AM_NAME_MAX <= AM_RF_NAME_MAX,
                "scenario names must fit the results file's names");
 
-/* What a measure's values mean, by its method. */
-static am_rf_measure measure_desc(const am_measure_spec *ms)
+/* What measure k's values mean, from the registry and its resolved plan
+ * (engine/measure_registry.h); text: the caller's buffer for the decay in
+ * words (size n). */
+static am_rf_measure measure_desc(const am_measure_spec *ms,
+                                  const am_results *res, int k, char *text,
+                                  size_t n)
 {
+    const am_measure_plan *pl = &res->plans[k];
+    const am_measure_info *info = pl->info;
     am_rf_measure d;
     memset(&d, 0, sizeof d);
     d.name = ms->name;
-    d.type = "2sfca";
-    d.long_name = "2SFCA accessibility (capacity per person)";
-    d.units = "capacity per person";
-    d.threshold_min = ms->threshold_min;
-    d.reference = "Luo W, Wang F (2003) Measures of spatial accessibility to "
-                  "health care in a GIS environment. Environment and Planning "
-                  "B 30(6):865-884";
+    d.type = info->name;
+    d.long_name = info->long_name;
+    d.units = info->units;
+    d.threshold_min = pl->limit_min;
+    d.reference = info->citation;
+    d.formula = info->formula;
+    d.decay = am_decay_type_name(pl->decay.type);
+    d.decay_formula = am_decay_formula(pl->decay.type);
+    am_measure_plan_describe(pl, text, n);
+    d.decay_parameters = text;
+    d.decay_truncated = pl->truncated;
+    if (info->takes & AM_MP_ALPHA)
+        d.alpha = pl->alpha;
+    if (info->takes & AM_MP_N)
+        d.nth = pl->n;
+    d.unreached_minutes = info->method == AM_FCA_NTH_NEAREST;
+    d.flag = res->flag + (size_t)k * (size_t)res->n_cells;
+    d.fac_no_demand = res->fac_no_demand[k] > 0 ? res->fac_no_demand[k] : 0;
     return d;
 }
 
@@ -217,10 +234,11 @@ static void describe_model(const am_write_request *w, const char *now,
     o->moves = moves_desc(&m->cell_moves);
 }
 
-/* Set k's group from its sites and results; its measures go in ms
- * (caller-allocated, [n_measures]). */
+/* Set k's group from its sites and results; its measures go in ms and
+ * their decays in words in text (caller-allocated, [n_measures]). */
+typedef char measure_text[256];
 static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
-                         am_rf_set *d)
+                         measure_text *text, am_rf_set *d)
 {
     const am_scenario *s = w->m->s;
     const am_sites *set = w->sites[k];
@@ -246,10 +264,12 @@ static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
     d->n_measures = s->n_measures;
     d->measures = ms;
     for (int m = 0; m < s->n_measures; m++) {
-        ms[m] = measure_desc(&s->measures[m]);
+        ms[m] = measure_desc(&s->measures[m], res, m, text[m], sizeof text[m]);
         ms[m].access = res->access + (size_t)m * n_cells;
-        ms[m].demand = res->site_demand + (size_t)m * n_sites;
-        ms[m].ratio = res->site_ratio + (size_t)m * n_sites;
+        if (res->plans[m].info->has_ratio) {
+            ms[m].demand = res->site_demand + (size_t)m * n_sites;
+            ms[m].ratio = res->site_ratio + (size_t)m * n_sites;
+        }
     }
     d->n_cutoffs = res->n_cutoffs;
     d->cutoffs_min = res->cutoffs_min;
@@ -267,11 +287,13 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     am_rf_set *sets = am_calloc_array((size_t)n_sets, sizeof *sets);
     am_rf_measure *ms =
         am_calloc_array((size_t)n_sets * (size_t)n_measures, sizeof *ms);
+    measure_text *text =
+        am_calloc_array((size_t)n_sets * (size_t)n_measures, sizeof *text);
     const int nz = w->m->s->n_speed_zones;
     am_rf_zone *zones =
         am_calloc_array((size_t)(nz > 0 ? nz : 1), sizeof *zones);
     am_status rc = AM_OK;
-    if (sets == NULL || ms == NULL || zones == NULL) {
+    if (sets == NULL || ms == NULL || text == NULL || zones == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
@@ -284,7 +306,8 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     am_snap_rule_describe(w->m->s, rule, sizeof rule);
     d.network.components_rule = rule;
     for (int k = 0; k < n_sets; k++)
-        describe_set(w, k, ms + (size_t)k * (size_t)n_measures, &sets[k]);
+        describe_set(w, k, ms + (size_t)k * (size_t)n_measures,
+                     text + (size_t)k * (size_t)n_measures, &sets[k]);
     d.n_sets = n_sets;
     d.sets = sets;
     d.protect = w->protect;
@@ -295,6 +318,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
 done:
     am_free(sets);
     am_free(ms);
+    am_free(text);
     am_free(zones);
     return rc;
 }

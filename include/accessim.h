@@ -184,15 +184,67 @@ typedef struct am_field_speed {
     double kmh;
 } am_field_speed;
 
-typedef enum am_measure_type { AM_MEASURE_TYPE_2SFCA = 1 } am_measure_type;
+/*
+ * The measures (issue 9; docs/scenario.md "Measures" gives each formula,
+ * its paper, parameters and defaults). All are demand -> facility.
+ */
+typedef enum am_measure_type {
+    AM_MEASURE_TYPE_2SFCA = 1,  /* Luo & Wang 2003, any decay */
+    AM_MEASURE_TYPE_E2SFCA,     /* Luo & Qi 2009: travel-time zones */
+    AM_MEASURE_TYPE_KD2SFCA,    /* Dai 2010: truncated rescaled Gaussian */
+    AM_MEASURE_TYPE_3SFCA,      /* Wan, Zou & Sternberg 2012 */
+    AM_MEASURE_TYPE_M2SFCA,     /* Delamater 2013 */
+    AM_MEASURE_TYPE_BFCA,       /* Paez, Higgins & Vivona 2019 */
+    AM_MEASURE_TYPE_SPAV,       /* spatial availability, Soukhov et al. 2023 */
+    AM_MEASURE_TYPE_GRAVITY,    /* sum_j S_j f(t_ij) */
+    AM_MEASURE_TYPE_CUMULATIVE, /* sum of S_j within threshold_min */
+    AM_MEASURE_TYPE_NEAREST_N   /* time to the n-th nearest facility */
+} am_measure_type;
+
+/* Decay functions f(t), t in minutes (docs/scenario.md "Decay
+ * functions"); the values mirror the engine's (kernels/decay.h). */
+typedef enum am_decay_kind {
+    AM_DECAY_KIND_NONE = 0,     /* not given: threshold_min or the default */
+    AM_DECAY_KIND_STEP = 1,     /* 1 for t <= cutoff */
+    AM_DECAY_KIND_ZONES,        /* w_k for u_{k-1} < t <= u_k */
+    AM_DECAY_KIND_DAI_GAUSSIAN, /* Dai 2010, to cutoff */
+    AM_DECAY_KIND_GAUSSIAN,     /* exp(-t^2 / (2 sigma^2)) */
+    AM_DECAY_KIND_EXPONENTIAL,  /* exp(-beta t) */
+    AM_DECAY_KIND_POWER,        /* max(t, t_min)^(-beta) */
+    AM_DECAY_KIND_LINEAR,       /* 1 - t / cutoff */
+    AM_DECAY_KIND_LOGISTIC      /* 1 / (1 + exp(pi (t - t_half) /
+                                   (sqrt(3) sd))) */
+} am_decay_kind;
+
+#define AM_DECAY_SPEC_MAX_ZONES 16
+
+typedef struct am_decay_spec {
+    am_decay_kind type;
+    double cutoff_min; /* 0: none (smooth functions only) */
+    double sigma_min;  /* GAUSSIAN */
+    double beta;       /* EXPONENTIAL (per minute), POWER */
+    double t_min;      /* POWER: the minimum time (minutes, > 0) */
+    double t_half_min; /* LOGISTIC */
+    double sd_min;     /* LOGISTIC */
+    int n_zones;       /* ZONES, 1 to AM_DECAY_SPEC_MAX_ZONES */
+    double zone_upper_min[AM_DECAY_SPEC_MAX_ZONES]; /* ascending */
+    double zone_weight[AM_DECAY_SPEC_MAX_ZONES];    /* in [0, 1] */
+} am_decay_spec;
 
 typedef struct am_measure_spec {
     char *name; /* output dataset name (AM_NAME_MAX rule), "2sfca_30min" */
     am_measure_type type;
-    double threshold_min; /* d0 in minutes, inclusive */
+    double threshold_min; /* d0 in minutes, inclusive (a step decay, or
+                             Dai's d0 for KD2SFCA); 0 with a decay */
     /* issue 7, input hygiene: 1-based line of the measure's entry in the
      * scenario file; 0 when built in code */
     int line;
+    /* issue 9 (after `line`, so that initialisers written for the 2SFCA
+       spec keep their meaning; all zero: a step at threshold_min) */
+    am_decay_spec decay; /* type NONE: from threshold_min, or the type's
+                            default (E2SFCA: Luo & Qi's zones) */
+    double alpha;        /* SPAV's population exponent; 0: 1 */
+    int n;               /* NEAREST_N: the n-th; 0: 1 */
 } am_measure_spec;
 
 /*
@@ -351,8 +403,8 @@ AM_API am_status am_scenario_set_cutoffs(am_scenario *s, int n,
 
 /*
  * Checks that the scenario is complete and consistent (paths present,
- * cutoffs positive and ascending, thresholds positive and no larger than
- * the largest cutoff, at most AM_MAX_FACILITY_SETS sets and
+ * cutoffs positive and ascending, thresholds positive, each measure's
+ * parameters those its type takes, at most AM_MAX_FACILITY_SETS sets and
  * AM_MAX_MEASURES measures, unique names... ), filling defaults (a 2SFCA
  * measure, set names). AM_ERR_SCENARIO with a message naming the key.
  */
@@ -430,6 +482,11 @@ typedef struct am_set_summary {
     double *pop_within;    /* [n_cutoffs] per scenario cutoff, inclusive */
     double *access_mean;   /* [n_measures] population-weighted */
     double *access_median; /* [n_measures] population-weighted */
+    /* issue 9, per measure [n_measures]: facilities with no demand within
+       reach (ratio undefined; -1: the measure has no ratio), and people on
+       the network with no facility within the measure's reach */
+    int32_t *fac_no_demand;
+    double *pop_none;
     /* snap.components: facilities whose nearest node is on a small
        component, moved to an allowed one (extra distance in metres, NaN
        when none) or left off network */
@@ -508,6 +565,9 @@ typedef struct am_run_summary {
     am_set_summary *sets;
     char **measure_names; /* [n_measures], same for every set */
     int n_measures;
+    am_measure_type *measure_types; /* [n_measures] */
+    char **measure_decays; /* [n_measures] the decay in words, "step, cutoff
+                              30 min" */
     /* resources */
     am_phase_stat *phases; /* [n_phases], in the order run */
     int n_phases;
@@ -811,6 +871,7 @@ AM_API const double *am_results_coverage(const am_results *r, int *n_cutoffs);
 AM_API int am_scenario_is_matrix(const am_scenario *s);
 
 /* What one matrix run read, computed and wrote. */
+#define AM_MATRIX_DECAY_TEXT 256
 typedef struct am_matrix_summary {
     char *scenario_name;
     char *output_path;
@@ -827,8 +888,11 @@ typedef struct am_matrix_summary {
     double *measure_mean;    /* [n_measures] population-weighted mean */
     int32_t *zones_none;     /* [n_measures] zones reaching nothing */
     int32_t *dest_no_demand; /* [n_measures] destinations without demand
-                                in reach (ratio undefined, excluded) */
-    am_phase_stat *phases;   /* [n_phases]: read, compute, write */
+                                in reach (ratio undefined, excluded); -1:
+                                the measure has no ratio */
+    char (*measure_decays)[AM_MATRIX_DECAY_TEXT]; /* [n_measures] type and
+                                decay in words */
+    am_phase_stat *phases; /* [n_phases]: read, compute, write */
     int n_phases;
     double wall_s;
     double peak_rss_mib;

@@ -104,8 +104,8 @@ static am_status check_set(rf_ctx *c, const am_rf_set *s, int64_t n_cells)
         const am_rf_measure *ms = &s->measures[m];
         if (!name_ok(ms->name))
             return bad(c, "a measure without a name, or one too long");
-        if (!HAVE(ms->access, n_cells) || !HAVE(ms->demand, n) ||
-            !HAVE(ms->ratio, n))
+        if (!HAVE(ms->access, n_cells) ||
+            (ms->demand != NULL && !HAVE(ms->ratio, n)))
             return bad(c, "a measure's array missing");
     }
     return AM_OK;
@@ -472,18 +472,74 @@ done:
     return rc;
 }
 
-/* One raster per measure, with its method's attributes. */
+/* Measure ms's optional attributes at path (issue 9). */
+static am_status measure_attributes(rf_ctx *c, am_h5 *h, const char *path,
+                                    const am_rf_measure *ms)
+{
+    am_status rc = AM_OK;
+    if (ms->formula != NULL)
+        rc = am_h5_attr_string(h, path, "formula", ms->formula, c->err);
+    if (ms->decay != NULL) {
+        AM_TRY(am_h5_attr_string(h, path, "decay", ms->decay, c->err));
+        AM_TRY(am_h5_attr_string(h, path, "decay_formula",
+                                 or_empty(ms->decay_formula), c->err));
+        AM_TRY(am_h5_attr_string(h, path, "decay_parameters",
+                                 or_empty(ms->decay_parameters), c->err));
+        AM_TRY(am_h5_attr_int64(h, path, "decay_truncated", ms->decay_truncated,
+                                c->err));
+        AM_TRY(am_h5_attr_int64(h, path, "facilities_no_demand",
+                                ms->fac_no_demand, c->err));
+    }
+    if (ms->alpha > 0)
+        AM_TRY(am_h5_attr_double(h, path, "alpha", ms->alpha, c->err));
+    if (ms->nth > 0)
+        AM_TRY(am_h5_attr_int64(h, path, "n", ms->nth, c->err));
+    if (ms->unreached_minutes)
+        AM_TRY(am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
+                                 c->err));
+    return rc;
+}
+
+/* reach/<measure>: the measure's flag per populated cell. */
+static am_status write_reach(rf_ctx *c, am_h5 *h, const am_rf_measure *ms,
+                             const char *g)
+{
+    const am_rf_population *p = &c->d->population;
+    char path[OBJECT_MAX];
+    int32_t *ri = am_alloc_array((size_t)p->n_cells, sizeof *ri);
+    if (ri == NULL)
+        return nomem(c);
+    for (int64_t i = 0; i < p->n_cells; i++)
+        ri[i] = ms->flag[i];
+    am_h5_raster_info info = {"reach of the measure: 0 something within "
+                              "reach, 1 on the network but nothing within "
+                              "reach (value 0), 2 off the network (value 0)",
+                              "1"};
+    am_status rc = put_name(c, path, sizeof path, "%s/reach/%s", g, ms->name);
+    AM_TRY(am_h5_write_raster_sparse_i32(h, path, p->n_cells, p->cell, ri,
+                                         AM_FILL_I32, &info, c->err));
+    am_free(ri);
+    return rc;
+}
+
+/* One raster per measure, with its method's attributes, and its reach
+ * flags in the group reach/. */
 static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                                     const char *g)
 {
     const am_rf_population *p = &c->d->population;
     char path[OBJECT_MAX];
     am_status rc = AM_OK;
+    int reach = 0;
     for (int32_t m = 0; rc == AM_OK && m < set->n_measures; m++) {
         const am_rf_measure *ms = &set->measures[m];
         float *r = cells_f32(c, ms->access);
         if (r == NULL)
             return nomem(c);
+        if (ms->unreached_minutes)
+            for (int64_t i = 0; i < p->n_cells; i++)
+                if (isinf(r[i]))
+                    r[i] = AM_UNREACHED_MIN;
         am_h5_raster_info ai = {or_empty(ms->long_name), or_empty(ms->units)};
         rc = put_name(c, path, sizeof path, "%s/%s", g, ms->name);
         AM_TRY(am_h5_write_raster_sparse_f32(h, path, p->n_cells, p->cell, r,
@@ -495,6 +551,15 @@ static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                                  c->err));
         AM_TRY(am_h5_attr_string(h, path, "reference", or_empty(ms->reference),
                                  c->err));
+        AM_TRY(measure_attributes(c, h, path, ms));
+        if (rc == AM_OK && ms->flag != NULL) {
+            if (!reach) {
+                AM_TRY(put_name(c, path, sizeof path, "%s/reach", g));
+                AM_TRY(am_h5_make_group(h, path, c->err));
+                reach = 1;
+            }
+            AM_TRY(write_reach(c, h, ms, g));
+        }
     }
     return rc;
 }
@@ -584,6 +649,8 @@ static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     int q = facility_columns(set, index, &lk, cols);
     for (int32_t m = 0; rc == AM_OK && m < set->n_measures; m++) {
         const am_rf_measure *ms = &set->measures[m];
+        if (ms->demand == NULL)
+            continue; /* the method has no ratio */
         rc = put_name(c, col_names[q], sizeof col_names[q],
                       "catchment_population_%s", ms->name);
         cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE, ms->demand,
@@ -593,7 +660,8 @@ static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                         ms->name));
         cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE, ms->ratio,
                                  or_empty(ms->units),
-                                 "R_j = S_j / D_j, 0 when D_j = 0"};
+                                 "R_j = S_j / D_j; NaN (undefined) when "
+                                 "D_j = 0"};
         q++;
     }
     AM_TRY(put_name(c, path, sizeof path, "%s/facilities", g));
@@ -685,10 +753,13 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
     am_h5_set_protected(h, d->protect);
     am_h5_set_threads(h, d->threads);
     /* the population, then per set: nearest time, nearest facility and
-       one raster per measure */
+       one raster per measure and its reach flags */
     c->raster_total = 1;
-    for (int32_t k = 0; k < d->n_sets; k++)
+    for (int32_t k = 0; k < d->n_sets; k++) {
         c->raster_total += 2 + d->sets[k].n_measures;
+        for (int32_t m = 0; m < d->sets[k].n_measures; m++)
+            c->raster_total += d->sets[k].measures[m].flag != NULL;
+    }
     if (progress != NULL)
         am_h5_set_progress(h, raster_progress, c);
     AM_TRY(am_h5_set_grid(h, d->population.grid, d->population.crs_wkt, err));

@@ -146,18 +146,39 @@ typedef struct am_rf_population {
     am_rf_moves moves;    /* cells moved off small components */
 } am_rf_population;
 
-/* One measure of a set: its raster and its two facility-table columns. */
+/* One measure of a set: its raster, its reach flags and (methods with a
+ * ratio) its two facility-table columns. */
 typedef struct am_rf_measure {
     const char *name;      /* raster name; column suffix */
     const char *type;      /* attribute "measure", e.g. "2sfca" */
     const char *long_name; /* the raster's CF long_name */
     const char *units;     /* the raster's and the ratio column's units */
-    double threshold_min;
+    double threshold_min;  /* the effective cutoff (the pairs' limit) */
     const char *reference; /* attribute "reference" (the method's paper) */
     const double *access;  /* [n_cells] of the population (float32) */
-    const double *demand;  /* [n_sites] D_j: catchment_population_<name> */
-    const double *ratio;   /* [n_sites] R_j: ratio_<name> */
+    const double *demand;  /* [n_sites] D_j: catchment_population_<name>;
+                              NULL: the method has no ratio, no columns */
+    const double *ratio;   /* [n_sites] R_j: ratio_<name> (NaN: no demand) */
+    /* issue 9 (may be NULL/0 for a measure described without them) */
+    const char *formula;          /* attribute "formula" */
+    const char *decay;            /* attribute "decay", "exponential" */
+    const char *decay_formula;    /* attribute "decay_formula" */
+    const char *decay_parameters; /* attribute "decay_parameters", words */
+    int64_t decay_truncated; /* 1: no cutoff given, truncated at the largest
+                                cutoff (attribute "decay_truncated") */
+    double alpha;            /* > 0: attribute "alpha" (spav) */
+    int64_t nth;             /* > 0: attribute "n" (nearest_n) */
+    int unreached_minutes;   /* 1: values are minutes, +inf written as
+                                AM_UNREACHED_MIN ("unreachable_value") */
+    const uint8_t *flag;     /* [n_cells] AM_RF_REACH_*: reach/<name>; NULL:
+                                not written */
+    int64_t fac_no_demand;   /* attribute "facilities_no_demand" (>= 0) */
 } am_rf_measure;
+
+/* reach/<measure>: int32 per populated cell (kernels/fca.h's flags). */
+#define AM_RF_REACH_OK 0   /* something within reach */
+#define AM_RF_REACH_NONE 1 /* on the network, nothing within reach */
+#define AM_RF_REACH_OFF 2  /* off the network */
 
 /* One facility set: group /results/<name>. */
 typedef struct am_rf_set {

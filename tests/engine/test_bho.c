@@ -114,7 +114,10 @@ static const char *hex5_scenario =
     "demand: {path: land_use_5hex.csv, field: population}\n"
     "supply: {path: land_use_5hex.csv, field: jobs}\n"
     "measures:\n"
-    "  - {name: 2sfca, type: 2sfca, threshold_min: 45}\n";
+    "  - {name: 2sfca, type: 2sfca, threshold_min: 45}\n"
+    "  - {name: bfca, type: bfca, threshold_min: 45}\n"
+    "  - {name: gravity, type: gravity, decay: {type: exponential, beta: "
+    "0.1}}\n";
 
 static void test_5hex_oracle(void **state)
 {
@@ -134,14 +137,19 @@ static void test_5hex_oracle(void **state)
                    decay, id, &want) != 4)
             continue; /* the header */
         assert_string_equal(decay, "binary_45");
-        if (strcmp(method, "2sfca") != 0)
-            continue; /* BFCA: with kernels/fca.c */
         double got = csv_value(csv, id, method);
         if (fabs(round(got * 1e4) / 1e4 - want) > 1e-9)
             fail_msg("%s %s: %.6f, Ipea's oracle %.4f", method, id, got, want);
         checked++;
     }
-    assert_int_equal(checked, 5);
+    assert_int_equal(checked, 10);
+    /* a smooth decay without cutoff is not truncated in a matrix scenario
+       (60 min, the default largest cutoff, would keep only the first
+       term): jobs of 57b, 597, 5b3, 5cf at 60, 70, 68 and 64 min */
+    double g =
+        82 * exp(-6.0) + 308 * exp(-7.0) + 100 * exp(-6.8) + 109 * exp(-6.4);
+    double got = csv_value(csv, "89a88cd909bffff", "gravity");
+    assert_true(fabs(got - g) <= 1e-12 * g);
     free(csv);
     free(expected);
 }

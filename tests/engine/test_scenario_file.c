@@ -277,8 +277,11 @@ static void test_wrong_types(void **state)
                  "facilities: health.gpkg\n",
                  "'facilities' must be a list of mappings", 3, 13);
     expect_error(BASE_YAML "roads2: 1\n", "did you mean 'roads'", 7, 1);
-    expect_error(BASE_YAML "measures:\n  - type: e2sfca\n",
-                 "unknown measure type 'e2sfca'", 8, 11);
+    expect_error(BASE_YAML "measures:\n  - type: e2sfc\n",
+                 "unknown measure type 'e2sfc' (expected one of: 2sfca, "
+                 "e2sfca, kd2sfca, 3sfca, m2sfca, bfca, spav, gravity, "
+                 "cumulative, nearest_n); did you mean 'e2sfca'?",
+                 8, 11);
     expect_error("roads: {path: r.pbf, profile: bike}\n"
                  "population: {path: p.tif}\nfacilities: {path: f.gpkg}\n",
                  "unknown profile 'bike'", 1, 31);
@@ -323,10 +326,8 @@ static void test_values(void **state)
         "'facilities[0].capacity_by_class.clinic' must be >= 0", 7, 47);
     expect_error(BASE_YAML "    default_capacity: -1\n",
                  "'facilities[0].default_capacity' must be >= 0", 7, 23);
-    expect_error(BASE_YAML "measures:\n  - threshold_min: 90\n",
-                 "'measures[0].threshold_min' (90) is above the largest "
-                 "cutoff (60 min)",
-                 8, 20);
+    expect_error(BASE_YAML "measures:\n  - threshold_min: 1441\n",
+                 "'measures[0].threshold_min' must be > 0 and <= 1440", 8, 20);
     expect_error(BASE_YAML "measures:\n  - threshold_min: 0\n",
                  "'measures[0].threshold_min' must be > 0", 8, 20);
     expect_error(BASE_YAML "cutoffs_min: [15, 60, 30]\n",
@@ -352,7 +353,7 @@ static void test_values(void **state)
                            "  - {threshold_min: 30}\n",
                  "'measures[1].name': duplicate measure name '2sfca_30min' "
                  "(also measures[0], line 8; an unnamed measure is named "
-                 "<type>_<threshold>min)",
+                 "<type>[_<decay>]_<cutoff>min: name them)",
                  9, 0);
     expect_error(BASE_YAML "measures:\n  - threshold_min: 15\n"
                            "  - name: 2sfca_15min\n    threshold_min: 30\n",
@@ -608,7 +609,7 @@ static void test_finalize_api(void **state)
     s->measures = calloc(1, sizeof *s->measures);
     s->n_measures = 1;
     s->measures[0].type = AM_MEASURE_TYPE_2SFCA;
-    s->measures[0].threshold_min = 61;
+    s->measures[0].threshold_min = 1441;
     assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
     assert_non_null(strstr(e.msg, "measures[0].threshold_min"));
     s->measures[0].threshold_min = 60;
@@ -948,8 +949,9 @@ static void test_finalize_limits(void **state)
     assert_non_null(m);
     s->measures = m;
     s->n_measures = 2;
-    m[1] =
-        (am_measure_spec){am_strdup(m[0].name), AM_MEASURE_TYPE_2SFCA, 15, 0};
+    m[1] = (am_measure_spec){.name = am_strdup(m[0].name),
+                             .type = AM_MEASURE_TYPE_2SFCA,
+                             .threshold_min = 15};
     assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
     assert_non_null(strstr(e.msg, "'measures[1].name': duplicate measure"));
     /* built in code: no line, and none made up */
@@ -1088,6 +1090,209 @@ static void test_snap_components(void **state)
     am_scenario_destroy(s);
 }
 
+/* issue 9: every measure type and decay through the reader, with their
+ * defaults and default names. */
+static void test_measure_types(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    const char *text =
+        BASE_YAML "cutoffs_min: [15, 30, 60]\n"
+                  "measures:\n"
+                  "  - type: 2sfca\n" /* 0 */
+                  "  - type: 2sfca\n" /* 1 */
+                  "    decay: {type: exponential, beta: 0.1}\n"
+                  "  - type: e2sfca\n" /* 2 */
+                  "  - type: e2sfca\n" /* 3 */
+                  "    name: e2\n"
+                  "    decay: {type: zones, zones: [[5, 1], [15, 0.5]]}\n"
+                  "  - type: kd2sfca\n" /* 4 */
+                  "    threshold_min: 20\n"
+                  "  - {type: 3sfca, threshold_min: 15}\n" /* 5 */
+                  "  - {type: m2sfca, decay: {type: linear, cutoff_min: "
+                  "45}}\n" /* 6 */
+                  "  - {type: bfca, decay: {type: gaussian, sigma_min: 10, "
+                  "cutoff_min: 40}}\n"                                /* 7 */
+                  "  - {type: spav, alpha: 1.5, threshold_min: 60}\n" /* 8 */
+                  "  - {type: gravity, decay: {type: power, beta: 1.5, "
+                  "t_min: 1}}\n"                                /* 9 */
+                  "  - {type: cumulative, threshold_min: 90}\n" /* 10 */
+                  "  - {type: nearest_n, n: 3}\n"               /* 11 */
+                  "  - {type: 2sfca, decay: {type: logistic, t_half_min: 20, "
+                  "sd_min: 5}}\n" /* 12 */
+                  "  - {type: 2sfca, decay: {type: dai_gaussian, cutoff_min: "
+                  "25}}\n" /* 13 */
+                  "  - {type: 2sfca, decay: {type: step, cutoff_min: 45}}\n";
+    if (parse(text, &s, &e) != AM_OK)
+        fail_msg("%ld: %s", e.line, e.msg);
+    assert_int_equal(s->n_measures, 15);
+    const char *names[] = {"2sfca_30min",         "2sfca_exponential",
+                           "e2sfca_30min",        "e2",
+                           "kd2sfca_20min",       "3sfca_15min",
+                           "m2sfca_linear_45min", "bfca_gaussian_40min",
+                           "spav_60min",          "gravity_power",
+                           "cumulative_90min",    "nearest3_30min",
+                           "2sfca_logistic",      "2sfca_dai_gaussian_25min",
+                           "2sfca_45min"};
+    const am_measure_type types[] = {
+        AM_MEASURE_TYPE_2SFCA,      AM_MEASURE_TYPE_2SFCA,
+        AM_MEASURE_TYPE_E2SFCA,     AM_MEASURE_TYPE_E2SFCA,
+        AM_MEASURE_TYPE_KD2SFCA,    AM_MEASURE_TYPE_3SFCA,
+        AM_MEASURE_TYPE_M2SFCA,     AM_MEASURE_TYPE_BFCA,
+        AM_MEASURE_TYPE_SPAV,       AM_MEASURE_TYPE_GRAVITY,
+        AM_MEASURE_TYPE_CUMULATIVE, AM_MEASURE_TYPE_NEAREST_N,
+        AM_MEASURE_TYPE_2SFCA,      AM_MEASURE_TYPE_2SFCA,
+        AM_MEASURE_TYPE_2SFCA};
+    for (int i = 0; i < 15; i++) {
+        assert_string_equal(s->measures[i].name, names[i]);
+        assert_int_equal(s->measures[i].type, types[i]);
+        assert_int_equal(s->measures[i].line,
+                         9 + i + (i > 1) + 2 * (i > 3) + (i > 4));
+    }
+    const am_measure_spec *m = s->measures;
+    assert_true(m[0].threshold_min == 30 && m[0].decay.type == 0);
+    assert_true(m[1].threshold_min == 0 &&
+                m[1].decay.type == AM_DECAY_KIND_EXPONENTIAL &&
+                m[1].decay.beta == 0.1 && m[1].decay.cutoff_min == 0);
+    assert_true(m[2].decay.type == 0 && m[2].threshold_min == 0);
+    assert_true(m[3].decay.type == AM_DECAY_KIND_ZONES &&
+                m[3].decay.n_zones == 2 && m[3].decay.zone_upper_min[1] == 15 &&
+                m[3].decay.zone_weight[1] == 0.5);
+    assert_true(m[4].threshold_min == 20);
+    assert_true(m[8].alpha == 1.5);
+    assert_true(m[9].decay.type == AM_DECAY_KIND_POWER &&
+                m[9].decay.t_min == 1 && m[9].decay.beta == 1.5);
+    assert_true(m[11].n == 3 && m[11].threshold_min == 30);
+    assert_true(m[12].decay.t_half_min == 20 && m[12].decay.sd_min == 5);
+    /* a threshold beyond the largest cutoff is allowed (cumulative 90) */
+    assert_true(m[10].threshold_min == 90);
+    am_scenario_destroy(s);
+}
+
+/* issue 9: the measure and decay errors, each at its line. */
+static void test_measure_errors(void **state)
+{
+    (void)state;
+#define M BASE_YAML "measures:\n"
+    expect_error(M "  - type: gravty\n", "did you mean 'gravity'?", 8, 11);
+    expect_error(M "  - type: 2sfca\n    decay: {type: exponental, beta: 1}\n",
+                 "unknown decay type 'exponental' (expected one of: step, "
+                 "zones, dai_gaussian, gaussian, exponential, power, linear, "
+                 "logistic); did you mean 'exponential'?",
+                 9, 19);
+    expect_error(M "  - type: 2sfca\n    decay: {beta: 1}\n",
+                 "missing required key 'type' in 'measures[0].decay'", 9, 12);
+    expect_error(M "  - type: gravity\n",
+                 "missing required key 'decay' in 'measures[0]'", 8, 5);
+    expect_error(M "  - type: 2sfca\n    decay: {type: exponential}\n",
+                 "missing required key 'beta' in 'measures[0].decay'", 9, 12);
+    expect_error(M "  - type: 2sfca\n    decay: {type: exponential, beta: 0}\n",
+                 "'measures[0].decay.beta' must be > 0", 9, 38);
+    expect_error(M "  - type: 2sfca\n    decay: {type: exponential, beta: "
+                   "-0.1}\n",
+                 "'measures[0].decay.beta' must be > 0", 9, 38);
+    expect_error(M "  - type: 2sfca\n    decay: {type: gaussian, sigma_min: "
+                   "0}\n",
+                 "'measures[0].decay.sigma_min' must be > 0", 9, 40);
+    expect_error(M "  - type: 2sfca\n    decay: {type: step}\n",
+                 "missing required key 'cutoff_min'", 9, 12);
+    expect_error(M "  - type: 2sfca\n    decay: {type: step, cutoff_min: 30, "
+                   "beta: 2}\n",
+                 "'measures[0].decay.beta' is not a parameter of decay 'step' "
+                 "(it takes: cutoff_min)",
+                 9, 47);
+    expect_error(M "  - type: 2sfca\n    decay: {type: zones, zones: [[20, 1], "
+                   "[10, 0.5]]}\n",
+                 "'measures[0].decay.zones' must be strictly ascending", 9, 44);
+    expect_error(M "  - type: 2sfca\n    decay: {type: zones, zones: [[10, "
+                   "1.5]]}\n",
+                 "'measures[0].decay.zones[0] weight' must be >= 0 and <= 1", 9,
+                 39);
+    expect_error(M "  - type: 2sfca\n    decay: {type: zones, zones: [10, "
+                   "1]}\n",
+                 "'measures[0].decay.zones[0]' must be a pair [upper_min, "
+                 "weight]",
+                 9, 34);
+    expect_error(M "  - type: 2sfca\n    threshold_min: 30\n"
+                   "    decay: {type: linear, cutoff_min: 30}\n",
+                 "give threshold_min or decay, not both", 10, 12);
+    expect_error(M "  - type: 2sfca\n    alpha: 2\n",
+                 "'measures[0].alpha': a measure of type 2sfca takes no alpha "
+                 "(spav only)",
+                 9, 12);
+    expect_error(M "  - type: spav\n    n: 2\n",
+                 "'measures[0].n': a measure of type spav takes no n", 9, 8);
+    expect_error(M "  - type: kd2sfca\n    decay: {type: step, cutoff_min: "
+                   "30}\n",
+                 "'measures[0].decay': a measure of type kd2sfca takes no "
+                 "decay",
+                 9, 12);
+    expect_error(M "  - type: e2sfca\n    threshold_min: 30\n",
+                 "'measures[0].threshold_min': a measure of type e2sfca takes "
+                 "no threshold_min",
+                 9, 20);
+    expect_error(M "  - type: e2sfca\n    decay: {type: linear, cutoff_min: "
+                   "30}\n",
+                 "a measure of type e2sfca does not take decay 'linear' "
+                 "(zones only)",
+                 9, 19);
+    expect_error(M "  - type: gravity\n    threshold_min: 30\n",
+                 "takes no threshold_min (give its decay", 9, 20);
+    expect_error(M "  - type: nearest_n\n    n: 0\n",
+                 "'measures[0].n' must be an integer from 1 to 1000", 9, 8);
+    expect_error(M "  - type: spav\n    alpha: 0\n",
+                 "'measures[0].alpha' must be > 0", 9, 12);
+    expect_error(M "  - type: 2sfca\n    decay: {type: power, beta: 1}\n",
+                 "missing required key 't_min'", 9, 12);
+    expect_error(M "  - type: 2sfca\n    decay: {type: logistic, t_half_min: "
+                   "10}\n",
+                 "missing required key 'sd_min'", 9, 12);
+    expect_error(M "  - type: 2sfca\n    decay: {type: linear, cutoff_mn: "
+                   "10}\n",
+                 "did you mean 'cutoff_min'?", 9, 27);
+    /* two default names that meet: named by their decay, not its beta */
+    expect_error(M "  - {type: gravity, decay: {type: exponential, beta: 1}}\n"
+                   "  - {type: gravity, decay: {type: exponential, beta: 2}}\n",
+                 "duplicate measure name 'gravity_exponential'", 9, 0);
+#undef M
+}
+
+/* issue 9: through the API, the same rules (no lines). */
+static void test_measure_api(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(parse(BASE_YAML, &s, &e), AM_OK);
+    am_measure_spec *m = calloc(2, sizeof *m);
+    s->measures = m;
+    s->n_measures = 2;
+    m[0].type = AM_MEASURE_TYPE_2SFCA; /* the issue-4 spec, unchanged */
+    m[0].threshold_min = 30;
+    m[1].type = AM_MEASURE_TYPE_GRAVITY;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'measures[1]': type gravity requires a "
+                                  "decay"));
+    m[1].decay.type = AM_DECAY_KIND_EXPONENTIAL;
+    m[1].decay.beta = -1;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'measures[1].decay': beta must be > 0"));
+    m[1].decay.beta = 0.1;
+    m[1].alpha = 2;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "takes no alpha"));
+    m[1].alpha = 0;
+    m[1].type = (am_measure_type)99;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "unknown measure type 99"));
+    m[1].type = AM_MEASURE_TYPE_GRAVITY;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_OK);
+    assert_string_equal(m[0].name, "2sfca_30min");
+    assert_string_equal(m[1].name, "gravity_exponential");
+    am_scenario_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1110,6 +1315,9 @@ int main(void)
         cmocka_unit_test(test_finalize_limits),
         cmocka_unit_test(test_facility_crs),
         cmocka_unit_test(test_snap_components),
+        cmocka_unit_test(test_measure_types),
+        cmocka_unit_test(test_measure_errors),
+        cmocka_unit_test(test_measure_api),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

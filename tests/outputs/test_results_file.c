@@ -104,15 +104,15 @@ static int setup(void **state)
     d->ratio[0] = 0.25;
     d->ratio[1] = 0;
 
-    d->measure = (am_rf_measure){"2sfca_30min",
-                                 "2sfca",
-                                 "2SFCA accessibility",
-                                 "capacity per person",
-                                 30,
-                                 "Luo and Wang 2003",
-                                 d->access,
-                                 d->demand,
-                                 d->ratio};
+    d->measure = (am_rf_measure){.name = "2sfca_30min",
+                                 .type = "2sfca",
+                                 .long_name = "2SFCA accessibility",
+                                 .units = "capacity per person",
+                                 .threshold_min = 30,
+                                 .reference = "Luo and Wang 2003",
+                                 .access = d->access,
+                                 .demand = d->demand,
+                                 .ratio = d->ratio};
     am_rf_set *s = &d->set;
     s->name = "health";
     s->where = NULL;
