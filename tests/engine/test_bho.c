@@ -24,6 +24,8 @@
 
 #include <accessim.h>
 
+#include "common/alloc.h"
+#include "common/strutil.h"
 #include "common/units.h"
 #include "inputs/matrix.h"
 #include "kernels/decay.h"
@@ -266,12 +268,45 @@ static void test_bho_threads(void **state)
     free(text);
 }
 
+/* A matrix scenario built in code: the same rules as the file's; am_run
+ * refuses it (am_matrix_run runs it). */
+static void test_api_scenario(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error err;
+    assert_int_equal(am_scenario_create(&s), AM_OK);
+    s->matrix_path = am_strdup("m.csv");
+    s->demand_path = am_strdup("z.csv");
+    s->demand_field = am_strdup("population");
+    s->supply_path = am_strdup("z.csv");
+    assert_int_equal(am_scenario_finalize(s, &err), AM_ERR_SCENARIO);
+    assert_non_null(strstr(err.msg, "missing required key 'supply.field'"));
+    s->supply_field = am_strdup("jobs");
+    s->roads_path = am_strdup("roads.pbf");
+    assert_int_equal(am_scenario_finalize(s, &err), AM_ERR_SCENARIO);
+    assert_non_null(strstr(err.msg, "'roads' and 'matrix' both given"));
+    am_free(s->roads_path);
+    s->roads_path = NULL;
+    assert_int_equal(am_scenario_finalize(s, &err), AM_OK);
+    assert_true(am_scenario_is_matrix(s));
+    assert_string_equal(s->matrix_from_field, "from_id");
+    assert_string_equal(s->matrix_time_unit, "minutes");
+    assert_string_equal(s->demand_id_field, "id");
+    assert_string_equal(s->output_path, "scenario.csv");
+    am_run_summary *sum = NULL;
+    assert_int_equal(am_run(s, NULL, &sum, &err), AM_ERR_USAGE);
+    assert_non_null(strstr(err.msg, "am_matrix_run"));
+    am_scenario_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_5hex_oracle),
         cmocka_unit_test(test_5hex_oracle_kernels),
         cmocka_unit_test(test_bho_threads),
+        cmocka_unit_test(test_api_scenario),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
