@@ -172,6 +172,12 @@ const am_measure_info *am_measure_infos(int *n)
     return table;
 }
 
+int am_measure_has_supply_identity(const am_measure_info *info)
+{
+    return info != NULL &&
+           (info->method == AM_FCA_2SFCA || info->method == AM_FCA_3SFCA);
+}
+
 const char *am_measure_type_list(void)
 {
     return "2sfca, e2sfca, kd2sfca, 3sfca, m2sfca, bfca, spav, gravity, "

@@ -57,6 +57,11 @@ const am_measure_info *am_measure_info_named(const char *name);
 /* The entries, in the scenario reference's order ([*n]). */
 const am_measure_info *am_measure_infos(int *n);
 
+/* 1 when sum_i P_i A_i = sum_{j: D_j > 0} S_j holds (2SFCA with any
+ * decay, E2SFCA, KD2SFCA, 3SFCA; not M2SFCA, whose squared weights keep
+ * part of the supply, nor BFCA, whose A_i is not per person). */
+int am_measure_has_supply_identity(const am_measure_info *info);
+
 /* "2sfca, e2sfca, ...": the type names, for messages. */
 const char *am_measure_type_list(void);
 

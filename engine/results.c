@@ -31,6 +31,14 @@
 #include "kernels/fca.h"
 #include "kernels/measures.h"
 #include "kernels/nearest.h"
+#include "outputs/results_file.h"
+
+_Static_assert(AM_RESULTS_REACH_OK == AM_FCA_CELL_OK &&
+                   AM_RESULTS_REACH_NONE == AM_FCA_CELL_NONE &&
+                   AM_RESULTS_REACH_OFF == AM_FCA_CELL_OFF &&
+                   AM_RF_REACH_NONE == AM_FCA_CELL_NONE &&
+                   AM_RF_REACH_OFF == AM_FCA_CELL_OFF,
+               "one encoding of the reach flags");
 
 /*
  * Resolves every measure (engine/measure_registry.h) into r->plans and
@@ -80,6 +88,14 @@ static am_status check_access_range(const am_results *r, int m, am_error *err)
     }
     if (worst <= FLT_MAX)
         return AM_OK;
+    if (!r->plans[m].info->has_ratio)
+        return am_error_set(
+            err, AM_ERR_INVALID, f->path[0] != '\0' ? f->path : NULL,
+            "set '%s', measure '%s': its values reach %.4g %s, beyond the "
+            "float32 output's range (%.4g): check the capacities' unit and "
+            "the decay's parameters",
+            f->name, f->m->s->measures[m].name, worst, r->plans[m].info->units,
+            FLT_MAX);
     int32_t j_max = 0;
     for (int32_t j = 1; j < n_fac; j++)
         if (!(ratio[j] <= ratio[j_max]))
@@ -406,6 +422,21 @@ const double *am_results_site_ratio(const am_results *r, int measure)
     if (r == NULL || measure < 0 || measure >= r->n_measures)
         return NULL;
     return r->site_ratio + (size_t)measure * (size_t)r->n_sites;
+}
+
+const uint8_t *am_results_reach(const am_results *r, int measure)
+{
+    if (r == NULL || measure < 0 || measure >= r->n_measures)
+        return NULL;
+    return r->flag + (size_t)measure * (size_t)r->n_cells;
+}
+
+int32_t am_results_sites_no_demand(const am_results *r, int measure)
+{
+    if (r == NULL || measure < 0 || measure >= r->n_measures ||
+        r->fac_no_demand == NULL)
+        return -1;
+    return r->fac_no_demand[measure];
 }
 
 const double *am_results_coverage(const am_results *r, int *n_cutoffs)

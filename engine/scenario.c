@@ -238,6 +238,7 @@ static const char *const reserved_measure_names[] = {"nearest_time_min",
                                                      "facilities",
                                                      "coverage",
                                                      "reach",
+                                                     "per_person",
                                                      NULL};
 
 const char *am_scenario_name_problem(const char *name, int is_measure)

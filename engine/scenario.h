@@ -54,7 +54,7 @@
  * follow one rule: 1 to AM_NAME_MAX bytes of [A-Za-z0-9_-], unique among
  * the sets (or the measures), and a measure is not named like a dataset
  * every set group holds (nearest_time_min, nearest_facility, facilities,
- * coverage, reach: the group of the measures' reach flags).
+ * coverage, and the groups reach and per_person).
  */
 #define AM_NAME_MAX 64
 

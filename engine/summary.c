@@ -23,7 +23,8 @@ static double pct(double part, double whole)
 
 /*
  * Measure m of set s: its mean and median as today (ratio methods in
- * capacity per person, with the 2SFCA identity where it holds), then its
+ * capacity per person, with the identity sum P A = sum S where it holds:
+ * 2SFCA with any decay and 3SFCA; not M2SFCA nor BFCA), then its
  * decay, the facilities with no demand in reach and the people with
  * nothing in reach (engine/measure_registry.h names the type).
  */
@@ -42,7 +43,7 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                 "%.6g%s, median %.6g; per 10,000 people: mean %.4g, median "
                 "%.4g\n",
                 r->measure_names[m], s->access_mean[m],
-                info->method != AM_FCA_M2SFCA
+                am_measure_has_supply_identity(info)
                     ? " (= capacity within reach of someone / population)"
                     : "",
                 s->access_median[m], s->access_mean[m] * 1e4,

@@ -46,6 +46,7 @@ static am_rf_measure measure_desc(const am_measure_spec *ms,
     if (info->takes & AM_MP_N)
         d.nth = pl->n;
     d.unreached_minutes = info->method == AM_FCA_NTH_NEAREST;
+    d.per_person = info->method == AM_FCA_SPAV;
     d.flag = res->flag + (size_t)k * (size_t)res->n_cells;
     d.fac_no_demand = res->fac_no_demand[k] > 0 ? res->fac_no_demand[k] : 0;
     return d;

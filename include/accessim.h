@@ -847,7 +847,9 @@ AM_API void am_results_destroy(am_results *r);
  * Per populated cell (in am_model_cell_ids order, borrowed
  * [am_model_cell_count]): nearest time (AM_RESULTS_UNREACHED when no site
  * within the largest cutoff, or off network) and the nearest site's index
- * (-1 then); measure m's accessibility (capacity per person).
+ * (-1 then); measure m's values (accessibility in capacity per person,
+ * or the measure's unit: docs/scenario.md; nearest_n: minutes, +inf when
+ * fewer than n facilities are within reach).
  */
 #define AM_RESULTS_UNREACHED ((uint32_t)0x7FFFFFFFu)
 AM_API const uint32_t *am_results_nearest_ds(const am_results *r);
@@ -858,6 +860,17 @@ AM_API const double *am_results_access(const am_results *r, int measure);
  * of measure m. */
 AM_API const double *am_results_site_demand(const am_results *r, int measure);
 AM_API const double *am_results_site_ratio(const am_results *r, int measure);
+
+/* issue 9: measure m's reach per populated cell (borrowed
+ * [am_model_cell_count]): AM_RESULTS_REACH_OK (something within reach),
+ * _NONE (on the network, nothing within reach: value 0), _OFF (off the
+ * network: value 0); and its facilities with no demand within reach
+ * (their ratio is NaN; -1: the measure has no ratio). */
+#define AM_RESULTS_REACH_OK 0
+#define AM_RESULTS_REACH_NONE 1
+#define AM_RESULTS_REACH_OFF 2
+AM_API const uint8_t *am_results_reach(const am_results *r, int measure);
+AM_API int32_t am_results_sites_no_demand(const am_results *r, int measure);
 
 /* Population within each scenario cutoff (borrowed [n_cutoffs]). */
 AM_API const double *am_results_coverage(const am_results *r, int *n_cutoffs);

@@ -522,15 +522,38 @@ static am_status write_reach(rf_ctx *c, am_h5 *h, const am_rf_measure *ms,
     return rc;
 }
 
-/* One raster per measure, with its method's attributes, and its reach
- * flags in the group reach/. */
+/* per_person/<measure>: the measure's value divided by the cell's
+ * population (spatial availability's v_i = V_i / P_i). */
+static am_status write_per_person(rf_ctx *c, am_h5 *h, const am_rf_measure *ms,
+                                  const char *g)
+{
+    const am_rf_population *p = &c->d->population;
+    char path[OBJECT_MAX];
+    float *r = am_alloc_array((size_t)p->n_cells, sizeof *r);
+    if (r == NULL)
+        return nomem(c);
+    for (int64_t i = 0; i < p->n_cells; i++)
+        r[i] = (float)(ms->access[i] / p->pop[i]);
+    am_h5_raster_info info = {"the measure per person of the cell",
+                              or_empty(ms->units)};
+    am_status rc =
+        put_name(c, path, sizeof path, "%s/per_person/%s", g, ms->name);
+    AM_TRY(am_h5_write_raster_sparse_f32(h, path, p->n_cells, p->cell, r,
+                                         AM_FILL_F32, &info, c->err));
+    am_free(r);
+    return rc;
+}
+
+/* One raster per measure, with its method's attributes, its reach flags
+ * in the group reach/ and (spatial availability) its value per person in
+ * per_person/. */
 static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                                     const char *g)
 {
     const am_rf_population *p = &c->d->population;
     char path[OBJECT_MAX];
     am_status rc = AM_OK;
-    int reach = 0;
+    int reach = 0, per_person = 0;
     for (int32_t m = 0; rc == AM_OK && m < set->n_measures; m++) {
         const am_rf_measure *ms = &set->measures[m];
         float *r = cells_f32(c, ms->access);
@@ -559,6 +582,14 @@ static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                 reach = 1;
             }
             AM_TRY(write_reach(c, h, ms, g));
+        }
+        if (rc == AM_OK && ms->per_person) {
+            if (!per_person) {
+                AM_TRY(put_name(c, path, sizeof path, "%s/per_person", g));
+                AM_TRY(am_h5_make_group(h, path, c->err));
+                per_person = 1;
+            }
+            AM_TRY(write_per_person(c, h, ms, g));
         }
     }
     return rc;
@@ -758,7 +789,8 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
     for (int32_t k = 0; k < d->n_sets; k++) {
         c->raster_total += 2 + d->sets[k].n_measures;
         for (int32_t m = 0; m < d->sets[k].n_measures; m++)
-            c->raster_total += d->sets[k].measures[m].flag != NULL;
+            c->raster_total += (d->sets[k].measures[m].flag != NULL) +
+                               (d->sets[k].measures[m].per_person != 0);
     }
     if (progress != NULL)
         am_h5_set_progress(h, raster_progress, c);

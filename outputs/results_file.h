@@ -173,6 +173,8 @@ typedef struct am_rf_measure {
     const uint8_t *flag;     /* [n_cells] AM_RF_REACH_*: reach/<name>; NULL:
                                 not written */
     int64_t fac_no_demand;   /* attribute "facilities_no_demand" (>= 0) */
+    int per_person;          /* 1: also per_person/<name> = value / the cell's
+                                population (spatial availability's v_i) */
 } am_rf_measure;
 
 /* reach/<measure>: int32 per populated cell (kernels/fca.h's flags). */

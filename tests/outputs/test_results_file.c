@@ -201,6 +201,11 @@ static int has_attr(hid_t f, const char *obj, const char *name)
 
 /* ---- tests ------------------------------------------------------------ */
 
+static int exists_in(hid_t f, const char *path)
+{
+    return H5Lexists(f, path, H5P_DEFAULT) > 0;
+}
+
 static void test_layout(void **state)
 {
     desc *d = *state;
@@ -296,6 +301,84 @@ static void test_layout(void **state)
     H5Fclose(f);
 }
 
+/* issue 9: a ratio measure with its reach flags and attributes, and a
+ * measure without a ratio (no facility columns) whose values are minutes
+ * (+inf written as the unreachable value). */
+static void test_measure_kinds(void **state)
+{
+    desc *d = *state;
+    am_error err;
+    am_error_clear(&err);
+    const uint8_t flag[3] = {0, 2, 1};
+    const double minutes[3] = {12.5, INFINITY, INFINITY};
+    am_rf_measure ms[2];
+    ms[0] = d->measure;
+    ms[0].formula = "A_i = sum_j R_j f(t_ij)";
+    ms[0].decay = "exponential";
+    ms[0].decay_formula = "f(t) = exp(-beta t)";
+    ms[0].decay_parameters = "exponential beta 0.1 per min, cutoff 30 min";
+    ms[0].decay_truncated = 1;
+    ms[0].flag = flag;
+    ms[0].fac_no_demand = 1;
+    ms[0].per_person = 1;
+    ms[1] = (am_rf_measure){.name = "nearest3_60min",
+                            .type = "nearest_n",
+                            .long_name = "travel time to the n-th nearest",
+                            .units = "minutes",
+                            .threshold_min = 60,
+                            .reference = "",
+                            .access = minutes,
+                            .decay = "step",
+                            .nth = 3,
+                            .unreached_minutes = 1,
+                            .flag = flag};
+    d->set.measures = ms;
+    d->set.n_measures = 2;
+    am_status rc = am_rf_write(d->out, &d->file, NULL, NULL, &err);
+    d->set.measures = &d->measure;
+    d->set.n_measures = 1;
+    assert_int_equal(rc, AM_OK);
+    hid_t f = H5Fopen(d->out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    /* reach/<measure>: the flags at the cells, the fill elsewhere */
+    int32_t r[6];
+    read_all(f, "/results/health/reach/2sfca_30min", H5T_NATIVE_INT32, r);
+    const int32_t want_r[6] = {0, AM_FILL_I32, 2, AM_FILL_I32, 1, AM_FILL_I32};
+    assert_memory_equal(r, want_r, sizeof r);
+    assert_true(exists_in(f, "/results/health/reach/nearest3_60min"));
+    /* per_person/<measure>: value / population (spav's v_i) */
+    float v[6];
+    read_all(f, "/results/health/per_person/2sfca_30min", H5T_NATIVE_FLOAT, v);
+    assert_true(v[0] == (float)(d->access[0] / d->pop[0]) &&
+                v[2] == (float)(d->access[1] / d->pop[1]) &&
+                v[4] == (float)(d->access[2] / d->pop[2]) &&
+                v[1] == AM_FILL_F32);
+    assert_false(exists_in(f, "/results/health/per_person/nearest3_60min"));
+    const char *attrs[] = {"formula",         "decay",
+                           "decay_formula",   "decay_parameters",
+                           "decay_truncated", "facilities_no_demand",
+                           "measure",         "threshold_min",
+                           "reference",       NULL};
+    for (int i = 0; attrs[i] != NULL; i++)
+        assert_true(has_attr(f, "/results/health/2sfca_30min", attrs[i]));
+    assert_false(has_attr(f, "/results/health/2sfca_30min", "n"));
+    assert_true(has_attr(f, "/results/health/nearest3_60min", "n"));
+    assert_true(
+        has_attr(f, "/results/health/nearest3_60min", "unreachable_value"));
+    /* minutes, -1 where fewer than n facilities are within reach */
+    float t[6];
+    read_all(f, "/results/health/nearest3_60min", H5T_NATIVE_FLOAT, t);
+    assert_true(t[0] == 12.5f && t[2] == AM_UNREACHED_MIN &&
+                t[4] == AM_UNREACHED_MIN && t[1] == AM_FILL_F32);
+    /* no ratio: no facility columns for it, the ratio measure's as before */
+    assert_false(exists_in(
+        f, "/results/health/facilities/catchment_population_nearest3_60min"));
+    assert_false(
+        exists_in(f, "/results/health/facilities/ratio_nearest3_60min"));
+    assert_true(exists_in(f, "/results/health/facilities/ratio_2sfca_30min"));
+    H5Fclose(f);
+}
+
 static void test_fingerprints(void **state)
 {
     desc *d = *state;
@@ -376,6 +459,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_measure_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fingerprints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_descriptions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
