@@ -31,6 +31,8 @@ static void usage(FILE *f)
         "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
         "for the facility sets of a scenario file and writes one HDF5 "
         "file.\n"
+        "A matrix scenario (matrix:, demand:, supply:) reads a travel-time\n"
+        "table instead of roads and writes a per-zone CSV (-o: its path).\n"
         "prepare reads the road network once into a prepared-graph file\n"
         "(roads.cache, default <scenario stem>.amgraph next to the "
         "scenario)\n"
