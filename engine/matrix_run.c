@@ -254,18 +254,58 @@ static am_status compute(matrix_ctx *c)
     return rc;
 }
 
+/*
+ * The CSV: one column per measure in scenario order; a spav measure is
+ * followed by <name>_per_person, v_i = V_i / P_i (NaN where P_i = 0), as
+ * the network mode's per_person/ group.
+ */
 static am_status write_output(matrix_ctx *c)
 {
     int32_t n = am_zone_table_count(c->demand);
+    int n_m = c->sum->n_measures, n_cols = 0;
+    const double *pop = am_zone_table_values(c->demand);
+    am_status rc = AM_OK;
     const char **ids = am_malloc((size_t)n * sizeof *ids);
-    if (ids == NULL)
-        return nomem(c);
+    const char **names = am_calloc((size_t)n_m * 2, sizeof *names);
+    const double **cols = am_calloc((size_t)n_m * 2, sizeof *cols);
+    char **owned = am_calloc((size_t)n_m, sizeof *owned);
+    double **per = am_calloc((size_t)n_m, sizeof *per);
+    if (ids == NULL || names == NULL || cols == NULL || owned == NULL ||
+        per == NULL) {
+        rc = nomem(c);
+        goto done;
+    }
     for (int32_t i = 0; i < n; i++)
         ids[i] = am_zone_table_id(c->demand, i);
-    am_status rc = am_zone_csv_write(
-        c->out_path, &c->guard, c->s->demand_id_field, n, ids,
-        c->sum->n_measures, (const char *const *)c->sum->measure_names,
-        (const double *const *)c->values, c->err);
+    for (int k = 0; k < n_m; k++) {
+        names[n_cols] = c->sum->measure_names[k];
+        cols[n_cols++] = c->values[k];
+        if (c->plans[k].info->method != AM_FCA_SPAV)
+            continue;
+        size_t len = strlen(c->sum->measure_names[k]) + sizeof "_per_person";
+        owned[k] = am_malloc(len);
+        per[k] = am_malloc((size_t)n * sizeof **per);
+        if (owned[k] == NULL || per[k] == NULL) {
+            rc = nomem(c);
+            goto done;
+        }
+        snprintf(owned[k], len, "%s_per_person", c->sum->measure_names[k]);
+        for (int32_t i = 0; i < n; i++)
+            per[k][i] = pop[i] > 0 ? c->values[k][i] / pop[i] : NAN;
+        names[n_cols] = owned[k];
+        cols[n_cols++] = per[k];
+    }
+    rc = am_zone_csv_write(c->out_path, &c->guard, c->s->demand_id_field, n,
+                           ids, n_cols, names, cols, c->err);
+done:
+    for (int k = 0; owned != NULL && per != NULL && k < n_m; k++) {
+        am_free(owned[k]);
+        am_free(per[k]);
+    }
+    am_free(owned);
+    am_free(per);
+    am_free(names);
+    am_free(cols);
     am_free(ids);
     return rc;
 }

@@ -119,7 +119,9 @@ static const char *hex5_scenario =
     "  - {name: 2sfca, type: 2sfca, threshold_min: 45}\n"
     "  - {name: bfca, type: bfca, threshold_min: 45}\n"
     "  - {name: gravity, type: gravity, decay: {type: exponential, beta: "
-    "0.1}}\n";
+    "0.1}}\n"
+    "  - {name: spav, type: spav, threshold_min: 45}\n"
+    "  - {name: near2, type: nearest_n, n: 2, threshold_min: 45}\n";
 
 static void test_5hex_oracle(void **state)
 {
@@ -152,6 +154,20 @@ static void test_5hex_oracle(void **state)
         82 * exp(-6.0) + 308 * exp(-7.0) + 100 * exp(-6.8) + 109 * exp(-6.4);
     double got = csv_value(csv, "89a88cd909bffff", "gravity");
     assert_true(fabs(got - g) <= 1e-12 * g);
+    /* spav with alpha 1 per person is 2SFCA (V_i = P_i A_i), written as
+       <name>_per_person next to V_i; NaN for a zone without people */
+    const char *ids[4] = {"89a88cdb57bffff", "89a88cdb597ffff",
+                          "89a88cdb5b3ffff", "89a88cdb5cfffff"};
+    for (int i = 0; i < 4; i++) {
+        double a = csv_value(csv, ids[i], "2sfca");
+        double v = csv_value(csv, ids[i], "spav_per_person");
+        assert_true(fabs(v - a) <= 1e-12 * a);
+    }
+    assert_true(isnan(csv_value(csv, "89a88cd909bffff", "spav_per_person")));
+    /* the 2nd nearest destination: 13 min (597 <-> 5b3); Inf when fewer
+       than 2 are within 45 min */
+    assert_true(csv_value(csv, "89a88cdb597ffff", "near2") == 13.0);
+    assert_true(isinf(csv_value(csv, "89a88cdb57bffff", "near2")));
     free(csv);
     free(expected);
 }
