@@ -26,6 +26,18 @@ static inline uint32_t am_minutes_to_ds(double minutes)
     return (uint32_t)ds;
 }
 
+/* Seconds (a travel-time table's, inputs/matrix.h) to whole deciseconds,
+ * with the rule of am_minutes_to_ds. */
+static inline uint32_t am_seconds_to_ds(double seconds)
+{
+    double ds = seconds * 10.0 + 0.5;
+    if (!(ds >= 1.0))
+        return 0;
+    if (ds >= (double)(AM_TIME_INF - 1))
+        return AM_TIME_INF - 1;
+    return (uint32_t)ds;
+}
+
 /* Deciseconds to minutes, for outputs. */
 static inline double am_ds_to_minutes(uint32_t ds)
 {

@@ -33,6 +33,8 @@ static void usage(FILE *f)
         "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
         "for the facility sets of a scenario file and writes one HDF5 "
         "file.\n"
+        "A matrix scenario (matrix:, demand:, supply:) reads a travel-time\n"
+        "table instead of roads and writes a per-zone CSV (-o: its path).\n"
         "prepare reads the road network once into a prepared-graph file\n"
         "(roads.cache, default <scenario stem>.amgraph next to the "
         "scenario)\n"
@@ -325,6 +327,41 @@ static void apply_threads(const cli_args *c, am_scenario *s)
         s->threads = 0;
 }
 
+/* issue 9: a matrix scenario (am_matrix_run), progress on stderr, the
+ * summary on stdout; takes s. Returns the exit status. */
+static int run_matrix(const cli_args *c, am_scenario *s)
+{
+    am_error err;
+    am_error_clear(&err);
+    catch_signals();
+    progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1, 0};
+    am_run_options opt = am_run_options_default();
+    opt.output_path = c->output;
+    opt.threads = c->threads;
+    opt.progress = progress_cb;
+    opt.progress_user = &ps;
+    am_matrix_summary *sum = NULL;
+    am_status rc = am_matrix_run(s, &opt, &sum, &err);
+    if (progress_open(&ps))
+        fputc('\n', stderr);
+    am_scenario_destroy(s);
+    if (rc == AM_ERR_CANCELLED && interrupted) {
+        fprintf(stderr,
+                "accessim: interrupted; no output written (a file already "
+                "at the output path is left as it was)\n");
+        return 130;
+    }
+    if (rc != AM_OK)
+        return fail(&err);
+    errno = 0;
+    am_matrix_summary_write(sum, stdout);
+    char note[AM_ERROR_FILE_MAX + 40];
+    snprintf(note, sizeof note, " (the output %s was written)",
+             sum->output_path);
+    am_matrix_summary_destroy(sum);
+    return stdout_ok("the summary", note) ? 0 : 1;
+}
+
 /* Runs the scenario with progress and warnings on stderr, the summary on
  * stdout; returns the exit status. */
 static int run_scenario(const cli_args *c, const char *cmdline)
@@ -336,6 +373,8 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     if (rc != AM_OK)
         return fail(&err);
     apply_threads(c, s);
+    if (am_scenario_is_matrix(s))
+        return run_matrix(c, s);
 
     catch_signals();
 
@@ -414,6 +453,12 @@ static int prepare_scenario(const cli_args *c)
     if (rc != AM_OK)
         return fail(&err);
     apply_threads(c, s);
+    if (am_scenario_is_matrix(s)) { /* issue 9 */
+        am_scenario_destroy(s);
+        return usage_error("%s: a matrix scenario has no road network to "
+                           "prepare (use accessim run)%s",
+                           c->scenario_path, "");
+    }
     catch_signals();
     progress_state ps = {c->quiet, isatty(STDERR_FILENO), "", -1, 0};
     am_prepare_options opt = am_prepare_options_default();

@@ -452,6 +452,9 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
         opt = &default_opt;
     if (s == NULL)
         return am_error_set(err, AM_ERR_USAGE, NULL, "no scenario");
+    if (am_scenario_is_matrix(s)) /* issue 9 */
+        return am_error_set(err, AM_ERR_USAGE, s->source_path,
+                            "a matrix scenario: run it with am_matrix_run");
     if (s->n_cutoffs < 1 || s->n_measures < 1 || s->n_facility_sets < 1)
         return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
                             "scenario not finalized (no cutoffs, measures "

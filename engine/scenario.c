@@ -27,6 +27,7 @@
 #include "common/strutil.h"
 #include "common/unique.h"
 #include "common/units.h"
+#include "engine/matrix_scenario.h"
 #include "geo/join_grid.h"
 #include "inputs/road_fields.h"
 #include "inputs/road_profile.h"
@@ -202,6 +203,14 @@ void am_scenario_destroy(am_scenario *s)
     }
     am_free(s->output_path);
     am_free(s->cutoffs_min);
+    /* issue 9, matrix input */
+    char **matrix_strings[] = {
+        &s->matrix_path,       &s->matrix_from_field, &s->matrix_to_field,
+        &s->matrix_time_field, &s->matrix_time_unit,  &s->demand_path,
+        &s->demand_id_field,   &s->demand_field,      &s->supply_path,
+        &s->supply_id_field,   &s->supply_field};
+    for (size_t i = 0; i < sizeof matrix_strings / sizeof *matrix_strings; i++)
+        am_free(*matrix_strings[i]);
     am_free(s);
 }
 
@@ -718,8 +727,12 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
 {
     am_status rc = AM_OK;
     const char *file = s->source_path;
+    /* issue 9: a matrix scenario has no roads, population or facilities */
+    int matrix = am_scenario_is_matrix(s);
+    if ((rc = am_matrix_scenario_check(s, err)) != AM_OK)
+        return rc;
 
-    if (s->roads_path == NULL || s->roads_path[0] == '\0')
+    if (!matrix && (s->roads_path == NULL || s->roads_path[0] == '\0'))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "missing required key 'roads.path'");
     if (s->profile == NULL) {
@@ -740,7 +753,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
     am_profile prof;
     if ((rc = am_scenario_profile(s, &prof, err)) != AM_OK)
         return rc;
-    if (s->population_path == NULL || s->population_path[0] == '\0')
+    if (!matrix &&
+        (s->population_path == NULL || s->population_path[0] == '\0'))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "missing required key 'population.path'");
     if (s->population_band < 1)
@@ -784,7 +798,7 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
     if ((rc = check_speed_zones(s, err)) != AM_OK)
         return rc;
 
-    if (s->n_facility_sets < 1 || s->facility_sets == NULL)
+    if (!matrix && (s->n_facility_sets < 1 || s->facility_sets == NULL))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "missing required key 'facilities' (at least one "
                             "facility set with a 'path')");
@@ -828,6 +842,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
                             "'name' must be non-empty and contain no '/' "
                             "(got '%s')",
                             s->name);
+    if ((rc = am_matrix_scenario_output(s, err)) != AM_OK)
+        return rc;
     if (s->output_path == NULL) {
         size_t n = strlen(s->name) + sizeof ".h5";
         s->output_path = am_malloc(n);

@@ -96,8 +96,9 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                         " minutes (24 h)"};
 
 static const char *const top_keys[] = {
-    "name", "threads",    "output",      "roads",    "population",
-    "snap", "facilities", "cutoffs_min", "measures", NULL};
+    "name",   "threads",    "output",      "roads",    "population",
+    "snap",   "facilities", "cutoffs_min", "measures", "matrix",
+    "demand", "supply",     NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
@@ -1543,6 +1544,112 @@ static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
     return unique_names(c, n, items, "measures", "measure", names, count);
 }
 
+/* ---- issue 9, matrix input: matrix, demand, supply ---------------------- */
+
+static const char *const matrix_keys[] = {
+    "path", "from_field", "to_field", "time_field", "time_unit", NULL};
+static const char *const zone_table_keys[] = {"path", "id_field", "field",
+                                              NULL};
+
+static am_status parse_matrix(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    am_status rc = check_mapping(c, n, "matrix", matrix_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "matrix", "path", &s->matrix_path);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "matrix", "from_field", &s->matrix_from_field);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "matrix", "to_field", &s->matrix_to_field);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "matrix", "time_field", &s->matrix_time_field);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "matrix", "time_unit", &s->matrix_time_unit);
+    if (rc == AM_OK && s->matrix_time_unit != NULL &&
+        strcmp(s->matrix_time_unit, "minutes") != 0 &&
+        strcmp(s->matrix_time_unit, "seconds") != 0)
+        rc = perr(c, lookup(c, n, "time_unit"),
+                  "'matrix.time_unit' must be 'minutes' or 'seconds' (got "
+                  "'%s')",
+                  s->matrix_time_unit);
+    if (rc == AM_OK && s->matrix_path == NULL)
+        rc = perr(c, n, "missing required key 'path' in 'matrix'");
+    return rc;
+}
+
+/* demand: or supply: {path, id_field, field}. */
+static am_status parse_zone_table(const parse_ctx *c, const yaml_node_t *n,
+                                  const char *where, char **path,
+                                  char **id_field, char **field)
+{
+    am_status rc = check_mapping(c, n, where, zone_table_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "path", path);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "id_field", id_field);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "field", field);
+    if (rc == AM_OK && *path == NULL)
+        rc = perr(c, n, "missing required key 'path' in '%s'", where);
+    if (rc == AM_OK && *field == NULL)
+        rc =
+            perr(c, n,
+                 "missing required key 'field' in '%s' (the column holding "
+                 "each zone's %s)",
+                 where, strcmp(where, "demand") == 0 ? "population" : "supply");
+    return rc;
+}
+
+static am_status parse_demand(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    return parse_zone_table(c, n, "demand", &s->demand_path,
+                            &s->demand_id_field, &s->demand_field);
+}
+
+static am_status parse_supply(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    return parse_zone_table(c, n, "supply", &s->supply_path,
+                            &s->supply_id_field, &s->supply_field);
+}
+
+/*
+ * A matrix scenario (matrix:, demand:, supply:) has no roads, population,
+ * facilities or snap; the error points at the key given second.
+ */
+static am_status check_mode(const parse_ctx *c, const yaml_node_t *root)
+{
+    static const char *const matrix_side[] = {"matrix", "demand", "supply"};
+    static const char *const network_side[] = {"roads", "population",
+                                               "facilities", "snap"};
+    const yaml_node_t *m = NULL, *k = NULL;
+    const char *mk = NULL, *nk = NULL;
+    for (int i = 0; i < 3 && m == NULL; i++)
+        if ((m = lookup(c, root, matrix_side[i])) != NULL)
+            mk = matrix_side[i];
+    for (int i = 0; i < 4 && k == NULL; i++)
+        if ((k = lookup(c, root, network_side[i])) != NULL)
+            nk = network_side[i];
+    if (m != NULL && k != NULL) {
+        int m_later = m->start_mark.index > k->start_mark.index;
+        return perr(c, m_later ? m : k,
+                    "'%s' and '%s' both given: a matrix scenario (matrix, "
+                    "demand, supply) has no roads, population, facilities "
+                    "or snap; remove one side",
+                    m_later ? mk : nk, m_later ? nk : mk);
+    }
+    if (m == NULL)
+        return AM_OK;
+    for (int i = 0; i < 3; i++)
+        if (lookup(c, root, matrix_side[i]) == NULL)
+            return perr(c, m,
+                        "'%s' needs '%s': a matrix scenario has 'matrix', "
+                        "'demand' and 'supply'",
+                        mk, matrix_side[i]);
+    return AM_OK;
+}
+
 static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
 {
     am_scenario *s = c->s;
@@ -1562,7 +1669,11 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
         {"roads", parse_roads},         {"population", parse_population},
         {"snap", parse_snap},           {"facilities", parse_facilities},
         {"cutoffs_min", parse_cutoffs}, {"measures", parse_measures},
+        {"matrix", parse_matrix},       {"demand", parse_demand},
+        {"supply", parse_supply},
     };
+    if (rc == AM_OK)
+        rc = check_mode(c, root);
     for (size_t i = 0; rc == AM_OK && i < sizeof sections / sizeof *sections;
          i++) {
         const yaml_node_t *v = lookup(c, root, sections[i].key);

@@ -370,6 +370,20 @@ typedef struct am_scenario {
 
     char *output_path; /* NULL: <name>.h5 next to the scenario */
     int threads;       /* 0: OpenMP default; at most AM_THREADS_MAX */
+
+    /* issue 9, matrix input (docs/scenario.md, "Matrix scenarios"): a
+       precomputed origin-destination table with demand and supply tables
+       keyed by zone id, instead of roads, population and facilities
+       (am_scenario_is_matrix; the two exclude each other). Run with
+       am_matrix_run; the output (output_path, default <name>.csv) is a
+       per-zone CSV. Field names default to from_id, to_id, travel_time
+       and id; time_unit "minutes" (default) or "seconds"; demand_field
+       and supply_field are required. */
+    char *matrix_path;
+    char *matrix_from_field, *matrix_to_field, *matrix_time_field;
+    char *matrix_time_unit;
+    char *demand_path, *demand_id_field, *demand_field;
+    char *supply_path, *supply_id_field, *supply_field;
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */
@@ -864,6 +878,60 @@ AM_API int32_t am_results_sites_no_demand(const am_results *r, int measure);
 
 /* Population within each scenario cutoff (borrowed [n_cutoffs]). */
 AM_API const double *am_results_coverage(const am_results *r, int *n_cutoffs);
+
+/* ---- matrix runs (issue 9, matrix input) ------------------------------ */
+
+/*
+ * Whether s is a matrix scenario (matrix, demand and supply: a precomputed
+ * origin-destination table instead of roads, population and facilities).
+ */
+AM_API int am_scenario_is_matrix(const am_scenario *s);
+
+/* What one matrix run read, computed and wrote. */
+#define AM_MATRIX_DECAY_TEXT 256
+typedef struct am_matrix_summary {
+    char *scenario_name;
+    char *output_path;
+    int threads;
+    int64_t pairs;        /* records of the travel-time table */
+    int32_t zones_demand; /* rows of the demand table (origins) */
+    int32_t zones_supply; /* rows of the supply table (destinations) */
+    int32_t origins_used; /* demand zones with a pair in the table */
+    int32_t destinations_used;
+    double max_time_min; /* the table's longest time */
+    double demand_total, supply_total;
+    int n_measures;
+    char **measure_names;    /* [n_measures], scenario order */
+    double *measure_mean;    /* [n_measures] population-weighted mean */
+    int32_t *zones_none;     /* [n_measures] zones reaching nothing */
+    int32_t *dest_no_demand; /* [n_measures] destinations without demand
+                                in reach (ratio undefined, excluded); -1:
+                                the measure has no ratio */
+    char (*measure_decays)[AM_MATRIX_DECAY_TEXT]; /* [n_measures] type and
+                                decay in words */
+    am_phase_stat *phases; /* [n_phases]: read, compute, write */
+    int n_phases;
+    double wall_s;
+    double peak_rss_mib;
+} am_matrix_summary;
+
+/*
+ * Runs matrix scenario s: reads the zone tables and the travel-time table
+ * (inputs/matrix.h: the rules), computes every measure and writes the
+ * per-zone CSV (one row per demand zone, in the demand table's order;
+ * columns: the demand id field, then one per measure in scenario order;
+ * written under a temporary name and renamed when complete). opt may be
+ * NULL (defaults; output_path and threads apply, the memory cap and cache
+ * do not). summary may be NULL. Errors name the file and line.
+ */
+AM_API am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
+                               am_matrix_summary **summary, am_error *err);
+
+/* Accepts NULL. */
+AM_API void am_matrix_summary_destroy(am_matrix_summary *r);
+
+/* The end-of-run report, as text, to f. */
+AM_API void am_matrix_summary_write(const am_matrix_summary *r, FILE *f);
 
 #ifdef __cplusplus
 }
