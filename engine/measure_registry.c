@@ -442,7 +442,9 @@ void am_measure_plan_describe(const am_measure_plan *p, char *buf, size_t n)
     default:
         break;
     }
-    if (d->type != AM_DECAY_ZONES)
+    if (d->type != AM_DECAY_ZONES && d->cutoff_min == 0.0)
+        ADD("%s", ", no cutoff");
+    else if (d->type != AM_DECAY_ZONES)
         ADD(", cutoff %g min%s", d->cutoff_min,
             p->truncated ? " (no cutoff given: truncated at the largest "
                            "cutoff)"
