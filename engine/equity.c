@@ -60,15 +60,14 @@ am_status am_model_equity_zones(am_model *m, am_error *err)
         am_fingerprint_job *fp;
         if ((rc = am_fingerprint_start(m->eq_paths[k], &fp, err)) != AM_OK)
             return rc;
-        rc = am_zone_raster_build(&zo, m->pop, m->threads, &m->eq_zones[k],
-                                  err);
+        rc =
+            am_zone_raster_build(&zo, m->pop, m->threads, &m->eq_zones[k], err);
         if (rc != AM_OK) {
             am_fingerprint_cancel(fp);
             am_err_file_default(err, m->eq_paths[k]);
             return rc;
         }
-        rc = am_fingerprint_finish(fp, m->fp_eq[k].hex, &m->fp_eq[k].size,
-                                   err);
+        rc = am_fingerprint_finish(fp, m->fp_eq[k].hex, &m->fp_eq[k].size, err);
         if (rc != AM_OK)
             return rc;
     }
@@ -100,8 +99,8 @@ void am_equity_destroy(am_equity *q)
 }
 
 /* Block b's statistics of values, overall (row 0) and per zone layer. */
-static am_status run_block(const am_model *m, const am_results *r,
-                           am_equity *q, int b, const double *values,
+static am_status run_block(const am_model *m, const am_results *r, am_equity *q,
+                           int b, const double *values,
                            const am_equity_spec *spec, int threads,
                            am_error *err)
 {
@@ -116,8 +115,8 @@ static am_status run_block(const am_model *m, const am_results *r,
         const size_t at = (size_t)b * (size_t)q->n_rows + (size_t)row;
         rc = am_equity_run(
             n, values, m->pop->pop, r->nearest_ds,
-            zr != NULL ? zr->cell_zone : NULL, ng, spec, threads,
-            q->stats + at, q->n_pct > 0 ? q->pct + at * (size_t)q->n_pct : NULL,
+            zr != NULL ? zr->cell_zone : NULL, ng, spec, threads, q->stats + at,
+            q->n_pct > 0 ? q->pct + at * (size_t)q->n_pct : NULL,
             spec->n_levels > 0 ? q->below + at * (size_t)q->n_levels : NULL,
             spec->n_cutoffs > 0 ? q->beyond + (size_t)row * (size_t)q->n_cutoffs
                                 : NULL,
@@ -175,12 +174,11 @@ am_status am_equity_compute(const am_model *m, int threads, am_results *r,
         tmp[i] = r->nearest_ds[i] == AM_TIME_INF
                      ? NAN
                      : am_ds_to_minutes(r->nearest_ds[i]);
-    const am_equity_spec time_spec = {q->n_pct,       s->equity_pct, 0, NULL,
-                                      q->n_cutoffs, cut_ds};
+    const am_equity_spec time_spec = {q->n_pct, s->equity_pct, 0,
+                                      NULL,     q->n_cutoffs,  cut_ds};
     rc = run_block(m, r, q, 0, tmp, &time_spec, threads, err);
-    const am_equity_spec value_spec = {q->n_pct,    s->equity_pct,
-                                       q->n_levels, s->equity_below,
-                                       0,           NULL};
+    const am_equity_spec value_spec = {
+        q->n_pct, s->equity_pct, q->n_levels, s->equity_below, 0, NULL};
     for (int k = 0; rc == AM_OK && k < r->n_measures; k++) {
         const double *v = r->access + (size_t)k * (size_t)n;
         if (r->plans[k].info->method == AM_FCA_NTH_NEAREST) {

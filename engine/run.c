@@ -144,8 +144,8 @@ static am_status check_output(am_run_ctx *c)
         rc = am_file_guard_check(&c->guard, c->out_path, c->err);
     /* issue 9, equity.csv: the same checks, and not the HDF5 output */
     if (rc == AM_OK && c->s->equity_csv != NULL &&
-        (rc = am_engine_resolve(c->s, c->s->equity_csv, c->csv_path,
-                                c->err)) == AM_OK) {
+        (rc = am_engine_resolve(c->s, c->s->equity_csv, c->csv_path, c->err)) ==
+            AM_OK) {
         rc = am_file_check_output(c->csv_path, c->err);
         if (rc == AM_OK)
             rc = am_file_guard_check(&c->guard, c->csv_path, c->err);

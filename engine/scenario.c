@@ -727,8 +727,7 @@ static am_status check_equity(am_scenario *s, am_error *err)
             snprintf(buf, sizeof buf, i == 0 ? "zones" : "zones%d", i + 1);
             z->name = am_strdup(buf);
             if (z->name == NULL)
-                return am_error_set(err, AM_ERR_NOMEM, file,
-                                    "out of memory");
+                return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
         }
         const char *why = am_scenario_name_problem(z->name, 0);
         if (why == NULL && strcmp(z->name, "overall") == 0)

@@ -96,10 +96,8 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                         " minutes (24 h)"};
 
 static const char *const top_keys[] = {
-    "name", "threads",    "output",      "roads",    "population",
-    "snap", "facilities", "cutoffs_min", "measures",
-    /* issue 9, equity by zone */
-    "zones", "equity", NULL};
+    "name",       "threads",     "output",   "roads", "population", "snap",
+    "facilities", "cutoffs_min", "measures", "zones", "equity",     NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
@@ -1630,8 +1628,8 @@ static am_status number_list(const parse_ctx *c, const yaml_node_t *n,
         return perr(c, n, "'%s' must be a list of numbers, not %s", key,
                     describe(n, buf, sizeof buf));
     if (len > max)
-        return perr(c, n, "'%s' lists %ld numbers (at most %d)", key,
-                    (long)len, max);
+        return perr(c, n, "'%s' lists %ld numbers (at most %d)", key, (long)len,
+                    max);
     double *v = NULL;
     if (len > 0 && (v = am_alloc_array((size_t)len, sizeof *v)) == NULL)
         return nomem(c);

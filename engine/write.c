@@ -326,8 +326,8 @@ static double *eq_dcol(eq_layout *L, const char *name, const char *units,
     eq_set *e = L->e;
     snprintf(e->names[L->q], EQ_COL_MAX, "%s", name);
     double *col = e->num + (size_t)L->dq * (size_t)L->n_rows;
-    e->cols[L->q] = (am_rf_column){e->names[L->q], AM_RF_COL_DOUBLE, col,
-                                   units, desc};
+    e->cols[L->q] =
+        (am_rf_column){e->names[L->q], AM_RF_COL_DOUBLE, col, units, desc};
     L->q++;
     L->dq++;
     return col;
@@ -336,8 +336,7 @@ static double *eq_dcol(eq_layout *L, const char *name, const char *units,
 /* A block's columns: prefix_mean, _median, _p<pct>..., _gini, _palma,
  * _theil, filled from q's block b. */
 static void eq_block(eq_layout *L, const am_equity *q, int b,
-                     const char *prefix, const char *units,
-                     const double *pct)
+                     const char *prefix, const char *units, const double *pct)
 {
     char name[EQ_COL_MAX], v[32];
     const am_equity_stats *st = q->stats + (size_t)b * (size_t)q->n_rows;
@@ -395,12 +394,10 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
     e->cols = am_calloc_array((size_t)e->n_tables * (size_t)e->n_cols,
                               sizeof *e->cols);
     e->names = am_calloc_array((size_t)e->n_cols, sizeof *e->names);
-    e->num = am_calloc_array((size_t)n_dcols * (size_t)n_rows,
-                             sizeof *e->num);
+    e->num = am_calloc_array((size_t)n_dcols * (size_t)n_rows, sizeof *e->num);
     e->ints = am_calloc_array(3 * (size_t)n_rows, sizeof *e->ints);
     e->ids = am_calloc_array((size_t)n_rows, sizeof *e->ids);
-    if (!e->tables || !e->cols || !e->names || !e->num || !e->ints ||
-        !e->ids) {
+    if (!e->tables || !e->cols || !e->names || !e->num || !e->ints || !e->ids) {
         eq_free(e);
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory for the equity tables");

@@ -759,9 +759,8 @@ static am_status write_set_equity(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     AM_TRY(am_h5_make_group(h, eg, c->err));
     for (int32_t t = 0; rc == AM_OK && t < set->n_equity; t++) {
         const am_rf_table *tb = &set->equity[t];
-        am_h5_column *cols =
-            am_alloc_array((size_t)(tb->n_cols > 0 ? tb->n_cols : 1),
-                           sizeof *cols);
+        am_h5_column *cols = am_alloc_array(
+            (size_t)(tb->n_cols > 0 ? tb->n_cols : 1), sizeof *cols);
         if (cols == NULL)
             return nomem(c);
         for (int32_t k = 0; k < tb->n_cols; k++) {
@@ -774,16 +773,16 @@ static am_status write_set_equity(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                                      rc_->description};
         }
         rc = put_name(c, path, sizeof path, "%s/%s", eg, tb->name);
-        AM_TRY(am_h5_write_table(h, path, tb->n_rows, tb->n_cols, cols,
-                                 c->err));
+        AM_TRY(
+            am_h5_write_table(h, path, tb->n_rows, tb->n_cols, cols, c->err));
         am_free(cols);
         if (tb->zones.path == NULL)
             continue;
         AM_TRY(write_fingerprint(c, h, path, "zones", &tb->zones));
-        AM_TRY(am_h5_attr_string(h, path, "layer", or_empty(tb->layer),
-                                 c->err));
-        AM_TRY(am_h5_attr_string(h, path, "where", or_empty(tb->where),
-                                 c->err));
+        AM_TRY(
+            am_h5_attr_string(h, path, "layer", or_empty(tb->layer), c->err));
+        AM_TRY(
+            am_h5_attr_string(h, path, "where", or_empty(tb->where), c->err));
         AM_TRY(am_h5_attr_string(h, path, "id_field", or_empty(tb->id_field),
                                  c->err));
         AM_TRY(am_h5_attr_int64(h, path, "cells_outside", tb->cells_outside,

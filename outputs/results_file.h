@@ -209,8 +209,8 @@ typedef struct am_rf_table {
     /* a zone layer's attributes (zones.path NULL: the overall table) */
     am_rf_input zones;
     const char *layer, *where, *id_field; /* NULL: "" */
-    int64_t cells_outside;     /* populated cells in no zone */
-    double population_outside; /* their population */
+    int64_t cells_outside;                /* populated cells in no zone */
+    double population_outside;            /* their population */
 } am_rf_table;
 
 /* One facility set: group /results/<name>. */

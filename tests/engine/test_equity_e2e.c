@@ -45,8 +45,7 @@ static void add_islands(am_scenario *s, const void *arg)
     s->zone_layers[0].id_field = am_strdup("name");
     s->n_zone_layers = 1;
     /* a second measure, without a ratio */
-    am_measure_spec *ms =
-        am_realloc(s->measures, 2 * sizeof *s->measures);
+    am_measure_spec *ms = am_realloc(s->measures, 2 * sizeof *s->measures);
     assert_non_null(ms);
     s->measures = ms;
     memset(&ms[1], 0, sizeof ms[1]);
@@ -117,8 +116,7 @@ static void test_islands(void **state)
         const am_equity_stats *all =
             &q->stats[(size_t)(1 + k) * (size_t)q->n_rows];
         assert_memory_equal(&all->mean, &r->access_mean[k], sizeof(double));
-        assert_memory_equal(&all->median, &r->access_median[k],
-                            sizeof(double));
+        assert_memory_equal(&all->median, &r->access_median[k], sizeof(double));
     }
 
     /* the overall row: am_equity_run on the whole arrays */
@@ -127,14 +125,18 @@ static void test_islands(void **state)
     for (int c = 0; c < r->n_cutoffs; c++)
         cut[c] = am_minutes_to_ds(r->cutoffs_min[c]);
     for (int k = 0; k < r->n_measures; k++) {
-        am_equity_spec spec = {s->n_equity_pct, s->equity_pct,
-                               s->n_equity_below, s->equity_below, 0, NULL};
+        am_equity_spec spec = {s->n_equity_pct,
+                               s->equity_pct,
+                               s->n_equity_below,
+                               s->equity_below,
+                               0,
+                               NULL};
         am_equity_stats st;
         double pct[AM_MAX_EQUITY_PERCENTILES], below[AM_MAX_EQUITY_LEVELS];
         am_error e;
-        assert_int_equal(am_equity_run(n, r->access + (size_t)k * (size_t)n,
-                                       w, NULL, NULL, 1, &spec, 1, &st, pct,
-                                       below, NULL, &e),
+        assert_int_equal(am_equity_run(n, r->access + (size_t)k * (size_t)n, w,
+                                       NULL, NULL, 1, &spec, 1, &st, pct, below,
+                                       NULL, &e),
                          AM_OK);
         const size_t at = (size_t)(1 + k) * (size_t)q->n_rows;
         assert_memory_equal(&st, &q->stats[at], sizeof st);
@@ -190,8 +192,8 @@ static void test_run_csv(void **state)
     char out[256], csv[256];
     snprintf(out, sizeof out, "%s/out.h5", dir);
     snprintf(csv, sizeof csv, "%s/equity.csv", dir);
-    if (am_scenario_read_file(AM_DEMO_DATA "/comoros/comoros.yaml", &s,
-                              &e) != AM_OK)
+    if (am_scenario_read_file(AM_DEMO_DATA "/comoros/comoros.yaml", &s, &e) !=
+        AM_OK)
         fail_msg("%s", e.msg);
     add_islands(s, NULL);
     s->equity_csv = am_strdup(csv);
