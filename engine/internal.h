@@ -24,11 +24,13 @@
 #include "inputs/facilities.h"
 #include "inputs/population.h"
 #include "inputs/roads.h"
+#include "inputs/zone_raster.h"
 #include "inputs/zones.h"
 #include "kernels/catchment.h"
 #include "kernels/contract.h"
 #include "kernels/components.h"
 #include "kernels/demand.h"
+#include "kernels/equity.h"
 #include "kernels/graph.h"
 
 #define AM_PATH_MAX 4096
@@ -96,6 +98,7 @@ typedef enum am_model_cache_mode {
  * onto an allowed node farther away instead; stranded: no allowed node
  * within the snap distance, so off network.
  */
+typedef struct am_equity am_equity;
 typedef struct am_fragment_moves {
     int64_t moved;
     double moved_weight;   /* population (cells) or count (sites) */
@@ -167,6 +170,12 @@ struct am_model {
     am_model_cache_mode cache_mode;
     int roads_from_cache;   /* the roads stage was loaded from the cache */
     const char *run_output; /* a run's output (borrowed): not the cache */
+    /* issue 9, equity by zone: [s->n_zone_layers] each, the resolved
+       paths, fingerprints and the zones of the populated cells (built
+       with the population) */
+    char (*eq_paths)[AM_PATH_MAX];
+    am_fp *fp_eq;
+    am_zone_raster **eq_zones;
 };
 
 /* Facilities (or candidate sites) snapped onto a model (engine/sites.c). */
@@ -205,6 +214,10 @@ struct am_results {
     int32_t *fac_no_demand; /* [n_measures] */
     double *pop_none;       /* [n_measures] */
     am_measure_plan *plans; /* [n_measures] */
+    /* issue 9, equity (engine/equity.c; NULL when the scenario asks for
+       none): rows 0 (everyone), then each zone layer's zones in order;
+       blocks 0 (the nearest time, minutes) and 1 + k (measure k) */
+    am_equity *equity;
 };
 
 /*
@@ -306,6 +319,38 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
                                     int threads, am_phases *log,
                                     am_results **out, am_error *err);
 
+/*
+ * Equity statistics of one set's results (engine/equity.c, docs/
+ * equity.md): n_rows = 1 + the zones of every zone layer; row 0 is
+ * everyone, layer L's zones follow from row_first[L]. Block 0 is the
+ * nearest time in minutes (with the shares beyond each cutoff), block
+ * 1 + k measure k (with the shares below each access level).
+ */
+typedef struct am_equity {
+    int32_t n_rows, n_blocks, n_pct, n_levels, n_cutoffs;
+    int32_t *row_first;     /* [n_zone_layers + 1] */
+    am_equity_stats *stats; /* [n_blocks][n_rows] */
+    double *pct;            /* [n_blocks][n_rows][n_pct] */
+    double *below;          /* [n_blocks][n_rows][n_levels] (block 0: 0) */
+    double *beyond;         /* [n_rows][n_cutoffs] */
+} am_equity;
+
+void am_equity_destroy(am_equity *q);
+
+/* The equity statistics of r (computed, borrowed arrays of m and r) into
+ * r->equity; nothing when m's scenario asks for none. */
+am_status am_equity_compute(const am_model *m, int threads, am_results *r,
+                            am_error *err);
+
+/*
+ * The zone layers for equity (engine/equity.c): resolves and checks their
+ * paths (at model create), and assigns their zones to the populated cells
+ * (after the population is read; phase "equity zones").
+ */
+am_status am_model_equity_inputs(am_model *m, am_error *err);
+am_status am_model_equity_zones(am_model *m, am_error *err);
+void am_model_equity_free(am_model *m);
+
 /* The HDF5 file of a run (engine/write.c; the layout is
  * outputs/results_file's). */
 typedef struct am_write_request {
@@ -317,6 +362,7 @@ typedef struct am_write_request {
     const char *command_line;     /* may be NULL */
     const am_fp *fp_scenario;     /* may be NULL */
     const am_file_guard *protect; /* files not to replace; may be NULL */
+    const char *csv_path;         /* equity.csv resolved; NULL: none */
 } am_write_request;
 
 am_status am_write_output(const am_write_request *w, am_phases *log,

@@ -123,6 +123,8 @@ static am_status check_inputs(am_model *m, am_error *err)
                                     err)) != AM_OK ||
             (rc = am_file_check_input(m->zone_paths[k], 1, err)) != AM_OK)
             return rc;
+    if ((rc = am_model_equity_inputs(m, err)) != AM_OK)
+        return rc;
     /* each set's layer, fields, crs and filter (an open and one feature),
      * so that a mistake there is not found after the roads are read */
     for (int k = 0; k < s->n_facility_sets; k++)
@@ -908,6 +910,8 @@ static am_status build_population(am_model *m, am_error *err)
         rc = am_phase_end(&m->phases, "population", err);
     if (rc == AM_OK) /* the full estimate, now that the cells are known */
         rc = memory_check(m, err);
+    if (rc == AM_OK) /* issue 9: the zones of the populated cells */
+        rc = am_model_equity_zones(m, err);
     return rc;
 }
 
@@ -1144,6 +1148,7 @@ void am_model_destroy(am_model *m)
     am_free(m->zone_stats);
     am_free(m->fp_zones);
     am_free(m->zone_paths);
+    am_model_equity_free(m);
     am_phases_free(&m->phases);
     am_warnings_clear(&m->own_warn);
     am_free(m);

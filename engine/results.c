@@ -130,6 +130,7 @@ void am_results_destroy(am_results *r)
     am_free(r->fac_no_demand);
     am_free(r->pop_none);
     am_free(r->plans);
+    am_equity_destroy(r->equity);
     am_free(r);
 }
 
@@ -363,6 +364,8 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
         rc = measures(m, f, threads, rows, limit, r, err);
     am_catchments_destroy(rows);
     rows = NULL;
+    if (rc == AM_OK) /* issue 9, overall and by zone */
+        rc = am_equity_compute(m, threads, r, err);
     if (rc != AM_OK)
         goto fail;
     snprintf(name, sizeof name, many ? "measures[%s]" : "measures", f->name);

@@ -29,6 +29,7 @@ typedef struct am_run_ctx {
     am_warnings warn; /* the model's and the run's; moved into the summary */
     am_phases log;    /* the run's own steps, after the model's stages */
     char out_path[AM_PATH_MAX];
+    char csv_path[AM_PATH_MAX]; /* equity.csv resolved; "": none */
     am_fp fp_scenario;
     am_model *m;
     am_sites **sites;     /* [n_facility_sets] */
@@ -102,6 +103,13 @@ am_status am_engine_inputs_guard(const am_scenario *s, am_file_guard *g,
             AM_OK)
             rc = guard_input(g, path, label, err);
     }
+    /* zone layers for equity (issue 9) */
+    for (int k = 0; rc == AM_OK && k < s->n_zone_layers; k++) {
+        snprintf(label, sizeof label, "the zone layer zones[%d]", k);
+        if ((rc = am_engine_resolve(s, s->zone_layers[k].path, path, err)) ==
+            AM_OK)
+            rc = guard_input(g, path, label, err);
+    }
     return rc;
 }
 
@@ -134,6 +142,18 @@ static am_status check_output(am_run_ctx *c)
                                c->err);
     if (rc == AM_OK)
         rc = am_file_guard_check(&c->guard, c->out_path, c->err);
+    /* issue 9, equity.csv: the same checks, and not the HDF5 output */
+    if (rc == AM_OK && c->s->equity_csv != NULL &&
+        (rc = am_engine_resolve(c->s, c->s->equity_csv, c->csv_path, c->err)) ==
+            AM_OK) {
+        rc = am_file_check_output(c->csv_path, c->err);
+        if (rc == AM_OK)
+            rc = am_file_guard_check(&c->guard, c->csv_path, c->err);
+        if (rc == AM_OK && (strcmp(c->csv_path, c->out_path) == 0 ||
+                            am_file_same(c->csv_path, c->out_path)))
+            rc = am_error_set(c->err, AM_ERR_IO, c->csv_path,
+                              "'equity.csv' names the HDF5 output");
+    }
     return rc;
 }
 
@@ -151,6 +171,8 @@ void am_run_summary_destroy(am_run_summary *r)
             am_free(r->sets[k].access_median);
             am_free(r->sets[k].fac_no_demand);
             am_free(r->sets[k].pop_none);
+            am_free(r->sets[k].equity_gini);
+            am_free(r->sets[k].equity_palma);
         }
         am_free(r->sets);
     }
@@ -172,6 +194,11 @@ void am_run_summary_destroy(am_run_summary *r)
         }
         am_free(r->speed_zones);
     }
+    for (int k = 0; r->zone_layers != NULL && k < r->n_zone_layers; k++) {
+        am_free(r->zone_layers[k].name);
+        am_free(r->zone_layers[k].layer);
+    }
+    am_free(r->zone_layers);
     for (size_t i = 0; i < r->n_warnings; i++)
         am_free(r->warnings[i]);
     am_free(r->warnings);
@@ -331,6 +358,41 @@ static am_status summary_fill(am_run_ctx *c)
         c->results[k]->access_median = NULL;
         c->results[k]->fac_no_demand = NULL;
         c->results[k]->pop_none = NULL;
+        const am_equity *q = res->equity; /* issue 9: overall, row 0 */
+        if (q != NULL) {
+            ss->equity_gini = am_calloc_array((size_t)r->n_measures + 1,
+                                              sizeof *ss->equity_gini);
+            ss->equity_palma = am_calloc_array((size_t)r->n_measures + 1,
+                                               sizeof *ss->equity_palma);
+            if (ss->equity_gini == NULL || ss->equity_palma == NULL)
+                return am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                                    "out of memory");
+            for (int mk = 0; mk < r->n_measures; mk++) {
+                const am_equity_stats *st =
+                    &q->stats[(size_t)(1 + mk) * (size_t)q->n_rows];
+                ss->equity_gini[mk] = st->gini;
+                ss->equity_palma[mk] = st->palma;
+            }
+        }
+    }
+    const int nzl = m->s->n_zone_layers;
+    if (nzl > 0) {
+        r->zone_layers = am_calloc_array((size_t)nzl, sizeof *r->zone_layers);
+        if (r->zone_layers == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        r->n_zone_layers = nzl;
+        for (int k = 0; k < nzl; k++) {
+            am_zone_layer_summary *z = &r->zone_layers[k];
+            const am_zone_raster *zr = m->eq_zones[k];
+            z->name = am_strdup(m->s->zone_layers[k].name);
+            z->layer = am_strdup(zr->layer != NULL ? zr->layer : "");
+            if (z->name == NULL || z->layer == NULL)
+                return am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                                    "out of memory");
+            z->n_zones = zr->n_zones;
+            z->cells_outside = zr->n_outside;
+            z->pop_outside = zr->pop_outside;
+        }
     }
     const int n = m->phases.n + c->log.n;
     r->phases = am_malloc((size_t)(n > 0 ? n : 1) * sizeof *r->phases);
@@ -429,7 +491,8 @@ static am_status run_steps(am_run_ctx *c)
                           c->out_path,
                           opt->command_line,
                           s->source_path != NULL ? &c->fp_scenario : NULL,
-                          &c->guard};
+                          &c->guard,
+                          c->csv_path[0] != '\0' ? c->csv_path : NULL};
     return am_write_output(&w, &c->log, c->err);
 }
 

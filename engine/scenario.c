@@ -56,6 +56,18 @@ am_status am_scenario_create(am_scenario **out)
         return AM_ERR_NOMEM;
     }
     s->threads = 0;
+    /* issue 9, equity: the percentiles written unless the file lists its
+       own */
+    static const double default_pct[5] = {10.0, 25.0, 50.0, 75.0, 90.0};
+    s->equity_pct = am_alloc_array(5, sizeof *s->equity_pct);
+    if (s->equity_pct == NULL) {
+        am_free(s->cutoffs_min);
+        am_free(s->profile);
+        am_free(s);
+        return AM_ERR_NOMEM;
+    }
+    memcpy(s->equity_pct, default_pct, sizeof default_pct);
+    s->n_equity_pct = 5;
     *out = s;
     return AM_OK;
 }
@@ -201,6 +213,19 @@ void am_scenario_destroy(am_scenario *s)
             am_free(s->measures[i].name);
         am_free(s->measures);
     }
+    if (s->zone_layers != NULL) {
+        for (int i = 0; i < s->n_zone_layers; i++) {
+            am_free(s->zone_layers[i].name);
+            am_free(s->zone_layers[i].path);
+            am_free(s->zone_layers[i].layer);
+            am_free(s->zone_layers[i].where);
+            am_free(s->zone_layers[i].id_field);
+        }
+        am_free(s->zone_layers);
+    }
+    am_free(s->equity_pct);
+    am_free(s->equity_below);
+    am_free(s->equity_csv);
     am_free(s->output_path);
     am_free(s->cutoffs_min);
     /* issue 9, matrix input */
@@ -662,6 +687,85 @@ static am_status check_speed_zones(const am_scenario *s, am_error *err)
  * layers): at most one speed source, its companions only with it, values
  * in range. The YAML reader checks the same with line numbers.
  */
+/*
+ * Equity (issue 9): zone layers with a path and a unique name (default
+ * zones, zones2, ... by position; never "overall", the table of all
+ * people), percentiles in [0, 100], finite access levels, the counts
+ * within their caps. Sets s->equity when zone layers are given.
+ */
+static am_status check_equity(am_scenario *s, am_error *err)
+{
+    const char *file = s->source_path;
+    if (s->n_zone_layers < 0 || (s->n_zone_layers > 0 && !s->zone_layers) ||
+        s->n_equity_pct < 0 || (s->n_equity_pct > 0 && !s->equity_pct) ||
+        s->n_equity_below < 0 || (s->n_equity_below > 0 && !s->equity_below))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'zones' or 'equity' is inconsistent (counts %d, "
+                            "%d, %d)",
+                            s->n_zone_layers, s->n_equity_pct,
+                            s->n_equity_below);
+    if (s->n_zone_layers > AM_MAX_ZONE_LAYERS)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'zones' lists %d layers (at most %d)",
+                            s->n_zone_layers, AM_MAX_ZONE_LAYERS);
+    if (s->n_equity_pct > AM_MAX_EQUITY_PERCENTILES ||
+        s->n_equity_below > AM_MAX_EQUITY_LEVELS)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'equity' lists too many percentiles or levels "
+                            "(at most %d and %d)",
+                            AM_MAX_EQUITY_PERCENTILES, AM_MAX_EQUITY_LEVELS);
+    for (int i = 0; i < s->n_equity_pct; i++)
+        if (!(s->equity_pct[i] >= 0.0 && s->equity_pct[i] <= 100.0))
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'equity.percentiles[%d]' must be >= 0 and "
+                                "<= 100 (got %g)",
+                                i, s->equity_pct[i]);
+    for (int i = 0; i < s->n_equity_below; i++)
+        if (!isfinite(s->equity_below[i]))
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'equity.below[%d]' must be a finite number",
+                                i);
+    for (int i = 0; i < s->n_zone_layers; i++) {
+        am_zone_source *z = &s->zone_layers[i];
+        if (z->path == NULL || z->path[0] == '\0')
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "missing required key 'path' in 'zones[%d]'",
+                                i);
+        if (z->name == NULL) {
+            char buf[32];
+            snprintf(buf, sizeof buf, i == 0 ? "zones" : "zones%d", i + 1);
+            z->name = am_strdup(buf);
+            if (z->name == NULL)
+                return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+        }
+        const char *why = am_scenario_name_problem(z->name, 0);
+        if (why == NULL && strcmp(z->name, "overall") == 0)
+            why = "reserved: the table of all people is named overall";
+        if (why != NULL) {
+            am_error_set(err, AM_ERR_SCENARIO, file,
+                         "'zones[%d].name': '%.40s' is not a valid name (%s)",
+                         i, z->name, why);
+            if (z->line > 0)
+                am_error_set_line(err, z->line, 0);
+            return AM_ERR_SCENARIO;
+        }
+        for (int j = 0; j < i; j++)
+            if (strcmp(s->zone_layers[j].name, z->name) == 0) {
+                am_error_set(err, AM_ERR_SCENARIO, file,
+                             "'zones[%d].name': duplicate zone layer name "
+                             "'%s' (also zones[%d]; an unnamed layer is "
+                             "named zones, zones2, ... by its position)",
+                             i, z->name, j);
+                if (z->line > 0)
+                    am_error_set_line(err, z->line, 0);
+                return AM_ERR_SCENARIO;
+            }
+    }
+    if (s->n_zone_layers > 0)
+        s->equity = 1;
+    return AM_OK;
+}
+
 static int road_kmh_ok(double kmh)
 {
     return isfinite(kmh) && kmh > 0.0 && kmh <= AM_ROAD_SPEED_MAX_KMH;
@@ -829,6 +933,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
         if ((rc = check_measure(s, i, err)) != AM_OK)
             return rc;
     if ((rc = unique_names(s, "measures", "measure", err)) != AM_OK)
+        return rc;
+    if ((rc = check_equity(s, err)) != AM_OK)
         return rc;
 
     if (s->name == NULL) {

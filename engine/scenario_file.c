@@ -97,8 +97,8 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
 
 static const char *const top_keys[] = {
     "name",   "threads",    "output",      "roads",    "population",
-    "snap",   "facilities", "cutoffs_min", "measures", "matrix",
-    "demand", "supply",     NULL};
+    "snap",   "facilities", "cutoffs_min", "measures", "zones",
+    "equity", "matrix",     "demand",      "supply",   NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
@@ -142,6 +142,12 @@ static const char *const measure_keys[] = {
 static const char *const decay_keys[] = {"type",       "cutoff_min", "zones",
                                          "sigma_min",  "beta",       "t_min",
                                          "t_half_min", "sd_min",     NULL};
+/* issue 9, equity by zone */
+static const char *const zone_layer_keys[] = {"name",  "path",     "layer",
+                                              "where", "id_field", NULL};
+static const char *const equity_keys[] = {"percentiles", "below", "csv", NULL};
+static const num_range range_percent = {0.0, 100.0, 0, " (percent)"};
+static const num_range range_level = {-1e300, 1e300, 0, ""};
 static const num_range range_beta = {0.0, 1e6, 1, ""};
 static const num_range range_alpha = {0.0, AM_ALPHA_MAX, 1, ""};
 static const num_range range_minutes0 = {0.0, AM_MAX_CUTOFF_MIN, 0,
@@ -1616,27 +1622,28 @@ static am_status parse_supply(const parse_ctx *c, const yaml_node_t *n)
 
 /*
  * A matrix scenario (matrix:, demand:, supply:) has no roads, population,
- * facilities or snap; the error points at the key given second.
+ * facilities, snap, zones or equity (zones and equity statistics work on
+ * the population grid); the error points at the key given second.
  */
 static am_status check_mode(const parse_ctx *c, const yaml_node_t *root)
 {
     static const char *const matrix_side[] = {"matrix", "demand", "supply"};
-    static const char *const network_side[] = {"roads", "population",
-                                               "facilities", "snap"};
+    static const char *const network_side[] = {
+        "roads", "population", "facilities", "snap", "zones", "equity"};
     const yaml_node_t *m = NULL, *k = NULL;
     const char *mk = NULL, *nk = NULL;
     for (int i = 0; i < 3 && m == NULL; i++)
         if ((m = lookup(c, root, matrix_side[i])) != NULL)
             mk = matrix_side[i];
-    for (int i = 0; i < 4 && k == NULL; i++)
+    for (int i = 0; i < 6 && k == NULL; i++)
         if ((k = lookup(c, root, network_side[i])) != NULL)
             nk = network_side[i];
     if (m != NULL && k != NULL) {
         int m_later = m->start_mark.index > k->start_mark.index;
         return perr(c, m_later ? m : k,
                     "'%s' and '%s' both given: a matrix scenario (matrix, "
-                    "demand, supply) has no roads, population, facilities "
-                    "or snap; remove one side",
+                    "demand, supply) has no roads, population, facilities, "
+                    "snap, zones or equity; remove one side",
                     m_later ? mk : nk, m_later ? nk : mk);
     }
     if (m == NULL)
@@ -1648,6 +1655,149 @@ static am_status check_mode(const parse_ctx *c, const yaml_node_t *root)
                         "'demand' and 'supply'",
                         mk, matrix_side[i]);
     return AM_OK;
+}
+
+/* One entry of `zones` (issue 9): an admin polygon layer. */
+static am_status parse_zone_layer(const parse_ctx *c, const yaml_node_t *n,
+                                  const char *where, am_zone_source *z)
+{
+    am_status rc = check_mapping(c, n, where, zone_layer_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "name", &z->name);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "path", &z->path);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "layer", &z->layer);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "where", &z->where);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "id_field", &z->id_field);
+    if (rc == AM_OK && z->name != NULL) {
+        rc = check_name(c, n, where, z->name, 0);
+        if (rc == AM_OK && strcmp(z->name, "overall") == 0)
+            rc = perr(c, lookup(c, n, "name"),
+                      "'%s.name': 'overall' is reserved (the table of all "
+                      "people)",
+                      where);
+    }
+    if (rc == AM_OK && z->path == NULL)
+        rc = perr(c, n, "missing required key 'path' in '%s'", where);
+    return rc;
+}
+
+static am_status parse_zone_layers(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    const yaml_node_item_t *items = NULL;
+    int count = 0;
+    am_status rc = list_items(c, n, "zones", AM_MAX_ZONE_LAYERS, "zone layers",
+                              &items, &count);
+    if (rc != AM_OK)
+        return rc;
+    s->zone_layers = am_calloc((size_t)count, sizeof *s->zone_layers);
+    if (s->zone_layers == NULL)
+        return nomem(c);
+    s->n_zone_layers = count;
+    s->equity = 1;
+    for (int i = 0; i < count && rc == AM_OK; i++) {
+        char where[32];
+        const yaml_node_t *item =
+            list_item(c, n, items, i, "zones", where, sizeof where);
+        s->zone_layers[i].line = (int)item->start_mark.line + 1;
+        rc = parse_zone_layer(c, item, where, &s->zone_layers[i]);
+    }
+    if (rc != AM_OK)
+        return rc;
+    const char **names = am_calloc((size_t)count, sizeof *names);
+    if (names == NULL)
+        return nomem(c);
+    for (int i = 0; i < count; i++)
+        names[i] = s->zone_layers[i].name;
+    return unique_names(c, n, items, "zones", "zone layer", names, count);
+}
+
+/*
+ * A list of numbers within range (a single number stands for a list of
+ * one; [] for none), at most max, into a new array *out (NULL when
+ * empty) and *count. ascending: each must exceed the one before.
+ */
+static am_status number_list(const parse_ctx *c, const yaml_node_t *n,
+                             const char *key, const num_range *range, int max,
+                             int ascending, double **out, int *count)
+{
+    char buf[96];
+    const yaml_node_t *single = NULL;
+    ptrdiff_t len = 1;
+    if (n->type == YAML_SCALAR_NODE)
+        single = n;
+    else if (n->type == YAML_SEQUENCE_NODE)
+        len = n->data.sequence.items.top - n->data.sequence.items.start;
+    else
+        return perr(c, n, "'%s' must be a list of numbers, not %s", key,
+                    describe(n, buf, sizeof buf));
+    if (len > max)
+        return perr(c, n, "'%s' lists %ld numbers (at most %d)", key, (long)len,
+                    max);
+    double *v = NULL;
+    if (len > 0 && (v = am_alloc_array((size_t)len, sizeof *v)) == NULL)
+        return nomem(c);
+    for (ptrdiff_t i = 0; i < len; i++) {
+        const yaml_node_t *e =
+            single != NULL ? single
+                           : node_at(c, n->data.sequence.items.start[i]);
+        char path[AM_KEY_MAX];
+        snprintf(path, sizeof path, "%s[%ld]", key, (long)i);
+        am_status rc = parse_double(c, e, path, range, &v[i]);
+        if (rc == AM_OK && ascending && i > 0 && !(v[i] > v[i - 1]))
+            rc = perr(c, e, "'%s' must be strictly ascending (%s follows %g)",
+                      key, scalar(e), v[i - 1]);
+        if (rc != AM_OK) {
+            am_free(v);
+            return rc;
+        }
+    }
+    *out = v;
+    *count = (int)len;
+    return AM_OK;
+}
+
+/* `equity` (issue 9): percentiles, access levels, the CSV output. */
+static am_status parse_equity(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    am_status rc = check_mapping(c, n, "equity", equity_keys);
+    if (rc != AM_OK)
+        return rc;
+    s->equity = 1;
+    const yaml_node_t *v = lookup_any(c, n, "percentiles");
+    if (v != NULL) {
+        double *pct = NULL;
+        int count = 0;
+        if (is_null(v))
+            return perr(c, v,
+                        "'equity.percentiles' needs a list of percentiles "
+                        "(e.g. [10, 50, 90]; [] for none)");
+        rc = number_list(c, v, "equity.percentiles", &range_percent,
+                         AM_MAX_EQUITY_PERCENTILES, 1, &pct, &count);
+        if (rc != AM_OK)
+            return rc;
+        am_free(s->equity_pct);
+        s->equity_pct = pct;
+        s->n_equity_pct = count;
+    }
+    v = lookup(c, n, "below");
+    if (v != NULL) {
+        double *lv = NULL;
+        int count = 0;
+        rc = number_list(c, v, "equity.below", &range_level,
+                         AM_MAX_EQUITY_LEVELS, 1, &lv, &count);
+        if (rc != AM_OK)
+            return rc;
+        am_free(s->equity_below);
+        s->equity_below = lv;
+        s->n_equity_below = count;
+    }
+    return get_string(c, n, "equity", "csv", &s->equity_csv);
 }
 
 static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
@@ -1670,7 +1820,8 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
         {"snap", parse_snap},           {"facilities", parse_facilities},
         {"cutoffs_min", parse_cutoffs}, {"measures", parse_measures},
         {"matrix", parse_matrix},       {"demand", parse_demand},
-        {"supply", parse_supply},
+        {"supply", parse_supply},       {"zones", parse_zone_layers},
+        {"equity", parse_equity},
     };
     if (rc == AM_OK)
         rc = check_mode(c, root);
@@ -1809,6 +1960,7 @@ static const struct {
     {"facilities", AM_MAX_FACILITY_SETS, "facility sets"},
     {"measures", AM_MAX_MEASURES, "measures"},
     {"cutoffs_min", AM_MAX_CUTOFFS, "cutoffs"},
+    {"zones", AM_MAX_ZONE_LAYERS, "zone layers"},
 };
 
 /* One open collection of the pre-pass. */

@@ -69,6 +69,9 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                 (int)s->fac_no_demand[m],
                 s->fac_no_demand[m] == 1 ? "y" : "ies");
     fprintf(f, "\n");
+    if (s->equity_gini != NULL) /* issue 9 */
+        fprintf(f, "      equity overall: Gini %.4g, Palma ratio %.4g\n",
+                s->equity_gini[m], s->equity_palma[m]);
 }
 
 void am_run_summary_write(const am_run_summary *r, FILE *f)
@@ -143,6 +146,14 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 (long long)r->pop_negative_cells,
                 (long long)r->pop_nonfinite_cells,
                 (long long)r->pop_implausible_cells);
+    for (int k = 0; k < r->n_zone_layers; k++) /* issue 9 */
+        fprintf(f,
+                "  zones        '%s' (layer '%s'): %d zones; %s cells (%s "
+                "people) in no zone\n",
+                r->zone_layers[k].name, r->zone_layers[k].layer,
+                (int)r->zone_layers[k].n_zones,
+                thousands((double)r->zone_layers[k].cells_outside, a),
+                thousands(r->zone_layers[k].pop_outside, b));
     fprintf(f,
             "  off network  %s people (%.2f %%) in %s cells farther than "
             "the snap distance from a road\n",

@@ -278,6 +278,223 @@ static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
     d->moves = moves_desc(&set->moves);
 }
 
+/* ---- equity tables (issue 9) ---------------------------------------- */
+
+#define EQ_COL_MAX (AM_NAME_MAX + 48)
+typedef char eq_col_name[EQ_COL_MAX];
+
+/* One set's equity tables as plain columns (all owned, freed by
+ * eq_free): column j of every table is a slice of one array over all
+ * rows (row 0 everyone, then each layer's zones). */
+typedef struct eq_set {
+    int32_t n_tables, n_cols;
+    am_rf_table *tables; /* [n_tables] */
+    am_rf_column *cols;  /* [n_tables][n_cols] */
+    eq_col_name *names;  /* [n_cols] */
+    double *num;         /* [n_double_cols][n_rows] */
+    int64_t *ints;       /* [3][n_rows]: zone, fid, cells */
+    char **ids;          /* [n_rows] borrowed strings */
+} eq_set;
+
+static void eq_free(eq_set *e)
+{
+    am_free(e->tables);
+    am_free(e->cols);
+    am_free(e->names);
+    am_free(e->num);
+    am_free(e->ints);
+    am_free(e->ids);
+    memset(e, 0, sizeof *e);
+}
+
+/* "10" for 10, "12.5" for 12.5. */
+static void eq_num(char *buf, size_t n, double v)
+{
+    snprintf(buf, n, "%.10g", v);
+}
+
+/* Appends the column (name, type, data at column slot q) to the layout. */
+typedef struct eq_layout {
+    eq_set *e;
+    int32_t q, dq; /* next column, next double column */
+    int32_t n_rows;
+} eq_layout;
+
+static double *eq_dcol(eq_layout *L, const char *name, const char *units,
+                       const char *desc)
+{
+    eq_set *e = L->e;
+    snprintf(e->names[L->q], EQ_COL_MAX, "%s", name);
+    double *col = e->num + (size_t)L->dq * (size_t)L->n_rows;
+    e->cols[L->q] =
+        (am_rf_column){e->names[L->q], AM_RF_COL_DOUBLE, col, units, desc};
+    L->q++;
+    L->dq++;
+    return col;
+}
+
+/* A block's columns: prefix_mean, _median, _p<pct>..., _gini, _palma,
+ * _theil, filled from q's block b. */
+static void eq_block(eq_layout *L, const am_equity *q, int b,
+                     const char *prefix, const char *units, const double *pct)
+{
+    char name[EQ_COL_MAX], v[32];
+    const am_equity_stats *st = q->stats + (size_t)b * (size_t)q->n_rows;
+    double *c;
+    snprintf(name, sizeof name, "%s_mean", prefix);
+    c = eq_dcol(L, name, units, "population-weighted mean");
+    for (int32_t i = 0; i < q->n_rows; i++)
+        c[i] = st[i].mean;
+    snprintf(name, sizeof name, "%s_median", prefix);
+    c = eq_dcol(L, name, units, "lower weighted median");
+    for (int32_t i = 0; i < q->n_rows; i++)
+        c[i] = st[i].median;
+    for (int32_t k = 0; k < q->n_pct; k++) {
+        eq_num(v, sizeof v, pct[k]);
+        snprintf(name, sizeof name, "%s_p%s", prefix, v);
+        c = eq_dcol(L, name, units, "lower weighted percentile");
+        for (int32_t i = 0; i < q->n_rows; i++)
+            c[i] = q->pct[((size_t)b * (size_t)q->n_rows + (size_t)i) *
+                              (size_t)q->n_pct +
+                          (size_t)k];
+    }
+    snprintf(name, sizeof name, "%s_gini", prefix);
+    c = eq_dcol(L, name, "1", "Gini coefficient (weighted Lorenz curve)");
+    for (int32_t i = 0; i < q->n_rows; i++)
+        c[i] = st[i].gini;
+    snprintf(name, sizeof name, "%s_palma", prefix);
+    c = eq_dcol(L, name, "1", "Palma ratio: top 10 % over bottom 40 %");
+    for (int32_t i = 0; i < q->n_rows; i++)
+        c[i] = st[i].palma;
+    snprintf(name, sizeof name, "%s_theil", prefix);
+    c = eq_dcol(L, name, "1", "Theil T index");
+    for (int32_t i = 0; i < q->n_rows; i++)
+        c[i] = st[i].theil;
+}
+
+/* Set k's equity tables (docs/hdf5-layout.md, "Equity"); e zeroed when
+ * the scenario asks for none. */
+static am_status eq_build(const am_write_request *w, int k, eq_set *e,
+                          am_error *err)
+{
+    const am_model *m = w->m;
+    const am_scenario *s = m->s;
+    const am_results *r = w->results[k];
+    const am_equity *q = r->equity;
+    memset(e, 0, sizeof *e);
+    if (q == NULL)
+        return AM_OK;
+    const int nl = s->n_zone_layers;
+    const int32_t n_rows = q->n_rows;
+    const int32_t n_dcols = 1 + q->n_blocks * (5 + q->n_pct) + q->n_cutoffs +
+                            r->n_measures * q->n_levels;
+    e->n_tables = 1 + nl;
+    e->n_cols = 4 + n_dcols;
+    e->tables = am_calloc_array((size_t)e->n_tables, sizeof *e->tables);
+    e->cols = am_calloc_array((size_t)e->n_tables * (size_t)e->n_cols,
+                              sizeof *e->cols);
+    e->names = am_calloc_array((size_t)e->n_cols, sizeof *e->names);
+    e->num = am_calloc_array((size_t)n_dcols * (size_t)n_rows, sizeof *e->num);
+    e->ints = am_calloc_array(3 * (size_t)n_rows, sizeof *e->ints);
+    e->ids = am_calloc_array((size_t)n_rows, sizeof *e->ids);
+    if (!e->tables || !e->cols || !e->names || !e->num || !e->ints || !e->ids) {
+        eq_free(e);
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for the equity tables");
+    }
+    int64_t *zone = e->ints, *fid = e->ints + n_rows,
+            *cells = e->ints + 2 * (size_t)n_rows;
+    zone[0] = -1;
+    fid[0] = -1;
+    e->ids[0] = (char *)"overall";
+    for (int l = 0; l < nl; l++) {
+        const am_zone_raster *zr = m->eq_zones[l];
+        for (int32_t z = 0; z < zr->n_zones; z++) {
+            const int32_t row = q->row_first[l] + z;
+            zone[row] = z;
+            fid[row] = zr->zone_fid[z];
+            e->ids[row] = zr->zone_id[z];
+        }
+    }
+    for (int32_t i = 0; i < n_rows; i++)
+        cells[i] = q->stats[i].n_time_cells;
+
+    eq_layout L = {e, 0, 0, n_rows};
+    e->cols[L.q++] = (am_rf_column){"zone", AM_RF_COL_INT64, zone, NULL,
+                                    "zone index in the layer; -1: everyone"};
+    e->cols[L.q++] =
+        (am_rf_column){"id", AM_RF_COL_STRING, e->ids, NULL,
+                       "the zone's id (id_field, or its FID); overall"};
+    e->cols[L.q++] =
+        (am_rf_column){"fid", AM_RF_COL_INT64, fid, NULL,
+                       "the lowest FID of the zone's features; -1"};
+    e->cols[L.q++] = (am_rf_column){"cells", AM_RF_COL_INT64, cells, NULL,
+                                    "populated cells"};
+    double *pop = eq_dcol(&L, "population", "persons", "their population");
+    for (int32_t i = 0; i < n_rows; i++)
+        pop[i] = q->stats[i].time_weight;
+    eq_block(&L, q, 0, "nearest_time_min", "minutes", s->equity_pct);
+    for (int32_t c = 0; c < q->n_cutoffs; c++) {
+        char name[EQ_COL_MAX], v[32];
+        eq_num(v, sizeof v, r->cutoffs_min[c]);
+        snprintf(name, sizeof name, "beyond_%smin", v);
+        double *col = eq_dcol(&L, name, "1",
+                              "share of the population whose nearest "
+                              "facility is beyond the cutoff");
+        for (int32_t i = 0; i < n_rows; i++)
+            col[i] = q->beyond[(size_t)i * (size_t)q->n_cutoffs + (size_t)c];
+    }
+    for (int mk = 0; mk < r->n_measures; mk++) {
+        const char *mname = s->measures[mk].name;
+        const char *units = r->plans[mk].info->units;
+        eq_block(&L, q, 1 + mk, mname, units, s->equity_pct);
+        for (int32_t lv = 0; lv < q->n_levels; lv++) {
+            char name[EQ_COL_MAX], v[32];
+            eq_num(v, sizeof v, s->equity_below[lv]);
+            snprintf(name, sizeof name, "%s_below_%s", mname, v);
+            double *col = eq_dcol(&L, name, "1",
+                                  "share of the population with a value "
+                                  "below the level");
+            const size_t b = 1 + (size_t)mk;
+            for (int32_t i = 0; i < n_rows; i++)
+                col[i] = q->below[(b * (size_t)n_rows + (size_t)i) *
+                                      (size_t)q->n_levels +
+                                  (size_t)lv];
+        }
+    }
+    /* the tables: slices of the columns */
+    for (int t = 0; t < e->n_tables; t++) {
+        const int32_t r0 = t == 0 ? 0 : q->row_first[t - 1];
+        const int32_t nr = t == 0 ? 1 : q->row_first[t] - r0;
+        am_rf_column *tc = e->cols + (size_t)t * (size_t)e->n_cols;
+        for (int32_t j = 0; j < e->n_cols; j++) {
+            tc[j] = e->cols[j];
+            const size_t sz = tc[j].type == AM_RF_COL_DOUBLE  ? sizeof(double)
+                              : tc[j].type == AM_RF_COL_INT64 ? sizeof(int64_t)
+                                                              : sizeof(char *);
+            tc[j].data = (const char *)e->cols[j].data + (size_t)r0 * sz;
+        }
+        am_rf_table *tb = &e->tables[t];
+        tb->n_rows = nr;
+        tb->n_cols = e->n_cols;
+        tb->cols = tc;
+        if (t == 0) {
+            tb->name = "overall";
+            continue;
+        }
+        const am_zone_source *zs = &s->zone_layers[t - 1];
+        const am_zone_raster *zr = m->eq_zones[t - 1];
+        tb->name = zs->name;
+        tb->zones = input_desc(m->eq_paths[t - 1], &m->fp_eq[t - 1]);
+        tb->layer = zr->layer;
+        tb->where = zs->where;
+        tb->id_field = zs->id_field;
+        tb->cells_outside = zr->n_outside;
+        tb->population_outside = zr->pop_outside;
+    }
+    return AM_OK;
+}
+
 am_status am_write_output(const am_write_request *w, am_phases *log,
                           am_error *err)
 {
@@ -293,8 +510,10 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     const int nz = w->m->s->n_speed_zones;
     am_rf_zone *zones =
         am_calloc_array((size_t)(nz > 0 ? nz : 1), sizeof *zones);
+    eq_set *eq = am_calloc_array((size_t)n_sets, sizeof *eq);
     am_status rc = AM_OK;
-    if (sets == NULL || ms == NULL || text == NULL || zones == NULL) {
+    if (sets == NULL || ms == NULL || text == NULL || zones == NULL ||
+        eq == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
@@ -306,17 +525,29 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     char rule[96];
     am_snap_rule_describe(w->m->s, rule, sizeof rule);
     d.network.components_rule = rule;
-    for (int k = 0; k < n_sets; k++)
+    for (int k = 0; k < n_sets; k++) {
         describe_set(w, k, ms + (size_t)k * (size_t)n_measures,
                      text + (size_t)k * (size_t)n_measures, &sets[k]);
+        if (rc == AM_OK)
+            rc = eq_build(w, k, &eq[k], err);
+        sets[k].n_equity = eq[k].n_tables;
+        sets[k].equity = eq[k].tables;
+    }
+    if (rc != AM_OK)
+        goto done;
     d.n_sets = n_sets;
     d.sets = sets;
     d.protect = w->protect;
     d.threads = w->m->threads;
     rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
+    if (rc == AM_OK && w->csv_path != NULL) /* issue 9, equity.csv */
+        rc = am_rf_write_equity_csv(w->csv_path, &d, w->protect, err);
     if (rc == AM_OK)
         rc = am_phase_end(log, "write", err);
 done:
+    for (int k = 0; eq != NULL && k < n_sets; k++)
+        eq_free(&eq[k]);
+    am_free(eq);
     am_free(sets);
     am_free(ms);
     am_free(text);

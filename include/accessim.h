@@ -282,6 +282,25 @@ typedef enum am_components_rule {
 
 #define AM_COMPONENTS_MIN_NODES_DEFAULT 1000
 
+/*
+ * An admin polygon layer for equity statistics by zone (issue 9; `zones:`
+ * in docs/scenario.md): every populated cell is assigned the zone whose
+ * polygon holds its centre (inputs/zone_raster.h).
+ */
+typedef struct am_zone_source {
+    char *name;     /* the layer's table name (AM_NAME_MAX rule) */
+    char *path;     /* any OGR polygon source, any CRS */
+    char *layer;    /* NULL: the first layer */
+    char *where;    /* OGR SQL attribute filter, NULL: none */
+    char *id_field; /* the zone id (read as text); NULL: the FID */
+    int line;       /* its line in the scenario file, 0 when built in code */
+} am_zone_source;
+
+/* At most this many zone layers, percentiles and access levels. */
+#define AM_MAX_ZONE_LAYERS 32
+#define AM_MAX_EQUITY_PERCENTILES 32
+#define AM_MAX_EQUITY_LEVELS 32
+
 typedef struct am_scenario {
     char *name;        /* default: the scenario file's stem */
     char *source_path; /* the scenario file, NULL if built in code */
@@ -384,6 +403,21 @@ typedef struct am_scenario {
     char *matrix_time_unit;
     char *demand_path, *demand_id_field, *demand_field;
     char *supply_path, *supply_id_field, *supply_field;
+    /* issue 9, equity overall and by zone (docs/equity.md; `zones:` and
+       `equity:` in docs/scenario.md). The statistics are computed and
+       written when `equity` is 1: set by the reader when the file has
+       either section, and by am_scenario_finalize when zone layers are
+       given. */
+    am_zone_source *zone_layers; /* [n_zone_layers], owned */
+    int n_zone_layers;
+    int equity;
+    double *equity_pct; /* [n_equity_pct] percentiles in [0, 100];
+                           default 10, 25, 50, 75, 90 */
+    int n_equity_pct;
+    double *equity_below; /* [n_equity_below] access levels: share of
+                             people with a value < level; default none */
+    int n_equity_below;
+    char *equity_csv; /* NULL: no CSV; else every equity row as CSV */
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */
@@ -493,7 +527,20 @@ typedef struct am_set_summary {
     int32_t moved;
     double moved_median_m, moved_max_m;
     int32_t stranded;
+    /* issue 9, equity (NULL when the scenario asks for none), per measure
+       [n_measures], overall: Gini and Palma ratio (docs/equity.md) */
+    double *equity_gini;
+    double *equity_palma;
 } am_set_summary;
+
+/* A zone layer for equity (issue 9): its zones and the cells in none. */
+typedef struct am_zone_layer_summary {
+    char *name;  /* the scenario's name for it */
+    char *layer; /* the layer read */
+    int32_t n_zones;
+    int64_t cells_outside; /* populated cells in no zone */
+    double pop_outside;    /* their population */
+} am_zone_layer_summary;
 
 /* What one speed zone layer (roads.speed_zones, issue 7) changed. */
 typedef struct am_speed_zone_summary {
@@ -575,6 +622,9 @@ typedef struct am_run_summary {
     double peak_rss_mib;
     uint64_t memory_estimate; /* bytes, checked against memory_cap */
     uint64_t memory_cap;      /* bytes */
+    /* issue 9, zone layers for equity, [n_zone_layers] */
+    int n_zone_layers;
+    am_zone_layer_summary *zone_layers;
     /* warnings, in the order found (also passed to opt->warning) */
     size_t n_warnings;
     char **warnings; /* [n_warnings] */

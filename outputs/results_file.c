@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/atomic_file.h"
 #include "common/units.h"
 #include "outputs/h5_writer.h"
 
@@ -100,6 +101,18 @@ static am_status check_set(rf_ctx *c, const am_rf_set *s, int64_t n_cells)
         !HAVE(s->cutoffs_min, s->n_cutoffs) ||
         !HAVE(s->pop_within, s->n_cutoffs))
         return bad(c, "a set's array missing");
+    if (s->n_equity < 0 || !HAVE(s->equity, s->n_equity))
+        return bad(c, "a set's equity tables missing");
+    for (int32_t t = 0; t < s->n_equity; t++) {
+        const am_rf_table *tb = &s->equity[t];
+        if (!name_ok(tb->name) || tb->n_rows < 0 || tb->n_cols < 0 ||
+            !HAVE(tb->cols, tb->n_cols))
+            return bad(c, "an equity table without a name or columns");
+        for (int32_t k = 0; k < tb->n_cols; k++)
+            if (!name_ok(tb->cols[k].name) ||
+                !HAVE(tb->cols[k].data, tb->n_rows))
+                return bad(c, "an equity column without a name or data");
+    }
     for (int32_t m = 0; m < s->n_measures; m++) {
         const am_rf_measure *ms = &s->measures[m];
         if (!name_ok(ms->name))
@@ -733,6 +746,53 @@ static am_status write_set_coverage(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     return rc;
 }
 
+/* The equity tables (issue 9): <g>/equity/<table>, one 1-D dataset per
+ * column; a zone layer's table carries its input and the cells in no
+ * zone as attributes. */
+static am_status write_set_equity(rf_ctx *c, am_h5 *h, const am_rf_set *set,
+                                  const char *g)
+{
+    char eg[OBJECT_MAX], path[OBJECT_MAX];
+    if (set->n_equity == 0)
+        return AM_OK;
+    am_status rc = put_name(c, eg, sizeof eg, "%s/equity", g);
+    AM_TRY(am_h5_make_group(h, eg, c->err));
+    for (int32_t t = 0; rc == AM_OK && t < set->n_equity; t++) {
+        const am_rf_table *tb = &set->equity[t];
+        am_h5_column *cols = am_alloc_array(
+            (size_t)(tb->n_cols > 0 ? tb->n_cols : 1), sizeof *cols);
+        if (cols == NULL)
+            return nomem(c);
+        for (int32_t k = 0; k < tb->n_cols; k++) {
+            const am_rf_column *rc_ = &tb->cols[k];
+            am_h5_col_type ty = rc_->type == AM_RF_COL_INT64 ? AM_H5_COL_INT64
+                                : rc_->type == AM_RF_COL_DOUBLE
+                                    ? AM_H5_COL_DOUBLE
+                                    : AM_H5_COL_STRING;
+            cols[k] = (am_h5_column){rc_->name, ty, rc_->data, rc_->units,
+                                     rc_->description};
+        }
+        rc = put_name(c, path, sizeof path, "%s/%s", eg, tb->name);
+        AM_TRY(
+            am_h5_write_table(h, path, tb->n_rows, tb->n_cols, cols, c->err));
+        am_free(cols);
+        if (tb->zones.path == NULL)
+            continue;
+        AM_TRY(write_fingerprint(c, h, path, "zones", &tb->zones));
+        AM_TRY(
+            am_h5_attr_string(h, path, "layer", or_empty(tb->layer), c->err));
+        AM_TRY(
+            am_h5_attr_string(h, path, "where", or_empty(tb->where), c->err));
+        AM_TRY(am_h5_attr_string(h, path, "id_field", or_empty(tb->id_field),
+                                 c->err));
+        AM_TRY(am_h5_attr_int64(h, path, "cells_outside", tb->cells_outside,
+                                c->err));
+        AM_TRY(am_h5_attr_double(h, path, "population_outside",
+                                 tb->population_outside, c->err));
+    }
+    return rc;
+}
+
 static am_status write_set(rf_ctx *c, am_h5 *h, const am_rf_set *set)
 {
     char g[GROUP_MAX];
@@ -742,6 +802,7 @@ static am_status write_set(rf_ctx *c, am_h5 *h, const am_rf_set *set)
     AM_TRY(write_set_measures(c, h, set, g));
     AM_TRY(write_set_facilities(c, h, set, g));
     AM_TRY(write_set_coverage(c, h, set, g));
+    AM_TRY(write_set_equity(c, h, set, g));
     return rc;
 }
 
@@ -806,4 +867,129 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
         return rc;
     }
     return am_h5_commit(h, err);
+}
+
+/* ---- the equity CSV (issue 9) ------------------------------------------ */
+
+/* A growing text buffer. */
+typedef struct csv_buf {
+    char *p;
+    size_t n, cap;
+    int failed;
+} csv_buf;
+
+static void csv_put(csv_buf *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap > 0 ? b->cap : 4096;
+        while (cap < b->n + n + 1)
+            cap *= 2;
+        char *q = am_realloc(b->p, cap);
+        if (q == NULL) {
+            b->failed = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+/* A field: quoted when it holds a comma, a quote or a line break. */
+static void csv_text(csv_buf *b, const char *s)
+{
+    if (s == NULL)
+        s = "";
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        csv_put(b, s, strlen(s));
+        return;
+    }
+    csv_put(b, "\"", 1);
+    for (const char *p = s; *p != '\0'; p++) {
+        if (*p == '"')
+            csv_put(b, "\"", 1);
+        csv_put(b, p, 1);
+    }
+    csv_put(b, "\"", 1);
+}
+
+static void csv_cell(csv_buf *b, const am_rf_column *col, int64_t row)
+{
+    char num[40];
+    if (col->type == AM_RF_COL_STRING) {
+        csv_text(b, ((char *const *)col->data)[row]);
+        return;
+    }
+    if (col->type == AM_RF_COL_INT64) {
+        snprintf(num, sizeof num, "%lld",
+                 (long long)((const int64_t *)col->data)[row]);
+    } else {
+        double v = ((const double *)col->data)[row];
+        if (isnan(v))
+            snprintf(num, sizeof num, "NaN");
+        else if (isinf(v))
+            snprintf(num, sizeof num, v > 0 ? "inf" : "-inf");
+        else
+            snprintf(num, sizeof num, "%.17g", v);
+    }
+    csv_put(b, num, strlen(num));
+}
+
+am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
+                                 const am_file_guard *protect, am_error *err)
+{
+    csv_buf b = {NULL, 0, 0, 0};
+    const am_rf_table *first = NULL;
+    if (path == NULL || d == NULL)
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "no equity CSV path or no results");
+    for (int32_t k = 0; first == NULL && k < d->n_sets; k++)
+        if (d->sets[k].n_equity > 0)
+            first = &d->sets[k].equity[0];
+    csv_put(&b, "set,table", 9);
+    for (int32_t j = 0; first != NULL && j < first->n_cols; j++) {
+        csv_put(&b, ",", 1);
+        csv_text(&b, first->cols[j].name);
+    }
+    csv_put(&b, "\n", 1);
+    for (int32_t k = 0; k < d->n_sets; k++) {
+        const am_rf_set *set = &d->sets[k];
+        for (int32_t t = 0; t < set->n_equity; t++) {
+            const am_rf_table *tb = &set->equity[t];
+            for (int64_t i = 0; i < tb->n_rows; i++) {
+                csv_text(&b, set->name);
+                csv_put(&b, ",", 1);
+                csv_text(&b, tb->name);
+                for (int32_t j = 0; j < tb->n_cols; j++) {
+                    csv_put(&b, ",", 1);
+                    csv_cell(&b, &tb->cols[j], i);
+                }
+                csv_put(&b, "\n", 1);
+            }
+        }
+    }
+    if (b.failed) {
+        am_free(b.p);
+        return am_error_set(err, AM_ERR_NOMEM, path,
+                            "out of memory for the equity CSV");
+    }
+    am_atomic_file f;
+    am_status rc = am_atomic_open(path, &f, err);
+    if (rc != AM_OK) {
+        am_atomic_close(&f);
+        am_free(b.p);
+        return rc;
+    }
+    f.protect = protect;
+    rc = am_atomic_write(&f, b.p, b.n, err);
+    am_free(b.p);
+    if (rc != AM_OK) {
+        am_atomic_discard(&f);
+        am_atomic_close(&f);
+        return rc;
+    }
+    return am_atomic_commit(&f, err);
 }

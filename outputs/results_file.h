@@ -182,6 +182,37 @@ typedef struct am_rf_measure {
 #define AM_RF_REACH_NONE 1 /* on the network, nothing within reach */
 #define AM_RF_REACH_OFF 2  /* off the network */
 
+/*
+ * A table of plain columns (issue 9, equity): one 1-D dataset per column
+ * in group <set>/equity/<name>, and the same rows in the equity CSV.
+ */
+typedef enum am_rf_col_type {
+    AM_RF_COL_INT64 = 1,
+    AM_RF_COL_DOUBLE,
+    AM_RF_COL_STRING
+} am_rf_col_type;
+
+typedef struct am_rf_column {
+    const char *name;
+    am_rf_col_type type;
+    const void *data; /* [n_rows] int64_t, double or char * */
+    const char *units;
+    const char *description;
+} am_rf_column;
+
+/* One equity table: "overall" (everyone, one row) or a zone layer's. */
+typedef struct am_rf_table {
+    const char *name; /* "overall" or the zone layer's name */
+    int64_t n_rows;
+    int32_t n_cols;
+    const am_rf_column *cols; /* [n_cols], the same names in every table */
+    /* a zone layer's attributes (zones.path NULL: the overall table) */
+    am_rf_input zones;
+    const char *layer, *where, *id_field; /* NULL: "" */
+    int64_t cells_outside;                /* populated cells in no zone */
+    double population_outside;            /* their population */
+} am_rf_table;
+
 /* One facility set: group /results/<name>. */
 typedef struct am_rf_set {
     const char *name;
@@ -208,6 +239,9 @@ typedef struct am_rf_set {
     const double *cutoffs_min;
     const double *pop_within; /* persons whose nearest is within */
     am_rf_moves moves;        /* facilities moved off small components */
+    /* issue 9, equity: tables under <set>/equity (n_equity 0: none) */
+    int32_t n_equity;
+    const am_rf_table *equity; /* [n_equity] */
 } am_rf_set;
 
 /* The whole file. */
@@ -239,5 +273,16 @@ typedef struct am_rf_file {
  */
 am_status am_rf_write(const char *path, const am_rf_file *d,
                       am_progress_fn progress, void *user, am_error *err);
+
+/*
+ * The equity tables of every set of d as one CSV at path (docs/
+ * hdf5-layout.md, "Equity"): a header, then per set, per table, per row:
+ * set, table, then the table's columns (the same in every table, in
+ * their order); numbers with 17 significant digits, NaN and inf as
+ * "NaN", "inf". Written to a temporary and renamed; protect (may be
+ * NULL) lists files not to replace. AM_ERR_IO naming path; AM_ERR_NOMEM.
+ */
+am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
+                                 const am_file_guard *protect, am_error *err);
 
 #endif /* AM_RESULTS_FILE_H */
