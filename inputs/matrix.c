@@ -585,7 +585,8 @@ static am_status absent_id(const csv_reader *r, const char *id,
     return AM_ERR_INVALID;
 }
 
-/* Reads every record of the table (after its header) into x. */
+/* Reads the records of the table (after its header) into x: all of
+   them, or as soon as there are more than the zone tables have pairs. */
 static am_status read_records(csv_reader *r, const am_matrix_options *o,
                               const int *col, int width, records *x,
                               am_error *err)
@@ -632,6 +633,12 @@ static am_status read_records(csv_reader *r, const am_matrix_options *o,
             o->time_in_seconds ? am_seconds_to_ds(t) : am_minutes_to_ds(t);
         x->line[x->n] = r->line;
         x->n++;
+        /* more records than distinct pairs: one is repeated, and the
+           earliest repeat is among these (no need to read, and hold, the
+           rest: a gzip of one line repeated) */
+        if (x->n > (int64_t)am_zone_table_count(o->origins) *
+                       am_zone_table_count(o->destinations))
+            return AM_OK;
     }
 }
 
