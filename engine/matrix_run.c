@@ -161,6 +161,8 @@ static am_status read_inputs(matrix_ctx *c)
         .destinations = c->supply,
         .destinations_path = c->supply_path,
         .min_limit_ds = limit_ds,
+        .progress = am_phase_progress,
+        .progress_user = &c->log,
     };
     return am_matrix_read(&mo, &c->cat, &c->info, c->err);
 }
@@ -192,8 +194,8 @@ done:
 /* Refuses a value that overflowed (supply or decay weights so large that
    a sum is not finite): written as is, Inf would read as "not reached".
    what: the column's name; inf_ok: +Inf is a value (the n-th nearest). */
-static am_status check_finite(matrix_ctx *c, const char *what,
-                              const double *v, int inf_ok)
+static am_status check_finite(matrix_ctx *c, const char *what, const double *v,
+                              int inf_ok)
 {
     int32_t n = am_zone_table_count(c->demand);
     const double *pop = am_zone_table_values(c->demand);
