@@ -161,6 +161,8 @@ static am_status read_inputs(matrix_ctx *c)
         .destinations = c->supply,
         .destinations_path = c->supply_path,
         .min_limit_ds = limit_ds,
+        .progress = am_phase_progress,
+        .progress_user = &c->log,
     };
     return am_matrix_read(&mo, &c->cat, &c->info, c->err);
 }
@@ -189,6 +191,28 @@ done:
     return rc;
 }
 
+/* Refuses a value that overflowed (supply or decay weights so large that
+   a sum is not finite): written as is, Inf would read as "not reached".
+   what: the column's name; inf_ok: +Inf is a value (the n-th nearest). */
+static am_status check_finite(matrix_ctx *c, const char *what, const double *v,
+                              int inf_ok)
+{
+    int32_t n = am_zone_table_count(c->demand);
+    const double *pop = am_zone_table_values(c->demand);
+    for (int32_t i = 0; i < n; i++) {
+        if (isfinite(v[i]) || (inf_ok && v[i] > 0) ||
+            (isnan(v[i]) && !(pop[i] > 0)))
+            continue;
+        am_error_set(c->err, AM_ERR_INVALID, c->supply_path,
+                     "measure '%s' is %g for zone '%.80s': a sum overflowed "
+                     "(supply values or decay weights too large; express "
+                     "the supply in larger units or use a gentler decay)",
+                     what, v[i], am_zone_table_id(c->demand, i));
+        return AM_ERR_INVALID;
+    }
+    return AM_OK;
+}
+
 /* Measure k into c->values[k]; w: scratch of cat->limit_ds + 1. */
 static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
                                  int k, double *w)
@@ -211,6 +235,9 @@ static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
     out.cell_value = c->values[k];
     rc = am_fca_measure_run(&fm, pairs, am_zone_table_values(c->supply),
                             c->threads, &out, c->err);
+    if (rc == AM_OK)
+        rc = check_finite(c, c->sum->measure_names[k], c->values[k],
+                          fm.method == AM_FCA_NTH_NEAREST);
     if (rc != AM_OK)
         return rc;
     c->sum->zones_none[k] = out.n_cells_none;
@@ -292,6 +319,8 @@ static am_status write_output(matrix_ctx *c)
         snprintf(owned[k], len, "%s_per_person", c->sum->measure_names[k]);
         for (int32_t i = 0; i < n; i++)
             per[k][i] = pop[i] > 0 ? c->values[k][i] / pop[i] : NAN;
+        if ((rc = check_finite(c, owned[k], per[k], 0)) != AM_OK)
+            goto done;
         names[n_cols] = owned[k];
         cols[n_cols++] = per[k];
     }

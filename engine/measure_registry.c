@@ -333,6 +333,9 @@ const char *am_decay_spec_problem(const am_decay_spec *d)
         return "beta must be > 0";
     if ((takes & AM_DK_TMIN) && !(isfinite(d->t_min) && d->t_min > 0))
         return "t_min must be > 0";
+    if (d->type == AM_DECAY_KIND_POWER && !isfinite(pow(d->t_min, -d->beta)))
+        return "t_min^(-beta), the weight at t <= t_min, overflows: raise "
+               "t_min or lower beta";
     if ((takes & AM_DK_THALF) &&
         !(isfinite(d->t_half_min) && d->t_half_min >= 0))
         return "t_half_min must be >= 0";

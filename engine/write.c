@@ -539,9 +539,22 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     d.sets = sets;
     d.protect = w->protect;
     d.threads = w->m->threads;
-    rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
-    if (rc == AM_OK && w->csv_path != NULL) /* issue 9, equity.csv */
-        rc = am_rf_write_equity_csv(w->csv_path, &d, w->protect, err);
+    /* issue 9, equity.csv: written first and renamed after the HDF5
+       output, so that a failure of either leaves neither */
+    am_atomic_file csv;
+    int csv_staged = 0;
+    if (w->csv_path != NULL) {
+        rc = am_rf_equity_csv_stage(w->csv_path, &d, w->protect, &csv, err);
+        csv_staged = rc == AM_OK;
+    }
+    if (rc == AM_OK)
+        rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
+    if (csv_staged && rc == AM_OK) {
+        rc = am_atomic_commit(&csv, err);
+    } else if (csv_staged) {
+        am_atomic_discard(&csv);
+        am_atomic_close(&csv);
+    }
     if (rc == AM_OK)
         rc = am_phase_end(log, "write", err);
 done:

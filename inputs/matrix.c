@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <cpl_error.h>
 #include <cpl_vsi.h>
@@ -43,6 +44,7 @@ typedef struct csv_reader {
     char *field[MAX_FIELDS];
     int n_fields;
     int header_done;
+    long long size; /* bytes of the file (progress) */
     am_gdal_errors gerr;
     int capturing;
 } csv_reader;
@@ -81,6 +83,9 @@ static am_status csv_open(csv_reader *r, const char *path, am_error *err)
                                 ? am_gdal_last_message()
                                 : "unreadable");
     r->gzip = got == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    struct stat st;
+    if (stat(path, &st) == 0)
+        r->size = (long long)st.st_size;
     char vpath[4200];
     if (snprintf(vpath, sizeof vpath, "%s%s", r->gzip ? "/vsigzip/" : "",
                  path) >= (int)sizeof vpath)
@@ -585,7 +590,18 @@ static am_status absent_id(const csv_reader *r, const char *id,
     return AM_ERR_INVALID;
 }
 
-/* Reads every record of the table (after its header) into x. */
+/* The share of a plain file read so far; 0 for gzip (its size is not
+   the text's). */
+static double read_share(const csv_reader *r)
+{
+    if (r->gzip || r->size <= 0)
+        return 0.0;
+    double f = (double)(VSIFTellL(r->f) - (r->len - r->pos)) / (double)r->size;
+    return f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f;
+}
+
+/* Reads the records of the table (after its header) into x: all of
+   them, or as soon as there are more than the zone tables have pairs. */
 static am_status read_records(csv_reader *r, const am_matrix_options *o,
                               const int *col, int width, records *x,
                               am_error *err)
@@ -599,6 +615,13 @@ static am_status read_records(csv_reader *r, const am_matrix_options *o,
             return AM_OK;
         if ((rc = csv_width(r, width, err)) != AM_OK)
             return rc;
+        if ((x->n & 0xFFFF) == 0xFFFF && o->progress != NULL &&
+            !o->progress(read_share(r), NULL, o->progress_user)) {
+            am_error_set(err, AM_ERR_CANCELLED, r->path,
+                         "cancelled while reading");
+            am_error_set_line(err, r->line, -1);
+            return AM_ERR_CANCELLED;
+        }
         if (x->n == x->cap && !records_grow(x))
             return am_error_set(err, AM_ERR_NOMEM, o->path, "out of memory");
         const char *from = r->field[col[0]], *to = r->field[col[1]];
@@ -632,6 +655,12 @@ static am_status read_records(csv_reader *r, const am_matrix_options *o,
             o->time_in_seconds ? am_seconds_to_ds(t) : am_minutes_to_ds(t);
         x->line[x->n] = r->line;
         x->n++;
+        /* more records than distinct pairs: one is repeated, and the
+           earliest repeat is among these (no need to read, and hold, the
+           rest: a gzip of one line repeated) */
+        if (x->n > (int64_t)am_zone_table_count(o->origins) *
+                       am_zone_table_count(o->destinations))
+            return AM_OK;
     }
 }
 

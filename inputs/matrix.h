@@ -47,6 +47,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/progress.h"
 #include "kernels/catchment.h"
 
 /* The longest travel time accepted (24 h), as the scenario's cutoffs. */
@@ -89,6 +90,10 @@ typedef struct am_matrix_options {
     /* the catchments' limit is at least this (a measure's cutoff beyond
        the table's longest time): it decides the time storage */
     uint32_t min_limit_ds;
+    /* may be NULL: called every 64 Ki records with the share of the file
+       read (0 for gzip); returning 0 stops the read (AM_ERR_CANCELLED) */
+    am_progress_fn progress;
+    void *progress_user;
 } am_matrix_options;
 
 /* What the table held. */

@@ -10,11 +10,13 @@
  */
 #include "outputs/results_file.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/atomic_file.h"
@@ -938,11 +940,15 @@ static void csv_cell(csv_buf *b, const am_rf_column *col, int64_t row)
     csv_put(b, num, strlen(num));
 }
 
-am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
-                                 const am_file_guard *protect, am_error *err)
+am_status am_rf_equity_csv_stage(const char *path, const am_rf_file *d,
+                                 const am_file_guard *protect,
+                                 am_atomic_file *f, am_error *err)
 {
     csv_buf b = {NULL, 0, 0, 0};
     const am_rf_table *first = NULL;
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->dir_fd = -1;
     if (path == NULL || d == NULL)
         return am_error_set(err, AM_ERR_INVALID, path,
                             "no equity CSV path or no results");
@@ -976,20 +982,31 @@ am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
         return am_error_set(err, AM_ERR_NOMEM, path,
                             "out of memory for the equity CSV");
     }
-    am_atomic_file f;
-    am_status rc = am_atomic_open(path, &f, err);
+    am_status rc = am_atomic_open(path, f, err);
     if (rc != AM_OK) {
-        am_atomic_close(&f);
+        am_atomic_close(f);
         am_free(b.p);
         return rc;
     }
-    f.protect = protect;
-    rc = am_atomic_write(&f, b.p, b.n, err);
+    f->protect = protect;
+    rc = am_atomic_write(f, b.p, b.n, err);
     am_free(b.p);
+    if (rc == AM_OK && fsync(f->fd) != 0)
+        rc = am_error_set(err, AM_ERR_IO, path, "cannot write: %s",
+                          strerror(errno));
     if (rc != AM_OK) {
-        am_atomic_discard(&f);
-        am_atomic_close(&f);
-        return rc;
+        am_atomic_discard(f);
+        am_atomic_close(f);
     }
+    return rc;
+}
+
+am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
+                                 const am_file_guard *protect, am_error *err)
+{
+    am_atomic_file f;
+    am_status rc = am_rf_equity_csv_stage(path, d, protect, &f, err);
+    if (rc != AM_OK)
+        return rc;
     return am_atomic_commit(&f, err);
 }

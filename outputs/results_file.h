@@ -18,6 +18,7 @@
 
 #include <stdint.h>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/file_check.h"
 #include "common/progress.h"
@@ -284,5 +285,16 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
  */
 am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
                                  const am_file_guard *protect, am_error *err);
+
+/*
+ * The same CSV in two steps, so that it and the HDF5 output appear
+ * together or not at all: am_rf_equity_csv_stage writes and syncs the
+ * temporary (f open on AM_OK, closed and removed on an error); the
+ * caller then commits it (am_atomic_commit) once the HDF5 output is in
+ * place, or removes it (am_atomic_discard, am_atomic_close).
+ */
+am_status am_rf_equity_csv_stage(const char *path, const am_rf_file *d,
+                                 const am_file_guard *protect,
+                                 am_atomic_file *f, am_error *err);
 
 #endif /* AM_RESULTS_FILE_H */
