@@ -131,9 +131,15 @@ static am_status csv_fill(csv_reader *r, am_error *err)
     size_t got = VSIFReadL(r->buf + r->len, 1, want, r->f);
     r->len += got;
     if (r->gerr.n_failures > 0) {
-        am_error_set(err, AM_ERR_IO, r->path, "read error%s: %s",
+        /* GDAL's gzip reader reports where in its own sources it failed
+           ("In file ./port/cpl_vsil_gzip.cpp, at line 767, ..."): not for
+           users. */
+        const char *why = r->gerr.first;
+        if (r->gzip && strncmp(why, "In file ", 8) == 0)
+            why = "";
+        am_error_set(err, AM_ERR_IO, r->path, "read error%s%s%s",
                      r->gzip ? " (damaged or truncated gzip data)" : "",
-                     r->gerr.first);
+                     why[0] != '\0' ? ": " : "", why);
         am_error_set_line(err, r->line + 1, -1);
         return AM_ERR_IO;
     }
