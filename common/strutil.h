@@ -30,4 +30,8 @@ int am_utf8_invalid(const char *str, size_t *at);
  * UTF-8 sequence replaced by U+FFFD (EF BF BD); NULL when out of memory. */
 char *am_utf8_sanitize(const char *str);
 
+/* Levenshtein distance of two short words, for "did you mean" hints;
+ * (size_t)-1 ("far") when either is longer than 63 bytes. */
+size_t am_edit_distance(const char *a, const char *b);
+
 #endif /* AM_STRUTIL_H */

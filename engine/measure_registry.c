@@ -36,6 +36,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/strutil.h"
+
 _Static_assert((int)AM_DECAY_KIND_STEP == (int)AM_DECAY_STEP &&
                    (int)AM_DECAY_KIND_ZONES == (int)AM_DECAY_ZONES &&
                    (int)AM_DECAY_KIND_DAI_GAUSSIAN ==
@@ -184,32 +186,6 @@ const char *am_measure_type_list(void)
            "cumulative, nearest_n";
 }
 
-/* Edit distance of two short words (<= 63 bytes; else "far"). */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static const char *closest(const char *name, const char *const *names, int n)
 {
     const char *best = NULL;
@@ -217,7 +193,7 @@ static const char *closest(const char *name, const char *const *names, int n)
     for (int i = 0; name != NULL && i < n; i++) {
         if (names[i] == NULL)
             continue;
-        size_t d = distance(name, names[i]);
+        size_t d = am_edit_distance(name, names[i]);
         if (d < d_best) {
             d_best = d;
             best = names[i];

@@ -235,32 +235,6 @@ static void key_path(char *buf, size_t size, const char *where, const char *key)
         buf[0] = '\0'; /* longer keys are cut: only used in messages */
 }
 
-/* Edit distance of two short keys, for "did you mean" hints. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 63 || lb > 63)
-        return (size_t)-1;
-    size_t row[64];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 static am_status unknown_key(const parse_ctx *c, const yaml_node_t *key,
                              const char *where, const char *const *allowed)
 {
@@ -273,7 +247,7 @@ static am_status unknown_key(const parse_ctx *c, const yaml_node_t *key,
                          i > 0 ? ", " : "", allowed[i]);
         if (k > 0 && (size_t)k < sizeof expected - used)
             used += (size_t)k;
-        size_t d = edit_distance(scalar(key), allowed[i]);
+        size_t d = am_edit_distance(scalar(key), allowed[i]);
         if (d < best) {
             best = d;
             closest = allowed[i];
