@@ -218,6 +218,8 @@ struct am_results {
        none): rows 0 (everyone), then each zone layer's zones in order;
        blocks 0 (the nearest time, minutes) and 1 + k (measure k) */
     am_equity *equity;
+    /* issue 9, diagnostics (engine/diagnostics.h) */
+    struct am_diagnostics *diag;
 };
 
 /*

@@ -25,6 +25,7 @@
 
 #include "common/alloc.h"
 #include "common/units.h"
+#include "engine/diagnostics.h"
 #include "engine/internal.h"
 #include "engine/memory.h"
 #include "kernels/decay.h"
@@ -131,6 +132,7 @@ void am_results_destroy(am_results *r)
     am_free(r->pop_none);
     am_free(r->plans);
     am_equity_destroy(r->equity);
+    am_diagnostics_destroy(r->diag);
     am_free(r);
 }
 
@@ -230,6 +232,50 @@ static am_status measure_summary(const am_model *m, int threads, am_results *r,
     return AM_OK;
 }
 
+/* issue 9, diagnostics (engine/diagnostics.h): measure k's identities
+ * and figures into r->diag (allocated at the first measure, with the
+ * snap distances of the cells and the facilities). */
+static am_status measure_diagnostics(const am_model *m, const am_sites *f,
+                                     am_results *r, int k, int with_dem,
+                                     int32_t no_demand, double pop_none,
+                                     am_error *err)
+{
+    if (r->diag == NULL) {
+        r->diag = am_calloc(1, sizeof *r->diag);
+        if (r->diag == NULL ||
+            (r->diag->m = am_calloc_array((size_t)r->n_measures,
+                                          sizeof *r->diag->m)) == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+        r->diag->n_measures = r->n_measures;
+        am_status rc =
+            am_diag_snap(r->n_cells, m->cell_snap.dist_m, m->demand->pop,
+                         m->threads, &r->diag->cells, err);
+        if (rc == AM_OK)
+            rc = am_diag_snap(r->n_sites, f->snap.dist_m, NULL, m->threads,
+                              &r->diag->facilities, err);
+        if (rc != AM_OK)
+            return rc;
+    }
+    const am_measure_plan *pl = &r->plans[k];
+    const size_t nf = (size_t)r->n_sites, nc = (size_t)r->n_cells;
+    am_diag_input in = {f->name,
+                        m->s->measures[k].name,
+                        pl->info->method,
+                        am_measure_has_supply_identity(pl->info),
+                        r->n_cells,
+                        r->n_sites,
+                        m->demand->pop,
+                        r->access + (size_t)k * nc,
+                        r->flag + (size_t)k * nc,
+                        f->fac->capacity,
+                        with_dem ? r->site_demand + (size_t)k * nf : NULL,
+                        pl->info->has_ratio ? r->site_ratio + (size_t)k * nf
+                                            : NULL,
+                        no_demand,
+                        pop_none};
+    return am_diag_measure(&in, &r->diag->m[k], err);
+}
+
 /* Every measure from the pairs (built here at limit_ds, freed). */
 static am_status measures(const am_model *m, const am_sites *f, int threads,
                           const am_catchments *rows, uint32_t limit_ds,
@@ -252,18 +298,18 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
         double *dem = r->site_demand + (size_t)k * (size_t)n_fac;
         double *ratio = r->site_ratio + (size_t)k * (size_t)n_fac;
         uint8_t *flag = r->flag + (size_t)k * (size_t)n_cells;
+        /* spav's C_j too, for the diagnostics (then NaN, as written) */
+        const int with_dem =
+            pl->info->has_ratio || pl->info->method == AM_FCA_SPAV;
         am_fca_out o = {r->access + (size_t)k * (size_t)n_cells,
                         flag,
-                        pl->info->has_ratio ? dem : NULL,
-                        pl->info->has_ratio ? ratio : NULL,
+                        with_dem ? dem : NULL,
+                        with_dem ? ratio : NULL,
                         0,
                         0};
         rc = am_fca_measure_run(&fm, pairs, f->fac->capacity, threads, &o, err);
         if (rc != AM_OK)
             break;
-        if (!pl->info->has_ratio)
-            for (int32_t j = 0; j < n_fac; j++)
-                dem[j] = ratio[j] = NAN;
         r->fac_no_demand[k] = pl->info->has_ratio ? o.n_fac_no_demand : -1;
         double none = 0.0; /* in cell order */
         for (int32_t i = 0; i < n_cells; i++)
@@ -271,6 +317,12 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
                 none += m->demand->pop[i];
         r->pop_none[k] = none;
         rc = check_access_range(r, k, err);
+        if (rc == AM_OK) /* issue 9: identities, before spav's C_j goes */
+            rc = measure_diagnostics(m, f, r, k, with_dem, r->fac_no_demand[k],
+                                     none, err);
+        if (!pl->info->has_ratio)
+            for (int32_t j = 0; j < n_fac; j++)
+                dem[j] = ratio[j] = NAN;
         if (rc == AM_OK)
             rc = measure_summary(m, threads, r, k, err);
     }
@@ -440,6 +492,21 @@ int32_t am_results_sites_no_demand(const am_results *r, int measure)
         r->fac_no_demand == NULL)
         return -1;
     return r->fac_no_demand[measure];
+}
+
+const am_measure_diagnostics *am_results_diagnostics(const am_results *r,
+                                                     int measure)
+{
+    if (r == NULL || r->diag == NULL || measure < 0 || measure >= r->n_measures)
+        return NULL;
+    return &r->diag->m[measure];
+}
+
+const am_snap_diagnostics *am_results_snap(const am_results *r, int facilities)
+{
+    if (r == NULL || r->diag == NULL)
+        return NULL;
+    return facilities ? &r->diag->facilities : &r->diag->cells;
 }
 
 const double *am_results_coverage(const am_results *r, int *n_cutoffs)

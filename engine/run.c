@@ -9,6 +9,7 @@
 #include "common/alloc.h"
 #include "common/file_check.h"
 #include "common/strutil.h"
+#include "engine/diagnostics.h"
 #include "engine/internal.h"
 #include "engine/sysinfo.h"
 #include "inputs/fingerprint.h"
@@ -173,6 +174,7 @@ void am_run_summary_destroy(am_run_summary *r)
             am_free(r->sets[k].pop_none);
             am_free(r->sets[k].equity_gini);
             am_free(r->sets[k].equity_palma);
+            am_free(r->sets[k].diagnostics);
         }
         am_free(r->sets);
     }
@@ -373,6 +375,12 @@ static am_status summary_fill(am_run_ctx *c)
                 ss->equity_gini[mk] = st->gini;
                 ss->equity_palma[mk] = st->palma;
             }
+        }
+        if (res->diag != NULL) { /* issue 9, diagnostics (moved) */
+            ss->diagnostics = res->diag->m;
+            res->diag->m = NULL;
+            ss->snap_cells = res->diag->cells;
+            ss->snap_facilities = res->diag->facilities;
         }
     }
     const int nzl = m->s->n_zone_layers;

@@ -74,6 +74,85 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                 s->equity_gini[m], s->equity_palma[m]);
 }
 
+/* "45 m", "1.2 km": a snap distance. */
+static const char *metres(double m, char *buf, size_t n)
+{
+    if (isnan(m))
+        snprintf(buf, n, "n/a");
+    else if (m < 1000.0)
+        snprintf(buf, n, "%.0f m", m);
+    else
+        snprintf(buf, n, "%.1f km", m / 1000.0);
+    return buf;
+}
+
+static void snap_line(const char *what, const char *unit,
+                      const am_snap_diagnostics *d, FILE *f)
+{
+    char a[24], b[24], c[24], e[24], w[AM_COUNT_BUF];
+    fprintf(f,
+            "                 snap distance, %s: median %s, p90 %s, p99 %s, "
+            "max %s; %s %s beyond %g km\n",
+            what, metres(d->median_m, a, sizeof a),
+            metres(d->p90_m, b, sizeof b), metres(d->p99_m, c, sizeof c),
+            metres(d->max_m, e, sizeof e), thousands(d->beyond_weight, w), unit,
+            AM_SNAP_FAR_M / 1000.0);
+}
+
+/*
+ * Issue 9, a set's diagnostics block (engine/diagnostics.h): how many
+ * measures' identities held and the largest relative difference, the
+ * demand inflation of the ratio methods, the supply M2SFCA keeps, and the
+ * snap distances; a few lines whatever the number of measures.
+ */
+static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
+                              FILE *f)
+{
+    if (s->diagnostics == NULL)
+        return;
+    int held = 0, inflation = 0, kept = 0;
+    double worst = 0.0, tol = NAN;
+    for (int m = 0; m < r->n_measures; m++) {
+        const am_measure_diagnostics *d = &s->diagnostics[m];
+        if (d->identity) {
+            held++;
+            if (d->relative_difference > worst)
+                worst = d->relative_difference;
+            tol = d->tolerance;
+        }
+        inflation += !isnan(d->demand_inflation);
+        kept += !d->identity && !isnan(d->supply_kept);
+    }
+    fprintf(f, "    diagnostics  identities hold for %d of %d measures", held,
+            r->n_measures);
+    if (held > 0)
+        fprintf(f, " (largest relative difference %.2g, tolerance %.2g)", worst,
+                tol);
+    fputc('\n', f);
+    if (inflation > 0) {
+        fprintf(f, "                 demand counted (sum D_j / population "
+                   "within reach):");
+        for (int m = 0, k = 0; m < r->n_measures; m++)
+            if (!isnan(s->diagnostics[m].demand_inflation))
+                fprintf(f, "%s %s %.3g", k++ ? "," : "", r->measure_names[m],
+                        s->diagnostics[m].demand_inflation);
+        fputc('\n', f);
+    }
+    if (kept > 0) {
+        fprintf(f, "                 supply kept (sum P_i A_i / supply with "
+                   "demand in reach):");
+        for (int m = 0, k = 0; m < r->n_measures; m++) {
+            const am_measure_diagnostics *d = &s->diagnostics[m];
+            if (!d->identity && !isnan(d->supply_kept))
+                fprintf(f, "%s %s %.1f %%", k++ ? "," : "", r->measure_names[m],
+                        100.0 * d->supply_kept);
+        }
+        fputc('\n', f);
+    }
+    snap_line("cells (population-weighted)", "people", &s->snap_cells, f);
+    snap_line("facilities", "facilities", &s->snap_facilities, f);
+}
+
 void am_run_summary_write(const am_run_summary *r, FILE *f)
 {
     char a[AM_COUNT_BUF], b[AM_COUNT_BUF], d[AM_COUNT_BUF], e[AM_COUNT_BUF];
@@ -216,6 +295,7 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 r->cutoffs_min[r->n_cutoffs - 1]);
         for (int m = 0; m < r->n_measures; m++)
             measure_lines(r, s, m, f);
+        diagnostics_lines(r, s, f); /* issue 9 */
     }
     fprintf(f, "  phases      ");
     for (int p = 0; p < r->n_phases; p++)

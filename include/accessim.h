@@ -508,6 +508,43 @@ typedef struct am_phase_stat {
 } am_phase_stat;
 
 /* One facility set's results. */
+/*
+ * Issue 9, diagnostics of one measure of a set (engine/diagnostics.h,
+ * docs/hdf5-layout.md "Diagnostics"): the totals a measure must preserve
+ * and the demand inflation it shows. NaN where a figure does not apply to
+ * the measure's type.
+ */
+typedef struct am_measure_diagnostics {
+    int identity;  /* 1: the type's identities were checked and held (a run
+                      where one fails stops with AM_ERR_INTERNAL); 0: n/a */
+    double sum_pa; /* sum_i P_i A_i (spav: sum_i V_i) */
+    double sum_supply_demand;     /* sum S_j over facilities with demand in
+                                     reach (D_j > 0) */
+    double supply_kept;           /* sum_pa / sum_supply_demand */
+    double relative_difference;   /* the largest of the identities' */
+    double tolerance;             /* the relative tolerance they were held to */
+    double sum_demand;            /* sum_j D_j (ratio methods) */
+    double pop_reached;           /* population with something within reach */
+    double demand_inflation;      /* sum_demand / pop_reached */
+    double pop_no_reach;          /* on the network, nothing within reach */
+    int32_t facilities_no_demand; /* -1: the measure has no ratio */
+    /* balanced FCA (Paez, Higgins & Vivona 2019): sum_i A_i, sum_j R_j
+       (D_j > 0) and sum_j R_j D_j */
+    double bfca_sum_access, bfca_sum_ratio, bfca_sum_supply;
+} am_measure_diagnostics;
+
+/* Snap distances of a set of points (issue 9 diagnostics): the points on
+ * the network, weighted (cells: population; facilities: 1 each); lower
+ * weighted quantiles, metres; NaN when no point is on the network. */
+#define AM_SNAP_FAR_M 1000.0 /* "beyond 1 km" */
+typedef struct am_snap_diagnostics {
+    int64_t n;     /* points on the network */
+    double weight; /* their total weight */
+    double median_m, p90_m, p99_m, max_m;
+    int64_t beyond_n;     /* points farther than AM_SNAP_FAR_M */
+    double beyond_weight; /* their weight */
+} am_snap_diagnostics;
+
 typedef struct am_set_summary {
     char *name;
     int32_t n_facilities; /* loaded (after the filter) */
@@ -531,6 +568,10 @@ typedef struct am_set_summary {
        [n_measures], overall: Gini and Palma ratio (docs/equity.md) */
     double *equity_gini;
     double *equity_palma;
+    /* issue 9, diagnostics: per measure [n_measures], and the snap
+       distances of the populated cells and of the set's facilities */
+    am_measure_diagnostics *diagnostics;
+    am_snap_diagnostics snap_cells, snap_facilities;
 } am_set_summary;
 
 /* A zone layer for equity (issue 9): its zones and the cells in none. */
@@ -929,6 +970,14 @@ AM_API int32_t am_results_sites_no_demand(const am_results *r, int measure);
 /* Population within each scenario cutoff (borrowed [n_cutoffs]). */
 AM_API const double *am_results_coverage(const am_results *r, int *n_cutoffs);
 
+/* Issue 9, diagnostics of measure `measure` (borrowed; NULL when out of
+ * range), and the snap distances of the populated cells (facilities 0) or
+ * of the set's facilities (1). */
+AM_API const am_measure_diagnostics *am_results_diagnostics(const am_results *r,
+                                                            int measure);
+AM_API const am_snap_diagnostics *am_results_snap(const am_results *r,
+                                                  int facilities);
+
 /* ---- matrix runs (issue 9, matrix input) ------------------------------ */
 
 /*
@@ -963,6 +1012,13 @@ typedef struct am_matrix_summary {
     int n_phases;
     double wall_s;
     double peak_rss_mib;
+    /* issue 9, diagnostics per measure [n_measures] (as a network run's,
+       pop_reached and pop_no_reach over the demand zones), and the zones
+       with demand left out of measure_mean for a value that is not
+       finite (nearest_n: fewer than n destinations within reach) */
+    am_measure_diagnostics *diagnostics;
+    int32_t *mean_excluded;
+    uint64_t memory_estimate, memory_cap; /* bytes (--max-memory) */
 } am_matrix_summary;
 
 /*
@@ -971,8 +1027,13 @@ typedef struct am_matrix_summary {
  * per-zone CSV (one row per demand zone, in the demand table's order;
  * columns: the demand id field, then one per measure in scenario order;
  * written under a temporary name and renamed when complete). opt may be
- * NULL (defaults; output_path and threads apply, the memory cap and cache
- * do not). summary may be NULL. Errors name the file and line.
+ * NULL (defaults; output_path, threads and max_memory apply, the cache
+ * does not). summary may be NULL. Errors name the file and line. The
+ * memory estimate (zones, then pairs) is checked against max_memory (0:
+ * the default share of memory) before the pairs are read, and the reader
+ * stops as soon as the table holds more pairs than the cap leaves room
+ * for (AM_ERR_NOMEM). Every measure's identities are checked as in a
+ * network run (AM_ERR_INTERNAL when one fails).
  */
 AM_API am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
                                am_matrix_summary **summary, am_error *err);
