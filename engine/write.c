@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "engine/diagnostics.h"
 #include "engine/internal.h"
 #include "engine/scenario.h"
 #include "engine/sysinfo.h"
@@ -495,6 +496,152 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
     return AM_OK;
 }
 
+/* ---- diagnostics tables (issue 9) ----------------------------------- */
+
+#define DG_COLS 16
+#define SN_COLS 10
+#define DG_DOUBLES 12 /* double columns of the diagnostics table */
+
+/* One set's diagnostics tables (engine/diagnostics.h), columns owned. */
+typedef struct dg_set {
+    am_rf_table table, snap;
+    am_rf_column cols[DG_COLS], scols[SN_COLS];
+    double *num;       /* [DG_DOUBLES][n_measures] */
+    int64_t *no_dem;   /* [n_measures] */
+    const char **text; /* [3][n_measures]: measure, type, identity */
+    double snum[7][2];
+    int64_t sint[2][2];
+    const char *points[2];
+} dg_set;
+
+static void dg_free(dg_set *g)
+{
+    am_free(g->num);
+    am_free(g->no_dem);
+    am_free(g->text);
+}
+
+/* Set k's diagnostics tables into g (docs/hdf5-layout.md,
+ * "Diagnostics"); g->table.n_cols 0 when the results have none. */
+static am_status dg_build(const am_write_request *w, int k, dg_set *g,
+                          am_error *err)
+{
+    const am_results *r = w->results[k];
+    const am_scenario *s = w->m->s;
+    const struct am_diagnostics *dg = r->diag;
+    memset(g, 0, sizeof *g);
+    if (dg == NULL)
+        return AM_OK;
+    const int nm = r->n_measures;
+    const size_t n = (size_t)(nm > 0 ? nm : 1);
+    g->num = am_calloc_array(DG_DOUBLES * n, sizeof *g->num);
+    g->no_dem = am_calloc_array(n, sizeof *g->no_dem);
+    g->text = am_calloc_array(3 * n, sizeof *g->text);
+    if (g->num == NULL || g->no_dem == NULL || g->text == NULL) {
+        dg_free(g);
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for the diagnostics table");
+    }
+    double *col[DG_DOUBLES];
+    for (int c = 0; c < DG_DOUBLES; c++)
+        col[c] = g->num + (size_t)c * n;
+    for (int m = 0; m < nm; m++) {
+        const am_measure_diagnostics *d = &dg->m[m];
+        g->text[m] = s->measures[m].name;
+        g->text[n + (size_t)m] = r->plans[m].info->name;
+        g->text[2 * n + (size_t)m] = d->identity ? "holds" : "n/a";
+        const double v[DG_DOUBLES] = {d->sum_pa,         d->sum_supply_demand,
+                                      d->supply_kept,    d->relative_difference,
+                                      d->tolerance,      d->sum_demand,
+                                      d->pop_reached,    d->demand_inflation,
+                                      d->pop_no_reach,   d->bfca_sum_access,
+                                      d->bfca_sum_ratio, d->bfca_sum_supply};
+        for (int c = 0; c < DG_DOUBLES; c++)
+            col[c][m] = v[c];
+        g->no_dem[m] = d->facilities_no_demand;
+    }
+    int q = 0;
+    am_rf_column *cc = g->cols;
+    cc[q++] = (am_rf_column){"measure", AM_RF_COL_STRING, g->text, NULL,
+                             "the measure's name (its raster)"};
+    cc[q++] = (am_rf_column){"type", AM_RF_COL_STRING, g->text + n, NULL,
+                             "the measure's type"};
+    cc[q++] =
+        (am_rf_column){"identity", AM_RF_COL_STRING, g->text + 2 * n, NULL,
+                       "holds: the type's identities were checked "
+                       "(a run where one fails stops); n/a: none"};
+    cc[q++] = (am_rf_column){"sum_pa", AM_RF_COL_DOUBLE, col[0], NULL,
+                             "sum_i P_i A_i (spav: sum_i V_i)"};
+    cc[q++] =
+        (am_rf_column){"sum_s_with_demand", AM_RF_COL_DOUBLE, col[1], NULL,
+                       "sum S_j over the facilities with demand in "
+                       "reach (D_j > 0)"};
+    cc[q++] = (am_rf_column){"supply_kept", AM_RF_COL_DOUBLE, col[2], "1",
+                             "sum_pa / sum_s_with_demand"};
+    cc[q++] = (am_rf_column){"relative_difference", AM_RF_COL_DOUBLE, col[3],
+                             "1", "the largest of the identities'"};
+    cc[q++] = (am_rf_column){"tolerance", AM_RF_COL_DOUBLE, col[4], "1",
+                             "relative: max(1e-9, 4 eps (cells + "
+                             "facilities))"};
+    cc[q++] = (am_rf_column){"sum_demand", AM_RF_COL_DOUBLE, col[5], "persons",
+                             "sum_j D_j"};
+    cc[q++] = (am_rf_column){"pop_reached", AM_RF_COL_DOUBLE, col[6], "persons",
+                             "population with something within "
+                             "the measure's reach"};
+    cc[q++] = (am_rf_column){"demand_inflation", AM_RF_COL_DOUBLE, col[7], "1",
+                             "sum_demand / pop_reached"};
+    cc[q++] = (am_rf_column){"pop_no_reach", AM_RF_COL_DOUBLE, col[8],
+                             "persons", "on the network, nothing within reach"};
+    cc[q++] = (am_rf_column){"facilities_no_demand", AM_RF_COL_INT64, g->no_dem,
+                             NULL, "ratio undefined, excluded; -1: no ratio"};
+    cc[q++] = (am_rf_column){"bfca_sum_access", AM_RF_COL_DOUBLE, col[9], NULL,
+                             "balanced FCA: sum_i A_i"};
+    cc[q++] = (am_rf_column){"bfca_sum_ratio", AM_RF_COL_DOUBLE, col[10], NULL,
+                             "balanced FCA: sum_j R_j (D_j > 0)"};
+    cc[q++] = (am_rf_column){"bfca_sum_supply", AM_RF_COL_DOUBLE, col[11], NULL,
+                             "balanced FCA: sum_j R_j D_j"};
+    g->table = (am_rf_table){
+        .name = "diagnostics", .n_rows = nm, .n_cols = q, .cols = g->cols};
+
+    const am_snap_diagnostics *sd[2] = {&dg->cells, &dg->facilities};
+    g->points[0] = "cells";
+    g->points[1] = "facilities";
+    for (int i = 0; i < 2; i++) {
+        g->sint[0][i] = sd[i]->n;
+        g->sint[1][i] = sd[i]->beyond_n;
+        g->snum[0][i] = sd[i]->weight;
+        g->snum[1][i] = sd[i]->median_m;
+        g->snum[2][i] = sd[i]->p90_m;
+        g->snum[3][i] = sd[i]->p99_m;
+        g->snum[4][i] = sd[i]->max_m;
+        g->snum[5][i] = sd[i]->beyond_weight;
+    }
+    q = 0;
+    cc = g->scols;
+    cc[q++] = (am_rf_column){"points", AM_RF_COL_STRING, g->points, NULL,
+                             "cells (populated, weighted by population) "
+                             "or facilities (1 each)"};
+    cc[q++] = (am_rf_column){"n", AM_RF_COL_INT64, g->sint[0], NULL,
+                             "points on the network"};
+    cc[q++] = (am_rf_column){"weight", AM_RF_COL_DOUBLE, g->snum[0], NULL,
+                             "their population, or count"};
+    cc[q++] = (am_rf_column){"median_m", AM_RF_COL_DOUBLE, g->snum[1], "m",
+                             "lower weighted median snap distance"};
+    cc[q++] = (am_rf_column){"p90_m", AM_RF_COL_DOUBLE, g->snum[2], "m",
+                             "lower weighted 90th percentile"};
+    cc[q++] = (am_rf_column){"p99_m", AM_RF_COL_DOUBLE, g->snum[3], "m",
+                             "lower weighted 99th percentile"};
+    cc[q++] = (am_rf_column){"max_m", AM_RF_COL_DOUBLE, g->snum[4], "m",
+                             "the largest"};
+    cc[q++] = (am_rf_column){"beyond_1km_n", AM_RF_COL_INT64, g->sint[1], NULL,
+                             "points farther than 1 km from a road"};
+    cc[q++] = (am_rf_column){"beyond_1km_weight", AM_RF_COL_DOUBLE, g->snum[5],
+                             NULL, "their population, or count"};
+    g->snap = (am_rf_table){
+        .name = "snap_distances", .n_rows = 2, .n_cols = q, .cols = g->scols};
+    return AM_OK;
+}
+
 am_status am_write_output(const am_write_request *w, am_phases *log,
                           am_error *err)
 {
@@ -511,9 +658,10 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     am_rf_zone *zones =
         am_calloc_array((size_t)(nz > 0 ? nz : 1), sizeof *zones);
     eq_set *eq = am_calloc_array((size_t)n_sets, sizeof *eq);
+    dg_set *dg = am_calloc_array((size_t)n_sets, sizeof *dg); /* issue 9 */
     am_status rc = AM_OK;
     if (sets == NULL || ms == NULL || text == NULL || zones == NULL ||
-        eq == NULL) {
+        eq == NULL || dg == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
@@ -532,6 +680,12 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
             rc = eq_build(w, k, &eq[k], err);
         sets[k].n_equity = eq[k].n_tables;
         sets[k].equity = eq[k].tables;
+        if (rc == AM_OK)
+            rc = dg_build(w, k, &dg[k], err);
+        if (dg[k].table.n_cols > 0) {
+            sets[k].diagnostics = &dg[k].table;
+            sets[k].snap_distances = &dg[k].snap;
+        }
     }
     if (rc != AM_OK)
         goto done;
@@ -561,6 +715,9 @@ done:
     for (int k = 0; eq != NULL && k < n_sets; k++)
         eq_free(&eq[k]);
     am_free(eq);
+    for (int k = 0; dg != NULL && k < n_sets; k++)
+        dg_free(&dg[k]);
+    am_free(dg);
     am_free(sets);
     am_free(ms);
     am_free(text);

@@ -795,6 +795,37 @@ static am_status write_set_equity(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     return rc;
 }
 
+/* Issue 9: a plain table tb at <g>/<name> (NULL: nothing written). */
+static am_status write_plain_table(rf_ctx *c, am_h5 *h, const char *g,
+                                   const char *name, const am_rf_table *tb)
+{
+    char path[OBJECT_MAX];
+    if (tb == NULL)
+        return AM_OK;
+    if (tb->n_rows < 0 || tb->n_cols < 0 || !HAVE(tb->cols, tb->n_cols))
+        return bad(c, "a diagnostics table without columns");
+    am_h5_column *cols =
+        am_alloc_array((size_t)(tb->n_cols > 0 ? tb->n_cols : 1), sizeof *cols);
+    if (cols == NULL)
+        return nomem(c);
+    am_status rc = AM_OK;
+    for (int32_t k = 0; k < tb->n_cols; k++) {
+        const am_rf_column *col = &tb->cols[k];
+        if (!name_ok(col->name) || !HAVE(col->data, tb->n_rows))
+            rc = bad(c, "a diagnostics column without a name or data");
+        cols[k] =
+            (am_h5_column){col->name,
+                           col->type == AM_RF_COL_INT64    ? AM_H5_COL_INT64
+                           : col->type == AM_RF_COL_DOUBLE ? AM_H5_COL_DOUBLE
+                                                           : AM_H5_COL_STRING,
+                           col->data, col->units, col->description};
+    }
+    AM_TRY(put_name(c, path, sizeof path, "%s/%s", g, name));
+    AM_TRY(am_h5_write_table(h, path, tb->n_rows, tb->n_cols, cols, c->err));
+    am_free(cols);
+    return rc;
+}
+
 static am_status write_set(rf_ctx *c, am_h5 *h, const am_rf_set *set)
 {
     char g[GROUP_MAX];
@@ -805,6 +836,8 @@ static am_status write_set(rf_ctx *c, am_h5 *h, const am_rf_set *set)
     AM_TRY(write_set_facilities(c, h, set, g));
     AM_TRY(write_set_coverage(c, h, set, g));
     AM_TRY(write_set_equity(c, h, set, g));
+    AM_TRY(write_plain_table(c, h, g, "diagnostics", set->diagnostics));
+    AM_TRY(write_plain_table(c, h, g, "snap_distances", set->snap_distances));
     return rc;
 }
 

@@ -243,6 +243,11 @@ typedef struct am_rf_set {
     /* issue 9, equity: tables under <set>/equity (n_equity 0: none) */
     int32_t n_equity;
     const am_rf_table *equity; /* [n_equity] */
+    /* issue 9, diagnostics: the tables <set>/diagnostics (one row per
+       measure) and <set>/snap_distances (cells, facilities); NULL: not
+       written (their names are not read) */
+    const am_rf_table *diagnostics;
+    const am_rf_table *snap_distances;
 } am_rf_set;
 
 /* The whole file. */
