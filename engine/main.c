@@ -338,6 +338,7 @@ static int run_matrix(const cli_args *c, am_scenario *s)
     am_run_options opt = am_run_options_default();
     opt.output_path = c->output;
     opt.threads = c->threads;
+    opt.max_memory = c->max_memory; /* issue 9: the cap applies too */
     opt.progress = progress_cb;
     opt.progress_user = &ps;
     am_matrix_summary *sum = NULL;

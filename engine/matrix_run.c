@@ -21,8 +21,10 @@
 #include "common/numparse.h"
 #include "common/strutil.h"
 #include "common/units.h"
+#include "engine/diagnostics.h"
 #include "engine/internal.h"
 #include "engine/measure_registry.h"
+#include "engine/memory.h"
 #include "engine/sysinfo.h"
 #include "inputs/matrix.h"
 #include "kernels/catchment.h"
@@ -46,6 +48,11 @@ typedef struct matrix_ctx {
     am_demand *d;
     double **values; /* [n_measures][zones_demand] */
     am_matrix_summary *sum;
+    /* issue 9: the memory cap (0: the default share) and, when the pairs
+       may not fit under it, why the reader stops */
+    uint64_t max_memory;
+    int64_t max_pairs;
+    char pairs_why[384];
 } matrix_ctx;
 
 void am_matrix_summary_destroy(am_matrix_summary *r)
@@ -62,6 +69,8 @@ void am_matrix_summary_destroy(am_matrix_summary *r)
     am_free(r->dest_no_demand);
     am_free(r->measure_decays);
     am_free(r->phases);
+    am_free(r->diagnostics);
+    am_free(r->mean_excluded);
     am_free(r);
 }
 
@@ -137,6 +146,58 @@ static am_status plan_measures(matrix_ctx *c, uint32_t *limit_ds)
     return AM_OK;
 }
 
+/*
+ * Issue 9, --max-memory: the estimate for the zone tables read and no
+ * pair yet is refused above the cap (the network mode's style, naming
+ * the matrix); when the pairs the zones allow (every origin to every
+ * destination) might not fit, the reader gets the most pairs the cap
+ * leaves room for and stops at the line beyond them.
+ */
+static am_status memory_check(matrix_ctx *c)
+{
+    const int32_t nd = am_zone_table_count(c->demand);
+    const int32_t ns = am_zone_table_count(c->supply);
+    const int32_t nm = c->s->n_measures;
+    const char *what = "physical memory";
+    uint64_t cap = c->max_memory;
+    if (cap == 0)
+        cap = am_memory_limit_bytes(&what) / 100 * AM_DEFAULT_MEMORY_SHARE_PCT;
+    const uint64_t fixed = am_memory_estimate_matrix(nd, ns, 0, nm);
+    const uint64_t most =
+        am_memory_estimate_matrix(nd, ns, (int64_t)nd * (int64_t)ns, nm);
+    char est[32], capt[32], lim[64], hint[96];
+    c->sum->memory_cap = cap;
+    c->sum->memory_estimate = fixed;
+    if (c->max_memory != 0) {
+        snprintf(lim, sizeof lim, "--max-memory");
+        snprintf(hint, sizeof hint, "raise --max-memory above %s",
+                 am_format_bytes(cap > fixed ? most : fixed, est, sizeof est));
+    } else {
+        snprintf(lim, sizeof lim, "%d %% of %s", AM_DEFAULT_MEMORY_SHARE_PCT,
+                 what);
+        snprintf(hint, sizeof hint, "or set the cap with --max-memory");
+    }
+    if (cap == 0 || most <= cap)
+        return AM_OK;
+    if (fixed > cap)
+        return am_error_set(
+            c->err, AM_ERR_NOMEM, c->matrix_path,
+            "matrix of %ld demand and %ld supply zones: the run needs about "
+            "%s of memory before reading any pair, above the cap of %s "
+            "(%s); use fewer zones, %s",
+            (long)nd, (long)ns, am_format_bytes(fixed, est, sizeof est),
+            am_format_bytes(cap, capt, sizeof capt), lim, hint);
+    c->max_pairs = (int64_t)((cap - fixed) / AM_MEMORY_MATRIX_PAIR_BYTES);
+    if (c->max_pairs < 1)
+        c->max_pairs = 1;
+    snprintf(c->pairs_why, sizeof c->pairs_why,
+             "what the memory cap of %s (%s) leaves for them at about %u "
+             "bytes a pair; drop the pairs beyond the longest threshold, %s",
+             am_format_bytes(cap, capt, sizeof capt), lim,
+             AM_MEMORY_MATRIX_PAIR_BYTES, hint);
+    return AM_OK;
+}
+
 static am_status read_inputs(matrix_ctx *c)
 {
     const am_scenario *s = c->s;
@@ -148,6 +209,8 @@ static am_status read_inputs(matrix_ctx *c)
     if (rc == AM_OK)
         rc = am_zone_table_read(c->supply_path, s->supply_id_field,
                                 s->supply_field, "supply", &c->supply, c->err);
+    if (rc == AM_OK)
+        rc = memory_check(c); /* issue 9 */
     if (rc != AM_OK)
         return rc;
     am_matrix_options mo = {
@@ -163,8 +226,15 @@ static am_status read_inputs(matrix_ctx *c)
         .min_limit_ds = limit_ds,
         .progress = am_phase_progress,
         .progress_user = &c->log,
+        .max_pairs = c->max_pairs,
+        .max_pairs_why = c->pairs_why,
     };
-    return am_matrix_read(&mo, &c->cat, &c->info, c->err);
+    rc = am_matrix_read(&mo, &c->cat, &c->info, c->err);
+    if (rc == AM_OK) /* issue 9: the estimate with the pairs read */
+        c->sum->memory_estimate = am_memory_estimate_matrix(
+            am_zone_table_count(c->demand), am_zone_table_count(c->supply),
+            c->info.pairs, s->n_measures);
+    return rc;
 }
 
 /* One cell per origin zone, on its own node at offset 0. */
@@ -213,9 +283,12 @@ static am_status check_finite(matrix_ctx *c, const char *what, const double *v,
     return AM_OK;
 }
 
-/* Measure k into c->values[k]; w: scratch of cat->limit_ds + 1. */
+/* Measure k into c->values[k]; w: scratch of cat->limit_ds + 1; flag
+ * [zones_demand], dem and ratio [zones_supply]: scratch for the
+ * diagnostics (issue 9). */
 static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
-                                 int k, double *w)
+                                 int k, double *w, uint8_t *flag, double *dem,
+                                 double *ratio)
 {
     const am_measure_plan *plan = &c->plans[k];
     am_fca_measure fm;
@@ -233,6 +306,9 @@ static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
     am_fca_out out;
     memset(&out, 0, sizeof out);
     out.cell_value = c->values[k];
+    out.cell_flag = flag;
+    out.fac_demand = dem;
+    out.fac_ratio = ratio;
     rc = am_fca_measure_run(&fm, pairs, am_zone_table_values(c->supply),
                             c->threads, &out, c->err);
     if (rc == AM_OK)
@@ -243,6 +319,31 @@ static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
     c->sum->zones_none[k] = out.n_cells_none;
     c->sum->dest_no_demand[k] =
         plan->info->has_ratio ? out.n_fac_no_demand : -1;
+    /* issue 9: the identities and figures, as a network run's */
+    const int32_t nd = am_zone_table_count(c->demand);
+    const double *pop = am_zone_table_values(c->demand);
+    double none = 0.0; /* in zone order */
+    for (int32_t i = 0; i < nd; i++)
+        if (flag[i] == AM_FCA_CELL_NONE)
+            none += pop[i];
+    const int with_dem =
+        plan->info->has_ratio || plan->info->method == AM_FCA_SPAV;
+    am_diag_input in = {"matrix",
+                        c->sum->measure_names[k],
+                        plan->info->method,
+                        am_measure_has_supply_identity(plan->info),
+                        nd,
+                        am_zone_table_count(c->supply),
+                        pop,
+                        c->values[k],
+                        flag,
+                        am_zone_table_values(c->supply),
+                        with_dem ? dem : NULL,
+                        plan->info->has_ratio ? ratio : NULL,
+                        c->sum->dest_no_demand[k],
+                        none};
+    if ((rc = am_diag_measure(&in, &c->sum->diagnostics[k], c->err)) != AM_OK)
+        return rc;
     char buf[AM_MATRIX_DECAY_TEXT - 32];
     am_measure_plan_describe(plan, buf, sizeof buf);
     snprintf(c->sum->measure_decays[k], AM_MATRIX_DECAY_TEXT, "%.24s: %s",
@@ -256,7 +357,12 @@ static am_status compute(matrix_ctx *c)
     int32_t n = am_zone_table_count(c->demand);
     am_fca_pairs *pairs = NULL;
     double *w = NULL;
-    am_status rc = build_demand(c);
+    /* issue 9, the diagnostics' scratch */
+    const size_t ns = (size_t)am_zone_table_count(c->supply);
+    uint8_t *flag = am_malloc((size_t)(n > 0 ? n : 1) * sizeof *flag);
+    double *dem = am_malloc((ns > 0 ? ns : 1) * sizeof *dem);
+    double *ratio = am_malloc((ns > 0 ? ns : 1) * sizeof *ratio);
+    am_status rc = flag && dem && ratio ? build_demand(c) : nomem(c);
     if (rc == AM_OK)
         rc = am_fca_pairs_build(c->cat, c->d, c->cat->limit_ds, c->threads,
                                 &pairs, c->err);
@@ -264,19 +370,31 @@ static am_status compute(matrix_ctx *c)
         (w = am_malloc(((size_t)c->cat->limit_ds + 1) * sizeof *w)) == NULL)
         rc = nomem(c);
     for (int k = 0; k < s->n_measures && rc == AM_OK; k++)
-        rc = compute_measure(c, pairs, k, w);
+        rc = compute_measure(c, pairs, k, w, flag, dem, ratio);
+    am_free(flag);
+    am_free(dem);
+    am_free(ratio);
     am_free(w);
     am_fca_pairs_free(pairs);
-    /* population-weighted means, in zone order */
+    /* population-weighted means, in zone order, over the zones with
+       demand and a finite value (nearest_n: +inf for fewer than n within
+       reach; those are counted in mean_excluded) */
     const double *pop = am_zone_table_values(c->demand);
     for (int k = 0; k < s->n_measures && rc == AM_OK; k++) {
         double sw = 0, swv = 0;
-        for (int32_t i = 0; i < n; i++)
-            if (pop[i] > 0 && isfinite(c->values[k][i])) {
-                sw += pop[i];
-                swv += pop[i] * c->values[k][i];
+        int32_t excluded = 0;
+        for (int32_t i = 0; i < n; i++) {
+            if (!(pop[i] > 0))
+                continue;
+            if (!isfinite(c->values[k][i])) {
+                excluded++;
+                continue;
             }
+            sw += pop[i];
+            swv += pop[i] * c->values[k][i];
+        }
         c->sum->measure_mean[k] = sw > 0 ? swv / sw : NAN;
+        c->sum->mean_excluded[k] = excluded;
     }
     return rc;
 }
@@ -356,10 +474,14 @@ static am_status summary_init(matrix_ctx *c)
     r->dest_no_demand = am_calloc((size_t)s->n_measures, sizeof(int32_t));
     r->measure_decays =
         am_calloc((size_t)s->n_measures, sizeof *r->measure_decays);
+    r->diagnostics = am_calloc((size_t)s->n_measures, sizeof *r->diagnostics);
+    r->mean_excluded =
+        am_calloc((size_t)s->n_measures, sizeof *r->mean_excluded);
     if (r->scenario_name == NULL || r->output_path == NULL ||
         r->measure_names == NULL || r->measure_mean == NULL ||
         r->zones_none == NULL || r->dest_no_demand == NULL ||
-        r->measure_decays == NULL)
+        r->measure_decays == NULL || r->diagnostics == NULL ||
+        r->mean_excluded == NULL)
         return nomem(c);
     for (int k = 0; k < s->n_measures; k++)
         if ((r->measure_names[k] = am_strdup(s->measures[k].name)) == NULL)
@@ -448,6 +570,7 @@ am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
                                   : omp_get_max_threads();
     c->log.progress = opt->progress;
     c->log.progress_user = opt->progress_user;
+    c->max_memory = opt->max_memory; /* issue 9 */
     am_file_guard_init(&c->guard);
 
     am_status rc = prepare(c, opt);
@@ -479,6 +602,52 @@ am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
     return rc;
 }
 
+/* Issue 9: the identities and the demand inflation, in a few lines. */
+static void matrix_diagnostics(const am_matrix_summary *r, FILE *f)
+{
+    if (r->diagnostics == NULL)
+        return;
+    int held = 0, infl = 0, kept = 0;
+    double worst = 0.0, tol = NAN;
+    for (int k = 0; k < r->n_measures; k++) {
+        const am_measure_diagnostics *d = &r->diagnostics[k];
+        if (d->identity) {
+            held++;
+            if (d->relative_difference > worst)
+                worst = d->relative_difference;
+            tol = d->tolerance;
+        }
+        infl += !isnan(d->demand_inflation);
+        kept += !d->identity && !isnan(d->supply_kept);
+    }
+    fprintf(f, "  diagnostics  identities hold for %d of %d measures", held,
+            r->n_measures);
+    if (held > 0)
+        fprintf(f, " (largest relative difference %.2g, tolerance %.2g)", worst,
+                tol);
+    fputc('\n', f);
+    if (infl > 0) {
+        fprintf(f, "               demand counted (sum D_j / demand within "
+                   "reach):");
+        for (int k = 0, q = 0; k < r->n_measures; k++)
+            if (!isnan(r->diagnostics[k].demand_inflation))
+                fprintf(f, "%s %s %.3g", q++ ? "," : "", r->measure_names[k],
+                        r->diagnostics[k].demand_inflation);
+        fputc('\n', f);
+    }
+    if (kept > 0) {
+        fprintf(f, "               supply kept (sum P_i A_i / supply with "
+                   "demand in reach):");
+        for (int k = 0, q = 0; k < r->n_measures; k++) {
+            const am_measure_diagnostics *d = &r->diagnostics[k];
+            if (!d->identity && !isnan(d->supply_kept))
+                fprintf(f, "%s %s %.1f %%", q++ ? "," : "", r->measure_names[k],
+                        100.0 * d->supply_kept);
+        }
+        fputc('\n', f);
+    }
+}
+
 void am_matrix_summary_write(const am_matrix_summary *r, FILE *f)
 {
     char a[AM_COUNT_BUF], b[AM_COUNT_BUF], d[AM_COUNT_BUF];
@@ -500,21 +669,34 @@ void am_matrix_summary_write(const am_matrix_summary *r, FILE *f)
             am_format_count(r->supply_total, a),
             am_format_count((double)r->zones_supply, b));
     for (int k = 0; k < r->n_measures; k++) {
-        fprintf(f,
-                "  measure      %s (%s): mean %.6g (population-weighted); "
-                "%d zones reach nothing",
-                r->measure_names[k], r->measure_decays[k], r->measure_mean[k],
-                (int)r->zones_none[k]);
+        fprintf(f, "  measure      %s (%s): ", r->measure_names[k],
+                r->measure_decays[k]);
+        if (isnan(r->measure_mean[k]))
+            fprintf(f, "no zone with demand has a value");
+        else
+            fprintf(f, "mean %.6g (population-weighted)", r->measure_mean[k]);
+        if (r->mean_excluded != NULL && r->mean_excluded[k] > 0)
+            fprintf(f,
+                    " over the zones with a finite value (%d zones reaching "
+                    "fewer than n destinations left out)",
+                    (int)r->mean_excluded[k]);
+        fprintf(f, "; %d zones reach nothing", (int)r->zones_none[k]);
         if (r->dest_no_demand[k] >= 0)
             fprintf(f, ", %d destinations without demand",
                     (int)r->dest_no_demand[k]);
         fputc('\n', f);
     }
+    matrix_diagnostics(r, f); /* issue 9 */
     fprintf(f, "  output       %s\n", r->output_path);
     fprintf(f, "  time        ");
     for (int k = 0; k < r->n_phases; k++)
         fprintf(f, " %s %.3f s%s", r->phases[k].name, r->phases[k].wall_s,
                 k + 1 < r->n_phases ? "," : "");
-    fprintf(f, "; total %.3f s, peak memory %.0f MiB\n", r->wall_s,
+    fprintf(f, "; total %.3f s, peak memory %.0f MiB", r->wall_s,
             r->peak_rss_mib);
+    if (r->memory_estimate > 0) /* issue 9 */
+        fprintf(f, " (estimate %.0f MiB, cap %.0f MiB)",
+                (double)r->memory_estimate / 1048576.0,
+                (double)r->memory_cap / 1048576.0);
+    fputc('\n', f);
 }

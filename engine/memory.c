@@ -197,3 +197,23 @@ char *am_format_bytes(uint64_t bytes, char *buf, size_t n)
         snprintf(buf, n, "%.1f %s", v, unit[u]);
     return buf;
 }
+
+/*
+ * Issue 9, matrix runs. Per demand zone: its row of the zone table (id,
+ * offset, value, line, hash slot: 64), the demand index and the measures'
+ * per-cell scratch (56), the diagnostics' flags and values (16), the CSV
+ * (8) and 8 per measure; per supply zone: its row (64) and the measures'
+ * per-facility arrays and node row index (64).
+ */
+#define MATRIX_DEMAND_ZONE_BYTES (64 + 56 + 16 + 8)
+#define MATRIX_SUPPLY_ZONE_BYTES (64 + 64)
+
+uint64_t am_memory_estimate_matrix(int64_t zones_demand, int64_t zones_supply,
+                                   int64_t pairs, int32_t n_measures)
+{
+    uint64_t per_demand =
+        sat_add(MATRIX_DEMAND_ZONE_BYTES, sat_mul(nonneg(n_measures), 8));
+    uint64_t t = sat_add(BASE_BYTES, sat_mul(nonneg(zones_demand), per_demand));
+    t = sat_add(t, sat_mul(nonneg(zones_supply), MATRIX_SUPPLY_ZONE_BYTES));
+    return sat_add(t, sat_mul(nonneg(pairs), AM_MEMORY_MATRIX_PAIR_BYTES));
+}

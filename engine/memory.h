@@ -50,4 +50,17 @@ int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap);
 
 char *am_format_bytes(uint64_t bytes, char *buf, size_t n);
 
+/*
+ * Issue 9, matrix runs (engine/matrix_run.c): the bytes a run over
+ * zones_demand origin and zones_supply destination zones, `pairs` pairs
+ * and n_measures measures holds at its peak (pairs 0: everything but the
+ * pairs), and the bytes a pair adds, AM_MEMORY_MATRIX_PAIR_BYTES (the
+ * reader's records with their growth slack and its two sort
+ * permutations, with the catchments they become: more than the
+ * measures' pairs hold later). Saturates at UINT64_MAX.
+ */
+#define AM_MEMORY_MATRIX_PAIR_BYTES 64u
+uint64_t am_memory_estimate_matrix(int64_t zones_demand, int64_t zones_supply,
+                                   int64_t pairs, int32_t n_measures);
+
 #endif /* AM_MEMORY_H */

@@ -628,6 +628,15 @@ static am_status read_records(csv_reader *r, const am_matrix_options *o,
             am_error_set_line(err, r->line, -1);
             return AM_ERR_CANCELLED;
         }
+        if (o->max_pairs > 0 && x->n >= o->max_pairs) { /* issue 9 */
+            am_error_set(err, AM_ERR_NOMEM, r->path,
+                         "more than %lld pairs: beyond %s",
+                         (long long)o->max_pairs,
+                         o->max_pairs_why != NULL ? o->max_pairs_why
+                                                  : "the memory budget");
+            am_error_set_line(err, r->line, -1);
+            return AM_ERR_NOMEM;
+        }
         if (x->n == x->cap && !records_grow(x))
             return am_error_set(err, AM_ERR_NOMEM, o->path, "out of memory");
         const char *from = r->field[col[0]], *to = r->field[col[1]];

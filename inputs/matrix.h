@@ -94,6 +94,11 @@ typedef struct am_matrix_options {
        read (0 for gzip); returning 0 stops the read (AM_ERR_CANCELLED) */
     am_progress_fn progress;
     void *progress_user;
+    /* issue 9, the memory cap: more records than max_pairs (0: no limit)
+       is AM_ERR_NOMEM naming the line, "beyond <max_pairs_why>" (NULL:
+       "the memory budget") */
+    int64_t max_pairs;
+    const char *max_pairs_why;
 } am_matrix_options;
 
 /* What the table held. */
