@@ -19,6 +19,10 @@
  *    independent implementation and pgRouting, and re-pinned for issue 7's
  *    OSM tag rules (implausible maxspeed, access, reversible); a
  *    refactoring that changes them changed the answer;
+ *  - the diagnostics table (issue 9) read through the HDF5 API: the
+ *    identity's sums against the facility table, the facilities' snap
+ *    distance median and max against their column, and the summary's
+ *    diagnostics block;
  *  - 1 and 2 threads give byte-identical datasets (every dataset of the
  *    file, raw bytes compared; only the run's metadata attributes such as
  *    created_utc and threads differ).
@@ -325,6 +329,122 @@ static void test_2sfca_identity(void **state)
     H5Fclose(f);
 }
 
+/* Reads string column `path` of n rows into a copy of row `row`. */
+static void read_string(hid_t f, const char *path, hsize_t row, char *buf,
+                        size_t size)
+{
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+    hssize_t n = H5Sget_simple_extent_npoints(sp);
+    assert_true((hssize_t)row < n);
+    char **v = calloc((size_t)n, sizeof *v);
+    assert_non_null(v);
+    assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    snprintf(buf, size, "%s", v[row] != NULL ? v[row] : "");
+    H5Dvlen_reclaim(t, sp, H5P_DEFAULT, v);
+    free(v);
+    H5Sclose(sp);
+    H5Tclose(t);
+    H5Dclose(d);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Issue 9, diagnostics, through the HDF5 API: the table's sums against
+ * the ones recomputed from the rasters and the facility table, the
+ * facilities' snap distance quantiles against the facility table's
+ * column (sorted here), and the summary's block with the same figures.
+ * (1 and 2 threads: test_threads_identical compares every dataset.)
+ */
+static void test_diagnostics_table(void **state)
+{
+    (void)state;
+    hid_t f = H5Fopen(out1, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    char text[64];
+    read_string(f, SET "/diagnostics/measure", 0, text, sizeof text);
+    assert_string_equal(text, "2sfca_30min");
+    read_string(f, SET "/diagnostics/identity", 0, text, sizeof text);
+    assert_string_equal(text, "holds");
+    double *pa = NULL, *sd = NULL, *rel = NULL, *tol = NULL, *cap = NULL,
+           *dem = NULL, *snap = NULL, *med = NULL, *mx = NULL;
+    int64_t *npts = NULL;
+    read_all(f, SET "/diagnostics/sum_pa", H5T_NATIVE_DOUBLE, (void **)&pa,
+             sizeof *pa);
+    read_all(f, SET "/diagnostics/sum_s_with_demand", H5T_NATIVE_DOUBLE,
+             (void **)&sd, sizeof *sd);
+    read_all(f, SET "/diagnostics/relative_difference", H5T_NATIVE_DOUBLE,
+             (void **)&rel, sizeof *rel);
+    read_all(f, SET "/diagnostics/tolerance", H5T_NATIVE_DOUBLE, (void **)&tol,
+             sizeof *tol);
+    hsize_t nf = read_all(f, SET "/facilities/capacity", H5T_NATIVE_DOUBLE,
+                          (void **)&cap, sizeof *cap);
+    read_all(f, SET "/facilities/catchment_population_2sfca_30min",
+             H5T_NATIVE_DOUBLE, (void **)&dem, sizeof *dem);
+    read_all(f, SET "/facilities/snap_distance_m", H5T_NATIVE_DOUBLE,
+             (void **)&snap, sizeof *snap);
+    double rhs = 0;
+    for (hsize_t j = 0; j < nf; j++)
+        rhs += dem[j] > 0 ? cap[j] : 0;
+    assert_true(fabs(sd[0] - rhs) <= 1e-12 * rhs);
+    assert_true(fabs(pa[0] - rhs) <= 1e-9 * rhs);
+    assert_true(tol[0] == 1e-9 && rel[0] <= tol[0]);
+
+    /* snap distances: row 1 is the facilities, 1 each */
+    read_string(f, SET "/snap_distances/points", 1, text, sizeof text);
+    assert_string_equal(text, "facilities");
+    read_all(f, SET "/snap_distances/median_m", H5T_NATIVE_DOUBLE,
+             (void **)&med, sizeof *med);
+    read_all(f, SET "/snap_distances/max_m", H5T_NATIVE_DOUBLE, (void **)&mx,
+             sizeof *mx);
+    read_all(f, SET "/snap_distances/n", H5T_NATIVE_INT64, (void **)&npts,
+             sizeof *npts);
+    hsize_t on = 0;
+    for (hsize_t j = 0; j < nf; j++)
+        if (!isnan(snap[j]))
+            snap[on++] = snap[j];
+    qsort(snap, on, sizeof *snap, cmp_double);
+    assert_int_equal(npts[1], (int64_t)on);
+    assert_true(mx[1] == snap[on - 1]);
+    /* lower median: the smallest value with at least half the count */
+    assert_true(med[1] == snap[(on + 1) / 2 - 1]);
+    assert_true(med[0] > 0 && med[0] <= mx[0] && mx[0] <= 5000);
+
+    /* the summary (the run's log: -q keeps it) */
+    char path[600], line[4096], want[128];
+    snprintf(path, sizeof path, "%s.log", out1);
+    FILE *lf = fopen(path, "r");
+    assert_non_null(lf);
+    int block = 0, snap_line = 0;
+    snprintf(want, sizeof want, "median %.0f m,", med[1]);
+    while (fgets(line, sizeof line, lf) != NULL) {
+        block |= strstr(line, "diagnostics  identities hold for 1 of 1 "
+                              "measures") != NULL;
+        snap_line |= strstr(line, "snap distance, facilities:") != NULL &&
+                     strstr(line, want) != NULL;
+    }
+    fclose(lf);
+    assert_true(block);
+    assert_true(snap_line);
+    free(pa);
+    free(sd);
+    free(rel);
+    free(tol);
+    free(cap);
+    free(dem);
+    free(snap);
+    free(med);
+    free(mx);
+    free(npts);
+    H5Fclose(f);
+}
+
 /* Compares the raw bytes of dataset `name` in files a and b. */
 typedef struct cmp_ctx {
     hid_t other;
@@ -458,6 +578,7 @@ int main(void)
         cmocka_unit_test(test_coverage),
         cmocka_unit_test(test_pinned_results),
         cmocka_unit_test(test_2sfca_identity),
+        cmocka_unit_test(test_diagnostics_table),
         cmocka_unit_test(test_gdal_georeferencing),
         cmocka_unit_test(test_threads_identical),
     };

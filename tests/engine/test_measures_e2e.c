@@ -13,7 +13,10 @@
  *    equals the nearest-facility search; a cumulative measure beyond the
  *    largest cutoff reaches cells the cutoffs do not; reach flags and
  *    undefined ratios as documented; every array byte-identical at 1 and
- *    2 threads.
+ *    2 threads;
+ *  - the diagnostics (issue 9): identities held for the types that have
+ *    them, the sums and the demand inflation against the test's own sums,
+ *    the same bits at 1 and 2 threads.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -329,6 +332,65 @@ static void test_comoros_measures(void **state)
             v += am_results_access(r1, 7)[i];
         totals(&b, r1, 0, &pa, &s);
         assert_true(fabs(v - s) <= 1e-9 * s);
+    }
+    {
+        /* issue 9, diagnostics (engine/diagnostics.h): the identities
+         * held, with the sums the test computes itself; the figures of the
+         * types without one; the same bits at 1 and 2 threads */
+        for (int k = 0; k < N_MEASURES; k++) {
+            const am_measure_diagnostics *d1 = am_results_diagnostics(r1, k);
+            const am_measure_diagnostics *d2 = am_results_diagnostics(r2, k);
+            assert_non_null(d1);
+            assert_memory_equal(d1, d2, sizeof *d1);
+            const int holds = k <= 4 || k == 6 || k == 7;
+            assert_int_equal(d1->identity, holds);
+            if (holds)
+                assert_true(d1->relative_difference <= d1->tolerance &&
+                            d1->tolerance == 1e-9);
+            assert_true(d1->pop_no_reach >= 0);
+            assert_int_equal(d1->facilities_no_demand,
+                             am_results_sites_no_demand(r1, k));
+            /* population within reach: independent of the diagnostics */
+            const uint8_t *fl = am_results_reach(r1, k);
+            double reached = 0;
+            for (int32_t i = 0; i < n; i++)
+                reached += fl[i] == AM_RESULTS_REACH_OK ? p[i] : 0;
+            assert_true(fabs(d1->pop_reached - reached) <= 1e-9 * reached);
+            if (k <= 5) { /* 2SFCA family and M2SFCA: sum P A, sum S */
+                double pa = 0, sd = 0;
+                totals(&b, r1, k, &pa, &sd);
+                assert_true(fabs(d1->sum_pa - pa) <= 1e-9 * sd);
+                assert_true(fabs(d1->sum_supply_demand - sd) <= 1e-12 * sd);
+                double dsum = 0;
+                for (int32_t j = 0; j < nf; j++)
+                    dsum += am_results_site_demand(r1, k)[j];
+                assert_true(fabs(d1->demand_inflation - dsum / reached) <=
+                            1e-9 * d1->demand_inflation);
+            }
+            if (k >= 8) /* gravity, cumulative, nearest_n: no supply sums */
+                assert_true(isnan(d1->sum_pa) && isnan(d1->demand_inflation));
+        }
+        /* a person within reach of a 30-min step is counted at every
+         * facility reached: more than once on average; BFCA exactly once;
+         * M2SFCA with a step (w^2 = w) keeps all the supply */
+        assert_true(am_results_diagnostics(r1, 0)->demand_inflation > 1.5);
+        assert_true(fabs(am_results_diagnostics(r1, 6)->demand_inflation - 1) <
+                    1e-9);
+        assert_true(fabs(am_results_diagnostics(r1, 5)->supply_kept - 1) <
+                    1e-9);
+        /* snap distances: the same bits at 1 and 2 threads; the
+         * facilities' count is the sites on the network */
+        for (int which = 0; which < 2; which++)
+            assert_memory_equal(am_results_snap(r1, which),
+                                am_results_snap(r2, which),
+                                sizeof(am_snap_diagnostics));
+        const am_snap_diagnostics *sf = am_results_snap(r1, 1);
+        assert_int_equal(sf->n, am_sites_on_network(b.f));
+        assert_true(sf->median_m <= sf->p90_m && sf->p90_m <= sf->p99_m &&
+                    sf->p99_m <= sf->max_m && sf->max_m <= 5000);
+        const am_snap_diagnostics *sc = am_results_snap(r1, 0);
+        assert_true(sc->median_m <= sc->max_m && sc->max_m <= 5000);
+        assert_true(sc->beyond_weight > 0 && sc->beyond_weight < sc->weight);
     }
     /* the decay changes the answer: exponential is not the step */
     assert_true(memcmp(am_results_access(r1, 0), am_results_access(r1, 1),
