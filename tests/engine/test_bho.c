@@ -67,9 +67,10 @@ static char *slurp(const char *path, size_t *len)
     return b;
 }
 
-/* Runs scenario text (paths relative to base) into out on threads. */
-static void run_text(const char *text, const char *base, const char *out,
-                     int threads)
+/* Runs scenario text (paths relative to base) into out on threads;
+ * *keep (may be NULL) gets the summary, owned by the caller. */
+static void run_text_sum(const char *text, const char *base, const char *out,
+                         int threads, am_matrix_summary **keep)
 {
     am_scenario *s = NULL;
     am_error err;
@@ -82,9 +83,13 @@ static void run_text(const char *text, const char *base, const char *out,
     if (am_matrix_run(s, &opt, &sum, &err) != AM_OK)
         fail_msg("run: %s: line %ld: %s", err.file, err.line, err.msg);
     assert_int_equal(sum->threads, threads);
-    am_matrix_summary_destroy(sum);
+    if (keep != NULL)
+        *keep = sum;
+    else
+        am_matrix_summary_destroy(sum);
     am_scenario_destroy(s);
 }
+
 
 /* The value of column `col` in the row of zone `id` of a result CSV. */
 static double csv_value(const char *csv, const char *id, const char *col)
@@ -128,7 +133,8 @@ static void test_5hex_oracle(void **state)
     (void)state;
     char out[512];
     snprintf(out, sizeof out, "%s/5hex.csv", tmp_dir);
-    run_text(hex5_scenario, AM_TEST_DATA "/bho_5hex", out, 1);
+    am_matrix_summary *sum = NULL;
+    run_text_sum(hex5_scenario, AM_TEST_DATA "/bho_5hex", out, 1, &sum);
     char *csv = slurp(out, NULL);
     char *expected = slurp(AM_DEMO_DATA "/bho/expected_5hex.csv", NULL);
     int checked = 0;
@@ -168,6 +174,48 @@ static void test_5hex_oracle(void **state)
        than 2 are within 45 min */
     assert_true(csv_value(csv, "89a88cdb597ffff", "near2") == 13.0);
     assert_true(isinf(csv_value(csv, "89a88cdb57bffff", "near2")));
+
+    /* issue 9, diagnostics by hand. Within 45 min 57b reaches itself,
+       597 and 5b3 reach four zones, 5cf three (not 5b3, 49 min); 909, the
+       zone without people, only itself: its supply is not counted.
+       sum D = 852 + 4 (394 + 1969) + 3 2189 = 16871 over 5404 people;
+       supply with demand 82 + 308 + 100 + 109 = 599 = sum P A. */
+    const am_measure_diagnostics *d = &sum->diagnostics[0];
+    assert_int_equal(d->identity, 1);
+    assert_true(fabs(d->sum_pa - 599.0) <= 1e-12 * 599.0);
+    assert_true(d->sum_supply_demand == 599.0);
+    assert_true(d->relative_difference <= d->tolerance);
+    assert_true(d->pop_reached == 5404.0);
+    assert_true(d->sum_demand == 16871.0);
+    assert_true(d->demand_inflation == 16871.0 / 5404.0);
+    assert_int_equal(d->facilities_no_demand, 1);
+    d = &sum->diagnostics[1]; /* bfca: each person counted once */
+    assert_int_equal(d->identity, 1);
+    assert_true(fabs(d->sum_demand - 5404.0) <= 1e-12 * 5404.0);
+    assert_true(fabs(d->bfca_sum_supply - 599.0) <= 1e-12 * 599.0);
+    assert_int_equal(sum->diagnostics[2].identity, 0); /* gravity */
+    assert_int_equal(sum->diagnostics[3].identity, 1); /* spav */
+    assert_true(fabs(sum->diagnostics[3].sum_pa - 599.0) <= 1e-12 * 599.0);
+    /* near2's mean leaves out 57b (one destination within 45 min):
+       (394 13 + 1969 13 + 2189 43) / (394 + 1969 + 2189) */
+    assert_int_equal(sum->mean_excluded[4], 1);
+    assert_true(fabs(sum->measure_mean[4] - 124846.0 / 4552.0) <= 1e-12 * 30);
+    assert_int_equal(sum->mean_excluded[0], 0);
+    /* the printed summary says so */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&text, &len);
+    assert_non_null(mf);
+    am_matrix_summary_write(sum, mf);
+    fclose(mf);
+    assert_non_null(strstr(text, "(1 zones reaching fewer than n "
+                                 "destinations left out)"));
+    assert_non_null(strstr(text, "diagnostics  identities hold for 3 of 5 "
+                                 "measures"));
+    assert_non_null(strstr(text, "demand counted (sum D_j / demand within "
+                                 "reach): 2sfca 3.12, bfca 1"));
+    free(text);
+    am_matrix_summary_destroy(sum);
     free(csv);
     free(expected);
 }
@@ -262,8 +310,30 @@ static void test_bho_threads(void **state)
     char out1[512], out2[512];
     snprintf(out1, sizeof out1, "%s/bho1.csv", tmp_dir);
     snprintf(out2, sizeof out2, "%s/bho2.csv", tmp_dir);
-    run_text(text, AM_DEMO_DATA "/bho", out1, 1);
-    run_text(text, AM_DEMO_DATA "/bho", out2, 2);
+    am_matrix_summary *s1 = NULL, *s2 = NULL;
+    run_text_sum(text, AM_DEMO_DATA "/bho", out1, 1, &s1);
+    run_text_sum(text, AM_DEMO_DATA "/bho", out2, 2, &s2);
+    /* issue 9: the identities hold on the whole matrix (2SFCA x 5, BFCA
+       x 2; not cumulative and gravity), the same bits on 1 and 2 threads;
+       every person reaches a destination, so BFCA's demand is the whole
+       demand table */
+    assert_int_equal(s1->n_measures, 9);
+    assert_memory_equal(s1->diagnostics, s2->diagnostics,
+                        9 * sizeof *s1->diagnostics);
+    for (int k = 0; k < 9; k++) {
+        const am_measure_diagnostics *d = &s1->diagnostics[k];
+        assert_int_equal(d->identity, k < 7);
+        if (k < 7) {
+            assert_true(d->relative_difference <= d->tolerance);
+            assert_true(d->sum_supply_demand <= s1->supply_total);
+            assert_true(d->sum_supply_demand > 0.9 * s1->supply_total);
+        }
+    }
+    for (int k = 5; k < 7; k++)
+        assert_true(fabs(s1->diagnostics[k].sum_demand - s1->demand_total) <=
+                    1e-9 * s1->demand_total);
+    am_matrix_summary_destroy(s1);
+    am_matrix_summary_destroy(s2);
     size_t n1 = 0, n2 = 0;
     char *a = slurp(out1, &n1), *b = slurp(out2, &n2);
     assert_int_equal(n1, n2);
