@@ -90,7 +90,6 @@ static void run_text_sum(const char *text, const char *base, const char *out,
     am_scenario_destroy(s);
 }
 
-
 /* The value of column `col` in the row of zone `id` of a result CSV. */
 static double csv_value(const char *csv, const char *id, const char *col)
 {

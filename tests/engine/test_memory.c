@@ -124,6 +124,21 @@ static void test_max_cells(void **state)
     assert_int_equal(am_memory_max_cells(&in, 1), 1);
 }
 
+/* Issue 9, matrix runs: the pairs add AM_MEMORY_MATRIX_PAIR_BYTES each
+ * on top of the zones' part; huge inputs saturate. */
+static void test_estimate_matrix(void **state)
+{
+    (void)state;
+    uint64_t zones = am_memory_estimate_matrix(898, 898, 0, 9);
+    assert_true(zones > ((uint64_t)32 << 20));
+    assert_true(zones < ((uint64_t)33 << 20));
+    assert_true(am_memory_estimate_matrix(898, 898, 748437, 9) ==
+                zones + 748437u * AM_MEMORY_MATRIX_PAIR_BYTES);
+    assert_true(am_memory_estimate_matrix(898, 898, 0, 10) > zones);
+    assert_true(am_memory_estimate_matrix(INT32_MAX, INT32_MAX, INT64_MAX,
+                                          INT32_MAX) == UINT64_MAX);
+}
+
 static void test_format_bytes(void **state)
 {
     (void)state;
@@ -142,6 +157,7 @@ int main(void)
         cmocka_unit_test(test_parse_size_refused),
         cmocka_unit_test(test_estimate_parts),
         cmocka_unit_test(test_estimate_huge_saturates),
+        cmocka_unit_test(test_estimate_matrix),
         cmocka_unit_test(test_max_cells),
         cmocka_unit_test(test_format_bytes),
     };
