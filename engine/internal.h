@@ -379,13 +379,13 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
  * surface_max_min (O(graph nodes)); am_surface_rows is the HDF5 writer's
  * row source (outputs/h5_writer.h, am_h5_rows_fn: user = the surface),
  * which snaps each strip of cells and reports a failure in err (borrowed
- * until destroy); log (may be NULL) gets its progress. am_surface_stats:
+ * until destroy; the writer reports the strips' progress). am_surface_stats:
  * cells within the snap distance, those with a facility within
  * surface_max_min, and the seconds spent (search and strips).
  */
 typedef struct am_surface am_surface;
-am_status am_surface_create(const am_model *m, const am_sites *f,
-                            am_phases *log, am_error *err, am_surface **out);
+am_status am_surface_create(const am_model *m, const am_sites *f, am_error *err,
+                            am_surface **out);
 int am_surface_rows(int32_t row0, int32_t n_rows, void *buf, void *user);
 void am_surface_stats(const am_surface *sf, int64_t *within, int64_t *reached,
                       double *seconds);

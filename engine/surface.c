@@ -46,7 +46,6 @@
 
 struct am_surface {
     const am_model *m;   /* borrowed */
-    am_phases *log;      /* borrowed; may be NULL */
     am_error *err;       /* borrowed: where a failing strip reports */
     uint32_t *node_ds;   /* [graph nodes] time to the nearest facility */
     uint32_t limit_ds;   /* max_time_min */
@@ -73,8 +72,8 @@ void am_surface_destroy(am_surface *sf)
     am_free(sf);
 }
 
-am_status am_surface_create(const am_model *m, const am_sites *f,
-                            am_phases *log, am_error *err, am_surface **out)
+am_status am_surface_create(const am_model *m, const am_sites *f, am_error *err,
+                            am_surface **out)
 {
     const double t0 = am_now_s();
     *out = NULL;
@@ -92,7 +91,6 @@ am_status am_surface_create(const am_model *m, const am_sites *f,
                             f->name);
     }
     sf->m = m;
-    sf->log = log;
     sf->err = err;
     sf->limit_ds = am_minutes_to_ds(m->s->surface_max_min);
     am_status rc = am_nearest_nodes(m->graph_rev, f->fac->n, f->snap.node,
@@ -252,14 +250,7 @@ int am_surface_rows(int32_t row0, int32_t n_rows, void *buf, void *user)
 {
     am_surface *sf = user;
     const double t0 = am_now_s();
-    const char *label = NULL;
-    if (sf->log != NULL) { /* progress under the surface's own label */
-        label = sf->log->label;
-        sf->log->label = "computing surface";
-    }
     am_status rc = strip(sf, row0, n_rows, buf);
-    if (sf->log != NULL)
-        sf->log->label = label;
     sf->seconds += am_now_s() - t0;
     return rc == AM_OK;
 }

@@ -500,14 +500,14 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
 /* Each set's surface (engine/surface.c) hooked into its group: sf
  * caller-allocated [n_sets], zeroed; nothing when the scenario asks for
  * none. */
-static am_status surfaces_begin(const am_write_request *w, am_phases *log,
-                                am_surface **sf, am_rf_set *sets, am_error *err)
+static am_status surfaces_begin(const am_write_request *w, am_surface **sf,
+                                am_rf_set *sets, am_error *err)
 {
     const am_scenario *s = w->m->s;
     if (!s->surface)
         return AM_OK;
     for (int k = 0; k < w->n_sets; k++) {
-        am_status rc = am_surface_create(w->m, w->sites[k], log, err, &sf[k]);
+        am_status rc = am_surface_create(w->m, w->sites[k], err, &sf[k]);
         if (rc != AM_OK)
             return rc;
         sets[k].surface_rows = am_surface_rows;
@@ -558,7 +558,12 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    if ((rc = am_phase_begin(log, "writing output", err)) != AM_OK)
+    /* issue 9: the surfaces are computed strip by strip as they are
+       written, so their progress is the writer's */
+    rc = am_phase_begin(
+        log, w->m->s->surface ? "writing output, surface" : "writing output",
+        err);
+    if (rc != AM_OK)
         goto done;
     am_utc_now(now);
     char speeds[AM_ERROR_MSG_MAX];
@@ -575,7 +580,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         sets[k].equity = eq[k].tables;
     }
     if (rc == AM_OK) /* issue 9, each set's search, before the write */
-        rc = surfaces_begin(w, log, sf, sets, err);
+        rc = surfaces_begin(w, sf, sets, err);
     if (rc != AM_OK)
         goto done;
     d.n_sets = n_sets;

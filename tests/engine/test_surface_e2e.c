@@ -161,6 +161,11 @@ static void write_scenario(const char *name, const char *surface)
     write_text(path, text);
 }
 
+/* What the last run's summary said of its first set's surface. */
+static am_set_summary last_set;
+static int last_has_phase;
+static char last_line[512];
+
 /* Runs scenario `name` on `threads` threads into out. */
 static void run(const char *name, int threads, const char *out)
 {
@@ -176,6 +181,21 @@ static void run(const char *name, int threads, const char *out)
     am_run_summary *sum = NULL;
     if (am_run(s, &opt, &sum, &e) != AM_OK)
         fail_msg("%s: %s", e.file, e.msg);
+    last_set = sum->sets[0];
+    last_has_phase = 0;
+    for (int p = 0; p < sum->n_phases; p++)
+        last_has_phase += strcmp(sum->phases[p].name, "surface") == 0;
+    /* the printed summary's surface line */
+    last_line[0] = '\0';
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    am_run_summary_write(sum, f);
+    rewind(f);
+    char line[512];
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strstr(line, "surface:") != NULL)
+            snprintf(last_line, sizeof last_line, "%s", line);
+    fclose(f);
     am_run_summary_destroy(sum);
     am_scenario_destroy(s);
 }
@@ -286,8 +306,36 @@ static void test_synthetic(void **state)
         snprintf(out[t], sizeof out[t], "%s/out%d.h5", tmp_dir, t + 1);
         run("s.yaml", t + 1, out[t]);
     }
+    /* the summary: the counts, the phase, one line */
+    assert_true(last_set.surface_max_min == 1440.0);
+    assert_int_equal(last_set.surface_cells, NX * NY);
+    assert_true(last_set.surface_within > 0 &&
+                last_set.surface_reached == last_set.surface_within);
+    assert_int_equal(last_has_phase, 1);
+    char want[256];
+    snprintf(want, sizeof want,
+             "    surface: %lld of 1,200 raster cells within the snap distance "
+             "of a road, %lld with a facility within 1440 min (",
+             (long long)last_set.surface_within,
+             (long long)last_set.surface_within);
+    assert_non_null(strstr(last_line, want));
     snprintf(out_short, sizeof out_short, "%s/short.h5", tmp_dir);
     run("short.yaml", 2, out_short);
+    assert_true(last_set.surface_max_min == 5.0);
+    assert_true(last_set.surface_reached < last_set.surface_within);
+    /* without the key: no surface, no phase, no line */
+    char out_none[512];
+    write_scenario("none.yaml", "");
+    snprintf(out_none, sizeof out_none, "%s/none.h5", tmp_dir);
+    run("none.yaml", 2, out_none);
+    assert_true(last_set.surface_max_min == 0.0);
+    assert_int_equal(last_has_phase, 0);
+    assert_true(last_line[0] == '\0');
+    hid_t hf = H5Fopen(out_none, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(hf >= 0);
+    assert_int_equal(
+        H5Lexists(hf, "/results/health/surface_time_min", H5P_DEFAULT), 0);
+    H5Fclose(hf);
 
     const int64_t n = NX * NY;
     const char *ds = "/results/health/surface_time_min";
@@ -369,9 +417,9 @@ static void test_synthetic(void **state)
         fail_msg("GDAL cannot open %s", name);
     double gt[6];
     assert_int_equal(GDALGetGeoTransform(g, gt), CE_None);
-    const double want[6] = {0.0, CELL, 0, TOP, 0, -CELL};
+    const double gt_want[6] = {0.0, CELL, 0, TOP, 0, -CELL};
     for (int k = 0; k < 6; k++)
-        assert_true(fabs(gt[k] - want[k]) < 1e-12);
+        assert_true(fabs(gt[k] - gt_want[k]) < 1e-12);
     assert_int_equal(GDALGetRasterXSize(g), NX);
     assert_int_equal(GDALGetRasterYSize(g), NY);
     int has = 0;
