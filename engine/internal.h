@@ -220,6 +220,10 @@ struct am_results {
     am_equity *equity;
     /* issue 9, diagnostics (engine/diagnostics.h) */
     struct am_diagnostics *diag;
+    /* issue 9, the travel-time surface, once written (engine/write.c):
+       cells within the snap distance, cells reached, seconds */
+    int64_t surface_within, surface_reached;
+    double surface_s;
 };
 
 /*
@@ -369,5 +373,27 @@ typedef struct am_write_request {
 
 am_status am_write_output(const am_write_request *w, am_phases *log,
                           am_error *err);
+
+/*
+ * The travel-time surface of one set (issue 9, engine/surface.c): every
+ * raster cell within the snap distance of a road, populated or not.
+ * am_surface_create runs the set's multi-source search to the scenario's
+ * surface_max_min (O(graph nodes)); am_surface_rows is the HDF5 writer's
+ * row source (outputs/h5_writer.h, am_h5_rows_fn: user = the surface),
+ * which snaps each strip of cells and reports a failure in err (borrowed
+ * until destroy; the writer reports the strips' progress). am_surface_stats:
+ * cells within the snap distance, those with a facility within
+ * surface_max_min, and the seconds spent (search and strips).
+ */
+typedef struct am_surface am_surface;
+am_status am_surface_create(const am_model *m, const am_sites *f, am_error *err,
+                            am_surface **out);
+int am_surface_rows(int32_t row0, int32_t n_rows, void *buf, void *user);
+void am_surface_stats(const am_surface *sf, int64_t *within, int64_t *reached,
+                      double *seconds);
+/* [2]: within, reached, as the rows are written (stays valid until
+ * destroy) */
+const int64_t *am_surface_counts(const am_surface *sf);
+void am_surface_destroy(am_surface *sf);
 
 #endif /* AM_ENGINE_INTERNAL_H */

@@ -42,6 +42,13 @@
 #define CELL_BYTES_PER_SET 8
 #define CELL_BYTES_PER_MEASURE 9
 #define OUTPUT_BYTES_PER_CELL 4
+/* issue 9, the travel-time surface (engine/surface.c): per grid column,
+ * one strip of 64 rows of cells being snapped (cell id 8, centre 16,
+ * links 16 + 8, distance 8, fragment check 12: 68 bytes); in the file, per
+ * set, up to 4 bytes per raster cell (float32; chunks beyond the snap
+ * distance are not stored, deflate shrinks the rest: an upper bound). */
+#define SURFACE_BYTES_PER_COLUMN (64 * 68)
+#define SURFACE_OUTPUT_BYTES_PER_CELL 4
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -106,6 +113,14 @@ am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
     e.cells = sat_mul(cells, per_cell_bytes(sets, meas));
     e.output =
         sat_mul(rasters, sat_mul(cells, (uint64_t)OUTPUT_BYTES_PER_CELL));
+    if (in->surface) { /* issue 9 */
+        e.grid =
+            sat_add(e.grid, sat_mul(nonneg(in->nx), SURFACE_BYTES_PER_COLUMN));
+        e.output = sat_add(
+            e.output,
+            sat_mul(sets, sat_mul(sat_mul(nonneg(in->nx), nonneg(in->ny)),
+                                  SURFACE_OUTPUT_BYTES_PER_CELL)));
+    }
     e.total = sat_add(sat_add(sat_add(e.base, e.network), e.grid),
                       sat_add(e.cells, e.output));
     return e;

@@ -21,6 +21,7 @@ typedef struct am_memory_inputs {
     int64_t roads_bytes; /* size of the road file (network estimate) */
     int32_t n_sets;      /* facility sets */
     int32_t n_measures;  /* measures per set */
+    int32_t surface;     /* issue 9: 1 when every set writes its surface */
 } am_memory_inputs;
 
 /* The estimate, in bytes, by part. */

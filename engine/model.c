@@ -152,6 +152,7 @@ static am_status memory_check(am_model *m, am_error *err)
     memset(&in, 0, sizeof in);
     in.n_sets = s->n_facility_sets;
     in.n_measures = s->n_measures;
+    in.surface = s->surface; /* issue 9 */
     if (m->pop != NULL) {
         in.nx = m->pop->grid.nx;
         in.ny = m->pop->grid.ny;

@@ -349,6 +349,13 @@ static am_status summary_fill(am_run_ctx *c)
         ss->moved_median_m = f->moves.extra_median_m;
         ss->moved_max_m = f->moves.extra_max_m;
         ss->stranded = (int32_t)f->moves.stranded;
+        if (m->s->surface) { /* issue 9, the travel-time surface */
+            ss->surface_within = res->surface_within;
+            ss->surface_reached = res->surface_reached;
+            ss->surface_s = res->surface_s;
+            ss->surface_max_min = m->s->surface_max_min;
+            ss->surface_cells = (int64_t)m->pop->grid.nx * m->pop->grid.ny;
+        }
         /* moved from the results, which are freed with the run */
         ss->pop_within = c->results[k]->pop_within;
         ss->access_mean = res->access_mean;

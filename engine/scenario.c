@@ -258,13 +258,9 @@ am_status am_scenario_set_cutoffs(am_scenario *s, int n, const double *minutes)
 #define AM_NAME_MAX_TEXT AM_STR(AM_NAME_MAX)
 
 /* Datasets of every set group (engine write_set), not measure names. */
-static const char *const reserved_measure_names[] = {"nearest_time_min",
-                                                     "nearest_facility",
-                                                     "facilities",
-                                                     "coverage",
-                                                     "reach",
-                                                     "per_person",
-                                                     NULL};
+static const char *const reserved_measure_names[] = {
+    "nearest_time_min", "nearest_facility", "facilities", "coverage", "reach",
+    "per_person",       "surface_time_min", NULL};
 
 const char *am_scenario_name_problem(const char *name, int is_measure)
 {
@@ -827,6 +823,27 @@ static am_status roads_mapping_check(const am_scenario *s, am_error *err)
     return AM_OK;
 }
 
+/* `surface` (issue 9): a grid scenario's, max_time_min in (0, 1440]; 0
+ * takes the default. */
+static am_status check_surface(am_scenario *s, am_error *err)
+{
+    const char *file = s->source_path;
+    if (!s->surface)
+        return AM_OK;
+    if (am_scenario_is_matrix(s))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'surface' needs roads and a population raster: "
+                            "a matrix scenario has no grid to cover");
+    if (s->surface_max_min == 0.0)
+        s->surface_max_min = AM_SURFACE_MAX_MIN_DEFAULT;
+    if (!(s->surface_max_min > 0.0 && s->surface_max_min <= AM_MAX_CUTOFF_MIN))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'surface.max_time_min' must be > 0 and <= %g "
+                            "minutes (24 h) (got %g)",
+                            AM_MAX_CUTOFF_MIN, s->surface_max_min);
+    return AM_OK;
+}
+
 am_status am_scenario_finalize(am_scenario *s, am_error *err)
 {
     am_status rc = AM_OK;
@@ -935,6 +952,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
     if ((rc = unique_names(s, "measures", "measure", err)) != AM_OK)
         return rc;
     if ((rc = check_equity(s, err)) != AM_OK)
+        return rc;
+    if ((rc = check_surface(s, err)) != AM_OK) /* issue 9 */
         return rc;
 
     if (s->name == NULL) {

@@ -96,9 +96,9 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                         " minutes (24 h)"};
 
 static const char *const top_keys[] = {
-    "name",   "threads",    "output",      "roads",    "population",
-    "snap",   "facilities", "cutoffs_min", "measures", "zones",
-    "equity", "matrix",     "demand",      "supply",   NULL};
+    "name",       "threads",     "output",   "roads", "population", "snap",
+    "facilities", "cutoffs_min", "measures", "zones", "equity",     "matrix",
+    "demand",     "supply",      "surface",  NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
@@ -146,6 +146,7 @@ static const char *const decay_keys[] = {"type",       "cutoff_min", "zones",
 static const char *const zone_layer_keys[] = {"name",  "path",     "layer",
                                               "where", "id_field", NULL};
 static const char *const equity_keys[] = {"percentiles", "below", "csv", NULL};
+static const char *const surface_keys[] = {"enabled", "max_time_min", NULL};
 static const num_range range_percent = {0.0, 100.0, 0, " (percent)"};
 static const num_range range_level = {-1e300, 1e300, 0, ""};
 static const num_range range_beta = {0.0, 1e6, 1, ""};
@@ -1774,6 +1775,37 @@ static am_status parse_equity(const parse_ctx *c, const yaml_node_t *n)
     return get_string(c, n, "equity", "csv", &s->equity_csv);
 }
 
+/*
+ * `surface` (issue 9): true / false, or a mapping {enabled, max_time_min};
+ * a mapping turns the surface on unless it says enabled: false.
+ */
+static am_status parse_surface(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    char buf[96];
+    if (n->type == YAML_SCALAR_NODE) {
+        const char *str = is_plain(n) ? scalar(n) : "";
+        if (strcmp(str, "true") == 0 || strcmp(str, "false") == 0) {
+            s->surface = strcmp(str, "true") == 0;
+            return AM_OK;
+        }
+    }
+    if (n->type != YAML_MAPPING_NODE)
+        return perr(c, n,
+                    "'surface' must be true, false or a mapping (enabled, "
+                    "max_time_min), not %s",
+                    describe(n, buf, sizeof buf));
+    am_status rc = check_mapping(c, n, "surface", surface_keys);
+    if (rc != AM_OK)
+        return rc;
+    s->surface = 1;
+    rc = get_bool(c, n, "surface", "enabled", &s->surface);
+    if (rc == AM_OK)
+        rc = get_double(c, n, "surface", "max_time_min", &range_minutes,
+                        &s->surface_max_min);
+    return rc;
+}
+
 static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
 {
     am_scenario *s = c->s;
@@ -1795,7 +1827,7 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
         {"cutoffs_min", parse_cutoffs}, {"measures", parse_measures},
         {"matrix", parse_matrix},       {"demand", parse_demand},
         {"supply", parse_supply},       {"zones", parse_zone_layers},
-        {"equity", parse_equity},
+        {"equity", parse_equity},       {"surface", parse_surface},
     };
     if (rc == AM_OK)
         rc = check_mode(c, root);

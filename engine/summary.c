@@ -296,6 +296,15 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
         for (int m = 0; m < r->n_measures; m++)
             measure_lines(r, s, m, f);
         diagnostics_lines(r, s, f); /* issue 9 */
+        if (s->surface_max_min > 0) /* issue 9 */
+            fprintf(f,
+                    "    surface: %s of %s raster cells within the snap "
+                    "distance of a road, %s with a facility within %g min "
+                    "(%.2f s)\n",
+                    thousands((double)s->surface_within, a),
+                    thousands((double)s->surface_cells, b),
+                    thousands((double)s->surface_reached, d),
+                    s->surface_max_min, s->surface_s);
     }
     fprintf(f, "  phases      ");
     for (int p = 0; p < r->n_phases; p++)

@@ -642,6 +642,46 @@ static am_status dg_build(const am_write_request *w, int k, dg_set *g,
     return AM_OK;
 }
 
+/* ---- the travel-time surface (issue 9) ------------------------------ */
+
+/* Each set's surface (engine/surface.c) hooked into its group: sf
+ * caller-allocated [n_sets], zeroed; nothing when the scenario asks for
+ * none. */
+static am_status surfaces_begin(const am_write_request *w, am_surface **sf,
+                                am_rf_set *sets, am_error *err)
+{
+    const am_scenario *s = w->m->s;
+    if (!s->surface)
+        return AM_OK;
+    for (int k = 0; k < w->n_sets; k++) {
+        am_status rc = am_surface_create(w->m, w->sites[k], err, &sf[k]);
+        if (rc != AM_OK)
+            return rc;
+        sets[k].surface_rows = am_surface_rows;
+        sets[k].surface_user = sf[k];
+        sets[k].surface_max_min = s->surface_max_min;
+        sets[k].surface_snap_max_m = s->snap_max_m;
+        sets[k].surface_counts = am_surface_counts(sf[k]);
+    }
+    return AM_OK;
+}
+
+/* The surfaces' counts into the results (for the summary); returns the
+ * seconds they took, all sets together. */
+static double surfaces_end(const am_write_request *w, am_surface **sf)
+{
+    double total = 0.0;
+    for (int k = 0; k < w->n_sets; k++) {
+        if (sf[k] == NULL)
+            continue;
+        am_results *r = w->results[k];
+        am_surface_stats(sf[k], &r->surface_within, &r->surface_reached,
+                         &r->surface_s);
+        total += r->surface_s;
+    }
+    return total;
+}
+
 am_status am_write_output(const am_write_request *w, am_phases *log,
                           am_error *err)
 {
@@ -659,13 +699,19 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         am_calloc_array((size_t)(nz > 0 ? nz : 1), sizeof *zones);
     eq_set *eq = am_calloc_array((size_t)n_sets, sizeof *eq);
     dg_set *dg = am_calloc_array((size_t)n_sets, sizeof *dg); /* issue 9 */
+    am_surface **sf = am_calloc_array((size_t)n_sets, sizeof *sf);
     am_status rc = AM_OK;
     if (sets == NULL || ms == NULL || text == NULL || zones == NULL ||
-        eq == NULL || dg == NULL) {
+        eq == NULL || dg == NULL || sf == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    if ((rc = am_phase_begin(log, "writing output", err)) != AM_OK)
+    /* issue 9: the surfaces are computed strip by strip as they are
+       written, so their progress is the writer's */
+    rc = am_phase_begin(
+        log, w->m->s->surface ? "writing output, surface" : "writing output",
+        err);
+    if (rc != AM_OK)
         goto done;
     am_utc_now(now);
     char speeds[AM_ERROR_MSG_MAX];
@@ -687,6 +733,8 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
             sets[k].snap_distances = &dg[k].snap;
         }
     }
+    if (rc == AM_OK) /* issue 9, each set's search, before the write */
+        rc = surfaces_begin(w, sf, sets, err);
     if (rc != AM_OK)
         goto done;
     d.n_sets = n_sets;
@@ -709,9 +757,22 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         am_atomic_discard(&csv);
         am_atomic_close(&csv);
     }
-    if (rc == AM_OK)
+    if (rc == AM_OK && w->m->s->surface) {
+        /* issue 9: the surfaces are computed while they are written; their
+           time is its own phase, "surface", after "write" */
+        const double surf_s = surfaces_end(w, sf);
+        log->t0 += surf_s;
         rc = am_phase_end(log, "write", err);
+        log->t0 = am_now_s() - surf_s;
+        if (rc == AM_OK)
+            rc = am_phase_end(log, "surface", err);
+    } else if (rc == AM_OK) {
+        rc = am_phase_end(log, "write", err);
+    }
 done:
+    for (int k = 0; sf != NULL && k < n_sets; k++)
+        am_surface_destroy(sf[k]);
+    am_free(sf);
     for (int k = 0; eq != NULL && k < n_sets; k++)
         eq_free(&eq[k]);
     am_free(eq);

@@ -300,6 +300,9 @@ typedef struct am_zone_source {
 #define AM_MAX_ZONE_LAYERS 32
 #define AM_MAX_EQUITY_PERCENTILES 32
 #define AM_MAX_EQUITY_LEVELS 32
+/* issue 9: surface.max_time_min when not given (minutes, the longest time
+   a scenario may name): the whole surface, as far as the roads go */
+#define AM_SURFACE_MAX_MIN_DEFAULT 1440.0
 
 typedef struct am_scenario {
     char *name;        /* default: the scenario file's stem */
@@ -418,6 +421,14 @@ typedef struct am_scenario {
                              people with a value < level; default none */
     int n_equity_below;
     char *equity_csv; /* NULL: no CSV; else every equity row as CSV */
+    /* issue 9, the travel-time surface (docs/scenario.md, `surface:`):
+       1: every set also gets surface_time_min, the nearest-facility time
+       of every raster cell within the snap distance of a road, populated
+       or not, up to surface_max_min minutes (0: the default,
+       AM_SURFACE_MAX_MIN_DEFAULT). Default 0 (off): it snaps every cell
+       of the raster. */
+    int surface;
+    double surface_max_min;
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */
@@ -572,6 +583,14 @@ typedef struct am_set_summary {
        distances of the populated cells and of the set's facilities */
     am_measure_diagnostics *diagnostics;
     am_snap_diagnostics snap_cells, snap_facilities;
+    /* issue 9, the travel-time surface (all 0 when the scenario asks for
+       none): raster cells within the snap distance of a road, those with a
+       facility within surface_max_min, and the seconds it took */
+    int64_t surface_within;
+    int64_t surface_reached;
+    double surface_s;
+    double surface_max_min; /* the scenario's; 0: no surface */
+    int64_t surface_cells;  /* cells of the raster (nx * ny) */
 } am_set_summary;
 
 /* A zone layer for equity (issue 9): its zones and the cells in none. */

@@ -820,9 +820,41 @@ static am_status write_plain_table(rf_ctx *c, am_h5 *h, const char *g,
                                                            : AM_H5_COL_STRING,
                            col->data, col->units, col->description};
     }
-    AM_TRY(put_name(c, path, sizeof path, "%s/%s", g, name));
-    AM_TRY(am_h5_write_table(h, path, tb->n_rows, tb->n_cols, cols, c->err));
+    if (rc == AM_OK)
+        rc = put_name(c, path, sizeof path, "%s/%s", g, name);
+    if (rc == AM_OK)
+        rc = am_h5_write_table(h, path, tb->n_rows, tb->n_cols, cols, c->err);
     am_free(cols);
+    return rc;
+}
+
+/* surface_time_min (issue 9): every cell within the snap distance of a
+ * road, streamed from the set's row source. */
+static am_status write_set_surface(rf_ctx *c, am_h5 *h, const am_rf_set *set,
+                                   const char *g)
+{
+    char path[OBJECT_MAX];
+    if (set->surface_rows == NULL)
+        return AM_OK;
+    am_h5_raster_info info = {"travel time to the nearest facility from every "
+                              "cell within the snap distance of a road",
+                              "minutes"};
+    am_status rc = put_name(c, path, sizeof path, "%s/surface_time_min", g);
+    AM_TRY(am_h5_write_raster_rows(h, path, AM_H5_F32, AM_FILL_F32,
+                                   set->surface_rows, set->surface_user, &info,
+                                   c->err));
+    AM_TRY(am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
+                             c->err));
+    AM_TRY(am_h5_attr_double(h, path, "max_time_min", set->surface_max_min,
+                             c->err));
+    AM_TRY(am_h5_attr_double(h, path, "snap_max_m", set->surface_snap_max_m,
+                             c->err));
+    if (set->surface_counts != NULL) {
+        AM_TRY(am_h5_attr_int64(h, path, "cells_within_snap",
+                                set->surface_counts[0], c->err));
+        AM_TRY(am_h5_attr_int64(h, path, "cells_reached",
+                                set->surface_counts[1], c->err));
+    }
     return rc;
 }
 
@@ -832,6 +864,7 @@ static am_status write_set(rf_ctx *c, am_h5 *h, const am_rf_set *set)
     am_status rc = put_name(c, g, sizeof g, "/results/%s", set->name);
     AM_TRY(write_set_group(c, h, set, g));
     AM_TRY(write_set_nearest(c, h, set, g));
+    AM_TRY(write_set_surface(c, h, set, g)); /* issue 9 */
     AM_TRY(write_set_measures(c, h, set, g));
     AM_TRY(write_set_facilities(c, h, set, g));
     AM_TRY(write_set_coverage(c, h, set, g));
@@ -888,6 +921,8 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
             c->raster_total += (d->sets[k].measures[m].flag != NULL) +
                                (d->sets[k].measures[m].per_person != 0);
     }
+    for (int32_t k = 0; k < d->n_sets; k++) /* issue 9, the surfaces */
+        c->raster_total += d->sets[k].surface_rows != NULL;
     if (progress != NULL)
         am_h5_set_progress(h, raster_progress, c);
     AM_TRY(am_h5_set_grid(h, d->population.grid, d->population.crs_wkt, err));

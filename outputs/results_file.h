@@ -248,6 +248,17 @@ typedef struct am_rf_set {
        written (their names are not read) */
     const am_rf_table *diagnostics;
     const am_rf_table *snap_distances;
+    /* issue 9, the travel-time surface: surface_time_min, [ny][nx]
+       float32 from the rows surface_rows fills (am_h5_rows_fn's contract:
+       buf arrives filled with AM_FILL_F32; it writes minutes or
+       AM_UNREACHED_MIN); NULL: none. surface_counts (may be NULL), read
+       once the rows are written: [2] cells within the snap distance and
+       cells with a facility within surface_max_min (attributes). */
+    int (*surface_rows)(int32_t row0, int32_t n_rows, void *buf, void *user);
+    void *surface_user;
+    double surface_max_min;
+    double surface_snap_max_m;
+    const int64_t *surface_counts;
 } am_rf_set;
 
 /* The whole file. */

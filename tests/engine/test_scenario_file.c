@@ -1297,6 +1297,67 @@ static void test_measure_api(void **state)
     am_scenario_destroy(s);
 }
 
+/* `surface` (issue 9): true / false or {enabled, max_time_min}; off by
+ * default; max_time_min defaults to AM_SURFACE_MAX_MIN_DEFAULT. */
+static void test_surface_key(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(parse(BASE_YAML, &s, &e), AM_OK);
+    assert_int_equal(s->surface, 0);
+    am_scenario_destroy(s);
+    assert_int_equal(parse(BASE_YAML "surface: true\n", &s, &e), AM_OK);
+    assert_int_equal(s->surface, 1);
+    assert_true(s->surface_max_min == AM_SURFACE_MAX_MIN_DEFAULT);
+    am_scenario_destroy(s);
+    assert_int_equal(parse(BASE_YAML "surface: false\n", &s, &e), AM_OK);
+    assert_int_equal(s->surface, 0);
+    am_scenario_destroy(s);
+    assert_int_equal(parse(BASE_YAML "surface: {max_time_min: 120}\n", &s, &e),
+                     AM_OK);
+    assert_int_equal(s->surface, 1);
+    assert_true(s->surface_max_min == 120.0);
+    am_scenario_destroy(s);
+    assert_int_equal(parse(BASE_YAML "surface: {enabled: false, "
+                                     "max_time_min: 90}\n",
+                           &s, &e),
+                     AM_OK);
+    assert_int_equal(s->surface, 0);
+    am_scenario_destroy(s);
+    expect_error(BASE_YAML "surface: 3\n",
+                 "'surface' must be true, false or a mapping (enabled, "
+                 "max_time_min), not '3'",
+                 7, 10);
+    expect_error(BASE_YAML "surface: [true]\n",
+                 "'surface' must be true, false or a mapping", 7, 10);
+    expect_error(BASE_YAML "surface: {max_time_min: 0}\n",
+                 "'surface.max_time_min' must be > 0 and <= 1440", 7, 25);
+    expect_error(BASE_YAML "surface: {max_time_min: 1441}\n",
+                 "'surface.max_time_min' must be > 0 and <= 1440", 7, 25);
+    expect_error(BASE_YAML "surface: {enabled: yes}\n",
+                 "'surface.enabled' must be true or false", 7, 20);
+    expect_error(BASE_YAML "surface: {max_time_mn: 60}\n",
+                 "unknown key 'max_time_mn' in 'surface' (expected one of: "
+                 "enabled, max_time_min); did you mean 'max_time_min'?",
+                 7, 11);
+    expect_error(BASE_YAML "surfase: true\n", "did you mean 'surface'?", 7, 1);
+    /* a measure may not take the dataset's name */
+    expect_error(BASE_YAML "measures:\n  - name: surface_time_min\n"
+                           "    type: 2sfca\n    threshold_min: 30\n",
+                 "'surface_time_min' is not a valid name (reserved", 8, 11);
+    /* built in code: 0 takes the default, out of range is refused */
+    assert_int_equal(parse(BASE_YAML, &s, &e), AM_OK);
+    s->surface = 1;
+    s->surface_max_min = -5;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'surface.max_time_min' must be > 0"));
+    s->surface_max_min = 0;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_OK);
+    assert_true(s->surface_max_min == AM_SURFACE_MAX_MIN_DEFAULT);
+    am_scenario_destroy(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1322,6 +1383,7 @@ int main(void)
         cmocka_unit_test(test_measure_types),
         cmocka_unit_test(test_measure_errors),
         cmocka_unit_test(test_measure_api),
+        cmocka_unit_test(test_surface_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
