@@ -15,6 +15,8 @@
  *  - a centre outside the class raster, on its nodata value, on NaN, or
  *    (with classes) on a value no class lists, is "outside" (-1, counted
  *    in n_outside / pop_outside); unlisted values are named in a warning;
+ *  - values are the band's raw values (its scale and offset, if any, are
+ *    not applied: class codes are stored as they are meant);
  *  - with classes: row k is the k-th class (label -> list of values, in
  *    the scenario's order), values compared exactly as numbers; a value
  *    listed under two labels is refused by the scenario reader;
