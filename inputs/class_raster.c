@@ -6,9 +6,10 @@
  * centres from the population grid's geotransform, transformed into the
  * class raster's CRS, turned into pixel positions; the block's cells that
  * fall on the raster are sorted by (row, column, cell), and each row they
- * touch is read once, only between the first and the last column needed
- * (GDAL's block cache serves neighbouring rows). The per-row reads keep
- * memory to one raster row whatever the raster's height; the sums per
+ * touch is read once, only between the first and the last column needed,
+ * in pieces of at most ROW_CHUNK pixels (GDAL's block cache serves
+ * neighbouring rows). Memory is a fixed block of cells and a fixed piece
+ * of a row, whatever the raster's width and height; the sums per
  * class are made at the end, serially in cell order.
  */
 #include "inputs/class_raster.h"
@@ -29,6 +30,9 @@
 
 /* Cells per block. */
 #define CELL_BLOCK (1 << 16)
+/* Columns read at once: a row is read in pieces of at most this many
+ * pixels (a fixed buffer, however wide the raster). */
+#define ROW_CHUNK 65536
 /* Values not in any class named in the warning. */
 #define FIRST_UNLISTED 5
 
@@ -55,8 +59,7 @@ typedef struct crctx {
     int64_t n_unlisted;
     double unlisted[FIRST_UNLISTED];
     int n_unlisted_vals;
-    double *row; /* one row segment */
-    size_t row_cap;
+    double *row; /* [ROW_CHUNK] one row segment */
 } crctx;
 
 static int cmp_pix(const void *a, const void *b)
@@ -192,14 +195,13 @@ static am_status sample_block(crctx *c, const am_population *pop, int32_t i0,
     am_gdal_errors ge;
     rc = AM_OK;
     for (int32_t a = 0; rc == AM_OK && a < n;) {
+        /* cells a..b-1: one row's, from column c0, at most ROW_CHUNK
+         * columns wide */
+        const int32_t c0 = px[a].col;
         int32_t b = a;
-        while (b < n && px[b].row == px[a].row)
+        while (b < n && px[b].row == px[a].row && px[b].col - c0 < ROW_CHUNK)
             b++;
-        const int32_t c0 = px[a].col, w = px[b - 1].col - c0 + 1;
-        if (!am_grow_array((void **)&c->row, &c->row_cap, (size_t)w,
-                           sizeof *c->row, 256))
-            return am_error_set(c->err, AM_ERR_NOMEM, c->opt->path,
-                                "out of memory");
+        const int32_t w = px[b - 1].col - c0 + 1;
         am_gdal_capture_begin(&ge);
         const CPLErr e = GDALRasterIO(c->band, GF_Read, c0, px[a].row, w, 1,
                                       c->row, w, 1, GDT_Float64, 0, 0);
@@ -325,8 +327,9 @@ am_status am_class_raster_build(const am_class_raster_options *opt,
     x = am_alloc_array((size_t)block, sizeof *x);
     y = am_alloc_array((size_t)block, sizeof *y);
     px = am_alloc_array((size_t)block, sizeof *px);
+    c.row = am_alloc_array(ROW_CHUNK, sizeof *c.row);
     if (z == NULL || z->layer == NULL || z->cell_zone == NULL || x == NULL ||
-        y == NULL || px == NULL) {
+        y == NULL || px == NULL || c.row == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, opt->path, "out of memory");
         goto cleanup;
     }

@@ -25,9 +25,10 @@
  *    AM_CLASS_RASTER_MAX_VALUES distinct values is an error (a continuous
  *    raster: give classes).
  *
- * Memory: a block of CELL_BLOCK cells' centres and pixel positions, and
- * one row of the class raster at a time (the columns the block's cells
- * need in that row): never the raster's width x height. Serial (PROJ and
+ * Memory: a block of 65,536 cells' centres and pixel positions, and a
+ * piece of at most 65,536 pixels of one row of the class raster at a time
+ * (the columns the block's cells need in that row): never the raster's
+ * width, nor its width x height. Serial (PROJ and
  * GDAL reads); the result is the same for any thread count.
  */
 #ifndef AM_CLASS_RASTER_H

@@ -14,6 +14,7 @@
  *  - a class list that leaves values out: their cells are outside;
  *  - a toy raster (written here, same CRS as the population) with nodata,
  *    NaN and a part the population extends beyond: outside, cell by cell;
+ *  - a row wider than one read piece, read in two;
  *  - errors naming the file: missing raster, band out of range, a raster
  *    without CRS, more distinct values than allowed.
  */
@@ -311,6 +312,42 @@ static void test_toy_outside(void **state)
     am_population_destroy(p);
 }
 
+/*
+ * A row wider than a read piece (65,536 pixels): the class raster is one
+ * row of 80,000 pixels of 0.001 degree, value floor(column / 1000); the
+ * 8 population cells of 10 degrees have their centres at columns 5,000,
+ * 15,000, ..., 75,000 of it: read in two pieces, each cell its value.
+ */
+static void test_wide_row(void **state)
+{
+    (void)state;
+    const double pgt[6] = {0, 10, 0, 1, 0, -1};
+    const float pv[8] = {1, 1, 1, 1, 1, 1, 1, 1};
+    am_population *p = load_pop(write_raster("wpop.tif", 8, 1, pgt, pv, 1, 0));
+    const int w = 80000;
+    float *cv = malloc((size_t)w * sizeof *cv);
+    assert_non_null(cv);
+    for (int i = 0; i < w; i++)
+        cv[i] = (float)(i / 1000);
+    const double cgt[6] = {0, 0.001, 0, 1, 0, -1};
+    am_class_raster_options o =
+        copts(write_raster("wide.tif", w, 1, cgt, cv, 1, 0), 0);
+    free(cv);
+    am_zone_raster *z = NULL;
+    am_error err;
+    assert_int_equal(am_class_raster_build(&o, p, &z, &err), AM_OK);
+    assert_int_equal(z->n_zones, 8);
+    for (int32_t i = 0; i < 8; i++) {
+        const int col = (int)p->cell[i];
+        char want[16];
+        snprintf(want, sizeof want, "%d", 5 + 10 * col);
+        assert_string_equal(z->zone_id[z->cell_zone[i]], want);
+    }
+    check_sums(z, p);
+    am_zone_raster_destroy(z);
+    am_population_destroy(p);
+}
+
 static void expect_error(const am_class_raster_options *o,
                          const am_population *p, am_status code,
                          const char *fragment)
@@ -372,6 +409,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_comoros_classes),
         cmocka_unit_test(test_toy_outside),
+        cmocka_unit_test(test_wide_row),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
