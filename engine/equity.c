@@ -22,6 +22,7 @@
 #include "common/units.h"
 #include "engine/internal.h"
 #include "inputs/fingerprint.h"
+#include "inputs/class_raster.h"
 #include "kernels/nearest.h"
 
 am_status am_model_equity_inputs(am_model *m, am_error *err)
@@ -37,10 +38,31 @@ am_status am_model_equity_inputs(am_model *m, am_error *err)
     if (m->eq_paths == NULL || m->fp_eq == NULL || m->eq_zones == NULL)
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     for (int k = 0; rc == AM_OK && k < nz; k++)
-        if ((rc = am_engine_resolve(s, s->zone_layers[k].path, m->eq_paths[k],
-                                    err)) == AM_OK)
+        if ((rc = am_engine_resolve(s, am_zone_source_file(&s->zone_layers[k]),
+                                    m->eq_paths[k], err)) == AM_OK)
             rc = am_file_check_input(m->eq_paths[k], 1, err);
     return rc;
+}
+
+const char *am_zone_source_file(const am_zone_source *z)
+{
+    return z->raster != NULL ? z->raster : z->path;
+}
+
+/* Zone layer k from a settlement raster (issue 9, docs/equity.md, "Urban
+ * and rural"): each populated cell's class. */
+am_status am_model_class_zones(const am_model *m, int k, am_zone_raster **out,
+                               am_error *err)
+{
+    const am_zone_source *z = &m->s->zone_layers[k];
+    am_class_raster_options co = {m->eq_paths[k],
+                                  z->band > 0 ? z->band : 1,
+                                  z->n_classes,
+                                  (const char *const *)z->class_label,
+                                  z->class_n_values,
+                                  (const double *const *)z->class_values,
+                                  m->warn};
+    return am_class_raster_build(&co, m->pop, out, err);
 }
 
 am_status am_model_equity_zones(am_model *m, am_error *err)
@@ -60,8 +82,11 @@ am_status am_model_equity_zones(am_model *m, am_error *err)
         am_fingerprint_job *fp;
         if ((rc = am_fingerprint_start(m->eq_paths[k], &fp, err)) != AM_OK)
             return rc;
-        rc =
-            am_zone_raster_build(&zo, m->pop, m->threads, &m->eq_zones[k], err);
+        if (z->raster != NULL)
+            rc = am_model_class_zones(m, k, &m->eq_zones[k], err);
+        else
+            rc = am_zone_raster_build(&zo, m->pop, m->threads, &m->eq_zones[k],
+                                      err);
         if (rc != AM_OK) {
             am_fingerprint_cancel(fp);
             am_err_file_default(err, m->eq_paths[k]);

@@ -356,6 +356,11 @@ am_status am_equity_compute(const am_model *m, int threads, am_results *r,
 am_status am_model_equity_inputs(am_model *m, am_error *err);
 am_status am_model_equity_zones(am_model *m, am_error *err);
 void am_model_equity_free(am_model *m);
+/* issue 9, settlement classes: the file of a zone layer (its raster or
+ * its polygons), and zone layer k built from its settlement raster. */
+const char *am_zone_source_file(const am_zone_source *z);
+am_status am_model_class_zones(const am_model *m, int k, am_zone_raster **out,
+                               am_error *err);
 
 /* The HDF5 file of a run (engine/write.c; the layout is
  * outputs/results_file's). */

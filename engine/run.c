@@ -107,8 +107,8 @@ am_status am_engine_inputs_guard(const am_scenario *s, am_file_guard *g,
     /* zone layers for equity (issue 9) */
     for (int k = 0; rc == AM_OK && k < s->n_zone_layers; k++) {
         snprintf(label, sizeof label, "the zone layer zones[%d]", k);
-        if ((rc = am_engine_resolve(s, s->zone_layers[k].path, path, err)) ==
-            AM_OK)
+        if ((rc = am_engine_resolve(s, am_zone_source_file(&s->zone_layers[k]),
+                                    path, err)) == AM_OK)
             rc = guard_input(g, path, label, err);
     }
     return rc;

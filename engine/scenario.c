@@ -220,6 +220,15 @@ void am_scenario_destroy(am_scenario *s)
             am_free(s->zone_layers[i].layer);
             am_free(s->zone_layers[i].where);
             am_free(s->zone_layers[i].id_field);
+            /* issue 9, settlement classes */
+            am_free(s->zone_layers[i].raster);
+            for (int k = 0; k < s->zone_layers[i].n_classes; k++) {
+                am_free(s->zone_layers[i].class_label[k]);
+                am_free(s->zone_layers[i].class_values[k]);
+            }
+            am_free(s->zone_layers[i].class_label);
+            am_free(s->zone_layers[i].class_n_values);
+            am_free(s->zone_layers[i].class_values);
         }
         am_free(s->zone_layers);
     }
@@ -723,10 +732,20 @@ static am_status check_equity(am_scenario *s, am_error *err)
                                 i);
     for (int i = 0; i < s->n_zone_layers; i++) {
         am_zone_source *z = &s->zone_layers[i];
-        if (z->path == NULL || z->path[0] == '\0')
+        if ((z->path == NULL || z->path[0] == '\0') &&
+            (z->raster == NULL || z->raster[0] == '\0'))
             return am_error_set(err, AM_ERR_SCENARIO, file,
-                                "missing required key 'path' in 'zones[%d]'",
+                                "missing required key 'path' (polygons) or "
+                                "'raster' (settlement classes) in "
+                                "'zones[%d]'",
                                 i);
+        if (z->path != NULL && z->raster != NULL)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'zones[%d]': 'path' (polygons) and 'raster' "
+                                "(settlement classes) both given; give one",
+                                i);
+        if (z->raster != NULL && z->band <= 0)
+            z->band = 1;
         if (z->name == NULL) {
             char buf[32];
             snprintf(buf, sizeof buf, i == 0 ? "zones" : "zones%d", i + 1);

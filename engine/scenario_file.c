@@ -143,8 +143,10 @@ static const char *const decay_keys[] = {"type",       "cutoff_min", "zones",
                                          "sigma_min",  "beta",       "t_min",
                                          "t_half_min", "sd_min",     NULL};
 /* issue 9, equity by zone */
-static const char *const zone_layer_keys[] = {"name",  "path",     "layer",
-                                              "where", "id_field", NULL};
+static const char *const zone_layer_keys[] = {
+    "name", "path", "layer", "where", "id_field",
+    /* issue 9, settlement classes */
+    "raster", "band", "classes", NULL};
 static const char *const equity_keys[] = {"percentiles", "below", "csv", NULL};
 static const char *const surface_keys[] = {"enabled", "max_time_min", NULL};
 static const num_range range_percent = {0.0, 100.0, 0, " (percent)"};
@@ -1632,6 +1634,9 @@ static am_status check_mode(const parse_ctx *c, const yaml_node_t *root)
     return AM_OK;
 }
 
+static am_status parse_zone_raster(const parse_ctx *c, const yaml_node_t *n,
+                                   const char *where, am_zone_source *z);
+
 /* One entry of `zones` (issue 9): an admin polygon layer. */
 static am_status parse_zone_layer(const parse_ctx *c, const yaml_node_t *n,
                                   const char *where, am_zone_source *z)
@@ -1655,8 +1660,13 @@ static am_status parse_zone_layer(const parse_ctx *c, const yaml_node_t *n,
                       "people)",
                       where);
     }
-    if (rc == AM_OK && z->path == NULL)
-        rc = perr(c, n, "missing required key 'path' in '%s'", where);
+    if (rc == AM_OK)
+        rc = parse_zone_raster(c, n, where, z);
+    if (rc == AM_OK && z->path == NULL && z->raster == NULL)
+        rc = perr(c, n,
+                  "missing required key 'path' (polygons) or 'raster' "
+                  "(settlement classes) in '%s'",
+                  where);
     return rc;
 }
 
@@ -1733,6 +1743,110 @@ static am_status number_list(const parse_ctx *c, const yaml_node_t *n,
     }
     *out = v;
     *count = (int)len;
+    return AM_OK;
+}
+
+/* `classes` of a settlement raster (issue 9): label -> values, no value
+ * under two labels (nor twice under one). */
+static am_status parse_zone_classes(const parse_ctx *c, const yaml_node_t *n,
+                                    const char *where, am_zone_source *z)
+{
+    char key[AM_KEY_MAX];
+    snprintf(key, sizeof key, "%s.classes", where);
+    am_status rc = check_mapping(c, n, key, NULL);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_pair_t *first = n->data.mapping.pairs.start;
+    const int count = (int)(n->data.mapping.pairs.top - first);
+    if (count < 1)
+        return perr(c, n,
+                    "'%s' needs at least one class (label: [values], e.g. "
+                    "urban: [30, 23, 22, 21])",
+                    key);
+    if (count > AM_MAX_ZONE_CLASSES)
+        return perr(c, n, "'%s' lists %d classes (at most %d)", key, count,
+                    AM_MAX_ZONE_CLASSES);
+    z->class_label = am_calloc((size_t)count, sizeof *z->class_label);
+    z->class_n_values = am_calloc((size_t)count, sizeof *z->class_n_values);
+    z->class_values = am_calloc((size_t)count, sizeof *z->class_values);
+    if (z->class_label == NULL || z->class_n_values == NULL ||
+        z->class_values == NULL)
+        return nomem(c);
+    z->n_classes = count;
+    for (int k = 0; k < count; k++) {
+        const yaml_node_t *kn = node_at(c, first[k].key);
+        const yaml_node_t *vn = node_at(c, first[k].value);
+        const char *label = scalar(kn);
+        if (label == NULL || label[0] == '\0')
+            return perr(c, kn, "'%s': a class label is empty", key);
+        if ((z->class_label[k] = am_strdup(label)) == NULL)
+            return nomem(c);
+        char path[2 * AM_KEY_MAX];
+        snprintf(path, sizeof path, "%s.%s", key, label);
+        if (is_null(vn))
+            return perr(c, vn,
+                        "'%s' needs a list of raster values (e.g. [30, 23])",
+                        path);
+        rc = number_list(c, vn, path, &range_level, AM_MAX_ZONE_CLASS_VALUES, 0,
+                         &z->class_values[k], &z->class_n_values[k]);
+        if (rc != AM_OK)
+            return rc;
+        if (z->class_n_values[k] == 0)
+            return perr(c, vn,
+                        "'%s' needs a list of raster values (e.g. [30, 23])",
+                        path);
+        for (int j = 0; j < z->class_n_values[k]; j++) {
+            const double v = z->class_values[k][j];
+            for (int k2 = 0; k2 <= k; k2++)
+                for (int j2 = 0; j2 < (k2 == k ? j : z->class_n_values[k2]);
+                     j2++)
+                    if (z->class_values[k2][j2] == v)
+                        return perr(c, vn,
+                                    "'%s': value %g is listed under '%s' "
+                                    "and '%s' (a value belongs to one "
+                                    "class)",
+                                    key, v, z->class_label[k2], label);
+        }
+    }
+    return AM_OK;
+}
+
+/* The settlement raster keys of a `zones` entry (issue 9): `raster`,
+ * `band`, `classes`; refused beside the polygon keys. */
+static am_status parse_zone_raster(const parse_ctx *c, const yaml_node_t *n,
+                                   const char *where, am_zone_source *z)
+{
+    am_status rc = get_string(c, n, where, "raster", &z->raster);
+    if (rc == AM_OK)
+        rc = get_int(c, n, where, "band", 1, 1 << 16, &z->band);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_t *r = lookup(c, n, "raster");
+    if (z->raster != NULL && z->path != NULL) {
+        const yaml_node_t *p = lookup(c, n, "path");
+        const int r_later = r->start_mark.index > p->start_mark.index;
+        return perr(c, r_later ? r : p,
+                    "'%s': 'path' (polygons) and 'raster' (settlement "
+                    "classes) both given; give one",
+                    where);
+    }
+    static const char *const polygon_only[] = {"layer", "where", "id_field"};
+    static const char *const raster_only[] = {"band", "classes"};
+    for (int i = 0; z->raster != NULL && i < 3; i++)
+        if (lookup(c, n, polygon_only[i]) != NULL)
+            return perr(c, lookup(c, n, polygon_only[i]),
+                        "'%s.%s' is for polygon layers (path:), not a "
+                        "settlement raster (raster:)",
+                        where, polygon_only[i]);
+    for (int i = 0; z->raster == NULL && i < 2; i++)
+        if (lookup(c, n, raster_only[i]) != NULL)
+            return perr(c, lookup(c, n, raster_only[i]),
+                        "'%s.%s' needs a settlement raster ('raster:'); a "
+                        "polygon layer groups its features by 'id_field'",
+                        where, raster_only[i]);
+    const yaml_node_t *cl = lookup(c, n, "classes");
+    if (cl != NULL)
+        return parse_zone_classes(c, cl, where, z);
     return AM_OK;
 }
 

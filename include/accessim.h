@@ -294,7 +294,20 @@ typedef struct am_zone_source {
     char *where;    /* OGR SQL attribute filter, NULL: none */
     char *id_field; /* the zone id (read as text); NULL: the FID */
     int line;       /* its line in the scenario file, 0 when built in code */
+    /* issue 9, settlement classes (docs/equity.md, "Urban and rural"): a
+       raster of classes instead of polygons; path is then NULL */
+    char *raster;          /* a GDAL raster, any CRS; NULL: polygons */
+    int band;              /* 1-based; 0 when not given: 1 */
+    int n_classes;         /* 0: each distinct value is a row */
+    char **class_label;    /* [n_classes] the rows' names */
+    int *class_n_values;   /* [n_classes] */
+    double **class_values; /* [n_classes][class_n_values[k]], no value in
+                              two classes */
 } am_zone_source;
+
+/* At most this many classes, and values per class, in zones[].classes. */
+#define AM_MAX_ZONE_CLASSES 64
+#define AM_MAX_ZONE_CLASS_VALUES 256
 
 /* At most this many zone layers, percentiles and access levels. */
 #define AM_MAX_ZONE_LAYERS 32

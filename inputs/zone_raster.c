@@ -7,9 +7,8 @@
  * order, id text, geometry); then the features ordered by (FID, read
  * order), and the zones numbered by the first feature of each distinct
  * id in that order. Each polygon part is added to a geo/polygon set with
- * the value of its feature's position in that order, its rings read in
- * the layer's data axis order, swapped to GIS order (x = easting /
- * longitude) when the CRS's axes are the other way round, and transformed
+ * the value of its feature's position in that order, its rings read by
+ * the shared reader (inputs/polygon_layer.h) and transformed
  * to the raster's CRS (unless it is the same CRS). The smallest value
  * holding a cell's centre is then the lowest FID's feature.
  *
@@ -34,10 +33,8 @@
 #include "geo/crs.h"
 #include "geo/grid.h"
 #include "geo/polygon.h"
-#include "inputs/gdal_util.h"
+#include "inputs/polygon_layer.h"
 
-/* Feature ids named in the warning about skipped features. */
-#define FIRST_IDS 5
 /* Cells per block of point tests. */
 #define CELL_BLOCK (1 << 16)
 
@@ -51,20 +48,14 @@ typedef struct zfeat {
 
 typedef struct zrctx {
     const am_zone_raster_options *opt;
+    am_polygon_layer pl;
     const char *lname;
     am_error *err;
-    am_transform *to_raster; /* NULL: the layer is in the raster's CRS */
-    int swap_xy;
     int field; /* index, or -1: the FID */
     zfeat *f;
     size_t n_f, cap_f;
-    long long skipped_ids[FIRST_IDS];
     am_zone_raster *z;
     am_polygons *ps;
-    double *x, *y;
-    size_t xy_cap;
-    int64_t *ring_size;
-    size_t ring_cap;
     double box[4]; /* the zones' extent in the raster's CRS */
 } zrctx;
 
@@ -84,145 +75,28 @@ void am_zone_raster_destroy(am_zone_raster *z)
     am_free(z);
 }
 
-static am_status zfail(zrctx *c, am_status code, long long fid, const char *fmt,
-                       ...) __attribute__((format(printf, 4, 5)));
-
-/* An error on the layer (feature fid >= 0: that feature). */
-static am_status zfail(zrctx *c, am_status code, long long fid, const char *fmt,
-                       ...)
-{
-    char msg[AM_ERROR_MSG_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    am_error_set(c->err, code, c->opt->path, "zones: %s", msg);
-    if (c->lname != NULL)
-        am_error_set_layer(c->err, c->lname);
-    if (fid >= 0)
-        am_error_set_feature(c->err, fid);
-    return code;
-}
+#define zfail(c, ...) am_polygon_layer_fail(&(c)->pl, __VA_ARGS__)
 
 static int grow(void **p, size_t *cap, size_t need, size_t elem)
 {
     return am_grow_array(p, cap, need, elem, 256);
 }
 
-/* A comma-separated list of the layer's field names into buf. */
-static void field_list(OGRFeatureDefnH d, char *buf, size_t n)
+/* The id field exists. */
+static am_status check_field(zrctx *c)
 {
-    size_t k = 0;
-    buf[0] = '\0';
-    const int nf = OGR_FD_GetFieldCount(d);
-    for (int i = 0; i < nf && k + 1 < n; i++) {
-        const char *name = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(d, i));
-        int w = snprintf(buf + k, n - k, "%s%s", i > 0 ? ", " : "", name);
-        if (w < 0)
-            break;
-        k += (size_t)w;
-    }
-    if (nf == 0)
-        snprintf(buf, n, "none");
-}
-
-/* The layer holds polygons, and the id field exists. */
-static am_status check_layer(zrctx *c, OGRLayerH layer)
-{
-    const OGRwkbGeometryType t = wkbFlatten(OGR_L_GetGeomType(layer));
-    if (t == wkbNone)
-        return zfail(c, AM_ERR_FORMAT, -1,
-                     "the layer has no geometry (a table?), not polygons");
-    if (t != wkbUnknown && t != wkbPolygon && t != wkbMultiPolygon &&
-        t != wkbCurvePolygon && t != wkbMultiSurface &&
-        t != wkbGeometryCollection)
-        return zfail(c, AM_ERR_FORMAT, -1,
-                     "the layer holds %s geometries, not polygons",
-                     OGRGeometryTypeToName(t));
     c->field = -1;
     if (c->opt->id_field == NULL)
         return AM_OK;
-    OGRFeatureDefnH d = OGR_L_GetLayerDefn(layer);
-    c->field = OGR_FD_GetFieldIndex(d, c->opt->id_field);
-    if (c->field < 0) {
-        char names[512];
-        field_list(d, names, sizeof names);
-        return zfail(c, AM_ERR_FORMAT, -1,
-                     "id field '%s' does not exist (fields: %s)",
-                     c->opt->id_field, names);
-    }
-    return AM_OK;
-}
-
-/* The layer's CRS: a transform to the raster's unless they are the same,
- * and whether its data axes are the reverse of GIS order. */
-static am_status frame_setup(zrctx *c, OGRLayerH layer, const char *raster_wkt)
-{
-    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(layer);
-    OGRSpatialReferenceH rsrs = NULL, gis = NULL;
-    char *wkt = NULL;
-    am_status rc =
-        am_gdal_srs_wkt(srs, c->opt->path, "the zone layer", &wkt, c->err);
-    if (rc != AM_OK) {
-        am_error_set_layer(c->err, c->lname);
-        return rc;
-    }
-    const char *sname = OSRGetName(srs);
-    if (sname != NULL && (strcmp(sname, "Undefined geographic SRS") == 0 ||
-                          strcmp(sname, "Undefined Cartesian SRS") == 0)) {
-        rc = zfail(c, AM_ERR_CRS, -1,
-                   "the layer has an undefined coordinate reference system "
-                   "(\"%s\"); assign one (e.g. ogr2ogr -a_srs)",
-                   sname);
-        goto done;
-    }
-    gis = OSRClone(srs);
-    rsrs = OSRNewSpatialReference(NULL);
-    if (gis == NULL || rsrs == NULL) {
-        rc = zfail(c, AM_ERR_NOMEM, -1, "out of memory");
-        goto done;
-    }
-    OSRSetAxisMappingStrategy(gis, OAMS_TRADITIONAL_GIS_ORDER);
-    int nd = 0, ng = 0;
-    const int *md = OSRGetDataAxisToSRSAxisMapping(srs, &nd);
-    const int *mg = OSRGetDataAxisToSRSAxisMapping(gis, &ng);
-    c->swap_xy = nd >= 2 && ng >= 2 && md[0] == mg[1] && md[1] == mg[0] &&
-                 md[0] != md[1];
-    char *wkt_at = (char *)raster_wkt; /* advanced by the import */
-    const int same =
-        OSRImportFromWkt(rsrs, &wkt_at) == OGRERR_NONE && OSRIsSame(srs, rsrs);
-    if (!same) {
-        rc = am_transform_create(wkt, raster_wkt, &c->to_raster, c->err);
-        if (rc != AM_OK)
-            am_error_set_layer(c->err, c->lname);
-    }
-done:
-    OSRDestroySpatialReference(gis);
-    OSRDestroySpatialReference(rsrs);
-    CPLFree(wkt);
-    return rc;
-}
-
-/* Whether a first read that failed did so because of the filter (SQL
- * drivers only run it then): the layer reads without it. */
-static int filter_failed(zrctx *c, OGRLayerH layer)
-{
-    if (c->opt->where == NULL || c->opt->where[0] == '\0')
-        return 0;
-    am_gdal_errors probe;
-    am_gdal_capture_begin(&probe);
-    OGR_L_SetAttributeFilter(layer, NULL);
-    OGR_L_ResetReading(layer);
-    OGRFeatureH f = OGR_L_GetNextFeature(layer);
-    am_gdal_capture_end(&probe);
-    if (f != NULL)
-        OGR_F_Destroy(f);
-    return f != NULL && probe.n_failures == 0;
+    return am_polygon_layer_field(&c->pl, c->opt->id_field, "id", &c->field);
 }
 
 /* One feature kept: its FID, id text and geometry (taken from f). */
-static am_status keep_feature(zrctx *c, OGRFeatureH f, long long fid)
+static am_status keep_feature(void *user, OGRFeatureH f, OGRGeometryH g,
+                              long long fid)
 {
+    zrctx *c = user;
+    (void)g;
     char idbuf[32];
     const char *id = idbuf;
     if (c->field >= 0) {
@@ -250,61 +124,14 @@ static am_status keep_feature(zrctx *c, OGRFeatureH f, long long fid)
     return AM_OK;
 }
 
-static am_status read_features(zrctx *c, OGRLayerH layer, am_gdal_errors *ge)
+static am_status read_features(zrctx *c)
 {
     am_zone_raster *z = c->z;
-    long long last_fid = -1;
-    am_gdal_capture_clear(ge);
-    OGR_L_ResetReading(layer);
-    for (;;) {
-        const long before = ge->n_failures;
-        OGRFeatureH f = OGR_L_GetNextFeature(layer);
-        if (ge->n_failures > before) {
-            long long fid = f != NULL ? (long long)OGR_F_GetFID(f) : -1;
-            if (f != NULL)
-                OGR_F_Destroy(f);
-            const int read = z->n_features + z->n_skipped > 0;
-            if (fid < 0 && !read && filter_failed(c, layer))
-                return zfail(c, AM_ERR_FORMAT, -1, "bad filter \"%s\": %s",
-                             c->opt->where, ge->first);
-            return am_gdal_read_failed(
-                ge, c->opt->path, c->lname, "zones", fid, last_fid,
-                (long long)(z->n_features + z->n_skipped), c->err);
-        }
-        if (f == NULL)
-            break;
-        const long long fid = (long long)OGR_F_GetFID(f);
-        last_fid = fid;
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        am_status rc = AM_OK;
-        if (g == NULL || OGR_G_IsEmpty(g)) {
-            if (z->n_skipped < FIRST_IDS)
-                c->skipped_ids[z->n_skipped] = fid;
-            z->n_skipped++;
-        } else {
-            rc = keep_feature(c, f, fid);
-            z->n_features += rc == AM_OK;
-        }
-        OGR_F_Destroy(f);
-        if (rc != AM_OK)
-            return rc;
-        am_gdal_capture_clear(ge);
-    }
-    if (z->n_skipped > 0) {
-        char ids[FIRST_IDS * 24] = "";
-        size_t k = 0;
-        for (int64_t i = 0; i < z->n_skipped && i < FIRST_IDS; i++)
-            k += (size_t)snprintf(ids + k, sizeof ids - k, "%s%lld",
-                                  i > 0 ? ", " : "", c->skipped_ids[i]);
-        am_warn(c->opt->warnings,
-                "%s: layer '%s': %lld zone feature%s skipped: no geometry "
-                "(feature%s %s%s)",
-                c->opt->path, c->lname, (long long)z->n_skipped,
-                z->n_skipped == 1 ? "" : "s", z->n_skipped == 1 ? "" : "s", ids,
-                z->n_skipped > FIRST_IDS ? ", ..." : "");
-    }
-    if (c->n_f > 0)
-        return AM_OK;
+    am_status rc = am_polygon_layer_read(&c->pl, keep_feature, c);
+    z->n_features = c->pl.n_features;
+    z->n_skipped = c->pl.n_skipped;
+    if (rc != AM_OK || c->n_f > 0)
+        return rc;
     if (c->opt->where != NULL && c->opt->where[0] != '\0')
         return zfail(c, AM_ERR_EMPTY, -1,
                      "the filter 'where: %s' matched no polygon",
@@ -395,96 +222,36 @@ done:
     return rc;
 }
 
-/* One polygon (a Polygon geometry) into the set, with value `value`. */
-static am_status polygon_add(zrctx *c, OGRGeometryH g, double value,
-                             long long fid)
+/* The value of the feature whose parts are being added. */
+typedef struct zrpart {
+    zrctx *c;
+    double value;
+} zrpart;
+
+/* One polygon part, in the raster's CRS, into the set. */
+static am_status part_add(void *user, int nr, const int64_t *ring_size,
+                          size_t total, double *x, double *y, long long fid)
 {
-    const int nr = OGR_G_GetGeometryCount(g);
-    size_t total = 0;
-    if (nr <= 0)
-        return AM_OK;
-    if (!grow((void **)&c->ring_size, &c->ring_cap, (size_t)nr,
-              sizeof *c->ring_size))
-        return zfail(c, AM_ERR_NOMEM, fid, "out of memory");
-    for (int r = 0; r < nr; r++) {
-        OGRGeometryH ring = OGR_G_GetGeometryRef(g, r);
-        const int np = ring != NULL ? OGR_G_GetPointCount(ring) : 0;
-        c->ring_size[r] = np > 0 ? np : 0;
-        if (np <= 0)
-            continue;
-        size_t cap = c->xy_cap;
-        if (!grow((void **)&c->x, &cap, total + (size_t)np, sizeof *c->x))
-            return zfail(c, AM_ERR_NOMEM, fid, "out of memory");
-        cap = c->xy_cap;
-        if (!grow((void **)&c->y, &cap, total + (size_t)np, sizeof *c->y))
-            return zfail(c, AM_ERR_NOMEM, fid, "out of memory");
-        c->xy_cap = cap;
-        double *x = (c->swap_xy ? c->y : c->x) + total;
-        double *y = (c->swap_xy ? c->x : c->y) + total;
-        OGR_G_GetPoints(ring, x, sizeof *x, y, sizeof *y, NULL, 0);
-        total += (size_t)np;
-    }
-    if (total == 0)
-        return AM_OK;
-    if (c->to_raster != NULL) {
-        am_status rc =
-            am_transform_points(c->to_raster, total, c->x, c->y, NULL, c->err);
-        if (rc != AM_OK) {
-            am_error_set_layer(c->err, c->lname);
-            am_error_set_feature(c->err, fid);
-            return rc;
-        }
-    }
+    zrpart *p = user;
+    zrctx *c = p->c;
     for (size_t i = 0; i < total; i++) {
-        if (!(isfinite(c->x[i]) && isfinite(c->y[i])))
+        if (!(isfinite(x[i]) && isfinite(y[i])))
             return zfail(c, AM_ERR_INVALID, fid,
                          "vertex %zu cannot be transformed into the "
                          "population raster's CRS (outside the CRS's area?)",
                          i);
-        c->box[0] = fmin(c->box[0], c->x[i]);
-        c->box[1] = fmin(c->box[1], c->y[i]);
-        c->box[2] = fmax(c->box[2], c->x[i]);
-        c->box[3] = fmax(c->box[3], c->y[i]);
+        c->box[0] = fmin(c->box[0], x[i]);
+        c->box[1] = fmin(c->box[1], y[i]);
+        c->box[2] = fmax(c->box[2], x[i]);
+        c->box[3] = fmax(c->box[3], y[i]);
     }
-    am_status rc = am_polygons_add(c->ps, nr, c->ring_size, c->x, c->y, value,
-                                   NULL, c->err);
+    am_status rc =
+        am_polygons_add(c->ps, nr, ring_size, x, y, p->value, NULL, c->err);
     if (rc != AM_OK) {
         am_error_set_layer(c->err, c->lname);
         am_error_set_feature(c->err, fid);
     }
     return rc;
-}
-
-/* A feature's geometry: polygons and multipolygons (curved ones stroked);
- * anything else is an error naming the feature. */
-static am_status geometry_add(zrctx *c, OGRGeometryH g, double value,
-                              long long fid)
-{
-    const OGRwkbGeometryType t = OGR_G_GetGeometryType(g);
-    if (OGR_GT_IsNonLinear(t)) {
-        OGRGeometryH lin = OGR_G_GetLinearGeometry(g, 0.0, NULL);
-        if (lin == NULL)
-            return zfail(c, AM_ERR_FORMAT, fid,
-                         "a curved geometry GDAL could not stroke");
-        am_status rc = OGR_GT_IsNonLinear(OGR_G_GetGeometryType(lin))
-                           ? zfail(c, AM_ERR_FORMAT, fid,
-                                   "a curved geometry GDAL could not stroke")
-                           : geometry_add(c, lin, value, fid);
-        OGR_G_DestroyGeometry(lin);
-        return rc;
-    }
-    const OGRwkbGeometryType ft = wkbFlatten(t);
-    if (ft == wkbPolygon)
-        return polygon_add(c, g, value, fid);
-    if (ft == wkbMultiPolygon) {
-        am_status rc = AM_OK;
-        const int np = OGR_G_GetGeometryCount(g);
-        for (int p = 0; rc == AM_OK && p < np; p++)
-            rc = polygon_add(c, OGR_G_GetGeometryRef(g, p), value, fid);
-        return rc;
-    }
-    return zfail(c, AM_ERR_FORMAT, fid, "the feature is a %s, not a polygon",
-                 OGRGeometryTypeToName(ft));
 }
 
 /* The polygons, their extent against the raster's, and every populated
@@ -499,7 +266,9 @@ static am_status assign_cells(zrctx *c, const am_population *pop, int threads)
     if ((rc = am_polygons_create(&c->ps, c->err)) != AM_OK)
         return rc;
     for (size_t i = 0; i < c->n_f; i++) {
-        rc = geometry_add(c, c->f[i].g, (double)i, c->f[i].fid);
+        zrpart p = {c, (double)i};
+        rc = am_polygon_layer_geometry(&c->pl, c->f[i].g, c->f[i].fid, part_add,
+                                       &p);
         if (rc != AM_OK)
             return rc;
         OGR_G_DestroyGeometry(c->f[i].g);
@@ -585,43 +354,25 @@ am_status am_zone_raster_build(const am_zone_raster_options *opt,
     c.opt = opt;
     c.err = err;
     c.field = -1;
-    GDALDatasetH ds = NULL;
-    am_gdal_errors ge;
-    am_status rc = am_gdal_open(opt->path, 1, &ds, err);
-    if (rc != AM_OK)
-        return rc;
-    am_gdal_capture_begin(&ge);
-    OGRLayerH layer = NULL;
-    if ((rc = am_gdal_pick_layer(ds, opt->path, opt->layer, &layer, err)) !=
-        AM_OK)
+    const am_polygon_layer_options po = {
+        opt->path,        opt->layer, opt->where,   "zones",
+        "the zone layer", "zone",     pop->crs_wkt, opt->warnings};
+    am_status rc = am_polygon_layer_open(&c.pl, &po, err);
+    c.lname = c.pl.lname;
+    if (rc != AM_OK || (rc = check_field(&c)) != AM_OK)
         goto cleanup;
-    c.lname = OGR_L_GetName(layer);
-    if ((rc = check_layer(&c, layer)) != AM_OK ||
-        (rc = frame_setup(&c, layer, pop->crs_wkt)) != AM_OK)
-        goto cleanup;
-    if (opt->where != NULL && opt->where[0] != '\0') {
-        CPLErrorReset();
-        if (OGR_L_SetAttributeFilter(layer, opt->where) != OGRERR_NONE) {
-            rc = zfail(&c, AM_ERR_FORMAT, -1, "bad filter \"%s\": %s",
-                       opt->where, am_gdal_last_message());
-            goto cleanup;
-        }
-    }
     c.z = am_calloc(1, sizeof *c.z);
     if (c.z == NULL || (c.z->layer = am_strdup(c.lname)) == NULL) {
         rc = zfail(&c, AM_ERR_NOMEM, -1, "out of memory");
         goto cleanup;
     }
-    if ((rc = read_features(&c, layer, &ge)) != AM_OK ||
-        (rc = number_zones(&c)) != AM_OK ||
+    if ((rc = read_features(&c)) != AM_OK || (rc = number_zones(&c)) != AM_OK ||
         (rc = assign_cells(&c, pop, threads)) != AM_OK)
         goto cleanup;
     *out = c.z;
     c.z = NULL;
 cleanup:
-    am_gdal_capture_end(&ge);
     am_zone_raster_destroy(c.z);
-    am_transform_destroy(c.to_raster);
     am_polygons_destroy(c.ps);
     for (size_t i = 0; i < c.n_f; i++) {
         am_free(c.f[i].id);
@@ -629,9 +380,6 @@ cleanup:
             OGR_G_DestroyGeometry(c.f[i].g);
     }
     am_free(c.f);
-    am_free(c.x);
-    am_free(c.y);
-    am_free(c.ring_size);
-    GDALClose(ds);
+    am_polygon_layer_close(&c.pl);
     return rc;
 }

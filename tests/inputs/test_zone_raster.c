@@ -10,6 +10,8 @@
  *  - the Mohéli box of tests/data/zones in WGS 84 against a direct
  *    count of the cell centres inside it, and its UTM 38S twin
  *    (reprojected to the raster's CRS) giving the same cells;
+ *  - groups: the islands grouped by a field they share are one zone, the
+ *    sum of the three;
  *  - a toy raster (written here) with overlapping polygons, a hole, a
  *    multipolygon, repeated ids and a feature without geometry: the lowest
  *    FID wins, a zone per distinct id, checked cell by cell;
@@ -191,6 +193,49 @@ static void test_comoros_islands(void **state)
         assert_true(gpop[k] == z->zone_pop[k]); /* same cells, same order */
     free(gpop);
     free(burnt);
+    am_zone_raster_destroy(z);
+    am_population_destroy(p);
+}
+
+/*
+ * A field shared by several polygons groups them into one row (an
+ * urban/rural attribute of communes, OSM's place): the islands grouped by
+ * their admin_level (the same for the three) are one zone holding exactly
+ * the islands' cells, its population the sum of theirs.
+ */
+static void test_groups(void **state)
+{
+    (void)state;
+    am_population *p = load_pop(POP);
+    am_zone_raster_options o =
+        zopts(PBF, "multipolygons", "admin_level = '4'", "name");
+    am_zone_raster_options og =
+        zopts(PBF, "multipolygons", "admin_level = '4'", "admin_level");
+    am_zone_raster *z = NULL, *g = NULL;
+    am_error err;
+    assert_int_equal(am_zone_raster_build(&o, p, 2, &z, &err), AM_OK);
+    assert_int_equal(am_zone_raster_build(&og, p, 2, &g, &err), AM_OK);
+    assert_int_equal(z->n_zones, 3);
+    assert_int_equal(g->n_zones, 1);
+    assert_string_equal(g->zone_id[0], "4");
+    assert_int_equal(g->n_features, 3);
+    check_totals(g, p);
+    int64_t cells = 0;
+    double pop = 0.0;
+    for (int32_t k = 0; k < z->n_zones; k++) {
+        cells += z->zone_cells[k];
+        pop += z->zone_pop[k];
+    }
+    assert_int_equal(g->zone_cells[0], cells);
+    assert_true(fabs(g->zone_pop[0] - pop) <= 1e-12 * pop);
+    /* the lowest FID of the group's features */
+    int64_t fid = z->zone_fid[0];
+    for (int32_t k = 1; k < z->n_zones; k++)
+        fid = z->zone_fid[k] < fid ? z->zone_fid[k] : fid;
+    assert_true(g->zone_fid[0] == fid);
+    for (int32_t i = 0; i < p->n_cells; i++)
+        assert_int_equal(g->cell_zone[i], z->cell_zone[i] >= 0 ? 0 : -1);
+    am_zone_raster_destroy(g);
     am_zone_raster_destroy(z);
     am_population_destroy(p);
 }
@@ -441,6 +486,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_comoros_islands),
+        cmocka_unit_test(test_groups),
         cmocka_unit_test(test_moheli_box),
         cmocka_unit_test(test_overlaps_and_ids),
         cmocka_unit_test(test_errors),
