@@ -37,6 +37,11 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                                  : am_measure_info_of(AM_MEASURE_TYPE_2SFCA);
     if (info == NULL)
         return;
+    if (s->measure_on != NULL && !s->measure_on[m]) { /* issue 9, tiers */
+        fprintf(f, "    %s: - (not computed for this set)\n",
+                r->measure_names[m]);
+        return;
+    }
     if (info->has_ratio)
         fprintf(f,
                 "    %s: capacity per person, population-weighted mean "
@@ -191,13 +196,20 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
     }
     for (int k = 0; k < r->n_sets; k++) {
         const am_set_summary *s = &r->sets[k];
+        /* issue 9, tiers: the set's own cutoffs when it has them */
+        const int nc = s->cutoffs_min != NULL ? s->n_cutoffs : r->n_cutoffs;
+        const double *cut =
+            s->cutoffs_min != NULL ? s->cutoffs_min : r->cutoffs_min;
         /* not within the largest cutoff, off-network people included */
-        const double beyond = r->pop_total - s->pop_within[r->n_cutoffs - 1];
+        const double beyond = r->pop_total - s->pop_within[nc - 1];
         fprintf(f,
                 "  facilities '%s': %d used (%d on the network), total "
-                "capacity %g\n",
+                "capacity %g",
                 s->name, (int)s->n_facilities, (int)s->n_on_network,
                 s->capacity_total);
+        if (s->tier > 0)
+            fprintf(f, ", tier %d", s->tier);
+        fprintf(f, "\n");
         if (s->moved > 0 || s->stranded > 0)
             fprintf(f,
                     "    %d facilit%s nearest to a small component moved to "
@@ -205,18 +217,33 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                     "%.0f m), %d left off network\n",
                     (int)s->moved, s->moved == 1 ? "y" : "ies",
                     s->moved_median_m, s->moved_max_m, (int)s->stranded);
-        for (int i = 0; i < r->n_cutoffs; i++)
-            fprintf(f, "    within %3g min  %12s people  %6.2f %%\n",
-                    r->cutoffs_min[i], thousands(s->pop_within[i], a),
+        for (int i = 0; i < nc; i++)
+            fprintf(f, "    within %3g min  %12s people  %6.2f %%\n", cut[i],
+                    thousands(s->pop_within[i], a),
                     pct(s->pop_within[i], r->pop_total));
         fprintf(f,
                 "    unreachable    %12s people  %6.2f %%  (not within "
                 "%g min, off network included)\n",
-                thousands(beyond, a), pct(beyond, r->pop_total),
-                r->cutoffs_min[r->n_cutoffs - 1]);
+                thousands(beyond, a), pct(beyond, r->pop_total), cut[nc - 1]);
         for (int m = 0; m < r->n_measures; m++)
             measure_lines(r, s, m, f);
     }
+    for (int k = 0; k < r->n_referrals; k++) { /* issue 9, facility tiers */
+        const am_referral_summary *q = &r->referrals[k];
+        fprintf(f,
+                "  referrals    '%s' (tier %d) -> nearest '%s' (tier %d): %d "
+                "facilities, time up median %.1f min, max %.1f min; %d "
+                "unreachable within %g min\n",
+                q->lower, q->lower_tier, q->higher, q->higher_tier,
+                (int)q->n_facilities, q->up_median_min, q->up_max_min,
+                (int)q->n_unreachable, AM_REFERRAL_MAX_MIN);
+    }
+    for (int k = 0; k < r->n_combined; k++)
+        fprintf(f,
+                "  combined     '%s': %s people (%.2f %%) meet every "
+                "condition\n",
+                r->combined[k].name, thousands(r->combined[k].pop_all, a),
+                pct(r->combined[k].pop_all, r->pop_total));
     fprintf(f, "  phases      ");
     for (int p = 0; p < r->n_phases; p++)
         fprintf(f, " %s %.2fs%s", r->phases[p].name, r->phases[p].wall_s,
