@@ -160,6 +160,11 @@ static am_status check_combined(const am_scenario *s, int i, am_error *err)
         return at_line(s, cb->line, err,
                        "'combined[%d].name': '%s' is not a valid name (%s)", i,
                        cb->name != NULL ? cb->name : "", why);
+    if (strcmp(cb->name, "crosstab") == 0)
+        return at_line(s, cb->line, err,
+                       "'combined[%d].name': 'crosstab' is reserved (the "
+                       "group of the indicators' tables)",
+                       i);
     for (int j = 0; j < i; j++)
         if (strcmp(s->combined[j].name, cb->name) == 0)
             return at_line(s, cb->line, err,

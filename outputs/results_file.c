@@ -141,6 +141,31 @@ static am_status check_file(rf_ctx *c)
         return bad(c, "no sets");
     if (d->network.n_zones < 0 || !HAVE(d->network.zones, d->network.n_zones))
         return bad(c, "no speed zone rows");
+    /* issue 9, facility tiers */
+    if (d->n_referrals < 0 || !HAVE(d->referrals, d->n_referrals) ||
+        d->n_combined < 0 || !HAVE(d->combined, d->n_combined))
+        return bad(c, "no referral or combined tables");
+    for (int32_t k = 0; k < d->n_referrals; k++) {
+        const am_rf_table *tb = &d->referrals[k].table;
+        if (!name_ok(tb->name) || tb->n_rows < 0 || tb->n_cols < 0 ||
+            !HAVE(tb->cols, tb->n_cols))
+            return bad(c, "a referral table without a name or columns");
+        for (int32_t j = 0; j < tb->n_cols; j++)
+            if (!name_ok(tb->cols[j].name) ||
+                !HAVE(tb->cols[j].data, tb->n_rows))
+                return bad(c, "a referral column without a name or data");
+    }
+    for (int32_t k = 0; k < d->n_combined; k++) {
+        const am_rf_combined *cb = &d->combined[k];
+        const am_rf_table *tb = &cb->crosstab;
+        if (!name_ok(cb->name) || !HAVE(cb->value, p->n_cells) ||
+            tb->n_rows < 0 || tb->n_cols < 0 || !HAVE(tb->cols, tb->n_cols))
+            return bad(c, "a combined indicator without a name or values");
+        for (int32_t j = 0; j < tb->n_cols; j++)
+            if (!name_ok(tb->cols[j].name) ||
+                !HAVE(tb->cols[j].data, tb->n_rows))
+                return bad(c, "a combined column without a name or data");
+    }
     am_status rc = AM_OK;
     for (int32_t k = 0; rc == AM_OK && k < d->n_sets; k++)
         rc = check_set(c, &d->sets[k], p->n_cells);
