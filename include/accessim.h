@@ -994,7 +994,11 @@ AM_API const double *am_results_site_ratio(const am_results *r, int measure);
 AM_API const uint8_t *am_results_reach(const am_results *r, int measure);
 AM_API int32_t am_results_sites_no_demand(const am_results *r, int measure);
 
-/* Population within each scenario cutoff (borrowed [n_cutoffs]). */
+/* Population within each of the set's cutoffs (borrowed [n_cutoffs]): the
+ * set's own cutoffs_min when it has them (issue 9, facility tiers), else
+ * the scenario's; sites given as arrays use the scenario's. A measure the
+ * set does not compute (its `measures`) has NaN values, reach
+ * AM_RESULTS_REACH_OFF and no facilities without demand (-1). */
 AM_API const double *am_results_coverage(const am_results *r, int *n_cutoffs);
 
 /* ---- matrix runs (issue 9, matrix input) ------------------------------ */
