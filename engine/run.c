@@ -263,6 +263,10 @@ void am_run_summary_destroy(am_run_summary *r)
             am_free(r->sets[k].equity_palma);
             am_free(r->sets[k].cutoffs_min); /* issue 9, tiers */
             am_free(r->sets[k].measure_on);
+            for (int m = 0;
+                 r->sets[k].measure_decays != NULL && m < r->n_measures; m++)
+                am_free(r->sets[k].measure_decays[m]);
+            am_free(r->sets[k].measure_decays);
         }
         am_free(r->sets);
     }
@@ -463,6 +467,17 @@ static am_status summary_fill(am_run_ctx *c)
         ss->measure_on = res->measure_on;
         c->results[k]->cutoffs_min = NULL;
         c->results[k]->measure_on = NULL;
+        ss->measure_decays =
+            am_calloc_array((size_t)r->n_measures, sizeof(char *));
+        if (ss->measure_decays == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        for (int mk = 0; mk < r->n_measures; mk++) {
+            char text[256];
+            am_measure_plan_describe(&res->plans[mk], text, sizeof text);
+            if ((ss->measure_decays[mk] = am_strdup(text)) == NULL)
+                return am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                                    "out of memory");
+        }
         const am_equity *q = res->equity; /* issue 9: overall, row 0 */
         if (q != NULL) {
             ss->equity_gini = am_calloc_array((size_t)r->n_measures + 1,

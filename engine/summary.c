@@ -66,7 +66,10 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
     fprintf(f,
             "      %s (%s); %s people on the network with nothing within "
             "reach",
-            info->name, r->measure_decays[m], thousands(s->pop_none[m], a));
+            info->name,
+            s->measure_decays != NULL ? s->measure_decays[m]
+                                      : r->measure_decays[m],
+            thousands(s->pop_none[m], a));
     if (s->fac_no_demand[m] >= 0)
         fprintf(f,
                 "; %d facilit%s with no demand within reach (ratio "

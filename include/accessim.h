@@ -577,6 +577,9 @@ typedef struct am_set_summary {
     int n_cutoffs;
     double *cutoffs_min;
     uint8_t *measure_on;
+    /* [n_measures] the decay in words as this set resolved it (a smooth
+       decay without cutoff is truncated at the set's largest cutoff) */
+    char **measure_decays;
 } am_set_summary;
 
 /* issue 9, tiers: referral times from the facilities of a lower set to
