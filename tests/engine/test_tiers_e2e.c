@@ -240,7 +240,8 @@ static const char grid_yaml[] =
     "  - {name: far, type: cumulative, threshold_min: 30}\n"
     "combined:\n"
     "  - name: low5_high10\n"
-    "    within: {low: 5, high: 10}\n";
+    "    within: {low: 5, high: 10}\n"
+    "equity: {csv: eq.csv}\n";
 
 /* The referral table lower__higher against the oracle; returns 1 when
  * some row's way back differs from its way up. */
@@ -271,6 +272,67 @@ static int check_pair(hid_t f, const char *lo, const int *lv, int nl,
     free(up);
     free(back);
     return differs;
+}
+
+/* The column of name in a CSV header line (no quoting), -1: none. */
+static int csv_col(const char *header, const char *name)
+{
+    int k = 0;
+    size_t n = strlen(name);
+    for (const char *p = header;; k++) {
+        const char *e = strpbrk(p, ",\n");
+        size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return k;
+        if (e == NULL || *e == '\n')
+            return -1;
+        p = e + 1;
+    }
+}
+
+/* Field k of a CSV line (no quoting) into buf. */
+static void csv_field(const char *line, int k, char *buf, size_t n)
+{
+    const char *p = line;
+    for (int i = 0; i < k && p != NULL; i++)
+        if ((p = strchr(p, ',')) != NULL)
+            p++;
+    assert_non_null(p);
+    size_t len = strcspn(p, ",\n");
+    snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), p);
+}
+
+/* equity.csv with sets of different cutoffs and measures: the header is
+ * the union of their columns, and a set's row leaves the others empty. */
+static void check_equity_csv(void)
+{
+    char path[512], line[3][8192], v[64];
+    snprintf(path, sizeof path, "%s/eq.csv", tmp_dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    for (int i = 0; i < 3; i++) /* header, low's and mid's overall rows */
+        assert_non_null(fgets(line[i], sizeof line[i], fp));
+    fclose(fp);
+    const int near = csv_col(line[0], "near_mean");
+    const int far = csv_col(line[0], "far_mean");
+    const int b5 = csv_col(line[0], "beyond_5min");
+    const int b30 = csv_col(line[0], "beyond_30min");
+    assert_true(near > 0 && far > 0 && b5 > 0 && b30 > 0);
+    assert_int_equal(csv_col(line[0], "nosuch"), -1);
+    csv_field(line[1], 0, v, sizeof v);
+    assert_string_equal(v, "low");
+    csv_field(line[1], far, v, sizeof v); /* low computes no far */
+    assert_string_equal(v, "");
+    csv_field(line[1], b30, v, sizeof v); /* nor has a 30 min cutoff */
+    assert_string_equal(v, "");
+    csv_field(line[1], b5, v, sizeof v);
+    assert_true(v[0] != '\0');
+    csv_field(line[2], 0, v, sizeof v);
+    assert_string_equal(v, "mid");
+    csv_field(line[2], far, v, sizeof v);
+    assert_true(v[0] != '\0');
+    csv_field(line[2], b5, v, sizeof v);
+    assert_string_equal(v, "");
 }
 
 static void test_grid(void **state)
@@ -340,6 +402,7 @@ static void test_grid(void **state)
     free(th);
     free(pop);
     H5Fclose(f);
+    check_equity_csv();
 }
 
 /* ---- the Comoros demo ---------------------------------------------------- */
