@@ -24,6 +24,10 @@
 #include "kernels/nearest.h"
 #include "kernels/referral.h"
 
+/* The back search's first depth: 2 x the longest way up + 30 min
+ * (kernels/referral.h); deeper only when needed. */
+#define AM_REFERRAL_SLACK_DS 18000u
+
 void am_tiers_out_free(am_tiers_out *o)
 {
     for (int p = 0; o->pairs != NULL && p < o->n_pairs; p++) {
@@ -116,11 +120,13 @@ static am_status pairs_of_higher(const am_model *m, am_sites *const *sites,
     /* the lower facilities of every pair of H, concatenated */
     const size_t nt = (size_t)total;
     int32_t *to = am_alloc_array(nt, sizeof *to);
+    uint32_t *up = am_alloc_array(nt, sizeof *up);
     int32_t *node = am_alloc_array(2 * nt, sizeof *node);
     uint32_t *off = am_alloc_array(2 * nt, sizeof *off);
     uint32_t *back = am_alloc_array(nt, sizeof *back);
     am_status rc = AM_OK;
-    if (to == NULL || node == NULL || off == NULL || back == NULL) {
+    if (to == NULL || up == NULL || node == NULL || off == NULL ||
+        back == NULL) {
         rc = nomem(err);
         goto done;
     }
@@ -131,13 +137,14 @@ static am_status pairs_of_higher(const am_model *m, am_sites *const *sites,
             continue;
         const am_snapped *dst = &sites[q->lower]->snap; /* destination */
         memcpy(to + at, q->to, (size_t)q->n * sizeof *to);
+        memcpy(up + at, q->up_ds, (size_t)q->n * sizeof *up);
         memcpy(node + 2 * at, dst->node, 2 * (size_t)q->n * sizeof *node);
         memcpy(off + 2 * at, dst->offset_ds, 2 * (size_t)q->n * sizeof *off);
         at += (size_t)q->n;
     }
     rc = am_referral_back(m->graph, hi->fac->n, osnap[H].node,
-                          osnap[H].offset_ds, (int32_t)total, to, node, off,
-                          limit, threads, back, err);
+                          osnap[H].offset_ds, (int32_t)total, to, up, node, off,
+                          limit, AM_REFERRAL_SLACK_DS, threads, back, err);
     at = 0;
     for (int p = 0; rc == AM_OK && p < o->n_pairs; p++) {
         am_referral_pair *q = &o->pairs[p];
@@ -148,6 +155,7 @@ static am_status pairs_of_higher(const am_model *m, am_sites *const *sites,
     }
 done:
     am_free(to);
+    am_free(up);
     am_free(node);
     am_free(off);
     am_free(back);

@@ -61,10 +61,10 @@ static uint32_t time_to(const am_search *s, int32_t i, const int32_t *node,
 
 am_status am_referral_back(const am_graph *g, int32_t n_hi,
                            const int32_t *hi_node, const uint32_t *hi_off_ds,
-                           int32_t n, const int32_t *to,
+                           int32_t n, const int32_t *to, const uint32_t *up_ds,
                            const int32_t *low_node, const uint32_t *low_off_ds,
-                           uint32_t limit_ds, int threads, uint32_t *back_ds,
-                           am_error *err)
+                           uint32_t limit_ds, uint32_t slack_ds, int threads,
+                           uint32_t *back_ds, am_error *err)
 {
     for (int32_t i = 0; i < n; i++) {
         back_ds[i] = AM_TIME_INF;
@@ -118,9 +118,10 @@ am_status am_referral_back(const am_graph *g, int32_t n_hi,
         }
     int failed = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) default(none)    \
-    shared(g, hi_node, hi_off_ds, low_node, low_off_ds, limit_ds, back_ds,     \
-           first, order, hi_list, n_list, ws) reduction(|                      \
-                                                        : failed)
+    shared(g, hi_node, hi_off_ds, low_node, low_off_ds, limit_ds, slack_ds,    \
+           up_ds, back_ds, first, order, hi_list, n_list, ws)                  \
+        reduction(|                                                            \
+                  : failed)
     for (int32_t q = 0; q < n_list; q++) {
         am_search *s = ws[omp_get_thread_num()];
         const int32_t j = hi_list[q];
@@ -136,13 +137,27 @@ am_status am_referral_back(const am_graph *g, int32_t n_hi,
         }
         if (n_seeds == 0)
             continue; /* off the network: nothing is reached */
-        if (am_search_run(s, g, n_seeds, seed, t0, limit_ds) < 0) {
-            failed = 1;
-            continue;
-        }
+        uint64_t up_max = 0;
         for (int32_t e = first[j]; e < first[j + 1]; e++)
-            back_ds[order[e]] =
-                time_to(s, order[e], low_node, low_off_ds, limit_ds);
+            if (up_ds[order[e]] != AM_TIME_INF && up_ds[order[e]] > up_max)
+                up_max = up_ds[order[e]];
+        const uint64_t lim1 = 2 * up_max + slack_ds;
+        uint32_t lim = lim1 < limit_ds ? (uint32_t)lim1 : limit_ds;
+        for (;;) {
+            if (am_search_run(s, g, n_seeds, seed, t0, lim) < 0) {
+                failed = 1;
+                break;
+            }
+            int missing = 0;
+            for (int32_t e = first[j]; e < first[j + 1]; e++) {
+                back_ds[order[e]] =
+                    time_to(s, order[e], low_node, low_off_ds, lim);
+                missing |= back_ds[order[e]] == AM_TIME_INF;
+            }
+            if (!missing || lim == limit_ds)
+                break;
+            lim = limit_ds; /* some lower point is farther: the full depth */
+        }
     }
     if (failed)
         rc = am_error_set(err, AM_ERR_INTERNAL, NULL,

@@ -51,15 +51,19 @@ void am_referral_up(int32_t n, const int32_t *low_node,
  * (destination links low_node[2 i + k], low_off_ds), when <= limit_ds;
  * else AM_TIME_INF (also when to[i] < 0). One bounded forward search
  * (kernels/search.h) per distinct to[i], threads in parallel (<= 0:
- * OpenMP's default). back_ds caller-allocated [n]. Allocates O(n) and one
- * search workspace per thread: AM_ERR_NOMEM; AM_ERR_INVALID for a to[i]
- * out of range.
+ * OpenMP's default). The search first goes only to 2 x the largest up
+ * time of its lower points (up_ds, [n]) + slack_ds, which usually holds
+ * the way back, and again to limit_ds only when some lower point was not
+ * reached: the same exact times, without searching the whole graph to
+ * 24 h for every facility. back_ds caller-allocated [n]. Allocates O(n)
+ * and one search workspace per thread: AM_ERR_NOMEM; AM_ERR_INVALID for a
+ * to[i] out of range.
  */
 am_status am_referral_back(const am_graph *g, int32_t n_hi,
                            const int32_t *hi_node, const uint32_t *hi_off_ds,
-                           int32_t n, const int32_t *to,
+                           int32_t n, const int32_t *to, const uint32_t *up_ds,
                            const int32_t *low_node, const uint32_t *low_off_ds,
-                           uint32_t limit_ds, int threads, uint32_t *back_ds,
-                           am_error *err);
+                           uint32_t limit_ds, uint32_t slack_ds, int threads,
+                           uint32_t *back_ds, am_error *err);
 
 #endif /* AM_REFERRAL_H */
