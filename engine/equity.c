@@ -205,6 +205,8 @@ am_status am_equity_compute(const am_model *m, int threads, am_results *r,
     const am_equity_spec value_spec = {
         q->n_pct, s->equity_pct, q->n_levels, s->equity_below, 0, NULL};
     for (int k = 0; rc == AM_OK && k < r->n_measures; k++) {
+        if (r->measure_on != NULL && !r->measure_on[k])
+            continue; /* issue 9: not computed for this set */
         const double *v = r->access + (size_t)k * (size_t)n;
         if (r->plans[k].info->method == AM_FCA_NTH_NEAREST) {
             for (int32_t i = 0; i < n; i++)

@@ -190,6 +190,9 @@ struct am_sites {
     int32_t n_on;
     am_fragment_moves moves; /* sites moved off small components */
     double capacity_total;
+    /* issue 9, facility tiers: 1 + the scenario's set index (its tier,
+       cutoffs and measures: engine/tiers.h); 0: sites given as arrays */
+    int scenario_set;
 };
 
 /* One site set's answers (engine/results.c). */
@@ -224,6 +227,10 @@ struct am_results {
        cells within the snap distance, cells reached, seconds */
     int64_t surface_within, surface_reached;
     double surface_s;
+    /* issue 9, facility tiers: 1 where the set computes measure m
+       ([n_measures]); the others are not computed (access NaN, flag
+       AM_FCA_CELL_OFF, mean NaN), not written, skipped by equity */
+    uint8_t *measure_on;
 };
 
 /*
@@ -374,6 +381,11 @@ typedef struct am_write_request {
     const am_fp *fp_scenario;     /* may be NULL */
     const am_file_guard *protect; /* files not to replace; may be NULL */
     const char *csv_path;         /* equity.csv resolved; NULL: none */
+    /* issue 9, facility tiers: referral times and combined indicators
+       (engine/referral.h; NULL: none) and referrals.csv resolved (NULL:
+       none) */
+    const struct am_tiers_out *tiers;
+    const char *referrals_csv_path;
 } am_write_request;
 
 am_status am_write_output(const am_write_request *w, am_phases *log,

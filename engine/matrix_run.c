@@ -620,8 +620,10 @@ static void matrix_diagnostics(const am_matrix_summary *r, FILE *f)
         infl += !isnan(d->demand_inflation);
         kept += !d->identity && !isnan(d->supply_kept);
     }
-    fprintf(f, "  diagnostics  identities hold for %d of %d measures", held,
-            r->n_measures);
+    fprintf(f,
+            "  diagnostics  identities checked and holding for %d of %d "
+            "measures (the others have none)",
+            held, r->n_measures);
     if (held > 0)
         fprintf(f, " (largest relative difference %.2g, tolerance %.2g)", worst,
                 tol);

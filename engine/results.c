@@ -28,6 +28,7 @@
 #include "engine/diagnostics.h"
 #include "engine/internal.h"
 #include "engine/memory.h"
+#include "engine/tiers.h"
 #include "kernels/decay.h"
 #include "kernels/fca.h"
 #include "kernels/measures.h"
@@ -49,12 +50,14 @@ static am_status plan_measures(const am_scenario *s, am_results *r,
                                uint32_t *limit_ds, am_error *err)
 {
     uint32_t lim = 0;
-    const double largest = s->cutoffs_min[s->n_cutoffs - 1];
+    const double largest = r->cutoffs_min[r->n_cutoffs - 1]; /* the set's */
     for (int m = 0; m < s->n_measures; m++) {
         am_status rc =
             am_measure_plan_of(&s->measures[m], largest, &r->plans[m], err);
         if (rc != AM_OK)
             return rc;
+        if (!r->measure_on[m])
+            continue; /* issue 9: not computed for this set */
         uint32_t t = am_minutes_to_ds(r->plans[m].limit_min);
         if (t > lim)
             lim = t;
@@ -131,6 +134,7 @@ void am_results_destroy(am_results *r)
     am_free(r->fac_no_demand);
     am_free(r->pop_none);
     am_free(r->plans);
+    am_free(r->measure_on);
     am_equity_destroy(r->equity);
     am_diagnostics_destroy(r->diag);
     am_free(r);
@@ -145,7 +149,10 @@ static am_results *results_alloc(const am_model *m, const am_sites *f)
     r->sites = f;
     r->n_cells = m->demand->n_cells;
     r->n_sites = f->fac->n;
-    r->n_cutoffs = s->n_cutoffs;
+    /* issue 9, facility tiers: the set's own cutoffs and measures */
+    const int set = f->scenario_set - 1;
+    const double *cut = NULL;
+    am_set_cutoffs(s, set, &r->n_cutoffs, &cut);
     r->n_measures = s->n_measures;
     const size_t nc = (size_t)r->n_cells, nf = (size_t)r->n_sites;
     const size_t nm = (size_t)r->n_measures;
@@ -162,6 +169,7 @@ static am_results *results_alloc(const am_model *m, const am_sites *f)
     r->fac_no_demand = am_calloc_array(nm, sizeof *r->fac_no_demand);
     r->pop_none = am_calloc_array(nm, sizeof *r->pop_none);
     r->plans = am_calloc_array(nm, sizeof *r->plans);
+    r->measure_on = am_calloc_array(nm, sizeof *r->measure_on);
     if (!r->cutoffs_min || !r->pop_within || !r->nearest_ds || !r->nearest ||
         !r->site_demand || !r->site_ratio || !r->access || !r->access_mean ||
         !r->access_median || !r->flag || !r->fac_no_demand || !r->pop_none ||
@@ -169,8 +177,13 @@ static am_results *results_alloc(const am_model *m, const am_sites *f)
         am_results_destroy(r);
         return NULL;
     }
-    memcpy(r->cutoffs_min, s->cutoffs_min,
-           (size_t)r->n_cutoffs * sizeof(double));
+    if (r->measure_on == NULL) { /* issue 9, facility tiers */
+        am_results_destroy(r);
+        return NULL;
+    }
+    memcpy(r->cutoffs_min, cut, (size_t)r->n_cutoffs * sizeof(double));
+    for (int k = 0; k < r->n_measures; k++)
+        r->measure_on[k] = (uint8_t)am_set_measure_on(s, set, k);
     return r;
 }
 
@@ -292,6 +305,20 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
         am_fca_pairs_build(rows, m->demand, limit_ds, threads, &pairs, err);
     for (int k = 0; rc == AM_OK && k < r->n_measures; k++) {
         const am_measure_plan *pl = &r->plans[k];
+        if (!r->measure_on[k]) { /* issue 9: not computed for this set */
+            for (int32_t i = 0; i < n_cells; i++) {
+                r->access[(size_t)k * (size_t)n_cells + (size_t)i] = NAN;
+                r->flag[(size_t)k * (size_t)n_cells + (size_t)i] =
+                    AM_FCA_CELL_OFF;
+            }
+            for (int32_t j = 0; j < n_fac; j++)
+                r->site_demand[(size_t)k * (size_t)n_fac + (size_t)j] =
+                    r->site_ratio[(size_t)k * (size_t)n_fac + (size_t)j] = NAN;
+            r->access_mean[k] = r->access_median[k] = NAN;
+            r->fac_no_demand[k] = -1;
+            r->pop_none[k] = NAN;
+            continue;
+        }
         const uint32_t lim = am_minutes_to_ds(pl->limit_min);
         am_decay_table(&pl->decay, lim, w);
         am_fca_measure fm = {pl->info->method, w, lim, pl->alpha, pl->n};

@@ -2,6 +2,7 @@
  * run.c: am_run, a short composition of the library API (model -> sites
  * -> results -> file), and the run's summary.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "common/strutil.h"
 #include "engine/diagnostics.h"
 #include "engine/internal.h"
+#include "engine/referral.h"
 #include "engine/sysinfo.h"
 #include "inputs/fingerprint.h"
 #include "inputs/input_files.h"
@@ -36,6 +38,10 @@ typedef struct am_run_ctx {
     am_sites **sites;     /* [n_facility_sets] */
     am_results **results; /* [n_facility_sets] */
     am_file_guard guard;  /* what the output must not replace */
+    /* issue 9, facility tiers: referrals and combined indicators, and
+       referrals.csv resolved ("": none) */
+    am_tiers_out tiers;
+    char ref_csv_path[AM_PATH_MAX];
 } am_run_ctx;
 
 /*
@@ -155,7 +161,89 @@ static am_status check_output(am_run_ctx *c)
             rc = am_error_set(c->err, AM_ERR_IO, c->csv_path,
                               "'equity.csv' names the HDF5 output");
     }
+    /* issue 9, referrals.csv: the same, and neither output above */
+    if (rc == AM_OK && c->s->referrals_csv != NULL &&
+        (rc = am_engine_resolve(c->s, c->s->referrals_csv, c->ref_csv_path,
+                                c->err)) == AM_OK) {
+        const char *p = c->ref_csv_path;
+        rc = am_file_check_output(p, c->err);
+        if (rc == AM_OK)
+            rc = am_file_guard_check(&c->guard, p, c->err);
+        if (rc == AM_OK &&
+            (strcmp(p, c->out_path) == 0 || am_file_same(p, c->out_path)))
+            rc = am_error_set(c->err, AM_ERR_IO, p,
+                              "'referrals.csv' names the HDF5 output");
+        if (rc == AM_OK && c->csv_path[0] != '\0' &&
+            (strcmp(p, c->csv_path) == 0 || am_file_same(p, c->csv_path)))
+            rc = am_error_set(c->err, AM_ERR_IO, p,
+                              "'referrals.csv' names the equity CSV");
+    }
     return rc;
+}
+
+/* issue 9, facility tiers: the summary's referral and combined lines. */
+static am_status summary_tiers(am_run_ctx *c)
+{
+    am_run_summary *r = c->sum;
+    const am_tiers_out *o = &c->tiers;
+    const am_scenario *s = c->s;
+    if (o->n_pairs > 0) {
+        r->referrals =
+            am_calloc_array((size_t)o->n_pairs, sizeof *r->referrals);
+        if (r->referrals == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        r->n_referrals = o->n_pairs;
+    }
+    for (int p = 0; p < o->n_pairs; p++) {
+        const am_referral_pair *q = &o->pairs[p];
+        am_referral_summary *rs = &r->referrals[p];
+        rs->lower = am_strdup(s->facility_sets[q->lower].name);
+        rs->higher = am_strdup(s->facility_sets[q->higher].name);
+        uint32_t *t = am_alloc_array((size_t)(q->n > 0 ? q->n : 1), sizeof *t);
+        if (rs->lower == NULL || rs->higher == NULL || t == NULL) {
+            am_free(t);
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        }
+        rs->lower_tier = s->facility_sets[q->lower].tier;
+        rs->higher_tier = s->facility_sets[q->higher].tier;
+        rs->n_facilities = q->n;
+        int32_t k = 0;
+        for (int32_t i = 0; i < q->n; i++)
+            if (q->up_ds[i] != AM_TIME_INF)
+                t[k++] = q->up_ds[i];
+        rs->n_unreachable = q->n - k;
+        rs->up_median_min = rs->up_max_min = NAN;
+        if (k > 0) { /* the lower median, as the other summaries' */
+            for (int32_t i = 1; i < k; i++) /* insertion sort: few rows */
+                for (int32_t j = i; j > 0 && t[j - 1] > t[j]; j--) {
+                    uint32_t x = t[j];
+                    t[j] = t[j - 1];
+                    t[j - 1] = x;
+                }
+            rs->up_median_min = am_ds_to_minutes(t[(k - 1) / 2]);
+            rs->up_max_min = am_ds_to_minutes(t[k - 1]);
+        }
+        am_free(t);
+    }
+    if (o->n_combined > 0) {
+        r->combined =
+            am_calloc_array((size_t)o->n_combined, sizeof *r->combined);
+        if (r->combined == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        r->n_combined = o->n_combined;
+    }
+    for (int k = 0; k < o->n_combined; k++) {
+        const am_combined_spec *cb = &s->combined[k];
+        am_combined_summary *cs = &r->combined[k];
+        if ((cs->name = am_strdup(cb->name)) == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        const double *pop = o->combined_pop + (size_t)k * AM_COMBINED_ROWS;
+        cs->pop_all = pop[(1u << cb->n_conditions) - 1u];
+        cs->pop_total = 0.0;
+        for (unsigned b = 0; b < (1u << cb->n_conditions); b++)
+            cs->pop_total += pop[b];
+    }
+    return AM_OK;
 }
 
 /* ---- summary ----------------------------------------------------------- */
@@ -175,6 +263,12 @@ void am_run_summary_destroy(am_run_summary *r)
             am_free(r->sets[k].equity_gini);
             am_free(r->sets[k].equity_palma);
             am_free(r->sets[k].diagnostics);
+            am_free(r->sets[k].cutoffs_min); /* issue 9, tiers */
+            am_free(r->sets[k].measure_on);
+            for (int m = 0;
+                 r->sets[k].measure_decays != NULL && m < r->n_measures; m++)
+                am_free(r->sets[k].measure_decays[m]);
+            am_free(r->sets[k].measure_decays);
         }
         am_free(r->sets);
     }
@@ -201,6 +295,14 @@ void am_run_summary_destroy(am_run_summary *r)
         am_free(r->zone_layers[k].layer);
     }
     am_free(r->zone_layers);
+    for (int k = 0; r->referrals != NULL && k < r->n_referrals; k++) {
+        am_free(r->referrals[k].lower); /* issue 9, facility tiers */
+        am_free(r->referrals[k].higher);
+    }
+    am_free(r->referrals);
+    for (int k = 0; r->combined != NULL && k < r->n_combined; k++)
+        am_free(r->combined[k].name);
+    am_free(r->combined);
     for (size_t i = 0; i < r->n_warnings; i++)
         am_free(r->warnings[i]);
     am_free(r->warnings);
@@ -367,6 +469,24 @@ static am_status summary_fill(am_run_ctx *c)
         c->results[k]->access_median = NULL;
         c->results[k]->fac_no_demand = NULL;
         c->results[k]->pop_none = NULL;
+        /* issue 9, facility tiers: the set's tier, cutoffs and measures */
+        ss->tier = c->s->facility_sets[k].tier;
+        ss->n_cutoffs = res->n_cutoffs;
+        ss->cutoffs_min = res->cutoffs_min;
+        ss->measure_on = res->measure_on;
+        c->results[k]->cutoffs_min = NULL;
+        c->results[k]->measure_on = NULL;
+        ss->measure_decays =
+            am_calloc_array((size_t)r->n_measures, sizeof(char *));
+        if (ss->measure_decays == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        for (int mk = 0; mk < r->n_measures; mk++) {
+            char text[256];
+            am_measure_plan_describe(&res->plans[mk], text, sizeof text);
+            if ((ss->measure_decays[mk] = am_strdup(text)) == NULL)
+                return am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                                    "out of memory");
+        }
         const am_equity *q = res->equity; /* issue 9: overall, row 0 */
         if (q != NULL) {
             ss->equity_gini = am_calloc_array((size_t)r->n_measures + 1,
@@ -419,7 +539,7 @@ static am_status summary_fill(am_run_ctx *c)
         memcpy(r->phases + m->phases.n, c->log.v,
                (size_t)c->log.n * sizeof *r->phases);
     r->n_phases = n;
-    return AM_OK;
+    return summary_tiers(c); /* issue 9, facility tiers */
 }
 
 /* ---- run ------------------------------------------------------------- */
@@ -437,6 +557,7 @@ static void run_ctx_free(am_run_ctx *c)
     am_model_destroy(c->m);
     am_phases_free(&c->log);
     am_file_guard_free(&c->guard);
+    am_tiers_out_free(&c->tiers); /* issue 9, facility tiers */
 }
 
 /* The output path: the option's as given, else the scenario's resolved. */
@@ -456,6 +577,27 @@ static am_status output_path(am_run_ctx *c)
                             strlen(out), sizeof c->out_path - 1);
     memcpy(c->out_path, out, strlen(out) + 1);
     return AM_OK;
+}
+
+/* issue 9, facility tiers: referral times and combined indicators, as
+ * the phase "referrals" (only when the scenario has either). */
+static am_status tiers_step(am_run_ctx *c)
+{
+    const am_scenario *s = c->s;
+    int tiers = 0;
+    for (int k = 0; k < s->n_facility_sets; k++)
+        tiers += s->facility_sets[k].tier > 0;
+    if (tiers < 2 && s->n_combined == 0)
+        return AM_OK;
+    am_status rc = am_phase_begin(&c->log, "referrals and combined", c->err);
+    if (rc == AM_OK)
+        rc = am_referrals_compute(c->m, c->sites, c->m->threads, &c->tiers,
+                                  c->err);
+    if (rc == AM_OK)
+        rc = am_combined_compute(c->m, c->results, &c->tiers, c->err);
+    if (rc == AM_OK)
+        rc = am_phase_end(&c->log, "referrals", c->err);
+    return rc;
 }
 
 /* Model, sites and results of every set, and the file. */
@@ -497,6 +639,8 @@ static am_status run_steps(am_run_ctx *c)
     for (int k = 0; rc == AM_OK && k < s->n_facility_sets; k++)
         rc = am_results_compute_logged(c->m, c->sites[k], c->m->threads,
                                        &c->log, &c->results[k], c->err);
+    if (rc == AM_OK) /* issue 9, facility tiers */
+        rc = tiers_step(c);
     if (rc != AM_OK)
         return rc;
     am_write_request w = {c->m,
@@ -507,7 +651,9 @@ static am_status run_steps(am_run_ctx *c)
                           opt->command_line,
                           s->source_path != NULL ? &c->fp_scenario : NULL,
                           &c->guard,
-                          c->csv_path[0] != '\0' ? c->csv_path : NULL};
+                          c->csv_path[0] != '\0' ? c->csv_path : NULL,
+                          &c->tiers,
+                          c->ref_csv_path[0] != '\0' ? c->ref_csv_path : NULL};
     return am_write_output(&w, &c->log, c->err);
 }
 

@@ -28,6 +28,7 @@
 #include "common/unique.h"
 #include "common/units.h"
 #include "engine/matrix_scenario.h"
+#include "engine/tiers.h"
 #include "geo/join_grid.h"
 #include "inputs/road_fields.h"
 #include "inputs/road_profile.h"
@@ -90,6 +91,11 @@ static void facility_source_free(am_facility_source *f)
             am_free(f->class_capacity[i].klass);
         am_free(f->class_capacity);
     }
+    /* issue 9, facility tiers */
+    am_free(f->cutoffs_min);
+    for (int i = 0; f->measures != NULL && i < f->n_measures; i++)
+        am_free(f->measures[i]);
+    am_free(f->measures);
 }
 
 static void class_speeds_free(am_class_speed *v, int n)
@@ -235,6 +241,14 @@ void am_scenario_destroy(am_scenario *s)
     am_free(s->equity_pct);
     am_free(s->equity_below);
     am_free(s->equity_csv);
+    /* issue 9, facility tiers */
+    for (int i = 0; s->combined != NULL && i < s->n_combined; i++) {
+        am_free(s->combined[i].name);
+        for (int k = 0; k < AM_MAX_COMBINED_CONDITIONS; k++)
+            am_free(s->combined[i].set[k]);
+    }
+    am_free(s->combined);
+    am_free(s->referrals_csv);
     am_free(s->output_path);
     am_free(s->cutoffs_min);
     /* issue 9, matrix input */
@@ -973,6 +987,8 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
     if ((rc = check_equity(s, err)) != AM_OK)
         return rc;
     if ((rc = check_surface(s, err)) != AM_OK) /* issue 9 */
+        return rc;
+    if ((rc = am_tiers_scenario_check(s, err)) != AM_OK) /* issue 9 */
         return rc;
 
     if (s->name == NULL) {

@@ -96,9 +96,10 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                         " minutes (24 h)"};
 
 static const char *const top_keys[] = {
-    "name",       "threads",     "output",   "roads", "population", "snap",
-    "facilities", "cutoffs_min", "measures", "zones", "equity",     "matrix",
-    "demand",     "supply",      "surface",  NULL};
+    "name",     "threads",   "output",      "roads",    "population",
+    "snap",     "facilities", "cutoffs_min", "measures", "zones",
+    "equity",   "matrix",    "demand",      "supply",   "surface",
+    "combined", "referrals", NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
@@ -135,6 +136,9 @@ static const char *const facility_keys[] = {"name",
                                             "x_field",
                                             "y_field",
                                             "crs",
+                                            "tier",
+                                            "cutoffs_min",
+                                            "measures",
                                             NULL};
 static const char *const measure_keys[] = {
     "name", "type", "threshold_min", "decay", "alpha", "n", NULL};
@@ -1061,6 +1065,9 @@ static am_status parse_class_capacity(const parse_ctx *c, const yaml_node_t *n,
     return AM_OK;
 }
 
+static am_status parse_set_tiers(const parse_ctx *c, const yaml_node_t *n,
+                                 const char *where, am_facility_source *f);
+
 static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
                                 const char *where, am_facility_source *f)
 {
@@ -1101,6 +1108,8 @@ static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
                   "'%s': x_field and y_field go together (only %s "
                   "given)",
                   where, f->x_field != NULL ? "x_field" : "y_field");
+    if (rc == AM_OK) /* issue 9, facility tiers */
+        rc = parse_set_tiers(c, n, where, f);
     return rc;
 }
 
@@ -1920,6 +1929,197 @@ static am_status parse_surface(const parse_ctx *c, const yaml_node_t *n)
     return rc;
 }
 
+/* ---- issue 9, facility tiers: tier, cutoffs_min and measures of a set,
+ * combined indicators, referrals -------------------------------------- */
+
+/* A list of cutoffs (a single number for one): > 0, <= 24 h, at least
+ * 0.1 s, strictly ascending and distinct in 0.1 s; into *out (owned). */
+static am_status cutoff_list(const parse_ctx *c, const yaml_node_t *n,
+                             const char *key, double **out, int *count)
+{
+    double *v = NULL;
+    int len = 0;
+    if (n->type == YAML_SEQUENCE_NODE &&
+        n->data.sequence.items.top == n->data.sequence.items.start)
+        return perr(c, n, "'%s' is an empty list", key);
+    am_status rc =
+        number_list(c, n, key, &range_minutes, AM_MAX_CUTOFFS, 1, &v, &len);
+    if (rc != AM_OK)
+        return rc;
+    for (int i = 0; i < len; i++) {
+        const yaml_node_t *e =
+            n->type == YAML_SCALAR_NODE
+                ? n
+                : node_at(c, n->data.sequence.items.start[i]);
+        if (am_minutes_to_ds(v[i]) == 0)
+            rc = perr(c, e,
+                      "'%s[%d]' (%s) is shorter than 0.1 s, the unit "
+                      "travel times are counted in",
+                      key, i, scalar(e));
+        else if (i > 0 && am_minutes_to_ds(v[i]) == am_minutes_to_ds(v[i - 1]))
+            rc = perr(c, e,
+                      "'%s': %s and %.10g are the same cutoff once rounded "
+                      "to whole tenths of a second",
+                      key, scalar(e), v[i - 1]);
+        if (rc != AM_OK) {
+            am_free(v);
+            return rc;
+        }
+    }
+    *out = v;
+    *count = len;
+    return AM_OK;
+}
+
+/* A list of names (a single string for one) into *out (owned). */
+static am_status name_list(const parse_ctx *c, const yaml_node_t *n,
+                           const char *key, int max, char ***out, int *count)
+{
+    char buf[96];
+    const yaml_node_t *single = NULL;
+    ptrdiff_t len = 1;
+    if (n->type == YAML_SCALAR_NODE)
+        single = n;
+    else if (n->type == YAML_SEQUENCE_NODE)
+        len = n->data.sequence.items.top - n->data.sequence.items.start;
+    else
+        return perr(c, n, "'%s' must be a list of names, not %s", key,
+                    describe(n, buf, sizeof buf));
+    if (len == 0)
+        return perr(c, n, "'%s' is an empty list", key);
+    if (len > max)
+        return perr(c, n, "'%s' lists %ld names (at most %d)", key, (long)len,
+                    max);
+    char **v = am_calloc_array((size_t)len, sizeof *v);
+    if (v == NULL)
+        return nomem(c);
+    *out = v; /* owned by the scenario from here on */
+    *count = (int)len;
+    for (ptrdiff_t i = 0; i < len; i++) {
+        const yaml_node_t *e =
+            single != NULL ? single
+                           : node_at(c, n->data.sequence.items.start[i]);
+        char path[AM_KEY_MAX];
+        snprintf(path, sizeof path, "%s[%ld]", key, (long)i);
+        const char *str = NULL;
+        am_status rc = scalar_string(c, e, path, &str);
+        if (rc != AM_OK)
+            return rc;
+        for (ptrdiff_t j = 0; j < i; j++)
+            if (strcmp(v[j], str) == 0)
+                return perr(c, e, "'%s': '%s' is listed twice", key, str);
+        if ((v[i] = am_strdup(str)) == NULL)
+            return nomem(c);
+    }
+    return AM_OK;
+}
+
+static am_status parse_set_tiers(const parse_ctx *c, const yaml_node_t *n,
+                                 const char *where, am_facility_source *f)
+{
+    char path[AM_KEY_MAX];
+    am_status rc = get_int(c, n, where, "tier", 1, AM_MAX_TIER, &f->tier);
+    const yaml_node_t *v = rc == AM_OK ? lookup(c, n, "cutoffs_min") : NULL;
+    if (v != NULL) {
+        key_path(path, sizeof path, where, "cutoffs_min");
+        rc = cutoff_list(c, v, path, &f->cutoffs_min, &f->n_cutoffs);
+    }
+    v = rc == AM_OK ? lookup(c, n, "measures") : NULL;
+    if (v != NULL) {
+        key_path(path, sizeof path, where, "measures");
+        rc = name_list(c, v, path, AM_MAX_MEASURES, &f->measures,
+                       &f->n_measures);
+    }
+    return rc;
+}
+
+static const char *const combined_keys[] = {"name", "within", NULL};
+static const char *const referrals_keys[] = {"csv", NULL};
+
+/* One combined indicator: {name, within: {set: minutes, ...}}. */
+static am_status parse_combined_one(const parse_ctx *c, const yaml_node_t *n,
+                                    const char *where, am_combined_spec *cb)
+{
+    char path[AM_KEY_MAX];
+    am_status rc = check_mapping(c, n, where, combined_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "name", &cb->name);
+    if (rc == AM_OK && cb->name == NULL)
+        rc = perr(c, n, "missing required key 'name' in '%s'", where);
+    if (rc == AM_OK)
+        rc = check_name(c, n, where, cb->name, 0);
+    const yaml_node_t *w = rc == AM_OK ? lookup(c, n, "within") : NULL;
+    if (rc == AM_OK && w == NULL)
+        rc = perr(c, n,
+                  "missing required key 'within' in '%s' (e.g. within: "
+                  "{primary: 15, regional: 60})",
+                  where);
+    if (rc != AM_OK)
+        return rc;
+    key_path(path, sizeof path, where, "within");
+    if ((rc = check_mapping(c, w, path, NULL)) != AM_OK)
+        return rc;
+    ptrdiff_t len = w->data.mapping.pairs.top - w->data.mapping.pairs.start;
+    if (len < 1 || len > AM_MAX_COMBINED_CONDITIONS)
+        return perr(c, w, "'%s' lists %ld conditions (1 to %d)", path,
+                    (long)len, AM_MAX_COMBINED_CONDITIONS);
+    for (ptrdiff_t i = 0; i < len; i++) {
+        const yaml_node_pair_t *p = w->data.mapping.pairs.start + i;
+        const yaml_node_t *k = node_at(c, p->key);
+        const yaml_node_t *v = node_at(c, p->value);
+        char vpath[AM_KEY_MAX];
+        key_path(vpath, sizeof vpath, path, scalar(k));
+        if (is_null(v))
+            return perr(c, v, "'%s' needs a time in minutes", vpath);
+        rc = parse_double(c, v, vpath, &range_minutes, &cb->minutes[i]);
+        if (rc != AM_OK)
+            return rc;
+        if ((cb->set[i] = am_strdup(scalar(k))) == NULL)
+            return nomem(c);
+        cb->n_conditions = (int)i + 1;
+    }
+    return AM_OK;
+}
+
+static am_status parse_combined(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    const yaml_node_item_t *items = NULL;
+    int count = 0;
+    am_status rc = list_items(c, n, "combined", AM_MAX_COMBINED,
+                              "combined indicators", &items, &count);
+    if (rc != AM_OK)
+        return rc;
+    s->combined = am_calloc((size_t)count, sizeof *s->combined);
+    if (s->combined == NULL)
+        return nomem(c);
+    s->n_combined = count;
+    for (int i = 0; i < count && rc == AM_OK; i++) {
+        char where[32];
+        const yaml_node_t *item =
+            list_item(c, n, items, i, "combined", where, sizeof where);
+        s->combined[i].line = (int)item->start_mark.line + 1;
+        rc = parse_combined_one(c, item, where, &s->combined[i]);
+    }
+    if (rc != AM_OK)
+        return rc;
+    const char **names = am_calloc((size_t)count, sizeof *names);
+    if (names == NULL)
+        return nomem(c);
+    for (int i = 0; i < count; i++)
+        names[i] = s->combined[i].name;
+    return unique_names(c, n, items, "combined", "combined indicator", names,
+                        count);
+}
+
+static am_status parse_referrals(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_status rc = check_mapping(c, n, "referrals", referrals_keys);
+    if (rc == AM_OK)
+        rc = get_string(c, n, "referrals", "csv", &c->s->referrals_csv);
+    return rc;
+}
+
 static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
 {
     am_scenario *s = c->s;
@@ -1951,6 +2151,14 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
         if (v != NULL)
             rc = sections[i].parse(c, v);
     }
+    /* issue 9, facility tiers (their names are checked by
+       am_scenario_finalize, which knows the default set names) */
+    const yaml_node_t *v = rc == AM_OK ? lookup(c, root, "combined") : NULL;
+    if (v != NULL)
+        rc = parse_combined(c, v);
+    v = rc == AM_OK ? lookup(c, root, "referrals") : NULL;
+    if (v != NULL)
+        rc = parse_referrals(c, v);
     return rc;
 }
 
@@ -2081,6 +2289,7 @@ static const struct {
     {"measures", AM_MAX_MEASURES, "measures"},
     {"cutoffs_min", AM_MAX_CUTOFFS, "cutoffs"},
     {"zones", AM_MAX_ZONE_LAYERS, "zone layers"},
+    {"combined", AM_MAX_COMBINED, "combined indicators"}, /* issue 9 */
 };
 
 /* One open collection of the pre-pass. */

@@ -164,6 +164,7 @@ am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
         goto fail;
     }
     warn_off_network(f);
+    f->scenario_set = k + 1; /* issue 9, facility tiers */
     char name[sizeof log->v[0].name];
     if (s->n_facility_sets > 1)
         snprintf(name, sizeof name, "facilities[%s]", src->name);

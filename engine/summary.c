@@ -37,6 +37,11 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                                  : am_measure_info_of(AM_MEASURE_TYPE_2SFCA);
     if (info == NULL)
         return;
+    if (s->measure_on != NULL && !s->measure_on[m]) { /* issue 9, tiers */
+        fprintf(f, "    %s: - (not computed for this set)\n",
+                r->measure_names[m]);
+        return;
+    }
     if (info->has_ratio)
         fprintf(f,
                 "    %s: capacity per person, population-weighted mean "
@@ -61,7 +66,10 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
     fprintf(f,
             "      %s (%s); %s people on the network with nothing within "
             "reach",
-            info->name, r->measure_decays[m], thousands(s->pop_none[m], a));
+            info->name,
+            s->measure_decays != NULL ? s->measure_decays[m]
+                                      : r->measure_decays[m],
+            thousands(s->pop_none[m], a));
     if (s->fac_no_demand[m] >= 0)
         fprintf(f,
                 "; %d facilit%s with no demand within reach (ratio "
@@ -105,15 +113,21 @@ static void snap_line(const char *what, const char *unit,
  * demand inflation of the ratio methods, the supply M2SFCA keeps, and the
  * snap distances; a few lines whatever the number of measures.
  */
+/* Whether set s computes measure m (issue 9, tiers: a set's measures). */
+#define ON(s, m) ((s)->measure_on == NULL || (s)->measure_on[m])
+
 static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
                               FILE *f)
 {
     if (s->diagnostics == NULL)
         return;
-    int held = 0, inflation = 0, kept = 0;
+    int held = 0, inflation = 0, kept = 0, computed = 0;
     double worst = 0.0, tol = NAN;
     for (int m = 0; m < r->n_measures; m++) {
         const am_measure_diagnostics *d = &s->diagnostics[m];
+        if (!ON(s, m)) /* issue 9, tiers: not computed for this set */
+            continue;
+        computed++;
         if (d->identity) {
             held++;
             if (d->relative_difference > worst)
@@ -123,8 +137,10 @@ static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
         inflation += !isnan(d->demand_inflation);
         kept += !d->identity && !isnan(d->supply_kept);
     }
-    fprintf(f, "    diagnostics  identities hold for %d of %d measures", held,
-            r->n_measures);
+    fprintf(f,
+            "    diagnostics  identities checked and holding for %d of %d "
+            "measures (the others have none)",
+            held, computed);
     if (held > 0)
         fprintf(f, " (largest relative difference %.2g, tolerance %.2g)", worst,
                 tol);
@@ -133,7 +149,7 @@ static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
         fprintf(f, "                 demand counted (sum D_j / population "
                    "within reach):");
         for (int m = 0, k = 0; m < r->n_measures; m++)
-            if (!isnan(s->diagnostics[m].demand_inflation))
+            if (ON(s, m) && !isnan(s->diagnostics[m].demand_inflation))
                 fprintf(f, "%s %s %.3g", k++ ? "," : "", r->measure_names[m],
                         s->diagnostics[m].demand_inflation);
         fputc('\n', f);
@@ -143,7 +159,7 @@ static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
                    "demand in reach):");
         for (int m = 0, k = 0; m < r->n_measures; m++) {
             const am_measure_diagnostics *d = &s->diagnostics[m];
-            if (!d->identity && !isnan(d->supply_kept))
+            if (ON(s, m) && !d->identity && !isnan(d->supply_kept))
                 fprintf(f, "%s %s %.1f %%", k++ ? "," : "", r->measure_names[m],
                         100.0 * d->supply_kept);
         }
@@ -270,13 +286,20 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
     }
     for (int k = 0; k < r->n_sets; k++) {
         const am_set_summary *s = &r->sets[k];
+        /* issue 9, tiers: the set's own cutoffs when it has them */
+        const int nc = s->cutoffs_min != NULL ? s->n_cutoffs : r->n_cutoffs;
+        const double *cut =
+            s->cutoffs_min != NULL ? s->cutoffs_min : r->cutoffs_min;
         /* not within the largest cutoff, off-network people included */
-        const double beyond = r->pop_total - s->pop_within[r->n_cutoffs - 1];
+        const double beyond = r->pop_total - s->pop_within[nc - 1];
         fprintf(f,
                 "  facilities '%s': %d used (%d on the network), total "
-                "capacity %g\n",
+                "capacity %g",
                 s->name, (int)s->n_facilities, (int)s->n_on_network,
                 s->capacity_total);
+        if (s->tier > 0)
+            fprintf(f, ", tier %d", s->tier);
+        fprintf(f, "\n");
         if (s->moved > 0 || s->stranded > 0)
             fprintf(f,
                     "    %d facilit%s nearest to a small component moved to "
@@ -284,15 +307,14 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                     "%.0f m), %d left off network\n",
                     (int)s->moved, s->moved == 1 ? "y" : "ies",
                     s->moved_median_m, s->moved_max_m, (int)s->stranded);
-        for (int i = 0; i < r->n_cutoffs; i++)
-            fprintf(f, "    within %3g min  %12s people  %6.2f %%\n",
-                    r->cutoffs_min[i], thousands(s->pop_within[i], a),
+        for (int i = 0; i < nc; i++)
+            fprintf(f, "    within %3g min  %12s people  %6.2f %%\n", cut[i],
+                    thousands(s->pop_within[i], a),
                     pct(s->pop_within[i], r->pop_total));
         fprintf(f,
                 "    unreachable    %12s people  %6.2f %%  (not within "
                 "%g min, off network included)\n",
-                thousands(beyond, a), pct(beyond, r->pop_total),
-                r->cutoffs_min[r->n_cutoffs - 1]);
+                thousands(beyond, a), pct(beyond, r->pop_total), cut[nc - 1]);
         for (int m = 0; m < r->n_measures; m++)
             measure_lines(r, s, m, f);
         diagnostics_lines(r, s, f); /* issue 9 */
@@ -306,6 +328,22 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                     thousands((double)s->surface_reached, d),
                     s->surface_max_min, s->surface_s);
     }
+    for (int k = 0; k < r->n_referrals; k++) { /* issue 9, facility tiers */
+        const am_referral_summary *q = &r->referrals[k];
+        fprintf(f,
+                "  referrals    '%s' (tier %d) -> nearest '%s' (tier %d): %d "
+                "facilities, time up median %.1f min, max %.1f min; %d "
+                "unreachable within %g min\n",
+                q->lower, q->lower_tier, q->higher, q->higher_tier,
+                (int)q->n_facilities, q->up_median_min, q->up_max_min,
+                (int)q->n_unreachable, AM_REFERRAL_MAX_MIN);
+    }
+    for (int k = 0; k < r->n_combined; k++)
+        fprintf(f,
+                "  combined     '%s': %s people (%.2f %%) meet every "
+                "condition\n",
+                r->combined[k].name, thousands(r->combined[k].pop_all, a),
+                pct(r->combined[k].pop_all, r->pop_total));
     fprintf(f, "  phases      ");
     for (int p = 0; p < r->n_phases; p++)
         fprintf(f, " %s %.2fs%s", r->phases[p].name, r->phases[p].wall_s,

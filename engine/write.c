@@ -12,6 +12,7 @@
 #include "common/alloc.h"
 #include "engine/diagnostics.h"
 #include "engine/internal.h"
+#include "engine/referral.h"
 #include "engine/scenario.h"
 #include "engine/sysinfo.h"
 #include "outputs/results_file.h"
@@ -263,16 +264,20 @@ static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
     d->link_offset_ds = set->snap.offset_ds;
     d->nearest_ds = res->nearest_ds;
     d->nearest = res->nearest;
-    d->n_measures = s->n_measures;
     d->measures = ms;
+    int q = 0; /* issue 9: only the measures the set computes */
     for (int m = 0; m < s->n_measures; m++) {
-        ms[m] = measure_desc(&s->measures[m], res, m, text[m], sizeof text[m]);
-        ms[m].access = res->access + (size_t)m * n_cells;
+        if (!res->measure_on[m])
+            continue;
+        ms[q] = measure_desc(&s->measures[m], res, m, text[q], sizeof text[q]);
+        ms[q].access = res->access + (size_t)m * n_cells;
         if (res->plans[m].info->has_ratio) {
-            ms[m].demand = res->site_demand + (size_t)m * n_sites;
-            ms[m].ratio = res->site_ratio + (size_t)m * n_sites;
+            ms[q].demand = res->site_demand + (size_t)m * n_sites;
+            ms[q].ratio = res->site_ratio + (size_t)m * n_sites;
         }
+        q++;
     }
+    d->n_measures = q;
     d->n_cutoffs = res->n_cutoffs;
     d->cutoffs_min = res->cutoffs_min;
     d->pop_within = res->pop_within;
@@ -387,8 +392,11 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
         return AM_OK;
     const int nl = s->n_zone_layers;
     const int32_t n_rows = q->n_rows;
-    const int32_t n_dcols = 1 + q->n_blocks * (5 + q->n_pct) + q->n_cutoffs +
-                            r->n_measures * q->n_levels;
+    int32_t n_on = 0; /* issue 9: the measures the set computes */
+    for (int mk = 0; mk < r->n_measures; mk++)
+        n_on += r->measure_on[mk] != 0;
+    const int32_t n_dcols =
+        1 + (1 + n_on) * (5 + q->n_pct) + q->n_cutoffs + n_on * q->n_levels;
     e->n_tables = 1 + nl;
     e->n_cols = 4 + n_dcols;
     e->tables = am_calloc_array((size_t)e->n_tables, sizeof *e->tables);
@@ -446,6 +454,8 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
             col[i] = q->beyond[(size_t)i * (size_t)q->n_cutoffs + (size_t)c];
     }
     for (int mk = 0; mk < r->n_measures; mk++) {
+        if (!r->measure_on[mk])
+            continue; /* issue 9: not computed for this set */
         const char *mname = s->measures[mk].name;
         const char *units = r->plans[mk].info->units;
         eq_block(&L, q, 1 + mk, mname, units, s->equity_pct);
@@ -545,10 +555,14 @@ static am_status dg_build(const am_write_request *w, int k, dg_set *g,
     double *col[DG_DOUBLES];
     for (int c = 0; c < DG_DOUBLES; c++)
         col[c] = g->num + (size_t)c * n;
-    for (int m = 0; m < nm; m++) {
-        const am_measure_diagnostics *d = &dg->m[m];
-        g->text[m] = s->measures[m].name;
-        g->text[n + (size_t)m] = r->plans[m].info->name;
+    int rows = 0; /* the measures the set computes (issue 9, tiers) */
+    for (int mk = 0; mk < nm; mk++) {
+        if (!r->measure_on[mk])
+            continue;
+        const int m = rows++;
+        const am_measure_diagnostics *d = &dg->m[mk];
+        g->text[m] = s->measures[mk].name;
+        g->text[n + (size_t)m] = r->plans[mk].info->name;
         g->text[2 * n + (size_t)m] = d->identity ? "holds" : "n/a";
         const double v[DG_DOUBLES] = {d->sum_pa,         d->sum_supply_demand,
                                       d->supply_kept,    d->relative_difference,
@@ -601,7 +615,7 @@ static am_status dg_build(const am_write_request *w, int k, dg_set *g,
     cc[q++] = (am_rf_column){"bfca_sum_supply", AM_RF_COL_DOUBLE, col[11], NULL,
                              "balanced FCA: sum_j R_j D_j"};
     g->table = (am_rf_table){
-        .name = "diagnostics", .n_rows = nm, .n_cols = q, .cols = g->cols};
+        .name = "diagnostics", .n_rows = rows, .n_cols = q, .cols = g->cols};
 
     const am_snap_diagnostics *sd[2] = {&dg->cells, &dg->facilities};
     g->points[0] = "cells";
@@ -682,6 +696,202 @@ static double surfaces_end(const am_write_request *w, am_surface **sf)
     return total;
 }
 
+/* ---- issue 9, facility tiers: referral tables, combined indicators ---- */
+
+#define REF_COLS 8
+#define CMB_COLS (AM_MAX_COMBINED_CONDITIONS + 3)
+
+/* What the tiers' tables hold while they are written (owned, freed by
+ * tiers_free): per referral pair its columns, per combined indicator its
+ * cross-tabulation's columns. */
+typedef struct tiers_desc {
+    am_rf_referral *ref; /* [n_pairs] */
+    am_rf_column *rcols; /* [n_pairs][REF_COLS] */
+    void **rdata;        /* [n_pairs][6] owned arrays */
+    char (*rnames)[2 * AM_NAME_MAX + 3];
+    am_rf_combined *cmb; /* [n_combined] */
+    am_rf_column *ccols; /* [n_combined][CMB_COLS] */
+    void **cdata;        /* [n_combined][CMB_COLS] owned arrays */
+    char (*ccolnames)[AM_NAME_MAX + 16]; /* [n_combined][CMB_COLS] */
+    char (*cwords)[AM_MAX_COMBINED_CONDITIONS * (AM_NAME_MAX + 40)];
+    int n_pairs, n_combined;
+} tiers_desc;
+
+static void tiers_free(tiers_desc *t)
+{
+    for (int i = 0; t->rdata != NULL && i < 6 * t->n_pairs; i++)
+        am_free(t->rdata[i]);
+    for (int i = 0; t->cdata != NULL && i < CMB_COLS * t->n_combined; i++)
+        am_free(t->cdata[i]);
+    am_free(t->ref);
+    am_free(t->rcols);
+    am_free(t->rdata);
+    am_free(t->rnames);
+    am_free(t->cmb);
+    am_free(t->ccols);
+    am_free(t->cdata);
+    am_free(t->ccolnames);
+    am_free(t->cwords);
+    memset(t, 0, sizeof *t);
+}
+
+/* Minutes of a time, -1 for unreachable (docs/hdf5-layout.md). */
+static double ref_minutes(uint32_t t)
+{
+    return t == AM_TIME_INF ? (double)AM_UNREACHED_MIN : am_ds_to_minutes(t);
+}
+
+static am_status tiers_referrals(const am_write_request *w, tiers_desc *t,
+                                 am_error *err)
+{
+    const am_tiers_out *o = w->tiers;
+    const am_scenario *s = w->m->s;
+    const int np = o->n_pairs;
+    t->n_pairs = np;
+    t->ref = am_calloc_array((size_t)np, sizeof *t->ref);
+    t->rcols = am_calloc_array((size_t)np * REF_COLS, sizeof *t->rcols);
+    t->rdata = am_calloc_array((size_t)np * 6, sizeof *t->rdata);
+    t->rnames = am_calloc_array((size_t)np, sizeof *t->rnames);
+    if (!t->ref || !t->rcols || !t->rdata || !t->rnames)
+        return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    for (int p = 0; p < np; p++) {
+        const am_referral_pair *q = &o->pairs[p];
+        const am_facility_set *lo = w->sites[q->lower]->fac;
+        const am_facility_set *hi = w->sites[q->higher]->fac;
+        const size_t n = (size_t)(q->n > 0 ? q->n : 1);
+        void **d = t->rdata + 6 * (size_t)p;
+        int64_t *fac = d[0] = am_alloc_array(n, sizeof(int64_t));
+        int64_t *to = d[1] = am_alloc_array(n, sizeof(int64_t));
+        char **hid = d[2] = am_alloc_array(n, sizeof(char *));
+        char **hname = d[3] = am_alloc_array(n, sizeof(char *));
+        double *up = d[4] = am_alloc_array(n, sizeof(double));
+        double *back = d[5] = am_alloc_array(n, sizeof(double));
+        if (!fac || !to || !hid || !hname || !up || !back)
+            return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+        for (int32_t i = 0; i < q->n; i++) {
+            const int32_t j = q->to[i];
+            fac[i] = i;
+            to[i] = j;
+            hid[i] = j >= 0 ? hi->id[j] : (char *)"";
+            hname[i] = j >= 0 ? hi->name[j] : (char *)"";
+            up[i] = ref_minutes(q->up_ds[i]);
+            back[i] = ref_minutes(q->back_ds[i]);
+        }
+        am_rf_column *c = t->rcols + (size_t)p * REF_COLS;
+        c[0] = (am_rf_column){"facility", AM_RF_COL_INT64, fac, NULL,
+                              "row of the lower facility in its set's "
+                              "facilities table"};
+        c[1] = (am_rf_column){"id", AM_RF_COL_STRING, lo->id, NULL,
+                              "the lower facility's id"};
+        c[2] = (am_rf_column){"name", AM_RF_COL_STRING, lo->name, NULL,
+                              "the lower facility's name"};
+        c[3] = (am_rf_column){"higher_facility", AM_RF_COL_INT64, to, NULL,
+                              "row of the nearest higher facility (ties: "
+                              "the lowest row); -1: none within the depth"};
+        c[4] = (am_rf_column){"higher_id", AM_RF_COL_STRING, hid, NULL,
+                              "its id; empty: none"};
+        c[5] = (am_rf_column){"higher_name", AM_RF_COL_STRING, hname, NULL,
+                              "its name"};
+        c[6] = (am_rf_column){"time_up_min", AM_RF_COL_DOUBLE, up, "minutes",
+                              "lower -> nearest higher facility; -1: "
+                              "unreachable within max_search_min"};
+        c[7] =
+            (am_rf_column){"time_back_min", AM_RF_COL_DOUBLE, back, "minutes",
+                           "that higher facility -> lower; -1: "
+                           "unreachable within max_search_min"};
+        const char *ln = s->facility_sets[q->lower].name;
+        const char *hn = s->facility_sets[q->higher].name;
+        snprintf(t->rnames[p], sizeof t->rnames[p], "%s__%s", ln, hn);
+        am_rf_referral *r = &t->ref[p];
+        r->table.name = t->rnames[p];
+        r->table.n_rows = q->n;
+        r->table.n_cols = REF_COLS;
+        r->table.cols = c;
+        r->lower = ln;
+        r->higher = hn;
+        r->lower_tier = s->facility_sets[q->lower].tier;
+        r->higher_tier = s->facility_sets[q->higher].tier;
+        r->max_min = AM_REFERRAL_MAX_MIN;
+    }
+    return AM_OK;
+}
+
+static am_status tiers_combined(const am_write_request *w, tiers_desc *t,
+                                am_error *err)
+{
+    const am_tiers_out *o = w->tiers;
+    const am_scenario *s = w->m->s;
+    const int nc = o->n_combined;
+    const int32_t n_cells = w->m->demand->n_cells;
+    const double total = w->m->pop->total;
+    t->n_combined = nc;
+    t->cmb = am_calloc_array((size_t)nc, sizeof *t->cmb);
+    t->ccols = am_calloc_array((size_t)nc * CMB_COLS, sizeof *t->ccols);
+    t->cdata = am_calloc_array((size_t)nc * CMB_COLS, sizeof *t->cdata);
+    t->ccolnames = am_calloc_array((size_t)nc * CMB_COLS, sizeof *t->ccolnames);
+    t->cwords = am_calloc_array((size_t)nc, sizeof *t->cwords);
+    if (!t->cmb || !t->ccols || !t->cdata || !t->ccolnames || !t->cwords)
+        return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    for (int k = 0; k < nc; k++) {
+        const am_combined_spec *cb = &s->combined[k];
+        const int nk = cb->n_conditions;
+        const int32_t rows = (int32_t)(1u << nk);
+        const double *pop = o->combined_pop + (size_t)k * AM_COMBINED_ROWS;
+        const int64_t *cells = o->combined_cells + (size_t)k * AM_COMBINED_ROWS;
+        am_rf_column *c = t->ccols + (size_t)k * CMB_COLS;
+        void **d = t->cdata + (size_t)k * CMB_COLS;
+        char(*names)[AM_NAME_MAX + 16] = t->ccolnames + (size_t)k * CMB_COLS;
+        char *words = t->cwords[k];
+        size_t used = 0;
+        words[0] = '\0';
+        /* rows: every combination, bit c of the row number set when
+           condition c holds (row 2^k - 1: all hold) */
+        for (int q = 0; q < nk; q++) {
+            int64_t *col = d[q] = am_alloc_array((size_t)rows, sizeof *col);
+            if (col == NULL)
+                return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+            for (int32_t r = 0; r < rows; r++)
+                col[r] = (r >> q) & 1;
+            snprintf(names[q], sizeof names[q], "%s", cb->set[q]);
+            c[q] = (am_rf_column){names[q], AM_RF_COL_INT64, col, NULL,
+                                  "1: the set's nearest facility is within "
+                                  "the condition's minutes"};
+            int n = snprintf(words + used, sizeof t->cwords[k] - used,
+                             "%snearest %s within %g min", q > 0 ? " AND " : "",
+                             cb->set[q], cb->minutes[q]);
+            if (n > 0 && (size_t)n < sizeof t->cwords[k] - used)
+                used += (size_t)n;
+        }
+        double *p = d[nk] = am_alloc_array((size_t)rows, sizeof *p);
+        double *pc = d[nk + 1] = am_alloc_array((size_t)rows, sizeof *pc);
+        int64_t *ce = d[nk + 2] = am_alloc_array((size_t)rows, sizeof *ce);
+        if (p == NULL || pc == NULL || ce == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+        for (int32_t r = 0; r < rows; r++) {
+            p[r] = pop[r];
+            pc[r] = total > 0 ? 100.0 * pop[r] / total : 0.0;
+            ce[r] = cells[r];
+        }
+        c[nk] = (am_rf_column){"population", AM_RF_COL_DOUBLE, p, "persons",
+                               "people of the populated cells with exactly "
+                               "this combination"};
+        c[nk + 1] = (am_rf_column){"percent", AM_RF_COL_DOUBLE, pc, "percent",
+                                   "of the raster's total population"};
+        c[nk + 2] = (am_rf_column){"cells", AM_RF_COL_INT64, ce, NULL,
+                                   "populated cells"};
+        am_rf_combined *m = &t->cmb[k];
+        m->name = cb->name;
+        m->conditions = words;
+        m->value = o->combined_value + (size_t)k * (size_t)n_cells;
+        m->population_all = pop[rows - 1];
+        m->crosstab.name = cb->name;
+        m->crosstab.n_rows = rows;
+        m->crosstab.n_cols = nk + 3;
+        m->crosstab.cols = c;
+    }
+    return AM_OK;
+}
+
 am_status am_write_output(const am_write_request *w, am_phases *log,
                           am_error *err)
 {
@@ -741,11 +951,28 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     d.sets = sets;
     d.protect = w->protect;
     d.threads = w->m->threads;
+    tiers_desc td; /* issue 9, facility tiers */
+    memset(&td, 0, sizeof td);
+    if (w->tiers != NULL && w->tiers->n_pairs > 0)
+        rc = tiers_referrals(w, &td, err);
+    if (rc == AM_OK && w->tiers != NULL && w->tiers->n_combined > 0)
+        rc = tiers_combined(w, &td, err);
+    d.n_referrals = td.n_pairs;
+    d.referrals = td.ref;
+    d.n_combined = td.n_combined;
+    d.combined = td.cmb;
+    am_atomic_file ref_csv;
+    int ref_staged = 0;
+    if (rc == AM_OK && w->referrals_csv_path != NULL) {
+        rc = am_rf_referrals_csv_stage(w->referrals_csv_path, &d, w->protect,
+                                       &ref_csv, err);
+        ref_staged = rc == AM_OK;
+    }
     /* issue 9, equity.csv: written first and renamed after the HDF5
        output, so that a failure of either leaves neither */
     am_atomic_file csv;
     int csv_staged = 0;
-    if (w->csv_path != NULL) {
+    if (rc == AM_OK && w->csv_path != NULL) {
         rc = am_rf_equity_csv_stage(w->csv_path, &d, w->protect, &csv, err);
         csv_staged = rc == AM_OK;
     }
@@ -757,6 +984,13 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         am_atomic_discard(&csv);
         am_atomic_close(&csv);
     }
+    if (ref_staged && rc == AM_OK) { /* issue 9, after the HDF5 output */
+        rc = am_atomic_commit(&ref_csv, err);
+    } else if (ref_staged) {
+        am_atomic_discard(&ref_csv);
+        am_atomic_close(&ref_csv);
+    }
+    tiers_free(&td);
     if (rc == AM_OK && w->m->s->surface) {
         /* issue 9: the surfaces are computed while they are written; their
            time is its own phase, "surface", after "write" */

@@ -175,7 +175,40 @@ typedef struct am_facility_source {
      * file (1-based line of its entry), for errors that involve it and
      * another entry; 0 when built in code (errors then carry no line) */
     int line;
+    /* issue 9, facility tiers (docs/scenario.md "Facility tiers"): the
+       set's tier, 1 (lowest, e.g. primary care) to AM_MAX_TIER; 0: none.
+       Referral times (am_run_summary.referrals) go from every set with a
+       tier to every set of a higher tier. */
+    int tier;
+    /* the set's own cutoffs (coverage and the nearest search's depth),
+       [n_cutoffs] ascending, owned; NULL: the scenario's cutoffs_min */
+    double *cutoffs_min;
+    int n_cutoffs;
+    /* the names of the scenario's measures this set computes, [n_measures],
+       owned; NULL: every measure */
+    char **measures;
+    int n_measures;
 } am_facility_source;
+
+/* issue 9, tiers: the highest tier, and combined indicators' limits */
+#define AM_MAX_TIER 9
+#define AM_MAX_COMBINED 32
+#define AM_MAX_COMBINED_CONDITIONS 8
+/* Referral times are searched this deep (minutes); beyond: unreachable. */
+#define AM_REFERRAL_MAX_MIN 1440.0
+
+/*
+ * A combined indicator (issue 9, `combined:` in docs/scenario.md): the
+ * populated cells whose nearest facility of set[c] is within minutes[c]
+ * (inclusive) for every condition c.
+ */
+typedef struct am_combined_spec {
+    char *name;       /* AM_NAME_MAX rule; the raster /combined/<name> */
+    int n_conditions; /* 1 .. AM_MAX_COMBINED_CONDITIONS */
+    char *set[AM_MAX_COMBINED_CONDITIONS]; /* facility set names, owned */
+    double minutes[AM_MAX_COMBINED_CONDITIONS];
+    int line; /* its line in the scenario file, 0 when built in code */
+} am_combined_spec;
 
 /* Speed in km/h of road features whose class field (roads.class_field,
  * a plain GIS layer) has this value. */
@@ -442,6 +475,11 @@ typedef struct am_scenario {
        of the raster. */
     int surface;
     double surface_max_min;
+    /* issue 9, facility tiers: combined indicators ([n_combined], owned)
+       and the referral table's CSV (NULL: none; `referrals.csv`) */
+    am_combined_spec *combined;
+    int n_combined;
+    char *referrals_csv;
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */
@@ -604,7 +642,35 @@ typedef struct am_set_summary {
     double surface_s;
     double surface_max_min; /* the scenario's; 0: no surface */
     int64_t surface_cells;  /* cells of the raster (nx * ny) */
+    /* issue 9, tiers: the set's tier (0: none), its own cutoffs (those of
+       pop_within: [n_cutoffs]; the run's when the set has none) and which
+       measures it computes ([n_measures] of the run's, 1: computed; the
+       others' entries are meaningless and printed as "-") */
+    int tier;
+    int n_cutoffs;
+    double *cutoffs_min;
+    uint8_t *measure_on;
+    /* [n_measures] the decay in words as this set resolved it (a smooth
+       decay without cutoff is truncated at the set's largest cutoff) */
+    char **measure_decays;
 } am_set_summary;
+
+/* issue 9, tiers: referral times from the facilities of a lower set to
+ * the nearest facility of a higher one (and back), per pair of sets. */
+typedef struct am_referral_summary {
+    char *lower, *higher;             /* set names */
+    int lower_tier, higher_tier;      /* their tiers */
+    int32_t n_facilities;             /* rows: the lower set's facilities */
+    int32_t n_unreachable;            /* no higher facility within the depth */
+    double up_median_min, up_max_min; /* over the reachable ones; NaN: none */
+} am_referral_summary;
+
+/* issue 9, tiers: a combined indicator's all-hold population. */
+typedef struct am_combined_summary {
+    char *name;
+    double pop_all;   /* people for whom every condition holds */
+    double pop_total; /* the populated cells' population */
+} am_combined_summary;
 
 /* A zone layer for equity (issue 9): its zones and the cells in none. */
 typedef struct am_zone_layer_summary {
@@ -701,6 +767,11 @@ typedef struct am_run_summary {
     /* warnings, in the order found (also passed to opt->warning) */
     size_t n_warnings;
     char **warnings; /* [n_warnings] */
+    /* issue 9, facility tiers: referral pairs and combined indicators */
+    int n_referrals;
+    am_referral_summary *referrals; /* [n_referrals] */
+    int n_combined;
+    am_combined_summary *combined; /* [n_combined] */
 } am_run_summary;
 
 /*
@@ -999,7 +1070,11 @@ AM_API const double *am_results_site_ratio(const am_results *r, int measure);
 AM_API const uint8_t *am_results_reach(const am_results *r, int measure);
 AM_API int32_t am_results_sites_no_demand(const am_results *r, int measure);
 
-/* Population within each scenario cutoff (borrowed [n_cutoffs]). */
+/* Population within each of the set's cutoffs (borrowed [n_cutoffs]): the
+ * set's own cutoffs_min when it has them (issue 9, facility tiers), else
+ * the scenario's; sites given as arrays use the scenario's. A measure the
+ * set does not compute (its `measures`) has NaN values, reach
+ * AM_RESULTS_REACH_OFF and no facilities without demand (-1). */
 AM_API const double *am_results_coverage(const am_results *r, int *n_cutoffs);
 
 /* Issue 9, diagnostics of measure `measure` (borrowed; NULL when out of

@@ -141,6 +141,31 @@ static am_status check_file(rf_ctx *c)
         return bad(c, "no sets");
     if (d->network.n_zones < 0 || !HAVE(d->network.zones, d->network.n_zones))
         return bad(c, "no speed zone rows");
+    /* issue 9, facility tiers */
+    if (d->n_referrals < 0 || !HAVE(d->referrals, d->n_referrals) ||
+        d->n_combined < 0 || !HAVE(d->combined, d->n_combined))
+        return bad(c, "no referral or combined tables");
+    for (int32_t k = 0; k < d->n_referrals; k++) {
+        const am_rf_table *tb = &d->referrals[k].table;
+        if (!name_ok(tb->name) || tb->n_rows < 0 || tb->n_cols < 0 ||
+            !HAVE(tb->cols, tb->n_cols))
+            return bad(c, "a referral table without a name or columns");
+        for (int32_t j = 0; j < tb->n_cols; j++)
+            if (!name_ok(tb->cols[j].name) ||
+                !HAVE(tb->cols[j].data, tb->n_rows))
+                return bad(c, "a referral column without a name or data");
+    }
+    for (int32_t k = 0; k < d->n_combined; k++) {
+        const am_rf_combined *cb = &d->combined[k];
+        const am_rf_table *tb = &cb->crosstab;
+        if (!name_ok(cb->name) || !HAVE(cb->value, p->n_cells) ||
+            tb->n_rows < 0 || tb->n_cols < 0 || !HAVE(tb->cols, tb->n_cols))
+            return bad(c, "a combined indicator without a name or values");
+        for (int32_t j = 0; j < tb->n_cols; j++)
+            if (!name_ok(tb->cols[j].name) ||
+                !HAVE(tb->cols[j].data, tb->n_rows))
+                return bad(c, "a combined column without a name or data");
+    }
     am_status rc = AM_OK;
     for (int32_t k = 0; rc == AM_OK && k < d->n_sets; k++)
         rc = check_set(c, &d->sets[k], p->n_cells);
@@ -795,37 +820,43 @@ static am_status write_set_equity(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     return rc;
 }
 
-/* Issue 9: a plain table tb at <g>/<name> (NULL: nothing written). */
-static am_status write_plain_table(rf_ctx *c, am_h5 *h, const char *g,
-                                   const char *name, const am_rf_table *tb)
+/* Issue 9: a table of plain columns at path (one 1-D dataset per
+ * column): the diagnostics, referral and cross-tabulation tables. */
+static am_status write_plain_table(rf_ctx *c, am_h5 *h, const char *path,
+                                   const am_rf_table *tb)
 {
-    char path[OBJECT_MAX];
-    if (tb == NULL)
-        return AM_OK;
     if (tb->n_rows < 0 || tb->n_cols < 0 || !HAVE(tb->cols, tb->n_cols))
-        return bad(c, "a diagnostics table without columns");
+        return bad(c, "a table without columns");
     am_h5_column *cols =
         am_alloc_array((size_t)(tb->n_cols > 0 ? tb->n_cols : 1), sizeof *cols);
     if (cols == NULL)
         return nomem(c);
     am_status rc = AM_OK;
-    for (int32_t k = 0; k < tb->n_cols; k++) {
+    for (int32_t k = 0; rc == AM_OK && k < tb->n_cols; k++) {
         const am_rf_column *col = &tb->cols[k];
         if (!name_ok(col->name) || !HAVE(col->data, tb->n_rows))
-            rc = bad(c, "a diagnostics column without a name or data");
-        cols[k] =
-            (am_h5_column){col->name,
-                           col->type == AM_RF_COL_INT64    ? AM_H5_COL_INT64
-                           : col->type == AM_RF_COL_DOUBLE ? AM_H5_COL_DOUBLE
-                                                           : AM_H5_COL_STRING,
-                           col->data, col->units, col->description};
+            rc = bad(c, "a table column without a name or data");
+        am_h5_col_type ty = col->type == AM_RF_COL_INT64    ? AM_H5_COL_INT64
+                            : col->type == AM_RF_COL_DOUBLE ? AM_H5_COL_DOUBLE
+                                                            : AM_H5_COL_STRING;
+        cols[k] = (am_h5_column){col->name, ty, col->data, col->units,
+                                 col->description};
     }
-    if (rc == AM_OK)
-        rc = put_name(c, path, sizeof path, "%s/%s", g, name);
     if (rc == AM_OK)
         rc = am_h5_write_table(h, path, tb->n_rows, tb->n_cols, cols, c->err);
     am_free(cols);
     return rc;
+}
+
+/* The same at <g>/<name> (tb NULL: nothing written). */
+static am_status write_set_table(rf_ctx *c, am_h5 *h, const char *g,
+                                 const char *name, const am_rf_table *tb)
+{
+    char path[OBJECT_MAX];
+    if (tb == NULL)
+        return AM_OK;
+    am_status rc = put_name(c, path, sizeof path, "%s/%s", g, name);
+    return rc == AM_OK ? write_plain_table(c, h, path, tb) : rc;
 }
 
 /* surface_time_min (issue 9): every cell within the snap distance of a
@@ -869,8 +900,65 @@ static am_status write_set(rf_ctx *c, am_h5 *h, const am_rf_set *set)
     AM_TRY(write_set_facilities(c, h, set, g));
     AM_TRY(write_set_coverage(c, h, set, g));
     AM_TRY(write_set_equity(c, h, set, g));
-    AM_TRY(write_plain_table(c, h, g, "diagnostics", set->diagnostics));
-    AM_TRY(write_plain_table(c, h, g, "snap_distances", set->snap_distances));
+    AM_TRY(write_set_table(c, h, g, "diagnostics", set->diagnostics));
+    AM_TRY(write_set_table(c, h, g, "snap_distances", set->snap_distances));
+    return rc;
+}
+
+/* ---- issue 9, facility tiers: /referrals and /combined ------------------ */
+
+static am_status write_referrals(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_file *d = c->d;
+    char path[OBJECT_MAX];
+    if (d->n_referrals == 0)
+        return AM_OK;
+    am_status rc = am_h5_make_group(h, "/referrals", c->err);
+    for (int32_t k = 0; rc == AM_OK && k < d->n_referrals; k++) {
+        const am_rf_referral *rf = &d->referrals[k];
+        rc = put_name(c, path, sizeof path, "/referrals/%s", rf->table.name);
+        AM_TRY(write_plain_table(c, h, path, &rf->table));
+        AM_TRY(am_h5_attr_string(h, path, "lower_set", rf->lower, c->err));
+        AM_TRY(am_h5_attr_string(h, path, "higher_set", rf->higher, c->err));
+        AM_TRY(am_h5_attr_int64(h, path, "lower_tier", rf->lower_tier, c->err));
+        AM_TRY(
+            am_h5_attr_int64(h, path, "higher_tier", rf->higher_tier, c->err));
+        AM_TRY(
+            am_h5_attr_double(h, path, "max_search_min", rf->max_min, c->err));
+        AM_TRY(am_h5_attr_double(h, path, "unreachable_value", AM_UNREACHED_MIN,
+                                 c->err));
+    }
+    return rc;
+}
+
+static am_status write_combined(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_file *d = c->d;
+    const am_rf_population *p = &d->population;
+    char path[OBJECT_MAX];
+    if (d->n_combined == 0)
+        return AM_OK;
+    am_status rc = am_h5_make_group(h, "/combined", c->err);
+    AM_TRY(am_h5_make_group(h, "/combined/crosstab", c->err));
+    for (int32_t k = 0; rc == AM_OK && k < d->n_combined; k++) {
+        const am_rf_combined *cb = &d->combined[k];
+        am_h5_raster_info info = {"1: every condition of the combined "
+                                  "indicator holds, 0: not",
+                                  "1"};
+        rc = put_name(c, path, sizeof path, "/combined/%s", cb->name);
+        AM_TRY(am_h5_write_raster_sparse_i32(h, path, p->n_cells, p->cell,
+                                             cb->value, AM_FILL_I32, &info,
+                                             c->err));
+        AM_TRY(am_h5_attr_string(h, path, "conditions",
+                                 or_empty(cb->conditions), c->err));
+        AM_TRY(am_h5_attr_double(h, path, "population_all", cb->population_all,
+                                 c->err));
+        AM_TRY(
+            put_name(c, path, sizeof path, "/combined/crosstab/%s", cb->name));
+        AM_TRY(write_plain_table(c, h, path, &cb->crosstab));
+        AM_TRY(am_h5_attr_string(h, path, "conditions",
+                                 or_empty(cb->conditions), c->err));
+    }
     return rc;
 }
 
@@ -923,6 +1011,7 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
     }
     for (int32_t k = 0; k < d->n_sets; k++) /* issue 9, the surfaces */
         c->raster_total += d->sets[k].surface_rows != NULL;
+    c->raster_total += d->n_combined; /* issue 9, facility tiers */
     if (progress != NULL)
         am_h5_set_progress(h, raster_progress, c);
     AM_TRY(am_h5_set_grid(h, d->population.grid, d->population.crs_wkt, err));
@@ -932,6 +1021,8 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
     AM_TRY(am_h5_make_group(h, "/results", err));
     for (int32_t k = 0; rc == AM_OK && k < d->n_sets; k++)
         rc = write_set(c, h, &d->sets[k]);
+    AM_TRY(write_referrals(c, h)); /* issue 9, facility tiers */
+    AM_TRY(write_combined(c, h));
     if (rc != AM_OK) {
         am_h5_abort(h);
         return rc;
@@ -1008,43 +1099,89 @@ static void csv_cell(csv_buf *b, const am_rf_column *col, int64_t row)
     csv_put(b, num, strlen(num));
 }
 
+/*
+ * issue 9, facility tiers: sets may compute different measures and have
+ * their own cutoffs, so their tables' columns may differ. The header is
+ * the union of every table's column names, in order of first appearance
+ * (the first set's own order when all agree); a row leaves the columns
+ * its table lacks empty. *out: [*n] borrowed names (owned array).
+ */
+static int csv_union(const am_rf_file *d, const char ***out, int32_t *n)
+{
+    int32_t cap = 0, k_n = 0;
+    const char **u = NULL;
+    for (int32_t k = 0; k < d->n_sets; k++)
+        for (int32_t t = 0; t < d->sets[k].n_equity; t++)
+            cap += d->sets[k].equity[t].n_cols;
+    if (cap > 0 && (u = am_alloc_array((size_t)cap, sizeof *u)) == NULL)
+        return -1;
+    for (int32_t k = 0; k < d->n_sets; k++)
+        for (int32_t t = 0; t < d->sets[k].n_equity; t++) {
+            const am_rf_table *tb = &d->sets[k].equity[t];
+            for (int32_t j = 0; j < tb->n_cols; j++) {
+                int32_t q = 0;
+                while (q < k_n && strcmp(u[q], tb->cols[j].name) != 0)
+                    q++;
+                if (q == k_n)
+                    u[k_n++] = tb->cols[j].name;
+            }
+        }
+    *out = u;
+    *n = k_n;
+    return 0;
+}
+
 am_status am_rf_equity_csv_stage(const char *path, const am_rf_file *d,
                                  const am_file_guard *protect,
                                  am_atomic_file *f, am_error *err)
 {
     csv_buf b = {NULL, 0, 0, 0};
-    const am_rf_table *first = NULL;
+    const char **names = NULL;
+    int32_t n_names = 0;
     memset(f, 0, sizeof *f);
     f->fd = -1;
     f->dir_fd = -1;
     if (path == NULL || d == NULL)
         return am_error_set(err, AM_ERR_INVALID, path,
                             "no equity CSV path or no results");
-    for (int32_t k = 0; first == NULL && k < d->n_sets; k++)
-        if (d->sets[k].n_equity > 0)
-            first = &d->sets[k].equity[0];
+    if (csv_union(d, &names, &n_names) != 0)
+        return am_error_set(err, AM_ERR_NOMEM, path,
+                            "out of memory for the equity CSV");
     csv_put(&b, "set,table", 9);
-    for (int32_t j = 0; first != NULL && j < first->n_cols; j++) {
+    for (int32_t j = 0; j < n_names; j++) {
         csv_put(&b, ",", 1);
-        csv_text(&b, first->cols[j].name);
+        csv_text(&b, names[j]);
     }
     csv_put(&b, "\n", 1);
-    for (int32_t k = 0; k < d->n_sets; k++) {
+    int32_t *map =
+        am_alloc_array((size_t)(n_names > 0 ? n_names : 1), sizeof *map);
+    if (map == NULL)
+        b.failed = 1;
+    for (int32_t k = 0; map != NULL && k < d->n_sets; k++) {
         const am_rf_set *set = &d->sets[k];
         for (int32_t t = 0; t < set->n_equity; t++) {
             const am_rf_table *tb = &set->equity[t];
+            for (int32_t j = 0; j < n_names; j++) { /* -1: not in tb */
+                map[j] = -1;
+                for (int32_t c = 0; c < tb->n_cols && map[j] < 0; c++)
+                    if (strcmp(tb->cols[c].name, names[j]) == 0)
+                        map[j] = c;
+            }
             for (int64_t i = 0; i < tb->n_rows; i++) {
                 csv_text(&b, set->name);
                 csv_put(&b, ",", 1);
                 csv_text(&b, tb->name);
-                for (int32_t j = 0; j < tb->n_cols; j++) {
+                for (int32_t j = 0; j < n_names; j++) {
                     csv_put(&b, ",", 1);
-                    csv_cell(&b, &tb->cols[j], i);
+                    if (map[j] >= 0)
+                        csv_cell(&b, &tb->cols[map[j]], i);
                 }
                 csv_put(&b, "\n", 1);
             }
         }
     }
+    am_free(map);
+    am_free(names);
     if (b.failed) {
         am_free(b.p);
         return am_error_set(err, AM_ERR_NOMEM, path,
@@ -1077,4 +1214,59 @@ am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
     if (rc != AM_OK)
         return rc;
     return am_atomic_commit(&f, err);
+}
+
+/* ---- issue 9, facility tiers: the referral CSV -------------------------- */
+
+am_status am_rf_referrals_csv_stage(const char *path, const am_rf_file *d,
+                                    const am_file_guard *protect,
+                                    am_atomic_file *f, am_error *err)
+{
+    csv_buf b = {NULL, 0, 0, 0};
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->dir_fd = -1;
+    if (path == NULL || d == NULL)
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "no referral CSV path or no results");
+    csv_put(&b, "table", 5);
+    if (d->n_referrals > 0)
+        for (int32_t j = 0; j < d->referrals[0].table.n_cols; j++) {
+            csv_put(&b, ",", 1);
+            csv_text(&b, d->referrals[0].table.cols[j].name);
+        }
+    csv_put(&b, "\n", 1);
+    for (int32_t k = 0; k < d->n_referrals; k++) {
+        const am_rf_table *tb = &d->referrals[k].table;
+        for (int64_t i = 0; i < tb->n_rows; i++) {
+            csv_text(&b, tb->name);
+            for (int32_t j = 0; j < tb->n_cols; j++) {
+                csv_put(&b, ",", 1);
+                csv_cell(&b, &tb->cols[j], i);
+            }
+            csv_put(&b, "\n", 1);
+        }
+    }
+    if (b.failed) {
+        am_free(b.p);
+        return am_error_set(err, AM_ERR_NOMEM, path,
+                            "out of memory for the referral CSV");
+    }
+    am_status rc = am_atomic_open(path, f, err);
+    if (rc != AM_OK) {
+        am_atomic_close(f);
+        am_free(b.p);
+        return rc;
+    }
+    f->protect = protect;
+    rc = am_atomic_write(f, b.p, b.n, err);
+    am_free(b.p);
+    if (rc == AM_OK && fsync(f->fd) != 0)
+        rc = am_error_set(err, AM_ERR_IO, path, "cannot write: %s",
+                          strerror(errno));
+    if (rc != AM_OK) {
+        am_atomic_discard(f);
+        am_atomic_close(f);
+    }
+    return rc;
 }

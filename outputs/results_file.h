@@ -261,6 +261,26 @@ typedef struct am_rf_set {
     const int64_t *surface_counts;
 } am_rf_set;
 
+/* issue 9, facility tiers: a referral table /referrals/<table.name>
+ * ("<lower>__<higher>"), with the two sets and tiers as attributes. */
+typedef struct am_rf_referral {
+    am_rf_table table; /* its columns (zones.path NULL) */
+    const char *lower, *higher;
+    int64_t lower_tier, higher_tier;
+    double max_min; /* the search's depth, minutes */
+} am_rf_referral;
+
+/* issue 9, facility tiers: a combined indicator: the int32 raster
+ * /combined/<name> (1: every condition holds, 0: not; AM_FILL_I32 no
+ * population) and its cross-tabulation /combined/crosstab/<name>. */
+typedef struct am_rf_combined {
+    const char *name;
+    const char *conditions; /* attribute "conditions", in words */
+    const int32_t *value;   /* [n_cells] 0 or 1 */
+    double population_all;  /* attribute: people for whom all hold */
+    am_rf_table crosstab;   /* one row per combination */
+} am_rf_combined;
+
 /* The whole file. */
 typedef struct am_rf_file {
     am_rf_provenance run;
@@ -274,6 +294,11 @@ typedef struct am_rf_file {
     /* Threads compressing the rasters' chunks (am_h5_set_threads); 0:
      * OpenMP's default. The file is the same for any count. */
     int threads;
+    /* issue 9, facility tiers: /referrals and /combined (0: none) */
+    int32_t n_referrals;
+    const am_rf_referral *referrals; /* [n_referrals] */
+    int32_t n_combined;
+    const am_rf_combined *combined; /* [n_combined] */
 } am_rf_file;
 
 /*
@@ -312,5 +337,15 @@ am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
 am_status am_rf_equity_csv_stage(const char *path, const am_rf_file *d,
                                  const am_file_guard *protect,
                                  am_atomic_file *f, am_error *err);
+
+/*
+ * issue 9, facility tiers: the referral tables of d as one CSV at path,
+ * staged as am_rf_equity_csv_stage (commit or discard it): a header
+ * "table" then the tables' columns (the same in every referral table),
+ * one line per row of each table in order.
+ */
+am_status am_rf_referrals_csv_stage(const char *path, const am_rf_file *d,
+                                    const am_file_guard *protect,
+                                    am_atomic_file *f, am_error *err);
 
 #endif /* AM_RESULTS_FILE_H */

@@ -1358,6 +1358,88 @@ static void test_surface_key(void **state)
     am_scenario_destroy(s);
 }
 
+/* issue 9, facility tiers: tier, a set's cutoffs_min and measures,
+ * combined and referrals; and the same checks on a scenario built in code
+ * (am_scenario_finalize). */
+static void test_tiers(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    const char *yaml = "roads: {path: roads.pbf}\n"
+                       "population: {path: pop.tif}\n"
+                       "facilities:\n"
+                       "  - {name: primary, path: h.gpkg, tier: 1,\n"
+                       "     cutoffs_min: [15, 30], measures: m15}\n"
+                       "  - {name: regional, path: h.gpkg, tier: 3,\n"
+                       "     cutoffs_min: 120}\n"
+                       "  - {name: other, path: h.gpkg}\n"
+                       "measures:\n"
+                       "  - {name: m15, threshold_min: 15}\n"
+                       "  - {name: m60, threshold_min: 60}\n"
+                       "combined:\n"
+                       "  - name: both\n"
+                       "    within: {primary: 15, regional: 120}\n"
+                       "referrals: {csv: ref.csv}\n";
+    assert_int_equal(parse(yaml, &s, &e), AM_OK);
+    const am_facility_source *f = s->facility_sets;
+    assert_int_equal(f[0].tier, 1);
+    assert_int_equal(f[1].tier, 3);
+    assert_int_equal(f[2].tier, 0);
+    assert_int_equal(f[0].n_cutoffs, 2);
+    assert_true(f[0].cutoffs_min[0] == 15 && f[0].cutoffs_min[1] == 30);
+    assert_int_equal(f[1].n_cutoffs, 1);
+    assert_true(f[1].cutoffs_min[0] == 120);
+    assert_null(f[2].cutoffs_min);
+    assert_int_equal(f[0].n_measures, 1);
+    assert_string_equal(f[0].measures[0], "m15");
+    assert_null(f[1].measures);
+    assert_int_equal(s->n_combined, 1);
+    assert_string_equal(s->combined[0].name, "both");
+    assert_int_equal(s->combined[0].n_conditions, 2);
+    assert_string_equal(s->combined[0].set[1], "regional");
+    assert_true(s->combined[0].minutes[1] == 120);
+    assert_string_equal(s->referrals_csv, "ref.csv");
+    /* finalize on a scenario changed in code: every check again */
+    s->facility_sets[0].tier = 10;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'facilities[0].tier' must be an integer"));
+    s->facility_sets[0].tier = 1;
+    s->facility_sets[0].cutoffs_min[1] = 10; /* not ascending */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "strictly ascending"));
+    s->facility_sets[0].cutoffs_min[1] = 30;
+    s->combined[0].minutes[0] = 31; /* beyond primary's 30 min */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "beyond the set's largest cutoff (30"));
+    s->combined[0].minutes[0] = 30; /* inclusive: allowed */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_OK);
+    s->facility_sets[1].tier = 1; /* one tier only: no referrals */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "no two facility sets have different"));
+    am_scenario_destroy(s);
+
+    /* the YAML reader's errors, with their lines */
+    expect_error(BASE_YAML "    tier: 0\n", "must be an integer from 1 to 9", 7,
+                 11);
+    expect_error(BASE_YAML "    tier: 1.5\n", "must be an integer", 7, 11);
+    expect_error(BASE_YAML "    measures: [nope]\n",
+                 "no measure named 'nope' in 'measures'", 6, 0);
+    expect_error(BASE_YAML "    cutoffs_min: [30, 20]\n", "strictly ascending",
+                 7, 0);
+    expect_error(BASE_YAML "combined:\n  - name: c\n    within: {nope: 5}\n",
+                 "no facility set named 'nope'", 8, 0);
+    expect_error(BASE_YAML
+                 "combined:\n  - name: c\n    within: {facilities: 61}\n",
+                 "beyond the set's largest cutoff (60 min)", 8, 0);
+    expect_error(BASE_YAML "combined:\n  - name: c\n    within: {}\n",
+                 "lists 0 conditions (1 to 8)", 9, 0);
+    expect_error(BASE_YAML "combined:\n  - name: c\n    within: "
+                           "{facilities: 5}\n  - name: c\n    within: "
+                           "{facilities: 5}\n",
+                 "duplicate combined indicator name 'c'", 10, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1384,6 +1466,7 @@ int main(void)
         cmocka_unit_test(test_measure_errors),
         cmocka_unit_test(test_measure_api),
         cmocka_unit_test(test_surface_key),
+        cmocka_unit_test(test_tiers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,531 @@
+/*
+ * test_tiers_e2e.c: facility tiers through the engine (issue 9;
+ * docs/scenario.md "Facility tiers"):
+ *  - referral times on a 3 x 3 grid written here, a one-way ring with
+ *    two-way spokes (so that up and back differ), against a serial oracle:
+ *    plain Dijkstra over the test's own arc list, up from every lower
+ *    facility to the nearest higher one (ties: the lowest row) and back;
+ *  - the combined indicator cell by cell against the sets' nearest times,
+ *    and its cross-tabulation summing to the population; per-set cutoffs
+ *    (coverage tables) and measures (datasets present or not);
+ *  - the Comoros tiers demo end to end: a row per lower facility, times
+ *    >= 0 or -1 with the higher row agreeing, the cross-tabulation's sum,
+ *    and every referral and combined array byte-identical for 1, 2 and 3
+ *    threads.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gdal.h>
+#include <hdf5.h>
+#include <ogr_srs_api.h>
+
+#include <accessim.h>
+
+#define DEMO AM_DEMO_DATA "/comoros"
+
+static char tmp_dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/accessim-tiers-XXXXXX");
+    return mkdtemp(tmp_dir) != NULL ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A numeric dataset (any type, converted to double); NULL when absent. */
+static double *read_num(hid_t f, const char *path, size_t *n)
+{
+    if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
+        return NULL;
+    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+    assert_true(d >= 0);
+    hid_t sp = H5Dget_space(d);
+    *n = (size_t)H5Sget_simple_extent_npoints(sp);
+    double *v = malloc(sizeof *v * (*n + 1));
+    assert_true(
+        H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Sclose(sp);
+    H5Dclose(d);
+    return v;
+}
+
+static double *must_read(hid_t f, const char *path, size_t *n)
+{
+    double *v = read_num(f, path, n);
+    if (v == NULL)
+        fail_msg("missing %s", path);
+    return v;
+}
+
+/* Runs text as the scenario file base/tiers.yaml. */
+static void run_scenario(const char *text, const char *base, const char *out,
+                         int threads)
+{
+    am_scenario *s = NULL;
+    am_run_summary *sum = NULL;
+    am_error e;
+    am_error_clear(&e);
+    char path[512];
+    snprintf(path, sizeof path, "%s/tiers.yaml", base);
+    write_text(path, text);
+    if (am_scenario_read_file(path, &s, &e) != AM_OK)
+        fail_msg("line %ld: %s", e.line, e.msg);
+    am_run_options opt = am_run_options_default();
+    opt.output_path = out;
+    opt.threads = threads;
+    opt.no_cache = 1;
+    if (am_run(s, &opt, &sum, &e) != AM_OK)
+        fail_msg("%s: %s", e.file, e.msg);
+    /* the summary's referral lines agree with the pairs */
+    assert_true(sum->n_referrals >= 1);
+    am_run_summary_destroy(sum);
+    am_scenario_destroy(s);
+}
+
+/* ---- the grid ----------------------------------------------------------- */
+
+/* Vertices v = 3 r + c at (0.005 + 0.01 c, 0.005 + 0.01 r). */
+#define NV 9
+static const int ring[8][3] = {{0, 1, 2}, {1, 2, 3}, {2, 5, 4}, {5, 8, 2},
+                               {8, 7, 3}, {7, 6, 5}, {6, 3, 2}, {3, 0, 4}};
+static const int spoke[4][3] = {{1, 4, 7}, {3, 4, 6}, {5, 4, 9}, {7, 4, 8}};
+
+static double vx(int v)
+{
+    return 0.005 + 0.01 * (v % 3);
+}
+static double vy(int v)
+{
+    return 0.005 + 0.01 * (v / 3);
+}
+
+/* Minutes between all vertex pairs, plain Dijkstra (the O(n^2) form) on
+ * the arcs: the ring one way, the spokes both ways. */
+static void oracle(double d[NV][NV])
+{
+    double w[NV][NV];
+    for (int a = 0; a < NV; a++)
+        for (int b = 0; b < NV; b++)
+            w[a][b] = a == b ? 0 : INFINITY;
+    for (int k = 0; k < 8; k++)
+        w[ring[k][0]][ring[k][1]] = ring[k][2];
+    for (int k = 0; k < 4; k++)
+        w[spoke[k][0]][spoke[k][1]] = w[spoke[k][1]][spoke[k][0]] = spoke[k][2];
+    for (int src = 0; src < NV; src++) {
+        int done[NV] = {0};
+        for (int v = 0; v < NV; v++)
+            d[src][v] = INFINITY;
+        d[src][src] = 0;
+        for (;;) {
+            int u = -1;
+            for (int v = 0; v < NV; v++)
+                if (!done[v] && isfinite(d[src][v]) &&
+                    (u < 0 || d[src][v] < d[src][u]))
+                    u = v;
+            if (u < 0)
+                break;
+            done[u] = 1;
+            for (int v = 0; v < NV; v++)
+                if (d[src][u] + w[u][v] < d[src][v])
+                    d[src][v] = d[src][u] + w[u][v];
+        }
+    }
+}
+
+static void write_points(const char *name, int n, const int *v)
+{
+    char path[512], text[4096];
+    size_t k = (size_t)snprintf(text, sizeof text,
+                                "{\"type\": \"FeatureCollection\", "
+                                "\"features\": [\n");
+    for (int i = 0; i < n; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k,
+                              "%s{\"type\": \"Feature\", \"properties\": "
+                              "{\"name\": \"%s%d\"}, \"geometry\": {\"type\": "
+                              "\"Point\", \"coordinates\": [%.3f, %.3f]}}\n",
+                              i ? "," : "", name, v[i], vx(v[i]), vy(v[i]));
+    snprintf(text + k, sizeof text - k, "]}\n");
+    snprintf(path, sizeof path, "%s/%s.geojson", tmp_dir, name);
+    write_text(path, text);
+}
+
+static const int low_v[3] = {0, 4, 8}, mid_v[2] = {2, 6}, high_v[2] = {5, 7};
+
+static void write_grid(void)
+{
+    char path[512], text[8192];
+    size_t k = (size_t)snprintf(text, sizeof text,
+                                "{\"type\": \"FeatureCollection\", "
+                                "\"features\": [\n");
+    for (int e = 0; e < 12; e++) {
+        const int *r = e < 8 ? ring[e] : spoke[e - 8];
+        k += (size_t)snprintf(
+            text + k, sizeof text - k,
+            "%s{\"type\": \"Feature\", \"properties\": {\"minutes\": %d, "
+            "\"dir\": \"%s\"}, \"geometry\": {\"type\": \"LineString\", "
+            "\"coordinates\": [[%.3f, %.3f], [%.3f, %.3f]]}}\n",
+            e ? "," : "", r[2], e < 8 ? "forward" : "both", vx(r[0]), vy(r[0]),
+            vx(r[1]), vy(r[1]));
+    }
+    snprintf(text + k, sizeof text - k, "]}\n");
+    snprintf(path, sizeof path, "%s/roads.geojson", tmp_dir);
+    write_text(path, text);
+    write_points("low", 3, low_v);
+    write_points("mid", 2, mid_v);
+    write_points("high", 2, high_v);
+    /* 3 x 3 cells of 0.01 degree, one per vertex, 10 people each */
+    GDALAllRegister();
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    snprintf(path, sizeof path, "%s/pop.tif", tmp_dir);
+    GDALDatasetH ds = GDALCreate(drv, path, 3, 3, 1, GDT_Float32, NULL);
+    assert_non_null(ds);
+    double gt[6] = {0.0, 0.01, 0, 0.03, 0, -0.01};
+    GDALSetGeoTransform(ds, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 4326);
+    GDALSetSpatialRef(ds, srs);
+    OSRDestroySpatialReference(srs);
+    float v[9];
+    for (int i = 0; i < 9; i++)
+        v[i] = 10.0f;
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, 3,
+                                  3, v, 3, 3, GDT_Float32, 0, 0),
+                     CE_None);
+    GDALClose(ds);
+}
+
+static const char grid_yaml[] =
+    "roads:\n"
+    "  path: roads.geojson\n"
+    "  time_field: minutes\n"
+    "  time_unit: minutes\n"
+    "  oneway_field: dir\n"
+    "  oneway_values: {forward: [forward], both: [both]}\n"
+    "population: {path: pop.tif}\n"
+    "snap: {max_distance_m: 2000, components: all}\n"
+    "facilities:\n"
+    "  - {name: low, path: low.geojson, tier: 1, cutoffs_min: [5, 10],\n"
+    "     measures: [near]}\n"
+    "  - {name: mid, path: mid.geojson, tier: 2}\n"
+    "  - {name: high, path: high.geojson, tier: 3, cutoffs_min: [10, 20]}\n"
+    "cutoffs_min: [10, 30]\n"
+    "measures:\n"
+    "  - {name: near, type: 2sfca, threshold_min: 10}\n"
+    "  - {name: far, type: cumulative, threshold_min: 30}\n"
+    "combined:\n"
+    "  - name: low5_high10\n"
+    "    within: {low: 5, high: 10}\n"
+    "equity: {csv: eq.csv}\n";
+
+/* The referral table lower__higher against the oracle; returns 1 when
+ * some row's way back differs from its way up. */
+static int check_pair(hid_t f, const char *lo, const int *lv, int nl,
+                      const char *hi, const int *hv, int nh, double d[NV][NV])
+{
+    char path[256];
+    size_t n;
+    int differs = 0;
+    snprintf(path, sizeof path, "/referrals/%s__%s/higher_facility", lo, hi);
+    double *to = must_read(f, path, &n);
+    assert_int_equal(n, (size_t)nl);
+    snprintf(path, sizeof path, "/referrals/%s__%s/time_up_min", lo, hi);
+    double *up = must_read(f, path, &n);
+    snprintf(path, sizeof path, "/referrals/%s__%s/time_back_min", lo, hi);
+    double *back = must_read(f, path, &n);
+    for (int i = 0; i < nl; i++) {
+        int best = -1;
+        for (int j = 0; j < nh; j++)
+            if (best < 0 || d[lv[i]][hv[j]] < d[lv[i]][hv[best]])
+                best = j;
+        assert_int_equal((int)to[i], best);
+        assert_true(fabs(up[i] - d[lv[i]][hv[best]]) < 0.02);
+        assert_true(fabs(back[i] - d[hv[best]][lv[i]]) < 0.02);
+        differs |= fabs(up[i] - back[i]) > 0.5;
+    }
+    free(to);
+    free(up);
+    free(back);
+    return differs;
+}
+
+/* The column of name in a CSV header line (no quoting), -1: none. */
+static int csv_col(const char *header, const char *name)
+{
+    int k = 0;
+    size_t n = strlen(name);
+    for (const char *p = header;; k++) {
+        const char *e = strpbrk(p, ",\n");
+        size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return k;
+        if (e == NULL || *e == '\n')
+            return -1;
+        p = e + 1;
+    }
+}
+
+/* Field k of a CSV line (no quoting) into buf. */
+static void csv_field(const char *line, int k, char *buf, size_t n)
+{
+    const char *p = line;
+    for (int i = 0; i < k && p != NULL; i++)
+        if ((p = strchr(p, ',')) != NULL)
+            p++;
+    assert_non_null(p);
+    size_t len = strcspn(p, ",\n");
+    snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), p);
+}
+
+/* equity.csv with sets of different cutoffs and measures: the header is
+ * the union of their columns, and a set's row leaves the others empty. */
+static void check_equity_csv(void)
+{
+    char path[512], line[3][8192], v[64];
+    snprintf(path, sizeof path, "%s/eq.csv", tmp_dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    for (int i = 0; i < 3; i++) /* header, low's and mid's overall rows */
+        assert_non_null(fgets(line[i], sizeof line[i], fp));
+    fclose(fp);
+    const int near = csv_col(line[0], "near_mean");
+    const int far = csv_col(line[0], "far_mean");
+    const int b5 = csv_col(line[0], "beyond_5min");
+    const int b30 = csv_col(line[0], "beyond_30min");
+    assert_true(near > 0 && far > 0 && b5 > 0 && b30 > 0);
+    assert_int_equal(csv_col(line[0], "nosuch"), -1);
+    csv_field(line[1], 0, v, sizeof v);
+    assert_string_equal(v, "low");
+    csv_field(line[1], far, v, sizeof v); /* low computes no far */
+    assert_string_equal(v, "");
+    csv_field(line[1], b30, v, sizeof v); /* nor has a 30 min cutoff */
+    assert_string_equal(v, "");
+    csv_field(line[1], b5, v, sizeof v);
+    assert_true(v[0] != '\0');
+    csv_field(line[2], 0, v, sizeof v);
+    assert_string_equal(v, "mid");
+    csv_field(line[2], far, v, sizeof v);
+    assert_true(v[0] != '\0');
+    csv_field(line[2], b5, v, sizeof v);
+    assert_string_equal(v, "");
+}
+
+static void test_grid(void **state)
+{
+    (void)state;
+    char out[512];
+    double d[NV][NV];
+    write_grid();
+    oracle(d);
+    snprintf(out, sizeof out, "%s/grid.h5", tmp_dir);
+    run_scenario(grid_yaml, tmp_dir, out, 2);
+    hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    int differs = 0;
+    differs |= check_pair(f, "low", low_v, 3, "mid", mid_v, 2, d);
+    differs |= check_pair(f, "low", low_v, 3, "high", high_v, 2, d);
+    differs |= check_pair(f, "mid", mid_v, 2, "high", high_v, 2, d);
+    assert_true(differs); /* the one-way ring: up and back differ */
+    size_t n;
+    assert_null(read_num(f, "/referrals/high__low/time_up_min", &n));
+    /* per-set cutoffs and measures */
+    double *cut = must_read(f, "/results/low/coverage/cutoff_min", &n);
+    assert_int_equal(n, 2);
+    assert_true(cut[0] == 5 && cut[1] == 10);
+    free(cut);
+    cut = must_read(f, "/results/mid/coverage/cutoff_min", &n);
+    assert_true(n == 2 && cut[0] == 10 && cut[1] == 30);
+    free(cut);
+    double *x = read_num(f, "/results/low/far", &n);
+    assert_null(x);
+    x = must_read(f, "/results/low/near", &n);
+    free(x);
+    x = must_read(f, "/results/high/far", &n);
+    free(x);
+    /* combined: 1 exactly where both nearest times are within */
+    double *cv = must_read(f, "/combined/low5_high10", &n);
+    double *tl = must_read(f, "/results/low/nearest_time_min", &n);
+    double *th = must_read(f, "/results/high/nearest_time_min", &n);
+    double *pop = must_read(f, "/population", &n);
+    int ones = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(pop[i] > 0)) {
+            assert_true(cv[i] == -2);
+            continue;
+        }
+        const int want = tl[i] >= 0 && tl[i] <= 5 && th[i] >= 0 && th[i] <= 10;
+        assert_int_equal((int)cv[i], want);
+        ones += want;
+    }
+    assert_true(ones > 0 && ones < 9); /* the test tells the two apart */
+    double *cp = must_read(f, "/combined/crosstab/low5_high10/population", &n);
+    assert_int_equal(n, 4);
+    double *c0 = must_read(f, "/combined/crosstab/low5_high10/low", &n);
+    double *c1 = must_read(f, "/combined/crosstab/low5_high10/high", &n);
+    double sum = 0;
+    for (int r = 0; r < 4; r++) {
+        sum += cp[r];
+        assert_true(c0[r] == (r & 1) && c1[r] == ((r >> 1) & 1));
+    }
+    assert_true(fabs(sum - 90.0) < 1e-9);
+    assert_true(fabs(cp[3] - 10.0 * ones) < 1e-9);
+    free(cp);
+    free(c0);
+    free(c1);
+    free(cv);
+    free(tl);
+    free(th);
+    free(pop);
+    H5Fclose(f);
+    check_equity_csv();
+}
+
+/* ---- the Comoros demo ---------------------------------------------------- */
+
+static char *demo_text(const char *csv)
+{
+    FILE *fp = fopen(DEMO "/comoros_tiers.yaml", "r");
+    assert_non_null(fp);
+    char *buf = calloc(1, 65536);
+    size_t n = fread(buf, 1, 65535, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    char *at = strstr(buf, "csv: comoros_tiers_referrals.csv");
+    assert_non_null(at);
+    char tail[65536];
+    snprintf(tail, sizeof tail, "%s",
+             at + strlen("csv: comoros_tiers_"
+                         "referrals.csv"));
+    snprintf(at, 65536 - (size_t)(at - buf), "csv: %s%s", csv, tail);
+    return buf;
+}
+
+static const char *const pairs[3] = {"primary__hospitals", "primary__regional",
+                                     "hospitals__regional"};
+static const char *const lowers[3] = {"primary", "primary", "hospitals"};
+static const char *const cols[3] = {"higher_facility", "time_up_min",
+                                    "time_back_min"};
+
+static void test_demo(void **state)
+{
+    (void)state;
+    /* the demo's inputs, linked into the test's folder */
+    const char *inputs[3] = {"comores-latest.osm.pbf", "com_ppp_2020_UNadj.tif",
+                             "health.gpkg"};
+    for (int i = 0; i < 3; i++) {
+        char from[512], to[512];
+        snprintf(from, sizeof from, "%s/%s", DEMO, inputs[i]);
+        snprintf(to, sizeof to, "%s/%s", tmp_dir, inputs[i]);
+        assert_int_equal(symlink(from, to), 0);
+    }
+    double *ref[3][3][3]; /* threads, pair, column */
+    double *comb[3], *cross[3];
+    size_t n_ref[3], n_comb = 0, n_cross = 0;
+    for (int t = 0; t < 3; t++) {
+        char out[512], csv[512];
+        snprintf(out, sizeof out, "%s/demo%d.h5", tmp_dir, t + 1);
+        snprintf(csv, sizeof csv, "%s/ref%d.csv", tmp_dir, t + 1);
+        char *text = demo_text(csv);
+        run_scenario(text, tmp_dir, out, t + 1);
+        free(text);
+        hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+        assert_true(f >= 0);
+        for (int p = 0; p < 3; p++) {
+            char path[256];
+            size_t n_fac;
+            snprintf(path, sizeof path, "/results/%s/facilities/capacity",
+                     lowers[p]);
+            free(must_read(f, path, &n_fac));
+            for (int c = 0; c < 3; c++) {
+                snprintf(path, sizeof path, "/referrals/%s/%s", pairs[p],
+                         cols[c]);
+                ref[t][p][c] = must_read(f, path, &n_ref[p]);
+            }
+            /* a row per lower facility; times >= 0 with a higher row,
+               -1 without */
+            assert_int_equal(n_ref[p], n_fac);
+            for (size_t i = 0; i < n_fac; i++) {
+                const double to = ref[t][p][0][i], up = ref[t][p][1][i];
+                const double back = ref[t][p][2][i];
+                assert_true((to >= 0 && up >= 0 && (back >= 0 || back == -1)) ||
+                            (to == -1 && up == -1 && back == -1));
+            }
+        }
+        comb[t] = must_read(f, "/combined/primary15_regional60", &n_comb);
+        cross[t] = must_read(f,
+                             "/combined/crosstab/primary15_regional60/"
+                             "population",
+                             &n_cross);
+        assert_int_equal(n_cross, 4);
+        double total = 0;
+        hid_t a = H5Aopen_by_name(f, "/population", "total", H5P_DEFAULT,
+                                  H5P_DEFAULT);
+        assert_true(a >= 0);
+        assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, &total) >= 0);
+        H5Aclose(a);
+        const double sum =
+            cross[t][0] + cross[t][1] + cross[t][2] + cross[t][3];
+        assert_true(fabs(sum - total) <= 1e-9 * total);
+        /* the regional set computes only 2sfca_60min */
+        size_t n;
+        assert_null(read_num(f, "/results/regional/2sfca_15min", &n));
+        H5Fclose(f);
+        /* the CSV: a header and one line per row of every table */
+        FILE *fp = fopen(csv, "r");
+        assert_non_null(fp);
+        int lines = 0, ch;
+        while ((ch = fgetc(fp)) != EOF)
+            lines += ch == '\n';
+        fclose(fp);
+        assert_int_equal(lines, 1 + (int)(n_ref[0] + n_ref[1] + n_ref[2]));
+    }
+    for (int t = 1; t < 3; t++) {
+        for (int p = 0; p < 3; p++)
+            for (int c = 0; c < 3; c++)
+                assert_memory_equal(ref[0][p][c], ref[t][p][c],
+                                    n_ref[p] * sizeof(double));
+        assert_memory_equal(comb[0], comb[t], n_comb * sizeof(double));
+        assert_memory_equal(cross[0], cross[t], n_cross * sizeof(double));
+    }
+    for (int t = 0; t < 3; t++) {
+        for (int p = 0; p < 3; p++)
+            for (int c = 0; c < 3; c++)
+                free(ref[t][p][c]);
+        free(comb[t]);
+        free(cross[t]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_grid),
+        cmocka_unit_test(test_demo),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

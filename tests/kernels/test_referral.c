@@ -1,0 +1,280 @@
+/*
+ * test_referral.c: kernels/referral.h against a serial oracle.
+ *  - a hand case: a one-way ring where the way up and the way back
+ *    differ (orientation), a tie broken to the lowest row, an off-network
+ *    point and a higher point beyond the limit;
+ *  - random graphs with random links: am_nearest_nodes + am_referral_up
+ *    and am_referral_back against plain Dijkstra (O(n^2), no queue) from
+ *    every lower point's origin links, every higher point's destination
+ *    links and back; the same bytes for 1, 2 and 3 threads.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/units.h"
+#include "kernels/graph.h"
+#include "kernels/nearest.h"
+#include "kernels/referral.h"
+
+#define INF AM_TIME_INF
+
+/* Plain Dijkstra (Dijkstra 1959, the O(n^2) form) from seeds on arcs
+ * (tail, head, time): dist[v] (INF unreached). */
+static void oracle_dist(int32_t n, int64_t m, const int32_t *tail,
+                        const int32_t *head, const uint32_t *time, int n_seeds,
+                        const int32_t *seed, const uint32_t *t0, uint64_t *dist)
+{
+    char *done = calloc((size_t)n, 1);
+    for (int32_t v = 0; v < n; v++)
+        dist[v] = UINT64_MAX;
+    for (int s = 0; s < n_seeds; s++)
+        if (seed[s] >= 0 && t0[s] < dist[seed[s]])
+            dist[seed[s]] = t0[s];
+    for (;;) {
+        int32_t u = -1;
+        for (int32_t v = 0; v < n; v++)
+            if (!done[v] && dist[v] != UINT64_MAX &&
+                (u < 0 || dist[v] < dist[u]))
+                u = v;
+        if (u < 0)
+            break;
+        done[u] = 1;
+        for (int64_t a = 0; a < m; a++)
+            if (tail[a] == u && dist[u] + time[a] < dist[head[a]])
+                dist[head[a]] = dist[u] + time[a];
+    }
+    free(done);
+}
+
+typedef struct problem {
+    int32_t n;
+    int64_t m;
+    int32_t *tail, *head;
+    uint32_t *time;
+    int32_t n_lo, n_hi;
+    /* links: [2 i + k]; o = origin (leave), d = destination (reach) */
+    int32_t *lo_onode, *lo_dnode, *hi_onode, *hi_dnode;
+    uint32_t *lo_ooff, *lo_doff, *hi_ooff, *hi_doff;
+    uint32_t limit;
+} problem;
+
+/* The oracle: time from point a (origin links) to point b (destination
+ * links), INF beyond limit. */
+static uint64_t oracle_pair(const problem *p, const int32_t *onode,
+                            const uint32_t *ooff, int32_t a,
+                            const int32_t *dnode, const uint32_t *doff,
+                            int32_t b)
+{
+    uint64_t *dist = malloc((size_t)p->n * sizeof *dist);
+    int32_t seed[2];
+    uint32_t t0[2];
+    int ns = 0;
+    for (int k = 0; k < 2; k++)
+        if (onode[2 * a + k] >= 0) {
+            seed[ns] = onode[2 * a + k];
+            t0[ns++] = ooff[2 * a + k];
+        }
+    oracle_dist(p->n, p->m, p->tail, p->head, p->time, ns, seed, t0, dist);
+    uint64_t best = UINT64_MAX;
+    for (int k = 0; k < 2; k++) {
+        const int32_t v = dnode[2 * b + k];
+        if (v >= 0 && dist[v] != UINT64_MAX && dist[v] + doff[2 * b + k] < best)
+            best = dist[v] + doff[2 * b + k];
+    }
+    free(dist);
+    return best <= p->limit ? best : INF;
+}
+
+/* Runs the kernels with threads and checks them against the oracle;
+ * returns the back times (malloc'd) for the determinism check. */
+static uint32_t *run_and_check(const problem *p, int threads, uint32_t slack_ds,
+                               int32_t **to_out, uint32_t **up_out)
+{
+    am_graph *g = NULL, *gr = NULL;
+    assert_int_equal(
+        am_graph_build(p->n, p->m, p->tail, p->head, p->time, &g, NULL), AM_OK);
+    assert_int_equal(am_graph_reverse(g, &gr, NULL), AM_OK);
+    uint32_t *node_ds = malloc((size_t)p->n * sizeof *node_ds);
+    int32_t *node_src = malloc((size_t)p->n * sizeof *node_src);
+    uint32_t *up = malloc((size_t)(p->n_lo + 1) * sizeof *up);
+    uint32_t *back = malloc((size_t)(p->n_lo + 1) * sizeof *back);
+    int32_t *to = malloc((size_t)(p->n_lo + 1) * sizeof *to);
+    assert_int_equal(am_nearest_nodes(gr, p->n_hi, p->hi_dnode, p->hi_doff,
+                                      p->limit, node_ds, node_src, NULL),
+                     AM_OK);
+    am_referral_up(p->n_lo, p->lo_onode, p->lo_ooff, node_ds, node_src,
+                   p->limit, up, to);
+    assert_int_equal(am_referral_back(g, p->n_hi, p->hi_onode, p->hi_ooff,
+                                      p->n_lo, to, up, p->lo_dnode, p->lo_doff,
+                                      p->limit, slack_ds, threads, back, NULL),
+                     AM_OK);
+    for (int32_t i = 0; i < p->n_lo; i++) {
+        uint64_t best = INF;
+        int32_t best_j = -1;
+        for (int32_t j = 0; j < p->n_hi; j++) {
+            uint64_t t = oracle_pair(p, p->lo_onode, p->lo_ooff, i, p->hi_dnode,
+                                     p->hi_doff, j);
+            if (t != INF && (best_j < 0 || t < best)) {
+                best = t;
+                best_j = j;
+            }
+        }
+        assert_int_equal(to[i], best_j);
+        assert_int_equal(up[i], (uint32_t)best);
+        uint64_t b = best_j < 0
+                         ? INF
+                         : oracle_pair(p, p->hi_onode, p->hi_ooff, best_j,
+                                       p->lo_dnode, p->lo_doff, i);
+        assert_int_equal(back[i], (uint32_t)b);
+    }
+    free(node_ds);
+    free(node_src);
+    am_graph_destroy(g);
+    am_graph_destroy(gr);
+    *to_out = to;
+    *up_out = up;
+    return back;
+}
+
+/*
+ * Ring 0 -> 1 -> 2 -> 3 -> 0, 10 ds each, one way. Lower points: A at
+ * node 0 (both roles), B off network, C at node 2. Higher points: X at
+ * node 1 and Y at node 3, and Z at node 1 too (a tie with X: X, the lower
+ * row, wins). From A: up to X 10 (0 -> 1), back X -> A 30 (1 -> 2 -> 3 ->
+ * 0). From C: up to Y 10, back 30. B: unreachable, no higher point.
+ */
+static void test_ring(void **state)
+{
+    (void)state;
+    int32_t tail[4] = {0, 1, 2, 3}, head[4] = {1, 2, 3, 0};
+    uint32_t time[4] = {10, 10, 10, 10};
+    int32_t lo_node[6] = {0, -1, -1, -1, 2, -1};
+    uint32_t lo_off[6] = {0, 0, 0, 0, 0, 0};
+    int32_t hi_node[6] = {1, -1, 3, -1, 1, -1};
+    uint32_t hi_off[6] = {0, 0, 0, 0, 0, 0};
+    problem p = {4,      4,       tail,    head,    time,    3,
+                 3,      lo_node, lo_node, hi_node, hi_node, lo_off,
+                 lo_off, hi_off,  hi_off,  1000};
+    int32_t *to;
+    uint32_t *up;
+    /* slack 0: the first search goes to 2 x 10 = 20 ds, short of the
+       way back (30): the second, full one finds it */
+    uint32_t *back = run_and_check(&p, 2, 0, &to, &up);
+    assert_int_equal(to[0], 0);
+    assert_int_equal(up[0], 10);
+    assert_int_equal(back[0], 30);
+    assert_int_equal(to[1], -1);
+    assert_int_equal(up[1], INF);
+    assert_int_equal(back[1], INF);
+    assert_int_equal(to[2], 1);
+    assert_int_equal(up[2], 10);
+    assert_int_equal(back[2], 30);
+    free(to);
+    free(up);
+    free(back);
+    /* a limit of 20 ds: the way back (30) is beyond it */
+    p.limit = 20;
+    back = run_and_check(&p, 1, 18000, &to, &up);
+    assert_int_equal(up[0], 10);
+    assert_int_equal(back[0], INF);
+    free(to);
+    free(up);
+    free(back);
+}
+
+static uint32_t rnd(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*s >> 33);
+}
+
+static void random_links(uint64_t *s, int32_t n_pts, int32_t n, int32_t *node,
+                         uint32_t *off)
+{
+    for (int32_t i = 0; i < n_pts; i++) {
+        const int off_net = rnd(s) % 10 == 0;
+        node[2 * i] = off_net ? -1 : (int32_t)(rnd(s) % (uint32_t)n);
+        node[2 * i + 1] =
+            off_net || rnd(s) % 2 ? -1 : (int32_t)(rnd(s) % (uint32_t)n);
+        off[2 * i] = rnd(s) % 50;
+        off[2 * i + 1] = rnd(s) % 50;
+    }
+}
+
+static void test_random(void **state)
+{
+    (void)state;
+    uint64_t s = 12345;
+    for (int round = 0; round < 20; round++) {
+        problem p;
+        p.n = 10 + (int32_t)(rnd(&s) % 60);
+        p.m = (int64_t)p.n * (1 + rnd(&s) % 3);
+        p.tail = malloc((size_t)p.m * sizeof *p.tail);
+        p.head = malloc((size_t)p.m * sizeof *p.head);
+        p.time = malloc((size_t)p.m * sizeof *p.time);
+        for (int64_t a = 0; a < p.m; a++) {
+            p.tail[a] = (int32_t)(rnd(&s) % (uint32_t)p.n);
+            p.head[a] = (int32_t)(rnd(&s) % (uint32_t)p.n);
+            p.time[a] = rnd(&s) % 8 == 0 ? 0 : rnd(&s) % 100; /* ties too */
+        }
+        p.n_lo = 1 + (int32_t)(rnd(&s) % 15);
+        p.n_hi = 1 + (int32_t)(rnd(&s) % 6);
+        const size_t l2 = 2 * (size_t)p.n_lo, h2 = 2 * (size_t)p.n_hi;
+        p.lo_onode = malloc(l2 * sizeof(int32_t));
+        p.lo_dnode = malloc(l2 * sizeof(int32_t));
+        p.lo_ooff = malloc(l2 * sizeof(uint32_t));
+        p.lo_doff = malloc(l2 * sizeof(uint32_t));
+        p.hi_onode = malloc(h2 * sizeof(int32_t));
+        p.hi_dnode = malloc(h2 * sizeof(int32_t));
+        p.hi_ooff = malloc(h2 * sizeof(uint32_t));
+        p.hi_doff = malloc(h2 * sizeof(uint32_t));
+        random_links(&s, p.n_lo, p.n, p.lo_onode, p.lo_ooff);
+        random_links(&s, p.n_lo, p.n, p.lo_dnode, p.lo_doff);
+        random_links(&s, p.n_hi, p.n, p.hi_onode, p.hi_ooff);
+        random_links(&s, p.n_hi, p.n, p.hi_dnode, p.hi_doff);
+        p.limit = round % 3 == 0 ? 150 : 100000;
+        int32_t *to[3];
+        uint32_t *up[3], *back[3];
+        /* slack 0 (a second search often needed) or plenty */
+        const uint32_t slack = round % 2 == 0 ? 0 : 18000;
+        for (int t = 0; t < 3; t++)
+            back[t] = run_and_check(&p, t + 1, slack, &to[t], &up[t]);
+        for (int t = 1; t < 3; t++) {
+            assert_memory_equal(to[0], to[t], (size_t)p.n_lo * sizeof **to);
+            assert_memory_equal(up[0], up[t], (size_t)p.n_lo * sizeof **up);
+            assert_memory_equal(back[0], back[t],
+                                (size_t)p.n_lo * sizeof **back);
+        }
+        for (int t = 0; t < 3; t++) {
+            free(to[t]);
+            free(up[t]);
+            free(back[t]);
+        }
+        free(p.tail);
+        free(p.head);
+        free(p.time);
+        free(p.lo_onode);
+        free(p.lo_dnode);
+        free(p.lo_ooff);
+        free(p.lo_doff);
+        free(p.hi_onode);
+        free(p.hi_dnode);
+        free(p.hi_ooff);
+        free(p.hi_doff);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ring),
+        cmocka_unit_test(test_random),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
