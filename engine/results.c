@@ -131,6 +131,7 @@ void am_results_destroy(am_results *r)
     am_free(r->pop_none);
     am_free(r->plans);
     am_equity_destroy(r->equity);
+    am_cover_free(r);
     am_free(r);
 }
 
@@ -230,6 +231,15 @@ static am_status measure_summary(const am_model *m, int threads, am_results *r,
     return AM_OK;
 }
 
+/* issue 9, capacity_coverage: what measures() does after each measure. */
+static am_status cover_done(const am_model *m, int threads, am_results *r,
+                            int k, am_error *err)
+{
+    r->fac_no_demand[k] = -1;
+    r->pop_none[k] = r->cover[k]->total_none;
+    return measure_summary(m, threads, r, k, err);
+}
+
 /* Every measure from the pairs (built here at limit_ds, freed). */
 static am_status measures(const am_model *m, const am_sites *f, int threads,
                           const am_catchments *rows, uint32_t limit_ds,
@@ -247,6 +257,12 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
     for (int k = 0; rc == AM_OK && k < r->n_measures; k++) {
         const am_measure_plan *pl = &r->plans[k];
         const uint32_t lim = am_minutes_to_ds(pl->limit_min);
+        if (pl->info->method == AM_FCA_ALLOCATION) { /* engine/coverage.c */
+            rc = am_cover_measure(m, f, pairs, k, threads, r, err);
+            if (rc == AM_OK)
+                rc = cover_done(m, threads, r, k, err);
+            continue;
+        }
         am_decay_table(&pl->decay, lim, w);
         am_fca_measure fm = {pl->info->method, w, lim, pl->alpha, pl->n};
         double *dem = r->site_demand + (size_t)k * (size_t)n_fac;

@@ -173,6 +173,7 @@ void am_run_summary_destroy(am_run_summary *r)
             am_free(r->sets[k].pop_none);
             am_free(r->sets[k].equity_gini);
             am_free(r->sets[k].equity_palma);
+            am_cover_summary_free(&r->sets[k]); /* issue 9 */
         }
         am_free(r->sets);
     }
@@ -358,6 +359,8 @@ static am_status summary_fill(am_run_ctx *c)
         c->results[k]->access_median = NULL;
         c->results[k]->fac_no_demand = NULL;
         c->results[k]->pop_none = NULL;
+        if (am_cover_summary(res, ss) != AM_OK) /* issue 9 */
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
         const am_equity *q = res->equity; /* issue 9: overall, row 0 */
         if (q != NULL) {
             ss->equity_gini = am_calloc_array((size_t)r->n_measures + 1,
