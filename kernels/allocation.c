@@ -62,7 +62,7 @@
  * facility with no demand allocated has D_j = 0, serves 0, utilisation 0
  * (NaN when K_j = 0), counted in n_fac_no_demand.
  *
- * Memory: 17 bytes a cell (two sums, a flag) and per thread 24 bytes a
+ * Memory: 17 bytes a cell (two sums, a flag) and per thread 40 bytes a
  * facility,
  * plus what am_fca_colsum holds.
  */
@@ -81,19 +81,18 @@ typedef struct alloc_buf {
     int32_t *fac;
     uint32_t *t;
     double *x;
+    uint64_t *k0, *k1; /* sorting scratch */
 } alloc_buf;
 
-static int cmp_double(const void *a, const void *b)
+/*
+ * x[0..n) (finite, >= +0) in ascending order. Such doubles order as their
+ * bit patterns do, so an LSD radix sort on the 8 bytes (skipping a byte
+ * all keys share) sorts them; insertion sort for short lists. k0, k1:
+ * scratch of n keys.
+ */
+static void sort_nonneg(double *x, int32_t n, uint64_t *k0, uint64_t *k1)
 {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The sum of x[0..n) in ascending order of value (x is sorted here):
- * the same bits for any permutation of x. */
-static double sorted_sum(double *x, int32_t n)
-{
-    if (n <= 24) {
+    if (n <= 48) {
         for (int32_t a = 1; a < n; a++) {
             const double v = x[a];
             int32_t b = a;
@@ -103,9 +102,32 @@ static double sorted_sum(double *x, int32_t n)
             }
             x[b] = v;
         }
-    } else {
-        qsort(x, (size_t)n, sizeof *x, cmp_double);
+        return;
     }
+    memcpy(k0, x, (size_t)n * sizeof *k0);
+    for (int sh = 0; sh < 64; sh += 8) {
+        int32_t count[257];
+        memset(count, 0, sizeof count);
+        for (int32_t a = 0; a < n; a++)
+            count[((k0[a] >> sh) & 0xFFu) + 1]++;
+        if (count[((k0[0] >> sh) & 0xFFu) + 1] == n)
+            continue; /* every key has this byte */
+        for (int d = 0; d < 256; d++)
+            count[d + 1] += count[d];
+        for (int32_t a = 0; a < n; a++)
+            k1[count[(k0[a] >> sh) & 0xFFu]++] = k0[a];
+        uint64_t *t = k0;
+        k0 = k1;
+        k1 = t;
+    }
+    memcpy(x, k0, (size_t)n * sizeof *k0);
+}
+
+/* The sum of x[0..n) in ascending order of value (x is sorted here):
+ * the same bits for any permutation of x. */
+static double sorted_sum(double *x, int32_t n, alloc_buf *b)
+{
+    sort_nonneg(x, n, b->k0, b->k1);
     double s = 0.0;
     for (int32_t k = 0; k < n; k++)
         s += x[k];
@@ -128,13 +150,13 @@ static void cell_sums(const am_fca_pairs *p, int32_t i, uint32_t L,
         double *y = b->x + n;
         for (int32_t k = 0; k < n; k++)
             y[k] = b->x[k] * sigma[b->fac[k]];
-        *ns = sorted_sum(y, n);
+        *ns = sorted_sum(y, n, b);
     }
-    *tg = sorted_sum(b->x, n);
+    *tg = sorted_sum(b->x, n, b);
     if (tf != NULL) {
         for (int32_t k = 0; k < n; k++)
             b->x[k] = w[b->t[k]];
-        *tf = sorted_sum(b->x, n);
+        *tf = sorted_sum(b->x, n, b);
     }
 }
 
@@ -202,7 +224,7 @@ static am_status demand_of(const am_fca_pairs *p, uint32_t L,
     shared(p, L, wfull, g, bufs, T, c, d, n_cells)
     {
         alloc_buf *b = &bufs[omp_get_thread_num()];
-#pragma omp for schedule(dynamic, 1024)
+#pragma omp for schedule(dynamic, 64)
         for (int32_t i = 0; i < n_cells; i++) {
             cell_sums(p, i, L, wfull, g, NULL, b, &T[i], NULL, NULL);
             c[i] = T[i] > 0.0 ? d->pop[i] / T[i] : 0.0;
@@ -254,7 +276,9 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
         bufs[t].fac = am_alloc_array(nf, sizeof *bufs[t].fac);
         bufs[t].t = am_alloc_array(nf, sizeof *bufs[t].t);
         bufs[t].x = am_alloc_array(2 * nf, sizeof *bufs[t].x);
-        ok = bufs[t].fac && bufs[t].t && bufs[t].x;
+        bufs[t].k0 = am_alloc_array(nf, sizeof *bufs[t].k0);
+        bufs[t].k1 = am_alloc_array(nf, sizeof *bufs[t].k1);
+        ok = bufs[t].fac && bufs[t].t && bufs[t].x && bufs[t].k0 && bufs[t].k1;
     }
     if (!ok) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL,
@@ -334,7 +358,7 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
     shared(p, L, wfull, g, sig, bufs, T, d, n_cells, flag, share, sv, bv, nv)
     {
         alloc_buf *b = &bufs[omp_get_thread_num()];
-#pragma omp for schedule(dynamic, 1024)
+#pragma omp for schedule(dynamic, 64)
         for (int32_t i = 0; i < n_cells; i++) {
             double tg = 0.0, tf = 0.0, ns = 0.0;
             cell_sums(p, i, L, wfull, g, sig, b, &tg, &tf, &ns);
@@ -391,6 +415,8 @@ done:
         am_free(bufs[t].fac);
         am_free(bufs[t].t);
         am_free(bufs[t].x);
+        am_free(bufs[t].k0);
+        am_free(bufs[t].k1);
     }
     am_free(bufs);
     am_free(own_flag);
