@@ -10,7 +10,10 @@
  *  - reach flags the same as 2SFCA's with the same threshold;
  *  - order independence: the same facilities given in reverse order (as
  *    points) give byte-identical per-cell results, per facility reversed;
- *  - am_run: the summary's four totals add up to the population.
+ *  - am_run: the summary's four totals add up to the population;
+ *  - a matrix scenario (Belo Horizonte): the share served per zone in
+ *    [0, 1], exactly 1 with capacity to spare, 1 and 2 threads
+ *    byte-identical.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -321,11 +324,95 @@ static void test_run_summary(void **state)
     am_scenario_destroy(s);
 }
 
+/* ---- matrix scenarios ---------------------------------------------------- */
+
+static const char *const bho_yaml =
+    "name: bhocov\n"
+    "matrix: {path: travel_matrix.csv.gz}\n"
+    "demand: {path: land_use_data.csv, field: population}\n"
+    "supply: {path: land_use_data.csv, field: jobs}\n"
+    "measures:\n"
+    "  - {name: cov_p, type: capacity_coverage, threshold_min: 30,\n"
+    "     allocation: proportional}\n"
+    "  - {name: cov_f, type: capacity_coverage, threshold_min: 30}\n"
+    "  - {name: cov_big, type: capacity_coverage, threshold_min: 30,\n"
+    "     persons_per_capacity: 1e9}\n";
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    assert_non_null(b);
+    assert_int_equal(fread(b, 1, (size_t)n, f), (size_t)n);
+    b[n] = '\0';
+    fclose(f);
+    return b;
+}
+
+static void run_matrix(const char *out, int threads)
+{
+    am_scenario *s = NULL;
+    am_error err;
+    am_error_clear(&err);
+    if (am_scenario_read_string(bho_yaml, "bhocov.yaml", AM_DEMO_DATA "/bho",
+                                &s, &err) != AM_OK)
+        fail_msg("scenario: %s", err.msg);
+    am_run_options opt = am_run_options_default();
+    opt.output_path = out;
+    opt.threads = threads;
+    am_matrix_summary *sum = NULL;
+    if (am_matrix_run(s, &opt, &sum, &err) != AM_OK)
+        fail_msg("run: %s: line %ld: %s", err.file, err.line, err.msg);
+    assert_int_equal(sum->n_measures, 3);
+    am_matrix_summary_destroy(sum);
+    am_scenario_destroy(s);
+}
+
+static void test_matrix(void **state)
+{
+    (void)state;
+    char o1[512], o2[512];
+    snprintf(o1, sizeof o1, "%s/bho1.csv", tmp_dir);
+    snprintf(o2, sizeof o2, "%s/bho2.csv", tmp_dir);
+    run_matrix(o1, 1);
+    run_matrix(o2, 2);
+    char *a = slurp(o1), *b = slurp(o2);
+    assert_string_equal(a, b);
+    assert_true(strncmp(a, "id,cov_p,cov_f,cov_big\n", 23) == 0);
+    int rows = 0, full = 0, some = 0;
+    for (char *line = strchr(a, '\n') + 1; *line != '\0';) {
+        char *nl = strchr(line, '\n');
+        assert_non_null(nl);
+        *nl = '\0';
+        char *c = strchr(line, ',');
+        assert_non_null(c);
+        double v[3];
+        assert_int_equal(sscanf(c + 1, "%lf,%lf,%lf", &v[0], &v[1], &v[2]), 3);
+        for (int q = 0; q < 3; q++)
+            assert_true(v[q] >= 0.0 && v[q] <= 1.0);
+        /* capacity to spare: everyone within reach served, exactly */
+        assert_true(v[2] == 1.0 || v[2] == 0.0);
+        full += v[2] == 1.0;
+        some += v[0] > 0.0 && v[0] < 1.0;
+        rows++;
+        line = nl + 1;
+    }
+    assert_int_equal(rows, 898);
+    assert_true(full > 800 && some > 100);
+    free(a);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_comoros),
         cmocka_unit_test(test_run_summary),
+        cmocka_unit_test(test_matrix),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
