@@ -21,6 +21,9 @@ typedef struct am_memory_inputs {
     int64_t roads_bytes; /* size of the road file (network estimate) */
     int32_t n_sets;      /* facility sets */
     int32_t n_measures;  /* measures per set */
+    /* issue 9: of those, capacity_coverage measures (their split per cell,
+       three more rasters) */
+    int32_t n_cover_measures;
 } am_memory_inputs;
 
 /* The estimate, in bytes, by part. */
