@@ -43,7 +43,6 @@ am_status am_cover_measure(const am_model *m, const am_sites *f,
                            const am_fca_pairs *pairs, int k, int threads,
                            am_results *r, am_error *err)
 {
-    (void)m;
     const am_measure_plan *pl = &r->plans[k];
     const size_t nc = (size_t)(r->n_cells > 0 ? r->n_cells : 1);
     const size_t nf = (size_t)(r->n_sites > 0 ? r->n_sites : 1);
@@ -106,6 +105,13 @@ am_status am_cover_measure(const am_model *m, const am_sites *f,
     c->residual = o.residual;
     c->converged = o.converged;
     c->fac_no_demand = o.n_fac_no_demand;
+    if (!o.converged)
+        am_warn(m->warn,
+                "set '%s', measure '%s': the capacity-constrained allocation "
+                "did not converge in %d rounds (residual %.2g, tolerance "
+                "%g); the allocation of the last round is written",
+                f->name, m->s->measures[k].name, o.iterations, o.residual,
+                AM_ALLOC_TOLERANCE);
     /* the registry's D_j / ratio columns are not this measure's: NaN */
     double *dem = r->site_demand + (size_t)k * (size_t)r->n_sites;
     double *ratio = r->site_ratio + (size_t)k * (size_t)r->n_sites;
@@ -155,10 +161,13 @@ am_status am_cover_summary(const am_results *res, am_set_summary *ss)
     ss->cov_residual = am_alloc_array(nm, sizeof(double));
     ss->cov_iterations = am_alloc_array(nm, sizeof(int32_t));
     ss->cov_converged = am_alloc_array(nm, sizeof(int32_t));
+    ss->cov_persons_per_capacity = am_alloc_array(nm, sizeof(double));
+    ss->cov_allocation = am_alloc_array(nm, sizeof(char *));
     if (ss->cov_served == NULL || ss->cov_beyond == NULL ||
         ss->cov_none == NULL || ss->cov_off == NULL ||
         ss->cov_residual == NULL || ss->cov_iterations == NULL ||
-        ss->cov_converged == NULL) {
+        ss->cov_converged == NULL || ss->cov_persons_per_capacity == NULL ||
+        ss->cov_allocation == NULL) {
         am_cover_summary_free(ss);
         return AM_ERR_NOMEM;
     }
@@ -171,6 +180,10 @@ am_status am_cover_summary(const am_results *res, am_set_summary *ss)
         ss->cov_residual[k] = c != NULL ? c->residual : NAN;
         ss->cov_iterations[k] = c != NULL ? c->iterations : -1;
         ss->cov_converged[k] = c != NULL ? c->converged : -1;
+        ss->cov_persons_per_capacity[k] =
+            c != NULL ? res->plans[k].persons_per_capacity : NAN;
+        ss->cov_allocation[k] =
+            c != NULL ? am_allocation_name(res->plans[k].allocation) : NULL;
     }
     return AM_OK;
 }
@@ -184,6 +197,10 @@ void am_cover_summary_free(am_set_summary *ss)
     am_free(ss->cov_residual);
     am_free(ss->cov_iterations);
     am_free(ss->cov_converged);
+    am_free(ss->cov_persons_per_capacity);
+    am_free(ss->cov_allocation);
+    ss->cov_persons_per_capacity = NULL;
+    ss->cov_allocation = NULL;
     ss->cov_served = ss->cov_beyond = ss->cov_none = ss->cov_off = NULL;
     ss->cov_residual = NULL;
     ss->cov_iterations = ss->cov_converged = NULL;

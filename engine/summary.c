@@ -30,6 +30,9 @@ static void cover_lines(const am_run_summary *r, const am_set_summary *s, int m,
     if (s->cov_served == NULL || isnan(s->cov_served[m]))
         return;
     const double pop = r->pop_total;
+    fprintf(f, "      %s allocation, %g persons per unit of capacity\n",
+            s->cov_allocation[m] != NULL ? s->cov_allocation[m] : "",
+            s->cov_persons_per_capacity[m]);
     fprintf(f,
             "      served %s (%.1f %%), within reach beyond capacity %s "
             "(%.1f %%), not within reach %s (%.1f %%), off network %s "

@@ -554,6 +554,8 @@ typedef struct am_set_summary {
     int32_t *cov_iterations;
     double *cov_residual;
     int32_t *cov_converged;
+    double *cov_persons_per_capacity;
+    const char **cov_allocation; /* static names; NULL for the others */
 } am_set_summary;
 
 /* A zone layer for equity (issue 9): its zones and the cells in none. */
