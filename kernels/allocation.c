@@ -36,8 +36,11 @@
  *    below the tolerance (default 1e-9), or the iteration cap (default
  *    1000) is reached (reported: iterations, residual, converged). The
  *    damping keeps the plain iteration g <- G(g) from oscillating (a full
- *    facility's G falls as its g rises). The balancing of the shares by a
- *    per-destination factor follows the balancing factors of spatial
+ *    facility's G falls as its g rises); in log g the damped map is a
+ *    contraction with factor 1/2 (its Jacobian rows are M_j / 2, M
+ *    row-stochastic, or e_j / 2: docs/coverage.md), so the fixed point is
+ *    unique and the change at least halves every round. The balancing of the
+ * shares by a per-destination factor follows the balancing factors of spatial
  *    interaction models (Wilson 1967, "A statistical theory of spatial
  *    distribution models", Transportation Research 1:253-269), with the
  *    destination constraint an upper bound (the capacity) rather than an

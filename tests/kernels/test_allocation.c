@@ -476,7 +476,10 @@ static void check_oracle(const inst *x, am_alloc_method method, const double *w,
     oracle(x, method, w, L, k, &o);
     const double tol = method == AM_ALLOC_PROPORTIONAL ? 1e-12 : 1e-7;
     if (method == AM_ALLOC_FIXED_POINT) {
+        /* a contraction with factor 1/2 in log g (docs/coverage.md):
+           from a change under 750 to 1e-9 in about 40 rounds */
         assert_int_equal(r.o.converged, 1);
+        assert_true(r.o.iterations <= 60);
         assert_true(abs(r.o.iterations - o.o.iterations) <= 1);
     }
     for (int32_t j = 0; j < x->n_fac; j++) {
