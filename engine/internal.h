@@ -195,6 +195,8 @@ struct am_sites {
     int scenario_set;
 };
 
+typedef struct am_cover am_cover; /* below */
+
 /* One site set's answers (engine/results.c). */
 struct am_results {
     const am_sites *sites; /* borrowed */
@@ -231,6 +233,9 @@ struct am_results {
        ([n_measures]); the others are not computed (access NaN, flag
        AM_FCA_CELL_OFF, mean NaN), not written, skipped by equity */
     uint8_t *measure_on;
+    /* issue 9, capacity_coverage (engine/coverage.c): [n_measures], NULL
+       for the other measures */
+    am_cover **cover;
 };
 
 /*
@@ -352,6 +357,26 @@ void am_equity_destroy(am_equity *q);
 
 /* The equity statistics of r (computed, borrowed arrays of m and r) into
  * r->equity; nothing when m's scenario asks for none. */
+/* issue 9, capacity_coverage (engine/coverage.c): measure k of r from the
+ * pairs, into r's access, flag and site arrays and r->cover[k]. */
+struct am_cover {
+    double *served, *beyond, *none;              /* [n_cells] */
+    double *demand, *served_fac, *excess, *util; /* [n_sites] */
+    double total_served, total_beyond, total_none, total_off;
+    int iterations;
+    double residual;
+    int converged;
+    int32_t fac_no_demand;
+};
+am_status am_cover_measure(const am_model *m, const am_sites *f,
+                           const am_fca_pairs *pairs, int k, int threads,
+                           am_results *r, am_error *err);
+void am_cover_free(am_results *r);
+/* The run summary's capacity coverage figures of set results res (NULL
+ * arrays when it has no capacity_coverage measure); AM_ERR_NOMEM. */
+am_status am_cover_summary(const am_results *res, am_set_summary *ss);
+void am_cover_summary_free(am_set_summary *ss);
+
 am_status am_equity_compute(const am_model *m, int threads, am_results *r,
                             am_error *err);
 

@@ -30,6 +30,7 @@
 #include "kernels/catchment.h"
 #include "kernels/decay.h"
 #include "kernels/demand.h"
+#include "kernels/allocation.h"
 #include "kernels/fca.h"
 #include "outputs/zone_csv.h"
 
@@ -283,6 +284,32 @@ static am_status check_finite(matrix_ctx *c, const char *what, const double *v,
     return AM_OK;
 }
 
+/* issue 9, capacity_coverage in a matrix run: the share of each demand
+ * zone's population served (kernels/allocation.h), into c->values[k]; the
+ * counts the summary wants into out. */
+static am_status matrix_cover(matrix_ctx *c, const am_fca_pairs *pairs,
+                              const am_measure_plan *plan,
+                              const am_fca_measure *fm, int k, am_fca_out *out)
+{
+    am_alloc_params a = {plan->allocation == AM_ALLOCATION_PROPORTIONAL
+                             ? AM_ALLOC_PROPORTIONAL
+                             : AM_ALLOC_FIXED_POINT,
+                         fm->w,
+                         fm->limit_ds,
+                         plan->persons_per_capacity,
+                         0.0,
+                         0};
+    am_alloc_out o;
+    memset(&o, 0, sizeof o);
+    o.share = c->values[k];
+    o.flag = out->cell_flag; /* for the diagnostics */
+    am_status rc = am_alloc_run(&a, pairs, am_zone_table_values(c->supply),
+                                c->threads, &o, c->err);
+    out->n_cells_none = o.n_cells_none;
+    out->n_fac_no_demand = o.n_fac_no_demand;
+    return rc;
+}
+
 /* Measure k into c->values[k]; w: scratch of cat->limit_ds + 1; flag
  * [zones_demand], dem and ratio [zones_supply]: scratch for the
  * diagnostics (issue 9). */
@@ -309,8 +336,11 @@ static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
     out.cell_flag = flag;
     out.fac_demand = dem;
     out.fac_ratio = ratio;
-    rc = am_fca_measure_run(&fm, pairs, am_zone_table_values(c->supply),
-                            c->threads, &out, c->err);
+    if (fm.method == AM_FCA_ALLOCATION) /* issue 9: share served */
+        rc = matrix_cover(c, pairs, plan, &fm, k, &out);
+    else
+        rc = am_fca_measure_run(&fm, pairs, am_zone_table_values(c->supply),
+                                c->threads, &out, c->err);
     if (rc == AM_OK)
         rc = check_finite(c, c->sum->measure_names[k], c->values[k],
                           fm.method == AM_FCA_NTH_NEAREST);

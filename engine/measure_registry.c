@@ -27,6 +27,9 @@
  *    competitive accessibility. PLoS ONE 18(1):e0278468.
  *  - Gravity potential: Hansen WG (1959) How accessibility shapes land
  *    use. Journal of the American Institute of Planners 25(2):73-76.
+ *  - Capacity-aware coverage (kernels/allocation.c, docs/coverage.md):
+ *    balanced FCA shares (Paez et al. 2019), proportional or balanced to a
+ *    capacity-constrained fixed point.
  */
 #include "engine/measure_registry.h"
 
@@ -133,6 +136,18 @@ static const am_measure_info table[] = {
      "the n-th smallest t_ij over the facilities within the threshold "
      "(ties count as distinct facilities)",
      "travel time along the road network (demand -> facility)"},
+    {AM_MEASURE_TYPE_CAPACITY_COVERAGE, "capacity_coverage", AM_FCA_ALLOCATION,
+     AM_MP_THRESHOLD | AM_MP_DECAY | AM_MP_PERSONS | AM_MP_ALLOCATION, 0,
+     AM_DECAY_ANY, AM_DECAY_STEP, AM_DECAY_STEP, 0,
+     "share of the cell's population served within capacity", "1",
+     "a_ij = f(t_ij) g_j / sum_l f(t_il) g_l; D_j = sum_i P_i a_ij; "
+     "sigma_j = min(1, k S_j / D_j); served_i = P_i sum_j a_ij sigma_j; "
+     "value = served_i / P_i; proportional: g = 1; fixed_point: g_j = "
+     "min(1, k S_j / D_j(g)) (docs/coverage.md)",
+     "Paez A, Higgins CD, Vivona SF (2019) Demand and level of service "
+     "inflation in floating catchment area (FCA) methods. PLoS ONE "
+     "14(6):e0218773 (the shares); accessim docs/coverage.md (the "
+     "capacity-constrained fixed point)"},
 };
 #define N_TYPES ((int)(sizeof table / sizeof table[0]))
 
@@ -183,7 +198,7 @@ int am_measure_has_supply_identity(const am_measure_info *info)
 const char *am_measure_type_list(void)
 {
     return "2sfca, e2sfca, kd2sfca, 3sfca, m2sfca, bfca, spav, gravity, "
-           "cumulative, nearest_n";
+           "cumulative, nearest_n, capacity_coverage";
 }
 
 static const char *closest(const char *name, const char *const *names, int n)
@@ -365,6 +380,11 @@ am_status am_measure_plan_of(const am_measure_spec *ms,
     out->info = info;
     out->alpha = ms->alpha > 0.0 ? ms->alpha : 1.0;
     out->n = ms->n > 0 ? ms->n : 1;
+    out->persons_per_capacity =
+        ms->persons_per_capacity > 0.0 ? ms->persons_per_capacity : 1.0;
+    out->allocation = ms->allocation != AM_ALLOCATION_DEFAULT
+                          ? ms->allocation
+                          : AM_ALLOCATION_FIXED_POINT;
     if (ms->decay.type != AM_DECAY_KIND_NONE)
         decay_from_spec(&ms->decay, &out->decay);
     else if (ms->threshold_min > 0.0 && info->threshold_decay != 0) {
@@ -430,4 +450,35 @@ void am_measure_plan_describe(const am_measure_plan *p, char *buf, size_t n)
                          : "");
     ADD("%s", "");
 #undef ADD
+}
+
+/* ---- issue 9, capacity_coverage's allocation ---------------------------- */
+
+static const char *const allocation_names[] = {NULL, "proportional",
+                                               "fixed_point"};
+#define N_ALLOCATIONS                                                          \
+    ((int)(sizeof allocation_names / sizeof allocation_names[0]))
+
+am_allocation_kind am_allocation_named(const char *name)
+{
+    for (int i = 1; name != NULL && i < N_ALLOCATIONS; i++)
+        if (strcmp(allocation_names[i], name) == 0)
+            return (am_allocation_kind)i;
+    return AM_ALLOCATION_DEFAULT;
+}
+
+const char *am_allocation_name(am_allocation_kind a)
+{
+    return (int)a >= 1 && (int)a < N_ALLOCATIONS ? allocation_names[a]
+                                                 : "fixed_point";
+}
+
+const char *am_allocation_list(void)
+{
+    return "proportional, fixed_point";
+}
+
+const char *am_allocation_suggest(const char *name)
+{
+    return closest(name, allocation_names, N_ALLOCATIONS);
 }

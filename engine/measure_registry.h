@@ -21,7 +21,10 @@ enum {
     AM_MP_THRESHOLD = 1 << 0, /* threshold_min */
     AM_MP_DECAY = 1 << 1,     /* decay */
     AM_MP_ALPHA = 1 << 2,     /* alpha */
-    AM_MP_N = 1 << 3          /* n */
+    AM_MP_N = 1 << 3,         /* n */
+    /* issue 9, capacity_coverage */
+    AM_MP_PERSONS = 1 << 4,   /* persons_per_capacity */
+    AM_MP_ALLOCATION = 1 << 5 /* allocation */
 };
 
 /* The decay a type accepts through `decay` (bits of 1 << am_decay_type). */
@@ -107,6 +110,10 @@ typedef struct am_measure_plan {
     int truncated;
     double alpha; /* SPAV, default 1 */
     int n;        /* NEAREST_N, default 1 */
+    /* issue 9, capacity_coverage: k (default 1) and the allocation
+       (default fixed_point) */
+    double persons_per_capacity;
+    am_allocation_kind allocation;
 } am_measure_plan;
 
 am_status am_measure_plan_of(const am_measure_spec *ms,
@@ -123,5 +130,12 @@ void am_measure_plan_describe(const am_measure_plan *p, char *buf, size_t n);
  * one-line reason naming the parameter ("beta must be > 0").
  */
 const char *am_decay_spec_problem(const am_decay_spec *d);
+
+/* issue 9, capacity_coverage's allocation by name ("fixed_point"; 0 when
+ * unknown), its name, the list and the closest name within 2 edits. */
+am_allocation_kind am_allocation_named(const char *name);
+const char *am_allocation_name(am_allocation_kind a); /* default: fixed_point */
+const char *am_allocation_list(void);
+const char *am_allocation_suggest(const char *name);
 
 #endif /* AM_MEASURE_REGISTRY_H */

@@ -19,6 +19,9 @@
  *    (GDAL's OSM driver dominates: about 80 MiB above the base for the
  *    3.4 MB Comoros extract); other formats are larger on disk per road,
  *    so it over-estimates for them;
+ *  - per capacity_coverage measure and set (issue 9): the split per cell
+ *    (served, beyond, not within reach: 24) and the allocation's two sums
+ *    (16), and three more rasters;
  *  - 32 MiB for the process, GDAL, PROJ and HDF5.
  * Facility catchments are not counted (they depend on the network's
  * reach, to the deepest measure's limit, which may exceed the largest
@@ -49,6 +52,8 @@
  * distance are not stored, deflate shrinks the rest: an upper bound). */
 #define SURFACE_BYTES_PER_COLUMN (64 * 68)
 #define SURFACE_OUTPUT_BYTES_PER_CELL 4
+#define CELL_BYTES_PER_COVER (24 + 16)
+#define RASTERS_PER_COVER 3
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -83,6 +88,16 @@ static uint64_t n_rasters(uint64_t sets, uint64_t meas)
     return sat_add(1, sat_mul(sets, sat_add(2, sat_mul(2, meas))));
 }
 
+/* issue 9: bytes per populated cell of the capacity_coverage measures,
+ * held and written. */
+static uint64_t cover_per_cell(const am_memory_inputs *in)
+{
+    const uint64_t n =
+        sat_mul(nonneg(in->n_sets), nonneg(in->n_cover_measures));
+    return sat_mul(n, CELL_BYTES_PER_COVER +
+                          RASTERS_PER_COVER * OUTPUT_BYTES_PER_CELL);
+}
+
 int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap)
 {
     am_memory_inputs none = *in;
@@ -94,6 +109,7 @@ int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap)
     uint64_t per =
         sat_add(per_cell_bytes(sets, meas),
                 sat_mul(n_rasters(sets, meas), OUTPUT_BYTES_PER_CELL));
+    per = sat_add(per, cover_per_cell(in));
     uint64_t n = (cap - e.total) / (per > 0 ? per : 1);
     return n > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)n;
 }
@@ -121,6 +137,7 @@ am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
             sat_mul(sets, sat_mul(sat_mul(nonneg(in->nx), nonneg(in->ny)),
                                   SURFACE_OUTPUT_BYTES_PER_CELL)));
     }
+    e.cells = sat_add(e.cells, sat_mul(cells, cover_per_cell(in)));
     e.total = sat_add(sat_add(sat_add(e.base, e.network), e.grid),
                       sat_add(e.cells, e.output));
     return e;

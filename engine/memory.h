@@ -22,6 +22,9 @@ typedef struct am_memory_inputs {
     int32_t n_sets;      /* facility sets */
     int32_t n_measures;  /* measures per set */
     int32_t surface;     /* issue 9: 1 when every set writes its surface */
+    /* issue 9: of those, capacity_coverage measures (their split per cell,
+       three more rasters) */
+    int32_t n_cover_measures;
 } am_memory_inputs;
 
 /* The estimate, in bytes, by part. */

@@ -153,6 +153,9 @@ static am_status memory_check(am_model *m, am_error *err)
     in.n_sets = s->n_facility_sets;
     in.n_measures = s->n_measures;
     in.surface = s->surface; /* issue 9 */
+    for (int k = 0; k < s->n_measures; k++) /* issue 9 */
+        in.n_cover_measures +=
+            s->measures[k].type == AM_MEASURE_TYPE_CAPACITY_COVERAGE;
     if (m->pop != NULL) {
         in.nx = m->pop->grid.nx;
         in.ny = m->pop->grid.ny;

@@ -137,6 +137,7 @@ void am_results_destroy(am_results *r)
     am_free(r->measure_on);
     am_equity_destroy(r->equity);
     am_diagnostics_destroy(r->diag);
+    am_cover_free(r);
     am_free(r);
 }
 
@@ -289,6 +290,50 @@ static am_status measure_diagnostics(const am_model *m, const am_sites *f,
     return am_diag_measure(&in, &r->diag->m[k], err);
 }
 
+/*
+ * issue 9, capacity_coverage: what measures() does after each measure, and
+ * its diagnostics: the split conserves the population (served + beyond
+ * capacity + not in reach + off network = the populated cells' people)
+ * and the cells' served persons are the facilities' (sum_i served_i =
+ * sum_j min(D_j, k S_j)); either failing beyond rounding is a bug.
+ */
+static am_status cover_done(const am_model *m, const am_sites *f, int threads,
+                            am_results *r, int k, am_error *err)
+{
+    const am_cover *c = r->cover[k];
+    r->fac_no_demand[k] = -1;
+    r->pop_none[k] = c->total_none;
+    am_status rc = measure_diagnostics(m, f, r, k, 0, -1, c->total_none, err);
+    if (rc != AM_OK)
+        return rc;
+    double pop = 0.0, fac = 0.0; /* in cell and facility order */
+    for (int32_t i = 0; i < r->n_cells; i++)
+        pop += m->demand->pop[i];
+    for (int32_t j = 0; j < r->n_sites; j++)
+        fac += c->served_fac[j];
+    am_measure_diagnostics *d = &r->diag->m[k];
+    const double tol =
+        am_diag_tolerance((int64_t)r->n_cells + (int64_t)r->n_sites);
+    double rel1 = 0.0, rel2 = 0.0;
+    rc = am_diag_identity_check(f->name, m->s->measures[k].name,
+                                "served + beyond capacity + not in reach + "
+                                "off network = population",
+                                c->total_served + c->total_beyond +
+                                    c->total_none + c->total_off,
+                                pop, tol, &rel1, err);
+    if (rc == AM_OK)
+        rc = am_diag_identity_check(
+            f->name, m->s->measures[k].name,
+            "sum_i served_i = sum_j min(D_j, k S_j)", c->total_served, fac,
+            tol, &rel2, err);
+    if (rc != AM_OK)
+        return rc;
+    d->identity = 1;
+    d->relative_difference = rel1 > rel2 ? rel1 : rel2;
+    d->tolerance = tol;
+    return measure_summary(m, threads, r, k, err);
+}
+
 /* Every measure from the pairs (built here at limit_ds, freed). */
 static am_status measures(const am_model *m, const am_sites *f, int threads,
                           const am_catchments *rows, uint32_t limit_ds,
@@ -320,6 +365,12 @@ static am_status measures(const am_model *m, const am_sites *f, int threads,
             continue;
         }
         const uint32_t lim = am_minutes_to_ds(pl->limit_min);
+        if (pl->info->method == AM_FCA_ALLOCATION) { /* engine/coverage.c */
+            rc = am_cover_measure(m, f, pairs, k, threads, r, err);
+            if (rc == AM_OK)
+                rc = cover_done(m, f, threads, r, k, err);
+            continue;
+        }
         am_decay_table(&pl->decay, lim, w);
         am_fca_measure fm = {pl->info->method, w, lim, pl->alpha, pl->n};
         double *dem = r->site_demand + (size_t)k * (size_t)n_fac;

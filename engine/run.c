@@ -269,6 +269,7 @@ void am_run_summary_destroy(am_run_summary *r)
                  r->sets[k].measure_decays != NULL && m < r->n_measures; m++)
                 am_free(r->sets[k].measure_decays[m]);
             am_free(r->sets[k].measure_decays);
+            am_cover_summary_free(&r->sets[k]); /* issue 9 */
         }
         am_free(r->sets);
     }
@@ -487,6 +488,8 @@ static am_status summary_fill(am_run_ctx *c)
                 return am_error_set(c->err, AM_ERR_NOMEM, NULL,
                                     "out of memory");
         }
+        if (am_cover_summary(res, ss) != AM_OK) /* issue 9 */
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
         const am_equity *q = res->equity; /* issue 9: overall, row 0 */
         if (q != NULL) {
             ss->equity_gini = am_calloc_array((size_t)r->n_measures + 1,

@@ -283,7 +283,7 @@ am_status am_scenario_set_cutoffs(am_scenario *s, int n, const double *minutes)
 /* Datasets of every set group (engine write_set), not measure names. */
 static const char *const reserved_measure_names[] = {
     "nearest_time_min", "nearest_facility", "facilities", "coverage", "reach",
-    "per_person",       "surface_time_min", NULL};
+    "per_person",       "surface_time_min", "coverage_split",   NULL};
 
 const char *am_scenario_name_problem(const char *name, int is_measure)
 {
@@ -600,6 +600,33 @@ static am_status check_measure(am_scenario *s, int i, am_error *err)
         return measure_err(s, i, err,
                            "'measures[%d].n' must be from 1 to %d (got %d)", i,
                            AM_NEAREST_N_MAX, m->n);
+    /* issue 9, capacity_coverage (docs/coverage.md) */
+    if (m->persons_per_capacity != 0.0 && !(info->takes & AM_MP_PERSONS))
+        return measure_err(s, i, err,
+                           "'measures[%d]': type %s takes no "
+                           "persons_per_capacity (capacity_coverage only)",
+                           i, info->name);
+    if (m->persons_per_capacity != 0.0 &&
+        !(isfinite(m->persons_per_capacity) && m->persons_per_capacity > 0.0 &&
+          m->persons_per_capacity <= AM_PERSONS_PER_CAPACITY_MAX))
+        return measure_err(s, i, err,
+                           "'measures[%d].persons_per_capacity' must be > 0 "
+                           "and <= %g (got %g)",
+                           i, AM_PERSONS_PER_CAPACITY_MAX,
+                           m->persons_per_capacity);
+    if (m->allocation != AM_ALLOCATION_DEFAULT &&
+        !(info->takes & AM_MP_ALLOCATION))
+        return measure_err(s, i, err,
+                           "'measures[%d]': type %s takes no allocation "
+                           "(capacity_coverage only)",
+                           i, info->name);
+    if (m->allocation != AM_ALLOCATION_DEFAULT &&
+        m->allocation != AM_ALLOCATION_PROPORTIONAL &&
+        m->allocation != AM_ALLOCATION_FIXED_POINT)
+        return measure_err(s, i, err,
+                           "'measures[%d].allocation': unknown allocation %d "
+                           "(expected one of: %s)",
+                           i, (int)m->allocation, am_allocation_list());
     if (m->name == NULL) {
         am_status rc = default_measure_name(s, i, err);
         if (rc != AM_OK)

@@ -44,6 +44,9 @@
  * nearest_n's n in [1, AM_NEAREST_N_MAX]. */
 #define AM_ALPHA_MAX 10.0
 #define AM_NEAREST_N_MAX 1000
+/* capacity_coverage's persons_per_capacity in (0, AM_PERSONS_PER_CAPACITY_MAX]
+ */
+#define AM_PERSONS_PER_CAPACITY_MAX 1e9
 /* A speed zone's multiplier (issue 7): > 0 and at most this (the same
  * limit as inputs/zones.h's AM_ZONE_MULTIPLIER_MAX). */
 #define AM_SPEED_ZONE_MULTIPLIER_MAX 100.0

@@ -141,7 +141,9 @@ static const char *const facility_keys[] = {"name",
                                             "measures",
                                             NULL};
 static const char *const measure_keys[] = {
-    "name", "type", "threshold_min", "decay", "alpha", "n", NULL};
+    "name",  "type", "threshold_min",        "decay",
+    "alpha", "n",    "persons_per_capacity", "allocation",
+    NULL};
 /* decay mappings (issue 9), in the order of the AM_DK_* bits */
 static const char *const decay_keys[] = {"type",       "cutoff_min", "zones",
                                          "sigma_min",  "beta",       "t_min",
@@ -157,6 +159,8 @@ static const num_range range_percent = {0.0, 100.0, 0, " (percent)"};
 static const num_range range_level = {-1e300, 1e300, 0, ""};
 static const num_range range_beta = {0.0, 1e6, 1, ""};
 static const num_range range_alpha = {0.0, AM_ALPHA_MAX, 1, ""};
+static const num_range range_persons = {0.0, AM_PERSONS_PER_CAPACITY_MAX, 1,
+                                        " persons per unit of capacity"};
 static const num_range range_minutes0 = {0.0, AM_MAX_CUTOFF_MIN, 0,
                                          " minutes (24 h)"};
 static const num_range range_weight = {0.0, 1.0, 0, ""};
@@ -1421,6 +1425,30 @@ static am_status not_taken(const parse_ctx *c, const yaml_node_t *n,
                 info->name, key, hint);
 }
 
+/* issue 9: capacity_coverage's allocation (a name, with did you mean). */
+static am_status parse_allocation(const parse_ctx *c, const yaml_node_t *n,
+                                  const char *where, am_measure_spec *m)
+{
+    const yaml_node_t *a = lookup(c, n, "allocation");
+    if (a == NULL)
+        return AM_OK;
+    char path[AM_KEY_MAX];
+    const char *t = NULL;
+    key_path(path, sizeof path, where, "allocation");
+    am_status rc = scalar_string(c, a, path, &t);
+    if (rc != AM_OK)
+        return rc;
+    m->allocation = am_allocation_named(t);
+    if (m->allocation != AM_ALLOCATION_DEFAULT)
+        return AM_OK;
+    const char *close = am_allocation_suggest(t);
+    char hint[96] = "";
+    if (close != NULL)
+        snprintf(hint, sizeof hint, "; did you mean '%s'?", close);
+    return perr(c, a, "'%s': unknown allocation '%s' (expected one of: %s)%s",
+                path, t, am_allocation_list(), hint);
+}
+
 /* Needs the cutoffs already parsed (threshold default). */
 static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
                                const char *where, am_measure_spec *m)
@@ -1471,6 +1499,13 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
         return not_taken(c, n, where, info, "alpha", " (spav only)");
     if (lookup(c, n, "n") != NULL && !(info->takes & AM_MP_N))
         return not_taken(c, n, where, info, "n", " (nearest_n only)");
+    if (lookup(c, n, "persons_per_capacity") != NULL &&
+        !(info->takes & AM_MP_PERSONS))
+        return not_taken(c, n, where, info, "persons_per_capacity",
+                         " (capacity_coverage only)");
+    if (lookup(c, n, "allocation") != NULL && !(info->takes & AM_MP_ALLOCATION))
+        return not_taken(c, n, where, info, "allocation",
+                         " (capacity_coverage only)");
     if (thr != NULL && decay != NULL)
         return perr(c, decay,
                     "'%s': give threshold_min or decay, not both "
@@ -1487,6 +1522,11 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
         rc = get_double(c, n, where, "alpha", &range_alpha, &m->alpha);
     if (rc == AM_OK)
         rc = get_int(c, n, where, "n", 1, AM_NEAREST_N_MAX, &m->n);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "persons_per_capacity", &range_persons,
+                        &m->persons_per_capacity);
+    if (rc == AM_OK)
+        rc = parse_allocation(c, n, where, m);
     if (rc != AM_OK || decay != NULL || !(info->takes & AM_MP_THRESHOLD) ||
         info->default_decay == AM_DECAY_ZONES)
         return rc;

@@ -21,6 +21,32 @@ static double pct(double part, double whole)
     return whole > 0 ? 100.0 * part / whole : 0.0;
 }
 
+/* issue 9, capacity_coverage: the split of the population (the four
+ * figures add up to the population) and how the allocation ended. */
+static void cover_lines(const am_run_summary *r, const am_set_summary *s, int m,
+                        FILE *f)
+{
+    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], c[AM_COUNT_BUF], d[AM_COUNT_BUF];
+    if (s->cov_served == NULL || isnan(s->cov_served[m]))
+        return;
+    const double pop = r->pop_total;
+    fprintf(f, "      %s allocation, %g persons per unit of capacity\n",
+            s->cov_allocation[m] != NULL ? s->cov_allocation[m] : "",
+            s->cov_persons_per_capacity[m]);
+    fprintf(f,
+            "      served %s (%.1f %%), within reach beyond capacity %s "
+            "(%.1f %%), not within reach %s (%.1f %%), off network %s "
+            "(%.1f %%)\n",
+            thousands(s->cov_served[m], a), pct(s->cov_served[m], pop),
+            thousands(s->cov_beyond[m], b), pct(s->cov_beyond[m], pop),
+            thousands(s->cov_none[m], c), pct(s->cov_none[m], pop),
+            thousands(s->cov_off[m], d), pct(s->cov_off[m], pop));
+    if (s->cov_iterations[m] > 0)
+        fprintf(f, "      fixed point: %s after %d rounds (residual %.2g)\n",
+                s->cov_converged[m] ? "converged" : "NOT converged",
+                (int)s->cov_iterations[m], s->cov_residual[m]);
+}
+
 /*
  * Measure m of set s: its mean and median as today (ratio methods in
  * capacity per person, with the identity sum P A = sum S where it holds:
@@ -80,6 +106,7 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
     if (s->equity_gini != NULL) /* issue 9 */
         fprintf(f, "      equity overall: Gini %.4g, Palma ratio %.4g\n",
                 s->equity_gini[m], s->equity_palma[m]);
+    cover_lines(r, s, m, f); /* issue 9 */
 }
 
 /* "45 m", "1.2 km": a snap distance. */

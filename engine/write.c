@@ -15,6 +15,7 @@
 #include "engine/referral.h"
 #include "engine/scenario.h"
 #include "engine/sysinfo.h"
+#include "kernels/allocation.h"
 #include "outputs/results_file.h"
 
 _Static_assert(AM_NAME_MAX <= AM_RF_NAME_MAX,
@@ -282,6 +283,40 @@ static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
     d->cutoffs_min = res->cutoffs_min;
     d->pop_within = res->pop_within;
     d->moves = moves_desc(&set->moves);
+}
+
+/* issue 9, capacity_coverage: set k's measures' splits into cv (caller-
+ * allocated, [n_measures]) and their descriptions ms. */
+static void describe_cover(const am_write_request *w, int k, am_rf_measure *ms,
+                           am_rf_coverage *cv)
+{
+    const am_results *res = w->results[k];
+    for (int m = 0; res->cover != NULL && m < res->n_measures; m++) {
+        const am_cover *c = res->cover[m];
+        if (c == NULL)
+            continue;
+        const am_measure_plan *pl = &res->plans[m];
+        am_rf_coverage *d = &cv[m];
+        d->served = c->served;
+        d->beyond = c->beyond;
+        d->none = c->none;
+        d->demand = c->demand;
+        d->served_fac = c->served_fac;
+        d->excess = c->excess;
+        d->util = c->util;
+        d->total_served = c->total_served;
+        d->total_beyond = c->total_beyond;
+        d->total_none = c->total_none;
+        d->total_off = c->total_off;
+        d->persons_per_capacity = pl->persons_per_capacity;
+        d->allocation = am_allocation_name(pl->allocation);
+        d->iterations = c->iterations;
+        d->residual = c->residual;
+        d->converged = c->converged;
+        d->tolerance = AM_ALLOC_TOLERANCE;
+        d->max_iterations = AM_ALLOC_MAX_ITERATIONS;
+        ms[m].coverage = d;
+    }
 }
 
 /* ---- equity tables (issue 9) ---------------------------------------- */
@@ -910,9 +945,11 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     eq_set *eq = am_calloc_array((size_t)n_sets, sizeof *eq);
     dg_set *dg = am_calloc_array((size_t)n_sets, sizeof *dg); /* issue 9 */
     am_surface **sf = am_calloc_array((size_t)n_sets, sizeof *sf);
+    am_rf_coverage *cov = /* issue 9, capacity_coverage */
+        am_calloc_array((size_t)n_sets * (size_t)n_measures, sizeof *cov);
     am_status rc = AM_OK;
     if (sets == NULL || ms == NULL || text == NULL || zones == NULL ||
-        eq == NULL || dg == NULL || sf == NULL) {
+        eq == NULL || dg == NULL || sf == NULL || cov == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
@@ -932,6 +969,8 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     for (int k = 0; k < n_sets; k++) {
         describe_set(w, k, ms + (size_t)k * (size_t)n_measures,
                      text + (size_t)k * (size_t)n_measures, &sets[k]);
+        describe_cover(w, k, ms + (size_t)k * (size_t)n_measures,
+                       cov + (size_t)k * (size_t)n_measures);
         if (rc == AM_OK)
             rc = eq_build(w, k, &eq[k], err);
         sets[k].n_equity = eq[k].n_tables;
@@ -1013,6 +1052,7 @@ done:
     for (int k = 0; dg != NULL && k < n_sets; k++)
         dg_free(&dg[k]);
     am_free(dg);
+    am_free(cov);
     am_free(sets);
     am_free(ms);
     am_free(text);

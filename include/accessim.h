@@ -231,8 +231,18 @@ typedef enum am_measure_type {
     AM_MEASURE_TYPE_SPAV,       /* spatial availability, Soukhov et al. 2023 */
     AM_MEASURE_TYPE_GRAVITY,    /* sum_j S_j f(t_ij) */
     AM_MEASURE_TYPE_CUMULATIVE, /* sum of S_j within threshold_min */
-    AM_MEASURE_TYPE_NEAREST_N   /* time to the n-th nearest facility */
+    AM_MEASURE_TYPE_NEAREST_N,  /* time to the n-th nearest facility */
+    /* issue 9: population served / beyond capacity / not within reach,
+       independent of the facilities' order (docs/coverage.md) */
+    AM_MEASURE_TYPE_CAPACITY_COVERAGE
 } am_measure_type;
+
+/* How capacity_coverage allocates people to facilities (docs/coverage.md). */
+typedef enum am_allocation_kind {
+    AM_ALLOCATION_DEFAULT = 0,  /* fixed_point */
+    AM_ALLOCATION_PROPORTIONAL, /* balanced FCA shares, one pass */
+    AM_ALLOCATION_FIXED_POINT   /* capacity-constrained shares, iterated */
+} am_allocation_kind;
 
 /* Decay functions f(t), t in minutes (docs/scenario.md "Decay
  * functions"); the values mirror the engine's (kernels/decay.h). */
@@ -278,6 +288,10 @@ typedef struct am_measure_spec {
                             default (E2SFCA: Luo & Qi's zones) */
     double alpha;        /* SPAV's population exponent; 0: 1 */
     int n;               /* NEAREST_N: the n-th; 0: 1 */
+    /* issue 9, CAPACITY_COVERAGE: persons one unit of capacity serves
+       (> 0; 0: 1) and the allocation method */
+    double persons_per_capacity;
+    am_allocation_kind allocation;
 } am_measure_spec;
 
 /*
@@ -653,6 +667,17 @@ typedef struct am_set_summary {
     /* [n_measures] the decay in words as this set resolved it (a smooth
        decay without cutoff is truncated at the set's largest cutoff) */
     char **measure_decays;
+    /* issue 9, capacity_coverage, per measure [n_measures] (NaN, -1 for
+       the other measures; NULL when none): persons served, within reach
+       but beyond capacity, not within reach, off the network (the four
+       add up to the population), and the fixed point's rounds (0:
+       proportional), last residual and convergence (1, 0) */
+    double *cov_served, *cov_beyond, *cov_none, *cov_off;
+    int32_t *cov_iterations;
+    double *cov_residual;
+    int32_t *cov_converged;
+    double *cov_persons_per_capacity;
+    const char **cov_allocation; /* static names; NULL for the others */
 } am_set_summary;
 
 /* issue 9, tiers: referral times from the facilities of a lower set to
@@ -1069,6 +1094,28 @@ AM_API const double *am_results_site_ratio(const am_results *r, int measure);
 #define AM_RESULTS_REACH_OFF 2
 AM_API const uint8_t *am_results_reach(const am_results *r, int measure);
 AM_API int32_t am_results_sites_no_demand(const am_results *r, int measure);
+
+/*
+ * issue 9, capacity_coverage (docs/coverage.md): measure m's split of the
+ * population, borrowed. Per populated cell [am_model_cell_count]: persons
+ * served, within reach but beyond capacity, not within reach (all 0 off
+ * the network); per site [am_sites_count]: demand allocated D_j, persons
+ * served min(D_j, k S_j), excess max(0, D_j - k S_j), utilisation served /
+ * (k S_j) (NaN when S_j = 0). Returns 1 and fills *out when measure m is a
+ * capacity_coverage measure, else 0.
+ */
+typedef struct am_capacity_coverage {
+    const double *served, *beyond, *none;
+    const double *site_demand, *site_served, *site_excess, *site_utilisation;
+    double total_served, total_beyond, total_none, total_off;
+    int iterations;  /* fixed point rounds (0: proportional) */
+    double residual; /* the last round's largest relative change */
+    int converged;
+    double persons_per_capacity;
+    am_allocation_kind allocation;
+} am_capacity_coverage;
+AM_API int am_results_capacity_coverage(const am_results *r, int measure,
+                                        am_capacity_coverage *out);
 
 /* Population within each of the set's cutoffs (borrowed [n_cutoffs]): the
  * set's own cutoffs_min when it has them (issue 9, facility tiers), else

@@ -975,6 +975,8 @@ am_status am_fca_measure_run(const am_fca_measure *m, const am_fca_pairs *p,
         for (int32_t j = 0; j < n_fac; j++)
             D[j] = R[j] = NAN;
         break;
+    case AM_FCA_ALLOCATION: /* refused above: kernels/allocation.h */
+        break;
     }
 
     /* Flags: off the network, or nothing with W_ij > 0 within reach (T_i
@@ -1014,4 +1016,84 @@ done:
     am_free(w2);
     am_free(tn);
     return rc;
+}
+
+/* ---- issue 9, capacity-aware coverage ------------------------------------ */
+
+uint32_t am_fca_pairs_limit(const am_fca_pairs *p)
+{
+    return p->limit;
+}
+
+int32_t am_fca_pairs_n_fac(const am_fca_pairs *p)
+{
+    return p->c->n_rows;
+}
+
+const am_demand *am_fca_pairs_demand(const am_fca_pairs *p)
+{
+    return p->d;
+}
+
+int32_t am_fca_cell_facilities(const am_fca_pairs *p, int32_t i, uint32_t L,
+                               int32_t *fac, uint32_t *t)
+{
+    const am_demand *d = p->d;
+    const fca_rows *nr = &p->nr;
+    const int32_t v0 = d->link_node[AM_DEMAND_LINKS * i];
+    const int32_t v1 = d->link_node[AM_DEMAND_LINKS * i + 1];
+    const uint32_t o0 = d->link_offset_ds[AM_DEMAND_LINKS * i];
+    const uint32_t o1 = d->link_offset_ds[AM_DEMAND_LINKS * i + 1];
+    const int tb = nr->tbits;
+    const uint64_t tm = nr->tmask;
+    int64_t a = 0, a1 = 0, b = 0, b1 = 0;
+    int32_t n = 0;
+    if (L > p->limit)
+        L = p->limit;
+    if (v0 >= 0) {
+        a = nr->first[v0];
+        a1 = nr->first[v0 + 1];
+    }
+    if (v1 >= 0) {
+        b = nr->first[v1];
+        b1 = nr->first[v1 + 1];
+    }
+    while (a < a1 || b < b1) {
+        uint64_t j;
+        uint32_t tt;
+        if (a < a1 && b < b1) {
+            const uint64_t ka = fca_key(nr, a), kb = fca_key(nr, b);
+            const uint64_t ja = ka >> tb, jb = kb >> tb;
+            const uint32_t t0 = o0 + (uint32_t)(ka & tm);
+            const uint32_t t1 = o1 + (uint32_t)(kb & tm);
+            if (ja == jb) {
+                j = ja;
+                tt = t0 <= t1 ? t0 : t1;
+                a++;
+                b++;
+            } else if (ja < jb) {
+                j = ja;
+                tt = t0;
+                a++;
+            } else {
+                j = jb;
+                tt = t1;
+                b++;
+            }
+        } else if (a < a1) {
+            const uint64_t ka = fca_key(nr, a++);
+            j = ka >> tb;
+            tt = o0 + (uint32_t)(ka & tm);
+        } else {
+            const uint64_t kb = fca_key(nr, b++);
+            j = kb >> tb;
+            tt = o1 + (uint32_t)(kb & tm);
+        }
+        if (tt <= L) {
+            fac[n] = (int32_t)j;
+            t[n] = tt;
+            n++;
+        }
+    }
+    return n;
 }

@@ -87,7 +87,10 @@ typedef enum am_fca_method {
     AM_FCA_BFCA,      /* Paez, Higgins & Vivona 2019 */
     AM_FCA_SPAV,      /* spatial availability, Soukhov et al. 2023 */
     AM_FCA_GRAVITY,   /* sum_j S_j w[t_ij]; cumulative = step decay */
-    AM_FCA_NTH_NEAREST
+    AM_FCA_NTH_NEAREST,
+    /* issue 9, capacity-aware coverage: not a method of am_fca_measure_run
+       (which refuses it) but of kernels/allocation.h */
+    AM_FCA_ALLOCATION
 } am_fca_method;
 
 typedef struct am_fca_measure {
@@ -134,5 +137,21 @@ typedef struct am_fca_out {
 am_status am_fca_measure_run(const am_fca_measure *m, const am_fca_pairs *p,
                              const double *supply, int n_threads,
                              am_fca_out *out, am_error *err);
+
+/* ---- issue 9, capacity-aware coverage (kernels/allocation.c) ---------- */
+
+/* The pairs' limit (deciseconds), facility count and cell count. */
+uint32_t am_fca_pairs_limit(const am_fca_pairs *p);
+int32_t am_fca_pairs_n_fac(const am_fca_pairs *p);
+const am_demand *am_fca_pairs_demand(const am_fca_pairs *p);
+
+/*
+ * Cell i's facilities within L (<= the pairs' limit), each once at the
+ * cell's best link (as rowsum counts it): writes up to the pairs' facility
+ * count of (fac[k], t[k]) in ascending fac and returns how many (0 for an
+ * off-network cell).
+ */
+int32_t am_fca_cell_facilities(const am_fca_pairs *p, int32_t i, uint32_t L,
+                               int32_t *fac, uint32_t *t);
 
 #endif /* AM_FCA_H */

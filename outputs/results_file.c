@@ -584,6 +584,68 @@ static am_status write_per_person(rf_ctx *c, am_h5 *h, const am_rf_measure *ms,
     return rc;
 }
 
+/* issue 9, capacity_coverage: <g>/coverage_split/<measure>, a group with
+ * the totals and the fixed point's figures as attributes and three
+ * rasters of persons: served, beyond_capacity, not_in_reach. */
+static am_status write_coverage_split(rf_ctx *c, am_h5 *h,
+                                      const am_rf_measure *ms, const char *g)
+{
+    const am_rf_population *p = &c->d->population;
+    const am_rf_coverage *cv = ms->coverage;
+    char grp[OBJECT_MAX], path[OBJECT_MAX];
+    am_status rc =
+        put_name(c, grp, sizeof grp, "%s/coverage_split/%s", g, ms->name);
+    AM_TRY(am_h5_make_group(h, grp, c->err));
+    const double total = p->total;
+    const struct {
+        const char *name;
+        double v;
+    } tot[] = {{"served", cv->total_served},
+               {"beyond_capacity", cv->total_beyond},
+               {"not_in_reach", cv->total_none},
+               {"off_network", cv->total_off}};
+    for (int q = 0; rc == AM_OK && q < 4; q++) {
+        char an[64];
+        snprintf(an, sizeof an, "population_%s", tot[q].name);
+        AM_TRY(am_h5_attr_double(h, grp, an, tot[q].v, c->err));
+        snprintf(an, sizeof an, "percent_%s", tot[q].name);
+        AM_TRY(am_h5_attr_double(
+            h, grp, an, total > 0 ? 100.0 * tot[q].v / total : 0.0, c->err));
+    }
+    AM_TRY(am_h5_attr_string(h, grp, "allocation", or_empty(cv->allocation),
+                             c->err));
+    AM_TRY(am_h5_attr_double(h, grp, "persons_per_capacity",
+                             cv->persons_per_capacity, c->err));
+    AM_TRY(am_h5_attr_int64(h, grp, "iterations", cv->iterations, c->err));
+    AM_TRY(am_h5_attr_double(h, grp, "residual", cv->residual, c->err));
+    AM_TRY(am_h5_attr_int64(h, grp, "converged", cv->converged, c->err));
+    AM_TRY(am_h5_attr_double(h, grp, "tolerance", cv->tolerance, c->err));
+    AM_TRY(
+        am_h5_attr_int64(h, grp, "max_iterations", cv->max_iterations, c->err));
+    const struct {
+        const char *name;
+        const double *v;
+        const char *what;
+    } ras[] = {{"served", cv->served, "persons served within capacity"},
+               {"beyond_capacity", cv->beyond,
+                "persons within reach but beyond capacity"},
+               {"not_in_reach", cv->none,
+                "persons with no facility within reach (0 off the "
+                "network)"}};
+    for (int q = 0; rc == AM_OK && q < 3; q++) {
+        float *r = cells_f32(c, ras[q].v);
+        if (r == NULL)
+            return nomem(c);
+        am_h5_raster_info ai = {ras[q].what, "persons"};
+        rc = put_name(c, path, sizeof path, "%s/%s", grp, ras[q].name);
+        if (rc == AM_OK)
+            rc = am_h5_write_raster_sparse_f32(h, path, p->n_cells, p->cell, r,
+                                               AM_FILL_F32, &ai, c->err);
+        am_free(r);
+    }
+    return rc;
+}
+
 /* One raster per measure, with its method's attributes, its reach flags
  * in the group reach/ and (spatial availability) its value per person in
  * per_person/. */
@@ -593,7 +655,7 @@ static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
     const am_rf_population *p = &c->d->population;
     char path[OBJECT_MAX];
     am_status rc = AM_OK;
-    int reach = 0, per_person = 0;
+    int reach = 0, per_person = 0, split = 0;
     for (int32_t m = 0; rc == AM_OK && m < set->n_measures; m++) {
         const am_rf_measure *ms = &set->measures[m];
         float *r = cells_f32(c, ms->access);
@@ -630,6 +692,14 @@ static am_status write_set_measures(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                 per_person = 1;
             }
             AM_TRY(write_per_person(c, h, ms, g));
+        }
+        if (rc == AM_OK && ms->coverage != NULL) {
+            if (!split) {
+                AM_TRY(put_name(c, path, sizeof path, "%s/coverage_split", g));
+                AM_TRY(am_h5_make_group(h, path, c->err));
+                split = 1;
+            }
+            AM_TRY(write_coverage_split(c, h, ms, g));
         }
     }
     return rc;
@@ -688,7 +758,7 @@ static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                                       const char *g)
 {
     const int32_t n = set->n_sites;
-    const int ncol = FACILITY_FIXED_COLUMNS + 2 * set->n_measures;
+    const int ncol = FACILITY_FIXED_COLUMNS + 6 * set->n_measures;
     char path[OBJECT_MAX];
     am_status rc = AM_OK;
     am_h5_column *cols = am_alloc_array((size_t)ncol, sizeof *cols);
@@ -734,6 +804,33 @@ static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
                                  "R_j = S_j / D_j; NaN (undefined) when "
                                  "D_j = 0"};
         q++;
+    }
+    /* issue 9, capacity_coverage: four columns per such measure */
+    for (int32_t m = 0; rc == AM_OK && m < set->n_measures; m++) {
+        const am_rf_measure *ms = &set->measures[m];
+        const am_rf_coverage *cv = ms->coverage;
+        if (cv == NULL)
+            continue;
+        const struct {
+            const char *prefix;
+            const double *v;
+            const char *units, *what;
+        } cc[] = {{"allocated_demand", cv->demand, "persons",
+                   "D_j: persons allocated to the facility"},
+                  {"served", cv->served_fac, "persons",
+                   "min(D_j, k S_j): persons it serves"},
+                  {"excess", cv->excess, "persons",
+                   "max(0, D_j - k S_j): persons allocated beyond its "
+                   "capacity"},
+                  {"utilisation", cv->util, "1",
+                   "served / (k S_j); NaN when S_j = 0"}};
+        for (int u = 0; rc == AM_OK && u < 4; u++) {
+            rc = put_name(c, col_names[q], sizeof col_names[q], "%s_%s",
+                          cc[u].prefix, ms->name);
+            cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE, cc[u].v,
+                                     cc[u].units, cc[u].what};
+            q++;
+        }
     }
     AM_TRY(put_name(c, path, sizeof path, "%s/facilities", g));
     AM_TRY(am_h5_write_table(h, path, n, q, cols, c->err));
@@ -1007,7 +1104,8 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
         c->raster_total += 2 + d->sets[k].n_measures;
         for (int32_t m = 0; m < d->sets[k].n_measures; m++)
             c->raster_total += (d->sets[k].measures[m].flag != NULL) +
-                               (d->sets[k].measures[m].per_person != 0);
+                               (d->sets[k].measures[m].per_person != 0) +
+                               3 * (d->sets[k].measures[m].coverage != NULL);
     }
     for (int32_t k = 0; k < d->n_sets; k++) /* issue 9, the surfaces */
         c->raster_total += d->sets[k].surface_rows != NULL;

@@ -176,7 +176,24 @@ typedef struct am_rf_measure {
     int64_t fac_no_demand;   /* attribute "facilities_no_demand" (>= 0) */
     int per_person;          /* 1: also per_person/<name> = value / the cell's
                                 population (spatial availability's v_i) */
+    /* issue 9, capacity_coverage (NULL: another measure): the split of
+       the population, written to coverage_split/<name> and the facility
+       table (docs/hdf5-layout.md, "Capacity coverage") */
+    const struct am_rf_coverage *coverage;
 } am_rf_measure;
+
+typedef struct am_rf_coverage {
+    const double *served, *beyond, *none;              /* [n_cells] persons */
+    const double *demand, *served_fac, *excess, *util; /* [n_sites] */
+    double total_served, total_beyond, total_none, total_off; /* persons */
+    double persons_per_capacity;
+    const char *allocation; /* "proportional", "fixed_point" */
+    int64_t iterations;     /* fixed point rounds; 0: proportional */
+    double residual;
+    int64_t converged;
+    double tolerance;
+    int64_t max_iterations;
+} am_rf_coverage;
 
 /* reach/<measure>: int32 per populated cell (kernels/fca.h's flags). */
 #define AM_RF_REACH_OK 0   /* something within reach */

@@ -70,7 +70,7 @@ static void test_parse_size_refused(void **state)
 static void test_estimate_parts(void **state)
 {
     (void)state;
-    am_memory_inputs in = {1000, 2000, 0, 1 << 20, 1, 1, 0};
+    am_memory_inputs in = {1000, 2000, 0, 1 << 20, 1, 1, 0, 0};
     am_memory_estimate a = am_memory_estimate_run(&in);
     /* rasters go by strips: the grid costs per column and per row only */
     assert_true(a.grid == (2u * 64u * 8u + 8u) * 1000u + 8u * 2000u);
@@ -96,20 +96,27 @@ static void test_estimate_parts(void **state)
     assert_true(d.grid == c.grid + 64u * 68u * 1000u);
     assert_true(d.output == c.output + 3u * 4u * 1000u * 2000u);
     assert_true(d.cells == c.cells);
+    /* issue 9: a capacity_coverage measure holds its split per cell (24
+       bytes), its two sums (16) and three more rasters (4 each), per set */
+    in.surface = 0;
+    in.n_cover_measures = 2;
+    am_memory_estimate d2 = am_memory_estimate_run(&in);
+    assert_true(d2.cells + d2.output ==
+                c.cells + c.output + 100000u * 3u * 2u * (40u + 12u));
 }
 
 static void test_estimate_huge_saturates(void **state)
 {
     (void)state;
     /* a 100,000 x 100,000 raster costs its strips, not its grid */
-    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0};
+    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0};
     am_memory_estimate e = am_memory_estimate_run(&in);
     assert_true(e.grid < (uint64_t)128 << 20); /* not 80 GB */
     /* absurd sizes saturate rather than wrap */
     am_memory_inputs big = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX,
-                            1000,      1000,      0};
+                            1000,      1000,      1,         1000};
     assert_true(am_memory_estimate_run(&big).total == UINT64_MAX);
-    am_memory_inputs neg = {-5, 10, -3, -1, -1, -1, 0};
+    am_memory_inputs neg = {-5, 10, -3, -1, -1, -1, 0, -1};
     assert_true(am_memory_estimate_run(&neg).grid == 8u * 10u);
 }
 
@@ -119,7 +126,7 @@ static void test_estimate_huge_saturates(void **state)
 static void test_max_cells(void **state)
 {
     (void)state;
-    am_memory_inputs in = {1576, 1270, 0, 3377401, 1, 1, 0};
+    am_memory_inputs in = {1576, 1270, 0, 3377401, 1, 1, 0, 0};
     const uint64_t cap = (uint64_t)1 << 30;
     int64_t n = am_memory_max_cells(&in, cap);
     assert_true(n > 1000000);

@@ -278,11 +278,12 @@ static void test_wrong_types(void **state)
                  "facilities: health.gpkg\n",
                  "'facilities' must be a list of mappings", 3, 13);
     expect_error(BASE_YAML "roads2: 1\n", "did you mean 'roads'", 7, 1);
-    expect_error(BASE_YAML "measures:\n  - type: e2sfc\n",
-                 "unknown measure type 'e2sfc' (expected one of: 2sfca, "
-                 "e2sfca, kd2sfca, 3sfca, m2sfca, bfca, spav, gravity, "
-                 "cumulative, nearest_n); did you mean 'e2sfca'?",
-                 8, 11);
+    expect_error(
+        BASE_YAML "measures:\n  - type: e2sfc\n",
+        "unknown measure type 'e2sfc' (expected one of: 2sfca, "
+        "e2sfca, kd2sfca, 3sfca, m2sfca, bfca, spav, gravity, "
+        "cumulative, nearest_n, capacity_coverage); did you mean 'e2sfca'?",
+        8, 11);
     expect_error("roads: {path: r.pbf, profile: bike}\n"
                  "population: {path: p.tif}\nfacilities: {path: f.gpkg}\n",
                  "unknown profile 'bike'", 1, 31);

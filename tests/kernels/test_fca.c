@@ -297,6 +297,8 @@ static void oracle(const inst *x, const am_fca_measure *m, oresult *o)
                 if (t[(size_t)i * nf + j] != AM_TIME_INF)
                     ts[nts++] = t[(size_t)i * nf + j];
                 break;
+            case AM_FCA_ALLOCATION: /* kernels/allocation.h */
+                break;
             }
         }
         const int on = x->cnode[2 * i] >= 0 || x->cnode[2 * i + 1] >= 0;
