@@ -152,7 +152,7 @@ static am_status memory_check(am_model *m, am_error *err)
     memset(&in, 0, sizeof in);
     in.n_sets = s->n_facility_sets;
     in.n_measures = s->n_measures;
-    in.surface = s->surface; /* issue 9 */
+    in.surface = s->surface;                /* issue 9 */
     for (int k = 0; k < s->n_measures; k++) /* issue 9 */
         in.n_cover_measures +=
             s->measures[k].type == AM_MEASURE_TYPE_CAPACITY_COVERAGE;

@@ -322,10 +322,9 @@ static am_status cover_done(const am_model *m, const am_sites *f, int threads,
                                     c->total_none + c->total_off,
                                 pop, tol, &rel1, err);
     if (rc == AM_OK)
-        rc = am_diag_identity_check(
-            f->name, m->s->measures[k].name,
-            "sum_i served_i = sum_j min(D_j, k S_j)", c->total_served, fac,
-            tol, &rel2, err);
+        rc = am_diag_identity_check(f->name, m->s->measures[k].name,
+                                    "sum_i served_i = sum_j min(D_j, k S_j)",
+                                    c->total_served, fac, tol, &rel2, err);
     if (rc != AM_OK)
         return rc;
     d->identity = 1;

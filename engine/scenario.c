@@ -281,9 +281,15 @@ am_status am_scenario_set_cutoffs(am_scenario *s, int n, const double *minutes)
 #define AM_NAME_MAX_TEXT AM_STR(AM_NAME_MAX)
 
 /* Datasets of every set group (engine write_set), not measure names. */
-static const char *const reserved_measure_names[] = {
-    "nearest_time_min", "nearest_facility", "facilities", "coverage", "reach",
-    "per_person",       "surface_time_min", "coverage_split",   NULL};
+static const char *const reserved_measure_names[] = {"nearest_time_min",
+                                                     "nearest_facility",
+                                                     "facilities",
+                                                     "coverage",
+                                                     "reach",
+                                                     "per_person",
+                                                     "surface_time_min",
+                                                     "coverage_split",
+                                                     NULL};
 
 const char *am_scenario_name_problem(const char *name, int is_measure)
 {

@@ -96,10 +96,9 @@ static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                         " minutes (24 h)"};
 
 static const char *const top_keys[] = {
-    "name",     "threads",   "output",      "roads",    "population",
-    "snap",     "facilities", "cutoffs_min", "measures", "zones",
-    "equity",   "matrix",    "demand",      "supply",   "surface",
-    "combined", "referrals", NULL};
+    "name",       "threads",     "output",   "roads",    "population", "snap",
+    "facilities", "cutoffs_min", "measures", "zones",    "equity",     "matrix",
+    "demand",     "supply",      "surface",  "combined", "referrals",  NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
