@@ -529,6 +529,38 @@ static am_status fca_colsum_at(const am_fca_pairs *p, const double *cell_w,
 /* ---- rowsum ---------------------------------------------------------- */
 
 /*
+ * Cell i's pair rows: [a, a1) of its link 0's node and [b, b1) of its link
+ * 1's (empty for a missing link), and the two links' offsets; what every
+ * per-cell walk over the pairs starts from.
+ */
+typedef struct fca_cell {
+    int64_t a, a1, b, b1;
+    uint32_t o0, o1;
+} fca_cell;
+
+static inline fca_cell fca_cell_of(const am_fca_pairs *p, int32_t i)
+{
+    const am_demand *d = p->d;
+    const int32_t v0 = d->link_node[AM_DEMAND_LINKS * i];
+    const int32_t v1 = d->link_node[AM_DEMAND_LINKS * i + 1];
+    fca_cell c = {0,
+                  0,
+                  0,
+                  0,
+                  d->link_offset_ds[AM_DEMAND_LINKS * i],
+                  d->link_offset_ds[AM_DEMAND_LINKS * i + 1]};
+    if (v0 >= 0) {
+        c.a = p->nr.first[v0];
+        c.a1 = p->nr.first[v0 + 1];
+    }
+    if (v1 >= 0) {
+        c.b = p->nr.first[v1];
+        c.b1 = p->nr.first[v1 + 1];
+    }
+    return c;
+}
+
+/*
  * Cell i: *sv = sum_j v_j wv[t_ij] (v NULL: 1 each; unit: wv all ones,
  * not read) and, when st != NULL, *st = sum_j wt[t_ij], both over t_ij <=
  * L, each facility at the cell's best link; per link over j ascending,
@@ -539,23 +571,12 @@ static inline void rowsum_cell(const am_fca_pairs *p, int32_t i,
                                const double *wt, uint32_t L, int unit,
                                double *sv, double *st)
 {
-    const am_demand *d = p->d;
     const fca_rows *nr = &p->nr;
-    const int32_t v0 = d->link_node[AM_DEMAND_LINKS * i];
-    const int32_t v1 = d->link_node[AM_DEMAND_LINKS * i + 1];
-    const uint32_t o0 = d->link_offset_ds[AM_DEMAND_LINKS * i];
-    const uint32_t o1 = d->link_offset_ds[AM_DEMAND_LINKS * i + 1];
     const int tb = nr->tbits;
     const uint64_t tm = nr->tmask;
-    int64_t a = 0, a1 = 0, b = 0, b1 = 0;
-    if (v0 >= 0) {
-        a = nr->first[v0];
-        a1 = nr->first[v0 + 1];
-    }
-    if (v1 >= 0) {
-        b = nr->first[v1];
-        b1 = nr->first[v1 + 1];
-    }
+    const fca_cell c = fca_cell_of(p, i);
+    const uint32_t o0 = c.o0, o1 = c.o1;
+    int64_t a = c.a, a1 = c.a1, b = c.b, b1 = c.b1;
     double p0 = 0.0, p1 = 0.0, q0 = 0.0, q1 = 0.0;
 #define FCA_ADD(P, Q, J, T, KEEP)                                              \
     do {                                                                       \
@@ -731,23 +752,12 @@ static inline void topn_insert(uint32_t *buf, int *cnt, int n, uint32_t t)
 static uint32_t nth_cell(const am_fca_pairs *p, int32_t i, int n, uint32_t L,
                          uint32_t *buf)
 {
-    const am_demand *d = p->d;
     const fca_rows *nr = &p->nr;
-    const int32_t v0 = d->link_node[AM_DEMAND_LINKS * i];
-    const int32_t v1 = d->link_node[AM_DEMAND_LINKS * i + 1];
-    const uint32_t o0 = d->link_offset_ds[AM_DEMAND_LINKS * i];
-    const uint32_t o1 = d->link_offset_ds[AM_DEMAND_LINKS * i + 1];
     const int tb = nr->tbits;
     const uint64_t tm = nr->tmask;
-    int64_t a = 0, a1 = 0, b = 0, b1 = 0;
-    if (v0 >= 0) {
-        a = nr->first[v0];
-        a1 = nr->first[v0 + 1];
-    }
-    if (v1 >= 0) {
-        b = nr->first[v1];
-        b1 = nr->first[v1 + 1];
-    }
+    const fca_cell c = fca_cell_of(p, i);
+    const uint32_t o0 = c.o0, o1 = c.o1;
+    int64_t a = c.a, a1 = c.a1, b = c.b, b1 = c.b1;
     int cnt = 0;
     while (a < a1 || b < b1) {
         uint32_t t;
@@ -1038,26 +1048,15 @@ const am_demand *am_fca_pairs_demand(const am_fca_pairs *p)
 int32_t am_fca_cell_facilities(const am_fca_pairs *p, int32_t i, uint32_t L,
                                int32_t *fac, uint32_t *t)
 {
-    const am_demand *d = p->d;
     const fca_rows *nr = &p->nr;
-    const int32_t v0 = d->link_node[AM_DEMAND_LINKS * i];
-    const int32_t v1 = d->link_node[AM_DEMAND_LINKS * i + 1];
-    const uint32_t o0 = d->link_offset_ds[AM_DEMAND_LINKS * i];
-    const uint32_t o1 = d->link_offset_ds[AM_DEMAND_LINKS * i + 1];
     const int tb = nr->tbits;
     const uint64_t tm = nr->tmask;
-    int64_t a = 0, a1 = 0, b = 0, b1 = 0;
+    const fca_cell c = fca_cell_of(p, i);
+    const uint32_t o0 = c.o0, o1 = c.o1;
+    int64_t a = c.a, a1 = c.a1, b = c.b, b1 = c.b1;
     int32_t n = 0;
     if (L > p->limit)
         L = p->limit;
-    if (v0 >= 0) {
-        a = nr->first[v0];
-        a1 = nr->first[v0 + 1];
-    }
-    if (v1 >= 0) {
-        b = nr->first[v1];
-        b1 = nr->first[v1 + 1];
-    }
     while (a < a1 || b < b1) {
         uint64_t j;
         uint32_t tt;

@@ -1229,6 +1229,39 @@ static int csv_union(const am_rf_file *d, const char ***out, int32_t *n)
     return 0;
 }
 
+/*
+ * Writes the CSV text built in b (freed here) to path under a temporary
+ * name (common/atomic_file.h), synced, for the caller to commit after the
+ * HDF5 output; on failure nothing is left. what names it in messages.
+ */
+static am_status csv_stage(const char *path, csv_buf *b, const char *what,
+                           const am_file_guard *protect, am_atomic_file *f,
+                           am_error *err)
+{
+    if (b->failed) {
+        am_free(b->p);
+        return am_error_set(err, AM_ERR_NOMEM, path, "out of memory for %s",
+                            what);
+    }
+    am_status rc = am_atomic_open(path, f, err);
+    if (rc != AM_OK) {
+        am_atomic_close(f);
+        am_free(b->p);
+        return rc;
+    }
+    f->protect = protect;
+    rc = am_atomic_write(f, b->p, b->n, err);
+    am_free(b->p);
+    if (rc == AM_OK && fsync(f->fd) != 0)
+        rc = am_error_set(err, AM_ERR_IO, path, "cannot write: %s",
+                          strerror(errno));
+    if (rc != AM_OK) {
+        am_atomic_discard(f);
+        am_atomic_close(f);
+    }
+    return rc;
+}
+
 am_status am_rf_equity_csv_stage(const char *path, const am_rf_file *d,
                                  const am_file_guard *protect,
                                  am_atomic_file *f, am_error *err)
@@ -1280,28 +1313,7 @@ am_status am_rf_equity_csv_stage(const char *path, const am_rf_file *d,
     }
     am_free(map);
     am_free(names);
-    if (b.failed) {
-        am_free(b.p);
-        return am_error_set(err, AM_ERR_NOMEM, path,
-                            "out of memory for the equity CSV");
-    }
-    am_status rc = am_atomic_open(path, f, err);
-    if (rc != AM_OK) {
-        am_atomic_close(f);
-        am_free(b.p);
-        return rc;
-    }
-    f->protect = protect;
-    rc = am_atomic_write(f, b.p, b.n, err);
-    am_free(b.p);
-    if (rc == AM_OK && fsync(f->fd) != 0)
-        rc = am_error_set(err, AM_ERR_IO, path, "cannot write: %s",
-                          strerror(errno));
-    if (rc != AM_OK) {
-        am_atomic_discard(f);
-        am_atomic_close(f);
-    }
-    return rc;
+    return csv_stage(path, &b, "the equity CSV", protect, f, err);
 }
 
 am_status am_rf_write_equity_csv(const char *path, const am_rf_file *d,
@@ -1345,26 +1357,5 @@ am_status am_rf_referrals_csv_stage(const char *path, const am_rf_file *d,
             csv_put(&b, "\n", 1);
         }
     }
-    if (b.failed) {
-        am_free(b.p);
-        return am_error_set(err, AM_ERR_NOMEM, path,
-                            "out of memory for the referral CSV");
-    }
-    am_status rc = am_atomic_open(path, f, err);
-    if (rc != AM_OK) {
-        am_atomic_close(f);
-        am_free(b.p);
-        return rc;
-    }
-    f->protect = protect;
-    rc = am_atomic_write(f, b.p, b.n, err);
-    am_free(b.p);
-    if (rc == AM_OK && fsync(f->fd) != 0)
-        rc = am_error_set(err, AM_ERR_IO, path, "cannot write: %s",
-                          strerror(errno));
-    if (rc != AM_OK) {
-        am_atomic_discard(f);
-        am_atomic_close(f);
-    }
-    return rc;
+    return csv_stage(path, &b, "the referral CSV", protect, f, err);
 }
