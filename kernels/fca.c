@@ -543,12 +543,8 @@ static inline fca_cell fca_cell_of(const am_fca_pairs *p, int32_t i)
     const am_demand *d = p->d;
     const int32_t v0 = d->link_node[AM_DEMAND_LINKS * i];
     const int32_t v1 = d->link_node[AM_DEMAND_LINKS * i + 1];
-    fca_cell c = {0,
-                  0,
-                  0,
-                  0,
-                  d->link_offset_ds[AM_DEMAND_LINKS * i],
-                  d->link_offset_ds[AM_DEMAND_LINKS * i + 1]};
+    fca_cell c = {.o0 = d->link_offset_ds[AM_DEMAND_LINKS * i],
+                  .o1 = d->link_offset_ds[AM_DEMAND_LINKS * i + 1]};
     if (v0 >= 0) {
         c.a = p->nr.first[v0];
         c.a1 = p->nr.first[v0 + 1];
