@@ -437,5 +437,9 @@ void am_surface_stats(const am_surface *sf, int64_t *within, int64_t *reached,
  * destroy) */
 const int64_t *am_surface_counts(const am_surface *sf);
 void am_surface_destroy(am_surface *sf);
+/* For tests: the cells of a piece of a strip snapped at a time (see
+ * engine/surface.c; 0: AM_SURFACE_STRIP_CELLS, the default). Process-wide,
+ * not thread-safe: set it before a run, not during one. */
+void am_surface_set_strip_cells(int64_t cells);
 
 #endif /* AM_ENGINE_INTERNAL_H */

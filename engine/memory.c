@@ -5,7 +5,8 @@
  * (engine/, inputs/population.c, kernels/demand.c), rounded up:
  *  - per grid column: the reader's and the writer's strips (rasters are
  *    read and written by strips of rows, never as a full grid: 64 rows of
- *    8 bytes, twice) and the x axis; per row, the y axis;
+ *    8 bytes, twice) and the x axis; per row, the y axis; the surface's
+ *    piece of a strip being snapped (at most AM_SURFACE_STRIP_CELLS cells);
  *  - per populated cell: the population list with its growth slack (32),
  *    the two snapped links (node and time) and distance (24), the lon/lat
  *    and metric coordinates while snapping (32), the demand index (32),
@@ -45,12 +46,15 @@
 #define CELL_BYTES_PER_SET 8
 #define CELL_BYTES_PER_MEASURE 9
 #define OUTPUT_BYTES_PER_CELL 4
-/* issue 9, the travel-time surface (engine/surface.c): per grid column,
- * one strip of 64 rows of cells being snapped (cell id 8, centre 16,
- * links 16 + 8, distance 8, fragment check 12: 68 bytes); in the file, per
- * set, up to 4 bytes per raster cell (float32; chunks beyond the snap
- * distance are not stored, deflate shrinks the rest: an upper bound). */
-#define SURFACE_BYTES_PER_COLUMN (64 * 68)
+/* issue 9, the travel-time surface (engine/surface.c): the cells of one
+ * piece of a strip being snapped (cell id 8, centre 16, links 16 + 8,
+ * distance 8, fragment check 12: 68 bytes a cell), a piece being 64 rows
+ * or fewer, at most AM_SURFACE_STRIP_CELLS cells (am_surface_strip_rows);
+ * in the file, per set, up to 4 bytes per raster cell (float32; chunks
+ * beyond the snap distance are not stored, deflate shrinks the rest: an
+ * upper bound). */
+#define SURFACE_STRIP_ROWS 64
+#define SURFACE_BYTES_PER_CELL 68
 #define SURFACE_OUTPUT_BYTES_PER_CELL 4
 #define CELL_BYTES_PER_COVER (24 + 16)
 #define RASTERS_PER_COVER 3
@@ -130,8 +134,10 @@ am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
     e.output =
         sat_mul(rasters, sat_mul(cells, (uint64_t)OUTPUT_BYTES_PER_CELL));
     if (in->surface) { /* issue 9 */
-        e.grid =
-            sat_add(e.grid, sat_mul(nonneg(in->nx), SURFACE_BYTES_PER_COLUMN));
+        const uint64_t rows = (uint64_t)am_surface_strip_rows(
+            in->nx, SURFACE_STRIP_ROWS, AM_SURFACE_STRIP_CELLS);
+        e.grid = sat_add(e.grid, sat_mul(sat_mul(nonneg(in->nx), rows),
+                                         SURFACE_BYTES_PER_CELL));
         e.output = sat_add(
             e.output,
             sat_mul(sets, sat_mul(sat_mul(nonneg(in->nx), nonneg(in->ny)),
@@ -141,6 +147,18 @@ am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
     e.total = sat_add(sat_add(sat_add(e.base, e.network), e.grid),
                       sat_add(e.cells, e.output));
     return e;
+}
+
+int32_t am_surface_strip_rows(int64_t nx, int32_t max_rows, int64_t max_cells)
+{
+    if (nx < 1)
+        nx = 1;
+    if (max_rows < 1)
+        max_rows = 1;
+    if (max_cells < 1)
+        max_cells = 1;
+    const int64_t rows = max_cells / nx;
+    return rows < 1 ? 1 : rows > max_rows ? max_rows : (int32_t)rows;
 }
 
 int am_parse_size(const char *s, uint64_t *out)

@@ -67,4 +67,15 @@ char *am_format_bytes(uint64_t bytes, char *buf, size_t n);
 uint64_t am_memory_estimate_matrix(int64_t zones_demand, int64_t zones_supply,
                                    int64_t pairs, int32_t n_measures);
 
+/*
+ * Issue 9, the travel-time surface (engine/surface.c): the writer hands it
+ * strips of up to max_rows rows of nx cells, and each strip's cells are
+ * snapped in pieces of this many rows, so that a piece holds at most
+ * max_cells cells (AM_SURFACE_STRIP_CELLS: about 68 MiB of scratch) and at
+ * least one row, whatever the raster's width. max_rows, nx and max_cells
+ * below 1 count as 1. Pure.
+ */
+#define AM_SURFACE_STRIP_CELLS ((int64_t)1 << 20)
+int32_t am_surface_strip_rows(int64_t nx, int32_t max_rows, int64_t max_cells);
+
 #endif /* AM_MEMORY_H */

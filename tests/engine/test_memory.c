@@ -89,8 +89,9 @@ static void test_estimate_parts(void **state)
     in.n_measures = 4;
     am_memory_estimate c = am_memory_estimate_run(&in);
     assert_true(c.cells > b.cells && c.output > b.output);
-    /* issue 9, the surface: a strip of 64 rows being snapped (68 bytes a
-       cell) and, per set, up to 4 bytes a raster cell in the file */
+    /* issue 9, the surface: a piece of a strip being snapped (68 bytes a
+       cell; 64 rows of 1,000 cells fit in AM_SURFACE_STRIP_CELLS) and,
+       per set, up to 4 bytes a raster cell in the file */
     in.surface = 1;
     am_memory_estimate d = am_memory_estimate_run(&in);
     assert_true(d.grid == c.grid + 64u * 68u * 1000u);
@@ -118,6 +119,43 @@ static void test_estimate_huge_saturates(void **state)
     assert_true(am_memory_estimate_run(&big).total == UINT64_MAX);
     am_memory_inputs neg = {-5, 10, -3, -1, -1, -1, 0, -1};
     assert_true(am_memory_estimate_run(&neg).grid == 8u * 10u);
+}
+
+/* Issue 9, the surface's pieces of strips: whole rows, at most the cap's
+ * cells, one row at least, never more than the strip; the estimate
+ * follows them, so a raster 100,000 cells wide costs ~1M cells of scratch
+ * (68 MiB), not a strip of 64 rows (6.4M cells, 435 MB). */
+static void test_surface_strip_rows(void **state)
+{
+    (void)state;
+    const int64_t cap = AM_SURFACE_STRIP_CELLS;
+    assert_int_equal(cap, 1048576);
+    assert_int_equal(am_surface_strip_rows(1000, 64, cap), 64);
+    assert_int_equal(am_surface_strip_rows(16384, 64, cap), 64);
+    assert_int_equal(am_surface_strip_rows(16385, 64, cap), 63);
+    assert_int_equal(am_surface_strip_rows(100000, 64, cap), 10);
+    assert_int_equal(am_surface_strip_rows(100000, 7, cap), 7);
+    assert_int_equal(am_surface_strip_rows(2000000, 64, cap), 1);
+    assert_int_equal(am_surface_strip_rows(INT64_MAX, 64, cap), 1);
+    assert_int_equal(am_surface_strip_rows(40, 64, 1), 1);
+    assert_int_equal(am_surface_strip_rows(40, 64, 140), 3);
+    assert_int_equal(am_surface_strip_rows(0, 0, 0), 1);
+    for (int64_t nx = 1; nx < 3000000; nx = nx * 3 + 1) {
+        const int32_t r = am_surface_strip_rows(nx, 64, cap);
+        assert_true(r >= 1 && r <= 64);
+        assert_true(r == 1 || (int64_t)r * nx <= cap);
+        assert_true(r == 64 || (int64_t)(r + 1) * nx > cap);
+    }
+    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0};
+    const uint64_t plain = am_memory_estimate_run(&in).grid;
+    in.surface = 1;
+    assert_true(am_memory_estimate_run(&in).grid ==
+                plain + 10u * 100000u * 68u);
+    in.nx = 3000000; /* one row, over the cap */
+    in.surface = 0;
+    const uint64_t wide = am_memory_estimate_run(&in).grid;
+    in.surface = 1;
+    assert_true(am_memory_estimate_run(&in).grid == wide + 3000000u * 68u);
 }
 
 /* The populated cells the cap allows: the estimate with that many cells
@@ -173,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_estimate_huge_saturates),
         cmocka_unit_test(test_estimate_matrix),
         cmocka_unit_test(test_max_cells),
+        cmocka_unit_test(test_surface_strip_rows),
         cmocka_unit_test(test_format_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
