@@ -23,6 +23,12 @@
  *  - per capacity_coverage measure and set (issue 9): the split per cell
  *    (served, beyond, not within reach: 24) and the allocation's two sums
  *    (16), and three more rasters;
+ *  - facility tiers (issue 9): per combined indicator 4 bytes per
+ *    populated cell held and 4 written, and its cross-tab; the referral
+ *    searches' node times (8 bytes per graph node) and rows (48 bytes per
+ *    lower facility and higher set, when known); the surface's node times
+ *    (8 bytes per graph node). These grow with the network, not the
+ *    raster, and are counted in `network`;
  *  - 32 MiB for the process, GDAL, PROJ and HDF5.
  * Facility catchments are not counted (they depend on the network's
  * reach, to the deepest measure's limit, which may exceed the largest
@@ -58,6 +64,22 @@
 #define SURFACE_OUTPUT_BYTES_PER_CELL 4
 #define CELL_BYTES_PER_COVER (24 + 16)
 #define RASTERS_PER_COVER 3
+/* issue 9, facility tiers (engine/combined.c, engine/referral.c): per
+ * combined indicator, its value per populated cell (int32, held and
+ * written as a raster: 4 + 4) and its cross-tab (AM_COMBINED_ROWS = 256
+ * rows of population and cells, 16, and the table's columns as written,
+ * at most 8 conditions, population, percent, cells: 88); per graph node,
+ * the referral search's times and sources (4 + 4, one higher set at a
+ * time); per referral row (a lower facility and a higher set), its three
+ * columns (12), the higher set's concatenated copy with two links (28)
+ * and the back search's index (8). The surface's node times: 4 + 4 per
+ * node too (its search's sources are freed after it, one set at a
+ * time). */
+#define CELL_BYTES_PER_COMBINED (4 + 4)
+#define COMBINED_FIXED_BYTES (256 * (16 + 88))
+#define REFERRAL_BYTES_PER_NODE (4 + 4)
+#define REFERRAL_BYTES_PER_ROW (12 + 28 + 8)
+#define SURFACE_BYTES_PER_NODE (4 + 4)
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -114,6 +136,8 @@ int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap)
         sat_add(per_cell_bytes(sets, meas),
                 sat_mul(n_rasters(sets, meas), OUTPUT_BYTES_PER_CELL));
     per = sat_add(per, cover_per_cell(in));
+    per =
+        sat_add(per, sat_mul(nonneg(in->n_combined), CELL_BYTES_PER_COMBINED));
     uint64_t n = (cap - e.total) / (per > 0 ? per : 1);
     return n > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)n;
 }
@@ -144,6 +168,21 @@ am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
                                   SURFACE_OUTPUT_BYTES_PER_CELL)));
     }
     e.cells = sat_add(e.cells, sat_mul(cells, cover_per_cell(in)));
+    /* issue 9, facility tiers: combined indicators and referrals; the
+       surface's node times */
+    const uint64_t nc = nonneg(in->n_combined);
+    e.cells = sat_add(e.cells, sat_mul(sat_mul(cells, nc), 4));
+    e.output = sat_add(e.output, sat_mul(sat_mul(cells, nc), 4));
+    e.network = sat_add(e.network, sat_mul(nc, COMBINED_FIXED_BYTES));
+    if (in->n_referral_sets > 0) {
+        e.network = sat_add(e.network, sat_mul(nonneg(in->graph_nodes),
+                                               REFERRAL_BYTES_PER_NODE));
+        e.network = sat_add(e.network, sat_mul(nonneg(in->referral_rows),
+                                               REFERRAL_BYTES_PER_ROW));
+    }
+    if (in->surface)
+        e.network = sat_add(e.network, sat_mul(nonneg(in->graph_nodes),
+                                               SURFACE_BYTES_PER_NODE));
     e.total = sat_add(sat_add(sat_add(e.base, e.network), e.grid),
                       sat_add(e.cells, e.output));
     return e;

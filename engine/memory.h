@@ -25,6 +25,20 @@ typedef struct am_memory_inputs {
     /* issue 9: of those, capacity_coverage measures (their split per cell,
        three more rasters) */
     int32_t n_cover_measures;
+    /* issue 9, facility tiers: combined indicators (one int32 per
+       populated cell held and one written, and the cross-tab) */
+    int32_t n_combined;
+    /* issue 9: the search graph's nodes (0 when not yet known: the
+       estimate at create), for the node times of the referral searches
+       and of the surface */
+    int64_t graph_nodes;
+    /* issue 9, facility tiers: higher-tier sets some lower tier refers to
+       (each searched in turn, into one pair of node arrays), and the
+       referral rows: the lower sets' facilities summed over the (lower,
+       higher) pairs (0 when not yet known: the facilities are read after
+       the model's checks) */
+    int32_t n_referral_sets;
+    int64_t referral_rows;
 } am_memory_inputs;
 
 /* The estimate, in bytes, by part. */
