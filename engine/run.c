@@ -530,6 +530,10 @@ static am_status summary_fill(am_run_ctx *c)
             z->n_zones = zr->n_zones;
             z->cells_outside = zr->n_outside;
             z->pop_outside = zr->pop_outside;
+            if (m->s->zone_layers[k].raster != NULL) /* issue 9 */
+                z->raster_band = m->s->zone_layers[k].band > 0
+                                     ? m->s->zone_layers[k].band
+                                     : 1;
         }
     }
     const int n = m->phases.n + c->log.n;

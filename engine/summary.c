@@ -268,14 +268,23 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 (long long)r->pop_negative_cells,
                 (long long)r->pop_nonfinite_cells,
                 (long long)r->pop_implausible_cells);
-    for (int k = 0; k < r->n_zone_layers; k++) /* issue 9 */
-        fprintf(f,
-                "  zones        '%s' (layer '%s'): %d zones; %s cells (%s "
-                "people) in no zone\n",
-                r->zone_layers[k].name, r->zone_layers[k].layer,
-                (int)r->zone_layers[k].n_zones,
-                thousands((double)r->zone_layers[k].cells_outside, a),
-                thousands(r->zone_layers[k].pop_outside, b));
+    for (int k = 0; k < r->n_zone_layers; k++) { /* issue 9 */
+        const am_zone_layer_summary *z = &r->zone_layers[k];
+        if (z->raster_band > 0) /* a settlement raster: classes */
+            fprintf(f,
+                    "  zones        '%s' (raster band %d): %d classes; %s "
+                    "cells (%s people) in no class\n",
+                    z->name, z->raster_band, (int)z->n_zones,
+                    thousands((double)z->cells_outside, a),
+                    thousands(z->pop_outside, b));
+        else
+            fprintf(f,
+                    "  zones        '%s' (layer '%s'): %d zones; %s cells (%s "
+                    "people) in no zone\n",
+                    z->name, z->layer, (int)z->n_zones,
+                    thousands((double)z->cells_outside, a),
+                    thousands(z->pop_outside, b));
+    }
     fprintf(f,
             "  off network  %s people (%.2f %%) in %s cells farther than "
             "the snap distance from a road\n",

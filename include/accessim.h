@@ -704,6 +704,9 @@ typedef struct am_zone_layer_summary {
     int32_t n_zones;
     int64_t cells_outside; /* populated cells in no zone */
     double pop_outside;    /* their population */
+    /* issue 9: a settlement raster's band (1-based; its zones are
+       classes), 0 for a polygon layer */
+    int raster_band;
 } am_zone_layer_summary;
 
 /* What one speed zone layer (roads.speed_zones, issue 7) changed. */
