@@ -236,6 +236,10 @@ struct am_results {
     /* issue 9, capacity_coverage (engine/coverage.c): [n_measures], NULL
        for the other measures */
     am_cover **cover;
+    /* issue 9, nearest_n ([n_measures]; 0 for the other measures): the
+       people on the network left out of access_mean for reaching fewer
+       than n facilities within the measure's reach */
+    double *mean_left_out;
 };
 
 /*

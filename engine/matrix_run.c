@@ -25,6 +25,7 @@
 #include "engine/internal.h"
 #include "engine/measure_registry.h"
 #include "engine/memory.h"
+#include "engine/summary.h"
 #include "engine/sysinfo.h"
 #include "inputs/matrix.h"
 #include "kernels/catchment.h"
@@ -703,15 +704,20 @@ void am_matrix_summary_write(const am_matrix_summary *r, FILE *f)
     for (int k = 0; k < r->n_measures; k++) {
         fprintf(f, "  measure      %s (%s): ", r->measure_names[k],
                 r->measure_decays[k]);
-        if (isnan(r->measure_mean[k]))
+        /* zones left out of the mean: nearest_n's (engine/summary.h) */
+        const int32_t left = r->mean_excluded != NULL ? r->mean_excluded[k] : 0;
+        if (isnan(r->measure_mean[k]) && left == 0) {
             fprintf(f, "no zone with demand has a value");
-        else
+        } else if (isnan(r->measure_mean[k])) {
+            am_summary_nth_note(f, r->measure_mean[k], left, 1);
+        } else {
             fprintf(f, "mean %.6g (population-weighted)", r->measure_mean[k]);
-        if (r->mean_excluded != NULL && r->mean_excluded[k] > 0)
-            fprintf(f,
-                    " over the zones with a finite value (%d zones reaching "
-                    "fewer than n destinations left out)",
-                    (int)r->mean_excluded[k]);
+            if (left > 0) {
+                fprintf(f, " over the zones with a finite value (");
+                am_summary_nth_note(f, r->measure_mean[k], left, 1);
+                fprintf(f, ")");
+            }
+        }
         fprintf(f, "; %d zones reach nothing", (int)r->zones_none[k]);
         if (r->dest_no_demand[k] >= 0)
             fprintf(f, ", %d destinations without demand",

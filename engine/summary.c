@@ -7,6 +7,7 @@
 
 #include "common/numparse.h"
 #include "engine/measure_registry.h"
+#include "engine/summary.h"
 #include <accessim.h>
 
 /* 1234567.8 -> "1,234,568"; any double, inf and nan included (a total of
@@ -19,6 +20,25 @@ static const char *thousands(double v, char buf[AM_COUNT_BUF])
 static double pct(double part, double whole)
 {
     return whole > 0 ? 100.0 * part / whole : 0.0;
+}
+
+int am_summary_nth_note(FILE *f, double mean, double left_out, int zones)
+{
+    char a[AM_COUNT_BUF];
+    const char *dests = zones ? "destinations" : "facilities";
+    if (isnan(mean)) {
+        fprintf(f, "%s n %s within the measure's reach",
+                zones ? "no zone reaches" : "no one reaches", dests);
+        return 0;
+    }
+    if (left_out > 0)
+        fprintf(f, "%s %s reaching fewer than n %s left out",
+                thousands(left_out, a),
+                !zones          ? "people"
+                : left_out == 1 ? "zone"
+                                : "zones",
+                dests);
+    return 1;
 }
 
 /* issue 9, capacity_coverage: the split of the population (the four
@@ -79,13 +99,28 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                     : "",
                 s->access_median[m], s->access_mean[m] * 1e4,
                 s->access_median[m] * 1e4);
-    else
-        fprintf(f, "    %s: %s, population-weighted mean %.6g, median %.6g%s\n",
+    else if (info->method == AM_FCA_NTH_NEAREST) { /* issue 9 */
+        const double left =
+            s->mean_left_out != NULL ? s->mean_left_out[m] : 0.0;
+        fprintf(f, "    %s: %s", r->measure_names[m], info->long_name);
+        if (isnan(s->access_mean[m])) {
+            fprintf(f, ": ");
+            am_summary_nth_note(f, s->access_mean[m], left, 0);
+        } else {
+            fprintf(f,
+                    ", population-weighted mean %.6g, median %.6g (minutes, "
+                    "over the people who reach n facilities",
+                    s->access_mean[m], s->access_median[m]);
+            if (left > 0)
+                fprintf(f, "; ");
+            am_summary_nth_note(f, s->access_mean[m], left, 0);
+            fprintf(f, ")");
+        }
+        fprintf(f, "\n");
+    } else
+        fprintf(f, "    %s: %s, population-weighted mean %.6g, median %.6g\n",
                 r->measure_names[m], info->long_name, s->access_mean[m],
-                s->access_median[m],
-                info->method == AM_FCA_NTH_NEAREST
-                    ? " (minutes, over the people who reach n facilities)"
-                    : "");
+                s->access_median[m]);
     if (r->measure_decays == NULL || s->fac_no_demand == NULL ||
         s->pop_none == NULL)
         return;

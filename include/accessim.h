@@ -678,6 +678,11 @@ typedef struct am_set_summary {
     int32_t *cov_converged;
     double *cov_persons_per_capacity;
     const char **cov_allocation; /* static names; NULL for the others */
+    /* issue 9, nearest_n, per measure [n_measures] (0 for the other
+       measures): people on the network left out of access_mean and
+       access_median for reaching fewer than n facilities within the
+       measure's reach (both NaN when no one reaches n) */
+    double *mean_left_out;
 } am_set_summary;
 
 /* issue 9, tiers: referral times from the facilities of a lower set to
