@@ -41,30 +41,51 @@ int am_summary_nth_note(FILE *f, double mean, double left_out, int zones)
     return 1;
 }
 
+void am_summary_cover_split(FILE *f, double served, double beyond, double none,
+                            double total)
+{
+    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], c[AM_COUNT_BUF];
+    fprintf(f,
+            "served %s (%.1f %%), within reach beyond capacity %s (%.1f %%), "
+            "not within reach %s (%.1f %%)",
+            thousands(served, a), pct(served, total), thousands(beyond, b),
+            pct(beyond, total), thousands(none, c), pct(none, total));
+}
+
+void am_summary_fixed_point(FILE *f, int iterations, int converged,
+                            double residual)
+{
+    if (iterations <= 0)
+        fprintf(f, "proportional allocation (one pass)");
+    else
+        fprintf(f, "fixed point: %s after %d rounds (residual %.2g)",
+                converged ? "converged" : "NOT converged", iterations,
+                residual);
+}
+
 /* issue 9, capacity_coverage: the split of the population (the four
  * figures add up to the population) and how the allocation ended. */
 static void cover_lines(const am_run_summary *r, const am_set_summary *s, int m,
                         FILE *f)
 {
-    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], c[AM_COUNT_BUF], d[AM_COUNT_BUF];
+    char d[AM_COUNT_BUF];
     if (s->cov_served == NULL || isnan(s->cov_served[m]))
         return;
     const double pop = r->pop_total;
     fprintf(f, "      %s allocation, %g persons per unit of capacity\n",
             s->cov_allocation[m] != NULL ? s->cov_allocation[m] : "",
             s->cov_persons_per_capacity[m]);
-    fprintf(f,
-            "      served %s (%.1f %%), within reach beyond capacity %s "
-            "(%.1f %%), not within reach %s (%.1f %%), off network %s "
-            "(%.1f %%)\n",
-            thousands(s->cov_served[m], a), pct(s->cov_served[m], pop),
-            thousands(s->cov_beyond[m], b), pct(s->cov_beyond[m], pop),
-            thousands(s->cov_none[m], c), pct(s->cov_none[m], pop),
-            thousands(s->cov_off[m], d), pct(s->cov_off[m], pop));
-    if (s->cov_iterations[m] > 0)
-        fprintf(f, "      fixed point: %s after %d rounds (residual %.2g)\n",
-                s->cov_converged[m] ? "converged" : "NOT converged",
-                (int)s->cov_iterations[m], s->cov_residual[m]);
+    fprintf(f, "      ");
+    am_summary_cover_split(f, s->cov_served[m], s->cov_beyond[m],
+                           s->cov_none[m], pop);
+    fprintf(f, ", off network %s (%.1f %%)\n", thousands(s->cov_off[m], d),
+            pct(s->cov_off[m], pop));
+    if (s->cov_iterations[m] > 0) {
+        fprintf(f, "      ");
+        am_summary_fixed_point(f, s->cov_iterations[m], s->cov_converged[m],
+                               s->cov_residual[m]);
+        fputc('\n', f);
+    }
 }
 
 /*

@@ -21,4 +21,20 @@
  */
 int am_summary_nth_note(FILE *f, double mean, double left_out, int zones);
 
+/*
+ * Issue 9, capacity_coverage's split of a total (persons or demand):
+ * "served X (p %), within reach beyond capacity Y (p %), not within reach
+ * Z (p %)", percentages of total (0 when total is not positive).
+ */
+void am_summary_cover_split(FILE *f, double served, double beyond, double none,
+                            double total);
+
+/*
+ * Issue 9, how capacity_coverage's allocation ended: "fixed point:
+ * converged after N rounds (residual r)" ("NOT converged" when it did
+ * not); "proportional allocation (one pass)" for 0 rounds.
+ */
+void am_summary_fixed_point(FILE *f, int iterations, int converged,
+                            double residual);
+
 #endif /* AM_ENGINE_SUMMARY_H */

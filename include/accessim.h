@@ -1181,6 +1181,16 @@ typedef struct am_matrix_summary {
     am_measure_diagnostics *diagnostics;
     int32_t *mean_excluded;
     uint64_t memory_estimate, memory_cap; /* bytes (--max-memory) */
+    /* issue 9, capacity_coverage per measure [n_measures] (NaN and -1 for
+       the other measures): the demand served, within reach but beyond
+       capacity and not within reach (the three add up to demand_total),
+       and the allocation's rounds (0: proportional), last residual and
+       convergence (1, 0); a fixed point that did not converge is also a
+       warning (opt->warning) */
+    double *cov_served, *cov_beyond, *cov_none;
+    int32_t *cov_iterations;
+    double *cov_residual;
+    int32_t *cov_converged;
 } am_matrix_summary;
 
 /*

@@ -3,7 +3,7 @@
  * on summaries built here by hand: a nearest_n measure whose mean is NaN
  * (no one reaches n) says so instead of "mean nan", and one with a mean
  * says how many were left out of it, in the network run's summary and in
- * the matrix run's alike.
+ * the matrix run's alike; the matrix summary's capacity_coverage lines.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -145,6 +145,35 @@ static void test_matrix_summary_nth(void **state)
     assert_non_null(strstr(text, "cum (cumulative: step, cutoff 30 min): no "
                                  "zone with demand has a value; 4 zones "
                                  "reach nothing\n"));
+    assert_null(strstr(text, "  coverage ")); /* no capacity_coverage */
+    free(text);
+
+    /* capacity_coverage (issue 9): a line per such measure, the fixed
+       point that did not converge said so */
+    double served[3] = {NAN, 600.0, 1000.0}, beyond[3] = {NAN, 300.0, 0.0};
+    double nonein[3] = {NAN, 100.0, 0.0}, resid[3] = {NAN, 0.25, NAN};
+    int32_t iter[3] = {-1, 1000, 0}, conv[3] = {-1, 0, 1};
+    r.cov_served = served;
+    r.cov_beyond = beyond;
+    r.cov_none = nonein;
+    r.cov_iterations = iter;
+    r.cov_residual = resid;
+    r.cov_converged = conv;
+    r.demand_total = 1000.0;
+    f = open_memstream(&text, &len);
+    assert_non_null(f);
+    am_matrix_summary_write(&r, f);
+    printed(f, &text);
+    if (strstr(text, "  coverage     near2: served 600 (60.0 %), within "
+                     "reach beyond capacity 300 (30.0 %), not within reach "
+                     "100 (10.0 %); fixed point: NOT converged after 1000 "
+                     "rounds (residual 0.25)\n") == NULL)
+        fail_msg("near2's coverage not as expected in:\n%s", text);
+    assert_non_null(strstr(text, "  coverage     cum: served 1,000 (100.0 "
+                                 "%), within reach beyond capacity 0 (0.0 "
+                                 "%), not within reach 0 (0.0 %); "
+                                 "proportional allocation (one pass)\n"));
+    assert_null(strstr(text, "coverage     near5"));
     free(text);
 }
 
