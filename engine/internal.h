@@ -236,6 +236,10 @@ struct am_results {
     /* issue 9, capacity_coverage (engine/coverage.c): [n_measures], NULL
        for the other measures */
     am_cover **cover;
+    /* issue 9, nearest_n ([n_measures]; 0 for the other measures): the
+       people on the network left out of access_mean for reaching fewer
+       than n facilities within the measure's reach */
+    double *mean_left_out;
 };
 
 /*
@@ -437,5 +441,9 @@ void am_surface_stats(const am_surface *sf, int64_t *within, int64_t *reached,
  * destroy) */
 const int64_t *am_surface_counts(const am_surface *sf);
 void am_surface_destroy(am_surface *sf);
+/* For tests: the cells of a piece of a strip snapped at a time (see
+ * engine/surface.c; 0: AM_SURFACE_STRIP_CELLS, the default). Process-wide,
+ * not thread-safe: set it before a run, not during one. */
+void am_surface_set_strip_cells(int64_t cells);
 
 #endif /* AM_ENGINE_INTERNAL_H */

@@ -341,6 +341,8 @@ static int run_matrix(const cli_args *c, am_scenario *s)
     opt.max_memory = c->max_memory; /* issue 9: the cap applies too */
     opt.progress = progress_cb;
     opt.progress_user = &ps;
+    opt.warning = warning_cb; /* issue 9: e.g. a fixed point not converged */
+    opt.warning_user = &ps;
     am_matrix_summary *sum = NULL;
     am_status rc = am_matrix_run(s, &opt, &sum, &err);
     if (progress_open(&ps))

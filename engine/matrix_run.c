@@ -21,10 +21,12 @@
 #include "common/numparse.h"
 #include "common/strutil.h"
 #include "common/units.h"
+#include "common/warning.h"
 #include "engine/diagnostics.h"
 #include "engine/internal.h"
 #include "engine/measure_registry.h"
 #include "engine/memory.h"
+#include "engine/summary.h"
 #include "engine/sysinfo.h"
 #include "inputs/matrix.h"
 #include "kernels/catchment.h"
@@ -54,6 +56,7 @@ typedef struct matrix_ctx {
     uint64_t max_memory;
     int64_t max_pairs;
     char pairs_why[384];
+    am_warnings warn; /* issue 9: forwarded to opt->warning */
 } matrix_ctx;
 
 void am_matrix_summary_destroy(am_matrix_summary *r)
@@ -72,6 +75,12 @@ void am_matrix_summary_destroy(am_matrix_summary *r)
     am_free(r->phases);
     am_free(r->diagnostics);
     am_free(r->mean_excluded);
+    am_free(r->cov_served); /* issue 9, capacity_coverage */
+    am_free(r->cov_beyond);
+    am_free(r->cov_none);
+    am_free(r->cov_iterations);
+    am_free(r->cov_residual);
+    am_free(r->cov_converged);
     am_free(r);
 }
 
@@ -286,7 +295,9 @@ static am_status check_finite(matrix_ctx *c, const char *what, const double *v,
 
 /* issue 9, capacity_coverage in a matrix run: the share of each demand
  * zone's population served (kernels/allocation.h), into c->values[k]; the
- * counts the summary wants into out. */
+ * counts the diagnostics want into out, the split and the allocation's
+ * end into the summary (a fixed point that did not converge: a warning,
+ * as in a network run, engine/coverage.c). */
 static am_status matrix_cover(matrix_ctx *c, const am_fca_pairs *pairs,
                               const am_measure_plan *plan,
                               const am_fca_measure *fm, int k, am_fca_out *out)
@@ -307,7 +318,23 @@ static am_status matrix_cover(matrix_ctx *c, const am_fca_pairs *pairs,
                                 c->threads, &o, c->err);
     out->n_cells_none = o.n_cells_none;
     out->n_fac_no_demand = o.n_fac_no_demand;
-    return rc;
+    if (rc != AM_OK)
+        return rc;
+    am_matrix_summary *r = c->sum;
+    r->cov_served[k] = o.total_served;
+    r->cov_beyond[k] = o.total_beyond;
+    r->cov_none[k] = o.total_none + o.total_off; /* off: none in a matrix */
+    r->cov_iterations[k] = o.iterations;
+    r->cov_residual[k] = o.residual;
+    r->cov_converged[k] = o.converged;
+    if (!o.converged)
+        am_warn(&c->warn,
+                "measure '%s': the capacity-constrained allocation did not "
+                "converge in %d rounds (residual %.2g, tolerance %g); the "
+                "allocation of the last round is written",
+                r->measure_names[k], o.iterations, o.residual,
+                AM_ALLOC_TOLERANCE);
+    return AM_OK;
 }
 
 /* Measure k into c->values[k]; w: scratch of cat->limit_ds + 1; flag
@@ -507,6 +534,22 @@ static am_status summary_init(matrix_ctx *c)
     r->diagnostics = am_calloc((size_t)s->n_measures, sizeof *r->diagnostics);
     r->mean_excluded =
         am_calloc((size_t)s->n_measures, sizeof *r->mean_excluded);
+    const size_t nm = (size_t)s->n_measures; /* issue 9, capacity_coverage */
+    r->cov_served = am_malloc(nm * sizeof *r->cov_served);
+    r->cov_beyond = am_malloc(nm * sizeof *r->cov_beyond);
+    r->cov_none = am_malloc(nm * sizeof *r->cov_none);
+    r->cov_iterations = am_malloc(nm * sizeof *r->cov_iterations);
+    r->cov_residual = am_malloc(nm * sizeof *r->cov_residual);
+    r->cov_converged = am_malloc(nm * sizeof *r->cov_converged);
+    if (r->cov_served == NULL || r->cov_beyond == NULL || r->cov_none == NULL ||
+        r->cov_iterations == NULL || r->cov_residual == NULL ||
+        r->cov_converged == NULL)
+        return nomem(c);
+    for (size_t k = 0; k < nm; k++) {
+        r->cov_served[k] = r->cov_beyond[k] = r->cov_none[k] = NAN;
+        r->cov_residual[k] = NAN;
+        r->cov_iterations[k] = r->cov_converged[k] = -1;
+    }
     if (r->scenario_name == NULL || r->output_path == NULL ||
         r->measure_names == NULL || r->measure_mean == NULL ||
         r->zones_none == NULL || r->dest_no_demand == NULL ||
@@ -601,6 +644,7 @@ am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
     c->log.progress = opt->progress;
     c->log.progress_user = opt->progress_user;
     c->max_memory = opt->max_memory; /* issue 9 */
+    am_warnings_init(&c->warn, opt->warning, opt->warning_user);
     am_file_guard_init(&c->guard);
 
     am_status rc = prepare(c, opt);
@@ -616,6 +660,7 @@ am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
         c->sum->peak_rss_mib = am_peak_rss_mib();
     }
     am_phases_free(&c->log);
+    am_warnings_clear(&c->warn);
     am_file_guard_free(&c->guard);
     am_zone_table_destroy(c->demand);
     am_zone_table_destroy(c->supply);
@@ -703,19 +748,35 @@ void am_matrix_summary_write(const am_matrix_summary *r, FILE *f)
     for (int k = 0; k < r->n_measures; k++) {
         fprintf(f, "  measure      %s (%s): ", r->measure_names[k],
                 r->measure_decays[k]);
-        if (isnan(r->measure_mean[k]))
+        /* zones left out of the mean: nearest_n's (engine/summary.h) */
+        const int32_t left = r->mean_excluded != NULL ? r->mean_excluded[k] : 0;
+        if (isnan(r->measure_mean[k]) && left == 0) {
             fprintf(f, "no zone with demand has a value");
-        else
+        } else if (isnan(r->measure_mean[k])) {
+            am_summary_nth_note(f, r->measure_mean[k], left, 1);
+        } else {
             fprintf(f, "mean %.6g (population-weighted)", r->measure_mean[k]);
-        if (r->mean_excluded != NULL && r->mean_excluded[k] > 0)
-            fprintf(f,
-                    " over the zones with a finite value (%d zones reaching "
-                    "fewer than n destinations left out)",
-                    (int)r->mean_excluded[k]);
+            if (left > 0) {
+                fprintf(f, " over the zones with a finite value (");
+                am_summary_nth_note(f, r->measure_mean[k], left, 1);
+                fprintf(f, ")");
+            }
+        }
         fprintf(f, "; %d zones reach nothing", (int)r->zones_none[k]);
         if (r->dest_no_demand[k] >= 0)
             fprintf(f, ", %d destinations without demand",
                     (int)r->dest_no_demand[k]);
+        fputc('\n', f);
+    }
+    for (int k = 0; r->cov_served != NULL && k < r->n_measures; k++) {
+        if (isnan(r->cov_served[k])) /* issue 9, capacity_coverage */
+            continue;
+        fprintf(f, "  coverage     %s: ", r->measure_names[k]);
+        am_summary_cover_split(f, r->cov_served[k], r->cov_beyond[k],
+                               r->cov_none[k], r->demand_total);
+        fprintf(f, "; ");
+        am_summary_fixed_point(f, r->cov_iterations[k], r->cov_converged[k],
+                               r->cov_residual[k]);
         fputc('\n', f);
     }
     matrix_diagnostics(r, f); /* issue 9 */

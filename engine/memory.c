@@ -5,7 +5,8 @@
  * (engine/, inputs/population.c, kernels/demand.c), rounded up:
  *  - per grid column: the reader's and the writer's strips (rasters are
  *    read and written by strips of rows, never as a full grid: 64 rows of
- *    8 bytes, twice) and the x axis; per row, the y axis;
+ *    8 bytes, twice) and the x axis; per row, the y axis; the surface's
+ *    piece of a strip being snapped (at most AM_SURFACE_STRIP_CELLS cells);
  *  - per populated cell: the population list with its growth slack (32),
  *    the two snapped links (node and time) and distance (24), the lon/lat
  *    and metric coordinates while snapping (32), the demand index (32),
@@ -22,6 +23,12 @@
  *  - per capacity_coverage measure and set (issue 9): the split per cell
  *    (served, beyond, not within reach: 24) and the allocation's two sums
  *    (16), and three more rasters;
+ *  - facility tiers (issue 9): per combined indicator 4 bytes per
+ *    populated cell held and 4 written, and its cross-tab; the referral
+ *    searches' node times (8 bytes per graph node) and rows (48 bytes per
+ *    lower facility and higher set, when known); the surface's node times
+ *    (8 bytes per graph node). These grow with the network, not the
+ *    raster, and are counted in `network`;
  *  - 32 MiB for the process, GDAL, PROJ and HDF5.
  * Facility catchments are not counted (they depend on the network's
  * reach, to the deepest measure's limit, which may exceed the largest
@@ -45,15 +52,34 @@
 #define CELL_BYTES_PER_SET 8
 #define CELL_BYTES_PER_MEASURE 9
 #define OUTPUT_BYTES_PER_CELL 4
-/* issue 9, the travel-time surface (engine/surface.c): per grid column,
- * one strip of 64 rows of cells being snapped (cell id 8, centre 16,
- * links 16 + 8, distance 8, fragment check 12: 68 bytes); in the file, per
- * set, up to 4 bytes per raster cell (float32; chunks beyond the snap
- * distance are not stored, deflate shrinks the rest: an upper bound). */
-#define SURFACE_BYTES_PER_COLUMN (64 * 68)
+/* issue 9, the travel-time surface (engine/surface.c): the cells of one
+ * piece of a strip being snapped (cell id 8, centre 16, links 16 + 8,
+ * distance 8, fragment check 12: 68 bytes a cell), a piece being 64 rows
+ * or fewer, at most AM_SURFACE_STRIP_CELLS cells (am_surface_strip_rows);
+ * in the file, per set, up to 4 bytes per raster cell (float32; chunks
+ * beyond the snap distance are not stored, deflate shrinks the rest: an
+ * upper bound). */
+#define SURFACE_STRIP_ROWS 64
+#define SURFACE_BYTES_PER_CELL 68
 #define SURFACE_OUTPUT_BYTES_PER_CELL 4
 #define CELL_BYTES_PER_COVER (24 + 16)
 #define RASTERS_PER_COVER 3
+/* issue 9, facility tiers (engine/combined.c, engine/referral.c): per
+ * combined indicator, its value per populated cell (int32, held and
+ * written as a raster: 4 + 4) and its cross-tab (AM_COMBINED_ROWS = 256
+ * rows of population and cells, 16, and the table's columns as written,
+ * at most 8 conditions, population, percent, cells: 88); per graph node,
+ * the referral search's times and sources (4 + 4, one higher set at a
+ * time); per referral row (a lower facility and a higher set), its three
+ * columns (12), the higher set's concatenated copy with two links (28)
+ * and the back search's index (8). The surface's node times: 4 + 4 per
+ * node too (its search's sources are freed after it, one set at a
+ * time). */
+#define CELL_BYTES_PER_COMBINED (4 + 4)
+#define COMBINED_FIXED_BYTES (256 * (16 + 88))
+#define REFERRAL_BYTES_PER_NODE (4 + 4)
+#define REFERRAL_BYTES_PER_ROW (12 + 28 + 8)
+#define SURFACE_BYTES_PER_NODE (4 + 4)
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {
@@ -110,6 +136,8 @@ int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap)
         sat_add(per_cell_bytes(sets, meas),
                 sat_mul(n_rasters(sets, meas), OUTPUT_BYTES_PER_CELL));
     per = sat_add(per, cover_per_cell(in));
+    per =
+        sat_add(per, sat_mul(nonneg(in->n_combined), CELL_BYTES_PER_COMBINED));
     uint64_t n = (cap - e.total) / (per > 0 ? per : 1);
     return n > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)n;
 }
@@ -130,17 +158,46 @@ am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
     e.output =
         sat_mul(rasters, sat_mul(cells, (uint64_t)OUTPUT_BYTES_PER_CELL));
     if (in->surface) { /* issue 9 */
-        e.grid =
-            sat_add(e.grid, sat_mul(nonneg(in->nx), SURFACE_BYTES_PER_COLUMN));
+        const uint64_t rows = (uint64_t)am_surface_strip_rows(
+            in->nx, SURFACE_STRIP_ROWS, AM_SURFACE_STRIP_CELLS);
+        e.grid = sat_add(e.grid, sat_mul(sat_mul(nonneg(in->nx), rows),
+                                         SURFACE_BYTES_PER_CELL));
         e.output = sat_add(
             e.output,
             sat_mul(sets, sat_mul(sat_mul(nonneg(in->nx), nonneg(in->ny)),
                                   SURFACE_OUTPUT_BYTES_PER_CELL)));
     }
     e.cells = sat_add(e.cells, sat_mul(cells, cover_per_cell(in)));
+    /* issue 9, facility tiers: combined indicators and referrals; the
+       surface's node times */
+    const uint64_t nc = nonneg(in->n_combined);
+    e.cells = sat_add(e.cells, sat_mul(sat_mul(cells, nc), 4));
+    e.output = sat_add(e.output, sat_mul(sat_mul(cells, nc), 4));
+    e.network = sat_add(e.network, sat_mul(nc, COMBINED_FIXED_BYTES));
+    if (in->n_referral_sets > 0) {
+        e.network = sat_add(e.network, sat_mul(nonneg(in->graph_nodes),
+                                               REFERRAL_BYTES_PER_NODE));
+        e.network = sat_add(e.network, sat_mul(nonneg(in->referral_rows),
+                                               REFERRAL_BYTES_PER_ROW));
+    }
+    if (in->surface)
+        e.network = sat_add(e.network, sat_mul(nonneg(in->graph_nodes),
+                                               SURFACE_BYTES_PER_NODE));
     e.total = sat_add(sat_add(sat_add(e.base, e.network), e.grid),
                       sat_add(e.cells, e.output));
     return e;
+}
+
+int32_t am_surface_strip_rows(int64_t nx, int32_t max_rows, int64_t max_cells)
+{
+    if (nx < 1)
+        nx = 1;
+    if (max_rows < 1)
+        max_rows = 1;
+    if (max_cells < 1)
+        max_cells = 1;
+    const int64_t rows = max_cells / nx;
+    return rows < 1 ? 1 : rows > max_rows ? max_rows : (int32_t)rows;
 }
 
 int am_parse_size(const char *s, uint64_t *out)

@@ -25,6 +25,20 @@ typedef struct am_memory_inputs {
     /* issue 9: of those, capacity_coverage measures (their split per cell,
        three more rasters) */
     int32_t n_cover_measures;
+    /* issue 9, facility tiers: combined indicators (one int32 per
+       populated cell held and one written, and the cross-tab) */
+    int32_t n_combined;
+    /* issue 9: the search graph's nodes (0 when not yet known: the
+       estimate at create), for the node times of the referral searches
+       and of the surface */
+    int64_t graph_nodes;
+    /* issue 9, facility tiers: higher-tier sets some lower tier refers to
+       (each searched in turn, into one pair of node arrays), and the
+       referral rows: the lower sets' facilities summed over the (lower,
+       higher) pairs (0 when not yet known: the facilities are read after
+       the model's checks) */
+    int32_t n_referral_sets;
+    int64_t referral_rows;
 } am_memory_inputs;
 
 /* The estimate, in bytes, by part. */
@@ -66,5 +80,16 @@ char *am_format_bytes(uint64_t bytes, char *buf, size_t n);
 #define AM_MEMORY_MATRIX_PAIR_BYTES 64u
 uint64_t am_memory_estimate_matrix(int64_t zones_demand, int64_t zones_supply,
                                    int64_t pairs, int32_t n_measures);
+
+/*
+ * Issue 9, the travel-time surface (engine/surface.c): the writer hands it
+ * strips of up to max_rows rows of nx cells, and each strip's cells are
+ * snapped in pieces of this many rows, so that a piece holds at most
+ * max_cells cells (AM_SURFACE_STRIP_CELLS: about 68 MiB of scratch) and at
+ * least one row, whatever the raster's width. max_rows, nx and max_cells
+ * below 1 count as 1. Pure.
+ */
+#define AM_SURFACE_STRIP_CELLS ((int64_t)1 << 20)
+int32_t am_surface_strip_rows(int64_t nx, int32_t max_rows, int64_t max_cells);
 
 #endif /* AM_MEMORY_H */

@@ -156,6 +156,19 @@ static am_status memory_check(am_model *m, am_error *err)
     for (int k = 0; k < s->n_measures; k++) /* issue 9 */
         in.n_cover_measures +=
             s->measures[k].type == AM_MEASURE_TYPE_CAPACITY_COVERAGE;
+    /* issue 9, facility tiers: combined indicators, and the higher sets
+       the referral searches run from (engine/referral.c's pairs); the
+       referral rows need the facilities, read after this check */
+    in.n_combined = s->n_combined;
+    for (int H = 0; H < s->n_facility_sets; H++) {
+        int lower = 0;
+        for (int L = 0; L < s->n_facility_sets; L++)
+            lower |= s->facility_sets[L].tier > 0 &&
+                     s->facility_sets[L].tier < s->facility_sets[H].tier;
+        in.n_referral_sets += lower;
+    }
+    if (m->graph != NULL)
+        in.graph_nodes = m->graph->n_nodes;
     if (m->pop != NULL) {
         in.nx = m->pop->grid.nx;
         in.ny = m->pop->grid.ny;

@@ -135,6 +135,7 @@ void am_results_destroy(am_results *r)
     am_free(r->pop_none);
     am_free(r->plans);
     am_free(r->measure_on);
+    am_free(r->mean_left_out);
     am_equity_destroy(r->equity);
     am_diagnostics_destroy(r->diag);
     am_cover_free(r);
@@ -171,10 +172,11 @@ static am_results *results_alloc(const am_model *m, const am_sites *f)
     r->pop_none = am_calloc_array(nm, sizeof *r->pop_none);
     r->plans = am_calloc_array(nm, sizeof *r->plans);
     r->measure_on = am_calloc_array(nm, sizeof *r->measure_on);
+    r->mean_left_out = am_calloc_array(nm, sizeof *r->mean_left_out);
     if (!r->cutoffs_min || !r->pop_within || !r->nearest_ds || !r->nearest ||
         !r->site_demand || !r->site_ratio || !r->access || !r->access_mean ||
         !r->access_median || !r->flag || !r->fac_no_demand || !r->pop_none ||
-        !r->plans) {
+        !r->plans || !r->mean_left_out) {
         am_results_destroy(r);
         return NULL;
     }
@@ -222,7 +224,8 @@ done:
 }
 
 /* The population-weighted mean and median of measure k (NaN skipped;
- * the n-th nearest time over the cells that reach n facilities). */
+ * the n-th nearest time over the cells that reach n facilities, the
+ * people on the network who do not counted in mean_left_out). */
 static am_status measure_summary(const am_model *m, int threads, am_results *r,
                                  int k, am_error *err)
 {
@@ -233,8 +236,14 @@ static am_status measure_summary(const am_model *m, int threads, am_results *r,
         tmp = am_alloc_array((size_t)n_cells, sizeof *tmp);
         if (tmp == NULL)
             return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
-        for (int32_t i = 0; i < n_cells; i++)
+        const uint8_t *flag = r->flag + (size_t)k * (size_t)n_cells;
+        double left = 0.0; /* in cell order */
+        for (int32_t i = 0; i < n_cells; i++) {
             tmp[i] = isinf(v[i]) ? NAN : v[i];
+            if (isinf(v[i]) && flag[i] != AM_FCA_CELL_OFF)
+                left += m->pop->pop[i];
+        }
+        r->mean_left_out[k] = left;
         v = tmp;
     }
     am_status rc =

@@ -270,6 +270,7 @@ void am_run_summary_destroy(am_run_summary *r)
                 am_free(r->sets[k].measure_decays[m]);
             am_free(r->sets[k].measure_decays);
             am_cover_summary_free(&r->sets[k]); /* issue 9 */
+            am_free(r->sets[k].mean_left_out);
         }
         am_free(r->sets);
     }
@@ -465,6 +466,8 @@ static am_status summary_fill(am_run_ctx *c)
         ss->access_median = res->access_median;
         ss->fac_no_demand = res->fac_no_demand;
         ss->pop_none = res->pop_none;
+        ss->mean_left_out = res->mean_left_out; /* issue 9 */
+        c->results[k]->mean_left_out = NULL;
         c->results[k]->pop_within = NULL;
         c->results[k]->access_mean = NULL;
         c->results[k]->access_median = NULL;
@@ -530,6 +533,10 @@ static am_status summary_fill(am_run_ctx *c)
             z->n_zones = zr->n_zones;
             z->cells_outside = zr->n_outside;
             z->pop_outside = zr->pop_outside;
+            if (m->s->zone_layers[k].raster != NULL) /* issue 9 */
+                z->raster_band = m->s->zone_layers[k].band > 0
+                                     ? m->s->zone_layers[k].band
+                                     : 1;
         }
     }
     const int n = m->phases.n + c->log.n;

@@ -7,6 +7,7 @@
 
 #include "common/numparse.h"
 #include "engine/measure_registry.h"
+#include "engine/summary.h"
 #include <accessim.h>
 
 /* 1234567.8 -> "1,234,568"; any double, inf and nan included (a total of
@@ -21,30 +22,70 @@ static double pct(double part, double whole)
     return whole > 0 ? 100.0 * part / whole : 0.0;
 }
 
+int am_summary_nth_note(FILE *f, double mean, double left_out, int zones)
+{
+    char a[AM_COUNT_BUF];
+    const char *dests = zones ? "destinations" : "facilities";
+    if (isnan(mean)) {
+        fprintf(f, "%s n %s within the measure's reach",
+                zones ? "no zone reaches" : "no one reaches", dests);
+        return 0;
+    }
+    if (left_out > 0)
+        fprintf(f, "%s %s reaching fewer than n %s left out",
+                thousands(left_out, a),
+                !zones          ? "people"
+                : left_out == 1 ? "zone"
+                                : "zones",
+                dests);
+    return 1;
+}
+
+void am_summary_cover_split(FILE *f, double served, double beyond, double none,
+                            double total)
+{
+    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], c[AM_COUNT_BUF];
+    fprintf(f,
+            "served %s (%.1f %%), within reach beyond capacity %s (%.1f %%), "
+            "not within reach %s (%.1f %%)",
+            thousands(served, a), pct(served, total), thousands(beyond, b),
+            pct(beyond, total), thousands(none, c), pct(none, total));
+}
+
+void am_summary_fixed_point(FILE *f, int iterations, int converged,
+                            double residual)
+{
+    if (iterations <= 0)
+        fprintf(f, "proportional allocation (one pass)");
+    else
+        fprintf(f, "fixed point: %s after %d rounds (residual %.2g)",
+                converged ? "converged" : "NOT converged", iterations,
+                residual);
+}
+
 /* issue 9, capacity_coverage: the split of the population (the four
  * figures add up to the population) and how the allocation ended. */
 static void cover_lines(const am_run_summary *r, const am_set_summary *s, int m,
                         FILE *f)
 {
-    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], c[AM_COUNT_BUF], d[AM_COUNT_BUF];
+    char d[AM_COUNT_BUF];
     if (s->cov_served == NULL || isnan(s->cov_served[m]))
         return;
     const double pop = r->pop_total;
     fprintf(f, "      %s allocation, %g persons per unit of capacity\n",
             s->cov_allocation[m] != NULL ? s->cov_allocation[m] : "",
             s->cov_persons_per_capacity[m]);
-    fprintf(f,
-            "      served %s (%.1f %%), within reach beyond capacity %s "
-            "(%.1f %%), not within reach %s (%.1f %%), off network %s "
-            "(%.1f %%)\n",
-            thousands(s->cov_served[m], a), pct(s->cov_served[m], pop),
-            thousands(s->cov_beyond[m], b), pct(s->cov_beyond[m], pop),
-            thousands(s->cov_none[m], c), pct(s->cov_none[m], pop),
-            thousands(s->cov_off[m], d), pct(s->cov_off[m], pop));
-    if (s->cov_iterations[m] > 0)
-        fprintf(f, "      fixed point: %s after %d rounds (residual %.2g)\n",
-                s->cov_converged[m] ? "converged" : "NOT converged",
-                (int)s->cov_iterations[m], s->cov_residual[m]);
+    fprintf(f, "      ");
+    am_summary_cover_split(f, s->cov_served[m], s->cov_beyond[m],
+                           s->cov_none[m], pop);
+    fprintf(f, ", off network %s (%.1f %%)\n", thousands(s->cov_off[m], d),
+            pct(s->cov_off[m], pop));
+    if (s->cov_iterations[m] > 0) {
+        fprintf(f, "      ");
+        am_summary_fixed_point(f, s->cov_iterations[m], s->cov_converged[m],
+                               s->cov_residual[m]);
+        fputc('\n', f);
+    }
 }
 
 /*
@@ -79,13 +120,28 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                     : "",
                 s->access_median[m], s->access_mean[m] * 1e4,
                 s->access_median[m] * 1e4);
-    else
-        fprintf(f, "    %s: %s, population-weighted mean %.6g, median %.6g%s\n",
+    else if (info->method == AM_FCA_NTH_NEAREST) { /* issue 9 */
+        const double left =
+            s->mean_left_out != NULL ? s->mean_left_out[m] : 0.0;
+        fprintf(f, "    %s: %s", r->measure_names[m], info->long_name);
+        if (isnan(s->access_mean[m])) {
+            fprintf(f, ": ");
+            am_summary_nth_note(f, s->access_mean[m], left, 0);
+        } else {
+            fprintf(f,
+                    ", population-weighted mean %.6g, median %.6g (minutes, "
+                    "over the people who reach n facilities",
+                    s->access_mean[m], s->access_median[m]);
+            if (left > 0)
+                fprintf(f, "; ");
+            am_summary_nth_note(f, s->access_mean[m], left, 0);
+            fprintf(f, ")");
+        }
+        fprintf(f, "\n");
+    } else
+        fprintf(f, "    %s: %s, population-weighted mean %.6g, median %.6g\n",
                 r->measure_names[m], info->long_name, s->access_mean[m],
-                s->access_median[m],
-                info->method == AM_FCA_NTH_NEAREST
-                    ? " (minutes, over the people who reach n facilities)"
-                    : "");
+                s->access_median[m]);
     if (r->measure_decays == NULL || s->fac_no_demand == NULL ||
         s->pop_none == NULL)
         return;
@@ -268,14 +324,23 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 (long long)r->pop_negative_cells,
                 (long long)r->pop_nonfinite_cells,
                 (long long)r->pop_implausible_cells);
-    for (int k = 0; k < r->n_zone_layers; k++) /* issue 9 */
-        fprintf(f,
-                "  zones        '%s' (layer '%s'): %d zones; %s cells (%s "
-                "people) in no zone\n",
-                r->zone_layers[k].name, r->zone_layers[k].layer,
-                (int)r->zone_layers[k].n_zones,
-                thousands((double)r->zone_layers[k].cells_outside, a),
-                thousands(r->zone_layers[k].pop_outside, b));
+    for (int k = 0; k < r->n_zone_layers; k++) { /* issue 9 */
+        const am_zone_layer_summary *z = &r->zone_layers[k];
+        if (z->raster_band > 0) /* a settlement raster: classes */
+            fprintf(f,
+                    "  zones        '%s' (raster band %d): %d classes; %s "
+                    "cells (%s people) in no class\n",
+                    z->name, z->raster_band, (int)z->n_zones,
+                    thousands((double)z->cells_outside, a),
+                    thousands(z->pop_outside, b));
+        else
+            fprintf(f,
+                    "  zones        '%s' (layer '%s'): %d zones; %s cells (%s "
+                    "people) in no zone\n",
+                    z->name, z->layer, (int)z->n_zones,
+                    thousands((double)z->cells_outside, a),
+                    thousands(z->pop_outside, b));
+    }
     fprintf(f,
             "  off network  %s people (%.2f %%) in %s cells farther than "
             "the snap distance from a road\n",

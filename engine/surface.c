@@ -11,8 +11,14 @@
  *     facilities (kernels/nearest.h, am_nearest_nodes) to max_time_min:
  *     the time from every node to its nearest facility, O(nodes) memory;
  *  2. the raster is streamed by the HDF5 writer's strips of rows
- *     (am_surface_rows is its am_h5_rows_fn): blocks of 64 columns of the
- *     strip with no segment within reach of any of their cells are left
+ *     (am_surface_rows is its am_h5_rows_fn), each cut into pieces of
+ *     whole rows holding at most AM_SURFACE_STRIP_CELLS cells (one row
+ *     at least: engine/memory.h, am_surface_strip_rows), so that a very
+ *     wide raster (100,000 columns: 6.4 million cells in a strip of 64
+ *     rows, ~430 MB of scratch) snaps 10 rows at a time instead; a
+ *     piece's cells are handled alone, so the pieces' size changes which
+ *     blocks are pre-checked, never a value. Blocks of 64 columns of the
+ *     piece with no segment within reach of any of their cells are left
  *     as fill (block_may_reach: a conservative test, never a different
  *     answer, only fewer cells snapped); the other cells' centres
  *     are transformed to WGS 84 (am_snap_cell_centers) and snapped with
@@ -24,10 +30,11 @@
  * both searches reach it (max_time_min >= the largest cutoff: wherever
  * nearest_time_min is not -1).
  *
- * Memory: O(nodes) for the node times, and per strip (at most
- * AM_H5_CHUNK_EDGE rows) the cells' ids, centres and links; never the
- * whole grid. Cost: one snap of every raster cell per set (the strips are
- * snapped again for each set: the writer writes one raster at a time).
+ * Memory: O(nodes) for the node times, and per piece (at most
+ * AM_SURFACE_STRIP_CELLS cells, or one row) the cells' ids, centres and
+ * links; never the whole grid. Cost: one snap of every raster cell per set (the
+ * strips are snapped again for each set: the writer writes one raster at a
+ * time).
  *
  * Encoding: AM_FILL_F32 (-9999) beyond the snap distance or where the
  * centre cannot be transformed; AM_UNREACHED_MIN (-1) within the snap
@@ -40,6 +47,7 @@
 #include "common/alloc.h"
 #include "common/units.h"
 #include "engine/internal.h"
+#include "engine/memory.h"
 #include "engine/sysinfo.h"
 #include "kernels/nearest.h"
 #include "outputs/results_file.h"
@@ -176,8 +184,17 @@ static int block_may_reach(am_surface *sf, int32_t c0, int32_t c1, int32_t r0,
 /* Columns per block of the pre-check (the writer's chunk width). */
 #define SURFACE_BLOCK 64
 
-/* Rows row0 .. row0 + n_rows - 1 of the surface into buf (float, filled
- * with AM_FILL_F32 by the writer). */
+/* The cells of a piece of a strip; 0: AM_SURFACE_STRIP_CELLS (see
+ * am_surface_set_strip_cells). */
+static int64_t strip_cells_knob;
+
+void am_surface_set_strip_cells(int64_t cells)
+{
+    strip_cells_knob = cells > 0 ? cells : 0;
+}
+
+/* Rows row0 .. row0 + n_rows - 1 of the surface (one piece of a strip)
+ * into buf (float, filled with AM_FILL_F32 by the writer). */
 static am_status strip(am_surface *sf, int32_t row0, int32_t n_rows, float *buf)
 {
     const am_model *m = sf->m;
@@ -250,7 +267,14 @@ int am_surface_rows(int32_t row0, int32_t n_rows, void *buf, void *user)
 {
     am_surface *sf = user;
     const double t0 = am_now_s();
-    am_status rc = strip(sf, row0, n_rows, buf);
+    const int64_t nx = sf->m->pop->grid.nx;
+    const int32_t step = am_surface_strip_rows(
+        nx, n_rows,
+        strip_cells_knob > 0 ? strip_cells_knob : AM_SURFACE_STRIP_CELLS);
+    am_status rc = AM_OK;
+    for (int32_t r = 0; r < n_rows && rc == AM_OK; r += step)
+        rc = strip(sf, row0 + r, n_rows - r < step ? n_rows - r : step,
+                   (float *)buf + (size_t)r * (size_t)nx);
     sf->seconds += am_now_s() - t0;
     return rc == AM_OK;
 }

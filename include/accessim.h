@@ -678,6 +678,11 @@ typedef struct am_set_summary {
     int32_t *cov_converged;
     double *cov_persons_per_capacity;
     const char **cov_allocation; /* static names; NULL for the others */
+    /* issue 9, nearest_n, per measure [n_measures] (0 for the other
+       measures): people on the network left out of access_mean and
+       access_median for reaching fewer than n facilities within the
+       measure's reach (both NaN when no one reaches n) */
+    double *mean_left_out;
 } am_set_summary;
 
 /* issue 9, tiers: referral times from the facilities of a lower set to
@@ -704,6 +709,9 @@ typedef struct am_zone_layer_summary {
     int32_t n_zones;
     int64_t cells_outside; /* populated cells in no zone */
     double pop_outside;    /* their population */
+    /* issue 9: a settlement raster's band (1-based; its zones are
+       classes), 0 for a polygon layer */
+    int raster_band;
 } am_zone_layer_summary;
 
 /* What one speed zone layer (roads.speed_zones, issue 7) changed. */
@@ -1173,6 +1181,16 @@ typedef struct am_matrix_summary {
     am_measure_diagnostics *diagnostics;
     int32_t *mean_excluded;
     uint64_t memory_estimate, memory_cap; /* bytes (--max-memory) */
+    /* issue 9, capacity_coverage per measure [n_measures] (NaN and -1 for
+       the other measures): the demand served, within reach but beyond
+       capacity and not within reach (the three add up to demand_total),
+       and the allocation's rounds (0: proportional), last residual and
+       convergence (1, 0); a fixed point that did not converge is also a
+       warning (opt->warning) */
+    double *cov_served, *cov_beyond, *cov_none;
+    int32_t *cov_iterations;
+    double *cov_residual;
+    int32_t *cov_converged;
 } am_matrix_summary;
 
 /*

@@ -207,7 +207,7 @@ static void test_5hex_oracle(void **state)
     assert_non_null(mf);
     am_matrix_summary_write(sum, mf);
     fclose(mf);
-    assert_non_null(strstr(text, "(1 zones reaching fewer than n "
+    assert_non_null(strstr(text, "(1 zone reaching fewer than n "
                                  "destinations left out)"));
     assert_non_null(strstr(text, "diagnostics  identities checked and "
                                  "holding for 3 of 5 measures"));

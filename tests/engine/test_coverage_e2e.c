@@ -11,8 +11,10 @@
  *  - order independence: the same facilities given in reverse order (as
  *    points) give byte-identical per-cell results, per facility reversed;
  *  - am_run: the summary's four totals add up to the population;
- *  - a matrix scenario (Belo Horizonte): the share served per zone in
- *    [0, 1], exactly 1 with capacity to spare, 1 and 2 threads
+ *  - a matrix scenario (Belo Horizonte): the split of the demand (served,
+ *    beyond capacity, not within reach) adding up to it, the allocation's
+ *    rounds, one summary line per measure, no warning; the share served per
+ * zone in [0, 1], exactly 1 with capacity to spare, 1 and 2 threads
  *    byte-identical.
  */
 #include <stdarg.h>
@@ -353,8 +355,15 @@ static char *slurp(const char *path)
     return b;
 }
 
+static void count_warning(const char *message, void *user)
+{
+    (void)message;
+    (*(int *)user)++;
+}
+
 static void run_matrix(const char *out, int threads)
 {
+    int n_warnings = 0;
     am_scenario *s = NULL;
     am_error err;
     am_error_clear(&err);
@@ -364,10 +373,48 @@ static void run_matrix(const char *out, int threads)
     am_run_options opt = am_run_options_default();
     opt.output_path = out;
     opt.threads = threads;
+    opt.warning = count_warning;
+    opt.warning_user = &n_warnings;
     am_matrix_summary *sum = NULL;
     if (am_matrix_run(s, &opt, &sum, &err) != AM_OK)
         fail_msg("run: %s: line %ld: %s", err.file, err.line, err.msg);
     assert_int_equal(sum->n_measures, 3);
+    /* issue 9: the split of the demand adds up to it, the allocation's
+       end, and one summary line per measure */
+    for (int k = 0; k < 3; k++) {
+        const double three =
+            sum->cov_served[k] + sum->cov_beyond[k] + sum->cov_none[k];
+        if (fabs(three - sum->demand_total) > 1e-9 * sum->demand_total)
+            fail_msg("measure %d: %.17g != demand %.17g", k, three,
+                     sum->demand_total);
+        assert_true(sum->cov_served[k] > 0 && sum->cov_none[k] >= 0);
+        assert_int_equal(sum->cov_converged[k], 1);
+    }
+    assert_int_equal(sum->cov_iterations[0], 0); /* proportional */
+    assert_true(sum->cov_iterations[1] >= 2);
+    assert_true(sum->cov_residual[1] < 1e-9);
+    assert_true(sum->cov_beyond[0] > 0 && sum->cov_beyond[1] > 0);
+    /* capacity to spare: everyone within reach served */
+    assert_true(sum->cov_beyond[2] == 0.0);
+    assert_true(sum->cov_none[2] == sum->cov_none[1]);
+    assert_int_equal(n_warnings, 0);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&text, &len);
+    assert_non_null(mf);
+    am_matrix_summary_write(sum, mf);
+    fclose(mf);
+    int lines = 0;
+    for (const char *p = text; (p = strstr(p, "  coverage     ")) != NULL; p++)
+        lines++;
+    assert_int_equal(lines, 3);
+    assert_non_null(strstr(text, "  coverage     cov_p: served "));
+    assert_non_null(strstr(text, "; proportional allocation (one pass)\n"));
+    char want[128];
+    snprintf(want, sizeof want, "; fixed point: converged after %d rounds",
+             (int)sum->cov_iterations[1]);
+    assert_non_null(strstr(text, want));
+    free(text);
     am_matrix_summary_destroy(sum);
     am_scenario_destroy(s);
 }

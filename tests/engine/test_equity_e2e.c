@@ -206,6 +206,18 @@ static void test_run_csv(void **state)
         fail_msg("%s: %s", e.file, e.msg);
     assert_int_equal(sum->n_zone_layers, 1);
     assert_int_equal(sum->zone_layers[0].n_zones, 3);
+    assert_int_equal(sum->zone_layers[0].raster_band, 0); /* polygons */
+    {
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mf = open_memstream(&text, &len);
+        assert_non_null(mf);
+        am_run_summary_write(sum, mf);
+        fclose(mf);
+        assert_non_null(strstr(text, "  zones        'islands' (layer "
+                                     "'multipolygons'): 3 zones; "));
+        free(text);
+    }
     assert_non_null(sum->sets[0].equity_gini);
     assert_true(sum->sets[0].equity_gini[0] > 0 &&
                 sum->sets[0].equity_gini[0] < 1);

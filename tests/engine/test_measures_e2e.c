@@ -10,10 +10,11 @@
  *    a step and with a negative exponential (and E2SFCA, KD2SFCA, 3SFCA),
  *    BFCA's preserved population and level of service, spatial
  *    availability's total; nearest_n n = 1
- *    equals the nearest-facility search; a cumulative measure beyond the
- *    largest cutoff reaches cells the cutoffs do not; reach flags and
- *    undefined ratios as documented; every array byte-identical at 1 and
- *    2 threads;
+ *    equals the nearest-facility search; the people nearest_n's mean
+ *    leaves out (fewer than n within reach) against the test's own sum; a
+ * cumulative measure beyond the largest cutoff reaches cells the cutoffs do
+ * not; reach flags and undefined ratios as documented; every array
+ * byte-identical at 1 and 2 threads;
  *  - the diagnostics (issue 9): identities held for the types that have
  *    them, the sums and the demand inflation against the test's own sums,
  *    the same bits at 1 and 2 threads.
@@ -31,6 +32,7 @@
 #include <gdal.h>
 #include <ogr_srs_api.h>
 
+#include "engine/internal.h"
 #include <accessim.h>
 
 #define DEMO AM_DEMO_DATA "/comoros"
@@ -443,6 +445,23 @@ static void test_comoros_measures(void **state)
             assert_true(fabs(n1[i] - near[i] / 600.0) < 1e-9);
         assert_true(isinf(n3[i]) || n3[i] >= n1[i]);
     }
+    /* issue 9: the people on the network left out of nearest_n's mean
+       (fewer than n within 60 min; not the off-network ones), in cell
+       order; 0 for the other measures */
+    const uint8_t *fl3 = am_results_reach(r1, 11);
+    double left3 = 0.0, left1 = 0.0;
+    for (int32_t i = 0; i < n; i++) {
+        if (fl3[i] == AM_RESULTS_REACH_OFF)
+            continue;
+        left3 += isinf(n3[i]) ? p[i] : 0.0;
+        left1 += isinf(n1[i]) ? p[i] : 0.0;
+    }
+    assert_true(left3 > left1 && left1 > 0);
+    assert_true(r1->mean_left_out[11] == left3);
+    assert_true(r1->mean_left_out[10] == left1);
+    assert_true(r2->mean_left_out[11] == left3);
+    for (int k = 0; k < 10; k++)
+        assert_true(r1->mean_left_out[k] == 0.0);
 
     /* cumulative to 90 min, beyond the largest cutoff (60): it reaches
      * people the nearest search to 60 min does not */

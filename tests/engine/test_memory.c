@@ -70,7 +70,7 @@ static void test_parse_size_refused(void **state)
 static void test_estimate_parts(void **state)
 {
     (void)state;
-    am_memory_inputs in = {1000, 2000, 0, 1 << 20, 1, 1, 0, 0};
+    am_memory_inputs in = {1000, 2000, 0, 1 << 20, 1, 1, 0, 0, 0, 0, 0, 0};
     am_memory_estimate a = am_memory_estimate_run(&in);
     /* rasters go by strips: the grid costs per column and per row only */
     assert_true(a.grid == (2u * 64u * 8u + 8u) * 1000u + 8u * 2000u);
@@ -89,8 +89,9 @@ static void test_estimate_parts(void **state)
     in.n_measures = 4;
     am_memory_estimate c = am_memory_estimate_run(&in);
     assert_true(c.cells > b.cells && c.output > b.output);
-    /* issue 9, the surface: a strip of 64 rows being snapped (68 bytes a
-       cell) and, per set, up to 4 bytes a raster cell in the file */
+    /* issue 9, the surface: a piece of a strip being snapped (68 bytes a
+       cell; 64 rows of 1,000 cells fit in AM_SURFACE_STRIP_CELLS) and,
+       per set, up to 4 bytes a raster cell in the file */
     in.surface = 1;
     am_memory_estimate d = am_memory_estimate_run(&in);
     assert_true(d.grid == c.grid + 64u * 68u * 1000u);
@@ -109,15 +110,101 @@ static void test_estimate_huge_saturates(void **state)
 {
     (void)state;
     /* a 100,000 x 100,000 raster costs its strips, not its grid */
-    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0};
+    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0};
     am_memory_estimate e = am_memory_estimate_run(&in);
     assert_true(e.grid < (uint64_t)128 << 20); /* not 80 GB */
     /* absurd sizes saturate rather than wrap */
     am_memory_inputs big = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX,
-                            1000,      1000,      1,         1000};
+                            1000,      1000,      1,         1000,
+                            1000,      INT64_MAX, 1000,      INT64_MAX};
     assert_true(am_memory_estimate_run(&big).total == UINT64_MAX);
-    am_memory_inputs neg = {-5, 10, -3, -1, -1, -1, 0, -1};
+    am_memory_inputs neg = {-5, 10, -3, -1, -1, -1, 0, -1, -1, -1, -1, -1};
+    assert_true(am_memory_estimate_run(&neg).network == 0);
     assert_true(am_memory_estimate_run(&neg).grid == 8u * 10u);
+}
+
+/* Issue 9, facility tiers: a combined indicator costs 4 bytes per
+ * populated cell held and 4 written, and its cross-tab (256 rows of 104
+ * bytes); the referral searches 8 bytes per graph node (once, whatever
+ * the number of higher sets) and 48 per referral row; the surface 8 per
+ * graph node. The cap then allows fewer populated cells. */
+static void test_estimate_tiers(void **state)
+{
+    (void)state;
+    am_memory_inputs in = {1000, 2000, 100000, 1 << 20, 3, 2, 0, 0, 0, 0, 0, 0};
+    const am_memory_estimate a = am_memory_estimate_run(&in);
+    in.n_combined = 2;
+    const am_memory_estimate b = am_memory_estimate_run(&in);
+    assert_true(b.cells == a.cells + 2u * 4u * 100000u);
+    assert_true(b.output == a.output + 2u * 4u * 100000u);
+    assert_true(b.network == a.network + 2u * 256u * 104u);
+    assert_true(b.grid == a.grid);
+    /* nodes alone cost nothing: no referral, no surface */
+    in.graph_nodes = 1000000;
+    const am_memory_estimate c = am_memory_estimate_run(&in);
+    assert_true(c.total == b.total);
+    in.n_referral_sets = 1;
+    const am_memory_estimate d = am_memory_estimate_run(&in);
+    assert_true(d.network == c.network + 8u * 1000000u);
+    in.n_referral_sets = 2; /* one pair of node arrays, reused */
+    assert_true(am_memory_estimate_run(&in).network == d.network);
+    in.referral_rows = 5000;
+    const am_memory_estimate e = am_memory_estimate_run(&in);
+    assert_true(e.network == d.network + 48u * 5000u);
+    assert_true(e.total == e.base + e.network + e.grid + e.cells + e.output);
+    in.surface = 1;
+    const am_memory_estimate f = am_memory_estimate_run(&in);
+    assert_true(f.network == e.network + 8u * 1000000u);
+    /* the cap: fewer cells with combined indicators, and those fit */
+    in.surface = 0;
+    const uint64_t cap = (uint64_t)1 << 30;
+    in.n_cells = 0;
+    const int64_t n2 = am_memory_max_cells(&in, cap);
+    in.n_combined = 0;
+    const int64_t n0 = am_memory_max_cells(&in, cap);
+    assert_true(n2 < n0);
+    in.n_combined = 2;
+    in.n_cells = n2;
+    assert_true(am_memory_estimate_run(&in).total <= cap);
+    in.n_cells = n2 + 1;
+    assert_true(am_memory_estimate_run(&in).total > cap - 1024);
+}
+
+/* Issue 9, the surface's pieces of strips: whole rows, at most the cap's
+ * cells, one row at least, never more than the strip; the estimate
+ * follows them, so a raster 100,000 cells wide costs ~1M cells of scratch
+ * (68 MiB), not a strip of 64 rows (6.4M cells, 435 MB). */
+static void test_surface_strip_rows(void **state)
+{
+    (void)state;
+    const int64_t cap = AM_SURFACE_STRIP_CELLS;
+    assert_int_equal(cap, 1048576);
+    assert_int_equal(am_surface_strip_rows(1000, 64, cap), 64);
+    assert_int_equal(am_surface_strip_rows(16384, 64, cap), 64);
+    assert_int_equal(am_surface_strip_rows(16385, 64, cap), 63);
+    assert_int_equal(am_surface_strip_rows(100000, 64, cap), 10);
+    assert_int_equal(am_surface_strip_rows(100000, 7, cap), 7);
+    assert_int_equal(am_surface_strip_rows(2000000, 64, cap), 1);
+    assert_int_equal(am_surface_strip_rows(INT64_MAX, 64, cap), 1);
+    assert_int_equal(am_surface_strip_rows(40, 64, 1), 1);
+    assert_int_equal(am_surface_strip_rows(40, 64, 140), 3);
+    assert_int_equal(am_surface_strip_rows(0, 0, 0), 1);
+    for (int64_t nx = 1; nx < 3000000; nx = nx * 3 + 1) {
+        const int32_t r = am_surface_strip_rows(nx, 64, cap);
+        assert_true(r >= 1 && r <= 64);
+        assert_true(r == 1 || (int64_t)r * nx <= cap);
+        assert_true(r == 64 || (int64_t)(r + 1) * nx > cap);
+    }
+    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0};
+    const uint64_t plain = am_memory_estimate_run(&in).grid;
+    in.surface = 1;
+    assert_true(am_memory_estimate_run(&in).grid ==
+                plain + 10u * 100000u * 68u);
+    in.nx = 3000000; /* one row, over the cap */
+    in.surface = 0;
+    const uint64_t wide = am_memory_estimate_run(&in).grid;
+    in.surface = 1;
+    assert_true(am_memory_estimate_run(&in).grid == wide + 3000000u * 68u);
 }
 
 /* The populated cells the cap allows: the estimate with that many cells
@@ -126,7 +213,7 @@ static void test_estimate_huge_saturates(void **state)
 static void test_max_cells(void **state)
 {
     (void)state;
-    am_memory_inputs in = {1576, 1270, 0, 3377401, 1, 1, 0, 0};
+    am_memory_inputs in = {1576, 1270, 0, 3377401, 1, 1, 0, 0, 0, 0, 0, 0};
     const uint64_t cap = (uint64_t)1 << 30;
     int64_t n = am_memory_max_cells(&in, cap);
     assert_true(n > 1000000);
@@ -173,6 +260,8 @@ int main(void)
         cmocka_unit_test(test_estimate_huge_saturates),
         cmocka_unit_test(test_estimate_matrix),
         cmocka_unit_test(test_max_cells),
+        cmocka_unit_test(test_surface_strip_rows),
+        cmocka_unit_test(test_estimate_tiers),
         cmocka_unit_test(test_format_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/numparse.h"
 #include "common/strutil.h"
 #include <accessim.h>
 
@@ -136,6 +137,25 @@ static void test_urban_rural(void **state)
         assert_true(outside >= 0 && outside < 0.05 * total);
         assert_true(fabs(sum + outside - total) <= 1e-6 * total);
     }
+    /* the printed summary names the raster's band and its classes */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mf = open_memstream(&text, &len);
+    assert_non_null(mf);
+    am_run_summary_write(s2, mf);
+    fclose(mf);
+    assert_int_equal(s2->zone_layers[0].raster_band, 1);
+    char want[256], c0[AM_COUNT_BUF], p0[AM_COUNT_BUF];
+    snprintf(want, sizeof want,
+             "  zones        'settlement' (raster band 1): 2 classes; %s "
+             "cells (%s people) in no class\n",
+             am_format_count((double)s2->zone_layers[0].cells_outside, c0),
+             am_format_count(s2->zone_layers[0].pop_outside, p0));
+    if (strstr(text, want) == NULL)
+        fail_msg("no line '%s' in:\n%s", want, text);
+    assert_non_null(strstr(text, "'smod_codes' (raster band 1): "));
+    assert_null(strstr(text, "layer 'band 1'"));
+    free(text);
     /* urban = codes 21-30, rural = codes 10-13 */
     double urban = 0.0, rural = 0.0;
     for (int i = 3; i < n; i++) {

@@ -11,7 +11,9 @@
  *    cells farther than the snap distance are fill, the others minutes;
  *    the populated cells equal nearest_time_min bit for bit; a short
  *    max_time_min leaves -1 beyond it and the same values within;
- *    1, 2 and 3 threads give the same bytes; GDAL reads the raster
+ *    1, 2 and 3 threads give the same bytes, and so do strips snapped
+ *    in pieces of 1 and 3 rows (am_surface_set_strip_cells, the cap that
+ *    keeps a very wide raster's scratch small); GDAL reads the raster
  *    georeferenced like the population;
  *  - the Comoros demo with the surface on: populated cells equal
  *    nearest_time_min wherever that is a time, and the cell counts.
@@ -31,6 +33,7 @@
 #include <hdf5.h>
 #include <ogr_srs_api.h>
 
+#include "engine/internal.h"
 #include "geo/geodesic.h"
 #include <accessim.h>
 
@@ -345,6 +348,21 @@ static void test_synthetic(void **state)
     /* 1, 2 and 3 threads: the same bytes */
     assert_memory_equal(sf[0], sf[1], (size_t)n * sizeof(float));
     assert_memory_equal(sf[0], sf[2], (size_t)n * sizeof(float));
+    /* strips snapped in pieces of 1 row (a cap below one row) and of 3
+       rows: the same bytes and counts as whole strips of 64 rows */
+    const int64_t caps[2] = {1, 3 * NX + NX / 2};
+    for (int k = 0; k < 2; k++) {
+        char out_piece[512];
+        snprintf(out_piece, sizeof out_piece, "%s/piece%d.h5", tmp_dir, k);
+        am_surface_set_strip_cells(caps[k]);
+        run("s.yaml", 2, out_piece);
+        am_surface_set_strip_cells(0);
+        float *pc = read_raster(out_piece, ds, n);
+        assert_memory_equal(sf[0], pc, (size_t)n * sizeof(float));
+        assert_int_equal(read_attr_int(out_piece, ds, "cells_within_snap"),
+                         read_attr_int(out[0], ds, "cells_within_snap"));
+        free(pc);
+    }
     float *near = read_raster(out[0], "/results/health/nearest_time_min", n);
     float *pop = read_raster(out[0], "/population", n);
     float *shrt = read_raster(out_short, ds, n);
