@@ -32,22 +32,8 @@
 #include "kernels/demand.h"
 #include "kernels/fca.h"
 
-static char tmp_dir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/accessim-bho-XXXXXX");
-    return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#define TMP_DIR_TAG "bho"
+#include "tmp_dir.h"
 
 /* The whole of a small file (caller frees). */
 static char *slurp(const char *path, size_t *len)

@@ -31,30 +31,8 @@
 
 #define DEMO AM_DEMO_DATA "/comoros"
 
-static char tmp_dir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/accessim-coverage-XXXXXX");
-    return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+#define TMP_DIR_TAG "coverage"
+#include "tmp_dir.h"
 
 /* 36 facilities, capacity 148 in all. k = 5000 persons per unit: 740,000
  * persons of capacity for 685,118 within 30 min, some facilities full and

@@ -37,31 +37,8 @@
 #include "geo/geodesic.h"
 #include <accessim.h>
 
-static char tmp_dir[256];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(tmp_dir, sizeof tmp_dir, "/tmp/accessim-surface-XXXXXX");
-    GDALAllRegister();
-    return mkdtemp(tmp_dir) != NULL ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+#define TMP_DIR_TAG "surface"
+#include "tmp_dir.h"
 
 /* ---- the synthetic network ----------------------------------------- */
 
