@@ -487,5 +487,6 @@ int main(void)
         cmocka_unit_test(test_synthetic),
         cmocka_unit_test(test_comoros),
     };
+    GDALAllRegister(); /* the test writes and reads rasters through GDAL */
     return cmocka_run_group_tests(tests, setup, teardown);
 }
