@@ -3,7 +3,7 @@
 # Run as root on a fresh Debian 12 (bookworm) machine. Idempotent.
 set -eu
 PKGS="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev proj-bin \
-libhdf5-dev zlib1g-dev hdf5-tools libyaml-dev libcmocka-dev time"
+libhdf5-dev zlib1g-dev hdf5-tools libyaml-dev libcmocka-dev libglpk-dev time"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
