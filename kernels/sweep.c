@@ -68,13 +68,26 @@ static uint64_t pos_key(double v)
     return u;
 }
 
+/* One entry of a sorted weighted sample: a value, and the cumulative
+ * weight and weighted value through it (interleaved: a binary search's
+ * last probe brings all three in one cache line). */
+typedef struct dist_entry {
+    double v, cw, cs;
+} dist_entry;
+
+/* A sorted weighted sample, values ascending. */
+typedef struct sorted_dist {
+    int64_t n;
+    dist_entry *e;
+} sorted_dist;
+
 /* The number of a[0 .. n-1] (ascending) that are <= v. */
-static int64_t count_le(const double *a, int64_t n, double v)
+static int64_t count_le(const dist_entry *a, int64_t n, double v)
 {
     int64_t lo = 0, hi = n;
     while (lo < hi) {
         const int64_t mid = lo + (hi - lo) / 2;
-        if (a[mid] <= v)
+        if (a[mid].v <= v)
             lo = mid + 1;
         else
             hi = mid;
@@ -83,12 +96,12 @@ static int64_t count_le(const double *a, int64_t n, double v)
 }
 
 /* The number of a[0 .. n-1] (ascending) that are < v. */
-static int64_t count_lt(const double *a, int64_t n, double v)
+static int64_t count_lt(const dist_entry *a, int64_t n, double v)
 {
     int64_t lo = 0, hi = n;
     while (lo < hi) {
         const int64_t mid = lo + (hi - lo) / 2;
-        if (a[mid] < v)
+        if (a[mid].v < v)
             lo = mid + 1;
         else
             hi = mid;
@@ -96,16 +109,32 @@ static int64_t count_lt(const double *a, int64_t n, double v)
     return lo;
 }
 
-/* A sorted weighted sample: values ascending, cumulative weight and
- * cumulative weighted value per entry. */
-typedef struct sorted_dist {
-    int64_t n;
-    double *v, *cw, *cs;
-} sorted_dist;
-
-static double cum_at(const double *c, int64_t count)
+/* The number of a[0 .. n-1] (ascending) that are <= v, given that the
+ * first lo are: galloping from lo (a new value is usually near its old
+ * one in the sorted order, so this touches few cache lines). */
+static int64_t count_le_from(const dist_entry *a, int64_t lo, int64_t n,
+                             double v)
 {
-    return count > 0 ? c[count - 1] : 0.0;
+    int64_t step = 1, hi = lo;
+    while (hi < n && a[hi].v <= v) {
+        lo = hi + 1;
+        hi += step;
+        step *= 2;
+    }
+    if (hi > n)
+        hi = n;
+    return lo + count_le(a + lo, hi - lo, v);
+}
+
+/* The cumulative weight and weighted value of the first count entries. */
+static double wcum(const sorted_dist *d, int64_t count)
+{
+    return count > 0 ? d->e[count - 1].cw : 0.0;
+}
+
+static double scum(const sorted_dist *d, int64_t count)
+{
+    return count > 0 ? d->e[count - 1].cs : 0.0;
 }
 
 /* F(y) - F(x) for F(v) = sum_j w_j |v - v_j| over d, x <= y, where
@@ -113,20 +142,20 @@ static double cum_at(const double *c, int64_t count)
 static double dist_rise(const sorted_dist *d, double total, int64_t nx,
                         double x, double y)
 {
-    const int64_t ny = nx + count_le(d->v + nx, d->n - nx, y);
-    const double wx = cum_at(d->cw, nx), sx = cum_at(d->cs, nx);
-    const double wy = cum_at(d->cw, ny), sy = cum_at(d->cs, ny);
+    const int64_t ny = count_le_from(d->e, nx, d->n, y);
+    const double wx = wcum(d, nx), sx = scum(d, nx);
+    const double wy = wcum(d, ny), sy = scum(d, ny);
     return (y - x) * (2.0 * wx - total) + 2.0 * (y * (wy - wx) - (sy - sx));
 }
 
 /* sum_i sum_j w_i w_j |v_i - v_j| over d (equity.c's sorted formula). */
 static double pair_sum(const sorted_dist *d)
 {
-    const double total = cum_at(d->cw, d->n);
+    const double total = wcum(d, d->n);
     double g = 0.0, prev = 0.0;
     for (int64_t k = 0; k < d->n; k++) {
-        const double ck = d->cw[k];
-        g += (ck - prev) * d->v[k] * (prev + ck - total);
+        const double ck = d->e[k].cw;
+        g += (ck - prev) * d->e[k].v * (prev + ck - total);
         prev = ck;
     }
     return 2.0 * g;
@@ -135,7 +164,7 @@ static double pair_sum(const sorted_dist *d)
 /* The baseline over the cells with w > 0: distinct values ascending. */
 typedef struct baseline {
     sorted_dist d;   /* distinct values, cumulative through each */
-    int32_t *vidx;   /* [n_cells] index in d.v of the cell's value; -1 */
+    int32_t *vidx;   /* [n_cells] index in d.e of the cell's value; -1 */
     double w_index;  /* W summed in cell-index order (the mean's) */
     double w, s, md; /* sorted-order W, S and the pair sum MD */
     double low;      /* L = 0.1 W */
@@ -151,6 +180,7 @@ typedef struct workspace {
     double *w, *x, *y;
     uint64_t *key, *key2;
     int32_t *idx, *idx2;
+    int32_t *le_old; /* per changed cell: old values <= its old value */
     int64_t hist[AM_RADIX_DIGITS];
     sorted_dist old_c, new_c;
 } workspace;
@@ -165,12 +195,9 @@ static void workspace_free(workspace *ws)
     am_free(ws->key2);
     am_free(ws->idx);
     am_free(ws->idx2);
-    am_free(ws->old_c.v);
-    am_free(ws->old_c.cw);
-    am_free(ws->old_c.cs);
-    am_free(ws->new_c.v);
-    am_free(ws->new_c.cw);
-    am_free(ws->new_c.cs);
+    am_free(ws->le_old);
+    am_free(ws->old_c.e);
+    am_free(ws->new_c.e);
 }
 
 static int workspace_alloc(workspace *ws, int64_t k_max)
@@ -185,22 +212,19 @@ static int workspace_alloc(workspace *ws, int64_t k_max)
     ws->key2 = am_alloc_array(k, sizeof *ws->key2);
     ws->idx = am_alloc_array(k, sizeof *ws->idx);
     ws->idx2 = am_alloc_array(k, sizeof *ws->idx2);
-    ws->old_c.v = am_alloc_array(k, sizeof(double));
-    ws->old_c.cw = am_alloc_array(k, sizeof(double));
-    ws->old_c.cs = am_alloc_array(k, sizeof(double));
-    ws->new_c.v = am_alloc_array(k, sizeof(double));
-    ws->new_c.cw = am_alloc_array(k, sizeof(double));
-    ws->new_c.cs = am_alloc_array(k, sizeof(double));
+    ws->le_old = am_alloc_array(k, sizeof *ws->le_old);
+    ws->old_c.e = am_alloc_array(k, sizeof(dist_entry));
+    ws->new_c.e = am_alloc_array(k, sizeof(dist_entry));
     return ws->cell != NULL && ws->w != NULL && ws->x != NULL &&
            ws->y != NULL && ws->key != NULL && ws->key2 != NULL &&
-           ws->idx != NULL && ws->idx2 != NULL && ws->old_c.v != NULL &&
-           ws->old_c.cw != NULL && ws->old_c.cs != NULL &&
-           ws->new_c.v != NULL && ws->new_c.cw != NULL && ws->new_c.cs != NULL;
+           ws->idx != NULL && ws->idx2 != NULL && ws->le_old != NULL &&
+           ws->old_c.e != NULL && ws->new_c.e != NULL;
 }
 
-/* Sorts the k changed cells by val (then by row position) into d. */
+/* Sorts the k changed cells by val (then by row position) into d; le
+ * (NULL: not wanted) gets each cell's count of values <= its own. */
 static void sort_changed(workspace *ws, int64_t k, const double *val,
-                         sorted_dist *d)
+                         sorted_dist *d, int32_t *le)
 {
     for (int64_t q = 0; q < k; q++) {
         ws->key[q] = pos_key(val[q]);
@@ -215,19 +239,25 @@ static void sort_changed(workspace *ws, int64_t k, const double *val,
         const int32_t j = si[q];
         c += ws->w[j];
         s += ws->w[j] * val[j];
-        d->v[q] = val[j];
-        d->cw[q] = c;
-        d->cs[q] = s;
+        d->e[q] = (dist_entry){val[j], c, s};
     }
     d->n = k;
+    if (le != NULL)
+        for (int64_t q = 0; q < k;) {
+            int64_t e = q + 1;
+            while (e < k && d->e[e].v == d->e[q].v)
+                e++;
+            for (; q < e; q++)
+                le[si[q]] = (int32_t)e;
+        }
 }
 
 /* W'_<=(v) after the change: baseline minus C's old plus C's new. */
 static double new_weight_le(const baseline *b, const workspace *ws, double v)
 {
-    return cum_at(b->d.cw, count_le(b->d.v, b->d.n, v)) -
-           cum_at(ws->old_c.cw, count_le(ws->old_c.v, ws->old_c.n, v)) +
-           cum_at(ws->new_c.cw, count_le(ws->new_c.v, ws->new_c.n, v));
+    return wcum(&b->d, count_le(b->d.e, b->d.n, v)) -
+           wcum(&ws->old_c, count_le(ws->old_c.e, ws->old_c.n, v)) +
+           wcum(&ws->new_c, count_le(ws->new_c.e, ws->new_c.n, v));
 }
 
 /* B(L) after the change (see the file comment). */
@@ -238,38 +268,38 @@ static double new_bottom(const baseline *b, const workspace *ws)
     int64_t lo = b->q_low, hi = b->d.n;
     while (lo < hi) {
         const int64_t mid = lo + (hi - lo) / 2;
-        const double v = b->d.v[mid];
+        const double v = b->d.e[mid].v;
         const double wle =
-            b->d.cw[mid] -
-            cum_at(ws->old_c.cw, count_le(ws->old_c.v, ws->old_c.n, v)) +
-            cum_at(ws->new_c.cw, count_le(ws->new_c.v, ws->new_c.n, v));
+            b->d.e[mid].cw -
+            wcum(&ws->old_c, count_le(ws->old_c.e, ws->old_c.n, v)) +
+            wcum(&ws->new_c, count_le(ws->new_c.e, ws->new_c.n, v));
         if (wle >= low)
             hi = mid;
         else
             lo = mid + 1;
     }
-    double v = lo < b->d.n ? b->d.v[lo] : INFINITY;
+    double v = lo < b->d.n ? b->d.e[lo].v : INFINITY;
     /* First new value where it does. */
     int64_t l2 = 0, h2 = ws->new_c.n;
     while (l2 < h2) {
         const int64_t mid = l2 + (h2 - l2) / 2;
-        if (new_weight_le(b, ws, ws->new_c.v[mid]) >= low)
+        if (new_weight_le(b, ws, ws->new_c.e[mid].v) >= low)
             h2 = mid;
         else
             l2 = mid + 1;
     }
-    if (l2 < ws->new_c.n && ws->new_c.v[l2] < v)
-        v = ws->new_c.v[l2];
+    if (l2 < ws->new_c.n && ws->new_c.e[l2].v < v)
+        v = ws->new_c.e[l2].v;
     if (isinf(v)) /* rounding only: the largest value of either */
-        v = fmax(b->d.v[b->d.n - 1],
-                 ws->new_c.n > 0 ? ws->new_c.v[ws->new_c.n - 1] : 0.0);
-    const int64_t nb = count_lt(b->d.v, b->d.n, v);
-    const int64_t no = count_lt(ws->old_c.v, ws->old_c.n, v);
-    const int64_t nn = count_lt(ws->new_c.v, ws->new_c.n, v);
-    const double wlt = cum_at(b->d.cw, nb) - cum_at(ws->old_c.cw, no) +
-                       cum_at(ws->new_c.cw, nn);
-    const double slt = cum_at(b->d.cs, nb) - cum_at(ws->old_c.cs, no) +
-                       cum_at(ws->new_c.cs, nn);
+        v = fmax(b->d.e[b->d.n - 1].v,
+                 ws->new_c.n > 0 ? ws->new_c.e[ws->new_c.n - 1].v : 0.0);
+    const int64_t nb = count_lt(b->d.e, b->d.n, v);
+    const int64_t no = count_lt(ws->old_c.e, ws->old_c.n, v);
+    const int64_t nn = count_lt(ws->new_c.e, ws->new_c.n, v);
+    const double wlt =
+        wcum(&b->d, nb) - wcum(&ws->old_c, no) + wcum(&ws->new_c, nn);
+    const double slt =
+        scum(&b->d, nb) - scum(&ws->old_c, no) + scum(&ws->new_c, nn);
     return slt + (low - wlt) * v;
 }
 
@@ -335,19 +365,19 @@ static void sweep_one(const am_sel_instance *in, const am_sweep_params *prm,
                 ds += ws->w[k] * delta;
                 k++;
             }
-        sort_changed(ws, k, ws->x, &ws->old_c);
-        sort_changed(ws, k, ws->y, &ws->new_c);
+        sort_changed(ws, k, ws->x, &ws->old_c, ws->le_old);
+        sort_changed(ws, k, ws->y, &ws->new_c, NULL);
         dm = ds / b->w_index;
         /* Bottom decile. */
         db = (new_bottom(b, ws) - b->b_low) / b->low;
         /* Gini. */
         if (b->gini_ok) {
-            const double wc = cum_at(ws->old_c.cw, k);
+            const double wc = wcum(&ws->old_c, k);
             double rise = 0.0;
             for (int64_t q = 0; q < k; q++) {
                 const double x = ws->x[q], y = ws->y[q];
                 const int64_t nx = b->vidx[ws->cell[q]] + 1;
-                const int64_t ncx = count_le(ws->old_c.v, k, x);
+                const int64_t ncx = ws->le_old[q];
                 rise += ws->w[q] * (dist_rise(&b->d, b->w, nx, x, y) -
                                     dist_rise(&ws->old_c, wc, ncx, x, y));
             }
@@ -481,12 +511,9 @@ static am_status baseline_build(const am_sel_instance *in, const double *a,
     idx2 = am_alloc_array((size_t)m, sizeof *idx2);
     hist = am_alloc_array((size_t)nt * AM_RADIX_DIGITS, sizeof *hist);
     b->vidx = am_alloc_array((size_t)n, sizeof *b->vidx);
-    b->d.v = am_alloc_array((size_t)m, sizeof(double));
-    b->d.cw = am_alloc_array((size_t)m, sizeof(double));
-    b->d.cs = am_alloc_array((size_t)m, sizeof(double));
+    b->d.e = am_alloc_array((size_t)m, sizeof(dist_entry));
     if (key == NULL || key2 == NULL || idx == NULL || idx2 == NULL ||
-        hist == NULL || b->vidx == NULL || b->d.v == NULL || b->d.cw == NULL ||
-        b->d.cs == NULL) {
+        hist == NULL || b->vidx == NULL || b->d.e == NULL) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL,
                           "sweep: out of memory sorting %lld cells",
                           (long long)m);
@@ -509,11 +536,9 @@ static am_status baseline_build(const am_sel_instance *in, const double *a,
         const int32_t i = si[k];
         c += in->weight[i];
         s += in->weight[i] * a[i];
-        if (d == 0 || a[i] != b->d.v[d - 1])
+        if (d == 0 || a[i] != b->d.e[d - 1].v)
             d++;
-        b->d.v[d - 1] = a[i];
-        b->d.cw[d - 1] = c;
-        b->d.cs[d - 1] = s;
+        b->d.e[d - 1] = (dist_entry){a[i], c, s};
         b->vidx[i] = (int32_t)(d - 1);
     }
     b->d.n = d;
@@ -536,14 +561,13 @@ static am_status baseline_build(const am_sel_instance *in, const double *a,
         int64_t lo = 0, hi = d - 1;
         while (lo < hi) {
             const int64_t mid = lo + (hi - lo) / 2;
-            if (b->d.cw[mid] >= b->low)
+            if (b->d.e[mid].cw >= b->low)
                 hi = mid;
             else
                 lo = mid + 1;
         }
         b->q_low = lo;
-        b->b_low =
-            cum_at(b->d.cs, lo) + (b->low - cum_at(b->d.cw, lo)) * b->d.v[lo];
+        b->b_low = scum(&b->d, lo) + (b->low - wcum(&b->d, lo)) * b->d.e[lo].v;
     }
 
 done:
@@ -608,8 +632,6 @@ done:
         workspace_free(&ws[t]);
     am_free(ws);
     am_free(b.vidx);
-    am_free(b.d.v);
-    am_free(b.d.cw);
-    am_free(b.d.cs);
+    am_free(b.d.e);
     return rc;
 }
