@@ -112,7 +112,8 @@ int main(int argc, char **argv)
     for (int k = 0; k < 9; k++)
         ph[k] = 6.283 * rng_unit();
     for (int32_t i = 0; i < n; i++) {
-        const double x = i % side, y = i / side;
+        const int32_t gx = i % side, gy = i / side;
+        const double x = gx, y = gy;
         const double u = rng_unit();
         w[i] = u < 0.3 ? 0.0 : 50.0 * field(x, y, ph) * rng_unit();
         b[i] = rng_unit() < 0.1

@@ -156,7 +156,7 @@ static void test_hand(void **state)
 
     /* Candidates 1 and 2: nothing changes, no demand. */
     for (int c = 1; c <= 2; c++) {
-        assert_double_near(o.row.newly_within[2 * c], 0.0, 0.0);
+        assert_double_near(o.row.newly_within[(ptrdiff_t)2 * c], 0.0, 0.0);
         assert_double_near(o.row.newly_within[2 * c + 1], 0.0, 0.0);
         assert_double_near(o.row.nearest_changed[c], 0.0, 0.0);
         assert_double_near(o.row.time_saved_min[c], 0.0, 0.0);
@@ -384,7 +384,7 @@ static int cmp_pair(const void *pa, const void *pb)
 static double bottom10(int32_t n, const double *v, const double *w)
 {
     double *p = calloc((size_t)n * 2 + 2, sizeof *p);
-    int32_t m = 0;
+    int64_t m = 0;
     double total = 0.0;
     for (int32_t i = 0; i < n; i++)
         if (w[i] > 0.0) {
@@ -396,7 +396,7 @@ static double bottom10(int32_t n, const double *v, const double *w)
     qsort(p, (size_t)m, 2 * sizeof *p, cmp_pair);
     const double low = 0.1 * total;
     double taken = 0.0, sum = 0.0;
-    for (int32_t k = 0; k < m && taken < low; k++) {
+    for (int64_t k = 0; k < m && taken < low; k++) {
         const double part = fmin(p[2 * k + 1], low - taken);
         sum += part * p[2 * k];
         taken += part;
