@@ -55,7 +55,7 @@
  * base_access without dw; dw_limit_ds >= AM_TIME_INF; newly_within asked
  * for with cutoffs missing or descending; time_saved_min asked for with
  * penalty_ds = 0. in->cost is not used.
- * Allocation: the baseline sorted once (about 50 bytes per populated
+ * Allocation: the baseline sorted once (about 51 bytes per populated
  * cell plus 4 per cell) and one workspace per thread of about 104 bytes
  * per cell of the longest row; freed before return. Reentrant.
  */
