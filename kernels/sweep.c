@@ -495,9 +495,12 @@ static am_status validate(const am_sel_instance *in, const am_sweep_params *prm,
                                     "after %lu ds)",
                                     (unsigned long)prm->cutoff_ds[k],
                                     (unsigned long)prm->cutoff_ds[k - 1]);
-    if (out->time_saved_min != NULL && prm->penalty_ds == 0)
+    if (out->time_saved_min != NULL &&
+        (prm->penalty_ds == 0 || prm->penalty_ds >= AM_TIME_INF))
         return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "sweep: time saved needs a penalty > 0 ds");
+                            "sweep: time saved needs a finite penalty > 0 ds "
+                            "(got %lu)",
+                            (unsigned long)prm->penalty_ds);
     if (prm->base_access != NULL && prm->dw == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "sweep: baseline accessibility without a decay "

@@ -47,14 +47,14 @@
  *    no_demand = 1 and no 2SFCA change (deltas 0, or NaN as above);
  *    s_c = 0 with D_c > 0: R_c = 0, deltas 0, no_demand 0;
  *  - time_saved_min is in person-minutes (deciseconds / 600); it needs
- *    penalty_ds > 0.
+ *    0 < penalty_ds < AM_TIME_INF.
  * Validation (AM_ERR_INVALID, nothing meaningful written): NULL in, prm or
  * out; negative sizes; row[0] != 0 or decreasing; cells out of range or
  * not strictly ascending within a row; a time >= AM_TIME_INF; a weight,
  * a base_access value, a supply or a decay weight negative or not finite;
  * base_access without dw; dw_limit_ds >= AM_TIME_INF; newly_within asked
  * for with cutoffs missing or descending; time_saved_min asked for with
- * penalty_ds = 0. in->cost is not used.
+ * penalty_ds = 0 or >= AM_TIME_INF. in->cost is not used.
  * Allocation: the baseline sorted once (about 51 bytes per populated
  * cell plus 4 per cell) and one workspace per thread of about 104 bytes
  * per cell of the longest row; freed before return. Reentrant.

@@ -592,6 +592,7 @@ static void test_bad_inputs(void **state)
     EXPECT_INVALID(prm.cutoff_ds = NULL, prm.cutoff_ds = cut);
     EXPECT_INVALID(prm.n_cutoffs = -1, prm.n_cutoffs = 2);
     EXPECT_INVALID(prm.penalty_ds = 0, prm.penalty_ds = 100);
+    EXPECT_INVALID(prm.penalty_ds = AM_TIME_INF, prm.penalty_ds = 100);
     EXPECT_INVALID(prm.dw_limit_ds = AM_TIME_INF, prm.dw_limit_ds = 60);
 #undef EXPECT_INVALID
     outputs_free(&o);
