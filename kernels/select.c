@@ -112,6 +112,22 @@ static double row_gain(const sel_ctx *c, int32_t a)
     return g;
 }
 
+/* row_gain at the baseline, checking the row on the way: NaN when its
+ * cells are not strictly ascending within [0, n_cells) or a time is
+ * AM_TIME_INF or more (nothing is read out of range). */
+static double row_gain_checked(const sel_ctx *c, int32_t a)
+{
+    const am_sel_instance *in = c->in;
+    int32_t prev = -1;
+    for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
+        int32_t i = in->cell[j];
+        if (i <= prev || i >= in->n_cells || in->time_ds[j] >= AM_TIME_INF)
+            return NAN;
+        prev = i;
+    }
+    return row_gain(c, a);
+}
+
 static void open_site(sel_ctx *c, int32_t a)
 {
     const am_sel_instance *in = c->in;
@@ -172,28 +188,6 @@ static am_status check_instance(const am_sel_instance *in, am_error *err)
                                 "(must be finite and > 0)",
                                 (int)a, in->cost[a]);
     }
-    /* Rows in parallel; the first bad candidate reported. */
-    int32_t bad = in->n_cand;
-#pragma omp parallel for schedule(static) reduction(min : bad)
-    for (int32_t a = 0; a < in->n_cand; a++) {
-        int32_t prev = -1;
-        for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
-            int32_t i = in->cell[j];
-            if (i <= prev || i >= in->n_cells ||
-                in->time_ds[j] >= AM_TIME_INF) {
-                if (a < bad)
-                    bad = a;
-                break;
-            }
-            prev = i;
-        }
-    }
-    if (bad < in->n_cand)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: candidate %d's row is not "
-                            "strictly ascending by cell within [0, %d), or "
-                            "has a time >= AM_TIME_INF",
-                            (int)bad, (int)in->n_cells);
     return AM_OK;
 }
 
@@ -358,7 +352,9 @@ static void heap_push(heap_item *h, int32_t *n, heap_item x)
  */
 static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
                             int32_t max_sites, double budget, double need,
-                            double W, double base_loss, run_state *r)
+                            double W, double base_loss, run_state *r,
+                            heap_item **keep, int32_t *keep_n,
+                            int32_t *keep_round)
 {
     const am_sel_instance *in = c->in;
     int32_t n = 0, cap = in->n_cand;
@@ -428,9 +424,53 @@ static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
             heap_push(h, &n, batch[b]);
         }
     }
-    (void)W;
-    am_free(h);
+    if (keep) {
+        *keep = h;
+        *keep_n = n;
+        *keep_round = round;
+    } else {
+        am_free(h);
+    }
     return AM_OK;
+}
+
+/*
+ * Minoux's a posteriori bound (Leskovec et al. 2007, eq. 5) for a site
+ * count p: G(OPT) <= G(S) + the p largest marginal gains at S. The greedy's
+ * heap holds upper bounds on them (gains only fall as S grows): the top is
+ * re-evaluated at S until p fresh values have come out, which are then
+ * exactly the p largest. c->d1 is S's.
+ */
+static double lazy_bound(sel_ctx *c, heap_item *h, int32_t n, int32_t round,
+                         int32_t p, double gain)
+{
+    heap_item batch[AM_SEL_BATCH];
+    double bgain[AM_SEL_BATCH];
+    int32_t taken = 0;
+    round++; /* fresh: evaluated at the final set */
+    while (taken < p && n > 0) {
+        if (h[0].round == round) {
+            gain += heap_pop(h, &n).key;
+            taken++;
+            continue;
+        }
+        int nb = 0;
+        while (n > 0 && nb < AM_SEL_BATCH && h[0].round != round)
+            batch[nb++] = heap_pop(h, &n);
+        int nt = c->nt;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+        for (int b = 0; b < nb; b++)
+            bgain[b] = row_gain(c, batch[b].cand);
+        c->evals += nb;
+        for (int b = 0; b < nb; b++) {
+            if (!(bgain[b] > 0))
+                continue;
+            batch[b].key = bgain[b];
+            batch[b].round = round;
+            heap_push(h, &n, batch[b]);
+        }
+    }
+    return gain;
 }
 
 /* ---- swap local search --------------------------------------------- */
@@ -438,6 +478,7 @@ static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
 typedef struct swap_ws {
     uint32_t *d2;     /* [n_cells] second-best time among the open sites */
     int32_t *phi;     /* [n_cells] slot of d1, -1: the existing facilities */
+    int32_t *code;    /* [n_cells] MCLP: cell_code */
     double *gain;     /* [n_cand] */
     double *extra;    /* [n_cand * n_slots] or NULL (no cache) */
     double *loss;     /* [n_slots] */
@@ -449,26 +490,45 @@ typedef struct swap_ws {
     int32_t *bestk;   /* [n_cand] and its slot */
 } swap_ws;
 
-/* Sets d1, d2, phi of the cells in the ascending list cells (NULL: all)
- * from the baseline and every open slot. */
+/* Cell i's state from the baseline (before the chosen slots). p-median
+ * keeps times clamped to P (f(t) = t below P), so that a time at or
+ * beyond P never displaces anything. */
+static inline void cell_reset(const sel_ctx *c, swap_ws *s, int32_t i)
+{
+    uint32_t b = c->in->base_ds[i];
+    if (c->pmedian) {
+        c->d1[i] = b < c->P ? b : c->P;
+        s->d2[i] = c->P;
+    } else {
+        c->d1[i] = b;
+        s->d2[i] = AM_TIME_INF;
+    }
+    s->phi[i] = -1;
+}
+
+/* MCLP: -2 uncovered, k >= 0 covered by slot k alone, -1 otherwise. */
+static inline void cell_code(const sel_ctx *c, swap_ws *s, int32_t i)
+{
+    if (!c->pmedian)
+        s->code[i] = c->d1[i] > c->T                     ? -2
+                     : s->phi[i] >= 0 && s->d2[i] > c->T ? s->phi[i]
+                                                         : -1;
+}
+
+/* Sets d1, d2, phi (and MCLP's code) of the cells in the ascending list
+ * cells (NULL: all) from the baseline and every open slot. */
 static void rebuild_cells(sel_ctx *c, swap_ws *s, const int32_t *chosen,
                           int32_t n_slots, const int32_t *cells, int32_t nc,
                           char *mark)
 {
     const am_sel_instance *in = c->in;
     if (!cells) {
-        for (int32_t i = 0; i < in->n_cells; i++) {
-            c->d1[i] = in->base_ds[i];
-            s->d2[i] = AM_TIME_INF;
-            s->phi[i] = -1;
-        }
+        for (int32_t i = 0; i < in->n_cells; i++)
+            cell_reset(c, s, i);
     } else {
         for (int32_t k = 0; k < nc; k++) {
-            int32_t i = cells[k];
-            c->d1[i] = in->base_ds[i];
-            s->d2[i] = AM_TIME_INF;
-            s->phi[i] = -1;
-            mark[i] = 1;
+            cell_reset(c, s, cells[k]);
+            mark[cells[k]] = 1;
         }
     }
     for (int32_t k = 0; k < n_slots; k++) {
@@ -487,32 +547,57 @@ static void rebuild_cells(sel_ctx *c, swap_ws *s, const int32_t *chosen,
             }
         }
     }
-    if (cells)
-        for (int32_t k = 0; k < nc; k++)
+    if (cells) {
+        for (int32_t k = 0; k < nc; k++) {
             mark[cells[k]] = 0;
+            cell_code(c, s, cells[k]);
+        }
+    } else {
+        for (int32_t i = 0; i < in->n_cells; i++)
+            cell_code(c, s, i);
+    }
 }
 
-/* gain(a) and extra(a, .) into ex (zeroed by the caller, n_slots). */
+/* gain(a) and extra(a, .) into ex (zeroed by the caller, n_slots). MCLP:
+ * a pair within T gains an uncovered cell's weight, and adds the weight
+ * of a cell covered by one slot alone to that slot's extra (max(t, d1)
+ * <= T < d2). p-median, times clamped to P: w (d1 - t) when t < d1, and
+ * w (d2 - max(t, d1)) to phi's extra when t < d2. */
 static double row_gain_extra(const sel_ctx *c, const swap_ws *s, int32_t a,
                              double *ex)
 {
     const am_sel_instance *in = c->in;
-    const uint32_t *d1 = c->d1, *d2 = s->d2;
+    const int32_t *cell = in->cell;
+    const uint32_t *time = in->time_ds;
+    const double *w = in->weight;
     double g = 0.0;
-    for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
-        int32_t i = in->cell[j];
-        uint32_t t = in->time_ds[j];
+    int64_t j0 = in->row[a], j1 = in->row[a + 1];
+    if (!c->pmedian) {
+        const int32_t *code = s->code;
+        uint32_t T = c->T;
+        for (int64_t j = j0; j < j1; j++) {
+            if (time[j] > T)
+                continue;
+            int32_t i = cell[j], k = code[i];
+            if (k == -2)
+                g += w[i];
+            else if (k >= 0)
+                ex[k] += w[i];
+        }
+        return g;
+    }
+    const uint32_t *d1 = c->d1, *d2 = s->d2;
+    for (int64_t j = j0; j < j1; j++) {
+        int32_t i = cell[j];
+        uint32_t t = time[j];
         if (t >= d2[i])
             continue; /* d2 >= d1: neither term */
-        double w = in->weight[i];
-        double f1 = f_loss(c, d1[i]);
-        if (t < d1[i])
-            g += w * (f1 - f_loss(c, t));
+        uint32_t e1 = d1[i];
+        if (t < e1)
+            g += w[i] * (double)(e1 - t);
         int32_t k = s->phi[i];
-        if (k >= 0) {
-            uint32_t m = t > d1[i] ? t : d1[i];
-            ex[k] += w * (f_loss(c, d2[i]) - f_loss(c, m));
-        }
+        if (k >= 0)
+            ex[k] += w[i] * (double)(d2[i] - (t > e1 ? t : e1));
     }
     return g;
 }
@@ -523,7 +608,7 @@ static void slot_losses(const sel_ctx *c, swap_ws *s, int32_t n_slots)
     for (int32_t k = 0; k < n_slots; k++)
         s->loss[k] = 0.0;
     for (int32_t i = 0; i < in->n_cells; i++)
-        if (s->phi[i] >= 0)
+        if (c->pmedian ? s->phi[i] >= 0 : s->code[i] >= 0)
             s->loss[s->phi[i]] +=
                 in->weight[i] * (f_loss(c, s->d2[i]) - f_loss(c, c->d1[i]));
 }
@@ -609,6 +694,7 @@ static am_status local_search(sel_ctx *c, run_state *r, double budget, double W,
     int32_t *aff = NULL;
     s.d2 = am_alloc_array((size_t)in->n_cells, sizeof *s.d2);
     s.phi = am_alloc_array((size_t)in->n_cells, sizeof *s.phi);
+    s.code = am_alloc_array((size_t)in->n_cells, sizeof *s.code);
     s.gain = am_alloc_array((size_t)in->n_cand, sizeof *s.gain);
     s.loss = am_alloc_array((size_t)slots, sizeof *s.loss);
     s.slot_of = am_alloc_array((size_t)in->n_cand, sizeof *s.slot_of);
@@ -622,8 +708,8 @@ static am_status local_search(sel_ctx *c, run_state *r, double budget, double W,
     if (cache)
         s.extra =
             am_alloc_array((size_t)in->n_cand * (size_t)slots, sizeof *s.extra);
-    if (!s.d2 || !s.phi || !s.gain || !s.loss || !s.slot_of || !s.lo || !s.hi ||
-        !s.dirty || !s.tmp || !mark || !s.bestv || !s.bestk ||
+    if (!s.d2 || !s.phi || !s.code || !s.gain || !s.loss || !s.slot_of ||
+        !s.lo || !s.hi || !s.dirty || !s.tmp || !mark || !s.bestv || !s.bestk ||
         (cache && !s.extra))
         goto done;
     for (int32_t a = 0; a < in->n_cand; a++) {
@@ -772,6 +858,7 @@ static am_status local_search(sel_ctx *c, run_state *r, double budget, double W,
 done:
     am_free(s.d2);
     am_free(s.phi);
+    am_free(s.code);
     am_free(s.gain);
     am_free(s.extra);
     am_free(s.loss);
@@ -877,6 +964,8 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
     double *g0 = am_alloc_array((size_t)in->n_cand, sizeof *g0);
     c.d1 = am_alloc_array((size_t)in->n_cells, sizeof *c.d1);
     run_state ru = {0}, rr = {0};
+    heap_item *heap = NULL; /* the greedy's, kept for lazy_bound */
+    int32_t heap_n = 0, heap_round = 0;
     st = AM_ERR_NOMEM;
     if (!res || !g0 || !c.d1)
         goto fail;
@@ -888,9 +977,18 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
         sel_ctx *cp = &c;
 #pragma omp parallel for schedule(dynamic, 64) num_threads(nt)
         for (int32_t a = 0; a < in->n_cand; a++)
-            g0[a] = row_gain(cp, a);
+            g0[a] = row_gain_checked(cp, a);
         c.evals += in->n_cand;
     }
+    for (int32_t a = 0; a < in->n_cand; a++)
+        if (isnan(g0[a])) {
+            st = am_error_set(err, AM_ERR_INVALID, NULL,
+                              "site selection: candidate %d's row is not "
+                              "strictly ascending by cell within [0, %d), "
+                              "or has a time >= AM_TIME_INF",
+                              (int)a, (int)in->n_cells);
+            goto fail_quiet;
+        }
     int setcover = prm->model == AM_SEL_SETCOVER;
     double need = -INFINITY, budget = INFINITY;
     int32_t max_sites = -1;
@@ -906,13 +1004,16 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
     }
     /* unit-cost greedy; with costs (budget or set covering) also the
      * cost-benefit greedy, the better one kept */
+    /* a site count without local search: the bound from the greedy's heap */
+    int lazy = !setcover && max_sites > 0 && !prm->local_search;
     st = greedy_run(&c, g0, setcover && costs, max_sites, budget, need, W,
-                    base_loss, &ru);
+                    base_loss, &ru, lazy ? &heap : NULL, &heap_n, &heap_round);
     if (st != AM_OK)
         goto fail;
     if (costs && !setcover && prm->p == 0) {
         memcpy(c.d1, in->base_ds, (size_t)in->n_cells * sizeof *c.d1);
-        st = greedy_run(&c, g0, 1, max_sites, budget, need, W, base_loss, &rr);
+        st = greedy_run(&c, g0, 1, max_sites, budget, need, W, base_loss, &rr,
+                        NULL, NULL, NULL);
         if (st != AM_OK)
             goto fail;
         if (rr.gain > ru.gain) {
@@ -934,6 +1035,8 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
             if (st != AM_OK)
                 goto fail;
         }
+    } else if (lazy) {
+        bound = lazy_bound(&c, heap, heap_n, heap_round, max_sites, ru.gain);
     } else {
         st = local_search(&c, &ru, budget, W, base_loss, prm->local_search,
                           max_sites, &bound);
@@ -961,17 +1064,21 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
     res->objective = objective_of(&c, W, final_loss);
     res->bound = bound;
     res->gain_evaluations = c.evals;
+    am_free(heap);
     am_free(g0);
     am_free(c.d1);
     *out = res;
     return AM_OK;
 fail:
+    st = am_error_set(err, st, NULL, "site selection: out of memory");
+fail_quiet:
+    am_free(heap);
     run_free(&ru);
     run_free(&rr);
     am_sel_result_free(res);
     am_free(g0);
     am_free(c.d1);
-    return am_error_set(err, st, NULL, "site selection: out of memory");
+    return st;
 }
 
 double am_sel_objective(const am_sel_instance *in, const am_sel_params *prm,
