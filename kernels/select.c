@@ -65,6 +65,8 @@
 #define AM_SEL_CACHE_MAX ((int64_t)1 << 26) /* 512 MiB of doubles */
 #endif
 #define AM_SEL_REL_TOL 1e-12
+#define AM_SEL_RESTARTS 8
+#define AM_SEL_RESTART_WORK 4e6 /* pair visits, all restarts together */
 
 typedef struct sel_ctx {
     const am_sel_instance *in;
@@ -74,6 +76,21 @@ typedef struct sel_ctx {
     uint32_t *d1;  /* [n_cells] best time among the open sites */
     int64_t evals; /* gain evaluations */
 } sel_ctx;
+
+/* Parallel regions only for enough work: on small instances a team's
+ * start and barriers cost more than the work (results never depend on
+ * it: every candidate is computed alone, in the same order). */
+#define AM_SEL_PAR_MIN 16384 /* pair visits */
+
+static int par_threads(const sel_ctx *c, int64_t work)
+{
+    return work >= AM_SEL_PAR_MIN ? c->nt : 1;
+}
+
+static inline int64_t row_len(const am_sel_instance *in, int32_t a)
+{
+    return in->row[a + 1] - in->row[a];
+}
 
 static inline double f_loss(const sel_ctx *c, uint32_t t)
 {
@@ -354,7 +371,7 @@ static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
                             int32_t max_sites, double budget, double need,
                             double W, double base_loss, run_state *r,
                             heap_item **keep, int32_t *keep_n,
-                            int32_t *keep_round)
+                            int32_t *keep_round, int32_t first)
 {
     const am_sel_instance *in = c->in;
     int32_t n = 0, cap = in->n_cand;
@@ -365,17 +382,30 @@ static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
         am_free(h);
         return AM_ERR_NOMEM;
     }
+    double loss = base_loss;
+    int32_t round = 0;
+    if (first >= 0) { /* a restart: this pick forced */
+        double g = init_gain[first];
+        open_site(c, first);
+        r->chosen[r->n_chosen++] = first;
+        r->cost += cand_cost(in, first);
+        r->gain += g;
+        loss -= g;
+        round = 1;
+        if (!run_step(r, first, -1, g, objective_of(c, W, loss))) {
+            am_free(h);
+            return AM_ERR_NOMEM;
+        }
+    }
     for (int32_t a = 0; a < in->n_cand; a++) {
         double cost = cand_cost(in, a);
-        if (init_gain[a] <= 0 || cost > budget)
+        if (init_gain[a] <= 0 || cost > budget || a == first)
             continue;
         h[n++] =
             (heap_item){by_ratio ? init_gain[a] / cost : init_gain[a], a, 0};
     }
     for (int32_t k = n / 2 - 1; k >= 0; k--)
         heap_down(h, n, k);
-    double loss = base_loss;
-    int32_t round = 0;
     heap_item batch[AM_SEL_BATCH];
     double bgain[AM_SEL_BATCH];
     while (n > 0 && (max_sites < 0 || r->n_chosen < max_sites) &&
@@ -408,10 +438,13 @@ static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
             continue;
         }
         int nb = 0;
-        while (n > 0 && nb < AM_SEL_BATCH && h[0].round != round)
-            batch[nb++] = heap_pop(h, &n);
-        int nt = c->nt;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+        int64_t work = 0;
+        while (n > 0 && nb < AM_SEL_BATCH && h[0].round != round) {
+            batch[nb] = heap_pop(h, &n);
+            work += row_len(c->in, batch[nb++].cand);
+        }
+        int nt = par_threads(c, work);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
         for (int b = 0; b < nb; b++)
             bgain[b] = row_gain(c, batch[b].cand);
         c->evals += nb;
@@ -455,10 +488,13 @@ static double lazy_bound(sel_ctx *c, heap_item *h, int32_t n, int32_t round,
             continue;
         }
         int nb = 0;
-        while (n > 0 && nb < AM_SEL_BATCH && h[0].round != round)
-            batch[nb++] = heap_pop(h, &n);
-        int nt = c->nt;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+        int64_t work = 0;
+        while (n > 0 && nb < AM_SEL_BATCH && h[0].round != round) {
+            batch[nb] = heap_pop(h, &n);
+            work += row_len(c->in, batch[nb++].cand);
+        }
+        int nt = par_threads(c, work);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
         for (int b = 0; b < nb; b++)
             bgain[b] = row_gain(c, batch[b].cand);
         c->evals += nb;
@@ -621,9 +657,9 @@ static void swap_pass(sel_ctx *c, swap_ws *s, int32_t n_slots,
 {
     const am_sel_instance *in = c->in;
     int64_t evals = 0;
-    int nt = c->nt;
+    int nt = par_threads(c, in->row[in->n_cand]);
     int32_t ns = r->n_chosen;
-#pragma omp parallel num_threads(nt) reduction(+ : evals)
+#pragma omp parallel num_threads(nt) reduction(+ : evals) if (nt > 1)
     {
         double *ex = s->tmp + (size_t)omp_get_thread_num() * (size_t)n_slots;
 #pragma omp for schedule(dynamic, 64)
@@ -838,7 +874,8 @@ static am_status local_search(sel_ctx *c, run_state *r, double budget, double W,
         if (!s.extra) {
             memset(s.dirty, 1, (size_t)in->n_cand);
         } else {
-#pragma omp parallel for schedule(static) num_threads(nt)
+            int ntd = par_threads(c, 16 * (int64_t)in->n_cand);
+#pragma omp parallel for schedule(static) num_threads(ntd) if (ntd > 1)
             for (int32_t a = 0; a < in->n_cand; a++) {
                 int32_t lo = 0, hi = na;
                 while (lo < hi) {
@@ -942,8 +979,65 @@ static am_status drop_redundant(sel_ctx *c, run_state *r, double W,
     }
 }
 
-am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
-                       am_sel_result **out, am_error *err)
+/*
+ * Restarts, when cheap: the greedy and swap search again with the first
+ * pick forced to each of the next best candidates at the baseline (by
+ * gain, ties to the lower index; the greedy's own first pick skipped), as
+ * many as AM_SEL_RESTART_WORK pair visits allow (at most
+ * AM_SEL_RESTARTS; none on large instances, where one local search costs
+ * more than the whole allowance). The best run is kept (strictly better
+ * by more than the tolerance; ties keep the earlier run), with its steps.
+ */
+static am_status restarts(sel_ctx *c, const double *g0, run_state *ru,
+                          int32_t max_sites, double W, double base_loss)
+{
+    const am_sel_instance *in = c->in;
+    double work = (double)in->row[in->n_cand] + 2.0 * (double)in->n_cells +
+                  (double)in->n_cand;
+    int n_rs = (int)fmin((double)AM_SEL_RESTARTS,
+                         floor((double)AM_SEL_RESTART_WORK / work));
+    if (n_rs <= 0 || ru->n_steps == 0)
+        return AM_OK;
+    int32_t skip = ru->steps[0].added;
+    char *used = am_calloc_array((size_t)in->n_cand, 1);
+    if (!used)
+        return AM_ERR_NOMEM;
+    used[skip] = 1;
+    for (int k = 0; k < n_rs; k++) {
+        int32_t first = -1;
+        for (int32_t a = 0; a < in->n_cand; a++)
+            if (!used[a] && g0[a] > 0 && (first < 0 || g0[a] > g0[first]))
+                first = a;
+        if (first < 0)
+            break;
+        used[first] = 1;
+        run_state rr = {0};
+        memcpy(c->d1, in->base_ds, (size_t)in->n_cells * sizeof *c->d1);
+        am_status st = greedy_run(c, g0, 0, max_sites, INFINITY, -INFINITY, W,
+                                  base_loss, &rr, NULL, NULL, NULL, first);
+        if (st == AM_OK)
+            st = local_search(c, &rr, INFINITY, W, base_loss, 1, max_sites,
+                              NULL);
+        if (st != AM_OK) {
+            run_free(&rr);
+            am_free(used);
+            return st;
+        }
+        double tol =
+            AM_SEL_REL_TOL * fmax(fabs(objective_of(c, W, base_loss)), 1e-300);
+        if (rr.gain > ru->gain + tol) {
+            run_state t = *ru;
+            *ru = rr;
+            rr = t;
+        }
+        run_free(&rr);
+    }
+    am_free(used);
+    return AM_OK;
+}
+
+static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
+                            am_sel_result **out, am_error *err)
 {
     if (!out)
         return am_error_set(err, AM_ERR_INVALID, NULL,
@@ -973,9 +1067,9 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
     double W = total_weight(in);
     double base_loss = total_loss(&c);
     {
-        int nt = c.nt;
+        int nt = par_threads(&c, in->row[in->n_cand]);
         sel_ctx *cp = &c;
-#pragma omp parallel for schedule(dynamic, 64) num_threads(nt)
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) if (nt > 1)
         for (int32_t a = 0; a < in->n_cand; a++)
             g0[a] = row_gain_checked(cp, a);
         c.evals += in->n_cand;
@@ -1007,13 +1101,14 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
     /* a site count without local search: the bound from the greedy's heap */
     int lazy = !setcover && max_sites > 0 && !prm->local_search;
     st = greedy_run(&c, g0, setcover && costs, max_sites, budget, need, W,
-                    base_loss, &ru, lazy ? &heap : NULL, &heap_n, &heap_round);
+                    base_loss, &ru, lazy ? &heap : NULL, &heap_n, &heap_round,
+                    -1);
     if (st != AM_OK)
         goto fail;
     if (costs && !setcover && prm->p == 0) {
         memcpy(c.d1, in->base_ds, (size_t)in->n_cells * sizeof *c.d1);
         st = greedy_run(&c, g0, 1, max_sites, budget, need, W, base_loss, &rr,
-                        NULL, NULL, NULL);
+                        NULL, NULL, NULL, -1);
         if (st != AM_OK)
             goto fail;
         if (rr.gain > ru.gain) {
@@ -1042,6 +1137,11 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
                           max_sites, &bound);
         if (st != AM_OK)
             goto fail;
+        if (prm->local_search && max_sites > 0) {
+            st = restarts(&c, g0, &ru, max_sites, W, base_loss);
+            if (st != AM_OK)
+                goto fail;
+        }
     }
     /* the final objective recomputed from scratch */
     memcpy(c.d1, in->base_ds, (size_t)in->n_cells * sizeof *c.d1);
@@ -1079,6 +1179,63 @@ fail_quiet:
     am_free(g0);
     am_free(c.d1);
     return st;
+}
+
+/*
+ * Partial set covering with the local search: after the greedy (and the
+ * redundant sites dropped), MCLP with greedy, swaps and restarts is asked
+ * for one site fewer (with costs: a budget just below the current cost)
+ * while it still reaches the target; the last answer that does is kept,
+ * with its steps.
+ */
+am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
+                       am_sel_result **out, am_error *err)
+{
+    am_status st = solve_core(in, prm, out, err);
+    if (st != AM_OK || prm->model != AM_SEL_SETCOVER || !prm->local_search ||
+        !(*out)->reached_target || (*out)->n_chosen == 0)
+        return st;
+    am_sel_result *res = *out;
+    double W = total_weight(in), lo = INFINITY;
+    for (int32_t a = 0; a < in->n_cand; a++)
+        lo = fmin(lo, cand_cost(in, a));
+    double need = prm->target_share * W - AM_SEL_REL_TOL * W;
+    for (;;) {
+        am_sel_params q = *prm;
+        q.model = AM_SEL_MCLP;
+        if (!in->cost) {
+            q.p = res->n_chosen - 1;
+            if (q.p < 1)
+                break;
+        } else {
+            double cost = 0.0;
+            for (int32_t k = 0; k < res->n_chosen; k++)
+                cost += in->cost[res->chosen[k]];
+            q.p = 0;
+            q.budget = cost * (1.0 - 1e-9);
+            if (q.budget < lo)
+                break;
+        }
+        am_sel_result *m = NULL;
+        st = solve_core(in, &q, &m, err);
+        if (st != AM_OK) {
+            am_sel_result_free(res);
+            *out = NULL;
+            return st;
+        }
+        if (!(m->objective >= need)) {
+            res->gain_evaluations += m->gain_evaluations;
+            am_sel_result_free(m);
+            break;
+        }
+        m->gain_evaluations += res->gain_evaluations;
+        m->reached_target = 1;
+        m->bound = NAN;
+        am_sel_result_free(res);
+        res = m;
+    }
+    *out = res;
+    return AM_OK;
 }
 
 double am_sel_objective(const am_sel_instance *in, const am_sel_params *prm,
