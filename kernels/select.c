@@ -65,8 +65,12 @@
 #define AM_SEL_CACHE_MAX ((int64_t)1 << 26) /* 512 MiB of doubles */
 #endif
 #define AM_SEL_REL_TOL 1e-12
+/* improve_search: restarts, iterations, and the pair visits they may
+ * cost together */
 #define AM_SEL_RESTARTS 8
-#define AM_SEL_RESTART_WORK 4e6 /* pair visits, all restarts together */
+#define AM_SEL_MIN_ITERS 8
+#define AM_SEL_MAX_ITERS 64
+#define AM_SEL_SEARCH_WORK 4e7
 
 typedef struct sel_ctx {
     const am_sel_instance *in;
@@ -979,53 +983,129 @@ static am_status drop_redundant(sel_ctx *c, run_state *r, double W,
     }
 }
 
+static am_status run_copy(const run_state *src, int32_t n_cand, run_state *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->chosen = am_alloc_array((size_t)n_cand + 1, sizeof *dst->chosen);
+    dst->steps = am_alloc_array((size_t)src->n_steps + 16, sizeof *dst->steps);
+    if (!dst->chosen || !dst->steps) {
+        run_free(dst);
+        return AM_ERR_NOMEM;
+    }
+    dst->cap_chosen = n_cand + 1;
+    dst->cap_steps = src->n_steps + 16;
+    memcpy(dst->chosen, src->chosen,
+           (size_t)src->n_chosen * sizeof *dst->chosen);
+    memcpy(dst->steps, src->steps, (size_t)src->n_steps * sizeof *dst->steps);
+    dst->n_chosen = src->n_chosen;
+    dst->n_steps = src->n_steps;
+    dst->gain = src->gain;
+    dst->cost = src->cost;
+    return AM_OK;
+}
+
+static uint64_t lcg_next(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *x >> 33;
+}
+
 /*
- * Restarts, when cheap: the greedy and swap search again with the first
- * pick forced to each of the next best candidates at the baseline (by
- * gain, ties to the lower index; the greedy's own first pick skipped), as
- * many as AM_SEL_RESTART_WORK pair visits allow (at most
- * AM_SEL_RESTARTS; none on large instances, where one local search costs
- * more than the whole allowance). The best run is kept (strictly better
- * by more than the tolerance; ties keep the earlier run), with its steps.
+ * More search, only when cheap (a site count, local search on, and at
+ * least AM_SEL_MIN_ITERS rounds of a whole greedy or local search fit in
+ * AM_SEL_SEARCH_WORK pair visits; none on large instances):
+ *  - restarts: the greedy and swap search again with the first pick
+ *    forced to each of the next AM_SEL_RESTARTS best candidates at the
+ *    baseline (by gain, ties to the lower index; the greedy's own first
+ *    pick skipped);
+ *  - then iterated local search (Lourenco, Martin & Stuetzle 2003,
+ *    "Iterated local search", Handbook of Metaheuristics): the best set so
+ *    far perturbed by 1 to 3 swaps with candidates that gain at the
+ *    baseline, drawn by a fixed-seed generator (the same draws for any
+ *    thread count), then the swap search again.
+ * A run replaces the best when strictly better by more than the
+ * tolerance; the kept run's steps are its picks, the perturbation's swaps
+ * (whose gain may be negative) and the swaps that followed.
  */
-static am_status restarts(sel_ctx *c, const double *g0, run_state *ru,
-                          int32_t max_sites, double W, double base_loss)
+static am_status improve_search(sel_ctx *c, const double *g0, run_state *ru,
+                                int32_t max_sites, double W, double base_loss)
 {
     const am_sel_instance *in = c->in;
-    double work = (double)in->row[in->n_cand] + 2.0 * (double)in->n_cells +
+    double work = (double)in->row[in->n_cand] + 4.0 * (double)in->n_cells +
                   (double)in->n_cand;
-    int n_rs = (int)fmin((double)AM_SEL_RESTARTS,
-                         floor((double)AM_SEL_RESTART_WORK / work));
-    if (n_rs <= 0 || ru->n_steps == 0)
+    int n_it = (int)fmin((double)AM_SEL_MAX_ITERS,
+                         floor((double)AM_SEL_SEARCH_WORK / work));
+    if (n_it < AM_SEL_MIN_ITERS || ru->n_steps == 0 || ru->n_chosen == 0)
         return AM_OK;
     int32_t skip = ru->steps[0].added;
     char *used = am_calloc_array((size_t)in->n_cand, 1);
-    if (!used)
+    char *open = am_calloc_array((size_t)in->n_cand, 1);
+    if (!used || !open) {
+        am_free(used);
+        am_free(open);
         return AM_ERR_NOMEM;
+    }
     used[skip] = 1;
-    for (int k = 0; k < n_rs; k++) {
-        int32_t first = -1;
-        for (int32_t a = 0; a < in->n_cand; a++)
-            if (!used[a] && g0[a] > 0 && (first < 0 || g0[a] > g0[first]))
-                first = a;
-        if (first < 0)
-            break;
-        used[first] = 1;
+    am_status st = AM_OK;
+    double tol =
+        AM_SEL_REL_TOL * fmax(fabs(objective_of(c, W, base_loss)), 1e-300);
+    uint64_t rng = 0x5DEECE66DULL;
+    for (int k = 0; k < n_it && st == AM_OK; k++) {
         run_state rr = {0};
-        memcpy(c->d1, in->base_ds, (size_t)in->n_cells * sizeof *c->d1);
-        am_status st = greedy_run(c, g0, 0, max_sites, INFINITY, -INFINITY, W,
-                                  base_loss, &rr, NULL, NULL, NULL, first);
+        if (k < AM_SEL_RESTARTS) {
+            int32_t first = -1;
+            for (int32_t a = 0; a < in->n_cand; a++)
+                if (!used[a] && g0[a] > 0 && (first < 0 || g0[a] > g0[first]))
+                    first = a;
+            if (first < 0)
+                continue;
+            used[first] = 1;
+            memcpy(c->d1, in->base_ds, (size_t)in->n_cells * sizeof *c->d1);
+            st = greedy_run(c, g0, 0, max_sites, INFINITY, -INFINITY, W,
+                            base_loss, &rr, NULL, NULL, NULL, first);
+        } else {
+            st = run_copy(ru, in->n_cand, &rr);
+            if (st != AM_OK)
+                break;
+            for (int32_t q = 0; q < rr.n_chosen; q++)
+                open[rr.chosen[q]] = 1;
+            int m = 1 + (int)(lcg_next(&rng) % 3);
+            for (int q = 0; q < m && rr.n_chosen < in->n_cand; q++) {
+                int32_t slot =
+                    (int32_t)(lcg_next(&rng) % (uint64_t)rr.n_chosen);
+                int32_t a0 = (int32_t)(lcg_next(&rng) % (uint64_t)in->n_cand);
+                int32_t a = -1;
+                for (int32_t d = 0; d < in->n_cand; d++) {
+                    int32_t x = (a0 + d) % in->n_cand;
+                    if (!open[x] && g0[x] > 0) {
+                        a = x;
+                        break;
+                    }
+                }
+                if (a < 0)
+                    break;
+                int32_t rem = rr.chosen[slot];
+                open[rem] = 0;
+                open[a] = 1;
+                rr.chosen[slot] = a;
+                memcpy(c->d1, in->base_ds, (size_t)in->n_cells * sizeof *c->d1);
+                for (int32_t q2 = 0; q2 < rr.n_chosen; q2++)
+                    open_site(c, rr.chosen[q2]);
+                double loss = total_loss(c);
+                double g = (base_loss - rr.gain) - loss;
+                rr.gain = base_loss - loss;
+                if (!run_step(&rr, a, rem, g, objective_of(c, W, loss))) {
+                    st = AM_ERR_NOMEM;
+                    break;
+                }
+            }
+            for (int32_t q = 0; q < rr.n_chosen; q++)
+                open[rr.chosen[q]] = 0;
+        }
         if (st == AM_OK)
             st = local_search(c, &rr, INFINITY, W, base_loss, 1, max_sites,
                               NULL);
-        if (st != AM_OK) {
-            run_free(&rr);
-            am_free(used);
-            return st;
-        }
-        double tol =
-            AM_SEL_REL_TOL * fmax(fabs(objective_of(c, W, base_loss)), 1e-300);
-        if (rr.gain > ru->gain + tol) {
+        if (st == AM_OK && rr.gain > ru->gain + tol) {
             run_state t = *ru;
             *ru = rr;
             rr = t;
@@ -1033,7 +1113,8 @@ static am_status restarts(sel_ctx *c, const double *g0, run_state *ru,
         run_free(&rr);
     }
     am_free(used);
-    return AM_OK;
+    am_free(open);
+    return st;
 }
 
 static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
@@ -1138,7 +1219,7 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
         if (st != AM_OK)
             goto fail;
         if (prm->local_search && max_sites > 0) {
-            st = restarts(&c, g0, &ru, max_sites, W, base_loss);
+            st = improve_search(&c, g0, &ru, max_sites, W, base_loss);
             if (st != AM_OK)
                 goto fail;
         }

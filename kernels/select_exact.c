@@ -145,6 +145,11 @@ am_status am_sel_solve_exact(const am_sel_instance *in,
                             "use the heuristic",
                             (long long)nz, (long long)max_nonzeros);
     }
+    if (in->n_cand == 0) { /* nothing to choose: the baseline is optimal */
+        *proven = 1;
+        *out = heur;
+        return AM_OK;
+    }
     int model = prm->model;
     double W = 0.0;
     for (int32_t i = 0; i < in->n_cells; i++)

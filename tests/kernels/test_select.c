@@ -367,6 +367,25 @@ static void test_setcover_hand(void **state)
     assert_int_equal(r->n_chosen, 1);
     am_sel_result_free(r);
     inst_free(&y);
+    /* no candidates at all: nothing chosen, the exact answer the same */
+    inst z = inst_new(2, 0);
+    z.w[0] = z.w[1] = 1;
+    z.base[0] = 3;
+    inst_build(&z);
+    prm.target_share = 0.5;
+    r = solve(&z, &prm);
+    assert_int_equal(r->n_chosen, 0);
+    assert_int_equal(r->reached_target, 1);
+    assert_true(r->objective == 1.0);
+    am_sel_result_free(r);
+    int proven = 0;
+    am_error err = {0};
+    assert_int_equal(
+        am_sel_solve_exact(&z.in, &prm, 100, 10, &r, &proven, &err), AM_OK);
+    assert_int_equal(proven, 1);
+    assert_int_equal(r->n_chosen, 0);
+    am_sel_result_free(r);
+    inst_free(&z);
     inst_free(&x);
 }
 
