@@ -8,6 +8,9 @@
  *  - the combined indicator cell by cell against the sets' nearest times,
  *    and its cross-tabulation summing to the population; per-set cutoffs
  *    (coverage tables) and measures (datasets present or not);
+ *  - same place: a hospital in a clinic's building is 0 min from it (it
+ *    lost to one 600 m away through the network), and a clinic across
+ *    the road, at the same foot, is not joined to it for free;
  *  - the Comoros tiers demo end to end: a row per lower facility, times
  *    >= 0 or -1 with the higher row agreeing, the cross-tabulation's sum,
  *    and every referral and combined array byte-identical for 1, 2 and 3
@@ -136,6 +139,8 @@ static void oracle(double d[NV][NV])
     }
 }
 
+static void write_pop(double top);
+
 static void write_points(const char *name, int n, const int *v)
 {
     char path[512], text[4096];
@@ -178,12 +183,20 @@ static void write_grid(void)
     write_points("mid", 2, mid_v);
     write_points("high", 2, high_v);
     /* 3 x 3 cells of 0.01 degree, one per vertex, 10 people each */
+    write_pop(0.03);
+}
+
+/* pop.tif: 3 x 3 cells of 0.01 degree from lon 0 and lat top down, 10
+ * people each. */
+static void write_pop(double top)
+{
+    char path[512];
     GDALAllRegister();
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     snprintf(path, sizeof path, "%s/pop.tif", tmp_dir);
     GDALDatasetH ds = GDALCreate(drv, path, 3, 3, 1, GDT_Float32, NULL);
     assert_non_null(ds);
-    double gt[6] = {0.0, 0.01, 0, 0.03, 0, -0.01};
+    double gt[6] = {0.0, 0.01, 0, top, 0, -0.01};
     GDALSetGeoTransform(ds, gt);
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(srs, 4326);
@@ -383,6 +396,80 @@ static void test_grid(void **state)
     check_equity_csv();
 }
 
+/* ---- same place ---------------------------------------------------------- */
+
+/*
+ * A two-way road of 2 min from (0, 0) to (0.01, 0), about 1.1 km. Clinic
+ * c0 stands 0.002 degree (about 221 m) north of the road's middle; c1
+ * the same distance south, across the road: both meet it at the same
+ * foot. Hospital h0 is at the road's east end (node B, about 600 m from
+ * c0); h1 is in c0's building (the same point). Through the network c0
+ * -> h1 is walk + 1 min to a node + 1 min back + walk (about 7.3 min) and
+ * c0 -> h0 walk + 1 min (about 3.7 min): h0 used to win. Compared by
+ * place first, h1 is 0 min away both ways. c1 shares the place but is
+ * about 442 m (5.3 min) from h1 on foot: h0, through the network, stays
+ * its nearest (kernels/referral.h).
+ */
+static void test_same_place(void **state)
+{
+    (void)state;
+    char path[512], out[512];
+    snprintf(path, sizeof path, "%s/road.geojson", tmp_dir);
+    write_text(path, "{\"type\": \"FeatureCollection\", \"features\": [\n"
+                     "{\"type\": \"Feature\", \"properties\": {\"minutes\": "
+                     "2}, \"geometry\": {\"type\": \"LineString\", "
+                     "\"coordinates\": [[0, 0], [0.01, 0]]}}]}\n");
+    const char *pt = "{\"type\": \"Feature\", \"properties\": {\"name\": "
+                     "\"%s\"}, \"geometry\": {\"type\": \"Point\", "
+                     "\"coordinates\": [%s]}}";
+    char text[2048], a[256], b[256];
+    snprintf(a, sizeof a, pt, "c0", "0.005, 0.002");
+    snprintf(b, sizeof b, pt, "c1", "0.005, -0.002");
+    snprintf(text, sizeof text,
+             "{\"type\": \"FeatureCollection\", \"features\": [\n%s,\n%s]}\n",
+             a, b);
+    snprintf(path, sizeof path, "%s/clinics.geojson", tmp_dir);
+    write_text(path, text);
+    snprintf(a, sizeof a, pt, "h0", "0.01, 0");
+    snprintf(b, sizeof b, pt, "h1", "0.005, 0.002");
+    snprintf(text, sizeof text,
+             "{\"type\": \"FeatureCollection\", \"features\": [\n%s,\n%s]}\n",
+             a, b);
+    snprintf(path, sizeof path, "%s/hospitals.geojson", tmp_dir);
+    write_text(path, text);
+    write_pop(0.015);
+    snprintf(out, sizeof out, "%s/place.h5", tmp_dir);
+    run_scenario("roads: {path: road.geojson, time_field: minutes, "
+                 "time_unit: minutes}\n"
+                 "population: {path: pop.tif}\n"
+                 "snap: {max_distance_m: 2000, components: all}\n"
+                 "facilities:\n"
+                 "  - {name: clinics, path: clinics.geojson, tier: 1}\n"
+                 "  - {name: hospitals, path: hospitals.geojson, tier: 2}\n",
+                 tmp_dir, out, 2);
+    hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    size_t n;
+    double *to =
+        must_read(f, "/referrals/clinics__hospitals/higher_facility", &n);
+    assert_int_equal(n, 2);
+    double *up = must_read(f, "/referrals/clinics__hospitals/time_up_min", &n);
+    double *back =
+        must_read(f, "/referrals/clinics__hospitals/time_back_min", &n);
+    /* c0: the hospital in its building, 0 min both ways */
+    assert_true(to[0] == 1 && up[0] == 0 && back[0] == 0);
+    /* c1: walk (about 221 m at 5 km/h, 2.65 min) + 1 min to h0; not the
+       5.3 min walk across to h1 */
+    const double walk = 0.002 * 111320.0 / (5.0 / 3.6) / 60.0;
+    assert_int_equal((int)to[1], 0);
+    assert_true(fabs(up[1] - (walk + 1.0)) < 0.05);
+    assert_true(fabs(back[1] - (walk + 1.0)) < 0.05);
+    free(to);
+    free(up);
+    free(back);
+    H5Fclose(f);
+}
+
 /* ---- the Comoros demo ---------------------------------------------------- */
 
 static char *demo_text(const char *csv)
@@ -503,6 +590,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid),
+        cmocka_unit_test(test_same_place),
         cmocka_unit_test(test_demo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
