@@ -320,6 +320,30 @@ static am_status matrix_cover(matrix_ctx *c, const am_fca_pairs *pairs,
     out->n_fac_no_demand = o.n_fac_no_demand;
     if (rc != AM_OK)
         return rc;
+    /* the identities of a network run (engine/results.c): the split adds
+       up to the population, the demand allocated to who may take it */
+    const int32_t nd = am_zone_table_count(c->demand);
+    const double *pop = am_zone_table_values(c->demand);
+    double total = 0.0; /* in zone order */
+    for (int32_t i = 0; i < nd; i++)
+        total += pop[i];
+    const double tol = am_diag_tolerance(
+        (int64_t)nd + (int64_t)am_zone_table_count(c->supply));
+    const char *name = c->sum->measure_names[k];
+    rc = am_diag_identity_check("matrix", name,
+                                "served + beyond capacity + not in reach "
+                                "= population",
+                                o.total_served + o.total_beyond + o.total_none +
+                                    o.total_off,
+                                total, tol, NULL, c->err);
+    if (rc == AM_OK)
+        rc = am_diag_identity_check("matrix", name,
+                                    "sum_j D_j = population within reach of "
+                                    "a facility that may take it",
+                                    o.total_demand, o.pop_takeable, tol, NULL,
+                                    c->err);
+    if (rc != AM_OK)
+        return rc;
     am_matrix_summary *r = c->sum;
     r->cov_served[k] = o.total_served;
     r->cov_beyond[k] = o.total_beyond;
