@@ -107,8 +107,10 @@ static void places_of(const am_sites *st, double walk_kmh,
             const int32_t v = st->snap.node[2 * (int64_t)i + k];
             const uint32_t off = st->snap.offset_ds[2 * (int64_t)i + k];
             place[i].node[k] = v;
-            place[i].drive_ds[k] =
-                v < 0 || walk == AM_TIME_INF ? AM_TIME_INF : off - walk;
+            /* off = walk + drive (geo/snap.h), so off >= walk */
+            place[i].drive_ds[k] = v < 0 || walk == AM_TIME_INF ? AM_TIME_INF
+                                   : off >= walk                ? off - walk
+                                                                : 0;
         }
     }
 }
