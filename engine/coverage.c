@@ -101,6 +101,8 @@ am_status am_cover_measure(const am_model *m, const am_sites *f,
     c->total_beyond = o.total_beyond;
     c->total_none = o.total_none;
     c->total_off = o.total_off;
+    c->total_demand = o.total_demand;
+    c->pop_takeable = o.pop_takeable;
     c->iterations = o.iterations;
     c->residual = o.residual;
     c->converged = o.converged;

@@ -119,8 +119,11 @@ am_status am_diag_measure(const am_diag_input *in, am_measure_diagnostics *o,
         ksum_add(&a, in->access[i]);
     }
     o->sum_pa = ksum_value(&pa);
-    o->supply_kept =
-        o->sum_supply_demand > 0.0 ? o->sum_pa / o->sum_supply_demand : NAN;
+    /* BFCA's A_i is a share of R_j, not per person: sum P A is no part of
+       the supply (NaN; its own identities below) */
+    o->supply_kept = o->sum_supply_demand > 0.0 && meth != AM_FCA_BFCA
+                         ? o->sum_pa / o->sum_supply_demand
+                         : NAN;
     if (meth != AM_FCA_SPAV) {
         o->sum_demand = ksum_value(&dem);
         o->demand_inflation =

@@ -367,6 +367,7 @@ struct am_cover {
     double *served, *beyond, *none;              /* [n_cells] */
     double *demand, *served_fac, *excess, *util; /* [n_sites] */
     double total_served, total_beyond, total_none, total_off;
+    double total_demand, pop_takeable; /* sum_j D_j and who may take it */
     int iterations;
     double residual;
     int converged;

@@ -81,6 +81,7 @@ void am_matrix_summary_destroy(am_matrix_summary *r)
     am_free(r->cov_iterations);
     am_free(r->cov_residual);
     am_free(r->cov_converged);
+    am_free(r->measure_types);
     am_free(r);
 }
 
@@ -320,6 +321,30 @@ static am_status matrix_cover(matrix_ctx *c, const am_fca_pairs *pairs,
     out->n_fac_no_demand = o.n_fac_no_demand;
     if (rc != AM_OK)
         return rc;
+    /* the identities of a network run (engine/results.c): the split adds
+       up to the population, the demand allocated to who may take it */
+    const int32_t nd = am_zone_table_count(c->demand);
+    const double *pop = am_zone_table_values(c->demand);
+    double total = 0.0; /* in zone order */
+    for (int32_t i = 0; i < nd; i++)
+        total += pop[i];
+    const double tol = am_diag_tolerance(
+        (int64_t)nd + (int64_t)am_zone_table_count(c->supply));
+    const char *name = c->sum->measure_names[k];
+    rc = am_diag_identity_check("matrix", name,
+                                "served + beyond capacity + not in reach "
+                                "= population",
+                                o.total_served + o.total_beyond + o.total_none +
+                                    o.total_off,
+                                total, tol, NULL, c->err);
+    if (rc == AM_OK)
+        rc = am_diag_identity_check("matrix", name,
+                                    "sum_j D_j = population within reach of "
+                                    "a facility that may take it",
+                                    o.total_demand, o.pop_takeable, tol, NULL,
+                                    c->err);
+    if (rc != AM_OK)
+        return rc;
     am_matrix_summary *r = c->sum;
     r->cov_served[k] = o.total_served;
     r->cov_beyond[k] = o.total_beyond;
@@ -405,6 +430,7 @@ static am_status compute_measure(matrix_ctx *c, const am_fca_pairs *pairs,
     am_measure_plan_describe(plan, buf, sizeof buf);
     snprintf(c->sum->measure_decays[k], AM_MATRIX_DECAY_TEXT, "%.24s: %s",
              plan->info->name, buf);
+    c->sum->measure_types[k] = plan->info->type;
     return AM_OK;
 }
 
@@ -534,6 +560,8 @@ static am_status summary_init(matrix_ctx *c)
     r->diagnostics = am_calloc((size_t)s->n_measures, sizeof *r->diagnostics);
     r->mean_excluded =
         am_calloc((size_t)s->n_measures, sizeof *r->mean_excluded);
+    r->measure_types =
+        am_calloc((size_t)s->n_measures, sizeof *r->measure_types);
     const size_t nm = (size_t)s->n_measures; /* issue 9, capacity_coverage */
     r->cov_served = am_malloc(nm * sizeof *r->cov_served);
     r->cov_beyond = am_malloc(nm * sizeof *r->cov_beyond);
@@ -554,7 +582,7 @@ static am_status summary_init(matrix_ctx *c)
         r->measure_names == NULL || r->measure_mean == NULL ||
         r->zones_none == NULL || r->dest_no_demand == NULL ||
         r->measure_decays == NULL || r->diagnostics == NULL ||
-        r->mean_excluded == NULL)
+        r->measure_types == NULL || r->mean_excluded == NULL)
         return nomem(c);
     for (int k = 0; k < s->n_measures; k++)
         if ((r->measure_names[k] = am_strdup(s->measures[k].name)) == NULL)
@@ -755,7 +783,13 @@ void am_matrix_summary_write(const am_matrix_summary *r, FILE *f)
         } else if (isnan(r->measure_mean[k])) {
             am_summary_nth_note(f, r->measure_mean[k], left, 1);
         } else {
-            fprintf(f, "mean %.6g (population-weighted)", r->measure_mean[k]);
+            fprintf(f, "mean %.6g (population-weighted", r->measure_mean[k]);
+            if (r->measure_types != NULL &&
+                r->measure_types[k] == AM_MEASURE_TYPE_BFCA) {
+                fprintf(f, "; ");
+                am_summary_bfca_words(f, 1);
+            }
+            fputc(')', f);
             if (left > 0) {
                 fprintf(f, " over the zones with a finite value (");
                 am_summary_nth_note(f, r->measure_mean[k], left, 1);

@@ -103,7 +103,9 @@ static const am_measure_info table[] = {
      "(M2SFCA) metric. Health & Place 24:30-43"},
     {AM_MEASURE_TYPE_BFCA, "bfca", AM_FCA_BFCA, AM_MP_THRESHOLD | AM_MP_DECAY,
      0, AM_DECAY_ANY, AM_DECAY_STEP, AM_DECAY_STEP, 1,
-     "balanced FCA accessibility (capacity per person)", "capacity per person",
+     "balanced FCA: the cell's share of the facilities' level of service "
+     "(sum over cells = sum_j R_j; not a level per person)",
+     "capacity per person, split among the catchment's cells",
      "Wi_ij = f(t_ij) / sum_k f(t_ik); Wj_ij = f(t_ij) / sum_k f(t_kj); D_j "
      "= sum_i P_i Wi_ij; R_j = S_j / D_j; A_i = sum_j R_j Wj_ij",
      "Paez A, Higgins CD, Vivona SF (2019) Demand and level of service "

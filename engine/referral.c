@@ -8,7 +8,10 @@
  * people have) and the time back from that facility to i (reached
  * through i's destination links, as the people who travel to it). Both
  * are searched to AM_REFERRAL_MAX_MIN (24 h); beyond: unreachable. Ties
- * go to the lowest row of H.
+ * go to the lowest row of H. Facilities snapped to the same position (the
+ * same foot on the same road, kernels/referral.h) are compared first and
+ * joined on foot: the geodesic distance between them at the walking speed
+ * (0 min for the same point), both ways.
  *
  * Cost: per higher set, one multi-source search on the reverse graph
  * (O(n_nodes) labels, freed before the next set), and one bounded forward
@@ -21,6 +24,8 @@
 
 #include "common/alloc.h"
 #include "common/units.h"
+#include "geo/geodesic.h"
+#include "geo/snap.h"
 #include "kernels/nearest.h"
 #include "kernels/referral.h"
 
@@ -91,13 +96,47 @@ static am_status make_pairs(const am_model *m, am_sites *const *sites,
     return AM_OK;
 }
 
+/* Where each facility of a set meets the road (kernels/referral.h): its
+ * destination links less the walking leg. place caller-allocated [n]. */
+static void places_of(const am_sites *st, double walk_kmh,
+                      am_referral_place *place)
+{
+    for (int32_t i = 0; i < st->fac->n; i++) {
+        const uint32_t walk = am_snap_walk_ds(st->snap.dist_m[i], walk_kmh);
+        for (int k = 0; k < 2; k++) {
+            const int32_t v = st->snap.node[2 * (int64_t)i + k];
+            const uint32_t off = st->snap.offset_ds[2 * (int64_t)i + k];
+            place[i].node[k] = v;
+            /* off = walk + drive (geo/snap.h), so off >= walk */
+            place[i].drive_ds[k] = v < 0 || walk == AM_TIME_INF ? AM_TIME_INF
+                                   : off >= walk                ? off - walk
+                                                                : 0;
+        }
+    }
+}
+
+/* The walk between lower facility i and higher facility j. */
+typedef struct walk_ctx {
+    const am_facility_set *lo, *hi;
+    double walk_kmh;
+} walk_ctx;
+
+static uint32_t walk_between(int32_t i, int32_t j, void *user)
+{
+    const walk_ctx *c = user;
+    const double d = am_geodesic_distance_m(c->lo->lon[i], c->lo->lat[i],
+                                            c->hi->lon[j], c->hi->lat[j]);
+    return am_snap_walk_ds(d, c->walk_kmh);
+}
+
 /* The pairs of higher set H: up times from the labels, then back times
  * for all their lower facilities at once (each facility of H searched
  * once). osnap: the origin links of every set ([n_sets], node NULL where
  * the set has no tier). */
 static am_status pairs_of_higher(const am_model *m, am_sites *const *sites,
-                                 const am_snapped *osnap, int H, int threads,
-                                 const uint32_t *node_ds,
+                                 const am_snapped *osnap,
+                                 am_referral_place *const *place, int H,
+                                 int threads, const uint32_t *node_ds,
                                  const int32_t *node_src, am_tiers_out *o,
                                  am_error *err)
 {
@@ -105,13 +144,9 @@ static am_status pairs_of_higher(const am_model *m, am_sites *const *sites,
     const am_sites *hi = sites[H];
     int64_t total = 0;
     for (int p = 0; p < o->n_pairs; p++) {
-        am_referral_pair *q = &o->pairs[p];
-        if (q->higher != H)
-            continue;
-        const am_snapped *lo = &osnap[q->lower];
-        am_referral_up(q->n, lo->node, lo->offset_ds, node_ds, node_src, limit,
-                       q->up_ds, q->to);
-        total += q->n;
+        const am_referral_pair *q = &o->pairs[p];
+        if (q->higher == H)
+            total += q->n;
     }
     if (total == 0)
         return AM_OK;
@@ -124,13 +159,30 @@ static am_status pairs_of_higher(const am_model *m, am_sites *const *sites,
     int32_t *node = am_alloc_array(2 * nt, sizeof *node);
     uint32_t *off = am_alloc_array(2 * nt, sizeof *off);
     uint32_t *back = am_alloc_array(nt, sizeof *back);
+    uint32_t *direct = am_alloc_array(nt, sizeof *direct);
     am_status rc = AM_OK;
     if (to == NULL || up == NULL || node == NULL || off == NULL ||
-        back == NULL) {
+        back == NULL || direct == NULL) {
         rc = nomem(err);
         goto done;
     }
     size_t at = 0;
+    for (int p = 0; rc == AM_OK && p < o->n_pairs; p++) {
+        am_referral_pair *q = &o->pairs[p];
+        if (q->higher != H)
+            continue;
+        const am_snapped *lo = &osnap[q->lower];
+        am_referral_up(q->n, lo->node, lo->offset_ds, node_ds, node_src, limit,
+                       q->up_ds, q->to);
+        walk_ctx c = {sites[q->lower]->fac, hi->fac, m->s->walk_speed_kmh};
+        rc = am_referral_same_place(q->n, place[q->lower], hi->fac->n, place[H],
+                                    walk_between, &c, limit, q->up_ds, q->to,
+                                    direct + at, err);
+        at += (size_t)q->n;
+    }
+    if (rc != AM_OK)
+        goto done;
+    at = 0;
     for (int p = 0; p < o->n_pairs; p++) {
         const am_referral_pair *q = &o->pairs[p];
         if (q->higher != H)
@@ -150,10 +202,14 @@ static am_status pairs_of_higher(const am_model *m, am_sites *const *sites,
         am_referral_pair *q = &o->pairs[p];
         if (q->higher != H)
             continue;
-        memcpy(q->back_ds, back + at, (size_t)q->n * sizeof *back);
+        for (int32_t i = 0; i < q->n; i++) /* on foot, the same both ways */
+            q->back_ds[i] = back[at + (size_t)i] < direct[at + (size_t)i]
+                                ? back[at + (size_t)i]
+                                : direct[at + (size_t)i];
         at += (size_t)q->n;
     }
 done:
+    am_free(direct);
     am_free(to);
     am_free(up);
     am_free(node);
@@ -173,9 +229,10 @@ am_status am_referrals_compute(const am_model *m, am_sites *const *sites,
     const uint32_t limit = am_minutes_to_ds(AM_REFERRAL_MAX_MIN);
     const int32_t n_nodes = m->graph_rev->n_nodes;
     am_snapped *osnap = am_calloc_array((size_t)ns, sizeof *osnap);
+    am_referral_place **place = am_calloc_array((size_t)ns, sizeof *place);
     uint32_t *node_ds = am_alloc_array((size_t)n_nodes, sizeof *node_ds);
     int32_t *node_src = am_alloc_array((size_t)n_nodes, sizeof *node_src);
-    if (osnap == NULL || node_ds == NULL || node_src == NULL) {
+    if (osnap == NULL || place == NULL || node_ds == NULL || node_src == NULL) {
         rc = nomem(err);
         goto done;
     }
@@ -187,6 +244,12 @@ am_status am_referrals_compute(const am_model *m, am_sites *const *sites,
         int32_t n_on = 0;
         rc = am_model_snap_points(m, fac->n, fac->lon, fac->lat, AM_SNAP_ORIGIN,
                                   &osnap[k], &n_on, NULL, err);
+        place[k] =
+            am_alloc_array((size_t)(fac->n > 0 ? fac->n : 1), sizeof *place[k]);
+        if (rc == AM_OK && place[k] == NULL)
+            rc = nomem(err);
+        if (rc == AM_OK)
+            places_of(sites[k], s->walk_speed_kmh, place[k]);
     }
     for (int H = 0; rc == AM_OK && H < ns; H++) {
         int used = 0;
@@ -199,13 +262,16 @@ am_status am_referrals_compute(const am_model *m, am_sites *const *sites,
             am_nearest_nodes(m->graph_rev, hi->fac->n, hi->snap.node,
                              hi->snap.offset_ds, limit, node_ds, node_src, err);
         if (rc == AM_OK)
-            rc = pairs_of_higher(m, sites, osnap, H, threads, node_ds, node_src,
-                                 o, err);
+            rc = pairs_of_higher(m, sites, osnap, place, H, threads, node_ds,
+                                 node_src, o, err);
     }
 done:
     for (int k = 0; osnap != NULL && k < ns; k++)
         am_snapped_free(&osnap[k]);
     am_free(osnap);
+    for (int k = 0; place != NULL && k < ns; k++)
+        am_free(place[k]);
+    am_free(place);
     am_free(node_ds);
     am_free(node_src);
     return rc;

@@ -304,7 +304,10 @@ static am_status measure_diagnostics(const am_model *m, const am_sites *f,
  * its diagnostics: the split conserves the population (served + beyond
  * capacity + not in reach + off network = the populated cells' people)
  * and the cells' served persons are the facilities' (sum_i served_i =
- * sum_j min(D_j, k S_j)); either failing beyond rounding is a bug.
+ * sum_j min(D_j, k S_j)), and the demand allocated is the population
+ * within reach of a facility that may take it (sum_j D_j = pop_takeable,
+ * kernels/allocation.h: a collapse to "served 0" breaks it, the other
+ * two not); any failing beyond rounding is a bug.
  */
 static am_status cover_done(const am_model *m, const am_sites *f, int threads,
                             am_results *r, int k, am_error *err)
@@ -334,10 +337,17 @@ static am_status cover_done(const am_model *m, const am_sites *f, int threads,
         rc = am_diag_identity_check(f->name, m->s->measures[k].name,
                                     "sum_i served_i = sum_j min(D_j, k S_j)",
                                     c->total_served, fac, tol, &rel2, err);
+    double rel3 = 0.0;
+    if (rc == AM_OK)
+        rc = am_diag_identity_check(f->name, m->s->measures[k].name,
+                                    "sum_j D_j = population within reach of "
+                                    "a facility that may take it",
+                                    c->total_demand, c->pop_takeable, tol,
+                                    &rel3, err);
     if (rc != AM_OK)
         return rc;
     d->identity = 1;
-    d->relative_difference = rel1 > rel2 ? rel1 : rel2;
+    d->relative_difference = fmax(fmax(rel1, rel2), rel3);
     d->tolerance = tol;
     return measure_summary(m, threads, r, k, err);
 }

@@ -613,12 +613,13 @@ static am_status check_measure(am_scenario *s, int i, am_error *err)
                            "persons_per_capacity (capacity_coverage only)",
                            i, info->name);
     if (m->persons_per_capacity != 0.0 &&
-        !(isfinite(m->persons_per_capacity) && m->persons_per_capacity > 0.0 &&
+        !(m->persons_per_capacity >= AM_PERSONS_PER_CAPACITY_MIN &&
           m->persons_per_capacity <= AM_PERSONS_PER_CAPACITY_MAX))
         return measure_err(s, i, err,
-                           "'measures[%d].persons_per_capacity' must be > 0 "
+                           "'measures[%d].persons_per_capacity' must be >= %g "
                            "and <= %g (got %g)",
-                           i, AM_PERSONS_PER_CAPACITY_MAX,
+                           i, AM_PERSONS_PER_CAPACITY_MIN,
+                           AM_PERSONS_PER_CAPACITY_MAX,
                            m->persons_per_capacity);
     if (m->allocation != AM_ALLOCATION_DEFAULT &&
         !(info->takes & AM_MP_ALLOCATION))

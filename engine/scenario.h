@@ -44,8 +44,13 @@
  * nearest_n's n in [1, AM_NEAREST_N_MAX]. */
 #define AM_ALPHA_MAX 10.0
 #define AM_NEAREST_N_MAX 1000
-/* capacity_coverage's persons_per_capacity in (0, AM_PERSONS_PER_CAPACITY_MAX]
- */
+/* capacity_coverage's persons_per_capacity in [AM_PERSONS_PER_CAPACITY_MIN,
+ * AM_PERSONS_PER_CAPACITY_MAX] (docs/coverage.md): from a billionth of a
+ * person per unit (capacities in micro-units of a service serving
+ * thousands) to a billion persons per unit. Beyond, k S_j / D_j spans
+ * hundreds of orders of magnitude: never a planning question, only a
+ * typo (kernels/allocation.c is robust to it all the same). */
+#define AM_PERSONS_PER_CAPACITY_MIN 1e-9
 #define AM_PERSONS_PER_CAPACITY_MAX 1e9
 /* A speed zone's multiplier (issue 7): > 0 and at most this (the same
  * limit as inputs/zones.h's AM_ZONE_MULTIPLIER_MAX). */

@@ -158,7 +158,8 @@ static const num_range range_percent = {0.0, 100.0, 0, " (percent)"};
 static const num_range range_level = {-1e300, 1e300, 0, ""};
 static const num_range range_beta = {0.0, 1e6, 1, ""};
 static const num_range range_alpha = {0.0, AM_ALPHA_MAX, 1, ""};
-static const num_range range_persons = {0.0, AM_PERSONS_PER_CAPACITY_MAX, 1,
+static const num_range range_persons = {AM_PERSONS_PER_CAPACITY_MIN,
+                                        AM_PERSONS_PER_CAPACITY_MAX, 0,
                                         " persons per unit of capacity"};
 static const num_range range_minutes0 = {0.0, AM_MAX_CUTOFF_MIN, 0,
                                          " minutes (24 h)"};

@@ -88,10 +88,21 @@ static void cover_lines(const am_run_summary *r, const am_set_summary *s, int m,
     }
 }
 
+void am_summary_bfca_words(FILE *f, int zones)
+{
+    fprintf(f,
+            zones ? "a zone's share of the destinations' level of service "
+                    "(balanced FCA: sum over zones = sum_j R_j; not per person)"
+                  : "a cell's share of the facilities' level of service "
+                    "(balanced FCA: sum over cells = sum_j R_j; not per "
+                    "person: compare cells of one grid, or sum over zones)");
+}
+
 /*
  * Measure m of set s: its mean and median as today (ratio methods in
  * capacity per person, with the identity sum P A = sum S where it holds:
- * 2SFCA with any decay and 3SFCA; not M2SFCA nor BFCA), then its
+ * 2SFCA with any decay and 3SFCA; not M2SFCA; BFCA as a cell's share of
+ * the facilities' level of service, no per-10,000 figures), then its
  * decay, the facilities with no demand in reach and the people with
  * nothing in reach (engine/measure_registry.h names the type).
  */
@@ -109,7 +120,12 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
                 r->measure_names[m]);
         return;
     }
-    if (info->has_ratio)
+    if (info->method == AM_FCA_BFCA) { /* not per person */
+        fprintf(f, "    %s: ", r->measure_names[m]);
+        am_summary_bfca_words(f, 0);
+        fprintf(f, ", population-weighted mean %.6g, median %.6g\n",
+                s->access_mean[m], s->access_median[m]);
+    } else if (info->has_ratio)
         fprintf(f,
                 "    %s: capacity per person, population-weighted mean "
                 "%.6g%s, median %.6g; per 10,000 people: mean %.4g, median "
@@ -199,6 +215,17 @@ static void snap_line(const char *what, const char *unit,
 /* Whether set s computes measure m (issue 9, tiers: a set's measures). */
 #define ON(s, m) ((s)->measure_on == NULL || (s)->measure_on[m])
 
+/* Whether measure m prints a "supply kept": not for a type with
+ * identities, nor for BFCA (its A_i is not per person, so sum P A is no
+ * part of the supply), whatever its diagnostics hold. */
+static int shows_kept(const am_run_summary *r, const am_measure_diagnostics *d,
+                      int m)
+{
+    return !d->identity && !isnan(d->supply_kept) &&
+           !(r->measure_types != NULL &&
+             r->measure_types[m] == AM_MEASURE_TYPE_BFCA);
+}
+
 static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
                               FILE *f)
 {
@@ -218,7 +245,7 @@ static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
             tol = d->tolerance;
         }
         inflation += !isnan(d->demand_inflation);
-        kept += !d->identity && !isnan(d->supply_kept);
+        kept += shows_kept(r, d, m);
     }
     fprintf(f,
             "    diagnostics  identities checked and holding for %d of %d "
@@ -242,7 +269,7 @@ static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
                    "demand in reach):");
         for (int m = 0, k = 0; m < r->n_measures; m++) {
             const am_measure_diagnostics *d = &s->diagnostics[m];
-            if (ON(s, m) && !d->identity && !isnan(d->supply_kept))
+            if (ON(s, m) && shows_kept(r, d, m))
                 fprintf(f, "%s %s %.1f %%", k++ ? "," : "", r->measure_names[m],
                         100.0 * d->supply_kept);
         }

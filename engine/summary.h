@@ -22,6 +22,15 @@
 int am_summary_nth_note(FILE *f, double mean, double left_out, int zones);
 
 /*
+ * Issue 9, how to read a balanced FCA value (Paez, Higgins & Vivona 2019):
+ * "a cell's share of the facilities' level of service" (matrix: "a zone's
+ * ... the destinations' ..."), not capacity per person: A_i = sum_j R_j
+ * Wj_ij with Wj_ij summing to 1 over the cells of j's catchment, so that
+ * sum_i A_i = sum_j R_j and A_i falls as cells get smaller.
+ */
+void am_summary_bfca_words(FILE *f, int zones);
+
+/*
  * Issue 9, capacity_coverage's split of a total (persons or demand):
  * "served X (p %), within reach beyond capacity Y (p %), not within reach
  * Z (p %)", percentages of total (0 when total is not positive).

@@ -327,11 +327,24 @@ typedef char eq_col_name[EQ_COL_MAX];
 /* One set's equity tables as plain columns (all owned, freed by
  * eq_free): column j of every table is a slice of one array over all
  * rows (row 0 everyone, then each layer's zones). */
+/* Where a column goes in the equity CSV, whose header is every set's
+ * columns (issue 9: sets may have their own cutoffs and measures), in
+ * one order for all: section (0 the zone's columns, 1 the nearest time's
+ * block, 2 beyond_<C>min, 3 the measures), then major (the cutoff C in
+ * minutes, ascending; the measure's index in the scenario), then minor
+ * (the position within the block). */
+typedef struct eq_key {
+    int section;
+    double major;
+    int minor;
+} eq_key;
+
 typedef struct eq_set {
     int32_t n_tables, n_cols;
     am_rf_table *tables; /* [n_tables] */
     am_rf_column *cols;  /* [n_tables][n_cols] */
     eq_col_name *names;  /* [n_cols] */
+    eq_key *keys;        /* [n_cols] */
     double *num;         /* [n_double_cols][n_rows] */
     int64_t *ints;       /* [3][n_rows]: zone, fid, cells */
     char **ids;          /* [n_rows] borrowed strings */
@@ -342,6 +355,7 @@ static void eq_free(eq_set *e)
     am_free(e->tables);
     am_free(e->cols);
     am_free(e->names);
+    am_free(e->keys);
     am_free(e->num);
     am_free(e->ints);
     am_free(e->ids);
@@ -359,12 +373,21 @@ typedef struct eq_layout {
     eq_set *e;
     int32_t q, dq; /* next column, next double column */
     int32_t n_rows;
+    eq_key key; /* the next column's; minor counts up by itself */
 } eq_layout;
+
+/* The next columns' key: section, major, minor from 0. */
+static void eq_section(eq_layout *L, int section, double major)
+{
+    L->key = (eq_key){section, major, 0};
+}
 
 static double *eq_dcol(eq_layout *L, const char *name, const char *units,
                        const char *desc)
 {
     eq_set *e = L->e;
+    e->keys[L->q] = L->key;
+    L->key.minor++;
     snprintf(e->names[L->q], EQ_COL_MAX, "%s", name);
     double *col = e->num + (size_t)L->dq * (size_t)L->n_rows;
     e->cols[L->q] =
@@ -438,10 +461,12 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
     e->cols = am_calloc_array((size_t)e->n_tables * (size_t)e->n_cols,
                               sizeof *e->cols);
     e->names = am_calloc_array((size_t)e->n_cols, sizeof *e->names);
+    e->keys = am_calloc_array((size_t)e->n_cols, sizeof *e->keys);
     e->num = am_calloc_array((size_t)n_dcols * (size_t)n_rows, sizeof *e->num);
     e->ints = am_calloc_array(3 * (size_t)n_rows, sizeof *e->ints);
     e->ids = am_calloc_array((size_t)n_rows, sizeof *e->ids);
-    if (!e->tables || !e->cols || !e->names || !e->num || !e->ints || !e->ids) {
+    if (!e->tables || !e->cols || !e->names || !e->keys || !e->num ||
+        !e->ints || !e->ids) {
         eq_free(e);
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "out of memory for the equity tables");
@@ -463,7 +488,10 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
     for (int32_t i = 0; i < n_rows; i++)
         cells[i] = q->stats[i].n_time_cells;
 
-    eq_layout L = {e, 0, 0, n_rows};
+    eq_layout L = {e, 0, 0, n_rows, {0, 0.0, 0}};
+    for (int j = 0; j < 4; j++) /* zone, id, fid, cells, then population */
+        e->keys[j] = (eq_key){0, 0.0, j};
+    L.key.minor = 4;
     e->cols[L.q++] = (am_rf_column){"zone", AM_RF_COL_INT64, zone, NULL,
                                     "zone index in the layer; -1: everyone"};
     e->cols[L.q++] =
@@ -477,9 +505,11 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
     double *pop = eq_dcol(&L, "population", "persons", "their population");
     for (int32_t i = 0; i < n_rows; i++)
         pop[i] = q->stats[i].time_weight;
+    eq_section(&L, 1, 0.0);
     eq_block(&L, q, 0, "nearest_time_min", "minutes", s->equity_pct);
     for (int32_t c = 0; c < q->n_cutoffs; c++) {
         char name[EQ_COL_MAX], v[32];
+        eq_section(&L, 2, r->cutoffs_min[c]);
         eq_num(v, sizeof v, r->cutoffs_min[c]);
         snprintf(name, sizeof name, "beyond_%smin", v);
         double *col = eq_dcol(&L, name, "1",
@@ -493,6 +523,7 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
             continue; /* issue 9: not computed for this set */
         const char *mname = s->measures[mk].name;
         const char *units = r->plans[mk].info->units;
+        eq_section(&L, 3, (double)mk);
         eq_block(&L, q, 1 + mk, mname, units, s->equity_pct);
         for (int32_t lv = 0; lv < q->n_levels; lv++) {
             char name[EQ_COL_MAX], v[32];
@@ -538,6 +569,64 @@ static am_status eq_build(const am_write_request *w, int k, eq_set *e,
         tb->cells_outside = zr->n_outside;
         tb->population_outside = zr->pop_outside;
     }
+    return AM_OK;
+}
+
+typedef struct eq_named {
+    const char *name;
+    eq_key key;
+} eq_named;
+
+static int eq_named_cmp(const void *x, const void *y)
+{
+    const eq_named *a = x, *b = y;
+    if (a->key.section != b->key.section)
+        return a->key.section < b->key.section ? -1 : 1;
+    if (a->key.major != b->key.major)
+        return a->key.major < b->key.major ? -1 : 1;
+    if (a->key.minor != b->key.minor)
+        return a->key.minor < b->key.minor ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/*
+ * The equity CSV's columns for every set (docs/equity.md, "The CSV"):
+ * each name once, by key (eq_key): the zone's columns, the nearest time's
+ * block, beyond_<C>min for every set's cutoffs ascending, then each
+ * measure in the scenario's order (its block, then its below_<L>). The
+ * same for any order of the sets. *out: [*n] names borrowed from eq
+ * (owned array; NULL when no set has equity tables).
+ */
+static am_status eq_order(const eq_set *eq, int n_sets, const char ***out,
+                          int32_t *n, am_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    size_t cap = 0;
+    for (int k = 0; k < n_sets; k++)
+        cap += eq[k].n_tables > 0 ? (size_t)eq[k].n_cols : 0;
+    if (cap == 0)
+        return AM_OK;
+    eq_named *v = am_alloc_array(cap, sizeof *v);
+    const char **names = am_alloc_array(cap, sizeof *names);
+    if (v == NULL || names == NULL) {
+        am_free(v);
+        am_free(names);
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for the equity CSV");
+    }
+    size_t m = 0;
+    for (int k = 0; k < n_sets; k++)
+        for (int32_t j = 0; eq[k].n_tables > 0 && j < eq[k].n_cols; j++)
+            v[m++] = (eq_named){eq[k].cols[j].name, eq[k].keys[j]};
+    qsort(v, m, sizeof *v, eq_named_cmp);
+    int32_t u = 0;
+    for (size_t i = 0; i < m; i++)
+        if (u == 0 || strcmp(names[u - 1], v[i].name) != 0)
+            names[u++] = v[i].name;
+    am_free(v);
+    *out = names;
+    *n = u;
     return AM_OK;
 }
 
@@ -1011,10 +1100,18 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
        output, so that a failure of either leaves neither */
     am_atomic_file csv;
     int csv_staged = 0;
+    const char **eq_cols = NULL; /* the CSV's column order */
+    if (rc == AM_OK && w->csv_path != NULL) {
+        rc = eq_order(eq, n_sets, &eq_cols, &d.n_equity_order, err);
+        d.equity_order = eq_cols;
+    }
     if (rc == AM_OK && w->csv_path != NULL) {
         rc = am_rf_equity_csv_stage(w->csv_path, &d, w->protect, &csv, err);
         csv_staged = rc == AM_OK;
     }
+    am_free(eq_cols);
+    d.equity_order = NULL;
+    d.n_equity_order = 0;
     if (rc == AM_OK)
         rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
     if (csv_staged && rc == AM_OK) {

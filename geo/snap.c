@@ -251,6 +251,19 @@ static uint32_t cap_ds(uint64_t t)
     return t < AM_TIME_INF ? (uint32_t)t : AM_TIME_INF - 1;
 }
 
+/* The walking leg of d metres at walk_mps (snap.h, am_snap_walk_ds). */
+static uint32_t walk_ds_of(double d, double walk_mps)
+{
+    return cap_ds(round_ds(d / walk_mps * 10.0));
+}
+
+uint32_t am_snap_walk_ds(double dist_m, double walk_speed_kmh)
+{
+    if (isnan(dist_m))
+        return AM_TIME_INF;
+    return walk_ds_of(dist_m, walk_speed_kmh / 3.6);
+}
+
 /*
  * The links of a point whose foot is at fraction f of segment s, walk_ds
  * away (see snap.h): node[0..1], offset_ds[0..1], a-side first, absent
@@ -376,7 +389,7 @@ static am_status fragment_of(const snap_job *j, int32_t i, int32_t sid,
         return AM_OK;
     int32_t nn[2];
     uint32_t tt[2];
-    const uint32_t walk = cap_ds(round_ds(d / j->walk_mps * 10.0));
+    const uint32_t walk = walk_ds_of(d, j->walk_mps);
     links_of(t, s, f, walk, AM_SNAP_ORIGIN, nn, tt);
     fr->dist_m[i] = d;
     fr->node[i] = nn[0];
@@ -428,7 +441,7 @@ static am_status snap_chunk(const void *arg, snap_worker *w, int32_t i0,
             on++;
             if (j->dist_m != NULL)
                 j->dist_m[i] = d;
-            const uint32_t walk = cap_ds(round_ds(d / j->walk_mps * 10.0));
+            const uint32_t walk = walk_ds_of(d, j->walk_mps);
             links_of(t, s, f, walk, j->role, &j->node[2 * i],
                      &j->offset_ds[2 * i]);
         }

@@ -50,7 +50,12 @@
  * contracted graph, on the same chain) are joined through its end nodes,
  * never along the piece between them, so their travel time is
  * over-estimated by at most the chain's driving time (there and back to
- * the nearer end). The engine caps chains at AM_CHAIN_MAX_M metres.
+ * the nearer end). The engine caps chains at AM_CHAIN_MAX_M metres. Two
+ * points at the same foot are the extreme case (the walk out, the drive
+ * to an end and back, the walk in): referrals between facility tiers
+ * compare snapped positions first and join such facilities on foot
+ * (kernels/referral.h, am_snap_walk_ds); everything else keeps the
+ * limitation.
  *
  * A point that cannot be transformed (NaN or infinite coordinates, outside
  * the frame's domain) or whose nearest segment's foot is farther than
@@ -187,6 +192,15 @@ am_status am_snap_points_fragments(const am_snap_target *t, int32_t n,
                                    uint32_t *offset_ds, double *dist_m,
                                    const am_snap_fragments *frag, int32_t *n_on,
                                    am_error *err);
+
+/*
+ * The walking time of dist_m metres at walk_speed_kmh, as the snap counts
+ * it: nearbyint(dist_m / (walk_speed_kmh / 3.6) * 10) whole deciseconds,
+ * at most AM_TIME_INF - 1; AM_TIME_INF for a NaN distance (off network).
+ * What a link's offset holds besides the drive (engine/referral.c: where
+ * two facilities meet the road).
+ */
+uint32_t am_snap_walk_ds(double dist_m, double walk_speed_kmh);
 
 /* Points per parallel task (one transform call each). */
 #define AM_SNAP_CHUNK 2048

@@ -1191,6 +1191,7 @@ typedef struct am_matrix_summary {
     int32_t *cov_iterations;
     double *cov_residual;
     int32_t *cov_converged;
+    am_measure_type *measure_types; /* [n_measures] (issue 9) */
 } am_matrix_summary;
 
 /*

@@ -65,12 +65,29 @@
  * facility with no demand allocated has D_j = 0, serves 0, utilisation 0
  * (NaN when K_j = 0), counted in n_fac_no_demand.
  *
+ * Scaling. Only ratios of the terms f_ij g_j matter (a_ij, and D_j,
+ * which is invariant under g -> a g), but g_j itself is absolute: a
+ * facility whose capacity is tiny next to its demand (k S_j / D_j =
+ * 1e-164 with persons_per_capacity 1e-160) ends with g_j near K_j / D_j,
+ * and the plain products underflowed: f g sigma (about (K/D)^2) to 0, so
+ * that everybody read "served 0" (a collapse the cells' and facilities'
+ * served totals, both 0, did not show). So g is scaled by a power of two
+ * to a largest in [0.5, 1) for the demand, each cell's terms by their own
+ * (largest in [0.5, 1)) before the sums and sigma_j, and the damped
+ * update takes sqrt(g) sqrt(G) when g G is below DBL_MIN. Scaling by a
+ * power of two is exact for normal numbers, so ordinary runs keep their
+ * bits. The run also reports the identity sum_j D_j = the population of
+ * the cells within reach of a facility that may take people (any for
+ * proportional, K_j > 0 for fixed_point), which a collapse of the
+ * demand breaks (engine/results.c checks it).
+ *
  * Memory: 17 bytes a cell (two sums, a flag) and per thread 40 bytes a
  * facility,
  * plus what am_fca_colsum holds.
  */
 #include "kernels/allocation.h"
 
+#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -137,17 +154,44 @@ static double sorted_sum(double *x, int32_t n, alloc_buf *b)
     return s;
 }
 
+/* The exponent e of x = m 2^e, m in [0.5, 1) (0 for x = 0 or not
+ * finite): dividing by 2^e is exact for normal numbers. */
+static int scale_exponent(double x)
+{
+    int e = 0;
+    if (x > 0.0 && isfinite(x))
+        (void)frexp(x, &e);
+    return e;
+}
+
 /*
- * Cell i: *tg = sum_j f_ij g_j and (when tf != NULL) *tf = sum_j f_ij,
- * *ns = sum_j (f_ij g_j) sigma_j, each over the terms sorted by value.
+ * Cell i, its terms scaled by a power of two 2^-e_i (*e_out = e_i, the
+ * exponent of its largest f_ij g_j): *tg = 2^-e_i sum_j f_ij g_j and
+ * (when tf != NULL) *tf = sum_j f_ij, *ns = 2^-e_i sum_j (f_ij g_j)
+ * sigma_j, each over the terms sorted by value. Returns the number of
+ * the cell's facilities, kept in b->fac, b->t.
  */
-static void cell_sums(const am_fca_pairs *p, int32_t i, uint32_t L,
-                      const double *w, const double *g, const double *sigma,
-                      alloc_buf *b, double *tg, double *tf, double *ns)
+static int32_t cell_sums(const am_fca_pairs *p, int32_t i, uint32_t L,
+                         const double *w, const double *g, const double *sigma,
+                         alloc_buf *b, double *tg, double *tf, double *ns,
+                         int *e_out)
 {
     const int32_t n = am_fca_cell_facilities(p, i, L, b->fac, b->t);
-    for (int32_t k = 0; k < n; k++)
+    double top = 0.0;
+    for (int32_t k = 0; k < n; k++) {
         b->x[k] = w[b->t[k]] * g[b->fac[k]];
+        if (b->x[k] > top)
+            top = b->x[k];
+    }
+    /* the cell's terms scaled by a power of two to a largest in [0.5, 1):
+       the ratios asked of them (ns / tg) keep their bits, and a term times
+       a tiny sigma_j no longer underflows (scaling the header describes) */
+    const int e = scale_exponent(top);
+    if (e != 0)
+        for (int32_t k = 0; k < n; k++)
+            b->x[k] = ldexp(b->x[k], -e);
+    if (e_out != NULL)
+        *e_out = e;
     if (ns != NULL) {
         /* terms in facility order (before sorting) */
         double *y = b->x + n;
@@ -161,6 +205,7 @@ static void cell_sums(const am_fca_pairs *p, int32_t i, uint32_t L,
             b->x[k] = w[b->t[k]];
         *tf = sorted_sum(b->x, n, b);
     }
+    return n;
 }
 
 static am_status check_args(const am_alloc_params *a, const am_fca_pairs *p,
@@ -215,29 +260,41 @@ static am_status check_args(const am_alloc_params *a, const am_fca_pairs *p,
 }
 
 /* T_i = sum_j f_ij g_j for every cell, then c_i = P_i / T_i (0 when T_i
- * = 0) and D_j = g_j sum_i c_i f_ij. */
+ * = 0) and D_j = g_j sum_i c_i f_ij. D is invariant under g -> a g, so g
+ * is first scaled by a power of two to a largest in [0.5, 1) (gs), and
+ * every T_i by its own (cell_sums): exact for normal numbers, and a g
+ * that became tiny (k S_j tiny next to D_j) neither underflows T_i to 0
+ * nor overflows c_i. gs: scratch [n_fac]. */
 static am_status demand_of(const am_fca_pairs *p, uint32_t L,
                            const double *wfull, const double *g,
-                           alloc_buf *bufs, int nt, double *T, double *c,
-                           double *D, am_error *err)
+                           alloc_buf *bufs, int nt, double *gs, double *T,
+                           double *c, double *D, am_error *err)
 {
     const am_demand *d = am_fca_pairs_demand(p);
     const int32_t n_cells = d->n_cells, n_fac = am_fca_pairs_n_fac(p);
+    double top = 0.0;
+    for (int32_t j = 0; j < n_fac; j++)
+        if (g[j] > top)
+            top = g[j];
+    const int eg = scale_exponent(top);
+    for (int32_t j = 0; j < n_fac; j++)
+        gs[j] = ldexp(g[j], -eg);
 #pragma omp parallel num_threads(nt) default(none)                             \
-    shared(p, L, wfull, g, bufs, T, c, d, n_cells)
+    shared(p, L, wfull, gs, bufs, T, c, d, n_cells)
     {
         alloc_buf *b = &bufs[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 64)
         for (int32_t i = 0; i < n_cells; i++) {
-            cell_sums(p, i, L, wfull, g, NULL, b, &T[i], NULL, NULL);
-            c[i] = T[i] > 0.0 ? d->pop[i] / T[i] : 0.0;
+            int e = 0;
+            cell_sums(p, i, L, wfull, gs, NULL, b, &T[i], NULL, NULL, &e);
+            c[i] = T[i] > 0.0 ? ldexp(d->pop[i] / T[i], -e) : 0.0;
         }
     }
     am_status rc = am_fca_colsum(p, c, wfull, nt, D, err);
     if (rc != AM_OK)
         return rc;
     for (int32_t j = 0; j < n_fac; j++)
-        D[j] = g[j] > 0.0 ? g[j] * D[j] : 0.0;
+        D[j] = gs[j] > 0.0 ? gs[j] * D[j] : 0.0;
     return AM_OK;
 }
 
@@ -268,12 +325,14 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
     double *gn = am_alloc_array(nf, sizeof *gn);
     double *D = am_alloc_array(nf, sizeof *D);
     double *sig = am_alloc_array(nf, sizeof *sig);
+    double *gs = am_alloc_array(nf, sizeof *gs);
+    uint8_t *has_cap = am_alloc_array(nf, sizeof *has_cap);
     double *T = am_alloc_array(nc, sizeof *T);
     double *c = am_alloc_array(nc, sizeof *c);
     alloc_buf *bufs = am_calloc_array((size_t)nt, sizeof *bufs);
     uint8_t *own_flag =
         out->flag == NULL ? am_alloc_array(nc, sizeof *own_flag) : NULL;
-    int ok = wfull && g && gn && D && sig && T && c && bufs &&
+    int ok = wfull && g && gn && D && sig && gs && has_cap && T && c && bufs &&
              (out->flag != NULL || own_flag != NULL);
     for (int t = 0; ok && t < nt; t++) {
         bufs[t].fac = am_alloc_array(nf, sizeof *bufs[t].fac);
@@ -304,7 +363,7 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
     if (a->method == AM_ALLOC_FIXED_POINT) {
         out->converged = 0;
         for (int it = 1; it <= max_it; it++) {
-            rc = demand_of(p, L, wfull, g, bufs, nt, T, c, D, err);
+            rc = demand_of(p, L, wfull, g, bufs, nt, gs, T, c, D, err);
             if (rc != AM_OK)
                 goto done;
             double res = 0.0;
@@ -312,7 +371,11 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
                 const double K = k * supply[j];
                 const double G =
                     !(K > 0.0) ? 0.0 : (D[j] <= K ? 1.0 : K / D[j]);
-                gn[j] = G > 0.0 ? sqrt(g[j] * G) : 0.0;
+                /* sqrt(g G), without letting a tiny g G underflow */
+                const double gG = g[j] * G;
+                gn[j] = !(G > 0.0)      ? 0.0
+                        : gG >= DBL_MIN ? sqrt(gG)
+                                        : sqrt(g[j]) * sqrt(G);
                 if (g[j] > 0.0) {
                     const double r = fabs(gn[j] - g[j]) / g[j];
                     if (r > res)
@@ -332,11 +395,16 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
     }
 
     /* the allocation at g */
-    rc = demand_of(p, L, wfull, g, bufs, nt, T, c, D, err);
+    rc = demand_of(p, L, wfull, g, bufs, nt, gs, T, c, D, err);
     if (rc != AM_OK)
         goto done;
     int32_t no_demand = 0;
+    double tdem = 0.0;
     for (int32_t j = 0; j < n_fac; j++) {
+        tdem += D[j];
+        /* who may be allocated to j: anyone (proportional), or only to a
+           facility that can serve (fixed_point: g_j > 0 iff K_j > 0) */
+        has_cap[j] = a->method == AM_ALLOC_PROPORTIONAL || k * supply[j] > 0.0;
         const double K = k * supply[j];
         sig[j] = D[j] > 0.0 ? (D[j] <= K ? 1.0 : K / D[j]) : 1.0;
         no_demand += !(D[j] > 0.0);
@@ -353,18 +421,26 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
             out->fac_attract[j] = g[j];
     }
     out->n_fac_no_demand = no_demand;
-    /* per cell: T (reused for the share) */
+    out->total_demand = tdem;
+    /* per cell: T (reused for the share), c (reused: 1 when the cell
+       reaches a facility that may take its people) */
     uint8_t *flag = out->flag != NULL ? out->flag : own_flag;
     double *share = out->share, *sv = out->served, *bv = out->beyond,
            *nv = out->none;
 #pragma omp parallel num_threads(nt) default(none)                             \
-    shared(p, L, wfull, g, sig, bufs, T, d, n_cells, flag, share, sv, bv, nv)
+    shared(p, L, wfull, g, sig, has_cap, bufs, T, c, d, n_cells, flag, share,  \
+           sv, bv, nv)
     {
         alloc_buf *b = &bufs[omp_get_thread_num()];
 #pragma omp for schedule(dynamic, 64)
         for (int32_t i = 0; i < n_cells; i++) {
             double tg = 0.0, tf = 0.0, ns = 0.0;
-            cell_sums(p, i, L, wfull, g, sig, b, &tg, &tf, &ns);
+            const int32_t nfi =
+                cell_sums(p, i, L, wfull, g, sig, b, &tg, &tf, &ns, NULL);
+            int takes = 0;
+            for (int32_t q = 0; q < nfi && !takes; q++)
+                takes = wfull[b->t[q]] > 0.0 && has_cap[b->fac[q]];
+            c[i] = takes ? 1.0 : 0.0;
             const double P = d->pop[i];
             uint8_t f = AM_FCA_CELL_OK;
             double sh = 0.0, s = 0.0, bc = 0.0, no = 0.0;
@@ -393,10 +469,12 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
         }
     }
     /* totals, in cell order, from the shares (T) and flags */
-    double ts = 0.0, tb = 0.0, tn = 0.0, to = 0.0;
+    double ts = 0.0, tb = 0.0, tn = 0.0, to = 0.0, ta = 0.0;
     int32_t n_none = 0;
     for (int32_t i = 0; i < n_cells; i++) {
         const double P = d->pop[i];
+        if (flag[i] == AM_FCA_CELL_OK && c[i] > 0.0)
+            ta += P;
         if (flag[i] == AM_FCA_CELL_OFF) {
             to += P;
         } else if (flag[i] == AM_FCA_CELL_NONE) {
@@ -413,6 +491,7 @@ am_status am_alloc_run(const am_alloc_params *a, const am_fca_pairs *p,
     out->total_none = tn;
     out->total_off = to;
     out->n_cells_none = n_none;
+    out->pop_takeable = ta;
 done:
     for (int t = 0; bufs != NULL && t < nt; t++) {
         am_free(bufs[t].fac);
@@ -428,6 +507,8 @@ done:
     am_free(gn);
     am_free(D);
     am_free(sig);
+    am_free(gs);
+    am_free(has_cap);
     am_free(T);
     am_free(c);
     return rc;

@@ -58,6 +58,11 @@ typedef struct am_alloc_out {
     double *fac_demand, *fac_served, *fac_excess, *fac_util, *fac_attract;
     /* totals over the cells, in cell order (persons) */
     double total_served, total_beyond, total_none, total_off;
+    /* the identity sum_j D_j = pop_takeable (allocation.c, Scaling):
+       total_demand, in facility order; pop_takeable, in cell order, the
+       population of the cells within reach of a facility that may take
+       people (proportional: any; fixed_point: k S_j > 0) */
+    double total_demand, pop_takeable;
     int32_t n_cells_none;    /* on the network, nothing within reach */
     int32_t n_fac_no_demand; /* D_j = 0 */
     int iterations;          /* rounds run (0: proportional) */

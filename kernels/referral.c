@@ -4,6 +4,7 @@
 #include "kernels/referral.h"
 
 #include <omp.h>
+#include <stdlib.h>
 
 #include "common/alloc.h"
 #include "common/units.h"
@@ -171,4 +172,92 @@ done:
     am_free(order);
     am_free(hi_list);
     return rc;
+}
+
+/* ---- same place ------------------------------------------------------- */
+
+typedef struct placed {
+    am_referral_place p;
+    int32_t j;
+} placed;
+
+static int place_cmp(const am_referral_place *a, const am_referral_place *b)
+{
+    for (int k = 0; k < 2; k++) {
+        if (a->node[k] != b->node[k])
+            return a->node[k] < b->node[k] ? -1 : 1;
+        if (a->drive_ds[k] != b->drive_ds[k])
+            return a->drive_ds[k] < b->drive_ds[k] ? -1 : 1;
+    }
+    return 0;
+}
+
+static int placed_cmp(const void *x, const void *y)
+{
+    const placed *a = x, *b = y;
+    const int c = place_cmp(&a->p, &b->p);
+    if (c != 0)
+        return c;
+    return (a->j > b->j) - (a->j < b->j);
+}
+
+static int on_network(const am_referral_place *p)
+{
+    return p->node[0] >= 0 || p->node[1] >= 0;
+}
+
+am_status am_referral_same_place(int32_t n, const am_referral_place *low,
+                                 int32_t n_hi, const am_referral_place *hi,
+                                 am_referral_walk_fn walk, void *user,
+                                 uint32_t limit_ds, uint32_t *up_ds,
+                                 int32_t *to, uint32_t *direct_ds,
+                                 am_error *err)
+{
+    for (int32_t i = 0; i < n; i++)
+        direct_ds[i] = AM_TIME_INF;
+    placed *v = am_alloc_array((size_t)(n_hi > 0 ? n_hi : 1), sizeof *v);
+    if (v == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "out of memory for the referral places");
+    int32_t m = 0;
+    for (int32_t j = 0; j < n_hi; j++)
+        if (on_network(&hi[j])) {
+            v[m].p = hi[j];
+            v[m++].j = j;
+        }
+    /* by place, then row: a place's rows ascending */
+    qsort(v, (size_t)m, sizeof *v, placed_cmp);
+    for (int32_t i = 0; i < n; i++) {
+        if (!on_network(&low[i]))
+            continue;
+        int32_t lo = 0, hi_end = m; /* the first entry not below low[i] */
+        while (lo < hi_end) {
+            const int32_t mid = lo + (hi_end - lo) / 2;
+            if (place_cmp(&v[mid].p, &low[i]) < 0)
+                lo = mid + 1;
+            else
+                hi_end = mid;
+        }
+        uint32_t best = AM_TIME_INF;
+        int32_t best_j = -1;
+        for (int32_t e = lo; e < m && place_cmp(&v[e].p, &low[i]) == 0; e++) {
+            const uint32_t w = walk(i, v[e].j, user);
+            if (w < best) { /* rows ascending: a tie keeps the lower */
+                best = w;
+                best_j = v[e].j;
+            }
+            if (v[e].j == to[i] && w <= limit_ds)
+                direct_ds[i] = w;
+        }
+        if (best_j < 0 || best > limit_ds)
+            continue;
+        if (to[i] < 0 || best < up_ds[i] ||
+            (best == up_ds[i] && best_j < to[i])) {
+            up_ds[i] = best;
+            to[i] = best_j;
+            direct_ds[i] = best;
+        }
+    }
+    am_free(v);
+    return AM_OK;
 }

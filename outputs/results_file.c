@@ -799,8 +799,10 @@ static am_status write_set_facilities(rf_ctx *c, am_h5 *h, const am_rf_set *set,
         q++;
         AM_TRY(put_name(c, col_names[q], sizeof col_names[q], "ratio_%s",
                         ms->name));
+        /* R_j is capacity per person for every ratio method (BFCA's
+           cells hold a share of it: their units differ) */
         cols[q] = (am_h5_column){col_names[q], AM_H5_COL_DOUBLE, ms->ratio,
-                                 or_empty(ms->units),
+                                 "capacity per person",
                                  "R_j = S_j / D_j; NaN (undefined) when "
                                  "D_j = 0"};
         q++;
@@ -1200,9 +1202,10 @@ static void csv_cell(csv_buf *b, const am_rf_column *col, int64_t row)
 /*
  * issue 9, facility tiers: sets may compute different measures and have
  * their own cutoffs, so their tables' columns may differ. The header is
- * the union of every table's column names, in order of first appearance
- * (the first set's own order when all agree); a row leaves the columns
- * its table lacks empty. *out: [*n] borrowed names (owned array).
+ * d->equity_order (the engine's order for all sets), then any other
+ * column of any table in order of first appearance (all of them when
+ * there is no order); a row leaves the columns its table lacks empty.
+ * *out: [*n] borrowed names (owned array).
  */
 static int csv_union(const am_rf_file *d, const char ***out, int32_t *n)
 {
@@ -1211,8 +1214,12 @@ static int csv_union(const am_rf_file *d, const char ***out, int32_t *n)
     for (int32_t k = 0; k < d->n_sets; k++)
         for (int32_t t = 0; t < d->sets[k].n_equity; t++)
             cap += d->sets[k].equity[t].n_cols;
+    if (d->equity_order != NULL)
+        cap += d->n_equity_order;
     if (cap > 0 && (u = am_alloc_array((size_t)cap, sizeof *u)) == NULL)
         return -1;
+    for (int32_t j = 0; d->equity_order != NULL && j < d->n_equity_order; j++)
+        u[k_n++] = d->equity_order[j];
     for (int32_t k = 0; k < d->n_sets; k++)
         for (int32_t t = 0; t < d->sets[k].n_equity; t++) {
             const am_rf_table *tb = &d->sets[k].equity[t];

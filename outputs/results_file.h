@@ -316,6 +316,12 @@ typedef struct am_rf_file {
     const am_rf_referral *referrals; /* [n_referrals] */
     int32_t n_combined;
     const am_rf_combined *combined; /* [n_combined] */
+    /* issue 9, the equity CSV's header after set and table: every equity
+       column of every set, in this order (the engine's: docs/equity.md);
+       NULL: the union in order of first appearance. A column of a table
+       missing here is added after them. */
+    int32_t n_equity_order;
+    const char *const *equity_order; /* [n_equity_order] borrowed */
 } am_rf_file;
 
 /*

@@ -158,6 +158,9 @@ static void test_bfca(void **state)
     assert_true(d.demand_inflation == 1.0);
     assert_true(fabs(d.bfca_sum_access - (0.04 + R1)) < 1e-15);
     assert_true(fabs(d.bfca_sum_supply - 14.0) < 1e-12);
+    /* A_i is a share of R_j, not per person: no supply kept to report */
+    assert_true(isnan(d.supply_kept));
+    assert_false(isnan(d.sum_pa));
     /* broken: the demand counts a person twice */
     const double dem2[3] = {250, 300, 0};
     const double ratio2[3] = {0.04, 4.0 / 300.0, NAN};

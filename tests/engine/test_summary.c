@@ -3,7 +3,8 @@
  * on summaries built here by hand: a nearest_n measure whose mean is NaN
  * (no one reaches n) says so instead of "mean nan", and one with a mean
  * says how many were left out of it, in the network run's summary and in
- * the matrix run's alike; the matrix summary's capacity_coverage lines.
+ * the matrix run's alike; the matrix summary's capacity_coverage lines;
+ * balanced FCA read as a share of the level of service, not per person.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -177,12 +178,112 @@ static void test_matrix_summary_nth(void **state)
     free(text);
 }
 
+/* Balanced FCA (Paez, Higgins & Vivona 2019): its value is a cell's share
+ * of the facilities' level of service, not capacity per person: the run
+ * summary says so, without per-10,000 figures, and never prints a supply
+ * kept for it (even from diagnostics that held one); 2SFCA keeps its
+ * wording and M2SFCA its supply kept. The matrix summary says the same of
+ * a zone. */
+static void test_bfca_words(void **state)
+{
+    (void)state;
+    double cut = 30.0, within = 600.0;
+    double mean[3] = {1.7e-4, 6.8e-8, 1.5e-4},
+           median[3] = {1.1e-4, 3.1e-8, 1.0e-4};
+    char n0[] = "two", n1[] = "bal", n2[] = "mod";
+    char *names[3] = {n0, n1, n2};
+    am_measure_type types[3] = {AM_MEASURE_TYPE_2SFCA, AM_MEASURE_TYPE_BFCA,
+                                AM_MEASURE_TYPE_M2SFCA};
+    am_measure_diagnostics diag[3];
+    memset(diag, 0, sizeof diag);
+    for (int m = 0; m < 3; m++) {
+        diag[m].relative_difference = diag[m].tolerance = NAN;
+        diag[m].demand_inflation = NAN;
+    }
+    diag[0].identity = 1;
+    diag[0].supply_kept = 1.0;
+    diag[1].supply_kept = 0.0004; /* as before: must not be printed */
+    diag[2].supply_kept = 0.75;
+    am_set_summary set;
+    memset(&set, 0, sizeof set);
+    set.name = "health";
+    set.pop_within = &within;
+    set.access_mean = mean;
+    set.access_median = median;
+    set.diagnostics = diag;
+    am_run_summary r;
+    memset(&r, 0, sizeof r);
+    r.scenario_name = "s";
+    r.output_path = "out.h5";
+    r.pop_total = 1000.0;
+    r.n_cutoffs = 1;
+    r.cutoffs_min = &cut;
+    r.n_sets = 1;
+    r.sets = &set;
+    r.n_measures = 3;
+    r.measure_names = names;
+    r.measure_types = types;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    am_run_summary_write(&r, f);
+    printed(f, &text);
+    if (strstr(text, "    bal: a cell's share of the facilities' level of "
+                     "service (balanced FCA: sum over cells = sum_j R_j; "
+                     "not per person: compare cells of one grid, or sum "
+                     "over zones), population-weighted mean 6.8e-08, "
+                     "median 3.1e-08\n") == NULL)
+        fail_msg("bal not as expected in:\n%s", text);
+    assert_null(strstr(text, "bal: capacity per person"));
+    if (strstr(text, "    two: capacity per person, population-weighted "
+                     "mean 0.00017 (= capacity within reach of someone / "
+                     "population), median 0.00011; per 10,000 people") == NULL)
+        fail_msg("two not as expected in:\n%s", text);
+    if (strstr(text, "supply kept (sum P_i A_i / supply with demand in "
+                     "reach): mod 75.0 %\n") == NULL)
+        fail_msg("supply kept not as expected in:\n%s", text);
+    free(text);
+
+    /* the matrix summary */
+    int32_t none[3] = {0, 0, 0}, dest[3] = {0, 0, 0};
+    char decays[3][AM_MATRIX_DECAY_TEXT] = {"2sfca: step, cutoff 45 min",
+                                            "bfca: step, cutoff 45 min",
+                                            "m2sfca: step, cutoff 45 min"};
+    am_matrix_summary mr;
+    memset(&mr, 0, sizeof mr);
+    mr.scenario_name = "m";
+    mr.output_path = "out.csv";
+    mr.n_measures = 3;
+    mr.measure_names = names;
+    mr.measure_mean = mean;
+    mr.zones_none = none;
+    mr.dest_no_demand = dest;
+    mr.measure_decays = decays;
+    mr.measure_types = types;
+    f = open_memstream(&text, &len);
+    assert_non_null(f);
+    am_matrix_summary_write(&mr, f);
+    printed(f, &text);
+    if (strstr(text, "bal (bfca: step, cutoff 45 min): mean 6.8e-08 "
+                     "(population-weighted; a zone's share of the "
+                     "destinations' level of service (balanced FCA: sum over "
+                     "zones = sum_j R_j; not per person)); 0 zones reach "
+                     "nothing") == NULL)
+        fail_msg("matrix bal not as expected in:\n%s", text);
+    if (strstr(text, "two (2sfca: step, cutoff 45 min): mean 0.00017 "
+                     "(population-weighted); 0 zones") == NULL)
+        fail_msg("matrix two not as expected in:\n%s", text);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nth_note),
         cmocka_unit_test(test_run_summary_nth),
         cmocka_unit_test(test_matrix_summary_nth),
+        cmocka_unit_test(test_bfca_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,9 @@
  *  - the combined indicator cell by cell against the sets' nearest times,
  *    and its cross-tabulation summing to the population; per-set cutoffs
  *    (coverage tables) and measures (datasets present or not);
+ *  - same place: a hospital in a clinic's building is 0 min from it (it
+ *    lost to one 600 m away through the network), and a clinic across
+ *    the road, at the same foot, is not joined to it for free;
  *  - the Comoros tiers demo end to end: a row per lower facility, times
  *    >= 0 or -1 with the higher row agreeing, the cross-tabulation's sum,
  *    and every referral and combined array byte-identical for 1, 2 and 3
@@ -136,6 +139,8 @@ static void oracle(double d[NV][NV])
     }
 }
 
+static void write_pop(double top);
+
 static void write_points(const char *name, int n, const int *v)
 {
     char path[512], text[4096];
@@ -178,12 +183,20 @@ static void write_grid(void)
     write_points("mid", 2, mid_v);
     write_points("high", 2, high_v);
     /* 3 x 3 cells of 0.01 degree, one per vertex, 10 people each */
+    write_pop(0.03);
+}
+
+/* pop.tif: 3 x 3 cells of 0.01 degree from lon 0 and lat top down, 10
+ * people each. */
+static void write_pop(double top)
+{
+    char path[512];
     GDALAllRegister();
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     snprintf(path, sizeof path, "%s/pop.tif", tmp_dir);
     GDALDatasetH ds = GDALCreate(drv, path, 3, 3, 1, GDT_Float32, NULL);
     assert_non_null(ds);
-    double gt[6] = {0.0, 0.01, 0, 0.03, 0, -0.01};
+    double gt[6] = {0.0, 0.01, 0, top, 0, -0.01};
     GDALSetGeoTransform(ds, gt);
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(srs, 4326);
@@ -198,28 +211,36 @@ static void write_grid(void)
     GDALClose(ds);
 }
 
-static const char grid_yaml[] =
-    "roads:\n"
-    "  path: roads.geojson\n"
-    "  time_field: minutes\n"
-    "  time_unit: minutes\n"
-    "  oneway_field: dir\n"
-    "  oneway_values: {forward: [forward], both: [both]}\n"
-    "population: {path: pop.tif}\n"
-    "snap: {max_distance_m: 2000, components: all}\n"
+#define GRID_HEAD                                                              \
+    "roads:\n"                                                                 \
+    "  path: roads.geojson\n"                                                  \
+    "  time_field: minutes\n"                                                  \
+    "  time_unit: minutes\n"                                                   \
+    "  oneway_field: dir\n"                                                    \
+    "  oneway_values: {forward: [forward], both: [both]}\n"                    \
+    "population: {path: pop.tif}\n"                                            \
+    "snap: {max_distance_m: 2000, components: all}\n"                          \
     "facilities:\n"
-    "  - {name: low, path: low.geojson, tier: 1, cutoffs_min: [5, 10],\n"
+#define GRID_LOW                                                               \
+    "  - {name: low, path: low.geojson, tier: 1, cutoffs_min: [5, 10],\n"      \
     "     measures: [near]}\n"
-    "  - {name: mid, path: mid.geojson, tier: 2}\n"
+#define GRID_MID "  - {name: mid, path: mid.geojson, tier: 2}\n"
+#define GRID_HIGH                                                              \
     "  - {name: high, path: high.geojson, tier: 3, cutoffs_min: [10, 20]}\n"
-    "cutoffs_min: [10, 30]\n"
-    "measures:\n"
-    "  - {name: near, type: 2sfca, threshold_min: 10}\n"
-    "  - {name: far, type: cumulative, threshold_min: 30}\n"
-    "combined:\n"
-    "  - name: low5_high10\n"
-    "    within: {low: 5, high: 10}\n"
-    "equity: {csv: eq.csv}\n";
+#define GRID_TAIL                                                              \
+    "cutoffs_min: [10, 30]\n"                                                  \
+    "measures:\n"                                                              \
+    "  - {name: near, type: 2sfca, threshold_min: 10}\n"                       \
+    "  - {name: far, type: cumulative, threshold_min: 30}\n"                   \
+    "combined:\n"                                                              \
+    "  - name: low5_high10\n"                                                  \
+    "    within: {low: 5, high: 10}\n"                                         \
+    "equity: {csv: eq.csv}\n"
+static const char grid_yaml[] = GRID_HEAD GRID_LOW GRID_MID GRID_HIGH GRID_TAIL;
+/* the same sets listed the other way round (the equity CSV's header
+   must not change) */
+static const char grid_yaml_reversed[] =
+    GRID_HEAD GRID_HIGH GRID_MID GRID_LOW GRID_TAIL;
 
 /* The referral table lower__higher against the oracle; returns 1 when
  * some row's way back differs from its way up. */
@@ -282,6 +303,26 @@ static void csv_field(const char *line, int k, char *buf, size_t n)
 
 /* equity.csv with sets of different cutoffs and measures: the header is
  * the union of their columns, and a set's row leaves the others empty. */
+/* The equity CSV's header line (without its newline) into buf. */
+static void csv_header(char *buf, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/eq.csv", tmp_dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(buf, (int)n, fp));
+    fclose(fp);
+    buf[strcspn(buf, "\n")] = '\0';
+}
+
+/*
+ * The equity CSV of the grid: one header for the three sets, whose
+ * cutoffs ([5, 10], [10, 30], [10, 20]) and measures (near; near and far)
+ * differ, in one order (docs/equity.md): the zone's columns, the nearest
+ * time's block, beyond_<C>min for every cutoff ascending, then each
+ * measure in the scenario's order, its block whole; a row leaves what
+ * its set lacks empty.
+ */
 static void check_equity_csv(void)
 {
     char path[512], line[3][8192], v[64];
@@ -297,6 +338,17 @@ static void check_equity_csv(void)
     const int b30 = csv_col(line[0], "beyond_30min");
     assert_true(near > 0 && far > 0 && b5 > 0 && b30 > 0);
     assert_int_equal(csv_col(line[0], "nosuch"), -1);
+    /* the order */
+    const int b10 = csv_col(line[0], "beyond_10min");
+    const int b20 = csv_col(line[0], "beyond_20min");
+    assert_int_equal(csv_col(line[0], "set"), 0);
+    assert_int_equal(csv_col(line[0], "population"), 6);
+    assert_int_equal(csv_col(line[0], "nearest_time_min_mean"), 7);
+    assert_int_equal(csv_col(line[0], "nearest_time_min_theil") + 1, b5);
+    assert_true(b5 + 1 == b10 && b10 + 1 == b20 && b20 + 1 == b30);
+    assert_int_equal(b30 + 1, near);
+    assert_int_equal(csv_col(line[0], "near_theil") + 1, far);
+    assert_true(csv_col(line[0], "far_theil") > far);
     csv_field(line[1], 0, v, sizeof v);
     assert_string_equal(v, "low");
     csv_field(line[1], far, v, sizeof v); /* low computes no far */
@@ -381,6 +433,88 @@ static void test_grid(void **state)
     free(pop);
     H5Fclose(f);
     check_equity_csv();
+    /* the sets the other way round: rows in their new order, the same
+       header */
+    char header[8192], header2[8192];
+    csv_header(header, sizeof header);
+    snprintf(out, sizeof out, "%s/grid_reversed.h5", tmp_dir);
+    run_scenario(grid_yaml_reversed, tmp_dir, out, 1);
+    csv_header(header2, sizeof header2);
+    assert_string_equal(header, header2);
+}
+
+/* ---- same place ---------------------------------------------------------- */
+
+/*
+ * A two-way road of 2 min from (0, 0) to (0.01, 0), about 1.1 km. Clinic
+ * c0 stands 0.002 degree (about 221 m) north of the road's middle; c1
+ * the same distance south, across the road: both meet it at the same
+ * foot. Hospital h0 is at the road's east end (node B, about 600 m from
+ * c0); h1 is in c0's building (the same point). Through the network c0
+ * -> h1 is walk + 1 min to a node + 1 min back + walk (about 7.3 min) and
+ * c0 -> h0 walk + 1 min (about 3.7 min): h0 used to win. Compared by
+ * place first, h1 is 0 min away both ways. c1 shares the place but is
+ * about 442 m (5.3 min) from h1 on foot: h0, through the network, stays
+ * its nearest (kernels/referral.h).
+ */
+static void test_same_place(void **state)
+{
+    (void)state;
+    char path[512], out[512];
+    snprintf(path, sizeof path, "%s/road.geojson", tmp_dir);
+    write_text(path, "{\"type\": \"FeatureCollection\", \"features\": [\n"
+                     "{\"type\": \"Feature\", \"properties\": {\"minutes\": "
+                     "2}, \"geometry\": {\"type\": \"LineString\", "
+                     "\"coordinates\": [[0, 0], [0.01, 0]]}}]}\n");
+    const char *pt = "{\"type\": \"Feature\", \"properties\": {\"name\": "
+                     "\"%s\"}, \"geometry\": {\"type\": \"Point\", "
+                     "\"coordinates\": [%s]}}";
+    char text[2048], a[256], b[256];
+    snprintf(a, sizeof a, pt, "c0", "0.005, 0.002");
+    snprintf(b, sizeof b, pt, "c1", "0.005, -0.002");
+    snprintf(text, sizeof text,
+             "{\"type\": \"FeatureCollection\", \"features\": [\n%s,\n%s]}\n",
+             a, b);
+    snprintf(path, sizeof path, "%s/clinics.geojson", tmp_dir);
+    write_text(path, text);
+    snprintf(a, sizeof a, pt, "h0", "0.01, 0");
+    snprintf(b, sizeof b, pt, "h1", "0.005, 0.002");
+    snprintf(text, sizeof text,
+             "{\"type\": \"FeatureCollection\", \"features\": [\n%s,\n%s]}\n",
+             a, b);
+    snprintf(path, sizeof path, "%s/hospitals.geojson", tmp_dir);
+    write_text(path, text);
+    write_pop(0.015);
+    snprintf(out, sizeof out, "%s/place.h5", tmp_dir);
+    run_scenario("roads: {path: road.geojson, time_field: minutes, "
+                 "time_unit: minutes}\n"
+                 "population: {path: pop.tif}\n"
+                 "snap: {max_distance_m: 2000, components: all}\n"
+                 "facilities:\n"
+                 "  - {name: clinics, path: clinics.geojson, tier: 1}\n"
+                 "  - {name: hospitals, path: hospitals.geojson, tier: 2}\n",
+                 tmp_dir, out, 2);
+    hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    size_t n;
+    double *to =
+        must_read(f, "/referrals/clinics__hospitals/higher_facility", &n);
+    assert_int_equal(n, 2);
+    double *up = must_read(f, "/referrals/clinics__hospitals/time_up_min", &n);
+    double *back =
+        must_read(f, "/referrals/clinics__hospitals/time_back_min", &n);
+    /* c0: the hospital in its building, 0 min both ways */
+    assert_true(to[0] == 1 && up[0] == 0 && back[0] == 0);
+    /* c1: walk (about 221 m at 5 km/h, 2.65 min) + 1 min to h0; not the
+       5.3 min walk across to h1 */
+    const double walk = 0.002 * 111320.0 / (5.0 / 3.6) / 60.0;
+    assert_int_equal((int)to[1], 0);
+    assert_true(fabs(up[1] - (walk + 1.0)) < 0.05);
+    assert_true(fabs(back[1] - (walk + 1.0)) < 0.05);
+    free(to);
+    free(up);
+    free(back);
+    H5Fclose(f);
 }
 
 /* ---- the Comoros demo ---------------------------------------------------- */
@@ -503,6 +637,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid),
+        cmocka_unit_test(test_same_place),
         cmocka_unit_test(test_demo),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

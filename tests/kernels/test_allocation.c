@@ -16,6 +16,8 @@
  *     served;
  * (e) zero capacity everywhere (nobody served, everyone in reach beyond
  *     capacity) and a facility with no demand;
+ *     and a tiny persons_per_capacity (2^-530): no underflow, the shares
+ *     of k = 2^-30 times 2^-500;
  * (f) 1, 2 and 3 threads byte-identical;
  * (g) argument errors.
  */
@@ -554,6 +556,8 @@ static void test_conservation(void **state)
                             pop, 1e-13);
             /* what the cells get is what the facilities give */
             assert_rel_near(cells, fac, 1e-11);
+            /* the demand allocated is the population that may take it */
+            assert_rel_near(r.o.total_demand, r.o.pop_takeable, 1e-12);
             assert_rel_near(r.o.total_served, cells, 1e-13);
             res_free(&r);
         }
@@ -626,6 +630,67 @@ static void test_zero_capacity(void **state)
     }
     free(w);
     inst_free(&x);
+}
+
+/*
+ * A tiny persons_per_capacity (2^-530, about 3e-160): every facility is
+ * full by a factor of about 1e160, its g_j near k S_j / D_j, and the
+ * products f g sigma (about 1e-320) underflowed, so that everybody read
+ * "served 0" (a collapse both served totals agreed on). Against the same
+ * instance with k = 2^-30, where every facility with demand and capacity
+ * is full too: sigma_j = K_j / D_j and (fixed point) g_j scale with k, the
+ * shares a_ij and so D_j do not, so the tiny run's shares are the other's
+ * times 2^-500 (proportional: to the bit, every step scales by a power of
+ * two; fixed point: to the iteration's tolerance, its rounds differ) and
+ * the served total is the facilities' capacity. Also sum_j D_j =
+ * pop_takeable.
+ */
+static void test_tiny_capacity(void **state)
+{
+    (void)state;
+    for (uint64_t seed = 400; seed < 410; seed++) {
+        inst x;
+        inst_random(&x, seed, 300);
+        double *w = table_step(300);
+        for (int m = AM_ALLOC_PROPORTIONAL; m <= AM_ALLOC_FIXED_POINT; m++) {
+            res tiny, mid;
+            run(&x, (am_alloc_method)m, w, 300, ldexp(1.0, -530), 2, &tiny);
+            run(&x, (am_alloc_method)m, w, 300, ldexp(1.0, -30), 2, &mid);
+            double cap = 0.0;
+            for (int32_t j = 0; j < x.n_fac; j++)
+                if (mid.D[j] > 0.0 && x.supply[j] > 0.0) {
+                    assert_true(mid.Ex[j] > 0.0); /* the premise: full */
+                    cap += ldexp(x.supply[j], -530);
+                }
+            assert_true(cap > 0.0);
+            for (int32_t i = 0; i < x.n_cells; i++) {
+                assert_int_equal(tiny.flag[i], mid.flag[i]);
+                if (m == AM_ALLOC_PROPORTIONAL)
+                    assert_true(tiny.share[i] == ldexp(mid.share[i], -500));
+                else
+                    assert_rel_near(ldexp(tiny.share[i], 500) /
+                                        (mid.share[i] > 0 ? mid.share[i] : 1),
+                                    mid.share[i] > 0 ? 1.0 : 0.0, 1e-7);
+            }
+            for (int32_t j = 0; j < x.n_fac; j++) {
+                if (m == AM_ALLOC_PROPORTIONAL)
+                    assert_true(tiny.D[j] == mid.D[j]);
+                else
+                    assert_rel_near(tiny.D[j], mid.D[j], 1e-7);
+            }
+            /* somebody is served, a little: the facilities' capacity */
+            assert_true(tiny.o.total_served > 0.0);
+            assert_rel_near(tiny.o.total_served / cap, 1.0, 1e-9);
+            assert_true(tiny.o.pop_takeable > 0.0);
+            assert_rel_near(tiny.o.total_demand / tiny.o.pop_takeable, 1.0,
+                            1e-12);
+            assert_int_equal(tiny.o.converged, 1);
+            res_free(&tiny);
+            res_free(&mid);
+        }
+        free(w);
+        inst_free(&x);
+    }
 }
 
 static void test_no_demand(void **state)
@@ -719,6 +784,7 @@ int main(void)
         cmocka_unit_test(test_conservation),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_zero_capacity),
+        cmocka_unit_test(test_tiny_capacity),
         cmocka_unit_test(test_no_demand),
         cmocka_unit_test(test_errors),
     };

@@ -6,7 +6,12 @@
  *  - random graphs with random links: am_nearest_nodes + am_referral_up
  *    and am_referral_back against plain Dijkstra (O(n^2), no queue) from
  *    every lower point's origin links, every higher point's destination
- *    links and back; the same bytes for 1, 2 and 3 threads.
+ *    links and back; the same bytes for 1, 2 and 3 threads;
+ *  - same place (am_referral_same_place): a hand case where a co-located
+ *    higher point (0 min on foot) beats one nearer by the network, and the
+ *    random graphs again with places drawn from a small pool (so that
+ *    points share them), against the oracle's min over every higher point
+ *    of the network time and, at an equal place, the walk.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -62,7 +67,28 @@ typedef struct problem {
     int32_t *lo_onode, *lo_dnode, *hi_onode, *hi_dnode;
     uint32_t *lo_ooff, *lo_doff, *hi_ooff, *hi_doff;
     uint32_t limit;
+    /* same place (NULL: not used): places [n_lo], [n_hi] and the walk
+       between lower i and higher j, walk[i * n_hi + j] */
+    am_referral_place *lo_place, *hi_place;
+    uint32_t *walk;
 } problem;
+
+static uint32_t walk_of(int32_t i, int32_t j, void *user)
+{
+    const problem *p = user;
+    return p->walk[(size_t)i * (size_t)p->n_hi + (size_t)j];
+}
+
+/* The oracle's same place: every field equal, some link present. */
+static int same_place(const problem *p, int32_t i, int32_t j)
+{
+    if (p->lo_place == NULL)
+        return 0;
+    const am_referral_place *a = &p->lo_place[i], *b = &p->hi_place[j];
+    return (a->node[0] >= 0 || a->node[1] >= 0) && a->node[0] == b->node[0] &&
+           a->node[1] == b->node[1] && a->drive_ds[0] == b->drive_ds[0] &&
+           a->drive_ds[1] == b->drive_ds[1];
+}
 
 /* The oracle: time from point a (origin links) to point b (destination
  * links), INF beyond limit. */
@@ -110,16 +136,29 @@ static uint32_t *run_and_check(const problem *p, int threads, uint32_t slack_ds,
                      AM_OK);
     am_referral_up(p->n_lo, p->lo_onode, p->lo_ooff, node_ds, node_src,
                    p->limit, up, to);
+    uint32_t *direct = malloc((size_t)(p->n_lo + 1) * sizeof *direct);
+    if (p->lo_place != NULL)
+        assert_int_equal(am_referral_same_place(p->n_lo, p->lo_place, p->n_hi,
+                                                p->hi_place, walk_of, (void *)p,
+                                                p->limit, up, to, direct, NULL),
+                         AM_OK);
     assert_int_equal(am_referral_back(g, p->n_hi, p->hi_onode, p->hi_ooff,
                                       p->n_lo, to, up, p->lo_dnode, p->lo_doff,
                                       p->limit, slack_ds, threads, back, NULL),
                      AM_OK);
+    for (int32_t i = 0; p->lo_place != NULL && i < p->n_lo; i++)
+        if (direct[i] < back[i])
+            back[i] = direct[i];
+    free(direct);
     for (int32_t i = 0; i < p->n_lo; i++) {
         uint64_t best = INF;
         int32_t best_j = -1;
         for (int32_t j = 0; j < p->n_hi; j++) {
             uint64_t t = oracle_pair(p, p->lo_onode, p->lo_ooff, i, p->hi_dnode,
                                      p->hi_doff, j);
+            if (same_place(p, i, j) && walk_of(i, j, (void *)p) < t &&
+                walk_of(i, j, (void *)p) <= p->limit)
+                t = walk_of(i, j, (void *)p);
             if (t != INF && (best_j < 0 || t < best)) {
                 best = t;
                 best_j = j;
@@ -131,6 +170,10 @@ static uint32_t *run_and_check(const problem *p, int threads, uint32_t slack_ds,
                          ? INF
                          : oracle_pair(p, p->hi_onode, p->hi_ooff, best_j,
                                        p->lo_dnode, p->lo_doff, i);
+        if (best_j >= 0 && same_place(p, i, best_j) &&
+            walk_of(i, best_j, (void *)p) < b &&
+            walk_of(i, best_j, (void *)p) <= p->limit)
+            b = walk_of(i, best_j, (void *)p);
         assert_int_equal(back[i], (uint32_t)b);
     }
     free(node_ds);
@@ -158,9 +201,9 @@ static void test_ring(void **state)
     uint32_t lo_off[6] = {0, 0, 0, 0, 0, 0};
     int32_t hi_node[6] = {1, -1, 3, -1, 1, -1};
     uint32_t hi_off[6] = {0, 0, 0, 0, 0, 0};
-    problem p = {4,      4,       tail,    head,    time,    3,
-                 3,      lo_node, lo_node, hi_node, hi_node, lo_off,
-                 lo_off, hi_off,  hi_off,  1000};
+    problem p = {4,       4,       tail,    head,    time,   3,      3,
+                 lo_node, lo_node, hi_node, hi_node, lo_off, lo_off, hi_off,
+                 hi_off,  1000,    NULL,    NULL,    NULL};
     int32_t *to;
     uint32_t *up;
     /* slack 0: the first search goes to 2 x 10 = 20 ds, short of the
@@ -183,6 +226,53 @@ static void test_ring(void **state)
     back = run_and_check(&p, 1, 18000, &to, &up);
     assert_int_equal(up[0], 10);
     assert_int_equal(back[0], INF);
+    free(to);
+    free(up);
+    free(back);
+}
+
+/*
+ * Same place. A two-way road 0 <-> 1, 10 ds each way. Lower point A
+ * meets it at node 0 after a 30 ds walk (a building set back from the
+ * road). Higher X: at node 1, 5 ds from it; higher Y: in A's building
+ * (the same place, 0 ds apart on foot). Through the network A -> Y is
+ * 30 + 30 = 60 ds (walk out and back in), A -> X 30 + 10 + 5 = 45: X
+ * would win. Compared by place first, Y wins at 0, both ways. Lower B
+ * shares the place too but is 80 ds away on foot: the network's X (45)
+ * stays.
+ */
+static void test_same_place(void **state)
+{
+    (void)state;
+    int32_t tail[2] = {0, 1}, head[2] = {1, 0};
+    uint32_t time[2] = {10, 10};
+    int32_t lo_node[4] = {0, -1, 0, -1};
+    uint32_t lo_off[4] = {30, INF, 30, INF};
+    int32_t hi_node[4] = {1, -1, 0, -1};
+    uint32_t hi_off[4] = {5, INF, 30, INF};
+    am_referral_place lo_place[2] = {{{0, -1}, {0, INF}}, {{0, -1}, {0, INF}}};
+    am_referral_place hi_place[2] = {{{1, -1}, {0, INF}}, {{0, -1}, {0, INF}}};
+    uint32_t walk[4] = {900, 0, 900, 80}; /* [i * 2 + j] */
+    problem p = {2,       2,       tail,     head,     time,   2,      2,
+                 lo_node, lo_node, hi_node,  hi_node,  lo_off, lo_off, hi_off,
+                 hi_off,  1000,    lo_place, hi_place, walk};
+    int32_t *to;
+    uint32_t *up;
+    uint32_t *back = run_and_check(&p, 1, 18000, &to, &up);
+    assert_int_equal(to[0], 1);
+    assert_int_equal(up[0], 0);
+    assert_int_equal(back[0], 0);
+    assert_int_equal(to[1], 0);
+    assert_int_equal(up[1], 45);
+    assert_int_equal(back[1], 45);
+    free(to);
+    free(up);
+    free(back);
+    /* without places, A goes to X */
+    p.lo_place = p.hi_place = NULL;
+    back = run_and_check(&p, 1, 18000, &to, &up);
+    assert_int_equal(to[0], 0);
+    assert_int_equal(up[0], 45);
     free(to);
     free(up);
     free(back);
@@ -239,6 +329,23 @@ static void test_random(void **state)
         random_links(&s, p.n_hi, p.n, p.hi_onode, p.hi_ooff);
         random_links(&s, p.n_hi, p.n, p.hi_dnode, p.hi_doff);
         p.limit = round % 3 == 0 ? 150 : 100000;
+        /* odd rounds: places from a pool of 3 (one off network), walks
+           0-199 ds (some beyond the limit of 150) */
+        p.lo_place = p.hi_place = NULL;
+        p.walk = NULL;
+        am_referral_place pool[3] = {
+            {{2, 5}, {7, 3}}, {{1, -1}, {0, INF}}, {{-1, -1}, {INF, INF}}};
+        if (round % 2 == 1) {
+            p.lo_place = malloc((size_t)p.n_lo * sizeof *p.lo_place);
+            p.hi_place = malloc((size_t)p.n_hi * sizeof *p.hi_place);
+            p.walk = malloc((size_t)p.n_lo * (size_t)p.n_hi * sizeof *p.walk);
+            for (int32_t i = 0; i < p.n_lo; i++)
+                p.lo_place[i] = pool[rnd(&s) % 3];
+            for (int32_t j = 0; j < p.n_hi; j++)
+                p.hi_place[j] = pool[rnd(&s) % 3];
+            for (int32_t k = 0; k < p.n_lo * p.n_hi; k++)
+                p.walk[k] = rnd(&s) % 200;
+        }
         int32_t *to[3];
         uint32_t *up[3], *back[3];
         /* slack 0 (a second search often needed) or plenty */
@@ -267,6 +374,9 @@ static void test_random(void **state)
         free(p.hi_dnode);
         free(p.hi_ooff);
         free(p.hi_doff);
+        free(p.lo_place);
+        free(p.hi_place);
+        free(p.walk);
     }
 }
 
@@ -275,6 +385,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring),
         cmocka_unit_test(test_random),
+        cmocka_unit_test(test_same_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
