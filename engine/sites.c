@@ -328,15 +328,15 @@ void am_sites_lonlat(const am_sites *f, const double **lon, const double **lat)
 
 /* ---- catchments ----------------------------------------------------- */
 
-/* Minutes (> 0, <= 1440) to deciseconds, or AM_ERR_INVALID. */
+/* A time limit (common/units.h, am_minutes_limit) to deciseconds, or
+ * AM_ERR_INVALID. */
 static am_status limit_from_min(double max_min, uint32_t *ds, am_error *err)
 {
-    if (!(max_min > 0.0) || max_min > AM_MAX_CUTOFF_MIN)
+    char why[AM_MINUTES_WHY_MAX];
+    if (am_minutes_limit(max_min, AM_MAX_CUTOFF_MIN, 0, ds, why, sizeof why) !=
+        NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "catchment limit %g min: expected more than 0 and "
-                            "at most %g",
-                            max_min, AM_MAX_CUTOFF_MIN);
-    *ds = am_minutes_to_ds(max_min);
+                            "catchment limit %s (got %g)", why, max_min);
     return AM_OK;
 }
 
