@@ -193,6 +193,9 @@ struct am_sites {
     /* issue 9, facility tiers: 1 + the scenario's set index (its tier,
        cutoffs and measures: engine/tiers.h); 0: sites given as arrays */
     int scenario_set;
+    /* near-duplicate facilities: pairs within AM_NEAR_DUPLICATE_M (sites
+       from a scenario's set; 0 for sites given as arrays) */
+    int64_t near_duplicates;
 };
 
 typedef struct am_cover am_cover; /* below */
