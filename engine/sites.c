@@ -118,24 +118,32 @@ static void warn_off_network(am_sites *f)
  * facilities"): pairs of the set at most AM_NEAR_DUPLICATE_M apart, at
  * different positions (the loader warns about identical ones). OSM often
  * maps one hospital twice, as a point and as its building. Counted into
- * f->near_duplicates and warned about once, with the first pairs in layer
- * order; all are kept (the user decides). AM_ERR_NOMEM only.
+ * f->near_duplicates, the first pairs in layer order into f->near_shown;
+ * all are kept (the user decides). AM_ERR_NOMEM only.
  */
 static am_status find_near_duplicates(am_sites *f, am_error *err)
 {
     const am_facility_set *fac = f->fac;
-    enum { SHOWN = 5 };
-    am_near_pair pairs[SHOWN];
-    int64_t count = 0;
-    if (am_near_pairs(fac->n, fac->lon, fac->lat, AM_NEAR_DUPLICATE_M, &count,
-                      pairs, SHOWN) != 0)
+    if (am_near_pairs(fac->n, fac->lon, fac->lat, AM_NEAR_DUPLICATE_M,
+                      &f->near_duplicates, f->near_shown,
+                      AM_SITES_NEAR_SHOWN) != 0)
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
-    f->near_duplicates = count;
+    return AM_OK;
+}
+
+/* The near-duplicate pairs in one warning, once the stage's progress
+ * line is done (a warning within it would break the line). */
+static void warn_near_duplicates(const am_sites *f)
+{
+    const am_facility_set *fac = f->fac;
+    const am_near_pair *pairs = f->near_shown;
+    const int64_t count = f->near_duplicates;
     if (count == 0)
-        return AM_OK;
+        return;
     char list[1024] = "";
     size_t used = 0;
-    const int64_t n_shown = count < SHOWN ? count : SHOWN;
+    const int64_t n_shown =
+        count < AM_SITES_NEAR_SHOWN ? count : AM_SITES_NEAR_SHOWN;
     for (int64_t k = 0; k < n_shown; k++) {
         char who[2][200];
         for (int e = 0; e < 2; e++) {
@@ -163,7 +171,6 @@ static am_status find_near_duplicates(am_sites *f, am_error *err)
             f->path[0] != '\0' ? f->path : "(arrays)", f->name,
             (long long)count, count == 1 ? "" : "s", AM_NEAR_DUPLICATE_M, list,
             count > n_shown ? "; ..." : "");
-    return AM_OK;
 }
 
 am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
@@ -228,6 +235,7 @@ am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
         snprintf(name, sizeof name, "facilities");
     if ((rc = am_phase_end(log, name, err)) != AM_OK)
         goto fail;
+    warn_near_duplicates(f);
     *out = f;
     return AM_OK;
 fail:
