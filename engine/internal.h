@@ -18,6 +18,7 @@
 #include "engine/measure_registry.h"
 #include "engine/scenario.h"
 #include "geo/crs.h"
+#include "geo/near_pairs.h"
 #include "geo/segment_index.h"
 #include "geo/segments.h"
 #include "geo/snap.h"
@@ -34,6 +35,8 @@
 #include "kernels/graph.h"
 
 #define AM_PATH_MAX 4096
+/* near-duplicate pairs of a facility set named in its warning */
+#define AM_SITES_NEAR_SHOWN 5
 
 /*
  * The longest degree-2 chain contracted into one arc, metres: two points
@@ -193,6 +196,11 @@ struct am_sites {
     /* issue 9, facility tiers: 1 + the scenario's set index (its tier,
        cutoffs and measures: engine/tiers.h); 0: sites given as arrays */
     int scenario_set;
+    /* near-duplicate facilities: pairs within AM_NEAR_DUPLICATE_M (sites
+       from a scenario's set; 0 for sites given as arrays), the first
+       AM_SITES_NEAR_SHOWN of them (for the warning) */
+    int64_t near_duplicates;
+    am_near_pair near_shown[AM_SITES_NEAR_SHOWN];
 };
 
 typedef struct am_cover am_cover; /* below */

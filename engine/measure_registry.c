@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "common/strutil.h"
+#include "common/units.h"
 
 _Static_assert((int)AM_DECAY_KIND_STEP == (int)AM_DECAY_STEP &&
                    (int)AM_DECAY_KIND_ZONES == (int)AM_DECAY_ZONES &&
@@ -303,9 +304,13 @@ void am_decay_luo_qi(am_decay *d)
     d->cutoff_min = 30.0;
 }
 
-static int positive_minutes(double v)
+/* A time limit (common/units.h, am_minutes_limit): > 0, <= 24 h and at
+ * least 0.1 s once rounded; its whole deciseconds into *ds. */
+static int limit_minutes(double v, uint32_t *ds)
 {
-    return isfinite(v) && v > 0.0 && v <= AM_MAX_CUTOFF_MIN;
+    char why[AM_MINUTES_WHY_MAX];
+    return am_minutes_limit(v, AM_MAX_CUTOFF_MIN, 0, ds, why, sizeof why) ==
+           NULL;
 }
 
 const char *am_decay_spec_problem(const am_decay_spec *d)
@@ -318,8 +323,10 @@ const char *am_decay_spec_problem(const am_decay_spec *d)
         return "cutoff_min is not a parameter of this decay";
     if ((req & AM_DK_CUTOFF) && d->cutoff_min == 0.0)
         return "cutoff_min is required";
-    if (d->cutoff_min != 0.0 && !positive_minutes(d->cutoff_min))
-        return "cutoff_min must be > 0 and <= 1440 minutes (24 h)";
+    uint32_t ds = 0, prev_ds = 0;
+    if (d->cutoff_min != 0.0 && !limit_minutes(d->cutoff_min, &ds))
+        return "cutoff_min must be > 0 and <= 1440 minutes (24 h), and at "
+               "least 0.1 s";
     if ((takes & AM_DK_SIGMA) && !(isfinite(d->sigma_min) && d->sigma_min > 0))
         return "sigma_min must be > 0";
     if ((takes & AM_DK_BETA) && !(isfinite(d->beta) && d->beta > 0))
@@ -338,10 +345,16 @@ const char *am_decay_spec_problem(const am_decay_spec *d)
         if (d->n_zones < 1 || d->n_zones > AM_DECAY_SPEC_MAX_ZONES)
             return "zones must list 1 to 16 [upper_min, weight] pairs";
         for (int k = 0; k < d->n_zones; k++) {
-            if (!positive_minutes(d->zone_upper_min[k]))
-                return "a zone's upper_min must be > 0 and <= 1440 minutes";
+            if (!limit_minutes(d->zone_upper_min[k], &ds))
+                return "a zone's upper_min must be > 0 and <= 1440 minutes, "
+                       "and at least 0.1 s";
             if (k > 0 && !(d->zone_upper_min[k] > d->zone_upper_min[k - 1]))
                 return "zones must be strictly ascending in upper_min";
+            if (k > 0 && ds == prev_ds)
+                return "two zones' upper_min are the same once rounded to "
+                       "whole tenths of a second (travel times are counted "
+                       "in 0.1 s)";
+            prev_ds = ds;
             if (!(d->zone_weight[k] >= 0.0 && d->zone_weight[k] <= 1.0))
                 return "a zone's weight must be in [0, 1]";
         }

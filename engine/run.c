@@ -448,6 +448,7 @@ static am_status summary_fill(am_run_ctx *c)
         const am_results *res = c->results[k];
         ss->n_facilities = f->fac->n;
         ss->n_on_network = f->n_on;
+        ss->near_duplicate_pairs = f->near_duplicates;
         ss->capacity_total = f->capacity_total;
         ss->moved = (int32_t)f->moves.moved;
         ss->moved_median_m = f->moves.extra_median_m;

@@ -425,16 +425,12 @@ static am_status check_cutoffs(const am_scenario *s, am_error *err)
                             s->n_cutoffs, AM_MAX_CUTOFFS);
     for (int i = 0; i < s->n_cutoffs; i++) {
         double c = s->cutoffs_min[i];
-        if (!isfinite(c) || c <= 0.0 || c > AM_MAX_CUTOFF_MIN)
+        char why[AM_MINUTES_WHY_MAX];
+        uint32_t ds = 0;
+        if (am_minutes_limit(c, AM_MAX_CUTOFF_MIN, 0, &ds, why, sizeof why) !=
+            NULL)
             return am_error_set(err, AM_ERR_SCENARIO, file,
-                                "'cutoffs_min[%d]' must be > 0 and <= %g "
-                                "minutes (24 h) (got %g)",
-                                i, AM_MAX_CUTOFF_MIN, c);
-        if (am_minutes_to_ds(c) == 0)
-            return am_error_set(err, AM_ERR_SCENARIO, file,
-                                "'cutoffs_min[%d]' (%g) is shorter than 0.1 "
-                                "s, the unit travel times are counted in",
-                                i, c);
+                                "'cutoffs_min[%d]' %s (got %g)", i, why, c);
         if (i > 0 && c <= s->cutoffs_min[i - 1])
             return am_error_set(err, AM_ERR_SCENARIO, file,
                                 "'cutoffs_min' must be strictly ascending "
@@ -573,18 +569,13 @@ static am_status check_measure(am_scenario *s, int i, am_error *err)
     const int needs_threshold = !has_decay && (info->takes & AM_MP_THRESHOLD) &&
                                 info->default_decay != AM_DECAY_ZONES;
     if (needs_threshold || m->threshold_min != 0.0) {
-        if (!isfinite(m->threshold_min) || m->threshold_min <= 0.0 ||
-            m->threshold_min > AM_MAX_CUTOFF_MIN)
+        char why[AM_MINUTES_WHY_MAX];
+        uint32_t ds = 0;
+        if (am_minutes_limit(m->threshold_min, AM_MAX_CUTOFF_MIN, 0, &ds, why,
+                             sizeof why) != NULL)
             return measure_err(s, i, err,
-                               "'measures[%d].threshold_min' must be > 0 "
-                               "and <= %g minutes (24 h) (got %g)",
-                               i, AM_MAX_CUTOFF_MIN, m->threshold_min);
-        if (am_minutes_to_ds(m->threshold_min) == 0)
-            return measure_err(s, i, err,
-                               "'measures[%d].threshold_min' (%g) is shorter "
-                               "than 0.1 s, the unit travel times are "
-                               "counted in",
-                               i, m->threshold_min);
+                               "'measures[%d].threshold_min' %s (got %g)", i,
+                               why, m->threshold_min);
     }
     if (m->alpha != 0.0 && !(info->takes & AM_MP_ALPHA))
         return measure_err(s, i, err,
@@ -890,8 +881,8 @@ static am_status roads_mapping_check(const am_scenario *s, am_error *err)
     return AM_OK;
 }
 
-/* `surface` (issue 9): a grid scenario's, max_time_min in (0, 1440]; 0
- * takes the default. */
+/* `surface` (issue 9): a grid scenario's, max_time_min a time limit
+ * (am_minutes_limit); 0 takes the default. */
 static am_status check_surface(am_scenario *s, am_error *err)
 {
     const char *file = s->source_path;
@@ -901,13 +892,15 @@ static am_status check_surface(am_scenario *s, am_error *err)
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "'surface' needs roads and a population raster: "
                             "a matrix scenario has no grid to cover");
+    char why[AM_MINUTES_WHY_MAX];
+    uint32_t ds = 0;
+    if (am_minutes_limit(s->surface_max_min, AM_MAX_CUTOFF_MIN,
+                         AM_MINUTES_ZERO_OK, &ds, why, sizeof why) != NULL)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'surface.max_time_min' %s (got %g)", why,
+                            s->surface_max_min);
     if (s->surface_max_min == 0.0)
         s->surface_max_min = AM_SURFACE_MAX_MIN_DEFAULT;
-    if (!(s->surface_max_min > 0.0 && s->surface_max_min <= AM_MAX_CUTOFF_MIN))
-        return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'surface.max_time_min' must be > 0 and <= %g "
-                            "minutes (24 h) (got %g)",
-                            AM_MAX_CUTOFF_MIN, s->surface_max_min);
     return AM_OK;
 }
 

@@ -31,6 +31,7 @@
 #include "engine/scenario_file.h"
 
 #include <errno.h>
+#include <float.h>
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
@@ -92,8 +93,11 @@ static const num_range range_road_kmh = {0.0, AM_ROAD_SPEED_MAX_KMH, 1,
 static const num_range range_join_m = {0.0, AM_JOIN_TOLERANCE_MAX_M, 0, " m"};
 static const num_range range_class_kmh = {0.0, AM_MAXSPEED_MAX_KMH, 1, " km/h"};
 static const num_range range_multiplier = {0.0, 10.0, 1, ""};
-static const num_range range_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
-                                        " minutes (24 h)"};
+/* A decay's shape in minutes (sigma_min, t_min, sd_min): used as a
+ * double, never turned into deciseconds. Time LIMITS are read with
+ * parse_minutes / get_minutes instead (common/units.h, am_minutes_limit). */
+static const num_range range_shape_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
+                                              " minutes (24 h)"};
 
 static const char *const top_keys[] = {
     "name",       "threads",     "output",   "roads",    "population", "snap",
@@ -161,9 +165,10 @@ static const num_range range_alpha = {0.0, AM_ALPHA_MAX, 1, ""};
 static const num_range range_persons = {AM_PERSONS_PER_CAPACITY_MIN,
                                         AM_PERSONS_PER_CAPACITY_MAX, 0,
                                         " persons per unit of capacity"};
-static const num_range range_minutes0 = {0.0, AM_MAX_CUTOFF_MIN, 0,
-                                         " minutes (24 h)"};
+static const num_range range_shape_minutes0 = {0.0, AM_MAX_CUTOFF_MIN, 0,
+                                               " minutes (24 h)"};
 static const num_range range_weight = {0.0, 1.0, 0, ""};
+static const num_range range_any = {-DBL_MAX, DBL_MAX, 0, ""};
 
 static am_status perr(const parse_ctx *c, const yaml_node_t *at,
                       const char *fmt, ...)
@@ -428,6 +433,39 @@ static am_status get_double(const parse_ctx *c, const yaml_node_t *map,
     char path[AM_KEY_MAX];
     key_path(path, sizeof path, where, key);
     return parse_double(c, v, path, range, out);
+}
+
+/*
+ * A time limit in minutes (a cutoff, a threshold, a decay's cutoff or zone
+ * bound, surface.max_time_min, a combined indicator's `within`): a number
+ * that am_minutes_limit accepts (> 0, <= 24 h, at least 0.1 s once
+ * rounded), refused at its line otherwise. Every limit key is read here,
+ * so none can round silently to 0 deciseconds.
+ */
+static am_status parse_minutes(const parse_ctx *c, const yaml_node_t *v,
+                               const char *path, double *out)
+{
+    double x = 0.0;
+    am_status rc = parse_double(c, v, path, &range_any, &x);
+    if (rc != AM_OK)
+        return rc;
+    char why[AM_MINUTES_WHY_MAX];
+    uint32_t ds = 0;
+    if (am_minutes_limit(x, AM_MAX_CUTOFF_MIN, 0, &ds, why, sizeof why) != NULL)
+        return perr(c, v, "'%s' %s (got %s)", path, why, scalar(v));
+    *out = x;
+    return AM_OK;
+}
+
+static am_status get_minutes(const parse_ctx *c, const yaml_node_t *map,
+                             const char *where, const char *key, double *out)
+{
+    const yaml_node_t *v = lookup(c, map, key);
+    if (v == NULL)
+        return AM_OK;
+    char path[AM_KEY_MAX];
+    key_path(path, sizeof path, where, key);
+    return parse_minutes(c, v, path, out);
 }
 
 /* A decimal integer from min to max at map[key] if given. */
@@ -1219,56 +1257,18 @@ static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
                         count);
 }
 
+static am_status cutoff_list(const parse_ctx *c, const yaml_node_t *n,
+                             const char *key, double **out, int *count);
+
 static am_status parse_cutoffs(const parse_ctx *c, const yaml_node_t *n)
 {
-    am_scenario *s = c->s;
-    char buf[96];
-    const yaml_node_t *single = NULL;
-    ptrdiff_t len = 1;
-    if (n->type == YAML_SCALAR_NODE)
-        single = n; /* cutoffs_min: 30 */
-    else if (n->type == YAML_SEQUENCE_NODE)
-        len = n->data.sequence.items.top - n->data.sequence.items.start;
-    else
-        return perr(c, n, "'cutoffs_min' must be a list of minutes, not %s",
-                    describe(n, buf, sizeof buf));
-    if (len == 0)
-        return perr(c, n, "'cutoffs_min' is an empty list");
-    if (len > AM_MAX_CUTOFFS)
-        return perr(c, n, "'cutoffs_min' lists %ld cutoffs; at most %d",
-                    (long)len, AM_MAX_CUTOFFS);
-    double cut[AM_MAX_CUTOFFS];
-    for (ptrdiff_t i = 0; i < len; i++) {
-        const yaml_node_t *v =
-            single != NULL ? single
-                           : node_at(c, n->data.sequence.items.start[i]);
-        char path[32];
-        snprintf(path, sizeof path, "cutoffs_min[%ld]", (long)i);
-        double x = 0.0;
-        am_status rc = parse_double(c, v, path, &range_minutes, &x);
-        if (rc != AM_OK)
-            return rc;
-        if (am_minutes_to_ds(x) == 0)
-            return perr(c, v,
-                        "'%s' (%s) is shorter than 0.1 s, the unit travel "
-                        "times are counted in",
-                        path, scalar(v));
-        if (i > 0 && x <= cut[i - 1])
-            return perr(c, v,
-                        "'cutoffs_min' must be strictly ascending (%s "
-                        "follows %g)",
-                        scalar(v), cut[i - 1]);
-        if (i > 0 && am_minutes_to_ds(x) == am_minutes_to_ds(cut[i - 1]))
-            return perr(c, v,
-                        "'cutoffs_min': %s and %.10g are the same cutoff "
-                        "once rounded to whole tenths of a second (travel "
-                        "times are counted in 0.1 s)",
-                        scalar(v), cut[i - 1]);
-        cut[i] = x;
-    }
-    if (am_scenario_set_cutoffs(s, (int)len, cut) != AM_OK)
-        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
-    return AM_OK;
+    double *cut = NULL;
+    int len = 0;
+    am_status rc = cutoff_list(c, n, "cutoffs_min", &cut, &len);
+    if (rc == AM_OK && am_scenario_set_cutoffs(c->s, len, cut) != AM_OK)
+        rc = nomem(c);
+    am_free(cut);
+    return rc;
 }
 
 /* The value node of key `key` in a checked mapping, also when null. */
@@ -1308,8 +1308,7 @@ static am_status parse_zones(const parse_ctx *c, const yaml_node_t *v,
         char pu[AM_KEY_MAX + 16], pw[AM_KEY_MAX + 16];
         snprintf(pu, sizeof pu, "%s upper_min", path);
         snprintf(pw, sizeof pw, "%s weight", path);
-        am_status rc =
-            parse_double(c, u, pu, &range_minutes, &d->zone_upper_min[k]);
+        am_status rc = parse_minutes(c, u, pu, &d->zone_upper_min[k]);
         if (rc == AM_OK)
             rc = parse_double(c, w, pw, &range_weight, &d->zone_weight[k]);
         if (rc != AM_OK)
@@ -1318,6 +1317,13 @@ static am_status parse_zones(const parse_ctx *c, const yaml_node_t *v,
             return perr(c, u,
                         "'%s.zones' must be strictly ascending in upper_min "
                         "(%s follows %g)",
+                        where, scalar(u), d->zone_upper_min[k - 1]);
+        if (k > 0 && am_minutes_to_ds(d->zone_upper_min[k]) ==
+                         am_minutes_to_ds(d->zone_upper_min[k - 1]))
+            return perr(c, u,
+                        "'%s.zones': upper_min %s and %.10g are the same "
+                        "once rounded to whole tenths of a second (travel "
+                        "times are counted in 0.1 s)",
                         where, scalar(u), d->zone_upper_min[k - 1]);
     }
     d->n_zones = (int)len;
@@ -1385,25 +1391,20 @@ static am_status parse_decay(const parse_ctx *c, const yaml_node_t *n,
                         "needs it)",
                         decay_keys[k], where, t);
     }
-    rc = get_double(c, n, where, "cutoff_min", &range_minutes, &d->cutoff_min);
-    if (rc == AM_OK && d->cutoff_min != 0.0 &&
-        am_minutes_to_ds(d->cutoff_min) == 0)
-        rc = perr(c, lookup(c, n, "cutoff_min"),
-                  "'%s.cutoff_min' (%g) is shorter than 0.1 s, the unit "
-                  "travel times are counted in",
-                  where, d->cutoff_min);
+    rc = get_minutes(c, n, where, "cutoff_min", &d->cutoff_min);
     if (rc == AM_OK)
-        rc =
-            get_double(c, n, where, "sigma_min", &range_minutes, &d->sigma_min);
+        rc = get_double(c, n, where, "sigma_min", &range_shape_minutes,
+                        &d->sigma_min);
     if (rc == AM_OK)
         rc = get_double(c, n, where, "beta", &range_beta, &d->beta);
     if (rc == AM_OK)
-        rc = get_double(c, n, where, "t_min", &range_minutes, &d->t_min);
+        rc = get_double(c, n, where, "t_min", &range_shape_minutes, &d->t_min);
     if (rc == AM_OK)
-        rc = get_double(c, n, where, "t_half_min", &range_minutes0,
+        rc = get_double(c, n, where, "t_half_min", &range_shape_minutes0,
                         &d->t_half_min);
     if (rc == AM_OK)
-        rc = get_double(c, n, where, "sd_min", &range_minutes, &d->sd_min);
+        rc =
+            get_double(c, n, where, "sd_min", &range_shape_minutes, &d->sd_min);
     const yaml_node_t *zones = lookup(c, n, "zones");
     if (rc == AM_OK && zones != NULL)
         rc = parse_zones(c, zones, where, d);
@@ -1536,14 +1537,7 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
     for (int i = 0; i < s->n_cutoffs; i++)
         if (s->cutoffs_min[i] == 30.0)
             m->threshold_min = 30.0;
-    rc = get_double(c, n, where, "threshold_min", &range_minutes,
-                    &m->threshold_min);
-    if (rc == AM_OK && am_minutes_to_ds(m->threshold_min) == 0)
-        rc = perr(c, thr,
-                  "'%s.threshold_min' (%g) is shorter than 0.1 s, the unit "
-                  "travel times are counted in",
-                  where, m->threshold_min);
-    return rc;
+    return get_minutes(c, n, where, "threshold_min", &m->threshold_min);
 }
 
 static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
@@ -1964,50 +1958,62 @@ static am_status parse_surface(const parse_ctx *c, const yaml_node_t *n)
     s->surface = 1;
     rc = get_bool(c, n, "surface", "enabled", &s->surface);
     if (rc == AM_OK)
-        rc = get_double(c, n, "surface", "max_time_min", &range_minutes,
-                        &s->surface_max_min);
+        rc = get_minutes(c, n, "surface", "max_time_min", &s->surface_max_min);
     return rc;
 }
 
 /* ---- issue 9, facility tiers: tier, cutoffs_min and measures of a set,
  * combined indicators, referrals -------------------------------------- */
 
-/* A list of cutoffs (a single number for one): > 0, <= 24 h, at least
- * 0.1 s, strictly ascending and distinct in 0.1 s; into *out (owned). */
+/* A list of cutoffs (a single number for one): time limits
+ * (parse_minutes), strictly ascending and distinct in 0.1 s; into *out
+ * (owned). The scenario's cutoffs_min and a facility set's. */
 static am_status cutoff_list(const parse_ctx *c, const yaml_node_t *n,
                              const char *key, double **out, int *count)
 {
-    double *v = NULL;
-    int len = 0;
-    if (n->type == YAML_SEQUENCE_NODE &&
-        n->data.sequence.items.top == n->data.sequence.items.start)
+    char buf[96];
+    const yaml_node_t *single = NULL;
+    ptrdiff_t len = 1;
+    if (n->type == YAML_SCALAR_NODE)
+        single = n; /* cutoffs_min: 30 */
+    else if (n->type == YAML_SEQUENCE_NODE)
+        len = n->data.sequence.items.top - n->data.sequence.items.start;
+    else
+        return perr(c, n, "'%s' must be a list of minutes, not %s", key,
+                    describe(n, buf, sizeof buf));
+    if (len == 0)
         return perr(c, n, "'%s' is an empty list", key);
-    am_status rc =
-        number_list(c, n, key, &range_minutes, AM_MAX_CUTOFFS, 1, &v, &len);
-    if (rc != AM_OK)
-        return rc;
-    for (int i = 0; i < len; i++) {
+    if (len > AM_MAX_CUTOFFS)
+        return perr(c, n, "'%s' lists %ld cutoffs; at most %d", key, (long)len,
+                    AM_MAX_CUTOFFS);
+    double *v = am_alloc_array((size_t)len, sizeof *v);
+    if (v == NULL)
+        return nomem(c);
+    am_status rc = AM_OK;
+    for (ptrdiff_t i = 0; i < len && rc == AM_OK; i++) {
         const yaml_node_t *e =
-            n->type == YAML_SCALAR_NODE
-                ? n
-                : node_at(c, n->data.sequence.items.start[i]);
-        if (am_minutes_to_ds(v[i]) == 0)
-            rc = perr(c, e,
-                      "'%s[%d]' (%s) is shorter than 0.1 s, the unit "
-                      "travel times are counted in",
-                      key, i, scalar(e));
-        else if (i > 0 && am_minutes_to_ds(v[i]) == am_minutes_to_ds(v[i - 1]))
+            single != NULL ? single
+                           : node_at(c, n->data.sequence.items.start[i]);
+        char path[AM_KEY_MAX];
+        snprintf(path, sizeof path, "%s[%ld]", key, (long)i);
+        rc = parse_minutes(c, e, path, &v[i]);
+        if (rc == AM_OK && i > 0 && !(v[i] > v[i - 1]))
+            rc = perr(c, e, "'%s' must be strictly ascending (%s follows %g)",
+                      key, scalar(e), v[i - 1]);
+        else if (rc == AM_OK && i > 0 &&
+                 am_minutes_to_ds(v[i]) == am_minutes_to_ds(v[i - 1]))
             rc = perr(c, e,
                       "'%s': %s and %.10g are the same cutoff once rounded "
-                      "to whole tenths of a second",
+                      "to whole tenths of a second (travel times are counted "
+                      "in 0.1 s)",
                       key, scalar(e), v[i - 1]);
-        if (rc != AM_OK) {
-            am_free(v);
-            return rc;
-        }
+    }
+    if (rc != AM_OK) {
+        am_free(v);
+        return rc;
     }
     *out = v;
-    *count = len;
+    *count = (int)len;
     return AM_OK;
 }
 
@@ -2111,7 +2117,7 @@ static am_status parse_combined_one(const parse_ctx *c, const yaml_node_t *n,
         key_path(vpath, sizeof vpath, path, scalar(k));
         if (is_null(v))
             return perr(c, v, "'%s' needs a time in minutes", vpath);
-        rc = parse_double(c, v, vpath, &range_minutes, &cb->minutes[i]);
+        rc = parse_minutes(c, v, vpath, &cb->minutes[i]);
         if (rc != AM_OK)
             return rc;
         if ((cb->set[i] = am_strdup(scalar(k))) == NULL)

@@ -18,6 +18,7 @@
 #include "engine/internal.h"
 #include "engine/scenario_inputs.h"
 #include "geo/geodesic.h"
+#include "geo/near_pairs.h"
 #include "inputs/fingerprint.h"
 #include "kernels/search.h"
 
@@ -112,6 +113,66 @@ static void warn_off_network(am_sites *f)
             n_off > shown ? ", ..." : "");
 }
 
+/*
+ * Near-duplicate facilities (docs/scenario.md, "Near-duplicate
+ * facilities"): pairs of the set at most AM_NEAR_DUPLICATE_M apart, at
+ * different positions (the loader warns about identical ones). OSM often
+ * maps one hospital twice, as a point and as its building. Counted into
+ * f->near_duplicates, the first pairs in layer order into f->near_shown;
+ * all are kept (the user decides). AM_ERR_NOMEM only.
+ */
+static am_status find_near_duplicates(am_sites *f, am_error *err)
+{
+    const am_facility_set *fac = f->fac;
+    if (am_near_pairs(fac->n, fac->lon, fac->lat, AM_NEAR_DUPLICATE_M,
+                      &f->near_duplicates, f->near_shown,
+                      AM_SITES_NEAR_SHOWN) != 0)
+        return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    return AM_OK;
+}
+
+/* The near-duplicate pairs in one warning, once the stage's progress
+ * line is done (a warning within it would break the line). */
+static void warn_near_duplicates(const am_sites *f)
+{
+    const am_facility_set *fac = f->fac;
+    const am_near_pair *pairs = f->near_shown;
+    const int64_t count = f->near_duplicates;
+    if (count == 0)
+        return;
+    char list[1024] = "";
+    size_t used = 0;
+    const int64_t n_shown =
+        count < AM_SITES_NEAR_SHOWN ? count : AM_SITES_NEAR_SHOWN;
+    for (int64_t k = 0; k < n_shown; k++) {
+        char who[2][200];
+        for (int e = 0; e < 2; e++) {
+            const int32_t j = e == 0 ? pairs[k].a : pairs[k].b;
+            const char *nm = fac->name[j];
+            if (nm != NULL && nm[0] != '\0')
+                snprintf(who[e], sizeof who[e], "'%.60s' (%.80s)", fac->id[j],
+                         nm);
+            else
+                snprintf(who[e], sizeof who[e], "'%.60s'", fac->id[j]);
+        }
+        int w =
+            snprintf(list + used, sizeof list - used, "%s%s and %s %.0f m",
+                     k > 0 ? "; " : "", who[0], who[1], pairs[k].distance_m);
+        if (w < 0 || (size_t)w >= sizeof list - used)
+            break;
+        used += (size_t)w;
+    }
+    am_warn(f->m->warn,
+            "%s: facility set '%s': %lld pair%s of facilities within %g m of "
+            "each other (often one facility mapped twice, as a point and as "
+            "its building): %s%s; all are kept, each with its own capacity: "
+            "if one is a copy, drop it (e.g. with 'where') or its capacity "
+            "counts twice",
+            f->path[0] != '\0' ? f->path : "(arrays)", f->name,
+            (long long)count, count == 1 ? "" : "s", AM_NEAR_DUPLICATE_M, list,
+            count > n_shown ? "; ..." : "");
+}
+
 am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
                                am_sites **out, am_error *err)
 {
@@ -152,6 +213,8 @@ am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
                 "geometry (or empty coordinate cells)",
                 f->path, src->name, (long long)f->fac->n_no_geometry,
                 (long long)f->fac->n_read);
+    if ((rc = find_near_duplicates(f, err)) != AM_OK)
+        goto fail;
     if ((rc = snap_sites(f, err)) != AM_OK)
         goto fail;
     if (f->n_on == 0) {
@@ -172,6 +235,7 @@ am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
         snprintf(name, sizeof name, "facilities");
     if ((rc = am_phase_end(log, name, err)) != AM_OK)
         goto fail;
+    warn_near_duplicates(f);
     *out = f;
     return AM_OK;
 fail:
@@ -328,15 +392,15 @@ void am_sites_lonlat(const am_sites *f, const double **lon, const double **lat)
 
 /* ---- catchments ----------------------------------------------------- */
 
-/* Minutes (> 0, <= 1440) to deciseconds, or AM_ERR_INVALID. */
+/* A time limit (common/units.h, am_minutes_limit) to deciseconds, or
+ * AM_ERR_INVALID. */
 static am_status limit_from_min(double max_min, uint32_t *ds, am_error *err)
 {
-    if (!(max_min > 0.0) || max_min > AM_MAX_CUTOFF_MIN)
+    char why[AM_MINUTES_WHY_MAX];
+    if (am_minutes_limit(max_min, AM_MAX_CUTOFF_MIN, 0, ds, why, sizeof why) !=
+        NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "catchment limit %g min: expected more than 0 and "
-                            "at most %g",
-                            max_min, AM_MAX_CUTOFF_MIN);
-    *ds = am_minutes_to_ds(max_min);
+                            "catchment limit %s (got %g)", why, max_min);
     return AM_OK;
 }
 

@@ -419,6 +419,13 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
         if (s->tier > 0)
             fprintf(f, ", tier %d", s->tier);
         fprintf(f, "\n");
+        if (s->near_duplicate_pairs > 0)
+            fprintf(f,
+                    "    %lld pair%s of facilities within %g m of each other "
+                    "(possible duplicates, kept: see the warning)\n",
+                    (long long)s->near_duplicate_pairs,
+                    s->near_duplicate_pairs == 1 ? "" : "s",
+                    AM_NEAR_DUPLICATE_M);
         if (s->moved > 0 || s->stranded > 0)
             fprintf(f,
                     "    %d facilit%s nearest to a small component moved to "

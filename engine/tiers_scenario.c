@@ -100,11 +100,13 @@ static am_status check_set(const am_scenario *s, int k, am_error *err)
                            k, AM_MAX_CUTOFFS, f->n_cutoffs);
         for (int i = 0; i < f->n_cutoffs; i++) {
             double c = f->cutoffs_min[i];
-            if (!(c > 0 && c <= AM_MAX_CUTOFF_MIN) || am_minutes_to_ds(c) == 0)
+            char why[AM_MINUTES_WHY_MAX];
+            uint32_t ds = 0;
+            if (am_minutes_limit(c, AM_MAX_CUTOFF_MIN, 0, &ds, why,
+                                 sizeof why) != NULL)
                 return at_line(s, f->line, err,
-                               "'facilities[%d].cutoffs_min[%d]' must be at "
-                               "least 0.1 s and <= %g minutes (got %g)",
-                               k, i, AM_MAX_CUTOFF_MIN, c);
+                               "'facilities[%d].cutoffs_min[%d]' %s (got %g)",
+                               k, i, why, c);
             if (i > 0 &&
                 am_minutes_to_ds(c) <= am_minutes_to_ds(f->cutoffs_min[i - 1]))
                 return at_line(s, f->line, err,
@@ -201,12 +203,14 @@ static am_status check_combined(const am_scenario *s, int i, am_error *err)
         const double *cut = NULL;
         am_set_cutoffs(s, k, &n, &cut);
         const double x = cb->minutes[c];
-        if (!(x > 0) || am_minutes_to_ds(x) == 0)
+        char bad[AM_MINUTES_WHY_MAX];
+        uint32_t ds = 0;
+        if (am_minutes_limit(x, AM_MAX_CUTOFF_MIN, 0, &ds, bad, sizeof bad) !=
+            NULL)
             return at_line(s, cb->line, err,
-                           "'combined[%d].within.%s' must be at least 0.1 s "
-                           "(got %g)",
-                           i, cb->set[c], x);
-        if (am_minutes_to_ds(x) > am_minutes_to_ds(cut[n - 1]))
+                           "'combined[%d].within.%s' %s (got %g)", i,
+                           cb->set[c], bad, x);
+        if (ds > am_minutes_to_ds(cut[n - 1]))
             return at_line(s, cb->line, err,
                            "'combined[%d].within.%s' (%g min) is beyond the "
                            "set's largest cutoff (%g min), the depth of its "

@@ -283,6 +283,8 @@ static void describe_set(const am_write_request *w, int k, am_rf_measure *ms,
     d->cutoffs_min = res->cutoffs_min;
     d->pop_within = res->pop_within;
     d->moves = moves_desc(&set->moves);
+    d->near_duplicate_pairs = set->near_duplicates;
+    d->near_duplicate_m = AM_NEAR_DUPLICATE_M;
 }
 
 /* issue 9, capacity_coverage: set k's measures' splits into cv (caller-

@@ -621,10 +621,17 @@ typedef struct am_snap_diagnostics {
     double beyond_weight; /* their weight */
 } am_snap_diagnostics;
 
+/* Near-duplicate facilities: two facilities of one set at most this far
+ * apart (metres, geodesic), at different positions (docs/scenario.md). */
+#define AM_NEAR_DUPLICATE_M 50.0
+
 typedef struct am_set_summary {
     char *name;
     int32_t n_facilities; /* loaded (after the filter) */
     int32_t n_on_network; /* within the snap distance of a road */
+    /* pairs of the set's facilities within AM_NEAR_DUPLICATE_M of each
+       other (kept; warned about) */
+    int64_t near_duplicate_pairs;
     double capacity_total;
     double *pop_within;    /* [n_cutoffs] per scenario cutoff, inclusive */
     double *access_mean;   /* [n_measures] population-weighted */

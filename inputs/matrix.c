@@ -49,6 +49,26 @@ typedef struct csv_reader {
     int capturing;
 } csv_reader;
 
+/*
+ * A field as written, quoted for a message: the whole text up to
+ * QUOTE_WHOLE bytes; a longer one as its first QUOTE_HEAD bytes, "..."
+ * and its length, so that no message shows a value other than the file's
+ * (never a converted number: "1440.00001" is not "1440") nor a shortened
+ * one as if whole. buf: QUOTE_BUF bytes. Returns buf.
+ */
+#define QUOTE_WHOLE 80
+#define QUOTE_HEAD 60
+#define QUOTE_BUF (QUOTE_WHOLE + 48)
+static const char *quoted(const char *s, char *buf)
+{
+    size_t n = strlen(s);
+    if (n <= QUOTE_WHOLE)
+        snprintf(buf, QUOTE_BUF, "'%s'", s);
+    else
+        snprintf(buf, QUOTE_BUF, "'%.*s...' (%zu bytes)", QUOTE_HEAD, s, n);
+    return buf;
+}
+
 static void csv_close(csv_reader *r)
 {
     if (r->f != NULL)
@@ -308,10 +328,12 @@ static am_status csv_header(csv_reader *r, int n_names,
             char list[600];
             size_t used = 0;
             list[0] = '\0';
-            for (int c = 0; c < r->n_fields && used + 8 < sizeof list; c++)
+            for (int c = 0; c < r->n_fields && used + 8 < sizeof list; c++) {
+                char q[QUOTE_BUF];
                 used +=
-                    (size_t)snprintf(list + used, sizeof list - used,
-                                     "%s'%.60s'", c ? ", " : "", r->field[c]);
+                    (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                     c ? ", " : "", quoted(r->field[c], q));
+            }
             if (used + 8 >= sizeof list)
                 snprintf(list + sizeof list - 8, 8, ", ...");
             am_error_set(err, AM_ERR_FORMAT, r->path,
@@ -343,16 +365,20 @@ static am_status csv_value(const csv_reader *r, const char *s, const char *name,
                            double *out, am_error *err)
 {
     const char *why = NULL;
+    am_num_status ns = AM_NUM_OK;
     if (s[0] == '\0')
         why = "is empty";
-    else if (am_parse_real(s, out) != AM_NUM_OK)
+    else if ((ns = am_parse_real(s, out)) == AM_NUM_RANGE)
+        why = "is out of range for a number";
+    else if (ns != AM_NUM_OK)
         why = "is not a number";
     else if (*out < 0.0)
         why = "is negative";
     if (why == NULL)
         return AM_OK;
-    am_error_set(err, AM_ERR_INVALID, r->path, "column '%s': '%.60s' %s", name,
-                 s, why);
+    char q[QUOTE_BUF];
+    am_error_set(err, AM_ERR_INVALID, r->path, "column '%s': %s %s", name,
+                 quoted(s, q), why);
     am_error_set_line(err, r->line, -1);
     return AM_ERR_INVALID;
 }
@@ -470,10 +496,11 @@ static am_status zone_index(am_zone_table *t, const char *path,
         for (; t->slot[h] != 0; h = (h + 1) & (n_slots - 1)) {
             int32_t o = t->slot[h] - 1;
             if (strcmp(t->ids + t->id_off[o], id) == 0) {
+                char q[QUOTE_BUF];
                 am_error_set(err, AM_ERR_INVALID, path,
-                             "zone id '%.80s' appears twice in the %s table "
+                             "zone id %s appears twice in the %s table "
                              "(lines %ld and %ld)",
-                             id, what, t->line[o], t->line[i]);
+                             quoted(id, q), what, t->line[o], t->line[i]);
                 am_error_set_line(err, t->line[i], -1);
                 return AM_ERR_INVALID;
             }
@@ -587,10 +614,11 @@ static am_status absent_id(const csv_reader *r, const char *id,
                            const char *field, const char *table,
                            const char *table_path, am_error *err)
 {
+    char q[QUOTE_BUF];
     am_error_set(err, AM_ERR_INVALID, r->path,
-                 "column '%s': zone '%.80s' is not in the %s table %s (every "
+                 "column '%s': zone %s is not in the %s table %s (every "
                  "%s of the matrix needs a row there)",
-                 field, id, table, table_path,
+                 field, quoted(id, q), table, table_path,
                  strcmp(table, "demand") == 0 ? "origin" : "destination");
     am_error_set_line(err, r->line, -1);
     return AM_ERR_INVALID;
@@ -655,12 +683,16 @@ static am_status read_records(csv_reader *r, const am_matrix_options *o,
         double limit =
             o->time_in_seconds ? AM_MATRIX_MAX_MIN * 60.0 : AM_MATRIX_MAX_MIN;
         if (t > limit) {
+            /* the field's text: a %g of t would round 1440.00001 to the
+               limit itself */
+            const char *unit = o->time_in_seconds ? "seconds" : "minutes";
+            char q[QUOTE_BUF];
             am_error_set(err, AM_ERR_INVALID, r->path,
-                         "column '%s': %g %s is above 24 h, the longest "
-                         "travel time accepted (drop unreachable pairs "
-                         "rather than writing a sentinel)",
-                         o->time_field, t,
-                         o->time_in_seconds ? "seconds" : "minutes");
+                         "column '%s': %s %s is above 24 h (%g %s), the "
+                         "longest travel time accepted (drop unreachable "
+                         "pairs rather than writing a sentinel)",
+                         o->time_field, quoted(r->field[col[2]], q), unit,
+                         limit, unit);
             am_error_set_line(err, r->line, -1);
             return AM_ERR_INVALID;
         }
@@ -748,12 +780,14 @@ am_status am_matrix_read(const am_matrix_options *o, am_catchments **out,
     }
     if (dup >= 0) {
         int64_t a = perm[dup - 1], b = perm[dup];
-        rc = am_error_set(err, AM_ERR_INVALID, o->path,
-                          "the pair from '%.80s' to '%.80s' is listed twice "
-                          "(lines %ld and %ld)",
-                          am_zone_table_id(o->origins, x.orig[b]),
-                          am_zone_table_id(o->destinations, x.dest[b]),
-                          x.line[a], x.line[b]);
+        char qa[QUOTE_BUF], qb[QUOTE_BUF];
+        rc = am_error_set(
+            err, AM_ERR_INVALID, o->path,
+            "the pair from %s to %s is listed twice (lines %ld "
+            "and %ld)",
+            quoted(am_zone_table_id(o->origins, x.orig[b]), qa),
+            quoted(am_zone_table_id(o->destinations, x.dest[b]), qb), x.line[a],
+            x.line[b]);
         am_error_set_line(err, x.line[b], -1);
         goto done;
     }

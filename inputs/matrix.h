@@ -37,6 +37,9 @@
  *    the table instead of writing a sentinel);
  *  - a zone table with an id twice, an empty id, or a value that is
  *    empty, not a number or negative is an error.
+ * Messages quote a field as written (its text, never the number read
+ * from it: 1440.00001 minutes must not read "1440"), a long one as its
+ * start, "..." and its length.
  *
  * Allocation: as stated per function. Not thread-safe per object; the
  * reading itself is serial (GDAL's file layer).

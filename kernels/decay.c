@@ -78,19 +78,24 @@ am_status am_decay_check(const am_decay *d, am_error *err)
 {
     if (d == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "decay: NULL argument");
-    if (!isfinite(d->cutoff_min) || d->cutoff_min < 0.0)
+    /* the cutoff and the zones' bounds are time limits (common/units.h):
+       none may round to 0 deciseconds; 0 is "no cutoff" for a smooth decay */
+    const double max_min = am_ds_to_minutes(AM_TIME_INF - 1);
+    char why[AM_MINUTES_WHY_MAX];
+    uint32_t cut_ds = 0;
+    if (am_minutes_limit(d->cutoff_min, max_min, AM_MINUTES_ZERO_OK, &cut_ds,
+                         why, sizeof why) != NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "decay: cutoff_min must be a finite number >= 0 "
-                            "(got %g)",
+                            "decay: cutoff_min %s (got %g)", why,
                             d->cutoff_min);
     switch (d->type) {
     case AM_DECAY_STEP:
     case AM_DECAY_LINEAR:
     case AM_DECAY_DAI_GAUSSIAN:
-        if (!(d->cutoff_min > 0.0) || am_minutes_to_ds(d->cutoff_min) == 0)
+        if (cut_ds == 0)
             return am_error_set(err, AM_ERR_INVALID, NULL,
-                                "decay: cutoff_min must be > 0 (at least "
-                                "one decisecond) for the %s decay (got %g)",
+                                "decay: cutoff_min must be > 0 for the %s "
+                                "decay (got %g)",
                                 d->type == AM_DECAY_STEP     ? "step"
                                 : d->type == AM_DECAY_LINEAR ? "linear"
                                                              : "dai_gaussian",
@@ -105,12 +110,11 @@ am_status am_decay_check(const am_decay *d, am_error *err)
         uint32_t prev = 0;
         for (int k = 0; k < d->n_zones; k++) {
             const double u = d->zone_upper_min[k], w = d->zone_weight[k];
-            if (!pos_finite(u))
+            uint32_t u_ds = 0;
+            if (am_minutes_limit(u, max_min, 0, &u_ds, why, sizeof why) != NULL)
                 return am_error_set(err, AM_ERR_INVALID, NULL,
-                                    "decay: zone %d's upper bound must be a "
-                                    "finite number > 0 (got %g)",
-                                    k + 1, u);
-            const uint32_t u_ds = am_minutes_to_ds(u);
+                                    "decay: zone %d's upper bound %s (got %g)",
+                                    k + 1, why, u);
             if (u_ds <= prev)
                 return am_error_set(err, AM_ERR_INVALID, NULL,
                                     "decay: zones must be ascending: zone "
@@ -124,7 +128,7 @@ am_status am_decay_check(const am_decay *d, am_error *err)
                                     "[0, 1] (got %g)",
                                     k + 1, w);
         }
-        if (d->cutoff_min != 0.0 && am_minutes_to_ds(d->cutoff_min) != prev)
+        if (cut_ds != 0 && cut_ds != prev)
             return am_error_set(err, AM_ERR_INVALID, NULL,
                                 "decay: cutoff_min %g differs from the last "
                                 "zone's upper bound %g (the zones' cutoff)",

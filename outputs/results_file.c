@@ -469,6 +469,10 @@ static am_status write_set_group(rf_ctx *c, am_h5 *h, const am_rf_set *set,
         set->facilities.path[0] != '\0')
         rc = write_fingerprint(c, h, g, "facilities", &set->facilities);
     AM_TRY(am_h5_attr_string(h, g, "where", or_empty(set->where), c->err));
+    AM_TRY(am_h5_attr_int64(h, g, "near_duplicate_pairs",
+                            set->near_duplicate_pairs, c->err));
+    AM_TRY(am_h5_attr_double(h, g, "near_duplicate_max_m",
+                             set->near_duplicate_m, c->err));
     if (rc == AM_OK && c->d->network.n_components > 0)
         rc = write_moves(c, h, g, &set->moves, "facilities");
     return rc;

@@ -257,6 +257,10 @@ typedef struct am_rf_set {
     const double *cutoffs_min;
     const double *pop_within; /* persons whose nearest is within */
     am_rf_moves moves;        /* facilities moved off small components */
+    /* pairs of facilities within near_duplicate_m of each other
+       (attributes near_duplicate_pairs, near_duplicate_max_m) */
+    int64_t near_duplicate_pairs;
+    double near_duplicate_m;
     /* issue 9, equity: tables under <set>/equity (n_equity 0: none) */
     int32_t n_equity;
     const am_rf_table *equity; /* [n_equity] */

@@ -44,6 +44,87 @@ static void test_minutes_to_ds(void **state)
         assert_int_equal(am_minutes_to_ds(am_ds_to_minutes(ds)), ds);
 }
 
+/* am_minutes_limit: the one check of every time limit (cutoffs,
+ * thresholds, decay cutoffs and zone bounds, surface.max_time_min, ...). */
+static void expect_limit_bad(double minutes, unsigned flags,
+                             const char *fragment)
+{
+    char why[AM_MINUTES_WHY_MAX];
+    uint32_t ds = 12345;
+    const char *r =
+        am_minutes_limit(minutes, 1440.0, flags, &ds, why, sizeof why);
+    if (r == NULL || strstr(r, fragment) == NULL) {
+        print_error("%g: got \"%s\", expected \"%s\"\n", minutes,
+                    r != NULL ? r : "(accepted)", fragment);
+        fail();
+    }
+    assert_ptr_equal(r, why);
+    assert_int_equal(ds, 12345); /* untouched when refused */
+}
+
+static void test_minutes_limit(void **state)
+{
+    (void)state;
+    char why[AM_MINUTES_WHY_MAX];
+    uint32_t ds = 0;
+    assert_null(am_minutes_limit(30.0, 1440.0, 0, &ds, why, sizeof why));
+    assert_int_equal(ds, 18000);
+    assert_null(am_minutes_limit(1440.0, 1440.0, 0, &ds, why, sizeof why));
+    assert_int_equal(ds, 864000);
+    /* the least limit: half a decisecond, 1/1200 min, rounds to 1 ds */
+    assert_null(
+        am_minutes_limit(1.0 / 1200.0, 1440.0, 0, &ds, why, sizeof why));
+    assert_int_equal(ds, 1);
+    expect_limit_bad(0.0008, 0, "is shorter than 0.05 s, so it rounds to 0");
+    expect_limit_bad(0.0001, 0, "is shorter than 0.05 s");
+    expect_limit_bad(1e-300, AM_MINUTES_ZERO_OK, "is shorter than 0.05 s");
+    expect_limit_bad(4.9e-324, 0, "is shorter than 0.05 s"); /* subnormal */
+    /* 0: refused, or "none" with AM_MINUTES_ZERO_OK */
+    expect_limit_bad(0.0, 0, "must be > 0 and <= 1440 minutes (24 h)");
+    expect_limit_bad(-0.0, 0, "must be > 0");
+    ds = 7;
+    assert_null(am_minutes_limit(0.0, 1440.0, AM_MINUTES_ZERO_OK, &ds, why,
+                                 sizeof why));
+    assert_int_equal(ds, 0);
+    expect_limit_bad(-1.0, 0, "must be > 0 and <= 1440 minutes (24 h)");
+    expect_limit_bad(-1.0, AM_MINUTES_ZERO_OK,
+                     "must be >= 0 and <= 1440 minutes (24 h)");
+    expect_limit_bad(1440.0000001, 0, "<= 1440 minutes");
+    expect_limit_bad(1e308, 0, "<= 1440 minutes");
+    expect_limit_bad(NAN, 0, "must be a finite number of minutes");
+    expect_limit_bad(NAN, AM_MINUTES_ZERO_OK, "finite");
+    expect_limit_bad(INFINITY, 0, "finite");
+    expect_limit_bad(-INFINITY, 0, "finite");
+    /* another maximum (the kernels': the largest finite time) */
+    assert_null(am_minutes_limit(5000.0, am_ds_to_minutes(AM_TIME_INF - 1), 0,
+                                 &ds, why, sizeof why));
+    assert_int_equal(ds, 3000000);
+    /* a short buffer truncates, never overflows */
+    char tiny[8];
+    const char *r = am_minutes_limit(-1.0, 1440.0, 0, &ds, tiny, sizeof tiny);
+    assert_ptr_equal(r, tiny);
+    assert_int_equal(strlen(tiny), 7);
+    /* every accepted limit is exactly am_minutes_to_ds, >= 1; every
+       refused one in range rounds to 0 (a sweep over many magnitudes) */
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        const double m =
+            ldexp((double)(x >> 11) / 9007199254740992.0, -(int)(x % 24));
+        const double v = m * 1440.0;
+        ds = 0;
+        const char *w = am_minutes_limit(v, 1440.0, 0, &ds, why, sizeof why);
+        if (v > 0.0 && am_minutes_to_ds(v) >= 1) {
+            assert_null(w);
+            assert_int_equal(ds, am_minutes_to_ds(v));
+        } else {
+            assert_non_null(w);
+        }
+    }
+}
+
 static void test_alloc_array(void **state)
 {
     (void)state;
@@ -298,6 +379,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_minutes_to_ds),
+        cmocka_unit_test(test_minutes_limit),
         cmocka_unit_test(test_alloc_array),
         cmocka_unit_test(test_alloc_wrappers),
         cmocka_unit_test(test_error_format),

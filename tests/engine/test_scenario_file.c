@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -683,13 +684,13 @@ static void test_number_syntax_and_ranges(void **state)
                  "(got 1e300)",
                  7, 23);
     expect_error(BASE_YAML "measures: {threshold_min: 0.0001}\n",
-                 "shorter than 0.1 s", 7, 0);
+                 "shorter than 0.05 s", 7, 0);
     /* Cutoffs that collapse once rounded to whole deciseconds. */
     expect_error(BASE_YAML "cutoffs_min: [30, 30.000001]\n",
                  "'cutoffs_min': 30.000001 and 30 are the same cutoff once "
                  "rounded to whole tenths of a second",
                  7, 19);
-    expect_error(BASE_YAML "cutoffs_min: [0.0001, 30]\n", "shorter than 0.1 s",
+    expect_error(BASE_YAML "cutoffs_min: [0.0001, 30]\n", "shorter than 0.05 s",
                  7, 15);
 
     /* Accepted: signs, fractions without leading digits, exponents,
@@ -1343,6 +1344,13 @@ static void test_surface_key(void **state)
                  "enabled, max_time_min); did you mean 'max_time_min'?",
                  7, 11);
     expect_error(BASE_YAML "surfase: true\n", "did you mean 'surface'?", 7, 1);
+    /* below the 0.1 s step (hostile review of issue 9): refused at its
+       line, never a limit of 0 */
+    expect_error(BASE_YAML "surface: {max_time_min: 0.0001}\n",
+                 "'surface.max_time_min' is shorter than 0.05 s, so it rounds "
+                 "to 0 in the 0.1 s steps travel times are counted in (got "
+                 "0.0001)",
+                 7, 25);
     /* a measure may not take the dataset's name */
     expect_error(BASE_YAML "measures:\n  - name: surface_time_min\n"
                            "    type: 2sfca\n    threshold_min: 30\n",
@@ -1352,7 +1360,14 @@ static void test_surface_key(void **state)
     s->surface = 1;
     s->surface_max_min = -5;
     assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
-    assert_non_null(strstr(e.msg, "'surface.max_time_min' must be > 0"));
+    assert_non_null(strstr(e.msg, "'surface.max_time_min' must be >= 0"));
+    s->surface_max_min = 0.0001; /* 0.006 s: rounds to 0 */
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'surface.max_time_min' is shorter than "
+                                  "0.05 s"));
+    s->surface_max_min = NAN;
+    assert_int_equal(am_scenario_finalize(s, &e), AM_ERR_SCENARIO);
+    assert_non_null(strstr(e.msg, "'surface.max_time_min' must be a finite"));
     s->surface_max_min = 0;
     assert_int_equal(am_scenario_finalize(s, &e), AM_OK);
     assert_true(s->surface_max_min == AM_SURFACE_MAX_MIN_DEFAULT);
