@@ -12,6 +12,7 @@
 #include "common/alloc.h"
 #include "engine/diagnostics.h"
 #include "engine/internal.h"
+#include "engine/selection.h"
 #include "engine/referral.h"
 #include "engine/scenario.h"
 #include "engine/sysinfo.h"
@@ -927,9 +928,30 @@ static am_status tiers_combined(const am_write_request *w, tiers_desc *t,
     return AM_OK;
 }
 
-am_status am_write_output(const am_write_request *w, am_phases *log,
+am_status am_write_output(const am_write_request *w_in, am_phases *log,
                           am_error *err)
 {
+    /* issue 10: a selection's scenario is one more set, written under
+       /scenarios/<name>/results/<set> with the same layout; not in the
+       CSVs (their rows name sets by name only) */
+    am_write_request wx = *w_in;
+    am_sites *xs[AM_MAX_FACILITY_SETS + 1];
+    am_results *xr[AM_MAX_FACILITY_SETS + 1];
+    const am_selection *xsel = w_in->selection;
+    const int scen = xsel != NULL && xsel->scen_res != NULL &&
+                     w_in->n_sets <= AM_MAX_FACILITY_SETS;
+    if (scen) {
+        for (int k = 0; k < w_in->n_sets; k++) {
+            xs[k] = w_in->sites[k];
+            xr[k] = w_in->results[k];
+        }
+        xs[w_in->n_sets] = xsel->scen_sites;
+        xr[w_in->n_sets] = xsel->scen_res;
+        wx.sites = xs;
+        wx.results = xr;
+        wx.n_sets = w_in->n_sets + 1;
+    }
+    const am_write_request *w = &wx;
     const int n_sets = w->n_sets, n_measures = w->m->s->n_measures;
     char now[32];
     am_rf_file d;
@@ -986,7 +1008,9 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         rc = surfaces_begin(w, sf, sets, err);
     if (rc != AM_OK)
         goto done;
-    d.n_sets = n_sets;
+    if (scen) /* issue 10 */
+        sets[n_sets - 1].group = xsel->scen_group;
+    d.n_sets = scen ? n_sets - 1 : n_sets; /* the CSVs: the run's sets */
     d.sets = sets;
     d.protect = w->protect;
     d.threads = w->m->threads;
@@ -1000,6 +1024,14 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     d.referrals = td.ref;
     d.n_combined = td.n_combined;
     d.combined = td.cmb;
+    am_selection_desc sd; /* issue 10, site selection */
+    memset(&sd, 0, sizeof sd);
+    if (rc == AM_OK && w->selection != NULL) {
+        const am_selection *x = w->selection;
+        rc = am_selection_describe(x, w->m, w->results[x->base_set], &sd, err);
+        d.n_selections = rc == AM_OK;
+        d.selections = &sd.sel;
+    }
     am_atomic_file ref_csv;
     int ref_staged = 0;
     if (rc == AM_OK && w->referrals_csv_path != NULL) {
@@ -1015,6 +1047,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         rc = am_rf_equity_csv_stage(w->csv_path, &d, w->protect, &csv, err);
         csv_staged = rc == AM_OK;
     }
+    d.n_sets = n_sets; /* issue 10: the scenario's set too */
     if (rc == AM_OK)
         rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
     if (csv_staged && rc == AM_OK) {
@@ -1030,6 +1063,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         am_atomic_close(&ref_csv);
     }
     tiers_free(&td);
+    am_selection_desc_free(&sd);
     if (rc == AM_OK && w->m->s->surface) {
         /* issue 9: the surfaces are computed while they are written; their
            time is its own phase, "surface", after "write" */

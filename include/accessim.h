@@ -781,6 +781,36 @@ typedef struct am_speed_zone_summary {
 } am_speed_zone_summary;
 #define AM_SUMMARY_COMPONENTS 5 /* component sizes listed in a summary */
 
+/* issue 10, site selection: the choice, for the summary. Objectives are
+ * persons (mclp, setcover: within cutoff_min) or person-minutes
+ * (pmedian). */
+typedef struct am_selection_summary {
+    char *name, *model, *facilities;
+    int32_t candidates;    /* read or generated */
+    int32_t excluded_near; /* within exclude_within_* of a facility */
+    int32_t off_network;   /* beyond the snap distance */
+    double cutoff_min;     /* mclp, setcover; 0 for pmedian */
+    double penalty_min;    /* pmedian; 0 for the others */
+    double depth_min;      /* the candidates' catchments' depth */
+    int64_t pairs;         /* (cell, candidate) pairs within it */
+    uint64_t plan_bytes;   /* the memory plan of the catchments */
+    double base_objective, objective, bound;
+    int exact_run, exact_proven; /* GLPK solved it, proven optimal */
+    double exact_objective;      /* NaN when not run */
+    int32_t n_chosen;
+    char **id;                      /* [n_chosen] in pick order */
+    double *lon, *lat;              /* [n_chosen] */
+    double *gain, *objective_after; /* [n_chosen] */
+    int sweep;                      /* the sweep table was written */
+    /* the scenario with the choice made (/scenarios/<name>/results):
+       which run set it extends, and per measure of the run [n_measures]
+       its population-weighted mean and (with equity) Gini (NaN: not
+       computed), to set beside the set's own */
+    int base_set;
+    int n_measures;
+    double *access_mean, *gini;
+} am_selection_summary;
+
 typedef struct am_run_summary {
     char *scenario_name;
     char *output_path;
@@ -861,6 +891,8 @@ typedef struct am_run_summary {
     am_referral_summary *referrals; /* [n_referrals] */
     int n_combined;
     am_combined_summary *combined; /* [n_combined] */
+    /* issue 10, site selection: NULL when the scenario has none */
+    am_selection_summary *selection;
 } am_run_summary;
 
 /*
