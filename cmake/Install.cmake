@@ -16,7 +16,8 @@ foreach(m IN LISTS AM_LIBRARY_MODULES)
 endforeach()
 add_library(accessim_shared SHARED ${AM_LIBRARY_OBJECTS})
 target_link_libraries(accessim_shared PRIVATE GDAL::GDAL PROJ::proj HDF5::HDF5
-                      ZLIB::ZLIB PkgConfig::YAML OpenMP::OpenMP_C m)
+                      ZLIB::ZLIB PkgConfig::YAML OpenMP::OpenMP_C m
+                      GLPK::GLPK) # site selection's exact solver (issue 10)
 target_include_directories(accessim_shared PUBLIC
   $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
   $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)

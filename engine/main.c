@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "common/numparse.h"
+#include "engine/compare.h"
 #include <accessim.h>
 
 static void usage(FILE *f)
@@ -28,6 +30,9 @@ static void usage(FILE *f)
         "[--max-memory SIZE] [--no-cache] [--quiet]\n"
         "       accessim prepare SCENARIO.yaml [-o GRAPH_FILE] [--threads N] "
         "[--max-memory SIZE] [--quiet]\n"
+        "       accessim compare A.h5[:SCENARIO] B.h5[:SCENARIO] [-o DIFF.h5] "
+        "[--csv FILE]\n"
+        "                [--set NAME]... [--threads N]\n"
         "       accessim --help | --version\n"
         "\n"
         "Computes travel-time catchments, coverage and 2SFCA accessibility\n"
@@ -39,6 +44,11 @@ static void usage(FILE *f)
         "(roads.cache, default <scenario stem>.amgraph next to the "
         "scenario)\n"
         "that run loads while the roads input and settings are unchanged.\n"
+        "compare reports what changes from the results A to B (same grid\n"
+        "and CRS): population gaining and losing access at each cutoff,\n"
+        "equity statistics overall and per zone, and with -o a difference\n"
+        "raster (B - A) per common raster. SCENARIO: 'baseline' (the file's\n"
+        "root, the default) or a group /scenarios/SCENARIO of the file.\n"
         "\n"
         "  -o, --output PATH   output file (prepare: the graph file), "
         "relative\n"
@@ -51,6 +61,9 @@ static void usage(FILE *f)
         "                      above SIZE (e.g. 8G, 500M; default 80 %% of\n"
         "                      physical memory or the cgroup limit)\n"
         "      --no-cache      run: ignore the prepared graph\n"
+        "      --csv FILE      compare: the table as CSV\n"
+        "      --set NAME      compare: only this facility set (repeatable;\n"
+        "                      default: every set both files have)\n"
         "  -q, --quiet         no progress (warnings, errors and the summary\n"
         "                      still print)\n"
         "  -h, --help          this help\n"
@@ -501,6 +514,124 @@ static int prepare_scenario(const cli_args *c)
     return 0;
 }
 
+/* Prints compare's warnings on stderr. */
+static void compare_warning(const char *message, void *user)
+{
+    (void)user;
+    fprintf(stderr, "accessim: warning: %s\n", message);
+    fflush(stderr);
+}
+
+/* `accessim compare A[:s] B[:s] [options]`; returns the exit status. */
+static int compare_command(int argc, char **argv)
+{
+    const char *pos[2] = {NULL, NULL};
+    int n_pos = 0, threads = 0;
+    const char *output = NULL, *csv = NULL;
+    const char **sets = am_calloc_array((size_t)argc, sizeof *sets);
+    int32_t n_sets = 0;
+    if (sets == NULL) {
+        fputs("accessim: error: out of memory\n", stderr);
+        return 1;
+    }
+    int st = -1;
+    for (int i = 2; i < argc && st < 0; i++) {
+        const char *a = argv[i];
+        char name[32];
+        const char *val = NULL;
+        const char *eq = strchr(a, '=');
+        if (a[0] == '-' && a[1] == '-' && eq != NULL &&
+            (size_t)(eq - a) < sizeof name) {
+            memcpy(name, a, (size_t)(eq - a));
+            name[eq - a] = '\0';
+            a = name;
+            val = eq + 1;
+        }
+        int takes_value = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
+                          strcmp(a, "--csv") == 0 || strcmp(a, "--set") == 0 ||
+                          strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0;
+        if (val != NULL && !takes_value) {
+            st = usage_error("option '%s' takes no value%s", a, "");
+            break;
+        }
+        if (takes_value && val == NULL && i + 1 < argc)
+            val = argv[++i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            st = stdout_ok("the help", "") ? 0 : 1;
+        } else if (takes_value && (val == NULL || val[0] == '\0')) {
+            st = usage_error("%s needs a value%s", a, "");
+        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+            output = val;
+        } else if (strcmp(a, "--csv") == 0) {
+            csv = val;
+        } else if (strcmp(a, "--set") == 0) {
+            sets[n_sets++] = val;
+        } else if (strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0) {
+            if (!parse_threads(val, &threads)) {
+                fprintf(stderr,
+                        "accessim: error: %s needs a whole number from 0 (all "
+                        "cores) to %d\n",
+                        a, AM_THREADS_MAX);
+                st = 2;
+            }
+        } else if (a[0] == '-' && a[1] != '\0') {
+            fprintf(stderr, "accessim: error: unknown option '%s'\n", a);
+            usage(stderr);
+            st = 2;
+        } else if (n_pos < 2) {
+            pos[n_pos++] = a;
+        } else {
+            st = usage_error("compare takes two results files ('%s' is a "
+                             "third)%s",
+                             a, "");
+        }
+    }
+    if (st < 0 && n_pos < 2) {
+        fprintf(stderr, "accessim: error: compare needs two results files, A "
+                        "and B\n");
+        usage(stderr);
+        st = 2;
+    }
+    if (st >= 0) {
+        am_free(sets);
+        return st;
+    }
+    am_error err;
+    am_error_clear(&err);
+    char *file[2] = {NULL, NULL}, *scen[2] = {NULL, NULL};
+    am_status rc = AM_OK;
+    for (int k = 0; k < 2 && rc == AM_OK; k++)
+        rc = am_compare_split_arg(pos[k], &file[k], &scen[k], &err);
+    am_compare_result *res = NULL;
+    if (rc == AM_OK) {
+        am_compare_options opt;
+        memset(&opt, 0, sizeof opt);
+        opt.a_path = file[0];
+        opt.a_scenario = scen[0];
+        opt.b_path = file[1];
+        opt.b_scenario = scen[1];
+        opt.n_sets = n_sets;
+        opt.sets = sets;
+        opt.output_path = output;
+        opt.csv_path = csv;
+        opt.threads = threads;
+        opt.warning = compare_warning;
+        rc = am_compare(&opt, &res, &err);
+    }
+    for (int k = 0; k < 2; k++) {
+        am_free(file[k]);
+        am_free(scen[k]);
+    }
+    am_free(sets);
+    if (rc != AM_OK)
+        return fail(&err);
+    errno = 0;
+    am_compare_result_write(res, stdout);
+    am_compare_result_destroy(res);
+    return stdout_ok("the comparison", "") ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     /* A closed pipe is an error on the write that meets it (EPIPE: the
@@ -524,6 +655,8 @@ int main(int argc, char **argv)
         printf("accessim %s\n", AM_VERSION_STRING);
         return stdout_ok("the version", "") ? 0 : 1;
     }
+    if (strcmp(cmd, "compare") == 0)
+        return compare_command(argc, argv);
     if (strcmp(cmd, "run") != 0 && strcmp(cmd, "prepare") != 0) {
         fprintf(stderr, "accessim: error: unknown command '%s'\n", cmd);
         usage(stderr);

@@ -379,6 +379,37 @@ am_status am_crs_check(const char *def, const char *what, am_error *err)
     return rc;
 }
 
+am_status am_crs_equivalent(const char *a, const char *b, const char *what_a,
+                            const char *what_b, int *same, am_error *err)
+{
+    *same = 0;
+    if (a != NULL && b != NULL && strcmp(a, b) == 0 && a[0] != '\0') {
+        *same = 1;
+        return AM_OK;
+    }
+    am_status rc = am_crs_check(a, what_a, err);
+    if (rc == AM_OK)
+        rc = am_crs_check(b, what_b, err);
+    if (rc != AM_OK)
+        return rc;
+    PJ_CONTEXT *ctx = context_new();
+    if (ctx == NULL)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "cannot create a PROJ context");
+    PJ *pa = crs_create(ctx, a);
+    PJ *pb = crs_create(ctx, b);
+    if (pa == NULL || pb == NULL)
+        rc = crs_failure(ctx, pa == NULL ? what_a : what_b, pa == NULL ? a : b,
+                         err);
+    else
+        *same = proj_is_equivalent_to(
+                    pa, pb, PJ_COMP_EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS) != 0;
+    proj_destroy(pa);
+    proj_destroy(pb);
+    proj_context_destroy(ctx);
+    return rc;
+}
+
 /*
  * The radius in cosh(x / R): a little below the WGS 84 semi-minor axis b
  * (6356752 m), the least geometric mean radius sqrt(M N) that the

@@ -147,4 +147,16 @@ int am_crs_extents_overlap(const double a[4], const double b[4],
  */
 am_status am_crs_check(const char *def, const char *what, am_error *err);
 
+/*
+ * Whether two CRS definitions (WKT, PROJ strings, "EPSG:n") describe the
+ * same CRS: identical text, else PROJ's proj_is_equivalent_to with
+ * PJ_COMP_EQUIVALENT_EXCEPT_AXIS_ORDER_GEOGCRS (names aside, the same
+ * datum, projection and parameters; a geographic CRS's lat/lon and
+ * lon/lat orders are one, as GDAL's rasters always are in lon/lat order:
+ * EPSG:4326 equals a WKT1 "WGS 84"). *same = 1 or 0; AM_ERR_CRS when
+ * either cannot be read (what_a / what_b name them in the message).
+ */
+am_status am_crs_equivalent(const char *a, const char *b, const char *what_a,
+                            const char *what_b, int *same, am_error *err);
+
 #endif /* AM_CRS_H */

@@ -30,6 +30,34 @@
  *    search in the baseline, the pairs of two changed cells exactly).
  * Deterministic for any thread count (one task per candidate, fixed
  * order within it).
+ *
+ * Edge cases (docs/selection.md, "Candidate sweep"):
+ *  - cutoffs and ties: t_ic <= T_k counts as within T_k (inclusive); a
+ *    cell with t_ic == b_i keeps its facility (not in nearest_changed, no
+ *    time saved, not newly within any cutoff);
+ *  - the statistics are those of equity.h over the cells with w_i > 0
+ *    (a changed cell is one of them with dw[t_ic] > 0); each delta is the
+ *    statistic after minus before, so it is NaN where equity.h's is
+ *    undefined: with no populated cell all three are NaN; with an
+ *    all-zero baseline (S = 0) the Gini before is undefined, so d_gini is
+ *    NaN for every candidate while d_mean and d_bottom10 are defined;
+ *  - base_access NULL: d_mean, d_bottom10 and d_gini are NaN (dw may then
+ *    be NULL: no_demand is then 1 when the row holds no population);
+ *  - an empty row, or D_c = 0 (only empty cells, or all beyond the decay):
+ *    no_demand = 1 and no 2SFCA change (deltas 0, or NaN as above);
+ *    s_c = 0 with D_c > 0: R_c = 0, deltas 0, no_demand 0;
+ *  - time_saved_min is in person-minutes (deciseconds / 600); it needs
+ *    0 < penalty_ds < AM_TIME_INF.
+ * Validation (AM_ERR_INVALID, nothing meaningful written): NULL in, prm or
+ * out; negative sizes; row[0] != 0 or decreasing; cells out of range or
+ * not strictly ascending within a row; a time >= AM_TIME_INF; a weight,
+ * a base_access value, a supply or a decay weight negative or not finite;
+ * base_access without dw; dw_limit_ds >= AM_TIME_INF; newly_within asked
+ * for with cutoffs missing or descending; time_saved_min asked for with
+ * penalty_ds = 0 or >= AM_TIME_INF. in->cost is not used.
+ * Allocation: the baseline sorted once (about 51 bytes per populated
+ * cell plus 4 per cell) and one workspace per thread of about 104 bytes
+ * per cell of the longest row; freed before return. Reentrant.
  */
 #ifndef AM_SWEEP_H
 #define AM_SWEEP_H
@@ -48,7 +76,7 @@ typedef struct am_sweep_params {
     const double *dw;          /* [dw_limit_ds + 1] decay table */
     uint32_t dw_limit_ds;
     const double *supply; /* [n_cand] s_c, finite >= 0; NULL: 1 each */
-    int n_threads;
+    int n_threads;        /* <= 0: OpenMP's default */
 } am_sweep_params;
 
 typedef struct am_sweep_row {

@@ -399,6 +399,40 @@ static void test_unknown_crs(void **state)
 }
 
 /* Issue 5: the extent's longitudes are an arc that may cross 180. */
+/* am_crs_equivalent (accessim compare): the same CRS written two ways is
+ * one; another datum or a projection is not; an unknown one is an error. */
+static void test_crs_equivalent(void **state)
+{
+    (void)state;
+    am_error err;
+    int same = -1;
+    const char *wkt1 =
+        "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\","
+        "6378137,298.257223563]],PRIMEM[\"Greenwich\",0],UNIT[\"degree\","
+        "0.0174532925199433],AXIS[\"Longitude\",EAST],AXIS[\"Latitude\","
+        "NORTH]]";
+    assert_int_equal(
+        am_crs_equivalent("EPSG:4326", wkt1, "A", "B", &same, &err), AM_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(
+        am_crs_equivalent("EPSG:4326", "EPSG:4326", "A", "B", &same, &err),
+        AM_OK);
+    assert_int_equal(same, 1);
+    assert_int_equal(
+        am_crs_equivalent("EPSG:4326", "EPSG:32738", "A", "B", &same, &err),
+        AM_OK);
+    assert_int_equal(same, 0);
+    assert_int_equal(am_crs_equivalent("EPSG:4326",
+                                       "+proj=longlat +ellps=intl +no_defs",
+                                       "A", "B", &same, &err),
+                     AM_OK);
+    assert_int_equal(same, 0);
+    assert_int_equal(am_crs_equivalent("EPSG:4326", "+proj=foobar", "A", "B.h5",
+                                       &same, &err),
+                     AM_ERR_CRS);
+    assert_non_null(strstr(err.msg, "B.h5"));
+}
+
 static void test_lonlat_extent(void **state)
 {
     (void)state;
@@ -492,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_metric_frame_string),
         cmocka_unit_test(test_metric_frame_geometry),
         cmocka_unit_test(test_unknown_crs),
+        cmocka_unit_test(test_crs_equivalent),
         cmocka_unit_test(test_lonlat_extent),
         cmocka_unit_test(test_frame_scale_error),
         cmocka_unit_test(test_frame_scale_vs_proj_factors),
