@@ -344,6 +344,23 @@ void am_err_file_default(am_error *e, const char *path);
 am_status am_sites_load_logged(am_model *m, int k, am_phases *log,
                                am_sites **out, am_error *err);
 
+/*
+ * Sites from a facility set already read (fac, owned from the call, freed
+ * on failure too), snapped as every site set is (am_model_snap_points as
+ * destinations, the fragment check of snap.components): the one path of
+ * facility sets, sites given as arrays and site-selection candidates
+ * (issue 10). path (may be NULL) names the source in messages. *out owned
+ * by the caller.
+ */
+am_status am_sites_from_set(const am_model *m, const char *name,
+                            const char *path, am_facility_set *fac,
+                            am_sites **out, am_error *err);
+/* A facility set of n points (ids "0", "1", ...; capacity NULL: 1 each),
+ * owned by the caller. AM_ERR_NOMEM. */
+am_status am_points_set(int32_t n, const double *lon, const double *lat,
+                        const double *capacity, am_facility_set **out,
+                        am_error *err);
+
 /* Results with the run's phase log ("catchments", "measures"). */
 am_status am_results_compute_logged(const am_model *m, const am_sites *f,
                                     int threads, am_phases *log,
@@ -424,6 +441,8 @@ typedef struct am_write_request {
        none) */
     const struct am_tiers_out *tiers;
     const char *referrals_csv_path;
+    /* issue 10, site selection (engine/selection.h; NULL: none) */
+    const struct am_selection *selection;
 } am_write_request;
 
 am_status am_write_output(const am_write_request *w, am_phases *log,

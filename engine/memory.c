@@ -306,3 +306,15 @@ uint64_t am_memory_estimate_matrix(int64_t zones_demand, int64_t zones_supply,
     t = sat_add(t, sat_mul(nonneg(zones_supply), MATRIX_SUPPLY_ZONE_BYTES));
     return sat_add(t, sat_mul(nonneg(pairs), AM_MEMORY_MATRIX_PAIR_BYTES));
 }
+
+uint64_t am_memory_selection(int64_t n_cand, double entries_per_cand,
+                             double pairs_per_cand, int time16, int64_t n_cells)
+{
+    const double e = entries_per_cand > 0 ? entries_per_cand : 0.0;
+    const double p = pairs_per_cand > 0 ? pairs_per_cand : 0.0;
+    const double per = e * ((time16 ? 6.0 : 8.0) + 4.0) +
+                       p * (double)AM_MEMORY_SELECTION_PAIR_BYTES;
+    const double b = (n_cand > 0 ? (double)n_cand : 0.0) * per +
+                     (n_cells > 0 ? (double)n_cells : 0.0) * 4.0;
+    return b >= 1.8e19 ? UINT64_MAX : (uint64_t)b;
+}

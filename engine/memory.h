@@ -92,4 +92,19 @@ uint64_t am_memory_estimate_matrix(int64_t zones_demand, int64_t zones_supply,
 #define AM_SURFACE_STRIP_CELLS ((int64_t)1 << 20)
 int32_t am_surface_strip_rows(int64_t nx, int32_t max_rows, int64_t max_cells);
 
+/*
+ * Issue 10, site selection (engine/selection.c): the bytes the candidates'
+ * catchments and the selection instance hold at their peak, for n_cand
+ * candidates whose catchments hold entries_per_cand node entries and
+ * pairs_per_cand (cell, time) pairs each (measured on a sample): a
+ * catchment entry is 6 bytes (time16) or 8, plus its column's 4; a pair 8
+ * in the rows' sort keys and 8 in the instance (cell and time); and 4
+ * bytes per populated cell (the baseline's times). Saturates at
+ * UINT64_MAX; negative or NaN inputs count as 0.
+ */
+#define AM_MEMORY_SELECTION_PAIR_BYTES 16u
+uint64_t am_memory_selection(int64_t n_cand, double entries_per_cand,
+                             double pairs_per_cand, int time16,
+                             int64_t n_cells);
+
 #endif /* AM_MEMORY_H */

@@ -12,6 +12,7 @@
 #include "common/strutil.h"
 #include "engine/diagnostics.h"
 #include "engine/internal.h"
+#include "engine/selection.h"
 #include "engine/referral.h"
 #include "engine/sysinfo.h"
 #include "inputs/fingerprint.h"
@@ -42,6 +43,7 @@ typedef struct am_run_ctx {
        referrals.csv resolved ("": none) */
     am_tiers_out tiers;
     char ref_csv_path[AM_PATH_MAX];
+    am_selection *sel; /* issue 10, site selection; NULL: none */
 } am_run_ctx;
 
 /*
@@ -305,6 +307,22 @@ void am_run_summary_destroy(am_run_summary *r)
     for (int k = 0; r->combined != NULL && k < r->n_combined; k++)
         am_free(r->combined[k].name);
     am_free(r->combined);
+    if (r->selection != NULL) { /* issue 10 */
+        am_selection_summary *q = r->selection;
+        for (int32_t k = 0; q->id != NULL && k < q->n_chosen; k++)
+            am_free(q->id[k]);
+        am_free(q->id);
+        am_free(q->lon);
+        am_free(q->lat);
+        am_free(q->gain);
+        am_free(q->objective_after);
+        am_free(q->access_mean);
+        am_free(q->gini);
+        am_free(q->name);
+        am_free(q->model);
+        am_free(q->facilities);
+        am_free(q);
+    }
     for (size_t i = 0; i < r->n_warnings; i++)
         am_free(r->warnings[i]);
     am_free(r->warnings);
@@ -550,7 +568,10 @@ static am_status summary_fill(am_run_ctx *c)
         memcpy(r->phases + m->phases.n, c->log.v,
                (size_t)c->log.n * sizeof *r->phases);
     r->n_phases = n;
-    return summary_tiers(c); /* issue 9, facility tiers */
+    am_status rc = summary_tiers(c);   /* issue 9, facility tiers */
+    if (rc == AM_OK && c->sel != NULL) /* issue 10 */
+        rc = am_selection_summarize(c->sel, &r->selection, c->err);
+    return rc;
 }
 
 /* ---- run ------------------------------------------------------------- */
@@ -569,6 +590,7 @@ static void run_ctx_free(am_run_ctx *c)
     am_phases_free(&c->log);
     am_file_guard_free(&c->guard);
     am_tiers_out_free(&c->tiers); /* issue 9, facility tiers */
+    am_selection_destroy(c->sel); /* issue 10 */
 }
 
 /* The output path: the option's as given, else the scenario's resolved. */
@@ -652,6 +674,9 @@ static am_status run_steps(am_run_ctx *c)
                                        &c->log, &c->results[k], c->err);
     if (rc == AM_OK) /* issue 9, facility tiers */
         rc = tiers_step(c);
+    if (rc == AM_OK && s->selection != NULL) /* issue 10, site selection */
+        rc = am_selection_run(c->m, c->sites, c->results, &c->log, &c->sel,
+                              c->err);
     if (rc != AM_OK)
         return rc;
     am_write_request w = {c->m,
@@ -664,7 +689,8 @@ static am_status run_steps(am_run_ctx *c)
                           &c->guard,
                           c->csv_path[0] != '\0' ? c->csv_path : NULL,
                           &c->tiers,
-                          c->ref_csv_path[0] != '\0' ? c->ref_csv_path : NULL};
+                          c->ref_csv_path[0] != '\0' ? c->ref_csv_path : NULL,
+                          c->sel};
     return am_write_output(&w, &c->log, c->err);
 }
 

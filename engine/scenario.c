@@ -167,10 +167,90 @@ am_status am_scenario_profile(const am_scenario *s, am_profile *out,
     return AM_OK;
 }
 
+/* issue 10, site selection */
+static void selection_free(am_selection_spec *sel)
+{
+    if (sel == NULL)
+        return;
+    char *str[] = {sel->name,  sel->facilities,     sel->path,
+                   sel->layer, sel->where,          sel->id_field,
+                   sel->crs,   sel->capacity_field, sel->cost_field};
+    for (size_t i = 0; i < sizeof str / sizeof *str; i++)
+        am_free(str[i]);
+    am_free(sel);
+}
+
+/*
+ * issue 10: the selection's cross-field rules, shared with scenarios built
+ * in code (the reader checks the rest with the lines): its name, the
+ * existing set it adds to (default: the first), one candidate source, the
+ * model with its cutoff and budget.
+ */
+static am_status check_selection(am_scenario *s, am_error *err)
+{
+    am_selection_spec *sel = s->selection;
+    const char *file = s->source_path;
+    am_status rc = AM_OK;
+    if (sel == NULL)
+        return AM_OK;
+    const char *why = sel->name != NULL ? am_scenario_name_problem(sel->name, 0)
+                                        : "a selection needs a name";
+    if (why != NULL)
+        rc = am_error_set(err, AM_ERR_SCENARIO, file, "'selection.name': %s",
+                          why);
+    else if (sel->source < AM_CANDIDATES_LAYER ||
+             sel->source > AM_CANDIDATES_CELLS ||
+             (sel->source == AM_CANDIDATES_LAYER && sel->path == NULL))
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "'selection.candidates': no source of candidates "
+                          "(layer with a path, grid or populated_cells)");
+    else if (sel->model < AM_SELECTION_MCLP ||
+             sel->model > AM_SELECTION_SETCOVER)
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "'selection.model': unknown model %d",
+                          (int)sel->model);
+    else if (sel->model != AM_SELECTION_PMEDIAN && !(sel->cutoff_min > 0))
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "'selection.cutoff_min': missing (the model covers "
+                          "within it)");
+    else if (sel->model != AM_SELECTION_SETCOVER &&
+             (sel->p > 0) == (sel->budget > 0))
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "'selection' needs exactly one of p and budget");
+    else if (sel->budget > 0 && sel->cost_field == NULL)
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "'selection.budget' needs "
+                          "candidates.layer.cost_field");
+    else if (!(sel->target_share > 0 && sel->target_share <= 1))
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "'selection.target_share' must be > 0 and <= 1");
+    if (rc != AM_OK) {
+        if (sel->line > 0)
+            am_error_set_line(err, sel->line, 0);
+        return rc;
+    }
+    if (sel->facilities == NULL) {
+        if ((sel->facilities = am_strdup(s->facility_sets[0].name)) == NULL)
+            return am_error_set(err, AM_ERR_NOMEM, file, "out of memory");
+        return AM_OK;
+    }
+    for (int k = 0; k < s->n_facility_sets; k++)
+        if (strcmp(s->facility_sets[k].name, sel->facilities) == 0)
+            return AM_OK;
+    rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                      "'selection.facilities': no facility set named '%s' "
+                      "(the existing facilities the new sites add to)",
+                      sel->facilities);
+    if (sel->line > 0)
+        am_error_set_line(err, sel->line, 0);
+    return rc;
+}
+
 void am_scenario_destroy(am_scenario *s)
 {
     if (s == NULL)
         return;
+    selection_free(s->selection); /* issue 10 */
     am_free(s->name);
     am_free(s->source_path);
     am_free(s->base_dir);
@@ -992,6 +1072,12 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
         if ((rc = check_facility_set(s, i, err)) != AM_OK)
             return rc;
     if ((rc = unique_names(s, "facilities", "facility set", err)) != AM_OK)
+        return rc;
+    if (matrix && s->selection != NULL)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'selection' needs roads, a population raster "
+                            "and facilities: a matrix scenario has none");
+    if (!matrix && (rc = check_selection(s, err)) != AM_OK) /* issue 10 */
         return rc;
 
     if ((rc = check_cutoffs(s, err)) != AM_OK)

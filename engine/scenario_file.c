@@ -100,9 +100,10 @@ static const num_range range_shape_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                               " minutes (24 h)"};
 
 static const char *const top_keys[] = {
-    "name",       "threads",     "output",   "roads",    "population", "snap",
-    "facilities", "cutoffs_min", "measures", "zones",    "equity",     "matrix",
-    "demand",     "supply",      "surface",  "combined", "referrals",  NULL};
+    "name",     "threads",    "output",      "roads",    "population",
+    "snap",     "facilities", "cutoffs_min", "measures", "zones",
+    "equity",   "matrix",     "demand",      "supply",   "surface",
+    "combined", "referrals",  "selection",   NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
@@ -1649,13 +1650,15 @@ static am_status check_mode(const parse_ctx *c, const yaml_node_t *root)
 {
     static const char *const matrix_side[] = {"matrix", "demand", "supply"};
     static const char *const network_side[] = {
-        "roads", "population", "facilities", "snap", "zones", "equity"};
+        "roads", "population", "facilities", "snap",
+        "zones", "equity",     "selection"};
     const yaml_node_t *m = NULL, *k = NULL;
     const char *mk = NULL, *nk = NULL;
     for (int i = 0; i < 3 && m == NULL; i++)
         if ((m = lookup(c, root, matrix_side[i])) != NULL)
             mk = matrix_side[i];
-    for (int i = 0; i < 6 && k == NULL; i++)
+    for (size_t i = 0;
+         i < sizeof network_side / sizeof *network_side && k == NULL; i++)
         if ((k = lookup(c, root, network_side[i])) != NULL)
             nk = network_side[i];
     if (m != NULL && k != NULL) {
@@ -1663,7 +1666,7 @@ static am_status check_mode(const parse_ctx *c, const yaml_node_t *root)
         return perr(c, m_later ? m : k,
                     "'%s' and '%s' both given: a matrix scenario (matrix, "
                     "demand, supply) has no roads, population, facilities, "
-                    "snap, zones or equity; remove one side",
+                    "snap, zones, equity or selection; remove one side",
                     m_later ? mk : nk, m_later ? nk : mk);
     }
     if (m == NULL)
@@ -2166,6 +2169,247 @@ static am_status parse_referrals(const parse_ctx *c, const yaml_node_t *n)
     return rc;
 }
 
+/* ---- issue 10, site selection ------------------------------------------ */
+
+static const char *const selection_keys[] = {"name",        "facilities",
+                                             "candidates",  "model",
+                                             "cutoff_min",  "p",
+                                             "budget",      "target_share",
+                                             "penalty_min", "local_search",
+                                             "exact",       "sweep",
+                                             NULL};
+static const char *const candidates_keys[] = {"layer",
+                                              "grid",
+                                              "populated_cells",
+                                              "exclude_within_min",
+                                              "exclude_within_m",
+                                              "capacity",
+                                              NULL};
+static const char *const cand_layer_keys[] = {
+    "path",           "layer",      "where", "id_field",
+    "capacity_field", "cost_field", "crs",   NULL};
+static const char *const cand_grid_keys[] = {"spacing_m", "min_population",
+                                             NULL};
+static const char *const cand_cells_keys[] = {"min_population", NULL};
+static const num_range range_spacing = {AM_SELECTION_SPACING_MIN_M,
+                                        AM_SELECTION_SPACING_MAX_M, 0, " m"};
+static const num_range range_population = {0.0, 1e12, 0, " persons"};
+static const num_range range_exclude_m = {0.0, AM_SNAP_MAX_M_MAX, 1, " m"};
+static const num_range range_budget = {0.0, 1e300, 1, ""};
+static const num_range range_share = {0.0, 1.0, 1, ""};
+
+/* candidates.layer: a point layer read as a facility set is. */
+static am_status parse_cand_layer(const parse_ctx *c, const yaml_node_t *n,
+                                  am_selection_spec *sel)
+{
+    const char *where = "selection.candidates.layer";
+    am_status rc = check_mapping(c, n, where, cand_layer_keys);
+    struct {
+        const char *key;
+        char **dst;
+    } strings[] = {
+        {"path", &sel->path},
+        {"layer", &sel->layer},
+        {"where", &sel->where},
+        {"id_field", &sel->id_field},
+        {"capacity_field", &sel->capacity_field},
+        {"cost_field", &sel->cost_field},
+        {"crs", &sel->crs},
+    };
+    for (size_t i = 0; rc == AM_OK && i < sizeof strings / sizeof *strings; i++)
+        rc = get_string(c, n, where, strings[i].key, strings[i].dst);
+    if (rc == AM_OK && sel->crs != NULL)
+        rc = check_crs(c, n, where, sel->crs);
+    if (rc == AM_OK && sel->path == NULL)
+        rc = perr(c, n, "missing required key 'path' in '%s'", where);
+    return rc;
+}
+
+/* selection.candidates: exactly one source, exclusion and capacity. */
+static am_status parse_candidates(const parse_ctx *c, const yaml_node_t *n,
+                                  am_selection_spec *sel)
+{
+    const char *where = "selection.candidates";
+    am_status rc = check_mapping(c, n, where, candidates_keys);
+    if (rc != AM_OK)
+        return rc;
+    sel->line_candidates = (int)n->start_mark.line + 1;
+    const yaml_node_t *lay = lookup(c, n, "layer");
+    const yaml_node_t *grid = lookup(c, n, "grid");
+    const yaml_node_t *cells = lookup(c, n, "populated_cells");
+    const int given = (lay != NULL) + (grid != NULL) + (cells != NULL);
+    if (given != 1)
+        return perr(c, n,
+                    "'%s' needs exactly one source of candidates: layer, "
+                    "grid or populated_cells (%d given)",
+                    where, given);
+    if (lay != NULL) {
+        sel->source = AM_CANDIDATES_LAYER;
+        rc = parse_cand_layer(c, lay, sel);
+    } else if (grid != NULL) {
+        sel->source = AM_CANDIDATES_GRID;
+        const char *gw = "selection.candidates.grid";
+        rc = check_mapping(c, grid, gw, cand_grid_keys);
+        if (rc == AM_OK)
+            rc = get_double(c, grid, gw, "spacing_m", &range_spacing,
+                            &sel->spacing_m);
+        if (rc == AM_OK && sel->spacing_m == 0.0)
+            rc = perr(c, grid, "missing required key 'spacing_m' in '%s'", gw);
+        if (rc == AM_OK)
+            rc = get_double(c, grid, gw, "min_population", &range_population,
+                            &sel->min_population);
+    } else {
+        sel->source = AM_CANDIDATES_CELLS;
+        const char *cw = "selection.candidates.populated_cells";
+        rc = check_mapping(c, cells, cw, cand_cells_keys);
+        if (rc == AM_OK)
+            rc = get_double(c, cells, cw, "min_population", &range_population,
+                            &sel->min_population);
+    }
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "exclude_within_min", &range_minutes,
+                        &sel->exclude_within_min);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "exclude_within_m", &range_exclude_m,
+                        &sel->exclude_within_m);
+    if (rc == AM_OK && sel->exclude_within_min > 0 && sel->exclude_within_m > 0)
+        rc = perr(c, lookup(c, n, "exclude_within_m"),
+                  "'%s': exclude_within_min and exclude_within_m exclude "
+                  "each other (give one)",
+                  where);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "capacity", &range_capacity,
+                        &sel->capacity);
+    if (rc == AM_OK && lookup(c, n, "capacity") != NULL &&
+        sel->capacity_field != NULL)
+        rc = perr(c, lookup(c, n, "capacity"),
+                  "'%s': capacity and layer.capacity_field exclude each "
+                  "other (give one)",
+                  where);
+    return rc;
+}
+
+static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
+{
+    const char *where = "selection";
+    char buf[96];
+    am_status rc = check_mapping(c, n, where, selection_keys);
+    if (rc != AM_OK)
+        return rc;
+    am_selection_spec *sel = am_calloc(1, sizeof *sel);
+    if (sel == NULL)
+        return nomem(c);
+    c->s->selection = sel; /* owned by the scenario from here */
+    sel->line = (int)n->start_mark.line + 1;
+    sel->capacity = 1.0;
+    sel->target_share = AM_SELECTION_TARGET_SHARE_DEFAULT;
+    sel->local_search = 1;
+    sel->sweep = 1;
+    rc = get_string(c, n, where, "name", &sel->name);
+    if (rc == AM_OK && sel->name == NULL)
+        rc = perr(c, n, "missing required key 'name' in '%s'", where);
+    if (rc == AM_OK)
+        rc = check_name(c, n, where, sel->name, 0);
+    if (rc == AM_OK)
+        rc = get_string(c, n, where, "facilities", &sel->facilities);
+    const yaml_node_t *cand = rc == AM_OK ? lookup(c, n, "candidates") : NULL;
+    if (rc == AM_OK && cand == NULL)
+        rc = perr(c, n,
+                  "missing required key 'candidates' in '%s' (layer, grid "
+                  "or populated_cells)",
+                  where);
+    if (rc == AM_OK)
+        rc = parse_candidates(c, cand, sel);
+    const yaml_node_t *mv = rc == AM_OK ? lookup(c, n, "model") : NULL;
+    if (rc == AM_OK && mv == NULL)
+        rc = perr(c, n,
+                  "missing required key 'model' in '%s' (mclp, pmedian or "
+                  "setcover)",
+                  where);
+    if (rc != AM_OK)
+        return rc;
+    const char *model = is_plain(mv) ? scalar(mv) : "";
+    if (strcmp(model, "mclp") == 0)
+        sel->model = AM_SELECTION_MCLP;
+    else if (strcmp(model, "pmedian") == 0)
+        sel->model = AM_SELECTION_PMEDIAN;
+    else if (strcmp(model, "setcover") == 0)
+        sel->model = AM_SELECTION_SETCOVER;
+    else
+        return perr(c, mv,
+                    "'selection.model': unknown model %s (expected mclp, "
+                    "pmedian or setcover)",
+                    describe(mv, buf, sizeof buf));
+    rc =
+        get_double(c, n, where, "cutoff_min", &range_minutes, &sel->cutoff_min);
+    if (rc == AM_OK)
+        rc = get_int(c, n, where, "p", 1, AM_SELECTION_P_MAX, &sel->p);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "budget", &range_budget, &sel->budget);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "target_share", &range_share,
+                        &sel->target_share);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "penalty_min", &range_minutes,
+                        &sel->penalty_min);
+    if (rc == AM_OK)
+        rc = get_bool(c, n, where, "local_search", &sel->local_search);
+    if (rc == AM_OK)
+        rc = get_bool(c, n, where, "sweep", &sel->sweep);
+    const yaml_node_t *ex = rc == AM_OK ? lookup(c, n, "exact") : NULL;
+    if (ex != NULL) {
+        const char *e = is_plain(ex) ? scalar(ex) : "";
+        if (strcmp(e, "auto") == 0)
+            sel->exact = AM_EXACT_AUTO;
+        else if (strcmp(e, "off") == 0 || strcmp(e, "false") == 0)
+            sel->exact = AM_EXACT_OFF;
+        else if (strcmp(e, "on") == 0 || strcmp(e, "true") == 0)
+            sel->exact = AM_EXACT_ON;
+        else
+            rc =
+                perr(c, ex, "'selection.exact' must be auto, on or off, not %s",
+                     describe(ex, buf, sizeof buf));
+    }
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_t *pv = lookup(c, n, "p"), *bv = lookup(c, n, "budget");
+    sel->line_p = pv != NULL ? (int)pv->start_mark.line + 1 : 0;
+    sel->line_budget = bv != NULL ? (int)bv->start_mark.line + 1 : 0;
+    if (sel->model != AM_SELECTION_PMEDIAN && sel->cutoff_min == 0.0)
+        return perr(c, n,
+                    "missing required key 'cutoff_min' in '%s' (the model "
+                    "%s covers within it)",
+                    where, model);
+    if (sel->model == AM_SELECTION_SETCOVER) {
+        if (pv != NULL || bv != NULL)
+            return perr(c, pv != NULL ? pv : bv,
+                        "'selection': setcover chooses the fewest sites "
+                        "reaching target_share; it takes no %s",
+                        pv != NULL ? "p" : "budget");
+    } else {
+        if ((pv != NULL) == (bv != NULL))
+            return perr(c, pv != NULL ? pv : n,
+                        "'%s' needs exactly one of p (sites to add) and "
+                        "budget (with candidates.layer.cost_field)",
+                        where);
+        if (lookup(c, n, "target_share") != NULL)
+            return perr(c, lookup(c, n, "target_share"),
+                        "'selection.target_share' is setcover's; the model "
+                        "%s does not take it",
+                        model);
+    }
+    if (bv != NULL && sel->cost_field == NULL)
+        return perr(c, bv,
+                    "'selection.budget' needs costs: "
+                    "candidates.layer.cost_field");
+    if (sel->model != AM_SELECTION_PMEDIAN && lookup(c, n, "penalty_min"))
+        return perr(c, lookup(c, n, "penalty_min"),
+                    "'selection.penalty_min' is pmedian's; the model %s "
+                    "does not take it",
+                    model);
+    return AM_OK;
+}
+
 static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
 {
     am_scenario *s = c->s;
@@ -2205,6 +2449,9 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
     v = rc == AM_OK ? lookup(c, root, "referrals") : NULL;
     if (v != NULL)
         rc = parse_referrals(c, v);
+    v = rc == AM_OK ? lookup(c, root, "selection") : NULL;
+    if (v != NULL) /* issue 10, site selection */
+        rc = parse_selection(c, v);
     return rc;
 }
 

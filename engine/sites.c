@@ -261,9 +261,9 @@ am_status am_sites_from_scenario(am_model *m, int k, am_sites **out,
 }
 
 /* A facility set from caller arrays: ids are the row numbers. */
-static am_status points_set(int32_t n, const double *lon, const double *lat,
-                            const double *capacity, am_facility_set **out,
-                            am_error *err)
+am_status am_points_set(int32_t n, const double *lon, const double *lat,
+                        const double *capacity, am_facility_set **out,
+                        am_error *err)
 {
     am_facility_set *fs = am_calloc(1, sizeof *fs);
     if (fs == NULL)
@@ -333,15 +333,28 @@ am_status am_sites_from_points(const am_model *m, const char *name, int32_t n,
             return rc;
         }
     }
+    am_facility_set *fac = NULL;
+    am_status rc = am_points_set(n, lon, lat, capacity, &fac, err);
+    return rc == AM_OK ? am_sites_from_set(m, name, NULL, fac, out, err) : rc;
+}
+
+am_status am_sites_from_set(const am_model *m, const char *name,
+                            const char *path, am_facility_set *fac,
+                            am_sites **out, am_error *err)
+{
+    *out = NULL;
     am_sites *f = am_calloc(1, sizeof *f);
-    if (f == NULL)
+    if (f == NULL) {
+        am_facility_set_destroy(fac);
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    }
     f->m = m;
+    f->fac = fac; /* owned from here */
     am_status rc = AM_OK;
     if ((f->name = am_strdup(name)) == NULL)
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
-    if (rc == AM_OK)
-        rc = points_set(n, lon, lat, capacity, &f->fac, err);
+    if (rc == AM_OK && path != NULL)
+        snprintf(f->path, sizeof f->path, "%s", path);
     if (rc == AM_OK)
         rc = snap_sites(f, err);
     if (rc != AM_OK) {

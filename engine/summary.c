@@ -279,6 +279,75 @@ static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
     snap_line("facilities", "facilities", &s->snap_facilities, f);
 }
 
+/* issue 10: the chosen sites with their gains, baseline vs final. */
+static void selection_lines(const am_run_summary *r,
+                            const am_selection_summary *q, FILE *f)
+{
+    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], d[AM_COUNT_BUF], e[AM_COUNT_BUF];
+    const int pmed = q->penalty_min > 0;
+    fprintf(f,
+            "  selection    '%s': %s adding %d site%s to '%s'; %s "
+            "candidates (%s near a facility, %s off the network), %s "
+            "(cell, site) pairs within %g min (planned %.1f MiB)\n",
+            q->name, q->model, (int)q->n_chosen, q->n_chosen == 1 ? "" : "s",
+            q->facilities, thousands((double)q->candidates, a),
+            thousands((double)q->excluded_near, b),
+            thousands((double)q->off_network, d),
+            thousands((double)q->pairs, e), q->depth_min,
+            (double)q->plan_bytes / 1048576.0);
+    for (int32_t k = 0; k < q->n_chosen; k++) {
+        if (pmed)
+            fprintf(f,
+                    "    %2d. %-20s lon %10.5f lat %10.5f  saves %s "
+                    "person-min, total %s person-min\n",
+                    (int)k + 1, q->id[k], q->lon[k], q->lat[k],
+                    thousands(q->gain[k], a),
+                    thousands(q->objective_after[k], b));
+        else
+            fprintf(f,
+                    "    %2d. %-20s lon %10.5f lat %10.5f  +%s people, "
+                    "%s within %g min\n",
+                    (int)k + 1, q->id[k], q->lon[k], q->lat[k],
+                    thousands(q->gain[k], a),
+                    thousands(q->objective_after[k], b), q->cutoff_min);
+    }
+    if (pmed)
+        fprintf(f,
+                "    weighted time (beyond %g min: %g): %s -> %s "
+                "person-min\n",
+                q->penalty_min, q->penalty_min, thousands(q->base_objective, a),
+                thousands(q->objective, b));
+    else
+        fprintf(f, "    within %g min: %s (%.2f %%) -> %s people (%.2f %%)\n",
+                q->cutoff_min, thousands(q->base_objective, a),
+                pct(q->base_objective, r->pop_total),
+                thousands(q->objective, b), pct(q->objective, r->pop_total));
+    const am_set_summary *bs =
+        q->base_set < r->n_sets ? &r->sets[q->base_set] : NULL;
+    for (int k = 0; bs != NULL && k < q->n_measures && k < r->n_measures; k++) {
+        if (isnan(q->access_mean[k]) ||
+            (bs->measure_on != NULL && !bs->measure_on[k]))
+            continue;
+        fprintf(f, "    %s mean: %.6g -> %.6g", r->measure_names[k],
+                bs->access_mean[k], q->access_mean[k]);
+        if (bs->equity_gini != NULL && !isnan(q->gini[k]))
+            fprintf(f, "; Gini %.4f -> %.4f", bs->equity_gini[k], q->gini[k]);
+        fputc('\n', f);
+    }
+    if (q->exact_run) {
+        const double hg = pmed ? q->base_objective - q->objective
+                               : q->objective - q->base_objective;
+        const double eg = pmed ? q->base_objective - q->exact_objective
+                               : q->exact_objective - q->base_objective;
+        fprintf(f,
+                "    exact (GLPK%s): objective %s; the heuristic's gain is "
+                "%.2f %% of the exact gain\n",
+                q->exact_proven ? ", proven optimal" : ", time limit",
+                thousands(q->exact_objective, a),
+                eg > 0 ? 100.0 * hg / eg : 100.0);
+    }
+}
+
 void am_run_summary_write(const am_run_summary *r, FILE *f)
 {
     char a[AM_COUNT_BUF], b[AM_COUNT_BUF], d[AM_COUNT_BUF], e[AM_COUNT_BUF];
@@ -470,6 +539,8 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 "condition\n",
                 r->combined[k].name, thousands(r->combined[k].pop_all, a),
                 pct(r->combined[k].pop_all, r->pop_total));
+    if (r->selection != NULL) /* issue 10, site selection */
+        selection_lines(r, r->selection, f);
     fprintf(f, "  phases      ");
     for (int p = 0; p < r->n_phases; p++)
         fprintf(f, " %s %.2fs%s", r->phases[p].name, r->phases[p].wall_s,

@@ -12,6 +12,7 @@
 #include "common/alloc.h"
 #include "engine/diagnostics.h"
 #include "engine/internal.h"
+#include "engine/selection.h"
 #include "engine/referral.h"
 #include "engine/scenario.h"
 #include "engine/sysinfo.h"
@@ -1018,9 +1019,30 @@ static am_status tiers_combined(const am_write_request *w, tiers_desc *t,
     return AM_OK;
 }
 
-am_status am_write_output(const am_write_request *w, am_phases *log,
+am_status am_write_output(const am_write_request *w_in, am_phases *log,
                           am_error *err)
 {
+    /* issue 10: a selection's scenario is one more set, written under
+       /scenarios/<name>/results/<set> with the same layout; not in the
+       CSVs (their rows name sets by name only) */
+    am_write_request wx = *w_in;
+    am_sites *xs[AM_MAX_FACILITY_SETS + 1];
+    am_results *xr[AM_MAX_FACILITY_SETS + 1];
+    const am_selection *xsel = w_in->selection;
+    const int scen = xsel != NULL && xsel->scen_res != NULL &&
+                     w_in->n_sets <= AM_MAX_FACILITY_SETS;
+    if (scen) {
+        for (int k = 0; k < w_in->n_sets; k++) {
+            xs[k] = w_in->sites[k];
+            xr[k] = w_in->results[k];
+        }
+        xs[w_in->n_sets] = xsel->scen_sites;
+        xr[w_in->n_sets] = xsel->scen_res;
+        wx.sites = xs;
+        wx.results = xr;
+        wx.n_sets = w_in->n_sets + 1;
+    }
+    const am_write_request *w = &wx;
     const int n_sets = w->n_sets, n_measures = w->m->s->n_measures;
     char now[32];
     am_rf_file d;
@@ -1077,7 +1099,9 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         rc = surfaces_begin(w, sf, sets, err);
     if (rc != AM_OK)
         goto done;
-    d.n_sets = n_sets;
+    if (scen) /* issue 10 */
+        sets[n_sets - 1].group = xsel->scen_group;
+    d.n_sets = scen ? n_sets - 1 : n_sets; /* the CSVs: the run's sets */
     d.sets = sets;
     d.protect = w->protect;
     d.threads = w->m->threads;
@@ -1091,6 +1115,14 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     d.referrals = td.ref;
     d.n_combined = td.n_combined;
     d.combined = td.cmb;
+    am_selection_desc sd; /* issue 10, site selection */
+    memset(&sd, 0, sizeof sd);
+    if (rc == AM_OK && w->selection != NULL) {
+        const am_selection *x = w->selection;
+        rc = am_selection_describe(x, w->m, w->results[x->base_set], &sd, err);
+        d.n_selections = rc == AM_OK;
+        d.selections = &sd.sel;
+    }
     am_atomic_file ref_csv;
     int ref_staged = 0;
     if (rc == AM_OK && w->referrals_csv_path != NULL) {
@@ -1104,7 +1136,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     int csv_staged = 0;
     const char **eq_cols = NULL; /* the CSV's column order */
     if (rc == AM_OK && w->csv_path != NULL) {
-        rc = eq_order(eq, n_sets, &eq_cols, &d.n_equity_order, err);
+        rc = eq_order(eq, d.n_sets, &eq_cols, &d.n_equity_order, err);
         d.equity_order = eq_cols;
     }
     if (rc == AM_OK && w->csv_path != NULL) {
@@ -1114,6 +1146,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
     am_free(eq_cols);
     d.equity_order = NULL;
     d.n_equity_order = 0;
+    d.n_sets = n_sets; /* issue 10: the scenario's set too */
     if (rc == AM_OK)
         rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
     if (csv_staged && rc == AM_OK) {
@@ -1129,6 +1162,7 @@ am_status am_write_output(const am_write_request *w, am_phases *log,
         am_atomic_close(&ref_csv);
     }
     tiers_free(&td);
+    am_selection_desc_free(&sd);
     if (rc == AM_OK && w->m->s->surface) {
         /* issue 9: the surfaces are computed while they are written; their
            time is its own phase, "surface", after "write" */

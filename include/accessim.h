@@ -364,6 +364,59 @@ typedef struct am_zone_source {
    a scenario may name): the whole surface, as far as the roads go */
 #define AM_SURFACE_MAX_MIN_DEFAULT 1440.0
 
+/* issue 10, site selection (docs/scenario.md, "Site selection"): where
+ * candidates come from, the location model and its budget. */
+typedef enum am_candidate_source {
+    AM_CANDIDATES_LAYER = 1, /* a point layer */
+    AM_CANDIDATES_GRID,      /* a regular grid over the populated area */
+    AM_CANDIDATES_CELLS      /* the populated cells above a threshold */
+} am_candidate_source;
+
+typedef enum am_selection_model {
+    AM_SELECTION_MCLP = 1, /* maximal covering */
+    AM_SELECTION_PMEDIAN,  /* p-median */
+    AM_SELECTION_SETCOVER  /* (partial) set covering */
+} am_selection_model;
+
+typedef enum am_selection_exact {
+    AM_EXACT_AUTO = 0, /* GLPK when the instance is small */
+    AM_EXACT_OFF,
+    AM_EXACT_ON
+} am_selection_exact;
+
+/* Where am_selection_spec's defaults come from (docs/scenario.md). */
+#define AM_SELECTION_TARGET_SHARE_DEFAULT 0.95
+#define AM_SELECTION_P_MAX 100000
+#define AM_SELECTION_SPACING_MIN_M 100.0
+#define AM_SELECTION_SPACING_MAX_M 100000.0
+
+typedef struct am_selection_spec {
+    char *name;       /* the output group /selection/<name> (name rule) */
+    char *facilities; /* the existing set (fixed); NULL: the first set */
+    am_candidate_source source;
+    /* AM_CANDIDATES_LAYER: the layer, as a facility set's keys */
+    char *path, *layer, *where, *id_field, *capacity_field, *cost_field;
+    char *crs;
+    double spacing_m;      /* AM_CANDIDATES_GRID: the grid's spacing */
+    double min_population; /* GRID, CELLS: persons (GRID: in the square) */
+    /* drop candidates within this time (minutes) or distance (metres) of
+       an existing facility; 0: not given */
+    double exclude_within_min, exclude_within_m;
+    double capacity; /* fixed capacity (default 1) unless capacity_field */
+    am_selection_model model;
+    double cutoff_min;   /* MCLP, set covering: T; 0: not given */
+    int p;               /* sites to add; 0: not given (budget) */
+    double budget;       /* total cost with cost_field; 0: not given */
+    double target_share; /* set covering, (0, 1]; default 0.95 */
+    double penalty_min;  /* p-median; 0: 2 x the largest scenario cutoff */
+    int local_search;    /* default 1 */
+    am_selection_exact exact;
+    int sweep; /* 1 (default): the per-candidate sweep table */
+    /* the scenario file's lines (0 when built in code), for the errors
+       found at run time: the section, its candidates, p and budget */
+    int line, line_candidates, line_p, line_budget;
+} am_selection_spec;
+
 typedef struct am_scenario {
     char *name;        /* default: the scenario file's stem */
     char *source_path; /* the scenario file, NULL if built in code */
@@ -494,6 +547,9 @@ typedef struct am_scenario {
     am_combined_spec *combined;
     int n_combined;
     char *referrals_csv;
+    /* issue 10, site selection: NULL when the scenario asks for none
+       (owned) */
+    am_selection_spec *selection;
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */
@@ -732,6 +788,36 @@ typedef struct am_speed_zone_summary {
 } am_speed_zone_summary;
 #define AM_SUMMARY_COMPONENTS 5 /* component sizes listed in a summary */
 
+/* issue 10, site selection: the choice, for the summary. Objectives are
+ * persons (mclp, setcover: within cutoff_min) or person-minutes
+ * (pmedian). */
+typedef struct am_selection_summary {
+    char *name, *model, *facilities;
+    int32_t candidates;    /* read or generated */
+    int32_t excluded_near; /* within exclude_within_* of a facility */
+    int32_t off_network;   /* beyond the snap distance */
+    double cutoff_min;     /* mclp, setcover; 0 for pmedian */
+    double penalty_min;    /* pmedian; 0 for the others */
+    double depth_min;      /* the candidates' catchments' depth */
+    int64_t pairs;         /* (cell, candidate) pairs within it */
+    uint64_t plan_bytes;   /* the memory plan of the catchments */
+    double base_objective, objective, bound;
+    int exact_run, exact_proven; /* GLPK solved it, proven optimal */
+    double exact_objective;      /* NaN when not run */
+    int32_t n_chosen;
+    char **id;                      /* [n_chosen] in pick order */
+    double *lon, *lat;              /* [n_chosen] */
+    double *gain, *objective_after; /* [n_chosen] */
+    int sweep;                      /* the sweep table was written */
+    /* the scenario with the choice made (/scenarios/<name>/results):
+       which run set it extends, and per measure of the run [n_measures]
+       its population-weighted mean and (with equity) Gini (NaN: not
+       computed), to set beside the set's own */
+    int base_set;
+    int n_measures;
+    double *access_mean, *gini;
+} am_selection_summary;
+
 typedef struct am_run_summary {
     char *scenario_name;
     char *output_path;
@@ -812,6 +898,8 @@ typedef struct am_run_summary {
     am_referral_summary *referrals; /* [n_referrals] */
     int n_combined;
     am_combined_summary *combined; /* [n_combined] */
+    /* issue 10, site selection: NULL when the scenario has none */
+    am_selection_summary *selection;
 } am_run_summary;
 
 /*

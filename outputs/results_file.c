@@ -995,7 +995,9 @@ static am_status write_set_surface(rf_ctx *c, am_h5 *h, const am_rf_set *set,
 static am_status write_set(rf_ctx *c, am_h5 *h, const am_rf_set *set)
 {
     char g[GROUP_MAX];
-    am_status rc = put_name(c, g, sizeof g, "/results/%s", set->name);
+    am_status rc = set->group != NULL
+                       ? put_name(c, g, sizeof g, "%s", set->group)
+                       : put_name(c, g, sizeof g, "/results/%s", set->name);
     AM_TRY(write_set_group(c, h, set, g));
     AM_TRY(write_set_nearest(c, h, set, g));
     AM_TRY(write_set_surface(c, h, set, g)); /* issue 9 */
@@ -1065,6 +1067,46 @@ static am_status write_combined(rf_ctx *c, am_h5 *h)
     return rc;
 }
 
+/* ---- issue 10, site selection: /selection -------------------------------- */
+
+static am_status write_selections(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_file *d = c->d;
+    char g[GROUP_MAX], path[OBJECT_MAX];
+    if (d->n_selections <= 0)
+        return AM_OK;
+    if (!HAVE(d->selections, d->n_selections))
+        return bad(c, "no selections");
+    am_status rc = am_h5_make_group(h, "/selection", c->err);
+    for (int32_t k = 0; rc == AM_OK && k < d->n_selections; k++) {
+        const am_rf_selection *sl = &d->selections[k];
+        if (!name_ok(sl->name) || sl->n_attrs < 0 ||
+            !HAVE(sl->attrs, sl->n_attrs) || sl->n_tables < 0 ||
+            !HAVE(sl->tables, sl->n_tables))
+            return bad(c, "a selection without a name, attributes or tables");
+        AM_TRY(put_name(c, g, sizeof g, "/selection/%s", sl->name));
+        AM_TRY(am_h5_make_group(h, g, c->err));
+        for (int32_t a = 0; rc == AM_OK && a < sl->n_attrs; a++) {
+            const am_rf_attr *at = &sl->attrs[a];
+            if (at->type == AM_RF_COL_INT64)
+                rc = am_h5_attr_int64(h, g, at->name, at->i, c->err);
+            else if (at->type == AM_RF_COL_DOUBLE)
+                rc = am_h5_attr_double(h, g, at->name, at->num, c->err);
+            else
+                rc = am_h5_attr_string(h, g, at->name, or_empty(at->text),
+                                       c->err);
+        }
+        for (int32_t t = 0; rc == AM_OK && t < sl->n_tables; t++) {
+            if (!name_ok(sl->tables[t].name))
+                return bad(c, "a selection table without a name");
+            AM_TRY(
+                put_name(c, path, sizeof path, "%s/%s", g, sl->tables[t].name));
+            AM_TRY(write_plain_table(c, h, path, &sl->tables[t]));
+        }
+    }
+    return rc;
+}
+
 /* ---- the file ------------------------------------------------------------ */
 
 /*
@@ -1127,6 +1169,7 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
         rc = write_set(c, h, &d->sets[k]);
     AM_TRY(write_referrals(c, h)); /* issue 9, facility tiers */
     AM_TRY(write_combined(c, h));
+    AM_TRY(write_selections(c, h)); /* issue 10 */
     if (rc != AM_OK) {
         am_h5_abort(h);
         return rc;

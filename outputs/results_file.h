@@ -234,6 +234,9 @@ typedef struct am_rf_table {
 /* One facility set: group /results/<name>. */
 typedef struct am_rf_set {
     const char *name;
+    /* issue 10: the set's group instead of /results/<name> (a scenario's
+       results, "/scenarios/<scenario>/results/<name>"); NULL: the default */
+    const char *group;
     const char *where;      /* the filter; NULL: "" */
     am_rf_input facilities; /* path NULL or "": sites given as arrays */
     /* the facility table, [n_sites] each */
@@ -302,6 +305,26 @@ typedef struct am_rf_combined {
     am_rf_table crosstab;   /* one row per combination */
 } am_rf_combined;
 
+/* issue 10, site selection: an attribute (type AM_RF_COL_INT64: i,
+ * DOUBLE: num, STRING: text). */
+typedef struct am_rf_attr {
+    const char *name;
+    am_rf_col_type type;
+    int64_t i;
+    double num;
+    const char *text;
+} am_rf_attr;
+
+/* issue 10: a site selection, group /selection/<name> with its attributes
+ * and plain tables /selection/<name>/<table.name> (docs/hdf5-layout.md). */
+typedef struct am_rf_selection {
+    const char *name;
+    int32_t n_attrs;
+    const am_rf_attr *attrs; /* [n_attrs] */
+    int32_t n_tables;
+    const am_rf_table *tables; /* [n_tables] (zones.path NULL) */
+} am_rf_selection;
+
 /* The whole file. */
 typedef struct am_rf_file {
     am_rf_provenance run;
@@ -326,6 +349,9 @@ typedef struct am_rf_file {
        missing here is added after them. */
     int32_t n_equity_order;
     const char *const *equity_order; /* [n_equity_order] borrowed */
+    /* issue 10, site selection: /selection (0: none) */
+    int32_t n_selections;
+    const am_rf_selection *selections; /* [n_selections] */
 } am_rf_file;
 
 /*

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
+
 #include <accessim.h>
 #include "engine/memory.h"
 
@@ -240,6 +242,21 @@ static void test_estimate_matrix(void **state)
                                           INT32_MAX) == UINT64_MAX);
 }
 
+/* issue 10: the selection's plan, by hand, and its saturation */
+static void test_selection_plan(void **state)
+{
+    (void)state;
+    /* 10 candidates x (100 entries x (6 + 4) + 50 pairs x 16) + 4 x 1000 */
+    assert_true(am_memory_selection(10, 100, 50, 1, 1000) ==
+                10 * (1000 + 800) + 4000);
+    assert_true(am_memory_selection(10, 100, 50, 0, 1000) ==
+                10 * (1200 + 800) + 4000);
+    assert_true(am_memory_selection(0, 100, 50, 1, 0) == 0);
+    assert_true(am_memory_selection(-5, -1, NAN, 1, -1) == 0);
+    assert_true(am_memory_selection(INT64_MAX, 1e12, 1e12, 0, INT64_MAX) ==
+                UINT64_MAX);
+}
+
 static void test_format_bytes(void **state)
 {
     (void)state;
@@ -263,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_surface_strip_rows),
         cmocka_unit_test(test_estimate_tiers),
         cmocka_unit_test(test_format_bytes),
+        cmocka_unit_test(test_selection_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1301,6 +1301,74 @@ static void test_measure_api(void **state)
 
 /* `surface` (issue 9): true / false or {enabled, max_time_min}; off by
  * default; max_time_min defaults to AM_SURFACE_MAX_MIN_DEFAULT. */
+/* issue 10, site selection: the keys as read, the defaults, and the
+ * cross-field rules with their lines. */
+static void test_selection_key(void **state)
+{
+    (void)state;
+    am_scenario *s = NULL;
+    am_error e;
+    assert_int_equal(parse(BASE_YAML, &s, &e), AM_OK);
+    assert_null(s->selection);
+    am_scenario_destroy(s);
+    assert_int_equal(parse(BASE_YAML "selection:\n"
+                                     "  name: new\n"
+                                     "  candidates:\n"
+                                     "    grid: {spacing_m: 2000, "
+                                     "min_population: 50}\n"
+                                     "    exclude_within_min: 10\n"
+                                     "  model: mclp\n"
+                                     "  cutoff_min: 30\n"
+                                     "  p: 3\n",
+                           &s, &e),
+                     AM_OK);
+    const am_selection_spec *sel = s->selection;
+    assert_non_null(sel);
+    assert_string_equal(sel->name, "new");
+    assert_string_equal(sel->facilities, "facilities"); /* the first set */
+    assert_int_equal(sel->source, AM_CANDIDATES_GRID);
+    assert_true(sel->spacing_m == 2000.0 && sel->min_population == 50.0);
+    assert_true(sel->exclude_within_min == 10.0);
+    assert_int_equal(sel->model, AM_SELECTION_MCLP);
+    assert_true(sel->cutoff_min == 30.0);
+    assert_int_equal(sel->p, 3);
+    assert_int_equal(sel->line, 8);
+    assert_int_equal(sel->line_candidates, 10);
+    assert_int_equal(sel->line_p, 14);
+    assert_true(sel->capacity == 1.0 && sel->local_search == 1 &&
+                sel->sweep == 1 && sel->exact == AM_EXACT_AUTO);
+    am_scenario_destroy(s);
+    assert_int_equal(parse(BASE_YAML
+                           "selection:\n"
+                           "  name: new\n"
+                           "  candidates: {layer: {path: c.gpkg, cost_field: "
+                           "cost}}\n"
+                           "  model: pmedian\n"
+                           "  budget: 12.5\n"
+                           "  exact: off\n"
+                           "  sweep: false\n",
+                           &s, &e),
+                     AM_OK);
+    sel = s->selection;
+    assert_int_equal(sel->source, AM_CANDIDATES_LAYER);
+    assert_string_equal(sel->path, "c.gpkg");
+    assert_string_equal(sel->cost_field, "cost");
+    assert_int_equal(sel->model, AM_SELECTION_PMEDIAN);
+    assert_true(sel->budget == 12.5 && sel->p == 0);
+    assert_int_equal(sel->exact, AM_EXACT_OFF);
+    assert_int_equal(sel->sweep, 0);
+    assert_int_equal(sel->line_budget, 11);
+    am_scenario_destroy(s);
+    expect_error(BASE_YAML "selection:\n  name: new\n  candidates: "
+                           "{populated_cells: {}}\n  model: pmedian\n  p: "
+                           "2\n  penalty_min: 0\n",
+                 "'selection.penalty_min' must be > 0", 12, 16);
+    expect_error(BASE_YAML "selection:\n  name: new\n  candidates: "
+                           "{populated_cells: {}}\n  model: mclp\n  "
+                           "cutoff_min: 30\n  p: 2\n  penalty_min: 60\n",
+                 "'selection.penalty_min' is pmedian's", 13, 16);
+}
+
 static void test_surface_key(void **state)
 {
     (void)state;
@@ -1482,6 +1550,7 @@ int main(void)
         cmocka_unit_test(test_measure_errors),
         cmocka_unit_test(test_measure_api),
         cmocka_unit_test(test_surface_key),
+        cmocka_unit_test(test_selection_key),
         cmocka_unit_test(test_tiers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

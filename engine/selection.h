@@ -1,0 +1,119 @@
+/*
+ * selection.h: site selection in a run (issue 10; docs/scenario.md "Site
+ * selection", docs/hdf5-layout.md "/selection"). Internal to engine/.
+ *
+ * One run step after the facility sets' results: the candidates (read from
+ * a layer or generated over the populated cells), snapped as facilities
+ * are (am_sites_from_set), filtered (off the network, too close to an
+ * existing facility), their catchments searched once (kernels/catchment.h,
+ * demand -> site) and turned into the selection instance of
+ * kernels/select.h (rows per candidate, cells ascending, a cell's time the
+ * smaller over its two links), solved heuristically (and exactly with GLPK
+ * when asked or small), swept (kernels/sweep.h), and kept for the writer
+ * and the summary.
+ *
+ * Ownership: an am_selection borrows the model, the existing set's sites
+ * and results (they must outlive it); everything else is owned.
+ */
+#ifndef AM_ENGINE_SELECTION_H
+#define AM_ENGINE_SELECTION_H
+
+#include <stdint.h>
+
+#include "engine/internal.h"
+#include "kernels/select.h"
+#include "outputs/results_file.h"
+
+/* exact: auto solves with GLPK up to these sizes, within the time limit */
+#define AM_SELECTION_EXACT_AUTO_PAIRS 200000
+#define AM_SELECTION_EXACT_AUTO_CAND 2000
+#define AM_SELECTION_EXACT_NONZEROS 50000000
+#define AM_SELECTION_EXACT_TIME_S 60.0
+/* candidates whose catchments are searched first for the memory plan */
+#define AM_SELECTION_PLAN_SAMPLE 16
+
+typedef struct am_selection {
+    const am_selection_spec *spec; /* borrowed (the scenario's) */
+    int base_set;                  /* the existing set's index */
+    am_sites *cand;                /* every candidate, snapped (owned) */
+    int32_t n_cand;
+    double *cost;          /* [n_cand] 1 each without cost_field */
+    int64_t *excluded;     /* [n_cand] 0 kept, 1 near existing, 2 off net */
+    int64_t *chosen_order; /* [n_cand] 0-based pick order, -1 not chosen */
+    int32_t n_kept, n_near, n_off;
+    int32_t *kept; /* [n_kept] candidate of each instance row */
+    /* times, deciseconds: the catchments' depth, the model's T and P, and
+       the sweep's penalty */
+    uint32_t depth_ds, cover_ds, penalty_ds, sweep_penalty_ds;
+    /* the instance over the kept candidates (kernels/select.h) */
+    uint32_t *base_ds; /* [n_cells] nearest existing time to depth_ds */
+    int64_t *row;      /* [n_kept + 1] */
+    int32_t *cell;
+    uint32_t *time_ds;
+    am_sel_result *res;   /* the heuristic's */
+    am_sel_result *exact; /* GLPK's, NULL when not run */
+    int proven;           /* the exact solve's optimality proven */
+    double solve_s, exact_s;
+    double obj_scale;    /* 1, or 1/600 for p-median (person-minutes) */
+    double *chosen_gain; /* [res->n_chosen] gain of each pick in order */
+    double *chosen_cum;  /* [res->n_chosen] objective after it */
+    /* the sweep, [n_kept] each (NULL when off) */
+    int32_t n_sweep_cut;
+    double *sweep_cut_min; /* [n_sweep_cut] the scenario's cutoffs */
+    double *newly;         /* [n_kept * n_sweep_cut] */
+    double *nearest_changed, *time_saved, *d_mean, *d_b10, *d_gini;
+    uint8_t *no_demand;
+    int sweep_measure; /* the 2SFCA-family measure used, -1: none */
+    /* the memory plan: sampled entries per candidate and the bytes */
+    double plan_pairs_per_cand;
+    uint64_t plan_bytes;
+    int64_t pairs; /* the instance's (cell, candidate) pairs */
+    char label[256];
+    /* the scenario: the existing set with the chosen sites added, its
+       results as the set's own (written under /scenarios/<name>/results/
+       <set>/); NULL until computed */
+    am_sites *scen_sites;
+    am_results *scen_res;
+    char scen_group[160]; /* "/scenarios/<name>/results/<set>" */
+} am_selection;
+
+/*
+ * Runs the scenario's selection (m->s->selection, which must be set) on
+ * the existing set's sites and results (sites[k], results[k] of the
+ * run's sets, k the set named by selection.facilities). Phases
+ * "candidates", "candidate catchments", "selection", "sweep" on log.
+ * Errors name the scenario line for p, budget and candidates;
+ * AM_ERR_NOMEM when the candidates' catchments would pass the memory cap.
+ */
+am_status am_selection_run(const am_model *m, am_sites *const *sites,
+                           am_results *const *results, am_phases *log,
+                           am_selection **out, am_error *err);
+
+void am_selection_destroy(am_selection *x); /* accepts NULL */
+
+/* The writer's description of x (docs/hdf5-layout.md, "/selection"):
+ * d->sel, with the storage it points into (borrowing x and its sites,
+ * which must outlive d). AM_ERR_NOMEM. */
+typedef struct am_selection_desc {
+    am_rf_selection sel;
+    am_rf_attr attrs[32];
+    am_rf_table tables[4];
+    am_rf_column *cols;
+    void **block; /* owned blocks the columns point into */
+    int n_blocks;
+    char **names; /* the sweep's newly_within_<T>min column names */
+    int n_names;
+    char **id_chosen, **id_sweep; /* borrowed strings, owned arrays */
+} am_selection_desc;
+
+am_status am_selection_describe(const am_selection *x, const am_model *m,
+                                const am_results *base_res,
+                                am_selection_desc *d, am_error *err);
+void am_selection_desc_free(am_selection_desc *d); /* accepts NULL */
+
+/* The run summary's part (accessim.h), *out owned by the summary (freed
+ * by am_run_summary_destroy, also after a failure here). AM_ERR_NOMEM. */
+am_status am_selection_summarize(const am_selection *x,
+                                 am_selection_summary **out, am_error *err);
+
+#endif /* AM_ENGINE_SELECTION_H */
