@@ -224,6 +224,25 @@ static am_status check_selection(am_scenario *s, am_error *err)
     else if (!(sel->target_share > 0 && sel->target_share <= 1))
         rc = am_error_set(err, AM_ERR_SCENARIO, file,
                           "'selection.target_share' must be > 0 and <= 1");
+    /* the selection's times, as every time limit (am_minutes_limit) */
+    const struct {
+        const char *key;
+        double v;
+        int used;
+    } lim[] = {
+        {"cutoff_min", sel->cutoff_min, sel->model != AM_SELECTION_PMEDIAN},
+        {"penalty_min", sel->penalty_min, sel->penalty_min != 0},
+        {"exclude_within_min", sel->exclude_within_min,
+         sel->exclude_within_min != 0}};
+    for (size_t i = 0; rc == AM_OK && i < sizeof lim / sizeof lim[0]; i++) {
+        char lwhy[AM_MINUTES_WHY_MAX];
+        uint32_t ds = 0;
+        if (lim[i].used && am_minutes_limit(lim[i].v, AM_MAX_CUTOFF_MIN, 0, &ds,
+                                            lwhy, sizeof lwhy) != NULL)
+            rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                              "'selection.%s' %s (got %g)", lim[i].key, lwhy,
+                              lim[i].v);
+    }
     if (rc != AM_OK) {
         if (sel->line > 0)
             am_error_set_line(err, sel->line, 0);

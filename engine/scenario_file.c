@@ -2267,8 +2267,8 @@ static am_status parse_candidates(const parse_ctx *c, const yaml_node_t *n,
                             &sel->min_population);
     }
     if (rc == AM_OK)
-        rc = get_double(c, n, where, "exclude_within_min", &range_minutes,
-                        &sel->exclude_within_min);
+        rc = get_minutes(c, n, where, "exclude_within_min",
+                         &sel->exclude_within_min);
     if (rc == AM_OK)
         rc = get_double(c, n, where, "exclude_within_m", &range_exclude_m,
                         &sel->exclude_within_m);
@@ -2340,8 +2340,7 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
                     "'selection.model': unknown model %s (expected mclp, "
                     "pmedian or setcover)",
                     describe(mv, buf, sizeof buf));
-    rc =
-        get_double(c, n, where, "cutoff_min", &range_minutes, &sel->cutoff_min);
+    rc = get_minutes(c, n, where, "cutoff_min", &sel->cutoff_min);
     if (rc == AM_OK)
         rc = get_int(c, n, where, "p", 1, AM_SELECTION_P_MAX, &sel->p);
     if (rc == AM_OK)
@@ -2350,8 +2349,7 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
         rc = get_double(c, n, where, "target_share", &range_share,
                         &sel->target_share);
     if (rc == AM_OK)
-        rc = get_double(c, n, where, "penalty_min", &range_minutes,
-                        &sel->penalty_min);
+        rc = get_minutes(c, n, where, "penalty_min", &sel->penalty_min);
     if (rc == AM_OK)
         rc = get_bool(c, n, where, "local_search", &sel->local_search);
     if (rc == AM_OK)
