@@ -93,4 +93,13 @@ typedef struct am_population_header {
 am_status am_population_probe(const am_population_options *opt,
                               am_population_header *out, am_error *err);
 
+/*
+ * am_population_probe's checks, and the raster's CRS as WKT2 in *wkt
+ * (owned by the caller: am_free), for the probes of inputs that are
+ * transformed into it (zone layers, settlement rasters) before the heavy
+ * phases. *wkt is NULL on failure.
+ */
+am_status am_population_probe_crs(const am_population_options *opt, char **wkt,
+                                  am_error *err);
+
 #endif /* AM_POPULATION_H */
