@@ -64,7 +64,9 @@ am_status am_model_equity_inputs(am_model *m, am_error *err)
                 z->class_n_values,
                 (const double *const *)z->class_values,
                 NULL};
-            rc = am_class_raster_probe(&co, pop_wkt, err);
+            uint64_t bytes = 0;
+            rc = am_class_raster_probe(&co, pop_wkt, &bytes, err);
+            m->eq_raster_bytes += bytes;
         } else {
             am_zone_raster_options zo = {m->eq_paths[k], z->layer, z->where,
                                          z->id_field, NULL};

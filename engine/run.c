@@ -136,7 +136,10 @@ am_status am_engine_inputs_guard(const am_scenario *s, am_file_guard *g,
  */
 static am_status check_output(am_run_ctx *c)
 {
-    am_status rc = am_file_check_output(c->out_path, c->err);
+    am_status rc = am_engine_check_output_format(
+        c->out_path, 0, "the output of a grid run", c->err);
+    if (rc == AM_OK)
+        rc = am_file_check_output(c->out_path, c->err);
     if (rc == AM_OK)
         rc = am_engine_inputs_guard(c->s, &c->guard, c->err);
     /* the prepared-graph cache (read, and refreshed when stale) */
@@ -153,7 +156,10 @@ static am_status check_output(am_run_ctx *c)
     if (rc == AM_OK && c->s->equity_csv != NULL &&
         (rc = am_engine_resolve(c->s, c->s->equity_csv, c->csv_path, c->err)) ==
             AM_OK) {
-        rc = am_file_check_output(c->csv_path, c->err);
+        rc = am_engine_check_output_format(c->csv_path, 1, "'equity.csv'",
+                                           c->err);
+        if (rc == AM_OK)
+            rc = am_file_check_output(c->csv_path, c->err);
         if (rc == AM_OK)
             rc = am_file_guard_check(&c->guard, c->csv_path, c->err);
         if (rc == AM_OK && (strcmp(c->csv_path, c->out_path) == 0 ||
@@ -166,7 +172,9 @@ static am_status check_output(am_run_ctx *c)
         (rc = am_engine_resolve(c->s, c->s->referrals_csv, c->ref_csv_path,
                                 c->err)) == AM_OK) {
         const char *p = c->ref_csv_path;
-        rc = am_file_check_output(p, c->err);
+        rc = am_engine_check_output_format(p, 1, "'referrals.csv'", c->err);
+        if (rc == AM_OK)
+            rc = am_file_check_output(p, c->err);
         if (rc == AM_OK)
             rc = am_file_guard_check(&c->guard, p, c->err);
         if (rc == AM_OK &&
@@ -368,6 +376,7 @@ static am_status summary_fill(am_run_ctx *c)
     r->threads = m->threads;
     r->memory_estimate = m->memory_estimate;
     r->memory_cap = m->memory_cap;
+    r->gdal_cache = m->gdal_cache;
     r->roads_from_cache = m->roads_from_cache;
     if (m->roads != NULL) {
         r->road_features = m->roads->n_features;

@@ -397,8 +397,11 @@ static am_status check_classes(crctx *c)
 }
 
 am_status am_class_raster_probe(const am_class_raster_options *opt,
-                                const char *pop_wkt, am_error *err)
+                                const char *pop_wkt, uint64_t *band_bytes,
+                                am_error *err)
 {
+    if (band_bytes != NULL)
+        *band_bytes = 0;
     if (opt == NULL || opt->path == NULL || pop_wkt == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "zones: no options or no population CRS");
@@ -423,6 +426,10 @@ am_status am_class_raster_probe(const am_class_raster_options *opt,
                               "raster (damaged or truncated?): %s",
                               c.ny / 2, ge.first);
     }
+    if (rc == AM_OK && band_bytes != NULL)
+        *band_bytes =
+            (uint64_t)c.nx * (uint64_t)c.ny *
+            (uint64_t)GDALGetDataTypeSizeBytes(GDALGetRasterDataType(c.band));
     am_transform_destroy(c.tr);
     if (c.ds != NULL)
         GDALClose(c.ds);

@@ -713,7 +713,7 @@ am_status am_population_probe(const am_population_options *opt,
 {
     GDALDatasetH ds = NULL;
     const char *path = opt != NULL ? opt->path : NULL;
-    out->nx = out->ny = 0;
+    out->nx = out->ny = out->cell_bytes = 0;
     am_status rc = am_gdal_open(path, 0, &ds, err);
     if (rc != AM_OK)
         return rc;
@@ -723,6 +723,7 @@ am_status am_population_probe(const am_population_options *opt,
     if (rc == AM_OK) {
         out->nx = GDALGetRasterXSize(ds);
         out->ny = GDALGetRasterYSize(ds);
+        out->cell_bytes = GDALGetDataTypeSizeBytes(GDALGetRasterDataType(band));
     }
     GDALClose(ds);
     return rc;

@@ -81,7 +81,9 @@ void am_population_destroy(am_population *p);
 
 /* What the raster's header says, without reading a cell. */
 typedef struct am_population_header {
-    int32_t nx, ny; /* columns, rows */
+    int32_t nx, ny;     /* columns, rows */
+    int32_t cell_bytes; /* bytes of one cell of the band as GDAL caches
+                           it (its data type's size) */
 } am_population_header;
 
 /*

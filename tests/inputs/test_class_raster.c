@@ -415,7 +415,7 @@ static void expect_probe_error(const am_class_raster_options *o,
 {
     am_error err;
     am_error_clear(&err);
-    assert_int_equal(am_class_raster_probe(o, pop_wkt, &err), code);
+    assert_int_equal(am_class_raster_probe(o, pop_wkt, NULL, &err), code);
     if (strstr(err.msg, fragment) == NULL) {
         print_error("message '%s' lacks '%s'\n", err.msg, fragment);
         fail();
@@ -435,13 +435,13 @@ static void test_probe(void **state)
     assert_int_equal(am_population_probe_crs(&po, &wkt, &err), AM_OK);
     assert_non_null(wkt);
     am_class_raster_options o = copts(DOU, 2);
-    assert_int_equal(am_class_raster_probe(&o, wkt, &err), AM_OK);
+    assert_int_equal(am_class_raster_probe(&o, wkt, NULL, &err), AM_OK);
     o = copts(DOU, 0);
-    assert_int_equal(am_class_raster_probe(&o, wkt, &err), AM_OK);
+    assert_int_equal(am_class_raster_probe(&o, wkt, NULL, &err), AM_OK);
     o.band = 2;
     expect_probe_error(&o, wkt, AM_ERR_FORMAT, "band 2 out of range");
     o = copts(tmp_path("missing.tif"), 0);
-    assert_int_equal(am_class_raster_probe(&o, wkt, &err), AM_ERR_IO);
+    assert_int_equal(am_class_raster_probe(&o, wkt, NULL, &err), AM_ERR_IO);
     const double cgt[6] = {0, 2, 0, 4, 0, -2};
     const float cv[4] = {1, 2, 3, 4};
     o = copts(write_raster("nocrs_p.tif", 2, 2, cgt, cv, 0, 0), 0);
@@ -469,7 +469,7 @@ static void test_probe(void **state)
     o = copts(write_raster("f32.tif", 2, 2, cgt, cv, 1, 0), 2);
     o.values = vals;
     o.n_values = nv;
-    assert_int_equal(am_class_raster_probe(&o, wkt, &err), AM_OK);
+    assert_int_equal(am_class_raster_probe(&o, wkt, NULL, &err), AM_OK);
     am_free(wkt);
 }
 
