@@ -156,25 +156,23 @@ static am_status check_output(am_run_ctx *c)
     if (rc == AM_OK && c->s->equity_csv != NULL &&
         (rc = am_engine_resolve(c->s, c->s->equity_csv, c->csv_path, c->err)) ==
             AM_OK) {
-        rc = am_engine_check_output_format(c->csv_path, 1, "'equity.csv'",
-                                           c->err);
-        if (rc == AM_OK)
-            rc = am_file_check_output(c->csv_path, c->err);
+        rc = am_file_check_output(c->csv_path, c->err);
         if (rc == AM_OK)
             rc = am_file_guard_check(&c->guard, c->csv_path, c->err);
         if (rc == AM_OK && (strcmp(c->csv_path, c->out_path) == 0 ||
                             am_file_same(c->csv_path, c->out_path)))
             rc = am_error_set(c->err, AM_ERR_IO, c->csv_path,
                               "'equity.csv' names the HDF5 output");
+        if (rc == AM_OK)
+            rc = am_engine_check_output_format(c->csv_path, 1, "'equity.csv'",
+                                               c->err);
     }
     /* issue 9, referrals.csv: the same, and neither output above */
     if (rc == AM_OK && c->s->referrals_csv != NULL &&
         (rc = am_engine_resolve(c->s, c->s->referrals_csv, c->ref_csv_path,
                                 c->err)) == AM_OK) {
         const char *p = c->ref_csv_path;
-        rc = am_engine_check_output_format(p, 1, "'referrals.csv'", c->err);
-        if (rc == AM_OK)
-            rc = am_file_check_output(p, c->err);
+        rc = am_file_check_output(p, c->err);
         if (rc == AM_OK)
             rc = am_file_guard_check(&c->guard, p, c->err);
         if (rc == AM_OK &&
@@ -185,6 +183,8 @@ static am_status check_output(am_run_ctx *c)
             (strcmp(p, c->csv_path) == 0 || am_file_same(p, c->csv_path)))
             rc = am_error_set(c->err, AM_ERR_IO, p,
                               "'referrals.csv' names the equity CSV");
+        if (rc == AM_OK)
+            rc = am_engine_check_output_format(p, 1, "'referrals.csv'", c->err);
     }
     return rc;
 }
