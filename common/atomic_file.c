@@ -96,10 +96,10 @@ am_status am_atomic_write(am_atomic_file *f, const void *p, size_t n,
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
-            return am_error_set(err, AM_ERR_IO, f->final_path,
-                                "cannot write temporary file '%s': %s",
-                                f->tmp_path,
-                                k < 0 ? strerror(errno) : "nothing written");
+            return am_error_set(
+                err, AM_ERR_IO, f->final_path,
+                "cannot write temporary file '%s': %s", f->tmp_path,
+                k < 0 ? am_write_strerror(errno) : "nothing written");
         done += (size_t)k;
     }
     return AM_OK;
@@ -144,7 +144,7 @@ am_status am_atomic_commit(am_atomic_file *f, am_error *err)
     if (fsync(f->fd) != 0)
         rc = am_error_set(err, AM_ERR_IO, f->final_path,
                           "cannot sync temporary file '%s': %s", f->tmp_path,
-                          strerror(errno));
+                          am_write_strerror(errno));
     if (rc == AM_OK)
         rc = am_atomic_rename(f, err);
     if (rc != AM_OK)

@@ -3,6 +3,7 @@
  */
 #include "common/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,4 +137,12 @@ char *am_error_format(const am_error *e, char *buf, size_t n)
         AM_APPEND("%s", am_status_name(e->code));
 #undef AM_APPEND
     return buf;
+}
+
+const char *am_write_strerror(int errnum)
+{
+    if (errnum == EFBIG)
+        return "file size limit exceeded (ulimit -f, or the largest file "
+               "the file system allows)";
+    return strerror(errnum);
 }

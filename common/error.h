@@ -37,4 +37,14 @@ void am_error_set_layer(am_error *e, const char *layer);
 void am_error_set_feature(am_error *e, long long feature);
 void am_error_set_line(am_error *e, long line, long column);
 
+/*
+ * strerror() for a failed write, sync or close of an output: the same
+ * text, except that EFBIG says what it means here: EFBIG
+ * (the process's file size limit, `ulimit -f`: the CLI ignores SIGXFSZ so
+ * that such a write fails with EFBIG instead of killing the run) reads
+ * "file size limit exceeded (ulimit -f, ...)". A static string; thread-safe
+ * for those, strerror's rules otherwise.
+ */
+const char *am_write_strerror(int errnum);
+
 #endif /* AM_ERROR_H */

@@ -23,6 +23,8 @@
 #include "engine/internal.h"
 #include "inputs/fingerprint.h"
 #include "inputs/class_raster.h"
+#include "inputs/population.h"
+#include "inputs/zone_raster.h"
 #include "kernels/nearest.h"
 
 am_status am_model_equity_inputs(am_model *m, am_error *err)
@@ -41,6 +43,37 @@ am_status am_model_equity_inputs(am_model *m, am_error *err)
         if ((rc = am_engine_resolve(s, am_zone_source_file(&s->zone_layers[k]),
                                     m->eq_paths[k], err)) == AM_OK)
             rc = am_file_check_input(m->eq_paths[k], 1, err);
+    if (rc != AM_OK)
+        return rc;
+    /* Each layer or settlement raster probed now, against the population
+       raster's CRS, so that a mistake in one (no such layer or field, no
+       CRS, a band out of range, a class value that cannot occur) is found
+       before the roads and the population are read, with the messages the
+       build would give. */
+    am_population_options po = {m->pop_path, s->population_band, NULL, 0, NULL};
+    char *pop_wkt = NULL;
+    rc = am_population_probe_crs(&po, &pop_wkt, err);
+    for (int k = 0; rc == AM_OK && k < nz; k++) {
+        const am_zone_source *z = &s->zone_layers[k];
+        if (z->raster != NULL) {
+            am_class_raster_options co = {
+                m->eq_paths[k],
+                z->band > 0 ? z->band : 1,
+                z->n_classes,
+                (const char *const *)z->class_label,
+                z->class_n_values,
+                (const double *const *)z->class_values,
+                NULL};
+            uint64_t bytes = 0;
+            rc = am_class_raster_probe(&co, pop_wkt, &bytes, err);
+            m->eq_raster_bytes += bytes;
+        } else {
+            am_zone_raster_options zo = {m->eq_paths[k], z->layer, z->where,
+                                         z->id_field, NULL};
+            rc = am_zone_layer_probe(&zo, pop_wkt, err);
+        }
+    }
+    am_free(pop_wkt);
     return rc;
 }
 

@@ -160,6 +160,11 @@ struct am_model {
     double pop_off_network;
     int64_t cells_off_network;
     uint64_t memory_estimate, memory_cap;
+    /* GDAL's block cache (issue 9): the limit set from the cap, and the
+       decoded bytes of the rasters read through it (the population band,
+       from its header at create; the settlement rasters, from their
+       probes) */
+    uint64_t gdal_cache, raster_bytes, eq_raster_bytes;
     int64_t max_cells; /* populated cells the cap allows (0: no limit) */
     char max_cells_why[128];
     /* speed zones (issue 7), [s->n_speed_zones] each: resolved paths,
@@ -302,6 +307,17 @@ am_status am_fragment_error(const am_model *m, const am_fragment_moves *mv,
 am_status am_model_create_shared(const am_scenario *s,
                                  const am_model_options *opt, am_warnings *w,
                                  am_model **out, am_error *err);
+
+/*
+ * Refuses an output whose name says the other format (issue 9): a file
+ * written as CSV (csv 1: a matrix run's output, equity.csv, referrals.csv)
+ * named .h5/.hdf5/.he5/.hdf, or the HDF5 output of a grid run (csv 0)
+ * named .csv/.csv.gz/.tsv/.txt, case ignored; both were written silently
+ * under the misleading name. what names the output in the message ("the
+ * output of a grid run"). AM_ERR_INVALID naming path.
+ */
+am_status am_engine_check_output_format(const char *path, int csv,
+                                        const char *what, am_error *err);
 
 /* Resolves a scenario path into buf[AM_PATH_MAX] (against the scenario's
  * folder). AM_ERR_INVALID naming the path when it does not fit. */

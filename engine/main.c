@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/alloc.h"
+#include "common/error.h"
 #include "common/numparse.h"
 #include "engine/compare.h"
 #include <accessim.h>
@@ -209,7 +210,7 @@ static int stdout_ok(const char *what, const char *note)
     int e = errno;
     fprintf(stderr,
             "accessim: error: cannot write %s to standard output: %s%s\n", what,
-            e != 0 ? strerror(e) : "write error", note);
+            e != 0 ? am_write_strerror(e) : "write error", note);
     return 0;
 }
 
@@ -638,6 +639,10 @@ int main(int argc, char **argv)
      * stdout checks report it), never a silent kill by SIGPIPE that could
      * leave a temporary behind. */
     signal(SIGPIPE, SIG_IGN);
+    /* The same for the file size limit (`ulimit -f`): a write beyond it
+     * fails with EFBIG, reported by the writer, which removes its
+     * temporary; SIGXFSZ would kill the run silently and leave it. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         usage(stderr);
         return 2;

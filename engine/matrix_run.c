@@ -127,6 +127,10 @@ static am_status prepare(matrix_ctx *c, const am_run_options *opt)
             rc = am_file_guard_add(&c->guard, inputs[i].path, inputs[i].label,
                                    0, c->err);
     if (rc == AM_OK)
+        rc = am_engine_check_output_format(
+            c->out_path, 1, "the output of a matrix run (one row per zone)",
+            c->err);
+    if (rc == AM_OK)
         rc = am_file_check_output(c->out_path, c->err);
     if (rc == AM_OK)
         rc = am_file_guard_check(&c->guard, c->out_path, c->err);

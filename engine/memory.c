@@ -29,7 +29,11 @@
  *    lower facility and higher set, when known); the surface's node times
  *    (8 bytes per graph node). These grow with the network, not the
  *    raster, and are counted in `network`;
- *  - 32 MiB for the process, GDAL, PROJ and HDF5.
+ *  - 32 MiB for the process, GDAL, PROJ and HDF5;
+ *  - GDAL's raster block cache (issue 9): its limit, a share of the cap
+ *    (am_memory_gdal_cache), or the decoded size of the rasters read
+ *    through it (the population band, the settlement rasters) when
+ *    smaller: the cache never holds more than those.
  * Facility catchments are not counted (they depend on the network's
  * reach, to the deepest measure's limit, which may exceed the largest
  * cutoff), nor the measures' pairs (per link, per node and per catchment
@@ -144,7 +148,7 @@ int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap)
 
 am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
 {
-    am_memory_estimate e = {0, 0, 0, 0, 0, 0};
+    am_memory_estimate e = {0, 0, 0, 0, 0, 0, 0};
     const uint64_t cells = nonneg(in->n_cells);
     const uint64_t sets = nonneg(in->n_sets);
     const uint64_t meas = nonneg(in->n_measures);
@@ -183,9 +187,21 @@ am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in)
     if (in->surface)
         e.network = sat_add(e.network, sat_mul(nonneg(in->graph_nodes),
                                                SURFACE_BYTES_PER_NODE));
+    e.gdal_cache =
+        in->gdal_cache < in->raster_bytes ? in->gdal_cache : in->raster_bytes;
     e.total = sat_add(sat_add(sat_add(e.base, e.network), e.grid),
-                      sat_add(e.cells, e.output));
+                      sat_add(sat_add(e.cells, e.output), e.gdal_cache));
     return e;
+}
+
+uint64_t am_memory_gdal_cache(uint64_t cap, uint64_t gdal_default)
+{
+    if (cap == 0)
+        return gdal_default;
+    uint64_t share = cap / 100 * AM_GDAL_CACHE_SHARE_PCT;
+    if (share < AM_GDAL_CACHE_MIN_BYTES)
+        share = AM_GDAL_CACHE_MIN_BYTES;
+    return gdal_default > 0 && share > gdal_default ? gdal_default : share;
 }
 
 int32_t am_surface_strip_rows(int64_t nx, int32_t max_rows, int64_t max_cells)

@@ -39,16 +39,22 @@ typedef struct am_memory_inputs {
        the model's checks) */
     int32_t n_referral_sets;
     int64_t referral_rows;
+    /* GDAL's raster block cache: its limit (am_memory_gdal_cache) and the
+       decoded size of the rasters read through it (population band,
+       settlement rasters): it never holds more than either */
+    uint64_t gdal_cache;
+    uint64_t raster_bytes;
 } am_memory_inputs;
 
 /* The estimate, in bytes, by part. */
 typedef struct am_memory_estimate {
-    uint64_t base;    /* the process and its libraries */
-    uint64_t network; /* roads, graph, spatial index: from the file size */
-    uint64_t grid;    /* what grows with nx and ny (strips, axes) */
-    uint64_t cells;   /* what grows with populated cells */
-    uint64_t output;  /* the output file, built in memory and written */
-    uint64_t total;   /* the sum, saturating */
+    uint64_t base;       /* the process and its libraries */
+    uint64_t network;    /* roads, graph, spatial index: from the file size */
+    uint64_t grid;       /* what grows with nx and ny (strips, axes) */
+    uint64_t cells;      /* what grows with populated cells */
+    uint64_t output;     /* the output file, built in memory and written */
+    uint64_t gdal_cache; /* GDAL's block cache: min(limit, rasters) */
+    uint64_t total;      /* the sum, saturating */
 } am_memory_estimate;
 
 /*
@@ -67,6 +73,18 @@ am_memory_estimate am_memory_estimate_run(const am_memory_inputs *in);
 int64_t am_memory_max_cells(const am_memory_inputs *in, uint64_t cap);
 
 char *am_format_bytes(uint64_t bytes, char *buf, size_t n);
+
+/*
+ * GDAL's raster block cache under the memory cap: AM_GDAL_CACHE_SHARE_PCT
+ * of cap, at least AM_GDAL_CACHE_MIN_BYTES, and never above gdal_default
+ * (GDAL's own limit: GDAL_CACHEMAX or its share of physical memory), so
+ * that a cap only ever shrinks it. cap 0 (none): gdal_default. Without
+ * it, a huge sparse settlement raster filled the cache to GDAL's default
+ * (1.4 GiB peak under a smaller --max-memory). Pure.
+ */
+#define AM_GDAL_CACHE_SHARE_PCT 10
+#define AM_GDAL_CACHE_MIN_BYTES ((uint64_t)8 << 20)
+uint64_t am_memory_gdal_cache(uint64_t cap, uint64_t gdal_default);
 
 /*
  * Issue 9, matrix runs (engine/matrix_run.c): the bytes a run over

@@ -39,6 +39,7 @@
 #include "engine/sysinfo.h"
 #include "geo/grid.h"
 #include "inputs/fingerprint.h"
+#include "inputs/gdal_cache.h"
 #include "inputs/road_profile.h"
 #include "kernels/order.h"
 #include "kernels/parallel.h"
@@ -181,16 +182,27 @@ static am_status memory_check(am_model *m, am_error *err)
             return rc;
         in.nx = hd.nx;
         in.ny = hd.ny;
+        m->raster_bytes =
+            (uint64_t)hd.nx * (uint64_t)hd.ny * (uint64_t)hd.cell_bytes +
+            m->eq_raster_bytes;
     }
     struct stat st;
     if (stat(m->roads_path, &st) == 0 && S_ISREG(st.st_mode))
         in.roads_bytes = (int64_t)st.st_size;
 
-    am_memory_estimate e = am_memory_estimate_run(&in);
     const char *what = "physical memory";
     uint64_t cap = m->max_memory;
     if (cap == 0)
         cap = am_memory_limit_bytes(&what) / 100 * AM_DEFAULT_MEMORY_SHARE_PCT;
+    /* GDAL's block cache under the cap (issue 9), counted in the estimate
+       up to what the rasters read through it can fill */
+    if (m->pop == NULL) {
+        m->gdal_cache = am_memory_gdal_cache(cap, am_gdal_cache_default());
+        am_gdal_cache_set(m->gdal_cache);
+    }
+    in.gdal_cache = m->gdal_cache;
+    in.raster_bytes = m->raster_bytes;
+    am_memory_estimate e = am_memory_estimate_run(&in);
     m->memory_estimate = e.total;
     m->memory_cap = cap;
     char est[32], capt[32], lim[64], cells[80] = "", hint[96];

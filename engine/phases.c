@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/alloc.h"
 #include "engine/internal.h"
@@ -71,6 +72,46 @@ void am_err_file_default(am_error *e, const char *path)
     if (e == NULL || e->file[0] != '\0')
         return;
     snprintf(e->file, sizeof e->file, "%s", path);
+}
+
+/* Whether path ends with one of the suffixes, ignoring case; the one met
+ * in *which. */
+static int ends_with_any(const char *path, const char *const *suffix,
+                         const char **which)
+{
+    const size_t n = strlen(path);
+    for (int i = 0; suffix[i] != NULL; i++) {
+        const size_t k = strlen(suffix[i]);
+        if (n > k && strcasecmp(path + n - k, suffix[i]) == 0) {
+            *which = path + n - k; /* as written */
+            return 1;
+        }
+    }
+    return 0;
+}
+
+am_status am_engine_check_output_format(const char *path, int csv,
+                                        const char *what, am_error *err)
+{
+    static const char *const hdf5_names[] = {".h5", ".hdf5", ".he5", ".hdf",
+                                             NULL};
+    static const char *const text_names[] = {".csv", ".csv.gz", ".tsv", ".txt",
+                                             NULL};
+    const char *ext = NULL;
+    if (csv && ends_with_any(path, hdf5_names, &ext))
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "%s is written as CSV, and this name ends in "
+                            "'%s' (HDF5); name it .csv",
+                            what, ext);
+    if (!csv && ends_with_any(path, text_names, &ext))
+        return am_error_set(err, AM_ERR_INVALID, path,
+                            "%s is an HDF5 file, and this name ends in '%s' "
+                            "(text); name it .h5 (the per-zone CSV is a "
+                            "matrix run's output; a grid run writes its "
+                            "tables as CSV with equity.csv and "
+                            "referrals.csv)",
+                            what, ext);
+    return AM_OK;
 }
 
 am_status am_engine_resolve(const am_scenario *s, const char *path,

@@ -138,7 +138,10 @@ am_status am_engine_inputs_guard(const am_scenario *s, am_file_guard *g,
  */
 static am_status check_output(am_run_ctx *c)
 {
-    am_status rc = am_file_check_output(c->out_path, c->err);
+    am_status rc = am_engine_check_output_format(
+        c->out_path, 0, "the output of a grid run", c->err);
+    if (rc == AM_OK)
+        rc = am_file_check_output(c->out_path, c->err);
     if (rc == AM_OK)
         rc = am_engine_inputs_guard(c->s, &c->guard, c->err);
     /* the prepared-graph cache (read, and refreshed when stale) */
@@ -162,6 +165,9 @@ static am_status check_output(am_run_ctx *c)
                             am_file_same(c->csv_path, c->out_path)))
             rc = am_error_set(c->err, AM_ERR_IO, c->csv_path,
                               "'equity.csv' names the HDF5 output");
+        if (rc == AM_OK)
+            rc = am_engine_check_output_format(c->csv_path, 1, "'equity.csv'",
+                                               c->err);
     }
     /* issue 9, referrals.csv: the same, and neither output above */
     if (rc == AM_OK && c->s->referrals_csv != NULL &&
@@ -179,6 +185,8 @@ static am_status check_output(am_run_ctx *c)
             (strcmp(p, c->csv_path) == 0 || am_file_same(p, c->csv_path)))
             rc = am_error_set(c->err, AM_ERR_IO, p,
                               "'referrals.csv' names the equity CSV");
+        if (rc == AM_OK)
+            rc = am_engine_check_output_format(p, 1, "'referrals.csv'", c->err);
     }
     return rc;
 }
@@ -386,6 +394,7 @@ static am_status summary_fill(am_run_ctx *c)
     r->threads = m->threads;
     r->memory_estimate = m->memory_estimate;
     r->memory_cap = m->memory_cap;
+    r->gdal_cache = m->gdal_cache;
     r->roads_from_cache = m->roads_from_cache;
     if (m->roads != NULL) {
         r->road_features = m->roads->n_features;

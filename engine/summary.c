@@ -553,9 +553,11 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
         fprintf(
             f,
             "  estimate     %.0f MiB of memory estimated before the "
-            "computation (catchments get what the cap leaves), cap %.0f MiB\n",
+            "computation (catchments get what the cap leaves), cap %.0f MiB, "
+            "GDAL block cache %.0f MiB\n",
             (double)r->memory_estimate / 1048576.0,
-            (double)r->memory_cap / 1048576.0);
+            (double)r->memory_cap / 1048576.0,
+            (double)r->gdal_cache / 1048576.0);
     fprintf(f, "  total        %.2f s wall, peak RSS %.0f MiB\n", r->wall_s,
             r->peak_rss_mib);
     fprintf(f, "  output       %s\n", r->output_path);

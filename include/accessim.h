@@ -887,6 +887,8 @@ typedef struct am_run_summary {
     double peak_rss_mib;
     uint64_t memory_estimate; /* bytes, checked against memory_cap */
     uint64_t memory_cap;      /* bytes */
+    uint64_t gdal_cache;      /* bytes: the limit set on GDAL's raster block
+                                 cache from memory_cap (issue 9) */
     /* issue 9, zone layers for equity, [n_zone_layers] */
     int n_zone_layers;
     am_zone_layer_summary *zone_layers;

@@ -78,8 +78,9 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The raster's band, geotransform and CRS; the transform into it. */
-static am_status open_raster(crctx *c, const am_population *pop)
+/* The raster's band, geotransform and CRS; the transform into it from
+ * pop_wkt (the population raster's CRS). */
+static am_status open_raster(crctx *c, const char *pop_wkt)
 {
     const char *path = c->opt->path;
     am_status rc = am_gdal_open(path, 0, &c->ds, c->err);
@@ -116,13 +117,13 @@ static am_status open_raster(crctx *c, const am_population *pop)
         goto done;
     }
     OGRSpatialReferenceH psrs = OSRNewSpatialReference(NULL);
-    char *at = pop->crs_wkt; /* advanced by the import */
+    char *at = (char *)pop_wkt; /* advanced by the import, not written */
     const int same = psrs != NULL &&
                      OSRImportFromWkt(psrs, &at) == OGRERR_NONE &&
                      OSRIsSame(srs, psrs);
     OSRDestroySpatialReference(psrs);
     if (!same)
-        rc = am_transform_create(pop->crs_wkt, wkt, &c->tr, c->err);
+        rc = am_transform_create(pop_wkt, wkt, &c->tr, c->err);
 done:
     CPLFree(wkt);
     return rc;
@@ -310,7 +311,7 @@ am_status am_class_raster_build(const am_class_raster_options *opt,
     double *x = NULL, *y = NULL;
     pix *px = NULL;
     am_zone_raster *z = NULL;
-    am_status rc = open_raster(&c, pop);
+    am_status rc = open_raster(&c, pop->crs_wkt);
     if (rc != AM_OK)
         goto cleanup;
     z = am_calloc(1, sizeof *z);
@@ -349,6 +350,87 @@ cleanup:
     am_free(x);
     am_free(y);
     am_free(px);
+    if (c.ds != NULL)
+        GDALClose(c.ds);
+    return rc;
+}
+
+/* Whether a band of type t can hold v: any number for a floating-point
+ * type, a whole number in the type's range for an integer one. */
+static int type_holds(GDALDataType t, double v)
+{
+    if (!GDALDataTypeIsInteger(t) || GDALDataTypeIsComplex(t))
+        return 1;
+    if (v != floor(v))
+        return 0;
+    const int bits = GDALGetDataTypeSizeBits(t);
+    if (bits <= 0 || bits >= 64)
+        return isfinite(v);
+    const double span = ldexp(1.0, bits);
+    return GDALDataTypeIsSigned(t) ? v >= -span / 2 && v < span / 2
+                                   : v >= 0.0 && v < span;
+}
+
+/* Every class value can occur in the band: its type can hold it and it is
+ * not the band's nodata value (both would leave the class always empty). */
+static am_status check_classes(crctx *c)
+{
+    const am_class_raster_options *o = c->opt;
+    const GDALDataType t = GDALGetRasterDataType(c->band);
+    for (int k = 0; k < o->n_classes; k++)
+        for (int j = 0; j < o->n_values[k]; j++) {
+            const double v = o->values[k][j];
+            if (!type_holds(t, v))
+                return am_error_set(
+                    c->err, AM_ERR_FORMAT, o->path,
+                    "zones: class '%s' lists the value %.15g, which band %d "
+                    "of the settlement raster (type %s) cannot hold",
+                    o->labels[k], v, o->band, GDALGetDataTypeName(t));
+            if (c->has_nodata && v == c->nodata)
+                return am_error_set(
+                    c->err, AM_ERR_FORMAT, o->path,
+                    "zones: class '%s' lists the value %.15g, which is the "
+                    "nodata value of band %d of the settlement raster",
+                    o->labels[k], v, o->band);
+        }
+    return AM_OK;
+}
+
+am_status am_class_raster_probe(const am_class_raster_options *opt,
+                                const char *pop_wkt, uint64_t *band_bytes,
+                                am_error *err)
+{
+    if (band_bytes != NULL)
+        *band_bytes = 0;
+    if (opt == NULL || opt->path == NULL || pop_wkt == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "zones: no options or no population CRS");
+    crctx c;
+    memset(&c, 0, sizeof c);
+    c.opt = opt;
+    c.err = err;
+    am_status rc = open_raster(&c, pop_wkt);
+    if (rc == AM_OK)
+        rc = check_classes(&c);
+    if (rc == AM_OK) {
+        /* one pixel: its block read and decoded */
+        double v;
+        am_gdal_errors ge;
+        am_gdal_capture_begin(&ge);
+        const CPLErr e = GDALRasterIO(c.band, GF_Read, c.nx / 2, c.ny / 2, 1, 1,
+                                      &v, 1, 1, GDT_Float64, 0, 0);
+        am_gdal_capture_end(&ge);
+        if (e != CE_None || ge.n_failures > 0)
+            rc = am_error_set(err, AM_ERR_IO, opt->path,
+                              "zones: cannot read row %d of the settlement "
+                              "raster (damaged or truncated?): %s",
+                              c.ny / 2, ge.first);
+    }
+    if (rc == AM_OK && band_bytes != NULL)
+        *band_bytes =
+            (uint64_t)c.nx * (uint64_t)c.ny *
+            (uint64_t)GDALGetDataTypeSizeBytes(GDALGetRasterDataType(c.band));
+    am_transform_destroy(c.tr);
     if (c.ds != NULL)
         GDALClose(c.ds);
     return rc;

@@ -34,6 +34,8 @@
 #ifndef AM_CLASS_RASTER_H
 #define AM_CLASS_RASTER_H
 
+#include <stdint.h>
+
 #include "common/error.h"
 #include "common/warning.h"
 #include "inputs/population.h"
@@ -64,6 +66,21 @@ typedef struct am_class_raster_options {
  */
 am_status am_class_raster_build(const am_class_raster_options *opt,
                                 const am_population *pop, am_zone_raster **out,
+                                am_error *err);
+
+/*
+ * The checks of am_class_raster_build that need no populated cell, run
+ * before the heavy phases: the raster opens, the band exists, its CRS and
+ * geotransform are usable and its CRS is reachable from pop_wkt (the
+ * population raster's CRS), one pixel reads; and each class value can
+ * occur (AM_ERR_FORMAT for a value the band's data type cannot hold, e.g.
+ * 300 or 2.5 in a Byte band, or the band's nodata value). The build's
+ * errors and messages otherwise. *band_bytes (may be NULL): the band's
+ * size decoded (width x height x its data type's size), the most GDAL's
+ * block cache can hold of it.
+ */
+am_status am_class_raster_probe(const am_class_raster_options *opt,
+                                const char *pop_wkt, uint64_t *band_bytes,
                                 am_error *err);
 
 #endif /* AM_CLASS_RASTER_H */

@@ -713,7 +713,7 @@ am_status am_population_probe(const am_population_options *opt,
 {
     GDALDatasetH ds = NULL;
     const char *path = opt != NULL ? opt->path : NULL;
-    out->nx = out->ny = 0;
+    out->nx = out->ny = out->cell_bytes = 0;
     am_status rc = am_gdal_open(path, 0, &ds, err);
     if (rc != AM_OK)
         return rc;
@@ -723,7 +723,28 @@ am_status am_population_probe(const am_population_options *opt,
     if (rc == AM_OK) {
         out->nx = GDALGetRasterXSize(ds);
         out->ny = GDALGetRasterYSize(ds);
+        out->cell_bytes = GDALGetDataTypeSizeBytes(GDALGetRasterDataType(band));
     }
+    GDALClose(ds);
+    return rc;
+}
+
+am_status am_population_probe_crs(const am_population_options *opt, char **wkt,
+                                  am_error *err)
+{
+    GDALDatasetH ds = NULL;
+    const char *path = opt != NULL ? opt->path : NULL;
+    *wkt = NULL;
+    am_status rc = am_gdal_open(path, 0, &ds, err);
+    if (rc != AM_OK)
+        return rc;
+    double gt[6];
+    GDALRasterBandH band = NULL;
+    char *gw = NULL;
+    rc = check_header(ds, path, opt->band, gt, &gw, &band, err);
+    if (rc == AM_OK && (*wkt = am_strdup(gw)) == NULL)
+        rc = am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
+    CPLFree(gw);
     GDALClose(ds);
     return rc;
 }

@@ -81,7 +81,9 @@ void am_population_destroy(am_population *p);
 
 /* What the raster's header says, without reading a cell. */
 typedef struct am_population_header {
-    int32_t nx, ny; /* columns, rows */
+    int32_t nx, ny;     /* columns, rows */
+    int32_t cell_bytes; /* bytes of one cell of the band as GDAL caches
+                           it (its data type's size) */
 } am_population_header;
 
 /*
@@ -92,5 +94,14 @@ typedef struct am_population_header {
  */
 am_status am_population_probe(const am_population_options *opt,
                               am_population_header *out, am_error *err);
+
+/*
+ * am_population_probe's checks, and the raster's CRS as WKT2 in *wkt
+ * (owned by the caller: am_free), for the probes of inputs that are
+ * transformed into it (zone layers, settlement rasters) before the heavy
+ * phases. *wkt is NULL on failure.
+ */
+am_status am_population_probe_crs(const am_population_options *opt, char **wkt,
+                                  am_error *err);
 
 #endif /* AM_POPULATION_H */

@@ -338,6 +338,27 @@ done:
     return rc;
 }
 
+am_status am_zone_layer_probe(const am_zone_raster_options *opt,
+                              const char *target_wkt, am_error *err)
+{
+    if (opt == NULL || opt->path == NULL || target_wkt == NULL)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "zones: no options or no target CRS");
+    zrctx c;
+    memset(&c, 0, sizeof c);
+    c.opt = opt;
+    c.err = err;
+    c.field = -1;
+    const am_polygon_layer_options po = {
+        opt->path,        opt->layer, opt->where, "zones",
+        "the zone layer", "zone",     target_wkt, opt->warnings};
+    am_status rc = am_polygon_layer_open(&c.pl, &po, err);
+    if (rc == AM_OK)
+        rc = check_field(&c);
+    am_polygon_layer_close(&c.pl);
+    return rc;
+}
+
 am_status am_zone_raster_build(const am_zone_raster_options *opt,
                                const am_population *pop, int threads,
                                am_zone_raster **out, am_error *err)

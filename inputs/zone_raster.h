@@ -94,6 +94,17 @@ am_status am_zone_raster_build(const am_zone_raster_options *opt,
                                const am_population *pop, int threads,
                                am_zone_raster **out, am_error *err);
 
+/*
+ * The checks of am_zone_raster_build that need no feature read, run before
+ * the heavy phases (the roads, the population): the file opens as a vector
+ * source, the layer exists and holds polygons, its CRS is defined and
+ * transformable into target_wkt (the population raster's CRS), the filter
+ * is accepted and the id field exists. The same errors and messages as the
+ * build. Opens and closes the source; no feature is read.
+ */
+am_status am_zone_layer_probe(const am_zone_raster_options *opt,
+                              const char *target_wkt, am_error *err);
+
 /* Accepts NULL. */
 void am_zone_raster_destroy(am_zone_raster *z);
 

@@ -218,6 +218,19 @@ static am_status h5_fail(am_error *err, am_status code, const char *file,
                         w.deepest);
 }
 
+/* h5_fail for a flush or close that writes to disk: a write HDF5's own
+ * driver saw fail with EFBIG (errno e, saved right after the call) is
+ * reported in our words, as our own writes report it. */
+static am_status h5_write_fail(am_error *err, const char *file,
+                               const char *what, int e)
+{
+    if (e != EFBIG)
+        return h5_fail(err, AM_ERR_IO, file, what);
+    H5Eclear2(H5E_DEFAULT);
+    return am_error_set(err, AM_ERR_IO, file, "HDF5: %s: %s", what,
+                        am_write_strerror(e));
+}
+
 /* ---- small helpers ---------------------------------------------------- */
 
 static void close_id(hid_t *id, herr_t (*close_fn)(hid_t))
@@ -763,7 +776,7 @@ static am_status write_image(am_h5 *h, const void *head, size_t n_head,
         if (k < 0)
             return am_error_set(err, AM_ERR_IO, h->af.final_path,
                                 "cannot write temporary file '%s': %s",
-                                h->af.tmp_path, strerror(errno));
+                                h->af.tmp_path, am_write_strerror(errno));
         done += (size_t)k;
         if (done >= next_report && h->progress != NULL) {
             next_report += WRITE_PROGRESS_BYTES;
@@ -833,17 +846,21 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
                      "cannot attach the x/y dimension scales");
         goto cleanup;
     }
+    errno = 0;
     if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0) {
-        rc = h5_fail(err, AM_ERR_IO, h->af.final_path, "cannot flush file");
+        rc = h5_write_fail(err, h->af.final_path, "cannot flush file", errno);
         goto cleanup;
     }
     if (h->in_memory && (rc = write_core_image(h, err)) != AM_OK)
         goto cleanup;
     close_open_objects(h->file);
+    errno = 0;
     herr_t closed = H5Fclose(h->file);
+    const int close_errno = errno;
     h->file = H5I_INVALID_HID;
     if (closed < 0) {
-        rc = h5_fail(err, AM_ERR_IO, h->af.final_path, "cannot close file");
+        rc = h5_write_fail(err, h->af.final_path, "cannot close file",
+                           close_errno);
         goto cleanup;
     }
     if (!h->in_memory) {
@@ -859,7 +876,7 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
     if (fsync(h->tmp_fd) != 0) {
         rc = am_error_set(err, AM_ERR_IO, h->af.final_path,
                           "cannot sync temporary file '%s': %s", h->af.tmp_path,
-                          strerror(errno));
+                          am_write_strerror(errno));
         goto cleanup;
     }
     int closed_fd = close(h->tmp_fd);
@@ -867,7 +884,7 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
     if (closed_fd != 0) {
         rc = am_error_set(err, AM_ERR_IO, h->af.final_path,
                           "cannot close temporary file '%s': %s",
-                          h->af.tmp_path, strerror(errno));
+                          h->af.tmp_path, am_write_strerror(errno));
         goto cleanup;
     }
     /* the last moment a cancellation can keep an older output */

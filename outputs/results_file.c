@@ -1308,7 +1308,7 @@ static am_status csv_stage(const char *path, csv_buf *b, const char *what,
     am_free(b->p);
     if (rc == AM_OK && fsync(f->fd) != 0)
         rc = am_error_set(err, AM_ERR_IO, path, "cannot write: %s",
-                          strerror(errno));
+                          am_write_strerror(errno));
     if (rc != AM_OK) {
         am_atomic_discard(f);
         am_atomic_close(f);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include <math.h>
@@ -72,7 +73,8 @@ static void test_parse_size_refused(void **state)
 static void test_estimate_parts(void **state)
 {
     (void)state;
-    am_memory_inputs in = {1000, 2000, 0, 1 << 20, 1, 1, 0, 0, 0, 0, 0, 0};
+    am_memory_inputs in = {1000, 2000, 0, 1 << 20, 1, 1, 0,
+                           0,    0,    0, 0,       0, 0, 0};
     am_memory_estimate a = am_memory_estimate_run(&in);
     /* rasters go by strips: the grid costs per column and per row only */
     assert_true(a.grid == (2u * 64u * 8u + 8u) * 1000u + 8u * 2000u);
@@ -108,19 +110,66 @@ static void test_estimate_parts(void **state)
                 c.cells + c.output + 100000u * 3u * 2u * (40u + 12u));
 }
 
+/*
+ * Issue 9: GDAL's block cache under the cap: 10 % of it, at least 8 MiB,
+ * never above GDAL's own limit; and in the estimate, up to what the
+ * rasters read through it can fill.
+ */
+static void test_gdal_cache(void **state)
+{
+    (void)state;
+    const uint64_t MiB = (uint64_t)1 << 20, dflt = 1200 * MiB;
+    assert_true(am_memory_gdal_cache(2048 * MiB, dflt) ==
+                2048 * MiB / 100 * 10);
+    assert_true(am_memory_gdal_cache(145 * MiB, dflt) == 145 * MiB / 100 * 10);
+    /* the floor, and the floor above a small cap */
+    assert_true(am_memory_gdal_cache(50 * MiB, dflt) == 8 * MiB);
+    assert_true(am_memory_gdal_cache(1 * MiB, dflt) == 8 * MiB);
+    /* never above GDAL's own limit, nor its floor above it */
+    assert_true(am_memory_gdal_cache(64000 * MiB, dflt) == dflt);
+    assert_true(am_memory_gdal_cache(50 * MiB, 4 * MiB) == 4 * MiB);
+    /* no cap: GDAL's own */
+    assert_true(am_memory_gdal_cache(0, dflt) == dflt);
+    /* no overflow near the top */
+    assert_true(am_memory_gdal_cache(UINT64_MAX, UINT64_MAX) ==
+                UINT64_MAX / 100 * 10);
+
+    am_memory_inputs in;
+    memset(&in, 0, sizeof in);
+    in.nx = 1000;
+    in.ny = 2000;
+    in.n_sets = 1;
+    in.n_measures = 1;
+    const am_memory_estimate none = am_memory_estimate_run(&in);
+    assert_true(none.gdal_cache == 0);
+    /* a raster of 8 MB decoded under a 100 MiB cache: 8 MB counted */
+    in.gdal_cache = 100 * MiB;
+    in.raster_bytes = 8000000;
+    am_memory_estimate a = am_memory_estimate_run(&in);
+    assert_true(a.gdal_cache == 8000000);
+    assert_true(a.total == none.total + 8000000);
+    /* a huge sparse settlement raster: the limit counted */
+    in.raster_bytes = (uint64_t)1 << 40;
+    a = am_memory_estimate_run(&in);
+    assert_true(a.gdal_cache == 100 * MiB);
+    assert_true(a.total == a.base + a.network + a.grid + a.cells + a.output +
+                               a.gdal_cache);
+}
+
 static void test_estimate_huge_saturates(void **state)
 {
     (void)state;
     /* a 100,000 x 100,000 raster costs its strips, not its grid */
-    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0};
+    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0};
     am_memory_estimate e = am_memory_estimate_run(&in);
     assert_true(e.grid < (uint64_t)128 << 20); /* not 80 GB */
     /* absurd sizes saturate rather than wrap */
-    am_memory_inputs big = {INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX,
-                            1000,      1000,      1,         1000,
-                            1000,      INT64_MAX, 1000,      INT64_MAX};
+    am_memory_inputs big = {
+        INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX, 1000,      1000, 1,
+        1000,      1000,      INT64_MAX, 1000,      INT64_MAX, 0,    0};
     assert_true(am_memory_estimate_run(&big).total == UINT64_MAX);
-    am_memory_inputs neg = {-5, 10, -3, -1, -1, -1, 0, -1, -1, -1, -1, -1};
+    am_memory_inputs neg = {-5, 10, -3, -1, -1, -1, 0,
+                            -1, -1, -1, -1, -1, 0,  0};
     assert_true(am_memory_estimate_run(&neg).network == 0);
     assert_true(am_memory_estimate_run(&neg).grid == 8u * 10u);
 }
@@ -133,7 +182,8 @@ static void test_estimate_huge_saturates(void **state)
 static void test_estimate_tiers(void **state)
 {
     (void)state;
-    am_memory_inputs in = {1000, 2000, 100000, 1 << 20, 3, 2, 0, 0, 0, 0, 0, 0};
+    am_memory_inputs in = {1000, 2000, 100000, 1 << 20, 3, 2, 0,
+                           0,    0,    0,      0,       0, 0, 0};
     const am_memory_estimate a = am_memory_estimate_run(&in);
     in.n_combined = 2;
     const am_memory_estimate b = am_memory_estimate_run(&in);
@@ -197,7 +247,7 @@ static void test_surface_strip_rows(void **state)
         assert_true(r == 1 || (int64_t)r * nx <= cap);
         assert_true(r == 64 || (int64_t)(r + 1) * nx > cap);
     }
-    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0};
+    am_memory_inputs in = {100000, 100000, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0};
     const uint64_t plain = am_memory_estimate_run(&in).grid;
     in.surface = 1;
     assert_true(am_memory_estimate_run(&in).grid ==
@@ -215,7 +265,8 @@ static void test_surface_strip_rows(void **state)
 static void test_max_cells(void **state)
 {
     (void)state;
-    am_memory_inputs in = {1576, 1270, 0, 3377401, 1, 1, 0, 0, 0, 0, 0, 0};
+    am_memory_inputs in = {1576, 1270, 0, 3377401, 1, 1, 0,
+                           0,    0,    0, 0,       0, 0, 0};
     const uint64_t cap = (uint64_t)1 << 30;
     int64_t n = am_memory_max_cells(&in, cap);
     assert_true(n > 1000000);
@@ -274,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_parse_size_ok),
         cmocka_unit_test(test_parse_size_refused),
         cmocka_unit_test(test_estimate_parts),
+        cmocka_unit_test(test_gdal_cache),
         cmocka_unit_test(test_estimate_huge_saturates),
         cmocka_unit_test(test_estimate_matrix),
         cmocka_unit_test(test_max_cells),

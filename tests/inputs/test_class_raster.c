@@ -16,7 +16,11 @@
  *    NaN and a part the population extends beyond: outside, cell by cell;
  *  - a row wider than one read piece, read in two;
  *  - errors naming the file: missing raster, band out of range, a raster
- *    without CRS, more distinct values than allowed.
+ *    without CRS, more distinct values than allowed;
+ *  - the probe run before the heavy phases (am_class_raster_probe): the
+ *    fixture with its classes passes; band, CRS and a missing file fail as
+ *    the build does; a class value its Byte band cannot hold (300, 2.5,
+ *    -1) or its nodata value (255) is refused, naming class and value.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/alloc.h"
 #include "inputs/class_raster.h"
 #include "inputs/population.h"
 
@@ -404,6 +409,70 @@ static void test_errors(void **state)
     am_population_destroy(p);
 }
 
+static void expect_probe_error(const am_class_raster_options *o,
+                               const char *pop_wkt, am_status code,
+                               const char *fragment)
+{
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_class_raster_probe(o, pop_wkt, NULL, &err), code);
+    if (strstr(err.msg, fragment) == NULL) {
+        print_error("message '%s' lacks '%s'\n", err.msg, fragment);
+        fail();
+    }
+    assert_string_equal(err.file, o->path);
+}
+
+static void test_probe(void **state)
+{
+    (void)state;
+    am_population_options po;
+    memset(&po, 0, sizeof po);
+    po.path = POP;
+    po.band = 1;
+    char *wkt = NULL;
+    am_error err;
+    assert_int_equal(am_population_probe_crs(&po, &wkt, &err), AM_OK);
+    assert_non_null(wkt);
+    am_class_raster_options o = copts(DOU, 2);
+    assert_int_equal(am_class_raster_probe(&o, wkt, NULL, &err), AM_OK);
+    o = copts(DOU, 0);
+    assert_int_equal(am_class_raster_probe(&o, wkt, NULL, &err), AM_OK);
+    o.band = 2;
+    expect_probe_error(&o, wkt, AM_ERR_FORMAT, "band 2 out of range");
+    o = copts(tmp_path("missing.tif"), 0);
+    assert_int_equal(am_class_raster_probe(&o, wkt, NULL, &err), AM_ERR_IO);
+    const double cgt[6] = {0, 2, 0, 4, 0, -2};
+    const float cv[4] = {1, 2, 3, 4};
+    o = copts(write_raster("nocrs_p.tif", 2, 2, cgt, cv, 0, 0), 0);
+    expect_probe_error(&o, wkt, AM_ERR_CRS, "no coordinate reference system");
+    /* class values the Byte band (nodata 255) cannot give */
+    const double bad[][1] = {{300}, {2.5}, {-1}, {255}};
+    const char *const why[] = {
+        "zones: class 'rural' lists the value 300, which band 1 of the "
+        "settlement raster (type Byte) cannot hold",
+        "class 'rural' lists the value 2.5, which band 1",
+        "class 'rural' lists the value -1, which band 1",
+        "class 'rural' lists the value 255, which is the nodata value of band "
+        "1"};
+    for (int k = 0; k < 4; k++) {
+        const double *vals[] = {urban_v, bad[k]};
+        const int nv[] = {4, 1};
+        o = copts(DOU, 2);
+        o.values = vals;
+        o.n_values = nv;
+        expect_probe_error(&o, wkt, AM_ERR_FORMAT, why[k]);
+    }
+    /* a Float32 band holds any value, 2.5 included */
+    const double *vals[] = {urban_v, bad[1]};
+    const int nv[] = {4, 1};
+    o = copts(write_raster("f32.tif", 2, 2, cgt, cv, 1, 0), 2);
+    o.values = vals;
+    o.n_values = nv;
+    assert_int_equal(am_class_raster_probe(&o, wkt, NULL, &err), AM_OK);
+    am_free(wkt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -411,6 +480,7 @@ int main(void)
         cmocka_unit_test(test_toy_outside),
         cmocka_unit_test(test_wide_row),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

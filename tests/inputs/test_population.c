@@ -35,6 +35,7 @@
 
 #include <float.h>
 
+#include "common/alloc.h"
 #include "inputs/population.h"
 
 #define GPW AM_TEST_DATA "/sao_miguel_gpw/gpw_v411_2020_count_2020.tif"
@@ -526,18 +527,32 @@ static void test_probe(void **state)
 {
     (void)state;
     am_error err;
-    am_population_header hd = {-1, -1};
+    am_population_header hd = {-1, -1, -1};
     am_population_options opt = {GPW, 1, NULL, 0, NULL};
     assert_int_equal(am_population_probe(&opt, &hd, &err), AM_OK);
     assert_int_equal(hd.nx, 96);
     assert_int_equal(hd.ny, 48);
+    assert_int_equal(hd.cell_bytes, 4); /* Float32 */
+    /* the CRS for the zone probes: the one the load reads */
+    char *wkt = NULL;
+    assert_int_equal(am_population_probe_crs(&opt, &wkt, &err), AM_OK);
+    am_population *p = NULL;
+    assert_int_equal(am_population_load(&opt, NULL, NULL, &p, &err), AM_OK);
+    assert_string_equal(wkt, p->crs_wkt);
+    am_population_destroy(p);
+    am_free(wkt);
     opt.band = 2;
     assert_int_equal(am_population_probe(&opt, &hd, &err), AM_ERR_FORMAT);
     assert_string_equal(err.layer, "band 2");
+    wkt = (char *)"not set";
+    assert_int_equal(am_population_probe_crs(&opt, &wkt, &err), AM_ERR_FORMAT);
+    assert_null(wkt);
     opt.path = tmp_path("no_such_raster.tif");
     opt.band = 1;
     assert_int_equal(am_population_probe(&opt, &hd, &err), AM_ERR_IO);
     assert_string_equal(err.file, opt.path);
+    assert_int_equal(am_population_probe_crs(&opt, &wkt, &err), AM_ERR_IO);
+    assert_null(wkt);
 }
 
 static void test_empty(void **state)

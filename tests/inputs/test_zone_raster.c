@@ -482,6 +482,55 @@ static void test_errors(void **state)
     am_population_destroy(p);
 }
 
+/*
+ * The probe (am_zone_layer_probe, run before the heavy phases) gives the
+ * build's code and message for every mistake it can see without reading a
+ * feature, and passes the layers the build reads.
+ */
+static void same_as_build(const am_zone_raster_options *o,
+                          const am_population *p)
+{
+    am_zone_raster *z = NULL;
+    am_error eb, ep;
+    am_error_clear(&eb);
+    am_error_clear(&ep);
+    const am_status rb = am_zone_raster_build(o, p, 1, &z, &eb);
+    am_zone_raster_destroy(z);
+    assert_int_not_equal(rb, AM_OK);
+    assert_int_equal(am_zone_layer_probe(o, p->crs_wkt, &ep), rb);
+    assert_string_equal(ep.msg, eb.msg);
+    assert_string_equal(ep.file, eb.file);
+    assert_string_equal(ep.layer, eb.layer);
+}
+
+static void test_probe(void **state)
+{
+    (void)state;
+    am_population *p = load_pop(toy_raster());
+    am_error err;
+    am_zone_raster_options o = zopts(ZDIR "/zones.geojson", NULL, NULL, "kind");
+    assert_int_equal(am_zone_layer_probe(&o, p->crs_wkt, &err), AM_OK);
+    o = zopts(ZDIR "/moheli_utm38s.geojson", NULL, NULL, NULL);
+    assert_int_equal(am_zone_layer_probe(&o, p->crs_wkt, &err), AM_OK);
+    o = zopts(ZDIR "/zones.geojson", NULL, NULL, "nope");
+    same_as_build(&o, p);
+    const char *lines =
+        write_tmp("plines.geojson",
+                  "{\"type\": \"FeatureCollection\", \"features\": [\n"
+                  "{\"type\": \"Feature\", \"id\": 1, \"properties\": {},"
+                  " \"geometry\": {\"type\": \"LineString\", \"coordinates\": "
+                  "[[0,0],[2,0]]}}]}\n");
+    o = zopts(lines, NULL, NULL, NULL);
+    same_as_build(&o, p);
+    o = zopts(no_crs_layer(), NULL, NULL, NULL);
+    same_as_build(&o, p);
+    o = zopts(ZDIR "/zones.geojson", "nolayer", NULL, "kind");
+    same_as_build(&o, p);
+    o = zopts(tmp_path("missing.gpkg"), NULL, NULL, NULL);
+    same_as_build(&o, p);
+    am_population_destroy(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_moheli_box),
         cmocka_unit_test(test_overlaps_and_ids),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_probe),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
