@@ -84,7 +84,7 @@ typedef struct sel_ctx {
 /* Parallel regions only for enough work: on small instances a team's
  * start and barriers cost more than the work (results never depend on
  * it: every candidate is computed alone, in the same order). */
-#define AM_SEL_PAR_MIN 16384 /* pair visits */
+#define AM_SEL_PAR_MIN 262144 /* pair visits */
 
 static int par_threads(const sel_ctx *c, int64_t work)
 {
@@ -661,7 +661,11 @@ static void swap_pass(sel_ctx *c, swap_ws *s, int32_t n_slots,
 {
     const am_sel_instance *in = c->in;
     int64_t evals = 0;
-    int nt = par_threads(c, in->row[in->n_cand]);
+    int64_t work = 0;
+    for (int32_t a = 0; a < in->n_cand; a++)
+        if (s->dirty[a])
+            work += row_len(in, a);
+    int nt = par_threads(c, work);
     int32_t ns = r->n_chosen;
 #pragma omp parallel num_threads(nt) reduction(+ : evals) if (nt > 1)
     {
