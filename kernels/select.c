@@ -84,7 +84,7 @@ typedef struct sel_ctx {
 /* Parallel regions only for enough work: on small instances a team's
  * start and barriers cost more than the work (results never depend on
  * it: every candidate is computed alone, in the same order). */
-#define AM_SEL_PAR_MIN 16384 /* pair visits */
+#define AM_SEL_PAR_MIN 262144 /* pair visits */
 
 static int par_threads(const sel_ctx *c, int64_t work)
 {
@@ -661,7 +661,11 @@ static void swap_pass(sel_ctx *c, swap_ws *s, int32_t n_slots,
 {
     const am_sel_instance *in = c->in;
     int64_t evals = 0;
-    int nt = par_threads(c, in->row[in->n_cand]);
+    int64_t work = 0;
+    for (int32_t a = 0; a < in->n_cand; a++)
+        if (s->dirty[a])
+            work += row_len(in, a);
+    int nt = par_threads(c, work);
     int32_t ns = r->n_chosen;
 #pragma omp parallel num_threads(nt) reduction(+ : evals) if (nt > 1)
     {
@@ -1011,6 +1015,78 @@ static uint64_t lcg_next(uint64_t *x)
 }
 
 /*
+ * The perturbation of the iterated local search: 1 to 3 chosen slots
+ * (drawn by the fixed-seed generator) are emptied and refilled greedily
+ * (the largest marginal gain given the other sites, ties to the lower
+ * index; the removed sites excluded), each refill recorded as a swap in
+ * place (its gain may be negative). open: [n_cand] zeroed scratch, gbuf:
+ * [n_cand].
+ */
+static am_status destroy_repair(sel_ctx *c, run_state *rr, char *open,
+                                double *gbuf, uint64_t *rng, double W,
+                                double base_loss)
+{
+    const am_sel_instance *in = c->in;
+    int32_t ns = rr->n_chosen, slot[3], rem[3], add[3];
+    int m = 1 + (int)(lcg_next(rng) % 3);
+    if (m > ns)
+        m = ns;
+    for (int q = 0; q < m; q++) {
+        int dup;
+        do {
+            slot[q] = (int32_t)(lcg_next(rng) % (uint64_t)ns);
+            dup = 0;
+            for (int q2 = 0; q2 < q; q2++)
+                dup |= slot[q2] == slot[q];
+        } while (dup);
+        rem[q] = rr->chosen[slot[q]];
+    }
+    for (int32_t k = 0; k < ns; k++)
+        open[rr->chosen[k]] = 1; /* the removed ones stay excluded */
+    memcpy(c->d1, in->base_ds, (size_t)in->n_cells * sizeof *c->d1);
+    for (int32_t k = 0; k < ns; k++) {
+        int removed = 0;
+        for (int q = 0; q < m; q++)
+            removed |= k == slot[q];
+        if (!removed)
+            open_site(c, rr->chosen[k]);
+    }
+    int n_add = 0;
+    for (int q = 0; q < m; q++) {
+        int nt = par_threads(c, in->row[in->n_cand]);
+        const sel_ctx *cc = c;
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) if (nt > 1)
+        for (int32_t a = 0; a < in->n_cand; a++)
+            gbuf[a] = open[a] ? 0.0 : row_gain(cc, a);
+        c->evals += in->n_cand;
+        int32_t best = -1;
+        for (int32_t a = 0; a < in->n_cand; a++)
+            if (gbuf[a] > 0 && (best < 0 || gbuf[a] > gbuf[best]))
+                best = a;
+        if (best < 0)
+            break;
+        open_site(c, best);
+        open[best] = 1;
+        add[n_add++] = best;
+    }
+    for (int32_t a = 0; a < in->n_cand; a++)
+        open[a] = 0;
+    for (int q = 0; q < n_add; q++) {
+        rr->chosen[slot[q]] = add[q];
+        memcpy(c->d1, in->base_ds, (size_t)in->n_cells * sizeof *c->d1);
+        for (int32_t k = 0; k < ns; k++)
+            open_site(c, rr->chosen[k]);
+        double loss = total_loss(c);
+        double g = (base_loss - rr->gain) - loss;
+        rr->gain = base_loss - loss;
+        rr->cost += cand_cost(in, add[q]) - cand_cost(in, rem[q]);
+        if (!run_step(rr, add[q], rem[q], g, objective_of(c, W, loss)))
+            return AM_ERR_NOMEM;
+    }
+    return AM_OK;
+}
+
+/*
  * More search, only when cheap (a site count, local search on, and at
  * least AM_SEL_MIN_ITERS rounds of a whole greedy or local search fit in
  * AM_SEL_SEARCH_WORK pair visits; none on large instances):
@@ -1020,9 +1096,9 @@ static uint64_t lcg_next(uint64_t *x)
  *    pick skipped);
  *  - then iterated local search (Lourenco, Martin & Stuetzle 2003,
  *    "Iterated local search", Handbook of Metaheuristics): the best set so
- *    far perturbed by 1 to 3 swaps with candidates that gain at the
- *    baseline, drawn by a fixed-seed generator (the same draws for any
- *    thread count), then the swap search again.
+ *    far perturbed by destroy_repair (the draws from a fixed-seed
+ *    generator, the same for any thread count), then the swap search
+ *    again.
  * A run replaces the best when strictly better by more than the
  * tolerance; the kept run's steps are its picks, the perturbation's swaps
  * (whose gain may be negative) and the swaps that followed.
@@ -1031,8 +1107,8 @@ static am_status improve_search(sel_ctx *c, const double *g0, run_state *ru,
                                 int32_t max_sites, double W, double base_loss)
 {
     const am_sel_instance *in = c->in;
-    double work = (double)in->row[in->n_cand] + 4.0 * (double)in->n_cells +
-                  (double)in->n_cand;
+    double work = 4.0 * (double)in->row[in->n_cand] +
+                  8.0 * (double)in->n_cells + 4.0 * (double)in->n_cand;
     int n_it = (int)fmin((double)AM_SEL_MAX_ITERS,
                          floor((double)AM_SEL_SEARCH_WORK / work));
     if (n_it < AM_SEL_MIN_ITERS || ru->n_steps == 0 || ru->n_chosen == 0)
@@ -1040,9 +1116,11 @@ static am_status improve_search(sel_ctx *c, const double *g0, run_state *ru,
     int32_t skip = ru->steps[0].added;
     char *used = am_calloc_array((size_t)in->n_cand, 1);
     char *open = am_calloc_array((size_t)in->n_cand, 1);
-    if (!used || !open) {
+    double *gbuf = am_alloc_array((size_t)in->n_cand, sizeof *gbuf);
+    if (!used || !open || !gbuf) {
         am_free(used);
         am_free(open);
+        am_free(gbuf);
         return AM_ERR_NOMEM;
     }
     used[skip] = 1;
@@ -1067,40 +1145,7 @@ static am_status improve_search(sel_ctx *c, const double *g0, run_state *ru,
             st = run_copy(ru, in->n_cand, &rr);
             if (st != AM_OK)
                 break;
-            for (int32_t q = 0; q < rr.n_chosen; q++)
-                open[rr.chosen[q]] = 1;
-            int m = 1 + (int)(lcg_next(&rng) % 3);
-            for (int q = 0; q < m && rr.n_chosen < in->n_cand; q++) {
-                int32_t slot =
-                    (int32_t)(lcg_next(&rng) % (uint64_t)rr.n_chosen);
-                int32_t a0 = (int32_t)(lcg_next(&rng) % (uint64_t)in->n_cand);
-                int32_t a = -1;
-                for (int32_t d = 0; d < in->n_cand; d++) {
-                    int32_t x = (a0 + d) % in->n_cand;
-                    if (!open[x] && g0[x] > 0) {
-                        a = x;
-                        break;
-                    }
-                }
-                if (a < 0)
-                    break;
-                int32_t rem = rr.chosen[slot];
-                open[rem] = 0;
-                open[a] = 1;
-                rr.chosen[slot] = a;
-                memcpy(c->d1, in->base_ds, (size_t)in->n_cells * sizeof *c->d1);
-                for (int32_t q2 = 0; q2 < rr.n_chosen; q2++)
-                    open_site(c, rr.chosen[q2]);
-                double loss = total_loss(c);
-                double g = (base_loss - rr.gain) - loss;
-                rr.gain = base_loss - loss;
-                if (!run_step(&rr, a, rem, g, objective_of(c, W, loss))) {
-                    st = AM_ERR_NOMEM;
-                    break;
-                }
-            }
-            for (int32_t q = 0; q < rr.n_chosen; q++)
-                open[rr.chosen[q]] = 0;
+            st = destroy_repair(c, &rr, open, gbuf, &rng, W, base_loss);
         }
         if (st == AM_OK)
             st = local_search(c, &rr, INFINITY, W, base_loss, 1, max_sites,
@@ -1114,6 +1159,7 @@ static am_status improve_search(sel_ctx *c, const double *g0, run_state *ru,
     }
     am_free(used);
     am_free(open);
+    am_free(gbuf);
     return st;
 }
 

@@ -62,10 +62,14 @@ typedef struct am_sel_params {
     int n_threads;       /* <= 0: OpenMP's default */
 } am_sel_params;
 
-/* One recorded step: a pick (removed = -1) or a swap. */
+/* One recorded step: a pick (removed = -1), a swap, or a drop (added =
+ * -1: set covering's local search removing a redundant site). */
 typedef struct am_sel_step {
     int32_t added, removed;
-    double gain;      /* objective improvement of this step (>= 0) */
+    double gain;      /* objective improvement of this step: >= 0 for picks
+                         and the swap search's swaps; a drop's and the
+                         perturbation swaps of the iterated local search
+                         (small instances, docs/selection.md) may be < 0 */
     double objective; /* after the step */
     double cost;      /* total cost of the chosen set after the step */
 } am_sel_step;
