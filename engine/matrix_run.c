@@ -800,7 +800,11 @@ void am_matrix_summary_write(const am_matrix_summary *r, FILE *f)
                 fprintf(f, ")");
             }
         }
-        fprintf(f, "; %d zones reach nothing", (int)r->zones_none[k]);
+        fprintf(f, "; %d zones reach %s", (int)r->zones_none[k],
+                r->measure_types != NULL &&
+                        r->measure_types[k] == AM_MEASURE_TYPE_NEAREST_N
+                    ? "fewer than n destinations"
+                    : "nothing");
         if (r->dest_no_demand[k] >= 0)
             fprintf(f, ", %d destinations without demand",
                     (int)r->dest_no_demand[k]);

@@ -161,13 +161,15 @@ static void measure_lines(const am_run_summary *r, const am_set_summary *s,
     if (r->measure_decays == NULL || s->fac_no_demand == NULL ||
         s->pop_none == NULL)
         return;
-    fprintf(f,
-            "      %s (%s); %s people on the network with nothing within "
-            "reach",
+    fprintf(f, "      %s (%s); %s people on the network with %s within reach",
             info->name,
             s->measure_decays != NULL ? s->measure_decays[m]
                                       : r->measure_decays[m],
-            thousands(s->pop_none[m], a));
+            thousands(s->pop_none[m], a),
+            r->measure_types != NULL &&
+                    r->measure_types[m] == AM_MEASURE_TYPE_NEAREST_N
+                ? "fewer than n facilities"
+                : "nothing");
     if (s->fac_no_demand[m] >= 0)
         fprintf(f,
                 "; %d facilit%s with no demand within reach (ratio "
