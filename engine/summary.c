@@ -344,7 +344,9 @@ static void selection_lines(const am_run_summary *r,
         fprintf(f,
                 "    exact (GLPK%s): objective %s; the heuristic's gain is "
                 "%.2f %% of the exact gain\n",
-                q->exact_proven ? ", proven optimal" : ", time limit",
+                q->exact_proven ? ", proven optimal"
+                                : ", stopped at its time limit: not proven "
+                                  "optimal",
                 thousands(q->exact_objective, a),
                 eg > 0 ? 100.0 * hg / eg : 100.0);
     }
