@@ -466,12 +466,27 @@ static am_status side_stats(const side *s, const raster *x, int threads,
     return AM_OK;
 }
 
-/* Sorted union of both coverage tables' cutoffs (minutes). */
+/* Times beyond the common search horizon count as not reached on both
+ * sides (the unreachable value; nodata where the raster has none). */
+static void horizon_mask(raster *x, size_t n, double horizon)
+{
+    float to = isnan(x->unreachable) ? x->fill : (float)x->unreachable;
+    for (size_t i = 0; i < n; i++)
+        if (valid(x, i) && (double)x->v[i] > horizon)
+            x->v[i] = to;
+}
+
+/* Sorted union of both coverage tables' cutoffs (minutes), and the common
+ * search horizon: a run searches travel times only up to its largest
+ * cutoff, so beyond the smaller of the two largest cutoffs (INFINITY when
+ * neither side has a coverage table) "not within" means "not searched"
+ * on one side. */
 static am_status cutoffs_union(side *a, side *b, const char *set, double **out,
-                               int64_t *n_out, am_error *err)
+                               int64_t *n_out, double *horizon, am_error *err)
 {
     *out = NULL;
     *n_out = 0;
+    *horizon = INFINITY;
     double *all = NULL;
     int64_t n_all = 0;
     for (int k = 0; k < 2; k++) {
@@ -496,9 +511,14 @@ static am_status cutoffs_union(side *a, side *b, const char *set, double **out,
             return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         }
         all = grown;
+        double largest = -INFINITY;
         for (int64_t i = 0; i < m; i++)
-            if (isfinite(c[i]) && c[i] >= 0)
+            if (isfinite(c[i]) && c[i] >= 0) {
                 all[n_all++] = c[i];
+                largest = c[i] > largest ? c[i] : largest;
+            }
+        if (largest >= 0 && largest < *horizon)
+            *horizon = largest;
         am_free(c);
     }
     /* insertion sort (a handful of cutoffs), then unique */
@@ -754,8 +774,20 @@ static am_status compare_set(builder *bl, const am_compare_options *opt,
         rc = am_h5_make_group(h, g, err);
     }
     /* nearest_time_min first: coverage, then its statistics */
+    double horizon = INFINITY;
     if (rc == AM_OK && has_name(names, n_names, "nearest_time_min")) {
-        rc = cutoffs_union(a, b, set, &cut, &n_cut, err);
+        rc = cutoffs_union(a, b, set, &cut, &n_cut, &horizon, err);
+        int64_t kept = 0;
+        for (int64_t c = 0; rc == AM_OK && c < n_cut; c++)
+            if (cut[c] <= horizon)
+                cut[kept++] = cut[c];
+            else
+                warn(opt,
+                     "set '%s': cutoff %g min not compared: one run searched "
+                     "travel times only up to %g min (its largest cutoff); "
+                     "nearest_time_min is compared up to %g min",
+                     set, cut[c], horizon, horizon);
+        n_cut = kept;
         raster ta, tb;
         if (rc == AM_OK)
             rc = raster_read(a, set, "nearest_time_min", &ta, err);
@@ -774,6 +806,11 @@ static am_status compare_set(builder *bl, const am_compare_options *opt,
         if (rc != AM_OK)
             break;
         rc = raster_read(b, set, names[k], &rb, err);
+        if (rc == AM_OK && isfinite(horizon) &&
+            strcmp(names[k], "nearest_time_min") == 0) {
+            horizon_mask(&ra, n, horizon);
+            horizon_mask(&rb, n, horizon);
+        }
         if (rc == AM_OK)
             rc = raster_rows(bl, opt, set, names[k], a, b, &ra, &rb, diff, err);
         if (rc == AM_OK && h != NULL) {

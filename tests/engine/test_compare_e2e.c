@@ -104,11 +104,17 @@ static int group_setup(void **state)
                                    "amenity IN ('hospital', 'clinic') AND "
                                    "fid <> 7",
                                    "[15, 30, 45, 60]", text, sizeof text));
+    /* the same facilities as a, searched only up to 30 min */
+    snprintf(yaml, sizeof yaml, "%s/c.yaml", tmp_dir);
+    write_text(yaml, scenario_text("c", "amenity IN ('hospital', 'clinic')",
+                                   "[15, 30]", text, sizeof text));
     snprintf(path_a, sizeof path_a, "%s/a.h5", tmp_dir);
     snprintf(path_b, sizeof path_b, "%s/b.h5", tmp_dir);
     if (sh("cd '%s' && '%s' run a.yaml -q -t 2 -o a.h5 > a.log 2>&1", tmp_dir,
            ACCESSIM) != 0 ||
         sh("cd '%s' && '%s' run b.yaml -q -t 2 -o b.h5 > b.log 2>&1", tmp_dir,
+           ACCESSIM) != 0 ||
+        sh("cd '%s' && '%s' run c.yaml -q -t 2 -o c.h5 > c.log 2>&1", tmp_dir,
            ACCESSIM) != 0)
         return -1;
     return 0;
@@ -344,6 +350,45 @@ static void test_one_hospital_removed(void **state)
 
 /* b.h5's results moved to /scenarios/less/ (H5Lmove: HDF5 1.10's H5Ocopy
  * crashes on the dimension scales' references). */
+/* Runs with different largest cutoffs searched different horizons: the
+ * same facilities must compare as no change (a cutoff beyond either run's
+ * horizon is left out with a warning, nearest times are compared up to the
+ * common horizon), never as people "losing" access at 60 min. */
+static void test_different_horizons(void **state)
+{
+    (void)state;
+    assert_int_equal(sh("cd '%s' && '%s' compare a.h5 c.h5 --csv ac.csv > "
+                        "ac.txt 2>&1",
+                        tmp_dir, ACCESSIM),
+                     0);
+    char p[400];
+    snprintf(p, sizeof p, "%s/ac.txt", tmp_dir);
+    char *txt = slurp(p);
+    assert_non_null(strstr(txt, "cutoff 60 min not compared"));
+    snprintf(p, sizeof p, "%s/ac.csv", tmp_dir);
+    char *csv = slurp(p);
+    int found = 0;
+    const char *stat[3] = {"within", "gaining", "losing"};
+    for (int c = 15; c <= 30; c += 15)
+        for (int k = 0; k < 3; k++) {
+            double v = csv_change(csv, "coverage", "nearest_time_min", stat[k],
+                                  c, &found);
+            assert_true(found);
+            assert_float_equal(v, 0, 0);
+        }
+    (void)csv_change(csv, "coverage", "nearest_time_min", "losing", 60, &found);
+    assert_false(found);
+    const char *all[4] = {"mean", "median", "rose", "fell"};
+    for (int k = 0; k < 4; k++) {
+        double v =
+            csv_change(csv, "overall", "nearest_time_min", all[k], NAN, &found);
+        assert_true(found);
+        assert_float_equal(v, 0, 0);
+    }
+    free(csv);
+    free(txt);
+}
+
 static void test_scenario_group(void **state)
 {
     (void)state;
@@ -515,6 +560,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_self_is_zero),
         cmocka_unit_test(test_one_hospital_removed),
+        cmocka_unit_test(test_different_horizons),
         cmocka_unit_test(test_scenario_group),
         cmocka_unit_test(test_population_differs),
         cmocka_unit_test(test_refusals),
