@@ -987,10 +987,15 @@ static am_status check_surface(am_scenario *s, am_error *err)
     const char *file = s->source_path;
     if (!s->surface)
         return AM_OK;
-    if (am_scenario_is_matrix(s))
-        return am_error_set(err, AM_ERR_SCENARIO, file,
-                            "'surface' needs roads and a population raster: "
-                            "a matrix scenario has no grid to cover");
+    if (am_scenario_is_matrix(s)) {
+        am_status rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                                    "'surface' needs roads and a population "
+                                    "raster: a matrix scenario has no grid to "
+                                    "cover");
+        if (s->surface_line > 0)
+            am_error_set_line(err, s->surface_line, 0);
+        return rc;
+    }
     char why[AM_MINUTES_WHY_MAX];
     uint32_t ds = 0;
     if (am_minutes_limit(s->surface_max_min, AM_MAX_CUTOFF_MIN,

@@ -1943,6 +1943,7 @@ static am_status parse_surface(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
     char buf[96];
+    s->surface_line = (int)n->start_mark.line + 1;
     if (n->type == YAML_SCALAR_NODE) {
         const char *str = is_plain(n) ? scalar(n) : "";
         if (strcmp(str, "true") == 0 || strcmp(str, "false") == 0) {

@@ -542,6 +542,7 @@ typedef struct am_scenario {
        of the raster. */
     int surface;
     double surface_max_min;
+    int surface_line; /* its line in the scenario file, 0 in code */
     /* issue 9, facility tiers: combined indicators ([n_combined], owned)
        and the referral table's CSV (NULL: none; `referrals.csv`) */
     am_combined_spec *combined;
