@@ -15,6 +15,8 @@
 
 #include <hdf5.h>
 
+#include "outputs/h5_errors.h"
+
 #include "common/alloc.h"
 #include "common/strutil.h"
 
@@ -25,54 +27,11 @@ struct am_h5r {
 
 /* ---- HDF5 error stack -> am_error ------------------------------------ */
 
-typedef struct quiet {
-    H5E_auto2_t func;
-    void *data;
-    int saved;
-} quiet;
-
-static void quiet_begin(quiet *q)
-{
-    q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_end(const quiet *q)
-{
-    if (q->saved)
-        H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
-typedef struct walk_msg {
-    char top[256];
-    char deepest[256];
-} walk_msg;
-
-static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    walk_msg *w = data;
-    const char *d = (e->desc != NULL) ? e->desc : "";
-    if (n == 0)
-        snprintf(w->top, sizeof w->top, "%s", d);
-    snprintf(w->deepest, sizeof w->deepest, "%s", d);
-    return 0;
-}
-
-static void one_line(char *d)
-{
-    for (char *p = d; *p != '\0'; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
-}
-
 /* "<what>: HDF5: <outermost> (<innermost>)"; clears the stack. */
 static am_status h5_fail(am_error *err, const char *file, const char *what)
 {
-    walk_msg w = {"", ""};
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &w);
-    H5Eclear2(H5E_DEFAULT);
-    one_line(w.top);
-    one_line(w.deepest);
+    am_h5_errmsg w;
+    am_h5_error_take(&w);
     if (w.top[0] == '\0')
         return am_error_set(err, AM_ERR_FORMAT, file,
                             "%s (the file may be damaged or truncated)", what);
@@ -101,13 +60,13 @@ am_status am_h5r_open(const char *path, am_h5r **out, am_error *err)
         return am_error_set(err, AM_ERR_IO, path, "cannot open: %s",
                             strerror(errno));
     fclose(f);
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     am_status rc = AM_OK;
     htri_t is = H5Fis_hdf5(path);
     if (is <= 0) {
         H5Eclear2(H5E_DEFAULT);
-        quiet_end(&q);
+        am_h5_quiet_end(&q);
         return am_error_set(err, AM_ERR_FORMAT, path,
                             "not an HDF5 file (an accessim results file, "
                             "written by accessim run, was expected)");
@@ -122,10 +81,10 @@ am_status am_h5r_open(const char *path, am_h5r **out, am_error *err)
         H5Pclose(fapl);
     if (fid < 0) {
         rc = h5_fail(err, path, "cannot open the HDF5 file");
-        quiet_end(&q);
+        am_h5_quiet_end(&q);
         return rc;
     }
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     am_h5r *r = am_calloc(1, sizeof *r);
     char *p = am_strdup(path);
     if (r == NULL || p == NULL) {
@@ -144,11 +103,11 @@ void am_h5r_close(am_h5r *r)
 {
     if (r == NULL)
         return;
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     H5Fclose(r->file);
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     am_free(r->path);
     am_free(r);
 }
@@ -184,8 +143,8 @@ static int links_exist(hid_t file, const char *path)
 
 int am_h5r_kind(am_h5r *r, const char *path)
 {
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     int kind = 0;
     if (links_exist(r->file, path)) {
         hid_t o = H5Oopen(r->file, path, H5P_DEFAULT);
@@ -196,7 +155,7 @@ int am_h5r_kind(am_h5r *r, const char *path)
         }
     }
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return kind;
 }
 
@@ -251,8 +210,8 @@ am_status am_h5r_list(am_h5r *r, const char *path, char ***names, int **kinds,
     snprintf(what, sizeof what, "cannot list the group %s", path);
     if (am_h5r_kind(r, path) != 1)
         return am_error_set(err, AM_ERR_FORMAT, r->path, "no group %s", path);
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     am_status rc = AM_OK;
     list_state ls = {NULL, 0, 0, 0};
     hid_t g = H5Gopen2(r->file, path, H5P_DEFAULT);
@@ -281,7 +240,7 @@ am_status am_h5r_list(am_h5r *r, const char *path, char ***names, int **kinds,
     }
 done:
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     if (rc != AM_OK) {
         am_h5r_strings_free(ls.names, ls.n);
         return rc;
@@ -315,8 +274,8 @@ am_status am_h5r_attr_string(am_h5r *r, const char *path, const char *name,
         return am_error_set(err, AM_ERR_FORMAT, r->path,
                             "no object %s (not an accessim results file?)",
                             path);
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     am_status rc = AM_OK;
     hid_t a = H5I_INVALID_HID, t = H5I_INVALID_HID, mt = H5I_INVALID_HID;
     char what[600];
@@ -373,7 +332,7 @@ done:
     if (a >= 0)
         H5Aclose(a);
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -382,8 +341,8 @@ am_status am_h5r_attr_double(am_h5r *r, const char *path, const char *name,
 {
     *found = 0;
     *out = NAN;
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     am_status rc = AM_OK;
     hid_t a = H5I_INVALID_HID, t = H5I_INVALID_HID, sp = H5I_INVALID_HID;
     if (H5Aexists_by_name(r->file, path, name, H5P_DEFAULT) <= 0)
@@ -410,7 +369,7 @@ done:
     if (a >= 0)
         H5Aclose(a);
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -424,8 +383,8 @@ am_status am_h5r_shape(am_h5r *r, const char *path, int *rank, int64_t dims[2],
     *is_float = -1;
     if (am_h5r_kind(r, path) != 2)
         return am_error_set(err, AM_ERR_FORMAT, r->path, "no dataset %s", path);
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     am_status rc = AM_OK;
     hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
     hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
@@ -453,7 +412,7 @@ am_status am_h5r_shape(am_h5r *r, const char *path, int *rank, int64_t dims[2],
     if (d >= 0)
         H5Dclose(d);
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -461,8 +420,8 @@ am_status am_h5r_shape(am_h5r *r, const char *path, int *rank, int64_t dims[2],
 static am_status read_all(am_h5r *r, const char *path, hid_t mem_type,
                           void *buf, am_error *err)
 {
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     am_status rc = AM_OK;
     hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
     if (d < 0 || H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
@@ -473,7 +432,7 @@ static am_status read_all(am_h5r *r, const char *path, hid_t mem_type,
     if (d >= 0)
         H5Dclose(d);
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -560,8 +519,8 @@ am_status am_h5r_column_str(am_h5r *r, const char *path, char ***out,
         *out = s;
         return AM_OK;
     }
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     hid_t d = H5Dopen2(r->file, path, H5P_DEFAULT);
     hid_t ft = d >= 0 ? H5Dget_type(d) : H5I_INVALID_HID;
     hid_t sp = d >= 0 ? H5Dget_space(d) : H5I_INVALID_HID;
@@ -630,7 +589,7 @@ done:
     if (d >= 0)
         H5Dclose(d);
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     if (rc != AM_OK) {
         am_h5r_strings_free(s, (int64_t)m);
         return rc;

@@ -48,6 +48,8 @@
 #include <unistd.h>
 
 #include <hdf5.h>
+
+#include "outputs/h5_errors.h"
 #include <zlib.h>
 
 #include "common/file_check.h"
@@ -141,63 +143,6 @@ struct am_h5 {
 
 /* ---- HDF5 error stack -> am_error ------------------------------------ */
 
-typedef struct quiet {
-    H5E_auto2_t func;
-    void *data;
-    int saved;
-} quiet;
-
-static void quiet_begin(quiet *q)
-{
-    q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static void quiet_end(const quiet *q)
-{
-    if (q->saved)
-        H5Eset_auto2(H5E_DEFAULT, q->func, q->data);
-}
-
-typedef struct walk_msg {
-    char top[256];
-    char deepest[512];
-} walk_msg;
-
-static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    walk_msg *w = data;
-    const char *d = (e->desc != NULL) ? e->desc : "";
-    if (n == 0)
-        snprintf(w->top, sizeof w->top, "%s", d);
-    snprintf(w->deepest, sizeof w->deepest, "%s", d);
-    return 0;
-}
-
-/*
- * One line of text from an HDF5 error description, in place: the sec2
- * driver's "file write failed: time = <ctime>\n, filename = ..., errno =
- * 28, error message = 'No space left on device', ..." becomes the quoted
- * system message; anything else has its control characters made spaces.
- */
-static void one_line(char *d)
-{
-    const char *key = "error message = '";
-    char *m = strstr(d, key);
-    if (m != NULL) {
-        m += strlen(key);
-        char *end = strchr(m, '\'');
-        if (end != NULL) {
-            size_t n = (size_t)(end - m);
-            memmove(d, m, n);
-            d[n] = '\0';
-        }
-    }
-    for (char *p = d; *p != '\0'; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = ' ';
-}
-
 /*
  * Records an HDF5 failure: "<what>: <HDF5's outermost> (<innermost>)", on
  * one line, then clears the stack. Returns code.
@@ -205,11 +150,8 @@ static void one_line(char *d)
 static am_status h5_fail(am_error *err, am_status code, const char *file,
                          const char *what)
 {
-    walk_msg w = {"", ""};
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, walk_cb, &w);
-    H5Eclear2(H5E_DEFAULT);
-    one_line(w.top);
-    one_line(w.deepest);
+    am_h5_errmsg w;
+    am_h5_error_take(&w);
     if (w.top[0] == '\0')
         return am_error_set(err, code, file, "HDF5: %s", what);
     if (strcmp(w.top, w.deepest) == 0)
@@ -683,8 +625,8 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
     am_status rc = AM_OK;
     am_h5 *h = NULL;
     hid_t root = H5I_INVALID_HID;
-    quiet q;
-    quiet_begin(&q);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
     if (out != NULL)
         *out = NULL;
     if (final_path == NULL || final_path[0] == '\0' || out == NULL) {
@@ -719,7 +661,7 @@ cleanup:
     if (rc == AM_OK && out != NULL)
         *out = h;
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -837,10 +779,10 @@ static am_status write_core_image(am_h5 *h, am_error *err)
 am_status am_h5_commit(am_h5 *h, am_error *err)
 {
     am_status rc = AM_OK;
-    quiet q;
+    am_h5_quiet q;
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file to commit");
-    quiet_begin(&q);
+    am_h5_quiet_begin(&q);
     if (write_grid_reflists(h) < 0) {
         rc = h5_fail(err, AM_ERR_IO, h->af.final_path,
                      "cannot attach the x/y dimension scales");
@@ -903,19 +845,19 @@ cleanup:
     if (rc != AM_OK)
         release_file(h);
     H5Eclear2(H5E_DEFAULT);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     h5_free(h);
     return rc;
 }
 
 void am_h5_abort(am_h5 *h)
 {
-    quiet q;
+    am_h5_quiet q;
     if (h == NULL)
         return;
-    quiet_begin(&q);
+    am_h5_quiet_begin(&q);
     release_file(h);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     h5_free(h);
 }
 
@@ -1000,10 +942,10 @@ am_status am_h5_set_grid(am_h5 *h, const am_grid *grid, const char *crs_wkt,
     am_status rc = AM_OK;
     double *xs = NULL, *ys = NULL;
     hid_t s = H5I_INVALID_HID, ds = H5I_INVALID_HID;
-    quiet q;
+    am_h5_quiet q;
     if (h == NULL || grid == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file or grid");
-    quiet_begin(&q);
+    am_h5_quiet_begin(&q);
     const double *gt = grid->gt;
     if (h->has_grid) {
         rc = am_error_set(err, AM_ERR_INTERNAL, h->af.final_path,
@@ -1081,7 +1023,7 @@ cleanup:
     close_id(&s, H5Sclose);
     am_free(xs);
     am_free(ys);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -1092,10 +1034,10 @@ am_status am_h5_make_group(am_h5 *h, const char *path, am_error *err)
     am_status rc = AM_OK;
     hid_t lcpl = H5I_INVALID_HID, gcpl = H5I_INVALID_HID;
     hid_t g = H5I_INVALID_HID;
-    quiet q;
+    am_h5_quiet q;
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
-    quiet_begin(&q);
+    am_h5_quiet_begin(&q);
     if (!valid_path(path)) {
         rc = am_error_set(err, AM_ERR_INVALID, h->af.final_path,
                           "bad group path '%s'", path ? path : "(null)");
@@ -1118,7 +1060,7 @@ cleanup:
     close_id(&g, H5Gclose);
     close_id(&gcpl, H5Pclose);
     close_id(&lcpl, H5Pclose);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -1137,10 +1079,10 @@ static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
     am_status rc = AM_OK;
     hid_t obj = H5I_INVALID_HID, s = H5I_INVALID_HID;
     herr_t hrc = -1;
-    quiet q;
+    am_h5_quiet q;
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
-    quiet_begin(&q);
+    am_h5_quiet_begin(&q);
     if (obj_path == NULL || obj_path[0] != '/' || name == NULL ||
         name[0] == '\0' || value == NULL || n < 0) {
         rc = am_error_set(err, AM_ERR_INVALID, h->af.final_path,
@@ -1185,7 +1127,7 @@ static am_status set_attr(am_h5 *h, const char *obj_path, const char *name,
 cleanup:
     close_id(&s, H5Sclose);
     close_id(&obj, H5Oclose);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -1666,10 +1608,10 @@ static am_status write_raster(am_h5 *h, const char *path, am_h5_type type,
     hid_t ftype = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
     size_t size = 0;
     unsigned char fillv[8];
-    quiet q;
+    am_h5_quiet q;
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
-    quiet_begin(&q);
+    am_h5_quiet_begin(&q);
     if (!h->has_grid) {
         rc = am_error_set(err, AM_ERR_INTERNAL, h->af.final_path,
                           "raster '%s' written before the grid",
@@ -1725,7 +1667,7 @@ cleanup:
     close_id(&lcpl, H5Pclose);
     close_id(&dcpl, H5Pclose);
     close_id(&s, H5Sclose);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
 
@@ -1976,10 +1918,10 @@ am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
     const char **strings = NULL;
     dim_ref *refs = NULL;
     char what[512] = "";
-    quiet q;
+    am_h5_quiet q;
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file");
-    quiet_begin(&q);
+    am_h5_quiet_begin(&q);
     if ((rc = check_table(h, path, n_rows, n_cols, cols, err)) != AM_OK)
         goto cleanup;
     row = am_malloc((size_t)(n_rows > 0 ? n_rows : 1) * sizeof *row);
@@ -2032,6 +1974,6 @@ cleanup:
     am_free(refs);
     am_free(strings);
     am_free(row);
-    quiet_end(&q);
+    am_h5_quiet_end(&q);
     return rc;
 }
