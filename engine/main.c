@@ -282,6 +282,21 @@ static int parse_option(const char *a, const char *val, cli_args *c)
     return -1;
 }
 
+/* "--name=value" is "--name value": the name (copied into buf) and *val;
+ * any other argument as it is, *val NULL. */
+static const char *split_option(const char *a, char *buf, size_t n,
+                                const char **val)
+{
+    *val = NULL;
+    const char *eq = strchr(a, '=');
+    if (a[0] != '-' || a[1] != '-' || eq == NULL || (size_t)(eq - a) >= n)
+        return a;
+    memcpy(buf, a, (size_t)(eq - a));
+    buf[eq - a] = '\0';
+    *val = eq + 1;
+    return buf;
+}
+
 /* The arguments of `accessim run` (argv[2..]): -1 to go on, or the exit
  * status (help printed, usage error). "--name=value" is "--name value". */
 static int parse_run_args(int argc, char **argv, cli_args *c)
@@ -289,17 +304,9 @@ static int parse_run_args(int argc, char **argv, cli_args *c)
     memset(c, 0, sizeof *c);
     c->prepare = strcmp(argv[1], "prepare") == 0;
     for (int i = 2; i < argc; i++) {
-        const char *a = argv[i];
         char name[32];
         const char *val = NULL;
-        const char *eq = strchr(a, '=');
-        if (a[0] == '-' && a[1] == '-' && eq != NULL &&
-            (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = '\0';
-            a = name;
-            val = eq + 1;
-        }
+        const char *a = split_option(argv[i], name, sizeof name, &val);
         int takes_value = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
                           strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0 ||
                           strcmp(a, "-m") == 0 ||
@@ -537,17 +544,9 @@ static int compare_command(int argc, char **argv)
     }
     int st = -1;
     for (int i = 2; i < argc && st < 0; i++) {
-        const char *a = argv[i];
         char name[32];
         const char *val = NULL;
-        const char *eq = strchr(a, '=');
-        if (a[0] == '-' && a[1] == '-' && eq != NULL &&
-            (size_t)(eq - a) < sizeof name) {
-            memcpy(name, a, (size_t)(eq - a));
-            name[eq - a] = '\0';
-            a = name;
-            val = eq + 1;
-        }
+        const char *a = split_option(argv[i], name, sizeof name, &val);
         int takes_value = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
                           strcmp(a, "--csv") == 0 || strcmp(a, "--set") == 0 ||
                           strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0;
