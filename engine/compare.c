@@ -930,8 +930,12 @@ static void sb_num(sbuf *s, double v)
         sb_printf(s, "%.17g", v);
 }
 
-static am_status write_csv(const am_compare_result *r, const char *path,
-                           const am_file_guard *guard, am_error *err)
+/* Writes the CSV to its temporary (f, opened here; am_atomic_close frees
+ * it on every path). Committed only after the comparison file, so that a
+ * full disk on either leaves no output behind. */
+static am_status stage_csv(const am_compare_result *r, const char *path,
+                           const am_file_guard *guard, am_atomic_file *f,
+                           am_error *err)
 {
     sbuf s = {NULL, 0, 0, 0};
     sb_printf(&s, "set,table,zone,variable,statistic,cutoff_min,a,b,change,"
@@ -956,19 +960,12 @@ static am_status write_csv(const am_compare_result *r, const char *path,
         am_free(s.p);
         return am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
     }
-    am_atomic_file f;
-    am_status rc = am_atomic_open(path, &f, err);
+    am_status rc = am_atomic_open(path, f, err);
     if (rc == AM_OK) {
-        f.protect = guard;
-        rc = am_atomic_write(&f, s.p, s.n, err);
-        if (rc == AM_OK)
-            rc = am_atomic_commit(&f, err);
-        else {
-            am_atomic_discard(&f);
-            am_atomic_close(&f);
-        }
-    } else {
-        am_atomic_close(&f);
+        f->protect = guard;
+        rc = am_atomic_write(f, s.p, s.n, err);
+        if (rc != AM_OK)
+            am_atomic_discard(f);
     }
     am_free(s.p);
     return rc;
@@ -1094,13 +1091,29 @@ am_status am_compare(const am_compare_options *opt, am_compare_result **out,
         rc = write_root_attrs(h, &a, &b, r, err);
         for (int32_t s = 0; rc == AM_OK && s < r->n_sets; s++)
             rc = write_set_table(h, r, r->sets[s], err);
-        if (rc == AM_OK) {
-            rc = am_h5_commit(h, err); /* frees h either way */
-            h = NULL;
-        }
     }
-    if (rc == AM_OK && opt->csv_path != NULL)
-        rc = write_csv(r, opt->csv_path, &guard, err);
+    /* Both outputs are written in full before either is renamed: the CSV
+     * to its temporary first, then the comparison file committed, then the
+     * CSV (a full disk on the CSV must not leave a new DIFF.h5 behind). */
+    am_atomic_file csv = {0};
+    csv.dir_fd = -1; /* closed only when opened */
+    csv.fd = -1;
+    int csv_staged = 0;
+    if (rc == AM_OK && opt->csv_path != NULL) {
+        rc = stage_csv(r, opt->csv_path, &guard, &csv, err);
+        csv_staged = rc == AM_OK;
+    }
+    if (rc == AM_OK && h != NULL) {
+        rc = am_h5_commit(h, err); /* frees h either way */
+        h = NULL;
+    }
+    if (csv_staged) {
+        if (rc == AM_OK)
+            rc = am_atomic_commit(&csv, err); /* closes csv either way */
+        else
+            am_atomic_discard(&csv);
+    }
+    am_atomic_close(&csv);
     if (rc == AM_OK && opt->output_path != NULL &&
         (r->output_path = am_strdup(opt->output_path)) == NULL)
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
