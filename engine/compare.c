@@ -179,6 +179,12 @@ static am_status open_side(side *s, const char *path, const char *scen,
             return am_error_set(err, AM_ERR_INVALID, path,
                                 "'%s' is not a scenario name", scen);
         snprintf(s->prefix, sizeof s->prefix, "/scenarios/%s", scen);
+        if (am_h5r_kind(s->h, s->prefix) != 1 &&
+            am_h5r_unreadable(s->h, s->prefix))
+            return am_error_set(err, AM_ERR_FORMAT, path,
+                                "cannot read the group %s: the file is "
+                                "damaged",
+                                s->prefix);
         if (am_h5r_kind(s->h, s->prefix) != 1) {
             char list[512];
             list_scenarios(s, list, sizeof list);
@@ -190,6 +196,10 @@ static am_status open_side(side *s, const char *path, const char *scen,
     }
     char results[PATH_LEN];
     snprintf(results, sizeof results, "%s/results", s->prefix);
+    if (am_h5r_kind(s->h, results) != 1 && am_h5r_unreadable(s->h, results))
+        return am_error_set(err, AM_ERR_FORMAT, path,
+                            "cannot read the group %s: the file is damaged",
+                            results);
     if (am_h5r_kind(s->h, results) != 1)
         return am_error_set(err, AM_ERR_FORMAT, path,
                             "not an accessim results file (no group %s)",
