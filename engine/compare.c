@@ -476,14 +476,22 @@ static am_status side_stats(const side *s, const raster *x, int threads,
     return AM_OK;
 }
 
-/* Sorted union of both coverage tables' cutoffs (minutes). */
-static am_status cutoffs_union(side *a, side *b, const char *set, double **out,
-                               int64_t *n_out, am_error *err)
+/* Sorted union of both coverage tables' cutoffs (minutes), up to the
+ * smaller of the two sides' largest cutoffs: a run searches times only as
+ * far as it needs (its largest cutoff, or a measure's reach), so beyond a
+ * side's largest cutoff its cells read as unreachable and the figures
+ * would show people "losing" access they never lost. The cutoffs left out
+ * are warned about. */
+static am_status cutoffs_union(const am_compare_options *opt, side *a, side *b,
+                               const char *set, double **out, int64_t *n_out,
+                               double *depth_out, am_error *err)
 {
     *out = NULL;
     *n_out = 0;
+    *depth_out = INFINITY;
     double *all = NULL;
     int64_t n_all = 0;
+    double largest[2] = {INFINITY, INFINITY};
     for (int k = 0; k < 2; k++) {
         side *s = k == 0 ? a : b;
         char p[PATH_LEN];
@@ -506,9 +514,14 @@ static am_status cutoffs_union(side *a, side *b, const char *set, double **out,
             return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         }
         all = grown;
+        if (m > 0)
+            largest[k] = 0;
         for (int64_t i = 0; i < m; i++)
-            if (isfinite(c[i]) && c[i] >= 0)
+            if (isfinite(c[i]) && c[i] >= 0) {
                 all[n_all++] = c[i];
+                if (c[i] > largest[k])
+                    largest[k] = c[i];
+            }
         am_free(c);
     }
     /* insertion sort (a handful of cutoffs), then unique */
@@ -519,10 +532,29 @@ static am_status cutoffs_union(side *a, side *b, const char *set, double **out,
             all[j] = all[j - 1];
         all[j] = v;
     }
+    const double depth = largest[0] < largest[1] ? largest[0] : largest[1];
+    /* clip only where the sides differ: with the same largest cutoff both
+     * were searched at least that far, and times beyond it stay as run */
+    *depth_out = largest[0] != largest[1] ? depth : INFINITY;
     int64_t k = 0;
     for (int64_t i = 0; i < n_all; i++)
         if (k == 0 || all[k - 1] != all[i])
             all[k++] = all[i];
+    /* sorted: the cutoffs beyond the depth are a suffix */
+    int64_t n_beyond = 0;
+    while (k > 0 && all[k - 1] > depth) {
+        k--;
+        n_beyond++;
+    }
+    const double first_beyond = n_beyond > 0 ? all[k] : NAN;
+    if (n_beyond > 0)
+        warn(opt,
+             "set '%s': coverage at %g min%s left out: beyond %s's largest "
+             "cutoff (%g min), so that side's times were not searched that "
+             "far and its cells would read as unreachable; nearest_time_min "
+             "is compared up to that cutoff on both sides",
+             set, first_beyond, n_beyond > 1 ? " and above" : "",
+             largest[0] < largest[1] ? a->path : b->path, depth);
     *out = all;
     *n_out = k;
     return AM_OK;
@@ -743,6 +775,18 @@ static am_status zone_rows(builder *bl, const am_compare_options *opt,
 /* ---- one set --------------------------------------------------------------
  */
 
+/* Times beyond the depth both sides were searched to become no value on
+ * either side (their statistics and difference raster cover the same
+ * range); INFINITY: nothing to clip. */
+static void clip_times(raster *x, size_t n, double depth)
+{
+    if (!isfinite(depth))
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (valid(x, i) && (double)x->v[i] > depth)
+            x->v[i] = NAN;
+}
+
 static am_status compare_set(builder *bl, const am_compare_options *opt,
                              const char *set, side *a, side *b, am_h5 *h,
                              am_error *err)
@@ -756,6 +800,7 @@ static am_status compare_set(builder *bl, const am_compare_options *opt,
     float *diff = am_alloc_array(n, sizeof *diff);
     double *cut = NULL;
     int64_t n_cut = 0;
+    double depth = INFINITY; /* nearest_time_min compared up to it */
     if (diff == NULL)
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     if (rc == AM_OK && h != NULL) {
@@ -765,13 +810,15 @@ static am_status compare_set(builder *bl, const am_compare_options *opt,
     }
     /* nearest_time_min first: coverage, then its statistics */
     if (rc == AM_OK && has_name(names, n_names, "nearest_time_min")) {
-        rc = cutoffs_union(a, b, set, &cut, &n_cut, err);
+        rc = cutoffs_union(opt, a, b, set, &cut, &n_cut, &depth, err);
         raster ta, tb;
         if (rc == AM_OK)
             rc = raster_read(a, set, "nearest_time_min", &ta, err);
         if (rc == AM_OK) {
             rc = raster_read(b, set, "nearest_time_min", &tb, err);
             if (rc == AM_OK) {
+                clip_times(&ta, n, depth);
+                clip_times(&tb, n, depth);
                 coverage_rows(bl, set, a, b, &ta, &tb, cut, n_cut);
                 raster_free(&tb);
             }
@@ -784,6 +831,10 @@ static am_status compare_set(builder *bl, const am_compare_options *opt,
         if (rc != AM_OK)
             break;
         rc = raster_read(b, set, names[k], &rb, err);
+        if (rc == AM_OK && strcmp(names[k], "nearest_time_min") == 0) {
+            clip_times(&ra, n, depth);
+            clip_times(&rb, n, depth);
+        }
         if (rc == AM_OK)
             rc = raster_rows(bl, opt, set, names[k], a, b, &ra, &rb, diff, err);
         if (rc == AM_OK && h != NULL) {
