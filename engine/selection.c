@@ -723,6 +723,19 @@ static am_status solve(const am_model *m, am_selection *x,
     x->solve_s = am_now_s() - t0;
     if (rc != AM_OK)
         return rc;
+    if (sel->model == AM_SELECTION_SETCOVER && !x->res->reached_target)
+        am_warn(m->warn,
+                "selection '%s': the target of %g %% of the population "
+                "within %g min is not reached even with every useful "
+                "candidate (reached_target = 0); the %d sites chosen are "
+                "those that add coverage",
+                sel->name, 100.0 * sel->target_share,
+                am_ds_to_minutes(x->cover_ds), (int)x->res->n_chosen);
+    else if (sel->p > 0 && x->res->n_chosen < sel->p)
+        am_warn(m->warn,
+                "selection '%s': only %d of the p = %d sites chosen: no "
+                "further candidate improves the objective",
+                sel->name, (int)x->res->n_chosen, (int)sel->p);
     const int small = x->pairs <= AM_SELECTION_EXACT_AUTO_PAIRS &&
                       x->n_kept <= AM_SELECTION_EXACT_AUTO_CAND;
     if (sel->exact == AM_EXACT_ON || (sel->exact == AM_EXACT_AUTO && small)) {
