@@ -179,6 +179,12 @@ static am_status open_side(side *s, const char *path, const char *scen,
             return am_error_set(err, AM_ERR_INVALID, path,
                                 "'%s' is not a scenario name", scen);
         snprintf(s->prefix, sizeof s->prefix, "/scenarios/%s", scen);
+        if (am_h5r_kind(s->h, s->prefix) != 1 &&
+            am_h5r_unreadable(s->h, s->prefix))
+            return am_error_set(err, AM_ERR_FORMAT, path,
+                                "cannot read the group %s: the file is "
+                                "damaged",
+                                s->prefix);
         if (am_h5r_kind(s->h, s->prefix) != 1) {
             char list[512];
             list_scenarios(s, list, sizeof list);
@@ -190,6 +196,10 @@ static am_status open_side(side *s, const char *path, const char *scen,
     }
     char results[PATH_LEN];
     snprintf(results, sizeof results, "%s/results", s->prefix);
+    if (am_h5r_kind(s->h, results) != 1 && am_h5r_unreadable(s->h, results))
+        return am_error_set(err, AM_ERR_FORMAT, path,
+                            "cannot read the group %s: the file is damaged",
+                            results);
     if (am_h5r_kind(s->h, results) != 1)
         return am_error_set(err, AM_ERR_FORMAT, path,
                             "not an accessim results file (no group %s)",
@@ -466,29 +476,22 @@ static am_status side_stats(const side *s, const raster *x, int threads,
     return AM_OK;
 }
 
-/* Times beyond the common search horizon count as not reached on both
- * sides (the unreachable value; nodata where the raster has none). */
-static void horizon_mask(raster *x, size_t n, double horizon)
-{
-    float to = isnan(x->unreachable) ? x->fill : (float)x->unreachable;
-    for (size_t i = 0; i < n; i++)
-        if (valid(x, i) && (double)x->v[i] > horizon)
-            x->v[i] = to;
-}
-
-/* Sorted union of both coverage tables' cutoffs (minutes), and the common
- * search horizon: a run searches travel times only up to its largest
- * cutoff, so beyond the smaller of the two largest cutoffs (INFINITY when
- * neither side has a coverage table) "not within" means "not searched"
- * on one side. */
-static am_status cutoffs_union(side *a, side *b, const char *set, double **out,
-                               int64_t *n_out, double *horizon, am_error *err)
+/* Sorted union of both coverage tables' cutoffs (minutes), up to the
+ * smaller of the two sides' largest cutoffs: a run searches times only as
+ * far as it needs (its largest cutoff, or a measure's reach), so beyond a
+ * side's largest cutoff its cells read as unreachable and the figures
+ * would show people "losing" access they never lost. The cutoffs left out
+ * are warned about. */
+static am_status cutoffs_union(const am_compare_options *opt, side *a, side *b,
+                               const char *set, double **out, int64_t *n_out,
+                               double *depth_out, am_error *err)
 {
     *out = NULL;
     *n_out = 0;
-    *horizon = INFINITY;
+    *depth_out = INFINITY;
     double *all = NULL;
     int64_t n_all = 0;
+    double largest[2] = {INFINITY, INFINITY};
     for (int k = 0; k < 2; k++) {
         side *s = k == 0 ? a : b;
         char p[PATH_LEN];
@@ -511,14 +514,14 @@ static am_status cutoffs_union(side *a, side *b, const char *set, double **out,
             return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
         }
         all = grown;
-        double largest = -INFINITY;
+        if (m > 0)
+            largest[k] = 0;
         for (int64_t i = 0; i < m; i++)
             if (isfinite(c[i]) && c[i] >= 0) {
                 all[n_all++] = c[i];
-                largest = c[i] > largest ? c[i] : largest;
+                if (c[i] > largest[k])
+                    largest[k] = c[i];
             }
-        if (largest >= 0 && largest < *horizon)
-            *horizon = largest;
         am_free(c);
     }
     /* insertion sort (a handful of cutoffs), then unique */
@@ -529,10 +532,29 @@ static am_status cutoffs_union(side *a, side *b, const char *set, double **out,
             all[j] = all[j - 1];
         all[j] = v;
     }
+    const double depth = largest[0] < largest[1] ? largest[0] : largest[1];
+    /* clip only where the sides differ: with the same largest cutoff both
+     * were searched at least that far, and times beyond it stay as run */
+    *depth_out = largest[0] != largest[1] ? depth : INFINITY;
     int64_t k = 0;
     for (int64_t i = 0; i < n_all; i++)
         if (k == 0 || all[k - 1] != all[i])
             all[k++] = all[i];
+    /* sorted: the cutoffs beyond the depth are a suffix */
+    int64_t n_beyond = 0;
+    while (k > 0 && all[k - 1] > depth) {
+        k--;
+        n_beyond++;
+    }
+    const double first_beyond = n_beyond > 0 ? all[k] : NAN;
+    if (n_beyond > 0)
+        warn(opt,
+             "set '%s': coverage at %g min%s left out: beyond %s's largest "
+             "cutoff (%g min), so that side's times were not searched that "
+             "far and its cells would read as unreachable; nearest_time_min "
+             "is compared up to that cutoff on both sides",
+             set, first_beyond, n_beyond > 1 ? " and above" : "",
+             largest[0] < largest[1] ? a->path : b->path, depth);
     *out = all;
     *n_out = k;
     return AM_OK;
@@ -753,6 +775,18 @@ static am_status zone_rows(builder *bl, const am_compare_options *opt,
 /* ---- one set --------------------------------------------------------------
  */
 
+/* Times beyond the depth both sides were searched to become no value on
+ * either side (their statistics and difference raster cover the same
+ * range); INFINITY: nothing to clip. */
+static void clip_times(raster *x, size_t n, double depth)
+{
+    if (!isfinite(depth))
+        return;
+    for (size_t i = 0; i < n; i++)
+        if (valid(x, i) && (double)x->v[i] > depth)
+            x->v[i] = NAN;
+}
+
 static am_status compare_set(builder *bl, const am_compare_options *opt,
                              const char *set, side *a, side *b, am_h5 *h,
                              am_error *err)
@@ -766,6 +800,7 @@ static am_status compare_set(builder *bl, const am_compare_options *opt,
     float *diff = am_alloc_array(n, sizeof *diff);
     double *cut = NULL;
     int64_t n_cut = 0;
+    double depth = INFINITY; /* nearest_time_min compared up to it */
     if (diff == NULL)
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     if (rc == AM_OK && h != NULL) {
@@ -774,26 +809,16 @@ static am_status compare_set(builder *bl, const am_compare_options *opt,
         rc = am_h5_make_group(h, g, err);
     }
     /* nearest_time_min first: coverage, then its statistics */
-    double horizon = INFINITY;
     if (rc == AM_OK && has_name(names, n_names, "nearest_time_min")) {
-        rc = cutoffs_union(a, b, set, &cut, &n_cut, &horizon, err);
-        int64_t kept = 0;
-        for (int64_t c = 0; rc == AM_OK && c < n_cut; c++)
-            if (cut[c] <= horizon)
-                cut[kept++] = cut[c];
-            else
-                warn(opt,
-                     "set '%s': cutoff %g min not compared: one run searched "
-                     "travel times only up to %g min (its largest cutoff); "
-                     "nearest_time_min is compared up to %g min",
-                     set, cut[c], horizon, horizon);
-        n_cut = kept;
+        rc = cutoffs_union(opt, a, b, set, &cut, &n_cut, &depth, err);
         raster ta, tb;
         if (rc == AM_OK)
             rc = raster_read(a, set, "nearest_time_min", &ta, err);
         if (rc == AM_OK) {
             rc = raster_read(b, set, "nearest_time_min", &tb, err);
             if (rc == AM_OK) {
+                clip_times(&ta, n, depth);
+                clip_times(&tb, n, depth);
                 coverage_rows(bl, set, a, b, &ta, &tb, cut, n_cut);
                 raster_free(&tb);
             }
@@ -806,10 +831,9 @@ static am_status compare_set(builder *bl, const am_compare_options *opt,
         if (rc != AM_OK)
             break;
         rc = raster_read(b, set, names[k], &rb, err);
-        if (rc == AM_OK && isfinite(horizon) &&
-            strcmp(names[k], "nearest_time_min") == 0) {
-            horizon_mask(&ra, n, horizon);
-            horizon_mask(&rb, n, horizon);
+        if (rc == AM_OK && strcmp(names[k], "nearest_time_min") == 0) {
+            clip_times(&ra, n, depth);
+            clip_times(&rb, n, depth);
         }
         if (rc == AM_OK)
             rc = raster_rows(bl, opt, set, names[k], a, b, &ra, &rb, diff, err);
@@ -967,8 +991,12 @@ static void sb_num(sbuf *s, double v)
         sb_printf(s, "%.17g", v);
 }
 
-static am_status write_csv(const am_compare_result *r, const char *path,
-                           const am_file_guard *guard, am_error *err)
+/* Writes the CSV to its temporary (f, opened here; am_atomic_close frees
+ * it on every path). Committed only after the comparison file, so that a
+ * full disk on either leaves no output behind. */
+static am_status stage_csv(const am_compare_result *r, const char *path,
+                           const am_file_guard *guard, am_atomic_file *f,
+                           am_error *err)
 {
     sbuf s = {NULL, 0, 0, 0};
     sb_printf(&s, "set,table,zone,variable,statistic,cutoff_min,a,b,change,"
@@ -993,19 +1021,12 @@ static am_status write_csv(const am_compare_result *r, const char *path,
         am_free(s.p);
         return am_error_set(err, AM_ERR_NOMEM, path, "out of memory");
     }
-    am_atomic_file f;
-    am_status rc = am_atomic_open(path, &f, err);
+    am_status rc = am_atomic_open(path, f, err);
     if (rc == AM_OK) {
-        f.protect = guard;
-        rc = am_atomic_write(&f, s.p, s.n, err);
-        if (rc == AM_OK)
-            rc = am_atomic_commit(&f, err);
-        else {
-            am_atomic_discard(&f);
-            am_atomic_close(&f);
-        }
-    } else {
-        am_atomic_close(&f);
+        f->protect = guard;
+        rc = am_atomic_write(f, s.p, s.n, err);
+        if (rc != AM_OK)
+            am_atomic_discard(f);
     }
     am_free(s.p);
     return rc;
@@ -1131,13 +1152,29 @@ am_status am_compare(const am_compare_options *opt, am_compare_result **out,
         rc = write_root_attrs(h, &a, &b, r, err);
         for (int32_t s = 0; rc == AM_OK && s < r->n_sets; s++)
             rc = write_set_table(h, r, r->sets[s], err);
-        if (rc == AM_OK) {
-            rc = am_h5_commit(h, err); /* frees h either way */
-            h = NULL;
-        }
     }
-    if (rc == AM_OK && opt->csv_path != NULL)
-        rc = write_csv(r, opt->csv_path, &guard, err);
+    /* Both outputs are written in full before either is renamed: the CSV
+     * to its temporary first, then the comparison file committed, then the
+     * CSV (a full disk on the CSV must not leave a new DIFF.h5 behind). */
+    am_atomic_file csv = {0};
+    csv.dir_fd = -1; /* closed only when opened */
+    csv.fd = -1;
+    int csv_staged = 0;
+    if (rc == AM_OK && opt->csv_path != NULL) {
+        rc = stage_csv(r, opt->csv_path, &guard, &csv, err);
+        csv_staged = rc == AM_OK;
+    }
+    if (rc == AM_OK && h != NULL) {
+        rc = am_h5_commit(h, err); /* frees h either way */
+        h = NULL;
+    }
+    if (csv_staged) {
+        if (rc == AM_OK)
+            rc = am_atomic_commit(&csv, err); /* closes csv either way */
+        else
+            am_atomic_discard(&csv);
+    }
+    am_atomic_close(&csv);
     if (rc == AM_OK && opt->output_path != NULL &&
         (r->output_path = am_strdup(opt->output_path)) == NULL)
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");

@@ -232,6 +232,25 @@ typedef struct cli_args {
 } cli_args;
 
 /* Usage error: one line, exit 2. */
+/* Whether a size am_parse_size refused has its shape (digits, an optional
+ * fraction, a unit K/M/G/T with an optional B or iB), so that only its
+ * value is wrong: 0 (or below a byte) or beyond 2^64 bytes. */
+static int size_shaped(const char *v)
+{
+    size_t d = strspn(v, "0123456789");
+    if (v[d] == '.') {
+        size_t f = strspn(v + d + 1, "0123456789");
+        if (f == 0)
+            return 0;
+        d += 1 + f;
+    }
+    if (d == 0 || v[d] == '\0' || strchr("kKmMgGtT", v[d]) == NULL)
+        return 0;
+    const char *rest = v + d + 1;
+    return strcmp(rest, "") == 0 || strcmp(rest, "B") == 0 ||
+           strcmp(rest, "iB") == 0;
+}
+
 static int usage_error(const char *fmt, const char *a, const char *b)
 {
     fputs("accessim: error: ", stderr);
@@ -261,6 +280,11 @@ static int parse_option(const char *a, const char *val, cli_args *c)
         }
         c->threads_given = 1;
     } else if (strcmp(a, "-m") == 0 || strcmp(a, "--max-memory") == 0) {
+        if (val != NULL && !am_parse_size(val, &c->max_memory) &&
+            size_shaped(val))
+            return usage_error("%s %s: the cap must be at least 1 byte and "
+                               "below 16 EiB (2^64 bytes)",
+                               a, val);
         if (val == NULL || !am_parse_size(val, &c->max_memory))
             return usage_error("%s needs a size with a unit, such as 8G or "
                                "500M (decimal; K, M, G or T)%s",

@@ -277,10 +277,19 @@ static am_status layer_candidates(const am_model *m, char path[AM_PATH_MAX],
     am_status rc = am_engine_resolve(m->s, sel->path, path, err);
     if (rc == AM_OK)
         rc = am_scenario_load_facilities(&src, path, m->warn, out, err);
+    if (rc == AM_OK && (*out)->n_no_geometry > 0)
+        am_warn(m->warn,
+                "%s: selection '%s': %lld of %lld candidate features "
+                "skipped: no geometry (or empty coordinate cells)",
+                path, sel->name, (long long)(*out)->n_no_geometry,
+                (long long)(*out)->n_read);
     if (rc != AM_OK || sel->cost_field == NULL)
         return rc;
     am_facility_set *costs = NULL;
     src.capacity_field = sel->cost_field; /* the same features, in order */
+    /* a null or empty cost cell must not fall back to the capacity: NaN
+     * marks it, refused below */
+    src.default_capacity = NAN;
     rc = am_scenario_load_facilities(&src, path, NULL, &costs, err);
     if (rc == AM_OK && costs->n != (*out)->n)
         rc = am_error_set(err, AM_ERR_INTERNAL, path,
@@ -293,7 +302,13 @@ static am_status layer_candidates(const am_model *m, char path[AM_PATH_MAX],
             memcpy(*cost, costs->capacity, (size_t)costs->n * sizeof **cost);
     }
     for (int32_t j = 0; rc == AM_OK && j < costs->n; j++)
-        if (!((*cost)[j] > 0.0))
+        if (isnan((*cost)[j]))
+            rc = sel_error(m, sel->line_candidates, AM_ERR_INVALID, err,
+                           "selection: candidate '%s' of %s has no cost: its "
+                           "'%s' cell is empty; every candidate needs a cost "
+                           "> 0 (or filter it out with 'where')",
+                           costs->id[j], path, sel->cost_field);
+        else if (!((*cost)[j] > 0.0))
             rc = sel_error(m, sel->line_candidates, AM_ERR_INVALID, err,
                            "selection: candidate '%s' of %s has cost %g in "
                            "'%s'; a site's cost must be > 0",
@@ -708,6 +723,19 @@ static am_status solve(const am_model *m, am_selection *x,
     x->solve_s = am_now_s() - t0;
     if (rc != AM_OK)
         return rc;
+    if (sel->model == AM_SELECTION_SETCOVER && !x->res->reached_target)
+        am_warn(m->warn,
+                "selection '%s': the target of %g %% of the population "
+                "within %g min is not reached even with every useful "
+                "candidate (reached_target = 0); the %d sites chosen are "
+                "those that add coverage",
+                sel->name, 100.0 * sel->target_share,
+                am_ds_to_minutes(x->cover_ds), (int)x->res->n_chosen);
+    else if (sel->p > 0 && x->res->n_chosen < sel->p)
+        am_warn(m->warn,
+                "selection '%s': only %d of the p = %d sites chosen: no "
+                "further candidate improves the objective",
+                sel->name, (int)x->res->n_chosen, (int)sel->p);
     const int small = x->pairs <= AM_SELECTION_EXACT_AUTO_PAIRS &&
                       x->n_kept <= AM_SELECTION_EXACT_AUTO_CAND;
     if (sel->exact == AM_EXACT_ON || (sel->exact == AM_EXACT_AUTO && small)) {

@@ -141,6 +141,41 @@ static int links_exist(hid_t file, const char *path)
     }
 }
 
+int am_h5r_unreadable(am_h5r *r, const char *path)
+{
+    char buf[1024];
+    if (path[0] != '/' || strlen(path) >= sizeof buf)
+        return 0;
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
+    int bad = 0;
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; !bad; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            htri_t e = H5Lexists(r->file, buf, H5P_DEFAULT);
+            if (e < 0) {
+                bad = 1; /* the parent's links cannot be read */
+            } else if (e == 0) {
+                break; /* simply missing */
+            } else {
+                hid_t o = H5Oopen(r->file, buf, H5P_DEFAULT);
+                if (o < 0)
+                    bad = 1; /* linked, but its header cannot be read */
+                else
+                    H5Oclose(o);
+            }
+            if (c == '\0')
+                break;
+            *p = c;
+        }
+    }
+    H5Eclear2(H5E_DEFAULT);
+    am_h5_quiet_end(&q);
+    return bad;
+}
+
 int am_h5r_kind(am_h5r *r, const char *path)
 {
     am_h5_quiet q;

@@ -38,6 +38,11 @@ const char *am_h5r_path(const am_h5r *r);
  * dataset. */
 int am_h5r_kind(am_h5r *r, const char *path);
 
+/* 1 when path, or a group on the way to it, is linked but cannot be read
+ * (a damaged file), 0 when it reads or is simply missing: tells "damaged"
+ * from "not there" after am_h5r_kind said 0. */
+int am_h5r_unreadable(am_h5r *r, const char *path);
+
 /*
  * The names of the links in group `path`, in creation order when tracked
  * (else name order); kinds[i] (may be NULL) as am_h5r_kind. *names owned

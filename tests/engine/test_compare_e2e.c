@@ -364,7 +364,7 @@ static void test_different_horizons(void **state)
     char p[400];
     snprintf(p, sizeof p, "%s/ac.txt", tmp_dir);
     char *txt = slurp(p);
-    assert_non_null(strstr(txt, "cutoff 60 min not compared"));
+    assert_non_null(strstr(txt, "coverage at 60 min left out"));
     snprintf(p, sizeof p, "%s/ac.csv", tmp_dir);
     char *csv = slurp(p);
     int found = 0;
