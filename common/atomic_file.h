@@ -36,6 +36,13 @@ typedef struct am_atomic_file {
     const am_file_guard *protect; /* borrowed; may be NULL */
 } am_atomic_file;
 
+/* A file not opened yet, safe to pass to am_atomic_close (a zeroed struct
+ * is not: its descriptors would read as 0, standard input). */
+#define AM_ATOMIC_FILE_INIT                                                    \
+    {                                                                          \
+        .dir_fd = -1, .fd = -1                                                 \
+    }
+
 /*
  * Checks final_path as an output (am_file_check_output), removes its stale
  * temporaries, creates and locks the temporary and holds the folder.
@@ -67,7 +74,8 @@ am_status am_atomic_commit(am_atomic_file *f, am_error *err);
 void am_atomic_discard(am_atomic_file *f);
 
 /* Closes the folder and, last, the temporary's lock; frees the names.
- * Accepts a zeroed or partly opened f; f is zeroed-equivalent after. */
+ * Accepts an f from AM_ATOMIC_FILE_INIT or partly opened; f is as from
+ * AM_ATOMIC_FILE_INIT after. */
 void am_atomic_close(am_atomic_file *f);
 
 #endif /* AM_ATOMIC_FILE_H */

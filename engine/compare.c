@@ -1156,9 +1156,7 @@ am_status am_compare(const am_compare_options *opt, am_compare_result **out,
     /* Both outputs are written in full before either is renamed: the CSV
      * to its temporary first, then the comparison file committed, then the
      * CSV (a full disk on the CSV must not leave a new DIFF.h5 behind). */
-    am_atomic_file csv = {0};
-    csv.dir_fd = -1; /* closed only when opened */
-    csv.fd = -1;
+    am_atomic_file csv = AM_ATOMIC_FILE_INIT; /* closed only when opened */
     int csv_staged = 0;
     if (rc == AM_OK && opt->csv_path != NULL) {
         rc = stage_csv(r, opt->csv_path, &guard, &csv, err);
