@@ -45,18 +45,33 @@ static am_status options_of(const am_facility_source *src, const char *path,
     return AM_OK;
 }
 
-am_status am_scenario_load_facilities(const am_facility_source *src,
-                                      const char *path, am_warnings *warnings,
-                                      am_facility_set **out, am_error *err)
+static am_status load_set(const am_facility_source *src, const char *path,
+                          const char *value_name, am_warnings *warnings,
+                          am_facility_set **out, am_error *err)
 {
     *out = NULL;
     am_facility_options opt;
     am_facility_class_capacity *table = NULL;
     am_status rc = options_of(src, path, warnings, &opt, &table, err);
+    opt.value_name = value_name;
     if (rc == AM_OK)
         rc = am_facilities_load(&opt, out, err);
     am_free(table);
     return rc;
+}
+
+am_status am_scenario_load_facilities(const am_facility_source *src,
+                                      const char *path, am_warnings *warnings,
+                                      am_facility_set **out, am_error *err)
+{
+    return load_set(src, path, NULL, warnings, out, err);
+}
+
+am_status am_scenario_load_values(const am_facility_source *src,
+                                  const char *path, const char *value_name,
+                                  am_facility_set **out, am_error *err)
+{
+    return load_set(src, path, value_name, NULL, out, err);
 }
 
 am_status am_scenario_probe_facilities(const am_facility_source *src,

@@ -25,6 +25,13 @@ am_status am_scenario_load_facilities(const am_facility_source *src,
                                       const char *path, am_warnings *warnings,
                                       am_facility_set **out, am_error *err);
 
+/* am_scenario_load_facilities reading src->capacity_field as another value
+ * of the same features (a candidate's cost): messages name it value_name
+ * ("cost field 'c' is not a decimal number"); no warnings. */
+am_status am_scenario_load_values(const am_facility_source *src,
+                                  const char *path, const char *value_name,
+                                  am_facility_set **out, am_error *err);
+
 /*
  * am_facilities_probe for facility set src read from `path` (as above):
  * the set's layer, fields, `crs` and filter checked at the cost of one

@@ -290,7 +290,7 @@ static am_status layer_candidates(const am_model *m, char path[AM_PATH_MAX],
     /* a null or empty cost cell must not fall back to the capacity: NaN
      * marks it, refused below */
     src.default_capacity = NAN;
-    rc = am_scenario_load_facilities(&src, path, NULL, &costs, err);
+    rc = am_scenario_load_values(&src, path, "cost", &costs, err);
     if (rc == AM_OK && costs->n != (*out)->n)
         rc = am_error_set(err, AM_ERR_INTERNAL, path,
                           "the candidates' layer changed while read");

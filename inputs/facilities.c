@@ -294,31 +294,30 @@ static am_status feature_capacity(const load_ctx *c, OGRFeatureH f,
                                   long long fid, const char *klass, double *out)
 {
     const am_facility_options *s = c->src;
+    const char *what = s->value_name != NULL ? s->value_name : "capacity";
     if (c->cap_idx >= 0) {
         double v = 0.0;
         int got = field_number(c, f, c->cap_idx, &v);
         if (got == -2)
             return fail(c, AM_ERR_INVALID, fid,
-                        "capacity field '%s' is out of range for a "
-                        "number: '%s'",
-                        field_name(c, c->cap_idx),
+                        "%s field '%s' is out of range for a number: '%s'",
+                        what, field_name(c, c->cap_idx),
                         OGR_F_GetFieldAsString(f, c->cap_idx));
         if (got < 0)
             return fail(c, AM_ERR_INVALID, fid,
-                        "capacity field '%s' is not a decimal number: '%s' "
+                        "%s field '%s' is not a decimal number: '%s' "
                         "(no hex, inf or nan)",
-                        field_name(c, c->cap_idx),
+                        what, field_name(c, c->cap_idx),
                         OGR_F_GetFieldAsString(f, c->cap_idx));
         if (got > 0 && v < 0.0)
             return fail(c, AM_ERR_INVALID, fid,
-                        "negative capacity %g in field '%s' (capacities "
-                        "must be >= 0)",
-                        v, field_name(c, c->cap_idx));
+                        "negative %s %g in field '%s' (must be >= 0)", what, v,
+                        field_name(c, c->cap_idx));
         if (got > 0 && v > AM_CAPACITY_MAX)
             return fail(c, AM_ERR_INVALID, fid,
-                        "capacity %g in field '%s' is above %g, the "
+                        "%s %g in field '%s' is above %g, the "
                         "largest allowed (is the field the right one?)",
-                        v, field_name(c, c->cap_idx), AM_CAPACITY_MAX);
+                        what, v, field_name(c, c->cap_idx), AM_CAPACITY_MAX);
         if (got > 0) {
             *out = v == 0.0 ? 0.0 : v;
             return AM_OK;

@@ -40,6 +40,8 @@ typedef struct am_facility_options {
     double default_capacity; /* neither field nor class gives one */
     am_warnings *warnings;   /* may be NULL; for findings that do not stop
                                 the load */
+    const char *value_name;  /* what capacity_field holds, in messages
+                                (e.g. "cost"); NULL: "capacity" */
 } am_facility_options;
 
 typedef struct am_facility_set {
