@@ -800,7 +800,9 @@ void am_matrix_summary_write(const am_matrix_summary *r, FILE *f)
                 fprintf(f, ")");
             }
         }
-        fprintf(f, "; %d zones reach %s", (int)r->zones_none[k],
+        fprintf(f, "; %d zone%s reach%s %s", (int)r->zones_none[k],
+                r->zones_none[k] == 1 ? "" : "s",
+                r->zones_none[k] == 1 ? "es" : "",
                 r->measure_types != NULL &&
                         r->measure_types[k] == AM_MEASURE_TYPE_NEAREST_N
                     ? "fewer than n destinations"
