@@ -19,36 +19,12 @@
 
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "common/alloc.h"
 #include "common/units.h"
 #include "kernels/equity.h"
 #include "kernels/sweep.h"
-
-/* cmocka 1.1's assert_float_equal compares as float: too coarse here. */
-#define assert_double_near(a, b, tol)                                          \
-    do {                                                                       \
-        const double a_ = (a), b_ = (b);                                       \
-        if (!(fabs(a_ - b_) <= (tol))) {                                       \
-            print_error("%s = %.17g, expected %.17g (tolerance %g)\n", #a, a_, \
-                        b_, (double)(tol));                                    \
-            fail();                                                            \
-        }                                                                      \
-    } while (0)
-
-static uint64_t rng_state;
-static uint64_t rng_next(void)
-{
-    /* splitmix64 */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static double rng_unit(void)
-{
-    return (double)(rng_next() >> 11) * 0x1p-53;
-}
 
 static uint32_t rng_below(uint32_t n)
 {
