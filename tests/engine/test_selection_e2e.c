@@ -37,22 +37,15 @@
 #define DEMO AM_DEMO_DATA "/comoros"
 
 #define TMP_DIR_TAG "selection"
+#include "h5_read.h"
 #include "tmp_dir.h"
 
 /* A numeric dataset (converted to double); fails the test when absent. */
 static double *read_num(hid_t f, const char *path, size_t *n)
 {
-    if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
+    double *v = read_num_opt(f, path, n);
+    if (v == NULL)
         fail_msg("missing %s", path);
-    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t sp = H5Dget_space(d);
-    *n = (size_t)H5Sget_simple_extent_npoints(sp);
-    double *v = malloc(sizeof *v * (*n + 1));
-    assert_true(
-        H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
-    H5Sclose(sp);
-    H5Dclose(d);
     return v;
 }
 

@@ -37,28 +37,12 @@
 #define DEMO AM_DEMO_DATA "/comoros"
 
 #define TMP_DIR_TAG "tiers"
+#include "h5_read.h"
 #include "tmp_dir.h"
-
-/* A numeric dataset (any type, converted to double); NULL when absent. */
-static double *read_num(hid_t f, const char *path, size_t *n)
-{
-    if (H5Lexists(f, path, H5P_DEFAULT) <= 0)
-        return NULL;
-    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t sp = H5Dget_space(d);
-    *n = (size_t)H5Sget_simple_extent_npoints(sp);
-    double *v = malloc(sizeof *v * (*n + 1));
-    assert_true(
-        H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
-    H5Sclose(sp);
-    H5Dclose(d);
-    return v;
-}
 
 static double *must_read(hid_t f, const char *path, size_t *n)
 {
-    double *v = read_num(f, path, n);
+    double *v = read_num_opt(f, path, n);
     if (v == NULL)
         fail_msg("missing %s", path);
     return v;
@@ -382,7 +366,7 @@ static void test_grid(void **state)
     differs |= check_pair(f, "mid", mid_v, 2, "high", high_v, 2, d);
     assert_true(differs); /* the one-way ring: up and back differ */
     size_t n;
-    assert_null(read_num(f, "/referrals/high__low/time_up_min", &n));
+    assert_null(read_num_opt(f, "/referrals/high__low/time_up_min", &n));
     /* per-set cutoffs and measures */
     double *cut = must_read(f, "/results/low/coverage/cutoff_min", &n);
     assert_int_equal(n, 2);
@@ -391,7 +375,7 @@ static void test_grid(void **state)
     cut = must_read(f, "/results/mid/coverage/cutoff_min", &n);
     assert_true(n == 2 && cut[0] == 10 && cut[1] == 30);
     free(cut);
-    double *x = read_num(f, "/results/low/far", &n);
+    double *x = read_num_opt(f, "/results/low/far", &n);
     assert_null(x);
     x = must_read(f, "/results/low/near", &n);
     free(x);
@@ -569,7 +553,7 @@ static void test_demo(void **state)
         assert_true(f >= 0);
         for (int p = 0; p < 3; p++) {
             char path[256];
-            size_t n_fac;
+            size_t n_fac = 0;
             snprintf(path, sizeof path, "/results/%s/facilities/capacity",
                      lowers[p]);
             free(must_read(f, path, &n_fac));
@@ -605,7 +589,7 @@ static void test_demo(void **state)
         assert_true(fabs(sum - total) <= 1e-9 * total);
         /* the regional set computes only 2sfca_60min */
         size_t n;
-        assert_null(read_num(f, "/results/regional/2sfca_15min", &n));
+        assert_null(read_num_opt(f, "/results/regional/2sfca_15min", &n));
         H5Fclose(f);
         /* the CSV: a header and one line per row of every table */
         FILE *fp = fopen(csv, "r");
