@@ -366,6 +366,29 @@ static void heap_push(heap_item *h, int32_t *n, heap_item x)
 }
 
 /*
+ * Pops up to AM_SEL_BATCH stale items (evaluated before this round) off
+ * the heap's top into batch and evaluates their gains at the current set
+ * into bgain, in parallel when the rows are long enough (one candidate a
+ * task: the same values for any thread count). Returns how many.
+ */
+static int stale_batch(sel_ctx *c, heap_item *h, int32_t *n, int32_t round,
+                       heap_item *batch, double *bgain)
+{
+    int nb = 0;
+    int64_t work = 0;
+    while (*n > 0 && nb < AM_SEL_BATCH && h[0].round != round) {
+        batch[nb] = heap_pop(h, n);
+        work += row_len(c->in, batch[nb++].cand);
+    }
+    int nt = par_threads(c, work);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
+    for (int b = 0; b < nb; b++)
+        bgain[b] = row_gain(c, batch[b].cand);
+    c->evals += nb;
+    return nb;
+}
+
+/*
  * One greedy run from the baseline (c->d1 reset by the caller).
  * by_ratio: key gain / cost; max_sites (< 0: none), budget (INFINITY:
  * none), need: stop once the loss is <= need (set covering; -INFINITY:
@@ -441,17 +464,7 @@ static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
             }
             continue;
         }
-        int nb = 0;
-        int64_t work = 0;
-        while (n > 0 && nb < AM_SEL_BATCH && h[0].round != round) {
-            batch[nb] = heap_pop(h, &n);
-            work += row_len(c->in, batch[nb++].cand);
-        }
-        int nt = par_threads(c, work);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-        for (int b = 0; b < nb; b++)
-            bgain[b] = row_gain(c, batch[b].cand);
-        c->evals += nb;
+        const int nb = stale_batch(c, h, &n, round, batch, bgain);
         for (int b = 0; b < nb; b++) {
             if (!(bgain[b] > 0))
                 continue; /* gains only fall: never useful again */
@@ -491,17 +504,7 @@ static double lazy_bound(sel_ctx *c, heap_item *h, int32_t n, int32_t round,
             taken++;
             continue;
         }
-        int nb = 0;
-        int64_t work = 0;
-        while (n > 0 && nb < AM_SEL_BATCH && h[0].round != round) {
-            batch[nb] = heap_pop(h, &n);
-            work += row_len(c->in, batch[nb++].cand);
-        }
-        int nt = par_threads(c, work);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
-        for (int b = 0; b < nb; b++)
-            bgain[b] = row_gain(c, batch[b].cand);
-        c->evals += nb;
+        const int nb = stale_batch(c, h, &n, round, batch, bgain);
         for (int b = 0; b < nb; b++) {
             if (!(bgain[b] > 0))
                 continue;
