@@ -1009,15 +1009,9 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
     /* the scenario with the choice made, as the existing set's results */
     if ((rc = scenario_results(m, base, x, log, err)) != AM_OK)
         goto fail;
-    am_free(node_ds);
-    am_free(node_site);
-    am_free(nearest);
-    am_free(ln);
-    am_free(lo);
-    am_free(kcost);
     *out = x;
-    return AM_OK;
-fail:
+    x = NULL;
+fail: /* and the way out on success (x NULL then) */
     am_catchments_destroy(c);
     am_free(node_ds);
     am_free(node_site);
