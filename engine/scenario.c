@@ -177,6 +177,9 @@ static void selection_free(am_selection_spec *sel)
                    sel->crs,   sel->capacity_field, sel->cost_field};
     for (size_t i = 0; i < sizeof str / sizeof *str; i++)
         am_free(str[i]);
+    for (int k = 0; k < sel->n_road_classes; k++)
+        am_free(sel->road_classes[k]);
+    am_free(sel->road_classes);
     am_free(sel);
 }
 
@@ -199,11 +202,21 @@ static am_status check_selection(am_scenario *s, am_error *err)
         rc = am_error_set(err, AM_ERR_SCENARIO, file, "'selection.name': %s",
                           why);
     else if (sel->source < AM_CANDIDATES_LAYER ||
-             sel->source > AM_CANDIDATES_CELLS ||
+             sel->source > AM_CANDIDATES_ROAD_NODES ||
              (sel->source == AM_CANDIDATES_LAYER && sel->path == NULL))
         rc = am_error_set(err, AM_ERR_SCENARIO, file,
                           "'selection.candidates': no source of candidates "
-                          "(layer with a path, grid or populated_cells)");
+                          "(layer with a path, grid, populated_cells or "
+                          "road_nodes)");
+    else if (sel->source == AM_CANDIDATES_ROAD_NODES &&
+             (sel->n_road_classes < 1 || sel->road_classes == NULL ||
+              !(sel->spacing_m >= AM_SELECTION_SPACING_MIN_M &&
+                sel->spacing_m <= AM_SELECTION_SPACING_MAX_M)))
+        rc = am_error_set(err, AM_ERR_SCENARIO, file,
+                          "'selection.candidates.road_nodes' needs classes "
+                          "and spacing_m (%g to %g m)",
+                          AM_SELECTION_SPACING_MIN_M,
+                          AM_SELECTION_SPACING_MAX_M);
     else if (sel->model < AM_SELECTION_MCLP ||
              sel->model > AM_SELECTION_SETCOVER)
         rc = am_error_set(err, AM_ERR_SCENARIO, file,

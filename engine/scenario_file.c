@@ -2182,6 +2182,7 @@ static const char *const selection_keys[] = {"name",        "facilities",
 static const char *const candidates_keys[] = {"layer",
                                               "grid",
                                               "populated_cells",
+                                              "road_nodes",
                                               "exclude_within_min",
                                               "exclude_within_m",
                                               "capacity",
@@ -2192,6 +2193,8 @@ static const char *const cand_layer_keys[] = {
 static const char *const cand_grid_keys[] = {"spacing_m", "min_population",
                                              NULL};
 static const char *const cand_cells_keys[] = {"min_population", NULL};
+static const char *const cand_road_keys[] = {"classes", "spacing_m",
+                                             "min_population", NULL};
 static const num_range range_spacing = {AM_SELECTION_SPACING_MIN_M,
                                         AM_SELECTION_SPACING_MAX_M, 0, " m"};
 static const num_range range_population = {0.0, 1e12, 0, " persons"};
@@ -2226,6 +2229,66 @@ static am_status parse_cand_layer(const parse_ctx *c, const yaml_node_t *n,
     return rc;
 }
 
+/* candidates.road_nodes: road classes (a list of distinct non-empty
+ * strings, or one), the squares' spacing and their population. */
+static am_status parse_cand_road_nodes(const parse_ctx *c, const yaml_node_t *n,
+                                       am_selection_spec *sel)
+{
+    const char *where = "selection.candidates.road_nodes";
+    char path[AM_KEY_MAX], buf[96];
+    am_status rc = check_mapping(c, n, where, cand_road_keys);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "spacing_m", &range_spacing,
+                        &sel->spacing_m);
+    if (rc == AM_OK && sel->spacing_m == 0.0)
+        rc = perr(c, n, "missing required key 'spacing_m' in '%s'", where);
+    if (rc == AM_OK)
+        rc = get_double(c, n, where, "min_population", &range_population,
+                        &sel->min_population);
+    const yaml_node_t *v = rc == AM_OK ? lookup(c, n, "classes") : NULL;
+    if (rc == AM_OK && v == NULL)
+        rc = perr(c, n,
+                  "missing required key 'classes' in '%s' (road classes: "
+                  "OSM highway values such as [primary, secondary], or "
+                  "values of roads.class_field)",
+                  where);
+    if (rc != AM_OK)
+        return rc;
+    key_path(path, sizeof path, where, "classes");
+    ptrdiff_t len = 1;
+    if (v->type == YAML_SEQUENCE_NODE)
+        len = v->data.sequence.items.top - v->data.sequence.items.start;
+    else if (v->type != YAML_SCALAR_NODE)
+        return perr(c, v, "'%s' must be a list of road classes, not %s", path,
+                    describe(v, buf, sizeof buf));
+    if (len < 1 || len > 64)
+        return perr(c, v, "'%s' lists %ld classes (1 to 64)", path, (long)len);
+    sel->road_classes = am_calloc((size_t)len, sizeof *sel->road_classes);
+    if (sel->road_classes == NULL)
+        return nomem(c);
+    for (ptrdiff_t i = 0; i < len; i++) {
+        const yaml_node_t *item =
+            v->type == YAML_SCALAR_NODE
+                ? v
+                : node_at(c, v->data.sequence.items.start[i]);
+        const char *str = NULL;
+        if (is_null(item))
+            return perr(c, item, "'%s': an empty class", path);
+        if ((rc = scalar_string(c, item, path, &str)) != AM_OK)
+            return rc;
+        if (str[0] == '\0')
+            return perr(c, item, "'%s': an empty class", path);
+        for (int j = 0; j < sel->n_road_classes; j++)
+            if (strcmp(sel->road_classes[j], str) == 0)
+                return perr(c, item, "'%s': the class '%s' is listed twice",
+                            path, str);
+        if ((sel->road_classes[i] = am_strdup(str)) == NULL)
+            return nomem(c);
+        sel->n_road_classes = (int)i + 1;
+    }
+    return AM_OK;
+}
+
 /* selection.candidates: exactly one source, exclusion and capacity. */
 static am_status parse_candidates(const parse_ctx *c, const yaml_node_t *n,
                                   am_selection_spec *sel)
@@ -2238,13 +2301,18 @@ static am_status parse_candidates(const parse_ctx *c, const yaml_node_t *n,
     const yaml_node_t *lay = lookup(c, n, "layer");
     const yaml_node_t *grid = lookup(c, n, "grid");
     const yaml_node_t *cells = lookup(c, n, "populated_cells");
-    const int given = (lay != NULL) + (grid != NULL) + (cells != NULL);
+    const yaml_node_t *rnodes = lookup(c, n, "road_nodes");
+    const int given =
+        (lay != NULL) + (grid != NULL) + (cells != NULL) + (rnodes != NULL);
     if (given != 1)
         return perr(c, n,
                     "'%s' needs exactly one source of candidates: layer, "
-                    "grid or populated_cells (%d given)",
+                    "grid, populated_cells or road_nodes (%d given)",
                     where, given);
-    if (lay != NULL) {
+    if (rnodes != NULL) {
+        sel->source = AM_CANDIDATES_ROAD_NODES;
+        rc = parse_cand_road_nodes(c, rnodes, sel);
+    } else if (lay != NULL) {
         sel->source = AM_CANDIDATES_LAYER;
         rc = parse_cand_layer(c, lay, sel);
     } else if (grid != NULL) {
@@ -2316,8 +2384,8 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
     const yaml_node_t *cand = rc == AM_OK ? lookup(c, n, "candidates") : NULL;
     if (rc == AM_OK && cand == NULL)
         rc = perr(c, n,
-                  "missing required key 'candidates' in '%s' (layer, grid "
-                  "or populated_cells)",
+                  "missing required key 'candidates' in '%s' (layer, grid, "
+                  "populated_cells or road_nodes)",
                   where);
     if (rc == AM_OK)
         rc = parse_candidates(c, cand, sel);

@@ -46,6 +46,9 @@ void am_selection_destroy(am_selection *x)
     am_results_destroy(x->scen_res); /* before the sites it borrows */
     am_sites_destroy(x->scen_sites);
     am_sites_destroy(x->cand);
+    am_free(x->cell_cand);
+    am_free(x->map_cell);
+    am_free(x->map_row);
     am_free(x->cost);
     am_free(x->excluded);
     am_free(x->chosen_order);
@@ -131,10 +134,11 @@ static am_status name_points(am_facility_set *fs, const int64_t *a,
     return AM_OK;
 }
 
-/* populated_cells: every populated cell with at least min_population. */
+/* populated_cells: every populated cell with at least min_population;
+ * cell_cand[i] (caller-allocated [n_cells], -1 filled): its candidate. */
 static am_status cells_candidates(const am_model *m, const double *lon,
                                   const double *lat, am_facility_set **out,
-                                  am_error *err)
+                                  int32_t *cell_cand, am_error *err)
 {
     const am_selection_spec *sel = m->s->selection;
     const am_population *p = m->pop;
@@ -151,6 +155,7 @@ static am_status cells_candidates(const am_model *m, const double *lon,
     for (int32_t i = 0, k = 0; rc == AM_OK && i < p->n_cells; i++) {
         if (!(p->pop[i] >= sel->min_population))
             continue;
+        cell_cand[i] = k;
         x[k] = lon[i];
         y[k] = lat[i];
         row[k] = p->cell[i] / p->grid.nx;
@@ -188,10 +193,12 @@ static int cmp_bin(const void *a, const void *b)
  * its origin); one candidate at the centre of each square whose populated
  * cells (by centre) hold more than 0 and at least min_population persons.
  * Squares in (row, column) order of the frame, south to north.
+ * cell_cand[i] (caller-allocated [n_cells], -1 filled): the candidate of
+ * the square holding populated cell i.
  */
 static am_status grid_candidates(const am_model *m, const double *lon,
                                  const double *lat, am_facility_set **out,
-                                 am_error *err)
+                                 int32_t *cell_cand, am_error *err)
 {
     const am_selection_spec *sel = m->s->selection;
     const am_population *p = m->pop;
@@ -230,6 +237,8 @@ static am_status grid_candidates(const am_model *m, const double *lon,
         while (b < k && key[b].iy == key[a].iy && key[b].ix == key[a].ix)
             pop += p->pop[key[b++].cell];
         if (pop > 0.0 && pop >= sel->min_population) {
+            for (size_t q = a; q < b; q++)
+                cell_cand[key[q].cell] = nb;
             bx[nb] = ((double)key[a].ix + 0.5) * s;
             by[nb] = ((double)key[a].iy + 0.5) * s;
             kx[nb] = key[a].ix;
@@ -370,11 +379,19 @@ static am_status load_candidates(const am_model *m, am_selection *x,
         if (rc == AM_OK)
             rc = check_in_raster(m, fs, path, err);
     } else {
-        rc = cell_lonlat(m, &lon, &lat, err);
+        const size_t nc = (size_t)m->pop->n_cells;
+        x->cell_cand = am_alloc_array(nc + 1, sizeof *x->cell_cand);
+        rc = x->cell_cand != NULL ? AM_OK : nomem(err);
+        for (size_t i = 0; rc == AM_OK && i < nc; i++)
+            x->cell_cand[i] = -1;
+        if (rc == AM_OK)
+            rc = cell_lonlat(m, &lon, &lat, err);
         if (rc == AM_OK && sel->source == AM_CANDIDATES_GRID)
-            rc = grid_candidates(m, lon, lat, &fs, err);
+            rc = grid_candidates(m, lon, lat, &fs, x->cell_cand, err);
+        else if (rc == AM_OK && sel->source == AM_CANDIDATES_ROAD_NODES)
+            rc = am_selection_road_nodes(m, lon, lat, &fs, x->cell_cand, err);
         else if (rc == AM_OK)
-            rc = cells_candidates(m, lon, lat, &fs, err);
+            rc = cells_candidates(m, lon, lat, &fs, x->cell_cand, err);
         for (int32_t j = 0; rc == AM_OK && j < fs->n; j++)
             fs->capacity[j] = sel->capacity;
     }
@@ -385,6 +402,10 @@ static am_status load_candidates(const am_model *m, am_selection *x,
                        "selection '%s': no candidates (%s)", sel->name,
                        sel->source == AM_CANDIDATES_LAYER
                            ? "the layer has no point"
+                       : sel->source == AM_CANDIDATES_ROAD_NODES
+                           ? "no road node of the classes lies in the "
+                             "population raster, in a square reaching "
+                             "min_population"
                            : "no populated square or cell reaches "
                              "min_population");
     if (rc != AM_OK) {
@@ -1003,6 +1024,8 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
             goto fail;
         if ((rc = sweep(m, res, x, &in, err)) != AM_OK)
             goto fail;
+        if ((rc = am_selection_map_cells(m, x, err)) != AM_OK)
+            goto fail;
         if ((rc = am_phase_end(log, "sweep", err)) != AM_OK)
             goto fail;
     }
@@ -1038,6 +1061,12 @@ void am_selection_desc_free(am_selection_desc *d)
     am_free(d->id_chosen);
     am_free(d->id_sweep);
     am_free(d->cols);
+    for (int k = 0; k < d->n_map_names; k++)
+        am_free(d->map_names[k]);
+    am_free(d->map_names);
+    am_free(d->maps);
+    am_free(d->map_cand);
+    am_free(d->map_newly);
     memset(d, 0, sizeof *d);
 }
 
@@ -1310,7 +1339,10 @@ am_status am_selection_describe(const am_selection *x, const am_model *m,
     d->sel.n_attrs = na;
     d->sel.attrs = d->attrs;
     d->sel.tables = d->tables;
-    return AM_OK;
+    am_status rc = am_selection_describe_maps(x, m, d, err); /* the maps */
+    if (rc != AM_OK)
+        am_selection_desc_free(d);
+    return rc;
 nomem:
     am_selection_desc_free(d);
     return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");

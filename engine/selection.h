@@ -37,6 +37,14 @@ typedef struct am_selection {
     int base_set;                  /* the existing set's index */
     am_sites *cand;                /* every candidate, snapped (owned) */
     int32_t n_cand;
+    /* [n_cells] the generated candidate whose square or cell holds each
+       populated cell, -1 none; NULL for a layer (owned) */
+    int32_t *cell_cand;
+    /* the sweep's maps (selection_maps.c): raster cells (row * nx + col,
+       ascending) and the kept row painted on each; [n_map] each, owned */
+    int64_t n_map;
+    int64_t *map_cell;
+    int32_t *map_row;
     double *cost;          /* [n_cand] 1 each without cost_field */
     int64_t *excluded;     /* [n_cand] 0 kept, 1 near existing, 2 off net */
     int64_t *chosen_order; /* [n_cand] 0-based pick order, -1 not chosen */
@@ -85,6 +93,31 @@ typedef struct am_selection {
  * Errors name the scenario line for p, budget and candidates;
  * AM_ERR_NOMEM when the candidates' catchments would pass the memory cap.
  */
+/*
+ * selection_maps.c (issue 10): candidates at road nodes of the scenario's
+ * classes (docs/scenario.md, "Site selection"): the roads read once more
+ * (inputs/road_nodes.h), nodes outside the population raster dropped, at
+ * most one per square of spacing_m (the run's local frame, squares as the
+ * grid's), in squares holding at least min_population persons when it is
+ * > 0. lon/lat: the populated cells' centres ([n_cells], borrowed);
+ * cell_cand [n_cells], -1 filled: set to the candidate of the square of
+ * each populated cell. Errors at the candidates' scenario line.
+ */
+am_status am_selection_road_nodes(const am_model *m, const double *lon,
+                                  const double *lat, am_facility_set **out,
+                                  int32_t *cell_cand, am_error *err);
+
+/*
+ * selection_maps.c: where the sweep's map layers paint each kept
+ * candidate (x->map_cell, x->map_row; docs/hdf5-layout.md): grid and road
+ * nodes the populated cells of their square, populated_cells their cell,
+ * layer points the cell holding them (road nodes too when their square
+ * has no populated cell); a cell claimed twice goes to the lower
+ * candidate row. Needs x->kept. AM_ERR_NOMEM.
+ */
+am_status am_selection_map_cells(const am_model *m, am_selection *x,
+                                 am_error *err);
+
 am_status am_selection_run(const am_model *m, am_sites *const *sites,
                            am_results *const *results, am_phases *log,
                            am_selection **out, am_error *err);
@@ -104,7 +137,21 @@ typedef struct am_selection_desc {
     char **names; /* the sweep's newly_within_<T>min column names */
     int n_names;
     char **id_chosen, **id_sweep; /* borrowed strings, owned arrays */
+    /* the maps (selection_maps.c), owned: the layers, the candidate row
+       per kept row, the newly_within values per cutoff and their names */
+    am_rf_sel_map *maps;
+    int64_t *map_cand;
+    double *map_newly;
+    char **map_names;
+    int n_map_names;
 } am_selection_desc;
+
+/* selection_maps.c: d->sel's maps (none without the sweep): candidate
+ * (int32), newly_within_<T>min per cutoff, nearest_changed,
+ * time_saved_min and, with a 2SFCA measure, d_mean, d_bottom10, d_gini.
+ * Storage in d (am_selection_desc_free). AM_ERR_NOMEM. */
+am_status am_selection_describe_maps(const am_selection *x, const am_model *m,
+                                     am_selection_desc *d, am_error *err);
 
 am_status am_selection_describe(const am_selection *x, const am_model *m,
                                 const am_results *base_res,

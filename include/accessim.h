@@ -369,7 +369,9 @@ typedef struct am_zone_source {
 typedef enum am_candidate_source {
     AM_CANDIDATES_LAYER = 1, /* a point layer */
     AM_CANDIDATES_GRID,      /* a regular grid over the populated area */
-    AM_CANDIDATES_CELLS      /* the populated cells above a threshold */
+    AM_CANDIDATES_CELLS,     /* the populated cells above a threshold */
+    AM_CANDIDATES_ROAD_NODES /* vertices of roads of chosen classes, at
+                                most one per square of spacing_m */
 } am_candidate_source;
 
 typedef enum am_selection_model {
@@ -397,8 +399,13 @@ typedef struct am_selection_spec {
     /* AM_CANDIDATES_LAYER: the layer, as a facility set's keys */
     char *path, *layer, *where, *id_field, *capacity_field, *cost_field;
     char *crs;
-    double spacing_m;      /* AM_CANDIDATES_GRID: the grid's spacing */
-    double min_population; /* GRID, CELLS: persons (GRID: in the square) */
+    double spacing_m;      /* GRID, ROAD_NODES: the squares' side, m */
+    double min_population; /* GRID, CELLS, ROAD_NODES: persons (GRID,
+                              ROAD_NODES: in the square) */
+    /* AM_CANDIDATES_ROAD_NODES: the road classes (OSM highway values, or
+       values of roads.class_field), owned */
+    char **road_classes;
+    int n_road_classes;
     /* drop candidates within this time (minutes) or distance (metres) of
        an existing facility; 0: not given */
     double exclude_within_min, exclude_within_m;

@@ -2535,7 +2535,7 @@ cleanup:
  * Nothing on our side can catch that, so before an OSM file is opened the
  * driver's footprint must fit in what the address-space limit leaves.
  */
-static am_status osm_memory_check(const char *path, am_error *err)
+am_status am_roads_osm_memory_check(const char *path, am_error *err)
 {
     if (path == NULL)
         return AM_OK;
@@ -3000,7 +3000,7 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     builder b = {0};
     b.prof = prof;
     frame fr = {NULL, 0};
-    rc = osm_memory_check(opt->path, err);
+    rc = am_roads_osm_memory_check(opt->path, err);
     if (rc != AM_OK)
         return rc;
     rc = am_gdal_open(opt->path, 1, &ds, err);

@@ -148,4 +148,12 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
 /* Accepts NULL. */
 void am_road_network_destroy(am_road_network *r);
 
+/*
+ * AM_OK when path is not read by GDAL's OSM driver, or when the address
+ * space that driver needs (AM_ROADS_OSM_*) is free; else AM_ERR_NOMEM
+ * naming path (AM_ERR_IO when its temporary folder is not writable).
+ * Called before any read of an OSM file (am_roads_load, road_nodes.h).
+ */
+am_status am_roads_osm_memory_check(const char *path, am_error *err);
+
 #endif /* AM_ROADS_H */

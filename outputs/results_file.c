@@ -11,6 +11,7 @@
 #include "outputs/results_file.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1069,6 +1070,87 @@ static am_status write_combined(rf_ctx *c, am_h5 *h)
 
 /* ---- issue 10, site selection: /selection -------------------------------- */
 
+/* The rows source of one map layer: the painted cells of rows [row0,
+ * row0 + n_rows), found by binary search in the ascending cell list. */
+typedef struct map_rows {
+    const am_rf_selection *sl;
+    const am_rf_sel_map *map;
+    int32_t nx;
+} map_rows;
+
+static int map_rows_fill(int32_t row0, int32_t n_rows, void *buf, void *user)
+{
+    const map_rows *r = user;
+    const am_rf_selection *sl = r->sl;
+    const int64_t lo = (int64_t)row0 * r->nx;
+    const int64_t hi = lo + (int64_t)n_rows * r->nx;
+    int64_t a = 0, b = sl->n_map_cells;
+    while (a < b) {
+        const int64_t mid = a + (b - a) / 2;
+        if (sl->map_cell[mid] < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    for (int64_t k = a; k < sl->n_map_cells && sl->map_cell[k] < hi; k++) {
+        const int32_t it = sl->map_item[k];
+        if (r->map->value != NULL) {
+            const double v = r->map->value[it];
+            ((float *)buf)[sl->map_cell[k] - lo] =
+                isnan(v) ? AM_FILL_F32 : (float)v;
+        } else {
+            ((int32_t *)buf)[sl->map_cell[k] - lo] =
+                (int32_t)r->map->ivalue[it];
+        }
+    }
+    return 1;
+}
+
+/* <g>/maps/<name> of a selection (checked: cells ascending, in the grid,
+ * items in range, values finite or NaN and within float32). */
+static am_status write_selection_maps(rf_ctx *c, am_h5 *h,
+                                      const am_rf_selection *sl, const char *g)
+{
+    char path[OBJECT_MAX];
+    const am_grid *grid = c->d->population.grid;
+    const int64_t ncell = (int64_t)grid->nx * grid->ny;
+    if (sl->n_maps == 0)
+        return AM_OK;
+    if (sl->n_maps < 0 || sl->n_map_cells < 0 || sl->n_items < 0 ||
+        !HAVE(sl->maps, sl->n_maps) || !HAVE(sl->map_cell, sl->n_map_cells) ||
+        !HAVE(sl->map_item, sl->n_map_cells))
+        return bad(c, "a selection's maps without cells or layers");
+    for (int64_t k = 0; k < sl->n_map_cells; k++)
+        if (sl->map_cell[k] < 0 || sl->map_cell[k] >= ncell ||
+            (k > 0 && sl->map_cell[k] <= sl->map_cell[k - 1]) ||
+            sl->map_item[k] < 0 || sl->map_item[k] >= sl->n_items)
+            return bad(c, "a selection map's cells are not ascending in "
+                          "the grid, or an item is out of range");
+    am_status rc = put_name(c, path, sizeof path, "%s/maps", g);
+    AM_TRY(am_h5_make_group(h, path, c->err));
+    for (int32_t k = 0; rc == AM_OK && k < sl->n_maps; k++) {
+        const am_rf_sel_map *mp = &sl->maps[k];
+        if (!name_ok(mp->name) || (mp->value == NULL) == (mp->ivalue == NULL) ||
+            !HAVE(mp->value != NULL ? (const void *)mp->value
+                                    : (const void *)mp->ivalue,
+                  sl->n_items))
+            return bad(c, "a selection map without a name or values");
+        for (int64_t i = 0; i < sl->n_items; i++)
+            if (mp->value != NULL
+                    ? !(isnan(mp->value[i]) || fabs(mp->value[i]) <= FLT_MAX)
+                    : mp->ivalue[i] < INT32_MIN || mp->ivalue[i] > INT32_MAX)
+                return bad(c, "a selection map's value is out of range");
+        map_rows src = {sl, mp, grid->nx};
+        am_h5_raster_info info = {mp->long_name, mp->units};
+        AM_TRY(put_name(c, path, sizeof path, "%s/maps/%s", g, mp->name));
+        AM_TRY(am_h5_write_raster_rows(
+            h, path, mp->value != NULL ? AM_H5_F32 : AM_H5_I32,
+            mp->value != NULL ? AM_FILL_F32 : AM_FILL_I32, map_rows_fill, &src,
+            &info, c->err));
+    }
+    return rc;
+}
+
 static am_status write_selections(rf_ctx *c, am_h5 *h)
 {
     const am_rf_file *d = c->d;
@@ -1103,6 +1185,7 @@ static am_status write_selections(rf_ctx *c, am_h5 *h)
                 put_name(c, path, sizeof path, "%s/%s", g, sl->tables[t].name));
             AM_TRY(write_plain_table(c, h, path, &sl->tables[t]));
         }
+        AM_TRY(write_selection_maps(c, h, sl, g));
     }
     return rc;
 }
@@ -1158,6 +1241,10 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
     for (int32_t k = 0; k < d->n_sets; k++) /* issue 9, the surfaces */
         c->raster_total += d->sets[k].surface_rows != NULL;
     c->raster_total += d->n_combined; /* issue 9, facility tiers */
+    for (int32_t k = 0; d->selections != NULL && k < d->n_selections;
+         k++) /* issue 10, the maps */
+        c->raster_total +=
+            d->selections[k].n_maps > 0 ? d->selections[k].n_maps : 0;
     if (progress != NULL)
         am_h5_set_progress(h, raster_progress, c);
     AM_TRY(am_h5_set_grid(h, d->population.grid, d->population.crs_wkt, err));

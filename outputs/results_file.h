@@ -315,6 +315,17 @@ typedef struct am_rf_attr {
     const char *text;
 } am_rf_attr;
 
+/* issue 10: one map layer of a selection: a raster
+ * /selection/<name>/maps/<map.name> on the population grid, float32
+ * (value; NaN written as AM_FILL_F32) or int32 (ivalue), each painted
+ * cell taking the value of its item. */
+typedef struct am_rf_sel_map {
+    const char *name;
+    const char *long_name, *units; /* CF attributes; units may be NULL */
+    const double *value;           /* [n_items], or NULL and: */
+    const int64_t *ivalue;         /* [n_items] (int32 range) */
+} am_rf_sel_map;
+
 /* issue 10: a site selection, group /selection/<name> with its attributes
  * and plain tables /selection/<name>/<table.name> (docs/hdf5-layout.md). */
 typedef struct am_rf_selection {
@@ -323,6 +334,16 @@ typedef struct am_rf_selection {
     const am_rf_attr *attrs; /* [n_attrs] */
     int32_t n_tables;
     const am_rf_table *tables; /* [n_tables] (zones.path NULL) */
+    /* the map layers (n_maps 0: none): the cells painted, raster cells
+       row * nx + col strictly ascending, and the item of each
+       (0 <= item < n_items); every other cell is the fill value. Written
+       strip by strip (no full-grid buffer). */
+    int64_t n_map_cells;
+    const int64_t *map_cell; /* [n_map_cells] */
+    const int32_t *map_item; /* [n_map_cells] */
+    int64_t n_items;
+    int32_t n_maps;
+    const am_rf_sel_map *maps; /* [n_maps] */
 } am_rf_selection;
 
 /* The whole file. */
