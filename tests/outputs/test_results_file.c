@@ -433,6 +433,66 @@ static void test_bad_descriptions(void **state)
     expect_invalid(d);
 }
 
+/* issue 10: a selection's map layers, painted cells only, streamed */
+static void test_selection_maps(void **state)
+{
+    desc *d = *state;
+    static const int64_t cell[3] = {1, 4, 5};
+    static const int32_t item[3] = {0, 1, 1};
+    static const double v[2] = {1.5, 2.5}, w[2] = {NAN, 3};
+    static const int64_t cand[2] = {7, 9};
+    am_rf_sel_map maps[3] = {{"v", "a value", "persons", v, NULL},
+                             {"w", "NaN is nodata", NULL, w, NULL},
+                             {"candidate", "row", "1", NULL, cand}};
+    am_rf_attr attr = {"model", AM_RF_COL_STRING, 0, 0, "mclp"};
+    am_rf_selection sel = {.name = "s",
+                           .n_attrs = 1,
+                           .attrs = &attr,
+                           .n_map_cells = 3,
+                           .map_cell = cell,
+                           .map_item = item,
+                           .n_items = 2,
+                           .n_maps = 3,
+                           .maps = maps};
+    d->file.n_selections = 1;
+    d->file.selections = &sel;
+    am_error err;
+    am_error_clear(&err);
+    assert_int_equal(am_rf_write(d->out, &d->file, NULL, NULL, &err), AM_OK);
+    hid_t f = H5Fopen(d->out, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(f >= 0);
+    float fv[6], fw[6];
+    int32_t ic[6];
+    read_all(f, "/selection/s/maps/v", H5T_NATIVE_FLOAT, fv);
+    read_all(f, "/selection/s/maps/w", H5T_NATIVE_FLOAT, fw);
+    read_all(f, "/selection/s/maps/candidate", H5T_NATIVE_INT32, ic);
+    const float wv[6] = {-9999, 1.5f, -9999, -9999, 2.5f, 2.5f};
+    const float ww[6] = {-9999, -9999, -9999, -9999, 3, 3};
+    const int32_t wc[6] = {-2, 7, -2, -2, 9, 9};
+    assert_memory_equal(fv, wv, sizeof fv);
+    assert_memory_equal(fw, ww, sizeof fw);
+    assert_memory_equal(ic, wc, sizeof ic);
+    assert_true(has_attr(f, "/selection/s/maps/v", "grid_mapping"));
+    assert_true(has_attr(f, "/selection/s/maps/v", "_FillValue"));
+    H5Fclose(f);
+    unlink(d->out);
+
+    /* refused before anything is written: cells out of order, an item
+       out of range, a cell beyond the grid */
+    static const int64_t unordered[3] = {4, 1, 5};
+    sel.map_cell = unordered;
+    expect_invalid(d);
+    sel.map_cell = cell;
+    static const int32_t bad_item[3] = {0, 2, 1};
+    sel.map_item = bad_item;
+    expect_invalid(d);
+    sel.map_item = item;
+    static const int64_t beyond[3] = {1, 4, 6};
+    sel.map_cell = beyond;
+    expect_invalid(d);
+    d->file.n_selections = 0;
+}
+
 static int stop_at_half(double fraction, const char *message, void *user)
 {
     (void)message;
@@ -463,6 +523,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fingerprints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_descriptions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_selection_maps, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
