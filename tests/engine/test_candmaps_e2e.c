@@ -628,6 +628,32 @@ static void test_unknown_class(void **state)
     assert_non_null(strstr(e.msg, "comores-latest.osm.pbf"));
 }
 
+/* the scenario's keys: one class as a scalar, the spacing and population */
+static void test_parse(void **state)
+{
+    (void)state;
+    char text[4096], path[512];
+    scenario_text(text, sizeof text,
+                  "road_nodes: {classes: primary, spacing_m: 2500, "
+                  "min_population: 5}");
+    snprintf(path, sizeof path, "%s/parse.yaml", tmp_dir);
+    write_text(path, text);
+    am_scenario *s = NULL;
+    am_error e;
+    am_error_clear(&e);
+    if (am_scenario_read_file(path, &s, &e) != AM_OK)
+        fail_msg("line %ld: %s", e.line, e.msg);
+    const am_selection_spec *sel = s->selection;
+    assert_non_null(sel);
+    assert_int_equal(sel->source, AM_CANDIDATES_ROAD_NODES);
+    assert_int_equal(sel->n_road_classes, 1);
+    assert_string_equal(sel->road_classes[0], "primary");
+    assert_true(sel->spacing_m == 2500);
+    assert_true(sel->min_population == 5);
+    assert_int_equal(sel->line_candidates, 14);
+    am_scenario_destroy(s);
+}
+
 int main(void)
 {
     GDALAllRegister();
@@ -635,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_road_nodes),
         cmocka_unit_test(test_grid_maps),
         cmocka_unit_test(test_unknown_class),
+        cmocka_unit_test(test_parse),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
