@@ -326,6 +326,8 @@ void am_run_summary_destroy(am_run_summary *r)
         am_free(q->objective_after);
         am_free(q->access_mean);
         am_free(q->gini);
+        am_free(q->size); /* the equity models' */
+        am_free(q->capacity);
         am_free(q->name);
         am_free(q->model);
         am_free(q->facilities);

@@ -180,7 +180,62 @@ static void selection_free(am_selection_spec *sel)
     for (int k = 0; k < sel->n_road_classes; k++)
         am_free(sel->road_classes[k]);
     am_free(sel->road_classes);
+    am_free(sel->size_capacity);
+    am_free(sel->size_cost);
     am_free(sel);
+}
+
+/*
+ * issue 10, the equity models (kernels/select_equity.h): sizes and the
+ * coverage floor are theirs; a floor needs cutoff_min, its time.
+ */
+static am_status check_selection_equity(const am_selection_spec *sel,
+                                        const char *file, am_error *err)
+{
+    const int eq = AM_SELECTION_IS_EQUITY(sel->model);
+    if (!eq && (sel->n_sizes > 0 || sel->coverage_floor != 0))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'selection': %s are for the equity models "
+                            "(maxmin, bottom_decile, variance)",
+                            sel->n_sizes > 0 ? "candidates.sizes"
+                                             : "coverage_floor");
+    if (!eq)
+        return AM_OK;
+    if (sel->n_sizes < 0 || sel->n_sizes > AM_SELECTION_SIZES_MAX ||
+        (sel->n_sizes > 0 && (!sel->size_capacity || !sel->size_cost)))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'selection.candidates.sizes': %d sizes (at "
+                            "most %d, each with a capacity and a cost)",
+                            sel->n_sizes, AM_SELECTION_SIZES_MAX);
+    for (int k = 0; k < sel->n_sizes; k++) {
+        if (!(sel->size_capacity[k] > 0 && sel->size_capacity[k] < INFINITY) ||
+            !(sel->size_cost[k] >= 0 && sel->size_cost[k] < INFINITY))
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "'selection.candidates.sizes[%d]': capacity "
+                                "%g must be > 0 and cost %g >= 0",
+                                k, sel->size_capacity[k], sel->size_cost[k]);
+        for (int l = 0; l < k; l++)
+            if (sel->size_capacity[l] == sel->size_capacity[k])
+                return am_error_set(err, AM_ERR_SCENARIO, file,
+                                    "'selection.candidates.sizes[%d]': "
+                                    "capacity %g is also sizes[%d]'s (each "
+                                    "size once)",
+                                    k, sel->size_capacity[k], l);
+    }
+    if (!(sel->coverage_floor >= 0 && sel->coverage_floor <= 1))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'selection.coverage_floor' must be > 0 and "
+                            "<= 1 (got %g)",
+                            sel->coverage_floor);
+    if (sel->coverage_floor > 0 && !(sel->cutoff_min > 0))
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'selection.coverage_floor' needs cutoff_min "
+                            "(the time the floor counts within)");
+    if (sel->exact == AM_EXACT_ON)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'selection.exact': no exact solver for the "
+                            "equity models");
+    return AM_OK;
 }
 
 /*
@@ -218,19 +273,22 @@ static am_status check_selection(am_scenario *s, am_error *err)
                           AM_SELECTION_SPACING_MIN_M,
                           AM_SELECTION_SPACING_MAX_M);
     else if (sel->model < AM_SELECTION_MCLP ||
-             sel->model > AM_SELECTION_SETCOVER)
+             sel->model > AM_SELECTION_VARIANCE)
         rc = am_error_set(err, AM_ERR_SCENARIO, file,
                           "'selection.model': unknown model %d",
                           (int)sel->model);
-    else if (sel->model != AM_SELECTION_PMEDIAN && !(sel->cutoff_min > 0))
+    else if (sel->model != AM_SELECTION_PMEDIAN &&
+             !AM_SELECTION_IS_EQUITY(sel->model) && !(sel->cutoff_min > 0))
         rc = am_error_set(err, AM_ERR_SCENARIO, file,
                           "'selection.cutoff_min': missing (the model covers "
                           "within it)");
+    else if ((rc = check_selection_equity(sel, file, err)) != AM_OK)
+        ; /* issue 10, the equity models */
     else if (sel->model != AM_SELECTION_SETCOVER &&
              (sel->p > 0) == (sel->budget > 0))
         rc = am_error_set(err, AM_ERR_SCENARIO, file,
                           "'selection' needs exactly one of p and budget");
-    else if (sel->budget > 0 && sel->cost_field == NULL)
+    else if (sel->budget > 0 && sel->cost_field == NULL && sel->n_sizes == 0)
         rc = am_error_set(err, AM_ERR_SCENARIO, file,
                           "'selection.budget' needs "
                           "candidates.layer.cost_field");
@@ -242,11 +300,11 @@ static am_status check_selection(am_scenario *s, am_error *err)
         const char *key;
         double v;
         int used;
-    } lim[] = {
-        {"cutoff_min", sel->cutoff_min, sel->model != AM_SELECTION_PMEDIAN},
-        {"penalty_min", sel->penalty_min, sel->penalty_min != 0},
-        {"exclude_within_min", sel->exclude_within_min,
-         sel->exclude_within_min != 0}};
+    } lim[] = {{"cutoff_min", sel->cutoff_min,
+                sel->model != AM_SELECTION_PMEDIAN && sel->cutoff_min != 0},
+               {"penalty_min", sel->penalty_min, sel->penalty_min != 0},
+               {"exclude_within_min", sel->exclude_within_min,
+                sel->exclude_within_min != 0}};
     for (size_t i = 0; rc == AM_OK && i < sizeof lim / sizeof lim[0]; i++) {
         char lwhy[AM_MINUTES_WHY_MAX];
         uint32_t ds = 0;

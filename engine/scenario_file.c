@@ -2172,13 +2172,10 @@ static am_status parse_referrals(const parse_ctx *c, const yaml_node_t *n)
 
 /* ---- issue 10, site selection ------------------------------------------ */
 
-static const char *const selection_keys[] = {"name",        "facilities",
-                                             "candidates",  "model",
-                                             "cutoff_min",  "p",
-                                             "budget",      "target_share",
-                                             "penalty_min", "local_search",
-                                             "exact",       "sweep",
-                                             NULL};
+static const char *const selection_keys[] = {
+    "name",  "facilities", "candidates",     "model",       "cutoff_min",
+    "p",     "budget",     "target_share",   "penalty_min", "local_search",
+    "exact", "sweep",      "coverage_floor", NULL};
 static const char *const candidates_keys[] = {"layer",
                                               "grid",
                                               "populated_cells",
@@ -2186,6 +2183,7 @@ static const char *const candidates_keys[] = {"layer",
                                               "exclude_within_min",
                                               "exclude_within_m",
                                               "capacity",
+                                              "sizes",
                                               NULL};
 static const char *const cand_layer_keys[] = {
     "path",           "layer",      "where", "id_field",
@@ -2201,6 +2199,61 @@ static const num_range range_population = {0.0, 1e12, 0, " persons"};
 static const num_range range_exclude_m = {0.0, AM_SNAP_MAX_M_MAX, 1, " m"};
 static const num_range range_budget = {0.0, 1e300, 1, ""};
 static const num_range range_share = {0.0, 1.0, 1, ""};
+
+/* issue 10, the equity models: candidates.sizes, a list of {capacity,
+ * cost}; capacities > 0 and distinct, costs >= 0 (default 0). */
+static const char *const cand_size_keys[] = {"capacity", "cost", NULL};
+static const num_range range_size_capacity = {0.0, AM_CAPACITY_MAX, 1, ""};
+static const num_range range_size_cost = {0.0, 1e300, 0, ""};
+
+static am_status parse_sizes(const parse_ctx *c, const yaml_node_t *n,
+                             am_selection_spec *sel)
+{
+    const char *key = "selection.candidates.sizes";
+    char buf[96], where[AM_KEY_MAX];
+    if (n->type != YAML_SEQUENCE_NODE)
+        return perr(c, n,
+                    "'%s' must be a list of {capacity, cost} mappings, "
+                    "not %s",
+                    key, describe(n, buf, sizeof buf));
+    const ptrdiff_t len =
+        n->data.sequence.items.top - n->data.sequence.items.start;
+    if (len == 0)
+        return perr(c, n,
+                    "'%s' is an empty list (give at least one size, or "
+                    "leave sizes out for the candidates' capacity)",
+                    key);
+    if (len > AM_SELECTION_SIZES_MAX)
+        return perr(c, n, "'%s' lists %ld sizes (at most %d)", key, (long)len,
+                    AM_SELECTION_SIZES_MAX);
+    sel->size_capacity = am_calloc_array((size_t)len, sizeof(double));
+    sel->size_cost = am_calloc_array((size_t)len, sizeof(double));
+    if (sel->size_capacity == NULL || sel->size_cost == NULL)
+        return nomem(c);
+    sel->n_sizes = (int)len;
+    for (ptrdiff_t k = 0; k < len; k++) {
+        const yaml_node_t *v = node_at(c, n->data.sequence.items.start[k]);
+        snprintf(where, sizeof where, "%s[%ld]", key, (long)k);
+        am_status rc = check_mapping(c, v, where, cand_size_keys);
+        if (rc == AM_OK && lookup(c, v, "capacity") == NULL)
+            rc = perr(c, v, "missing required key 'capacity' in '%s'", where);
+        if (rc == AM_OK)
+            rc = get_double(c, v, where, "capacity", &range_size_capacity,
+                            &sel->size_capacity[k]);
+        if (rc == AM_OK)
+            rc = get_double(c, v, where, "cost", &range_size_cost,
+                            &sel->size_cost[k]);
+        if (rc != AM_OK)
+            return rc;
+        for (ptrdiff_t l = 0; l < k; l++)
+            if (sel->size_capacity[l] == sel->size_capacity[k])
+                return perr(c, v,
+                            "'%s': capacity %g is also %s[%ld]'s (each size "
+                            "once)",
+                            where, sel->size_capacity[k], key, (long)l);
+    }
+    return AM_OK;
+}
 
 /* candidates.layer: a point layer read as a facility set is. */
 static am_status parse_cand_layer(const parse_ctx *c, const yaml_node_t *n,
@@ -2355,7 +2408,62 @@ static am_status parse_candidates(const parse_ctx *c, const yaml_node_t *n,
                   "'%s': capacity and layer.capacity_field exclude each "
                   "other (give one)",
                   where);
+    const yaml_node_t *sz = rc == AM_OK ? lookup(c, n, "sizes") : NULL;
+    if (sz != NULL) { /* issue 10, the equity models */
+        rc = parse_sizes(c, sz, sel);
+        if (rc == AM_OK &&
+            (lookup(c, n, "capacity") != NULL || sel->capacity_field != NULL))
+            rc = perr(c, sz,
+                      "'%s': sizes and %s exclude each other (the model "
+                      "picks each site's capacity from the sizes)",
+                      where,
+                      sel->capacity_field != NULL ? "layer.capacity_field"
+                                                  : "capacity");
+    }
     return rc;
+}
+
+/* The equity models' rules (after the common keys are read). */
+static am_status parse_selection_equity(const parse_ctx *c,
+                                        const yaml_node_t *n,
+                                        const am_selection_spec *sel,
+                                        const char *model)
+{
+    const char *where = "selection";
+    const yaml_node_t *pv = lookup(c, n, "p"), *bv = lookup(c, n, "budget");
+    const yaml_node_t *fv = lookup(c, n, "coverage_floor");
+    if ((pv != NULL) == (bv != NULL))
+        return perr(c, pv != NULL ? pv : n,
+                    "'%s' needs exactly one of p (sites to add) and budget "
+                    "(with candidates.sizes' costs or "
+                    "candidates.layer.cost_field)",
+                    where);
+    if (bv != NULL && sel->cost_field == NULL && sel->n_sizes == 0)
+        return perr(c, bv,
+                    "'selection.budget' needs costs: candidates.sizes with "
+                    "costs or candidates.layer.cost_field");
+    if (fv != NULL && sel->cutoff_min == 0.0)
+        return perr(c, fv,
+                    "'selection.coverage_floor' needs cutoff_min (the time "
+                    "the floor counts within)");
+    if (fv == NULL && lookup(c, n, "cutoff_min") != NULL)
+        return perr(c, lookup(c, n, "cutoff_min"),
+                    "'selection.cutoff_min' is the coverage floor's time for "
+                    "the model %s; give coverage_floor too, or leave it out",
+                    model);
+    const char *other[] = {"target_share", "penalty_min"};
+    for (size_t i = 0; i < sizeof other / sizeof *other; i++)
+        if (lookup(c, n, other[i]) != NULL)
+            return perr(c, lookup(c, n, other[i]),
+                        "'selection.%s' is not the model %s's", other[i],
+                        model);
+    if (sel->exact == AM_EXACT_ON)
+        return perr(c, lookup(c, n, "exact"),
+                    "'selection.exact': no exact solver for the model %s "
+                    "(the heuristic is checked against enumeration in "
+                    "tests)",
+                    model);
+    return AM_OK;
 }
 
 static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
@@ -2392,8 +2500,8 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
     const yaml_node_t *mv = rc == AM_OK ? lookup(c, n, "model") : NULL;
     if (rc == AM_OK && mv == NULL)
         rc = perr(c, n,
-                  "missing required key 'model' in '%s' (mclp, pmedian or "
-                  "setcover)",
+                  "missing required key 'model' in '%s' (mclp, pmedian, "
+                  "setcover, maxmin, bottom_decile or variance)",
                   where);
     if (rc != AM_OK)
         return rc;
@@ -2404,10 +2512,16 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
         sel->model = AM_SELECTION_PMEDIAN;
     else if (strcmp(model, "setcover") == 0)
         sel->model = AM_SELECTION_SETCOVER;
+    else if (strcmp(model, "maxmin") == 0)
+        sel->model = AM_SELECTION_MAXMIN;
+    else if (strcmp(model, "bottom_decile") == 0)
+        sel->model = AM_SELECTION_BOTTOM_DECILE;
+    else if (strcmp(model, "variance") == 0)
+        sel->model = AM_SELECTION_VARIANCE;
     else
         return perr(c, mv,
                     "'selection.model': unknown model %s (expected mclp, "
-                    "pmedian or setcover)",
+                    "pmedian, setcover, maxmin, bottom_decile or variance)",
                     describe(mv, buf, sizeof buf));
     rc = get_minutes(c, n, where, "cutoff_min", &sel->cutoff_min);
     if (rc == AM_OK)
@@ -2423,6 +2537,9 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
         rc = get_bool(c, n, where, "local_search", &sel->local_search);
     if (rc == AM_OK)
         rc = get_bool(c, n, where, "sweep", &sel->sweep);
+    if (rc == AM_OK) /* issue 10, the equity models */
+        rc = get_double(c, n, where, "coverage_floor", &range_share,
+                        &sel->coverage_floor);
     const yaml_node_t *ex = rc == AM_OK ? lookup(c, n, "exact") : NULL;
     if (ex != NULL) {
         const char *e = is_plain(ex) ? scalar(ex) : "";
@@ -2442,6 +2559,14 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
     const yaml_node_t *pv = lookup(c, n, "p"), *bv = lookup(c, n, "budget");
     sel->line_p = pv != NULL ? (int)pv->start_mark.line + 1 : 0;
     sel->line_budget = bv != NULL ? (int)bv->start_mark.line + 1 : 0;
+    if (AM_SELECTION_IS_EQUITY(sel->model))
+        return parse_selection_equity(c, n, sel, model);
+    if (lookup(c, n, "coverage_floor") != NULL || sel->n_sizes > 0)
+        return perr(c, sel->n_sizes > 0 ? n : lookup(c, n, "coverage_floor"),
+                    "'selection': %s are for the equity models (maxmin, "
+                    "bottom_decile, variance), not %s",
+                    sel->n_sizes > 0 ? "candidates.sizes" : "coverage_floor",
+                    model);
     if (sel->model != AM_SELECTION_PMEDIAN && sel->cutoff_min == 0.0)
         return perr(c, n,
                     "missing required key 'cutoff_min' in '%s' (the model "

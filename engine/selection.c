@@ -59,6 +59,7 @@ void am_selection_destroy(am_selection *x)
     am_free(x->time_ds);
     am_sel_result_free(x->res);
     am_sel_result_free(x->exact);
+    am_seleq_result_free(x->eq);
     am_free(x->chosen_gain);
     am_free(x->chosen_cum);
     am_free(x->sweep_cut_min);
@@ -661,6 +662,16 @@ static am_status memory_plan(const am_model *m, am_selection *x, int threads,
 
 /* ---- the run --------------------------------------------------------- */
 
+static const char *model_name(am_selection_model m)
+{
+    return m == AM_SELECTION_MCLP            ? "mclp"
+           : m == AM_SELECTION_PMEDIAN       ? "pmedian"
+           : m == AM_SELECTION_SETCOVER      ? "setcover"
+           : m == AM_SELECTION_MAXMIN        ? "maxmin"
+           : m == AM_SELECTION_BOTTOM_DECILE ? "bottom_decile"
+                                             : "variance";
+}
+
 /* The set's first computed 2SFCA measure, or -1. */
 static int sweep_measure_of(const am_results *r)
 {
@@ -793,6 +804,153 @@ static am_status solve(const am_model *m, am_selection *x,
     return AM_OK;
 }
 
+/* ---- the equity models (kernels/select_equity.h) ----------------------- */
+
+/* Their 2SFCA measure (the set's first) and its reach in the depth. */
+static am_status plan_equity(const am_model *m, const am_results *r,
+                             am_selection *x, am_error *err)
+{
+    const am_selection_spec *sel = m->s->selection;
+    x->eq_measure = -1;
+    if (!AM_SELECTION_IS_EQUITY(sel->model))
+        return AM_OK;
+    x->eq_measure = sweep_measure_of(r);
+    if (x->eq_measure < 0)
+        return sel_error(m, sel->line, AM_ERR_INVALID, err,
+                         "selection '%s': the model %s optimises 2SFCA "
+                         "accessibility, but the set '%s' computes no 2SFCA "
+                         "measure (add one to 'measures')",
+                         sel->name, model_name(sel->model), sel->facilities);
+    const uint32_t lim = am_minutes_to_ds(r->plans[x->eq_measure].limit_min);
+    x->depth_ds = max_u32(sel->coverage_floor > 0 ? x->cover_ds : 0, lim);
+    if (sel->sweep)
+        x->depth_ds = max_u32(
+            x->depth_ds, am_minutes_to_ds(r->cutoffs_min[r->n_cutoffs - 1]));
+    x->sweep_penalty_ds = x->depth_ds;
+    return AM_OK;
+}
+
+/*
+ * Solves an equity model on the instance (its rows reach the measure's
+ * limit and the floor's cutoff), with the set's 2SFCA as A0 and its decay;
+ * res gets the same choice and steps so the common tables and the
+ * scenario's results follow.
+ */
+static am_status solve_equity(const am_model *m, const am_results *r,
+                              am_selection *x, const am_sel_instance *in,
+                              am_error *err)
+{
+    const am_selection_spec *sel = m->s->selection;
+    const am_measure_plan *pl = &r->plans[x->eq_measure];
+    const uint32_t lim = am_minutes_to_ds(pl->limit_min);
+    const int32_t nk = x->n_kept;
+    double *dw = am_alloc_array((size_t)lim + 1, sizeof *dw);
+    double *cap = am_alloc_array((size_t)nk + 1, sizeof *cap);
+    am_status rc = dw && cap ? AM_OK : nomem(err);
+    if (rc != AM_OK)
+        goto done;
+    am_decay_table(&pl->decay, lim, dw);
+    for (int32_t i = 0; i < nk; i++)
+        cap[i] = x->cand->fac->capacity[x->kept[i]];
+    am_sel_instance sin = *in;
+    if (sel->n_sizes > 0 && sel->cost_field == NULL)
+        sin.cost = NULL; /* the sizes' costs only */
+    const am_seleq_instance ei = {&sin,
+                                  r->access + (size_t)x->eq_measure *
+                                                  (size_t)r->n_cells,
+                                  dw,
+                                  lim,
+                                  cap,
+                                  sel->n_sizes,
+                                  sel->size_capacity,
+                                  sel->size_cost};
+    const am_seleq_params ep = {
+        sel->model == AM_SELECTION_MAXMIN          ? AM_SELEQ_MAXMIN
+        : sel->model == AM_SELECTION_BOTTOM_DECILE ? AM_SELEQ_BOTTOM_DECILE
+                                                   : AM_SELEQ_VARIANCE,
+        sel->p,
+        sel->budget,
+        sel->coverage_floor,
+        x->cover_ds,
+        sel->local_search,
+        m->threads};
+    x->obj_scale = 1.0;
+    if (sel->p > nk) {
+        rc = sel_error(m, sel->line_p, AM_ERR_INVALID, err,
+                       "selection '%s': p = %d sites asked for, but only %ld "
+                       "candidates are left (%ld generated, %ld off the "
+                       "network, %ld near an existing facility)",
+                       sel->name, sel->p, (long)nk, (long)x->n_cand,
+                       (long)x->n_off, (long)x->n_near);
+        goto done;
+    }
+    am_error e2;
+    am_error_clear(&e2);
+    const double t0 = am_now_s();
+    rc = am_seleq_solve(&ei, &ep, &x->eq, &e2);
+    x->solve_s = am_now_s() - t0;
+    if (rc != AM_OK) {
+        rc = rc == AM_ERR_NOMEM
+                 ? nomem(err)
+                 : sel_error(m,
+                             sel->p == 0 && strstr(e2.msg, "budget")
+                                 ? sel->line_budget
+                                 : sel->line,
+                             rc, err, "selection '%s': %s", sel->name, e2.msg);
+        goto done;
+    }
+    const am_seleq_result *q = x->eq;
+    const int32_t k = q->n_chosen;
+    if (k == 0 || (sel->p > 0 && k < sel->p))
+        am_warn(m->warn,
+                "selection '%s': %d of the %s chosen: no further site "
+                "improves the %s",
+                sel->name, (int)k,
+                sel->p > 0 ? "p sites" : "sites the budget allows",
+                model_name(sel->model));
+    /* the common result: the same choice and steps */
+    am_sel_result *c = am_calloc(1, sizeof *c);
+    x->res = c;
+    if (c != NULL) {
+        c->chosen = am_alloc_array((size_t)k + 1, sizeof *c->chosen);
+        c->steps = am_alloc_array((size_t)q->n_steps + 1, sizeof *c->steps);
+    }
+    x->chosen_gain = am_alloc_array((size_t)k + 1, sizeof *x->chosen_gain);
+    x->chosen_cum = am_alloc_array((size_t)k + 1, sizeof *x->chosen_cum);
+    if (!c || !c->chosen || !c->steps || !x->chosen_gain || !x->chosen_cum) {
+        rc = nomem(err);
+        goto done;
+    }
+    c->n_chosen = k;
+    memcpy(c->chosen, q->chosen, (size_t)k * sizeof *c->chosen);
+    c->n_steps = q->n_steps;
+    for (int32_t i = 0; i < q->n_steps; i++)
+        c->steps[i] = (am_sel_step){q->steps[i].added, q->steps[i].removed,
+                                    q->steps[i].gain, q->steps[i].objective,
+                                    q->steps[i].cost};
+    c->base_objective = q->base_objective;
+    c->objective = q->objective;
+    c->bound = NAN;
+    c->gain_evaluations = q->evaluations;
+    c->reached_target = 1;
+    /* each pick's gain and the objective after it, in pick order */
+    const double sign = sel->model == AM_SELECTION_VARIANCE ? -1.0 : 1.0;
+    double prev = q->base_objective;
+    for (int32_t i = 0; i < k && rc == AM_OK; i++) {
+        double v, at, cov;
+        rc = am_seleq_evaluate(&ei, &ep, q->chosen, q->size, i + 1, &v, &at,
+                               &cov, NULL, err);
+        x->chosen_cum[i] = v;
+        x->chosen_gain[i] = sign * (v - prev);
+        prev = v;
+        x->chosen_order[x->kept[q->chosen[i]]] = i;
+    }
+done:
+    am_free(dw);
+    am_free(cap);
+    return rc;
+}
+
 static am_status sweep(const am_model *m, const am_results *r, am_selection *x,
                        const am_sel_instance *in, am_error *err)
 {
@@ -870,7 +1028,9 @@ static am_status scenario_results(const am_model *m, const am_sites *base,
         const int32_t c = j < nb ? -1 : x->kept[x->res->chosen[j - nb]];
         lon[j] = c < 0 ? fb->lon[j] : fc->lon[c];
         lat[j] = c < 0 ? fb->lat[j] : fc->lat[c];
-        cap[j] = c < 0 ? fb->capacity[j] : fc->capacity[c];
+        cap[j] = c < 0   ? fb->capacity[j]
+                 : x->eq ? x->eq->capacity[j - nb] /* the chosen size */
+                         : fc->capacity[c];
     }
     if (rc == AM_OK)
         rc = am_points_set(n, lon, lat, cap, &fs, err);
@@ -939,6 +1099,8 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
     if ((rc = load_candidates(m, x, err)) != AM_OK)
         goto fail;
     plan_depth(m, res, x);
+    if ((rc = plan_equity(m, res, x, err)) != AM_OK)
+        goto fail;
     const uint32_t excl_ds = am_minutes_to_ds(sel->exclude_within_min);
     const uint32_t search_ds = max_u32(x->depth_ds, excl_ds);
     const size_t nn = (size_t)m->graph_rev->n_nodes;
@@ -1015,7 +1177,9 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
                           x->row,  x->cell,        x->time_ds, kcost};
     if ((rc = am_phase_begin(log, "choosing sites", err)) != AM_OK)
         goto fail;
-    if ((rc = solve(m, x, &in, err)) != AM_OK)
+    if ((rc = AM_SELECTION_IS_EQUITY(sel->model)
+                  ? solve_equity(m, res, x, &in, err)
+                  : solve(m, x, &in, err)) != AM_OK)
         goto fail;
     if ((rc = am_phase_end(log, "selection", err)) != AM_OK)
         goto fail;
@@ -1080,11 +1244,96 @@ static void *desc_block(am_selection_desc *d, size_t n)
     return p;
 }
 
-static const char *model_name(am_selection_model m)
+/* The equity models' step columns: the sizes, the population at the
+ * minimum and the coverage after each step. */
+static am_status equity_step_columns(const am_selection *x,
+                                     am_selection_desc *d, am_rf_column *col,
+                                     int *q)
 {
-    return m == AM_SELECTION_MCLP      ? "mclp"
-           : m == AM_SELECTION_PMEDIAN ? "pmedian"
-                                       : "setcover";
+    const am_seleq_result *r = x->eq;
+    const int32_t n = r->n_steps;
+    int64_t *as = desc_block(d, (size_t)n), *rs = desc_block(d, (size_t)n);
+    double *am = desc_block(d, (size_t)n), *cv = desc_block(d, (size_t)n);
+    if (!as || !rs || !am || !cv)
+        return AM_ERR_NOMEM;
+    for (int32_t k = 0; k < n; k++) {
+        as[k] = r->steps[k].added_size;
+        rs[k] = r->steps[k].removed_size;
+        am[k] = r->steps[k].at_min;
+        cv[k] = r->steps[k].coverage;
+    }
+    col[(*q)++] = (am_rf_column){"added_size", AM_RF_COL_INT64, as, NULL,
+                                 "index in candidates.sizes of the site "
+                                 "added (or resized to), -1 none"};
+    col[(*q)++] = (am_rf_column){"removed_size", AM_RF_COL_INT64, rs, NULL,
+                                 "index in candidates.sizes of the site "
+                                 "removed (or resized from), -1 none"};
+    col[(*q)++] = (am_rf_column){"at_min", AM_RF_COL_DOUBLE, am, "persons",
+                                 "population at the minimum accessibility "
+                                 "(the tie rule; NaN for variance)"};
+    col[(*q)++] = (am_rf_column){"coverage", AM_RF_COL_DOUBLE, cv, "1",
+                                 "share of the population within cutoff_min "
+                                 "of an open site"};
+    return AM_OK;
+}
+
+/* The equity models' chosen columns: each site's size, capacity, cost. */
+static am_status equity_chosen_columns(const am_selection *x,
+                                       am_selection_desc *d, am_rf_column *col,
+                                       int *q)
+{
+    const am_seleq_result *r = x->eq;
+    const am_selection_spec *sel = x->spec;
+    const int32_t n = r->n_chosen;
+    int64_t *sz = desc_block(d, (size_t)n);
+    double *cp = desc_block(d, (size_t)n), *ct = desc_block(d, (size_t)n);
+    if (!sz || !cp || !ct)
+        return AM_ERR_NOMEM;
+    for (int32_t k = 0; k < n; k++) {
+        const int32_t j = x->kept[r->chosen[k]];
+        sz[k] = r->size[k];
+        cp[k] = r->capacity[k];
+        ct[k] = sel->n_sizes > 0 ? (sel->cost_field ? x->cost[j] : 0.0) +
+                                       sel->size_cost[r->size[k]]
+                                 : x->cost[j];
+    }
+    col[(*q)++] = (am_rf_column){"size", AM_RF_COL_INT64, sz, NULL,
+                                 "index in candidates.sizes, -1 without "
+                                 "sizes"};
+    col[(*q)++] = (am_rf_column){"capacity", AM_RF_COL_DOUBLE, cp, NULL,
+                                 "the supply given to the site (its size's, "
+                                 "or the candidate's)"};
+    col[(*q)++] = (am_rf_column){"cost", AM_RF_COL_DOUBLE, ct, NULL,
+                                 "the site's cost (cost_field, plus its "
+                                 "size's)"};
+    return AM_OK;
+}
+
+/* The equity models' attributes (in place of cutoff_min). */
+static int equity_attrs(const am_selection *x, const am_model *m, am_rf_attr *a,
+                        int na)
+{
+    const am_selection_spec *sel = x->spec;
+    const am_seleq_result *r = x->eq;
+    a[na++] = (am_rf_attr){"measure", AM_RF_COL_STRING, 0, 0,
+                           m->s->measures[x->eq_measure].name};
+    a[na++] = (am_rf_attr){"sizes", AM_RF_COL_INT64, sel->n_sizes, 0, NULL};
+    if (sel->model != AM_SELECTION_VARIANCE) {
+        a[na++] = (am_rf_attr){"base_at_min", AM_RF_COL_DOUBLE, 0,
+                               r->base_at_min, NULL};
+        a[na++] = (am_rf_attr){"at_min", AM_RF_COL_DOUBLE, 0, r->at_min, NULL};
+    }
+    if (sel->coverage_floor > 0) {
+        a[na++] = (am_rf_attr){"cutoff_min", AM_RF_COL_DOUBLE, 0,
+                               sel->cutoff_min, NULL};
+        a[na++] = (am_rf_attr){"coverage_floor", AM_RF_COL_DOUBLE, 0,
+                               sel->coverage_floor, NULL};
+        a[na++] = (am_rf_attr){"base_coverage", AM_RF_COL_DOUBLE, 0,
+                               r->base_coverage, NULL};
+        a[na++] =
+            (am_rf_attr){"coverage", AM_RF_COL_DOUBLE, 0, r->coverage, NULL};
+    }
+    return na;
 }
 
 am_status am_selection_describe(const am_selection *x, const am_model *m,
@@ -1163,6 +1412,9 @@ am_status am_selection_describe(const am_selection *x, const am_model *m,
         scost[k] = p->cost;
     }
     const char *ounit = pmed ? "person-minutes" : "persons";
+    if (x->eq != NULL) /* the equity models: the 2SFCA measure's units */
+        ounit = sel->model == AM_SELECTION_VARIANCE ? "accessibility^2"
+                                                    : "accessibility";
     const int c1 = q;
     col[q++] = (am_rf_column){"step", AM_RF_COL_INT64, st, NULL, NULL};
     col[q++] = (am_rf_column){"added", AM_RF_COL_INT64, sa, NULL,
@@ -1175,6 +1427,8 @@ am_status am_selection_describe(const am_selection *x, const am_model *m,
                               "after the step"};
     col[q++] = (am_rf_column){"cost", AM_RF_COL_DOUBLE, scost, NULL,
                               "total cost of the chosen set after the step"};
+    if (x->eq != NULL && equity_step_columns(x, d, col, &q) != AM_OK)
+        goto nomem;
     d->tables[1] = (am_rf_table){
         .name = "steps", .n_rows = nst, .n_cols = q - c1, .cols = col + c1};
 
@@ -1209,6 +1463,8 @@ am_status am_selection_describe(const am_selection *x, const am_model *m,
                               "the sites before it in this order"};
     col[q++] = (am_rf_column){"objective", AM_RF_COL_DOUBLE, cobj, ounit,
                               "the objective with the sites up to this one"};
+    if (x->eq != NULL && equity_chosen_columns(x, d, col, &q) != AM_OK)
+        goto nomem;
     d->tables[2] = (am_rf_table){
         .name = "chosen", .n_rows = nch, .n_cols = q - c2, .cols = col + c2};
     d->sel.n_tables = 3;
@@ -1276,13 +1532,16 @@ am_status am_selection_describe(const am_selection *x, const am_model *m,
     am_rf_attr *a = d->attrs;
     int na = 0;
     const double base = r->base_objective * sc, obj = r->objective * sc;
-    const double gain = pmed ? base - obj : obj - base;
+    const double gain =
+        pmed || sel->model == AM_SELECTION_VARIANCE ? base - obj : obj - base;
     a[na++] =
         (am_rf_attr){"model", AM_RF_COL_STRING, 0, 0, model_name(sel->model)};
     a[na++] =
         (am_rf_attr){"facilities", AM_RF_COL_STRING, 0, 0, sel->facilities};
     a[na++] = (am_rf_attr){"objective_units", AM_RF_COL_STRING, 0, 0, ounit};
-    if (sel->model != AM_SELECTION_PMEDIAN)
+    if (x->eq != NULL)
+        na = equity_attrs(x, m, a, na);
+    else if (sel->model != AM_SELECTION_PMEDIAN)
         a[na++] = (am_rf_attr){"cutoff_min", AM_RF_COL_DOUBLE, 0,
                                sel->cutoff_min, NULL};
     else
@@ -1350,6 +1609,31 @@ nomem:
 
 /* ---- the run summary ---------------------------------------------------- */
 
+/* The equity models' part of the summary. */
+static am_status equity_summary(const am_selection *x, am_selection_summary *q)
+{
+    const am_seleq_result *r = x->eq;
+    const int32_t n = r->n_chosen;
+    q->equity = 1;
+    q->cutoff_min = x->spec->coverage_floor > 0 ? x->spec->cutoff_min : 0;
+    q->coverage_floor = x->spec->coverage_floor;
+    q->base_at_min = r->base_at_min;
+    q->at_min = r->at_min;
+    q->base_coverage = r->base_coverage;
+    q->coverage = r->coverage;
+    q->bound = NAN;
+    q->measure = x->eq_measure;
+    q->size = am_alloc_array((size_t)n + 1, sizeof *q->size);
+    q->capacity = am_alloc_array((size_t)n + 1, sizeof *q->capacity);
+    if (!q->size || !q->capacity)
+        return AM_ERR_NOMEM;
+    for (int32_t k = 0; k < n; k++) {
+        q->size[k] = r->size[k];
+        q->capacity[k] = r->capacity[k];
+    }
+    return AM_OK;
+}
+
 am_status am_selection_summarize(const am_selection *x,
                                  am_selection_summary **out, am_error *err)
 {
@@ -1399,6 +1683,8 @@ am_status am_selection_summarize(const am_selection *x,
     q->exact_proven = x->proven;
     q->exact_objective = x->exact != NULL ? x->exact->objective * sc : NAN;
     q->sweep = sel->sweep;
+    if (x->eq != NULL && equity_summary(x, q) != AM_OK)
+        return nomem(err);
     const am_results *sr = x->scen_res;
     q->base_set = x->base_set;
     q->n_measures = sr != NULL ? sr->n_measures : 0;

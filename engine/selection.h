@@ -22,6 +22,7 @@
 
 #include "engine/internal.h"
 #include "kernels/select.h"
+#include "kernels/select_equity.h"
 #include "outputs/results_file.h"
 
 /* exact: auto solves with GLPK up to these sizes, within the time limit */
@@ -83,6 +84,11 @@ typedef struct am_selection {
     am_sites *scen_sites;
     am_results *scen_res;
     char scen_group[160]; /* "/scenarios/<name>/results/<set>" */
+    /* the equity models (maxmin, bottom_decile, variance): the kernel's
+       result (res then holds the same choice and steps, for the common
+       tables), the 2SFCA measure they optimise */
+    am_seleq_result *eq;
+    int eq_measure;
 } am_selection;
 
 /*

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/numparse.h"
 #include "engine/measure_registry.h"
@@ -281,6 +282,52 @@ static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
     snap_line("facilities", "facilities", &s->snap_facilities, f);
 }
 
+/* issue 10, the equity models: the chosen sites with their sizes and
+ * gains, the objective of the 2SFCA measure, the tie rule's population at
+ * the minimum and the coverage floor. */
+static void equity_lines(const am_run_summary *r, const am_selection_summary *q,
+                         FILE *f)
+{
+    char a[AM_COUNT_BUF], b[AM_COUNT_BUF];
+    const char *mname = q->measure >= 0 && q->measure < r->n_measures
+                            ? r->measure_names[q->measure]
+                            : "2SFCA";
+    const char *what = strcmp(q->model, "maxmin") == 0 ? "minimum"
+                       : strcmp(q->model, "bottom_decile") == 0
+                           ? "bottom-decile mean"
+                           : "weighted variance";
+    for (int32_t k = 0; k < q->n_chosen; k++) {
+        fprintf(f, "    %2d. %-20s lon %10.5f lat %10.5f  capacity %g",
+                (int)k + 1, q->id[k], q->lon[k], q->lat[k], q->capacity[k]);
+        if (q->size[k] >= 0)
+            fprintf(f, " (size %d)", (int)q->size[k]);
+        fprintf(f, "  %s %+.6g -> %.6g\n", what, q->gain[k],
+                q->objective_after[k]);
+    }
+    fprintf(f, "    %s %s: %.6g -> %.6g", mname, what, q->base_objective,
+            q->objective);
+    if (!isnan(q->at_min))
+        fprintf(f, " (people at the minimum: %s -> %s)",
+                thousands(q->base_at_min, a), thousands(q->at_min, b));
+    fputc('\n', f);
+    if (q->coverage_floor > 0)
+        fprintf(f, "    within %g min: %.2f %% -> %.2f %% (floor %.2f %%)\n",
+                q->cutoff_min, 100.0 * q->base_coverage, 100.0 * q->coverage,
+                100.0 * q->coverage_floor);
+    const am_set_summary *bs =
+        q->base_set < r->n_sets ? &r->sets[q->base_set] : NULL;
+    for (int k = 0; bs != NULL && k < q->n_measures && k < r->n_measures; k++) {
+        if (isnan(q->access_mean[k]) ||
+            (bs->measure_on != NULL && !bs->measure_on[k]))
+            continue;
+        fprintf(f, "    %s mean: %.6g -> %.6g", r->measure_names[k],
+                bs->access_mean[k], q->access_mean[k]);
+        if (bs->equity_gini != NULL && !isnan(q->gini[k]))
+            fprintf(f, "; Gini %.4f -> %.4f", bs->equity_gini[k], q->gini[k]);
+        fputc('\n', f);
+    }
+}
+
 /* issue 10: the chosen sites with their gains, baseline vs final. */
 static void selection_lines(const am_run_summary *r,
                             const am_selection_summary *q, FILE *f)
@@ -297,6 +344,10 @@ static void selection_lines(const am_run_summary *r,
             thousands((double)q->off_network, d),
             thousands((double)q->pairs, e), q->depth_min,
             (double)q->plan_bytes / 1048576.0);
+    if (q->equity) { /* issue 10, the equity models */
+        equity_lines(r, q, f);
+        return;
+    }
     for (int32_t k = 0; k < q->n_chosen; k++) {
         if (pmed)
             fprintf(f,

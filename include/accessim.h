@@ -377,8 +377,17 @@ typedef enum am_candidate_source {
 typedef enum am_selection_model {
     AM_SELECTION_MCLP = 1, /* maximal covering */
     AM_SELECTION_PMEDIAN,  /* p-median */
-    AM_SELECTION_SETCOVER  /* (partial) set covering */
+    AM_SELECTION_SETCOVER, /* (partial) set covering */
+    /* equity of the run's 2SFCA (kernels/select_equity.h) */
+    AM_SELECTION_MAXMIN,        /* maximise the minimum */
+    AM_SELECTION_BOTTOM_DECILE, /* maximise the bottom decile's mean */
+    AM_SELECTION_VARIANCE       /* minimise the weighted variance */
 } am_selection_model;
+
+#define AM_SELECTION_IS_EQUITY(m)                                              \
+    ((m) >= AM_SELECTION_MAXMIN && (m) <= AM_SELECTION_VARIANCE)
+/* At most this many sizes in selection.candidates.sizes. */
+#define AM_SELECTION_SIZES_MAX 32
 
 typedef enum am_selection_exact {
     AM_EXACT_AUTO = 0, /* GLPK when the instance is small */
@@ -422,6 +431,13 @@ typedef struct am_selection_spec {
     /* the scenario file's lines (0 when built in code), for the errors
        found at run time: the section, its candidates, p and budget */
     int line, line_candidates, line_p, line_budget;
+    /* the equity models: sizes the model picks from (capacity > 0,
+       distinct; cost >= 0), [n_sizes], 0: the candidates' capacity; and
+       the coverage floor, a share in (0, 1] of the population within
+       cutoff_min (0: none) */
+    int n_sizes;
+    double *size_capacity, *size_cost;
+    double coverage_floor;
 } am_selection_spec;
 
 typedef struct am_scenario {
@@ -824,6 +840,15 @@ typedef struct am_selection_summary {
     int base_set;
     int n_measures;
     double *access_mean, *gini;
+    /* the equity models: the objective is the 2SFCA measure's (min,
+       bottom-decile mean or variance); the population at the minimum (NaN
+       for variance), the share within cutoff_min, each chosen site's size
+       (-1 without sizes) and capacity [n_chosen] */
+    int equity;
+    int measure; /* its index in the run's measures */
+    double base_at_min, at_min, base_coverage, coverage, coverage_floor;
+    int32_t *size;
+    double *capacity;
 } am_selection_summary;
 
 typedef struct am_run_summary {
