@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <hdf5.h>
+
 /* The exit status of a child whose walk returned; anything else (an ASan
  * report exits 1) is a failure. */
 #define WALK_DONE 0
@@ -74,4 +76,9 @@ am_status am_h5_probe(const char *path, am_h5_probe_walk walk, void *ctx,
                         "the file is damaged (the HDF5 library failed while "
                         "reading it: exit status %d)",
                         WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+}
+
+void am_h5_no_exit_shutdown(void)
+{
+    H5dont_atexit();
 }

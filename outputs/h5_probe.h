@@ -39,4 +39,14 @@ typedef void (*am_h5_probe_walk)(const char *path, void *ctx);
 am_status am_h5_probe(const char *path, am_h5_probe_walk walk, void *ctx,
                       am_error *err);
 
+/*
+ * Tells libhdf5 not to shut itself down at exit. After a damaged file
+ * libhdf5 cannot free its own state for it (its file is closed, yet the
+ * shutdown loops) and prints "HDF5: infinite loop closing library" after
+ * our one error line; every file accessim opens is closed explicitly (the
+ * writer commits or removes its temporary), so the shutdown has nothing
+ * to do. Call first in main, before any other HDF5 call (the CLI does).
+ */
+void am_h5_no_exit_shutdown(void);
+
 #endif /* AM_H5_PROBE_H */
