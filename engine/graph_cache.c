@@ -628,9 +628,19 @@ am_status am_roads_cache_read(const char *path, const am_roads_key *key,
     if (h.payload_bytes != want || (uint64_t)st.st_size != sizeof h + want)
         DAMAGED("%lld bytes where its header implies %llu (truncated?)",
                 (long long)st.st_size, (unsigned long long)(sizeof h + want));
+    /* A forged header sized to match a huge sparse file (the sizes above
+     * agree) would be hashed in full, minutes for terabytes of holes: the
+     * writer never leaves holes, so a file with less than an eighth of its
+     * size on disk is refused before any hashing (an eighth, not all:
+     * compressing filesystems report fewer blocks than bytes). */
+    if (st.st_size > ((off_t)1 << 20) &&
+        (uint64_t)st.st_blocks * 512u < (uint64_t)st.st_size / 8u)
+        DAMAGED("%lld bytes, of which only %lld on disk (a sparse file: not "
+                "written by accessim)",
+                (long long)st.st_size, (long long)st.st_blocks * 512);
     /* The whole payload hashed first, in a fixed buffer: a damaged or
-     * forged header (sizes consistent with a sparse file of gigabytes)
-     * costs one read, never the memory it claims. */
+     * forged header (sizes consistent with a file of gigabytes) costs one
+     * read, never the memory it claims. */
     {
         static const size_t chunk = (size_t)1 << 20;
         unsigned char *buf = am_malloc(chunk);

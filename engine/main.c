@@ -21,6 +21,7 @@
 #include "common/error.h"
 #include "common/numparse.h"
 #include "engine/compare.h"
+#include "outputs/h5_probe.h"
 #include <accessim.h>
 
 static void usage(FILE *f)
@@ -666,6 +667,9 @@ int main(int argc, char **argv)
      * fails with EFBIG, reported by the writer, which removes its
      * temporary; SIGXFSZ would kill the run silently and leave it. */
     signal(SIGXFSZ, SIG_IGN);
+    /* no "HDF5: infinite loop closing library" after a damaged file's
+     * error: every HDF5 file is closed explicitly */
+    am_h5_no_exit_shutdown();
     if (argc < 2) {
         usage(stderr);
         return 2;

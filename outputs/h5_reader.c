@@ -16,9 +16,16 @@
 #include <hdf5.h>
 
 #include "outputs/h5_errors.h"
+#include "outputs/h5_probe.h"
 
 #include "common/alloc.h"
 #include "common/strutil.h"
+
+/* Bounds on sizes read from the file before anything is allocated for
+ * them: a text attribute (a WKT is a few KiB), a fixed-size string cell. */
+#define MAX_ATTR_TEXT (1 << 20)
+#define MAX_CELL_TEXT (1 << 16)
+#define MAX_ROWS INT32_MAX
 
 struct am_h5r {
     hid_t file;
@@ -44,7 +51,28 @@ static am_status h5_fail(am_error *err, const char *file, const char *what)
 
 /* ---- open / close ------------------------------------------------------ */
 
+/* The probe's walk (h5_probe.h): everything a reader may read. */
+static void probe_walk(const char *path, void *ctx)
+{
+    (void)ctx;
+    am_h5r *r = NULL;
+    if (am_h5r_open_unprobed(path, &r, NULL) != AM_OK)
+        return;
+    am_h5r_read_everything(r, NULL);
+    am_h5r_close(r);
+}
+
 am_status am_h5r_open(const char *path, am_h5r **out, am_error *err)
+{
+    *out = NULL;
+    /* the child reports nothing: a clean failure is found again below */
+    am_status rc = am_h5_probe(path, probe_walk, NULL, err);
+    if (rc != AM_OK)
+        return rc;
+    return am_h5r_open_unprobed(path, out, err);
+}
+
+am_status am_h5r_open_unprobed(const char *path, am_h5r **out, am_error *err)
 {
     *out = NULL;
     struct stat st;
@@ -255,9 +283,22 @@ am_status am_h5r_list(am_h5r *r, const char *path, char ***names, int **kinds,
         goto done;
     }
     hsize_t idx = 0;
+    /* H5_ITER_NATIVE on the creation order index walks its B-tree (the
+     * creation order); H5_ITER_INC would first build a sorted table of
+     * the links, and libhdf5 1.10 frees garbage pointers when a damaged
+     * link stops that half way (SIGSEGV in H5G__link_release_table) */
     herr_t st =
-        H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_INC, &idx, list_cb, &ls);
-    if (st < 0 && !ls.failed) { /* no creation order index: name order */
+        H5Literate(g, H5_INDEX_CRT_ORDER, H5_ITER_NATIVE, &idx, list_cb, &ls);
+    unsigned crt = 0;
+    if (st < 0 && !ls.failed) { /* creation order not indexed? */
+        hid_t gcpl = H5Gget_create_plist(g);
+        if (gcpl < 0 || H5Pget_link_creation_order(gcpl, &crt) < 0)
+            crt = H5P_CRT_ORDER_INDEXED; /* unknown: report the failure */
+        if (gcpl >= 0)
+            H5Pclose(gcpl);
+    }
+    if (st < 0 && !ls.failed && !(crt & H5P_CRT_ORDER_INDEXED)) {
+        /* not written by accessim: name order */
         H5Eclear2(H5E_DEFAULT);
         am_h5r_strings_free(ls.names, ls.n);
         memset(&ls, 0, sizeof ls);
@@ -313,6 +354,7 @@ am_status am_h5r_attr_string(am_h5r *r, const char *path, const char *name,
     am_h5_quiet_begin(&q);
     am_status rc = AM_OK;
     hid_t a = H5I_INVALID_HID, t = H5I_INVALID_HID, mt = H5I_INVALID_HID;
+    hid_t sp = H5I_INVALID_HID;
     char what[600];
     snprintf(what, sizeof what, "cannot read the attribute %s of %s", name,
              path);
@@ -331,6 +373,16 @@ am_status am_h5r_attr_string(am_h5r *r, const char *path, const char *name,
     if (H5Tget_class(t) != H5T_STRING) {
         rc = am_error_set(err, AM_ERR_FORMAT, r->path,
                           "the attribute %s of %s is not text", name, path);
+        goto done;
+    }
+    /* one string of a bounded size: the buffers below hold one */
+    sp = H5Aget_space(a);
+    if (sp < 0 || H5Sget_simple_extent_npoints(sp) != 1 ||
+        (H5Tis_variable_str(t) <= 0 && H5Tget_size(t) > MAX_ATTR_TEXT)) {
+        rc = am_error_set(err, AM_ERR_FORMAT, r->path,
+                          "the attribute %s of %s is not one text of at most "
+                          "%d bytes (the file may be damaged)",
+                          name, path, MAX_ATTR_TEXT);
         goto done;
     }
     if (H5Tis_variable_str(t) > 0) {
@@ -360,6 +412,8 @@ am_status am_h5r_attr_string(am_h5r *r, const char *path, const char *name,
     if (*out == NULL)
         rc = am_error_set(err, AM_ERR_NOMEM, r->path, "out of memory");
 done:
+    if (sp >= 0)
+        H5Sclose(sp);
     if (mt >= 0)
         H5Tclose(mt);
     if (t >= 0)
@@ -518,6 +572,11 @@ am_status am_h5r_column_f64(am_h5r *r, const char *path, double **out,
     if (rank != 1 || is_float < 0)
         return am_error_set(err, AM_ERR_FORMAT, r->path,
                             "%s is not a numeric table column", path);
+    if (dims[0] > MAX_ROWS)
+        return am_error_set(err, AM_ERR_FORMAT, r->path,
+                            "%s: %lld rows, more than %d (the file may be "
+                            "damaged)",
+                            path, (long long)dims[0], MAX_ROWS);
     double *v = am_alloc_array(dims[0] > 0 ? (size_t)dims[0] : 1, sizeof *v);
     if (v == NULL)
         return am_error_set(err, AM_ERR_NOMEM, r->path, "out of memory");
@@ -546,6 +605,11 @@ am_status am_h5r_column_str(am_h5r *r, const char *path, char ***out,
     if (rank != 1)
         return am_error_set(err, AM_ERR_FORMAT, r->path,
                             "%s is not a table column", path);
+    if (dims[0] > MAX_ROWS)
+        return am_error_set(err, AM_ERR_FORMAT, r->path,
+                            "%s: %lld rows, more than %d (the file may be "
+                            "damaged)",
+                            path, (long long)dims[0], MAX_ROWS);
     size_t m = (size_t)dims[0];
     char **s = am_calloc_array(m > 0 ? m : 1, sizeof *s);
     if (s == NULL)
@@ -593,6 +657,12 @@ am_status am_h5r_column_str(am_h5r *r, const char *path, char ***out,
         }
         H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, v);
         am_free(v);
+    } else if (H5Tget_size(ft) > MAX_CELL_TEXT) {
+        rc = am_error_set(err, AM_ERR_FORMAT, r->path,
+                          "%s: text cells of %zu bytes, more than %d (the "
+                          "file may be damaged)",
+                          path, H5Tget_size(ft), MAX_CELL_TEXT);
+        goto done;
     } else {
         size_t sz = H5Tget_size(ft) + 1;
         fixed = am_calloc_array(m, sz);
@@ -682,4 +752,166 @@ am_status am_h5r_grid(am_h5r *r, const char *prefix, am_grid *grid, char **wkt,
         return am_error_set(err, AM_ERR_FORMAT, r->path,
                             "%s: GeoTransform is not six numbers", crs);
     return am_h5r_attr_string(r, crs, "crs_wkt", wkt, err);
+}
+
+/* ---- everything --------------------------------------------------------- */
+
+#define WALK_MAX_DEPTH 16
+
+typedef struct attr_names {
+    char **names;
+    int32_t n, cap;
+} attr_names;
+
+static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *info,
+                      void *data)
+{
+    (void)loc;
+    (void)info;
+    attr_names *an = data;
+    if (an->n == an->cap) {
+        int32_t cap = an->cap ? 2 * an->cap : 16;
+        char **nn = am_realloc_array(an->names, (size_t)cap, sizeof *nn);
+        if (nn == NULL)
+            return -1;
+        an->names = nn;
+        an->cap = cap;
+    }
+    if ((an->names[an->n] = am_strdup(name)) == NULL)
+        return -1;
+    an->n++;
+    return 0;
+}
+
+/* Reads every attribute of the object at path the way readers do (by
+ * name: text, or a numeric scalar). */
+static am_status walk_attrs(am_h5r *r, const char *path, am_error *err)
+{
+    attr_names an = {NULL, 0, 0};
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
+    hsize_t idx = 0;
+    herr_t st =
+        H5Aiterate_by_name(r->file, path, H5_INDEX_CRT_ORDER, H5_ITER_NATIVE,
+                           &idx, attr_cb, &an, H5P_DEFAULT);
+    if (st < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        am_h5r_strings_free(an.names, an.n);
+        memset(&an, 0, sizeof an);
+        idx = 0;
+        st = H5Aiterate_by_name(r->file, path, H5_INDEX_NAME, H5_ITER_NATIVE,
+                                &idx, attr_cb, &an, H5P_DEFAULT);
+    }
+    am_status rc = AM_OK;
+    if (st < 0) {
+        char what[600];
+        snprintf(what, sizeof what, "cannot list the attributes of %s", path);
+        rc = h5_fail(err, r->path, what);
+    }
+    H5Eclear2(H5E_DEFAULT);
+    am_h5_quiet_end(&q);
+    am_error later;
+    for (int32_t i = 0; i < an.n; i++) {
+        char *text = NULL;
+        double v = 0;
+        int found = 0;
+        am_status rc2 = AM_OK;
+        if (am_h5r_attr_string(r, path, an.names[i], &text, &later) == AM_OK)
+            am_free(text);
+        else
+            rc2 = am_h5r_attr_double(r, path, an.names[i], &v, &found,
+                                     rc == AM_OK ? err : &later);
+        if (rc == AM_OK)
+            rc = rc2;
+    }
+    am_h5r_strings_free(an.names, an.n);
+    return rc;
+}
+
+/* Reads the dataset at path whole, as the readers' functions do. */
+static am_status walk_dataset(am_h5r *r, const char *path, am_error *err)
+{
+    int rank = 0, is_float = -1;
+    int64_t dims[2];
+    am_status rc = am_h5r_shape(r, path, &rank, dims, &is_float, err);
+    if (rc != AM_OK)
+        return rc;
+    int64_t n = 0;
+    if (rank == 2 && is_float >= 0 && dims[0] > 0 && dims[1] > 0 &&
+        dims[0] <= INT32_MAX && dims[1] <= INT32_MAX &&
+        dims[0] * dims[1] <= INT32_MAX) {
+        float *v = NULL, fill = 0;
+        rc = am_h5r_raster_f32(r, path, (int32_t)dims[0], (int32_t)dims[1], &v,
+                               &fill, err);
+        am_free(v);
+    } else if (rank == 1 && is_float >= 0) {
+        double *v = NULL;
+        rc = am_h5r_column_f64(r, path, &v, &n, err);
+        am_free(v);
+    } else if (rank == 1) {
+        char **v = NULL;
+        rc = am_h5r_column_str(r, path, &v, &n, err);
+        am_h5r_strings_free(v, n);
+    }
+    return rc;
+}
+
+static am_status walk_group(am_h5r *r, const char *path, int depth,
+                            am_error *err)
+{
+    if (depth > WALK_MAX_DEPTH)
+        return am_error_set(err, AM_ERR_FORMAT, r->path,
+                            "%s: groups nested more than %d deep", path,
+                            WALK_MAX_DEPTH);
+    (void)am_h5r_unreadable(r, path);
+    am_status rc = walk_attrs(r, path, err);
+    char **names = NULL;
+    int *kinds = NULL;
+    int32_t n = 0;
+    am_error e0;
+    am_status rc1 =
+        am_h5r_list(r, path, &names, &kinds, &n, rc == AM_OK ? err : &e0);
+    if (rc == AM_OK)
+        rc = rc1;
+    /* past an error, on to the rest (the probe must cover everything a
+     * reader may go on to read); the first error is the one reported */
+    am_error later;
+    for (int32_t i = 0; i < n; i++) {
+        am_error *e = rc == AM_OK ? err : &later;
+        am_status rc2 = AM_OK;
+        char full[1024];
+        int k = snprintf(full, sizeof full, "%s/%s",
+                         strcmp(path, "/") == 0 ? "" : path, names[i]);
+        if (k < 0 || (size_t)k >= sizeof full)
+            continue;
+        /* hard links only: a soft or external link (damage can make one)
+         * is not followed */
+        am_h5_quiet q;
+        am_h5_quiet_begin(&q);
+        H5L_info_t li;
+        int hard = H5Lget_info(r->file, full, &li, H5P_DEFAULT) >= 0 &&
+                   li.type == H5L_TYPE_HARD;
+        H5Eclear2(H5E_DEFAULT);
+        am_h5_quiet_end(&q);
+        if (!hard)
+            continue;
+        if (kinds[i] == 1) {
+            rc2 = walk_group(r, full, depth + 1, e);
+        } else if (kinds[i] == 2) {
+            rc2 = walk_attrs(r, full, e);
+            am_status rc3 = walk_dataset(r, full, rc2 == AM_OK ? e : &later);
+            if (rc2 == AM_OK)
+                rc2 = rc3;
+        }
+        if (rc == AM_OK)
+            rc = rc2;
+    }
+    am_h5r_strings_free(names, n);
+    am_free(kinds);
+    return rc;
+}
+
+am_status am_h5r_read_everything(am_h5r *r, am_error *err)
+{
+    return walk_group(r, "/", 0, err);
 }

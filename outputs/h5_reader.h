@@ -25,8 +25,29 @@
 typedef struct am_h5r am_h5r;
 
 /* Opens path read-only. AM_ERR_IO (missing, unreadable), AM_ERR_FORMAT
- * (not an HDF5 file, or one HDF5 cannot open: truncated, damaged). */
+ * (not an HDF5 file, or one HDF5 cannot open: truncated, damaged).
+ *
+ * The file is first read whole in a forked child (am_h5_probe,
+ * outputs/h5_probe.h, walking it with am_h5r_read_everything): damage that
+ * makes libhdf5 itself crash is then AM_ERR_FORMAT "the file is damaged
+ * (the HDF5 library failed while reading it: ...)", and AM_ERR_CANCELLED
+ * when the child was stopped by SIGINT/SIGTERM/SIGHUP. Call it before
+ * starting worker threads (a fork copies only the calling thread). */
 am_status am_h5r_open(const char *path, am_h5r **out, am_error *err);
+
+/* The same without the child: what the probe's child itself runs, and for
+ * tests that look at what libhdf5 does unguarded. */
+am_status am_h5r_open_unprobed(const char *path, am_h5r **out, am_error *err);
+
+/*
+ * Reads everything in the file the way this reader's functions read it:
+ * every group listed (am_h5r_list) to a depth of 16 following hard links
+ * only, every attribute read as text or a numeric scalar, every dataset of
+ * rank 1 or 2 read whole (am_h5r_raster_f32 / _column_f64 / _column_str).
+ * Goes on past an error; returns the first. The probe's walk; also for
+ * tests.
+ */
+am_status am_h5r_read_everything(am_h5r *r, am_error *err);
 
 /* Closes; accepts NULL. */
 void am_h5r_close(am_h5r *r);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -427,6 +428,45 @@ static void test_damage_everywhere(void **state)
     }
 }
 
+/* A forged header whose sizes match a huge sparse file (2^30 arcs, about
+ * 17 GiB of holes) is refused from its size on disk, before the payload
+ * is hashed (which took minutes). */
+static void test_forged_sparse(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen(f->path, "r+b");
+    assert_non_null(fp);
+    unsigned char head[64];
+    assert_int_equal(fread(head, 1, sizeof head, fp), sizeof head);
+    int64_t m_old = 0, m_new = (int64_t)1 << 30;
+    uint64_t payload = 0;
+    memcpy(&m_old, head + 32, sizeof m_old); /* n_arcs */
+    memcpy(&payload, head + 48, sizeof payload);
+    assert_int_equal(m_old, 3);
+    /* four 4-byte arrays and one 1-byte array, each padded to 8 bytes */
+    const uint64_t grow = 17u * (uint64_t)m_new - (4u * 16u + 8u);
+    payload += grow;
+    memcpy(head + 32, &m_new, sizeof m_new);
+    memcpy(head + 48, &payload, sizeof payload);
+    fseek(fp, 0, SEEK_SET);
+    assert_int_equal(fwrite(head, 1, sizeof head, fp), sizeof head);
+    fseek(fp, 0, SEEK_END);
+    const long size = ftell(fp);
+    assert_int_equal(fclose(fp), 0);
+    if (truncate(f->path, (off_t)size + (off_t)grow) != 0) {
+        skip(); /* no sparse files of 17 GiB here */
+    }
+    char why[256];
+    am_road_network *g = NULL;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(read_state(f, &f->key, why, &g), AM_CACHE_DAMAGED);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_null(g);
+    assert_non_null(strstr(why, "sparse"));
+    assert_true((double)(t1.tv_sec - t0.tv_sec) < 5.0);
+}
+
 /* A valid checksum over invalid content (a writer's bug, or a forged
  * file) is refused too: node ids, times, coordinates. */
 static void test_invalid_content(void **state)
@@ -476,6 +516,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_damage_everywhere, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_invalid_content, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_forged_sparse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_fails_cleanly, setup,
                                         teardown),
     };
