@@ -2357,6 +2357,7 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
         rc = get_bool(c, n, where, "sweep", &sel->sweep);
     const yaml_node_t *ex = rc == AM_OK ? lookup(c, n, "exact") : NULL;
     if (ex != NULL) {
+        sel->line_exact = (int)ex->start_mark.line + 1;
         const char *e = is_plain(ex) ? scalar(ex) : "";
         if (strcmp(e, "auto") == 0)
             sel->exact = AM_EXACT_AUTO;

@@ -414,7 +414,7 @@ typedef struct am_selection_spec {
     int sweep; /* 1 (default): the per-candidate sweep table */
     /* the scenario file's lines (0 when built in code), for the errors
        found at run time: the section, its candidates, p and budget */
-    int line, line_candidates, line_p, line_budget;
+    int line, line_candidates, line_p, line_budget, line_exact;
 } am_selection_spec;
 
 typedef struct am_scenario {
@@ -805,6 +805,9 @@ typedef struct am_selection_summary {
     double base_objective, objective, bound;
     int exact_run, exact_proven; /* GLPK solved it, proven optimal */
     double exact_objective;      /* NaN when not run */
+    double exact_s;              /* its wall time, NaN when not run */
+    double exact_bound; /* its bound on the optimal gain (objective units;
+                           the gain itself when proven), NaN: none */
     int32_t n_chosen;
     char **id;                      /* [n_chosen] in pick order */
     double *lon, *lat;              /* [n_chosen] */
