@@ -30,8 +30,9 @@
  * Branching by pseudocosts, best local bound first, Gomory and MIR cuts
  * (measured on the Comoros: docs/benchmarks.md). GLPK's presolver stays
  * off: the start is given on the problem as written. prm->progress is
- * called between simplex slices and at every callback of the branch and
- * cut, which glp_ios_terminate stops when it says so.
+ * called while the model is written, from the root simplex's terminal
+ * hook (exact_term_hook) and at every callback of the branch and cut,
+ * which glp_ios_terminate stops when it says so.
  *
  * GLPK is not thread-safe (its environment is per process): call this
  * from one thread at a time; it is for tests, benchmarks and the engine's
