@@ -310,7 +310,7 @@ int main(int argc, char **argv)
             am_error err = {0};
             double w0 = now_s();
             if (am_sel_solve_exact(&in, &prm, INT64_MAX, tlim, &ex, &proven,
-                                   &err) != AM_OK) {
+                                   NULL, &err) != AM_OK) {
                 fprintf(stderr, "bench_select: %s\n", err.msg);
                 return 1;
             }

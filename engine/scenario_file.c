@@ -2542,6 +2542,7 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
                         &sel->coverage_floor);
     const yaml_node_t *ex = rc == AM_OK ? lookup(c, n, "exact") : NULL;
     if (ex != NULL) {
+        sel->line_exact = (int)ex->start_mark.line + 1;
         const char *e = is_plain(ex) ? scalar(ex) : "";
         if (strcmp(e, "auto") == 0)
             sel->exact = AM_EXACT_AUTO;

@@ -716,7 +716,7 @@ static am_status plan_depth(const am_model *m, const am_results *r,
 }
 
 static am_status solve(const am_model *m, am_selection *x,
-                       const am_sel_instance *in, am_error *err)
+                       const am_sel_instance *in, am_phases *log, am_error *err)
 {
     const am_selection_spec *sel = m->s->selection;
     am_sel_params prm = {0};
@@ -730,6 +730,8 @@ static am_status solve(const am_model *m, am_selection *x,
     prm.target_share = sel->target_share;
     prm.local_search = sel->local_search;
     prm.n_threads = m->threads;
+    prm.progress = am_phase_progress; /* Ctrl-C stops the solves */
+    prm.progress_user = log;
     x->obj_scale = sel->model == AM_SELECTION_PMEDIAN ? 1.0 / 600.0 : 1.0;
     if (sel->model != AM_SELECTION_SETCOVER && sel->p > x->n_kept)
         return sel_error(m, sel->line_p, AM_ERR_INVALID, err,
@@ -771,20 +773,55 @@ static am_status solve(const am_model *m, am_selection *x,
     const int small = x->pairs <= AM_SELECTION_EXACT_AUTO_PAIRS &&
                       x->n_kept <= AM_SELECTION_EXACT_AUTO_CAND;
     if (sel->exact == AM_EXACT_ON || (sel->exact == AM_EXACT_AUTO && small)) {
-        am_error e2;
-        am_error_clear(&e2);
-        t0 = am_now_s();
-        rc = am_sel_solve_exact(
-            in, &prm, AM_SELECTION_EXACT_NONZEROS, AM_SELECTION_EXACT_TIME_S,
-            &x->exact, &x->proven, sel->exact == AM_EXACT_ON ? err : &e2);
-        x->exact_s = am_now_s() - t0;
-        if (rc != AM_OK && sel->exact == AM_EXACT_ON)
+        /* the MILP's memory (GLPK's and the reductions', estimated from
+         * its size: kernels/select_exact.c) within what the cap leaves */
+        am_sel_exact_info sz;
+        if ((rc = am_sel_exact_size(in, &prm, &sz, err)) != AM_OK)
             return rc;
-        if (rc != AM_OK)
+        const uint64_t used = m->memory_estimate + x->plan_bytes;
+        if (m->memory_cap > 0 &&
+            (uint64_t)sz.bytes >
+                (m->memory_cap > used ? m->memory_cap - used : 0)) {
+            char b1[32], b2[32], b3[32];
+            am_format_bytes((uint64_t)sz.bytes, b1, sizeof b1);
+            am_format_bytes(m->memory_cap, b2, sizeof b2);
+            am_format_bytes(used, b3, sizeof b3);
+            if (sel->exact == AM_EXACT_ON)
+                return sel_error(
+                    m, sel->line_exact, AM_ERR_NOMEM, err,
+                    "selection '%s': the exact solve (exact: on) needs about "
+                    "%s (a MILP of %lld rows, %lld columns, %lld entries), "
+                    "beyond what the memory cap of %s leaves after the run's "
+                    "%s; set exact: off (or auto) or raise --max-memory",
+                    sel->name, b1, (long long)sz.rows, (long long)sz.cols,
+                    (long long)sz.nonzeros, b2, b3);
             am_warn(m->warn,
-                    "selection '%s': the exact solve (exact: auto) did not "
-                    "finish: %s",
-                    sel->name, e2.msg);
+                    "selection '%s': the exact solve (exact: auto) skipped: "
+                    "it needs about %s, beyond what the memory cap of %s "
+                    "leaves after the run's %s",
+                    sel->name, b1, b2, b3);
+        } else {
+            am_error e2;
+            am_error_clear(&e2);
+            am_sel_exact_info info;
+            t0 = am_now_s();
+            rc = am_sel_solve_exact(in, &prm, AM_SELECTION_EXACT_NONZEROS,
+                                    AM_SELECTION_EXACT_TIME_S, &x->exact,
+                                    &x->proven, &info,
+                                    sel->exact == AM_EXACT_ON ? err : &e2);
+            x->exact_s = am_now_s() - t0;
+            x->exact_bound = info.bound;
+            if (rc == AM_ERR_CANCELLED && sel->exact != AM_EXACT_ON)
+                *err = e2;
+            if (rc != AM_OK &&
+                (sel->exact == AM_EXACT_ON || rc == AM_ERR_CANCELLED))
+                return rc;
+            if (rc != AM_OK)
+                am_warn(m->warn,
+                        "selection '%s': the exact solve (exact: auto) did "
+                        "not finish: %s",
+                        sel->name, e2.msg);
+        }
     }
     /* each pick's gain and the objective after it, in pick order */
     const int32_t k = x->res->n_chosen;
@@ -1179,7 +1216,7 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
         goto fail;
     if ((rc = AM_SELECTION_IS_EQUITY(sel->model)
                   ? solve_equity(m, res, x, &in, err)
-                  : solve(m, x, &in, err)) != AM_OK)
+                  : solve(m, x, &in, log, err)) != AM_OK)
         goto fail;
     if ((rc = am_phase_end(log, "selection", err)) != AM_OK)
         goto fail;
@@ -1682,6 +1719,8 @@ am_status am_selection_summarize(const am_selection *x,
     q->exact_run = x->exact != NULL;
     q->exact_proven = x->proven;
     q->exact_objective = x->exact != NULL ? x->exact->objective * sc : NAN;
+    q->exact_s = x->exact != NULL ? x->exact_s : NAN;
+    q->exact_bound = x->exact != NULL ? x->exact_bound * sc : NAN;
     q->sweep = sel->sweep;
     if (x->eq != NULL && equity_summary(x, q) != AM_OK)
         return nomem(err);

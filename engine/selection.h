@@ -62,6 +62,7 @@ typedef struct am_selection {
     am_sel_result *res;   /* the heuristic's */
     am_sel_result *exact; /* GLPK's, NULL when not run */
     int proven;           /* the exact solve's optimality proven */
+    double exact_bound;   /* its bound on the optimal gain, NaN none */
     double solve_s, exact_s;
     double obj_scale;    /* 1, or 1/600 for p-median (person-minutes) */
     double *chosen_gain; /* [res->n_chosen] gain of each pick in order */

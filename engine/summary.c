@@ -393,13 +393,19 @@ static void selection_lines(const am_run_summary *r,
         const double eg = pmed ? q->base_objective - q->exact_objective
                                : q->exact_objective - q->base_objective;
         fprintf(f,
-                "    exact (GLPK%s): objective %s; the heuristic's gain is "
-                "%.2f %% of the exact gain\n",
+                "    exact (GLPK%s, %.1f s): objective %s; the heuristic's "
+                "gain is %.2f %% of the exact gain",
                 q->exact_proven ? ", proven optimal"
                                 : ", stopped at its time limit: not proven "
                                   "optimal",
-                thousands(q->exact_objective, a),
+                q->exact_s, thousands(q->exact_objective, a),
                 eg > 0 ? 100.0 * hg / eg : 100.0);
+        if (!q->exact_proven && isfinite(q->exact_bound) && q->exact_bound > 0)
+            fprintf(f,
+                    ", at least %.2f %% of the optimal gain (GLPK's bound "
+                    "on it: %s)",
+                    100.0 * hg / q->exact_bound, thousands(q->exact_bound, a));
+        fputc('\n', f);
     }
 }
 

@@ -430,7 +430,7 @@ typedef struct am_selection_spec {
     int sweep; /* 1 (default): the per-candidate sweep table */
     /* the scenario file's lines (0 when built in code), for the errors
        found at run time: the section, its candidates, p and budget */
-    int line, line_candidates, line_p, line_budget;
+    int line, line_candidates, line_p, line_budget, line_exact;
     /* the equity models: sizes the model picks from (capacity > 0,
        distinct; cost >= 0), [n_sizes], 0: the candidates' capacity; and
        the coverage floor, a share in (0, 1] of the population within
@@ -828,6 +828,9 @@ typedef struct am_selection_summary {
     double base_objective, objective, bound;
     int exact_run, exact_proven; /* GLPK solved it, proven optimal */
     double exact_objective;      /* NaN when not run */
+    double exact_s;              /* its wall time, NaN when not run */
+    double exact_bound; /* its bound on the optimal gain (objective units;
+                           the gain itself when proven), NaN: none */
     int32_t n_chosen;
     char **id;                      /* [n_chosen] in pick order */
     double *lon, *lat;              /* [n_chosen] */

@@ -74,12 +74,24 @@
 
 typedef struct sel_ctx {
     const am_sel_instance *in;
-    int pmedian;   /* 1: f(t) = min(t, P); 0: f(t) = [t > T] */
-    uint32_t T, P; /* cover time, penalty */
-    int nt;        /* threads */
-    uint32_t *d1;  /* [n_cells] best time among the open sites */
-    int64_t evals; /* gain evaluations */
+    int pmedian;              /* 1: f(t) = min(t, P); 0: f(t) = [t > T] */
+    uint32_t T, P;            /* cover time, penalty */
+    int nt;                   /* threads */
+    uint32_t *d1;             /* [n_cells] best time among the open sites */
+    int64_t evals;            /* gain evaluations */
+    const am_sel_params *prm; /* its progress callback */
+    int cancelled;
 } sel_ctx;
+
+/* Whether the caller asked to stop (prm->progress returned 0); called
+ * between picks, swaps and restarts, from the calling thread. */
+static int sel_stop(sel_ctx *c)
+{
+    if (!c->cancelled && c->prm->progress != NULL &&
+        !c->prm->progress(0.0, "site selection", c->prm->progress_user))
+        c->cancelled = 1;
+    return c->cancelled;
+}
 
 /* Parallel regions only for enough work: on small instances a team's
  * start and barriers cost more than the work (results never depend on
@@ -437,6 +449,10 @@ static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
     double bgain[AM_SEL_BATCH];
     while (n > 0 && (max_sites < 0 || r->n_chosen < max_sites) &&
            !(loss <= need)) {
+        if (sel_stop(c)) {
+            am_free(h);
+            return AM_ERR_CANCELLED;
+        }
         if (h[0].round == round) {
             heap_item top = heap_pop(h, &n);
             double g = by_ratio ? top.key * cand_cost(in, top.cand) : top.key;
@@ -813,6 +829,10 @@ static am_status local_search(sel_ctx *c, run_state *r, double budget, double W,
     double loss = base_loss - r->gain;
     int64_t max_iter = 100 * (int64_t)ns + 1000;
     for (int64_t it = 0; it < max_iter; it++) {
+        if (sel_stop(c)) {
+            st = AM_ERR_CANCELLED;
+            goto done;
+        }
         /* best (a, k): serial, candidate order, slots ascending; a swap
          * improves by at most gain(a) (extra(a, k) <= loss(k)) */
         double best = 0.0;
@@ -1132,6 +1152,10 @@ static am_status improve_search(sel_ctx *c, const double *g0, run_state *ru,
         AM_SEL_REL_TOL * fmax(fabs(objective_of(c, W, base_loss)), 1e-300);
     uint64_t rng = 0x5DEECE66DULL;
     for (int k = 0; k < n_it && st == AM_OK; k++) {
+        if (sel_stop(c)) {
+            st = AM_ERR_CANCELLED;
+            break;
+        }
         run_state rr = {0};
         if (k < AM_SEL_RESTARTS) {
             int32_t first = -1;
@@ -1183,7 +1207,8 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
                  .T = prm->cover_ds,
                  .P = prm->penalty_ds,
                  .nt = prm->n_threads > 0 ? prm->n_threads
-                                          : omp_get_max_threads()};
+                                          : omp_get_max_threads(),
+                 .prm = prm};
     am_sel_result *res = am_calloc(1, sizeof *res);
     double *g0 = am_alloc_array((size_t)in->n_cand, sizeof *g0);
     c.d1 = am_alloc_array((size_t)in->n_cells, sizeof *c.d1);
@@ -1300,7 +1325,9 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
     *out = res;
     return AM_OK;
 fail:
-    st = am_error_set(err, st, NULL, "site selection: out of memory");
+    st = am_error_set(err, st, NULL,
+                      st == AM_ERR_CANCELLED ? "site selection: cancelled"
+                                             : "site selection: out of memory");
 fail_quiet:
     am_free(heap);
     run_free(&ru);

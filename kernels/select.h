@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/progress.h"
 
 typedef struct am_sel_instance {
     int32_t n_cells;
@@ -60,6 +61,11 @@ typedef struct am_sel_params {
     double target_share; /* set covering: (0, 1] of the total population */
     int local_search;    /* 1: swap/interchange after greedy */
     int n_threads;       /* <= 0: OpenMP's default */
+    /* may be NULL: called from the calling thread between steps (the
+       greedy's picks, the swap passes, GLPK's callbacks); returning 0
+       stops the solve with AM_ERR_CANCELLED (common/progress.h) */
+    am_progress_fn progress;
+    void *progress_user;
 } am_sel_params;
 
 /* One recorded step: a pick (removed = -1), a swap, or a drop (added =
@@ -103,15 +109,40 @@ double am_sel_objective(const am_sel_instance *in, const am_sel_params *prm,
 
 void am_sel_result_free(am_sel_result *r); /* accepts NULL */
 
+/* The size of the exact solver's MILP (after its reductions, see
+ * kernels/select_exact.c) and, after a solve, how it went. */
+typedef struct am_sel_exact_info {
+    int32_t cells_in;   /* demand cells that can change the objective */
+    int32_t groups;     /* their classes of identical cover (rows) */
+    int32_t cand_fixed; /* candidates fixed closed: dominated or useless */
+    int64_t rows, cols, nonzeros;
+    int64_t bytes; /* estimated peak memory of the solve (GLPK and ours) */
+    /* after a solve: */
+    double seconds;
+    double bound;            /* upper bound on the optimal gain; NaN none */
+    int64_t nodes;           /* branch-and-bound nodes */
+    int64_t glpk_peak_bytes; /* GLPK's own peak allocation */
+} am_sel_exact_info;
+
+/*
+ * The MILP's size and estimated memory without solving (the instance is
+ * read, not validated: call after am_sel_solve succeeded). AM_ERR_NOMEM.
+ */
+am_status am_sel_exact_size(const am_sel_instance *in, const am_sel_params *prm,
+                            am_sel_exact_info *info, am_error *err);
+
 /*
  * The exact optimum by a MILP solved with GLPK (kernels/select_exact.c),
- * for instances small enough (AM_ERR_NOMEM-like AM_ERR_INVALID above
- * max_nonzeros constraint entries; a time limit in seconds, after which
- * the best integer solution found is returned with *proven = 0).
+ * for instances small enough (AM_ERR_INVALID above max_nonzeros
+ * constraint entries; a time limit in seconds, after which the best
+ * integer solution found is returned with *proven = 0 and info->bound the
+ * best bound). AM_ERR_CANCELLED when prm->progress asks to stop. info may
+ * be NULL.
  */
 am_status am_sel_solve_exact(const am_sel_instance *in,
                              const am_sel_params *prm, int64_t max_nonzeros,
                              double time_limit_s, am_sel_result **out,
-                             int *proven, am_error *err);
+                             int *proven, am_sel_exact_info *info,
+                             am_error *err);
 
 #endif /* AM_SELECT_H */

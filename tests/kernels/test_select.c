@@ -381,7 +381,8 @@ static void test_setcover_hand(void **state)
     int proven = 0;
     am_error err = {0};
     assert_int_equal(
-        am_sel_solve_exact(&z.in, &prm, 100, 10, &r, &proven, &err), AM_OK);
+        am_sel_solve_exact(&z.in, &prm, 100, 10, &r, &proven, NULL, &err),
+        AM_OK);
     assert_int_equal(proven, 1);
     assert_int_equal(r->n_chosen, 0);
     am_sel_result_free(r);
@@ -423,7 +424,8 @@ static void test_budget_hand(void **state)
     int proven = 0;
     am_error err = {0};
     assert_int_equal(
-        am_sel_solve_exact(&x.in, &prm, 1000, 10, &r, &proven, &err), AM_OK);
+        am_sel_solve_exact(&x.in, &prm, 1000, 10, &r, &proven, NULL, &err),
+        AM_OK);
     assert_int_equal(proven, 1);
     assert_true(r->objective == 19.0);
     am_sel_result_free(r);
@@ -525,9 +527,9 @@ static void test_enumeration_oracle(void **state)
         am_sel_result *ex = NULL;
         int proven = 0;
         am_error err = {0};
-        assert_int_equal(
-            am_sel_solve_exact(&x.in, &prm, 1000000, 60, &ex, &proven, &err),
-            AM_OK);
+        assert_int_equal(am_sel_solve_exact(&x.in, &prm, 1000000, 60, &ex,
+                                            &proven, NULL, &err),
+                         AM_OK);
         assert_int_equal(proven, 1);
         check_result(&x, &prm, ex);
         if (model == AM_SEL_SETCOVER) {
@@ -594,9 +596,9 @@ static void test_glpk_medium(void **state)
         am_sel_result *r = solve(&x, &prm), *ex = NULL;
         int proven = 0;
         am_error err = {0};
-        assert_int_equal(
-            am_sel_solve_exact(&x.in, &prm, 2000000, 60, &ex, &proven, &err),
-            AM_OK);
+        assert_int_equal(am_sel_solve_exact(&x.in, &prm, 2000000, 60, &ex,
+                                            &proven, NULL, &err),
+                         AM_OK);
         check_result(&x, &prm, ex);
         double g = gain_of(&prm, r->base_objective, r->objective);
         double ge = gain_of(&prm, ex->base_objective, ex->objective);
@@ -743,10 +745,227 @@ static void test_bad_inputs(void **state)
     /* the exact solver refuses a model too large */
     int proven = 0;
     am_error err = {0};
-    assert_int_equal(am_sel_solve_exact(&x.in, &prm, 3, 10, &r, &proven, &err),
-                     AM_ERR_INVALID);
+    assert_int_equal(
+        am_sel_solve_exact(&x.in, &prm, 3, 10, &r, &proven, NULL, &err),
+        AM_ERR_INVALID);
     assert_non_null(strstr(err.msg, "above the limit of 3"));
     inst_free(&x);
+}
+
+/* ---- the exact solver's reductions ----------------------------------- */
+
+/* x blown up: every cell three times (its weight split 0.5 / 0.3 / 0.2,
+ * so every gain is unchanged) and every candidate twice: an even one as
+ * an identical copy, an odd one as a dominated copy (1 ds slower, every
+ * third cell dropped), at the same cost. */
+static inst blow_up(const inst *x)
+{
+    inst y = inst_new(3 * x->nc, 2 * x->na);
+    static const double share[3] = {0.5, 0.3, 0.2};
+    for (int32_t i = 0; i < x->nc; i++)
+        for (int r = 0; r < 3; r++) {
+            int32_t k = 3 * i + r;
+            y.w[k] = x->w[i] * share[r];
+            y.base[k] = x->base[i];
+            for (int32_t a = 0; a < x->na; a++) {
+                uint32_t t = x->tm[(size_t)i * x->na + a];
+                y.tm[(size_t)k * y.na + a] = t;
+                if (a % 2 == 0)
+                    y.tm[(size_t)k * y.na + x->na + a] = t;
+                else if (t != INF && i % 3 != 0)
+                    y.tm[(size_t)k * y.na + x->na + a] = t + 1;
+            }
+        }
+    if (x->cost) {
+        y.cost = malloc((size_t)y.na * sizeof *y.cost);
+        for (int32_t a = 0; a < y.na; a++)
+            y.cost[a] = x->cost[a % x->na];
+    }
+    inst_build(&y);
+    return y;
+}
+
+static void test_exact_reductions(void **state)
+{
+    (void)state;
+    int n = 0;
+    for (uint64_t seed = 1; seed <= 30; seed++) {
+        int model = (int)(seed % 3) + 1;
+        int costs = seed % 5 == 0;
+        inst x =
+            random_inst(500 + seed, 20 + (int32_t)(seed % 11),
+                        6 + (int32_t)(seed % 3), (int)(seed % 3), 45, costs);
+        inst y = blow_up(&x);
+        am_sel_params prm = {.model = (am_sel_model)model,
+                             .cover_ds = 20,
+                             .penalty_ds = 40,
+                             .p = 1 + (int32_t)(seed % 3),
+                             .target_share = 0.3 + 0.1 * (double)(seed % 6),
+                             .local_search = 1,
+                             .n_threads = 1};
+        if (costs && model != AM_SEL_SETCOVER) {
+            prm.p = 0;
+            prm.budget = 3.0 + (double)(seed % 4);
+        }
+        am_sel_exact_info ix, iy;
+        am_error err = {0};
+        assert_int_equal(am_sel_exact_size(&x.in, &prm, &ix, &err), AM_OK);
+        assert_int_equal(am_sel_exact_size(&y.in, &prm, &iy, &err), AM_OK);
+        /* the copies of a cell are one group; the copies of a candidate
+         * fixed closed (the odd ones' dominated copies, the even ones'
+         * identical copies: the higher index) */
+        assert_int_equal(iy.cells_in, 3 * ix.cells_in);
+        assert_true(iy.groups <= ix.cells_in);
+        assert_true(iy.groups >= ix.groups);
+        assert_true(iy.cand_fixed >= x.na);
+        assert_true(iy.nonzeros > 0 && iy.bytes > 0);
+        double ox = enumerate(&x, &prm), oy = enumerate(&y, &prm);
+        am_sel_result *ex = NULL, *ey = NULL;
+        int px = 0, py = 0;
+        am_sel_exact_info info;
+        assert_int_equal(
+            am_sel_solve_exact(&x.in, &prm, 1000000, 60, &ex, &px, NULL, &err),
+            AM_OK);
+        assert_int_equal(
+            am_sel_solve_exact(&y.in, &prm, 1000000, 60, &ey, &py, &info, &err),
+            AM_OK);
+        assert_int_equal(px, 1);
+        assert_int_equal(py, 1);
+        assert_int_equal(info.groups, iy.groups);
+        assert_int_equal(info.nonzeros, iy.nonzeros);
+        check_result(&y, &prm, ey);
+        if (model == AM_SEL_SETCOVER) {
+            if (isinf(oy)) {
+                assert_true(isinf(ox));
+            } else {
+                assert_true(close_to(ox, oy));
+                assert_true(
+                    close_to(cost_of(&y, ey->chosen, ey->n_chosen), oy));
+            }
+        } else {
+            /* the same optimal gain, from the enumeration of both */
+            assert_true(close_to(ox, oy));
+            assert_true(
+                close_to(gain_of(&prm, ey->base_objective, ey->objective), oy));
+            assert_true(
+                close_to(gain_of(&prm, ex->base_objective, ex->objective), ox));
+            assert_true(close_to(ey->bound, oy));
+        }
+        n++;
+        am_sel_result_free(ex);
+        am_sel_result_free(ey);
+        inst_free(&x);
+        inst_free(&y);
+    }
+    assert_int_equal(n, 30);
+}
+
+/* ---- cancellation (the progress hook) -------------------------------- */
+
+typedef struct stopper {
+    int calls, exact_calls;
+    int stop_after;       /* calls of any kind; < 0: never */
+    int stop_after_exact; /* calls from the exact solver; < 0: never */
+} stopper;
+
+static int stop_cb(double fraction, const char *message, void *user)
+{
+    stopper *s = user;
+    assert_true(fraction >= 0.0 && fraction <= 1.0);
+    s->calls++;
+    if (message && strcmp(message, "exact site selection") == 0)
+        s->exact_calls++;
+    if (s->stop_after >= 0 && s->calls >= s->stop_after)
+        return 0;
+    if (s->stop_after_exact >= 0 && s->exact_calls >= s->stop_after_exact)
+        return 0;
+    return 1;
+}
+
+static void test_cancel(void **state)
+{
+    (void)state;
+    for (int model = AM_SEL_MCLP; model <= AM_SEL_SETCOVER; model++) {
+        inst x = random_inst(4242 + (uint64_t)model, 800, 80, 2, 25, 0);
+        am_sel_params prm = {.model = (am_sel_model)model,
+                             .cover_ds = 15,
+                             .penalty_ds = 30,
+                             .p = 6,
+                             .target_share = 0.8,
+                             .local_search = 1,
+                             .n_threads = 2,
+                             .progress = stop_cb};
+        /* asked to stop before anything: the heuristic stops */
+        stopper s = {0, 0, 1, -1};
+        prm.progress_user = &s;
+        am_sel_result *r = NULL;
+        int proven = 0;
+        am_error err = {0};
+        assert_int_equal(am_sel_solve(&x.in, &prm, &r, &err), AM_ERR_CANCELLED);
+        assert_null(r);
+        assert_non_null(strstr(err.msg, "cancelled"));
+        assert_int_equal(s.calls, 1);
+        s = (stopper){0, 0, 1, -1};
+        assert_int_equal(am_sel_solve_exact(&x.in, &prm, 1000000, 60, &r,
+                                            &proven, NULL, &err),
+                         AM_ERR_CANCELLED);
+        assert_null(r);
+        assert_int_equal(s.calls, 1);
+        /* after a few of the heuristic's steps */
+        s = (stopper){0, 0, 4, -1};
+        assert_int_equal(am_sel_solve(&x.in, &prm, &r, &err), AM_ERR_CANCELLED);
+        assert_int_equal(s.calls, 4);
+        /* never: the heuristic calls it, and solves as without it */
+        s = (stopper){0, 0, -1, -1};
+        assert_int_equal(am_sel_solve(&x.in, &prm, &r, &err), AM_OK);
+        assert_true(s.calls > 4);
+        am_sel_params q = prm;
+        q.progress = NULL;
+        am_sel_result *r0 = solve(&x, &q);
+        assert_int_equal(r->n_chosen, r0->n_chosen);
+        assert_memory_equal(r->chosen, r0->chosen,
+                            (size_t)r0->n_chosen * sizeof *r0->chosen);
+        am_sel_result_free(r);
+        am_sel_result_free(r0);
+        r = NULL;
+        /* inside the root's simplex (through GLPK's terminal and error
+         * hooks, which free its environment): at the first look */
+        s = (stopper){0, 0, -1, 1};
+        err = (am_error){0};
+        assert_int_equal(am_sel_solve_exact(&x.in, &prm, 1000000, 60, &r,
+                                            &proven, NULL, &err),
+                         AM_ERR_CANCELLED);
+        assert_null(r);
+        assert_int_equal(s.exact_calls, 1);
+        assert_non_null(strstr(err.msg, "exact site selection: cancelled"));
+        /* GLPK works again afterwards, and proves the optimum */
+        s = (stopper){0, 0, -1, -1};
+        assert_int_equal(am_sel_solve_exact(&x.in, &prm, 1000000, 60, &r,
+                                            &proven, NULL, &err),
+                         AM_OK);
+        assert_int_equal(proven, 1);
+        assert_true(s.exact_calls > 1);
+        am_sel_result_free(r);
+        r = NULL;
+        /* inside GLPK: the third callback stops the branch and cut, and
+         * none comes after it */
+        s = (stopper){0, 0, -1, 3};
+        err = (am_error){0};
+        am_status st = am_sel_solve_exact(&x.in, &prm, 1000000, 60, &r, &proven,
+                                          NULL, &err);
+        printf("cancel: model %d, %d exact callbacks seen\n", model,
+               s.exact_calls);
+        if (s.exact_calls < 3) { /* solved at the root before 3 calls */
+            assert_int_equal(st, AM_OK);
+            am_sel_result_free(r);
+        } else {
+            assert_int_equal(st, AM_ERR_CANCELLED);
+            assert_null(r);
+            assert_int_equal(s.exact_calls, 3);
+            assert_non_null(strstr(err.msg, "exact site selection: cancelled"));
+        }
+        inst_free(&x);
+    }
 }
 
 int main(void)
@@ -760,6 +979,8 @@ int main(void)
         cmocka_unit_test(test_glpk_medium),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_exact_reductions),
+        cmocka_unit_test(test_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
