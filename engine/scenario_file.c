@@ -2172,13 +2172,10 @@ static am_status parse_referrals(const parse_ctx *c, const yaml_node_t *n)
 
 /* ---- issue 10, site selection ------------------------------------------ */
 
-static const char *const selection_keys[] = {"name",        "facilities",
-                                             "candidates",  "model",
-                                             "cutoff_min",  "p",
-                                             "budget",      "target_share",
-                                             "penalty_min", "local_search",
-                                             "exact",       "sweep",
-                                             NULL};
+static const char *const selection_keys[] = {
+    "name",  "facilities", "candidates",   "model",       "cutoff_min",
+    "p",     "budget",     "target_share", "penalty_min", "local_search",
+    "exact", "sweep",      "catchments",   NULL};
 static const char *const candidates_keys[] = {"layer",
                                               "grid",
                                               "populated_cells",
@@ -2368,6 +2365,21 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
             rc =
                 perr(c, ex, "'selection.exact' must be auto, on or off, not %s",
                      describe(ex, buf, sizeof buf));
+    }
+    const yaml_node_t *cv = rc == AM_OK ? lookup(c, n, "catchments") : NULL;
+    if (cv != NULL) {
+        const char *e = is_plain(cv) ? scalar(cv) : "";
+        if (strcmp(e, "auto") == 0)
+            sel->catchments = AM_CATCHMENTS_AUTO;
+        else if (strcmp(e, "memory") == 0)
+            sel->catchments = AM_CATCHMENTS_MEMORY;
+        else if (strcmp(e, "on_demand") == 0)
+            sel->catchments = AM_CATCHMENTS_ON_DEMAND;
+        else
+            rc = perr(c, cv,
+                      "'selection.catchments' must be auto, memory or "
+                      "on_demand, not %s",
+                      describe(cv, buf, sizeof buf));
     }
     if (rc != AM_OK)
         return rc;

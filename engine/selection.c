@@ -22,6 +22,7 @@
 #include "engine/selection.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "common/units.h"
 #include "engine/memory.h"
 #include "engine/scenario_inputs.h"
+#include "engine/selection_rows.h"
 #include "engine/sysinfo.h"
 #include "geo/geodesic.h"
 #include "geo/grid.h"
@@ -567,12 +569,14 @@ static am_status kept_links(const am_selection *x, int32_t first, int32_t n,
     return AM_OK;
 }
 
+static am_status plan_mode(const am_model *m, am_selection *x, int32_t ns,
+                           am_error *err);
+
 /*
  * The memory plan: the catchments of up to AM_SELECTION_PLAN_SAMPLE kept
  * candidates spread over the list, scaled to all: bytes of the
  * catchments (6 or 8 a node entry), the rows' sort keys (8 a pair) and the
- * instance (8 a pair). Refused when the model's estimate and the plan
- * pass the memory cap.
+ * instance (8 a pair); then the mode (plan_mode).
  */
 static am_status memory_plan(const am_model *m, am_selection *x, int threads,
                              am_error *err)
@@ -615,26 +619,81 @@ static am_status memory_plan(const am_model *m, am_selection *x, int threads,
     am_free(tim);
     if (rc != AM_OK)
         return rc;
+    return plan_mode(m, x, ns, err);
+}
+
+/*
+ * The mode (docs/selection.md, "Rows on demand"): the instance held when
+ * selection.catchments is memory, or auto and the plan fits what the cap
+ * leaves; else rows on demand, with a cache of what the cap leaves after
+ * the run's estimate and one row workspace a thread (without a cap:
+ * AM_SELECTION_CACHE_DEFAULT). Refused when memory is asked and does not
+ * fit, or when the cap leaves nothing for the workspaces. The label
+ * (shown before the phase runs: at most 63 bytes) says which.
+ */
+static am_status plan_mode(const am_model *m, am_selection *x, int32_t ns,
+                           am_error *err)
+{
+    const am_selection_spec *sel = m->s->selection;
     char b1[32], b2[32], b3[32];
     am_format_bytes(x->plan_bytes, b1, sizeof b1);
-    /* the plan, shown before the phase runs (the progress label: at most
-       63 bytes), then in the summary and the output */
-    snprintf(x->label, sizeof x->label, "candidate catchments, plan %s", b1);
-    if (m->memory_cap > 0 &&
-        (m->memory_estimate + x->plan_bytes > m->memory_cap ||
-         x->plan_bytes > m->memory_cap))
+    const uint64_t cap = m->memory_cap, est = m->memory_estimate;
+    const int fits =
+        cap == 0 || (est + x->plan_bytes <= cap && x->plan_bytes <= cap);
+    x->on_demand = sel->catchments == AM_CATCHMENTS_ON_DEMAND ||
+                   (sel->catchments == AM_CATCHMENTS_AUTO && !fits);
+    if (!x->on_demand && !fits)
         return sel_error(
-            m, m->s->selection->line_candidates, AM_ERR_NOMEM, err,
+            m, sel->line_candidates, AM_ERR_NOMEM, err,
             "selection '%s': the catchments of %ld candidates to %g min "
             "need about %s (about %.0f (cell, time) pairs each, from a "
             "sample of %ld), beyond what the memory cap of %s leaves after "
-            "the run's %s; use fewer candidates (a wider grid spacing, a "
-            "higher min_population), a shorter cutoff, or raise "
+            "the run's %s; use catchments: auto or on_demand (rows "
+            "recomputed as needed), fewer candidates (a wider grid "
+            "spacing, a higher min_population), a shorter cutoff, or raise "
             "--max-memory",
-            m->s->selection->name, (long)x->n_kept,
-            am_ds_to_minutes(x->depth_ds), b1, x->plan_pairs_per_cand, (long)ns,
-            am_format_bytes(m->memory_cap, b2, sizeof b2),
-            am_format_bytes(m->memory_estimate, b3, sizeof b3));
+            sel->name, (long)x->n_kept, am_ds_to_minutes(x->depth_ds), b1,
+            x->plan_pairs_per_cand, (long)ns,
+            am_format_bytes(cap, b2, sizeof b2),
+            am_format_bytes(est, b3, sizeof b3));
+    if (!x->on_demand) {
+        snprintf(x->label, sizeof x->label, "candidate catchments, plan %s",
+                 b1);
+        return AM_OK;
+    }
+    const int nt = m->threads > 0 ? m->threads : omp_get_max_threads();
+    /* the run's own per-candidate arrays (g0, lengths, positions, heap:
+       40 bytes) and the per-cell ones (d1 and the swap search's: 24) */
+    const uint64_t fixed =
+        (uint64_t)nt * am_selection_rows_ws_bytes(m, x->plan_pairs_per_cand) +
+        40 * (uint64_t)x->n_kept + 24 * (uint64_t)m->demand->n_cells;
+    if (cap == 0)
+        x->cache_bytes = AM_SELECTION_CACHE_DEFAULT;
+    else if (cap > est + fixed)
+        x->cache_bytes = cap - est - fixed;
+    else
+        return sel_error(
+            m, sel->line_candidates, AM_ERR_NOMEM, err,
+            "selection '%s': even with rows on demand the candidates need "
+            "about %s of row workspaces and arrays, beyond what the memory "
+            "cap of %s leaves after the run's %s; raise --max-memory or "
+            "use fewer threads",
+            sel->name, am_format_bytes(fixed, b1, sizeof b1),
+            am_format_bytes(cap, b2, sizeof b2),
+            am_format_bytes(est, b3, sizeof b3));
+    /* the instance would be this; the cache holds what fits of it */
+    const uint64_t held =
+        x->cache_bytes < x->plan_bytes ? x->cache_bytes : x->plan_bytes;
+    am_format_bytes(x->cache_bytes, b2, sizeof b2);
+    snprintf(x->label, sizeof x->label, "candidate rows on demand, cache %s",
+             b2);
+    if (sel->catchments == AM_CATCHMENTS_AUTO)
+        am_warn(m->warn,
+                "selection '%s': memory plan: the instance of %ld candidates "
+                "needs about %s, beyond the memory cap; rows on demand with a "
+                "cache of %s (at most %s held; swaps among the shortlist)",
+                sel->name, (long)x->n_kept, b1, b2,
+                am_format_bytes(held, b3, sizeof b3));
     return AM_OK;
 }
 
@@ -683,8 +742,25 @@ static am_status plan_depth(const am_model *m, const am_results *r,
     return AM_OK;
 }
 
+/* The instance of the chosen sites' rows only (rows on demand): *sub
+ * over them, in pick order (site k = chosen[k]); arrays owned by *row,
+ * *cell and *tim. */
+static am_status chosen_rows(am_selection_rows_src *src, const am_model *m,
+                             const am_selection *x, const am_sel_instance *in,
+                             am_sel_instance *sub, int64_t **row,
+                             int32_t **cell, uint32_t **tim, am_error *err)
+{
+    const int32_t k = x->res->n_chosen;
+    am_status rc = am_selection_rows_csr(src, x->res->chosen, k, m->threads,
+                                         row, cell, tim, err);
+    *sub = (am_sel_instance){in->n_cells, in->weight, in->base_ds, k,
+                             *row,        *cell,      *tim,        NULL};
+    return rc;
+}
+
 static am_status solve(const am_model *m, am_selection *x,
-                       const am_sel_instance *in, am_error *err)
+                       const am_sel_instance *in, am_selection_rows_src *src,
+                       am_error *err)
 {
     const am_selection_spec *sel = m->s->selection;
     am_sel_params prm = {0};
@@ -719,7 +795,24 @@ static am_status solve(const am_model *m, am_selection *x,
                              sel->name, sel->budget, (long)x->n_kept, lo);
     }
     double t0 = am_now_s();
-    am_status rc = am_sel_solve(in, &prm, &x->res, err);
+    am_status rc;
+    if (src != NULL) { /* rows on demand (engine/selection_rows.h) */
+        am_sel_rows rows = {
+            in->n_cells, in->weight,
+            in->base_ds, in->n_cand,
+            in->cost,    am_selection_row,
+            src,         m->threads > 0 ? m->threads : omp_get_max_threads()};
+        am_sel_rows_info info;
+        rc = am_sel_solve_rows(&rows, &prm, (int64_t)x->cache_bytes, &x->res,
+                               &info, err);
+        if (rc == AM_OK) {
+            x->pairs = info.pairs;
+            x->n_short = info.n_short;
+            x->rows_computed += info.row_computed;
+        }
+    } else {
+        rc = am_sel_solve(in, &prm, &x->res, err);
+    }
     x->solve_s = am_now_s() - t0;
     if (rc != AM_OK)
         return rc;
@@ -738,7 +831,13 @@ static am_status solve(const am_model *m, am_selection *x,
                 sel->name, (int)x->res->n_chosen, (int)sel->p);
     const int small = x->pairs <= AM_SELECTION_EXACT_AUTO_PAIRS &&
                       x->n_kept <= AM_SELECTION_EXACT_AUTO_CAND;
-    if (sel->exact == AM_EXACT_ON || (sel->exact == AM_EXACT_AUTO && small)) {
+    if (src != NULL && sel->exact == AM_EXACT_ON)
+        am_warn(m->warn,
+                "selection '%s': exact: on is not run with the rows on "
+                "demand (the instance is not held)",
+                sel->name);
+    if (src == NULL &&
+        (sel->exact == AM_EXACT_ON || (sel->exact == AM_EXACT_AUTO && small))) {
         am_error e2;
         am_error_clear(&e2);
         t0 = am_now_s();
@@ -762,18 +861,42 @@ static am_status solve(const am_model *m, am_selection *x,
         return nomem(err);
     double prev = x->res->base_objective;
     const double sign = sel->model == AM_SELECTION_PMEDIAN ? -1.0 : 1.0;
+    /* on demand: the chosen sites' rows only, site i = the i-th pick */
+    am_sel_instance sub;
+    int64_t *srow = NULL;
+    int32_t *scell = NULL, *order = NULL;
+    uint32_t *stim = NULL;
+    if (src != NULL) {
+        order = am_alloc_array((size_t)k + 1, sizeof *order);
+        if (order == NULL)
+            return nomem(err);
+        for (int32_t i = 0; i < k; i++)
+            order[i] = i;
+        rc = chosen_rows(src, m, x, in, &sub, &srow, &scell, &stim, err);
+        if (rc != AM_OK) {
+            am_free(order);
+            return rc;
+        }
+    }
     for (int32_t i = 0; i < k; i++) {
-        const double v = am_sel_objective(in, &prm, x->res->chosen, i + 1);
+        const double v =
+            src != NULL ? am_sel_objective(&sub, &prm, order, i + 1)
+                        : am_sel_objective(in, &prm, x->res->chosen, i + 1);
         x->chosen_cum[i] = v;
         x->chosen_gain[i] = sign * (v - prev);
         prev = v;
         x->chosen_order[x->kept[x->res->chosen[i]]] = i;
     }
+    am_free(order);
+    am_free(srow);
+    am_free(scell);
+    am_free(stim);
     return AM_OK;
 }
 
 static am_status sweep(const am_model *m, const am_results *r, am_selection *x,
-                       const am_sel_instance *in, am_error *err)
+                       const am_sel_instance *in, am_selection_rows_src *src,
+                       am_error *err)
 {
     const size_t n = (size_t)x->n_kept + 1;
     x->n_sweep_cut = r->n_cutoffs;
@@ -820,7 +943,18 @@ static am_status sweep(const am_model *m, const am_results *r, am_selection *x,
     }
     am_sweep_row out = {x->newly, x->nearest_changed, x->time_saved, x->d_mean,
                         x->d_b10, x->d_gini,          x->no_demand};
-    rc = am_sweep_run(in, &prm, &out, err);
+    if (src != NULL) {
+        /* rows on demand: chunks of candidates whose rows fit the cache
+           (by the plan's pairs per candidate), each row computed once */
+        const double per =
+            2.0 * (double)AM_SEL_ROW_BYTES(x->plan_pairs_per_cand + 1.0);
+        double ch = (double)x->cache_bytes / per;
+        ch = ch < 1 ? 1 : ch > x->n_kept ? x->n_kept : ch;
+        rc = am_selection_sweep_chunks(src, in, &prm, (int32_t)ch, &out, err);
+        x->rows_computed += x->n_kept;
+    } else {
+        rc = am_sweep_run(in, &prm, &out, err);
+    }
 done:
     am_free(cut);
     am_free(supply);
@@ -897,6 +1031,7 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
     int32_t *node_site = NULL, *nearest = NULL, *ln = NULL;
     uint32_t *lo = NULL;
     double *kcost = NULL;
+    am_selection_rows_src *src = NULL;
     am_status rc;
     *out = NULL;
     am_selection *x = am_calloc(1, sizeof *x);
@@ -966,19 +1101,29 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
         goto fail;
     if ((rc = am_phase_begin(log, x->label, err)) != AM_OK)
         goto fail;
-    if ((rc = kept_links(x, 0, x->n_kept, &ln, &lo, err)) != AM_OK)
-        goto fail;
-    rc = am_catchments_compute(m->graph_rev, x->n_kept, ln, lo, x->depth_ds,
-                               m->demand_nodes, 0, threads, am_phase_progress,
-                               log, &c, err);
-    if (rc == AM_OK)
-        rc = instance_rows(m, c, x->depth_ds, threads, &x->row, &x->cell,
-                           &x->time_ds, err);
-    am_catchments_destroy(c);
-    c = NULL;
-    if (rc != AM_OK)
-        goto fail;
-    x->pairs = x->row[x->n_kept];
+    if (x->on_demand) { /* rows on demand: no instance held */
+        rc = am_selection_rows_create(
+            m, x, threads > 0 ? threads : omp_get_max_threads(), &src, err);
+        x->row = am_calloc_array(1, sizeof *x->row); /* an empty CSR */
+        if (rc == AM_OK && x->row == NULL)
+            rc = nomem(err);
+        if (rc != AM_OK)
+            goto fail;
+    } else {
+        if ((rc = kept_links(x, 0, x->n_kept, &ln, &lo, err)) != AM_OK)
+            goto fail;
+        rc = am_catchments_compute(m->graph_rev, x->n_kept, ln, lo, x->depth_ds,
+                                   m->demand_nodes, 0, threads,
+                                   am_phase_progress, log, &c, err);
+        if (rc == AM_OK)
+            rc = instance_rows(m, c, x->depth_ds, threads, &x->row, &x->cell,
+                               &x->time_ds, err);
+        am_catchments_destroy(c);
+        c = NULL;
+        if (rc != AM_OK)
+            goto fail;
+        x->pairs = x->row[x->n_kept];
+    }
     if ((rc = am_phase_end(log, "candidate catchments", err)) != AM_OK)
         goto fail;
 
@@ -994,14 +1139,14 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
                           x->row,  x->cell,        x->time_ds, kcost};
     if ((rc = am_phase_begin(log, "choosing sites", err)) != AM_OK)
         goto fail;
-    if ((rc = solve(m, x, &in, err)) != AM_OK)
+    if ((rc = solve(m, x, &in, src, err)) != AM_OK)
         goto fail;
     if ((rc = am_phase_end(log, "selection", err)) != AM_OK)
         goto fail;
     if (sel->sweep) {
         if ((rc = am_phase_begin(log, "candidate sweep", err)) != AM_OK)
             goto fail;
-        if ((rc = sweep(m, res, x, &in, err)) != AM_OK)
+        if ((rc = sweep(m, res, x, &in, src, err)) != AM_OK)
             goto fail;
         if ((rc = am_phase_end(log, "sweep", err)) != AM_OK)
             goto fail;
@@ -1019,6 +1164,7 @@ fail: /* and the way out on success (x NULL then) */
     am_free(ln);
     am_free(lo);
     am_free(kcost);
+    am_selection_rows_destroy(src);
     am_selection_destroy(x);
     return rc;
 }
@@ -1299,6 +1445,16 @@ am_status am_selection_describe(const am_selection *x, const am_model *m,
                            (int64_t)x->plan_bytes, 0, NULL};
     a[na++] = (am_rf_attr){"depth_min", AM_RF_COL_DOUBLE, 0,
                            am_ds_to_minutes(x->depth_ds), NULL};
+    a[na++] = (am_rf_attr){"catchments", AM_RF_COL_STRING, 0, 0,
+                           x->on_demand ? "on_demand" : "memory"};
+    if (x->on_demand) {
+        a[na++] = (am_rf_attr){"cache_bytes", AM_RF_COL_INT64,
+                               (int64_t)x->cache_bytes, 0, NULL};
+        a[na++] =
+            (am_rf_attr){"shortlist", AM_RF_COL_INT64, x->n_short, 0, NULL};
+        a[na++] = (am_rf_attr){"rows_computed", AM_RF_COL_INT64,
+                               x->rows_computed, 0, NULL};
+    }
     if (sel->sweep) {
         a[na++] = (am_rf_attr){"sweep_penalty_min", AM_RF_COL_DOUBLE, 0,
                                am_ds_to_minutes(x->sweep_penalty_ds), NULL};
@@ -1360,6 +1516,9 @@ am_status am_selection_summarize(const am_selection *x,
     q->depth_min = am_ds_to_minutes(x->depth_ds);
     q->pairs = x->pairs;
     q->plan_bytes = x->plan_bytes;
+    q->on_demand = x->on_demand;
+    q->cache_bytes = x->on_demand ? x->cache_bytes : 0;
+    q->shortlist = x->n_short;
     q->base_objective = r->base_objective * sc;
     q->objective = r->objective * sc;
     q->bound = r->bound * sc;

@@ -297,6 +297,12 @@ static void selection_lines(const am_run_summary *r,
             thousands((double)q->off_network, d),
             thousands((double)q->pairs, e), q->depth_min,
             (double)q->plan_bytes / 1048576.0);
+    if (q->on_demand)
+        fprintf(f,
+                "               rows on demand: a cache of %.1f MiB held %s "
+                "candidates' rows; swaps among those and the chosen\n",
+                (double)q->cache_bytes / 1048576.0,
+                thousands((double)q->shortlist, a));
     for (int32_t k = 0; k < q->n_chosen; k++) {
         if (pmed)
             fprintf(f,

@@ -384,6 +384,15 @@ typedef enum am_selection_exact {
     AM_EXACT_ON
 } am_selection_exact;
 
+/* Where the candidates' rows live (docs/selection.md, "Rows on demand"):
+ * auto holds them all when the memory plan fits --max-memory, else
+ * computes them on demand with a cache of what the cap leaves. */
+typedef enum am_selection_catchments {
+    AM_CATCHMENTS_AUTO = 0,
+    AM_CATCHMENTS_MEMORY,
+    AM_CATCHMENTS_ON_DEMAND
+} am_selection_catchments;
+
 /* Where am_selection_spec's defaults come from (docs/scenario.md). */
 #define AM_SELECTION_TARGET_SHARE_DEFAULT 0.95
 #define AM_SELECTION_P_MAX 100000
@@ -412,6 +421,7 @@ typedef struct am_selection_spec {
     int local_search;    /* default 1 */
     am_selection_exact exact;
     int sweep; /* 1 (default): the per-candidate sweep table */
+    am_selection_catchments catchments; /* default auto */
     /* the scenario file's lines (0 when built in code), for the errors
        found at run time: the section, its candidates, p and budget */
     int line, line_candidates, line_p, line_budget;
@@ -802,6 +812,10 @@ typedef struct am_selection_summary {
     double depth_min;      /* the candidates' catchments' depth */
     int64_t pairs;         /* (cell, candidate) pairs within it */
     uint64_t plan_bytes;   /* the memory plan of the catchments */
+    int on_demand;         /* 1: rows computed on demand (the plan did not
+                              fit the memory cap, or catchments: on_demand) */
+    uint64_t cache_bytes;  /* on demand: the row cache */
+    int32_t shortlist;     /* on demand: candidates whose rows were kept */
     double base_objective, objective, bound;
     int exact_run, exact_proven; /* GLPK solved it, proven optimal */
     double exact_objective;      /* NaN when not run */
