@@ -172,11 +172,13 @@ static void selection_free(am_selection_spec *sel)
 {
     if (sel == NULL)
         return;
-    char *str[] = {sel->name,  sel->facilities,     sel->path,
-                   sel->layer, sel->where,          sel->id_field,
-                   sel->crs,   sel->capacity_field, sel->cost_field};
+    char *str[] = {sel->name,         sel->facilities,     sel->path,
+                   sel->layer,        sel->where,          sel->id_field,
+                   sel->crs,          sel->capacity_field, sel->cost_field,
+                   sel->sweep_measure};
     for (size_t i = 0; i < sizeof str / sizeof *str; i++)
         am_free(str[i]);
+    am_free(sel->sweep_cutoffs_min);
     am_free(sel);
 }
 

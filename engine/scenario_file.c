@@ -2287,6 +2287,31 @@ static am_status parse_candidates(const parse_ctx *c, const yaml_node_t *n,
     return rc;
 }
 
+static const char *const sweep_keys[] = {"cutoffs_min", "measure", NULL};
+
+/* selection.sweep: true/false, or {cutoffs_min: [...], measure: name|none}
+ * (on; checked against the set's cutoffs and measures at run time). */
+static am_status parse_sweep(const parse_ctx *c, const yaml_node_t *sel_node,
+                             am_selection_spec *sel)
+{
+    const yaml_node_t *v = lookup(c, sel_node, "sweep");
+    if (v == NULL)
+        return AM_OK;
+    sel->line_sweep = (int)v->start_mark.line + 1;
+    if (v->type != YAML_MAPPING_NODE)
+        return get_bool(c, sel_node, "selection", "sweep", &sel->sweep);
+    const char *where = "selection.sweep";
+    am_status rc = check_mapping(c, v, where, sweep_keys);
+    sel->sweep = 1;
+    const yaml_node_t *cv = rc == AM_OK ? lookup(c, v, "cutoffs_min") : NULL;
+    if (cv != NULL)
+        rc = cutoff_list(c, cv, "selection.sweep.cutoffs_min",
+                         &sel->sweep_cutoffs_min, &sel->n_sweep_cutoffs);
+    if (rc == AM_OK)
+        rc = get_string(c, v, where, "measure", &sel->sweep_measure);
+    return rc;
+}
+
 static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
 {
     const char *where = "selection";
@@ -2351,7 +2376,7 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
     if (rc == AM_OK)
         rc = get_bool(c, n, where, "local_search", &sel->local_search);
     if (rc == AM_OK)
-        rc = get_bool(c, n, where, "sweep", &sel->sweep);
+        rc = parse_sweep(c, n, sel);
     const yaml_node_t *ex = rc == AM_OK ? lookup(c, n, "exact") : NULL;
     if (ex != NULL) {
         const char *e = is_plain(ex) ? scalar(ex) : "";

@@ -699,23 +699,33 @@ static am_status plan_mode(const am_model *m, am_selection *x, int32_t ns,
 
 /* ---- the run --------------------------------------------------------- */
 
-/* The set's first computed 2SFCA measure, or -1. */
-static int sweep_measure_of(const am_results *r)
-{
-    for (int k = 0; k < r->n_measures; k++)
-        if (r->measure_on[k] && r->plans[k].info != NULL &&
-            r->plans[k].info->method == AM_FCA_2SFCA)
-            return k;
-    return -1;
-}
-
 static uint32_t max_u32(uint32_t a, uint32_t b)
 {
     return a > b ? a : b;
 }
 
+/* The 2SFCA-family measure named `name` computed for the set, or -1. */
+static int measure_named(const am_model *m, const am_results *r,
+                         const char *name)
+{
+    for (int k = 0; k < r->n_measures && k < m->s->n_measures; k++)
+        if (strcmp(m->s->measures[k].name, name) == 0 && r->measure_on[k] &&
+            r->plans[k].info != NULL &&
+            r->plans[k].info->method == AM_FCA_2SFCA)
+            return k;
+    return -1;
+}
+
+/*
+ * The model's times and the catchments' depth: the model's time (T, or P
+ * for p-median), deepened only for what the sweep asks (docs/scenario.md,
+ * "sweep"): its cutoffs_min (each one of the set's) and its measure's
+ * reach. Without them: the set's first 2SFCA measure whose reach is
+ * within the model's time (else none) and the set's cutoffs within the
+ * depth. Sets x->sweep_cut_min / n_sweep_cut and x->sweep_measure.
+ */
 static am_status plan_depth(const am_model *m, const am_results *r,
-                            am_selection *x)
+                            am_selection *x, am_error *err)
 {
     const am_selection_spec *sel = m->s->selection;
     const double largest = m->s->cutoffs_min[m->s->n_cutoffs - 1];
@@ -724,17 +734,55 @@ static am_status plan_depth(const am_model *m, const am_results *r,
     x->cover_ds = am_minutes_to_ds(sel->cutoff_min);
     x->penalty_ds = am_minutes_to_ds(
         penalty > AM_MAX_CUTOFF_MIN ? AM_MAX_CUTOFF_MIN : penalty);
-    x->depth_ds =
+    const uint32_t model_ds =
         sel->model == AM_SELECTION_PMEDIAN ? x->penalty_ds : x->cover_ds;
+    x->depth_ds = model_ds;
     x->sweep_measure = -1;
+    x->n_sweep_cut = 0;
     if (sel->sweep) {
-        x->depth_ds = max_u32(
-            x->depth_ds, am_minutes_to_ds(r->cutoffs_min[r->n_cutoffs - 1]));
-        x->sweep_measure = sweep_measure_of(r);
-        if (x->sweep_measure >= 0)
+        if (sel->sweep_measure == NULL) {
+            for (int k = 0; k < r->n_measures && x->sweep_measure < 0; k++)
+                if (measure_named(m, r, m->s->measures[k].name) == k &&
+                    am_minutes_to_ds(r->plans[k].limit_min) <= model_ds)
+                    x->sweep_measure = k;
+        } else if (strcmp(sel->sweep_measure, "none") != 0) {
+            x->sweep_measure = measure_named(m, r, sel->sweep_measure);
+            if (x->sweep_measure < 0)
+                return sel_error(m, sel->line_sweep, AM_ERR_INVALID, err,
+                                 "selection '%s': sweep.measure '%s' is not "
+                                 "a 2SFCA measure computed for the set '%s' "
+                                 "(name one, or none)",
+                                 sel->name, sel->sweep_measure,
+                                 sel->facilities != NULL ? sel->facilities
+                                                         : "(first)");
             x->depth_ds =
                 max_u32(x->depth_ds,
                         am_minutes_to_ds(r->plans[x->sweep_measure].limit_min));
+        }
+        const int nc = sel->sweep_cutoffs_min != NULL ? sel->n_sweep_cutoffs
+                                                      : r->n_cutoffs;
+        x->sweep_cut_min = am_alloc_array((size_t)nc + 1, sizeof(double));
+        if (x->sweep_cut_min == NULL)
+            return nomem(err);
+        for (int k = 0; sel->sweep_cutoffs_min != NULL && k < nc; k++) {
+            const double c = sel->sweep_cutoffs_min[k];
+            int found = 0;
+            for (int q = 0; q < r->n_cutoffs; q++)
+                found |=
+                    am_minutes_to_ds(r->cutoffs_min[q]) == am_minutes_to_ds(c);
+            if (!found)
+                return sel_error(m, sel->line_sweep, AM_ERR_INVALID, err,
+                                 "selection '%s': sweep.cutoffs_min: %g min "
+                                 "is not one of the set's cutoffs_min (from "
+                                 "%g to %g min)",
+                                 sel->name, c, r->cutoffs_min[0],
+                                 r->cutoffs_min[r->n_cutoffs - 1]);
+            x->sweep_cut_min[x->n_sweep_cut++] = c;
+            x->depth_ds = max_u32(x->depth_ds, am_minutes_to_ds(c));
+        }
+        for (int k = 0; sel->sweep_cutoffs_min == NULL && k < nc; k++)
+            if (am_minutes_to_ds(r->cutoffs_min[k]) <= x->depth_ds)
+                x->sweep_cut_min[x->n_sweep_cut++] = r->cutoffs_min[k];
     }
     /* the sweep's time saved counts times up to what was searched */
     x->sweep_penalty_ds =
@@ -899,13 +947,11 @@ static am_status sweep(const am_model *m, const am_results *r, am_selection *x,
                        am_error *err)
 {
     const size_t n = (size_t)x->n_kept + 1;
-    x->n_sweep_cut = r->n_cutoffs;
-    const size_t nc = (size_t)r->n_cutoffs;
-    uint32_t *cut = am_alloc_array(nc, sizeof *cut);
+    const size_t nc = (size_t)x->n_sweep_cut; /* plan_depth's */
+    uint32_t *cut = am_alloc_array(nc + 1, sizeof *cut);
     double *supply = am_alloc_array(n, sizeof *supply);
     double *dw = NULL;
-    x->sweep_cut_min = am_alloc_array(nc, sizeof *x->sweep_cut_min);
-    x->newly = am_alloc_array(n * nc, sizeof *x->newly);
+    x->newly = am_alloc_array(n * nc + 1, sizeof *x->newly);
     x->nearest_changed = am_alloc_array(n, sizeof(double));
     x->time_saved = am_alloc_array(n, sizeof(double));
     x->d_mean = am_alloc_array(n, sizeof(double));
@@ -913,16 +959,13 @@ static am_status sweep(const am_model *m, const am_results *r, am_selection *x,
     x->d_gini = am_alloc_array(n, sizeof(double));
     x->no_demand = am_alloc_array(n, sizeof(uint8_t));
     am_status rc = AM_OK;
-    if (!cut || !supply || !x->sweep_cut_min || !x->newly ||
-        !x->nearest_changed || !x->time_saved || !x->d_mean || !x->d_b10 ||
-        !x->d_gini || !x->no_demand) {
+    if (!cut || !supply || !x->newly || !x->nearest_changed || !x->time_saved ||
+        !x->d_mean || !x->d_b10 || !x->d_gini || !x->no_demand) {
         rc = nomem(err);
         goto done;
     }
-    for (size_t k = 0; k < nc; k++) {
-        x->sweep_cut_min[k] = r->cutoffs_min[k];
-        cut[k] = am_minutes_to_ds(r->cutoffs_min[k]);
-    }
+    for (size_t k = 0; k < nc; k++)
+        cut[k] = am_minutes_to_ds(x->sweep_cut_min[k]);
     for (int32_t i = 0; i < x->n_kept; i++)
         supply[i] = x->cand->fac->capacity[x->kept[i]];
     am_sweep_params prm = {(int32_t)nc, cut,    x->sweep_penalty_ds, NULL, NULL,
@@ -1052,7 +1095,8 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
         goto fail;
     if ((rc = load_candidates(m, x, err)) != AM_OK)
         goto fail;
-    plan_depth(m, res, x);
+    if ((rc = plan_depth(m, res, x, err)) != AM_OK)
+        goto fail;
     const uint32_t excl_ds = am_minutes_to_ds(sel->exclude_within_min);
     const uint32_t search_ds = max_u32(x->depth_ds, excl_ds);
     const size_t nn = (size_t)m->graph_rev->n_nodes;

@@ -422,9 +422,17 @@ typedef struct am_selection_spec {
     am_selection_exact exact;
     int sweep; /* 1 (default): the per-candidate sweep table */
     am_selection_catchments catchments; /* default auto */
+    /* sweep: {cutoffs_min, measure} (docs/scenario.md): the sweep's
+       cutoffs (NULL: the scenario's within the model's depth) and 2SFCA
+       measure (NULL: the set's first within that depth; "none": none);
+       the catchments are searched no deeper than the model and these */
+    double *sweep_cutoffs_min;
+    int n_sweep_cutoffs;
+    char *sweep_measure;
     /* the scenario file's lines (0 when built in code), for the errors
        found at run time: the section, its candidates, p and budget */
     int line, line_candidates, line_p, line_budget;
+    int line_sweep; /* the sweep key's line, 0 when not given */
 } am_selection_spec;
 
 typedef struct am_scenario {

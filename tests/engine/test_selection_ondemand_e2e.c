@@ -7,7 +7,8 @@
  * is on demand (attribute and summary), the cache is within the cap's
  * leftover, and the chosen sites, steps, objective and sweep table are
  * those of the in-memory run, byte for byte; catchments: memory under the
- * same cap is refused with a message naming the key.
+ * same cap is refused with a message naming the key. And the sweep's
+ * depth: no deeper than the model by default, as deep as asked.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -31,7 +32,8 @@
 #include "h5_read.h"
 #include "tmp_dir.h"
 
-static void scenario_text(char *buf, size_t size, const char *mode)
+static void scenario_text2(char *buf, size_t size, const char *mode,
+                           const char *cutoffs, const char *sweep)
 {
     snprintf(buf, size,
              "roads: {path: " DEMO "/comores-latest.osm.pbf}\n"
@@ -43,7 +45,7 @@ static void scenario_text(char *buf, size_t size, const char *mode)
              "measures:\n"
              "  - type: 2sfca\n"
              "    threshold_min: 30\n"
-             "cutoffs_min: [15, 30]\n"
+             "cutoffs_min: %s\n"
              "selection:\n"
              "  name: new_clinics\n"
              "  candidates:\n"
@@ -52,18 +54,23 @@ static void scenario_text(char *buf, size_t size, const char *mode)
              "  cutoff_min: 30\n"
              "  p: 3\n"
              "  exact: off\n"
-             "  catchments: %s\n",
-             mode);
+             "  catchments: %s\n"
+             "  sweep: %s\n",
+             cutoffs, mode, sweep);
+}
+
+static void scenario_text(char *buf, size_t size, const char *mode)
+{
+    scenario_text2(buf, size, mode, "[15, 30]", "true");
 }
 
 /* Runs the scenario into out; returns the status (the summary kept in
  * *sum on success, the error in *e). */
-static am_status run_text(const char *name, const char *mode, uint64_t cap,
+static am_status run_yaml(const char *name, const char *text, uint64_t cap,
                           const char *out, am_run_summary **sum, am_error *e)
 {
-    char text[4096], path[512];
+    char path[512];
     am_scenario *s = NULL;
-    scenario_text(text, sizeof text, mode);
     snprintf(path, sizeof path, "%s/%s.yaml", tmp_dir, name);
     write_text(path, text);
     am_error_clear(e);
@@ -78,6 +85,14 @@ static am_status run_text(const char *name, const char *mode, uint64_t cap,
     am_status rc = am_run(s, &opt, sum, e);
     am_scenario_destroy(s);
     return rc;
+}
+
+static am_status run_text(const char *name, const char *mode, uint64_t cap,
+                          const char *out, am_run_summary **sum, am_error *e)
+{
+    char text[4096];
+    scenario_text(text, sizeof text, mode);
+    return run_yaml(name, text, cap, out, sum, e);
 }
 
 static unsigned char *read_raw(hid_t f, const char *path, size_t *bytes)
@@ -267,11 +282,80 @@ static void test_on_demand_same_choice(void **state)
     am_run_summary_destroy(s3);
 }
 
+/* The sweep's depth: by default no deeper than the model (cutoffs
+ * within 30 min, the 30-min 2SFCA measure); asked cutoffs_min [60] and
+ * measure none deepen to 60 and report only that cutoff. */
+static void test_sweep_depth(void **state)
+{
+    (void)state;
+    char text[4096], o1[512], o2[512], mode[64];
+    am_run_summary *sum = NULL;
+    am_error e;
+    snprintf(o1, sizeof o1, "%s/sweep_default.h5", tmp_dir);
+    snprintf(o2, sizeof o2, "%s/sweep_asked.h5", tmp_dir);
+    scenario_text2(text, sizeof text, "auto", "[15, 30, 60]", "true");
+    if (run_yaml("sweep_default", text, 0, o1, &sum, &e) != AM_OK)
+        fail_msg("%s", e.msg);
+    am_run_summary_destroy(sum);
+    scenario_text2(text, sizeof text, "auto", "[15, 30, 60]",
+                   "{cutoffs_min: [60], measure: none}");
+    if (run_yaml("sweep_asked", text, 0, o2, &sum, &e) != AM_OK)
+        fail_msg("%s", e.msg);
+    am_run_summary_destroy(sum);
+    const char *g = "/selection/new_clinics";
+    hid_t a = H5Fopen(o1, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t b = H5Fopen(o2, H5F_ACC_RDONLY, H5P_DEFAULT);
+    assert_true(a >= 0 && b >= 0);
+    assert_true(attr_num(a, g, "depth_min") == 30.0);
+    assert_true(attr_num(b, g, "depth_min") == 60.0);
+    assert_true(attr_num(b, g, "pairs") > attr_num(a, g, "pairs"));
+    assert_true(H5Lexists(a, "/selection/new_clinics/sweep/newly_within_15min",
+                          H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(a, "/selection/new_clinics/sweep/newly_within_30min",
+                          H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(a, "/selection/new_clinics/sweep/newly_within_60min",
+                          H5P_DEFAULT) <= 0);
+    assert_true(H5Lexists(b, "/selection/new_clinics/sweep/newly_within_60min",
+                          H5P_DEFAULT) > 0);
+    assert_true(H5Lexists(b, "/selection/new_clinics/sweep/newly_within_30min",
+                          H5P_DEFAULT) <= 0);
+    attr_str(a, g, "sweep_measure", mode, sizeof mode);
+    assert_true(mode[0] != '\0'); /* the 30-min 2SFCA measure */
+    attr_str(b, g, "sweep_measure", mode, sizeof mode);
+    assert_string_equal(mode, "");
+    size_t n = 0;
+    double *dm = read_num_opt(b, "/selection/new_clinics/sweep/d_mean", &n);
+    assert_non_null(dm);
+    for (size_t i = 0; i < n; i++)
+        assert_true(isnan(dm[i]));
+    free(dm);
+    dm = read_num_opt(a, "/selection/new_clinics/sweep/d_mean", &n);
+    assert_non_null(dm);
+    int finite = 0;
+    for (size_t i = 0; i < n; i++)
+        finite += isfinite(dm[i]);
+    assert_true(finite > 0);
+    free(dm);
+    /* the same choice: the model does not depend on the sweep's depth */
+    size_t na = 0, nb = 0;
+    unsigned char *x =
+        read_raw(a, "/selection/new_clinics/chosen/candidate", &na);
+    unsigned char *y =
+        read_raw(b, "/selection/new_clinics/chosen/candidate", &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(x, y, na);
+    free(x);
+    free(y);
+    H5Fclose(a);
+    H5Fclose(b);
+}
+
 int main(void)
 {
     GDALAllRegister();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_on_demand_same_choice),
+        cmocka_unit_test(test_sweep_depth),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
