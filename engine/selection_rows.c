@@ -179,7 +179,7 @@ am_status am_selection_rows_csr(am_selection_rows_src *p, const int32_t *rows,
     int32_t *cell = NULL;
     uint32_t *tim = NULL;
     int failed = row == NULL || tc == NULL || tt == NULL;
-    const int nt = threads < p->n_ws ? threads : p->n_ws;
+    const int nt = threads > 0 && threads < p->n_ws ? threads : p->n_ws;
     if (!failed) {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)                  \
     reduction(|                                                                \
