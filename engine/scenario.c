@@ -172,9 +172,10 @@ static void selection_free(am_selection_spec *sel)
 {
     if (sel == NULL)
         return;
-    char *str[] = {sel->name,  sel->facilities,     sel->path,
-                   sel->layer, sel->where,          sel->id_field,
-                   sel->crs,   sel->capacity_field, sel->cost_field};
+    char *str[] = {sel->name,         sel->facilities,     sel->path,
+                   sel->layer,        sel->where,          sel->id_field,
+                   sel->crs,          sel->capacity_field, sel->cost_field,
+                   sel->sweep_measure};
     for (size_t i = 0; i < sizeof str / sizeof *str; i++)
         am_free(str[i]);
     for (int k = 0; k < sel->n_road_classes; k++)
@@ -182,6 +183,7 @@ static void selection_free(am_selection_spec *sel)
     am_free(sel->road_classes);
     am_free(sel->size_capacity);
     am_free(sel->size_cost);
+    am_free(sel->sweep_cutoffs_min);
     am_free(sel);
 }
 

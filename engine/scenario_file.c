@@ -2175,7 +2175,7 @@ static am_status parse_referrals(const parse_ctx *c, const yaml_node_t *n)
 static const char *const selection_keys[] = {
     "name",  "facilities", "candidates",     "model",       "cutoff_min",
     "p",     "budget",     "target_share",   "penalty_min", "local_search",
-    "exact", "sweep",      "coverage_floor", NULL};
+    "exact", "sweep",      "coverage_floor", "catchments",  NULL};
 static const char *const candidates_keys[] = {"layer",
                                               "grid",
                                               "populated_cells",
@@ -2466,6 +2466,31 @@ static am_status parse_selection_equity(const parse_ctx *c,
     return AM_OK;
 }
 
+static const char *const sweep_keys[] = {"cutoffs_min", "measure", NULL};
+
+/* selection.sweep: true/false, or {cutoffs_min: [...], measure: name|none}
+ * (on; checked against the set's cutoffs and measures at run time). */
+static am_status parse_sweep(const parse_ctx *c, const yaml_node_t *sel_node,
+                             am_selection_spec *sel)
+{
+    const yaml_node_t *v = lookup(c, sel_node, "sweep");
+    if (v == NULL)
+        return AM_OK;
+    sel->line_sweep = (int)v->start_mark.line + 1;
+    if (v->type != YAML_MAPPING_NODE)
+        return get_bool(c, sel_node, "selection", "sweep", &sel->sweep);
+    const char *where = "selection.sweep";
+    am_status rc = check_mapping(c, v, where, sweep_keys);
+    sel->sweep = 1;
+    const yaml_node_t *cv = rc == AM_OK ? lookup(c, v, "cutoffs_min") : NULL;
+    if (cv != NULL)
+        rc = cutoff_list(c, cv, "selection.sweep.cutoffs_min",
+                         &sel->sweep_cutoffs_min, &sel->n_sweep_cutoffs);
+    if (rc == AM_OK)
+        rc = get_string(c, v, where, "measure", &sel->sweep_measure);
+    return rc;
+}
+
 static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
 {
     const char *where = "selection";
@@ -2536,7 +2561,7 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
     if (rc == AM_OK)
         rc = get_bool(c, n, where, "local_search", &sel->local_search);
     if (rc == AM_OK)
-        rc = get_bool(c, n, where, "sweep", &sel->sweep);
+        rc = parse_sweep(c, n, sel);
     if (rc == AM_OK) /* issue 10, the equity models */
         rc = get_double(c, n, where, "coverage_floor", &range_share,
                         &sel->coverage_floor);
@@ -2554,6 +2579,21 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
             rc =
                 perr(c, ex, "'selection.exact' must be auto, on or off, not %s",
                      describe(ex, buf, sizeof buf));
+    }
+    const yaml_node_t *cv = rc == AM_OK ? lookup(c, n, "catchments") : NULL;
+    if (cv != NULL) {
+        const char *e = is_plain(cv) ? scalar(cv) : "";
+        if (strcmp(e, "auto") == 0)
+            sel->catchments = AM_CATCHMENTS_AUTO;
+        else if (strcmp(e, "memory") == 0)
+            sel->catchments = AM_CATCHMENTS_MEMORY;
+        else if (strcmp(e, "on_demand") == 0)
+            sel->catchments = AM_CATCHMENTS_ON_DEMAND;
+        else
+            rc = perr(c, cv,
+                      "'selection.catchments' must be auto, memory or "
+                      "on_demand, not %s",
+                      describe(cv, buf, sizeof buf));
     }
     if (rc != AM_OK)
         return rc;

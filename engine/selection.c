@@ -22,6 +22,7 @@
 #include "engine/selection.h"
 
 #include <math.h>
+#include <omp.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #include "common/units.h"
 #include "engine/memory.h"
 #include "engine/scenario_inputs.h"
+#include "engine/selection_rows.h"
 #include "engine/sysinfo.h"
 #include "geo/geodesic.h"
 #include "geo/grid.h"
@@ -93,6 +95,16 @@ static am_status sel_error(const am_model *m, int line, am_status code,
 static am_status nomem(am_error *err)
 {
     return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+}
+
+static const char *model_name(am_selection_model m)
+{
+    return m == AM_SELECTION_MCLP            ? "mclp"
+           : m == AM_SELECTION_PMEDIAN       ? "pmedian"
+           : m == AM_SELECTION_SETCOVER      ? "setcover"
+           : m == AM_SELECTION_MAXMIN        ? "maxmin"
+           : m == AM_SELECTION_BOTTOM_DECILE ? "bottom_decile"
+                                             : "variance";
 }
 
 /* ---- candidates ------------------------------------------------------ */
@@ -589,12 +601,14 @@ static am_status kept_links(const am_selection *x, int32_t first, int32_t n,
     return AM_OK;
 }
 
+static am_status plan_mode(const am_model *m, am_selection *x, int32_t ns,
+                           am_error *err);
+
 /*
  * The memory plan: the catchments of up to AM_SELECTION_PLAN_SAMPLE kept
  * candidates spread over the list, scaled to all: bytes of the
  * catchments (6 or 8 a node entry), the rows' sort keys (8 a pair) and the
- * instance (8 a pair). Refused when the model's estimate and the plan
- * pass the memory cap.
+ * instance (8 a pair); then the mode (plan_mode).
  */
 static am_status memory_plan(const am_model *m, am_selection *x, int threads,
                              am_error *err)
@@ -637,40 +651,96 @@ static am_status memory_plan(const am_model *m, am_selection *x, int threads,
     am_free(tim);
     if (rc != AM_OK)
         return rc;
+    return plan_mode(m, x, ns, err);
+}
+
+/*
+ * The mode (docs/selection.md, "Rows on demand"): the instance held when
+ * selection.catchments is memory, or auto and the plan fits what the cap
+ * leaves; else rows on demand, with a cache of what the cap leaves after
+ * the run's estimate and one row workspace a thread (without a cap:
+ * AM_SELECTION_CACHE_DEFAULT). Refused when memory is asked and does not
+ * fit, or when the cap leaves nothing for the workspaces. The label
+ * (shown before the phase runs: at most 63 bytes) says which.
+ */
+static am_status plan_mode(const am_model *m, am_selection *x, int32_t ns,
+                           am_error *err)
+{
+    const am_selection_spec *sel = m->s->selection;
     char b1[32], b2[32], b3[32];
     am_format_bytes(x->plan_bytes, b1, sizeof b1);
-    /* the plan, shown before the phase runs (the progress label: at most
-       63 bytes), then in the summary and the output */
-    snprintf(x->label, sizeof x->label, "candidate catchments, plan %s", b1);
-    if (m->memory_cap > 0 &&
-        (m->memory_estimate + x->plan_bytes > m->memory_cap ||
-         x->plan_bytes > m->memory_cap))
+    const uint64_t cap = m->memory_cap, est = m->memory_estimate;
+    const int fits =
+        cap == 0 || (est + x->plan_bytes <= cap && x->plan_bytes <= cap);
+    x->on_demand = sel->catchments == AM_CATCHMENTS_ON_DEMAND ||
+                   (sel->catchments == AM_CATCHMENTS_AUTO && !fits);
+    if (x->on_demand && AM_SELECTION_IS_EQUITY(sel->model)) {
+        if (sel->catchments == AM_CATCHMENTS_ON_DEMAND)
+            return sel_error(m, sel->line, AM_ERR_INVALID, err,
+                             "selection '%s': the model %s holds every "
+                             "candidate's row (catchments: on_demand is for "
+                             "mclp, pmedian and setcover); use catchments: "
+                             "auto or memory",
+                             sel->name, model_name(sel->model));
+        x->on_demand = 0; /* refused just below: the equity models hold
+                             the instance */
+    }
+    if (!x->on_demand && !fits)
         return sel_error(
-            m, m->s->selection->line_candidates, AM_ERR_NOMEM, err,
+            m, sel->line_candidates, AM_ERR_NOMEM, err,
             "selection '%s': the catchments of %ld candidates to %g min "
             "need about %s (about %.0f (cell, time) pairs each, from a "
             "sample of %ld), beyond what the memory cap of %s leaves after "
-            "the run's %s; use fewer candidates (a wider grid spacing, a "
-            "higher min_population), a shorter cutoff, or raise "
+            "the run's %s; use catchments: auto or on_demand (rows "
+            "recomputed as needed), fewer candidates (a wider grid "
+            "spacing, a higher min_population), a shorter cutoff, or raise "
             "--max-memory",
-            m->s->selection->name, (long)x->n_kept,
-            am_ds_to_minutes(x->depth_ds), b1, x->plan_pairs_per_cand, (long)ns,
-            am_format_bytes(m->memory_cap, b2, sizeof b2),
-            am_format_bytes(m->memory_estimate, b3, sizeof b3));
+            sel->name, (long)x->n_kept, am_ds_to_minutes(x->depth_ds), b1,
+            x->plan_pairs_per_cand, (long)ns,
+            am_format_bytes(cap, b2, sizeof b2),
+            am_format_bytes(est, b3, sizeof b3));
+    if (!x->on_demand) {
+        snprintf(x->label, sizeof x->label, "candidate catchments, plan %s",
+                 b1);
+        return AM_OK;
+    }
+    const int nt = m->threads > 0 ? m->threads : omp_get_max_threads();
+    /* the run's own per-candidate arrays (g0, lengths, positions, heap:
+       40 bytes) and the per-cell ones (d1 and the swap search's: 24) */
+    const uint64_t fixed =
+        (uint64_t)nt * am_selection_rows_ws_bytes(m, x->plan_pairs_per_cand) +
+        40 * (uint64_t)x->n_kept + 24 * (uint64_t)m->demand->n_cells;
+    if (cap == 0)
+        x->cache_bytes = AM_SELECTION_CACHE_DEFAULT;
+    else if (cap > est + fixed)
+        x->cache_bytes = cap - est - fixed;
+    else
+        return sel_error(
+            m, sel->line_candidates, AM_ERR_NOMEM, err,
+            "selection '%s': even with rows on demand the candidates need "
+            "about %s of row workspaces and arrays, beyond what the memory "
+            "cap of %s leaves after the run's %s; raise --max-memory or "
+            "use fewer threads",
+            sel->name, am_format_bytes(fixed, b1, sizeof b1),
+            am_format_bytes(cap, b2, sizeof b2),
+            am_format_bytes(est, b3, sizeof b3));
+    /* the instance would be this; the cache holds what fits of it */
+    const uint64_t held =
+        x->cache_bytes < x->plan_bytes ? x->cache_bytes : x->plan_bytes;
+    am_format_bytes(x->cache_bytes, b2, sizeof b2);
+    snprintf(x->label, sizeof x->label, "candidate rows on demand, cache %s",
+             b2);
+    if (sel->catchments == AM_CATCHMENTS_AUTO)
+        am_warn(m->warn,
+                "selection '%s': memory plan: the instance of %ld candidates "
+                "needs about %s, beyond the memory cap; rows on demand with a "
+                "cache of %s (at most %s held; swaps among the shortlist)",
+                sel->name, (long)x->n_kept, b1, b2,
+                am_format_bytes(held, b3, sizeof b3));
     return AM_OK;
 }
 
 /* ---- the run --------------------------------------------------------- */
-
-static const char *model_name(am_selection_model m)
-{
-    return m == AM_SELECTION_MCLP            ? "mclp"
-           : m == AM_SELECTION_PMEDIAN       ? "pmedian"
-           : m == AM_SELECTION_SETCOVER      ? "setcover"
-           : m == AM_SELECTION_MAXMIN        ? "maxmin"
-           : m == AM_SELECTION_BOTTOM_DECILE ? "bottom_decile"
-                                             : "variance";
-}
 
 /* The set's first computed 2SFCA measure, or -1. */
 static int sweep_measure_of(const am_results *r)
@@ -687,8 +757,28 @@ static uint32_t max_u32(uint32_t a, uint32_t b)
     return a > b ? a : b;
 }
 
+/* The 2SFCA-family measure named `name` computed for the set, or -1. */
+static int measure_named(const am_model *m, const am_results *r,
+                         const char *name)
+{
+    for (int k = 0; k < r->n_measures && k < m->s->n_measures; k++)
+        if (strcmp(m->s->measures[k].name, name) == 0 && r->measure_on[k] &&
+            r->plans[k].info != NULL &&
+            r->plans[k].info->method == AM_FCA_2SFCA)
+            return k;
+    return -1;
+}
+
+/*
+ * The model's times and the catchments' depth: the model's time (T, or P
+ * for p-median), deepened only for what the sweep asks (docs/scenario.md,
+ * "sweep"): its cutoffs_min (each one of the set's) and its measure's
+ * reach. Without them: the set's first 2SFCA measure whose reach is
+ * within the model's time (else none) and the set's cutoffs within the
+ * depth. Sets x->sweep_cut_min / n_sweep_cut and x->sweep_measure.
+ */
 static am_status plan_depth(const am_model *m, const am_results *r,
-                            am_selection *x)
+                            am_selection *x, am_error *err)
 {
     const am_selection_spec *sel = m->s->selection;
     const double largest = m->s->cutoffs_min[m->s->n_cutoffs - 1];
@@ -697,17 +787,61 @@ static am_status plan_depth(const am_model *m, const am_results *r,
     x->cover_ds = am_minutes_to_ds(sel->cutoff_min);
     x->penalty_ds = am_minutes_to_ds(
         penalty > AM_MAX_CUTOFF_MIN ? AM_MAX_CUTOFF_MIN : penalty);
-    x->depth_ds =
-        sel->model == AM_SELECTION_PMEDIAN ? x->penalty_ds : x->cover_ds;
+    /* the equity models: their measure's reach and the floor's time
+       (plan_equity, run first, found the measure) */
+    const uint32_t model_ds =
+        sel->model == AM_SELECTION_PMEDIAN ? x->penalty_ds
+        : AM_SELECTION_IS_EQUITY(sel->model)
+            ? max_u32(sel->coverage_floor > 0 ? x->cover_ds : 0,
+                      am_minutes_to_ds(r->plans[x->eq_measure].limit_min))
+            : x->cover_ds;
+    x->depth_ds = model_ds;
     x->sweep_measure = -1;
+    x->n_sweep_cut = 0;
     if (sel->sweep) {
-        x->depth_ds = max_u32(
-            x->depth_ds, am_minutes_to_ds(r->cutoffs_min[r->n_cutoffs - 1]));
-        x->sweep_measure = sweep_measure_of(r);
-        if (x->sweep_measure >= 0)
+        if (sel->sweep_measure == NULL) {
+            for (int k = 0; k < r->n_measures && x->sweep_measure < 0; k++)
+                if (measure_named(m, r, m->s->measures[k].name) == k &&
+                    am_minutes_to_ds(r->plans[k].limit_min) <= model_ds)
+                    x->sweep_measure = k;
+        } else if (strcmp(sel->sweep_measure, "none") != 0) {
+            x->sweep_measure = measure_named(m, r, sel->sweep_measure);
+            if (x->sweep_measure < 0)
+                return sel_error(m, sel->line_sweep, AM_ERR_INVALID, err,
+                                 "selection '%s': sweep.measure '%s' is not "
+                                 "a 2SFCA measure computed for the set '%s' "
+                                 "(name one, or none)",
+                                 sel->name, sel->sweep_measure,
+                                 sel->facilities != NULL ? sel->facilities
+                                                         : "(first)");
             x->depth_ds =
                 max_u32(x->depth_ds,
                         am_minutes_to_ds(r->plans[x->sweep_measure].limit_min));
+        }
+        const int nc = sel->sweep_cutoffs_min != NULL ? sel->n_sweep_cutoffs
+                                                      : r->n_cutoffs;
+        x->sweep_cut_min = am_alloc_array((size_t)nc + 1, sizeof(double));
+        if (x->sweep_cut_min == NULL)
+            return nomem(err);
+        for (int k = 0; sel->sweep_cutoffs_min != NULL && k < nc; k++) {
+            const double c = sel->sweep_cutoffs_min[k];
+            int found = 0;
+            for (int q = 0; q < r->n_cutoffs; q++)
+                found |=
+                    am_minutes_to_ds(r->cutoffs_min[q]) == am_minutes_to_ds(c);
+            if (!found)
+                return sel_error(m, sel->line_sweep, AM_ERR_INVALID, err,
+                                 "selection '%s': sweep.cutoffs_min: %g min "
+                                 "is not one of the set's cutoffs_min (from "
+                                 "%g to %g min)",
+                                 sel->name, c, r->cutoffs_min[0],
+                                 r->cutoffs_min[r->n_cutoffs - 1]);
+            x->sweep_cut_min[x->n_sweep_cut++] = c;
+            x->depth_ds = max_u32(x->depth_ds, am_minutes_to_ds(c));
+        }
+        for (int k = 0; sel->sweep_cutoffs_min == NULL && k < nc; k++)
+            if (am_minutes_to_ds(r->cutoffs_min[k]) <= x->depth_ds)
+                x->sweep_cut_min[x->n_sweep_cut++] = r->cutoffs_min[k];
     }
     /* the sweep's time saved counts times up to what was searched */
     x->sweep_penalty_ds =
@@ -715,8 +849,25 @@ static am_status plan_depth(const am_model *m, const am_results *r,
     return AM_OK;
 }
 
+/* The instance of the chosen sites' rows only (rows on demand): *sub
+ * over them, in pick order (site k = chosen[k]); arrays owned by *row,
+ * *cell and *tim. */
+static am_status chosen_rows(am_selection_rows_src *src, const am_model *m,
+                             const am_selection *x, const am_sel_instance *in,
+                             am_sel_instance *sub, int64_t **row,
+                             int32_t **cell, uint32_t **tim, am_error *err)
+{
+    const int32_t k = x->res->n_chosen;
+    am_status rc = am_selection_rows_csr(src, x->res->chosen, k, m->threads,
+                                         row, cell, tim, err);
+    *sub = (am_sel_instance){in->n_cells, in->weight, in->base_ds, k,
+                             *row,        *cell,      *tim,        NULL};
+    return rc;
+}
+
 static am_status solve(const am_model *m, am_selection *x,
-                       const am_sel_instance *in, am_phases *log, am_error *err)
+                       const am_sel_instance *in, am_selection_rows_src *src,
+                       am_phases *log, am_error *err)
 {
     const am_selection_spec *sel = m->s->selection;
     am_sel_params prm = {0};
@@ -753,7 +904,24 @@ static am_status solve(const am_model *m, am_selection *x,
                              sel->name, sel->budget, (long)x->n_kept, lo);
     }
     double t0 = am_now_s();
-    am_status rc = am_sel_solve(in, &prm, &x->res, err);
+    am_status rc;
+    if (src != NULL) { /* rows on demand (engine/selection_rows.h) */
+        am_sel_rows rows = {
+            in->n_cells, in->weight,
+            in->base_ds, in->n_cand,
+            in->cost,    am_selection_row,
+            src,         m->threads > 0 ? m->threads : omp_get_max_threads()};
+        am_sel_rows_info info;
+        rc = am_sel_solve_rows(&rows, &prm, (int64_t)x->cache_bytes, &x->res,
+                               &info, err);
+        if (rc == AM_OK) {
+            x->pairs = info.pairs;
+            x->n_short = info.n_short;
+            x->rows_computed += info.row_computed;
+        }
+    } else {
+        rc = am_sel_solve(in, &prm, &x->res, err);
+    }
     x->solve_s = am_now_s() - t0;
     if (rc != AM_OK)
         return rc;
@@ -772,7 +940,13 @@ static am_status solve(const am_model *m, am_selection *x,
                 sel->name, (int)x->res->n_chosen, (int)sel->p);
     const int small = x->pairs <= AM_SELECTION_EXACT_AUTO_PAIRS &&
                       x->n_kept <= AM_SELECTION_EXACT_AUTO_CAND;
-    if (sel->exact == AM_EXACT_ON || (sel->exact == AM_EXACT_AUTO && small)) {
+    if (src != NULL && sel->exact == AM_EXACT_ON)
+        am_warn(m->warn,
+                "selection '%s': exact: on is not run with the rows on "
+                "demand (the instance is not held)",
+                sel->name);
+    if (src == NULL &&
+        (sel->exact == AM_EXACT_ON || (sel->exact == AM_EXACT_AUTO && small))) {
         /* the MILP's memory (GLPK's and the reductions', estimated from
          * its size: kernels/select_exact.c) within what the cap leaves */
         am_sel_exact_info sz;
@@ -831,13 +1005,36 @@ static am_status solve(const am_model *m, am_selection *x,
         return nomem(err);
     double prev = x->res->base_objective;
     const double sign = sel->model == AM_SELECTION_PMEDIAN ? -1.0 : 1.0;
+    /* on demand: the chosen sites' rows only, site i = the i-th pick */
+    am_sel_instance sub;
+    int64_t *srow = NULL;
+    int32_t *scell = NULL, *order = NULL;
+    uint32_t *stim = NULL;
+    if (src != NULL) {
+        order = am_alloc_array((size_t)k + 1, sizeof *order);
+        if (order == NULL)
+            return nomem(err);
+        for (int32_t i = 0; i < k; i++)
+            order[i] = i;
+        rc = chosen_rows(src, m, x, in, &sub, &srow, &scell, &stim, err);
+        if (rc != AM_OK) {
+            am_free(order);
+            return rc;
+        }
+    }
     for (int32_t i = 0; i < k; i++) {
-        const double v = am_sel_objective(in, &prm, x->res->chosen, i + 1);
+        const double v =
+            src != NULL ? am_sel_objective(&sub, &prm, order, i + 1)
+                        : am_sel_objective(in, &prm, x->res->chosen, i + 1);
         x->chosen_cum[i] = v;
         x->chosen_gain[i] = sign * (v - prev);
         prev = v;
         x->chosen_order[x->kept[x->res->chosen[i]]] = i;
     }
+    am_free(order);
+    am_free(srow);
+    am_free(scell);
+    am_free(stim);
     return AM_OK;
 }
 
@@ -858,12 +1055,6 @@ static am_status plan_equity(const am_model *m, const am_results *r,
                          "accessibility, but the set '%s' computes no 2SFCA "
                          "measure (add one to 'measures')",
                          sel->name, model_name(sel->model), sel->facilities);
-    const uint32_t lim = am_minutes_to_ds(r->plans[x->eq_measure].limit_min);
-    x->depth_ds = max_u32(sel->coverage_floor > 0 ? x->cover_ds : 0, lim);
-    if (sel->sweep)
-        x->depth_ds = max_u32(
-            x->depth_ds, am_minutes_to_ds(r->cutoffs_min[r->n_cutoffs - 1]));
-    x->sweep_penalty_ds = x->depth_ds;
     return AM_OK;
 }
 
@@ -989,16 +1180,15 @@ done:
 }
 
 static am_status sweep(const am_model *m, const am_results *r, am_selection *x,
-                       const am_sel_instance *in, am_error *err)
+                       const am_sel_instance *in, am_selection_rows_src *src,
+                       am_error *err)
 {
     const size_t n = (size_t)x->n_kept + 1;
-    x->n_sweep_cut = r->n_cutoffs;
-    const size_t nc = (size_t)r->n_cutoffs;
-    uint32_t *cut = am_alloc_array(nc, sizeof *cut);
+    const size_t nc = (size_t)x->n_sweep_cut; /* plan_depth's */
+    uint32_t *cut = am_alloc_array(nc + 1, sizeof *cut);
     double *supply = am_alloc_array(n, sizeof *supply);
     double *dw = NULL;
-    x->sweep_cut_min = am_alloc_array(nc, sizeof *x->sweep_cut_min);
-    x->newly = am_alloc_array(n * nc, sizeof *x->newly);
+    x->newly = am_alloc_array(n * nc + 1, sizeof *x->newly);
     x->nearest_changed = am_alloc_array(n, sizeof(double));
     x->time_saved = am_alloc_array(n, sizeof(double));
     x->d_mean = am_alloc_array(n, sizeof(double));
@@ -1006,16 +1196,13 @@ static am_status sweep(const am_model *m, const am_results *r, am_selection *x,
     x->d_gini = am_alloc_array(n, sizeof(double));
     x->no_demand = am_alloc_array(n, sizeof(uint8_t));
     am_status rc = AM_OK;
-    if (!cut || !supply || !x->sweep_cut_min || !x->newly ||
-        !x->nearest_changed || !x->time_saved || !x->d_mean || !x->d_b10 ||
-        !x->d_gini || !x->no_demand) {
+    if (!cut || !supply || !x->newly || !x->nearest_changed || !x->time_saved ||
+        !x->d_mean || !x->d_b10 || !x->d_gini || !x->no_demand) {
         rc = nomem(err);
         goto done;
     }
-    for (size_t k = 0; k < nc; k++) {
-        x->sweep_cut_min[k] = r->cutoffs_min[k];
-        cut[k] = am_minutes_to_ds(r->cutoffs_min[k]);
-    }
+    for (size_t k = 0; k < nc; k++)
+        cut[k] = am_minutes_to_ds(x->sweep_cut_min[k]);
     for (int32_t i = 0; i < x->n_kept; i++)
         supply[i] = x->cand->fac->capacity[x->kept[i]];
     am_sweep_params prm = {(int32_t)nc, cut,    x->sweep_penalty_ds, NULL, NULL,
@@ -1036,7 +1223,18 @@ static am_status sweep(const am_model *m, const am_results *r, am_selection *x,
     }
     am_sweep_row out = {x->newly, x->nearest_changed, x->time_saved, x->d_mean,
                         x->d_b10, x->d_gini,          x->no_demand};
-    rc = am_sweep_run(in, &prm, &out, err);
+    if (src != NULL) {
+        /* rows on demand: chunks of candidates whose rows fit the cache
+           (by the plan's pairs per candidate), each row computed once */
+        const double per =
+            2.0 * (double)AM_SEL_ROW_BYTES(x->plan_pairs_per_cand + 1.0);
+        double ch = (double)x->cache_bytes / per;
+        ch = ch < 1 ? 1 : ch > x->n_kept ? x->n_kept : ch;
+        rc = am_selection_sweep_chunks(src, in, &prm, (int32_t)ch, &out, err);
+        x->rows_computed += x->n_kept;
+    } else {
+        rc = am_sweep_run(in, &prm, &out, err);
+    }
 done:
     am_free(cut);
     am_free(supply);
@@ -1115,6 +1313,7 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
     int32_t *node_site = NULL, *nearest = NULL, *ln = NULL;
     uint32_t *lo = NULL;
     double *kcost = NULL;
+    am_selection_rows_src *src = NULL;
     am_status rc;
     *out = NULL;
     am_selection *x = am_calloc(1, sizeof *x);
@@ -1135,8 +1334,9 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
         goto fail;
     if ((rc = load_candidates(m, x, err)) != AM_OK)
         goto fail;
-    plan_depth(m, res, x);
     if ((rc = plan_equity(m, res, x, err)) != AM_OK)
+        goto fail;
+    if ((rc = plan_depth(m, res, x, err)) != AM_OK)
         goto fail;
     const uint32_t excl_ds = am_minutes_to_ds(sel->exclude_within_min);
     const uint32_t search_ds = max_u32(x->depth_ds, excl_ds);
@@ -1186,19 +1386,29 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
         goto fail;
     if ((rc = am_phase_begin(log, x->label, err)) != AM_OK)
         goto fail;
-    if ((rc = kept_links(x, 0, x->n_kept, &ln, &lo, err)) != AM_OK)
-        goto fail;
-    rc = am_catchments_compute(m->graph_rev, x->n_kept, ln, lo, x->depth_ds,
-                               m->demand_nodes, 0, threads, am_phase_progress,
-                               log, &c, err);
-    if (rc == AM_OK)
-        rc = instance_rows(m, c, x->depth_ds, threads, &x->row, &x->cell,
-                           &x->time_ds, err);
-    am_catchments_destroy(c);
-    c = NULL;
-    if (rc != AM_OK)
-        goto fail;
-    x->pairs = x->row[x->n_kept];
+    if (x->on_demand) { /* rows on demand: no instance held */
+        rc = am_selection_rows_create(
+            m, x, threads > 0 ? threads : omp_get_max_threads(), &src, err);
+        x->row = am_calloc_array(1, sizeof *x->row); /* an empty CSR */
+        if (rc == AM_OK && x->row == NULL)
+            rc = nomem(err);
+        if (rc != AM_OK)
+            goto fail;
+    } else {
+        if ((rc = kept_links(x, 0, x->n_kept, &ln, &lo, err)) != AM_OK)
+            goto fail;
+        rc = am_catchments_compute(m->graph_rev, x->n_kept, ln, lo, x->depth_ds,
+                                   m->demand_nodes, 0, threads,
+                                   am_phase_progress, log, &c, err);
+        if (rc == AM_OK)
+            rc = instance_rows(m, c, x->depth_ds, threads, &x->row, &x->cell,
+                               &x->time_ds, err);
+        am_catchments_destroy(c);
+        c = NULL;
+        if (rc != AM_OK)
+            goto fail;
+        x->pairs = x->row[x->n_kept];
+    }
     if ((rc = am_phase_end(log, "candidate catchments", err)) != AM_OK)
         goto fail;
 
@@ -1216,14 +1426,14 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
         goto fail;
     if ((rc = AM_SELECTION_IS_EQUITY(sel->model)
                   ? solve_equity(m, res, x, &in, err)
-                  : solve(m, x, &in, log, err)) != AM_OK)
+                  : solve(m, x, &in, src, log, err)) != AM_OK)
         goto fail;
     if ((rc = am_phase_end(log, "selection", err)) != AM_OK)
         goto fail;
     if (sel->sweep) {
         if ((rc = am_phase_begin(log, "candidate sweep", err)) != AM_OK)
             goto fail;
-        if ((rc = sweep(m, res, x, &in, err)) != AM_OK)
+        if ((rc = sweep(m, res, x, &in, src, err)) != AM_OK)
             goto fail;
         if ((rc = am_selection_map_cells(m, x, err)) != AM_OK)
             goto fail;
@@ -1243,6 +1453,7 @@ fail: /* and the way out on success (x NULL then) */
     am_free(ln);
     am_free(lo);
     am_free(kcost);
+    am_selection_rows_destroy(src);
     am_selection_destroy(x);
     return rc;
 }
@@ -1624,6 +1835,16 @@ am_status am_selection_describe(const am_selection *x, const am_model *m,
                            (int64_t)x->plan_bytes, 0, NULL};
     a[na++] = (am_rf_attr){"depth_min", AM_RF_COL_DOUBLE, 0,
                            am_ds_to_minutes(x->depth_ds), NULL};
+    a[na++] = (am_rf_attr){"catchments", AM_RF_COL_STRING, 0, 0,
+                           x->on_demand ? "on_demand" : "memory"};
+    if (x->on_demand) {
+        a[na++] = (am_rf_attr){"cache_bytes", AM_RF_COL_INT64,
+                               (int64_t)x->cache_bytes, 0, NULL};
+        a[na++] =
+            (am_rf_attr){"shortlist", AM_RF_COL_INT64, x->n_short, 0, NULL};
+        a[na++] = (am_rf_attr){"rows_computed", AM_RF_COL_INT64,
+                               x->rows_computed, 0, NULL};
+    }
     if (sel->sweep) {
         a[na++] = (am_rf_attr){"sweep_penalty_min", AM_RF_COL_DOUBLE, 0,
                                am_ds_to_minutes(x->sweep_penalty_ds), NULL};
@@ -1713,6 +1934,9 @@ am_status am_selection_summarize(const am_selection *x,
     q->depth_min = am_ds_to_minutes(x->depth_ds);
     q->pairs = x->pairs;
     q->plan_bytes = x->plan_bytes;
+    q->on_demand = x->on_demand;
+    q->cache_bytes = x->on_demand ? x->cache_bytes : 0;
+    q->shortlist = x->n_short;
     q->base_objective = r->base_objective * sc;
     q->objective = r->objective * sc;
     q->bound = r->bound * sc;

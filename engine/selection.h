@@ -32,6 +32,8 @@
 #define AM_SELECTION_EXACT_TIME_S 60.0
 /* candidates whose catchments are searched first for the memory plan */
 #define AM_SELECTION_PLAN_SAMPLE 16
+/* rows on demand without a memory cap: the kernel's row cache */
+#define AM_SELECTION_CACHE_DEFAULT ((uint64_t)1 << 30)
 
 typedef struct am_selection {
     const am_selection_spec *spec; /* borrowed (the scenario's) */
@@ -78,6 +80,13 @@ typedef struct am_selection {
     double plan_pairs_per_cand;
     uint64_t plan_bytes;
     int64_t pairs; /* the instance's (cell, candidate) pairs */
+    /* rows on demand (engine/selection_rows.h): 1 when the instance is
+       not held; the kernel's cache, the rows it kept, the rows computed
+       (solve and sweep) */
+    int on_demand;
+    uint64_t cache_bytes;
+    int32_t n_short;
+    int64_t rows_computed;
     char label[256];
     /* the scenario: the existing set with the chosen sites added, its
        results as the set's own (written under /scenarios/<name>/results/
@@ -136,7 +145,7 @@ void am_selection_destroy(am_selection *x); /* accepts NULL */
  * which must outlive d). AM_ERR_NOMEM. */
 typedef struct am_selection_desc {
     am_rf_selection sel;
-    am_rf_attr attrs[32];
+    am_rf_attr attrs[40];
     am_rf_table tables[4];
     am_rf_column *cols;
     void **block; /* owned blocks the columns point into */

@@ -344,6 +344,12 @@ static void selection_lines(const am_run_summary *r,
             thousands((double)q->off_network, d),
             thousands((double)q->pairs, e), q->depth_min,
             (double)q->plan_bytes / 1048576.0);
+    if (q->on_demand)
+        fprintf(f,
+                "               rows on demand: a cache of %.1f MiB held %s "
+                "candidates' rows; swaps among those and the chosen\n",
+                (double)q->cache_bytes / 1048576.0,
+                thousands((double)q->shortlist, a));
     if (q->equity) { /* issue 10, the equity models */
         equity_lines(r, q, f);
         return;

@@ -395,6 +395,15 @@ typedef enum am_selection_exact {
     AM_EXACT_ON
 } am_selection_exact;
 
+/* Where the candidates' rows live (docs/selection.md, "Rows on demand"):
+ * auto holds them all when the memory plan fits --max-memory, else
+ * computes them on demand with a cache of what the cap leaves. */
+typedef enum am_selection_catchments {
+    AM_CATCHMENTS_AUTO = 0,
+    AM_CATCHMENTS_MEMORY,
+    AM_CATCHMENTS_ON_DEMAND
+} am_selection_catchments;
+
 /* Where am_selection_spec's defaults come from (docs/scenario.md). */
 #define AM_SELECTION_TARGET_SHARE_DEFAULT 0.95
 #define AM_SELECTION_P_MAX 100000
@@ -428,6 +437,14 @@ typedef struct am_selection_spec {
     int local_search;    /* default 1 */
     am_selection_exact exact;
     int sweep; /* 1 (default): the per-candidate sweep table */
+    am_selection_catchments catchments; /* default auto */
+    /* sweep: {cutoffs_min, measure} (docs/scenario.md): the sweep's
+       cutoffs (NULL: the scenario's within the model's depth) and 2SFCA
+       measure (NULL: the set's first within that depth; "none": none);
+       the catchments are searched no deeper than the model and these */
+    double *sweep_cutoffs_min;
+    int n_sweep_cutoffs;
+    char *sweep_measure;
     /* the scenario file's lines (0 when built in code), for the errors
        found at run time: the section, its candidates, p and budget */
     int line, line_candidates, line_p, line_budget, line_exact;
@@ -438,6 +455,7 @@ typedef struct am_selection_spec {
     int n_sizes;
     double *size_capacity, *size_cost;
     double coverage_floor;
+    int line_sweep; /* the sweep key's line, 0 when not given */
 } am_selection_spec;
 
 typedef struct am_scenario {
@@ -825,6 +843,10 @@ typedef struct am_selection_summary {
     double depth_min;      /* the candidates' catchments' depth */
     int64_t pairs;         /* (cell, candidate) pairs within it */
     uint64_t plan_bytes;   /* the memory plan of the catchments */
+    int on_demand;         /* 1: rows computed on demand (the plan did not
+                              fit the memory cap, or catchments: on_demand) */
+    uint64_t cache_bytes;  /* on demand: the row cache */
+    int32_t shortlist;     /* on demand: candidates whose rows were kept */
     double base_objective, objective, bound;
     int exact_run, exact_proven; /* GLPK solved it, proven optimal */
     double exact_objective;      /* NaN when not run */

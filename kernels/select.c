@@ -48,6 +48,7 @@
  * count.
  */
 #include "kernels/select.h"
+#include "kernels/select_rows.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1414,4 +1415,97 @@ double am_sel_objective(const am_sel_instance *in, const am_sel_params *prm,
     double v = objective_of(&c, total_weight(in), total_loss(&c));
     am_free(c.d1);
     return v;
+}
+
+/* ---- from a given greedy run (kernels/select_rows.h) ----------------- */
+
+am_status am_sel_refine(const am_sel_instance *in, const am_sel_params *prm,
+                        const int32_t *chosen, int32_t n_chosen,
+                        const am_sel_step *steps, int32_t n_steps,
+                        am_sel_result **out, am_error *err)
+{
+    *out = NULL;
+    am_status st = check_instance(in, err);
+    if (st != AM_OK)
+        return st;
+    sel_ctx c = {.in = in,
+                 .pmedian = prm->model == AM_SEL_PMEDIAN,
+                 .T = prm->cover_ds,
+                 .P = prm->penalty_ds,
+                 .nt = prm->n_threads > 0 ? prm->n_threads
+                                          : omp_get_max_threads()};
+    am_sel_result *res = am_calloc(1, sizeof *res);
+    double *g0 = am_alloc_array((size_t)in->n_cand + 1, sizeof *g0);
+    c.d1 = am_alloc_array((size_t)in->n_cells + 1, sizeof *c.d1);
+    run_state ru = {0};
+    st = AM_ERR_NOMEM;
+    if (!res || !g0 || !c.d1)
+        goto fail;
+    ru.chosen = am_alloc_array((size_t)in->n_cand + 1, sizeof *ru.chosen);
+    ru.steps = am_alloc_array((size_t)n_steps + 16, sizeof *ru.steps);
+    if (!ru.chosen || !ru.steps)
+        goto fail;
+    ru.cap_chosen = in->n_cand + 1;
+    ru.cap_steps = n_steps + 16;
+    memcpy(ru.chosen, chosen, (size_t)n_chosen * sizeof *ru.chosen);
+    memcpy(ru.steps, steps, (size_t)n_steps * sizeof *ru.steps);
+    ru.n_chosen = n_chosen;
+    ru.n_steps = n_steps;
+    memcpy(c.d1, in->base_ds, (size_t)in->n_cells * sizeof *c.d1);
+    const double W = total_weight(in), base_loss = total_loss(&c);
+    for (int32_t k = 0; k < n_chosen; k++) {
+        open_site(&c, chosen[k]);
+        ru.cost += cand_cost(in, chosen[k]);
+    }
+    ru.gain = base_loss - total_loss(&c);
+    const int setcover = prm->model == AM_SEL_SETCOVER;
+    const int32_t max_sites = !setcover && prm->p > 0 ? prm->p : -1;
+    const double budget = !setcover && prm->p == 0 ? prm->budget : INFINITY;
+    if (setcover) {
+        const double need = (1.0 - prm->target_share) * W + AM_SEL_REL_TOL * W;
+        res->reached_target = base_loss - ru.gain <= need;
+        if (prm->local_search && res->reached_target &&
+            (st = drop_redundant(&c, &ru, W, base_loss, need)) != AM_OK)
+            goto fail;
+    } else if (prm->local_search) {
+        if ((st = local_search(&c, &ru, budget, W, base_loss, 1, max_sites,
+                               NULL)) != AM_OK)
+            goto fail;
+        if (max_sites > 0) {
+            memcpy(c.d1, in->base_ds, (size_t)in->n_cells * sizeof *c.d1);
+            int nt = par_threads(&c, in->row[in->n_cand]);
+            sel_ctx *cp = &c;
+#pragma omp parallel for schedule(dynamic, 64) num_threads(nt) if (nt > 1)
+            for (int32_t a = 0; a < in->n_cand; a++)
+                g0[a] = row_gain(cp, a);
+            c.evals += in->n_cand;
+            if ((st = improve_search(&c, g0, &ru, max_sites, W, base_loss)) !=
+                AM_OK)
+                goto fail;
+        }
+    }
+    memcpy(c.d1, in->base_ds, (size_t)in->n_cells * sizeof *c.d1);
+    for (int32_t k = 0; k < ru.n_chosen; k++)
+        open_site(&c, ru.chosen[k]);
+    res->n_chosen = ru.n_chosen;
+    res->chosen = ru.chosen;
+    res->n_steps = ru.n_steps;
+    res->steps = ru.steps;
+    ru.chosen = NULL;
+    ru.steps = NULL;
+    res->base_objective = objective_of(&c, W, base_loss);
+    res->objective = objective_of(&c, W, total_loss(&c));
+    res->bound = NAN;
+    res->gain_evaluations = c.evals;
+    am_free(g0);
+    am_free(c.d1);
+    *out = res;
+    return AM_OK;
+fail:
+    st = am_error_set(err, st, NULL, "site selection: out of memory");
+    run_free(&ru);
+    am_sel_result_free(res);
+    am_free(g0);
+    am_free(c.d1);
+    return st;
 }

@@ -309,7 +309,10 @@ static void test_hand_checked_line(void **state)
     char text[2048], out[512];
     write_line();
     snprintf(text, sizeof text, "%s%s", line_yaml,
-             "  model: mclp\n  cutoff_min: 5\n  p: 1\n  exact: on\n");
+             "  model: mclp\n  cutoff_min: 5\n  p: 1\n  exact: on\n"
+             "  sweep: {cutoffs_min: [5, 10]}\n"); /* depth 10 (the
+                                                     sweep's own default
+                                                     stops at 5) */
     snprintf(out, sizeof out, "%s/line.h5", tmp_dir);
     am_run_summary *sum = NULL;
     run_text("line", text, out, 2, &sum);

@@ -1,0 +1,885 @@
+/*
+ * select_rows.c: site selection with rows on demand (see select_rows.h;
+ * docs/selection.md, "Rows on demand").
+ *
+ * The gains are the sums of select.c's row_gain, over the row in row
+ * order and with the same expressions, so a candidate's gain has the same
+ * bits whether its row is held or recomputed, and the lazy greedy (CELF,
+ * Leskovec et al. 2007) picks exactly what am_sel_solve's picks: the heap
+ * orders by key descending then candidate ascending, stale tops are
+ * re-evaluated in batches of the same fixed size, and with costs the
+ * better of the unit-cost and the cost-benefit greedy is kept (Khuller,
+ * Moss & Naor 1999). What the held rows cannot give (the swap search over
+ * every candidate) is done on the shortlist (am_sel_refine).
+ *
+ * Determinism: every parallel loop computes one candidate per task into
+ * that candidate's own outputs; the chunks and batches have fixed sizes;
+ * every choice is a serial scan in index order. The provider's workspace
+ * is the thread's number, which never changes a row.
+ */
+#include "kernels/select_rows.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "common/alloc.h"
+#include "common/units.h"
+
+#define ROWS_CHUNK 256 /* candidates a task group in the streaming pass */
+#define ROWS_BATCH 16  /* as select.c's AM_SEL_BATCH */
+#define ROWS_REL_TOL 1e-12
+
+typedef struct rows_state {
+    const am_sel_rows *R;
+    int nt;
+    int pmedian;
+    uint32_t T, P;
+    double *g0;   /* [n_cand] gain at the baseline */
+    int64_t *len; /* [n_cand] row length */
+    int32_t *pos; /* [n_cand] index among the held rows, -1 */
+    int32_t n_held;
+    int32_t *held; /* [n_held] candidates, ascending */
+    int64_t *hrow; /* [n_held + 1] */
+    int32_t *hcell;
+    uint32_t *htime;
+    int64_t computed; /* rows the provider computed */
+    int64_t evals;
+    uint32_t *d1; /* [n_cells] */
+} rows_state;
+
+static double cand_cost(const am_sel_rows *R, int32_t a)
+{
+    return R->cost ? R->cost[a] : 1.0;
+}
+
+/* Candidate a's row: held, or from the provider in workspace ws. */
+static int64_t get_row(const rows_state *s, int32_t a, int ws,
+                       const int32_t **cell, const uint32_t **time)
+{
+    if (s->pos[a] >= 0) {
+        const int32_t k = s->pos[a];
+        *cell = s->hcell + s->hrow[k];
+        *time = s->htime + s->hrow[k];
+        return s->hrow[k + 1] - s->hrow[k];
+    }
+    return s->R->row(s->R->user, a, ws, cell, time);
+}
+
+/* select.c's row_gain on an explicit row. */
+static double gain_of(const rows_state *s, const uint32_t *d1,
+                      const int32_t *cell, const uint32_t *tm, int64_t n)
+{
+    const double *w = s->R->weight;
+    double g = 0.0;
+    if (s->pmedian) {
+        uint32_t P = s->P;
+        for (int64_t j = 0; j < n; j++) {
+            int32_t i = cell[j];
+            uint32_t t = tm[j], d = d1[i] < P ? d1[i] : P;
+            if (t < d)
+                g += w[i] * (double)(d - t);
+        }
+    } else {
+        uint32_t T = s->T;
+        for (int64_t j = 0; j < n; j++) {
+            int32_t i = cell[j];
+            if (tm[j] <= T && d1[i] > T)
+                g += w[i];
+        }
+    }
+    return g;
+}
+
+/* 1 when the row is strictly ascending within [0, n_cells) with finite
+ * times. */
+static int row_ok(const rows_state *s, const int32_t *cell, const uint32_t *tm,
+                  int64_t n)
+{
+    int32_t prev = -1;
+    for (int64_t j = 0; j < n; j++) {
+        if (cell[j] <= prev || cell[j] >= s->R->n_cells || tm[j] >= AM_TIME_INF)
+            return 0;
+        prev = cell[j];
+    }
+    return 1;
+}
+
+static int32_t count_provided(const rows_state *s, const int32_t *cand, int n)
+{
+    int32_t k = 0;
+    for (int b = 0; b < n; b++)
+        k += s->pos[cand[b]] < 0;
+    return k;
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+static am_status check_inputs(const am_sel_rows *R, const am_sel_params *prm,
+                              am_error *err)
+{
+    if (!R || R->n_cells < 0 || R->n_cand < 0 || !R->row ||
+        R->n_workspaces < 1 ||
+        (R->n_cells > 0 && (!R->weight || !R->base_ds)) || !prm)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "site selection: missing arrays, provider or "
+                            "parameters, or negative sizes");
+    for (int32_t i = 0; i < R->n_cells; i++)
+        if (!isfinite(R->weight[i]) || R->weight[i] < 0)
+            return am_error_set(err, AM_ERR_INVALID, NULL,
+                                "site selection: cell %d has weight %g "
+                                "(must be finite and >= 0)",
+                                (int)i, R->weight[i]);
+    double lo = INFINITY;
+    for (int32_t a = 0; a < R->n_cand; a++) {
+        if (R->cost && (!isfinite(R->cost[a]) || R->cost[a] <= 0))
+            return am_error_set(err, AM_ERR_INVALID, NULL,
+                                "site selection: candidate %d has cost %g "
+                                "(must be finite and > 0)",
+                                (int)a, R->cost[a]);
+        lo = fmin(lo, cand_cost(R, a));
+    }
+    if (prm->model != AM_SEL_MCLP && prm->model != AM_SEL_PMEDIAN &&
+        prm->model != AM_SEL_SETCOVER)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "site selection: unknown model %d",
+                            (int)prm->model);
+    if (prm->model == AM_SEL_PMEDIAN && prm->penalty_ds == 0)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "site selection: p-median needs a penalty "
+                            "time > 0 (penalty_ds)");
+    if (prm->model == AM_SEL_SETCOVER) {
+        if (!(prm->target_share > 0 && prm->target_share <= 1))
+            return am_error_set(err, AM_ERR_INVALID, NULL,
+                                "site selection: coverage target %g is "
+                                "outside (0, 1]",
+                                prm->target_share);
+        return AM_OK;
+    }
+    if (prm->p < 0 || prm->p > R->n_cand)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "site selection: p = %d sites asked for among "
+                            "%d candidates",
+                            (int)prm->p, (int)R->n_cand);
+    if (prm->p == 0 && (!isfinite(prm->budget) || prm->budget <= 0))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "site selection: neither a site count p "
+                            "nor a budget > 0 (budget = %g)",
+                            prm->budget);
+    if (prm->p == 0 && !(prm->budget >= lo))
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "site selection: budget %g is below every "
+                            "candidate's cost (cheapest %g)",
+                            prm->budget, lo);
+    return AM_OK;
+}
+
+/* ---- 1. the streaming pass ---------------------------------------------- */
+
+/*
+ * Every candidate's row once, in chunks of ROWS_CHUNK: its length, its
+ * gain at the baseline (NaN: a bad row), and, while every row so far fits
+ * cache_bytes, a copy (*all_fit then 1 and the rows held in s).
+ */
+static am_status stream_pass(rows_state *s, int64_t cache_bytes, int *all_fit,
+                             am_error *err)
+{
+    const am_sel_rows *R = s->R;
+    const int32_t n = R->n_cand;
+    int32_t **tc = am_calloc_array(ROWS_CHUNK, sizeof *tc);
+    uint32_t **tt = am_calloc_array(ROWS_CHUNK, sizeof *tt);
+    int64_t cap = 0, used = 0, bytes = 0;
+    int keep = 1, failed = 0;
+    s->hrow = am_alloc_array((size_t)n + 1, sizeof *s->hrow);
+    s->held = am_alloc_array((size_t)n + 1, sizeof *s->held);
+    if (!tc || !tt || !s->hrow || !s->held)
+        failed = 1;
+    if (!failed)
+        s->hrow[0] = 0;
+    for (int32_t c0 = 0; c0 < n && !failed; c0 += ROWS_CHUNK) {
+        const int32_t c1 = n - c0 < ROWS_CHUNK ? n : c0 + ROWS_CHUNK;
+        const rows_state *cs = s;
+        const int kp = keep;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(s->nt)               \
+    reduction(|                                                                \
+              : failed) if (s->nt > 1)
+        for (int32_t a = c0; a < c1; a++) {
+            const int32_t *cell;
+            const uint32_t *tm;
+            const int64_t k =
+                cs->R->row(cs->R->user, a, omp_get_thread_num(), &cell, &tm);
+            if (k < 0) {
+                failed = 1;
+                continue;
+            }
+            cs->len[a] = k;
+            cs->g0[a] = row_ok(cs, cell, tm, k)
+                            ? gain_of(cs, cs->R->base_ds, cell, tm, k)
+                            : NAN;
+            if (!kp)
+                continue;
+            tc[a - c0] = am_alloc_array((size_t)k + 1, sizeof **tc);
+            tt[a - c0] = am_alloc_array((size_t)k + 1, sizeof **tt);
+            if (!tc[a - c0] || !tt[a - c0]) {
+                failed = 1;
+                continue;
+            }
+            memcpy(tc[a - c0], cell, (size_t)k * sizeof *cell);
+            memcpy(tt[a - c0], tm, (size_t)k * sizeof *tm);
+        }
+        s->computed += c1 - c0;
+        for (int32_t a = c0; a < c1 && keep && !failed; a++) {
+            bytes += AM_SEL_ROW_BYTES(s->len[a]);
+            if (bytes > cache_bytes) {
+                keep = 0;
+                break;
+            }
+            if (used + s->len[a] > cap) {
+                int64_t nc =
+                    2 * cap > used + s->len[a] ? 2 * cap : used + s->len[a] + 1;
+                int32_t *c2 =
+                    am_realloc_array(s->hcell, (size_t)nc, sizeof *c2);
+                if (c2)
+                    s->hcell = c2;
+                uint32_t *t2 =
+                    am_realloc_array(s->htime, (size_t)nc, sizeof *t2);
+                if (t2)
+                    s->htime = t2;
+                if (!c2 || !t2) {
+                    failed = 1;
+                    break;
+                }
+                cap = nc;
+            }
+            memcpy(s->hcell + used, tc[a - c0],
+                   (size_t)s->len[a] * sizeof *s->hcell);
+            memcpy(s->htime + used, tt[a - c0],
+                   (size_t)s->len[a] * sizeof *s->htime);
+            used += s->len[a];
+            s->held[s->n_held] = a;
+            s->hrow[++s->n_held] = used;
+        }
+        for (int32_t k = 0; k < ROWS_CHUNK; k++) {
+            am_free(tc[k]);
+            am_free(tt[k]);
+            tc[k] = NULL;
+            tt[k] = NULL;
+        }
+    }
+    am_free(tc);
+    am_free(tt);
+    if (failed)
+        return am_error_set(err, AM_ERR_NOMEM, NULL,
+                            "site selection: out of memory computing the "
+                            "candidates' rows");
+    *all_fit = keep;
+    if (!keep) { /* the shortlist is chosen afresh */
+        am_free(s->hcell);
+        am_free(s->htime);
+        s->hcell = NULL;
+        s->htime = NULL;
+        s->n_held = 0;
+    }
+    return AM_OK;
+}
+
+/* ---- 2. the shortlist ---------------------------------------------------- */
+
+typedef struct by_gain {
+    double g;
+    int32_t a;
+} by_gain;
+
+static int cmp_gain(const void *x, const void *y)
+{
+    const by_gain *p = x, *q = y;
+    if (p->g != q->g)
+        return p->g > q->g ? -1 : 1;
+    return (p->a > q->a) - (p->a < q->a);
+}
+
+/* Marks the shortlist in pos (then numbers it in index order) and
+ * computes its rows into the held CSR, in parallel. */
+static am_status shortlist(rows_state *s, int64_t cache_bytes, am_error *err)
+{
+    const int32_t n = s->R->n_cand;
+    by_gain *o = am_alloc_array((size_t)n + 1, sizeof *o);
+    if (!o)
+        goto nomem;
+    int32_t m = 0;
+    for (int32_t a = 0; a < n; a++)
+        if (s->g0[a] > 0)
+            o[m++] = (by_gain){s->g0[a], a};
+    qsort(o, (size_t)m, sizeof *o, cmp_gain);
+    int64_t bytes = 0;
+    for (int32_t k = 0; k < m; k++) {
+        const int64_t b = AM_SEL_ROW_BYTES(s->len[o[k].a]);
+        if (bytes + b <= cache_bytes) {
+            bytes += b;
+            s->pos[o[k].a] = 0;
+        }
+    }
+    am_free(o);
+    s->n_held = 0;
+    s->hrow[0] = 0;
+    for (int32_t a = 0; a < n; a++)
+        if (s->pos[a] == 0) {
+            s->held[s->n_held] = a;
+            s->hrow[s->n_held + 1] = s->hrow[s->n_held] + s->len[a];
+            s->n_held++;
+        }
+    const int64_t np = s->hrow[s->n_held];
+    s->hcell = am_alloc_array((size_t)np + 1, sizeof *s->hcell);
+    s->htime = am_alloc_array((size_t)np + 1, sizeof *s->htime);
+    if (!s->hcell || !s->htime)
+        goto nomem;
+    int failed = 0;
+    const rows_state *cs = s;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(s->nt)               \
+    reduction(|                                                                \
+              : failed) if (s->nt > 1)
+    for (int32_t k = 0; k < cs->n_held; k++) {
+        const int32_t *cell;
+        const uint32_t *tm;
+        const int64_t len = cs->R->row(cs->R->user, cs->held[k],
+                                       omp_get_thread_num(), &cell, &tm);
+        if (len != cs->hrow[k + 1] - cs->hrow[k]) {
+            failed = 1; /* out of memory (a provider is deterministic) */
+            continue;
+        }
+        memcpy(cs->hcell + cs->hrow[k], cell, (size_t)len * sizeof *cell);
+        memcpy(cs->htime + cs->hrow[k], tm, (size_t)len * sizeof *tm);
+    }
+    s->computed += s->n_held;
+    if (failed)
+        goto nomem;
+    for (int32_t k = 0; k < s->n_held; k++)
+        s->pos[s->held[k]] = k;
+    return AM_OK;
+nomem:
+    return am_error_set(err, AM_ERR_NOMEM, NULL,
+                        "site selection: out of memory for the shortlist's "
+                        "rows");
+}
+
+/* ---- 3. the lazy greedy over every candidate ----------------------------- */
+
+typedef struct heap_item {
+    double key;
+    int32_t cand;
+    int32_t round;
+} heap_item;
+
+static inline int heap_above(const heap_item *x, const heap_item *y)
+{
+    return x->key > y->key || (x->key == y->key && x->cand < y->cand);
+}
+
+static void heap_down(heap_item *h, int32_t n, int32_t k)
+{
+    for (;;) {
+        int32_t l = 2 * k + 1, m = k;
+        if (l < n && heap_above(&h[l], &h[m]))
+            m = l;
+        if (l + 1 < n && heap_above(&h[l + 1], &h[m]))
+            m = l + 1;
+        if (m == k)
+            return;
+        heap_item t = h[k];
+        h[k] = h[m];
+        h[m] = t;
+        k = m;
+    }
+}
+
+static void heap_up(heap_item *h, int32_t k)
+{
+    while (k > 0) {
+        int32_t p = (k - 1) / 2;
+        if (!heap_above(&h[k], &h[p]))
+            return;
+        heap_item t = h[k];
+        h[k] = h[p];
+        h[p] = t;
+        k = p;
+    }
+}
+
+static heap_item heap_pop(heap_item *h, int32_t *n)
+{
+    heap_item top = h[0];
+    h[0] = h[--*n];
+    heap_down(h, *n, 0);
+    return top;
+}
+
+static void heap_push(heap_item *h, int32_t *n, heap_item x)
+{
+    h[*n] = x;
+    heap_up(h, (*n)++);
+}
+
+/* Opens candidate a: d1 lowered along its row (workspace 0). */
+static int open_site(rows_state *s, int32_t a)
+{
+    const int32_t *cell;
+    const uint32_t *tm;
+    const int64_t n = get_row(s, a, 0, &cell, &tm);
+    if (n < 0)
+        return 0;
+    s->computed += s->pos[a] < 0;
+    for (int64_t j = 0; j < n; j++)
+        if (tm[j] < s->d1[cell[j]])
+            s->d1[cell[j]] = tm[j];
+    return 1;
+}
+
+/* The stale tops' gains at d1, in parallel (one candidate a task). */
+static int stale_batch(rows_state *s, heap_item *h, int32_t *n, int32_t round,
+                       heap_item *batch, double *bgain)
+{
+    int nb = 0;
+    int32_t cand[ROWS_BATCH];
+    while (*n > 0 && nb < ROWS_BATCH && h[0].round != round) {
+        batch[nb] = heap_pop(h, n);
+        cand[nb] = batch[nb].cand;
+        nb++;
+    }
+    int failed = 0;
+    const rows_state *cs = s;
+    const int nt = count_provided(s, cand, nb) > 0 ? s->nt : 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)                  \
+    reduction(|                                                                \
+              : failed) if (nt > 1)
+    for (int b = 0; b < nb; b++) {
+        const int32_t *cell;
+        const uint32_t *tm;
+        const int64_t k =
+            get_row(cs, cand[b], omp_get_thread_num(), &cell, &tm);
+        if (k < 0) {
+            failed = 1;
+            continue;
+        }
+        bgain[b] = gain_of(cs, cs->d1, cell, tm, k);
+    }
+    s->computed += count_provided(s, cand, nb);
+    s->evals += nb;
+    return failed ? -1 : nb;
+}
+
+typedef struct greedy_out {
+    int32_t n_chosen;
+    int32_t *chosen; /* [n_cand] */
+    int32_t n_steps;
+    am_sel_step *steps; /* [n_cand] */
+    double gain, cost;
+    heap_item *heap; /* the final heap (kept when asked) */
+    int32_t heap_n, round;
+} greedy_out;
+
+static void greedy_free(greedy_out *g)
+{
+    am_free(g->chosen);
+    am_free(g->steps);
+    am_free(g->heap);
+    memset(g, 0, sizeof *g);
+}
+
+static double objective_of(const rows_state *s, double W, double loss)
+{
+    return s->pmedian ? loss : W - loss;
+}
+
+/* select.c's greedy_run (without a forced first pick); d1 reset here. */
+static am_status greedy(rows_state *s, int by_ratio, int32_t max_sites,
+                        double budget, double need, double W, double base_loss,
+                        int keep_heap, greedy_out *r)
+{
+    const am_sel_rows *R = s->R;
+    const int32_t nc = R->n_cand;
+    memset(r, 0, sizeof *r);
+    memcpy(s->d1, R->base_ds, (size_t)R->n_cells * sizeof *s->d1);
+    heap_item *h = am_alloc_array((size_t)nc + 1, sizeof *h);
+    r->chosen = am_alloc_array((size_t)nc + 1, sizeof *r->chosen);
+    r->steps = am_alloc_array((size_t)nc + 1, sizeof *r->steps);
+    if (!h || !r->chosen || !r->steps) {
+        am_free(h);
+        return AM_ERR_NOMEM;
+    }
+    int32_t n = 0, round = 0;
+    double loss = base_loss;
+    for (int32_t a = 0; a < nc; a++) {
+        double cost = cand_cost(R, a);
+        if (s->g0[a] <= 0 || cost > budget)
+            continue;
+        h[n++] = (heap_item){by_ratio ? s->g0[a] / cost : s->g0[a], a, 0};
+    }
+    for (int32_t k = n / 2 - 1; k >= 0; k--)
+        heap_down(h, n, k);
+    heap_item batch[ROWS_BATCH];
+    double bgain[ROWS_BATCH];
+    while (n > 0 && (max_sites < 0 || r->n_chosen < max_sites) &&
+           !(loss <= need)) {
+        if (h[0].round == round) {
+            heap_item top = heap_pop(h, &n);
+            double g = by_ratio ? top.key * cand_cost(R, top.cand) : top.key;
+            if (!(g > 0))
+                break;
+            if (!open_site(s, top.cand)) {
+                am_free(h);
+                return AM_ERR_NOMEM;
+            }
+            r->chosen[r->n_chosen++] = top.cand;
+            r->cost += cand_cost(R, top.cand);
+            r->gain += g;
+            loss -= g;
+            r->steps[r->n_steps++] = (am_sel_step){
+                top.cand, -1, g, objective_of(s, W, loss), r->cost};
+            round++;
+            int32_t m = 0;
+            for (int32_t k = 0; k < n; k++)
+                if (r->cost + cand_cost(R, h[k].cand) <= budget)
+                    h[m++] = h[k];
+            if (m < n) {
+                n = m;
+                for (int32_t k = n / 2 - 1; k >= 0; k--)
+                    heap_down(h, n, k);
+            }
+            continue;
+        }
+        const int nb = stale_batch(s, h, &n, round, batch, bgain);
+        if (nb < 0) {
+            am_free(h);
+            return AM_ERR_NOMEM;
+        }
+        for (int b = 0; b < nb; b++) {
+            if (!(bgain[b] > 0))
+                continue;
+            double cost = cand_cost(R, batch[b].cand);
+            batch[b].key = by_ratio ? bgain[b] / cost : bgain[b];
+            batch[b].round = round;
+            heap_push(h, &n, batch[b]);
+        }
+    }
+    if (keep_heap) {
+        r->heap = h;
+        r->heap_n = n;
+        r->round = round;
+    } else {
+        am_free(h);
+    }
+    return AM_OK;
+}
+
+/* Minoux's bound from the greedy's heap (select.c's lazy_bound); d1 is
+ * the greedy's set. NaN when out of memory. */
+static double lazy_bound(rows_state *s, greedy_out *g, int32_t p)
+{
+    heap_item batch[ROWS_BATCH];
+    double bgain[ROWS_BATCH];
+    int32_t taken = 0, n = g->heap_n, round = g->round + 1;
+    heap_item *h = g->heap;
+    double gain = g->gain;
+    while (taken < p && n > 0) {
+        if (h[0].round == round) {
+            gain += heap_pop(h, &n).key;
+            taken++;
+            continue;
+        }
+        const int nb = stale_batch(s, h, &n, round, batch, bgain);
+        if (nb < 0)
+            return NAN;
+        for (int b = 0; b < nb; b++) {
+            if (!(bgain[b] > 0))
+                continue;
+            batch[b].key = bgain[b];
+            batch[b].round = round;
+            heap_push(h, &n, batch[b]);
+        }
+    }
+    return gain;
+}
+
+/* ---- 4. the search on the shortlist and the chosen sites ------------------
+ */
+
+/*
+ * The rows of the shortlist and of g's chosen sites as an instance (rows
+ * in candidate order; map: sub row -> candidate), then am_sel_refine, its
+ * result mapped back to candidates.
+ */
+static am_status refine(rows_state *s, const am_sel_params *prm,
+                        const greedy_out *g, am_sel_result **out, am_error *err)
+{
+    const am_sel_rows *R = s->R;
+    const int32_t nc = R->n_cand;
+    int32_t *map =
+        am_alloc_array((size_t)s->n_held + g->n_chosen + 1, sizeof *map);
+    int32_t *sub_of = am_alloc_array((size_t)nc + 1, sizeof *sub_of);
+    int64_t *row =
+        am_alloc_array((size_t)s->n_held + g->n_chosen + 2, sizeof *row);
+    double *cost =
+        am_alloc_array((size_t)s->n_held + g->n_chosen + 1, sizeof *cost);
+    int32_t *chosen = am_alloc_array((size_t)g->n_chosen + 1, sizeof *chosen);
+    am_sel_step *steps = am_alloc_array((size_t)g->n_steps + 1, sizeof *steps);
+    int32_t *cell = NULL;
+    uint32_t *tim = NULL;
+    am_status st = AM_ERR_NOMEM;
+    if (!map || !sub_of || !row || !cost || !chosen || !steps)
+        goto done;
+    for (int32_t a = 0; a < nc; a++)
+        sub_of[a] = s->pos[a] >= 0 ? 0 : -1;
+    for (int32_t k = 0; k < g->n_chosen; k++)
+        sub_of[g->chosen[k]] = 0;
+    int32_t m = 0;
+    row[0] = 0;
+    for (int32_t a = 0; a < nc; a++)
+        if (sub_of[a] == 0) {
+            sub_of[a] = m;
+            map[m] = a;
+            cost[m] = cand_cost(R, a);
+            row[m + 1] = row[m] + s->len[a];
+            m++;
+        }
+    cell = am_alloc_array((size_t)row[m] + 1, sizeof *cell);
+    tim = am_alloc_array((size_t)row[m] + 1, sizeof *tim);
+    if (!cell || !tim)
+        goto done;
+    for (int32_t k = 0; k < m; k++) {
+        const int32_t *c;
+        const uint32_t *t;
+        const int64_t n = get_row(s, map[k], 0, &c, &t);
+        if (n != row[k + 1] - row[k])
+            goto done;
+        s->computed += s->pos[map[k]] < 0;
+        memcpy(cell + row[k], c, (size_t)n * sizeof *c);
+        memcpy(tim + row[k], t, (size_t)n * sizeof *t);
+    }
+    for (int32_t k = 0; k < g->n_chosen; k++)
+        chosen[k] = sub_of[g->chosen[k]];
+    for (int32_t k = 0; k < g->n_steps; k++) {
+        steps[k] = g->steps[k];
+        steps[k].added = sub_of[g->steps[k].added];
+    }
+    am_sel_instance in = {R->n_cells, R->weight, R->base_ds, m,
+                          row,        cell,      tim,        cost};
+    am_sel_params q = *prm;
+    q.n_threads = s->nt;
+    st = am_sel_refine(&in, &q, chosen, g->n_chosen, steps, g->n_steps, out,
+                       err);
+    if (st == AM_OK) {
+        am_sel_result *r = *out;
+        for (int32_t k = 0; k < r->n_chosen; k++)
+            r->chosen[k] = map[r->chosen[k]];
+        for (int32_t k = 0; k < r->n_steps; k++) {
+            if (r->steps[k].added >= 0)
+                r->steps[k].added = map[r->steps[k].added];
+            if (r->steps[k].removed >= 0)
+                r->steps[k].removed = map[r->steps[k].removed];
+        }
+    }
+done:
+    if (st == AM_ERR_NOMEM)
+        am_error_set(err, st, NULL, "site selection: out of memory");
+    am_free(map);
+    am_free(sub_of);
+    am_free(row);
+    am_free(cost);
+    am_free(chosen);
+    am_free(steps);
+    am_free(cell);
+    am_free(tim);
+    return st;
+}
+
+/* One solve on demand (select.c's solve_core): greedy over every
+ * candidate, then refine. */
+static am_status solve_demand(rows_state *s, const am_sel_params *prm, double W,
+                              double base_loss, am_sel_result **out,
+                              am_error *err)
+{
+    const int setcover = prm->model == AM_SEL_SETCOVER;
+    const int costs = s->R->cost != NULL;
+    double need = -INFINITY, budget = INFINITY;
+    int32_t max_sites = -1;
+    s->pmedian = prm->model == AM_SEL_PMEDIAN;
+    s->T = prm->cover_ds;
+    s->P = prm->penalty_ds;
+    if (setcover)
+        need = (1.0 - prm->target_share) * W + ROWS_REL_TOL * W;
+    else if (prm->p > 0)
+        max_sites = prm->p;
+    else
+        budget = prm->budget;
+    greedy_out ru, rr;
+    memset(&rr, 0, sizeof rr);
+    am_status st = greedy(s, setcover && costs, max_sites, budget, need, W,
+                          base_loss, max_sites > 0, &ru);
+    if (st == AM_OK && costs && !setcover && prm->p == 0) {
+        st = greedy(s, 1, max_sites, budget, need, W, base_loss, 0, &rr);
+        if (st == AM_OK && rr.gain > ru.gain) {
+            greedy_out t = ru;
+            ru = rr;
+            rr = t;
+        }
+    }
+    double bound = NAN;
+    if (st == AM_OK && max_sites > 0) {
+        /* d1 at the greedy's set: the last greedy run is ru's here */
+        bound = lazy_bound(s, &ru, max_sites);
+        if (isnan(bound))
+            st = AM_ERR_NOMEM;
+    }
+    if (st != AM_OK) {
+        greedy_free(&ru);
+        greedy_free(&rr);
+        return am_error_set(err, st, NULL, "site selection: out of memory");
+    }
+    st = refine(s, prm, &ru, out, err);
+    if (st == AM_OK) {
+        (*out)->bound = bound;
+        (*out)->gain_evaluations += s->evals;
+        s->evals = 0;
+    }
+    greedy_free(&ru);
+    greedy_free(&rr);
+    return st;
+}
+
+am_status am_sel_solve_rows(const am_sel_rows *R, const am_sel_params *prm,
+                            int64_t cache_bytes, am_sel_result **out,
+                            am_sel_rows_info *info, am_error *err)
+{
+    if (!out)
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "site selection: no output");
+    *out = NULL;
+    am_status st = check_inputs(R, prm, err);
+    if (st != AM_OK)
+        return st;
+    rows_state s;
+    memset(&s, 0, sizeof s);
+    s.R = R;
+    s.nt = prm->n_threads > 0 ? prm->n_threads : omp_get_max_threads();
+    if (s.nt > R->n_workspaces)
+        s.nt = R->n_workspaces;
+    s.pmedian = prm->model == AM_SEL_PMEDIAN;
+    s.T = prm->cover_ds;
+    s.P = prm->penalty_ds;
+    const size_t nc = (size_t)R->n_cand + 1;
+    s.g0 = am_alloc_array(nc, sizeof *s.g0);
+    s.len = am_alloc_array(nc, sizeof *s.len);
+    s.pos = am_alloc_array(nc, sizeof *s.pos);
+    s.d1 = am_alloc_array((size_t)R->n_cells + 1, sizeof *s.d1);
+    int all_fit = 0;
+    if (!s.g0 || !s.len || !s.pos || !s.d1) {
+        st = am_error_set(err, AM_ERR_NOMEM, NULL,
+                          "site selection: out of memory");
+        goto done;
+    }
+    for (int32_t a = 0; a < R->n_cand; a++)
+        s.pos[a] = -1;
+    if ((st = stream_pass(&s, cache_bytes, &all_fit, err)) != AM_OK)
+        goto done;
+    for (int32_t a = 0; a < R->n_cand; a++)
+        if (isnan(s.g0[a])) {
+            st = am_error_set(err, AM_ERR_INVALID, NULL,
+                              "site selection: candidate %d's row is not "
+                              "strictly ascending by cell within [0, %d), "
+                              "or has a time >= AM_TIME_INF",
+                              (int)a, (int)R->n_cells);
+            goto done;
+        }
+    if (info) {
+        memset(info, 0, sizeof *info);
+        for (int32_t a = 0; a < R->n_cand; a++)
+            info->pairs += s.len[a];
+    }
+    if (all_fit) {
+        am_sel_instance in = {R->n_cells, R->weight, R->base_ds, R->n_cand,
+                              s.hrow,     s.hcell,   s.htime,    R->cost};
+        am_sel_params q = *prm;
+        q.n_threads = s.nt;
+        st = am_sel_solve(&in, &q, out, err);
+    } else {
+        if ((st = shortlist(&s, cache_bytes, err)) != AM_OK)
+            goto done;
+        memcpy(s.d1, R->base_ds, (size_t)R->n_cells * sizeof *s.d1);
+        double W = 0.0, base_loss = 0.0;
+        for (int32_t i = 0; i < R->n_cells; i++)
+            W += R->weight[i];
+        /* select.c's total_loss at the baseline, in cell order */
+        for (int32_t i = 0; i < R->n_cells; i++) {
+            const uint32_t t = R->base_ds[i];
+            const double f =
+                s.pmedian ? (double)(t < s.P ? t : s.P) : (t > s.T ? 1.0 : 0.0);
+            base_loss += R->weight[i] * f;
+        }
+        s.evals = R->n_cand;
+        st = solve_demand(&s, prm, W, base_loss, out, err);
+        /* set covering with the local search: MCLP asked for one site
+           fewer (with costs: a budget just below) while it still reaches
+           the target (select.c's am_sel_solve) */
+        if (st == AM_OK && prm->model == AM_SEL_SETCOVER && prm->local_search &&
+            (*out)->reached_target && (*out)->n_chosen > 0) {
+            am_sel_result *res = *out;
+            double lo = INFINITY;
+            for (int32_t a = 0; a < R->n_cand; a++)
+                lo = fmin(lo, cand_cost(R, a));
+            const double need = prm->target_share * W - ROWS_REL_TOL * W;
+            for (;;) {
+                am_sel_params q = *prm;
+                q.model = AM_SEL_MCLP;
+                if (!R->cost) {
+                    q.p = res->n_chosen - 1;
+                    if (q.p < 1)
+                        break;
+                } else {
+                    double cost = 0.0;
+                    for (int32_t k = 0; k < res->n_chosen; k++)
+                        cost += R->cost[res->chosen[k]];
+                    q.p = 0;
+                    q.budget = cost * (1.0 - 1e-9);
+                    if (q.budget < lo)
+                        break;
+                }
+                am_sel_result *m = NULL;
+                st = solve_demand(&s, &q, W, base_loss, &m, err);
+                if (st != AM_OK) {
+                    am_sel_result_free(res);
+                    res = NULL;
+                    break;
+                }
+                if (!(m->objective >= need)) {
+                    res->gain_evaluations += m->gain_evaluations;
+                    am_sel_result_free(m);
+                    break;
+                }
+                m->gain_evaluations += res->gain_evaluations;
+                m->reached_target = 1;
+                m->bound = NAN;
+                am_sel_result_free(res);
+                res = m;
+            }
+            *out = res;
+        }
+    }
+    if (info) {
+        info->mode = all_fit ? AM_SEL_ROWS_MEMORY : AM_SEL_ROWS_ON_DEMAND;
+        info->n_short = s.n_held;
+        info->held_bytes = 8 * s.hrow[s.n_held] + 8 * (int64_t)s.n_held;
+        info->row_computed = s.computed;
+    }
+done:
+    am_free(s.g0);
+    am_free(s.len);
+    am_free(s.pos);
+    am_free(s.d1);
+    am_free(s.held);
+    am_free(s.hrow);
+    am_free(s.hcell);
+    am_free(s.htime);
+    return st;
+}
