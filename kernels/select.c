@@ -1432,6 +1432,7 @@ am_status am_sel_refine(const am_sel_instance *in, const am_sel_params *prm,
                  .pmedian = prm->model == AM_SEL_PMEDIAN,
                  .T = prm->cover_ds,
                  .P = prm->penalty_ds,
+                 .prm = prm,
                  .nt = prm->n_threads > 0 ? prm->n_threads
                                           : omp_get_max_threads()};
     am_sel_result *res = am_calloc(1, sizeof *res);
