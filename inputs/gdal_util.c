@@ -40,10 +40,10 @@ static const char *const drivers_raster[] = {
 #define AM_VECTOR_DRIVERS                                                      \
     "OSM", "GPKG", "SQLite", "ESRI Shapefile", "FlatGeobuf", "GeoJSON",        \
         "GeoJSONSeq", "ESRIJSON", "TopoJSON", "OpenFileGDB", "GML", "KML",     \
-        "LIBKML", "MapInfo File", "Parquet", "Arrow", "OGR_VRT"
+        "LIBKML", "MapInfo File", "Parquet", "Arrow", "OGR_VRT", "CSV"
 static const char *const drivers_vector[] = {AM_VECTOR_DRIVERS, NULL};
-static const char *const drivers_table[] = {AM_VECTOR_DRIVERS, "CSV", "XLSX",
-                                            "ODS", NULL};
+static const char *const drivers_table[] = {AM_VECTOR_DRIVERS, "XLSX", "ODS",
+                                            NULL};
 
 const char *const *am_gdal_drivers(am_gdal_kind kind)
 {

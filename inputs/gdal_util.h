@@ -36,8 +36,8 @@ void am_gdal_init(void);
  * VRT, HFA, AAIGrid, EHdr, ENVI, netCDF, GPKG, XYZ. AM_GDAL_VECTOR: OSM,
  * GPKG, SQLite, ESRI Shapefile, FlatGeobuf, GeoJSON, GeoJSONSeq,
  * ESRIJSON, TopoJSON, OpenFileGDB, GML, KML, LIBKML, MapInfo File, Parquet,
- * Arrow, OGR_VRT. AM_GDAL_TABLE (facilities, candidates): those and CSV,
- * XLSX, ODS.
+ * Arrow, OGR_VRT, CSV (a WKT column, or none). AM_GDAL_TABLE (facilities,
+ * candidates): those and XLSX, ODS.
  */
 typedef enum am_gdal_kind {
     AM_GDAL_RASTER = 0,
