@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -43,6 +44,49 @@
 int am_path_is_virtual(const char *path)
 {
     return path != NULL && strncmp(path, "/vsi", 4) == 0;
+}
+
+const char *am_path_network(const char *path)
+{
+    static const char *const fs[] = {
+        "/vsicurl", "/vsis3",    "/vsigs",      "/vsiaz",   "/vsiadls",
+        "/vsioss",  "/vsiswift", "/vsiwebhdfs", "/vsihdfs", NULL};
+    if (path == NULL)
+        return NULL;
+    for (int i = 0; fs[i] != NULL; i++) {
+        size_t n = strlen(fs[i]);
+        for (const char *p = strstr(path, fs[i]); p != NULL;
+             p = strstr(p + 1, fs[i]))
+            /* "/vsicurl/", "/vsicurl_streaming/", "/vsicurl?..." */
+            if (p[n] == '/' || p[n] == '?' ||
+                strncmp(p + n, "_streaming/", 11) == 0)
+                return fs[i];
+    }
+    /* "https://...", "s3://...", also after a folder it was joined to */
+    const char *sep = strstr(path, "://");
+    if (sep != NULL && sep > path) {
+        const char *b = sep;
+        while (b > path && ((b[-1] >= 'a' && b[-1] <= 'z') ||
+                            (b[-1] >= 'A' && b[-1] <= 'Z') ||
+                            (b[-1] >= '0' && b[-1] <= '9') || b[-1] == '+' ||
+                            b[-1] == '.' || b[-1] == '-'))
+            b--;
+        if (b < sep)
+            return "://";
+    }
+    return NULL;
+}
+
+static atomic_int network_on;
+
+void am_network_allow(int on)
+{
+    atomic_store(&network_on, on != 0);
+}
+
+int am_network_allowed(void)
+{
+    return atomic_load(&network_on);
 }
 
 /* A reader's name for a file that is not regular. */
@@ -69,6 +113,15 @@ am_status am_file_check_input(const char *path, int allow_dir, am_error *err)
     char backing[PATH_MAX];
     if (path == NULL || path[0] == '\0')
         return am_error_set(err, AM_ERR_IO, NULL, "no file name given");
+    const char *net = am_path_network(path);
+    if (net != NULL && !am_network_allowed())
+        return am_error_set(err, AM_ERR_IO, path,
+                            "is a network location (%s%s): accessim reads "
+                            "inputs over the network only when the scenario "
+                            "says 'allow_network: true' (docs/scenario.md); "
+                            "or download the file and name the copy",
+                            strcmp(net, "://") == 0 ? "a URL" : net,
+                            strcmp(net, "://") == 0 ? "" : "/");
     if (am_path_is_virtual(path)) {
         /* GDAL opens the local file behind /vsigzip/ etc. itself: a FIFO
          * there blocks its identify forever */

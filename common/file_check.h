@@ -41,13 +41,34 @@
 int am_path_is_virtual(const char *path);
 
 /*
+ * The network file system or URL scheme path names, anywhere in it
+ * ("/vsicurl/", "/vsis3/", "/vsigs/", "/vsiaz/", "/vsiadls/", "/vsioss/",
+ * "/vsiswift/", "/vsiwebhdfs/", "/vsihdfs/", their _streaming variants,
+ * or "scheme://" such as https:// or s3://): a static string ("/vsicurl/",
+ * "https://", ...), or NULL for a local path. Nested paths count
+ * ("/vsizip//vsicurl/https://...").
+ */
+const char *am_path_network(const char *path);
+
+/*
+ * Whether inputs may be read over the network (issue 13, "no surprise
+ * access"). Process-wide, off by default; the engine turns it on for the
+ * duration of a load only when the scenario says `allow_network: true`.
+ * While off, am_file_check_input refuses every path am_path_network
+ * names. Thread-safe (an atomic flag).
+ */
+void am_network_allow(int on);
+int am_network_allowed(void);
+
+/*
  * Checks that an input can be opened without blocking: it exists and is a
  * regular file, or a directory when allow_dir (a folder of shapefiles),
  * symlinks followed. Virtual paths: the local file behind one
  * (/vsigzip/, /vsizip/, /vsitar/, ...; am_path_backing_file) must not be
  * a FIFO, device or socket; the rest is GDAL's to check. AM_ERR_IO naming
  * path: missing or unreadable ("cannot open: ..."), or a FIFO, device or
- * socket.
+ * socket. A network path (am_path_network) while am_network_allowed() is
+ * 0: AM_ERR_IO naming path and the scenario key that allows it.
  */
 am_status am_file_check_input(const char *path, int allow_dir, am_error *err);
 

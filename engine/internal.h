@@ -490,4 +490,12 @@ void am_surface_destroy(am_surface *sf);
  * not thread-safe: set it before a run, not during one. */
 void am_surface_set_strip_cells(int64_t cells);
 
+/*
+ * Issue 13, no surprise access: network paths allowed only when s says
+ * `allow_network: true`, and the input limits of s's `limits:` (the
+ * defaults where it sets none), for the loads that follow. Process-wide
+ * (common/file_check.h, inputs/input_limits.h).
+ */
+void am_engine_input_policy(const am_scenario *s);
+
 #endif /* AM_ENGINE_INTERNAL_H */

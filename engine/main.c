@@ -4,8 +4,10 @@
  * the summary on stdout, map errors to one line and an exit code.
  *
  * Exit codes: 0 success, 1 the run failed (bad input, I/O, ...),
- * 2 command-line usage error, 130 interrupted (SIGINT/SIGTERM/SIGHUP: the run
- * stops at its next progress point and removes its temporary output).
+ * 2 command-line usage error, 3 the --time-limit was reached (not 124,
+ * which timeout(1) gives when it kills a command), 130
+ * interrupted (SIGINT/SIGTERM/SIGHUP). Both stop the run at its next
+ * progress point, which removes its temporary output.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
@@ -29,9 +32,11 @@ static void usage(FILE *f)
     fprintf(
         f,
         "usage: accessim run SCENARIO.yaml [-o OUT.h5] [--threads N] "
-        "[--max-memory SIZE] [--no-cache] [--quiet]\n"
+        "[--max-memory SIZE] [--time-limit MIN]\n"
+        "                [--no-cache] [--quiet]\n"
         "       accessim prepare SCENARIO.yaml [-o GRAPH_FILE] [--threads N] "
-        "[--max-memory SIZE] [--quiet]\n"
+        "[--max-memory SIZE]\n"
+        "                [--time-limit MIN] [--quiet]\n"
         "       accessim compare A.h5[:SCENARIO] B.h5[:SCENARIO] [-o DIFF.h5] "
         "[--csv FILE]\n"
         "                [--set NAME]... [--threads N]\n"
@@ -62,6 +67,9 @@ static void usage(FILE *f)
         "  -m, --max-memory SIZE  refuse to run when the memory estimate is\n"
         "                      above SIZE (e.g. 8G, 500M; default 80 %% of\n"
         "                      physical memory or the cgroup limit)\n"
+        "      --time-limit MIN  stop the run after MIN minutes of wall-clock\n"
+        "                      time (a decimal number > 0, e.g. 90 or 0.5),\n"
+        "                      writing nothing; exit status 3\n"
         "      --no-cache      run: ignore the prepared graph\n"
         "      --csv FILE      compare: the table as CSV\n"
         "      --set NAME      compare: only this facility set (repeatable;\n"
@@ -71,8 +79,8 @@ static void usage(FILE *f)
         "  -h, --help          this help\n"
         "  -V, --version       version\n"
         "\n"
-        "Exit status: 0 success, 1 run failed, 2 usage error, 130 "
-        "interrupted.\n"
+        "Exit status: 0 success, 1 run failed, 2 usage error, 3 time limit "
+        "reached,\n130 interrupted.\n"
         "Options taking a value also accept --name=VALUE.\n"
         "Scenario format: README.md and docs/scenario.md; outputs:\n"
         "docs/hdf5-layout.md.\n");
@@ -81,6 +89,19 @@ static void usage(FILE *f)
 /* Set by SIGINT/SIGTERM/SIGHUP; the progress callback then asks the run
  * to stop. */
 static volatile sig_atomic_t interrupted = 0;
+
+/* --time-limit: the run stops at its first progress point at or after
+ * this time (CLOCK_MONOTONIC, seconds); 0: no limit. */
+static double deadline_s = 0.0;
+static double time_limit_min = 0.0;
+static int timed_out = 0;
+
+static double monotonic_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static void on_signal(int sig)
 {
@@ -100,6 +121,17 @@ static void catch_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL); /* a dropped ssh session: the same */
+}
+
+/* The line for a run stopped by --time-limit; returns its exit status. */
+static int time_limit_reached(const char *what)
+{
+    fprintf(stderr,
+            "accessim: error: the time limit of %g min (--time-limit) was "
+            "reached; %s (a file already at the output path is left as it "
+            "was)\n",
+            time_limit_min, what);
+    return 3;
 }
 
 /* Progress on stderr: a redrawn bar on a terminal, GDAL-style dots else. */
@@ -122,6 +154,10 @@ static int progress_cb(double fraction, const char *message, void *user)
     progress_state *p = user;
     if (interrupted)
         return 0;
+    if (deadline_s > 0.0 && monotonic_s() >= deadline_s) {
+        timed_out = 1;
+        return 0;
+    }
     if (p->quiet)
         return 1;
     if (message == NULL)
@@ -230,6 +266,7 @@ typedef struct cli_args {
     int threads_given; /* --threads was given (0: all cores) */
     int prepare;       /* the command is prepare */
     uint64_t max_memory;
+    double time_limit_min; /* --time-limit; 0: none */
 } cli_args;
 
 /* Usage error: one line, exit 2. */
@@ -290,6 +327,17 @@ static int parse_option(const char *a, const char *val, cli_args *c)
             return usage_error("%s needs a size with a unit, such as 8G or "
                                "500M (decimal; K, M, G or T)%s",
                                a, "");
+    } else if (strcmp(a, "--time-limit") == 0) {
+        char *end = NULL;
+        double v = val != NULL ? strtod(val, &end) : 0.0;
+        /* decimal minutes only: no hex, inf or nan, at most a year */
+        if (val == NULL || val[0] == '\0' || end == NULL || *end != '\0' ||
+            strspn(val, "0123456789.") != strlen(val) || !(v > 0.0) ||
+            v > 525600.0)
+            return usage_error("%s needs a number of minutes above 0 and at "
+                               "most 525600 (a year), such as 90 or 0.5%s",
+                               a, "");
+        c->time_limit_min = v;
     } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
         c->quiet = 1;
     } else if (strcmp(a, "--no-cache") == 0 && !c->prepare) {
@@ -335,7 +383,8 @@ static int parse_run_args(int argc, char **argv, cli_args *c)
         int takes_value = strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0 ||
                           strcmp(a, "-t") == 0 || strcmp(a, "--threads") == 0 ||
                           strcmp(a, "-m") == 0 ||
-                          strcmp(a, "--max-memory") == 0;
+                          strcmp(a, "--max-memory") == 0 ||
+                          strcmp(a, "--time-limit") == 0;
         if (val != NULL && !takes_value)
             return usage_error("option '%s' takes no value%s", a, "");
         if (takes_value && val == NULL && i + 1 < argc)
@@ -394,6 +443,8 @@ static int run_matrix(const cli_args *c, am_scenario *s)
     if (progress_open(&ps))
         fputc('\n', stderr);
     am_scenario_destroy(s);
+    if (rc == AM_ERR_CANCELLED && timed_out && !interrupted)
+        return time_limit_reached("no output written");
     if (rc == AM_ERR_CANCELLED && interrupted) {
         fprintf(stderr,
                 "accessim: interrupted; no output written (a file already "
@@ -444,6 +495,8 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     if (progress_open(&ps))
         fputc('\n', stderr);
     am_scenario_destroy(s);
+    if (rc == AM_ERR_CANCELLED && timed_out && !interrupted)
+        return time_limit_reached("no output written");
     if (rc == AM_ERR_CANCELLED && interrupted) {
         fprintf(stderr,
                 "accessim: interrupted; no output written (a file already "
@@ -523,6 +576,8 @@ static int prepare_scenario(const cli_args *c)
     if (progress_open(&ps))
         fputc('\n', stderr);
     am_scenario_destroy(s);
+    if (rc == AM_ERR_CANCELLED && timed_out && !interrupted)
+        return time_limit_reached("no prepared graph written");
     if (rc == AM_ERR_CANCELLED && interrupted) {
         fprintf(stderr, "accessim: interrupted; no prepared graph written (a "
                         "file already at its path is left as it was)\n");
@@ -698,6 +753,10 @@ int main(int argc, char **argv)
     int st = parse_run_args(argc, argv, &c);
     if (st >= 0)
         return st;
+    if (c.time_limit_min > 0.0) { /* the clock runs from here */
+        time_limit_min = c.time_limit_min;
+        deadline_s = monotonic_s() + 60.0 * c.time_limit_min;
+    }
     char cmdline[4096];
     join_args(argc, argv, cmdline, sizeof cmdline);
     return c.prepare ? prepare_scenario(&c) : run_scenario(&c, cmdline);

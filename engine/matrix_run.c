@@ -662,6 +662,7 @@ am_status am_matrix_run(const am_scenario *s, const am_run_options *opt,
         opt = &default_opt;
     if (s == NULL)
         return am_error_set(err, AM_ERR_USAGE, NULL, "no scenario");
+    am_engine_input_policy(s); /* issue 13 */
     if (!am_scenario_is_matrix(s) || s->matrix_from_field == NULL ||
         s->n_measures < 1)
         return am_error_set(err, AM_ERR_SCENARIO, s->source_path,

@@ -40,6 +40,7 @@
 #include "geo/grid.h"
 #include "inputs/fingerprint.h"
 #include "inputs/gdal_cache.h"
+#include "inputs/input_limits.h"
 #include "inputs/road_profile.h"
 #include "kernels/order.h"
 #include "kernels/parallel.h"
@@ -239,6 +240,14 @@ static am_status memory_check(am_model *m, am_error *err)
         am_format_bytes(cap, capt, sizeof capt), lim, hint);
 }
 
+void am_engine_input_policy(const am_scenario *s)
+{
+    am_network_allow(s->allow_network);
+    const am_input_limits l = {s->limit_raster_cells, s->limit_road_features,
+                               s->limit_facilities};
+    am_input_limits_set(&l);
+}
+
 am_status am_model_create(const am_scenario *s, const am_model_options *opt,
                           am_model **out, am_error *err)
 {
@@ -262,6 +271,7 @@ am_status am_model_create_shared(const am_scenario *s,
         return am_error_set(err, AM_ERR_SCENARIO, s->source_path,
                             "scenario not finalized (no cutoffs, measures "
                             "or facility sets)");
+    am_engine_input_policy(s);
     am_model *m = am_calloc(1, sizeof *m);
     if (m == NULL)
         return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");

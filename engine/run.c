@@ -69,6 +69,7 @@ static am_status guard_input(am_file_guard *g, const char *path,
 am_status am_engine_inputs_guard(const am_scenario *s, am_file_guard *g,
                                  am_error *err)
 {
+    am_engine_input_policy(s); /* issue 13: before GDAL sees a path */
     const int n_in = 3 + s->n_facility_sets;
     char path[AM_PATH_MAX], label[96];
     am_status rc = AM_OK;

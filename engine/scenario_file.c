@@ -100,10 +100,13 @@ static const num_range range_shape_minutes = {0.0, AM_MAX_CUTOFF_MIN, 1,
                                               " minutes (24 h)"};
 
 static const char *const top_keys[] = {
-    "name",     "threads",    "output",      "roads",    "population",
-    "snap",     "facilities", "cutoffs_min", "measures", "zones",
-    "equity",   "matrix",     "demand",      "supply",   "surface",
-    "combined", "referrals",  "selection",   NULL};
+    "name", "threads", "output", "roads", "population", "snap", "facilities",
+    "cutoffs_min", "measures", "zones", "equity", "matrix", "demand", "supply",
+    "surface", "combined", "referrals", "selection",
+    /* issue 13, no surprise access and limits users set */
+    "allow_network", "limits", NULL};
+static const char *const limits_keys[] = {"raster_cells", "road_features",
+                                          "facilities", NULL};
 static const char *const roads_keys[] = {
     "path", "layer", "where", "profile", "speed_zones", "cache",
     /* issue 7, travel profiles and OSM tags */
@@ -2643,6 +2646,44 @@ static am_status parse_selection(const parse_ctx *c, const yaml_node_t *n)
     return AM_OK;
 }
 
+/* A whole number from 1 to AM_LIMIT_MAX at map[key] if given. */
+static am_status get_limit(const parse_ctx *c, const yaml_node_t *map,
+                           const char *key, int64_t *out)
+{
+    const yaml_node_t *v = lookup(c, map, key);
+    if (v == NULL)
+        return AM_OK;
+    char path[AM_KEY_MAX], buf[96];
+    key_path(path, sizeof path, "limits", key);
+    long long x = 0;
+    am_num_status ns =
+        is_plain(v) ? am_parse_integer(scalar(v), &x) : AM_NUM_SYNTAX;
+    if (ns == AM_NUM_SYNTAX)
+        return perr(c, v,
+                    "'%s' must be a whole number (decimal digits only), not "
+                    "%s",
+                    path, describe(v, buf, sizeof buf));
+    if (ns != AM_NUM_OK || x < 1 || x > AM_LIMIT_MAX)
+        return perr(c, v, "'%s' must be from 1 to %lld (got %s)", path,
+                    (long long)AM_LIMIT_MAX, scalar(v));
+    *out = (int64_t)x;
+    return AM_OK;
+}
+
+/* issue 13: `limits:` raster_cells, road_features, facilities. */
+static am_status parse_limits(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    am_status rc = check_mapping(c, n, "limits", limits_keys);
+    if (rc == AM_OK)
+        rc = get_limit(c, n, "raster_cells", &s->limit_raster_cells);
+    if (rc == AM_OK)
+        rc = get_limit(c, n, "road_features", &s->limit_road_features);
+    if (rc == AM_OK)
+        rc = get_limit(c, n, "facilities", &s->limit_facilities);
+    return rc;
+}
+
 static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
 {
     am_scenario *s = c->s;
@@ -2653,6 +2694,8 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
         rc = get_int(c, root, NULL, "threads", 0, AM_THREADS_MAX, &s->threads);
     if (rc == AM_OK)
         rc = get_string(c, root, NULL, "output", &s->output_path);
+    if (rc == AM_OK) /* issue 13 */
+        rc = get_bool(c, root, NULL, "allow_network", &s->allow_network);
 
     struct {
         const char *key;
@@ -2665,6 +2708,7 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
         {"matrix", parse_matrix},       {"demand", parse_demand},
         {"supply", parse_supply},       {"zones", parse_zone_layers},
         {"equity", parse_equity},       {"surface", parse_surface},
+        {"limits", parse_limits},
     };
     if (rc == AM_OK)
         rc = check_mode(c, root);

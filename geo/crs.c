@@ -75,6 +75,9 @@ static PJ_CONTEXT *context_new(void)
 {
     PJ_CONTEXT *ctx = proj_context_create();
     if (ctx != NULL) {
+        /* issue 13: PROJ never fetches grids over the network, whatever
+         * PROJ_NETWORK or proj.ini say; only installed grids are used */
+        proj_context_set_enable_network(ctx, 0);
         proj_log_func(ctx, NULL, log_nothing);
         proj_log_level(ctx, PJ_LOG_NONE);
     }
@@ -510,4 +513,14 @@ int am_crs_extents_overlap(const double a[4], const double b[4],
             return 1;
     }
     return 0;
+}
+
+int am_crs_network_enabled(void)
+{
+    PJ_CONTEXT *ctx = context_new();
+    if (ctx == NULL)
+        return -1;
+    const int on = proj_context_is_network_enabled(ctx);
+    proj_context_destroy(ctx);
+    return on;
 }

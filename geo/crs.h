@@ -159,4 +159,11 @@ am_status am_crs_check(const char *def, const char *what, am_error *err);
 am_status am_crs_equivalent(const char *a, const char *b, const char *what_a,
                             const char *what_b, int *same, am_error *err);
 
+/*
+ * Whether the PROJ contexts accessim creates may use the network (issue
+ * 13): 0 always (proj_context_set_enable_network(ctx, 0) on each), -1 when
+ * no context can be created. For tests.
+ */
+int am_crs_network_enabled(void);
+
 #endif /* AM_CRS_H */

@@ -147,6 +147,15 @@ typedef void (*am_warning_fn)(const char *message, void *user);
 /* At most this many facility sets and measures in one scenario (each set
  * is a group of the output and each measure a dataset in every group). */
 #define AM_MAX_FACILITY_SETS 1000
+/* issue 13, limits users set (scenario `limits:`, docs/scenario.md): the
+ * defaults, far above a national dataset; a scenario may raise or lower
+ * each. A raster of more cells (width x height), a road layer of more
+ * features, a facility (or candidate) layer of more features is refused
+ * before it is read in full. */
+#define AM_LIMIT_RASTER_CELLS_DEFAULT 10000000000LL /* 1e10 */
+#define AM_LIMIT_ROAD_FEATURES_DEFAULT 1000000000LL /* 1e9 */
+#define AM_LIMIT_FACILITIES_DEFAULT 100000000LL     /* 1e8 */
+#define AM_LIMIT_MAX 1000000000000000LL             /* 1e15, any limit */
 #define AM_MAX_MEASURES 100
 
 /* Capacity for facilities whose class field has this value. */
@@ -592,6 +601,14 @@ typedef struct am_scenario {
     /* issue 10, site selection: NULL when the scenario asks for none
        (owned) */
     am_selection_spec *selection;
+    /* issue 13, no surprise access: 1 when the scenario says
+       `allow_network: true` (inputs may then be /vsicurl/, /vsis3/, ...
+       or URLs); default 0: every such path is refused. */
+    int allow_network;
+    /* issue 13, `limits:` (0: the AM_LIMIT_*_DEFAULT above) */
+    int64_t limit_raster_cells;
+    int64_t limit_road_features;
+    int64_t limit_facilities;
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */

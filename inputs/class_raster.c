@@ -83,7 +83,7 @@ static int cmp_double(const void *a, const void *b)
 static am_status open_raster(crctx *c, const char *pop_wkt)
 {
     const char *path = c->opt->path;
-    am_status rc = am_gdal_open(path, 0, &c->ds, c->err);
+    am_status rc = am_gdal_open(path, AM_GDAL_RASTER, &c->ds, c->err);
     if (rc != AM_OK)
         return rc;
     const int nb = GDALGetRasterCount(c->ds);

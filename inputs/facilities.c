@@ -79,6 +79,7 @@ static const char *const xy_names[][2] = {
     {"lon", "lat"}, {"longitude", "latitude"}, {"lng", "lat"}, {"x", "y"}};
 
 typedef struct load_ctx {
+    int64_t max_features; /* issue 13, limits.facilities */
     const am_facility_options *src;
     const char *path;
     const char *layer_name;
@@ -471,6 +472,11 @@ static am_status read_feature(load_ctx *c, OGRFeatureH f, am_facility_set *s)
     if (rc != AM_OK)
         return rc;
     s->n_read++;
+    if (s->n_read > c->max_features)
+        return fail(c, AM_ERR_INVALID, fid,
+                    "more than %lld features: beyond the limit (raise it "
+                    "with 'limits: {facilities: N}' in the scenario)",
+                    (long long)c->max_features);
     if (!found) {
         s->n_no_geometry++;
         return AM_OK;
@@ -830,7 +836,7 @@ static am_status open_layer(load_ctx *c, GDALDatasetH *ds, OGRLayerH *lyr,
 {
     const am_facility_options *src = c->src;
     am_status rc;
-    if ((rc = am_gdal_open(c->path, 1, ds, c->err)) != AM_OK)
+    if ((rc = am_gdal_open(c->path, AM_GDAL_TABLE, ds, c->err)) != AM_OK)
         return rc;
     if ((rc = am_gdal_pick_layer(*ds, c->path, src->layer, lyr, c->err)) !=
         AM_OK)
@@ -860,8 +866,11 @@ static am_status probe(const am_facility_options *src, am_gdal_errors *ge,
     /* warnings are the load's: the probe would only repeat them */
     am_facility_options quiet = *src;
     quiet.warnings = NULL;
-    load_ctx c = {
-        .src = &quiet, .path = src->path, .layer_name = "", .err = err};
+    load_ctx c = {.src = &quiet,
+                  .path = src->path,
+                  .layer_name = "",
+                  .err = err,
+                  .max_features = am_input_limits_get().facilities};
     am_status rc = open_layer(&c, &ds, &lyr, &crs_def, &wkt);
     if (rc != AM_OK)
         goto done;
@@ -918,7 +927,11 @@ static am_status load(const am_facility_options *src, am_gdal_errors *ge,
     am_facility_set *set = NULL;
     char *wkt = NULL;
     const char *crs_def = NULL;
-    load_ctx c = {.src = src, .path = src->path, .layer_name = "", .err = err};
+    load_ctx c = {.src = src,
+                  .path = src->path,
+                  .layer_name = "",
+                  .err = err,
+                  .max_features = am_input_limits_get().facilities};
 
     if ((rc = open_layer(&c, &ds, &lyr, &crs_def, &wkt)) != AM_OK ||
         (rc = sort_classes(&c)) != AM_OK)

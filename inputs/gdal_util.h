@@ -10,20 +10,59 @@
 
 #include <gdal.h>
 #include <ogr_srs_api.h>
+#include <stdint.h>
 
 #include "common/error.h"
+#include "inputs/input_limits.h"
 
-/* GDALAllRegister once per process. Thread-safe. */
+/*
+ * GDALAllRegister once per process, after setting GDAL's configuration
+ * for no surprise access (issue 13; docs/scenario.md "Network and
+ * formats"): no plugin drivers from GDAL_DRIVER_PATH (every driver we
+ * read is built in), no Python in VRTs (GDAL_VRT_ENABLE_PYTHON=NO), no
+ * VRT raw raster bands (GDAL_VRT_ENABLE_RAWRASTERBAND=NO, for the GDAL
+ * versions that know it; am_gdal_open refuses them itself as well: they
+ * read any file's bytes as pixels), and PROJ's network access off for GDAL's
+ * CRS work (OSRSetPROJEnableNetwork(0)), whatever the environment says.
+ * Thread-safe.
+ */
 void am_gdal_init(void);
 
 /*
- * Opens path read-only as a vector (want_vector) or raster source.
- * AM_ERR_IO when the file does not exist or cannot be read, AM_ERR_FORMAT
- * when GDAL cannot open it as that kind ("not a vector dataset (GDAL
- * could not recognise it: ...)"). *out must be closed with GDALClose.
+ * What an input is, for the GDAL drivers that may open it (issue 13):
+ * every other driver is refused, so that a file of another kind (an HTML
+ * page named .tif, a raster where roads are expected, a VRT of
+ * /etc/passwd) is never read as data. AM_GDAL_RASTER: GTiff (and COGs),
+ * VRT, HFA, AAIGrid, EHdr, ENVI, netCDF, GPKG, XYZ. AM_GDAL_VECTOR: OSM,
+ * GPKG, SQLite, ESRI Shapefile, FlatGeobuf, GeoJSON, GeoJSONSeq,
+ * ESRIJSON, TopoJSON, OpenFileGDB, GML, KML, LIBKML, MapInfo File, Parquet,
+ * Arrow, OGR_VRT, CSV (a WKT column, or none). AM_GDAL_TABLE (facilities,
+ * candidates): those and XLSX, ODS.
  */
-am_status am_gdal_open(const char *path, int want_vector, GDALDatasetH *out,
+typedef enum am_gdal_kind {
+    AM_GDAL_RASTER = 0,
+    AM_GDAL_VECTOR = 1,
+    AM_GDAL_TABLE = 2
+} am_gdal_kind;
+
+/* The drivers of kind as a NULL-terminated list (static). */
+const char *const *am_gdal_drivers(am_gdal_kind kind);
+
+/*
+ * Opens path read-only as a source of `kind`, with that kind's drivers
+ * only. AM_ERR_IO when the file does not exist or cannot be read, or is
+ * a network location while that is not allowed (am_file_check_input);
+ * AM_ERR_FORMAT when GDAL cannot open it as that kind ("not a vector
+ * dataset (GDAL could not recognise it: ...)"), when only a driver of
+ * another kind recognises it (naming it), when a VRT names a source that
+ * is not a file of that kind (checked recursively before the VRT is
+ * opened), or when a raster has more cells than the raster cell limit
+ * (am_input_limits). *out must be closed with GDALClose.
+ */
+am_status am_gdal_open(const char *path, am_gdal_kind kind, GDALDatasetH *out,
                        am_error *err);
+
+/* Limits users set: inputs/input_limits.h. */
 
 /*
  * WKT2 of srs as a heap string (free with CPLFree). NULL srs or an

@@ -157,7 +157,7 @@ am_status am_polygon_layer_open(am_polygon_layer *pl,
     memset(pl, 0, sizeof *pl);
     pl->opt = opt;
     pl->err = err;
-    am_status rc = am_gdal_open(opt->path, 1, &pl->ds, err);
+    am_status rc = am_gdal_open(opt->path, AM_GDAL_VECTOR, &pl->ds, err);
     if (rc != AM_OK)
         return rc;
     am_gdal_capture_begin(&pl->ge);

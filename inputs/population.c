@@ -630,7 +630,7 @@ am_status am_population_load(const am_population_options *opt,
 
     *out = NULL;
     const char *path = opt != NULL ? opt->path : NULL;
-    rc = am_gdal_open(path, 0, &ds, err);
+    rc = am_gdal_open(path, AM_GDAL_RASTER, &ds, err);
     if (rc != AM_OK)
         goto cleanup;
 
@@ -714,7 +714,7 @@ am_status am_population_probe(const am_population_options *opt,
     GDALDatasetH ds = NULL;
     const char *path = opt != NULL ? opt->path : NULL;
     out->nx = out->ny = out->cell_bytes = 0;
-    am_status rc = am_gdal_open(path, 0, &ds, err);
+    am_status rc = am_gdal_open(path, AM_GDAL_RASTER, &ds, err);
     if (rc != AM_OK)
         return rc;
     double gt[6];
@@ -735,7 +735,7 @@ am_status am_population_probe_crs(const am_population_options *opt, char **wkt,
     GDALDatasetH ds = NULL;
     const char *path = opt != NULL ? opt->path : NULL;
     *wkt = NULL;
-    am_status rc = am_gdal_open(path, 0, &ds, err);
+    am_status rc = am_gdal_open(path, AM_GDAL_RASTER, &ds, err);
     if (rc != AM_OK)
         return rc;
     double gt[6];

@@ -1638,6 +1638,20 @@ static am_status batch_ready(batch *bt)
 }
 
 /* What reading a batch needs (read_features' arguments). */
+/* More road features than the limit (issue 13, `limits.road_features`). */
+static am_status too_many_features(const am_road_options *opt,
+                                   const char *lname, int64_t max,
+                                   am_error *err)
+{
+    am_status rc = am_error_set(err, AM_ERR_INVALID, opt->path,
+                                "more than %lld road features: beyond the "
+                                "limit (raise it with 'limits: "
+                                "{road_features: N}' in the scenario)",
+                                (long long)max);
+    am_error_set_layer(err, lname);
+    return rc;
+}
+
 typedef struct read_ctx {
     GDALDatasetH ds;
     int by_dataset;
@@ -1652,7 +1666,8 @@ typedef struct read_ctx {
     void *user;
     double *file_frac;
     long long *last_fid;
-    GIntBig total; /* features in the layer, -1: unknown */
+    GIntBig total;        /* features in the layer, -1: unknown */
+    int64_t max_features; /* issue 13, limits.road_features */
 } read_ctx;
 
 /*
@@ -1695,6 +1710,10 @@ static am_status batch_read(const read_ctx *c, batch *bt, int *eof,
         /* Processing below may call GDAL too (curve stroking): its
          * failures are not read errors; the count restarts after it. */
         n->n_features++;
+        if (n->n_features > c->max_features) {
+            OGR_F_Destroy(f);
+            return too_many_features(opt, c->lname, c->max_features, err);
+        }
         *c->last_fid = (long long)OGR_F_GetFID(f);
         b->feature_ix = n->n_features;
         am_status rc =
@@ -1755,8 +1774,10 @@ static am_status read_features(GDALDatasetH ds, int by_dataset, OGRLayerH layer,
 {
     double file_frac = 0.0;
     long long last_fid = -1;
-    read_ctx c = {ds, by_dataset, layer,    opt,  lname,      fi,        fr,
-                  b,  ge,         progress, user, &file_frac, &last_fid, -1};
+    read_ctx c = {
+        ds,   by_dataset, layer,     opt, lname,
+        fi,   fr,         b,         ge,  progress,
+        user, &file_frac, &last_fid, -1,  am_input_limits_get().road_features};
     c.total = by_dataset ? -1 : OGR_L_GetFeatureCount(layer, FALSE);
     const int mapped = opt->speed_source != AM_ROAD_SPEED_PROFILE;
     batch bt[2];
@@ -2204,6 +2225,7 @@ static am_status read_ranges(OGRLayerH layer, range_kind kind, long long fid_lo,
     const int64_t n_ranges =
         (int64_t)((fid_hi - fid_lo + RANGE_FIDS - 1) / RANGE_FIDS);
     const long long total = (long long)OGR_L_GetFeatureCount(layer, FALSE);
+    const int64_t max_features = am_input_limits_get().road_features;
     am_status rc = AM_OK;
     reader *rd = am_calloc((size_t)nt, sizeof *rd);
     range_read *rr = am_calloc((size_t)(2 * group), sizeof *rr);
@@ -2217,7 +2239,8 @@ static am_status read_ranges(OGRLayerH layer, range_kind kind, long long fid_lo,
         rr[i].rb.crossings = b->crossings;
     }
     for (int t = 0; t < nt; t++) {
-        if ((rc = am_gdal_open(opt->path, 1, &rd[t].ds, err)) != AM_OK)
+        if ((rc = am_gdal_open(opt->path, AM_GDAL_VECTOR, &rd[t].ds, err)) !=
+            AM_OK)
             goto done;
         rd[t].layer = GDALDatasetGetLayerByName(rd[t].ds, lname);
         if (rd[t].layer == NULL) {
@@ -2289,6 +2312,10 @@ static am_status read_ranges(OGRLayerH layer, range_kind kind, long long fid_lo,
             rc = ranges_check(&job, lname, &last_fid, again, err);
             if (rc != AM_OK || *again)
                 goto done;
+        }
+        if (b->net->n_features > max_features) {
+            rc = too_many_features(opt, lname, max_features, err);
+            goto done;
         }
         if (progress != NULL && job.add != NULL) {
             char msg[96];
@@ -3003,7 +3030,7 @@ am_status am_roads_load(const am_road_options *opt, am_progress_fn progress,
     rc = am_roads_osm_memory_check(opt->path, err);
     if (rc != AM_OK)
         return rc;
-    rc = am_gdal_open(opt->path, 1, &ds, err);
+    rc = am_gdal_open(opt->path, AM_GDAL_VECTOR, &ds, err);
     if (rc != AM_OK)
         return rc;
     am_gdal_errors ge;

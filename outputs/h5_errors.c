@@ -3,11 +3,28 @@
  */
 #include "outputs/h5_errors.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+static pthread_once_t no_plugins_once = PTHREAD_ONCE_INIT;
+
+static void no_plugins(void)
+{
+    /* issue 13: we write and read with HDF5's own filters only (shuffle,
+     * deflate); a file naming another filter must not make HDF5 load a
+     * shared library from HDF5_PLUGIN_PATH or its default folder */
+    H5PLset_loading_state(0);
+}
+
+void am_h5_no_plugins(void)
+{
+    pthread_once(&no_plugins_once, no_plugins);
+}
+
 void am_h5_quiet_begin(am_h5_quiet *q)
 {
+    am_h5_no_plugins();
     q->saved = H5Eget_auto2(H5E_DEFAULT, &q->func, &q->data) >= 0;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }

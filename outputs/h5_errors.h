@@ -10,6 +10,16 @@
 
 #include <hdf5.h>
 
+/*
+ * Turns HDF5's dynamic filter plugins off for the process (issue 13,
+ * H5PLset_loading_state(0)), once; am_h5_quiet_begin calls it, so every
+ * HDF5 use of the writer and the reader runs with plugins off. Our files
+ * use HDF5's built-in shuffle and deflate only; a file with another
+ * filter fails to read ("filter not available") instead of loading code.
+ * Thread-safe.
+ */
+void am_h5_no_plugins(void);
+
 /* HDF5's automatic error printing, saved and turned off, then restored. */
 typedef struct am_h5_quiet {
     H5E_auto2_t func;

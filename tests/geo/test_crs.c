@@ -514,6 +514,28 @@ static void test_proj_db_missing(void **state)
     assert_int_equal(am_crs_check("EPSG:4326", "roads", &err), AM_OK);
 }
 
+/* issue 13: PROJ may not fetch grids, even when the environment asks
+ * for it (PROJ_NETWORK=ON turns a bare context's network on). */
+static void test_proj_network_off(void **state)
+{
+    (void)state;
+    setenv("PROJ_NETWORK", "ON", 1);
+    PJ_CONTEXT *bare = proj_context_create();
+    assert_non_null(bare);
+    const int bare_on = proj_context_is_network_enabled(bare);
+    proj_context_destroy(bare);
+    assert_int_equal(am_crs_network_enabled(), 0);
+    /* and a transformation made under it still works offline */
+    am_transform *t = NULL;
+    am_error err;
+    assert_int_equal(am_transform_create("EPSG:4267", "EPSG:4326", &t, &err),
+                     AM_OK);
+    am_transform_destroy(t);
+    unsetenv("PROJ_NETWORK");
+    /* the environment did matter: a context of PROJ's own was on */
+    assert_int_equal(bare_on, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -531,6 +553,7 @@ int main(void)
         cmocka_unit_test(test_frame_scale_error),
         cmocka_unit_test(test_frame_scale_vs_proj_factors),
         cmocka_unit_test(test_proj_db_missing),
+        cmocka_unit_test(test_proj_network_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,6 +24,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cpl_conv.h>
+#include <ogr_srs_api.h>
+
+#include "common/file_check.h"
 #include "inputs/facilities.h"
 #include "inputs/gdal_util.h"
 #include "inputs/population.h"
@@ -337,9 +341,173 @@ static void test_population_damaged(void **state)
     }
 }
 
+/* ---- issue 13, no surprise access ------------------------------------ */
+
+/* Network paths are told from local ones, nested and joined ones too. */
+static void test_path_network(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *path, *net;
+    } cases[] = {
+        {"/vsicurl/https://example.org/p.tif", "/vsicurl"},
+        {"/vsicurl_streaming/https://example.org/p.tif", "/vsicurl"},
+        {"/vsicurl?url=https%3A%2F%2Fexample.org%2Fp.tif", "/vsicurl"},
+        {"/vsis3/bucket/p.tif", "/vsis3"},
+        {"/vsis3_streaming/bucket/p.tif", "/vsis3"},
+        {"/vsigs/b/p.tif", "/vsigs"},
+        {"/vsiaz/c/p.tif", "/vsiaz"},
+        {"/vsiadls/c/p.tif", "/vsiadls"},
+        {"/vsioss/b/p.tif", "/vsioss"},
+        {"/vsiswift/c/p.tif", "/vsiswift"},
+        {"/vsiwebhdfs/http://h/p.tif", "/vsiwebhdfs"},
+        {"/vsihdfs/hdfs://h/p.tif", "/vsihdfs"},
+        {"/vsizip//vsicurl/https://example.org/a.zip/p.tif", "/vsicurl"},
+        {"https://example.org/p.tif", "://"},
+        {"data/s3://bucket/p.tif", "://"},
+        {"/vsizip/data/a.zip/p.tif", NULL},
+        {"/vsigzip/roads.geojson.gz", NULL},
+        {"data/vsicurl_notes/p.tif", NULL},
+        {"/data/vsis3x/p.tif", NULL},
+        {"p.tif", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const char *got = am_path_network(cases[i].path);
+        if ((got == NULL) != (cases[i].net == NULL) ||
+            (got != NULL && strcmp(got, cases[i].net) != 0))
+            fail_msg("%s: expected %s, got %s", cases[i].path,
+                     cases[i].net ? cases[i].net : "local",
+                     got ? got : "local");
+    }
+}
+
+/* Refused unless allowed; allowed, the check leaves it to GDAL. */
+static void test_network_refused_unless_allowed(void **state)
+{
+    (void)state;
+    am_error err;
+    GDALDatasetH ds = NULL;
+    const char *url = "/vsicurl/http://127.0.0.1:9/p.tif";
+    assert_int_equal(am_network_allowed(), 0); /* the default */
+    assert_int_equal(am_gdal_open(url, AM_GDAL_RASTER, &ds, &err), AM_ERR_IO);
+    assert_null(ds);
+    assert_string_equal(err.file, url);
+    assert_non_null(strstr(err.msg, "allow_network: true"));
+    am_network_allow(1);
+    assert_int_equal(am_file_check_input(url, 1, &err), AM_OK);
+    am_network_allow(0);
+    assert_int_equal(am_file_check_input(url, 1, &err), AM_ERR_IO);
+}
+
+/* GDAL's configuration is ours, whatever the environment says. */
+static void test_gdal_config_forced(void **state)
+{
+    (void)state;
+    setenv("GDAL_VRT_ENABLE_PYTHON", "YES", 1);
+    setenv("GDAL_DRIVER_PATH", TMP_DIR, 1);
+    am_gdal_init();
+    assert_string_equal(CPLGetConfigOption("GDAL_VRT_ENABLE_PYTHON", ""), "NO");
+    assert_string_equal(CPLGetConfigOption("GDAL_DRIVER_PATH", ""), "disable");
+    assert_string_equal(CPLGetConfigOption("GDAL_VRT_ENABLE_RAWRASTERBAND", ""),
+                        "NO");
+    /* PROJ's network, as GDAL's CRS code uses it */
+    assert_int_equal(OSRGetPROJEnableNetwork(), 0);
+    unsetenv("GDAL_VRT_ENABLE_PYTHON");
+    unsetenv("GDAL_DRIVER_PATH");
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Each kind opens with its drivers only; a VRT's sources are checked. */
+static void test_drivers_per_kind(void **state)
+{
+    (void)state;
+    am_error err;
+    GDALDatasetH ds = NULL;
+    mkdir(TMP_DIR, 0755);
+    /* the demo's GeoTIFF: a raster, not roads */
+    assert_int_equal(am_gdal_open(POP_TIF, AM_GDAL_RASTER, &ds, &err), AM_OK);
+    GDALClose(ds);
+    assert_int_equal(am_gdal_open(POP_TIF, AM_GDAL_VECTOR, &ds, &err),
+                     AM_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "GeoTIFF"));
+    assert_non_null(strstr(err.msg, "as a vector input"));
+    /* the demo's GeoPackage: facilities (table kind) and vector */
+    assert_int_equal(am_gdal_open(HEALTH_GPKG, AM_GDAL_TABLE, &ds, &err),
+                     AM_OK);
+    GDALClose(ds);
+    /* an HTML page named .tif */
+    const char *html = TMP_DIR "/page.tif";
+    write_file(html, "<!DOCTYPE html><html><body>404</body></html>\n");
+    assert_int_equal(am_gdal_open(html, AM_GDAL_RASTER, &ds, &err),
+                     AM_ERR_FORMAT);
+    assert_null(ds);
+    /* a VRT of /etc/passwd (a plain source, then a raw band) */
+    const char *vrt = TMP_DIR "/passwd.vrt";
+    write_file(vrt, "<VRTDataset rasterXSize=\"2\" rasterYSize=\"2\">"
+                    "<VRTRasterBand dataType=\"Byte\" band=\"1\">"
+                    "<SimpleSource><SourceFilename>/etc/passwd"
+                    "</SourceFilename><SourceBand>1</SourceBand>"
+                    "</SimpleSource></VRTRasterBand></VRTDataset>\n");
+    assert_int_equal(am_gdal_open(vrt, AM_GDAL_RASTER, &ds, &err),
+                     AM_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "'/etc/passwd'"));
+    write_file(vrt, "<VRTDataset rasterXSize=\"8\" rasterYSize=\"8\">"
+                    "<VRTRasterBand dataType=\"Byte\" band=\"1\" "
+                    "subClass=\"VRTRawRasterBand\"><SourceFilename>"
+                    "/etc/passwd</SourceFilename><ImageOffset>0"
+                    "</ImageOffset><PixelOffset>1</PixelOffset><LineOffset>8"
+                    "</LineOffset></VRTRasterBand></VRTDataset>\n");
+    assert_int_equal(am_gdal_open(vrt, AM_GDAL_RASTER, &ds, &err),
+                     AM_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "VRTRawRasterBand"));
+    /* a VRT of the demo's GeoTIFF opens */
+    write_file(vrt, "<VRTDataset rasterXSize=\"1576\" rasterYSize=\"1270\">"
+                    "<VRTRasterBand dataType=\"Float32\" band=\"1\">"
+                    "<SimpleSource><SourceFilename>" POP_TIF
+                    "</SourceFilename><SourceBand>1</SourceBand>"
+                    "</SimpleSource></VRTRasterBand></VRTDataset>\n");
+    assert_int_equal(am_gdal_open(vrt, AM_GDAL_RASTER, &ds, &err), AM_OK);
+    GDALClose(ds);
+    unlink(vrt);
+    unlink(html);
+}
+
+/* The raster cell limit: refused above it, read at it. */
+static void test_raster_cell_limit(void **state)
+{
+    (void)state;
+    am_error err;
+    GDALDatasetH ds = NULL;
+    am_input_limits l = {1576LL * 1270 - 1, 0, 0};
+    am_input_limits_set(&l);
+    assert_int_equal(am_gdal_open(POP_TIF, AM_GDAL_RASTER, &ds, &err),
+                     AM_ERR_INVALID);
+    assert_non_null(strstr(err.msg, "1576 x 1270 = 2001520 cells"));
+    assert_non_null(strstr(err.msg, "limits: {raster_cells: N}"));
+    l.raster_cells = 1576LL * 1270;
+    am_input_limits_set(&l);
+    assert_int_equal(am_gdal_open(POP_TIF, AM_GDAL_RASTER, &ds, &err), AM_OK);
+    GDALClose(ds);
+    am_input_limits_set(NULL);
+    assert_true(am_input_limits_get().raster_cells ==
+                AM_LIMIT_RASTER_CELLS_DEFAULT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_path_network),
+        cmocka_unit_test(test_network_refused_unless_allowed),
+        cmocka_unit_test(test_gdal_config_forced),
+        cmocka_unit_test(test_drivers_per_kind),
+        cmocka_unit_test(test_raster_cell_limit),
         cmocka_unit_test(test_capture_counts_first_failure),
         cmocka_unit_test(test_capture_nests),
         cmocka_unit_test(test_read_failed_messages),

@@ -30,6 +30,7 @@
 
 #include "fixture.h"
 #include "fixture_wkt.h"
+#include "outputs/h5_errors.h"
 #include "outputs/h5_writer.h"
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -1537,9 +1538,27 @@ static void test_misuse(void **state)
     assert_int_equal(am_h5_commit(NULL, &err), AM_ERR_INVALID);
 }
 
+/* issue 13: HDF5 loads no filter plugins once accessim has used it (every
+ * writer and reader call goes through am_h5_quiet_begin), whatever
+ * HDF5_PLUGIN_PATH says. */
+static void test_no_filter_plugins(void **state)
+{
+    (void)state;
+    setenv("HDF5_PLUGIN_PATH", "/tmp", 1);
+    unsigned mask = 0;
+    assert_true(H5PLget_loading_state(&mask) >= 0);
+    am_h5_quiet q;
+    am_h5_quiet_begin(&q);
+    am_h5_quiet_end(&q);
+    assert_true(H5PLget_loading_state(&mask) >= 0);
+    assert_int_equal(mask, 0);
+    unsetenv("HDF5_PLUGIN_PATH");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_filter_plugins),
         cmocka_unit_test_setup_teardown(test_create_missing_dir, setup_dir,
                                         teardown_dir),
         cmocka_unit_test_setup_teardown(test_atomic_commit, setup_dir,
