@@ -19,6 +19,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) &&        \
     !defined(AM_SHA256_PORTABLE)
+#include <cpuid.h>
 #include <immintrin.h>
 #define AM_SHA_X86 1
 #endif
@@ -137,10 +138,17 @@ compress_shani(uint32_t h[8], const uint8_t *p, size_t n)
     _mm_storeu_si128((__m128i *)(void *)&h[4], hgfe);
 }
 
+/* CPUID directly (Intel SDM vol. 2A, CPUID: leaf 1 ECX bit 19 is SSE4.1,
+ * leaf 7 subleaf 0 EBX bit 29 is SHA): clang 14 does not know "sha" in
+ * __builtin_cpu_supports, and the TSan build (issue 13) uses clang. */
 static int have_shani(void)
 {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19)))
+        return 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    return (b & (1u << 29)) != 0;
 }
 #endif
 

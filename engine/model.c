@@ -303,7 +303,10 @@ am_status am_model_create_shared(const am_scenario *s,
 
 /* ---- stages ------------------------------------------------------------ */
 
-_Static_assert(AM_SPEED_ZONE_MULTIPLIER_MAX == AM_ZONE_MULTIPLIER_MAX,
+/* Compared as integers: a floating comparison is not an integer constant
+ * expression in C17 (clang refuses it; the limits are whole numbers). */
+_Static_assert((long)AM_SPEED_ZONE_MULTIPLIER_MAX ==
+                   (long)AM_ZONE_MULTIPLIER_MAX,
                "one range for a speed zone's multiplier");
 
 /*

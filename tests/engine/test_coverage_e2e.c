@@ -1,8 +1,9 @@
 /*
  * test_coverage_e2e.c: capacity_coverage (issue 9, docs/coverage.md)
  * through the engine on the Comoros demo data:
- *  - both allocations and a smooth decay in one run, 1, 2 and 3 threads
- *    byte-identical (shares, flags, the split per cell and per facility);
+ *  - both allocations and a smooth decay in one run, 1, 2, 3 and 8
+ *    threads byte-identical (shares, flags, the split per cell and per
+ *    facility);
  *  - conservation: served + beyond capacity + not within reach + off
  *    network = the population, per cell and in total; what the cells are
  *    served is what the facilities serve (sum_j min(D_j, k S_j));
@@ -32,6 +33,7 @@
 #define DEMO AM_DEMO_DATA "/comoros"
 
 #define TMP_DIR_TAG "coverage"
+#include "thread_counts.h"
 #include "tmp_dir.h"
 
 /* 36 facilities, capacity 148 in all. k = 5000 persons per unit: 740,000
@@ -114,28 +116,31 @@ static void test_comoros(void **state)
     const int32_t n = am_model_cell_count(b.m), nf = am_sites_count(b.f);
     const double *pop = am_model_cell_population(b.m);
     const double *cap = am_sites_capacity(b.f);
-    am_results *r[3] = {compute(b.m, b.f, 1), compute(b.m, b.f, 2),
-                        compute(b.m, b.f, 3)};
-    am_capacity_coverage cv[3];
+    am_results *r[AM_TEST_N_THREADS];
+    for (int t = 0; t < AM_TEST_N_THREADS; t++)
+        r[t] = compute(b.m, b.f, am_test_threads[t]);
+    am_capacity_coverage cv[AM_TEST_N_THREADS];
     double pop_total = 0.0;
     for (int32_t i = 0; i < n; i++)
         pop_total += pop[i];
     assert_int_equal(am_results_capacity_coverage(r[0], 0, &cv[0]), 0);
     for (int k = 1; k < N_MEASURES; k++) {
-        for (int t = 0; t < 3; t++)
+        for (int t = 0; t < AM_TEST_N_THREADS; t++)
             assert_int_equal(am_results_capacity_coverage(r[t], k, &cv[t]), 1);
         /* threads: byte-identical */
-        for (int t = 1; t < 3; t++) {
+        for (int t = 1; t < AM_TEST_N_THREADS; t++) {
+            const int nt = am_test_threads[t];
             same_split(&cv[0], &cv[t], n);
-            assert_memory_equal(am_results_access(r[0], k),
-                                am_results_access(r[t], k),
-                                (size_t)n * sizeof(double));
-            assert_memory_equal(am_results_reach(r[0], k),
-                                am_results_reach(r[t], k), (size_t)n);
-            assert_memory_equal(cv[0].site_demand, cv[t].site_demand,
-                                (size_t)nf * sizeof(double));
-            assert_memory_equal(cv[0].site_utilisation, cv[t].site_utilisation,
-                                (size_t)nf * sizeof(double));
+            assert_same_at_threads(am_results_access(r[t], k),
+                                   am_results_access(r[0], k),
+                                   (size_t)n * sizeof(double), nt);
+            assert_same_at_threads(am_results_reach(r[t], k),
+                                   am_results_reach(r[0], k), (size_t)n, nt);
+            assert_same_at_threads(cv[t].site_demand, cv[0].site_demand,
+                                   (size_t)nf * sizeof(double), nt);
+            assert_same_at_threads(cv[t].site_utilisation,
+                                   cv[0].site_utilisation,
+                                   (size_t)nf * sizeof(double), nt);
         }
         const am_capacity_coverage *c = &cv[0];
         const double kk = k == 3 ? 1000.0 : 5000.0;
@@ -248,7 +253,7 @@ static void test_comoros(void **state)
     free(rlon);
     free(rlat);
     free(rcap);
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < AM_TEST_N_THREADS; t++)
         am_results_destroy(r[t]);
     am_sites_destroy(b.f);
     am_model_destroy(b.m);

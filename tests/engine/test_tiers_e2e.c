@@ -13,8 +13,8 @@
  *    the road, at the same foot, is not joined to it for free;
  *  - the Comoros tiers demo end to end: a row per lower facility, times
  *    >= 0 or -1 with the higher row agreeing, the cross-tabulation's sum,
- *    and every referral and combined array byte-identical for 1, 2 and 3
- *    threads.
+ *    and every referral and combined array byte-identical for 1, 2, 3 and
+ *    8 threads (thread_counts.h; the whole run, graph build included).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -38,6 +38,7 @@
 
 #define TMP_DIR_TAG "tiers"
 #include "h5_read.h"
+#include "thread_counts.h"
 #include "tmp_dir.h"
 
 static double *must_read(hid_t f, const char *path, size_t *n)
@@ -539,15 +540,17 @@ static void test_demo(void **state)
         snprintf(to, sizeof to, "%s/%s", tmp_dir, inputs[i]);
         assert_int_equal(symlink(from, to), 0);
     }
-    double *ref[3][3][3]; /* threads, pair, column */
-    double *comb[3], *cross[3];
+    enum { NT = AM_TEST_N_THREADS };
+    double *ref[NT][3][3]; /* threads, pair, column */
+    double *comb[NT], *cross[NT];
     size_t n_ref[3], n_comb = 0, n_cross = 0;
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < NT; t++) {
+        const int nt = am_test_threads[t];
         char out[512], csv[512];
-        snprintf(out, sizeof out, "%s/demo%d.h5", tmp_dir, t + 1);
-        snprintf(csv, sizeof csv, "%s/ref%d.csv", tmp_dir, t + 1);
+        snprintf(out, sizeof out, "%s/demo%d.h5", tmp_dir, nt);
+        snprintf(csv, sizeof csv, "%s/ref%d.csv", tmp_dir, nt);
         char *text = demo_text(csv);
-        run_scenario(text, tmp_dir, out, t + 1);
+        run_scenario(text, tmp_dir, out, nt);
         free(text);
         hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
         assert_true(f >= 0);
@@ -600,15 +603,17 @@ static void test_demo(void **state)
         fclose(fp);
         assert_int_equal(lines, 1 + (int)(n_ref[0] + n_ref[1] + n_ref[2]));
     }
-    for (int t = 1; t < 3; t++) {
+    for (int t = 1; t < NT; t++) {
+        const int nt = am_test_threads[t];
         for (int p = 0; p < 3; p++)
             for (int c = 0; c < 3; c++)
-                assert_memory_equal(ref[0][p][c], ref[t][p][c],
-                                    n_ref[p] * sizeof(double));
-        assert_memory_equal(comb[0], comb[t], n_comb * sizeof(double));
-        assert_memory_equal(cross[0], cross[t], n_cross * sizeof(double));
+                assert_same_at_threads(ref[t][p][c], ref[0][p][c],
+                                       n_ref[p] * sizeof(double), nt);
+        assert_same_at_threads(comb[t], comb[0], n_comb * sizeof(double), nt);
+        assert_same_at_threads(cross[t], cross[0], n_cross * sizeof(double),
+                               nt);
     }
-    for (int t = 0; t < 3; t++) {
+    for (int t = 0; t < NT; t++) {
         for (int p = 0; p < 3; p++)
             for (int c = 0; c < 3; c++)
                 free(ref[t][p][c]);

@@ -18,7 +18,7 @@
  *     capacity) and a facility with no demand;
  *     and a tiny persons_per_capacity (2^-530): no underflow, the shares
  *     of k = 2^-30 times 2^-500;
- * (f) 1, 2 and 3 threads byte-identical;
+ * (f) 1, 2, 3 and 8 threads byte-identical;
  * (g) argument errors.
  */
 #include <math.h>
@@ -30,6 +30,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "thread_counts.h"
 
 #include "common/units.h"
 #include "kernels/allocation.h"
@@ -574,19 +576,19 @@ static void test_threads(void **state)
         inst_random(&x, seed, seed % 2 ? 300u : 70000u);
         double *w = table_step(x.limit);
         for (int m = AM_ALLOC_PROPORTIONAL; m <= AM_ALLOC_FIXED_POINT; m++) {
-            res r1, r2, r3;
-            run(&x, (am_alloc_method)m, w, x.limit, 1.0, 1, &r1);
-            run(&x, (am_alloc_method)m, w, x.limit, 1.0, 2, &r2);
-            run(&x, (am_alloc_method)m, w, x.limit, 1.0, 3, &r3);
-            assert_same_cells(&r1, &r2);
-            assert_same_cells(&r1, &r3);
             const size_t nf = (size_t)x.n_fac * sizeof(double);
-            assert_memory_equal(r1.D, r2.D, nf);
-            assert_memory_equal(r1.D, r3.D, nf);
-            assert_memory_equal(r1.U, r3.U, nf);
+            res r1, rt;
+            run(&x, (am_alloc_method)m, w, x.limit, 1.0, am_test_threads[0],
+                &r1);
+            for (int t = 1; t < AM_TEST_N_THREADS; t++) {
+                const int nt = am_test_threads[t];
+                run(&x, (am_alloc_method)m, w, x.limit, 1.0, nt, &rt);
+                assert_same_cells(&r1, &rt);
+                assert_same_at_threads(rt.D, r1.D, nf, nt);
+                assert_same_at_threads(rt.U, r1.U, nf, nt);
+                res_free(&rt);
+            }
             res_free(&r1);
-            res_free(&r2);
-            res_free(&r3);
         }
         free(w);
         inst_free(&x);

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "thread_counts.h"
+
 #include "kernels/components.h"
 #include "kernels/graph.h"
 
@@ -161,7 +163,7 @@ static void arc(int32_t *tail, int32_t *head, int64_t *m, int32_t u, int32_t v)
 
 /*
  * The parallel components (trimming, forward-backward, then the DFS on
- * the rest) against the serial DFS, byte for byte, at 1, 2 and 3 threads,
+ * the rest) against the serial DFS, byte for byte, at 1, 2, 3 and 8 threads,
  * on graphs big enough to run the frontier BFS in parallel: a giant
  * component (a two-way grid with one-way streets, ids shuffled) plus small
  * cycles, one-way chains in and out of it and between the small ones,
@@ -241,11 +243,15 @@ static void test_threads_vs_serial(void **state)
         am_graph *g = build(n, m, tail, head);
         am_components *c = NULL;
         assert_int_equal(am_components_compute(g, &c, NULL), AM_OK);
-        for (int t = 1; t <= 5; t++) { /* 4, 5: the engine's entry */
+        /* every count through the parallel code, then the engine's entry */
+        for (int k = 0; k < AM_TEST_N_THREADS + 2; k++) {
+            const int t = k < AM_TEST_N_THREADS ? am_test_threads[k]
+                                                : k - AM_TEST_N_THREADS + 4;
             am_components *p = NULL;
             assert_int_equal(
-                t <= 3 ? am_components_compute_fb(g, t, &p, NULL)
-                       : am_components_compute_threads(g, t, &p, NULL),
+                k < AM_TEST_N_THREADS
+                    ? am_components_compute_fb(g, t, &p, NULL)
+                    : am_components_compute_threads(g, t, &p, NULL),
                 AM_OK);
             assert_int_equal(p->n_nodes, n);
             assert_int_equal(p->n_components, c->n_components);

@@ -2,7 +2,7 @@
  * test_contract.c: degree-2 chain contraction on hand-made graphs (each
  * rule of contract.h) and against an all-pairs oracle on random road-like
  * graphs: the times between the nodes kept must not change; and the
- * parallel contraction at 1, 2 and 3 threads against the serial code it
+ * parallel contraction at 1, 2, 3 and 8 threads against the serial code it
  * replaced (contract_ref.c), byte for byte, on large random networks.
  */
 #include <setjmp.h>
@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include "common/units.h"
+#include "thread_counts.h"
+
 #include "kernels/contract.h"
 #include "contract_ref.h"
 
@@ -532,7 +534,8 @@ static void test_parallel_vs_serial(void **state)
         assert_true(ref->n_rings > 0);
         assert_true(ref->n_parallel > 0);
         assert_true(ref->n_self_loops > 0);
-        for (int threads = 1; threads <= 3; threads++) {
+        for (int ti = 0; ti < AM_TEST_N_THREADS; ti++) {
+            const int threads = am_test_threads[ti];
             am_contraction *c = NULL;
             assert_int_equal(am_graph_contract_threads(g.n, g.m, g.t, g.h, g.w,
                                                        round == 3 ? keep : NULL,

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "thread_counts.h"
+
 #include "common/units.h"
 #include "kernels/demand.h"
 
@@ -164,10 +166,11 @@ static void test_threads_same(void **state)
         assert_int_equal(
             am_demand_build(n, n_nodes, node, off, pop, &ref, NULL), AM_OK);
         assert_index_defined(ref, node, off);
-        for (int t = 1; t <= 3; t++) {
+        for (int ti = 0; ti < AM_TEST_N_THREADS; ti++) {
             am_demand *d = NULL;
             assert_int_equal(am_demand_build_threads(n, n_nodes, node, off, pop,
-                                                     t, &d, NULL),
+                                                     am_test_threads[ti], &d,
+                                                     NULL),
                              AM_OK);
             assert_same_demand(ref, d);
             am_demand_destroy(d);
@@ -184,11 +187,12 @@ static void test_threads_same(void **state)
         am_demand *d = NULL;
         assert_int_equal(am_demand_build(n, 5000, node, off, pop, &d, &e1),
                          AM_ERR_INVALID);
-        for (int t = 2; t <= 3; t++) {
+        for (int ti = 1; ti < AM_TEST_N_THREADS; ti++) {
             am_error_clear(&e2);
-            assert_int_equal(
-                am_demand_build_threads(n, 5000, node, off, pop, t, &d, &e2),
-                AM_ERR_INVALID);
+            assert_int_equal(am_demand_build_threads(n, 5000, node, off, pop,
+                                                     am_test_threads[ti], &d,
+                                                     &e2),
+                             AM_ERR_INVALID);
             assert_null(d);
             assert_string_equal(e1.msg, e2.msg);
             assert_int_equal(e1.feature, e2.feature);

@@ -18,6 +18,8 @@
 
 #include "test_util.h"
 
+#include "thread_counts.h"
+
 #include "common/units.h"
 #include "kernels/equity.h"
 #include "kernels/measures.h"
@@ -394,7 +396,7 @@ static void test_oracle(void **state)
     }
 }
 
-/* 1, 2 and 3 threads: the same bytes, overall and grouped, on data large
+/* 1, 2, 3 and 8 threads: the same bytes, overall and grouped, on data large
  * enough for the radix sort's parallel passes. */
 static void test_threads(void **state)
 {
@@ -418,24 +420,29 @@ static void test_threads(void **state)
     const am_equity_spec spec = {3, pc, 2, lv, 2, cut};
     for (int grouped = 0; grouped < 2; grouped++) {
         const int32_t ng = grouped ? G : 1;
-        am_equity_stats st[3][37];
-        double pct[3][37 * 3], below[3][37 * 2], beyond[3][37 * 2];
+        am_equity_stats st[AM_TEST_N_THREADS][37];
+        double pct[AM_TEST_N_THREADS][37 * 3];
+        double below[AM_TEST_N_THREADS][37 * 2];
+        double beyond[AM_TEST_N_THREADS][37 * 2];
         am_error err;
-        for (int th = 0; th < 3; th++) {
+        for (int th = 0; th < AM_TEST_N_THREADS; th++) {
             memset(st[th], 0, sizeof st[th]);
             assert_int_equal(am_equity_run(n, v, w, t, grouped ? grp : NULL, ng,
-                                           &spec, th + 1, st[th], pct[th],
-                                           below[th], beyond[th], &err),
+                                           &spec, am_test_threads[th], st[th],
+                                           pct[th], below[th], beyond[th],
+                                           &err),
                              AM_OK);
         }
-        for (int th = 1; th < 3; th++) {
-            assert_memory_equal(st[0], st[th], (size_t)ng * sizeof st[0][0]);
-            assert_memory_equal(pct[0], pct[th],
-                                (size_t)ng * 3 * sizeof(double));
-            assert_memory_equal(below[0], below[th],
-                                (size_t)ng * 2 * sizeof(double));
-            assert_memory_equal(beyond[0], beyond[th],
-                                (size_t)ng * 2 * sizeof(double));
+        for (int th = 1; th < AM_TEST_N_THREADS; th++) {
+            const int nt = am_test_threads[th];
+            assert_same_at_threads(st[th], st[0], (size_t)ng * sizeof st[0][0],
+                                   nt);
+            assert_same_at_threads(pct[th], pct[0],
+                                   (size_t)ng * 3 * sizeof(double), nt);
+            assert_same_at_threads(below[th], below[0],
+                                   (size_t)ng * 2 * sizeof(double), nt);
+            assert_same_at_threads(beyond[th], beyond[0],
+                                   (size_t)ng * 2 * sizeof(double), nt);
         }
         assert_true(st[0][0].gini > 0.0 && st[0][0].gini < 1.0);
     }

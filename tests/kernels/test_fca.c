@@ -12,7 +12,7 @@
  * (c) identities: sum P A = sum S over facilities with demand (2SFCA, any
  *     decay, and 3SFCA); BFCA's preserved population and level of service;
  *     spatial availability's total;
- * (d) 1, 2 and 3 threads byte-identical, every method;
+ * (d) 1, 2, 3 and 8 threads byte-identical, every method;
  * (e) n-th nearest against sorting each cell's times;
  * (f) edge cases and argument errors.
  */
@@ -25,6 +25,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "thread_counts.h"
 
 #include "common/units.h"
 #include "kernels/catchment.h"
@@ -370,7 +372,7 @@ static const am_fca_method methods[] = {
 #define N_METHODS (sizeof methods / sizeof methods[0])
 
 /* (b) + (d): every method x decay on random instances, against the oracle,
- * on 1, 2 and 3 threads, byte-identical across threads. */
+ * on 1, 2, 3 and 8 threads, byte-identical across threads. */
 static void run_oracle_suite(uint32_t limit, int n_seeds)
 {
     for (int s = 0; s < n_seeds; s++) {
@@ -392,22 +394,24 @@ static void run_oracle_suite(uint32_t limit, int n_seeds)
                 m.nth = 1 + dk % 3;
                 oresult o;
                 oracle(&x, &m, &o);
-                kresult k[3];
-                for (int th = 1; th <= 3; th++) {
-                    krun(&x, p, &m, th, &k[th - 1]);
-                    compare(&x, &k[th - 1], &o);
+                kresult k[AM_TEST_N_THREADS];
+                for (int th = 0; th < AM_TEST_N_THREADS; th++) {
+                    krun(&x, p, &m, am_test_threads[th], &k[th]);
+                    compare(&x, &k[th], &o);
                 }
-                for (int th = 1; th < 3; th++) {
-                    assert_memory_equal(k[0].val, k[th].val,
-                                        (size_t)x.n_cells * sizeof *k[0].val);
-                    assert_memory_equal(k[0].flag, k[th].flag,
-                                        (size_t)x.n_cells);
-                    assert_memory_equal(k[0].D, k[th].D,
-                                        (size_t)x.n_fac * sizeof *k[0].D);
-                    assert_memory_equal(k[0].R, k[th].R,
-                                        (size_t)x.n_fac * sizeof *k[0].R);
+                for (int th = 1; th < AM_TEST_N_THREADS; th++) {
+                    const int nt = am_test_threads[th];
+                    assert_same_at_threads(k[th].val, k[0].val,
+                                           (size_t)x.n_cells * sizeof *k[0].val,
+                                           nt);
+                    assert_same_at_threads(k[th].flag, k[0].flag,
+                                           (size_t)x.n_cells, nt);
+                    assert_same_at_threads(
+                        k[th].D, k[0].D, (size_t)x.n_fac * sizeof *k[0].D, nt);
+                    assert_same_at_threads(
+                        k[th].R, k[0].R, (size_t)x.n_fac * sizeof *k[0].R, nt);
                 }
-                for (int th = 0; th < 3; th++)
+                for (int th = 0; th < AM_TEST_N_THREADS; th++)
                     kresult_free(&k[th]);
                 oresult_free(&o);
             }

@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "thread_counts.h"
+
 #include "common/units.h"
 #include "kernels/csr.h"
 #include "kernels/graph.h"
@@ -236,7 +238,7 @@ static void assert_same_graph(const am_graph *a, const am_graph *b)
 
 /*
  * The parallel CSR builds (am_graph_build_threads, am_graph_reverse_threads,
- * am_csr_group) at 2 and 3 threads against the serial ones, byte for byte,
+ * am_csr_group) at 2, 3 and 8 threads against the serial ones, byte for byte,
  * on random arc lists with duplicate arcs, self-loops, isolated nodes and
  * one node of very high degree; with few nodes (fewer than the buckets)
  * and many.
@@ -271,7 +273,8 @@ static void test_parallel_builds(void **state)
         assert_int_equal(am_graph_validate(g1, NULL), AM_OK);
         assert_int_equal(am_graph_validate(r1, NULL), AM_OK);
         assert_int_equal(am_csr_group(n, m, t, 1, first1, perm1), AM_OK);
-        for (int threads = 2; threads <= 3; threads++) {
+        for (int ti = 1; ti < AM_TEST_N_THREADS; ti++) {
+            const int threads = am_test_threads[ti];
             am_graph *g = NULL, *r = NULL;
             assert_int_equal(
                 am_graph_build_threads(n, m, t, h, w, threads, &g, NULL),
@@ -282,8 +285,8 @@ static void test_parallel_builds(void **state)
             assert_same_graph(r1, r);
             assert_int_equal(am_csr_group(n, m, t, threads, first, perm),
                              AM_OK);
-            assert_memory_equal(first, first1, ((size_t)n + 1) * 8);
-            assert_memory_equal(perm, perm1, (size_t)m * 8);
+            assert_same_at_threads(first, first1, ((size_t)n + 1) * 8, threads);
+            assert_same_at_threads(perm, perm1, (size_t)m * 8, threads);
             am_graph_destroy(g);
             am_graph_destroy(r);
         }
@@ -295,7 +298,8 @@ static void test_parallel_builds(void **state)
         t[a] = h[a] = 0;
     t[250000] = 5;           /* out of range (n = 3) */
     w[200000] = AM_TIME_INF; /* too slow: lower, so named */
-    for (int threads = 1; threads <= 3; threads++) {
+    for (int ti = 0; ti < AM_TEST_N_THREADS; ti++) {
+        const int threads = am_test_threads[ti];
         am_graph *g = NULL;
         am_error err;
         am_error_clear(&err);

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "thread_counts.h"
+
 #include "common/units.h"
 #include "kernels/catchment.h"
 #include "kernels/demand.h"
@@ -1278,7 +1280,7 @@ static void scale_fixture(fixture *fx, uint32_t factor, uint32_t limit,
     fx->d0 = d0;
 }
 
-/* am_fca_run on 1, 2 and 3 threads against ref_fca: the same bits. */
+/* am_fca_run on 1, 2, 3 and 8 threads against ref_fca: the same bits. */
 static void check_fca_bits(const fixture *fx)
 {
     am_graph *g = NULL, *g_rev = NULL;
@@ -1307,12 +1309,13 @@ static void check_fca_bits(const fixture *fx)
         reached += A0[i] > 0.0;
     assert_true(reached > (int)nc / 4);
     const am_fca_params p = {AM_MEASURE_2SFCA, fx->d0};
-    for (int threads = 1; threads <= 3; threads++) {
+    for (int ti = 0; ti < AM_TEST_N_THREADS; ti++) {
+        const int threads = am_test_threads[ti];
         assert_int_equal(
             am_fca_run(&p, c, d, fx->supply, threads, D, R, A, NULL), AM_OK);
-        assert_memory_equal(D, D0, nf * sizeof(double));
-        assert_memory_equal(R, R0, nf * sizeof(double));
-        assert_memory_equal(A, A0, nc * sizeof(double));
+        assert_same_at_threads(D, D0, nf * sizeof(double), threads);
+        assert_same_at_threads(R, R0, nf * sizeof(double), threads);
+        assert_same_at_threads(A, A0, nc * sizeof(double), threads);
     }
     free(D0);
     free(R0);

@@ -6,7 +6,7 @@
  * AM_TIME_INF, seeds with equal times, duplicated and beyond the limit,
  * graphs of 0 and 1 node; lexicographic (time, source) labels with ties
  * through zero-time arcs; the shared queue (kernels/dial.h) alone against
- * a sorted list; and catchments byte-identical for 1, 2 and 3 threads,
+ * a sorted list; and catchments byte-identical for 1, 2, 3 and 8 threads,
  * each row equal to a single search whatever the work order.
  */
 #include <setjmp.h>
@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "thread_counts.h"
 
 #include "common/units.h"
 #include "kernels/catchment.h"
@@ -529,7 +531,7 @@ static void test_dial_queue(void **state)
     free(count);
 }
 
-/* ---- catchments: 1, 2 and 3 threads byte-identical ------------------------
+/* ---- catchments: 1, 2, 3 and 8 threads byte-identical --------------------
  */
 
 static void test_catchments_threads(void **state)
@@ -556,32 +558,36 @@ static void test_catchments_threads(void **state)
         keep[v] = rng_next() % 3 != 0;
     static const uint32_t lims[] = {900, 70000}; /* 16 and 32-bit times */
     for (int li = 0; li < 2; li++) {
-        /* c[k][t]: keep NULL (k = 0) or keep (k = 1), t + 1 threads. */
-        am_catchments *c[2][3] = {{NULL, NULL, NULL}, {NULL, NULL, NULL}};
+        /* c[k][t]: keep NULL (k = 0) or keep (k = 1), am_test_threads[t]. */
+        am_catchments *c[2][AM_TEST_N_THREADS] = {{NULL}, {NULL}};
         for (int k = 0; k < 2; k++) {
-            for (int t = 0; t < 3; t++)
+            for (int t = 0; t < AM_TEST_N_THREADS; t++)
                 assert_int_equal(
-                    am_catchments_compute(g, n_src, link, off, lims[li],
-                                          k == 1 ? keep : NULL, 0, t + 1, NULL,
-                                          NULL, &c[k][t], NULL),
+                    am_catchments_compute(
+                        g, n_src, link, off, lims[li], k == 1 ? keep : NULL, 0,
+                        am_test_threads[t], NULL, NULL, &c[k][t], NULL),
                     AM_OK);
             const am_catchments *c1 = c[k][0];
             const int64_t nnz = am_catchments_nnz(c1);
             assert_true(nnz > 0);
-            for (int t = 1; t < 3; t++) {
+            for (int t = 1; t < AM_TEST_N_THREADS; t++) {
                 const am_catchments *ct = c[k][t];
+                const int nt = am_test_threads[t];
                 assert_int_equal(am_catchments_nnz(ct), nnz);
-                assert_memory_equal(c1->first, ct->first,
-                                    ((size_t)n_src + 1) * sizeof *c1->first);
-                assert_memory_equal(c1->col, ct->col,
-                                    (size_t)nnz * sizeof *c1->col);
+                assert_same_at_threads(ct->first, c1->first,
+                                       ((size_t)n_src + 1) * sizeof *c1->first,
+                                       nt);
+                assert_same_at_threads(ct->col, c1->col,
+                                       (size_t)nnz * sizeof *c1->col, nt);
                 assert_true((c1->time16 != NULL) == (ct->time16 != NULL));
                 if (c1->time16 != NULL)
-                    assert_memory_equal(c1->time16, ct->time16,
-                                        (size_t)nnz * sizeof *c1->time16);
+                    assert_same_at_threads(ct->time16, c1->time16,
+                                           (size_t)nnz * sizeof *c1->time16,
+                                           nt);
                 else
-                    assert_memory_equal(c1->time_ds, ct->time_ds,
-                                        (size_t)nnz * sizeof *c1->time_ds);
+                    assert_same_at_threads(ct->time_ds, c1->time_ds,
+                                           (size_t)nnz * sizeof *c1->time_ds,
+                                           nt);
             }
         }
         /* keep filters the rows and nothing else. */
@@ -624,7 +630,7 @@ static void test_catchments_threads(void **state)
         }
         am_search_destroy(s);
         for (int k = 0; k < 2; k++)
-            for (int t = 0; t < 3; t++)
+            for (int t = 0; t < AM_TEST_N_THREADS; t++)
                 am_catchments_destroy(c[k][t]);
     }
     free(link);

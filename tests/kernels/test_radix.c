@@ -2,8 +2,8 @@
  * test_radix.c: the shared radix sort (kernels/radix.c) against a plain
  * stable reference (insertion by (key, position)): 32 and 64-bit keys,
  * with and without payload, sizes around the insertion cut-off, keys with
- * digits equal in every key (skipped passes), all keys equal, and 1, 2
- * and 3 threads giving the same bytes.
+ * digits equal in every key (skipped passes), all keys equal, and 1, 2,
+ * 3 and 8 threads giving the same bytes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "thread_counts.h"
 
 #include "kernels/radix.h"
 
@@ -49,7 +51,7 @@ static void check_u64(int64_t n, uint64_t mask, uint64_t fixed, int with_val)
     int32_t *vt = malloc((size_t)(n + 1) * sizeof *vt);
     kv *ref = malloc((size_t)(n + 1) * sizeof *ref);
     uint64_t *first = malloc((size_t)(n + 1) * sizeof *first);
-    int64_t hist[3 * AM_RADIX_DIGITS];
+    int64_t hist[AM_TEST_THREADS_MAX * AM_RADIX_DIGITS]; /* nt * digits */
     assert_non_null(key);
     assert_non_null(kt);
     assert_non_null(val);
@@ -60,7 +62,8 @@ static void check_u64(int64_t n, uint64_t mask, uint64_t fixed, int with_val)
         ref[i].key = (rng_next() & mask) | fixed;
         ref[i].pos = (int32_t)i;
     }
-    for (int nt = 1; nt <= 3; nt++) {
+    for (int ti = 0; ti < AM_TEST_N_THREADS; ti++) {
+        const int nt = am_test_threads[ti];
         for (int64_t i = 0; i < n; i++) {
             key[i] = ref[i].key;
             val[i] = (int32_t)i;
@@ -86,7 +89,7 @@ static void check_u64(int64_t n, uint64_t mask, uint64_t fixed, int with_val)
             memcpy(ref, back, (size_t)n * sizeof *ref);
             free(back);
         } else if (n > 0) {
-            assert_memory_equal(first, k, (size_t)n * sizeof *k);
+            assert_same_at_threads(k, first, (size_t)n * sizeof *k, nt);
         }
     }
     free(key);

@@ -6,7 +6,7 @@
  *  - random graphs with random links: am_nearest_nodes + am_referral_up
  *    and am_referral_back against plain Dijkstra (O(n^2), no queue) from
  *    every lower point's origin links, every higher point's destination
- *    links and back; the same bytes for 1, 2 and 3 threads;
+ *    links and back; the same bytes for 1, 2, 3 and 8 threads;
  *  - same place (am_referral_same_place): a hand case where a co-located
  *    higher point (0 min on foot) beats one nearer by the network, and the
  *    random graphs again with places drawn from a small pool (so that
@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "thread_counts.h"
 
 #include "common/units.h"
 #include "kernels/graph.h"
@@ -346,19 +348,23 @@ static void test_random(void **state)
             for (int32_t k = 0; k < p.n_lo * p.n_hi; k++)
                 p.walk[k] = rnd(&s) % 200;
         }
-        int32_t *to[3];
-        uint32_t *up[3], *back[3];
+        int32_t *to[AM_TEST_N_THREADS];
+        uint32_t *up[AM_TEST_N_THREADS], *back[AM_TEST_N_THREADS];
         /* slack 0 (a second search often needed) or plenty */
         const uint32_t slack = round % 2 == 0 ? 0 : 18000;
-        for (int t = 0; t < 3; t++)
-            back[t] = run_and_check(&p, t + 1, slack, &to[t], &up[t]);
-        for (int t = 1; t < 3; t++) {
-            assert_memory_equal(to[0], to[t], (size_t)p.n_lo * sizeof **to);
-            assert_memory_equal(up[0], up[t], (size_t)p.n_lo * sizeof **up);
-            assert_memory_equal(back[0], back[t],
-                                (size_t)p.n_lo * sizeof **back);
+        for (int t = 0; t < AM_TEST_N_THREADS; t++)
+            back[t] =
+                run_and_check(&p, am_test_threads[t], slack, &to[t], &up[t]);
+        for (int t = 1; t < AM_TEST_N_THREADS; t++) {
+            const int nt = am_test_threads[t];
+            assert_same_at_threads(to[t], to[0], (size_t)p.n_lo * sizeof **to,
+                                   nt);
+            assert_same_at_threads(up[t], up[0], (size_t)p.n_lo * sizeof **up,
+                                   nt);
+            assert_same_at_threads(back[t], back[0],
+                                   (size_t)p.n_lo * sizeof **back, nt);
         }
-        for (int t = 0; t < 3; t++) {
+        for (int t = 0; t < AM_TEST_N_THREADS; t++) {
             free(to[t]);
             free(up[t]);
             free(back[t]);

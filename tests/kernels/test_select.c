@@ -12,7 +12,8 @@
  *    fraction is printed), the a posteriori bound must hold, the steps
  *    must add up, and the exact solver (GLPK) must equal the enumeration;
  *  - medium random instances: GLPK's optimum against the heuristic;
- *  - 1 vs 2 vs 3 threads: byte-identical chosen sites and steps;
+ *  - 1, 2, 3 and 8 threads (thread_counts.h): byte-identical chosen
+ *    sites and steps;
  *  - bad inputs: AM_ERR_INVALID with a message.
  * Built twice: test_select_nocache compiles select.c with the swap cache
  * off (AM_SEL_CACHE_MAX = 0), the path used when it would not fit.
@@ -27,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "thread_counts.h"
 
 #include "common/units.h"
 #include "kernels/select.h"
@@ -639,26 +642,29 @@ static void test_threads(void **state)
                                  .budget = 25,
                                  .target_share = 0.9,
                                  .local_search = 1};
-            am_sel_result *r[3];
-            for (int t = 0; t < 3; t++) {
-                prm.n_threads = t + 1;
+            am_sel_result *r[AM_TEST_N_THREADS];
+            for (int t = 0; t < AM_TEST_N_THREADS; t++) {
+                prm.n_threads = am_test_threads[t];
                 r[t] = solve(&x, &prm);
             }
             assert_true(r[0]->n_chosen > 0);
-            for (int t = 1; t < 3; t++) {
+            for (int t = 1; t < AM_TEST_N_THREADS; t++) {
+                const int nt = am_test_threads[t];
                 assert_int_equal(r[t]->n_chosen, r[0]->n_chosen);
                 assert_int_equal(r[t]->n_steps, r[0]->n_steps);
-                assert_memory_equal(r[t]->chosen, r[0]->chosen,
-                                    (size_t)r[0]->n_chosen * sizeof(int32_t));
-                assert_memory_equal(r[t]->steps, r[0]->steps,
-                                    (size_t)r[0]->n_steps *
-                                        sizeof(am_sel_step));
-                assert_memory_equal(&r[t]->objective, &r[0]->objective,
-                                    sizeof(double));
-                assert_memory_equal(&r[t]->bound, &r[0]->bound, sizeof(double));
+                assert_same_at_threads(r[t]->chosen, r[0]->chosen,
+                                       (size_t)r[0]->n_chosen * sizeof(int32_t),
+                                       nt);
+                assert_same_at_threads(
+                    r[t]->steps, r[0]->steps,
+                    (size_t)r[0]->n_steps * sizeof(am_sel_step), nt);
+                assert_same_at_threads(&r[t]->objective, &r[0]->objective,
+                                       sizeof(double), nt);
+                assert_same_at_threads(&r[t]->bound, &r[0]->bound,
+                                       sizeof(double), nt);
                 assert_true(r[t]->gain_evaluations == r[0]->gain_evaluations);
             }
-            for (int t = 0; t < 3; t++)
+            for (int t = 0; t < AM_TEST_N_THREADS; t++)
                 am_sel_result_free(r[t]);
             inst_free(&x);
         }

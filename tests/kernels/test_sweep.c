@@ -6,7 +6,7 @@
  * candidate (Luo & Wang 2003, every D_j, R_j and A_i from scratch), its
  * mean and Gini by the equity kernel on the full vector, and the
  * bottom-decile mean by sorting the full vector (boundary cell split).
- * Also: the edge cases of sweep.h, 1 vs 2 vs 3 threads byte-identical,
+ * Also: the edge cases of sweep.h, 1, 2, 3 and 8 threads byte-identical,
  * bad inputs, and (fault-injection builds) every allocation failing.
  */
 #include <math.h>
@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "test_util.h"
+#include "thread_counts.h"
 
 #include "common/alloc.h"
 #include "common/units.h"
@@ -489,7 +490,7 @@ static void test_oracle(void **state)
     }
 }
 
-/* A larger instance (3,000 cells, 300 candidates): 1, 2 and 3 threads
+/* A larger instance (3,000 cells, 300 candidates): 1, 2, 3 and 8 threads
  * byte-identical, and the oracle's values. */
 static void test_threads(void **state)
 {
@@ -497,17 +498,19 @@ static void test_threads(void **state)
     rng_state = 77;
     instance x;
     instance_make(&x, 3);
-    outputs o[3];
-    for (int t = 0; t < 3; t++) {
+    outputs o[AM_TEST_N_THREADS];
+    for (int t = 0; t < AM_TEST_N_THREADS; t++) {
         am_error err;
         outputs_alloc(&o[t], x.n_cand, x.nc);
-        x.prm.n_threads = t + 1;
+        x.prm.n_threads = am_test_threads[t];
         assert_int_equal(am_sweep_run(&x.in, &x.prm, &o[t].row, &err), AM_OK);
     }
-    assert_true(outputs_equal(&o[0], &o[1]));
-    assert_true(outputs_equal(&o[0], &o[2]));
+    for (int t = 1; t < AM_TEST_N_THREADS; t++)
+        if (!outputs_equal(&o[0], &o[t]))
+            fail_msg("the sweep differs from the 1-thread run at %d threads",
+                     am_test_threads[t]);
     oracle_check(&x, &o[0]); /* and right at this size too */
-    for (int t = 0; t < 3; t++)
+    for (int t = 0; t < AM_TEST_N_THREADS; t++)
         outputs_free(&o[t]);
     instance_free(&x);
 }
