@@ -491,12 +491,14 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
     if (rc == AM_ERR_NOMEM && budget > 0) {
         char capt[32];
         am_error_set(err, AM_ERR_NOMEM, f->path[0] != '\0' ? f->path : NULL,
-                     "set '%s': its catchments to %g min hold more than "
-                     "%lld (cell node, time) pairs, beyond what the memory "
-                     "cap of %s leaves for them; lower the measure "
-                     "thresholds, split the sites, or raise --max-memory",
-                     f->name, am_ds_to_minutes(limit), (long long)budget,
-                     am_format_bytes(m->memory_cap, capt, sizeof capt));
+                     "set '%s': its catchments to %g min do not fit in "
+                     "what the memory cap of %s leaves for them (room for "
+                     "%lld (cell node, time) pairs after the run's other "
+                     "memory); lower the measure thresholds, split the "
+                     "sites, or raise --max-memory",
+                     f->name, am_ds_to_minutes(limit),
+                     am_format_bytes(m->memory_cap, capt, sizeof capt),
+                     (long long)budget);
     }
     if (rc != AM_OK)
         goto fail;

@@ -2445,6 +2445,22 @@ static am_status parse_selection_equity(const parse_ctx *c,
         return perr(c, bv,
                     "'selection.budget' needs costs: candidates.sizes with "
                     "costs or candidates.layer.cost_field");
+    /* with a budget and no cost_field an option costs its size's cost: a
+       free option would let the budget open every candidate */
+    for (int k = 0; bv != NULL && sel->cost_field == NULL && k < sel->n_sizes;
+         k++)
+        if (!(sel->size_cost[k] > 0))
+            return perr(c, bv,
+                        "'selection.budget': candidates.sizes[%d] (capacity "
+                        "%g) costs %g; with a budget every size needs a cost "
+                        "> 0 (or give candidates.layer.cost_field)",
+                        k, sel->size_capacity[k], sel->size_cost[k]);
+    if (sel->catchments == AM_CATCHMENTS_ON_DEMAND)
+        return perr(c, lookup(c, n, "catchments"),
+                    "'selection.catchments': on_demand is for mclp, pmedian "
+                    "and setcover; the model %s holds every candidate's row "
+                    "(use auto or memory)",
+                    model);
     if (fv != NULL && sel->cutoff_min == 0.0)
         return perr(c, fv,
                     "'selection.coverage_floor' needs cutoff_min (the time "

@@ -691,14 +691,17 @@ static am_status plan_mode(const am_model *m, am_selection *x, int32_t ns,
             "selection '%s': the catchments of %ld candidates to %g min "
             "need about %s (about %.0f (cell, time) pairs each, from a "
             "sample of %ld), beyond what the memory cap of %s leaves after "
-            "the run's %s; use catchments: auto or on_demand (rows "
-            "recomputed as needed), fewer candidates (a wider grid "
+            "the run's %s; use %sfewer candidates (a wider grid "
             "spacing, a higher min_population), a shorter cutoff, or raise "
             "--max-memory",
             sel->name, (long)x->n_kept, am_ds_to_minutes(x->depth_ds), b1,
             x->plan_pairs_per_cand, (long)ns,
             am_format_bytes(cap, b2, sizeof b2),
-            am_format_bytes(est, b3, sizeof b3));
+            am_format_bytes(est, b3, sizeof b3),
+            AM_SELECTION_IS_EQUITY(sel->model)
+                ? ""
+                : "catchments: auto or on_demand (rows recomputed as "
+                  "needed), ");
     if (!x->on_demand) {
         snprintf(x->label, sizeof x->label, "candidate catchments, plan %s",
                  b1);
@@ -706,22 +709,31 @@ static am_status plan_mode(const am_model *m, am_selection *x, int32_t ns,
     }
     const int nt = m->threads > 0 ? m->threads : omp_get_max_threads();
     /* the run's own per-candidate arrays (g0, lengths, positions, heap:
-       40 bytes) and the per-cell ones (d1 and the swap search's: 24) */
+       40 bytes) and the per-cell ones (d1 and the swap search's: 24); then
+       the row searches' workspaces: as many as fit in a quarter of what is
+       left (1 to AM_SELECTION_ROWS_WS), and the cache the rest. Neither
+       depends on the thread count (the shortlist, hence the result, would):
+       the searches use at most x->rows_ws threads. */
+    (void)nt;
+    const uint64_t ws1 = am_selection_rows_ws_bytes(m, x->plan_pairs_per_cand);
     const uint64_t fixed =
-        (uint64_t)nt * am_selection_rows_ws_bytes(m, x->plan_pairs_per_cand) +
         40 * (uint64_t)x->n_kept + 24 * (uint64_t)m->demand->n_cells;
-    if (cap == 0)
+    const uint64_t left = cap > est + fixed ? cap - est - fixed : 0;
+    uint64_t nws = ws1 > 0 ? left / 4 / ws1 : AM_SELECTION_ROWS_WS;
+    nws = nws < 1 ? 1 : nws > AM_SELECTION_ROWS_WS ? AM_SELECTION_ROWS_WS : nws;
+    x->rows_ws = (int)nws;
+    if (cap == 0) {
+        x->rows_ws = AM_SELECTION_ROWS_WS;
         x->cache_bytes = AM_SELECTION_CACHE_DEFAULT;
-    else if (cap > est + fixed)
-        x->cache_bytes = cap - est - fixed;
+    } else if (left > nws * ws1)
+        x->cache_bytes = left - nws * ws1;
     else
         return sel_error(
             m, sel->line_candidates, AM_ERR_NOMEM, err,
             "selection '%s': even with rows on demand the candidates need "
             "about %s of row workspaces and arrays, beyond what the memory "
-            "cap of %s leaves after the run's %s; raise --max-memory or "
-            "use fewer threads",
-            sel->name, am_format_bytes(fixed, b1, sizeof b1),
+            "cap of %s leaves after the run's %s; raise --max-memory",
+            sel->name, am_format_bytes(fixed + ws1, b1, sizeof b1),
             am_format_bytes(cap, b2, sizeof b2),
             am_format_bytes(est, b3, sizeof b3));
     /* the instance would be this; the cache holds what fits of it */
@@ -906,11 +918,15 @@ static am_status solve(const am_model *m, am_selection *x,
     double t0 = am_now_s();
     am_status rc;
     if (src != NULL) { /* rows on demand (engine/selection_rows.h) */
-        am_sel_rows rows = {
-            in->n_cells, in->weight,
-            in->base_ds, in->n_cand,
-            in->cost,    am_selection_row,
-            src,         m->threads > 0 ? m->threads : omp_get_max_threads()};
+        am_sel_rows rows = {in->n_cells,
+                            in->weight,
+                            in->base_ds,
+                            in->n_cand,
+                            in->cost,
+                            am_selection_row,
+                            src,
+                            am_selection_rows_workspaces(src),
+                            (int64_t)x->plan_bytes};
         am_sel_rows_info info;
         rc = am_sel_solve_rows(&rows, &prm, (int64_t)x->cache_bytes, &x->res,
                                &info, err);
@@ -1066,7 +1082,7 @@ static am_status plan_equity(const am_model *m, const am_results *r,
  */
 static am_status solve_equity(const am_model *m, const am_results *r,
                               am_selection *x, const am_sel_instance *in,
-                              am_error *err)
+                              am_phases *log, am_error *err)
 {
     const am_selection_spec *sel = m->s->selection;
     const am_measure_plan *pl = &r->plans[x->eq_measure];
@@ -1101,7 +1117,9 @@ static am_status solve_equity(const am_model *m, const am_results *r,
         sel->coverage_floor,
         x->cover_ds,
         sel->local_search,
-        m->threads};
+        m->threads,
+        am_phase_progress, /* Ctrl-C stops the solve */
+        log};
     x->obj_scale = 1.0;
     if (sel->p > nk) {
         rc = sel_error(m, sel->line_p, AM_ERR_INVALID, err,
@@ -1387,8 +1405,9 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
     if ((rc = am_phase_begin(log, x->label, err)) != AM_OK)
         goto fail;
     if (x->on_demand) { /* rows on demand: no instance held */
-        rc = am_selection_rows_create(
-            m, x, threads > 0 ? threads : omp_get_max_threads(), &src, err);
+        const int nt = threads > 0 ? threads : omp_get_max_threads();
+        rc = am_selection_rows_create(m, x, nt < x->rows_ws ? nt : x->rows_ws,
+                                      &src, err);
         x->row = am_calloc_array(1, sizeof *x->row); /* an empty CSR */
         if (rc == AM_OK && x->row == NULL)
             rc = nomem(err);
@@ -1425,7 +1444,7 @@ am_status am_selection_run(const am_model *m, am_sites *const *sites,
     if ((rc = am_phase_begin(log, "choosing sites", err)) != AM_OK)
         goto fail;
     if ((rc = AM_SELECTION_IS_EQUITY(sel->model)
-                  ? solve_equity(m, res, x, &in, err)
+                  ? solve_equity(m, res, x, &in, log, err)
                   : solve(m, x, &in, src, log, err)) != AM_OK)
         goto fail;
     if ((rc = am_phase_end(log, "selection", err)) != AM_OK)
@@ -1935,6 +1954,7 @@ am_status am_selection_summarize(const am_selection *x,
     q->pairs = x->pairs;
     q->plan_bytes = x->plan_bytes;
     q->on_demand = x->on_demand;
+    q->local_search = x->spec->local_search;
     q->cache_bytes = x->on_demand ? x->cache_bytes : 0;
     q->shortlist = x->n_short;
     q->base_objective = r->base_objective * sc;

@@ -30,6 +30,10 @@
 #define AM_SELECTION_EXACT_AUTO_CAND 2000
 #define AM_SELECTION_EXACT_NONZEROS 50000000
 #define AM_SELECTION_EXACT_TIME_S 60.0
+/* rows on demand: the searches' workspaces reserved in the memory plan,
+   and the most threads that search rows at once, so that the cache (and
+   the result) does not depend on the thread count */
+#define AM_SELECTION_ROWS_WS 16
 /* candidates whose catchments are searched first for the memory plan */
 #define AM_SELECTION_PLAN_SAMPLE 16
 /* rows on demand without a memory cap: the kernel's row cache */
@@ -85,6 +89,7 @@ typedef struct am_selection {
        (solve and sweep) */
     int on_demand;
     uint64_t cache_bytes;
+    int rows_ws; /* rows on demand: the most threads searching rows */
     int32_t n_short;
     int64_t rows_computed;
     char label[256];

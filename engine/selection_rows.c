@@ -41,6 +41,11 @@ void am_selection_rows_destroy(am_selection_rows_src *p)
     am_free(p);
 }
 
+int am_selection_rows_workspaces(const am_selection_rows_src *p)
+{
+    return p->n_ws;
+}
+
 am_status am_selection_rows_create(const am_model *m, const am_selection *x,
                                    int n_ws, am_selection_rows_src **out,
                                    am_error *err)
@@ -199,8 +204,10 @@ am_status am_selection_rows_csr(am_selection_rows_src *p, const int32_t *rows,
                 failed = 1;
                 continue;
             }
-            memcpy(tc[k], c, (size_t)len * sizeof *c);
-            memcpy(tt[k], t, (size_t)len * sizeof *t);
+            if (len > 0) { /* an empty row's pointers may be NULL */
+                memcpy(tc[k], c, (size_t)len * sizeof *c);
+                memcpy(tt[k], t, (size_t)len * sizeof *t);
+            }
             row[k + 1] = len;
         }
     }
@@ -212,8 +219,10 @@ am_status am_selection_rows_csr(am_selection_rows_src *p, const int32_t *rows,
         failed = cell == NULL || tim == NULL;
     }
     for (int32_t k = 0; !failed && k < n; k++) {
-        memcpy(cell + row[k], tc[k], (size_t)(row[k + 1] - row[k]) * 4);
-        memcpy(tim + row[k], tt[k], (size_t)(row[k + 1] - row[k]) * 4);
+        if (row[k + 1] > row[k]) {
+            memcpy(cell + row[k], tc[k], (size_t)(row[k + 1] - row[k]) * 4);
+            memcpy(tim + row[k], tt[k], (size_t)(row[k + 1] - row[k]) * 4);
+        }
     }
     for (int32_t k = 0; tc != NULL && tt != NULL && k < n; k++) {
         am_free(tc[k]);

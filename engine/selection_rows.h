@@ -28,6 +28,8 @@ am_status am_selection_rows_create(const am_model *m, const am_selection *x,
                                    int n_ws, am_selection_rows_src **out,
                                    am_error *err);
 void am_selection_rows_destroy(am_selection_rows_src *p); /* accepts NULL */
+/* The workspaces p was created with (the most threads that search rows). */
+int am_selection_rows_workspaces(const am_selection_rows_src *p);
 
 /* The am_sel_row_fn of the provider (user: an am_selection_rows_src). */
 int64_t am_selection_row(void *user, int32_t r, int ws, const int32_t **cell,

@@ -346,10 +346,11 @@ static void selection_lines(const am_run_summary *r,
             (double)q->plan_bytes / 1048576.0);
     if (q->on_demand)
         fprintf(f,
-                "               rows on demand: a cache of %.1f MiB held %s "
-                "candidates' rows; swaps among those and the chosen\n",
+                "               rows on demand: %s candidates' rows held "
+                "(a cache of at most %.1f MiB)%s\n",
+                thousands((double)q->shortlist, a),
                 (double)q->cache_bytes / 1048576.0,
-                thousands((double)q->shortlist, a));
+                q->local_search ? "; swaps among those and the chosen" : "");
     if (q->equity) { /* issue 10, the equity models */
         equity_lines(r, q, f);
         return;

@@ -864,6 +864,7 @@ typedef struct am_selection_summary {
                               fit the memory cap, or catchments: on_demand) */
     uint64_t cache_bytes;  /* on demand: the row cache */
     int32_t shortlist;     /* on demand: candidates whose rows were kept */
+    int local_search;      /* 1: the swap search ran */
     double base_objective, objective, bound;
     int exact_run, exact_proven; /* GLPK solved it, proven optimal */
     double exact_objective;      /* NaN when not run */

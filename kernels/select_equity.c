@@ -43,6 +43,7 @@
 
 #define EQ_REL_TOL 1e-12 /* a move must improve by more than this */
 #define EQ_MIN_TOL 1e-9  /* maxmin: "at the minimum" within this */
+#define EQ_BLOCK 64      /* candidates between two progress checks */
 #define EQ_PAR_MIN 65536 /* pair visits before a parallel region */
 #define EQ_DECILE 0.1
 
@@ -72,6 +73,12 @@ typedef struct eq_ctx {
     int64_t maxrow;
     int nt;
     int64_t evals;
+    int cancelled; /* prm->progress asked to stop */
+    /* an absolute tolerance on A: EQ_MIN_TOL x the instance's scale of A
+       (the largest A0, or the largest one site can add at its largest
+       size), so that sizes of negligible supply (1e-300) do not lift a
+       cell "off the minimum" of 0 nor count as a gain */
+    double atol;
 } eq_ctx;
 
 typedef struct eq_state {
@@ -96,6 +103,8 @@ typedef struct eq_move {
     int32_t add, k, rem;
     int valid;
     double key1, key2; /* the ranking */
+    double key3;       /* exact ties: with a count the larger capacity, with
+                          a budget the cheaper option (docs/selection.md) */
     eq_score sc;
     double cov, dcost;
 } eq_move;
@@ -231,7 +240,7 @@ static eq_score eval_changed(const eq_ctx *x, const eq_state *st,
         double m = pos < x->npop ? st->A[st->ord[pos]] : INFINITY;
         if (k > 0 && nv[0].v < m)
             m = nv[0].v;
-        const double thr = m + EQ_MIN_TOL * fabs(m);
+        const double thr = m + EQ_MIN_TOL * fabs(m) + x->atol;
         const int32_t q = upper_in(st, 0, x->npop, thr);
         double pop = st->pw[q];
         for (int32_t j = 0; j < k; j++)
@@ -281,7 +290,9 @@ static double at_min_of(const eq_ctx *x, eq_score s)
 /* a strictly better than b, beyond the tolerances */
 static int better(const eq_ctx *x, eq_score a, eq_score b)
 {
-    const double t1 = EQ_REL_TOL * fmax(fabs(a.prim), fabs(b.prim));
+    const double t1 =
+        EQ_REL_TOL * fmax(fabs(a.prim), fabs(b.prim)) +
+        (x->prm->model == AM_SELEQ_VARIANCE ? x->atol * x->atol : x->atol);
     if (a.prim > b.prim + t1)
         return 1;
     if (a.prim < b.prim - t1)
@@ -495,7 +506,9 @@ static int ranks_above(const eq_move *m, const eq_move *best)
         return 1;
     if (m->key1 != best->key1)
         return m->key1 > best->key1;
-    return m->key2 > best->key2;
+    if (m->key2 != best->key2)
+        return m->key2 > best->key2;
+    return m->key3 > best->key3;
 }
 
 static void consider(const eq_ctx *x, const eq_state *st, const eq_search *q,
@@ -521,7 +534,8 @@ static void consider(const eq_ctx *x, const eq_state *st, const eq_search *q,
     eq_score sc = eval_move(x, st, add, k, rem, ws, &cov);
     if (floor_on && !feasible(x, st, n_after, st->cost + dcost, cov, 1))
         return;
-    eq_move m = {add, k, rem, 1, 0, 0, sc, cov, dcost};
+    eq_move m = {add, k, rem, 1, 0, 0, 0, sc, cov, dcost};
+    m.key3 = x->prm->p > 0 ? (add >= 0 ? cap_of(x, add, k) : 0.0) : -dcost;
     if (q->mode == MODE_FLOOR) {
         const double dc = cov - st->cov;
         if (!(dc > EQ_REL_TOL * x->W))
@@ -620,16 +634,33 @@ static int search(eq_ctx *x, eq_run *run, const eq_search *q, eq_ws *ws,
     eq_state *st = &run->st;
     const int sized = x->in->n_sizes > 0;
     for (int64_t it = 0; it < max_steps; it++) {
+        if (x->prm->progress != NULL &&
+            !x->prm->progress(0.0, "site selection", x->prm->progress_user)) {
+            x->cancelled = 1;
+            return 1;
+        }
         const int64_t work =
             s->row[s->n_cand] * (int64_t)x->K * (q->swaps ? st->n + 2 : 1);
         const int nt = work >= EQ_PAR_MIN ? x->nt : 1;
         int64_t evals = 0;
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 8)                 \
+        /* in blocks of candidates, asking the progress hook between them
+           (a round can take long: every move of every candidate) */
+        for (int32_t c0 = 0; c0 < s->n_cand; c0 += EQ_BLOCK) {
+            if (c0 > 0 && x->prm->progress != NULL &&
+                !x->prm->progress(0.0, "site selection",
+                                  x->prm->progress_user)) {
+                x->cancelled = 1;
+                return 1;
+            }
+            const int32_t c1 =
+                s->n_cand - c0 < EQ_BLOCK ? s->n_cand : c0 + EQ_BLOCK;
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4)                 \
     reduction(+ : evals)
-        for (int32_t c = 0; c < s->n_cand; c++) {
-            eq_ws *w = &ws[omp_get_thread_num()];
-            best_c[c].valid = 0;
-            moves_of(x, st, q, c, w, &best_c[c], &evals);
+            for (int32_t c = c0; c < c1; c++) {
+                eq_ws *w = &ws[omp_get_thread_num()];
+                best_c[c].valid = 0;
+                moves_of(x, st, q, c, w, &best_c[c], &evals);
+            }
         }
         x->evals += evals;
         eq_move best = {0};
@@ -838,6 +869,19 @@ static am_status ctx_init(eq_ctx *x, const am_seleq_instance *in,
                           ? in->dw[s->time_ds[j]] / D
                           : 0.0;
     }
+    double scale = 0.0;
+    for (int32_t i = 0; i < s->n_cells; i++)
+        if (s->weight[i] > 0 && in->base_access[i] > scale)
+            scale = in->base_access[i];
+    for (int32_t c = 0; c < s->n_cand; c++) {
+        double cmax = 0.0, umax = 0.0;
+        for (int32_t k = 0; k < x->K; k++)
+            cmax = fmax(cmax, cap_of(x, c, k));
+        for (int64_t j = s->row[c]; j < s->row[c + 1]; j++)
+            umax = fmax(umax, x->u[j]);
+        scale = fmax(scale, cmax * umax);
+    }
+    x->atol = EQ_MIN_TOL * scale;
     return AM_OK;
 }
 
@@ -921,6 +965,8 @@ static int one_run(eq_ctx *x, const eq_state *base, int ratio, eq_ws *ws,
         eq_search q = {MODE_FLOOR, 0};
         if (!search(x, run, &q, ws, best_c, max_steps))
             return 0;
+        if (x->cancelled)
+            return 1;
         if (run->st.cov < p->coverage_floor * x->W * (1.0 - EQ_REL_TOL)) {
             *floor_missed = 1;
             return 1;
@@ -929,7 +975,7 @@ static int one_run(eq_ctx *x, const eq_state *base, int ratio, eq_ws *ws,
     eq_search g = {ratio ? MODE_RATIO : MODE_UNIT, 0};
     if (!search(x, run, &g, ws, best_c, max_steps))
         return 0;
-    if (p->local_search) {
+    if (p->local_search && !x->cancelled) {
         eq_search l = {MODE_UNIT, 1};
         if (!search(x, run, &l, ws, best_c, max_steps))
             return 0;
@@ -971,7 +1017,7 @@ am_status am_seleq_solve(const am_seleq_instance *in,
     if (ok) {
         state_rebuild(&x, &base);
         ok = one_run(&x, &base, 0, ws, best_c, &runs[0], &missed[0]);
-        if (ok && prm->p == 0)
+        if (ok && prm->p == 0 && !x.cancelled)
             ok = one_run(&x, &base, 1, ws, best_c, &runs[1], &missed[1]);
         if (ok && prm->p == 0 &&
             (missed[0] ||
@@ -980,6 +1026,11 @@ am_status am_seleq_solve(const am_seleq_instance *in,
     }
     if (!ok) {
         rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    if (x.cancelled) {
+        rc = am_error_set(err, AM_ERR_CANCELLED, NULL,
+                          "site selection: cancelled");
         goto done;
     }
     if (missed[kept]) {

@@ -73,6 +73,10 @@ typedef struct am_seleq_params {
     uint32_t cover_ds;     /* the floor's time (inclusive) */
     int local_search;      /* 1: swaps etc. after the greedy */
     int n_threads;         /* <= 0: OpenMP's default */
+    /* asked before every move search from the calling thread (NULL:
+       never); returning 0 stops the solve with AM_ERR_CANCELLED */
+    am_progress_fn progress;
+    void *progress_user;
 } am_seleq_params;
 
 /* A pick (removed = -1), a resize (added == removed, sizes differ), a

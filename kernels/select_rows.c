@@ -28,8 +28,8 @@
 #include "common/alloc.h"
 #include "common/units.h"
 
-#define ROWS_CHUNK 256 /* candidates a task group in the streaming pass */
-#define ROWS_BATCH 16  /* as select.c's AM_SEL_BATCH */
+#define ROWS_CHUNK AM_SEL_ROWS_CHUNK
+#define ROWS_BATCH 16 /* as select.c's AM_SEL_BATCH */
 #define ROWS_REL_TOL 1e-12
 
 typedef struct rows_state {
@@ -47,8 +47,20 @@ typedef struct rows_state {
     uint32_t *htime;
     int64_t computed; /* rows the provider computed */
     int64_t evals;
-    uint32_t *d1; /* [n_cells] */
+    uint32_t *d1;             /* [n_cells] */
+    const am_sel_params *prm; /* its progress hook (Ctrl-C) */
+    int cancelled;
 } rows_state;
+
+/* Whether the caller asked to stop (prm->progress returned 0); asked from
+ * the calling thread between chunks and greedy rounds. */
+static int rows_stop(rows_state *s, double fraction)
+{
+    if (!s->cancelled && s->prm->progress != NULL &&
+        !s->prm->progress(fraction, "site selection", s->prm->progress_user))
+        s->cancelled = 1;
+    return s->cancelled;
+}
 
 static double cand_cost(const am_sel_rows *R, int32_t a)
 {
@@ -191,7 +203,8 @@ static am_status stream_pass(rows_state *s, int64_t cache_bytes, int *all_fit,
     int32_t **tc = am_calloc_array(ROWS_CHUNK, sizeof *tc);
     uint32_t **tt = am_calloc_array(ROWS_CHUNK, sizeof *tt);
     int64_t cap = 0, used = 0, bytes = 0;
-    int keep = 1, failed = 0;
+    int keep = R->expect_bytes <= 0 || R->expect_bytes <= cache_bytes;
+    int failed = 0;
     s->hrow = am_alloc_array((size_t)n + 1, sizeof *s->hrow);
     s->held = am_alloc_array((size_t)n + 1, sizeof *s->held);
     if (!tc || !tt || !s->hrow || !s->held)
@@ -199,6 +212,8 @@ static am_status stream_pass(rows_state *s, int64_t cache_bytes, int *all_fit,
     if (!failed)
         s->hrow[0] = 0;
     for (int32_t c0 = 0; c0 < n && !failed; c0 += ROWS_CHUNK) {
+        if (rows_stop(s, (double)c0 / n))
+            break;
         const int32_t c1 = n - c0 < ROWS_CHUNK ? n : c0 + ROWS_CHUNK;
         const rows_state *cs = s;
         const int kp = keep;
@@ -226,8 +241,10 @@ static am_status stream_pass(rows_state *s, int64_t cache_bytes, int *all_fit,
                 failed = 1;
                 continue;
             }
-            memcpy(tc[a - c0], cell, (size_t)k * sizeof *cell);
-            memcpy(tt[a - c0], tm, (size_t)k * sizeof *tm);
+            if (k > 0) { /* an empty row's pointers may be NULL */
+                memcpy(tc[a - c0], cell, (size_t)k * sizeof *cell);
+                memcpy(tt[a - c0], tm, (size_t)k * sizeof *tm);
+            }
         }
         s->computed += c1 - c0;
         for (int32_t a = c0; a < c1 && keep && !failed; a++) {
@@ -253,10 +270,12 @@ static am_status stream_pass(rows_state *s, int64_t cache_bytes, int *all_fit,
                 }
                 cap = nc;
             }
-            memcpy(s->hcell + used, tc[a - c0],
-                   (size_t)s->len[a] * sizeof *s->hcell);
-            memcpy(s->htime + used, tt[a - c0],
-                   (size_t)s->len[a] * sizeof *s->htime);
+            if (s->len[a] > 0) { /* hcell is NULL until a row is held */
+                memcpy(s->hcell + used, tc[a - c0],
+                       (size_t)s->len[a] * sizeof *s->hcell);
+                memcpy(s->htime + used, tt[a - c0],
+                       (size_t)s->len[a] * sizeof *s->htime);
+            }
             used += s->len[a];
             s->held[s->n_held] = a;
             s->hrow[++s->n_held] = used;
@@ -274,6 +293,9 @@ static am_status stream_pass(rows_state *s, int64_t cache_bytes, int *all_fit,
         return am_error_set(err, AM_ERR_NOMEM, NULL,
                             "site selection: out of memory computing the "
                             "candidates' rows");
+    if (s->cancelled)
+        return am_error_set(err, AM_ERR_CANCELLED, NULL,
+                            "site selection: cancelled");
     *all_fit = keep;
     if (!keep) { /* the shortlist is chosen afresh */
         am_free(s->hcell);
@@ -349,8 +371,10 @@ static am_status shortlist(rows_state *s, int64_t cache_bytes, am_error *err)
             failed = 1; /* out of memory (a provider is deterministic) */
             continue;
         }
-        memcpy(cs->hcell + cs->hrow[k], cell, (size_t)len * sizeof *cell);
-        memcpy(cs->htime + cs->hrow[k], tm, (size_t)len * sizeof *tm);
+        if (len > 0) {
+            memcpy(cs->hcell + cs->hrow[k], cell, (size_t)len * sizeof *cell);
+            memcpy(cs->htime + cs->hrow[k], tm, (size_t)len * sizeof *tm);
+        }
     }
     s->computed += s->n_held;
     if (failed)
@@ -522,6 +546,10 @@ static am_status greedy(rows_state *s, int by_ratio, int32_t max_sites,
     double bgain[ROWS_BATCH];
     while (n > 0 && (max_sites < 0 || r->n_chosen < max_sites) &&
            !(loss <= need)) {
+        if (rows_stop(s, 0.0)) {
+            am_free(h);
+            return AM_ERR_CANCELLED;
+        }
         if (h[0].round == round) {
             heap_item top = heap_pop(h, &n);
             double g = by_ratio ? top.key * cand_cost(R, top.cand) : top.key;
@@ -654,8 +682,10 @@ static am_status refine(rows_state *s, const am_sel_params *prm,
         if (n != row[k + 1] - row[k])
             goto done;
         s->computed += s->pos[map[k]] < 0;
-        memcpy(cell + row[k], c, (size_t)n * sizeof *c);
-        memcpy(tim + row[k], t, (size_t)n * sizeof *t);
+        if (n > 0) {
+            memcpy(cell + row[k], c, (size_t)n * sizeof *c);
+            memcpy(tim + row[k], t, (size_t)n * sizeof *t);
+        }
     }
     for (int32_t k = 0; k < g->n_chosen; k++)
         chosen[k] = sub_of[g->chosen[k]];
@@ -735,7 +765,10 @@ static am_status solve_demand(rows_state *s, const am_sel_params *prm, double W,
     if (st != AM_OK) {
         greedy_free(&ru);
         greedy_free(&rr);
-        return am_error_set(err, st, NULL, "site selection: out of memory");
+        return am_error_set(err, st, NULL,
+                            st == AM_ERR_CANCELLED
+                                ? "site selection: cancelled"
+                                : "site selection: out of memory");
     }
     st = refine(s, prm, &ru, out, err);
     if (st == AM_OK) {
@@ -762,6 +795,7 @@ am_status am_sel_solve_rows(const am_sel_rows *R, const am_sel_params *prm,
     rows_state s;
     memset(&s, 0, sizeof s);
     s.R = R;
+    s.prm = prm;
     s.nt = prm->n_threads > 0 ? prm->n_threads : omp_get_max_threads();
     if (s.nt > R->n_workspaces)
         s.nt = R->n_workspaces;

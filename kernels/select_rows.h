@@ -39,6 +39,10 @@
 #include "common/error.h"
 #include "kernels/select.h"
 
+/* candidates whose rows the streaming pass computes (and holds) at once:
+ * the caller counts AM_SEL_ROWS_CHUNK rows in its memory plan */
+#define AM_SEL_ROWS_CHUNK 256
+
 /*
  * Computes candidate a's row in workspace ws (0 <= ws < n_workspaces; one
  * thread uses a workspace at a time): *cell and *time_ds point at its
@@ -58,6 +62,10 @@ typedef struct am_sel_rows {
     am_sel_row_fn row;
     void *user;
     int n_workspaces; /* >= 1; the kernel uses at most this many threads */
+    /* the caller's estimate of every row together, bytes (0: unknown);
+       above the cache, the streaming pass copies no row (they would not
+       all fit: the shortlist is read afresh) */
+    int64_t expect_bytes;
 } am_sel_rows;
 
 typedef enum am_sel_rows_mode {

@@ -147,11 +147,17 @@ static void test_input_kinds(void **state)
     assert_non_null(strstr(err.msg, "No such file"));
     assert_int_equal(am_file_check_input(NULL, 1, &err), AM_ERR_IO);
 
-    /* GDAL virtual paths are GDAL's to check */
+    /* GDAL virtual paths are GDAL's to check; network ones only when the
+       scenario allows the network (issue 13), refused by default */
     assert_true(am_path_is_virtual("/vsizip/a.zip/b.shp"));
     assert_false(am_path_is_virtual("vsizip/a.zip"));
     assert_int_equal(am_file_check_input("/vsicurl/http://x/y.tif", 0, &err),
+                     AM_ERR_IO);
+    assert_non_null(strstr(err.msg, "allow_network: true"));
+    am_network_allow(1);
+    assert_int_equal(am_file_check_input("/vsicurl/http://x/y.tif", 0, &err),
                      AM_OK);
+    am_network_allow(0);
 
     /* ... except for the local file behind one: a FIFO blocks GDAL */
     char v[1200];

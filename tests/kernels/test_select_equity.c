@@ -273,7 +273,7 @@ static void test_maxmin_hand(void **state)
     (void)state;
     inst x = hand3();
     inst_build(&x);
-    am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 10, 1, 1};
+    am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 10, 1, 1, NULL, NULL};
     /* p = 1: c1 lifts both zero cells to 0.5 (min 0.5, all 3 at it); c0
        or c2 leave a 0 */
     am_seleq_result *r = solve_ok(&x, &prm);
@@ -325,7 +325,8 @@ static void test_bottom_decile_hand(void **state)
     inst_build(&x);
     x.w[0] = 10; /* W = 12, the bottom 10 % is 1.2 persons */
     inst_build(&x);
-    am_seleq_params prm = {AM_SELEQ_BOTTOM_DECILE, 1, 0, 0, 10, 1, 1};
+    am_seleq_params prm = {
+        AM_SELEQ_BOTTOM_DECILE, 1, 0, 0, 10, 1, 1, NULL, NULL};
     /* baseline: cells 1 and 2 at 0 (2 persons): mean 0.
        c0: A = (.5, 1, 0): sorted 0 (1), .5 (10), 1 (1): the lowest 1.2 =
        1 x 0 + 0.2 x 0.5 = 0.1, mean 0.1 / 1.2 = 1/12 (c2 the same).
@@ -364,7 +365,7 @@ static void test_variance_hand(void **state)
     /* A0 = (1, 0, 0): mean 1/3, variance (4/9 + 1/9 + 1/9) / 3 = 2/9.
        c0 or c2: (1, 1, 0): variance 2/9, no gain. c1: (1, .5, .5): mean
        2/3, variance (1/9 + 1/36 + 1/36) / 3 = 1/18. */
-    am_seleq_params prm = {AM_SELEQ_VARIANCE, 2, 0, 0, 10, 1, 1};
+    am_seleq_params prm = {AM_SELEQ_VARIANCE, 2, 0, 0, 10, 1, 1, NULL, NULL};
     am_seleq_result *r = solve_ok(&x, &prm);
     assert_double_near(r->base_objective, 2.0 / 9.0, 1e-14);
     /* after c1, adding c0 or c2 raises the variance to 1/6: the greedy
@@ -422,7 +423,7 @@ static void test_floor_hand(void **state)
     set_t(&x, 1, 0, 3);
     set_t(&x, 2, 2, 3);
     inst_build(&x);
-    am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 4, 1, 1};
+    am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 4, 1, 1, NULL, NULL};
     am_seleq_result *r = solve_ok(&x, &prm); /* no floor: c1 */
     assert_int_equal(r->chosen[0], 1);
     assert_double_near(r->coverage, 1.0 / 3.0, 1e-15);
@@ -468,7 +469,7 @@ static void test_zero_demand(void **state)
     inst_build(&x);
     x.w[1] = 0; /* c0's only cell is empty */
     inst_build(&x);
-    am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 10, 1, 1};
+    am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 10, 1, 1, NULL, NULL};
     int32_t s0 = 0;
     double obj, at, cov;
     am_error err;
@@ -672,7 +673,9 @@ static void test_threads(void **state)
                                    variant ? 0.2 : 0.0,
                                    30,
                                    1,
-                                   1};
+                                   1,
+                                   NULL,
+                                   NULL};
             am_seleq_result *r[3];
             for (int t = 0; t < 3; t++) {
                 prm.n_threads = t + 1;
@@ -705,6 +708,55 @@ static void test_threads(void **state)
 
 /* ---- bad inputs ---------------------------------------------------------- */
 
+/* ---- cancellation ---------------------------------------------------------
+ */
+
+/* The progress hook: allows *user calls, then asks to stop. */
+static int stop_after(double fraction, const char *message, void *user)
+{
+    (void)fraction;
+    (void)message;
+    int *left = user;
+    return (*left)-- > 0;
+}
+
+/* Ctrl-C in a run reaches the solve through prm.progress: a stop asked at
+ * the first, second or third move search ends it with AM_ERR_CANCELLED and
+ * no result; a hook that never asks changes nothing. */
+static void test_cancel(void **state)
+{
+    (void)state;
+    inst x = hand3();
+    inst_build(&x);
+    for (int model = AM_SELEQ_MAXMIN; model <= AM_SELEQ_VARIANCE; model++) {
+        am_seleq_params prm = {
+            (am_seleq_model)model, 2, 0, 0, 10, 1, 1, NULL, NULL};
+        am_seleq_result *plain = solve_ok(&x, &prm);
+        for (int allow = 0; allow < 3; allow++) {
+            int left = allow;
+            prm.progress = stop_after;
+            prm.progress_user = &left;
+            am_seleq_result *r = NULL;
+            am_error err;
+            am_error_clear(&err);
+            assert_int_equal(am_seleq_solve(&x.in, &prm, &r, &err),
+                             AM_ERR_CANCELLED);
+            assert_null(r);
+            assert_non_null(strstr(err.msg, "cancelled"));
+        }
+        int left = 1000000;
+        prm.progress_user = &left;
+        am_seleq_result *r = solve_ok(&x, &prm);
+        assert_int_equal(r->n_chosen, plain->n_chosen);
+        assert_memory_equal(r->chosen, plain->chosen,
+                            (size_t)r->n_chosen * sizeof *r->chosen);
+        assert_true(r->objective == plain->objective);
+        am_seleq_result_free(r);
+        am_seleq_result_free(plain);
+    }
+    inst_free(&x);
+}
+
 static void expect_invalid(const inst *x, const am_seleq_params *prm,
                            const char *what)
 {
@@ -724,7 +776,7 @@ static void test_bad_inputs(void **state)
     (void)state;
     inst x = hand3();
     inst_build(&x);
-    am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 10, 1, 1};
+    am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 10, 1, 1, NULL, NULL};
     /* sizes: negative, zero, not finite, duplicate, negative cost */
     x.K = 2;
     x.scap[0] = -1;
@@ -806,6 +858,7 @@ int main(void)
         cmocka_unit_test(test_enumeration_oracle),
         cmocka_unit_test(test_threads),
         cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -151,8 +151,9 @@ static void inst_free(inst *x)
 
 static am_sel_rows rows_of(inst *x)
 {
-    return (am_sel_rows){x->in.n_cells, x->w,    x->base, x->in.n_cand,
-                         x->cost,       provide, x,       NWS};
+    return (am_sel_rows){
+        x->in.n_cells, x->w, x->base, x->in.n_cand, x->cost, provide, x,
+        NWS,           0};
 }
 
 static am_sel_result *solve_rows(inst *x, const am_sel_params *prm,
