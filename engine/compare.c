@@ -86,6 +86,11 @@ am_status am_compare_split_arg(const char *arg, char **file, char **scenario,
                    ? AM_OK
                    : am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     }
+    if (colon[1] == '\0')
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            "'%s': no scenario name after ':' (the baseline "
+                            "is FILE or FILE:baseline, a scenario FILE:NAME)",
+                            arg);
     size_t n = (size_t)(colon - arg);
     *file = am_malloc(n + 1);
     *scenario = am_strdup(colon + 1);

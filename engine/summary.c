@@ -301,7 +301,9 @@ static void equity_lines(const am_run_summary *r, const am_selection_summary *q,
                 (int)k + 1, q->id[k], q->lon[k], q->lat[k], q->capacity[k]);
         if (q->size[k] >= 0)
             fprintf(f, " (size %d)", (int)q->size[k]);
-        fprintf(f, "  %s %+.6g -> %.6g\n", what, q->gain[k],
+        /* the change of the value (the variance falls as it improves) */
+        fprintf(f, "  %s %+.6g -> %.6g\n", what,
+                strcmp(q->model, "variance") == 0 ? -q->gain[k] : q->gain[k],
                 q->objective_after[k]);
     }
     fprintf(f, "    %s %s: %.6g -> %.6g", mname, what, q->base_objective,

@@ -332,6 +332,16 @@ done:
             snprintf(full, sizeof full, "%s/%s",
                      strcmp(path, "/") == 0 ? "" : path, ls.names[i]);
             k[i] = am_h5r_kind(r, full);
+            if (k[i] == 0 && am_h5r_unreadable(r, full)) {
+                /* linked, but its header cannot be read: damage, not a
+                   foreign object to skip */
+                am_free(k);
+                am_h5r_strings_free(ls.names, ls.n);
+                return am_error_set(err, AM_ERR_FORMAT, r->path,
+                                    "cannot read %s: the file is damaged "
+                                    "(its object header cannot be read)",
+                                    full);
+            }
         }
         *kinds = k;
     }
