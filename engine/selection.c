@@ -410,17 +410,29 @@ static am_status load_candidates(const am_model *m, am_selection *x,
     }
     am_free(lon);
     am_free(lat);
-    if (rc == AM_OK && fs->n == 0)
+    if (rc == AM_OK && fs->n == 0) {
+        char why[200];
+        if (sel->source == AM_CANDIDATES_CELLS) {
+            double most = 0.0; /* what min_population could be at most */
+            for (int32_t i = 0; i < m->pop->n_cells; i++)
+                most = m->pop->pop[i] > most ? m->pop->pop[i] : most;
+            snprintf(why, sizeof why,
+                     "no populated cell reaches min_population %g; the most "
+                     "populated cell holds %.6g persons",
+                     sel->min_population, most);
+        } else
+            snprintf(why, sizeof why, "%s",
+                     sel->source == AM_CANDIDATES_LAYER
+                         ? "the layer has no point"
+                     : sel->source == AM_CANDIDATES_ROAD_NODES
+                         ? "no road node of the classes lies in the "
+                           "population raster, in a square reaching "
+                           "min_population"
+                         : "no populated square or cell reaches "
+                           "min_population");
         rc = sel_error(m, sel->line_candidates, AM_ERR_EMPTY, err,
-                       "selection '%s': no candidates (%s)", sel->name,
-                       sel->source == AM_CANDIDATES_LAYER
-                           ? "the layer has no point"
-                       : sel->source == AM_CANDIDATES_ROAD_NODES
-                           ? "no road node of the classes lies in the "
-                             "population raster, in a square reaching "
-                             "min_population"
-                           : "no populated square or cell reaches "
-                             "min_population");
+                       "selection '%s': no candidates (%s)", sel->name, why);
+    }
     if (rc != AM_OK) {
         am_facility_set_destroy(fs);
         return rc;
