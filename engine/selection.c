@@ -830,14 +830,25 @@ static am_status plan_depth(const am_model *m, const am_results *r,
                     x->sweep_measure = k;
         } else if (strcmp(sel->sweep_measure, "none") != 0) {
             x->sweep_measure = measure_named(m, r, sel->sweep_measure);
-            if (x->sweep_measure < 0)
-                return sel_error(m, sel->line_sweep, AM_ERR_INVALID, err,
-                                 "selection '%s': sweep.measure '%s' is not "
-                                 "a 2SFCA measure computed for the set '%s' "
-                                 "(name one, or none)",
-                                 sel->name, sel->sweep_measure,
-                                 sel->facilities != NULL ? sel->facilities
-                                                         : "(first)");
+            if (x->sweep_measure < 0) {
+                /* the names it could be */
+                char names[256] = "";
+                size_t len = 0;
+                for (int k = 0; k < r->n_measures && k < m->s->n_measures; k++)
+                    if (measure_named(m, r, m->s->measures[k].name) == k &&
+                        len < sizeof names)
+                        len += (size_t)snprintf(names + len, sizeof names - len,
+                                                "%s%s", len > 0 ? ", " : "",
+                                                m->s->measures[k].name);
+                return sel_error(
+                    m, sel->line_sweep, AM_ERR_INVALID, err,
+                    "selection '%s': sweep.measure '%s' is not "
+                    "a 2SFCA measure computed for the set '%s' "
+                    "(%s%s, or none)",
+                    sel->name, sel->sweep_measure,
+                    sel->facilities != NULL ? sel->facilities : "(first)",
+                    len > 0 ? "those are: " : "it has none", names);
+            }
             x->depth_ds =
                 max_u32(x->depth_ds,
                         am_minutes_to_ds(r->plans[x->sweep_measure].limit_min));
