@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "thread_counts.h"
+
 #include "common/units.h"
 #include "kernels/select_equity.h"
 #include "test_util.h"
@@ -676,12 +678,12 @@ static void test_threads(void **state)
                                    1,
                                    NULL,
                                    NULL};
-            am_seleq_result *r[3];
-            for (int t = 0; t < 3; t++) {
-                prm.n_threads = t + 1;
+            am_seleq_result *r[AM_TEST_N_THREADS];
+            for (int t = 0; t < AM_TEST_N_THREADS; t++) {
+                prm.n_threads = am_test_threads[t];
                 r[t] = solve_ok(&x, &prm);
             }
-            for (int t = 1; t < 3; t++) {
+            for (int t = 1; t < AM_TEST_N_THREADS; t++) {
                 assert_int_equal(r[t]->n_chosen, r[0]->n_chosen);
                 assert_int_equal(r[t]->n_steps, r[0]->n_steps);
                 assert_memory_equal(r[t]->chosen, r[0]->chosen,
@@ -700,7 +702,7 @@ static void test_threads(void **state)
                 print_error("model %d variant %d: nothing chosen (base %g)\n",
                             model, variant, r[0]->base_objective);
             assert_true(r[0]->n_chosen > 0);
-            for (int t = 0; t < 3; t++)
+            for (int t = 0; t < AM_TEST_N_THREADS; t++)
                 am_seleq_result_free(r[t]);
             inst_free(&x);
         }
