@@ -459,6 +459,8 @@ typedef struct am_write_request {
     const char *referrals_csv_path;
     /* issue 10, site selection (engine/selection.h; NULL: none) */
     const struct am_selection *selection;
+    /* issue 12, scenario ensembles (engine/variants.h; NULL: none) */
+    const struct am_ensemble *ensemble;
 } am_write_request;
 
 am_status am_write_output(const am_write_request *w, am_phases *log,

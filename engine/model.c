@@ -457,6 +457,8 @@ static am_status build_roads(am_model *m, am_error *err)
         rc = am_zones_apply(m->roads, s->n_speed_zones,
                             (const am_zone_layer *const *)m->zones, m->threads,
                             m->zone_stats, err);
+    if (rc == AM_OK) /* issue 12, a variant's speed multiplier */
+        am_roads_scale_times(m->roads, s->roads_speed_scale);
     if (rc != AM_OK)
         return rc;
     return am_phase_end(

@@ -15,6 +15,7 @@
 #include "engine/selection.h"
 #include "engine/referral.h"
 #include "engine/sysinfo.h"
+#include "engine/variants.h"
 #include "inputs/fingerprint.h"
 #include "inputs/input_files.h"
 
@@ -44,6 +45,7 @@ typedef struct am_run_ctx {
     am_tiers_out tiers;
     char ref_csv_path[AM_PATH_MAX];
     am_selection *sel; /* issue 10, site selection; NULL: none */
+    am_ensemble *ens;  /* issue 12, scenario ensembles; NULL: none */
 } am_run_ctx;
 
 /*
@@ -257,6 +259,50 @@ static am_status summary_tiers(am_run_ctx *c)
     return AM_OK;
 }
 
+/* issue 12, scenario ensembles: a line per unit and the distribution. */
+static am_status summary_variants(am_run_ctx *c)
+{
+    const am_ensemble *e = c->ens;
+    am_run_summary *r = c->sum;
+    const int nc = e->n_cutoffs, ns = e->n_sets;
+    r->variants = am_calloc_array((size_t)e->n, sizeof *r->variants);
+    r->variant_within = am_alloc_array(
+        (size_t)ns * (size_t)nc * AM_VARIANT_STATS, sizeof(double));
+    if (r->variants == NULL || r->variant_within == NULL)
+        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+    r->n_variants = e->n;
+    for (int i = 0; i < e->n; i++) {
+        const am_variant_unit *u = &e->u[i];
+        am_variant_summary *v = &r->variants[i];
+        v->pop_within = am_alloc_array((size_t)ns * (size_t)nc, sizeof(double));
+        if ((v->name = am_strdup(u->v->name)) == NULL || v->pop_within == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        v->id = u->id;
+        memcpy(v->fingerprint, u->fingerprint, sizeof v->fingerprint);
+        v->wall_s = u->wall_s;
+        v->reused_model = u->reused_model;
+        v->pop_total = u->pop_scaled != NULL ? u->vpop.total : c->m->pop->total;
+        /* persons within the baseline's cutoffs, as the distribution */
+        for (int j = 0; j < ns; j++) {
+            const am_results *res = u->results[j];
+            const double *pop =
+                u->pop_scaled != NULL ? u->pop_scaled : c->m->pop->pop;
+            for (int k = 0; k < nc; k++) {
+                const uint32_t cut = am_minutes_to_ds(e->cutoffs_min[k]);
+                double sum = 0.0;
+                for (int32_t x = 0; x < res->n_cells; x++)
+                    if (res->nearest_ds[x] <= cut)
+                        sum += pop[x];
+                v->pop_within[(size_t)j * (size_t)nc + (size_t)k] = sum;
+            }
+        }
+    }
+    for (int j = 0; j < ns; j++)
+        memcpy(r->variant_within + (size_t)j * (size_t)nc * AM_VARIANT_STATS,
+               e->dist[j].cov, (size_t)nc * AM_VARIANT_STATS * sizeof(double));
+    return AM_OK;
+}
+
 /* ---- summary ----------------------------------------------------------- */
 
 void am_run_summary_destroy(am_run_summary *r)
@@ -334,6 +380,12 @@ void am_run_summary_destroy(am_run_summary *r)
         am_free(q->facilities);
         am_free(q);
     }
+    for (int i = 0; r->variants != NULL && i < r->n_variants; i++) {
+        am_free(r->variants[i].name); /* issue 12 */
+        am_free(r->variants[i].pop_within);
+    }
+    am_free(r->variants);
+    am_free(r->variant_within);
     for (size_t i = 0; i < r->n_warnings; i++)
         am_free(r->warnings[i]);
     am_free(r->warnings);
@@ -581,6 +633,8 @@ static am_status summary_fill(am_run_ctx *c)
                (size_t)c->log.n * sizeof *r->phases);
     r->n_phases = n;
     am_status rc = summary_tiers(c);   /* issue 9, facility tiers */
+    if (rc == AM_OK && c->ens != NULL) /* issue 12 */
+        rc = summary_variants(c);
     if (rc == AM_OK && c->sel != NULL) /* issue 10 */
         rc = am_selection_summarize(c->sel, &r->selection, c->err);
     return rc;
@@ -590,6 +644,7 @@ static am_status summary_fill(am_run_ctx *c)
 
 static void run_ctx_free(am_run_ctx *c)
 {
+    am_ensemble_destroy(c->ens); /* issue 12: before what it borrows */
     for (int k = 0; k < c->s->n_facility_sets; k++) {
         if (c->results != NULL)
             am_results_destroy(c->results[k]);
@@ -689,6 +744,10 @@ static am_status run_steps(am_run_ctx *c)
     if (rc == AM_OK && s->selection != NULL) /* issue 10, site selection */
         rc = am_selection_run(c->m, c->sites, c->results, &c->log, &c->sel,
                               c->err);
+    if (rc == AM_OK && s->n_variants > 0) /* issue 12, scenario ensembles */
+        rc = am_ensemble_run(c->m, c->sites, c->results,
+                             s->source_path != NULL ? &c->fp_scenario : NULL,
+                             &mo, &c->log, &c->ens, c->err);
     if (rc != AM_OK)
         return rc;
     am_write_request w = {c->m,
@@ -702,7 +761,8 @@ static am_status run_steps(am_run_ctx *c)
                           c->csv_path[0] != '\0' ? c->csv_path : NULL,
                           &c->tiers,
                           c->ref_csv_path[0] != '\0' ? c->ref_csv_path : NULL,
-                          c->sel};
+                          c->sel,
+                          c->ens};
     return am_write_output(&w, &c->log, c->err);
 }
 

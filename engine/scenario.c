@@ -343,6 +343,11 @@ void am_scenario_destroy(am_scenario *s)
     if (s == NULL)
         return;
     selection_free(s->selection); /* issue 10 */
+    for (int i = 0; s->variants != NULL && i < s->n_variants; i++) {
+        am_free(s->variants[i].name); /* issue 12 */
+        am_free(s->variants[i].cutoffs_min);
+    }
+    am_free(s->variants);
     am_free(s->name);
     am_free(s->source_path);
     am_free(s->base_dir);
@@ -483,6 +488,16 @@ const char *am_scenario_name_problem(const char *name, int is_measure)
                 return "reserved: every set group has a dataset of that "
                        "name";
     return NULL;
+}
+
+const char *am_variant_name_problem(const char *name)
+{
+    const char *why = am_scenario_name_problem(name, 0);
+    if (why == NULL &&
+        (strcmp(name, "distribution") == 0 || strcmp(name, "baseline") == 0))
+        why = "reserved: /variants/distribution holds the distribution "
+              "across variants, and 'baseline' names the run's own results";
+    return why;
 }
 
 /* "30" for 30, "7.5" for 7.5: no trailing zeros in default names. */
@@ -1093,6 +1108,30 @@ am_status am_scenario_finalize(am_scenario *s, am_error *err)
     if (!matrix && (s->roads_path == NULL || s->roads_path[0] == '\0'))
         return am_error_set(err, AM_ERR_SCENARIO, file,
                             "missing required key 'roads.path'");
+    if (matrix && s->n_variants > 0) /* issue 12 */
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "'variants' and 'matrix' both given: variants "
+                            "vary a grid scenario's roads, population and "
+                            "cutoffs");
+    if (s->n_variants > AM_VARIANTS_MAX)
+        return am_error_set(err, AM_ERR_SCENARIO, file,
+                            "%d variants; at most %d", s->n_variants,
+                            AM_VARIANTS_MAX);
+    for (int i = 0; i < s->n_variants; i++) {
+        const am_variant *v = &s->variants[i];
+        const char *why = am_variant_name_problem(v->name);
+        if (why != NULL)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "variant %d: '%s' is not a valid name (%s)", i,
+                                v->name != NULL ? v->name : "", why);
+        if (v->speed_multiplier < 0 ||
+            v->speed_multiplier > AM_VARIANT_SPEED_MAX ||
+            v->population_multiplier < 0 ||
+            v->population_multiplier > AM_VARIANT_POPULATION_MAX)
+            return am_error_set(err, AM_ERR_SCENARIO, file,
+                                "variant '%s': a multiplier out of range",
+                                v->name);
+    }
     if (s->profile == NULL) {
         s->profile = am_strdup("car");
         if (s->profile == NULL)

@@ -81,4 +81,15 @@ const char *am_scenario_name_problem(const char *name, int is_measure);
 am_status am_scenario_profile(const am_scenario *s, am_profile *out,
                               am_error *err);
 
+/*
+ * Issue 12, scenario ensembles (docs/scenario.md, "Variants"): a variant's
+ * speed multiplier is > 0 and <= AM_VARIANT_SPEED_MAX, its population
+ * multiplier > 0 and <= AM_VARIANT_POPULATION_MAX. Its name follows the
+ * set names' rule and is none of the reserved group names "distribution"
+ * and "baseline"; why it does not, as a static string, or NULL.
+ */
+#define AM_VARIANT_SPEED_MAX 10.0
+#define AM_VARIANT_POPULATION_MAX 1000.0
+const char *am_variant_name_problem(const char *name);
+
 #endif /* AM_SCENARIO_H */

@@ -104,7 +104,9 @@ static const char *const top_keys[] = {
     "cutoffs_min", "measures", "zones", "equity", "matrix", "demand", "supply",
     "surface", "combined", "referrals", "selection",
     /* issue 13, no surprise access and limits users set */
-    "allow_network", "limits", NULL};
+    "allow_network", "limits",
+    /* issue 12, scenario ensembles */
+    "variants", NULL};
 static const char *const limits_keys[] = {"raster_cells", "road_features",
                                           "facilities", NULL};
 static const char *const roads_keys[] = {
@@ -2700,6 +2702,218 @@ static am_status parse_limits(const parse_ctx *c, const yaml_node_t *n)
     return rc;
 }
 
+/* ---- issue 12, scenario ensembles: `variants` --------------------------- */
+
+static const char *const variants_keys[] = {"list", "product", NULL};
+static const char *const variant_keys[] = {
+    "name",        "speed_multiplier", "population_multiplier",
+    "cutoffs_min", "threshold_min",    NULL};
+/* the axes of a product: a variant's keys but its name */
+static const char *const product_keys[] = {
+    "speed_multiplier", "population_multiplier", "cutoffs_min", "threshold_min",
+    NULL};
+static const num_range range_variant_speed = {0.0, AM_VARIANT_SPEED_MAX, 1, ""};
+static const num_range range_variant_pop = {0.0, AM_VARIANT_POPULATION_MAX, 1,
+                                            ""};
+
+/* Value v of axis `key` (path names it in messages) into variant x. */
+static am_status variant_value(const parse_ctx *c, const yaml_node_t *v,
+                               const char *key, const char *path, am_variant *x)
+{
+    if (strcmp(key, "speed_multiplier") == 0)
+        return parse_double(c, v, path, &range_variant_speed,
+                            &x->speed_multiplier);
+    if (strcmp(key, "population_multiplier") == 0)
+        return parse_double(c, v, path, &range_variant_pop,
+                            &x->population_multiplier);
+    if (strcmp(key, "threshold_min") == 0)
+        return parse_minutes(c, v, path, &x->threshold_min);
+    am_free(x->cutoffs_min); /* cutoffs_min */
+    x->cutoffs_min = NULL;
+    return cutoff_list(c, v, path, &x->cutoffs_min, &x->n_cutoffs);
+}
+
+static am_status parse_variant_list(const parse_ctx *c, const yaml_node_t *n,
+                                    int *count)
+{
+    am_scenario *s = c->s;
+    const yaml_node_item_t *items = NULL;
+    int len = 0;
+    am_status rc = list_items(c, n, "variants.list", AM_VARIANTS_MAX,
+                              "variants", &items, &len);
+    for (int i = 0; rc == AM_OK && i < len; i++) {
+        char where[48], path[AM_KEY_MAX];
+        const yaml_node_t *e =
+            list_item(c, n, items, i, "variants.list", where, sizeof where);
+        am_variant *x = &s->variants[(*count)++];
+        x->line = (int)e->start_mark.line + 1;
+        if ((rc = check_mapping(c, e, where, variant_keys)) != AM_OK)
+            break;
+        const yaml_node_t *nm = lookup(c, e, "name");
+        if (nm == NULL)
+            return perr(c, e, "'%s' has no 'name'", where);
+        if ((rc = get_string(c, e, where, "name", &x->name)) != AM_OK)
+            break;
+        const char *why = am_variant_name_problem(x->name);
+        if (why != NULL)
+            return perr(c, nm,
+                        "'%s.name': '%.40s' is not a valid variant "
+                        "name (%s)",
+                        where, x->name, why);
+        for (int k = 1; rc == AM_OK && variant_keys[k] != NULL; k++) {
+            const yaml_node_t *v = lookup(c, e, variant_keys[k]);
+            if (v == NULL)
+                continue;
+            key_path(path, sizeof path, where, variant_keys[k]);
+            rc = variant_value(c, v, variant_keys[k], path, x);
+        }
+    }
+    return rc;
+}
+
+/* The axes of `product` (in the file's order) and their lengths. */
+static am_status parse_product(const parse_ctx *c, const yaml_node_t *n,
+                               int first)
+{
+    am_scenario *s = c->s;
+    char buf[96], path[AM_KEY_MAX];
+    am_status rc = check_mapping(c, n, "variants.product", product_keys);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_pair_t *p0 = n->data.mapping.pairs.start;
+    const int n_axes = (int)(n->data.mapping.pairs.top - p0);
+    if (n_axes == 0)
+        return perr(c, n,
+                    "'variants.product' has no axis (give one or more "
+                    "of speed_multiplier, population_multiplier, "
+                    "cutoffs_min, threshold_min)");
+    long units = 1;
+    int len[8] = {0};
+    if (n_axes > 8)
+        return perr(c, n, "'variants.product' has %d axes; at most 8", n_axes);
+    for (int a = 0; a < n_axes; a++) {
+        const yaml_node_t *k = node_at(c, p0[a].key);
+        const yaml_node_t *v = node_at(c, p0[a].value);
+        if (v->type != YAML_SEQUENCE_NODE)
+            return perr(c, v,
+                        "'variants.product.%s' must be a list of the "
+                        "axis's values, not %s",
+                        scalar(k), describe(v, buf, sizeof buf));
+        len[a] =
+            (int)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (len[a] == 0)
+            return perr(c, v,
+                        "'variants.product.%s' is an empty list: the "
+                        "product would have no variant",
+                        scalar(k));
+        units *= len[a];
+        if (first + units > AM_VARIANTS_MAX)
+            return perr(c, n,
+                        "'variants' makes more than %d variants (the "
+                        "product alone: %ld so far); split the ensemble "
+                        "into several scenarios",
+                        AM_VARIANTS_MAX, units);
+    }
+    /* unit u: axis a's index (u / stride_a) % len_a, the last fastest */
+    for (long u = 0; u < units; u++) {
+        am_variant *x = &s->variants[first + u];
+        char name[32];
+        snprintf(name, sizeof name, "product_%ld", u);
+        if ((x->name = am_strdup(name)) == NULL)
+            return nomem(c);
+        s->n_variants = first + (int)u + 1; /* freed with the scenario */
+        x->line = (int)n->start_mark.line + 1;
+        long stride = units;
+        for (int a = 0; rc == AM_OK && a < n_axes; a++) {
+            stride /= len[a];
+            const long i = (u / stride) % len[a];
+            const yaml_node_t *k = node_at(c, p0[a].key);
+            const yaml_node_t *v = node_at(c, p0[a].value);
+            const yaml_node_t *e = node_at(c, v->data.sequence.items.start[i]);
+            snprintf(path, sizeof path, "variants.product.%s[%ld]", scalar(k),
+                     i);
+            rc = variant_value(c, e, scalar(k), path, x);
+        }
+        if (rc != AM_OK)
+            return rc;
+    }
+    s->n_variants = first + (int)units;
+    return AM_OK;
+}
+
+/* Counts the units of `product` without reading them (for the array). */
+static long product_units(const parse_ctx *c, const yaml_node_t *n)
+{
+    if (n == NULL || n->type != YAML_MAPPING_NODE)
+        return 0;
+    long units = 1;
+    for (const yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top; p++) {
+        const yaml_node_t *v = node_at(c, p->value);
+        if (v->type != YAML_SEQUENCE_NODE)
+            return 0;
+        const long len =
+            (long)(v->data.sequence.items.top - v->data.sequence.items.start);
+        units *= len;
+        if (units > AM_VARIANTS_MAX)
+            return AM_VARIANTS_MAX + 1;
+    }
+    return units;
+}
+
+static am_status parse_variants(const parse_ctx *c, const yaml_node_t *n)
+{
+    am_scenario *s = c->s;
+    am_status rc = check_mapping(c, n, "variants", variants_keys);
+    if (rc != AM_OK)
+        return rc;
+    const yaml_node_t *list = lookup(c, n, "list");
+    const yaml_node_t *prod = lookup(c, n, "product");
+    if (list == NULL && prod == NULL)
+        return perr(c, n,
+                    "'variants' needs 'list' (named variants), "
+                    "'product' (a cross product of axes) or both");
+    long n_list = 0;
+    if (list != NULL)
+        n_list = list->type == YAML_SEQUENCE_NODE
+                     ? (long)(list->data.sequence.items.top -
+                              list->data.sequence.items.start)
+                     : 1;
+    long total = n_list + product_units(c, prod);
+    if (total > AM_VARIANTS_MAX)
+        total = AM_VARIANTS_MAX + 1; /* refused below, at its line */
+    s->variants =
+        am_calloc_array((size_t)(total > 0 ? total : 1), sizeof *s->variants);
+    if (s->variants == NULL)
+        return nomem(c);
+    int count = 0;
+    if (list != NULL && n_list > AM_VARIANTS_MAX)
+        return perr(c, list,
+                    "'variants.list' lists %ld variants (at most "
+                    "%d)",
+                    n_list, AM_VARIANTS_MAX);
+    if (list != NULL)
+        rc = parse_variant_list(c, list, &count);
+    s->n_variants = count;
+    if (rc == AM_OK && prod != NULL)
+        rc = parse_product(c, prod, count);
+    /* names are unique: a list name may not take a product unit's */
+    for (int i = 0; rc == AM_OK && i < s->n_variants; i++)
+        for (int j = 0; j < i; j++)
+            if (strcmp(s->variants[i].name, s->variants[j].name) == 0) {
+                rc = perr(c, list,
+                          "'variants': duplicate variant name '%s' (variants "
+                          "%d and %d%s)",
+                          s->variants[i].name, j, i,
+                          strncmp(s->variants[i].name, "product_", 8) == 0
+                              ? "; product_<i> names the product's units"
+                              : "");
+                am_error_set_line(c->err, s->variants[i].line, 0);
+                break;
+            }
+    return rc;
+}
+
 static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
 {
     am_scenario *s = c->s;
@@ -2745,6 +2959,9 @@ static am_status parse_root(const parse_ctx *c, const yaml_node_t *root)
     v = rc == AM_OK ? lookup(c, root, "selection") : NULL;
     if (v != NULL) /* issue 10, site selection */
         rc = parse_selection(c, v);
+    v = rc == AM_OK ? lookup(c, root, "variants") : NULL;
+    if (v != NULL) /* issue 12, scenario ensembles */
+        rc = parse_variants(c, v);
     return rc;
 }
 

@@ -418,6 +418,41 @@ static void selection_lines(const am_run_summary *r,
     }
 }
 
+/* issue 12, scenario ensembles: one line per unit, then per set the
+ * distribution of the persons within each of the baseline's cutoffs. */
+static void variant_lines(const am_run_summary *r, FILE *f)
+{
+    char a[AM_COUNT_BUF], b[AM_COUNT_BUF], c[AM_COUNT_BUF], d[AM_COUNT_BUF],
+        e[AM_COUNT_BUF];
+    const int nc = r->n_cutoffs;
+    for (int i = 0; i < r->n_variants; i++) {
+        const am_variant_summary *v = &r->variants[i];
+        fprintf(f, "  variant      %d/%d '%s': %.2f s, %s, fingerprint %.12s;",
+                i + 1, r->n_variants, v->name, v->wall_s,
+                v->reused_model ? "baseline network" : "network rebuilt",
+                v->fingerprint);
+        for (int k = 0; k < r->n_sets; k++)
+            for (int ci = 0; ci < nc; ci++)
+                fprintf(f, " %s%s %g min %.1f %%",
+                        ci == 0 && r->n_sets > 1 ? r->sets[k].name : "",
+                        ci == 0 && r->n_sets > 1 ? ":" : "", r->cutoffs_min[ci],
+                        pct(v->pop_within[(size_t)k * (size_t)nc + ci],
+                            v->pop_total));
+        fprintf(f, "\n");
+    }
+    for (int k = 0; k < r->n_sets; k++)
+        for (int ci = 0; ci < nc; ci++) {
+            const double *w =
+                r->variant_within + ((size_t)k * (size_t)nc + ci) * 5;
+            fprintf(f,
+                    "  ensemble     '%s' within %g min across %d variants: "
+                    "min %s, p10 %s, p50 %s, p90 %s, max %s persons\n",
+                    r->sets[k].name, r->cutoffs_min[ci], r->n_variants,
+                    thousands(w[0], a), thousands(w[1], b), thousands(w[2], c),
+                    thousands(w[3], d), thousands(w[4], e));
+        }
+}
+
 void am_run_summary_write(const am_run_summary *r, FILE *f)
 {
     char a[AM_COUNT_BUF], b[AM_COUNT_BUF], d[AM_COUNT_BUF], e[AM_COUNT_BUF];
@@ -611,6 +646,8 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
                 pct(r->combined[k].pop_all, r->pop_total));
     if (r->selection != NULL) /* issue 10, site selection */
         selection_lines(r, r->selection, f);
+    if (r->n_variants > 0) /* issue 12, scenario ensembles */
+        variant_lines(r, f);
     fprintf(f, "  phases      ");
     for (int p = 0; p < r->n_phases; p++)
         fprintf(f, " %s %.2fs%s", r->phases[p].name, r->phases[p].wall_s,

@@ -12,6 +12,7 @@
 #include "common/alloc.h"
 #include "engine/diagnostics.h"
 #include "engine/internal.h"
+#include "engine/variants.h"
 #include "engine/selection.h"
 #include "engine/referral.h"
 #include "engine/scenario.h"
@@ -788,13 +789,13 @@ static am_status dg_build(const am_write_request *w, int k, dg_set *g,
 /* Each set's surface (engine/surface.c) hooked into its group: sf
  * caller-allocated [n_sets], zeroed; nothing when the scenario asks for
  * none. */
-static am_status surfaces_begin(const am_write_request *w, am_surface **sf,
-                                am_rf_set *sets, am_error *err)
+static am_status surfaces_begin(const am_write_request *w, int n_run,
+                                am_surface **sf, am_rf_set *sets, am_error *err)
 {
     const am_scenario *s = w->m->s;
     if (!s->surface)
         return AM_OK;
-    for (int k = 0; k < w->n_sets; k++) {
+    for (int k = 0; k < n_run; k++) {
         am_status rc = am_surface_create(w->m, w->sites[k], err, &sf[k]);
         if (rc != AM_OK)
             return rc;
@@ -1026,22 +1027,39 @@ am_status am_write_output(const am_write_request *w_in, am_phases *log,
        /scenarios/<name>/results/<set> with the same layout; not in the
        CSVs (their rows name sets by name only) */
     am_write_request wx = *w_in;
-    am_sites *xs[AM_MAX_FACILITY_SETS + 1];
-    am_results *xr[AM_MAX_FACILITY_SETS + 1];
     const am_selection *xsel = w_in->selection;
-    const int scen = xsel != NULL && xsel->scen_res != NULL &&
-                     w_in->n_sets <= AM_MAX_FACILITY_SETS;
+    const int scen = xsel != NULL && xsel->scen_res != NULL;
+    /* issue 12: each variant's sets, under /variants/<name>/results/<set>,
+       after the selection's scenario */
+    const am_ensemble *ens = w_in->ensemble;
+    const int n_var = ens != NULL ? ens->n * ens->n_sets : 0;
+    const int n_x = w_in->n_sets + scen + n_var;
+    am_sites **xs = am_calloc_array((size_t)n_x, sizeof *xs);
+    am_results **xr = am_calloc_array((size_t)n_x, sizeof *xr);
+    if (xs == NULL || xr == NULL) {
+        am_free(xs);
+        am_free(xr);
+        return am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (int k = 0; k < w_in->n_sets; k++) {
+        xs[k] = w_in->sites[k];
+        xr[k] = w_in->results[k];
+    }
     if (scen) {
-        for (int k = 0; k < w_in->n_sets; k++) {
-            xs[k] = w_in->sites[k];
-            xr[k] = w_in->results[k];
-        }
         xs[w_in->n_sets] = xsel->scen_sites;
         xr[w_in->n_sets] = xsel->scen_res;
-        wx.sites = xs;
-        wx.results = xr;
-        wx.n_sets = w_in->n_sets + 1;
     }
+    for (int i = 0; i < (ens != NULL ? ens->n : 0); i++)
+        for (int j = 0; j < ens->n_sets; j++) {
+            const int x = w_in->n_sets + scen + i * ens->n_sets + j;
+            xs[x] = ens->u[i].sites[j];
+            xr[x] = ens->u[i].results[j];
+        }
+    wx.sites = xs;
+    wx.results = xr;
+    wx.n_sets = n_x;
+    am_ensemble_desc ed; /* issue 12 */
+    memset(&ed, 0, sizeof ed);
     const am_write_request *w = &wx;
     const int n_sets = w->n_sets, n_measures = w->m->s->n_measures;
     char now[32];
@@ -1096,12 +1114,23 @@ am_status am_write_output(const am_write_request *w_in, am_phases *log,
         }
     }
     if (rc == AM_OK) /* issue 9, each set's search, before the write */
-        rc = surfaces_begin(w, sf, sets, err);
+        rc = surfaces_begin(w, w_in->n_sets + scen, sf, sets, err);
     if (rc != AM_OK)
         goto done;
     if (scen) /* issue 10 */
-        sets[n_sets - 1].group = xsel->scen_group;
-    d.n_sets = scen ? n_sets - 1 : n_sets; /* the CSVs: the run's sets */
+        sets[w_in->n_sets].group = xsel->scen_group;
+    for (int i = 0; ens != NULL && i < ens->n; i++) /* issue 12 */
+        for (int j = 0; j < ens->n_sets; j++)
+            sets[w_in->n_sets + scen + i * ens->n_sets + j].group =
+                ens->u[i].group[j];
+    if (ens != NULL &&
+        (rc = am_ensemble_describe(ens, w->m->s, &ed, err)) != AM_OK)
+        goto done;
+    d.n_groups = ed.n_groups;
+    d.groups = ed.groups;
+    d.n_rasters = ed.n_rasters;
+    d.rasters = ed.rasters;
+    d.n_sets = w_in->n_sets; /* the CSVs: the run's sets */
     d.sets = sets;
     d.protect = w->protect;
     d.threads = w->m->threads;
@@ -1146,7 +1175,8 @@ am_status am_write_output(const am_write_request *w_in, am_phases *log,
     am_free(eq_cols);
     d.equity_order = NULL;
     d.n_equity_order = 0;
-    d.n_sets = n_sets; /* issue 10: the scenario's set too */
+    d.n_sets = n_sets; /* issue 10: the scenario's set too; issue 12: the
+                          variants' */
     if (rc == AM_OK)
         rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
     if (csv_staged && rc == AM_OK) {
@@ -1176,6 +1206,9 @@ am_status am_write_output(const am_write_request *w_in, am_phases *log,
         rc = am_phase_end(log, "write", err);
     }
 done:
+    am_ensemble_desc_free(&ed);
+    am_free(xs);
+    am_free(xr);
     for (int k = 0; sf != NULL && k < n_sets; k++)
         am_surface_destroy(sf[k]);
     am_free(sf);

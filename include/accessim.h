@@ -467,6 +467,23 @@ typedef struct am_selection_spec {
     int line_sweep; /* the sweep key's line, 0 when not given */
 } am_selection_spec;
 
+/*
+ * Issue 12, scenario ensembles (docs/scenario.md, "Variants"): one variant
+ * of the scenario, one unit of work. Each field overrides one thing of the
+ * baseline; the defaults (all zero) change nothing.
+ */
+#define AM_VARIANTS_MAX 256 /* units of one scenario, list and product */
+typedef struct am_variant {
+    char *name;              /* AM_NAME_MAX rule; product units: product_<i> */
+    double speed_multiplier; /* every road arc's speed times it; 0: 1 */
+    double population_multiplier; /* every cell's population times it
+                                     (demand growth); 0: 1 */
+    double *cutoffs_min;          /* [n_cutoffs] owned; NULL: the baseline's */
+    int n_cutoffs;
+    double threshold_min; /* every step measure's threshold; 0: unchanged */
+    int line;             /* its line in the scenario file, 0 in code */
+} am_variant;
+
 typedef struct am_scenario {
     char *name;        /* default: the scenario file's stem */
     char *source_path; /* the scenario file, NULL if built in code */
@@ -609,6 +626,13 @@ typedef struct am_scenario {
     int64_t limit_raster_cells;
     int64_t limit_road_features;
     int64_t limit_facilities;
+    /* issue 12, scenario ensembles: the variants in their run order (the
+       list's, then the product's, last axis fastest; owned), and the speed
+       multiplier of every road arc applied after the speed zones (0 or 1:
+       none; set on a variant's copy of the scenario by the engine) */
+    am_variant *variants;
+    int n_variants;
+    double roads_speed_scale;
 } am_scenario;
 
 /* An empty scenario with the defaults above. AM_ERR_NOMEM. */
@@ -894,6 +918,17 @@ typedef struct am_selection_summary {
     double *capacity;
 } am_selection_summary;
 
+/* Issue 12: one variant's line of the run summary. */
+typedef struct am_variant_summary {
+    char *name;
+    int id;
+    char fingerprint[65];
+    double wall_s;
+    int reused_model;   /* 1: the baseline's network and snapping */
+    double pop_total;   /* its population (demand growth applied) */
+    double *pop_within; /* [n_sets][n_cutoffs]: the baseline's cutoffs */
+} am_variant_summary;
+
 typedef struct am_run_summary {
     char *scenario_name;
     char *output_path;
@@ -978,6 +1013,13 @@ typedef struct am_run_summary {
     am_combined_summary *combined; /* [n_combined] */
     /* issue 10, site selection: NULL when the scenario has none */
     am_selection_summary *selection;
+    /* issue 12, scenario ensembles (n_variants 0: none): per unit, and
+       the distribution across units of the persons within each of the
+       baseline's cutoffs, [n_sets][n_cutoffs][5] (min, p10, p50, p90,
+       max) */
+    am_variant_summary *variants;
+    int n_variants;
+    double *variant_within;
 } am_run_summary;
 
 /*

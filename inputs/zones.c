@@ -262,6 +262,15 @@ static uint32_t scaled_time(uint32_t t, double mult, double *cum, double *given)
     return out;
 }
 
+void am_roads_scale_times(am_road_network *r, double mult)
+{
+    if (!(mult > 0.0) || mult == 1.0)
+        return;
+    double cum = 0.0, given = 0.0;
+    for (int64_t a = 0; a < r->n_arcs; a++)
+        r->time_ds[a] = scaled_time(r->time_ds[a], mult, &cum, &given);
+}
+
 am_status am_zones_apply(am_road_network *r, int n,
                          const am_zone_layer *const *layers, int threads,
                          am_zone_stat *stats, am_error *err)

@@ -93,4 +93,11 @@ am_status am_zones_apply(am_road_network *r, int n,
                          const am_zone_layer *const *layers, int threads,
                          am_zone_stat *stats, am_error *err);
 
+/*
+ * Issue 12, a variant's speed multiplier: divides the time of every arc of
+ * r by mult (> 0), with am_zones_apply's carried rounding (serial, in arc
+ * order: the same for any thread count). mult 1 changes nothing.
+ */
+void am_roads_scale_times(am_road_network *r, double mult);
+
 #endif /* AM_ZONES_H */

@@ -1190,6 +1190,89 @@ static am_status write_selections(rf_ctx *c, am_h5 *h)
     return rc;
 }
 
+/* ---- issue 12, scenario ensembles: groups and rasters -------------------- */
+
+static am_status write_attrs(rf_ctx *c, am_h5 *h, const char *g, int32_t n,
+                             const am_rf_attr *attrs)
+{
+    am_status rc = AM_OK;
+    for (int32_t a = 0; rc == AM_OK && a < n; a++) {
+        const am_rf_attr *at = &attrs[a];
+        if (!name_ok(at->name))
+            return bad(c, "an attribute without a name");
+        if (at->type == AM_RF_COL_INT64)
+            rc = am_h5_attr_int64(h, g, at->name, at->i, c->err);
+        else if (at->type == AM_RF_COL_DOUBLE)
+            rc = am_h5_attr_double(h, g, at->name, at->num, c->err);
+        else
+            rc = am_h5_attr_string(h, g, at->name, or_empty(at->text), c->err);
+    }
+    return rc;
+}
+
+static am_status write_groups(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_file *d = c->d;
+    char path[OBJECT_MAX];
+    if (d->n_groups <= 0)
+        return AM_OK;
+    if (!HAVE(d->groups, d->n_groups))
+        return bad(c, "no groups");
+    am_status rc = AM_OK;
+    for (int32_t k = 0; rc == AM_OK && k < d->n_groups; k++) {
+        const am_rf_group *gr = &d->groups[k];
+        if (gr->path == NULL || gr->n_attrs < 0 ||
+            !HAVE(gr->attrs, gr->n_attrs) || gr->n_tables < 0 ||
+            !HAVE(gr->tables, gr->n_tables))
+            return bad(c, "a group without a path, attributes or tables");
+        AM_TRY(am_h5_make_group(h, gr->path, c->err));
+        AM_TRY(write_attrs(c, h, gr->path, gr->n_attrs, gr->attrs));
+        for (int32_t t = 0; rc == AM_OK && t < gr->n_tables; t++) {
+            if (!name_ok(gr->tables[t].name))
+                return bad(c, "a group's table without a name");
+            AM_TRY(put_name(c, path, sizeof path, "%s/%s", gr->path,
+                            gr->tables[t].name));
+            AM_TRY(write_plain_table(c, h, path, &gr->tables[t]));
+        }
+    }
+    return rc;
+}
+
+static am_status write_rasters(rf_ctx *c, am_h5 *h)
+{
+    const am_rf_file *d = c->d;
+    const am_rf_population *p = &d->population;
+    if (d->n_rasters <= 0)
+        return AM_OK;
+    if (!HAVE(d->rasters, d->n_rasters))
+        return bad(c, "no rasters");
+    float *r =
+        am_alloc_array((size_t)(p->n_cells > 0 ? p->n_cells : 1), sizeof *r);
+    if (r == NULL)
+        return nomem(c);
+    am_status rc = AM_OK;
+    for (int32_t k = 0; rc == AM_OK && k < d->n_rasters; k++) {
+        const am_rf_raster *ra = &d->rasters[k];
+        if (ra->path == NULL || !HAVE(ra->value, p->n_cells)) {
+            rc = bad(c, "a raster without a path or values");
+            break;
+        }
+        for (int64_t i = 0; i < p->n_cells; i++) {
+            const double v = ra->value[i];
+            r[i] = ra->unreached_minutes && isinf(v) && v > 0 ? AM_UNREACHED_MIN
+                                                              : (float)v;
+        }
+        am_h5_raster_info info = {ra->long_name, ra->units};
+        rc = am_h5_write_raster_sparse_f32(h, ra->path, p->n_cells, p->cell, r,
+                                           AM_FILL_F32, &info, c->err);
+        if (rc == AM_OK && ra->unreached_minutes)
+            rc = am_h5_attr_double(h, ra->path, "unreachable_value",
+                                   AM_UNREACHED_MIN, c->err);
+    }
+    am_free(r);
+    return rc;
+}
+
 /* ---- the file ------------------------------------------------------------ */
 
 /*
@@ -1241,6 +1324,7 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
     for (int32_t k = 0; k < d->n_sets; k++) /* issue 9, the surfaces */
         c->raster_total += d->sets[k].surface_rows != NULL;
     c->raster_total += d->n_combined; /* issue 9, facility tiers */
+    c->raster_total += d->n_rasters > 0 ? d->n_rasters : 0; /* issue 12 */
     for (int32_t k = 0; d->selections != NULL && k < d->n_selections;
          k++) /* issue 10, the maps */
         c->raster_total +=
@@ -1252,8 +1336,10 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
     AM_TRY(write_network(c, h));
     AM_TRY(write_population(c, h));
     AM_TRY(am_h5_make_group(h, "/results", err));
+    AM_TRY(write_groups(c, h)); /* issue 12, before their sets */
     for (int32_t k = 0; rc == AM_OK && k < d->n_sets; k++)
         rc = write_set(c, h, &d->sets[k]);
+    AM_TRY(write_rasters(c, h));   /* issue 12 */
     AM_TRY(write_referrals(c, h)); /* issue 9, facility tiers */
     AM_TRY(write_combined(c, h));
     AM_TRY(write_selections(c, h)); /* issue 10 */

@@ -346,6 +346,27 @@ typedef struct am_rf_selection {
     const am_rf_sel_map *maps; /* [n_maps] */
 } am_rf_selection;
 
+/* issue 12, scenario ensembles: a group (created before the sets, with
+ * its parents) with attributes and plain tables <path>/<table.name>. */
+typedef struct am_rf_group {
+    const char *path; /* absolute, e.g. "/variants/slow" */
+    int32_t n_attrs;
+    const am_rf_attr *attrs; /* [n_attrs] */
+    int32_t n_tables;
+    const am_rf_table *tables; /* [n_tables] (zones.path NULL) */
+} am_rf_group;
+
+/* issue 12: a float32 raster of the populated cells at path (its group
+ * among the groups above): value [n_cells], NaN written as NaN; with
+ * unreached_minutes, +inf as AM_UNREACHED_MIN (attribute
+ * "unreachable_value"). */
+typedef struct am_rf_raster {
+    const char *path;
+    const char *long_name, *units;
+    const double *value;
+    int unreached_minutes;
+} am_rf_raster;
+
 /* The whole file. */
 typedef struct am_rf_file {
     am_rf_provenance run;
@@ -373,6 +394,12 @@ typedef struct am_rf_file {
     /* issue 10, site selection: /selection (0: none) */
     int32_t n_selections;
     const am_rf_selection *selections; /* [n_selections] */
+    /* issue 12, scenario ensembles: groups written before the sets (0:
+       none) and rasters written after them */
+    int32_t n_groups;
+    const am_rf_group *groups; /* [n_groups] */
+    int32_t n_rasters;
+    const am_rf_raster *rasters; /* [n_rasters] */
 } am_rf_file;
 
 /*
