@@ -389,7 +389,8 @@ am_status am_ensemble_run(am_model *m, am_sites *const *sites,
         if (rc != AM_OK && rc != AM_ERR_CANCELLED) {
             /* the step's own message, named by its unit */
             char msg[AM_ERROR_MSG_MAX];
-            snprintf(msg, sizeof msg, "variant '%s': %s", u->v->name, err->msg);
+            snprintf(msg, sizeof msg, "variant '%s': %.900s", u->v->name,
+                     err->msg);
             memcpy(err->msg, msg, sizeof err->msg);
             am_err_file_default(err, s->source_path);
         }
