@@ -343,6 +343,52 @@ static am_status set_distribution(const am_model *m, am_ensemble *e, int j,
         o[3] = am_variant_percentile(within, n, 90.0);
         o[4] = within[n - 1];
     }
+    /* per zone (issue 12): each equity row's mean across the units */
+    const am_equity *bq = base->equity;
+    if (bq != NULL) {
+        d->beq = bq;
+        d->n_rows = bq->n_rows;
+        d->zone = am_alloc_array(
+            (size_t)bq->n_rows * (size_t)q * AM_VARIANT_STATS, sizeof *d->zone);
+        d->qblock = am_alloc_array((size_t)q, sizeof *d->qblock);
+        if (d->zone == NULL || d->qblock == NULL) {
+            am_free(mk);
+            am_free(buf);
+            am_free(within);
+            return nomem(err);
+        }
+        for (int qi = 0; qi < q; qi++)
+            d->qblock[qi] = mk[qi] < 0 ? 0 : 1 + mk[qi];
+        for (int32_t row = 0; row < bq->n_rows; row++)
+            for (int qi = 0; qi < q; qi++) {
+                int cnt = 0;
+                for (int x = 0; x < n; x++) {
+                    const am_equity *uq = u[x].results[j]->equity;
+                    if (uq == NULL || uq->n_rows != bq->n_rows ||
+                        d->qblock[qi] >= uq->n_blocks)
+                        continue;
+                    const double val =
+                        uq->stats[(size_t)d->qblock[qi] * (size_t)uq->n_rows +
+                                  (size_t)row]
+                            .mean;
+                    if (isnan(val))
+                        continue;
+                    int y = cnt++;
+                    while (y > 0 && buf[y - 1] > val) {
+                        buf[y] = buf[y - 1];
+                        y--;
+                    }
+                    buf[y] = val;
+                }
+                double *o = d->zone + ((size_t)row * (size_t)q + (size_t)qi) *
+                                          AM_VARIANT_STATS;
+                o[0] = cnt > 0 ? buf[0] : NAN;
+                o[1] = am_variant_percentile(buf, cnt, 10.0);
+                o[2] = am_variant_percentile(buf, cnt, 50.0);
+                o[3] = am_variant_percentile(buf, cnt, 90.0);
+                o[4] = cnt > 0 ? buf[cnt - 1] : NAN;
+            }
+    }
     am_free(mk);
     am_free(buf);
     am_free(within);
@@ -439,6 +485,8 @@ void am_ensemble_destroy(am_ensemble *e)
         am_free(e->dist[j].stats);
         am_free(e->dist[j].cov);
         am_free(e->dist[j].qname);
+        am_free(e->dist[j].zone);
+        am_free(e->dist[j].qblock);
     }
     am_free(e->dist);
     am_free(e);
@@ -484,9 +532,10 @@ static void cutoffs_text(const am_variant *v, char *buf, size_t n)
 static const char *const stat_name[AM_VARIANT_STATS] = {"min", "p10", "p50",
                                                         "p90", "max"};
 
-am_status am_ensemble_describe(const am_ensemble *e, const am_scenario *s,
+am_status am_ensemble_describe(const am_ensemble *e, const am_model *m,
                                am_ensemble_desc *d, am_error *err)
 {
+    const am_scenario *s = m->s;
     memset(d, 0, sizeof *d);
     const int n = e->n;
     d->n_groups = 2 + n + e->n_sets;
@@ -632,6 +681,54 @@ am_status am_ensemble_describe(const am_ensemble *e, const am_scenario *s,
                             .cols = cc};
         sg->n_tables = 1;
         sg->tables = ct;
+        if (vd->zone != NULL) {
+            const int nl = s->n_zone_layers;
+            am_rf_table *tabs = own(d, (size_t)(1 + nl) * sizeof *tabs);
+            if (tabs == NULL)
+                return nomem(err);
+            tabs[0] = *ct;
+            const am_equity *bq = vd->beq;
+            for (int L = 0; L < nl; L++) {
+                const int32_t r0 = bq->row_first[L], r1 = bq->row_first[L + 1];
+                const int32_t nz = r1 - r0;
+                const int ncol = 1 + vd->n_q * AM_VARIANT_STATS;
+                am_rf_column *zc = own(d, (size_t)ncol * sizeof *zc);
+                char tn[AM_NAME_MAX + 8];
+                snprintf(tn, sizeof tn, "zones_%s", s->zone_layers[L].name);
+                char *tname = own_str(d, tn);
+                if (zc == NULL || tname == NULL)
+                    return nomem(err);
+                zc[0] = (am_rf_column){"zone", AM_RF_COL_STRING,
+                                       m->eq_zones[L]->zone_id, NULL,
+                                       "the zone's id in the layer"};
+                for (int qq = 0; qq < vd->n_q; qq++)
+                    for (int k = 0; k < AM_VARIANT_STATS; k++) {
+                        char cn[160];
+                        snprintf(cn, sizeof cn, "%s_mean_%s", vd->qname[qq],
+                                 stat_name[k]);
+                        double *col_v =
+                            own(d, (size_t)(nz > 0 ? nz : 1) * sizeof(double));
+                        char *cname = own_str(d, cn);
+                        if (col_v == NULL || cname == NULL)
+                            return nomem(err);
+                        for (int32_t z = 0; z < nz; z++)
+                            col_v[z] =
+                                vd->zone[((size_t)(r0 + z) * (size_t)vd->n_q +
+                                          (size_t)qq) *
+                                             AM_VARIANT_STATS +
+                                         k];
+                        zc[1 + qq * AM_VARIANT_STATS + k] = (am_rf_column){
+                            cname, AM_RF_COL_DOUBLE, col_v,
+                            qq == 0 ? "minutes" : "1",
+                            "the zone's population-weighted mean, across "
+                            "variants"};
+                    }
+                tabs[1 + L] = (am_rf_table){
+                    .name = tname, .n_rows = nz, .n_cols = ncol, .cols = zc};
+            }
+            sg->n_tables = 1 + nl;
+            sg->tables = tabs;
+        }
         const size_t n_cells = (size_t)e->u[0].results[j]->n_cells;
         for (int q = 0; q < vd->n_q; q++)
             for (int k = 0; k < AM_VARIANT_STATS; k++) {

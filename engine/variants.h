@@ -56,6 +56,13 @@ typedef struct am_variant_dist {
     double *stats;
     double *cov;        /* [n_cutoffs][5] persons within each cutoff */
     char (*qname)[128]; /* [n_q] raster names' stems */
+    /* with zone layers (the equity statistics): each equity row's
+       population-weighted mean of each quantity, across the units,
+       [n_rows][n_q][5]; NULL: no zones */
+    int32_t n_rows;
+    double *zone;
+    int32_t *qblock;      /* [n_q] the equity block of quantity q */
+    const am_equity *beq; /* the baseline's (borrowed): its rows */
 } am_variant_dist;
 
 typedef struct am_ensemble {
@@ -97,7 +104,7 @@ typedef struct am_ensemble_desc {
     int n_owned, cap_owned;
 } am_ensemble_desc;
 
-am_status am_ensemble_describe(const am_ensemble *e, const am_scenario *s,
+am_status am_ensemble_describe(const am_ensemble *e, const am_model *m,
                                am_ensemble_desc *d, am_error *err);
 void am_ensemble_desc_free(am_ensemble_desc *d);
 

@@ -1124,7 +1124,7 @@ am_status am_write_output(const am_write_request *w_in, am_phases *log,
             sets[w_in->n_sets + scen + i * ens->n_sets + j].group =
                 ens->u[i].group[j];
     if (ens != NULL &&
-        (rc = am_ensemble_describe(ens, w->m->s, &ed, err)) != AM_OK)
+        (rc = am_ensemble_describe(ens, w->m, &ed, err)) != AM_OK)
         goto done;
     d.n_groups = ed.n_groups;
     d.groups = ed.groups;
