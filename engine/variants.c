@@ -26,6 +26,7 @@
 #include "common/alloc.h"
 #include "common/sha256.h"
 #include "common/units.h"
+#include "engine/selection.h"
 #include "engine/sysinfo.h"
 #include "engine/variants.h"
 #include "inputs/zones.h"
@@ -231,6 +232,34 @@ static am_status unit_run(am_model *m, am_sites *const *sites,
             rc = am_results_compute_logged(&u->vm, u->sites[j], m->threads,
                                            ulog, &u->results[j], err);
     }
+    /* the site selection on the unit's model: what it chose (its tables
+       are the baseline's alone) */
+    if (rc == AM_OK && s->selection != NULL) {
+        am_selection *sel = NULL;
+        am_selection_summary *q = NULL;
+        u->scen.selection = s->selection;
+        rc = am_selection_run(&u->vm, u->sites, u->results, ulog, &sel, err);
+        if (rc == AM_OK)
+            rc = am_selection_summarize(sel, &q, err);
+        if (rc == AM_OK && q != NULL && q->n_chosen > 0) {
+            u->chosen_id = q->id; /* moved */
+            u->chosen_lon = q->lon;
+            u->chosen_lat = q->lat;
+            u->n_chosen = q->n_chosen;
+            q->id = NULL;
+            q->lon = q->lat = NULL;
+            q->n_chosen = 0;
+        }
+        am_run_summary *tmp = am_calloc(1, sizeof *tmp);
+        if (tmp != NULL) {
+            tmp->selection = q; /* frees the summary's parts */
+            am_run_summary_destroy(tmp);
+        } else if (q != NULL) {
+            rc = nomem(err); /* q leaks only when memory is gone */
+        }
+        am_selection_destroy(sel);
+        u->scen.selection = NULL;
+    }
     /* a speed unit's model goes now: its results and sites own what the
        file needs (the writer reads the cells from the baseline) */
     am_model_destroy(own);
@@ -395,6 +424,46 @@ static am_status set_distribution(const am_model *m, am_ensemble *e, int j,
     return AM_OK;
 }
 
+/* Every site some unit chose, in order of first choice, and how often. */
+static am_status robust_choices(am_ensemble *e, am_error *err)
+{
+    int64_t total = 0;
+    for (int i = 0; i < e->n; i++)
+        total += e->u[i].n_chosen;
+    const size_t cap = (size_t)(total > 0 ? total : 1);
+    e->robust_id = am_calloc_array(cap, sizeof *e->robust_id);
+    e->robust_lon = am_alloc_array(cap, sizeof *e->robust_lon);
+    e->robust_lat = am_alloc_array(cap, sizeof *e->robust_lat);
+    e->robust_count = am_calloc_array(cap, sizeof *e->robust_count);
+    e->robust_share = am_alloc_array(cap, sizeof *e->robust_share);
+    if (e->robust_id == NULL || e->robust_lon == NULL ||
+        e->robust_lat == NULL || e->robust_count == NULL ||
+        e->robust_share == NULL)
+        return nomem(err);
+    int32_t n = 0;
+    for (int i = 0; i < e->n; i++) {
+        const am_variant_unit *u = &e->u[i];
+        for (int32_t k = 0; k < u->n_chosen; k++) {
+            int32_t r = 0; /* a few sites per unit: a linear search */
+            while (r < n && !(strcmp(e->robust_id[r], u->chosen_id[k]) == 0 &&
+                              e->robust_lon[r] == u->chosen_lon[k] &&
+                              e->robust_lat[r] == u->chosen_lat[k]))
+                r++;
+            if (r == n) {
+                e->robust_id[n] = u->chosen_id[k];
+                e->robust_lon[n] = u->chosen_lon[k];
+                e->robust_lat[n] = u->chosen_lat[k];
+                n++;
+            }
+            e->robust_count[r]++;
+        }
+    }
+    for (int32_t r = 0; r < n; r++)
+        e->robust_share[r] = (double)e->robust_count[r] / (double)e->n;
+    e->n_robust = n;
+    return AM_OK;
+}
+
 am_status am_ensemble_run(am_model *m, am_sites *const *sites,
                           am_results *const *results, const am_fp *fp_scenario,
                           const am_model_options *mo, am_phases *log,
@@ -443,6 +512,8 @@ am_status am_ensemble_run(am_model *m, am_sites *const *sites,
     }
     if (rc == AM_OK)
         rc = am_phase_end(log, "variants", err);
+    if (rc == AM_OK && s->selection != NULL)
+        rc = robust_choices(e, err);
     if (rc == AM_OK)
         rc = am_phase_begin(log, "variant distribution", err);
     for (int j = 0; rc == AM_OK && j < e->n_sets; j++)
@@ -479,8 +550,18 @@ void am_ensemble_destroy(am_ensemble *e)
         am_free(u->measures);
         am_free(u->pop_scaled);
         am_free(u->demand_scaled);
+        for (int32_t k = 0; u->chosen_id != NULL && k < u->n_chosen; k++)
+            am_free(u->chosen_id[k]);
+        am_free(u->chosen_id);
+        am_free(u->chosen_lon);
+        am_free(u->chosen_lat);
     }
     am_free(e->u);
+    am_free(e->robust_id);
+    am_free(e->robust_lon);
+    am_free(e->robust_lat);
+    am_free(e->robust_count);
+    am_free(e->robust_share);
     for (int j = 0; e->dist != NULL && j < e->n_sets; j++) {
         am_free(e->dist[j].stats);
         am_free(e->dist[j].cov);
@@ -538,7 +619,7 @@ am_status am_ensemble_describe(const am_ensemble *e, const am_model *m,
     const am_scenario *s = m->s;
     memset(d, 0, sizeof *d);
     const int n = e->n;
-    d->n_groups = 2 + n + e->n_sets;
+    d->n_groups = 2 + n + e->n_sets + (s->selection != NULL);
     d->groups = own(d, (size_t)d->n_groups * sizeof *d->groups);
     int n_r = 0;
     for (int j = 0; j < e->n_sets; j++)
@@ -749,6 +830,34 @@ am_status am_ensemble_describe(const am_ensemble *e, const am_model *m,
             }
     }
     d->n_rasters = r;
+    if (s->selection != NULL) { /* the robust choices */
+        am_rf_group *sg = &d->groups[2 + n + e->n_sets];
+        am_rf_table *tb = own(d, sizeof *tb);
+        am_rf_column *cc = own(d, 5 * sizeof *cc);
+        am_rf_attr *sa = own(d, sizeof *sa);
+        if (tb == NULL || cc == NULL || sa == NULL)
+            return nomem(err);
+        sg->path = "/variants/distribution/selection";
+        sa[0] = (am_rf_attr){"selection", AM_RF_COL_STRING, 0, 0.0,
+                             s->selection->name};
+        sg->n_attrs = 1;
+        sg->attrs = sa;
+        cc[0] = (am_rf_column){"id", AM_RF_COL_STRING, e->robust_id, NULL,
+                               "the chosen site's id (its candidate)"};
+        cc[1] = (am_rf_column){"lon", AM_RF_COL_DOUBLE, e->robust_lon,
+                               "degrees_east", "WGS 84"};
+        cc[2] = (am_rf_column){"lat", AM_RF_COL_DOUBLE, e->robust_lat,
+                               "degrees_north", "WGS 84"};
+        cc[3] =
+            (am_rf_column){"variants_chosen", AM_RF_COL_INT64, e->robust_count,
+                           NULL, "the variants that chose it"};
+        cc[4] = (am_rf_column){"share", AM_RF_COL_DOUBLE, e->robust_share, "1",
+                               "variants_chosen / variants"};
+        *tb = (am_rf_table){
+            .name = "chosen", .n_rows = e->n_robust, .n_cols = 5, .cols = cc};
+        sg->n_tables = 1;
+        sg->tables = tb;
+    }
     return AM_OK;
 }
 

@@ -46,6 +46,11 @@ typedef struct am_variant_unit {
     char (*group)[AM_PATH_MAX];         /* [n_sets] its sets' groups */
     int reused_model; /* 1: the baseline's network and snapping */
     double wall_s;
+    /* with the scenario's `selection:`: the sites the unit chose, in pick
+       order (owned) */
+    int32_t n_chosen;
+    char **chosen_id;
+    double *chosen_lon, *chosen_lat;
 } am_variant_unit;
 
 /* The distribution across the units of one set: quantity 0 is the nearest
@@ -68,7 +73,14 @@ typedef struct am_variant_dist {
 typedef struct am_ensemble {
     int n, n_sets, n_cutoffs; /* the baseline's cutoffs for coverage */
     const double *cutoffs_min;
-    am_variant_unit *u;    /* [n] */
+    am_variant_unit *u; /* [n] */
+    /* site selection: each site chosen by some unit, in order of first
+       choice (unit order, then pick order), and how many units chose it */
+    int32_t n_robust;
+    char **robust_id; /* borrowed from the units */
+    double *robust_lon, *robust_lat;
+    int64_t *robust_count;
+    double *robust_share;
     am_variant_dist *dist; /* [n_sets] */
 } am_ensemble;
 
