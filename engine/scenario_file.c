@@ -2707,11 +2707,12 @@ static am_status parse_limits(const parse_ctx *c, const yaml_node_t *n)
 static const char *const variants_keys[] = {"list", "product", NULL};
 static const char *const variant_keys[] = {
     "name",        "speed_multiplier", "population_multiplier",
-    "cutoffs_min", "threshold_min",    NULL};
+    "cutoffs_min", "threshold_min",    "selection_p",
+    NULL};
 /* the axes of a product: a variant's keys but its name */
 static const char *const product_keys[] = {
-    "speed_multiplier", "population_multiplier", "cutoffs_min", "threshold_min",
-    NULL};
+    "speed_multiplier", "population_multiplier", "cutoffs_min",
+    "threshold_min",    "selection_p",           NULL};
 static const num_range range_variant_speed = {0.0, AM_VARIANT_SPEED_MAX, 1, ""};
 static const num_range range_variant_pop = {0.0, AM_VARIANT_POPULATION_MAX, 1,
                                             ""};
@@ -2728,6 +2729,21 @@ static am_status variant_value(const parse_ctx *c, const yaml_node_t *v,
                             &x->population_multiplier);
     if (strcmp(key, "threshold_min") == 0)
         return parse_minutes(c, v, path, &x->threshold_min);
+    if (strcmp(key, "selection_p") == 0) {
+        char buf[96];
+        long long p = 0;
+        if (!is_plain(v) || am_parse_integer(scalar(v), &p) != AM_NUM_OK ||
+            p < 1 || p > AM_SELECTION_P_MAX)
+            return perr(c, v, "'%s' must be an integer from 1 to %d, not %s",
+                        path, AM_SELECTION_P_MAX, describe(v, buf, sizeof buf));
+        if (c->s->selection == NULL || c->s->selection->p == 0)
+            return perr(c, v,
+                        "'%s': the scenario's 'selection' has no 'p' to "
+                        "vary (it needs a selection with p)",
+                        path);
+        x->selection_p = (int)p;
+        return AM_OK;
+    }
     am_free(x->cutoffs_min); /* cutoffs_min */
     x->cutoffs_min = NULL;
     return cutoff_list(c, v, path, &x->cutoffs_min, &x->n_cutoffs);

@@ -69,9 +69,9 @@ static void unit_fingerprint(const am_model *m, am_sites *const *sites,
     }
     n = snprintf(line, sizeof line,
                  "id %d\nname %s\nspeed %.17g\npopulation %.17g\n"
-                 "threshold %.17g\ncutoffs",
+                 "threshold %.17g\nselection_p %d\ncutoffs",
                  u->id, v->name, v->speed_multiplier, v->population_multiplier,
-                 v->threshold_min);
+                 v->threshold_min, v->selection_p);
     am_sha256_update(&h, line, (size_t)n);
     for (int i = 0; i < v->n_cutoffs; i++) {
         n = snprintf(line, sizeof line, " %.17g", v->cutoffs_min[i]);
@@ -237,7 +237,10 @@ static am_status unit_run(am_model *m, am_sites *const *sites,
     if (rc == AM_OK && s->selection != NULL) {
         am_selection *sel = NULL;
         am_selection_summary *q = NULL;
-        u->scen.selection = s->selection;
+        u->selspec = *s->selection;
+        if (u->v->selection_p > 0)
+            u->selspec.p = u->v->selection_p;
+        u->scen.selection = &u->selspec;
         rc = am_selection_run(&u->vm, u->sites, u->results, ulog, &sel, err);
         if (rc == AM_OK)
             rc = am_selection_summarize(sel, &q, err);
@@ -632,7 +635,8 @@ am_status am_ensemble_describe(const am_ensemble *e, const am_model *m,
     g->path = "/variants";
     am_rf_attr *ga = own(d, 2 * sizeof *ga);
     am_rf_table *ut = own(d, sizeof *ut);
-    am_rf_column *uc = own(d, 9 * sizeof *uc);
+    am_rf_column *uc = own(d, 10 * sizeof *uc);
+    int64_t *selp = own(d, (size_t)n * sizeof *selp);
     char **names = own(d, (size_t)n * sizeof *names);
     char **fps = own(d, (size_t)n * sizeof *fps);
     char **cuts = own(d, (size_t)n * sizeof *cuts);
@@ -644,7 +648,7 @@ am_status am_ensemble_describe(const am_ensemble *e, const am_model *m,
     double *ws = own(d, (size_t)n * sizeof *ws);
     if (ga == NULL || ut == NULL || uc == NULL || names == NULL ||
         fps == NULL || cuts == NULL || ids == NULL || reused == NULL ||
-        sp == NULL || pm == NULL || th == NULL || ws == NULL)
+        sp == NULL || pm == NULL || th == NULL || ws == NULL || selp == NULL)
         return nomem(err);
     ga[0] = (am_rf_attr){"variants", AM_RF_COL_INT64, n, 0.0, NULL};
     ga[1] = (am_rf_attr){"order", AM_RF_COL_STRING, 0, 0.0,
@@ -667,6 +671,7 @@ am_status am_ensemble_describe(const am_ensemble *e, const am_model *m,
         pm[i] = v->population_multiplier > 0.0 ? v->population_multiplier : 1.0;
         th[i] = v->threshold_min > 0.0 ? v->threshold_min : NAN;
         ws[i] = u->wall_s;
+        selp[i] = v->selection_p;
         /* /variants/<name> */
         am_rf_group *vg = &d->groups[2 + i];
         char path[AM_NAME_MAX + 16];
@@ -704,7 +709,9 @@ am_status am_ensemble_describe(const am_ensemble *e, const am_model *m,
                            "1: ran on the baseline's network and snapping"};
     uc[8] = (am_rf_column){"wall_s", AM_RF_COL_DOUBLE, ws, "s",
                            "the unit's wall time"};
-    *ut = (am_rf_table){.name = "units", .n_rows = n, .n_cols = 9, .cols = uc};
+    uc[9] = (am_rf_column){"selection_p", AM_RF_COL_INT64, selp, NULL,
+                           "the selection's p; 0: unchanged"};
+    *ut = (am_rf_table){.name = "units", .n_rows = n, .n_cols = 10, .cols = uc};
     g->n_tables = 1;
     g->tables = ut;
     /* /variants/distribution */

@@ -36,6 +36,7 @@ typedef struct am_variant_unit {
     am_scenario scen;          /* the baseline's, shallow, with the overrides */
     double *cutoffs;           /* owned copies behind scen (or NULL) */
     am_measure_spec *measures; /* owned, shallow copies of the specs */
+    am_selection_spec selspec; /* the selection's, shallow, with its p */
     am_model vm;               /* the model it ran on: a shallow copy */
     am_population vpop;        /* with the scaled population (pop != 1) */
     am_demand vdemand;

@@ -481,6 +481,7 @@ typedef struct am_variant {
     double *cutoffs_min;          /* [n_cutoffs] owned; NULL: the baseline's */
     int n_cutoffs;
     double threshold_min; /* every step measure's threshold; 0: unchanged */
+    int selection_p;      /* the selection's p (sites to add); 0: unchanged */
     int line;             /* its line in the scenario file, 0 in code */
 } am_variant;
 
