@@ -297,6 +297,19 @@ static am_status summary_variants(am_run_ctx *c)
             }
         }
     }
+    if (e->n_robust > 0) {
+        r->robust_id = am_calloc_array((size_t)e->n_robust, sizeof(char *));
+        r->robust_count = am_alloc_array((size_t)e->n_robust, sizeof(int64_t));
+        if (r->robust_id == NULL || r->robust_count == NULL)
+            return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        r->n_robust = e->n_robust;
+        for (int32_t k = 0; k < e->n_robust; k++) {
+            r->robust_count[k] = e->robust_count[k];
+            if ((r->robust_id[k] = am_strdup(e->robust_id[k])) == NULL)
+                return am_error_set(c->err, AM_ERR_NOMEM, NULL,
+                                    "out of memory");
+        }
+    }
     for (int j = 0; j < ns; j++)
         memcpy(r->variant_within + (size_t)j * (size_t)nc * AM_VARIANT_STATS,
                e->dist[j].cov, (size_t)nc * AM_VARIANT_STATS * sizeof(double));
@@ -386,6 +399,10 @@ void am_run_summary_destroy(am_run_summary *r)
     }
     am_free(r->variants);
     am_free(r->variant_within);
+    for (int32_t k = 0; r->robust_id != NULL && k < r->n_robust; k++)
+        am_free(r->robust_id[k]);
+    am_free(r->robust_id);
+    am_free(r->robust_count);
     for (size_t i = 0; i < r->n_warnings; i++)
         am_free(r->warnings[i]);
     am_free(r->warnings);

@@ -451,6 +451,14 @@ static void variant_lines(const am_run_summary *r, FILE *f)
                     thousands(w[0], a), thousands(w[1], b), thousands(w[2], c),
                     thousands(w[3], d), thousands(w[4], e));
         }
+    if (r->n_robust > 0) { /* the robust choices, as chosen most */
+        fprintf(f, "  robust       %d sites chosen across %d variants:",
+                (int)r->n_robust, r->n_variants);
+        for (int32_t k = 0; k < r->n_robust; k++)
+            fprintf(f, "%s %s %d/%d", k > 0 ? "," : "", r->robust_id[k],
+                    (int)r->robust_count[k], r->n_variants);
+        fprintf(f, "\n");
+    }
 }
 
 void am_run_summary_write(const am_run_summary *r, FILE *f)

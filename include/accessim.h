@@ -1021,6 +1021,11 @@ typedef struct am_run_summary {
     am_variant_summary *variants;
     int n_variants;
     double *variant_within;
+    /* with selection: each site some unit chose, in order of first
+       choice, and how many units chose it [n_robust] */
+    int32_t n_robust;
+    char **robust_id;
+    int64_t *robust_count;
 } am_run_summary;
 
 /*
