@@ -978,6 +978,8 @@ typedef struct am_run_summary {
     am_combined_summary *combined; /* [n_combined] */
     /* issue 10, site selection: NULL when the scenario has none */
     am_selection_summary *selection;
+    /* issue 12: the MPI ranks the run was split between (1: one process) */
+    int mpi_ranks;
 } am_run_summary;
 
 /*
