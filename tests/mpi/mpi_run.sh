@@ -15,7 +15,7 @@
 # command_line (docs/mpi.md). Not the files' bytes: those hold the time.
 set -eu
 BIN=$1
-DEMO=$2
+DEMO=$(cd "$2" && pwd) # absolute: written into a scenario elsewhere below
 SERIAL=${3:-}
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # the ranks share the machine: one OpenMP thread each (--threads 1)
