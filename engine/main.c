@@ -24,6 +24,7 @@
 #include "common/error.h"
 #include "common/numparse.h"
 #include "engine/compare.h"
+#include "engine/dist.h"
 #include "outputs/h5_probe.h"
 #include <accessim.h>
 
@@ -470,8 +471,15 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     am_error_clear(&err);
     am_scenario *s = NULL;
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
-    if (rc != AM_OK)
+    if (rc == AM_OK && am_dist_size() > 1 && am_scenario_is_matrix(s))
+        rc = am_error_set(&err, AM_ERR_USAGE, c->scenario_path,
+                          "a matrix scenario is not split between MPI ranks "
+                          "(issue 12): run it as one process");
+    /* issue 12: every rank read its scenario; one rank's error ends all */
+    if ((rc = am_dist_agree(rc, &err)) != AM_OK) {
+        am_scenario_destroy(s);
         return fail(&err);
+    }
     apply_threads(c, s);
     if (am_scenario_is_matrix(s))
         return run_matrix(c, s);
@@ -712,7 +720,27 @@ static int compare_command(int argc, char **argv)
     return stdout_ok("the comparison", "") ? 0 : 1;
 }
 
+static int cli_main(int argc, char **argv);
+
+/*
+ * Issue 12: built with ACCESSIM_MPI, `mpirun -n N accessim run` splits the
+ * run between N ranks (engine/dist.h). Rank 0 alone prints (progress,
+ * warnings, errors, the summary) and writes; the other ranks' stdout and
+ * stderr go to /dev/null, and their errors reach rank 0 through the
+ * agreements. Every rank exits with the lowest failing rank's status.
+ */
 int main(int argc, char **argv)
+{
+    am_dist_init(&argc, &argv);
+    /* A rank that cannot silence itself still runs (it would print twice):
+     * leaving early would leave the others waiting at an agreement. */
+    if (am_dist_rank() > 0 && freopen("/dev/null", "w", stdout) != NULL)
+        (void)freopen("/dev/null", "w", stderr);
+    return am_dist_finish(cli_main(argc, argv));
+}
+
+/* The CLI's commands; returns the exit status. */
+static int cli_main(int argc, char **argv)
 {
     /* A closed pipe is an error on the write that meets it (EPIPE: the
      * stdout checks report it), never a silent kill by SIGPIPE that could
@@ -749,10 +777,23 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (am_dist_size() > 1 && strcmp(cmd, "run") != 0)
+        return usage_error("under mpirun only 'run' is split between "
+                           "ranks; run '%s' as one process%s",
+                           cmd, "");
     cli_args c;
     int st = parse_run_args(argc, argv, &c);
-    if (st >= 0)
-        return st;
+    /* issue 12: a rank that stopped at its command line stops all (-1:
+     * it printed the help and ends with 0) */
+    int from = -1;
+    st = am_dist_agree_exit(st < 0 ? 0 : st == 0 ? -1 : st, &from);
+    if (from > 0 && st > 0 && am_dist_rank() == 0)
+        fprintf(stderr,
+                "accessim: error: MPI rank %d refused its command line "
+                "(exit status %d)\n",
+                from, st);
+    if (st != 0)
+        return st < 0 ? 0 : st;
     if (c.time_limit_min > 0.0) { /* the clock runs from here */
         time_limit_min = c.time_limit_min;
         deadline_s = monotonic_s() + 60.0 * c.time_limit_min;

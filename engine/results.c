@@ -26,6 +26,7 @@
 #include "common/alloc.h"
 #include "common/units.h"
 #include "engine/diagnostics.h"
+#include "engine/dist.h"
 #include "engine/internal.h"
 #include "engine/memory.h"
 #include "engine/tiers.h"
@@ -474,20 +475,36 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
     if (threads <= 0)
         threads = m->threads;
     am_results *r = results_alloc(m, f);
-    if (r == NULL)
-        return am_error_set(err, AM_ERR_NOMEM, NULL,
-                            "out of memory for the results of set '%s'",
-                            f->name);
+    if (r == NULL) /* to the agreement the other ranks reach (issue 12) */
+        return am_dist_gather_catchments(
+            am_error_set(err, AM_ERR_NOMEM, NULL,
+                         "out of memory for the results of set '%s'", f->name),
+            0, &rows, 0, err);
 
     uint32_t limit = 0;
-    if ((rc = plan_measures(s, r, &limit, err)) != AM_OK)
-        goto fail;
-    if ((rc = am_phase_begin(log, "computing catchments", err)) != AM_OK)
-        goto fail;
-    const int64_t budget = catchment_budget(m, r->n_sites, threads, limit);
-    rc = am_catchments_compute(
-        m->graph_rev, r->n_sites, f->snap.node, f->snap.offset_ds, limit,
-        m->demand_nodes, budget, threads, am_phase_progress, log, &rows, err);
+    int64_t budget = 0;
+    rc = plan_measures(s, r, &limit, err);
+    if (rc == AM_OK)
+        rc = am_phase_begin(log, "computing catchments", err);
+    if (rc == AM_OK) {
+        /* issue 12: this rank's range of sites (all of them in one
+         * process), then every rank's gathered in site order. Whatever
+         * failed above goes to the gather's agreement: every rank reaches
+         * it (engine/dist.h). */
+        int32_t first = 0, count = 0;
+        am_dist_range(r->n_sites, &first, &count);
+        budget = catchment_budget(m, r->n_sites, threads, limit);
+        const size_t at = (size_t)2 * (size_t)first;
+        rc = am_catchments_compute(
+            m->graph_rev, count, count > 0 ? f->snap.node + at : NULL,
+            count > 0 && f->snap.offset_ds != NULL ? f->snap.offset_ds + at
+                                                   : NULL,
+            limit, m->demand_nodes, budget, threads, am_phase_progress, log,
+            &rows, err);
+        if (rc != AM_OK && err != NULL && err->feature >= 0)
+            err->feature += first; /* the set's source index */
+    }
+    rc = am_dist_gather_catchments(rc, r->n_sites, &rows, budget, err);
     if (rc == AM_ERR_NOMEM && budget > 0) {
         char capt[32];
         am_error_set(err, AM_ERR_NOMEM, f->path[0] != '\0' ? f->path : NULL,

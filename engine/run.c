@@ -11,6 +11,7 @@
 #include "common/file_check.h"
 #include "common/strutil.h"
 #include "engine/diagnostics.h"
+#include "engine/dist.h"
 #include "engine/internal.h"
 #include "engine/selection.h"
 #include "engine/referral.h"
@@ -464,6 +465,7 @@ static am_status summary_fill(am_run_ctx *c)
     am_run_summary *r = c->sum;
     const am_model *m = c->m;
     r->threads = m->threads;
+    r->mpi_ranks = am_dist_size(); /* issue 12 */
     r->memory_estimate = m->memory_estimate;
     r->memory_cap = m->memory_cap;
     r->gdal_cache = m->gdal_cache;
@@ -731,31 +733,38 @@ static am_status run_steps(am_run_ctx *c)
     /* the scenario file hashed while the model checks the inputs */
     am_fingerprint_job *fp = NULL;
     am_status rc = AM_OK;
-    if (s->source_path != NULL &&
-        (rc = am_fingerprint_start(s->source_path, &fp, c->err)) != AM_OK)
-        return rc;
-    rc = am_model_create_shared(s, &mo, &c->warn, &c->m, c->err);
-    if (rc != AM_OK) {
+    if (s->source_path != NULL)
+        rc = am_fingerprint_start(s->source_path, &fp, c->err);
+    if (rc == AM_OK &&
+        (rc = am_model_create_shared(s, &mo, &c->warn, &c->m, c->err)) != AM_OK)
         am_fingerprint_cancel(fp);
-        return rc;
+    if (rc == AM_OK) {
+        c->m->run_output = c->out_path;
+        if (fp != NULL)
+            rc = am_fingerprint_finish(fp, c->fp_scenario.hex,
+                                       &c->fp_scenario.size, c->err);
     }
-    c->m->run_output = c->out_path;
-    if (fp != NULL &&
-        (rc = am_fingerprint_finish(fp, c->fp_scenario.hex,
-                                    &c->fp_scenario.size, c->err)) != AM_OK)
-        return rc;
-    if ((rc = am_model_build(c->m, c->err)) != AM_OK)
+    if (rc == AM_OK)
+        rc = am_model_build(c->m, c->err);
+    /* issue 12: under MPI every rank built the same model; each step ends
+     * in an agreement that every rank reaches, failed or not (dist.h) */
+    if ((rc = am_dist_agree(rc, c->err)) != AM_OK)
         return rc;
     c->sites = am_calloc((size_t)s->n_facility_sets, sizeof *c->sites);
     c->results = am_calloc((size_t)s->n_facility_sets, sizeof *c->results);
     if (c->sites == NULL || c->results == NULL)
-        return am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
+        rc = am_error_set(c->err, AM_ERR_NOMEM, NULL, "out of memory");
     /* every set is read before any is computed: a bad layer fails fast */
     for (int k = 0; rc == AM_OK && k < s->n_facility_sets; k++)
         rc = am_sites_load_logged(c->m, k, &c->log, &c->sites[k], c->err);
-    for (int k = 0; rc == AM_OK && k < s->n_facility_sets; k++)
+    if ((rc = am_dist_agree(rc, c->err)) != AM_OK)
+        return rc;
+    /* each set's catchments split between the ranks (results.c) */
+    for (int k = 0; rc == AM_OK && k < s->n_facility_sets; k++) {
         rc = am_results_compute_logged(c->m, c->sites[k], c->m->threads,
                                        &c->log, &c->results[k], c->err);
+        rc = am_dist_agree(rc, c->err);
+    }
     if (rc == AM_OK) /* issue 9, facility tiers */
         rc = tiers_step(c);
     if (rc == AM_OK && s->selection != NULL) /* issue 10, site selection */
@@ -765,7 +774,7 @@ static am_status run_steps(am_run_ctx *c)
         rc = am_ensemble_run(c->m, c->sites, c->results,
                              s->source_path != NULL ? &c->fp_scenario : NULL,
                              &mo, &c->log, &c->ens, c->err);
-    if (rc != AM_OK)
+    if ((rc = am_dist_agree(rc, c->err)) != AM_OK)
         return rc;
     am_write_request w = {c->m,
                           s->n_facility_sets,
@@ -780,7 +789,10 @@ static am_status run_steps(am_run_ctx *c)
                           c->ref_csv_path[0] != '\0' ? c->ref_csv_path : NULL,
                           c->sel,
                           c->ens};
-    return am_write_output(&w, &c->log, c->err);
+    /* issue 12: rank 0 writes what every rank holds (the serial writer) */
+    if (am_dist_rank() == 0)
+        rc = am_write_output(&w, &c->log, c->err);
+    return am_dist_agree(rc, c->err);
 }
 
 am_status am_run(const am_scenario *s, const am_run_options *opt,
@@ -822,6 +834,7 @@ am_status am_run(const am_scenario *s, const am_run_options *opt,
         rc = summary_init(c);
     if (rc == AM_OK)
         rc = check_output(c);
+    rc = am_dist_agree(rc, err); /* issue 12: every rank, failed or not */
     if (rc == AM_OK)
         rc = run_steps(c);
     if (rc == AM_OK)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/numparse.h"
+#include "engine/dist.h"
 #include "engine/measure_registry.h"
 #include "engine/summary.h"
 #include <accessim.h>
@@ -468,6 +469,12 @@ void am_run_summary_write(const am_run_summary *r, FILE *f)
         return;
     fprintf(f, "accessim %s: scenario '%s' (%d thread%s)\n", AM_VERSION_STRING,
             r->scenario_name, r->threads, r->threads == 1 ? "" : "s");
+    if (r->mpi_ranks > 1) /* issue 12, engine/dist.h */
+        fprintf(f,
+                "  mpi          %d ranks: each set's catchment searches "
+                "split by blocks of %d facilities, gathered in facility "
+                "order; rank 0 wrote the output\n",
+                r->mpi_ranks, AM_DIST_BLOCK);
     fprintf(f,
             "  roads        %s of %s features routable, %.1f km; %s vertices, "
             "%s arcs\n",

@@ -1026,6 +1026,8 @@ typedef struct am_run_summary {
     int32_t n_robust;
     char **robust_id;
     int64_t *robust_count;
+    /* issue 12: the MPI ranks the run was split between (1: one process) */
+    int mpi_ranks;
 } am_run_summary;
 
 /*

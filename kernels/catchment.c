@@ -113,11 +113,9 @@ static int grow_result(am_catchments *r, int64_t *cap, int64_t need)
     return 1;
 }
 
-/* Allocates the CSR shell (first zeroed) for n_rows rows and nnz entries,
- * with 16-bit times when limit_ds allows. */
-static am_status catchments_alloc(int32_t n_rows, int32_t n_cols,
-                                  uint32_t limit_ds, int64_t nnz,
-                                  am_catchments **out)
+am_status am_catchments_create(int32_t n_rows, int32_t n_cols,
+                               uint32_t limit_ds, int64_t nnz,
+                               am_catchments **out)
 {
     *out = NULL;
     am_catchments *c = am_calloc(1, sizeof *c);
@@ -330,7 +328,7 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                    NULL,     NULL,        NULL};
 
     /* The result grows batch by batch; its entries are set below. */
-    rc = catchments_alloc(n_sources, g_rev->n_nodes, limit_ds, 0, &c);
+    rc = am_catchments_create(n_sources, g_rev->n_nodes, limit_ds, 0, &c);
     b.refs = am_calloc((size_t)n_sources + 1, sizeof *b.refs);
     b.bufs = am_calloc((size_t)nt, sizeof *b.bufs);
     b.ws = am_calloc((size_t)nt, sizeof *b.ws);
@@ -410,7 +408,7 @@ am_status am_catchments_transpose(const am_catchments *c, am_catchments **out,
     }
     *out = NULL;
     const int64_t nnz = c->first[c->n_rows];
-    rc = catchments_alloc(c->n_cols, c->n_rows, c->limit_ds, nnz, &t);
+    rc = am_catchments_create(c->n_cols, c->n_rows, c->limit_ds, nnz, &t);
     if (rc != AM_OK)
         goto fail;
     if (c->time16 != NULL)

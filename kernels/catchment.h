@@ -75,6 +75,16 @@ am_status am_catchments_compute(const am_graph *g_rev, int32_t n_sources,
                                 am_progress_fn progress, void *progress_user,
                                 am_catchments **out, am_error *err);
 
+/*
+ * An empty CSR shell (first[] zeroed) of n_rows rows and room for nnz
+ * entries, with 16-bit times when limit_ds allows: for a caller that fills
+ * the rows itself (engine/dist.c assembles ranges computed by other
+ * processes). AM_ERR_NOMEM (nothing allocated); *out owned by the caller.
+ */
+am_status am_catchments_create(int32_t n_rows, int32_t n_cols,
+                               uint32_t limit_ds, int64_t nnz,
+                               am_catchments **out);
+
 /* rows <-> cols; entries of a new row are ascending by old row. */
 am_status am_catchments_transpose(const am_catchments *c, am_catchments **out,
                                   am_error *err);
