@@ -27,7 +27,7 @@
 
 static char fuzz_dir_path[512];
 
-static void fuzz_dir_remove(void)
+static inline void fuzz_dir_remove(void)
 {
     if (fuzz_dir_path[0] != '\0')
         rmdir(fuzz_dir_path); /* fails harmlessly if a file was left */
@@ -35,7 +35,7 @@ static void fuzz_dir_remove(void)
 
 /* The per-process scratch folder (created on first call); aborts when it
  * cannot be made: a harness without its folder tests nothing. */
-static const char *fuzz_dir(void)
+static inline const char *fuzz_dir(void)
 {
     if (fuzz_dir_path[0] != '\0')
         return fuzz_dir_path;
@@ -56,8 +56,8 @@ static const char *fuzz_dir(void)
  * path into path (n bytes). Aborts on failure (a full disk is not a finding
  * of the code under test). The caller unlinks the file.
  */
-static void fuzz_write_file(const char *name, const uint8_t *data, size_t size,
-                            char *path, size_t n)
+static inline void fuzz_write_file(const char *name, const uint8_t *data,
+                                   size_t size, char *path, size_t n)
 {
     snprintf(path, n, "%s/%s", fuzz_dir(), name);
     FILE *fp = fopen(path, "wb");
@@ -71,7 +71,7 @@ static void fuzz_write_file(const char *name, const uint8_t *data, size_t size,
 /* data as a NUL-terminated string (am_free it); an embedded NUL ends it
  * early, as it would for a reader of C strings. Aborts when out of
  * memory. */
-static char *fuzz_strndup(const uint8_t *data, size_t size)
+static inline char *fuzz_strndup(const uint8_t *data, size_t size)
 {
     char *s = am_malloc(size + 1);
     if (s == NULL)
@@ -84,7 +84,7 @@ static char *fuzz_strndup(const uint8_t *data, size_t size)
 
 /* Every refusal carries its code and a message: a failing call that left
  * err empty would give the user a blank line. */
-static void fuzz_check_error(am_status rc, const am_error *err)
+static inline void fuzz_check_error(am_status rc, const am_error *err)
 {
     if (rc == AM_OK)
         return;
