@@ -140,6 +140,15 @@ static void build(int *from_cache)
     am_model_destroy(m);
 }
 
+/* At exit, before fuzz_util.h's rmdir of the folder (atexit runs in
+ * reverse order). */
+static void remove_files(void)
+{
+    unlink(roads_path);
+    unlink(cache_path);
+    unlink(raw_path);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
@@ -150,6 +159,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     snprintf(roads_path, sizeof roads_path, "%s/roads.geojson", dir);
     snprintf(cache_path, sizeof cache_path, "%s/roads.amgraph", dir);
     snprintf(raw_path, sizeof raw_path, "%s/raw.amgraph", dir);
+    atexit(remove_files);
     /* two roads: what the model reads when it refuses a cache */
     static const char roads[] =
         "{\"type\":\"FeatureCollection\",\"features\":["
