@@ -147,7 +147,7 @@ int am_profile_closed(const am_profile *p, const char *const *values);
  * double-quoted with \" and \\ escapes (a backslash takes the next byte
  * as is), blanks around => and the commas, a value NULL (unquoted) read as
  * "". *pos is the reading position: NUL-terminated, advanced past the pair
- * (and its comma). Fills key and val (key_n, val_n bytes with the NUL;
+ * (and its comma). Fills key and val (key_n, val_n >= 1 bytes with the NUL;
  * *too_long = 1 when either was cut to fit: skip that pair) and returns 1;
  * returns 0 at the end of the string or at malformed text (an unclosed
  * quote, a missing =>, a missing comma after a pair: that pair is still

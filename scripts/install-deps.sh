@@ -2,11 +2,14 @@
 # Installs accessim's build and test dependencies from Debian 12 packages.
 # Run as root on a fresh Debian 12 (bookworm) machine. Idempotent.
 # clang and libomp-dev (LLVM's OpenMP runtime with its Archer tool): the
-# ThreadSanitizer build (CMakePresets.json "tsan", .ci/run).
+# ThreadSanitizer build (CMakePresets.json "tsan", .ci/run);
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (only
+# recommended by clang, and recommends are not installed here), for the
+# tsan and fuzz presets.
 set -eu
 PKGS="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev proj-bin \
 libhdf5-dev zlib1g-dev hdf5-tools libyaml-dev libcmocka-dev libglpk-dev time \
-clang libomp-dev"
+clang libclang-rt-14-dev libomp-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -15,7 +15,7 @@ usage() {
     echo "usage: $0 SECONDS_PER_HARNESS [BUILD_DIR]" >&2
     exit 2
 }
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 secs=$1
 case $secs in '' | *[!0-9]*) usage ;; esac
 [ "$secs" -ge 1 ] || usage
