@@ -121,17 +121,19 @@ static int counter_set(am_road_network *r, const counter_row *c,
 
 /* ---- key ---------------------------------------------------------------- */
 
-/* "name=value\n" with value quoted and escaped, or (unset). */
+/* "name=value\n" with value quoted and escaped, or (unset). buf NULL
+ * (n 0): only measures (no pointer arithmetic on NULL: undefined, even
+ * for an offset of 0). */
 static int key_line(char *buf, size_t n, size_t *used, const char *name,
                     const char *value)
 {
     size_t u = *used;
-    int k = snprintf(buf + u, u < n ? n - u : 0, "%s=", name);
+    int k = snprintf(u < n ? buf + u : NULL, u < n ? n - u : 0, "%s=", name);
     if (k < 0)
         return 0;
     u += (size_t)k;
     if (value == NULL) {
-        k = snprintf(buf + u, u < n ? n - u : 0, "(unset)\n");
+        k = snprintf(u < n ? buf + u : NULL, u < n ? n - u : 0, "(unset)\n");
         u += k > 0 ? (size_t)k : 0;
         *used = u;
         return 1;

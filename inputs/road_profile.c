@@ -653,3 +653,75 @@ static void eval_speed(const am_profile *p, const am_way_tags *t,
     else
         out->kmh = fmin(class_kmh, v);
 }
+
+/* ---- hstore (GDAL's OSM other_tags) ------------------------------------ */
+
+/*
+ * One double-quoted token starting at s (at the opening quote), unescaping
+ * \x to x, into buf (n bytes; *too_long set when it did not fit). Returns
+ * the position after the closing quote, or NULL when malformed.
+ */
+static const char *hstore_token(const char *s, char *buf, size_t n,
+                                int *too_long)
+{
+    if (*s != '"')
+        return NULL;
+    s++;
+    size_t k = 0;
+    for (;;) {
+        char c = *s;
+        if (c == '\0')
+            return NULL;
+        if (c == '"')
+            break;
+        if (c == '\\') {
+            s++;
+            c = *s;
+            if (c == '\0')
+                return NULL;
+        }
+        if (k + 1 < n)
+            buf[k++] = c;
+        else
+            *too_long = 1;
+        s++;
+    }
+    buf[k] = '\0';
+    return s + 1;
+}
+
+static const char *hstore_blank(const char *s)
+{
+    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+        s++;
+    return s;
+}
+
+int am_hstore_next(const char **pos, char *key, size_t key_n, char *val,
+                   size_t val_n, int *too_long)
+{
+    static const char end[] = "";
+    const char *s = hstore_blank(*pos);
+    *too_long = 0;
+    if (*s == '\0')
+        goto stop;
+    if ((s = hstore_token(s, key, key_n, too_long)) == NULL)
+        goto stop;
+    s = hstore_blank(s);
+    if (s[0] != '=' || s[1] != '>')
+        goto stop;
+    s = hstore_blank(s + 2);
+    if (strncmp(s, "NULL", 4) == 0) {
+        if (val_n > 0)
+            val[0] = '\0';
+        s += 4;
+    } else if ((s = hstore_token(s, val, val_n, too_long)) == NULL) {
+        goto stop;
+    }
+    s = hstore_blank(s);
+    *pos = *s == ',' ? s + 1 : end;
+    return 1;
+stop:
+    *pos = end;
+    return 0;
+}

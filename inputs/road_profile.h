@@ -18,6 +18,8 @@
 #ifndef AM_ROAD_PROFILE_H
 #define AM_ROAD_PROFILE_H
 
+#include <stddef.h>
+
 #include "common/error.h"
 
 #define AM_PROFILE_NAME_MAX 64    /* name, with its terminating NUL */
@@ -138,6 +140,21 @@ int am_profile_oneway(const am_profile *p, const char *oneway, const char *mode,
  * destination, customers, permit open. Returns 1 when closed.
  */
 int am_profile_closed(const am_profile *p, const char *const *values);
+
+/*
+ * The next "key"=>"value" pair of an hstore string, the form of GDAL's OSM
+ * driver's other_tags ("oneway"=>"yes","maxspeed"=>"50"): keys and values
+ * double-quoted with \" and \\ escapes (a backslash takes the next byte
+ * as is), blanks around => and the commas, a value NULL (unquoted) read as
+ * "". *pos is the reading position: NUL-terminated, advanced past the pair
+ * (and its comma). Fills key and val (key_n, val_n >= 1 bytes with the NUL;
+ * *too_long = 1 when either was cut to fit: skip that pair) and returns 1;
+ * returns 0 at the end of the string or at malformed text (an unclosed
+ * quote, a missing =>, a missing comma after a pair: that pair is still
+ * returned, the next call returns 0). No allocation.
+ */
+int am_hstore_next(const char **pos, char *key, size_t key_n, char *val,
+                   size_t val_n, int *too_long);
 
 /* One way's tags, as the loader found them (NULL: absent). */
 typedef struct am_way_tags {

@@ -427,84 +427,22 @@ typedef struct fields {
 } fields;
 
 /*
- * Reads one double-quoted hstore token starting at *s (at the opening
- * quote), unescaping \x to x, into buf (size n; *too_long set when it did
- * not fit). Returns the position after the closing quote, or NULL when
- * the string is malformed.
- */
-static const char *hstore_token(const char *s, char *buf, size_t n,
-                                int *too_long)
-{
-    if (*s != '"')
-        return NULL;
-    s++;
-    size_t k = 0;
-    *too_long = 0;
-    for (;;) {
-        char c = *s;
-        if (c == '\0')
-            return NULL;
-        if (c == '"')
-            break;
-        if (c == '\\') {
-            s++;
-            c = *s;
-            if (c == '\0')
-                return NULL;
-        }
-        if (k + 1 < n)
-            buf[k++] = c;
-        else
-            *too_long = 1;
-        s++;
-    }
-    buf[k] = '\0';
-    return s + 1;
-}
-
-static const char *skip_blank(const char *s)
-{
-    while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
-        s++;
-    return s;
-}
-
-/*
- * Fills the tags still empty in t from an OSM driver other_tags string.
- * Malformed text ends the parse: what was read before it is kept.
+ * Fills the tags still empty in t from an OSM driver other_tags string
+ * (am_hstore_next, road_profile.h). Malformed text ends the parse: what
+ * was read before it is kept; a key or value too long for a slot is
+ * skipped.
  */
 static void hstore_read(const char *s, const fields *fi, tags *t)
 {
     char key[TAG_MAX];
     char val[TAG_MAX];
-    s = skip_blank(s);
-    while (*s != '\0') {
-        int key_long = 0, val_long = 0;
-        s = hstore_token(s, key, sizeof key, &key_long);
-        if (s == NULL)
-            return;
-        s = skip_blank(s);
-        if (s[0] != '=' || s[1] != '>')
-            return;
-        s = skip_blank(s + 2);
-        if (strncmp(s, "NULL", 4) == 0) {
-            val[0] = '\0';
-            s += 4;
-        } else {
-            s = hstore_token(s, val, sizeof val, &val_long);
-            if (s == NULL)
-                return;
-        }
-        if (!key_long && !val_long)
+    int too_long = 0;
+    while (am_hstore_next(&s, key, sizeof key, val, sizeof val, &too_long))
+        if (!too_long)
             for (int i = 0; i < T_SLOTS; i++)
                 if (fi->key[i] != NULL && t->val[i][0] == '\0' &&
                     strcmp(key, fi->key[i]) == 0)
                     memcpy(t->val[i], val, strlen(val) + 1); /* fits */
-        s = skip_blank(s);
-        if (*s != ',')
-            return;
-        s = skip_blank(s + 1);
-    }
 }
 
 static void field_copy(OGRFeatureH f, int idx, char *dst)

@@ -2,14 +2,17 @@
 # Installs accessim's build and test dependencies from Debian 12 packages.
 # Run as root on a fresh Debian 12 (bookworm) machine. Idempotent.
 # clang and libomp-dev (LLVM's OpenMP runtime with its Archer tool): the
-# ThreadSanitizer build (CMakePresets.json "tsan", .ci/run).
+# ThreadSanitizer build (CMakePresets.json "tsan", .ci/run);
+# libclang-rt-14-dev: clang's sanitizer and libFuzzer runtimes (only
+# recommended by clang, and recommends are not installed here), for the
+# tsan and fuzz presets.
 # libopenmpi-dev, openmpi-bin and libhdf5-openmpi-dev: the MPI build (issue
 # 12, preset mpi, ACCESSIM_MPI); the parallel HDF5 installs beside the
 # serial one, which the default build keeps using.
 set -eu
 PKGS="build-essential cmake pkg-config libgdal-dev gdal-bin libproj-dev proj-bin \
 libhdf5-dev zlib1g-dev hdf5-tools libyaml-dev libcmocka-dev libglpk-dev time \
-clang libomp-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev"
+clang libclang-rt-14-dev libomp-dev libopenmpi-dev openmpi-bin libhdf5-openmpi-dev"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -568,6 +568,57 @@ static void test_speed_settings(void **state)
     assert_true(v.kmh == 10.0);
 }
 
+/* The other_tags reader (GDAL's OSM driver writes hstore text). */
+static void test_hstore(void **state)
+{
+    (void)state;
+    char key[8], val[8];
+    int too_long = -1;
+    const char *pos =
+        " \"oneway\" => \"yes\" ,\"a\\\"b\"=>NULL,\"name\"=>\"x\\\\y\", ";
+    assert_int_equal(
+        am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long), 1);
+    assert_string_equal(key, "oneway");
+    assert_string_equal(val, "yes");
+    assert_int_equal(too_long, 0);
+    assert_int_equal(
+        am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long), 1);
+    assert_string_equal(key, "a\"b"); /* \" unescaped */
+    assert_string_equal(val, "");     /* NULL */
+    assert_int_equal(
+        am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long), 1);
+    assert_string_equal(val, "x\\y");
+    /* a trailing comma and blanks: the end */
+    assert_int_equal(
+        am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long), 0);
+    assert_int_equal(
+        am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long), 0);
+
+    /* a value longer than its buffer: cut and flagged */
+    pos = "\"maxspeed\"=>\"50\"";
+    assert_int_equal(
+        am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long), 1);
+    assert_int_equal(too_long, 1);
+    assert_string_equal(key, "maxspee");
+
+    /* malformed text ends the reading; a pair before garbage counts */
+    static const char *const bad[] = {"\"a\"=\"b\"", "\"a\"=>\"b", "\"a=>\"b\"",
+                                      "a=>b", "\"a\"=>\"b\\"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        pos = bad[i];
+        assert_int_equal(
+            am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long),
+            0);
+        assert_int_equal(*pos, '\0');
+    }
+    pos = "\"a\"=>\"b\" \"c\"=>\"d\"";
+    assert_int_equal(
+        am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long), 1);
+    assert_string_equal(val, "b");
+    assert_int_equal(
+        am_hstore_next(&pos, key, sizeof key, val, sizeof val, &too_long), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_eval_maxspeed),
         cmocka_unit_test(test_eval_ways),
         cmocka_unit_test(test_speed_settings),
+        cmocka_unit_test(test_hstore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
