@@ -5,12 +5,12 @@
  * The gains are the sums of select.c's row_gain, over the row in row
  * order and with the same expressions, so a candidate's gain has the same
  * bits whether its row is held or recomputed, and the lazy greedy (CELF,
- * Leskovec et al. 2007) picks exactly what am_sel_solve's picks: the heap
- * orders by key descending then candidate ascending, stale tops are
- * re-evaluated in batches of the same fixed size, and with costs the
- * better of the unit-cost and the cost-benefit greedy is kept (Khuller,
- * Moss & Naor 1999). What the held rows cannot give (the swap search over
- * every candidate) is done on the shortlist (am_sel_refine).
+ * Leskovec et al. 2007) is am_sel_solve's own (kernels/celf.c, the rows
+ * read through its callbacks), so it picks exactly what am_sel_solve's
+ * picks; with costs the better of the unit-cost and the cost-benefit
+ * greedy is kept (Khuller, Moss & Naor 1999). What the held rows cannot give
+ * (the swap search over every candidate) is done on the shortlist
+ * (am_sel_refine).
  *
  * Determinism: every parallel loop computes one candidate per task into
  * that candidate's own outputs; the chunks and batches have fixed sizes;
@@ -18,6 +18,7 @@
  * is the thread's number, which never changes a row.
  */
 #include "kernels/select_rows.h"
+#include "kernels/celf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,7 +30,6 @@
 #include "common/units.h"
 
 #define ROWS_CHUNK AM_SEL_ROWS_CHUNK
-#define ROWS_BATCH 16 /* as select.c's AM_SEL_BATCH */
 #define ROWS_REL_TOL 1e-12
 
 typedef struct rows_state {
@@ -390,61 +390,6 @@ nomem:
 
 /* ---- 3. the lazy greedy over every candidate ----------------------------- */
 
-typedef struct heap_item {
-    double key;
-    int32_t cand;
-    int32_t round;
-} heap_item;
-
-static inline int heap_above(const heap_item *x, const heap_item *y)
-{
-    return x->key > y->key || (x->key == y->key && x->cand < y->cand);
-}
-
-static void heap_down(heap_item *h, int32_t n, int32_t k)
-{
-    for (;;) {
-        int32_t l = 2 * k + 1, m = k;
-        if (l < n && heap_above(&h[l], &h[m]))
-            m = l;
-        if (l + 1 < n && heap_above(&h[l + 1], &h[m]))
-            m = l + 1;
-        if (m == k)
-            return;
-        heap_item t = h[k];
-        h[k] = h[m];
-        h[m] = t;
-        k = m;
-    }
-}
-
-static void heap_up(heap_item *h, int32_t k)
-{
-    while (k > 0) {
-        int32_t p = (k - 1) / 2;
-        if (!heap_above(&h[k], &h[p]))
-            return;
-        heap_item t = h[k];
-        h[k] = h[p];
-        h[p] = t;
-        k = p;
-    }
-}
-
-static heap_item heap_pop(heap_item *h, int32_t *n)
-{
-    heap_item top = h[0];
-    h[0] = h[--*n];
-    heap_down(h, *n, 0);
-    return top;
-}
-
-static void heap_push(heap_item *h, int32_t *n, heap_item x)
-{
-    h[*n] = x;
-    heap_up(h, (*n)++);
-}
-
 /* Opens candidate a: d1 lowered along its row (workspace 0). */
 static int open_site(rows_state *s, int32_t a)
 {
@@ -460,17 +405,12 @@ static int open_site(rows_state *s, int32_t a)
     return 1;
 }
 
-/* The stale tops' gains at d1, in parallel (one candidate a task). */
-static int stale_batch(rows_state *s, heap_item *h, int32_t *n, int32_t round,
-                       heap_item *batch, double *bgain)
+/* The batch's gains at d1 (am_celf_ops.eval), in parallel when a row is
+ * to be computed (one candidate a task). */
+static am_status rows_eval(void *user, const int32_t *cand, int nb,
+                           double *gain)
 {
-    int nb = 0;
-    int32_t cand[ROWS_BATCH];
-    while (*n > 0 && nb < ROWS_BATCH && h[0].round != round) {
-        batch[nb] = heap_pop(h, n);
-        cand[nb] = batch[nb].cand;
-        nb++;
-    }
+    rows_state *s = user;
     int failed = 0;
     const rows_state *cs = s;
     const int nt = count_provided(s, cand, nb) > 0 ? s->nt : 1;
@@ -486,11 +426,11 @@ static int stale_batch(rows_state *s, heap_item *h, int32_t *n, int32_t round,
             failed = 1;
             continue;
         }
-        bgain[b] = gain_of(cs, cs->d1, cell, tm, k);
+        gain[b] = gain_of(cs, cs->d1, cell, tm, k);
     }
     s->computed += count_provided(s, cand, nb);
     s->evals += nb;
-    return failed ? -1 : nb;
+    return failed ? AM_ERR_NOMEM : AM_OK;
 }
 
 typedef struct greedy_out {
@@ -499,15 +439,14 @@ typedef struct greedy_out {
     int32_t n_steps;
     am_sel_step *steps; /* [n_cand] */
     double gain, cost;
-    heap_item *heap; /* the final heap (kept when asked) */
-    int32_t heap_n, round;
+    am_celf_heap heap; /* the final heap (kept when asked) */
 } greedy_out;
 
 static void greedy_free(greedy_out *g)
 {
     am_free(g->chosen);
     am_free(g->steps);
-    am_free(g->heap);
+    am_free(g->heap.item);
     memset(g, 0, sizeof *g);
 }
 
@@ -516,7 +455,50 @@ static double objective_of(const rows_state *s, double W, double loss)
     return s->pmedian ? loss : W - loss;
 }
 
-/* select.c's greedy_run (without a forced first pick); d1 reset here. */
+/* A greedy run's callbacks: the state and the run it records into. */
+typedef struct greedy_user {
+    rows_state *s;
+    greedy_out *r;
+    double W;
+} greedy_user;
+
+static am_status greedy_eval(void *user, const int32_t *cand, int nb,
+                             double *gain)
+{
+    return rows_eval(((greedy_user *)user)->s, cand, nb, gain);
+}
+
+static am_status greedy_pick(void *user, int32_t a, double g, double loss,
+                             double cost)
+{
+    greedy_user *u = user;
+    greedy_out *r = u->r;
+    if (!open_site(u->s, a))
+        return AM_ERR_NOMEM;
+    r->chosen[r->n_chosen++] = a;
+    r->cost = cost;
+    r->gain += g;
+    r->steps[r->n_steps++] =
+        (am_sel_step){a, -1, g, objective_of(u->s, u->W, loss), r->cost};
+    return AM_OK;
+}
+
+static int greedy_stop(void *user)
+{
+    return rows_stop(((greedy_user *)user)->s, 0.0);
+}
+
+static am_celf_ops greedy_ops(greedy_user *u)
+{
+    return (am_celf_ops){.user = u,
+                         .cost = u->s->R->cost,
+                         .eval = greedy_eval,
+                         .pick = greedy_pick,
+                         .stop = greedy_stop};
+}
+
+/* select.c's greedy_run (without a forced first pick): am_celf_greedy
+ * over every candidate; d1 reset here. */
 static am_status greedy(rows_state *s, int by_ratio, int32_t max_sites,
                         double budget, double need, double W, double base_loss,
                         int keep_heap, greedy_out *r)
@@ -525,109 +507,24 @@ static am_status greedy(rows_state *s, int by_ratio, int32_t max_sites,
     const int32_t nc = R->n_cand;
     memset(r, 0, sizeof *r);
     memcpy(s->d1, R->base_ds, (size_t)R->n_cells * sizeof *s->d1);
-    heap_item *h = am_alloc_array((size_t)nc + 1, sizeof *h);
     r->chosen = am_alloc_array((size_t)nc + 1, sizeof *r->chosen);
     r->steps = am_alloc_array((size_t)nc + 1, sizeof *r->steps);
-    if (!h || !r->chosen || !r->steps) {
-        am_free(h);
+    if (!r->chosen || !r->steps)
         return AM_ERR_NOMEM;
-    }
-    int32_t n = 0, round = 0;
-    double loss = base_loss;
-    for (int32_t a = 0; a < nc; a++) {
-        double cost = cand_cost(R, a);
-        if (s->g0[a] <= 0 || cost > budget)
-            continue;
-        h[n++] = (heap_item){by_ratio ? s->g0[a] / cost : s->g0[a], a, 0};
-    }
-    for (int32_t k = n / 2 - 1; k >= 0; k--)
-        heap_down(h, n, k);
-    heap_item batch[ROWS_BATCH];
-    double bgain[ROWS_BATCH];
-    while (n > 0 && (max_sites < 0 || r->n_chosen < max_sites) &&
-           !(loss <= need)) {
-        if (rows_stop(s, 0.0)) {
-            am_free(h);
-            return AM_ERR_CANCELLED;
-        }
-        if (h[0].round == round) {
-            heap_item top = heap_pop(h, &n);
-            double g = by_ratio ? top.key * cand_cost(R, top.cand) : top.key;
-            if (!(g > 0))
-                break;
-            if (!open_site(s, top.cand)) {
-                am_free(h);
-                return AM_ERR_NOMEM;
-            }
-            r->chosen[r->n_chosen++] = top.cand;
-            r->cost += cand_cost(R, top.cand);
-            r->gain += g;
-            loss -= g;
-            r->steps[r->n_steps++] = (am_sel_step){
-                top.cand, -1, g, objective_of(s, W, loss), r->cost};
-            round++;
-            int32_t m = 0;
-            for (int32_t k = 0; k < n; k++)
-                if (r->cost + cand_cost(R, h[k].cand) <= budget)
-                    h[m++] = h[k];
-            if (m < n) {
-                n = m;
-                for (int32_t k = n / 2 - 1; k >= 0; k--)
-                    heap_down(h, n, k);
-            }
-            continue;
-        }
-        const int nb = stale_batch(s, h, &n, round, batch, bgain);
-        if (nb < 0) {
-            am_free(h);
-            return AM_ERR_NOMEM;
-        }
-        for (int b = 0; b < nb; b++) {
-            if (!(bgain[b] > 0))
-                continue;
-            double cost = cand_cost(R, batch[b].cand);
-            batch[b].key = by_ratio ? bgain[b] / cost : bgain[b];
-            batch[b].round = round;
-            heap_push(h, &n, batch[b]);
-        }
-    }
-    if (keep_heap) {
-        r->heap = h;
-        r->heap_n = n;
-        r->round = round;
-    } else {
-        am_free(h);
-    }
-    return AM_OK;
+    greedy_user u = {s, r, W};
+    const am_celf_ops ops = greedy_ops(&u);
+    const am_celf_params gp = {by_ratio, max_sites, budget, need, -1};
+    return am_celf_greedy(&ops, nc, s->g0, base_loss, &gp,
+                          keep_heap ? &r->heap : NULL);
 }
 
-/* Minoux's bound from the greedy's heap (select.c's lazy_bound); d1 is
- * the greedy's set. NaN when out of memory. */
+/* Minoux's bound from the greedy's heap (am_celf_bound); d1 is the
+ * greedy's set. NaN when out of memory. */
 static double lazy_bound(rows_state *s, greedy_out *g, int32_t p)
 {
-    heap_item batch[ROWS_BATCH];
-    double bgain[ROWS_BATCH];
-    int32_t taken = 0, n = g->heap_n, round = g->round + 1;
-    heap_item *h = g->heap;
-    double gain = g->gain;
-    while (taken < p && n > 0) {
-        if (h[0].round == round) {
-            gain += heap_pop(h, &n).key;
-            taken++;
-            continue;
-        }
-        const int nb = stale_batch(s, h, &n, round, batch, bgain);
-        if (nb < 0)
-            return NAN;
-        for (int b = 0; b < nb; b++) {
-            if (!(bgain[b] > 0))
-                continue;
-            batch[b].key = bgain[b];
-            batch[b].round = round;
-            heap_push(h, &n, batch[b]);
-        }
-    }
-    return gain;
+    greedy_user u = {s, NULL, 0.0};
+    const am_celf_ops ops = greedy_ops(&u);
+    return am_celf_bound(&ops, &g->heap, p, g->gain);
 }
 
 /* ---- 4. the search on the shortlist and the chosen sites ------------------
