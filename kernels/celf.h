@@ -20,6 +20,10 @@
  * the same order whatever the caller, so both callers pick the same sets
  * with the same bits.
  *
+ * The helpers at the end share the per-row arithmetic itself (inline:
+ * they sit in the hot loops), so a candidate's gain has the same bits
+ * whether its row is held (select.c) or recomputed (select_rows.c).
+ *
  * Thread safety: a run uses only its arguments; the callbacks are called
  * from the calling thread. Allocation: am_celf_greedy allocates the heap
  * (n_cand + 1 items).
@@ -30,6 +34,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "common/units.h"
 
 /* stale candidates re-evaluated together (fixed: results must not depend
  * on the thread count) */
@@ -97,5 +102,50 @@ am_status am_celf_greedy(const am_celf_ops *ops, int32_t n_cand,
  */
 double am_celf_bound(const am_celf_ops *ops, am_celf_heap *heap, int32_t p,
                      double gain);
+
+/* ---- the per-row arithmetic ------------------------------------------- */
+
+/*
+ * The marginal gain of opening a site of row (cell[0..n), time[0..n)) to
+ * the cells' best times d1: p-median (pmedian = 1) sum w_i (min(d1_i, P) -
+ * t) over t < min(d1_i, P); MCLP and set covering sum w_i over t <= T <
+ * d1_i. Sums in row order.
+ */
+static inline double am_celf_row_gain(int pmedian, uint32_t T, uint32_t P,
+                                      const double *w, const uint32_t *d1,
+                                      const int32_t *cell, const uint32_t *time,
+                                      int64_t n)
+{
+    double g = 0.0;
+    if (pmedian) {
+        for (int64_t j = 0; j < n; j++) {
+            int32_t i = cell[j];
+            uint32_t t = time[j], d = d1[i] < P ? d1[i] : P;
+            if (t < d)
+                g += w[i] * (double)(d - t);
+        }
+    } else {
+        for (int64_t j = 0; j < n; j++) {
+            int32_t i = cell[j];
+            if (time[j] <= T && d1[i] > T)
+                g += w[i];
+        }
+    }
+    return g;
+}
+
+/* 1 when the row's cells are strictly ascending within [0, n_cells) and
+ * its times below AM_TIME_INF (nothing else is read). */
+static inline int am_celf_row_ok(const int32_t *cell, const uint32_t *time,
+                                 int64_t n, int32_t n_cells)
+{
+    int32_t prev = -1;
+    for (int64_t j = 0; j < n; j++) {
+        if (cell[j] <= prev || cell[j] >= n_cells || time[j] >= AM_TIME_INF)
+            return 0;
+        prev = cell[j];
+    }
+    return 1;
+}
 
 #endif /* AM_CELF_H */

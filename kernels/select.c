@@ -123,28 +123,12 @@ static double cand_cost(const am_sel_instance *in, int32_t a)
 }
 
 /* Marginal gain of adding candidate a to the sites behind d1. */
-static double row_gain(const sel_ctx *c, int32_t a)
+static inline double row_gain(const sel_ctx *c, int32_t a)
 {
     const am_sel_instance *in = c->in;
-    const uint32_t *d1 = c->d1;
-    double g = 0.0;
-    if (c->pmedian) {
-        uint32_t P = c->P;
-        for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
-            int32_t i = in->cell[j];
-            uint32_t t = in->time_ds[j], d = d1[i] < P ? d1[i] : P;
-            if (t < d)
-                g += in->weight[i] * (double)(d - t);
-        }
-    } else {
-        uint32_t T = c->T;
-        for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
-            int32_t i = in->cell[j];
-            if (in->time_ds[j] <= T && d1[i] > T)
-                g += in->weight[i];
-        }
-    }
-    return g;
+    const int64_t j = in->row[a];
+    return am_celf_row_gain(c->pmedian, c->T, c->P, in->weight, c->d1,
+                            in->cell + j, in->time_ds + j, row_len(in, a));
 }
 
 /* row_gain at the baseline, checking the row on the way: NaN when its
@@ -153,13 +137,10 @@ static double row_gain(const sel_ctx *c, int32_t a)
 static double row_gain_checked(const sel_ctx *c, int32_t a)
 {
     const am_sel_instance *in = c->in;
-    int32_t prev = -1;
-    for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
-        int32_t i = in->cell[j];
-        if (i <= prev || i >= in->n_cells || in->time_ds[j] >= AM_TIME_INF)
-            return NAN;
-        prev = i;
-    }
+    const int64_t j = in->row[a];
+    if (!am_celf_row_ok(in->cell + j, in->time_ds + j, row_len(in, a),
+                        in->n_cells))
+        return NAN;
     return row_gain(c, a);
 }
 

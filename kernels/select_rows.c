@@ -80,43 +80,12 @@ static int64_t get_row(const rows_state *s, int32_t a, int ws,
     return s->R->row(s->R->user, a, ws, cell, time);
 }
 
-/* select.c's row_gain on an explicit row. */
-static double gain_of(const rows_state *s, const uint32_t *d1,
-                      const int32_t *cell, const uint32_t *tm, int64_t n)
+/* select.c's row_gain on an explicit row (the same arithmetic). */
+static inline double gain_of(const rows_state *s, const uint32_t *d1,
+                             const int32_t *cell, const uint32_t *tm, int64_t n)
 {
-    const double *w = s->R->weight;
-    double g = 0.0;
-    if (s->pmedian) {
-        uint32_t P = s->P;
-        for (int64_t j = 0; j < n; j++) {
-            int32_t i = cell[j];
-            uint32_t t = tm[j], d = d1[i] < P ? d1[i] : P;
-            if (t < d)
-                g += w[i] * (double)(d - t);
-        }
-    } else {
-        uint32_t T = s->T;
-        for (int64_t j = 0; j < n; j++) {
-            int32_t i = cell[j];
-            if (tm[j] <= T && d1[i] > T)
-                g += w[i];
-        }
-    }
-    return g;
-}
-
-/* 1 when the row is strictly ascending within [0, n_cells) with finite
- * times. */
-static int row_ok(const rows_state *s, const int32_t *cell, const uint32_t *tm,
-                  int64_t n)
-{
-    int32_t prev = -1;
-    for (int64_t j = 0; j < n; j++) {
-        if (cell[j] <= prev || cell[j] >= s->R->n_cells || tm[j] >= AM_TIME_INF)
-            return 0;
-        prev = cell[j];
-    }
-    return 1;
+    return am_celf_row_gain(s->pmedian, s->T, s->P, s->R->weight, d1, cell, tm,
+                            n);
 }
 
 static int32_t count_provided(const rows_state *s, const int32_t *cand, int n)
@@ -230,7 +199,7 @@ static am_status stream_pass(rows_state *s, int64_t cache_bytes, int *all_fit,
                 continue;
             }
             cs->len[a] = k;
-            cs->g0[a] = row_ok(cs, cell, tm, k)
+            cs->g0[a] = am_celf_row_ok(cell, tm, k, cs->R->n_cells)
                             ? gain_of(cs, cs->R->base_ds, cell, tm, k)
                             : NAN;
             if (!kp)
