@@ -207,8 +207,9 @@ static am_status check_instance(const am_sel_instance *in, am_error *err)
     return AM_OK;
 }
 
-static am_status check_params(const am_sel_instance *in,
-                              const am_sel_params *prm, am_error *err)
+/* (select_rows.h) */
+am_status am_sel_check_params(const am_sel_params *prm, int32_t n_cand,
+                              const double *cost, am_error *err)
 {
     if (!prm)
         return am_error_set(err, AM_ERR_INVALID, NULL,
@@ -230,11 +231,11 @@ static am_status check_params(const am_sel_instance *in,
                                 prm->target_share);
         return AM_OK;
     }
-    if (prm->p < 0 || prm->p > in->n_cand)
+    if (prm->p < 0 || prm->p > n_cand)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "site selection: p = %d sites asked for among "
                             "%d candidates",
-                            (int)prm->p, (int)in->n_cand);
+                            (int)prm->p, (int)n_cand);
     if (prm->p == 0) {
         if (!isfinite(prm->budget) || prm->budget <= 0)
             return am_error_set(err, AM_ERR_INVALID, NULL,
@@ -242,9 +243,9 @@ static am_status check_params(const am_sel_instance *in,
                                 "nor a budget > 0 (budget = %g)",
                                 prm->budget);
         double lo = INFINITY;
-        for (int32_t a = 0; a < in->n_cand; a++)
-            if (cand_cost(in, a) < lo)
-                lo = cand_cost(in, a);
+        for (int32_t a = 0; a < n_cand; a++)
+            if ((cost ? cost[a] : 1.0) < lo)
+                lo = cost ? cost[a] : 1.0;
         if (!(prm->budget >= lo))
             return am_error_set(err, AM_ERR_INVALID, NULL,
                                 "site selection: budget %g is below every "
@@ -1056,7 +1057,7 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
     *out = NULL;
     am_status st = check_instance(in, err);
     if (st == AM_OK)
-        st = check_params(in, prm, err);
+        st = am_sel_check_params(prm, in->n_cand, in->cost, err);
     if (st != AM_OK)
         return st;
     sel_ctx c = {.in = in,
@@ -1193,43 +1194,38 @@ fail_quiet:
     return st;
 }
 
-/*
- * Partial set covering with the local search: after the greedy (and the
- * redundant sites dropped), MCLP with greedy, swaps and restarts is asked
- * for one site fewer (with costs: a budget just below the current cost)
- * while it still reaches the target; the last answer that does is kept,
- * with its steps.
- */
-am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
-                       am_sel_result **out, am_error *err)
+/* (select_rows.h) */
+am_status am_sel_cover_fewer(const am_sel_params *prm, int32_t n_cand,
+                             const double *cost, double W,
+                             am_sel_solve_fn solve, void *user,
+                             am_sel_result **out, am_error *err)
 {
-    am_status st = solve_core(in, prm, out, err);
-    if (st != AM_OK || prm->model != AM_SEL_SETCOVER || !prm->local_search ||
+    if (prm->model != AM_SEL_SETCOVER || !prm->local_search ||
         !(*out)->reached_target || (*out)->n_chosen == 0)
-        return st;
+        return AM_OK;
     am_sel_result *res = *out;
-    double W = total_weight(in), lo = INFINITY;
-    for (int32_t a = 0; a < in->n_cand; a++)
-        lo = fmin(lo, cand_cost(in, a));
+    double lo = INFINITY;
+    for (int32_t a = 0; a < n_cand; a++)
+        lo = fmin(lo, cost ? cost[a] : 1.0);
     double need = prm->target_share * W - AM_SEL_REL_TOL * W;
     for (;;) {
         am_sel_params q = *prm;
         q.model = AM_SEL_MCLP;
-        if (!in->cost) {
+        if (!cost) {
             q.p = res->n_chosen - 1;
             if (q.p < 1)
                 break;
         } else {
-            double cost = 0.0;
+            double c = 0.0;
             for (int32_t k = 0; k < res->n_chosen; k++)
-                cost += in->cost[res->chosen[k]];
+                c += cost[res->chosen[k]];
             q.p = 0;
-            q.budget = cost * (1.0 - 1e-9);
+            q.budget = c * (1.0 - 1e-9);
             if (q.budget < lo)
                 break;
         }
         am_sel_result *m = NULL;
-        st = solve_core(in, &q, &m, err);
+        am_status st = solve(user, &q, &m, err);
         if (st != AM_OK) {
             am_sel_result_free(res);
             *out = NULL;
@@ -1248,6 +1244,22 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
     }
     *out = res;
     return AM_OK;
+}
+
+static am_status solve_core_fn(void *user, const am_sel_params *prm,
+                               am_sel_result **out, am_error *err)
+{
+    return solve_core(user, prm, out, err);
+}
+
+am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
+                       am_sel_result **out, am_error *err)
+{
+    am_status st = solve_core(in, prm, out, err);
+    if (st != AM_OK)
+        return st;
+    return am_sel_cover_fewer(prm, in->n_cand, in->cost, total_weight(in),
+                              solve_core_fn, (void *)in, out, err);
 }
 
 double am_sel_objective(const am_sel_instance *in, const am_sel_params *prm,

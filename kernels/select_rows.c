@@ -30,7 +30,7 @@
 #include "common/units.h"
 
 #define ROWS_CHUNK AM_SEL_ROWS_CHUNK
-#define ROWS_REL_TOL 1e-12
+#define ROWS_REL_TOL 1e-12 /* select.c's AM_SEL_REL_TOL */
 
 typedef struct rows_state {
     const am_sel_rows *R;
@@ -113,48 +113,13 @@ static am_status check_inputs(const am_sel_rows *R, const am_sel_params *prm,
                                 "site selection: cell %d has weight %g "
                                 "(must be finite and >= 0)",
                                 (int)i, R->weight[i]);
-    double lo = INFINITY;
-    for (int32_t a = 0; a < R->n_cand; a++) {
+    for (int32_t a = 0; a < R->n_cand; a++)
         if (R->cost && (!isfinite(R->cost[a]) || R->cost[a] <= 0))
             return am_error_set(err, AM_ERR_INVALID, NULL,
                                 "site selection: candidate %d has cost %g "
                                 "(must be finite and > 0)",
                                 (int)a, R->cost[a]);
-        lo = fmin(lo, cand_cost(R, a));
-    }
-    if (prm->model != AM_SEL_MCLP && prm->model != AM_SEL_PMEDIAN &&
-        prm->model != AM_SEL_SETCOVER)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: unknown model %d",
-                            (int)prm->model);
-    if (prm->model == AM_SEL_PMEDIAN && prm->penalty_ds == 0)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: p-median needs a penalty "
-                            "time > 0 (penalty_ds)");
-    if (prm->model == AM_SEL_SETCOVER) {
-        if (!(prm->target_share > 0 && prm->target_share <= 1))
-            return am_error_set(err, AM_ERR_INVALID, NULL,
-                                "site selection: coverage target %g is "
-                                "outside (0, 1]",
-                                prm->target_share);
-        return AM_OK;
-    }
-    if (prm->p < 0 || prm->p > R->n_cand)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: p = %d sites asked for among "
-                            "%d candidates",
-                            (int)prm->p, (int)R->n_cand);
-    if (prm->p == 0 && (!isfinite(prm->budget) || prm->budget <= 0))
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: neither a site count p "
-                            "nor a budget > 0 (budget = %g)",
-                            prm->budget);
-    if (prm->p == 0 && !(prm->budget >= lo))
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: budget %g is below every "
-                            "candidate's cost (cheapest %g)",
-                            prm->budget, lo);
-    return AM_OK;
+    return am_sel_check_params(prm, R->n_cand, R->cost, err);
 }
 
 /* ---- 1. the streaming pass ---------------------------------------------- */
@@ -647,6 +612,19 @@ static am_status solve_demand(rows_state *s, const am_sel_params *prm, double W,
     return st;
 }
 
+/* solve_demand as an am_sel_solve_fn (am_sel_cover_fewer) */
+typedef struct demand_user {
+    rows_state *s;
+    double W, base_loss;
+} demand_user;
+
+static am_status demand_fn(void *user, const am_sel_params *prm,
+                           am_sel_result **out, am_error *err)
+{
+    demand_user *u = user;
+    return solve_demand(u->s, prm, u->W, u->base_loss, out, err);
+}
+
 am_status am_sel_solve_rows(const am_sel_rows *R, const am_sel_params *prm,
                             int64_t cache_bytes, am_sel_result **out,
                             am_sel_rows_info *info, am_error *err)
@@ -720,51 +698,11 @@ am_status am_sel_solve_rows(const am_sel_rows *R, const am_sel_params *prm,
         s.evals = R->n_cand;
         st = solve_demand(&s, prm, W, base_loss, out, err);
         /* set covering with the local search: MCLP asked for one site
-           fewer (with costs: a budget just below) while it still reaches
-           the target (select.c's am_sel_solve) */
-        if (st == AM_OK && prm->model == AM_SEL_SETCOVER && prm->local_search &&
-            (*out)->reached_target && (*out)->n_chosen > 0) {
-            am_sel_result *res = *out;
-            double lo = INFINITY;
-            for (int32_t a = 0; a < R->n_cand; a++)
-                lo = fmin(lo, cand_cost(R, a));
-            const double need = prm->target_share * W - ROWS_REL_TOL * W;
-            for (;;) {
-                am_sel_params q = *prm;
-                q.model = AM_SEL_MCLP;
-                if (!R->cost) {
-                    q.p = res->n_chosen - 1;
-                    if (q.p < 1)
-                        break;
-                } else {
-                    double cost = 0.0;
-                    for (int32_t k = 0; k < res->n_chosen; k++)
-                        cost += R->cost[res->chosen[k]];
-                    q.p = 0;
-                    q.budget = cost * (1.0 - 1e-9);
-                    if (q.budget < lo)
-                        break;
-                }
-                am_sel_result *m = NULL;
-                st = solve_demand(&s, &q, W, base_loss, &m, err);
-                if (st != AM_OK) {
-                    am_sel_result_free(res);
-                    res = NULL;
-                    break;
-                }
-                if (!(m->objective >= need)) {
-                    res->gain_evaluations += m->gain_evaluations;
-                    am_sel_result_free(m);
-                    break;
-                }
-                m->gain_evaluations += res->gain_evaluations;
-                m->reached_target = 1;
-                m->bound = NAN;
-                am_sel_result_free(res);
-                res = m;
-            }
-            *out = res;
-        }
+           fewer while it still reaches the target (as am_sel_solve) */
+        demand_user du = {&s, W, base_loss};
+        if (st == AM_OK)
+            st = am_sel_cover_fewer(prm, R->n_cand, R->cost, W, demand_fn, &du,
+                                    out, err);
     }
     if (info) {
         info->mode = all_fit ? AM_SEL_ROWS_MEMORY : AM_SEL_ROWS_ON_DEMAND;
