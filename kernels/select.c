@@ -14,15 +14,16 @@
  * gains only fall as the set grows, which lazy evaluation relies on.
  *
  * Greedy (CELF: Leskovec et al. 2007, "Cost-effective outbreak detection
- * in networks", KDD): a max-heap of upper bounds on each candidate's
- * marginal gain (or gain per cost); the top is re-evaluated until it is
- * fresh for the current round, then picked. Stale tops are re-evaluated
- * in batches of a fixed size (AM_SEL_BATCH, independent of the thread
- * count) in parallel; the heap orders by key descending then candidate
- * ascending, so the pick is exactly the plain greedy's argmax with ties
- * to the lower index. With costs and a budget the better of the unit-cost
- * greedy and the cost-benefit greedy is kept (Khuller, Moss & Naor 1999,
- * "The budgeted maximum coverage problem", IPL 70:39-45).
+ * in networks", KDD; kernels/celf.c, shared with select_rows.c): a
+ * max-heap of upper bounds on each candidate's marginal gain (or gain per
+ * cost); the top is re-evaluated until it is fresh for the current round,
+ * then picked. Stale tops are re-evaluated in batches of a fixed size
+ * (AM_CELF_BATCH, independent of the thread count) in parallel; the heap
+ * orders by key descending then candidate ascending, so the pick is
+ * exactly the plain greedy's argmax with ties to the lower index. With costs
+ * and a budget the better of the unit-cost greedy and the cost-benefit greedy
+ * is kept (Khuller, Moss & Naor 1999, "The budgeted maximum coverage problem",
+ * IPL 70:39-45).
  *
  * Swap local search (Teitz & Bart 1968) with the bookkeeping of Resende
  * & Werneck (2007, "A fast swap-based local search procedure for
@@ -48,6 +49,7 @@
  * count.
  */
 #include "kernels/select.h"
+#include "kernels/celf.h"
 #include "kernels/select_rows.h"
 
 #include <math.h>
@@ -59,7 +61,6 @@
 #include "common/alloc.h"
 #include "common/units.h"
 
-#define AM_SEL_BATCH 16
 /* swap cache entries (n_cand x n_slots doubles); tests build with 0 to
  * exercise the path without a cache */
 #ifndef AM_SEL_CACHE_MAX
@@ -122,28 +123,12 @@ static double cand_cost(const am_sel_instance *in, int32_t a)
 }
 
 /* Marginal gain of adding candidate a to the sites behind d1. */
-static double row_gain(const sel_ctx *c, int32_t a)
+static inline double row_gain(const sel_ctx *c, int32_t a)
 {
     const am_sel_instance *in = c->in;
-    const uint32_t *d1 = c->d1;
-    double g = 0.0;
-    if (c->pmedian) {
-        uint32_t P = c->P;
-        for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
-            int32_t i = in->cell[j];
-            uint32_t t = in->time_ds[j], d = d1[i] < P ? d1[i] : P;
-            if (t < d)
-                g += in->weight[i] * (double)(d - t);
-        }
-    } else {
-        uint32_t T = c->T;
-        for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
-            int32_t i = in->cell[j];
-            if (in->time_ds[j] <= T && d1[i] > T)
-                g += in->weight[i];
-        }
-    }
-    return g;
+    const int64_t j = in->row[a];
+    return am_celf_row_gain(c->pmedian, c->T, c->P, in->weight, c->d1,
+                            in->cell + j, in->time_ds + j, row_len(in, a));
 }
 
 /* row_gain at the baseline, checking the row on the way: NaN when its
@@ -152,13 +137,10 @@ static double row_gain(const sel_ctx *c, int32_t a)
 static double row_gain_checked(const sel_ctx *c, int32_t a)
 {
     const am_sel_instance *in = c->in;
-    int32_t prev = -1;
-    for (int64_t j = in->row[a]; j < in->row[a + 1]; j++) {
-        int32_t i = in->cell[j];
-        if (i <= prev || i >= in->n_cells || in->time_ds[j] >= AM_TIME_INF)
-            return NAN;
-        prev = i;
-    }
+    const int64_t j = in->row[a];
+    if (!am_celf_row_ok(in->cell + j, in->time_ds + j, row_len(in, a),
+                        in->n_cells))
+        return NAN;
     return row_gain(c, a);
 }
 
@@ -225,8 +207,9 @@ static am_status check_instance(const am_sel_instance *in, am_error *err)
     return AM_OK;
 }
 
-static am_status check_params(const am_sel_instance *in,
-                              const am_sel_params *prm, am_error *err)
+/* (select_rows.h) */
+am_status am_sel_check_params(const am_sel_params *prm, int32_t n_cand,
+                              const double *cost, am_error *err)
 {
     if (!prm)
         return am_error_set(err, AM_ERR_INVALID, NULL,
@@ -248,11 +231,11 @@ static am_status check_params(const am_sel_instance *in,
                                 prm->target_share);
         return AM_OK;
     }
-    if (prm->p < 0 || prm->p > in->n_cand)
+    if (prm->p < 0 || prm->p > n_cand)
         return am_error_set(err, AM_ERR_INVALID, NULL,
                             "site selection: p = %d sites asked for among "
                             "%d candidates",
-                            (int)prm->p, (int)in->n_cand);
+                            (int)prm->p, (int)n_cand);
     if (prm->p == 0) {
         if (!isfinite(prm->budget) || prm->budget <= 0)
             return am_error_set(err, AM_ERR_INVALID, NULL,
@@ -260,9 +243,9 @@ static am_status check_params(const am_sel_instance *in,
                                 "nor a budget > 0 (budget = %g)",
                                 prm->budget);
         double lo = INFINITY;
-        for (int32_t a = 0; a < in->n_cand; a++)
-            if (cand_cost(in, a) < lo)
-                lo = cand_cost(in, a);
+        for (int32_t a = 0; a < n_cand; a++)
+            if ((cost ? cost[a] : 1.0) < lo)
+                lo = cost ? cost[a] : 1.0;
         if (!(prm->budget >= lo))
             return am_error_set(err, AM_ERR_INVALID, NULL,
                                 "site selection: budget %g is below every "
@@ -321,216 +304,90 @@ static double objective_of(const sel_ctx *c, double W, double loss)
     return c->pmedian ? loss : W - loss;
 }
 
-/* ---- lazy greedy (CELF) --------------------------------------------- */
+/* ---- lazy greedy (CELF, kernels/celf.h) ------------------------------ */
 
-typedef struct heap_item {
-    double key;
-    int32_t cand;
-    int32_t round; /* the round its key was computed in */
-} heap_item;
+/* A greedy run's callbacks: the context and the run it records into. */
+typedef struct greedy_user {
+    sel_ctx *c;
+    run_state *r;
+    double W;
+} greedy_user;
 
-static inline int heap_above(const heap_item *x, const heap_item *y)
+/* The batch's gains at c->d1, in parallel when the rows are long enough
+ * (one candidate a task: the same values for any thread count). */
+static am_status greedy_eval(void *user, const int32_t *cand, int nb,
+                             double *gain)
 {
-    return x->key > y->key || (x->key == y->key && x->cand < y->cand);
-}
-
-static void heap_down(heap_item *h, int32_t n, int32_t k)
-{
-    for (;;) {
-        int32_t l = 2 * k + 1, m = k;
-        if (l < n && heap_above(&h[l], &h[m]))
-            m = l;
-        if (l + 1 < n && heap_above(&h[l + 1], &h[m]))
-            m = l + 1;
-        if (m == k)
-            return;
-        heap_item t = h[k];
-        h[k] = h[m];
-        h[m] = t;
-        k = m;
-    }
-}
-
-static void heap_up(heap_item *h, int32_t k)
-{
-    while (k > 0) {
-        int32_t p = (k - 1) / 2;
-        if (!heap_above(&h[k], &h[p]))
-            return;
-        heap_item t = h[k];
-        h[k] = h[p];
-        h[p] = t;
-        k = p;
-    }
-}
-
-static heap_item heap_pop(heap_item *h, int32_t *n)
-{
-    heap_item top = h[0];
-    h[0] = h[--*n];
-    heap_down(h, *n, 0);
-    return top;
-}
-
-static void heap_push(heap_item *h, int32_t *n, heap_item x)
-{
-    h[*n] = x;
-    heap_up(h, (*n)++);
-}
-
-/*
- * Pops up to AM_SEL_BATCH stale items (evaluated before this round) off
- * the heap's top into batch and evaluates their gains at the current set
- * into bgain, in parallel when the rows are long enough (one candidate a
- * task: the same values for any thread count). Returns how many.
- */
-static int stale_batch(sel_ctx *c, heap_item *h, int32_t *n, int32_t round,
-                       heap_item *batch, double *bgain)
-{
-    int nb = 0;
+    sel_ctx *c = ((greedy_user *)user)->c;
     int64_t work = 0;
-    while (*n > 0 && nb < AM_SEL_BATCH && h[0].round != round) {
-        batch[nb] = heap_pop(h, n);
-        work += row_len(c->in, batch[nb++].cand);
-    }
+    for (int b = 0; b < nb; b++)
+        work += row_len(c->in, cand[b]);
     int nt = par_threads(c, work);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt) if (nt > 1)
     for (int b = 0; b < nb; b++)
-        bgain[b] = row_gain(c, batch[b].cand);
+        gain[b] = row_gain(c, cand[b]);
     c->evals += nb;
-    return nb;
+    return AM_OK;
+}
+
+static am_status greedy_pick(void *user, int32_t a, double g, double loss,
+                             double cost)
+{
+    greedy_user *u = user;
+    run_state *r = u->r;
+    open_site(u->c, a);
+    r->chosen[r->n_chosen++] = a;
+    r->cost = cost;
+    r->gain += g;
+    return run_step(r, a, -1, g, objective_of(u->c, u->W, loss)) ? AM_OK
+                                                                 : AM_ERR_NOMEM;
+}
+
+static int greedy_stop(void *user)
+{
+    return sel_stop(((greedy_user *)user)->c);
+}
+
+static am_celf_ops greedy_ops(greedy_user *u)
+{
+    return (am_celf_ops){.user = u,
+                         .cost = u->c->in->cost,
+                         .eval = greedy_eval,
+                         .pick = greedy_pick,
+                         .stop = greedy_stop};
 }
 
 /*
- * One greedy run from the baseline (c->d1 reset by the caller).
- * by_ratio: key gain / cost; max_sites (< 0: none), budget (INFINITY:
- * none), need: stop once the loss is <= need (set covering; -INFINITY:
- * never). init_gain: every candidate's gain at the baseline.
+ * One greedy run from the baseline (c->d1 reset by the caller) into r
+ * (empty). by_ratio: key gain / cost; max_sites (< 0: none), budget
+ * (INFINITY: none), need: stop once the loss is <= need (set covering;
+ * -INFINITY: never). init_gain: every candidate's gain at the baseline.
+ * first >= 0: picked first (a restart). keep: NULL, or the final heap
+ * (for lazy_bound).
  */
 static am_status greedy_run(sel_ctx *c, const double *init_gain, int by_ratio,
                             int32_t max_sites, double budget, double need,
                             double W, double base_loss, run_state *r,
-                            heap_item **keep, int32_t *keep_n,
-                            int32_t *keep_round, int32_t first)
+                            am_celf_heap *keep, int32_t first)
 {
     const am_sel_instance *in = c->in;
-    int32_t n = 0, cap = in->n_cand;
-    heap_item *h = am_alloc_array((size_t)cap, sizeof *h);
     r->cap_chosen = in->n_cand;
     r->chosen = am_alloc_array((size_t)in->n_cand, sizeof *r->chosen);
-    if (!h || !r->chosen) {
-        am_free(h);
+    if (!r->chosen)
         return AM_ERR_NOMEM;
-    }
-    double loss = base_loss;
-    int32_t round = 0;
-    if (first >= 0) { /* a restart: this pick forced */
-        double g = init_gain[first];
-        open_site(c, first);
-        r->chosen[r->n_chosen++] = first;
-        r->cost += cand_cost(in, first);
-        r->gain += g;
-        loss -= g;
-        round = 1;
-        if (!run_step(r, first, -1, g, objective_of(c, W, loss))) {
-            am_free(h);
-            return AM_ERR_NOMEM;
-        }
-    }
-    for (int32_t a = 0; a < in->n_cand; a++) {
-        double cost = cand_cost(in, a);
-        if (init_gain[a] <= 0 || cost > budget || a == first)
-            continue;
-        h[n++] =
-            (heap_item){by_ratio ? init_gain[a] / cost : init_gain[a], a, 0};
-    }
-    for (int32_t k = n / 2 - 1; k >= 0; k--)
-        heap_down(h, n, k);
-    heap_item batch[AM_SEL_BATCH];
-    double bgain[AM_SEL_BATCH];
-    while (n > 0 && (max_sites < 0 || r->n_chosen < max_sites) &&
-           !(loss <= need)) {
-        if (sel_stop(c)) {
-            am_free(h);
-            return AM_ERR_CANCELLED;
-        }
-        if (h[0].round == round) {
-            heap_item top = heap_pop(h, &n);
-            double g = by_ratio ? top.key * cand_cost(in, top.cand) : top.key;
-            if (!(g > 0))
-                break;
-            open_site(c, top.cand);
-            r->chosen[r->n_chosen++] = top.cand;
-            r->cost += cand_cost(in, top.cand);
-            r->gain += g;
-            loss -= g;
-            if (!run_step(r, top.cand, -1, g, objective_of(c, W, loss))) {
-                am_free(h);
-                return AM_ERR_NOMEM;
-            }
-            round++;
-            /* drop what no longer fits the budget (it never will again) */
-            int32_t m = 0;
-            for (int32_t k = 0; k < n; k++)
-                if (r->cost + cand_cost(in, h[k].cand) <= budget)
-                    h[m++] = h[k];
-            if (m < n) {
-                n = m;
-                for (int32_t k = n / 2 - 1; k >= 0; k--)
-                    heap_down(h, n, k);
-            }
-            continue;
-        }
-        const int nb = stale_batch(c, h, &n, round, batch, bgain);
-        for (int b = 0; b < nb; b++) {
-            if (!(bgain[b] > 0))
-                continue; /* gains only fall: never useful again */
-            double cost = cand_cost(in, batch[b].cand);
-            batch[b].key = by_ratio ? bgain[b] / cost : bgain[b];
-            batch[b].round = round;
-            heap_push(h, &n, batch[b]);
-        }
-    }
-    if (keep) {
-        *keep = h;
-        *keep_n = n;
-        *keep_round = round;
-    } else {
-        am_free(h);
-    }
-    return AM_OK;
+    greedy_user u = {c, r, W};
+    const am_celf_ops ops = greedy_ops(&u);
+    const am_celf_params gp = {by_ratio, max_sites, budget, need, first};
+    return am_celf_greedy(&ops, in->n_cand, init_gain, base_loss, &gp, keep);
 }
 
-/*
- * Minoux's a posteriori bound (Leskovec et al. 2007, eq. 5) for a site
- * count p: G(OPT) <= G(S) + the p largest marginal gains at S. The greedy's
- * heap holds upper bounds on them (gains only fall as S grows): the top is
- * re-evaluated at S until p fresh values have come out, which are then
- * exactly the p largest. c->d1 is S's.
- */
-static double lazy_bound(sel_ctx *c, heap_item *h, int32_t n, int32_t round,
-                         int32_t p, double gain)
+/* Minoux's bound for a site count p (am_celf_bound) from the greedy's
+ * heap; c->d1 is the greedy's set, of gain gain. */
+static double lazy_bound(sel_ctx *c, am_celf_heap *heap, int32_t p, double gain)
 {
-    heap_item batch[AM_SEL_BATCH];
-    double bgain[AM_SEL_BATCH];
-    int32_t taken = 0;
-    round++; /* fresh: evaluated at the final set */
-    while (taken < p && n > 0) {
-        if (h[0].round == round) {
-            gain += heap_pop(h, &n).key;
-            taken++;
-            continue;
-        }
-        const int nb = stale_batch(c, h, &n, round, batch, bgain);
-        for (int b = 0; b < nb; b++) {
-            if (!(bgain[b] > 0))
-                continue;
-            batch[b].key = bgain[b];
-            batch[b].round = round;
-            heap_push(h, &n, batch[b]);
-        }
-    }
-    return gain;
+    greedy_user u = {c, NULL, 0.0};
+    const am_celf_ops ops = greedy_ops(&u);
+    return am_celf_bound(&ops, heap, p, gain);
 }
 
 /* ---- swap local search --------------------------------------------- */
@@ -1168,7 +1025,7 @@ static am_status improve_search(sel_ctx *c, const double *g0, run_state *ru,
             used[first] = 1;
             memcpy(c->d1, in->base_ds, (size_t)in->n_cells * sizeof *c->d1);
             st = greedy_run(c, g0, 0, max_sites, INFINITY, -INFINITY, W,
-                            base_loss, &rr, NULL, NULL, NULL, first);
+                            base_loss, &rr, NULL, first);
         } else {
             st = run_copy(ru, in->n_cand, &rr);
             if (st != AM_OK)
@@ -1200,7 +1057,7 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
     *out = NULL;
     am_status st = check_instance(in, err);
     if (st == AM_OK)
-        st = check_params(in, prm, err);
+        st = am_sel_check_params(prm, in->n_cand, in->cost, err);
     if (st != AM_OK)
         return st;
     sel_ctx c = {.in = in,
@@ -1214,8 +1071,7 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
     double *g0 = am_alloc_array((size_t)in->n_cand, sizeof *g0);
     c.d1 = am_alloc_array((size_t)in->n_cells, sizeof *c.d1);
     run_state ru = {0}, rr = {0};
-    heap_item *heap = NULL; /* the greedy's, kept for lazy_bound */
-    int32_t heap_n = 0, heap_round = 0;
+    am_celf_heap heap = {0}; /* the greedy's, kept for lazy_bound */
     st = AM_ERR_NOMEM;
     if (!res || !g0 || !c.d1)
         goto fail;
@@ -1257,14 +1113,13 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
     /* a site count without local search: the bound from the greedy's heap */
     int lazy = !setcover && max_sites > 0 && !prm->local_search;
     st = greedy_run(&c, g0, setcover && costs, max_sites, budget, need, W,
-                    base_loss, &ru, lazy ? &heap : NULL, &heap_n, &heap_round,
-                    -1);
+                    base_loss, &ru, lazy ? &heap : NULL, -1);
     if (st != AM_OK)
         goto fail;
     if (costs && !setcover && prm->p == 0) {
         memcpy(c.d1, in->base_ds, (size_t)in->n_cells * sizeof *c.d1);
         st = greedy_run(&c, g0, 1, max_sites, budget, need, W, base_loss, &rr,
-                        NULL, NULL, NULL, -1);
+                        NULL, -1);
         if (st != AM_OK)
             goto fail;
         if (rr.gain > ru.gain) {
@@ -1287,7 +1142,7 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
                 goto fail;
         }
     } else if (lazy) {
-        bound = lazy_bound(&c, heap, heap_n, heap_round, max_sites, ru.gain);
+        bound = lazy_bound(&c, &heap, max_sites, ru.gain);
     } else {
         st = local_search(&c, &ru, budget, W, base_loss, prm->local_search,
                           max_sites, &bound);
@@ -1320,7 +1175,7 @@ static am_status solve_core(const am_sel_instance *in, const am_sel_params *prm,
     res->objective = objective_of(&c, W, final_loss);
     res->bound = bound;
     res->gain_evaluations = c.evals;
-    am_free(heap);
+    am_free(heap.item);
     am_free(g0);
     am_free(c.d1);
     *out = res;
@@ -1330,7 +1185,7 @@ fail:
                       st == AM_ERR_CANCELLED ? "site selection: cancelled"
                                              : "site selection: out of memory");
 fail_quiet:
-    am_free(heap);
+    am_free(heap.item);
     run_free(&ru);
     run_free(&rr);
     am_sel_result_free(res);
@@ -1339,43 +1194,38 @@ fail_quiet:
     return st;
 }
 
-/*
- * Partial set covering with the local search: after the greedy (and the
- * redundant sites dropped), MCLP with greedy, swaps and restarts is asked
- * for one site fewer (with costs: a budget just below the current cost)
- * while it still reaches the target; the last answer that does is kept,
- * with its steps.
- */
-am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
-                       am_sel_result **out, am_error *err)
+/* (select_rows.h) */
+am_status am_sel_cover_fewer(const am_sel_params *prm, int32_t n_cand,
+                             const double *cost, double W,
+                             am_sel_solve_fn solve, void *user,
+                             am_sel_result **out, am_error *err)
 {
-    am_status st = solve_core(in, prm, out, err);
-    if (st != AM_OK || prm->model != AM_SEL_SETCOVER || !prm->local_search ||
+    if (prm->model != AM_SEL_SETCOVER || !prm->local_search ||
         !(*out)->reached_target || (*out)->n_chosen == 0)
-        return st;
+        return AM_OK;
     am_sel_result *res = *out;
-    double W = total_weight(in), lo = INFINITY;
-    for (int32_t a = 0; a < in->n_cand; a++)
-        lo = fmin(lo, cand_cost(in, a));
+    double lo = INFINITY;
+    for (int32_t a = 0; a < n_cand; a++)
+        lo = fmin(lo, cost ? cost[a] : 1.0);
     double need = prm->target_share * W - AM_SEL_REL_TOL * W;
     for (;;) {
         am_sel_params q = *prm;
         q.model = AM_SEL_MCLP;
-        if (!in->cost) {
+        if (!cost) {
             q.p = res->n_chosen - 1;
             if (q.p < 1)
                 break;
         } else {
-            double cost = 0.0;
+            double c = 0.0;
             for (int32_t k = 0; k < res->n_chosen; k++)
-                cost += in->cost[res->chosen[k]];
+                c += cost[res->chosen[k]];
             q.p = 0;
-            q.budget = cost * (1.0 - 1e-9);
+            q.budget = c * (1.0 - 1e-9);
             if (q.budget < lo)
                 break;
         }
         am_sel_result *m = NULL;
-        st = solve_core(in, &q, &m, err);
+        am_status st = solve(user, &q, &m, err);
         if (st != AM_OK) {
             am_sel_result_free(res);
             *out = NULL;
@@ -1394,6 +1244,22 @@ am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
     }
     *out = res;
     return AM_OK;
+}
+
+static am_status solve_core_fn(void *user, const am_sel_params *prm,
+                               am_sel_result **out, am_error *err)
+{
+    return solve_core(user, prm, out, err);
+}
+
+am_status am_sel_solve(const am_sel_instance *in, const am_sel_params *prm,
+                       am_sel_result **out, am_error *err)
+{
+    am_status st = solve_core(in, prm, out, err);
+    if (st != AM_OK)
+        return st;
+    return am_sel_cover_fewer(prm, in->n_cand, in->cost, total_weight(in),
+                              solve_core_fn, (void *)in, out, err);
 }
 
 double am_sel_objective(const am_sel_instance *in, const am_sel_params *prm,

@@ -5,12 +5,12 @@
  * The gains are the sums of select.c's row_gain, over the row in row
  * order and with the same expressions, so a candidate's gain has the same
  * bits whether its row is held or recomputed, and the lazy greedy (CELF,
- * Leskovec et al. 2007) picks exactly what am_sel_solve's picks: the heap
- * orders by key descending then candidate ascending, stale tops are
- * re-evaluated in batches of the same fixed size, and with costs the
- * better of the unit-cost and the cost-benefit greedy is kept (Khuller,
- * Moss & Naor 1999). What the held rows cannot give (the swap search over
- * every candidate) is done on the shortlist (am_sel_refine).
+ * Leskovec et al. 2007) is am_sel_solve's own (kernels/celf.c, the rows
+ * read through its callbacks), so it picks exactly what am_sel_solve's
+ * picks; with costs the better of the unit-cost and the cost-benefit
+ * greedy is kept (Khuller, Moss & Naor 1999). What the held rows cannot give
+ * (the swap search over every candidate) is done on the shortlist
+ * (am_sel_refine).
  *
  * Determinism: every parallel loop computes one candidate per task into
  * that candidate's own outputs; the chunks and batches have fixed sizes;
@@ -18,6 +18,7 @@
  * is the thread's number, which never changes a row.
  */
 #include "kernels/select_rows.h"
+#include "kernels/celf.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -29,8 +30,7 @@
 #include "common/units.h"
 
 #define ROWS_CHUNK AM_SEL_ROWS_CHUNK
-#define ROWS_BATCH 16 /* as select.c's AM_SEL_BATCH */
-#define ROWS_REL_TOL 1e-12
+#define ROWS_REL_TOL 1e-12 /* select.c's AM_SEL_REL_TOL */
 
 typedef struct rows_state {
     const am_sel_rows *R;
@@ -80,43 +80,12 @@ static int64_t get_row(const rows_state *s, int32_t a, int ws,
     return s->R->row(s->R->user, a, ws, cell, time);
 }
 
-/* select.c's row_gain on an explicit row. */
-static double gain_of(const rows_state *s, const uint32_t *d1,
-                      const int32_t *cell, const uint32_t *tm, int64_t n)
+/* select.c's row_gain on an explicit row (the same arithmetic). */
+static inline double gain_of(const rows_state *s, const uint32_t *d1,
+                             const int32_t *cell, const uint32_t *tm, int64_t n)
 {
-    const double *w = s->R->weight;
-    double g = 0.0;
-    if (s->pmedian) {
-        uint32_t P = s->P;
-        for (int64_t j = 0; j < n; j++) {
-            int32_t i = cell[j];
-            uint32_t t = tm[j], d = d1[i] < P ? d1[i] : P;
-            if (t < d)
-                g += w[i] * (double)(d - t);
-        }
-    } else {
-        uint32_t T = s->T;
-        for (int64_t j = 0; j < n; j++) {
-            int32_t i = cell[j];
-            if (tm[j] <= T && d1[i] > T)
-                g += w[i];
-        }
-    }
-    return g;
-}
-
-/* 1 when the row is strictly ascending within [0, n_cells) with finite
- * times. */
-static int row_ok(const rows_state *s, const int32_t *cell, const uint32_t *tm,
-                  int64_t n)
-{
-    int32_t prev = -1;
-    for (int64_t j = 0; j < n; j++) {
-        if (cell[j] <= prev || cell[j] >= s->R->n_cells || tm[j] >= AM_TIME_INF)
-            return 0;
-        prev = cell[j];
-    }
-    return 1;
+    return am_celf_row_gain(s->pmedian, s->T, s->P, s->R->weight, d1, cell, tm,
+                            n);
 }
 
 static int32_t count_provided(const rows_state *s, const int32_t *cand, int n)
@@ -144,48 +113,13 @@ static am_status check_inputs(const am_sel_rows *R, const am_sel_params *prm,
                                 "site selection: cell %d has weight %g "
                                 "(must be finite and >= 0)",
                                 (int)i, R->weight[i]);
-    double lo = INFINITY;
-    for (int32_t a = 0; a < R->n_cand; a++) {
+    for (int32_t a = 0; a < R->n_cand; a++)
         if (R->cost && (!isfinite(R->cost[a]) || R->cost[a] <= 0))
             return am_error_set(err, AM_ERR_INVALID, NULL,
                                 "site selection: candidate %d has cost %g "
                                 "(must be finite and > 0)",
                                 (int)a, R->cost[a]);
-        lo = fmin(lo, cand_cost(R, a));
-    }
-    if (prm->model != AM_SEL_MCLP && prm->model != AM_SEL_PMEDIAN &&
-        prm->model != AM_SEL_SETCOVER)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: unknown model %d",
-                            (int)prm->model);
-    if (prm->model == AM_SEL_PMEDIAN && prm->penalty_ds == 0)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: p-median needs a penalty "
-                            "time > 0 (penalty_ds)");
-    if (prm->model == AM_SEL_SETCOVER) {
-        if (!(prm->target_share > 0 && prm->target_share <= 1))
-            return am_error_set(err, AM_ERR_INVALID, NULL,
-                                "site selection: coverage target %g is "
-                                "outside (0, 1]",
-                                prm->target_share);
-        return AM_OK;
-    }
-    if (prm->p < 0 || prm->p > R->n_cand)
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: p = %d sites asked for among "
-                            "%d candidates",
-                            (int)prm->p, (int)R->n_cand);
-    if (prm->p == 0 && (!isfinite(prm->budget) || prm->budget <= 0))
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: neither a site count p "
-                            "nor a budget > 0 (budget = %g)",
-                            prm->budget);
-    if (prm->p == 0 && !(prm->budget >= lo))
-        return am_error_set(err, AM_ERR_INVALID, NULL,
-                            "site selection: budget %g is below every "
-                            "candidate's cost (cheapest %g)",
-                            prm->budget, lo);
-    return AM_OK;
+    return am_sel_check_params(prm, R->n_cand, R->cost, err);
 }
 
 /* ---- 1. the streaming pass ---------------------------------------------- */
@@ -230,7 +164,7 @@ static am_status stream_pass(rows_state *s, int64_t cache_bytes, int *all_fit,
                 continue;
             }
             cs->len[a] = k;
-            cs->g0[a] = row_ok(cs, cell, tm, k)
+            cs->g0[a] = am_celf_row_ok(cell, tm, k, cs->R->n_cells)
                             ? gain_of(cs, cs->R->base_ds, cell, tm, k)
                             : NAN;
             if (!kp)
@@ -390,61 +324,6 @@ nomem:
 
 /* ---- 3. the lazy greedy over every candidate ----------------------------- */
 
-typedef struct heap_item {
-    double key;
-    int32_t cand;
-    int32_t round;
-} heap_item;
-
-static inline int heap_above(const heap_item *x, const heap_item *y)
-{
-    return x->key > y->key || (x->key == y->key && x->cand < y->cand);
-}
-
-static void heap_down(heap_item *h, int32_t n, int32_t k)
-{
-    for (;;) {
-        int32_t l = 2 * k + 1, m = k;
-        if (l < n && heap_above(&h[l], &h[m]))
-            m = l;
-        if (l + 1 < n && heap_above(&h[l + 1], &h[m]))
-            m = l + 1;
-        if (m == k)
-            return;
-        heap_item t = h[k];
-        h[k] = h[m];
-        h[m] = t;
-        k = m;
-    }
-}
-
-static void heap_up(heap_item *h, int32_t k)
-{
-    while (k > 0) {
-        int32_t p = (k - 1) / 2;
-        if (!heap_above(&h[k], &h[p]))
-            return;
-        heap_item t = h[k];
-        h[k] = h[p];
-        h[p] = t;
-        k = p;
-    }
-}
-
-static heap_item heap_pop(heap_item *h, int32_t *n)
-{
-    heap_item top = h[0];
-    h[0] = h[--*n];
-    heap_down(h, *n, 0);
-    return top;
-}
-
-static void heap_push(heap_item *h, int32_t *n, heap_item x)
-{
-    h[*n] = x;
-    heap_up(h, (*n)++);
-}
-
 /* Opens candidate a: d1 lowered along its row (workspace 0). */
 static int open_site(rows_state *s, int32_t a)
 {
@@ -460,17 +339,12 @@ static int open_site(rows_state *s, int32_t a)
     return 1;
 }
 
-/* The stale tops' gains at d1, in parallel (one candidate a task). */
-static int stale_batch(rows_state *s, heap_item *h, int32_t *n, int32_t round,
-                       heap_item *batch, double *bgain)
+/* The batch's gains at d1 (am_celf_ops.eval), in parallel when a row is
+ * to be computed (one candidate a task). */
+static am_status rows_eval(void *user, const int32_t *cand, int nb,
+                           double *gain)
 {
-    int nb = 0;
-    int32_t cand[ROWS_BATCH];
-    while (*n > 0 && nb < ROWS_BATCH && h[0].round != round) {
-        batch[nb] = heap_pop(h, n);
-        cand[nb] = batch[nb].cand;
-        nb++;
-    }
+    rows_state *s = user;
     int failed = 0;
     const rows_state *cs = s;
     const int nt = count_provided(s, cand, nb) > 0 ? s->nt : 1;
@@ -486,11 +360,11 @@ static int stale_batch(rows_state *s, heap_item *h, int32_t *n, int32_t round,
             failed = 1;
             continue;
         }
-        bgain[b] = gain_of(cs, cs->d1, cell, tm, k);
+        gain[b] = gain_of(cs, cs->d1, cell, tm, k);
     }
     s->computed += count_provided(s, cand, nb);
     s->evals += nb;
-    return failed ? -1 : nb;
+    return failed ? AM_ERR_NOMEM : AM_OK;
 }
 
 typedef struct greedy_out {
@@ -499,15 +373,14 @@ typedef struct greedy_out {
     int32_t n_steps;
     am_sel_step *steps; /* [n_cand] */
     double gain, cost;
-    heap_item *heap; /* the final heap (kept when asked) */
-    int32_t heap_n, round;
+    am_celf_heap heap; /* the final heap (kept when asked) */
 } greedy_out;
 
 static void greedy_free(greedy_out *g)
 {
     am_free(g->chosen);
     am_free(g->steps);
-    am_free(g->heap);
+    am_free(g->heap.item);
     memset(g, 0, sizeof *g);
 }
 
@@ -516,7 +389,50 @@ static double objective_of(const rows_state *s, double W, double loss)
     return s->pmedian ? loss : W - loss;
 }
 
-/* select.c's greedy_run (without a forced first pick); d1 reset here. */
+/* A greedy run's callbacks: the state and the run it records into. */
+typedef struct greedy_user {
+    rows_state *s;
+    greedy_out *r;
+    double W;
+} greedy_user;
+
+static am_status greedy_eval(void *user, const int32_t *cand, int nb,
+                             double *gain)
+{
+    return rows_eval(((greedy_user *)user)->s, cand, nb, gain);
+}
+
+static am_status greedy_pick(void *user, int32_t a, double g, double loss,
+                             double cost)
+{
+    greedy_user *u = user;
+    greedy_out *r = u->r;
+    if (!open_site(u->s, a))
+        return AM_ERR_NOMEM;
+    r->chosen[r->n_chosen++] = a;
+    r->cost = cost;
+    r->gain += g;
+    r->steps[r->n_steps++] =
+        (am_sel_step){a, -1, g, objective_of(u->s, u->W, loss), r->cost};
+    return AM_OK;
+}
+
+static int greedy_stop(void *user)
+{
+    return rows_stop(((greedy_user *)user)->s, 0.0);
+}
+
+static am_celf_ops greedy_ops(greedy_user *u)
+{
+    return (am_celf_ops){.user = u,
+                         .cost = u->s->R->cost,
+                         .eval = greedy_eval,
+                         .pick = greedy_pick,
+                         .stop = greedy_stop};
+}
+
+/* select.c's greedy_run (without a forced first pick): am_celf_greedy
+ * over every candidate; d1 reset here. */
 static am_status greedy(rows_state *s, int by_ratio, int32_t max_sites,
                         double budget, double need, double W, double base_loss,
                         int keep_heap, greedy_out *r)
@@ -525,109 +441,24 @@ static am_status greedy(rows_state *s, int by_ratio, int32_t max_sites,
     const int32_t nc = R->n_cand;
     memset(r, 0, sizeof *r);
     memcpy(s->d1, R->base_ds, (size_t)R->n_cells * sizeof *s->d1);
-    heap_item *h = am_alloc_array((size_t)nc + 1, sizeof *h);
     r->chosen = am_alloc_array((size_t)nc + 1, sizeof *r->chosen);
     r->steps = am_alloc_array((size_t)nc + 1, sizeof *r->steps);
-    if (!h || !r->chosen || !r->steps) {
-        am_free(h);
+    if (!r->chosen || !r->steps)
         return AM_ERR_NOMEM;
-    }
-    int32_t n = 0, round = 0;
-    double loss = base_loss;
-    for (int32_t a = 0; a < nc; a++) {
-        double cost = cand_cost(R, a);
-        if (s->g0[a] <= 0 || cost > budget)
-            continue;
-        h[n++] = (heap_item){by_ratio ? s->g0[a] / cost : s->g0[a], a, 0};
-    }
-    for (int32_t k = n / 2 - 1; k >= 0; k--)
-        heap_down(h, n, k);
-    heap_item batch[ROWS_BATCH];
-    double bgain[ROWS_BATCH];
-    while (n > 0 && (max_sites < 0 || r->n_chosen < max_sites) &&
-           !(loss <= need)) {
-        if (rows_stop(s, 0.0)) {
-            am_free(h);
-            return AM_ERR_CANCELLED;
-        }
-        if (h[0].round == round) {
-            heap_item top = heap_pop(h, &n);
-            double g = by_ratio ? top.key * cand_cost(R, top.cand) : top.key;
-            if (!(g > 0))
-                break;
-            if (!open_site(s, top.cand)) {
-                am_free(h);
-                return AM_ERR_NOMEM;
-            }
-            r->chosen[r->n_chosen++] = top.cand;
-            r->cost += cand_cost(R, top.cand);
-            r->gain += g;
-            loss -= g;
-            r->steps[r->n_steps++] = (am_sel_step){
-                top.cand, -1, g, objective_of(s, W, loss), r->cost};
-            round++;
-            int32_t m = 0;
-            for (int32_t k = 0; k < n; k++)
-                if (r->cost + cand_cost(R, h[k].cand) <= budget)
-                    h[m++] = h[k];
-            if (m < n) {
-                n = m;
-                for (int32_t k = n / 2 - 1; k >= 0; k--)
-                    heap_down(h, n, k);
-            }
-            continue;
-        }
-        const int nb = stale_batch(s, h, &n, round, batch, bgain);
-        if (nb < 0) {
-            am_free(h);
-            return AM_ERR_NOMEM;
-        }
-        for (int b = 0; b < nb; b++) {
-            if (!(bgain[b] > 0))
-                continue;
-            double cost = cand_cost(R, batch[b].cand);
-            batch[b].key = by_ratio ? bgain[b] / cost : bgain[b];
-            batch[b].round = round;
-            heap_push(h, &n, batch[b]);
-        }
-    }
-    if (keep_heap) {
-        r->heap = h;
-        r->heap_n = n;
-        r->round = round;
-    } else {
-        am_free(h);
-    }
-    return AM_OK;
+    greedy_user u = {s, r, W};
+    const am_celf_ops ops = greedy_ops(&u);
+    const am_celf_params gp = {by_ratio, max_sites, budget, need, -1};
+    return am_celf_greedy(&ops, nc, s->g0, base_loss, &gp,
+                          keep_heap ? &r->heap : NULL);
 }
 
-/* Minoux's bound from the greedy's heap (select.c's lazy_bound); d1 is
- * the greedy's set. NaN when out of memory. */
+/* Minoux's bound from the greedy's heap (am_celf_bound); d1 is the
+ * greedy's set. NaN when out of memory. */
 static double lazy_bound(rows_state *s, greedy_out *g, int32_t p)
 {
-    heap_item batch[ROWS_BATCH];
-    double bgain[ROWS_BATCH];
-    int32_t taken = 0, n = g->heap_n, round = g->round + 1;
-    heap_item *h = g->heap;
-    double gain = g->gain;
-    while (taken < p && n > 0) {
-        if (h[0].round == round) {
-            gain += heap_pop(h, &n).key;
-            taken++;
-            continue;
-        }
-        const int nb = stale_batch(s, h, &n, round, batch, bgain);
-        if (nb < 0)
-            return NAN;
-        for (int b = 0; b < nb; b++) {
-            if (!(bgain[b] > 0))
-                continue;
-            batch[b].key = bgain[b];
-            batch[b].round = round;
-            heap_push(h, &n, batch[b]);
-        }
-    }
-    return gain;
+    greedy_user u = {s, NULL, 0.0};
+    const am_celf_ops ops = greedy_ops(&u);
+    return am_celf_bound(&ops, &g->heap, p, g->gain);
 }
 
 /* ---- 4. the search on the shortlist and the chosen sites ------------------
@@ -781,6 +612,19 @@ static am_status solve_demand(rows_state *s, const am_sel_params *prm, double W,
     return st;
 }
 
+/* solve_demand as an am_sel_solve_fn (am_sel_cover_fewer) */
+typedef struct demand_user {
+    rows_state *s;
+    double W, base_loss;
+} demand_user;
+
+static am_status demand_fn(void *user, const am_sel_params *prm,
+                           am_sel_result **out, am_error *err)
+{
+    demand_user *u = user;
+    return solve_demand(u->s, prm, u->W, u->base_loss, out, err);
+}
+
 am_status am_sel_solve_rows(const am_sel_rows *R, const am_sel_params *prm,
                             int64_t cache_bytes, am_sel_result **out,
                             am_sel_rows_info *info, am_error *err)
@@ -854,51 +698,11 @@ am_status am_sel_solve_rows(const am_sel_rows *R, const am_sel_params *prm,
         s.evals = R->n_cand;
         st = solve_demand(&s, prm, W, base_loss, out, err);
         /* set covering with the local search: MCLP asked for one site
-           fewer (with costs: a budget just below) while it still reaches
-           the target (select.c's am_sel_solve) */
-        if (st == AM_OK && prm->model == AM_SEL_SETCOVER && prm->local_search &&
-            (*out)->reached_target && (*out)->n_chosen > 0) {
-            am_sel_result *res = *out;
-            double lo = INFINITY;
-            for (int32_t a = 0; a < R->n_cand; a++)
-                lo = fmin(lo, cand_cost(R, a));
-            const double need = prm->target_share * W - ROWS_REL_TOL * W;
-            for (;;) {
-                am_sel_params q = *prm;
-                q.model = AM_SEL_MCLP;
-                if (!R->cost) {
-                    q.p = res->n_chosen - 1;
-                    if (q.p < 1)
-                        break;
-                } else {
-                    double cost = 0.0;
-                    for (int32_t k = 0; k < res->n_chosen; k++)
-                        cost += R->cost[res->chosen[k]];
-                    q.p = 0;
-                    q.budget = cost * (1.0 - 1e-9);
-                    if (q.budget < lo)
-                        break;
-                }
-                am_sel_result *m = NULL;
-                st = solve_demand(&s, &q, W, base_loss, &m, err);
-                if (st != AM_OK) {
-                    am_sel_result_free(res);
-                    res = NULL;
-                    break;
-                }
-                if (!(m->objective >= need)) {
-                    res->gain_evaluations += m->gain_evaluations;
-                    am_sel_result_free(m);
-                    break;
-                }
-                m->gain_evaluations += res->gain_evaluations;
-                m->reached_target = 1;
-                m->bound = NAN;
-                am_sel_result_free(res);
-                res = m;
-            }
-            *out = res;
-        }
+           fewer while it still reaches the target (as am_sel_solve) */
+        demand_user du = {&s, W, base_loss};
+        if (st == AM_OK)
+            st = am_sel_cover_fewer(prm, R->n_cand, R->cost, W, demand_fn, &du,
+                                    out, err);
     }
     if (info) {
         info->mode = all_fit ? AM_SEL_ROWS_MEMORY : AM_SEL_ROWS_ON_DEMAND;

@@ -105,4 +105,32 @@ am_status am_sel_refine(const am_sel_instance *in, const am_sel_params *prm,
                         const am_sel_step *steps, int32_t n_steps,
                         am_sel_result **out, am_error *err);
 
+/*
+ * Internal to the kernels (select.c): am_sel_solve's parameter checks for
+ * n_cand candidates of costs cost ([n_cand], NULL: 1 each; borrowed).
+ * AM_OK or AM_ERR_INVALID with the message.
+ */
+am_status am_sel_check_params(const am_sel_params *prm, int32_t n_cand,
+                              const double *cost, am_error *err);
+
+/* One solve of the caller's instance with parameters prm (as
+ * am_sel_solve). */
+typedef am_status (*am_sel_solve_fn)(void *user, const am_sel_params *prm,
+                                     am_sel_result **out, am_error *err);
+
+/*
+ * Internal to the kernels (select.c): partial set covering with the local
+ * search. When prm asks for set covering with the local search and *out
+ * (owned) reached the target with at least one site, MCLP is solved by
+ * solve (one call per try) for one site fewer (with costs: a budget just
+ * below the current cost) while it still reaches the target; the last
+ * answer that does replaces *out, with its steps. Otherwise *out is left
+ * as it is. n_cand, cost: the instance's candidates and costs (NULL: 1);
+ * W: its total weight. On an error *out is freed and NULL.
+ */
+am_status am_sel_cover_fewer(const am_sel_params *prm, int32_t n_cand,
+                             const double *cost, double W,
+                             am_sel_solve_fn solve, void *user,
+                             am_sel_result **out, am_error *err);
+
 #endif /* AM_SELECT_ROWS_H */
