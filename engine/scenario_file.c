@@ -35,6 +35,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -501,18 +502,135 @@ static am_status get_int(const parse_ctx *c, const yaml_node_t *map,
     return AM_OK;
 }
 
+/*
+ * The shape of a list in the scenario, for one way of measuring lists and
+ * one set of messages: "'key' must be a list of <of>, not ...", "'key' is
+ * an empty list<empty_hint>", "'key' lists N <items> (at most max)".
+ */
+typedef struct list_shape {
+    const char *of;          /* "numbers", "mappings (or one mapping)" */
+    const char *items;       /* "numbers", "facility sets" */
+    yaml_node_type_t single; /* a node of this type stands for a list of
+                                one; YAML_NO_NODE: a sequence only */
+    int may_be_empty;
+    const char *empty_hint; /* after "is an empty list" */
+} list_shape;
+
+/* The length of the list n of `key`, at most max, into *len; n's items
+ * through list_at. */
+static am_status list_len(const parse_ctx *c, const yaml_node_t *n,
+                          const char *key, const list_shape *shape, int max,
+                          int *len)
+{
+    char buf[96];
+    ptrdiff_t k = 1;
+    if (n->type == YAML_SEQUENCE_NODE)
+        k = n->data.sequence.items.top - n->data.sequence.items.start;
+    else if (shape->single == YAML_NO_NODE || n->type != shape->single)
+        return perr(c, n, "'%s' must be a list of %s, not %s", key, shape->of,
+                    describe(n, buf, sizeof buf));
+    if (k == 0 && !shape->may_be_empty)
+        return perr(c, n, "'%s' is an empty list%s", key, shape->empty_hint);
+    /* the pre-pass caps the list as written; an alias may stand for
+     * another list, so the cap is checked again on the tree */
+    if (k > max)
+        return perr(c, n, "'%s' lists %ld %s (at most %d)", key, (long)k,
+                    shape->items, max);
+    *len = (int)k;
+    return AM_OK;
+}
+
+/* Item i of the list n measured by list_len (n itself where one node
+ * stands for the list). */
+static const yaml_node_t *list_at(const parse_ctx *c, const yaml_node_t *n,
+                                  int i)
+{
+    return n->type == YAML_SEQUENCE_NODE
+               ? node_at(c, n->data.sequence.items.start[i])
+               : n;
+}
+
+/* A list of mappings, or a single mapping standing for a list of one;
+ * `items` names them ("facility sets"). */
 static am_status list_items(const parse_ctx *c, const yaml_node_t *n,
-                            const char *key, int max, const char *what,
-                            const yaml_node_item_t **items, int *count);
+                            const char *key, int max, const char *items,
+                            int *count)
+{
+    const list_shape shape = {"mappings (or one mapping)", items,
+                              YAML_MAPPING_NODE, 0, ""};
+    return list_len(c, n, key, &shape, max, count);
+}
+
+/* Item i of a list found by list_items and its name for messages:
+ * "key[i]", or "key" for a single mapping. */
 static const yaml_node_t *list_item(const parse_ctx *c, const yaml_node_t *n,
-                                    const yaml_node_item_t *items, int i,
-                                    const char *key, char *where, size_t size);
+                                    int i, const char *key, char *where,
+                                    size_t size)
+{
+    if (n->type == YAML_SEQUENCE_NODE)
+        snprintf(where, size, "%s[%d]", key, i);
+    else
+        snprintf(where, size, "%s", key);
+    return list_at(c, n, i);
+}
+
+/* Parses one mapping of a list into *item (the list's element type). */
+typedef am_status (*item_parser)(const parse_ctx *c, const yaml_node_t *n,
+                                 const char *where, void *item);
+
+/* Parses the count mappings of the list n of `key` (list_items) into
+ * elems[0..count-1], each of `size` bytes (borrowed, zeroed). */
+static am_status parse_items(const parse_ctx *c, const yaml_node_t *n,
+                             const char *key, void *elems, size_t size,
+                             int count, item_parser parse)
+{
+    am_status rc = AM_OK;
+    for (int i = 0; i < count && rc == AM_OK; i++) {
+        char where[48];
+        const yaml_node_t *item = list_item(c, n, i, key, where, sizeof where);
+        rc = parse(c, item, where, (char *)elems + (size_t)i * size);
+    }
+    return rc;
+}
+
+/*
+ * Refuses two equal names among the count elements of the list n of `key`
+ * ("facilities"), each `size` bytes with its name (char *, NULL: not
+ * given) at offset name_at, at the later one's name; `what` is "facility
+ * set" or "measure".
+ */
+static am_status unique_names(const parse_ctx *c, const yaml_node_t *n,
+                              const char *key, const char *what,
+                              const void *elems, size_t size, size_t name_at,
+                              int count)
+{
+    const char **names = am_calloc((size_t)count, sizeof *names);
+    if (names == NULL)
+        return nomem(c);
+    for (int i = 0; i < count; i++)
+        names[i] =
+            *(char *const *)((const char *)elems + (size_t)i * size + name_at);
+    size_t first = 0, second = 0;
+    int dup = am_find_duplicate(names, (size_t)count, &first, &second);
+    am_status rc = dup < 0 ? nomem(c) : AM_OK;
+    if (dup > 0) {
+        char where[48];
+        const yaml_node_t *item =
+            list_item(c, n, (int)second, key, where, sizeof where);
+        rc = perr(c, lookup(c, item, "name"),
+                  "'%s.name': duplicate %s name '%s' (also %s[%d])", where,
+                  what, names[second], key, (int)first);
+    }
+    am_free(names);
+    return rc;
+}
 
 /* One entry of roads.speed_zones (issue 7): a polygon layer and either one
  * multiplier or a field holding each polygon's. */
 static am_status parse_speed_zone(const parse_ctx *c, const yaml_node_t *n,
-                                  const char *where, am_speed_zone *z)
+                                  const char *where, void *item)
 {
+    am_speed_zone *z = item;
     am_status rc = check_mapping(c, n, where, speed_zone_keys);
     if (rc == AM_OK)
         rc = get_string(c, n, where, "path", &z->path);
@@ -541,23 +659,52 @@ static am_status parse_speed_zone(const parse_ctx *c, const yaml_node_t *n,
 static am_status parse_speed_zones(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
-    const yaml_node_item_t *items = NULL;
+    const char *key = "roads.speed_zones";
     int count = 0;
-    am_status rc = list_items(c, n, "roads.speed_zones", AM_MAX_SPEED_ZONES,
-                              "speed zone layers", &items, &count);
+    am_status rc =
+        list_items(c, n, key, AM_MAX_SPEED_ZONES, "speed zone layers", &count);
     if (rc != AM_OK)
         return rc;
     s->speed_zones = am_calloc((size_t)count, sizeof *s->speed_zones);
     if (s->speed_zones == NULL)
         return nomem(c);
     s->n_speed_zones = count;
-    for (int i = 0; i < count && rc == AM_OK; i++) {
-        char where[48];
-        const yaml_node_t *item =
-            list_item(c, n, items, i, "roads.speed_zones", where, sizeof where);
-        rc = parse_speed_zone(c, item, where, &s->speed_zones[i]);
+    return parse_items(c, n, key, s->speed_zones, sizeof *s->speed_zones, count,
+                       parse_speed_zone);
+}
+
+/*
+ * The values of a checked mapping {class: number, ...} at path into its
+ * elements elems[0..pairs - 1] (borrowed, zeroed, `size` bytes each): a
+ * copy of the class (char *) at klass_at, the number within range (double)
+ * at value_at; a null value: "'path.class' needs <need>".
+ */
+static am_status class_numbers(const parse_ctx *c, const yaml_node_t *n,
+                               const char *path, const num_range *range,
+                               const char *need, void *elems, size_t size,
+                               size_t klass_at, size_t value_at)
+{
+    const ptrdiff_t count =
+        n->data.mapping.pairs.top - n->data.mapping.pairs.start;
+    for (ptrdiff_t i = 0; i < count; i++) {
+        const yaml_node_pair_t *p = n->data.mapping.pairs.start + i;
+        const yaml_node_t *k = node_at(c, p->key);
+        const yaml_node_t *v = node_at(c, p->value);
+        char *elem = (char *)elems + (size_t)i * size;
+        char vpath[AM_KEY_MAX];
+        key_path(vpath, sizeof vpath, path, scalar(k));
+        if (is_null(v))
+            return perr(c, v, "'%s' needs %s", vpath, need);
+        am_status rc =
+            parse_double(c, v, vpath, range, (double *)(elem + value_at));
+        if (rc != AM_OK)
+            return rc;
+        char *klass = am_strdup(scalar(k));
+        if (klass == NULL)
+            return nomem(c);
+        memcpy(elem + klass_at, &klass, sizeof klass);
     }
-    return rc;
+    return AM_OK;
 }
 
 /* roads.class_speeds_kmh: {class: km/h, ...} */
@@ -576,23 +723,10 @@ static am_status parse_class_speeds(const parse_ctx *c, const yaml_node_t *n)
     if (s->roads_class_speeds == NULL)
         return nomem(c);
     s->n_roads_class_speeds = (int)count;
-    for (ptrdiff_t i = 0; i < count; i++) {
-        const yaml_node_pair_t *p = n->data.mapping.pairs.start + i;
-        const yaml_node_t *k = node_at(c, p->key);
-        const yaml_node_t *v = node_at(c, p->value);
-        char vpath[AM_KEY_MAX];
-        key_path(vpath, sizeof vpath, path, scalar(k));
-        if (is_null(v))
-            return perr(c, v, "'%s' needs a speed (km/h, > 0)", vpath);
-        rc = parse_double(c, v, vpath, &range_road_kmh,
-                          &s->roads_class_speeds[i].kmh);
-        if (rc != AM_OK)
-            return rc;
-        s->roads_class_speeds[i].klass = am_strdup(scalar(k));
-        if (s->roads_class_speeds[i].klass == NULL)
-            return nomem(c);
-    }
-    return AM_OK;
+    return class_numbers(c, n, path, &range_road_kmh, "a speed (km/h, > 0)",
+                         s->roads_class_speeds, sizeof *s->roads_class_speeds,
+                         offsetof(am_field_speed, klass),
+                         offsetof(am_field_speed, kmh));
 }
 
 /* roads.oneway_values: {forward: [..], backward: [..], both: [..]}; each
@@ -605,30 +739,24 @@ static am_status parse_oneway_values(const parse_ctx *c, const yaml_node_t *n)
     am_status rc = check_mapping(c, n, path, oneway_value_keys);
     if (rc != AM_OK)
         return rc;
+    static const list_shape values = {"values", "values", YAML_SCALAR_NODE, 1,
+                                      ""};
     for (int d = 0; d < 3; d++) {
-        char vpath[AM_KEY_MAX], buf[96];
+        char vpath[AM_KEY_MAX];
         key_path(vpath, sizeof vpath, path, oneway_value_keys[d]);
         const yaml_node_t *v = lookup(c, n, oneway_value_keys[d]);
         if (v == NULL)
             continue;
-        ptrdiff_t len = 1;
-        if (v->type == YAML_SEQUENCE_NODE)
-            len = v->data.sequence.items.top - v->data.sequence.items.start;
-        else if (v->type != YAML_SCALAR_NODE)
-            return perr(c, v, "'%s' must be a list of values, not %s", vpath,
-                        describe(v, buf, sizeof buf));
-        if (len > 64)
-            return perr(c, v, "'%s' lists %ld values (at most 64)", vpath,
-                        (long)len);
+        int len = 0;
+        rc = list_len(c, v, vpath, &values, 64, &len);
+        if (rc != AM_OK)
+            return rc;
         s->roads_oneway_values[d] =
             am_calloc(len > 0 ? (size_t)len : 1, sizeof(char *));
         if (s->roads_oneway_values[d] == NULL)
             return nomem(c);
-        for (ptrdiff_t i = 0; i < len; i++) {
-            const yaml_node_t *item =
-                v->type == YAML_SCALAR_NODE
-                    ? v
-                    : node_at(c, v->data.sequence.items.start[i]);
+        for (int i = 0; i < len; i++) {
+            const yaml_node_t *item = list_at(c, v, i);
             const char *str = "";
             if (!is_null(item)) {
                 rc = scalar_string(c, item, vpath, &str);
@@ -648,7 +776,7 @@ static am_status parse_oneway_values(const parse_ctx *c, const yaml_node_t *n)
             if (s->roads_oneway_values[d][i] == NULL)
                 return nomem(c);
             first_at[d][i] = item;
-            s->n_roads_oneway_values[d] = (int)i + 1;
+            s->n_roads_oneway_values[d] = i + 1;
         }
     }
     return AM_OK;
@@ -1094,31 +1222,22 @@ static am_status parse_class_capacity(const parse_ctx *c, const yaml_node_t *n,
     if (f->class_capacity == NULL)
         return nomem(c);
     f->n_class_capacity = (int)count;
-    for (ptrdiff_t i = 0; i < count; i++) {
-        const yaml_node_pair_t *p = n->data.mapping.pairs.start + i;
-        const yaml_node_t *k = node_at(c, p->key);
-        const yaml_node_t *v = node_at(c, p->value);
-        char vpath[AM_KEY_MAX];
-        key_path(vpath, sizeof vpath, path, scalar(k));
-        if (is_null(v))
-            return perr(c, v, "'%s' needs a capacity (a number >= 0)", vpath);
-        rc = parse_double(c, v, vpath, &range_capacity,
-                          &f->class_capacity[i].capacity);
-        if (rc != AM_OK)
-            return rc;
-        f->class_capacity[i].klass = am_strdup(scalar(k));
-        if (f->class_capacity[i].klass == NULL)
-            return nomem(c);
-    }
-    return AM_OK;
+    return class_numbers(c, n, path, &range_capacity,
+                         "a capacity (a number >= 0)", f->class_capacity,
+                         sizeof *f->class_capacity,
+                         offsetof(am_class_capacity, klass),
+                         offsetof(am_class_capacity, capacity));
 }
 
 static am_status parse_set_tiers(const parse_ctx *c, const yaml_node_t *n,
                                  const char *where, am_facility_source *f);
 
 static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
-                                const char *where, am_facility_source *f)
+                                const char *where, void *item)
 {
+    am_facility_source *f = item;
+    f->default_capacity = 1.0;
+    f->line = (int)n->start_mark.line + 1;
     am_status rc = check_mapping(c, n, where, facility_keys);
     struct {
         const char *key;
@@ -1161,106 +1280,25 @@ static am_status parse_facility(const parse_ctx *c, const yaml_node_t *n,
     return rc;
 }
 
-/* A list of mappings, or a single mapping standing for a list of one. */
-static am_status list_items(const parse_ctx *c, const yaml_node_t *n,
-                            const char *key, int max, const char *what,
-                            const yaml_node_item_t **items, int *count)
-{
-    char buf[96];
-    if (n->type == YAML_MAPPING_NODE) {
-        *items = NULL;
-        *count = 1;
-        return AM_OK;
-    }
-    if (n->type != YAML_SEQUENCE_NODE)
-        return perr(c, n,
-                    "'%s' must be a list of mappings (or one "
-                    "mapping), not %s",
-                    key, describe(n, buf, sizeof buf));
-    ptrdiff_t len = n->data.sequence.items.top - n->data.sequence.items.start;
-    if (len == 0)
-        return perr(c, n, "'%s' is an empty list", key);
-    /* the pre-pass caps the list as written; an alias may stand for
-     * another list, so the cap is checked again on the tree */
-    if (len > max)
-        return perr(c, n, "'%s' lists %ld %s (at most %d)", key, (long)len,
-                    what, max);
-    *items = n->data.sequence.items.start;
-    *count = (int)len;
-    return AM_OK;
-}
-
-/*
- * Item i of a list found by list_items (items == NULL: the single mapping
- * n itself) and its name for messages: "key[i]", or "key" for a single one.
- */
-static const yaml_node_t *list_item(const parse_ctx *c, const yaml_node_t *n,
-                                    const yaml_node_item_t *items, int i,
-                                    const char *key, char *where, size_t size)
-{
-    if (items == NULL) {
-        snprintf(where, size, "%s", key);
-        return n;
-    }
-    snprintf(where, size, "%s[%d]", key, i);
-    return node_at(c, items[i]);
-}
-
-/*
- * Refuses two equal names among names[0..count-1] (NULL: not given) of the
- * list n of `key` ("facilities"), at the later one's name; `what` is
- * "facility set" or "measure". Takes ownership of names (freed here).
- */
-static am_status unique_names(const parse_ctx *c, const yaml_node_t *n,
-                              const yaml_node_item_t *items, const char *key,
-                              const char *what, const char **names, int count)
-{
-    size_t first = 0, second = 0;
-    int dup = am_find_duplicate(names, (size_t)count, &first, &second);
-    if (dup <= 0) {
-        am_free(names);
-        return dup < 0 ? nomem(c) : AM_OK;
-    }
-    char where[32];
-    const yaml_node_t *item =
-        list_item(c, n, items, (int)second, key, where, sizeof where);
-    am_status rc = perr(c, lookup(c, item, "name"),
-                        "'%s.name': duplicate %s name '%s' (also %s[%d])",
-                        where, what, names[second], key, (int)first);
-    am_free(names);
-    return rc;
-}
-
 static am_status parse_facilities(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
-    const yaml_node_item_t *items = NULL;
     int count = 0;
     am_status rc = list_items(c, n, "facilities", AM_MAX_FACILITY_SETS,
-                              "facility sets", &items, &count);
+                              "facility sets", &count);
     if (rc != AM_OK)
         return rc;
     s->facility_sets = am_calloc((size_t)count, sizeof *s->facility_sets);
     if (s->facility_sets == NULL)
         return nomem(c);
     s->n_facility_sets = count;
-    for (int i = 0; i < count && rc == AM_OK; i++) {
-        char where[32];
-        const yaml_node_t *item =
-            list_item(c, n, items, i, "facilities", where, sizeof where);
-        s->facility_sets[i].default_capacity = 1.0;
-        s->facility_sets[i].line = (int)item->start_mark.line + 1;
-        rc = parse_facility(c, item, where, &s->facility_sets[i]);
-    }
+    rc = parse_items(c, n, "facilities", s->facility_sets,
+                     sizeof *s->facility_sets, count, parse_facility);
     if (rc != AM_OK)
         return rc;
-    const char **names = am_calloc((size_t)count, sizeof *names);
-    if (names == NULL)
-        return nomem(c);
-    for (int i = 0; i < count; i++)
-        names[i] = s->facility_sets[i].name;
-    return unique_names(c, n, items, "facilities", "facility set", names,
-                        count);
+    return unique_names(c, n, "facilities", "facility set", s->facility_sets,
+                        sizeof *s->facility_sets,
+                        offsetof(am_facility_source, name), count);
 }
 
 static am_status cutoff_list(const parse_ctx *c, const yaml_node_t *n,
@@ -1292,29 +1330,26 @@ static const yaml_node_t *lookup_any(const parse_ctx *c, const yaml_node_t *map,
 static am_status parse_zones(const parse_ctx *c, const yaml_node_t *v,
                              const char *where, am_decay_spec *d)
 {
-    char buf[96], path[AM_KEY_MAX];
-    if (v->type != YAML_SEQUENCE_NODE)
-        return perr(c, v,
-                    "'%s.zones' must be a list of [upper_min, weight] pairs, "
-                    "not %s",
-                    where, describe(v, buf, sizeof buf));
-    ptrdiff_t len = v->data.sequence.items.top - v->data.sequence.items.start;
-    if (len < 1 || len > AM_DECAY_SPEC_MAX_ZONES)
-        return perr(c, v, "'%s.zones' must list 1 to %d zones (got %ld)", where,
-                    AM_DECAY_SPEC_MAX_ZONES, (long)len);
-    for (ptrdiff_t k = 0; k < len; k++) {
-        const yaml_node_t *z = node_at(c, v->data.sequence.items.start[k]);
-        snprintf(path, sizeof path, "%s.zones[%ld]", where, (long)k);
+    static const list_shape pairs = {"[upper_min, weight] pairs", "zones",
+                                     YAML_NO_NODE, 0, ""};
+    char buf[96], key[AM_KEY_MAX], path[AM_KEY_MAX + 16];
+    snprintf(key, sizeof key, "%s.zones", where);
+    int len = 0;
+    am_status rc = list_len(c, v, key, &pairs, AM_DECAY_SPEC_MAX_ZONES, &len);
+    if (rc != AM_OK)
+        return rc;
+    for (int k = 0; k < len; k++) {
+        const yaml_node_t *z = list_item(c, v, k, key, path, sizeof path);
         if (z->type != YAML_SEQUENCE_NODE ||
             z->data.sequence.items.top - z->data.sequence.items.start != 2)
             return perr(c, z, "'%s' must be a pair [upper_min, weight], not %s",
                         path, describe(z, buf, sizeof buf));
         const yaml_node_t *u = node_at(c, z->data.sequence.items.start[0]);
         const yaml_node_t *w = node_at(c, z->data.sequence.items.start[1]);
-        char pu[AM_KEY_MAX + 16], pw[AM_KEY_MAX + 16];
+        char pu[AM_KEY_MAX + 32], pw[AM_KEY_MAX + 32];
         snprintf(pu, sizeof pu, "%s upper_min", path);
         snprintf(pw, sizeof pw, "%s weight", path);
-        am_status rc = parse_minutes(c, u, pu, &d->zone_upper_min[k]);
+        rc = parse_minutes(c, u, pu, &d->zone_upper_min[k]);
         if (rc == AM_OK)
             rc = parse_double(c, w, pw, &range_weight, &d->zone_weight[k]);
         if (rc != AM_OK)
@@ -1332,7 +1367,7 @@ static am_status parse_zones(const parse_ctx *c, const yaml_node_t *v,
                         "times are counted in 0.1 s)",
                         where, scalar(u), d->zone_upper_min[k - 1]);
     }
-    d->n_zones = (int)len;
+    d->n_zones = len;
     return AM_OK;
 }
 
@@ -1458,8 +1493,10 @@ static am_status parse_allocation(const parse_ctx *c, const yaml_node_t *n,
 
 /* Needs the cutoffs already parsed (threshold default). */
 static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
-                               const char *where, am_measure_spec *m)
+                               const char *where, void *item)
 {
+    am_measure_spec *m = item;
+    m->line = (int)n->start_mark.line + 1;
     const am_scenario *s = c->s;
     double largest = s->cutoffs_min[s->n_cutoffs - 1];
     am_status rc = check_mapping(c, n, where, measure_keys);
@@ -1549,31 +1586,22 @@ static am_status parse_measure(const parse_ctx *c, const yaml_node_t *n,
 static am_status parse_measures(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
-    const yaml_node_item_t *items = NULL;
     int count = 0;
-    am_status rc = list_items(c, n, "measures", AM_MAX_MEASURES, "measures",
-                              &items, &count);
+    am_status rc =
+        list_items(c, n, "measures", AM_MAX_MEASURES, "measures", &count);
     if (rc != AM_OK)
         return rc;
     s->measures = am_calloc((size_t)count, sizeof *s->measures);
     if (s->measures == NULL)
         return nomem(c);
     s->n_measures = count;
-    for (int i = 0; i < count && rc == AM_OK; i++) {
-        char where[32];
-        const yaml_node_t *item =
-            list_item(c, n, items, i, "measures", where, sizeof where);
-        s->measures[i].line = (int)item->start_mark.line + 1;
-        rc = parse_measure(c, item, where, &s->measures[i]);
-    }
+    rc = parse_items(c, n, "measures", s->measures, sizeof *s->measures, count,
+                     parse_measure);
     if (rc != AM_OK)
         return rc;
-    const char **names = am_calloc((size_t)count, sizeof *names);
-    if (names == NULL)
-        return nomem(c);
-    for (int i = 0; i < count; i++)
-        names[i] = s->measures[i].name;
-    return unique_names(c, n, items, "measures", "measure", names, count);
+    return unique_names(c, n, "measures", "measure", s->measures,
+                        sizeof *s->measures, offsetof(am_measure_spec, name),
+                        count);
 }
 
 /* ---- issue 9, matrix input: matrix, demand, supply ---------------------- */
@@ -1690,8 +1718,10 @@ static am_status parse_zone_raster(const parse_ctx *c, const yaml_node_t *n,
 
 /* One entry of `zones` (issue 9): an admin polygon layer. */
 static am_status parse_zone_layer(const parse_ctx *c, const yaml_node_t *n,
-                                  const char *where, am_zone_source *z)
+                                  const char *where, void *item)
 {
+    am_zone_source *z = item;
+    z->line = (int)n->start_mark.line + 1;
     am_status rc = check_mapping(c, n, where, zone_layer_keys);
     if (rc == AM_OK)
         rc = get_string(c, n, where, "name", &z->name);
@@ -1724,10 +1754,9 @@ static am_status parse_zone_layer(const parse_ctx *c, const yaml_node_t *n,
 static am_status parse_zone_layers(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
-    const yaml_node_item_t *items = NULL;
     int count = 0;
-    am_status rc = list_items(c, n, "zones", AM_MAX_ZONE_LAYERS, "zone layers",
-                              &items, &count);
+    am_status rc =
+        list_items(c, n, "zones", AM_MAX_ZONE_LAYERS, "zone layers", &count);
     if (rc != AM_OK)
         return rc;
     s->zone_layers = am_calloc((size_t)count, sizeof *s->zone_layers);
@@ -1735,21 +1764,13 @@ static am_status parse_zone_layers(const parse_ctx *c, const yaml_node_t *n)
         return nomem(c);
     s->n_zone_layers = count;
     s->equity = 1;
-    for (int i = 0; i < count && rc == AM_OK; i++) {
-        char where[32];
-        const yaml_node_t *item =
-            list_item(c, n, items, i, "zones", where, sizeof where);
-        s->zone_layers[i].line = (int)item->start_mark.line + 1;
-        rc = parse_zone_layer(c, item, where, &s->zone_layers[i]);
-    }
+    rc = parse_items(c, n, "zones", s->zone_layers, sizeof *s->zone_layers,
+                     count, parse_zone_layer);
     if (rc != AM_OK)
         return rc;
-    const char **names = am_calloc((size_t)count, sizeof *names);
-    if (names == NULL)
-        return nomem(c);
-    for (int i = 0; i < count; i++)
-        names[i] = s->zone_layers[i].name;
-    return unique_names(c, n, items, "zones", "zone layer", names, count);
+    return unique_names(c, n, "zones", "zone layer", s->zone_layers,
+                        sizeof *s->zone_layers, offsetof(am_zone_source, name),
+                        count);
 }
 
 /*
@@ -1761,29 +1782,20 @@ static am_status number_list(const parse_ctx *c, const yaml_node_t *n,
                              const char *key, const num_range *range, int max,
                              int ascending, double **out, int *count)
 {
-    char buf[96];
-    const yaml_node_t *single = NULL;
-    ptrdiff_t len = 1;
-    if (n->type == YAML_SCALAR_NODE)
-        single = n;
-    else if (n->type == YAML_SEQUENCE_NODE)
-        len = n->data.sequence.items.top - n->data.sequence.items.start;
-    else
-        return perr(c, n, "'%s' must be a list of numbers, not %s", key,
-                    describe(n, buf, sizeof buf));
-    if (len > max)
-        return perr(c, n, "'%s' lists %ld numbers (at most %d)", key, (long)len,
-                    max);
+    static const list_shape numbers = {"numbers", "numbers", YAML_SCALAR_NODE,
+                                       1, ""};
+    int len = 0;
+    am_status rc = list_len(c, n, key, &numbers, max, &len);
+    if (rc != AM_OK)
+        return rc;
     double *v = NULL;
     if (len > 0 && (v = am_alloc_array((size_t)len, sizeof *v)) == NULL)
         return nomem(c);
-    for (ptrdiff_t i = 0; i < len; i++) {
-        const yaml_node_t *e =
-            single != NULL ? single
-                           : node_at(c, n->data.sequence.items.start[i]);
+    for (int i = 0; i < len; i++) {
+        const yaml_node_t *e = list_at(c, n, i);
         char path[AM_KEY_MAX];
-        snprintf(path, sizeof path, "%s[%ld]", key, (long)i);
-        am_status rc = parse_double(c, e, path, range, &v[i]);
+        snprintf(path, sizeof path, "%s[%d]", key, i);
+        rc = parse_double(c, e, path, range, &v[i]);
         if (rc == AM_OK && ascending && i > 0 && !(v[i] > v[i - 1]))
             rc = perr(c, e, "'%s' must be strictly ascending (%s follows %g)",
                       key, scalar(e), v[i - 1]);
@@ -1793,7 +1805,7 @@ static am_status number_list(const parse_ctx *c, const yaml_node_t *n,
         }
     }
     *out = v;
-    *count = (int)len;
+    *count = len;
     return AM_OK;
 }
 
@@ -1980,31 +1992,20 @@ static am_status parse_surface(const parse_ctx *c, const yaml_node_t *n)
 static am_status cutoff_list(const parse_ctx *c, const yaml_node_t *n,
                              const char *key, double **out, int *count)
 {
-    char buf[96];
-    const yaml_node_t *single = NULL;
-    ptrdiff_t len = 1;
-    if (n->type == YAML_SCALAR_NODE)
-        single = n; /* cutoffs_min: 30 */
-    else if (n->type == YAML_SEQUENCE_NODE)
-        len = n->data.sequence.items.top - n->data.sequence.items.start;
-    else
-        return perr(c, n, "'%s' must be a list of minutes, not %s", key,
-                    describe(n, buf, sizeof buf));
-    if (len == 0)
-        return perr(c, n, "'%s' is an empty list", key);
-    if (len > AM_MAX_CUTOFFS)
-        return perr(c, n, "'%s' lists %ld cutoffs; at most %d", key, (long)len,
-                    AM_MAX_CUTOFFS);
+    /* cutoffs_min: 30 stands for [30] */
+    static const list_shape minutes = {"minutes", "cutoffs", YAML_SCALAR_NODE,
+                                       0, ""};
+    int len = 0;
+    am_status rc = list_len(c, n, key, &minutes, AM_MAX_CUTOFFS, &len);
+    if (rc != AM_OK)
+        return rc;
     double *v = am_alloc_array((size_t)len, sizeof *v);
     if (v == NULL)
         return nomem(c);
-    am_status rc = AM_OK;
-    for (ptrdiff_t i = 0; i < len && rc == AM_OK; i++) {
-        const yaml_node_t *e =
-            single != NULL ? single
-                           : node_at(c, n->data.sequence.items.start[i]);
+    for (int i = 0; i < len && rc == AM_OK; i++) {
+        const yaml_node_t *e = list_at(c, n, i);
         char path[AM_KEY_MAX];
-        snprintf(path, sizeof path, "%s[%ld]", key, (long)i);
+        snprintf(path, sizeof path, "%s[%d]", key, i);
         rc = parse_minutes(c, e, path, &v[i]);
         if (rc == AM_OK && i > 0 && !(v[i] > v[i - 1]))
             rc = perr(c, e, "'%s' must be strictly ascending (%s follows %g)",
@@ -2022,7 +2023,7 @@ static am_status cutoff_list(const parse_ctx *c, const yaml_node_t *n,
         return rc;
     }
     *out = v;
-    *count = (int)len;
+    *count = len;
     return AM_OK;
 }
 
@@ -2030,37 +2031,25 @@ static am_status cutoff_list(const parse_ctx *c, const yaml_node_t *n,
 static am_status name_list(const parse_ctx *c, const yaml_node_t *n,
                            const char *key, int max, char ***out, int *count)
 {
-    char buf[96];
-    const yaml_node_t *single = NULL;
-    ptrdiff_t len = 1;
-    if (n->type == YAML_SCALAR_NODE)
-        single = n;
-    else if (n->type == YAML_SEQUENCE_NODE)
-        len = n->data.sequence.items.top - n->data.sequence.items.start;
-    else
-        return perr(c, n, "'%s' must be a list of names, not %s", key,
-                    describe(n, buf, sizeof buf));
-    if (len == 0)
-        return perr(c, n, "'%s' is an empty list", key);
-    if (len > max)
-        return perr(c, n, "'%s' lists %ld names (at most %d)", key, (long)len,
-                    max);
+    static const list_shape names = {"names", "names", YAML_SCALAR_NODE, 0, ""};
+    int len = 0;
+    am_status rc = list_len(c, n, key, &names, max, &len);
+    if (rc != AM_OK)
+        return rc;
     char **v = am_calloc_array((size_t)len, sizeof *v);
     if (v == NULL)
         return nomem(c);
     *out = v; /* owned by the scenario from here on */
-    *count = (int)len;
-    for (ptrdiff_t i = 0; i < len; i++) {
-        const yaml_node_t *e =
-            single != NULL ? single
-                           : node_at(c, n->data.sequence.items.start[i]);
+    *count = len;
+    for (int i = 0; i < len; i++) {
+        const yaml_node_t *e = list_at(c, n, i);
         char path[AM_KEY_MAX];
-        snprintf(path, sizeof path, "%s[%ld]", key, (long)i);
+        snprintf(path, sizeof path, "%s[%d]", key, i);
         const char *str = NULL;
-        am_status rc = scalar_string(c, e, path, &str);
+        rc = scalar_string(c, e, path, &str);
         if (rc != AM_OK)
             return rc;
-        for (ptrdiff_t j = 0; j < i; j++)
+        for (int j = 0; j < i; j++)
             if (strcmp(v[j], str) == 0)
                 return perr(c, e, "'%s': '%s' is listed twice", key, str);
         if ((v[i] = am_strdup(str)) == NULL)
@@ -2093,8 +2082,10 @@ static const char *const referrals_keys[] = {"csv", NULL};
 
 /* One combined indicator: {name, within: {set: minutes, ...}}. */
 static am_status parse_combined_one(const parse_ctx *c, const yaml_node_t *n,
-                                    const char *where, am_combined_spec *cb)
+                                    const char *where, void *item)
 {
+    am_combined_spec *cb = item;
+    cb->line = (int)n->start_mark.line + 1;
     char path[AM_KEY_MAX];
     am_status rc = check_mapping(c, n, where, combined_keys);
     if (rc == AM_OK)
@@ -2139,31 +2130,21 @@ static am_status parse_combined_one(const parse_ctx *c, const yaml_node_t *n,
 static am_status parse_combined(const parse_ctx *c, const yaml_node_t *n)
 {
     am_scenario *s = c->s;
-    const yaml_node_item_t *items = NULL;
     int count = 0;
     am_status rc = list_items(c, n, "combined", AM_MAX_COMBINED,
-                              "combined indicators", &items, &count);
+                              "combined indicators", &count);
     if (rc != AM_OK)
         return rc;
     s->combined = am_calloc((size_t)count, sizeof *s->combined);
     if (s->combined == NULL)
         return nomem(c);
     s->n_combined = count;
-    for (int i = 0; i < count && rc == AM_OK; i++) {
-        char where[32];
-        const yaml_node_t *item =
-            list_item(c, n, items, i, "combined", where, sizeof where);
-        s->combined[i].line = (int)item->start_mark.line + 1;
-        rc = parse_combined_one(c, item, where, &s->combined[i]);
-    }
+    rc = parse_items(c, n, "combined", s->combined, sizeof *s->combined, count,
+                     parse_combined_one);
     if (rc != AM_OK)
         return rc;
-    const char **names = am_calloc((size_t)count, sizeof *names);
-    if (names == NULL)
-        return nomem(c);
-    for (int i = 0; i < count; i++)
-        names[i] = s->combined[i].name;
-    return unique_names(c, n, items, "combined", "combined indicator", names,
+    return unique_names(c, n, "combined", "combined indicator", s->combined,
+                        sizeof *s->combined, offsetof(am_combined_spec, name),
                         count);
 }
 
@@ -2214,32 +2195,24 @@ static const num_range range_size_cost = {0.0, 1e300, 0, ""};
 static am_status parse_sizes(const parse_ctx *c, const yaml_node_t *n,
                              am_selection_spec *sel)
 {
+    static const list_shape sizes = {
+        "{capacity, cost} mappings", "sizes", YAML_NO_NODE, 0,
+        " (give at least one size, or leave sizes out for the candidates' "
+        "capacity)"};
     const char *key = "selection.candidates.sizes";
-    char buf[96], where[AM_KEY_MAX];
-    if (n->type != YAML_SEQUENCE_NODE)
-        return perr(c, n,
-                    "'%s' must be a list of {capacity, cost} mappings, "
-                    "not %s",
-                    key, describe(n, buf, sizeof buf));
-    const ptrdiff_t len =
-        n->data.sequence.items.top - n->data.sequence.items.start;
-    if (len == 0)
-        return perr(c, n,
-                    "'%s' is an empty list (give at least one size, or "
-                    "leave sizes out for the candidates' capacity)",
-                    key);
-    if (len > AM_SELECTION_SIZES_MAX)
-        return perr(c, n, "'%s' lists %ld sizes (at most %d)", key, (long)len,
-                    AM_SELECTION_SIZES_MAX);
+    char where[AM_KEY_MAX];
+    int len = 0;
+    am_status rc = list_len(c, n, key, &sizes, AM_SELECTION_SIZES_MAX, &len);
+    if (rc != AM_OK)
+        return rc;
     sel->size_capacity = am_calloc_array((size_t)len, sizeof(double));
     sel->size_cost = am_calloc_array((size_t)len, sizeof(double));
     if (sel->size_capacity == NULL || sel->size_cost == NULL)
         return nomem(c);
-    sel->n_sizes = (int)len;
-    for (ptrdiff_t k = 0; k < len; k++) {
-        const yaml_node_t *v = node_at(c, n->data.sequence.items.start[k]);
-        snprintf(where, sizeof where, "%s[%ld]", key, (long)k);
-        am_status rc = check_mapping(c, v, where, cand_size_keys);
+    sel->n_sizes = len;
+    for (int k = 0; k < len; k++) {
+        const yaml_node_t *v = list_item(c, n, k, key, where, sizeof where);
+        rc = check_mapping(c, v, where, cand_size_keys);
         if (rc == AM_OK && lookup(c, v, "capacity") == NULL)
             rc = perr(c, v, "missing required key 'capacity' in '%s'", where);
         if (rc == AM_OK)
@@ -2250,12 +2223,12 @@ static am_status parse_sizes(const parse_ctx *c, const yaml_node_t *n,
                             &sel->size_cost[k]);
         if (rc != AM_OK)
             return rc;
-        for (ptrdiff_t l = 0; l < k; l++)
+        for (int l = 0; l < k; l++)
             if (sel->size_capacity[l] == sel->size_capacity[k])
                 return perr(c, v,
-                            "'%s': capacity %g is also %s[%ld]'s (each size "
+                            "'%s': capacity %g is also %s[%d]'s (each size "
                             "once)",
-                            where, sel->size_capacity[k], key, (long)l);
+                            where, sel->size_capacity[k], key, l);
     }
     return AM_OK;
 }
@@ -2293,7 +2266,7 @@ static am_status parse_cand_road_nodes(const parse_ctx *c, const yaml_node_t *n,
                                        am_selection_spec *sel)
 {
     const char *where = "selection.candidates.road_nodes";
-    char path[AM_KEY_MAX], buf[96];
+    char path[AM_KEY_MAX];
     am_status rc = check_mapping(c, n, where, cand_road_keys);
     if (rc == AM_OK)
         rc = get_double(c, n, where, "spacing_m", &range_spacing,
@@ -2312,23 +2285,17 @@ static am_status parse_cand_road_nodes(const parse_ctx *c, const yaml_node_t *n,
                   where);
     if (rc != AM_OK)
         return rc;
+    static const list_shape classes = {"road classes", "classes",
+                                       YAML_SCALAR_NODE, 0, ""};
     key_path(path, sizeof path, where, "classes");
-    ptrdiff_t len = 1;
-    if (v->type == YAML_SEQUENCE_NODE)
-        len = v->data.sequence.items.top - v->data.sequence.items.start;
-    else if (v->type != YAML_SCALAR_NODE)
-        return perr(c, v, "'%s' must be a list of road classes, not %s", path,
-                    describe(v, buf, sizeof buf));
-    if (len < 1 || len > 64)
-        return perr(c, v, "'%s' lists %ld classes (1 to 64)", path, (long)len);
+    int len = 0;
+    if ((rc = list_len(c, v, path, &classes, 64, &len)) != AM_OK)
+        return rc;
     sel->road_classes = am_calloc((size_t)len, sizeof *sel->road_classes);
     if (sel->road_classes == NULL)
         return nomem(c);
-    for (ptrdiff_t i = 0; i < len; i++) {
-        const yaml_node_t *item =
-            v->type == YAML_SCALAR_NODE
-                ? v
-                : node_at(c, v->data.sequence.items.start[i]);
+    for (int i = 0; i < len; i++) {
+        const yaml_node_t *item = list_at(c, v, i);
         const char *str = NULL;
         if (is_null(item))
             return perr(c, item, "'%s': an empty class", path);
@@ -2342,7 +2309,7 @@ static am_status parse_cand_road_nodes(const parse_ctx *c, const yaml_node_t *n,
                             path, str);
         if ((sel->road_classes[i] = am_strdup(str)) == NULL)
             return nomem(c);
-        sel->n_road_classes = (int)i + 1;
+        sel->n_road_classes = i + 1;
     }
     return AM_OK;
 }
@@ -3628,30 +3595,26 @@ static am_status profile_classes(const parse_ctx *c, const yaml_node_t *n,
 static am_status profile_access(const parse_ctx *c, const yaml_node_t *n,
                                 am_profile *p)
 {
-    char buf[96];
-    if (n->type != YAML_SEQUENCE_NODE)
-        return perr(c, n,
-                    "'access' must be a list of tag keys, least specific "
-                    "first (e.g. [access, vehicle, motor_vehicle]), not %s",
-                    describe(n, buf, sizeof buf));
-    ptrdiff_t len = n->data.sequence.items.top - n->data.sequence.items.start;
-    if (len == 0 || len > AM_PROFILE_MAX_ACCESS)
-        return perr(c, n, "'access' lists %ld keys: give 1 to %d", (long)len,
-                    AM_PROFILE_MAX_ACCESS);
-    for (ptrdiff_t i = 0; i < len; i++) {
-        const yaml_node_t *v = node_at(c, n->data.sequence.items.start[i]);
+    static const list_shape keys = {
+        "tag keys, least specific first (e.g. [access, vehicle, "
+        "motor_vehicle])",
+        "keys", YAML_NO_NODE, 0, ""};
+    int len = 0;
+    am_status rc = list_len(c, n, "access", &keys, AM_PROFILE_MAX_ACCESS, &len);
+    if (rc != AM_OK)
+        return rc;
+    for (int i = 0; i < len; i++) {
         char path[32];
-        snprintf(path, sizeof path, "access[%ld]", (long)i);
-        am_status rc =
-            profile_word(c, v, path, p->access[i], sizeof p->access[i]);
+        const yaml_node_t *v = list_item(c, n, i, "access", path, sizeof path);
+        rc = profile_word(c, v, path, p->access[i], sizeof p->access[i]);
         if (rc != AM_OK)
             return rc;
-        for (ptrdiff_t j = 0; j < i; j++)
+        for (int j = 0; j < i; j++)
             if (strcmp(p->access[j], p->access[i]) == 0)
                 return perr(c, v, "'%s': '%s' is listed twice", path,
                             p->access[i]);
     }
-    p->n_access = (int)len;
+    p->n_access = len;
     return AM_OK;
 }
 

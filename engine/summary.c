@@ -283,6 +283,33 @@ static void diagnostics_lines(const am_run_summary *r, const am_set_summary *s,
     snap_line("facilities", "facilities", &s->snap_facilities, f);
 }
 
+/* A chosen site's head: its rank, id and position (the model's values
+ * follow on the line). */
+static void site_head(const am_selection_summary *q, int32_t k, FILE *f)
+{
+    fprintf(f, "    %2d. %-20s lon %10.5f lat %10.5f  ", (int)k + 1, q->id[k],
+            q->lon[k], q->lat[k]);
+}
+
+/* Each measure's mean (and Gini, where the set has one) on the base set,
+ * then with the chosen sites added (the selection's scenario). */
+static void measure_change_lines(const am_run_summary *r,
+                                 const am_selection_summary *q, FILE *f)
+{
+    const am_set_summary *bs =
+        q->base_set < r->n_sets ? &r->sets[q->base_set] : NULL;
+    for (int k = 0; bs != NULL && k < q->n_measures && k < r->n_measures; k++) {
+        if (isnan(q->access_mean[k]) ||
+            (bs->measure_on != NULL && !bs->measure_on[k]))
+            continue;
+        fprintf(f, "    %s mean: %.6g -> %.6g", r->measure_names[k],
+                bs->access_mean[k], q->access_mean[k]);
+        if (bs->equity_gini != NULL && !isnan(q->gini[k]))
+            fprintf(f, "; Gini %.4f -> %.4f", bs->equity_gini[k], q->gini[k]);
+        fputc('\n', f);
+    }
+}
+
 /* issue 10, the equity models: the chosen sites with their sizes and
  * gains, the objective of the 2SFCA measure, the tie rule's population at
  * the minimum and the coverage floor. */
@@ -298,8 +325,8 @@ static void equity_lines(const am_run_summary *r, const am_selection_summary *q,
                            ? "bottom-decile mean"
                            : "weighted variance";
     for (int32_t k = 0; k < q->n_chosen; k++) {
-        fprintf(f, "    %2d. %-20s lon %10.5f lat %10.5f  capacity %g",
-                (int)k + 1, q->id[k], q->lon[k], q->lat[k], q->capacity[k]);
+        site_head(q, k, f);
+        fprintf(f, "capacity %g", q->capacity[k]);
         if (q->size[k] >= 0)
             fprintf(f, " (size %d)", (int)q->size[k]);
         /* the change of the value (the variance falls as it improves) */
@@ -317,18 +344,7 @@ static void equity_lines(const am_run_summary *r, const am_selection_summary *q,
         fprintf(f, "    within %g min: %.2f %% -> %.2f %% (floor %.2f %%)\n",
                 q->cutoff_min, 100.0 * q->base_coverage, 100.0 * q->coverage,
                 100.0 * q->coverage_floor);
-    const am_set_summary *bs =
-        q->base_set < r->n_sets ? &r->sets[q->base_set] : NULL;
-    for (int k = 0; bs != NULL && k < q->n_measures && k < r->n_measures; k++) {
-        if (isnan(q->access_mean[k]) ||
-            (bs->measure_on != NULL && !bs->measure_on[k]))
-            continue;
-        fprintf(f, "    %s mean: %.6g -> %.6g", r->measure_names[k],
-                bs->access_mean[k], q->access_mean[k]);
-        if (bs->equity_gini != NULL && !isnan(q->gini[k]))
-            fprintf(f, "; Gini %.4f -> %.4f", bs->equity_gini[k], q->gini[k]);
-        fputc('\n', f);
-    }
+    measure_change_lines(r, q, f);
 }
 
 /* issue 10: the chosen sites with their gains, baseline vs final. */
@@ -359,18 +375,13 @@ static void selection_lines(const am_run_summary *r,
         return;
     }
     for (int32_t k = 0; k < q->n_chosen; k++) {
+        site_head(q, k, f);
         if (pmed)
-            fprintf(f,
-                    "    %2d. %-20s lon %10.5f lat %10.5f  saves %s "
-                    "person-min, total %s person-min\n",
-                    (int)k + 1, q->id[k], q->lon[k], q->lat[k],
+            fprintf(f, "saves %s person-min, total %s person-min\n",
                     thousands(q->gain[k], a),
                     thousands(q->objective_after[k], b));
         else
-            fprintf(f,
-                    "    %2d. %-20s lon %10.5f lat %10.5f  +%s people, "
-                    "%s within %g min\n",
-                    (int)k + 1, q->id[k], q->lon[k], q->lat[k],
+            fprintf(f, "+%s people, %s within %g min\n",
                     thousands(q->gain[k], a),
                     thousands(q->objective_after[k], b), q->cutoff_min);
     }
@@ -385,18 +396,7 @@ static void selection_lines(const am_run_summary *r,
                 q->cutoff_min, thousands(q->base_objective, a),
                 pct(q->base_objective, r->pop_total),
                 thousands(q->objective, b), pct(q->objective, r->pop_total));
-    const am_set_summary *bs =
-        q->base_set < r->n_sets ? &r->sets[q->base_set] : NULL;
-    for (int k = 0; bs != NULL && k < q->n_measures && k < r->n_measures; k++) {
-        if (isnan(q->access_mean[k]) ||
-            (bs->measure_on != NULL && !bs->measure_on[k]))
-            continue;
-        fprintf(f, "    %s mean: %.6g -> %.6g", r->measure_names[k],
-                bs->access_mean[k], q->access_mean[k]);
-        if (bs->equity_gini != NULL && !isnan(q->gini[k]))
-            fprintf(f, "; Gini %.4f -> %.4f", bs->equity_gini[k], q->gini[k]);
-        fputc('\n', f);
-    }
+    measure_change_lines(r, q, f);
     if (q->exact_run) {
         const double hg = pmed ? q->base_objective - q->objective
                                : q->objective - q->base_objective;

@@ -42,103 +42,22 @@
 #include "h5_read.h"
 #include "tmp_dir.h"
 
+#include "scenario_run.h"
+
 static void scenario_text(char *buf, size_t size, const char *candidates)
 {
     snprintf(buf, size,
-             "roads: {path: " DEMO "/comores-latest.osm.pbf}\n"
-             "population: {path: " DEMO "/com_ppp_2020_UNadj.tif}\n"
-             "facilities:\n"
-             "  - name: existing\n"
-             "    path: " DEMO "/health.gpkg\n"
-             "    where: \"amenity IN ('hospital', 'clinic')\"\n"
-             "measures:\n"
-             "  - type: 2sfca\n"
-             "    threshold_min: 30\n"
+             DEMO_SCENARIO_HEAD /* lines 1 to 9 */
              "cutoffs_min: [15, 30]\n"
              "selection:\n"
              "  name: s\n"
              "  candidates:\n"
-             "    %s\n"
+             "    %s\n" /* line 14 */
              "  model: mclp\n"
              "  cutoff_min: 30\n"
              "  p: 2\n"
              "  exact: off\n",
              candidates);
-}
-
-static am_status run_text(const char *name, const char *text, const char *out,
-                          int threads, am_error *e)
-{
-    am_scenario *s = NULL;
-    am_run_summary *sum = NULL;
-    char path[512];
-    am_error_clear(e);
-    snprintf(path, sizeof path, "%s/%s.yaml", tmp_dir, name);
-    write_text(path, text);
-    if (am_scenario_read_file(path, &s, e) != AM_OK)
-        fail_msg("line %ld: %s", e->line, e->msg);
-    am_run_options opt = am_run_options_default();
-    opt.output_path = out;
-    opt.threads = threads;
-    opt.no_cache = 1;
-    am_status rc = am_run(s, &opt, &sum, e);
-    am_run_summary_destroy(sum);
-    am_scenario_destroy(s);
-    return rc;
-}
-
-static void run_ok(const char *name, const char *text, const char *out,
-                   int threads)
-{
-    am_error e;
-    if (run_text(name, text, out, threads, &e) != AM_OK)
-        fail_msg("%s: line %ld: %s", e.file, e.line, e.msg);
-}
-
-static char *attr_str(hid_t f, const char *obj, const char *name)
-{
-    hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    assert_true(a >= 0);
-    hid_t t = H5Aget_type(a);
-    char *copy = NULL;
-    if (H5Tis_variable_str(t) > 0) {
-        char *s = NULL;
-        assert_true(H5Aread(a, t, &s) >= 0);
-        copy = strdup(s);
-        H5free_memory(s);
-    } else {
-        const size_t n = H5Tget_size(t);
-        copy = calloc(n + 1, 1);
-        assert_true(H5Aread(a, t, copy) >= 0);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
-    return copy;
-}
-
-static char **read_str(hid_t f, const char *path, size_t *n)
-{
-    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-    *n = (size_t)H5Sget_simple_extent_npoints(sp);
-    char **s = calloc(*n + 1, sizeof *s), **out = calloc(*n + 1, sizeof *out);
-    assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0);
-    for (size_t i = 0; i < *n; i++)
-        out[i] = strdup(s[i]);
-    H5Dvlen_reclaim(t, sp, H5P_DEFAULT, s);
-    free(s);
-    H5Tclose(t);
-    H5Sclose(sp);
-    H5Dclose(d);
-    return out;
-}
-
-static void free_str(char **s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(s[i]);
-    free(s);
 }
 
 /* WGS 84 lon/lat -> the run's metric frame (its PROJ string). */
@@ -464,8 +383,8 @@ static void test_road_nodes(void **state)
                   "spacing_m: 3000, min_population: 100}");
     snprintf(out, sizeof out, "%s/rn2.h5", tmp_dir);
     snprintf(out1, sizeof out1, "%s/rn1.h5", tmp_dir);
-    run_ok("rn2", text, out, 2);
-    run_ok("rn1", text, out1, 1);
+    scenario_run_ok("rn2", text, out, 2, NULL);
+    scenario_run_ok("rn1", text, out1, 1, NULL);
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     char *frame = attr_str(f, "/", "metric_frame");
@@ -557,15 +476,7 @@ static void test_road_nodes(void **state)
     for (size_t k = 0; k < sizeof paths / sizeof *paths; k++) {
         char p[128];
         snprintf(p, sizeof p, "/selection/s/%s", paths[k]);
-        size_t na = 0, nb = 0;
-        double *a = read_num_opt(f, p, &na), *b = read_num_opt(f1, p, &nb);
-        assert_non_null(a);
-        assert_non_null(b);
-        assert_int_equal(na, nb);
-        if (memcmp(a, b, na * sizeof *a) != 0)
-            fail_msg("%s differs between 1 and 2 threads", p);
-        free(a);
-        free(b);
+        assert_same_dataset(f, f1, p, "1 and 2 threads");
     }
     H5Fclose(f1);
     cand_free(&c);
@@ -586,7 +497,7 @@ static void test_grid_maps(void **state)
                   "grid: {spacing_m: 4000, min_population: 200}\n"
                   "    exclude_within_min: 5");
     snprintf(out, sizeof out, "%s/grid.h5", tmp_dir);
-    run_ok("grid", text, out, 2);
+    scenario_run_ok("grid", text, out, 2, NULL);
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     char *frame = attr_str(f, "/", "metric_frame");
@@ -620,7 +531,7 @@ static void test_unknown_class(void **state)
                   "road_nodes: {classes: [primary, primay], spacing_m: 2000}");
     snprintf(out, sizeof out, "%s/bad.h5", tmp_dir);
     am_error e;
-    assert_int_not_equal(run_text("bad", text, out, 2, &e), AM_OK);
+    assert_int_not_equal(scenario_run("bad", text, out, 2, 0, NULL, &e), AM_OK);
     assert_int_equal(e.line, 14); /* the candidates' source */
     assert_non_null(strstr(e.file, "bad.yaml"));
     assert_non_null(strstr(e.msg, "'primay'"));

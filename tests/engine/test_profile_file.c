@@ -177,9 +177,9 @@ static void test_bad_keys_and_values(void **state)
     expect_error("name: m\nbase: car\naccess: motorcycle\n",
                  "'access' must be a list of tag keys", 3);
     expect_error("name: m\nbase: car\naccess: []\n",
-                 "'access' lists 0 keys: give 1 to 6", 3);
+                 "'access' is an empty list", 3);
     expect_error("name: m\nbase: car\naccess: [a, b, c, d, e, f, g]\n",
-                 "'access' lists 7 keys: give 1 to 6", 3);
+                 "'access' lists 7 keys (at most 6)", 3);
     expect_error("name: m\nbase: car\naccess:\n  - access\n  - access\n",
                  "'access[1]': 'access' is listed twice", 5);
     expect_error("name: m\nbase: car\nmaxspeed: replace\n",

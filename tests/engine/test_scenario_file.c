@@ -1301,6 +1301,72 @@ static void test_measure_api(void **state)
 
 /* `surface` (issue 9): true / false or {enabled, max_time_min}; off by
  * default; max_time_min defaults to AM_SURFACE_MAX_MIN_DEFAULT. */
+/* The lists' shared shape and messages (list_len): a wrong type, an
+ * empty list where one item is needed, too many items, the item paths. */
+static void test_list_shapes(void **state)
+{
+    (void)state;
+    char text[4096];
+    /* 33 facility cutoffs: the pre-pass caps only the top-level key */
+    size_t k =
+        (size_t)snprintf(text, sizeof text, BASE_YAML "    cutoffs_min: [1");
+    for (int i = 2; i <= AM_MAX_CUTOFFS + 1; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, ", %d", i);
+    snprintf(text + k, sizeof text - k, "]\n");
+    expect_error(text,
+                 "'facilities[0].cutoffs_min' lists 33 cutoffs (at most 32)", 7,
+                 18);
+    expect_error(BASE_YAML "cutoffs_min: {a: 1}\n",
+                 "'cutoffs_min' must be a list of minutes, not a mapping", 7,
+                 14);
+    expect_error(BASE_YAML "cutoffs_min: [10, 20, 20]\n",
+                 "'cutoffs_min' must be strictly ascending (20 follows 20)", 7,
+                 23);
+    expect_error(BASE_YAML "measures:\n  - type: 2sfca\n    decay: {type: "
+                           "zones, zones: []}\n",
+                 "'measures[0].decay.zones' is an empty list", 9, 33);
+    expect_error(BASE_YAML "measures:\n  - type: 2sfca\n    decay: {type: "
+                           "zones, zones: 5}\n",
+                 "'measures[0].decay.zones' must be a list of [upper_min, "
+                 "weight] pairs, not",
+                 9, 33);
+    k = (size_t)snprintf(text, sizeof text,
+                         BASE_YAML "measures:\n  - type: 2sfca\n    decay: "
+                                   "{type: zones, zones: [[1, 1]");
+    for (int i = 2; i <= AM_DECAY_SPEC_MAX_ZONES + 1; i++)
+        k += (size_t)snprintf(text + k, sizeof text - k, ", [%d, 1]", i);
+    snprintf(text + k, sizeof text - k, "]}\n");
+    expect_error(text, "'measures[0].decay.zones' lists 17 zones (at most 16)",
+                 9, 33);
+    expect_error(BASE_YAML "measures:\n  - type: 2sfca\n    decay: {type: "
+                           "zones, zones: [[5, 1], 7]}\n",
+                 "'measures[0].decay.zones[1]' must be a pair", 9, 42);
+#define ROAD_NODES                                                             \
+    BASE_YAML "selection:\n  name: s\n  candidates:\n    road_nodes: "         \
+              "{spacing_m: 2000, classes: "
+    expect_error(ROAD_NODES "[]}\n",
+                 "'selection.candidates.road_nodes.classes' is an empty list",
+                 10, 44);
+    expect_error(ROAD_NODES "{a: 1}}\n",
+                 "'selection.candidates.road_nodes.classes' must be a list of "
+                 "road classes, not a mapping",
+                 10, 44);
+    expect_error(ROAD_NODES "[primary, '']}\n",
+                 "'selection.candidates.road_nodes.classes': an empty class",
+                 10, 54);
+    expect_error(ROAD_NODES "[primary, primary]}\n",
+                 "'selection.candidates.road_nodes.classes': the class "
+                 "'primary' is listed twice",
+                 10, 54);
+#undef ROAD_NODES
+    expect_error(BASE_YAML "selection:\n  name: s\n  candidates:\n    grid: "
+                           "{spacing_m: 2000}\n    sizes: [{capacity: 1}, "
+                           "{capacity: 1}]\n",
+                 "'selection.candidates.sizes[1]': capacity 1 is also "
+                 "selection.candidates.sizes[0]'s (each size once)",
+                 11, 28);
+}
+
 /* issue 10, site selection: the keys as read, the defaults, and the
  * cross-field rules with their lines. */
 static void test_selection_key(void **state)
@@ -1551,6 +1617,7 @@ int main(void)
         cmocka_unit_test(test_measure_api),
         cmocka_unit_test(test_surface_key),
         cmocka_unit_test(test_selection_key),
+        cmocka_unit_test(test_list_shapes),
         cmocka_unit_test(test_tiers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

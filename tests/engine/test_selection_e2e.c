@@ -34,132 +34,16 @@
 
 #include <accessim.h>
 
-#define DEMO AM_DEMO_DATA "/comoros"
-
 #define TMP_DIR_TAG "selection"
 #include "h5_read.h"
 #include "tmp_dir.h"
 
-/* A numeric dataset (converted to double); fails the test when absent. */
-static double *read_num(hid_t f, const char *path, size_t *n)
-{
-    double *v = read_num_opt(f, path, n);
-    if (v == NULL)
-        fail_msg("missing %s", path);
-    return v;
-}
-
-/* The raw bytes of a dataset as stored (its own type), for comparisons. */
-static unsigned char *read_raw(hid_t f, const char *path, size_t *bytes)
-{
-    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-    const size_t n = (size_t)H5Sget_simple_extent_npoints(sp);
-    unsigned char *v = NULL;
-    if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
-        char **s = calloc(n + 1, sizeof *s);
-        assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0);
-        size_t total = 0;
-        for (size_t i = 0; i < n; i++)
-            total += strlen(s[i]) + 1;
-        v = malloc(total + 1);
-        *bytes = 0;
-        for (size_t i = 0; i < n; i++) {
-            memcpy(v + *bytes, s[i], strlen(s[i]) + 1);
-            *bytes += strlen(s[i]) + 1;
-        }
-        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, s);
-        free(s);
-    } else {
-        *bytes = n * H5Tget_size(t);
-        v = malloc(*bytes + 1);
-        assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
-    }
-    H5Tclose(t);
-    H5Sclose(sp);
-    H5Dclose(d);
-    return v;
-}
-
-static double attr_num(hid_t f, const char *obj, const char *name)
-{
-    double v = NAN;
-    hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0)
-        fail_msg("missing attribute %s of %s", name, obj);
-    assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0);
-    H5Aclose(a);
-    return v;
-}
-
-/* Strings of a dataset ([n], malloc'ed copies). */
-static char **read_str(hid_t f, const char *path, size_t *n)
-{
-    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-    *n = (size_t)H5Sget_simple_extent_npoints(sp);
-    char **s = calloc(*n + 1, sizeof *s), **out = calloc(*n + 1, sizeof *out);
-    assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0);
-    for (size_t i = 0; i < *n; i++)
-        out[i] = strdup(s[i]);
-    H5Dvlen_reclaim(t, sp, H5P_DEFAULT, s);
-    free(s);
-    H5Tclose(t);
-    H5Sclose(sp);
-    H5Dclose(d);
-    return out;
-}
-
-static void free_str(char **s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(s[i]);
-    free(s);
-}
+#include "scenario_run.h"
 
 /* The demo's common part; `extra` is appended (selection, cutoffs). */
 static void scenario_text(char *buf, size_t size, const char *extra)
 {
-    snprintf(buf, size,
-             "roads: {path: " DEMO "/comores-latest.osm.pbf}\n"
-             "population: {path: " DEMO "/com_ppp_2020_UNadj.tif}\n"
-             "facilities:\n"
-             "  - name: existing\n"
-             "    path: " DEMO "/health.gpkg\n"
-             "    where: \"amenity IN ('hospital', 'clinic')\"\n"
-             "measures:\n"
-             "  - type: 2sfca\n"
-             "    threshold_min: 30\n"
-             "%s",
-             extra);
-}
-
-/* Runs scenario text (written as tmp_dir/name.yaml) into out. */
-static void run_text(const char *name, const char *text, const char *out,
-                     int threads, am_run_summary **sum_out)
-{
-    am_scenario *s = NULL;
-    am_run_summary *sum = NULL;
-    am_error e;
-    am_error_clear(&e);
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s.yaml", tmp_dir, name);
-    write_text(path, text);
-    if (am_scenario_read_file(path, &s, &e) != AM_OK)
-        fail_msg("line %ld: %s", e.line, e.msg);
-    am_run_options opt = am_run_options_default();
-    opt.output_path = out;
-    opt.threads = threads;
-    opt.no_cache = 1;
-    if (am_run(s, &opt, &sum, &e) != AM_OK)
-        fail_msg("%s: line %ld: %s", e.file, e.line, e.msg);
-    am_scenario_destroy(s);
-    if (sum_out != NULL)
-        *sum_out = sum;
-    else
-        am_run_summary_destroy(sum);
+    snprintf(buf, size, DEMO_SCENARIO_HEAD "%s", extra);
 }
 
 /*
@@ -192,18 +76,16 @@ static am_run_summary *union_run(hid_t f, const char *sel, int k, double cut,
     fclose(c);
     char text[4096];
     snprintf(text, sizeof text,
-             "roads: {path: " DEMO "/comores-latest.osm.pbf}\n"
-             "population: {path: " DEMO "/com_ppp_2020_UNadj.tif}\n"
-             "facilities:\n"
-             "  - name: union\n"
-             "    path: %s\n"
-             "    id_field: id\n"
-             "    x_field: lon\n"
-             "    y_field: lat\n"
-             "cutoffs_min: [%g]\n",
+             DEMO_ROADS_POPULATION "facilities:\n"
+                                   "  - name: union\n"
+                                   "    path: %s\n"
+                                   "    id_field: id\n"
+                                   "    x_field: lon\n"
+                                   "    y_field: lat\n"
+                                   "cutoffs_min: [%g]\n",
              csv, cut);
     am_run_summary *sum = NULL;
-    run_text("union", text, out, 2, &sum);
+    scenario_run_ok("union", text, out, 2, &sum);
     free(elon);
     free(elat);
     free(clon);
@@ -315,7 +197,7 @@ static void test_hand_checked_line(void **state)
                                                      stops at 5) */
     snprintf(out, sizeof out, "%s/line.h5", tmp_dir);
     am_run_summary *sum = NULL;
-    run_text("line", text, out, 2, &sum);
+    scenario_run_ok("line", text, out, 2, &sum);
     const am_selection_summary *q = sum->selection;
     assert_int_equal(q->n_chosen, 1);
     assert_string_equal(q->id[0], "c3");
@@ -355,7 +237,7 @@ static void test_hand_checked_line(void **state)
 
     snprintf(text, sizeof text, "%s%s", line_yaml,
              "  model: pmedian\n  penalty_min: 20\n  p: 1\n  sweep: false\n");
-    run_text("line_pm", text, out, 1, &sum);
+    scenario_run_ok("line_pm", text, out, 1, &sum);
     q = sum->selection;
     assert_string_equal(q->id[0], "c3");
     near(q->base_objective, 2000, 1e-12);
@@ -365,7 +247,7 @@ static void test_hand_checked_line(void **state)
     /* set covering of everyone at 5 min: c3 alone */
     snprintf(text, sizeof text, "%s%s", line_yaml,
              "  model: setcover\n  cutoff_min: 5\n  target_share: 1\n");
-    run_text("line_sc", text, out, 2, &sum);
+    scenario_run_ok("line_sc", text, out, 2, &sum);
     q = sum->selection;
     assert_int_equal(q->n_chosen, 1);
     assert_string_equal(q->id[0], "c3");
@@ -381,7 +263,7 @@ static void test_hand_checked_line(void **state)
     snprintf(at, sizeof yaml - (size_t)(at - yaml),
              "id_field: code, cost_field: cost}}\n"
              "  model: mclp\n  cutoff_min: 5\n  budget: 3\n");
-    run_text("line_budget", yaml, out, 2, &sum);
+    scenario_run_ok("line_budget", yaml, out, 2, &sum);
     q = sum->selection;
     assert_int_equal(q->n_chosen, 2);
     assert_true((strcmp(q->id[0], "c2") == 0 && strcmp(q->id[1], "c4") == 0) ||
@@ -416,7 +298,7 @@ static void test_mclp_objective(void **state)
     scenario_text(text, sizeof text, mclp_extra);
     snprintf(out, sizeof out, "%s/mclp.h5", tmp_dir);
     am_run_summary *sum = NULL;
-    run_text("mclp", text, out, 2, &sum);
+    scenario_run_ok("mclp", text, out, 2, &sum);
     assert_non_null(sum->selection);
     const am_selection_summary *q = sum->selection;
     assert_int_equal(q->n_chosen, 3);
@@ -519,7 +401,7 @@ static void test_pmedian_objective(void **state)
                   "  p: 2\n"
                   "  sweep: false\n");
     snprintf(out, sizeof out, "%s/pm.h5", tmp_dir);
-    run_text("pm", text, out, 2, NULL);
+    scenario_run_ok("pm", text, out, 2, NULL);
     hid_t f = H5Fopen(out, H5F_ACC_RDONLY, H5P_DEFAULT);
     assert_true(f >= 0);
     const double obj = attr_num(f, "/selection/pm", "objective");
@@ -560,8 +442,8 @@ static void test_threads_identical(void **state)
     scenario_text(text, sizeof text, mclp_extra);
     snprintf(o1, sizeof o1, "%s/t1.h5", tmp_dir);
     snprintf(o2, sizeof o2, "%s/t2.h5", tmp_dir);
-    run_text("t1", text, o1, 1, NULL);
-    run_text("t2", text, o2, 2, NULL);
+    scenario_run_ok("t1", text, o1, 1, NULL);
+    scenario_run_ok("t2", text, o2, 2, NULL);
     hid_t a = H5Fopen(o1, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t b = H5Fopen(o2, H5F_ACC_RDONLY, H5P_DEFAULT);
     static const char *const tables[] = {"candidates", "steps", "chosen",
@@ -597,15 +479,8 @@ static void test_threads_identical(void **state)
                      tables[t], cols[c]);
             if (H5Lexists(a, path, H5P_DEFAULT) <= 0)
                 continue;
-            size_t na = 0, nb = 0;
-            unsigned char *x = read_raw(a, path, &na);
-            unsigned char *y = read_raw(b, path, &nb);
-            assert_int_equal(na, nb);
-            if (memcmp(x, y, na) != 0)
-                fail_msg("%s differs between 1 and 2 threads", path);
+            assert_same_dataset(a, b, path, "1 and 2 threads");
             compared++;
-            free(x);
-            free(y);
         }
     assert_true(compared >= 25);
     static const char *const attrs[] = {"objective", "base_objective", "bound",

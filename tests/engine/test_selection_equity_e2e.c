@@ -29,30 +29,11 @@
 
 #include <accessim.h>
 
-#define DEMO AM_DEMO_DATA "/comoros"
-
 #define TMP_DIR_TAG "selection-equity"
 #include "h5_read.h"
 #include "tmp_dir.h"
 
-static double *read_num(hid_t f, const char *path, size_t *n)
-{
-    double *v = read_num_opt(f, path, n);
-    if (v == NULL)
-        fail_msg("missing %s", path);
-    return v;
-}
-
-static double attr_num(hid_t f, const char *obj, const char *name)
-{
-    double v = NAN;
-    hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0)
-        fail_msg("missing attribute %s of %s", name, obj);
-    assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0);
-    H5Aclose(a);
-    return v;
-}
+#include "scenario_run.h"
 
 static void near(double got, double want, double rel)
 {
@@ -60,41 +41,11 @@ static void near(double got, double want, double rel)
         fail_msg("got %.10g, want %.10g (relative %g)", got, want, rel);
 }
 
-static void run_text(const char *name, const char *text, const char *out,
-                     am_run_summary **sum_out)
-{
-    am_scenario *s = NULL;
-    am_run_summary *sum = NULL;
-    am_error e;
-    am_error_clear(&e);
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s.yaml", tmp_dir, name);
-    write_text(path, text);
-    if (am_scenario_read_file(path, &s, &e) != AM_OK)
-        fail_msg("line %ld: %s", e.line, e.msg);
-    am_run_options opt = am_run_options_default();
-    opt.output_path = out;
-    opt.threads = 2;
-    opt.no_cache = 1;
-    if (am_run(s, &opt, &sum, &e) != AM_OK)
-        fail_msg("%s: line %ld: %s", e.file, e.line, e.msg);
-    am_scenario_destroy(s);
-    *sum_out = sum;
-}
-
 static void scenario_text(char *buf, size_t size, const char *selection)
 {
     snprintf(buf, size,
-             "roads: {path: " DEMO "/comores-latest.osm.pbf}\n"
-             "population: {path: " DEMO "/com_ppp_2020_UNadj.tif}\n"
-             "facilities:\n"
-             "  - name: existing\n"
-             "    path: " DEMO "/health.gpkg\n"
-             "    where: \"amenity IN ('hospital', 'clinic')\"\n"
+             DEMO_SCENARIO_HEAD
              "cutoffs_min: [30]\n"
-             "measures:\n"
-             "  - type: 2sfca\n"
-             "    threshold_min: 30\n"
              "selection:\n"
              "  name: eq\n"
              "  sweep: false\n"
@@ -174,7 +125,7 @@ static void test_variance_sizes_budget(void **state)
                   "  budget: 4\n");
     snprintf(out, sizeof out, "%s/variance.h5", tmp_dir);
     am_run_summary *sum = NULL;
-    run_text("variance", text, out, &sum);
+    scenario_run_ok("variance", text, out, 2, &sum);
     const am_selection_summary *q = sum->selection;
     assert_non_null(q);
     assert_int_equal(q->equity, 1);
@@ -238,7 +189,7 @@ static void test_bottom_decile_floor(void **state)
                   "  coverage_floor: 0.8\n");
     snprintf(out, sizeof out, "%s/decile.h5", tmp_dir);
     am_run_summary *sum = NULL;
-    run_text("decile", text, out, &sum);
+    scenario_run_ok("decile", text, out, 2, &sum);
     const am_selection_summary *q = sum->selection;
     assert_int_equal(q->equity, 1);
     assert_true(q->base_coverage < 0.8);

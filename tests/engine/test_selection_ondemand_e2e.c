@@ -26,25 +26,17 @@
 
 #include <accessim.h>
 
-#define DEMO AM_DEMO_DATA "/comoros"
-
 #define TMP_DIR_TAG "selection_ondemand"
 #include "h5_read.h"
 #include "tmp_dir.h"
+
+#include "scenario_run.h"
 
 static void scenario_text2(char *buf, size_t size, const char *mode,
                            const char *cutoffs, const char *sweep)
 {
     snprintf(buf, size,
-             "roads: {path: " DEMO "/comores-latest.osm.pbf}\n"
-             "population: {path: " DEMO "/com_ppp_2020_UNadj.tif}\n"
-             "facilities:\n"
-             "  - name: existing\n"
-             "    path: " DEMO "/health.gpkg\n"
-             "    where: \"amenity IN ('hospital', 'clinic')\"\n"
-             "measures:\n"
-             "  - type: 2sfca\n"
-             "    threshold_min: 30\n"
+             DEMO_SCENARIO_HEAD
              "cutoffs_min: %s\n"
              "selection:\n"
              "  name: new_clinics\n"
@@ -64,102 +56,12 @@ static void scenario_text(char *buf, size_t size, const char *mode)
     scenario_text2(buf, size, mode, "[15, 30]", "true");
 }
 
-/* Runs the scenario into out; returns the status (the summary kept in
- * *sum on success, the error in *e). */
-static am_status run_yaml(const char *name, const char *text, uint64_t cap,
-                          const char *out, am_run_summary **sum, am_error *e)
-{
-    char path[512];
-    am_scenario *s = NULL;
-    snprintf(path, sizeof path, "%s/%s.yaml", tmp_dir, name);
-    write_text(path, text);
-    am_error_clear(e);
-    if (am_scenario_read_file(path, &s, e) != AM_OK)
-        fail_msg("line %ld: %s", e->line, e->msg);
-    am_run_options opt = am_run_options_default();
-    opt.output_path = out;
-    opt.threads = 2;
-    opt.no_cache = 1;
-    opt.max_memory = cap;
-    *sum = NULL;
-    am_status rc = am_run(s, &opt, sum, e);
-    am_scenario_destroy(s);
-    return rc;
-}
-
 static am_status run_text(const char *name, const char *mode, uint64_t cap,
                           const char *out, am_run_summary **sum, am_error *e)
 {
     char text[4096];
     scenario_text(text, sizeof text, mode);
-    return run_yaml(name, text, cap, out, sum, e);
-}
-
-static unsigned char *read_raw(hid_t f, const char *path, size_t *bytes)
-{
-    hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
-    assert_true(d >= 0);
-    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
-    const size_t n = (size_t)H5Sget_simple_extent_npoints(sp);
-    unsigned char *v = NULL;
-    if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
-        char **s = calloc(n + 1, sizeof *s);
-        assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) >= 0);
-        size_t total = 0;
-        for (size_t i = 0; i < n; i++)
-            total += strlen(s[i]) + 1;
-        v = malloc(total + 1);
-        *bytes = 0;
-        for (size_t i = 0; i < n; i++) {
-            memcpy(v + *bytes, s[i], strlen(s[i]) + 1);
-            *bytes += strlen(s[i]) + 1;
-        }
-        H5Dvlen_reclaim(t, sp, H5P_DEFAULT, s);
-        free(s);
-    } else {
-        *bytes = n * H5Tget_size(t);
-        v = malloc(*bytes + 1);
-        assert_true(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
-    }
-    H5Tclose(t);
-    H5Sclose(sp);
-    H5Dclose(d);
-    return v;
-}
-
-static double attr_num(hid_t f, const char *obj, const char *name)
-{
-    double v = NAN;
-    hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0)
-        fail_msg("missing attribute %s of %s", name, obj);
-    assert_true(H5Aread(a, H5T_NATIVE_DOUBLE, &v) >= 0);
-    H5Aclose(a);
-    return v;
-}
-
-static void attr_str(hid_t f, const char *obj, const char *name, char *buf,
-                     size_t size)
-{
-    hid_t a = H5Aopen_by_name(f, obj, name, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0)
-        fail_msg("missing attribute %s of %s", name, obj);
-    hid_t t = H5Aget_type(a);
-    buf[0] = '\0';
-    if (H5Tis_variable_str(t) > 0) {
-        char *s = NULL;
-        assert_true(H5Aread(a, t, &s) >= 0);
-        snprintf(buf, size, "%s", s);
-        H5free_memory(s);
-    } else {
-        size_t n = H5Tget_size(t);
-        char *s = calloc(n + 1, 1);
-        assert_true(H5Aread(a, t, s) >= 0);
-        snprintf(buf, size, "%s", s);
-        free(s);
-    }
-    H5Tclose(t);
-    H5Aclose(a);
+    return scenario_run(name, text, out, 2, cap, sum, e);
 }
 
 /* Every column of the steps, chosen and sweep tables, and the objective
@@ -189,15 +91,7 @@ static void assert_same_selection(const char *o1, const char *o2)
     for (size_t k = 0; k < sizeof paths / sizeof *paths; k++) {
         char path[256];
         snprintf(path, sizeof path, "/selection/new_clinics/%s", paths[k]);
-        size_t na = 0, nb = 0;
-        unsigned char *x = read_raw(a, path, &na);
-        unsigned char *y = read_raw(b, path, &nb);
-        assert_int_equal(na, nb);
-        if (memcmp(x, y, na) != 0)
-            fail_msg("%s differs between the in-memory and on-demand runs",
-                     path);
-        free(x);
-        free(y);
+        assert_same_dataset(a, b, path, "the in-memory and on-demand runs");
     }
     static const char *const attrs[] = {"objective", "base_objective", "pairs",
                                         "chosen_count"};
@@ -213,7 +107,7 @@ static void assert_same_selection(const char *o1, const char *o2)
 static void test_on_demand_same_choice(void **state)
 {
     (void)state;
-    char o1[512], o2[512], o3[512], mode[32];
+    char o1[512], o2[512], o3[512], *mode = NULL;
     am_run_summary *s1 = NULL, *s2 = NULL, *s3 = NULL;
     am_error e;
     snprintf(o1, sizeof o1, "%s/mem.h5", tmp_dir);
@@ -254,16 +148,18 @@ static void test_on_demand_same_choice(void **state)
     assert_true(s2->selection->cache_bytes + s2->memory_estimate <=
                 s2->memory_cap);
     hid_t f = H5Fopen(o2, H5F_ACC_RDONLY, H5P_DEFAULT);
-    attr_str(f, "/selection/new_clinics", "catchments", mode, sizeof mode);
+    mode = attr_str(f, "/selection/new_clinics", "catchments");
     assert_string_equal(mode, "on_demand");
+    free(mode);
     assert_true(attr_num(f, "/selection/new_clinics", "cache_bytes") > 0);
     assert_true(attr_num(f, "/selection/new_clinics", "rows_computed") >=
                 attr_num(f, "/selection/new_clinics", "candidates") -
                     attr_num(f, "/selection/new_clinics", "excluded"));
     H5Fclose(f);
     f = H5Fopen(o1, H5F_ACC_RDONLY, H5P_DEFAULT);
-    attr_str(f, "/selection/new_clinics", "catchments", mode, sizeof mode);
+    mode = attr_str(f, "/selection/new_clinics", "catchments");
     assert_string_equal(mode, "memory");
+    free(mode);
     H5Fclose(f);
     assert_same_selection(o1, o2);
     /* asked for, without a cap */
@@ -288,20 +184,14 @@ static void test_on_demand_same_choice(void **state)
 static void test_sweep_depth(void **state)
 {
     (void)state;
-    char text[4096], o1[512], o2[512], mode[64];
-    am_run_summary *sum = NULL;
-    am_error e;
+    char text[4096], o1[512], o2[512], *mode = NULL;
     snprintf(o1, sizeof o1, "%s/sweep_default.h5", tmp_dir);
     snprintf(o2, sizeof o2, "%s/sweep_asked.h5", tmp_dir);
     scenario_text2(text, sizeof text, "auto", "[15, 30, 60]", "true");
-    if (run_yaml("sweep_default", text, 0, o1, &sum, &e) != AM_OK)
-        fail_msg("%s", e.msg);
-    am_run_summary_destroy(sum);
+    scenario_run_ok("sweep_default", text, o1, 2, NULL);
     scenario_text2(text, sizeof text, "auto", "[15, 30, 60]",
                    "{cutoffs_min: [60], measure: none}");
-    if (run_yaml("sweep_asked", text, 0, o2, &sum, &e) != AM_OK)
-        fail_msg("%s", e.msg);
-    am_run_summary_destroy(sum);
+    scenario_run_ok("sweep_asked", text, o2, 2, NULL);
     const char *g = "/selection/new_clinics";
     hid_t a = H5Fopen(o1, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t b = H5Fopen(o2, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -319,10 +209,12 @@ static void test_sweep_depth(void **state)
                           H5P_DEFAULT) > 0);
     assert_true(H5Lexists(b, "/selection/new_clinics/sweep/newly_within_30min",
                           H5P_DEFAULT) <= 0);
-    attr_str(a, g, "sweep_measure", mode, sizeof mode);
+    mode = attr_str(a, g, "sweep_measure");
     assert_true(mode[0] != '\0'); /* the 30-min 2SFCA measure */
-    attr_str(b, g, "sweep_measure", mode, sizeof mode);
+    free(mode);
+    mode = attr_str(b, g, "sweep_measure");
     assert_string_equal(mode, "");
+    free(mode);
     size_t n = 0;
     double *dm = read_num_opt(b, "/selection/new_clinics/sweep/d_mean", &n);
     assert_non_null(dm);
@@ -337,15 +229,8 @@ static void test_sweep_depth(void **state)
     assert_true(finite > 0);
     free(dm);
     /* the same choice: the model does not depend on the sweep's depth */
-    size_t na = 0, nb = 0;
-    unsigned char *x =
-        read_raw(a, "/selection/new_clinics/chosen/candidate", &na);
-    unsigned char *y =
-        read_raw(b, "/selection/new_clinics/chosen/candidate", &nb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(x, y, na);
-    free(x);
-    free(y);
+    assert_same_dataset(a, b, "/selection/new_clinics/chosen/candidate",
+                        "the default and the deepened sweep");
     H5Fclose(a);
     H5Fclose(b);
 }

@@ -41,14 +41,6 @@
 #include "thread_counts.h"
 #include "tmp_dir.h"
 
-static double *must_read(hid_t f, const char *path, size_t *n)
-{
-    double *v = read_num_opt(f, path, n);
-    if (v == NULL)
-        fail_msg("missing %s", path);
-    return v;
-}
-
 /* Runs text as the scenario file base/tiers.yaml. */
 static void run_scenario(const char *text, const char *base, const char *out,
                          int threads)
@@ -236,12 +228,12 @@ static int check_pair(hid_t f, const char *lo, const int *lv, int nl,
     size_t n;
     int differs = 0;
     snprintf(path, sizeof path, "/referrals/%s__%s/higher_facility", lo, hi);
-    double *to = must_read(f, path, &n);
+    double *to = read_num(f, path, &n);
     assert_int_equal(n, (size_t)nl);
     snprintf(path, sizeof path, "/referrals/%s__%s/time_up_min", lo, hi);
-    double *up = must_read(f, path, &n);
+    double *up = read_num(f, path, &n);
     snprintf(path, sizeof path, "/referrals/%s__%s/time_back_min", lo, hi);
-    double *back = must_read(f, path, &n);
+    double *back = read_num(f, path, &n);
     for (int i = 0; i < nl; i++) {
         int best = -1;
         for (int j = 0; j < nh; j++)
@@ -369,24 +361,24 @@ static void test_grid(void **state)
     size_t n;
     assert_null(read_num_opt(f, "/referrals/high__low/time_up_min", &n));
     /* per-set cutoffs and measures */
-    double *cut = must_read(f, "/results/low/coverage/cutoff_min", &n);
+    double *cut = read_num(f, "/results/low/coverage/cutoff_min", &n);
     assert_int_equal(n, 2);
     assert_true(cut[0] == 5 && cut[1] == 10);
     free(cut);
-    cut = must_read(f, "/results/mid/coverage/cutoff_min", &n);
+    cut = read_num(f, "/results/mid/coverage/cutoff_min", &n);
     assert_true(n == 2 && cut[0] == 10 && cut[1] == 30);
     free(cut);
     double *x = read_num_opt(f, "/results/low/far", &n);
     assert_null(x);
-    x = must_read(f, "/results/low/near", &n);
+    x = read_num(f, "/results/low/near", &n);
     free(x);
-    x = must_read(f, "/results/high/far", &n);
+    x = read_num(f, "/results/high/far", &n);
     free(x);
     /* combined: 1 exactly where both nearest times are within */
-    double *cv = must_read(f, "/combined/low5_high10", &n);
-    double *tl = must_read(f, "/results/low/nearest_time_min", &n);
-    double *th = must_read(f, "/results/high/nearest_time_min", &n);
-    double *pop = must_read(f, "/population", &n);
+    double *cv = read_num(f, "/combined/low5_high10", &n);
+    double *tl = read_num(f, "/results/low/nearest_time_min", &n);
+    double *th = read_num(f, "/results/high/nearest_time_min", &n);
+    double *pop = read_num(f, "/population", &n);
     int ones = 0;
     for (size_t i = 0; i < n; i++) {
         if (!(pop[i] > 0)) {
@@ -398,10 +390,10 @@ static void test_grid(void **state)
         ones += want;
     }
     assert_true(ones > 0 && ones < 9); /* the test tells the two apart */
-    double *cp = must_read(f, "/combined/crosstab/low5_high10/population", &n);
+    double *cp = read_num(f, "/combined/crosstab/low5_high10/population", &n);
     assert_int_equal(n, 4);
-    double *c0 = must_read(f, "/combined/crosstab/low5_high10/low", &n);
-    double *c1 = must_read(f, "/combined/crosstab/low5_high10/high", &n);
+    double *c0 = read_num(f, "/combined/crosstab/low5_high10/low", &n);
+    double *c1 = read_num(f, "/combined/crosstab/low5_high10/high", &n);
     double sum = 0;
     for (int r = 0; r < 4; r++) {
         sum += cp[r];
@@ -483,11 +475,11 @@ static void test_same_place(void **state)
     assert_true(f >= 0);
     size_t n;
     double *to =
-        must_read(f, "/referrals/clinics__hospitals/higher_facility", &n);
+        read_num(f, "/referrals/clinics__hospitals/higher_facility", &n);
     assert_int_equal(n, 2);
-    double *up = must_read(f, "/referrals/clinics__hospitals/time_up_min", &n);
+    double *up = read_num(f, "/referrals/clinics__hospitals/time_up_min", &n);
     double *back =
-        must_read(f, "/referrals/clinics__hospitals/time_back_min", &n);
+        read_num(f, "/referrals/clinics__hospitals/time_back_min", &n);
     /* c0: the hospital in its building, 0 min both ways */
     assert_true(to[0] == 1 && up[0] == 0 && back[0] == 0);
     /* c1: walk (about 221 m at 5 km/h, 2.65 min) + 1 min to h0; not the
@@ -559,11 +551,11 @@ static void test_demo(void **state)
             size_t n_fac = 0;
             snprintf(path, sizeof path, "/results/%s/facilities/capacity",
                      lowers[p]);
-            free(must_read(f, path, &n_fac));
+            free(read_num(f, path, &n_fac));
             for (int c = 0; c < 3; c++) {
                 snprintf(path, sizeof path, "/referrals/%s/%s", pairs[p],
                          cols[c]);
-                ref[t][p][c] = must_read(f, path, &n_ref[p]);
+                ref[t][p][c] = read_num(f, path, &n_ref[p]);
             }
             /* a row per lower facility; times >= 0 with a higher row,
                -1 without */
@@ -575,11 +567,11 @@ static void test_demo(void **state)
                             (to == -1 && up == -1 && back == -1));
             }
         }
-        comb[t] = must_read(f, "/combined/primary15_regional60", &n_comb);
-        cross[t] = must_read(f,
-                             "/combined/crosstab/primary15_regional60/"
-                             "population",
-                             &n_cross);
+        comb[t] = read_num(f, "/combined/primary15_regional60", &n_comb);
+        cross[t] = read_num(f,
+                            "/combined/crosstab/primary15_regional60/"
+                            "population",
+                            &n_cross);
         assert_int_equal(n_cross, 4);
         double total = 0;
         hid_t a = H5Aopen_by_name(f, "/population", "total", H5P_DEFAULT,

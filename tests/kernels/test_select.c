@@ -33,75 +33,14 @@
 
 #include "common/units.h"
 #include "kernels/select.h"
+#include "select_inst.h"
 
 #define INF AM_TIME_INF
-
-/* ---- a dense instance written as a CSR ------------------------------ */
-
-typedef struct inst {
-    int32_t nc, na;
-    double *w;
-    uint32_t *base;
-    uint32_t *tm; /* [nc * na] dense, INF: no pair */
-    double *cost; /* NULL: unit */
-    int64_t *row;
-    int32_t *cell;
-    uint32_t *time;
-    am_sel_instance in;
-} inst;
-
-static void inst_build(inst *x)
-{
-    int64_t m = 0;
-    for (int64_t k = 0; k < (int64_t)x->nc * x->na; k++)
-        m += x->tm[k] != INF;
-    x->row = malloc(((size_t)x->na + 1) * sizeof *x->row);
-    x->cell = malloc(((size_t)m + 1) * sizeof *x->cell);
-    x->time = malloc(((size_t)m + 1) * sizeof *x->time);
-    m = 0;
-    x->row[0] = 0;
-    for (int32_t a = 0; a < x->na; a++) {
-        for (int32_t i = 0; i < x->nc; i++)
-            if (x->tm[(size_t)i * x->na + a] != INF) {
-                x->cell[m] = i;
-                x->time[m++] = x->tm[(size_t)i * x->na + a];
-            }
-        x->row[a + 1] = m;
-    }
-    x->in = (am_sel_instance){x->nc,  x->w,    x->base, x->na,
-                              x->row, x->cell, x->time, x->cost};
-}
-
-static inst inst_new(int32_t nc, int32_t na)
-{
-    inst x = {0};
-    x.nc = nc;
-    x.na = na;
-    x.w = calloc((size_t)nc, sizeof *x.w);
-    x.base = malloc((size_t)nc * sizeof *x.base);
-    x.tm = malloc((size_t)nc * na * sizeof *x.tm);
-    for (int32_t i = 0; i < nc; i++)
-        x.base[i] = INF;
-    for (int64_t k = 0; k < (int64_t)nc * na; k++)
-        x.tm[k] = INF;
-    return x;
-}
-
-static void inst_free(inst *x)
-{
-    free(x->w);
-    free(x->base);
-    free(x->tm);
-    free(x->cost);
-    free(x->row);
-    free(x->cell);
-    free(x->time);
-}
 
 /* The objective of a set, from the dense matrix (independent of
  * select.c): covered population (MCLP, set covering) or the weighted
  * time sum with penalty (p-median). */
-static double dense_obj(const inst *x, const am_sel_params *prm,
+static double dense_obj(const sel_inst *x, const am_sel_params *prm,
                         const int32_t *s, int n)
 {
     double v = 0.0;
@@ -123,7 +62,7 @@ static double gain_of(const am_sel_params *prm, double base, double obj)
     return prm->model == AM_SEL_PMEDIAN ? base - obj : obj - base;
 }
 
-static double cost_of(const inst *x, const int32_t *s, int n)
+static double cost_of(const sel_inst *x, const int32_t *s, int n)
 {
     double c = 0.0;
     for (int k = 0; k < n; k++)
@@ -131,7 +70,7 @@ static double cost_of(const inst *x, const int32_t *s, int n)
     return c;
 }
 
-static double total_w(const inst *x)
+static double total_w(const sel_inst *x)
 {
     double s = 0.0;
     for (int32_t i = 0; i < x->nc; i++)
@@ -141,7 +80,7 @@ static double total_w(const inst *x)
 
 /* Enumeration: the best gain (MCLP, p-median) or the least cost reaching
  * the target (set covering; INFINITY when none does). */
-static double enumerate(const inst *x, const am_sel_params *prm)
+static double enumerate(const sel_inst *x, const am_sel_params *prm)
 {
     double base = dense_obj(x, prm, NULL, 0), best = -INFINITY;
     double W = total_w(x);
@@ -173,7 +112,7 @@ static int close_to(double a, double b)
 }
 
 /* The result is self-consistent: objective of its set, steps adding up. */
-static void check_result(const inst *x, const am_sel_params *prm,
+static void check_result(const sel_inst *x, const am_sel_params *prm,
                          const am_sel_result *r)
 {
     assert_true(
@@ -197,7 +136,7 @@ static void check_result(const inst *x, const am_sel_params *prm,
             assert_int_not_equal(r->chosen[k], r->chosen[q]);
 }
 
-static am_sel_result *solve(const inst *x, const am_sel_params *prm)
+static am_sel_result *solve(const sel_inst *x, const am_sel_params *prm)
 {
     am_sel_result *r = NULL;
     am_error err = {0};
@@ -212,23 +151,23 @@ static am_sel_result *solve(const inst *x, const am_sel_params *prm)
  * c0 = {0,1,2,3}, c1 = {0,1,4}, c2 = {2,3,5}, all at 5 ds, T = 10. The
  * greedy takes c0 (40) then c1 (15, tie with c2 to the lower index): 55;
  * the optimum c1 + c2 covers all 70, one swap (c2 for c0) away. */
-static inst hand_cover(void)
+static sel_inst hand_cover(void)
 {
-    inst x = inst_new(6, 3);
+    sel_inst x = sel_inst_new(6, 3);
     const double w[6] = {10, 10, 10, 10, 15, 15};
     const int sets[3][4] = {{0, 1, 2, 3}, {0, 1, 4, -1}, {2, 3, 5, -1}};
     memcpy(x.w, w, sizeof w);
     for (int a = 0; a < 3; a++)
         for (int k = 0; k < 4 && sets[a][k] >= 0; k++)
             x.tm[(size_t)sets[a][k] * 3 + a] = 5;
-    inst_build(&x);
+    sel_inst_build(&x);
     return x;
 }
 
 static void test_mclp_hand(void **state)
 {
     (void)state;
-    inst x = hand_cover();
+    sel_inst x = hand_cover();
     am_sel_params prm = {.model = AM_SEL_MCLP,
                          .cover_ds = 10,
                          .p = 2,
@@ -271,7 +210,7 @@ static void test_mclp_hand(void **state)
     assert_int_equal(r->chosen[1], 2);
     assert_true(r->objective == 70.0);
     am_sel_result_free(r);
-    inst_free(&x);
+    sel_inst_free(&x);
 }
 
 /* Five cells on a line at 0, 1, 2, 10, 11 (weight 1); candidates at 1,
@@ -279,14 +218,14 @@ static void test_mclp_hand(void **state)
 static void test_pmedian_hand(void **state)
 {
     (void)state;
-    inst x = inst_new(5, 3);
+    sel_inst x = sel_inst_new(5, 3);
     const int pos[5] = {0, 1, 2, 10, 11}, cpos[3] = {1, 10, 5};
     for (int i = 0; i < 5; i++) {
         x.w[i] = 1;
         for (int a = 0; a < 3; a++)
             x.tm[i * 3 + a] = (uint32_t)abs(pos[i] - cpos[a]);
     }
-    inst_build(&x);
+    sel_inst_build(&x);
     /* P = 100: c0 costs 21, c1 28, c2 23 */
     am_sel_params prm = {.model = AM_SEL_PMEDIAN,
                          .penalty_ds = 100,
@@ -314,13 +253,13 @@ static void test_pmedian_hand(void **state)
     assert_true(r->objective == 3.0);
     assert_true(r->steps[1].gain == 15.0);
     am_sel_result_free(r);
-    inst_free(&x);
+    sel_inst_free(&x);
 }
 
 static void test_setcover_hand(void **state)
 {
     (void)state;
-    inst x = hand_cover();
+    sel_inst x = hand_cover();
     am_sel_params prm = {.model = AM_SEL_SETCOVER,
                          .cover_ds = 10,
                          .target_share = 1.0,
@@ -361,20 +300,20 @@ static void test_setcover_hand(void **state)
     assert_true(r->steps[r->n_steps - 1].cost == 2.0);
     am_sel_result_free(r);
     /* unreachable: a cell nobody reaches */
-    inst y = inst_new(3, 1);
+    sel_inst y = sel_inst_new(3, 1);
     y.w[0] = y.w[1] = y.w[2] = 1;
     y.tm[0] = 1;
-    inst_build(&y);
+    sel_inst_build(&y);
     r = solve(&y, &prm);
     assert_int_equal(r->reached_target, 0);
     assert_int_equal(r->n_chosen, 1);
     am_sel_result_free(r);
-    inst_free(&y);
+    sel_inst_free(&y);
     /* no candidates at all: nothing chosen, the exact answer the same */
-    inst z = inst_new(2, 0);
+    sel_inst z = sel_inst_new(2, 0);
     z.w[0] = z.w[1] = 1;
     z.base[0] = 3;
-    inst_build(&z);
+    sel_inst_build(&z);
     prm.target_share = 0.5;
     r = solve(&z, &prm);
     assert_int_equal(r->n_chosen, 0);
@@ -389,8 +328,8 @@ static void test_setcover_hand(void **state)
     assert_int_equal(proven, 1);
     assert_int_equal(r->n_chosen, 0);
     am_sel_result_free(r);
-    inst_free(&z);
-    inst_free(&x);
+    sel_inst_free(&z);
+    sel_inst_free(&x);
 }
 
 /* Budget 10: c0 gains 10 for 1, c1 9 for 1, c2 12 for 10. The unit-cost
@@ -399,7 +338,7 @@ static void test_setcover_hand(void **state)
 static void test_budget_hand(void **state)
 {
     (void)state;
-    inst x = inst_new(3, 3);
+    sel_inst x = sel_inst_new(3, 3);
     x.w[0] = 10;
     x.w[1] = 9;
     x.w[2] = 12;
@@ -408,7 +347,7 @@ static void test_budget_hand(void **state)
     x.cost = malloc(3 * sizeof *x.cost);
     x.cost[0] = x.cost[1] = 1;
     x.cost[2] = 10;
-    inst_build(&x);
+    sel_inst_build(&x);
     am_sel_params prm = {.model = AM_SEL_MCLP,
                          .cover_ds = 5,
                          .p = 0,
@@ -432,7 +371,7 @@ static void test_budget_hand(void **state)
     assert_int_equal(proven, 1);
     assert_true(r->objective == 19.0);
     am_sel_result_free(r);
-    inst_free(&x);
+    sel_inst_free(&x);
 }
 
 /* ---- random instances ----------------------------------------------- */
@@ -451,11 +390,11 @@ static double rndu(void)
 /* Cells and candidates at random points in the unit square (cells in
  * clusters), times 100 x the distance plus up to 4 ds, pairs beyond
  * reach omitted; n_exist existing facilities give the baseline. */
-static inst random_inst(uint64_t seed, int32_t nc, int32_t na, int n_exist,
-                        uint32_t reach, int costs)
+static sel_inst random_inst(uint64_t seed, int32_t nc, int32_t na, int n_exist,
+                            uint32_t reach, int costs)
 {
     rng_state = seed * 2654435761ULL + 1;
-    inst x = inst_new(nc, na);
+    sel_inst x = sel_inst_new(nc, na);
     double *cx = malloc((size_t)nc * sizeof *cx),
            *cy = malloc((size_t)nc * sizeof *cy);
     double hx[4], hy[4];
@@ -494,7 +433,7 @@ static inst random_inst(uint64_t seed, int32_t nc, int32_t na, int n_exist,
     }
     free(cx);
     free(cy);
-    inst_build(&x);
+    sel_inst_build(&x);
     return x;
 }
 
@@ -508,8 +447,8 @@ static void test_enumeration_oracle(void **state)
         int model = (int)(seed % 3) + 1;
         int costs = seed % 4 == 0;
         int32_t na = 6 + (int32_t)(seed % 7); /* 6..12 */
-        inst x = random_inst(seed, 15 + (int32_t)(seed % 31), na,
-                             (int)(seed % 3), 45, costs);
+        sel_inst x = random_inst(seed, 15 + (int32_t)(seed % 31), na,
+                                 (int)(seed % 3), 45, costs);
         am_sel_params prm = {.model = (am_sel_model)model,
                              .cover_ds = 20,
                              .penalty_ds = 40,
@@ -571,7 +510,7 @@ static void test_enumeration_oracle(void **state)
         }
         am_sel_result_free(r);
         am_sel_result_free(ex);
-        inst_free(&x);
+        sel_inst_free(&x);
     }
     printf("enumeration oracle, MCLP + p-median, %d instances: greedy + swap "
            "reaches %.4f %% of the optimal gain on average (greedy alone "
@@ -589,7 +528,7 @@ static void test_glpk_medium(void **state)
     int n = 0;
     for (uint64_t seed = 1; seed <= 12; seed++) {
         int model = seed % 2 ? AM_SEL_MCLP : AM_SEL_PMEDIAN;
-        inst x = random_inst(1000 + seed, 600, 60, 2, 25, 0);
+        sel_inst x = random_inst(1000 + seed, 600, 60, 2, 25, 0);
         am_sel_params prm = {.model = (am_sel_model)model,
                              .cover_ds = 15,
                              .penalty_ds = 30,
@@ -620,7 +559,7 @@ static void test_glpk_medium(void **state)
         n++;
         am_sel_result_free(r);
         am_sel_result_free(ex);
-        inst_free(&x);
+        sel_inst_free(&x);
     }
     printf("GLPK, %d medium instances (600 cells, 60 candidates): the "
            "heuristic reaches %.4f %% of GLPK's gain on average, worst "
@@ -634,7 +573,8 @@ static void test_threads(void **state)
     (void)state;
     for (int model = AM_SEL_MCLP; model <= AM_SEL_SETCOVER; model++) {
         for (int costs = 0; costs <= 1; costs++) {
-            inst x = random_inst(77 + (uint64_t)model, 4000, 300, 3, 30, costs);
+            sel_inst x =
+                random_inst(77 + (uint64_t)model, 4000, 300, 3, 30, costs);
             am_sel_params prm = {.model = (am_sel_model)model,
                                  .cover_ds = 12,
                                  .penalty_ds = 35,
@@ -666,7 +606,7 @@ static void test_threads(void **state)
             }
             for (int t = 0; t < AM_TEST_N_THREADS; t++)
                 am_sel_result_free(r[t]);
-            inst_free(&x);
+            sel_inst_free(&x);
         }
     }
 }
@@ -687,7 +627,7 @@ static void expect_invalid(const am_sel_instance *in, const am_sel_params *prm,
 static void test_bad_inputs(void **state)
 {
     (void)state;
-    inst x = hand_cover();
+    sel_inst x = hand_cover();
     am_sel_params prm = {.model = AM_SEL_MCLP,
                          .cover_ds = 10,
                          .p = 4,
@@ -755,7 +695,7 @@ static void test_bad_inputs(void **state)
         am_sel_solve_exact(&x.in, &prm, 3, 10, &r, &proven, NULL, &err),
         AM_ERR_INVALID);
     assert_non_null(strstr(err.msg, "above the limit of 3"));
-    inst_free(&x);
+    sel_inst_free(&x);
 }
 
 /* ---- the exact solver's reductions ----------------------------------- */
@@ -764,9 +704,9 @@ static void test_bad_inputs(void **state)
  * so every gain is unchanged) and every candidate twice: an even one as
  * an identical copy, an odd one as a dominated copy (1 ds slower, every
  * third cell dropped), at the same cost. */
-static inst blow_up(const inst *x)
+static sel_inst blow_up(const sel_inst *x)
 {
-    inst y = inst_new(3 * x->nc, 2 * x->na);
+    sel_inst y = sel_inst_new(3 * x->nc, 2 * x->na);
     static const double share[3] = {0.5, 0.3, 0.2};
     for (int32_t i = 0; i < x->nc; i++)
         for (int r = 0; r < 3; r++) {
@@ -787,7 +727,7 @@ static inst blow_up(const inst *x)
         for (int32_t a = 0; a < y.na; a++)
             y.cost[a] = x->cost[a % x->na];
     }
-    inst_build(&y);
+    sel_inst_build(&y);
     return y;
 }
 
@@ -798,10 +738,10 @@ static void test_exact_reductions(void **state)
     for (uint64_t seed = 1; seed <= 30; seed++) {
         int model = (int)(seed % 3) + 1;
         int costs = seed % 5 == 0;
-        inst x =
+        sel_inst x =
             random_inst(500 + seed, 20 + (int32_t)(seed % 11),
                         6 + (int32_t)(seed % 3), (int)(seed % 3), 45, costs);
-        inst y = blow_up(&x);
+        sel_inst y = blow_up(&x);
         am_sel_params prm = {.model = (am_sel_model)model,
                              .cover_ds = 20,
                              .penalty_ds = 40,
@@ -860,8 +800,8 @@ static void test_exact_reductions(void **state)
         n++;
         am_sel_result_free(ex);
         am_sel_result_free(ey);
-        inst_free(&x);
-        inst_free(&y);
+        sel_inst_free(&x);
+        sel_inst_free(&y);
     }
     assert_int_equal(n, 30);
 }
@@ -892,7 +832,7 @@ static void test_cancel(void **state)
 {
     (void)state;
     for (int model = AM_SEL_MCLP; model <= AM_SEL_SETCOVER; model++) {
-        inst x = random_inst(4242 + (uint64_t)model, 800, 80, 2, 25, 0);
+        sel_inst x = random_inst(4242 + (uint64_t)model, 800, 80, 2, 25, 0);
         am_sel_params prm = {.model = (am_sel_model)model,
                              .cover_ds = 15,
                              .penalty_ds = 30,
@@ -970,7 +910,7 @@ static void test_cancel(void **state)
             assert_int_equal(s.exact_calls, 3);
             assert_non_null(strstr(err.msg, "exact site selection: cancelled"));
         }
-        inst_free(&x);
+        sel_inst_free(&x);
     }
 }
 

@@ -29,6 +29,7 @@
 
 #include "common/units.h"
 #include "kernels/select_equity.h"
+#include "select_inst.h"
 #include "test_util.h"
 
 #define INF AM_TIME_INF
@@ -36,21 +37,15 @@
    optimal (measured, docs/selection.md "Equity") */
 #define EQ_OPT_FLOOR 0.97
 
+/* the selection instance (select_inst.h) and the equity models' parts */
 typedef struct inst {
-    int32_t nc, na;
-    double *w, *a0;
-    uint32_t *base;
-    uint32_t *tm; /* [nc * na] dense, INF: no pair */
-    double *cost; /* per site, NULL: none */
-    double *cap;  /* per site without sizes, NULL: 1 */
-    int32_t K;    /* sizes, 0: none */
+    sel_inst d;
+    double *a0;
+    double *cap; /* per site without sizes, NULL: 1 */
+    int32_t K;   /* sizes, 0: none */
     double scap[4], scost[4];
     uint32_t lim;
     double *dw;
-    int64_t *row;
-    int32_t *cell;
-    uint32_t *time;
-    am_sel_instance s;
     am_seleq_instance in;
 } inst;
 
@@ -58,18 +53,10 @@ static inst inst_new(int32_t nc, int32_t na, uint32_t lim)
 {
     inst x;
     memset(&x, 0, sizeof x);
-    x.nc = nc;
-    x.na = na;
+    x.d = sel_inst_new(nc, na);
     x.lim = lim;
-    x.w = calloc((size_t)nc, sizeof *x.w);
     x.a0 = calloc((size_t)nc, sizeof *x.a0);
-    x.base = malloc((size_t)nc * sizeof *x.base);
-    x.tm = malloc((size_t)nc * na * sizeof *x.tm);
     x.dw = calloc((size_t)lim + 1, sizeof *x.dw);
-    for (int32_t i = 0; i < nc; i++)
-        x.base[i] = INF;
-    for (int64_t k = 0; k < (int64_t)nc * na; k++)
-        x.tm[k] = INF;
     for (uint32_t t = 0; t <= lim; t++)
         x.dw[t] = 1.0; /* a step: 2SFCA's original dichotomous decay */
     return x;
@@ -77,48 +64,22 @@ static inst inst_new(int32_t nc, int32_t na, uint32_t lim)
 
 static void inst_build(inst *x)
 {
-    int64_t m = 0;
-    for (int64_t k = 0; k < (int64_t)x->nc * x->na; k++)
-        m += x->tm[k] != INF;
-    free(x->row);
-    free(x->cell);
-    free(x->time);
-    x->row = malloc(((size_t)x->na + 1) * sizeof *x->row);
-    x->cell = malloc(((size_t)m + 1) * sizeof *x->cell);
-    x->time = malloc(((size_t)m + 1) * sizeof *x->time);
-    m = 0;
-    x->row[0] = 0;
-    for (int32_t a = 0; a < x->na; a++) {
-        for (int32_t i = 0; i < x->nc; i++)
-            if (x->tm[(size_t)i * x->na + a] != INF) {
-                x->cell[m] = i;
-                x->time[m++] = x->tm[(size_t)i * x->na + a];
-            }
-        x->row[a + 1] = m;
-    }
-    x->s = (am_sel_instance){x->nc,  x->w,    x->base, x->na,
-                             x->row, x->cell, x->time, x->cost};
-    x->in = (am_seleq_instance){&x->s,  x->a0, x->dw,   x->lim,
-                                x->cap, x->K,  x->scap, x->scost};
+    sel_inst_build(&x->d);
+    x->in = (am_seleq_instance){&x->d.in, x->a0, x->dw,   x->lim,
+                                x->cap,   x->K,  x->scap, x->scost};
 }
 
 static void inst_free(inst *x)
 {
-    free(x->w);
+    sel_inst_free(&x->d);
     free(x->a0);
-    free(x->base);
-    free(x->tm);
-    free(x->cost);
     free(x->cap);
     free(x->dw);
-    free(x->row);
-    free(x->cell);
-    free(x->time);
 }
 
 static void set_t(inst *x, int32_t i, int32_t a, uint32_t t)
 {
-    x->tm[(size_t)i * x->na + a] = t;
+    sel_inst_set(&x->d, i, a, t);
 }
 
 /* ---- the oracle: written from the definitions, dense ------------------ */
@@ -141,44 +102,45 @@ static int cmp_vwp(const void *a, const void *b)
 static oval oracle(const inst *x, const am_seleq_params *prm,
                    const int32_t *size)
 {
-    double *A = malloc((size_t)x->nc * sizeof *A);
-    vwp *v = malloc((size_t)x->nc * sizeof *v);
+    double *A = malloc((size_t)x->d.nc * sizeof *A);
+    vwp *v = malloc((size_t)x->d.nc * sizeof *v);
     oval r = {0, NAN, 0, 0};
-    memcpy(A, x->a0, (size_t)x->nc * sizeof *A);
-    for (int32_t a = 0; a < x->na; a++) {
+    memcpy(A, x->a0, (size_t)x->d.nc * sizeof *A);
+    for (int32_t a = 0; a < x->d.na; a++) {
         if (size[a] < 0)
             continue;
         const double S = x->K ? x->scap[size[a]] : x->cap ? x->cap[a] : 1.0;
-        r.cost += x->K ? (x->cost ? x->cost[a] : 0) + x->scost[size[a]]
-                       : (x->cost ? x->cost[a] : 1.0);
+        r.cost += x->K ? (x->d.cost ? x->d.cost[a] : 0) + x->scost[size[a]]
+                       : (x->d.cost ? x->d.cost[a] : 1.0);
         double D = 0;
-        for (int32_t i = 0; i < x->nc; i++) {
-            uint32_t t = x->tm[(size_t)i * x->na + a];
+        for (int32_t i = 0; i < x->d.nc; i++) {
+            uint32_t t = x->d.tm[(size_t)i * x->d.na + a];
             if (t <= x->lim)
-                D += x->w[i] * x->dw[t];
+                D += x->d.w[i] * x->dw[t];
         }
         if (D <= 0)
             continue; /* R_c undefined: nothing added */
-        for (int32_t i = 0; i < x->nc; i++) {
-            uint32_t t = x->tm[(size_t)i * x->na + a];
+        for (int32_t i = 0; i < x->d.nc; i++) {
+            uint32_t t = x->d.tm[(size_t)i * x->d.na + a];
             if (t <= x->lim)
                 A[i] += S / D * x->dw[t];
         }
     }
     double W = 0, mean = 0, m = INFINITY;
     int32_t n = 0;
-    for (int32_t i = 0; i < x->nc; i++) {
-        if (x->w[i] <= 0)
+    for (int32_t i = 0; i < x->d.nc; i++) {
+        if (x->d.w[i] <= 0)
             continue;
-        W += x->w[i];
-        mean += x->w[i] * A[i];
+        W += x->d.w[i];
+        mean += x->d.w[i] * A[i];
         m = fmin(m, A[i]);
-        v[n++] = (vwp){A[i], x->w[i]};
-        int cov = x->base[i] <= prm->cover_ds;
-        for (int32_t a = 0; a < x->na; a++)
-            if (size[a] >= 0 && x->tm[(size_t)i * x->na + a] <= prm->cover_ds)
+        v[n++] = (vwp){A[i], x->d.w[i]};
+        int cov = x->d.base[i] <= prm->cover_ds;
+        for (int32_t a = 0; a < x->d.na; a++)
+            if (size[a] >= 0 &&
+                x->d.tm[(size_t)i * x->d.na + a] <= prm->cover_ds)
                 cov = 1;
-        r.cov += cov ? x->w[i] : 0;
+        r.cov += cov ? x->d.w[i] : 0;
     }
     r.cov /= W;
     mean /= W;
@@ -226,8 +188,8 @@ static int obetter(const am_seleq_params *prm, oval a, oval b, double W)
 static oval oracle_of_result(const inst *x, const am_seleq_params *prm,
                              const am_seleq_result *r)
 {
-    int32_t *size = malloc((size_t)x->na * sizeof *size);
-    for (int32_t a = 0; a < x->na; a++)
+    int32_t *size = malloc((size_t)x->d.na * sizeof *size);
+    for (int32_t a = 0; a < x->d.na; a++)
         size[a] = -1;
     for (int32_t j = 0; j < r->n_chosen; j++) {
         assert_true(size[r->chosen[j]] < 0); /* each site once */
@@ -261,7 +223,7 @@ static inst hand3(void)
 {
     inst x = inst_new(3, 3, 10);
     for (int i = 0; i < 3; i++)
-        x.w[i] = 1;
+        x.d.w[i] = 1;
     x.a0[0] = 0.5;
     set_t(&x, 1, 0, 5);
     set_t(&x, 1, 1, 5);
@@ -325,7 +287,7 @@ static void test_bottom_decile_hand(void **state)
     (void)state;
     inst x = hand3();
     inst_build(&x);
-    x.w[0] = 10; /* W = 12, the bottom 10 % is 1.2 persons */
+    x.d.w[0] = 10; /* W = 12, the bottom 10 % is 1.2 persons */
     inst_build(&x);
     am_seleq_params prm = {
         AM_SELEQ_BOTTOM_DECILE, 1, 0, 0, 10, 1, 1, NULL, NULL};
@@ -342,7 +304,7 @@ static void test_bottom_decile_hand(void **state)
     /* the boundary cell counted for its part: with c0 forced (the only
        candidate) the mean is 1/12 */
     inst y = hand3();
-    y.w[0] = 10;
+    y.d.w[0] = 10;
     set_t(&y, 1, 1, INF);
     set_t(&y, 2, 1, INF);
     set_t(&y, 2, 2, INF);
@@ -421,7 +383,7 @@ static void test_floor_hand(void **state)
     (void)state;
     inst x = hand3();
     inst_build(&x);
-    x.base[0] = 2;
+    x.d.base[0] = 2;
     set_t(&x, 1, 0, 3);
     set_t(&x, 2, 2, 3);
     inst_build(&x);
@@ -469,7 +431,7 @@ static void test_zero_demand(void **state)
     (void)state;
     inst x = hand3();
     inst_build(&x);
-    x.w[1] = 0; /* c0's only cell is empty */
+    x.d.w[1] = 0; /* c0's only cell is empty */
     inst_build(&x);
     am_seleq_params prm = {AM_SELEQ_MAXMIN, 1, 0, 0, 10, 1, 1, NULL, NULL};
     int32_t s0 = 0;
@@ -498,9 +460,9 @@ static inst random_inst(int32_t nc, int32_t na, int K, int costs)
     for (uint32_t t = 0; t <= 60; t++)
         x.dw[t] = exp(-(double)t / 30.0);
     for (int32_t i = 0; i < nc; i++) {
-        x.w[i] = rnd(5) == 0 ? 0.0 : 1.0 + rnd(100);
+        x.d.w[i] = rnd(5) == 0 ? 0.0 : 1.0 + rnd(100);
         x.a0[i] = rnd(3) == 0 ? 0.0 : rng_unit() * 0.02;
-        x.base[i] = rnd(3) == 0 ? INF : (uint32_t)rnd(80);
+        x.d.base[i] = rnd(3) == 0 ? INF : (uint32_t)rnd(80);
         for (int32_t a = 0; a < na; a++)
             if (rnd(10) < 4)
                 set_t(&x, i, a, (uint32_t)rnd(80));
@@ -516,9 +478,9 @@ static inst random_inst(int32_t nc, int32_t na, int K, int costs)
             x.cap[a] = 0.5 + rnd(4);
     }
     if (costs) {
-        x.cost = malloc((size_t)na * sizeof *x.cost);
+        x.d.cost = malloc((size_t)na * sizeof *x.d.cost);
         for (int32_t a = 0; a < na; a++)
-            x.cost[a] = (K ? 0.0 : 1.0) + rnd(3);
+            x.d.cost[a] = (K ? 0.0 : 1.0) + rnd(3);
     }
     return x; /* inst_build by the caller: in points into x */
 }
@@ -554,7 +516,7 @@ static void test_enumeration_oracle(void **state)
         int have = 0;
         double W = 0;
         for (int32_t i = 0; i < nc; i++)
-            W += x.w[i];
+            W += x.d.w[i];
         if (W <= 0) {
             inst_free(&x);
             continue;
@@ -652,13 +614,13 @@ static void test_threads(void **state)
             inst x = inst_new(3000, 120, 60);
             for (uint32_t t = 0; t <= 60; t++)
                 x.dw[t] = exp(-(double)t / 30.0);
-            for (int32_t i = 0; i < x.nc; i++) {
-                x.w[i] = rnd(4) == 0 ? 0.0 : 1.0 + rnd(50);
+            for (int32_t i = 0; i < x.d.nc; i++) {
+                x.d.w[i] = rnd(4) == 0 ? 0.0 : 1.0 + rnd(50);
                 x.a0[i] = rnd(4) == 0 ? 0.0 : rng_unit() * 0.01;
-                x.base[i] = rnd(2) ? INF : (uint32_t)rnd(90);
+                x.d.base[i] = rnd(2) ? INF : (uint32_t)rnd(90);
             }
-            for (int32_t a = 0; a < x.na; a++) {
-                int32_t c0 = rnd(x.nc - 400);
+            for (int32_t a = 0; a < x.d.na; a++) {
+                int32_t c0 = rnd(x.d.nc - 400);
                 for (int32_t i = c0; i < c0 + 400; i++)
                     if (rnd(3))
                         set_t(&x, i, a, (uint32_t)rnd(70));
@@ -834,17 +796,17 @@ static void test_bad_inputs(void **state)
     x.a0[2] = -1;
     expect_invalid(&x, &prm, "cell 2 has baseline accessibility -1");
     x.a0[2] = 0;
-    x.w[1] = NAN;
+    x.d.w[1] = NAN;
     expect_invalid(&x, &prm, "cell 1 has weight");
-    x.w[1] = 1;
+    x.d.w[1] = 1;
     x.dw[3] = -1;
     expect_invalid(&x, &prm, "decay weight -1");
     x.dw[3] = 1;
-    x.cell[1] = 2; /* c1's row (cells 1, 2) becomes (2, 2) */
+    x.d.cell[1] = 2; /* c1's row (cells 1, 2) becomes (2, 2) */
     expect_invalid(&x, &prm, "candidate 1's row");
     inst_build(&x);
     for (int i = 0; i < 3; i++)
-        x.w[i] = 0;
+        x.d.w[i] = 0;
     expect_invalid(&x, &prm, "no populated cell");
     inst_free(&x);
 }
