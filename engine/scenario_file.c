@@ -2720,14 +2720,13 @@ static am_status parse_variant_list(const parse_ctx *c, const yaml_node_t *n,
                                     int *count)
 {
     am_scenario *s = c->s;
-    const yaml_node_item_t *items = NULL;
     int len = 0;
     am_status rc = list_items(c, n, "variants.list", AM_VARIANTS_MAX,
-                              "variants", &items, &len);
+                              "variants", &len);
     for (int i = 0; rc == AM_OK && i < len; i++) {
         char where[48], path[AM_KEY_MAX];
         const yaml_node_t *e =
-            list_item(c, n, items, i, "variants.list", where, sizeof where);
+            list_item(c, n, i, "variants.list", where, sizeof where);
         am_variant *x = &s->variants[(*count)++];
         x->line = (int)e->start_mark.line + 1;
         if ((rc = check_mapping(c, e, where, variant_keys)) != AM_OK)
