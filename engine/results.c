@@ -488,7 +488,9 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
     rc = am_catchments_compute(
         m->graph_rev, r->n_sites, f->snap.node, f->snap.offset_ds, limit,
         m->demand_nodes, budget, threads, am_phase_progress, log, &rows, err);
-    if (rc == AM_ERR_NOMEM && budget > 0) {
+    /* the budget's stop names the source reached (err->feature); a failed
+     * allocation does not, and keeps its own message */
+    if (rc == AM_ERR_NOMEM && budget > 0 && err != NULL && err->feature >= 0) {
         char capt[32];
         am_error_set(err, AM_ERR_NOMEM, f->path[0] != '\0' ? f->path : NULL,
                      "set '%s': its catchments to %g min do not fit in "

@@ -114,7 +114,8 @@
  */
 typedef struct core_image {
     unsigned char *mem;
-    size_t size; /* bytes allocated at mem */
+    size_t size;   /* bytes allocated at mem */
+    size_t failed; /* bytes asked for when an allocation failed, else 0 */
 } core_image;
 
 /* One attachment of a dimension scale: HDF5 REFERENCE_LIST element. */
@@ -430,6 +431,8 @@ static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
     if (p != NULL) {
         c->mem = p;
         c->size = size;
+    } else {
+        c->failed = size;
     }
     return p;
 }
@@ -443,6 +446,8 @@ static void *image_realloc(void *ptr, size_t size, H5FD_file_image_op_t op,
     if (p != NULL) {
         c->mem = p;
         c->size = size;
+    } else {
+        c->failed = size;
     }
     return p;
 }
@@ -604,6 +609,14 @@ static am_status open_file(am_h5 *h, const char *final_path, am_error *err)
         close(h->tmp_fd);
         h->tmp_fd = -1;
         h->file = H5Fcreate(h->af.tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
+    }
+    if (h->file == H5I_INVALID_HID && h->image.failed > 0) {
+        H5Eclear2(H5E_DEFAULT);
+        rc = am_error_set(err, AM_ERR_NOMEM, final_path,
+                          "out of memory for the file's image in memory "
+                          "(%zu bytes)",
+                          h->image.failed);
+        goto cleanup;
     }
     if (h->file == H5I_INVALID_HID) {
         int e = errno;
