@@ -486,9 +486,11 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     am_error err;
     am_error_clear(&err);
     am_scenario *s = NULL;
+    snprintf(stage, sizeof stage, "reading the scenario");
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc != AM_OK)
         return fail(&err);
+    snprintf(stage, sizeof stage, "setting up the run");
     apply_threads(c, s);
     if (am_scenario_is_matrix(s))
         return run_matrix(c, s);
@@ -568,9 +570,11 @@ static int prepare_scenario(const cli_args *c)
     am_error err;
     am_error_clear(&err);
     am_scenario *s = NULL;
+    snprintf(stage, sizeof stage, "reading the scenario");
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc != AM_OK)
         return fail(&err);
+    snprintf(stage, sizeof stage, "setting up the run");
     apply_threads(c, s);
     if (am_scenario_is_matrix(s)) { /* issue 9 */
         am_scenario_destroy(s);
@@ -701,6 +705,7 @@ static int compare_command(int argc, char **argv)
     for (int k = 0; k < 2 && rc == AM_OK; k++)
         rc = am_compare_split_arg(pos[k], &file[k], &scen[k], &err);
     am_compare_result *res = NULL;
+    snprintf(stage, sizeof stage, "comparing the results");
     if (rc == AM_OK) {
         am_compare_options opt;
         memset(&opt, 0, sizeof opt);
