@@ -678,7 +678,8 @@ cleanup:
     return rc;
 }
 
-/* Writes REFERENCE_LIST on /x and /y for all rasters. */
+/* Writes REFERENCE_LIST on /x and /y for all rasters; -2 when out of
+ * memory. */
 static herr_t write_grid_reflists(am_h5 *h)
 {
     herr_t rc = -1;
@@ -686,9 +687,9 @@ static herr_t write_grid_reflists(am_h5 *h)
     hid_t ds = H5I_INVALID_HID;
     if (!h->has_grid || h->n_rasters == 0)
         return 0;
-    refs = am_malloc(h->n_rasters * sizeof *refs);
+    refs = am_alloc_array(h->n_rasters, sizeof *refs);
     if (refs == NULL)
-        return -1;
+        return -2;
     for (int axis = 0; axis < 2; axis++) {
         /* y is dimension 0 of every raster, x dimension 1 */
         for (size_t i = 0; i < h->n_rasters; i++) {
@@ -796,7 +797,13 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file to commit");
     am_h5_quiet_begin(&q);
-    if (write_grid_reflists(h) < 0) {
+    herr_t st = write_grid_reflists(h);
+    if (st == -2) {
+        rc = am_error_set(err, AM_ERR_NOMEM, h->af.final_path,
+                          "out of memory attaching the x/y dimension scales");
+        goto cleanup;
+    }
+    if (st < 0) {
         rc = h5_fail(err, AM_ERR_IO, h->af.final_path,
                      "cannot attach the x/y dimension scales");
         goto cleanup;

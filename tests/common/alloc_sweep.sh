@@ -11,21 +11,24 @@
 #
 #   - exit 1 (a failed run), never a crash or a signal, and with no
 #     AddressSanitizer, LeakSanitizer or UBSan report (their exit codes are
-#     set to 86/87 here, apart from ours);
+#     set to 86/87/88 here, apart from ours);
 #   - print exactly one "accessim: error:" line, saying "out of memory",
 #     and nothing else but warnings ("accessim: warning:");
 #   - leave its output folder empty: no output at the final name, no
 #     temporary.
 #
 # A failure that the run can absorb (an allocation whose failure changes
-# nothing) would exit 0 with its output: that is allowed, and counted.
+# nothing, such as a realloc that shrinks a block) exits 0 with its output
+# (no temporary left, the temporaries being hidden files): that is allowed,
+# and counted.
 #
 # Which N: by default (a few minutes of CI under ASan) every N up to
-# AM_ALLOC_SWEEP_HEAD (10) and a sample of AM_ALLOC_SWEEP_SAMPLE (30) more
+# AM_ALLOC_SWEEP_HEAD (5) and a sample of AM_ALLOC_SWEEP_SAMPLE (20) more
 # per case, spread over the rest with a seeded generator
 # (AM_ALLOC_SWEEP_SEED, default 13: the same seed gives the same N for the
-# same build). AM_ALLOC_SWEEP=full tries every N (about 2,600 runs, an hour
-# or more on two cores; docs/hardening.md). AM_ALLOC_SWEEP_CASES="run prepare ..."
+# same build). AM_ALLOC_SWEEP=full tries every N (about 4,900 runs, hours
+# on two cores; docs/hardening.md), from AM_ALLOC_SWEEP_FROM
+# (default 1). AM_ALLOC_SWEEP_CASES="run prepare ..."
 # picks cases (default: all); AM_ALLOC_SWEEP_JOBS=J runs J at a time.
 #
 # Usage: alloc_sweep.sh ACCESSIM GENREGION TEST_DATA
@@ -45,11 +48,11 @@ mkdir -p "$IN" "$OUT"
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:exitcode=86"
 export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}exitcode=87"
-export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:print_stacktrace=1"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:print_stacktrace=1:exitcode=88"
 
 MODE=${AM_ALLOC_SWEEP:-sample}
-HEAD=${AM_ALLOC_SWEEP_HEAD:-10}
-SAMPLE=${AM_ALLOC_SWEEP_SAMPLE:-30}
+HEAD=${AM_ALLOC_SWEEP_HEAD:-5}
+SAMPLE=${AM_ALLOC_SWEEP_SAMPLE:-20}
 SEED=${AM_ALLOC_SWEEP_SEED:-13}
 CASES=${AM_ALLOC_SWEEP_CASES:-run selection matrix prepare compare}
 
@@ -139,7 +142,7 @@ fi
 # pick_ns T: the N to try, one a line.
 pick_ns() {
     if [ "$MODE" = full ]; then
-        seq 1 "$1"
+        seq "${AM_ALLOC_SWEEP_FROM:-1}" "$1"
         return
     fi
     awk -v t="$1" -v head="$HEAD" -v k="$SAMPLE" -v seed="$SEED" 'BEGIN {
@@ -197,7 +200,11 @@ sweep_shard() {
         rc=$?
         echo "$case $n" >> "$TOP/tried"
         if [ "$rc" -eq 0 ] && ! grep -q 'Sanitizer\|runtime error\|^accessim: error: ' "$LOG"; then
-            echo "$case $n" >> "$TOP/absorbed" # the run did without it
+            # the run did without it: its output written, no temporary
+            if [ -z "$(ls "$OUT")" ] || [ -n "$(ls -A "$OUT" | grep '^\.')" ]; then
+                bad "exit 0 without its output, or with a temporary: $(ls -A "$OUT" | tr '\n' ' ')"
+            fi
+            echo "$case $n" >> "$TOP/absorbed"
             continue
         fi
         check_failed
