@@ -1163,6 +1163,13 @@ am_status am_compare(const am_compare_options *opt, am_compare_result **out,
      * CSV (a full disk on the CSV must not leave a new DIFF.h5 behind). */
     am_atomic_file csv = AM_ATOMIC_FILE_INIT; /* closed only when opened */
     int csv_staged = 0;
+    /* the paths copied first: nothing can fail after the commits */
+    if (rc == AM_OK && opt->output_path != NULL &&
+        (r->output_path = am_strdup(opt->output_path)) == NULL)
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
+    if (rc == AM_OK && opt->csv_path != NULL &&
+        (r->csv_path = am_strdup(opt->csv_path)) == NULL)
+        rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     if (rc == AM_OK && opt->csv_path != NULL) {
         rc = stage_csv(r, opt->csv_path, &guard, &csv, err);
         csv_staged = rc == AM_OK;
@@ -1178,12 +1185,6 @@ am_status am_compare(const am_compare_options *opt, am_compare_result **out,
             am_atomic_discard(&csv);
     }
     am_atomic_close(&csv);
-    if (rc == AM_OK && opt->output_path != NULL &&
-        (r->output_path = am_strdup(opt->output_path)) == NULL)
-        rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
-    if (rc == AM_OK && opt->csv_path != NULL &&
-        (r->csv_path = am_strdup(opt->csv_path)) == NULL)
-        rc = am_error_set(err, AM_ERR_NOMEM, NULL, "out of memory");
     am_h5_abort(h);
     am_free(pa);
     am_free(pb);

@@ -7,7 +7,13 @@
  * 2 command-line usage error, 3 the --time-limit was reached (not 124,
  * which timeout(1) gives when it kills a command), 130
  * interrupted (SIGINT/SIGTERM/SIGHUP). Both stop the run at its next
- * progress point, which removes its temporary output.
+ * progress point, which removes its temporary output. Running out of memory
+ * is a failed run (1): one line saying "out of memory" and the stage.
+ *
+ * Fault-injection builds only (ACCESSIM_FAULT_INJECTION=ON, common/alloc.h):
+ * AM_ALLOC_FAIL_AT=N in the environment makes the Nth allocation of the
+ * process fail (tests/common/alloc_sweep.sh), and AM_ALLOC_COUNT=1 prints
+ * the number of allocations at exit. Release builds ignore both.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
 #include <errno.h>
@@ -150,9 +156,15 @@ static int progress_open(const progress_state *p)
     return !p->quiet && p->last >= 0 && p->last < 100 && !p->broken;
 }
 
+/* The stage being run (the last progress label, even with --quiet): an
+ * out-of-memory error names it. */
+static char stage[64];
+
 static int progress_cb(double fraction, const char *message, void *user)
 {
     progress_state *p = user;
+    if (message != NULL)
+        snprintf(stage, sizeof stage, "%s", message);
     if (interrupted)
         return 0;
     if (deadline_s > 0.0 && monotonic_s() >= deadline_s) {
@@ -255,8 +267,13 @@ static int stdout_ok(const char *what, const char *note)
 static int fail(const am_error *err)
 {
     char line[4096];
-    fprintf(stderr, "accessim: error: %s\n",
-            am_error_format(err, line, sizeof line));
+    am_error_format(err, line, sizeof line);
+    /* out of memory: the message may not say in which step */
+    if (err->code == AM_ERR_NOMEM && strstr(line, "out of memory") != NULL &&
+        stage[0] != '\0')
+        fprintf(stderr, "accessim: error: %s (while %s)\n", line, stage);
+    else
+        fprintf(stderr, "accessim: error: %s\n", line);
     return err->code == AM_ERR_USAGE ? 2 : 1;
 }
 
@@ -470,6 +487,7 @@ static int run_scenario(const cli_args *c, const char *cmdline)
     am_error err;
     am_error_clear(&err);
     am_scenario *s = NULL;
+    snprintf(stage, sizeof stage, "reading the scenario");
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc == AM_OK && am_dist_size() > 1 && am_scenario_is_matrix(s))
         rc = am_error_set(&err, AM_ERR_USAGE, c->scenario_path,
@@ -480,6 +498,7 @@ static int run_scenario(const cli_args *c, const char *cmdline)
         am_scenario_destroy(s);
         return fail(&err);
     }
+    snprintf(stage, sizeof stage, "setting up the run");
     apply_threads(c, s);
     if (am_scenario_is_matrix(s))
         return run_matrix(c, s);
@@ -559,9 +578,11 @@ static int prepare_scenario(const cli_args *c)
     am_error err;
     am_error_clear(&err);
     am_scenario *s = NULL;
+    snprintf(stage, sizeof stage, "reading the scenario");
     am_status rc = am_scenario_read_file(c->scenario_path, &s, &err);
     if (rc != AM_OK)
         return fail(&err);
+    snprintf(stage, sizeof stage, "setting up the run");
     apply_threads(c, s);
     if (am_scenario_is_matrix(s)) { /* issue 9 */
         am_scenario_destroy(s);
@@ -692,6 +713,7 @@ static int compare_command(int argc, char **argv)
     for (int k = 0; k < 2 && rc == AM_OK; k++)
         rc = am_compare_split_arg(pos[k], &file[k], &scen[k], &err);
     am_compare_result *res = NULL;
+    snprintf(stage, sizeof stage, "comparing the results");
     if (rc == AM_OK) {
         am_compare_options opt;
         memset(&opt, 0, sizeof opt);
@@ -722,6 +744,30 @@ static int compare_command(int argc, char **argv)
 
 static int cli_main(int argc, char **argv);
 
+#ifdef AM_FAULT_INJECTION
+/* AM_ALLOC_COUNT=1: the number of allocations, printed at exit. */
+static void print_alloc_count(void)
+{
+    fprintf(stderr, "accessim: fault injection: %zu allocations\n",
+            am_alloc_count());
+}
+
+/* AM_ALLOC_FAIL_AT=N (N >= 1): the Nth allocation fails; AM_ALLOC_COUNT=1:
+ * the count at exit. A value that is not a whole number is ignored. */
+static void fault_injection_from_env(void)
+{
+    const char *v = getenv("AM_ALLOC_FAIL_AT");
+    long long n = 0;
+    if (v != NULL && am_parse_integer(v, &n) == AM_NUM_OK && n > 0)
+        am_alloc_fail_at((size_t)n);
+    else
+        am_alloc_fail_at(0); /* the count from here */
+    v = getenv("AM_ALLOC_COUNT");
+    if (v != NULL && strcmp(v, "1") == 0)
+        atexit(print_alloc_count);
+}
+#endif
+
 /*
  * Issue 12: built with ACCESSIM_MPI, `mpirun -n N accessim run` splits the
  * run between N ranks (engine/dist.h). Rank 0 alone prints (progress,
@@ -731,6 +777,9 @@ static int cli_main(int argc, char **argv);
  */
 int main(int argc, char **argv)
 {
+#ifdef AM_FAULT_INJECTION
+    fault_injection_from_env();
+#endif
     am_dist_init(&argc, &argv);
     /* A rank that cannot silence itself still runs (it would print twice):
      * leaving early would leave the others waiting at an agreement. */

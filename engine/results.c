@@ -505,7 +505,9 @@ am_status am_results_compute_logged(const am_model *m, const am_sites *f,
             err->feature += first; /* the set's source index */
     }
     rc = am_dist_gather_catchments(rc, r->n_sites, &rows, budget, err);
-    if (rc == AM_ERR_NOMEM && budget > 0) {
+    /* the budget's stop names the source reached (err->feature); a failed
+     * allocation does not, and keeps its own message */
+    if (rc == AM_ERR_NOMEM && budget > 0 && err != NULL && err->feature >= 0) {
         char capt[32];
         am_error_set(err, AM_ERR_NOMEM, f->path[0] != '\0' ? f->path : NULL,
                      "set '%s': its catchments to %g min do not fit in "

@@ -652,11 +652,14 @@ typedef struct dg_set {
     const char *points[2];
 } dg_set;
 
+/* Frees g's columns and clears g: a second call does nothing (dg_build
+ * frees on its error path, am_write_output again at its end). */
 static void dg_free(dg_set *g)
 {
     am_free(g->num);
     am_free(g->no_dem);
     am_free(g->text);
+    memset(g, 0, sizeof *g);
 }
 
 /* Set k's diagnostics tables into g (docs/hdf5-layout.md,

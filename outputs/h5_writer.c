@@ -114,7 +114,8 @@
  */
 typedef struct core_image {
     unsigned char *mem;
-    size_t size; /* bytes allocated at mem */
+    size_t size;   /* bytes allocated at mem */
+    size_t failed; /* bytes asked for when an allocation failed, else 0 */
 } core_image;
 
 /* One attachment of a dimension scale: HDF5 REFERENCE_LIST element. */
@@ -430,6 +431,8 @@ static void *image_malloc(size_t size, H5FD_file_image_op_t op, void *udata)
     if (p != NULL) {
         c->mem = p;
         c->size = size;
+    } else {
+        c->failed = size;
     }
     return p;
 }
@@ -443,6 +446,8 @@ static void *image_realloc(void *ptr, size_t size, H5FD_file_image_op_t op,
     if (p != NULL) {
         c->mem = p;
         c->size = size;
+    } else {
+        c->failed = size;
     }
     return p;
 }
@@ -605,6 +610,14 @@ static am_status open_file(am_h5 *h, const char *final_path, am_error *err)
         h->tmp_fd = -1;
         h->file = H5Fcreate(h->af.tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
     }
+    if (h->file == H5I_INVALID_HID && h->image.failed > 0) {
+        H5Eclear2(H5E_DEFAULT);
+        rc = am_error_set(err, AM_ERR_NOMEM, final_path,
+                          "out of memory for the file's image in memory "
+                          "(%zu bytes)",
+                          h->image.failed);
+        goto cleanup;
+    }
     if (h->file == H5I_INVALID_HID) {
         int e = errno;
         H5Eclear2(H5E_DEFAULT);
@@ -665,7 +678,8 @@ cleanup:
     return rc;
 }
 
-/* Writes REFERENCE_LIST on /x and /y for all rasters. */
+/* Writes REFERENCE_LIST on /x and /y for all rasters; -2 when out of
+ * memory. */
 static herr_t write_grid_reflists(am_h5 *h)
 {
     herr_t rc = -1;
@@ -673,9 +687,9 @@ static herr_t write_grid_reflists(am_h5 *h)
     hid_t ds = H5I_INVALID_HID;
     if (!h->has_grid || h->n_rasters == 0)
         return 0;
-    refs = am_malloc(h->n_rasters * sizeof *refs);
+    refs = am_alloc_array(h->n_rasters, sizeof *refs);
     if (refs == NULL)
-        return -1;
+        return -2;
     for (int axis = 0; axis < 2; axis++) {
         /* y is dimension 0 of every raster, x dimension 1 */
         for (size_t i = 0; i < h->n_rasters; i++) {
@@ -783,7 +797,13 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
     if (h == NULL)
         return am_error_set(err, AM_ERR_INVALID, NULL, "no file to commit");
     am_h5_quiet_begin(&q);
-    if (write_grid_reflists(h) < 0) {
+    herr_t st = write_grid_reflists(h);
+    if (st == -2) {
+        rc = am_error_set(err, AM_ERR_NOMEM, h->af.final_path,
+                          "out of memory attaching the x/y dimension scales");
+        goto cleanup;
+    }
+    if (st < 0) {
         rc = h5_fail(err, AM_ERR_IO, h->af.final_path,
                      "cannot attach the x/y dimension scales");
         goto cleanup;
