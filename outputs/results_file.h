@@ -373,6 +373,12 @@ typedef struct am_rf_file {
     /* issue 10, site selection: /selection (0: none) */
     int32_t n_selections;
     const am_rf_selection *selections; /* [n_selections] */
+    /* side files of the same run (equity.csv, referrals.csv: opened and
+       written, am_rf_*_csv_stage), committed with the HDF5 output
+       (am_h5_commit_with: all or none); closed by am_rf_write on success,
+       discarded by the caller on failure. NULL entries skipped. */
+    size_t n_with;
+    am_atomic_file *const *with; /* [n_with] borrowed */
 } am_rf_file;
 
 /*
