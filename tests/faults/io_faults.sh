@@ -5,8 +5,9 @@
 #   MODE calls:  each write/fsync/close/rename of the outputs fails in turn
 #                (tests/faults/io_shim.c), for run (with equity.csv), run
 #                with a site selection, prepare, a matrix run and compare
-#   MODE enospc: the outputs on a small tmpfs that fills up (exit 77, the
-#                ctest SKIP_RETURN_CODE, where mounting is not permitted)
+#   MODE enospc: the outputs on a tmpfs left with too little free space
+#                (exit 77, the ctest SKIP_RETURN_CODE, where mounting is not
+#                permitted)
 #   MODE kill:   kill -9 at seeded random points of runs, then a rerun
 #
 # What a failed call must give (docs/outputs.md, "When writing fails"): a
@@ -123,21 +124,29 @@ op_words() { # the words a message about a failed call must use
 }
 
 mode_calls() {
-    local line c outs cmd n last i call rc errno seeded
+    local line c outs cmd n last i call rc errno seeded first
     local ERRNOS="EIO ENOSPC EDQUOT"
     while IFS= read -r line; do
         c=${line%%|*}
         outs=${line#*|}
         outs=${outs%%|*}
         cmd=${line##*|}
-        # the undisturbed run: the reference outputs and the calls' count
+        # the undisturbed run: the reference outputs and the calls' count;
+        # a backup left by a killed commit (its pid gone) is removed, one of
+        # a live process (pid 1) kept
         clean_out
+        first=${outs%% *}
+        echo old > "$W/out/.$first.old-2147483647"
+        echo old > "$W/out/.$first.old-1"
         rm -f "$ROOT/log"
         LD_PRELOAD=$SHIM IOSHIM_PREFIX=$W/out IOSHIM_LOG=$ROOT/log \
             $AM $cmd > /dev/null 2> "$ROOT/err"
         rc=$?
         [ $rc -eq 0 ] || { fail "$c: undisturbed run: exit $rc: $(cat "$ROOT/err")"; continue; }
         for o in $outs; do cp "$W/out/$o" "$W/ref/$o"; done
+        [ ! -e "$W/out/.$first.old-2147483647" ] || fail "$c: stale backup kept"
+        [ -e "$W/out/.$first.old-1" ] || fail "$c: a live process's backup removed"
+        [ -s "$ROOT/log" ] || { fail "$c: the shim saw no call on the outputs (not preloaded? symbols hidden?)"; continue; }
         n=$(wc -l < "$ROOT/log")
         last=$(awk '$2 ~ /^rename/ {k = $1} END {print k + 0}' "$ROOT/log")
         echo "$c: $n calls on the outputs ($(awk '{print $2}' "$ROOT/log" |
@@ -180,7 +189,7 @@ EOF
 }
 
 mode_enospc() {
-    local line c outs cmd rc size
+    local line c outs cmd rc total free size frac seeded=0
     if ! mount -t tmpfs -o size=64k none "$W/out" 2> /dev/null; then
         echo "SKIP: mounting a tmpfs is not permitted here (needs root or" \
             "CAP_SYS_ADMIN)"
@@ -192,34 +201,34 @@ mode_enospc() {
         outs=${line#*|}
         outs=${outs%%|*}
         cmd=${line##*|}
-        # sizes from a tenth of the outputs up to just short of them
         clean_out
         $AM $cmd > /dev/null 2>&1 || { fail "$c: undisturbed run failed"; continue; }
         total=$(cat $(for o in $outs; do echo "$W/out/$o"; done) | wc -c)
-        for frac in 10 50 90 99; do
-            for seeded in 0 1; do
-                size=$(((total * frac / 100 + 4095) / 4096 * 4096))
-                [ $seeded = 1 ] && size=$((size + total / 4 / 4096 * 4096 + 4096))
-                rm -rf "$W/out" && mkdir "$W/out"
-                mount -t tmpfs -o size=$size none "$W/out" || { fail "mount"; return; }
-                [ $seeded = 1 ] && seed_old "$outs"
-                $AM $cmd > /dev/null 2> "$ROOT/err"
-                rc=$?
-                if [ $rc -eq 0 ]; then # it fitted after all (compression)
-                    for o in $outs; do
-                        [ -s "$W/out/$o" ] || fail "$c: ENOSPC $size: exit 0, no $o"
-                    done
-                else
-                    check_failed "$c" "$outs" $seeded $rc "$ROOT/err" \
-                        "tmpfs of $size bytes"
-                    grep '^accessim: error:' "$ROOT/err" |
-                        grep -q -e 'No space left\|disk\|full' ||
-                        fail "$c: tmpfs of $size bytes: no word of a full disk: $(cat "$ROOT/err")"
-                fi
-                umount "$W/out"
-            done
+        # a tmpfs filled but for none, half or 95 % of the outputs' size
+        # (in pages), older outputs there every other time
+        for frac in 0 50 95; do
+            free=$((total * frac / 100 / 4096 * 4096))
+            size=$(((total + 65536) / 4096 * 4096))
+            rm -rf "$W/out" && mkdir "$W/out"
+            mount -t tmpfs -o size=$size none "$W/out" || { fail "mount"; return; }
+            seeded=$((1 - seeded))
+            [ $seeded = 1 ] && seed_old "$outs"
+            head -c $((size - free - seeded * 4096 * $(echo $outs | wc -w))) \
+                /dev/zero > "$W/out/.filler" 2> /dev/null
+            $AM $cmd > /dev/null 2> "$ROOT/err"
+            rc=$?
+            rm -f "$W/out/.filler"
+            if [ $rc -eq 0 ]; then
+                fail "$c: $free bytes free for $total: exit 0"
+            else
+                check_failed "$c" "$outs" $seeded $rc "$ROOT/err" \
+                    "$free bytes free for $total"
+                grep '^accessim: error:' "$ROOT/err" | grep -q 'No space left' ||
+                    fail "$c: $free bytes free: no 'No space left': $(cat "$ROOT/err")"
+            fi
+            umount "$W/out"
         done
-        echo "$c: ENOSPC on tmpfs sizes up to $total bytes checked"
+        echo "$c: full tmpfs with 0, 50 and 95 % of the $total bytes free checked"
     done << EOF
 $CASES
 EOF
