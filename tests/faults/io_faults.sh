@@ -11,9 +11,9 @@
 #   MODE kill:   kill -9 at seeded random points of runs (AM_FAULT_SEED,
 #                default 13), then a rerun
 # AM_FAULT_CASES (e.g. "run compare") limits the cases: run, selection,
-# prepare, matrix, compare. Each mode runs the CLI 20 to 60 times: about
-# 2 minutes on an idle 2-core machine, far more under load (the figures
-# measured are in the commit that added this).
+# prepare, matrix, compare. Each mode runs the CLI 20 to 60 times (one run
+# takes 1-6 s on 2 cores; measured on a 2-core machine shared at load 25-30:
+# calls 460 s, enospc 571 s, kill over 900 s).
 #
 # What a failed call must give (docs/outputs.md, "When writing fails"): a
 # non-zero exit that is not a signal, one "accessim: error:" line naming an
