@@ -5,14 +5,20 @@
  */
 #include "common/atomic_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/alloc.h"
 #include "common/strutil.h"
+
+static void remove_stale_backups(const am_atomic_file *f);
 
 static void atomic_reset(am_atomic_file *f)
 {
@@ -82,6 +88,7 @@ am_status am_atomic_open(const char *final_path, am_atomic_file *f,
         am_atomic_discard(f);
         return rc;
     }
+    remove_stale_backups(f);
     return AM_OK;
 }
 
@@ -137,20 +144,140 @@ am_status am_atomic_rename(am_atomic_file *f, am_error *err)
     return AM_OK;
 }
 
-am_status am_atomic_commit(am_atomic_file *f, am_error *err)
+am_status am_atomic_sync(am_atomic_file *f, am_error *err)
 {
-    am_status rc = AM_OK;
     /* data on disk before the name points at it */
     if (fsync(f->fd) != 0)
-        rc = am_error_set(err, AM_ERR_IO, f->final_path,
-                          "cannot sync temporary file '%s': %s", f->tmp_path,
-                          am_write_strerror(errno));
-    if (rc == AM_OK)
-        rc = am_atomic_rename(f, err);
-    if (rc != AM_OK)
-        am_atomic_discard(f);
-    am_atomic_close(f);
+        return am_error_set(err, AM_ERR_IO, f->final_path,
+                            "cannot sync temporary file '%s': %s", f->tmp_path,
+                            am_write_strerror(errno));
+    /* a network file system reports a failed write back at close: a
+     * duplicate is closed (checked), f->fd keeps the lock */
+    int d = fcntl(f->fd, F_DUPFD_CLOEXEC, 0);
+    if (d < 0 || close(d) != 0)
+        return am_error_set(err, AM_ERR_IO, f->final_path,
+                            "cannot close temporary file '%s': %s", f->tmp_path,
+                            am_write_strerror(errno));
+    return AM_OK;
+}
+
+/* "<dir>/.<base>.old-<pid>" as a name inside f's folder; NULL: no memory */
+static char *backup_base(const am_atomic_file *f)
+{
+    size_t n = strlen(f->final_base) + 32;
+    char *b = am_malloc(n);
+    if (b != NULL)
+        snprintf(b, n, ".%s.old-%ld", f->final_base, (long)getpid());
+    return b;
+}
+
+/*
+ * Removes the backups "<dir>/.<base>.old-<pid>" of commits that were killed
+ * between linking and unlinking them (their pid is gone). The rename
+ * already happened or never did: the backup is a second name of an older
+ * output, never the only one.
+ */
+static void remove_stale_backups(const am_atomic_file *f)
+{
+    size_t bl = strlen(f->final_base);
+    int d = openat(f->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir = d >= 0 ? fdopendir(d) : NULL;
+    if (dir == NULL) {
+        if (d >= 0)
+            close(d);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        const char *n = e->d_name;
+        char *end = NULL;
+        if (n[0] != '.' || strncmp(n + 1, f->final_base, bl) != 0 ||
+            strncmp(n + 1 + bl, ".old-", 5) != 0)
+            continue;
+        long pid = strtol(n + 1 + bl + 5, &end, 10);
+        if (end == n + 1 + bl + 5 || *end != '\0' || pid <= 0 ||
+            pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        unlinkat(f->dir_fd, n, 0);
+    }
+    closedir(dir);
+}
+
+am_status am_atomic_commit_all(am_atomic_file *const *files, size_t n,
+                               am_error *err)
+{
+    am_status rc = AM_OK;
+    size_t done = 0;      /* renamed so far */
+    char **backup = NULL; /* per file: the older output's second name */
+    if (n > 1 && (backup = am_calloc(n, sizeof *backup)) == NULL)
+        rc = am_error_set(err, AM_ERR_NOMEM, files[0]->final_path,
+                          "out of memory");
+    /* every file on disk before any is renamed */
+    for (size_t i = 0; rc == AM_OK && i < n; i++)
+        rc = am_atomic_sync(files[i], err);
+    for (; rc == AM_OK && done < n; done++) {
+        am_atomic_file *f = files[done];
+        struct stat st;
+        /* more than one: the older output kept under a second name until
+           all are renamed, so that a failed rename can put it back */
+        if (backup != NULL &&
+            fstatat(f->dir_fd, f->final_base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            S_ISREG(st.st_mode)) {
+            if ((backup[done] = backup_base(f)) == NULL) {
+                rc = am_error_set(err, AM_ERR_NOMEM, f->final_path,
+                                  "out of memory");
+                break;
+            }
+            unlinkat(f->dir_fd, backup[done], 0);
+            if (linkat(f->dir_fd, f->final_base, f->dir_fd, backup[done], 0) !=
+                0) {
+                rc = am_error_set(err, AM_ERR_IO, f->final_path,
+                                  "cannot keep the older output under '%s' "
+                                  "while the outputs are renamed: %s",
+                                  backup[done], strerror(errno));
+                am_free(backup[done]);
+                backup[done] = NULL;
+                break;
+            }
+        }
+        if ((rc = am_atomic_rename(f, err)) != AM_OK)
+            break;
+    }
+    /* a failure: the files renamed before are put back (older outputs
+       restored, new ones removed), so the set appears whole or not at all */
+    if (rc != AM_OK) {
+        for (size_t j = done; j-- > 0;) {
+            am_atomic_file *f = files[j];
+            int undone = backup[j] != NULL
+                             ? renameat(f->dir_fd, backup[j], f->dir_fd,
+                                        f->final_base) == 0
+                             : unlinkat(f->dir_fd, f->final_base, 0) == 0;
+            if (!undone && err != NULL) {
+                char first[sizeof err->msg];
+                snprintf(first, sizeof first, "%s", err->msg);
+                am_error_set(err, rc, files[done]->final_path,
+                             "%s; and '%s', renamed before, could not be "
+                             "put back: %s",
+                             first, f->final_path, strerror(errno));
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (backup != NULL && backup[i] != NULL) {
+            unlinkat(files[i]->dir_fd, backup[i], 0);
+            am_free(backup[i]);
+        }
+        if (rc != AM_OK)
+            am_atomic_discard(files[i]);
+        am_atomic_close(files[i]);
+    }
+    am_free(backup);
     return rc;
+}
+
+am_status am_atomic_commit(am_atomic_file *f, am_error *err)
+{
+    return am_atomic_commit_all(&f, 1, err);
 }
 
 void am_atomic_discard(am_atomic_file *f)

@@ -12,8 +12,10 @@
  * none of the protected files (am_file_guard). The result gets the
  * permission bits of the file it replaces.
  *
- * Users: outputs/h5_writer.c (which writes through its own descriptor and
- * syncs it) and engine/graph_cache.c (am_atomic_write, am_atomic_commit).
+ * Users: every file the CLI writes: outputs/h5_writer.c (the HDF5 image,
+ * committed with the side CSVs of the same command), outputs/zone_csv.c,
+ * outputs/results_file.c (equity and referral CSVs), engine/compare.c and
+ * engine/graph_cache.c. Every commit goes through am_atomic_commit_all.
  * POSIX; no state beyond the struct; one thread per file.
  */
 #ifndef AM_ATOMIC_FILE_H
@@ -65,9 +67,33 @@ am_status am_atomic_write(am_atomic_file *f, const void *p, size_t n,
  */
 am_status am_atomic_rename(am_atomic_file *f, am_error *err);
 
-/* fsync, am_atomic_rename, then am_atomic_close: the whole commit of a
- * file written with am_atomic_write. On failure the temporary is removed
- * (am_atomic_discard) and f closed. */
+/*
+ * The temporary's data on disk: fsync, then a checked close of a duplicate
+ * of f->fd (a network file system reports a failed write back there; the
+ * lock stays with f->fd). AM_ERR_IO naming the final path and the
+ * temporary ("cannot sync", "cannot close").
+ */
+am_status am_atomic_sync(am_atomic_file *f, am_error *err);
+
+/*
+ * The one commit of every output, alone or with others written by the same
+ * command (the HDF5 results and their CSVs): every file synced
+ * (am_atomic_sync), then each renamed (am_atomic_rename). With more than
+ * one, the older output at each final name is kept under a second name
+ * ("<dir>/.<base>.old-<pid>", a hard link) until all are renamed; when a
+ * sync or rename fails, the files renamed before are put back (the older
+ * outputs restored, new ones removed), so that the set appears whole or
+ * not at all. On every path the temporaries are removed (failure) and each
+ * file closed (as from AM_ATOMIC_FILE_INIT after: a later discard or close
+ * does nothing). Closing the descriptors after the renames is not checked:
+ * the data was synced and a duplicate closed before. AM_ERR_IO naming the
+ * final path of the file that failed; AM_ERR_NOMEM.
+ */
+am_status am_atomic_commit_all(am_atomic_file *const *files, size_t n,
+                               am_error *err);
+
+/* am_atomic_commit_all of f alone: the whole commit of a file written with
+ * am_atomic_write. */
 am_status am_atomic_commit(am_atomic_file *f, am_error *err);
 
 /* Removes the temporary (in the held folder, while its lock is held). */

@@ -1158,9 +1158,9 @@ am_status am_compare(const am_compare_options *opt, am_compare_result **out,
         for (int32_t s = 0; rc == AM_OK && s < r->n_sets; s++)
             rc = write_set_table(h, r, r->sets[s], err);
     }
-    /* Both outputs are written in full before either is renamed: the CSV
-     * to its temporary first, then the comparison file committed, then the
-     * CSV (a full disk on the CSV must not leave a new DIFF.h5 behind). */
+    /* Both outputs are written in full before either is renamed, then
+     * synced and renamed together (a full disk on the CSV must not leave a
+     * new DIFF.h5 behind). */
     am_atomic_file csv = AM_ATOMIC_FILE_INIT; /* closed only when opened */
     int csv_staged = 0;
     /* the paths copied first: nothing can fail after the commits */
@@ -1174,16 +1174,16 @@ am_status am_compare(const am_compare_options *opt, am_compare_result **out,
         rc = stage_csv(r, opt->csv_path, &guard, &csv, err);
         csv_staged = rc == AM_OK;
     }
+    /* renamed together (am_atomic_commit_all): both or neither */
+    am_atomic_file *csv_side = csv_staged ? &csv : NULL;
     if (rc == AM_OK && h != NULL) {
-        rc = am_h5_commit(h, err); /* frees h either way */
+        rc = am_h5_commit_with(h, &csv_side, 1, err); /* frees h, closes csv */
         h = NULL;
+    } else if (rc == AM_OK && csv_staged) {
+        rc = am_atomic_commit(&csv, err); /* closes csv either way */
     }
-    if (csv_staged) {
-        if (rc == AM_OK)
-            rc = am_atomic_commit(&csv, err); /* closes csv either way */
-        else
-            am_atomic_discard(&csv);
-    }
+    if (rc != AM_OK)
+        am_atomic_discard(&csv);
     am_atomic_close(&csv);
     am_h5_abort(h);
     am_free(pa);

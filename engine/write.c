@@ -1162,8 +1162,8 @@ am_status am_write_output(const am_write_request *w_in, am_phases *log,
                                        &ref_csv, err);
         ref_staged = rc == AM_OK;
     }
-    /* issue 9, equity.csv: written first and renamed after the HDF5
-       output, so that a failure of either leaves neither */
+    /* issue 9, equity.csv: written first and renamed together with the
+       HDF5 output, so that a failure of either leaves neither */
     am_atomic_file csv;
     int csv_staged = 0;
     const char **eq_cols = NULL; /* the CSV's column order */
@@ -1180,20 +1180,19 @@ am_status am_write_output(const am_write_request *w_in, am_phases *log,
     d.n_equity_order = 0;
     d.n_sets = n_sets; /* issue 10: the scenario's set too; issue 12: the
                           variants' */
+    /* the CSVs renamed with the HDF5 output, all or none
+       (am_atomic_commit_all); closed by am_rf_write when it commits */
+    am_atomic_file *side[2] = {csv_staged ? &csv : NULL,
+                               ref_staged ? &ref_csv : NULL};
+    d.with = side;
+    d.n_with = 2;
     if (rc == AM_OK)
         rc = am_rf_write(w->out_path, &d, am_phase_progress, log, err);
-    if (csv_staged && rc == AM_OK) {
-        rc = am_atomic_commit(&csv, err);
-    } else if (csv_staged) {
-        am_atomic_discard(&csv);
-        am_atomic_close(&csv);
-    }
-    if (ref_staged && rc == AM_OK) { /* issue 9, after the HDF5 output */
-        rc = am_atomic_commit(&ref_csv, err);
-    } else if (ref_staged) {
-        am_atomic_discard(&ref_csv);
-        am_atomic_close(&ref_csv);
-    }
+    for (int k = 0; k < 2; k++)
+        if (side[k] != NULL && rc != AM_OK) {
+            am_atomic_discard(side[k]);
+            am_atomic_close(side[k]);
+        }
     tiers_free(&td);
     am_selection_desc_free(&sd);
     if (rc == AM_OK && w->m->s->surface) {

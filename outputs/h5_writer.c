@@ -128,7 +128,6 @@ struct am_h5 {
     hid_t file;
     am_atomic_file af; /* names, held folder, locked temporary, protected
                           files (common/atomic_file.h) */
-    int tmp_fd;        /* the temporary, open from create to commit */
     int in_memory;     /* HDF5 builds the file in memory (core driver) */
     core_image image;  /* its buffer, when the callbacks are in place */
     int has_grid;
@@ -542,9 +541,6 @@ static void release_file(am_h5 *h)
         H5Fclose(h->file);
         h->file = H5I_INVALID_HID;
     }
-    if (h->tmp_fd >= 0)
-        close(h->tmp_fd);
-    h->tmp_fd = -1;
     /* in the folder the temporary was made in, while its lock is held */
     am_atomic_discard(&h->af);
     H5Eclear2(H5E_DEFAULT);
@@ -581,13 +577,6 @@ static am_status open_file(am_h5 *h, const char *final_path, am_error *err)
        computed */
     if ((rc = am_atomic_open(final_path, &h->af, err)) != AM_OK)
         goto cleanup;
-    h->tmp_fd = fcntl(h->af.fd, F_DUPFD_CLOEXEC, 0);
-    if (h->tmp_fd < 0) {
-        rc = am_error_set(err, AM_ERR_IO, final_path,
-                          "cannot create output file (temporary '%s'): %s",
-                          h->af.tmp_path, strerror(errno));
-        goto cleanup;
-    }
     /* HDF5 builds the file in memory (core driver, no backing store),
        written to the temporary at commit with checked POSIX I/O: HDF5 1.10
        cannot recover from a failed flush (a full disk; see release_file) */
@@ -605,9 +594,9 @@ static am_status open_file(am_h5 *h, const char *final_path, am_error *err)
     if (h->in_memory) {
         h->file = H5Fcreate(h->af.tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
     } else {
+        /* HDF5 writes the temporary itself (sec2), the same file as
+           h->af.fd, which commit syncs */
         H5Eclear2(H5E_DEFAULT);
-        close(h->tmp_fd);
-        h->tmp_fd = -1;
         h->file = H5Fcreate(h->af.tmp_path, H5F_ACC_TRUNC, fcpl, fapl);
     }
     if (h->file == H5I_INVALID_HID && h->image.failed > 0) {
@@ -653,7 +642,6 @@ am_status am_h5_create(const char *final_path, am_h5 **out, am_error *err)
         goto cleanup;
     }
     h->file = H5I_INVALID_HID;
-    h->tmp_fd = -1;
     h->af.fd = -1;
     h->af.dir_fd = -1;
     if ((rc = open_file(h, final_path, err)) != AM_OK)
@@ -726,14 +714,11 @@ static am_status write_image(am_h5 *h, const void *head, size_t n_head,
         size_t end = done < n_head ? n_head : size;
         size_t step =
             end - done < WRITE_STEP_BYTES ? end - done : WRITE_STEP_BYTES;
-        ssize_t k = write(h->tmp_fd, p + done, step);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return am_error_set(err, AM_ERR_IO, h->af.final_path,
-                                "cannot write temporary file '%s': %s",
-                                h->af.tmp_path, am_write_strerror(errno));
-        done += (size_t)k;
+        /* the one checked write of every output (common/atomic_file.h) */
+        am_status rc = am_atomic_write(&h->af, p + done, step, err);
+        if (rc != AM_OK)
+            return rc;
+        done += step;
         if (done >= next_report && h->progress != NULL) {
             next_report += WRITE_PROGRESS_BYTES;
             if (!h->progress((double)done / (double)size, h->af.final_path,
@@ -792,10 +777,25 @@ static am_status write_core_image(am_h5 *h, am_error *err)
 
 am_status am_h5_commit(am_h5 *h, am_error *err)
 {
+    return am_h5_commit_with(h, NULL, 0, err);
+}
+
+am_status am_h5_commit_with(am_h5 *h, am_atomic_file *const *with,
+                            size_t n_with, am_error *err)
+{
     am_status rc = AM_OK;
     am_h5_quiet q;
-    if (h == NULL)
-        return am_error_set(err, AM_ERR_INVALID, NULL, "no file to commit");
+    if (h == NULL || n_with > AM_H5_WITH_MAX) {
+        for (size_t i = 0; i < n_with; i++)
+            if (with[i] != NULL) {
+                am_atomic_discard(with[i]);
+                am_atomic_close(with[i]);
+            }
+        am_h5_abort(h);
+        return am_error_set(err, AM_ERR_INVALID, NULL,
+                            h == NULL ? "no file to commit"
+                                      : "too many side files to commit");
+    }
     am_h5_quiet_begin(&q);
     herr_t st = write_grid_reflists(h);
     if (st == -2) {
@@ -825,30 +825,6 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
                            close_errno);
         goto cleanup;
     }
-    if (!h->in_memory) {
-        h->tmp_fd = open(h->af.tmp_path, O_RDONLY | O_CLOEXEC);
-        if (h->tmp_fd < 0) {
-            rc = am_error_set(err, AM_ERR_IO, h->af.final_path,
-                              "cannot open temporary file '%s': %s",
-                              h->af.tmp_path, strerror(errno));
-            goto cleanup;
-        }
-    }
-    /* data on disk before the name points at it */
-    if (fsync(h->tmp_fd) != 0) {
-        rc = am_error_set(err, AM_ERR_IO, h->af.final_path,
-                          "cannot sync temporary file '%s': %s", h->af.tmp_path,
-                          am_write_strerror(errno));
-        goto cleanup;
-    }
-    int closed_fd = close(h->tmp_fd);
-    h->tmp_fd = -1;
-    if (closed_fd != 0) {
-        rc = am_error_set(err, AM_ERR_IO, h->af.final_path,
-                          "cannot close temporary file '%s': %s",
-                          h->af.tmp_path, am_write_strerror(errno));
-        goto cleanup;
-    }
     /* the last moment a cancellation can keep an older output */
     if (h->progress != NULL &&
         !h->progress(1.0, h->af.final_path, h->progress_user)) {
@@ -857,13 +833,27 @@ am_status am_h5_commit(am_h5 *h, am_error *err)
                           "place");
         goto cleanup;
     }
-    /* folder, final name and protected files checked again, then the
-       rename (common/atomic_file.h) */
-    if ((rc = am_atomic_rename(&h->af, err)) != AM_OK)
-        goto cleanup;
+    /* this file and the side files synced, then renamed together, the
+       folder, final names and protected files checked again before
+       (common/atomic_file.h); all closed on every path */
+    {
+        am_atomic_file *all[1 + AM_H5_WITH_MAX];
+        size_t n = 0;
+        all[n++] = &h->af;
+        for (size_t i = 0; i < n_with && i < AM_H5_WITH_MAX; i++)
+            if (with[i] != NULL && with[i]->fd >= 0)
+                all[n++] = with[i];
+        rc = am_atomic_commit_all(all, n, err);
+    }
 cleanup:
     if (rc != AM_OK)
         release_file(h);
+    for (size_t i = 0; i < n_with; i++)
+        if (with[i] != NULL) {
+            if (rc != AM_OK)
+                am_atomic_discard(with[i]);
+            am_atomic_close(with[i]);
+        }
     H5Eclear2(H5E_DEFAULT);
     am_h5_quiet_end(&q);
     h5_free(h);

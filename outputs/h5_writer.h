@@ -39,6 +39,7 @@
 
 #include <stdint.h>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "common/file_check.h"
 #include "common/progress.h"
@@ -192,6 +193,18 @@ am_status am_h5_write_table(am_h5 *h, const char *path, int64_t n_rows,
  * AM_ERR_CANCELLED when the progress hook says stop just before the rename.
  */
 am_status am_h5_commit(am_h5 *h, am_error *err);
+
+/*
+ * am_h5_commit together with side files the same command wrote (its CSVs:
+ * am_atomic_open and am_atomic_write done, borrowed): every file synced,
+ * then all renamed through am_atomic_commit_all, so that they appear
+ * together or not at all. Each of `with` is closed on every path (a later
+ * am_atomic_discard / am_atomic_close of it does nothing); NULL entries and
+ * files not open are skipped. At most AM_H5_WITH_MAX side files.
+ */
+#define AM_H5_WITH_MAX 4
+am_status am_h5_commit_with(am_h5 *h, am_atomic_file *const *with,
+                            size_t n_with, am_error *err);
 
 /*
  * Closes and removes the temporary file; frees h. Accepts NULL. Safe after

@@ -1347,7 +1347,7 @@ am_status am_rf_write(const char *path, const am_rf_file *d,
         am_h5_abort(h);
         return rc;
     }
-    return am_h5_commit(h, err);
+    return am_h5_commit_with(h, d->with, d->n_with, err);
 }
 
 /* ---- the equity CSV (issue 9) ------------------------------------------ */
@@ -1458,8 +1458,9 @@ static int csv_union(const am_rf_file *d, const char ***out, int32_t *n)
 
 /*
  * Writes the CSV text built in b (freed here) to path under a temporary
- * name (common/atomic_file.h), synced, for the caller to commit after the
- * HDF5 output; on failure nothing is left. what names it in messages.
+ * name (common/atomic_file.h), for the caller to commit with the HDF5
+ * output (am_rf_file.with); on failure nothing is left. what names it in
+ * messages.
  */
 static am_status csv_stage(const char *path, csv_buf *b, const char *what,
                            const am_file_guard *protect, am_atomic_file *f,
@@ -1479,9 +1480,6 @@ static am_status csv_stage(const char *path, csv_buf *b, const char *what,
     f->protect = protect;
     rc = am_atomic_write(f, b->p, b->n, err);
     am_free(b->p);
-    if (rc == AM_OK && fsync(f->fd) != 0)
-        rc = am_error_set(err, AM_ERR_IO, path, "cannot write: %s",
-                          am_write_strerror(errno));
     if (rc != AM_OK) {
         am_atomic_discard(f);
         am_atomic_close(f);

@@ -400,6 +400,12 @@ typedef struct am_rf_file {
     const am_rf_group *groups; /* [n_groups] */
     int32_t n_rasters;
     const am_rf_raster *rasters; /* [n_rasters] */
+    /* side files of the same run (equity.csv, referrals.csv: opened and
+       written, am_rf_*_csv_stage), committed with the HDF5 output
+       (am_h5_commit_with: all or none); closed by am_rf_write on success,
+       discarded by the caller on failure. NULL entries skipped. */
+    size_t n_with;
+    am_atomic_file *const *with; /* [n_with] borrowed */
 } am_rf_file;
 
 /*
