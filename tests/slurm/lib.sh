@@ -72,3 +72,40 @@ same_results() {
         '^attribute: <(command_line|created_utc|threads) of </>> and <(command_line|created_utc|threads) of </>>$|^[0-9]+ differences? found$|^$')
     [ -z "$bad" ] || fail "$1 and $2 differ: $bad"
 }
+
+# submit_running KIND: submits the example job script on the Comoros demo
+# (KIND job, or array: task 1 of an array) with its output at $WORK/job.h5
+# and waits until accessim has started reading the roads; sets id (JOBID,
+# or ARRAYID_1) and log. The demo takes 1-13 s, so a signal sent then may
+# still come after the end: callers try again when it did (ended_first).
+submit_running() {
+    rm -f "$WORK/job.h5"
+    if [ "$1" = array ]; then
+        id=$(sbatch --parsable --array=1 --cpus-per-task=1 --time=10 \
+            --output="$WORK/job-%A_%a.log" \
+            --export="ALL,ACCESSIM=$ACCESSIM,SCENARIO=$DEMO/comoros.yaml,OUTPUT=$WORK/job.h5" \
+            "$SRC/docs/examples/accessim.sbatch") || fail "sbatch refused the array"
+        id=${id%%;*}_1
+    else
+        id=$(sbatch --parsable --cpus-per-task=1 --time=10 \
+            --output="$WORK/job-%j.log" \
+            --export="ALL,ACCESSIM=$ACCESSIM,SCENARIO=$DEMO/comoros.yaml,OUTPUT=$WORK/job.h5" \
+            "$SRC/docs/examples/accessim.sbatch") || fail "sbatch refused the job"
+        id=${id%%;*}
+    fi
+    log=$WORK/job-$id.log
+    wait_state "$id" 120 RUNNING COMPLETED
+    i=0
+    until grep -q "reading roads" "$log" 2> /dev/null; do
+        i=$((i + 1))
+        [ $i -le 600 ] || fail "accessim did not start in the job: $(cat "$log")"
+        sleep 0.1
+    done
+}
+
+# ended_first: accessim of job $id completed its first run (exit 0) before
+# the signal reached it
+ended_first() {
+    grep -q "accessim exit status 0" "$log" &&
+        ! grep -q "start (restart 1)" "$log"
+}
