@@ -6,9 +6,11 @@
  * Exit codes: 0 success, 1 the run failed (bad input, I/O, ...),
  * 2 command-line usage error, 3 the --time-limit was reached (not 124,
  * which timeout(1) gives when it kills a command), 130
- * interrupted (SIGINT/SIGTERM/SIGHUP). Both stop the run at its next
- * progress point, which removes its temporary output. Running out of memory
- * is a failed run (1): one line saying "out of memory" and the stage.
+ * interrupted (SIGINT/SIGTERM/SIGHUP/SIGUSR1; SIGUSR1 is what a batch
+ * system such as Slurm sends before pre-empting a job, docs/cluster.md).
+ * Both stop the run at its next progress point, which removes its
+ * temporary output. Running out of memory is a failed run (1): one line
+ * saying "out of memory" and the stage.
  *
  * Fault-injection builds only (ACCESSIM_FAULT_INJECTION=ON, common/alloc.h):
  * AM_ALLOC_FAIL_AT=N in the environment makes the Nth allocation of the
@@ -87,14 +89,14 @@ static void usage(FILE *f)
         "  -V, --version       version\n"
         "\n"
         "Exit status: 0 success, 1 run failed, 2 usage error, 3 time limit "
-        "reached,\n130 interrupted.\n"
+        "reached,\n130 interrupted (SIGINT, SIGTERM, SIGHUP or SIGUSR1).\n"
         "Options taking a value also accept --name=VALUE.\n"
         "Scenario format: README.md and docs/scenario.md; outputs:\n"
         "docs/hdf5-layout.md.\n");
 }
 
-/* Set by SIGINT/SIGTERM/SIGHUP; the progress callback then asks the run
- * to stop. */
+/* Set by SIGINT/SIGTERM/SIGHUP/SIGUSR1; the progress callback then asks
+ * the run to stop. */
 static volatile sig_atomic_t interrupted = 0;
 
 /* --time-limit: the run stops at its first progress point at or after
@@ -128,6 +130,10 @@ static void catch_signals(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL); /* a dropped ssh session: the same */
+    /* a batch system's warning before pre-emption or the time limit
+     * (Slurm's --signal=B:USR1@120): the same, so that the job script
+     * can tell it from a cancellation (TERM) and requeue only then */
+    sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* The line for a run stopped by --time-limit; returns its exit status. */

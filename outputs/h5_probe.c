@@ -45,6 +45,7 @@ am_status am_h5_probe(const char *path, am_h5_probe_walk walk, void *ctx,
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
         signal(SIGHUP, SIG_DFL);
+        signal(SIGUSR1, SIG_DFL);
         signal(SIGALRM, SIG_DFL);
         alarm(limit);
         walk(path, ctx);
@@ -59,7 +60,7 @@ am_status am_h5_probe(const char *path, am_h5_probe_walk walk, void *ctx,
         return AM_OK;
     if (WIFSIGNALED(status)) {
         int sig = WTERMSIG(status);
-        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP || sig == SIGUSR1)
             return am_error_set(err, AM_ERR_CANCELLED, path,
                                 "interrupted while checking the file");
         if (sig == SIGALRM)

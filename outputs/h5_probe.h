@@ -34,7 +34,7 @@ typedef void (*am_h5_probe_walk)(const char *path, void *ctx);
  * returned (or when no child could be started: the read is then not
  * guarded); AM_ERR_FORMAT naming path when it died ("the file is damaged
  * (the HDF5 library failed while reading it: signal 11)") or ran out of
- * time; AM_ERR_CANCELLED when it was stopped by SIGINT/SIGTERM/SIGHUP.
+ * time; AM_ERR_CANCELLED when it was stopped by SIGINT/SIGTERM/SIGHUP/SIGUSR1.
  */
 am_status am_h5_probe(const char *path, am_h5_probe_walk walk, void *ctx,
                       am_error *err);

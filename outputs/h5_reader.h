@@ -31,8 +31,8 @@ typedef struct am_h5r am_h5r;
  * outputs/h5_probe.h, walking it with am_h5r_read_everything): damage that
  * makes libhdf5 itself crash is then AM_ERR_FORMAT "the file is damaged
  * (the HDF5 library failed while reading it: ...)", and AM_ERR_CANCELLED
- * when the child was stopped by SIGINT/SIGTERM/SIGHUP. Call it before
- * starting worker threads (a fork copies only the calling thread). */
+ * when the child was stopped by SIGINT/SIGTERM/SIGHUP/SIGUSR1. Call it
+ * before starting worker threads (a fork copies only the calling thread). */
 am_status am_h5r_open(const char *path, am_h5r **out, am_error *err);
 
 /* The same without the child: what the probe's child itself runs, and for

@@ -387,10 +387,12 @@ static void test_unwritable_output(void **state)
     assert_no_output();
 }
 
-/* SIGINT during the run: exit 130, a message, no output, no temporary. */
-static void test_interrupt(void **state)
+/* A signal during the run (SIGINT: Ctrl-C; SIGTERM: kill, a batch
+ * system's cancellation; SIGUSR1: a batch system's warning before
+ * pre-emption, docs/cluster.md): exit 130, a message, no output, no
+ * temporary. */
+static void interrupt_with(int sig)
 {
-    (void)state;
     char sc[512], h5[512], log[512];
     p(sc, sizeof sc, "s.yaml");
     p(h5, sizeof h5, "out.h5");
@@ -418,7 +420,7 @@ static void test_interrupt(void **state)
             fclose(f);
     }
     assert_non_null(strstr(buf, "reading roads"));
-    kill(pid, SIGINT);
+    kill(pid, sig);
     int status = 0;
     waitpid(pid, &status, 0);
     assert_true(WIFEXITED(status));
@@ -431,6 +433,24 @@ static void test_interrupt(void **state)
     assert_non_null(strstr(buf, "interrupted"));
     unlink(log);
     assert_no_output();
+}
+
+static void test_interrupt(void **state)
+{
+    (void)state;
+    interrupt_with(SIGINT);
+}
+
+static void test_interrupt_term(void **state)
+{
+    (void)state;
+    interrupt_with(SIGTERM);
+}
+
+static void test_interrupt_usr1(void **state)
+{
+    (void)state;
+    interrupt_with(SIGUSR1);
 }
 
 int main(void)
@@ -456,6 +476,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unwritable_output, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_interrupt, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt_term, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_interrupt_usr1, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
