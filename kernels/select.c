@@ -544,39 +544,49 @@ static void swap_pass(sel_ctx *c, swap_ws *s, int32_t n_slots,
             work += row_len(in, a);
     int nt = par_threads(c, work);
     int32_t ns = r->n_chosen;
+    /* in blocks of candidates, Ctrl-C asked between them (a pass over a
+     * large instance takes minutes); a cancelled pass leaves candidates
+     * dirty, and the caller stops at its next check */
+    const int32_t block = 4096;
+    for (int32_t a0 = 0; a0 < in->n_cand; a0 += block) {
+        if (a0 > 0 && sel_stop(c))
+            break;
+        const int32_t a1 = in->n_cand - a0 < block ? in->n_cand : a0 + block;
 #pragma omp parallel num_threads(nt) reduction(+ : evals) if (nt > 1)
-    {
-        double *ex = s->tmp + (size_t)omp_get_thread_num() * (size_t)n_slots;
+        {
+            double *ex =
+                s->tmp + (size_t)omp_get_thread_num() * (size_t)n_slots;
 #pragma omp for schedule(dynamic, 64)
-        for (int32_t a = 0; a < in->n_cand; a++) {
-            if (!s->dirty[a])
-                continue;
-            s->dirty[a] = 0;
-            if (s->slot_of[a] >= 0) {
-                s->gain[a] = 0.0;
-                continue;
-            }
-            memset(ex, 0, (size_t)n_slots * sizeof *ex);
-            s->gain[a] = row_gain_extra(c, s, a, ex);
-            evals++;
-            if (s->extra) {
-                memcpy(s->extra + (size_t)a * (size_t)n_slots, ex,
-                       (size_t)n_slots * sizeof *ex);
-                continue;
-            }
-            double bv = 0.0, ca = cand_cost(in, a);
-            int32_t bk = -1;
-            for (int32_t k = 0; k < ns; k++) {
-                if (r->cost - cand_cost(in, r->chosen[k]) + ca > budget)
+            for (int32_t a = a0; a < a1; a++) {
+                if (!s->dirty[a])
                     continue;
-                double v = s->gain[a] - s->loss[k] + ex[k];
-                if (v > bv) {
-                    bv = v;
-                    bk = k;
+                s->dirty[a] = 0;
+                if (s->slot_of[a] >= 0) {
+                    s->gain[a] = 0.0;
+                    continue;
                 }
+                memset(ex, 0, (size_t)n_slots * sizeof *ex);
+                s->gain[a] = row_gain_extra(c, s, a, ex);
+                evals++;
+                if (s->extra) {
+                    memcpy(s->extra + (size_t)a * (size_t)n_slots, ex,
+                           (size_t)n_slots * sizeof *ex);
+                    continue;
+                }
+                double bv = 0.0, ca = cand_cost(in, a);
+                int32_t bk = -1;
+                for (int32_t k = 0; k < ns; k++) {
+                    if (r->cost - cand_cost(in, r->chosen[k]) + ca > budget)
+                        continue;
+                    double v = s->gain[a] - s->loss[k] + ex[k];
+                    if (v > bv) {
+                        bv = v;
+                        bk = k;
+                    }
+                }
+                s->bestv[a] = bv;
+                s->bestk[a] = bk;
             }
-            s->bestv[a] = bv;
-            s->bestk[a] = bk;
         }
     }
     c->evals += evals;
@@ -645,6 +655,10 @@ static am_status local_search(sel_ctx *c, run_state *r, double budget, double W,
     rebuild_cells(c, &s, r->chosen, ns, NULL, 0, mark);
     slot_losses(c, &s, ns);
     swap_pass(c, &s, slots, r, budget);
+    if (c->cancelled) { /* the gains are incomplete */
+        st = AM_ERR_CANCELLED;
+        goto done;
+    }
     if (bound_gain) {
         /* Minoux's a posteriori bound (Leskovec et al. 2007, eq. 5):
          * G(OPT) <= G(S) + the best p marginal gains at S, or with a

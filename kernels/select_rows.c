@@ -293,21 +293,31 @@ static am_status shortlist(rows_state *s, int64_t cache_bytes, am_error *err)
         goto nomem;
     int failed = 0;
     const rows_state *cs = s;
+    /* in chunks, Ctrl-C asked between them: a large cache holds rows
+     * for minutes */
+    for (int32_t k0 = 0; k0 < s->n_held && !failed; k0 += ROWS_CHUNK) {
+        if (rows_stop(s, (double)k0 / s->n_held))
+            return am_error_set(err, AM_ERR_CANCELLED, NULL,
+                                "site selection: cancelled");
+        const int32_t k1 =
+            s->n_held - k0 < ROWS_CHUNK ? s->n_held : k0 + ROWS_CHUNK;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(s->nt)               \
     reduction(|                                                                \
               : failed) if (s->nt > 1)
-    for (int32_t k = 0; k < cs->n_held; k++) {
-        const int32_t *cell;
-        const uint32_t *tm;
-        const int64_t len = cs->R->row(cs->R->user, cs->held[k],
-                                       omp_get_thread_num(), &cell, &tm);
-        if (len != cs->hrow[k + 1] - cs->hrow[k]) {
-            failed = 1; /* out of memory (a provider is deterministic) */
-            continue;
-        }
-        if (len > 0) {
-            memcpy(cs->hcell + cs->hrow[k], cell, (size_t)len * sizeof *cell);
-            memcpy(cs->htime + cs->hrow[k], tm, (size_t)len * sizeof *tm);
+        for (int32_t k = k0; k < k1; k++) {
+            const int32_t *cell;
+            const uint32_t *tm;
+            const int64_t len = cs->R->row(cs->R->user, cs->held[k],
+                                           omp_get_thread_num(), &cell, &tm);
+            if (len != cs->hrow[k + 1] - cs->hrow[k]) {
+                failed = 1; /* out of memory (a provider is deterministic) */
+                continue;
+            }
+            if (len > 0) {
+                memcpy(cs->hcell + cs->hrow[k], cell,
+                       (size_t)len * sizeof *cell);
+                memcpy(cs->htime + cs->hrow[k], tm, (size_t)len * sizeof *tm);
+            }
         }
     }
     s->computed += s->n_held;

@@ -914,6 +914,58 @@ static void test_cancel(void **state)
     }
 }
 
+/* More candidates than a swap pass's block (4,096): the swap search asks
+ * the hook inside its passes too. Stopping at any call k of the run gives
+ * AM_ERR_CANCELLED right there (k calls, no more: a stop is never missed
+ * nor the run finished on partial gains), for each model, with a count and
+ * with a budget; k sampled (the first, the last, 16 between). */
+static void test_cancel_every_call(void **state)
+{
+    (void)state;
+    for (int model = AM_SEL_MCLP; model <= AM_SEL_PMEDIAN; model++)
+        for (int costs = 0; costs <= 1; costs++) {
+            sel_inst x =
+                random_inst(77 + (uint64_t)model, 600, 9000, 2, 25, costs);
+            am_sel_params prm = {.model = (am_sel_model)model,
+                                 .cover_ds = 15,
+                                 .penalty_ds = 30,
+                                 .local_search = 1,
+                                 .n_threads = 2,
+                                 .progress = stop_cb};
+            if (costs)
+                prm.budget = 12.0;
+            else
+                prm.p = 5;
+            stopper s = {0, 0, -1, -1};
+            prm.progress_user = &s;
+            am_sel_result *r = NULL;
+            am_error err = {0};
+            assert_int_equal(am_sel_solve(&x.in, &prm, &r, &err), AM_OK);
+            am_sel_result_free(r);
+            const int total = s.calls;
+            printf("cancel every call: model %d, costs %d: %d calls\n", model,
+                   costs, total);
+            assert_true(total > 2);
+            /* the first calls, the last ones and a spread between (every
+             * call would take minutes) */
+            for (int k = 1; k <= total;
+                 k = k < 8 || k >= total - 8
+                         ? k + 1
+                         : (k + total / 16 < total - 8 ? k + total / 16
+                                                       : total - 8)) {
+                s = (stopper){0, 0, k, -1};
+                r = NULL;
+                err = (am_error){0};
+                assert_int_equal(am_sel_solve(&x.in, &prm, &r, &err),
+                                 AM_ERR_CANCELLED);
+                assert_null(r);
+                assert_int_equal(s.calls, k);
+                assert_non_null(strstr(err.msg, "cancelled"));
+            }
+            sel_inst_free(&x);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -927,6 +979,7 @@ int main(void)
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_exact_reductions),
         cmocka_unit_test(test_cancel),
+        cmocka_unit_test(test_cancel_every_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
