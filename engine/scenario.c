@@ -494,9 +494,11 @@ const char *am_variant_name_problem(const char *name)
 {
     const char *why = am_scenario_name_problem(name, 0);
     if (why == NULL &&
-        (strcmp(name, "distribution") == 0 || strcmp(name, "baseline") == 0))
+        (strcmp(name, "distribution") == 0 || strcmp(name, "baseline") == 0 ||
+         strcmp(name, "units") == 0))
         why = "reserved: /variants/distribution holds the distribution "
-              "across variants, and 'baseline' names the run's own results";
+              "across variants, /variants/units the table of units, and "
+              "'baseline' names the run's own results";
     return why;
 }
 
