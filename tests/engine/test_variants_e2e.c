@@ -268,25 +268,13 @@ static void test_demo_ensemble(void **state)
         for (int k = 0; k < 2; k++) {
             snprintf(p, sizeof p, "/variants/%s/results/hc/%s", units[u],
                      stems[k]);
-            size_t n1 = 0, n3 = 0;
-            double *a = must_read(f1, p, &n1), *b = must_read(f3, p, &n3);
-            assert_int_equal(n1, n3);
-            if (memcmp(a, b, n1 * sizeof *a) != 0)
-                fail_msg("%s differs at 1 and 3 threads", p);
-            free(a);
-            free(b);
+            assert_same_dataset(f1, f3, p, "1 and 3 threads");
         }
     for (int k = 0; k < 2; k++)
         for (int q = 0; q < 5; q++) {
             snprintf(p, sizeof p, "/variants/distribution/hc/%s_%s", stems[k],
                      stats[q]);
-            size_t n1 = 0, n3 = 0;
-            double *a = must_read(f1, p, &n1), *b = must_read(f3, p, &n3);
-            assert_int_equal(n1, n3);
-            if (memcmp(a, b, n1 * sizeof *a) != 0)
-                fail_msg("%s differs at 1 and 3 threads", p);
-            free(a);
-            free(b);
+            assert_same_dataset(f1, f3, p, "1 and 3 threads");
         }
     H5Fclose(f1);
     H5Fclose(f3);
